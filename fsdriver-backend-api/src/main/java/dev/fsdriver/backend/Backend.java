@@ -1,0 +1,80 @@
+package dev.fsdriver.backend;
+
+import dev.fsdriver.common.Errno;
+import java.util.List;
+
+/**
+ * One served directory ("share") as a file system with POSIX meaning. Addressed by
+ * {@link RelPath}; the server maps node ids to paths and keeps that map right across renames.
+ *
+ * <p>Containment is the backend's duty: no operation may follow a symbolic link (or junction,
+ * or any reparse point) out of the share. Intermediate components are resolved without
+ * following links; a final component that is a link is operated on as a link (stat/lstat
+ * semantics: {@link #stat} never follows). Read-only shares are enforced by the server before
+ * calling in, and again here where the backend was opened read-only.
+ *
+ * <p>Errors: {@link FsException} with a Linux errno, translated in one place per backend.
+ * Implementations are thread-safe; calls run concurrently, with no global lock around I/O.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "posix" or "windows": shown in HelloReply.backend and in logs. */
+    String kind();
+
+    /** Whether names compare case-insensitively (NTFS directories by default). */
+    default boolean caseInsensitive() {
+        return false;
+    }
+
+    /** lstat: attributes of the file at {@code path}, not following a final symlink. */
+    FileAttributes stat(RelPath path) throws FsException;
+
+    /**
+     * The whole listing of directory {@code dir}, without "." and "..", each name with its
+     * attributes, in a stable order for one call. Names whose attributes cannot be read (raced
+     * with a delete) are left out.
+     */
+    List<DirEntry> list(RelPath dir) throws FsException;
+
+    /** Opens an existing regular file; {@code flags} are open(2) flags (O_TRUNC, O_APPEND honoured). */
+    OpenFile open(RelPath path, int flags) throws FsException;
+
+    /** Creates (or with no O_EXCL, opens) the regular file at {@code path} with permission bits {@code mode}. */
+    OpenFile create(RelPath path, int mode, int flags) throws FsException;
+
+    FileAttributes mkdir(RelPath path, int mode) throws FsException;
+
+    void unlink(RelPath path) throws FsException;
+
+    void rmdir(RelPath path) throws FsException;
+
+    /** @param flags 0, RENAME_NOREPLACE or RENAME_EXCHANGE (which may fail EINVAL) */
+    void rename(RelPath from, RelPath to, int flags) throws FsException;
+
+    /** Hard link {@code newPath} to the file at {@code existing}; returns its attributes. */
+    FileAttributes link(RelPath existing, RelPath newPath) throws FsException;
+
+    /** Creates symlink {@code path} -> {@code target} (stored as given, never followed by the server). */
+    FileAttributes symlink(RelPath path, String target) throws FsException;
+
+    String readlink(RelPath path) throws FsException;
+
+    /**
+     * Applies {@code changes} to the file at {@code path}, through {@code file} when the change
+     * came through an open file (may be null). Returns the attributes after the change.
+     */
+    FileAttributes setattr(RelPath path, OpenFile file, SetAttributes changes) throws FsException;
+
+    FsStats statfs() throws FsException;
+
+    /**
+     * Starts watching the whole share (recursively) and reports to {@code listener} until the
+     * returned handle is closed. Default: not supported (ENOSYS).
+     */
+    default AutoCloseable watch(ChangeListener listener) throws FsException {
+        throw new FsException(Errno.ENOSYS, kind() + " backend has no watcher");
+    }
+
+    @Override
+    void close();
+}

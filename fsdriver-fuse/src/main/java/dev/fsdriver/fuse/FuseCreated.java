@@ -1,0 +1,5 @@
+package dev.fsdriver.fuse;
+
+/** The answer to CREATE: the new entry and the open file. */
+public record FuseCreated(FuseEntry entry, FuseOpen open) {
+}

@@ -1,0 +1,195 @@
+package dev.fsdriver.fuse;
+
+import dev.fsdriver.common.Errno;
+import java.nio.ByteBuffer;
+
+/**
+ * A file system as the kernel sees it: one method per FUSE operation, named after it, working
+ * on node ids chosen by the file system ({@link #ROOT_ID} is the root) and file handles chosen
+ * by it too.
+ *
+ * <p>Errors: throw {@link FuseException} with an errno. Every method not implemented answers
+ * ENOSYS (the kernel then stops asking for some operations, e.g. ACCESS, FLUSH, LSEEK). Any
+ * other exception becomes EIO and is logged, {@link UnsupportedOperationException} becomes
+ * ENOSYS.
+ *
+ * <p>Threads: methods are called concurrently from the session's request threads, also for
+ * the same node; the file system does its own locking. Buffers passed in are valid only for the
+ * duration of the call. A method may block (for I/O to a server); the session has enough
+ * threads that blocking one request does not stall the others.
+ *
+ * <p>Notifications to the kernel go through {@link FuseNotifier}, which the file system gets in
+ * {@link #init}; see there for the rule on locks.
+ */
+public interface FuseFileSystem {
+    long ROOT_ID = 1;
+
+    /** Called once the kernel and the session agreed on the protocol, before any other method. */
+    default void init(FuseConnection connection) {}
+
+    /** Called when the file system is unmounted (FUSE_DESTROY or the session closing). */
+    default void destroy() {}
+
+    default FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** The kernel drops {@code nlookup} references to {@code nodeId}; no answer is sent. */
+    default void forget(long nodeId, long nlookup) {}
+
+    /** @param fh the open file the request came through, or -1 */
+    default FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default String readlink(FuseRequest req, long nodeId) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** @param mode type and permission bits, umask not yet applied; see {@code umask} */
+    default FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void unlink(FuseRequest req, long parent, String name) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** @param flags RENAME_NOREPLACE / RENAME_EXCHANGE (see {@code OpenFlags}), 0 for plain rename */
+    default void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** @param flags open(2) flags (O_CREAT, O_EXCL, O_NOCTTY already handled by the kernel) */
+    default FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /**
+     * Reads up to {@code size} bytes at {@code offset} into {@code dst} (position 0, limit =
+     * size). Returns the number of bytes put there; fewer than asked means end of file (unless
+     * the file was opened with direct_io).
+     */
+    default int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /**
+     * Writes the remaining bytes of {@code src} at {@code offset}; returns how many were
+     * written. {@code src} is the session's buffer: copy what must outlive the call.
+     *
+     * @param writeFlags FUSE_WRITE_* flags (bit 0: write from the page cache / writeback)
+     */
+    default int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** Called on every close(2) of a file descriptor of this open file. */
+    default void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** The last reference to the open file is gone; errors here are not seen by anyone. */
+    default void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {}
+
+    default void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
+        return FuseOpen.of(0);
+    }
+
+    /** Lists entries after {@code offset} (0 = from the start) into {@code filler} until it is full. */
+    default void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** READDIRPLUS: like readdir, with an entry (and lookup count) per name. */
+    default void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {}
+
+    default void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
+        return new FuseStatfs(0, 0, 0, 0, 0, 512, 255, 512);
+    }
+
+    /** @param mask R_OK=4, W_OK=2, X_OK=1, F_OK=0 */
+    default void access(FuseRequest req, long nodeId, int mask) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** @param mode type and permission bits, umask not yet applied; see {@code umask} */
+    default FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** @param whence SEEK_DATA = 3 or SEEK_HOLE = 4 (the kernel handles the others itself) */
+    default long lseek(FuseRequest req, long nodeId, long fh, long offset, int whence) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn,
+                               long nodeOut, long fhOut, long offOut, long length, int flags)
+            throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /**
+     * Returns the value of extended attribute {@code name}. The session answers the kernel's
+     * size probe (size 0) and ERANGE itself from the returned value's length.
+     */
+    default byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** Returns the names of the extended attributes (the session encodes and sizes them). */
+    default java.util.List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    default void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+}

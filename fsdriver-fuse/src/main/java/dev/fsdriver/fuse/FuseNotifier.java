@@ -1,0 +1,34 @@
+package dev.fsdriver.fuse;
+
+/**
+ * Notifications a file system sends to the kernel at any time, outside any request.
+ *
+ * <p>Thread safety and locking rule: every method may be called from any thread, concurrently.
+ * A notification may wait for kernel locks (the inode's or the directory's) that a request
+ * being served holds while it waits for the file system. So never call these while holding a
+ * lock that a request thread of this file system may need: call them after releasing it, or
+ * from a thread of your own.
+ *
+ * <p>Each method returns 0, or a negative errno from the kernel (e.g. -ENOENT when the node or
+ * name was not in the kernel's cache, which is harmless).
+ */
+public interface FuseNotifier {
+    /** FUSE_NOTIFY_INVAL_ENTRY: drop the cached name {@code name} in {@code parent}. */
+    int invalEntry(long parent, String name);
+
+    /**
+     * FUSE_NOTIFY_INVAL_INODE: drop cached attributes of {@code nodeId} and its cached pages in
+     * [offset, offset + length); {@code length <= 0} means to the end. {@code offset < 0} drops
+     * only the attributes.
+     */
+    int invalInode(long nodeId, long offset, long length);
+
+    /**
+     * FUSE_NOTIFY_DELETE: the name {@code name} in {@code parent}, which pointed to
+     * {@code child}, is gone; the kernel drops the dentry (and fails further access to it).
+     */
+    int delete(long parent, long child, String name);
+
+    /** FUSE_NOTIFY_STORE: put {@code data} into the page cache of {@code nodeId} at offset. */
+    int store(long nodeId, long offset, java.nio.ByteBuffer data);
+}

@@ -1,0 +1,28 @@
+package dev.fsdriver.protocol;
+
+import io.grpc.Metadata;
+
+/** Constants both sides of the wire agree on. */
+public final class Protocol {
+    /** Version spoken in HelloRequest/HelloReply. */
+    public static final int VERSION = 1;
+
+    /** The share a call is about (every Files call; Hello names it in the message too). */
+    public static final Metadata.Key<String> SHARE =
+            Metadata.Key.of("fsdriver-share", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** "Bearer &lt;token&gt;" when the server was started with a token file. */
+    public static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** Largest gRPC message either side sends: one block of I/O plus headroom. */
+    public static final int MAX_MESSAGE_BYTES = 4 << 20;
+
+    /** Largest Read size / Write payload a server accepts. */
+    public static final int MAX_IO_BYTES = 1 << 20;
+
+    /** Default TCP port of `fsdriver serve`. */
+    public static final int DEFAULT_PORT = 7420;
+
+    private Protocol() {}
+}
