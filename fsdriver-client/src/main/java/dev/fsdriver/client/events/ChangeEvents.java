@@ -1,0 +1,76 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseNotifier;
+import io.grpc.Channel;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Change notification for one mount, wired in three steps:
+ * <pre>{@code
+ * ChangeEvents events = ChangeEvents.wrap(remoteFs, mountPoint, options);
+ * FuseMount mount = FuseMount.mount(mountPoint, events.fileSystem(), mountOptions);
+ * events.start(channel, share, mount.notifier());   // after the mount is live
+ * ...
+ * events.close();                                    // before unmounting
+ * }</pre>
+ */
+public final class ChangeEvents implements AutoCloseable {
+    /**
+     * @param liveTimeout     kernel entry/attribute timeout while events flow (long: events invalidate)
+     * @param fallbackTimeout timeout while the stream is down (short)
+     * @param inject          deliver inotify events to programs watching the mount
+     */
+    public record Options(Duration liveTimeout, Duration fallbackTimeout, boolean inject) {
+        public static Options defaults() {
+            return new Options(Duration.ofHours(1), Duration.ofSeconds(1), true);
+        }
+    }
+
+    private final KernelView view = new KernelView();
+    private final EchoFilter echo = new EchoFilter();
+    private final CachePolicy policy;
+    private final Injector injector;
+    private final EventAwareFileSystem fs;
+    private WatchClient watch;
+    private EventApplier applier;
+
+    private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
+        this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
+        this.injector = options.inject() ? new Injector(mountPoint) : null;
+        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
+    }
+
+    public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {
+        return new ChangeEvents(remote, mountPoint, options);
+    }
+
+    /** The file system to mount (the remote one, wrapped). */
+    public FuseFileSystem fileSystem() {
+        return fs;
+    }
+
+    /** Subscribes to the share's events; call once the mount is live. */
+    public void start(Channel channel, String share, FuseNotifier notifier) {
+        applier = new EventApplier(fs, view, echo, injector, notifier);
+        watch = new WatchClient(channel, share, applier::apply, policy);
+        watch.start();
+    }
+
+    /** True while the event stream is live (long cache timeouts in force). */
+    public boolean live() {
+        return policy.live();
+    }
+
+    public long injectedCount() {
+        return applier == null ? 0 : applier.injectedCount();
+    }
+
+    @Override
+    public void close() {
+        if (watch != null) {
+            watch.close();
+        }
+    }
+}

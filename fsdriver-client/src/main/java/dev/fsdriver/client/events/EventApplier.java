@@ -1,0 +1,370 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseNotifier;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.proto.v1.ChangeEvent;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the server's change events to the mount: invalidates what the kernel caches (entries,
+ * attributes, pages) and, where somebody could be watching (the parent directory is held by the
+ * kernel, see {@link KernelView}), has the {@link Injector} perform the matching VFS operation
+ * so that inotify watchers on the mount receive the event:
+ * <pre>
+ *   CREATED  -> mknod / mkdir / symlink      IN_CREATE
+ *   DELETED  -> unlink / rmdir               IN_DELETE
+ *   MODIFIED -> truncate to the same size    IN_MODIFY
+ *   ATTRIB   -> chmod to the same mode       IN_ATTRIB
+ *   RENAMED  -> rename                       IN_MOVED_FROM + IN_MOVED_TO, one cookie
+ *   OVERFLOW -> drop every cache under the path, list the held directories again and
+ *               inject CREATE/DELETE for the differences (a watcher sees every create)
+ * </pre>
+ * Echoes of this mount's own changes are not injected (the kernel already emitted them).
+ *
+ * <p>Runs on one thread (the event stream's), never on a FUSE request thread: it calls the
+ * kernel notifier and blocks in injected system calls, which need the request threads free.
+ */
+public final class EventApplier {
+    private static final Logger log = LoggerFactory.getLogger(EventApplier.class);
+
+    private final EventAwareFileSystem fs;
+    private final KernelView view;
+    private final EchoFilter echo;
+    private final Injector injector;
+    private final FuseNotifier notifier;
+    private final AtomicLong injected = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+
+    EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
+        this.fs = fs;
+        this.view = view;
+        this.echo = echo;
+        this.injector = injector;
+        this.notifier = notifier;
+    }
+
+    long injectedCount() {
+        return injected.get();
+    }
+
+    long appliedCount() {
+        return applied.get();
+    }
+
+    /** A request header for calls the applier makes to the remote file system itself. */
+    private record Internal(long nodeId) implements FuseRequest {
+        public long unique() { return 0; }
+        public int opcode() { return 0; }
+        public int uid() { return 0; }
+        public int gid() { return 0; }
+        public int pid() { return 0; }
+        public boolean isInterrupted() { return false; }
+    }
+
+    private static String parentOf(String path) {
+        int i = path.lastIndexOf('/');
+        return i < 0 ? "" : path.substring(0, i);
+    }
+
+    private static String nameOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    public void apply(ChangeEvent e) {
+        applied.incrementAndGet();
+        try {
+            switch (e.getKind()) {
+                case CREATED -> created(e.getPath());
+                case DELETED -> deleted(e.getPath(), e.getDirectory());
+                case MODIFIED -> modified(e.getPath(), false);
+                case ATTRIB -> modified(e.getPath(), true);
+                case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
+                case OVERFLOW -> overflow(e.getPath());
+                default -> log.debug("ignoring event {}", e.getKind());
+            }
+        } catch (RuntimeException ex) {
+            log.warn("could not apply {} {}: {}", e.getKind(), e.getPath(), ex.toString());
+        }
+    }
+
+    private boolean mayInject(long parentNode, String... paths) {
+        if (injector == null || parentNode == 0 || !view.held(parentNode)) {
+            return false;
+        }
+        for (String p : paths) {
+            if (echo.isEcho(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void created(String path) {
+        long parent = view.resolve(parentOf(path));
+        if (parent == 0) {
+            return; // the kernel holds nothing there: nothing cached, nobody watching
+        }
+        String name = nameOf(path);
+        notifier.invalEntry(parent, name);   // a cached negative entry
+        notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
+        if (mayInject(parent, path) && view.child(parent, name) == 0) {
+            injectCreate(parent, path, name);
+        }
+    }
+
+    private void injectCreate(long parent, String path, String name) {
+        FuseEntry entry;
+        try {
+            entry = fs.delegate().lookup(new Internal(parent), parent, name);
+        } catch (FuseException gone) {
+            return; // already gone again: a DELETED follows
+        }
+        if (entry == null || entry.nodeId() == 0) {
+            return;
+        }
+        int type = entry.attr().mode() & FileMode.S_IFMT;
+        int perm = entry.attr().mode() & 07777;
+        String abs = injector.absolute(path);
+        Injection inj = new Injection(Injection.Op.CREATE, parent, name, 0, null, entry, entry.nodeId(), null);
+        int rc = injector.perform(inj, () -> switch (type) {
+            case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
+            case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
+            default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
+        });
+        if (rc == 0) {
+            injected.incrementAndGet();
+        } else {
+            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
+            log.debug("inject create {}: errno {}", path, -rc);
+        }
+    }
+
+    private void deleted(String path, boolean directory) {
+        long parent = view.resolve(parentOf(path));
+        if (parent == 0) {
+            return;
+        }
+        String name = nameOf(path);
+        long node = view.child(parent, name);
+        notifier.invalInode(parent, 0, 0);
+        if (mayInject(parent, path)) {
+            int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
+                    : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
+            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            String abs = injector.absolute(path);
+            Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
+            int rc = injector.perform(inj, () -> type == FileMode.S_IFDIR ? LibC.rmdir(abs) : LibC.unlink(abs));
+            if (rc == 0) {
+                injected.incrementAndGet();
+                view.removed(parent, name);
+                return;
+            }
+            log.debug("inject delete {}: errno {}", path, -rc);
+        }
+        if (node != 0) {
+            notifier.delete(parent, node, name);
+        } else {
+            notifier.invalEntry(parent, name);
+        }
+        view.removed(parent, name);
+    }
+
+    /** An entry for a node the kernel holds, answered locally (type right, attributes expired at once). */
+    private static FuseEntry standIn(long node, int type) {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return new FuseEntry(node, 0, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
+    }
+
+    private void modified(String path, boolean attribOnly) {
+        long parent = view.resolve(parentOf(path));
+        if (parent == 0) {
+            return;
+        }
+        long node = path.isEmpty() ? FuseFileSystem.ROOT_ID : view.child(parent, nameOf(path));
+        if (node != 0) {
+            notifier.invalInode(node, attribOnly ? -1 : 0, 0);
+        }
+        if (!path.isEmpty() && mayInject(parent, path)) {
+            Path abs = Path.of(injector.absolute(path));
+            try {
+                // read the current truth first (outside any injection: forwarded to the server), so the
+                // injected operation changes nothing even if it were ever forwarded
+                if (attribOnly) {
+                    int mode = (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+                    if (FileMode.isSymlink(mode)) {
+                        return;
+                    }
+                    Injection inj = new Injection(Injection.Op.ATTRIB, parent, nameOf(path), 0, null, null, 0, null);
+                    count(injector.perform(inj, () -> LibC.chmod(abs.toString(), mode & 07777)), path);
+                } else {
+                    if (!Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
+                        return;
+                    }
+                    long size = Files.size(abs);
+                    Injection inj = new Injection(Injection.Op.MODIFY, parent, nameOf(path), 0, null, null, 0, null);
+                    count(injector.perform(inj, () -> LibC.truncate(abs.toString(), size)), path);
+                }
+            } catch (java.io.IOException gone) {
+                log.debug("inject {} {}: {}", attribOnly ? "attrib" : "modify", path, gone.toString());
+            }
+        }
+    }
+
+    private void count(int rc, String path) {
+        if (rc == 0) {
+            injected.incrementAndGet();
+        } else {
+            log.debug("inject on {}: errno {}", path, -rc);
+        }
+    }
+
+    private void renamed(String from, String to, boolean directory) {
+        long oldParent = view.resolve(parentOf(from));
+        long newParent = view.resolve(parentOf(to));
+        String name = nameOf(from);
+        String newName = nameOf(to);
+        long node = oldParent == 0 ? 0 : view.child(oldParent, name);
+        if (oldParent != 0) {
+            notifier.invalInode(oldParent, 0, 0);
+        }
+        if (newParent != 0) {
+            notifier.invalInode(newParent, 0, 0);
+            notifier.invalEntry(newParent, newName);
+        }
+        boolean watchable = injector != null && !echo.isEcho(from) && !echo.isEcho(to)
+                && ((oldParent != 0 && view.held(oldParent)) || (newParent != 0 && view.held(newParent)));
+        if (watchable && oldParent != 0 && newParent != 0) {
+            int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
+                    : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
+            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
+            String absFrom = injector.absolute(from);
+            String absTo = injector.absolute(to);
+            int rc = injector.perform(inj, () -> LibC.rename(absFrom, absTo));
+            if (rc == 0) {
+                injected.incrementAndGet();
+                view.renamed(oldParent, name, newParent, newName);
+                if (node == 0) {
+                    notifier.invalEntry(newParent, newName); // the ghost must not stay under the new name
+                }
+                return;
+            }
+            log.debug("inject rename {} -> {}: errno {}", from, to, -rc);
+        }
+        // Not injectable as a rename (one side unknown to the kernel): a delete here, a create there.
+        if (oldParent != 0) {
+            deleted(from, directory);
+        }
+        if (newParent != 0) {
+            created(to);
+        }
+    }
+
+    /**
+     * Events under {@code path} were lost: drop everything the kernel caches below it, then list
+     * every directory there that the kernel holds and inject the differences, so that watchers
+     * see a create for every name they did not know (and a delete for every name that went).
+     */
+    void overflow(String path) {
+        long top = view.resolve(path);
+        if (top == 0) {
+            return;
+        }
+        log.info("change events under '{}' were lost: revalidating", path);
+        ArrayDeque<long[]> queue = new ArrayDeque<>();
+        Map<Long, String> paths = new HashMap<>();
+        queue.add(new long[] {top});
+        paths.put(top, path);
+        notifier.invalInode(top, 0, 0);
+        while (!queue.isEmpty()) {
+            long dir = queue.poll()[0];
+            String dirPath = paths.get(dir);
+            Map<String, Long> known = view.children(dir);
+            for (Map.Entry<String, Long> c : known.entrySet()) {
+                notifier.invalInode(c.getValue(), 0, 0);
+                if (FileMode.isDirectory(view.mode(c.getValue())) && view.held(c.getValue())) {
+                    paths.put(c.getValue(), dirPath.isEmpty() ? c.getKey() : dirPath + "/" + c.getKey());
+                    queue.add(new long[] {c.getValue()});
+                }
+            }
+            if (injector != null && view.held(dir)) {
+                resync(dir, dirPath, known);
+            } else {
+                for (String name : known.keySet()) {
+                    notifier.invalEntry(dir, name);
+                }
+            }
+        }
+    }
+
+    private void resync(long dir, String dirPath, Map<String, Long> known) {
+        Set<String> listed = new HashSet<>();
+        try {
+            list(dir, listed);
+        } catch (FuseException e) {
+            log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
+            return;
+        }
+        for (String name : known.keySet()) {
+            String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
+            if (!listed.contains(name)) {
+                deleted(p, FileMode.isDirectory(view.mode(known.get(name))));
+            } else {
+                notifier.invalEntry(dir, name); // re-look up: it may be another file by now
+            }
+        }
+        for (String name : listed) {
+            if (!known.containsKey(name)) {
+                String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
+                if (!echo.isEcho(p)) {
+                    injectCreate(dir, p, name);
+                }
+            }
+        }
+    }
+
+    private void list(long dir, Set<String> into) throws FuseException {
+        FuseFileSystem remote = fs.delegate();
+        Internal req = new Internal(dir);
+        FuseOpen open = remote.opendir(req, dir, 0);
+        try {
+            long[] offset = {0};
+            boolean more = true;
+            while (more) {
+                int before = into.size();
+                long start = offset[0];
+                DirFiller filler = (name, ino, mode, next) -> {
+                    if (!name.equals(".") && !name.equals("..")) {
+                        into.add(name);
+                    }
+                    offset[0] = next;
+                    return true;
+                };
+                remote.readdir(req, dir, open.fh(), start, filler);
+                more = offset[0] != start && into.size() >= before;
+                if (offset[0] == start) {
+                    more = false;
+                }
+            }
+        } finally {
+            remote.releasedir(req, dir, open.fh());
+        }
+    }
+}

@@ -1,0 +1,417 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.DirPlusFiller;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseConnection;
+import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.FuseSetAttr;
+import dev.fsdriver.fuse.FuseStatfs;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Wraps the remote file system with what change events need, so that the remote file system
+ * itself stays a plain translation of FUSE requests into RPCs:
+ * <ul>
+ * <li>keeps {@link KernelView} (which names and nodes the kernel holds) up to date from every
+ *     reply and FORGET;</li>
+ * <li>marks every change made through the mount in the {@link EchoFilter};</li>
+ * <li>answers the {@link Injector}'s own requests locally (see {@link Injection});</li>
+ * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
+ *     stream is live, short while it is not.</li>
+ * </ul>
+ * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
+ */
+public final class EventAwareFileSystem implements FuseFileSystem {
+    /** Node ids from here up are ghosts: stand-ins for names the kernel never looked up. */
+    static final long GHOST_BASE = 1L << 62;
+
+    private final FuseFileSystem delegate;
+    private final KernelView view;
+    private final EchoFilter echo;
+    private final CachePolicy policy;
+    private final Injector injector;
+    /** Lookup references handed to the kernel locally (not by the delegate), per real node. */
+    private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
+    private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
+    private volatile FuseConnection connection;
+
+    EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
+                         Injector injector) {
+        this.delegate = delegate;
+        this.view = view;
+        this.echo = echo;
+        this.policy = policy;
+        this.injector = injector;
+    }
+
+    FuseConnection connection() {
+        return connection;
+    }
+
+    FuseFileSystem delegate() {
+        return delegate;
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private Injection injection(FuseRequest req) {
+        return injector != null && injector.isInjected(req.pid()) ? injector.current() : null;
+    }
+
+    private static boolean isGhost(long node) {
+        return node >= GHOST_BASE;
+    }
+
+    private FuseEntry timed(FuseEntry e) {
+        if (e == null || policy == null) {
+            return e;
+        }
+        long t = policy.timeoutNs();
+        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), t, e.nodeId() == 0 ? t : t);
+    }
+
+    private FuseAttrReply timed(FuseAttrReply a) {
+        return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
+    }
+
+    private FuseEntry entered(long parent, String name, FuseEntry e) {
+        if (e != null && e.nodeId() != 0) {
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+        }
+        return timed(e);
+    }
+
+    private String path(long parent, String name) {
+        String p = view.pathOf(parent);
+        return p == null ? null : p.isEmpty() ? name : p + "/" + name;
+    }
+
+    private void markChanged(long parent, String name) {
+        echo.mark(path(parent, name));
+    }
+
+    private void markChanged(long node) {
+        echo.mark(view.pathOf(node));
+    }
+
+    /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
+    private FuseEntry localEntry(long parent, String name, FuseEntry e) {
+        if (!isGhost(e.nodeId())) {
+            localRefs.computeIfAbsent(e.nodeId(), k -> new AtomicLong()).incrementAndGet();
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+        }
+        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
+    }
+
+    /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
+    FuseEntry ghost(int type) {
+        long id = nextGhost.incrementAndGet();
+        boolean directory = type == FileMode.S_IFDIR;
+        int mode = type == 0 ? FileMode.S_IFREG | 0644 : type | (directory ? 0755 : 0644);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return new FuseEntry(id, 0, new FuseAttr(id, 0, 0, now, now, now, mode, directory ? 2 : 1, 0, 0, 0, 4096), 0, 0);
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------
+
+    @Override
+    public void init(FuseConnection c) {
+        this.connection = c;
+        delegate.init(c);
+    }
+
+    @Override
+    public void destroy() {
+        delegate.destroy();
+    }
+
+    // ---- names -------------------------------------------------------------------------------
+
+    @Override
+    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            if ((inj.op() == Injection.Op.CREATE && inj.is(parent, name)) || inj.isTarget(parent, name)) {
+                throw new FuseException(Errno.ENOENT);
+            }
+            if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
+                return localEntry(parent, name, inj.entry());
+            }
+        }
+        return entered(parent, name, delegate.lookup(req, parent, name));
+    }
+
+    @Override
+    public void forget(long nodeId, long nlookup) {
+        if (isGhost(nodeId)) {
+            return;
+        }
+        view.forgotten(nodeId, nlookup);
+        long rest = nlookup;
+        AtomicLong local = localRefs.get(nodeId);
+        if (local != null) {
+            long take;
+            long have;
+            do {
+                have = local.get();
+                take = Math.min(have, rest);
+            } while (!local.compareAndSet(have, have - take));
+            rest -= take;
+            if (have - take == 0) {
+                localRefs.remove(nodeId, local);
+            }
+        }
+        if (rest > 0) {
+            delegate.forget(nodeId, rest);
+        }
+    }
+
+    @Override
+    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        if (isGhost(nodeId)) {
+            throw new FuseException(Errno.ENOENT);
+        }
+        return timed(delegate.getattr(req, nodeId, fh));
+    }
+
+    @Override
+    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)) {
+            // the injector's same-size truncate or same-mode chmod: answer with the server's truth
+            FuseAttr a = inj.attr() != null ? inj.attr() : delegate.getattr(req, nodeId, -1).attr();
+            return new FuseAttrReply(a, 0);
+        }
+        markChanged(nodeId);
+        return timed(delegate.setattr(req, nodeId, changes));
+    }
+
+    @Override
+    public String readlink(FuseRequest req, long nodeId) throws FuseException {
+        return delegate.readlink(req, nodeId);
+    }
+
+    private FuseEntry injectedCreate(FuseRequest req, long parent, String name) {
+        Injection inj = injection(req);
+        return inj != null && inj.op() == Injection.Op.CREATE && inj.is(parent, name) ? inj.entry() : null;
+    }
+
+    @Override
+    public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        if (injected != null) {
+            return entered(parent, name, injected);
+        }
+        markChanged(parent, name);
+        return entered(parent, name, delegate.symlink(req, parent, name, target));
+    }
+
+    @Override
+    public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask) throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        if (injected != null) {
+            return entered(parent, name, injected);
+        }
+        markChanged(parent, name);
+        return entered(parent, name, delegate.mknod(req, parent, name, mode, rdev, umask));
+    }
+
+    @Override
+    public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        if (injected != null) {
+            return entered(parent, name, injected);
+        }
+        markChanged(parent, name);
+        return entered(parent, name, delegate.mkdir(req, parent, name, mode, umask));
+    }
+
+    @Override
+    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
+        Injection inj = injection(req);
+        if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
+            markChanged(parent, name);
+            delegate.unlink(req, parent, name);
+        }
+        view.removed(parent, name);
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        Injection inj = injection(req);
+        if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
+            markChanged(parent, name);
+            delegate.rmdir(req, parent, name);
+        }
+        view.removed(parent, name);
+    }
+
+    @Override
+    public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
+            throws FuseException {
+        Injection inj = injection(req);
+        if (inj == null || inj.op() != Injection.Op.RENAME || !inj.is(parent, name) || !inj.isTarget(newParent, newName)) {
+            markChanged(parent, name);
+            markChanged(newParent, newName);
+            delegate.rename(req, parent, name, newParent, newName, flags);
+        }
+        if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
+            view.renamed(parent, name, newParent, newName);
+        }
+    }
+
+    @Override
+    public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        markChanged(newParent, newName);
+        return entered(newParent, newName, delegate.link(req, nodeId, newParent, newName));
+    }
+
+    // ---- files -------------------------------------------------------------------------------
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+            markChanged(nodeId);
+        }
+        return delegate.open(req, nodeId, flags);
+    }
+
+    @Override
+    public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst) throws FuseException {
+        return delegate.read(req, nodeId, fh, offset, size, dst);
+    }
+
+    @Override
+    public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
+            throws FuseException {
+        markChanged(nodeId);
+        return delegate.write(req, nodeId, fh, offset, src, writeFlags);
+    }
+
+    @Override
+    public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
+        delegate.flush(req, nodeId, fh, lockOwner);
+    }
+
+    @Override
+    public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
+        if (OpenFlags.writable(flags)) {
+            markChanged(nodeId);
+        }
+        delegate.release(req, nodeId, fh, flags);
+    }
+
+    @Override
+    public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        delegate.fsync(req, nodeId, fh, datasync);
+    }
+
+    @Override
+    public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
+            throws FuseException {
+        markChanged(parent, name);
+        FuseCreated c = delegate.create(req, parent, name, mode, flags, umask);
+        return new FuseCreated(entered(parent, name, c.entry()), c.open());
+    }
+
+    @Override
+    public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
+            throws FuseException {
+        markChanged(nodeId);
+        delegate.fallocate(req, nodeId, fh, offset, length, mode);
+    }
+
+    @Override
+    public long lseek(FuseRequest req, long nodeId, long fh, long offset, int whence) throws FuseException {
+        return delegate.lseek(req, nodeId, fh, offset, whence);
+    }
+
+    @Override
+    public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
+                              long offOut, long length, int flags) throws FuseException {
+        markChanged(nodeOut);
+        return delegate.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
+    }
+
+    // ---- directories -------------------------------------------------------------------------
+
+    @Override
+    public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
+        return delegate.opendir(req, nodeId, flags);
+    }
+
+    @Override
+    public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        delegate.readdir(req, nodeId, fh, offset, filler);
+    }
+
+    @Override
+    public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
+            throws FuseException {
+        delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
+            FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
+            boolean added = filler.add(name, e, next);
+            if (added && entry.nodeId() != 0) {
+                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
+            }
+            return added;
+        });
+    }
+
+    @Override
+    public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
+        delegate.releasedir(req, nodeId, fh);
+    }
+
+    @Override
+    public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        delegate.fsyncdir(req, nodeId, fh, datasync);
+    }
+
+    // ---- the rest: plain delegation ------------------------------------------------------------
+
+    @Override
+    public FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
+        return delegate.statfs(req, nodeId);
+    }
+
+    @Override
+    public void access(FuseRequest req, long nodeId, int mask) throws FuseException {
+        delegate.access(req, nodeId, mask);
+    }
+
+    @Override
+    public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        return delegate.getxattr(req, nodeId, name);
+    }
+
+    @Override
+    public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+        return delegate.listxattr(req, nodeId);
+    }
+
+    @Override
+    public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
+        markChanged(nodeId);
+        delegate.setxattr(req, nodeId, name, value, flags);
+    }
+
+    @Override
+    public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        markChanged(nodeId);
+        delegate.removexattr(req, nodeId, name);
+    }
+}

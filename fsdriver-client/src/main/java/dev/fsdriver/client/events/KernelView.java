@@ -1,0 +1,177 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.fuse.FuseFileSystem;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the kernel currently holds of the mount: which names it has looked up in which
+ * directories (dentries) and how many lookup references it holds on each node. Fed by
+ * {@link EventAwareFileSystem} from every reply that hands the kernel an entry and from every
+ * FORGET; read by {@link EventApplier} to turn a server path into (parent node, name) and to
+ * know whether anybody could be watching a directory.
+ *
+ * <p>The key fact used: an inotify watch pins its inode, so the kernel never FORGETs a watched
+ * directory. A directory with no lookup references here has no watcher, and a path whose
+ * components are unknown here has nothing cached by the kernel.
+ *
+ * <p>Thread safety: lock-free maps; each update is atomic per key, and the view may briefly lag
+ * the kernel between a reply and the next update. Consumers treat it as a hint for
+ * invalidation (invalidating too much is harmless; an unknown name has nothing to invalidate).
+ */
+public final class KernelView {
+    private static final class Node {
+        final AtomicLong lookups = new AtomicLong();
+        volatile long parent;
+        volatile String name;
+        volatile int mode;
+    }
+
+    private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
+    /** parent node -> (name -> child node). */
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
+
+    public KernelView() {
+        Node root = new Node();
+        root.lookups.set(1);
+        root.mode = dev.fsdriver.common.FileMode.S_IFDIR | 0755;
+        root.name = "";
+        nodes.put(FuseFileSystem.ROOT_ID, root);
+    }
+
+    /** The kernel got an entry {@code name} -> {@code nodeId} in {@code parent}, one more lookup reference. */
+    public void entered(long parent, String name, long nodeId, int mode) {
+        if (nodeId == 0) {
+            return;
+        }
+        dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
+        Node n = nodes.computeIfAbsent(nodeId, id -> new Node());
+        n.parent = parent;
+        n.name = name;
+        n.mode = mode;
+        n.lookups.incrementAndGet();
+    }
+
+    /** FORGET: the kernel dropped {@code count} references. */
+    public void forgotten(long nodeId, long count) {
+        if (nodeId == FuseFileSystem.ROOT_ID) {
+            return;
+        }
+        Node n = nodes.get(nodeId);
+        if (n == null) {
+            return;
+        }
+        if (n.lookups.addAndGet(-count) <= 0) {
+            nodes.remove(nodeId, n);
+            Map<String, Long> siblings = dirs.get(n.parent);
+            if (siblings != null && n.name != null) {
+                siblings.remove(n.name, nodeId);
+            }
+            dirs.remove(nodeId);
+        }
+    }
+
+    /** The name is gone (unlink, rmdir, or a server-side delete). */
+    public void removed(long parent, String name) {
+        Map<String, Long> siblings = dirs.get(parent);
+        if (siblings != null) {
+            siblings.remove(name);
+        }
+    }
+
+    /** The name moved; the node keeps its id. */
+    public void renamed(long parent, String name, long newParent, String newName) {
+        Map<String, Long> from = dirs.get(parent);
+        Long id = from == null ? null : from.remove(name);
+        Map<String, Long> to = dirs.get(newParent);
+        if (to != null) {
+            to.remove(newName);
+        }
+        if (id != null) {
+            dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>()).put(newName, id);
+            Node n = nodes.get(id);
+            if (n != null) {
+                n.parent = newParent;
+                n.name = newName;
+            }
+        }
+    }
+
+    /** The child node the kernel knows under {@code parent}/{@code name}, or 0. */
+    public long child(long parent, String name) {
+        Map<String, Long> m = dirs.get(parent);
+        Long id = m == null ? null : m.get(name);
+        return id == null ? 0 : id;
+    }
+
+    /** The node at share-relative path {@code path} ("" = root), or 0 if the kernel does not hold it. */
+    public long resolve(String path) {
+        long node = FuseFileSystem.ROOT_ID;
+        if (path.isEmpty()) {
+            return node;
+        }
+        for (String name : path.split("/")) {
+            node = child(node, name);
+            if (node == 0) {
+                return 0;
+            }
+        }
+        return node;
+    }
+
+    /** True if the kernel holds a reference to {@code nodeId} (e.g. because a watch pins it). */
+    public boolean held(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n != null && n.lookups.get() > 0;
+    }
+
+    /** The st_mode the kernel was last given for {@code nodeId}, 0 if unknown. */
+    public int mode(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n == null ? 0 : n.mode;
+    }
+
+    public long lookups(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n == null ? 0 : n.lookups.get();
+    }
+
+    /** The share-relative path of a node the kernel holds, or null if unknown. */
+    public String pathOf(long nodeId) {
+        if (nodeId == FuseFileSystem.ROOT_ID) {
+            return "";
+        }
+        List<String> names = new ArrayList<>();
+        long id = nodeId;
+        for (int depth = 0; id != FuseFileSystem.ROOT_ID; depth++) {
+            Node n = nodes.get(id);
+            if (n == null || n.name == null || depth > 4096) {
+                return null;
+            }
+            names.add(n.name);
+            id = n.parent;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = names.size() - 1; i >= 0; i--) {
+            if (!sb.isEmpty()) {
+                sb.append('/');
+            }
+            sb.append(names.get(i));
+        }
+        return sb.toString();
+    }
+
+    /** A snapshot of the (name -> node) entries the kernel holds in directory {@code parent}. */
+    public Map<String, Long> children(long parent) {
+        Map<String, Long> m = dirs.get(parent);
+        return m == null ? Map.of() : Map.copyOf(m);
+    }
+
+    /** Number of nodes tracked (root included), for tests and metrics. */
+    public int size() {
+        return nodes.size();
+    }
+}

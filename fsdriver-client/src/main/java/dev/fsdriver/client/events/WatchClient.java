@@ -1,0 +1,135 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.proto.v1.Ack;
+import dev.fsdriver.proto.v1.ChangeEvent;
+import dev.fsdriver.proto.v1.EventsGrpc;
+import dev.fsdriver.proto.v1.Subscribe;
+import dev.fsdriver.proto.v1.WatchReply;
+import dev.fsdriver.proto.v1.WatchRequest;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client end of the Watch stream of one share: subscribes with the last sequence it
+ * applied (so a reconnect replays what it missed), hands every event to the sink in order,
+ * acknowledges each batch, and pulls the next batch only after the sink is done with this one
+ * (manual flow control: a slow client slows the stream, and the server's per-client bound
+ * turns a slow client into an overflow, never into unbounded buffering).
+ *
+ * <p>While the stream is down the {@link CachePolicy} is switched to short timeouts; it goes
+ * back to long ones once the server answered the new subscription. Reconnects back off from
+ * 100 ms to 5 s.
+ */
+public final class WatchClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WatchClient.class);
+
+    private final EventsGrpc.EventsStub stub;
+    private final String share;
+    private final Consumer<ChangeEvent> sink;
+    private final CachePolicy policy;
+    private final ScheduledExecutorService timer;
+    private volatile long lastApplied;
+    private volatile boolean closed;
+    private volatile ClientCallStreamObserver<WatchRequest> current;
+    private long backoffMs = 100;
+
+    public WatchClient(Channel channel, String share, Consumer<ChangeEvent> sink, CachePolicy policy) {
+        this.stub = EventsGrpc.newStub(channel);
+        this.share = share;
+        this.sink = sink;
+        this.policy = policy;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fsdriver-watch-retry");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        connect();
+    }
+
+    long lastApplied() {
+        return lastApplied;
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        stub.watch(new ClientResponseObserver<WatchRequest, WatchReply>() {
+            private ClientCallStreamObserver<WatchRequest> requests;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WatchRequest> r) {
+                requests = r;
+                current = r;
+                r.disableAutoRequestWithInitial(1);
+            }
+
+            @Override
+            public void onNext(WatchReply reply) {
+                if (!policy.live()) {
+                    log.info("change events for share '{}' are live (after sequence {})", share, lastApplied);
+                    policy.setLive(true);
+                }
+                backoffMs = 100;
+                long last = lastApplied;
+                for (ChangeEvent e : reply.getEventsList()) {
+                    sink.accept(e);
+                    last = Math.max(last, e.getSequence());
+                }
+                last = Math.max(last, reply.getLastSequence());
+                lastApplied = last;
+                if (reply.getEventsCount() > 0) {
+                    requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
+                }
+                requests.request(1);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                broken(Status.fromThrowable(t).toString());
+            }
+
+            @Override
+            public void onCompleted() {
+                broken("server ended the stream");
+            }
+        }).onNext(WatchRequest.newBuilder()
+                .setSubscribe(Subscribe.newBuilder().setShare(share).setResumeAfter(lastApplied))
+                .build());
+    }
+
+    private void broken(String why) {
+        if (policy.live()) {
+            log.warn("change events for share '{}' interrupted ({}); short cache timeouts until resynchronised", share, why);
+        } else {
+            log.debug("watch stream for '{}' down: {}", share, why);
+        }
+        policy.setLive(false);
+        if (!closed) {
+            long delay = backoffMs;
+            backoffMs = Math.min(5_000, backoffMs * 2);
+            timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ClientCallStreamObserver<WatchRequest> c = current;
+        if (c != null) {
+            c.cancel("closing", null);
+        }
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.fsdriver.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.FuseSetAttr;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The decorator's bookkeeping and its local answers to the injector, against a recording fake. */
+class EventAwareFileSystemTest {
+    private static final int FILE = FileMode.S_IFREG | 0644;
+
+    static FuseAttr attr(long ino, int mode, long size) {
+        return new FuseAttr(ino, size, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096);
+    }
+
+    /** Records what reached "the server". */
+    static final class Fake implements FuseFileSystem {
+        final List<String> calls = new ArrayList<>();
+        final List<long[]> forgets = new ArrayList<>();
+
+        @Override
+        public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+            calls.add("lookup " + parent + "/" + name);
+            return new FuseEntry(100 + name.length(), 0, attr(100 + name.length(), FILE, 7), 5, 5);
+        }
+
+        @Override
+        public void forget(long nodeId, long nlookup) {
+            forgets.add(new long[] {nodeId, nlookup});
+        }
+
+        @Override
+        public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) {
+            calls.add("getattr " + nodeId);
+            return new FuseAttrReply(attr(nodeId, FILE, 42), 5);
+        }
+
+        @Override
+        public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) {
+            calls.add("setattr " + nodeId);
+            return new FuseAttrReply(attr(nodeId, FILE, 0), 5);
+        }
+
+        @Override
+        public void unlink(FuseRequest req, long parent, String name) {
+            calls.add("unlink " + parent + "/" + name);
+        }
+    }
+
+    record Req(int pid) implements FuseRequest {
+        public long unique() { return 1; }
+        public int opcode() { return 0; }
+        public long nodeId() { return 0; }
+        public int uid() { return 0; }
+        public int gid() { return 0; }
+        public boolean isInterrupted() { return false; }
+    }
+
+    static final Req OTHER = new Req(1);
+    static final Req SELF = new Req((int) Injector.SELF_PID);
+
+    final Fake fake = new Fake();
+    final KernelView view = new KernelView();
+    final EchoFilter echo = new EchoFilter();
+    final CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
+    final Injector injector = new Injector(Path.of("/nonexistent-mount"));
+    final EventAwareFileSystem fs = new EventAwareFileSystem(fake, view, echo, policy, injector);
+
+    @Test
+    void timeoutsFollowTheStreamState() throws Exception {
+        assertThat(fs.lookup(OTHER, 1, "a").entryTimeoutNs()).isEqualTo(1_000_000_000L);
+        policy.setLive(true);
+        FuseEntry e = fs.lookup(OTHER, 1, "a");
+        assertThat(e.entryTimeoutNs()).isEqualTo(3_600_000_000_000L);
+        assertThat(e.attrTimeoutNs()).isEqualTo(3_600_000_000_000L);
+        assertThat(fs.getattr(OTHER, e.nodeId(), -1).attrTimeoutNs()).isEqualTo(3_600_000_000_000L);
+        assertThat(view.resolve("a")).isEqualTo(e.nodeId());
+    }
+
+    @Test
+    void mutationsThroughTheMountAreMarkedAsEchoes() throws Exception {
+        fs.lookup(OTHER, 1, "dir");
+        long dir = view.resolve("dir");
+        fs.unlink(OTHER, dir, "gone");
+        assertThat(echo.isEcho("dir/gone")).isTrue();
+        assertThat(fake.calls).contains("unlink " + dir + "/gone");
+    }
+
+    @Test
+    void injectedCreateIsAnsweredLocally() throws Exception {
+        FuseEntry real = new FuseEntry(77, 0, attr(77, FILE, 3), 0, 0);
+        Injection inj = new Injection(Injection.Op.CREATE, 1, "new", 0, null, real, 77, null);
+        injector.perform(inj, () -> {
+            assertThatThrownBy(() -> fs.lookup(SELF, 1, "new")).isInstanceOf(FuseException.class);
+            try {
+                assertThat(fs.mknod(SELF, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
+                // other names, and other processes, still go to the server
+                fs.lookup(SELF, 1, "other");
+                fs.lookup(OTHER, 1, "new");
+            } catch (FuseException e) {
+                throw new AssertionError(e);
+            }
+            return 0;
+        });
+        assertThat(fake.calls).containsExactly("lookup 1/other", "lookup 1/new");
+        assertThat(view.held(77)).isTrue();
+    }
+
+    @Test
+    void injectedDeleteNeverReachesTheServerAndLocalReferencesAreNotForwarded() throws Exception {
+        FuseEntry standIn = new FuseEntry(55, 0, attr(55, FILE, 0), 0, 0);
+        Injection inj = new Injection(Injection.Op.DELETE, 1, "f", 0, null, standIn, 55, null);
+        injector.perform(inj, () -> {
+            try {
+                assertThat(fs.lookup(SELF, 1, "f").nodeId()).isEqualTo(55);
+                fs.unlink(SELF, 1, "f");
+            } catch (FuseException e) {
+                throw new AssertionError(e);
+            }
+            return 0;
+        });
+        assertThat(fake.calls).isEmpty();
+        fs.forget(55, 1);
+        assertThat(fake.forgets).as("the reference was ours, not the server's").isEmpty();
+        FuseEntry ghost = fs.ghost(FileMode.S_IFDIR);
+        assertThat(ghost.nodeId()).isGreaterThanOrEqualTo(EventAwareFileSystem.GHOST_BASE);
+        fs.forget(ghost.nodeId(), 1);
+        assertThat(fake.forgets).isEmpty();
+        fs.forget(12, 2);
+        assertThat(fake.forgets).hasSize(1);
+    }
+
+    @Test
+    void injectedModifyAnswersWithTheServersAttributes() throws Exception {
+        Injection inj = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 0, null);
+        FuseAttrReply[] reply = new FuseAttrReply[1];
+        injector.perform(inj, () -> {
+            try {
+                reply[0] = fs.setattr(SELF, 9, null);
+            } catch (FuseException e) {
+                throw new AssertionError(e);
+            }
+            return 0;
+        });
+        assertThat(reply[0].attr().size()).isEqualTo(42);
+        assertThat(fake.calls).containsExactly("getattr 9");
+    }
+}
