@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-source scripts/setup.sh sshfs sshd unzip
+source scripts/setup.sh sshfs sshd unzip bc
 SIZE_MIB=1024
 QUICK=0
 while [ $# -gt 0 ]; do
