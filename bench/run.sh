@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# fsdriver benchmark: the same workloads, in one run, on
+#   native  - the served directory itself
+#   fsdriver - an fsdriver mount of it (fsdriver serve + fsdriver mount over loopback TCP)
+#   sshfs   - sshfs of it over loopback (sshd started here on a private port)
+# and prints each as a ratio to native. Absolute times on shared machines are noise; the
+# ratios within one run are the figure. Results: bench/results/latest.md (paste into
+# docs/benchmarks.md with the date and machine).
+#
+# Usage: bench/run.sh [--size-mib N] [--quick]     (N: big-file size, default 1024)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+source scripts/setup.sh sshfs sshd unzip bc
+SIZE_MIB=1024
+QUICK=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --size-mib) SIZE_MIB=$2; shift 2 ;;
+        --quick) QUICK=1; SIZE_MIB=128; shift ;;
+        *) echo "usage: bench/run.sh [--size-mib N] [--quick]" >&2; exit 2 ;;
+    esac
+done
+
+[ -d fsdriver-cli/target/lib ] || mvn -B -q -ntp -DskipTests package
+WORK=$(mktemp -d /var/tmp/fsdriver-bench.XXXXXX)
+DATA=$WORK/data          # the served directory
+MNT_FSD=$WORK/mnt-fsdriver
+MNT_SSH=$WORK/mnt-sshfs
+mkdir -p "$DATA" "$MNT_FSD" "$MNT_SSH" "$ROOT/bench/results"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+cleanup() {
+    set +e
+    for m in "$MNT_FSD" "$MNT_SSH"; do mountpoint -q "$m" && umount -l "$m"; done
+    [ -n "${MOUNT_PID:-}" ] && kill "$MOUNT_PID" 2>/dev/null
+    [ -n "${SERVE_PID:-}" ] && kill "$SERVE_PID" 2>/dev/null
+    [ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "bench: preparing data in $DATA"
+# ~8,000-file source tree committed into a fresh git repository (a slice of the JDK's src.zip)
+mkdir -p "$DATA/repo"
+unzip -q "$JAVA_HOME/lib/src.zip" 'java.base/*' 'java.desktop/*' 'java.xml/*' 'java.sql/*' -d "$DATA/repo"
+find "$DATA/repo" -type f | sort | tail -n +8001 | xargs -r rm -f
+NFILES=$(find "$DATA/repo" -type f | wc -l)
+git -C "$DATA/repo" -c init.defaultBranch=main init -q
+git -C "$DATA/repo" add -A
+git -C "$DATA/repo" -c user.name=bench -c user.email=bench@example.com commit -qm tree
+# ~400 small files to untar
+mkdir -p "$WORK/small" && for i in $(seq 1 400); do head -c $((RANDOM % 8192 + 100)) /dev/urandom > "$WORK/small/f$i"; done
+tar -C "$WORK" -cf "$WORK/small.tar" small && rm -rf "$WORK/small"
+head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$DATA/big.bin"
+
+echo "bench: starting fsdriver serve/mount on 127.0.0.1:$PORT"
+bin/fsdriver serve --listen "tcp://127.0.0.1:$PORT" --share "bench=$DATA" > "$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+mount_fsdriver() {
+    bin/fsdriver mount --server "tcp://127.0.0.1:$PORT" bench "$MNT_FSD" > "$WORK/mount.log" 2>&1 &
+    MOUNT_PID=$!
+    for _ in $(seq 1 200); do grep -q mounted "$WORK/mount.log" && return 0; sleep 0.1; done
+    cat "$WORK/mount.log"; exit 1
+}
+umount_fsdriver() { kill "$MOUNT_PID"; wait "$MOUNT_PID" 2>/dev/null || true; }
+
+echo "bench: starting sshd on 127.0.0.1:$SSH_PORT for sshfs"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/key"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"
+mkdir -p /run/sshd
+cat > "$WORK/sshd_config" <<CFG
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/hostkey
+AuthorizedKeysFile $WORK/key.pub
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UsePAM no
+Subsystem sftp internal-sftp
+PidFile $WORK/sshd.pid
+CFG
+/usr/sbin/sshd -D -f "$WORK/sshd_config" -E "$WORK/sshd.log" &
+SSHD_PID=$!
+sleep 1
+mount_sshfs() {
+    sshfs -p "$SSH_PORT" -o IdentityFile="$WORK/key",StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null \
+        "root@127.0.0.1:$DATA" "$MNT_SSH"
+}
+umount_sshfs() { umount "$MNT_SSH"; }
+
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+now() { date +%s.%N; }
+declare -A T
+# time_it TARGET ROW COMMAND...: runs in the target's directory, records seconds
+time_it() {
+    local target=$1 row=$2; shift 2
+    local dir; case $target in native) dir=$DATA ;; fsdriver) dir=$MNT_FSD ;; sshfs) dir=$MNT_SSH ;; esac
+    local t0 t1; t0=$(now)
+    (cd "$dir" && "$@") > /dev/null 2>&1 || echo "bench: $target/$row failed: $*" >&2
+    t1=$(now)
+    T[$target,$row]=$(echo "$t1 - $t0" | bc -l)
+    printf '  %-9s %-28s %8.3f s\n' "$target" "$row" "${T[$target,$row]}"
+}
+
+ROWS=("git status (first)" "git status (second)" "find + stat all files" "grep -r all contents"
+      "read ${SIZE_MIB} MiB (first)" "read ${SIZE_MIB} MiB (second)" "write ${SIZE_MIB} MiB + fsync"
+      "untar 400 small files" "rm -rf 400 files")
+run_target() {
+    local t=$1
+    echo "bench: $t"
+    drop
+    case $t in fsdriver) mount_fsdriver ;; sshfs) mount_sshfs ;; esac
+    time_it "$t" "${ROWS[0]}" git -C repo status --porcelain
+    time_it "$t" "${ROWS[1]}" git -C repo status --porcelain
+    time_it "$t" "${ROWS[2]}" find repo -printf '%s %T@\n'
+    time_it "$t" "${ROWS[3]}" grep -r -c zzzzqqqq repo
+    # remount so that the first read is cold for the mount's own caches too
+    case $t in fsdriver) umount_fsdriver; drop; mount_fsdriver ;; sshfs) umount_sshfs; drop; mount_sshfs ;; native) drop ;; esac
+    time_it "$t" "${ROWS[4]}" dd if=big.bin of=/dev/null bs=1M
+    time_it "$t" "${ROWS[5]}" dd if=big.bin of=/dev/null bs=1M
+    time_it "$t" "${ROWS[6]}" dd if=/dev/zero of=written.bin bs=1M count="$SIZE_MIB" conv=fsync
+    rm -f "$DATA/written.bin"
+    time_it "$t" "${ROWS[7]}" tar -xf "$WORK/small.tar"
+    time_it "$t" "${ROWS[8]}" rm -rf small
+    case $t in fsdriver) umount_fsdriver ;; sshfs) umount_sshfs ;; esac
+}
+for t in native fsdriver sshfs; do run_target $t; done
+
+OUT=$ROOT/bench/results/latest.md
+{
+    echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB."
+    echo
+    echo "| workload | native (s) | fsdriver (s) | sshfs (s) | fsdriver / native | sshfs / native | fsdriver vs sshfs |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for r in "${ROWS[@]}"; do
+        n=${T[native,$r]}; f=${T[fsdriver,$r]}; s=${T[sshfs,$r]}
+        printf '| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |\n' "$r" "$n" "$f" "$s" \
+            "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" \
+            "$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+    done
+} > "$OUT"
+echo; cat "$OUT"
