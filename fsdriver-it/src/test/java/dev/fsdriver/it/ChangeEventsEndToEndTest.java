@@ -1,0 +1,262 @@
+package dev.fsdriver.it;
+
+import static dev.fsdriver.it.MountEndToEndTest.awaitTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The headline feature: changes made directly in the served directory (as a Windows program
+ * would) reach Linux programs watching the mount as real inotify events, and the mount's caches
+ * follow them even with long timeouts. `inotifywait -m -r` and a Java WatchService watch.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ChangeEventsEndToEndTest {
+    private static final long BOUND_MS = 20_000;
+
+    @TempDir
+    Path tmp;
+
+    Path share;
+    Path mnt;
+    Fsdriver.Server server;
+    Fsdriver.Mount mount;
+
+    Process inotify;
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeAll
+    void start() throws Exception {
+        share = Files.createDirectories(tmp.resolve("share"));
+        mnt = Files.createDirectories(tmp.resolve("mnt"));
+        server = Fsdriver.serve(tmp, "--share", "w=" + share);
+        mount = Fsdriver.mount(tmp, server, "w", mnt);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (mount != null) {
+            mount.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** Starts `inotifywait -m -r` on a fresh directory of the mount; returns the directory (share side). */
+    private Path watched(String name) throws Exception {
+        Path d = Files.createDirectories(share.resolve(name));
+        awaitTrue(() -> Files.isDirectory(mnt.resolve(name)));
+        events.clear();
+        inotify = new ProcessBuilder("inotifywait", "-m", "-r", "--format", "%e|%w%f", mnt.resolve(name).toString())
+                .redirectErrorStream(true).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(inotify.getInputStream(), StandardCharsets.UTF_8));
+        String first = r.readLine(); // "Setting up watches..." then "Watches established."
+        while (first != null && !first.contains("Watches established")) {
+            first = r.readLine();
+        }
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                for (String line; (line = r.readLine()) != null; ) {
+                    events.add(line.replace(mnt.resolve(name) + "/", ""));
+                }
+            } catch (java.io.IOException ignored) {
+                // process ended
+            }
+        });
+        return d;
+    }
+
+    @AfterEach
+    void stopWatcher() throws Exception {
+        if (inotify != null) {
+            inotify.destroy();
+            inotify.waitFor(10, TimeUnit.SECONDS);
+            inotify = null;
+        }
+    }
+
+    private void awaitEvent(String regex) throws Exception {
+        Pattern p = Pattern.compile(regex);
+        long end = System.currentTimeMillis() + BOUND_MS;
+        while (System.currentTimeMillis() < end) {
+            synchronized (events) {
+                for (String e : events) {
+                    if (p.matcher(e).matches()) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no inotify event /" + regex + "/ within " + BOUND_MS + " ms; saw " + events);
+    }
+
+    private long count(String regex) {
+        Pattern p = Pattern.compile(regex);
+        synchronized (events) {
+            return events.stream().filter(e -> p.matcher(e).matches()).count();
+        }
+    }
+
+    @Test
+    void createModifyAttribDeleteOfAFile() throws Exception {
+        Path d = watched("basic");
+        Files.writeString(d.resolve("a.txt"), "one");
+        awaitEvent("CREATE\\|a\\.txt");
+        Files.writeString(d.resolve("a.txt"), "two, longer", StandardOpenOption.APPEND);
+        awaitEvent("MODIFY\\|a\\.txt");
+        Files.setPosixFilePermissions(d.resolve("a.txt"), PosixFilePermissions.fromString("rw-------"));
+        awaitEvent("ATTRIB\\|a\\.txt");
+        Files.delete(d.resolve("a.txt"));
+        awaitEvent("DELETE\\|a\\.txt");
+    }
+
+    @Test
+    void directoriesAtAnyDepthAndADirectoryCreatedAndFilledAtOnce() throws Exception {
+        Path d = watched("nested");
+        Files.createDirectories(d.resolve("x/y"));
+        awaitEvent("CREATE,ISDIR\\|x");
+        awaitEvent("CREATE,ISDIR\\|x/y");
+        Files.writeString(d.resolve("x/y/deep.txt"), "deep");
+        awaitEvent("CREATE\\|x/y/deep\\.txt");
+        new ProcessBuilder("bash", "-c", "mkdir -p p/q && touch p/q/f1 p/q/f2").directory(d.toFile()).start().waitFor();
+        awaitEvent("CREATE,ISDIR\\|p");
+        awaitEvent("CREATE,ISDIR\\|p/q");
+        awaitEvent("CREATE\\|p/q/f1");
+        awaitEvent("CREATE\\|p/q/f2");
+        Files.delete(d.resolve("x/y/deep.txt"));
+        Files.delete(d.resolve("x/y"));
+        awaitEvent("DELETE,ISDIR\\|x/y");
+    }
+
+    @Test
+    void renameAcrossDirectoriesIsOneMovedFromToPair() throws Exception {
+        Path d = watched("moves");
+        Files.createDirectories(d.resolve("from"));
+        Files.createDirectories(d.resolve("to"));
+        Files.writeString(d.resolve("from/f.txt"), "moving");
+        awaitEvent("CREATE\\|from/f\\.txt");
+        Files.move(d.resolve("from/f.txt"), d.resolve("to/g.txt"), StandardCopyOption.ATOMIC_MOVE);
+        awaitEvent("MOVED_FROM\\|from/f\\.txt");
+        awaitEvent("MOVED_TO\\|to/g\\.txt");
+        assertThat(Files.readString(mnt.resolve("moves/to/g.txt"))).isEqualTo("moving");
+        assertThat(Files.exists(mnt.resolve("moves/from/f.txt"))).isFalse();
+        // a renamed directory keeps being watched under its new name
+        Files.move(d.resolve("to"), d.resolve("renamed"), StandardCopyOption.ATOMIC_MOVE);
+        awaitEvent("MOVED_TO,ISDIR\\|renamed");
+        Files.writeString(d.resolve("renamed/after.txt"), "x");
+        awaitEvent("CREATE\\|renamed/after\\.txt");
+    }
+
+    @Test
+    void deleteOfAFileOpenOnTheMount() throws Exception {
+        Path d = watched("open");
+        Files.writeString(d.resolve("held.txt"), "held");
+        awaitEvent("CREATE\\|held\\.txt");
+        try (var ch = java.nio.channels.FileChannel.open(mnt.resolve("open/held.txt"))) {
+            Files.delete(d.resolve("held.txt"));
+            awaitEvent("DELETE\\|held\\.txt");
+            assertThat(Files.exists(mnt.resolve("open/held.txt"))).isFalse();
+            assertThat(ch.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void changesThroughTheMountAreReportedExactlyOnce() throws Exception {
+        watched("echo");
+        Files.writeString(mnt.resolve("echo/mine.txt"), "mine");
+        awaitEvent("CREATE\\|mine\\.txt");
+        Thread.sleep(3000); // longer than any echo could take to come back
+        assertThat(count("CREATE\\|mine\\.txt")).as(events.toString()).isEqualTo(1);
+    }
+
+    @Test
+    void cachesFollowServerSideChangesDespiteLongTimeouts() throws Exception {
+        Path d = Files.createDirectories(share.resolve("coherence"));
+        Files.writeString(d.resolve("f"), "version one");
+        awaitTrue(() -> Files.readString(mnt.resolve("coherence/f")).equals("version one"));
+        assertThat(Files.size(mnt.resolve("coherence/f"))).isEqualTo(11);
+        Files.writeString(d.resolve("f"), "v2");
+        awaitTrue(() -> Files.readString(mnt.resolve("coherence/f")).equals("v2") && Files.size(mnt.resolve("coherence/f")) == 2);
+        Files.delete(d.resolve("f"));
+        awaitTrue(() -> !Files.exists(mnt.resolve("coherence/f")));
+    }
+
+    @Test
+    void javaWatchServiceSeesServerSideChanges() throws Exception {
+        Path d = Files.createDirectories(share.resolve("jws"));
+        awaitTrue(() -> Files.isDirectory(mnt.resolve("jws")));
+        try (WatchService ws = FileSystems.getDefault().newWatchService()) {
+            mnt.resolve("jws").register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+            Files.writeString(d.resolve("w.txt"), "w");
+            List<String> seen = new ArrayList<>();
+            long end = System.currentTimeMillis() + BOUND_MS;
+            while (!seen.contains("ENTRY_CREATE w.txt") && System.currentTimeMillis() < end) {
+                WatchKey key = ws.poll(200, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    for (WatchEvent<?> e : key.pollEvents()) {
+                        seen.add(e.kind().name() + " " + e.context());
+                    }
+                    key.reset();
+                }
+            }
+            assertThat(seen).contains("ENTRY_CREATE w.txt");
+        }
+    }
+
+    @Test
+    void aStormOfTenThousandCreatesLeavesNothingSilentOrStale() throws Exception {
+        Path d = watched("storm");
+        for (int i = 0; i < 10_000; i++) {
+            Files.writeString(d.resolve("s" + i), Integer.toString(i));
+        }
+        // every file is visible through the mount with its size...
+        awaitTrue(() -> {
+            try (var s = Files.list(mnt.resolve("storm"))) {
+                return s.count() == 10_000;
+            }
+        });
+        for (int i = 0; i < 10_000; i += 97) {
+            assertThat(Files.size(mnt.resolve("storm/s" + i))).isEqualTo(Integer.toString(i).length());
+        }
+        // ...and the watcher saw a create for every one (overflow is turned into a resync that injects the rest)
+        awaitTrue(() -> count("CREATE\\|s\\d+") >= 10_000);
+        Matcher m = Pattern.compile("CREATE\\|s(\\d+)").matcher("");
+        java.util.Set<String> names = new java.util.HashSet<>();
+        synchronized (events) {
+            for (String e : events) {
+                if (m.reset(e).matches()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        assertThat(names).hasSize(10_000);
+    }
+}
