@@ -49,6 +49,8 @@ public final class EventApplier {
     private final EchoFilter echo;
     private final Injector injector;
     private final FuseNotifier notifier;
+    /** Paths whose creation watchers were told of recently (injected): a resync need not repeat them. */
+    private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
 
@@ -124,7 +126,7 @@ public final class EventApplier {
         String name = nameOf(path);
         notifier.invalEntry(parent, name);   // a cached negative entry
         notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
-        if (mayInject(parent, path) && view.child(parent, name) == 0) {
+        if (mayInject(parent, path)) {
             injectCreate(parent, path, name);
         }
     }
@@ -150,6 +152,7 @@ public final class EventApplier {
         });
         if (rc == 0) {
             injected.incrementAndGet();
+            announced.mark(path);
         } else {
             fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
             log.debug("inject create {}: errno {}", path, -rc);
@@ -279,8 +282,11 @@ public final class EventApplier {
 
     /**
      * Events under {@code path} were lost: drop everything the kernel caches below it, then list
-     * every directory there that the kernel holds and inject the differences, so that watchers
-     * see a create for every name they did not know (and a delete for every name that went).
+     * every directory there that the kernel holds and inject the differences: a delete for every
+     * name that went, and a create for every name present that watchers were not provably told
+     * of (injected within the last minute). A name a program merely listed meanwhile still gets
+     * its create; one that existed long before gets a duplicate create, which watchers take as
+     * "rescan this", the meaning of an overflow.
      */
     void overflow(String path) {
         long top = view.resolve(path);
@@ -323,19 +329,15 @@ public final class EventApplier {
             return;
         }
         for (String name : known.keySet()) {
-            String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
             if (!listed.contains(name)) {
-                deleted(p, FileMode.isDirectory(view.mode(known.get(name))));
-            } else {
-                notifier.invalEntry(dir, name); // re-look up: it may be another file by now
+                deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
             }
         }
         for (String name : listed) {
-            if (!known.containsKey(name)) {
-                String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
-                if (!echo.isEcho(p)) {
-                    injectCreate(dir, p, name);
-                }
+            String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
+            notifier.invalEntry(dir, name); // re-look up: it may be another file by now
+            if (!echo.isEcho(p) && !announced.isEcho(p)) {
+                injectCreate(dir, p, name);
             }
         }
     }
