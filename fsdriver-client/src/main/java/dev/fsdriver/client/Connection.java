@@ -53,13 +53,14 @@ public final class Connection implements AutoCloseable {
     private final EventLoopGroup eventLoops;
     private final ClientOptions options;
     /** Set when a call found the server unreachable; the next call says Hello first. */
+    private final boolean readOnly;
     private volatile boolean lost;
-    private volatile boolean readOnlySession;
 
-    private Connection(String address, String share, String token, ManagedChannel channel,
+    private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
                        EventLoopGroup eventLoops, ClientOptions options) {
         this.address = address;
         this.share = share;
+        this.readOnly = readOnly;
         this.channel = channel;
         this.eventLoops = eventLoops;
         this.options = options;
@@ -68,16 +69,21 @@ public final class Connection implements AutoCloseable {
         if (token != null) {
             headers.put(Protocol.AUTHORIZATION, "Bearer " + token);
         }
+        if (readOnly) {
+            headers.put(Protocol.READ_ONLY, "1");
+        }
         this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /**
      * A channel to {@code address} ("tcp://HOST:PORT", "HOST:PORT" or "unix:///path.sock").
-     * Does not connect yet; {@link #hello} does.
+     * Does not connect yet; {@link #hello} does. {@code readOnly} asks for a read-only session:
+     * the server then refuses every mutation (EROFS), whatever the share allows.
      *
      * @throws IllegalArgumentException when the address cannot be parsed
      */
-    public static Connection open(String address, String share, String token, ClientOptions options) {
+    public static Connection open(String address, String share, String token, boolean readOnly,
+                                  ClientOptions options) {
         EventLoopGroup loops = null;
         NettyChannelBuilder builder;
         if (address.startsWith("unix://")) {
@@ -111,13 +117,13 @@ public final class Connection implements AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .build();
-        return new Connection(address, share, token, channel, loops, options);
+        return new Connection(address, share, token, readOnly, channel, loops, options);
     }
 
     /** A connection over a channel built elsewhere (tests: in-process). Closing it shuts the channel down. */
     public static Connection over(ManagedChannel channel, String address, String share, String token,
-                                  ClientOptions options) {
-        return new Connection(address, share, token, channel, null, options);
+                                  boolean readOnly, ClientOptions options) {
+        return new Connection(address, share, token, readOnly, channel, null, options);
     }
 
     public String address() {
@@ -132,11 +138,8 @@ public final class Connection implements AutoCloseable {
         return options;
     }
 
-    /**
-     * Says Hello: checks protocol version, share and token. {@code readOnly} asks for a
-     * read-only session (the server then refuses every mutation).
-     */
-    public HelloReply hello(boolean readOnly) throws HelloException {
+    /** Says Hello: checks protocol version, share and token; the reply describes the share. */
+    public HelloReply hello() throws HelloException {
         HelloRequest request = HelloRequest.newBuilder()
                 .setProtocolVersion(Protocol.VERSION)
                 .setShare(share)
@@ -156,7 +159,6 @@ public final class Connection implements AutoCloseable {
                     + " speaks protocol version " + reply.getProtocolVersion() + ", this client " + Protocol.VERSION,
                     null);
         }
-        readOnlySession = readOnly;
         lost = false;
         return reply;
     }
@@ -224,7 +226,7 @@ public final class Connection implements AutoCloseable {
             synchronized (this) {
                 if (lost) {
                     try {
-                        hello(readOnlySession);
+                        hello();
                         log.info("reconnected to {} (share {})", address, share);
                     } catch (HelloException e) {
                         log.debug("hello after reconnect failed: {}", e.getMessage());

@@ -1,14 +1,13 @@
 package dev.fsdriver.client;
 
-import dev.fsdriver.fuse.FuseFileSystem;
-import dev.fsdriver.proto.v1.Empty;
-import dev.fsdriver.proto.v1.ForgetRequest;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.ForgetRequest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,25 +15,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kernel's lookup count per node id (FUSE node id = server node id), and the Forget RPCs
- * sent, batched and asynchronously, for nodes whose count fell to zero.
+ * Gives the kernel's FORGETs back to the server, batched and asynchronously.
  *
- * <p>Counting here (not just passing the kernel's FORGET through) covers the race where a
- * lookup handing the same node out again overtakes the kernel's forget: the count stays above
- * zero and the server keeps the node. A batch is re-checked right before it is sent.
+ * <p>The server counts one reference per node it hands out (every Lookup, Create, Mkdir,
+ * Symlink, Link reply and every ReadDir-plus entry) and drops a node when the count falls to
+ * zero; a Forget lowers it by one per occurrence of the id. The kernel forgets exactly the
+ * entries it accepted, each of which the server counted, so passing its nlookup through (the id
+ * repeated nlookup times) never drops a node the kernel still uses. Entries the server counted
+ * but the kernel never saw (an unfinished listing) only keep a node longer.
  *
- * <p>Locking: {@code counts} is a concurrent map updated with compute (per-key atomic);
- * {@code pending} is guarded by its own monitor; no RPC is made under either.
+ * <p>Locking: {@code pending} is guarded by its own monitor; no RPC is made under it.
  */
 final class NodeTable implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeTable.class);
-    private static final int BATCH = 512;
-    private static final long FLUSH_MILLIS = 500;
+    /** Ids per Forget RPC (8 KiB of ids at most: far below any message limit). */
+    private static final int BATCH = 1024;
+    private static final long FLUSH_MILLIS = 200;
 
     private final Connection connection;
-    private final ConcurrentHashMap<Long, Long> counts = new ConcurrentHashMap<>();
-    /** Guarded by itself. */
-    private final List<Long> pending = new ArrayList<>();
+    /** Node id, count pairs; guarded by itself. */
+    private final List<long[]> pending = new ArrayList<>();
     private final ScheduledExecutorService timer;
 
     NodeTable(Connection connection) {
@@ -47,38 +47,18 @@ final class NodeTable implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::sendPending, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The kernel got one more reference to {@code nodeId} (an entry reply it accepted). */
-    void looked(long nodeId) {
-        if (nodeId != FuseFileSystem.ROOT_ID && nodeId != 0) {
-            counts.merge(nodeId, 1L, Long::sum);
-        }
-    }
-
-    /** The kernel dropped {@code n} references; at zero the node is queued for a Forget RPC. */
+    /** The kernel dropped {@code n} references to {@code nodeId}; queued for the next Forget RPC. */
     void forget(long nodeId, long n) {
-        if (nodeId == FuseFileSystem.ROOT_ID) {
+        if (nodeId == FuseFileSystem.ROOT_ID || nodeId == 0 || n <= 0) {
             return;
         }
-        Long left = counts.computeIfPresent(nodeId, (id, c) -> c - n <= 0 ? null : c - n);
-        if (left == null) {
-            boolean full;
-            synchronized (pending) {
-                pending.add(nodeId);
-                full = pending.size() >= BATCH;
-            }
-            if (full) {
-                timer.execute(this::sendPending);
-            }
+        synchronized (pending) {
+            pending.add(new long[] {nodeId, n});
         }
-    }
-
-    /** Number of nodes the kernel currently references (tests, logs). */
-    int size() {
-        return counts.size();
     }
 
     private void sendPending() {
-        List<Long> batch;
+        List<long[]> batch;
         synchronized (pending) {
             if (pending.isEmpty()) {
                 return;
@@ -86,23 +66,33 @@ final class NodeTable implements AutoCloseable {
             batch = new ArrayList<>(pending);
             pending.clear();
         }
-        // A node looked up again since its forget stays known to the server.
-        batch.removeIf(counts::containsKey);
-        if (batch.isEmpty()) {
-            return;
+        ForgetRequest.Builder req = ForgetRequest.newBuilder();
+        for (long[] p : batch) {
+            for (long i = 0; i < p[1]; i++) {
+                req.addNodes(p[0]);
+                if (req.getNodesCount() == BATCH) {
+                    send(req.build());
+                    req = ForgetRequest.newBuilder();
+                }
+            }
         }
-        try {
-            Futures.addCallback(connection.filesAsync().forget(ForgetRequest.newBuilder().addAllNodes(batch).build()),
-                    new FutureCallback<Empty>() {
-                        @Override
-                        public void onSuccess(Empty result) {}
+        if (req.getNodesCount() > 0) {
+            send(req.build());
+        }
+    }
 
-                        @Override
-                        public void onFailure(Throwable t) {
-                            // Harmless: the server keeps a few nodes longer (or restarted and has none).
-                            log.debug("forget of {} nodes failed: {}", batch.size(), t.toString());
-                        }
-                    }, MoreExecutors.directExecutor());
+    private void send(ForgetRequest request) {
+        try {
+            Futures.addCallback(connection.filesAsync().forget(request), new FutureCallback<Empty>() {
+                @Override
+                public void onSuccess(Empty result) {}
+
+                @Override
+                public void onFailure(Throwable t) {
+                    // Harmless: the server keeps a few nodes longer (or restarted and has none).
+                    log.debug("forget of {} ids failed: {}", request.getNodesCount(), t.toString());
+                }
+            }, MoreExecutors.directExecutor());
         } catch (RuntimeException e) {
             log.debug("forget not sent: {}", e.toString());
         }

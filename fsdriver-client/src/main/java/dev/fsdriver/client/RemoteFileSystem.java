@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * <p>What it adds on top of one-RPC-per-op: read-ahead ({@link BlockReader}), write-behind
  * ({@link BlockWriter}), readdirplus pages that fill the kernel's entry cache
  * ({@link DirHandle}), FOPEN_KEEP_CACHE for files unchanged since their last open, lookup
- * counting with batched asynchronous Forget RPCs ({@link NodeTable}).
+ * references given back with batched asynchronous Forget RPCs ({@link NodeTable}).
  *
  * <p>Errors: every failed call goes through {@link Connection#failure}, the one translation to
  * an errno. Every call has a deadline, so nothing hangs when the server is gone.
@@ -94,8 +94,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     /** Says Hello on {@code connection} and returns the file system of its share. */
-    public static RemoteFileSystem connect(Connection connection, boolean readOnly) throws HelloException {
-        return new RemoteFileSystem(connection, connection.hello(readOnly));
+    public static RemoteFileSystem connect(Connection connection) throws HelloException {
+        return new RemoteFileSystem(connection, connection.hello());
     }
 
     /** The block size in use (the option, capped by the server's max_io_bytes). */
@@ -421,13 +421,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
         list(nodeId, fh, offset, true, (name, entry, ino, mode, next) -> {
-            if (!filler.add(name, entry, next)) {
-                return false;
-            }
-            if (entry.nodeId() != 0) {
-                nodes.looked(entry.nodeId());
-            }
-            return true;
+            return filler.add(name, entry, next);
         });
     }
 
@@ -517,7 +511,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     // ---------------------------------------------------------------------------------------
     // Helpers
 
-    /** An entry the kernel takes a reference to: counted for Forget. */
+    /** An entry for the kernel, with attributes that include this client's held-back writes. */
     private FuseEntry entry(Node node) throws FuseException {
         Node n = node;
         OpenNode open = openNodes.get(n.getId());
@@ -530,7 +524,6 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 throw connection.failure(e);
             }
         }
-        nodes.looked(n.getId());
         return entryNoCount(n);
     }
 
@@ -584,11 +577,6 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             // The server drops handles of a connection that goes away; nobody sees this error.
             log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(e).getCode());
         }
-    }
-
-    /** Number of nodes the kernel holds references to (tests). */
-    int referencedNodes() {
-        return nodes.size();
     }
 
     @Override
