@@ -14,6 +14,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -161,7 +162,13 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 }
                 drainScheduled = true;
             }
-            executor.execute(this::drain);
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                synchronized (this) {
+                    drainScheduled = false; // shutting down; the next ack or onReady retries
+                }
+            }
         }
 
         /** Sends as much as flow control allows: the transport must be ready, the ack window open. */
