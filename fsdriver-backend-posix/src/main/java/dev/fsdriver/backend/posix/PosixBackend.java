@@ -464,6 +464,11 @@ public final class PosixBackend implements Backend {
                 }
             }
             if (changes.mode().isPresent()) {
+                // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink on Linux:
+                // refuse as Linux's fchmodat(AT_SYMLINK_NOFOLLOW) does, never touch the target
+                if (file == null && stat(path).isSymlink()) {
+                    throw new FsException(Errno.EOPNOTSUPP, "chmod of symlink '" + path + "'");
+                }
                 Files.setAttribute(local, "unix:mode", changes.mode().getAsInt() & FileMode.PERMISSIONS, NOFOLLOW);
             }
             if (changes.uid().isPresent()) {
