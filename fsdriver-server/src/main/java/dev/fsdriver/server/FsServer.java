@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.server.events.EventHubs;
 import dev.fsdriver.server.events.EventsService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -67,6 +68,8 @@ public final class FsServer implements AutoCloseable {
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private boolean started;
     private boolean closed;
+    /** Change events (wip/events): one watcher + hub per share, shared by every listener. */
+    private EventHubs events;
 
     private FsServer(Builder b) {
         this.listens = List.copyOf(b.listens);
@@ -139,6 +142,9 @@ public final class FsServer implements AutoCloseable {
         }
         started = true;
         try {
+            Map<String, Backend> backends = new LinkedHashMap<>();
+            shares.forEach((name, s) -> backends.put(name, s.backend));
+            events = EventHubs.start(backends);
             for (String uri : listens) {
                 startListener(uri);
             }
@@ -200,6 +206,9 @@ public final class FsServer implements AutoCloseable {
                 LOG.warn("cannot remove socket {}: {}", p, e.toString());
             }
         }
+        if (events != null) {
+            events.close(); // watchers before backends
+        }
         for (Share s : shares.values()) {
             s.close();
         }
@@ -209,13 +218,11 @@ public final class FsServer implements AutoCloseable {
 
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
         ServerAuth auth = new ServerAuth(token, shares);
-        Map<String, Backend> backends = new LinkedHashMap<>();
-        shares.forEach((name, s) -> backends.put(name, s.backend));
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
                 .addService(ServerInterceptors.intercept(new FilesService(), auth))
-                // Events.Watch: UNIMPLEMENTED until the events work fills dev.fsdriver.server.events in
-                .addService(ServerInterceptors.intercept(new EventsService(Collections.unmodifiableMap(backends)), auth));
+                // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
+                .addService(ServerInterceptors.intercept(new EventsService(events), auth));
     }
 
     private void startListener(String uri) throws IOException {

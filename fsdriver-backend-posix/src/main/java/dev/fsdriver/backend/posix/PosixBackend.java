@@ -519,6 +519,15 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    /** Linux: a recursive inotify watcher of the share (see InotifyWatcher); elsewhere ENOSYS. */
+    @Override
+    public AutoCloseable watch(dev.fsdriver.backend.ChangeListener listener) throws FsException {
+        if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            throw new FsException(Errno.ENOSYS, "posix backend watches through inotify: Linux only");
+        }
+        return dev.fsdriver.backend.posix.watch.InotifyWatcher.start(root, listener);
+    }
+
     @Override
     public void close() {
         // nothing held: open files are closed by the server's handle table
