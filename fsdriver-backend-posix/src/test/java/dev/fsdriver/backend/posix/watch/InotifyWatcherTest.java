@@ -178,6 +178,7 @@ class InotifyWatcherTest {
                 overflows.add(c.path());
             }
         }
+        System.out.printf("storm: %d of %d creates reported, overflows %s%n", created.size() - 1, n, overflows);
         for (int i = 0; i < n; i++) {
             RelPath p = rel("storm/f" + i);
             if (!created.contains(p) && overflows.stream().noneMatch(p::startsWith)) {
