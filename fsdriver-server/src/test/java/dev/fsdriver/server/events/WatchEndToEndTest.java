@@ -94,6 +94,40 @@ class WatchEndToEndTest {
     }
 
     @Test
+    void stormOf10000CreatesIsDeliveredOrCoveredByOverflow() throws Exception {
+        Files.createDirectory(dir.resolve("storm"));
+        Replies r = new Replies();
+        StreamObserver<WatchRequest> req = stub("s3cret").watch(r);
+        req.onNext(WatchRequest.newBuilder().setSubscribe(Subscribe.newBuilder().setShare("docs")).build());
+        r.await(x -> true);
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            Files.createFile(dir.resolve("storm/f" + i));
+        }
+        Files.writeString(dir.resolve("done"), "");
+        r.await(e -> e.getPath().equals("done"));
+
+        java.util.Set<String> created = new java.util.HashSet<>();
+        List<String> overflows = new ArrayList<>();
+        for (ChangeEvent e : r.events()) {
+            if (e.getKind() == ChangeEvent.Kind.CREATED) {
+                created.add(e.getPath());
+            } else if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
+                overflows.add(e.getPath());
+            }
+        }
+        System.out.printf("storm over Watch: %d events, %d creates, overflows %s%n",
+                r.events().size(), created.size(), overflows);
+        for (int i = 0; i < n; i++) {
+            String p = "storm/f" + i;
+            if (!created.contains(p) && overflows.stream().noneMatch(o -> o.isEmpty() || p.startsWith(o + "/"))) {
+                fail(p + " neither delivered nor covered by an overflow");
+            }
+        }
+        req.onCompleted();
+    }
+
+    @Test
     void watchNeedsTheToken() throws Exception {
         Replies r = new Replies();
         StreamObserver<WatchRequest> req = stub("wrong").watch(r);
