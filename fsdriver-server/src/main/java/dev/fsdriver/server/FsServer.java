@@ -183,6 +183,9 @@ public final class FsServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (events != null) {
+            events.close(); // first: ends Watch streams (UNAVAILABLE), which would hold up shutdown
+        }
         for (Server s : servers) {
             s.shutdown();
         }
@@ -205,9 +208,6 @@ public final class FsServer implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warn("cannot remove socket {}: {}", p, e.toString());
             }
-        }
-        if (events != null) {
-            events.close(); // watchers before backends
         }
         for (Share s : shares.values()) {
             s.close();

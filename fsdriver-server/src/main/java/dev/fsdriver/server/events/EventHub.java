@@ -59,6 +59,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     /** Receives events in sequence order. Called with the hub's lock held: enqueue and return. */
     public interface Subscriber {
         void onEvents(List<Event> events);
+
+        /** The hub closed (server shutting down): no more events. Called without the hub's lock. */
+        default void onHubClosed() {}
     }
 
     /** Counters since the hub started. */
@@ -235,6 +238,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      * before the subscription: the subscriber sees everything after it.
      */
     public synchronized long subscribe(Subscriber s, long resumeAfter) {
+        if (closed) {
+            throw new IllegalStateException("hub of share " + share + " is closed");
+        }
         subscribers.add(s);
         if (resumeAfter > 0 && resumeAfter != lastSequence) {
             long oldest = lastSequence - historySize + 1;
@@ -270,17 +276,31 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         return new Stats(received, published, coalesced, suppressed, overflows);
     }
 
-    /** Drops subscribers and pending events; stops the timer thread if the hub made it. */
+    /** Drops pending events, tells subscribers, stops the timer thread if the hub made it. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        subscribers.clear();
-        pending.clear();
-        if (tickFuture != null) {
-            tickFuture.cancel(false);
+    public void close() {
+        List<Subscriber> left;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            left = List.copyOf(subscribers);
+            subscribers.clear();
+            pending.clear();
+            if (tickFuture != null) {
+                tickFuture.cancel(false);
+            }
+            if (ownScheduler) {
+                scheduler.shutdownNow();
+            }
         }
-        if (ownScheduler) {
-            scheduler.shutdownNow();
+        for (Subscriber s : left) {
+            try {
+                s.onHubClosed();
+            } catch (RuntimeException e) {
+                log.warn("share {}: subscriber failed on close", share, e);
+            }
         }
     }
 

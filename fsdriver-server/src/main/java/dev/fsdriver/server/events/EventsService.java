@@ -123,7 +123,13 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 return;
             }
             hub = h;
-            long last = h.subscribe(this, resumeAfter);
+            long last;
+            try {
+                last = h.subscribe(this, resumeAfter);
+            } catch (IllegalStateException e) {
+                fail(Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException());
+                return;
+            }
             synchronized (this) {
                 startSequence = last;
                 subscribed = true;
@@ -202,9 +208,28 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
         }
 
         private void fail(RuntimeException status) {
-            finish();
+            boolean wasDone;
             synchronized (this) {
-                call.onError(status);
+                wasDone = done;
+            }
+            finish();
+            if (!wasDone) {
+                synchronized (this) {
+                    call.onError(status);
+                }
+            }
+        }
+
+        /** Server shutdown: end the stream so the client reconnects and resumes elsewhere/later. */
+        @Override
+        public void onHubClosed() {
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                queue.clear();
+                call.onError(Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException());
             }
         }
 
@@ -220,9 +245,15 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
 
         @Override
         public void onCompleted() {
-            finish();
+            boolean wasDone;
             synchronized (this) {
-                call.onCompleted();
+                wasDone = done;
+            }
+            finish();
+            if (!wasDone) {
+                synchronized (this) {
+                    call.onCompleted();
+                }
             }
         }
 

@@ -128,6 +128,18 @@ class WatchEndToEndTest {
     }
 
     @Test
+    void serverShutdownEndsWatchStreamsAsUnavailable() throws Exception {
+        Replies r = new Replies();
+        StreamObserver<WatchRequest> req = stub("s3cret").watch(r);
+        req.onNext(WatchRequest.newBuilder().setSubscribe(Subscribe.newBuilder().setShare("docs")).build());
+        r.await(x -> true);
+        server.close();
+        Status status = Status.fromThrowable(r.awaitError());
+        assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(status.getDescription()).contains("shutting down");
+    }
+
+    @Test
     void watchNeedsTheToken() throws Exception {
         Replies r = new Replies();
         StreamObserver<WatchRequest> req = stub("wrong").watch(r);
