@@ -32,6 +32,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (a few libc calls
@@ -58,6 +60,7 @@ public final class PosixBackend implements Backend {
             "unix:ino,dev,mode,nlink,uid,gid,size,rdev,lastAccessTime,lastModifiedTime,ctime";
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final int BLKSIZE = 4096;
+    private static final Logger LOG = LoggerFactory.getLogger(PosixBackend.class);
 
     private final Path root;
     private final boolean readOnly;
@@ -74,12 +77,30 @@ public final class PosixBackend implements Backend {
      * The root itself may be reached through symlinks (it is resolved once, here).
      */
     public static PosixBackend open(Path root, boolean readOnly) throws IOException {
+        checkEncoding();
         Path real = root.toRealPath();
         if (!Files.isDirectory(real, NOFOLLOW)) {
             throw new java.nio.file.NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NOFOLLOW)).longValue();
         return new PosixBackend(real, readOnly, dev);
+    }
+
+    private static volatile boolean encodingChecked;
+
+    /**
+     * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
+     * overridden: under LANG=C non-ASCII names turn into '?' on the wire. Say so once.
+     */
+    private static void checkEncoding() {
+        if (!encodingChecked) {
+            encodingChecked = true;
+            String enc = System.getProperty("sun.jnu.encoding", "");
+            if (!enc.equalsIgnoreCase("UTF-8") && !System.getProperty("os.name", "").startsWith("Windows")) {
+                LOG.warn("file names are decoded as {} (locale), not UTF-8: non-ASCII names will be garbled; "
+                        + "start the server with LC_ALL=C.UTF-8", enc);
+            }
+        }
     }
 
     @Override
