@@ -40,7 +40,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Server behaviour beyond one backend: cursors, concurrency, the reserved Events service. */
+/** Server behaviour beyond one backend: cursors, concurrency, the Events service being served. */
 class FsServerTest {
     @TempDir
     Path dir;
@@ -128,9 +128,11 @@ class FsServerTest {
     }
 
     @Test
-    void eventsWatchIsReservedAndUnimplemented() throws Exception {
+    void eventsWatchOfAnUnknownShareIsNotFound() throws Exception {
+        // Events.Watch is implemented (dev.fsdriver.server.events; tests there): here only that
+        // FsServer serves it, with the share taken from the Subscribe message.
         CompletableFuture<Status> done = new CompletableFuture<>();
-        EventsGrpc.newStub(channel).watch(new StreamObserver<WatchReply>() {
+        StreamObserver<dev.fsdriver.proto.v1.WatchRequest> req = EventsGrpc.newStub(channel).watch(new StreamObserver<WatchReply>() {
             @Override
             public void onNext(WatchReply value) {}
 
@@ -144,6 +146,8 @@ class FsServerTest {
                 done.complete(Status.OK);
             }
         });
-        assertThat(done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        req.onNext(dev.fsdriver.proto.v1.WatchRequest.newBuilder()
+                .setSubscribe(dev.fsdriver.proto.v1.Subscribe.newBuilder().setShare("nope")).build());
+        assertThat(done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }
 }
