@@ -22,13 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatchLimitTest {
 
-    /** Child process: watches args[0] and prints each change as "KIND path", then "READY". */
+    /** Child process: watches args[0] and prints each change as "KIND path", then "READY watches". */
     public static void main(String[] args) throws Exception {
         try (InotifyWatcher w = InotifyWatcher.start(Path.of(args[0]), c -> {
             System.out.println(c.kind() + " " + c.path());
             System.out.flush();
         })) {
-            System.out.println("READY");
+            System.out.println("READY " + w.watchCount());
             System.out.flush();
             Thread.sleep(60_000);
         }
@@ -58,7 +58,7 @@ class WatchLimitTest {
         });
         try {
             List<String> seen = new ArrayList<>();
-            awaitLine(lines, seen, "READY");
+            awaitLine(lines, seen, "READY 3");
             // Root + two of a..d fit in 3 watches: the other two are covered by overflows.
             assertThat(seen).filteredOn(l -> l.startsWith("OVERFLOW ")).hasSize(2);
 
