@@ -58,11 +58,9 @@ public final class VolumeFeatures {
         this.flags = flags;
         this.serial = serial;
         this.maxComponentLength = maxComponentLength;
+        // POSIX rename/delete are decided by the first call's error, not by the volume flag
+        // (FILE_SUPPORTS_POSIX_UNLINK_RENAME is not reported by every build that supports them).
         EnumSet<Feature> off = EnumSet.noneOf(Feature.class);
-        if ((flags & FILE_SUPPORTS_POSIX_UNLINK_RENAME) == 0) {
-            off.add(Feature.POSIX_RENAME);
-            off.add(Feature.POSIX_DELETE);
-        }
         if ((flags & FILE_SUPPORTS_EXTENDED_ATTRIBUTES) == 0) {
             off.add(Feature.EXTENDED_ATTRIBUTES);
         }

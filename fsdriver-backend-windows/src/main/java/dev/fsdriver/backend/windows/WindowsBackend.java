@@ -111,13 +111,17 @@ public final class WindowsBackend implements Backend {
             String rootFinal = Win32.GetFinalPathNameByHandleW(h.h, s.path);
             Win32.VolumeInformation vi = Win32.GetVolumeInformationByHandleW(h.h);
             long serial = Integer.toUnsignedLong(vi.serial());
+            WindowsException idInfoError = null;
             try {
                 Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
                 serial = Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE)).volumeSerial();
             } catch (WindowsException e) {
-                // FileIdInfo missing: attrs() falls back per call.
+                idInfoError = e;
             }
             VolumeFeatures features = new VolumeFeatures(vi.fileSystemName(), vi.flags(), serial, vi.maxComponentLength());
+            if (idInfoError != null) {
+                features.fallBack(Feature.FILE_ID_INFO, idInfoError.getMessage());
+            }
             boolean caseSensitiveRoot = false;
             try {
                 Win32.GetFileInformationByHandleEx(h.h, Structs.FileCaseSensitiveInfo, s.small.share(Scratch.SET), 4);
@@ -189,7 +193,19 @@ public final class WindowsBackend implements Backend {
         if (e.win32Error() == WinErrors.ERROR_PATH_NOT_FOUND && p.depth() >= 2 && middleIsFile(p)) {
             return new FsException(Errno.ENOTDIR, op + " " + p + ": a component in the middle is not a directory");
         }
+        if (e.win32Error() == WinErrors.ERROR_ACCESS_DENIED && (op.equals("open") || op.equals("create") || op.equals("setattr"))
+                && isDirectoryAttr(p)) {
+            return new FsException(Errno.EISDIR, op + " " + p + " for writing: it is a directory");
+        }
         return e.toFsException(op + " " + p);
+    }
+
+    private boolean isDirectoryAttr(RelPath p) {
+        try {
+            return (Win32.GetFileAttributesW(path(p)) & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0;
+        } catch (WindowsException | FsException e) {
+            return false;
+        }
     }
 
     private boolean middleIsFile(RelPath p) {
@@ -300,7 +316,7 @@ public final class WindowsBackend implements Backend {
     }
 
     private FileAttributes attrs(DirInfo d, RelPath dir) throws FsException {
-        long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow())
+        long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow()) || !features.has(Feature.FILE_ID_INFO)
                 ? inodes.forPath(dir.resolve(NameEscaping.fromWindows(d.name())).toString())
                 : inodes.ino(features.serial(), d.fileIdHigh(), d.fileIdLow());
         boolean link = d.isReparsePoint() && WinAttributes.isLinkTag(d.reparseTag());
@@ -437,7 +453,7 @@ public final class WindowsBackend implements Backend {
         if (write || (flags & OpenFlags.O_TRUNC) != 0) {
             writable();
         }
-        int access = META | (OpenFlags.readable(flags) ? Win32.GENERIC_READ : 0)
+        int access = META | eaRead() | (OpenFlags.readable(flags) ? Win32.GENERIC_READ : 0)
                 | (write ? Win32.GENERIC_WRITE | Win32.FILE_WRITE_ATTRIBUTES : 0);
         Handle h = null;
         try {
@@ -564,10 +580,15 @@ public final class WindowsBackend implements Backend {
         }
     }
 
-    /** POSIX delete (the name goes at once, open handles keep working), else the classic delete-on-close. */
+    /**
+     * POSIX delete (the name goes at once, open handles keep working), else the classic
+     * delete-on-close. An "unsupported" error switches to the classic call for good only if the
+     * classic call then succeeds: a bad request must not turn the feature off.
+     */
     private void deleteByHandle(Handle h, int attributes) throws WindowsException {
         Scratch s = Scratch.get();
         Pointer set = s.small.share(Scratch.SET);
+        WindowsException posixError = null;
         if (features.has(Feature.POSIX_DELETE)) {
             Structs.writeDisposition(s.smallBuffer(Scratch.SET, 4), Structs.FILE_DISPOSITION_FLAG_DELETE
                     | Structs.FILE_DISPOSITION_FLAG_POSIX_SEMANTICS | Structs.FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE);
@@ -578,7 +599,7 @@ public final class WindowsBackend implements Backend {
                 if (!e.isUnsupported()) {
                     throw e;
                 }
-                features.fallBack(Feature.POSIX_DELETE, e.getMessage());
+                posixError = e;
             }
         }
         if ((attributes & WinAttributes.FILE_ATTRIBUTE_READONLY) != 0) {
@@ -587,6 +608,9 @@ public final class WindowsBackend implements Backend {
         }
         Structs.writeDisposition(s.smallBuffer(Scratch.SET, 4), 1);
         Win32.SetFileInformationByHandle(h.h, Structs.FileDispositionInfo, set, 4);
+        if (posixError != null) {
+            features.fallBack(Feature.POSIX_DELETE, posixError.getMessage());
+        }
     }
 
     @Override
@@ -598,19 +622,25 @@ public final class WindowsBackend implements Backend {
         if (from.isRoot() || to.isRoot()) {
             throw new FsException(Errno.EBUSY, "the share root cannot be renamed");
         }
+        if (!to.equals(from) && to.startsWith(from)) {
+            throw new FsException(Errno.EINVAL, "rename " + from + " into its own subdirectory " + to);
+        }
         boolean replace = (flags & OpenFlags.RENAME_NOREPLACE) == 0;
-        String leaf = NameEscaping.toWindowsNewName(to.name());
-        try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0);
-             Handle dstDir = openPath(to.parent(), Win32.FILE_LIST_DIRECTORY | Win32.FILE_TRAVERSE | Win32.SYNCHRONIZE,
-                     Win32.OPEN_EXISTING, 0)) {
+        NameEscaping.toWindowsNewName(to.name());
+        String target = path(to);
+        try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0)) {
+            if (to.depth() >= 2) {
+                // Containment of the destination: its parent must resolve inside the share.
+                openPath(to.parent(), META, Win32.OPEN_EXISTING, 0).close();
+            }
             try {
-                renameByHandle(src, dstDir, leaf, replace);
+                renameByHandle(src, target, replace);
             } catch (WindowsException e) {
                 // POSIX lets a directory replace an empty directory; Windows does not: remove it first.
                 if (replace && (e.win32Error() == WinErrors.ERROR_ACCESS_DENIED || e.win32Error() == WinErrors.ERROR_ALREADY_EXISTS)
                         && isDirectory(to) && stat(from).isDirectory()) {
                     rmdir(to);
-                    renameByHandle(src, dstDir, leaf, replace);
+                    renameByHandle(src, target, replace);
                 } else {
                     throw e;
                 }
@@ -631,13 +661,19 @@ public final class WindowsBackend implements Backend {
         }
     }
 
-    private void renameByHandle(Handle src, Handle dstDir, String leaf, boolean replace) throws WindowsException {
-        long rootDir = Pointer.nativeValue(dstDir.h.getPointer());
-        try (Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * leaf.length() + 8)) {
+    /**
+     * FileRenameInfoEx with POSIX semantics (handles open on a replaced target stay valid), else
+     * the classic FileRenameInfo; RootDirectory NULL and the full \\?\ target path, the way
+     * Rust's std::fs::rename calls it. The fallback becomes permanent only when the classic call
+     * then succeeds.
+     */
+    private void renameByHandle(Handle src, String target, boolean replace) throws WindowsException {
+        try (Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * target.length() + 8)) {
             ByteBuffer b = m.getByteBuffer(0, m.size());
+            WindowsException posixError = null;
             if (features.has(Feature.POSIX_RENAME)) {
                 int n = Structs.writeRenameInfo(b, (replace ? Structs.FILE_RENAME_FLAG_REPLACE_IF_EXISTS
-                        | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, rootDir, leaf);
+                        | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, 0, target);
                 try {
                     Win32.SetFileInformationByHandle(src.h, Structs.FileRenameInfoEx, m, n);
                     return;
@@ -645,11 +681,14 @@ public final class WindowsBackend implements Backend {
                     if (!e.isUnsupported()) {
                         throw e;
                     }
-                    features.fallBack(Feature.POSIX_RENAME, e.getMessage());
+                    posixError = e;
                 }
             }
-            int n = Structs.writeRenameInfo(b, replace ? 1 : 0, rootDir, leaf);
+            int n = Structs.writeRenameInfo(b, replace ? 1 : 0, 0, target);
             Win32.SetFileInformationByHandle(src.h, Structs.FileRenameInfo, m, n);
+            if (posixError != null) {
+                features.fallBack(Feature.POSIX_RENAME, posixError.getMessage());
+            }
         }
     }
 
