@@ -21,7 +21,7 @@ public interface FuseMount extends AutoCloseable {
 
     /** Mounts {@code fs} at {@code mountPoint} and starts serving; returns once the kernel sent INIT. */
     static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options) throws IOException {
-        throw new UnsupportedOperationException("not implemented yet");
+        return FuseSession.mount(mountPoint, fs, options);
     }
 
     Path mountPoint();

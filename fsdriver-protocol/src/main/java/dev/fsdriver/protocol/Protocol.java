@@ -15,6 +15,13 @@ public final class Protocol {
     public static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * "1" when the client asked for a read-only session (mount --read-only): the server then
+     * answers EROFS to every mutation of this call, whatever the share allows.
+     */
+    public static final Metadata.Key<String> READ_ONLY =
+            Metadata.Key.of("fsdriver-read-only", Metadata.ASCII_STRING_MARSHALLER);
+
     /** Largest gRPC message either side sends: one block of I/O plus headroom. */
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
 

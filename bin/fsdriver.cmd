@@ -1,0 +1,50 @@
+@echo off
+rem fsdriver launcher for Windows.
+rem Finds a JDK 25 or newer (JAVA_HOME first, then "where java"), checks its version and runs
+rem the CLI from the Maven build output: fsdriver-cli\target\lib\*.
+rem FSDRIVER_JAVA_OPTS adds JVM options (for example -Xmx1g).
+setlocal EnableExtensions
+set "FSDRIVER_HOME=%~dp0.."
+set "FSDRIVER_LIB=%~dp0..\fsdriver-cli\target\lib"
+set "JAVA_EXE="
+
+if defined JAVA_HOME (
+  if exist "%JAVA_HOME%\bin\java.exe" (
+    set "JAVA_EXE=%JAVA_HOME%\bin\java.exe"
+  ) else (
+    echo fsdriver: JAVA_HOME is set to "%JAVA_HOME%" but "%JAVA_HOME%\bin\java.exe" does not exist. 1>&2
+    exit /b 1
+  )
+)
+if not defined JAVA_EXE (
+  for /f "delims=" %%J in ('where java 2^>nul') do if not defined JAVA_EXE set "JAVA_EXE=%%J"
+)
+if not defined JAVA_EXE (
+  echo fsdriver: no Java found. Install JDK 25 ^(for example Eclipse Temurin 25^) and set JAVA_HOME to it, 1>&2
+  echo          or put its bin directory on PATH. 1>&2
+  exit /b 1
+)
+
+rem "java -version" prints e.g.: openjdk version "25.0.1" 2025-10-21  (on stderr).
+set "JAVA_VER="
+for /f "tokens=1-3" %%A in ('call "%JAVA_EXE%" -version 2^>^&1') do (
+  if /i "%%B"=="version" if not defined JAVA_VER set "JAVA_VER=%%~C"
+)
+set "JAVA_MAJOR="
+for /f "delims=.-+ " %%M in ("%JAVA_VER%") do set "JAVA_MAJOR=%%M"
+set /a JAVA_MAJOR_NUM=JAVA_MAJOR+0 2>nul
+if not defined JAVA_VER goto :badjava
+if %JAVA_MAJOR_NUM% LSS 25 goto :badjava
+
+if not exist "%FSDRIVER_LIB%\" (
+  echo fsdriver: "%FSDRIVER_LIB%" not found. Build first: mvn -B -pl fsdriver-cli -am package -DskipTests 1>&2
+  exit /b 1
+)
+
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow %FSDRIVER_JAVA_OPTS% -cp "%FSDRIVER_LIB%\*" dev.fsdriver.cli.Main %*
+exit /b %ERRORLEVEL%
+
+:badjava
+echo fsdriver: "%JAVA_EXE%" is Java "%JAVA_VER%"; fsdriver needs JDK 25 or newer. 1>&2
+echo          Set JAVA_HOME to a JDK 25 (for example Eclipse Temurin 25). 1>&2
+exit /b 1

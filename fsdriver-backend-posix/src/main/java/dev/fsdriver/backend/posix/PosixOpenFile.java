@@ -1,0 +1,113 @@
+package dev.fsdriver.backend.posix;
+
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.Path;
+
+/**
+ * An open regular file over a {@link FileChannel}: positional reads and writes, so one
+ * instance serves concurrent requests without a lock. O_APPEND writes go through the channel's
+ * own append position (the kernel appends atomically), ignoring the offset asked.
+ */
+final class PosixOpenFile implements OpenFile {
+    private final PosixBackend backend;
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean append;
+    /** Attributes at open: the fallback for stat() once the path no longer names this file. */
+    private final FileAttributes opened;
+
+    PosixOpenFile(PosixBackend backend, Path path, FileChannel channel, boolean append, FileAttributes opened) {
+        this.backend = backend;
+        this.path = path;
+        this.channel = channel;
+        this.append = append;
+        this.opened = opened;
+    }
+
+    @Override
+    public int read(long offset, ByteBuffer dst) throws FsException {
+        try {
+            int total = 0;
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, offset + total);
+                if (n <= 0) {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        } catch (IOException | NonReadableChannelException e) {
+            throw PosixErrors.translate("read", path.getFileName(), e);
+        }
+    }
+
+    @Override
+    public int write(long offset, ByteBuffer src) throws FsException {
+        try {
+            int total = 0;
+            while (src.hasRemaining()) {
+                total += append ? channel.write(src) : channel.write(src, offset + total);
+            }
+            return total;
+        } catch (IOException | NonWritableChannelException e) {
+            throw PosixErrors.translate("write", path.getFileName(), e);
+        }
+    }
+
+    /**
+     * java.nio has no fstat: lstat of the path while it still names this file (same inode),
+     * else the attributes at open with the live size.
+     */
+    @Override
+    public FileAttributes stat() throws FsException {
+        try {
+            FileAttributes a = backend.lstat(path, path.getFileName());
+            if (a.ino() == opened.ino()) {
+                return a;
+            }
+        } catch (FsException e) {
+            // renamed away or unlinked while open: fall through
+        }
+        try {
+            long size = channel.size();
+            return new FileAttributes(opened.ino(), opened.mode(), opened.nlink(), opened.uid(), opened.gid(), size,
+                    (size + 511) / 512, opened.atimeNs(), opened.mtimeNs(), opened.ctimeNs(), opened.blksize(), opened.rdev());
+        } catch (IOException e) {
+            throw PosixErrors.translate("fstat", path.getFileName(), e);
+        }
+    }
+
+    @Override
+    public void truncate(long size) throws FsException {
+        try {
+            PosixBackend.truncate(channel, size);
+        } catch (IOException | NonWritableChannelException e) {
+            throw PosixErrors.translate("truncate", path.getFileName(), e);
+        }
+    }
+
+    @Override
+    public void sync(boolean dataOnly) throws FsException {
+        try {
+            channel.force(!dataOnly);
+        } catch (IOException e) {
+            throw PosixErrors.translate("fsync", path.getFileName(), e);
+        }
+    }
+
+    @Override
+    public void close() throws FsException {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw PosixErrors.translate("close", path.getFileName(), e);
+        }
+    }
+}

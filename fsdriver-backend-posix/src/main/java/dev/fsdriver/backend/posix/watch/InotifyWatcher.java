@@ -1,0 +1,434 @@
+package dev.fsdriver.backend.posix.watch;
+
+import static dev.fsdriver.backend.posix.watch.InotifyNative.*;
+
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.ChangeListener;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.posix.watch.InotifyNative.NativeException;
+import dev.fsdriver.common.Errno;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recursive watcher of one share through Linux inotify: one watch per directory, never
+ * following symlinks. Reports {@link Change}s to a listener on its own thread, in the order the
+ * kernel queued them.
+ *
+ * <ul>
+ *   <li>Directories created (or moved in) later are watched first, then scanned, and what the
+ *       scan finds is reported as CREATED: nothing created in between is missed (a file can be
+ *       reported twice as CREATED, never zero times).
+ *   <li>IN_MOVED_FROM/IN_MOVED_TO with one cookie become one RENAMED; a FROM not followed by its
+ *       TO (next event, or within {@value #PAIR_WINDOW_MS} ms) becomes DELETED (moved out), a
+ *       TO without a FROM becomes CREATED (moved in, scanned if a directory).
+ *   <li>Kernel queue overflow becomes OVERFLOW(root); a directory that cannot be watched
+ *       (watch limit, permissions) becomes OVERFLOW(that directory), with a log line.
+ * </ul>
+ *
+ * <p>Threading: the watch table and the pending move belong to the watcher thread alone (the
+ * initial walk in {@link #start} runs before that thread starts), so they need no locks.
+ */
+public final class InotifyWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InotifyWatcher.class);
+
+    /** Events asked for on every directory. IN_EXCL_UNLINK: no events from unlinked-but-open files. */
+    static final int DIR_MASK = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB
+            | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF
+            | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+
+    /** How long an IN_MOVED_FROM waits for its IN_MOVED_TO before it counts as a delete. */
+    static final int PAIR_WINDOW_MS = 10;
+
+    /** Read buffer: many events per read(2); allocated once per watcher. */
+    private static final int BUFFER_BYTES = 64 * 1024;
+
+    private final Path root;
+    private final ChangeListener listener;
+    private final int ifd;
+    private final int wakeFd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean closing;
+    private volatile int watchCount;
+    private Thread thread;
+
+    // Owned by the watcher thread (see class comment).
+    private final Map<Integer, RelPath> watches = new HashMap<>();
+    private int rootWd = -1;
+    private PendingMove pendingMove;
+    private boolean limitLogged;
+
+    private record PendingMove(int cookie, RelPath from, boolean directory) {}
+
+    private InotifyWatcher(Path root, ChangeListener listener, int ifd, int wakeFd) {
+        this.root = root;
+        this.listener = listener;
+        this.ifd = ifd;
+        this.wakeFd = wakeFd;
+    }
+
+    /**
+     * Watches every directory under {@code shareRoot} (the root itself may be reached through a
+     * symlink; nothing below it is followed) and starts the watcher thread. When this returns,
+     * the whole tree is watched.
+     *
+     * @throws FsException if inotify is not available or the root cannot be watched
+     */
+    public static InotifyWatcher start(Path shareRoot, ChangeListener listener) throws FsException {
+        Path root;
+        try {
+            root = shareRoot.toRealPath();
+        } catch (IOException e) {
+            throw new FsException(Errno.ENOENT, "share root " + shareRoot + ": " + e.getMessage(), e);
+        }
+        int ifd;
+        try {
+            ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        } catch (NativeException e) {
+            throw new FsException(e.errno, "inotify_init1 (limit fs.inotify.max_user_instances?)");
+        }
+        int wakeFd;
+        try {
+            wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        } catch (NativeException e) {
+            closeQuietly(ifd);
+            throw new FsException(e.errno, "eventfd");
+        }
+        InotifyWatcher w = new InotifyWatcher(root, listener, ifd, wakeFd);
+        try {
+            w.rootWd = inotify_add_watch(ifd, root.toString(), DIR_MASK);
+        } catch (NativeException e) {
+            closeQuietly(ifd);
+            closeQuietly(wakeFd);
+            throw new FsException(e.errno, "inotify_add_watch " + root
+                    + (e.errno == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
+        }
+        w.watches.put(w.rootWd, RelPath.ROOT);
+        w.scanTree(RelPath.ROOT, false);
+        w.watchCount = w.watches.size();
+        w.thread = Thread.ofPlatform().daemon().name("inotify-" + root.getFileName()).start(w::run);
+        log.info("watching {} ({} directories)", root, w.watches.size());
+        return w;
+    }
+
+    /** Number of directories currently watched (for logs and tests). */
+    public int watchCount() {
+        return watchCount;
+    }
+
+    /** Stops the thread (waking it through the eventfd), which then releases the inotify fd. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closing = true;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            write(wakeFd, one, 8);
+        } catch (NativeException e) {
+            log.warn("cannot wake inotify thread: {}", e.getMessage());
+        }
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(BUFFER_BYTES, 8);
+            MemorySegment fds = arena.allocate(POLLFD, 2);
+            fds.set(ValueLayout.JAVA_INT, 0, ifd);
+            fds.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            fds.set(ValueLayout.JAVA_INT, 8, wakeFd);
+            fds.set(ValueLayout.JAVA_SHORT, 12, POLLIN);
+            while (!closing) {
+                int n;
+                try {
+                    n = poll(fds, 2, pendingMove != null ? PAIR_WINDOW_MS : -1);
+                } catch (NativeException e) {
+                    if (e.errno == EINTR) {
+                        continue;
+                    }
+                    throw e;
+                }
+                if (closing) {
+                    break;
+                }
+                if (n == 0) {
+                    flushPendingMove();
+                    continue;
+                }
+                if ((fds.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0) {
+                    drain(buf);
+                }
+            }
+        } catch (Throwable t) {
+            // Never silent: the consumer must rescan everything.
+            log.error("inotify watcher of {} failed; reporting overflow and stopping", root, t);
+            emit(Change.of(Change.Kind.OVERFLOW, RelPath.ROOT, true));
+        } finally {
+            closeQuietly(ifd);
+            closeQuietly(wakeFd);
+        }
+    }
+
+    /** Reads until the (non-blocking) inotify fd is empty. */
+    private void drain(MemorySegment buf) throws NativeException {
+        while (!closing) {
+            long n;
+            try {
+                n = read(ifd, buf, BUFFER_BYTES);
+            } catch (NativeException e) {
+                if (e.errno == EAGAIN) {
+                    return;
+                }
+                if (e.errno == EINTR) {
+                    continue;
+                }
+                throw e;
+            }
+            long off = 0;
+            while (off + EVENT_HEADER_BYTES <= n) {
+                int wd = buf.get(ValueLayout.JAVA_INT, off);
+                int mask = buf.get(ValueLayout.JAVA_INT, off + 4);
+                int cookie = buf.get(ValueLayout.JAVA_INT, off + 8);
+                int len = buf.get(ValueLayout.JAVA_INT, off + 12);
+                String name = len > 0 ? buf.getString(off + EVENT_HEADER_BYTES) : null;
+                off += EVENT_HEADER_BYTES + len;
+                handle(wd, mask, cookie, name == null || name.isEmpty() ? null : name);
+            }
+        }
+    }
+
+    private void handle(int wd, int mask, int cookie, String name) {
+        if ((mask & IN_Q_OVERFLOW) != 0) {
+            flushPendingMove();
+            log.warn("inotify queue overflow on {} (fs.inotify.max_queued_events): reporting overflow", root);
+            emit(Change.of(Change.Kind.OVERFLOW, RelPath.ROOT, true));
+            return;
+        }
+        if ((mask & IN_IGNORED) != 0) {
+            // The kernel dropped this watch (directory deleted, or we removed it).
+            if (watches.remove(wd) != null) {
+                watchCount = watches.size();
+            }
+            return;
+        }
+        RelPath dir = watches.get(wd);
+        if (dir == null) {
+            return; // a watch removed by us whose IN_IGNORED has not arrived yet
+        }
+        boolean isDir = (mask & IN_ISDIR) != 0;
+        if (name == null) {
+            // About the watched directory itself; subdirectories are reported by their parent.
+            if (wd == rootWd) {
+                if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) != 0) {
+                    flushPendingMove();
+                    log.warn("share root {} was deleted, moved or unmounted: reporting overflow", root);
+                    emit(Change.of(Change.Kind.OVERFLOW, RelPath.ROOT, true));
+                } else if ((mask & IN_ATTRIB) != 0) {
+                    emit(Change.of(Change.Kind.ATTRIB, RelPath.ROOT, true));
+                }
+            }
+            return;
+        }
+        RelPath path;
+        try {
+            path = dir.resolve(name);
+        } catch (FsException e) {
+            // A name RelPath refuses (too long in UTF-16, ...): tell the consumer to rescan.
+            flushPendingMove();
+            log.warn("unrepresentable name in {}: {}", dir, e.getMessage());
+            emit(Change.of(Change.Kind.OVERFLOW, dir, true));
+            return;
+        }
+        if ((mask & IN_MOVED_TO) != 0) {
+            PendingMove pm = pendingMove;
+            if (pm != null && pm.cookie == cookie) {
+                pendingMove = null;
+                emit(new Change(Change.Kind.RENAMED, pm.from, path, isDir));
+                if (isDir) {
+                    rebase(pm.from, path);
+                    if (!watches.containsValue(path)) {
+                        // It was renamed before we could watch it (created and moved at once).
+                        scanTree(path, true);
+                    }
+                }
+                return;
+            }
+            flushPendingMove();
+            emit(Change.of(Change.Kind.CREATED, path, isDir));
+            if (isDir) {
+                scanTree(path, true);
+            }
+            return;
+        }
+        flushPendingMove();
+        if ((mask & IN_MOVED_FROM) != 0) {
+            pendingMove = new PendingMove(cookie, path, isDir);
+        } else if ((mask & IN_CREATE) != 0) {
+            emit(Change.of(Change.Kind.CREATED, path, isDir));
+            if (isDir) {
+                scanTree(path, true);
+            }
+        } else if ((mask & IN_DELETE) != 0) {
+            emit(Change.of(Change.Kind.DELETED, path, isDir));
+        } else if ((mask & (IN_MODIFY | IN_CLOSE_WRITE)) != 0) {
+            emit(Change.of(Change.Kind.MODIFIED, path, isDir));
+        } else if ((mask & IN_ATTRIB) != 0) {
+            emit(Change.of(Change.Kind.ATTRIB, path, isDir));
+        }
+    }
+
+    /** An IN_MOVED_FROM whose IN_MOVED_TO did not follow: moved out of the share. */
+    private void flushPendingMove() {
+        PendingMove pm = pendingMove;
+        if (pm == null) {
+            return;
+        }
+        pendingMove = null;
+        emit(Change.of(Change.Kind.DELETED, pm.from, pm.directory));
+        if (pm.directory) {
+            unwatchTree(pm.from);
+        }
+    }
+
+    /**
+     * Watches {@code top} and every directory below it (depth first, without following links).
+     * With {@code report}, every entry found is reported as CREATED, each parent before its
+     * children. The watch is added before the listing, so entries created meanwhile show up in
+     * the listing, as an event, or both.
+     */
+    private void scanTree(RelPath top, boolean report) {
+        Deque<RelPath> todo = new ArrayDeque<>();
+        todo.push(top);
+        while (!todo.isEmpty()) {
+            RelPath dir = todo.pop();
+            if (!dir.isRoot() && !addWatch(dir)) {
+                continue;
+            }
+            Path abs = absolute(dir);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs)) {
+                for (Path child : ds) {
+                    RelPath rel;
+                    try {
+                        rel = dir.resolve(child.getFileName().toString());
+                    } catch (FsException e) {
+                        emit(Change.of(Change.Kind.OVERFLOW, dir, true));
+                        continue;
+                    }
+                    boolean childDir;
+                    try {
+                        childDir = Files.readAttributes(child, BasicFileAttributes.class,
+                                LinkOption.NOFOLLOW_LINKS).isDirectory();
+                    } catch (IOException e) {
+                        continue; // gone again: its delete event follows
+                    }
+                    if (report) {
+                        emit(Change.of(Change.Kind.CREATED, rel, childDir));
+                    }
+                    if (childDir) {
+                        todo.push(rel);
+                    }
+                }
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                // Gone or replaced meanwhile: the events about that follow.
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot list {}: {}; reporting overflow for it", abs, e.toString());
+                emit(Change.of(Change.Kind.OVERFLOW, dir, true));
+            }
+        }
+        watchCount = watches.size();
+    }
+
+    /** Adds the watch for {@code dir}; false if it is gone or could not be watched (reported). */
+    private boolean addWatch(RelPath dir) {
+        try {
+            int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
+            watches.put(wd, dir);
+            return true;
+        } catch (NativeException e) {
+            if (e.errno == Errno.ENOENT || e.errno == Errno.ENOTDIR) {
+                return false; // gone or replaced by a non-directory: events about that follow
+            }
+            if (e.errno == Errno.ENOSPC && !limitLogged) {
+                limitLogged = true;
+                log.warn("inotify watch limit reached (sysctl fs.inotify.max_user_watches) at {} directories;"
+                        + " changes in unwatched directories of {} are reported as overflow", watches.size(), root);
+            } else {
+                log.warn("cannot watch {}/{}: {}; reporting overflow for it", root, dir, Errno.name(e.errno));
+            }
+            emit(Change.of(Change.Kind.OVERFLOW, dir, true));
+            return false;
+        }
+    }
+
+    /** After a directory rename inside the share: every watch under {@code from} moves to {@code to}. */
+    private void rebase(RelPath from, RelPath to) {
+        for (Map.Entry<Integer, RelPath> e : watches.entrySet()) {
+            if (e.getValue().startsWith(from)) {
+                e.setValue(e.getValue().rebase(from, to));
+            }
+        }
+    }
+
+    /** A directory moved out of the share: stop watching it and everything under it. */
+    private void unwatchTree(RelPath top) {
+        for (Iterator<Map.Entry<Integer, RelPath>> it = watches.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, RelPath> e = it.next();
+            if (e.getKey() != rootWd && e.getValue().startsWith(top)) {
+                try {
+                    inotify_rm_watch(ifd, e.getKey());
+                } catch (NativeException ex) {
+                    // EINVAL: already gone
+                }
+                it.remove();
+            }
+        }
+        watchCount = watches.size();
+    }
+
+    private Path absolute(RelPath p) {
+        return p.isRoot() ? root : root.resolve(p.toString());
+    }
+
+    private void emit(Change change) {
+        try {
+            listener.onChange(change);
+        } catch (RuntimeException e) {
+            log.error("change listener failed on {}", change, e);
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            InotifyNative.close(fd);
+        } catch (NativeException e) {
+            // nothing useful to do
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.fsdriver.backend.windows;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Stable 64-bit inode numbers from FILE_ID_INFO (volume serial + 128-bit file id).
+ *
+ * <p>Strategy:
+ * <ul>
+ *   <li>NTFS: the id is the 64-bit MFT reference (48-bit record, 16-bit sequence) with the high
+ *       64 bits zero, so the low half is the inode number as is. Hard links share it, as they
+ *       should; a deleted and re-used MFT record gets a new sequence number, so a new ino.</li>
+ *   <li>ReFS (and any volume whose ids have a non-zero high half, or a file on another volume
+ *       than the share root): a persisted map {@code (serial, idHigh, idLow) -> ino}, numbers
+ *       handed out from {@link #MAPPED_BASE} upward, appended to a small file (32-byte records)
+ *       and reloaded at start, so numbers survive restarts. Numbers of the two kinds could in
+ *       theory meet (an MFT reference with bit 62 set needs a sequence number >= 0x4000);
+ *       that is accepted and written down.</li>
+ *   <li>Ids 0 ("not supported") and all-ones ("no unique id", MS-FSCC 2.1.10) cannot identify a
+ *       file: the caller passes a path key instead ({@link #forPath}), valid until restart or
+ *       rename (FAT and some network file systems only).</li>
+ * </ul>
+ * Thread-safe: one monitor around the map and the file append.
+ */
+public final class InodeNumbers implements AutoCloseable {
+    public static final long MAPPED_BASE = 0x4000_0000_0000_0000L;
+    private static final int RECORD = 32;
+
+    private record Key(long serial, long high, long low) {}
+
+    private final long rootSerial;
+    private final FileChannel store; // null: in memory only
+    private final Map<Key, Long> mapped = new HashMap<>(); // guarded by this
+    private final Map<String, Long> byPath = new HashMap<>(); // guarded by this
+    private long next = MAPPED_BASE; // guarded by this
+
+    /**
+     * @param rootSerial the share root's volume serial
+     * @param storeFile where mapped numbers persist, or null to keep them in memory
+     */
+    public InodeNumbers(long rootSerial, Path storeFile) {
+        this.rootSerial = rootSerial;
+        try {
+            if (storeFile == null) {
+                store = null;
+            } else {
+                Files.createDirectories(storeFile.toAbsolutePath().getParent());
+                store = FileChannel.open(storeFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                load();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("inode map " + storeFile, e);
+        }
+    }
+
+    /** True if the id cannot identify a file (0 or all ones). */
+    public static boolean isUnusable(long idHigh, long idLow) {
+        return (idHigh == 0 && idLow == 0) || (idHigh == -1 && idLow == -1) || (idHigh == 0 && idLow == -1);
+    }
+
+    /** The inode number for file id {@code (idHigh, idLow)} on volume {@code serial}. */
+    public long ino(long serial, long idHigh, long idLow) {
+        if (idHigh == 0 && serial == rootSerial && idLow != 0 && idLow != -1) {
+            return idLow;
+        }
+        Key k = new Key(serial, idHigh, idLow);
+        synchronized (this) {
+            Long ino = mapped.get(k);
+            if (ino == null) {
+                ino = next++;
+                mapped.put(k, ino);
+                append(k, ino);
+            }
+            return ino;
+        }
+    }
+
+    /** A number for a file without a usable id, keyed by its share path (not persisted). */
+    public synchronized long forPath(String sharePath) {
+        return byPath.computeIfAbsent(sharePath, p -> next++);
+    }
+
+    private void load() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(RECORD).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = 0;
+        long size = store.size();
+        while (pos + RECORD <= size) {
+            b.clear();
+            while (b.hasRemaining() && store.read(b, pos + b.position()) > 0) {
+                // fill
+            }
+            Key k = new Key(b.getLong(0), b.getLong(8), b.getLong(16));
+            long ino = b.getLong(24);
+            mapped.put(k, ino);
+            next = Math.max(next, ino + 1);
+            pos += RECORD;
+        }
+        store.truncate(pos); // drop a torn last record
+    }
+
+    private void append(Key k, long ino) {
+        if (store == null) {
+            return;
+        }
+        ByteBuffer b = ByteBuffer.allocate(RECORD).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(k.serial()).putLong(k.high()).putLong(k.low()).putLong(ino).flip();
+        try {
+            long pos = store.size();
+            while (b.hasRemaining()) {
+                pos += store.write(b, pos);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("inode map append", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (store != null) {
+            try {
+                store.close();
+            } catch (IOException e) {
+                // nothing to lose: every record was written when handed out
+            }
+        }
+    }
+}

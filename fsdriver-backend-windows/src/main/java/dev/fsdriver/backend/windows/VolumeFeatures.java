@@ -1,0 +1,105 @@
+package dev.fsdriver.backend.windows;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the share's volume can do, from GetVolumeInformationByHandleW's flags at open, refined at
+ * run time: the first call that fails with an "unsupported" error switches its feature to the
+ * fallback for the life of the backend and logs that once (FAT, ReFS, SMB and Wine each fail
+ * differently, so the decision is made by error, never by OS version). Thread-safe.
+ */
+public final class VolumeFeatures {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeFeatures.class);
+
+    // GetVolumeInformation file system flags (winnt.h).
+    public static final int FILE_CASE_SENSITIVE_SEARCH = 0x1;
+    public static final int FILE_CASE_PRESERVED_NAMES = 0x2;
+    public static final int FILE_PERSISTENT_ACLS = 0x8;
+    public static final int FILE_SUPPORTS_REPARSE_POINTS = 0x80;
+    public static final int FILE_SUPPORTS_POSIX_UNLINK_RENAME = 0x400;
+    public static final int FILE_SUPPORTS_OBJECT_IDS = 0x10000;
+    public static final int FILE_READ_ONLY_VOLUME = 0x80000;
+    public static final int FILE_SUPPORTS_HARD_LINKS = 0x400000;
+    public static final int FILE_SUPPORTS_EXTENDED_ATTRIBUTES = 0x800000;
+    public static final int FILE_SUPPORTS_OPEN_BY_FILE_ID = 0x1000000;
+
+    /** Features with a fallback. */
+    public enum Feature {
+        POSIX_RENAME("FileRenameInfoEx (POSIX rename)", "FileRenameInfo: renaming over a file that is open elsewhere fails EBUSY/EACCES"),
+        POSIX_DELETE("FileDispositionInfoEx (POSIX delete)", "FileDispositionInfo: the name stays until the last handle closes"),
+        EXTD_DIR_INFO("FileIdExtdDirectoryInfo listing", "FileIdBothDirectoryInfo (64-bit file ids)"),
+        ID_BOTH_DIR_INFO("FileIdBothDirectoryInfo listing", "a java.nio listing with one stat per entry"),
+        FILE_ID_INFO("FileIdInfo (128-bit ids)", "paths as inode keys until restart"),
+        EXTENDED_ATTRIBUTES("extended attributes ($LXUID/$LXGID/$LXMOD)", "no WSL metadata: modes from attributes"),
+        NOTIFY_EXTENDED("ReadDirectoryChangesExW (extended notify records)", "ReadDirectoryChangesW (names only)"),
+        CASE_SENSITIVE_DIRS("per-directory case sensitivity", "case-insensitive directories");
+
+        final String what;
+        final String fallback;
+
+        Feature(String what, String fallback) {
+            this.what = what;
+            this.fallback = fallback;
+        }
+    }
+
+    private final String fileSystem;
+    private final int flags;
+    private final long serial;
+    private final int maxComponentLength;
+    private final Set<Feature> missing = ConcurrentHashMap.newKeySet();
+
+    public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength) {
+        this.fileSystem = fileSystem;
+        this.flags = flags;
+        this.serial = serial;
+        this.maxComponentLength = maxComponentLength;
+        // POSIX rename/delete are decided by the first call's error, not by the volume flag
+        // (FILE_SUPPORTS_POSIX_UNLINK_RENAME is not reported by every build that supports them).
+        EnumSet<Feature> off = EnumSet.noneOf(Feature.class);
+        if ((flags & FILE_SUPPORTS_EXTENDED_ATTRIBUTES) == 0) {
+            off.add(Feature.EXTENDED_ATTRIBUTES);
+        }
+        for (Feature f : off) {
+            fallBack(f, "volume flags 0x" + Integer.toHexString(flags));
+        }
+    }
+
+    public boolean has(Feature f) {
+        return !missing.contains(f);
+    }
+
+    /** Switches {@code f} to its fallback; logs the first time only. Returns false if it was already off. */
+    public boolean fallBack(Feature f, String why) {
+        boolean first = missing.add(f);
+        if (first) {
+            LOG.info("{} volume {}: {} not available ({}); using {}", fileSystem, Long.toHexString(serial), f.what, why, f.fallback);
+        }
+        return first;
+    }
+
+    public String fileSystem() {
+        return fileSystem;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public long serial() {
+        return serial;
+    }
+
+    public int maxComponentLength() {
+        return maxComponentLength;
+    }
+
+    public boolean readOnlyVolume() {
+        return (flags & FILE_READ_ONLY_VOLUME) != 0;
+    }
+
+}

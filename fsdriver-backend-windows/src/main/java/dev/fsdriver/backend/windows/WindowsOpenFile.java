@@ -1,0 +1,136 @@
+package dev.fsdriver.backend.windows;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.Win32;
+import dev.fsdriver.backend.windows.win32.WindowsException;
+import dev.fsdriver.common.Errno;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An open regular file: positional ReadFile/WriteFile on a synchronous handle (the OVERLAPPED
+ * only carries the offset, so concurrent calls need no lock of ours: the I/O manager serialises
+ * them per file object). Heap buffers go through the thread's 1 MiB native scratch.
+ */
+final class WindowsOpenFile implements OpenFile {
+    private final WindowsBackend backend;
+    private final Handle handle;
+    private final RelPath path; // as opened; for error messages and id fallbacks only
+    private final boolean append;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    WindowsOpenFile(WindowsBackend backend, Handle handle, RelPath path, boolean append) {
+        this.backend = backend;
+        this.handle = handle;
+        this.path = path;
+        this.append = append;
+    }
+
+    private static Memory overlapped(long offset) {
+        Memory ov = new Memory(Win32.OVERLAPPED_SIZE);
+        ov.clear();
+        ov.setInt(16, (int) offset);
+        ov.setInt(20, (int) (offset >>> 32));
+        return ov;
+    }
+
+    @Override
+    public int read(long offset, ByteBuffer dst) throws FsException {
+        if (offset < 0) {
+            throw new FsException(Errno.EINVAL, "negative offset");
+        }
+        int n = dst.remaining();
+        if (n == 0) {
+            return 0;
+        }
+        try (Memory ov = overlapped(offset)) {
+            if (dst.isDirect()) {
+                int r = Win32.ReadFile(handle.h, Native.getDirectBufferPointer(dst).share(dst.position()), n, ov);
+                dst.position(dst.position() + r);
+                return r;
+            }
+            Memory io = Scratch.get().io();
+            int r = Win32.ReadFile(handle.h, io, (int) Math.min(n, io.size()), ov);
+            dst.put(io.getByteBuffer(0, r));
+            return r;
+        } catch (WindowsException e) {
+            throw backend.error(e, "read", path);
+        }
+    }
+
+    @Override
+    public int write(long offset, ByteBuffer src) throws FsException {
+        if (offset < 0 && !append) {
+            throw new FsException(Errno.EINVAL, "negative offset");
+        }
+        int total = 0;
+        try {
+            while (src.hasRemaining()) {
+                // 0xFFFFFFFF:FFFFFFFF means "at the end of file" (O_APPEND).
+                long at = append ? -1L : offset + total;
+                try (Memory ov = overlapped(at)) {
+                    int w;
+                    if (src.isDirect()) {
+                        Pointer p = Native.getDirectBufferPointer(src).share(src.position());
+                        w = Win32.WriteFile(handle.h, p, src.remaining(), ov);
+                        src.position(src.position() + w);
+                    } else {
+                        Memory io = Scratch.get().io();
+                        int n = (int) Math.min(src.remaining(), io.size());
+                        ByteBuffer chunk = src.slice(src.position(), n);
+                        io.getByteBuffer(0, n).put(chunk);
+                        w = Win32.WriteFile(handle.h, io, n, ov);
+                        src.position(src.position() + w);
+                    }
+                    if (w == 0) {
+                        throw new FsException(Errno.EIO, "write of 0 bytes to " + path);
+                    }
+                    total += w;
+                }
+            }
+            return total;
+        } catch (WindowsException e) {
+            throw backend.error(e, "write", path);
+        }
+    }
+
+    @Override
+    public FileAttributes stat() throws FsException {
+        try {
+            return backend.attrs(handle, path);
+        } catch (WindowsException e) {
+            throw backend.error(e, "fstat", path);
+        }
+    }
+
+    @Override
+    public void truncate(long size) throws FsException {
+        try {
+            backend.setEndOfFile(handle, size);
+        } catch (WindowsException e) {
+            throw backend.error(e, "truncate", path);
+        }
+    }
+
+    @Override
+    public void sync(boolean dataOnly) throws FsException {
+        try {
+            Win32.FlushFileBuffers(handle.h);
+        } catch (WindowsException e) {
+            throw backend.error(e, "fsync", path);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            handle.close();
+        }
+    }
+}

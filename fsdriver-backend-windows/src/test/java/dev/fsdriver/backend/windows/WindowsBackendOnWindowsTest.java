@@ -1,0 +1,190 @@
+package dev.fsdriver.backend.windows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Windows-only paths of the backend, against a real NTFS temp directory. Runs in the Windows
+ * CI job (.github/workflows/windows.yml); never on Linux, where the native calls do not exist.
+ */
+@EnabledOnOs(OS.WINDOWS)
+class WindowsBackendOnWindowsTest {
+    @TempDir
+    Path dir;
+    private Backend b;
+
+    private static RelPath p(String s) throws FsException {
+        return RelPath.parse(s);
+    }
+
+    private static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String read(OpenFile f) throws FsException {
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        int n = f.read(0, buf);
+        return new String(buf.array(), 0, n, StandardCharsets.UTF_8);
+    }
+
+    @BeforeEach
+    void open() throws FsException {
+        b = WindowsBackend.open(dir, false);
+    }
+
+    @AfterEach
+    void close() {
+        b.close();
+    }
+
+    @Test
+    void createWriteReadStatAndList() throws Exception {
+        try (OpenFile f = b.create(p("a.txt"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) {
+            assertThat(f.write(0, utf8("hello"))).isEqualTo(5);
+            assertThat(read(f)).isEqualTo("hello");
+        }
+        FileAttributes a = b.stat(p("a.txt"));
+        assertThat(a.isRegular()).isTrue();
+        assertThat(a.size()).isEqualTo(5);
+        assertThat(a.ino()).isNotZero();
+        b.mkdir(p("d"), 0755);
+        List<DirEntry> entries = b.list(RelPath.ROOT);
+        assertThat(entries).extracting(DirEntry::name).containsExactlyInAnyOrder("a.txt", "d");
+        DirEntry listed = entries.stream().filter(e -> e.name().equals("a.txt")).findFirst().orElseThrow();
+        assertThat(listed.attributes().ino()).isEqualTo(a.ino());
+        assertThat(listed.attributes().mtimeNs()).isEqualTo(a.mtimeNs());
+    }
+
+    @Test
+    void forbiddenCharactersRoundTripAndReservedNamesAreRefused() throws Exception {
+        b.create(p("what?.txt"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        assertThat(Files.exists(dir.resolve("what\uF03F.txt"))).isTrue();
+        assertThat(b.list(RelPath.ROOT)).extracting(DirEntry::name).contains("what?.txt");
+        assertThatThrownBy(() -> b.create(p("nul.txt"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    @Test
+    void caseCollisionIsEexist() throws Exception {
+        b.create(p("Readme.md"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        assertThatThrownBy(() -> b.create(p("README.md"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EEXIST));
+        assertThat(((WindowsBackend) b).onDiskName(p("readme.MD"))).isEqualTo("Readme.md");
+        assertThat(b.stat(p("README.MD")).ino()).isEqualTo(b.stat(p("Readme.md")).ino());
+    }
+
+    @Test
+    void renameOverAnOpenFileAndUnlinkWhileOpen() throws Exception {
+        b.create(p("src"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        try (OpenFile target = b.create(p("dst"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
+            target.write(0, utf8("old"));
+            b.rename(p("src"), p("dst"), 0);
+            assertThat(read(target)).isEqualTo("old");
+        }
+        try (OpenFile open = b.open(p("dst"), OpenFlags.O_RDWR)) {
+            b.unlink(p("dst"));
+            assertThatThrownBy(() -> b.stat(p("dst"))).satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.ENOENT));
+            open.write(0, utf8("still"));
+        }
+    }
+
+    @Test
+    void renameNoReplaceAndDirectoryErrors() throws Exception {
+        b.create(p("x"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        b.create(p("y"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        assertThatThrownBy(() -> b.rename(p("x"), p("y"), OpenFlags.RENAME_NOREPLACE))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EEXIST));
+        b.mkdir(p("d"), 0755);
+        b.create(p("d/f"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        assertThatThrownBy(() -> b.rmdir(p("d"))).satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.ENOTEMPTY));
+        assertThatThrownBy(() -> b.unlink(p("d"))).satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EISDIR));
+        assertThatThrownBy(() -> b.stat(p("x/inner"))).satisfies(e -> assertThat(((FsException) e).errno()).isIn(Errno.ENOTDIR, Errno.ENOENT));
+    }
+
+    @Test
+    void wslSymlinkRoundTripAndHardLinkCount() throws Exception {
+        FileAttributes l = b.symlink(p("link"), "../somewhere/else");
+        assertThat(l.isSymlink()).isTrue();
+        assertThat(l.size()).isEqualTo("../somewhere/else".length());
+        assertThat(b.readlink(p("link"))).isEqualTo("../somewhere/else");
+        b.create(p("f"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        FileAttributes h = b.link(p("f"), p("g"));
+        assertThat(h.nlink()).isEqualTo(2);
+        assertThat(h.ino()).isEqualTo(b.stat(p("f")).ino());
+    }
+
+    @Test
+    void chmodTogglesReadOnlyAndTimesAreSet() throws Exception {
+        b.create(p("f"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        SetAttributes ro = new SetAttributes(OptionalLong.empty(), OptionalInt.of(0444), OptionalInt.empty(), OptionalInt.empty(), null, null);
+        assertThat(b.setattr(p("f"), null, ro).mode() & 0222).isZero();
+        assertThat(Files.isWritable(dir.resolve("f"))).isFalse();
+        SetAttributes rw = new SetAttributes(OptionalLong.empty(), OptionalInt.of(0644), OptionalInt.empty(), OptionalInt.empty(), null, null);
+        assertThat(b.setattr(p("f"), null, rw).mode() & 0200).isNotZero();
+        long t = 1_600_000_000_123_456_700L;
+        SetAttributes times = new SetAttributes(OptionalLong.of(3), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                SetAttributes.TimeChange.at(t), SetAttributes.TimeChange.at(t));
+        FileAttributes a = b.setattr(p("f"), null, times);
+        assertThat(a.mtimeNs()).isEqualTo(t);
+        assertThat(a.size()).isEqualTo(3);
+    }
+
+    @Test
+    void watcherReportsCreateRenameDelete() throws Exception {
+        LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
+        try (AutoCloseable w = b.watch(q::add)) {
+            Files.writeString(dir.resolve("w1"), "x");
+            Files.move(dir.resolve("w1"), dir.resolve("w2"));
+            Files.delete(dir.resolve("w2"));
+            List<Change.Kind> seen = new java.util.ArrayList<>();
+            while (!seen.contains(Change.Kind.DELETED)) {
+                Change c = q.poll(10, TimeUnit.SECONDS);
+                assertThat(c).as("events so far: %s", seen).isNotNull();
+                seen.add(c.kind());
+                if (c.kind() == Change.Kind.RENAMED) {
+                    assertThat(c.path()).isEqualTo(p("w1"));
+                    assertThat(c.newPath()).isEqualTo(p("w2"));
+                }
+            }
+            assertThat(seen).contains(Change.Kind.CREATED, Change.Kind.RENAMED, Change.Kind.DELETED);
+        }
+    }
+
+    @Test
+    void longPathsBeyondMaxPath() throws Exception {
+        RelPath deep = RelPath.ROOT;
+        for (int i = 0; i < 12; i++) {
+            deep = deep.resolve("directory-with-a-long-name-" + i);
+            b.mkdir(deep, 0755);
+        }
+        RelPath f = deep.resolve("file.txt");
+        b.create(f, 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        assertThat(b.stat(f).isRegular()).isTrue();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.fsdriver.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code fsdriver} command. Exit codes: 0 success, 1 a failure explained in one line on
+ * stderr ("fsdriver: ..."), 2 wrong arguments (usage on stderr).
+ */
+@Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Serve directories over gRPC and mount them through FUSE.",
+        subcommands = {ServeCommand.class, MountCommand.class, UmountCommand.class, ServiceCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Log debug messages.")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.exit(code);
+    }
+
+    /** Runs the command line {@code args}; returns the exit code. */
+    static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setExecutionStrategy(parse -> {
+            configureLogging(isVerbose(parse));
+            return new CommandLine.RunLast().execute(parse);
+        });
+        cmd.setExecutionExceptionHandler((ex, line, parse) -> {
+            if (ex instanceof CliException) {
+                line.getErr().println("fsdriver: " + ex.getMessage());
+            } else {
+                line.getErr().println("fsdriver: unexpected error: " + ex);
+                if (isVerbose(parse)) {
+                    ex.printStackTrace(line.getErr());
+                }
+            }
+            line.getErr().flush();
+            return EXIT_FAILURE;
+        });
+        return cmd.execute(args);
+    }
+
+    /** Without a subcommand: usage on stderr, exit 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
+    }
+
+    private static boolean isVerbose(ParseResult parse) {
+        for (ParseResult p = parse; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** slf4j-simple reads its settings once, at the first logger: so before any command runs. */
+    private static void configureLogging(boolean verbose) {
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        }
+    }
+
+    /** The version from the build (version.properties, filtered by Maven). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"fsdriver " + p.getProperty("version", "dev") + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.fsdriver.cli;
+
+import dev.fsdriver.client.ClientOptions;
+import dev.fsdriver.client.Connection;
+import dev.fsdriver.client.HelloException;
+import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.fuse.FuseMount;
+import dev.fsdriver.fuse.MountOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fsdriver mount}: mounts one share in the foreground; prints "mounted NAME at
+ * MOUNTPOINT" once the mount is live and returns when it is unmounted (SIGTERM/SIGINT unmount).
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = "Mount share NAME of a server at MOUNTPOINT (default /mnt/fsdriver/NAME, created if "
+                + "missing), in the foreground; returns when unmounted. SIGTERM or SIGINT unmount cleanly.")
+final class MountCommand implements Callable<Integer> {
+    static final Path DEFAULT_ROOT = Path.of("/mnt/fsdriver");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--server", paramLabel = "URI", defaultValue = ServeCommand.DEFAULT_LISTEN,
+            description = "tcp://HOST:PORT or unix:///path.sock (default: ${DEFAULT-VALUE}).")
+    String server;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Send the token in FILE's first line.")
+    Path tokenFile;
+
+    @Option(names = "--read-only", description = "Mount read-only (the server refuses every change).")
+    boolean readOnly;
+
+    @Option(names = "--allow-other", description = "Let other users use the mount.")
+    boolean allowOther;
+
+    @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "1M", converter = Sizes.class,
+            description = "Read/write chunk size, 4k..1M (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The share to mount.")
+    String share;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MOUNTPOINT", description = "Where to mount it.")
+    Path mountPoint;
+
+    @Override
+    public Integer call() throws Exception {
+        ClientOptions options;
+        try {
+            options = ClientOptions.builder().blockSize(blockSize).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --block-size: " + e.getMessage());
+        }
+        String token = TokenFile.read(tokenFile);
+        Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
+        prepareMountPoint(target);
+        Connection connection;
+        try {
+            connection = Connection.open(server, share, token, readOnly, options);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --server: " + e.getMessage());
+        }
+        RemoteFileSystem fs = null;
+        try {
+            fs = RemoteFileSystem.connect(connection);
+            MountOptions mountOptions = MountOptions.builder()
+                    .fsName("fsdriver:" + share)
+                    .subtype("fsdriver")
+                    .readOnly(readOnly || fs.readOnly())
+                    .allowOther(allowOther)
+                    .debug(spec.commandLine().getParseResult() != null && isVerbose())
+                    .build();
+            FuseMount mount;
+            try {
+                mount = FuseMount.mount(target, fs, mountOptions);
+            } catch (IOException e) {
+                throw new CliException("cannot mount at " + target + ": " + e.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("mounted " + share + " at " + target);
+            out.flush();
+            Signals.onTermination(() -> {
+                try {
+                    mount.close();
+                } catch (IOException e) {
+                    spec.commandLine().getErr().println("fsdriver: cannot unmount " + target + ": " + e.getMessage());
+                }
+            });
+            mount.awaitUnmount();
+            mount.close();
+            return 0;
+        } catch (HelloException e) {
+            throw new CliException(e.getMessage());
+        } finally {
+            if (fs != null) {
+                fs.close();
+            }
+            connection.close();
+        }
+    }
+
+    private boolean isVerbose() {
+        for (CommandLine.ParseResult p = spec.commandLine().getParseResult(); p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Creates a missing mount point; refuses anything that is not a directory. */
+    private static void prepareMountPoint(Path target) throws CliException {
+        if (Files.isDirectory(target)) {
+            return;
+        }
+        if (Files.exists(target)) {
+            throw new CliException("mount point " + target + " is not a directory");
+        }
+        try {
+            Files.createDirectories(target);
+        } catch (FileAlreadyExistsException e) {
+            throw new CliException("mount point " + target + " is not a directory");
+        } catch (IOException e) {
+            String reason = e.getMessage();
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                reason = "permission denied";
+            }
+            throw new CliException("cannot create mount point " + target + ": " + reason);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.FilesGrpc;
+import dev.fsdriver.proto.v1.HelloReply;
+import dev.fsdriver.proto.v1.HelloRequest;
+import dev.fsdriver.proto.v1.SessionGrpc;
+import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.protocol.StatusCodec;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.MetadataUtils;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gRPC channel to a server, bound to one share: every call carries the "fsdriver-share"
+ * and (with a token) "authorization: Bearer" headers and a deadline, and fails fast (no
+ * waitForReady) so a server that is down makes calls fail quickly instead of hanging.
+ *
+ * <p>{@link #failure(Throwable)} is the client's one translation point from a failed call to
+ * an errno. When it sees the server unreachable it resets the channel's reconnect back-off, so
+ * the next call tries to connect at once and the mount works again as soon as the server is
+ * back; the session is re-established (Hello) lazily before the next call.
+ *
+ * <p>Thread-safe: stubs are made per call (cheap), the channel is shared.
+ */
+public final class Connection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+    private final String address;
+    private final String share;
+    private final ManagedChannel channel;
+    private final Channel calls;
+    private final EventLoopGroup eventLoops;
+    private final ClientOptions options;
+    /** Set when a call found the server unreachable; the next call says Hello first. */
+    private final boolean readOnly;
+    private volatile boolean lost;
+
+    private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
+                       EventLoopGroup eventLoops, ClientOptions options) {
+        this.address = address;
+        this.share = share;
+        this.readOnly = readOnly;
+        this.channel = channel;
+        this.eventLoops = eventLoops;
+        this.options = options;
+        Metadata headers = new Metadata();
+        headers.put(Protocol.SHARE, share);
+        if (token != null) {
+            headers.put(Protocol.AUTHORIZATION, "Bearer " + token);
+        }
+        if (readOnly) {
+            headers.put(Protocol.READ_ONLY, "1");
+        }
+        this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /**
+     * A channel to {@code address} ("tcp://HOST:PORT", "HOST:PORT" or "unix:///path.sock").
+     * Does not connect yet; {@link #hello} does. {@code readOnly} asks for a read-only session:
+     * the server then refuses every mutation (EROFS), whatever the share allows.
+     *
+     * @throws IllegalArgumentException when the address cannot be parsed
+     */
+    public static Connection open(String address, String share, String token, boolean readOnly,
+                                  ClientOptions options) {
+        EventLoopGroup loops = null;
+        NettyChannelBuilder builder;
+        if (address.startsWith("unix://")) {
+            String path = address.substring("unix://".length());
+            if (path.isEmpty() || !path.startsWith("/")) {
+                throw new IllegalArgumentException("unix address needs an absolute path (unix:///path.sock): " + address);
+            }
+            loops = new EpollEventLoopGroup(2);
+            builder = NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
+                    .eventLoopGroup(loops)
+                    .channelType(EpollDomainSocketChannel.class);
+        } else {
+            String hostPort = address.startsWith("tcp://") ? address : "tcp://" + address;
+            URI uri;
+            try {
+                uri = new URI(hostPort);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("bad server address '" + address + "': " + e.getMessage(), e);
+            }
+            if (uri.getHost() == null || uri.getPort() < 0 || !"tcp".equals(uri.getScheme())
+                    || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+                throw new IllegalArgumentException(
+                        "bad server address '" + address + "' (expected tcp://HOST:PORT or unix:///path)");
+            }
+            builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort());
+        }
+        ManagedChannel channel = builder.usePlaintext()
+                .maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
+                // Pings only while calls are active: notices a vanished server host; the server's
+                // default keep-alive policy (5 min) tolerates pings this rare.
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .build();
+        return new Connection(address, share, token, readOnly, channel, loops, options);
+    }
+
+    /** A connection over a channel built elsewhere (tests: in-process). Closing it shuts the channel down. */
+    public static Connection over(ManagedChannel channel, String address, String share, String token,
+                                  boolean readOnly, ClientOptions options) {
+        return new Connection(address, share, token, readOnly, channel, null, options);
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public String share() {
+        return share;
+    }
+
+    public ClientOptions options() {
+        return options;
+    }
+
+    /** Says Hello: checks protocol version, share and token; the reply describes the share. */
+    public HelloReply hello() throws HelloException {
+        HelloRequest request = HelloRequest.newBuilder()
+                .setProtocolVersion(Protocol.VERSION)
+                .setShare(share)
+                .setClientName(options.clientName())
+                .setReadOnly(readOnly)
+                .build();
+        HelloReply reply;
+        try {
+            reply = SessionGrpc.newBlockingStub(calls)
+                    .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS)
+                    .hello(request);
+        } catch (StatusRuntimeException e) {
+            throw helloFailure(e);
+        }
+        if (reply.getProtocolVersion() != Protocol.VERSION) {
+            throw new HelloException(HelloException.Reason.INCOMPATIBLE, "server " + address
+                    + " speaks protocol version " + reply.getProtocolVersion() + ", this client " + Protocol.VERSION,
+                    null);
+        }
+        lost = false;
+        return reply;
+    }
+
+    private HelloException helloFailure(StatusRuntimeException e) {
+        Status status = e.getStatus();
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> new HelloException(HelloException.Reason.UNREACHABLE,
+                    "cannot reach server " + address + ": " + transportReason(e), e);
+            case DEADLINE_EXCEEDED -> new HelloException(HelloException.Reason.UNREACHABLE,
+                    "cannot reach server " + address + ": no answer within " + options.callDeadline().toSeconds() + " s", e);
+            case NOT_FOUND -> new HelloException(HelloException.Reason.NO_SUCH_SHARE,
+                    "server has no share named '" + share + "'", e);
+            case UNAUTHENTICATED -> new HelloException(HelloException.Reason.UNAUTHENTICATED,
+                    "server refused the token (wrong or missing --token-file)", e);
+            case UNIMPLEMENTED -> new HelloException(HelloException.Reason.INCOMPATIBLE,
+                    "server " + address + " does not speak the fsdriver protocol", e);
+            default -> new HelloException(HelloException.Reason.FAILED, "server " + address + " refused the mount: "
+                    + status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"), e);
+        };
+    }
+
+    /** "connection refused", "no such file or directory", ...: the innermost cause's words. */
+    private static String transportReason(Throwable t) {
+        String last = null;
+        for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof ConnectException && c.getMessage() != null && c.getMessage().contains("refused")) {
+                return "connection refused";
+            }
+            if (c.getMessage() != null) {
+                last = c.getMessage();
+            }
+        }
+        if (last == null) {
+            Status s = Status.fromThrowable(t);
+            last = s.getDescription() == null ? "unavailable" : s.getDescription();
+        }
+        String lower = last.toLowerCase();
+        if (lower.contains("refused")) {
+            return "connection refused";
+        }
+        if (lower.contains("no such file")) {
+            return "no such socket";
+        }
+        return last;
+    }
+
+    /** A blocking Files stub with this connection's deadline. */
+    FilesGrpc.FilesBlockingStub files() {
+        ensureSession();
+        return FilesGrpc.newBlockingStub(calls)
+                .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A future Files stub with this connection's deadline (read-ahead, write-behind, forget). */
+    FilesGrpc.FilesFutureStub filesAsync() {
+        ensureSession();
+        return FilesGrpc.newFutureStub(calls)
+                .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** After the server was unreachable, say Hello again before the next call (errors surface in that call). */
+    private void ensureSession() {
+        if (lost) {
+            synchronized (this) {
+                if (lost) {
+                    try {
+                        hello();
+                        log.info("reconnected to {} (share {})", address, share);
+                    } catch (HelloException e) {
+                        log.debug("hello after reconnect failed: {}", e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The one translation of a failed call into the errno the kernel gets. Unwraps future
+     * wrappers; a server gone makes the channel retry connecting right away on the next call.
+     */
+    FuseException failure(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof FuseException fe) {
+            return fe;
+        }
+        if (t instanceof InterruptedException || t instanceof CancellationException) {
+            return new FuseException(Errno.EINTR);
+        }
+        if (t instanceof ClosedChannelException) {
+            return new FuseException(Errno.ENOTCONN, "connection closed");
+        }
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.UNKNOWN && !(t instanceof StatusRuntimeException)
+                && !(t instanceof io.grpc.StatusException)) {
+            log.warn("unexpected client failure", t);
+            return new FuseException(Errno.EIO, String.valueOf(t));
+        }
+        int errno = StatusCodec.toErrno(t);
+        if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            if (!lost) {
+                log.warn("server {} unreachable: {}", address, status.getCode());
+            }
+            lost = true;
+            channel.resetConnectBackoff();
+        } else if (errno == Errno.EIO) {
+            log.warn("call failed: {} {}", status.getCode(), status.getDescription());
+        }
+        return new FuseException(errno <= 0 ? Errno.EIO : errno, status.getDescription());
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (eventLoops != null) {
+            eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}

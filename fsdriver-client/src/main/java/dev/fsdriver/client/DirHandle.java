@@ -1,0 +1,23 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.proto.v1.DirEntry;
+import java.util.List;
+
+/**
+ * One open directory: the last ReadDir page, so the kernel's many small READDIR(PLUS) calls
+ * (a 4 KiB buffer each) are served from one server page of up to readDirPageSize entries.
+ * The kernel serialises readdir on one open directory; the monitor is for safety only.
+ */
+final class DirHandle {
+    final long nodeId;
+    // Guarded by this.
+    List<DirEntry> page = List.of();
+    /** The cursor the page was fetched from, or -1 for none. */
+    long pageCursor = -1;
+    boolean pageEof;
+    boolean pagePlus;
+
+    DirHandle(long nodeId) {
+        this.nodeId = nodeId;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.fuse.FuseException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the open files of one node share: the write generation (bumped by every write or
+ * truncate through this client, so read-ahead blocks fetched before it are dropped) and the
+ * set of open files, so a stat, truncate or read first pushes out data another open file of
+ * the same node still holds back.
+ *
+ * <p>Lifetime: {@code refs} (open files) is only changed inside the owning map's compute.
+ */
+final class OpenNode {
+    final long nodeId;
+    final AtomicLong generation = new AtomicLong();
+    final Set<FileHandle> handles = ConcurrentHashMap.newKeySet();
+    /** Open files of this node; guarded by the owning map's compute. */
+    int refs;
+
+    OpenNode(long nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    /** Sends and waits for the held-back writes of every open file of this node but {@code except}. */
+    void flushWriters(FileHandle except) throws FuseException {
+        for (FileHandle h : handles) {
+            if (h != except && h.writer() != null && h.writer().dirty()) {
+                h.writer().flush();
+            }
+        }
+    }
+
+    boolean anyDirty() {
+        for (FileHandle h : handles) {
+            if (h.writer() != null && h.writer().dirty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,586 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.DirPlusFiller;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseConnection;
+import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.FuseSetAttr;
+import dev.fsdriver.fuse.FuseStatfs;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.FsyncRequest;
+import dev.fsdriver.proto.v1.GetAttrRequest;
+import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.HelloReply;
+import dev.fsdriver.proto.v1.LinkRequest;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.NameRequest;
+import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ReadDirReply;
+import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.RenameRequest;
+import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.StatFsReply;
+import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.TimeSpec;
+import io.grpc.Status;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FUSE file system of one share: every kernel operation becomes one RPC on the
+ * {@link Connection}; FUSE node ids are the server's node ids (root 1).
+ *
+ * <p>What it adds on top of one-RPC-per-op: read-ahead ({@link BlockReader}), write-behind
+ * ({@link BlockWriter}), readdirplus pages that fill the kernel's entry cache
+ * ({@link DirHandle}), FOPEN_KEEP_CACHE for files unchanged since their last open, lookup
+ * references given back with batched asynchronous Forget RPCs ({@link NodeTable}).
+ *
+ * <p>Errors: every failed call goes through {@link Connection#failure}, the one translation to
+ * an errno. Every call has a deadline, so nothing hangs when the server is gone.
+ *
+ * <p>Threads: no global lock. Open files, open directories and per-node state live in
+ * concurrent maps; each open file locks only itself.
+ */
+public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RemoteFileSystem.class);
+
+    private final Connection connection;
+    private final ClientOptions options;
+    private final int blockSize;
+    private final boolean readOnly;
+    private final long entryTimeoutNs;
+    private final long attrTimeoutNs;
+    private final long negativeTimeoutNs;
+    private final NodeTable nodes;
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    private final ConcurrentHashMap<Long, FileHandle> files = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, DirHandle> dirs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
+    /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
+    private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
+
+    /** A file system over a connection that already said Hello ({@code hello} is its reply). */
+    public RemoteFileSystem(Connection connection, HelloReply hello) {
+        this.connection = connection;
+        this.options = connection.options();
+        int maxIo = hello.getMaxIoBytes() > 0 ? hello.getMaxIoBytes() : options.blockSize();
+        this.blockSize = Math.min(options.blockSize(), maxIo);
+        this.readOnly = hello.getReadOnly();
+        this.entryTimeoutNs = options.entryTimeout().toNanos();
+        this.attrTimeoutNs = options.attrTimeout().toNanos();
+        this.negativeTimeoutNs = options.negativeTimeout().toNanos();
+        this.nodes = new NodeTable(connection);
+    }
+
+    /** Says Hello on {@code connection} and returns the file system of its share. */
+    public static RemoteFileSystem connect(Connection connection) throws HelloException {
+        return new RemoteFileSystem(connection, connection.hello());
+    }
+
+    /** The block size in use (the option, capped by the server's max_io_bytes). */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** The share is read-only (the server said so, or the session asked for it). */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void init(FuseConnection connection) {
+        log.debug("kernel 7.{}: max_write {}, max_readahead {}, max_pages {}", connection.negotiatedMinor(),
+                connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Names and attributes
+
+    @Override
+    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        Node node;
+        try {
+            node = connection.files().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            FuseException f = connection.failure(e);
+            if (f.errno() == Errno.ENOENT && negativeTimeoutNs > 0) {
+                return FuseEntry.negative(negativeTimeoutNs);
+            }
+            throw f;
+        }
+        return entry(node);
+    }
+
+    @Override
+    public void forget(long nodeId, long nlookup) {
+        nodes.forget(nodeId, nlookup);
+    }
+
+    @Override
+    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        flushPending(nodeId);
+        FileHandle h = fh >= 0 ? files.get(fh) : null;
+        try {
+            Attr attr = connection.files().getAttr(GetAttrRequest.newBuilder()
+                    .setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build());
+            return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null) {
+            // Held-back writes land before the truncate or chmod, as they were issued.
+            open.flushWriters(null);
+        }
+        FileHandle h = changes.fh() >= 0 ? files.get(changes.fh()) : null;
+        SetAttrRequest.Builder b = SetAttrRequest.newBuilder().setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle());
+        changes.size().ifPresent(b::setSize);
+        changes.mode().ifPresent(m -> b.setMode(m & FileMode.PERMISSIONS));
+        changes.uid().ifPresent(b::setUid);
+        changes.gid().ifPresent(b::setGid);
+        if (changes.atimeNow()) {
+            b.setAtime(TimeSpec.newBuilder().setNow(true));
+        } else {
+            changes.atimeNs().ifPresent(ns -> b.setAtime(TimeSpec.newBuilder().setNs(ns)));
+        }
+        if (changes.mtimeNow()) {
+            b.setMtime(TimeSpec.newBuilder().setNow(true));
+        } else {
+            changes.mtimeNs().ifPresent(ns -> b.setMtime(TimeSpec.newBuilder().setNs(ns)));
+        }
+        Attr attr;
+        try {
+            attr = connection.files().setAttr(b.build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        if (changes.size().isPresent()) {
+            lastOpen.remove(nodeId);
+            if (open != null) {
+                open.generation.incrementAndGet();
+                for (FileHandle fh : open.handles) {
+                    fh.reader().sizeChanged(attr.getSize());
+                }
+            }
+        }
+        return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+    }
+
+    @Override
+    public String readlink(FuseRequest req, long nodeId) throws FuseException {
+        try {
+            return connection.files().readlink(NodeRequest.newBuilder().setNode(nodeId).build()).getTarget();
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        try {
+            return entry(connection.files().symlink(
+                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target).build()));
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
+            throws FuseException {
+        if (!FileMode.isRegular(mode)) {
+            throw new FuseException(Errno.EPERM, "only regular files can be made");
+        }
+        CreateReply created;
+        try {
+            created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS)
+                    .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        releaseQuietly(created.getHandle());
+        return entry(created.getNode());
+    }
+
+    @Override
+    public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        try {
+            return entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).build()));
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
+        try {
+            connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        try {
+            connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
+            throws FuseException {
+        try {
+            connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
+                    .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        try {
+            return entry(connection.files().link(
+                    LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
+        StatFsReply s;
+        try {
+            s = connection.files().statFs(NodeRequest.newBuilder().setNode(nodeId).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        return new FuseStatfs(s.getBlocks(), s.getBfree(), s.getBavail(), s.getFiles(), s.getFfree(),
+                s.getBsize(), s.getNamelen() == 0 ? 255 : s.getNamelen(), s.getFrsize() == 0 ? s.getBsize() : s.getFrsize());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Files
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        flushPending(nodeId);
+        OpenReply reply;
+        try {
+            reply = connection.files().open(OpenRequest.newBuilder().setNode(nodeId).setFlags(flags).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        int openFlags = 0;
+        if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
+            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize()};
+            long[] before = lastOpen.put(nodeId, now);
+            if (before != null && before[0] == now[0] && before[1] == now[1]) {
+                openFlags |= FuseOpen.FOPEN_KEEP_CACHE;
+            }
+        } else {
+            lastOpen.remove(nodeId);
+        }
+        FileHandle h = register(nodeId, reply.getHandle(), flags, reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
+        return new FuseOpen(h.fh(), openFlags);
+    }
+
+    @Override
+    public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
+            throws FuseException {
+        CreateReply created;
+        try {
+            created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        FuseEntry entry = entry(created.getNode());
+        FileHandle h = register(entry.nodeId(), created.getHandle(), flags, entry.attr().size());
+        return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
+    }
+
+    @Override
+    public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst)
+            throws FuseException {
+        FileHandle h = file(fh);
+        flushPending(h.node().nodeId);
+        return h.reader().read(offset, size, dst);
+    }
+
+    @Override
+    public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
+            throws FuseException {
+        FileHandle h = file(fh);
+        if (h.writer() == null) {
+            throw new FuseException(Errno.EBADF, "not open for writing");
+        }
+        h.node().generation.incrementAndGet();
+        return h.writer().write(offset, src);
+    }
+
+    @Override
+    public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
+        FileHandle h = file(fh);
+        if (h.writer() != null) {
+            h.writer().flush();
+        }
+    }
+
+    @Override
+    public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        FileHandle h = file(fh);
+        if (h.writer() != null) {
+            h.writer().flush();
+        }
+        try {
+            connection.files().fsync(FsyncRequest.newBuilder().setHandle(h.serverHandle()).setDatasync(datasync).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
+        FileHandle h = files.remove(fh);
+        if (h == null) {
+            return;
+        }
+        try {
+            if (h.writer() != null) {
+                try {
+                    h.writer().flush();
+                } catch (FuseException e) {
+                    // Nobody sees release errors; flush (close) has reported it if it could.
+                    log.debug("write error at release of node {}: {}", nodeId, e.getMessage());
+                }
+                lastOpen.remove(h.node().nodeId);
+            }
+        } finally {
+            unregister(h);
+            releaseQuietly(h.serverHandle());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Directories
+
+    @Override
+    public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
+        long fh = nextHandle.getAndIncrement();
+        dirs.put(fh, new DirHandle(nodeId));
+        return FuseOpen.of(fh);
+    }
+
+    @Override
+    public void releasedir(FuseRequest req, long nodeId, long fh) {
+        dirs.remove(fh);
+    }
+
+    @Override
+    public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) {
+        // Directory changes are synchronous on the server.
+    }
+
+    @Override
+    public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        list(nodeId, fh, offset, false, (name, entry, ino, mode, next) -> filler.add(name, ino, mode, next));
+    }
+
+    @Override
+    public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
+            throws FuseException {
+        list(nodeId, fh, offset, true, (name, entry, ino, mode, next) -> {
+            return filler.add(name, entry, next);
+        });
+    }
+
+    private interface Sink {
+        boolean add(String name, FuseEntry entry, long ino, int mode, long nextOffset);
+    }
+
+    /**
+     * Kernel offsets: 1 after ".", 2 after "..", and server cursor + 2 after an entry (server
+     * cursors are never 0, so they never collide with the first two).
+     */
+    private void list(long nodeId, long fh, long offset, boolean plus, Sink sink) throws FuseException {
+        DirHandle dir = dirs.get(fh);
+        if (dir == null) {
+            dir = new DirHandle(nodeId);
+        }
+        if (offset < 1 && !sink.add(".", dotEntry(nodeId), nodeId, FileMode.S_IFDIR, 1)) {
+            return;
+        }
+        if (offset < 2 && !sink.add("..", dotEntry(1), 1, FileMode.S_IFDIR, 2)) {
+            return;
+        }
+        long cursor = offset < 2 ? 0 : offset - 2;
+        synchronized (dir) {
+            while (true) {
+                int start = positionLocked(dir, cursor, plus);
+                if (start < 0) {
+                    fetchLocked(dir, cursor, plus);
+                    start = 0;
+                }
+                List<DirEntry> page = dir.page;
+                for (int i = start; i < page.size(); i++) {
+                    DirEntry e = page.get(i);
+                    FuseEntry entry = plus && e.hasNode() ? entryNoCount(e.getNode()) : nameOnly(e);
+                    int mode = e.getType() != 0 ? e.getType() : (entry.attr() == null ? 0 : entry.attr().mode());
+                    if (!sink.add(e.getName(), entry, e.getIno(), mode, e.getCursor() + 2)) {
+                        return;
+                    }
+                    cursor = e.getCursor();
+                }
+                if (dir.pageEof || page.isEmpty()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Where in the cached page the entries after {@code cursor} start, or -1 when not cached. */
+    private static int positionLocked(DirHandle dir, long cursor, boolean plus) {
+        if (dir.pageCursor < 0 || (plus && !dir.pagePlus)) {
+            return -1;
+        }
+        if (cursor == dir.pageCursor) {
+            return 0;
+        }
+        List<DirEntry> page = dir.page;
+        for (int i = 0; i < page.size(); i++) {
+            if (page.get(i).getCursor() == cursor) {
+                return i + 1 < page.size() || dir.pageEof ? i + 1 : -1;
+            }
+        }
+        return -1;
+    }
+
+    private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
+        ReadDirReply reply;
+        try {
+            reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
+                    .setMaxEntries(options.readDirPageSize()).setPlus(plus).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        dir.page = reply.getEntriesList();
+        dir.pageCursor = cursor;
+        dir.pageEof = reply.getEof();
+        dir.pagePlus = plus;
+    }
+
+    private FuseEntry dotEntry(long ino) {
+        return new FuseEntry(0, 0, new FuseAttr(ino, 0, 0, 0, 0, 0, FileMode.S_IFDIR | 0755, 2, 0, 0, 0, 4096), 0, 0);
+    }
+
+    private static FuseEntry nameOnly(DirEntry e) {
+        return new FuseEntry(0, 0, new FuseAttr(e.getIno(), 0, 0, 0, 0, 0, e.getType(), 1, 0, 0, 0, 4096), 0, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Helpers
+
+    /** An entry for the kernel, with attributes that include this client's held-back writes. */
+    private FuseEntry entry(Node node) throws FuseException {
+        Node n = node;
+        OpenNode open = openNodes.get(n.getId());
+        if (open != null && open.anyDirty()) {
+            // The server's size lags behind held-back writes: push them out and ask again.
+            open.flushWriters(null);
+            try {
+                n = n.toBuilder().setAttr(connection.files().getAttr(GetAttrRequest.newBuilder().setNode(n.getId()).build())).build();
+            } catch (RuntimeException e) {
+                throw connection.failure(e);
+            }
+        }
+        return entryNoCount(n);
+    }
+
+    private FuseEntry entryNoCount(Node n) {
+        return new FuseEntry(n.getId(), n.getGeneration(), Attrs.toFuse(n.getAttr()), entryTimeoutNs, attrTimeoutNs);
+    }
+
+    /** Before asking the server about a node, push out writes still held back for it. */
+    private void flushPending(long nodeId) throws FuseException {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null && open.anyDirty()) {
+            open.flushWriters(null);
+        }
+    }
+
+    private FileHandle file(long fh) throws FuseException {
+        FileHandle h = files.get(fh);
+        if (h == null) {
+            throw new FuseException(Errno.EBADF, "unknown file handle " + fh);
+        }
+        return h;
+    }
+
+    private FileHandle register(long nodeId, long serverHandle, int flags, long size) {
+        OpenNode node = openNodes.compute(nodeId, (id, n) -> {
+            OpenNode v = n == null ? new OpenNode(id) : n;
+            v.refs++;
+            return v;
+        });
+        long fh = nextHandle.getAndIncrement();
+        BlockReader reader = new BlockReader(connection, serverHandle, blockSize, options.readAheadBlocks(), node, size);
+        BlockWriter writer = OpenFlags.writable(flags) && !readOnly
+                ? new BlockWriter(connection, serverHandle, blockSize, options.writeBehindChunks(),
+                        (flags & OpenFlags.O_APPEND) != 0)
+                : null;
+        FileHandle h = new FileHandle(fh, serverHandle, node, flags, reader, writer);
+        node.handles.add(h);
+        files.put(fh, h);
+        return h;
+    }
+
+    private void unregister(FileHandle h) {
+        h.node().handles.remove(h);
+        openNodes.computeIfPresent(h.node().nodeId, (id, n) -> --n.refs == 0 ? null : n);
+    }
+
+    private void releaseQuietly(long serverHandle) {
+        try {
+            connection.files().release(HandleRequest.newBuilder().setHandle(serverHandle).build());
+        } catch (RuntimeException e) {
+            // The server drops handles of a connection that goes away; nobody sees this error.
+            log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(e).getCode());
+        }
+    }
+
+    @Override
+    public void close() {
+        nodes.close();
+    }
+}

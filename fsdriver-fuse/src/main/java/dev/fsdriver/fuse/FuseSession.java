@@ -1,0 +1,421 @@
+package dev.fsdriver.fuse;
+
+import static dev.fsdriver.fuse.Wire.i32;
+import static dev.fsdriver.fuse.Wire.i64;
+import static dev.fsdriver.fuse.Wire.put16;
+import static dev.fsdriver.fuse.Wire.put32;
+import static dev.fsdriver.fuse.Wire.put64;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.kernel.FuseKernel;
+import dev.fsdriver.fuse.kernel.FuseOpcode;
+import dev.fsdriver.fuse.linux.ErrnoException;
+import dev.fsdriver.fuse.linux.FuseMounter;
+import dev.fsdriver.fuse.linux.LinuxNative;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mounted FUSE connection and its request threads.
+ *
+ * <h2>Threads</h2>
+ * {@code MountOptions.threads} platform reader threads, each blocked in {@code read(2)} on its
+ * own fd cloned from the mount's fd with FUSE_DEV_IOC_CLONE (the kernel hands each request to
+ * one reader; the reply goes to the fd it came from). A reader serves FORGET, BATCH_FORGET and
+ * INTERRUPT itself and hands every other request, with the buffer it was read into, to a new
+ * virtual thread, then reads the next one. Why: fsdriver's file system blocks per call on a gRPC
+ * round trip; with requests served on the reader threads themselves, N slow calls would stall
+ * the whole mount, while a virtual thread per request lets hundreds wait at the price of one
+ * hand-off (a few microseconds, see docs/benchmarks.md "FUSE layer"). Setting the system
+ * property {@code fsdriver.fuse.dispatch=inline} serves on the reader threads instead (for
+ * measurements and CPU-bound file systems).
+ *
+ * <h2>Buffers</h2>
+ * A request is read into a native buffer of max_write + 4 KiB taken from a pool, and its reply
+ * is written into the same buffer. Buffers are allocated lazily and reused; at most
+ * {@code fsdriver.fuse.maxInFlight} (default 64 + threads) exist, which bounds the requests in
+ * service (the reader waits for a buffer when all are busy: back-pressure instead of memory
+ * growth). Their memory belongs to an automatic arena, so a buffer still held by a request that
+ * outlives the session is never freed under it.
+ *
+ * <h2>INIT</h2>
+ * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
+ * DO_READDIRPLUS + READDIRPLUS_AUTO, PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
+ * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
+ * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
+ * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events) and
+ * EXPLICIT_INVAL_DATA: with it the kernel keeps cached pages even when a GETATTR reports a new
+ * size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
+ * underneath as "bbbbbbbb" read back as "aaaa\0\0\0\0" after an atime-triggered GETATTR).
+ * Without it a size change seen by the kernel drops the pages, which is the coherence fsdriver
+ * relies on when a notification races with a read; content changes of the same size still need
+ * FUSE_NOTIFY_INVAL_INODE.
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #close()} unmounts (lazily if busy, then aborts the connection so no reader hangs) and
+ * joins the readers. A shutdown hook does the same on SIGINT/SIGTERM of the JVM. An unmount from
+ * outside ({@code umount}, {@code fusermount3 -u}) ends the connection: the readers' read(2)
+ * fails with ENODEV, the session marks itself unmounted and {@link #awaitUnmount()} returns.
+ *
+ * <p>If the process dies without unmounting (SIGKILL), the kernel aborts the connection when
+ * the last /dev/fuse fd closes; accesses then fail with ENOTCONN ("Transport endpoint is not
+ * connected") until someone runs {@code fusermount3 -u -z MOUNTPOINT} or {@code umount -l
+ * MOUNTPOINT} (as root). A hung connection of a live but stuck process can be aborted with
+ * {@code echo 1 > /sys/fs/fuse/connections/N/abort}, N being the minor device number of the mount
+ * (third field of /proc/self/mountinfo).
+ */
+final class FuseSession implements FuseMount {
+    private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
+    /** Force the fusermount3 path even as root (system property). */
+    static final String FORCE_FUSERMOUNT_PROPERTY = "fsdriver.fuse.fusermount";
+
+    private final Path mountPoint;
+    private final FuseFileSystem fs;
+    private final MountOptions options;
+    private final int masterFd;
+    private final boolean viaFusermount;
+    private final int bufferSize;
+    private final boolean inline;
+    private final Semaphore bufferPermits;
+    private final ConcurrentLinkedQueue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
+    private final Arena bufferArena = Arena.ofAuto();
+    private final CountDownLatch unmounted = new CountDownLatch(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean destroyed = new AtomicBoolean();
+    private final List<Thread> readers = new ArrayList<>();
+    private final List<Integer> fds = new ArrayList<>();
+    private final ThreadFactory requestThreads = Thread.ofVirtual().name("fuse-request").factory();
+    private final Thread shutdownHook;
+    private volatile RequestDispatcher dispatcher;
+    private volatile FuseConnection connection;
+    private volatile boolean stopping;
+    private int connectionId = -1;
+
+    private FuseSession(Path mountPoint, FuseFileSystem fs, MountOptions options, FuseMounter.Mounted mounted) {
+        this.mountPoint = mountPoint;
+        this.fs = fs;
+        this.options = options;
+        this.masterFd = mounted.fd();
+        this.viaFusermount = mounted.viaFusermount();
+        int maxWrite = Math.clamp(options.maxWrite(), 4096, 1 << 20);
+        this.bufferSize = Math.max(FuseKernel.MIN_READ_BUFFER, maxWrite + 4096);
+        this.inline = "inline".equals(System.getProperty("fsdriver.fuse.dispatch"));
+        int threads = Math.max(1, options.threads());
+        this.bufferPermits = new Semaphore(Integer.getInteger("fsdriver.fuse.maxInFlight", 64 + threads));
+        this.shutdownHook = Thread.ofPlatform().name("fuse-unmount-" + mountPoint).unstarted(this::closeQuietly);
+    }
+
+    static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options) throws IOException {
+        return mount(mountPoint, fs, options, Boolean.getBoolean(FORCE_FUSERMOUNT_PROPERTY));
+    }
+
+    /** Mounts; {@code forceFusermount} takes the unprivileged path (fusermount3) even as root. */
+    static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options, boolean forceFusermount)
+            throws IOException {
+        Path target = FuseMounter.checkMountPoint(mountPoint);
+        FuseMounter.Mounted mounted = FuseMounter.mount(target,
+                new FuseMounter.Spec(options.fsName(), options.subtype(), options.allowOther(),
+                        options.defaultPermissions(), options.readOnly()),
+                forceFusermount);
+        FuseSession session = new FuseSession(target, fs, options, mounted);
+        try {
+            session.start();
+        } catch (IOException | RuntimeException e) {
+            session.closeQuietly();
+            throw e;
+        }
+        return session;
+    }
+
+    private void start() throws IOException {
+        MemorySegment buf = takeBuffer();
+        try {
+            handshake(buf);
+        } finally {
+            giveBuffer(buf);
+        }
+        FuseMounter.MountInfo info = FuseMounter.findMount(mountPoint);
+        connectionId = info != null ? info.minor() : -1;
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        int threads = Math.max(1, options.threads());
+        for (int i = 0; i < threads; i++) {
+            int fd = masterFd;
+            if (i > 0) {
+                try {
+                    fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+                    LinuxNative.ioctlFuseDevClone(fd, masterFd);
+                } catch (ErrnoException e) {
+                    throw new IOException("cannot clone the FUSE fd: " + e.getMessage());
+                }
+                fds.add(fd);
+            }
+            int readerFd = fd;
+            Thread t = Thread.ofPlatform().name("fuse-reader-" + i).daemon(true).start(() -> readLoop(readerFd));
+            readers.add(t);
+        }
+        log.info("Mounted {} at {} (protocol 7.{}, {} readers, {} dispatch{})", options.fsName(), mountPoint,
+                connection.negotiatedMinor(), threads, inline ? "inline" : "virtual-thread",
+                viaFusermount ? ", via fusermount3" : "");
+    }
+
+    /** Reads FUSE_INIT, negotiates and answers it; then calls the file system's init. */
+    private void handshake(MemorySegment buf) throws IOException {
+        while (true) {
+            int n;
+            try {
+                n = (int) LinuxNative.read(masterFd, buf, bufferSize);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOENT) {
+                    continue;
+                }
+                throw new IOException("reading FUSE_INIT failed: " + e.getMessage());
+            }
+            if (n < FuseKernel.IN_HEADER_SIZE + 16 || i32(buf, 4) != FuseOpcode.INIT) {
+                throw new IOException("expected FUSE_INIT from the kernel, got opcode " + (n >= 8 ? i32(buf, 4) : -1));
+            }
+            long unique = i64(buf, 8);
+            MemorySegment in = buf.asSlice(FuseKernel.IN_HEADER_SIZE, n - FuseKernel.IN_HEADER_SIZE);
+            // fuse_init_in { major, minor, max_readahead, flags, flags2, unused[11] }
+            int major = i32(in, 0);
+            int minor = i32(in, 4);
+            int kernelReadahead = i32(in, 8);
+            long flags = Integer.toUnsignedLong(i32(in, 12));
+            if ((flags & FuseKernel.INIT_EXT) != 0 && in.byteSize() >= 20) {
+                flags |= Integer.toUnsignedLong(i32(in, 16)) << 32;
+            }
+            MemorySegment out = buf.asSlice(FuseKernel.OUT_HEADER_SIZE, FuseKernel.INIT_OUT_SIZE);
+            out.fill((byte) 0);
+            if (major > FuseKernel.KERNEL_VERSION) {
+                // Newer major: answer with ours, the kernel sends INIT again with it.
+                put32(out, 0, FuseKernel.KERNEL_VERSION);
+                put32(out, 4, FuseKernel.KERNEL_MINOR_VERSION);
+                writeReply(buf, unique, 0, FuseKernel.INIT_OUT_SIZE);
+                continue;
+            }
+            if (major < FuseKernel.KERNEL_VERSION || minor < FuseKernel.MIN_MINOR_VERSION) {
+                writeReply(buf, unique, -Errno.EPROTO, 0);
+                throw new IOException("kernel FUSE protocol 7." + minor + " is too old (need 7."
+                        + FuseKernel.MIN_MINOR_VERSION + ")");
+            }
+            int negotiatedMinor = Math.min(minor, FuseKernel.KERNEL_MINOR_VERSION);
+            long want = FuseKernel.ASYNC_READ | FuseKernel.BIG_WRITES | FuseKernel.MAX_PAGES
+                    | FuseKernel.DO_READDIRPLUS | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS
+                    | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
+                    | FuseKernel.INIT_EXT
+                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0);
+            long granted = want & flags;
+            int maxWrite = bufferSize - 4096;
+            int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));
+            int maxReadahead = Math.min(Math.max(0, options.maxReadahead()), kernelReadahead);
+            int maxBackground = Math.clamp(options.maxBackground(), 1, 0xFFFF);
+            // fuse_init_out { major, minor, max_readahead, flags, max_background:16, congestion_threshold:16,
+            //   max_write, time_gran, max_pages:16, map_alignment:16, flags2, max_stack_depth, ... }
+            put32(out, 0, FuseKernel.KERNEL_VERSION);
+            put32(out, 4, negotiatedMinor);
+            put32(out, 8, maxReadahead);
+            put32(out, 12, (int) granted);
+            put16(out, 16, maxBackground);
+            put16(out, 18, Math.max(1, maxBackground * 3 / 4));
+            put32(out, 20, maxWrite);
+            put32(out, 24, 1);
+            put16(out, 28, maxPages);
+            put16(out, 30, 0);
+            put32(out, 32, (int) (granted >>> 32));
+            writeReply(buf, unique, 0, FuseKernel.INIT_OUT_SIZE);
+            KernelNotifier notifier = new KernelNotifier(masterFd, bufferSize);
+            connection = new FuseConnection(major, minor, negotiatedMinor, granted, maxWrite, maxReadahead, maxPages,
+                    notifier);
+            dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce);
+            fs.init(connection);
+            return;
+        }
+    }
+
+    private void writeReply(MemorySegment buf, long unique, int error, int payload) throws IOException {
+        put32(buf, 0, FuseKernel.OUT_HEADER_SIZE + payload);
+        put32(buf, 4, error);
+        put64(buf, 8, unique);
+        try {
+            LinuxNative.write(masterFd, buf, FuseKernel.OUT_HEADER_SIZE + payload);
+        } catch (ErrnoException e) {
+            throw new IOException("answering FUSE_INIT failed: " + e.getMessage());
+        }
+    }
+
+    private void readLoop(int fd) {
+        RequestDispatcher d = dispatcher;
+        while (!stopping) {
+            MemorySegment buf;
+            try {
+                buf = takeBuffer();
+            } catch (IOException e) {
+                return;
+            }
+            int n;
+            try {
+                n = (int) LinuxNative.read(fd, buf, bufferSize);
+            } catch (ErrnoException e) {
+                giveBuffer(buf);
+                switch (e.errno()) {
+                    case Errno.ENOENT, Errno.EINTR, Errno.EAGAIN -> {
+                        continue;   // request interrupted before we got it, or a signal
+                    }
+                    case Errno.ENODEV -> {
+                        connectionGone();
+                        return;
+                    }
+                    default -> {
+                        log.error("Reading {} failed, stopping: {}", mountPoint, e.getMessage());
+                        connectionGone();
+                        return;
+                    }
+                }
+            }
+            int opcode = n >= 8 ? i32(buf, 4) : 0;
+            if (inline || RequestDispatcher.isInline(opcode)) {
+                try {
+                    d.dispatch(fd, buf, n);
+                } finally {
+                    giveBuffer(buf);
+                }
+            } else {
+                requestThreads.newThread(() -> {
+                    try {
+                        d.dispatch(fd, buf, n);
+                    } finally {
+                        giveBuffer(buf);
+                    }
+                }).start();
+            }
+        }
+    }
+
+    private MemorySegment takeBuffer() throws IOException {
+        try {
+            bufferPermits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        MemorySegment b = buffers.poll();
+        return b != null ? b : bufferArena.allocate(bufferSize, 4096);
+    }
+
+    private void giveBuffer(MemorySegment b) {
+        buffers.offer(b);
+        bufferPermits.release();
+    }
+
+    private void connectionGone() {
+        if (unmounted.getCount() > 0) {
+            stopping = true;
+            unmounted.countDown();
+            log.info("FUSE connection of {} ended", mountPoint);
+            destroyOnce();
+        }
+    }
+
+    private void destroyOnce() {
+        if (destroyed.compareAndSet(false, true)) {
+            try {
+                fs.destroy();
+            } catch (RuntimeException e) {
+                log.warn("File system destroy failed", e);
+            }
+        }
+    }
+
+    @Override
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    @Override
+    public FuseNotifier notifier() {
+        return connection.notifier();
+    }
+
+    /** What INIT negotiated. */
+    FuseConnection connection() {
+        return connection;
+    }
+
+    @Override
+    public void awaitUnmount() throws InterruptedException {
+        unmounted.await();
+    }
+
+    @Override
+    public boolean awaitUnmount(Duration timeout) throws InterruptedException {
+        return unmounted.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public boolean isUnmounted() {
+        return unmounted.getCount() == 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // JVM shutting down (we may be the hook), or the hook was never added
+        }
+        IOException failure = null;
+        try {
+            if (unmounted.getCount() > 0 && FuseMounter.findMount(mountPoint) != null) {
+                boolean lazy = FuseMounter.unmount(mountPoint, viaFusermount);
+                if (lazy && connectionId >= 0) {
+                    FuseMounter.abortConnection(connectionId);   // busy: don't leave readers serving a detached tree
+                }
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            if (!readers.isEmpty() && !unmounted.await(5, TimeUnit.SECONDS) && connectionId >= 0) {
+                FuseMounter.abortConnection(connectionId);
+                unmounted.await(5, TimeUnit.SECONDS);
+            }
+            stopping = true;
+            for (Thread t : readers) {
+                t.join(TimeUnit.SECONDS.toMillis(2));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (int fd : fds) {
+            FuseMounter.closeQuietly(fd);
+        }
+        FuseMounter.closeQuietly(masterFd);
+        destroyOnce();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Unmounting {} failed: {}", mountPoint, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.fsdriver.fuse;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.kernel.FuseKernel;
+import dev.fsdriver.fuse.linux.ErrnoException;
+import dev.fsdriver.fuse.linux.LinuxNative;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * Notifications written to the connection's fd as an unsolicited reply: fuse_out_header with
+ * unique 0 and error = the notify code, then the notify struct. Each call uses its own native
+ * buffer, so any thread may call at any time; the kernel serialises writes to the device.
+ */
+final class KernelNotifier implements FuseNotifier {
+    private final int fd;
+    private final int maxStore;
+
+    KernelNotifier(int fd, int maxStore) {
+        this.fd = fd;
+        this.maxStore = maxStore;
+    }
+
+    @Override
+    public int invalEntry(long parent, String name) {
+        byte[] n = Wire.bytes(name);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 16 + n.length + 1);
+            Wire.put64(s, 16, parent);          // fuse_notify_inval_entry_out { parent, namelen, flags }
+            Wire.put32(s, 24, n.length);
+            Wire.put32(s, 28, 0);
+            Wire.putBytes(s, 32, n);
+            return send(s, FuseKernel.NOTIFY_INVAL_ENTRY);
+        }
+    }
+
+    @Override
+    public int invalInode(long nodeId, long offset, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 24);
+            Wire.put64(s, 16, nodeId);          // fuse_notify_inval_inode_out { ino, off, len }
+            Wire.put64(s, 24, offset);
+            Wire.put64(s, 32, length);
+            return send(s, FuseKernel.NOTIFY_INVAL_INODE);
+        }
+    }
+
+    @Override
+    public int delete(long parent, long child, String name) {
+        byte[] n = Wire.bytes(name);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 24 + n.length + 1);
+            Wire.put64(s, 16, parent);          // fuse_notify_delete_out { parent, child, namelen, padding }
+            Wire.put64(s, 24, child);
+            Wire.put32(s, 32, n.length);
+            Wire.put32(s, 36, 0);
+            Wire.putBytes(s, 40, n);
+            return send(s, FuseKernel.NOTIFY_DELETE);
+        }
+    }
+
+    @Override
+    public int store(long nodeId, long offset, ByteBuffer data) {
+        int size = data.remaining();
+        if (size > maxStore) {
+            return -Errno.E2BIG;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 24 + size);
+            Wire.put64(s, 16, nodeId);          // fuse_notify_store_out { nodeid, offset, size, padding }
+            Wire.put64(s, 24, offset);
+            Wire.put32(s, 32, size);
+            Wire.put32(s, 36, 0);
+            MemorySegment.copy(MemorySegment.ofBuffer(data), 0, s, 40, size);
+            return send(s, FuseKernel.NOTIFY_STORE);
+        }
+    }
+
+    private int send(MemorySegment s, int code) {
+        int len = (int) s.byteSize();
+        Wire.put32(s, 0, len);
+        Wire.put32(s, 4, code);
+        Wire.put64(s, 8, 0);
+        try {
+            LinuxNative.write(fd, s, len);
+            return 0;
+        } catch (ErrnoException e) {
+            return -e.errno();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.fsdriver.fuse.linux;
+
+import dev.fsdriver.common.Errno;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Attaches a /dev/fuse connection to a directory and detaches it: {@code mount(2)} when root,
+ * else {@code fusermount3} (Debian package fuse3) which mounts setuid-root and passes the
+ * /dev/fuse fd back over a Unix socket (SCM_RIGHTS, socket number in {@code _FUSE_COMMFD}).
+ */
+public final class FuseMounter {
+    private static final String FUSERMOUNT = "fusermount3";
+
+    /** What mount needs: the names and flags of {@code MountOptions}, without depending on it. */
+    public record Spec(String fsName, String subtype, boolean allowOther, boolean defaultPermissions,
+                       boolean readOnly) {}
+
+    /** A mounted connection: the /dev/fuse fd, and whether fusermount3 made it. */
+    public record Mounted(int fd, boolean viaFusermount) {}
+
+    private FuseMounter() {}
+
+    /** Fails with a one-line message if {@code mountPoint} is missing, not a directory or already a mount point. */
+    public static Path checkMountPoint(Path mountPoint) throws IOException {
+        Path abs = mountPoint.toAbsolutePath();
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)) {
+            throw new NoSuchFileException(abs.toString(), null, "mount point does not exist");
+        }
+        if (!Files.isDirectory(abs)) {
+            throw new IOException("mount point is not a directory: " + abs);
+        }
+        Path real = abs.toRealPath();
+        MountInfo existing = findMount(real);
+        if (existing != null) {
+            throw new IOException("mount point is already a mount point: " + real + " (" + existing.fsType()
+                    + " from " + existing.source() + ")");
+        }
+        return real;
+    }
+
+    /** Mounts a new connection at {@code target} (checked and real) and returns its fd. */
+    public static Mounted mount(Path target, Spec spec, boolean forceFusermount) throws IOException {
+        if (!forceFusermount && LinuxNative.getuid() == 0) {
+            return new Mounted(mountDirect(target, spec), false);
+        }
+        return new Mounted(mountWithFusermount(target, spec), true);
+    }
+
+    private static int mountDirect(Path target, Spec spec) throws IOException {
+        int fd;
+        try {
+            fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot open /dev/fuse: " + e.getMessage());
+        }
+        StringBuilder data = new StringBuilder()
+                .append("fd=").append(fd)
+                .append(",rootmode=40000")
+                .append(",user_id=").append(Integer.toUnsignedString(LinuxNative.getuid()))
+                .append(",group_id=").append(Integer.toUnsignedString(LinuxNative.getgid()));
+        if (spec.defaultPermissions()) {
+            data.append(",default_permissions");
+        }
+        if (spec.allowOther()) {
+            data.append(",allow_other");
+        }
+        long flags = LinuxNative.MS_NOSUID | LinuxNative.MS_NODEV | (spec.readOnly() ? LinuxNative.MS_RDONLY : 0);
+        try {
+            LinuxNative.mount(spec.fsName(), target.toString(), "fuse." + spec.subtype(), flags, data.toString());
+        } catch (ErrnoException e) {
+            closeQuietly(fd);
+            throw new IOException("cannot mount " + target + ": " + e.getMessage());
+        }
+        return fd;
+    }
+
+    private static int mountWithFusermount(Path target, Spec spec) throws IOException {
+        int[] pair;
+        try {
+            pair = LinuxNative.socketpair(LinuxNative.AF_UNIX, LinuxNative.SOCK_STREAM | LinuxNative.SOCK_CLOEXEC, 0);
+            LinuxNative.fcntl(pair[1], LinuxNative.F_SETFD, 0);   // the child's end must survive exec
+        } catch (ErrnoException e) {
+            throw new IOException("cannot create socket for fusermount3: " + e.getMessage());
+        }
+        try {
+            StringBuilder opts = new StringBuilder(spec.readOnly() ? "ro" : "rw").append(",nosuid,nodev");
+            opts.append(",fsname=").append(escape(spec.fsName())).append(",subtype=").append(escape(spec.subtype()));
+            if (spec.allowOther()) {
+                opts.append(",allow_other");
+            }
+            if (spec.defaultPermissions()) {
+                opts.append(",default_permissions");
+            }
+            List<String> env = new ArrayList<>();
+            for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+                if (!e.getKey().equals("_FUSE_COMMFD")) {
+                    env.add(e.getKey() + "=" + e.getValue());
+                }
+            }
+            env.add("_FUSE_COMMFD=" + pair[1]);
+            int pid = LinuxNative.posix_spawnp(List.of(FUSERMOUNT, "-o", opts.toString(), "--", target.toString()), env);
+            closeQuietly(pair[1]);
+            pair[1] = -1;
+            int status = LinuxNative.waitpid(pid);
+            if ((status & 0x7f) != 0 || ((status >> 8) & 0xff) != 0) {
+                throw new IOException("fusermount3 failed to mount " + target + " (wait status " + status
+                        + ", see its message on stderr)");
+            }
+            int fd = LinuxNative.recvmsgFd(pair[0]);
+            if (fd < 0) {
+                throw new IOException("fusermount3 did not pass the /dev/fuse fd for " + target);
+            }
+            LinuxNative.fcntl(fd, LinuxNative.F_SETFD, 1);   // FD_CLOEXEC: don't leak into later children
+            return fd;
+        } catch (ErrnoException e) {
+            throw new IOException("fusermount3 mount of " + target + ": " + e.getMessage());
+        } finally {
+            closeQuietly(pair[0]);
+            if (pair[1] >= 0) {
+                closeQuietly(pair[1]);
+            }
+        }
+    }
+
+    private static String escape(String option) {
+        return option.replace("\\", "\\\\").replace(",", "\\,");
+    }
+
+    /**
+     * Unmounts {@code target}. Returns true if it was lazy (busy: detached, the connection lives
+     * on until the last user is gone), false if fully unmounted or no longer mounted.
+     */
+    public static boolean unmount(Path target, boolean viaFusermount) throws IOException {
+        if (viaFusermount && LinuxNative.getuid() != 0) {
+            int code = run(List.of(FUSERMOUNT, "-u", "-q", "--", target.toString()));
+            if (code == 0) {
+                return false;
+            }
+            code = run(List.of(FUSERMOUNT, "-u", "-z", "-q", "--", target.toString()));
+            if (code != 0 && findMount(target) != null) {
+                throw new IOException("fusermount3 -u failed for " + target);
+            }
+            return true;
+        }
+        try {
+            LinuxNative.umount2(target.toString(), 0);
+            return false;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
+                return false;   // already gone (unmounted from outside)
+            }
+            if (e.errno() != Errno.EBUSY) {
+                throw new IOException("cannot unmount " + target + ": " + e.getMessage());
+            }
+        }
+        try {
+            LinuxNative.umount2(target.toString(), LinuxNative.MNT_DETACH);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot unmount " + target + ": " + e.getMessage());
+        }
+        return true;
+    }
+
+    private static int run(List<String> command) throws IOException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + command.getFirst());
+        }
+    }
+
+    /** Writes 1 to /sys/fs/fuse/connections/N/abort: every request fails, the daemon's reads get ENODEV. */
+    public static void abortConnection(int connection) {
+        try {
+            Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
+        } catch (IOException e) {
+            // fusectl not mounted or connection already gone: nothing more to do.
+        }
+    }
+
+    /** One line of /proc/self/mountinfo. */
+    public record MountInfo(int major, int minor, String mountPoint, String fsType, String source) {}
+
+    /** The last (topmost) mount at {@code mountPoint}, or null. */
+    public static MountInfo findMount(Path mountPoint) throws IOException {
+        String wanted = mountPoint.toString();
+        MountInfo found = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length < 10 || !unescape(f[4]).equals(wanted)) {
+                continue;
+            }
+            int sep = line.indexOf(" - ");
+            String[] tail = line.substring(sep + 3).split(" ");
+            String[] dev = f[2].split(":");
+            found = new MountInfo(Integer.parseInt(dev[0]), Integer.parseInt(dev[1]), wanted, tail[0],
+                    tail.length > 1 ? unescape(tail[1]) : "");
+        }
+        return found;
+    }
+
+    private static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    public static void closeQuietly(int fd) {
+        try {
+            LinuxNative.close(fd);
+        } catch (ErrnoException e) {
+            // nothing useful to do
+        }
+    }
+}

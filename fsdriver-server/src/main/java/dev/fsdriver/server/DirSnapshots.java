@@ -1,0 +1,72 @@
+package dev.fsdriver.server;
+
+import dev.fsdriver.backend.DirEntry;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Short-lived directory listings for ReadDir pagination, so that a 10,000-entry directory is
+ * listed once per pass, not once per page. A cursor is {@code snapshot << 32 | position}
+ * (position 1-based: the index of the next entry); cursor 0 always lists afresh. A cursor whose
+ * snapshot expired or was evicted is served from a new listing at the same position (entries
+ * are sorted by name, so a relist continues where the old one stopped unless the directory
+ * changed in between).
+ *
+ * <p>Locking: the map is guarded by {@code this}; listings happen outside the lock.
+ */
+final class DirSnapshots {
+    record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos) {}
+
+    private static final long TTL_NANOS = 30_000_000_000L;
+
+    private final int capacity;
+    private final int maxEntries;
+    private final Map<Integer, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true);
+    private int nextId = 1;
+    private long entries;
+
+    /** At most {@code capacity} snapshots holding at most {@code maxEntries} entries together. */
+    DirSnapshots(int capacity, int maxEntries) {
+        this.capacity = capacity;
+        this.maxEntries = maxEntries;
+    }
+
+    /** The snapshot cursor {@code cursor} refers to for {@code node}, or null. */
+    synchronized Snapshot find(long node, long cursor) {
+        int id = (int) (cursor >>> 32);
+        Snapshot s = snapshots.get(id);
+        if (s == null || s.node != node || System.nanoTime() - s.createdNanos > TTL_NANOS) {
+            return null;
+        }
+        return s;
+    }
+
+    /** Keeps {@code entries} (already sorted) as a new snapshot of {@code node}. */
+    synchronized Snapshot add(long node, List<DirEntry> list) {
+        long now = System.nanoTime();
+        for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
+            Snapshot s = it.next();
+            // least recently used first: evict while over either bound, and anything expired
+            if (snapshots.size() >= capacity || entries + list.size() > maxEntries || now - s.createdNanos > TTL_NANOS) {
+                it.remove();
+                entries -= s.entries.size();
+            }
+        }
+        int id = nextId;
+        nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
+        Snapshot s = new Snapshot(id, node, list, now);
+        snapshots.put(id, s);
+        entries += list.size();
+        return s;
+    }
+
+    static long cursor(int snapshot, int position) {
+        return ((long) snapshot << 32) | (position & 0xFFFFFFFFL);
+    }
+
+    static int position(long cursor) {
+        return (int) cursor;
+    }
+}

@@ -1,0 +1,408 @@
+package dev.fsdriver.server;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FilesGrpc;
+import dev.fsdriver.proto.v1.ForgetRequest;
+import dev.fsdriver.proto.v1.FsyncRequest;
+import dev.fsdriver.proto.v1.GetAttrRequest;
+import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.LinkRequest;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.NameRequest;
+import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ReadDirReply;
+import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.ReadReply;
+import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.RenameRequest;
+import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.StatFsReply;
+import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteRequest;
+import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.server.HandleTable.DirHandle;
+import dev.fsdriver.server.HandleTable.FileHandle;
+import dev.fsdriver.server.HandleTable.Handle;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Files.*: every handler has the same shape: decode (share from the call context, node ids to
+ * paths, names validated by {@link RelPath#resolve}), one backend call, encode. Failures go
+ * through {@link Rpc#unary}. Mutations check {@link Share#checkWritable} first (EROFS).
+ */
+final class FilesService extends FilesGrpc.FilesImplBase {
+    static final int DEFAULT_PAGE = 512;
+    /** Largest ReadDir page: 2048 entries of 255-char names with attributes stay below 4 MiB. */
+    static final int MAX_PAGE = 2048;
+    private static final Empty EMPTY = Empty.getDefaultInstance();
+
+    // ------------------------------------------------------------------------------- helpers
+
+    /** A Node reply for {@code path}: registers (or re-references) its id. */
+    private static Node entry(Share s, RelPath path, FileAttributes a) {
+        return Wire.node(s.nodes.register(path, a.ino(), a.isDirectory()), a);
+    }
+
+    private static RelPath child(Share s, long parent, String name) throws FsException {
+        return s.nodes.path(parent).resolve(name);
+    }
+
+    /** Attributes of an open file: by its node's path while that is still the file, else fstat-like. */
+    private static FileAttributes attrOf(Share s, FileHandle fh) throws FsException {
+        RelPath p = s.nodes.pathOrNull(fh.node());
+        if (p != null) {
+            try {
+                FileAttributes a = s.backend.stat(p);
+                if (a.ino() == fh.ino()) {
+                    return a;
+                }
+            } catch (FsException e) {
+                // renamed or unlinked behind our back: ask the open file
+            }
+        }
+        return fh.file().stat();
+    }
+
+    private static void closeQuietly(OpenFile f) {
+        try {
+            f.close();
+        } catch (FsException | RuntimeException ignored) {
+            // the original failure is what the client hears about
+        }
+    }
+
+    private static long offset(long offset) throws FsException {
+        if (offset < 0) {
+            throw new FsException(Errno.EINVAL, "offset beyond 2^63");
+        }
+        return offset;
+    }
+
+    // ------------------------------------------------------------------------------- lookups
+
+    @Override
+    public void lookup(LookupRequest req, StreamObserver<Node> out) {
+        Rpc.unary("Lookup", out, () -> {
+            Share s = CallContext.share();
+            RelPath path = child(s, req.getParent(), req.getName());
+            return entry(s, path, s.backend.stat(path));
+        });
+    }
+
+    @Override
+    public void getAttr(GetAttrRequest req, StreamObserver<Attr> out) {
+        Rpc.unary("GetAttr", out, () -> {
+            Share s = CallContext.share();
+            if (req.getHandle() != 0) {
+                Handle h = s.handles.get(req.getHandle(), Handle.class);
+                if (h instanceof FileHandle fh) {
+                    return Wire.attr(attrOf(s, fh));
+                }
+            }
+            return Wire.attr(s.backend.stat(s.nodes.path(req.getNode())));
+        });
+    }
+
+    @Override
+    public void setAttr(SetAttrRequest req, StreamObserver<Attr> out) {
+        Rpc.unary("SetAttr", out, () -> {
+            Share s = CallContext.share();
+            SetAttributes changes = Wire.changes(req);
+            if (changes.mutates()) {
+                s.checkWritable("setattr");
+            }
+            FileHandle fh = req.getHandle() == 0 ? null : s.handles.get(req.getHandle(), FileHandle.class);
+            RelPath path = s.nodes.pathOrNull(req.getNode());
+            if (path == null && fh != null && changes.mode().isEmpty() && changes.uid().isEmpty()
+                    && changes.gid().isEmpty() && changes.atime() == null && changes.mtime() == null) {
+                // ftruncate of an unlinked (or forgotten) open file: through the handle alone
+                if (changes.size().isPresent()) {
+                    fh.file().truncate(changes.size().getAsLong());
+                }
+                return Wire.attr(fh.file().stat());
+            }
+            if (path == null) {
+                path = s.nodes.path(req.getNode()); // throws the right errno
+            }
+            return Wire.attr(s.backend.setattr(path, fh == null ? null : fh.file(), changes));
+        });
+    }
+
+    @Override
+    public void readDir(ReadDirRequest req, StreamObserver<ReadDirReply> out) {
+        Rpc.unary("ReadDir", out, () -> {
+            Share s = CallContext.share();
+            long node = req.getNode();
+            RelPath dir = s.nodes.path(node);
+            DirSnapshots.Snapshot snap = null;
+            int pos = 0;
+            if (req.getCursor() != 0) {
+                snap = s.dirs.find(node, req.getCursor());
+                pos = DirSnapshots.position(req.getCursor());
+                if (pos < 0) {
+                    throw new FsException(Errno.EINVAL, "bad cursor " + req.getCursor());
+                }
+            }
+            if (snap == null) {
+                List<DirEntry> list = new ArrayList<>(s.backend.list(dir));
+                list.sort(Comparator.comparing(DirEntry::name));
+                snap = s.dirs.add(node, List.copyOf(list));
+            }
+            List<DirEntry> entries = snap.entries();
+            int max = req.getMaxEntries() == 0 ? DEFAULT_PAGE : Math.min(req.getMaxEntries(), MAX_PAGE);
+            int end = (int) Math.min((long) pos + max, entries.size());
+            ReadDirReply.Builder reply = ReadDirReply.newBuilder();
+            for (int i = pos; i < end; i++) {
+                DirEntry e = entries.get(i);
+                FileAttributes a = e.attributes();
+                dev.fsdriver.proto.v1.DirEntry.Builder d = dev.fsdriver.proto.v1.DirEntry.newBuilder()
+                        .setName(e.name())
+                        .setType(a.mode() & FileMode.S_IFMT)
+                        .setIno(a.ino())
+                        .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
+                if (req.getPlus()) {
+                    d.setNode(entry(s, dir.resolve(e.name()), a));
+                }
+                reply.addEntries(d);
+            }
+            return reply.setEof(end >= entries.size()).build();
+        });
+    }
+
+    // ------------------------------------------------------------------------------- open files
+
+    @Override
+    public void open(OpenRequest req, StreamObserver<OpenReply> out) {
+        Rpc.unary("Open", out, () -> {
+            Share s = CallContext.share();
+            RelPath path = s.nodes.path(req.getNode());
+            int flags = req.getFlags();
+            if (req.getDirectory()) {
+                FileAttributes a = s.backend.stat(path);
+                if (!a.isDirectory()) {
+                    throw new FsException(a.isSymlink() ? Errno.ELOOP : Errno.ENOTDIR, "opendir '" + path + "'");
+                }
+                long h = s.handles.add(new DirHandle(req.getNode()));
+                return OpenReply.newBuilder().setHandle(h).setAttr(Wire.attr(a)).build();
+            }
+            if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+                s.checkWritable("open for writing");
+            }
+            OpenFile f = s.backend.open(path, flags);
+            try {
+                FileAttributes a = f.stat();
+                long h = s.handles.add(new FileHandle(req.getNode(), f, flags, a.ino()));
+                return OpenReply.newBuilder().setHandle(h).setAttr(Wire.attr(a)).build();
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(f);
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public void read(ReadRequest req, StreamObserver<ReadReply> out) {
+        Rpc.unary("Read", out, () -> {
+            Share s = CallContext.share();
+            FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
+            if (req.getSize() > Protocol.MAX_IO_BYTES || req.getSize() < 0) {
+                throw new FsException(Errno.EINVAL, "read of " + Integer.toUnsignedString(req.getSize())
+                        + " bytes (max " + Protocol.MAX_IO_BYTES + ")");
+            }
+            // The array becomes the reply's payload (wrapped, not copied): one allocation per read.
+            byte[] buf = new byte[req.getSize()];
+            int n = fh.file().read(offset(req.getOffset()), ByteBuffer.wrap(buf));
+            return ReadReply.newBuilder().setData(UnsafeByteOperations.unsafeWrap(buf, 0, n)).build();
+        });
+    }
+
+    @Override
+    public void write(WriteRequest req, StreamObserver<WriteReply> out) {
+        Rpc.unary("Write", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("write");
+            FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
+            if (!OpenFlags.writable(fh.flags())) {
+                throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
+            }
+            int n = fh.file().write(offset(req.getOffset()), req.getData().asReadOnlyByteBuffer());
+            return WriteReply.newBuilder().setWritten(n).setAttr(Wire.attr(attrOf(s, fh))).build();
+        });
+    }
+
+    @Override
+    public void flush(HandleRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Flush", out, () -> {
+            // writes go straight to the file: nothing buffered here, only the handle is checked
+            CallContext.share().handles.get(req.getHandle(), Handle.class);
+            return EMPTY;
+        });
+    }
+
+    @Override
+    public void fsync(FsyncRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Fsync", out, () -> {
+            Handle h = CallContext.share().handles.get(req.getHandle(), Handle.class);
+            if (h instanceof FileHandle fh) {
+                fh.file().sync(req.getDatasync());
+            }
+            return EMPTY;
+        });
+    }
+
+    @Override
+    public void release(HandleRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Release", out, () -> {
+            Handle h = CallContext.share().handles.remove(req.getHandle());
+            if (h instanceof FileHandle fh) {
+                fh.file().close();
+            }
+            return EMPTY;
+        });
+    }
+
+    // ------------------------------------------------------------------------------- namespace
+
+    @Override
+    public void create(CreateRequest req, StreamObserver<CreateReply> out) {
+        Rpc.unary("Create", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("create");
+            RelPath path = child(s, req.getParent(), req.getName());
+            OpenFile f = s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags());
+            try {
+                FileAttributes a = f.stat();
+                Node node = entry(s, path, a);
+                long h = s.handles.add(new FileHandle(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
+                return CreateReply.newBuilder().setNode(node).setHandle(h).build();
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(f);
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public void mkdir(MkdirRequest req, StreamObserver<Node> out) {
+        Rpc.unary("Mkdir", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("mkdir");
+            RelPath path = child(s, req.getParent(), req.getName());
+            return entry(s, path, s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS));
+        });
+    }
+
+    @Override
+    public void unlink(NameRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Unlink", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("unlink");
+            RelPath path = child(s, req.getParent(), req.getName());
+            s.backend.unlink(path);
+            s.nodes.removed(path);
+            return EMPTY;
+        });
+    }
+
+    @Override
+    public void rmdir(NameRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Rmdir", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("rmdir");
+            RelPath path = child(s, req.getParent(), req.getName());
+            s.backend.rmdir(path);
+            s.nodes.removed(path);
+            return EMPTY;
+        });
+    }
+
+    @Override
+    public void rename(RenameRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Rename", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("rename");
+            RelPath from = child(s, req.getParent(), req.getName());
+            RelPath to = child(s, req.getNewParent(), req.getNewName());
+            s.backend.rename(from, to, req.getFlags());
+            if ((req.getFlags() & OpenFlags.RENAME_EXCHANGE) != 0) {
+                s.nodes.exchanged(from, to);
+            } else if (!from.equals(to)) {
+                s.nodes.renamed(from, to);
+            }
+            return EMPTY;
+        });
+    }
+
+    @Override
+    public void link(LinkRequest req, StreamObserver<Node> out) {
+        Rpc.unary("Link", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("link");
+            RelPath existing = s.nodes.path(req.getNode());
+            RelPath path = child(s, req.getNewParent(), req.getNewName());
+            return entry(s, path, s.backend.link(existing, path));
+        });
+    }
+
+    @Override
+    public void symlink(SymlinkRequest req, StreamObserver<Node> out) {
+        Rpc.unary("Symlink", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("symlink");
+            RelPath path = child(s, req.getParent(), req.getName());
+            return entry(s, path, s.backend.symlink(path, req.getTarget()));
+        });
+    }
+
+    @Override
+    public void readlink(NodeRequest req, StreamObserver<ReadlinkReply> out) {
+        Rpc.unary("Readlink", out, () -> {
+            Share s = CallContext.share();
+            return ReadlinkReply.newBuilder().setTarget(s.backend.readlink(s.nodes.path(req.getNode()))).build();
+        });
+    }
+
+    @Override
+    public void statFs(NodeRequest req, StreamObserver<StatFsReply> out) {
+        Rpc.unary("StatFs", out, () -> Wire.statfs(CallContext.share().backend.statfs()));
+    }
+
+    /** Each occurrence of an id lowers its lookup count by one (send an id nlookup times). */
+    @Override
+    public void forget(ForgetRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("Forget", out, () -> {
+            Share s = CallContext.share();
+            Map<Long, Long> counts = new HashMap<>();
+            for (long id : req.getNodesList()) {
+                counts.merge(id, 1L, Long::sum);
+            }
+            counts.forEach(s.nodes::forget);
+            return EMPTY;
+        });
+    }
+}

@@ -1,0 +1,339 @@
+package dev.fsdriver.server;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.server.events.EventHubs;
+import dev.fsdriver.server.events.EventsService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fsdriver gRPC server: serves shares (each a {@link Backend}) on one or more listeners
+ * (TCP, Unix domain socket, or a caller-supplied {@link ServerBuilder} such as the in-process
+ * transport). One {@link io.grpc.Server} per listener, all sharing the same services and tables.
+ *
+ * {@snippet :
+ * FsServer server = FsServer.builder()
+ *         .listen("tcp://127.0.0.1:7420")
+ *         .listen("unix:///run/fsdriver.sock")
+ *         .share("home", PosixBackend.open(dir, false), false)
+ *         .token(token)               // null: no authentication
+ *         .build();
+ * server.start();
+ * server.awaitTermination();
+ * }
+ */
+public final class FsServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FsServer.class);
+    /** Per-stream HTTP/2 window: a 1 MiB read reply fits several times over, for throughput. */
+    private static final int FLOW_CONTROL_WINDOW = 8 << 20;
+
+    private final List<String> listens;
+    private final List<ServerBuilder<?>> extraBuilders;
+    private final Map<String, Share> shares;
+    private final String token;
+    private final List<Server> servers = new ArrayList<>();
+    private final List<String> bound = new ArrayList<>();
+    private final List<Path> socketFiles = new ArrayList<>();
+    private final List<EventLoopGroup> groups = new ArrayList<>();
+    private boolean started;
+    private boolean closed;
+    /** Change events (wip/events): one watcher + hub per share, shared by every listener. */
+    private EventHubs events;
+
+    private FsServer(Builder b) {
+        this.listens = List.copyOf(b.listens);
+        this.extraBuilders = List.copyOf(b.builders);
+        this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(b.shares));
+        this.token = b.token;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures an {@link FsServer}; every method may be called several times except token. */
+    public static final class Builder {
+        private final List<String> listens = new ArrayList<>();
+        private final List<ServerBuilder<?>> builders = new ArrayList<>();
+        private final Map<String, Share> shares = new LinkedHashMap<>();
+        private String token;
+
+        private Builder() {}
+
+        /** Adds a listener: "tcp://HOST:PORT" (port 0 = ephemeral) or "unix:///abs/path.sock". */
+        public Builder listen(String uri) {
+            parseListen(uri); // fail early on a malformed URI
+            listens.add(uri);
+            return this;
+        }
+
+        /** Adds a listener built by the caller (e.g. InProcessServerBuilder); services are added to it. */
+        public Builder serverBuilder(ServerBuilder<?> builder) {
+            builders.add(builder);
+            return this;
+        }
+
+        /** Serves {@code backend} as share {@code name}; the server owns (and closes) the backend. */
+        public Builder share(String name, Backend backend, boolean readOnly) {
+            ShareSpec.checkName(name);
+            if (shares.containsKey(name)) {
+                throw new IllegalArgumentException("share '" + name + "' given twice");
+            }
+            try {
+                shares.put(name, new Share(name, backend, readOnly));
+            } catch (FsException e) {
+                throw new IllegalArgumentException("share '" + name + "': cannot stat its root: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /** The token clients must send ("authorization: Bearer TOKEN"); null or empty: none. */
+        public Builder token(String tokenOrNull) {
+            this.token = tokenOrNull == null || tokenOrNull.isEmpty() ? null : tokenOrNull;
+            return this;
+        }
+
+        public FsServer build() {
+            if (shares.isEmpty()) {
+                throw new IllegalArgumentException("no share configured");
+            }
+            if (listens.isEmpty() && builders.isEmpty()) {
+                throw new IllegalArgumentException("no listener configured");
+            }
+            return new FsServer(this);
+        }
+    }
+
+    /** Starts every listener; on failure, the ones already started are stopped again. */
+    public synchronized void start() throws IOException {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        try {
+            Map<String, Backend> backends = new LinkedHashMap<>();
+            shares.forEach((name, s) -> backends.put(name, s.backend));
+            events = EventHubs.start(backends);
+            for (String uri : listens) {
+                startListener(uri);
+            }
+            for (ServerBuilder<?> b : extraBuilders) {
+                Server s = addServices(b).build().start();
+                servers.add(s);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        for (Share s : shares.values()) {
+            LOG.info("share '{}' ({} backend{})", s.name, s.backend.kind(), s.readOnly ? ", read-only" : "");
+        }
+    }
+
+    /** Actual addresses, e.g. "tcp://127.0.0.1:45123", "unix:///run/fsdriver.sock". */
+    public synchronized List<String> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        List<Server> copy;
+        synchronized (this) {
+            copy = List.copyOf(servers);
+        }
+        for (Server s : copy) {
+            s.awaitTermination();
+        }
+    }
+
+    /** Stops listening, lets running calls finish (a few seconds at most), closes handles and backends. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (events != null) {
+            events.close(); // first: ends Watch streams (UNAVAILABLE), which would hold up shutdown
+        }
+        for (Server s : servers) {
+            s.shutdown();
+        }
+        for (Server s : servers) {
+            try {
+                if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+                    s.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                s.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (EventLoopGroup g : groups) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        for (Path p : socketFiles) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.warn("cannot remove socket {}: {}", p, e.toString());
+            }
+        }
+        for (Share s : shares.values()) {
+            s.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------- listeners
+
+    private ServerBuilder<?> addServices(ServerBuilder<?> b) {
+        ServerAuth auth = new ServerAuth(token, shares);
+        return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
+                .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
+                .addService(ServerInterceptors.intercept(new FilesService(), auth))
+                // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
+                .addService(ServerInterceptors.intercept(new EventsService(events), auth));
+    }
+
+    private void startListener(String uri) throws IOException {
+        SocketAddress address = parseListen(uri);
+        if (address instanceof InetSocketAddress inet) {
+            NettyServerBuilder nb = NettyServerBuilder.forAddress(inet).flowControlWindow(FLOW_CONTROL_WINDOW);
+            Server s = addServices(nb).build().start();
+            servers.add(s);
+            for (SocketAddress a : s.getListenSockets()) {
+                if (a instanceof InetSocketAddress i) {
+                    String host = i.getAddress() instanceof Inet6Address ? "[" + i.getAddress().getHostAddress() + "]" : i.getAddress().getHostAddress();
+                    String addr = "tcp://" + host + ":" + i.getPort();
+                    bound.add(addr);
+                    LOG.info("listening on {}", addr);
+                }
+            }
+        } else {
+            startUnix(Path.of(((DomainSocketAddress) address).path()));
+        }
+    }
+
+    /**
+     * Binds a Unix socket at {@code target} with mode 0600 and no window in which it is more
+     * open: bound inside a fresh 0700 directory next to it, chmod'ed, then renamed into place.
+     * A stale socket file (nobody accepting) is removed; a live one or any other file is an error.
+     */
+    private void startUnix(Path target) throws IOException {
+        if (!Epoll.isAvailable()) {
+            throw new IOException("unix sockets need Netty's epoll transport: " + Epoll.unavailabilityCause());
+        }
+        target = target.toAbsolutePath();
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!"socket".equals(fileType(target))) {
+                throw new IOException(target + " exists and is not a socket");
+            }
+            if (isLive(target)) {
+                throw new IOException(target + ": a server is already listening there");
+            }
+            Files.delete(target);
+            LOG.info("removed stale socket {}", target);
+        }
+        Path dir = Files.createTempDirectory(target.getParent(), ".fsdriver-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = dir.resolve("s");
+        EventLoopGroup boss = new EpollEventLoopGroup(1);
+        EventLoopGroup workers = new EpollEventLoopGroup();
+        groups.add(boss);
+        groups.add(workers);
+        try {
+            NettyServerBuilder nb = NettyServerBuilder.forAddress(new DomainSocketAddress(tmp.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class)
+                    .bossEventLoopGroup(boss)
+                    .workerEventLoopGroup(workers)
+                    .withChildOption(ChannelOption.SO_KEEPALIVE, null) // TCP-only: Netty would warn per connection
+                    .flowControlWindow(FLOW_CONTROL_WINDOW);
+            Server s = addServices(nb).build().start();
+            servers.add(s);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            socketFiles.add(target);
+        } finally {
+            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(dir);
+        }
+        String addr = "unix://" + target;
+        bound.add(addr);
+        LOG.info("listening on {}", addr);
+    }
+
+    private static String fileType(Path p) throws IOException {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0140000 ? "socket" : "other";
+    }
+
+    private static boolean isLive(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** "tcp://HOST:PORT" or "unix:///abs/path"; IllegalArgumentException with the expected form otherwise. */
+    static SocketAddress parseListen(String uri) {
+        String usage = "listen address '" + uri + "': expected tcp://HOST:PORT or unix:///ABSOLUTE/PATH";
+        if (uri == null) {
+            throw new IllegalArgumentException(usage);
+        }
+        if (uri.startsWith("unix://")) {
+            String path = uri.substring("unix://".length());
+            if (!path.startsWith("/") || path.length() < 2) {
+                throw new IllegalArgumentException(usage);
+            }
+            return new DomainSocketAddress(path);
+        }
+        if (uri.startsWith("tcp://")) {
+            try {
+                URI u = new URI(uri);
+                if (u.getHost() == null || u.getPort() < 0 || (u.getPath() != null && !u.getPath().isEmpty())) {
+                    throw new IllegalArgumentException(usage);
+                }
+                String host = u.getHost();
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                return new InetSocketAddress(host, u.getPort());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(usage, e);
+            }
+        }
+        throw new IllegalArgumentException(usage);
+    }
+}

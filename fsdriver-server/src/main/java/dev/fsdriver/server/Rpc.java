@@ -1,0 +1,47 @@
+package dev.fsdriver.server;
+
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.protocol.StatusCodec;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where a handler's outcome becomes a reply: a result, an {@link FsException}
+ * (errno -> status through {@link StatusCodec}), or anything unexpected (EIO, logged once with
+ * its stack trace). FsExceptions are expected outcomes (ENOENT on lookup...) and logged at
+ * debug only, except EIO which means something unknown happened.
+ */
+final class Rpc {
+    private static final Logger LOG = LoggerFactory.getLogger(Rpc.class);
+
+    /** A handler body: decode, one call, encode. */
+    @FunctionalInterface
+    interface Body<T> {
+        T run() throws FsException;
+    }
+
+    private Rpc() {}
+
+    static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
+        T reply;
+        try {
+            reply = body.run();
+        } catch (FsException e) {
+            if (e.errno() == Errno.EIO) {
+                LOG.warn("{}: {}", op, e.getMessage(), e.getCause());
+            } else if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: {}", op, e.getMessage());
+            }
+            out.onError(StatusCodec.toStatus(e.errno(), e.getMessage()));
+            return;
+        } catch (RuntimeException | Error e) {
+            LOG.warn("{} failed unexpectedly", op, e);
+            out.onError(StatusCodec.toStatus(Errno.EIO, op + ": internal error " + e.getClass().getSimpleName()));
+            return;
+        }
+        out.onNext(reply);
+        out.onCompleted();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.fsdriver.server;
+
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.proto.v1.HelloReply;
+import dev.fsdriver.proto.v1.HelloRequest;
+import dev.fsdriver.proto.v1.SessionGrpc;
+import dev.fsdriver.protocol.Protocol;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+
+/** Session.Hello: protocol version, share check, what this server offers. */
+final class SessionService extends SessionGrpc.SessionImplBase {
+    static final String SERVER_NAME = "fsdriver-server/0.1";
+    static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace");
+
+    private final Map<String, Share> shares;
+
+    SessionService(Map<String, Share> shares) {
+        this.shares = shares;
+    }
+
+    @Override
+    public void hello(HelloRequest req, StreamObserver<HelloReply> out) {
+        Rpc.unary("Hello", out, () -> {
+            if (req.getProtocolVersion() != Protocol.VERSION) {
+                throw new FsException(Errno.EPROTO, "protocol version " + req.getProtocolVersion()
+                        + " not supported: this server speaks " + Protocol.VERSION);
+            }
+            Share share = shares.get(req.getShare());
+            if (share == null) {
+                throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");
+            }
+            FileAttributes root = share.backend.stat(RelPath.ROOT);
+            return HelloReply.newBuilder()
+                    .setProtocolVersion(Protocol.VERSION)
+                    .setServerName(SERVER_NAME + " " + share.backend.kind())
+                    .setRoot(Wire.node(NodeTable.ROOT_ID, root))
+                    .setReadOnly(share.readOnly || req.getReadOnly() || CallContext.sessionReadOnly())
+                    .setMaxMessageBytes(Protocol.MAX_MESSAGE_BYTES)
+                    .setMaxIoBytes(Protocol.MAX_IO_BYTES)
+                    .setCaseInsensitive(share.backend.caseInsensitive())
+                    .addAllCapabilities(CAPABILITIES)
+                    .setBackend(share.backend.kind())
+                    .build();
+        });
+    }
+}

@@ -1,0 +1,532 @@
+package dev.fsdriver.server.events;
+
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.ChangeListener;
+import dev.fsdriver.backend.RelPath;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The change events of one share, between its watcher and the Watch streams: debounces,
+ * throttles storms, numbers events and keeps a bounded history for resuming clients.
+ *
+ * <ul>
+ *   <li>Debounce: repeated MODIFIED (or ATTRIB) of one path within {@link Config#debounce} are
+ *       coalesced into one, published at most {@link Config#maxDelay} after the first.
+ *       CREATED, DELETED, RENAMED and OVERFLOW are published at once, after any pending event
+ *       of the paths they touch, so one path's events are never reordered.
+ *   <li>Storms: more than {@link Config#stormThreshold} events under one directory within
+ *       {@link Config#stormWindow} are replaced by one OVERFLOW(that directory) (the deepest
+ *       directory over the threshold); events under it are then suppressed until the storm
+ *       ends, when a second OVERFLOW covers what was suppressed after the first.
+ *   <li>Sequence numbers start at a value derived from the wall clock, so a cursor from an
+ *       earlier server process is always older than this hub's history (and gets OVERFLOW).
+ * </ul>
+ *
+ * <p>Locking: one monitor ({@code this}) guards all state. Subscribers are called while it is
+ * held, so they must only enqueue (see {@link Subscriber}); the lock order is hub, then
+ * subscriber.
+ */
+public final class EventHub implements ChangeListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventHub.class);
+    private static final long SUMMARY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** Tuning; {@link #DEFAULTS} are what the server uses. */
+    public record Config(Duration debounce, Duration maxDelay, int stormThreshold, Duration stormWindow,
+                         int historyCapacity) {
+        public static final Config DEFAULTS =
+                new Config(Duration.ofMillis(20), Duration.ofMillis(100), 1000, Duration.ofSeconds(1), 65_536);
+    }
+
+    /** A numbered event as sent to clients. {@code newPath} only for RENAMED. */
+    public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {}
+
+    /** Receives events in sequence order. Called with the hub's lock held: enqueue and return. */
+    public interface Subscriber {
+        void onEvents(List<Event> events);
+
+        /** The hub closed (server shutting down): no more events. Called without the hub's lock. */
+        default void onHubClosed() {}
+    }
+
+    /** Counters since the hub started. */
+    public record Stats(long received, long published, long coalesced, long suppressed, long overflows) {}
+
+    private record Key(Kind kind, RelPath path) {}
+
+    private static final class Pending {
+        final Change change;
+        final long first;
+        long due;
+
+        Pending(Change change, long first, long due) {
+            this.change = change;
+            this.first = first;
+            this.due = due;
+        }
+    }
+
+    private static final class Storm {
+        final RelPath dir;
+        final long until;
+        long suppressedSinceOverflow;
+
+        Storm(RelPath dir, long until) {
+            this.dir = dir;
+            this.until = until;
+        }
+    }
+
+    private final String share;
+    private final Config config;
+    private final LongSupplier clock;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final long debounceNanos;
+    private final long maxDelayNanos;
+    private final long stormWindowNanos;
+
+    // Guarded by this.
+    private final LinkedHashMap<Key, Pending> pending = new LinkedHashMap<>();
+    private final Map<RelPath, Integer> stormCounts = new HashMap<>();
+    private final List<Storm> storms = new ArrayList<>();
+    private final Set<Subscriber> subscribers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Event[] history;
+    private int historyHead; // index of the oldest event
+    private int historySize;
+    private long lastSequence;
+    private long stormWindowStart;
+    private ScheduledFuture<?> tickFuture;
+    private long tickAt = Long.MAX_VALUE;
+    private List<Event> batch = new ArrayList<>();
+    private long received, published, coalesced, suppressed, overflows;
+    private long lastSummaryAt;
+    private Stats lastSummary = new Stats(0, 0, 0, 0, 0);
+    private boolean closed;
+
+    /**
+     * @param clock          nanosecond clock (System::nanoTime in production)
+     * @param firstSequence  the first event's sequence number (see {@link #initialSequence()})
+     * @param scheduler      runs {@link #tick} when debounced events fall due; null: the caller
+     *                       calls {@link #tick} (tests with a fake clock)
+     */
+    public EventHub(String share, Config config, LongSupplier clock, long firstSequence,
+                    ScheduledExecutorService scheduler) {
+        this(share, config, clock, firstSequence, scheduler, false);
+    }
+
+    private EventHub(String share, Config config, LongSupplier clock, long firstSequence,
+                     ScheduledExecutorService scheduler, boolean ownScheduler) {
+        if (firstSequence < 1) {
+            throw new IllegalArgumentException("firstSequence must be >= 1 (0 means 'live only' on the wire)");
+        }
+        this.share = share;
+        this.config = config;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.ownScheduler = ownScheduler;
+        this.debounceNanos = config.debounce().toNanos();
+        this.maxDelayNanos = config.maxDelay().toNanos();
+        this.stormWindowNanos = config.stormWindow().toNanos();
+        this.history = new Event[config.historyCapacity()];
+        this.lastSequence = firstSequence - 1;
+        this.stormWindowStart = clock.getAsLong();
+        this.lastSummaryAt = stormWindowStart;
+    }
+
+    /** A hub with default tuning, the system clock and its own timer thread. */
+    public static EventHub create(String share) {
+        return create(share, Config.DEFAULTS);
+    }
+
+    public static EventHub create(String share, Config config) {
+        ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("events-" + share).factory());
+        return new EventHub(share, config, System::nanoTime, initialSequence(), ses, true);
+    }
+
+    /**
+     * Wall-clock milliseconds shifted left by 20: later than any sequence an earlier process
+     * could have reached unless it published over a million events per millisecond of uptime.
+     */
+    public static long initialSequence() {
+        return System.currentTimeMillis() << 20;
+    }
+
+    public String share() {
+        return share;
+    }
+
+    /** Called by the watcher thread for each raw change. */
+    @Override
+    public synchronized void onChange(Change c) {
+        if (closed) {
+            return;
+        }
+        long now = clock.getAsLong();
+        received++;
+        if (c.kind() == Kind.OVERFLOW) {
+            dropPendingUnder(c.path());
+            publish(c);
+        } else if (!suppressedByStorm(c) && !stormStarted(c, now)) {
+            switch (c.kind()) {
+                case MODIFIED, ATTRIB -> debounce(c, now);
+                default -> {
+                    flushPendingOf(c.path(), c.directory());
+                    if (c.newPath() != null) {
+                        flushPendingOf(c.newPath(), c.directory());
+                    }
+                    publish(c);
+                }
+            }
+        }
+        deliver();
+        maybeLogSummary(now);
+        scheduleTick();
+    }
+
+    /** Publishes debounced events that fell due and ends storms that are over. */
+    public synchronized void tick() {
+        if (closed) {
+            return;
+        }
+        long now = clock.getAsLong();
+        tickAt = Long.MAX_VALUE;
+        tickFuture = null;
+        for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.due - now <= 0) {
+                it.remove();
+                publish(p.change);
+            }
+        }
+        for (Iterator<Storm> it = storms.iterator(); it.hasNext(); ) {
+            Storm s = it.next();
+            if (s.until - now <= 0) {
+                it.remove();
+                if (s.suppressedSinceOverflow > 0) {
+                    // The first OVERFLOW may have been acted on already: cover the rest too.
+                    publish(Change.of(Kind.OVERFLOW, s.dir, true));
+                }
+                log.info("share {}: event storm under '{}' over", share, s.dir);
+            }
+        }
+        deliver();
+        maybeLogSummary(now);
+        scheduleTick();
+    }
+
+    /**
+     * Registers {@code s}. With {@code resumeAfter} > 0, first hands it every retained event after
+     * that sequence, or one OVERFLOW(root) when the history does not reach back that far (or the
+     * cursor is from the future, e.g. another server process). Returns the last sequence published
+     * before the subscription: the subscriber sees everything after it.
+     */
+    public synchronized long subscribe(Subscriber s, long resumeAfter) {
+        if (closed) {
+            throw new IllegalStateException("hub of share " + share + " is closed");
+        }
+        subscribers.add(s);
+        if (resumeAfter > 0 && resumeAfter != lastSequence) {
+            long oldest = lastSequence - historySize + 1;
+            if (resumeAfter >= oldest - 1 && resumeAfter < lastSequence) {
+                int skip = (int) (resumeAfter - oldest + 1);
+                List<Event> replay = new ArrayList<>(historySize - skip);
+                for (int i = skip; i < historySize; i++) {
+                    replay.add(history[(historyHead + i) % history.length]);
+                }
+                s.onEvents(replay);
+            } else {
+                log.info("share {}: resume cursor {} outside history [{}, {}]: sending overflow",
+                        share, resumeAfter, oldest - 1, lastSequence);
+                s.onEvents(List.of(new Event(lastSequence, Kind.OVERFLOW, RelPath.ROOT, null, true)));
+            }
+        }
+        return lastSequence;
+    }
+
+    public synchronized void unsubscribe(Subscriber s) {
+        subscribers.remove(s);
+    }
+
+    public synchronized long lastSequence() {
+        return lastSequence;
+    }
+
+    public synchronized int subscriberCount() {
+        return subscribers.size();
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(received, published, coalesced, suppressed, overflows);
+    }
+
+    /** Drops pending events, tells subscribers, stops the timer thread if the hub made it. */
+    @Override
+    public void close() {
+        List<Subscriber> left;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            left = List.copyOf(subscribers);
+            subscribers.clear();
+            pending.clear();
+            if (tickFuture != null) {
+                tickFuture.cancel(false);
+            }
+            if (ownScheduler) {
+                scheduler.shutdownNow();
+            }
+        }
+        for (Subscriber s : left) {
+            try {
+                s.onHubClosed();
+            } catch (RuntimeException e) {
+                log.warn("share {}: subscriber failed on close", share, e);
+            }
+        }
+    }
+
+    // ---- debounce
+
+    private void debounce(Change c, long now) {
+        Key key = new Key(c.kind(), c.path());
+        Pending p = pending.get(key);
+        if (p != null) {
+            coalesced++;
+            p.due = Math.min(now + debounceNanos, p.first + maxDelayNanos);
+            log.debug("share {}: coalesced {}", share, c);
+        } else {
+            pending.put(key, new Pending(c, now, now + debounceNanos));
+        }
+    }
+
+    /** Publishes, in arrival order, pending events of {@code path} (and below it, for a directory). */
+    private void flushPendingOf(RelPath path, boolean directory) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (!directory) {
+            Pending m = pending.remove(new Key(Kind.MODIFIED, path));
+            Pending a = pending.remove(new Key(Kind.ATTRIB, path));
+            if (m != null && a != null && a.first - m.first < 0) {
+                Pending t = m;
+                m = a;
+                a = t;
+            }
+            if (m != null) {
+                publish(m.change);
+            }
+            if (a != null) {
+                publish(a.change);
+            }
+            return;
+        }
+        for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.change.path().startsWith(path)) {
+                it.remove();
+                publish(p.change);
+            }
+        }
+    }
+
+    private void dropPendingUnder(RelPath dir) {
+        pending.values().removeIf(p -> p.change.path().startsWith(dir));
+    }
+
+    // ---- storms
+
+    /** True if {@code c} falls in an active storm (then it is counted and dropped or reduced). */
+    private boolean suppressedByStorm(Change c) {
+        if (storms.isEmpty()) {
+            return false;
+        }
+        Storm from = stormOf(c.path());
+        Storm to = c.newPath() == null ? null : stormOf(c.newPath());
+        if (c.kind() == Kind.RENAMED && (from == null) != (to == null)) {
+            // One side inside the storm: report the other side alone, the storm covers its side.
+            if (from != null) {
+                from.suppressedSinceOverflow++;
+                publish(Change.of(Kind.CREATED, c.newPath(), c.directory()));
+            } else {
+                to.suppressedSinceOverflow++;
+                flushPendingOf(c.path(), c.directory());
+                publish(Change.of(Kind.DELETED, c.path(), c.directory()));
+            }
+            suppressed++;
+            return true;
+        }
+        if (from == null) {
+            return false;
+        }
+        from.suppressedSinceOverflow++;
+        suppressed++;
+        return true;
+    }
+
+    private Storm stormOf(RelPath p) {
+        for (Storm s : storms) {
+            if (p.startsWith(s.dir)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Counts {@code c} against its directory and every ancestor; if one goes over the threshold,
+     * starts a storm on the deepest such directory (narrowed to where most of its events are)
+     * and publishes OVERFLOW for it (true).
+     */
+    private boolean stormStarted(Change c, long now) {
+        if (now - stormWindowStart >= stormWindowNanos) {
+            stormCounts.clear();
+            stormWindowStart = now;
+        }
+        RelPath dir = c.path().parent();
+        RelPath hit = null;
+        for (RelPath d = dir; ; d = d.parent()) {
+            int n = stormCounts.merge(d, 1, Integer::sum);
+            if (n > config.stormThreshold() && hit == null) {
+                hit = d;
+            }
+            if (d.isRoot()) {
+                break;
+            }
+        }
+        if (hit == null) {
+            return false;
+        }
+        RelPath h = narrow(hit);
+        int count = stormCounts.getOrDefault(h, 0);
+        for (RelPath d = h.parent(); !h.isRoot(); d = d.parent()) {
+            stormCounts.computeIfPresent(d, (k, v) -> v - count);
+            if (d.isRoot()) {
+                break;
+            }
+        }
+        storms.removeIf(s -> s.dir.startsWith(h)); // a wider storm replaces narrower ones
+        storms.add(new Storm(h, now + stormWindowNanos));
+        stormCounts.keySet().removeIf(d -> d.startsWith(h));
+        hit = h;
+        log.info("share {}: event storm under '{}' (> {} events in {}): replaced by overflow",
+                share, hit, config.stormThreshold(), config.stormWindow());
+        dropPendingUnder(hit);
+        suppressed++;
+        publish(Change.of(Kind.OVERFLOW, hit, true));
+        return true;
+    }
+
+    /**
+     * From the directory that went over the threshold, descends while one child subtree holds
+     * more than half of its events: the overflow then covers where the storm is, not the root.
+     */
+    private RelPath narrow(RelPath hit) {
+        RelPath dir = hit;
+        while (true) {
+            int total = stormCounts.getOrDefault(dir, 0);
+            RelPath next = null;
+            for (Map.Entry<RelPath, Integer> e : stormCounts.entrySet()) {
+                RelPath d = e.getKey();
+                if (d.depth() == dir.depth() + 1 && d.startsWith(dir) && e.getValue() * 2 > total) {
+                    next = d;
+                    break;
+                }
+            }
+            if (next == null) {
+                return dir;
+            }
+            dir = next;
+        }
+    }
+
+    // ---- publishing
+
+    private void publish(Change c) {
+        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory());
+        published++;
+        if (c.kind() == Kind.OVERFLOW) {
+            overflows++;
+        }
+        if (historySize == history.length) {
+            history[historyHead] = e;
+            historyHead = (historyHead + 1) % history.length;
+        } else {
+            history[(historyHead + historySize) % history.length] = e;
+            historySize++;
+        }
+        batch.add(e);
+        if (log.isDebugEnabled()) {
+            log.debug("share {}: event {}", share, e);
+        }
+    }
+
+    /** Hands this call's events to every subscriber as one batch. */
+    private void deliver() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<Event> out = List.copyOf(batch);
+        batch = new ArrayList<>();
+        for (Subscriber s : subscribers) {
+            try {
+                s.onEvents(out);
+            } catch (RuntimeException e) {
+                log.error("share {}: subscriber failed", share, e);
+            }
+        }
+    }
+
+    private void scheduleTick() {
+        if (scheduler == null) {
+            return;
+        }
+        long next = Long.MAX_VALUE;
+        for (Pending p : pending.values()) {
+            next = Math.min(next, p.due);
+        }
+        for (Storm s : storms) {
+            next = Math.min(next, s.until);
+        }
+        if (next == Long.MAX_VALUE || (tickFuture != null && tickAt <= next)) {
+            return;
+        }
+        if (tickFuture != null) {
+            tickFuture.cancel(false);
+        }
+        tickAt = next;
+        long delay = Math.max(0, next - clock.getAsLong());
+        tickFuture = scheduler.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void maybeLogSummary(long now) {
+        if (now - lastSummaryAt < SUMMARY_INTERVAL_NANOS) {
+            return;
+        }
+        Stats s = new Stats(received, published, coalesced, suppressed, overflows);
+        if (!s.equals(lastSummary)) {
+            log.info("share {}: {} changes received, {} events published, {} coalesced, {} suppressed by storms,"
+                    + " {} overflows", share, s.received(), s.published(), s.coalesced(), s.suppressed(), s.overflows());
+            lastSummary = s;
+        }
+        lastSummaryAt = now;
+    }
+}

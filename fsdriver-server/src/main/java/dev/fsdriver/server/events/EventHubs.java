@@ -1,0 +1,73 @@
+package dev.fsdriver.server.events;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.common.Errno;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's change events: one {@link EventHub} per share, fed by that share's backend
+ * watcher. A share whose backend cannot watch has no hub, so Watch on it fails (NOT_FOUND) and
+ * the client keeps short cache timeouts: no hub is better than a hub that stays silent.
+ * Immutable after {@link #start}; the lookup is thread-safe.
+ */
+public final class EventHubs implements Function<String, EventHub>, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventHubs.class);
+
+    private final Map<String, EventHub> hubs;
+    private final Map<String, AutoCloseable> watchers;
+
+    private EventHubs(Map<String, EventHub> hubs, Map<String, AutoCloseable> watchers) {
+        this.hubs = hubs;
+        this.watchers = watchers;
+    }
+
+    /** Starts a watcher per share (share name -> backend), each feeding its own hub. */
+    public static EventHubs start(Map<String, Backend> backends) {
+        Map<String, EventHub> hubs = new LinkedHashMap<>();
+        Map<String, AutoCloseable> watchers = new LinkedHashMap<>();
+        backends.forEach((name, backend) -> {
+            EventHub hub = EventHub.create(name);
+            try {
+                watchers.put(name, backend.watch(hub));
+                hubs.put(name, hub);
+            } catch (FsException e) {
+                hub.close();
+                if (e.errno() == Errno.ENOSYS) {
+                    log.info("share '{}': no change events ({})", name, e.getMessage());
+                } else {
+                    log.warn("share '{}': cannot watch for changes: {}; clients will poll", name, e.getMessage());
+                }
+            }
+        });
+        return new EventHubs(Map.copyOf(hubs), watchers);
+    }
+
+    /** The share's hub, or null if the share is unknown or not watched. */
+    @Override
+    public EventHub apply(String share) {
+        return hubs.get(share);
+    }
+
+    public Set<String> watchedShares() {
+        return hubs.keySet();
+    }
+
+    /** Stops every watcher, then every hub. */
+    @Override
+    public void close() {
+        watchers.forEach((name, w) -> {
+            try {
+                w.close();
+            } catch (Exception e) {
+                log.warn("share '{}': closing watcher: {}", name, e.toString());
+            }
+        });
+        hubs.values().forEach(EventHub::close);
+    }
+}

@@ -1,0 +1,272 @@
+package dev.fsdriver.server.events;
+
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.proto.v1.ChangeEvent;
+import dev.fsdriver.proto.v1.EventsGrpc;
+import dev.fsdriver.proto.v1.WatchReply;
+import dev.fsdriver.proto.v1.WatchRequest;
+import dev.fsdriver.protocol.StatusCodec;
+import dev.fsdriver.server.events.EventHub.Event;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Watch stream: one per mount. The client's first message is Subscribe{share,
+ * resume_after}; the server answers with a first WatchReply carrying the current
+ * last_sequence (and the replay, if resuming), then batches of live events. The client acks
+ * what it applied; at most {@link Limits#maxUnacked} events are in flight, and at most
+ * {@link Limits#maxQueued} wait to be sent: past that the client's queue is dropped and
+ * replaced by one OVERFLOW(root), so a slow client costs bounded memory.
+ */
+public final class EventsService extends EventsGrpc.EventsImplBase {
+    private static final Logger log = LoggerFactory.getLogger(EventsService.class);
+
+    /** Per-client bounds. */
+    public record Limits(int maxQueued, int maxUnacked, int maxBatch) {
+        public static final Limits DEFAULTS = new Limits(32_768, 8_192, 2_048);
+    }
+
+    private final Function<String, EventHub> hubs;
+    private final Limits limits;
+    private final Executor executor;
+
+    /** @param hubs share name -> its hub, or null for an unknown share */
+    public EventsService(Function<String, EventHub> hubs) {
+        this(hubs, Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** @param executor runs sends triggered by new events (never on the watcher's thread) */
+    public EventsService(Function<String, EventHub> hubs, Limits limits, Executor executor) {
+        this.hubs = hubs;
+        this.limits = limits;
+        this.executor = executor;
+    }
+
+    @Override
+    public StreamObserver<WatchRequest> watch(StreamObserver<WatchReply> responseObserver) {
+        ServerCallStreamObserver<WatchReply> call = (ServerCallStreamObserver<WatchReply>) responseObserver;
+        Client client = new Client(call);
+        call.setOnReadyHandler(client::drain);
+        call.setOnCancelHandler(client::cancelled);
+        return client;
+    }
+
+    static ChangeEvent toProto(Event e) {
+        ChangeEvent.Builder b = ChangeEvent.newBuilder()
+                .setSequence(e.sequence())
+                .setKind(switch (e.kind()) {
+                    case CREATED -> ChangeEvent.Kind.CREATED;
+                    case DELETED -> ChangeEvent.Kind.DELETED;
+                    case MODIFIED -> ChangeEvent.Kind.MODIFIED;
+                    case ATTRIB -> ChangeEvent.Kind.ATTRIB;
+                    case RENAMED -> ChangeEvent.Kind.RENAMED;
+                    case OVERFLOW -> ChangeEvent.Kind.OVERFLOW;
+                })
+                .setPath(e.path().toString())
+                .setDirectory(e.directory());
+        if (e.newPath() != null) {
+            b.setNewPath(e.newPath().toString());
+        }
+        return b.build();
+    }
+
+    /**
+     * One Watch stream. Locking: its monitor guards the queue and flow-control state and
+     * serialises sends. It is taken inside the hub's lock (onEvents), never the other way round:
+     * calls into the hub are made without holding it.
+     */
+    private final class Client implements StreamObserver<WatchRequest>, EventHub.Subscriber {
+        private final ServerCallStreamObserver<WatchReply> call;
+        private final ArrayDeque<Event> queue = new ArrayDeque<>();
+        /** Sent, not yet acked: {last sequence, count} per reply. */
+        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
+        private volatile EventHub hub;
+        private int inFlightCount;
+        private long startSequence;
+        private boolean subscribed;
+        private boolean greeted;
+        private boolean done;
+        private boolean drainScheduled;
+        private long dropped;
+
+        Client(ServerCallStreamObserver<WatchReply> call) {
+            this.call = call;
+        }
+
+        @Override
+        public void onNext(WatchRequest req) {
+            switch (req.getKindCase()) {
+                case SUBSCRIBE -> subscribe(req.getSubscribe().getShare(), req.getSubscribe().getResumeAfter());
+                case ACK -> ack(req.getAck().getSequence());
+                default -> fail(Status.INVALID_ARGUMENT.withDescription("empty WatchRequest").asRuntimeException());
+            }
+        }
+
+        private void subscribe(String share, long resumeAfter) {
+            if (hub != null) {
+                fail(Status.INVALID_ARGUMENT.withDescription("already subscribed").asRuntimeException());
+                return;
+            }
+            EventHub h = hubs.apply(share);
+            if (h == null) {
+                fail(StatusCodec.toStatus(Errno.ENOENT, "no share '" + share + "' to watch"));
+                return;
+            }
+            hub = h;
+            long last;
+            try {
+                last = h.subscribe(this, resumeAfter);
+            } catch (IllegalStateException e) {
+                fail(Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException());
+                return;
+            }
+            synchronized (this) {
+                startSequence = last;
+                subscribed = true;
+            }
+            log.debug("watch of share {} from {} (resume after {})", share, last, resumeAfter);
+            drain();
+        }
+
+        private void ack(long sequence) {
+            synchronized (this) {
+                while (!inFlight.isEmpty() && inFlight.peekFirst()[0] <= sequence) {
+                    inFlightCount -= (int) inFlight.pollFirst()[1];
+                }
+            }
+            drain();
+        }
+
+        @Override
+        public void onEvents(List<Event> events) {
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                if (queue.size() + events.size() > limits.maxQueued()) {
+                    // Too slow: forget what it has not been sent, tell it to rescan everything.
+                    dropped += queue.size() + events.size();
+                    queue.clear();
+                    queue.add(new Event(events.getLast().sequence(), dev.fsdriver.backend.Change.Kind.OVERFLOW,
+                            RelPath.ROOT, null, true));
+                    log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
+                } else {
+                    queue.addAll(events);
+                }
+                if (drainScheduled || !greeted) {
+                    return; // the subscribe/first drain will send them
+                }
+                drainScheduled = true;
+            }
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                synchronized (this) {
+                    drainScheduled = false; // shutting down; the next ack or onReady retries
+                }
+            }
+        }
+
+        /** Sends as much as flow control allows: the transport must be ready, the ack window open. */
+        synchronized void drain() {
+            drainScheduled = false;
+            if (done || !subscribed) {
+                return;
+            }
+            while (call.isReady()) {
+                int room = limits.maxUnacked() - inFlightCount;
+                if (greeted && (queue.isEmpty() || room <= 0)) {
+                    return;
+                }
+                WatchReply.Builder reply = WatchReply.newBuilder();
+                int n = Math.min(Math.min(room, limits.maxBatch()), queue.size());
+                long lastSeq = startSequence;
+                for (int i = 0; i < n; i++) {
+                    Event e = queue.pollFirst();
+                    reply.addEvents(toProto(e));
+                    lastSeq = Math.max(lastSeq, e.sequence());
+                }
+                startSequence = lastSeq;
+                reply.setLastSequence(lastSeq);
+                if (n > 0) {
+                    inFlight.addLast(new long[] {lastSeq, n});
+                    inFlightCount += n;
+                }
+                greeted = true;
+                call.onNext(reply.build());
+            }
+        }
+
+        private void fail(RuntimeException status) {
+            boolean wasDone;
+            synchronized (this) {
+                wasDone = done;
+            }
+            finish();
+            if (!wasDone) {
+                synchronized (this) {
+                    call.onError(status);
+                }
+            }
+        }
+
+        /** Server shutdown: end the stream so the client reconnects and resumes elsewhere/later. */
+        @Override
+        public void onHubClosed() {
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                queue.clear();
+                call.onError(Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException());
+            }
+        }
+
+        void cancelled() {
+            log.debug("watch stream cancelled");
+            finish();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            finish();
+        }
+
+        @Override
+        public void onCompleted() {
+            boolean wasDone;
+            synchronized (this) {
+                wasDone = done;
+            }
+            finish();
+            if (!wasDone) {
+                synchronized (this) {
+                    call.onCompleted();
+                }
+            }
+        }
+
+        /** Leaves the hub (without holding our lock: hub, then client) and drops the queue. */
+        private void finish() {
+            EventHub h = hub;
+            if (h != null) {
+                h.unsubscribe(this);
+            }
+            synchronized (this) {
+                done = true;
+                queue.clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.fsdriver.server.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.server.events.EventHub.Event;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Hub logic on a fake clock, ticked by hand. */
+class EventHubTest {
+    private static final long FIRST = 1000;
+
+    private long nowNanos;
+    private final List<Event> out = new ArrayList<>();
+
+    private EventHub hub(EventHub.Config config) {
+        EventHub h = new EventHub("s", config, () -> nowNanos, FIRST, null);
+        h.subscribe(out::addAll, 0);
+        return h;
+    }
+
+    private EventHub hub() {
+        return hub(EventHub.Config.DEFAULTS);
+    }
+
+    private void advanceMs(long ms) {
+        nowNanos += TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
+    @Test
+    void repeatedModifiesAreCoalescedWithinTheWindow() {
+        EventHub h = hub();
+        for (int i = 0; i < 5; i++) {
+            h.onChange(change(Kind.MODIFIED, "f"));
+            advanceMs(5);
+            h.tick();
+        }
+        assertThat(out).isEmpty(); // still inside 20 ms of the last one
+        advanceMs(20);
+        h.tick();
+        assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("f"), null, false));
+        assertThat(h.stats().coalesced()).isEqualTo(4);
+    }
+
+    @Test
+    void continuousModifiesArePublishedWithinTheMaximumDelay() {
+        EventHub h = hub();
+        for (int ms = 0; ms <= 250; ms += 10) {
+            h.onChange(change(Kind.MODIFIED, "busy"));
+            h.onChange(change(Kind.ATTRIB, "busy"));
+            h.tick();
+            advanceMs(10);
+        }
+        // 250 ms of changes every 10 ms: the 100 ms bound publishes at 100 and 200 ms at least.
+        assertThat(out.stream().filter(e -> e.kind() == Kind.MODIFIED)).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(out.stream().filter(e -> e.kind() == Kind.ATTRIB)).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(out).allMatch(e -> e.path().equals(rel("busy")));
+    }
+
+    @Test
+    void structuralEventsNeverOvertakeAPathsPendingEvents() {
+        EventHub h = hub();
+        h.onChange(change(Kind.CREATED, "f"));
+        h.onChange(change(Kind.MODIFIED, "f"));
+        h.onChange(change(Kind.ATTRIB, "f"));
+        h.onChange(new Change(Kind.RENAMED, rel("f"), rel("g"), false));
+        h.onChange(change(Kind.MODIFIED, "g"));
+        h.onChange(change(Kind.DELETED, "g"));
+        assertThat(out).extracting(Event::kind).containsExactly(
+                Kind.CREATED, Kind.MODIFIED, Kind.ATTRIB, Kind.RENAMED, Kind.MODIFIED, Kind.DELETED);
+        assertThat(out).extracting(Event::sequence).containsExactly(FIRST, FIRST + 1, FIRST + 2, FIRST + 3,
+                FIRST + 4, FIRST + 5);
+    }
+
+    @Test
+    void directoryRenameFlushesPendingEventsBelowIt() {
+        EventHub h = hub();
+        h.onChange(change(Kind.MODIFIED, "d/sub/x"));
+        h.onChange(change(Kind.MODIFIED, "other"));
+        h.onChange(new Change(Kind.RENAMED, rel("d"), rel("e"), true));
+        assertThat(out).extracting(e -> e.kind() + " " + e.path())
+                .containsExactly("MODIFIED d/sub/x", "RENAMED d");
+        advanceMs(50);
+        h.tick();
+        assertThat(out).extracting(e -> e.path().toString()).containsExactly("d/sub/x", "d", "other");
+    }
+
+    @Test
+    void stormUnderOneDirectoryBecomesOneOverflowPlusOneAtItsEnd() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 100,
+                Duration.ofSeconds(1), 65_536));
+        h.onChange(change(Kind.CREATED, "a/b"));
+        for (int i = 0; i < 500; i++) {
+            h.onChange(change(Kind.CREATED, "a/b/f" + i));
+            if (i % 10 == 0) { // a quieter neighbour: 50 events, under the threshold
+                h.onChange(change(Kind.CREATED, "elsewhere" + (i % 20 == 0 ? "/x" + i : "")));
+            }
+            if (i % 10 == 0) {
+                advanceMs(1);
+            }
+        }
+        List<Event> overflows = out.stream().filter(e -> e.kind() == Kind.OVERFLOW).toList();
+        assertThat(overflows).extracting(e -> e.path().toString()).contains("a/b");
+        assertThat(out.stream().filter(e -> e.path().startsWith(rel("a/b")) && e.kind() == Kind.CREATED))
+                .hasSizeLessThanOrEqualTo(101);
+        int overflowIndex = out.indexOf(overflows.stream().filter(e -> e.path().equals(rel("a/b"))).findFirst().get());
+        assertThat(out.subList(overflowIndex + 1, out.size())).noneMatch(e -> e.path().startsWith(rel("a/b")));
+        assertThat(h.stats().suppressed()).isGreaterThan(300);
+        assertThat(out).filteredOn(e -> e.path().toString().startsWith("elsewhere")).hasSize(50);
+
+        // At the storm's end, one more overflow covers what was suppressed after the first.
+        int before = out.size();
+        advanceMs(1_000);
+        h.tick();
+        assertThat(out.subList(before, out.size()))
+                .containsExactly(new Event(out.getLast().sequence(), Kind.OVERFLOW, rel("a/b"), null, true));
+        // After the storm, events flow again.
+        h.onChange(change(Kind.DELETED, "a/b/f1"));
+        assertThat(out.getLast().kind()).isEqualTo(Kind.DELETED);
+    }
+
+    @Test
+    void historyReplaysAfterACursorAndOverflowsWhenTooOld() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 1000,
+                Duration.ofSeconds(1), 4));
+        for (int i = 0; i < 6; i++) {
+            h.onChange(change(Kind.CREATED, "f" + i));
+        }
+        assertThat(h.lastSequence()).isEqualTo(FIRST + 5);
+
+        List<Event> replay = new ArrayList<>();
+        assertThat(h.subscribe(replay::addAll, FIRST + 2)).isEqualTo(FIRST + 5);
+        assertThat(replay).extracting(e -> e.path().toString()).containsExactly("f3", "f4", "f5");
+        h.onChange(change(Kind.CREATED, "live"));
+        assertThat(replay.getLast().path()).isEqualTo(rel("live"));
+
+        List<Event> oldest = new ArrayList<>();
+        h.subscribe(oldest::addAll, FIRST + 2); // history holds FIRST+3..FIRST+6: still reaches back
+        assertThat(oldest).extracting(Event::sequence).containsExactly(FIRST + 3, FIRST + 4, FIRST + 5, FIRST + 6);
+
+        List<Event> tooOld = new ArrayList<>();
+        h.subscribe(tooOld::addAll, FIRST);
+        assertThat(tooOld).containsExactly(new Event(FIRST + 6, Kind.OVERFLOW, RelPath.ROOT, null, true));
+
+        List<Event> future = new ArrayList<>();
+        h.subscribe(future::addAll, FIRST + 100);
+        assertThat(future).extracting(Event::kind).containsExactly(Kind.OVERFLOW);
+
+        List<Event> upToDate = new ArrayList<>();
+        h.subscribe(upToDate::addAll, FIRST + 6);
+        assertThat(upToDate).isEmpty();
+    }
+
+    @Test
+    void watcherOverflowDropsPendingEventsItCovers() {
+        EventHub h = hub();
+        h.onChange(change(Kind.MODIFIED, "d/x"));
+        h.onChange(Change.of(Kind.OVERFLOW, rel("d"), true));
+        advanceMs(200);
+        h.tick();
+        assertThat(out).containsExactly(new Event(FIRST, Kind.OVERFLOW, rel("d"), null, true));
+    }
+
+    @Test
+    void timerThreadPublishesDebouncedEvents() throws Exception {
+        try (EventHub h = EventHub.create("real")) {
+            List<Event> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            h.subscribe(got::addAll, 0);
+            h.onChange(change(Kind.MODIFIED, "f"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(got).extracting(Event::kind).containsExactly(Kind.MODIFIED);
+            assertThat(got.getFirst().sequence()).isGreaterThan(1L << 40);
+        }
+    }
+
+    private static Change change(Kind kind, String path) {
+        return Change.of(kind, rel(path), false);
+    }
+
+    static RelPath rel(String s) {
+        try {
+            return RelPath.parse(s);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
