@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-source scripts/setup.sh sshfs sshd unzip bc
+FSD_EXTRA="sshfs sshd unzip bc" source scripts/setup.sh
 SIZE_MIB=1024
 QUICK=0
 while [ $# -gt 0 ]; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by ./test, ./demo and bench/run.sh: makes sure this machine has what fsdriver needs,
 # installing what is missing (Debian packages, as root), and exports JAVA_HOME for JDK 25.
-# Usage: source scripts/setup.sh [extra Debian packages...]
+# Usage: [FSD_EXTRA="sshfs bindfs ..."] source scripts/setup.sh
+# (a variable, not arguments: a sourced script sees its caller's arguments when given none)
 
 fsd_die() { echo "fsdriver: $*" >&2; exit 1; }
 
@@ -28,7 +29,7 @@ fsd_want mvn maven
 fsd_want fusermount3 fuse3
 fsd_want inotifywait inotify-tools
 fsd_want git git
-for p in "$@"; do
+for p in ${FSD_EXTRA:-}; do
     case "$p" in
         sshfs) fsd_want sshfs sshfs ;;
         bindfs) fsd_want bindfs bindfs ;;

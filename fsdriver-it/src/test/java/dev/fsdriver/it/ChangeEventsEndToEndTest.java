@@ -40,7 +40,7 @@ class ChangeEventsEndToEndTest {
     private static final long BOUND_MS = 20_000;
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     Path share;
     Path mnt;
