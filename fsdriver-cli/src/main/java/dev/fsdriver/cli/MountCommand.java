@@ -4,6 +4,7 @@ import dev.fsdriver.client.ClientOptions;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.HelloException;
 import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
 import java.io.IOException;
@@ -49,6 +50,12 @@ final class MountCommand implements Callable<Integer> {
             description = "Read/write chunk size, 4k..1M (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
+    @Option(names = "--no-events",
+            description = "Do not follow the server's change events. By default the mount keeps long-lived "
+                    + "caches that events invalidate, and programs watching it get inotify events for changes "
+                    + "made on the server; without events: 1 s cache timeouts, no inotify.")
+    boolean noEvents;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The share to mount.")
     String share;
 
@@ -73,6 +80,7 @@ final class MountCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --server: " + e.getMessage());
         }
         RemoteFileSystem fs = null;
+        ChangeEvents changeEvents = null;
         try {
             fs = RemoteFileSystem.connect(connection);
             MountOptions mountOptions = MountOptions.builder()
@@ -84,9 +92,13 @@ final class MountCommand implements Callable<Integer> {
                     .build();
             FuseMount mount;
             try {
-                mount = FuseMount.mount(target, fs, mountOptions);
+                changeEvents = !noEvents ? ChangeEvents.wrap(fs, target, ChangeEvents.Options.defaults()) : null;
+                mount = FuseMount.mount(target, changeEvents != null ? changeEvents.fileSystem() : fs, mountOptions);
             } catch (IOException e) {
                 throw new CliException("cannot mount at " + target + ": " + e.getMessage());
+            }
+            if (changeEvents != null) {
+                changeEvents.start(connection.channel(), share, mount.notifier());
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println("mounted " + share + " at " + target);
@@ -104,6 +116,9 @@ final class MountCommand implements Callable<Integer> {
         } catch (HelloException e) {
             throw new CliException(e.getMessage());
         } finally {
+            if (changeEvents != null) {
+                changeEvents.close();
+            }
             if (fs != null) {
                 fs.close();
             }

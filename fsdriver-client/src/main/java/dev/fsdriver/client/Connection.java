@@ -126,6 +126,11 @@ public final class Connection implements AutoCloseable {
         return new Connection(address, share, token, readOnly, channel, null, options);
     }
 
+    /** The channel with this connection's headers (share, token) attached, for streams of other services. */
+    public Channel channel() {
+        return calls;
+    }
+
     public String address() {
         return address;
     }
