@@ -16,11 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * only injector callers take.
  */
 final class Injector {
-    static final long SELF_PID = ProcessHandle.current().pid();
-
     private final String mountPoint;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Injection current;
+    private volatile int currentTid;
 
     Injector(Path mountPoint) {
         this.mountPoint = mountPoint.toAbsolutePath().toString();
@@ -31,19 +30,27 @@ final class Injector {
         return current;
     }
 
-    /** True for a request caused by the injection in progress. */
+    /** True for a request caused by the injection in progress (made by the injecting thread). */
     boolean isInjected(int pid) {
-        return pid == SELF_PID && current != null;
+        return current != null && pid == currentTid;
     }
 
     String absolute(String sharePath) {
         return sharePath.isEmpty() ? mountPoint : mountPoint + "/" + sharePath;
     }
 
-    /** Runs {@code syscall} with {@code injection} in force; returns its result (0 or -errno). */
+    /**
+     * Runs {@code syscall} with {@code injection} in force; returns its result (0 or -errno).
+     * Must run on a platform thread: a virtual thread could move to another carrier (another
+     * thread id) between taking the id and the system call.
+     */
     int perform(Injection injection, java.util.function.IntSupplier syscall) {
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException("injections need a platform thread");
+        }
         lock.lock();
         try {
+            currentTid = LibC.gettid();
             current = injection;
             return syscall.getAsInt();
         } finally {

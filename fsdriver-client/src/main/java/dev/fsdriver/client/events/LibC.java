@@ -28,6 +28,9 @@ final class LibC {
     private static final MethodHandle RENAME = downcall("rename", ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final MethodHandle TRUNCATE = downcall("truncate", ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     private static final MethodHandle CHMOD = downcall("chmod", ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    private static final MethodHandle GETTID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("gettid").orElseThrow(() -> new UnsatisfiedLinkError("libc has no gettid")),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     private LibC() {}
 
@@ -39,6 +42,15 @@ final class LibC {
 
     private static int result(int rc, MemorySegment state) {
         return rc == 0 ? 0 : -(int) ERRNO.get(state, 0L);
+    }
+
+    /** {@code pid_t gettid(void)}: the calling thread's id, which FUSE reports as the request's pid. */
+    static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     /** {@code int mknod(const char *path, mode_t mode, dev_t dev)} */

@@ -68,7 +68,7 @@ class EventAwareFileSystemTest {
     }
 
     static final Req OTHER = new Req(1);
-    static final Req SELF = new Req((int) Injector.SELF_PID);
+    final Req self = new Req(LibC.gettid()); // the test thread performs the injections
 
     final Fake fake = new Fake();
     final KernelView view = new KernelView();
@@ -102,11 +102,11 @@ class EventAwareFileSystemTest {
         FuseEntry real = new FuseEntry(77, 0, attr(77, FILE, 3), 0, 0);
         Injection inj = new Injection(Injection.Op.CREATE, 1, "new", 0, null, real, 77, null);
         injector.perform(inj, () -> {
-            assertThatThrownBy(() -> fs.lookup(SELF, 1, "new")).isInstanceOf(FuseException.class);
+            assertThatThrownBy(() -> fs.lookup(self, 1, "new")).isInstanceOf(FuseException.class);
             try {
-                assertThat(fs.mknod(SELF, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
+                assertThat(fs.mknod(self, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
                 // other names, and other processes, still go to the server
-                fs.lookup(SELF, 1, "other");
+                fs.lookup(self, 1, "other");
                 fs.lookup(OTHER, 1, "new");
             } catch (FuseException e) {
                 throw new AssertionError(e);
@@ -123,8 +123,8 @@ class EventAwareFileSystemTest {
         Injection inj = new Injection(Injection.Op.DELETE, 1, "f", 0, null, standIn, 55, null);
         injector.perform(inj, () -> {
             try {
-                assertThat(fs.lookup(SELF, 1, "f").nodeId()).isEqualTo(55);
-                fs.unlink(SELF, 1, "f");
+                assertThat(fs.lookup(self, 1, "f").nodeId()).isEqualTo(55);
+                fs.unlink(self, 1, "f");
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
@@ -147,7 +147,7 @@ class EventAwareFileSystemTest {
         FuseAttrReply[] reply = new FuseAttrReply[1];
         injector.perform(inj, () -> {
             try {
-                reply[0] = fs.setattr(SELF, 9, null);
+                reply[0] = fs.setattr(self, 9, null);
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
