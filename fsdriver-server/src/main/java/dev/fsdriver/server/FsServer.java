@@ -145,7 +145,7 @@ public final class FsServer implements AutoCloseable {
         try {
             Map<String, Backend> backends = new LinkedHashMap<>();
             shares.forEach((name, s) -> backends.put(name, s.backend));
-            events = EventHubs.start(backends);
+            events = EventHubs.start(backends, (name, change) -> shares.get(name).followExternalChange(change));
             for (String uri : listens) {
                 startListener(uri);
             }

@@ -113,6 +113,14 @@ final class NodeTable {
         }
     }
 
+    /** The inode number of the node registered at {@code path}, or 0 if none. */
+    long inoAt(RelPath path) {
+        synchronized (lock) {
+            Node n = byPath.get(path);
+            return n == null ? 0 : n.ino;
+        }
+    }
+
     /** {@code path} (and, for a directory, everything below it) no longer exists. */
     void removed(RelPath path) {
         synchronized (lock) {

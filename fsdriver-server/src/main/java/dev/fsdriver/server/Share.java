@@ -1,6 +1,7 @@
 package dev.fsdriver.server;
 
 import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
@@ -31,6 +32,46 @@ final class Share implements AutoCloseable {
         if (readOnly || CallContext.sessionReadOnly()) {
             throw new FsException(Errno.EROFS, op + ": share '" + name + "' is read-only"
                     + (readOnly ? "" : " for this session"));
+        }
+    }
+
+    /**
+     * Keeps node ids right when the share changes behind the server's back (a program on the
+     * server renames or deletes): the node that was at a renamed path keeps its id at the new
+     * path, so clients holding it (kernel inodes, inotify watches) keep working. Changes the
+     * server made itself were applied already; each case checks the disk so that an echo
+     * arriving late never undoes a newer state. Runs on the watcher's thread.
+     */
+    void followExternalChange(Change change) {
+        try {
+            switch (change.kind()) {
+                case RENAMED -> {
+                    long ino = nodes.inoAt(change.path());
+                    if (ino != 0 && !exists(change.path()) && inoOrZero(change.newPath()) == ino) {
+                        nodes.renamed(change.path(), change.newPath());
+                    }
+                }
+                case DELETED -> {
+                    if (nodes.inoAt(change.path()) != 0 && !exists(change.path())) {
+                        nodes.removed(change.path());
+                    }
+                }
+                default -> { }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("share '{}': following {} of '{}': {}", name, change.kind(), change.path(), e.toString());
+        }
+    }
+
+    private boolean exists(RelPath path) {
+        return inoOrZero(path) != 0;
+    }
+
+    private long inoOrZero(RelPath path) {
+        try {
+            return backend.stat(path).ino();
+        } catch (FsException e) {
+            return 0;
         }
     }
 

@@ -52,6 +52,19 @@ public final class EventApplier {
     /** Paths whose creation watchers were told of recently (injected): a resync need not repeat them. */
     private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
+    /**
+     * Directories this applier just created, until a program opens them. A recursive watcher
+     * (inotifywait -r, IDE file watchers) adds its watch on a new directory and then lists it;
+     * events inside the directory injected before that are lost to it (the same race exists on
+     * a local disk, but here we can avoid it): so before injecting inside a fresh directory the
+     * applier waits for that listing, briefly, within a budget.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CountDownLatch> freshDirs =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long FRESH_DIR_WAIT_MS = 50;
+    private static final long FRESH_DIR_BUDGET_NS = 300_000_000L; // per second of events
+    private long budgetWindowStart = System.nanoTime();
+    private long budgetSpentNs;
     private final AtomicLong applied = new AtomicLong();
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
@@ -60,6 +73,34 @@ public final class EventApplier {
         this.echo = echo;
         this.injector = injector;
         this.notifier = notifier;
+        fs.onDirOpened(node -> {
+            java.util.concurrent.CountDownLatch l = freshDirs.remove(node);
+            if (l != null) {
+                l.countDown();
+            }
+        });
+    }
+
+    /** Gives a watcher the moment it needs to start watching {@code dir} if we just created it. */
+    private void awaitWatcher(long dir) {
+        java.util.concurrent.CountDownLatch l = freshDirs.remove(dir);
+        if (l == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - budgetWindowStart > 1_000_000_000L) {
+            budgetWindowStart = now;
+            budgetSpentNs = 0;
+        }
+        if (budgetSpentNs >= FRESH_DIR_BUDGET_NS) {
+            return;
+        }
+        try {
+            l.await(FRESH_DIR_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        budgetSpentNs += System.nanoTime() - now;
     }
 
     long injectedCount() {
@@ -144,6 +185,7 @@ public final class EventApplier {
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
         String abs = injector.absolute(path);
+        awaitWatcher(parent);
         Injection inj = new Injection(Injection.Op.CREATE, parent, name, 0, null, entry, entry.nodeId(), null);
         int rc = injector.perform(inj, () -> switch (type) {
             case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
@@ -153,6 +195,12 @@ public final class EventApplier {
         if (rc == 0) {
             injected.incrementAndGet();
             announced.mark(path);
+            if (type == FileMode.S_IFDIR) {
+                if (freshDirs.size() > 10_000) {
+                    freshDirs.clear(); // never opened by anybody: nobody is waiting for them
+                }
+                freshDirs.put(entry.nodeId(), new java.util.concurrent.CountDownLatch(1));
+            }
         } else {
             fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
             log.debug("inject create {}: errno {}", path, -rc);
@@ -172,6 +220,7 @@ public final class EventApplier {
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
             FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
             String abs = injector.absolute(path);
+            awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
             int rc = injector.perform(inj, () -> type == FileMode.S_IFDIR ? LibC.rmdir(abs) : LibC.unlink(abs));
             if (rc == 0) {
@@ -205,6 +254,7 @@ public final class EventApplier {
             notifier.invalInode(node, attribOnly ? -1 : 0, 0);
         }
         if (!path.isEmpty() && mayInject(parent, path)) {
+            awaitWatcher(parent);
             Path abs = Path.of(injector.absolute(path));
             try {
                 // read the current truth first (outside any injection: forwarded to the server), so the

@@ -47,6 +47,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
     private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
     private volatile FuseConnection connection;
+    /** Told of every OPENDIR by a program (not the injector): see EventApplier's fresh directories. */
+    private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
@@ -55,6 +57,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         this.echo = echo;
         this.policy = policy;
         this.injector = injector;
+    }
+
+    void onDirOpened(java.util.function.LongConsumer listener) {
+        this.dirOpened = listener;
     }
 
     FuseConnection connection() {
@@ -350,6 +356,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
+        if (injection(req) == null) {
+            dirOpened.accept(nodeId);
+        }
         return delegate.opendir(req, nodeId, flags);
     }
 

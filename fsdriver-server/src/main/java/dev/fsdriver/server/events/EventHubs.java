@@ -29,12 +29,25 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
 
     /** Starts a watcher per share (share name -> backend), each feeding its own hub. */
     public static EventHubs start(Map<String, Backend> backends) {
+        return start(backends, (share, change) -> { });
+    }
+
+    /**
+     * Like {@link #start(Map)}, and every change is first shown to {@code tap} (share, change),
+     * on the watcher's thread, before the hub sees it: the server keeps its node table right
+     * with it. The tap must be quick and must not block.
+     */
+    public static EventHubs start(Map<String, Backend> backends,
+                                  java.util.function.BiConsumer<String, dev.fsdriver.backend.Change> tap) {
         Map<String, EventHub> hubs = new LinkedHashMap<>();
         Map<String, AutoCloseable> watchers = new LinkedHashMap<>();
         backends.forEach((name, backend) -> {
             EventHub hub = EventHub.create(name);
             try {
-                watchers.put(name, backend.watch(hub));
+                watchers.put(name, backend.watch(change -> {
+                    tap.accept(name, change);
+                    hub.onChange(change);
+                }));
                 hubs.put(name, hub);
             } catch (FsException e) {
                 hub.close();
