@@ -312,8 +312,7 @@ public final class EventApplier {
             String absTo = injector.absolute(to);
             int rc = injector.perform(inj, () -> LibC.rename(absFrom, absTo));
             if (rc == 0) {
-                injected.incrementAndGet();
-                view.renamed(oldParent, name, newParent, newName);
+                injected.incrementAndGet(); // the view was updated by the file system's rename
                 if (node == 0) {
                     notifier.invalEntry(newParent, newName); // the ghost must not stay under the new name
                 }
@@ -361,7 +360,10 @@ public final class EventApplier {
                 }
             }
             if (injector != null && view.held(dir)) {
-                resync(dir, dirPath, known);
+                for (Map.Entry<String, Long> created : resync(dir, dirPath, known).entrySet()) {
+                    paths.put(created.getValue(), dirPath.isEmpty() ? created.getKey() : dirPath + "/" + created.getKey());
+                    queue.add(new long[] {created.getValue()});
+                }
             } else {
                 for (String name : known.keySet()) {
                     notifier.invalEntry(dir, name);
@@ -370,13 +372,15 @@ public final class EventApplier {
         }
     }
 
-    private void resync(long dir, String dirPath, Map<String, Long> known) {
+    /** Returns the directories it announced (name -> node): the caller descends into them too. */
+    private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known) {
         Set<String> listed = new HashSet<>();
+        Map<String, Long> newDirs = new HashMap<>();
         try {
             list(dir, listed);
         } catch (FuseException e) {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
-            return;
+            return newDirs;
         }
         for (String name : known.keySet()) {
             if (!listed.contains(name)) {
@@ -388,8 +392,13 @@ public final class EventApplier {
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
             if (!echo.isEcho(p) && !announced.isEcho(p)) {
                 injectCreate(dir, p, name);
+                long child = view.child(dir, name);
+                if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {
+                    newDirs.put(name, child);
+                }
             }
         }
+        return newDirs;
     }
 
     private void list(long dir, Set<String> into) throws FuseException {
