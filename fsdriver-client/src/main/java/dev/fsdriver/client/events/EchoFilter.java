@@ -26,7 +26,7 @@ public final class EchoFilter {
     }
 
     public EchoFilter() {
-        this(2_000_000_000L, System::nanoTime);
+        this(5_000_000_000L, System::nanoTime);
     }
 
     /** This mount just changed {@code path} (share-relative; null = unknown, ignored). */
@@ -44,7 +44,17 @@ public final class EchoFilter {
 
     /** True if an event about {@code path} is (most likely) the echo of this mount's own change. */
     public boolean isEcho(String path) {
+        return isEcho(path, clock.getAsLong());
+    }
+
+    /**
+     * Like {@link #isEcho(String)} for an event that reached this client at {@code arrivedNs}
+     * (same clock): the age that counts is the one at arrival, so a backlog in applying events
+     * does not turn echoes into duplicates. A change marked after the event arrived cannot be
+     * its cause.
+     */
+    public boolean isEcho(String path, long arrivedNs) {
         Long t = marks.get(path);
-        return t != null && clock.getAsLong() - t <= windowNs;
+        return t != null && t <= arrivedNs && arrivedNs - t <= windowNs;
     }
 }

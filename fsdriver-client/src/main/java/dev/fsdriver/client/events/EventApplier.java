@@ -53,15 +53,17 @@ public final class EventApplier {
     private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
     /**
-     * Directories this applier just created, until a program opens them. A recursive watcher
-     * (inotifywait -r, IDE file watchers) adds its watch on a new directory and then lists it;
-     * events inside the directory injected before that are lost to it (the same race exists on
-     * a local disk, but here we can avoid it): so before injecting inside a fresh directory the
-     * applier waits for that listing, briefly, within a budget.
+     * Directories this applier just created, until a program has listed them. A recursive
+     * watcher (inotifywait -r, IDE file watchers) reacts to IN_CREATE of a directory by listing
+     * it and watching it (inotify-tools adds the watch right after closedir); events inside the
+     * directory injected before that are lost to it (the same race exists on a local disk, but
+     * here we can avoid it): so before injecting inside a fresh directory the applier waits for
+     * the listing to end (RELEASEDIR) plus a short grace, briefly, within a budget.
      */
     private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CountDownLatch> freshDirs =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private static final long FRESH_DIR_WAIT_MS = 50;
+    private static final long FRESH_DIR_WAIT_MS = 100;
+    private static final long FRESH_DIR_GRACE_MS = 5;
     private static final long FRESH_DIR_BUDGET_NS = 300_000_000L; // per second of events
     private long budgetWindowStart = System.nanoTime();
     private long budgetSpentNs;
@@ -83,8 +85,12 @@ public final class EventApplier {
 
     /** Gives a watcher the moment it needs to start watching {@code dir} if we just created it. */
     private void awaitWatcher(long dir) {
-        java.util.concurrent.CountDownLatch l = freshDirs.remove(dir);
+        java.util.concurrent.CountDownLatch l = freshDirs.get(dir); // stays mapped: RELEASEDIR counts it down
         if (l == null) {
+            return;
+        }
+        if (l.getCount() == 0) {
+            freshDirs.remove(dir, l);
             return;
         }
         long now = System.nanoTime();
@@ -95,12 +101,19 @@ public final class EventApplier {
         if (budgetSpentNs >= FRESH_DIR_BUDGET_NS) {
             return;
         }
+        boolean listed = false;
         try {
-            l.await(FRESH_DIR_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            listed = l.await(FRESH_DIR_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (listed) {
+                Thread.sleep(FRESH_DIR_GRACE_MS); // the watcher's inotify_add_watch follows its closedir
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        budgetSpentNs += System.nanoTime() - now;
+        freshDirs.remove(dir, l);
+        long waited = System.nanoTime() - now;
+        budgetSpentNs += waited;
+        log.debug("fresh directory {}: {} after {} us", dir, listed ? "listed" : "not listed", waited / 1000);
     }
 
     long injectedCount() {
@@ -130,8 +143,20 @@ public final class EventApplier {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
+    /** The arrival time of the event being applied (see {@link EchoFilter#isEcho(String, long)}). */
+    private long arrivedNs;
+
     public void apply(ChangeEvent e) {
+        apply(e, System.nanoTime());
+    }
+
+    public void apply(ChangeEvent e, long arrivedNs) {
+        this.arrivedNs = arrivedNs;
         applied.incrementAndGet();
+        if (log.isDebugEnabled()) {
+            log.debug("event #{} {} '{}'{}", e.getSequence(), e.getKind(), e.getPath(),
+                    e.getNewPath().isEmpty() ? "" : " -> '" + e.getNewPath() + "'");
+        }
         try {
             switch (e.getKind()) {
                 case CREATED -> created(e.getPath());
@@ -152,7 +177,7 @@ public final class EventApplier {
             return false;
         }
         for (String p : paths) {
-            if (echo.isEcho(p)) {
+            if (echo.isEcho(p, arrivedNs)) {
                 return false;
             }
         }
@@ -192,6 +217,7 @@ public final class EventApplier {
             case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
             default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
         });
+        log.debug("injected create '{}': {}", path, rc == 0 ? "ok" : "errno " + -rc);
         if (rc == 0) {
             injected.incrementAndGet();
             announced.mark(path);
@@ -301,7 +327,7 @@ public final class EventApplier {
             notifier.invalInode(newParent, 0, 0);
             notifier.invalEntry(newParent, newName);
         }
-        boolean watchable = injector != null && !echo.isEcho(from) && !echo.isEcho(to)
+        boolean watchable = injector != null && !echo.isEcho(from, arrivedNs) && !echo.isEcho(to, arrivedNs)
                 && ((oldParent != 0 && view.held(oldParent)) || (newParent != 0 && view.held(newParent)));
         if (watchable && oldParent != 0 && newParent != 0) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
@@ -390,7 +416,7 @@ public final class EventApplier {
         for (String name : listed) {
             String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
-            if (!echo.isEcho(p) && !announced.isEcho(p)) {
+            if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
                 injectCreate(dir, p, name);
                 long child = view.child(dir, name);
                 if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {

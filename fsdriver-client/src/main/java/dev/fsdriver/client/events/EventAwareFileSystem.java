@@ -47,7 +47,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
     private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
     private volatile FuseConnection connection;
-    /** Told of every OPENDIR by a program (not the injector): see EventApplier's fresh directories. */
+    /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
@@ -356,9 +356,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        if (injection(req) == null) {
-            dirOpened.accept(nodeId);
-        }
         return delegate.opendir(req, nodeId, flags);
     }
 
@@ -383,6 +380,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
         delegate.releasedir(req, nodeId, fh);
+        if (injection(req) == null) {
+            dirOpened.accept(nodeId);
+        }
     }
 
     @Override

@@ -13,7 +13,6 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,7 @@ public final class WatchClient implements AutoCloseable {
 
     private final EventsGrpc.EventsStub stub;
     private final String share;
-    private final Consumer<ChangeEvent> sink;
+    private final Sink sink;
     private final CachePolicy policy;
     private final ScheduledExecutorService timer;
     private volatile long lastApplied;
@@ -41,7 +40,13 @@ public final class WatchClient implements AutoCloseable {
     private volatile ClientCallStreamObserver<WatchRequest> current;
     private long backoffMs = 100;
 
-    public WatchClient(Channel channel, String share, Consumer<ChangeEvent> sink, CachePolicy policy) {
+    /** Receives the events of one reply, in order, with the time (System.nanoTime) it arrived. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(ChangeEvent event, long arrivedNs);
+    }
+
+    public WatchClient(Channel channel, String share, Sink sink, CachePolicy policy) {
         this.stub = EventsGrpc.newStub(channel);
         this.share = share;
         this.sink = sink;
@@ -77,6 +82,7 @@ public final class WatchClient implements AutoCloseable {
 
             @Override
             public void onNext(WatchReply reply) {
+                long arrived = System.nanoTime();
                 if (!policy.live()) {
                     log.info("change events for share '{}' are live (after sequence {})", share, lastApplied);
                     policy.setLive(true);
@@ -84,7 +90,7 @@ public final class WatchClient implements AutoCloseable {
                 backoffMs = 100;
                 long last = lastApplied;
                 for (ChangeEvent e : reply.getEventsList()) {
-                    sink.accept(e);
+                    sink.accept(e, arrived);
                     last = Math.max(last, e.getSequence());
                 }
                 last = Math.max(last, reply.getLastSequence());
