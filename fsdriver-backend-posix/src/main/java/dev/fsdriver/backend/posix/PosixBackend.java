@@ -370,6 +370,11 @@ public final class PosixBackend implements Backend {
             if (a.isDirectory() && write) {
                 throw new FsException(Errno.EISDIR, "open '" + path + "' for writing");
             }
+            if (!a.isRegular() && !a.isDirectory()) {
+                // FIFOs would block a server thread until a writer comes; devices are the
+                // client kernel's business (FUSE never forwards their opens)
+                throw new FsException(Errno.ENXIO, "open '" + path + "': not a regular file");
+            }
             Set<OpenOption> opts = options(flags);
             if (write && (flags & OpenFlags.O_TRUNC) != 0) {
                 opts.add(StandardOpenOption.TRUNCATE_EXISTING);
