@@ -219,10 +219,24 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new EventsService(Collections.unmodifiableMap(backends)), auth));
     }
 
+    /**
+     * Transport settings of every Netty listener: a large HTTP/2 window for 1 MiB reads; client
+     * keepalive pings accepted every 10 s even without calls (the client pings every 30 s to
+     * notice a dead server; the default policy, 5 min, would answer GOAWAY "too_many_pings" and
+     * drop long Watch streams); our own pings find dead clients so their streams end.
+     */
+    private static NettyServerBuilder tune(NettyServerBuilder nb) {
+        return nb.flowControlWindow(FLOW_CONTROL_WINDOW)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(60, TimeUnit.SECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS);
+    }
+
     private void startListener(String uri) throws IOException {
         SocketAddress address = parseListen(uri);
         if (address instanceof InetSocketAddress inet) {
-            NettyServerBuilder nb = NettyServerBuilder.forAddress(inet).flowControlWindow(FLOW_CONTROL_WINDOW);
+            NettyServerBuilder nb = tune(NettyServerBuilder.forAddress(inet));
             Server s = addServices(nb).build().start();
             servers.add(s);
             for (SocketAddress a : s.getListenSockets()) {
@@ -270,8 +284,8 @@ public final class FsServer implements AutoCloseable {
                     .channelType(EpollServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss)
                     .workerEventLoopGroup(workers)
-                    .withChildOption(ChannelOption.SO_KEEPALIVE, null) // TCP-only: Netty would warn per connection
-                    .flowControlWindow(FLOW_CONTROL_WINDOW);
+                    .withChildOption(ChannelOption.SO_KEEPALIVE, null); // TCP-only: Netty would warn per connection
+            tune(nb);
             Server s = addServices(nb).build().start();
             servers.add(s);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
