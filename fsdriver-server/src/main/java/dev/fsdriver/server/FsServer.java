@@ -152,7 +152,7 @@ public final class FsServer implements AutoCloseable {
             throw e;
         }
         for (Share s : shares.values()) {
-            LOG.info("share '{}' ({} backend{})", s.name, s.backend.kind(), s.readOnly ? ", read-only" : "");
+            LOG.info("share '{}': {}{}", s.name, s.backend, s.readOnly ? " (read-only)" : "");
         }
     }
 

@@ -153,6 +153,12 @@ public final class PosixBackend implements Backend {
         return root;
     }
 
+    /** "posix /real/dir" (as logged by the server at start). */
+    @Override
+    public String toString() {
+        return "posix " + root;
+    }
+
     /** Whether containment is race-free here (openat2 beneath the root), for logs and tests. */
     public boolean raceFreeContainment() {
         return rootFd >= 0;
