@@ -123,6 +123,11 @@ public final class PosixBackend implements Backend {
                 fd = -1;
             } else if (fd < 0) {
                 throw new IOException("cannot open share root " + real + ": " + Errno.name(-fd));
+            } else if (!Files.isDirectory(proc(fd))) {
+                // java.nio reaches descriptors through /proc/self/fd: without /proc, walk instead
+                LOG.info("/proc/self/fd not usable: containment by lstat walk, see PosixBackend");
+                LinuxNative.close(fd);
+                fd = -1;
             }
         }
         return new PosixBackend(real, readOnly, dev, nat, fd);
