@@ -262,6 +262,9 @@ public final class FsServer implements AutoCloseable {
             throw new IOException("unix sockets need Netty's epoll transport: " + Epoll.unavailabilityCause());
         }
         target = target.toAbsolutePath();
+        if (!Files.isDirectory(target.getParent())) {
+            throw new IOException("unix socket " + target + ": directory " + target.getParent() + " does not exist");
+        }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             if (!"socket".equals(fileType(target))) {
                 throw new IOException(target + " exists and is not a socket");
