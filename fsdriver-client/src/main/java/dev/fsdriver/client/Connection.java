@@ -188,6 +188,9 @@ public final class Connection implements AutoCloseable {
             if (c instanceof ConnectException && c.getMessage() != null && c.getMessage().contains("refused")) {
                 return "connection refused";
             }
+            if (c instanceof java.io.FileNotFoundException) {
+                return "no such socket";
+            }
             if (c.getMessage() != null) {
                 last = c.getMessage();
             }
