@@ -51,6 +51,19 @@ import org.slf4j.LoggerFactory;
  * growth). Their memory belongs to an automatic arena, so a buffer still held by a request that
  * outlives the session is never freed under it.
  *
+ * <h2>INIT</h2>
+ * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
+ * DO_READDIRPLUS + READDIRPLUS_AUTO, PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
+ * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
+ * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
+ * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events) and
+ * EXPLICIT_INVAL_DATA: with it the kernel keeps cached pages even when a GETATTR reports a new
+ * size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
+ * underneath as "bbbbbbbb" read back as "aaaa\0\0\0\0" after an atime-triggered GETATTR).
+ * Without it a size change seen by the kernel drops the pages, which is the coherence fsdriver
+ * relies on when a notification races with a read; content changes of the same size still need
+ * FUSE_NOTIFY_INVAL_INODE.
+ *
  * <h2>Lifecycle</h2>
  * {@link #close()} unmounts (lazily if busy, then aborts the connection so no reader hangs) and
  * joins the readers. A shutdown hook does the same on SIGINT/SIGTERM of the JVM. An unmount from
@@ -201,7 +214,7 @@ final class FuseSession implements FuseMount {
             long want = FuseKernel.ASYNC_READ | FuseKernel.BIG_WRITES | FuseKernel.MAX_PAGES
                     | FuseKernel.DO_READDIRPLUS | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
-                    | FuseKernel.EXPLICIT_INVAL_DATA | FuseKernel.INIT_EXT
+                    | FuseKernel.INIT_EXT
                     | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;

@@ -22,11 +22,15 @@ final class DirSnapshots {
     private static final long TTL_NANOS = 30_000_000_000L;
 
     private final int capacity;
+    private final int maxEntries;
     private final Map<Integer, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true);
     private int nextId = 1;
+    private long entries;
 
-    DirSnapshots(int capacity) {
+    /** At most {@code capacity} snapshots holding at most {@code maxEntries} entries together. */
+    DirSnapshots(int capacity, int maxEntries) {
         this.capacity = capacity;
+        this.maxEntries = maxEntries;
     }
 
     /** The snapshot cursor {@code cursor} refers to for {@code node}, or null. */
@@ -40,18 +44,21 @@ final class DirSnapshots {
     }
 
     /** Keeps {@code entries} (already sorted) as a new snapshot of {@code node}. */
-    synchronized Snapshot add(long node, List<DirEntry> entries) {
+    synchronized Snapshot add(long node, List<DirEntry> list) {
         long now = System.nanoTime();
         for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
             Snapshot s = it.next();
-            if (snapshots.size() >= capacity || now - s.createdNanos > TTL_NANOS) {
-                it.remove(); // least recently used first
+            // least recently used first: evict while over either bound, and anything expired
+            if (snapshots.size() >= capacity || entries + list.size() > maxEntries || now - s.createdNanos > TTL_NANOS) {
+                it.remove();
+                entries -= s.entries.size();
             }
         }
         int id = nextId;
         nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
-        Snapshot s = new Snapshot(id, node, entries, now);
+        Snapshot s = new Snapshot(id, node, list, now);
         snapshots.put(id, s);
+        entries += list.size();
         return s;
     }
 

@@ -17,7 +17,7 @@ final class Share implements AutoCloseable {
     final boolean readOnly;
     final NodeTable nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
-    final DirSnapshots dirs = new DirSnapshots(256);
+    final DirSnapshots dirs = new DirSnapshots(256, 500_000);
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;

@@ -20,7 +20,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,6 +32,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (a few libc calls
@@ -59,6 +60,7 @@ public final class PosixBackend implements Backend {
             "unix:ino,dev,mode,nlink,uid,gid,size,rdev,lastAccessTime,lastModifiedTime,ctime";
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final int BLKSIZE = 4096;
+    private static final Logger LOG = LoggerFactory.getLogger(PosixBackend.class);
 
     private final Path root;
     private final boolean readOnly;
@@ -75,12 +77,30 @@ public final class PosixBackend implements Backend {
      * The root itself may be reached through symlinks (it is resolved once, here).
      */
     public static PosixBackend open(Path root, boolean readOnly) throws IOException {
+        checkEncoding();
         Path real = root.toRealPath();
         if (!Files.isDirectory(real, NOFOLLOW)) {
             throw new java.nio.file.NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NOFOLLOW)).longValue();
         return new PosixBackend(real, readOnly, dev);
+    }
+
+    private static volatile boolean encodingChecked;
+
+    /**
+     * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
+     * overridden: under LANG=C non-ASCII names turn into '?' on the wire. Say so once.
+     */
+    private static void checkEncoding() {
+        if (!encodingChecked) {
+            encodingChecked = true;
+            String enc = System.getProperty("sun.jnu.encoding", "");
+            if (!enc.equalsIgnoreCase("UTF-8") && !System.getProperty("os.name", "").startsWith("Windows")) {
+                LOG.warn("file names are decoded as {} (locale), not UTF-8: non-ASCII names will be garbled; "
+                        + "start the server with LC_ALL=C.UTF-8", enc);
+            }
+        }
     }
 
     @Override
@@ -104,12 +124,7 @@ public final class PosixBackend implements Backend {
         int last = p.depth() - 1;
         for (int i = 0; i < last; i++) {
             cur = cur.resolve(p.name(i));
-            int mode;
-            try {
-                mode = ((Number) Files.getAttribute(cur, "unix:mode", NOFOLLOW)).intValue();
-            } catch (IOException e) {
-                throw PosixErrors.translate("resolve", p, e);
-            }
+            int mode = lstat(cur, p).mode();
             if (FileMode.isSymlink(mode)) {
                 throw new FsException(Errno.ELOOP, "'" + p + "': component '" + p.name(i) + "' is a symlink (not followed)");
             }
@@ -130,24 +145,48 @@ public final class PosixBackend implements Backend {
 
     @Override
     public FileAttributes stat(RelPath path) throws FsException {
-        Path local = resolve(path);
+        return lstat(resolve(path), path);
+    }
+
+    /** lstat of {@code local}; {@code what} names it in errors. */
+    FileAttributes lstat(Path local, Object what) throws FsException {
+        if (LinuxNative.LSTAT_AVAILABLE) {
+            long[] st = new long[LinuxNative.ST_FIELDS];
+            int r = LinuxNative.lstat(local.toString(), st);
+            if (r < 0) {
+                throw new FsException(-r, "stat '" + what + "'");
+            }
+            return fromStat(st);
+        }
         try {
-            return attributes(local);
+            return toAttributes(Files.readAttributes(local, ATTRS, NOFOLLOW));
         } catch (IOException e) {
-            throw PosixErrors.translate("stat", path, e);
+            throw PosixErrors.translate("stat", what, e);
         }
     }
 
-    FileAttributes attributes(Path local) throws IOException {
-        return toAttributes(Files.readAttributes(local, ATTRS, NOFOLLOW));
+    private long foldDev(long ino, long dev) {
+        return dev == rootDev ? ino : ino ^ Long.rotateLeft(dev * 0x9E3779B97F4A7C15L, 32);
+    }
+
+    private FileAttributes fromStat(long[] st) {
+        return new FileAttributes(
+                foldDev(st[LinuxNative.ST_INO], st[LinuxNative.ST_DEV]),
+                (int) st[LinuxNative.ST_MODE],
+                (int) Math.min(st[LinuxNative.ST_NLINK], Integer.MAX_VALUE),
+                (int) st[LinuxNative.ST_UID],
+                (int) st[LinuxNative.ST_GID],
+                st[LinuxNative.ST_SIZE],
+                st[LinuxNative.ST_BLOCKS],
+                st[LinuxNative.ST_ATIME] * 1_000_000_000L + st[LinuxNative.ST_ATIME_NS],
+                st[LinuxNative.ST_MTIME] * 1_000_000_000L + st[LinuxNative.ST_MTIME_NS],
+                st[LinuxNative.ST_CTIME] * 1_000_000_000L + st[LinuxNative.ST_CTIME_NS],
+                (int) st[LinuxNative.ST_BLKSIZE],
+                (int) st[LinuxNative.ST_RDEV]);
     }
 
     private FileAttributes toAttributes(Map<String, Object> a) {
-        long ino = ((Number) a.get("ino")).longValue();
-        long dev = ((Number) a.get("dev")).longValue();
-        if (dev != rootDev) {
-            ino ^= Long.rotateLeft(dev * 0x9E3779B97F4A7C15L, 32);
-        }
+        long ino = foldDev(((Number) a.get("ino")).longValue(), ((Number) a.get("dev")).longValue());
         long size = ((Number) a.get("size")).longValue();
         return new FileAttributes(
                 ino,
@@ -191,9 +230,13 @@ public final class PosixBackend implements Backend {
         List<DirEntry> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(local)) {
             for (Path child : ds) {
+                String name = child.getFileName().toString();
                 try {
-                    out.add(new DirEntry(child.getFileName().toString(), attributes(child)));
-                } catch (NoSuchFileException raced) {
+                    out.add(new DirEntry(name, lstat(child, name)));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
                     // deleted between readdir and lstat: left out, as documented
                 }
             }
@@ -282,7 +325,7 @@ public final class PosixBackend implements Backend {
                 // the server process's umask applied at creation; the client already applied its own
                 Files.setAttribute(local, "unix:mode", mode & FileMode.PERMISSIONS, NOFOLLOW);
             }
-            return new PosixOpenFile(this, local, ch, (flags & OpenFlags.O_APPEND) != 0, attributes(local));
+            return new PosixOpenFile(this, local, ch, (flags & OpenFlags.O_APPEND) != 0, lstat(local, path));
         } catch (IOException e) {
             closeQuietly(ch);
             throw PosixErrors.translate("create", path, e);
@@ -304,7 +347,7 @@ public final class PosixBackend implements Backend {
         try {
             Files.createDirectory(local);
             Files.setAttribute(local, "unix:mode", mode & FileMode.PERMISSIONS, NOFOLLOW);
-            return attributes(local);
+            return lstat(local, path);
         } catch (IOException e) {
             throw PosixErrors.translate("mkdir", path, e);
         }
@@ -389,7 +432,7 @@ public final class PosixBackend implements Backend {
         try {
             // link(2), which on Linux never follows a symlink source: the link itself is linked
             Files.createLink(dst, src);
-            return attributes(dst);
+            return lstat(dst, newPath);
         } catch (IOException e) {
             throw PosixErrors.translate("link", existing + "' -> '" + newPath, e);
         }
@@ -414,7 +457,7 @@ public final class PosixBackend implements Backend {
             } else {
                 Files.createSymbolicLink(local, local.getFileSystem().getPath(target));
             }
-            return attributes(local);
+            return lstat(local, path);
         } catch (IOException e) {
             throw PosixErrors.translate("symlink", path, e);
         }
@@ -464,6 +507,11 @@ public final class PosixBackend implements Backend {
                 }
             }
             if (changes.mode().isPresent()) {
+                // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink on Linux:
+                // refuse as Linux's fchmodat(AT_SYMLINK_NOFOLLOW) does, never touch the target
+                if (file == null && stat(path).isSymlink()) {
+                    throw new FsException(Errno.EOPNOTSUPP, "chmod of symlink '" + path + "'");
+                }
                 Files.setAttribute(local, "unix:mode", changes.mode().getAsInt() & FileMode.PERMISSIONS, NOFOLLOW);
             }
             if (changes.uid().isPresent()) {
@@ -478,7 +526,7 @@ public final class PosixBackend implements Backend {
                 view.setTimes(changes.mtime() == null ? null : time(changes.mtime()),
                         changes.atime() == null ? null : time(changes.atime()), null);
             }
-            return attributes(local);
+            return lstat(local, path);
         } catch (IOException e) {
             throw PosixErrors.translate("setattr", path, e);
         }

@@ -68,11 +68,11 @@ final class PosixOpenFile implements OpenFile {
     @Override
     public FileAttributes stat() throws FsException {
         try {
-            FileAttributes a = backend.attributes(path);
+            FileAttributes a = backend.lstat(path, path.getFileName());
             if (a.ino() == opened.ino()) {
                 return a;
             }
-        } catch (IOException e) {
+        } catch (FsException e) {
             // renamed away or unlinked while open: fall through
         }
         try {

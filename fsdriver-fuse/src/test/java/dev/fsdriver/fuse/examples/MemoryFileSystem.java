@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * An in-memory file system for tests. One lock (this object's monitor) guards all state: simple,
  * and file-system methods never call the notifier while holding it.
  */
-public final class MemoryFileSystem implements FuseFileSystem {
+public class MemoryFileSystem implements FuseFileSystem {
     private static final long TIMEOUT = 1_000_000_000L;
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
@@ -276,7 +276,12 @@ public final class MemoryFileSystem implements FuseFileSystem {
 
     @Override
     public synchronized FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
-        node(nodeId);
+        Node n = node(nodeId);
+        if ((flags & 01000) != 0) {   // O_TRUNC: FUSE_ATOMIC_O_TRUNC leaves it to us
+            Arrays.fill(n.data, (byte) 0);
+            n.size = 0;
+            n.mtime = n.ctime = now();
+        }
         return FuseOpen.of(nodeId);
     }
 

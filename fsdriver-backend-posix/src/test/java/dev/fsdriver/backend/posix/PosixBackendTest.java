@@ -1,0 +1,131 @@
+package dev.fsdriver.backend.posix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
+import java.nio.file.Files;
+import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Backend-level checks the gRPC conformance suite cannot see directly. */
+class PosixBackendTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void nativeLstatIsUsedOnLinux() {
+        assertThat(LinuxNative.AVAILABLE).isTrue();
+        assertThat(LinuxNative.LSTAT_AVAILABLE).isTrue();
+    }
+
+    @Test
+    void statAgreesWithJavaNio() throws Exception {
+        Path f = Files.writeString(dir.resolve("f"), "hello world");
+        Files.setLastModifiedTime(f, FileTime.from(Instant.ofEpochSecond(1_700_000_000L, 123_456_789)));
+        Files.createLink(dir.resolve("l"), f);
+        Files.createSymbolicLink(dir.resolve("s"), Path.of("f"));
+        PosixBackend b = PosixBackend.open(dir, false);
+        for (String name : List.of("f", "s", "")) {
+            Path p = name.isEmpty() ? dir : dir.resolve(name);
+            Map<String, Object> m = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            FileAttributes a = b.stat(RelPath.parse(name));
+            assertThat(a.ino()).as(name).isEqualTo(((Number) m.get("ino")).longValue());
+            assertThat(a.mode()).as(name).isEqualTo(m.get("mode"));
+            assertThat(a.nlink()).as(name).isEqualTo(m.get("nlink"));
+            assertThat(a.uid()).as(name).isEqualTo(m.get("uid"));
+            assertThat(a.gid()).as(name).isEqualTo(m.get("gid"));
+            assertThat(a.size()).as(name).isEqualTo(m.get("size"));
+            assertThat(a.mtimeNs()).as(name).isEqualTo(PosixBackend.ns((FileTime) m.get("lastModifiedTime")));
+            assertThat(a.ctimeNs()).as(name).isEqualTo(PosixBackend.ns((FileTime) m.get("ctime")));
+            assertThat(a.blksize()).as(name).isPositive();
+        }
+        FileAttributes fa = b.stat(RelPath.parse("f"));
+        assertThat(fa.nlink()).isEqualTo(2);
+        assertThat(fa.mtimeNs()).isEqualTo(1_700_000_000_123_456_789L);
+        assertThat(fa.isRegular()).isTrue();
+        assertThat(b.stat(RelPath.parse("s")).isSymlink()).isTrue();
+        assertThat(b.stat(RelPath.parse("s")).size()).isEqualTo(1);
+    }
+
+    @Test
+    void listGivesEveryNameWithAttributes() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(dir.resolve("n" + i), "x".repeat(i));
+        }
+        PosixBackend b = PosixBackend.open(dir, false);
+        List<DirEntry> entries = b.list(RelPath.ROOT);
+        assertThat(entries).hasSize(50);
+        for (DirEntry e : entries) {
+            assertThat(e.attributes().size()).isEqualTo(Integer.parseInt(e.name().substring(1)));
+        }
+    }
+
+    @Test
+    void readOnlyBackendRefusesMutationsItself() throws Exception {
+        Files.writeString(dir.resolve("f"), "x");
+        PosixBackend b = PosixBackend.open(dir, true);
+        RelPath f = RelPath.parse("f");
+        for (var call : List.<ThrowingCall>of(
+                () -> b.open(f, OpenFlags.O_WRONLY),
+                () -> b.open(f, OpenFlags.O_RDONLY | OpenFlags.O_TRUNC),
+                () -> b.create(RelPath.parse("n"), 0644, OpenFlags.O_RDWR),
+                () -> b.mkdir(RelPath.parse("d"), 0755),
+                () -> { b.unlink(f); return null; },
+                () -> { b.rmdir(f); return null; },
+                () -> { b.rename(f, RelPath.parse("g"), 0); return null; },
+                () -> b.link(f, RelPath.parse("g")),
+                () -> b.symlink(RelPath.parse("s"), "f"),
+                () -> b.setattr(f, null, new dev.fsdriver.backend.SetAttributes(java.util.OptionalLong.of(0),
+                        java.util.OptionalInt.empty(), java.util.OptionalInt.empty(), java.util.OptionalInt.empty(), null, null)))) {
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EROFS));
+        }
+        b.open(f, OpenFlags.O_RDONLY).close();
+        assertThat(Files.readString(dir.resolve("f"))).isEqualTo("x");
+    }
+
+    @Test
+    void renameExchangeSwapsAtomically() throws Exception {
+        Files.writeString(dir.resolve("a"), "A");
+        Files.createDirectory(dir.resolve("b"));
+        PosixBackend b = PosixBackend.open(dir, false);
+        b.rename(RelPath.parse("a"), RelPath.parse("b"), OpenFlags.RENAME_EXCHANGE);
+        assertThat(Files.isDirectory(dir.resolve("a"))).isTrue();
+        assertThat(Files.readString(dir.resolve("b"))).isEqualTo("A");
+        assertThatThrownBy(() -> b.rename(RelPath.parse("a"), RelPath.parse("b"), 3))
+                .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    @Test
+    void errnoTable() {
+        assertThat(PosixErrors.errno(new NoSuchFileException("x"))).isEqualTo(Errno.ENOENT);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "No space left on device"))).isEqualTo(Errno.ENOSPC);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Read-only file system"))).isEqualTo(Errno.EROFS);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Is a directory"))).isEqualTo(Errno.EISDIR);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Too many open files"))).isEqualTo(Errno.EMFILE);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Too many open files in system"))).isEqualTo(Errno.ENFILE);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "something new"))).isEqualTo(Errno.EIO);
+        assertThat(PosixErrors.errno(new FileSystemException("x"))).isEqualTo(Errno.EIO);
+    }
+
+    @FunctionalInterface
+    interface ThrowingCall {
+        Object run() throws Exception;
+    }
+}

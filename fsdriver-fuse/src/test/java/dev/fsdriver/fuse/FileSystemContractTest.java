@@ -1,0 +1,218 @@
+package dev.fsdriver.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What every example file system must do through a real mount, with tools and java.nio. */
+abstract class FileSystemContractTest {
+    @TempDir
+    Path tmp;
+    Path mnt;
+    FuseMount mount;
+
+    abstract FuseFileSystem fileSystem(Path tmp) throws IOException;
+
+    MountOptions options() {
+        return MountOptions.builder().fsName("contract").subtype("test").build();
+    }
+
+    @BeforeEach
+    void mount() throws IOException {
+        mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        mount = FuseMount.mount(mnt, fileSystem(tmp), options());
+    }
+
+    @AfterEach
+    void unmount() throws IOException {
+        mount.close();
+        assertThat(mount.isUnmounted()).isTrue();
+    }
+
+    @Test
+    void createWriteReadAppendTruncate() throws Exception {
+        Path f = mnt.resolve("a.txt");
+        Files.writeString(f, "hello");
+        assertThat(Files.readString(f)).isEqualTo("hello");
+        Files.writeString(f, " world", StandardOpenOption.APPEND);
+        assertThat(Files.readString(f)).isEqualTo("hello world");
+        Tools.ok(mnt, "sh", "-c", "echo -n '!' >> a.txt");
+        assertThat(Files.readString(f)).isEqualTo("hello world!");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(5);
+        }
+        assertThat(Files.readString(f)).isEqualTo("hello");
+        Tools.ok(mnt, "truncate", "-s", "3", "a.txt");
+        assertThat(Files.size(f)).isEqualTo(3);
+        Files.writeString(f, "xy", StandardOpenOption.TRUNCATE_EXISTING);   // O_TRUNC on open
+        assertThat(Files.readString(f)).isEqualTo("xy");
+
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(42).nextBytes(big);
+        Files.write(mnt.resolve("big.bin"), big);
+        assertThat(Files.readAllBytes(mnt.resolve("big.bin"))).isEqualTo(big);
+        Tools.ok(mnt, "cp", "big.bin", "copy.bin");
+        assertThat(Tools.ok(mnt, "cmp", "big.bin", "copy.bin")).isEmpty();
+        assertThat(Tools.ok(mnt, "stat", "-c", "%s %F", "copy.bin")).isEqualTo(big.length + " regular file");
+    }
+
+    @Test
+    void renameOverExistingAndMv() throws Exception {
+        Files.writeString(mnt.resolve("src"), "new");
+        Files.writeString(mnt.resolve("dst"), "old content");
+        Files.move(mnt.resolve("src"), mnt.resolve("dst"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Files.exists(mnt.resolve("src"))).isFalse();
+        assertThat(Files.readString(mnt.resolve("dst"))).isEqualTo("new");
+        Files.createDirectory(mnt.resolve("d1"));
+        Files.writeString(mnt.resolve("d1/inner"), "in");
+        Tools.ok(mnt, "mv", "d1", "d2");
+        assertThat(Files.readString(mnt.resolve("d2/inner"))).isEqualTo("in");
+        Tools.ok(mnt, "mv", "dst", "d2/moved");
+        assertThat(Files.readString(mnt.resolve("d2/moved"))).isEqualTo("new");
+        // RENAME2 with RENAME_NOREPLACE (mv -n uses renameat2 NOREPLACE where supported)
+        Files.writeString(mnt.resolve("keep"), "keep");
+        Tools.run(mnt, "mv", "-n", "d2/moved", "keep");
+        assertThat(Files.readString(mnt.resolve("keep"))).isEqualTo("keep");
+    }
+
+    @Test
+    void unlinkWhileOpenStillReads() throws Exception {
+        Path f = mnt.resolve("open.txt");
+        Files.writeString(f, "still here");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            Tools.ok(mnt, "rm", "open.txt");
+            assertThat(Files.exists(f)).isFalse();
+            ByteBuffer b = ByteBuffer.allocate(64);
+            ch.read(b, 0);
+            assertThat(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8)).isEqualTo("still here");
+        }
+    }
+
+    @Test
+    void hardLinkSymlinkReadlink() throws Exception {
+        Files.writeString(mnt.resolve("orig"), "data");
+        Tools.ok(mnt, "ln", "orig", "hard");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%h", "orig")).isEqualTo("2");
+        assertThat(Files.readString(mnt.resolve("hard"))).isEqualTo("data");
+        assertThat(Files.getAttribute(mnt.resolve("hard"), "unix:nlink")).isEqualTo(2);
+        Tools.ok(mnt, "ln", "-s", "orig", "sym");
+        assertThat(Files.readSymbolicLink(mnt.resolve("sym")).toString()).isEqualTo("orig");
+        assertThat(Tools.ok(mnt, "readlink", "sym")).isEqualTo("orig");
+        assertThat(Files.readString(mnt.resolve("sym"))).isEqualTo("data");
+        Tools.ok(mnt, "rm", "hard");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%h", "orig")).isEqualTo("1");
+    }
+
+    @Test
+    void mkdirRmdirNonEmpty() throws Exception {
+        Tools.ok(mnt, "mkdir", "-p", "x/y/z");
+        Files.writeString(mnt.resolve("x/y/z/f"), "f");
+        Tools.Result r = Tools.run(mnt, "rmdir", "x/y/z");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.output()).contains("Directory not empty");
+        Tools.ok(mnt, "rm", "x/y/z/f");
+        Tools.ok(mnt, "rmdir", "x/y/z");
+        assertThat(Files.exists(mnt.resolve("x/y/z"))).isFalse();
+        Tools.ok(mnt, "rm", "-r", "x");
+        try (Stream<Path> s = Files.list(mnt)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void chmodChownUtimensStatfsXattr() throws Exception {
+        Path f = mnt.resolve("perm");
+        Files.writeString(f, "p");
+        Tools.ok(mnt, "chmod", "640", "perm");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%a", "perm")).isEqualTo("640");
+        Tools.ok(mnt, "chown", "1234:2345", "perm");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%u:%g", "perm")).isEqualTo("1234:2345");
+        Tools.ok(mnt, "touch", "-m", "-d", "2001-02-03 04:05:06.123456789 UTC", "perm");
+        assertThat(Files.getLastModifiedTime(f)).isEqualTo(FileTime.from(java.time.Instant.parse("2001-02-03T04:05:06.123456789Z")));
+        Files.setAttribute(f, "lastAccessTime", FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
+        assertThat(Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
+        Tools.ok(mnt, "touch", "perm");   // UTIME_NOW
+        assertThat(Files.getLastModifiedTime(f).toInstant()).isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
+        String df = Tools.ok(mnt, "df", "-P", ".");
+        assertThat(df).contains(mnt.toString());
+        assertThat(Tools.ok(mnt, "stat", "-f", "-c", "%S", ".")).isEqualTo("4096");
+
+        UserDefinedFileAttributeView xv = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class);
+        xv.write("color", StandardCharsets.UTF_8.encode("blue"));
+        assertThat(xv.list()).contains("color");
+        ByteBuffer v = ByteBuffer.allocate(xv.size("color"));
+        xv.read("color", v);
+        assertThat(new String(v.array(), StandardCharsets.UTF_8)).isEqualTo("blue");
+        xv.delete("color");
+        assertThat(xv.list()).doesNotContain("color");
+    }
+
+    @Test
+    void tarRoundTrip() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src/tree/sub"));
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(src.resolve("f" + i), "file " + i);
+        }
+        Files.createSymbolicLink(src.resolve("link"), Path.of("f1"));
+        Tools.ok(tmp, "tar", "-cf", "t.tar", "-C", tmp.resolve("src").toString(), "tree");
+        Tools.ok(mnt, "tar", "-xf", tmp.resolve("t.tar").toString());
+        assertThat(Files.readString(mnt.resolve("tree/sub/f7"))).isEqualTo("file 7");
+        assertThat(Files.readSymbolicLink(mnt.resolve("tree/sub/link")).toString()).isEqualTo("f1");
+        Tools.ok(mnt, "tar", "-cf", tmp.resolve("back.tar").toString(), "tree");
+        assertThat(Tools.ok(tmp, "tar", "-tf", "back.tar").lines().count()).isEqualTo(Tools.ok(tmp, "tar", "-tf", "t.tar").lines().count());
+    }
+
+    @Test
+    void readdirOfManyEntriesSeesEachOnce() throws Exception {
+        int count = 10_000;
+        Path dir = createManyFiles(count);
+        Set<String> seen = new HashSet<>();
+        int total = 0;
+        try (var ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                seen.add(p.getFileName().toString());
+                total++;
+            }
+        }
+        assertThat(total).isEqualTo(count);
+        assertThat(seen).hasSize(count).contains("n0", "n" + (count - 1));
+        assertThat(Tools.ok(dir, "sh", "-c", "ls -f | wc -l")).isEqualTo(String.valueOf(count + 2));
+    }
+
+    /** Creates {@code count} files in a directory visible in the mount; returns its mounted path. */
+    Path createManyFiles(int count) throws IOException {
+        Path dir = Files.createDirectory(mnt.resolve("many"));
+        for (int i = 0; i < count; i++) {
+            Files.createFile(dir.resolve("n" + i));
+        }
+        return dir;
+    }
+
+    @Test
+    void requestCarriesCallerPid() throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "echo $$; exec stat " + mnt.resolve("whoami-probe"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String pid = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        p.waitFor();
+        // The subclasses' file systems record the FuseRequest of each LOOKUP by name.
+        assertThat(RecordingFileSystem.lastLookupPid("whoami-probe")).isEqualTo(Integer.parseInt(pid));
+        assertThat(RecordingFileSystem.lastLookupUid("whoami-probe")).isZero();   // tests run as root
+    }
+}

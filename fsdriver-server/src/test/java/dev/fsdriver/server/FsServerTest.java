@@ -1,0 +1,149 @@
+package dev.fsdriver.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.EventsGrpc;
+import dev.fsdriver.proto.v1.FilesGrpc;
+import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.ReadDirReply;
+import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.WatchReply;
+import dev.fsdriver.proto.v1.WriteRequest;
+import dev.fsdriver.protocol.Protocol;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Server behaviour beyond one backend: cursors, concurrency, the reserved Events service. */
+class FsServerTest {
+    @TempDir
+    Path dir;
+    private FsServer server;
+    private ManagedChannel channel;
+    private FilesGrpc.FilesBlockingStub files;
+
+    @BeforeEach
+    void start() throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        // a real executor (not direct): calls run concurrently on server threads
+        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", PosixBackend.open(dir, false), false).build();
+        server.start();
+        channel = InProcessChannelBuilder.forName(name).build();
+        Metadata md = new Metadata();
+        md.put(Protocol.SHARE, "s");
+        files = FilesGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+    }
+
+    @Test
+    void readdirCursorSurvivesAnEvictedSnapshot() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            Files.createFile(dir.resolve(String.format("e%03d", i)));
+        }
+        ReadDirReply first = files.readDir(ReadDirRequest.newBuilder().setNode(1).setMaxEntries(100).build());
+        long cursor = first.getEntries(99).getCursor();
+        // 300 fresh listings push the first snapshot out of the 256-entry cache
+        for (int i = 0; i < 300; i++) {
+            files.readDir(ReadDirRequest.newBuilder().setNode(1).setMaxEntries(1).build());
+        }
+        List<DirEntry> rest = new ArrayList<>();
+        while (true) {
+            ReadDirReply r = files.readDir(ReadDirRequest.newBuilder().setNode(1).setCursor(cursor).setMaxEntries(100).build());
+            rest.addAll(r.getEntriesList());
+            if (r.getEof()) {
+                break;
+            }
+            cursor = r.getEntries(r.getEntriesCount() - 1).getCursor();
+        }
+        Set<String> names = new HashSet<>();
+        first.getEntriesList().forEach(e -> names.add(e.getName()));
+        for (DirEntry e : rest) {
+            assertThat(names.add(e.getName())).as("no duplicate " + e.getName()).isTrue();
+        }
+        assertThat(names).hasSize(300);
+    }
+
+    @Test
+    void manyConcurrentRequests() throws Exception {
+        int threads = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String name = "file" + t;
+                all.add(CompletableFuture.runAsync(() -> {
+                    CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName(name)
+                            .setMode(0644).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+                    for (int i = 0; i < 50; i++) {
+                        files.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(i * 4L)
+                                .setData(ByteString.copyFromUtf8(String.format("%04d", i))).build());
+                        files.lookup(LookupRequest.newBuilder().setParent(1).setName(name).build());
+                        files.readDir(ReadDirRequest.newBuilder().setNode(1).setPlus(true).build());
+                    }
+                    String back = files.read(ReadRequest.newBuilder().setHandle(c.getHandle()).setSize(1000).build())
+                            .getData().toStringUtf8();
+                    assertThat(back).hasSize(200).startsWith("0000").endsWith("0049");
+                    files.release(HandleRequest.newBuilder().setHandle(c.getHandle()).build());
+                }, pool));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var list = Files.list(dir)) {
+            assertThat(list.count()).isEqualTo(threads);
+        }
+    }
+
+    @Test
+    void eventsWatchIsReservedAndUnimplemented() throws Exception {
+        CompletableFuture<Status> done = new CompletableFuture<>();
+        EventsGrpc.newStub(channel).watch(new StreamObserver<WatchReply>() {
+            @Override
+            public void onNext(WatchReply value) {}
+
+            @Override
+            public void onError(Throwable t) {
+                done.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(Status.OK);
+            }
+        });
+        assertThat(done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+    }
+}
