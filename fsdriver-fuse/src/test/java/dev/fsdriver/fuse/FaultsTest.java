@@ -30,7 +30,7 @@ class FaultsTest {
         Path out = Files.createTempFile(tmp, "reply", ".bin");
         int fd = LinuxNative.open(out.toString(), LinuxNative.O_RDWR);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(bufferSize);
+            MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize());
             MemorySegment.copy(request, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, request.length);
             new RequestDispatcher(fs, bufferSize, false, true, () -> {}).dispatch(fd, buf, request.length);
         } finally {

@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One share's open handles: numeric ids (never 0, never reused), bounded, looked up by type.
+ * One share's open handles: numeric ids (never 0, never reused, time-based per server instance),
+ * bounded, looked up by type.
  * Lock-free (a concurrent map); {@link OpenFile#close()} runs exactly once, on release or
  * when the server closes.
  */
@@ -27,7 +28,8 @@ final class HandleTable {
     record DirHandle(long node) implements Handle {}
 
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
-    private final AtomicLong next = new AtomicLong(1);
+    /** Not reused across server restarts either: a stale handle is EBADF, never another file. */
+    private final AtomicLong next = new AtomicLong(NodeTable.instanceBase());
     private final int max;
 
     HandleTable(int max) {

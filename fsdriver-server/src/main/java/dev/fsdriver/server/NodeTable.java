@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * One share's node ids: id <-> share-relative path (+ inode number). The root is id 1; ids are
- * never reused. Every reply that hands out a node counts one reference (like the kernel's
+ * never reused, not even across server restarts ({@link #instanceBase}). Every reply that hands out a node counts one reference (like the kernel's
  * nlookup); {@link #forget} takes them back, and a node without references is dropped. An
  * unlinked node stays reachable by id, detached (no path), until it is forgotten.
  *
@@ -39,7 +39,17 @@ final class NodeTable {
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<RelPath, Node> byPath = new HashMap<>();
-    private long nextId = ROOT_ID + 1;
+    private long nextId = instanceBase();
+
+    /**
+     * First id of this server instance: the start time in milliseconds shifted by 20 bits. Ids a
+     * client kept from an earlier instance (server restarted) then fail ESTALE instead of naming
+     * some other file: an instance would have to hand out 2^20 ids per millisecond of its life to
+     * reach the next instance's range. Stays below 2^62 until the year 2109.
+     */
+    static long instanceBase() {
+        return Math.max(ROOT_ID + 1, System.currentTimeMillis() << 20);
+    }
 
     NodeTable(long rootIno) {
         Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true);

@@ -96,6 +96,37 @@ class FsServerTest {
     }
 
     @Test
+    void idsFromAnEarlierServerInstanceAreStaleNotAnotherFile() throws Exception {
+        Files.writeString(dir.resolve("a"), "A");
+        Files.writeString(dir.resolve("b"), "BB");
+        long oldId = files.lookup(LookupRequest.newBuilder().setParent(1).setName("a").build()).getId();
+        long oldHandle = files.open(dev.fsdriver.proto.v1.OpenRequest.newBuilder().setNode(oldId).build()).getHandle();
+        Thread.sleep(5); // a later millisecond: the next instance's id range
+        String name = InProcessServerBuilder.generateName();
+        try (FsServer restarted = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", PosixBackend.open(dir, false), false).build()) {
+            restarted.start();
+            ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
+            try {
+                Metadata md = new Metadata();
+                md.put(Protocol.SHARE, "s");
+                var again = FilesGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+                // the restarted server hands out ids again, for other files first
+                long bId = again.lookup(LookupRequest.newBuilder().setParent(1).setName("b").build()).getId();
+                assertThat(bId).isNotEqualTo(oldId);
+                var stale = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
+                        () -> again.getAttr(dev.fsdriver.proto.v1.GetAttrRequest.newBuilder().setNode(oldId).build()));
+                assertThat(dev.fsdriver.protocol.StatusCodec.toErrno(stale)).isEqualTo(dev.fsdriver.common.Errno.ESTALE);
+                var badf = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
+                        () -> again.read(ReadRequest.newBuilder().setHandle(oldHandle).setSize(10).build()));
+                assertThat(dev.fsdriver.protocol.StatusCodec.toErrno(badf)).isEqualTo(dev.fsdriver.common.Errno.EBADF);
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void manyConcurrentRequests() throws Exception {
         int threads = 16;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
