@@ -105,6 +105,15 @@ final class BlockWriter {
 
     /** Sends what is held back, waits for everything in flight, and throws the first error since the last report. */
     void flush() throws FuseException {
+        push();
+        throwPending();
+    }
+
+    /**
+     * Sends what is held back and waits for everything in flight; a write error stays pending
+     * for this file's own write, flush or fsync (a stat or another file's read must not eat it).
+     */
+    void push() throws FuseException {
         synchronized (this) {
             if (bufLen > 0) {
                 sendLocked();
@@ -113,7 +122,6 @@ final class BlockWriter {
                 awaitLocked(c);
             }
         }
-        throwPending();
     }
 
     private void throwPending() throws FuseException {

@@ -271,12 +271,40 @@ class RemoteFileSystemTest {
     }
 
     @Test
-    void writeErrorSurfacesAtTheLatestOnFlush(@TempDir Path base) throws Exception {
+    void writeErrorIsKeptForFlushNotEatenByStat(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
+        try (TestServer full = new TestServer(small, false);
+             Connection c = full.connect(ClientOptions.builder().blockSize(1 << 20).build())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
+                    OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+            long node = created.entry().nodeId();
+            long fh = created.open().fh();
+            // One call: both 1 MiB chunks go out behind it; the second cannot fit in 1 MiB of tmpfs.
+            assertThat(rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0)).isEqualTo(2 << 20);
+            rfs.getattr(REQ, node, -1); // waits for the chunks, leaves their error for the file
+            assertThatThrownBy(() -> rfs.flush(REQ, node, fh, 0))
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            rfs.flush(REQ, node, fh, 0); // reported once
+            rfs.release(REQ, node, fh, 0);
+            rfs.close();
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    private static Path tinyTmpfs(Path base) throws Exception {
         Path small = base.resolve("tiny");
         Files.createDirectories(small);
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
                 .inheritIO().start();
         assertThat(mount.waitFor()).as("mount tmpfs").isZero();
+        return small;
+    }
+
+    @Test
+    void writeErrorSurfacesAtTheLatestOnFlush(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
         try (TestServer full = new TestServer(small, false);
              Connection c = full.connect(ClientOptions.builder().blockSize(BLOCK).build())) {
             RemoteFileSystem rfs = RemoteFileSystem.connect(c);
