@@ -52,6 +52,7 @@ final class BlockWriter {
     }
 
     private final Connection connection;
+    private final OpenNode node;
     private final long handle;
     private final int blockSize;
     private final boolean append;
@@ -64,8 +65,9 @@ final class BlockWriter {
     private long bufOffset;
     private volatile int bufLen;
 
-    BlockWriter(Connection connection, long handle, int blockSize, int maxChunks, boolean append) {
+    BlockWriter(Connection connection, OpenNode node, long handle, int blockSize, int maxChunks, boolean append) {
         this.connection = connection;
+        this.node = node;
         this.handle = handle;
         this.blockSize = blockSize;
         this.append = append;
@@ -194,6 +196,8 @@ final class BlockWriter {
     }
 
     private void done(Chunk chunk) {
+        // Read-ahead blocks fetched while this chunk was on its way may predate it: drop them.
+        node.generation.incrementAndGet();
         inflight.remove(chunk);
         slots.release();
         chunk.done.complete(null);
