@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +50,11 @@ final class MountCommand implements Callable<Integer> {
             description = "Read/write chunk size, 4k..1M (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
+    @Option(names = "--cache-timeout", paramLabel = "SECONDS", defaultValue = "1",
+            description = "How long the kernel may cache names and attributes (default: ${DEFAULT-VALUE}; "
+                    + "longer is faster but shows changes made on the server side later).")
+    double cacheTimeout;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The share to mount.")
     String share;
 
@@ -63,6 +69,11 @@ final class MountCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --block-size: " + e.getMessage());
         }
+        if (!(cacheTimeout >= 0 && cacheTimeout <= 86_400)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --cache-timeout: 0..86400 seconds");
+        }
+        Duration cache = Duration.ofNanos((long) (cacheTimeout * 1e9));
+        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
         String token = TokenFile.read(tokenFile);
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
         prepareMountPoint(target);

@@ -47,6 +47,8 @@ class MainTest {
                 {"mount", "--block-size", "12q", "s"},
                 {"mount", "--block-size", "2M", "s", tmp.toString()},
                 {"mount", "--server", "not a uri", "s", tmp.toString()},
+                {"mount", "--cache-timeout", "-1", "s", tmp.toString()},
+                {"mount", "--cache-timeout", "soon", "s", tmp.toString()},
                 {"serve"},
                 {"serve", "--share", "noequals"},
                 {"serve", "--share", "s=" + tmp, "--listen", "http://x"},
