@@ -152,7 +152,7 @@ public final class FsServer implements AutoCloseable {
             throw e;
         }
         for (Share s : shares.values()) {
-            LOG.info("share '{}' ({} backend{})", s.name, s.backend.kind(), s.readOnly ? ", read-only" : "");
+            LOG.info("share '{}': {}{}", s.name, s.backend, s.readOnly ? " (read-only)" : "");
         }
     }
 
@@ -219,10 +219,24 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new EventsService(Collections.unmodifiableMap(backends)), auth));
     }
 
+    /**
+     * Transport settings of every Netty listener: a large HTTP/2 window for 1 MiB reads; client
+     * keepalive pings accepted every 10 s even without calls (the client pings every 30 s to
+     * notice a dead server; the default policy, 5 min, would answer GOAWAY "too_many_pings" and
+     * drop long Watch streams); our own pings find dead clients so their streams end.
+     */
+    private static NettyServerBuilder tune(NettyServerBuilder nb) {
+        return nb.flowControlWindow(FLOW_CONTROL_WINDOW)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(60, TimeUnit.SECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS);
+    }
+
     private void startListener(String uri) throws IOException {
         SocketAddress address = parseListen(uri);
         if (address instanceof InetSocketAddress inet) {
-            NettyServerBuilder nb = NettyServerBuilder.forAddress(inet).flowControlWindow(FLOW_CONTROL_WINDOW);
+            NettyServerBuilder nb = tune(NettyServerBuilder.forAddress(inet));
             Server s = addServices(nb).build().start();
             servers.add(s);
             for (SocketAddress a : s.getListenSockets()) {
@@ -248,6 +262,9 @@ public final class FsServer implements AutoCloseable {
             throw new IOException("unix sockets need Netty's epoll transport: " + Epoll.unavailabilityCause());
         }
         target = target.toAbsolutePath();
+        if (!Files.isDirectory(target.getParent())) {
+            throw new IOException("unix socket " + target + ": directory " + target.getParent() + " does not exist");
+        }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             if (!"socket".equals(fileType(target))) {
                 throw new IOException(target + " exists and is not a socket");
@@ -270,8 +287,8 @@ public final class FsServer implements AutoCloseable {
                     .channelType(EpollServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss)
                     .workerEventLoopGroup(workers)
-                    .withChildOption(ChannelOption.SO_KEEPALIVE, null) // TCP-only: Netty would warn per connection
-                    .flowControlWindow(FLOW_CONTROL_WINDOW);
+                    .withChildOption(ChannelOption.SO_KEEPALIVE, null); // TCP-only: Netty would warn per connection
+            tune(nb);
             Server s = addServices(nb).build().start();
             servers.add(s);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));

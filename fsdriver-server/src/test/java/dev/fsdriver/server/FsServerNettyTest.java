@@ -123,6 +123,17 @@ class FsServerNettyTest {
         assertThatThrownBy(third::start).isInstanceOf(IOException.class).hasMessageContaining("not a socket");
         third.close();
         assertThat(Files.readString(sock)).isEqualTo("not a socket");
+        FsServer fourth = FsServer.builder().listen("unix://" + tmp.resolve("missing/dir/s.sock"))
+                .share("s", PosixBackend.open(tmp.resolve("share"), true), true).build();
+        assertThatThrownBy(fourth::start).isInstanceOf(IOException.class).hasMessageContaining("does not exist");
+        fourth.close();
+        // a TCP port already taken
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            FsServer fifth = FsServer.builder().listen("tcp://127.0.0.1:" + taken.getLocalPort())
+                    .share("s", PosixBackend.open(tmp.resolve("share"), true), true).build();
+            assertThatThrownBy(fifth::start).isInstanceOf(IOException.class);
+            fifth.close();
+        }
     }
 
     @Test

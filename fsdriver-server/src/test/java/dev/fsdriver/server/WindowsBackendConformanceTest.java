@@ -17,4 +17,10 @@ class WindowsBackendConformanceTest extends BackendConformanceTest {
         Class<?> c = Class.forName("dev.fsdriver.backend.windows.WindowsBackend");
         return (Backend) c.getMethod("open", Path.class, boolean.class).invoke(null, dir, readOnly);
     }
+
+    /** Without WSL metadata, chmod only toggles the read-only attribute (DESIGN.md section 6). */
+    @Override
+    protected boolean keepsModeBits() {
+        return false;
+    }
 }

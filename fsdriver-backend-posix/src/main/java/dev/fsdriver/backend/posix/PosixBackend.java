@@ -123,6 +123,11 @@ public final class PosixBackend implements Backend {
                 fd = -1;
             } else if (fd < 0) {
                 throw new IOException("cannot open share root " + real + ": " + Errno.name(-fd));
+            } else if (!Files.isDirectory(proc(fd))) {
+                // java.nio reaches descriptors through /proc/self/fd: without /proc, walk instead
+                LOG.info("/proc/self/fd not usable: containment by lstat walk, see PosixBackend");
+                LinuxNative.close(fd);
+                fd = -1;
             }
         }
         return new PosixBackend(real, readOnly, dev, nat, fd);
@@ -151,6 +156,12 @@ public final class PosixBackend implements Backend {
     /** The real directory served. */
     public Path root() {
         return root;
+    }
+
+    /** "posix /real/dir" (as logged by the server at start). */
+    @Override
+    public String toString() {
+        return "posix " + root;
     }
 
     /** Whether containment is race-free here (openat2 beneath the root), for logs and tests. */
