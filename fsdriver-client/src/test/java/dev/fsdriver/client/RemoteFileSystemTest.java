@@ -252,6 +252,44 @@ class RemoteFileSystemTest {
     }
 
     @Test
+    void keepCacheOnlyWhileTheFileIsUnchanged() throws Exception {
+        Path f = Files.writeString(dir.resolve("k"), "one");
+        FuseEntry e = fs.lookup(REQ, ROOT, "k");
+        FuseOpen first = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        FuseOpen second = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        assertThat(first.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
+        assertThat(second.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isNotZero();
+        Files.writeString(f, "changed");
+        FuseOpen third = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        assertThat(third.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
+        for (FuseOpen o : List.of(first, second, third)) {
+            fs.release(REQ, e.nodeId(), o.fh(), 0);
+        }
+    }
+
+    @Test
+    void forgetGivesNodesBackToTheServer() throws Exception {
+        Files.writeString(dir.resolve("g"), "x");
+        FuseEntry e = fs.lookup(REQ, ROOT, "g");
+        fs.lookup(REQ, ROOT, "g");
+        fs.forget(e.nodeId(), 1);
+        Thread.sleep(600); // more than one batch interval: one reference is left
+        assertThat(fs.getattr(REQ, e.nodeId(), -1).attr().size()).isEqualTo(1);
+        fs.forget(e.nodeId(), 1);
+        FuseException stale = null;
+        for (int i = 0; i < 100 && stale == null; i++) {
+            try {
+                fs.getattr(REQ, e.nodeId(), -1);
+                Thread.sleep(50);
+            } catch (FuseException x) {
+                stale = x;
+            }
+        }
+        assertThat(stale).as("node dropped by the server after the batched Forget").isNotNull();
+        assertThat(stale.errno()).isEqualTo(Errno.ESTALE);
+    }
+
+    @Test
     void readOnlyShareRefusesMutations(@TempDir Path roDir) throws Exception {
         Files.writeString(roDir.resolve("r"), "data");
         try (TestServer ro = new TestServer(roDir, true);
