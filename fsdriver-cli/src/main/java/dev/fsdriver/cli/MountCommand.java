@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,6 +57,12 @@ final class MountCommand implements Callable<Integer> {
                     + "made on the server; without events: 1 s cache timeouts, no inotify.")
     boolean noEvents;
 
+    @Option(names = "--cache-timeout", paramLabel = "SECONDS", defaultValue = "1",
+            description = "How long the kernel may cache names and attributes when change events are off or "
+                    + "interrupted (default: ${DEFAULT-VALUE}; longer is faster but shows changes made on the server "
+                    + "side later). While events flow, caches live until an event invalidates them.")
+    double cacheTimeout;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The share to mount.")
     String share;
 
@@ -70,6 +77,11 @@ final class MountCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --block-size: " + e.getMessage());
         }
+        if (!(cacheTimeout >= 0 && cacheTimeout <= 86_400)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --cache-timeout: 0..86400 seconds");
+        }
+        Duration cache = Duration.ofNanos((long) (cacheTimeout * 1e9));
+        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
         String token = TokenFile.read(tokenFile);
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
         prepareMountPoint(target);
@@ -92,7 +104,8 @@ final class MountCommand implements Callable<Integer> {
                     .build();
             FuseMount mount;
             try {
-                changeEvents = !noEvents ? ChangeEvents.wrap(fs, target, ChangeEvents.Options.defaults()) : null;
+                changeEvents = !noEvents ? ChangeEvents.wrap(fs, target,
+                        new ChangeEvents.Options(java.time.Duration.ofHours(1), cache, true)) : null;
                 mount = FuseMount.mount(target, changeEvents != null ? changeEvents.fileSystem() : fs, mountOptions);
             } catch (IOException e) {
                 throw new CliException("cannot mount at " + target + ": " + e.getMessage());

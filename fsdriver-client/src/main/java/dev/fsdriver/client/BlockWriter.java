@@ -52,6 +52,7 @@ final class BlockWriter {
     }
 
     private final Connection connection;
+    private final OpenNode node;
     private final long handle;
     private final int blockSize;
     private final boolean append;
@@ -64,8 +65,9 @@ final class BlockWriter {
     private long bufOffset;
     private volatile int bufLen;
 
-    BlockWriter(Connection connection, long handle, int blockSize, int maxChunks, boolean append) {
+    BlockWriter(Connection connection, OpenNode node, long handle, int blockSize, int maxChunks, boolean append) {
         this.connection = connection;
+        this.node = node;
         this.handle = handle;
         this.blockSize = blockSize;
         this.append = append;
@@ -105,6 +107,15 @@ final class BlockWriter {
 
     /** Sends what is held back, waits for everything in flight, and throws the first error since the last report. */
     void flush() throws FuseException {
+        push();
+        throwPending();
+    }
+
+    /**
+     * Sends what is held back and waits for everything in flight; a write error stays pending
+     * for this file's own write, flush or fsync (a stat or another file's read must not eat it).
+     */
+    void push() throws FuseException {
         synchronized (this) {
             if (bufLen > 0) {
                 sendLocked();
@@ -113,7 +124,6 @@ final class BlockWriter {
                 awaitLocked(c);
             }
         }
-        throwPending();
     }
 
     private void throwPending() throws FuseException {
@@ -186,6 +196,8 @@ final class BlockWriter {
     }
 
     private void done(Chunk chunk) {
+        // Read-ahead blocks fetched while this chunk was on its way may predate it: drop them.
+        node.generation.incrementAndGet();
         inflight.remove(chunk);
         slots.release();
         chunk.done.complete(null);

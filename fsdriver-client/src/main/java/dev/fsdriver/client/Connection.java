@@ -111,6 +111,9 @@ public final class Connection implements AutoCloseable {
             builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort());
         }
         ManagedChannel channel = builder.usePlaintext()
+                // Async completions (read-ahead, write-behind, forget) only record a result and wake a
+                // waiter: run them on the transport thread instead of handing each to a pool thread.
+                .directExecutor()
                 .maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 // Pings only while calls are active: notices a vanished server host; the server's
                 // default keep-alive policy (5 min) tolerates pings this rare.
@@ -192,6 +195,9 @@ public final class Connection implements AutoCloseable {
         for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
             if (c instanceof ConnectException && c.getMessage() != null && c.getMessage().contains("refused")) {
                 return "connection refused";
+            }
+            if (c instanceof java.io.FileNotFoundException) {
+                return "no such socket";
             }
             if (c.getMessage() != null) {
                 last = c.getMessage();

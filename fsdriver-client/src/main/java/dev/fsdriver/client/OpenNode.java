@@ -24,11 +24,11 @@ final class OpenNode {
         this.nodeId = nodeId;
     }
 
-    /** Sends and waits for the held-back writes of every open file of this node but {@code except}. */
+    /** Sends and waits for the held-back writes of every open file of this node but {@code except}; errors stay with their file. */
     void flushWriters(FileHandle except) throws FuseException {
         for (FileHandle h : handles) {
             if (h != except && h.writer() != null && h.writer().dirty()) {
-                h.writer().flush();
+                h.writer().push();
             }
         }
     }

@@ -556,7 +556,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         long fh = nextHandle.getAndIncrement();
         BlockReader reader = new BlockReader(connection, serverHandle, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
-                ? new BlockWriter(connection, serverHandle, blockSize, options.writeBehindChunks(),
+                ? new BlockWriter(connection, node, serverHandle, blockSize, options.writeBehindChunks(),
                         (flags & OpenFlags.O_APPEND) != 0)
                 : null;
         FileHandle h = new FileHandle(fh, serverHandle, node, flags, reader, writer);

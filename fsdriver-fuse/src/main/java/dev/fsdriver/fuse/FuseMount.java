@@ -16,6 +16,19 @@ import java.time.Duration;
  * <p>{@link #close()} unmounts (idempotent). A mount point that does not exist, is not a
  * directory or is already a mount point fails with an {@link IOException} whose message says
  * which.
+ *
+ * <p>Mounting uses {@code mount(2)} when the process is root, else {@code fusermount3} (package
+ * fuse3); {@code -Dfsdriver.fuse.fusermount=true} forces fusermount3 even as root. A JVM shutdown
+ * (including SIGINT/SIGTERM) unmounts through a shutdown hook; an unmount from outside
+ * ({@code umount}, {@code fusermount3 -u}) is noticed and {@link #awaitUnmount()} returns.
+ *
+ * <p>A process that dies without unmounting (SIGKILL, crash) leaves the mount point answering
+ * ENOTCONN ("Transport endpoint is not connected") until it is cleaned with
+ * {@code fusermount3 -u -z MOUNTPOINT} or, as root, {@code umount -l MOUNTPOINT}. A live but hung
+ * file system can be cut off with {@code echo 1 > /sys/fs/fuse/connections/N/abort} (N: the minor
+ * device number of the mount, third field of /proc/self/mountinfo; fusectl must be mounted there).
+ *
+ * <p>Threads and buffers: see the implementation's notes (dev.fsdriver.fuse.FuseSession).
  */
 public interface FuseMount extends AutoCloseable {
 

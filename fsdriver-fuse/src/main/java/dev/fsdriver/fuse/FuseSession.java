@@ -19,6 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -32,24 +35,29 @@ import org.slf4j.LoggerFactory;
  * A mounted FUSE connection and its request threads.
  *
  * <h2>Threads</h2>
- * {@code MountOptions.threads} platform reader threads, each blocked in {@code read(2)} on its
- * own fd cloned from the mount's fd with FUSE_DEV_IOC_CLONE (the kernel hands each request to
- * one reader; the reply goes to the fd it came from). A reader serves FORGET, BATCH_FORGET and
- * INTERRUPT itself and hands every other request, with the buffer it was read into, to a new
- * virtual thread, then reads the next one. Why: fsdriver's file system blocks per call on a gRPC
- * round trip; with requests served on the reader threads themselves, N slow calls would stall
- * the whole mount, while a virtual thread per request lets hundreds wait at the price of one
- * hand-off (a few microseconds, see docs/benchmarks.md "FUSE layer"). Setting the system
- * property {@code fsdriver.fuse.dispatch=inline} serves on the reader threads instead (for
- * measurements and CPU-bound file systems).
+ * Elastic readers, as libfuse's multi-threaded loop does: {@code MountOptions.threads} platform
+ * threads, each blocked in {@code read(2)} on its own fd cloned from the mount's fd with
+ * FUSE_DEV_IOC_CLONE (the kernel hands each request to one reader; the reply goes to the fd it
+ * came from). A reader serves the request it read itself, in its own buffer, without a hand-off;
+ * just before, if it was the last reader left in read(2), it starts another one (up to
+ * {@code fsdriver.fuse.maxThreads}, default 256). So a file system blocked in N slow calls (a
+ * gRPC round trip each) holds N threads while the rest of the mount keeps being served; extra
+ * readers exit again once more than {@code threads} readers are idle. The dispatch path takes no
+ * lock: two atomic counter updates per request.
+ *
+ * <p>Measured alternative, kept behind {@code -Dfsdriver.fuse.dispatch=virtual}: readers hand
+ * every request with a pooled buffer to a new virtual thread. It survives any number of blocked
+ * calls, but the hand-off (virtual thread start, a carrier wake-up) cost 25-40% on latency-bound
+ * workloads on the 2-core test machine (untar of small files 1.87x bindfs versus 1.44x inline,
+ * see docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
  *
  * <h2>Buffers</h2>
- * A request is read into a native buffer of max_write + 4 KiB taken from a pool, and its reply
- * is written into the same buffer. Buffers are allocated lazily and reused; at most
- * {@code fsdriver.fuse.maxInFlight} (default 64 + threads) exist, which bounds the requests in
- * service (the reader waits for a buffer when all are busy: back-pressure instead of memory
- * growth). Their memory belongs to an automatic arena, so a buffer still held by a request that
- * outlives the session is never freed under it.
+ * A request is read into a native buffer of max_write + 4 KiB (plus the errno capture area) and
+ * its reply is written into the same buffer. In the default mode each reader thread owns one
+ * buffer (a confined arena freed when the thread ends); in virtual mode buffers come from a lazily
+ * filled pool of at most {@code fsdriver.fuse.maxInFlight} (default 64 + threads) whose size bounds
+ * the requests in service; their memory belongs to an automatic arena, so a buffer still held by a
+ * request that outlives the session is never freed under it. No per-request large allocation.
  *
  * <h2>INIT</h2>
  * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
@@ -88,14 +96,21 @@ final class FuseSession implements FuseMount {
     private final int masterFd;
     private final boolean viaFusermount;
     private final int bufferSize;
-    private final boolean inline;
+    /** Serve requests on virtual threads (fsdriver.fuse.dispatch=virtual) instead of elastic readers. */
+    private final boolean virtual;
+    private final int minReaders;
+    private final int maxReaders;
+    /** Readers blocked in read(2) right now; when it drops to 0 a reader is added. */
+    private final AtomicInteger idleReaders = new AtomicInteger();
+    private final AtomicInteger liveReaders = new AtomicInteger();
+    private final AtomicInteger readerNames = new AtomicInteger();
     private final Semaphore bufferPermits;
     private final ConcurrentLinkedQueue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
     private final Arena bufferArena = Arena.ofAuto();
     private final CountDownLatch unmounted = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean destroyed = new AtomicBoolean();
-    private final List<Thread> readers = new ArrayList<>();
+    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
     private final List<Integer> fds = new ArrayList<>();
     private final ThreadFactory requestThreads = Thread.ofVirtual().name("fuse-request").factory();
     private final Thread shutdownHook;
@@ -112,8 +127,10 @@ final class FuseSession implements FuseMount {
         this.viaFusermount = mounted.viaFusermount();
         int maxWrite = Math.clamp(options.maxWrite(), 4096, 1 << 20);
         this.bufferSize = Math.max(FuseKernel.MIN_READ_BUFFER, maxWrite + 4096);
-        this.inline = "inline".equals(System.getProperty("fsdriver.fuse.dispatch"));
+        this.virtual = "virtual".equals(System.getProperty("fsdriver.fuse.dispatch"));
         int threads = Math.max(1, options.threads());
+        this.minReaders = threads;
+        this.maxReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxThreads", 256));
         this.bufferPermits = new Semaphore(Integer.getInteger("fsdriver.fuse.maxInFlight", 64 + threads));
         this.shutdownHook = Thread.ofPlatform().name("fuse-unmount-" + mountPoint).unstarted(this::closeQuietly);
     }
@@ -162,12 +179,11 @@ final class FuseSession implements FuseMount {
                 }
                 fds.add(fd);
             }
-            int readerFd = fd;
-            Thread t = Thread.ofPlatform().name("fuse-reader-" + i).daemon(true).start(() -> readLoop(readerFd));
-            readers.add(t);
+            liveReaders.incrementAndGet();
+            startReader(fd, false);
         }
         log.info("Mounted {} at {} (protocol 7.{}, {} readers, {} dispatch{})", options.fsName(), mountPoint,
-                connection.negotiatedMinor(), threads, inline ? "inline" : "virtual-thread",
+                connection.negotiatedMinor(), threads, virtual ? "virtual-thread" : "elastic",
                 viaFusermount ? ", via fusermount3" : "");
     }
 
@@ -255,51 +271,129 @@ final class FuseSession implements FuseMount {
         }
     }
 
-    private void readLoop(int fd) {
-        RequestDispatcher d = dispatcher;
-        while (!stopping) {
-            MemorySegment buf;
-            try {
-                buf = takeBuffer();
-            } catch (IOException e) {
+    /** Starts a reader; {@code liveReaders} already counts it. Extra readers exit when enough are idle. */
+    private void startReader(int fd, boolean extra) {
+        Thread t = Thread.ofPlatform().name("fuse-reader-" + readerNames.getAndIncrement()).daemon(true)
+                .unstarted(() -> {
+                    try {
+                        if (virtual) {
+                            readLoopVirtual(fd);
+                        } else {
+                            readLoop(fd, extra);
+                        }
+                    } finally {
+                        readers.remove(Thread.currentThread());
+                    }
+                });
+        readers.add(t);
+        t.start();
+    }
+
+    /**
+     * Elastic readers (the default): each reader serves what it read on its own thread, with its
+     * own buffer, and before doing so adds a reader if none is left waiting in read(2). So a file
+     * system blocked in N calls holds N threads while others keep reading, and a fast one pays no
+     * hand-off; extra readers exit once more than {@code threads} are idle.
+     */
+    private void readLoop(int fd, boolean extra) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize(), 4096);
+            MemorySegment cap = buf.asSlice(bufferSize);
+            RequestDispatcher d = dispatcher;
+            while (!stopping) {
+                idleReaders.incrementAndGet();
+                int n;
+                try {
+                    n = (int) LinuxNative.read(fd, buf, bufferSize, cap);
+                } catch (ErrnoException e) {
+                    idleReaders.decrementAndGet();
+                    if (readFailed(e)) {
+                        break;
+                    }
+                    continue;
+                }
+                if (idleReaders.decrementAndGet() == 0 && !RequestDispatcher.isInline(n >= 8 ? i32(buf, 4) : 0)) {
+                    addReader(fd);
+                }
+                d.dispatch(fd, buf, n);
+                if (extra && idleReaders.get() >= minReaders) {
+                    break;   // enough readers waiting: this extra one is not needed any more
+                }
+            }
+        } finally {
+            liveReaders.decrementAndGet();
+        }
+    }
+
+    private void addReader(int fd) {
+        int live = liveReaders.get();
+        while (live < maxReaders) {
+            if (liveReaders.compareAndSet(live, live + 1)) {
+                startReader(fd, true);
                 return;
             }
-            int n;
-            try {
-                n = (int) LinuxNative.read(fd, buf, bufferSize);
-            } catch (ErrnoException e) {
-                giveBuffer(buf);
-                switch (e.errno()) {
-                    case Errno.ENOENT, Errno.EINTR, Errno.EAGAIN -> {
-                        continue;   // request interrupted before we got it, or a signal
-                    }
-                    case Errno.ENODEV -> {
-                        connectionGone();
-                        return;
-                    }
-                    default -> {
-                        log.error("Reading {} failed, stopping: {}", mountPoint, e.getMessage());
-                        connectionGone();
-                        return;
-                    }
-                }
+            live = liveReaders.get();
+        }
+    }
+
+    /** Handles a failed read(2); returns true when the reader must stop. */
+    private boolean readFailed(ErrnoException e) {
+        switch (e.errno()) {
+            case Errno.ENOENT, Errno.EINTR, Errno.EAGAIN -> {
+                return false;   // request interrupted before we got it, or a signal
             }
-            int opcode = n >= 8 ? i32(buf, 4) : 0;
-            if (inline || RequestDispatcher.isInline(opcode)) {
+            case Errno.ENODEV -> {
+                connectionGone();
+                return true;
+            }
+            default -> {
+                log.error("Reading {} failed, stopping: {}", mountPoint, e.getMessage());
+                connectionGone();
+                return true;
+            }
+        }
+    }
+
+    /** Virtual-thread dispatch: the reader hands each request, with its pooled buffer, to a new virtual thread. */
+    private void readLoopVirtual(int fd) {
+        RequestDispatcher d = dispatcher;
+        try {
+            while (!stopping) {
+                MemorySegment buf;
                 try {
-                    d.dispatch(fd, buf, n);
-                } finally {
-                    giveBuffer(buf);
+                    buf = takeBuffer();
+                } catch (IOException e) {
+                    return;
                 }
-            } else {
-                requestThreads.newThread(() -> {
+                int n;
+                try {
+                    n = (int) LinuxNative.read(fd, buf, bufferSize);
+                } catch (ErrnoException e) {
+                    giveBuffer(buf);
+                    if (readFailed(e)) {
+                        return;
+                    }
+                    continue;
+                }
+                int opcode = n >= 8 ? i32(buf, 4) : 0;
+                if (RequestDispatcher.isInline(opcode)) {
                     try {
                         d.dispatch(fd, buf, n);
                     } finally {
                         giveBuffer(buf);
                     }
-                }).start();
+                } else {
+                    requestThreads.newThread(() -> {
+                        try {
+                            d.dispatch(fd, buf, n);
+                        } finally {
+                            giveBuffer(buf);
+                        }
+                    }).start();
+                }
             }
+        } finally {
+            liveReaders.decrementAndGet();
         }
     }
 
@@ -311,7 +405,7 @@ final class FuseSession implements FuseMount {
             throw new IOException("interrupted");
         }
         MemorySegment b = buffers.poll();
-        return b != null ? b : bufferArena.allocate(bufferSize, 4096);
+        return b != null ? b : bufferArena.allocate(bufferSize + LinuxNative.captureStateSize(), 4096);
     }
 
     private void giveBuffer(MemorySegment b) {
@@ -323,7 +417,7 @@ final class FuseSession implements FuseMount {
         if (unmounted.getCount() > 0) {
             stopping = true;
             unmounted.countDown();
-            log.info("FUSE connection of {} ended", mountPoint);
+            log.info("FUSE connection of {} ended ({} reader threads were started)", mountPoint, readerNames.get());
             destroyOnce();
         }
     }
@@ -395,7 +489,7 @@ final class FuseSession implements FuseMount {
                 unmounted.await(5, TimeUnit.SECONDS);
             }
             stopping = true;
-            for (Thread t : readers) {
+            for (Thread t : List.copyOf(readers)) {
                 t.join(TimeUnit.SECONDS.toMillis(2));
             }
         } catch (InterruptedException e) {

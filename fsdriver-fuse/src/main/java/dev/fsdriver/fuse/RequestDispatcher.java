@@ -84,7 +84,10 @@ final class RequestDispatcher {
         return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT;
     }
 
-    /** Serves the request of {@code length} bytes in {@code buf}, read from {@code fd}. */
+    /**
+     * Serves the request of {@code length} bytes in {@code buf}, read from {@code fd}. The buffer
+     * holds {@code bufferSize} bytes plus {@link LinuxNative#captureStateSize()} for errno.
+     */
     void dispatch(int fd, MemorySegment buf, int length) {
         if (length < FuseKernel.IN_HEADER_SIZE || i32(buf, 0) != length) {
             log.warn("Malformed FUSE request: read {} bytes, header says {}", length,
@@ -478,7 +481,8 @@ final class RequestDispatcher {
             log.debug("<- #{} error={} len={}", unique, error, len);
         }
         try {
-            LinuxNative.write(fd, buf, len);
+            // errno lands in the buffer's tail, past the largest reply: no per-thread capture area
+            LinuxNative.write(fd, buf, len, buf.asSlice(bufferSize));
         } catch (ErrnoException e) {
             // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile.
             if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODEV) {

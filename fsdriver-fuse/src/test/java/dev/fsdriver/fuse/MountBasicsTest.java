@@ -6,7 +6,8 @@ import dev.fsdriver.fuse.examples.MemoryFileSystem;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import dev.fsdriver.fuse.kernel.FuseKernel;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,5 +27,36 @@ class MountBasicsTest {
         }
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8))
                 .noneMatch(l -> l.contains(" " + mnt + " "));
+    }
+
+    @Test
+    void initNegotiatesLargeRequestsReaddirplusAndOptionalWritebackCache() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("wb")).toRealPath();
+        AtomicReference<FuseConnection> seen = new AtomicReference<>();
+        MemoryFileSystem fs = new MemoryFileSystem() {
+            @Override
+            public void init(FuseConnection connection) {
+                seen.set(connection);
+            }
+        };
+        MountOptions opts = MountOptions.builder().writebackCache(true).directIo(true).build();
+        try (FuseMount mount = FuseMount.mount(mnt, fs, opts)) {
+            FuseConnection c = seen.get();
+            assertThat(c.kernelMajor()).isEqualTo(7);
+            assertThat(c.negotiatedMinor()).isEqualTo(Math.min(c.kernelMinor(), FuseKernel.KERNEL_MINOR_VERSION));
+            assertThat(c.maxWrite()).isEqualTo(1 << 20);
+            assertThat(c.maxPages()).isEqualTo(256);
+            long want = FuseKernel.ASYNC_READ | FuseKernel.BIG_WRITES | FuseKernel.MAX_PAGES | FuseKernel.DO_READDIRPLUS
+                    | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS | FuseKernel.ATOMIC_O_TRUNC
+                    | FuseKernel.EXPORT_SUPPORT | FuseKernel.WRITEBACK_CACHE;
+            assertThat(c.flags() & want).isEqualTo(want);
+            assertThat(c.flags() & (FuseKernel.AUTO_INVAL_DATA | FuseKernel.EXPLICIT_INVAL_DATA)).isZero();
+            assertThat(mount.notifier()).isSameAs(c.notifier());
+            // writeback cache + direct_io: data still round-trips
+            byte[] data = new byte[(1 << 20) + 3];
+            new java.util.Random(1).nextBytes(data);
+            Files.write(mnt.resolve("wb.bin"), data);
+            assertThat(Files.readAllBytes(mnt.resolve("wb.bin"))).isEqualTo(data);
+        }
     }
 }

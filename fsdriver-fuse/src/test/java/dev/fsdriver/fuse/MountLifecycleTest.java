@@ -57,6 +57,20 @@ class MountLifecycleTest {
     }
 
     @Test
+    void closeWhileBusyDetachesAndAbortsTheConnection() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
+        Files.writeString(mnt.resolve("open"), "data");
+        var ch = java.nio.channels.FileChannel.open(mnt.resolve("open"));
+        m.close();   // EBUSY: lazy unmount, then abort via /sys/fs/fuse/connections/N/abort
+        assertThat(m.isUnmounted()).isTrue();
+        assertThat(mounted(mnt)).isFalse();
+        assertThatThrownBy(() -> ch.read(java.nio.ByteBuffer.allocate(8), 0))
+                .isInstanceOf(IOException.class).hasMessageContaining("not connected");
+        assertThatThrownBy(ch::close).isInstanceOf(IOException.class);   // the aborted connection says ENOTCONN
+    }
+
+    @Test
     void fusermountPathMountsServesAndDetectsFusermountU() throws Exception {
         Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
         FuseMount m = FuseSession.mount(mnt, new MemoryFileSystem(), opts(), true);

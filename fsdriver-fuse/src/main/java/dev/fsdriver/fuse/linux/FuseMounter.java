@@ -181,6 +181,15 @@ public final class FuseMounter {
 
     /** Writes 1 to /sys/fs/fuse/connections/N/abort: every request fails, the daemon's reads get ENODEV. */
     public static void abortConnection(int connection) {
+        Path dir = Path.of("/sys/fs/fuse/connections");
+        if (!Files.exists(dir.resolve(String.valueOf(connection))) && Files.isDirectory(dir)
+                && LinuxNative.getuid() == 0) {
+            try {
+                LinuxNative.mount("fusectl", dir.toString(), "fusectl", 0, "");   // not mounted on every system
+            } catch (ErrnoException e) {
+                // EBUSY: already mounted; anything else: no way to abort, the caller goes on
+            }
+        }
         try {
             Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
         } catch (IOException e) {

@@ -101,9 +101,22 @@ public final class LinuxNative {
         }
     }
 
+    /** Bytes of native memory a caller-provided errno capture area needs (see the overloads taking one). */
+    public static long captureStateSize() {
+        return CAPTURE.byteSize();
+    }
+
     /** {@code ssize_t read(int fd, void *buf, size_t count)} */
     public static long read(int fd, MemorySegment buf, long count) throws ErrnoException {
-        MemorySegment cap = CAPTURE_BUF.get();
+        return read(fd, buf, count, CAPTURE_BUF.get());
+    }
+
+    /**
+     * {@code ssize_t read(int fd, void *buf, size_t count)} with errno captured into {@code cap}
+     * (at least {@link #captureStateSize()} bytes): for virtual threads, which would otherwise
+     * each allocate a thread-local capture area.
+     */
+    public static long read(int fd, MemorySegment buf, long count, MemorySegment cap) throws ErrnoException {
         long n;
         try {
             n = (long) READ.invokeExact(cap, fd, buf, count);
@@ -118,7 +131,11 @@ public final class LinuxNative {
 
     /** {@code ssize_t write(int fd, const void *buf, size_t count)} */
     public static long write(int fd, MemorySegment buf, long count) throws ErrnoException {
-        MemorySegment cap = CAPTURE_BUF.get();
+        return write(fd, buf, count, CAPTURE_BUF.get());
+    }
+
+    /** {@code ssize_t write(int fd, const void *buf, size_t count)} with errno captured into {@code cap}. */
+    public static long write(int fd, MemorySegment buf, long count, MemorySegment cap) throws ErrnoException {
         long n;
         try {
             n = (long) WRITE.invokeExact(cap, fd, buf, count);

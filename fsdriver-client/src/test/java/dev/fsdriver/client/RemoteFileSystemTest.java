@@ -1,0 +1,377 @@
+package dev.fsdriver.client;
+
+import static dev.fsdriver.client.TestServer.REQ;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseSetAttr;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RemoteFileSystem against a real FsServer + PosixBackend over in-process gRPC (no kernel). */
+class RemoteFileSystemTest {
+    private static final int BLOCK = 64 << 10;
+    private static final long ROOT = FuseFileSystem.ROOT_ID;
+
+    @TempDir
+    Path dir;
+    private TestServer server;
+    private Connection connection;
+    private RemoteFileSystem fs;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer(dir, false);
+        connection = server.connect(ClientOptions.builder().blockSize(BLOCK).build());
+        fs = RemoteFileSystem.connect(connection);
+    }
+
+    @AfterEach
+    void stop() {
+        fs.close();
+        connection.close();
+        server.close();
+    }
+
+    @Test
+    void namespaceOperations() throws Exception {
+        Files.writeString(dir.resolve("a.txt"), "hello");
+        FuseEntry a = fs.lookup(REQ, ROOT, "a.txt");
+        assertThat(a.nodeId()).isGreaterThan(1);
+        assertThat(a.attr().size()).isEqualTo(5);
+        assertThat(FileMode.isRegular(a.attr().mode())).isTrue();
+        assertThat(fs.getattr(REQ, a.nodeId(), -1).attr().size()).isEqualTo(5);
+
+        FuseEntry missing = fs.lookup(REQ, ROOT, "nope");
+        assertThat(missing.nodeId()).isZero();
+
+        FuseEntry d = fs.mkdir(REQ, ROOT, "d", 0777, 022);
+        assertThat(Files.isDirectory(dir.resolve("d"))).isTrue();
+        assertThat(d.attr().mode() & 0777).isEqualTo(0755);
+
+        FuseEntry link = fs.symlink(REQ, d.nodeId(), "l", "../a.txt");
+        assertThat(fs.readlink(REQ, link.nodeId())).isEqualTo("../a.txt");
+        fs.link(REQ, a.nodeId(), d.nodeId(), "hard");
+        assertThat(Files.readString(dir.resolve("d/hard"))).isEqualTo("hello");
+
+        fs.rename(REQ, ROOT, "a.txt", d.nodeId(), "b.txt", 0);
+        assertThat(dir.resolve("d/b.txt")).hasContent("hello");
+        assertThatThrownBy(() -> fs.rmdir(REQ, ROOT, "d"))
+                .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTEMPTY));
+        fs.unlink(REQ, d.nodeId(), "b.txt");
+        fs.unlink(REQ, d.nodeId(), "hard");
+        fs.unlink(REQ, d.nodeId(), "l");
+        fs.rmdir(REQ, ROOT, "d");
+        assertThat(dir).isEmptyDirectory();
+
+        FuseEntry node = fs.mknod(REQ, ROOT, "n", FileMode.S_IFREG | 0666, 0, 022);
+        assertThat(node.attr().mode() & 0777).isEqualTo(0644);
+        assertThatThrownBy(() -> fs.mknod(REQ, ROOT, "fifo", FileMode.S_IFIFO | 0666, 0, 0))
+                .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+
+        var changed = fs.setattr(REQ, node.nodeId(), new FuseSetAttr(-1, OptionalLong.of(3), OptionalInt.of(0600),
+                OptionalInt.empty(), OptionalInt.empty(), OptionalLong.empty(), false,
+                OptionalLong.of(1_000_000_000_000_000_000L), false));
+        assertThat(changed.attr().size()).isEqualTo(3);
+        assertThat(changed.attr().mode() & 07777).isEqualTo(0600);
+        assertThat(changed.attr().mtimeNs()).isEqualTo(1_000_000_000_000_000_000L);
+        assertThat(fs.statfs(REQ, ROOT).bsize()).isPositive();
+    }
+
+    @Test
+    void createWriteReadBack() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long fh = c.open().fh();
+        byte[] data = "some bytes".getBytes();
+        assertThat(fs.write(REQ, c.entry().nodeId(), fh, 0, ByteBuffer.wrap(data), 0)).isEqualTo(data.length);
+        // A stat sees held-back writes.
+        assertThat(fs.getattr(REQ, c.entry().nodeId(), fh).attr().size()).isEqualTo(data.length);
+        ByteBuffer dst = ByteBuffer.allocate(100);
+        assertThat(fs.read(REQ, c.entry().nodeId(), fh, 0, 100, dst)).isEqualTo(data.length);
+        assertThat(Arrays.copyOf(dst.array(), data.length)).isEqualTo(data);
+        fs.flush(REQ, c.entry().nodeId(), fh, 0);
+        fs.release(REQ, c.entry().nodeId(), fh, 0);
+        assertThat(dir.resolve("f")).hasBinaryContent(data);
+    }
+
+    @Test
+    void readAheadServesOddOffsetsAndSizesCorrectly() throws Exception {
+        byte[] content = new byte[5 * BLOCK + 12345];
+        new Random(42).nextBytes(content);
+        Files.write(dir.resolve("big"), content);
+        FuseEntry e = fs.lookup(REQ, ROOT, "big");
+        FuseOpen open = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+
+        // Sequential reads of an odd size, straddling every block boundary, to the end.
+        ByteBuffer out = ByteBuffer.allocate(content.length + 10007);
+        long offset = 0;
+        while (true) {
+            ByteBuffer dst = ByteBuffer.allocate(10007);
+            int n = fs.read(REQ, e.nodeId(), open.fh(), offset, 10007, dst);
+            out.put(dst.array(), 0, n);
+            offset += n;
+            if (n < 10007) {
+                break;
+            }
+        }
+        assertThat(offset).isEqualTo(content.length);
+        assertThat(Arrays.copyOf(out.array(), content.length)).isEqualTo(content);
+
+        // Random reads at odd offsets, including past the end.
+        Random r = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            long off = r.nextInt(content.length + 100);
+            int size = 1 + r.nextInt(3 * BLOCK);
+            ByteBuffer dst = ByteBuffer.allocate(size);
+            int n = fs.read(REQ, e.nodeId(), open.fh(), off, size, dst);
+            int expected = (int) Math.max(0, Math.min(size, content.length - off));
+            assertThat(n).as("read %d at %d", size, off).isEqualTo(expected);
+            assertThat(Arrays.copyOf(dst.array(), n))
+                    .isEqualTo(Arrays.copyOfRange(content, (int) Math.min(off, content.length),
+                            (int) Math.min(off, content.length) + n));
+        }
+        fs.release(REQ, e.nodeId(), open.fh(), 0);
+    }
+
+    @Test
+    void readAheadSeesWritesThroughAnotherHandle() throws Exception {
+        byte[] content = new byte[3 * BLOCK];
+        Files.write(dir.resolve("f"), content);
+        FuseEntry e = fs.lookup(REQ, ROOT, "f");
+        FuseOpen reader = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        FuseOpen writer = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY);
+        ByteBuffer dst = ByteBuffer.allocate(4096);
+        fs.read(REQ, e.nodeId(), reader.fh(), 0, 4096, dst); // prefetches the following blocks
+        fs.write(REQ, e.nodeId(), writer.fh(), 5000, ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
+        dst = ByteBuffer.allocate(4096);
+        fs.read(REQ, e.nodeId(), reader.fh(), 4096, 4096, dst);
+        assertThat(dst.array()[5000 - 4096]).isEqualTo((byte) 1);
+        assertThat(dst.array()[5002 - 4096]).isEqualTo((byte) 3);
+        fs.release(REQ, e.nodeId(), writer.fh(), 0);
+        fs.release(REQ, e.nodeId(), reader.fh(), 0);
+    }
+
+    @Test
+    void writeBehindCoalescesSmallSequentialAndJumpingWrites() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "w", FileMode.S_IFREG | 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        byte[] expected = new byte[4 * BLOCK + 777];
+        Random r = new Random(1);
+        r.nextBytes(expected);
+        for (int off = 0; off < expected.length; ) {
+            int n = Math.min(333, expected.length - off);
+            fs.write(REQ, node, fh, off, ByteBuffer.wrap(expected, off, n), 0);
+            off += n;
+        }
+        // Jump back and overwrite, overlapping data that may still be in flight.
+        byte[] patch = new byte[BLOCK + 10];
+        Arrays.fill(patch, (byte) 0x5a);
+        fs.write(REQ, node, fh, BLOCK - 5, ByteBuffer.wrap(patch), 0);
+        System.arraycopy(patch, 0, expected, BLOCK - 5, patch.length);
+        fs.flush(REQ, node, fh, 0);
+        assertThat(dir.resolve("w")).hasBinaryContent(expected);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
+    void appendingWritesStayInOrder() throws Exception {
+        Files.writeString(dir.resolve("log"), "start\n");
+        FuseEntry e = fs.lookup(REQ, ROOT, "log");
+        FuseOpen open = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
+        StringBuilder expected = new StringBuilder("start\n");
+        long pos = 6;
+        for (int i = 0; i < 3000; i++) {
+            byte[] line = ("line " + i + "\n").getBytes();
+            fs.write(REQ, e.nodeId(), open.fh(), pos, ByteBuffer.wrap(line), 0);
+            pos += line.length;
+            expected.append("line ").append(i).append('\n');
+        }
+        fs.flush(REQ, e.nodeId(), open.fh(), 0);
+        fs.release(REQ, e.nodeId(), open.fh(), 0);
+        assertThat(dir.resolve("log")).hasContent(expected.toString());
+    }
+
+    @Test
+    void readdirPlusPagesAndOffsetsResume() throws Exception {
+        for (int i = 0; i < 2500; i++) {
+            Files.writeString(dir.resolve("f" + i), "x");
+        }
+        long fh = fs.opendir(REQ, ROOT, 0).fh();
+        List<String> names = new ArrayList<>();
+        long offset = 0;
+        while (true) {
+            List<Long> offsets = new ArrayList<>();
+            int before = names.size();
+            // A small buffer, as the kernel's: 25 entries per call.
+            fs.readdirplus(REQ, ROOT, fh, offset, (name, entry, next) -> {
+                if (offsets.size() == 25) {
+                    return false;
+                }
+                if (!name.equals(".") && !name.equals("..")) {
+                    assertThat(entry.nodeId()).isPositive();
+                    assertThat(entry.attr().size()).isEqualTo(1);
+                }
+                names.add(name);
+                offsets.add(next);
+                return true;
+            });
+            if (names.size() == before) {
+                break;
+            }
+            offset = offsets.getLast();
+        }
+        fs.releasedir(REQ, ROOT, fh);
+        assertThat(names).hasSize(2502).doesNotHaveDuplicates().contains(".", "..", "f0", "f2499");
+
+        // Plain readdir from a fresh handle sees the same names.
+        long fh2 = fs.opendir(REQ, ROOT, 0).fh();
+        List<String> plain = new ArrayList<>();
+        fs.readdir(REQ, ROOT, fh2, 0, (name, ino, mode, next) -> plain.add(name));
+        assertThat(plain).containsExactlyInAnyOrderElementsOf(names);
+    }
+
+    @Test
+    void keepCacheOnlyWhileTheFileIsUnchanged() throws Exception {
+        Path f = Files.writeString(dir.resolve("k"), "one");
+        FuseEntry e = fs.lookup(REQ, ROOT, "k");
+        FuseOpen first = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        FuseOpen second = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        assertThat(first.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
+        assertThat(second.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isNotZero();
+        Files.writeString(f, "changed");
+        FuseOpen third = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        assertThat(third.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
+        for (FuseOpen o : List.of(first, second, third)) {
+            fs.release(REQ, e.nodeId(), o.fh(), 0);
+        }
+    }
+
+    @Test
+    void forgetGivesNodesBackToTheServer() throws Exception {
+        Files.writeString(dir.resolve("g"), "x");
+        FuseEntry e = fs.lookup(REQ, ROOT, "g");
+        fs.lookup(REQ, ROOT, "g");
+        fs.forget(e.nodeId(), 1);
+        Thread.sleep(600); // more than one batch interval: one reference is left
+        assertThat(fs.getattr(REQ, e.nodeId(), -1).attr().size()).isEqualTo(1);
+        fs.forget(e.nodeId(), 1);
+        FuseException stale = null;
+        for (int i = 0; i < 100 && stale == null; i++) {
+            try {
+                fs.getattr(REQ, e.nodeId(), -1);
+                Thread.sleep(50);
+            } catch (FuseException x) {
+                stale = x;
+            }
+        }
+        assertThat(stale).as("node dropped by the server after the batched Forget").isNotNull();
+        assertThat(stale.errno()).isEqualTo(Errno.ESTALE);
+    }
+
+    @Test
+    void readOnlyShareRefusesMutations(@TempDir Path roDir) throws Exception {
+        Files.writeString(roDir.resolve("r"), "data");
+        try (TestServer ro = new TestServer(roDir, true);
+             Connection c = ro.connect(ClientOptions.defaults())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            assertThat(rfs.readOnly()).isTrue();
+            FuseEntry e = rfs.lookup(REQ, ROOT, "r");
+            assertThatThrownBy(() -> rfs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY))
+                    .isInstanceOfSatisfying(FuseException.class, x -> assertThat(x.errno()).isEqualTo(Errno.EROFS));
+            assertThatThrownBy(() -> rfs.mkdir(REQ, ROOT, "x", 0755, 0))
+                    .isInstanceOfSatisfying(FuseException.class, x -> assertThat(x.errno()).isEqualTo(Errno.EROFS));
+            FuseOpen open = rfs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+            ByteBuffer dst = ByteBuffer.allocate(10);
+            assertThat(rfs.read(REQ, e.nodeId(), open.fh(), 0, 10, dst)).isEqualTo(4);
+            rfs.close();
+        }
+    }
+
+    @Test
+    void writeErrorIsKeptForFlushNotEatenByStat(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
+        try (TestServer full = new TestServer(small, false);
+             Connection c = full.connect(ClientOptions.builder().blockSize(1 << 20).build())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
+                    OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+            long node = created.entry().nodeId();
+            long fh = created.open().fh();
+            // One call: both 1 MiB chunks go out behind it; the second cannot fit in 1 MiB of tmpfs.
+            assertThat(rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0)).isEqualTo(2 << 20);
+            rfs.getattr(REQ, node, -1); // waits for the chunks, leaves their error for the file
+            assertThatThrownBy(() -> rfs.flush(REQ, node, fh, 0))
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            rfs.flush(REQ, node, fh, 0); // reported once
+            rfs.release(REQ, node, fh, 0);
+            rfs.close();
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    private static Path tinyTmpfs(Path base) throws Exception {
+        Path small = base.resolve("tiny");
+        Files.createDirectories(small);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .inheritIO().start();
+        assertThat(mount.waitFor()).as("mount tmpfs").isZero();
+        return small;
+    }
+
+    @Test
+    void writeErrorSurfacesAtTheLatestOnFlush(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
+        try (TestServer full = new TestServer(small, false);
+             Connection c = full.connect(ClientOptions.builder().blockSize(BLOCK).build())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
+                    OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+            long node = created.entry().nodeId();
+            long fh = created.open().fh();
+            AtomicReference<FuseException> first = new AtomicReference<>();
+            byte[] chunk = new byte[4096];
+            for (int off = 0; off < 2 << 20 && first.get() == null; off += chunk.length) {
+                try {
+                    rfs.write(REQ, node, fh, off, ByteBuffer.wrap(chunk), 0);
+                } catch (FuseException e) {
+                    first.set(e);
+                }
+            }
+            if (first.get() == null) {
+                try {
+                    rfs.flush(REQ, node, fh, 0);
+                } catch (FuseException e) {
+                    first.set(e);
+                }
+            }
+            assertThat(first.get()).as("ENOSPC reported by a write or the flush").isNotNull();
+            assertThat(first.get().errno()).isEqualTo(Errno.ENOSPC);
+            rfs.release(REQ, node, fh, 0);
+            rfs.close();
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.server.FsServer;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
+
+/** An FsServer + PosixBackend on a directory, reached in-process; and a fake kernel request. */
+final class TestServer implements AutoCloseable {
+    final String name = InProcessServerBuilder.generateName();
+    final Path root;
+    final boolean readOnly;
+    private FsServer server;
+
+    TestServer(Path root, boolean readOnly) throws Exception {
+        this.root = root;
+        this.readOnly = readOnly;
+        start();
+    }
+
+    void start() throws Exception {
+        server = FsServer.builder()
+                .serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", PosixBackend.open(root, readOnly), readOnly)
+                .build();
+        server.start();
+    }
+
+    void stop() {
+        server.close();
+    }
+
+    Connection connect(ClientOptions options) {
+        return Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null, false,
+                options);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    static final FuseRequest REQ = new FuseRequest() {
+        @Override public long unique() { return 1; }
+        @Override public int opcode() { return 0; }
+        @Override public long nodeId() { return 0; }
+        @Override public int uid() { return 0; }
+        @Override public int gid() { return 0; }
+        @Override public int pid() { return 1; }
+        @Override public boolean isInterrupted() { return false; }
+    };
+}
