@@ -428,6 +428,18 @@ public abstract class BackendConformanceTest {
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
+    void specialFilesAreListedButNeverOpened() throws Exception {
+        Process p = new ProcessBuilder("mkfifo", share.resolve("fifo").toString()).start();
+        assertThat(p.waitFor()).isZero();
+        Node fifo = lookup(ROOT, "fifo");
+        assertThat(fifo.getAttr().getMode() & FileMode.S_IFMT).isEqualTo(FileMode.S_IFIFO);
+        // would block a server thread forever if it were opened
+        assertErrno(Errno.ENXIO, () -> open(fifo.getId(), OpenFlags.O_RDONLY));
+        assertErrno(Errno.ENXIO, () -> open(fifo.getId(), OpenFlags.O_WRONLY));
+    }
+
+    @Test
     void unknownHandleIsEbadf() {
         long bogus = 424242;
         assertErrno(Errno.EBADF, () -> read(bogus, 0, 1));

@@ -11,117 +11,174 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
- * The posix backend's only native calls (FFM, libc), for what java.nio cannot say: atomic
- * rename flags, symlink targets stored and read byte-exact, statvfs inode counts, and a cheap
- * lstat (java.nio's "unix:*" attribute map costs several times the syscall). One static
- * method per C function, named like it; each returns 0 or a result, or {@code -errno}.
- * {@link #AVAILABLE} is false off Linux/glibc; callers then fall back to java.nio.
+ * The posix backend's only native calls (FFM, glibc), Linux x86-64 and aarch64: the *at
+ * family relative to directory descriptors opened with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS), which is what makes containment race-free; plus what java.nio cannot
+ * say (rename flags, byte-exact symlink targets, statvfs inode counts, a cheap lstat).
+ * One static method per C function, named like it; each returns its result or {@code -errno}.
+ * {@link #AVAILABLE} is false elsewhere; the backend then falls back to java.nio.
  */
 final class LinuxNative {
     static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
+    static final long RESOLVE_BENEATH = 0x08;
+    private static final long SYS_OPENAT2 = 437; // same number on x86-64 and aarch64
+
+    private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
+            || "x86_64".equals(System.getProperty("os.arch"));
+    /** open(2) flags that differ between x86-64 and arm64. */
+    static final int O_RDONLY = 0;
+    static final int O_DIRECTORY = X86_64 ? 0200000 : 040000;
+    static final int O_PATH = 010000000;
+    static final int O_CLOEXEC = 02000000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle RENAMEAT2;
-    private static final MethodHandle SYMLINK;
-    private static final MethodHandle READLINK;
-    private static final MethodHandle STATVFS;
-    private static final MethodHandle LSTAT;
-    /** struct stat layout: x86-64 and the generic one (aarch64) differ in mode/nlink/blksize. */
-    private static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
-            || "x86_64".equals(System.getProperty("os.arch"));
-    private static final int STAT_SIZE = 144;
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final int STAT_SIZE = 144; // x86-64; aarch64's is 128
 
-    /** True when every function above was found. */
+    private static final MethodHandle SYSCALL_OPENAT2;
+    private static final MethodHandle CLOSE;
+    private static final MethodHandle FSTATAT;
+    private static final MethodHandle FCHMODAT;
+    private static final MethodHandle RENAMEAT2;
+    private static final MethodHandle SYMLINKAT;
+    private static final MethodHandle READLINKAT;
+    private static final MethodHandle STATVFS;
+
+    /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     static final boolean AVAILABLE;
-    /** True when {@link #lstat} can be used (glibc >= 2.33 on x86-64 or aarch64). */
-    static final boolean LSTAT_AVAILABLE;
 
     static {
-        MethodHandle renameat2 = null, symlink = null, readlink = null, statvfs = null, lstat = null;
+        MethodHandle[] h = new MethodHandle[8];
         boolean ok = false;
         try {
-            if (System.getProperty("os.name", "").startsWith("Linux")) {
+            String arch = System.getProperty("os.arch", "");
+            if (System.getProperty("os.name", "").startsWith("Linux")
+                    && (X86_64 || arch.equals("aarch64"))) {
                 SymbolLookup libc = LINKER.defaultLookup();
                 Linker.Option errno = Linker.Option.captureCallState("errno");
-                renameat2 = find(libc, "renameat2", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_INT), errno);
-                symlink = find(libc, "symlink", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.ADDRESS), errno);
-                readlink = find(libc, "readlink", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), errno);
-                statvfs = find(libc, "statvfs", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.ADDRESS), errno);
-                String arch = System.getProperty("os.arch");
-                if (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64")) {
-                    lstat = find(libc, "lstat", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                            ValueLayout.ADDRESS, ValueLayout.ADDRESS), errno);
+                ValueLayout I = ValueLayout.JAVA_INT, L = ValueLayout.JAVA_LONG, A = ValueLayout.ADDRESS;
+                h[0] = find(libc, "syscall", FunctionDescriptor.of(L, L, L, A, A, L), errno, Linker.Option.firstVariadicArg(1));
+                h[1] = find(libc, "close", FunctionDescriptor.of(I, I), errno);
+                h[2] = find(libc, "fstatat", FunctionDescriptor.of(I, I, A, A, I), errno);
+                h[3] = find(libc, "fchmodat", FunctionDescriptor.of(I, I, A, I, I), errno);
+                h[4] = find(libc, "renameat2", FunctionDescriptor.of(I, I, A, I, A, I), errno);
+                h[5] = find(libc, "symlinkat", FunctionDescriptor.of(I, A, I, A), errno);
+                h[6] = find(libc, "readlinkat", FunctionDescriptor.of(L, I, A, A, L), errno);
+                h[7] = find(libc, "statvfs", FunctionDescriptor.of(I, A, A), errno);
+                ok = true;
+                for (MethodHandle m : h) {
+                    ok &= m != null;
                 }
-                ok = renameat2 != null && symlink != null && readlink != null && statvfs != null;
             }
         } catch (RuntimeException | LinkageError e) {
             ok = false;
         }
-        RENAMEAT2 = renameat2;
-        SYMLINK = symlink;
-        READLINK = readlink;
-        STATVFS = statvfs;
+        SYSCALL_OPENAT2 = h[0];
+        CLOSE = h[1];
+        FSTATAT = h[2];
+        FCHMODAT = h[3];
+        RENAMEAT2 = h[4];
+        SYMLINKAT = h[5];
+        READLINKAT = h[6];
+        STATVFS = h[7];
         AVAILABLE = ok;
-        LSTAT = ok ? lstat : null;
-        LSTAT_AVAILABLE = LSTAT != null;
     }
 
     private LinuxNative() {}
 
     private static MethodHandle find(SymbolLookup lookup, String name, FunctionDescriptor fd, Linker.Option... options) {
-        Optional<MemorySegment> sym = lookup.find(name);
-        return sym.map(s -> LINKER.downcallHandle(s, fd, options)).orElse(null);
+        return lookup.find(name).map(s -> LINKER.downcallHandle(s, fd, options)).orElse(null);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /**
+     * {@code long syscall(SYS_openat2, int dirfd, const char *pathname, struct open_how *how, size_t size);}
+     * with {@code struct open_how { u64 flags; u64 mode; u64 resolve; }}. Returns the fd or -errno
+     * (-ENOSYS before Linux 5.6).
+     */
+    static int openat2(int dirfd, String path, int flags, long resolve) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment how = arena.allocate(24, 8);
+            how.set(ValueLayout.JAVA_LONG, 0, Integer.toUnsignedLong(flags));
+            how.set(ValueLayout.JAVA_LONG, 8, 0L);
+            how.set(ValueLayout.JAVA_LONG, 16, resolve);
+            long r = (long) SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, (long) dirfd, cstr(arena, path), how, 24L);
+            return r < 0 ? -errno(state) : (int) r;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openat2", t);
+        }
+    }
+
+    /** {@code int close(int fd);} */
+    static int close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) CLOSE.invokeExact(state, fd);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close", t);
+        }
+    }
+
+    /** {@code int fchmodat(int dirfd, const char *pathname, mode_t mode, int flags);} (glibc refuses a symlink with EOPNOTSUPP under AT_SYMLINK_NOFOLLOW) */
+    static int fchmodat(int dirfd, String path, int mode, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) FCHMODAT.invokeExact(state, dirfd, cstr(arena, path), mode, flags);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("fchmodat", t);
+        }
     }
 
     /** {@code int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);} */
-    static int renameat2(String oldPath, String newPath, int flags) {
+    static int renameat2(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) RENAMEAT2.invokeExact(state, AT_FDCWD, cstr(arena, oldPath), AT_FDCWD, cstr(arena, newPath), flags);
-            return r == 0 ? 0 : -(int) ERRNO.get(state, 0L);
+            int r = (int) RENAMEAT2.invokeExact(state, oldDirfd, cstr(arena, oldPath), newDirfd, cstr(arena, newPath), flags);
+            return r == 0 ? 0 : -errno(state);
         } catch (Throwable t) {
             throw new IllegalStateException("renameat2", t);
         }
     }
 
-    /** {@code int symlink(const char *target, const char *linkpath);} */
-    static int symlink(String target, String linkPath) {
+    /** {@code int symlinkat(const char *target, int newdirfd, const char *linkpath);} */
+    static int symlinkat(String target, int dirfd, String linkPath) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) SYMLINK.invokeExact(state, cstr(arena, target), cstr(arena, linkPath));
-            return r == 0 ? 0 : -(int) ERRNO.get(state, 0L);
+            int r = (int) SYMLINKAT.invokeExact(state, cstr(arena, target), dirfd, cstr(arena, linkPath));
+            return r == 0 ? 0 : -errno(state);
         } catch (Throwable t) {
-            throw new IllegalStateException("symlink", t);
+            throw new IllegalStateException("symlinkat", t);
         }
     }
 
     /**
-     * {@code ssize_t readlink(const char *pathname, char *buf, size_t bufsiz);} Returns the target
-     * decoded as UTF-8 in {@code out[0]} and 0, or {@code -errno}.
+     * {@code ssize_t readlinkat(int dirfd, const char *pathname, char *buf, size_t bufsiz);}
+     * Puts the target, decoded as UTF-8, in {@code out[0]}; returns 0 or -errno.
      */
-    static int readlink(String path, String[] out) {
+    static int readlinkat(int dirfd, String path, String[] out) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) READLINK.invokeExact(state, cstr(arena, path), buf, 4096L);
+            long n = (long) READLINKAT.invokeExact(state, dirfd, cstr(arena, path), buf, 4096L);
             if (n < 0) {
-                return -(int) ERRNO.get(state, 0L);
+                return -errno(state);
             }
             out[0] = new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             return 0;
         } catch (Throwable t) {
-            throw new IllegalStateException("readlink", t);
+            throw new IllegalStateException("readlinkat", t);
         }
     }
 
@@ -136,7 +193,7 @@ final class LinuxNative {
             MemorySegment buf = arena.allocate(11 * 8 + 6 * 4 + 64, 8);
             int r = (int) STATVFS.invokeExact(state, cstr(arena, path), buf);
             if (r != 0) {
-                return -(int) ERRNO.get(state, 0L);
+                return -errno(state);
             }
             for (int i = 0; i < 11; i++) {
                 out[i] = buf.getAtIndex(ValueLayout.JAVA_LONG, i);
@@ -147,24 +204,24 @@ final class LinuxNative {
         }
     }
 
-    /** Indexes into the array {@link #lstat} fills. */
+    /** Indexes into the array {@link #fstatat} fills. */
     static final int ST_DEV = 0, ST_INO = 1, ST_MODE = 2, ST_NLINK = 3, ST_UID = 4, ST_GID = 5, ST_RDEV = 6,
             ST_SIZE = 7, ST_BLKSIZE = 8, ST_BLOCKS = 9, ST_ATIME = 10, ST_ATIME_NS = 11, ST_MTIME = 12,
             ST_MTIME_NS = 13, ST_CTIME = 14, ST_CTIME_NS = 15, ST_FIELDS = 16;
 
     /**
-     * {@code int lstat(const char *pathname, struct stat *statbuf);} Fills {@code out} (indexes
-     * ST_*) and returns 0, or {@code -errno}. Offsets: x86-64 {@code struct stat} (nlink 8 bytes
-     * at 16, mode at 24, blksize 8 bytes) or the generic one of aarch64 (mode at 16, nlink 4 bytes
-     * at 20, blksize 4 bytes); the rest is shared.
+     * {@code int fstatat(int dirfd, const char *pathname, struct stat *statbuf, int flags);}
+     * Fills {@code out} (indexes ST_*) and returns 0, or -errno. Offsets: x86-64 {@code struct
+     * stat} (nlink 8 bytes at 16, mode at 24, blksize 8 bytes) or the generic one of aarch64
+     * (mode at 16, nlink 4 bytes at 20, blksize 4 bytes); the rest is shared.
      */
-    static int lstat(String path, long[] out) {
+    static int fstatat(int dirfd, String path, long[] out, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment st = arena.allocate(STAT_SIZE, 8);
-            int r = (int) LSTAT.invokeExact(state, cstr(arena, path), st);
+            int r = (int) FSTATAT.invokeExact(state, dirfd, cstr(arena, path), st, flags);
             if (r != 0) {
-                return -(int) ERRNO.get(state, 0L);
+                return -errno(state);
             }
             out[ST_DEV] = st.get(ValueLayout.JAVA_LONG, 0);
             out[ST_INO] = st.get(ValueLayout.JAVA_LONG, 8);
@@ -193,7 +250,7 @@ final class LinuxNative {
             out[ST_CTIME_NS] = st.get(ValueLayout.JAVA_LONG, 112);
             return 0;
         } catch (Throwable t) {
-            throw new IllegalStateException("lstat", t);
+            throw new IllegalStateException("fstatat", t);
         }
     }
 

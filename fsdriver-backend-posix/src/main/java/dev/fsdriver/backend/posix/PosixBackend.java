@@ -36,40 +36,58 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The portable backend: a directory served through java.nio, Linux first (a few libc calls
- * through {@link LinuxNative} where java.nio cannot express the POSIX operation).
+ * The portable backend: a directory served through java.nio, Linux first (libc calls through
+ * {@link LinuxNative} where java.nio cannot express the POSIX operation safely).
  *
- * <p><b>Containment.</b> Paths are {@link RelPath}s (validated names only). Before each
- * operation every intermediate component is checked with lstat to be a real directory, not a
- * symlink (ELOOP) nor anything else (ENOTDIR); the final component is never followed: stat is
- * lstat, open uses O_NOFOLLOW (a symlink fails ELOOP), chmod/chown/utimens act on the link or
- * fail, link(2) links the symlink itself. Residual race, documented: a process with direct
- * write access to the served directory could swap an already-checked intermediate directory
- * for a symlink between the check and the operation. Clients of fsdriver cannot do that
- * (the server itself never creates a symlink in place of a directory), so the protocol
- * cannot be used to escape; closing the local race needs openat2(RESOLVE_BENEATH), a later step.
+ * <p><b>Containment.</b> Paths are {@link RelPath}s (validated names only, so no "..").
+ * On Linux (5.6+) the share root is held open ({@code O_PATH}) and the parent directory of every
+ * path is opened with {@code openat2(rootfd, parent, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS)}: the kernel refuses any symlink on the way (ELOOP) and any escape, and
+ * the operation then acts on the final name relative to that descriptor (the *at calls, or
+ * java.nio on {@code /proc/self/fd/N/name}, which resolves the descriptor itself, not a path).
+ * There is no check-then-use window, so concurrent renames and symlink creations through the
+ * protocol cannot redirect an operation outside the share. The final component is never
+ * followed: stat is lstat, open uses O_NOFOLLOW (a symlink fails ELOOP), chmod uses
+ * fchmodat(AT_SYMLINK_NOFOLLOW) (EOPNOTSUPP on a symlink), chown is lchown, utimens does not
+ * follow, link(2) links the symlink itself.
+ *
+ * <p>Elsewhere (no openat2: other OSes, Linux before 5.6) every intermediate component is
+ * checked with lstat to be a real directory before the operation. Residual race there,
+ * documented: a concurrent request could swap a checked directory for a symlink between the
+ * check and the use.
  *
  * <p><b>Inode numbers</b> are st_ino. A file on another device mounted below the share
  * (st_dev differs from the root's) gets {@code ino ^ mix(dev)} so that numbers from the two
- * file systems rarely collide; collisions are possible in theory and only confuse tools that
+ * file systems rarely collide; a collision is possible in theory and only confuses tools that
  * compare inode numbers (the server's node ids stay distinct).
  */
 public final class PosixBackend implements Backend {
-    /** The unix-view attributes we read: not "owner"/"group", which cost a passwd lookup. */
+    private static final Logger LOG = LoggerFactory.getLogger(PosixBackend.class);
+    /** The unix-view attributes of the java.nio fallback: not "owner"/"group", which cost a passwd lookup. */
     private static final String ATTRS =
             "unix:ino,dev,mode,nlink,uid,gid,size,rdev,lastAccessTime,lastModifiedTime,ctime";
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final int BLKSIZE = 4096;
-    private static final Logger LOG = LoggerFactory.getLogger(PosixBackend.class);
+    private static final long RESOLVE = LinuxNative.RESOLVE_BENEATH | LinuxNative.RESOLVE_NO_SYMLINKS
+            | LinuxNative.RESOLVE_NO_MAGICLINKS;
+    private static volatile boolean encodingChecked;
 
     private final Path root;
     private final boolean readOnly;
     private final long rootDev;
+    /** True when the libc calls are there (then errors come back as errno). */
+    private final boolean nat;
+    /** O_PATH descriptor of the root when openat2 works, else -1 (lstat-walk fallback). */
+    private final int rootFd;
+    private final Path rootProc;
 
-    private PosixBackend(Path root, boolean readOnly, long rootDev) {
+    private PosixBackend(Path root, boolean readOnly, long rootDev, boolean nat, int rootFd) {
         this.root = root;
         this.readOnly = readOnly;
         this.rootDev = rootDev;
+        this.nat = nat;
+        this.rootFd = rootFd;
+        this.rootProc = rootFd >= 0 ? proc(rootFd) : null;
     }
 
     /**
@@ -77,16 +95,38 @@ public final class PosixBackend implements Backend {
      * The root itself may be reached through symlinks (it is resolved once, here).
      */
     public static PosixBackend open(Path root, boolean readOnly) throws IOException {
+        return open(root, readOnly, LinuxNative.AVAILABLE);
+    }
+
+    /**
+     * The same backend without any native call: java.nio only, containment by lstat walk, as it
+     * runs where {@link LinuxNative} is unavailable. For tests of that path and for diagnostics.
+     */
+    public static PosixBackend openPortable(Path root, boolean readOnly) throws IOException {
+        return open(root, readOnly, false);
+    }
+
+    private static PosixBackend open(Path root, boolean readOnly, boolean nat) throws IOException {
         checkEncoding();
         Path real = root.toRealPath();
         if (!Files.isDirectory(real, NOFOLLOW)) {
             throw new java.nio.file.NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NOFOLLOW)).longValue();
-        return new PosixBackend(real, readOnly, dev);
+        int fd = -1;
+        if (nat) {
+            fd = LinuxNative.openat2(LinuxNative.AT_FDCWD, real.toString(),
+                    LinuxNative.O_PATH | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, 0);
+            if (fd == -Errno.ENOSYS || fd == -Errno.EPERM) {
+                // Linux < 5.6, or a seccomp filter that does not know openat2
+                LOG.info("openat2 unavailable ({}): containment by lstat walk, see PosixBackend", Errno.name(-fd));
+                fd = -1;
+            } else if (fd < 0) {
+                throw new IOException("cannot open share root " + real + ": " + Errno.name(-fd));
+            }
+        }
+        return new PosixBackend(real, readOnly, dev, nat, fd);
     }
-
-    private static volatile boolean encodingChecked;
 
     /**
      * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
@@ -113,18 +153,60 @@ public final class PosixBackend implements Backend {
         return root;
     }
 
+    /** Whether containment is race-free here (openat2 beneath the root), for logs and tests. */
+    public boolean raceFreeContainment() {
+        return rootFd >= 0;
+    }
+
     // ------------------------------------------------------------------------------- resolution
 
+    private static Path proc(int fd) {
+        return Path.of("/proc/self/fd/" + fd);
+    }
+
     /**
-     * The local path of {@code p} after checking that every intermediate component is a real
-     * directory (never a symlink). The final component is not checked (it may not exist yet).
+     * Where a path's final component lives: a directory descriptor and the name relative to it
+     * (for the *at calls), and a java.nio path naming the same file. Close it after use.
+     *
+     * @param dirFd  directory descriptor, AT_FDCWD (name is then absolute), or -1 without libc
+     * @param ownsFd whether close() closes dirFd
      */
-    private Path resolve(RelPath p) throws FsException {
+    private record Loc(int dirFd, String name, Path path, boolean ownsFd) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (ownsFd) {
+                LinuxNative.close(dirFd);
+            }
+        }
+    }
+
+    private Loc locate(RelPath p) throws FsException {
+        if (rootFd >= 0) {
+            if (p.isRoot()) {
+                return new Loc(rootFd, ".", rootProc, false);
+            }
+            RelPath parent = p.parent();
+            if (parent.isRoot()) {
+                return new Loc(rootFd, p.name(), rootProc.resolve(p.name()), false);
+            }
+            int fd = LinuxNative.openat2(rootFd, parent.toString(),
+                    LinuxNative.O_PATH | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, RESOLVE);
+            if (fd < 0) {
+                throw new FsException(-fd, "resolve '" + p + "'" + (fd == -Errno.ELOOP ? " (symlinks are not followed)" : ""));
+            }
+            return new Loc(fd, p.name(), proc(fd).resolve(p.name()), true);
+        }
+        Path local = walk(p);
+        return new Loc(nat ? LinuxNative.AT_FDCWD : -1, local.toString(), local, false);
+    }
+
+    /** Fallback resolution: lstat every intermediate component; it must be a real directory. */
+    private Path walk(RelPath p) throws FsException {
         Path cur = root;
         int last = p.depth() - 1;
         for (int i = 0; i < last; i++) {
             cur = cur.resolve(p.name(i));
-            int mode = lstat(cur, p).mode();
+            int mode = lstat(new Loc(nat ? LinuxNative.AT_FDCWD : -1, cur.toString(), cur, false), p).mode();
             if (FileMode.isSymlink(mode)) {
                 throw new FsException(Errno.ELOOP, "'" + p + "': component '" + p.name(i) + "' is a symlink (not followed)");
             }
@@ -141,25 +223,29 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    private static void check(int r, String op, Object what) throws FsException {
+        if (r < 0) {
+            throw new FsException(-r, op + " '" + what + "'");
+        }
+    }
+
     // ------------------------------------------------------------------------------- attributes
 
     @Override
     public FileAttributes stat(RelPath path) throws FsException {
-        return lstat(resolve(path), path);
+        try (Loc l = locate(path)) {
+            return lstat(l, path);
+        }
     }
 
-    /** lstat of {@code local}; {@code what} names it in errors. */
-    FileAttributes lstat(Path local, Object what) throws FsException {
-        if (LinuxNative.LSTAT_AVAILABLE) {
+    private FileAttributes lstat(Loc l, Object what) throws FsException {
+        if (nat) {
             long[] st = new long[LinuxNative.ST_FIELDS];
-            int r = LinuxNative.lstat(local.toString(), st);
-            if (r < 0) {
-                throw new FsException(-r, "stat '" + what + "'");
-            }
+            check(LinuxNative.fstatat(l.dirFd, l.name, st, LinuxNative.AT_SYMLINK_NOFOLLOW), "stat", what);
             return fromStat(st);
         }
         try {
-            return toAttributes(Files.readAttributes(local, ATTRS, NOFOLLOW));
+            return toAttributes(Files.readAttributes(l.path, ATTRS, NOFOLLOW));
         } catch (IOException e) {
             throw PosixErrors.translate("stat", what, e);
         }
@@ -217,7 +303,20 @@ public final class PosixBackend implements Backend {
 
     @Override
     public List<DirEntry> list(RelPath dir) throws FsException {
-        Path local = resolve(dir);
+        if (rootFd >= 0) {
+            // the directory itself opened beneath the root; a final symlink is ELOOP, a file ENOTDIR
+            int fd = dir.isRoot() ? rootFd : LinuxNative.openat2(rootFd, dir.toString(),
+                    LinuxNative.O_RDONLY | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, RESOLVE);
+            check(fd, "list", dir);
+            try {
+                return list(dir, proc(fd), fd);
+            } finally {
+                if (fd != rootFd) {
+                    LinuxNative.close(fd);
+                }
+            }
+        }
+        Path local = walk(dir);
         if (!dir.isRoot()) {
             FileAttributes a = stat(dir);
             if (a.isSymlink()) {
@@ -227,12 +326,19 @@ public final class PosixBackend implements Backend {
                 throw new FsException(Errno.ENOTDIR, "list '" + dir + "'");
             }
         }
+        return list(dir, local, -1);
+    }
+
+    /** Names from java.nio's readdir, attributes by fstatat relative to {@code fd} (or lstat of the path). */
+    private List<DirEntry> list(RelPath dir, Path local, int fd) throws FsException {
         List<DirEntry> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(local)) {
             for (Path child : ds) {
                 String name = child.getFileName().toString();
+                Loc l = fd >= 0 ? new Loc(fd, name, child, false)
+                        : new Loc(nat ? LinuxNative.AT_FDCWD : -1, child.toString(), child, false);
                 try {
-                    out.add(new DirEntry(name, lstat(child, name)));
+                    out.add(new DirEntry(name, lstat(l, name)));
                 } catch (FsException e) {
                     if (e.errno() != Errno.ENOENT) {
                         throw e;
@@ -256,20 +362,25 @@ public final class PosixBackend implements Backend {
         if (readOnly && (write || (flags & OpenFlags.O_TRUNC) != 0)) {
             throw new FsException(Errno.EROFS, "open '" + path + "' for writing: read-only share");
         }
-        Path local = resolve(path);
-        FileAttributes a = stat(path);
-        if (a.isSymlink()) {
-            throw new FsException(Errno.ELOOP, "open '" + path + "': symlink (O_NOFOLLOW)");
-        }
-        if (a.isDirectory() && write) {
-            throw new FsException(Errno.EISDIR, "open '" + path + "' for writing");
-        }
-        Set<OpenOption> opts = options(flags);
-        if (write && (flags & OpenFlags.O_TRUNC) != 0) {
-            opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-        }
-        try {
-            return new PosixOpenFile(this, local, FileChannel.open(local, opts), (flags & OpenFlags.O_APPEND) != 0, a);
+        try (Loc l = locate(path)) {
+            FileAttributes a = lstat(l, path);
+            if (a.isSymlink()) {
+                throw new FsException(Errno.ELOOP, "open '" + path + "': symlink (O_NOFOLLOW)");
+            }
+            if (a.isDirectory() && write) {
+                throw new FsException(Errno.EISDIR, "open '" + path + "' for writing");
+            }
+            if (!a.isRegular() && !a.isDirectory()) {
+                // FIFOs would block a server thread until a writer comes; devices are the
+                // client kernel's business (FUSE never forwards their opens)
+                throw new FsException(Errno.ENXIO, "open '" + path + "': not a regular file");
+            }
+            Set<OpenOption> opts = options(flags);
+            if (write && (flags & OpenFlags.O_TRUNC) != 0) {
+                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
+            }
+            // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
+            return new PosixOpenFile(this, path, FileChannel.open(l.path, opts), (flags & OpenFlags.O_APPEND) != 0, a);
         } catch (IOException e) {
             throw PosixErrors.translate("open", path, e);
         }
@@ -287,11 +398,10 @@ public final class PosixBackend implements Backend {
         if ((flags & OpenFlags.O_APPEND) != 0 && OpenFlags.writable(flags)) {
             opts.add(StandardOpenOption.APPEND);
         }
-        if ((flags & OpenFlags.O_DSYNC) != 0) {
-            opts.add(StandardOpenOption.DSYNC);
-        }
         if ((flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC) {
             opts.add(StandardOpenOption.SYNC);
+        } else if ((flags & OpenFlags.O_DSYNC) != 0) {
+            opts.add(StandardOpenOption.DSYNC);
         }
         return opts;
     }
@@ -299,36 +409,47 @@ public final class PosixBackend implements Backend {
     @Override
     public OpenFile create(RelPath path, int mode, int flags) throws FsException {
         checkWritable("create", path);
-        Path local = resolve(path);
-        Set<OpenOption> opts = options(flags | (OpenFlags.writable(flags) ? 0 : OpenFlags.O_WRONLY));
-        opts.add(StandardOpenOption.WRITE); // CREATE needs WRITE in java.nio; access is checked by the kernel's open anyway
-        if (OpenFlags.readable(flags)) {
-            opts.add(StandardOpenOption.READ);
-        }
-        Set<OpenOption> createNew = new HashSet<>(opts);
-        createNew.add(StandardOpenOption.CREATE_NEW);
         FileChannel ch;
-        boolean created;
-        try {
-            ch = FileChannel.open(local, createNew);
-            created = true;
-        } catch (FileAlreadyExistsException e) {
-            if ((flags & OpenFlags.O_EXCL) != 0) {
-                throw new FsException(Errno.EEXIST, "create '" + path + "'");
+        try (Loc l = locate(path)) {
+            Set<OpenOption> opts = options(flags);
+            opts.add(StandardOpenOption.WRITE); // CREATE needs WRITE in java.nio
+            opts.add(StandardOpenOption.CREATE_NEW); // O_EXCL: a final symlink is never followed
+            try {
+                ch = FileChannel.open(l.path, opts);
+            } catch (FileAlreadyExistsException e) {
+                if ((flags & OpenFlags.O_EXCL) != 0) {
+                    throw new FsException(Errno.EEXIST, "create '" + path + "'");
+                }
+                return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
             }
-            return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
+            try {
+                // the server process's umask applied at creation; the client already applied its own
+                chmod(l, mode, path);
+                return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0, lstat(l, path));
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(ch);
+                throw e;
+            }
         } catch (IOException e) {
             throw PosixErrors.translate("create", path, e);
         }
+    }
+
+    /** chmod that never follows a final symlink (EOPNOTSUPP on one, as Linux's lchmod). */
+    private void chmod(Loc l, int mode, RelPath path) throws FsException {
+        int perms = mode & FileMode.PERMISSIONS;
+        if (nat) {
+            check(LinuxNative.fchmodat(l.dirFd, l.name, perms, LinuxNative.AT_SYMLINK_NOFOLLOW), "chmod", path);
+            return;
+        }
+        // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink: refuse it first
+        if (lstat(l, path).isSymlink()) {
+            throw new FsException(Errno.EOPNOTSUPP, "chmod of symlink '" + path + "'");
+        }
         try {
-            if (created) {
-                // the server process's umask applied at creation; the client already applied its own
-                Files.setAttribute(local, "unix:mode", mode & FileMode.PERMISSIONS, NOFOLLOW);
-            }
-            return new PosixOpenFile(this, local, ch, (flags & OpenFlags.O_APPEND) != 0, lstat(local, path));
+            Files.setAttribute(l.path, "unix:mode", perms, NOFOLLOW);
         } catch (IOException e) {
-            closeQuietly(ch);
-            throw PosixErrors.translate("create", path, e);
+            throw PosixErrors.translate("chmod", path, e);
         }
     }
 
@@ -343,11 +464,10 @@ public final class PosixBackend implements Backend {
     @Override
     public FileAttributes mkdir(RelPath path, int mode) throws FsException {
         checkWritable("mkdir", path);
-        Path local = resolve(path);
-        try {
-            Files.createDirectory(local);
-            Files.setAttribute(local, "unix:mode", mode & FileMode.PERMISSIONS, NOFOLLOW);
-            return lstat(local, path);
+        try (Loc l = locate(path)) {
+            Files.createDirectory(l.path);
+            chmod(l, mode, path);
+            return lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("mkdir", path, e);
         }
@@ -356,12 +476,11 @@ public final class PosixBackend implements Backend {
     @Override
     public void unlink(RelPath path) throws FsException {
         checkWritable("unlink", path);
-        Path local = resolve(path);
-        if (stat(path).isDirectory()) {
-            throw new FsException(Errno.EISDIR, "unlink '" + path + "'");
-        }
-        try {
-            Files.delete(local);
+        try (Loc l = locate(path)) {
+            if (lstat(l, path).isDirectory()) {
+                throw new FsException(Errno.EISDIR, "unlink '" + path + "'");
+            }
+            Files.delete(l.path);
         } catch (IOException e) {
             throw PosixErrors.translate("unlink", path, e);
         }
@@ -373,12 +492,11 @@ public final class PosixBackend implements Backend {
         if (path.isRoot()) {
             throw new FsException(Errno.EBUSY, "rmdir of the share root");
         }
-        Path local = resolve(path);
-        if (!stat(path).isDirectory()) {
-            throw new FsException(Errno.ENOTDIR, "rmdir '" + path + "'");
-        }
-        try {
-            Files.delete(local);
+        try (Loc l = locate(path)) {
+            if (!lstat(l, path).isDirectory()) {
+                throw new FsException(Errno.ENOTDIR, "rmdir '" + path + "'");
+            }
+            Files.delete(l.path);
         } catch (IOException e) {
             throw PosixErrors.translate("rmdir", path, e);
         }
@@ -397,24 +515,19 @@ public final class PosixBackend implements Backend {
         if (to.startsWith(from) && !to.equals(from)) {
             throw new FsException(Errno.EINVAL, "rename '" + from + "' into itself");
         }
-        Path src = resolve(from);
-        Path dst = resolve(to);
-        if (LinuxNative.AVAILABLE) {
-            int r = LinuxNative.renameat2(src.toString(), dst.toString(), flags);
-            if (r < 0) {
-                throw new FsException(-r, "rename '" + from + "' -> '" + to + "'");
+        try (Loc src = locate(from); Loc dst = locate(to)) {
+            if (nat) {
+                check(LinuxNative.renameat2(src.dirFd, src.name, dst.dirFd, dst.name, flags), "rename", from + "' -> '" + to);
+                return;
             }
-            return;
-        }
-        if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
-            throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE not supported here");
-        }
-        try {
+            if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
+                throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE not supported here");
+            }
             if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
-                // Not atomic without renameat2: a file created in between is replaced.
-                Files.move(src, dst);
+                // not atomic without renameat2: a file created in between is replaced
+                Files.move(src.path, dst.path);
             } else {
-                Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(src.path, dst.path, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             throw PosixErrors.translate("rename", from + "' -> '" + to, e);
@@ -424,14 +537,12 @@ public final class PosixBackend implements Backend {
     @Override
     public FileAttributes link(RelPath existing, RelPath newPath) throws FsException {
         checkWritable("link", newPath);
-        Path src = resolve(existing);
-        Path dst = resolve(newPath);
-        if (stat(existing).isDirectory()) {
-            throw new FsException(Errno.EPERM, "link '" + existing + "': is a directory");
-        }
-        try {
+        try (Loc src = locate(existing); Loc dst = locate(newPath)) {
+            if (lstat(src, existing).isDirectory()) {
+                throw new FsException(Errno.EPERM, "link '" + existing + "': is a directory");
+            }
             // link(2), which on Linux never follows a symlink source: the link itself is linked
-            Files.createLink(dst, src);
+            Files.createLink(dst.path, src.path);
             return lstat(dst, newPath);
         } catch (IOException e) {
             throw PosixErrors.translate("link", existing + "' -> '" + newPath, e);
@@ -447,17 +558,13 @@ public final class PosixBackend implements Backend {
         if (target.indexOf(0) >= 0) {
             throw new FsException(Errno.EINVAL, "symlink '" + path + "': target contains NUL");
         }
-        Path local = resolve(path);
-        try {
-            if (LinuxNative.AVAILABLE) {
-                int r = LinuxNative.symlink(target, local.toString());
-                if (r < 0) {
-                    throw new FsException(-r, "symlink '" + path + "'");
-                }
+        try (Loc l = locate(path)) {
+            if (nat) {
+                check(LinuxNative.symlinkat(target, l.dirFd, l.name), "symlink", path);
             } else {
-                Files.createSymbolicLink(local, local.getFileSystem().getPath(target));
+                Files.createSymbolicLink(l.path, l.path.getFileSystem().getPath(target));
             }
-            return lstat(local, path);
+            return lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("symlink", path, e);
         }
@@ -465,17 +572,13 @@ public final class PosixBackend implements Backend {
 
     @Override
     public String readlink(RelPath path) throws FsException {
-        Path local = resolve(path);
-        if (LinuxNative.AVAILABLE) {
-            String[] out = new String[1];
-            int r = LinuxNative.readlink(local.toString(), out);
-            if (r < 0) {
-                throw new FsException(-r, "readlink '" + path + "'");
+        try (Loc l = locate(path)) {
+            if (nat) {
+                String[] out = new String[1];
+                check(LinuxNative.readlinkat(l.dirFd, l.name, out), "readlink", path);
+                return out[0];
             }
-            return out[0];
-        }
-        try {
-            return Files.readSymbolicLink(local).toString();
+            return Files.readSymbolicLink(l.path).toString();
         } catch (IOException e) {
             throw PosixErrors.translate("readlink", path, e);
         }
@@ -487,46 +590,41 @@ public final class PosixBackend implements Backend {
             return file != null ? file.stat() : stat(path);
         }
         checkWritable("setattr", path);
-        Path local = resolve(path);
-        try {
+        try (Loc l = locate(path)) {
             if (changes.size().isPresent()) {
                 long size = changes.size().getAsLong();
                 if (file != null) {
                     file.truncate(size);
                 } else {
-                    FileAttributes a = stat(path);
+                    FileAttributes a = lstat(l, path);
                     if (a.isDirectory()) {
                         throw new FsException(Errno.EISDIR, "truncate '" + path + "'");
                     }
                     if (a.isSymlink()) {
                         throw new FsException(Errno.ELOOP, "truncate '" + path + "': symlink");
                     }
-                    try (FileChannel ch = FileChannel.open(local, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    try (FileChannel ch = FileChannel.open(l.path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                         truncate(ch, size);
                     }
                 }
             }
             if (changes.mode().isPresent()) {
-                // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink on Linux:
-                // refuse as Linux's fchmodat(AT_SYMLINK_NOFOLLOW) does, never touch the target
-                if (file == null && stat(path).isSymlink()) {
-                    throw new FsException(Errno.EOPNOTSUPP, "chmod of symlink '" + path + "'");
-                }
-                Files.setAttribute(local, "unix:mode", changes.mode().getAsInt() & FileMode.PERMISSIONS, NOFOLLOW);
+                chmod(l, changes.mode().getAsInt(), path);
             }
+            // lchown: never follows a final symlink
             if (changes.uid().isPresent()) {
-                Files.setAttribute(local, "unix:uid", changes.uid().getAsInt(), NOFOLLOW);
+                Files.setAttribute(l.path, "unix:uid", changes.uid().getAsInt(), NOFOLLOW);
             }
             if (changes.gid().isPresent()) {
-                Files.setAttribute(local, "unix:gid", changes.gid().getAsInt(), NOFOLLOW);
+                Files.setAttribute(l.path, "unix:gid", changes.gid().getAsInt(), NOFOLLOW);
             }
             if (changes.atime() != null || changes.mtime() != null) {
-                BasicFileAttributeView view = Files.getFileAttributeView(local, BasicFileAttributeView.class, NOFOLLOW);
+                BasicFileAttributeView view = Files.getFileAttributeView(l.path, BasicFileAttributeView.class, NOFOLLOW);
                 // null = leave as is (UTIME_OMIT)
                 view.setTimes(changes.mtime() == null ? null : time(changes.mtime()),
                         changes.atime() == null ? null : time(changes.atime()), null);
             }
-            return lstat(local, path);
+            return lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("setattr", path, e);
         }
@@ -544,12 +642,9 @@ public final class PosixBackend implements Backend {
 
     @Override
     public FsStats statfs() throws FsException {
-        if (LinuxNative.AVAILABLE) {
+        if (nat) {
             long[] v = new long[11];
-            int r = LinuxNative.statvfs(root.toString(), v);
-            if (r < 0) {
-                throw new FsException(-r, "statfs");
-            }
+            check(LinuxNative.statvfs(root.toString(), v), "statfs", "");
             return new FsStats(v[2], v[3], v[4], v[5], v[6], (int) v[0], (int) v[1], (int) v[10]);
         }
         try {
@@ -573,6 +668,9 @@ public final class PosixBackend implements Backend {
 
     @Override
     public void close() {
-        // nothing held: open files are closed by the server's handle table
+        // open files are closed by the server's handle table; only the root descriptor is ours
+        if (rootFd >= 0) {
+            LinuxNative.close(rootFd);
+        }
     }
 }

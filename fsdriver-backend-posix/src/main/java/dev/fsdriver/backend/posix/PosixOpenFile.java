@@ -3,12 +3,12 @@ package dev.fsdriver.backend.posix;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
-import java.nio.file.Path;
 
 /**
  * An open regular file over a {@link FileChannel}: positional reads and writes, so one
@@ -17,13 +17,14 @@ import java.nio.file.Path;
  */
 final class PosixOpenFile implements OpenFile {
     private final PosixBackend backend;
-    private final Path path;
+    /** Share-relative path at open: for messages and for stat() while it still names this file. */
+    private final RelPath path;
     private final FileChannel channel;
     private final boolean append;
     /** Attributes at open: the fallback for stat() once the path no longer names this file. */
     private final FileAttributes opened;
 
-    PosixOpenFile(PosixBackend backend, Path path, FileChannel channel, boolean append, FileAttributes opened) {
+    PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, FileAttributes opened) {
         this.backend = backend;
         this.path = path;
         this.channel = channel;
@@ -44,7 +45,7 @@ final class PosixOpenFile implements OpenFile {
             }
             return total;
         } catch (IOException | NonReadableChannelException e) {
-            throw PosixErrors.translate("read", path.getFileName(), e);
+            throw PosixErrors.translate("read", path, e);
         }
     }
 
@@ -57,7 +58,7 @@ final class PosixOpenFile implements OpenFile {
             }
             return total;
         } catch (IOException | NonWritableChannelException e) {
-            throw PosixErrors.translate("write", path.getFileName(), e);
+            throw PosixErrors.translate("write", path, e);
         }
     }
 
@@ -68,7 +69,7 @@ final class PosixOpenFile implements OpenFile {
     @Override
     public FileAttributes stat() throws FsException {
         try {
-            FileAttributes a = backend.lstat(path, path.getFileName());
+            FileAttributes a = backend.stat(path);
             if (a.ino() == opened.ino()) {
                 return a;
             }
@@ -80,7 +81,7 @@ final class PosixOpenFile implements OpenFile {
             return new FileAttributes(opened.ino(), opened.mode(), opened.nlink(), opened.uid(), opened.gid(), size,
                     (size + 511) / 512, opened.atimeNs(), opened.mtimeNs(), opened.ctimeNs(), opened.blksize(), opened.rdev());
         } catch (IOException e) {
-            throw PosixErrors.translate("fstat", path.getFileName(), e);
+            throw PosixErrors.translate("fstat", path, e);
         }
     }
 
@@ -89,7 +90,7 @@ final class PosixOpenFile implements OpenFile {
         try {
             PosixBackend.truncate(channel, size);
         } catch (IOException | NonWritableChannelException e) {
-            throw PosixErrors.translate("truncate", path.getFileName(), e);
+            throw PosixErrors.translate("truncate", path, e);
         }
     }
 
@@ -98,7 +99,7 @@ final class PosixOpenFile implements OpenFile {
         try {
             channel.force(!dataOnly);
         } catch (IOException e) {
-            throw PosixErrors.translate("fsync", path.getFileName(), e);
+            throw PosixErrors.translate("fsync", path, e);
         }
     }
 
@@ -107,7 +108,7 @@ final class PosixOpenFile implements OpenFile {
         try {
             channel.close();
         } catch (IOException e) {
-            throw PosixErrors.translate("close", path.getFileName(), e);
+            throw PosixErrors.translate("close", path, e);
         }
     }
 }

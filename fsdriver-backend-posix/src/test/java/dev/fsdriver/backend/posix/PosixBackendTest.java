@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -30,9 +31,64 @@ class PosixBackendTest {
 
     @Test
     @EnabledOnOs(OS.LINUX)
-    void nativeLstatIsUsedOnLinux() {
+    void nativeCallsAndRaceFreeContainmentOnLinux() throws Exception {
         assertThat(LinuxNative.AVAILABLE).isTrue();
-        assertThat(LinuxNative.LSTAT_AVAILABLE).isTrue();
+        try (PosixBackend b = PosixBackend.open(dir, false)) {
+            assertThat(b.raceFreeContainment()).as("openat2 on this kernel").isTrue();
+        }
+    }
+
+    /**
+     * The check-then-use race a client could try through the protocol: swap directory "a" for a
+     * symlink to outside while creating files under "a". With openat2 the kernel resolves "a"
+     * beneath the root without following symlinks, so nothing may ever land outside.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void concurrentSymlinkSwapNeverRedirectsOutside() throws Exception {
+        Path share = Files.createDirectory(dir.resolve("share"));
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        try (PosixBackend b = PosixBackend.open(share, false)) {
+            RelPath a = RelPath.parse("a");
+            RelPath a2 = RelPath.parse("a2");
+            b.mkdir(a, 0755);
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread swapper = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    try {
+                        b.rename(a, a2, 0);
+                        b.symlink(a, outside.toString());
+                        b.unlink(a);
+                        b.rename(a2, a, 0);
+                    } catch (FsException ignored) {
+                        // lost a race with ourselves: go on
+                    }
+                }
+            });
+            int created = 0;
+            try {
+                for (int i = 0; i < 3000; i++) {
+                    try {
+                        b.create(RelPath.parse("a/p" + i), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT).close();
+                        created++;
+                    } catch (FsException expected) {
+                        // "a" was a symlink or missing at that moment
+                    }
+                    try {
+                        b.mkdir(RelPath.parse("a/d" + i), 0755);
+                    } catch (FsException expected) {
+                        // same
+                    }
+                }
+            } finally {
+                stop.set(true);
+                swapper.join();
+            }
+            try (var list = Files.list(outside)) {
+                assertThat(list.toList()).as("nothing created outside the share").isEmpty();
+            }
+            assertThat(created).as("the race was actually run").isPositive();
+        }
     }
 
     @Test
