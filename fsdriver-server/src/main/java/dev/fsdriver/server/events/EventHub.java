@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * throttles storms, numbers events and keeps a bounded history for resuming clients.
  *
  * <ul>
- *   <li>Debounce: repeated MODIFIED (or ATTRIB) of one path within {@link Config#debounce} are
- *       coalesced into one, published at most {@link Config#maxDelay} after the first.
+ *   <li>Debounce, leading and trailing edge: the first MODIFIED (or ATTRIB) of a path is
+ *       published at once and opens a window of {@link Config#debounce}; repeats inside the
+ *       window are coalesced into one trailing event, published when the path has been quiet
+ *       for the window, or at most {@link Config#maxDelay} after the window opened. A single
+ *       change thus costs no delay, a burst costs at most two events per maxDelay.
  *       CREATED, DELETED, RENAMED and OVERFLOW are published at once, after any pending event
  *       of the paths they touch, so one path's events are never reordered.
  *   <li>Storms: more than {@link Config#stormThreshold} events under one directory within
@@ -69,10 +72,12 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     private record Key(Kind kind, RelPath path) {}
 
+    /** A path's open debounce window; {@code dirty}: a coalesced event waits to be published. */
     private static final class Pending {
         final Change change;
         final long first;
         long due;
+        boolean dirty;
 
         Pending(Change change, long first, long due) {
             this.change = change;
@@ -197,7 +202,6 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
         deliver();
         maybeLogSummary(now);
-        scheduleTick();
     }
 
     /** Publishes debounced events that fell due and ends storms that are over. */
@@ -208,16 +212,35 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         long now = clock.getAsLong();
         tickAt = Long.MAX_VALUE;
         tickFuture = null;
+        long next = Long.MAX_VALUE;
+        List<Pending> reopened = null;
         for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
             Pending p = it.next();
-            if (p.due - now <= 0) {
-                it.remove();
-                publish(p.change);
+            if (p.due - now > 0) {
+                next = Math.min(next, p.due);
+                continue;
             }
+            it.remove();
+            if (p.dirty) {
+                // Trailing event; a new (quiet) window keeps a continuous stream at one per window.
+                publish(p.change);
+                if (reopened == null) {
+                    reopened = new ArrayList<>();
+                }
+                reopened.add(new Pending(p.change, now, now + debounceNanos));
+            }
+        }
+        if (reopened != null) {
+            for (Pending p : reopened) {
+                pending.put(new Key(p.change.kind(), p.change.path()), p);
+            }
+            next = Math.min(next, now + debounceNanos);
         }
         for (Iterator<Storm> it = storms.iterator(); it.hasNext(); ) {
             Storm s = it.next();
-            if (s.until - now <= 0) {
+            if (s.until - now > 0) {
+                next = Math.min(next, s.until);
+            } else {
                 it.remove();
                 if (s.suppressedSinceOverflow > 0) {
                     // The first OVERFLOW may have been acted on already: cover the rest too.
@@ -228,7 +251,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
         deliver();
         maybeLogSummary(now);
-        scheduleTick();
+        requestTick(next);
     }
 
     /**
@@ -309,16 +332,24 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private void debounce(Change c, long now) {
         Key key = new Key(c.kind(), c.path());
         Pending p = pending.get(key);
-        if (p != null) {
+        if (p != null && (p.dirty || p.due - now > 0)) {
             coalesced++;
+            p.dirty = true;
             p.due = Math.min(now + debounceNanos, p.first + maxDelayNanos);
             log.debug("share {}: coalesced {}", share, c);
         } else {
-            pending.put(key, new Pending(c, now, now + debounceNanos));
+            // Leading edge: publish now, open the window.
+            p = new Pending(c, now, now + debounceNanos);
+            pending.put(key, p);
+            publish(c);
         }
+        requestTick(p.due);
     }
 
-    /** Publishes, in arrival order, pending events of {@code path} (and below it, for a directory). */
+    /**
+     * Closes the windows of {@code path} (and below it, for a directory), publishing coalesced
+     * events first, in arrival order.
+     */
     private void flushPendingOf(RelPath path, boolean directory) {
         if (pending.isEmpty()) {
             return;
@@ -331,10 +362,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 m = a;
                 a = t;
             }
-            if (m != null) {
+            if (m != null && m.dirty) {
                 publish(m.change);
             }
-            if (a != null) {
+            if (a != null && a.dirty) {
                 publish(a.change);
             }
             return;
@@ -343,7 +374,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             Pending p = it.next();
             if (p.change.path().startsWith(path)) {
                 it.remove();
-                publish(p.change);
+                if (p.dirty) {
+                    publish(p.change);
+                }
             }
         }
     }
@@ -425,6 +458,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
         storms.removeIf(s -> s.dir.startsWith(h)); // a wider storm replaces narrower ones
         storms.add(new Storm(h, now + stormWindowNanos));
+        requestTick(now + stormWindowNanos);
         stormCounts.keySet().removeIf(d -> d.startsWith(h));
         hit = h;
         log.info("share {}: event storm under '{}' (> {} events in {}): replaced by overflow",
@@ -495,25 +529,17 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
     }
 
-    private void scheduleTick() {
-        if (scheduler == null) {
-            return;
-        }
-        long next = Long.MAX_VALUE;
-        for (Pending p : pending.values()) {
-            next = Math.min(next, p.due);
-        }
-        for (Storm s : storms) {
-            next = Math.min(next, s.until);
-        }
-        if (next == Long.MAX_VALUE || (tickFuture != null && tickAt <= next)) {
+    /** Makes sure {@link #tick} runs at {@code due} or earlier (no-op without a scheduler). */
+    private void requestTick(long due) {
+        if (scheduler == null || due == Long.MAX_VALUE || closed
+                || (tickFuture != null && tickAt - due <= 0)) {
             return;
         }
         if (tickFuture != null) {
             tickFuture.cancel(false);
         }
-        tickAt = next;
-        long delay = Math.max(0, next - clock.getAsLong());
+        tickAt = due;
+        long delay = Math.max(0, due - clock.getAsLong());
         tickFuture = scheduler.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
     }
 

@@ -29,6 +29,11 @@
  *       resume).
  * </ol>
  *
+ * <p>Debounce is leading and trailing edge (20 ms window, 100 ms bound): the first MODIFIED of
+ * a write burst goes out at once, possibly before the burst's last write; when more followed,
+ * one trailing MODIFIED comes after the path was quiet for 20 ms (at most 100 ms later). Apply
+ * each one: the last MODIFIED of a path always comes after its last change.
+ *
  * <p>Guarantees: one path's CREATED/DELETED/RENAMED/OVERFLOW are never reordered, and pending
  * MODIFIED/ATTRIB of a path are sent before a later structural event of it. A CREATED may be
  * repeated (a directory's scan and the kernel both saw it). A file created and removed before

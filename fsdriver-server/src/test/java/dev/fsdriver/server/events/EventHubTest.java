@@ -34,18 +34,26 @@ class EventHubTest {
     }
 
     @Test
-    void repeatedModifiesAreCoalescedWithinTheWindow() {
+    void firstModifyIsPublishedAtOnceAndRepeatsAreCoalescedIntoOneTrailingEvent() {
         EventHub h = hub();
         for (int i = 0; i < 5; i++) {
             h.onChange(change(Kind.MODIFIED, "f"));
             advanceMs(5);
             h.tick();
         }
-        assertThat(out).isEmpty(); // still inside 20 ms of the last one
+        // Leading edge: published at once; the 4 repeats wait for 20 ms of quiet.
+        assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("f"), null, false));
         advanceMs(20);
         h.tick();
-        assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("f"), null, false));
+        assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("f"), null, false),
+                new Event(FIRST + 1, Kind.MODIFIED, rel("f"), null, false));
         assertThat(h.stats().coalesced()).isEqualTo(4);
+
+        // Quiet since: the next change is again published without delay.
+        advanceMs(100);
+        h.tick();
+        h.onChange(change(Kind.MODIFIED, "f"));
+        assertThat(out).hasSize(3);
     }
 
     @Test
@@ -57,9 +65,9 @@ class EventHubTest {
             h.tick();
             advanceMs(10);
         }
-        // 250 ms of changes every 10 ms: the 100 ms bound publishes at 100 and 200 ms at least.
-        assertThat(out.stream().filter(e -> e.kind() == Kind.MODIFIED)).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(out.stream().filter(e -> e.kind() == Kind.ATTRIB)).hasSizeGreaterThanOrEqualTo(2);
+        // 250 ms of changes every 10 ms: at once, then at the 100 ms bound, and again.
+        assertThat(out.stream().filter(e -> e.kind() == Kind.MODIFIED)).hasSizeBetween(3, 4);
+        assertThat(out.stream().filter(e -> e.kind() == Kind.ATTRIB)).hasSizeBetween(3, 4);
         assertThat(out).allMatch(e -> e.path().equals(rel("busy")));
     }
 
@@ -83,12 +91,18 @@ class EventHubTest {
         EventHub h = hub();
         h.onChange(change(Kind.MODIFIED, "d/sub/x"));
         h.onChange(change(Kind.MODIFIED, "other"));
+        h.onChange(change(Kind.MODIFIED, "d/sub/x")); // coalesced, pending
+        h.onChange(change(Kind.MODIFIED, "other"));   // coalesced, pending
         h.onChange(new Change(Kind.RENAMED, rel("d"), rel("e"), true));
         assertThat(out).extracting(e -> e.kind() + " " + e.path())
-                .containsExactly("MODIFIED d/sub/x", "RENAMED d");
+                .containsExactly("MODIFIED d/sub/x", "MODIFIED other", "MODIFIED d/sub/x", "RENAMED d");
         advanceMs(50);
         h.tick();
-        assertThat(out).extracting(e -> e.path().toString()).containsExactly("d/sub/x", "d", "other");
+        assertThat(out).extracting(e -> e.path().toString())
+                .containsExactly("d/sub/x", "other", "d/sub/x", "d", "other");
+        // The rename closed d/sub/x's window: a change under the new name goes out at once.
+        h.onChange(change(Kind.MODIFIED, "e/sub/x"));
+        assertThat(out.getLast().path()).isEqualTo(rel("e/sub/x"));
     }
 
     @Test
@@ -161,10 +175,12 @@ class EventHubTest {
     void watcherOverflowDropsPendingEventsItCovers() {
         EventHub h = hub();
         h.onChange(change(Kind.MODIFIED, "d/x"));
+        h.onChange(change(Kind.MODIFIED, "d/x"));
         h.onChange(Change.of(Kind.OVERFLOW, rel("d"), true));
         advanceMs(200);
         h.tick();
-        assertThat(out).containsExactly(new Event(FIRST, Kind.OVERFLOW, rel("d"), null, true));
+        assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("d/x"), null, false),
+                new Event(FIRST + 1, Kind.OVERFLOW, rel("d"), null, true));
     }
 
     @Test
@@ -173,11 +189,12 @@ class EventHubTest {
             List<Event> got = new java.util.concurrent.CopyOnWriteArrayList<>();
             h.subscribe(got::addAll, 0);
             h.onChange(change(Kind.MODIFIED, "f"));
+            h.onChange(change(Kind.MODIFIED, "f")); // the trailing one is the timer's job
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (got.isEmpty() && System.nanoTime() < deadline) {
+            while (got.size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertThat(got).extracting(Event::kind).containsExactly(Kind.MODIFIED);
+            assertThat(got).extracting(Event::kind).containsExactly(Kind.MODIFIED, Kind.MODIFIED);
             assertThat(got.getFirst().sequence()).isGreaterThan(1L << 40);
         }
     }
