@@ -102,7 +102,8 @@ public final class WindowsBackend implements Backend {
     /** Opens the share at {@code root}, probing the volume's features once. */
     public static WindowsBackend open(Path root, boolean readOnly, Options options) throws FsException {
         String longRoot = LongPaths.toLongPath(root.toAbsolutePath().toString());
-        try (Handle h = new Handle(Win32.CreateFileW(longRoot, META, Win32.OPEN_EXISTING, OPEN_FLAGS))) {
+        // The root itself may be a link or junction: follow it (children are then under its target).
+        try (Handle h = new Handle(Win32.CreateFileW(longRoot, META, Win32.OPEN_EXISTING, Win32.FILE_FLAG_BACKUP_SEMANTICS))) {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileStandardInfo, s.small.share(Scratch.STANDARD), Structs.STANDARD_INFO_SIZE);
             if (!Structs.StandardInfo.read(s.smallBuffer(Scratch.STANDARD, Structs.STANDARD_INFO_SIZE)).directory()) {
@@ -164,9 +165,13 @@ public final class WindowsBackend implements Backend {
         return LongPaths.resolve(root, p);
     }
 
-    /** Opens {@code p} (sharing RWD, link itself, directories allowed) and checks containment. */
+    /**
+     * Opens {@code p} (sharing RWD, a final link as the link itself, directories allowed) and
+     * checks containment. The root is opened following a link, as at {@link #open}.
+     */
     Handle openPath(RelPath p, int access, int disposition, int flagsAndAttributes) throws FsException, WindowsException {
-        Handle h = new Handle(Win32.CreateFileW(path(p), access, disposition, OPEN_FLAGS | flagsAndAttributes));
+        int flags = (p.isRoot() ? Win32.FILE_FLAG_BACKUP_SEMANTICS : OPEN_FLAGS) | flagsAndAttributes;
+        Handle h = new Handle(Win32.CreateFileW(path(p), access, disposition, flags));
         if (p.depth() >= 2) {
             try {
                 String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
