@@ -101,6 +101,9 @@ public final class WindowsBackend implements Backend {
 
     /** Opens the share at {@code root}, probing the volume's features once. */
     public static WindowsBackend open(Path root, boolean readOnly, Options options) throws FsException {
+        if (!System.getProperty("os.name", "").startsWith("Windows")) {
+            throw new FsException(Errno.ENOSYS, "the windows backend runs on Windows only (this is " + System.getProperty("os.name") + ")");
+        }
         String longRoot = LongPaths.toLongPath(root.toAbsolutePath().toString());
         // The root itself may be a link or junction: follow it (children are then under its target).
         try (Handle h = new Handle(Win32.CreateFileW(longRoot, META, Win32.OPEN_EXISTING, Win32.FILE_FLAG_BACKUP_SEMANTICS))) {
