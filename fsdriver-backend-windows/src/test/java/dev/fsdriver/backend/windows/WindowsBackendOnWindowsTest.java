@@ -156,6 +156,7 @@ class WindowsBackendOnWindowsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the watch handle only needs closing
     void watcherReportsCreateRenameDelete() throws Exception {
         LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
         try (AutoCloseable w = b.watch(q::add)) {
