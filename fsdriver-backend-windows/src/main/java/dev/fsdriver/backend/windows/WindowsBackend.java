@@ -470,7 +470,7 @@ public final class WindowsBackend implements Backend {
             if ((flags & OpenFlags.O_TRUNC) != 0 && write) {
                 setEndOfFile(h, 0);
             }
-            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0);
+            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0, write);
             h = null;
             return f;
         } catch (WindowsException e) {
@@ -525,7 +525,7 @@ public final class WindowsBackend implements Backend {
             } else if (options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES)) {
                 setMetadata(h, new LxEa.Metadata(options.uid(), options.gid(), FileMode.S_IFREG | (mode & FileMode.PERMISSIONS), null));
             }
-            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0);
+            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0, true);
             h = null;
             return f;
         } catch (WindowsException e) {
@@ -812,7 +812,10 @@ public final class WindowsBackend implements Backend {
             long atime = fileTimeFor(changes.atime());
             long mtime = fileTimeFor(changes.mtime());
             if (atime != 0 || mtime != 0 || newAttributes != 0) {
-                setBasic(h, atime, mtime, newAttributes);
+                // Through the caller's open file when there is one: NTFS then does not overwrite an
+                // explicitly set time when that handle's cached writes are flushed or it is closed.
+                Handle via = file instanceof WindowsOpenFile w && w.attributeHandle() != null ? w.attributeHandle() : h;
+                setBasic(via, atime, mtime, newAttributes);
             }
             if (md && (changes.mode().isPresent() || changes.uid().isPresent() || changes.gid().isPresent())) {
                 FileAttributes cur = attrs(h, path);
