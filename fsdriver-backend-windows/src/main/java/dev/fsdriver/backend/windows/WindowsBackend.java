@@ -2,7 +2,6 @@ package dev.fsdriver.backend.windows;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import com.sun.jna.platform.win32.WinNT.HANDLE;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.DirEntry;
@@ -78,7 +77,7 @@ public final class WindowsBackend implements Backend {
     private final Options options;
     private final VolumeFeatures features;
     private final InodeNumbers inodes;
-    private final ModeMapping modes;
+    private final AttributeMapping mapping;
     private final boolean caseInsensitive;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
@@ -90,7 +89,7 @@ public final class WindowsBackend implements Backend {
         this.options = options;
         this.features = features;
         this.inodes = inodes;
-        this.modes = new ModeMapping(options.uid(), options.gid(), options.umask());
+        this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()));
         this.caseInsensitive = caseInsensitive;
     }
 
@@ -249,16 +248,8 @@ public final class WindowsBackend implements Backend {
             tag = Structs.AttributeTagInfo.read(s.smallBuffer(Scratch.TAG, 8)).reparseTag();
         }
         LxEa.Metadata md = metadata(h);
-        int mode = modes.mode(basic.attributes(), tag, md);
-        long size = std.endOfFile();
-        if (FileMode.isSymlink(mode)) {
-            size = linkSize(h, p);
-        } else if (FileMode.isDirectory(mode)) {
-            size = 4096;
-        }
-        return new FileAttributes(ino, mode, Math.max(1, std.numberOfLinks()), modes.uid(md), modes.gid(md), size,
-                (std.allocationSize() + 511) / 512, FileTimes.toUnixNanos(basic.lastAccessTime()),
-                FileTimes.toUnixNanos(basic.lastWriteTime()), FileTimes.toUnixNanos(basic.changeTime()), 4096, 0);
+        boolean link = (basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag);
+        return mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
     }
 
     private long fileIno(Handle h, RelPath p) {
@@ -327,19 +318,10 @@ public final class WindowsBackend implements Backend {
         long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow()) || !features.has(Feature.FILE_ID_INFO)
                 ? inodes.forPath(dir.resolve(NameEscaping.fromWindows(d.name())).toString())
                 : inodes.ino(features.serial(), d.fileIdHigh(), d.fileIdLow());
-        boolean link = d.isReparsePoint() && WinAttributes.isLinkTag(d.reparseTag());
-        boolean needOpen = link || (options.metadata() && d.eaSize() > 0 && features.has(Feature.EXTENDED_ATTRIBUTES));
-        if (needOpen) {
-            // Rare: links (st_size is the target length) and files carrying EAs in metadata mode.
-            RelPath p = dir.resolve(NameEscaping.fromWindows(d.name()));
-            return stat(p);
+        if (AttributeMapping.needsOpen(d, options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES))) {
+            return stat(dir.resolve(NameEscaping.fromWindows(d.name())));
         }
-        int mode = modes.mode(d.attributes(), d.reparseTag(), LxEa.Metadata.NONE);
-        long size = FileMode.isDirectory(mode) ? 4096 : d.endOfFile();
-        // nlink is not in directory listings: 1 (for directories that tells find(1) "unknown").
-        return new FileAttributes(ino, mode, 1, modes.uid(LxEa.Metadata.NONE), modes.gid(LxEa.Metadata.NONE), size,
-                (d.allocationSize() + 511) / 512, FileTimes.toUnixNanos(d.lastAccessTime()), FileTimes.toUnixNanos(d.lastWriteTime()),
-                FileTimes.toUnixNanos(d.changeTime()), 4096, 0);
+        return mapping.fromDirInfo(ino, d);
     }
 
     // ---- Backend ----
