@@ -2,7 +2,6 @@ package dev.fsdriver.backend.windows;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import com.sun.jna.platform.win32.WinNT.HANDLE;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.DirEntry;
@@ -78,7 +77,7 @@ public final class WindowsBackend implements Backend {
     private final Options options;
     private final VolumeFeatures features;
     private final InodeNumbers inodes;
-    private final ModeMapping modes;
+    private final AttributeMapping mapping;
     private final boolean caseInsensitive;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
@@ -90,7 +89,7 @@ public final class WindowsBackend implements Backend {
         this.options = options;
         this.features = features;
         this.inodes = inodes;
-        this.modes = new ModeMapping(options.uid(), options.gid(), options.umask());
+        this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()));
         this.caseInsensitive = caseInsensitive;
     }
 
@@ -101,8 +100,12 @@ public final class WindowsBackend implements Backend {
 
     /** Opens the share at {@code root}, probing the volume's features once. */
     public static WindowsBackend open(Path root, boolean readOnly, Options options) throws FsException {
+        if (!System.getProperty("os.name", "").startsWith("Windows")) {
+            throw new FsException(Errno.ENOSYS, "the windows backend runs on Windows only (this is " + System.getProperty("os.name") + ")");
+        }
         String longRoot = LongPaths.toLongPath(root.toAbsolutePath().toString());
-        try (Handle h = new Handle(Win32.CreateFileW(longRoot, META, Win32.OPEN_EXISTING, OPEN_FLAGS))) {
+        // The root itself may be a link or junction: follow it (children are then under its target).
+        try (Handle h = new Handle(Win32.CreateFileW(longRoot, META, Win32.OPEN_EXISTING, Win32.FILE_FLAG_BACKUP_SEMANTICS))) {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileStandardInfo, s.small.share(Scratch.STANDARD), Structs.STANDARD_INFO_SIZE);
             if (!Structs.StandardInfo.read(s.smallBuffer(Scratch.STANDARD, Structs.STANDARD_INFO_SIZE)).directory()) {
@@ -164,9 +167,13 @@ public final class WindowsBackend implements Backend {
         return LongPaths.resolve(root, p);
     }
 
-    /** Opens {@code p} (sharing RWD, link itself, directories allowed) and checks containment. */
+    /**
+     * Opens {@code p} (sharing RWD, a final link as the link itself, directories allowed) and
+     * checks containment. The root is opened following a link, as at {@link #open}.
+     */
     Handle openPath(RelPath p, int access, int disposition, int flagsAndAttributes) throws FsException, WindowsException {
-        Handle h = new Handle(Win32.CreateFileW(path(p), access, disposition, OPEN_FLAGS | flagsAndAttributes));
+        int flags = (p.isRoot() ? Win32.FILE_FLAG_BACKUP_SEMANTICS : OPEN_FLAGS) | flagsAndAttributes;
+        Handle h = new Handle(Win32.CreateFileW(path(p), access, disposition, flags));
         if (p.depth() >= 2) {
             try {
                 String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
@@ -241,16 +248,8 @@ public final class WindowsBackend implements Backend {
             tag = Structs.AttributeTagInfo.read(s.smallBuffer(Scratch.TAG, 8)).reparseTag();
         }
         LxEa.Metadata md = metadata(h);
-        int mode = modes.mode(basic.attributes(), tag, md);
-        long size = std.endOfFile();
-        if (FileMode.isSymlink(mode)) {
-            size = linkSize(h, p);
-        } else if (FileMode.isDirectory(mode)) {
-            size = 4096;
-        }
-        return new FileAttributes(ino, mode, Math.max(1, std.numberOfLinks()), modes.uid(md), modes.gid(md), size,
-                (std.allocationSize() + 511) / 512, FileTimes.toUnixNanos(basic.lastAccessTime()),
-                FileTimes.toUnixNanos(basic.lastWriteTime()), FileTimes.toUnixNanos(basic.changeTime()), 4096, 0);
+        boolean link = (basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag);
+        return mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
     }
 
     private long fileIno(Handle h, RelPath p) {
@@ -319,19 +318,10 @@ public final class WindowsBackend implements Backend {
         long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow()) || !features.has(Feature.FILE_ID_INFO)
                 ? inodes.forPath(dir.resolve(NameEscaping.fromWindows(d.name())).toString())
                 : inodes.ino(features.serial(), d.fileIdHigh(), d.fileIdLow());
-        boolean link = d.isReparsePoint() && WinAttributes.isLinkTag(d.reparseTag());
-        boolean needOpen = link || (options.metadata() && d.eaSize() > 0 && features.has(Feature.EXTENDED_ATTRIBUTES));
-        if (needOpen) {
-            // Rare: links (st_size is the target length) and files carrying EAs in metadata mode.
-            RelPath p = dir.resolve(NameEscaping.fromWindows(d.name()));
-            return stat(p);
+        if (AttributeMapping.needsOpen(d, options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES))) {
+            return stat(dir.resolve(NameEscaping.fromWindows(d.name())));
         }
-        int mode = modes.mode(d.attributes(), d.reparseTag(), LxEa.Metadata.NONE);
-        long size = FileMode.isDirectory(mode) ? 4096 : d.endOfFile();
-        // nlink is not in directory listings: 1 (for directories that tells find(1) "unknown").
-        return new FileAttributes(ino, mode, 1, modes.uid(LxEa.Metadata.NONE), modes.gid(LxEa.Metadata.NONE), size,
-                (d.allocationSize() + 511) / 512, FileTimes.toUnixNanos(d.lastAccessTime()), FileTimes.toUnixNanos(d.lastWriteTime()),
-                FileTimes.toUnixNanos(d.changeTime()), 4096, 0);
+        return mapping.fromDirInfo(ino, d);
     }
 
     // ---- Backend ----
@@ -462,7 +452,7 @@ public final class WindowsBackend implements Backend {
             if ((flags & OpenFlags.O_TRUNC) != 0 && write) {
                 setEndOfFile(h, 0);
             }
-            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0);
+            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0, write);
             h = null;
             return f;
         } catch (WindowsException e) {
@@ -517,7 +507,7 @@ public final class WindowsBackend implements Backend {
             } else if (options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES)) {
                 setMetadata(h, new LxEa.Metadata(options.uid(), options.gid(), FileMode.S_IFREG | (mode & FileMode.PERMISSIONS), null));
             }
-            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0);
+            WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0, true);
             h = null;
             return f;
         } catch (WindowsException e) {
@@ -804,7 +794,10 @@ public final class WindowsBackend implements Backend {
             long atime = fileTimeFor(changes.atime());
             long mtime = fileTimeFor(changes.mtime());
             if (atime != 0 || mtime != 0 || newAttributes != 0) {
-                setBasic(h, atime, mtime, newAttributes);
+                // Through the caller's open file when there is one: NTFS then does not overwrite an
+                // explicitly set time when that handle's cached writes are flushed or it is closed.
+                Handle via = file instanceof WindowsOpenFile w && w.attributeHandle() != null ? w.attributeHandle() : h;
+                setBasic(via, atime, mtime, newAttributes);
             }
             if (md && (changes.mode().isPresent() || changes.uid().isPresent() || changes.gid().isPresent())) {
                 FileAttributes cur = attrs(h, path);

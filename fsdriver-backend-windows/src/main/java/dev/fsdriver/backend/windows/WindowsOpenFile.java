@@ -23,13 +23,20 @@ final class WindowsOpenFile implements OpenFile {
     private final Handle handle;
     private final RelPath path; // as opened; for error messages and id fallbacks only
     private final boolean append;
+    private final boolean writeAttributes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    WindowsOpenFile(WindowsBackend backend, Handle handle, RelPath path, boolean append) {
+    WindowsOpenFile(WindowsBackend backend, Handle handle, RelPath path, boolean append, boolean writeAttributes) {
         this.backend = backend;
         this.handle = handle;
         this.path = path;
         this.append = append;
+        this.writeAttributes = writeAttributes;
+    }
+
+    /** The handle, if it was opened with FILE_WRITE_ATTRIBUTES; else null. */
+    Handle attributeHandle() {
+        return writeAttributes && !closed.get() ? handle : null;
     }
 
     private static Memory overlapped(long offset) {

@@ -119,8 +119,15 @@ final class WindowsWatcher implements AutoCloseable {
                 ext = extended();
             }
         } catch (WindowsException | RuntimeException e) {
-            LOG.warn("watcher for {} stopped: {}", rootFinal, e.toString());
-            translator.overflow();
+            // Typically re-arming failed because the root went away (ERROR_ACCESS_DENIED).
+            if (!closing) {
+                if (rootStillThere()) {
+                    LOG.warn("watcher for {} stopped: {}", rootFinal, e.toString());
+                    translator.overflow();
+                } else {
+                    translator.rootGone();
+                }
+            }
         } finally {
             stopped.countDown();
         }

@@ -156,6 +156,7 @@ class WindowsBackendOnWindowsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the watch handle only needs closing
     void watcherReportsCreateRenameDelete() throws Exception {
         LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
         try (AutoCloseable w = b.watch(q::add)) {
@@ -173,6 +174,43 @@ class WindowsBackendOnWindowsTest {
                 }
             }
             assertThat(seen).contains(Change.Kind.CREATED, Change.Kind.RENAMED, Change.Kind.DELETED);
+        }
+    }
+
+    @Test
+    void metadataModeStoresWslCompatibleOwnerAndMode() throws Exception {
+        WindowsBackend.Options md = new WindowsBackend.Options(true, WindowsBackend.SymlinkStyle.WSL, 1000, 1000, 022, null);
+        try (WindowsBackend m = WindowsBackend.open(dir, false, md)) {
+            m.create(p("owned"), 0640, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+            assertThat(m.stat(p("owned")).mode()).isEqualTo(0100640);
+            SetAttributes chown = new SetAttributes(OptionalLong.empty(), OptionalInt.of(0600), OptionalInt.of(4242), OptionalInt.of(77),
+                    null, null);
+            FileAttributes a = m.setattr(p("owned"), null, chown);
+            assertThat(a.mode()).isEqualTo(0100600);
+            assertThat(a.uid()).isEqualTo(4242);
+            assertThat(a.gid()).isEqualTo(77);
+            assertThat(m.list(RelPath.ROOT)).filteredOn(e -> e.name().equals("owned"))
+                    .singleElement().satisfies(e -> assertThat(e.attributes().uid()).isEqualTo(4242));
+        }
+        // Without metadata, chown to another owner is EPERM.
+        SetAttributes chown = new SetAttributes(OptionalLong.empty(), OptionalInt.empty(), OptionalInt.of(4242), OptionalInt.empty(), null, null);
+        assertThatThrownBy(() -> b.setattr(p("owned"), null, chown))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EPERM));
+    }
+
+    @Test
+    void nativeSymlinkWorksOrSaysWhichPrivilegeIsMissing() throws Exception {
+        WindowsBackend.Options nat = new WindowsBackend.Options(false, WindowsBackend.SymlinkStyle.NATIVE, 1000, 1000, 022, null);
+        try (WindowsBackend n = WindowsBackend.open(dir, false, nat)) {
+            n.create(p("t.txt"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+            try {
+                n.symlink(p("native"), "t.txt");
+                assertThat(Files.isSymbolicLink(dir.resolve("native"))).isTrue();
+                assertThat(n.readlink(p("native"))).isEqualTo("t.txt");
+            } catch (FsException e) {
+                assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                assertThat(e).hasMessageContaining("Developer Mode");
+            }
         }
     }
 

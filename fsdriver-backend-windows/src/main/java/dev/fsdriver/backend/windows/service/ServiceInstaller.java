@@ -64,6 +64,28 @@ public final class ServiceInstaller {
 
     private ServiceInstaller() {}
 
+    /**
+     * Where things are in a build tree: {@code <repo>\fsdriver-cli\target\lib} holds the jars,
+     * {@code <repo>\bin\fsdriver.cmd} is the launcher (what bin\fsdriver.cmd itself assumes).
+     */
+    public record Layout(Path javaExe, Path libDir, Path launcher) {
+        /** The layout around {@code libDir}, running on the JDK at {@code javaHome}. */
+        public static Layout of(Path javaHome, Path libDir) {
+            Path repo = libDir.toAbsolutePath().getParent().getParent().getParent();
+            return new Layout(javaHome.resolve("bin").resolve("java.exe"), libDir, repo.resolve("bin").resolve("fsdriver.cmd"));
+        }
+
+        /** The layout of the running JVM: this class's jar directory and java.home. */
+        public static Layout current() {
+            try {
+                Path jar = Path.of(ServiceInstaller.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                return of(Path.of(System.getProperty("java.home")), jar.getParent());
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                throw new IllegalStateException("cannot tell where fsdriver is installed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** %APPDATA%\fsdriver\serve.args, from the given environment. */
     public static Path defaultArgsFile(Map<String, String> env) {
         String appData = env.get("APPDATA");

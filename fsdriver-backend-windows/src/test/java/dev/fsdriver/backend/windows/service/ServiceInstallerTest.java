@@ -141,4 +141,12 @@ class ServiceInstallerTest {
         assertThat(content).endsWith("\"--config\"\r\n\"C:\\\\Users\\\\Jo Doe\\\\fsdriver.toml\"\r\n\"--name\"\r\n\"say \\\"hi\\\"\"\r\n");
         assertThat(content).startsWith("# ");
     }
+
+    @Test
+    void layoutOfABuildTree() {
+        ServiceInstaller.Layout l = ServiceInstaller.Layout.of(Path.of("/jdk"), Path.of("/repo/fsdriver-cli/target/lib"));
+        assertThat(l.javaExe()).isEqualTo(Path.of("/jdk/bin/java.exe"));
+        assertThat(l.launcher()).isEqualTo(Path.of("/repo/bin/fsdriver.cmd"));
+        assertThat(l.libDir()).isEqualTo(Path.of("/repo/fsdriver-cli/target/lib"));
+    }
 }
