@@ -29,7 +29,13 @@ public final class FuseMounter {
 
     /** Fails with a one-line message if {@code mountPoint} is missing, not a directory or already a mount point. */
     public static Path checkMountPoint(Path mountPoint) throws IOException {
-        Path abs = mountPoint.toAbsolutePath();
+        Path abs = mountPoint.toAbsolutePath().normalize();
+        MountInfo dead = findMount(abs);
+        if (dead != null && !Files.isDirectory(abs)) {
+            // e.g. the FUSE mount of a process that died: stat fails with ENOTCONN
+            throw new IOException("mount point is already a mount point (not accessible, stale?): " + abs + " ("
+                    + dead.fsType() + " from " + dead.source() + "; clean with fusermount3 -u -z or umount -l)");
+        }
         if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)) {
             throw new NoSuchFileException(abs.toString(), null, "mount point does not exist");
         }

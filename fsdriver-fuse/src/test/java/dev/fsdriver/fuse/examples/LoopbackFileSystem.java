@@ -56,6 +56,7 @@ public class LoopbackFileSystem implements FuseFileSystem {
     private static final String ATTRS = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastAccessTime,lastModifiedTime,ctime";
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
+    private static final int S_IFDIR = 0040000;
     private static final int O_ACCMODE = 3;
     private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
@@ -156,6 +157,12 @@ public class LoopbackFileSystem implements FuseFileSystem {
         Node n;
         synchronized (tables) {
             n = byInode.get(key);
+            if (n != null && n.path != p && !n.path.equals(p) && ((Integer) a.get("mode") & S_IFMT) == S_IFDIR) {
+                // A directory has one name: a different one means the old directory was removed behind
+                // our back and its inode number reused. A new node id keeps the kernel from seeing
+                // one directory in two places (ELOOP).
+                n = null;
+            }
             if (n == null) {
                 n = new Node(nextId.getAndIncrement(), key, p);
                 nodes.put(n.id, n);
@@ -232,7 +239,12 @@ public class LoopbackFileSystem implements FuseFileSystem {
 
     @Override
     public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        return entry(child(parent, name), true);
+        Path p = child(parent, name);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            // a cached negative entry; and no NoSuchFileException (its stack trace costs more than the stat)
+            return FuseEntry.negative(entryTimeoutNs);
+        }
+        return entry(p, true);
     }
 
     @Override
