@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * <p>While the stream is down the {@link CachePolicy} is switched to short timeouts; it goes
  * back to long ones once the server answered the new subscription. Reconnects back off from
  * 100 ms to 5 s.
+ *
+ * <p>Threads: events are applied on one platform thread of this class ("fsdriver-events"), never
+ * on gRPC's callback thread: the channel may run callbacks on its network thread, which the
+ * applier's own RPCs (and the FUSE requests its injections cause) need free. Injections also
+ * need a platform thread (their requests are recognised by thread id).
  */
 public final class WatchClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WatchClient.class);
@@ -35,6 +40,7 @@ public final class WatchClient implements AutoCloseable {
     private final Sink sink;
     private final CachePolicy policy;
     private final ScheduledExecutorService timer;
+    private final java.util.concurrent.ExecutorService applier;
     private volatile long lastApplied;
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> current;
@@ -53,6 +59,11 @@ public final class WatchClient implements AutoCloseable {
         this.policy = policy;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fsdriver-watch-retry");
+            t.setDaemon(true);
+            return t;
+        });
+        this.applier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fsdriver-events");
             t.setDaemon(true);
             return t;
         });
@@ -83,6 +94,11 @@ public final class WatchClient implements AutoCloseable {
             @Override
             public void onNext(WatchReply reply) {
                 long arrived = System.nanoTime();
+                // the next reply is requested only after this one was applied: at most one waits here
+                applier.execute(() -> applyReply(reply, arrived));
+            }
+
+            private void applyReply(WatchReply reply, long arrived) {
                 if (!policy.live()) {
                     log.info("change events for share '{}' are live (after sequence {})", share, lastApplied);
                     policy.setLive(true);
@@ -90,15 +106,23 @@ public final class WatchClient implements AutoCloseable {
                 backoffMs = 100;
                 long last = lastApplied;
                 for (ChangeEvent e : reply.getEventsList()) {
-                    sink.accept(e, arrived);
+                    try {
+                        sink.accept(e, arrived);
+                    } catch (RuntimeException ex) {
+                        log.warn("applying event {} failed: {}", e.getSequence(), ex.toString());
+                    }
                     last = Math.max(last, e.getSequence());
                 }
                 last = Math.max(last, reply.getLastSequence());
                 lastApplied = last;
-                if (reply.getEventsCount() > 0) {
-                    requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
+                try {
+                    if (reply.getEventsCount() > 0) {
+                        requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
+                    }
+                    requests.request(1);
+                } catch (RuntimeException streamGone) {
+                    log.debug("watch stream gone while acknowledging: {}", streamGone.toString());
                 }
-                requests.request(1);
             }
 
             @Override
@@ -137,5 +161,6 @@ public final class WatchClient implements AutoCloseable {
             c.cancel("closing", null);
         }
         timer.shutdownNow();
+        applier.shutdownNow();
     }
 }
