@@ -348,12 +348,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.checkWritable("rename");
             RelPath from = child(s, req.getParent(), req.getName());
             RelPath to = child(s, req.getNewParent(), req.getNewName());
-            s.backend.rename(from, to, req.getFlags());
-            if ((req.getFlags() & OpenFlags.RENAME_EXCHANGE) != 0) {
-                s.nodes.exchanged(from, to);
-            } else if (!from.equals(to)) {
-                s.nodes.renamed(from, to);
-            }
+            s.rename(from, to, req.getFlags());
             return EMPTY;
         });
     }

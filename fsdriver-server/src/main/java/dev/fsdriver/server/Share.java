@@ -19,6 +19,13 @@ final class Share implements AutoCloseable {
     final NodeTable nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
     final DirSnapshots dirs = new DirSnapshots(256, 500_000);
+    /**
+     * Held across a client's rename (the backend call and the node-table update) and across
+     * {@link #followExternalChange}: the watcher may see the rename on disk before the RPC has
+     * updated the table, and must not apply it first (the RPC would then take the moved node for
+     * a replaced target). Renames of one share are serialised by it; nothing else takes it.
+     */
+    private final Object renameLock = new Object();
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;
@@ -35,6 +42,18 @@ final class Share implements AutoCloseable {
         }
     }
 
+    /** A client's rename: on disk, then in the node table, as one step for the watcher. */
+    void rename(RelPath from, RelPath to, int flags) throws FsException {
+        synchronized (renameLock) {
+            backend.rename(from, to, flags);
+            if ((flags & dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE) != 0) {
+                nodes.exchanged(from, to);
+            } else if (!from.equals(to)) {
+                nodes.renamed(from, to);
+            }
+        }
+    }
+
     /**
      * Keeps node ids right when the share changes behind the server's back (a program on the
      * server renames or deletes): the node that was at a renamed path keeps its id at the new
@@ -43,6 +62,12 @@ final class Share implements AutoCloseable {
      * arriving late never undoes a newer state. Runs on the watcher's thread.
      */
     void followExternalChange(Change change) {
+        synchronized (renameLock) {
+            followLocked(change);
+        }
+    }
+
+    private void followLocked(Change change) {
         try {
             switch (change.kind()) {
                 case RENAMED -> {
