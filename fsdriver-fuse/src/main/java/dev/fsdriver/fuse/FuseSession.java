@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Measured alternative, kept behind {@code -Dfsdriver.fuse.dispatch=virtual}: readers hand
  * every request with a pooled buffer to a new virtual thread. It survives any number of blocked
- * calls, but the hand-off (virtual thread start, a carrier wake-up) cost 25-40% on latency-bound
- * workloads on the 2-core test machine (untar of small files 1.87x bindfs versus 1.44x inline,
- * see docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
+ * calls, but the hand-off (virtual thread start, a carrier wake-up) cost about 25% on every
+ * benchmark row on the 2-core test machine, and 2x on 1 GiB writes and small-file untar against
+ * the final elastic readers (docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
  *
  * <h2>Buffers</h2>
  * A request is read into a native buffer of max_write + 4 KiB (plus the errno capture area) and
