@@ -99,7 +99,6 @@ final class FuseSession implements FuseMount {
     private final int bufferSize;
     /** Serve requests on virtual threads (fsdriver.fuse.dispatch=virtual) instead of elastic readers. */
     private final boolean virtual;
-    private final int minReaders;
     private final int maxReaders;
     /**
      * Extra readers exit only when this many are idle: exiting as soon as {@code threads} are idle
@@ -136,7 +135,6 @@ final class FuseSession implements FuseMount {
         this.bufferSize = Math.max(FuseKernel.MIN_READ_BUFFER, maxWrite + 4096);
         this.virtual = "virtual".equals(System.getProperty("fsdriver.fuse.dispatch"));
         int threads = Math.max(1, options.threads());
-        this.minReaders = threads;
         this.maxReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxThreads", 256));
         this.maxIdleReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxIdleThreads", 10));
         this.bufferPermits = new Semaphore(Integer.getInteger("fsdriver.fuse.maxInFlight", 64 + threads));
@@ -181,11 +179,11 @@ final class FuseSession implements FuseMount {
             if (i > 0) {
                 try {
                     fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+                    fds.add(fd);   // closed in close(), also if the clone fails
                     LinuxNative.ioctlFuseDevClone(fd, masterFd);
                 } catch (ErrnoException e) {
                     throw new IOException("cannot clone the FUSE fd: " + e.getMessage());
                 }
-                fds.add(fd);
             }
             liveReaders.incrementAndGet();
             startReader(fd, false);
