@@ -42,14 +42,15 @@ import org.slf4j.LoggerFactory;
  * just before, if it was the last reader left in read(2), it starts another one (up to
  * {@code fsdriver.fuse.maxThreads}, default 256). So a file system blocked in N slow calls (a
  * gRPC round trip each) holds N threads while the rest of the mount keeps being served; extra
- * readers exit again once more than {@code threads} readers are idle. The dispatch path takes no
+ * readers exit again once more than {@code fsdriver.fuse.maxIdleThreads} (default 10, as in
+ * libfuse) are idle. The dispatch path takes no
  * lock: two atomic counter updates per request.
  *
  * <p>Measured alternative, kept behind {@code -Dfsdriver.fuse.dispatch=virtual}: readers hand
  * every request with a pooled buffer to a new virtual thread. It survives any number of blocked
- * calls, but the hand-off (virtual thread start, a carrier wake-up) cost 25-40% on latency-bound
- * workloads on the 2-core test machine (untar of small files 1.87x bindfs versus 1.44x inline,
- * see docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
+ * calls, but the hand-off (virtual thread start, a carrier wake-up) cost about 25% on every
+ * benchmark row on the 2-core test machine, and 2x on 1 GiB writes and small-file untar against
+ * the final elastic readers (docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
  *
  * <h2>Buffers</h2>
  * A request is read into a native buffer of max_write + 4 KiB (plus the errno capture area) and
@@ -98,8 +99,13 @@ final class FuseSession implements FuseMount {
     private final int bufferSize;
     /** Serve requests on virtual threads (fsdriver.fuse.dispatch=virtual) instead of elastic readers. */
     private final boolean virtual;
-    private final int minReaders;
     private final int maxReaders;
+    /**
+     * Extra readers exit only when this many are idle: exiting as soon as {@code threads} are idle
+     * made a thread start (~100 us, on the request's path) every few requests under light
+     * concurrency (measured: 2095 starts for 21000 requests with 2 readers).
+     */
+    private final int maxIdleReaders;
     /** Readers blocked in read(2) right now; when it drops to 0 a reader is added. */
     private final AtomicInteger idleReaders = new AtomicInteger();
     private final AtomicInteger liveReaders = new AtomicInteger();
@@ -129,8 +135,8 @@ final class FuseSession implements FuseMount {
         this.bufferSize = Math.max(FuseKernel.MIN_READ_BUFFER, maxWrite + 4096);
         this.virtual = "virtual".equals(System.getProperty("fsdriver.fuse.dispatch"));
         int threads = Math.max(1, options.threads());
-        this.minReaders = threads;
         this.maxReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxThreads", 256));
+        this.maxIdleReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxIdleThreads", 10));
         this.bufferPermits = new Semaphore(Integer.getInteger("fsdriver.fuse.maxInFlight", 64 + threads));
         this.shutdownHook = Thread.ofPlatform().name("fuse-unmount-" + mountPoint).unstarted(this::closeQuietly);
     }
@@ -173,11 +179,11 @@ final class FuseSession implements FuseMount {
             if (i > 0) {
                 try {
                     fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+                    fds.add(fd);   // closed in close(), also if the clone fails
                     LinuxNative.ioctlFuseDevClone(fd, masterFd);
                 } catch (ErrnoException e) {
                     throw new IOException("cannot clone the FUSE fd: " + e.getMessage());
                 }
-                fds.add(fd);
             }
             liveReaders.incrementAndGet();
             startReader(fd, false);
@@ -293,7 +299,7 @@ final class FuseSession implements FuseMount {
      * Elastic readers (the default): each reader serves what it read on its own thread, with its
      * own buffer, and before doing so adds a reader if none is left waiting in read(2). So a file
      * system blocked in N calls holds N threads while others keep reading, and a fast one pays no
-     * hand-off; extra readers exit once more than {@code threads} are idle.
+     * hand-off; extra readers exit once {@link #maxIdleReaders} are idle.
      */
     private void readLoop(int fd, boolean extra) {
         try (Arena arena = Arena.ofConfined()) {
@@ -316,7 +322,7 @@ final class FuseSession implements FuseMount {
                     addReader(fd);
                 }
                 d.dispatch(fd, buf, n);
-                if (extra && idleReaders.get() >= minReaders) {
+                if (extra && idleReaders.get() >= maxIdleReaders) {
                     break;   // enough readers waiting: this extra one is not needed any more
                 }
             }

@@ -100,7 +100,21 @@ class FaultsTest {
 
     @Test
     void blockedRequestDoesNotStallOthers() throws Exception {
-        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        blockedRequestDoesNotStallOthers("mnt");
+    }
+
+    @Test
+    void blockedRequestDoesNotStallOthersWithVirtualThreadDispatch() throws Exception {
+        System.setProperty("fsdriver.fuse.dispatch", "virtual");   // read when the session is built
+        try {
+            blockedRequestDoesNotStallOthers("mnt-virtual");
+        } finally {
+            System.clearProperty("fsdriver.fuse.dispatch");
+        }
+    }
+
+    private void blockedRequestDoesNotStallOthers(String dir) throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve(dir)).toRealPath();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         MemoryFileSystem fs = new MemoryFileSystem() {

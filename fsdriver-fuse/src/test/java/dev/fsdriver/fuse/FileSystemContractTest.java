@@ -165,6 +165,13 @@ abstract class FileSystemContractTest {
     }
 
     @Test
+    void fifoIsRefusedWithEperm() throws Exception {
+        Tools.Result r = Tools.run(mnt, "mkfifo", "p");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.output()).contains("Operation not permitted");
+    }
+
+    @Test
     void tarRoundTrip() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src/tree/sub"));
         for (int i = 0; i < 50; i++) {

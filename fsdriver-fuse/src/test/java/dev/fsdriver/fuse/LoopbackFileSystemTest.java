@@ -22,6 +22,14 @@ class LoopbackFileSystemTest extends FileSystemContractTest {
         };
     }
 
+    @org.junit.jupiter.api.Test
+    void fallocateExtendsTheBackingFile() throws Exception {
+        Files.writeString(mnt.resolve("alloc"), "x");
+        Tools.ok(mnt, "fallocate", "-l", "1048576", "alloc");
+        org.assertj.core.api.Assertions.assertThat(Files.size(backing.resolve("alloc"))).isEqualTo(1048576);
+        org.assertj.core.api.Assertions.assertThat(Files.size(mnt.resolve("alloc"))).isEqualTo(1048576);
+    }
+
     /** Many files are made in the backing directory directly (fast); listing goes through the mount. */
     @Override
     Path createManyFiles(int count) throws IOException {

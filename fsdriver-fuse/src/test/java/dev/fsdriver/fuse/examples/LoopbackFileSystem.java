@@ -527,8 +527,7 @@ public class LoopbackFileSystem implements FuseFileSystem {
         }
     }
 
-    @Override
-    public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) {}
+    // No flush: its default ENOSYS makes the kernel stop sending FLUSH on every close(2).
 
     @Override
     public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {

@@ -319,8 +319,7 @@ public class MemoryFileSystem implements FuseFileSystem {
         return len;
     }
 
-    @Override
-    public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) {}
+    // No flush: its default ENOSYS makes the kernel stop sending FLUSH on every close(2).
 
     @Override
     public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) {}
