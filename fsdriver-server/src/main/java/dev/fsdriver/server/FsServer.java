@@ -233,6 +233,12 @@ public final class FsServer implements AutoCloseable {
      * drop long Watch streams); our own pings find dead clients so their streams end.
      */
     private static NettyServerBuilder tune(NettyServerBuilder nb) {
+        String ex = System.getProperty("fsdriver.server.executor", "");
+        if (ex.equals("direct")) {
+            nb.directExecutor();
+        } else if (ex.equals("fj")) {
+            nb.executor(java.util.concurrent.ForkJoinPool.commonPool());
+        }
         return nb.flowControlWindow(FLOW_CONTROL_WINDOW)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)

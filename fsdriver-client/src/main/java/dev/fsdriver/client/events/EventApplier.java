@@ -153,6 +153,13 @@ public final class EventApplier {
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
         applied.incrementAndGet();
+        if (e.getKind() != ChangeEvent.Kind.OVERFLOW && echo.isEcho(e.getPath(), arrivedNs)
+                && (e.getNewPath().isEmpty() || echo.isEcho(e.getNewPath(), arrivedNs))) {
+            // our own change coming back: the kernel saw it happen and is up to date. Doing
+            // nothing also keeps notifications from contending for the directory lock with the
+            // program that is busy changing it (tar, rm -rf, git checkout).
+            return;
+        }
         if (log.isDebugEnabled()) {
             log.debug("event #{} {} '{}'{}", e.getSequence(), e.getKind(), e.getPath(),
                     e.getNewPath().isEmpty() ? "" : " -> '" + e.getNewPath() + "'");

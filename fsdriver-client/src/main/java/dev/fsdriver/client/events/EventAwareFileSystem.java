@@ -356,7 +356,14 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        return delegate.opendir(req, nodeId, flags);
+        FuseOpen open = delegate.opendir(req, nodeId, flags);
+        if (policy != null && policy.live()) {
+            // While events flow, the kernel may keep directory listings in its page cache: every
+            // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
+            // parent) and the kernel versions the changes made through the mount itself.
+            return new FuseOpen(open.fh(), open.openFlags() | FuseOpen.FOPEN_CACHE_DIR | FuseOpen.FOPEN_KEEP_CACHE);
+        }
+        return open;
     }
 
     @Override
