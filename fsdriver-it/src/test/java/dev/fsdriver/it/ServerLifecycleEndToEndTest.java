@@ -41,6 +41,33 @@ class ServerLifecycleEndToEndTest {
     }
 
     @Test
+    void changesMadeWhileTheServerWasDownAreSeenOnceItIsBack() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(s.resolve("f.txt"), "version one");
+        Files.createDirectories(s.resolve("d"));
+        Files.writeString(s.resolve("d/gone.txt"), "x");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            // cached with long timeouts while events flow
+            MountEndToEndTest.awaitTrue(() -> Files.readString(mnt.resolve("f.txt")).equals("version one"));
+            assertThat(Files.exists(mnt.resolve("d/gone.txt"))).isTrue();
+            server.proc().kill9();
+            Files.writeString(s.resolve("f.txt"), "version two, longer");
+            Files.delete(s.resolve("d/gone.txt"));
+            Files.writeString(s.resolve("d/new.txt"), "new");
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            // the new server's history cannot reach back: the client revalidates everything
+            MountEndToEndTest.awaitTrue(() -> Files.readString(mnt.resolve("f.txt")).equals("version two, longer")
+                    && !Files.exists(mnt.resolve("d/gone.txt"))
+                    && Files.readString(mnt.resolve("d/new.txt")).equals("new"));
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void umountCommandAndOutsideUnmountEndTheMountProcess() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
