@@ -192,13 +192,16 @@ public final class EventApplier {
     }
 
     private void created(String path) {
+        long c0 = System.nanoTime();
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
             return; // the kernel holds nothing there: nothing cached, nobody watching
         }
         String name = nameOf(path);
         notifier.invalEntry(parent, name);   // a cached negative entry
+        long c1 = System.nanoTime();
         notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
+        log.debug("created '{}': invalEntry {} us, invalInode {} us", path, (c1 - c0) / 1000, (System.nanoTime() - c1) / 1000);
         if (mayInject(parent, path)) {
             injectCreate(parent, path, name);
         }
@@ -206,6 +209,7 @@ public final class EventApplier {
 
     private void injectCreate(long parent, String path, String name) {
         FuseEntry entry;
+        long t0 = System.nanoTime();
         try {
             entry = fs.delegate().lookup(new Internal(parent), parent, name);
         } catch (FuseException gone) {
@@ -218,13 +222,15 @@ public final class EventApplier {
         int perm = entry.attr().mode() & 07777;
         String abs = injector.absolute(path);
         awaitWatcher(parent);
+        long t1 = System.nanoTime();
         Injection inj = new Injection(Injection.Op.CREATE, parent, name, 0, null, entry, entry.nodeId(), null);
         int rc = injector.perform(inj, () -> switch (type) {
             case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
             case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
             default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
         });
-        log.debug("injected create '{}': {}", path, rc == 0 ? "ok" : "errno " + -rc);
+        log.debug("injected create '{}': {} (lookup+wait {} us, syscall {} us)", path, rc == 0 ? "ok" : "errno " + -rc,
+                (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
         if (rc == 0) {
             injected.incrementAndGet();
             announced.mark(path);
