@@ -34,6 +34,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +69,9 @@ public final class FsServer implements AutoCloseable {
     private final List<String> bound = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
     private final List<EventLoopGroup> groups = new ArrayList<>();
+    /** Runs the bodies of data calls (reads, writes, fsync, listings) off the network threads. */
+    private final ExecutorService io = Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("fsdriver-io-", 0).daemon().factory());
     private boolean started;
     private boolean closed;
     /** Change events (wip/events): one watcher + hub per share, shared by every listener. */
@@ -200,6 +205,7 @@ public final class FsServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        io.shutdownNow();
         for (EventLoopGroup g : groups) {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
@@ -221,7 +227,7 @@ public final class FsServer implements AutoCloseable {
         ServerAuth auth = new ServerAuth(token, shares);
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
-                .addService(ServerInterceptors.intercept(new FilesService(), auth))
+                .addService(ServerInterceptors.intercept(new FilesService(io), auth))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(new EventsService(events), auth));
     }
@@ -233,24 +239,17 @@ public final class FsServer implements AutoCloseable {
      * drop long Watch streams); our own pings find dead clients so their streams end.
      */
     /**
-     * Metadata calls (a few system calls each, microseconds) run right on the network thread
-     * that decoded them: a hand-off to the pool and back costs about 100 us a call on loopback,
-     * often more than the work. Calls that move data or may wait on the disk (Read, Write,
-     * Fsync, Flush, ReadDir, StatFs) and the Watch stream stay on the pool, so one slow fsync
-     * never holds up other calls of the connection. {@code -Dfsdriver.server.executor=pool}
-     * puts everything on the pool.
+     * Every call starts on the network thread that decoded it (grpc's direct executor): a
+     * metadata call is a few system calls, microseconds, and a hop to a pool and back costs
+     * more than the work (with a call executor supplier grpc still runs each call's method
+     * lookup on its default pool first: one thread wake-up per call, measured as 4-6 futex
+     * calls per Open). Calls that move data or may wait on the disk hand their body to the
+     * server's I/O pool ({@link Rpc#offload}), so one slow read or fsync never holds up the
+     * connection. {@code -Dfsdriver.server.executor=pool} runs every call on grpc's pool instead.
      */
-    private static java.util.concurrent.Executor callExecutor(io.grpc.ServerCall<?, ?> call, io.grpc.Metadata headers) {
-        return switch (call.getMethodDescriptor().getBareMethodName()) {
-            case "Lookup", "GetAttr", "SetAttr", "Open", "Release", "Create", "Mkdir", "Unlink", "Rmdir",
-                 "Rename", "Link", "Symlink", "Readlink", "Forget", "Hello" -> Runnable::run;
-            default -> null; // the server's executor
-        };
-    }
-
     private static NettyServerBuilder tune(NettyServerBuilder nb) {
         if (!"pool".equals(System.getProperty("fsdriver.server.executor"))) {
-            nb.callExecutor(FsServer::callExecutor);
+            nb.directExecutor();
         }
         return nb.flowControlWindow(FLOW_CONTROL_WINDOW)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)

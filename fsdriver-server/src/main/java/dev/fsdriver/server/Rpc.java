@@ -3,7 +3,11 @@ package dev.fsdriver.server;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.protocol.StatusCodec;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,18 @@ final class Rpc {
     }
 
     private Rpc() {}
+
+    /**
+     * {@link #unary}, with the body run on {@code io} instead of the calling (network) thread,
+     * in the call's gRPC context (the share the auth interceptor resolved).
+     */
+    static <T> void offload(Executor io, String op, StreamObserver<T> out, Body<T> body) {
+        try {
+            io.execute(Context.current().wrap(() -> unary(op, out, body)));
+        } catch (RejectedExecutionException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException());
+        }
+    }
 
     static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
         T reply;
