@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import dev.fsdriver.fuse.FuseException;
@@ -135,8 +136,9 @@ final class BlockReader {
     }
 
     private ListenableFuture<ReadReply> fetch(long offset, int len) {
-        return connection.filesAsync().read(
-                ReadRequest.newBuilder().setHandle(handle).setOffset(offset).setSize(len).build());
+        // handle 0: the open came with the whole file and no server handle; it grew since
+        return connection.filesAsync().read(ReadRequest.newBuilder().setHandle(handle)
+                .setNode(handle == 0 ? node.nodeId : 0).setOffset(offset).setSize(len).build());
     }
 
     private ReadReply await(ListenableFuture<ReadReply> reply) throws FuseException {
@@ -162,6 +164,22 @@ final class BlockReader {
     private void dropLocked() {
         blocks.clear();
         eofBlock = Long.MAX_VALUE;
+    }
+
+    /**
+     * The whole file as the server read it at open (OpenReply.data): becomes block 0 (or the
+     * blocks it spans), ended where the file ends, so reads of a small file need no RPC.
+     */
+    synchronized void content(ByteString data) {
+        for (long i = 0; i * blockSize <= data.size(); i++) {
+            int from = (int) (i * blockSize);
+            ByteString part = data.substring(from, Math.min(data.size(), from + blockSize));
+            blocks.put(i, new Block(i, Futures.immediateFuture(ReadReply.newBuilder().setData(part).build())));
+            if (part.size() < blockSize) {
+                sawEnd(i, from + part.size());
+                break;
+            }
+        }
     }
 
     /** Drops every fetched block (the file changed). */

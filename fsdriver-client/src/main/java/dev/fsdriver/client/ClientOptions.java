@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param callDeadline       deadline of every RPC: a dead server fails calls after at most this
  * @param readDirPageSize    entries asked per ReadDir RPC
  * @param keepCache          open with FOPEN_KEEP_CACHE when mtime and size are unchanged since the last open
+ * @param inlineReadMax      a read-only Open asks for the whole content of files up to this size in
+ *                           its reply (one round trip for open + read of a small file; 0: never)
  * @param clientName         sent in Hello, for the server's logs
  */
 public record ClientOptions(
@@ -29,6 +31,7 @@ public record ClientOptions(
         Duration callDeadline,
         int readDirPageSize,
         boolean keepCache,
+        int inlineReadMax,
         String clientName) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -39,8 +42,10 @@ public record ClientOptions(
             throw new IllegalArgumentException("block size must be between " + MIN_BLOCK_SIZE + " and "
                     + Protocol.MAX_IO_BYTES + " bytes: " + blockSize);
         }
-        if (readAheadBlocks < 0 || writeBehindChunks < 1 || readDirPageSize < 1) {
-            throw new IllegalArgumentException("readAheadBlocks >= 0, writeBehindChunks >= 1, readDirPageSize >= 1");
+        if (readAheadBlocks < 0 || writeBehindChunks < 1 || readDirPageSize < 1 || inlineReadMax < 0
+                || inlineReadMax > Protocol.MAX_IO_BYTES) {
+            throw new IllegalArgumentException("readAheadBlocks >= 0, writeBehindChunks >= 1, readDirPageSize >= 1,"
+                    + " 0 <= inlineReadMax <= " + Protocol.MAX_IO_BYTES);
         }
         if (callDeadline.isNegative() || callDeadline.isZero()) {
             throw new IllegalArgumentException("call deadline must be positive: " + callDeadline);
@@ -59,7 +64,7 @@ public record ClientOptions(
         return new Builder().blockSize(blockSize).entryTimeout(entryTimeout).attrTimeout(attrTimeout)
                 .negativeTimeout(negativeTimeout).readAheadBlocks(readAheadBlocks)
                 .writeBehindChunks(writeBehindChunks).callDeadline(callDeadline)
-                .readDirPageSize(readDirPageSize).keepCache(keepCache).clientName(clientName);
+                .readDirPageSize(readDirPageSize).keepCache(keepCache).inlineReadMax(inlineReadMax).clientName(clientName);
     }
 
     public static final class Builder {
@@ -72,6 +77,7 @@ public record ClientOptions(
         private Duration callDeadline = Duration.ofSeconds(15);
         private int readDirPageSize = 1000;
         private boolean keepCache = true;
+        private int inlineReadMax = 128 << 10;
         private String clientName = "fsdriver-client/0.1 " + System.getProperty("os.name", "?").toLowerCase();
 
         public Builder blockSize(int v) { blockSize = v; return this; }
@@ -83,11 +89,12 @@ public record ClientOptions(
         public Builder callDeadline(Duration v) { callDeadline = v; return this; }
         public Builder readDirPageSize(int v) { readDirPageSize = v; return this; }
         public Builder keepCache(boolean v) { keepCache = v; return this; }
+        public Builder inlineReadMax(int v) { inlineReadMax = v; return this; }
         public Builder clientName(String v) { clientName = v; return this; }
 
         public ClientOptions build() {
             return new ClientOptions(blockSize, entryTimeout, attrTimeout, negativeTimeout, readAheadBlocks,
-                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, clientName);
+                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, inlineReadMax, clientName);
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -20,6 +24,7 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
@@ -295,9 +300,16 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
         flushPending(nodeId);
+        OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags);
+        if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && !lastOpen.containsKey(nodeId)) {
+            // First open of this file here: its pages are not cached, so the read will follow;
+            // a small file comes whole with the reply. (Opened before: the kernel likely keeps
+            // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
+            request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
+        }
         OpenReply reply;
         try {
-            reply = connection.files().open(OpenRequest.newBuilder().setNode(nodeId).setFlags(flags).build());
+            reply = connection.files().open(request.build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
@@ -311,7 +323,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         } else {
             lastOpen.remove(nodeId);
         }
+        if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) {
+            // Nothing to push out at close(2): the kernel need not send FLUSH (one round trip
+            // through /dev/fuse less per file read; writeback cache, which ignores this, is off).
+            openFlags |= FuseOpen.FOPEN_NOFLUSH;
+        }
         FileHandle h = register(nodeId, reply.getHandle(), flags, reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
+        if (reply.hasData()) {
+            h.reader().content(reply.getData());
+        }
         return new FuseOpen(h.fh(), openFlags);
     }
 
@@ -362,6 +382,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         FileHandle h = file(fh);
         if (h.writer() != null) {
             h.writer().flush();
+        }
+        if (h.serverHandle() == 0) {
+            return; // read-only, with no server handle (see open): nothing of ours to sync
         }
         try {
             connection.files().fsync(FsyncRequest.newBuilder().setHandle(h.serverHandle()).setDatasync(datasync).build());
@@ -570,13 +593,33 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         openNodes.computeIfPresent(h.node().nodeId, (id, n) -> --n.refs == 0 ? null : n);
     }
 
+    /**
+     * Gives a server handle back without waiting: nobody sees a release's outcome (the kernel
+     * does not wait for RELEASE either), and the RPC goes out on the same connection before any
+     * later call, so the server closes the file before it serves what follows.
+     */
     private void releaseQuietly(long serverHandle) {
-        try {
-            connection.files().release(HandleRequest.newBuilder().setHandle(serverHandle).build());
-        } catch (RuntimeException e) {
-            // The server drops handles of a connection that goes away; nobody sees this error.
-            log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(e).getCode());
+        if (serverHandle == 0) {
+            return; // the server kept nothing open (a small file that came whole with Open)
         }
+        ListenableFuture<Empty> done;
+        try {
+            done = connection.filesAsync().release(HandleRequest.newBuilder().setHandle(serverHandle).build());
+        } catch (RuntimeException e) {
+            log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(e).getCode());
+            return;
+        }
+        Futures.addCallback(done, new FutureCallback<>() {
+            @Override
+            public void onSuccess(Empty result) {
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                // The server drops handles of a connection that goes away; nobody sees this error.
+                log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(t).getCode());
+            }
+        }, MoreExecutors.directExecutor());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.fsdriver.server;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
@@ -49,6 +50,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * Files.*: every handler has the same shape: decode (share from the call context, node ids to
@@ -60,6 +62,13 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     /** Largest ReadDir page: 2048 entries of 255-char names with attributes stay below 4 MiB. */
     static final int MAX_PAGE = 2048;
     private static final Empty EMPTY = Empty.getDefaultInstance();
+
+    /** Where calls that move data or may wait on the disk run (see {@link Rpc#offload}). */
+    private final Executor io;
+
+    FilesService(Executor io) {
+        this.io = io;
+    }
 
     // ------------------------------------------------------------------------------- helpers
 
@@ -155,7 +164,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void readDir(ReadDirRequest req, StreamObserver<ReadDirReply> out) {
-        Rpc.unary("ReadDir", out, () -> {
+        Rpc.offload(io, "ReadDir", out, () -> {
             Share s = CallContext.share();
             long node = req.getNode();
             RelPath dir = s.nodes.path(node);
@@ -214,36 +223,77 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 s.checkWritable("open for writing");
             }
             OpenFile f = s.backend.open(path, flags);
+            OpenReply.Builder reply = OpenReply.newBuilder();
             try {
                 FileAttributes a = f.stat();
-                long h = s.handles.add(new FileHandle(req.getNode(), f, flags, a.ino()));
-                return OpenReply.newBuilder().setHandle(h).setAttr(Wire.attr(a)).build();
+                reply.setAttr(Wire.attr(a));
+                if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && a.size() <= inlineMax(req)
+                        && inlineContent(f, (int) a.size(), reply))) {
+                    return reply.setHandle(s.handles.add(new FileHandle(req.getNode(), f, flags, a.ino()))).build();
+                }
             } catch (FsException | RuntimeException e) {
                 closeQuietly(f);
                 throw e;
             }
+            // The client has the whole file: keep nothing open (no handle, no Release to come).
+            closeQuietly(f);
+            return reply.setHandle(0).build();
         });
     }
 
     @Override
     public void read(ReadRequest req, StreamObserver<ReadReply> out) {
-        Rpc.unary("Read", out, () -> {
+        Rpc.offload(io, "Read", out, () -> {
             Share s = CallContext.share();
-            FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
             if (req.getSize() > Protocol.MAX_IO_BYTES || req.getSize() < 0) {
                 throw new FsException(Errno.EINVAL, "read of " + Integer.toUnsignedString(req.getSize())
                         + " bytes (max " + Protocol.MAX_IO_BYTES + ")");
             }
-            // The array becomes the reply's payload (wrapped, not copied): one allocation per read.
-            byte[] buf = new byte[req.getSize()];
-            int n = fh.file().read(offset(req.getOffset()), ByteBuffer.wrap(buf));
-            return ReadReply.newBuilder().setData(UnsafeByteOperations.unsafeWrap(buf, 0, n)).build();
+            // Read into this thread's scratch buffer, then copy exactly what came: a 1 MiB read of
+            // a 5 KiB file must not allocate (and zero) 1 MiB.
+            ByteBuffer buf = READ_SCRATCH.get().clear().limit(req.getSize());
+            if (req.getHandle() == 0) {
+                // By node (an Open that answered with the whole file and no handle)
+                try (OpenFile f = s.backend.open(s.nodes.path(req.getNode()), OpenFlags.O_RDONLY)) {
+                    f.read(offset(req.getOffset()), buf);
+                }
+            } else {
+                s.handles.get(req.getHandle(), FileHandle.class).file().read(offset(req.getOffset()), buf);
+            }
+            return ReadReply.newBuilder().setData(ByteString.copyFrom(buf.flip())).build();
         });
+    }
+
+    /**
+     * Per-thread read buffer. Reads run on the server's call pool (platform threads, a handful
+     * on a busy server): each keeps one direct buffer of the largest read, which the backend
+     * fills without the JDK's own temporary copy.
+     */
+    private static final ThreadLocal<ByteBuffer> READ_SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(Protocol.MAX_IO_BYTES));
+
+    private static long inlineMax(OpenRequest req) {
+        return Math.min(Integer.toUnsignedLong(req.getInlineMax()), Protocol.MAX_IO_BYTES);
+    }
+
+    /**
+     * Puts the whole content of a small file opened read-only into the Open reply. One byte more
+     * than its size is asked: if it came, the file grew meanwhile and nothing is inlined (the
+     * client then reads as usual).
+     */
+    private static boolean inlineContent(OpenFile f, int size, OpenReply.Builder reply) throws FsException {
+        byte[] buf = new byte[size + 1];
+        int n = f.read(0, ByteBuffer.wrap(buf));
+        if (n > size) {
+            return false;
+        }
+        reply.setData(UnsafeByteOperations.unsafeWrap(buf, 0, n));
+        return true;
     }
 
     @Override
     public void write(WriteRequest req, StreamObserver<WriteReply> out) {
-        Rpc.unary("Write", out, () -> {
+        Rpc.offload(io, "Write", out, () -> {
             Share s = CallContext.share();
             s.checkWritable("write");
             FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
@@ -266,7 +316,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void fsync(FsyncRequest req, StreamObserver<Empty> out) {
-        Rpc.unary("Fsync", out, () -> {
+        Rpc.offload(io, "Fsync", out, () -> {
             Handle h = CallContext.share().handles.get(req.getHandle(), Handle.class);
             if (h instanceof FileHandle fh) {
                 fh.file().sync(req.getDatasync());
@@ -384,7 +434,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void statFs(NodeRequest req, StreamObserver<StatFsReply> out) {
-        Rpc.unary("StatFs", out, () -> Wire.statfs(CallContext.share().backend.statfs()));
+        Rpc.offload(io, "StatFs", out, () -> Wire.statfs(CallContext.share().backend.statfs()));
     }
 
     /** Each occurrence of an id lowers its lookup count by one (send an id nlookup times). */

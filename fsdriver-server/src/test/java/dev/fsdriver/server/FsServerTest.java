@@ -12,8 +12,11 @@ import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WatchReply;
 import dev.fsdriver.proto.v1.WriteRequest;
@@ -180,5 +183,51 @@ class FsServerTest {
         req.onNext(dev.fsdriver.proto.v1.WatchRequest.newBuilder()
                 .setSubscribe(dev.fsdriver.proto.v1.Subscribe.newBuilder().setShare("nope")).build());
         assertThat(done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+    @Test
+    void readOnlyOpenOfASmallFileBringsItWholeAndKeepsNothingOpen() throws Exception {
+        Files.writeString(dir.resolve("small.txt"), "hello, inline");
+        Files.write(dir.resolve("big.bin"), new byte[300_000]);
+        long small = files.lookup(LookupRequest.newBuilder().setParent(1).setName("small.txt").build()).getId();
+        long big = files.lookup(LookupRequest.newBuilder().setParent(1).setName("big.bin").build()).getId();
+
+        OpenReply whole = files.open(OpenRequest.newBuilder().setNode(small).setFlags(OpenFlags.O_RDONLY)
+                .setInlineMax(128 << 10).build());
+        assertThat(whole.hasData()).isTrue();
+        assertThat(whole.getData().toStringUtf8()).isEqualTo("hello, inline");
+        assertThat(whole.getHandle()).as("nothing kept open").isZero();
+
+        // the file grows after that open: the client reads the rest by node, without a handle
+        Files.writeString(dir.resolve("small.txt"), "hello, inline, and more");
+        ReadReply rest = files.read(ReadRequest.newBuilder().setHandle(0).setNode(small).setOffset(13).setSize(100).build());
+        assertThat(rest.getData().toStringUtf8()).isEqualTo(", and more");
+
+        OpenReply large = files.open(OpenRequest.newBuilder().setNode(big).setFlags(OpenFlags.O_RDONLY)
+                .setInlineMax(128 << 10).build());
+        assertThat(large.hasData()).as("larger than inline_max").isFalse();
+        assertThat(large.getHandle()).isNotZero();
+        files.release(HandleRequest.newBuilder().setHandle(large.getHandle()).build());
+
+        OpenReply asked = files.open(OpenRequest.newBuilder().setNode(small).setFlags(OpenFlags.O_RDONLY).build());
+        assertThat(asked.hasData()).as("inline_max 0: never").isFalse();
+        files.release(HandleRequest.newBuilder().setHandle(asked.getHandle()).build());
+
+        OpenReply writable = files.open(OpenRequest.newBuilder().setNode(small).setFlags(OpenFlags.O_RDWR)
+                .setInlineMax(128 << 10).build());
+        assertThat(writable.hasData()).as("only read-only opens").isFalse();
+        assertThat(writable.getHandle()).isNotZero();
+        files.release(HandleRequest.newBuilder().setHandle(writable.getHandle()).build());
+    }
+
+    @Test
+    void aReadOfAFewBytesReturnsExactlyThem() throws Exception {
+        Files.writeString(dir.resolve("f"), "0123456789");
+        long node = files.lookup(LookupRequest.newBuilder().setParent(1).setName("f").build()).getId();
+        long h = files.open(OpenRequest.newBuilder().setNode(node).setFlags(OpenFlags.O_RDONLY).build()).getHandle();
+        assertThat(files.read(ReadRequest.newBuilder().setHandle(h).setOffset(3).setSize(1 << 20).build())
+                .getData().toStringUtf8()).isEqualTo("3456789");
+        assertThat(files.read(ReadRequest.newBuilder().setHandle(h).setOffset(10).setSize(1 << 20).build())
+                .getData().size()).isZero();
+        files.release(HandleRequest.newBuilder().setHandle(h).build());
     }
 }
