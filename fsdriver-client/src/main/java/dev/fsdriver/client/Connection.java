@@ -72,6 +72,13 @@ public final class Connection implements AutoCloseable {
         if (readOnly) {
             headers.put(Protocol.READ_ONLY, "1");
         }
+        // One session per connection (mount): the server sends its Watch stream no events of
+        // the changes made through it, and every other change, however close in time.
+        long session;
+        do {
+            session = new java.security.SecureRandom().nextLong();
+        } while (session == 0);
+        headers.put(Protocol.SESSION, Long.toHexString(session));
         this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 

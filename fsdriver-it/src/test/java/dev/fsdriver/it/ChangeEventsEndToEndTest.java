@@ -191,9 +191,43 @@ class ChangeEventsEndToEndTest {
     void changesThroughTheMountAreReportedExactlyOnce() throws Exception {
         watched("echo");
         Files.writeString(mnt.resolve("echo/mine.txt"), "mine");
-        awaitEvent("CREATE\\|mine\\.txt");
+        Files.writeString(mnt.resolve("echo/mine.txt"), " and more", StandardOpenOption.APPEND);
+        Files.setPosixFilePermissions(mnt.resolve("echo/mine.txt"), PosixFilePermissions.fromString("rw-------"));
+        Files.move(mnt.resolve("echo/mine.txt"), mnt.resolve("echo/moved.txt"));
+        Files.createDirectory(mnt.resolve("echo/dir"));
+        Files.delete(mnt.resolve("echo/dir"));
+        awaitEvent("DELETE,ISDIR\\|dir");
+        Thread.sleep(500);
+        List<String> kernels;
+        synchronized (events) {
+            kernels = List.copyOf(events);
+        }
         Thread.sleep(3000); // longer than any echo could take to come back
         assertThat(count("CREATE\\|mine\\.txt")).as(events.toString()).isEqualTo(1);
+        assertThat(count("ATTRIB\\|mine\\.txt")).as(events.toString()).isEqualTo(1);
+        assertThat(count("MOVED_TO\\|moved\\.txt")).as(events.toString()).isEqualTo(1);
+        assertThat(events).as("nothing after the kernel's own events").isEqualTo(kernels);
+    }
+
+    @Test
+    void aServerSideChangeRightAfterOneThroughTheMountIsNotTakenForItsEcho() throws Exception {
+        Path d = watched("race");
+        Path f = mnt.resolve("race/f.txt");
+        Files.writeString(f, "written through the mount");
+        assertThat(Files.size(f)).isEqualTo(25);
+        awaitEvent("CLOSE_WRITE,CLOSE\\|f\\.txt");
+        Thread.sleep(200);
+        events.clear();
+        // a program on the server side rewrites it a moment later, same kind of change, same path
+        Files.writeString(d.resolve("f.txt"), "server");
+        awaitEvent("MODIFY\\|f\\.txt");
+        awaitTrue(() -> Files.size(f) == 6);
+        assertThat(Files.readString(f)).isEqualTo("server");
+        // and a delete on the server right after a chmod through the mount
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        Files.delete(d.resolve("f.txt"));
+        awaitEvent("DELETE\\|f\\.txt");
+        awaitTrue(() -> !Files.exists(f));
     }
 
     @Test

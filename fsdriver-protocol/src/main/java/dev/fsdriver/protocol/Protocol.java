@@ -22,6 +22,13 @@ public final class Protocol {
     public static final Metadata.Key<String> READ_ONLY =
             Metadata.Key.of("fsdriver-read-only", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * A random id the client chooses per mount and sends with every call, the Watch stream
+     * included: the server then never sends a client the events of its own changes.
+     */
+    public static final Metadata.Key<String> SESSION =
+            Metadata.Key.of("fsdriver-session", Metadata.ASCII_STRING_MARSHALLER);
+
     /** Largest gRPC message either side sends: one block of I/O plus headroom. */
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
 

@@ -97,6 +97,28 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         return fh.file().stat();
     }
 
+    @FunctionalInterface
+    private interface Opener {
+        OpenFile open() throws FsException;
+    }
+
+    private record Opened(OpenFile file, FileAttributes attr) {}
+
+    /** An open that changes the file (create, O_TRUNC), recorded as the session's change. */
+    private static Opened openChanging(Share s, RelPath path, Opener opener) throws FsException {
+        OpenFile[] f = new OpenFile[1];
+        FileAttributes a = s.change(path, () -> {
+            f[0] = opener.open();
+            try {
+                return f[0].stat();
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(f[0]);
+                throw e;
+            }
+        });
+        return new Opened(f[0], a);
+    }
+
     private static void closeQuietly(OpenFile f) {
         try {
             f.close();
@@ -158,7 +180,10 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             if (path == null) {
                 path = s.nodes.path(req.getNode()); // throws the right errno
             }
-            return Wire.attr(s.backend.setattr(path, fh == null ? null : fh.file(), changes));
+            RelPath p = path;
+            OpenFile f = fh == null ? null : fh.file();
+            return Wire.attr(changes.mutates() ? s.change(p, () -> s.backend.setattr(p, f, changes))
+                    : s.backend.setattr(p, f, changes));
         });
     }
 
@@ -222,7 +247,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
                 s.checkWritable("open for writing");
             }
-            OpenFile f = s.backend.open(path, flags);
+            OpenFile f = (flags & OpenFlags.O_TRUNC) != 0
+                    ? openChanging(s, path, () -> s.backend.open(path, flags)).file()
+                    : s.backend.open(path, flags);
             OpenReply.Builder reply = OpenReply.newBuilder();
             try {
                 FileAttributes a = f.stat();
@@ -300,8 +327,14 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             if (!OpenFlags.writable(fh.flags())) {
                 throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
             }
-            int n = fh.file().write(offset(req.getOffset()), req.getData().asReadOnlyByteBuffer());
-            return WriteReply.newBuilder().setWritten(n).setAttr(Wire.attr(attrOf(s, fh))).build();
+            int[] n = new int[1];
+            Share.Mutation write = () -> {
+                n[0] = fh.file().write(offset(req.getOffset()), req.getData().asReadOnlyByteBuffer());
+                return attrOf(s, fh);
+            };
+            RelPath path = s.nodes.pathOrNull(fh.node());
+            FileAttributes after = path == null ? write.run() : s.change(path, write);
+            return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();
         });
     }
 
@@ -344,9 +377,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("create");
             RelPath path = child(s, req.getParent(), req.getName());
-            OpenFile f = s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags());
+            Opened created = openChanging(s, path,
+                    () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags()));
+            OpenFile f = created.file();
+            FileAttributes a = created.attr();
             try {
-                FileAttributes a = f.stat();
                 Node node = entry(s, path, a);
                 long h = s.handles.add(new FileHandle(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
                 return CreateReply.newBuilder().setNode(node).setHandle(h).build();
@@ -363,7 +398,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("mkdir");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS));
+            return entry(s, path, s.change(path, () -> s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS)));
         });
     }
 
@@ -373,7 +408,10 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("unlink");
             RelPath path = child(s, req.getParent(), req.getName());
-            s.backend.unlink(path);
+            s.change(path, () -> {
+                s.backend.unlink(path);
+                return null;
+            });
             s.nodes.removed(path);
             return EMPTY;
         });
@@ -385,7 +423,10 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("rmdir");
             RelPath path = child(s, req.getParent(), req.getName());
-            s.backend.rmdir(path);
+            s.change(path, () -> {
+                s.backend.rmdir(path);
+                return null;
+            });
             s.nodes.removed(path);
             return EMPTY;
         });
@@ -410,7 +451,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.checkWritable("link");
             RelPath existing = s.nodes.path(req.getNode());
             RelPath path = child(s, req.getNewParent(), req.getNewName());
-            return entry(s, path, s.backend.link(existing, path));
+            // the new name, and the file's other names (its link count and ctime moved)
+            return entry(s, path, s.change(existing, () -> s.change(path, () -> s.backend.link(existing, path))));
         });
     }
 
@@ -420,7 +462,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("symlink");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.backend.symlink(path, req.getTarget()));
+            return entry(s, path, s.change(path, () -> s.backend.symlink(path, req.getTarget())));
         });
     }
 

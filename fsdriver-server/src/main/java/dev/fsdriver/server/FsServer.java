@@ -229,7 +229,8 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
                 .addService(ServerInterceptors.intercept(new FilesService(io), auth))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
-                .addService(ServerInterceptors.intercept(new EventsService(events), auth));
+                .addService(ServerInterceptors.intercept(
+                        new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null), auth));
     }
 
     /**

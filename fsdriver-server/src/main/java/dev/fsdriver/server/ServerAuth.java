@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
+import dev.fsdriver.server.events.Origins;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -19,7 +20,8 @@ import java.util.Map;
  * Every call passes here first: the token (if the server has one) must match, compared in
  * constant time, else UNAUTHENTICATED and nothing is served; then the "fsdriver-share" header
  * is resolved into {@link CallContext#SHARE} (unknown share: NOT_FOUND / ENOENT), and
- * "fsdriver-read-only" into {@link CallContext#READ_ONLY}.
+ * "fsdriver-read-only" into {@link CallContext#READ_ONLY}, "fsdriver-session" (hex) into
+ * {@link Origins#SESSION}.
  */
 final class ServerAuth implements ServerInterceptor {
     private final byte[] expected; // "Bearer <token>", or null: no auth
@@ -54,6 +56,14 @@ final class ServerAuth implements ServerInterceptor {
         String ro = headers.get(Protocol.READ_ONLY);
         if (ro != null && (ro.equals("1") || ro.equalsIgnoreCase("true"))) {
             ctx = ctx.withValue(CallContext.READ_ONLY, Boolean.TRUE);
+        }
+        String session = headers.get(Protocol.SESSION);
+        if (session != null) {
+            try {
+                ctx = ctx.withValue(Origins.SESSION, Long.parseUnsignedLong(session, 16));
+            } catch (NumberFormatException e) {
+                // not ours to refuse: without a session the client merely gets its own echoes
+            }
         }
         return Contexts.interceptCall(ctx, call, headers, next);
     }

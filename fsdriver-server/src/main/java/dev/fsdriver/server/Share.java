@@ -2,8 +2,10 @@ package dev.fsdriver.server;
 
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.server.events.Origins;
 import dev.fsdriver.common.Errno;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +21,8 @@ final class Share implements AutoCloseable {
     final NodeTable nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
     final DirSnapshots dirs = new DirSnapshots(256, 500_000);
+    /** Who changed what: keeps a client's own changes from being sent back to it as events. */
+    final Origins origins;
     /**
      * Held across a client's rename (the backend call and the node-table update) and across
      * {@link #followExternalChange}: the watcher may see the rename on disk before the RPC has
@@ -32,6 +36,37 @@ final class Share implements AutoCloseable {
         this.backend = backend;
         this.readOnly = readOnly;
         this.nodes = new NodeTable(backend.stat(RelPath.ROOT).ino());
+        this.origins = new Origins(backend);
+    }
+
+    /** A change of one path; returns the path's attributes afterwards, or null when it is gone. */
+    @FunctionalInterface
+    interface Mutation {
+        FileAttributes run() throws FsException;
+    }
+
+    /**
+     * Runs {@code op}, a change of {@code path} by the calling session, and records its outcome
+     * in {@link #origins} (begun before the call: the watcher may report it first).
+     */
+    FileAttributes change(RelPath path, Mutation op) throws FsException {
+        long session = Origins.currentSession();
+        origins.begin(session, path);
+        boolean done = false;
+        try {
+            FileAttributes after = op.run();
+            done = true;
+            if (after == null) {
+                origins.removed(session, path);
+            } else {
+                origins.changed(session, path, after);
+            }
+            return after;
+        } finally {
+            if (!done) {
+                origins.failed(session, path);
+            }
+        }
     }
 
     /** EROFS unless this share, and the calling session, may be written. */
@@ -44,14 +79,22 @@ final class Share implements AutoCloseable {
 
     /** A client's rename: on disk, then in the node table, as one step for the watcher. */
     void rename(RelPath from, RelPath to, int flags) throws FsException {
-        synchronized (renameLock) {
-            backend.rename(from, to, flags);
-            if ((flags & dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE) != 0) {
-                nodes.exchanged(from, to);
-            } else if (!from.equals(to)) {
-                nodes.renamed(from, to);
-            }
-        }
+        boolean exchange = (flags & dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE) != 0;
+        // Both paths change: `to` now holds the moved file, `from` is gone (or, exchanged, holds the other)
+        change(from, () -> {
+            change(to, () -> {
+                synchronized (renameLock) {
+                    backend.rename(from, to, flags);
+                    if (exchange) {
+                        nodes.exchanged(from, to);
+                    } else if (!from.equals(to)) {
+                        nodes.renamed(from, to);
+                    }
+                }
+                return backend.stat(to);
+            });
+            return exchange || from.equals(to) ? backend.stat(from) : null;
+        });
     }
 
     /**

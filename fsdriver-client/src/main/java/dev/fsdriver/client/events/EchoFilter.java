@@ -4,15 +4,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Recognises the server's reports of changes this mount made itself, so that a program
- * watching the mount sees the kernel's own event for its change exactly once and never a
- * second, injected copy.
+ * Remembers which paths this mount changed recently. The server already keeps the events of a
+ * mount's own changes from coming back (see the server's Origins); this is what the client
+ * still needs: an overflow resync (events lost, the directory listed again) must not announce
+ * as new the names this mount created itself, whose IN_CREATE the kernel emitted already.
  *
- * <p>Every mutation through the mount marks its path(s); an event for a marked path within
- * {@code windowNs} of the last mark is an echo. A change made on the server to the same path
- * inside that window is taken for an echo too: its attributes are still invalidated (see
- * {@link EventApplier}), only the injected inotify event is lost — the price of a server that
- * cannot tell who made a change.
+ * <p>Every mutation through the mount marks its path(s); {@link #isEcho} is true for a marked
+ * path within {@code windowNs} of the last mark.
  */
 public final class EchoFilter {
     private final ConcurrentHashMap<String, Long> marks = new ConcurrentHashMap<>();

@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
@@ -36,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *   OVERFLOW -> drop every cache under the path, list the held directories again and
  *               inject CREATE/DELETE for the differences (a watcher sees every create)
  * </pre>
- * Echoes of this mount's own changes are not injected (the kernel already emitted them).
+ * The server sends no events of this mount's own changes (it recognises them by the session
+ * the connection sends, see the server's Origins): every event that arrives is someone else's
+ * change and is applied in full, even on a path this mount changed a moment before. Only the
+ * overflow resync consults the {@link EchoFilter}, to not announce names this mount created.
  *
  * <p>Runs on one thread (the event stream's), never on a FUSE request thread: it calls the
  * kernel notifier and blocks in injected system calls, which need the request threads free.
@@ -46,6 +50,7 @@ public final class EventApplier {
 
     private final EventAwareFileSystem fs;
     private final KernelView view;
+    /** Names this mount changed recently: an overflow resync does not announce them as creates. */
     private final EchoFilter echo;
     private final Injector injector;
     private final FuseNotifier notifier;
@@ -153,13 +158,6 @@ public final class EventApplier {
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
         applied.incrementAndGet();
-        if (e.getKind() != ChangeEvent.Kind.OVERFLOW && echo.isEcho(e.getPath(), arrivedNs)
-                && (e.getNewPath().isEmpty() || echo.isEcho(e.getNewPath(), arrivedNs))) {
-            // our own change coming back: the kernel saw it happen and is up to date. Doing
-            // nothing also keeps notifications from contending for the directory lock with the
-            // program that is busy changing it (tar, rm -rf, git checkout).
-            return;
-        }
         if (log.isDebugEnabled()) {
             log.debug("event #{} {} '{}'{}", e.getSequence(), e.getKind(), e.getPath(),
                     e.getNewPath().isEmpty() ? "" : " -> '" + e.getNewPath() + "'");
@@ -179,16 +177,8 @@ public final class EventApplier {
         }
     }
 
-    private boolean mayInject(long parentNode, String... paths) {
-        if (injector == null || parentNode == 0 || !view.held(parentNode)) {
-            return false;
-        }
-        for (String p : paths) {
-            if (echo.isEcho(p, arrivedNs)) {
-                return false;
-            }
-        }
-        return true;
+    private boolean mayInject(long parentNode) {
+        return injector != null && parentNode != 0 && view.held(parentNode);
     }
 
     private void created(String path) {
@@ -202,12 +192,26 @@ public final class EventApplier {
         long c1 = System.nanoTime();
         notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
         log.debug("created '{}': invalEntry {} us, invalInode {} us", path, (c1 - c0) / 1000, (System.nanoTime() - c1) / 1000);
-        if (mayInject(parent, path)) {
+        if (mayInject(parent)) {
             injectCreate(parent, path, name);
         }
     }
 
+    /** How often an injected create is tried again after EEXIST (a program looked the name up meanwhile). */
+    private static final int CREATE_TRIES = 4;
+
     private void injectCreate(long parent, String path, String name) {
+        // From here on READDIRPLUS does not instantiate the name's dentry; drop one made before.
+        fs.announcing(parent, name);
+        try {
+            notifier.invalEntry(parent, name);
+            injectCreateAnnounced(parent, path, name);
+        } finally {
+            fs.announced(parent, name);
+        }
+    }
+
+    private void injectCreateAnnounced(long parent, String path, String name) {
         FuseEntry entry;
         long t0 = System.nanoTime();
         try {
@@ -224,11 +228,17 @@ public final class EventApplier {
         awaitWatcher(parent);
         long t1 = System.nanoTime();
         Injection inj = new Injection(Injection.Op.CREATE, parent, name, 0, null, entry, entry.nodeId(), null);
-        int rc = injector.perform(inj, () -> switch (type) {
-            case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
-            case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
-            default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
-        });
+        int rc = -Errno.EEXIST;
+        for (int i = 0; i < CREATE_TRIES && rc == -Errno.EEXIST; i++) {
+            if (i > 0) {
+                notifier.invalEntry(parent, name); // a program's LOOKUP made the dentry again
+            }
+            rc = injector.perform(inj, () -> switch (type) {
+                case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
+                case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
+                default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
+            });
+        }
         log.debug("injected create '{}': {} (lookup+wait {} us, syscall {} us)", path, rc == 0 ? "ok" : "errno " + -rc,
                 (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
         if (rc == 0) {
@@ -254,7 +264,7 @@ public final class EventApplier {
         String name = nameOf(path);
         long node = view.child(parent, name);
         notifier.invalInode(parent, 0, 0);
-        if (mayInject(parent, path)) {
+        if (mayInject(parent)) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
             FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
@@ -292,7 +302,7 @@ public final class EventApplier {
         if (node != 0) {
             notifier.invalInode(node, attribOnly ? -1 : 0, 0);
         }
-        if (!path.isEmpty() && mayInject(parent, path)) {
+        if (!path.isEmpty() && mayInject(parent)) {
             awaitWatcher(parent);
             Path abs = Path.of(injector.absolute(path));
             try {
@@ -340,7 +350,7 @@ public final class EventApplier {
             notifier.invalInode(newParent, 0, 0);
             notifier.invalEntry(newParent, newName);
         }
-        boolean watchable = injector != null && !echo.isEcho(from, arrivedNs) && !echo.isEcho(to, arrivedNs)
+        boolean watchable = injector != null
                 && ((oldParent != 0 && view.held(oldParent)) || (newParent != 0 && view.held(newParent)));
         if (watchable && oldParent != 0 && newParent != 0) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT

@@ -18,6 +18,7 @@ import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.fuse.FuseStatfs;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -47,6 +48,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
     private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
     private volatile FuseConnection connection;
+    /**
+     * Names the applier is about to announce with an injected create: a READDIRPLUS meanwhile
+     * gives them without attributes, so the kernel does not instantiate their dentries (the
+     * injected mknod would then fail EEXIST and the watcher never hear of them).
+     */
+    private final Set<Announcement> announcing = ConcurrentHashMap.newKeySet();
+
+    private record Announcement(long parent, String name) {}
+
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
@@ -61,6 +71,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     void onDirOpened(java.util.function.LongConsumer listener) {
         this.dirOpened = listener;
+    }
+
+    /** The applier will inject the creation of {@code name} in {@code parent} (see {@link #announcing}). */
+    void announcing(long parent, String name) {
+        announcing.add(new Announcement(parent, name));
+    }
+
+    /** ...and is done with it. */
+    void announced(long parent, String name) {
+        announcing.remove(new Announcement(parent, name));
     }
 
     FuseConnection connection() {
@@ -375,6 +395,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
+            if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
+                return filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
+            }
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
             boolean added = filler.add(name, e, next);
             if (added && entry.nodeId() != 0) {

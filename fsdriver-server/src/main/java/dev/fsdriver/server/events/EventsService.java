@@ -13,9 +13,11 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,18 +38,33 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
         public static final Limits DEFAULTS = new Limits(32_768, 8_192, 2_048);
     }
 
+    /** How long a stream waits before it looks again at an event its own client is still making. */
+    private static final long WAIT_FOR_CALL_MILLIS = 2;
+
     private final Function<String, EventHub> hubs;
+    private final Function<String, Origins> origins;
     private final Limits limits;
     private final Executor executor;
 
     /** @param hubs share name -> its hub, or null for an unknown share */
     public EventsService(Function<String, EventHub> hubs) {
-        this(hubs, Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor());
+        this(hubs, share -> null);
+    }
+
+    /** @param origins share name -> who changed what (null: every event goes to every client) */
+    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins) {
+        this(hubs, origins, Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor());
     }
 
     /** @param executor runs sends triggered by new events (never on the watcher's thread) */
     public EventsService(Function<String, EventHub> hubs, Limits limits, Executor executor) {
+        this(hubs, share -> null, limits, executor);
+    }
+
+    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins, Limits limits,
+                         Executor executor) {
         this.hubs = hubs;
+        this.origins = origins;
         this.limits = limits;
         this.executor = executor;
     }
@@ -55,7 +72,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchReply> responseObserver) {
         ServerCallStreamObserver<WatchReply> call = (ServerCallStreamObserver<WatchReply>) responseObserver;
-        Client client = new Client(call);
+        Client client = new Client(call, Origins.currentSession());
         call.setOnReadyHandler(client::drain);
         call.setOnCancelHandler(client::cancelled);
         return client;
@@ -87,6 +104,9 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
      */
     private final class Client implements StreamObserver<WatchRequest>, EventHub.Subscriber {
         private final ServerCallStreamObserver<WatchReply> call;
+        /** The client's session: its own changes are not sent back (see {@link Origins}). */
+        private final long session;
+        private volatile Origins own;
         private final ArrayDeque<Event> queue = new ArrayDeque<>();
         /** Sent, not yet acked: {last sequence, count} per reply. */
         private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
@@ -98,9 +118,11 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
         private boolean done;
         private boolean drainScheduled;
         private long dropped;
+        private long skippedOwn;
 
-        Client(ServerCallStreamObserver<WatchReply> call) {
+        Client(ServerCallStreamObserver<WatchReply> call, long session) {
             this.call = call;
+            this.session = session;
         }
 
         @Override
@@ -123,6 +145,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 return;
             }
             hub = h;
+            own = origins.apply(share);
             long last;
             try {
                 last = h.subscribe(this, resumeAfter);
@@ -177,7 +200,11 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
             }
         }
 
-        /** Sends as much as flow control allows: the transport must be ready, the ack window open. */
+        /**
+         * Sends as much as flow control allows: the transport must be ready, the ack window open.
+         * Events of the client's own changes are skipped (the reply's last_sequence still moves
+         * past them); an event its client is still making waits, and the drain looks again shortly.
+         */
         synchronized void drain() {
             drainScheduled = false;
             if (done || !subscribed) {
@@ -189,21 +216,57 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     return;
                 }
                 WatchReply.Builder reply = WatchReply.newBuilder();
-                int n = Math.min(Math.min(room, limits.maxBatch()), queue.size());
+                int max = Math.min(room, limits.maxBatch());
+                int n = 0;
                 long lastSeq = startSequence;
-                for (int i = 0; i < n; i++) {
-                    Event e = queue.pollFirst();
-                    reply.addEvents(toProto(e));
+                boolean wait = false;
+                Origins o = own;
+                while (n < max && !queue.isEmpty()) {
+                    Event e = queue.peekFirst();
+                    Origins.Verdict v = o == null ? Origins.Verdict.FOREIGN : o.judge(session, e);
+                    if (v == Origins.Verdict.WAIT) {
+                        wait = true;
+                        break;
+                    }
+                    queue.pollFirst();
                     lastSeq = Math.max(lastSeq, e.sequence());
+                    if (v == Origins.Verdict.FOREIGN) {
+                        reply.addEvents(toProto(e));
+                        n++;
+                    } else {
+                        skippedOwn++;
+                    }
                 }
+                boolean moved = lastSeq != startSequence;
                 startSequence = lastSeq;
                 reply.setLastSequence(lastSeq);
                 if (n > 0) {
                     inFlight.addLast(new long[] {lastSeq, n});
                     inFlightCount += n;
                 }
-                greeted = true;
-                call.onNext(reply.build());
+                // an empty reply only to greet, or to move the client's resume cursor past its own
+                // changes once nothing else is queued
+                if (n > 0 || !greeted || (moved && queue.isEmpty())) {
+                    greeted = true;
+                    call.onNext(reply.build());
+                }
+                if (wait) {
+                    retryLater();
+                    return;
+                }
+            }
+        }
+
+        /** Called with this client's lock held. */
+        private void retryLater() {
+            if (drainScheduled) {
+                return;
+            }
+            drainScheduled = true;
+            try {
+                CompletableFuture.delayedExecutor(WAIT_FOR_CALL_MILLIS, TimeUnit.MILLISECONDS, executor).execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                drainScheduled = false;
             }
         }
 
@@ -264,6 +327,9 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 h.unsubscribe(this);
             }
             synchronized (this) {
+                if (!done) {
+                    log.debug("watch stream ended; {} events of its own client's changes were not sent back", skippedOwn);
+                }
                 done = true;
                 queue.clear();
             }

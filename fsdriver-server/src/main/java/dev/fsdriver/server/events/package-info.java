@@ -21,6 +21,11 @@
  *       keeps at most {@link dev.fsdriver.server.events.EventsService.Limits#maxUnacked} events
  *       unacked; a client that stops acking stops receiving, its queue fills and is replaced by
  *       one OVERFLOW("").
+ *   <li>Own changes: a client that sends "fsdriver-session: HEX" with its calls (the Watch
+ *       stream included) receives no events of the changes it made itself through the Files
+ *       service; every other change is sent, however soon after its own (see {@link
+ *       dev.fsdriver.server.events.Origins}). A reply may then carry no events and only move
+ *       {@code last_sequence} past skipped ones.
  *   <li>Reconnect: subscribe again with {@code resume_after} = the last sequence applied. The
  *       server replays what followed, or sends OVERFLOW("") when its history (65,536 events)
  *       no longer reaches back or the cursor is from another server process.

@@ -1,0 +1,166 @@
+package dev.fsdriver.server.events;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.server.events.EventHub.Event;
+import io.grpc.Context;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Who made a change: tells a Watch stream which events are the echo of its own client's
+ * changes, so that they are not sent back (the client's kernel saw those changes happen) while
+ * every change made by anyone else is, even on a path the client changed a moment before.
+ *
+ * <p>How: every mutation a session makes through the Files service records the path's state
+ * right after it (inode, size, mtime, ctime; or "gone"). An event is the session's own when,
+ * for every path it names, the last recorded change is that session's, is settled, and the
+ * path is still in exactly the recorded state. Any later change by someone else moves ctime
+ * (which no program can set), so it shows as foreign and reaches the client. Recording begins
+ * before the backend call ({@link #begin}) because the watcher may report the change before
+ * the call returns: until the call has recorded its outcome the verdict is {@link Verdict#WAIT}.
+ *
+ * <p>Limits, on purpose on the safe side: a foreign change between the client's operation and
+ * the server's look at the result (microseconds) is taken for the client's; events of a
+ * session's change that arrive after {@code keepNanos} are sent back (an extra invalidation).
+ * File systems whose ctime is coarse or missing (FAT) weaken the test to size and mtime.
+ *
+ * <p>Thread-safe: records live in a concurrent map, each replaced or updated atomically.
+ */
+public final class Origins {
+    /** The session of a call: a random id the client sends in "fsdriver-session" (0: none). */
+    public static final Context.Key<Long> SESSION = Context.key("fsdriver-session");
+
+    /** What a Watch stream does with an event. */
+    public enum Verdict {
+        /** The session's own change, still the path's current state: do not send. */
+        OWN,
+        /** Someone else's change (or cannot tell): send. */
+        FOREIGN,
+        /** The session is changing the path right now: decide once its call has returned. */
+        WAIT
+    }
+
+    /** The last change a session made to a path; {@code after == null}: the path is gone. */
+    private record Record(long session, int inProgress, FileAttributes after, long atNanos) {}
+
+    private final Backend backend;
+    private final LongSupplier clock;
+    private final long keepNanos;
+    private final ConcurrentHashMap<RelPath, Record> records = new ConcurrentHashMap<>();
+    private volatile long lastSweep;
+
+    public Origins(Backend backend, LongSupplier nanoClock, long keepNanos) {
+        this.backend = backend;
+        this.clock = nanoClock;
+        this.keepNanos = keepNanos;
+    }
+
+    /** Records kept 10 s: events follow their change within milliseconds, even in a storm. */
+    public Origins(Backend backend) {
+        this(backend, System::nanoTime, 10_000_000_000L);
+    }
+
+    /** The calling session, or 0 outside a call or when the client sent none. */
+    public static long currentSession() {
+        Long s = SESSION.get();
+        return s == null ? 0 : s;
+    }
+
+    /** {@code session} is about to change {@code path}. Pair with one of the three below. */
+    public void begin(long session, RelPath path) {
+        if (session == 0) {
+            return;
+        }
+        long now = clock.getAsLong();
+        records.compute(path, (p, r) -> r != null && r.session == session
+                ? new Record(session, r.inProgress + 1, r.after, now)
+                : new Record(session, 1, null, now));
+        sweep(now);
+    }
+
+    /** The change succeeded and left {@code path} with {@code after}. */
+    public void changed(long session, RelPath path, FileAttributes after) {
+        end(session, path, after, true);
+    }
+
+    /** The change succeeded and {@code path} is gone (unlink, rmdir, renamed away). */
+    public void removed(long session, RelPath path) {
+        end(session, path, null, true);
+    }
+
+    /** The change failed: whatever the path holds now is not known to be the session's. */
+    public void failed(long session, RelPath path) {
+        end(session, path, null, false);
+    }
+
+    private void end(long session, RelPath path, FileAttributes after, boolean succeeded) {
+        if (session == 0) {
+            return;
+        }
+        long now = clock.getAsLong();
+        records.compute(path, (p, r) -> {
+            if (r == null || r.session != session) {
+                return r; // another session changed it meanwhile: its record stands
+            }
+            int left = Math.max(0, r.inProgress - 1);
+            if (!succeeded) {
+                return left == 0 ? null : new Record(session, left, r.after, now);
+            }
+            return new Record(session, left, after, now);
+        });
+    }
+
+    /** Whether {@code e} is the echo of {@code session}'s own change (see the class comment). */
+    public Verdict judge(long session, Event e) {
+        if (session == 0 || e.kind() == Kind.OVERFLOW) {
+            return Verdict.FOREIGN;
+        }
+        Verdict v = judge(session, e.path());
+        if (v == Verdict.OWN && e.newPath() != null) {
+            v = judge(session, e.newPath());
+        }
+        return v;
+    }
+
+    private Verdict judge(long session, RelPath path) {
+        Record r = records.get(path);
+        if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
+            return Verdict.FOREIGN;
+        }
+        if (r.inProgress > 0) {
+            return Verdict.WAIT;
+        }
+        FileAttributes now;
+        try {
+            now = backend.stat(path);
+        } catch (FsException e) {
+            now = null; // gone (or unreadable: then "gone" is the closest truth we have)
+        }
+        return sameState(r.after, now) ? Verdict.OWN : Verdict.FOREIGN;
+    }
+
+    private static boolean sameState(FileAttributes recorded, FileAttributes now) {
+        if (recorded == null || now == null) {
+            return recorded == null && now == null;
+        }
+        return recorded.ino() == now.ino() && recorded.size() == now.size()
+                && recorded.mtimeNs() == now.mtimeNs() && recorded.ctimeNs() == now.ctimeNs();
+    }
+
+    /** Forgets records older than the keep time (at most every keep time, on a recording thread). */
+    private void sweep(long now) {
+        if (now - lastSweep > keepNanos) {
+            lastSweep = now;
+            records.values().removeIf(r -> r.inProgress == 0 && now - r.atNanos > keepNanos);
+        }
+    }
+
+    /** Records held (for tests and statistics). */
+    int size() {
+        return records.size();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.fsdriver.server.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.server.events.EventHub.Event;
+import dev.fsdriver.server.events.Origins.Verdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which events are a session's own: decided by the path's state, not by time alone. */
+class OriginsTest {
+    private static final long ME = 0x1234;
+    private static final long OTHER = 0x5678;
+
+    @TempDir
+    Path dir;
+    Backend backend;
+    final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    Origins origins;
+
+    @BeforeEach
+    void open() throws Exception {
+        backend = PosixBackend.open(dir, false);
+        origins = new Origins(backend, clock::get, 10_000_000_000L);
+    }
+
+    @AfterEach
+    void close() {
+        backend.close();
+    }
+
+    private static Event event(Kind kind, String path) throws Exception {
+        return new Event(1, kind, RelPath.parse(path), null, false);
+    }
+
+    /** What a Files handler does: begin, the change, record what it left. */
+    private FileAttributes write(long session, String name, String content) throws Exception {
+        RelPath p = RelPath.parse(name);
+        origins.begin(session, p);
+        Files.writeString(dir.resolve(name), content);
+        FileAttributes after = backend.stat(p);
+        origins.changed(session, p, after);
+        return after;
+    }
+
+    @Test
+    void aChangeIsItsSessionsOwnWhileThePathIsAsItLeftIt() throws Exception {
+        write(ME, "f", "mine");
+        assertThat(origins.judge(ME, event(Kind.CREATED, "f"))).isEqualTo(Verdict.OWN);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
+        assertThat(origins.judge(OTHER, event(Kind.MODIFIED, "f"))).as("another client's view").isEqualTo(Verdict.FOREIGN);
+        assertThat(origins.judge(0, event(Kind.MODIFIED, "f"))).as("a client without session").isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void aForeignChangeRightAfterIsForeignEvenOfTheSameKind() throws Exception {
+        write(ME, "f", "mine, long");
+        Files.writeString(dir.resolve("f"), "theirs"); // a program on the server, a moment later
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void aForeignDeleteOfTheSessionsFileIsForeign() throws Exception {
+        write(ME, "f", "mine");
+        Files.delete(dir.resolve("f"));
+        assertThat(origins.judge(ME, event(Kind.DELETED, "f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void theSessionsDeleteIsOwnWhileThePathStaysAbsent() throws Exception {
+        Files.writeString(dir.resolve("f"), "x");
+        RelPath p = RelPath.parse("f");
+        origins.begin(ME, p);
+        Files.delete(dir.resolve("f"));
+        origins.removed(ME, p);
+        assertThat(origins.judge(ME, event(Kind.DELETED, "f"))).isEqualTo(Verdict.OWN);
+        Files.writeString(dir.resolve("f"), "recreated by someone else");
+        assertThat(origins.judge(ME, event(Kind.CREATED, "f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void anEventDuringTheSessionsCallWaitsForItsOutcome() throws Exception {
+        RelPath p = RelPath.parse("f");
+        origins.begin(ME, p);
+        Files.writeString(dir.resolve("f"), "in progress");
+        assertThat(origins.judge(ME, event(Kind.CREATED, "f"))).isEqualTo(Verdict.WAIT);
+        origins.changed(ME, p, backend.stat(p));
+        assertThat(origins.judge(ME, event(Kind.CREATED, "f"))).isEqualTo(Verdict.OWN);
+    }
+
+    @Test
+    void aFailedChangeLeavesNothingToClaim() throws Exception {
+        Files.writeString(dir.resolve("f"), "x");
+        RelPath p = RelPath.parse("f");
+        origins.begin(ME, p);
+        origins.failed(ME, p);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void aRenameIsOwnOnlyWhenBothPathsAreAsTheSessionLeftThem() throws Exception {
+        Files.writeString(dir.resolve("a"), "x");
+        RelPath a = RelPath.parse("a");
+        RelPath b = RelPath.parse("b");
+        origins.begin(ME, a);
+        origins.begin(ME, b);
+        Files.move(dir.resolve("a"), dir.resolve("b"));
+        origins.changed(ME, b, backend.stat(b));
+        origins.removed(ME, a);
+        Event renamed = new Event(1, Kind.RENAMED, a, b, false);
+        assertThat(origins.judge(ME, renamed)).isEqualTo(Verdict.OWN);
+        Files.writeString(dir.resolve("a"), "someone made a new a");
+        assertThat(origins.judge(ME, renamed)).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void overflowIsNeverOwnAndOldRecordsExpire() throws Exception {
+        write(ME, "f", "mine");
+        assertThat(origins.judge(ME, event(Kind.OVERFLOW, ""))).isEqualTo(Verdict.FOREIGN);
+        clock.addAndGet(11_000_000_000L);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.FOREIGN);
+        write(ME, "g", "later"); // recording sweeps what expired
+        assertThat(origins.size()).isEqualTo(1);
+    }
+
+    @Test
+    void anotherSessionsChangeTakesThePathOver() throws Exception {
+        write(ME, "f", "mine");
+        write(OTHER, "f", "theirs now");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.FOREIGN);
+        assertThat(origins.judge(OTHER, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
+    }
+}
