@@ -230,7 +230,8 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new FilesService(io), auth))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(
-                        new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null), auth));
+                        new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null,
+                                Wire::attr), auth));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.Attrs;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
@@ -166,8 +167,8 @@ public final class EventApplier {
             switch (e.getKind()) {
                 case CREATED -> created(e.getPath());
                 case DELETED -> deleted(e.getPath(), e.getDirectory());
-                case MODIFIED -> modified(e.getPath(), false);
-                case ATTRIB -> modified(e.getPath(), true);
+                case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
+                case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
                 case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
                 case OVERFLOW -> overflow(e.getPath());
                 default -> log.debug("ignoring event {}", e.getKind());
@@ -293,7 +294,8 @@ public final class EventApplier {
         return new FuseEntry(node, 0, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
-    private void modified(String path, boolean attribOnly) {
+    /** {@code attr}: the file's attributes sent with the event (null: ask through the mount). */
+    private void modified(String path, boolean attribOnly, FuseAttr attr) {
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
             return;
@@ -306,21 +308,22 @@ public final class EventApplier {
             awaitWatcher(parent);
             Path abs = Path.of(injector.absolute(path));
             try {
-                // read the current truth first (outside any injection: forwarded to the server), so the
-                // injected operation changes nothing even if it were ever forwarded
+                // the current truth first (from the event, else asked outside any injection:
+                // forwarded to the server), so the injected operation changes nothing even if it
+                // were ever forwarded; the injected SETATTR is answered with the same attributes
+                int mode = attr != null ? attr.mode() : (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
                 if (attribOnly) {
-                    int mode = (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
                     if (FileMode.isSymlink(mode)) {
                         return;
                     }
-                    Injection inj = new Injection(Injection.Op.ATTRIB, parent, nameOf(path), 0, null, null, 0, null);
+                    Injection inj = new Injection(Injection.Op.ATTRIB, parent, nameOf(path), 0, null, null, 0, attr);
                     count(injector.perform(inj, () -> LibC.chmod(abs.toString(), mode & 07777)), path);
                 } else {
-                    if (!Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
+                    if (!FileMode.isRegular(mode)) {
                         return;
                     }
-                    long size = Files.size(abs);
-                    Injection inj = new Injection(Injection.Op.MODIFY, parent, nameOf(path), 0, null, null, 0, null);
+                    long size = attr != null ? attr.size() : Files.size(abs);
+                    Injection inj = new Injection(Injection.Op.MODIFY, parent, nameOf(path), 0, null, null, 0, attr);
                     count(injector.perform(inj, () -> LibC.truncate(abs.toString(), size)), path);
                 }
             } catch (java.io.IOException gone) {

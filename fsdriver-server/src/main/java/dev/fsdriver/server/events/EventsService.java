@@ -1,7 +1,10 @@
 package dev.fsdriver.server.events;
 
+import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.WatchReply;
@@ -43,28 +46,35 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
 
     private final Function<String, EventHub> hubs;
     private final Function<String, Origins> origins;
+    private final Function<FileAttributes, Attr> toWire;
     private final Limits limits;
     private final Executor executor;
 
     /** @param hubs share name -> its hub, or null for an unknown share */
     public EventsService(Function<String, EventHub> hubs) {
-        this(hubs, share -> null);
+        this(hubs, share -> null, null);
     }
 
-    /** @param origins share name -> who changed what (null: every event goes to every client) */
-    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins) {
-        this(hubs, origins, Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor());
+    /**
+     * @param origins share name -> who changed what (null: every event goes to every client)
+     * @param toWire  attributes as sent: CREATED, MODIFIED and ATTRIB carry the path's
+     *                attributes as they are when sent (a client then need not ask)
+     */
+    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins,
+                         Function<FileAttributes, Attr> toWire) {
+        this(hubs, origins, toWire, Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor());
     }
 
     /** @param executor runs sends triggered by new events (never on the watcher's thread) */
     public EventsService(Function<String, EventHub> hubs, Limits limits, Executor executor) {
-        this(hubs, share -> null, limits, executor);
+        this(hubs, share -> null, null, limits, executor);
     }
 
-    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins, Limits limits,
-                         Executor executor) {
+    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins,
+                         Function<FileAttributes, Attr> toWire, Limits limits, Executor executor) {
         this.hubs = hubs;
         this.origins = origins;
+        this.toWire = toWire;
         this.limits = limits;
         this.executor = executor;
     }
@@ -231,7 +241,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     queue.pollFirst();
                     lastSeq = Math.max(lastSeq, e.sequence());
                     if (v == Origins.Verdict.FOREIGN) {
-                        reply.addEvents(toProto(e));
+                        reply.addEvents(withAttributes(toProto(e), e, o));
                         n++;
                     } else {
                         skippedOwn++;
@@ -255,6 +265,15 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     return;
                 }
             }
+        }
+
+        private ChangeEvent withAttributes(ChangeEvent proto, Event e, Origins o) {
+            if (o == null || toWire == null
+                    || !(e.kind() == Kind.CREATED || e.kind() == Kind.MODIFIED || e.kind() == Kind.ATTRIB)) {
+                return proto;
+            }
+            FileAttributes a = o.current(e.path());
+            return a == null ? proto : proto.toBuilder().setAttr(toWire.apply(a)).build();
         }
 
         /** Called with this client's lock held. */

@@ -134,13 +134,16 @@ public final class Origins {
         if (r.inProgress > 0) {
             return Verdict.WAIT;
         }
-        FileAttributes now;
+        return sameState(r.after, current(path)) ? Verdict.OWN : Verdict.FOREIGN;
+    }
+
+    /** The path's attributes now (not following a symlink), or null when it is gone or unreadable. */
+    public FileAttributes current(RelPath path) {
         try {
-            now = backend.stat(path);
+            return backend.stat(path);
         } catch (FsException e) {
-            now = null; // gone (or unreadable: then "gone" is the closest truth we have)
+            return null;
         }
-        return sameState(r.after, now) ? Verdict.OWN : Verdict.FOREIGN;
     }
 
     private static boolean sameState(FileAttributes recorded, FileAttributes now) {

@@ -16,7 +16,8 @@
  *   <li>Events: CREATED, DELETED, MODIFIED (content), ATTRIB, RENAMED (path -> new_path; the
  *       old new_path, if it existed, was replaced), OVERFLOW(path): changes under path (""
  *       = the whole share) were lost: drop caches under it and rescan. {@code directory} tells
- *       whether the path is a directory. {@code attr} is not set (yet).
+ *       whether the path is a directory. CREATED, MODIFIED and ATTRIB carry {@code attr}, the
+ *       path's attributes as they were when the event was sent (absent when it was gone by then).
  *   <li>Ack: send {@code Ack{sequence}} after applying a reply (its last_sequence). The server
  *       keeps at most {@link dev.fsdriver.server.events.EventsService.Limits#maxUnacked} events
  *       unacked; a client that stops acking stops receiving, its queue fills and is replaced by
