@@ -453,6 +453,11 @@ final class FuseSession implements FuseMount {
         return connection;
     }
 
+    /** True if fusermount3 made the mount (not root, or forced by {@link #FORCE_FUSERMOUNT_PROPERTY}). */
+    boolean viaFusermount() {
+        return viaFusermount;
+    }
+
     @Override
     public void awaitUnmount() throws InterruptedException {
         unmounted.await();
