@@ -78,6 +78,9 @@ import org.slf4j.LoggerFactory;
  * joins the readers. A shutdown hook does the same on SIGINT/SIGTERM of the JVM. An unmount from
  * outside ({@code umount}, {@code fusermount3 -u}) ends the connection: the readers' read(2)
  * fails with ENODEV, the session marks itself unmounted and {@link #awaitUnmount()} returns.
+ * So does an abort through /sys/fs/fuse/connections/N/abort, but the dead mount stays (ENOTCONN)
+ * until {@link #close()} removes it; close() only ever unmounts the mount it made, not one made at
+ * the same place since.
  *
  * <p>If the process dies without unmounting (SIGKILL), the kernel aborts the connection when
  * the last /dev/fuse fd closes; accesses then fail with ENOTCONN ("Transport endpoint is not
@@ -124,6 +127,8 @@ final class FuseSession implements FuseMount {
     private volatile FuseConnection connection;
     private volatile boolean stopping;
     private int connectionId = -1;
+    /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
+    private FuseMounter.MountInfo ourMount;
 
     private FuseSession(Path mountPoint, FuseFileSystem fs, MountOptions options, FuseMounter.Mounted mounted) {
         this.mountPoint = mountPoint;
@@ -170,8 +175,8 @@ final class FuseSession implements FuseMount {
         } finally {
             giveBuffer(buf);
         }
-        FuseMounter.MountInfo info = FuseMounter.findMount(mountPoint);
-        connectionId = info != null ? info.minor() : -1;
+        ourMount = FuseMounter.findMount(mountPoint);
+        connectionId = ourMount != null ? ourMount.minor() : -1;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         int threads = Math.max(1, options.threads());
         for (int i = 0; i < threads; i++) {
@@ -485,7 +490,12 @@ final class FuseSession implements FuseMount {
         }
         IOException failure = null;
         try {
-            if (unmounted.getCount() > 0 && FuseMounter.findMount(mountPoint) != null) {
+            // Ours while the session lives, and still ours after an abort from outside (a dead mount
+            // answering ENOTCONN would stay behind); not a mount someone made there since, whose
+            // anonymous device number may be our freed one (hence type and source too).
+            FuseMounter.MountInfo now = FuseMounter.findMount(mountPoint);
+            boolean ours = now != null && (ourMount == null ? unmounted.getCount() > 0 : now.equals(ourMount));
+            if (ours) {
                 boolean lazy = FuseMounter.unmount(mountPoint, viaFusermount);
                 if (lazy && connectionId >= 0) {
                     FuseMounter.abortConnection(connectionId);   // busy: don't leave readers serving a detached tree

@@ -54,7 +54,27 @@ class MountLifecycleTest {
         Tools.ok(tmp, "umount", mnt.toString());
         assertThat(m.awaitUnmount(Duration.ofSeconds(10))).isTrue();
         assertThat(m.isUnmounted()).isTrue();
-        m.close();   // idempotent after an outside unmount
+        Tools.ok(tmp, "mount", "-t", "tmpfs", "someone-else", mnt.toString());
+        try {
+            m.close();   // idempotent after an outside unmount, and leaves a later mount there alone
+            assertThat(mounted(mnt)).isTrue();
+        } finally {
+            Tools.ok(tmp, "umount", mnt.toString());
+        }
+        assertThat(mounted(mnt)).isFalse();
+    }
+
+    /** An abort through fusectl (the way out of a hung file system) ends the session; close() removes the dead mount. */
+    @Test
+    void abortFromOutsideIsDetectedAndCloseRemovesTheDeadMount() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
+        Files.writeString(mnt.resolve("x"), "x");
+        int connection = dev.fsdriver.fuse.linux.FuseMounter.findMount(mnt).minor();
+        Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
+        assertThat(m.awaitUnmount(Duration.ofSeconds(10))).isTrue();
+        assertThat(Tools.run(tmp, "stat", mnt.toString()).output()).contains("Transport endpoint is not connected");
+        m.close();
         assertThat(mounted(mnt)).isFalse();
     }
 
