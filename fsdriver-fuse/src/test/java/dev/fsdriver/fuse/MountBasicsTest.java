@@ -22,8 +22,13 @@ class MountBasicsTest {
             Path f = mnt.resolve("hello.txt");
             Files.writeString(f, "hello fuse");
             assertThat(Files.readString(f)).isEqualTo("hello fuse");
+            // root: mount(2) itself, with the fd=N,rootmode=,user_id=,group_id= data the kernel shows back
+            assertThat(((FuseSession) mount).viaFusermount()).isFalse();
             assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
-                    .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.fsdriver"));
+                    .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.fsdriver")
+                            && l.contains("user_id=0,group_id=0"));
+            assertThat(((FuseSession) mount).connection().flags() & FuseKernel.WRITEBACK_CACHE)
+                    .as("writeback cache only when asked for").isZero();
         }
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8))
                 .noneMatch(l -> l.contains(" " + mnt + " "));
