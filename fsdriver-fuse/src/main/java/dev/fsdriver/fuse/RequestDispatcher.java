@@ -310,12 +310,20 @@ final class RequestDispatcher {
                 put64(out, OUT, r);     // fuse_lseek_out { offset }
                 return 8;
             }
-            case FuseOpcode.COPY_FILE_RANGE -> {
-                // fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }
+            case FuseOpcode.COPY_FILE_RANGE, FuseOpcode.COPY_FILE_RANGE_64 -> {
+                // fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }, the
+                // same for both; the kernel (7.45) asks _64 first and falls back on ENOSYS
                 long n = fs.copyFileRange(req, node, i64(in, 0), i64(in, 8), i64(in, 16), i64(in, 24),
                         i64(in, 32), i64(in, 40), (int) i64(in, 48));
-                put32(out, OUT, (int) Math.min(n, 0xFFFF_F000L));   // fuse_write_out
-                put32(out, OUT + 4, 0);
+                if (n < 0 || n > i64(in, 40)) {
+                    throw new IllegalStateException("copyFileRange returned " + n + " for " + i64(in, 40) + " bytes");
+                }
+                if (req.opcode == FuseOpcode.COPY_FILE_RANGE_64) {
+                    put64(out, OUT, n);     // fuse_copy_file_range_out { bytes_copied }
+                } else {
+                    put32(out, OUT, (int) Math.min(n, 0xFFFF_F000L));   // fuse_write_out { size, padding }
+                    put32(out, OUT + 4, 0);
+                }
                 return 8;
             }
             case FuseOpcode.GETXATTR -> {
