@@ -125,6 +125,7 @@ final class FuseSession implements FuseMount {
     private final Thread shutdownHook;
     private volatile RequestDispatcher dispatcher;
     private volatile FuseConnection connection;
+    private volatile KernelNotifier notifier;
     private volatile boolean stopping;
     private int connectionId = -1;
     /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
@@ -262,10 +263,11 @@ final class FuseSession implements FuseMount {
             put16(out, 30, 0);
             put32(out, 32, (int) (granted >>> 32));
             writeReply(buf, unique, 0, FuseKernel.INIT_OUT_SIZE);
-            KernelNotifier notifier = new KernelNotifier(masterFd, bufferSize);
+            notifier = new KernelNotifier(masterFd, bufferSize);
             connection = new FuseConnection(major, minor, negotiatedMinor, granted, maxWrite, maxReadahead, maxPages,
                     notifier);
-            dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce);
+            dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce,
+                    notifier);
             fs.init(connection);
             return;
         }
@@ -435,6 +437,9 @@ final class FuseSession implements FuseMount {
 
     private void destroyOnce() {
         if (destroyed.compareAndSet(false, true)) {
+            if (notifier != null) {
+                notifier.close();   // no answer to a retrieve will come any more
+            }
             try {
                 fs.destroy();
             } catch (RuntimeException e) {

@@ -36,9 +36,13 @@ final class RequestDispatcher {
     private final boolean directIo;
     private final boolean debug;
     private final Runnable onDestroy;
+    /** Where NOTIFY_REPLY (the answer to a retrieve) goes; null when not serving a connection. */
+    private final KernelNotifier notifier;
     private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
 
-    RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy) {
+    RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
+                      KernelNotifier notifier) {
+        this.notifier = notifier;
         this.fs = fs;
         this.bufferSize = bufferSize;
         this.directIo = directIo;
@@ -81,7 +85,8 @@ final class RequestDispatcher {
 
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
-        return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT;
+        return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
+                || opcode == FuseOpcode.NOTIFY_REPLY;
     }
 
     /**
@@ -354,6 +359,16 @@ final class RequestDispatcher {
             case FuseOpcode.REMOVEXATTR -> {
                 fs.removexattr(req, node, name(in, 0));
                 return 0;
+            }
+            case FuseOpcode.NOTIFY_REPLY -> {
+                // unique is the retrieve's notify_unique; fuse_notify_retrieve_in { dummy1, offset, size,
+                // dummy2, dummy3, dummy4 } then the data. No answer.
+                int size = i32(in, 16);
+                byte[] data = in.asSlice(40, size).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                if (notifier != null) {
+                    notifier.retrieved(req.unique, data);
+                }
+                return -1;
             }
             case FuseOpcode.DESTROY -> {
                 onDestroy.run();

@@ -32,7 +32,7 @@ class FaultsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize());
             MemorySegment.copy(request, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, request.length);
-            new RequestDispatcher(fs, bufferSize, false, true, () -> {}).dispatch(fd, buf, request.length);
+            new RequestDispatcher(fs, bufferSize, false, true, () -> {}, null).dispatch(fd, buf, request.length);
         } finally {
             LinuxNative.close(fd);
         }

@@ -64,6 +64,7 @@ public final class FuseKernel {
     public static final int NOTIFY_INVAL_INODE = 2;
     public static final int NOTIFY_INVAL_ENTRY = 3;
     public static final int NOTIFY_STORE = 4;
+    public static final int NOTIFY_RETRIEVE = 5;
     public static final int NOTIFY_DELETE = 6;
 
     private FuseKernel() {}
