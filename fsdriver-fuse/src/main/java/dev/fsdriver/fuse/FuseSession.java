@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * DO_READDIRPLUS + READDIRPLUS_AUTO, PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
  * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
  * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
- * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events) and
- * EXPLICIT_INVAL_DATA: with it the kernel keeps cached pages even when a GETATTR reports a new
+ * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events).
+ * EXPLICIT_INVAL_DATA only with {@code MountOptions.explicitInvalData} (off by default, fsdriver
+ * leaves it off): with it the kernel keeps cached pages even when a GETATTR reports a new
  * size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
  * underneath as "bbbbbbbb" read back as "aaaa\0\0\0\0" after an atime-triggered GETATTR).
  * Without it a size change seen by the kernel drops the pages, which is the coherence fsdriver
@@ -243,7 +244,8 @@ final class FuseSession implements FuseMount {
                     | FuseKernel.DO_READDIRPLUS | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                     | FuseKernel.INIT_EXT
-                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0);
+                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
+                    | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;
             int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.fuse.examples.LoopbackFileSystem;
+import dev.fsdriver.fuse.kernel.FuseKernel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +61,33 @@ class NotificationTest {
         assertThat(mount.notifier().invalInode(fs.nodeIdOf("f"), 0, 0)).isZero();
 
         assertThat(Files.readString(mnt.resolve("f"))).isEqualTo("cccccccc");
+    }
+
+    /**
+     * Who drops cached pages when the size changes: by default the kernel, as soon as it sees the
+     * new size; with explicitInvalData (FUSE_EXPLICIT_INVAL_DATA) only an INVAL_INODE with a range.
+     */
+    @Test
+    void explicitInvalDataLeavesPagesToTheFileSystem() throws Exception {
+        Files.writeString(backing.resolve("x"), "aaaa");
+        assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("aaaa");
+        Files.writeString(backing.resolve("x"), "bbbbbbbb");
+        assertThat(mount.notifier().invalInode(fs.nodeIdOf("x"), -1, 0)).isZero();   // attributes only
+        assertThat(Files.readString(mnt.resolve("x"))).as("new size seen: pages dropped").isEqualTo("bbbbbbbb");
+
+        Path back2 = Files.createDirectory(tmp.resolve("backing-explicit"));
+        Path mnt2 = Files.createDirectory(tmp.resolve("mnt-explicit")).toRealPath();
+        LoopbackFileSystem fs2 = new LoopbackFileSystem(back2, Duration.ofHours(1), true);
+        try (FuseMount m2 = FuseMount.mount(mnt2, fs2, MountOptions.builder().explicitInvalData(true).build())) {
+            assertThat(((FuseSession) m2).connection().flags() & FuseKernel.EXPLICIT_INVAL_DATA).isNotZero();
+            Files.writeString(back2.resolve("x"), "aaaa");
+            assertThat(Files.readString(mnt2.resolve("x"))).isEqualTo("aaaa");
+            Files.writeString(back2.resolve("x"), "bbbbbbbb");
+            assertThat(m2.notifier().invalInode(fs2.nodeIdOf("x"), -1, 0)).isZero();
+            assertThat(Files.readString(mnt2.resolve("x"))).as("new size, old page kept").isEqualTo("aaaa\0\0\0\0");
+            assertThat(m2.notifier().invalInode(fs2.nodeIdOf("x"), 0, 0)).isZero();
+            assertThat(Files.readString(mnt2.resolve("x"))).isEqualTo("bbbbbbbb");
+        }
     }
 
     /** A range drops only the pages it covers: the others keep their (now old) cached content. */
