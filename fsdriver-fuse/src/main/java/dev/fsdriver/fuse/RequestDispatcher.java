@@ -177,7 +177,7 @@ final class RequestDispatcher {
             }
             case FuseOpcode.READLINK -> {
                 byte[] target = Wire.bytes(fs.readlink(req, node));
-                checkReply(target.length);
+                checkReply(target.length, FuseKernel.PATH_MAX - 1);   // the kernel reads it into one page
                 Wire.putBytes(out, OUT, target);
                 return target.length;
             }
@@ -387,8 +387,13 @@ final class RequestDispatcher {
     }
 
     private void checkReply(long payload) {
-        if (payload + OUT > bufferSize) {
-            throw new IllegalStateException("reply of " + payload + " bytes exceeds the limit " + (bufferSize - OUT));
+        checkReply(payload, bufferSize - OUT);
+    }
+
+    /** Refuses (EIO, logged) a reply the kernel would reject or truncate. */
+    private static void checkReply(long payload, long limit) {
+        if (payload > limit) {
+            throw new IllegalStateException("reply of " + payload + " bytes exceeds the limit " + limit);
         }
     }
 
