@@ -187,8 +187,10 @@ abstract class FileSystemContractTest {
         Files.setAttribute(f, "lastAccessTime", FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
         assertThat(Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS))
                 .isEqualTo(FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
-        Tools.ok(mnt, "touch", "perm");   // UTIME_NOW
+        Tools.ok(mnt, "touch", "perm");   // UTIME_NOW for both
         assertThat(Files.getLastModifiedTime(f).toInstant()).isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
+        assertThat(((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant())
+                .isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
         String df = Tools.ok(mnt, "df", "-P", ".");
         assertThat(df).contains(mnt.toString());
         assertThat(Tools.ok(mnt, "stat", "-f", "-c", "%S", ".")).isEqualTo("4096");

@@ -18,7 +18,10 @@ class MountBasicsTest {
     @Test
     void mountsWritesReadsAndUnmounts() throws Exception {
         Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
-        try (FuseMount mount = FuseMount.mount(mnt, new MemoryFileSystem(), MountOptions.builder().build())) {
+        long fusefds = fuseFds();
+        try (FuseMount mount = FuseMount.mount(mnt, new MemoryFileSystem(), MountOptions.builder().threads(3).build())) {
+            // one /dev/fuse fd per reader: the mount's, and two cloned with FUSE_DEV_IOC_CLONE
+            assertThat(fuseFds() - fusefds).isEqualTo(3);
             Path f = mnt.resolve("hello.txt");
             Files.writeString(f, "hello fuse");
             assertThat(Files.readString(f)).isEqualTo("hello fuse");
@@ -32,6 +35,19 @@ class MountBasicsTest {
         }
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8))
                 .noneMatch(l -> l.contains(" " + mnt + " "));
+        assertThat(fuseFds()).isEqualTo(fusefds);
+    }
+
+    private static long fuseFds() throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("/dev/fuse");
+                } catch (java.io.IOException e) {
+                    return false;   // closed meanwhile
+                }
+            }).count();
+        }
     }
 
     @Test

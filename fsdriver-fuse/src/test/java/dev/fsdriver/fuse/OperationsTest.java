@@ -95,6 +95,18 @@ class OperationsTest {
         }
 
         @Override
+        public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+            calls.add("open node=" + nodeId + " trunc=" + ((flags & 01000) != 0));
+            return super.open(req, nodeId, flags);
+        }
+
+        @Override
+        public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+            calls.add("setattr node=" + nodeId + " size=" + changes.size());
+            return super.setattr(req, nodeId, changes);
+        }
+
+        @Override
         public void forget(long nodeId, long nlookup) {
             forgotten.merge(nodeId, nlookup, Long::sum);
         }
@@ -225,6 +237,45 @@ class OperationsTest {
         ch.write(ByteBuffer.wrap("more".getBytes(StandardCharsets.UTF_8)));
         assertThatThrownBy(ch::close).isInstanceOf(IOException.class).hasMessageContaining("No space left on device");
         assertThat(eventually(() -> fs.calls.contains("release fh=" + fs.failFlushOf))).isTrue();
+    }
+
+    /** FUSE_ATOMIC_O_TRUNC: O_TRUNC comes with the OPEN, not as a separate SETATTR of size 0. */
+    @Test
+    void truncatingOpenIsOneOpen() throws Exception {
+        Path f = Files.writeString(mnt.resolve("f"), "long content");
+        fs.calls.clear();
+        Files.writeString(f, "xy");   // O_WRONLY|O_CREAT|O_TRUNC
+        assertThat(Files.readString(f)).isEqualTo("xy");
+        assertThat(fs.calls).contains("open node=" + ino(f) + " trunc=true").noneMatch(c -> c.startsWith("setattr"));
+    }
+
+    /** FUSE_PARALLEL_DIROPS: two lookups in one directory are in the file system at the same time. */
+    @Test
+    void lookupsInOneDirectoryRunInParallel() throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Probe slow = new Probe() {
+            @Override
+            public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+                if (name.startsWith("slow")) {
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    for (int i = 0; i < 100 && inside.get() < 2; i++) {   // up to 1 s for the other one
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                    }
+                    most.accumulateAndGet(inside.get(), Math::max);
+                    inside.decrementAndGet();
+                }
+                return super.lookup(req, parent, name);
+            }
+        };
+        Path m2 = Files.createDirectory(tmp.resolve("mnt2")).toRealPath();
+        try (FuseMount m = FuseMount.mount(m2, slow, MountOptions.builder().build())) {
+            Process a = new ProcessBuilder("stat", m2.resolve("slow1").toString()).start();
+            Process b = new ProcessBuilder("stat", m2.resolve("slow2").toString()).start();
+            assertThat(a.waitFor()).isNotZero();   // ENOENT, after the file system answered
+            assertThat(b.waitFor()).isNotZero();
+        }
+        assertThat(most).hasValue(2);
     }
 
     @Test
