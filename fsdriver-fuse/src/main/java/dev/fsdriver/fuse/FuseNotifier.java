@@ -1,5 +1,7 @@
 package dev.fsdriver.fuse;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Notifications a file system sends to the kernel at any time, outside any request.
  *
@@ -10,7 +12,7 @@ package dev.fsdriver.fuse;
  * from a thread of your own.
  *
  * <p>Each method returns 0, or a negative errno from the kernel (e.g. -ENOENT when the node or
- * name was not in the kernel's cache, which is harmless).
+ * name was not in the kernel's cache, which is harmless); {@link #retrieve} answers later.
  */
 public interface FuseNotifier {
     /** FUSE_NOTIFY_INVAL_ENTRY: drop the cached name {@code name} in {@code parent}. */
@@ -31,4 +33,16 @@ public interface FuseNotifier {
 
     /** FUSE_NOTIFY_STORE: put {@code data} into the page cache of {@code nodeId} at offset. */
     int store(long nodeId, long offset, java.nio.ByteBuffer data);
+
+    /**
+     * FUSE_NOTIFY_RETRIEVE: what the kernel's page cache holds of {@code nodeId} from
+     * {@code offset}, at most {@code size} bytes (also at most max_write, and not past the file
+     * size the kernel knows); it stops at the first page not cached, so it may be shorter or empty.
+     *
+     * <p>The kernel answers with a request (NOTIFY_REPLY) that a request thread receives, so never
+     * wait for the result on a request thread or while holding a lock one may need; the future is
+     * completed on the common pool. It fails with a {@link FuseException}: ENOENT when the node is
+     * not in the kernel's cache, ENOTCONN when the connection ends first.
+     */
+    CompletableFuture<byte[]> retrieve(long nodeId, long offset, int size);
 }

@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * DO_READDIRPLUS + READDIRPLUS_AUTO, PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
  * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
  * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
- * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events) and
- * EXPLICIT_INVAL_DATA: with it the kernel keeps cached pages even when a GETATTR reports a new
+ * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events).
+ * EXPLICIT_INVAL_DATA only with {@code MountOptions.explicitInvalData} (off by default, fsdriver
+ * leaves it off): with it the kernel keeps cached pages even when a GETATTR reports a new
  * size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
  * underneath as "bbbbbbbb" read back as "aaaa\0\0\0\0" after an atime-triggered GETATTR).
  * Without it a size change seen by the kernel drops the pages, which is the coherence fsdriver
@@ -78,6 +79,9 @@ import org.slf4j.LoggerFactory;
  * joins the readers. A shutdown hook does the same on SIGINT/SIGTERM of the JVM. An unmount from
  * outside ({@code umount}, {@code fusermount3 -u}) ends the connection: the readers' read(2)
  * fails with ENODEV, the session marks itself unmounted and {@link #awaitUnmount()} returns.
+ * So does an abort through /sys/fs/fuse/connections/N/abort, but the dead mount stays (ENOTCONN)
+ * until {@link #close()} removes it; close() only ever unmounts the mount it made, not one made at
+ * the same place since.
  *
  * <p>If the process dies without unmounting (SIGKILL), the kernel aborts the connection when
  * the last /dev/fuse fd closes; accesses then fail with ENOTCONN ("Transport endpoint is not
@@ -122,8 +126,11 @@ final class FuseSession implements FuseMount {
     private final Thread shutdownHook;
     private volatile RequestDispatcher dispatcher;
     private volatile FuseConnection connection;
+    private volatile KernelNotifier notifier;
     private volatile boolean stopping;
     private int connectionId = -1;
+    /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
+    private FuseMounter.MountInfo ourMount;
 
     private FuseSession(Path mountPoint, FuseFileSystem fs, MountOptions options, FuseMounter.Mounted mounted) {
         this.mountPoint = mountPoint;
@@ -170,8 +177,8 @@ final class FuseSession implements FuseMount {
         } finally {
             giveBuffer(buf);
         }
-        FuseMounter.MountInfo info = FuseMounter.findMount(mountPoint);
-        connectionId = info != null ? info.minor() : -1;
+        ourMount = FuseMounter.findMount(mountPoint);
+        connectionId = ourMount != null ? ourMount.minor() : -1;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         int threads = Math.max(1, options.threads());
         for (int i = 0; i < threads; i++) {
@@ -237,7 +244,8 @@ final class FuseSession implements FuseMount {
                     | FuseKernel.DO_READDIRPLUS | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                     | FuseKernel.INIT_EXT
-                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0);
+                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
+                    | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;
             int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));
@@ -257,10 +265,11 @@ final class FuseSession implements FuseMount {
             put16(out, 30, 0);
             put32(out, 32, (int) (granted >>> 32));
             writeReply(buf, unique, 0, FuseKernel.INIT_OUT_SIZE);
-            KernelNotifier notifier = new KernelNotifier(masterFd, bufferSize);
+            notifier = new KernelNotifier(masterFd, bufferSize);
             connection = new FuseConnection(major, minor, negotiatedMinor, granted, maxWrite, maxReadahead, maxPages,
                     notifier);
-            dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce);
+            dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce,
+                    notifier);
             fs.init(connection);
             return;
         }
@@ -430,6 +439,9 @@ final class FuseSession implements FuseMount {
 
     private void destroyOnce() {
         if (destroyed.compareAndSet(false, true)) {
+            if (notifier != null) {
+                notifier.close();   // no answer to a retrieve will come any more
+            }
             try {
                 fs.destroy();
             } catch (RuntimeException e) {
@@ -451,6 +463,11 @@ final class FuseSession implements FuseMount {
     /** What INIT negotiated. */
     FuseConnection connection() {
         return connection;
+    }
+
+    /** True if fusermount3 made the mount (not root, or forced by {@link #FORCE_FUSERMOUNT_PROPERTY}). */
+    boolean viaFusermount() {
+        return viaFusermount;
     }
 
     @Override
@@ -480,7 +497,12 @@ final class FuseSession implements FuseMount {
         }
         IOException failure = null;
         try {
-            if (unmounted.getCount() > 0 && FuseMounter.findMount(mountPoint) != null) {
+            // Ours while the session lives, and still ours after an abort from outside (a dead mount
+            // answering ENOTCONN would stay behind); not a mount someone made there since, whose
+            // anonymous device number may be our freed one (hence type and source too).
+            FuseMounter.MountInfo now = FuseMounter.findMount(mountPoint);
+            boolean ours = now != null && (ourMount == null ? unmounted.getCount() > 0 : now.equals(ourMount));
+            if (ours) {
                 boolean lazy = FuseMounter.unmount(mountPoint, viaFusermount);
                 if (lazy && connectionId >= 0) {
                     FuseMounter.abortConnection(connectionId);   // busy: don't leave readers serving a detached tree

@@ -7,15 +7,25 @@ import dev.fsdriver.fuse.linux.LinuxNative;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Notifications written to the connection's fd as an unsolicited reply: fuse_out_header with
  * unique 0 and error = the notify code, then the notify struct. Each call uses its own native
  * buffer, so any thread may call at any time; the kernel serialises writes to the device.
+ *
+ * <p>Retrieves in flight wait in a concurrent map by their notify_unique until the dispatcher
+ * hands over the kernel's NOTIFY_REPLY ({@link #retrieved}) or the session ends ({@link #close}).
  */
 final class KernelNotifier implements FuseNotifier {
     private final int fd;
     private final int maxStore;
+    private final AtomicLong retrieveIds = new AtomicLong(1);
+    private final Map<Long, CompletableFuture<byte[]>> retrieving = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     KernelNotifier(int fd, int maxStore) {
         this.fd = fd;
@@ -74,6 +84,53 @@ final class KernelNotifier implements FuseNotifier {
             Wire.put32(s, 36, 0);
             MemorySegment.copy(MemorySegment.ofBuffer(data), 0, s, 40, size);
             return send(s, FuseKernel.NOTIFY_STORE);
+        }
+    }
+
+    @Override
+    public CompletableFuture<byte[]> retrieve(long nodeId, long offset, int size) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        long unique = retrieveIds.getAndIncrement();
+        retrieving.put(unique, result);   // first: the kernel's answer may arrive before write(2) returns
+        if (closed) {
+            fail(unique, Errno.ENOTCONN);
+            return result;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 32);
+            Wire.put64(s, 16, unique);          // fuse_notify_retrieve_out { notify_unique, nodeid, offset, size, padding }
+            Wire.put64(s, 24, nodeId);
+            Wire.put64(s, 32, offset);
+            Wire.put32(s, 40, size);
+            Wire.put32(s, 44, 0);
+            int r = send(s, FuseKernel.NOTIFY_RETRIEVE);
+            if (r < 0) {
+                fail(unique, -r);
+            }
+        }
+        return result;
+    }
+
+    /** The kernel's NOTIFY_REPLY for retrieve {@code unique} (called by the dispatcher). */
+    void retrieved(long unique, byte[] data) {
+        CompletableFuture<byte[]> f = retrieving.remove(unique);
+        if (f != null) {
+            f.completeAsync(() -> data);   // the caller's continuations must not run on a request thread
+        }
+    }
+
+    /** The connection is gone: retrieves still waiting fail with ENOTCONN. */
+    void close() {
+        closed = true;
+        for (Long unique : retrieving.keySet()) {
+            fail(unique, Errno.ENOTCONN);
+        }
+    }
+
+    private void fail(long unique, int errno) {
+        CompletableFuture<byte[]> f = retrieving.remove(unique);
+        if (f != null) {
+            f.completeExceptionally(new FuseException(errno));
         }
     }
 

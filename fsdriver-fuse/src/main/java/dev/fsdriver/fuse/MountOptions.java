@@ -9,6 +9,8 @@ package dev.fsdriver.fuse;
  * @param defaultPermissions let the kernel check permissions from the attributes
  * @param readOnly        mount read-only (MS_RDONLY)
  * @param writebackCache  negotiate FUSE_WRITEBACK_CACHE (the kernel coalesces writes)
+ * @param explicitInvalData negotiate FUSE_EXPLICIT_INVAL_DATA: cached pages go only by
+ *                        notification, not when the kernel sees a new size (see FuseSession)
  * @param maxWrite        largest WRITE the kernel may send (capped at 1 MiB)
  * @param maxReadahead    kernel read-ahead window
  * @param threads         request threads (readers on cloned /dev/fuse fds, or the pool size)
@@ -23,6 +25,7 @@ public record MountOptions(
         boolean defaultPermissions,
         boolean readOnly,
         boolean writebackCache,
+        boolean explicitInvalData,
         int maxWrite,
         int maxReadahead,
         int threads,
@@ -41,6 +44,7 @@ public record MountOptions(
         private boolean defaultPermissions;
         private boolean readOnly;
         private boolean writebackCache;
+        private boolean explicitInvalData;
         private int maxWrite = 1 << 20;
         private int maxReadahead = 1 << 20;
         private int threads = 8;
@@ -54,6 +58,7 @@ public record MountOptions(
         public Builder defaultPermissions(boolean v) { defaultPermissions = v; return this; }
         public Builder readOnly(boolean v) { readOnly = v; return this; }
         public Builder writebackCache(boolean v) { writebackCache = v; return this; }
+        public Builder explicitInvalData(boolean v) { explicitInvalData = v; return this; }
         public Builder maxWrite(int v) { maxWrite = v; return this; }
         public Builder maxReadahead(int v) { maxReadahead = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
@@ -63,7 +68,7 @@ public record MountOptions(
 
         public MountOptions build() {
             return new MountOptions(fsName, subtype, allowOther, defaultPermissions, readOnly, writebackCache,
-                    maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
+                    explicitInvalData, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
         }
     }
 }

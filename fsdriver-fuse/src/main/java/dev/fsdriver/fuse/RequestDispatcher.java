@@ -36,9 +36,13 @@ final class RequestDispatcher {
     private final boolean directIo;
     private final boolean debug;
     private final Runnable onDestroy;
+    /** Where NOTIFY_REPLY (the answer to a retrieve) goes; null when not serving a connection. */
+    private final KernelNotifier notifier;
     private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
 
-    RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy) {
+    RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
+                      KernelNotifier notifier) {
+        this.notifier = notifier;
         this.fs = fs;
         this.bufferSize = bufferSize;
         this.directIo = directIo;
@@ -81,7 +85,8 @@ final class RequestDispatcher {
 
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
-        return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT;
+        return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
+                || opcode == FuseOpcode.NOTIFY_REPLY;
     }
 
     /**
@@ -172,7 +177,7 @@ final class RequestDispatcher {
             }
             case FuseOpcode.READLINK -> {
                 byte[] target = Wire.bytes(fs.readlink(req, node));
-                checkReply(target.length);
+                checkReply(target.length, FuseKernel.PATH_MAX - 1);   // the kernel reads it into one page
                 Wire.putBytes(out, OUT, target);
                 return target.length;
             }
@@ -310,12 +315,20 @@ final class RequestDispatcher {
                 put64(out, OUT, r);     // fuse_lseek_out { offset }
                 return 8;
             }
-            case FuseOpcode.COPY_FILE_RANGE -> {
-                // fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }
+            case FuseOpcode.COPY_FILE_RANGE, FuseOpcode.COPY_FILE_RANGE_64 -> {
+                // fuse_copy_file_range_in { fh_in, off_in, nodeid_out, fh_out, off_out, len, flags }, the
+                // same for both; the kernel (7.45) asks _64 first and falls back on ENOSYS
                 long n = fs.copyFileRange(req, node, i64(in, 0), i64(in, 8), i64(in, 16), i64(in, 24),
                         i64(in, 32), i64(in, 40), (int) i64(in, 48));
-                put32(out, OUT, (int) Math.min(n, 0xFFFF_F000L));   // fuse_write_out
-                put32(out, OUT + 4, 0);
+                if (n < 0 || n > i64(in, 40)) {
+                    throw new IllegalStateException("copyFileRange returned " + n + " for " + i64(in, 40) + " bytes");
+                }
+                if (req.opcode == FuseOpcode.COPY_FILE_RANGE_64) {
+                    put64(out, OUT, n);     // fuse_copy_file_range_out { bytes_copied }
+                } else {
+                    put32(out, OUT, (int) Math.min(n, 0xFFFF_F000L));   // fuse_write_out { size, padding }
+                    put32(out, OUT + 4, 0);
+                }
                 return 8;
             }
             case FuseOpcode.GETXATTR -> {
@@ -347,6 +360,16 @@ final class RequestDispatcher {
                 fs.removexattr(req, node, name(in, 0));
                 return 0;
             }
+            case FuseOpcode.NOTIFY_REPLY -> {
+                // unique is the retrieve's notify_unique; fuse_notify_retrieve_in { dummy1, offset, size,
+                // dummy2, dummy3, dummy4 } then the data. No answer.
+                int size = i32(in, 16);
+                byte[] data = in.asSlice(40, size).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                if (notifier != null) {
+                    notifier.retrieved(req.unique, data);
+                }
+                return -1;
+            }
             case FuseOpcode.DESTROY -> {
                 onDestroy.run();
                 return 0;
@@ -364,8 +387,13 @@ final class RequestDispatcher {
     }
 
     private void checkReply(long payload) {
-        if (payload + OUT > bufferSize) {
-            throw new IllegalStateException("reply of " + payload + " bytes exceeds the limit " + (bufferSize - OUT));
+        checkReply(payload, bufferSize - OUT);
+    }
+
+    /** Refuses (EIO, logged) a reply the kernel would reject or truncate. */
+    private static void checkReply(long payload, long limit) {
+        if (payload > limit) {
+            throw new IllegalStateException("reply of " + payload + " bytes exceeds the limit " + limit);
         }
     }
 

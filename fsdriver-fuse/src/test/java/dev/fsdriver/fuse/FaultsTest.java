@@ -32,7 +32,7 @@ class FaultsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize());
             MemorySegment.copy(request, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, request.length);
-            new RequestDispatcher(fs, bufferSize, false, true, () -> {}).dispatch(fd, buf, request.length);
+            new RequestDispatcher(fs, bufferSize, false, true, () -> {}, null).dispatch(fd, buf, request.length);
         } finally {
             LinuxNative.close(fd);
         }
@@ -75,6 +75,87 @@ class FaultsTest {
         // a well-formed LOOKUP still works after all that
         ByteBuffer ok = header(43, FuseOpcode.LOOKUP, 13, 1).put("no\0".getBytes(StandardCharsets.UTF_8));
         assertThat(error(dispatch(fs, ok.array(), 8192))).isEqualTo(-Errno.ENOENT);
+    }
+
+    /** Replies the kernel would reject are refused in code: EIO (logged), or ERANGE for a short xattr buffer. */
+    @Test
+    void repliesOverTheKernelsLimitsAreRefused() throws Exception {
+        FuseFileSystem fs = new FuseFileSystem() {
+            @Override
+            public String readlink(FuseRequest req, long nodeId) {
+                return nodeId == 2 ? "x".repeat(4095) : "x".repeat(4096);
+            }
+
+            @Override
+            public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst) {
+                return size + 1;   // claims more than it was asked for
+            }
+
+            @Override
+            public byte[] getxattr(FuseRequest req, long nodeId, String name) {
+                return new byte[100];
+            }
+
+            @Override
+            public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
+                                      long offOut, long length, int flags) {
+                return length + 1;
+            }
+        };
+        ByteBuffer r = dispatch(fs, header(40, FuseOpcode.READLINK, 20, 2).array(), 8192);
+        assertThat(error(r)).isZero();
+        assertThat(r.limit()).isEqualTo(16 + 4095);
+        assertThat(error(dispatch(fs, header(40, FuseOpcode.READLINK, 21, 3).array(), 8192))).isEqualTo(-Errno.EIO);
+
+        ByteBuffer read = header(80, FuseOpcode.READ, 22, 2);
+        read.putInt(56, 100);
+        assertThat(error(dispatch(fs, read.array(), 8192))).isEqualTo(-Errno.EIO);
+
+        ByteBuffer getxattr = header(40 + 8 + 7, FuseOpcode.GETXATTR, 23, 2);   // fuse_getxattr_in { size, padding } name
+        getxattr.putInt(40, 99).putInt(44, 0).put(48, "user.a\0".getBytes(StandardCharsets.UTF_8));
+        assertThat(error(dispatch(fs, getxattr.array(), 8192))).isEqualTo(-Errno.ERANGE);
+        getxattr.putInt(40, 0);   // the size probe
+        ByteBuffer probe = dispatch(fs, getxattr.array(), 8192);
+        assertThat(error(probe)).isZero();
+        assertThat(probe.getInt(16)).isEqualTo(100);
+
+        ByteBuffer copy = header(40 + 56, FuseOpcode.COPY_FILE_RANGE_64, 24, 2);
+        copy.putLong(40 + 40, 10);   // len
+        assertThat(error(dispatch(fs, copy.array(), 8192))).isEqualTo(-Errno.EIO);
+    }
+
+    /** FORGET and BATCH_FORGET get no answer (the kernel waits for none); DESTROY does. */
+    @Test
+    void batchForgetAndDestroyAreDecoded() throws Exception {
+        java.util.List<String> forgets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger destroyed = new java.util.concurrent.atomic.AtomicInteger();
+        FuseFileSystem fs = new FuseFileSystem() {
+            @Override
+            public void forget(long nodeId, long nlookup) {
+                forgets.add(nodeId + "x" + nlookup);
+            }
+        };
+        // fuse_batch_forget_in { count, dummy } then fuse_forget_one { nodeid, nlookup } per node
+        ByteBuffer batch = header(40 + 8 + 32, FuseOpcode.BATCH_FORGET, 30, 0);
+        batch.putInt(40, 2).putInt(44, 0).putLong(48, 5).putLong(56, 3).putLong(64, 9).putLong(72, 1);
+        assertThat(dispatch(fs, batch.array(), 8192).limit()).isZero();
+        ByteBuffer one = header(48, FuseOpcode.FORGET, 31, 7);
+        one.putLong(40, 2);
+        assertThat(dispatch(fs, one.array(), 8192).limit()).isZero();
+        assertThat(forgets).containsExactly("5x3", "9x1", "7x2");
+
+        Path out = Files.createTempFile(tmp, "reply", ".bin");
+        int fd = LinuxNative.open(out.toString(), LinuxNative.O_RDWR);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(8192 + LinuxNative.captureStateSize());
+            byte[] destroy = header(40, FuseOpcode.DESTROY, 32, 0).array();
+            MemorySegment.copy(destroy, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, destroy.length);
+            new RequestDispatcher(fs, 8192, false, false, destroyed::incrementAndGet, null).dispatch(fd, buf, destroy.length);
+        } finally {
+            LinuxNative.close(fd);
+        }
+        assertThat(destroyed).hasValue(1);
+        assertThat(error(ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.nativeOrder()))).isZero();
     }
 
     @Test

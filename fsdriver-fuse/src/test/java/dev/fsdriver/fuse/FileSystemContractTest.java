@@ -2,6 +2,7 @@ package dev.fsdriver.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.common.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -85,10 +86,48 @@ abstract class FileSystemContractTest {
         assertThat(Files.readString(mnt.resolve("d2/inner"))).isEqualTo("in");
         Tools.ok(mnt, "mv", "dst", "d2/moved");
         assertThat(Files.readString(mnt.resolve("d2/moved"))).isEqualTo("new");
-        // RENAME2 with RENAME_NOREPLACE (mv -n uses renameat2 NOREPLACE where supported)
-        Files.writeString(mnt.resolve("keep"), "keep");
-        Tools.run(mnt, "mv", "-n", "d2/moved", "keep");
+    }
+
+    @Test
+    void rename2NoreplaceAndExchange() throws Exception {
+        String keep = Files.writeString(mnt.resolve("keep"), "keep").toString();
+        String other = Files.writeString(mnt.resolve("other"), "other").toString();
+        // RENAME_EXCHANGE reaches the file system (FUSE_RENAME2 with its flags), which may refuse it
+        assertThat(Libc.renameat2(other, keep, Libc.RENAME_EXCHANGE)).isEqualTo(-Errno.EINVAL);
         assertThat(Files.readString(mnt.resolve("keep"))).isEqualTo("keep");
+        assertThat(Files.readString(mnt.resolve("other"))).isEqualTo("other");
+        // NOREPLACE onto a name the kernel sees is refused by the kernel itself (the file system's
+        // part: LoopbackFileSystemTest#renameNoreplaceIsEnforcedByTheFileSystem)
+        assertThat(Libc.renameat2(other, keep, Libc.RENAME_NOREPLACE)).isEqualTo(-Errno.EEXIST);
+        assertThat(Files.readString(mnt.resolve("keep"))).isEqualTo("keep");
+        String fresh = mnt.resolve("fresh").toString();
+        assertThat(Libc.renameat2(other, fresh, Libc.RENAME_NOREPLACE)).isZero();
+        assertThat(Files.readString(mnt.resolve("fresh"))).isEqualTo("other");
+        assertThat(Files.exists(mnt.resolve("other"))).isFalse();
+    }
+
+    @Test
+    void mknodMakesRegularFiles() throws Exception {
+        assertThat(Libc.mknod(mnt.resolve("node").toString(), Libc.S_IFREG | 0640, 0)).isZero();
+        assertThat(Tools.ok(mnt, "stat", "-c", "%F %a", "node")).isEqualTo("regular empty file 640");
+        Files.writeString(mnt.resolve("node"), "n");
+        assertThat(Files.readString(mnt.resolve("node"))).isEqualTo("n");
+    }
+
+    @Test
+    void copyFileRangeCopiesTheRange() throws Exception {
+        Path src = Files.writeString(mnt.resolve("src"), "0123456789");
+        Path dst = Files.writeString(mnt.resolve("dst"), "abcdefghij");
+        int in = Libc.open(src.toString(), Libc.O_RDONLY);
+        int out = Libc.open(dst.toString(), Libc.O_RDWR);
+        try {
+            assertThat(Libc.copyFileRange(in, 2, out, 3, 5)).isEqualTo(5);
+            assertThat(Libc.copyFileRange(in, 8, out, 12, 100)).as("stops at the end of the source").isEqualTo(2);
+        } finally {
+            Libc.close(in);
+            Libc.close(out);
+        }
+        assertThat(Files.readString(dst)).isEqualTo("abc23456ij\0\089");
     }
 
     @Test
@@ -148,8 +187,10 @@ abstract class FileSystemContractTest {
         Files.setAttribute(f, "lastAccessTime", FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
         assertThat(Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS))
                 .isEqualTo(FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
-        Tools.ok(mnt, "touch", "perm");   // UTIME_NOW
+        Tools.ok(mnt, "touch", "perm");   // UTIME_NOW for both
         assertThat(Files.getLastModifiedTime(f).toInstant()).isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
+        assertThat(((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant())
+                .isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
         String df = Tools.ok(mnt, "df", "-P", ".");
         assertThat(df).contains(mnt.toString());
         assertThat(Tools.ok(mnt, "stat", "-f", "-c", "%S", ".")).isEqualTo("4096");

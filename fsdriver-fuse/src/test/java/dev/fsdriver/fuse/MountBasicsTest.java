@@ -18,15 +18,36 @@ class MountBasicsTest {
     @Test
     void mountsWritesReadsAndUnmounts() throws Exception {
         Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
-        try (FuseMount mount = FuseMount.mount(mnt, new MemoryFileSystem(), MountOptions.builder().build())) {
+        long fusefds = fuseFds();
+        try (FuseMount mount = FuseMount.mount(mnt, new MemoryFileSystem(), MountOptions.builder().threads(3).build())) {
+            // one /dev/fuse fd per reader: the mount's, and two cloned with FUSE_DEV_IOC_CLONE
+            assertThat(fuseFds() - fusefds).isEqualTo(3);
             Path f = mnt.resolve("hello.txt");
             Files.writeString(f, "hello fuse");
             assertThat(Files.readString(f)).isEqualTo("hello fuse");
+            // root: mount(2) itself, with the fd=N,rootmode=,user_id=,group_id= data the kernel shows back
+            assertThat(((FuseSession) mount).viaFusermount()).isFalse();
             assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
-                    .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.fsdriver"));
+                    .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.fsdriver")
+                            && l.contains("user_id=0,group_id=0"));
+            assertThat(((FuseSession) mount).connection().flags() & FuseKernel.WRITEBACK_CACHE)
+                    .as("writeback cache only when asked for").isZero();
         }
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8))
                 .noneMatch(l -> l.contains(" " + mnt + " "));
+        assertThat(fuseFds()).isEqualTo(fusefds);
+    }
+
+    private static long fuseFds() throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("/dev/fuse");
+                } catch (java.io.IOException e) {
+                    return false;   // closed meanwhile
+                }
+            }).count();
+        }
     }
 
     @Test

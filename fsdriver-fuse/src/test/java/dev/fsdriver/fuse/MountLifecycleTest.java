@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +54,27 @@ class MountLifecycleTest {
         Tools.ok(tmp, "umount", mnt.toString());
         assertThat(m.awaitUnmount(Duration.ofSeconds(10))).isTrue();
         assertThat(m.isUnmounted()).isTrue();
-        m.close();   // idempotent after an outside unmount
+        Tools.ok(tmp, "mount", "-t", "tmpfs", "someone-else", mnt.toString());
+        try {
+            m.close();   // idempotent after an outside unmount, and leaves a later mount there alone
+            assertThat(mounted(mnt)).isTrue();
+        } finally {
+            Tools.ok(tmp, "umount", mnt.toString());
+        }
+        assertThat(mounted(mnt)).isFalse();
+    }
+
+    /** An abort through fusectl (the way out of a hung file system) ends the session; close() removes the dead mount. */
+    @Test
+    void abortFromOutsideIsDetectedAndCloseRemovesTheDeadMount() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
+        Files.writeString(mnt.resolve("x"), "x");
+        int connection = dev.fsdriver.fuse.linux.FuseMounter.findMount(mnt).minor();
+        Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
+        assertThat(m.awaitUnmount(Duration.ofSeconds(10))).isTrue();
+        assertThat(Tools.run(tmp, "stat", mnt.toString()).output()).contains("Transport endpoint is not connected");
+        m.close();
         assertThat(mounted(mnt)).isFalse();
     }
 
@@ -83,6 +105,7 @@ class MountLifecycleTest {
             assertThat(Files.readString(mnt.resolve("via-fusermount"))).isEqualTo("yes");
             assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
                     .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.memfs lifecycle"));
+            assertThat(((FuseSession) m).viaFusermount()).isTrue();
             Tools.ok(tmp, "fusermount3", "-u", mnt.toString());
             assertThat(m.awaitUnmount(Duration.ofSeconds(10))).isTrue();
         } finally {
@@ -90,7 +113,14 @@ class MountLifecycleTest {
         }
         assertThat(mounted(mnt)).isFalse();
 
-        FuseMount again = FuseSession.mount(mnt, new MemoryFileSystem(), opts(), true);
+        System.setProperty(FuseSession.FORCE_FUSERMOUNT_PROPERTY, "true");   // the switch for users
+        FuseMount again;
+        try {
+            again = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
+        } finally {
+            System.clearProperty(FuseSession.FORCE_FUSERMOUNT_PROPERTY);
+        }
+        assertThat(((FuseSession) again).viaFusermount()).isTrue();
         Files.writeString(mnt.resolve("again"), "a");
         again.close();
         assertThat(again.isUnmounted()).isTrue();
@@ -99,20 +129,20 @@ class MountLifecycleTest {
 
     @Test
     void sigtermOfOwningJvmUnmounts() throws Exception {
+        signalToOwningJvmUnmounts("TERM");
+    }
+
+    @Test
+    void sigintOfOwningJvmUnmounts() throws Exception {
+        signalToOwningJvmUnmounts("INT");
+    }
+
+    private void signalToOwningJvmUnmounts(String signal) throws Exception {
         Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), MountMain.class.getName(), mnt.toString())
-                .redirectErrorStream(true).start();
+        Process child = startChild(mnt);
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("MOUNTED")) {
-                // skip log lines
-            }
-            assertThat(line).isEqualTo("MOUNTED");
             assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from child");
-            child.destroy();   // SIGTERM
+            Tools.ok(tmp, "kill", "-s", signal, String.valueOf(child.pid()));
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(mounted(mnt)).isFalse();
         } finally {
@@ -123,15 +153,159 @@ class MountLifecycleTest {
         }
     }
 
-    /** The child JVM of {@link #sigtermOfOwningJvmUnmounts}. */
+    /** The documented way out of a mount whose process died (FuseMount's Javadoc). */
+    @Test
+    void killedOwnerLeavesStaleMountThatFusermountCleans() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        Process child = startChild(mnt);
+        try {
+            child.destroyForcibly();   // SIGKILL: no shutdown hook runs
+            assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(Tools.run(tmp, "stat", mnt.toString()).output()).contains("Transport endpoint is not connected");
+            assertThatThrownBy(() -> FuseMount.mount(mnt, new MemoryFileSystem(), opts()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("already a mount point (not accessible, stale?)")
+                    .hasMessageContaining("fusermount3 -u -z");
+
+            Tools.ok(tmp, "fusermount3", "-u", "-z", mnt.toString());
+
+            assertThat(mounted(mnt)).isFalse();
+            try (FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts())) {
+                Files.writeString(mnt.resolve("fresh"), "ok");
+                assertThat(Files.readString(mnt.resolve("fresh"))).isEqualTo("ok");
+            }
+        } finally {
+            if (mounted(mnt)) {
+                Tools.run(tmp, "umount", "-l", mnt.toString());
+            }
+        }
+    }
+
+    /**
+     * Starts {@link MountMain} in a JVM of its own and waits until it mounted. SIGINT is reset to
+     * its default first: a child of a shell without job control inherits it ignored, and the JVM
+     * then installs no handler for it.
+     */
+    private Process startChild(Path mnt) throws IOException {
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));
+        command.addAll(javaCommand(System.getProperty("java.class.path"), mnt.toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(readUntil(out, "MOUNTED")).endsWith("MOUNTED");
+        return child;
+    }
+
+    /**
+     * A real unprivileged user (nobody): only fusermount3 can mount for it, the fd comes back over
+     * the Unix socket, and close() unmounts with fusermount3 -u. fusermount3 opens /dev/fuse as the
+     * calling user and it is root-only on this machine, so the child runs in a private mount
+     * namespace with a world-usable node of the same device bound over /dev/fuse (nothing of it is
+     * visible outside; the checks look into the child's namespace).
+     */
+    @Test
+    void unprivilegedUserMountsAndUnmountsThroughFusermount3() throws Exception {
+        Tools.ok(tmp, "chmod", "755", tmp.toString());   // nobody must reach the mount point
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        Tools.ok(tmp, "chown", NOBODY + ":" + NOBODY, mnt.toString());
+        Path dev = tmp.resolve("fuse");
+        Tools.ok(tmp, "mknod", "-m", "666", dev.toString(), "c", "10", "229");
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private",
+                "sh", "-c", "mount --bind \"$0\" /dev/fuse && exec \"$@\"", dev.toString()));
+        command.addAll(asNobody(javaCommand(classPathReadableByAll(), mnt.toString(), "close-on-stdin")));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(readUntil(out, "MOUNTED")).endsWith("MOUNTED");
+            Path childMounts = Path.of("/proc/" + child.pid() + "/mountinfo");
+            assertThat(Files.readAllLines(childMounts))
+                    .anyMatch(l -> l.contains(" " + mnt + " ") && l.contains("fuse.memfs lifecycle")
+                            && l.contains("user_id=" + NOBODY));
+            // without allow_other only the mounting user gets in: ordinary tools, in the child's namespace
+            String ns = "--mount=/proc/" + child.pid() + "/ns/mnt";
+            List<String> cat = List.of("nsenter", ns, "cat", mnt.resolve("hello").toString());
+            assertThat(Tools.run(tmp, cat.toArray(String[]::new)).output()).contains("Permission denied");
+            List<String> catAsNobody = new ArrayList<>(List.of("nsenter", ns));
+            catAsNobody.addAll(asNobody(cat.subList(2, 4)));
+            assertThat(Tools.ok(tmp, catAsNobody.toArray(String[]::new))).isEqualTo("from child");
+
+            child.getOutputStream().write("close\n".getBytes(StandardCharsets.UTF_8));
+            child.getOutputStream().flush();
+            assertThat(readUntil(out, "CLOSED")).endsWith("CLOSED");
+            assertThat(Files.readAllLines(childMounts)).noneMatch(l -> l.contains(" " + mnt + " "));
+            child.getOutputStream().close();
+            assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.exitValue()).isZero();
+        } finally {
+            child.destroyForcibly();   // its namespace, and any mount left in it, dies with it
+        }
+    }
+
+    private static final int NOBODY = 65534;
+
+    private static List<String> asNobody(List<String> command) {
+        List<String> c = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        c.addAll(command);
+        return c;
+    }
+
+    private static List<String> javaCommand(String classPath, String... args) {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> c = new ArrayList<>(List.of(java, "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED",
+                "-cp", classPath, MountMain.class.getName()));
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    /** The test class path copied where any user can read it (~/.m2 of root is not). */
+    private String classPathReadableByAll() throws IOException, InterruptedException {
+        Path dir = Files.createDirectory(tmp.resolve("cp"));
+        List<String> entries = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path src = Path.of(e);
+            if (Files.exists(src)) {
+                Path dst = dir.resolve(entries.size() + "-" + src.getFileName());
+                Tools.ok(tmp, "cp", "-r", src.toString(), dst.toString());
+                entries.add(dst.toString());
+            }
+        }
+        Tools.ok(tmp, "chmod", "-R", "a+rX", dir.toString());
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /** Reads lines until one equals {@code marker}; returns everything read (for the failure message). */
+    private static String readUntil(java.io.BufferedReader out, String marker) throws IOException {
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.equals(marker)) {
+                return seen.toString().strip();
+            }
+        }
+        return seen.toString().strip();
+    }
+
+    /**
+     * The child JVM of the lifecycle tests. Args: MOUNTPOINT [await|close-on-stdin]: after mounting
+     * it either waits for an unmount (from outside or by signal), or closes the mount once a line
+     * arrives on stdin.
+     */
     public static final class MountMain {
         public static void main(String[] args) throws Exception {
             Path mnt = Path.of(args[0]);
             FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
             Files.writeString(mnt.resolve("hello"), "from child");
-            System.out.println("MOUNTED");
+            System.out.println(Files.readString(mnt.resolve("hello")).equals("from child") ? "MOUNTED" : "BROKEN");
             System.out.flush();
-            m.awaitUnmount();
+            if (args.length > 1 && args[1].equals("close-on-stdin")) {
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                m.close();
+                System.out.println("CLOSED");
+                System.out.flush();
+                System.in.read();   // stay alive (and the mount namespace with us) until told to go
+            } else {
+                m.awaitUnmount();
+            }
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.fsdriver.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.fuse.examples.LoopbackFileSystem;
+import dev.fsdriver.fuse.kernel.FuseKernel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,6 +63,45 @@ class NotificationTest {
         assertThat(Files.readString(mnt.resolve("f"))).isEqualTo("cccccccc");
     }
 
+    /**
+     * Who drops cached pages when the size changes: by default the kernel, as soon as it sees the
+     * new size; with explicitInvalData (FUSE_EXPLICIT_INVAL_DATA) only an INVAL_INODE with a range.
+     */
+    @Test
+    void explicitInvalDataLeavesPagesToTheFileSystem() throws Exception {
+        Files.writeString(backing.resolve("x"), "aaaa");
+        assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("aaaa");
+        Files.writeString(backing.resolve("x"), "bbbbbbbb");
+        assertThat(mount.notifier().invalInode(fs.nodeIdOf("x"), -1, 0)).isZero();   // attributes only
+        assertThat(Files.readString(mnt.resolve("x"))).as("new size seen: pages dropped").isEqualTo("bbbbbbbb");
+
+        Path back2 = Files.createDirectory(tmp.resolve("backing-explicit"));
+        Path mnt2 = Files.createDirectory(tmp.resolve("mnt-explicit")).toRealPath();
+        LoopbackFileSystem fs2 = new LoopbackFileSystem(back2, Duration.ofHours(1), true);
+        try (FuseMount m2 = FuseMount.mount(mnt2, fs2, MountOptions.builder().explicitInvalData(true).build())) {
+            assertThat(((FuseSession) m2).connection().flags() & FuseKernel.EXPLICIT_INVAL_DATA).isNotZero();
+            Files.writeString(back2.resolve("x"), "aaaa");
+            assertThat(Files.readString(mnt2.resolve("x"))).isEqualTo("aaaa");
+            Files.writeString(back2.resolve("x"), "bbbbbbbb");
+            assertThat(m2.notifier().invalInode(fs2.nodeIdOf("x"), -1, 0)).isZero();
+            assertThat(Files.readString(mnt2.resolve("x"))).as("new size, old page kept").isEqualTo("aaaa\0\0\0\0");
+            assertThat(m2.notifier().invalInode(fs2.nodeIdOf("x"), 0, 0)).isZero();
+            assertThat(Files.readString(mnt2.resolve("x"))).isEqualTo("bbbbbbbb");
+        }
+    }
+
+    /** A range drops only the pages it covers: the others keep their (now old) cached content. */
+    @Test
+    void invalInodeRangeDropsOnlyThosePages() throws Exception {
+        Files.writeString(backing.resolve("r"), "a".repeat(4096) + "b".repeat(4096) + "c".repeat(4096));
+        assertThat(Files.readString(mnt.resolve("r"))).endsWith("c");
+        Files.writeString(backing.resolve("r"), "A".repeat(4096) + "B".repeat(4096) + "C".repeat(4096));
+
+        assertThat(mount.notifier().invalInode(fs.nodeIdOf("r"), 4096, 4096)).isZero();
+
+        assertThat(Files.readString(mnt.resolve("r"))).isEqualTo("a".repeat(4096) + "B".repeat(4096) + "c".repeat(4096));
+    }
+
     @Test
     void invalEntryMakesReplacedFileVisible() throws Exception {
         Files.writeString(backing.resolve("e"), "one");
@@ -99,6 +140,37 @@ class NotificationTest {
 
         assertThat(Files.readString(mnt.resolve("s"))).isEqualTo("ABCDE56789");
         assertThat(Files.readString(backing.resolve("s"))).isEqualTo("0123456789");
+    }
+
+    @Test
+    void retrieveReturnsWhatTheKernelCaches() throws Exception {
+        Files.writeString(backing.resolve("t"), "0123456789");
+        assertThat(Files.readString(mnt.resolve("t"))).isEqualTo("0123456789");   // now in the page cache
+        long node = fs.nodeIdOf("t");
+        assertThat(retrieve(node, 2, 5)).isEqualTo("23456");
+        // the kernel's copy, not the file's: after a STORE it holds what was stored
+        mount.notifier().store(node, 0, ByteBuffer.wrap("ABCDE".getBytes(StandardCharsets.UTF_8)));
+        assertThat(retrieve(node, 0, 100)).as("not past the end of the file").isEqualTo("ABCDE56789");
+        assertThat(Files.readString(backing.resolve("t"))).isEqualTo("0123456789");
+
+        assertThat(mount.notifier().invalInode(node, 0, 0)).isZero();
+        assertThat(retrieve(node, 0, 10)).as("nothing cached any more").isEmpty();
+
+        assertThatThrownBy(() -> retrieve(987654, 0, 10)).hasRootCauseInstanceOf(FuseException.class)
+                .rootCause().hasMessageContaining("ENOENT");
+    }
+
+    @Test
+    void retrieveAfterTheConnectionEndedFails() throws Exception {
+        FuseNotifier notifier = mount.notifier();
+        mount.close();
+        assertThatThrownBy(() -> notifier.retrieve(FuseFileSystem.ROOT_ID, 0, 10).get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(FuseException.class).rootCause().hasMessageContaining("ENOTCONN");
+    }
+
+    private String retrieve(long node, long offset, int size) throws Exception {
+        return new String(mount.notifier().retrieve(node, offset, size).get(10, java.util.concurrent.TimeUnit.SECONDS),
+                StandardCharsets.UTF_8);
     }
 
     @Test

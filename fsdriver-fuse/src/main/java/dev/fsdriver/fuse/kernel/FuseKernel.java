@@ -27,6 +27,8 @@ public final class FuseKernel {
     public static final int WRITE_IN_SIZE = 40;      // fuse_write_in
     /** Smallest read buffer the kernel accepts for /dev/fuse (FUSE_MIN_READ_BUFFER). */
     public static final int MIN_READ_BUFFER = 8192;
+    /** Longest path, with its NUL (linux/limits.h); READLINK answers at most PATH_MAX - 1 bytes. */
+    public static final int PATH_MAX = 4096;
 
     // fuse_init flags (flags | flags2 << 32)
     public static final long ASYNC_READ = 1L;
@@ -64,6 +66,7 @@ public final class FuseKernel {
     public static final int NOTIFY_INVAL_INODE = 2;
     public static final int NOTIFY_INVAL_ENTRY = 3;
     public static final int NOTIFY_STORE = 4;
+    public static final int NOTIFY_RETRIEVE = 5;
     public static final int NOTIFY_DELETE = 6;
 
     private FuseKernel() {}

@@ -16,6 +16,7 @@ import dev.fsdriver.fuse.FuseStatfs;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,9 @@ import java.util.TreeMap;
 /**
  * An in-memory file system for tests. One lock (this object's monitor) guards all state: simple,
  * and file-system methods never call the notifier while holding it.
+ *
+ * <p>Files are sparse at 4 KiB granularity for SEEK_DATA/SEEK_HOLE: a block never written (or
+ * cut off by a truncate) is a hole and reads as zeros.
  */
 public class MemoryFileSystem implements FuseFileSystem {
     private static final long TIMEOUT = 1_000_000_000L;
@@ -31,6 +35,8 @@ public class MemoryFileSystem implements FuseFileSystem {
     private static final int S_IFDIR = 0040000;
     private static final int S_IFREG = 0100000;
     private static final int S_IFLNK = 0120000;
+    private static final int BLOCK = 4096;
+    private static final int SEEK_DATA = 3;
 
     private static final class Node {
         final long id;
@@ -43,6 +49,8 @@ public class MemoryFileSystem implements FuseFileSystem {
         long ctime;
         byte[] data = new byte[0];
         long size;
+        /** Blocks holding data; the others are holes. */
+        final BitSet written = new BitSet();
         String target;
         TreeMap<String, Long> children;
         Map<String, byte[]> xattrs = new HashMap<>();
@@ -147,6 +155,7 @@ public class MemoryFileSystem implements FuseFileSystem {
             } else {
                 Arrays.fill(n.data, (int) size, n.data.length, (byte) 0);
             }
+            n.written.clear((int) ((size + BLOCK - 1) / BLOCK), Integer.MAX_VALUE);
             n.size = size;
             n.mtime = now;
         }
@@ -279,6 +288,7 @@ public class MemoryFileSystem implements FuseFileSystem {
         Node n = node(nodeId);
         if ((flags & 01000) != 0) {   // O_TRUNC: FUSE_ATOMIC_O_TRUNC leaves it to us
             Arrays.fill(n.data, (byte) 0);
+            n.written.clear();
             n.size = 0;
             n.mtime = n.ctime = now();
         }
@@ -309,13 +319,54 @@ public class MemoryFileSystem implements FuseFileSystem {
             throws FuseException {
         Node n = node(nodeId);
         int len = src.remaining();
+        grow(n, offset, len);
+        src.get(n.data, (int) offset, len);
+        return len;
+    }
+
+    /** Makes room for {@code len} bytes at {@code offset} and counts them as written. */
+    private static void grow(Node n, long offset, int len) {
         long end = offset + len;
         if (end > n.data.length) {
             n.data = Arrays.copyOf(n.data, (int) Math.max(end, n.data.length * 2L));
         }
-        src.get(n.data, (int) offset, len);
+        if (len > 0) {
+            n.written.set((int) (offset / BLOCK), (int) ((end - 1) / BLOCK) + 1);
+        }
         n.size = Math.max(n.size, end);
         n.mtime = n.ctime = now();
+    }
+
+    @Override
+    public synchronized long lseek(FuseRequest req, long nodeId, long fh, long offset, int whence)
+            throws FuseException {
+        Node n = node(nodeId);
+        if (offset < 0 || offset >= n.size) {
+            throw new FuseException(Errno.ENXIO);
+        }
+        int block = (int) (offset / BLOCK);
+        if (whence == SEEK_DATA) {
+            int data = n.written.nextSetBit(block);
+            if (data < 0 || (long) data * BLOCK >= n.size) {
+                throw new FuseException(Errno.ENXIO);
+            }
+            return Math.max(offset, (long) data * BLOCK);
+        }
+        return Math.min(n.size, Math.max(offset, (long) n.written.nextClearBit(block) * BLOCK));   // SEEK_HOLE
+    }
+
+    @Override
+    public synchronized long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut,
+                                           long fhOut, long offOut, long length, int flags) throws FuseException {
+        Node in = node(nodeIn);
+        Node out = node(nodeOut);
+        if (offIn >= in.size) {
+            return 0;
+        }
+        int len = (int) Math.min(length, in.size - offIn);
+        byte[] chunk = Arrays.copyOfRange(in.data, (int) offIn, (int) offIn + len);   // in and out may overlap
+        grow(out, offOut, len);
+        System.arraycopy(chunk, 0, out.data, (int) offOut, len);
         return len;
     }
 
