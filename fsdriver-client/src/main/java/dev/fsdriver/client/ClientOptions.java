@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param keepCache          open with FOPEN_KEEP_CACHE when mtime and size are unchanged since the last open
  * @param inlineReadMax      a read-only Open asks for the whole content of files up to this size in
  *                           its reply (one round trip for open + read of a small file; 0: never)
+ * @param prefetchFiles      while change events flow, a program reading a directory's small
+ *                           files in listing order gets this many next ones fetched ahead (0: off)
  * @param clientName         sent in Hello, for the server's logs
  */
 public record ClientOptions(
@@ -32,6 +34,7 @@ public record ClientOptions(
         int readDirPageSize,
         boolean keepCache,
         int inlineReadMax,
+        int prefetchFiles,
         String clientName) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -42,7 +45,7 @@ public record ClientOptions(
             throw new IllegalArgumentException("block size must be between " + MIN_BLOCK_SIZE + " and "
                     + Protocol.MAX_IO_BYTES + " bytes: " + blockSize);
         }
-        if (readAheadBlocks < 0 || writeBehindChunks < 1 || readDirPageSize < 1 || inlineReadMax < 0
+        if (readAheadBlocks < 0 || writeBehindChunks < 1 || readDirPageSize < 1 || inlineReadMax < 0 || prefetchFiles < 0
                 || inlineReadMax > Protocol.MAX_IO_BYTES) {
             throw new IllegalArgumentException("readAheadBlocks >= 0, writeBehindChunks >= 1, readDirPageSize >= 1,"
                     + " 0 <= inlineReadMax <= " + Protocol.MAX_IO_BYTES);
@@ -64,7 +67,8 @@ public record ClientOptions(
         return new Builder().blockSize(blockSize).entryTimeout(entryTimeout).attrTimeout(attrTimeout)
                 .negativeTimeout(negativeTimeout).readAheadBlocks(readAheadBlocks)
                 .writeBehindChunks(writeBehindChunks).callDeadline(callDeadline)
-                .readDirPageSize(readDirPageSize).keepCache(keepCache).inlineReadMax(inlineReadMax).clientName(clientName);
+                .readDirPageSize(readDirPageSize).keepCache(keepCache).inlineReadMax(inlineReadMax).prefetchFiles(prefetchFiles)
+                .clientName(clientName);
     }
 
     public static final class Builder {
@@ -78,6 +82,7 @@ public record ClientOptions(
         private int readDirPageSize = 1000;
         private boolean keepCache = true;
         private int inlineReadMax = 128 << 10;
+        private int prefetchFiles = 8;
         private String clientName = "fsdriver-client/0.1 " + System.getProperty("os.name", "?").toLowerCase();
 
         public Builder blockSize(int v) { blockSize = v; return this; }
@@ -90,11 +95,12 @@ public record ClientOptions(
         public Builder readDirPageSize(int v) { readDirPageSize = v; return this; }
         public Builder keepCache(boolean v) { keepCache = v; return this; }
         public Builder inlineReadMax(int v) { inlineReadMax = v; return this; }
+        public Builder prefetchFiles(int v) { prefetchFiles = v; return this; }
         public Builder clientName(String v) { clientName = v; return this; }
 
         public ClientOptions build() {
             return new ClientOptions(blockSize, entryTimeout, attrTimeout, negativeTimeout, readAheadBlocks,
-                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, inlineReadMax, clientName);
+                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, inlineReadMax, prefetchFiles, clientName);
         }
     }
 }

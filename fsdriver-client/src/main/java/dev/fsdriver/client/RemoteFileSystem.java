@@ -84,6 +84,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
     private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
+    private final Prefetcher prefetcher;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -96,6 +97,27 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         this.attrTimeoutNs = options.attrTimeout().toNanos();
         this.negativeTimeoutNs = options.negativeTimeout().toNanos();
         this.nodes = new NodeTable(connection);
+        this.prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
+                options.prefetchFiles(), 1_000_000_000L, System::nanoTime);
+    }
+
+    /**
+     * Lets this file system fetch small files ahead of a program reading a directory in order
+     * while {@code eventsLive} holds; {@link #changed()} must then be called for every change
+     * event (see {@link Prefetcher}).
+     */
+    public void prefetchWhile(java.util.function.BooleanSupplier eventsLive) {
+        prefetcher.enableWhile(eventsLive);
+    }
+
+    /** A change event arrived: nothing fetched ahead may be used any more. */
+    public void changed() {
+        prefetcher.dropAll();
+    }
+
+    /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
+    int prefetchedWaiting() {
+        return prefetcher.waiting();
     }
 
     /** Says Hello on {@code connection} and returns the file system of its share. */
@@ -157,6 +179,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         OpenNode open = openNodes.get(nodeId);
         if (open != null) {
             // Held-back writes land before the truncate or chmod, as they were issued.
@@ -207,6 +230,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             return entry(connection.files().symlink(
                     SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target).build()));
@@ -218,6 +242,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         if (!FileMode.isRegular(mode)) {
             throw new FuseException(Errno.EPERM, "only regular files can be made");
         }
@@ -235,6 +260,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             return entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).build()));
@@ -245,6 +271,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
@@ -254,6 +281,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
@@ -264,6 +292,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
@@ -274,6 +303,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {
             return entry(connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
@@ -307,11 +337,20 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
-        OpenReply reply;
-        try {
-            reply = connection.files().open(request.build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
+        boolean readOnly = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && (flags & OpenFlags.O_TRUNC) == 0;
+        OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
+        if (reply == null) {
+            if (!readOnly) {
+                prefetcher.dropAll();
+            }
+            try {
+                reply = connection.files().open(request.build());
+            } catch (RuntimeException e) {
+                throw connection.failure(e);
+            }
+        }
+        if (readOnly) {
+            prefetcher.opened(nodeId);
         }
         int openFlags = 0;
         if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
@@ -338,6 +377,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         CreateReply created;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
@@ -361,6 +401,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         FileHandle h = file(fh);
         if (h.writer() == null) {
             throw new FuseException(Errno.EBADF, "not open for writing");
@@ -518,6 +559,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             throw connection.failure(e);
         }
         dir.page = reply.getEntriesList();
+        if (plus) {
+            prefetcher.listed(dir.nodeId, cursor, dir.page);
+        }
         dir.pageCursor = cursor;
         dir.pageEof = reply.getEof();
         dir.pagePlus = plus;
@@ -552,6 +596,23 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     private FuseEntry entryNoCount(Node n) {
         return new FuseEntry(n.getId(), n.getGeneration(), Attrs.toFuse(n.getAttr()), entryTimeoutNs, attrTimeoutNs);
+    }
+
+    /** The whole-file Open reply fetched ahead for {@code nodeId}, or null (then open as usual). */
+    private OpenReply fetchedAhead(long nodeId) {
+        ListenableFuture<OpenReply> ahead = prefetcher.take(nodeId);
+        if (ahead == null) {
+            return null;
+        }
+        try {
+            OpenReply r = ahead.get();
+            return r.getHandle() == 0 && r.hasData() ? r : null; // else it grew: released already
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null; // the program's own open meets the error itself
+        }
     }
 
     /** Before asking the server about a node, push out writes still held back for it. */

@@ -374,4 +374,68 @@ class RemoteFileSystemTest {
             new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
         }
     }
+    @Test
+    void smallFilesReadInListingOrderAreFetchedAheadAndDroppedOnAnyChange() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(dir.resolve("f" + i), "content " + i);
+        }
+        boolean[] live = {true};
+        fs.prefetchWhile(() -> live[0]);
+        long dh = fs.opendir(REQ, ROOT, 0).fh();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        java.util.Map<String, Long> ids = new java.util.HashMap<>();
+        fs.readdirplus(REQ, ROOT, dh, 0, (name, entry, next) -> {
+            if (!name.equals(".") && !name.equals("..")) {
+                names.add(name);
+                ids.put(name, entry.nodeId());
+            }
+            return true;
+        });
+        fs.releasedir(REQ, ROOT, dh);
+        assertThat(names).hasSize(6);
+
+        assertThat(readWhole(ids.get(names.get(0)))).isEqualTo("content " + names.get(0).substring(1));
+        assertThat(fs.prefetchedWaiting()).as("the next files are on their way").isEqualTo(5);
+        assertThat(readWhole(ids.get(names.get(1)))).isEqualTo("content " + names.get(1).substring(1));
+        assertThat(fs.prefetchedWaiting()).as("taken, not fetched twice").isEqualTo(4);
+
+        // a change on the server, and its event: nothing fetched before it is used
+        Files.writeString(dir.resolve(names.get(2)), "changed on the server");
+        fs.changed();
+        assertThat(fs.prefetchedWaiting()).isZero();
+        assertThat(readWhole(ids.get(names.get(2)))).isEqualTo("changed on the server");
+        assertThat(fs.prefetchedWaiting()).as("fetching starts over after a drop").isEqualTo(3);
+
+        // events down: nothing fetched ahead is used
+        Files.writeString(dir.resolve(names.get(3)), "changed while events were down");
+        live[0] = false;
+        assertThat(readWhole(ids.get(names.get(3)))).isEqualTo("changed while events were down");
+    }
+
+    @Test
+    void filesOpenedOutOfListingOrderAreNotFetchedAhead() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(dir.resolve("g" + i), "x");
+        }
+        fs.prefetchWhile(() -> true);
+        long dh = fs.opendir(REQ, ROOT, 0).fh();
+        java.util.List<Long> order = new java.util.ArrayList<>();
+        fs.readdirplus(REQ, ROOT, dh, 0, (name, entry, next) -> {
+            if (!name.equals(".") && !name.equals("..")) {
+                order.add(entry.nodeId());
+            }
+            return true;
+        });
+        fs.releasedir(REQ, ROOT, dh);
+        readWhole(order.get(3));
+        assertThat(fs.prefetchedWaiting()).isZero();
+    }
+
+    private String readWhole(long node) throws Exception {
+        FuseOpen o = fs.open(REQ, node, OpenFlags.O_RDONLY);
+        ByteBuffer dst = ByteBuffer.allocate(1000);
+        int n = fs.read(REQ, node, o.fh(), 0, 1000, dst);
+        fs.release(REQ, node, o.fh(), OpenFlags.O_RDONLY);
+        return new String(dst.array(), 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.RemoteFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
 import io.grpc.Channel;
@@ -40,6 +41,9 @@ public final class ChangeEvents implements AutoCloseable {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint) : null;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
+        if (remote instanceof RemoteFileSystem r) {
+            r.prefetchWhile(policy::live);
+        }
     }
 
     public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {
@@ -54,7 +58,13 @@ public final class ChangeEvents implements AutoCloseable {
     /** Subscribes to the share's events; call once the mount is live. */
     public void start(Channel channel, String share, FuseNotifier notifier) {
         applier = new EventApplier(fs, view, echo, injector, notifier);
-        watch = new WatchClient(channel, share, applier::apply, policy);
+        EventApplier a = applier;
+        watch = fs.delegate() instanceof RemoteFileSystem r
+                ? new WatchClient(channel, share, (e, arrived) -> {
+                    r.changed(); // before the event is applied: nothing fetched ahead survives it
+                    a.apply(e, arrived);
+                }, policy)
+                : new WatchClient(channel, share, applier::apply, policy);
         watch.start();
     }
 
