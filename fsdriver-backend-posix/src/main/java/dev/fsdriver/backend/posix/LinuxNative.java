@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 final class LinuxNative {
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_REMOVEDIR = 0x200;
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
     static final long RESOLVE_NO_SYMLINKS = 0x04;
     static final long RESOLVE_BENEATH = 0x08;
@@ -45,6 +46,7 @@ final class LinuxNative {
     private static final MethodHandle CLOSE;
     private static final MethodHandle FSTATAT;
     private static final MethodHandle FCHMODAT;
+    private static final MethodHandle UNLINKAT;
     private static final MethodHandle RENAMEAT2;
     private static final MethodHandle SYMLINKAT;
     private static final MethodHandle READLINKAT;
@@ -54,7 +56,7 @@ final class LinuxNative {
     static final boolean AVAILABLE;
 
     static {
-        MethodHandle[] h = new MethodHandle[8];
+        MethodHandle[] h = new MethodHandle[9];
         boolean ok = false;
         try {
             String arch = System.getProperty("os.arch", "");
@@ -71,6 +73,7 @@ final class LinuxNative {
                 h[5] = find(libc, "symlinkat", FunctionDescriptor.of(I, A, I, A), errno);
                 h[6] = find(libc, "readlinkat", FunctionDescriptor.of(L, I, A, A, L), errno);
                 h[7] = find(libc, "statvfs", FunctionDescriptor.of(I, A, A), errno);
+                h[8] = find(libc, "unlinkat", FunctionDescriptor.of(I, I, A, I), errno);
                 ok = true;
                 for (MethodHandle m : h) {
                     ok &= m != null;
@@ -87,6 +90,7 @@ final class LinuxNative {
         SYMLINKAT = h[5];
         READLINKAT = h[6];
         STATVFS = h[7];
+        UNLINKAT = h[8];
         AVAILABLE = ok;
     }
 
@@ -138,6 +142,20 @@ final class LinuxNative {
             return r == 0 ? 0 : -errno(state);
         } catch (Throwable t) {
             throw new IllegalStateException("fchmodat", t);
+        }
+    }
+
+    /**
+     * {@code int unlinkat(int dirfd, const char *pathname, int flags);} Without AT_REMOVEDIR a
+     * directory fails EISDIR; with it anything else fails ENOTDIR: the kernel checks the type.
+     */
+    static int unlinkat(int dirfd, String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) UNLINKAT.invokeExact(state, dirfd, cstr(arena, path), flags);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("unlinkat", t);
         }
     }
 

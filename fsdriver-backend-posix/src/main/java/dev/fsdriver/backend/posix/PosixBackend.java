@@ -488,6 +488,11 @@ public final class PosixBackend implements Backend {
     public void unlink(RelPath path) throws FsException {
         checkWritable("unlink", path);
         try (Loc l = locate(path)) {
+            if (nat) {
+                // one system call, relative to the held parent: the kernel refuses a directory
+                check(LinuxNative.unlinkat(l.dirFd, l.name, 0), "unlink", path);
+                return;
+            }
             if (lstat(l, path).isDirectory()) {
                 throw new FsException(Errno.EISDIR, "unlink '" + path + "'");
             }
@@ -504,6 +509,10 @@ public final class PosixBackend implements Backend {
             throw new FsException(Errno.EBUSY, "rmdir of the share root");
         }
         try (Loc l = locate(path)) {
+            if (nat) {
+                check(LinuxNative.unlinkat(l.dirFd, l.name, LinuxNative.AT_REMOVEDIR), "rmdir", path);
+                return;
+            }
             if (!lstat(l, path).isDirectory()) {
                 throw new FsException(Errno.ENOTDIR, "rmdir '" + path + "'");
             }
