@@ -43,6 +43,12 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
 
     /** How long a stream waits before it looks again at an event its own client is still making. */
     private static final long WAIT_FOR_CALL_MILLIS = 2;
+    /**
+     * How long a stream that skipped only its client's own events waits before it tells the
+     * client how far it got (an empty reply): not at once, which would wake the client for
+     * every change it makes, but soon enough that its resume cursor stays close.
+     */
+    private static final long PROGRESS_DELAY_MILLIS = 500;
 
     private final Function<String, EventHub> hubs;
     private final Function<String, Origins> origins;
@@ -129,6 +135,9 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
         private boolean drainScheduled;
         private long dropped;
         private long skippedOwn;
+        /** last_sequence of the last reply sent. */
+        private long sentSequence;
+        private boolean progressScheduled;
 
         Client(ServerCallStreamObserver<WatchReply> call, long session) {
             this.call = call;
@@ -254,11 +263,12 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     inFlight.addLast(new long[] {lastSeq, n});
                     inFlightCount += n;
                 }
-                // an empty reply only to greet, or to move the client's resume cursor past its own
-                // changes once nothing else is queued
-                if (n > 0 || !greeted || (moved && queue.isEmpty())) {
+                if (n > 0 || !greeted) {
                     greeted = true;
+                    sentSequence = lastSeq;
                     call.onNext(reply.build());
+                } else if (moved) {
+                    progressLater();
                 }
                 if (wait) {
                     retryLater();
@@ -274,6 +284,29 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
             }
             FileAttributes a = o.current(e.path());
             return a == null ? proto : proto.toBuilder().setAttr(toWire.apply(a)).build();
+        }
+
+        /** Called with this client's lock held. */
+        private void progressLater() {
+            if (progressScheduled) {
+                return;
+            }
+            progressScheduled = true;
+            try {
+                CompletableFuture.delayedExecutor(PROGRESS_DELAY_MILLIS, TimeUnit.MILLISECONDS, executor)
+                        .execute(this::sendProgress);
+            } catch (RejectedExecutionException e) {
+                progressScheduled = false;
+            }
+        }
+
+        /** An empty reply that moves the client's resume cursor past the own events skipped since. */
+        private synchronized void sendProgress() {
+            progressScheduled = false;
+            if (!done && greeted && startSequence > sentSequence && call.isReady()) {
+                sentSequence = startSequence;
+                call.onNext(WatchReply.newBuilder().setLastSequence(startSequence).build());
+            }
         }
 
         /** Called with this client's lock held. */
