@@ -1,30 +1,35 @@
 #!/usr/bin/env bash
 # fsdriver benchmark: the same workloads, in one run, on
-#   native  - the served directory itself
-#   fsdriver - an fsdriver mount of it (fsdriver serve + fsdriver mount over loopback TCP)
-#   sshfs   - sshfs of it over loopback (sshd started here on a private port)
-# and prints each as a ratio to native. Absolute times on shared machines are noise; the
-# ratios within one run are the figure. Results: bench/results/latest.md (paste into
-# docs/benchmarks.md with the date and machine).
+#   native   - a directory on the local disk
+#   fsdriver - an fsdriver mount of an identical copy (fsdriver serve + fsdriver mount over
+#              loopback TCP; a copy, so that the server's watcher sees only its own share)
+#   sshfs    - sshfs of the native directory over loopback (sshd started here, private port)
+# and prints each as a ratio to native. The mounts stay up for the whole run (warmed up once,
+# as long-running daemons are); every round runs every workload on every target in turn, and
+# the table shows each row's median over the rounds. Absolute times on shared machines are
+# noise; the ratios within one run are the figure. Results: bench/results/latest.md (paste
+# into docs/benchmarks.md with the date and machine).
 #
-# Usage: bench/run.sh [--size-mib N] [--quick]     (N: big-file size, default 1024)
+# Usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]   (defaults: 1024 MiB, 3 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 FSD_EXTRA="sshfs sshd unzip bc" source scripts/setup.sh
 SIZE_MIB=1024
-QUICK=0
+ROUNDS=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mib) SIZE_MIB=$2; shift 2 ;;
-        --quick) QUICK=1; SIZE_MIB=128; shift ;;
-        *) echo "usage: bench/run.sh [--size-mib N] [--quick]" >&2; exit 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --quick) SIZE_MIB=128; ROUNDS=1; shift ;;
+        *) echo "usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]" >&2; exit 2 ;;
     esac
 done
 
 [ -d fsdriver-cli/target/lib ] || mvn -B -q -ntp -DskipTests package
 WORK=$(mktemp -d /var/tmp/fsdriver-bench.XXXXXX)
-DATA=$WORK/data          # the served directory
+DATA=$WORK/data          # native, and what sshfs serves
+DATA_FSD=$WORK/data-fsd  # the same content, served by fsdriver
 MNT_FSD=$WORK/mnt-fsdriver
 MNT_SSH=$WORK/mnt-sshfs
 mkdir -p "$DATA" "$MNT_FSD" "$MNT_SSH" "$ROOT/bench/results"
@@ -38,7 +43,7 @@ cleanup() {
     [ -n "${SERVE_PID:-}" ] && kill "$SERVE_PID" 2>/dev/null
     [ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null
     wait 2>/dev/null
-    rm -rf "$WORK"
+    [ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -59,9 +64,11 @@ unzip -q "$JAVA_HOME/lib/src.zip" 'jdk.compiler/*' -d "$DATA/warm"
 mkdir -p "$WORK/small" && for i in $(seq 1 400); do head -c $((RANDOM % 8192 + 100)) /dev/urandom > "$WORK/small/f$i"; done
 tar -C "$WORK" -cf "$WORK/small.tar" small && rm -rf "$WORK/small"
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$DATA/big.bin"
+cp -a "$DATA" "$DATA_FSD"
+git -C "$DATA_FSD/repo" status --porcelain > /dev/null   # its index must match its own inodes, as the original's does
 
 echo "bench: starting fsdriver serve/mount on 127.0.0.1:$PORT"
-bin/fsdriver serve --listen "tcp://127.0.0.1:$PORT" --share "bench=$DATA" > "$WORK/serve.log" 2>&1 &
+bin/fsdriver serve --listen "tcp://127.0.0.1:$PORT" --share "bench=$DATA_FSD" > "$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 mount_fsdriver() {
@@ -99,17 +106,20 @@ umount_sshfs() { umount "$MNT_SSH"; }
 
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 now() { date +%s.%N; }
-declare -A T
+declare -A T   # T[target,row] = the round's times, space-separated
 # time_it TARGET ROW COMMAND...: runs in the target's directory, records seconds
 time_it() {
     local target=$1 row=$2; shift 2
     local dir; case $target in native) dir=$DATA ;; fsdriver) dir=$MNT_FSD ;; sshfs) dir=$MNT_SSH ;; esac
-    local t0 t1; t0=$(now)
+    local t0 t1 dt; t0=$(now)
     (cd "$dir" && "$@") > /dev/null 2>&1 || echo "bench: $target/$row failed: $*" >&2
     t1=$(now)
-    T[$target,$row]=$(echo "$t1 - $t0" | bc -l)
-    printf '  %-9s %-28s %8.3f s\n' "$target" "$row" "${T[$target,$row]}"
+    dt=$(echo "$t1 - $t0" | bc -l)
+    T[$target,$row]="${T[$target,$row]:-} $dt"
+    printf '  %-9s %-28s %8.3f s\n' "$target" "$row" "$dt"
 }
+median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+target_dir() { case $1 in native) echo "$DATA" ;; fsdriver) echo "$DATA_FSD" ;; sshfs) echo "$DATA" ;; esac; }
 
 # The same untimed warm-up on every target: metadata, small reads, creates and deletes.
 warm_up() {
@@ -122,12 +132,8 @@ warm_up() {
 ROWS=("git status (first)" "git status (second)" "find + stat all files" "grep -r all contents"
       "read ${SIZE_MIB} MiB (first)" "read ${SIZE_MIB} MiB (second)" "write ${SIZE_MIB} MiB + fsync"
       "untar 400 small files" "rm -rf 400 files")
-run_target() {
+run_round() {
     local t=$1
-    echo "bench: $t"
-    drop
-    case $t in fsdriver) mount_fsdriver ;; sshfs) mount_sshfs ;; esac
-    warm_up "$t"
     drop
     time_it "$t" "${ROWS[0]}" git -C repo status --porcelain
     time_it "$t" "${ROWS[1]}" git -C repo status --porcelain
@@ -137,24 +143,39 @@ run_target() {
     time_it "$t" "${ROWS[4]}" dd if=big.bin of=/dev/null bs=1M
     time_it "$t" "${ROWS[5]}" dd if=big.bin of=/dev/null bs=1M
     time_it "$t" "${ROWS[6]}" dd if=/dev/zero of=written.bin bs=1M count="$SIZE_MIB" conv=fsync
-    rm -f "$DATA/written.bin"
+    rm -f "$(target_dir "$t")/written.bin"
     time_it "$t" "${ROWS[7]}" tar -xf "$WORK/small.tar"
     time_it "$t" "${ROWS[8]}" rm -rf small
-    case $t in fsdriver) umount_fsdriver ;; sshfs) umount_sshfs ;; esac
 }
-for t in native fsdriver sshfs; do run_target $t; done
+mount_fsdriver
+mount_sshfs
+for t in native fsdriver sshfs; do warm_up "$t"; done
+for r in $(seq 1 "$ROUNDS"); do
+    for t in native fsdriver sshfs; do
+        echo "bench: round $r of $ROUNDS: $t"
+        run_round "$t"
+    done
+done
+umount_fsdriver
+umount_sshfs
 
 OUT=$ROOT/bench/results/latest.md
 {
-    echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB."
+    echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB, median of $ROUNDS rounds."
     echo
     echo "| workload | native (s) | fsdriver (s) | sshfs (s) | fsdriver / native | sshfs / native | fsdriver vs sshfs |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     for r in "${ROWS[@]}"; do
-        n=${T[native,$r]}; f=${T[fsdriver,$r]}; s=${T[sshfs,$r]}
+        n=$(median "${T[native,$r]}"); f=$(median "${T[fsdriver,$r]}"); s=$(median "${T[sshfs,$r]}")
         printf '| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |\n' "$r" "$n" "$f" "$s" \
             "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" \
             "$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+    done
+    echo
+    echo "Every round (s):"
+    echo
+    for r in "${ROWS[@]}"; do
+        printf -- '- %s: native%s; fsdriver%s; sshfs%s\n' "$r" "${T[native,$r]}" "${T[fsdriver,$r]}" "${T[sshfs,$r]}"
     done
 } > "$OUT"
 echo; cat "$OUT"
