@@ -10,18 +10,32 @@ import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ReadDirReply;
+import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
- * Read-ahead across files: a program that reads the small files of a directory one after the
- * other in listing order (grep -r, tar c, cp -r, rsync) gets the next ones fetched while it
- * reads the current one, each as a read-only Open whose reply carries the whole file and keeps
- * nothing open on the server (OpenRequest.inline_max). The program's own OPEN then takes the
- * waiting reply instead of making the round trip.
+ * Read-ahead across files and directories, for programs that walk a tree:
+ * <ul>
+ * <li>Files: a program that reads the small files of a directory one after the other in
+ *     listing order (grep -r, tar c, cp -r, rsync) gets the next ones fetched while it reads
+ *     the current one, each as a read-only Open whose reply carries the whole file and keeps
+ *     nothing open on the server (OpenRequest.inline_max). The program's own OPEN then takes
+ *     the waiting reply instead of making the round trip.
+ * <li>Directories: once a program lists a directory it found in a listing (it is descending a
+ *     tree: find, git status, du, ls -R), the first pages of that directory's subdirectories
+ *     are fetched in parallel ({@link #MAX_DIRS_IN_FLIGHT} at a time) and its own listing of
+ *     each takes the waiting page. A page fetched and never used is given back: its entries'
+ *     node references are forgotten ({@code unused}).
+ * </ul>
  *
  * <p>Coherence: only while change events flow ({@code enabled}); every event and every change
  * made through this mount drops all fetched replies ({@link #dropAll}), and a reply not taken
@@ -35,6 +49,8 @@ import java.util.function.LongSupplier;
  */
 final class Prefetcher {
     static final int MAX_POSITIONS = 200_000;
+    static final int MAX_DIRS_IN_FLIGHT = 8;
+    static final int MAX_DIR_PAGES = 256;
 
     private static final class Listing {
         final long dir;
@@ -54,6 +70,8 @@ final class Prefetcher {
 
     private record Fetched(ListenableFuture<OpenReply> reply, long atNanos) {}
 
+    private record Listed(ListenableFuture<ReadDirReply> reply, long atNanos) {}
+
     private final Connection connection;
     private final int inlineMax;
     private final int depth;
@@ -65,9 +83,26 @@ final class Prefetcher {
     private final ConcurrentHashMap<Long, Fetched> fetched = new ConcurrentHashMap<>();
     /** Moves at every {@link #dropAll}. */
     private volatile long epoch;
+    /** First pages of directories fetched ahead, by directory node. */
+    private final ConcurrentHashMap<Long, Listed> dirPages = new ConcurrentHashMap<>();
+    /** Directories seen as entries of a listing: listing one of them is a descent. */
+    private final Set<Long> subdirs = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger dirsInFlight = new AtomicInteger();
+    /** Directories to fetch ahead, in the order the walk will reach them (bounded by MAX_DIR_PAGES). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> toList = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final int pageSize;
+    private final LongConsumer unused;
 
-    Prefetcher(Connection connection, int inlineMax, int depth, long ttlNanos, LongSupplier nanoClock) {
+    /**
+     * @param pageSize entries asked per directory page (as the file system's own ReadDir)
+     * @param unused   gives back one server reference of a node that was fetched ahead in a
+     *                 directory page and never handed to the kernel
+     */
+    Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
+               LongConsumer unused) {
         this.connection = connection;
+        this.pageSize = pageSize;
+        this.unused = unused;
         this.inlineMax = inlineMax;
         this.depth = depth;
         this.ttlNanos = ttlNanos;
@@ -88,6 +123,7 @@ final class Prefetcher {
         if (!on()) {
             return;
         }
+        listSubdirsAhead(dir, cursor, page);
         Listing l;
         if (cursor == 0) {
             l = new Listing(dir);
@@ -169,6 +205,120 @@ final class Prefetcher {
             epoch++; // one writer at a time in practice; a lost increment only costs a fetch
             fetched.clear();
         }
+        toList.clear();
+        if (!dirPages.isEmpty()) {
+            for (Long dir : List.copyOf(dirPages.keySet())) {
+                Listed l = dirPages.remove(dir);
+                if (l != null) {
+                    giveBack(l);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ directories
+
+    private void listSubdirsAhead(long dir, long cursor, List<DirEntry> page) {
+        boolean descent = cursor == 0 && subdirs.remove(dir);
+        if (subdirs.size() > MAX_POSITIONS) {
+            subdirs.clear();
+        }
+        for (DirEntry e : page) {
+            if (e.getType() == FileMode.S_IFDIR && e.hasNode()) {
+                long child = e.getNode().getId();
+                subdirs.add(child);
+                if (descent) {
+                    listAhead(child);
+                }
+            }
+        }
+    }
+
+    private void listAhead(long dir) {
+        if (toList.size() < MAX_DIR_PAGES) {
+            toList.add(dir);
+        }
+        pump();
+    }
+
+    /** Starts fetches from {@link #toList} while fewer than MAX_DIRS_IN_FLIGHT are on their way. */
+    private void pump() {
+        while (!toList.isEmpty() && on()) {
+            if (dirPages.size() >= MAX_DIR_PAGES) {
+                sweepDirPages();
+                if (dirPages.size() >= MAX_DIR_PAGES) {
+                    return;
+                }
+            }
+            if (dirsInFlight.incrementAndGet() > MAX_DIRS_IN_FLIGHT) {
+                dirsInFlight.decrementAndGet();
+                return;
+            }
+            Long dir = toList.poll();
+            if (dir == null || dirPages.containsKey(dir)) {
+                dirsInFlight.decrementAndGet();
+                continue;
+            }
+            ListenableFuture<ReadDirReply> reply = connection.filesAsync().readDir(ReadDirRequest.newBuilder()
+                    .setNode(dir).setCursor(0).setMaxEntries(pageSize).setPlus(true).build());
+            Listed l = new Listed(reply, clock.getAsLong());
+            if (dirPages.putIfAbsent(dir, l) != null) {
+                giveBack(l);
+            }
+            reply.addListener(() -> {
+                dirsInFlight.decrementAndGet();
+                pump();
+            }, MoreExecutors.directExecutor());
+        }
+    }
+
+    /** The first page of {@code dir} fetched ahead, if one is waiting and fresh; it is taken. */
+    ReadDirReply takeListing(long dir) {
+        Listed l = dirPages.remove(dir);
+        if (l == null) {
+            return null;
+        }
+        if (clock.getAsLong() - l.atNanos > ttlNanos || !on()) {
+            giveBack(l);
+            return null;
+        }
+        try {
+            return l.reply.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            giveBack(l);
+            return null;
+        } catch (ExecutionException e) {
+            return null; // the program's own listing meets the error itself
+        }
+    }
+
+    private void sweepDirPages() {
+        long now = clock.getAsLong();
+        dirPages.forEach((dir, l) -> {
+            if (now - l.atNanos > ttlNanos && dirPages.remove(dir, l)) {
+                giveBack(l);
+            }
+        });
+    }
+
+    /** A page nobody took: the server counted a reference for each entry; give them back. */
+    private void giveBack(Listed l) {
+        Futures.addCallback(l.reply, new FutureCallback<>() {
+            @Override
+            public void onSuccess(ReadDirReply r) {
+                for (DirEntry e : r.getEntriesList()) {
+                    if (e.hasNode()) {
+                        unused.accept(e.getNode().getId());
+                    }
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                // nothing was counted
+            }
+        }, MoreExecutors.directExecutor());
     }
 
     /** A fetched reply that came with a server handle (the file grew past inline_max) is given back. */
@@ -191,5 +341,10 @@ final class Prefetcher {
     /** Fetched replies waiting (for tests). */
     int waiting() {
         return fetched.size();
+    }
+
+    /** Directory pages fetched ahead and waiting (for tests). */
+    int listingsWaiting() {
+        return dirPages.size();
     }
 }

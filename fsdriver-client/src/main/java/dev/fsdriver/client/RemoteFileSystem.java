@@ -98,7 +98,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         this.negativeTimeoutNs = options.negativeTimeout().toNanos();
         this.nodes = new NodeTable(connection);
         this.prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
-                options.prefetchFiles(), 1_000_000_000L, System::nanoTime);
+                options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
+                node -> nodes.forget(node, 1));
     }
 
     /**
@@ -118,6 +119,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
     int prefetchedWaiting() {
         return prefetcher.waiting();
+    }
+
+    /** Directory pages fetched ahead and not yet taken (for tests). */
+    int listingsWaiting() {
+        return prefetcher.listingsWaiting();
     }
 
     /** Says Hello on {@code connection} and returns the file system of its share. */
@@ -551,12 +557,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
-        ReadDirReply reply;
-        try {
-            reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
-                    .setMaxEntries(options.readDirPageSize()).setPlus(plus).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
+        // A first page fetched ahead (a plus page: its entries' references go to the kernel)
+        ReadDirReply reply = cursor == 0 && plus ? prefetcher.takeListing(dir.nodeId) : null;
+        if (reply == null) {
+            try {
+                reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
+                        .setMaxEntries(options.readDirPageSize()).setPlus(plus).build());
+            } catch (RuntimeException e) {
+                throw connection.failure(e);
+            }
         }
         dir.page = reply.getEntriesList();
         if (plus) {

@@ -438,4 +438,40 @@ class RemoteFileSystemTest {
         fs.release(REQ, node, o.fh(), OpenFlags.O_RDONLY);
         return new String(dst.array(), 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
+    @Test
+    void aProgramDescendingATreeGetsTheSubdirectoriesListedAhead() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Files.createDirectories(dir.resolve("top/s" + i));
+            Files.writeString(dir.resolve("top/s" + i + "/f" + i), "x");
+        }
+        fs.prefetchWhile(() -> true);
+        java.util.Map<String, Long> root = listPlus(ROOT);
+        assertThat(fs.listingsWaiting()).as("a first listing is no descent").isZero();
+        java.util.Map<String, Long> top = listPlus(root.get("top"));
+        assertThat(top.keySet()).containsExactlyInAnyOrder("s0", "s1", "s2", "s3", "s4");
+        assertThat(fs.listingsWaiting()).as("top was found in a listing: its subdirectories come ahead").isEqualTo(5);
+
+        assertThat(listPlus(top.get("s0")).keySet()).containsExactly("f0");
+        assertThat(fs.listingsWaiting()).as("taken").isEqualTo(4);
+
+        // a change on the server and its event: pages fetched before it are not used
+        Files.writeString(dir.resolve("top/s1/new"), "y");
+        fs.changed();
+        assertThat(fs.listingsWaiting()).isZero();
+        assertThat(listPlus(top.get("s1")).keySet()).containsExactlyInAnyOrder("f1", "new");
+    }
+
+    /** A program's listing through READDIRPLUS: name -> node. */
+    private java.util.Map<String, Long> listPlus(long node) throws Exception {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        long dh = fs.opendir(REQ, node, 0).fh();
+        fs.readdirplus(REQ, node, dh, 0, (name, entry, next) -> {
+            if (!name.equals(".") && !name.equals("..")) {
+                out.put(name, entry.nodeId());
+            }
+            return true;
+        });
+        fs.releasedir(REQ, node, dh);
+        return out;
+    }
 }
