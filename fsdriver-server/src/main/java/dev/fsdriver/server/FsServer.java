@@ -206,6 +206,7 @@ public final class FsServer implements AutoCloseable {
             }
         }
         io.shutdownNow();
+        LOG.info("calls served: {}", Rpc.callCounts());
         for (EventLoopGroup g : groups) {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

@@ -6,8 +6,10 @@ import dev.fsdriver.protocol.StatusCodec;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,21 @@ final class Rpc {
         T run() throws FsException;
     }
 
+    /** Calls served, per operation, since the server started (logged at shutdown). */
+    private static final ConcurrentHashMap<String, LongAdder> CALLS = new ConcurrentHashMap<>();
+
     private Rpc() {}
+
+    /** "Lookup=12, Open=3, ..." (most first), or "none". */
+    static String callCounts() {
+        if (CALLS.isEmpty()) {
+            return "none";
+        }
+        return CALLS.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+                .map(e -> e.getKey() + "=" + e.getValue().sum())
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
 
     /**
      * {@link #unary}, with the body run on {@code io} instead of the calling (network) thread,
@@ -41,6 +57,7 @@ final class Rpc {
     }
 
     static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
+        CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
         T reply;
         try {
             reply = body.run();
