@@ -17,7 +17,8 @@ SIZE_MB=${SIZE_MB:-1024}
 FILES=${FILES:-10000}
 SMALL=${SMALL:-300}
 TARGETS=${TARGETS:-native loopback bindfs}
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# JDK 25 and the Debian packages it needs (fuse3, bindfs), installed when missing
+FSD_EXTRA="bindfs" source "$ROOT/scripts/setup.sh"
 JAVA=$JAVA_HOME/bin/java
 
 log() { echo "[bench] $*" >&2; }

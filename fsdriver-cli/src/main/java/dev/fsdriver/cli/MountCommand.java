@@ -100,6 +100,8 @@ final class MountCommand implements Callable<Integer> {
                     .subtype("fsdriver")
                     .readOnly(readOnly || fs.readOnly())
                     .allowOther(allowOther)
+                    // the server clears set-id bits on write, truncate and chown (FilesService)
+                    .handleKillpriv(true)
                     .debug(spec.commandLine().getParseResult() != null && isVerbose())
                     .build();
             FuseMount mount;

@@ -11,6 +11,9 @@ public final class FileMode {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFIFO = 0010000;
     public static final int PERMISSIONS = 07777;
+    public static final int S_ISUID = 04000;
+    public static final int S_ISGID = 02000;
+    public static final int S_IXGRP = 00010;
 
     private FileMode() {}
 

@@ -245,7 +245,8 @@ final class FuseSession implements FuseMount {
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                     | FuseKernel.INIT_EXT
                     | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
-                    | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0);
+                    | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0)
+                    | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;
             int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));

@@ -11,6 +11,10 @@ package dev.fsdriver.fuse;
  * @param writebackCache  negotiate FUSE_WRITEBACK_CACHE (the kernel coalesces writes)
  * @param explicitInvalData negotiate FUSE_EXPLICIT_INVAL_DATA: cached pages go only by
  *                        notification, not when the kernel sees a new size (see FuseSession)
+ * @param handleKillpriv  negotiate FUSE_HANDLE_KILLPRIV: the file system clears set-user-ID and
+ *                        set-group-ID bits itself on write, truncate and chown, so the kernel
+ *                        neither asks for the attributes first (a GETATTR before every chown)
+ *                        nor sends the mode change
  * @param maxWrite        largest WRITE the kernel may send (capped at 1 MiB)
  * @param maxReadahead    kernel read-ahead window
  * @param threads         request threads (readers on cloned /dev/fuse fds, or the pool size)
@@ -26,6 +30,7 @@ public record MountOptions(
         boolean readOnly,
         boolean writebackCache,
         boolean explicitInvalData,
+        boolean handleKillpriv,
         int maxWrite,
         int maxReadahead,
         int threads,
@@ -45,6 +50,7 @@ public record MountOptions(
         private boolean readOnly;
         private boolean writebackCache;
         private boolean explicitInvalData;
+        private boolean handleKillpriv;
         private int maxWrite = 1 << 20;
         private int maxReadahead = 1 << 20;
         private int threads = 8;
@@ -59,6 +65,7 @@ public record MountOptions(
         public Builder readOnly(boolean v) { readOnly = v; return this; }
         public Builder writebackCache(boolean v) { writebackCache = v; return this; }
         public Builder explicitInvalData(boolean v) { explicitInvalData = v; return this; }
+        public Builder handleKillpriv(boolean v) { handleKillpriv = v; return this; }
         public Builder maxWrite(int v) { maxWrite = v; return this; }
         public Builder maxReadahead(int v) { maxReadahead = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
@@ -68,7 +75,7 @@ public record MountOptions(
 
         public MountOptions build() {
             return new MountOptions(fsName, subtype, allowOther, defaultPermissions, readOnly, writebackCache,
-                    explicitInvalData, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
+                    explicitInvalData, handleKillpriv, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
         }
     }
 }

@@ -178,6 +178,27 @@ class MountEndToEndTest {
     }
 
     @Test
+    void writeTruncateAndChownClearSetIdBitsAsLinuxDoes() throws Exception {
+        dir("setid");
+        int mode;
+        // the server clears them (the kernel leaves it to the file system: FUSE_HANDLE_KILLPRIV)
+        shOk(mnt, "echo x > setid/w && chmod 6755 setid/w && echo more >> setid/w");
+        mode = (Integer) Files.getAttribute(share.resolve("setid/w"), "unix:mode");
+        assertThat(mode & 06000).as("a write clears set-user-ID and set-group-ID (group exec set)").isZero();
+        shOk(mnt, "echo x > setid/t && chmod 4755 setid/t && truncate -s 1 setid/t");
+        mode = (Integer) Files.getAttribute(share.resolve("setid/t"), "unix:mode");
+        assertThat(mode & 04000).as("truncate").isZero();
+        shOk(mnt, "echo x > setid/c && chmod 6755 setid/c && chown 1234:2345 setid/c");
+        mode = (Integer) Files.getAttribute(share.resolve("setid/c"), "unix:mode");
+        assertThat(mode & 06000).as("chown").isZero();
+        shOk(mnt, "echo x > setid/g && chmod 2745 setid/g && echo more >> setid/g");
+        mode = (Integer) Files.getAttribute(share.resolve("setid/g"), "unix:mode");
+        assertThat(mode & 07777).as("set-group-ID without group execute stays (it means locking)").isEqualTo(02745);
+        assertThat((Integer) Files.getAttribute(mnt.resolve("setid/g"), "unix:mode") & 07777).isEqualTo(02745);
+        assertThat((Integer) Files.getAttribute(mnt.resolve("setid/w"), "unix:mode") & 07777).isEqualTo(0755);
+    }
+
+    @Test
     void largeDirectoryIsListedCompletely() throws Exception {
         Path d = Files.createDirectories(share.resolve("many"));
         for (int i = 0; i < 3000; i++) {

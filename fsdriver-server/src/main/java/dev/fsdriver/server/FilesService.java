@@ -97,6 +97,26 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         return fh.file().stat();
     }
 
+    /**
+     * After a write, a truncate or a chown: clears set-user-ID, and set-group-ID where it means
+     * "run as the group" (group execute set), as Linux does. The client's kernel leaves this to
+     * the server (FUSE_HANDLE_KILLPRIV), so it need not fetch the attributes before every chown.
+     * Unlike Linux it also clears them on writes by a privileged caller (the server cannot tell
+     * who the caller was), as NFS servers do. Returns the attributes afterwards.
+     */
+    static FileAttributes dropSetId(Share s, RelPath path, OpenFile f, FileAttributes a) throws FsException {
+        int kill = a.mode() & FileMode.S_ISUID;
+        if ((a.mode() & (FileMode.S_ISGID | FileMode.S_IXGRP)) == (FileMode.S_ISGID | FileMode.S_IXGRP)) {
+            kill |= FileMode.S_ISGID;
+        }
+        if (kill == 0 || a.isDirectory() || path == null) {
+            return a;
+        }
+        return s.backend.setattr(path, f, new SetAttributes(java.util.OptionalLong.empty(),
+                java.util.OptionalInt.of(a.mode() & FileMode.PERMISSIONS & ~kill), java.util.OptionalInt.empty(),
+                java.util.OptionalInt.empty(), null, null));
+    }
+
     @FunctionalInterface
     private interface Opener {
         OpenFile open() throws FsException;
@@ -182,7 +202,13 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             }
             RelPath p = path;
             OpenFile f = fh == null ? null : fh.file();
-            return Wire.attr(changes.mutates() ? s.change(p, () -> s.backend.setattr(p, f, changes))
+            boolean killsSetId = changes.mode().isEmpty()
+                    && (changes.size().isPresent() || changes.uid().isPresent() || changes.gid().isPresent());
+            return Wire.attr(changes.mutates()
+                    ? s.change(p, () -> {
+                        FileAttributes a = s.backend.setattr(p, f, changes);
+                        return killsSetId ? dropSetId(s, p, f, a) : a;
+                    })
                     : s.backend.setattr(p, f, changes));
         });
     }
@@ -247,9 +273,19 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
                 s.checkWritable("open for writing");
             }
-            OpenFile f = (flags & OpenFlags.O_TRUNC) != 0
-                    ? openChanging(s, path, () -> s.backend.open(path, flags)).file()
-                    : s.backend.open(path, flags);
+            OpenFile f;
+            if ((flags & OpenFlags.O_TRUNC) != 0) {
+                Opened o = openChanging(s, path, () -> s.backend.open(path, flags));
+                f = o.file();
+                try {
+                    dropSetId(s, path, f, o.attr());
+                } catch (FsException | RuntimeException e) {
+                    closeQuietly(f);
+                    throw e;
+                }
+            } else {
+                f = s.backend.open(path, flags);
+            }
             OpenReply.Builder reply = OpenReply.newBuilder();
             try {
                 FileAttributes a = f.stat();
@@ -328,11 +364,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
             }
             int[] n = new int[1];
+            RelPath path = s.nodes.pathOrNull(fh.node());
             Share.Mutation write = () -> {
                 n[0] = fh.file().write(offset(req.getOffset()), req.getData().asReadOnlyByteBuffer());
-                return attrOf(s, fh);
+                return dropSetId(s, path, fh.file(), attrOf(s, fh));
             };
-            RelPath path = s.nodes.pathOrNull(fh.node());
             FileAttributes after = path == null ? write.run() : s.change(path, write);
             return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();
         });

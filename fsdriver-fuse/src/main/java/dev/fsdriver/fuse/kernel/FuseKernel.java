@@ -43,6 +43,7 @@ public final class FuseKernel {
     public static final long ASYNC_DIO = 1L << 15;
     public static final long WRITEBACK_CACHE = 1L << 16;
     public static final long PARALLEL_DIROPS = 1L << 18;
+    public static final long HANDLE_KILLPRIV = 1L << 19;
     public static final long MAX_PAGES = 1L << 22;
     public static final long CACHE_SYMLINKS = 1L << 23;
     public static final long EXPLICIT_INVAL_DATA = 1L << 25;
