@@ -20,7 +20,8 @@ import java.time.Duration;
  * @param inlineReadMax      a read-only Open asks for the whole content of files up to this size in
  *                           its reply (one round trip for open + read of a small file; 0: never)
  * @param prefetchFiles      while change events flow, a program reading a directory's small
- *                           files in listing order gets this many next ones fetched ahead (0: off)
+ *                           files in listing order gets this many next ones fetched ahead, and
+ *                           one descending a tree its subdirectories listed ahead (0: neither)
  * @param clientName         sent in Hello, for the server's logs
  */
 public record ClientOptions(
