@@ -463,7 +463,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 s.backend.rmdir(path);
                 return null;
             });
-            s.nodes.removed(path);
+            s.nodes.removedEmptyDirectory(path);
             return EMPTY;
         });
     }

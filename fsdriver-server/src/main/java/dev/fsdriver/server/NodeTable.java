@@ -131,6 +131,22 @@ final class NodeTable {
         }
     }
 
+    /**
+     * {@code path}, an empty directory, was removed by rmdir: only its own node goes. (Nodes
+     * below it could only be stale ones of files removed behind the server's back; they are
+     * dropped when forgotten, and a new file at their path gets a new id.) Unlike
+     * {@link #removed}, no scan of the table: {@code rm -rf} of a large tree would otherwise
+     * cost one scan of every node per directory.
+     */
+    void removedEmptyDirectory(RelPath path) {
+        synchronized (lock) {
+            Node n = byPath.get(path);
+            if (n != null) {
+                detachLocked(n);
+            }
+        }
+    }
+
     /** {@code path} (and, for a directory, everything below it) no longer exists. */
     void removed(RelPath path) {
         synchronized (lock) {
