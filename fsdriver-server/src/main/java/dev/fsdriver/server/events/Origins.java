@@ -18,8 +18,10 @@ import java.util.function.LongSupplier;
  * <p>How: every mutation a session makes through the Files service records the path's state
  * right after it (inode, size, mtime, ctime; or "gone"). An event is the session's own when,
  * for every path it names, the last recorded change is that session's, is settled, and the
- * path is still in exactly the recorded state. Any later change by someone else moves ctime
- * (which no program can set), so it shows as foreign and reaches the client. Recording begins
+ * path is still in exactly the recorded state (a delete, or a rename's source, needs no look:
+ * "gone" was recorded). Any later change by someone else moves ctime (which no program can
+ * set), so it shows as foreign and reaches the client, and from then on the record is dropped:
+ * no later event of that path passes for the session's. Recording begins
  * before the backend call ({@link #begin}) because the watcher may report the change before
  * the call returns: until the call has recorded its outcome the verdict is {@link Verdict#WAIT}.
  *
@@ -119,14 +121,16 @@ public final class Origins {
         if (session == 0 || e.kind() == Kind.OVERFLOW) {
             return Verdict.FOREIGN;
         }
-        Verdict v = judge(session, e.path());
+        // a delete, or a rename's source, is the session's if it left the path gone: no need to look
+        boolean gone = e.kind() == Kind.DELETED || e.kind() == Kind.RENAMED;
+        Verdict v = judge(session, e.path(), gone);
         if (v == Verdict.OWN && e.newPath() != null) {
-            v = judge(session, e.newPath());
+            v = judge(session, e.newPath(), false);
         }
         return v;
     }
 
-    private Verdict judge(long session, RelPath path) {
+    private Verdict judge(long session, RelPath path, boolean expectGone) {
         Record r = records.get(path);
         if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
             return Verdict.FOREIGN;
@@ -134,7 +138,16 @@ public final class Origins {
         if (r.inProgress > 0) {
             return Verdict.WAIT;
         }
-        return sameState(r.after, current(path)) ? Verdict.OWN : Verdict.FOREIGN;
+        if (expectGone && r.after == null) {
+            return Verdict.OWN;
+        }
+        if (sameState(r.after, current(path))) {
+            return Verdict.OWN;
+        }
+        // Someone else changed the path since: none of its later events is the session's either
+        // (a foreign re-create and delete must not pass for the session's earlier delete).
+        records.remove(path, r);
+        return Verdict.FOREIGN;
     }
 
     /** The path's attributes now (not following a symlink), or null when it is gone or unreadable. */

@@ -89,6 +89,19 @@ class OriginsTest {
     }
 
     @Test
+    void afterAForeignChangeNoLaterEventOfThePathIsTheSessions() throws Exception {
+        Files.writeString(dir.resolve("f"), "x");
+        RelPath p = RelPath.parse("f");
+        origins.begin(ME, p);
+        Files.delete(dir.resolve("f"));
+        origins.removed(ME, p);
+        Files.writeString(dir.resolve("f"), "someone else's"); // re-created...
+        assertThat(origins.judge(ME, event(Kind.CREATED, "f"))).isEqualTo(Verdict.FOREIGN);
+        Files.delete(dir.resolve("f"));                         // ...and deleted again
+        assertThat(origins.judge(ME, event(Kind.DELETED, "f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
     void anEventDuringTheSessionsCallWaitsForItsOutcome() throws Exception {
         RelPath p = RelPath.parse("f");
         origins.begin(ME, p);
@@ -108,7 +121,7 @@ class OriginsTest {
     }
 
     @Test
-    void aRenameIsOwnOnlyWhenBothPathsAreAsTheSessionLeftThem() throws Exception {
+    void aRenameIsOwnWhileItsTargetIsAsTheSessionLeftIt() throws Exception {
         Files.writeString(dir.resolve("a"), "x");
         RelPath a = RelPath.parse("a");
         RelPath b = RelPath.parse("b");
@@ -119,7 +132,11 @@ class OriginsTest {
         origins.removed(ME, a);
         Event renamed = new Event(1, Kind.RENAMED, a, b, false);
         assertThat(origins.judge(ME, renamed)).isEqualTo(Verdict.OWN);
+        // a new a made by someone else is its own event, and foreign
         Files.writeString(dir.resolve("a"), "someone made a new a");
+        assertThat(origins.judge(ME, event(Kind.CREATED, "a"))).isEqualTo(Verdict.FOREIGN);
+        // someone changing b after the rename makes the rename's report foreign too
+        Files.writeString(dir.resolve("b"), "and changed b");
         assertThat(origins.judge(ME, renamed)).isEqualTo(Verdict.FOREIGN);
     }
 
