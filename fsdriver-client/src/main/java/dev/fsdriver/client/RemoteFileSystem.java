@@ -81,9 +81,6 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, FileHandle> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, DirHandle> dirs = new ConcurrentHashMap<>();
-    /** Listings of directories opened without OPENDIR (fh 0), per node, until they reach the end. */
-    private final ConcurrentHashMap<Long, DirHandle> nodeDirs = new ConcurrentHashMap<>();
-    private static final int MAX_NODE_DIRS = 1024;
     private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
     private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
@@ -508,12 +505,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
      */
     private void list(long nodeId, long fh, long offset, boolean plus, Sink sink) throws FuseException {
         DirHandle dir = dirs.get(fh);
-        boolean byNode = dir == null; // opened without OPENDIR (the events layer answers it ENOSYS)
-        if (byNode) {
-            if (nodeDirs.size() > MAX_NODE_DIRS) {
-                nodeDirs.clear(); // listings abandoned half-way; anything in use refetches its page
-            }
-            dir = nodeDirs.computeIfAbsent(nodeId, DirHandle::new);
+        if (dir == null) {
+            dir = new DirHandle(nodeId);
         }
         if (offset < 1 && !sink.add(".", dotEntry(nodeId), nodeId, FileMode.S_IFDIR, 1)) {
             return;
@@ -523,9 +516,6 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         }
         long cursor = offset < 2 ? 0 : offset - 2;
         synchronized (dir) {
-            if (byNode && offset == 0) {
-                dir.pageCursor = -1; // a new listing: nothing from an earlier one
-            }
             while (true) {
                 int start = positionLocked(dir, cursor, plus);
                 if (start < 0) {
@@ -533,10 +523,6 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                     start = 0;
                 }
                 List<DirEntry> page = dir.page;
-                if (byNode && offset >= 2 && dir.pageEof && start >= page.size()) {
-                    nodeDirs.remove(nodeId, dir); // the listing is complete: the kernel asks no more
-                    return;
-                }
                 for (int i = start; i < page.size(); i++) {
                     DirEntry e = page.get(i);
                     FuseEntry entry = plus && e.hasNode() ? entryNoCount(e.getNode()) : nameOnly(e);

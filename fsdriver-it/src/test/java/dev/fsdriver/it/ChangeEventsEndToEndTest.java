@@ -243,26 +243,6 @@ class ChangeEventsEndToEndTest {
     }
 
     @Test
-    void cachedDirectoryListingsFollowServerSideChanges() throws Exception {
-        Path d = Files.createDirectories(share.resolve("listing"));
-        Files.writeString(d.resolve("a"), "a");
-        awaitTrue(() -> names(mnt.resolve("listing")).equals(java.util.Set.of("a")));
-        assertThat(names(mnt.resolve("listing"))).as("listed again: from the kernel's cache").containsExactly("a");
-        Files.writeString(d.resolve("b"), "b");
-        awaitTrue(() -> names(mnt.resolve("listing")).equals(java.util.Set.of("a", "b")));
-        Files.delete(d.resolve("a"));
-        awaitTrue(() -> names(mnt.resolve("listing")).equals(java.util.Set.of("b")));
-        Files.move(d.resolve("b"), d.resolve("c"));
-        awaitTrue(() -> names(mnt.resolve("listing")).equals(java.util.Set.of("c")));
-    }
-
-    private static java.util.Set<String> names(Path dir) throws java.io.IOException {
-        try (var s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
-        }
-    }
-
-    @Test
     void javaWatchServiceSeesServerSideChanges() throws Exception {
         Path d = Files.createDirectories(share.resolve("jws"));
         awaitTrue(() -> Files.isDirectory(mnt.resolve("jws")));

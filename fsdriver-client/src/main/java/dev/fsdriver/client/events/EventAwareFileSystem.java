@@ -374,68 +374,37 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     // ---- directories -------------------------------------------------------------------------
 
-    /**
-     * ENOSYS: the kernel then opens directories without asking (no OPENDIR, no RELEASEDIR: two
-     * round trips through /dev/fuse less per directory a program lists) and keeps their
-     * listings in its page cache ({@code FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR} is its default for
-     * such opens). That is right because every server-side change to a directory drops its
-     * cached listing (EventApplier's INVAL_INODE of the parent, also while resynchronising after
-     * the stream was down), the kernel versions the changes made through the mount itself, and
-     * while events are down attribute timeouts are short, so a changed directory mtime resets
-     * the cache. The listing itself is served per node ({@link #readdirplus} with fh 0).
-     */
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        throw new FuseException(Errno.ENOSYS, "zero-message opendir");
+        FuseOpen open = delegate.opendir(req, nodeId, flags);
+        if (policy != null && policy.live()) {
+            // While events flow, the kernel may keep directory listings in its page cache: every
+            // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
+            // parent) and the kernel versions the changes made through the mount itself.
+            return new FuseOpen(open.fh(), open.openFlags() | FuseOpen.FOPEN_CACHE_DIR | FuseOpen.FOPEN_KEEP_CACHE);
+        }
+        return open;
     }
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
-        int[] added = {0};
-        delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
-            boolean ok = filler.add(name, ino, mode, next);
-            if (ok) {
-                added[0]++;
-            }
-            return ok;
-        });
-        listingRead(req, nodeId, added[0]);
-    }
-
-    /**
-     * A READDIR that added nothing is the end of a program's listing (there is no RELEASEDIR
-     * without OPENDIR): tells the applier that a watcher has listed a directory it created.
-     */
-    private void listingRead(FuseRequest req, long nodeId, int added) {
-        if (added == 0 && injection(req) == null) {
-            dirOpened.accept(nodeId);
-        }
+        delegate.readdir(req, nodeId, fh, offset, filler);
     }
 
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
-        int[] count = {0};
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
-                boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
-                if (added) {
-                    count[0]++;
-                    delegate.forget(entry.nodeId(), 1); // the kernel takes no reference to it
-                }
-                return added;
+                return filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
             }
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
             boolean added = filler.add(name, e, next);
-            if (added) {
-                count[0]++;
-                if (entry.nodeId() != 0) {
-                    view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
-                }
+            if (added && entry.nodeId() != 0) {
+                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
             }
             return added;
         });
-        listingRead(req, nodeId, count[0]);
     }
 
     @Override
