@@ -150,7 +150,8 @@ public final class FsServer implements AutoCloseable {
         try {
             Map<String, Backend> backends = new LinkedHashMap<>();
             shares.forEach((name, s) -> backends.put(name, s.backend));
-            events = EventHubs.start(backends, (name, change) -> shares.get(name).followExternalChange(change));
+            events = EventHubs.start(backends, (name, change) -> shares.get(name).followExternalChange(change),
+                    name -> shares.get(name).origins);
             for (String uri : listens) {
                 startListener(uri);
             }

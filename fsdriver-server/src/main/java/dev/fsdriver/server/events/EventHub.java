@@ -123,6 +123,17 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private long lastSummaryAt;
     private Stats lastSummary = new Stats(0, 0, 0, 0, 0);
     private boolean closed;
+    /**
+     * Paths a client session changed moments ago: their changes do not count toward storms.
+     * One client's own burst (an untar, a git checkout) is not sent back to it anyway, and an
+     * OVERFLOW for it would make that client drop its caches and relist while it is busy.
+     */
+    private volatile java.util.function.Predicate<RelPath> bySession = p -> false;
+
+    /** See {@link #bySession}: set once, before changes flow. */
+    public void countStormsExcept(java.util.function.Predicate<RelPath> changedBySession) {
+        this.bySession = changedBySession;
+    }
 
     /**
      * @param clock          nanosecond clock (System::nanoTime in production)
@@ -188,7 +199,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (c.kind() == Kind.OVERFLOW) {
             dropPendingUnder(c.path());
             publish(c);
-        } else if (!suppressedByStorm(c) && !stormStarted(c, now)) {
+        } else if (!suppressedByStorm(c) && (bySession(c) || !stormStarted(c, now))) {
             switch (c.kind()) {
                 case MODIFIED, ATTRIB -> debounce(c, now);
                 default -> {
@@ -202,6 +213,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
         deliver();
         maybeLogSummary(now);
+    }
+
+    private boolean bySession(Change c) {
+        return bySession.test(c.path()) || (c.newPath() != null && bySession.test(c.newPath()));
     }
 
     /** Publishes debounced events that fell due and ends storms that are over. */

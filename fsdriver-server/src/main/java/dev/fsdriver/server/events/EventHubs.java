@@ -39,10 +39,25 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
      */
     public static EventHubs start(Map<String, Backend> backends,
                                   java.util.function.BiConsumer<String, dev.fsdriver.backend.Change> tap) {
+        return start(backends, tap, share -> null);
+    }
+
+    /**
+     * Like {@link #start(Map, java.util.function.BiConsumer)}; {@code origins} (share name ->
+     * its {@link Origins}, or null) keeps a client session's own bursts from counting as storms
+     * (see {@link EventHub#countStormsExcept}).
+     */
+    public static EventHubs start(Map<String, Backend> backends,
+                                  java.util.function.BiConsumer<String, dev.fsdriver.backend.Change> tap,
+                                  java.util.function.Function<String, Origins> origins) {
         Map<String, EventHub> hubs = new LinkedHashMap<>();
         Map<String, AutoCloseable> watchers = new LinkedHashMap<>();
         backends.forEach((name, backend) -> {
             EventHub hub = EventHub.create(name);
+            Origins o = origins.apply(name);
+            if (o != null) {
+                hub.countStormsExcept(o::changedBySession);
+            }
             try {
                 watchers.put(name, backend.watch(change -> {
                     tap.accept(name, change);

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * every change made by anyone else is, even on a path the client changed a moment before.
  *
  * <p>How: every mutation a session makes through the Files service records the path's state
- * right after it (inode, size, mtime, ctime; or "gone"). An event is the session's own when,
+ * right after it (inode, size, mtime, ctime; for a directory, whose times move with its
+ * entries, inode, mode and owner; or "gone"). An event is the session's own when,
  * for every path it names, the last recorded change is that session's, is settled, and the
  * path is still in exactly the recorded state (a delete, or a rename's source, needs no look:
  * "gone" was recorded). Any later change by someone else moves ctime (which no program can
@@ -150,6 +151,12 @@ public final class Origins {
         return Verdict.FOREIGN;
     }
 
+    /** Whether some session changed {@code path} within the keep time (or is changing it now). */
+    public boolean changedBySession(RelPath path) {
+        Record r = records.get(path);
+        return r != null && (r.inProgress > 0 || clock.getAsLong() - r.atNanos <= keepNanos);
+    }
+
     /** The path's attributes now (not following a symlink), or null when it is gone or unreadable. */
     public FileAttributes current(RelPath path) {
         try {
@@ -162,6 +169,12 @@ public final class Origins {
     private static boolean sameState(FileAttributes recorded, FileAttributes now) {
         if (recorded == null || now == null) {
             return recorded == null && now == null;
+        }
+        if (recorded.isDirectory() && now.isDirectory()) {
+            // a directory's times and size move with its entries, whose changes have events of
+            // their own: what is the directory's own is its identity, mode and owner
+            return recorded.ino() == now.ino() && recorded.mode() == now.mode()
+                    && recorded.uid() == now.uid() && recorded.gid() == now.gid();
         }
         return recorded.ino() == now.ino() && recorded.size() == now.size()
                 && recorded.mtimeNs() == now.mtimeNs() && recorded.ctimeNs() == now.ctimeNs();

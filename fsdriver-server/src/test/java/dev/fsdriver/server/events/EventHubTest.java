@@ -140,6 +140,22 @@ class EventHubTest {
     }
 
     @Test
+    void aClientSessionsOwnBurstIsNoStorm() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 100,
+                Duration.ofSeconds(1), 65_536));
+        h.countStormsExcept(p -> p.startsWith(rel("mine")));
+        for (int i = 0; i < 500; i++) {
+            h.onChange(change(Kind.CREATED, "mine/f" + i));
+        }
+        assertThat(out).noneMatch(e -> e.kind() == Kind.OVERFLOW);
+        assertThat(out).hasSize(500);
+        for (int i = 0; i < 500; i++) {
+            h.onChange(change(Kind.CREATED, "theirs/f" + i));
+        }
+        assertThat(out).anyMatch(e -> e.kind() == Kind.OVERFLOW && e.path().equals(rel("theirs")));
+    }
+
+    @Test
     void historyReplaysAfterACursorAndOverflowsWhenTooOld() {
         EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 1000,
                 Duration.ofSeconds(1), 4));

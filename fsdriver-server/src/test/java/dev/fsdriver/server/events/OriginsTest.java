@@ -157,4 +157,15 @@ class OriginsTest {
         assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.FOREIGN);
         assertThat(origins.judge(OTHER, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
     }
+    @Test
+    void aDirectoryStaysTheSessionsWhileOthersOnlyChangeItsEntries() throws Exception {
+        RelPath d = RelPath.parse("d");
+        origins.begin(ME, d);
+        Files.createDirectory(dir.resolve("d"));
+        origins.changed(ME, d, backend.stat(d));
+        Files.writeString(dir.resolve("d/child"), "x"); // its own event; the directory's times move
+        assertThat(origins.judge(ME, event(Kind.CREATED, "d"))).isEqualTo(Verdict.OWN);
+        Files.setPosixFilePermissions(dir.resolve("d"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(origins.judge(ME, event(Kind.ATTRIB, "d"))).as("someone chmod-ed it").isEqualTo(Verdict.FOREIGN);
+    }
 }
