@@ -23,7 +23,18 @@ public final class CachePolicy {
         return live;
     }
 
+    private volatile Runnable onChange = () -> { };
+
     public void setLive(boolean live) {
+        boolean was = this.live;
         this.live = live;
+        if (was != live) {
+            onChange.run();
+        }
+    }
+
+    /** Called at every change between live and not (what was known while live may be stale). */
+    void onChange(Runnable r) {
+        this.onChange = r;
     }
 }

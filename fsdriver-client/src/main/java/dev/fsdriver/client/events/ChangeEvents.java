@@ -44,6 +44,7 @@ public final class ChangeEvents implements AutoCloseable {
         if (remote instanceof RemoteFileSystem r) {
             r.prefetchWhile(policy::live);
         }
+        policy.onChange(fs::changedElsewhere);
     }
 
     public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {
@@ -59,12 +60,16 @@ public final class ChangeEvents implements AutoCloseable {
     public void start(Channel channel, String share, FuseNotifier notifier) {
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
-        watch = fs.delegate() instanceof RemoteFileSystem r
-                ? new WatchClient(channel, share, (e, arrived) -> {
-                    r.changed(); // before the event is applied: nothing fetched ahead survives it
-                    a.apply(e, arrived);
-                }, policy)
-                : new WatchClient(channel, share, applier::apply, policy);
+        RemoteFileSystem r = fs.delegate() instanceof RemoteFileSystem rfs ? rfs : null;
+        watch = new WatchClient(channel, share, (e, arrived) -> {
+            // before the event is applied: nothing fetched ahead, and no directory known
+            // complete, survives a change made elsewhere
+            if (r != null) {
+                r.changed();
+            }
+            fs.changedElsewhere();
+            a.apply(e, arrived);
+        }, policy);
         watch.start();
     }
 

@@ -57,6 +57,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     private record Announcement(long parent, String name) {}
 
+    /**
+     * Directories this mount created while events flowed, with every name made in them through
+     * the mount since: nobody else has changed them (an event would have said so, and any event
+     * forgets them all, see {@link #changedElsewhere}), so a name not here does not exist and its
+     * LOOKUP is answered without the server (untar, cp -r and git checkout create many names
+     * into directories they just made, each preceded by a lookup). Bounded; only while live.
+     */
+    private final ConcurrentHashMap<Long, Set<String>> known = new ConcurrentHashMap<>();
+    private static final int MAX_KNOWN_DIRS = 4096;
+
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
@@ -81,6 +91,30 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     /** ...and is done with it. */
     void announced(long parent, String name) {
         announcing.remove(new Announcement(parent, name));
+    }
+
+    /**
+     * Something changed on the server side (an event arrived: the server sends a mount only
+     * other sessions' changes), or the stream state changed: no directory is known complete.
+     */
+    void changedElsewhere() {
+        if (!known.isEmpty()) {
+            known.clear();
+        }
+    }
+
+    private void madeIn(long parent, String name) {
+        Set<String> names = known.get(parent);
+        if (names != null) {
+            names.add(name);
+        }
+    }
+
+    private void goneFrom(long parent, String name) {
+        Set<String> names = known.get(parent);
+        if (names != null) {
+            names.remove(name);
+        }
     }
 
     FuseConnection connection() {
@@ -177,6 +211,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 return localEntry(parent, name, inj.entry());
             }
         }
+        if (policy != null && policy.live() && !known.isEmpty()) {
+            Set<String> names = known.get(parent);
+            if (names != null && !names.contains(name)) {
+                return timed(FuseEntry.negative(policy.timeoutNs()));
+            }
+        }
         return entered(parent, name, delegate.lookup(req, parent, name));
     }
 
@@ -242,7 +282,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        return entered(parent, name, delegate.symlink(req, parent, name, target));
+        FuseEntry e = delegate.symlink(req, parent, name, target);
+        madeIn(parent, name);
+        return entered(parent, name, e);
     }
 
     @Override
@@ -252,7 +294,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        return entered(parent, name, delegate.mknod(req, parent, name, mode, rdev, umask));
+        FuseEntry e = delegate.mknod(req, parent, name, mode, rdev, umask);
+        madeIn(parent, name);
+        return entered(parent, name, e);
     }
 
     @Override
@@ -262,7 +306,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        return entered(parent, name, delegate.mkdir(req, parent, name, mode, umask));
+        FuseEntry e = delegate.mkdir(req, parent, name, mode, umask);
+        madeIn(parent, name);
+        if (policy != null && policy.live() && e.nodeId() != 0 && known.size() < MAX_KNOWN_DIRS) {
+            known.put(e.nodeId(), ConcurrentHashMap.newKeySet()); // new and empty: we know it all
+        }
+        return entered(parent, name, e);
     }
 
     @Override
@@ -272,6 +321,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             markChanged(parent, name);
             delegate.unlink(req, parent, name);
         }
+        goneFrom(parent, name);
         view.removed(parent, name);
     }
 
@@ -282,6 +332,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             markChanged(parent, name);
             delegate.rmdir(req, parent, name);
         }
+        goneFrom(parent, name);
         view.removed(parent, name);
     }
 
@@ -295,6 +346,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             delegate.rename(req, parent, name, newParent, newName, flags);
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
+            goneFrom(parent, name);
+        }
+        madeIn(newParent, newName);
+        if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             view.renamed(parent, name, newParent, newName);
         }
     }
@@ -302,7 +357,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
         markChanged(newParent, newName);
-        return entered(newParent, newName, delegate.link(req, nodeId, newParent, newName));
+        FuseEntry e = delegate.link(req, nodeId, newParent, newName);
+        madeIn(newParent, newName);
+        return entered(newParent, newName, e);
     }
 
     // ---- files -------------------------------------------------------------------------------
@@ -350,6 +407,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             throws FuseException {
         markChanged(parent, name);
         FuseCreated c = delegate.create(req, parent, name, mode, flags, umask);
+        madeIn(parent, name);
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
 
@@ -396,7 +454,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             throws FuseException {
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
-                return filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
+                boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
+                if (added) {
+                    delegate.forget(entry.nodeId(), 1); // the kernel takes no reference to it
+                }
+                return added;
             }
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
             boolean added = filler.add(name, e, next);

@@ -7,6 +7,8 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseRequest;
@@ -155,5 +157,56 @@ class EventAwareFileSystemTest {
         });
         assertThat(reply[0].attr().size()).isEqualTo(42);
         assertThat(fake.calls).containsExactly("getattr 9");
+    }
+    @Test
+    void namesNotMadeInADirectoryThisMountCreatedAreAbsentWithoutAsking() throws Exception {
+        policy.setLive(true);
+        Fake2 f2 = new Fake2();
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
+        assertThat(fs2.lookup(OTHER, d.nodeId(), "absent").nodeId()).as("negative, answered here").isZero();
+        assertThat(f2.calls).doesNotContain("lookup " + d.nodeId() + "/absent");
+        fs2.create(OTHER, d.nodeId(), "made", FILE, 0, 0);
+        fs2.lookup(OTHER, d.nodeId(), "made");
+        assertThat(f2.calls).as("a name made through the mount is asked for").contains("lookup " + d.nodeId() + "/made");
+        fs2.changedElsewhere(); // an event: another session changed something
+        fs2.lookup(OTHER, d.nodeId(), "absent");
+        assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
+    }
+
+    @Test
+    void directoriesMadeWhileEventsAreDownAreNotTakenAsKnown() throws Exception {
+        Fake2 f2 = new Fake2();
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
+        policy.setLive(true);
+        fs2.lookup(OTHER, d.nodeId(), "absent");
+        assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
+    }
+
+    /** The fake, plus mkdir and create. */
+    static final class Fake2 extends FakeBase {
+        @Override
+        public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) {
+            calls.add("mkdir " + parent + "/" + name);
+            return new FuseEntry(500, 0, attr(500, FileMode.S_IFDIR | 0755, 0), 5, 5);
+        }
+
+        @Override
+        public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask) {
+            calls.add("create " + parent + "/" + name);
+            return new FuseCreated(new FuseEntry(501, 0, attr(501, FILE, 0), 5, 5), FuseOpen.of(1));
+        }
+    }
+
+    /** Lookups that find what they are asked for, recorded. */
+    static class FakeBase implements FuseFileSystem {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public FuseEntry lookup(FuseRequest req, long parent, String name) {
+            calls.add("lookup " + parent + "/" + name);
+            return new FuseEntry(600 + name.length(), 0, attr(600 + name.length(), FILE, 7), 5, 5);
+        }
     }
 }
