@@ -336,14 +336,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
         flushPending(nodeId);
+        boolean readAccess = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY;
+        boolean readOnly = readAccess && (flags & OpenFlags.O_TRUNC) == 0;
         OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags);
-        if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && !lastOpen.containsKey(nodeId)) {
+        if (readOnly && !lastOpen.containsKey(nodeId)) {
             // First open of this file here: its pages are not cached, so the read will follow;
             // a small file comes whole with the reply. (Opened before: the kernel likely keeps
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
-        boolean readOnly = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && (flags & OpenFlags.O_TRUNC) == 0;
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
         if (reply == null) {
             if (!readOnly) {
@@ -368,7 +369,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         } else {
             lastOpen.remove(nodeId);
         }
-        if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) {
+        if (readAccess) {
             // Nothing to push out at close(2): the kernel need not send FLUSH (one round trip
             // through /dev/fuse less per file read; writeback cache, which ignores this, is off).
             openFlags |= FuseOpen.FOPEN_NOFLUSH;

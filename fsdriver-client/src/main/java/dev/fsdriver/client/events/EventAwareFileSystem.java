@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  * <li>keeps {@link KernelView} (which names and nodes the kernel holds) up to date from every
  *     reply and FORGET;</li>
- * <li>marks every change made through the mount in the {@link EchoFilter};</li>
+ * <li>marks every name made or removed through the mount in the {@link EchoFilter} (for the
+ *     overflow resync);</li>
  * <li>answers the {@link Injector}'s own requests locally (see {@link Injection});</li>
  * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
  *     stream is live, short while it is not.</li>
@@ -159,13 +160,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return p == null ? null : p.isEmpty() ? name : p + "/" + name;
     }
 
+    /**
+     * A name made (or removed) through the mount: an overflow resync must not announce it as
+     * new (see {@link EchoFilter}). Content and attribute changes need no mark: the server does
+     * not send them back, and a resync only announces names.
+     */
     private void markChanged(long parent, String name) {
         echo.mark(path(parent, name));
     }
 
-    private void markChanged(long node) {
-        echo.mark(view.pathOf(node));
-    }
 
     /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
@@ -261,7 +264,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             FuseAttr a = inj.attr() != null ? inj.attr() : delegate.getattr(req, nodeId, -1).attr();
             return new FuseAttrReply(a, 0);
         }
-        markChanged(nodeId);
         return timed(delegate.setattr(req, nodeId, changes));
     }
 
@@ -366,9 +368,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
-        if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
-            markChanged(nodeId);
-        }
         return delegate.open(req, nodeId, flags);
     }
 
@@ -380,7 +379,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
-        markChanged(nodeId);
         return delegate.write(req, nodeId, fh, offset, src, writeFlags);
     }
 
@@ -391,9 +389,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
-        if (OpenFlags.writable(flags)) {
-            markChanged(nodeId);
-        }
         delegate.release(req, nodeId, fh, flags);
     }
 
@@ -414,7 +409,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
             throws FuseException {
-        markChanged(nodeId);
         delegate.fallocate(req, nodeId, fh, offset, length, mode);
     }
 
@@ -426,7 +420,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
                               long offOut, long length, int flags) throws FuseException {
-        markChanged(nodeOut);
         return delegate.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
     }
 
@@ -506,13 +499,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
-        markChanged(nodeId);
         delegate.setxattr(req, nodeId, name, value, flags);
     }
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        markChanged(nodeId);
         delegate.removexattr(req, nodeId, name);
     }
 }
