@@ -54,6 +54,9 @@ unzip -q "$JAVA_HOME/lib/src.zip" 'java.base/*' 'java.desktop/*' 'java.xml/*' 'j
 find "$DATA/repo" -type f | sort | tail -n +8001 | xargs -r rm -f
 NFILES=$(find "$DATA/repo" -type f | wc -l)
 git -C "$DATA/repo" -c init.defaultBranch=main init -q
+# no automatic gc: a commit of 8,000 loose objects starts one in the background, which packs
+# them while the tree is being copied (the targets then differ by thousands of entries)
+git -C "$DATA/repo" config gc.auto 0
 git -C "$DATA/repo" add -A
 git -C "$DATA/repo" -c user.name=bench -c user.email=bench@example.com commit -qm tree
 # a separate tree to warm each daemon up on (a long-running mount has a warm JIT; the rows
@@ -65,6 +68,7 @@ mkdir -p "$WORK/small" && for i in $(seq 1 400); do head -c $((RANDOM % 8192 + 1
 tar -C "$WORK" -cf "$WORK/small.tar" small && rm -rf "$WORK/small"
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/urandom > "$DATA/big.bin"
 cp -a "$DATA" "$DATA_FSD"
+[ "$(find "$DATA" | wc -l)" = "$(find "$DATA_FSD" | wc -l)" ] || { echo "bench: the copy differs from the original" >&2; exit 1; }
 git -C "$DATA_FSD/repo" status --porcelain > /dev/null   # its index must match its own inodes, as the original's does
 
 echo "bench: starting fsdriver serve/mount on 127.0.0.1:$PORT"
