@@ -433,7 +433,8 @@ final class FuseSession implements FuseMount {
         if (unmounted.getCount() > 0) {
             stopping = true;
             unmounted.countDown();
-            log.info("FUSE connection of {} ended ({} reader threads were started)", mountPoint, readerNames.get());
+            log.info("FUSE connection of {} ended ({} reader threads were started); requests: {}", mountPoint,
+                    readerNames.get(), dispatcher != null ? dispatcher.requestCounts() : "none");
             destroyOnce();
         }
     }

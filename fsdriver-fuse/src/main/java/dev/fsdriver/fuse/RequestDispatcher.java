@@ -39,6 +39,8 @@ final class RequestDispatcher {
     /** Where NOTIFY_REPLY (the answer to a retrieve) goes; null when not serving a connection. */
     private final KernelNotifier notifier;
     private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
+    /** Requests received per opcode since the mount started (logged when the connection ends). */
+    private final java.util.concurrent.atomic.AtomicLongArray received = new java.util.concurrent.atomic.AtomicLongArray(64);
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
                       KernelNotifier notifier) {
@@ -83,6 +85,20 @@ final class RequestDispatcher {
         }
     }
 
+    /** "LOOKUP=12, GETATTR=3, ..." (most first), or "none". */
+    String requestCounts() {
+        java.util.List<int[]> seen = new java.util.ArrayList<>();
+        for (int op = 0; op < received.length(); op++) {
+            long n = received.get(op);
+            if (n > 0) {
+                seen.add(new int[] {op, (int) Math.min(n, Integer.MAX_VALUE)});
+            }
+        }
+        seen.sort((a, b) -> Integer.compare(b[1], a[1]));
+        return seen.isEmpty() ? "none" : seen.stream().map(e -> FuseOpcode.name(e[0]) + "=" + e[1])
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
         return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
@@ -104,6 +120,9 @@ final class RequestDispatcher {
         }
         int opcode = i32(buf, 4);
         long unique = i64(buf, 8);
+        if (opcode >= 0 && opcode < received.length()) {
+            received.incrementAndGet(opcode);
+        }
         long nodeId = i64(buf, 16);
         int extLen = Wire.u16(buf, 36) * 8;   // total_extlen: extensions after the arguments
         Request req = new Request(unique, opcode, nodeId, i32(buf, 24), i32(buf, 28), i32(buf, 32));
