@@ -68,6 +68,23 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final ConcurrentHashMap<Long, Set<String>> known = new ConcurrentHashMap<>();
     private static final int MAX_KNOWN_DIRS = 4096;
 
+    /**
+     * Attributes of directories as last given to the kernel, while events flow. The kernel asks
+     * for a directory's attributes again after every listing of it that did not come from its
+     * cache (a listing invalidates the directory's atime), although nothing changed: `git
+     * status` asks ~500 times, `find` once per directory read. Served from here when no event
+     * has arrived since (any event or stream change clears it all, see {@link #changedElsewhere})
+     * and the mount changed nothing in the directory (its own changes drop the directories they
+     * touch, see {@link #dirChanged}). The atime shown is the one of the last fetch.
+     *
+     * <p>Locking: none. A fill that raced with a clear or a drop is undone: every clear and drop
+     * bumps {@link #dirAttrsEpoch} first, and a fill stores only what it fetched in the epoch it
+     * started in, checking again after storing.
+     */
+    private final ConcurrentHashMap<Long, FuseAttr> dirAttrs = new ConcurrentHashMap<>();
+    private final AtomicLong dirAttrsEpoch = new AtomicLong();
+    private static final int MAX_DIR_ATTRS = 1 << 16;
+
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
@@ -101,6 +118,36 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     void changedElsewhere() {
         if (!known.isEmpty()) {
             known.clear();
+        }
+        dirAttrsEpoch.incrementAndGet();
+        if (!dirAttrs.isEmpty()) {
+            dirAttrs.clear();
+        }
+    }
+
+    /**
+     * The mount changed {@code dir} (a name made or removed in it, or its own attributes). Called
+     * once the change is done (or failed): a fetch that started before then is not kept.
+     */
+    private void dirChanged(long dir) {
+        dirAttrsEpoch.incrementAndGet();
+        dirAttrs.remove(dir);
+    }
+
+    /** {@code parent}'s entry {@code name} as the kernel holds it: changed too. */
+    private void childDirChanged(long parent, String name) {
+        dirChanged(view.child(parent, name));
+    }
+
+    /** Remembers a directory's attributes fetched in {@code epoch} (see {@link #dirAttrs}). */
+    private void rememberDir(long node, FuseAttr a, long epoch) {
+        if (a == null || node == 0 || isGhost(node) || (a.mode() & FileMode.S_IFMT) != FileMode.S_IFDIR
+                || policy == null || !policy.live() || dirAttrsEpoch.get() != epoch || dirAttrs.size() >= MAX_DIR_ATTRS) {
+            return;
+        }
+        dirAttrs.put(node, a);
+        if (dirAttrsEpoch.get() != epoch) {
+            dirAttrs.remove(node, a);
         }
     }
 
@@ -220,7 +267,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 return timed(FuseEntry.negative(policy.timeoutNs()));
             }
         }
-        return entered(parent, name, delegate.lookup(req, parent, name));
+        long epoch = dirAttrsEpoch.get();
+        FuseEntry e = delegate.lookup(req, parent, name);
+        if (e != null) {
+            rememberDir(e.nodeId(), e.attr(), epoch);
+        }
+        return entered(parent, name, e);
     }
 
     @Override
@@ -229,6 +281,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return;
         }
         view.forgotten(nodeId, nlookup);
+        if (!dirAttrs.isEmpty()) {
+            dirAttrs.remove(nodeId);
+        }
         long rest = nlookup;
         AtomicLong local = localRefs.get(nodeId);
         if (local != null) {
@@ -253,7 +308,18 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
-        return timed(delegate.getattr(req, nodeId, fh));
+        if (policy != null && policy.live()) {
+            FuseAttr cached = dirAttrs.get(nodeId);
+            if (cached != null) {
+                return new FuseAttrReply(cached, policy.timeoutNs());
+            }
+        }
+        long epoch = dirAttrsEpoch.get();
+        FuseAttrReply r = delegate.getattr(req, nodeId, fh);
+        if (r != null) {
+            rememberDir(nodeId, r.attr(), epoch);
+        }
+        return timed(r);
     }
 
     @Override
@@ -264,7 +330,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             FuseAttr a = inj.attr() != null ? inj.attr() : delegate.getattr(req, nodeId, -1).attr();
             return new FuseAttrReply(a, 0);
         }
-        return timed(delegate.setattr(req, nodeId, changes));
+        try {
+            return timed(delegate.setattr(req, nodeId, changes));
+        } finally {
+            dirChanged(nodeId);
+        }
     }
 
     @Override
@@ -284,7 +354,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        FuseEntry e = delegate.symlink(req, parent, name, target);
+        FuseEntry e;
+        try {
+            e = delegate.symlink(req, parent, name, target);
+        } finally {
+            dirChanged(parent);
+        }
         madeIn(parent, name);
         return entered(parent, name, e);
     }
@@ -296,7 +371,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        FuseEntry e = delegate.mknod(req, parent, name, mode, rdev, umask);
+        FuseEntry e;
+        try {
+            e = delegate.mknod(req, parent, name, mode, rdev, umask);
+        } finally {
+            dirChanged(parent);
+        }
         madeIn(parent, name);
         return entered(parent, name, e);
     }
@@ -308,7 +388,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         markChanged(parent, name);
-        FuseEntry e = delegate.mkdir(req, parent, name, mode, umask);
+        FuseEntry e;
+        try {
+            e = delegate.mkdir(req, parent, name, mode, umask);
+        } finally {
+            dirChanged(parent);
+        }
         madeIn(parent, name);
         if (policy != null && policy.live() && e.nodeId() != 0 && known.size() < MAX_KNOWN_DIRS) {
             known.put(e.nodeId(), ConcurrentHashMap.newKeySet()); // new and empty: we know it all
@@ -321,7 +406,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         Injection inj = injection(req);
         if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
             markChanged(parent, name);
-            delegate.unlink(req, parent, name);
+            try {
+                delegate.unlink(req, parent, name);
+            } finally {
+                dirChanged(parent);
+            }
         }
         goneFrom(parent, name);
         view.removed(parent, name);
@@ -332,7 +421,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         Injection inj = injection(req);
         if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
             markChanged(parent, name);
-            delegate.rmdir(req, parent, name);
+            try {
+                delegate.rmdir(req, parent, name);
+            } finally {
+                dirChanged(parent);
+                childDirChanged(parent, name);
+            }
         }
         goneFrom(parent, name);
         view.removed(parent, name);
@@ -345,7 +439,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (inj == null || inj.op() != Injection.Op.RENAME || !inj.is(parent, name) || !inj.isTarget(newParent, newName)) {
             markChanged(parent, name);
             markChanged(newParent, newName);
-            delegate.rename(req, parent, name, newParent, newName, flags);
+            long moved = view.child(parent, name);
+            long replaced = view.child(newParent, newName);
+            try {
+                delegate.rename(req, parent, name, newParent, newName, flags);
+            } finally {
+                dirChanged(parent);
+                dirChanged(newParent);
+                dirChanged(moved);    // a directory moved: its ".." and ctime
+                dirChanged(replaced); // one replaced or exchanged
+            }
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             goneFrom(parent, name);
@@ -359,7 +462,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
         markChanged(newParent, newName);
-        FuseEntry e = delegate.link(req, nodeId, newParent, newName);
+        FuseEntry e;
+        try {
+            e = delegate.link(req, nodeId, newParent, newName);
+        } finally {
+            dirChanged(newParent);
+        }
         madeIn(newParent, newName);
         return entered(newParent, newName, e);
     }
@@ -401,7 +509,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
         markChanged(parent, name);
-        FuseCreated c = delegate.create(req, parent, name, mode, flags, umask);
+        FuseCreated c;
+        try {
+            c = delegate.create(req, parent, name, mode, flags, umask);
+        } finally {
+            dirChanged(parent);
+        }
         madeIn(parent, name);
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
@@ -445,6 +558,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
+        long epoch = dirAttrsEpoch.get();
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
                 boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
@@ -457,6 +571,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             boolean added = filler.add(name, e, next);
             if (added && entry.nodeId() != 0) {
                 view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
+                rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;
         });
@@ -499,11 +614,19 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
-        delegate.setxattr(req, nodeId, name, value, flags);
+        try {
+            delegate.setxattr(req, nodeId, name, value, flags);
+        } finally {
+            dirChanged(nodeId); // its ctime
+        }
     }
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        delegate.removexattr(req, nodeId, name);
+        try {
+            delegate.removexattr(req, nodeId, name);
+        } finally {
+            dirChanged(nodeId);
+        }
     }
 }

@@ -199,6 +199,88 @@ class EventAwareFileSystemTest {
         }
     }
 
+    /** Directories, each asked for its attributes: how often did the server hear of it? */
+    static final class DirFake extends FakeBase {
+        int mtime;
+
+        @Override
+        public FuseEntry lookup(FuseRequest req, long parent, String name) {
+            calls.add("lookup " + parent + "/" + name);
+            return new FuseEntry(700 + name.length(), 0, dirAttr(700 + name.length()), 5, 5);
+        }
+
+        @Override
+        public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) {
+            calls.add("getattr " + nodeId);
+            return new FuseAttrReply(dirAttr(nodeId), 5);
+        }
+
+        @Override
+        public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask) {
+            calls.add("create " + parent + "/" + name);
+            mtime++;
+            return new FuseCreated(new FuseEntry(801, 0, attr(801, FILE, 0), 5, 5), FuseOpen.of(1));
+        }
+
+        @Override
+        public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags) {
+            calls.add("rename " + parent + "/" + name);
+            mtime++;
+        }
+
+        FuseAttr dirAttr(long ino) {
+            return new FuseAttr(ino, 4096, 0, 0, mtime, mtime, FileMode.S_IFDIR | 0755, 2, 0, 0, 0, 4096);
+        }
+
+        long getattrs(long node) {
+            return calls.stream().filter(c -> c.equals("getattr " + node)).count();
+        }
+    }
+
+    @Test
+    void aDirectorysAttributesAreAskedForOnceWhileNothingChanges() throws Exception {
+        DirFake f = new DirFake();
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
+        long d = fs2.lookup(OTHER, 1, "d").nodeId();
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(d)).as("events down: every GETATTR is the server's").isEqualTo(1);
+
+        policy.setLive(true);
+        d = fs2.lookup(OTHER, 1, "d").nodeId();
+        fs2.getattr(OTHER, d, -1);
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(d)).as("live: the lookup's attributes serve").isEqualTo(1);
+
+        fs2.create(OTHER, d, "f", FILE, 0, 0);
+        assertThat(fs2.getattr(OTHER, d, -1).attr().mtimeNs()).as("a name made in it: asked again").isEqualTo(1);
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(d)).isEqualTo(2);
+
+        long e = fs2.lookup(OTHER, d, "sub").nodeId();
+        fs2.rename(OTHER, d, "sub", 1, "sub2", 0);
+        fs2.getattr(OTHER, e, -1);
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(e)).as("a directory moved: its own attributes changed").isEqualTo(1);
+        assertThat(f.getattrs(d)).as("and those of the one it left").isEqualTo(3);
+
+        fs2.changedElsewhere(); // an event
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(d)).isEqualTo(4);
+
+        policy.setLive(false);
+        fs2.getattr(OTHER, d, -1);
+        assertThat(f.getattrs(d)).isEqualTo(5);
+    }
+
+    @Test
+    void filesAttributesAreAlwaysAskedFor() throws Exception {
+        policy.setLive(true);
+        long a = fs.lookup(OTHER, 1, "a").nodeId();
+        fs.getattr(OTHER, a, -1);
+        fs.getattr(OTHER, a, -1);
+        assertThat(fake.calls).containsExactly("lookup 1/a", "getattr " + a, "getattr " + a);
+    }
+
     /** Lookups that find what they are asked for, recorded. */
     static class FakeBase implements FuseFileSystem {
         final List<String> calls = new ArrayList<>();
