@@ -342,6 +342,24 @@ public abstract class BackendConformanceTest {
         assertThat(a.getMtimeNs()).isGreaterThan(before);
         assertThat(Math.abs(a.getAtimeNs() - t1)).isLessThan(1_000_000L);
 
+        if (posixHost() && keepsModeBits()) {
+            // owner and group in one change, then the group alone (the owner stays); only root may give away
+            int uid = (Integer) Files.getAttribute(share.resolve("f"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) Files.getAttribute(share.resolve("f"), "unix:gid", LinkOption.NOFOLLOW_LINKS);
+            boolean root = uid == 0;
+            a = files.setAttr(SetAttrRequest.newBuilder().setNode(f.getId())
+                    .setUid(root ? 4321 : uid).setGid(root ? 8765 : gid).build());
+            assertThat(a.getUid()).isEqualTo(root ? 4321 : uid);
+            assertThat(a.getGid()).isEqualTo(root ? 8765 : gid);
+            a = files.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setGid(gid).build());
+            assertThat(a.getUid()).isEqualTo(root ? 4321 : uid);
+            assertThat(a.getGid()).isEqualTo(gid);
+            assertThat(Files.getAttribute(share.resolve("f"), "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(gid);
+            if (root) {
+                files.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setUid(uid).build());
+            }
+        }
+
         // through an open handle
         long h = open(f.getId(), OpenFlags.O_RDWR);
         a = files.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setHandle(h).setSize(1).build());

@@ -51,12 +51,18 @@ final class LinuxNative {
     private static final MethodHandle SYMLINKAT;
     private static final MethodHandle READLINKAT;
     private static final MethodHandle STATVFS;
+    private static final MethodHandle FCHOWNAT;
+    private static final MethodHandle UTIMENSAT;
+
+    /** utimensat's tv_nsec values: the current time, and leave as it is. */
+    static final long UTIME_NOW = (1L << 30) - 1;
+    static final long UTIME_OMIT = (1L << 30) - 2;
 
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     static final boolean AVAILABLE;
 
     static {
-        MethodHandle[] h = new MethodHandle[9];
+        MethodHandle[] h = new MethodHandle[11];
         boolean ok = false;
         try {
             String arch = System.getProperty("os.arch", "");
@@ -74,6 +80,8 @@ final class LinuxNative {
                 h[6] = find(libc, "readlinkat", FunctionDescriptor.of(L, I, A, A, L), errno);
                 h[7] = find(libc, "statvfs", FunctionDescriptor.of(I, A, A), errno);
                 h[8] = find(libc, "unlinkat", FunctionDescriptor.of(I, I, A, I), errno);
+                h[9] = find(libc, "fchownat", FunctionDescriptor.of(I, I, A, I, I, I), errno);
+                h[10] = find(libc, "utimensat", FunctionDescriptor.of(I, I, A, A, I), errno);
                 ok = true;
                 for (MethodHandle m : h) {
                     ok &= m != null;
@@ -91,6 +99,8 @@ final class LinuxNative {
         READLINKAT = h[6];
         STATVFS = h[7];
         UNLINKAT = h[8];
+        FCHOWNAT = h[9];
+        UTIMENSAT = h[10];
         AVAILABLE = ok;
     }
 
@@ -142,6 +152,46 @@ final class LinuxNative {
             return r == 0 ? 0 : -errno(state);
         } catch (Throwable t) {
             throw new IllegalStateException("fchmodat", t);
+        }
+    }
+
+    /** {@code int fchownat(int dirfd, const char *pathname, uid_t owner, gid_t group, int flags);} -1 leaves one as it is. */
+    static int fchownat(int dirfd, String path, int uid, int gid, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) FCHOWNAT.invokeExact(state, dirfd, cstr(arena, path), uid, gid, flags);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("fchownat", t);
+        }
+    }
+
+    /**
+     * {@code int utimensat(int dirfd, const char *pathname, const struct timespec times[2], int flags);}
+     * Times in nanoseconds since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT} as
+     * {@code nowOrOmit} (then the time itself is ignored); index 0 is atime, 1 mtime.
+     */
+    static int utimensat(int dirfd, String path, long atimeNs, long atimeSpecial, long mtimeNs, long mtimeSpecial,
+                         int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment times = arena.allocate(32, 8);
+            timespec(times, 0, atimeNs, atimeSpecial);
+            timespec(times, 16, mtimeNs, mtimeSpecial);
+            int r = (int) UTIMENSAT.invokeExact(state, dirfd, cstr(arena, path), times, flags);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("utimensat", t);
+        }
+    }
+
+    private static void timespec(MemorySegment at, long offset, long ns, long special) {
+        if (special != 0) {
+            at.set(ValueLayout.JAVA_LONG, offset, 0L);
+            at.set(ValueLayout.JAVA_LONG, offset + 8, special);
+        } else {
+            at.set(ValueLayout.JAVA_LONG, offset, Math.floorDiv(ns, 1_000_000_000L));
+            at.set(ValueLayout.JAVA_LONG, offset + 8, Math.floorMod(ns, 1_000_000_000L));
         }
     }
 

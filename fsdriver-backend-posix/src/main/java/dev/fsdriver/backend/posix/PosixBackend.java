@@ -631,6 +631,21 @@ public final class PosixBackend implements Backend {
             if (changes.mode().isPresent()) {
                 chmod(l, changes.mode().getAsInt(), path);
             }
+            if (nat) {
+                // one call each, relative to the held parent, never following a final symlink
+                if (changes.uid().isPresent() || changes.gid().isPresent()) {
+                    check(LinuxNative.fchownat(l.dirFd, l.name, changes.uid().orElse(-1), changes.gid().orElse(-1),
+                            LinuxNative.AT_SYMLINK_NOFOLLOW), "chown", path);
+                }
+                if (changes.atime() != null || changes.mtime() != null) {
+                    SetAttributes.TimeChange at = changes.atime(), mt = changes.mtime();
+                    check(LinuxNative.utimensat(l.dirFd, l.name,
+                            at == null || at.now() ? 0 : at.ns(), special(at),
+                            mt == null || mt.now() ? 0 : mt.ns(), special(mt),
+                            LinuxNative.AT_SYMLINK_NOFOLLOW), "utimens", path);
+                }
+                return lstat(l, path);
+            }
             // lchown: never follows a final symlink
             if (changes.uid().isPresent()) {
                 Files.setAttribute(l.path, "unix:uid", changes.uid().getAsInt(), NOFOLLOW);
@@ -648,6 +663,10 @@ public final class PosixBackend implements Backend {
         } catch (IOException e) {
             throw PosixErrors.translate("setattr", path, e);
         }
+    }
+
+    private static long special(SetAttributes.TimeChange t) {
+        return t == null ? LinuxNative.UTIME_OMIT : t.now() ? LinuxNative.UTIME_NOW : 0;
     }
 
     /** ftruncate semantics (FileChannel.truncate only shrinks): grows by writing a zero byte at the end. */
