@@ -101,6 +101,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private final Config config;
     private final LongSupplier clock;
     private final ScheduledExecutorService scheduler;
+    /** A tick is scheduled a whole number of these ahead (so windows close up to this much late). */
+    private static final long TICK_GRID_NANOS = 4_000_000;
     private final boolean ownScheduler;
     private final long debounceNanos;
     private final long maxDelayNanos;
@@ -553,8 +555,12 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (tickFuture != null) {
             tickFuture.cancel(false);
         }
-        tickAt = due;
-        long delay = Math.max(0, due - clock.getAsLong());
+        long now = clock.getAsLong();
+        // rounded up to whole grid steps: in a burst (each file of an untar opens a window) one
+        // tick closes the windows of many paths, instead of the scheduler waking once per path
+        long delay = Math.max(0, due - now);
+        delay += (TICK_GRID_NANOS - delay % TICK_GRID_NANOS) % TICK_GRID_NANOS;
+        tickAt = now + delay;
         tickFuture = scheduler.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
     }
 

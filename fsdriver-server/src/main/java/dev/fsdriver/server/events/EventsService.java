@@ -203,7 +203,23 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                             RelPath.ROOT, null, true));
                     log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
                 } else {
-                    queue.addAll(events);
+                    Origins o = own;
+                    for (Event e : events) {
+                        // The client's own change, with nothing queued before it: passed over here,
+                        // on the hub's thread, instead of waking a drain (a burst through the mount,
+                        // such as an untar, is mostly such events). Anything else keeps its order.
+                        if (queue.isEmpty() && greeted && subscribed && o != null
+                                && o.judge(session, e) == Origins.Verdict.OWN) {
+                            startSequence = Math.max(startSequence, e.sequence());
+                            skippedOwn++;
+                            progressLater();
+                        } else {
+                            queue.add(e);
+                        }
+                    }
+                    if (queue.isEmpty()) {
+                        return;
+                    }
                 }
                 if (drainScheduled || !greeted) {
                     return; // the subscribe/first drain will send them

@@ -122,8 +122,11 @@ public final class Origins {
         if (session == 0 || e.kind() == Kind.OVERFLOW) {
             return Verdict.FOREIGN;
         }
-        // a delete, or a rename's source, is the session's if it left the path gone: no need to look
-        boolean gone = e.kind() == Kind.DELETED || e.kind() == Kind.RENAMED;
+        // a delete, or a rename's source, is the session's if it left the path gone: no need to
+        // look; so is a change of a path the session removed (events come in the order of the
+        // changes, so it happened before the removal: one made by someone else after it would
+        // follow their CREATED, which shows the path back and drops the record)
+        boolean gone = e.kind() != Kind.CREATED;
         Verdict v = judge(session, e.path(), gone);
         if (v == Verdict.OWN && e.newPath() != null) {
             v = judge(session, e.newPath(), false);
@@ -140,7 +143,7 @@ public final class Origins {
             return Verdict.WAIT;
         }
         if (expectGone && r.after == null) {
-            return Verdict.OWN;
+            return Verdict.OWN; // see judge(session, event)
         }
         if (sameState(r.after, current(path))) {
             return Verdict.OWN;

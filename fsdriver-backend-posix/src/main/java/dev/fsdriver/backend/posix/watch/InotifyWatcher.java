@@ -58,6 +58,9 @@ public final class InotifyWatcher implements AutoCloseable {
     /** How long an IN_MOVED_FROM waits for its IN_MOVED_TO before it counts as a delete. */
     static final int PAIR_WINDOW_MS = 10;
 
+    /** How long changes gather after the first one before they are read (see {@link #run}). */
+    static final long GATHER_NANOS = 1_000_000;
+
     /** Read buffer: many events per read(2); allocated once per watcher. */
     private static final int BUFFER_BYTES = 64 * 1024;
 
@@ -183,6 +186,12 @@ public final class InotifyWatcher implements AutoCloseable {
                     continue;
                 }
                 if ((fds.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0) {
+                    // Let the changes of a burst (rm -rf, untar) gather for a moment and read them
+                    // together: this thread, the hub and every stream's drain then wake once per
+                    // millisecond, not once per file, on the CPUs the server needs for the calls
+                    // that make the burst; and a call through the server has mostly returned (and
+                    // recorded its outcome, see Origins) by the time its change is judged.
+                    java.util.concurrent.locks.LockSupport.parkNanos(GATHER_NANOS);
                     drain(buf);
                 }
             }
