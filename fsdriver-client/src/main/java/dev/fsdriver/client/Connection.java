@@ -50,6 +50,7 @@ public final class Connection implements AutoCloseable {
     private final String share;
     private final ManagedChannel channel;
     private final Channel calls;
+    private final FilesCalls filesCalls;
     private final EventLoopGroup eventLoops;
     private final ClientOptions options;
     /** Set when a call found the server unreachable; the next call says Hello first. */
@@ -80,6 +81,7 @@ public final class Connection implements AutoCloseable {
         } while (session == 0);
         headers.put(Protocol.SESSION, Long.toHexString(session));
         this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
     }
 
     /**
@@ -224,11 +226,10 @@ public final class Connection implements AutoCloseable {
         return last;
     }
 
-    /** A blocking Files stub with this connection's deadline. */
-    FilesGrpc.FilesBlockingStub files() {
+    /** Files calls to wait for, with this connection's deadline. */
+    FilesCalls files() {
         ensureSession();
-        return FilesGrpc.newBlockingStub(calls)
-                .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        return filesCalls;
     }
 
     /** A future Files stub with this connection's deadline (read-ahead, write-behind, forget). */

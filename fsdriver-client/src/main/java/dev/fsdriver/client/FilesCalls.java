@@ -1,0 +1,130 @@
+package dev.fsdriver.client;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FsyncRequest;
+import dev.fsdriver.proto.v1.GetAttrRequest;
+import dev.fsdriver.proto.v1.LinkRequest;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.NameRequest;
+import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ReadDirReply;
+import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.RenameRequest;
+import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.StatFsReply;
+import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.FilesGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The Files calls a FUSE thread makes and waits for, each bounded by the connection's deadline.
+ *
+ * <p>Why not grpc's blocking stub with a deadline: that one schedules a timer on the transport's
+ * event loop per call and cancels it from the calling thread afterwards, which wakes the event
+ * loop once more per call; and its executor hands the reply back to the caller to decode. Here
+ * the reply completes a future on the transport thread (the channel's direct executor) and the
+ * caller waits with a timeout of its own: about 15 us less per call on the machines of
+ * docs/benchmarks.md (a GetAttr round trip 91-96 us -> 75-77 us). Failures are thrown as the
+ * blocking stub throws them (StatusRuntimeException), for {@link Connection#failure}.
+ */
+final class FilesCalls {
+    private final FilesGrpc.FilesFutureStub stub;
+    private final long timeoutNanos;
+
+    FilesCalls(FilesGrpc.FilesFutureStub stub, long timeoutNanos) {
+        this.stub = stub;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    Node lookup(LookupRequest request) {
+        return await(stub.lookup(request));
+    }
+
+    Attr getAttr(GetAttrRequest request) {
+        return await(stub.getAttr(request));
+    }
+
+    Attr setAttr(SetAttrRequest request) {
+        return await(stub.setAttr(request));
+    }
+
+    ReadDirReply readDir(ReadDirRequest request) {
+        return await(stub.readDir(request));
+    }
+
+    OpenReply open(OpenRequest request) {
+        return await(stub.open(request));
+    }
+
+    Empty fsync(FsyncRequest request) {
+        return await(stub.fsync(request));
+    }
+
+    CreateReply create(CreateRequest request) {
+        return await(stub.create(request));
+    }
+
+    Node mkdir(MkdirRequest request) {
+        return await(stub.mkdir(request));
+    }
+
+    Empty unlink(NameRequest request) {
+        return await(stub.unlink(request));
+    }
+
+    Empty rmdir(NameRequest request) {
+        return await(stub.rmdir(request));
+    }
+
+    Empty rename(RenameRequest request) {
+        return await(stub.rename(request));
+    }
+
+    Node link(LinkRequest request) {
+        return await(stub.link(request));
+    }
+
+    Node symlink(SymlinkRequest request) {
+        return await(stub.symlink(request));
+    }
+
+    ReadlinkReply readlink(NodeRequest request) {
+        return await(stub.readlink(request));
+    }
+
+    StatFsReply statFs(NodeRequest request) {
+        return await(stub.statFs(request));
+    }
+
+    private <T> T await(ListenableFuture<T> reply) {
+        try {
+            return reply.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw Status.fromThrowable(e.getCause()).asRuntimeException(Status.trailersFromThrowable(e.getCause()));
+        } catch (TimeoutException e) {
+            reply.cancel(true); // cancels the call: the server hears of it
+            throw Status.DEADLINE_EXCEEDED.withDescription("no answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms").asRuntimeException();
+        } catch (InterruptedException e) {
+            reply.cancel(true);
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").withCause(e).asRuntimeException();
+        }
+    }
+}
