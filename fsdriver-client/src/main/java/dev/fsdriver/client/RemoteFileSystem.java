@@ -320,6 +320,27 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
+        CachedStatfs c = lastStatfs;
+        long now = System.nanoTime();
+        if (c != null && now - c.at < STATFS_CACHE_NANOS) {
+            return c.value;
+        }
+        FuseStatfs fresh = fetchStatfs(nodeId);
+        lastStatfs = new CachedStatfs(fresh, now);
+        return fresh;
+    }
+
+    /**
+     * The share's figures are the same from every node (the server asks its file system once),
+     * and programs ask often: rm and find once per directory tree, some shells per prompt. Kept
+     * one second, as sizes shown by df are a moment old anyway.
+     */
+    private static final long STATFS_CACHE_NANOS = 1_000_000_000L;
+    private volatile CachedStatfs lastStatfs;
+
+    private record CachedStatfs(FuseStatfs value, long at) {}
+
+    private FuseStatfs fetchStatfs(long nodeId) throws FuseException {
         StatFsReply s;
         try {
             s = connection.files().statFs(NodeRequest.newBuilder().setNode(nodeId).build());
