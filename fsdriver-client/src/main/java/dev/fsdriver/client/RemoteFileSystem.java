@@ -286,6 +286,41 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     @Override
+    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        try {
+            complete(connection.filesAsync().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build()), done);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        prefetcher.dropAll();
+        try {
+            complete(connection.filesAsync().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()), done);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    /** Answers {@code done} when {@code call} ends, on the thread that ends it (the transport's). */
+    private void complete(ListenableFuture<?> call, Completion done) {
+        Futures.addCallback(call, new FutureCallback<Object>() {
+            @Override
+            public void onSuccess(Object result) {
+                done.done(0);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                done.done(connection.failure(t).errno());
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    @Override
     public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         try {

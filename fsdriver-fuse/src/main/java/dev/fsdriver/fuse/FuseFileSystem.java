@@ -68,8 +68,34 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
+    /**
+     * How an operation answered later reports its outcome: {@code done(0)} or {@code done(errno)},
+     * exactly once, from any thread.
+     */
+    @FunctionalInterface
+    interface Completion {
+        void done(int errno);
+    }
+
+    /**
+     * {@link #unlink}, answered when {@code done} is called, possibly later and from another
+     * thread (a remote file system completes it from its network thread: the request thread
+     * neither waits nor needs waking). Either throws (then {@code done} is not called) or calls
+     * {@code done} once. The default calls {@link #unlink} and completes at once.
+     */
+    default void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        unlink(req, parent, name);
+        done.done(0);
+    }
+
     default void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** {@link #rmdir}, answered when {@code done} is called: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    default void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        rmdir(req, parent, name);
+        done.done(0);
     }
 
     /** @param flags RENAME_NOREPLACE / RENAME_EXCHANGE (see {@code OpenFlags}), 0 for plain rename */

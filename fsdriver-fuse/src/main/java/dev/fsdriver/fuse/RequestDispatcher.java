@@ -60,6 +60,8 @@ final class RequestDispatcher {
         final int uid;
         final int gid;
         final int pid;
+        /** The device fd the request came from: its answer goes back there. */
+        int fd = -1;
         volatile boolean interrupted;
 
         Request(long unique, int opcode, long nodeId, int uid, int gid, int pid) {
@@ -99,6 +101,25 @@ final class RequestDispatcher {
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
+    /** {@link #serve}'s answer for a request its {@link FuseFileSystem.Completion} answers later. */
+    private static final int DEFERRED = -2;
+
+    /** Header-only answers written by completions, on whichever thread completes them. */
+    private static final ThreadLocal<MemorySegment> COMPLETION_BUFFER = ThreadLocal.withInitial(
+            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LinuxNative.captureStateSize(), 8));
+
+    /** The completion of a request answered later: a header with the errno, sent once. */
+    private FuseFileSystem.Completion later(Request req) {
+        return errno -> {
+            MemorySegment b = COMPLETION_BUFFER.get();
+            try {
+                reply(req.fd, b, req.unique, errno == 0 ? 0 : -Math.abs(errno), 0, b.asSlice(OUT));
+            } finally {
+                inFlight.remove(req.unique);
+            }
+        };
+    }
+
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
         return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
@@ -126,6 +147,8 @@ final class RequestDispatcher {
         long nodeId = i64(buf, 16);
         int extLen = Wire.u16(buf, 36) * 8;   // total_extlen: extensions after the arguments
         Request req = new Request(unique, opcode, nodeId, i32(buf, 24), i32(buf, 28), i32(buf, 32));
+        req.fd = fd;
+        boolean deferred = false;
         boolean tracked = !isInline(opcode);
         if (tracked) {
             inFlight.put(unique, req);
@@ -139,6 +162,7 @@ final class RequestDispatcher {
                 log.debug("-> {}", req);
             }
             int replyLen = serve(req, in, buf);
+            deferred = replyLen == DEFERRED;
             if (replyLen >= 0) {
                 reply(fd, buf, unique, 0, replyLen);
             }
@@ -153,7 +177,7 @@ final class RequestDispatcher {
             log.error("File system failed on {}", req, e);
             replyError(fd, buf, unique, Errno.EIO);
         } finally {
-            if (tracked) {
+            if (tracked && !deferred) {
                 inFlight.remove(unique);
             }
         }
@@ -218,12 +242,12 @@ final class RequestDispatcher {
                 return entry(out, fs.mkdir(req, node, name(in, 8), mode, umask));
             }
             case FuseOpcode.UNLINK -> {
-                fs.unlink(req, node, name(in, 0));
-                return 0;
+                fs.unlink(req, node, name(in, 0), later(req));
+                return DEFERRED;
             }
             case FuseOpcode.RMDIR -> {
-                fs.rmdir(req, node, name(in, 0));
-                return 0;
+                fs.rmdir(req, node, name(in, 0), later(req));
+                return DEFERRED;
             }
             case FuseOpcode.RENAME, FuseOpcode.RENAME2 -> {
                 long newDir = i64(in, 0);
@@ -520,6 +544,11 @@ final class RequestDispatcher {
 
     /** Writes fuse_out_header { len, error, unique } and the payload already at offset 16. */
     private void reply(int fd, MemorySegment buf, long unique, int error, int payload) {
+        // errno lands in the buffer's tail, past the largest reply: no per-thread capture area
+        reply(fd, buf, unique, error, payload, buf.asSlice(bufferSize));
+    }
+
+    private void reply(int fd, MemorySegment buf, long unique, int error, int payload, MemorySegment errnoArea) {
         int len = OUT + payload;
         put32(buf, 0, len);
         put32(buf, 4, error);
@@ -528,8 +557,7 @@ final class RequestDispatcher {
             log.debug("<- #{} error={} len={}", unique, error, len);
         }
         try {
-            // errno lands in the buffer's tail, past the largest reply: no per-thread capture area
-            LinuxNative.write(fd, buf, len, buf.asSlice(bufferSize));
+            LinuxNative.write(fd, buf, len, errnoArea);
         } catch (ErrnoException e) {
             // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile.
             if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODEV) {

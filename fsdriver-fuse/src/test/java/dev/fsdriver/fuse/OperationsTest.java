@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,6 +49,46 @@ class OperationsTest {
         volatile long failFlushOf = -1;
         volatile long readOnlyNode = -1;
         volatile int xattrErrno;   // 0: UnsupportedOperationException (ENOSYS)
+        /** Unlink and rmdir answered 20 ms later, from a thread of their own. */
+        volatile boolean answerLater;
+
+        private void later(String what, FuseFileSystem.Completion done, Callable op) {
+            Thread.ofPlatform().name("later").start(() -> {
+                LockSupport.parkNanos(20_000_000L);
+                int errno = 0;
+                try {
+                    op.run();
+                } catch (FuseException e) {
+                    errno = e.errno();
+                }
+                calls.add(what + " answered by " + Thread.currentThread().getName());
+                done.done(errno);
+            });
+        }
+
+        interface Callable {
+            void run() throws FuseException;
+        }
+
+        @Override
+        public void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done)
+                throws FuseException {
+            if (!answerLater) {
+                super.unlink(req, parent, name, done);
+                return;
+            }
+            later("unlink " + name, done, () -> unlink(req, parent, name));
+        }
+
+        @Override
+        public void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done)
+                throws FuseException {
+            if (!answerLater) {
+                super.rmdir(req, parent, name, done);
+                return;
+            }
+            later("rmdir " + name, done, () -> rmdir(req, parent, name));
+        }
 
         private FuseEntry counted(FuseEntry e) {
             if (e != null && e.nodeId() != 0) {
@@ -198,6 +239,27 @@ class OperationsTest {
     @AfterEach
     void unmount() throws IOException {
         mount.close();
+    }
+
+    @Test
+    void unlinkAndRmdirAnsweredLaterFromAnotherThread() throws Exception {
+        Files.writeString(mnt.resolve("a"), "x");
+        Files.createDirectories(mnt.resolve("d/e"));
+        fs.answerLater = true;
+        Files.delete(mnt.resolve("a"));
+        assertThat(Files.exists(mnt.resolve("a"))).isFalse();
+        assertThatThrownBy(() -> Files.delete(mnt.resolve("d"))).isInstanceOf(java.nio.file.DirectoryNotEmptyException.class);
+        Files.delete(mnt.resolve("d/e"));
+        Files.delete(mnt.resolve("d"));
+        assertThat(Files.exists(mnt.resolve("d"))).isFalse();
+        // a failure answered later reaches the caller: the name is gone by the time the file system looks
+        Files.writeString(mnt.resolve("b"), "x");
+        Path b = mnt.resolve("b");
+        fs.answerLater = false;
+        fs.unlink(null, FuseFileSystem.ROOT_ID, "b");   // behind the kernel's back: it still has the dentry
+        fs.answerLater = true;
+        assertThatThrownBy(() -> Files.delete(b)).isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThat(fs.calls).contains("unlink a answered by later", "rmdir d answered by later", "unlink b answered by later");
     }
 
     private static long ino(Path p) throws IOException {

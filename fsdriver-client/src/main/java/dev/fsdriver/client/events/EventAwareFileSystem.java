@@ -417,6 +417,45 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     @Override
+    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name)) {
+            unlink(req, parent, name); // answered here
+            done.done(0);
+            return;
+        }
+        markChanged(parent, name);
+        delegate.unlink(req, parent, name, errno -> {
+            dirChanged(parent);
+            if (errno == 0) {
+                goneFrom(parent, name);
+                view.removed(parent, name);
+            }
+            done.done(errno);
+        });
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name)) {
+            rmdir(req, parent, name);
+            done.done(0);
+            return;
+        }
+        markChanged(parent, name);
+        delegate.rmdir(req, parent, name, errno -> {
+            dirChanged(parent);
+            childDirChanged(parent, name);
+            if (errno == 0) {
+                goneFrom(parent, name);
+                view.removed(parent, name);
+            }
+            done.done(errno);
+        });
+    }
+
+    @Override
     public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         Injection inj = injection(req);
         if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
