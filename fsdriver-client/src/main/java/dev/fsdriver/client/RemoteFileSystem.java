@@ -185,10 +185,52 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        SetAttrRequest request = setattrRequest(nodeId, changes);
+        Attr attr;
+        try {
+            attr = connection.files().setAttr(request);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        return setattrDone(nodeId, changes, attr);
+    }
+
+    /**
+     * Answered from the network thread when the size stays (chmod, chown, utimens: three per file
+     * of an untar); a truncate, which updates the open file's readers, waits here as above.
+     */
+    @Override
+    public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
+            throws FuseException {
+        if (changes.size().isPresent()) {
+            reply.done(setattr(req, nodeId, changes));
+            return;
+        }
+        SetAttrRequest request = setattrRequest(nodeId, changes);
+        ListenableFuture<Attr> call;
+        try {
+            call = connection.filesAsync().setAttr(request);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        Futures.addCallback(call, new FutureCallback<Attr>() {
+            @Override
+            public void onSuccess(Attr attr) {
+                reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                reply.failed(connection.failure(t).errno());
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    /** Held-back writes pushed out first (they land before the change, as they were issued). */
+    private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
         prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
         OpenNode open = openNodes.get(nodeId);
         if (open != null) {
-            // Held-back writes land before the truncate or chmod, as they were issued.
             open.flushWriters(null);
         }
         FileHandle h = changes.fh() >= 0 ? files.get(changes.fh()) : null;
@@ -207,12 +249,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         } else {
             changes.mtimeNs().ifPresent(ns -> b.setMtime(TimeSpec.newBuilder().setNs(ns)));
         }
-        Attr attr;
-        try {
-            attr = connection.files().setAttr(b.build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return b.build();
+    }
+
+    private FuseAttrReply setattrDone(long nodeId, FuseSetAttr changes, Attr attr) {
+        OpenNode open = openNodes.get(nodeId);
         if (changes.size().isPresent()) {
             lastOpen.remove(nodeId);
             if (open != null) {

@@ -46,6 +46,12 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
+    /** {@link #setattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    default void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
+            throws FuseException {
+        reply.done(setattr(req, nodeId, changes));
+    }
+
     default String readlink(FuseRequest req, long nodeId) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
     }
@@ -75,6 +81,16 @@ public interface FuseFileSystem {
     @FunctionalInterface
     interface Completion {
         void done(int errno);
+    }
+
+    /**
+     * How an operation with an answer reports it later: {@code done(value)} or {@code failed(errno)},
+     * exactly once, from any thread.
+     */
+    interface Reply<T> {
+        void done(T value);
+
+        void failed(int errno);
     }
 
     /**

@@ -120,6 +120,53 @@ final class RequestDispatcher {
         };
     }
 
+    /** Writes an answer's payload at {@link #OUT}; returns its length. */
+    @FunctionalInterface
+    private interface Encoder<T> {
+        int encode(MemorySegment out, T value) throws FuseException;
+    }
+
+    /** Room for the answers given later (attributes, entries), and the errno area after it. */
+    private static final int LATER_PAYLOAD = 512;
+    private static final ThreadLocal<MemorySegment> LATER_BUFFER = ThreadLocal.withInitial(
+            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LATER_PAYLOAD + LinuxNative.captureStateSize(), 8));
+
+    /** The reply of a request answered later with a value, encoded by {@code encoder}. */
+    private <T> FuseFileSystem.Reply<T> later(Request req, Encoder<T> encoder) {
+        return new FuseFileSystem.Reply<>() {
+            @Override
+            public void done(T value) {
+                MemorySegment b = LATER_BUFFER.get();
+                try {
+                    int len;
+                    try {
+                        len = encoder.encode(b, value);
+                    } catch (FuseException e) {
+                        failed(e.errno());
+                        return;
+                    } catch (RuntimeException e) {
+                        log.error("File system answered {} with {}", req, value, e);
+                        failed(Errno.EIO);
+                        return;
+                    }
+                    reply(req.fd, b, req.unique, 0, len, b.asSlice(OUT + LATER_PAYLOAD));
+                } finally {
+                    inFlight.remove(req.unique);
+                }
+            }
+
+            @Override
+            public void failed(int errno) {
+                MemorySegment b = LATER_BUFFER.get();
+                try {
+                    reply(req.fd, b, req.unique, -Math.abs(errno), 0, b.asSlice(OUT + LATER_PAYLOAD));
+                } finally {
+                    inFlight.remove(req.unique);
+                }
+            }
+        };
+    }
+
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
         return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
@@ -216,7 +263,8 @@ final class RequestDispatcher {
                 return attr(out, fs.getattr(req, node, fh));
             }
             case FuseOpcode.SETATTR -> {
-                return attr(out, fs.setattr(req, node, setAttr(in)));
+                fs.setattr(req, node, setAttr(in), later(req, RequestDispatcher::attr));
+                return DEFERRED;
             }
             case FuseOpcode.READLINK -> {
                 byte[] target = Wire.bytes(fs.readlink(req, node));

@@ -80,6 +80,31 @@ class OperationsTest {
             later("unlink " + name, done, () -> unlink(req, parent, name));
         }
 
+        /** Setattr refused for this node (EPERM), answered later like the rest. */
+        volatile long noSetattrNode = -1;
+
+        @Override
+        public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, FuseFileSystem.Reply<FuseAttrReply> reply)
+                throws FuseException {
+            if (!answerLater) {
+                super.setattr(req, nodeId, changes, reply);
+                return;
+            }
+            Thread.ofPlatform().name("later").start(() -> {
+                LockSupport.parkNanos(20_000_000L);
+                calls.add("setattr " + nodeId + " answered by " + Thread.currentThread().getName());
+                if (nodeId == noSetattrNode) {
+                    reply.failed(Errno.EPERM);
+                    return;
+                }
+                try {
+                    reply.done(setattr(req, nodeId, changes));
+                } catch (FuseException e) {
+                    reply.failed(e.errno());
+                }
+            });
+        }
+
         @Override
         public void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done)
                 throws FuseException {
@@ -260,6 +285,15 @@ class OperationsTest {
         fs.answerLater = true;
         assertThatThrownBy(() -> Files.delete(b)).isInstanceOf(java.nio.file.NoSuchFileException.class);
         assertThat(fs.calls).contains("unlink a answered by later", "rmdir d answered by later", "unlink b answered by later");
+
+        // attributes answered later: the new mode shows, a refusal reaches the caller
+        Path c = Files.writeString(mnt.resolve("c"), "x");
+        Files.setPosixFilePermissions(c, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(c)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        fs.noSetattrNode = ino(c);
+        assertThatThrownBy(() -> Files.setLastModifiedTime(c, java.nio.file.attribute.FileTime.fromMillis(0)))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Operation not permitted");
+        assertThat(fs.calls).contains("setattr " + ino(c) + " answered by later");
     }
 
     private static long ino(Path p) throws IOException {

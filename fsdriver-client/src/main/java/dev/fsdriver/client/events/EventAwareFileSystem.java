@@ -338,6 +338,34 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     @Override
+    public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
+            throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)) {
+            reply.done(setattr(req, nodeId, changes)); // answered here
+            return;
+        }
+        try {
+            delegate.setattr(req, nodeId, changes, new Reply<>() {
+                @Override
+                public void done(FuseAttrReply value) {
+                    dirChanged(nodeId);
+                    reply.done(timed(value));
+                }
+
+                @Override
+                public void failed(int errno) {
+                    dirChanged(nodeId);
+                    reply.failed(errno);
+                }
+            });
+        } catch (FuseException | RuntimeException e) {
+            dirChanged(nodeId);
+            throw e;
+        }
+    }
+
+    @Override
     public String readlink(FuseRequest req, long nodeId) throws FuseException {
         return delegate.readlink(req, nodeId);
     }
