@@ -165,6 +165,71 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         return entry(node);
     }
 
+    /**
+     * Answered from the network thread; an entry whose file has held-back writes (its size on the
+     * server lags) is finished on a thread that may wait for them, never the network thread.
+     */
+    @Override
+    public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        ListenableFuture<Node> call;
+        try {
+            call = connection.filesAsync().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        Futures.addCallback(call, new FutureCallback<Node>() {
+            @Override
+            public void onSuccess(Node node) {
+                OpenNode open = openNodes.get(node.getId());
+                if (open == null || !open.anyDirty()) {
+                    reply.done(entryNoCount(node));
+                    return;
+                }
+                Thread.startVirtualThread(() -> {
+                    try {
+                        reply.done(entry(node));
+                    } catch (FuseException e) {
+                        reply.failed(e.errno());
+                    }
+                });
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                FuseException f = connection.failure(t);
+                if (f.errno() == Errno.ENOENT && negativeTimeoutNs > 0) {
+                    reply.done(FuseEntry.negative(negativeTimeoutNs));
+                } else {
+                    reply.failed(f.errno());
+                }
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    @Override
+    public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        flushPending(nodeId);
+        FileHandle h = fh >= 0 ? files.get(fh) : null;
+        ListenableFuture<Attr> call;
+        try {
+            call = connection.filesAsync().getAttr(GetAttrRequest.newBuilder()
+                    .setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        Futures.addCallback(call, new FutureCallback<Attr>() {
+            @Override
+            public void onSuccess(Attr attr) {
+                reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                reply.failed(connection.failure(t).errno());
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
     @Override
     public void forget(long nodeId, long nlookup) {
         nodes.forget(nodeId, nlookup);

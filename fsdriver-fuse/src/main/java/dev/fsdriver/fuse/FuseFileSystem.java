@@ -34,12 +34,22 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
+    /** {@link #lookup}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    default void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        reply.done(lookup(req, parent, name));
+    }
+
     /** The kernel drops {@code nlookup} references to {@code nodeId}; no answer is sent. */
     default void forget(long nodeId, long nlookup) {}
 
     /** @param fh the open file the request came through, or -1 */
     default FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** {@link #getattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    default void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        reply.done(getattr(req, nodeId, fh));
     }
 
     default FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {

@@ -235,8 +235,8 @@ final class RequestDispatcher {
         long node = req.nodeId;
         switch (req.opcode) {
             case FuseOpcode.LOOKUP -> {
-                String name = name(in, 0);
-                return entry(out, fs.lookup(req, node, name));
+                fs.lookup(req, node, name(in, 0), later(req, this::entry));
+                return DEFERRED;
             }
             case FuseOpcode.FORGET -> {
                 fs.forget(node, i64(in, 0));
@@ -260,7 +260,8 @@ final class RequestDispatcher {
             case FuseOpcode.GETATTR -> {
                 int flags = i32(in, 0);
                 long fh = (flags & FuseKernel.GETATTR_FH) != 0 ? i64(in, 8) : -1;
-                return attr(out, fs.getattr(req, node, fh));
+                fs.getattr(req, node, fh, later(req, RequestDispatcher::attr));
+                return DEFERRED;
             }
             case FuseOpcode.SETATTR -> {
                 fs.setattr(req, node, setAttr(in), later(req, RequestDispatcher::attr));

@@ -276,6 +276,36 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     @Override
+    public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        if (injection(req) != null) {
+            reply.done(lookup(req, parent, name)); // answered here
+            return;
+        }
+        if (policy != null && policy.live() && !known.isEmpty()) {
+            Set<String> names = known.get(parent);
+            if (names != null && !names.contains(name)) {
+                reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
+                return;
+            }
+        }
+        long epoch = dirAttrsEpoch.get();
+        delegate.lookup(req, parent, name, new Reply<>() {
+            @Override
+            public void done(FuseEntry e) {
+                if (e != null) {
+                    rememberDir(e.nodeId(), e.attr(), epoch);
+                }
+                reply.done(entered(parent, name, e));
+            }
+
+            @Override
+            public void failed(int errno) {
+                reply.failed(errno);
+            }
+        });
+    }
+
+    @Override
     public void forget(long nodeId, long nlookup) {
         if (isGhost(nodeId)) {
             return;
@@ -320,6 +350,35 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             rememberDir(nodeId, r.attr(), epoch);
         }
         return timed(r);
+    }
+
+    @Override
+    public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        if (isGhost(nodeId)) {
+            throw new FuseException(Errno.ENOENT);
+        }
+        if (policy != null && policy.live()) {
+            FuseAttr cached = dirAttrs.get(nodeId);
+            if (cached != null) {
+                reply.done(new FuseAttrReply(cached, policy.timeoutNs()));
+                return;
+            }
+        }
+        long epoch = dirAttrsEpoch.get();
+        delegate.getattr(req, nodeId, fh, new Reply<>() {
+            @Override
+            public void done(FuseAttrReply r) {
+                if (r != null) {
+                    rememberDir(nodeId, r.attr(), epoch);
+                }
+                reply.done(timed(r));
+            }
+
+            @Override
+            public void failed(int errno) {
+                reply.failed(errno);
+            }
+        });
     }
 
     @Override
