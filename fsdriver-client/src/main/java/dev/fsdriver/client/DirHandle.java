@@ -16,6 +16,11 @@ final class DirHandle {
     long pageCursor = -1;
     boolean pageEof;
     boolean pagePlus;
+    /** Entries of the page already given to the kernel with their node (it took a reference). */
+    java.util.BitSet given = new java.util.BitSet();
+    /** RemoteFileSystem's change epoch when the page was fetched (see its relistings). */
+    long fetchEpoch = -1;
+    long fetchedAtNanos;
 
     DirHandle(long nodeId) {
         this.nodeId = nodeId;

@@ -109,12 +109,44 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
      */
     public void prefetchWhile(java.util.function.BooleanSupplier eventsLive) {
         prefetcher.enableWhile(eventsLive);
+        this.eventsLive = eventsLive;
     }
 
-    /** A change event arrived: nothing fetched ahead may be used any more. */
+    /** A change event arrived: nothing fetched ahead, or kept for a listing again, may be used any more. */
     public void changed() {
         prefetcher.dropAll();
+        dropRelistings();
     }
+
+    /** A change through the mount: the same. */
+    private void changedHere() {
+        prefetcher.dropAll();
+        dropRelistings();
+    }
+
+    private void dropRelistings() {
+        relistEpoch.incrementAndGet();
+        if (!relistings.isEmpty()) {
+            relistings.clear();
+        }
+    }
+
+    /**
+     * Complete listings of directories just closed, each kept for one listing of the same
+     * directory started again soon after (rm -rf, like every fts program, reads a directory
+     * twice: a first pass, then again from the start): entries the kernel has taken already come
+     * back as names only (it holds their nodes; another reference would be one the server never
+     * counted), the others with the references the server counted for them. Only while events
+     * flow; every change, through the mount or on the server's side, moves {@link #relistEpoch},
+     * and a listing kept from an earlier epoch is not used.
+     */
+    private final ConcurrentHashMap<Long, Relisting> relistings = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong relistEpoch = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.function.BooleanSupplier eventsLive = () -> false;
+    private static final long RELIST_NANOS = 1_000_000_000L;
+    private static final int MAX_RELISTINGS = 64;
+
+    private record Relisting(List<DirEntry> page, java.util.BitSet given, long epoch, long atNanos) {}
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
     int prefetchedWaiting() {
@@ -171,63 +203,36 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
      */
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        ListenableFuture<Node> call;
-        try {
-            call = connection.filesAsync().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
-        Futures.addCallback(call, new FutureCallback<Node>() {
-            @Override
-            public void onSuccess(Node node) {
-                OpenNode open = openNodes.get(node.getId());
-                if (open == null || !open.anyDirty()) {
-                    reply.done(entryNoCount(node));
-                    return;
-                }
-                Thread.startVirtualThread(() -> {
-                    try {
-                        reply.done(entry(node));
-                    } catch (FuseException e) {
-                        reply.failed(e.errno());
-                    }
-                });
+        LookupRequest request = LookupRequest.newBuilder().setParent(parent).setName(name).build();
+        whenAnswered(call(() -> connection.filesAsync().lookup(request)), node -> {
+            OpenNode open = openNodes.get(node.getId());
+            if (open == null || !open.anyDirty()) {
+                reply.done(entryNoCount(node));
+                return;
             }
-
-            @Override
-            public void onFailure(Throwable t) {
-                FuseException f = connection.failure(t);
-                if (f.errno() == Errno.ENOENT && negativeTimeoutNs > 0) {
-                    reply.done(FuseEntry.negative(negativeTimeoutNs));
-                } else {
-                    reply.failed(f.errno());
+            Thread.startVirtualThread(() -> {
+                try {
+                    reply.done(entry(node));
+                } catch (FuseException e) {
+                    reply.failed(e.errno());
                 }
+            });
+        }, errno -> {
+            if (errno == Errno.ENOENT && negativeTimeoutNs > 0) {
+                reply.done(FuseEntry.negative(negativeTimeoutNs));
+            } else {
+                reply.failed(errno);
             }
-        }, MoreExecutors.directExecutor());
+        });
     }
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         flushPending(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
-        ListenableFuture<Attr> call;
-        try {
-            call = connection.filesAsync().getAttr(GetAttrRequest.newBuilder()
-                    .setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
-        Futures.addCallback(call, new FutureCallback<Attr>() {
-            @Override
-            public void onSuccess(Attr attr) {
-                reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                reply.failed(connection.failure(t).errno());
-            }
-        }, MoreExecutors.directExecutor());
+        GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build();
+        whenAnswered(call(() -> connection.filesAsync().getAttr(request)),
+                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
     }
 
     @Override
@@ -272,28 +277,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             return;
         }
         SetAttrRequest request = setattrRequest(nodeId, changes);
-        ListenableFuture<Attr> call;
-        try {
-            call = connection.filesAsync().setAttr(request);
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
-        Futures.addCallback(call, new FutureCallback<Attr>() {
-            @Override
-            public void onSuccess(Attr attr) {
-                reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                reply.failed(connection.failure(t).errno());
-            }
-        }, MoreExecutors.directExecutor());
+        whenAnswered(call(() -> connection.filesAsync().setAttr(request)),
+                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
     }
 
     /** Held-back writes pushed out first (they land before the change, as they were issued). */
     private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         OpenNode open = openNodes.get(nodeId);
         if (open != null) {
             open.flushWriters(null);
@@ -342,7 +332,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             return entry(connection.files().symlink(
                     SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target).build()));
@@ -354,7 +344,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         if (!FileMode.isRegular(mode)) {
             throw new FuseException(Errno.EPERM, "only regular files can be made");
         }
@@ -372,7 +362,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             return entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).build()));
@@ -383,7 +373,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
@@ -393,42 +383,49 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
-        try {
-            complete(connection.filesAsync().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build()), done);
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        changedHere();
+        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        whenAnswered(call(() -> connection.filesAsync().unlink(request)), ok -> done.done(0), done::done);
     }
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
-        prefetcher.dropAll();
+        changedHere();
+        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        whenAnswered(call(() -> connection.filesAsync().rmdir(request)), ok -> done.done(0), done::done);
+    }
+
+    /** Starts a call; a failure to start it is the errno the kernel gets at once. */
+    private <T> ListenableFuture<T> call(java.util.function.Supplier<ListenableFuture<T>> start) throws FuseException {
         try {
-            complete(connection.filesAsync().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()), done);
+            return start.get();
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
     }
 
-    /** Answers {@code done} when {@code call} ends, on the thread that ends it (the transport's). */
-    private void complete(ListenableFuture<?> call, Completion done) {
-        Futures.addCallback(call, new FutureCallback<Object>() {
+    /**
+     * Runs {@code answered} with the call's reply, or {@code failed} with its errno, on the thread
+     * that ends the call (the transport's: what runs there must not wait for another call).
+     */
+    private <T> void whenAnswered(ListenableFuture<T> call, java.util.function.Consumer<T> answered,
+                                  java.util.function.IntConsumer failed) {
+        Futures.addCallback(call, new FutureCallback<T>() {
             @Override
-            public void onSuccess(Object result) {
-                done.done(0);
+            public void onSuccess(T reply) {
+                answered.accept(reply);
             }
 
             @Override
             public void onFailure(Throwable t) {
-                done.done(connection.failure(t).errno());
+                failed.accept(connection.failure(t).errno());
             }
         }, MoreExecutors.directExecutor());
     }
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
@@ -439,7 +436,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
@@ -450,7 +447,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         try {
             return entry(connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
@@ -510,7 +507,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
         if (reply == null) {
             if (!readOnly) {
-                prefetcher.dropAll();
+                changedHere();
             }
             try {
                 reply = connection.files().open(request.build());
@@ -546,7 +543,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         CreateReply created;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
@@ -570,7 +567,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
-        prefetcher.dropAll(); // a change through the mount: nothing fetched ahead is sure any more
+        changedHere();
         FileHandle h = file(fh);
         if (h.writer() == null) {
             throw new FuseException(Errno.EBADF, "not open for writing");
@@ -637,7 +634,20 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) {
-        dirs.remove(fh);
+        DirHandle dir = dirs.remove(fh);
+        if (dir == null || !eventsLive.getAsBoolean()) {
+            return;
+        }
+        synchronized (dir) {
+            if (dir.pagePlus && dir.pageCursor == 0 && dir.pageEof && !dir.page.isEmpty()
+                    && dir.fetchEpoch == relistEpoch.get()) {
+                if (relistings.size() >= MAX_RELISTINGS) {
+                    relistings.clear();
+                }
+                relistings.put(nodeId, new Relisting(dir.page, (java.util.BitSet) dir.given.clone(), dir.fetchEpoch,
+                        dir.fetchedAtNanos));
+            }
+        }
     }
 
     @Override
@@ -688,10 +698,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 List<DirEntry> page = dir.page;
                 for (int i = start; i < page.size(); i++) {
                     DirEntry e = page.get(i);
-                    FuseEntry entry = plus && e.hasNode() ? entryNoCount(e.getNode()) : nameOnly(e);
+                    // the server counted one reference per entry: the kernel gets it once, then names
+                    boolean full = plus && e.hasNode() && !dir.given.get(i);
+                    FuseEntry entry = full ? entryNoCount(e.getNode()) : nameOnly(e);
                     int mode = e.getType() != 0 ? e.getType() : (entry.attr() == null ? 0 : entry.attr().mode());
                     if (!sink.add(e.getName(), entry, e.getIno(), mode, e.getCursor() + 2)) {
                         return;
+                    }
+                    if (full) {
+                        dir.given.set(i);
                     }
                     cursor = e.getCursor();
                 }
@@ -720,6 +735,21 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
+        long epoch = relistEpoch.get(); // before the fetch: a change meanwhile makes it older
+        if (cursor == 0 && plus) {
+            Relisting r = relistings.remove(dir.nodeId);
+            if (r != null && r.epoch == epoch && System.nanoTime() - r.atNanos < RELIST_NANOS
+                    && eventsLive.getAsBoolean()) {
+                dir.page = r.page;
+                dir.given = r.given;
+                dir.pageCursor = 0;
+                dir.pageEof = true;
+                dir.pagePlus = true;
+                dir.fetchEpoch = epoch;
+                dir.fetchedAtNanos = r.atNanos; // kept at most RELIST_NANOS from the server's answer
+                return;
+            }
+        }
         // A first page fetched ahead (a plus page: its entries' references go to the kernel)
         ReadDirReply reply = cursor == 0 && plus ? prefetcher.takeListing(dir.nodeId) : null;
         if (reply == null) {
@@ -731,6 +761,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             }
         }
         dir.page = reply.getEntriesList();
+        dir.given = new java.util.BitSet();
+        dir.fetchEpoch = epoch;
+        dir.fetchedAtNanos = System.nanoTime();
         if (plus) {
             prefetcher.listed(dir.nodeId, cursor, dir.page);
         }

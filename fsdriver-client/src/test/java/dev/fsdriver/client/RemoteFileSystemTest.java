@@ -461,6 +461,59 @@ class RemoteFileSystemTest {
         assertThat(listPlus(top.get("s1")).keySet()).containsExactlyInAnyOrder("f1", "new");
     }
 
+    @Test
+    void aListingStartedAgainAtOnceGivesTheKernelEachReferenceOnce() throws Exception {
+        Files.createDirectories(dir.resolve("d"));
+        for (int i = 0; i < 10; i++) {
+            Files.writeString(dir.resolve("d/f" + i), "x");
+        }
+        long d = fs.lookup(REQ, ROOT, "d").nodeId();
+        boolean[] live = {true};
+        fs.prefetchWhile(() -> live[0]);
+
+        // a first pass that stops after four names (as rm's fts does), then a listing from the start
+        java.util.List<String> firstPass = listPlusUpTo(d, 4).keySet().stream().toList();
+        java.util.Map<String, Long> again = listPlusUpTo(d, Integer.MAX_VALUE);
+        assertThat(again).hasSize(10);
+        for (String name : firstPass) {
+            assertThat(again.get(name)).as(name + ": the kernel took it already, a name this time").isZero();
+        }
+        assertThat(again.entrySet().stream().filter(e -> !firstPass.contains(e.getKey())))
+                .as("the others come with their nodes").allSatisfy(e -> assertThat(e.getValue()).isNotZero());
+
+        // listed once more at once: the kernel holds every node now, so names only
+        assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).hasSize(10).allSatisfy(n -> assertThat(n).isZero());
+        // never across a change
+        fs.changed(); // an event
+        assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).allSatisfy(n -> assertThat(n).isNotZero());
+        listPlusUpTo(d, 4);
+        fs.unlink(REQ, d, "f9"); // a change through the mount
+        java.util.Map<String, Long> afterUnlink = listPlusUpTo(d, Integer.MAX_VALUE);
+        assertThat(afterUnlink).hasSize(9).doesNotContainKey("f9");
+        assertThat(afterUnlink.values()).allSatisfy(n -> assertThat(n).isNotZero());
+        live[0] = false; // events down: nothing kept
+        listPlusUpTo(d, 4);
+        assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).allSatisfy(n -> assertThat(n).isNotZero());
+    }
+
+    /** A listing through READDIRPLUS that stops after {@code max} names (without "." and ".."). */
+    private java.util.Map<String, Long> listPlusUpTo(long node, int max) throws Exception {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        long dh = fs.opendir(REQ, node, 0).fh();
+        fs.readdirplus(REQ, node, dh, 0, (name, entry, next) -> {
+            if (name.equals(".") || name.equals("..")) {
+                return true;
+            }
+            if (out.size() == max) {
+                return false;
+            }
+            out.put(name, entry.nodeId());
+            return true;
+        });
+        fs.releasedir(REQ, node, dh);
+        return out;
+    }
+
     /** A program's listing through READDIRPLUS: name -> node. */
     private java.util.Map<String, Long> listPlus(long node) throws Exception {
         java.util.Map<String, Long> out = new java.util.HashMap<>();
