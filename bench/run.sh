@@ -10,13 +10,13 @@
 # noise; the ratios within one run are the figure. Results: bench/results/latest.md (paste
 # into docs/benchmarks.md with the date and machine).
 #
-# Usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]   (defaults: 1024 MiB, 3 rounds)
+# Usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]   (defaults: 1024 MiB, 5 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 FSD_EXTRA="sshfs sshd unzip bc" source scripts/setup.sh
 SIZE_MIB=1024
-ROUNDS=3
+ROUNDS=5
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mib) SIZE_MIB=$2; shift 2 ;;
@@ -125,11 +125,14 @@ time_it() {
 median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 target_dir() { case $1 in native) echo "$DATA" ;; fsdriver) echo "$DATA_FSD" ;; sshfs) echo "$DATA" ;; esac; }
 
-# The same untimed warm-up on every target: metadata, small reads, creates and deletes.
+# The same untimed warm-up on every target: metadata, small reads, creates and deletes. The
+# per-file paths of a JVM daemon (create, setattr, unlink) are compiled last (a mount that has
+# been in use for a while has them compiled; sshfs, in C, gains nothing), hence ten rounds of
+# untar and rm -rf (4,000 files, about 10 s): the rows measure a mount in use, not one just started.
 warm_up() {
     local dir; case $1 in native) dir=$DATA ;; fsdriver) dir=$MNT_FSD ;; sshfs) dir=$MNT_SSH ;; esac
-    (cd "$dir" && for _ in 1 2 3; do find warm -printf '%s\n' > /dev/null; grep -r -c zzzzqqqq warm > /dev/null;
-        tar -xf "$WORK/small.tar" && rm -rf small; done;
+    (cd "$dir" && for _ in 1 2 3; do find warm -printf '%s\n' > /dev/null; grep -r -c zzzzqqqq warm > /dev/null; done;
+        for _ in 1 2 3 4 5 6 7 8 9 10; do tar -xf "$WORK/small.tar" && rm -rf small; done;
         dd if=big.bin of=/dev/null bs=1M count=64 2>/dev/null) || true
 }
 
