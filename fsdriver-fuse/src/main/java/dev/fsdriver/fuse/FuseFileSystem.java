@@ -18,6 +18,12 @@ import java.nio.ByteBuffer;
  * duration of the call. A method may block (for I/O to a server); the session has enough
  * threads that blocking one request does not stall the others.
  *
+ * <p>Answers given later: lookup, getattr, setattr, unlink and rmdir also come in a form that
+ * takes a {@link Reply} or {@link Completion} instead of returning. The session calls that form;
+ * its default calls the plain method and answers at once. A file system that waits on a remote
+ * call can instead answer from the thread the remote reply arrives on, so the request thread
+ * neither waits nor needs waking: one context switch less per request.
+ *
  * <p>Notifications to the kernel go through {@link FuseNotifier}, which the file system gets in
  * {@link #init}; see there for the rule on locks.
  */

@@ -101,21 +101,17 @@ final class RequestDispatcher {
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
-    /** {@link #serve}'s answer for a request its {@link FuseFileSystem.Completion} answers later. */
+    /** {@link #serve}'s answer for a request answered later, through a {@link FuseFileSystem.Reply} or {@link FuseFileSystem.Completion}. */
     private static final int DEFERRED = -2;
-
-    /** Header-only answers written by completions, on whichever thread completes them. */
-    private static final ThreadLocal<MemorySegment> COMPLETION_BUFFER = ThreadLocal.withInitial(
-            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LinuxNative.captureStateSize(), 8));
 
     /** The completion of a request answered later: a header with the errno, sent once. */
     private FuseFileSystem.Completion later(Request req) {
+        FuseFileSystem.Reply<Void> reply = later(req, (out, none) -> 0);
         return errno -> {
-            MemorySegment b = COMPLETION_BUFFER.get();
-            try {
-                reply(req.fd, b, req.unique, errno == 0 ? 0 : -Math.abs(errno), 0, b.asSlice(OUT));
-            } finally {
-                inFlight.remove(req.unique);
+            if (errno == 0) {
+                reply.done(null);
+            } else {
+                reply.failed(errno);
             }
         };
     }
