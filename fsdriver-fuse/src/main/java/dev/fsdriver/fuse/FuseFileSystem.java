@@ -107,6 +107,21 @@ public interface FuseFileSystem {
         void done(T value);
 
         void failed(int errno);
+
+        /** A reply that gives {@code to} what {@code f} makes of the value; a failure passes unchanged. */
+        static <T> Reply<T> mapped(Reply<T> to, java.util.function.UnaryOperator<T> f) {
+            return new Reply<>() {
+                @Override
+                public void done(T value) {
+                    to.done(f.apply(value));
+                }
+
+                @Override
+                public void failed(int errno) {
+                    to.failed(errno);
+                }
+            };
+        }
     }
 
     /**

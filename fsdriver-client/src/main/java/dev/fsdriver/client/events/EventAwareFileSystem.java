@@ -289,20 +289,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
         }
         long epoch = dirAttrsEpoch.get();
-        delegate.lookup(req, parent, name, new Reply<>() {
-            @Override
-            public void done(FuseEntry e) {
-                if (e != null) {
-                    rememberDir(e.nodeId(), e.attr(), epoch);
-                }
-                reply.done(entered(parent, name, e));
+        delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
+            if (e != null) {
+                rememberDir(e.nodeId(), e.attr(), epoch);
             }
-
-            @Override
-            public void failed(int errno) {
-                reply.failed(errno);
-            }
-        });
+            return entered(parent, name, e);
+        }));
     }
 
     @Override
@@ -365,20 +357,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
         }
         long epoch = dirAttrsEpoch.get();
-        delegate.getattr(req, nodeId, fh, new Reply<>() {
-            @Override
-            public void done(FuseAttrReply r) {
-                if (r != null) {
-                    rememberDir(nodeId, r.attr(), epoch);
-                }
-                reply.done(timed(r));
+        delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> {
+            if (r != null) {
+                rememberDir(nodeId, r.attr(), epoch);
             }
-
-            @Override
-            public void failed(int errno) {
-                reply.failed(errno);
-            }
-        });
+            return timed(r);
+        }));
     }
 
     @Override
