@@ -18,6 +18,7 @@ import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.fuse.FuseStatfs;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,7 +66,20 @@ public final class EventAwareFileSystem implements FuseFileSystem {
      * LOOKUP is answered without the server (untar, cp -r and git checkout create many names
      * into directories they just made, each preceded by a lookup). Bounded; only while live.
      */
-    private final ConcurrentHashMap<Long, Set<String>> known = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Made>> known = new ConcurrentHashMap<>();
+
+    /** What a name made through the mount is: inode number and type (UNKNOWN when not known). */
+    private record Made(long ino, int type) {}
+
+    private static final Made UNKNOWN = new Made(-1, 0);
+
+    /**
+     * Listings of such directories answered from {@link #known} instead of the server (rm -rf
+     * right after an untar lists the directory it just filled), per open directory: what was
+     * there at offset 0, so that later offsets of the same listing agree. Names only: the kernel
+     * holds their nodes (it made them), or looks them up.
+     */
+    private final ConcurrentHashMap<Long, List<Map.Entry<String, Made>>> localListings = new ConcurrentHashMap<>();
     private static final int MAX_KNOWN_DIRS = 4096;
 
     /**
@@ -151,17 +165,59 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
     }
 
-    private void madeIn(long parent, String name) {
-        Set<String> names = known.get(parent);
+    private void madeIn(long parent, String name, FuseEntry e) {
+        madeIn(parent, name, e == null || e.nodeId() == 0 || e.attr() == null ? UNKNOWN
+                : new Made(e.attr().ino(), e.attr().mode() & FileMode.S_IFMT));
+    }
+
+    private void madeIn(long parent, String name, Made made) {
+        Map<String, Made> names = known.get(parent);
         if (names != null) {
-            names.add(name);
+            names.put(name, made);
         }
     }
 
-    private void goneFrom(long parent, String name) {
-        Set<String> names = known.get(parent);
-        if (names != null) {
-            names.remove(name);
+    /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
+    private Made goneFrom(long parent, String name) {
+        Map<String, Made> names = known.get(parent);
+        return names == null ? null : names.remove(name);
+    }
+
+    /** The listing of {@code node} on open directory {@code fh} from {@link #known}, or null: ask the server. */
+    private List<Map.Entry<String, Made>> localListing(long node, long fh, long offset) {
+        if (offset != 0) {
+            return localListings.get(fh);
+        }
+        localListings.remove(fh);
+        Map<String, Made> names = policy != null && policy.live() ? known.get(node) : null;
+        if (names == null) {
+            return null;
+        }
+        List<Map.Entry<String, Made>> list = new java.util.ArrayList<>(names.size());
+        for (Map.Entry<String, Made> e : names.entrySet()) {
+            if (e.getValue() == UNKNOWN) {
+                return null;
+            }
+            list.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        list.sort(Map.Entry.comparingByKey());
+        localListings.put(fh, list);
+        return list;
+    }
+
+    /** Offsets as the remote listing's: "." 1, ".." 2, the i-th name i + 3. */
+    private static void serveLocal(long node, List<Map.Entry<String, Made>> list, long offset, DirFiller out) {
+        if (offset < 1 && !out.add(".", node, FileMode.S_IFDIR, 1)) {
+            return;
+        }
+        if (offset < 2 && !out.add("..", 1, FileMode.S_IFDIR, 2)) {
+            return;
+        }
+        for (int i = (int) Math.max(0, offset - 2); i < list.size(); i++) {
+            Map.Entry<String, Made> e = list.get(i);
+            if (!out.add(e.getKey(), e.getValue().ino(), e.getValue().type(), i + 3)) {
+                return;
+            }
         }
     }
 
@@ -262,8 +318,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
         }
         if (policy != null && policy.live() && !known.isEmpty()) {
-            Set<String> names = known.get(parent);
-            if (names != null && !names.contains(name)) {
+            Map<String, Made> names = known.get(parent);
+            if (names != null && !names.containsKey(name)) {
                 return timed(FuseEntry.negative(policy.timeoutNs()));
             }
         }
@@ -282,8 +338,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return;
         }
         if (policy != null && policy.live() && !known.isEmpty()) {
-            Set<String> names = known.get(parent);
-            if (names != null && !names.contains(name)) {
+            Map<String, Made> names = known.get(parent);
+            if (names != null && !names.containsKey(name)) {
                 reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
                 return;
             }
@@ -431,7 +487,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         } finally {
             dirChanged(parent);
         }
-        madeIn(parent, name);
+        madeIn(parent, name, e);
         return entered(parent, name, e);
     }
 
@@ -448,7 +504,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         } finally {
             dirChanged(parent);
         }
-        madeIn(parent, name);
+        madeIn(parent, name, e);
         return entered(parent, name, e);
     }
 
@@ -465,9 +521,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         } finally {
             dirChanged(parent);
         }
-        madeIn(parent, name);
+        madeIn(parent, name, e);
         if (policy != null && policy.live() && e.nodeId() != 0 && known.size() < MAX_KNOWN_DIRS) {
-            known.put(e.nodeId(), ConcurrentHashMap.newKeySet()); // new and empty: we know it all
+            known.put(e.nodeId(), new ConcurrentHashMap<>()); // new and empty: we know it all
         }
         return entered(parent, name, e);
     }
@@ -561,9 +617,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
-            goneFrom(parent, name);
+            Made m = goneFrom(parent, name);
+            madeIn(newParent, newName, m == null ? UNKNOWN : m);
+        } else {
+            // both names stay, each now naming the other's file
+            if (known.containsKey(parent) && known.get(parent).containsKey(name)) {
+                madeIn(parent, name, UNKNOWN);
+            }
+            madeIn(newParent, newName, UNKNOWN);
         }
-        madeIn(newParent, newName);
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             view.renamed(parent, name, newParent, newName);
         }
@@ -578,7 +640,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         } finally {
             dirChanged(newParent);
         }
-        madeIn(newParent, newName);
+        madeIn(newParent, newName, e);
         return entered(newParent, newName, e);
     }
 
@@ -625,7 +687,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         } finally {
             dirChanged(parent);
         }
-        madeIn(parent, name);
+        madeIn(parent, name, c.entry());
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
 
@@ -662,12 +724,23 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        List<Map.Entry<String, Made>> local = localListing(nodeId, fh, offset);
+        if (local != null) {
+            serveLocal(nodeId, local, offset, filler);
+            return;
+        }
         delegate.readdir(req, nodeId, fh, offset, filler);
     }
 
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
+        List<Map.Entry<String, Made>> local = localListing(nodeId, fh, offset);
+        if (local != null) {
+            serveLocal(nodeId, local, offset, (name, ino, mode, next) -> filler.add(name,
+                    new FuseEntry(0, 0, new FuseAttr(ino, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096), 0, 0), next));
+            return;
+        }
         long epoch = dirAttrsEpoch.get();
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
@@ -689,6 +762,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
+        localListings.remove(fh);
         delegate.releasedir(req, nodeId, fh);
         if (injection(req) == null) {
             dirOpened.accept(nodeId);

@@ -184,12 +184,72 @@ class EventAwareFileSystemTest {
         assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
     }
 
+    @Test
+    void aDirectoryThisMountMadeAndFilledIsListedWithoutTheServer() throws Exception {
+        policy.setLive(true);
+        Fake2 f2 = new Fake2() {
+            @Override
+            public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, dev.fsdriver.fuse.DirPlusFiller filler) {
+                calls.add("readdirplus " + nodeId);
+            }
+
+            @Override
+            public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
+                return FuseOpen.of(nodeId * 10);
+            }
+
+            @Override
+            public void unlink(FuseRequest req, long parent, String name) {
+                calls.add("unlink " + parent + "/" + name);
+            }
+        };
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        long d = fs2.mkdir(OTHER, 1, "new", 0755, 022).nodeId();
+        fs2.create(OTHER, d, "b", FILE, 0, 0);
+        fs2.mkdir(OTHER, d, "a", 0755, 022);
+        long fh = fs2.opendir(OTHER, d, 0).fh();
+        List<String> seen = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        fs2.readdirplus(OTHER, d, fh, 0, (name, entry, next) -> {
+            assertThat(entry.nodeId()).as("names only: the kernel holds them").isZero();
+            if (seen.size() == 2) {
+                return false; // the kernel's buffer is full: this one was not taken
+            }
+            seen.add(name + ":" + entry.attr().ino() + ":" + Integer.toOctalString(entry.attr().mode() & FileMode.S_IFMT));
+            offsets.add(next);
+            return true;
+        });
+        // the rest, from where the kernel stopped
+        fs2.readdirplus(OTHER, d, fh, offsets.getLast(), (name, entry, next) -> {
+            seen.add(name + ":" + entry.attr().ino() + ":" + Integer.toOctalString(entry.attr().mode() & FileMode.S_IFMT));
+            return true;
+        });
+        assertThat(seen).containsExactly(".:" + d + ":40000", "..:1:40000", "a:510:40000", "b:501:100000");
+        assertThat(f2.calls).noneMatch(c -> c.startsWith("readdirplus"));
+        fs2.releasedir(OTHER, d, fh);
+
+        fs2.unlink(OTHER, d, "b");
+        List<String> after = new ArrayList<>();
+        long fh2 = fs2.opendir(OTHER, d, 0).fh();
+        fs2.readdir(OTHER, d, fh2, 0, (name, ino, mode, next) -> after.add(name));
+        assertThat(after).containsExactly(".", "..", "a");
+        fs2.releasedir(OTHER, d, fh2);
+
+        fs2.changedElsewhere(); // an event: the server's listing again
+        long fh3 = fs2.opendir(OTHER, d, 0).fh();
+        fs2.readdirplus(OTHER, d, fh3, 0, (name, entry, next) -> true);
+        assertThat(f2.calls).contains("readdirplus " + d);
+    }
+
     /** The fake, plus mkdir and create. */
-    static final class Fake2 extends FakeBase {
+    static class Fake2 extends FakeBase {
+        private int dirs;
+
         @Override
         public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) {
             calls.add("mkdir " + parent + "/" + name);
-            return new FuseEntry(500, 0, attr(500, FileMode.S_IFDIR | 0755, 0), 5, 5);
+            long id = 500 + 10L * dirs++;
+            return new FuseEntry(id, 0, attr(id, FileMode.S_IFDIR | 0755, 0), 5, 5);
         }
 
         @Override
