@@ -243,6 +243,34 @@ class ChangeEventsEndToEndTest {
     }
 
     @Test
+    void aDirectoryMadeThroughTheMountListsWhatTheServerSideChangesInIt() throws Exception {
+        // listed from what the mount made there until something changes elsewhere
+        Path d = Files.createDirectories(mnt.resolve("made"));
+        Files.writeString(d.resolve("a"), "A");
+        Files.writeString(d.resolve("b"), "B");
+        assertThat(names(d)).containsExactly("a", "b");
+        Files.delete(d.resolve("b"));
+        assertThat(names(d)).containsExactly("a");
+        // a second listing started at once, after a partial one (rm -rf reads twice)
+        try (var s = Files.newDirectoryStream(d)) {
+            s.iterator().next();
+        }
+        assertThat(names(d)).containsExactly("a");
+        Files.writeString(share.resolve("made/c"), "C");
+        Files.delete(share.resolve("made/a"));
+        awaitTrue(() -> names(d).equals(java.util.List.of("c")));
+        Files.writeString(d.resolve("e"), "E");
+        assertThat(names(d)).containsExactly("c", "e");
+        assertThat(Files.readString(d.resolve("c"))).isEqualTo("C");
+    }
+
+    private static java.util.List<String> names(Path dir) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void javaWatchServiceSeesServerSideChanges() throws Exception {
         Path d = Files.createDirectories(share.resolve("jws"));
         awaitTrue(() -> Files.isDirectory(mnt.resolve("jws")));
