@@ -177,6 +177,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
     }
 
+    /** {@code name} is not in {@code parent}, a directory whose every name the mount knows (see {@link #known}). */
+    private boolean knownAbsent(long parent, String name) {
+        if (policy == null || !policy.live() || known.isEmpty()) {
+            return false;
+        }
+        Map<String, Made> names = known.get(parent);
+        return names != null && !names.containsKey(name);
+    }
+
     /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
     private Made goneFrom(long parent, String name) {
         Map<String, Made> names = known.get(parent);
@@ -317,11 +326,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 return localEntry(parent, name, inj.entry());
             }
         }
-        if (policy != null && policy.live() && !known.isEmpty()) {
-            Map<String, Made> names = known.get(parent);
-            if (names != null && !names.containsKey(name)) {
-                return timed(FuseEntry.negative(policy.timeoutNs()));
-            }
+        if (knownAbsent(parent, name)) {
+            return timed(FuseEntry.negative(policy.timeoutNs()));
         }
         long epoch = dirAttrsEpoch.get();
         FuseEntry e = delegate.lookup(req, parent, name);
@@ -337,12 +343,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             reply.done(lookup(req, parent, name)); // answered here
             return;
         }
-        if (policy != null && policy.live() && !known.isEmpty()) {
-            Map<String, Made> names = known.get(parent);
-            if (names != null && !names.containsKey(name)) {
-                reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
-                return;
-            }
+        if (knownAbsent(parent, name)) {
+            reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
+            return;
         }
         long epoch = dirAttrsEpoch.get();
         delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
