@@ -282,6 +282,24 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
 
+    @FunctionalInterface
+    private interface Making {
+        FuseEntry make() throws FuseException;
+    }
+
+    /** {@code name} made in {@code parent} through the mount by {@code op}, with everything that goes with it. */
+    private FuseEntry made(long parent, String name, Making op) throws FuseException {
+        markChanged(parent, name);
+        FuseEntry e;
+        try {
+            e = op.make();
+        } finally {
+            dirChanged(parent);
+        }
+        madeIn(parent, name, e);
+        return entered(parent, name, e);
+    }
+
     /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
@@ -483,15 +501,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (injected != null) {
             return entered(parent, name, injected);
         }
-        markChanged(parent, name);
-        FuseEntry e;
-        try {
-            e = delegate.symlink(req, parent, name, target);
-        } finally {
-            dirChanged(parent);
-        }
-        madeIn(parent, name, e);
-        return entered(parent, name, e);
+        return made(parent, name, () -> delegate.symlink(req, parent, name, target));
     }
 
     @Override
@@ -500,15 +510,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (injected != null) {
             return entered(parent, name, injected);
         }
-        markChanged(parent, name);
-        FuseEntry e;
-        try {
-            e = delegate.mknod(req, parent, name, mode, rdev, umask);
-        } finally {
-            dirChanged(parent);
-        }
-        madeIn(parent, name, e);
-        return entered(parent, name, e);
+        return made(parent, name, () -> delegate.mknod(req, parent, name, mode, rdev, umask));
     }
 
     @Override
@@ -517,18 +519,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (injected != null) {
             return entered(parent, name, injected);
         }
-        markChanged(parent, name);
-        FuseEntry e;
-        try {
-            e = delegate.mkdir(req, parent, name, mode, umask);
-        } finally {
-            dirChanged(parent);
-        }
-        madeIn(parent, name, e);
+        FuseEntry e = made(parent, name, () -> delegate.mkdir(req, parent, name, mode, umask));
         if (policy != null && policy.live() && e.nodeId() != 0 && known.size() < MAX_KNOWN_DIRS) {
             known.put(e.nodeId(), new ConcurrentHashMap<>()); // new and empty: we know it all
         }
-        return entered(parent, name, e);
+        return e;
     }
 
     @Override
@@ -636,15 +631,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        markChanged(newParent, newName);
-        FuseEntry e;
-        try {
-            e = delegate.link(req, nodeId, newParent, newName);
-        } finally {
-            dirChanged(newParent);
-        }
-        madeIn(newParent, newName, e);
-        return entered(newParent, newName, e);
+        return made(newParent, newName, () -> delegate.link(req, nodeId, newParent, newName));
     }
 
     // ---- files -------------------------------------------------------------------------------
