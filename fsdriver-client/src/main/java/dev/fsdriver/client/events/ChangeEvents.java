@@ -34,6 +34,8 @@ public final class ChangeEvents implements AutoCloseable {
     private final CachePolicy policy;
     private final Injector injector;
     private final EventAwareFileSystem fs;
+    /** The remote file system itself, for its prefetch only (requests go through {@code fs}). */
+    private final RemoteFileSystem remote;
     private WatchClient watch;
     private EventApplier applier;
 
@@ -41,8 +43,9 @@ public final class ChangeEvents implements AutoCloseable {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint) : null;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
-        if (remote instanceof RemoteFileSystem r) {
-            r.prefetchWhile(policy::live);
+        this.remote = remote instanceof RemoteFileSystem r ? r : null;
+        if (this.remote != null) {
+            this.remote.prefetchWhile(policy::live);
         }
         policy.onChange(fs::changedElsewhere);
     }
@@ -60,7 +63,7 @@ public final class ChangeEvents implements AutoCloseable {
     public void start(Channel channel, String share, FuseNotifier notifier) {
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
-        RemoteFileSystem r = fs.delegate() instanceof RemoteFileSystem rfs ? rfs : null;
+        RemoteFileSystem r = remote;
         watch = new WatchClient(channel, share, (e, arrived) -> {
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
@@ -86,6 +89,9 @@ public final class ChangeEvents implements AutoCloseable {
     public void close() {
         if (watch != null) {
             watch.close();
+        }
+        if (injector != null) {
+            injector.close();
         }
     }
 }

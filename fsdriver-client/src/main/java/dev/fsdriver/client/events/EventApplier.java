@@ -12,9 +12,6 @@ import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -130,16 +127,6 @@ public final class EventApplier {
         return applied.get();
     }
 
-    /** A request header for calls the applier makes to the remote file system itself. */
-    private record Internal(long nodeId) implements FuseRequest {
-        public long unique() { return 0; }
-        public int opcode() { return 0; }
-        public int uid() { return 0; }
-        public int gid() { return 0; }
-        public int pid() { return 0; }
-        public boolean isInterrupted() { return false; }
-    }
-
     private static String parentOf(String path) {
         int i = path.lastIndexOf('/');
         return i < 0 ? "" : path.substring(0, i);
@@ -216,7 +203,7 @@ public final class EventApplier {
         FuseEntry entry;
         long t0 = System.nanoTime();
         try {
-            entry = fs.delegate().lookup(new Internal(parent), parent, name);
+            entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
         } catch (FuseException gone) {
             return; // already gone again: a DELETED follows
         }
@@ -294,41 +281,55 @@ public final class EventApplier {
         return new FuseEntry(node, 0, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
-    /** {@code attr}: the file's attributes sent with the event (null: ask through the mount). */
+    /** {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server here). */
     private void modified(String path, boolean attribOnly, FuseAttr attr) {
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
             return;
         }
-        long node = path.isEmpty() ? FuseFileSystem.ROOT_ID : view.child(parent, nameOf(path));
+        String name = nameOf(path);
+        long node = path.isEmpty() ? FuseFileSystem.ROOT_ID : view.child(parent, name);
         if (node != 0) {
             notifier.invalInode(node, attribOnly ? -1 : 0, 0);
         }
-        if (!path.isEmpty() && mayInject(parent)) {
-            awaitWatcher(parent);
-            Path abs = Path.of(injector.absolute(path));
+        if (path.isEmpty() || !mayInject(parent)) {
+            return;
+        }
+        // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
+        // is answered with: asked here (a read, through the gate), never by the injected call.
+        FuseEntry entry = null;
+        if (node == 0 || attr == null) {
             try {
-                // the current truth first (from the event, else asked outside any injection:
-                // forwarded to the server), so the injected operation changes nothing even if it
-                // were ever forwarded; the injected SETATTR is answered with the same attributes
-                int mode = attr != null ? attr.mode() : (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-                if (attribOnly) {
-                    if (FileMode.isSymlink(mode)) {
-                        return;
-                    }
-                    Injection inj = new Injection(Injection.Op.ATTRIB, parent, nameOf(path), 0, null, null, 0, attr);
-                    count(injector.perform(inj, () -> LibC.chmod(abs.toString(), mode & 07777)), path);
-                } else {
-                    if (!FileMode.isRegular(mode)) {
-                        return;
-                    }
-                    long size = attr != null ? attr.size() : Files.size(abs);
-                    Injection inj = new Injection(Injection.Op.MODIFY, parent, nameOf(path), 0, null, null, 0, attr);
-                    count(injector.perform(inj, () -> LibC.truncate(abs.toString(), size)), path);
-                }
-            } catch (java.io.IOException gone) {
-                log.debug("inject {} {}: {}", attribOnly ? "attrib" : "modify", path, gone.toString());
+                entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            } catch (FuseException gone) {
+                return; // gone again: a DELETED follows
             }
+            if (entry == null || entry.nodeId() == 0 || entry.attr() == null) {
+                return;
+            }
+            if (attr == null) {
+                attr = entry.attr();
+            }
+            if (node != 0) {
+                fs.delegate().forget(entry.nodeId(), 1); // the kernel holds its own entry
+                entry = null;
+            }
+        }
+        int mode = attr.mode();
+        boolean applies = attribOnly ? !FileMode.isSymlink(mode) : FileMode.isRegular(mode);
+        Injection inj = new Injection(attribOnly ? Injection.Op.ATTRIB : Injection.Op.MODIFY, parent, name, 0, null,
+                entry, entry != null ? entry.nodeId() : node, attr);
+        if (applies) {
+            awaitWatcher(parent);
+            String abs = injector.absolute(path);
+            long size = attr.size();
+            // the same mode, the same size: nothing would change even on the server (which the
+            // gate keeps it from reaching anyway); the SETATTR is answered with attr
+            count(injector.perform(inj, attribOnly ? () -> LibC.chmod(abs, mode & 07777) : () -> LibC.truncate(abs, size)),
+                    path);
+        }
+        if (entry != null && !inj.handedOver()) {
+            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
         }
     }
 
@@ -370,9 +371,15 @@ public final class EventApplier {
                 }
                 return;
             }
+            // Failed (the kernel's view differs from ours): its caches only, never a delete and a
+            // create in its place
             log.debug("inject rename {} -> {}: errno {}", from, to, -rc);
+            notifier.invalEntry(oldParent, name);
+            view.removed(oldParent, name);
+            return;
         }
-        // Not injectable as a rename (one side unknown to the kernel): a delete here, a create there.
+        // Not injectable as a rename (one side unknown to the kernel): a delete here, a create
+        // there, each answered locally or refused (InjectionGate).
         if (oldParent != 0) {
             deleted(from, directory);
         }
@@ -455,7 +462,7 @@ public final class EventApplier {
 
     private void list(long dir, Set<String> into) throws FuseException {
         FuseFileSystem remote = fs.delegate();
-        Internal req = new Internal(dir);
+        FuseRequest req = new InjectionGate.Internal(dir);
         FuseOpen open = remote.opendir(req, dir, 0);
         try {
             long[] offset = {0};

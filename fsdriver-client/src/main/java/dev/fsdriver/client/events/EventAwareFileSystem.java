@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *     reply and FORGET;</li>
  * <li>marks every name made or removed through the mount in the {@link EchoFilter} (for the
  *     overflow resync);</li>
- * <li>answers the {@link Injector}'s own requests locally (see {@link Injection});</li>
+ * <li>answers the {@link Injector}'s own requests locally (see {@link Injection}); whatever
+ *     else it forwards passes the {@link InjectionGate}, which refuses every other request of
+ *     the injector: an injection never reaches the server;</li>
  * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
  *     stream is live, short while it is not.</li>
  * </ul>
@@ -41,7 +43,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     /** Node ids from here up are ghosts: stand-ins for names the kernel never looked up. */
     static final long GHOST_BASE = 1L << 62;
 
-    private final FuseFileSystem delegate;
+    /** The remote file system behind the gate: every call to the server passes the gate. */
+    private final InjectionGate delegate;
     private final KernelView view;
     private final EchoFilter echo;
     private final CachePolicy policy;
@@ -104,7 +107,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
-        this.delegate = delegate;
+        this.delegate = new InjectionGate(delegate, injector);
         this.view = view;
         this.echo = echo;
         this.policy = policy;
@@ -234,6 +237,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return connection;
     }
 
+    /** The way to the server for the events layer: through the gate. */
     FuseFileSystem delegate() {
         return delegate;
     }
@@ -343,6 +347,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
                 return localEntry(parent, name, inj.entry());
             }
+            if ((inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB) && inj.is(parent, name)
+                    && inj.handOver()) {
+                return entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
+            }
+            // anything else the injection causes: refused by the gate below
         }
         if (knownAbsent(parent, name)) {
             return timed(FuseEntry.negative(policy.timeoutNs()));
@@ -445,10 +454,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
         Injection inj = injection(req);
-        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)) {
+        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)
+                && inj.attr() != null && inj.node() == nodeId) {
             // the injector's same-size truncate or same-mode chmod: answer with the server's truth
-            FuseAttr a = inj.attr() != null ? inj.attr() : delegate.getattr(req, nodeId, -1).attr();
-            return new FuseAttrReply(a, 0);
+            return new FuseAttrReply(inj.attr(), 0);
         }
         try {
             return timed(delegate.setattr(req, nodeId, changes));
@@ -460,9 +469,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)) {
-            reply.done(setattr(req, nodeId, changes)); // answered here
+        if (injection(req) != null) {
+            reply.done(setattr(req, nodeId, changes)); // answered here, or refused
             return;
         }
         try {
@@ -778,6 +786,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        if (injection(req) != null) {
+            // the kernel asks before the injected truncate whether it must drop privileges
+            // (security.capability): the injection changes nothing, so there are none to drop
+            throw new FuseException(Errno.ENODATA);
+        }
         return delegate.getxattr(req, nodeId, name);
     }
 

@@ -2,10 +2,12 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One VFS operation the injector is performing on its own mount, and how the file system must
- * answer the requests it causes (from the injector's pid) without asking the server:
+ * answer the requests it causes (from the injector's thread) without asking the server. A
+ * request that does not match is refused ({@link InjectionGate}), never forwarded:
  * <ul>
  * <li>CREATE: LOOKUP of (parent, name) says ENOENT; MKNOD/MKDIR/SYMLINK answer {@code entry}
  *     (the real node, looked up beforehand).</li>
@@ -13,13 +15,20 @@ import dev.fsdriver.fuse.FuseEntry;
  *     ghost); UNLINK/RMDIR succeed.</li>
  * <li>RENAME: like DELETE for (parent, name); LOOKUP of (newParent, newName) says ENOENT;
  *     RENAME succeeds.</li>
- * <li>MODIFY / ATTRIB: a SETATTR answers {@code attr}, or when null the server's current
- *     attributes (the injector's truncate to the same size, chmod to the same mode).</li>
+ * <li>MODIFY / ATTRIB: LOOKUP of (parent, name) answers {@code entry} once, if there is one
+ *     (the real node, looked up beforehand, when the kernel held no entry: its reference passes
+ *     to the kernel, see {@link #handOver}); a SETATTR of {@code node} answers {@code attr} (the
+ *     injector's truncate to the same size, chmod to the same mode).</li>
  * </ul>
  */
 record Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
-                 FuseAttr attr) {
+                 FuseAttr attr, AtomicBoolean handed) {
     enum Op { CREATE, DELETE, RENAME, MODIFY, ATTRIB }
+
+    Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
+              FuseAttr attr) {
+        this(op, parent, name, newParent, newName, entry, node, attr, new AtomicBoolean());
+    }
 
     boolean is(long p, String n) {
         return parent == p && name.equals(n);
@@ -27,5 +36,14 @@ record Injection(Op op, long parent, String name, long newParent, String newName
 
     boolean isTarget(long p, String n) {
         return op == Op.RENAME && newParent == p && newName.equals(n);
+    }
+
+    /** MODIFY / ATTRIB: true the first time only: {@code entry}'s lookup reference now belongs to the kernel. */
+    boolean handOver() {
+        return entry != null && handed.compareAndSet(false, true);
+    }
+
+    boolean handedOver() {
+        return handed.get();
     }
 }

@@ -1,28 +1,39 @@
 package dev.fsdriver.client.events;
 
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Performs, on the mount itself, the VFS operation that makes the kernel emit the inotify event
  * for a change the server reported (the kernel emits fsnotify events only for operations that
  * pass through the VFS; FUSE invalidations emit none). The file system recognises the
- * requests these operations cause by the caller's pid (this process) while {@link #current()}
- * is set, and answers them locally (see {@link Injection}); nothing reaches the server.
+ * requests these operations cause by the caller's thread id, answers those that match
+ * {@link #current()} locally (see {@link Injection}) and refuses all others
+ * ({@link InjectionGate}): nothing an injection causes reaches the server.
  *
- * <p>Threads and locks: {@link #perform} blocks in a system call on the mount until the FUSE
- * request threads answer it. It must never run on a FUSE request thread, and its caller must
- * hold no lock that a request thread may take. Injections are serialised by {@code lock}, which
- * only injector callers take.
+ * <p>Threads: every injected system call runs on one dedicated platform thread
+ * ("fsdriver-inject"), started here and kept for the injector's life, so that its thread id is
+ * fixed and never another thread's (a pool could replace a thread and a new one take its id).
+ * That thread does nothing else. {@link #perform} hands it the call and waits: it must never
+ * run on a FUSE request thread, and its caller must hold no lock that a request thread may take.
+ * Injections are serialised by the single thread.
  */
-final class Injector {
+final class Injector implements AutoCloseable {
     private final String mountPoint;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = Thread.ofPlatform().name("fsdriver-inject").daemon().unstarted(r);
+        return t;
+    });
+    /** The id of the injecting thread (what FUSE reports as a request's pid). */
+    private final int tid;
     private volatile Injection current;
-    private volatile int currentTid;
 
     Injector(Path mountPoint) {
         this.mountPoint = mountPoint.toAbsolutePath().toString();
+        this.tid = call(() -> LibC.gettid());
     }
 
     /** The injection in progress, or null. Read by request threads. */
@@ -30,32 +41,61 @@ final class Injector {
         return current;
     }
 
+    /** The injecting thread's id. */
+    int tid() {
+        return tid;
+    }
+
+    /** True for any request made by the injecting thread, with or without an injection in progress. */
+    boolean isInjectorThread(int pid) {
+        return pid == tid;
+    }
+
     /** True for a request caused by the injection in progress (made by the injecting thread). */
     boolean isInjected(int pid) {
-        return current != null && pid == currentTid;
+        return current != null && pid == tid;
     }
 
     String absolute(String sharePath) {
         return sharePath.isEmpty() ? mountPoint : mountPoint + "/" + sharePath;
     }
 
-    /**
-     * Runs {@code syscall} with {@code injection} in force; returns its result (0 or -errno).
-     * Must run on a platform thread: a virtual thread could move to another carrier (another
-     * thread id) between taking the id and the system call.
-     */
+    /** Runs {@code syscall} on the injecting thread with {@code injection} in force; returns its result (0 or -errno). */
     int perform(Injection injection, java.util.function.IntSupplier syscall) {
-        if (Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("injections need a platform thread");
-        }
-        lock.lock();
-        try {
-            currentTid = LibC.gettid();
+        return call(() -> {
+            if (LibC.gettid() != tid) { // cannot happen (tasks never end the thread); never inject unrecognised
+                throw new IllegalStateException("the injecting thread was replaced");
+            }
             current = injection;
-            return syscall.getAsInt();
-        } finally {
-            current = null;
-            lock.unlock();
+            try {
+                return syscall.getAsInt();
+            } finally {
+                current = null;
+            }
+        });
+    }
+
+    private <T> T call(java.util.concurrent.Callable<T> task) {
+        Future<T> f = thread.submit(task);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while injecting", e);
         }
+    }
+
+    /** Ends the injecting thread (after the mount is gone: its id stays the refused one). */
+    @Override
+    public void close() {
+        thread.shutdownNow();
     }
 }

@@ -70,13 +70,18 @@ class EventAwareFileSystemTest {
     }
 
     static final Req OTHER = new Req(1);
-    final Req self = new Req(LibC.gettid()); // the test thread performs the injections
 
     final Fake fake = new Fake();
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
     final CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
     final Injector injector = new Injector(Path.of("/nonexistent-mount"));
+    final Req self = new Req(injector.tid()); // the injecting thread
+
+    @org.junit.jupiter.api.AfterEach
+    void closeInjector() {
+        injector.close();
+    }
     final EventAwareFileSystem fs = new EventAwareFileSystem(fake, view, echo, policy, injector);
 
     @Test
@@ -107,15 +112,14 @@ class EventAwareFileSystemTest {
             assertThatThrownBy(() -> fs.lookup(self, 1, "new")).isInstanceOf(FuseException.class);
             try {
                 assertThat(fs.mknod(self, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
-                // other names, and other processes, still go to the server
-                fs.lookup(self, 1, "other");
+                // other processes still go to the server
                 fs.lookup(OTHER, 1, "new");
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
             return 0;
         });
-        assertThat(fake.calls).containsExactly("lookup 1/other", "lookup 1/new");
+        assertThat(fake.calls).containsExactly("lookup 1/new");
         assertThat(view.held(77)).isTrue();
     }
 
@@ -144,8 +148,8 @@ class EventAwareFileSystemTest {
     }
 
     @Test
-    void injectedModifyAnswersWithTheServersAttributes() throws Exception {
-        Injection inj = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 0, null);
+    void injectedModifyAnswersWithTheEventsAttributesAndAsksNothing() throws Exception {
+        Injection inj = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 9, attr(9, FILE, 42));
         FuseAttrReply[] reply = new FuseAttrReply[1];
         injector.perform(inj, () -> {
             try {
@@ -153,11 +157,23 @@ class EventAwareFileSystemTest {
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
+            assertEio(() -> fs.setattr(self, 10, null)); // another node than the injection's
             return 0;
         });
         assertThat(reply[0].attr().size()).isEqualTo(42);
-        assertThat(fake.calls).containsExactly("getattr 9");
+        Injection blind = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 9, null);
+        injector.perform(blind, () -> {
+            assertEio(() -> fs.setattr(self, 9, null)); // no attributes to answer with: never asked of the server
+            return 0;
+        });
+        assertThat(fake.calls).isEmpty();
     }
+
+    private static void assertEio(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOf(FuseException.class)
+                .satisfies(e -> assertThat(((FuseException) e).errno()).isEqualTo(dev.fsdriver.common.Errno.EIO));
+    }
+
     @Test
     void namesNotMadeInADirectoryThisMountCreatedAreAbsentWithoutAsking() throws Exception {
         policy.setLive(true);

@@ -1,0 +1,240 @@
+package dev.fsdriver.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.client.ClientOptions;
+import dev.fsdriver.client.Connection;
+import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseMount;
+import dev.fsdriver.fuse.MountOptions;
+import dev.fsdriver.proto.v1.ChangeEvent;
+import dev.fsdriver.server.FsServer;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel in the loop: the events layer over a real server (in-process gRPC to a
+ * PosixBackend) mounted through FUSE. Injections whose system call the kernel resolves to other
+ * names than the injection's (a stale view, an event with a wrong path) must fail and change
+ * nothing on the server: the served directory is compared before and after, and every call
+ * that reached the remote file system is recorded.
+ */
+class InjectionThroughTheKernelTest {
+    /** The calls that could change the server. */
+    private static final Set<String> CHANGING = Set.of("setattr", "symlink", "mknod", "mkdir", "unlink", "rmdir",
+            "rename", "link", "create", "write", "fallocate", "copyFileRange", "setxattr", "removexattr");
+
+    @TempDir
+    Path served;
+    @TempDir
+    Path mnt;
+
+    FsServer server;
+    Connection connection;
+    RemoteFileSystem remote;
+    FuseMount mount;
+    final KernelView view = new KernelView();
+    final EchoFilter echo = new EchoFilter();
+    final CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
+    Injector injector;
+    EventApplier applier;
+    /** Changing calls that reached the remote file system, while {@link #recording}. */
+    final List<String> changes = Collections.synchronizedList(new ArrayList<>());
+    volatile boolean recording;
+
+    @BeforeEach
+    void mount() throws Exception {
+        Files.createDirectories(served.resolve("d"));
+        Files.createDirectories(served.resolve("e"));
+        Files.writeString(served.resolve("d/f"), "F");
+        Files.writeString(served.resolve("e/g"), "G");
+        String name = InProcessServerBuilder.generateName();
+        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", PosixBackend.open(served, false), false).build();
+        server.start();
+        connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
+                false, ClientOptions.defaults());
+        remote = RemoteFileSystem.connect(connection);
+        FuseFileSystem recorded = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
+                    if (recording && CHANGING.contains(m.getName())) {
+                        changes.add(m.getName() + " " + java.util.Arrays.toString(args));
+                    }
+                    try {
+                        return m.invoke(remote, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        injector = new Injector(mnt);
+        policy.setLive(true); // long timeouts, as while events flow
+        EventAwareFileSystem fs = new EventAwareFileSystem(recorded, view, echo, policy, injector);
+        mount = FuseMount.mount(mnt, fs, MountOptions.builder().fsName("fsdriver:test").build());
+        applier = new EventApplier(fs, view, echo, injector, mount.notifier());
+        // the kernel holds both directories and both files
+        assertThat(Files.readString(mnt.resolve("d/f"))).isEqualTo("F");
+        assertThat(Files.readString(mnt.resolve("e/g"))).isEqualTo("G");
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mount != null) {
+            mount.close();
+        }
+        injector.close();
+        remote.close();
+        connection.close();
+        server.close();
+    }
+
+    /** Path -> type and content (or link target) of everything served. */
+    private Map<String, String> servedTree() throws Exception {
+        Map<String, String> tree = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(served)) {
+            for (Path p : all.toList()) {
+                String key = served.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) {
+                    tree.put(key, "link " + Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    tree.put(key, "dir");
+                } else {
+                    tree.put(key, "file " + Files.readString(p));
+                }
+            }
+        }
+        return tree;
+    }
+
+    private long node(String path) {
+        long n = view.resolve(path);
+        assertThat(n).as(path + " held by the kernel").isNotZero();
+        return n;
+    }
+
+    @Test
+    void injectionsTheKernelResolvesToOtherNamesFailAndChangeNothing() throws Exception {
+        long d = node("d");
+        long f = node("d/f");
+        Map<String, String> before = servedTree();
+        String g = mnt.resolve("e/g").toString();
+        FuseEntry standIn = new FuseEntry(f, 0, new FuseAttr(f, 0, 0, 0, 0, 0, FileMode.S_IFREG | 0644, 1, 0, 0, 0, 4096),
+                0, 0);
+        FuseEntry real = new FuseEntry(f, 0, new FuseAttr(f, 1, 0, 0, 0, 0, FileMode.S_IFREG | 0644, 1, 0, 0, 0, 4096),
+                0, 0);
+        recording = true;
+
+        // a delete of d/f, while the kernel is asked to unlink e/g
+        int rc = injector.perform(new Injection(Injection.Op.DELETE, d, "f", 0, null, standIn, f, null),
+                () -> LibC.unlink(g));
+        assertThat(rc).isEqualTo(-Errno.EIO);
+        // a rename of d/f, while the kernel is asked to rename e/g
+        rc = injector.perform(new Injection(Injection.Op.RENAME, d, "f", d, "h", standIn, f, null),
+                () -> LibC.rename(g, mnt.resolve("e/h").toString()));
+        assertThat(rc).isEqualTo(-Errno.EIO);
+        // creates of d/x, while the kernel is asked to make e/y
+        for (int type : new int[] {FileMode.S_IFREG, FileMode.S_IFDIR, FileMode.S_IFLNK}) {
+            String y = mnt.resolve("e/y").toString();
+            rc = injector.perform(new Injection(Injection.Op.CREATE, d, "x", 0, null, real, f, null),
+                    () -> switch (type) {
+                        case FileMode.S_IFDIR -> LibC.mkdir(y, 0755);
+                        case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", y);
+                        default -> LibC.mknod(y, FileMode.S_IFREG | 0644);
+                    });
+            assertThat(rc).as("create of type %o", type).isEqualTo(-Errno.EIO);
+        }
+        // a same-size truncate of d/f, while the kernel is asked to truncate e/g
+        rc = injector.perform(new Injection(Injection.Op.MODIFY, d, "f", 0, null, null, f, real.attr()),
+                () -> LibC.truncate(g, 0));
+        assertThat(rc).isEqualTo(-Errno.EIO);
+        // and with no injection in progress at all
+        assertThat(injector.perform(null, () -> LibC.unlink(g))).isEqualTo(-Errno.EIO);
+
+        recording = false;
+        assertThat(changes).as("calls that reached the server").isEmpty();
+        assertThat(servedTree()).isEqualTo(before);
+        assertThat(Files.readString(mnt.resolve("e/g"))).as("programs still reach the server").isEqualTo("G");
+    }
+
+    private static final MethodHandle RENAMEAT2 = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("renameat2").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    private static void exchange(Path a, Path b) throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            int atFdCwd = -100;
+            int rc = (int) RENAMEAT2.invokeExact(atFdCwd, arena.allocateFrom(a.toString()), atFdCwd,
+                    arena.allocateFrom(b.toString()), 2 /* RENAME_EXCHANGE */);
+            assertThat(rc).as("renameat2 RENAME_EXCHANGE").isZero();
+        }
+    }
+
+    private static ChangeEvent event(ChangeEvent.Kind kind, String path, String newPath) {
+        return ChangeEvent.newBuilder().setKind(kind).setPath(path).setNewPath(newPath).build();
+    }
+
+    /**
+     * The mount exchanges d and e, then events arrive with paths that no longer name what the
+     * applier thinks (the echo of the exchange with wrong paths, issue 9): before the gate, the
+     * events thread deleted, renamed and created real files on the server.
+     */
+    @Test
+    void eventsAfterAnExchangeThroughTheMountChangeNothingOnTheServer() throws Throwable {
+        exchange(mnt.resolve("d"), mnt.resolve("e"));
+        assertThat(Files.readString(served.resolve("d/g"))).isEqualTo("G");
+        Map<String, String> before = servedTree();
+        recording = true;
+
+        applier.apply(event(ChangeEvent.Kind.DELETED, "d/g", ""));
+        applier.apply(event(ChangeEvent.Kind.RENAMED, "e/f", "e/f2"));
+        applier.apply(event(ChangeEvent.Kind.CREATED, "d/f", ""));
+        applier.apply(event(ChangeEvent.Kind.RENAMED, "d/g", "elsewhere/g"));
+        applier.apply(event(ChangeEvent.Kind.MODIFIED, "d/g", ""));
+
+        recording = false;
+        assertThat(changes).as("calls that reached the server").isEmpty();
+        assertThat(servedTree()).isEqualTo(before);
+        // the mount still shows the server's truth
+        assertThat(Files.readString(mnt.resolve("d/g"))).isEqualTo("G");
+        assertThat(Files.readString(mnt.resolve("e/f"))).isEqualTo("F");
+    }
+
+    /** The gate refuses only what is not answered locally: a right injection still happens. */
+    @Test
+    void aServerSideDeleteIsStillInjected() throws Exception {
+        Files.delete(served.resolve("d/f"));
+        long injectedBefore = applier.injectedCount();
+        recording = true;
+        applier.apply(event(ChangeEvent.Kind.DELETED, "d/f", ""));
+        recording = false;
+        assertThat(applier.injectedCount()).isEqualTo(injectedBefore + 1);
+        assertThat(changes).isEmpty();
+        assertThat(Files.exists(mnt.resolve("d/f"))).isFalse();
+    }
+}
