@@ -53,8 +53,8 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * Files.*: every handler has the same shape: decode (share from the call context, node ids to
- * paths, names validated by {@link RelPath#resolve}), one backend call, encode. Failures go
+ * Files.*: every handler has the same shape: check the request ({@link Requests}), decode (share
+ * from the call context, node ids to paths), one backend call, encode. Failures go
  * through {@link Rpc#unary}. Mutations check {@link Share#checkWritable} first (EROFS).
  */
 final class FilesService extends FilesGrpc.FilesImplBase {
@@ -147,18 +147,12 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         }
     }
 
-    private static long offset(long offset) throws FsException {
-        if (offset < 0) {
-            throw new FsException(Errno.EINVAL, "offset beyond 2^63");
-        }
-        return offset;
-    }
-
     // ------------------------------------------------------------------------------- lookups
 
     @Override
     public void lookup(LookupRequest req, StreamObserver<Node> out) {
         Rpc.unary("Lookup", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             RelPath path = child(s, req.getParent(), req.getName());
             return entry(s, path, s.backend.stat(path));
@@ -182,6 +176,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void setAttr(SetAttrRequest req, StreamObserver<Attr> out) {
         Rpc.unary("SetAttr", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             SetAttributes changes = Wire.changes(req);
             if (changes.mutates()) {
@@ -234,7 +229,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 snap = s.dirs.add(node, List.copyOf(list));
             }
             List<DirEntry> entries = snap.entries();
-            int max = req.getMaxEntries() == 0 ? DEFAULT_PAGE : Math.min(req.getMaxEntries(), MAX_PAGE);
+            int max = Requests.pageSize(req);
             int end = (int) Math.min((long) pos + max, entries.size());
             ReadDirReply.Builder reply = ReadDirReply.newBuilder();
             for (int i = pos; i < end; i++) {
@@ -259,6 +254,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void open(OpenRequest req, StreamObserver<OpenReply> out) {
         Rpc.unary("Open", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             RelPath path = s.nodes.path(req.getNode());
             int flags = req.getFlags();
@@ -307,21 +303,18 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void read(ReadRequest req, StreamObserver<ReadReply> out) {
         Rpc.offload(io, "Read", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
-            if (req.getSize() > Protocol.MAX_IO_BYTES || req.getSize() < 0) {
-                throw new FsException(Errno.EINVAL, "read of " + Integer.toUnsignedString(req.getSize())
-                        + " bytes (max " + Protocol.MAX_IO_BYTES + ")");
-            }
             // Read into this thread's scratch buffer, then copy exactly what came: a 1 MiB read of
             // a 5 KiB file must not allocate (and zero) 1 MiB.
             ByteBuffer buf = READ_SCRATCH.get().clear().limit(req.getSize());
             if (req.getHandle() == 0) {
                 // By node (an Open that answered with the whole file and no handle)
                 try (OpenFile f = s.backend.open(s.nodes.path(req.getNode()), OpenFlags.O_RDONLY)) {
-                    f.read(offset(req.getOffset()), buf);
+                    f.read(req.getOffset(), buf);
                 }
             } else {
-                s.handles.get(req.getHandle(), FileHandle.class).file().read(offset(req.getOffset()), buf);
+                s.handles.get(req.getHandle(), FileHandle.class).file().read(req.getOffset(), buf);
             }
             return ReadReply.newBuilder().setData(ByteString.copyFrom(buf.flip())).build();
         });
@@ -357,6 +350,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void write(WriteRequest req, StreamObserver<WriteReply> out) {
         Rpc.offload(io, "Write", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("write");
             FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
@@ -366,7 +360,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             int[] n = new int[1];
             RelPath path = s.nodes.pathOrNull(fh.node());
             Share.Mutation write = () -> {
-                n[0] = fh.file().write(offset(req.getOffset()), req.getData().asReadOnlyByteBuffer());
+                n[0] = fh.file().write(req.getOffset(), req.getData().asReadOnlyByteBuffer());
                 return dropSetId(s, path, fh.file(), attrOf(s, fh));
             };
             FileAttributes after = path == null ? write.run() : s.change(path, write);
@@ -410,6 +404,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void create(CreateRequest req, StreamObserver<CreateReply> out) {
         Rpc.unary("Create", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("create");
             RelPath path = child(s, req.getParent(), req.getName());
@@ -431,6 +426,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void mkdir(MkdirRequest req, StreamObserver<Node> out) {
         Rpc.unary("Mkdir", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("mkdir");
             RelPath path = child(s, req.getParent(), req.getName());
@@ -441,6 +437,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void unlink(NameRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Unlink", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("unlink");
             RelPath path = child(s, req.getParent(), req.getName());
@@ -456,6 +453,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rmdir(NameRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Rmdir", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rmdir");
             RelPath path = child(s, req.getParent(), req.getName());
@@ -471,6 +469,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rename(RenameRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Rename", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rename");
             RelPath from = child(s, req.getParent(), req.getName());
@@ -483,6 +482,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void link(LinkRequest req, StreamObserver<Node> out) {
         Rpc.unary("Link", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("link");
             RelPath existing = s.nodes.path(req.getNode());
@@ -495,6 +495,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void symlink(SymlinkRequest req, StreamObserver<Node> out) {
         Rpc.unary("Symlink", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("symlink");
             RelPath path = child(s, req.getParent(), req.getName());

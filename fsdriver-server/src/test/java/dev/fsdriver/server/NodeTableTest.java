@@ -39,6 +39,29 @@ class NodeTableTest {
         assertThat(nodes.inoAt(p("d/e/f"))).isZero();
     }
 
+    /** Issue 9 item 3's sequence: each side of an exchange takes its own subtree along. */
+    @Test
+    void exchangedDirectoriesSwapTheirSubtrees() throws Exception {
+        long pd = nodes.register(p("x1/P"), 10, true);
+        long q = nodes.register(p("x1/P/Q"), 11, true);
+        long f = nodes.register(p("x1/P/Q/f"), 12, false);
+        long rd = nodes.register(p("x1/R"), 20, true);
+        long t = nodes.register(p("x1/R/T"), 21, true);
+        long g = nodes.register(p("x1/R/T/g"), 22, false);
+        nodes.exchanged(p("x1/P"), p("x1/R"));
+        assertThat(nodes.path(pd)).isEqualTo(p("x1/R"));
+        assertThat(nodes.path(q)).isEqualTo(p("x1/R/Q"));
+        assertThat(nodes.path(rd)).isEqualTo(p("x1/P"));
+        assertThat(nodes.path(t)).isEqualTo(p("x1/P/T"));
+        nodes.exchanged(p("x1/R/Q/f"), p("x1/P/T/g"));
+        assertThat(nodes.path(f)).isEqualTo(p("x1/P/T/g"));
+        assertThat(nodes.path(g)).isEqualTo(p("x1/R/Q/f"));
+        assertThat(nodes.inoAt(p("x1/R/Q/f"))).isEqualTo(22);
+        nodes.renamed(p("x1/R"), p("x1/S"));
+        assertThat(nodes.path(g)).isEqualTo(p("x1/S/Q/f"));
+        assertThat(nodes.path(f)).isEqualTo(p("x1/P/T/g"));
+    }
+
     @Test
     void aRemovedDirectoryDetachesEverythingBelowIt() throws Exception {
         long d = nodes.register(p("d"), 10, true);

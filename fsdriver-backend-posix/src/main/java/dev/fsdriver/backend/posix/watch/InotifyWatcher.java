@@ -20,10 +20,14 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +48,16 @@ import org.slf4j.LoggerFactory;
  *       (watch limit, permissions) becomes OVERFLOW(that directory), with a log line.
  * </ul>
  *
- * <p>Threading: the watch table and the pending move belong to the watcher thread alone (the
+ * <p>The watch table is a tree: each watch knows its parent's watch and its own name, and a
+ * path is found by walking up to the root. A directory rename then moves one entry, and every
+ * watch below it follows. (A table of full paths rebased by prefix cannot tell the two sides of
+ * a RENAME_EXCHANGE apart: the kernel reports it as P -> R then R -> P, and after the first
+ * half both subtrees sit under R.) Which watch a rename moves is the one with that parent and
+ * name; when there are two (the second half of an exchange, or a replaced directory whose
+ * watch is not gone yet) the kernel's IN_MOVE_SELF, queued right after the IN_MOVED_TO on the
+ * moved directory's own watch, says which.
+ *
+ * <p>Threading: the watch table and the pending moves belong to the watcher thread alone (the
  * initial walk in {@link #start} runs before that thread starts), so they need no locks.
  */
 public final class InotifyWatcher implements AutoCloseable {
@@ -73,13 +86,24 @@ public final class InotifyWatcher implements AutoCloseable {
     private volatile int watchCount;
     private Thread thread;
 
+    /** Deepest chain of watches followed up to the root (a guard, far beyond PATH_MAX). */
+    private static final int MAX_DEPTH = 4096;
+
     // Owned by the watcher thread (see class comment).
-    private final Map<Integer, RelPath> watches = new HashMap<>();
+    private final Map<Integer, Watch> watches = new HashMap<>();
     private int rootWd = -1;
     private PendingMove pendingMove;
+    private DeferredRename deferred;
     private boolean limitLogged;
 
-    private record PendingMove(int cookie, RelPath from, boolean directory) {}
+    /** A watched directory: the watch of its parent ({@code -1} for the root) and its name there. */
+    private record Watch(int parent, String name) {}
+
+    /** An IN_MOVED_FROM waiting for its IN_MOVED_TO: the source's parent watch and name. */
+    private record PendingMove(int cookie, RelPath from, boolean directory, int parentWd, String name) {}
+
+    /** A directory rename whose source had several watches: the next IN_MOVE_SELF picks one. */
+    private record DeferredRename(Set<Integer> candidates, int newParent, String newName, RelPath to) {}
 
     private InotifyWatcher(Path root, ChangeListener listener, int ifd, int wakeFd) {
         this.root = root;
@@ -124,8 +148,8 @@ public final class InotifyWatcher implements AutoCloseable {
             throw new FsException(e.errno, "inotify_add_watch " + root
                     + (e.errno == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
         }
-        w.watches.put(w.rootWd, RelPath.ROOT);
-        w.scanTree(RelPath.ROOT, false);
+        w.watches.put(w.rootWd, new Watch(-1, null));
+        w.scanTree(-1, null, RelPath.ROOT, false);
         w.watchCount = w.watches.size();
         w.thread = Thread.ofPlatform().daemon().name("inotify-" + root.getFileName()).start(w::run);
         log.info("watching {} ({} directories)", root, w.watches.size());
@@ -247,7 +271,18 @@ public final class InotifyWatcher implements AutoCloseable {
             }
             return;
         }
-        RelPath dir = watches.get(wd);
+        if (deferred != null) {
+            DeferredRename d = deferred;
+            deferred = null;
+            if (name == null && (mask & IN_MOVE_SELF) != 0 && d.candidates.contains(wd)) {
+                watches.put(wd, new Watch(d.newParent, d.newName));
+                return;
+            }
+            // No IN_MOVE_SELF for any candidate: the moved directory was not among them. Ask
+            // the disk: watching its new path again names every watch below it right.
+            scanTree(d.newParent, d.newName, d.to, false);
+        }
+        RelPath dir = pathOf(wd);
         if (dir == null) {
             return; // a watch removed by us whose IN_IGNORED has not arrived yet
         }
@@ -281,28 +316,24 @@ public final class InotifyWatcher implements AutoCloseable {
                 pendingMove = null;
                 emit(new Change(Change.Kind.RENAMED, pm.from, path, isDir));
                 if (isDir) {
-                    rebase(pm.from, path);
-                    if (!watches.containsValue(path)) {
-                        // It was renamed before we could watch it (created and moved at once).
-                        scanTree(path, true);
-                    }
+                    movedDirectory(pm, wd, name, path);
                 }
                 return;
             }
             flushPendingMove();
             emit(Change.of(Change.Kind.CREATED, path, isDir));
             if (isDir) {
-                scanTree(path, true);
+                scanTree(wd, name, path, true);
             }
             return;
         }
         flushPendingMove();
         if ((mask & IN_MOVED_FROM) != 0) {
-            pendingMove = new PendingMove(cookie, path, isDir);
+            pendingMove = new PendingMove(cookie, path, isDir, wd, name);
         } else if ((mask & IN_CREATE) != 0) {
             emit(Change.of(Change.Kind.CREATED, path, isDir));
             if (isDir) {
-                scanTree(path, true);
+                scanTree(wd, name, path, true);
             }
         } else if ((mask & IN_DELETE) != 0) {
             emit(Change.of(Change.Kind.DELETED, path, isDir));
@@ -322,8 +353,58 @@ public final class InotifyWatcher implements AutoCloseable {
         pendingMove = null;
         emit(Change.of(Change.Kind.DELETED, pm.from, pm.directory));
         if (pm.directory) {
-            unwatchTree(pm.from);
+            unwatchTree(children(pm.parentWd, pm.name));
         }
+    }
+
+    /**
+     * The directory {@code pm} names was renamed to {@code newName} in the directory watched by
+     * {@code newParent}: its watch moves there (see the class comment for which one).
+     */
+    private void movedDirectory(PendingMove pm, int newParent, String newName, RelPath to) {
+        Set<Integer> candidates = children(pm.parentWd, pm.name);
+        if (candidates.isEmpty()) {
+            // It was renamed before we could watch it (created and moved at once).
+            scanTree(newParent, newName, to, true);
+        } else if (candidates.size() == 1) {
+            watches.put(candidates.iterator().next(), new Watch(newParent, newName));
+        } else {
+            deferred = new DeferredRename(candidates, newParent, newName, to);
+        }
+    }
+
+    /** The watches named {@code name} in the directory watched by {@code parent}. */
+    private Set<Integer> children(int parent, String name) {
+        Set<Integer> out = new HashSet<>();
+        for (Map.Entry<Integer, Watch> e : watches.entrySet()) {
+            if (e.getValue().parent == parent && name.equals(e.getValue().name)) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
+    /** The share-relative path of watch {@code wd}, or null if it (or a parent) is unknown. */
+    private RelPath pathOf(int wd) {
+        List<String> names = new ArrayList<>();
+        int cur = wd;
+        while (cur != rootWd) {
+            Watch w = watches.get(cur);
+            if (w == null || names.size() > MAX_DEPTH) {
+                return null;
+            }
+            names.add(w.name);
+            cur = w.parent;
+        }
+        RelPath p = RelPath.ROOT;
+        try {
+            for (int i = names.size() - 1; i >= 0; i--) {
+                p = p.resolve(names.get(i));
+            }
+        } catch (FsException e) {
+            return null; // every name was checked when its watch was added
+        }
+        return p;
     }
 
     /**
@@ -332,12 +413,15 @@ public final class InotifyWatcher implements AutoCloseable {
      * children. The watch is added before the listing, so entries created meanwhile show up in
      * the listing, as an event, or both.
      */
-    private void scanTree(RelPath top, boolean report) {
-        Deque<RelPath> todo = new ArrayDeque<>();
-        todo.push(top);
+    private void scanTree(int parentWd, String name, RelPath top, boolean report) {
+        record Todo(int parentWd, String name, RelPath dir) {}
+        Deque<Todo> todo = new ArrayDeque<>();
+        todo.push(new Todo(parentWd, name, top));
         while (!todo.isEmpty()) {
-            RelPath dir = todo.pop();
-            if (!dir.isRoot() && !addWatch(dir)) {
+            Todo t = todo.pop();
+            RelPath dir = t.dir;
+            int wd = dir.isRoot() ? rootWd : addWatch(t.parentWd, t.name, dir);
+            if (wd < 0) {
                 continue;
             }
             Path abs = absolute(dir);
@@ -361,7 +445,7 @@ public final class InotifyWatcher implements AutoCloseable {
                         emit(Change.of(Change.Kind.CREATED, rel, childDir));
                     }
                     if (childDir) {
-                        todo.push(rel);
+                        todo.push(new Todo(wd, rel.name(), rel));
                     }
                 }
             } catch (NoSuchFileException | NotDirectoryException e) {
@@ -374,15 +458,19 @@ public final class InotifyWatcher implements AutoCloseable {
         watchCount = watches.size();
     }
 
-    /** Adds the watch for {@code dir}; false if it is gone or could not be watched (reported). */
-    private boolean addWatch(RelPath dir) {
+    /**
+     * Adds the watch for {@code dir}, named {@code name} in the directory watched by
+     * {@code parentWd}; -1 if it is gone or could not be watched (reported). A directory
+     * watched already keeps its watch, which then gets this parent and name.
+     */
+    private int addWatch(int parentWd, String name, RelPath dir) {
         try {
             int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
-            watches.put(wd, dir);
-            return true;
+            watches.put(wd, new Watch(parentWd, name));
+            return wd;
         } catch (NativeException e) {
             if (e.errno == Errno.ENOENT || e.errno == Errno.ENOTDIR) {
-                return false; // gone or replaced by a non-directory: events about that follow
+                return -1; // gone or replaced by a non-directory: events about that follow
             }
             if (e.errno == Errno.ENOSPC && !limitLogged) {
                 limitLogged = true;
@@ -392,24 +480,24 @@ public final class InotifyWatcher implements AutoCloseable {
                 log.warn("cannot watch {}/{}: {}; reporting overflow for it", root, dir, Errno.name(e.errno));
             }
             emit(Change.of(Change.Kind.OVERFLOW, dir, true));
-            return false;
+            return -1;
         }
     }
 
-    /** After a directory rename inside the share: every watch under {@code from} moves to {@code to}. */
-    private void rebase(RelPath from, RelPath to) {
-        for (Map.Entry<Integer, RelPath> e : watches.entrySet()) {
-            if (e.getValue().startsWith(from)) {
-                e.setValue(e.getValue().rebase(from, to));
+    /** A directory moved out of the share: stop watching it (each of {@code tops}) and everything under it. */
+    private void unwatchTree(Set<Integer> tops) {
+        if (tops.isEmpty()) {
+            return;
+        }
+        Set<Integer> gone = new HashSet<>();
+        for (int wd : watches.keySet()) {
+            if (below(wd, tops)) {
+                gone.add(wd);
             }
         }
-    }
-
-    /** A directory moved out of the share: stop watching it and everything under it. */
-    private void unwatchTree(RelPath top) {
-        for (Iterator<Map.Entry<Integer, RelPath>> it = watches.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, RelPath> e = it.next();
-            if (e.getKey() != rootWd && e.getValue().startsWith(top)) {
+        for (Iterator<Map.Entry<Integer, Watch>> it = watches.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Watch> e = it.next();
+            if (e.getKey() != rootWd && gone.contains(e.getKey())) {
                 try {
                     inotify_rm_watch(ifd, e.getKey());
                 } catch (NativeException ex) {
@@ -419,6 +507,22 @@ public final class InotifyWatcher implements AutoCloseable {
             }
         }
         watchCount = watches.size();
+    }
+
+    /** Whether watch {@code wd} is one of {@code tops} or below one of them. */
+    private boolean below(int wd, Set<Integer> tops) {
+        int cur = wd;
+        for (int depth = 0; cur != -1 && depth <= MAX_DEPTH; depth++) {
+            if (tops.contains(cur)) {
+                return true;
+            }
+            Watch w = watches.get(cur);
+            if (w == null) {
+                return false;
+            }
+            cur = w.parent;
+        }
+        return false;
     }
 
     private Path absolute(RelPath p) {

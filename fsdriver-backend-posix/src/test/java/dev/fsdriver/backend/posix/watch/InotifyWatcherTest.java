@@ -7,6 +7,8 @@ import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.Change.Kind;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.common.OpenFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -121,6 +123,41 @@ class InotifyWatcherTest {
         Files.writeString(share.resolve("new/sub/inner/g"), "y");
         rec.await(c -> c.kind() == Kind.CREATED && c.path().equals(rel("new/sub/inner/g")));
         assertThat(rec.snapshot()).noneMatch(c -> c.path().startsWith(rel("old")) && c.kind() != Kind.RENAMED);
+    }
+
+    /**
+     * Issue 9 item 3: after RENAME_EXCHANGE of two directories, each watch must follow its own
+     * directory (the kernel reports the exchange as two renames, P -> R then R -> P).
+     */
+    @Test
+    void exchangedDirectoriesReportChangesUnderTheirNewPaths() throws Exception {
+        Files.createDirectories(share.resolve("x1/P/Q"));
+        Files.createDirectories(share.resolve("x1/R/T"));
+        Files.writeString(share.resolve("x1/P/Q/f"), "F");
+        Files.writeString(share.resolve("x1/R/T/g"), "G");
+        watcher = InotifyWatcher.start(share, rec);
+        try (PosixBackend b = PosixBackend.open(share, false)) {
+            b.rename(rel("x1/P"), rel("x1/R"), OpenFlags.RENAME_EXCHANGE);
+            rec.await(c -> c.equals(new Change(Kind.RENAMED, rel("x1/R"), rel("x1/P"), true)));
+            b.rename(rel("x1/R/Q/f"), rel("x1/P/T/g"), OpenFlags.RENAME_EXCHANGE);
+        }
+        rec.await(c -> c.equals(new Change(Kind.RENAMED, rel("x1/R/Q/f"), rel("x1/P/T/g"), false)));
+        rec.await(c -> c.equals(new Change(Kind.RENAMED, rel("x1/P/T/g"), rel("x1/R/Q/f"), false)));
+        Files.delete(share.resolve("x1/R/Q/f"));
+        rec.await(c -> c.equals(Change.of(Kind.DELETED, rel("x1/R/Q/f"), false)));
+        Files.writeString(share.resolve("x1/P/T/h"), "H");
+        rec.await(c -> c.kind() == Kind.CREATED && c.path().equals(rel("x1/P/T/h")));
+        // Exchanged back and moved plainly: still right.
+        try (PosixBackend b = PosixBackend.open(share, false)) {
+            b.rename(rel("x1/P"), rel("x1/R"), OpenFlags.RENAME_EXCHANGE);
+            b.rename(rel("x1/R"), rel("x1/S"), OpenFlags.RENAME_NOREPLACE);
+        }
+        Files.writeString(share.resolve("x1/S/T/i"), "I");
+        Files.writeString(share.resolve("x1/P/Q/j"), "J");
+        rec.await(c -> c.kind() == Kind.CREATED && c.path().equals(rel("x1/S/T/i")));
+        rec.await(c -> c.kind() == Kind.CREATED && c.path().equals(rel("x1/P/Q/j")));
+        assertThat(rec.snapshot()).noneMatch(c -> c.path().equals(rel("x1/P/Q/f"))
+                || c.path().equals(rel("x1/R/T/i")) || c.path().equals(rel("x1/R/Q/j")));
     }
 
     @Test
