@@ -44,7 +44,8 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--read-only", description = "Mount read-only (the server refuses every change).")
     boolean readOnly;
 
-    @Option(names = "--allow-other", description = "Let other users use the mount.")
+    @Option(names = "--allow-other", description = "Let other users use the mount. Permissions are checked as on a local file system "
+                    + "(the kernel compares mode bits and owners with the caller, always).")
     boolean allowOther;
 
     @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "1M", converter = Sizes.class,
@@ -100,6 +101,9 @@ final class MountCommand implements Callable<Integer> {
                     .subtype("fsdriver")
                     .readOnly(readOnly || fs.readOnly())
                     .allowOther(allowOther)
+                    // the kernel checks mode bits against the caller, as on a local file system
+                    // (without it, --allow-other lets anyone do anything the server's user can)
+                    .defaultPermissions(true)
                     // the server clears set-id bits on write, truncate and chown (FilesService)
                     .handleKillpriv(true)
                     .debug(spec.commandLine().getParseResult() != null && isVerbose())
