@@ -96,4 +96,36 @@ class PermissionsEndToEndTest {
         assertThat(shOk(share, TREE)).isEqualTo(shOk(nativeDir, TREE));
         assertThat(Files.readString(share.resolve("rootfile"))).isEqualTo("r\n");
     }
+
+    @Test
+    void whatOthersCreateIsTheirsAndFifosAndSocketsCanBeMade() throws Exception {
+        List<String> commands = List.of(
+                "touch open/file",
+                "echo x > open/written",
+                "/usr/bin/python3 -c 'import os; os.mknod(\"open/made\")'",
+                "mkdir open/dir",
+                "ln -s target open/symlink",
+                "ln open/file open/hardlink",
+                "mkfifo open/fifo",
+                "/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"open/socket\")'",
+                "touch sgid/file",
+                "mkdir sgid/dir");
+        List<String> expected = asNobody(nativeDir, commands);
+        for (String line : expected) {
+            assertThat(line).as("allowed in a native directory").contains(" -> 0 ");
+        }
+        assertThat(asNobody(mnt, commands)).isEqualTo(expected);
+        String tree = shOk(share, TREE);
+        assertThat(tree).contains("./open/fifo p nobody:nogroup", "./open/socket s nobody:nogroup",
+                "./sgid/file f nobody:users");
+        assertThat(tree).isEqualTo(shOk(nativeDir, TREE));
+    }
+
+    @Test
+    void deviceNodesAreRefused() throws Exception {
+        Fsdriver.Result r = sh(mnt, "mknod open/null c 1 3");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("Operation not permitted");
+        assertThat(share.resolve("open/null")).doesNotExist();
+    }
 }
