@@ -42,7 +42,28 @@ public interface Backend extends AutoCloseable {
     /** Creates (or with no O_EXCL, opens) the regular file at {@code path} with permission bits {@code mode}. */
     OpenFile create(RelPath path, int mode, int flags) throws FsException;
 
+    /**
+     * {@link #create(RelPath, int, int)}, a file made belonging to {@code owner} where the backend
+     * can give files away (see {@link Owner}); the default leaves it to the server's user.
+     */
+    default OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
+        return create(path, mode, flags);
+    }
+
     FileAttributes mkdir(RelPath path, int mode) throws FsException;
+
+    /** {@link #mkdir(RelPath, int)} for {@code owner}: see {@link #create(RelPath, int, int, Owner)}. */
+    default FileAttributes mkdir(RelPath path, int mode, Owner owner) throws FsException {
+        return mkdir(path, mode);
+    }
+
+    /**
+     * Makes a FIFO or a socket ({@code mode}: S_IFIFO or S_IFSOCK with permission bits) for
+     * {@code owner} (may be null). Device types fail EPERM; the default refuses every type (EPERM).
+     */
+    default FileAttributes mknod(RelPath path, int mode, Owner owner) throws FsException {
+        throw new FsException(Errno.EPERM, "mknod '" + path + "': " + kind() + " backend makes no special files");
+    }
 
     void unlink(RelPath path) throws FsException;
 
@@ -56,6 +77,11 @@ public interface Backend extends AutoCloseable {
 
     /** Creates symlink {@code path} -> {@code target} (stored as given, never followed by the server). */
     FileAttributes symlink(RelPath path, String target) throws FsException;
+
+    /** {@link #symlink(RelPath, String)} for {@code owner}: see {@link #create(RelPath, int, int, Owner)}. */
+    default FileAttributes symlink(RelPath path, String target, Owner owner) throws FsException {
+        return symlink(path, target);
+    }
 
     String readlink(RelPath path) throws FsException;
 

@@ -7,6 +7,7 @@ import dev.fsdriver.client.RemoteFileSystem;
 import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
+import dev.fsdriver.fuse.linux.FuseMounter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -44,7 +45,8 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--read-only", description = "Mount read-only (the server refuses every change).")
     boolean readOnly;
 
-    @Option(names = "--allow-other", description = "Let other users use the mount.")
+    @Option(names = "--allow-other", description = "Let other users use the mount. Permissions are checked as on a local file system "
+                    + "(the kernel compares mode bits and owners with the caller, always).")
     boolean allowOther;
 
     @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "1M", converter = Sizes.class,
@@ -84,6 +86,7 @@ final class MountCommand implements Callable<Integer> {
         options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
         String token = TokenFile.read(tokenFile);
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
+        detachDeadMount(target);
         prepareMountPoint(target);
         Connection connection;
         try {
@@ -100,6 +103,9 @@ final class MountCommand implements Callable<Integer> {
                     .subtype("fsdriver")
                     .readOnly(readOnly || fs.readOnly())
                     .allowOther(allowOther)
+                    // the kernel checks mode bits against the caller, as on a local file system
+                    // (without it, --allow-other lets anyone do anything the server's user can)
+                    .defaultPermissions(true)
                     // the server clears set-id bits on write, truncate and chown (FilesService)
                     .handleKillpriv(true)
                     .debug(spec.commandLine().getParseResult() != null && isVerbose())
@@ -148,6 +154,33 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         return false;
+    }
+
+    /**
+     * A mount whose process died (kill -9, crash) stays as a dead FUSE mount that fails every
+     * access. One of ours is detached (lazy unmount, said on stderr) so that this mount can take
+     * its place: nothing can use it any more. Anyone else's is named, with the command to clear it.
+     */
+    private void detachDeadMount(Path target) throws IOException, CliException {
+        FuseMounter.MountInfo dead = FuseMounter.findDeadMount(target);
+        if (dead == null) {
+            return;
+        }
+        if (!dead.fsType().equals("fuse.fsdriver")) {
+            throw new CliException("mount point " + target + " is a dead FUSE mount (" + dead.fsType() + " from "
+                    + dead.source() + ", its process is gone); clear it with: fusermount3 -u -z " + target);
+        }
+        try {
+            FuseMounter.detach(target);
+        } catch (IOException e) {
+            throw new CliException("mount point " + target + " is a dead fsdriver mount (" + dead.source()
+                    + ", its process is gone) and cannot be detached: " + e.getMessage()
+                    + "; clear it with: fusermount3 -u -z " + target);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("fsdriver: " + target + " was a dead fsdriver mount (" + dead.source()
+                + ", its process is gone): detached it (lazy unmount)");
+        err.flush();
     }
 
     /** Creates a missing mount point; refuses anything that is not a directory. */

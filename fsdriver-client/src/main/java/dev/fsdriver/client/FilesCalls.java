@@ -10,6 +10,7 @@ import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
@@ -99,6 +100,10 @@ final class FilesCalls {
 
     Node symlink(SymlinkRequest request) {
         return await(stub.symlink(request));
+    }
+
+    Node mknod(MknodRequest request) {
+        return await(stub.mknod(request));
     }
 
     ReadlinkReply readlink(NodeRequest request) {

@@ -32,9 +32,11 @@ import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.Owner;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
@@ -335,7 +337,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         changedHere();
         try {
             return entry(connection.files().symlink(
-                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target).build()));
+                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
+                            .setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
@@ -345,13 +348,24 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
         changedHere();
+        int type = mode & FileMode.S_IFMT;
+        if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
+            try {
+                return entry(connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                        .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
+            } catch (RuntimeException e) {
+                throw connection.failure(e);
+            }
+        }
         if (!FileMode.isRegular(mode)) {
-            throw new FuseException(Errno.EPERM, "only regular files can be made");
+            // device nodes: out of scope (and the mount is nodev); anything else is not a file type
+            throw new FuseException(Errno.EPERM, "device nodes cannot be made");
         }
         CreateReply created;
         try {
+            // through Create, which every server has
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
@@ -360,12 +374,17 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         return entry(created.getNode());
     }
 
+    /** The caller of a request: a file it makes is to be its own (the server applies it where it can). */
+    private static Owner owner(FuseRequest req) {
+        return Owner.newBuilder().setUid(req.uid()).setGid(req.gid()).build();
+    }
+
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         changedHere();
         try {
             return entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).build()));
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
@@ -547,7 +566,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         CreateReply created;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).build());
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(owner(req)).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }

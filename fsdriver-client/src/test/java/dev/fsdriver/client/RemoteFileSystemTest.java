@@ -86,8 +86,14 @@ class RemoteFileSystemTest {
 
         FuseEntry node = fs.mknod(REQ, ROOT, "n", FileMode.S_IFREG | 0666, 0, 022);
         assertThat(node.attr().mode() & 0777).isEqualTo(0644);
-        assertThatThrownBy(() -> fs.mknod(REQ, ROOT, "fifo", FileMode.S_IFIFO | 0666, 0, 0))
+        FuseEntry fifo = fs.mknod(REQ, ROOT, "fifo", FileMode.S_IFIFO | 0666, 0, 022);
+        assertThat(fifo.attr().mode()).isEqualTo(FileMode.S_IFIFO | 0644);
+        assertThat(Files.getAttribute(dir.resolve("fifo"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(FileMode.S_IFIFO | 0644);
+        fs.unlink(REQ, ROOT, "fifo");
+        assertThatThrownBy(() -> fs.mknod(REQ, ROOT, "null", FileMode.S_IFCHR | 0666, 0x103, 0))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        assertThat(dir.resolve("null")).doesNotExist();
 
         var changed = fs.setattr(REQ, node.nodeId(), new FuseSetAttr(-1, OptionalLong.of(3), OptionalInt.of(0600),
                 OptionalInt.empty(), OptionalInt.empty(), OptionalLong.empty(), false,

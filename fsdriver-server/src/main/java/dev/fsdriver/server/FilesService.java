@@ -6,6 +6,7 @@ import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
@@ -23,6 +24,7 @@ import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
@@ -409,7 +411,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.checkWritable("create");
             RelPath path = child(s, req.getParent(), req.getName());
             Opened created = openChanging(s, path,
-                    () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags()));
+                    () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags(),
+                            owner(req.hasOwner(), req.getOwner())));
             OpenFile f = created.file();
             FileAttributes a = created.attr();
             try {
@@ -430,8 +433,25 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("mkdir");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.change(path, () -> s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS)));
+            return entry(s, path, s.change(path, () -> s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS,
+                    owner(req.hasOwner(), req.getOwner()))));
         });
+    }
+
+    @Override
+    public void mknod(MknodRequest req, StreamObserver<Node> out) {
+        Rpc.unary("Mknod", out, () -> {
+            Share s = CallContext.share();
+            s.checkWritable("mknod");
+            RelPath path = child(s, req.getParent(), req.getName());
+            int mode = req.getMode() & (FileMode.S_IFMT | FileMode.PERMISSIONS);
+            return entry(s, path, s.change(path, () -> s.backend.mknod(path, mode, owner(req.hasOwner(), req.getOwner()))));
+        });
+    }
+
+    /** The backend's owner of a new file: the caller the client named, or null (the server's user). */
+    private static Owner owner(boolean present, dev.fsdriver.proto.v1.Owner owner) {
+        return present ? new Owner(owner.getUid(), owner.getGid()) : null;
     }
 
     @Override
@@ -499,7 +519,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("symlink");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.change(path, () -> s.backend.symlink(path, req.getTarget())));
+            return entry(s, path, s.change(path, () -> s.backend.symlink(path, req.getTarget(),
+                    owner(req.hasOwner(), req.getOwner()))));
         });
     }
 

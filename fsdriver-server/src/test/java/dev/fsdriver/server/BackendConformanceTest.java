@@ -22,6 +22,7 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
@@ -666,6 +667,15 @@ public abstract class BackendConformanceTest {
     }
 
     @Test
+    void deviceNodesAreRefused() {
+        assertErrno(Errno.EPERM, () -> files.mknod(MknodRequest.newBuilder().setParent(ROOT).setName("null")
+                .setMode(FileMode.S_IFCHR | 0666).build()));
+        assertErrno(Errno.EPERM, () -> files.mknod(MknodRequest.newBuilder().setParent(ROOT).setName("sda")
+                .setMode(FileMode.S_IFBLK | 0660).build()));
+        assertThat(Files.exists(share.resolve("null"))).isFalse();
+    }
+
+    @Test
     void badNamesAreEinval() {
         createFile(ROOT, "f", "x");
         Node f = lookup(ROOT, "f");
@@ -716,6 +726,7 @@ public abstract class BackendConformanceTest {
         assertErrno(Errno.EROFS, () -> ro.rename(RenameRequest.newBuilder().setParent(ROOT).setName("f").setNewParent(ROOT).setNewName("g").build()));
         assertErrno(Errno.EROFS, () -> ro.link(LinkRequest.newBuilder().setNode(f.getId()).setNewParent(ROOT).setNewName("l").build()));
         assertErrno(Errno.EROFS, () -> ro.symlink(SymlinkRequest.newBuilder().setParent(ROOT).setName("s").setTarget("f").build()));
+        assertErrno(Errno.EROFS, () -> ro.mknod(MknodRequest.newBuilder().setParent(ROOT).setName("p").setMode(FileMode.S_IFIFO | 0644).build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setSize(0).build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setMode(0600).build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId())

@@ -53,6 +53,8 @@ final class LinuxNative {
     private static final MethodHandle STATVFS;
     private static final MethodHandle FCHOWNAT;
     private static final MethodHandle UTIMENSAT;
+    private static final MethodHandle MKNODAT;
+    private static final MethodHandle GETEUID;
 
     /** utimensat's tv_nsec values: the current time, and leave as it is. */
     static final long UTIME_NOW = (1L << 30) - 1;
@@ -62,7 +64,7 @@ final class LinuxNative {
     static final boolean AVAILABLE;
 
     static {
-        MethodHandle[] h = new MethodHandle[11];
+        MethodHandle[] h = new MethodHandle[13];
         boolean ok = false;
         try {
             String arch = System.getProperty("os.arch", "");
@@ -82,6 +84,8 @@ final class LinuxNative {
                 h[8] = find(libc, "unlinkat", FunctionDescriptor.of(I, I, A, I), errno);
                 h[9] = find(libc, "fchownat", FunctionDescriptor.of(I, I, A, I, I, I), errno);
                 h[10] = find(libc, "utimensat", FunctionDescriptor.of(I, I, A, A, I), errno);
+                h[11] = find(libc, "mknodat", FunctionDescriptor.of(I, I, A, I, L), errno);
+                h[12] = find(libc, "geteuid", FunctionDescriptor.of(I));
                 ok = true;
                 for (MethodHandle m : h) {
                     ok &= m != null;
@@ -101,6 +105,8 @@ final class LinuxNative {
         UNLINKAT = h[8];
         FCHOWNAT = h[9];
         UTIMENSAT = h[10];
+        MKNODAT = h[11];
+        GETEUID = h[12];
         AVAILABLE = ok;
     }
 
@@ -152,6 +158,26 @@ final class LinuxNative {
             return r == 0 ? 0 : -errno(state);
         } catch (Throwable t) {
             throw new IllegalStateException("fchmodat", t);
+        }
+    }
+
+    /** {@code int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);} (FIFOs and sockets: dev 0) */
+    static int mknodat(int dirfd, String path, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) MKNODAT.invokeExact(state, dirfd, cstr(arena, path), mode, 0L);
+            return r == 0 ? 0 : -errno(state);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mknodat", t);
+        }
+    }
+
+    /** {@code uid_t geteuid(void);} */
+    static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("geteuid", t);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
@@ -80,8 +81,11 @@ public final class PosixBackend implements Backend {
     /** O_PATH descriptor of the root when openat2 works, else -1 (lstat-walk fallback). */
     private final int rootFd;
     private final Path rootProc;
+    /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
+    private final boolean givesAway;
 
     private PosixBackend(Path root, boolean readOnly, long rootDev, boolean nat, int rootFd) {
+        this.givesAway = nat ? LinuxNative.geteuid() == 0 : "root".equals(System.getProperty("user.name"));
         this.root = root;
         this.readOnly = readOnly;
         this.rootDev = rootDev;
@@ -419,6 +423,11 @@ public final class PosixBackend implements Backend {
 
     @Override
     public OpenFile create(RelPath path, int mode, int flags) throws FsException {
+        return create(path, mode, flags, null);
+    }
+
+    @Override
+    public OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
         checkWritable("create", path);
         FileChannel ch;
         try (Loc l = locate(path)) {
@@ -434,6 +443,7 @@ public final class PosixBackend implements Backend {
                 return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
             }
             try {
+                giveAway(l, owner, path);
                 // the server process's umask applied at creation; the client already applied its own
                 chmod(l, mode, path);
                 return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0, lstat(l, path));
@@ -474,10 +484,17 @@ public final class PosixBackend implements Backend {
 
     @Override
     public FileAttributes mkdir(RelPath path, int mode) throws FsException {
+        return mkdir(path, mode, null);
+    }
+
+    @Override
+    public FileAttributes mkdir(RelPath path, int mode, Owner owner) throws FsException {
         checkWritable("mkdir", path);
         try (Loc l = locate(path)) {
             Files.createDirectory(l.path);
-            chmod(l, mode, path);
+            giveAway(l, owner, path);
+            // keep the set-group-ID bit a set-group-ID parent passed on (the client's mode has none)
+            chmod(l, mode | (lstat(l, path).mode() & FileMode.S_ISGID), path);
             return lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("mkdir", path, e);
@@ -571,6 +588,11 @@ public final class PosixBackend implements Backend {
 
     @Override
     public FileAttributes symlink(RelPath path, String target) throws FsException {
+        return symlink(path, target, null);
+    }
+
+    @Override
+    public FileAttributes symlink(RelPath path, String target, Owner owner) throws FsException {
         checkWritable("symlink", path);
         if (target.isEmpty()) {
             throw new FsException(Errno.ENOENT, "symlink '" + path + "': empty target");
@@ -584,9 +606,61 @@ public final class PosixBackend implements Backend {
             } else {
                 Files.createSymbolicLink(l.path, l.path.getFileSystem().getPath(target));
             }
+            giveAway(l, owner, path);
             return lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("symlink", path, e);
+        }
+    }
+
+    /** FIFOs and sockets, made relative to the held parent; device nodes are refused (EPERM). */
+    @Override
+    public FileAttributes mknod(RelPath path, int mode, Owner owner) throws FsException {
+        checkWritable("mknod", path);
+        int type = mode & FileMode.S_IFMT;
+        if (type == FileMode.S_IFCHR || type == FileMode.S_IFBLK) {
+            throw new FsException(Errno.EPERM, "mknod '" + path + "': device nodes cannot be made");
+        }
+        if (type != FileMode.S_IFIFO && type != FileMode.S_IFSOCK) {
+            throw new FsException(Errno.EINVAL, "mknod '" + path + "': type 0" + Integer.toOctalString(type));
+        }
+        if (!nat) {
+            throw new FsException(Errno.EPERM, "mknod '" + path + "': needs the libc calls (java.nio makes no FIFOs)");
+        }
+        try (Loc l = locate(path)) {
+            check(LinuxNative.mknodat(l.dirFd, l.name, type | (mode & FileMode.PERMISSIONS)), "mknod", path);
+            giveAway(l, owner, path);
+            chmod(l, mode, path);   // the server's umask applied at creation; the client applied its own
+            return lstat(l, path);
+        }
+    }
+
+    /**
+     * Gives the file just made at {@code l} to {@code owner} (the caller on the client) when the
+     * server runs as root; otherwise, or without an owner, it stays the server user's. Relative to
+     * the held parent, never following the name; a set-group-ID parent's group stays, as Linux
+     * gives it. Residual race (docs/permissions.md): a rename onto the name between its creation
+     * and this call would give that other file away instead.
+     */
+    private void giveAway(Loc l, Owner owner, RelPath path) throws FsException {
+        if (owner == null || !givesAway) {
+            return;
+        }
+        Path parentPath = l.path.getParent();
+        Loc parent = rootFd >= 0 ? new Loc(l.dirFd, ".", parentPath, false)
+                : new Loc(l.dirFd, parentPath.toString(), parentPath, false);
+        int gid = (lstat(parent, path.parent()).mode() & FileMode.S_ISGID) != 0 ? -1 : owner.gid();
+        if (nat) {
+            check(LinuxNative.fchownat(l.dirFd, l.name, owner.uid(), gid, LinuxNative.AT_SYMLINK_NOFOLLOW), "chown", path);
+            return;
+        }
+        try {
+            Files.setAttribute(l.path, "unix:uid", owner.uid(), NOFOLLOW);
+            if (gid != -1) {
+                Files.setAttribute(l.path, "unix:gid", gid, NOFOLLOW);
+            }
+        } catch (IOException e) {
+            throw PosixErrors.translate("chown", path, e);
         }
     }
 

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import java.nio.file.Files;
 import java.nio.file.FileSystemException;
@@ -185,5 +187,43 @@ class PosixBackendTest {
     @FunctionalInterface
     interface ThrowingCall {
         Object run() throws Exception;
+    }
+
+    /** Run as root (as the build does): new files go to the caller; a set-group-ID parent keeps its group. */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void newFilesBelongToTheCallerWhenTheServerIsRoot() throws Exception {
+        assertThat(LinuxNative.geteuid()).as("this test runs as root").isZero();
+        Files.createDirectory(dir.resolve("sgid"));
+        Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
+        Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);
+        Owner nobody = new Owner(65534, 65534);
+        try (PosixBackend b = PosixBackend.open(dir, false)) {
+            b.create(RelPath.parse("f"), 0640, OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY, nobody).close();
+            FileAttributes d = b.mkdir(RelPath.parse("d"), 0750, nobody);
+            FileAttributes l = b.symlink(RelPath.parse("l"), "f", nobody);
+            FileAttributes p = b.mknod(RelPath.parse("sgid/p"), FileMode.S_IFIFO | 0640, nobody);
+            FileAttributes sd = b.mkdir(RelPath.parse("sgid/d"), 0755, nobody);
+            FileAttributes s = b.mknod(RelPath.parse("s"), FileMode.S_IFSOCK | 0755, null);
+            assertThat(b.stat(RelPath.parse("f"))).extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                    .containsExactly(65534, 65534, FileMode.S_IFREG | 0640);
+            assertThat(d).extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                    .containsExactly(65534, 65534, FileMode.S_IFDIR | 0750);
+            assertThat(l).extracting(FileAttributes::uid, FileAttributes::gid).containsExactly(65534, 65534);
+            assertThat(p).extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                    .containsExactly(65534, 100, FileMode.S_IFIFO | 0640);
+            assertThat(sd).extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                    .containsExactly(65534, 100, FileMode.S_IFDIR | 02755);
+            assertThat(s).extracting(FileAttributes::uid, FileAttributes::mode).containsExactly(0, FileMode.S_IFSOCK | 0755);
+            assertThatThrownBy(() -> b.mknod(RelPath.parse("null"), FileMode.S_IFCHR | 0666, nobody))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        }
+        try (PosixBackend portable = PosixBackend.openPortable(dir, false)) {
+            FileAttributes d = portable.mkdir(RelPath.parse("pd"), 0700, nobody);
+            assertThat(d).extracting(FileAttributes::uid, FileAttributes::gid).containsExactly(65534, 65534);
+            assertThatThrownBy(() -> portable.mknod(RelPath.parse("pp"), FileMode.S_IFIFO | 0666, nobody))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        }
+        assertThat(dir.resolve("null")).doesNotExist();
     }
 }

@@ -9,6 +9,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.backend.windows.DirInfoParser.DirInfo;
@@ -291,6 +292,14 @@ public final class WindowsBackend implements Backend {
         }
     }
 
+    private LxEa.Metadata newMetadata(Owner owner, int mode) {
+        return LxSpecialFiles.metadata(owner, options.uid(), options.gid(), mode);
+    }
+
+    private boolean metadataOn() {
+        return options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES);
+    }
+
     private void setMetadata(Handle h, LxEa.Metadata m) throws WindowsException {
         byte[] enc = LxEa.encodeFull(LxEa.values(m));
         try (Memory mem = new Memory(enc.length)) {
@@ -482,6 +491,12 @@ public final class WindowsBackend implements Backend {
 
     @Override
     public OpenFile create(RelPath path, int mode, int flags) throws FsException {
+        return create(path, mode, flags, null);
+    }
+
+    /** With metadata on, the new file's $LXUID/$LXGID are {@code owner}'s (else the share's uid and gid). */
+    @Override
+    public OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
         writable();
         NameEscaping.toWindowsNewName(path.name());
         boolean excl = (flags & OpenFlags.O_EXCL) != 0;
@@ -505,7 +520,7 @@ public final class WindowsBackend implements Backend {
                     setEndOfFile(h, 0);
                 }
             } else if (options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES)) {
-                setMetadata(h, new LxEa.Metadata(options.uid(), options.gid(), FileMode.S_IFREG | (mode & FileMode.PERMISSIONS), null));
+                setMetadata(h, newMetadata(owner, FileMode.S_IFREG | (mode & FileMode.PERMISSIONS)));
             }
             WindowsOpenFile f = new WindowsOpenFile(this, h, path, (flags & OpenFlags.O_APPEND) != 0, true);
             h = null;
@@ -521,13 +536,18 @@ public final class WindowsBackend implements Backend {
 
     @Override
     public FileAttributes mkdir(RelPath path, int mode) throws FsException {
+        return mkdir(path, mode, null);
+    }
+
+    @Override
+    public FileAttributes mkdir(RelPath path, int mode, Owner owner) throws FsException {
         writable();
         NameEscaping.toWindowsNewName(path.name());
         try {
             Win32.CreateDirectoryW(path(path));
             if (options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES)) {
                 try (Handle h = openPath(path, META | Win32.FILE_WRITE_EA, Win32.OPEN_EXISTING, 0)) {
-                    setMetadata(h, new LxEa.Metadata(options.uid(), options.gid(), FileMode.S_IFDIR | (mode & FileMode.PERMISSIONS), null));
+                    setMetadata(h, newMetadata(owner, FileMode.S_IFDIR | (mode & FileMode.PERMISSIONS)));
                 }
             }
         } catch (WindowsException e) {
@@ -697,6 +717,12 @@ public final class WindowsBackend implements Backend {
 
     @Override
     public FileAttributes symlink(RelPath path, String target) throws FsException {
+        return symlink(path, target, null);
+    }
+
+    /** WSL-style links with metadata on get {@code owner} in $LXUID/$LXGID; native links carry no owner. */
+    @Override
+    public FileAttributes symlink(RelPath path, String target, Owner owner) throws FsException {
         writable();
         NameEscaping.toWindowsNewName(path.name());
         if (target.isEmpty()) {
@@ -726,6 +752,9 @@ public final class WindowsBackend implements Backend {
                     m.write(0, data, 0, data.length);
                     try {
                         Win32.DeviceIoControl(h.h, Win32.FSCTL_SET_REPARSE_POINT, m, data.length, null, 0);
+                        if (owner != null && metadataOn()) {
+                            setMetadata(h, newMetadata(owner, FileMode.S_IFLNK | 0777));
+                        }
                     } catch (WindowsException e) {
                         deleteByHandle(h, WinAttributes.FILE_ATTRIBUTE_NORMAL);
                         throw e;
@@ -734,6 +763,29 @@ public final class WindowsBackend implements Backend {
             }
         } catch (WindowsException e) {
             throw error(e, "symlink", path);
+        }
+        return stat(path);
+    }
+
+    /** FIFOs and sockets as WSL makes them (see {@link LxSpecialFiles}); EPERM without metadata and for devices. */
+    @Override
+    public FileAttributes mknod(RelPath path, int mode, Owner owner) throws FsException {
+        writable();
+        NameEscaping.toWindowsNewName(path.name());
+        byte[] data = LxSpecialFiles.reparseData(LxSpecialFiles.reparseTag(mode, metadataOn()));
+        try (Handle h = openPath(path, Win32.GENERIC_WRITE | Win32.DELETE | META | Win32.FILE_WRITE_ATTRIBUTES
+                        | Win32.FILE_WRITE_EA, Win32.CREATE_NEW, WinAttributes.FILE_ATTRIBUTE_NORMAL);
+             Memory m = new Memory(data.length)) {
+            m.write(0, data, 0, data.length);
+            try {
+                Win32.DeviceIoControl(h.h, Win32.FSCTL_SET_REPARSE_POINT, m, data.length, null, 0);
+                setMetadata(h, newMetadata(owner, mode & (FileMode.S_IFMT | FileMode.PERMISSIONS)));
+            } catch (WindowsException e) {
+                deleteByHandle(h, WinAttributes.FILE_ATTRIBUTE_NORMAL);
+                throw e;
+            }
+        } catch (WindowsException e) {
+            throw error(e, "mknod", path);
         }
         return stat(path);
     }

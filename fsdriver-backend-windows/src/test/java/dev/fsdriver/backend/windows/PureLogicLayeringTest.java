@@ -20,7 +20,7 @@ class PureLogicLayeringTest {
     static List<Class<?>> pureClasses() {
         return List.of(FileTimes.class, NameEscaping.class, LongPaths.class, WinErrors.class, NotifyBufferParser.class,
                 NotifyBufferParser.NotifyRecord.class, DirInfoParser.class, DirInfoParser.DirInfo.class, ReparseData.class,
-                ModeMapping.class, LxEa.class, CaseFolding.class, InodeNumbers.class, ChangeTranslator.class, VolumeFeatures.class,
+                ModeMapping.class, LxEa.class, LxSpecialFiles.class, CaseFolding.class, InodeNumbers.class, ChangeTranslator.class, VolumeFeatures.class,
                 WinAttributes.class, Utf16.class, AttributeMapping.class, Structs.class, Structs.BasicInfo.class, WindowsException.class,
                 ServiceInstaller.class, ServiceInstaller.Command.class);
     }

@@ -51,6 +51,18 @@ public final class FuseMounter {
         return real;
     }
 
+    /**
+     * The FUSE mount at {@code mountPoint} if it is dead: still mounted, but the process that
+     * served it is gone, so every access fails ENOTCONN. Null when there is none or it answers.
+     */
+    public static MountInfo findDeadMount(Path mountPoint) throws IOException {
+        MountInfo m = findMount(mountPoint);
+        if (m == null || !m.fsType().startsWith("fuse")) {
+            return null;
+        }
+        return LinuxNative.statErrno(mountPoint.toString()) == Errno.ENOTCONN ? m : null;
+    }
+
     /** Mounts a new connection at {@code target} (checked and real) and returns its fd. */
     public static Mounted mount(Path target, Spec spec, boolean forceFusermount) throws IOException {
         if (!forceFusermount && LinuxNative.getuid() == 0) {
@@ -172,6 +184,21 @@ public final class FuseMounter {
             throw new IOException("cannot unmount " + target + ": " + e.getMessage());
         }
         return true;
+    }
+
+    /** Lazy unmount of {@code target} (MNT_DETACH; fusermount3 -u -z when not root). */
+    public static void detach(Path target) throws IOException {
+        if (LinuxNative.getuid() != 0) {
+            if (run(List.of(FUSERMOUNT, "-u", "-z", "-q", "--", target.toString())) != 0) {
+                throw new IOException("fusermount3 -u -z failed for " + target);
+            }
+            return;
+        }
+        try {
+            LinuxNative.umount2(target.toString(), LinuxNative.MNT_DETACH);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot unmount " + target + ": " + e.getMessage());
+        }
     }
 
     private static int run(List<String> command) throws IOException {
