@@ -102,6 +102,20 @@ class DifferentialStressTest {
                 Op.of(Op.Kind.RMDIR, "R"), Op.of(Op.Kind.RMDIR, "P"))));
     }
 
+    /** O_RDWR|O_APPEND: the posix backend failed every such open with EIO (java.nio refuses READ + APPEND). */
+    @Test
+    void openForReadingAndAppending() throws Exception {
+        int rdwrAppend = 02002;
+        assertNoDifference(engine.script("append", List.of(
+                Op.creat("f"), write("f", 3, 1000),
+                new Op(Op.Kind.OPEN, "f", "", 0, 0, rdwrAppend, 0),
+                new Op(Op.Kind.FWRITE, "", "", 10, 4, 300, 0),
+                new Op(Op.Kind.FREAD, "", "", 0, 0, 4096, 0),
+                new Op(Op.Kind.FWRITE, "", "", 0, 5, 20, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0),
+                Op.of(Op.Kind.STAT, "f"), read("f"))));
+    }
+
     private static Op read(String path) {
         return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
     }
