@@ -395,7 +395,8 @@ public final class PosixBackend implements Backend {
                 opts.add(StandardOpenOption.TRUNCATE_EXISTING);
             }
             // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
-            return new PosixOpenFile(this, path, FileChannel.open(l.path, opts), (flags & OpenFlags.O_APPEND) != 0, a);
+            return new PosixOpenFile(this, path, FileChannel.open(l.path, opts), (flags & OpenFlags.O_APPEND) != 0,
+                    opts.contains(StandardOpenOption.APPEND), a);
         } catch (IOException e) {
             throw PosixErrors.translate("open", path, e);
         }
@@ -410,7 +411,9 @@ public final class PosixBackend implements Backend {
         if (OpenFlags.writable(flags)) {
             opts.add(StandardOpenOption.WRITE);
         }
-        if ((flags & OpenFlags.O_APPEND) != 0 && OpenFlags.writable(flags)) {
+        // java.nio refuses READ with APPEND (IllegalArgumentException): O_RDWR|O_APPEND is opened
+        // without it and PosixOpenFile appends at the size itself
+        if ((flags & OpenFlags.O_APPEND) != 0 && OpenFlags.writable(flags) && !OpenFlags.readable(flags)) {
             opts.add(StandardOpenOption.APPEND);
         }
         if ((flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC) {
@@ -446,7 +449,8 @@ public final class PosixBackend implements Backend {
                 giveAway(l, owner, path);
                 // the server process's umask applied at creation; the client already applied its own
                 chmod(l, mode, path);
-                return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0, lstat(l, path));
+                return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
+                        opts.contains(StandardOpenOption.APPEND), lstat(l, path));
             } catch (FsException | RuntimeException e) {
                 closeQuietly(ch);
                 throw e;

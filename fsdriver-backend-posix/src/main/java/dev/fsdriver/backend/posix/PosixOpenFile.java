@@ -21,14 +21,19 @@ final class PosixOpenFile implements OpenFile {
     private final RelPath path;
     private final FileChannel channel;
     private final boolean append;
+    /** The channel itself appends (opened with APPEND: write-only O_APPEND). */
+    private final boolean appending;
     /** Attributes at open: the fallback for stat() once the path no longer names this file. */
     private final FileAttributes opened;
 
-    PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, FileAttributes opened) {
+    /** {@code appending}: the channel was opened with APPEND (see {@link #appendAtSize}). */
+    PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, boolean appending,
+            FileAttributes opened) {
         this.backend = backend;
         this.path = path;
         this.channel = channel;
         this.append = append;
+        this.appending = appending;
         this.opened = opened;
     }
 
@@ -52,6 +57,9 @@ final class PosixOpenFile implements OpenFile {
     @Override
     public int write(long offset, ByteBuffer src) throws FsException {
         try {
+            if (append && !appending) {
+                return appendAtSize(src);
+            }
             int total = 0;
             while (src.hasRemaining()) {
                 total += append ? channel.write(src) : channel.write(src, offset + total);
@@ -60,6 +68,20 @@ final class PosixOpenFile implements OpenFile {
         } catch (IOException | NonWritableChannelException e) {
             throw PosixErrors.translate("write", path, e);
         }
+    }
+
+    /**
+     * O_RDWR|O_APPEND: the channel cannot be in append mode (java.nio forbids it with READ), so
+     * the write goes at the current size. Atomic against this handle's other writes (the lock),
+     * not against other writers of the file: the one difference from a kernel O_APPEND.
+     */
+    private synchronized int appendAtSize(ByteBuffer src) throws IOException {
+        long at = channel.size();
+        int total = 0;
+        while (src.hasRemaining()) {
+            total += channel.write(src, at + total);
+        }
+        return total;
     }
 
     /**

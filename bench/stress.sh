@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Longer differential stress runs (the engine of fsdriver-it's DifferentialStressTest): seeded
+# random operations on a native directory and on an fsdriver mount, compared after every step
+# and at the end (see fsdriver-it/src/test/java/dev/fsdriver/it/stress/StressRun.java).
+#
+# Usage: bench/stress.sh [SEEDS] [OPS]        e.g. bench/stress.sh 1-50 2000
+#        bench/stress.sh --shrink LOG:STEP[:TEXT]
+#   SEEDS: a list (1,5,9) or a range (1-50); default 1-20. OPS: operations per worker, default 2000.
+#   Each seed runs one worker alone, then four at once with one changing the served directory.
+#   Worker logs: fsdriver-it/target/stress-logs/; the differences: fsdriver-it/target/surefire-reports/.
+#   --shrink replays a failing worker's log up to STEP on a fresh mount and drops operations while
+#   it still fails with TEXT in the failure; prints the short reproduction.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+if [ "${1:-}" = "--shrink" ]; then
+    exec mvn -B -ntp -q -pl fsdriver-it -am test -Dtest=StressShrink -Dsurefire.failIfNoSpecifiedTests=false \
+        "-Dfsdriver.stress.shrink=$2"
+fi
+SEEDS=${1:-1-20}
+OPS=${2:-2000}
+if [[ "$SEEDS" =~ ^([0-9]+)-([0-9]+)$ ]]; then
+    SEEDS=$(seq -s, "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
+fi
+exec mvn -B -ntp -pl fsdriver-it -am test -Dtest='DifferentialStressTest#oneWorker+fourWorkersAndOneOnTheServer' \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"

@@ -1,0 +1,126 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.fsdriver.it.stress.Op;
+import dev.fsdriver.it.stress.StressRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The differential stress test: seeded random operations on a native directory and on an
+ * fsdriver mount (real `fsdriver serve` and `fsdriver mount` processes, change events on),
+ * result codes compared after every step, trees compared at the end with the native directory,
+ * the mount and the served directory itself. See {@link StressRun}.
+ *
+ * <p>Seeds and sizes: {@code -Dfsdriver.stress.seeds=1,2,3} and {@code -Dfsdriver.stress.ops=N}
+ * (operations per worker); bench/stress.sh runs long ones.
+ */
+class DifferentialStressTest {
+    private static final int OPS = Integer.getInteger("fsdriver.stress.ops", 300);
+
+    @TempDir
+    Path tmp;
+
+    StressRun engine;
+    Fsdriver.Server server;
+    Fsdriver.Mount mount;
+
+    static LongStream seeds() {
+        return Arrays.stream(System.getProperty("fsdriver.stress.seeds", "1,2,3").split(","))
+                .mapToLong(s -> Long.parseLong(s.trim()));
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path nat = Files.createDirectories(tmp.resolve("native"));
+        server = Fsdriver.serve(tmp, "--share", "stress=" + share);
+        mount = Fsdriver.mount(tmp, server, "stress", mnt);
+        engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (mount != null) {
+            mount.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static void assertNoDifference(List<String> failures) {
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " difference(s):\n" + String.join("\n", failures));
+        }
+    }
+
+    /** One worker through the mount, as `fsstress -p 1` (issue 9's first fsstress case). */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void oneWorker(long seed) throws Exception {
+        assertNoDifference(engine.run(new StressRun.Config(seed, 1, 0, OPS, 0)));
+    }
+
+    /**
+     * Four workers through the mount at once (as `fsstress -p 4`, the second case) and one
+     * changing the served directory directly, which the mount must follow through events.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void fourWorkersAndOneOnTheServer(long seed) throws Exception {
+        assertNoDifference(engine.run(new StressRun.Config(seed, 4, 1, OPS, 25)));
+    }
+
+    /**
+     * Issue 9's third fsstress case: directories exchanged, then files inside them exchanged
+     * across them, then everything removed; the server's events named wrong paths.
+     */
+    @Test
+    void exchangeOfDirectoriesThenOfFilesInsideThemThenRemoval() throws Exception {
+        int x = 2; // RENAME_EXCHANGE
+        assertNoDifference(engine.script("x1", List.of(
+                Op.mkdir("P"), Op.mkdir("P/Q"), Op.creat("P/Q/f"), write("P/Q/f", 1, 100),
+                Op.mkdir("R"), Op.mkdir("R/T"), Op.creat("R/T/g"), write("R/T/g", 2, 200),
+                Op.rename("P", "R", x),
+                Op.rename("R/Q/f", "P/T/g", x),
+                Op.of(Op.Kind.STAT, "R/Q/f"), Op.of(Op.Kind.STAT, "P/T/g"),
+                read("R/Q/f"), read("P/T/g"),
+                Op.of(Op.Kind.UNLINK, "R/Q/f"), Op.of(Op.Kind.UNLINK, "P/T/g"),
+                Op.of(Op.Kind.RMDIR, "R/Q"), Op.of(Op.Kind.RMDIR, "P/T"),
+                Op.of(Op.Kind.RMDIR, "R"), Op.of(Op.Kind.RMDIR, "P"))));
+    }
+
+    /** O_RDWR|O_APPEND: the posix backend failed every such open with EIO (java.nio refuses READ + APPEND). */
+    @Test
+    void openForReadingAndAppending() throws Exception {
+        int rdwrAppend = 02002;
+        assertNoDifference(engine.script("append", List.of(
+                Op.creat("f"), write("f", 3, 1000),
+                new Op(Op.Kind.OPEN, "f", "", 0, 0, rdwrAppend, 0),
+                new Op(Op.Kind.FWRITE, "", "", 10, 4, 300, 0),
+                new Op(Op.Kind.FREAD, "", "", 0, 0, 4096, 0),
+                new Op(Op.Kind.FWRITE, "", "", 0, 5, 20, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0),
+                Op.of(Op.Kind.STAT, "f"), read("f"))));
+    }
+
+    private static Op read(String path) {
+        return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
+    }
+
+    private static Op write(String path, long dataSeed, int length) {
+        return new Op(Op.Kind.WRITE, path, "", 0, dataSeed, length, 0);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.it.stress.Op;
+import dev.fsdriver.it.stress.Shrinker;
+import dev.fsdriver.it.stress.StressRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tool, not part of ./test (its name does not end in Test): shrinks a failing stress worker's
+ * log to a short reproduction on a fresh mount. bench/stress.sh --shrink runs it:
+ * {@code -Dfsdriver.stress.shrink=LOG:LASTSTEP[:TEXT]} where TEXT must occur in the failure kept.
+ * Prints the operations left and fails with their differences.
+ */
+class StressShrink {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shrink() throws Exception {
+        String spec = System.getProperty("fsdriver.stress.shrink");
+        assertThat(spec).as("-Dfsdriver.stress.shrink=LOG:LASTSTEP[:TEXT]").isNotNull();
+        String[] f = spec.split(":", 3);
+        List<Op> ops = Shrinker.readLog(Path.of(f[0]), Integer.parseInt(f[1]));
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path nat = Files.createDirectories(tmp.resolve("native"));
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "stress=" + share);
+                Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "stress", mnt)) {
+            StressRun engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+            Shrinker.Result r = new Shrinker(engine).shrink(ops, f.length > 2 ? f[2] : "");
+            StringBuilder sb = new StringBuilder("shrunk from " + ops.size() + " to " + r.ops().size() + " operations:\n");
+            r.ops().forEach(op -> sb.append("    ").append(op).append('\n'));
+            System.out.println(sb);
+            assertThat(r.failures()).as(sb.toString()).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.fsdriver.it.stress;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One worker's directory on one side (the native directory, the mount, or the served
+ * directory itself) with the worker's open descriptors there. {@link #apply} performs an
+ * {@link Op} and describes its outcome as text: the errno, and what was read or stat'ed, so
+ * that two sides compare by string equality. Used by one thread only.
+ */
+final class Side implements AutoCloseable {
+    static final int SLOTS = 4;
+
+    final String name;
+    final Path root;
+    private final int[] fds = new int[SLOTS];
+    private final String[] fdPath = new String[SLOTS];
+    private final int[] fdFlags = new int[SLOTS];
+
+    Side(String name, Path root) {
+        this.name = name;
+        this.root = root;
+        Arrays.fill(fds, -1);
+    }
+
+    boolean isOpen(int slot) {
+        return fds[slot] >= 0;
+    }
+
+    private String p(String rel) {
+        return rel.isEmpty() ? root.toString() : root.resolve(rel).toString();
+    }
+
+    private static String e(long rc) {
+        return Sys.errno(rc);
+    }
+
+    String apply(Op op) {
+        return switch (op.kind()) {
+            case CREAT -> {
+                int fd = Sys.open(p(op.a()), Sys.O_WRONLY | Sys.O_CREAT | op.n(), (int) op.x());
+                yield fd < 0 ? e(fd) : "ok close=" + e(Sys.close(fd));
+            }
+            case MKDIR -> e(Sys.mkdir(p(op.a()), (int) op.x()));
+            case RMDIR -> e(Sys.rmdir(p(op.a())));
+            case UNLINK -> e(Sys.unlink(p(op.a())));
+            case LINK -> e(Sys.link(p(op.a()), p(op.b())));
+            case SYMLINK -> e(Sys.symlink(op.b(), p(op.a())));
+            case RENAME -> e(Sys.renameat2(p(op.a()), p(op.b()), op.n()));
+            case TRUNCATE -> e(Sys.truncate(p(op.a()), op.x()));
+            case WRITE -> {
+                int fd = Sys.open(p(op.a()), Sys.O_WRONLY, 0);
+                if (fd < 0) {
+                    yield e(fd);
+                }
+                long w = Sys.pwrite(fd, op.data(), op.x());
+                yield (w < 0 ? e(w) : "wrote " + w) + " close=" + e(Sys.close(fd));
+            }
+            case READ -> {
+                int fd = Sys.open(p(op.a()), Sys.O_RDONLY, 0);
+                if (fd < 0) {
+                    yield e(fd);
+                }
+                String r = read(fd, op.n(), op.x());
+                yield r + " close=" + e(Sys.close(fd));
+            }
+            case CHMOD -> e(Sys.chmod(p(op.a()), (int) op.x()));
+            case UTIMENS -> {
+                int rc = Sys.utimens(p(op.a()), op.y(), op.n(), op.x(), op.n() / 2, op.slot());
+                yield rc < 0 ? e(rc) : "ok " + times(op.a(), op.slot() == 0);
+            }
+            case STAT -> stat(op.a());
+            case READLINK -> {
+                long[] rc = new long[1];
+                String t = Sys.readlink(p(op.a()), rc);
+                yield t == null ? e(rc[0]) : "-> " + t;
+            }
+            case GETDENTS -> list(op.a());
+            case COPYRANGE -> copyRange(op);
+            case OPEN -> {
+                String closed = fds[op.slot()] >= 0 ? "closed " + e(closeSlot(op.slot())) + " " : "";
+                yield closed + open(op.slot(), op.a(), op.n(), (int) op.x());
+            }
+            case REOPEN -> {
+                if (fds[op.slot()] < 0) {
+                    yield "no fd";
+                }
+                String path = fdPath[op.slot()];
+                int flags = fdFlags[op.slot()] & ~(Sys.O_CREAT | Sys.O_EXCL | Sys.O_TRUNC);
+                yield "closed " + e(closeSlot(op.slot())) + " " + open(op.slot(), path, flags, 0);
+            }
+            case CLOSE -> fds[op.slot()] < 0 ? "no fd" : e(closeSlot(op.slot()));
+            case FWRITE -> {
+                if (fds[op.slot()] < 0) {
+                    yield "no fd";
+                }
+                long w = Sys.pwrite(fds[op.slot()], op.data(), op.x());
+                yield w < 0 ? e(w) : "wrote " + w;
+            }
+            case FREAD -> fds[op.slot()] < 0 ? "no fd" : read(fds[op.slot()], op.n(), op.x());
+            case FTRUNCATE -> fds[op.slot()] < 0 ? "no fd" : e(Sys.ftruncate(fds[op.slot()], op.x()));
+            case FSYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fsync(fds[op.slot()]));
+            case FDATASYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fdatasync(fds[op.slot()]));
+        };
+    }
+
+    private String open(int slot, String rel, int flags, int mode) {
+        int fd = Sys.open(p(rel), flags, mode);
+        if (fd < 0) {
+            return e(fd);
+        }
+        fds[slot] = fd;
+        fdPath[slot] = rel;
+        fdFlags[slot] = flags;
+        return "ok";
+    }
+
+    private int closeSlot(int slot) {
+        int rc = Sys.close(fds[slot]);
+        fds[slot] = -1;
+        return rc;
+    }
+
+    private static String read(int fd, int len, long off) {
+        long[] rc = new long[1];
+        byte[] b = Sys.pread(fd, len, off, rc);
+        return b == null ? e(rc[0]) : "read " + b.length + " " + hash(b);
+    }
+
+    private String times(String rel, boolean follow) {
+        long[] rc = new long[1];
+        Sys.Stat s = Sys.stat(p(rel), follow, rc);
+        return s == null ? "stat " + e(rc[0]) : "mtime " + s.mtimeSec() + "." + s.mtimeNsec() + " atime " + s.atimeSec()
+                + "." + s.atimeNsec();
+    }
+
+    private String stat(String rel) {
+        long[] rc = new long[1];
+        Sys.Stat s = Sys.stat(p(rel), false, rc);
+        if (s == null) {
+            return e(rc[0]);
+        }
+        String size = s.type() == Sys.S_IFDIR ? "" : " size " + s.size();
+        return "type " + Integer.toOctalString(s.type()) + " perm " + Integer.toOctalString(s.mode() & 07777)
+                + " nlink " + s.nlink() + size;
+    }
+
+    private String list(String rel) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(rel.isEmpty() ? root : root.resolve(rel))) {
+            for (Path c : ds) {
+                names.add(c.getFileName().toString());
+            }
+        } catch (IOException ex) {
+            return ex.getClass().getSimpleName();
+        }
+        Collections.sort(names);
+        return names.toString();
+    }
+
+    private String copyRange(Op op) {
+        int in = Sys.open(p(op.a()), Sys.O_RDONLY, 0);
+        if (in < 0) {
+            return "in " + e(in);
+        }
+        int out = Sys.open(p(op.b()), Sys.O_WRONLY, 0);
+        if (out < 0) {
+            Sys.close(in);
+            return "out " + e(out);
+        }
+        long c = Sys.copyFileRange(in, op.x(), out, op.y(), op.n());
+        String r = c < 0 ? e(c) : "copied " + c;
+        return r + " close=" + e(Sys.close(out)) + "," + e(Sys.close(in));
+    }
+
+    static String hash(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b), 0, 8);
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Closes every open descriptor; the outcome, slot by slot, to compare between sides. */
+    String closeAll() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < SLOTS; i++) {
+            if (fds[i] >= 0) {
+                sb.append(i).append('=').append(e(closeSlot(i))).append(' ');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        closeAll();
+    }
+}
