@@ -9,46 +9,69 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One share's node ids: id <-> share-relative path (+ inode number). The root is id 1; ids are
- * never reused, not even across server restarts ({@link #instanceBase}). Every reply that hands out a node counts one reference (like the kernel's
- * nlookup); {@link #forget} takes them back, and a node without references is dropped. An
- * unlinked node stays reachable by id, detached (no path), until it is forgotten.
+ * One share's node ids: id <-> share-relative path(s) (+ inode number). The root is id 1. A
+ * node's id comes from the file's identity, its inode number ({@link #idFor}), so it is the same
+ * after a server restart: a client holding ids from an earlier instance re-finds each by its
+ * path and gets the same id back (and knows the file for another one when it does not). Hard
+ * links of one file are one node with several paths (FUSE expects one node id per file).
+ *
+ * <p>Every reply that hands out a node counts one reference (like the kernel's nlookup);
+ * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
+ * stays reachable by id, detached (no path), until it is forgotten.
  *
  * <p>Locking: {@link #lock} guards both maps and every {@link Node}'s mutable fields. It is
  * held only for map updates, never around I/O.
  */
 final class NodeTable {
     static final long ROOT_ID = 1;
+    /** Ids with this bit are not inode numbers: see {@link #idFor}. */
+    static final long OVERFLOW = 1L << 62;
 
-    /** A node; {@code path} is null once detached (unlinked, or replaced by a rename). */
+    /** A node; {@code paths} is empty once detached (unlinked, or replaced by a rename). */
     static final class Node {
         final long id;
         final long ino;
         final boolean directory;
-        private RelPath path;
+        /** Its names the table knows, the first one used; more than one only for hard links. */
+        private final List<RelPath> paths = new ArrayList<>(1);
         private long refs;
 
         Node(long id, RelPath path, long ino, boolean directory) {
             this.id = id;
-            this.path = path;
+            this.paths.add(path);
             this.ino = ino;
             this.directory = directory;
+        }
+
+        RelPath path() {
+            return paths.isEmpty() ? null : paths.get(0);
         }
     }
 
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<RelPath, Node> byPath = new HashMap<>();
-    private long nextId = instanceBase();
+    /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
+    private long nextOverflow = OVERFLOW | instanceBase();
 
     /**
-     * First id of this server instance: the start time in milliseconds shifted by 20 bits. Ids a
-     * client kept from an earlier instance (server restarted) then fail ESTALE instead of naming
-     * some other file: an instance would have to hand out 2^20 ids per millisecond of its life to
-     * reach the next instance's range. Stays below 2^62 until the year 2109.
+     * A number unique to this server instance: the start time in milliseconds shifted by 20 bits
+     * (below 2^62 until the year 2109). Handle ids start there, so a handle a client kept from an
+     * earlier instance fails EBADF instead of naming another open file; ids of files whose inode
+     * number cannot be their id (rare, see {@link #idFor}) do too.
      */
     static long instanceBase() {
         return Math.max(ROOT_ID + 1, System.currentTimeMillis() << 20);
+    }
+
+    /**
+     * The node id of a file with inode number {@code ino}: the number itself, or 0 where it cannot
+     * be (0, the root's id 1, or a number in the {@link #OVERFLOW} range); such files, and a new
+     * file given the inode number of a deleted one the kernel still holds, get an id from a
+     * per-instance counter instead (not stable across restarts: the client then finds them gone).
+     */
+    static long idFor(long ino) {
+        return ino > ROOT_ID && ino < OVERFLOW ? ino : 0;
     }
 
     NodeTable(long rootIno) {
@@ -65,10 +88,10 @@ final class NodeTable {
             if (n == null) {
                 throw new FsException(Errno.ESTALE, "unknown node " + id);
             }
-            if (n.path == null) {
+            if (n.path() == null) {
                 throw new FsException(Errno.ENOENT, "node " + id + " was deleted");
             }
-            return n.path;
+            return n.path();
         }
     }
 
@@ -76,13 +99,14 @@ final class NodeTable {
     RelPath pathOrNull(long id) {
         synchronized (lock) {
             Node n = byId.get(id);
-            return n == null ? null : n.path;
+            return n == null ? null : n.path();
         }
     }
 
     /**
      * The node for {@code path} with one more reference: the known one if it is still the same
-     * file (same inode), else a new id (the old one is detached).
+     * file (same inode), the file's node under another of its names (a hard link), else a new
+     * one (what was at the path before is detached from it).
      */
     long register(RelPath path, long ino, boolean directory) {
         synchronized (lock) {
@@ -92,9 +116,22 @@ final class NodeTable {
                 return n.id;
             }
             if (n != null) {
-                detachLocked(n);
+                detachLocked(n, path);
             }
-            n = new Node(nextId++, path, ino, directory);
+            long id = idFor(ino);
+            Node same = id == 0 ? null : byId.get(id);
+            if (same != null && same.ino == ino && !same.directory && !directory && same.path() != null) {
+                // another name of a file known by a live name: a hard link
+                same.paths.add(path);
+                byPath.put(path, same);
+                same.refs++;
+                return same.id;
+            }
+            if (id == 0 || same != null) {
+                // no inode number to use, or a detached (deleted) file's number given to a new file
+                id = nextOverflow++;
+            }
+            n = new Node(id, path, ino, directory);
             n.refs = 1;
             byId.put(n.id, n);
             byPath.put(path, n);
@@ -115,10 +152,10 @@ final class NodeTable {
             n.refs -= count;
             if (n.refs <= 0) {
                 byId.remove(id);
-                if (n.path != null && byPath.get(n.path) == n) {
-                    byPath.remove(n.path);
+                for (RelPath p : n.paths) {
+                    byPath.remove(p, n);
                 }
-                n.path = null;
+                n.paths.clear();
             }
         }
     }
@@ -142,7 +179,7 @@ final class NodeTable {
         synchronized (lock) {
             Node n = byPath.get(path);
             if (n != null) {
-                detachLocked(n);
+                detachLocked(n, path);
             }
         }
     }
@@ -154,12 +191,8 @@ final class NodeTable {
             if (n == null) {
                 return;
             }
-            if (n.directory) {
-                for (Node c : under(path)) {
-                    detachLocked(c);
-                }
-            } else {
-                detachLocked(n);
+            for (RelPath p : n.directory ? under(path) : List.of(path)) {
+                detachLocked(byPath.get(p), p);
             }
         }
     }
@@ -168,19 +201,22 @@ final class NodeTable {
     void renamed(RelPath from, RelPath to) {
         synchronized (lock) {
             Node target = byPath.get(to);
+            Node n = byPath.get(from);
+            if (target != null && target == n && !n.directory) {
+                return; // two names of one file: rename(2) does nothing
+            }
             if (target != null) {
-                for (Node c : target.directory ? under(to) : List.of(target)) {
-                    detachLocked(c);
+                for (RelPath p : target.directory ? under(to) : List.of(to)) {
+                    detachLocked(byPath.get(p), p);
                 }
             }
-            Node n = byPath.get(from);
-            List<Node> moving = n == null || n.directory ? under(from) : List.of(n);
-            for (Node c : moving) {
-                byPath.remove(c.path);
+            List<RelPath> moving = n == null || n.directory ? under(from) : List.of(from);
+            List<Node> movingNodes = new ArrayList<>();
+            for (RelPath p : moving) {
+                movingNodes.add(byPath.remove(p));
             }
-            for (Node c : moving) {
-                c.path = c.path.rebase(from, to);
-                byPath.put(c.path, c);
+            for (int i = 0; i < moving.size(); i++) {
+                moveLocked(movingNodes.get(i), moving.get(i), moving.get(i).rebase(from, to));
             }
         }
     }
@@ -188,21 +224,21 @@ final class NodeTable {
     /** {@code a} and {@code b} were exchanged (RENAME_EXCHANGE). */
     void exchanged(RelPath a, RelPath b) {
         synchronized (lock) {
-            List<Node> underA = under(a);
-            List<Node> underB = under(b);
-            for (Node c : underA) {
-                byPath.remove(c.path);
+            List<RelPath> underA = under(a);
+            List<RelPath> underB = under(b);
+            List<Node> nodesA = new ArrayList<>();
+            List<Node> nodesB = new ArrayList<>();
+            for (RelPath p : underA) {
+                nodesA.add(byPath.remove(p));
             }
-            for (Node c : underB) {
-                byPath.remove(c.path);
+            for (RelPath p : underB) {
+                nodesB.add(byPath.remove(p));
             }
-            for (Node c : underA) {
-                c.path = c.path.rebase(a, b);
-                byPath.put(c.path, c);
+            for (int i = 0; i < underA.size(); i++) {
+                moveLocked(nodesA.get(i), underA.get(i), underA.get(i).rebase(a, b));
             }
-            for (Node c : underB) {
-                c.path = c.path.rebase(b, a);
-                byPath.put(c.path, c);
+            for (int i = 0; i < underB.size(); i++) {
+                moveLocked(nodesB.get(i), underB.get(i), underB.get(i).rebase(b, a));
             }
         }
     }
@@ -214,27 +250,36 @@ final class NodeTable {
         }
     }
 
-    /** Nodes at or below {@code path}: a scan, only for directory renames and removals. Lock held. */
-    private List<Node> under(RelPath path) {
-        List<Node> out = new ArrayList<>();
-        for (Node c : byPath.values()) {
-            if (c.path.startsWith(path)) {
-                out.add(c);
+    /** Known paths at or below {@code path}: a scan, only for directory renames and removals. Lock held. */
+    private List<RelPath> under(RelPath path) {
+        List<RelPath> out = new ArrayList<>();
+        for (RelPath p : byPath.keySet()) {
+            if (p.startsWith(path)) {
+                out.add(p);
             }
         }
         return out;
     }
 
-    /** Lock held. */
-    private void detachLocked(Node n) {
-        if (n.id == ROOT_ID) {
+    /** Node {@code n}'s name {@code from} is now {@code to} (already out of byPath). Lock held. */
+    private void moveLocked(Node n, RelPath from, RelPath to) {
+        int i = n.paths.indexOf(from);
+        if (i >= 0) {
+            n.paths.set(i, to);
+        } else {
+            n.paths.add(to);
+        }
+        byPath.put(to, n);
+    }
+
+    /** {@code path} no longer names {@code n}; without names and references it goes. Lock held. */
+    private void detachLocked(Node n, RelPath path) {
+        if (n == null || n.id == ROOT_ID) {
             return;
         }
-        if (n.path != null && byPath.get(n.path) == n) {
-            byPath.remove(n.path);
-        }
-        n.path = null;
-        if (n.refs <= 0) {
+        byPath.remove(path, n);
+        n.paths.remove(path);
+        if (n.paths.isEmpty() && n.refs <= 0) {
             byId.remove(n.id);
         }
     }

@@ -99,12 +99,12 @@ class FsServerTest {
     }
 
     @Test
-    void idsFromAnEarlierServerInstanceAreStaleNotAnotherFile() throws Exception {
+    void idsFromAnEarlierServerInstanceNameTheSameFileOnceFoundAgainHandlesAreStale() throws Exception {
         Files.writeString(dir.resolve("a"), "A");
         Files.writeString(dir.resolve("b"), "BB");
         long oldId = files.lookup(LookupRequest.newBuilder().setParent(1).setName("a").build()).getId();
         long oldHandle = files.open(dev.fsdriver.proto.v1.OpenRequest.newBuilder().setNode(oldId).build()).getHandle();
-        Thread.sleep(5); // a later millisecond: the next instance's id range
+        Thread.sleep(5); // a later millisecond: the next instance's handle range
         String name = InProcessServerBuilder.generateName();
         try (FsServer restarted = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
                 .share("s", PosixBackend.open(dir, false), false).build()) {
@@ -114,12 +114,16 @@ class FsServerTest {
                 Metadata md = new Metadata();
                 md.put(Protocol.SHARE, "s");
                 var again = FilesGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
-                // the restarted server hands out ids again, for other files first
-                long bId = again.lookup(LookupRequest.newBuilder().setParent(1).setName("b").build()).getId();
-                assertThat(bId).isNotEqualTo(oldId);
+                // unknown to the new instance until found by name (the client does that by the path it knows)
                 var stale = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
                         () -> again.getAttr(dev.fsdriver.proto.v1.GetAttrRequest.newBuilder().setNode(oldId).build()));
                 assertThat(dev.fsdriver.protocol.StatusCodec.toErrno(stale)).isEqualTo(dev.fsdriver.common.Errno.ESTALE);
+                long bId = again.lookup(LookupRequest.newBuilder().setParent(1).setName("b").build()).getId();
+                assertThat(bId).isNotEqualTo(oldId);
+                long aId = again.lookup(LookupRequest.newBuilder().setParent(1).setName("a").build()).getId();
+                assertThat(aId).as("ids come from the file's identity").isEqualTo(oldId);
+                assertThat(again.getAttr(dev.fsdriver.proto.v1.GetAttrRequest.newBuilder().setNode(oldId).build()).getSize())
+                        .isEqualTo(1);
                 var badf = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
                         () -> again.read(ReadRequest.newBuilder().setHandle(oldHandle).setSize(10).build()));
                 assertThat(dev.fsdriver.protocol.StatusCodec.toErrno(badf)).isEqualTo(dev.fsdriver.common.Errno.EBADF);

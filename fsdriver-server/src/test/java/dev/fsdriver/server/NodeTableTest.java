@@ -93,7 +93,61 @@ class NodeTableTest {
         assertThat(nodes.path(f)).isEqualTo(p("f"));
         nodes.forget(f, 1);
         assertThat(errno(() -> nodes.path(f))).isEqualTo(Errno.ESTALE);
-        assertThat(nodes.register(p("f"), 10, false)).isNotEqualTo(f);
+        assertThat(nodes.register(p("f"), 10, false)).as("the same file: the same id").isEqualTo(f);
         assertThatThrownBy(() -> nodes.path(12345)).isInstanceOf(FsException.class);
+    }
+
+    @Test
+    void idsComeFromTheInodeNumberSoAFreshTableGivesTheSameIds() throws Exception {
+        long d = nodes.register(p("d"), 10, true);
+        long f = nodes.register(p("d/f"), 11, false);
+        assertThat(d).isEqualTo(10);
+        assertThat(f).isEqualTo(11);
+        NodeTable restarted = new NodeTable(2);
+        assertThatThrownBy(() -> restarted.path(f)).isInstanceOf(FsException.class);
+        assertThat(restarted.register(p("d"), 10, true)).isEqualTo(d);
+        assertThat(restarted.register(p("d/f"), 11, false)).isEqualTo(f);
+        assertThat(restarted.path(f)).isEqualTo(p("d/f"));
+    }
+
+    @Test
+    void hardLinksAreOneNodeThatKeepsAPathWhileANameIsLeft() throws Exception {
+        long h1 = nodes.register(p("h1"), 20, false);
+        long h2 = nodes.register(p("d/h2"), 20, false);
+        assertThat(h2).isEqualTo(h1);
+        assertThat(nodes.size()).isEqualTo(2); // root and the file
+        nodes.removed(p("h1"));
+        assertThat(nodes.path(h1)).isEqualTo(p("d/h2"));
+        nodes.renamed(p("d/h2"), p("h3"));
+        assertThat(nodes.path(h1)).isEqualTo(p("h3"));
+        nodes.removed(p("h3"));
+        assertThat(errno(() -> nodes.path(h1))).isEqualTo(Errno.ENOENT);
+    }
+
+    @Test
+    void renamingALinkOntoAnotherLinkOfTheSameFileChangesNothing() throws Exception {
+        long a = nodes.register(p("a"), 30, false);
+        nodes.register(p("b"), 30, false);
+        nodes.renamed(p("a"), p("b"));
+        assertThat(nodes.inoAt(p("a"))).isEqualTo(30);
+        assertThat(nodes.inoAt(p("b"))).isEqualTo(30);
+        assertThat(nodes.path(a)).isEqualTo(p("a"));
+    }
+
+    @Test
+    void inodeNumbersThatCannotBeIdsAndReusedNumbersGetOtherIds() throws Exception {
+        long one = nodes.register(p("one"), 1, false);
+        long zero = nodes.register(p("zero"), 0, false);
+        long big = nodes.register(p("big"), NodeTable.OVERFLOW | 5, false);
+        assertThat(one).isNotEqualTo(NodeTable.ROOT_ID);
+        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> (id & NodeTable.OVERFLOW) != 0).doesNotHaveDuplicates();
+        assertThat(nodes.path(one)).isEqualTo(p("one"));
+
+        long old = nodes.register(p("old"), 40, false);
+        nodes.removed(p("old")); // unlinked while the kernel still holds it
+        long reused = nodes.register(p("new"), 40, false); // the file system gave its number to a new file
+        assertThat(reused).isNotEqualTo(old);
+        assertThat(errno(() -> nodes.path(old))).isEqualTo(Errno.ENOENT);
+        assertThat(nodes.path(reused)).isEqualTo(p("new"));
     }
 }
