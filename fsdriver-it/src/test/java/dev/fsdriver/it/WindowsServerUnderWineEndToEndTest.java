@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -140,5 +141,42 @@ class WindowsServerUnderWineEndToEndTest {
                 return events.stream().anyMatch(e -> p.matcher(e).matches());
             }
         });
+    }
+
+    /**
+     * B1: a link inside the share that points outside must never let anything be created,
+     * moved or linked outside, nor list it. Under Wine a Linux symlink in the served tree looks
+     * like a plain directory to the Windows side (a stand-in for a junction): only the handle's
+     * final path shows where it leads. Links at the share root and deeper.
+     */
+    @Test
+    void linksLeadingOutOfTheShareAreNeverWrittenOrListedThrough() throws Exception {
+        Files.writeString(outside.resolve("secret"), "outside the share");
+        Files.createDirectories(share.resolve("deep/er"));
+        Files.createSymbolicLink(share.resolve("evil"), outside);
+        Files.createSymbolicLink(share.resolve("deep/er/evil"), outside);
+        Files.writeString(share.resolve("victim"), "mine");
+        // events arrive in order: once victim shows, the links' creates have been seen too
+        awaitTrue(() -> Files.exists(mnt.resolve("victim")));
+        for (String link : List.of("evil", "deep/er/evil")) {
+            for (String attempt : List.of(
+                    "echo x > " + link + "/f",
+                    "mkdir " + link + "/d",
+                    "mv victim " + link + "/moved",
+                    "ln victim " + link + "/hl",
+                    "ls " + link + "/",
+                    "cat " + link + "/secret",
+                    "truncate -s 0 " + link + "/secret")) {
+                Fsdriver.Result r = Fsdriver.sh(mnt, attempt);
+                assertThat(r.exitCode()).as("`%s` must fail, said: %s", attempt, r.output()).isNotZero();
+                assertThat(r.output()).as(attempt).doesNotContain("secret\n").doesNotContain("outside the share");
+                try (Stream<Path> s = Files.list(outside)) {
+                    assertThat(s.map(p -> p.getFileName().toString()).toList()).as("outside after `%s`", attempt)
+                            .containsExactly("secret");
+                }
+                assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("outside the share");
+            }
+        }
+        assertThat(Files.readString(share.resolve("victim"))).isEqualTo("mine");
     }
 }
