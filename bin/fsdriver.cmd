@@ -1,7 +1,8 @@
 @echo off
 rem fsdriver launcher for Windows.
-rem Finds a JDK 25 or newer (JAVA_HOME first, then "where java"), checks its version and runs
-rem the CLI from the Maven build output: fsdriver-cli\target\lib\*.
+rem Finds Java (JAVA_HOME first, then "where java"), checks its version and runs the CLI from the
+rem Maven build output: fsdriver-cli\target\lib\*. The server ("serve", "service") needs Java 21
+rem or newer; "mount"/"umount" need 25 (they say so themselves on an older Java).
 rem FSDRIVER_JAVA_OPTS adds JVM options (for example -Xmx1g).
 setlocal EnableExtensions
 set "FSDRIVER_HOME=%~dp0.."
@@ -20,7 +21,7 @@ if not defined JAVA_EXE (
   for /f "delims=" %%J in ('where java 2^>nul') do if not defined JAVA_EXE set "JAVA_EXE=%%J"
 )
 if not defined JAVA_EXE (
-  echo fsdriver: no Java found. Install JDK 25 ^(for example Eclipse Temurin 25^) and set JAVA_HOME to it, 1>&2
+  echo fsdriver: no Java found. Install Java 21 or newer ^(for example Eclipse Temurin 21^) and set JAVA_HOME to it, 1>&2
   echo          or put its bin directory on PATH. 1>&2
   exit /b 1
 )
@@ -34,17 +35,20 @@ set "JAVA_MAJOR="
 for /f "delims=.-+ " %%M in ("%JAVA_VER%") do set "JAVA_MAJOR=%%M"
 set /a JAVA_MAJOR_NUM=JAVA_MAJOR+0 2>nul
 if not defined JAVA_VER goto :badjava
-if %JAVA_MAJOR_NUM% LSS 25 goto :badjava
+if %JAVA_MAJOR_NUM% LSS 21 goto :badjava
+rem --sun-misc-unsafe-memory-access exists from Java 23 on (older JVMs refuse unknown options).
+set "FSDRIVER_UNSAFE_OPT="
+if %JAVA_MAJOR_NUM% GEQ 23 set "FSDRIVER_UNSAFE_OPT=--sun-misc-unsafe-memory-access=allow"
 
 if not exist "%FSDRIVER_LIB%\" (
   echo fsdriver: "%FSDRIVER_LIB%" not found. Build first: mvn -B -pl fsdriver-cli -am package -DskipTests 1>&2
   exit /b 1
 )
 
-"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow %FSDRIVER_JAVA_OPTS% -cp "%FSDRIVER_LIB%\*" dev.fsdriver.cli.Main %*
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %FSDRIVER_UNSAFE_OPT% %FSDRIVER_JAVA_OPTS% -cp "%FSDRIVER_LIB%\*" dev.fsdriver.cli.Main %*
 exit /b %ERRORLEVEL%
 
 :badjava
-echo fsdriver: "%JAVA_EXE%" is Java "%JAVA_VER%"; fsdriver needs JDK 25 or newer. 1>&2
-echo          Set JAVA_HOME to a JDK 25 (for example Eclipse Temurin 25). 1>&2
+echo fsdriver: "%JAVA_EXE%" is Java "%JAVA_VER%"; fsdriver needs Java 21 or newer. 1>&2
+echo          Set JAVA_HOME to a Java 21 or newer (for example Eclipse Temurin 21). 1>&2
 exit /b 1

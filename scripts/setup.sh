@@ -34,6 +34,13 @@ for p in ${FSD_EXTRA:-}; do
         sshfs) fsd_want sshfs sshfs ;;
         bindfs) fsd_want bindfs bindfs ;;
         sshd) [ -x /usr/sbin/sshd ] || fsd_need+=(openssh-server) ;;
+        # The Windows server under Wine (scripts/wine/setup.sh makes the prefix and the shim).
+        wine)
+            [ -x /usr/lib/wine/wine64 ] || fsd_need+=(wine64)
+            fsd_want x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64-win32
+            fsd_want x86_64-w64-mingw32-objdump binutils-mingw-w64-x86-64
+            [ -f /usr/share/mingw-w64/include/windows.h ] || fsd_need+=(mingw-w64-x86-64-dev)
+            ;;
         *) fsd_want "$p" "$p" ;;
     esac
 done

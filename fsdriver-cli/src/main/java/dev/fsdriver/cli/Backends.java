@@ -1,17 +1,18 @@
 package dev.fsdriver.cli;
 
 import dev.fsdriver.backend.Backend;
-import dev.fsdriver.backend.posix.PosixBackend;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 
 /**
  * The backend for this OS, picked once: PosixBackend on Linux and macOS, WindowsBackend on
- * Windows (loaded reflectively so nothing Windows-only is loaded elsewhere).
+ * Windows, both loaded reflectively: nothing Windows-only is loaded elsewhere, and PosixBackend
+ * (built for Java 25, FFM) is never loaded by the Windows server on Java 21.
  */
 final class Backends {
     private static final String WINDOWS_BACKEND = "dev.fsdriver.backend.windows.WindowsBackend";
+    private static final String POSIX_BACKEND = "dev.fsdriver.backend.posix.PosixBackend";
 
     private Backends() {}
 
@@ -20,19 +21,20 @@ final class Backends {
     }
 
     static Backend open(Path dir, boolean readOnly) throws IOException {
-        if (!isWindows()) {
-            return PosixBackend.open(dir, readOnly);
-        }
+        String cls = isWindows() ? WINDOWS_BACKEND : POSIX_BACKEND;
         try {
-            return (Backend) Class.forName(WINDOWS_BACKEND).getMethod("open", Path.class, boolean.class)
+            return (Backend) Class.forName(cls).getMethod("open", Path.class, boolean.class)
                     .invoke(null, dir, readOnly);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
             throw new IOException(e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IOException("the Windows backend is not available in this build: " + e);
+            throw new IOException("the backend " + cls + " is not available in this build: " + e);
         }
     }
 }

@@ -18,8 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
-        subcommands = {ServeCommand.class, MountCommand.class, UmountCommand.class, ServiceCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -39,6 +38,7 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line {@code args}; returns the exit code. */
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cmd = new CommandLine(new Main());
+        addClientCommands(cmd);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionStrategy(parse -> {
@@ -65,6 +65,51 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return EXIT_USAGE;
+    }
+
+    /** The Java release that built mount and umount (the FUSE layer uses FFM). */
+    static final int CLIENT_JAVA = 25;
+
+    /**
+     * mount and umount are compiled for Java 25 (the rest of this module for 21, so the server
+     * runs on Java 21+): they are added by name, and on an older Java a stand-in says why.
+     */
+    private static void addClientCommands(CommandLine cmd) {
+        for (String name : new String[] {"mount", "umount"}) {
+            Object command;
+            if (Runtime.version().feature() >= CLIENT_JAVA) {
+                String cls = "dev.fsdriver.cli." + (name.equals("mount") ? "MountCommand" : "UmountCommand");
+                try {
+                    var ctor = Class.forName(cls).getDeclaredConstructor();
+                    ctor.setAccessible(true);
+                    command = ctor.newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("broken build: " + cls + ": " + e, e);
+                }
+            } else {
+                command = new NeedsNewerJava(name);
+            }
+            cmd.addSubcommand(name, command);
+        }
+    }
+
+    /** mount/umount on a Java older than 25: one clear line, exit 1. */
+    @Command(description = "Needs Java " + CLIENT_JAVA + " or newer.")
+    static final class NeedsNewerJava implements Callable<Integer> {
+        private final String name;
+
+        @CommandLine.Unmatched
+        java.util.List<String> ignored;
+
+        NeedsNewerJava(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public Integer call() throws CliException {
+            throw new CliException("'" + name + "' needs Java " + CLIENT_JAVA + " or newer (this is Java "
+                    + Runtime.version().feature() + "); 'serve' runs on Java 21 or newer");
+        }
     }
 
     private static boolean isVerbose(ParseResult parse) {

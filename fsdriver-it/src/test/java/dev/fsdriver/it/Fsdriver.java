@@ -50,10 +50,16 @@ final class Fsdriver {
         final List<String> command;
 
         Proc(List<String> command, Path log) throws IOException {
+            this(command, log, java.util.Map.of());
+        }
+
+        /** With {@code env} added to this process's environment. */
+        Proc(List<String> command, Path log, java.util.Map<String, String> env) throws IOException {
             this.command = command;
             this.log = log;
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
             this.process = pb.start();
         }
 
@@ -142,7 +148,7 @@ final class Fsdriver {
         return new Server(p, port);
     }
 
-    private static void awaitPort(Proc p, int port) throws Exception {
+    static void awaitPort(Proc p, int port) throws Exception {
         long end = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < end) {
             try (Socket s = new Socket()) {

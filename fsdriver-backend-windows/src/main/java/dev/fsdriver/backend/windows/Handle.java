@@ -15,6 +15,12 @@ final class Handle implements AutoCloseable {
         this.openError = Win32.GetLastError();
     }
 
+    /** A handle from NtCreateFile, which sets no last error: {@code openError} as CreateFileW would have. */
+    Handle(HANDLE h, int openError) {
+        this.h = h;
+        this.openError = openError;
+    }
+
     @Override
     public void close() {
         try {

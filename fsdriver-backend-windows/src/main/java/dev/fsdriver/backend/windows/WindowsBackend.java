@@ -47,7 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WindowsBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(WindowsBackend.class);
-    private static final int OPEN_FLAGS = Win32.FILE_FLAG_BACKUP_SEMANTICS | Win32.FILE_FLAG_OPEN_REPARSE_POINT;
     private static final int META = Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE;
 
     /** How new symbolic links are stored. */
@@ -80,6 +79,7 @@ public final class WindowsBackend implements Backend {
     private final InodeNumbers inodes;
     private final AttributeMapping mapping;
     private final boolean caseInsensitive;
+    private final ShareDirs dirs;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
             InodeNumbers inodes, boolean caseInsensitive) {
@@ -92,6 +92,7 @@ public final class WindowsBackend implements Backend {
         this.inodes = inodes;
         this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()));
         this.caseInsensitive = caseInsensitive;
+        this.dirs = new ShareDirs(root, rootFinal);
     }
 
     /** Opens the share at {@code root} with default options (called reflectively by the conformance suite). */
@@ -169,25 +170,25 @@ public final class WindowsBackend implements Backend {
     }
 
     /**
-     * Opens {@code p} (sharing RWD, a final link as the link itself, directories allowed) and
-     * checks containment. The root is opened following a link, as at {@link #open}.
+     * Opens or creates {@code p} (sharing RWD, a final link as the link itself, directories
+     * allowed) relative to its verified parent directory: see {@link ShareDirs}, which keeps every
+     * object inside the share by construction. {@code disposition} is CreateFileW's (OPEN_EXISTING,
+     * CREATE_NEW, OPEN_ALWAYS); {@code attributes} are FILE_ATTRIBUTE_* for a new file. The root is
+     * opened following a link, as at {@link #open}.
      */
-    Handle openPath(RelPath p, int access, int disposition, int flagsAndAttributes) throws FsException, WindowsException {
-        int flags = (p.isRoot() ? Win32.FILE_FLAG_BACKUP_SEMANTICS : OPEN_FLAGS) | flagsAndAttributes;
-        Handle h = new Handle(Win32.CreateFileW(path(p), access, disposition, flags));
-        if (p.depth() >= 2) {
-            try {
-                String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
-                if (!LongPaths.isUnder(fin, rootFinal)) {
-                    h.close();
-                    throw new FsException(Errno.ELOOP, p + " leads outside the share through a link");
-                }
-            } catch (WindowsException e) {
-                h.close();
-                throw e;
-            }
+    Handle openPath(RelPath p, int access, int disposition, int attributes) throws FsException, WindowsException {
+        if (p.isRoot()) {
+            return dirs.openRoot(access);
         }
-        return h;
+        int nt = switch (disposition) {
+            case Win32.OPEN_EXISTING -> Win32.FILE_OPEN;
+            case Win32.CREATE_NEW -> Win32.FILE_CREATE;
+            case Win32.OPEN_ALWAYS -> Win32.FILE_OPEN_IF;
+            default -> throw new IllegalArgumentException("disposition " + disposition);
+        };
+        try (Handle parent = dirs.openDir(p.parent())) {
+            return dirs.openAt(parent, p, access, attributes, nt, 0);
+        }
     }
 
     private void writable() throws FsException {
@@ -543,12 +544,12 @@ public final class WindowsBackend implements Backend {
     public FileAttributes mkdir(RelPath path, int mode, Owner owner) throws FsException {
         writable();
         NameEscaping.toWindowsNewName(path.name());
-        try {
-            Win32.CreateDirectoryW(path(path));
-            if (options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES)) {
-                try (Handle h = openPath(path, META | Win32.FILE_WRITE_EA, Win32.OPEN_EXISTING, 0)) {
-                    setMetadata(h, newMetadata(owner, FileMode.S_IFDIR | (mode & FileMode.PERMISSIONS)));
-                }
+        boolean md = options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES);
+        try (Handle parent = dirs.openDir(path.parent());
+             Handle h = dirs.openAt(parent, path, META | Win32.FILE_LIST_DIRECTORY | (md ? Win32.FILE_WRITE_EA : 0),
+                     WinAttributes.FILE_ATTRIBUTE_NORMAL, Win32.FILE_CREATE, Win32.FILE_DIRECTORY_FILE)) {
+            if (md) {
+                setMetadata(h, newMetadata(owner, FileMode.S_IFDIR | (mode & FileMode.PERMISSIONS)));
             }
         } catch (WindowsException e) {
             throw error(e, "mkdir", path);
@@ -637,20 +638,18 @@ public final class WindowsBackend implements Backend {
         }
         boolean replace = (flags & OpenFlags.RENAME_NOREPLACE) == 0;
         NameEscaping.toWindowsNewName(to.name());
-        String target = path(to);
-        try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0)) {
-            if (to.depth() >= 2) {
-                // Containment of the destination: its parent must resolve inside the share.
-                openPath(to.parent(), META, Win32.OPEN_EXISTING, 0).close();
-            }
+        String target = NameEscaping.toWindows(to.name());
+        // The destination is the leaf name relative to its verified parent (containment, ShareDirs).
+        try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0);
+             Handle toDir = dirs.openDir(to.parent())) {
             try {
-                renameByHandle(src, target, replace);
+                renameByHandle(src, toDir, target, replace);
             } catch (WindowsException e) {
                 // POSIX lets a directory replace an empty directory; Windows does not: remove it first.
                 if (replace && (e.win32Error() == WinErrors.ERROR_ACCESS_DENIED || e.win32Error() == WinErrors.ERROR_ALREADY_EXISTS)
                         && isDirectory(to) && stat(from).isDirectory()) {
                     rmdir(to);
-                    renameByHandle(src, target, replace);
+                    renameByHandle(src, toDir, target, replace);
                 } else {
                     throw e;
                 }
@@ -672,20 +671,22 @@ public final class WindowsBackend implements Backend {
     }
 
     /**
-     * FileRenameInfoEx with POSIX semantics (handles open on a replaced target stay valid), else
-     * the classic FileRenameInfo; RootDirectory NULL and the full \\?\ target path, the way
-     * Rust's std::fs::rename calls it. The fallback becomes permanent only when the classic call
-     * then succeeds.
+     * FileRenameInformationEx with POSIX semantics (handles open on a replaced target stay valid),
+     * else the classic FileRenameInformation; RootDirectory = the verified destination directory
+     * and the leaf name {@code target} (NtSetInformationFile: the Win32 wrapper of Wine 8 turns
+     * the name into a DOS path first, relative to the current directory). The fallback becomes
+     * permanent only when the classic call then succeeds.
      */
-    private void renameByHandle(Handle src, String target, boolean replace) throws WindowsException {
+    private void renameByHandle(Handle src, Handle toDir, String target, boolean replace) throws WindowsException {
+        long rootDir = Pointer.nativeValue(toDir.h.getPointer());
         try (Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * target.length() + 8)) {
             ByteBuffer b = m.getByteBuffer(0, m.size());
             WindowsException posixError = null;
             if (features.has(Feature.POSIX_RENAME)) {
                 int n = Structs.writeRenameInfo(b, (replace ? Structs.FILE_RENAME_FLAG_REPLACE_IF_EXISTS
-                        | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, 0, target);
+                        | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, rootDir, target);
                 try {
-                    Win32.SetFileInformationByHandle(src.h, Structs.FileRenameInfoEx, m, n);
+                    Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformationEx);
                     return;
                 } catch (WindowsException e) {
                     if (!e.isUnsupported()) {
@@ -694,8 +695,8 @@ public final class WindowsBackend implements Backend {
                     posixError = e;
                 }
             }
-            int n = Structs.writeRenameInfo(b, replace ? 1 : 0, 0, target);
-            Win32.SetFileInformationByHandle(src.h, Structs.FileRenameInfo, m, n);
+            int n = Structs.writeRenameInfo(b, replace ? 1 : 0, rootDir, target);
+            Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformation);
             if (posixError != null) {
                 features.fallBack(Feature.POSIX_RENAME, posixError.getMessage());
             }
@@ -706,9 +707,14 @@ public final class WindowsBackend implements Backend {
     public FileAttributes link(RelPath existing, RelPath newPath) throws FsException {
         writable();
         NameEscaping.toWindowsNewName(newPath.name());
-        try (Handle h = openPath(existing, META, Win32.OPEN_EXISTING, 0)) {
+        // FileLinkInformation: the new name is the leaf relative to its verified parent (ShareDirs).
+        String leaf = NameEscaping.toWindows(newPath.name());
+        try (Handle h = openPath(existing, META, Win32.OPEN_EXISTING, 0);
+             Handle dir = dirs.openDir(newPath.parent());
+             Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * leaf.length() + 8)) {
             checkOpenable(h, existing); // no hard links to directories or through links
-            Win32.CreateHardLinkW(path(newPath), path(existing));
+            int n = Structs.writeRenameInfo(m.getByteBuffer(0, m.size()), 0, Pointer.nativeValue(dir.h.getPointer()), leaf);
+            Win32.NtSetInformationFile(h.h, m, n, Win32.FileLinkInformation);
         } catch (WindowsException e) {
             throw error(e, "link", newPath);
         }
@@ -735,8 +741,13 @@ public final class WindowsBackend implements Backend {
                 if (targetIsDirectory(path, target)) {
                     flags |= Win32.SYMBOLIC_LINK_FLAG_DIRECTORY;
                 }
-                try {
-                    Win32.CreateSymbolicLinkW(path(path), nativeTarget, flags);
+                // CreateSymbolicLinkW takes a path, not a directory handle: the link is made by the
+                // final path of the verified parent, held open meanwhile. Not by construction: an
+                // ancestor swapped for a link between the check and the call would be followed
+                // (native style is opt-in; the default WSL-style link is created by handle).
+                try (Handle parent = dirs.openDir(path.parent())) {
+                    String base = Win32.GetFinalPathNameByHandleW(parent.h, Scratch.get().path);
+                    Win32.CreateSymbolicLinkW(base + "\\" + NameEscaping.toWindows(path.name()), nativeTarget, flags);
                 } catch (WindowsException e) {
                     if (e.win32Error() == WinErrors.ERROR_PRIVILEGE_NOT_HELD) {
                         throw new FsException(Errno.EPERM, "native symlink " + path

@@ -28,7 +28,7 @@ public final class Structs {
 
     public static final int FILE_RENAME_FLAG_REPLACE_IF_EXISTS = 0x1;
     public static final int FILE_RENAME_FLAG_POSIX_SEMANTICS = 0x2;
-    public static final int FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE = 0x4;
+    public static final int FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE = 0x40; // 0x4 is SUPPRESS_PIN_STATE_INHERITANCE
     public static final int FILE_DISPOSITION_FLAG_DELETE = 0x1;
     public static final int FILE_DISPOSITION_FLAG_POSIX_SEMANTICS = 0x2;
     public static final int FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE = 0x10;

@@ -53,6 +53,20 @@ class StructsTest {
                 "03000000" + "00000000" + "a401000000000000" + "0a000000" + "62002e00740078007400" + "0000");
     }
 
+    /**
+     * B2: the flags the backend renames with (replace, POSIX, ignore read-only) as the bytes
+     * ntifs.h gives them: FILE_RENAME_IGNORE_READONLY_ATTRIBUTE is 0x40 (0x4 is
+     * SUPPRESS_PIN_STATE_INHERITANCE, and renaming over a read-only file then fails on NTFS).
+     * A unit test: Wine 8 has no FileRenameInformationEx, so it cannot show this.
+     */
+    @Test
+    void renameInfoExFlagsAreTheDocumentedBits() {
+        ByteBuffer b = ByteBuffer.allocate(64);
+        Structs.writeRenameInfo(b, Structs.FILE_RENAME_FLAG_REPLACE_IF_EXISTS | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS
+                | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE, 0, "x");
+        assertThat(HexFormat.of().formatHex(b.array(), 0, 4)).isEqualTo("43000000");
+    }
+
     @Test
     void renameInfoHasAMinimumSize() {
         ByteBuffer b = ByteBuffer.allocate(64);

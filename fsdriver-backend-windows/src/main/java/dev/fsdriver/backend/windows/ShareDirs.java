@@ -1,0 +1,113 @@
+package dev.fsdriver.backend.windows;
+
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.Win32;
+import dev.fsdriver.backend.windows.win32.WindowsException;
+import dev.fsdriver.common.Errno;
+
+/**
+ * Containment by construction: every object of the share is opened or created by
+ * {@code NtCreateFile} relative to a handle of its parent directory, and that parent was itself
+ * reached from the share root one component at a time, each relative to the previous handle,
+ * never through a link. Windows would follow links in the middle of a path; so would a check
+ * made after the fact only after the damage (a file created outside). How:
+ * <ul>
+ * <li>each component is opened with {@code OBJ_DONT_REPARSE} (NTFS refuses to traverse any
+ *     reparse point: STATUS_REPARSE_POINT_ENCOUNTERED, ELOOP) and {@code FILE_OPEN_REPARSE_POINT}
+ *     (a link as the last component is the link itself), and a component that is a link is ELOOP;
+ * <li>the parent's final path ({@code GetFinalPathNameByHandleW}) must lie under the root's,
+ *     before anything is created in it. This catches what is not a reparse point to Windows but
+ *     leads elsewhere: under Wine a host symlink looks like a plain directory, and Wine 8 ignores
+ *     OBJ_DONT_REPARSE (verified by WindowsServerUnderWineEndToEndTest);
+ * <li>an existing object that was opened (not created) is checked the same way, so a host symlink
+ *     as the last component is not read, listed or truncated through.
+ * </ul>
+ * The caller then creates, renames (FileRenameInformation with RootDirectory = the verified parent
+ * and the leaf name) or links (FileLinkInformation, likewise) relative to the parent handle.
+ */
+final class ShareDirs {
+    /** Rights to traverse a directory, list it and create in it: enough for RootDirectory use. */
+    private static final int DIR_ACCESS = Win32.FILE_LIST_DIRECTORY | Win32.FILE_TRAVERSE | Win32.FILE_READ_ATTRIBUTES
+            | Win32.SYNCHRONIZE;
+    static final int OPEN_OPTIONS = Win32.FILE_OPEN_REPARSE_POINT | Win32.FILE_OPEN_FOR_BACKUP_INTENT
+            | Win32.FILE_SYNCHRONOUS_IO_NONALERT;
+    /** Case-insensitive as CreateFileW is by default; never through a reparse point. */
+    static final int OBJ_ATTRIBUTES = Win32.OBJ_CASE_INSENSITIVE | Win32.OBJ_DONT_REPARSE;
+
+    private final String root;
+    private final String rootFinal;
+
+    ShareDirs(String root, String rootFinal) {
+        this.root = root;
+        this.rootFinal = rootFinal;
+    }
+
+    /** The share root, opened following a link as at WindowsBackend.open. */
+    Handle openRoot(int access) throws WindowsException {
+        return new Handle(Win32.CreateFileW(root, access, Win32.OPEN_EXISTING, Win32.FILE_FLAG_BACKUP_SEMANTICS), 0);
+    }
+
+    /** Directory {@code dir} of the share, reached component by component and verified to lie inside. */
+    Handle openDir(RelPath dir) throws WindowsException, FsException {
+        Handle cur = openRoot(DIR_ACCESS);
+        try {
+            for (String name : dir.names()) {
+                Win32.NtOpened o = Win32.NtCreateFile(cur.h, NameEscaping.toWindows(name), DIR_ACCESS, 0, Win32.FILE_OPEN,
+                        Win32.FILE_DIRECTORY_FILE | OPEN_OPTIONS, OBJ_ATTRIBUTES);
+                cur.close();
+                cur = new Handle(o.handle(), 0);
+                if (isLink(cur)) {
+                    throw new FsException(Errno.ELOOP, dir + ": '" + name + "' is a link (not followed inside a path)");
+                }
+            }
+            if (!dir.isRoot()) {
+                verifyInside(cur, dir);
+            }
+            Handle ok = cur;
+            cur = null;
+            return ok;
+        } finally {
+            if (cur != null) {
+                cur.close();
+            }
+        }
+    }
+
+    /**
+     * Opens or creates the last component of {@code p} relative to the verified parent handle.
+     * An object that existed is verified too (it may be a host symlink under Wine); one that was
+     * created lies in the verified parent by construction.
+     */
+    Handle openAt(Handle parent, RelPath p, int access, int fileAttributes, int ntDisposition, int options)
+            throws WindowsException, FsException {
+        Win32.NtOpened o = Win32.NtCreateFile(parent.h, NameEscaping.toWindows(p.name()), access, fileAttributes,
+                ntDisposition, options | OPEN_OPTIONS, OBJ_ATTRIBUTES);
+        Handle h = new Handle(o.handle(), o.information() == Win32.FILE_OPENED && ntDisposition == Win32.FILE_OPEN_IF
+                ? WinErrors.ERROR_ALREADY_EXISTS : 0);
+        if (o.information() != Win32.FILE_CREATED) {
+            try {
+                verifyInside(h, p);
+            } catch (WindowsException | FsException e) {
+                h.close();
+                throw e;
+            }
+        }
+        return h;
+    }
+
+    private void verifyInside(Handle h, RelPath p) throws WindowsException, FsException {
+        String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
+        if (!LongPaths.isUnder(fin, rootFinal)) {
+            throw new FsException(Errno.ELOOP, p + " leads outside the share through a link");
+        }
+    }
+
+    private static boolean isLink(Handle h) throws WindowsException {
+        Scratch s = Scratch.get();
+        Win32.GetFileInformationByHandleEx(h.h, dev.fsdriver.backend.windows.win32.Structs.FileAttributeTagInfo,
+                s.small.share(Scratch.TAG), dev.fsdriver.backend.windows.win32.Structs.ATTRIBUTE_TAG_INFO_SIZE);
+        var tag = dev.fsdriver.backend.windows.win32.Structs.AttributeTagInfo.read(s.smallBuffer(Scratch.TAG, 8));
+        return (tag.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag.reparseTag());
+    }
+}

@@ -1,0 +1,182 @@
+package dev.fsdriver.it;
+
+import static dev.fsdriver.it.MountEndToEndTest.awaitTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Windows server for real: {@code bin\fsdriver.cmd serve} runs under {@code wine64 cmd /c}
+ * on the Windows Temurin 21 JRE and serves a Linux directory (Z:\...) through WindowsBackend;
+ * a Linux {@code fsdriver mount} of it is used through the kernel. The served directory is
+ * changed directly on Linux, which Wine reports to the server through ReadDirectoryChangesW.
+ * One server and one mount for the class: the Windows JVM takes seconds to start.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WindowsServerUnderWineEndToEndTest {
+    @TempDir
+    static Path tmp;
+
+    Path share;
+    Path outside;
+    Path mnt;
+    Fsdriver.Server server;
+    Fsdriver.Mount mount;
+
+    @BeforeAll
+    void start() throws Exception {
+        Wine.setUp(tmp);
+        share = Files.createDirectories(tmp.resolve("share"));
+        outside = Files.createDirectories(tmp.resolve("outside"));
+        mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Files.writeString(share.resolve("hello.txt"), "hello from the Windows side\n");
+        server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share));
+        mount = Fsdriver.mount(tmp, server, "w", mnt);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (mount != null) {
+                mount.close();
+            }
+        } finally {
+            Wine.killAll();
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void mvpOperationsThroughTheKernel() throws Exception {
+        Path d = Files.createDirectories(share.resolve("mvp"));
+        awaitTrue(() -> Files.isDirectory(mnt.resolve("mvp")));
+        String out = Fsdriver.shOk(mnt.resolve("mvp"), String.join("\n",
+                "set -e",
+                "cat ../hello.txt",
+                "echo one > f",
+                "echo two >> f",
+                "mkdir dir",
+                "mv f dir/g",
+                "ln dir/g hard",
+                "stat -c 'links=%h' hard",
+                "echo tmp > gone && rm gone",
+                "mkdir empty && rmdir empty",
+                "head -c 3000000 /dev/urandom > /tmp/fsd-wine-big.$$ && cp /tmp/fsd-wine-big.$$ big",
+                "cmp /tmp/fsd-wine-big.$$ big && echo big-equal; rm -f /tmp/fsd-wine-big.$$",
+                "truncate -s 2 dir/g",
+                "ls -1 . dir"));
+        assertThat(out).contains("hello from the Windows side", "links=2", "big-equal");
+        assertThat(out.lines().toList()).containsSubsequence(".:", "big", "dir", "hard", "dir:", "g");
+        // what the server made, seen on Linux directly
+        assertThat(Files.readString(d.resolve("dir/g"))).isEqualTo("on");
+        assertThat(Files.readString(d.resolve("hard"))).isEqualTo("on"); // same file: truncated too
+        assertThat(Files.size(d.resolve("big"))).isEqualTo(3_000_000);
+        assertThat(Files.exists(d.resolve("gone"))).isFalse();
+        assertThat(Files.exists(d.resolve("empty"))).isFalse();
+        assertThat(Files.exists(d.resolve("f"))).isFalse();
+    }
+
+    @Test
+    void serverSideChangesArriveAsInotifyEvents() throws Exception {
+        Path d = Files.createDirectories(share.resolve("events"));
+        awaitTrue(() -> Files.isDirectory(mnt.resolve("events")));
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        Process inotify = new ProcessBuilder("inotifywait", "-m", "-r", "--format", "%e|%w%f", mnt.resolve("events").toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(inotify.getInputStream(), StandardCharsets.UTF_8));
+            for (String l = r.readLine(); l != null && !l.contains("Watches established"); l = r.readLine()) {
+                // "Setting up watches..." first
+            }
+            String prefix = mnt.resolve("events") + "/";
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        events.add(line.replace(prefix, ""));
+                    }
+                } catch (java.io.IOException ignored) {
+                    // inotifywait ended
+                }
+            });
+            Files.writeString(d.resolve("a.txt"), "one");
+            awaitEvent(events, "CREATE\\|a\\.txt");
+            Files.writeString(d.resolve("a.txt"), "one and two");
+            awaitEvent(events, "MODIFY\\|a\\.txt");
+            Files.createDirectory(d.resolve("sub"));
+            awaitEvent(events, "CREATE,ISDIR\\|sub");
+            Files.move(d.resolve("a.txt"), d.resolve("b.txt"));
+            awaitEvent(events, "MOVED_FROM\\|a\\.txt");
+            awaitEvent(events, "MOVED_TO\\|b\\.txt");
+            Files.delete(d.resolve("b.txt"));
+            awaitEvent(events, "DELETE\\|b\\.txt");
+            assertThat(mnt.resolve("events/b.txt")).doesNotExist();
+            assertThat(mnt.resolve("events/sub")).isDirectory();
+        } finally {
+            inotify.destroy();
+            inotify.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitEvent(List<String> events, String regex) throws Exception {
+        Pattern p = Pattern.compile(regex);
+        awaitTrue(() -> {
+            synchronized (events) {
+                return events.stream().anyMatch(e -> p.matcher(e).matches());
+            }
+        });
+    }
+
+    /**
+     * B1: a link inside the share that points outside must never let anything be created,
+     * moved or linked outside, nor list it. Under Wine a Linux symlink in the served tree looks
+     * like a plain directory to the Windows side (a stand-in for a junction): only the handle's
+     * final path shows where it leads. Links at the share root and deeper.
+     */
+    @Test
+    void linksLeadingOutOfTheShareAreNeverWrittenOrListedThrough() throws Exception {
+        Files.writeString(outside.resolve("secret"), "outside the share");
+        Files.createDirectories(share.resolve("deep/er"));
+        Files.createSymbolicLink(share.resolve("evil"), outside);
+        Files.createSymbolicLink(share.resolve("deep/er/evil"), outside);
+        Files.writeString(share.resolve("victim"), "mine");
+        // events arrive in order: once victim shows, the links' creates have been seen too
+        awaitTrue(() -> Files.exists(mnt.resolve("victim")));
+        for (String link : List.of("evil", "deep/er/evil")) {
+            for (String attempt : List.of(
+                    "echo x > " + link + "/f",
+                    "mkdir " + link + "/d",
+                    "mv victim " + link + "/moved",
+                    "ln victim " + link + "/hl",
+                    "ls " + link + "/",
+                    "cat " + link + "/secret",
+                    "truncate -s 0 " + link + "/secret")) {
+                Fsdriver.Result r = Fsdriver.sh(mnt, attempt);
+                assertThat(r.exitCode()).as("`%s` must fail, said: %s", attempt, r.output()).isNotZero();
+                assertThat(r.output()).as(attempt).doesNotContain("secret\n").doesNotContain("outside the share");
+                try (Stream<Path> s = Files.list(outside)) {
+                    assertThat(s.map(p -> p.getFileName().toString()).toList()).as("outside after `%s`", attempt)
+                            .containsExactly("secret");
+                }
+                assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("outside the share");
+            }
+        }
+        assertThat(Files.readString(share.resolve("victim"))).isEqualTo("mine");
+    }
+}

@@ -1,0 +1,75 @@
+package dev.fsdriver.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Windows server under Wine: {@code bin\fsdriver.cmd serve} run by {@code wine64 cmd /c} with
+ * the Windows Temurin 21 JRE that Maven unpacked into target/wine-jre, in a prefix made by
+ * scripts/wine/setup.sh (which also builds the iphlpapi shim). Nothing here skips: a machine
+ * without Wine fails with the setup script's message.
+ */
+final class Wine {
+    private Wine() {}
+
+    static Path prefix() {
+        return Path.of(System.getProperty("fsdriver.wine.prefix", "target/wine-prefix")).toAbsolutePath();
+    }
+
+    static Path jre() {
+        return Path.of(System.getProperty("fsdriver.wine.jre", "target/wine-jre")).toAbsolutePath();
+    }
+
+    /** Linux path -> the Z: path Wine shows for it. */
+    static String z(Path p) {
+        return "Z:" + p.toAbsolutePath().normalize().toString().replace('/', '\\');
+    }
+
+    /** Runs scripts/wine/setup.sh for the prefix; fails with its output if Wine is missing or broken. */
+    static void setUp(Path workDir) throws Exception {
+        Path script = Fsdriver.repoRoot().resolve("scripts/wine/setup.sh");
+        Fsdriver.Result r = Fsdriver.sh(workDir, script + " " + prefix());
+        if (r.exitCode() != 0) {
+            throw new AssertionError("the Wine harness is not available (./test installs it: FSD_EXTRA=wine source scripts/setup.sh):\n"
+                    + r.output());
+        }
+        if (!Files.isRegularFile(jre().resolve("bin/java.exe"))) {
+            throw new AssertionError("no Windows JRE at " + jre() + " (the fsdriver-it build unpacks it from Maven Central)");
+        }
+    }
+
+    /** `bin\fsdriver.cmd serve` on {@code port} under Wine; returns once it accepts connections. */
+    static Fsdriver.Server serve(Path workDir, int port, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Fsdriver.repoRoot().resolve("scripts/wine/run").toString(), "cmd", "/c",
+                z(Fsdriver.repoRoot().resolve("bin/fsdriver.cmd")), "serve", "--listen", "tcp://127.0.0.1:" + port));
+        cmd.addAll(List.of(args));
+        Map<String, String> env = Map.of(
+                "WINEPREFIX", prefix().toString(),
+                "JAVA_HOME", z(jre()),
+                // two vCPUs here: size the JVM for them
+                "FSDRIVER_JAVA_OPTS", "-XX:ActiveProcessorCount=2 -Xmx256m");
+        Fsdriver.Proc p = new Fsdriver.Proc(cmd, workDir.resolve("wine-serve-" + port + ".log"), env);
+        try {
+            Fsdriver.awaitPort(p, port);
+        } catch (Throwable t) {
+            killAll();
+            p.close();
+            throw t;
+        }
+        return new Fsdriver.Server(p, port);
+    }
+
+    /**
+     * Stops every Windows process of the prefix (the JVM is a child of cmd.exe, not of the
+     * wine64 process this test started, so destroying that one would leave the server running).
+     */
+    static void killAll() throws Exception {
+        var pb = new ProcessBuilder("/usr/lib/wine/wineserver", "-k").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("WINEPREFIX", prefix().toString());
+        pb.start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
