@@ -30,6 +30,8 @@ final class Injector implements AutoCloseable {
     /** The id of the injecting thread (what FUSE reports as a request's pid). */
     private final int tid;
     private volatile Injection current;
+    /** True on an injecting thread while it runs an injection (see {@link #requireInjectingThread}). */
+    private static final ThreadLocal<Boolean> INJECTING = ThreadLocal.withInitial(() -> false);
 
     Injector(Path mountPoint) {
         this.mountPoint = mountPoint.toAbsolutePath().toString();
@@ -67,12 +69,24 @@ final class Injector implements AutoCloseable {
                 throw new IllegalStateException("the injecting thread was replaced");
             }
             current = injection;
+            INJECTING.set(true);
             try {
                 return syscall.getAsInt();
             } finally {
+                INJECTING.set(false);
                 current = null;
             }
         });
+    }
+
+    /**
+     * Throws unless called inside {@link #perform}: a system call on the mount from any other
+     * thread would not be recognised as the injector's, and so not stopped at the gate.
+     */
+    static void requireInjectingThread() {
+        if (!INJECTING.get()) {
+            throw new IllegalStateException("system calls on the mount are made inside Injector.perform only");
+        }
     }
 
     private <T> T call(java.util.concurrent.Callable<T> task) {

@@ -13,6 +13,8 @@ import java.lang.invoke.VarHandle;
  * The path-based system calls the {@link Injector} performs on its own mount, through FFM.
  * One VFS operation each, nothing else (java.nio would add lstat calls and open/close pairs,
  * and with them extra, dishonest inotify events). Each method returns 0 or a negative errno.
+ * The path calls run only on the injecting thread, inside {@link Injector#perform} (they throw
+ * elsewhere): only there are the requests they cause refused unless answered locally.
  */
 final class LibC {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -55,6 +57,7 @@ final class LibC {
 
     /** {@code int mknod(const char *path, mode_t mode, dev_t dev)} */
     static int mknod(String path, int mode) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) MKNOD.invokeExact(st, a.allocateFrom(path), mode, 0L), st);
@@ -65,6 +68,7 @@ final class LibC {
 
     /** {@code int mkdir(const char *path, mode_t mode)} */
     static int mkdir(String path, int mode) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) MKDIR.invokeExact(st, a.allocateFrom(path), mode), st);
@@ -75,6 +79,7 @@ final class LibC {
 
     /** {@code int symlink(const char *target, const char *linkpath)} */
     static int symlink(String target, String path) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) SYMLINK.invokeExact(st, a.allocateFrom(target), a.allocateFrom(path)), st);
@@ -85,6 +90,7 @@ final class LibC {
 
     /** {@code int unlink(const char *path)} */
     static int unlink(String path) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) UNLINK.invokeExact(st, a.allocateFrom(path)), st);
@@ -95,6 +101,7 @@ final class LibC {
 
     /** {@code int rmdir(const char *path)} */
     static int rmdir(String path) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) RMDIR.invokeExact(st, a.allocateFrom(path)), st);
@@ -105,6 +112,7 @@ final class LibC {
 
     /** {@code int rename(const char *oldpath, const char *newpath)} */
     static int rename(String from, String to) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) RENAME.invokeExact(st, a.allocateFrom(from), a.allocateFrom(to)), st);
@@ -115,6 +123,7 @@ final class LibC {
 
     /** {@code int truncate(const char *path, off_t length)} */
     static int truncate(String path, long length) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) TRUNCATE.invokeExact(st, a.allocateFrom(path), length), st);
@@ -125,6 +134,7 @@ final class LibC {
 
     /** {@code int chmod(const char *path, mode_t mode)} */
     static int chmod(String path, int mode) {
+        Injector.requireInjectingThread();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             return result((int) CHMOD.invokeExact(st, a.allocateFrom(path), mode), st);

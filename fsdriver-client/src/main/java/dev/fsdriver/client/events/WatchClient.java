@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: events are applied on one platform thread of this class ("fsdriver-events"), never
  * on gRPC's callback thread: the channel may run callbacks on its network thread, which the
- * applier's own RPCs (and the FUSE requests its injections cause) need free. Injections also
- * need a platform thread (their requests are recognised by thread id).
+ * applier's own RPCs (and the FUSE requests its injections cause) need free. Injections run
+ * on the {@link Injector}'s own thread (their requests are recognised by its thread id).
  */
 public final class WatchClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WatchClient.class);

@@ -111,6 +111,15 @@ class InjectionGateTest {
     }
 
     @Test
+    void systemCallsOnTheMountAreMadeOnlyInsideAnInjection() {
+        // from any other thread the kernel's requests would not be the injector's: not stopped at the gate
+        assertThatThrownBy(() -> LibC.unlink("/nonexistent-mount/x")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> LibC.mknod("/nonexistent-mount/x", FileMode.S_IFREG | 0644))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(injector.perform(null, () -> LibC.unlink("/nonexistent-mount/x"))).isEqualTo(-Errno.ENOENT);
+    }
+
+    @Test
     void noRequestOfTheInjectorsThreadPassesTheGateWithOrWithoutAnInjection() throws Exception {
         InjectionGate gate = new InjectionGate(server, injector);
         Set<String> passed = new TreeSet<>();
