@@ -25,7 +25,9 @@ class DeadMountEndToEndTest {
             first.proc().kill9();
             assertThat(Fsdriver.isMounted(mnt)).as("the killed mount stays, dead").isTrue();
             assertThat(Files.isDirectory(mnt)).as("a dead mount cannot be reached").isFalse();
-            try (Fsdriver.Mount second = Fsdriver.mount(tmp, server, "work", mnt)) {
+            // named through a symlink: the dead mount is still found (mountinfo has the real path)
+            Path viaLink = Files.createSymbolicLink(tmp.resolve("link"), tmp).resolve("mnt");
+            try (Fsdriver.Mount second = Fsdriver.mount(tmp, server, "work", viaLink)) {
                 assertThat(second.proc().output())
                         .contains("dead fsdriver mount")
                         .contains("lazy unmount")

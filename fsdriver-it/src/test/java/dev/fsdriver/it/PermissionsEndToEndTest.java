@@ -128,4 +128,43 @@ class PermissionsEndToEndTest {
         assertThat(r.output()).contains("Operation not permitted");
         assertThat(share.resolve("open/null")).doesNotExist();
     }
+
+    /** A server that is not root cannot give files away: whoever makes them, they are the server user's. */
+    @Test
+    void aServerThatIsNotRootKeepsNewFilesItsOwn() throws Exception {
+        Path nobodys = Files.createDirectories(tmp.resolve("nobodys"));
+        shOk(nobodys, "chown 65534:65534 . && chmod 777 .");
+        Path mnt2 = Files.createDirectories(tmp.resolve("mnt-nobodys"));
+        int port = Fsdriver.freePort();
+        List<String> serve = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        serve.addAll(Fsdriver.command("serve", "--listen", "tcp://127.0.0.1:" + port, "--share", "n=" + nobodys));
+        try (Fsdriver.Proc proc = new Fsdriver.Proc(serve, tmp.resolve("serve-nobody.log"));
+             Fsdriver.Server asNobody = new Fsdriver.Server(proc, port)) {
+            awaitListening(proc, port);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, asNobody, "n", mnt2, "--allow-other")) {
+                shOk(mnt2, "touch by-root && mkdir dir-by-root");
+                // created, but the server's user's: user 1234 then has only the others' rights on it
+                shOk(mnt2, "setpriv --reuid=1234 --regid=1234 --clear-groups bash -c 'echo x > by-1234'");
+                assertThat(sh(mnt2, "setpriv --reuid=1234 --regid=1234 --clear-groups bash -c 'echo y >> by-1234'")
+                        .output()).contains("Permission denied");
+                assertThat(shOk(nobodys, TREE)).isEqualTo("""
+                        ./by-1234 f nobody:nogroup -rw-r--r--
+                        ./by-root f nobody:nogroup -rw-r--r--
+                        ./dir-by-root d nobody:nogroup drwxr-xr-x
+                        """);
+            }
+        }
+    }
+
+    private static void awaitListening(Fsdriver.Proc proc, int port) throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                assertThat(proc.process.isAlive()).as("server as nobody: %s", proc.output()).isTrue();
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("server as nobody not listening: " + proc.output());
+    }
 }

@@ -198,6 +198,29 @@ class WindowsBackendOnWindowsTest {
                 .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EPERM));
     }
 
+    /** Written without a Windows machine to run it on (issue 9 item 6): LxSpecialFilesTest covers the pure part. */
+    @Test
+    void newFilesBelongToTheCallerAndFifosAndSocketsAreLxReparsePointsWithMetadata() throws Exception {
+        WindowsBackend.Options md = new WindowsBackend.Options(true, WindowsBackend.SymlinkStyle.WSL, 1000, 1000, 022, null);
+        dev.fsdriver.backend.Owner caller = new dev.fsdriver.backend.Owner(4242, 77);
+        try (WindowsBackend m = WindowsBackend.open(dir, false, md)) {
+            m.create(p("f"), 0640, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, caller).close();
+            assertThat(m.stat(p("f"))).extracting(FileAttributes::uid, FileAttributes::gid).containsExactly(4242, 77);
+            assertThat(m.mkdir(p("d"), 0750, caller)).extracting(FileAttributes::uid, FileAttributes::mode)
+                    .containsExactly(4242, 040750);
+            assertThat(m.symlink(p("l"), "f", caller).uid()).isEqualTo(4242);
+            assertThat(m.mknod(p("fifo"), 010640, caller)).extracting(FileAttributes::uid, FileAttributes::mode)
+                    .containsExactly(4242, 010640);
+            assertThat(m.mknod(p("sock"), 0140755, null)).extracting(FileAttributes::uid, FileAttributes::mode)
+                    .containsExactly(1000, 0140755);
+            assertThatThrownBy(() -> m.mknod(p("null"), 020666, caller))
+                    .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EPERM));
+        }
+        // Without metadata: nowhere to keep a FIFO's mode and owner.
+        assertThatThrownBy(() -> b.mknod(p("fifo2"), 010644, caller))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EPERM));
+    }
+
     @Test
     void nativeSymlinkWorksOrSaysWhichPrivilegeIsMissing() throws Exception {
         WindowsBackend.Options nat = new WindowsBackend.Options(false, WindowsBackend.SymlinkStyle.NATIVE, 1000, 1000, 022, null);

@@ -56,11 +56,16 @@ public final class FuseMounter {
      * served it is gone, so every access fails ENOTCONN. Null when there is none or it answers.
      */
     public static MountInfo findDeadMount(Path mountPoint) throws IOException {
-        MountInfo m = findMount(mountPoint);
+        Path abs = mountPoint.toAbsolutePath().normalize();
+        if (abs.getParent() != null && Files.isDirectory(abs.getParent())) {
+            // mountinfo names real paths; the dead mount itself cannot be resolved, its parent can
+            abs = abs.getParent().toRealPath().resolve(abs.getFileName());
+        }
+        MountInfo m = findMount(abs);
         if (m == null || !m.fsType().startsWith("fuse")) {
             return null;
         }
-        return LinuxNative.statErrno(mountPoint.toString()) == Errno.ENOTCONN ? m : null;
+        return LinuxNative.statErrno(abs.toString()) == Errno.ENOTCONN ? m : null;
     }
 
     /** Mounts a new connection at {@code target} (checked and real) and returns its fd. */
