@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -135,6 +136,15 @@ class ChangeEventsEndToEndTest {
         awaitEvent("ATTRIB\\|a\\.txt");
         Files.delete(d.resolve("a.txt"));
         awaitEvent("DELETE\\|a\\.txt");
+    }
+
+    @Test
+    void aFifoMadeOnTheServerIsAnnouncedAsAFifo() throws Exception {
+        Path d = watched("fifo");
+        assertThat(new ProcessBuilder("mkfifo", d.resolve("pipe").toString()).inheritIO().start().waitFor()).isZero();
+        awaitEvent("CREATE\\|pipe");
+        int mode = (Integer) Files.getAttribute(mnt.resolve("fifo/pipe"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        assertThat(mode & 0170000).as("file type on the mount").isEqualTo(0010000);
     }
 
     @Test

@@ -224,7 +224,8 @@ public final class EventApplier {
             rc = injector.perform(inj, () -> switch (type) {
                 case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
                 case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
-                default -> LibC.mknod(abs, FileMode.S_IFREG | perm);
+                // the node's own type (FIFO, socket, ...): the kernel refuses an answer of another type
+                default -> LibC.mknod(abs, type | perm);
             });
         }
         log.debug("injected create '{}': {} (lookup+wait {} us, syscall {} us)", path, rc == 0 ? "ok" : "errno " + -rc,
