@@ -411,8 +411,28 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
     }
 
+    /**
+     * With default_permissions the kernel checks the caller's permission on every directory an
+     * injected operation walks and changes, and on a truncated or chmod-ed file, and first asks for
+     * their attributes when the ones it holds expired (the applier has just invalidated some). The
+     * injected file's come with the event; any other is read by the events layer itself (a read,
+     * which the gate lets the applier make): the injector's own request still reaches nothing.
+     */
+    private FuseAttr injectedAttr(Injection inj, long nodeId) {
+        boolean ownNode = (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB) && inj.node() == nodeId;
+        return ownNode ? inj.attr() : null;
+    }
+
     @Override
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            FuseAttr known = injectedAttr(inj, nodeId);
+            if (known != null) {
+                return new FuseAttrReply(known, 0);
+            }
+            req = new InjectionGate.Internal(nodeId);
+        }
         if (isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
@@ -432,6 +452,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            FuseAttr known = injectedAttr(inj, nodeId);
+            if (known != null) {
+                reply.done(new FuseAttrReply(known, 0));
+                return;
+            }
+            req = new InjectionGate.Internal(nodeId);
+        }
         if (isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }

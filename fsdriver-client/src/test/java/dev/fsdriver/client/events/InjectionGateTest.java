@@ -31,9 +31,13 @@ import org.junit.jupiter.api.Test;
  */
 class InjectionGateTest {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    final List<FuseRequest> requests = Collections.synchronizedList(new ArrayList<>());
     final FuseFileSystem server = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
             new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
                 calls.add(m.getName());
+                if (args != null && args.length > 0 && args[0] instanceof FuseRequest r) {
+                    requests.add(r);
+                }
                 return defaultOf(m.getReturnType());
             });
     final Injector injector = new Injector(Path.of("/nonexistent-mount"));
@@ -201,12 +205,37 @@ class InjectionGateTest {
                     assertEio(() -> fs.link(fromInjector, 77, parent, name));
                 }
                 assertEio(() -> fs.setattr(fromInjector, 78, null));
-                assertEio(() -> fs.getattr(fromInjector, 77, -1));
+
                 assertEio(() -> fs.open(fromInjector, 77, 0));
                 return 0;
             });
         }
         assertThat(calls).as("calls that reached the server").isEmpty();
         assertThat(view.held(77)).as("nothing entered in the kernel's view").isFalse();
+    }
+
+    /**
+     * The kernel's permission checks (default_permissions) ask for the attributes of the
+     * directories an injected operation walks, and of a truncated or chmod-ed file, when the ones
+     * it holds expired: the file's are the event's, the others are read as the applier's own
+     * (a read); the injector's request itself reaches nothing.
+     */
+    @Test
+    void theKernelsPermissionChecksAreAnsweredWithReadsOnly() throws Exception {
+        long dir = 5;
+        FuseAttr fileAttr = new FuseAttr(77, 3, 0, 0, 0, 0, FileMode.S_IFREG | 0600, 1, 0, 0, 0, 4096);
+        List<Object> answers = new ArrayList<>();
+        injector.perform(new Injection(Injection.Op.MODIFY, dir, "a", 0, null, null, 77, fileAttr), () -> {
+            try {
+                answers.add(fs.getattr(fromInjector, 77, -1).attr());
+                answers.add(fs.getattr(fromInjector, dir, -1));
+            } catch (FuseException e) {
+                throw new AssertionError(e);
+            }
+            return 0;
+        });
+        assertThat(answers.get(0)).isEqualTo(fileAttr);
+        assertThat(calls).as("calls that reached the server").containsExactly("getattr");
+        assertThat(requests).allMatch(r -> r instanceof InjectionGate.Internal, "made as the applier's own reads");
     }
 }
