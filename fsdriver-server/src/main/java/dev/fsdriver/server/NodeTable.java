@@ -25,10 +25,12 @@ import java.util.Map;
 final class NodeTable {
     static final long ROOT_ID = 1;
     /**
-     * Ids from here up (to 2^63) are not inode numbers, see {@link #idFor}. Above the Windows
-     * backend's mapped numbers (from 2^62 up), so those stay ids too.
+     * Ids from here up (to {@link #MAX_ID}) are not inode numbers, see {@link #idFor}. Above the
+     * Windows backend's mapped numbers (from 2^62 up), so those stay ids too.
      */
     static final long OVERFLOW = 3L << 61;
+    /** No id reaches this: the client uses node ids from here up for its own stand-ins ("ghosts"). */
+    static final long MAX_ID = 7L << 60;
 
     /** A node; {@code paths} is empty once detached (unlinked, or replaced by a rename). */
     static final class Node {
@@ -135,6 +137,9 @@ final class NodeTable {
             if (id == 0 || same != null) {
                 // no inode number to use, or a detached (deleted) file's number given to a new file
                 id = nextOverflow++;
+                if (nextOverflow >= MAX_ID) {
+                    nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
+                }
             }
             n = new Node(id, path, ino, directory);
             n.refs = 1;
