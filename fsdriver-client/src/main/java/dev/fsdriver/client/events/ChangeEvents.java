@@ -43,6 +43,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
         if (remote instanceof RemoteFileSystem r) {
             r.prefetchWhile(policy::live);
+            r.pathsFrom(view::pathOf); // nodes found again by path after a server restart
         }
         policy.onChange(fs::changedElsewhere);
     }
