@@ -73,8 +73,12 @@ final class BlockWriter {
             return off < offset + length && offset < off + len;
         }
 
+        /** The server handle this chunk went out with last (volatile: read by the completion). */
+        volatile long sentWith;
+
         WriteRequest request() {
-            return WriteRequest.newBuilder().setHandle(handle.id()).setOffset(offset)
+            sentWith = handle.id();
+            return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
                     .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).build();
         }
     }
@@ -162,6 +166,10 @@ final class BlockWriter {
      */
     void push() throws FuseException {
         synchronized (this) {
+            if (handle.lost()) {
+                discardLocked(); // nowhere to send it; this file's own write, flush, fsync say EIO
+                return;
+            }
             if (bufLen > 0) {
                 sendLocked();
             }
@@ -206,8 +214,9 @@ final class BlockWriter {
             try {
                 replayOnceLocked();
             } catch (FuseException e) {
+                // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
                 boolean away = e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT
-                        || (e.errno() == Errno.EBADF && reopener.stale(handle)); // restarted meanwhile
+                        || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
                 if (!away || System.nanoTime() > giveUp) {
                     throw e;
                 }
@@ -222,7 +231,14 @@ final class BlockWriter {
     }
 
     private void replayOnceLocked() throws FuseException {
-        reopener.current(handle);
+        try {
+            reopener.current(handle);
+        } catch (FuseException e) {
+            if (handle.lost()) {
+                discardLocked();
+            }
+            throw e;
+        }
         for (Chunk c : unacked.values()) {
             try {
                 WriteReply r = connection.files().write(c.request());
@@ -231,7 +247,7 @@ final class BlockWriter {
                 }
             } catch (RuntimeException e) {
                 FuseException f = connection.failure(e);
-                if (!sendAgain(e, f)) {
+                if (!sendAgain(e, f, c)) {
                     unacked.remove(c.seq);
                 }
                 throw f;
@@ -242,14 +258,22 @@ final class BlockWriter {
         }
     }
 
+    /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
+    private void discardLocked() {
+        buf = null;
+        bufLen = 0;
+        unacked.clear();
+    }
+
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
-    private boolean sendAgain(Throwable t, FuseException f) {
+    private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
         Status.Code code = Status.fromThrowable(t).getCode();
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
             return true;
         }
-        // the handle is unknown because the server restarted since the chunk was sent
-        return f.errno() == Errno.EBADF && reopener.stale(handle);
+        // the handle is unknown because the server restarted since the chunk was sent (and the
+        // file may have been reopened meanwhile, by this writer or by a read)
+        return f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id());
     }
 
     private void sendLocked() throws FuseException {
@@ -305,7 +329,7 @@ final class BlockWriter {
 
     private void failed(Chunk chunk, Throwable t) {
         FuseException f = connection.failure(t);
-        if (sendAgain(t, f)) {
+        if (sendAgain(t, f, chunk)) {
             unacked.put(chunk.seq, chunk);
         } else {
             record(f);

@@ -121,6 +121,38 @@ class ServerRestartTest {
     }
 
     @Test
+    void aFileOpenForReadingReadsOnAfterTheRestart() throws Exception {
+        byte[] data = new byte[200 << 10]; // larger than what an open brings whole: a real handle
+        new java.util.Random(1).nextBytes(data);
+        Files.write(dir.resolve("big"), data);
+        long big = fs.lookup(REQ, ROOT, "big").nodeId();
+        fs.pathsFrom(id -> id == big ? "big" : id == ROOT ? "" : null);
+        long rfh = fs.open(REQ, big, OpenFlags.O_RDONLY).fh();
+        server.stop();
+        server.start();
+        ByteBuffer dst = ByteBuffer.allocate(4096);
+        assertThat(fs.read(REQ, big, rfh, 100_000, 4096, dst)).isEqualTo(4096);
+        assertThat(java.util.Arrays.copyOf(dst.array(), 4096))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 100_000, 104_096));
+        fs.release(REQ, big, rfh, 0);
+    }
+
+    @Test
+    void heldBackDataOfAFileLostInTheRestartFailsItsFlushNotAStatOfItsNode() throws Exception {
+        write(0, "held\n");
+        server.stop();
+        Files.delete(dir.resolve("f"));
+        server.start();
+        fs.getattr(REQ, ROOT, -1);
+        assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0))
+                .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+        // the node is gone, and says so; the lost data is not in the way of every stat
+        assertThatThrownBy(() -> fs.getattr(REQ, node, -1))
+                .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
     void aNodeIsFoundAgainByItsPathWithTheSameId() throws Exception {
         fs.release(REQ, node, fh, 0);
         server.stop();
