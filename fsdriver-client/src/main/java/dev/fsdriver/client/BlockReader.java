@@ -3,6 +3,7 @@ package dev.fsdriver.client;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
@@ -29,7 +30,8 @@ final class BlockReader {
     private record Block(long index, ListenableFuture<ReadReply> reply) {}
 
     private final Connection connection;
-    private final long handle;
+    private final RemoteHandle handle;
+    private final Reopener reopener;
     private final int blockSize;
     private final int ahead;
     private final OpenNode node;
@@ -43,9 +45,11 @@ final class BlockReader {
     /** File size as last known (open, or the end of a short block); bounds prefetching. */
     private long sizeHint;
 
-    BlockReader(Connection connection, long handle, int blockSize, int ahead, OpenNode node, long sizeHint) {
+    BlockReader(Connection connection, RemoteHandle handle, Reopener reopener, int blockSize, int ahead, OpenNode node,
+                long sizeHint) {
         this.connection = connection;
         this.handle = handle;
+        this.reopener = reopener;
         this.blockSize = blockSize;
         this.ahead = ahead;
         this.node = node;
@@ -58,6 +62,25 @@ final class BlockReader {
         if (size <= 0) {
             return 0;
         }
+        reopener.current(handle);
+        int start = dst.position();
+        try {
+            return readOnce(offset, size, dst);
+        } catch (FuseException e) {
+            // the server restarted since the file was opened: once more, with the file reopened
+            // (or, read by node without a handle, the node looked up again by its path)
+            boolean reopen = e.errno() == Errno.EBADF && reopener.stale(handle);
+            if (!reopen && !(e.errno() == Errno.ESTALE && handle.id() == 0 && reopener.refind(handle.nodeId))) {
+                throw e;
+            }
+            invalidate();
+            dst.position(start);
+            reopener.current(handle);
+            return readOnce(offset, size, dst);
+        }
+    }
+
+    private int readOnce(long offset, int size, ByteBuffer dst) throws FuseException {
         long first = offset / blockSize;
         long last = (offset + size - 1) / blockSize;
         List<Block> use = null;
@@ -137,8 +160,9 @@ final class BlockReader {
 
     private ListenableFuture<ReadReply> fetch(long offset, int len) {
         // handle 0: the open came with the whole file and no server handle; it grew since
-        return connection.filesAsync().read(ReadRequest.newBuilder().setHandle(handle)
-                .setNode(handle == 0 ? node.nodeId : 0).setOffset(offset).setSize(len).build());
+        long h = handle.id();
+        return connection.filesAsync().read(ReadRequest.newBuilder().setHandle(h)
+                .setNode(h == 0 ? node.nodeId : 0).setOffset(offset).setSize(len).build());
     }
 
     private ReadReply await(ListenableFuture<ReadReply> reply) throws FuseException {

@@ -9,12 +9,15 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
+import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,51 +27,90 @@ import java.util.concurrent.atomic.AtomicReference;
  * what is held back and waits for everything in flight.
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
- * this open file (at the latest on close), once.
+ * this open file (at the latest on close), once. Two failures are not errors but a lost
+ * connection: a chunk the server did not answer (down, or no answer in time) and one refused
+ * because its handle belongs to a server process that has since restarted. Such chunks are kept
+ * and sent again, in order, before anything else ({@link #replayLocked}), once the handle is
+ * current again ({@link Reopener#current}: the file reopened, or lost: EIO from then on).
+ *
+ * <p>Full share: when the share's free space ({@link Space}) is below what this file holds back
+ * or has in flight, a write waits for its data to be written, so ENOSPC comes back from
+ * write(2) as on a local file system, not only from close.
  *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
  * appends wherever we say) chunks go one at a time.
  *
  * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
- * touch only {@code inflight}, {@code slots} and {@code error}), so waiting for slots or
- * chunks under it cannot deadlock.
+ * touch only {@code inflight}, {@code unacked}, {@code slots} and {@code error}), so waiting for
+ * slots or chunks under it cannot deadlock.
  */
 final class BlockWriter {
     private static final int MIN_BUFFER = 64 << 10;
+    /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
+    private static final long RETRY_MILLIS = 100;
+
+    /** Whether free space on the share is short for {@code bytes} more (see RemoteFileSystem). */
+    @FunctionalInterface
+    interface Space {
+        boolean lowFor(long bytes);
+    }
 
     private final class Chunk {
+        final long seq;
         final long offset;
+        final byte[] data;
         final int length;
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Chunk(long offset, int length) {
+        Chunk(long seq, long offset, byte[] data, int length) {
+            this.seq = seq;
             this.offset = offset;
+            this.data = data;
             this.length = length;
         }
 
         boolean overlaps(long off, int len) {
             return off < offset + length && offset < off + len;
         }
+
+        /** The server handle this chunk went out with last (volatile: read by the completion). */
+        volatile long sentWith;
+
+        WriteRequest request() {
+            sentWith = handle.id();
+            return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
+                    .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).build();
+        }
     }
 
     private final Connection connection;
     private final OpenNode node;
-    private final long handle;
+    private final RemoteHandle handle;
+    private final Reopener reopener;
+    private final Space space;
     private final int blockSize;
     private final boolean append;
     private final Semaphore slots;
     private final Set<Chunk> inflight = ConcurrentHashMap.newKeySet();
+    /** Bytes of the chunks in flight. */
+    private final AtomicLong inflightBytes = new AtomicLong();
+    /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
+    private final ConcurrentSkipListMap<Long, Chunk> unacked = new ConcurrentSkipListMap<>();
     private final AtomicReference<FuseException> error = new AtomicReference<>();
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
     private long bufOffset;
     private volatile int bufLen;
+    private long nextSeq;
 
-    BlockWriter(Connection connection, OpenNode node, long handle, int blockSize, int maxChunks, boolean append) {
+    BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
+                int blockSize, int maxChunks, boolean append) {
         this.connection = connection;
         this.node = node;
         this.handle = handle;
+        this.reopener = reopener;
+        this.space = space;
         this.blockSize = blockSize;
         this.append = append;
         this.slots = new Semaphore(append ? 1 : maxChunks);
@@ -76,6 +118,7 @@ final class BlockWriter {
 
     /** Takes all of {@code src} for writing at {@code offset}; returns its length. */
     int write(long offset, ByteBuffer src) throws FuseException {
+        reopener.current(handle); // a file lost in a restart fails here, not only at close
         throwPending();
         int total = src.remaining();
         synchronized (this) {
@@ -97,16 +140,21 @@ final class BlockWriter {
                 }
             }
         }
+        if (space.lowFor(bufLen + inflightBytes.get())) {
+            // write-through: this write's own error (ENOSPC) is what write(2) returns
+            flush();
+        }
         return total;
     }
 
-    /** True while data is held back or in flight. */
+    /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        return bufLen > 0 || !inflight.isEmpty();
+        return bufLen > 0 || !inflight.isEmpty() || !unacked.isEmpty();
     }
 
     /** Sends what is held back, waits for everything in flight, and throws the first error since the last report. */
     void flush() throws FuseException {
+        reopener.current(handle); // EIO for a file lost in a restart, even with nothing to send
         push();
         throwPending();
     }
@@ -114,15 +162,21 @@ final class BlockWriter {
     /**
      * Sends what is held back and waits for everything in flight; a write error stays pending
      * for this file's own write, flush or fsync (a stat or another file's read must not eat it).
+     * A lost connection is not pending but thrown: the data is kept for the next try.
      */
     void push() throws FuseException {
         synchronized (this) {
+            if (handle.lost()) {
+                discardLocked(); // nowhere to send it; this file's own write, flush, fsync say EIO
+                return;
+            }
             if (bufLen > 0) {
                 sendLocked();
             }
             for (Chunk c : inflight) {
                 awaitLocked(c);
             }
+            replayLocked();
         }
     }
 
@@ -148,13 +202,94 @@ final class BlockWriter {
         }
     }
 
+    /**
+     * Sends the chunks kept after a lost connection, in order, each waited for, to the server
+     * answering now (the handle reopened first). While the server is out of reach this keeps
+     * trying for up to one call deadline (a restarting server is back within it), then throws
+     * with the chunks kept; a lost file throws EIO; another error drops the chunk and is thrown.
+     */
+    private void replayLocked() throws FuseException {
+        long giveUp = System.nanoTime() + connection.options().callDeadline().toNanos();
+        while (!unacked.isEmpty()) {
+            try {
+                replayOnceLocked();
+            } catch (FuseException e) {
+                // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
+                boolean away = e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT
+                        || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
+                if (!away || System.nanoTime() > giveUp) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(RETRY_MILLIS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw connection.failure(ie);
+                }
+            }
+        }
+    }
+
+    private void replayOnceLocked() throws FuseException {
+        try {
+            reopener.current(handle);
+        } catch (FuseException e) {
+            if (handle.lost()) {
+                discardLocked();
+            }
+            throw e;
+        }
+        for (Chunk c : unacked.values()) {
+            try {
+                WriteReply r = connection.files().write(c.request());
+                if (r.getWritten() != c.length) {
+                    record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
+                }
+            } catch (RuntimeException e) {
+                FuseException f = connection.failure(e);
+                if (!sendAgain(e, f, c)) {
+                    unacked.remove(c.seq);
+                }
+                throw f;
+            } finally {
+                node.generation.incrementAndGet();
+            }
+            unacked.remove(c.seq);
+        }
+    }
+
+    /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
+    private void discardLocked() {
+        buf = null;
+        bufLen = 0;
+        unacked.clear();
+    }
+
+    /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
+    private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
+        Status.Code code = Status.fromThrowable(t).getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+            return true;
+        }
+        // the handle is unknown because the server restarted since the chunk was sent (and the
+        // file may have been reopened meanwhile, by this writer or by a read)
+        return f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id());
+    }
+
     private void sendLocked() throws FuseException {
         byte[] data = buf;
         int len = bufLen;
         long off = bufOffset;
-        // The RPC keeps a reference to the bytes (retries): never reuse them.
+        // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
         buf = null;
         bufLen = 0;
+        Chunk chunk = new Chunk(nextSeq++, off, data, len);
+        if (!unacked.isEmpty()) {
+            // what was written before goes first; when that cannot be, this waits with it
+            unacked.put(chunk.seq, chunk);
+            replayLocked();
+            return;
+        }
         for (Chunk c : inflight) {
             if (append || c.overlaps(off, len)) {
                 awaitLocked(c);
@@ -167,15 +302,13 @@ final class BlockWriter {
             record(connection.failure(e));
             throw connection.failure(e);
         }
-        Chunk chunk = new Chunk(off, len);
         inflight.add(chunk);
+        inflightBytes.addAndGet(len);
         ListenableFuture<WriteReply> reply;
         try {
-            reply = connection.filesAsync().write(WriteRequest.newBuilder()
-                    .setHandle(handle).setOffset(off).setData(UnsafeByteOperations.unsafeWrap(data, 0, len)).build());
+            reply = connection.filesAsync().write(chunk.request());
         } catch (RuntimeException e) {
-            record(connection.failure(e));
-            done(chunk);
+            failed(chunk, e);
             return;
         }
         Futures.addCallback(reply, new FutureCallback<WriteReply>() {
@@ -189,16 +322,26 @@ final class BlockWriter {
 
             @Override
             public void onFailure(Throwable t) {
-                record(connection.failure(t));
-                done(chunk);
+                failed(chunk, t);
             }
         }, MoreExecutors.directExecutor());
+    }
+
+    private void failed(Chunk chunk, Throwable t) {
+        FuseException f = connection.failure(t);
+        if (sendAgain(t, f, chunk)) {
+            unacked.put(chunk.seq, chunk);
+        } else {
+            record(f);
+        }
+        done(chunk);
     }
 
     private void done(Chunk chunk) {
         // Read-ahead blocks fetched while this chunk was on its way may predate it: drop them.
         node.generation.incrementAndGet();
         inflight.remove(chunk);
+        inflightBytes.addAndGet(-chunk.length);
         slots.release();
         chunk.done.complete(null);
     }

@@ -8,10 +8,16 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -56,6 +62,8 @@ public final class Connection implements AutoCloseable {
     /** Set when a call found the server unreachable; the next call says Hello first. */
     private final boolean readOnly;
     private volatile boolean lost;
+    /** The server process that answered last ({@link Protocol#INSTANCE}), 0 before the first answer. */
+    private volatile long instance;
 
     private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
                        EventLoopGroup eventLoops, ClientOptions options) {
@@ -80,7 +88,8 @@ public final class Connection implements AutoCloseable {
             session = new java.security.SecureRandom().nextLong();
         } while (session == 0);
         headers.put(Protocol.SESSION, Long.toHexString(session));
-        this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
+                new InstanceWatch());
         this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
     }
 
@@ -224,6 +233,59 @@ public final class Connection implements AutoCloseable {
             return "no such socket";
         }
         return last;
+    }
+
+    /**
+     * The server process that answered last: another value than a handle was opened under means
+     * the server restarted and the handle is gone (see {@link Reopener}). 0 before any answer.
+     */
+    long instance() {
+        return instance;
+    }
+
+    /** Reads {@link Protocol#INSTANCE} from every answer (headers, or trailers of a call that failed at once). */
+    private final class InstanceWatch implements ClientInterceptor {
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onHeaders(Metadata h) {
+                            saw(h);
+                            super.onHeaders(h);
+                        }
+
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            saw(trailers);
+                            super.onClose(status, trailers);
+                        }
+                    }, headers);
+                }
+            };
+        }
+
+        private void saw(Metadata md) {
+            String v = md == null ? null : md.get(Protocol.INSTANCE);
+            if (v == null) {
+                return;
+            }
+            long id;
+            try {
+                id = Long.parseUnsignedLong(v, 16);
+            } catch (NumberFormatException e) {
+                return;
+            }
+            long before = instance;
+            if (id != before) {
+                instance = id;
+                if (before != 0) {
+                    log.info("server {} restarted: open files are reopened on their next use", address);
+                }
+            }
+        }
     }
 
     /** Files calls to wait for, with this connection's deadline. */

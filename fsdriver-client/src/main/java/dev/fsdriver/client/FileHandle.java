@@ -2,20 +2,20 @@ package dev.fsdriver.client;
 
 /**
  * One open file: the server handle, the read-ahead state and (when opened for writing) the
- * write-behind state. {@code fh} is the client's id for the kernel, {@code serverHandle} the
- * server's.
+ * write-behind state. {@code fh} is the client's id for the kernel, {@code remote} the
+ * server's (see {@link RemoteHandle}).
  */
 final class FileHandle {
     private final long fh;
-    private final long serverHandle;
+    private final RemoteHandle remote;
     private final OpenNode node;
     private final int flags;
     private final BlockReader reader;
     private final BlockWriter writer;
 
-    FileHandle(long fh, long serverHandle, OpenNode node, int flags, BlockReader reader, BlockWriter writer) {
+    FileHandle(long fh, RemoteHandle remote, OpenNode node, int flags, BlockReader reader, BlockWriter writer) {
         this.fh = fh;
-        this.serverHandle = serverHandle;
+        this.remote = remote;
         this.node = node;
         this.flags = flags;
         this.reader = reader;
@@ -23,7 +23,9 @@ final class FileHandle {
     }
 
     long fh() { return fh; }
-    long serverHandle() { return serverHandle; }
+    /** The server's handle now (it changes when a server restart made the client reopen the file). */
+    long serverHandle() { return remote.id(); }
+    RemoteHandle remote() { return remote; }
     OpenNode node() { return node; }
     int flags() { return flags; }
     BlockReader reader() { return reader; }

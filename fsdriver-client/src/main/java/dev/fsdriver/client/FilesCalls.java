@@ -24,6 +24,8 @@ import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.FilesGrpc;
+import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ExecutionException;
@@ -68,6 +70,10 @@ final class FilesCalls {
 
     OpenReply open(OpenRequest request) {
         return await(stub.open(request));
+    }
+
+    WriteReply write(WriteRequest request) {
+        return await(stub.write(request));
     }
 
     Empty fsync(FsyncRequest request) {

@@ -80,6 +80,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     private final long attrTimeoutNs;
     private final long negativeTimeoutNs;
     private final NodeTable nodes;
+    private final Reopener reopener;
+    /** Whether writes must wait for the server (the share is nearly full), see {@link FreeSpace}. */
+    private volatile BlockWriter.Space space;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, FileHandle> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, DirHandle> dirs = new ConcurrentHashMap<>();
@@ -99,6 +102,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         this.attrTimeoutNs = options.attrTimeout().toNanos();
         this.negativeTimeoutNs = options.negativeTimeout().toNanos();
         this.nodes = new NodeTable(connection);
+        this.reopener = new Reopener(connection);
+        this.space = new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID),
+                (long) blockSize * options.writeBehindChunks());
         this.prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
                 options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
@@ -112,6 +118,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void prefetchWhile(java.util.function.BooleanSupplier eventsLive) {
         prefetcher.enableWhile(eventsLive);
         this.eventsLive = eventsLive;
+    }
+
+    /**
+     * Where the share-relative paths of the nodes the kernel holds come from (the events layer's
+     * view of the kernel): after a server restart, nodes are looked up again by them and open
+     * files reopened (see {@link Reopener}). Without it, open files do not survive a restart.
+     */
+    public void pathsFrom(java.util.function.LongFunction<String> pathOf) {
+        reopener.pathsFrom(pathOf);
     }
 
     /** A change event arrived: nothing fetched ahead, or kept for a listing again, may be used any more. */
@@ -232,9 +247,22 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         flushPending(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
-        GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build();
+        GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(current(h)).build();
         whenAnswered(call(() -> connection.filesAsync().getAttr(request)),
-                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), errno -> {
+                    if (errno != Errno.ESTALE && errno != Errno.EBADF) {
+                        reply.failed(errno);
+                        return;
+                    }
+                    // the server restarted: node looked up again, file reopened (not on this transport thread)
+                    Thread.startVirtualThread(() -> {
+                        try {
+                            reply.done(getattr(req, nodeId, fh));
+                        } catch (FuseException e) {
+                            reply.failed(e.errno());
+                        }
+                    });
+                });
     }
 
     @Override
@@ -246,13 +274,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
         flushPending(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
-        try {
-            Attr attr = connection.files().getAttr(GetAttrRequest.newBuilder()
-                    .setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build());
-            return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
+                .setNode(nodeId).setHandle(current(h)).build()));
+        return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
     }
 
     @Override
@@ -291,7 +315,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             open.flushWriters(null);
         }
         FileHandle h = changes.fh() >= 0 ? files.get(changes.fh()) : null;
-        SetAttrRequest.Builder b = SetAttrRequest.newBuilder().setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle());
+        SetAttrRequest.Builder b = SetAttrRequest.newBuilder().setNode(nodeId).setHandle(current(h));
         changes.size().ifPresent(b::setSize);
         changes.mode().ifPresent(m -> b.setMode(m & FileMode.PERMISSIONS));
         changes.uid().ifPresent(b::setUid);
@@ -528,11 +552,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             if (!readOnly) {
                 changedHere();
             }
-            try {
-                reply = connection.files().open(request.build());
-            } catch (RuntimeException e) {
-                throw connection.failure(e);
-            }
+            OpenRequest built = request.build();
+            reply = reopener.refinding(nodeId, () -> connection.files().open(built));
         }
         if (readOnly) {
             prefetcher.opened(nodeId);
@@ -612,6 +633,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (h.serverHandle() == 0) {
             return; // read-only, with no server handle (see open): nothing of ours to sync
         }
+        reopener.current(h.remote());
         try {
             connection.files().fsync(FsyncRequest.newBuilder().setHandle(h.serverHandle()).setDatasync(datasync).build());
         } catch (RuntimeException e) {
@@ -625,19 +647,36 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (h == null) {
             return;
         }
-        try {
-            if (h.writer() != null) {
-                try {
-                    h.writer().flush();
-                } catch (FuseException e) {
-                    // Nobody sees release errors; flush (close) has reported it if it could.
-                    log.debug("write error at release of node {}: {}", nodeId, e.getMessage());
+        if (h.writer() != null) {
+            lastOpen.remove(h.node().nodeId);
+            try {
+                h.writer().flush();
+            } catch (FuseException e) {
+                if (away(e) && h.writer().dirty()) {
+                    // The program has closed; the data must not go with it: sent once the server is back.
+                    log.warn("server away at the close of node {}: its last writes are kept and sent when it is back",
+                            nodeId);
+                    UnsentWrites.sendLater(h.writer(), h.node().nodeId, () -> closed(h));
+                    return;
                 }
-                lastOpen.remove(h.node().nodeId);
+                // Nobody sees release errors; flush (close) has reported it if it could.
+                log.debug("write error at release of node {}: {}", nodeId, e.getMessage());
+            } catch (RuntimeException e) {
+                closed(h);
+                throw e;
             }
-        } finally {
-            unregister(h);
-            releaseQuietly(h.serverHandle());
+        }
+        closed(h);
+    }
+
+    private static boolean away(FuseException e) {
+        return e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT;
+    }
+
+    private void closed(FileHandle h) {
+        unregister(h);
+        if (!h.remote().lost() && !reopener.stale(h.remote())) {
+            releaseQuietly(h.serverHandle()); // (a restarted server does not know the old handle)
         }
     }
 
@@ -847,6 +886,16 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         }
     }
 
+    /** The server handle of {@code h} to name in a call, 0 for none (or one a restarted server would not know). */
+    private long current(FileHandle h) {
+        return h == null || h.remote().lost() || reopener.stale(h.remote()) ? 0 : h.serverHandle();
+    }
+
+    /** Tests: another answer to "is free space short" (e.g. never: space ran out after statfs said there was room). */
+    void spaceCheck(BlockWriter.Space check) {
+        this.space = check;
+    }
+
     private FileHandle file(long fh) throws FuseException {
         FileHandle h = files.get(fh);
         if (h == null) {
@@ -862,12 +911,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             return v;
         });
         long fh = nextHandle.getAndIncrement();
-        BlockReader reader = new BlockReader(connection, serverHandle, blockSize, options.readAheadBlocks(), node, size);
+        RemoteHandle remote = new RemoteHandle(nodeId, flags, serverHandle, connection.instance());
+        BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
-                ? new BlockWriter(connection, node, serverHandle, blockSize, options.writeBehindChunks(),
-                        (flags & OpenFlags.O_APPEND) != 0)
+                ? new BlockWriter(connection, node, remote, reopener, space, blockSize,
+                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0)
                 : null;
-        FileHandle h = new FileHandle(fh, serverHandle, node, flags, reader, writer);
+        FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);
         files.put(fh, h);
         return h;

@@ -320,6 +320,7 @@ class RemoteFileSystemTest {
         try (TestServer full = new TestServer(small, false);
              Connection c = full.connect(ClientOptions.builder().blockSize(1 << 20).build())) {
             RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            rfs.spaceCheck(bytes -> false); // as if statfs had said there was room: write-behind
             FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
                     OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
             long node = created.entry().nodeId();
@@ -330,6 +331,26 @@ class RemoteFileSystemTest {
             assertThatThrownBy(() -> rfs.flush(REQ, node, fh, 0))
                     .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
             rfs.flush(REQ, node, fh, 0); // reported once
+            rfs.release(REQ, node, fh, 0);
+            rfs.close();
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void onAShareWithLessFreeSpaceThanInFlightTheWriteItselfFailsEnospc(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
+        try (TestServer full = new TestServer(small, false);
+             Connection c = full.connect(ClientOptions.builder().blockSize(1 << 20).build())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
+                    OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+            long node = created.entry().nodeId();
+            long fh = created.open().fh();
+            assertThatThrownBy(() -> rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0))
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            rfs.flush(REQ, node, fh, 0); // reported once, by the write
             rfs.release(REQ, node, fh, 0);
             rfs.close();
         } finally {

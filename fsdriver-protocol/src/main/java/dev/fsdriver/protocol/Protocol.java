@@ -29,6 +29,14 @@ public final class Protocol {
     public static final Metadata.Key<String> SESSION =
             Metadata.Key.of("fsdriver-session", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * Sent by the server with every answer (headers and trailers): a random id of the server
+     * process. Another value than before means the server restarted: its file handles are gone
+     * (node ids stay, see NodeTable), so the client reopens its open files.
+     */
+    public static final Metadata.Key<String> INSTANCE =
+            Metadata.Key.of("fsdriver-instance", Metadata.ASCII_STRING_MARSHALLER);
+
     /** Largest gRPC message either side sends: one block of I/O plus headroom. */
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
 

@@ -62,6 +62,8 @@ public final class FsServer implements AutoCloseable {
     private static final int FLOW_CONTROL_WINDOW = 8 << 20;
 
     private final List<String> listens;
+    /** Names this process in every Session and Files answer (the client's restart detection). */
+    private final InstanceHeader instance = new InstanceHeader();
     private final List<ServerBuilder<?>> extraBuilders;
     private final Map<String, Share> shares;
     private final String token;
@@ -228,8 +230,8 @@ public final class FsServer implements AutoCloseable {
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
         ServerAuth auth = new ServerAuth(token, shares);
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
-                .addService(ServerInterceptors.intercept(new FilesService(io), auth))
+                .addService(ServerInterceptors.intercept(new SessionService(shares), auth, instance))
+                .addService(ServerInterceptors.intercept(new FilesService(io), auth, instance))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(
                         new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null,

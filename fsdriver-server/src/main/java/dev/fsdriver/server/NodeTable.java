@@ -24,8 +24,13 @@ import java.util.Map;
  */
 final class NodeTable {
     static final long ROOT_ID = 1;
-    /** Ids with this bit are not inode numbers: see {@link #idFor}. */
-    static final long OVERFLOW = 1L << 62;
+    /**
+     * Ids from here up (to {@link #MAX_ID}) are not inode numbers, see {@link #idFor}. Above the
+     * Windows backend's mapped numbers (from 2^62 up), so those stay ids too.
+     */
+    static final long OVERFLOW = 3L << 61;
+    /** No id reaches this: the client uses node ids from here up for its own stand-ins ("ghosts"). */
+    static final long MAX_ID = 7L << 60;
 
     /** A node; {@code paths} is empty once detached (unlinked, or replaced by a rename). */
     static final class Node {
@@ -52,7 +57,7 @@ final class NodeTable {
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<RelPath, Node> byPath = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
-    private long nextOverflow = OVERFLOW | instanceBase();
+    private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
     /**
      * A number unique to this server instance: the start time in milliseconds shifted by 20 bits
@@ -68,7 +73,9 @@ final class NodeTable {
      * The node id of a file with inode number {@code ino}: the number itself, or 0 where it cannot
      * be (0, the root's id 1, or a number in the {@link #OVERFLOW} range); such files, and a new
      * file given the inode number of a deleted one the kernel still holds, get an id from a
-     * per-instance counter instead (not stable across restarts: the client then finds them gone).
+     * per-instance counter instead, started at the time in milliseconds shifted by 10 bits (not
+     * stable across restarts: the client then finds them gone; never an id of an earlier instance
+     * unless that one handed out 1024 of them per millisecond of its life).
      */
     static long idFor(long ino) {
         return ino > ROOT_ID && ino < OVERFLOW ? ino : 0;
@@ -130,6 +137,9 @@ final class NodeTable {
             if (id == 0 || same != null) {
                 // no inode number to use, or a detached (deleted) file's number given to a new file
                 id = nextOverflow++;
+                if (nextOverflow >= MAX_ID) {
+                    nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
+                }
             }
             n = new Node(id, path, ino, directory);
             n.refs = 1;

@@ -46,6 +46,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote instanceof RemoteFileSystem r ? r : null;
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
+            this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
         }
         policy.onChange(fs::changedElsewhere);
     }

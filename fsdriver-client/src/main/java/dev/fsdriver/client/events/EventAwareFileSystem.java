@@ -40,8 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
  */
 public final class EventAwareFileSystem implements FuseFileSystem {
-    /** Node ids from here up are ghosts: stand-ins for names the kernel never looked up. */
-    static final long GHOST_BASE = 1L << 62;
+    /**
+     * Node ids from here up are ghosts: stand-ins for names the kernel never looked up. The
+     * server's ids stay below (inode numbers and its own counter end at 7 * 2^60, see its NodeTable).
+     */
+    static final long GHOST_BASE = 7L << 60;
 
     /** The remote file system behind the gate: every call to the server passes the gate. */
     private final InjectionGate delegate;

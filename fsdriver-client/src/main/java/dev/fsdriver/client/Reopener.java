@@ -1,0 +1,149 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries open files and node ids across a server restart. Node ids come from the files'
+ * identity (the server's NodeTable), so a restarted server gives a file the id it had; but it
+ * knows a node only once it was looked up by name again, and it has none of the old handles.
+ * {@link #refind} looks a node up again by the path the kernel knows it by; {@link #current}
+ * opens a file again (same flags) when the server that gave its handle is not the one answering
+ * now. A file that cannot be found or opened again is lost: its handle fails EIO from then on.
+ *
+ * <p>Thread safety: a reopen is done once, under the handle's monitor; no other lock is held.
+ */
+final class Reopener {
+    private static final Logger log = LoggerFactory.getLogger(Reopener.class);
+
+    private final Connection connection;
+    /** Node id -> share-relative path ("" root), or null when unknown; set by the events layer. */
+    private volatile LongFunction<String> paths = id -> null;
+
+    Reopener(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Where the paths of the nodes the kernel holds come from (the events layer's view of the kernel). */
+    void pathsFrom(LongFunction<String> pathOf) {
+        this.paths = pathOf;
+    }
+
+    /** True when {@code h} was given by an earlier server process than the one answering now. */
+    boolean stale(RemoteHandle h) {
+        long now = connection.instance();
+        return h.id() != 0 && now != 0 && h.instance() != 0 && h.instance() != now;
+    }
+
+    /** Makes sure {@code h} is a handle of the server answering now: reopens it, or fails EIO if it is lost. */
+    void current(RemoteHandle h) throws FuseException {
+        if (!h.lost() && !stale(h)) {
+            return;
+        }
+        synchronized (h) {
+            if (h.lost()) {
+                throw lostError(h);
+            }
+            if (!stale(h)) {
+                return;
+            }
+            OpenRequest request = OpenRequest.newBuilder().setNode(h.nodeId).setFlags(h.reopenFlags).build();
+            OpenReply reply;
+            try {
+                reply = openAgain(request);
+            } catch (FuseException e) {
+                if (unreachable(e.errno())) {
+                    throw e; // the server is not back yet: try again at the next use
+                }
+                h.markLost();
+                log.warn("open file of node {} lost in a server restart ({}): its writes now fail EIO", h.nodeId,
+                        e.getMessage());
+                throw lostError(h);
+            }
+            h.reopened(reply.getHandle(), connection.instance());
+            log.info("reopened node {} after a server restart", h.nodeId);
+        }
+    }
+
+    private OpenReply openAgain(OpenRequest request) throws FuseException {
+        try {
+            return connection.files().open(request);
+        } catch (RuntimeException e) {
+            FuseException f = connection.failure(e);
+            if (f.errno() != Errno.ESTALE) {
+                throw f;
+            }
+        }
+        if (!refind(request.getNode())) {
+            throw new FuseException(Errno.ESTALE, "node " + request.getNode() + " not found again by its path");
+        }
+        try {
+            return connection.files().open(request);
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    /**
+     * Looks node {@code nodeId} up again by the path the kernel knows it by, so that the server
+     * knows the id again. False when no path is known or the path names another file now.
+     */
+    boolean refind(long nodeId) throws FuseException {
+        String path = paths.apply(nodeId);
+        if (path == null) {
+            return false;
+        }
+        long id = FuseFileSystem.ROOT_ID;
+        if (!path.isEmpty()) {
+            for (String name : path.split("/")) {
+                try {
+                    id = connection.files().lookup(LookupRequest.newBuilder().setParent(id).setName(name).build()).getId();
+                } catch (RuntimeException e) {
+                    FuseException f = connection.failure(e);
+                    if (unreachable(f.errno())) {
+                        throw f;
+                    }
+                    return false;
+                }
+            }
+        }
+        return id == nodeId;
+    }
+
+    /**
+     * A call about node {@code nodeId}; when the server does not know the node (ESTALE: it
+     * restarted, and node ids are the files' identity), the node is looked up again by its path
+     * and the call made once more.
+     */
+    <T> T refinding(long nodeId, java.util.function.Supplier<T> call) throws FuseException {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            FuseException f = connection.failure(e);
+            if (f.errno() != Errno.ESTALE || !refind(nodeId)) {
+                throw f;
+            }
+        }
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    /** The server could not be asked (down, or not answering): nothing is known yet. */
+    private static boolean unreachable(int errno) {
+        return errno == Errno.ENOTCONN || errno == Errno.ETIMEDOUT || errno == Errno.EINTR;
+    }
+
+    private static FuseException lostError(RemoteHandle h) {
+        return new FuseException(Errno.EIO, "node " + h.nodeId + ": the file could not be opened again after a server restart");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A file held open through the mount while the server is killed (kill -9) and started again:
+ * later writes arrive; where the file is gone when the server is back, every later write,
+ * fsync and close fails (EIO), none succeeds and loses the data.
+ */
+class OpenFilesAcrossRestartEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    /** A shell script in the mount that stops at "wait" until the test says go; its output. */
+    private final class Held {
+        final Process process;
+        final Path ready = tmp.resolve("ready");
+        final Path go = tmp.resolve("go");
+
+        Held(Path dir, String before, String after) throws Exception {
+            String script = before + "; touch " + ready + "; while [ ! -e " + go + " ]; do sleep 0.05; done; " + after;
+            process = new ProcessBuilder("bash", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+            while (!Files.exists(ready)) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("script ended early: " + output());
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        String finish() throws Exception {
+            Files.writeString(go, "");
+            if (!process.waitFor(300, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("script hangs");
+            }
+            return output();
+        }
+
+        private String output() throws Exception {
+            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aFileHeldOpenAcrossAServerRestartGetsItsLaterWrites() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            // `cat f` makes the mount push "a" out before the server dies; "b" is written after the restart
+            Held held = new Held(mnt, "exec 7>>f; echo a >&7; cat f", "echo b >&7; echo w=$?; exec 7>&-; echo c=$?");
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("a\n");
+            server.proc().kill9();
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            String out = held.finish();
+            assertThat(out).contains("w=0").contains("c=0");
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("a\nb\n");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void heldBackWritesAreSentAgainToTheRestartedServer() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            Held held = new Held(mnt, "exec 7>f; echo one >&7",
+                    "echo two >&7; exec 7>&-; echo c=$?; cat f");
+            server.proc().kill9();
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            String out = held.finish();
+            assertThat(out).contains("c=0");
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("one\ntwo\n");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aFileDeletedWhileTheServerWasDownFailsEveryLaterWriteFsyncAndClose() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            String py = "import os,sys\n"
+                    + "fd=os.open('f',os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
+                    + "os.write(fd,b'a\\n'); os.fsync(fd)\n"
+                    + "open('" + tmp.resolve("ready") + "','w').close()\n"
+                    + "import time\n"
+                    + "while not os.path.exists('" + tmp.resolve("go") + "'): time.sleep(0.05)\n"
+                    + "def t(name, f):\n"
+                    + "  try:\n    f(); print(name+'=ok')\n"
+                    + "  except OSError as e:\n    print(name+'='+os.strerror(e.errno))\n"
+                    + "t('write', lambda: os.write(fd,b'b\\n'))\n"
+                    + "t('write2', lambda: os.write(fd,b'c\\n'))\n"
+                    + "t('fsync', lambda: os.fsync(fd))\n"
+                    + "t('close', lambda: os.close(fd))\n";
+            Files.writeString(tmp.resolve("held.py"), py);
+            // the script itself says ready and waits for go
+            Held held = new Held(mnt, "python3 " + tmp.resolve("held.py"), "true");
+            server.proc().kill9();
+            Files.delete(s.resolve("f"));
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            // the mount works again (it has talked to the new server) before the held file is used
+            MountEndToEndTest.awaitTrue(() -> {
+                Files.writeString(mnt.resolve("probe"), "back");
+                return Files.readString(s.resolve("probe")).equals("back");
+            });
+            String out = held.finish();
+            assertThat(out).contains("write=Input/output error").contains("write2=Input/output error")
+                    .contains("fsync=Input/output error").contains("close=Input/output error");
+            assertThat(s.resolve("f")).doesNotExist();
+        } finally {
+            server.close();
+        }
+    }
+}
