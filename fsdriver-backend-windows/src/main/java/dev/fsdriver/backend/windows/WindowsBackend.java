@@ -622,6 +622,9 @@ public final class WindowsBackend implements Backend {
         // The destination is the leaf name relative to its verified parent (containment, ShareDirs).
         try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0);
              Handle toDir = dirs.openDir(to.parent())) {
+            if (replace) {
+                checkReplaceTypes(src, toDir, from, to);
+            }
             try {
                 renameByHandle(src, toDir, target, replace);
             } catch (WindowsException e) {
@@ -640,6 +643,40 @@ public final class WindowsBackend implements Backend {
             }
             throw error(e, "rename", from);
         }
+    }
+
+    /**
+     * POSIX: a directory may only replace a directory, a non-directory only a non-directory
+     * (ENOTDIR / EISDIR); Windows lets a directory replace a file (the file is lost). Checked just
+     * before the rename: a replacement racing in between is not caught (Windows has no rename
+     * that refuses by type).
+     */
+    private void checkReplaceTypes(Handle src, Handle toDir, RelPath from, RelPath to) throws WindowsException, FsException {
+        boolean srcDir = isRealDirectory(basicAttributes(src));
+        int dstAttributes;
+        try (Handle dst = dirs.openAt(toDir, to, META, 0, Win32.FILE_OPEN, 0)) {
+            dstAttributes = basicAttributes(dst);
+        } catch (WindowsException | FsException e) {
+            return; // no destination (or not ours to open): the rename itself reports it
+        }
+        boolean dstDir = isRealDirectory(dstAttributes);
+        if (srcDir && !dstDir) {
+            throw new FsException(Errno.ENOTDIR, "rename directory " + from + " over non-directory " + to);
+        }
+        if (!srcDir && dstDir) {
+            throw new FsException(Errno.EISDIR, "rename non-directory " + from + " over directory " + to);
+        }
+    }
+
+    /** A directory that is not a link (a directory symlink or junction counts as a link, as in remove). */
+    private static boolean isRealDirectory(int attributes) {
+        return (attributes & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0 && (attributes & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0;
+    }
+
+    private static int basicAttributes(Handle h) throws WindowsException {
+        Scratch s = Scratch.get();
+        Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
+        return Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
     }
 
     private boolean isDirectory(RelPath p) {
@@ -692,7 +729,14 @@ public final class WindowsBackend implements Backend {
         try (Handle h = openPath(existing, META, Win32.OPEN_EXISTING, 0);
              Handle dir = dirs.openDir(newPath.parent());
              Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * leaf.length() + 8)) {
-            checkOpenable(h, existing); // no hard links to directories or through links
+            try {
+                checkOpenable(h, existing); // no hard links to directories or through links
+            } catch (FsException e) {
+                if (e.errno() == Errno.EISDIR) {
+                    throw new FsException(Errno.EPERM, "link " + existing + ": hard links to directories are not allowed");
+                }
+                throw e;
+            }
             int n = Structs.writeRenameInfo(m.getByteBuffer(0, m.size()), 0, Pointer.nativeValue(dir.h.getPointer()), leaf);
             Win32.NtSetInformationFile(h.h, m, n, Win32.FileLinkInformation);
         } catch (WindowsException e) {
@@ -708,7 +752,7 @@ public final class WindowsBackend implements Backend {
         if (target.isEmpty()) {
             throw new FsException(Errno.ENOENT, "empty symlink target");
         }
-        String nativeTarget = options.symlinks() == SymlinkStyle.NATIVE ? ReparseData.toNativeRelative(target) : null;
+        String nativeTarget = options.symlinks() == SymlinkStyle.NATIVE ? ReparseData.toNativeRelative(target, path.depth() - 1) : null;
         try {
             if (nativeTarget != null) {
                 int flags = Win32.SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE;
