@@ -204,14 +204,25 @@ public final class ReparseData {
 
     /**
      * The native relative target for a POSIX relative target ("../a/b" -> "..\a\b", names
-     * escaped), or null when {@code posixTarget} is absolute and only a WSL-style link can keep it.
+     * escaped), for a link whose directory lies {@code linkDirDepth} levels below the share root;
+     * or null when only a WSL-style link can keep it: an absolute target, or one whose ".."
+     * climb above the share root (Windows programs would follow a native link out of the share;
+     * WSL-style links are only read by the Linux side).
      */
-    public static String toNativeRelative(String posixTarget) throws FsException {
+    public static String toNativeRelative(String posixTarget, int linkDirDepth) throws FsException {
         if (posixTarget.startsWith("/")) {
             return null;
         }
         StringBuilder sb = new StringBuilder();
+        int depth = linkDirDepth;
         for (String part : posixTarget.split("/", -1)) {
+            if (part.equals("..")) {
+                if (--depth < 0) {
+                    return null;
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                depth++;
+            }
             if (!sb.isEmpty()) {
                 sb.append('\\');
             }

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WindowsBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(WindowsBackend.class);
-    private static final int META = Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE;
+    static final int META = Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE;
 
     /** How new symbolic links are stored. */
     public enum SymlinkStyle {
@@ -80,6 +80,7 @@ public final class WindowsBackend implements Backend {
     private final AttributeMapping mapping;
     private final boolean caseInsensitive;
     private final ShareDirs dirs;
+    private final WindowsRename renames;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
             InodeNumbers inodes, boolean caseInsensitive) {
@@ -93,6 +94,7 @@ public final class WindowsBackend implements Backend {
         this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()));
         this.caseInsensitive = caseInsensitive;
         this.dirs = new ShareDirs(root, rootFinal);
+        this.renames = new WindowsRename(this, dirs, features);
     }
 
     /** Opens the share at {@code root} with default options (called reflectively by the conformance suite). */
@@ -627,80 +629,7 @@ public final class WindowsBackend implements Backend {
     @Override
     public void rename(RelPath from, RelPath to, int flags) throws FsException {
         writable();
-        if ((flags & ~OpenFlags.RENAME_NOREPLACE) != 0) {
-            throw new FsException(Errno.EINVAL, "rename flags 0x" + Integer.toHexString(flags) + " not supported");
-        }
-        if (from.isRoot() || to.isRoot()) {
-            throw new FsException(Errno.EBUSY, "the share root cannot be renamed");
-        }
-        if (!to.equals(from) && to.startsWith(from)) {
-            throw new FsException(Errno.EINVAL, "rename " + from + " into its own subdirectory " + to);
-        }
-        boolean replace = (flags & OpenFlags.RENAME_NOREPLACE) == 0;
-        NameEscaping.toWindowsNewName(to.name());
-        String target = NameEscaping.toWindows(to.name());
-        // The destination is the leaf name relative to its verified parent (containment, ShareDirs).
-        try (Handle src = openPath(from, Win32.DELETE | META, Win32.OPEN_EXISTING, 0);
-             Handle toDir = dirs.openDir(to.parent())) {
-            try {
-                renameByHandle(src, toDir, target, replace);
-            } catch (WindowsException e) {
-                // POSIX lets a directory replace an empty directory; Windows does not: remove it first.
-                if (replace && (e.win32Error() == WinErrors.ERROR_ACCESS_DENIED || e.win32Error() == WinErrors.ERROR_ALREADY_EXISTS)
-                        && isDirectory(to) && stat(from).isDirectory()) {
-                    rmdir(to);
-                    renameByHandle(src, toDir, target, replace);
-                } else {
-                    throw e;
-                }
-            }
-        } catch (WindowsException e) {
-            if (e.win32Error() == WinErrors.ERROR_ACCESS_DENIED && replace && isDirectory(to)) {
-                throw new FsException(stat(from).isDirectory() ? Errno.ENOTEMPTY : Errno.EISDIR, "rename " + from + " over directory " + to);
-            }
-            throw error(e, "rename", from);
-        }
-    }
-
-    private boolean isDirectory(RelPath p) {
-        try {
-            return stat(p).isDirectory();
-        } catch (FsException e) {
-            return false;
-        }
-    }
-
-    /**
-     * FileRenameInformationEx with POSIX semantics (handles open on a replaced target stay valid),
-     * else the classic FileRenameInformation; RootDirectory = the verified destination directory
-     * and the leaf name {@code target} (NtSetInformationFile: the Win32 wrapper of Wine 8 turns
-     * the name into a DOS path first, relative to the current directory). The fallback becomes
-     * permanent only when the classic call then succeeds.
-     */
-    private void renameByHandle(Handle src, Handle toDir, String target, boolean replace) throws WindowsException {
-        long rootDir = Pointer.nativeValue(toDir.h.getPointer());
-        try (Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * target.length() + 8)) {
-            ByteBuffer b = m.getByteBuffer(0, m.size());
-            WindowsException posixError = null;
-            if (features.has(Feature.POSIX_RENAME)) {
-                int n = Structs.writeRenameInfo(b, (replace ? Structs.FILE_RENAME_FLAG_REPLACE_IF_EXISTS
-                        | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, rootDir, target);
-                try {
-                    Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformationEx);
-                    return;
-                } catch (WindowsException e) {
-                    if (!e.isUnsupported()) {
-                        throw e;
-                    }
-                    posixError = e;
-                }
-            }
-            int n = Structs.writeRenameInfo(b, replace ? 1 : 0, rootDir, target);
-            Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformation);
-            if (posixError != null) {
-                features.fallBack(Feature.POSIX_RENAME, posixError.getMessage());
-            }
-        }
+        renames.rename(from, to, flags);
     }
 
     @Override
@@ -712,7 +641,14 @@ public final class WindowsBackend implements Backend {
         try (Handle h = openPath(existing, META, Win32.OPEN_EXISTING, 0);
              Handle dir = dirs.openDir(newPath.parent());
              Memory m = new Memory(Structs.RENAME_INFO_NAME_OFFSET + 2L * leaf.length() + 8)) {
-            checkOpenable(h, existing); // no hard links to directories or through links
+            try {
+                checkOpenable(h, existing); // no hard links to directories or through links
+            } catch (FsException e) {
+                if (e.errno() == Errno.EISDIR) {
+                    throw new FsException(Errno.EPERM, "link " + existing + ": hard links to directories are not allowed");
+                }
+                throw e;
+            }
             int n = Structs.writeRenameInfo(m.getByteBuffer(0, m.size()), 0, Pointer.nativeValue(dir.h.getPointer()), leaf);
             Win32.NtSetInformationFile(h.h, m, n, Win32.FileLinkInformation);
         } catch (WindowsException e) {
@@ -734,7 +670,7 @@ public final class WindowsBackend implements Backend {
         if (target.isEmpty()) {
             throw new FsException(Errno.ENOENT, "empty symlink target");
         }
-        String nativeTarget = options.symlinks() == SymlinkStyle.NATIVE ? ReparseData.toNativeRelative(target) : null;
+        String nativeTarget = options.symlinks() == SymlinkStyle.NATIVE ? ReparseData.toNativeRelative(target, path.depth() - 1) : null;
         try {
             if (nativeTarget != null) {
                 int flags = Win32.SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE;
@@ -915,7 +851,11 @@ public final class WindowsBackend implements Backend {
 
     /** Whether {@code p} is a directory now (for basic notify records, which carry no attributes). */
     boolean isDirectoryQuietly(RelPath p) {
-        return isDirectory(p);
+        try {
+            return stat(p).isDirectory();
+        } catch (FsException e) {
+            return false;
+        }
     }
 
     @Override

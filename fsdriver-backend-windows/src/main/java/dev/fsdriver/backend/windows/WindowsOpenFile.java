@@ -127,6 +127,12 @@ final class WindowsOpenFile implements OpenFile {
 
     @Override
     public void sync(boolean dataOnly) throws FsException {
+        if (!writeAttributes) {
+            // Opened read-only (writeAttributes is set exactly for writable opens): FlushFileBuffers
+            // needs write access and fails with ERROR_ACCESS_DENIED, where Linux fsync returns 0.
+            // Nothing was written through this handle; other handles flush their own writes.
+            return;
+        }
         try {
             Win32.FlushFileBuffers(handle.h);
         } catch (WindowsException e) {

@@ -97,6 +97,12 @@ final class WindowsWatcher implements AutoCloseable {
                     error = e.win32Error();
                 }
                 if (error == WinErrors.ERROR_WAIT_TIMEOUT) {
+                    if (closing) {
+                        // close() cancelled before this thread re-armed (its CancelIoEx found no
+                        // read): cancel the new read from here, then wait for its aborted completion.
+                        cancel();
+                        continue;
+                    }
                     translator.flush();
                     if (!closing && !rootStillThere()) {
                         translator.rootGone();
@@ -149,14 +155,18 @@ final class WindowsWatcher implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        closing = true;
+    private void cancel() {
         try {
             Win32.CancelIoEx(dir, overlapped);
         } catch (WindowsException e) {
-            LOG.debug("CancelIoEx: {}", e.getMessage());
+            LOG.debug("CancelIoEx: {}", e.getMessage()); // ERROR_NOT_FOUND: no read pending
         }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        cancel(); // the watcher thread cancels again if it re-armed meanwhile (see run)
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -119,8 +119,19 @@ class ReparseDataTest {
 
     @Test
     void posixTargetsToNativeRelative() throws FsException {
-        assertThat(ReparseData.toNativeRelative("../a:b/./c")).isEqualTo("..\\a\uF03Ab\\.\\c");
-        assertThat(ReparseData.toNativeRelative("/etc/passwd")).isNull();
+        assertThat(ReparseData.toNativeRelative("../a:b/./c", 1)).isEqualTo("..\\a\uF03Ab\\.\\c");
+        assertThat(ReparseData.toNativeRelative("/etc/passwd", 1)).isNull();
+    }
+
+    /** B1: a native link must not lead out of the share; such targets become WSL-style links (null). */
+    @Test
+    void nativeTargetsThatClimbOutOfTheShareAreRefused() throws FsException {
+        assertThat(ReparseData.toNativeRelative("../x", 0)).isNull();
+        assertThat(ReparseData.toNativeRelative("a/../../x", 0)).isNull();
+        assertThat(ReparseData.toNativeRelative("../../x", 1)).isNull();
+        assertThat(ReparseData.toNativeRelative("../x", 1)).isEqualTo("..\\x");
+        assertThat(ReparseData.toNativeRelative("a/../../x", 1)).isEqualTo("a\\..\\..\\x");
+        assertThat(ReparseData.toNativeRelative("./..", 1)).isEqualTo(".\\..");
     }
 
     @Test

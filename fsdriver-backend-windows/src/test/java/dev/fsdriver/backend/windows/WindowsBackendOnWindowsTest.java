@@ -127,6 +127,43 @@ class WindowsBackendOnWindowsTest {
         assertThatThrownBy(() -> b.stat(p("x/inner"))).satisfies(e -> assertThat(((FsException) e).errno()).isIn(Errno.ENOTDIR, Errno.ENOENT));
     }
 
+    /** B3 (data loss, seen under Wine): Windows lets a directory replace a file; POSIX says ENOTDIR / EISDIR. */
+    @Test
+    void renameOfADirectoryOverAFileIsEnotdirAndOfAFileOverADirectoryEisdir() throws Exception {
+        b.mkdir(p("d"), 0755);
+        try (OpenFile f = b.create(p("f"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT)) {
+            f.write(0, utf8("keep"));
+        }
+        assertThatThrownBy(() -> b.rename(p("d"), p("f"), 0))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.ENOTDIR));
+        assertThat(Files.readString(dir.resolve("f"))).isEqualTo("keep");
+        assertThat(b.stat(p("d")).isDirectory()).isTrue();
+        b.mkdir(p("e"), 0755);
+        assertThatThrownBy(() -> b.rename(p("f"), p("e"), 0))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EISDIR));
+        assertThat(b.stat(p("e")).isDirectory()).isTrue();
+        assertThat(Files.readString(dir.resolve("f"))).isEqualTo("keep");
+    }
+
+    /** B9: link(2) on a directory is EPERM on Linux (not EISDIR). */
+    @Test
+    void hardLinkToADirectoryIsEperm() throws Exception {
+        b.mkdir(p("d"), 0755);
+        assertThatThrownBy(() -> b.link(p("d"), p("d2")))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EPERM));
+        assertThat(Files.exists(dir.resolve("d2"))).isFalse();
+    }
+
+    /** B7: fsync on a read-only open succeeds on Linux; FlushFileBuffers needs write access. */
+    @Test
+    void fsyncOfAReadOnlyOpenSucceeds() throws Exception {
+        b.create(p("f"), 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT).close();
+        try (OpenFile f = b.open(p("f"), OpenFlags.O_RDONLY)) {
+            f.sync(false);
+            f.sync(true);
+        }
+    }
+
     @Test
     void wslSymlinkRoundTripAndHardLinkCount() throws Exception {
         FileAttributes l = b.symlink(p("link"), "../somewhere/else");
