@@ -232,7 +232,34 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         FileHandle h = fh >= 0 ? files.get(fh) : null;
         GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build();
         whenAnswered(call(() -> connection.filesAsync().getAttr(request)),
-                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), errno -> {
+                    long open = h == null && errno == Errno.ENOENT ? openServerHandle(nodeId) : 0;
+                    if (open == 0) {
+                        reply.failed(errno);
+                        return;
+                    }
+                    try {
+                        whenAnswered(call(() -> connection.filesAsync().getAttr(request.toBuilder().setHandle(open).build())),
+                                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+                    } catch (FuseException e) {
+                        reply.failed(e.errno());
+                    }
+                });
+    }
+
+    /**
+     * A server handle of a file of {@code nodeId} open here, or 0. The kernel's GETATTR for
+     * fstat() carries no handle, and a file unlinked while open is no longer found by its node's
+     * path: the server then answers through the open file.
+     */
+    private long openServerHandle(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null) {
+            for (FileHandle h : open.handles) {
+                return h.serverHandle();
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -249,7 +276,17 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                     .setNode(nodeId).setHandle(h == null ? 0 : h.serverHandle()).build());
             return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
         } catch (RuntimeException e) {
-            throw connection.failure(e);
+            FuseException f = connection.failure(e);
+            long open = h == null && f.errno() == Errno.ENOENT ? openServerHandle(nodeId) : 0;
+            if (open == 0) {
+                throw f;
+            }
+            try {
+                return new FuseAttrReply(Attrs.toFuse(connection.files().getAttr(GetAttrRequest.newBuilder()
+                        .setNode(nodeId).setHandle(open).build())), attrTimeoutNs);
+            } catch (RuntimeException again) {
+                throw connection.failure(again);
+            }
         }
     }
 

@@ -116,6 +116,22 @@ class DifferentialStressTest {
                 Op.of(Op.Kind.STAT, "f"), read("f"))));
     }
 
+    /** fstat and a read past the end of a file unlinked while open: the mount said ENOENT. */
+    @Test
+    void fileUnlinkedWhileOpenStaysUsable() throws Exception {
+        int rdwrCreat = 0102;
+        assertNoDifference(engine.script("unlinked", List.of(
+                new Op(Op.Kind.OPEN, "f", "", 0644, 0, rdwrCreat, 0),
+                new Op(Op.Kind.FWRITE, "", "", 0, 6, 5000, 0),
+                Op.of(Op.Kind.UNLINK, "f"),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 0),
+                new Op(Op.Kind.FREAD, "", "", 100_000, 0, 4096, 0),
+                new Op(Op.Kind.FWRITE, "", "", 6000, 7, 100, 0),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 0),
+                new Op(Op.Kind.FREAD, "", "", 0, 0, 8192, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0))));
+    }
+
     private static Op read(String path) {
         return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
     }
