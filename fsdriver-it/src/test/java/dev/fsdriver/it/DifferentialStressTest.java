@@ -164,6 +164,15 @@ class DifferentialStressTest {
                 Op.mkdir("p/c"), Op.of(Op.Kind.STAT, "p/c"))));
     }
 
+    /** A hard link to a symlink: the first name's link count stayed 1 on the mount (seed 8, step 59). */
+    @Test
+    void hardLinkToASymlinkCountsOnBothNames() throws Exception {
+        assertNoDifference(engine.script("lnsym", List.of(
+                Op.of(Op.Kind.SYMLINK, "l0", "f1"), Op.of(Op.Kind.STAT, "l0"),
+                Op.mkdir("d1"), Op.of(Op.Kind.LINK, "l0", "d1/f2"),
+                Op.of(Op.Kind.STAT, "l0"), Op.of(Op.Kind.STAT, "d1/f2"))));
+    }
+
     private static Op read(String path) {
         return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
     }
