@@ -250,19 +250,44 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(current(h)).build();
         whenAnswered(call(() -> connection.filesAsync().getAttr(request)),
                 attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), errno -> {
-                    if (errno != Errno.ESTALE && errno != Errno.EBADF) {
+                    if (errno == Errno.ESTALE || errno == Errno.EBADF) {
+                        // the server restarted: node looked up again, file reopened (not on this transport thread)
+                        Thread.startVirtualThread(() -> {
+                            try {
+                                reply.done(getattr(req, nodeId, fh));
+                            } catch (FuseException e) {
+                                reply.failed(e.errno());
+                            }
+                        });
+                        return;
+                    }
+                    long open = h == null && errno == Errno.ENOENT ? openServerHandle(nodeId) : 0;
+                    if (open == 0) {
                         reply.failed(errno);
                         return;
                     }
-                    // the server restarted: node looked up again, file reopened (not on this transport thread)
-                    Thread.startVirtualThread(() -> {
-                        try {
-                            reply.done(getattr(req, nodeId, fh));
-                        } catch (FuseException e) {
-                            reply.failed(e.errno());
-                        }
-                    });
+                    try {
+                        whenAnswered(call(() -> connection.filesAsync().getAttr(request.toBuilder().setHandle(open).build())),
+                                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+                    } catch (FuseException e) {
+                        reply.failed(e.errno());
+                    }
                 });
+    }
+
+    /**
+     * A server handle of a file of {@code nodeId} open here, or 0. The kernel's GETATTR for
+     * fstat() carries no handle, and a file unlinked while open is no longer found by its node's
+     * path: the server then answers through the open file.
+     */
+    private long openServerHandle(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null) {
+            for (FileHandle h : open.handles) {
+                return current(h);
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -274,9 +299,22 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
         flushPending(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
-        Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
-                .setNode(nodeId).setHandle(current(h)).build()));
-        return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+        try {
+            Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
+                    .setNode(nodeId).setHandle(current(h)).build()));
+            return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+        } catch (FuseException f) {
+            long open = h == null && f.errno() == Errno.ENOENT ? openServerHandle(nodeId) : 0;
+            if (open == 0) {
+                throw f;
+            }
+            try {
+                return new FuseAttrReply(Attrs.toFuse(connection.files().getAttr(GetAttrRequest.newBuilder()
+                        .setNode(nodeId).setHandle(open).build())), attrTimeoutNs);
+            } catch (RuntimeException again) {
+                throw connection.failure(again);
+            }
+        }
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.util.Random;
 public record Op(Kind kind, String a, String b, long x, long y, int n, int slot) {
     public enum Kind {
         CREAT, MKDIR, RMDIR, UNLINK, LINK, SYMLINK, RENAME, TRUNCATE, WRITE, READ, CHMOD, UTIMENS, STAT,
-        READLINK, GETDENTS, COPYRANGE, OPEN, FWRITE, FREAD, FTRUNCATE, FSYNC, FDATASYNC, CLOSE, REOPEN
+        READLINK, GETDENTS, COPYRANGE, OPEN, FWRITE, FREAD, FTRUNCATE, FSYNC, FDATASYNC, CLOSE, REOPEN, FSTAT
     }
 
     public static Op of(Kind k, String a) {

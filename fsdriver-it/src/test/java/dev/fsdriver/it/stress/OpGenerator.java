@@ -30,7 +30,7 @@ final class OpGenerator {
     /** Weights, in {@link Kind} order. */
     private static final int[] WEIGHT = {
             8, 5, 4, 6, 4, 4, 14, 5, 10, 5, 3, 3, 4, // CREAT..STAT
-            2, 3, 3, 5, 6, 3, 2, 2, 1, 3, 3};        // READLINK..REOPEN
+            2, 3, 3, 5, 6, 3, 2, 2, 1, 3, 3, 2};     // READLINK..FSTAT
 
     private final Random rnd;
     private final Path dir;
@@ -73,7 +73,7 @@ final class OpGenerator {
             case FWRITE -> write(k, "", slot);
             case FREAD -> new Op(k, "", "", offset(), 0, 1 + rnd.nextInt(65536), slot);
             case FTRUNCATE -> new Op(k, "", "", length(), 0, 0, slot);
-            case FSYNC, FDATASYNC, CLOSE, REOPEN -> new Op(k, "", "", 0, 0, 0, slot);
+            case FSYNC, FDATASYNC, CLOSE, REOPEN, FSTAT -> new Op(k, "", "", 0, 0, 0, slot);
         };
     }
 

@@ -111,6 +111,7 @@ final class Side implements AutoCloseable {
             case FTRUNCATE -> fds[op.slot()] < 0 ? "no fd" : e(Sys.ftruncate(fds[op.slot()], op.x()));
             case FSYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fsync(fds[op.slot()]));
             case FDATASYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fdatasync(fds[op.slot()]));
+            case FSTAT -> fds[op.slot()] < 0 ? "no fd" : fstat(fds[op.slot()]);
         };
     }
 
@@ -153,6 +154,17 @@ final class Side implements AutoCloseable {
         String size = s.type() == Sys.S_IFDIR ? "" : " size " + s.size();
         return "type " + Integer.toOctalString(s.type()) + " perm " + Integer.toOctalString(s.mode() & 07777)
                 + " nlink " + s.nlink() + size;
+    }
+
+    /**
+     * Not the link count: the server has no fstat (java.nio) and answers an open file's count
+     * from when it was opened, so a file unlinked while open shows 1 instead of 0 (reported).
+     */
+    private static String fstat(int fd) {
+        long[] rc = new long[1];
+        Sys.Stat s = Sys.fstat(fd, rc);
+        return s == null ? e(rc[0]) : "type " + Integer.toOctalString(s.type()) + " perm "
+                + Integer.toOctalString(s.mode() & 07777) + " size " + s.size();
     }
 
     private String list(String rel) {

@@ -65,7 +65,7 @@ public final class StressRun {
             Files.createDirectories(other.root);
             OpGenerator gen = new OpGenerator(c.seed() * 1000 + i, nat.root);
             workers.add(new Worker(name, c.label(), nat, other, gen, null, c.ops(), server ? c.settleEvery() : 0,
-                    server ? () -> converged(name) : null, logDir.resolve(name + ".log")));
+                    server ? () -> converged(name, deadline()) : null, logDir.resolve(name + ".log")));
         }
         return finish(c.label(), workers);
     }
@@ -109,6 +109,7 @@ public final class StressRun {
             failures.add(label + ": " + why);
             return failures;
         }
+        long deadline = deadline(); // one bound for all: a broken mount fails once, not once per worker
         for (Worker w : workers) {
             if (w.failed) {
                 continue; // its directories differ from the step it stopped at
@@ -119,7 +120,7 @@ public final class StressRun {
                 failures.add(label + ", worker " + w.name + ": the served directory differs from native at the end:\n    "
                         + String.join("\n    ", d));
             }
-            String m = converged(w.name);
+            String m = converged(w.name, deadline);
             if (m != null) {
                 failures.add(label + ", worker " + w.name + ": the mount differs from native at the end:\n    " + m);
             }
@@ -144,9 +145,15 @@ public final class StressRun {
         return out;
     }
 
-    /** Null once the mount shows worker {@code name}'s tree as native has it; else the last difference. */
-    String converged(String name) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONVERGE_MS);
+    private static long deadline() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONVERGE_MS);
+    }
+
+    /**
+     * Null once the mount shows worker {@code name}'s tree as native has it (polled until
+     * {@code end}, a {@link System#nanoTime} value); else the last difference.
+     */
+    String converged(String name, long end) throws InterruptedException {
         String last = "";
         do {
             try {

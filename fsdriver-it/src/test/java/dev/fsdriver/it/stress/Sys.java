@@ -19,7 +19,7 @@ final class Sys {
     static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
             O_APPEND = 02000, O_NOFOLLOW = 0400000, O_DIRECTORY = 0200000;
     static final int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
-    static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int STATX_BASIC_STATS = 0x7ff;
 
@@ -202,9 +202,18 @@ final class Sys {
 
     /** lstat (or stat with {@code follow}); null with {@code rc[0]} = -errno. */
     static Stat stat(String p, boolean follow, long[] rc) {
+        return statx(AT_FDCWD, p, follow ? 0 : AT_SYMLINK_NOFOLLOW, rc);
+    }
+
+    /** fstat; null with {@code rc[0]} = -errno. */
+    static Stat fstat(int fd, long[] rc) {
+        return statx(fd, "", AT_EMPTY_PATH, rc);
+    }
+
+    private static Stat statx(int dirfd, String p, int flags, long[] rc) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(256, 8);
-            rc[0] = call(a, STATX, AT_FDCWD, a.allocateFrom(p), follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b);
+            rc[0] = call(a, STATX, dirfd, a.allocateFrom(p), flags, STATX_BASIC_STATS, b);
             if (rc[0] < 0) {
                 return null;
             }
