@@ -65,6 +65,8 @@ public final class FsServer implements AutoCloseable {
     private final List<ServerBuilder<?>> extraBuilders;
     private final Map<String, Share> shares;
     private final String token;
+    /** Sessions of every share; an owner gone (connection closed, session expired) loses its handles. */
+    private final Sessions sessions;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> bound = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
@@ -82,6 +84,7 @@ public final class FsServer implements AutoCloseable {
         this.extraBuilders = List.copyOf(b.builders);
         this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(b.shares));
         this.token = b.token;
+        this.sessions = new Sessions(owner -> shares.values().forEach(s -> s.handles.closeOwnedBy(owner)));
     }
 
     public static Builder builder() {
@@ -226,9 +229,10 @@ public final class FsServer implements AutoCloseable {
     // ------------------------------------------------------------------------------- listeners
 
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
-        ServerAuth auth = new ServerAuth(token, shares);
+        ServerAuth auth = new ServerAuth(token, shares, sessions);
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(new SessionService(shares), auth))
+                .addTransportFilter(sessions.filter())
+                .addService(ServerInterceptors.intercept(new SessionService(shares, sessions), auth))
                 .addService(ServerInterceptors.intercept(new FilesService(io), auth))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(
