@@ -176,6 +176,11 @@ public final class FsServer implements AutoCloseable {
         return List.copyOf(bound);
     }
 
+    /** Whether every listener has terminated (no call, no connection left). */
+    synchronized boolean terminated() {
+        return servers.stream().allMatch(Server::isTerminated);
+    }
+
     public void awaitTermination() throws InterruptedException {
         List<Server> copy;
         synchronized (this) {

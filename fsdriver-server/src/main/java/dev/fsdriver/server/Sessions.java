@@ -106,7 +106,8 @@ final class Sessions {
 
             @Override
             public void transportTerminated(Attributes attrs) {
-                Conn c = attrs.get(CONN);
+                // null: the transport ended before it was ready (a port probe, a failed handshake)
+                Conn c = attrs == null ? null : attrs.get(CONN);
                 if (c != null) {
                     c.closedAtNanos = Math.max(1, System.nanoTime());
                     ownerGone.accept(c); // handles opened without a session on it
