@@ -64,6 +64,14 @@ public final class Connection implements AutoCloseable {
     private volatile boolean lost;
     /** The server process that answered last ({@link Protocol#INSTANCE}), 0 before the first answer. */
     private volatile long instance;
+    /**
+     * The session the server issued in the last Hello (null before it), sent as "fsdriver-session":
+     * the server sends the Watch stream no events of the changes made through this mount, and
+     * keeps the handles opened under it for it alone. {@link #resumeKey} lets a Hello on a new
+     * connection (after a network drop) keep the same session, and so the open handles.
+     */
+    private volatile String session;
+    private volatile String resumeKey = "";
 
     private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
                        EventLoopGroup eventLoops, ClientOptions options) {
@@ -81,15 +89,9 @@ public final class Connection implements AutoCloseable {
         if (readOnly) {
             headers.put(Protocol.READ_ONLY, "1");
         }
-        // One session per connection (mount): the server sends its Watch stream no events of
-        // the changes made through it, and every other change, however close in time.
-        long session;
-        do {
-            session = new java.security.SecureRandom().nextLong();
-        } while (session == 0);
-        headers.put(Protocol.SESSION, Long.toHexString(session));
+        // The session the server issued in Hello goes with every later call (see sessionHeader).
         this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
-                new InstanceWatch());
+                new SessionHeader(), new InstanceWatch());
         this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
     }
 
@@ -171,6 +173,7 @@ public final class Connection implements AutoCloseable {
                 .setShare(share)
                 .setClientName(options.clientName())
                 .setReadOnly(readOnly)
+                .setResumeKey(resumeKey)
                 .build();
         HelloReply reply;
         try {
@@ -185,6 +188,8 @@ public final class Connection implements AutoCloseable {
                     + " speaks protocol version " + reply.getProtocolVersion() + ", this client " + Protocol.VERSION,
                     null);
         }
+        session = reply.getSession().isEmpty() ? null : reply.getSession();
+        resumeKey = reply.getResumeKey();
         lost = false;
         return reply;
     }
@@ -282,6 +287,7 @@ public final class Connection implements AutoCloseable {
             if (id != before) {
                 instance = id;
                 if (before != 0) {
+                    lost = true; // a new session (Hello) before the next call: the old one died with the server
                     log.info("server {} restarted: open files are reopened on their next use", address);
                 }
             }
@@ -299,6 +305,24 @@ public final class Connection implements AutoCloseable {
         ensureSession();
         return FilesGrpc.newFutureStub(calls)
                 .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Adds the current session's "fsdriver-session" header to every call (none before the first Hello). */
+    private final class SessionHeader implements io.grpc.ClientInterceptor {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+                                                             io.grpc.CallOptions options, Channel next) {
+            return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    String s = session;
+                    if (s != null) {
+                        headers.put(Protocol.SESSION, s);
+                    }
+                    super.start(listener, headers);
+                }
+            };
+        }
     }
 
     /** After the server was unreachable, say Hello again before the next call (errors surface in that call). */

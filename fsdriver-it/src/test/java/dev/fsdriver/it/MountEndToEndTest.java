@@ -179,19 +179,24 @@ class MountEndToEndTest {
 
     @Test
     void writeTruncateAndChownClearSetIdBitsAsLinuxDoes() throws Exception {
-        dir("setid");
         int mode;
-        // the server clears them (the kernel leaves it to the file system: FUSE_HANDLE_KILLPRIV)
-        shOk(mnt, "echo x > setid/w && chmod 6755 setid/w && echo more >> setid/w");
+        // Set on the server's side: no client may set them (docs/server.md, "Set-id bits")...
+        shOk(share, "mkdir setid && for f in w t c; do echo x > setid/$f; done && echo x > setid/g"
+                + " && chmod 6755 setid/w setid/c && chmod 4755 setid/t && chmod 2745 setid/g");
+        awaitTrue(() -> Files.exists(mnt.resolve("setid/g")));
+        assertThat(Fsdriver.sh(mnt, "echo x > setid/n && chmod 4755 setid/n").exitCode()).isNotZero();
+        assertThat((Integer) Files.getAttribute(share.resolve("setid/n"), "unix:mode") & 07777).isEqualTo(0644);
+        // ...and the server clears them (the kernel leaves it to the file system: FUSE_HANDLE_KILLPRIV)
+        shOk(mnt, "echo more >> setid/w");
         mode = (Integer) Files.getAttribute(share.resolve("setid/w"), "unix:mode");
         assertThat(mode & 06000).as("a write clears set-user-ID and set-group-ID (group exec set)").isZero();
-        shOk(mnt, "echo x > setid/t && chmod 4755 setid/t && truncate -s 1 setid/t");
+        shOk(mnt, "truncate -s 1 setid/t");
         mode = (Integer) Files.getAttribute(share.resolve("setid/t"), "unix:mode");
         assertThat(mode & 04000).as("truncate").isZero();
-        shOk(mnt, "echo x > setid/c && chmod 6755 setid/c && chown 1234:2345 setid/c");
+        shOk(mnt, "chown 1234:2345 setid/c");
         mode = (Integer) Files.getAttribute(share.resolve("setid/c"), "unix:mode");
         assertThat(mode & 06000).as("chown").isZero();
-        shOk(mnt, "echo x > setid/g && chmod 2745 setid/g && echo more >> setid/g");
+        shOk(mnt, "echo more >> setid/g");
         mode = (Integer) Files.getAttribute(share.resolve("setid/g"), "unix:mode");
         assertThat(mode & 07777).as("set-group-ID without group execute stays (it means locking)").isEqualTo(02745);
         assertThat((Integer) Files.getAttribute(mnt.resolve("setid/g"), "unix:mode") & 07777).isEqualTo(02745);

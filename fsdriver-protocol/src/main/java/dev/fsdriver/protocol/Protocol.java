@@ -23,8 +23,10 @@ public final class Protocol {
             Metadata.Key.of("fsdriver-read-only", Metadata.ASCII_STRING_MARSHALLER);
 
     /**
-     * A random id the client chooses per mount and sends with every call, the Watch stream
-     * included: the server then never sends a client the events of its own changes.
+     * The session id the server issued in HelloReply.session, sent with every later call on the
+     * same connection, the Watch stream included: handles opened under it belong to it, and the
+     * server never sends it the events of its own changes. The server honours it only on the
+     * connection the session is bound to (see docs/server.md, "Sessions").
      */
     public static final Metadata.Key<String> SESSION =
             Metadata.Key.of("fsdriver-session", Metadata.ASCII_STRING_MARSHALLER);

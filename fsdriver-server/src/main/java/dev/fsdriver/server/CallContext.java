@@ -8,6 +8,12 @@ import io.grpc.Context;
 final class CallContext {
     static final Context.Key<Share> SHARE = Context.key("fsdriver-share");
     static final Context.Key<Boolean> READ_ONLY = Context.key("fsdriver-read-only");
+    /** The connection the call came on (null only outside a served call). */
+    static final Context.Key<Sessions.Conn> CONN = Context.key("fsdriver-connection");
+    /** Who the call's handles belong to: its session, or its connection without one. */
+    static final Context.Key<Object> OWNER = Context.key("fsdriver-owner");
+    /** Owner of calls that reach a handler without passing {@link ServerAuth} (none in the server). */
+    private static final Object NOBODY = new Object();
 
     private CallContext() {}
 
@@ -18,6 +24,12 @@ final class CallContext {
             throw new FsException(Errno.ENOENT, "no share named in the 'fsdriver-share' header");
         }
         return s;
+    }
+
+    /** The owner of handles opened or used by this call (see {@link HandleTable}). */
+    static Object owner() {
+        Object o = OWNER.get();
+        return o == null ? NOBODY : o;
     }
 
     /** Whether the client asked for a read-only session ("fsdriver-read-only: 1"). */

@@ -166,7 +166,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         Rpc.unary("GetAttr", out, () -> {
             Share s = CallContext.share();
             if (req.getHandle() != 0) {
-                Handle h = s.handles.get(req.getHandle(), Handle.class);
+                Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
                 if (h instanceof FileHandle fh) {
                     return Wire.attr(attrOf(s, fh));
                 }
@@ -184,7 +184,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             if (changes.mutates()) {
                 s.checkWritable("setattr");
             }
-            FileHandle fh = req.getHandle() == 0 ? null : s.handles.get(req.getHandle(), FileHandle.class);
+            FileHandle fh = req.getHandle() == 0 ? null : s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class);
             RelPath path = s.nodes.pathOrNull(req.getNode());
             if (path == null && fh != null && changes.mode().isEmpty() && changes.uid().isEmpty()
                     && changes.gid().isEmpty() && changes.atime() == null && changes.mtime() == null) {
@@ -196,6 +196,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             }
             if (path == null) {
                 path = s.nodes.path(req.getNode()); // throws the right errno
+            }
+            if (changes.mode().isPresent()) {
+                SetIdRule.checkChmod(s.backend.stat(path), changes.mode().getAsInt());
             }
             RelPath p = path;
             OpenFile f = fh == null ? null : fh.file();
@@ -265,7 +268,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 if (!a.isDirectory()) {
                     throw new FsException(a.isSymlink() ? Errno.ELOOP : Errno.ENOTDIR, "opendir '" + path + "'");
                 }
-                long h = s.handles.add(new DirHandle(req.getNode()));
+                long h = s.handles.add(CallContext.owner(), new DirHandle(req.getNode()));
                 return OpenReply.newBuilder().setHandle(h).setAttr(Wire.attr(a)).build();
             }
             if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
@@ -290,7 +293,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 reply.setAttr(Wire.attr(a));
                 if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && a.size() <= inlineMax(req)
                         && inlineContent(f, (int) a.size(), reply))) {
-                    return reply.setHandle(s.handles.add(new FileHandle(req.getNode(), f, flags, a.ino()))).build();
+                    return reply.setHandle(s.handles.add(CallContext.owner(), new FileHandle(req.getNode(), f, flags, a.ino()))).build();
                 }
             } catch (FsException | RuntimeException e) {
                 closeQuietly(f);
@@ -316,7 +319,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                     f.read(req.getOffset(), buf);
                 }
             } else {
-                s.handles.get(req.getHandle(), FileHandle.class).file().read(req.getOffset(), buf);
+                s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class).file().read(req.getOffset(), buf);
             }
             return ReadReply.newBuilder().setData(ByteString.copyFrom(buf.flip())).build();
         });
@@ -355,7 +358,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("write");
-            FileHandle fh = s.handles.get(req.getHandle(), FileHandle.class);
+            FileHandle fh = s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class);
             if (!OpenFlags.writable(fh.flags())) {
                 throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
             }
@@ -374,7 +377,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     public void flush(HandleRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Flush", out, () -> {
             // writes go straight to the file: nothing buffered here, only the handle is checked
-            CallContext.share().handles.get(req.getHandle(), Handle.class);
+            CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
             return EMPTY;
         });
     }
@@ -382,7 +385,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void fsync(FsyncRequest req, StreamObserver<Empty> out) {
         Rpc.offload(io, "Fsync", out, () -> {
-            Handle h = CallContext.share().handles.get(req.getHandle(), Handle.class);
+            Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
             if (h instanceof FileHandle fh) {
                 fh.file().sync(req.getDatasync());
             }
@@ -393,7 +396,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void release(HandleRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Release", out, () -> {
-            Handle h = CallContext.share().handles.remove(req.getHandle());
+            Handle h = CallContext.share().handles.remove(CallContext.owner(), req.getHandle());
             if (h instanceof FileHandle fh) {
                 fh.file().close();
             }
@@ -409,6 +412,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("create");
+            SetIdRule.checkCreate(req.getMode());
             RelPath path = child(s, req.getParent(), req.getName());
             Opened created = openChanging(s, path,
                     () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags(),
@@ -417,7 +421,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             FileAttributes a = created.attr();
             try {
                 Node node = entry(s, path, a);
-                long h = s.handles.add(new FileHandle(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
+                long h = s.handles.add(CallContext.owner(), new FileHandle(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
                 return CreateReply.newBuilder().setNode(node).setHandle(h).build();
             } catch (FsException | RuntimeException e) {
                 closeQuietly(f);

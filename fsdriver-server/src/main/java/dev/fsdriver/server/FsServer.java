@@ -67,6 +67,8 @@ public final class FsServer implements AutoCloseable {
     private final List<ServerBuilder<?>> extraBuilders;
     private final Map<String, Share> shares;
     private final String token;
+    /** Sessions of every share; an owner gone (connection closed, session expired) loses its handles. */
+    private final Sessions sessions;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> bound = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
@@ -84,6 +86,7 @@ public final class FsServer implements AutoCloseable {
         this.extraBuilders = List.copyOf(b.builders);
         this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(b.shares));
         this.token = b.token;
+        this.sessions = new Sessions(owner -> shares.values().forEach(s -> s.handles.closeOwnedBy(owner)));
     }
 
     public static Builder builder() {
@@ -175,6 +178,11 @@ public final class FsServer implements AutoCloseable {
         return List.copyOf(bound);
     }
 
+    /** Whether every listener has terminated (no call, no connection left). */
+    synchronized boolean terminated() {
+        return servers.stream().allMatch(Server::isTerminated);
+    }
+
     public void awaitTermination() throws InterruptedException {
         List<Server> copy;
         synchronized (this) {
@@ -228,9 +236,10 @@ public final class FsServer implements AutoCloseable {
     // ------------------------------------------------------------------------------- listeners
 
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
-        ServerAuth auth = new ServerAuth(token, shares);
+        ServerAuth auth = new ServerAuth(token, shares, sessions);
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(new SessionService(shares), auth, instance))
+                .addTransportFilter(sessions.filter())
+                .addService(ServerInterceptors.intercept(new SessionService(shares, sessions), auth, instance))
                 .addService(ServerInterceptors.intercept(new FilesService(io), auth, instance))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(

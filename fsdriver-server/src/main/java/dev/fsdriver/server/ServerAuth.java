@@ -20,16 +20,20 @@ import java.util.Map;
  * Every call passes here first: the token (if the server has one) must match, compared in
  * constant time, else UNAUTHENTICATED and nothing is served; then the "fsdriver-share" header
  * is resolved into {@link CallContext#SHARE} (unknown share: NOT_FOUND / ENOENT), and
- * "fsdriver-read-only" into {@link CallContext#READ_ONLY}, "fsdriver-session" (hex) into
- * {@link Origins#SESSION}.
+ * "fsdriver-read-only" into {@link CallContext#READ_ONLY}. "fsdriver-session" counts only when
+ * it names a session bound to this call's connection ({@link Sessions}): then the session is
+ * the call's handle owner and its {@link Origins#SESSION}; otherwise the call has no session
+ * and its connection owns its handles.
  */
 final class ServerAuth implements ServerInterceptor {
     private final byte[] expected; // "Bearer <token>", or null: no auth
     private final Map<String, Share> shares;
+    private final Sessions sessions;
 
-    ServerAuth(String token, Map<String, Share> shares) {
+    ServerAuth(String token, Map<String, Share> shares, Sessions sessions) {
         this.expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.shares = shares;
+        this.sessions = sessions;
     }
 
     @Override
@@ -57,13 +61,15 @@ final class ServerAuth implements ServerInterceptor {
         if (ro != null && (ro.equals("1") || ro.equalsIgnoreCase("true"))) {
             ctx = ctx.withValue(CallContext.READ_ONLY, Boolean.TRUE);
         }
-        String session = headers.get(Protocol.SESSION);
+        Sessions.Conn conn = call.getAttributes().get(Sessions.CONN);
+        ctx = ctx.withValue(CallContext.CONN, conn);
+        Sessions.Session session = sessions.find(headers.get(Protocol.SESSION), conn);
         if (session != null) {
-            try {
-                ctx = ctx.withValue(Origins.SESSION, Long.parseUnsignedLong(session, 16));
-            } catch (NumberFormatException e) {
-                // not ours to refuse: without a session the client merely gets its own echoes
-            }
+            ctx = ctx.withValue(Origins.SESSION, session.origin).withValue(CallContext.OWNER, session);
+        } else if (conn != null) {
+            // No session here (none sent, or one of another connection, or of an earlier server):
+            // served all the same; the call's handles are its connection's, its changes everybody's.
+            ctx = ctx.withValue(CallContext.OWNER, conn);
         }
         return Contexts.interceptCall(ctx, call, headers, next);
     }

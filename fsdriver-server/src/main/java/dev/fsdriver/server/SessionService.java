@@ -12,15 +12,17 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 
-/** Session.Hello: protocol version, share check, what this server offers. */
+/** Session.Hello: protocol version, share check, what this server offers, the session ({@link Sessions}). */
 final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace");
 
     private final Map<String, Share> shares;
+    private final Sessions sessions;
 
-    SessionService(Map<String, Share> shares) {
+    SessionService(Map<String, Share> shares, Sessions sessions) {
         this.shares = shares;
+        this.sessions = sessions;
     }
 
     @Override
@@ -35,7 +37,14 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                 throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");
             }
             FileAttributes root = share.backend.stat(RelPath.ROOT);
+            Sessions.Conn conn = CallContext.CONN.get();
+            if (conn == null) {
+                throw new FsException(Errno.EIO, "call without a connection: transport filter not installed");
+            }
+            Sessions.Session session = sessions.hello(conn, share.name, req.getResumeKey());
             return HelloReply.newBuilder()
+                    .setSession(session.id)
+                    .setResumeKey(session.resumeKey())
                     .setProtocolVersion(Protocol.VERSION)
                     .setServerName(SERVER_NAME + " " + share.backend.kind())
                     .setRoot(Wire.node(NodeTable.ROOT_ID, root))

@@ -115,8 +115,19 @@ final class Share implements AutoCloseable {
             switch (change.kind()) {
                 case RENAMED -> {
                     long ino = nodes.inoAt(change.path());
-                    if (ino != 0 && !exists(change.path()) && inoOrZero(change.newPath()) == ino) {
+                    if (ino == 0 || inoOrZero(change.newPath()) != ino) {
+                        break; // not known here, or the table has it already (or it moved on)
+                    }
+                    long there = inoOrZero(change.path());
+                    if (there == 0) {
                         nodes.renamed(change.path(), change.newPath());
+                    } else if (there != ino) {
+                        long target = nodes.inoAt(change.newPath());
+                        if (target == 0 || target == there) {
+                            // RENAME_EXCHANGE (reported as a -> b, then b -> a): each file is
+                            // where the other was. The second event then finds the table right.
+                            nodes.exchanged(change.path(), change.newPath());
+                        }
                     }
                 }
                 case DELETED -> {

@@ -65,6 +65,26 @@ class FsServerNettyTest {
         assertThat(n.getAttr().getSize()).isEqualTo(2);
     }
 
+    /**
+     * A connection that closes before its HTTP/2 handshake (a port probe, as scripts and the
+     * end-to-end tests make) must not keep the server from terminating: the session filter got
+     * no attributes for it and threw, and grpc then never dropped the transport.
+     */
+    @Test
+    void aPortProbeDoesNotHoldUpShutdown() throws Exception {
+        FsServer s = server("tcp://127.0.0.1:0", null);
+        String addr = s.boundAddresses().get(0);
+        try (java.net.Socket probe = new java.net.Socket("127.0.0.1", Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1)))) {
+            assertThat(probe.isConnected()).isTrue();
+        }
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1",
+                Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1))).usePlaintext().build();
+        exercise(ch, null); // the server still serves, and has seen the probe end by now
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        s.close();
+        assertThat(s.terminated()).as("every listener terminated once close() returned").isTrue();
+    }
+
     @Test
     void tcpListenerOnEphemeralPort() throws Exception {
         try (FsServer s = server("tcp://127.0.0.1:0", "t0k")) {

@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: records live in a concurrent map, each replaced or updated atomically.
  */
 public final class Origins {
-    /** The session of a call: a random id the client sends in "fsdriver-session" (0: none). */
+    /** The session of a call (its number, from the session Hello issued and the call presented on its connection; 0: none). */
     public static final Context.Key<Long> SESSION = Context.key("fsdriver-session");
 
     /** What a Watch stream does with an event. */

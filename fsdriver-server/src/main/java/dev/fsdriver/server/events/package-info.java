@@ -14,7 +14,9 @@
  *       {@code last_sequence} = the last event's sequence. Sequences increase but are not
  *       contiguous for one client (a per-client OVERFLOW stands for the events it replaces).
  *   <li>Events: CREATED, DELETED, MODIFIED (content), ATTRIB, RENAMED (path -> new_path; the
- *       old new_path, if it existed, was replaced), OVERFLOW(path): changes under path (""
+ *       old new_path, if it existed, was replaced; a RENAME_EXCHANGE comes as two RENAMED,
+ *       a -> b then b -> a, the second about the file that was at b, and every path after them
+ *       names the exchanged subtrees where they are now), OVERFLOW(path): changes under path (""
  *       = the whole share) were lost: drop caches under it and rescan. {@code directory} tells
  *       whether the path is a directory. CREATED, MODIFIED and ATTRIB carry {@code attr}, the
  *       path's attributes as they were when the event was sent (absent when it was gone by then).
@@ -22,8 +24,9 @@
  *       keeps at most {@link dev.fsdriver.server.events.EventsService.Limits#maxUnacked} events
  *       unacked; a client that stops acking stops receiving, its queue fills and is replaced by
  *       one OVERFLOW("").
- *   <li>Own changes: a client that sends "fsdriver-session: HEX" with its calls (the Watch
- *       stream included) receives no events of the changes it made itself through the Files
+ *   <li>Own changes: a client that sends "fsdriver-session: ID" (the session its Hello got, on
+ *       the same connection; see dev.fsdriver.server.Sessions) with its calls (the Watch stream
+ *       included) receives no events of the changes it made itself through the Files
  *       service; every other change is sent, however soon after its own (see {@link
  *       dev.fsdriver.server.events.Origins}). A reply may then carry no events and only move
  *       {@code last_sequence} past skipped ones.

@@ -1,0 +1,84 @@
+package dev.fsdriver.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.common.OpenFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Node ids follow renames made on the server's side, reported by the watcher (issue 9 item 3):
+ * an exchange arrives as RENAMED a -> b then RENAMED b -> a, and each node must end where its
+ * file is, with its subtree.
+ */
+class ShareExternalRenameTest {
+    @TempDir
+    Path dir;
+    private Share share;
+    private PosixBackend other; // "a program on the server": renames behind the share's back
+
+    @BeforeEach
+    void open() throws Exception {
+        share = new Share("s", PosixBackend.open(dir, false), false);
+        other = PosixBackend.open(dir, false);
+    }
+
+    @AfterEach
+    void close() {
+        share.close();
+        other.close();
+    }
+
+    private static RelPath p(String s) throws FsException {
+        return RelPath.parse(s);
+    }
+
+    private long node(String path) throws FsException {
+        FileAttributes a = share.backend.stat(p(path));
+        return share.nodes.register(p(path), a.ino(), a.isDirectory());
+    }
+
+    @Test
+    void anExchangeOfDirectoriesMovesEachSubtreeWithItsNode() throws Exception {
+        Files.createDirectories(dir.resolve("x1/P/Q"));
+        Files.createDirectories(dir.resolve("x1/R/T"));
+        Files.writeString(dir.resolve("x1/P/Q/f"), "F");
+        Files.writeString(dir.resolve("x1/R/T/g"), "G");
+        long pd = node("x1/P");
+        long q = node("x1/P/Q");
+        long f = node("x1/P/Q/f");
+        long rd = node("x1/R");
+        long g = node("x1/R/T/g");
+
+        other.rename(p("x1/P"), p("x1/R"), OpenFlags.RENAME_EXCHANGE);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("x1/P"), p("x1/R"), true));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("x1/R"), p("x1/P"), true));
+        assertThat(share.nodes.path(pd)).isEqualTo(p("x1/R"));
+        assertThat(share.nodes.path(q)).isEqualTo(p("x1/R/Q"));
+        assertThat(share.nodes.path(f)).isEqualTo(p("x1/R/Q/f"));
+        assertThat(share.nodes.path(rd)).isEqualTo(p("x1/P"));
+        assertThat(share.nodes.path(g)).isEqualTo(p("x1/P/T/g"));
+
+        other.rename(p("x1/R/Q/f"), p("x1/P/T/g"), OpenFlags.RENAME_EXCHANGE);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("x1/R/Q/f"), p("x1/P/T/g"), false));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("x1/P/T/g"), p("x1/R/Q/f"), false));
+        assertThat(share.nodes.path(f)).isEqualTo(p("x1/P/T/g"));
+        assertThat(share.nodes.path(g)).isEqualTo(p("x1/R/Q/f"));
+        assertThat(Files.readString(dir.resolve(share.nodes.path(g).toString()))).isEqualTo("G");
+
+        // a plain rename after all that still follows
+        other.rename(p("x1/R"), p("x1/S"), OpenFlags.RENAME_NOREPLACE);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("x1/R"), p("x1/S"), true));
+        assertThat(share.nodes.path(g)).isEqualTo(p("x1/S/Q/f"));
+        assertThat(share.nodes.path(pd)).isEqualTo(p("x1/S"));
+    }
+}
