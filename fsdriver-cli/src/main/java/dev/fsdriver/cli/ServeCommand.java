@@ -34,6 +34,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "A directory to serve under NAME; ':ro' makes it read-only. Repeatable.")
     List<String> shares = new ArrayList<>();
 
+    @Option(names = "--allow-setid",
+            description = "Let clients make set-user-ID and set-group-ID files (off: EPERM). Only for clients you trust:"
+                    + " a client could otherwise make programs that run as this server's user.")
+    boolean allowSetId;
+
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "Clients must send the token in FILE's first line.")
     Path tokenFile;
@@ -49,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         String token = TokenFile.read(tokenFile);
-        FsServer.Builder builder = FsServer.builder().token(token);
+        FsServer.Builder builder = FsServer.builder().token(token).allowSetId(allowSetId);
         for (String uri : listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen) {
             try {
                 builder.listen(uri);

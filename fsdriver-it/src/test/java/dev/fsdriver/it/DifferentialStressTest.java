@@ -45,7 +45,8 @@ class DifferentialStressTest {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Path nat = Files.createDirectories(tmp.resolve("native"));
-        server = Fsdriver.serve(tmp, "--share", "stress=" + share);
+        // set-id bits as a native directory has them: the mount's kernel enforces POSIX's rules
+        server = Fsdriver.serve(tmp, "--share", "stress=" + share, "--allow-setid");
         mount = Fsdriver.mount(tmp, server, "stress", mnt);
         engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
     }

@@ -68,7 +68,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     /** Where calls that move data or may wait on the disk run (see {@link Rpc#offload}). */
     private final Executor io;
 
-    FilesService(Executor io) {
+    /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
+    private final boolean allowSetId;
+
+    FilesService(Executor io, boolean allowSetId) {
+        this.allowSetId = allowSetId;
         this.io = io;
     }
 
@@ -198,7 +202,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 path = s.nodes.path(req.getNode()); // throws the right errno
             }
             if (changes.mode().isPresent()) {
-                SetIdRule.checkChmod(s.backend.stat(path), changes.mode().getAsInt());
+                if (!allowSetId) {
+                    SetIdRule.checkChmod(s.backend.stat(path), changes.mode().getAsInt());
+                }
             }
             RelPath p = path;
             OpenFile f = fh == null ? null : fh.file();
@@ -412,7 +418,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("create");
-            SetIdRule.checkCreate(req.getMode());
+            if (!allowSetId) {
+                SetIdRule.checkCreate(req.getMode());
+            }
             RelPath path = child(s, req.getParent(), req.getName());
             Opened created = openChanging(s, path,
                     () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags(),

@@ -67,6 +67,7 @@ public final class FsServer implements AutoCloseable {
     private final List<ServerBuilder<?>> extraBuilders;
     private final Map<String, Share> shares;
     private final String token;
+    private final boolean allowSetId;
     /** Sessions of every share; an owner gone (connection closed, session expired) loses its handles. */
     private final Sessions sessions;
     private final List<Server> servers = new ArrayList<>();
@@ -86,6 +87,7 @@ public final class FsServer implements AutoCloseable {
         this.extraBuilders = List.copyOf(b.builders);
         this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(b.shares));
         this.token = b.token;
+        this.allowSetId = b.allowSetId;
         this.sessions = new Sessions(owner -> shares.values().forEach(s -> s.handles.closeOwnedBy(owner)));
     }
 
@@ -99,8 +101,19 @@ public final class FsServer implements AutoCloseable {
         private final List<ServerBuilder<?>> builders = new ArrayList<>();
         private final Map<String, Share> shares = new LinkedHashMap<>();
         private String token;
+        private boolean allowSetId;
 
         private Builder() {}
+
+        /**
+         * Lets clients make set-user-ID and set-group-ID files (see {@link SetIdRule}): for servers
+         * whose clients are trusted machines whose kernels enforce POSIX's rules (every fsdriver
+         * mount uses default_permissions). Off by default.
+         */
+        public Builder allowSetId(boolean allow) {
+            this.allowSetId = allow;
+            return this;
+        }
 
         /** Adds a listener: "tcp://HOST:PORT" (port 0 = ephemeral) or "unix:///abs/path.sock". */
         public Builder listen(String uri) {
@@ -240,7 +253,7 @@ public final class FsServer implements AutoCloseable {
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 .addTransportFilter(sessions.filter())
                 .addService(ServerInterceptors.intercept(new SessionService(shares, sessions), auth, instance))
-                .addService(ServerInterceptors.intercept(new FilesService(io), auth, instance))
+                .addService(ServerInterceptors.intercept(new FilesService(io, allowSetId), auth, instance))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(
                         new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null,

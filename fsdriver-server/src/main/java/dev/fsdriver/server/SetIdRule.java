@@ -15,6 +15,7 @@ import dev.fsdriver.common.FileMode;
  * Bits a file already has may stay (chmod o-r of a set-uid program made on the server side
  * works); on directories S_ISGID (new entries inherit the group) and S_ISUID (no meaning on
  * Linux) are allowed. Writes, truncates and chowns clear the bits ({@link FilesService#dropSetId}).
+ * {@code serve --allow-setid} turns the rule off for trusted clients (their kernels check).
  */
 final class SetIdRule {
     private static final int SET_ID = FileMode.S_ISUID | FileMode.S_ISGID;
