@@ -221,4 +221,20 @@ class SessionOwnershipTest {
         assertThat(a.files.setAttr(SetAttrRequest.newBuilder().setNode(d).setMode(02775).build()).getMode() & 07777)
                 .isEqualTo(02775);
     }
+
+    @Test
+    void setIdBitsPassWhenTheServerTrustsItsClients() throws Exception {
+        server.close();
+        name = InProcessServerBuilder.generateName();
+        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)).allowSetId(true)
+                .share("s", PosixBackend.open(dir, false), false).build();
+        server.start();
+        Client a = hello("");
+        long f = a.files.lookup(LookupRequest.newBuilder().setParent(1).setName("f").build()).getId();
+        assertThat(a.files.setAttr(SetAttrRequest.newBuilder().setNode(f).setMode(04755).build()).getMode() & 07777)
+                .isEqualTo(04755);
+        assertThat(a.files.create(CreateRequest.newBuilder().setParent(1).setName("sgid")
+                .setMode(02755).setFlags(OpenFlags.O_RDWR).build()).getNode().getAttr().getMode() & 07777)
+                .isEqualTo(02755);
+    }
 }
