@@ -8,6 +8,7 @@ import io.grpc.Context;
 final class CallContext {
     static final Context.Key<Share> SHARE = Context.key("fsdriver-share");
     static final Context.Key<Boolean> READ_ONLY = Context.key("fsdriver-read-only");
+    static final Context.Key<ClientView> VIEW = Context.key("fsdriver-client-view");
 
     private CallContext() {}
 
@@ -18,6 +19,18 @@ final class CallContext {
             throw new FsException(Errno.ENOENT, "no share named in the 'fsdriver-share' header");
         }
         return s;
+    }
+
+    /** The share {@code name} if the calling client may see it, else null (as for a missing share). */
+    static Share visible(String name) {
+        ClientView view = VIEW.get();
+        return view == null ? null : view.share(name);
+    }
+
+    /** Whether the calling client may only read share {@code name} (an allow rule with ':ro'). */
+    static boolean clientReadOnly(String name) {
+        ClientView view = VIEW.get();
+        return view != null && view.readOnly(name);
     }
 
     /** Whether the client asked for a read-only session ("fsdriver-read-only: 1"). */
