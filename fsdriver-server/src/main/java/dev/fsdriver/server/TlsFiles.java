@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * The server's TLS files, all PEM: its certificate chain, its private key (PKCS#8, as
  * {@code fsdriver certs init} writes it) and, for mutual TLS, the CA that signs client
  * certificates (null: no client certificate asked for). grpc-java's {@link TlsServerCredentials}
- * does the TLS; nothing here touches a handshake.
+ * does the TLS and the JDK's PKIX trust manager checks client certificates; nothing here touches
+ * a handshake.
  */
 public record TlsFiles(Path cert, Path key, Path clientCa) {
     public TlsFiles {
@@ -26,9 +27,12 @@ public record TlsFiles(Path cert, Path key, Path clientCa) {
         try {
             TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(cert.toFile(), key.toFile());
             if (clientCa != null) {
-                b.trustManager(clientCa.toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+                // the JDK's PKIX checks, wrapped only to log the refusals
+                b.trustManager(RefusalLoggingTrustManager.forCa(clientCa)).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
             }
             return b.build();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("client CA " + clientCa + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TLS files " + cert + ", " + key + ": " + e.getMessage(), e);
         }
