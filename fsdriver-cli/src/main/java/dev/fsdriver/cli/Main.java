@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
-        subcommands = {ServeCommand.class, ServiceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;

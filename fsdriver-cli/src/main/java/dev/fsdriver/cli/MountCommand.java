@@ -1,9 +1,11 @@
 package dev.fsdriver.cli;
 
 import dev.fsdriver.client.ClientOptions;
+import dev.fsdriver.client.ClientTls;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.HelloException;
 import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.client.WslHost;
 import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
@@ -36,11 +38,22 @@ final class MountCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--server", paramLabel = "URI", defaultValue = ServeCommand.DEFAULT_LISTEN,
-            description = "tcp://HOST:PORT or unix:///path.sock (default: ${DEFAULT-VALUE}).")
+            description = "tcp://HOST:PORT, unix:///path.sock, or wsl://[PORT]: the Windows host seen from WSL "
+                    + "(default: ${DEFAULT-VALUE}).")
     String server;
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "Send the token in FILE's first line.")
     Path tokenFile;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "Speak TLS; the server's certificate must be signed by the CA in FILE (PEM) and name the server's host.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Mutual TLS: this client's certificate (PEM).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "Mutual TLS: this client's private key (PEM, PKCS#8).")
+    Path tlsKey;
 
     @Option(names = "--read-only", description = "Mount read-only (the server refuses every change).")
     boolean readOnly;
@@ -88,9 +101,28 @@ final class MountCommand implements Callable<Integer> {
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
         detachDeadMount(target);
         prepareMountPoint(target);
+        ClientTls tls = null;
+        if (tlsCa != null || tlsCert != null || tlsKey != null) {
+            try {
+                tls = new ClientTls(tlsCa, tlsCert, tlsKey);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid TLS options: " + e.getMessage());
+            }
+        }
+        String address = server;
+        if (WslHost.isWslAddress(server)) {
+            try {
+                WslHost.Resolved host = WslHost.resolve(server);
+                address = host.address();
+                spec.commandLine().getErr().println("fsdriver: " + server + " is " + address + " (" + host.how() + ")");
+                spec.commandLine().getErr().flush();
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
         Connection connection;
         try {
-            connection = Connection.open(server, share, token, readOnly, options);
+            connection = Connection.open(address, share, token, readOnly, options, tls);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --server: " + e.getMessage());
         }

@@ -4,6 +4,7 @@ import dev.fsdriver.backend.Backend;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.server.FsServer;
 import dev.fsdriver.server.ShareSpec;
+import dev.fsdriver.server.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,30 @@ final class ServeCommand implements Callable<Integer> {
             description = "Clients must send the token in FILE's first line.")
     Path tokenFile;
 
+    @Option(names = "--client-token", paramLabel = "CLIENT=FILE",
+            description = "A token (FILE's first line) that also lets clients in and names them CLIENT for --allow. Repeatable.")
+    List<String> clientTokens = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "SHARE=CLIENT[:ro]",
+            description = "Only the clients named by --allow see SHARE (others get 'no such share'); ':ro' makes it "
+                    + "read-only for that client. A client is named by its --client-token, else by its TLS "
+                    + "certificate's subject CN. Repeatable.")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "TLS: the server's certificate chain (PEM).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "TLS: the server's private key (PEM, PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE",
+            description = "Mutual TLS: clients must show a certificate signed by the CA in FILE (PEM).")
+    Path tlsClientCa;
+
+    @Option(names = "--insecure",
+            description = "Allow listening on a non-loopback TCP address without TLS (tokens and data then travel in clear).")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
         List<ShareSpec> specs = new ArrayList<>();
@@ -55,13 +80,23 @@ final class ServeCommand implements Callable<Integer> {
         }
         String token = TokenFile.read(tokenFile);
         FsServer.Builder builder = FsServer.builder().token(token).allowSetId(allowSetId);
+        TlsFiles tls = tls();
+        if (tls != null) {
+            builder.tls(tls);
+        }
         for (String uri : listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen) {
             try {
                 builder.listen(uri);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --listen: " + e.getMessage());
             }
+            if (tls == null && !insecure && !FsServer.isLocalOnly(uri)) {
+                throw new CliException("--listen " + uri + " is reachable from other machines and this server has no TLS: "
+                        + "give --tls-cert and --tls-key (see fsdriver certs init), or --insecure to send tokens and "
+                        + "data in clear");
+            }
         }
+        clients(builder);
         for (ShareSpec s : specs) {
             if (!Files.isDirectory(s.dir())) {
                 throw new CliException("share '" + s.name() + "': " + s.dir() + " is not a directory");
@@ -78,7 +113,12 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
         }
-        FsServer server = builder.build();
+        FsServer server;
+        try {
+            server = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         try {
             server.start();
         } catch (IOException e) {
@@ -88,5 +128,51 @@ final class ServeCommand implements Callable<Integer> {
         server.awaitTermination();
         server.close();
         return 0;
+    }
+
+    private TlsFiles tls() {
+        if (tlsCert == null && tlsKey == null && tlsClientCa == null) {
+            return null;
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "TLS needs both --tls-cert and --tls-key");
+        }
+        try {
+            return new TlsFiles(tlsCert, tlsKey, tlsClientCa);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** --client-token CLIENT=FILE and --allow SHARE=CLIENT[:ro]. */
+    private void clients(FsServer.Builder builder) throws CliException {
+        for (String ct : clientTokens) {
+            int eq = ct.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --client-token '" + ct + "': expected CLIENT=FILE");
+            }
+            String t = TokenFile.read(Path.of(ct.substring(eq + 1)));
+            try {
+                builder.clientToken(ct.substring(0, eq), t);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --client-token: " + e.getMessage());
+            }
+        }
+        for (String a : allow) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --allow '" + a + "': expected SHARE=CLIENT[:ro]");
+            }
+            String client = a.substring(eq + 1);
+            boolean ro = client.endsWith(":ro");
+            if (ro || client.endsWith(":rw")) {
+                client = client.substring(0, client.length() - 3);
+            }
+            try {
+                builder.allow(a.substring(0, eq), client, ro);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --allow: " + e.getMessage());
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
+import dev.fsdriver.protocol.TlsFailure;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -72,10 +73,15 @@ public final class Connection implements AutoCloseable {
      */
     private volatile String session;
     private volatile String resumeKey = "";
+    /** Whether the channel speaks TLS, and shows a client certificate (for the words of a failed Hello). */
+    private final boolean tls;
+    private final boolean tlsClientCert;
 
     private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
-                       EventLoopGroup eventLoops, ClientOptions options) {
+                       EventLoopGroup eventLoops, ClientOptions options, ClientTls tls) {
         this.address = address;
+        this.tls = tls != null;
+        this.tlsClientCert = tls != null && tls.cert() != null;
         this.share = share;
         this.readOnly = readOnly;
         this.channel = channel;
@@ -104,6 +110,12 @@ public final class Connection implements AutoCloseable {
      */
     public static Connection open(String address, String share, String token, boolean readOnly,
                                   ClientOptions options) {
+        return open(address, share, token, readOnly, options, null);
+    }
+
+    /** As {@link #open(String, String, String, boolean, ClientOptions)}, over TLS when {@code tls} is not null. */
+    public static Connection open(String address, String share, String token, boolean readOnly,
+                                  ClientOptions options, ClientTls tls) {
         EventLoopGroup loops = null;
         NettyChannelBuilder builder;
         if (address.startsWith("unix://")) {
@@ -128,9 +140,16 @@ public final class Connection implements AutoCloseable {
                 throw new IllegalArgumentException(
                         "bad server address '" + address + "' (expected tcp://HOST:PORT or unix:///path)");
             }
-            builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort());
+            builder = tls == null ? NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext()
+                    : NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort(), tls.credentials());
         }
-        ManagedChannel channel = builder.usePlaintext()
+        if (loops != null) {
+            if (tls != null) {
+                throw new IllegalArgumentException("TLS is for tcp:// servers (a unix socket is protected by its file mode)");
+            }
+            builder.usePlaintext();
+        }
+        ManagedChannel channel = builder
                 // Async completions (read-ahead, write-behind, forget) only record a result and wake a
                 // waiter: run them on the transport thread instead of handing each to a pool thread.
                 .directExecutor()
@@ -140,13 +159,13 @@ public final class Connection implements AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .build();
-        return new Connection(address, share, token, readOnly, channel, loops, options);
+        return new Connection(address, share, token, readOnly, channel, loops, options, tls);
     }
 
     /** A connection over a channel built elsewhere (tests: in-process). Closing it shuts the channel down. */
     public static Connection over(ManagedChannel channel, String address, String share, String token,
                                   boolean readOnly, ClientOptions options) {
-        return new Connection(address, share, token, readOnly, channel, null, options);
+        return new Connection(address, share, token, readOnly, channel, null, options, null);
     }
 
     /** The channel with this connection's headers (share, token) attached, for streams of other services. */
@@ -196,6 +215,10 @@ public final class Connection implements AutoCloseable {
 
     private HelloException helloFailure(StatusRuntimeException e) {
         Status status = e.getStatus();
+        String tlsWords = tlsFailure(e);
+        if (tlsWords != null) {
+            return new HelloException(HelloException.Reason.TLS, tlsWords, e);
+        }
         return switch (status.getCode()) {
             case UNAVAILABLE -> new HelloException(HelloException.Reason.UNREACHABLE,
                     "cannot reach server " + address + ": " + transportReason(e), e);
@@ -210,6 +233,55 @@ public final class Connection implements AutoCloseable {
             default -> new HelloException(HelloException.Reason.FAILED, "server " + address + " refused the mount: "
                     + status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"), e);
         };
+    }
+
+    /**
+     * One line for a failed TLS handshake: which side refused which certificate and why, or
+     * null when {@code e} is no TLS failure.
+     */
+    private String tlsFailure(StatusRuntimeException e) {
+        TlsFailure.Cause cause = TlsFailure.of(e);
+        if (cause == null && !tls && e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+            cause = TlsFailure.plaintextRefused(e); // a TLS server's answer to our plaintext
+            if (cause == null && "Network closed for unknown reason".equals(e.getStatus().getDescription())) {
+                // a TLS server (BoringSSL) drops a plaintext client without a word; a plaintext
+                // server would have answered HTTP/2 (its log says "it speaks plaintext")
+                return "TLS: server " + address + " closed the connection of this plaintext client at once: "
+                        + "it most likely requires TLS (give --tls-ca)";
+            }
+        }
+        if (cause == null && tlsClientCert && String.valueOf(tlsText(e)).contains("alert_internal_error")) {
+            // BoringSSL answers a client certificate its trust manager refuses (other than
+            // expired) with internal_error; the server's log says exactly why
+            return "TLS: server " + address + " refused this client's certificate: not signed by a CA the server trusts "
+                    + "(unknown CA; TLS alert internal_error, the server's log says why)";
+        }
+        if (cause == null) {
+            return null;
+        }
+        return switch (cause) {
+            case PEER_UNKNOWN_CA, PEER_EXPIRED, PEER_NOT_YET_VALID, PEER_WRONG_HOST ->
+                    "TLS: this client refused the certificate of server " + address + ": " + cause.words();
+            case TLS_MISMATCH -> tls
+                    ? "TLS: server " + address + " does not speak TLS (plaintext server; drop --tls-ca, or give the server --tls-cert)"
+                    : "TLS: server " + address + " requires TLS and refused this plaintext client (give --tls-ca)";
+            case WE_SENT_NO_CERTIFICATE, PEER_NO_CERTIFICATE ->
+                    "TLS: server " + address + " refused this client: it requires a client certificate and got none "
+                            + "(no client certificate; give --tls-cert and --tls-key)";
+            case OUR_UNKNOWN_CA -> "TLS: server " + address + " refused this client's certificate: "
+                    + "not signed by a CA the server trusts (unknown CA)";
+            case OUR_EXPIRED -> "TLS: server " + address + " refused this client's certificate: it has expired";
+            case OUR_BAD_CERTIFICATE -> "TLS: server " + address + " refused this client's certificate "
+                    + "(bad certificate: expired, or not signed by the CA the server trusts)";
+        };
+    }
+
+    private static String tlsText(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            b.append(c.getMessage()).append('\n');
+        }
+        return b.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** "connection refused", "no such file or directory", ...: the innermost cause's words. */

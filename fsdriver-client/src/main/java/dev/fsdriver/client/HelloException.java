@@ -8,7 +8,7 @@ import java.io.IOException;
  */
 public final class HelloException extends IOException {
     /** Why a session could not be started. */
-    public enum Reason { UNREACHABLE, NO_SUCH_SHARE, UNAUTHENTICATED, INCOMPATIBLE, FAILED }
+    public enum Reason { UNREACHABLE, NO_SUCH_SHARE, UNAUTHENTICATED, INCOMPATIBLE, TLS, FAILED }
 
     private final Reason reason;
 

@@ -14,6 +14,7 @@ final class CallContext {
     static final Context.Key<Object> OWNER = Context.key("fsdriver-owner");
     /** Owner of calls that reach a handler without passing {@link ServerAuth} (none in the server). */
     private static final Object NOBODY = new Object();
+    static final Context.Key<ClientView> VIEW = Context.key("fsdriver-client-view");
 
     private CallContext() {}
 
@@ -30,6 +31,18 @@ final class CallContext {
     static Object owner() {
         Object o = OWNER.get();
         return o == null ? NOBODY : o;
+    }
+
+    /** The share {@code name} if the calling client may see it, else null (as for a missing share). */
+    static Share visible(String name) {
+        ClientView view = VIEW.get();
+        return view == null ? null : view.share(name);
+    }
+
+    /** Whether the calling client may only read share {@code name} (an allow rule with ':ro'). */
+    static boolean clientReadOnly(String name) {
+        ClientView view = VIEW.get();
+        return view != null && view.readOnly(name);
     }
 
     /** Whether the client asked for a read-only session ("fsdriver-read-only: 1"). */

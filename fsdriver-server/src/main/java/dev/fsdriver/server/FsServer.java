@@ -70,6 +70,9 @@ public final class FsServer implements AutoCloseable {
     private final boolean allowSetId;
     /** Sessions of every share; an owner gone (connection closed, session expired) loses its handles. */
     private final Sessions sessions;
+    private final TlsFiles tls;
+    private final Map<String, String> clientTokens;
+    private final ShareAccess access;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> bound = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
@@ -89,6 +92,9 @@ public final class FsServer implements AutoCloseable {
         this.token = b.token;
         this.allowSetId = b.allowSetId;
         this.sessions = new Sessions(owner -> shares.values().forEach(s -> s.handles.closeOwnedBy(owner)));
+        this.tls = b.tls;
+        this.clientTokens = Map.copyOf(b.clientTokens);
+        this.access = new ShareAccess(b.rules);
     }
 
     public static Builder builder() {
@@ -102,6 +108,9 @@ public final class FsServer implements AutoCloseable {
         private final Map<String, Share> shares = new LinkedHashMap<>();
         private String token;
         private boolean allowSetId;
+        private TlsFiles tls;
+        private final Map<String, String> clientTokens = new LinkedHashMap<>();
+        private final List<ShareAccess.Rule> rules = new ArrayList<>();
 
         private Builder() {}
 
@@ -112,6 +121,33 @@ public final class FsServer implements AutoCloseable {
          */
         public Builder allowSetId(boolean allow) {
             this.allowSetId = allow;
+            return this;
+        }
+
+        /** TCP listeners speak TLS with these PEM files (mutual TLS when a client CA is given). */
+        public Builder tls(TlsFiles files) {
+            this.tls = files;
+            return this;
+        }
+
+        /** A token that identifies client {@code name} (for {@link #allow}); compared in constant time. */
+        public Builder clientToken(String name, String token) {
+            ShareAccess.checkClientName(name);
+            if (token == null || token.isEmpty()) {
+                throw new IllegalArgumentException("client '" + name + "': empty token");
+            }
+            if (clientTokens.putIfAbsent(name, token) != null) {
+                throw new IllegalArgumentException("client '" + name + "' given twice");
+            }
+            return this;
+        }
+
+        /**
+         * Limits {@code share} to the clients named by allow rules: once a share has one, only
+         * those clients see it; {@code readOnly} makes it read-only for that client.
+         */
+        public Builder allow(String share, String client, boolean readOnly) {
+            rules.add(new ShareAccess.Rule(share, client, readOnly));
             return this;
         }
 
@@ -154,6 +190,11 @@ public final class FsServer implements AutoCloseable {
             }
             if (listens.isEmpty() && builders.isEmpty()) {
                 throw new IllegalArgumentException("no listener configured");
+            }
+            for (ShareAccess.Rule r : rules) {
+                if (!shares.containsKey(r.share())) {
+                    throw new IllegalArgumentException("allow rule for share '" + r.share() + "': no such share");
+                }
             }
             return new FsServer(this);
         }
@@ -249,14 +290,15 @@ public final class FsServer implements AutoCloseable {
     // ------------------------------------------------------------------------------- listeners
 
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
-        ServerAuth auth = new ServerAuth(token, shares, sessions);
+        ServerAuth auth = new ServerAuth(token, clientTokens, shares, access, sessions);
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 .addTransportFilter(sessions.filter())
-                .addService(ServerInterceptors.intercept(new SessionService(shares, sessions), auth, instance))
+                .addService(ServerInterceptors.intercept(new SessionService(sessions), auth, instance))
                 .addService(ServerInterceptors.intercept(new FilesService(io, allowSetId), auth, instance))
                 // Events.Watch: share from Subscribe, looked up in the hubs; token checked by auth first
                 .addService(ServerInterceptors.intercept(
-                        new EventsService(events, share -> shares.containsKey(share) ? shares.get(share).origins : null,
+                        new EventsService(share -> CallContext.visible(share) != null ? events.apply(share) : null,
+                                share -> shares.containsKey(share) ? shares.get(share).origins : null,
                                 Wire::attr), auth));
     }
 
@@ -289,7 +331,8 @@ public final class FsServer implements AutoCloseable {
     private void startListener(String uri) throws IOException {
         SocketAddress address = parseListen(uri);
         if (address instanceof InetSocketAddress inet) {
-            NettyServerBuilder nb = tune(NettyServerBuilder.forAddress(inet));
+            NettyServerBuilder nb = tune(tls == null ? NettyServerBuilder.forAddress(inet)
+                    : NettyServerBuilder.forAddress(inet, tls.serverCredentials()));
             Server s = addServices(nb).build().start();
             servers.add(s);
             for (SocketAddress a : s.getListenSockets()) {
@@ -297,7 +340,8 @@ public final class FsServer implements AutoCloseable {
                     String host = i.getAddress() instanceof Inet6Address ? "[" + i.getAddress().getHostAddress() + "]" : i.getAddress().getHostAddress();
                     String addr = "tcp://" + host + ":" + i.getPort();
                     bound.add(addr);
-                    LOG.info("listening on {}", addr);
+                    LOG.info("listening on {}{}", addr, tls == null ? " (plaintext)"
+                            : tls.clientCa() == null ? " (TLS)" : " (mutual TLS: client certificates signed by " + tls.clientCa() + ")");
                 }
             }
         } else {
@@ -365,6 +409,28 @@ public final class FsServer implements AutoCloseable {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             return ch.connect(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether {@code uri} can only be reached from this machine: a Unix socket, or TCP on a
+     * loopback address (a host name counts when every address it resolves to is loopback).
+     */
+    public static boolean isLocalOnly(String uri) {
+        SocketAddress a = parseListen(uri);
+        if (!(a instanceof InetSocketAddress inet)) {
+            return true;
+        }
+        try {
+            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(inet.getHostString());
+            for (java.net.InetAddress x : all) {
+                if (!x.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (java.net.UnknownHostException e) {
             return false;
         }
     }

@@ -10,18 +10,15 @@ import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.Map;
 
 /** Session.Hello: protocol version, share check, what this server offers, the session ({@link Sessions}). */
 final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace");
 
-    private final Map<String, Share> shares;
     private final Sessions sessions;
 
-    SessionService(Map<String, Share> shares, Sessions sessions) {
-        this.shares = shares;
+    SessionService(Sessions sessions) {
         this.sessions = sessions;
     }
 
@@ -32,7 +29,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                 throw new FsException(Errno.EPROTO, "protocol version " + req.getProtocolVersion()
                         + " not supported: this server speaks " + Protocol.VERSION);
             }
-            Share share = shares.get(req.getShare());
+            Share share = CallContext.visible(req.getShare()); // hidden answers as missing
             if (share == null) {
                 throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");
             }
@@ -48,7 +45,8 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setProtocolVersion(Protocol.VERSION)
                     .setServerName(SERVER_NAME + " " + share.backend.kind())
                     .setRoot(Wire.node(NodeTable.ROOT_ID, root))
-                    .setReadOnly(share.readOnly || req.getReadOnly() || CallContext.sessionReadOnly())
+                    .setReadOnly(share.readOnly || req.getReadOnly() || CallContext.sessionReadOnly()
+                            || CallContext.clientReadOnly(req.getShare()))
                     .setMaxMessageBytes(Protocol.MAX_MESSAGE_BYTES)
                     .setMaxIoBytes(Protocol.MAX_IO_BYTES)
                     .setCaseInsensitive(share.backend.caseInsensitive())

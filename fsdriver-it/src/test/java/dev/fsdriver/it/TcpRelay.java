@@ -1,0 +1,91 @@
+package dev.fsdriver.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loopback TCP relay that records every byte it forwards, both ways: the test's packet
+ * capture (what an eavesdropper on the wire would see), with no capture tool to install.
+ */
+final class TcpRelay implements AutoCloseable {
+    private final ServerSocket listener;
+    private final int target;
+    private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    private final List<Socket> sockets = new ArrayList<>();
+
+    TcpRelay(int targetPort) throws IOException {
+        this.target = targetPort;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().name("relay-accept").start(this::accept);
+    }
+
+    int port() {
+        return listener.getLocalPort();
+    }
+
+    String address() {
+        return "tcp://127.0.0.1:" + port();
+    }
+
+    /** Everything forwarded so far, both directions interleaved. */
+    byte[] seen() {
+        synchronized (seen) {
+            return seen.toByteArray();
+        }
+    }
+
+    private void accept() {
+        while (!listener.isClosed()) {
+            try {
+                Socket in = listener.accept();
+                Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                synchronized (sockets) {
+                    sockets.add(in);
+                    sockets.add(out);
+                }
+                Thread.ofPlatform().daemon().start(() -> pump(in, out));
+                Thread.ofPlatform().daemon().start(() -> pump(out, in));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        byte[] buf = new byte[65536];
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                synchronized (seen) {
+                    seen.write(buf, 0, n);
+                }
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            // one side closed: close the other
+        } finally {
+            try {
+                to.close();
+                from.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+        synchronized (sockets) {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+}
