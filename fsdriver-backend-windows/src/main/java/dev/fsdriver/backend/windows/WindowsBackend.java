@@ -795,8 +795,13 @@ public final class WindowsBackend implements Backend {
             if (atime != 0 || mtime != 0 || newAttributes != 0) {
                 // Through the caller's open file when there is one: NTFS then does not overwrite an
                 // explicitly set time when that handle's cached writes are flushed or it is closed.
-                Handle via = file instanceof WindowsOpenFile w && w.attributeHandle() != null ? w.attributeHandle() : h;
-                setBasic(via, atime, mtime, newAttributes);
+                int attributes = newAttributes;
+                if (!(file instanceof WindowsOpenFile w && w.withAttributeHandle(via -> {
+                    setBasic(via, atime, mtime, attributes);
+                    return null;
+                }))) {
+                    setBasic(h, atime, mtime, newAttributes);
+                }
             }
             if (md && (changes.mode().isPresent() || changes.uid().isPresent() || changes.gid().isPresent())) {
                 FileAttributes cur = attrs(h, path);

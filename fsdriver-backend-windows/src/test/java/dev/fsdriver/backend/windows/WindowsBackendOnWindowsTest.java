@@ -63,6 +63,27 @@ class WindowsBackendOnWindowsTest {
         b.close();
     }
 
+    /**
+     * B8: a released file's HANDLE value is free for the next open (Wine and Windows hand out the
+     * lowest free slot); a write that arrives after the release must fail EBADF, never reach the
+     * file that now owns that value. (The in-flight race itself: CloseOnLastUseTest.)
+     */
+    @Test
+    void aWriteAfterReleaseNeverReachesTheFileThatReusesTheHandle() throws Exception {
+        Files.writeString(dir.resolve("a.txt"), "aaaa");
+        Files.writeString(dir.resolve("b.txt"), "bbbb");
+        OpenFile a = b.open(p("a.txt"), OpenFlags.O_RDWR);
+        a.close();
+        try (OpenFile other = b.open(p("b.txt"), OpenFlags.O_RDWR)) {
+            assertThatThrownBy(() -> a.write(0, utf8("XX")))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+            assertThatThrownBy(() -> a.read(0, ByteBuffer.allocate(4)))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+            assertThat(read(other)).isEqualTo("bbbb");
+        }
+        assertThat(Files.readString(dir.resolve("b.txt"))).isEqualTo("bbbb");
+    }
+
     @Test
     void createWriteReadStatAndList() throws Exception {
         try (OpenFile f = b.create(p("a.txt"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) {
