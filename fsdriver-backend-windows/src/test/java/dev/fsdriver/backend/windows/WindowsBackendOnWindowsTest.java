@@ -84,6 +84,52 @@ class WindowsBackendOnWindowsTest {
         assertThat(Files.readString(dir.resolve("b.txt"))).isEqualTo("bbbb");
     }
 
+    /**
+     * B11: when a delete fails, the READONLY attribute cleared for it is put back. (Under Wine the
+     * classic delete runs, which clears it first; on NTFS POSIX delete ignores it and never clears it.)
+     */
+    @Test
+    void aFailedRmdirKeepsTheReadOnlyAttribute() throws Exception {
+        Path d = Files.createDirectory(dir.resolve("ro"));
+        Files.writeString(d.resolve("x"), "x");
+        Files.setAttribute(d, "dos:readonly", true);
+        assertThatThrownBy(() -> b.rmdir(p("ro")))
+                .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTEMPTY));
+        assertThat(Files.getAttribute(d, "dos:readonly")).isEqualTo(true);
+        Files.delete(d.resolve("x"));
+        b.rmdir(p("ro"));
+        assertThat(d).doesNotExist();
+    }
+
+    /** B11: a file unlinked while open elsewhere (delete pending under the classic delete) is ENOENT, not EACCES. */
+    @Test
+    void aFileUnlinkedWhileOpenIsGone() throws Exception {
+        Files.writeString(dir.resolve("pending"), "x");
+        try (OpenFile f = b.open(p("pending"), OpenFlags.O_RDONLY)) {
+            b.unlink(p("pending"));
+            assertThatThrownBy(() -> b.stat(p("pending")))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+            assertThatThrownBy(() -> b.open(p("pending"), OpenFlags.O_RDONLY))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+            assertThat(read(f)).isEqualTo("x");
+        }
+    }
+
+    /** B12: Win32 strips a trailing dot or space, so such a name is stored escaped and Explorer can delete it. */
+    @Test
+    void trailingDotAndSpaceAreStoredEscapedAndListedBack() throws Exception {
+        b.create(p("dot."), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL).close();
+        b.mkdir(p("space "), 0755);
+        assertThat(b.list(RelPath.ROOT)).extracting(DirEntry::name).containsExactlyInAnyOrder("dot.", "space ");
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(x -> x.getFileName().toString())).containsExactlyInAnyOrder("dot\uF02E", "space\uF020");
+        }
+        assertThat(b.stat(p("dot.")).isRegular()).isTrue();
+        b.unlink(p("dot."));
+        b.rmdir(p("space "));
+        assertThat(b.list(RelPath.ROOT)).isEmpty();
+    }
+
     @Test
     void createWriteReadStatAndList() throws Exception {
         try (OpenFile f = b.create(p("a.txt"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) {
