@@ -84,23 +84,6 @@ class WindowsBackendOnWindowsTest {
         assertThat(Files.readString(dir.resolve("b.txt"))).isEqualTo("bbbb");
     }
 
-    /**
-     * B11: when a delete fails, the READONLY attribute cleared for it is put back. (Under Wine the
-     * classic delete runs, which clears it first; on NTFS POSIX delete ignores it and never clears it.)
-     */
-    @Test
-    void aFailedRmdirKeepsTheReadOnlyAttribute() throws Exception {
-        Path d = Files.createDirectory(dir.resolve("ro"));
-        Files.writeString(d.resolve("x"), "x");
-        Files.setAttribute(d, "dos:readonly", true);
-        assertThatThrownBy(() -> b.rmdir(p("ro")))
-                .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTEMPTY));
-        assertThat(Files.getAttribute(d, "dos:readonly")).isEqualTo(true);
-        Files.delete(d.resolve("x"));
-        b.rmdir(p("ro"));
-        assertThat(d).doesNotExist();
-    }
-
     /** B11: a file unlinked while open elsewhere (delete pending under the classic delete) is ENOENT, not EACCES. */
     @Test
     void aFileUnlinkedWhileOpenIsGone() throws Exception {
