@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.CloseOnLastUse;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
@@ -14,6 +15,10 @@ import java.nio.channels.NonWritableChannelException;
  * An open regular file over a {@link FileChannel}: positional reads and writes, so one
  * instance serves concurrent requests without a lock. O_APPEND writes go through the channel's
  * own append position (the kernel appends atomically), ignoring the offset asked.
+ * Every use of the channel is bracketed by {@link #inUse} (B8): a release while a read or write
+ * is in flight closes the channel after it, instead of failing it with an
+ * AsynchronousCloseException halfway (the JDK itself already keeps the fd number from being reused
+ * under a running call); later calls are EBADF.
  */
 final class PosixOpenFile implements OpenFile {
     private final PosixBackend backend;
@@ -25,6 +30,7 @@ final class PosixOpenFile implements OpenFile {
     private final boolean appending;
     /** Attributes at open: the fallback for stat() once the path no longer names this file. */
     private final FileAttributes opened;
+    private final CloseOnLastUse inUse;
 
     /** {@code appending}: the channel was opened with APPEND (see {@link #appendAtSize}). */
     PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, boolean appending,
@@ -35,10 +41,20 @@ final class PosixOpenFile implements OpenFile {
         this.append = append;
         this.appending = appending;
         this.opened = opened;
+        this.inUse = new CloseOnLastUse(this::closeChannel);
     }
 
     @Override
     public int read(long offset, ByteBuffer dst) throws FsException {
+        inUse.enter();
+        try {
+            return readNow(offset, dst);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private int readNow(long offset, ByteBuffer dst) throws FsException {
         try {
             int total = 0;
             while (dst.hasRemaining()) {
@@ -56,6 +72,15 @@ final class PosixOpenFile implements OpenFile {
 
     @Override
     public int write(long offset, ByteBuffer src) throws FsException {
+        inUse.enter();
+        try {
+            return writeNow(offset, src);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private int writeNow(long offset, ByteBuffer src) throws FsException {
         try {
             if (append && !appending) {
                 return appendAtSize(src);
@@ -90,6 +115,15 @@ final class PosixOpenFile implements OpenFile {
      */
     @Override
     public FileAttributes stat() throws FsException {
+        inUse.enter();
+        try {
+            return statNow();
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private FileAttributes statNow() throws FsException {
         try {
             FileAttributes a = backend.stat(path);
             if (a.ino() == opened.ino()) {
@@ -109,6 +143,15 @@ final class PosixOpenFile implements OpenFile {
 
     @Override
     public void truncate(long size) throws FsException {
+        inUse.enter();
+        try {
+            truncateNow(size);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private void truncateNow(long size) throws FsException {
         try {
             PosixBackend.truncate(channel, size);
         } catch (IOException | NonWritableChannelException e) {
@@ -118,6 +161,15 @@ final class PosixOpenFile implements OpenFile {
 
     @Override
     public void sync(boolean dataOnly) throws FsException {
+        inUse.enter();
+        try {
+            syncNow(dataOnly);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private void syncNow(boolean dataOnly) throws FsException {
         try {
             channel.force(!dataOnly);
         } catch (IOException e) {
@@ -127,6 +179,10 @@ final class PosixOpenFile implements OpenFile {
 
     @Override
     public void close() throws FsException {
+        inUse.close();
+    }
+
+    private void closeChannel() throws FsException {
         try {
             channel.close();
         } catch (IOException e) {

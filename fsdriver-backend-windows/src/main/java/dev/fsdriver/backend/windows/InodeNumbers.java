@@ -14,25 +14,29 @@ import java.util.Map;
 /**
  * Stable 64-bit inode numbers from FILE_ID_INFO (volume serial + 128-bit file id).
  *
- * <p>Strategy:
+ * <p>Strategy (numbers stay below 3 * 2^61, where the server uses an inode number as the node id
+ * itself; see NodeTable):
  * <ul>
  *   <li>NTFS: the id is the 64-bit MFT reference (48-bit record, 16-bit sequence) with the high
- *       64 bits zero, so the low half is the inode number as is. Hard links share it, as they
+ *       64 bits zero, so the low half is the inode number as is, below {@link #MAPPED_BASE}
+ *       (sequence numbers below 0x4000, i.e. nearly always). Hard links share it, as they
  *       should; a deleted and re-used MFT record gets a new sequence number, so a new ino.</li>
- *   <li>ReFS (and any volume whose ids have a non-zero high half, or a file on another volume
- *       than the share root): a persisted map {@code (serial, idHigh, idLow) -> ino}, numbers
- *       handed out from {@link #MAPPED_BASE} upward, appended to a small file (32-byte records)
- *       and reloaded at start, so numbers survive restarts. Numbers of the two kinds could in
- *       theory meet (an MFT reference with bit 62 set needs a sequence number >= 0x4000);
- *       that is accepted and written down.</li>
+ *   <li>Every other id (ReFS and any volume whose ids have a non-zero high half, a file on
+ *       another volume than the share root, an MFT reference of 2^62 or more): a persisted map
+ *       {@code (serial, idHigh, idLow) -> ino}, numbers handed out from {@link #MAPPED_BASE} up to
+ *       {@link #PATH_BASE}, appended to a small file (32-byte records) and reloaded at start, so
+ *       numbers survive restarts. The two kinds cannot meet: a direct number is below MAPPED_BASE.</li>
  *   <li>Ids 0 ("not supported") and all-ones ("no unique id", MS-FSCC 2.1.10) cannot identify a
  *       file: the caller passes a path key instead ({@link #forPath}), valid until restart or
- *       rename (FAT and some network file systems only).</li>
+ *       rename (FAT and some network file systems only), from {@link #PATH_BASE} up: never a
+ *       number of the other kinds, not even one persisted by an earlier run.</li>
  * </ul>
  * Thread-safe: one monitor around the map and the file append.
  */
 public final class InodeNumbers implements AutoCloseable {
-    public static final long MAPPED_BASE = 0x4000_0000_0000_0000L;
+    public static final long MAPPED_BASE = 1L << 62;
+    /** Path keys from here; also the end of the mapped range. The server's own limit is 3 * 2^61. */
+    public static final long PATH_BASE = 3L << 61;
     private static final int RECORD = 32;
 
     private record Key(long serial, long high, long low) {}
@@ -42,6 +46,7 @@ public final class InodeNumbers implements AutoCloseable {
     private final Map<Key, Long> mapped = new HashMap<>(); // guarded by this
     private final Map<String, Long> byPath = new HashMap<>(); // guarded by this
     private long next = MAPPED_BASE; // guarded by this
+    private long nextPathKey = PATH_BASE; // guarded by this
 
     /**
      * @param rootSerial the share root's volume serial
@@ -69,13 +74,16 @@ public final class InodeNumbers implements AutoCloseable {
 
     /** The inode number for file id {@code (idHigh, idLow)} on volume {@code serial}. */
     public long ino(long serial, long idHigh, long idLow) {
-        if (idHigh == 0 && serial == rootSerial && idLow != 0 && idLow != -1) {
+        if (idHigh == 0 && serial == rootSerial && idLow > 0 && idLow < MAPPED_BASE) {
             return idLow;
         }
         Key k = new Key(serial, idHigh, idLow);
         synchronized (this) {
             Long ino = mapped.get(k);
             if (ino == null) {
+                if (next >= PATH_BASE) {
+                    throw new IllegalStateException("2^61 mapped inode numbers handed out");
+                }
                 ino = next++;
                 mapped.put(k, ino);
                 append(k, ino);
@@ -86,7 +94,7 @@ public final class InodeNumbers implements AutoCloseable {
 
     /** A number for a file without a usable id, keyed by its share path (not persisted). */
     public synchronized long forPath(String sharePath) {
-        return byPath.computeIfAbsent(sharePath, p -> next++);
+        return byPath.computeIfAbsent(sharePath, p -> nextPathKey++);
     }
 
     private void load() throws IOException {

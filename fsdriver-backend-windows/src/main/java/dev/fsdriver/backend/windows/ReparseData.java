@@ -164,6 +164,11 @@ public final class ReparseData {
         if (link.relative()) {
             return unescapeAll(t.replace('\\', '/'));
         }
+        // An absolute link goes where its substitute name says; the print name is only what
+        // tools show and may differ (B13). The print name only when there is no substitute name.
+        if (link.substituteName() != null && !link.substituteName().isEmpty()) {
+            t = link.substituteName();
+        }
         t = LongPaths.stripPrefix(stripNtPrefix(t));
         String root = shareRoot.endsWith("\\") ? shareRoot.substring(0, shareRoot.length() - 1) : shareRoot;
         if (LongPaths.isUnder(t, root)) {
@@ -180,6 +185,37 @@ public final class ReparseData {
             return "/mnt/" + Character.toLowerCase(t.charAt(0)) + unescapeAll(rest.isEmpty() ? "/" : rest);
         }
         return t.replace('\\', '/');
+    }
+
+    /**
+     * The share path a relative POSIX link target names, seen from the link's directory
+     * {@code linkDir}, resolved by name ("." dropped, ".." one up); null if it is absolute or
+     * leaves the share. For asking what the target is through the share's own paths: a
+     * {@code \\?\} path would pass ".." to the file system as a name (B13).
+     */
+    static RelPath targetInShare(RelPath linkDir, String posixTarget) {
+        if (posixTarget.startsWith("/")) {
+            return null;
+        }
+        List<String> names = new ArrayList<>(linkDir.names());
+        for (String part : posixTarget.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (names.isEmpty()) {
+                    return null;
+                }
+                names.remove(names.size() - 1);
+            } else {
+                names.add(part);
+            }
+        }
+        try {
+            return names.isEmpty() ? RelPath.ROOT : RelPath.parse(String.join("/", names));
+        } catch (FsException e) {
+            return null;
+        }
     }
 
     /** The relative path from directory {@code from} to {@code to} (both as names from the share root). */

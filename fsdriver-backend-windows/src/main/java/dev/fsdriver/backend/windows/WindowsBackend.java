@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +82,7 @@ public final class WindowsBackend implements Backend {
     private final boolean caseInsensitive;
     private final ShareDirs dirs;
     private final WindowsRename renames;
+    private final WindowsDelete deletes;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
             InodeNumbers inodes, boolean caseInsensitive) {
@@ -95,6 +97,7 @@ public final class WindowsBackend implements Backend {
         this.caseInsensitive = caseInsensitive;
         this.dirs = new ShareDirs(root, rootFinal);
         this.renames = new WindowsRename(this, dirs, features);
+        this.deletes = new WindowsDelete(this, features);
     }
 
     /** Opens the share at {@code root} with default options (called reflectively by the conformance suite). */
@@ -266,9 +269,9 @@ public final class WindowsBackend implements Backend {
                     return inodes.ino(id.volumeSerial(), id.fileIdHigh(), id.fileIdLow());
                 }
             } catch (WindowsException e) {
-                if (e.isUnsupported()) {
-                    features.fallBack(Feature.FILE_ID_INFO, e.getMessage());
-                }
+                // This file's own answer (another file system mounted below the share, a filter
+                // driver): a path key for it alone. Only the share root's answer at open decides
+                // for the volume; before, one such file turned every inode number into a path key.
             }
         }
         return inodes.forPath(p.toString());
@@ -445,6 +448,10 @@ public final class WindowsBackend implements Backend {
             }
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "list " + dir, e);
+        } catch (InvalidPathException e) {
+            // java.nio's Windows path parser refuses a component with a trailing space or dot
+            // (made outside fsdriver through \\?\ paths); this fallback cannot name it.
+            throw new FsException(Errno.EIO, "list " + dir + ": java.nio cannot name it (" + e.getReason() + ")", e);
         }
         return out;
     }
@@ -511,12 +518,13 @@ public final class WindowsBackend implements Backend {
             h = openPath(path, access, excl ? Win32.CREATE_NEW : Win32.OPEN_ALWAYS, ModeMapping.attributesForCreate(mode));
             boolean existed = !excl && h.openError == WinErrors.ERROR_ALREADY_EXISTS;
             if (existed) {
-                if (caseInsensitive) {
-                    String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
-                    String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
-                    if (CaseFolding.decideCreate(NameEscaping.toWindows(path.name()), onDisk) == CaseFolding.CreateDecision.CASE_COLLISION) {
-                        throw new FsException(Errno.EEXIST, path + " exists as '" + NameEscaping.fromWindows(onDisk) + "'");
-                    }
+                // Whatever the root says: a directory below may be case-insensitive when the root
+                // is not (B5), and create("readme", O_TRUNC) must not truncate README there. An
+                // exact match costs one GetFinalPathNameByHandleW.
+                String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
+                String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
+                if (CaseFolding.decideCreate(NameEscaping.toWindows(path.name()), onDisk) == CaseFolding.CreateDecision.CASE_COLLISION) {
+                    throw new FsException(Errno.EEXIST, path + " exists as '" + NameEscaping.fromWindows(onDisk) + "'");
                 }
                 checkOpenable(h, path);
                 if ((flags & OpenFlags.O_TRUNC) != 0) {
@@ -574,56 +582,7 @@ public final class WindowsBackend implements Backend {
 
     private void remove(RelPath path, boolean directory) throws FsException {
         writable();
-        String op = directory ? "rmdir" : "unlink";
-        try (Handle h = openPath(path, Win32.DELETE | META | Win32.FILE_WRITE_ATTRIBUTES, Win32.OPEN_EXISTING, 0)) {
-            Scratch s = Scratch.get();
-            Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
-            int a = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
-            // A directory symlink or junction is removed by unlink, like any link.
-            boolean isDir = (a & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0 && (a & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0;
-            if (directory && !isDir) {
-                throw new FsException(Errno.ENOTDIR, op + " " + path);
-            }
-            if (!directory && isDir) {
-                throw new FsException(Errno.EISDIR, op + " " + path);
-            }
-            deleteByHandle(h, a);
-        } catch (WindowsException e) {
-            throw error(e, op, path);
-        }
-    }
-
-    /**
-     * POSIX delete (the name goes at once, open handles keep working), else the classic
-     * delete-on-close. An "unsupported" error switches to the classic call for good only if the
-     * classic call then succeeds: a bad request must not turn the feature off.
-     */
-    private void deleteByHandle(Handle h, int attributes) throws WindowsException {
-        Scratch s = Scratch.get();
-        Pointer set = s.small.share(Scratch.SET);
-        WindowsException posixError = null;
-        if (features.has(Feature.POSIX_DELETE)) {
-            Structs.writeDisposition(s.smallBuffer(Scratch.SET, 4), Structs.FILE_DISPOSITION_FLAG_DELETE
-                    | Structs.FILE_DISPOSITION_FLAG_POSIX_SEMANTICS | Structs.FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE);
-            try {
-                Win32.SetFileInformationByHandle(h.h, Structs.FileDispositionInfoEx, set, 4);
-                return;
-            } catch (WindowsException e) {
-                if (!e.isUnsupported()) {
-                    throw e;
-                }
-                posixError = e;
-            }
-        }
-        if ((attributes & WinAttributes.FILE_ATTRIBUTE_READONLY) != 0) {
-            // POSIX unlink ignores the file's own write permission; the classic delete does not.
-            setBasic(h, 0, 0, ModeMapping.attributesForChmod(attributes, false, 0200));
-        }
-        Structs.writeDisposition(s.smallBuffer(Scratch.SET, 4), 1);
-        Win32.SetFileInformationByHandle(h.h, Structs.FileDispositionInfo, set, 4);
-        if (posixError != null) {
-            features.fallBack(Feature.POSIX_DELETE, posixError.getMessage());
-        }
+        deletes.remove(path, directory);
     }
 
     @Override
@@ -703,7 +662,7 @@ public final class WindowsBackend implements Backend {
                             setMetadata(h, newMetadata(owner, FileMode.S_IFLNK | 0777));
                         }
                     } catch (WindowsException e) {
-                        deleteByHandle(h, WinAttributes.FILE_ATTRIBUTE_NORMAL);
+                        deletes.delete(h, WinAttributes.FILE_ATTRIBUTE_NORMAL, path);
                         throw e;
                     }
                 }
@@ -728,7 +687,7 @@ public final class WindowsBackend implements Backend {
                 Win32.DeviceIoControl(h.h, Win32.FSCTL_SET_REPARSE_POINT, m, data.length, null, 0);
                 setMetadata(h, newMetadata(owner, mode & (FileMode.S_IFMT | FileMode.PERMISSIONS)));
             } catch (WindowsException e) {
-                deleteByHandle(h, WinAttributes.FILE_ATTRIBUTE_NORMAL);
+                deletes.delete(h, WinAttributes.FILE_ATTRIBUTE_NORMAL, path);
                 throw e;
             }
         } catch (WindowsException e) {
@@ -737,10 +696,14 @@ public final class WindowsBackend implements Backend {
         return stat(path);
     }
 
-    private boolean targetIsDirectory(RelPath link, String nativeRelTarget) {
+    /** Whether the POSIX {@code target} of a new link at {@code link} is a directory now (false if dangling or outside). */
+    private boolean targetIsDirectory(RelPath link, String target) {
+        RelPath t = ReparseData.targetInShare(link.parent(), target);
+        if (t == null) {
+            return false;
+        }
         try {
-            String base = path(link.parent());
-            return (Win32.GetFileAttributesW(base + "\\" + nativeRelTarget.replace('/', '\\')) & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0;
+            return (Win32.GetFileAttributesW(path(t)) & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0;
         } catch (WindowsException | FsException e) {
             return false; // dangling: a file link, as Linux would not know either
         }
@@ -795,8 +758,13 @@ public final class WindowsBackend implements Backend {
             if (atime != 0 || mtime != 0 || newAttributes != 0) {
                 // Through the caller's open file when there is one: NTFS then does not overwrite an
                 // explicitly set time when that handle's cached writes are flushed or it is closed.
-                Handle via = file instanceof WindowsOpenFile w && w.attributeHandle() != null ? w.attributeHandle() : h;
-                setBasic(via, atime, mtime, newAttributes);
+                int attributes = newAttributes;
+                if (!(file instanceof WindowsOpenFile w && w.withAttributeHandle(via -> {
+                    setBasic(via, atime, mtime, attributes);
+                    return null;
+                }))) {
+                    setBasic(h, atime, mtime, newAttributes);
+                }
             }
             if (md && (changes.mode().isPresent() || changes.uid().isPresent() || changes.gid().isPresent())) {
                 FileAttributes cur = attrs(h, path);

@@ -3,6 +3,7 @@ package dev.fsdriver.backend.windows;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.fsdriver.backend.CloseOnLastUse;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
@@ -11,12 +12,13 @@ import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import dev.fsdriver.common.Errno;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An open regular file: positional ReadFile/WriteFile on a synchronous handle (the OVERLAPPED
  * only carries the offset, so concurrent calls need no lock of ours: the I/O manager serialises
  * them per file object). Heap buffers go through the thread's 1 MiB native scratch.
+ * Every use of the handle is bracketed by {@link #inUse} (B8): a release while a read or write
+ * is in flight closes the HANDLE only after it, so a reused HANDLE value never receives it.
  */
 final class WindowsOpenFile implements OpenFile {
     private final WindowsBackend backend;
@@ -24,7 +26,7 @@ final class WindowsOpenFile implements OpenFile {
     private final RelPath path; // as opened; for error messages and id fallbacks only
     private final boolean append;
     private final boolean writeAttributes;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CloseOnLastUse inUse;
 
     WindowsOpenFile(WindowsBackend backend, Handle handle, RelPath path, boolean append, boolean writeAttributes) {
         this.backend = backend;
@@ -32,11 +34,44 @@ final class WindowsOpenFile implements OpenFile {
         this.path = path;
         this.append = append;
         this.writeAttributes = writeAttributes;
+        this.inUse = new CloseOnLastUse(handle::close);
     }
 
-    /** The handle, if it was opened with FILE_WRITE_ATTRIBUTES; else null. */
-    Handle attributeHandle() {
-        return writeAttributes && !closed.get() ? handle : null;
+    /** Work on the handle, held open meanwhile. */
+    interface HandleUse<T> {
+        T apply(Handle h) throws WindowsException, FsException;
+    }
+
+    /**
+     * Runs {@code use} on the handle if it was opened with FILE_WRITE_ATTRIBUTES and is not
+     * released; returns false (nothing run) otherwise.
+     */
+    boolean withAttributeHandle(HandleUse<?> use) throws WindowsException, FsException {
+        if (!writeAttributes) {
+            return false;
+        }
+        try {
+            inUse.enter();
+        } catch (FsException released) {
+            return false;
+        }
+        try {
+            use.apply(handle);
+            return true;
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    private <T> T using(String op, HandleUse<T> use) throws FsException {
+        inUse.enter();
+        try {
+            return use.apply(handle);
+        } catch (WindowsException e) {
+            throw backend.error(e, op, path);
+        } finally {
+            inUse.exit();
+        }
     }
 
     private static Memory overlapped(long offset) {
@@ -56,19 +91,19 @@ final class WindowsOpenFile implements OpenFile {
         if (n == 0) {
             return 0;
         }
-        try (Memory ov = overlapped(offset)) {
-            if (dst.isDirect()) {
-                int r = Win32.ReadFile(handle.h, Native.getDirectBufferPointer(dst).share(dst.position()), n, ov);
-                dst.position(dst.position() + r);
+        return using("read", h -> {
+            try (Memory ov = overlapped(offset)) {
+                if (dst.isDirect()) {
+                    int r = Win32.ReadFile(h.h, Native.getDirectBufferPointer(dst).share(dst.position()), n, ov);
+                    dst.position(dst.position() + r);
+                    return r;
+                }
+                Memory io = Scratch.get().io();
+                int r = Win32.ReadFile(h.h, io, (int) Math.min(n, io.size()), ov);
+                dst.put(io.getByteBuffer(0, r));
                 return r;
             }
-            Memory io = Scratch.get().io();
-            int r = Win32.ReadFile(handle.h, io, (int) Math.min(n, io.size()), ov);
-            dst.put(io.getByteBuffer(0, r));
-            return r;
-        } catch (WindowsException e) {
-            throw backend.error(e, "read", path);
-        }
+        });
     }
 
     @Override
@@ -76,8 +111,8 @@ final class WindowsOpenFile implements OpenFile {
         if (offset < 0 && !append) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
-        int total = 0;
-        try {
+        return using("write", h -> {
+            int total = 0;
             while (src.hasRemaining()) {
                 // 0xFFFFFFFF:FFFFFFFF means "at the end of file" (O_APPEND).
                 long at = append ? -1L : offset + total;
@@ -85,14 +120,14 @@ final class WindowsOpenFile implements OpenFile {
                     int w;
                     if (src.isDirect()) {
                         Pointer p = Native.getDirectBufferPointer(src).share(src.position());
-                        w = Win32.WriteFile(handle.h, p, src.remaining(), ov);
+                        w = Win32.WriteFile(h.h, p, src.remaining(), ov);
                         src.position(src.position() + w);
                     } else {
                         Memory io = Scratch.get().io();
                         int n = (int) Math.min(src.remaining(), io.size());
                         ByteBuffer chunk = src.slice(src.position(), n);
                         io.getByteBuffer(0, n).put(chunk);
-                        w = Win32.WriteFile(handle.h, io, n, ov);
+                        w = Win32.WriteFile(h.h, io, n, ov);
                         src.position(src.position() + w);
                     }
                     if (w == 0) {
@@ -102,27 +137,20 @@ final class WindowsOpenFile implements OpenFile {
                 }
             }
             return total;
-        } catch (WindowsException e) {
-            throw backend.error(e, "write", path);
-        }
+        });
     }
 
     @Override
     public FileAttributes stat() throws FsException {
-        try {
-            return backend.attrs(handle, path);
-        } catch (WindowsException e) {
-            throw backend.error(e, "fstat", path);
-        }
+        return using("fstat", h -> backend.attrs(h, path));
     }
 
     @Override
     public void truncate(long size) throws FsException {
-        try {
-            backend.setEndOfFile(handle, size);
-        } catch (WindowsException e) {
-            throw backend.error(e, "truncate", path);
-        }
+        using("truncate", h -> {
+            backend.setEndOfFile(h, size);
+            return null;
+        });
     }
 
     @Override
@@ -133,17 +161,14 @@ final class WindowsOpenFile implements OpenFile {
             // Nothing was written through this handle; other handles flush their own writes.
             return;
         }
-        try {
-            Win32.FlushFileBuffers(handle.h);
-        } catch (WindowsException e) {
-            throw backend.error(e, "fsync", path);
-        }
+        using("fsync", h -> {
+            Win32.FlushFileBuffers(h.h);
+            return null;
+        });
     }
 
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            handle.close();
-        }
+    public void close() throws FsException {
+        inUse.close();
     }
 }

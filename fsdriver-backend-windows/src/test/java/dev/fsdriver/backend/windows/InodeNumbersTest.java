@@ -81,4 +81,31 @@ class InodeNumbersTest {
             assertThat(n.forPath("a/c")).isNotEqualTo(x);
         }
     }
+
+    /** B10: an MFT reference with a sequence number of 0x4000 or more must not meet a mapped number. */
+    @Test
+    void idsFromTwoToTheSixtySecondAreMappedNotUsedAsIs() {
+        try (InodeNumbers n = new InodeNumbers(SERIAL, null)) {
+            long mapped = n.ino(SERIAL, 0x0102, 0x0304); // the first mapped number: MAPPED_BASE
+            long highSequence = n.ino(SERIAL, 0, InodeNumbers.MAPPED_BASE);
+            assertThat(highSequence).isNotEqualTo(mapped).isBetween(InodeNumbers.MAPPED_BASE, InodeNumbers.PATH_BASE - 1);
+            assertThat(n.ino(SERIAL, 0, -5L)).isBetween(InodeNumbers.MAPPED_BASE, InodeNumbers.PATH_BASE - 1);
+        }
+    }
+
+    /** B10: path keys are not persisted, so they must not reuse numbers an earlier run persisted. */
+    @Test
+    void pathKeysNeverMeetMappedNumbers(@TempDir Path dir) {
+        Path store = dir.resolve("inodes.bin");
+        long mappedEarlier;
+        try (InodeNumbers n = new InodeNumbers(SERIAL, store)) {
+            n.forPath("x");
+            mappedEarlier = n.ino(SERIAL, 7, 1);
+        }
+        try (InodeNumbers n = new InodeNumbers(SERIAL, store)) {
+            long key = n.forPath("y");
+            assertThat(key).isNotEqualTo(mappedEarlier).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
+            assertThat(n.ino(SERIAL, 7, 2)).isNotEqualTo(key).isLessThan(InodeNumbers.PATH_BASE);
+        }
+    }
 }

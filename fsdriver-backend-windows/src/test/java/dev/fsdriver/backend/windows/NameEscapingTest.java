@@ -68,7 +68,7 @@ class NameEscapingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"CON", "con", "Nul", "PRN", "AUX", "COM1", "com9", "LPT1", "lpt9", "nul.txt", "CON.tar.gz",
+    @ValueSource(strings = {"CON", "con", "Nul", "PRN", "AUX", "COM0", "COM1", "com9", "LPT0", "lpt0.txt", "LPT1", "lpt9", "nul.txt", "CON.tar.gz",
             "aux .c", "COM\u00B9", "CONIN$", "conout$.log"})
     void reservedDeviceNamesAreRefusedForNewNames(String name) {
         assertThat(NameEscaping.isReservedDeviceName(name)).isTrue();
@@ -79,7 +79,7 @@ class NameEscapingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"CONSOLE", "COM0", "COM10", "LPT", "nul_", "my.con", "xnul.txt", "AUXILIARY.txt", ".con"})
+    @ValueSource(strings = {"CONSOLE", "COM10", "LPT", "nul_", "my.con", "xnul.txt", "AUXILIARY.txt", ".con"})
     void namesThatOnlyLookReservedAreAllowed(String name) throws FsException {
         assertThat(NameEscaping.isReservedDeviceName(name)).isFalse();
         assertThat(NameEscaping.toWindowsNewName(name)).isEqualTo(name);
@@ -88,5 +88,33 @@ class NameEscapingTest {
     @Test
     void existingReservedNamesCanStillBeLookedUp() throws FsException {
         assertThat(NameEscaping.toWindows("nul.txt")).isEqualTo("nul.txt");
+    }
+
+    /** B12: Win32 strips a trailing dot or space, so "dot." could not be opened or deleted by Explorer. */
+    @Test
+    void trailingDotAndSpaceAreEscapedAndComeBack() throws FsException {
+        assertThat(NameEscaping.toWindows("dot.")).isEqualTo("dot\uF02E");
+        assertThat(NameEscaping.toWindows("space ")).isEqualTo("space\uF020");
+        assertThat(NameEscaping.toWindows("a. .")).isEqualTo("a. \uF02E");
+        assertThat(NameEscaping.fromWindows("dot\uF02E")).isEqualTo("dot.");
+        assertThat(NameEscaping.fromWindows("space\uF020")).isEqualTo("space ");
+        // dots and spaces elsewhere are ordinary, and so are their private-use twins there
+        assertThat(NameEscaping.toWindows("a.b c")).isEqualTo("a.b c");
+        assertThat(NameEscaping.fromWindows("a\uF02Eb")).isEqualTo("a\uF02Eb");
+        assertThat(NameEscaping.toWindows("a\uF02Eb")).isEqualTo("a\uF02Eb");
+    }
+
+    @Test
+    void aLinuxNameEndingInTheDotOrSpaceEscapeIsRefused() {
+        assertThatThrownBy(() -> NameEscaping.toWindows("x\uF02E"))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    /** B12: NTFS allows 255 UTF-16 units per component; beyond is ENAMETOOLONG, not EINVAL. */
+    @Test
+    void aComponentOver255UnitsIsNameTooLong() throws FsException {
+        assertThat(NameEscaping.toWindows("n".repeat(255))).hasSize(255);
+        assertThatThrownBy(() -> NameEscaping.toWindows("n".repeat(256)))
+                .satisfies(e -> assertThat(((FsException) e).errno()).isEqualTo(Errno.ENAMETOOLONG));
     }
 }

@@ -141,4 +141,25 @@ class ReparseDataTest {
         assertThat(ReparseData.relativize(List.of("a", "b"), List.of("a", "b"))).isEqualTo(".");
         assertThat(ReparseData.relativize(List.of("a"), List.of())).isEqualTo("..");
     }
+
+    /**
+     * B13: an absolute link follows its substitute name; the print name is display only and may
+     * differ. Recorded-buffer level: Wine 8 cannot make reparse points (FSCTL_SET_REPARSE_POINT error 50).
+     */
+    @Test
+    void absoluteTargetComesFromTheSubstituteNameNotThePrintName() throws FsException {
+        Link l = new Link(Kind.SYMLINK, 0xA000000C, "C:\\share\\shown", "\\??\\C:\\share\\real\\f", false);
+        assertThat(ReparseData.toPosixTarget(l, "C:\\share", RelPath.ROOT)).isEqualTo("real/f");
+        Link j = new Link(Kind.JUNCTION, 0xA0000003, "D:\\pretty", "\\??\\D:\\actual", false);
+        assertThat(ReparseData.toPosixTarget(j, "C:\\share", RelPath.ROOT)).isEqualTo("/mnt/d/actual");
+    }
+
+    /** B13: a new link's target is looked up by share path, never as a literal ".." inside a \\?\ path. */
+    @Test
+    void targetInShareResolvesDotsByName() throws FsException {
+        assertThat(ReparseData.targetInShare(RelPath.parse("a/b"), "../c/./d")).isEqualTo(RelPath.parse("a/c/d"));
+        assertThat(ReparseData.targetInShare(RelPath.parse("a"), "..")).isEqualTo(RelPath.ROOT);
+        assertThat(ReparseData.targetInShare(RelPath.parse("a"), "../../x")).isNull();
+        assertThat(ReparseData.targetInShare(RelPath.ROOT, "/etc")).isNull();
+    }
 }

@@ -63,6 +63,56 @@ class WindowsBackendOnWindowsTest {
         b.close();
     }
 
+    /**
+     * B8: a released file's HANDLE value is free for the next open (Wine and Windows hand out the
+     * lowest free slot); a write that arrives after the release must fail EBADF, never reach the
+     * file that now owns that value. (The in-flight race itself: CloseOnLastUseTest.)
+     */
+    @Test
+    void aWriteAfterReleaseNeverReachesTheFileThatReusesTheHandle() throws Exception {
+        Files.writeString(dir.resolve("a.txt"), "aaaa");
+        Files.writeString(dir.resolve("b.txt"), "bbbb");
+        OpenFile a = b.open(p("a.txt"), OpenFlags.O_RDWR);
+        a.close();
+        try (OpenFile other = b.open(p("b.txt"), OpenFlags.O_RDWR)) {
+            assertThatThrownBy(() -> a.write(0, utf8("XX")))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+            assertThatThrownBy(() -> a.read(0, ByteBuffer.allocate(4)))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+            assertThat(read(other)).isEqualTo("bbbb");
+        }
+        assertThat(Files.readString(dir.resolve("b.txt"))).isEqualTo("bbbb");
+    }
+
+    /** B11: a file unlinked while open elsewhere (delete pending under the classic delete) is ENOENT, not EACCES. */
+    @Test
+    void aFileUnlinkedWhileOpenIsGone() throws Exception {
+        Files.writeString(dir.resolve("pending"), "x");
+        try (OpenFile f = b.open(p("pending"), OpenFlags.O_RDONLY)) {
+            b.unlink(p("pending"));
+            assertThatThrownBy(() -> b.stat(p("pending")))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+            assertThatThrownBy(() -> b.open(p("pending"), OpenFlags.O_RDONLY))
+                    .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+            assertThat(read(f)).isEqualTo("x");
+        }
+    }
+
+    /** B12: Win32 strips a trailing dot or space, so such a name is stored escaped and Explorer can delete it. */
+    @Test
+    void trailingDotAndSpaceAreStoredEscapedAndListedBack() throws Exception {
+        b.create(p("dot."), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL).close();
+        b.mkdir(p("space "), 0755);
+        assertThat(b.list(RelPath.ROOT)).extracting(DirEntry::name).containsExactlyInAnyOrder("dot.", "space ");
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(x -> x.getFileName().toString())).containsExactlyInAnyOrder("dot\uF02E", "space\uF020");
+        }
+        assertThat(b.stat(p("dot.")).isRegular()).isTrue();
+        b.unlink(p("dot."));
+        b.rmdir(p("space "));
+        assertThat(b.list(RelPath.ROOT)).isEmpty();
+    }
+
     @Test
     void createWriteReadStatAndList() throws Exception {
         try (OpenFile f = b.create(p("a.txt"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) {
