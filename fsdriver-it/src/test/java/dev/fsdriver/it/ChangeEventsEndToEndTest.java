@@ -253,6 +253,30 @@ class ChangeEventsEndToEndTest {
     }
 
     @Test
+    void aServerSideChangeThroughAnotherHardLinkReachesTheMount() throws Exception {
+        // The mount knows the file only as 'a'; the server's events name 'd/b', in a directory
+        // the kernel never looked up (made before the mount): the file's node must be
+        // invalidated all the same (one node per file). Its own mount, so that nothing else
+        // looks 'd' up.
+        Path linked = Files.createDirectories(tmp.resolve("linked"));
+        Path lmnt = Files.createDirectories(tmp.resolve("linked-mnt"));
+        Files.writeString(linked.resolve("a"), "one\n");
+        Files.createLink(Files.createDirectories(linked.resolve("d")).resolve("b"), linked.resolve("a"));
+        try (Fsdriver.Server s = Fsdriver.serve(tmp, "--share", "l=" + linked);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, s, "l", lmnt)) {
+            Path a = lmnt.resolve("a");
+            assertThat(Files.readString(a)).isEqualTo("one\n");
+            assertThat(Files.size(a)).isEqualTo(4);
+            try (var f = new java.io.RandomAccessFile(linked.resolve("d/b").toFile(), "rw")) {
+                f.setLength(100);
+            }
+            awaitTrue(() -> Files.size(a) == 100);
+            Files.createLink(linked.resolve("d/c"), linked.resolve("a")); // the link count of 'a'
+            awaitTrue(() -> Files.getAttribute(a, "unix:nlink").equals(3));
+        }
+    }
+
+    @Test
     void aDirectoryMadeThroughTheMountListsWhatTheServerSideChangesInIt() throws Exception {
         // listed from what the mount made there until something changes elsewhere
         Path d = Files.createDirectories(mnt.resolve("made"));

@@ -170,6 +170,21 @@ final class NodeTable {
         }
     }
 
+    /**
+     * The id of the node of the file with inode number {@code ino} (under any of its names), or 0
+     * when none was handed out; not found for the rare files whose id is not their number.
+     */
+    long idOf(long ino) {
+        long id = idFor(ino);
+        if (id == 0) {
+            return 0;
+        }
+        synchronized (lock) {
+            Node n = byId.get(id);
+            return n != null && n.ino == ino ? id : 0;
+        }
+    }
+
     /** The inode number of the node registered at {@code path}, or 0 if none. */
     long inoAt(RelPath path) {
         synchronized (lock) {

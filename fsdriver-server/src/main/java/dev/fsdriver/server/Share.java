@@ -36,7 +36,7 @@ final class Share implements AutoCloseable {
         this.backend = backend;
         this.readOnly = readOnly;
         this.nodes = new NodeTable(backend.stat(RelPath.ROOT).ino());
-        this.origins = new Origins(backend);
+        this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
     }
 
     /** A change of one path; returns the path's attributes afterwards, or null when it is gone. */

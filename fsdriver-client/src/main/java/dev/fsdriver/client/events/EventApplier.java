@@ -160,9 +160,22 @@ public final class EventApplier {
                 case OVERFLOW -> overflow(e.getPath());
                 default -> log.debug("ignoring event {}", e.getKind());
             }
+            if (e.getNode() != 0) {
+                otherNames(e.getNode(), e.getKind() == ChangeEvent.Kind.MODIFIED);
+            }
         } catch (RuntimeException ex) {
             log.warn("could not apply {} {}: {}", e.getKind(), e.getPath(), ex.toString());
         }
+    }
+
+    /**
+     * The event's file is node {@code node} under every name it has (hard links): the kernel may
+     * hold it by another name than the event's path, unknown to it. Its attributes (a new link
+     * changes the link count) and, for a content change, its pages are dropped by node id; a
+     * node the kernel does not hold is refused by it (ENOENT), which is fine.
+     */
+    private void otherNames(long node, boolean content) {
+        notifier.invalInode(node, content ? 0 : -1, 0);
     }
 
     private boolean mayInject(long parentNode) {
@@ -270,6 +283,10 @@ public final class EventApplier {
         }
         if (node != 0) {
             notifier.delete(parent, node, name);
+            if (!directory) {
+                // the kernel cleared the node's link count, but the file may have other names
+                notifier.invalInode(node, -1, 0);
+            }
         } else {
             notifier.invalEntry(parent, name);
         }

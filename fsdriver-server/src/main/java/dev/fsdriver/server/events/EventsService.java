@@ -299,7 +299,12 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 return proto;
             }
             FileAttributes a = o.current(e.path());
-            return a == null ? proto : proto.toBuilder().setAttr(toWire.apply(a)).build();
+            if (a == null) {
+                return proto;
+            }
+            ChangeEvent.Builder b = proto.toBuilder().setAttr(toWire.apply(a));
+            long node = a.isDirectory() ? 0 : o.node(a);
+            return node == 0 ? b.build() : b.setNode(node).build();
         }
 
         /** Called with this client's lock held. */

@@ -9,6 +9,7 @@ import dev.fsdriver.server.events.EventHub.Event;
 import io.grpc.Context;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Who made a change: tells a Watch stream which events are the echo of its own client's
@@ -55,16 +56,36 @@ public final class Origins {
     private final long keepNanos;
     private final ConcurrentHashMap<RelPath, Record> records = new ConcurrentHashMap<>();
     private volatile long lastSweep;
+    /** The node id clients know a file by (from its attributes), 0 if none was handed out. */
+    private final ToLongFunction<FileAttributes> nodeOf;
 
     public Origins(Backend backend, LongSupplier nanoClock, long keepNanos) {
+        this(backend, nanoClock, keepNanos, a -> 0);
+    }
+
+    public Origins(Backend backend, LongSupplier nanoClock, long keepNanos, ToLongFunction<FileAttributes> nodeOf) {
         this.backend = backend;
         this.clock = nanoClock;
         this.keepNanos = keepNanos;
+        this.nodeOf = nodeOf;
     }
 
     /** Records kept 10 s: events follow their change within milliseconds, even in a storm. */
+    public Origins(Backend backend, ToLongFunction<FileAttributes> nodeOf) {
+        this(backend, System::nanoTime, 10_000_000_000L, nodeOf);
+    }
+
     public Origins(Backend backend) {
-        this(backend, System::nanoTime, 10_000_000_000L);
+        this(backend, a -> 0);
+    }
+
+    /**
+     * The node id clients hold the file with attributes {@code a} by, or 0. An event names one
+     * path, but a file with hard links is one node under all its names: a client may hold it by
+     * another name than the event's.
+     */
+    public long node(FileAttributes a) {
+        return nodeOf.applyAsLong(a);
     }
 
     /** The calling session, or 0 outside a call or when the client sent none. */
