@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 final class LinuxNative {
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_EMPTY_PATH = 0x1000;
     static final int AT_REMOVEDIR = 0x200;
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
     static final long RESOLVE_NO_SYMLINKS = 0x04;
@@ -35,6 +36,7 @@ final class LinuxNative {
     static final int O_RDONLY = 0;
     static final int O_DIRECTORY = X86_64 ? 0200000 : 040000;
     static final int O_PATH = 010000000;
+    static final int O_NOFOLLOW = X86_64 ? 0400000 : 0100000;
     static final int O_CLOEXEC = 02000000;
 
     private static final Linker LINKER = Linker.nativeLinker();

@@ -270,6 +270,34 @@ public final class PosixBackend implements Backend {
         return dev == rootDev ? ino : ino ^ Long.rotateLeft(dev * 0x9E3779B97F4A7C15L, 32);
     }
 
+    /**
+     * An O_PATH descriptor of the file just opened at {@code l}, or -1 (no native calls, or the name
+     * no longer names {@code opened}): an open file's attributes come from it (a real fstat), also
+     * once its name was renamed, unlinked or given to another file.
+     */
+    private int pathFd(Loc l, FileAttributes opened) {
+        if (!nat) {
+            return -1;
+        }
+        int fd = LinuxNative.openat2(l.dirFd, l.name, LinuxNative.O_PATH | LinuxNative.O_NOFOLLOW | LinuxNative.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return -1;
+        }
+        long[] st = new long[LinuxNative.ST_FIELDS];
+        if (LinuxNative.fstatat(fd, "", st, LinuxNative.AT_EMPTY_PATH) != 0 || fromStat(st).ino() != opened.ino()) {
+            LinuxNative.close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /** fstat of an O_PATH descriptor from {@link #pathFd}. */
+    FileAttributes fstat(int fd, Object what) throws FsException {
+        long[] st = new long[LinuxNative.ST_FIELDS];
+        check(LinuxNative.fstatat(fd, "", st, LinuxNative.AT_EMPTY_PATH), "fstat", what);
+        return fromStat(st);
+    }
+
     private FileAttributes fromStat(long[] st) {
         return new FileAttributes(
                 foldDev(st[LinuxNative.ST_INO], st[LinuxNative.ST_DEV]),
@@ -395,8 +423,9 @@ public final class PosixBackend implements Backend {
                 opts.add(StandardOpenOption.TRUNCATE_EXISTING);
             }
             // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
-            return new PosixOpenFile(this, path, FileChannel.open(l.path, opts), (flags & OpenFlags.O_APPEND) != 0,
-                    opts.contains(StandardOpenOption.APPEND), a);
+            FileChannel ch = FileChannel.open(l.path, opts);
+            return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
+                    opts.contains(StandardOpenOption.APPEND), a, pathFd(l, a));
         } catch (IOException e) {
             throw PosixErrors.translate("open", path, e);
         }
@@ -449,8 +478,9 @@ public final class PosixBackend implements Backend {
                 giveAway(l, owner, path);
                 // the server process's umask applied at creation; the client already applied its own
                 chmod(l, mode, path);
+                FileAttributes a = lstat(l, path);
                 return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                        opts.contains(StandardOpenOption.APPEND), lstat(l, path));
+                        opts.contains(StandardOpenOption.APPEND), a, pathFd(l, a));
             } catch (FsException | RuntimeException e) {
                 closeQuietly(ch);
                 throw e;

@@ -28,19 +28,22 @@ final class PosixOpenFile implements OpenFile {
     private final boolean append;
     /** The channel itself appends (opened with APPEND: write-only O_APPEND). */
     private final boolean appending;
-    /** Attributes at open: the fallback for stat() once the path no longer names this file. */
+    /** Attributes at open: the fallback for stat() without {@link #pathFd} once the path no longer names this file. */
     private final FileAttributes opened;
     private final CloseOnLastUse inUse;
+    /** O_PATH descriptor of the file (a real fstat whatever became of its name), or -1. */
+    private final int pathFd;
 
     /** {@code appending}: the channel was opened with APPEND (see {@link #appendAtSize}). */
     PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, boolean appending,
-            FileAttributes opened) {
+            FileAttributes opened, int pathFd) {
         this.backend = backend;
         this.path = path;
         this.channel = channel;
         this.append = append;
         this.appending = appending;
         this.opened = opened;
+        this.pathFd = pathFd;
         this.inUse = new CloseOnLastUse(this::closeChannel);
     }
 
@@ -124,6 +127,9 @@ final class PosixOpenFile implements OpenFile {
     }
 
     private FileAttributes statNow() throws FsException {
+        if (pathFd >= 0) {
+            return backend.fstat(pathFd, path);
+        }
         try {
             FileAttributes a = backend.stat(path);
             if (a.ino() == opened.ino()) {
@@ -183,6 +189,9 @@ final class PosixOpenFile implements OpenFile {
     }
 
     private void closeChannel() throws FsException {
+        if (pathFd >= 0) {
+            LinuxNative.close(pathFd);
+        }
         try {
             channel.close();
         } catch (IOException e) {

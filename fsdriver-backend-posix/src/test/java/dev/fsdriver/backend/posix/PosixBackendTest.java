@@ -226,4 +226,26 @@ class PosixBackendTest {
         }
         assertThat(dir.resolve("null")).doesNotExist();
     }
+
+    /** An open file's attributes are the file's own, whatever became of the name it was opened by. */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void anOpenFileIsStattedItselfAfterItsNameIsGone() throws Exception {
+        Files.writeString(dir.resolve("f"), "data");
+        try (PosixBackend b = PosixBackend.open(dir, false)) {
+            dev.fsdriver.backend.OpenFile open = b.open(RelPath.parse("f"), dev.fsdriver.common.OpenFlags.O_RDWR);
+            try {
+                b.link(RelPath.parse("f"), RelPath.parse("g"));
+                Files.setPosixFilePermissions(dir.resolve("g"), java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+                b.unlink(RelPath.parse("f"));
+                dev.fsdriver.backend.FileAttributes a = open.stat();
+                assertThat(a.mode() & 07777).as("mode set through the other name").isEqualTo(0400);
+                assertThat(a.nlink()).as("links left").isEqualTo(1);
+                b.unlink(RelPath.parse("g"));
+                assertThat(open.stat().nlink()).as("links left once every name is gone").isZero();
+            } finally {
+                open.close();
+            }
+        }
+    }
 }
