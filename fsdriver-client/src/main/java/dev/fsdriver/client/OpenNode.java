@@ -24,6 +24,20 @@ final class OpenNode {
         this.nodeId = nodeId;
     }
 
+    /**
+     * A server handle of some open file of this node, or 0: a file opened with its whole content
+     * and no server handle reads by node when it grew, which fails once its names are gone; another
+     * open file of the node still reaches it, as any descriptor does on a local file system.
+     */
+    long anyServerHandle() {
+        for (FileHandle h : handles) {
+            if (h.serverHandle() != 0 && !h.remote().lost()) {
+                return h.serverHandle();
+            }
+        }
+        return 0;
+    }
+
     /** Sends and waits for the held-back writes of every open file of this node but {@code except}; errors stay with their file. */
     void flushWriters(FileHandle except) throws FuseException {
         for (FileHandle h : handles) {
