@@ -181,13 +181,14 @@ class MountEndToEndTest {
     void writeTruncateAndChownClearSetIdBitsAsLinuxDoes() throws Exception {
         dir("setid");
         int mode;
-        // the server clears them (the kernel leaves it to the file system: FUSE_HANDLE_KILLPRIV)
+        // the server clears them when the kernel says so (FUSE_HANDLE_KILLPRIV_V2): root (CAP_FSETID)
+        // keeps them on a write or truncate (a write by others: PermissionsEndToEndTest); chown clears
         shOk(mnt, "echo x > setid/w && chmod 6755 setid/w && echo more >> setid/w");
         mode = (Integer) Files.getAttribute(share.resolve("setid/w"), "unix:mode");
-        assertThat(mode & 06000).as("a write clears set-user-ID and set-group-ID (group exec set)").isZero();
+        assertThat(mode & 07777).as("a write by root keeps set-user-ID and set-group-ID").isEqualTo(06755);
         shOk(mnt, "echo x > setid/t && chmod 4755 setid/t && truncate -s 1 setid/t");
         mode = (Integer) Files.getAttribute(share.resolve("setid/t"), "unix:mode");
-        assertThat(mode & 04000).as("truncate").isZero();
+        assertThat(mode & 07777).as("truncate by root").isEqualTo(04755);
         shOk(mnt, "echo x > setid/c && chmod 6755 setid/c && chown 1234:2345 setid/c");
         mode = (Integer) Files.getAttribute(share.resolve("setid/c"), "unix:mode");
         assertThat(mode & 06000).as("chown").isZero();
@@ -195,7 +196,8 @@ class MountEndToEndTest {
         mode = (Integer) Files.getAttribute(share.resolve("setid/g"), "unix:mode");
         assertThat(mode & 07777).as("set-group-ID without group execute stays (it means locking)").isEqualTo(02745);
         assertThat((Integer) Files.getAttribute(mnt.resolve("setid/g"), "unix:mode") & 07777).isEqualTo(02745);
-        assertThat((Integer) Files.getAttribute(mnt.resolve("setid/w"), "unix:mode") & 07777).isEqualTo(0755);
+        assertThat((Integer) Files.getAttribute(mnt.resolve("setid/w"), "unix:mode") & 07777).isEqualTo(06755);
+        assertThat((Integer) Files.getAttribute(mnt.resolve("setid/c"), "unix:mode") & 07777).isEqualTo(0755);
     }
 
     @Test
