@@ -60,13 +60,16 @@ final class BlockWriter {
         final long offset;
         final byte[] data;
         final int length;
+        /** Whether any write in it asked for the set-id bits to be cleared (FUSE_WRITE_KILL_SUIDGID). */
+        final boolean killSuidgid;
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Chunk(long seq, long offset, byte[] data, int length) {
+        Chunk(long seq, long offset, byte[] data, int length, boolean killSuidgid) {
             this.seq = seq;
             this.offset = offset;
             this.data = data;
             this.length = length;
+            this.killSuidgid = killSuidgid;
         }
 
         boolean overlaps(long off, int len) {
@@ -79,7 +82,7 @@ final class BlockWriter {
         WriteRequest request() {
             sentWith = handle.id();
             return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
-                    .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).build();
+                    .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).setKillSuidgid(killSuidgid).build();
         }
     }
 
@@ -102,6 +105,8 @@ final class BlockWriter {
     private byte[] buf;
     private long bufOffset;
     private volatile int bufLen;
+    /** Some write held back in buf asked for the set-id bits to be cleared. */
+    private boolean bufKill;
     private long nextSeq;
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
@@ -116,8 +121,12 @@ final class BlockWriter {
         this.slots = new Semaphore(append ? 1 : maxChunks);
     }
 
-    /** Takes all of {@code src} for writing at {@code offset}; returns its length. */
-    int write(long offset, ByteBuffer src) throws FuseException {
+    /**
+     * Takes all of {@code src} for writing at {@code offset}; returns its length. {@code killSuidgid}:
+     * the writer lacks CAP_FSETID (see {@code WriteRequest.kill_suidgid}); a chunk carries it when
+     * any of the writes coalesced into it did.
+     */
+    int write(long offset, ByteBuffer src, boolean killSuidgid) throws FuseException {
         reopener.current(handle); // a file lost in a restart fails here, not only at close
         throwPending();
         int total = src.remaining();
@@ -132,6 +141,7 @@ final class BlockWriter {
                 }
                 int n = Math.min(src.remaining(), blockSize - bufLen);
                 reserveLocked(bufLen + n);
+                bufKill |= killSuidgid;
                 src.get(buf, bufLen, n);
                 bufLen += n;
                 pos += n;
@@ -262,6 +272,7 @@ final class BlockWriter {
     private void discardLocked() {
         buf = null;
         bufLen = 0;
+        bufKill = false;
         unacked.clear();
     }
 
@@ -283,7 +294,8 @@ final class BlockWriter {
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
         buf = null;
         bufLen = 0;
-        Chunk chunk = new Chunk(nextSeq++, off, data, len);
+        Chunk chunk = new Chunk(nextSeq++, off, data, len, bufKill);
+        bufKill = false;
         if (!unacked.isEmpty()) {
             // what was written before goes first; when that cannot be, this waits with it
             unacked.put(chunk.seq, chunk);

@@ -15,6 +15,7 @@ import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
@@ -358,6 +359,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         changes.mode().ifPresent(m -> b.setMode(m & FileMode.PERMISSIONS));
         changes.uid().ifPresent(b::setUid);
         changes.gid().ifPresent(b::setGid);
+        b.setKillSuidgid(changes.killSuidgid());
         if (changes.atimeNow()) {
             b.setAtime(TimeSpec.newBuilder().setNow(true));
         } else {
@@ -575,10 +577,16 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        return open(req, nodeId, flags, true);
+    }
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
         flushPending(nodeId);
         boolean readAccess = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY;
         boolean readOnly = readAccess && (flags & OpenFlags.O_TRUNC) == 0;
-        OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags);
+        OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags)
+                .setKillSuidgid(killSuidgid);
         if (readOnly && !lastOpen.containsKey(nodeId)) {
             // First open of this file here: its pages are not cached, so the read will follow;
             // a small file comes whole with the reply. (Opened before: the kernel likely keeps
@@ -651,7 +659,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             throw new FuseException(Errno.EBADF, "not open for writing");
         }
         h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src);
+        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0);
     }
 
     @Override

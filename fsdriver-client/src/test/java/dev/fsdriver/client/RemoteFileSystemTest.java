@@ -97,7 +97,7 @@ class RemoteFileSystemTest {
 
         var changed = fs.setattr(REQ, node.nodeId(), new FuseSetAttr(-1, OptionalLong.of(3), OptionalInt.of(0600),
                 OptionalInt.empty(), OptionalInt.empty(), OptionalLong.empty(), false,
-                OptionalLong.of(1_000_000_000_000_000_000L), false));
+                OptionalLong.of(1_000_000_000_000_000_000L), false, false));
         assertThat(changed.attr().size()).isEqualTo(3);
         assertThat(changed.attr().mode() & 07777).isEqualTo(0600);
         assertThat(changed.attr().mtimeNs()).isEqualTo(1_000_000_000_000_000_000L);

@@ -161,6 +161,15 @@ public interface FuseFileSystem {
     }
 
     /**
+     * {@link #open(FuseRequest, long, int)} as the session calls it. {@code killSuidgid}: with
+     * FUSE_HANDLE_KILLPRIV(_V2), an O_TRUNC open by a caller without CAP_FSETID, whose set-id
+     * bits the file system is to clear (FUSE_OPEN_KILL_SUIDGID).
+     */
+    default FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
+        return open(req, nodeId, flags);
+    }
+
+    /**
      * Reads up to {@code size} bytes at {@code offset} into {@code dst} (position 0, limit =
      * size). Returns the number of bytes put there; fewer than asked means end of file (unless
      * the file was opened with direct_io).
@@ -174,7 +183,9 @@ public interface FuseFileSystem {
      * Writes the remaining bytes of {@code src} at {@code offset}; returns how many were
      * written. {@code src} is the session's buffer: copy what must outlive the call.
      *
-     * @param writeFlags FUSE_WRITE_* flags (bit 0: write from the page cache / writeback)
+     * @param writeFlags FUSE_WRITE_* flags (bit 0: write from the page cache / writeback; with
+     *                   FUSE_HANDLE_KILLPRIV(_V2) {@code FuseKernel.WRITE_KILL_SUIDGID}: the writer
+     *                   lacks CAP_FSETID, the file system is to clear the set-id bits)
      */
     default int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {

@@ -246,7 +246,7 @@ final class FuseSession implements FuseMount {
                     | FuseKernel.INIT_EXT
                     | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
                     | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0)
-                    | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV : 0);
+                    | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV | FuseKernel.HANDLE_KILLPRIV_V2 : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;
             int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));
@@ -269,8 +269,11 @@ final class FuseSession implements FuseMount {
             notifier = new KernelNotifier(masterFd, bufferSize);
             connection = new FuseConnection(major, minor, negotiatedMinor, granted, maxWrite, maxReadahead, maxPages,
                     notifier);
+            // v1 alone (a kernel before 5.11): every write, truncate and chown is to clear set-id bits
+            boolean killAlways = (granted & FuseKernel.HANDLE_KILLPRIV) != 0
+                    && (granted & FuseKernel.HANDLE_KILLPRIV_V2) == 0;
             dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce,
-                    notifier);
+                    notifier, killAlways);
             fs.init(connection);
             return;
         }

@@ -9,6 +9,10 @@ import java.util.OptionalLong;
  *
  * <p>Times: {@link #atimeNow} / {@link #mtimeNow} mean UTIME_NOW (the file system's current
  * time); otherwise {@link #atimeNs} / {@link #mtimeNs} when present.
+ *
+ * <p>{@link #killSuidgid}: with FUSE_HANDLE_KILLPRIV(_V2) the file system is to clear set-user-ID
+ * (and set-group-ID with group execute) as part of this truncate or chown: the kernel says so for
+ * a chown, and for a truncate by a caller without CAP_FSETID (FATTR_KILL_SUIDGID).
  */
 public record FuseSetAttr(
         long fh,
@@ -19,7 +23,8 @@ public record FuseSetAttr(
         OptionalLong atimeNs,
         boolean atimeNow,
         OptionalLong mtimeNs,
-        boolean mtimeNow) {
+        boolean mtimeNow,
+        boolean killSuidgid) {
 
     public boolean changesAtime() {
         return atimeNow || atimeNs.isPresent();

@@ -36,6 +36,8 @@ final class RequestDispatcher {
     private final boolean directIo;
     private final boolean debug;
     private final Runnable onDestroy;
+    /** FUSE_HANDLE_KILLPRIV without its v2: the kernel's KILL_SUIDGID bits never come, every change kills. */
+    private final boolean killAlways;
     /** Where NOTIFY_REPLY (the answer to a retrieve) goes; null when not serving a connection. */
     private final KernelNotifier notifier;
     private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
@@ -44,6 +46,12 @@ final class RequestDispatcher {
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
                       KernelNotifier notifier) {
+        this(fs, bufferSize, directIo, debug, onDestroy, notifier, false);
+    }
+
+    RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
+                      KernelNotifier notifier, boolean killAlways) {
+        this.killAlways = killAlways;
         this.notifier = notifier;
         this.fs = fs;
         this.bufferSize = bufferSize;
@@ -260,7 +268,7 @@ final class RequestDispatcher {
                 return DEFERRED;
             }
             case FuseOpcode.SETATTR -> {
-                fs.setattr(req, node, setAttr(in), later(req, RequestDispatcher::attr));
+                fs.setattr(req, node, setAttr(in, killAlways), later(req, RequestDispatcher::attr));
                 return DEFERRED;
             }
             case FuseOpcode.READLINK -> {
@@ -309,7 +317,9 @@ final class RequestDispatcher {
                 return entry(out, fs.link(req, oldNode, node, name(in, 8)));
             }
             case FuseOpcode.OPEN -> {
-                FuseOpen open = fs.open(req, node, i32(in, 0));
+                // fuse_open_in { flags, open_flags }
+                FuseOpen open = fs.open(req, node, i32(in, 0),
+                        killAlways || (i32(in, 4) & FuseKernel.OPEN_KILL_SUIDGID) != 0);
                 Wire.putOpen(out, OUT, open.fh(), fileOpenFlags(open.openFlags()));
                 return FuseKernel.OPEN_OUT_SIZE;
             }
@@ -329,7 +339,7 @@ final class RequestDispatcher {
                 long fh = i64(in, 0);
                 long offset = i64(in, 8);
                 int size = i32(in, 16);
-                int writeFlags = i32(in, 20);
+                int writeFlags = i32(in, 20) | (killAlways ? FuseKernel.WRITE_KILL_SUIDGID : 0);
                 ByteBuffer src = in.asSlice(FuseKernel.WRITE_IN_SIZE, size).asByteBuffer();
                 int n = fs.write(req, node, fh, offset, src, writeFlags);
                 put32(out, OUT, n);     // fuse_write_out { size, padding }
@@ -513,7 +523,7 @@ final class RequestDispatcher {
     }
 
     /** fuse_setattr_in { valid, padding, fh, size, lock_owner, atime, mtime, ctime, atimensec, mtimensec, ctimensec, mode, unused4, uid, gid, unused5 } */
-    private static FuseSetAttr setAttr(MemorySegment in) {
+    private static FuseSetAttr setAttr(MemorySegment in, boolean killAlways) {
         int valid = i32(in, 0);
         long fh = (valid & FuseKernel.FATTR_FH) != 0 ? i64(in, 8) : -1;
         boolean atimeNow = (valid & FuseKernel.FATTR_ATIME_NOW) != 0;
@@ -530,7 +540,8 @@ final class RequestDispatcher {
                 (valid & FuseKernel.FATTR_MTIME) != 0 && !mtimeNow
                         ? OptionalLong.of(i64(in, 40) * 1_000_000_000L + Integer.toUnsignedLong(i32(in, 60)))
                         : OptionalLong.empty(),
-                mtimeNow);
+                mtimeNow,
+                killAlways || (valid & FuseKernel.FATTR_KILL_SUIDGID) != 0);
     }
 
     /** READDIR / READDIRPLUS: fuse_read_in { fh, offset, size, ... } → packed fuse_dirent / fuse_direntplus. */

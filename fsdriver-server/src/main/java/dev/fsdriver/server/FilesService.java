@@ -107,8 +107,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
      * After a write, a truncate or a chown: clears set-user-ID, and set-group-ID where it means
      * "run as the group" (group execute set), as Linux does. The client's kernel leaves this to
      * the server (FUSE_HANDLE_KILLPRIV), so it need not fetch the attributes before every chown.
-     * Unlike Linux it also clears them on writes by a privileged caller (the server cannot tell
-     * who the caller was), as NFS servers do. Returns the attributes afterwards.
+     * Whether to: the request's kill_suidgid, which the client's kernel sets for a caller without
+     * CAP_FSETID (FUSE_HANDLE_KILLPRIV_V2: a write or truncate by root keeps them, as on Linux);
+     * absent (an older client) means yes, as NFS servers do. Returns the attributes afterwards.
      */
     static FileAttributes dropSetId(Share s, RelPath path, OpenFile f, FileAttributes a) throws FsException {
         int kill = a.mode() & FileMode.S_ISUID;
@@ -208,7 +209,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             }
             RelPath p = path;
             OpenFile f = fh == null ? null : fh.file();
-            boolean killsSetId = changes.mode().isEmpty()
+            boolean killsSetId = changes.mode().isEmpty() && (!req.hasKillSuidgid() || req.getKillSuidgid())
                     && (changes.size().isPresent() || changes.uid().isPresent() || changes.gid().isPresent());
             return Wire.attr(changes.mutates()
                     ? s.change(p, () -> {
@@ -285,7 +286,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 Opened o = openChanging(s, path, () -> s.backend.open(path, flags));
                 f = o.file();
                 try {
-                    dropSetId(s, path, f, o.attr());
+                    if (!req.hasKillSuidgid() || req.getKillSuidgid()) {
+                        dropSetId(s, path, f, o.attr());
+                    }
                 } catch (FsException | RuntimeException e) {
                     closeQuietly(f);
                     throw e;
@@ -372,7 +375,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             RelPath path = s.nodes.pathOrNull(fh.node());
             Share.Mutation write = () -> {
                 n[0] = fh.file().write(req.getOffset(), req.getData().asReadOnlyByteBuffer());
-                return dropSetId(s, path, fh.file(), attrOf(s, fh));
+                FileAttributes a = attrOf(s, fh);
+                return !req.hasKillSuidgid() || req.getKillSuidgid() ? dropSetId(s, path, fh.file(), a) : a;
             };
             FileAttributes after = path == null ? write.run() : s.change(path, write);
             return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();

@@ -682,6 +682,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
+        return delegate.open(req, nodeId, flags, killSuidgid);
+    }
+
+    @Override
     public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst) throws FuseException {
         return delegate.read(req, nodeId, fh, offset, size, dst);
     }

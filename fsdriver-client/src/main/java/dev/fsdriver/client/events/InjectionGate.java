@@ -271,10 +271,15 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        return open(req, nodeId, flags, true);
+    }
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
         if (refusedChange(req)) { // O_TRUNC changes the file
             throw refuse(req, "OPEN", "node " + nodeId);
         }
-        return delegate.open(req, nodeId, flags);
+        return delegate.open(req, nodeId, flags, killSuidgid);
     }
 
     @Override

@@ -47,6 +47,8 @@ public final class FuseKernel {
     public static final long MAX_PAGES = 1L << 22;
     public static final long CACHE_SYMLINKS = 1L << 23;
     public static final long EXPLICIT_INVAL_DATA = 1L << 25;
+    /** Set-id bits are the file system's to clear, but only when the request says so (the KILL_SUIDGID bits below). */
+    public static final long HANDLE_KILLPRIV_V2 = 1L << 28;
     public static final long INIT_EXT = 1L << 30;
 
     // fuse_setattr_in.valid
@@ -59,6 +61,13 @@ public final class FuseKernel {
     public static final int FATTR_FH = 1 << 6;
     public static final int FATTR_ATIME_NOW = 1 << 7;
     public static final int FATTR_MTIME_NOW = 1 << 8;
+    /** With HANDLE_KILLPRIV_V2: a chown, or a truncate by a caller without CAP_FSETID. */
+    public static final int FATTR_KILL_SUIDGID = 1 << 11;
+
+    /** fuse_write_in.write_flags, with HANDLE_KILLPRIV_V2: the writer lacks CAP_FSETID. */
+    public static final int WRITE_KILL_SUIDGID = 1 << 2;
+    /** fuse_open_in.open_flags, with HANDLE_KILLPRIV_V2: an O_TRUNC open by a caller without CAP_FSETID. */
+    public static final int OPEN_KILL_SUIDGID = 1;
 
     public static final int GETATTR_FH = 1;
     public static final int FSYNC_FDATASYNC = 1;
