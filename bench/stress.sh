@@ -22,5 +22,5 @@ OPS=${2:-2000}
 if [[ "$SEEDS" =~ ^([0-9]+)-([0-9]+)$ ]]; then
     SEEDS=$(seq -s, "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 fi
-exec mvn -B -ntp -pl fsdriver-it -am test -Dtest='DifferentialStressTest#oneWorker+fourWorkersAndOneOnTheServer' \
+exec mvn -B -ntp -pl fsdriver-it -am test -Dtest='DifferentialStressTest#oneWorker,ConcurrentStress' \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"

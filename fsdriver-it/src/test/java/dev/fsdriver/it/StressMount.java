@@ -1,0 +1,67 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.fsdriver.it.stress.StressRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a differential stress run needs: the engine over a native directory, a real `fsdriver
+ * serve` of a share and a real `fsdriver mount` of it. Used by {@link DifferentialStressTest}
+ * and {@link ConcurrentStress}: seeded random operations on a native directory and on an fsdriver
+ * mount (real `fsdriver serve` and `fsdriver mount` processes, change events on),
+ * result codes compared after every step, trees compared at the end with the native directory,
+ * the mount and the served directory itself. See {@link StressRun}.
+ *
+ * <p>Seeds and sizes: {@code -Dfsdriver.stress.seeds=2,4,6,7,11} and {@code -Dfsdriver.stress.ops=N}
+ * (operations per worker); bench/stress.sh runs long ones.
+ */
+abstract class StressMount {
+    static final int OPS = Integer.getInteger("fsdriver.stress.ops", 300);
+
+    @TempDir
+    Path tmp;
+
+    StressRun engine;
+    Fsdriver.Server server;
+    Fsdriver.Mount mount;
+
+    static LongStream seeds() {
+        return Arrays.stream(System.getProperty("fsdriver.stress.seeds", "2,4,6,7,11").split(","))
+                .mapToLong(s -> Long.parseLong(s.trim()));
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path nat = Files.createDirectories(tmp.resolve("native"));
+        // set-id bits as a native directory has them: the mount's kernel enforces POSIX's rules
+        server = Fsdriver.serve(tmp, "--share", "stress=" + share, "--allow-setid");
+        mount = Fsdriver.mount(tmp, server, "stress", mnt);
+        engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (mount != null) {
+            mount.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static void assertNoDifference(List<String> failures) {
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " difference(s):\n" + String.join("\n", failures));
+        }
+    }
+}
