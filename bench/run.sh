@@ -10,19 +10,27 @@
 # noise; the ratios within one run are the figure. Results: bench/results/latest.md (paste
 # into docs/benchmarks.md with the date and machine).
 #
-# Usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]   (defaults: 1024 MiB, 5 rounds)
+# --delays "0 100 500" runs the whole set once per one-way delay (microseconds) that
+# bench/DelayRelay.java adds to every chunk between each mount and its server (fsdriver's gRPC
+# and sshfs's ssh alike): the kernels here have no netem, and WSL2's link costs far more per
+# call than loopback. Native is measured again at every delay (its rows do not change).
+#
+# Usage: bench/run.sh [--size-mib N] [--rounds R] [--delays "US ..."] [--quick]
+#        (defaults: 1024 MiB, 5 rounds, delay 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 FSD_EXTRA="sshfs sshd unzip bc" source scripts/setup.sh
 SIZE_MIB=1024
 ROUNDS=5
+DELAYS="0"
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
+        --delays) DELAYS=$2; shift 2 ;;
         --quick) SIZE_MIB=128; ROUNDS=1; shift ;;
-        *) echo "usage: bench/run.sh [--size-mib N] [--rounds R] [--quick]" >&2; exit 2 ;;
+        *) echo "usage: bench/run.sh [--size-mib N] [--rounds R] [--delays \"US ...\"] [--quick]" >&2; exit 2 ;;
     esac
 done
 
@@ -39,6 +47,7 @@ SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0))
 cleanup() {
     set +e
     for m in "$MNT_FSD" "$MNT_SSH"; do mountpoint -q "$m" && umount -l "$m"; done
+    for p in "${RELAY_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     [ -n "${MOUNT_PID:-}" ] && kill "$MOUNT_PID" 2>/dev/null
     [ -n "${SERVE_PID:-}" ] && kill "$SERVE_PID" 2>/dev/null
     [ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null
@@ -71,12 +80,27 @@ cp -a "$DATA" "$DATA_FSD"
 [ "$(find "$DATA" | wc -l)" = "$(find "$DATA_FSD" | wc -l)" ] || { echo "bench: the copy differs from the original" >&2; exit 1; }
 git -C "$DATA_FSD/repo" status --porcelain > /dev/null   # its index must match its own inodes, as the original's does
 
-echo "bench: starting fsdriver serve/mount on 127.0.0.1:$PORT"
+echo "bench: starting fsdriver serve on 127.0.0.1:$PORT"
 bin/fsdriver serve --listen "tcp://127.0.0.1:$PORT" --share "bench=$DATA_FSD" > "$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+RELAY_PIDS=()
+# start_relays DELAY_US: sets FSD_VIA and SSH_VIA to the ports the mounts connect to
+start_relays() {
+    FSD_VIA=$PORT; SSH_VIA=$SSH_PORT
+    [ "$1" = 0 ] && return 0
+    FSD_VIA=$(free_port); SSH_VIA=$(free_port)
+    "$JAVA_HOME/bin/java" bench/DelayRelay.java "$FSD_VIA" "127.0.0.1:$PORT" "$1" > "$WORK/relay-fsd.log" 2>&1 &
+    RELAY_PIDS+=($!)
+    "$JAVA_HOME/bin/java" bench/DelayRelay.java "$SSH_VIA" "127.0.0.1:$SSH_PORT" "$1" > "$WORK/relay-ssh.log" 2>&1 &
+    RELAY_PIDS+=($!)
+    for _ in $(seq 1 100); do grep -q listening "$WORK/relay-fsd.log" && grep -q listening "$WORK/relay-ssh.log" && return 0; sleep 0.1; done
+    echo "bench: the delay relays did not start" >&2; exit 1
+}
+stop_relays() { for p in "${RELAY_PIDS[@]}"; do kill "$p" 2>/dev/null; done; RELAY_PIDS=(); }
 mount_fsdriver() {
-    bin/fsdriver mount --server "tcp://127.0.0.1:$PORT" bench "$MNT_FSD" > "$WORK/mount.log" 2>&1 &
+    bin/fsdriver mount --server "tcp://127.0.0.1:$FSD_VIA" bench "$MNT_FSD" > "$WORK/mount.log" 2>&1 &
     MOUNT_PID=$!
     for _ in $(seq 1 200); do grep -q mounted "$WORK/mount.log" && return 0; sleep 0.1; done
     cat "$WORK/mount.log"; exit 1
@@ -103,14 +127,15 @@ CFG
 SSHD_PID=$!
 sleep 1
 mount_sshfs() {
-    sshfs -p "$SSH_PORT" -o IdentityFile="$WORK/key",StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null \
+    sshfs -p "$SSH_VIA" -o IdentityFile="$WORK/key",StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null \
         "root@127.0.0.1:$DATA" "$MNT_SSH"
 }
 umount_sshfs() { umount "$MNT_SSH"; }
 
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 now() { date +%s.%N; }
-declare -A T   # T[target,row] = the round's times, space-separated
+DELAY=0
+declare -A T   # T[target@delay,row] = the round's times, space-separated
 # time_it TARGET ROW COMMAND...: runs in the target's directory, records seconds
 time_it() {
     local target=$1 row=$2; shift 2
@@ -119,7 +144,7 @@ time_it() {
     (cd "$dir" && "$@") > /dev/null 2>&1 || echo "bench: $target/$row failed: $*" >&2
     t1=$(now)
     dt=$(echo "$t1 - $t0" | bc -l)
-    T[$target,$row]="${T[$target,$row]:-} $dt"
+    T[$target@$DELAY,$row]="${T[$target@$DELAY,$row]:-} $dt"
     printf '  %-9s %-28s %8.3f s\n' "$target" "$row" "$dt"
 }
 median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -136,9 +161,32 @@ warm_up() {
         dd if=big.bin of=/dev/null bs=1M count=64 2>/dev/null) || true
 }
 
+# Small synchronous transactions (what language servers, editors and git do all day):
+# 200 sqlite inserts each in its own commit; an editor's atomic save (write a temporary file,
+# fsync, rename over the original) of 100 KB, 200 times; git commit of one changed file.
+SQLITE_COMMITS='import sqlite3, os
+db = sqlite3.connect("bench.db")
+db.execute("create table t (k integer primary key, v text)")
+db.commit()
+for i in range(200):
+    db.execute("insert into t (v) values (?)", ("x" * 100,))
+    db.commit()
+db.close()
+os.remove("bench.db")'
+ATOMIC_SAVES='import os
+data = os.urandom(100 * 1024)
+for i in range(200):
+    with open(".saved.txt.tmp", "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.rename(".saved.txt.tmp", "saved.txt")
+os.remove("saved.txt")'
+
 ROWS=("git status (first)" "git status (second)" "find + stat all files" "grep -r all contents"
       "read ${SIZE_MIB} MiB (first)" "read ${SIZE_MIB} MiB (second)" "write ${SIZE_MIB} MiB + fsync"
-      "untar 400 small files" "rm -rf 400 files")
+      "untar 400 small files" "rm -rf 400 files" "sqlite 200 commits" "atomic save 100 KB x200"
+      "git commit 1 changed file")
 run_round() {
     local t=$1
     drop
@@ -153,36 +201,48 @@ run_round() {
     rm -f "$(target_dir "$t")/written.bin"
     time_it "$t" "${ROWS[7]}" tar -xf "$WORK/small.tar"
     time_it "$t" "${ROWS[8]}" rm -rf small
+    time_it "$t" "${ROWS[9]}" python3 -c "$SQLITE_COMMITS"
+    time_it "$t" "${ROWS[10]}" python3 -c "$ATOMIC_SAVES"
+    local f; f=$(cd "$(target_dir "$t")/repo" && git ls-files | sed -n 100p)
+    echo "// bench $(date +%s%N)" >> "$(target_dir "$t")/repo/$f"
+    time_it "$t" "${ROWS[11]}" sh -c "git -C repo add '$f' && git -C repo -c user.name=b -c user.email=b@example.com commit -qm change"
 }
-mount_fsdriver
-mount_sshfs
-for t in native fsdriver sshfs; do warm_up "$t"; done
-for r in $(seq 1 "$ROUNDS"); do
-    for t in native fsdriver sshfs; do
-        echo "bench: round $r of $ROUNDS: $t"
-        run_round "$t"
-    done
-done
-umount_fsdriver
-umount_sshfs
 
 OUT=$ROOT/bench/results/latest.md
-{
-    echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB, median of $ROUNDS rounds."
-    echo
-    echo "| workload | native (s) | fsdriver (s) | sshfs (s) | fsdriver / native | sshfs / native | fsdriver vs sshfs |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    for r in "${ROWS[@]}"; do
-        n=$(median "${T[native,$r]}"); f=$(median "${T[fsdriver,$r]}"); s=$(median "${T[sshfs,$r]}")
-        printf '| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |\n' "$r" "$n" "$f" "$s" \
-            "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" \
-            "$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB, median of $ROUNDS rounds." > "$OUT.new"
+for DELAY in $DELAYS; do
+    start_relays "$DELAY"
+    mount_fsdriver
+    mount_sshfs
+    for t in native fsdriver sshfs; do warm_up "$t"; done
+    for r in $(seq 1 "$ROUNDS"); do
+        for t in native fsdriver sshfs; do
+            echo "bench: delay $DELAY us, round $r of $ROUNDS: $t"
+            run_round "$t"
+        done
     done
-    echo
-    echo "Every round (s):"
-    echo
-    for r in "${ROWS[@]}"; do
-        printf -- '- %s: native%s; fsdriver%s; sshfs%s\n' "$r" "${T[native,$r]}" "${T[fsdriver,$r]}" "${T[sshfs,$r]}"
-    done
-} > "$OUT"
+    umount_fsdriver
+    umount_sshfs
+    stop_relays
+    {
+        echo
+        echo "One-way delay added between each mount and its server: $DELAY us."
+        echo
+        echo "| workload | native (s) | fsdriver (s) | sshfs (s) | fsdriver / native | sshfs / native | fsdriver vs sshfs |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        for r in "${ROWS[@]}"; do
+            n=$(median "${T[native@$DELAY,$r]}"); f=$(median "${T[fsdriver@$DELAY,$r]}"); s=$(median "${T[sshfs@$DELAY,$r]}")
+            printf '| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |\n' "$r" "$n" "$f" "$s" \
+                "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" \
+                "$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+        done
+        echo
+        echo "Every round (s):"
+        echo
+        for r in "${ROWS[@]}"; do
+            printf -- '- %s: native%s; fsdriver%s; sshfs%s\n' "$r" "${T[native@$DELAY,$r]}" "${T[fsdriver@$DELAY,$r]}" "${T[sshfs@$DELAY,$r]}"
+        done
+    } >> "$OUT.new"
+done
+mv "$OUT.new" "$OUT"
 echo; cat "$OUT"
