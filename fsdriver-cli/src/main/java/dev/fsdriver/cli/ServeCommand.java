@@ -70,6 +70,20 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        FsServer server = prepare();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new CliException("cannot listen: " + e.getMessage());
+        }
+        Signals.onTermination(server::close);
+        server.awaitTermination();
+        server.close();
+        return 0;
+    }
+
+    /** The server these options describe, shares opened, not started (also what a Windows service runs). */
+    FsServer prepare() throws CliException {
         List<ShareSpec> specs = new ArrayList<>();
         for (String s : shares) {
             try {
@@ -113,21 +127,16 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
         }
-        FsServer server;
         try {
-            server = builder.build();
+            return builder.build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try {
-            server.start();
-        } catch (IOException e) {
-            throw new CliException("cannot listen: " + e.getMessage());
-        }
-        Signals.onTermination(server::close);
-        server.awaitTermination();
-        server.close();
-        return 0;
+    }
+
+    /** The --listen URIs given (empty: the default). */
+    List<String> listenUris() {
+        return List.copyOf(listen);
     }
 
     private TlsFiles tls() {

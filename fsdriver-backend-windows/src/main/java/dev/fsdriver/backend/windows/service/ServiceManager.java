@@ -58,11 +58,12 @@ public final class ServiceManager {
 
     private ServiceManager() {}
 
-    /**
-     * Creates the service: own process, automatic start, then description and delayed start.
-     * Returns warnings (a setting the system refused), each one line; the service exists then.
-     */
-    public static java.util.List<String> install(Install spec) throws ServiceException {
+    /** What install did: whether the delayed start was accepted, and settings the system refused (one line each). */
+    public record Installed(boolean delayed, java.util.List<String> warnings) {}
+
+    /** Creates the service: own process, automatic start, then description and delayed start. */
+    public static Installed install(Install spec) throws ServiceException {
+        boolean delayedOk = true;
         java.util.List<String> warnings = new java.util.ArrayList<>();
         Winsvc.SC_HANDLE scm = openScm(SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE, "install", spec.name());
         try {
@@ -81,6 +82,7 @@ public final class ServiceManager {
                 DelayedAutoStartInfo delayed = new DelayedAutoStartInfo();
                 delayed.fDelayedAutostart = true;
                 if (!ADV.ChangeServiceConfig2(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, delayed)) {
+                    delayedOk = false;
                     warnings.add("could not make the start delayed (it starts with the other automatic services): "
                             + ScmErrors.text(Native.getLastError()));
                 }
@@ -90,7 +92,7 @@ public final class ServiceManager {
         } finally {
             ADV.CloseServiceHandle(scm);
         }
-        return warnings;
+        return new Installed(delayedOk, warnings);
     }
 
     /** The service's state, or null when it is not installed. */

@@ -63,11 +63,12 @@ public final class ServiceNative {
         for (Pointer a = buf; a != null; a = a.getPointer(8)) {
             Pointer fn = a.getPointer(72);
             String name = fn == null ? "" : fn.getWideString(0);
-            // IP_ADAPTER_UNICAST_ADDRESS (x64): Next@8, Address.lpSockaddr@16, OnLinkPrefixLength@52 (UINT8).
+            // IP_ADAPTER_UNICAST_ADDRESS_LH (x64): Next@8, Address = SOCKET_ADDRESS{lpSockaddr@16, iSockaddrLength@24}
+            // (16 bytes with padding), PrefixOrigin@32 ... LeaseLifetime@52, OnLinkPrefixLength@56 (UINT8).
             for (Pointer u = a.getPointer(24); u != null; u = u.getPointer(8)) {
                 Pointer sa = u.getPointer(16);
                 if (sa != null && sa.getShort(0) == AF_INET) {
-                    out.add(new FirewallRule.AdapterAddress(name, sa.getByteArray(4, 4), u.getByte(52) & 0xFF));
+                    out.add(new FirewallRule.AdapterAddress(name, sa.getByteArray(4, 4), u.getByte(56) & 0xFF));
                 }
             }
         }
