@@ -1,6 +1,7 @@
 package dev.fsdriver.cli;
 
 import dev.fsdriver.backend.windows.service.FirewallRule;
+import dev.fsdriver.backend.windows.service.ScmErrors;
 import dev.fsdriver.backend.windows.service.ServiceException;
 import dev.fsdriver.backend.windows.service.ServiceImage;
 import dev.fsdriver.backend.windows.service.ServiceManager;
@@ -113,6 +114,12 @@ final class ServiceCommand implements Callable<Integer> {
             String password = password();
             if (passwordFile != null && account == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--password-file needs --account");
+            }
+            if (account != null && account.isBlank()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--account: give DOMAIN\\user or .\\user");
+            }
+            if (ServiceManager.status(name.name) != null) { // before the logon right or a firewall rule is touched
+                throw new CliException(ScmErrors.message("install", name.name, ScmErrors.ERROR_SERVICE_EXISTS));
             }
             ServiceImage image = new ServiceImage(javaExe(), jvmOptions(), libDir(), name.name,
                     log != null ? log.toAbsolutePath() : defaultLog(name.name), serveArgs);

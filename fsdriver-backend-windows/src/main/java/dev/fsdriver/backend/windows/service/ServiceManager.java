@@ -135,7 +135,11 @@ public final class ServiceManager {
     /** Stops the service if it runs, then deletes it and waits until it is gone. */
     public static void uninstall(String name, Consumer<State> progress) throws ServiceException {
         withService(name, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE, "uninstall", s -> {
-            if (query(s, name).state() != ServiceLifecycle.SERVICE_STOPPED) {
+            State st = query(s, name);
+            if (st.state() == ServiceLifecycle.SERVICE_START_PENDING || st.state() == ServiceLifecycle.SERVICE_STOP_PENDING) {
+                st = await(s, name, st.state(), progress);
+            }
+            if (st.state() != ServiceLifecycle.SERVICE_STOPPED) {
                 stop(s, name, progress);
             }
             if (!ADV.DeleteService(s)) {
@@ -155,6 +159,9 @@ public final class ServiceManager {
     }
 
     private static State stop(Winsvc.SC_HANDLE s, String name, Consumer<State> progress) throws ServiceException {
+        if (query(s, name).state() == ServiceLifecycle.SERVICE_START_PENDING) {
+            await(s, name, ServiceLifecycle.SERVICE_START_PENDING, progress); // STOP is accepted once RUNNING
+        }
         Winsvc.SERVICE_STATUS st = new Winsvc.SERVICE_STATUS();
         if (!ADV.ControlService(s, ServiceLifecycle.SERVICE_CONTROL_STOP, st)) {
             throw fail("stop", name);

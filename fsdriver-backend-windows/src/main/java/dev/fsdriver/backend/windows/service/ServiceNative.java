@@ -84,7 +84,8 @@ public final class ServiceNative {
         try {
             sid = Advapi32Util.getAccountByName(account).sid;
         } catch (RuntimeException e) { // Win32Exception: ERROR_NONE_MAPPED and friends
-            throw new ServiceException("account '" + account + "': " + e.getMessage(), ScmErrors.ERROR_NONE_MAPPED);
+            throw new ServiceException("no such account '" + account + "' (" + e.getMessage().strip()
+                    + "): give DOMAIN\\user, .\\user for a local account, or user@domain", ScmErrors.ERROR_NONE_MAPPED);
         }
         Memory attrs = new Memory(48); // LSA_OBJECT_ATTRIBUTES, all zero (documented as unused)
         attrs.clear();
