@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.Kernel32Util;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import com.sun.jna.win32.StdCallLibrary;
@@ -82,7 +83,9 @@ public final class ServiceNative {
     public static void addAccountRight(String account, String right) throws ServiceException {
         byte[] sid;
         try {
-            sid = Advapi32Util.getAccountByName(account).sid;
+            // ".\\user" means this machine to the SCM; LookupAccountNameW wants the machine's name
+            String lookup = account.startsWith(".\\") ? Kernel32Util.getComputerName() + account.substring(1) : account;
+            sid = Advapi32Util.getAccountByName(lookup).sid;
         } catch (RuntimeException e) { // Win32Exception: ERROR_NONE_MAPPED and friends
             throw new ServiceException("no such account '" + account + "' (" + e.getMessage().strip()
                     + "): give DOMAIN\\user, .\\user for a local account, or user@domain", ScmErrors.ERROR_NONE_MAPPED);
