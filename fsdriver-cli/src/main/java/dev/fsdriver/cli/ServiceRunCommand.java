@@ -82,6 +82,7 @@ final class ServiceRunCommand implements Callable<Integer> {
             }
             PrintStream ps = new PrintStream(new FileOutputStream(abs.toFile(), true), true, StandardCharsets.UTF_8);
             System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
             System.setOut(ps);
             System.setErr(ps);
         } catch (IOException e) {
