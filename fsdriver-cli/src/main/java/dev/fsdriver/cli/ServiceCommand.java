@@ -43,8 +43,7 @@ final class ServiceCommand implements Callable<Integer> {
 
     static void requireWindows() throws CliException {
         if (!Backends.isWindows()) {
-            throw new CliException("fsdriver service manages Windows services: run it on Windows (here: "
-                    + System.getProperty("os.name") + "; on Linux use a systemd unit running 'fsdriver serve')");
+            throw new CliException("service management is Windows only");
         }
     }
 
