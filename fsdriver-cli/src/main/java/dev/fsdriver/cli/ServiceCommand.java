@@ -110,6 +110,7 @@ final class ServiceCommand implements Callable<Integer> {
         private Integer run() throws Exception {
             check(() -> ServiceImage.checkName(name.name));
             ServeCommand serve = parseServeOptions();
+            serve.checkForService();
             String password = password();
             if (passwordFile != null && account == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--password-file needs --account");

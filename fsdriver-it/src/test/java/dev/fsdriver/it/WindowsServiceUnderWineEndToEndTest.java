@@ -200,6 +200,21 @@ class WindowsServiceUnderWineEndToEndTest {
         }
     }
 
+    /** What the service would only fail on when it starts is refused at install, with nothing installed. */
+    @Test
+    void optionsAServiceCouldOnlyFailOnAreRefusedAtInstall() throws Exception {
+        Fsdriver.Result relative = fsd(install(BROKEN, tmp.resolve("x.log"), "--share", "w=relative\\dir").toArray(String[]::new));
+        assertThat(relative.exitCode()).as(relative.output()).isEqualTo(1);
+        assertThat(relative.output()).contains("fsdriver: a service does not start in this directory: give absolute paths "
+                + "(--share w=relative\\dir)");
+        Fsdriver.Result clear = fsd(install(BROKEN, tmp.resolve("x.log"), "--listen", "tcp://0.0.0.0:7420", "--share",
+                "w=" + Wine.z(tmp)).toArray(String[]::new));
+        assertThat(clear.exitCode()).as(clear.output()).isEqualTo(1);
+        assertThat(clear.output()).contains("fsdriver: --listen tcp://0.0.0.0:7420 is reachable from other machines and this "
+                + "server has no TLS");
+        assertThat(fsd("service", "status", "--name", BROKEN).output()).contains("is not installed");
+    }
+
     /**
      * --firewall reads the adapters with GetAdaptersAddresses (real under Wine: the host's
      * interfaces) and refuses to install without the WSL adapter; --firewall-adapter picks
