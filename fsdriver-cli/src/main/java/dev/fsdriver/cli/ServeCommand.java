@@ -70,6 +70,20 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        FsServer server = prepare();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new CliException("cannot listen: " + e.getMessage());
+        }
+        Signals.onTermination(server::close);
+        server.awaitTermination();
+        server.close();
+        return 0;
+    }
+
+    /** The server these options describe, shares opened, not started (also what a Windows service runs). */
+    FsServer prepare() throws CliException {
         List<ShareSpec> specs = new ArrayList<>();
         for (String s : shares) {
             try {
@@ -90,11 +104,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --listen: " + e.getMessage());
             }
-            if (tls == null && !insecure && !FsServer.isLocalOnly(uri)) {
-                throw new CliException("--listen " + uri + " is reachable from other machines and this server has no TLS: "
-                        + "give --tls-cert and --tls-key (see fsdriver certs init), or --insecure to send tokens and "
-                        + "data in clear");
-            }
+            checkReachable(uri, tls != null);
         }
         clients(builder);
         for (ShareSpec s : specs) {
@@ -113,21 +123,59 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
         }
-        FsServer server;
         try {
-            server = builder.build();
+            return builder.build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try {
-            server.start();
-        } catch (IOException e) {
-            throw new CliException("cannot listen: " + e.getMessage());
+    }
+
+    private void checkReachable(String uri, boolean tls) throws CliException {
+        if (!tls && !insecure && !FsServer.isLocalOnly(uri)) {
+            throw new CliException("--listen " + uri + " is reachable from other machines and this server has no TLS: "
+                    + "give --tls-cert and --tls-key (see fsdriver certs init), or --insecure to send tokens and "
+                    + "data in clear");
         }
-        Signals.onTermination(server::close);
-        server.awaitTermination();
-        server.close();
-        return 0;
+    }
+
+    /**
+     * What a service could only find out when it starts, checked at install: the listen/TLS rule,
+     * and absolute paths (a service starts in C:\Windows\System32, not in the installer's directory).
+     */
+    void checkForService() throws CliException {
+        for (String uri : listen.isEmpty() ? List.of(DEFAULT_LISTEN) : listen) {
+            checkReachable(uri, tlsCert != null);
+        }
+        List<String> relative = new ArrayList<>();
+        for (String s : shares) {
+            try {
+                ShareSpec share = ShareSpec.parse(s);
+                if (!share.dir().isAbsolute()) {
+                    relative.add("--share " + s);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --share: " + e.getMessage());
+            }
+        }
+        for (Path f : new Path[] {tokenFile, tlsCert, tlsKey, tlsClientCa}) {
+            if (f != null && !f.isAbsolute()) {
+                relative.add(f.toString());
+            }
+        }
+        for (String ct : clientTokens) {
+            int eq = ct.indexOf('=');
+            if (eq > 0 && !Path.of(ct.substring(eq + 1)).isAbsolute()) {
+                relative.add("--client-token " + ct);
+            }
+        }
+        if (!relative.isEmpty()) {
+            throw new CliException("a service does not start in this directory: give absolute paths (" + String.join(", ", relative) + ")");
+        }
+    }
+
+    /** The --listen URIs given (empty: the default). */
+    List<String> listenUris() {
+        return List.copyOf(listen);
     }
 
     private TlsFiles tls() {

@@ -53,7 +53,7 @@ class MainTest {
                 {"serve", "--share", "noequals"},
                 {"serve", "--share", "s=" + tmp, "--listen", "http://x"},
                 {"umount"},
-                {"service", "restart"},
+                {"service"},
         };
         for (String[] args : bad) {
             Run r = run(args);
@@ -94,8 +94,18 @@ class MainTest {
     }
 
     @Test
+    void anUnknownServiceActionIsAUsageErrorNamingTheRealOnes() {
+        Run r = run("service", "restart");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Unmatched argument at index 1: 'restart'", "Did you mean: service start");
+    }
+
+    @Test
     void serviceIsWindowsOnly() {
         Run r = run("service", "status");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("fsdriver: service management is Windows only");
+        r = run("service", "install", "--listen", "tcp://127.0.0.1:7420", "--share", "s=" + tmp);
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip()).isEqualTo("fsdriver: service management is Windows only");
     }

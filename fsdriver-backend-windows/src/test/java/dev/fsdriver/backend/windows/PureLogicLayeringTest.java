@@ -2,7 +2,11 @@ package dev.fsdriver.backend.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.backend.windows.service.ServiceInstaller;
+import dev.fsdriver.backend.windows.service.FirewallRule;
+import dev.fsdriver.backend.windows.service.ScmErrors;
+import dev.fsdriver.backend.windows.service.ServiceImage;
+import dev.fsdriver.backend.windows.service.ServiceLifecycle;
+import dev.fsdriver.backend.windows.service.WindowsCommandLine;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.io.IOException;
@@ -22,7 +26,8 @@ class PureLogicLayeringTest {
                 NotifyBufferParser.NotifyRecord.class, DirInfoParser.class, DirInfoParser.DirInfo.class, ReparseData.class,
                 ModeMapping.class, LxEa.class, LxSpecialFiles.class, CaseFolding.class, InodeNumbers.class, ChangeTranslator.class, VolumeFeatures.class,
                 WinAttributes.class, Utf16.class, AttributeMapping.class, Structs.class, Structs.BasicInfo.class, WindowsException.class,
-                ServiceInstaller.class, ServiceInstaller.Command.class);
+                ServiceLifecycle.class, ServiceLifecycle.Status.class, ScmErrors.class, ServiceImage.class, WindowsCommandLine.class,
+                FirewallRule.class);
     }
 
     @ParameterizedTest

@@ -1,122 +1,103 @@
 package dev.fsdriver.backend.windows.service;
 
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.Advapi32;
 import com.sun.jna.platform.win32.Winsvc;
-import dev.fsdriver.backend.windows.win32.Win32;
-import dev.fsdriver.backend.windows.win32.WindowsException;
-import java.lang.reflect.InvocationTargetException;
-import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
- * The entry point of the Windows service: {@code ServiceHost <service name> serve @<args file>}.
- * Speaks the service control protocol (StartServiceCtrlDispatcherW, a control handler,
- * SetServiceStatus) and runs {@code dev.fsdriver.cli.Main} with the remaining arguments on its
- * own thread: the server itself is exactly {@code fsdriver serve}. STOP and SHUTDOWN report
- * STOP_PENDING, then STOPPED, and exit the JVM (the server's shutdown hooks close it).
- *
- * <p>Needs Windows and the SCM; started any other way it fails with
+ * The Windows service process: connects to the Service Control Manager
+ * (StartServiceCtrlDispatcherW), registers the control handler and drives a
+ * {@link ServiceLifecycle} around the given server. Only JNA glue: what is reported when is
+ * decided in ServiceLifecycle. Started any other way than by the SCM, {@link #run} fails with
  * ERROR_FAILED_SERVICE_CONTROLLER_CONNECT (1063).
  */
 public final class ServiceHost {
     private static final int SERVICE_WIN32_OWN_PROCESS = 0x10;
-    private static final int SERVICE_STOPPED = 1;
-    private static final int SERVICE_START_PENDING = 2;
-    private static final int SERVICE_STOP_PENDING = 3;
-    private static final int SERVICE_RUNNING = 4;
-    private static final int SERVICE_CONTROL_STOP = 1;
-    private static final int SERVICE_CONTROL_INTERROGATE = 4;
-    private static final int SERVICE_CONTROL_SHUTDOWN = 5;
-    private static final int SERVICE_ACCEPT_STOP = 1;
-    private static final int SERVICE_ACCEPT_SHUTDOWN = 4;
-    private static final int ERROR_EXCEPTION_IN_SERVICE = 1064;
-    private static final String CLI_MAIN = "dev.fsdriver.cli.Main";
+    private static final int TICK_MS = 1_000;
 
     private final String name;
-    private final String[] serveArgs;
-    // Callbacks must stay reachable while Windows may call them.
-    private Winsvc.SERVICE_MAIN_FUNCTION main;
-    private Winsvc.HandlerEx handler;
+    private final ServiceLifecycle.Server server;
+    private final Consumer<String> log;
+    // The callbacks must stay reachable as long as Windows may call them.
+    private final Winsvc.SERVICE_MAIN_FUNCTION main = (argc, argv) -> serviceMain();
+    private final Winsvc.HandlerEx handler = this::control;
+    private volatile ServiceLifecycle lifecycle;
     private volatile Winsvc.SERVICE_STATUS_HANDLE statusHandle;
 
-    private ServiceHost(String name, String[] serveArgs) {
+    private ServiceHost(String name, ServiceLifecycle.Server server, Consumer<String> log) {
         this.name = name;
-        this.serveArgs = serveArgs;
+        this.server = server;
+        this.log = log;
     }
 
-    public static void main(String[] args) throws WindowsException {
-        if (args.length < 2) {
-            System.err.println("usage: ServiceHost <service name> serve [serve arguments | @args-file]");
-            System.exit(2);
-        }
-        new ServiceHost(args[0], Arrays.copyOfRange(args, 1, args.length)).dispatch();
-    }
-
-    private void dispatch() throws WindowsException {
-        main = (argc, argv) -> serviceMain();
-        handler = this::control;
+    /**
+     * Runs the service {@code name} until the SCM stops it; returns the process exit code (0, or
+     * 1 when the server failed to start or to close).
+     *
+     * @throws IllegalStateException when the SCM cannot be reached (not started as a service)
+     */
+    public static int run(String name, ServiceLifecycle.Server server, Consumer<String> log) {
+        ServiceHost host = new ServiceHost(name, server, log);
         Winsvc.SERVICE_TABLE_ENTRY entry = new Winsvc.SERVICE_TABLE_ENTRY();
         entry.lpServiceName = name;
-        entry.lpServiceProc = main;
+        entry.lpServiceProc = host.main;
         Winsvc.SERVICE_TABLE_ENTRY[] table = (Winsvc.SERVICE_TABLE_ENTRY[]) entry.toArray(2); // null-terminated
-        Win32.StartServiceCtrlDispatcherW(table); // returns when the service has stopped
+        // Returns once the service reported STOPPED.
+        if (!Advapi32.INSTANCE.StartServiceCtrlDispatcher(table)) {
+            int err = Native.getLastError();
+            throw new IllegalStateException(err == 1063
+                    ? "cannot reach the Service Control Manager (error 1063): 'service run' is started by Windows, "
+                            + "use 'fsdriver service start'"
+                    : "StartServiceCtrlDispatcherW failed: " + ScmErrors.text(err));
+        }
+        ServiceLifecycle l = host.lifecycle;
+        return l == null ? 1 : l.exitCode();
     }
 
     private void serviceMain() {
-        try {
-            statusHandle = Win32.RegisterServiceCtrlHandlerExW(name, handler);
-            report(SERVICE_START_PENDING, 0, 10_000);
-            Thread server = Thread.ofPlatform().name("fsdriver-serve").unstarted(this::runServer);
-            server.start();
-            report(SERVICE_RUNNING, 0, 0);
-        } catch (WindowsException e) {
-            System.err.println("fsdriver service: " + e.getMessage());
+        statusHandle = Advapi32.INSTANCE.RegisterServiceCtrlHandlerEx(name, handler, null);
+        if (statusHandle == null) {
+            log.accept("RegisterServiceCtrlHandlerExW failed: " + ScmErrors.text(Native.getLastError()));
+            return;
         }
-    }
-
-    private void runServer() {
-        try {
-            Class.forName(CLI_MAIN).getMethod("main", String[].class).invoke(null, (Object) serveArgs);
-        } catch (InvocationTargetException e) {
-            e.getCause().printStackTrace();
-            stop(ERROR_EXCEPTION_IN_SERVICE);
-        } catch (ReflectiveOperationException e) {
-            System.err.println("fsdriver service: cannot start " + CLI_MAIN + ": " + e);
-            stop(ERROR_EXCEPTION_IN_SERVICE);
+        ServiceLifecycle l = new ServiceLifecycle(server, this::setStatus, log,
+                r -> Thread.ofPlatform().name("fsdriver-service-stop").start(r));
+        lifecycle = l;
+        Thread ticker = Thread.ofPlatform().daemon().name("fsdriver-service-checkpoints").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(TICK_MS);
+                    l.tick();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        l.start(); // returns RUNNING or STOPPED; the SCM keeps the process while RUNNING
+        if (l.current().state() == ServiceLifecycle.SERVICE_STOPPED) {
+            ticker.interrupt();
         }
     }
 
     private int control(int control, int eventType, Pointer eventData, Pointer context) {
-        switch (control) {
-            case SERVICE_CONTROL_STOP, SERVICE_CONTROL_SHUTDOWN -> {
-                Thread.ofPlatform().name("fsdriver-service-stop").start(() -> stop(0));
-                return 0;
-            }
-            case SERVICE_CONTROL_INTERROGATE -> {
-                return 0;
-            }
-            default -> {
-                return 120; // ERROR_CALL_NOT_IMPLEMENTED
-            }
-        }
+        ServiceLifecycle l = lifecycle;
+        return l == null ? ServiceLifecycle.ERROR_CALL_NOT_IMPLEMENTED : l.control(control);
     }
 
-    private void stop(int exitCode) {
-        try {
-            report(SERVICE_STOP_PENDING, 0, 10_000);
-            report(SERVICE_STOPPED, exitCode, 0);
-        } catch (WindowsException e) {
-            System.err.println("fsdriver service: " + e.getMessage());
+    private void setStatus(ServiceLifecycle.Status s) {
+        Winsvc.SERVICE_STATUS st = new Winsvc.SERVICE_STATUS();
+        st.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+        st.dwCurrentState = s.state();
+        st.dwControlsAccepted = s.controlsAccepted();
+        st.dwWin32ExitCode = s.win32ExitCode();
+        st.dwServiceSpecificExitCode = s.serviceExitCode();
+        st.dwCheckPoint = s.checkPoint();
+        st.dwWaitHint = s.waitHint();
+        if (!Advapi32.INSTANCE.SetServiceStatus(statusHandle, st)) {
+            log.accept("SetServiceStatus(" + ServiceLifecycle.stateName(s.state()) + ") failed: "
+                    + ScmErrors.text(Native.getLastError()));
         }
-        Runtime.getRuntime().exit(exitCode == 0 ? 0 : 1);
-    }
-
-    private void report(int state, int exitCode, int waitHint) throws WindowsException {
-        Winsvc.SERVICE_STATUS s = new Winsvc.SERVICE_STATUS();
-        s.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
-        s.dwCurrentState = state;
-        s.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
-        s.dwWin32ExitCode = exitCode;
-        s.dwWaitHint = waitHint;
-        Win32.SetServiceStatus(statusHandle, s);
     }
 }

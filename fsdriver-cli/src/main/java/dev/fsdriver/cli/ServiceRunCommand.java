@@ -1,0 +1,92 @@
+package dev.fsdriver.cli;
+
+import dev.fsdriver.backend.windows.service.ServiceHost;
+import dev.fsdriver.backend.windows.service.ServiceLifecycle;
+import dev.fsdriver.server.FsServer;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fsdriver service run --name NAME --log FILE [serve options]}: what the Service Control
+ * Manager starts (the ImagePath written by {@code service install}). Connects to the SCM first
+ * (it waits for that only so long), then builds and starts the server as {@code serve} would,
+ * inside ServiceHost's START_PENDING. Everything it prints goes to the log file: a service has
+ * no console.
+ */
+@Command(name = "run", hidden = true, description = "Run as the Windows service NAME (started by Windows, not by hand).")
+final class ServiceRunCommand implements Callable<Integer> {
+    @Option(names = "--name", required = true, paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--log", required = true, paramLabel = "FILE")
+    Path log;
+
+    @CommandLine.Unmatched
+    List<String> serveArgs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        ServiceCommand.requireWindows();
+        redirectOutput();
+        log("service " + name + " starting: serve " + String.join(" ", serveArgs));
+        ServiceLifecycle.Server server = new ServiceLifecycle.Server() {
+            private FsServer fs;
+
+            @Override
+            public void start() throws Exception {
+                ServeCommand serve = new ServeCommand();
+                new CommandLine(serve).parseArgs(serveArgs.toArray(String[]::new));
+                fs = serve.prepare();
+                try {
+                    fs.start();
+                } catch (IOException e) {
+                    fs.close();
+                    throw new CliException("cannot listen: " + e.getMessage());
+                }
+                log("listening on " + String.join(", ", fs.boundAddresses()));
+            }
+
+            @Override
+            public void close() {
+                fs.close();
+            }
+        };
+        try {
+            return ServiceHost.run(name, server, this::log);
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    private void log(String line) {
+        System.err.println(Instant.now() + " [service " + name + "] " + line);
+    }
+
+    /** stdout and stderr (slf4j-simple writes there) into the log file, appended. */
+    private void redirectOutput() throws CliException {
+        try {
+            Path abs = log.toAbsolutePath();
+            if (abs.getParent() != null) {
+                Files.createDirectories(abs.getParent());
+            }
+            PrintStream ps = new PrintStream(new FileOutputStream(abs.toFile(), true), true, StandardCharsets.UTF_8);
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
+            System.setOut(ps);
+            System.setErr(ps);
+        } catch (IOException e) {
+            throw new CliException("cannot open the service log " + log + ": " + e.getMessage());
+        }
+    }
+}
