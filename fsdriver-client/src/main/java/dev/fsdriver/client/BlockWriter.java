@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * or has in flight, a write waits for its data to be written, so ENOSPC comes back from
  * write(2) as on a local file system, not only from close.
  *
+ * <p>Memory: a chunk is sent only within the mount's {@link WriteBudget} (shared by all open
+ * files), so many writers to a slow server wait instead of growing the heap.
+ *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
  * appends wherever we say) chunks go one at a time.
  *
@@ -94,6 +97,7 @@ final class BlockWriter {
     private final int blockSize;
     private final boolean append;
     private final Semaphore slots;
+    private final WriteBudget budget;
     private final Set<Chunk> inflight = ConcurrentHashMap.newKeySet();
     /** Bytes of the chunks in flight. */
     private final AtomicLong inflightBytes = new AtomicLong();
@@ -110,7 +114,7 @@ final class BlockWriter {
     private long nextSeq;
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
-                int blockSize, int maxChunks, boolean append) {
+                WriteBudget budget, int blockSize, int maxChunks, boolean append) {
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -119,6 +123,7 @@ final class BlockWriter {
         this.blockSize = blockSize;
         this.append = append;
         this.slots = new Semaphore(append ? 1 : maxChunks);
+        this.budget = budget;
     }
 
     /**
@@ -309,6 +314,12 @@ final class BlockWriter {
         }
         try {
             slots.acquire();
+            try {
+                budget.acquire(len);
+            } catch (InterruptedException e) {
+                slots.release();
+                throw e;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             record(connection.failure(e));
@@ -354,6 +365,7 @@ final class BlockWriter {
         node.generation.incrementAndGet();
         inflight.remove(chunk);
         inflightBytes.addAndGet(-chunk.length);
+        budget.release(chunk.length);
         slots.release();
         chunk.done.complete(null);
     }

@@ -91,6 +91,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
     private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
     private final Prefetcher prefetcher;
+    private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -960,7 +961,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         RemoteHandle remote = new RemoteHandle(nodeId, flags, serverHandle, connection.instance());
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
-                ? new BlockWriter(connection, node, remote, reopener, space, blockSize,
+                ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
                         options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);

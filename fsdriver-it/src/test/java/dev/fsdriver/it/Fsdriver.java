@@ -177,11 +177,18 @@ final class Fsdriver {
 
     /** `fsdriver mount` of {@code share} at {@code mountPoint}; waits for the "mounted" line. */
     static Mount mount(Path workDir, Server server, String share, Path mountPoint, String... extra) throws Exception {
+        return mount(workDir, java.util.Map.of(), server, share, mountPoint, extra);
+    }
+
+    /** As {@link #mount(Path, Server, String, Path, String...)}, with {@code env} added to the mount's environment. */
+    static Mount mount(Path workDir, java.util.Map<String, String> env, Server server, String share, Path mountPoint,
+                       String... extra) throws Exception {
         List<String> all = new ArrayList<>(List.of("mount", "--server", server.address()));
         all.addAll(List.of(extra));
         all.add(share);
         all.add(mountPoint.toString());
-        Proc p = start(workDir.resolve("mount-" + share + "-" + System.nanoTime() + ".log"), all.toArray(String[]::new));
+        Proc p = new Proc(command(all.toArray(String[]::new)),
+                workDir.resolve("mount-" + share + "-" + System.nanoTime() + ".log"), env);
         try {
             p.awaitOutput("mounted", START_TIMEOUT);
         } catch (Throwable t) {

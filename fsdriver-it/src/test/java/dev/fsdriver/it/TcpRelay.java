@@ -19,9 +19,18 @@ final class TcpRelay implements AutoCloseable {
     private final int target;
     private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
     private final List<Socket> sockets = new ArrayList<>();
+    private final boolean recording;
+    /** Until then, every read is followed by a pause: a slow link (or a slow server). */
+    private volatile long slowUntil = System.nanoTime();
 
     TcpRelay(int targetPort) throws IOException {
+        this(targetPort, true);
+    }
+
+    /** {@code recording}: keep what is forwarded for {@link #seen()} (not for bulk data). */
+    TcpRelay(int targetPort, boolean recording) throws IOException {
         this.target = targetPort;
+        this.recording = recording;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofPlatform().daemon().name("relay-accept").start(this::accept);
     }
@@ -32,6 +41,11 @@ final class TcpRelay implements AutoCloseable {
 
     String address() {
         return "tcp://127.0.0.1:" + port();
+    }
+
+    /** For {@code d} from now, forwards at most 64 KiB per 50 ms each way. */
+    void slowDown(java.time.Duration d) {
+        slowUntil = System.nanoTime() + d.toNanos();
     }
 
     /** Everything forwarded so far, both directions interleaved. */
@@ -62,12 +76,17 @@ final class TcpRelay implements AutoCloseable {
         byte[] buf = new byte[65536];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buf)) > 0; ) {
-                synchronized (seen) {
-                    seen.write(buf, 0, n);
+                if (recording) {
+                    synchronized (seen) {
+                        seen.write(buf, 0, n);
+                    }
                 }
                 out.write(buf, 0, n);
+                if (System.nanoTime() - slowUntil < 0) {
+                    Thread.sleep(50);
+                }
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             // one side closed: close the other
         } finally {
             try {
