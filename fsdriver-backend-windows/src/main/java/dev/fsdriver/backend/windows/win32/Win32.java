@@ -502,4 +502,44 @@ public final class Win32 {
             throw lastError("SetServiceStatus");
         }
     }
+
+    // --- 8.3 names (watcher, h3-winwatch) ---
+
+    /** kernel32 name conversions. */
+    interface Kernel32Names extends StdCallLibrary {
+        int GetLongPathNameW(String shortPath, Pointer buf, int chars);
+        int GetShortPathNameW(String longPath, Pointer buf, int chars);
+    }
+
+    private static final class KN {
+        static final Kernel32Names K32N = Native.load("kernel32", Kernel32Names.class, OPTIONS);
+    }
+
+    /** {@code DWORD GetLongPathNameW(LPCWSTR lpszShortPath, LPWSTR lpszLongPath, DWORD cchBuffer)}: the path with every 8.3 component long. */
+    public static String GetLongPathNameW(String path) throws WindowsException {
+        try (Memory buf = new Memory(2L * 32_768)) {
+            int n = KN.K32N.GetLongPathNameW(path, buf, 32_768);
+            if (n == 0) {
+                throw lastError("GetLongPathNameW");
+            }
+            if (n >= 32_768) {
+                throw new WindowsException(122, 0, "GetLongPathNameW");
+            }
+            return new String(buf.getCharArray(0, n));
+        }
+    }
+
+    /** {@code DWORD GetShortPathNameW(LPCWSTR lpszLongPath, LPWSTR lpszShortPath, DWORD cchBuffer)} (tests: makes 8.3 names). */
+    public static String GetShortPathNameW(String path) throws WindowsException {
+        try (Memory buf = new Memory(2L * 32_768)) {
+            int n = KN.K32N.GetShortPathNameW(path, buf, 32_768);
+            if (n == 0) {
+                throw lastError("GetShortPathNameW");
+            }
+            if (n >= 32_768) {
+                throw new WindowsException(122, 0, "GetShortPathNameW");
+            }
+            return new String(buf.getCharArray(0, n));
+        }
+    }
 }
