@@ -377,7 +377,7 @@ public final class WindowsBackend implements Backend {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
             int a = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
-            if ((a & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) == 0 || (a & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+            if (!WinAttributes.isDirectory(a, ShareDirs.attributeTag(h).reparseTag())) { // B4: OneDrive directories list
                 throw new FsException(Errno.ENOTDIR, "list " + dir);
             }
             if (!readListing(h, dir, infos)) {
