@@ -522,8 +522,8 @@ public final class WindowsBackend implements Backend {
                 // is not (B5), and create("readme", O_TRUNC) must not truncate README there. An
                 // exact match costs one GetFinalPathNameByHandleW.
                 String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
-                String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
-                if (CaseFolding.decideCreate(NameEscaping.toWindows(path.name()), onDisk) == CaseFolding.CreateDecision.CASE_COLLISION) {
+                if (CaseFolding.openedAnotherSpelling(NameEscaping.toWindows(path.name()), fin)) {
+                    String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
                     throw new FsException(Errno.EEXIST, path + " exists as '" + NameEscaping.fromWindows(onDisk) + "'");
                 }
                 checkOpenable(h, path);
