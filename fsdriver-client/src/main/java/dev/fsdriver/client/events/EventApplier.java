@@ -138,13 +138,6 @@ public final class EventApplier {
 
     /** The arrival time of the event being applied (see {@link EchoFilter#isEcho(String, long)}). */
     private long arrivedNs;
-    /**
-     * When the event before the one being applied arrived (at first: when this applier, and so
-     * the event stream, started). An overflow's events were lost after it: names the kernel got
-     * before then were there before the loss and are not announced again.
-     */
-    private long previousArrivedNs = System.nanoTime();
-    private long lastArrivedNs = previousArrivedNs;
 
     public void apply(ChangeEvent e) {
         apply(e, System.nanoTime());
@@ -152,8 +145,6 @@ public final class EventApplier {
 
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
-        previousArrivedNs = lastArrivedNs;
-        lastArrivedNs = arrivedNs;
         applied.incrementAndGet();
         if (log.isDebugEnabled()) {
             log.debug("event #{} {} '{}'{}", e.getSequence(), e.getKind(), e.getPath(),
@@ -416,17 +407,14 @@ public final class EventApplier {
     }
 
     /**
-     * Events under {@code path} were lost: drop the attributes the kernel caches below it, then
-     * list every directory there that the kernel holds and inject the real differences only: a
-     * delete for every name the kernel held or a listing showed that is gone, and a create for
-     * every name present that the kernel did not get (by a lookup or a listing) before the events
-     * were lost, i.e. before the previous event arrived (and that this mount did not make or was
-     * told of moments ago). A name that was there before is not announced again: a false create
-     * would also replace the kernel's entry, and with it the working directory of a process
-     * inside (git: "unable to get current working directory"). Entries of directories the kernel
-     * holds are left in place; a file's entry is dropped (it may be another file by now).
-     * A name first listed after the loss gets its create (a program's listing does not tell a
-     * watcher), and so may a name that existed before but that the kernel never got.
+     * Events under {@code path} were lost: drop everything the kernel caches below it, then list
+     * every directory there that the kernel holds and inject the differences: a delete for every
+     * name that went, and a create for every name present that watchers were not provably told
+     * of (injected within the last minute). A name a program merely listed meanwhile still gets
+     * its create; a file that existed long before gets a duplicate create, which watchers take as
+     * "rescan this", the meaning of an overflow. A directory the kernel holds is never announced
+     * again and its entry is left in place (a process may be working inside it); the price: one
+     * created during the loss that a program already looked up gets no create.
      */
     void overflow(String path) {
         long top = view.resolve(path);
@@ -467,7 +455,6 @@ public final class EventApplier {
     private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known) {
         Set<String> listed = new HashSet<>();
         Map<String, Long> newDirs = new HashMap<>();
-        Set<String> before = view.seenBy(dir, previousArrivedNs);
         try {
             list(dir, listed);
         } catch (FuseException e) {
@@ -479,27 +466,21 @@ public final class EventApplier {
                 deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
             }
         }
-        for (String name : before) {
-            if (!listed.contains(name) && !known.containsKey(name)) {
-                deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false);
-            }
-        }
         for (String name : listed) {
             String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
             Long held = known.get(name);
-            if (before.contains(name)) {
-                if (held != null && !FileMode.isDirectory(view.mode(held))) {
-                    notifier.invalEntry(dir, name); // re-look up: it may be another file by now
-                }
-                continue; // there before the events were lost: nothing to announce
+            if (held != null && FileMode.isDirectory(view.mode(held))) {
+                // A directory the kernel holds: no create again, and its entry stays. Injecting a
+                // create replaced the entry, so a process working inside lost its working directory
+                // (git: "unable to get current working directory"), and every overflow announced
+                // every held directory again (issue 10, B6). Its attributes were dropped above.
+                continue;
             }
-            if (held == null || !FileMode.isDirectory(view.mode(held))) {
-                notifier.invalEntry(dir, name);
-            }
+            notifier.invalEntry(dir, name); // re-look up: it may be another file by now
             if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
                 injectCreate(dir, p, name);
                 long child = view.child(dir, name);
-                if (child != 0 && FileMode.isDirectory(view.mode(child)) && held == null) {
+                if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {
                     newDirs.put(name, child);
                 }
             }

@@ -764,13 +764,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             serveLocal(nodeId, local, offset, filler);
             return;
         }
-        delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
-            boolean added = filler.add(name, ino, mode, next);
-            if (added) {
-                view.listed(nodeId, name); // the overflow resync's baseline (EventApplier)
-            }
-            return added;
-        });
+        delegate.readdir(req, nodeId, fh, offset, filler);
     }
 
     @Override
@@ -793,9 +787,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
             boolean added = filler.add(name, e, next);
-            if (added) {
-                view.listed(nodeId, name); // the overflow resync's baseline (EventApplier)
-            }
             if (added && entry.nodeId() != 0) {
                 view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
                 rememberDir(entry.nodeId(), entry.attr(), epoch);

@@ -33,21 +33,8 @@ public final class KernelView {
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
-    /**
-     * parent node -> (name -> System.nanoTime() when the kernel first got the name, by a lookup
-     * reply or a listing; READDIR hands out names without entries, so they are not in {@link #dirs}).
-     * The baseline of an overflow resync: a name the mount knew before the events were lost is
-     * not announced again (EventApplier).
-     */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> firstSeen = new ConcurrentHashMap<>();
-    private final java.util.function.LongSupplier clock;
 
     public KernelView() {
-        this(System::nanoTime);
-    }
-
-    KernelView(java.util.function.LongSupplier clock) {
-        this.clock = clock;
         Node root = new Node();
         root.lookups.set(1);
         root.mode = dev.fsdriver.common.FileMode.S_IFDIR | 0755;
@@ -60,11 +47,7 @@ public final class KernelView {
         if (nodeId == 0) {
             return;
         }
-        Long before = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
-        if (before != null && before != nodeId) {
-            forgetSeen(parent, name); // another file under that name now
-        }
-        listed(parent, name);
+        dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
         Node n = nodes.computeIfAbsent(nodeId, id -> new Node());
         n.parent = parent;
         n.name = name;
@@ -88,40 +71,6 @@ public final class KernelView {
                 siblings.remove(n.name, nodeId);
             }
             dirs.remove(nodeId);
-            firstSeen.remove(nodeId);
-        }
-    }
-
-    /** A listing of {@code parent} handed the kernel {@code name} (or a lookup did): remembered with the time, the first time. */
-    public void listed(long parent, String name) {
-        if (name.equals(".") || name.equals("..")) {
-            return;
-        }
-        ConcurrentHashMap<String, Long> m = firstSeen.computeIfAbsent(parent, p -> new ConcurrentHashMap<>());
-        if (!m.containsKey(name)) {
-            m.putIfAbsent(name, clock.getAsLong());
-        }
-    }
-
-    /** The names of {@code parent} the kernel got, by a lookup or a listing, at or before {@code nanoTime}. */
-    public java.util.Set<String> seenBy(long parent, long nanoTime) {
-        ConcurrentHashMap<String, Long> m = firstSeen.get(parent);
-        if (m == null) {
-            return java.util.Set.of();
-        }
-        java.util.Set<String> out = new java.util.HashSet<>();
-        m.forEach((name, t) -> {
-            if (t - nanoTime <= 0) {
-                out.add(name);
-            }
-        });
-        return out;
-    }
-
-    private void forgetSeen(long parent, String name) {
-        Map<String, Long> m = firstSeen.get(parent);
-        if (m != null) {
-            m.remove(name);
         }
     }
 
@@ -131,17 +80,10 @@ public final class KernelView {
         if (siblings != null) {
             siblings.remove(name);
         }
-        forgetSeen(parent, name);
     }
 
     /** The name moved; the node keeps its id. */
     public void renamed(long parent, String name, long newParent, String newName) {
-        Map<String, Long> seenFrom = firstSeen.get(parent);
-        Long seen = seenFrom == null ? null : seenFrom.remove(name);
-        forgetSeen(newParent, newName);
-        if (seen != null) {
-            firstSeen.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>()).put(newName, seen);
-        }
         Map<String, Long> from = dirs.get(parent);
         Long id = from == null ? null : from.remove(name);
         Map<String, Long> to = dirs.get(newParent);

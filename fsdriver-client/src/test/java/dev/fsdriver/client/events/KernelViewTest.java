@@ -53,26 +53,4 @@ class KernelViewTest {
         assertThat(v.resolve("b/e")).isZero();
         assertThat(v.children(1)).containsOnlyKeys("a", "b");
     }
-
-    /** The overflow resync's baseline: when the kernel first got each name, by a lookup or a listing. */
-    @Test
-    void remembersWhenANameWasFirstSeenUntilItGoesOrIsReplaced() {
-        long[] now = {100};
-        KernelView v = new KernelView(() -> now[0]);
-        v.entered(1, "held", 10, FILE);
-        v.listed(1, "listed");
-        v.listed(1, ".");
-        now[0] = 200;
-        v.entered(1, "held", 10, FILE); // a later lookup of the same file keeps the first time
-        v.listed(1, "listed");
-        v.listed(1, "later");
-        assertThat(v.seenBy(1, 150)).containsExactlyInAnyOrder("held", "listed");
-        assertThat(v.seenBy(1, 200)).containsExactlyInAnyOrder("held", "listed", "later");
-        v.entered(1, "held", 11, FILE); // another file under that name
-        assertThat(v.seenBy(1, 150)).containsExactly("listed");
-        v.renamed(1, "listed", 1, "moved");
-        assertThat(v.seenBy(1, 150)).containsExactly("moved");
-        v.removed(1, "moved");
-        assertThat(v.seenBy(1, 150)).isEmpty();
-    }
 }
