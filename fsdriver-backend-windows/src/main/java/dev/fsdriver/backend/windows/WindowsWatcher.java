@@ -173,7 +173,11 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
 
     static String longName(String root, String relative) {
         try {
-            String full = Win32.GetLongPathNameW(root + "\\" + relative);
+            String full = root + "\\" + relative;
+            String plain = LongPaths.stripPrefix(full);
+            // Below MAX_PATH without the \\?\ prefix: Wine 8 returns a \\?\ path unconverted
+            // (seen in WindowsWatcherOnWindowsTest); Windows documents both forms.
+            full = Win32.GetLongPathNameW(plain.length() < 260 ? plain : full);
             String[] parts = full.split("\\\\");
             int n = relative.split("\\\\", -1).length;
             if (parts.length < n) {

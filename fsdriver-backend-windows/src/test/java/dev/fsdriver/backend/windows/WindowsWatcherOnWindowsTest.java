@@ -84,6 +84,8 @@ class WindowsWatcherOnWindowsTest {
         assertThat(shortRel).as("8.3 name made by this file system").isNotEqualTo("Long directory name\\report for 2026.docx");
         assertThat(WindowsWatcher.longName(dir.toString(), shortRel)).isEqualTo("Long directory name\\report for 2026.docx");
         assertThat(WindowsWatcher.longName(dir.toString(), parts[parts.length - 2] + "\\gone.txt")).isNull();
+        // the watcher's root is a \\?\ path
+        assertThat(WindowsWatcher.longName("\\\\?\\" + dir, shortRel)).isEqualTo("Long directory name\\report for 2026.docx");
     }
 
     @Test
