@@ -58,6 +58,7 @@ class WindowsTestsUnderWineTest {
 
     static final List<String> CLASSES = List.of(
             "dev.fsdriver.backend.windows.WindowsBackendOnWindowsTest",
+            "dev.fsdriver.backend.windows.WindowsWatcherOnWindowsTest",
             "dev.fsdriver.server.WindowsBackendConformanceTest");
 
     @TempDir

@@ -65,4 +65,15 @@ public final class CaseFolding {
         // A different name answered (8.3 short name alias such as PROGRA~1): also a collision.
         return CreateDecision.CASE_COLLISION;
     }
+
+    /**
+     * B5: true if creating {@code requested} (on-disk form) opened an existing file whose final
+     * path ({@code GetFinalPathNameByHandleW}) ends in another spelling (case or 8.3 alias). Asked
+     * for every existing file a create opens, whatever the share root's case flag: a directory
+     * below may be case-insensitive when the root is not.
+     */
+    public static boolean openedAnotherSpelling(String requested, String finalPath) {
+        String onDisk = finalPath.substring(finalPath.lastIndexOf('\\') + 1);
+        return decideCreate(requested, onDisk) == CreateDecision.CASE_COLLISION;
+    }
 }

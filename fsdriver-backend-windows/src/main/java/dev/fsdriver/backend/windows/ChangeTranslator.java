@@ -6,6 +6,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.NotifyBufferParser.NotifyRecord;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns notify records into {@link Change}s, in order, for one watcher (not thread-safe: the
@@ -26,16 +27,30 @@ import java.util.function.Predicate;
  * </ul>
  * Directory-ness: extended records carry the attributes; for basic records {@code isDirectory}
  * is asked (the watcher stats the path; false when it is gone).
+ *
+ * <p>8.3 short names (a change made through {@code LONGFI~1.TXT}) are turned into long names by
+ * {@code longNames} (GetLongPathNameW, see {@link ShortNames}) first. A short-looking name that no
+ * longer resolves (deleted or renamed away through its short name) becomes OVERFLOW of the
+ * nearest directory whose name is known: the client rescans that directory rather than keep a
+ * name it never had. (A real long name shaped like a short one, {@code a~1.txt}, takes the same
+ * path when it disappears: correct, only costlier.)
  */
 public final class ChangeTranslator {
     private final Consumer<Change> out;
     private final Predicate<RelPath> isDirectory;
+    private final UnaryOperator<String> longNames;
     private RelPath pendingOld;
     private boolean pendingOldDirectory;
 
     public ChangeTranslator(Consumer<Change> out, Predicate<RelPath> isDirectory) {
+        this(out, isDirectory, name -> name);
+    }
+
+    /** {@code longNames}: the long form of a watch-relative name, null if it does not exist. */
+    public ChangeTranslator(Consumer<Change> out, Predicate<RelPath> isDirectory, UnaryOperator<String> longNames) {
         this.out = out;
         this.isDirectory = isDirectory;
+        this.longNames = longNames;
     }
 
     /** Translates one parsed buffer. */
@@ -46,7 +61,14 @@ public final class ChangeTranslator {
     }
 
     public void accept(NotifyRecord r) {
-        RelPath path = toRelPath(r.name());
+        String name = ShortNames.toLong(r.name(), longNames);
+        if (name == null) {
+            flush();
+            RelPath dir = toRelPath(ShortNames.knownAncestor(r.name(), longNames));
+            out.accept(Change.of(Change.Kind.OVERFLOW, dir == null ? RelPath.ROOT : dir, true));
+            return;
+        }
+        RelPath path = toRelPath(name);
         if (r.action() == NotifyBufferParser.FILE_ACTION_RENAMED_NEW_NAME && pendingOld != null) {
             RelPath old = pendingOld;
             boolean dir = r.extended() ? r.isDirectory() : pendingOldDirectory || directory(r, path);

@@ -2,6 +2,7 @@ package dev.fsdriver.backend.windows;
 
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import dev.fsdriver.common.Errno;
@@ -25,6 +26,11 @@ import dev.fsdriver.common.Errno;
  * </ul>
  * The caller then creates, renames (FileRenameInformation with RootDirectory = the verified parent
  * and the leaf name) or links (FileLinkInformation, likewise) relative to the parent handle.
+ *
+ * <p>B4: a reparse point that is the file itself (OneDrive, WOF, dedup: {@link
+ * WinAttributes#opensItself}) is opened again, without FILE_OPEN_REPARSE_POINT, relative to its
+ * own handle with an empty name (as ReOpenFile does): the same file, never a name looked up
+ * again, so no link can be swapped in between; its filter then serves the real content.
  */
 final class ShareDirs {
     /** Rights to traverse a directory, list it and create in it: enough for RootDirectory use. */
@@ -57,9 +63,11 @@ final class ShareDirs {
                         Win32.FILE_DIRECTORY_FILE | OPEN_OPTIONS, OBJ_ATTRIBUTES);
                 cur.close();
                 cur = new Handle(o.handle(), 0);
-                if (isLink(cur)) {
+                var tag = attributeTag(cur);
+                if (isLink(tag)) {
                     throw new FsException(Errno.ELOOP, dir + ": '" + name + "' is a link (not followed inside a path)");
                 }
+                cur = asItself(cur, tag, DIR_ACCESS, Win32.FILE_DIRECTORY_FILE);
             }
             if (!dir.isRoot()) {
                 verifyInside(cur, dir);
@@ -88,6 +96,7 @@ final class ShareDirs {
         if (o.information() != Win32.FILE_CREATED) {
             try {
                 verifyInside(h, p);
+                h = asItself(h, attributeTag(h), access, options);
             } catch (WindowsException | FsException e) {
                 h.close();
                 throw e;
@@ -103,11 +112,30 @@ final class ShareDirs {
         }
     }
 
-    private static boolean isLink(Handle h) throws WindowsException {
+    /** FILE_ATTRIBUTE_TAG_INFO of an open object: its attributes and reparse tag in one call. */
+    static Structs.AttributeTagInfo attributeTag(Handle h) throws WindowsException {
         Scratch s = Scratch.get();
-        Win32.GetFileInformationByHandleEx(h.h, dev.fsdriver.backend.windows.win32.Structs.FileAttributeTagInfo,
-                s.small.share(Scratch.TAG), dev.fsdriver.backend.windows.win32.Structs.ATTRIBUTE_TAG_INFO_SIZE);
-        var tag = dev.fsdriver.backend.windows.win32.Structs.AttributeTagInfo.read(s.smallBuffer(Scratch.TAG, 8));
+        Win32.GetFileInformationByHandleEx(h.h, Structs.FileAttributeTagInfo, s.small.share(Scratch.TAG),
+                Structs.ATTRIBUTE_TAG_INFO_SIZE);
+        return Structs.AttributeTagInfo.read(s.smallBuffer(Scratch.TAG, 8));
+    }
+
+    private static boolean isLink(Structs.AttributeTagInfo tag) {
         return (tag.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag.reparseTag());
+    }
+
+    /**
+     * {@code h} itself, or, for a reparse point its filter serves (B4), the same file opened again
+     * without FILE_OPEN_REPARSE_POINT relative to {@code h} (empty name); {@code h} is then closed.
+     */
+    private static Handle asItself(Handle h, Structs.AttributeTagInfo tag, int access, int options) throws WindowsException {
+        if ((tag.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0 || !WinAttributes.opensItself(tag.reparseTag())) {
+            return h;
+        }
+        Win32.NtOpened o = Win32.NtCreateFile(h.h, "", access, 0, Win32.FILE_OPEN,
+                (options | OPEN_OPTIONS) & ~Win32.FILE_OPEN_REPARSE_POINT, Win32.OBJ_CASE_INSENSITIVE);
+        Handle again = new Handle(o.handle(), h.openError);
+        h.close();
+        return again;
     }
 }

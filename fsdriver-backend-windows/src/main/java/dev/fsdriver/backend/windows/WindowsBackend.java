@@ -377,7 +377,7 @@ public final class WindowsBackend implements Backend {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
             int a = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
-            if ((a & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) == 0 || (a & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+            if (!WinAttributes.isDirectory(a, ShareDirs.attributeTag(h).reparseTag())) { // B4: OneDrive directories list
                 throw new FsException(Errno.ENOTDIR, "list " + dir);
             }
             if (!readListing(h, dir, infos)) {
@@ -522,8 +522,8 @@ public final class WindowsBackend implements Backend {
                 // is not (B5), and create("readme", O_TRUNC) must not truncate README there. An
                 // exact match costs one GetFinalPathNameByHandleW.
                 String fin = Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
-                String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
-                if (CaseFolding.decideCreate(NameEscaping.toWindows(path.name()), onDisk) == CaseFolding.CreateDecision.CASE_COLLISION) {
+                if (CaseFolding.openedAnotherSpelling(NameEscaping.toWindows(path.name()), fin)) {
+                    String onDisk = fin.substring(fin.lastIndexOf('\\') + 1);
                     throw new FsException(Errno.EEXIST, path + " exists as '" + NameEscaping.fromWindows(onDisk) + "'");
                 }
                 checkOpenable(h, path);

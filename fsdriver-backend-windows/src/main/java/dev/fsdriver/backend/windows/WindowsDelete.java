@@ -3,7 +3,6 @@ package dev.fsdriver.backend.windows;
 import com.sun.jna.Pointer;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -21,13 +20,11 @@ import dev.fsdriver.common.Errno;
  */
 final class WindowsDelete {
     private final WindowsBackend backend;
-    private final VolumeFeatures features;
-    /** False once the OS refused FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE (1607-1803) while POSIX delete works. */
-    private volatile boolean ignoreReadonlyFlag = true;
+    private final DeleteSteps steps;
 
     WindowsDelete(WindowsBackend backend, VolumeFeatures features) {
         this.backend = backend;
-        this.features = features;
+        this.steps = new DeleteSteps(features);
     }
 
     /** unlink ({@code directory} false) or rmdir of {@code path} (the share is writable: the backend checked). */
@@ -38,7 +35,8 @@ final class WindowsDelete {
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
             int a = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
             // A directory symlink or junction is removed by unlink, like any link.
-            boolean isDir = (a & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0 && (a & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0;
+            // B4: a OneDrive / WOF directory (a reparse point that is not a link) is a directory.
+            boolean isDir = WinAttributes.isDirectory(a, ShareDirs.attributeTag(h).reparseTag());
             if (directory && !isDir) {
                 throw new FsException(Errno.ENOTDIR, op + " " + path);
             }
@@ -57,60 +55,25 @@ final class WindowsDelete {
      * for good only if the classic call then succeeds: a bad request must not turn the feature off.
      */
     void delete(Handle h, int attributes, RelPath path) throws WindowsException, FsException {
-        WindowsException posixError = null;
-        if (features.has(Feature.POSIX_DELETE)) {
-            int posix = Structs.FILE_DISPOSITION_FLAG_DELETE | Structs.FILE_DISPOSITION_FLAG_POSIX_SEMANTICS;
-            try {
-                if (ignoreReadonlyFlag) {
-                    try {
-                        disposition(h, Structs.FileDispositionInfoEx, posix | Structs.FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE);
-                        return;
-                    } catch (WindowsException e) {
-                        if (!e.isUnsupported()) {
-                            throw e;
-                        }
-                        // 1607-1803: FileDispositionInfoEx without that flag; fall to the try below.
+        Handle[] writable = {null};
+        try {
+            steps.delete(new DeleteSteps.Ops() {
+                @Override
+                public void disposition(int infoClass, int flags) throws WindowsException {
+                    WindowsDelete.disposition(h, infoClass, flags);
+                }
+
+                @Override
+                public void setAttributes(int attributes) throws WindowsException, FsException {
+                    if (writable[0] == null) {
+                        writable[0] = backend.openPath(path, Win32.FILE_WRITE_ATTRIBUTES | WindowsBackend.META, Win32.OPEN_EXISTING, 0);
                     }
+                    WindowsDelete.setAttributes(writable[0], attributes);
                 }
-                withReadonlyCleared(h, attributes, path, () -> disposition(h, Structs.FileDispositionInfoEx, posix));
-                if (ignoreReadonlyFlag) {
-                    ignoreReadonlyFlag = false; // POSIX delete works, only the flag is unknown
-                }
-                return;
-            } catch (WindowsException e) {
-                if (!e.isUnsupported()) {
-                    throw e;
-                }
-                posixError = e;
-            }
-        }
-        withReadonlyCleared(h, attributes, path, () -> disposition(h, Structs.FileDispositionInfo, 1));
-        if (posixError != null) {
-            features.fallBack(Feature.POSIX_DELETE, posixError.getMessage());
-        }
-    }
-
-    private interface Deletion {
-        void run() throws WindowsException;
-    }
-
-    /** POSIX unlink ignores the file's own write permission; these deletes do not: clear, delete, restore on failure. */
-    private void withReadonlyCleared(Handle h, int attributes, RelPath path, Deletion deletion) throws WindowsException, FsException {
-        if ((attributes & WinAttributes.FILE_ATTRIBUTE_READONLY) == 0) {
-            deletion.run();
-            return;
-        }
-        try (Handle w = backend.openPath(path, Win32.FILE_WRITE_ATTRIBUTES | WindowsBackend.META, Win32.OPEN_EXISTING, 0)) {
-            setAttributes(w, ModeMapping.attributesForChmod(attributes, false, 0200));
-            try {
-                deletion.run();
-            } catch (WindowsException e) {
-                try {
-                    setAttributes(w, attributes & ModeMapping.SETTABLE);
-                } catch (WindowsException restore) {
-                    // the delete's error is the one to report; the attribute stays cleared
-                }
-                throw e;
+            }, attributes);
+        } finally {
+            if (writable[0] != null) {
+                writable[0].close();
             }
         }
     }

@@ -76,14 +76,13 @@ final class WindowsRename {
      * that refuses by type).
      */
     private void checkReplaceTypes(Handle src, Handle toDir, RelPath from, RelPath to) throws WindowsException, FsException {
-        boolean srcDir = isRealDirectory(basicAttributes(src));
-        int dstAttributes;
+        boolean srcDir = isRealDirectory(src);
+        boolean dstDir;
         try (Handle dst = dirs.openAt(toDir, to, WindowsBackend.META, 0, Win32.FILE_OPEN, 0)) {
-            dstAttributes = basicAttributes(dst);
+            dstDir = isRealDirectory(dst);
         } catch (WindowsException | FsException e) {
             return; // no destination (or not ours to open): the rename itself reports it
         }
-        boolean dstDir = isRealDirectory(dstAttributes);
         if (srcDir && !dstDir) {
             throw new FsException(Errno.ENOTDIR, "rename directory " + from + " over non-directory " + to);
         }
@@ -92,15 +91,10 @@ final class WindowsRename {
         }
     }
 
-    /** A directory that is not a link (a directory symlink or junction counts as a link, as in remove). */
-    private static boolean isRealDirectory(int attributes) {
-        return (attributes & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0 && (attributes & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0;
-    }
-
-    private static int basicAttributes(Handle h) throws WindowsException {
-        Scratch s = Scratch.get();
-        Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
-        return Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE)).attributes();
+    /** A directory that is not a link (a directory symlink or junction counts as a link, as in remove; B4: a OneDrive directory is a directory). */
+    private static boolean isRealDirectory(Handle h) throws WindowsException {
+        Structs.AttributeTagInfo t = ShareDirs.attributeTag(h);
+        return WinAttributes.isDirectory(t.attributes(), t.reparseTag());
     }
 
     private boolean isDirectory(RelPath p) {

@@ -4,30 +4,30 @@ import com.sun.jna.Memory;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.FsException;
-import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
-import java.util.concurrent.CountDownLatch;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Watches the whole share with one overlapped ReadDirectoryChangesExW (extended records, with
- * ReadDirectoryChangesW as fallback) on the root with bWatchSubtree, on its own thread.
+ * ReadDirectoryChangesW as fallback) on the root with bWatchSubtree, on its own thread. The
+ * loop's decisions (post from this thread, copy then re-post then translate, backoff, overflow,
+ * no read left pending) are {@link WatchLoop}'s; this class is its native side.
  *
- * <p>The thread waits for the completion with GetOverlappedResultEx and a one-second timeout;
- * on a timeout it turns an unpaired RENAMED_OLD_NAME into DELETED and checks that the root is
- * still the directory it started with (deleting or renaming the watched root produces no event:
- * research section 10), reporting DELETED of the root and stopping if not. {@link #close()}
- * cancels the read with CancelIoEx, which completes it with ERROR_OPERATION_ABORTED.
- * The buffer (64 KiB: the limit over SMB) and the OVERLAPPED stay allocated, and so reachable,
- * until the thread has seen the cancelled completion.
+ * <p>The thread waits with GetOverlappedResultEx and a one-second timeout; on a timeout the loop
+ * turns an unpaired RENAMED_OLD_NAME into DELETED and checks that the root is still the directory
+ * it started with (deleting or renaming the watched root produces no event: research section
+ * 10). {@link #close()} cancels the read with CancelIoEx and waits for the thread, which returns
+ * only once no read is pending; then the handles are closed and the buffers freed.
  */
-final class WindowsWatcher implements AutoCloseable {
+final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
     private static final Logger LOG = LoggerFactory.getLogger(WindowsWatcher.class);
-    private static final int BUFFER = 64 * 1024;
-    private static final int POLL_MS = 1000;
+    private static final int BUFFER = 64 * 1024; // the limit over SMB
 
     private final WindowsBackend backend;
     private final String root;
@@ -36,45 +36,76 @@ final class WindowsWatcher implements AutoCloseable {
     private final HANDLE event;
     private final Memory buffer = new Memory(BUFFER);
     private final Memory overlapped = new Memory(Win32.OVERLAPPED_SIZE);
-    private final ChangeTranslator translator;
+    private final WatchLoop loop;
     private final Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean closing;
+    /** Completed by the thread once its first read is posted (or with the failure). */
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean freed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private WindowsWatcher(WindowsBackend backend, String root, String rootFinal, ChangeListener listener) throws WindowsException {
+    private WindowsWatcher(WindowsBackend backend, String root, String rootFinal, HANDLE dir, HANDLE event,
+            ChangeListener listener) {
         this.backend = backend;
         this.root = root;
         this.rootFinal = rootFinal;
-        this.dir = Win32.CreateFileW(root, Win32.FILE_LIST_DIRECTORY | Win32.SYNCHRONIZE, Win32.OPEN_EXISTING,
-                Win32.FILE_FLAG_BACKUP_SEMANTICS | Win32.FILE_FLAG_OVERLAPPED);
-        this.event = Win32.CreateEventW(true);
-        this.translator = new ChangeTranslator(listener::onChange, backend::isDirectoryQuietly);
+        this.dir = dir;
+        this.event = event;
+        ChangeTranslator translator = new ChangeTranslator(listener::onChange, backend::isDirectoryQuietly, this::longName);
+        this.loop = new WatchLoop(this, translator, LongPaths.stripPrefix(rootFinal));
         this.thread = Thread.ofPlatform().daemon().name("fsdriver-watch " + LongPaths.stripPrefix(rootFinal)).unstarted(this::run);
     }
 
+    /** Returns once the first read is posted (by the watcher's own thread): nothing after watch() is missed. */
     static WindowsWatcher start(WindowsBackend backend, String root, String rootFinal, ChangeListener listener) throws FsException {
+        HANDLE dir = null;
+        HANDLE event = null;
         try {
-            WindowsWatcher w = new WindowsWatcher(backend, root, rootFinal, listener);
-            w.arm(); // the first read is posted before start returns: nothing after watch() is missed
-            w.thread.start();
-            return w;
+            dir = Win32.CreateFileW(root, Win32.FILE_LIST_DIRECTORY | Win32.SYNCHRONIZE, Win32.OPEN_EXISTING,
+                    Win32.FILE_FLAG_BACKUP_SEMANTICS | Win32.FILE_FLAG_OVERLAPPED);
+            event = Win32.CreateEventW(true);
         } catch (WindowsException e) {
+            closeQuietly(dir);
             throw e.toFsException("watch " + root);
+        }
+        WindowsWatcher w = new WindowsWatcher(backend, root, rootFinal, dir, event, listener);
+        w.thread.start();
+        try {
+            w.started.get();
+            return w;
+        } catch (ExecutionException e) {
+            w.freeAfterThread();
+            throw e.getCause() instanceof WindowsException we ? we.toFsException("watch " + root)
+                    : new FsException(dev.fsdriver.common.Errno.EIO, "watch " + root + ": " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            w.close();
+            throw new FsException(dev.fsdriver.common.Errno.EINTR, "watch " + root + ": interrupted");
         }
     }
 
-    private boolean extended() {
-        return backend.features().has(Feature.NOTIFY_EXTENDED);
+    private void run() {
+        try {
+            loop.start();
+        } catch (WindowsException | RuntimeException e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        started.complete(null);
+        try {
+            loop.run();
+        } catch (RuntimeException e) {
+            LOG.error("watcher for {} failed: change events stop", LongPaths.stripPrefix(rootFinal), e);
+        }
     }
 
-    private void arm() throws WindowsException {
+    @Override
+    public boolean arm() throws WindowsException {
         overlapped.clear();
         overlapped.setPointer(24, event.getPointer());
-        if (extended()) {
+        if (backend.features().has(Feature.NOTIFY_EXTENDED)) {
             try {
                 Win32.ReadDirectoryChangesExW(dir, buffer, BUFFER, true, Win32.FILE_NOTIFY_CHANGE_ALL, overlapped,
                         Win32.ReadDirectoryNotifyExtendedInformation);
-                return;
+                return true;
             } catch (WindowsException e) {
                 if (!e.isUnsupported()) {
                     throw e;
@@ -83,64 +114,35 @@ final class WindowsWatcher implements AutoCloseable {
             }
         }
         Win32.ReadDirectoryChangesW(dir, buffer, BUFFER, true, Win32.FILE_NOTIFY_CHANGE_ALL, overlapped);
+        return false;
     }
 
-    private void run() {
+    @Override
+    public WatchLoop.Completion await(int millis) {
         try {
-            boolean ext = extended();
-            while (true) {
-                int error = 0;
-                int bytes = 0;
-                try {
-                    bytes = Win32.GetOverlappedResultEx(dir, overlapped, POLL_MS);
-                } catch (WindowsException e) {
-                    error = e.win32Error();
-                }
-                if (error == WinErrors.ERROR_WAIT_TIMEOUT) {
-                    if (closing) {
-                        // close() cancelled before this thread re-armed (its CancelIoEx found no
-                        // read): cancel the new read from here, then wait for its aborted completion.
-                        cancel();
-                        continue;
-                    }
-                    translator.flush();
-                    if (!closing && !rootStillThere()) {
-                        translator.rootGone();
-                        return;
-                    }
-                    continue; // the read is still pending
-                }
-                ChangeTranslator.Outcome o = translator.completed(error, buffer.getByteBuffer(0, BUFFER), bytes, ext);
-                if (closing || o == ChangeTranslator.Outcome.STOP) {
-                    return;
-                }
-                if (o == ChangeTranslator.Outcome.CHECK_ROOT) {
-                    if (!rootStillThere()) {
-                        translator.rootGone();
-                        return;
-                    }
-                    translator.overflow(); // the failed read may have lost events
-                }
-                arm();
-                ext = extended();
-            }
-        } catch (WindowsException | RuntimeException e) {
-            // Typically re-arming failed because the root went away (ERROR_ACCESS_DENIED).
-            if (!closing) {
-                if (rootStillThere()) {
-                    LOG.warn("watcher for {} stopped: {}", rootFinal, e.toString());
-                    translator.overflow();
-                } else {
-                    translator.rootGone();
-                }
-            }
-        } finally {
-            stopped.countDown();
+            return new WatchLoop.Completion(0, Win32.GetOverlappedResultEx(dir, overlapped, millis));
+        } catch (WindowsException e) {
+            return new WatchLoop.Completion(e.win32Error(), 0);
+        }
+    }
+
+    @Override
+    public ByteBuffer copy(int bytes) {
+        return ByteBuffer.wrap(buffer.getByteArray(0, Math.min(bytes, BUFFER)));
+    }
+
+    @Override
+    public void cancel() {
+        try {
+            Win32.CancelIoEx(dir, overlapped);
+        } catch (WindowsException e) {
+            LOG.debug("CancelIoEx: {}", e.getMessage());
         }
     }
 
     /** True if the root path still opens as the same directory (same final path). */
-    private boolean rootStillThere() {
+    @Override
+    public boolean rootStillThere() {
         try {
             HANDLE h = Win32.CreateFileW(root, Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE, Win32.OPEN_EXISTING,
                     Win32.FILE_FLAG_BACKUP_SEMANTICS);
@@ -155,31 +157,75 @@ final class WindowsWatcher implements AutoCloseable {
         }
     }
 
-    private void cancel() {
+    @Override
+    public void sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+    }
+
+    /**
+     * The long form of a root-relative name (GetLongPathNameW), null if it does not exist. The
+     * answer keeps the number of components, so the last ones are the relative part (the root's
+     * own spelling may differ).
+     */
+    String longName(String relative) {
+        return longName(root, relative);
+    }
+
+    static String longName(String root, String relative) {
         try {
-            Win32.CancelIoEx(dir, overlapped);
+            String full = root + "\\" + relative;
+            String plain = LongPaths.stripPrefix(full);
+            // Below MAX_PATH without the \\?\ prefix: Wine 8 returns a \\?\ path unconverted
+            // (seen in WindowsWatcherOnWindowsTest); Windows documents both forms.
+            full = Win32.GetLongPathNameW(plain.length() < 260 ? plain : full);
+            String[] parts = full.split("\\\\");
+            int n = relative.split("\\\\", -1).length;
+            if (parts.length < n) {
+                return null;
+            }
+            return String.join("\\", java.util.Arrays.copyOfRange(parts, parts.length - n, parts.length));
         } catch (WindowsException e) {
-            LOG.debug("CancelIoEx: {}", e.getMessage()); // ERROR_NOT_FOUND: no read pending
+            return null;
         }
     }
 
     @Override
     public void close() {
-        closing = true;
-        cancel(); // the watcher thread cancels again if it re-armed meanwhile (see run)
+        loop.requestClose(); // the thread cancels again if it re-posted meanwhile (WatchLoop.run)
         try {
-            stopped.await();
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return; // keep the buffers: the kernel may still write into them
         }
+        freeAfterThread();
+    }
+
+    /** Only once the thread has ended (so no read is pending). */
+    private void freeAfterThread() {
         try {
-            Win32.CloseHandle(dir);
-            Win32.CloseHandle(event);
-        } catch (WindowsException e) {
-            LOG.debug("closing watcher handles: {}", e.getMessage());
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
+        if (!freed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(dir);
+        closeQuietly(event);
         buffer.close();
         overlapped.close();
+    }
+
+    private static void closeQuietly(HANDLE h) {
+        if (h == null) {
+            return;
+        }
+        try {
+            Win32.CloseHandle(h);
+        } catch (WindowsException e) {
+            LOG.debug("closing watcher handle: {}", e.getMessage());
+        }
     }
 }

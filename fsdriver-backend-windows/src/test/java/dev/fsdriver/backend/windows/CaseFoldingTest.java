@@ -40,4 +40,18 @@ class CaseFoldingTest {
         assertThat(CaseFolding.equalsIgnoreCase("TITLE", "title")).isTrue();
         assertThat(CaseFolding.equalsIgnoreCase("ab", "abc")).isFalse();
     }
+
+    /**
+     * B5: what create() asks of every existing file it opened, with no case flag in the question
+     * (before, the check ran only when the share root was case-insensitive, so a case-insensitive
+     * directory below a case-sensitive root let create("readme", O_TRUNC) truncate README).
+     * The per-directory flag itself needs NTFS (Wine has none).
+     */
+    @Test
+    void createThatOpenedAnotherSpellingIsACollision() {
+        assertThat(CaseFolding.openedAnotherSpelling("readme", "\\\\?\\C:\\share\\ci-dir\\README")).isTrue();
+        assertThat(CaseFolding.openedAnotherSpelling("README", "\\\\?\\C:\\share\\ci-dir\\README")).isFalse();
+        assertThat(CaseFolding.openedAnotherSpelling("REPORT~1.DOC", "\\\\?\\C:\\share\\report for 2026.docx")).isTrue();
+        assertThat(CaseFolding.openedAnotherSpelling("readme", "\\\\?\\C:\\Share\\readme")).isFalse(); // the root's case is not the leaf's
+    }
 }

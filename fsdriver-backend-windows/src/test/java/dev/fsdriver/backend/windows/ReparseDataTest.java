@@ -132,6 +132,10 @@ class ReparseDataTest {
         assertThat(ReparseData.toNativeRelative("../x", 1)).isEqualTo("..\\x");
         assertThat(ReparseData.toNativeRelative("a/../../x", 1)).isEqualTo("a\\..\\..\\x");
         assertThat(ReparseData.toNativeRelative("./..", 1)).isEqualTo(".\\..");
+        // "." and empty components do not count as a level
+        assertThat(ReparseData.toNativeRelative("a/./../..", 0)).isNull();
+        assertThat(ReparseData.toNativeRelative("a//../../x", 0)).isNull();
+        assertThat(ReparseData.toNativeRelative("./../x", 0)).isNull();
     }
 
     @Test

@@ -411,8 +411,10 @@ public final class EventApplier {
      * every directory there that the kernel holds and inject the differences: a delete for every
      * name that went, and a create for every name present that watchers were not provably told
      * of (injected within the last minute). A name a program merely listed meanwhile still gets
-     * its create; one that existed long before gets a duplicate create, which watchers take as
-     * "rescan this", the meaning of an overflow.
+     * its create; a file that existed long before gets a duplicate create, which watchers take as
+     * "rescan this", the meaning of an overflow. A directory the kernel holds is never announced
+     * again and its entry is left in place (a process may be working inside it); the price: one
+     * created during the loss that a program already looked up gets no create.
      */
     void overflow(String path) {
         long top = view.resolve(path);
@@ -466,6 +468,14 @@ public final class EventApplier {
         }
         for (String name : listed) {
             String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
+            Long held = known.get(name);
+            if (held != null && FileMode.isDirectory(view.mode(held))) {
+                // A directory the kernel holds: no create again, and its entry stays. Injecting a
+                // create replaced the entry, so a process working inside lost its working directory
+                // (git: "unable to get current working directory"), and every overflow announced
+                // every held directory again (issue 10, B6). Its attributes were dropped above.
+                continue;
+            }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
             if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
                 injectCreate(dir, p, name);

@@ -237,4 +237,49 @@ class InjectionThroughTheKernelTest {
         assertThat(changes).isEmpty();
         assertThat(Files.exists(mnt.resolve("d/f"))).isFalse();
     }
+
+    /**
+     * B6 (issue 10): an overflow's resync announced every directory the kernel holds again (part
+     * of the 20-30 false creates per overflow under Wine), and the injected mkdir over the
+     * existing directory replaced its entry, so a process working inside lost its working
+     * directory (git: "unable to get current working directory"). Files that existed before are
+     * still announced again (see EventApplier#overflow); none here.
+     */
+    @Test
+    void anOverflowNeitherAnnouncesHeldDirectoriesAgainNorTakesAWorkingDirectory() throws Exception {
+        Files.writeString(served.resolve("old"), "o");
+        try (Stream<Path> l = Files.list(mnt)) {
+            assertThat(l.map(x -> x.getFileName().toString())).contains("old"); // listed: known to programs
+        }
+        Process sh = new ProcessBuilder("sh", "-c", "cd \"$1\" && echo in && read x && /bin/pwd", "sh",
+                mnt.resolve("d").toString()).redirectErrorStream(true).start();
+        try (java.nio.file.WatchService ws = mnt.getFileSystem().newWatchService();
+             java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream()))) {
+            assertThat(out.readLine()).isEqualTo("in");
+            mnt.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE, java.nio.file.StandardWatchEventKinds.ENTRY_DELETE);
+            Files.writeString(served.resolve("d/f"), "F2");
+            applier.apply(event(ChangeEvent.Kind.MODIFIED, "d/f", "")); // the last event before the loss
+            Files.writeString(served.resolve("new"), "n"); // its event was lost
+            Files.delete(served.resolve("old"));          // so was this one's
+            applier.apply(event(ChangeEvent.Kind.OVERFLOW, "", ""));
+            Files.writeString(served.resolve("sentinel"), "s");
+            applier.apply(event(ChangeEvent.Kind.CREATED, "sentinel", ""));
+            List<String> seen = new ArrayList<>();
+            while (!seen.contains("ENTRY_CREATE sentinel")) {
+                java.nio.file.WatchKey k = ws.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(k).as("events so far: %s", seen).isNotNull();
+                for (java.nio.file.WatchEvent<?> e : k.pollEvents()) {
+                    seen.add(e.kind().name() + " " + e.context());
+                }
+                k.reset();
+            }
+            assertThat(seen).containsExactlyInAnyOrder("ENTRY_CREATE new", "ENTRY_DELETE old", "ENTRY_CREATE sentinel");
+            sh.getOutputStream().write("go\n".getBytes());
+            sh.getOutputStream().flush();
+            assertThat(out.readLine()).as("the working directory inside the mount survived").isEqualTo(mnt.resolve("d").toString());
+            assertThat(sh.waitFor()).isZero();
+        } finally {
+            sh.destroyForcibly();
+        }
+    }
 }

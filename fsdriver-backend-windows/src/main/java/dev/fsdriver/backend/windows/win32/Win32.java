@@ -5,7 +5,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
-import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.win32.StdCallLibrary;
@@ -103,23 +102,12 @@ public final class Win32 {
         int RtlNtStatusToDosError(int status);
     }
 
-    /** advapi32 service functions, through jna-platform's types. */
-    interface Advapi32X extends StdCallLibrary {
-        boolean StartServiceCtrlDispatcherW(Winsvc.SERVICE_TABLE_ENTRY[] table);
-        Winsvc.SERVICE_STATUS_HANDLE RegisterServiceCtrlHandlerExW(String name, Winsvc.HandlerEx handler, Pointer context);
-        boolean SetServiceStatus(Winsvc.SERVICE_STATUS_HANDLE h, Winsvc.SERVICE_STATUS status);
-    }
-
     private static final class K {
         static final Kernel32X K32 = Native.load("kernel32", Kernel32X.class, OPTIONS);
     }
 
     private static final class N {
         static final NtDll NT = Native.load("ntdll", NtDll.class, OPTIONS);
-    }
-
-    private static final class A {
-        static final Advapi32X ADV = Native.load("advapi32", Advapi32X.class, OPTIONS);
     }
 
     private Win32() {}
@@ -476,30 +464,43 @@ public final class Win32 {
         }
     }
 
-    /** {@code BOOL StartServiceCtrlDispatcherW(const SERVICE_TABLE_ENTRYW *lpServiceStartTable)}: blocks until the service stops. */
-    public static void StartServiceCtrlDispatcherW(Winsvc.SERVICE_TABLE_ENTRY[] table) throws WindowsException {
-        if (!A.ADV.StartServiceCtrlDispatcherW(table)) {
-            throw lastError("StartServiceCtrlDispatcherW");
+    // --- 8.3 names (the watcher) ---
+
+    /** kernel32 name conversions. */
+    interface Kernel32Names extends StdCallLibrary {
+        int GetLongPathNameW(String shortPath, Pointer buf, int chars);
+        int GetShortPathNameW(String longPath, Pointer buf, int chars);
+    }
+
+    private static final class KN {
+        static final Kernel32Names K32N = Native.load("kernel32", Kernel32Names.class, OPTIONS);
+    }
+
+    /** {@code DWORD GetLongPathNameW(LPCWSTR lpszShortPath, LPWSTR lpszLongPath, DWORD cchBuffer)}: the path with every 8.3 component long. */
+    public static String GetLongPathNameW(String path) throws WindowsException {
+        try (Memory buf = new Memory(2L * 32_768)) {
+            int n = KN.K32N.GetLongPathNameW(path, buf, 32_768);
+            if (n == 0) {
+                throw lastError("GetLongPathNameW");
+            }
+            if (n >= 32_768) {
+                throw new WindowsException(122, 0, "GetLongPathNameW");
+            }
+            return new String(buf.getCharArray(0, n));
         }
     }
 
-    /**
-     * {@code SERVICE_STATUS_HANDLE RegisterServiceCtrlHandlerExW(LPCWSTR lpServiceName,
-     * LPHANDLER_FUNCTION_EX lpHandlerProc, LPVOID lpContext)}.
-     */
-    public static Winsvc.SERVICE_STATUS_HANDLE RegisterServiceCtrlHandlerExW(String name, Winsvc.HandlerEx handler)
-            throws WindowsException {
-        Winsvc.SERVICE_STATUS_HANDLE h = A.ADV.RegisterServiceCtrlHandlerExW(name, handler, null);
-        if (h == null) {
-            throw lastError("RegisterServiceCtrlHandlerExW");
-        }
-        return h;
-    }
-
-    /** {@code BOOL SetServiceStatus(SERVICE_STATUS_HANDLE hServiceStatus, LPSERVICE_STATUS lpServiceStatus)}. */
-    public static void SetServiceStatus(Winsvc.SERVICE_STATUS_HANDLE h, Winsvc.SERVICE_STATUS status) throws WindowsException {
-        if (!A.ADV.SetServiceStatus(h, status)) {
-            throw lastError("SetServiceStatus");
+    /** {@code DWORD GetShortPathNameW(LPCWSTR lpszLongPath, LPWSTR lpszShortPath, DWORD cchBuffer)} (tests: makes 8.3 names). */
+    public static String GetShortPathNameW(String path) throws WindowsException {
+        try (Memory buf = new Memory(2L * 32_768)) {
+            int n = KN.K32N.GetShortPathNameW(path, buf, 32_768);
+            if (n == 0) {
+                throw lastError("GetShortPathNameW");
+            }
+            if (n >= 32_768) {
+                throw new WindowsException(122, 0, "GetShortPathNameW");
+            }
+            return new String(buf.getCharArray(0, n));
         }
     }
 }

@@ -1,0 +1,104 @@
+package dev.fsdriver.backend.windows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.Win32;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watcher against a real directory (run under Wine by WindowsTestsUnderWineTest, and in the
+ * Windows CI job).
+ */
+@EnabledOnOs(OS.WINDOWS)
+class WindowsWatcherOnWindowsTest {
+    @TempDir
+    Path dir;
+    private WindowsBackend b;
+
+    @BeforeEach
+    void open() throws Exception {
+        b = WindowsBackend.open(dir, false);
+    }
+
+    @AfterEach
+    void close() {
+        b.close();
+    }
+
+    /**
+     * B6: I/O a thread issued is cancelled when that thread exits. The server calls watch() on a
+     * pooled thread that may end at any time; the watcher must keep watching after that.
+     */
+    @Test
+    void aWatcherStartedOnAThreadThatEndsKeepsReporting() throws Exception {
+        LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
+        AtomicReference<AutoCloseable> w = new AtomicReference<>();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread starter = new Thread(() -> {
+            try {
+                w.set(b.watch(q::add));
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        starter.start();
+        starter.join();
+        assertThat(failed.get()).isNull();
+        try (AutoCloseable watch = w.get()) {
+            Files.writeString(dir.resolve("after-starter-ended"), "x");
+            Change c;
+            do {
+                c = q.poll(10, TimeUnit.SECONDS);
+                assertThat(c).as("a change after the starting thread ended").isNotNull();
+            } while (c.kind() == Change.Kind.MODIFIED || c.kind() == Change.Kind.ATTRIB);
+            assertThat(c.kind()).isEqualTo(Change.Kind.CREATED);
+            assertThat(c.path()).isEqualTo(RelPath.parse("after-starter-ended"));
+        }
+    }
+
+    /**
+     * B6: a change made through an 8.3 name is reported by Windows under that name; the watcher
+     * turns it into the long name with GetLongPathNameW. Wine's notifications always carry the
+     * long (host) name, so under Wine the conversion itself is checked on a real short name too.
+     */
+    @Test
+    void shortNamesBecomeLongNames() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("Long directory name"));
+        Files.writeString(d.resolve("report for 2026.docx"), "x");
+        String full = dir + "\\Long directory name\\report for 2026.docx";
+        String shortFull = Win32.GetShortPathNameW(full);
+        String[] parts = shortFull.split("\\\\");
+        String shortRel = parts[parts.length - 2] + "\\" + parts[parts.length - 1];
+        assertThat(shortRel).as("8.3 name made by this file system").isNotEqualTo("Long directory name\\report for 2026.docx");
+        assertThat(WindowsWatcher.longName(dir.toString(), shortRel)).isEqualTo("Long directory name\\report for 2026.docx");
+        assertThat(WindowsWatcher.longName(dir.toString(), parts[parts.length - 2] + "\\gone.txt")).isNull();
+        // the watcher's root is a \\?\ path
+        assertThat(WindowsWatcher.longName("\\\\?\\" + dir, shortRel)).isEqualTo("Long directory name\\report for 2026.docx");
+    }
+
+    @Test
+    void aChangeThroughAShortNameIsReportedUnderTheLongName() throws Exception {
+        Path f = dir.resolve("long file name.txt");
+        Files.writeString(f, "x");
+        String shortFull = Win32.GetShortPathNameW(f.toString());
+        LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
+        try (AutoCloseable w = b.watch(q::add)) {
+            Files.writeString(Path.of(shortFull), "through the short name");
+            Change c = q.poll(10, TimeUnit.SECONDS);
+            assertThat(c).as("a change").isNotNull();
+            assertThat(c.path()).isEqualTo(RelPath.parse("long file name.txt"));
+        }
+    }
+}
