@@ -3,6 +3,8 @@ package dev.fsdriver.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -30,6 +32,13 @@ public final class Main implements Callable<Integer> {
             description = "Log debug messages.")
     boolean verbose;
 
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "A TOML file of options (keys: the long option names; [serve] and [mount] tables for one "
+                    + "command). Default: $FSDRIVER_CONFIG, else ${sys:fsdriver.defaultConfig:-the default file} if it exists. "
+                    + "Options also come from FSDRIVER_<OPTION> variables; the command line wins, then the "
+                    + "environment, then the file.")
+    Path config;
+
     public static void main(String[] args) {
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);
@@ -37,8 +46,23 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line {@code args}; returns the exit code. */
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new Main());
-        addClientCommands(cmd);
+        return execute(args, out, err, System.getenv());
+    }
+
+    /** As {@link #execute(String[], PrintWriter, PrintWriter)} with {@code env} as the environment. */
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        CommandLine cmd = commandLine();
+        Path defaultConfig = ConfigArguments.defaultFile(env, Backends.isWindows(), System.getProperty("user.home"));
+        if (defaultConfig != null) {
+            System.setProperty("fsdriver.defaultConfig", defaultConfig.toString());
+        }
+        try {
+            args = ConfigArguments.expand(cmd.getCommandSpec(), args, env, defaultConfig);
+        } catch (ConfigFile.ConfigException e) {
+            err.println("fsdriver: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionStrategy(parse -> {
@@ -58,6 +82,13 @@ public final class Main implements Callable<Integer> {
             return EXIT_FAILURE;
         });
         return cmd.execute(args);
+    }
+
+    /** The command tree, with mount and umount where this Java runs them. */
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        addClientCommands(cmd);
+        return cmd;
     }
 
     /** Without a subcommand: usage on stderr, exit 2. */
