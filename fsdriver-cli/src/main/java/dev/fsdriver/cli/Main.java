@@ -29,8 +29,17 @@ public final class Main implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
-            description = "Log debug messages.")
+            description = "Log debug messages, with each message's logger and fields.")
     boolean verbose;
+
+    @Option(names = "--log-format", paramLabel = "text|json", scope = CommandLine.ScopeType.INHERIT,
+            description = "Logs on stderr as text (default: \"LEVEL message\") or JSON lines (time, level, logger, "
+                    + "message and the event's fields, e.g. share, operation, errno, duration_us).")
+    Logging.Format logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "error, warn, info, debug or trace (default: info; debug with -v).")
+    Logging.LogLevel logLevel;
 
     @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
             description = "A TOML file of options (keys: the long option names; [serve] and [mount] tables for one "
@@ -65,8 +74,10 @@ public final class Main implements Callable<Integer> {
         }
         cmd.setOut(out);
         cmd.setErr(err);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionStrategy(parse -> {
-            configureLogging(isVerbose(parse));
+            Logging.configure(matched(parse, "--log-format", Logging.Format.text), matched(parse, "--log-level", null),
+                    isVerbose(parse));
             return new CommandLine.RunLast().execute(parse);
         });
         cmd.setExecutionExceptionHandler((ex, line, parse) -> {
@@ -152,12 +163,15 @@ public final class Main implements Callable<Integer> {
         return false;
     }
 
-    /** slf4j-simple reads its settings once, at the first logger: so before any command runs. */
-    private static void configureLogging(boolean verbose) {
-        if (verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-            System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+    /** The value of an inherited option wherever on the command line it was given (the last one wins). */
+    private static <T> T matched(ParseResult parse, String option, T otherwise) {
+        T value = otherwise;
+        for (ParseResult p = parse; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(option)) {
+                value = p.matchedOption(option).getValue();
+            }
         }
+        return value;
     }
 
     /** The version from the build (version.properties, filtered by Maven). */
