@@ -68,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Allow listening on a non-loopback TCP address without TLS (tokens and data then travel in clear).")
     boolean insecure;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (calls per method, share and status; "
+                    + "call latency histograms).")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         List<ShareSpec> specs = new ArrayList<>();
@@ -124,9 +129,30 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException("cannot listen: " + e.getMessage());
         }
+        MetricsEndpoint metrics = null;
+        if (metricsListen != null) {
+            java.net.InetSocketAddress at;
+            try {
+                at = MetricsEndpoint.parse(metricsListen);
+            } catch (IllegalArgumentException e) {
+                server.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --metrics-listen: " + e.getMessage());
+            }
+            try {
+                metrics = MetricsEndpoint.start(at);
+            } catch (IOException e) {
+                server.close();
+                throw new CliException("cannot serve metrics on " + metricsListen + ": " + e.getMessage());
+            }
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).atInfo().addKeyValue("metrics", metrics.url())
+                    .log("metrics at {}", metrics.url());
+        }
         Signals.onTermination(server::close);
         server.awaitTermination();
         server.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         return 0;
     }
 

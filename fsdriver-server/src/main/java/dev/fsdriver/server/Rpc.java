@@ -68,14 +68,17 @@ final class Rpc {
             LoggingEventBuilder log = e.errno() == Errno.EIO ? LOG.atWarn().setCause(e.getCause()) : LOG.atDebug();
             failure(log, op, e.errno(), start).log("{}: {}", op, e.getMessage());
             out.onError(StatusCodec.toStatus(e.errno(), e.getMessage()));
+            CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(e.errno()), start);
             return;
         } catch (RuntimeException | Error e) {
             failure(LOG.atWarn().setCause(e), op, Errno.EIO, start).log("{} failed unexpectedly", op);
             out.onError(StatusCodec.toStatus(Errno.EIO, op + ": internal error " + e.getClass().getSimpleName()));
+            CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(Errno.EIO), start);
             return;
         }
         out.onNext(reply);
         out.onCompleted();
+        CallMetrics.record(op, CallContext.SHARE.get(), "OK", start);
     }
 
     /** The fields of a failed call's log line: share, operation, errno, duration_us. */
