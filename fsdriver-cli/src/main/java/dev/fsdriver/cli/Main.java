@@ -3,6 +3,8 @@ package dev.fsdriver.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,8 +29,24 @@ public final class Main implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
-            description = "Log debug messages.")
+            description = "Log debug messages, with each message's logger and fields.")
     boolean verbose;
+
+    @Option(names = "--log-format", paramLabel = "text|json", scope = CommandLine.ScopeType.INHERIT,
+            description = "Logs on stderr as text (default: \"LEVEL message\") or JSON lines (time, level, logger, "
+                    + "message and the event's fields, e.g. share, operation, errno, duration_us).")
+    Logging.Format logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "error, warn, info, debug or trace (default: info; debug with -v).")
+    Logging.LogLevel logLevel;
+
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "A TOML file of options (keys: the long option names; [serve] and [mount] tables for one "
+                    + "command). Default: $FSDRIVER_CONFIG, else ${sys:fsdriver.defaultConfig:-the default file} if it exists. "
+                    + "Options also come from FSDRIVER_<OPTION> variables; the command line wins, then the "
+                    + "environment, then the file.")
+    Path config;
 
     public static void main(String[] args) {
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
@@ -37,12 +55,29 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line {@code args}; returns the exit code. */
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new Main());
-        addClientCommands(cmd);
+        return execute(args, out, err, System.getenv());
+    }
+
+    /** As {@link #execute(String[], PrintWriter, PrintWriter)} with {@code env} as the environment. */
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        CommandLine cmd = commandLine();
+        Path defaultConfig = ConfigArguments.defaultFile(env, Backends.isWindows(), System.getProperty("user.home"));
+        if (defaultConfig != null) {
+            System.setProperty("fsdriver.defaultConfig", defaultConfig.toString());
+        }
+        try {
+            args = ConfigArguments.expand(cmd.getCommandSpec(), args, env, defaultConfig);
+        } catch (ConfigFile.ConfigException e) {
+            err.println("fsdriver: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
         cmd.setOut(out);
         cmd.setErr(err);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionStrategy(parse -> {
-            configureLogging(isVerbose(parse));
+            Logging.configure(matched(parse, "--log-format", Logging.Format.text), matched(parse, "--log-level", null),
+                    isVerbose(parse));
             return new CommandLine.RunLast().execute(parse);
         });
         cmd.setExecutionExceptionHandler((ex, line, parse) -> {
@@ -58,6 +93,13 @@ public final class Main implements Callable<Integer> {
             return EXIT_FAILURE;
         });
         return cmd.execute(args);
+    }
+
+    /** The command tree, with mount and umount where this Java runs them. */
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        addClientCommands(cmd);
+        return cmd;
     }
 
     /** Without a subcommand: usage on stderr, exit 2. */
@@ -121,12 +163,15 @@ public final class Main implements Callable<Integer> {
         return false;
     }
 
-    /** slf4j-simple reads its settings once, at the first logger: so before any command runs. */
-    private static void configureLogging(boolean verbose) {
-        if (verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-            System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+    /** The value of an inherited option wherever on the command line it was given (the last one wins). */
+    private static <T> T matched(ParseResult parse, String option, T otherwise) {
+        T value = otherwise;
+        for (ParseResult p = parse; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(option)) {
+                value = p.matchedOption(option).getValue();
+            }
         }
+        return value;
     }
 
     /** The version from the build (version.properties, filtered by Maven). */

@@ -78,7 +78,7 @@ final class MountCommand implements Callable<Integer> {
                     + "side later). While events flow, caches live until an event invalidates them.")
     double cacheTimeout;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The share to mount.")
+    @Parameters(index = "0", paramLabel = "SHARE", description = "The share to mount.")
     String share;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "MOUNTPOINT", description = "Where to mount it.")

@@ -68,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Allow listening on a non-loopback TCP address without TLS (tokens and data then travel in clear).")
     boolean insecure;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (calls per method, share and status; "
+                    + "call latency histograms).")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         FsServer server = prepare();
@@ -76,10 +81,38 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException("cannot listen: " + e.getMessage());
         }
+        MetricsEndpoint metrics = startMetrics(server);
         Signals.onTermination(server::close);
         server.awaitTermination();
         server.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         return 0;
+    }
+
+    /** The Prometheus endpoint of --metrics-listen, or null without it; closes {@code server} when it cannot start. */
+    private MetricsEndpoint startMetrics(FsServer server) throws CliException {
+        if (metricsListen == null) {
+            return null;
+        }
+        java.net.InetSocketAddress at;
+        try {
+            at = MetricsEndpoint.parse(metricsListen);
+        } catch (IllegalArgumentException e) {
+            server.close();
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --metrics-listen: " + e.getMessage());
+        }
+        MetricsEndpoint metrics;
+        try {
+            metrics = MetricsEndpoint.start(at);
+        } catch (IOException e) {
+            server.close();
+            throw new CliException("cannot serve metrics on " + metricsListen + ": " + e.getMessage());
+        }
+        org.slf4j.LoggerFactory.getLogger(ServeCommand.class).atInfo().addKeyValue("metrics", metrics.url())
+                .log("metrics at {}", metrics.url());
+        return metrics;
     }
 
     /** The server these options describe, shares opened, not started (also what a Windows service runs). */

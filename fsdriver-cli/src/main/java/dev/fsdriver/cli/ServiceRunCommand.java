@@ -73,7 +73,7 @@ final class ServiceRunCommand implements Callable<Integer> {
         System.err.println(Instant.now() + " [service " + name + "] " + line);
     }
 
-    /** stdout and stderr (slf4j-simple writes there) into the log file, appended. */
+    /** stdout and stderr (the log writes there) into the log file, appended. */
     private void redirectOutput() throws CliException {
         try {
             Path abs = log.toAbsolutePath();
@@ -81,10 +81,9 @@ final class ServiceRunCommand implements Callable<Integer> {
                 Files.createDirectories(abs.getParent());
             }
             PrintStream ps = new PrintStream(new FileOutputStream(abs.toFile(), true), true, StandardCharsets.UTF_8);
-            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
             System.setOut(ps);
-            System.setErr(ps);
+            System.setErr(ps); // the log's console appender writes to whatever System.err is
+            Logging.withTimes();
         } catch (IOException e) {
             throw new CliException("cannot open the service log " + log + ": " + e.getMessage());
         }

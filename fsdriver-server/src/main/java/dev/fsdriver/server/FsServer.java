@@ -223,7 +223,8 @@ public final class FsServer implements AutoCloseable {
             throw e;
         }
         for (Share s : shares.values()) {
-            LOG.info("share '{}': {}{}", s.name, s.backend, s.readOnly ? " (read-only)" : "");
+            LOG.atInfo().addKeyValue("share", s.name).addKeyValue("read_only", s.readOnly)
+                    .log("share '{}': {}{}", s.name, s.backend, s.readOnly ? " (read-only)" : "");
         }
     }
 
@@ -340,8 +341,10 @@ public final class FsServer implements AutoCloseable {
                     String host = i.getAddress() instanceof Inet6Address ? "[" + i.getAddress().getHostAddress() + "]" : i.getAddress().getHostAddress();
                     String addr = "tcp://" + host + ":" + i.getPort();
                     bound.add(addr);
-                    LOG.info("listening on {}{}", addr, tls == null ? " (plaintext)"
-                            : tls.clientCa() == null ? " (TLS)" : " (mutual TLS: client certificates signed by " + tls.clientCa() + ")");
+                    LOG.atInfo().addKeyValue("listen", addr)
+                            .addKeyValue("tls", tls == null ? "none" : tls.clientCa() == null ? "server" : "mutual")
+                            .log("listening on {}{}", addr, tls == null ? " (plaintext)" : tls.clientCa() == null ? " (TLS)"
+                                    : " (mutual TLS: client certificates signed by " + tls.clientCa() + ")");
                 }
             }
         } else {
@@ -397,7 +400,7 @@ public final class FsServer implements AutoCloseable {
         }
         String addr = "unix://" + target;
         bound.add(addr);
-        LOG.info("listening on {}", addr);
+        LOG.atInfo().addKeyValue("listen", addr).log("listening on {}", addr);
     }
 
     private static String fileType(Path p) throws IOException {

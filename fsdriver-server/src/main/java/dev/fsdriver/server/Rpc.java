@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The one place where a handler's outcome becomes a reply: a result, an {@link FsException}
@@ -58,23 +59,36 @@ final class Rpc {
 
     static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
         CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
+        long start = System.nanoTime();
         T reply;
         try {
             reply = body.run();
         } catch (FsException e) {
-            if (e.errno() == Errno.EIO) {
-                LOG.warn("{}: {}", op, e.getMessage(), e.getCause());
-            } else if (LOG.isDebugEnabled()) {
-                LOG.debug("{}: {}", op, e.getMessage());
-            }
+            // EIO means something unknown happened: a warning; other errnos are answers (debug)
+            LoggingEventBuilder log = e.errno() == Errno.EIO ? LOG.atWarn().setCause(e.getCause()) : LOG.atDebug();
+            failure(log, op, e.errno(), start).log("{}: {}", op, e.getMessage());
             out.onError(StatusCodec.toStatus(e.errno(), e.getMessage()));
+            CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(e.errno()), start);
             return;
         } catch (RuntimeException | Error e) {
-            LOG.warn("{} failed unexpectedly", op, e);
+            failure(LOG.atWarn().setCause(e), op, Errno.EIO, start).log("{} failed unexpectedly", op);
             out.onError(StatusCodec.toStatus(Errno.EIO, op + ": internal error " + e.getClass().getSimpleName()));
+            CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(Errno.EIO), start);
             return;
         }
         out.onNext(reply);
         out.onCompleted();
+        CallMetrics.record(op, CallContext.SHARE.get(), "OK", start);
+    }
+
+    /** The fields of a failed call's log line: share, operation, errno, duration_us. */
+    private static LoggingEventBuilder failure(LoggingEventBuilder log, String op, int errno, long start) {
+        Share share = CallContext.SHARE.get();
+        if (share != null) {
+            log = log.addKeyValue("share", share.name);
+        }
+        return log.addKeyValue("operation", op)
+                .addKeyValue("errno", Errno.name(errno))
+                .addKeyValue("duration_us", (System.nanoTime() - start) / 1000);
     }
 }
