@@ -56,6 +56,12 @@ final class NodeTable {
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<RelPath, Node> byPath = new HashMap<>();
+    /**
+     * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
+     * reused inode number's live node has an overflow id while the dead file's node may still
+     * hold the id that is the number, and a hard link must find the live one.
+     */
+    private final Map<Long, Node> liveByIno = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -125,16 +131,16 @@ final class NodeTable {
             if (n != null) {
                 detachLocked(n, path);
             }
-            long id = idFor(ino);
-            Node same = id == 0 ? null : byId.get(id);
-            if (same != null && same.ino == ino && !same.directory && !directory && same.path() != null) {
+            Node same = directory ? null : liveByIno.get(ino);
+            if (same != null && !same.directory) {
                 // another name of a file known by a live name: a hard link
                 same.paths.add(path);
                 byPath.put(path, same);
                 same.refs++;
                 return same.id;
             }
-            if (id == 0 || same != null) {
+            long id = idFor(ino);
+            if (id == 0 || byId.containsKey(id)) {
                 // no inode number to use, or a detached (deleted) file's number given to a new file
                 id = nextOverflow++;
                 if (nextOverflow >= MAX_ID) {
@@ -145,6 +151,7 @@ final class NodeTable {
             n.refs = 1;
             byId.put(n.id, n);
             byPath.put(path, n);
+            liveByIno.put(ino, n);
             return n.id;
         }
     }
@@ -166,21 +173,23 @@ final class NodeTable {
                     byPath.remove(p, n);
                 }
                 n.paths.clear();
+                liveByIno.remove(n.ino, n);
             }
         }
     }
 
     /**
-     * The id of the node of the file with inode number {@code ino} (under any of its names), or 0
-     * when none was handed out; not found for the rare files whose id is not their number.
+     * The id of the node of the file with inode number {@code ino}: the one with a name if any
+     * (a reused number's live file), else a detached one whose id is the number, else 0.
      */
     long idOf(long ino) {
-        long id = idFor(ino);
-        if (id == 0) {
-            return 0;
-        }
         synchronized (lock) {
-            Node n = byId.get(id);
+            Node live = liveByIno.get(ino);
+            if (live != null) {
+                return live.id;
+            }
+            long id = idFor(ino);
+            Node n = id == 0 ? null : byId.get(id);
             return n != null && n.ino == ino ? id : 0;
         }
     }
@@ -295,6 +304,7 @@ final class NodeTable {
             n.paths.add(to);
         }
         byPath.put(to, n);
+        liveByIno.putIfAbsent(n.ino, n);
     }
 
     /** {@code path} no longer names {@code n}; without names and references it goes. Lock held. */
@@ -304,8 +314,11 @@ final class NodeTable {
         }
         byPath.remove(path, n);
         n.paths.remove(path);
-        if (n.paths.isEmpty() && n.refs <= 0) {
-            byId.remove(n.id);
+        if (n.paths.isEmpty()) {
+            liveByIno.remove(n.ino, n);
+            if (n.refs <= 0) {
+                byId.remove(n.id);
+            }
         }
     }
 }

@@ -153,4 +153,22 @@ class NodeTableTest {
         assertThat(errno(() -> nodes.path(old))).isEqualTo(Errno.ENOENT);
         assertThat(nodes.path(reused)).isEqualTo(p("new"));
     }
+
+    /**
+     * A hard link made to a file that got a deleted (still referenced) file's inode number is the
+     * live file's node, not a third one: its mode and link count went stale (stress seeds 1, 3).
+     */
+    @Test
+    void aHardLinkToAFileWithAReusedInodeNumberIsTheLiveNode() throws Exception {
+        long old = nodes.register(p("old"), 40, false);
+        nodes.removed(p("old")); // unlinked while the kernel still holds it
+        long reused = nodes.register(p("new"), 40, false);
+        long link = nodes.register(p("d/link"), 40, false);
+        assertThat(link).isEqualTo(reused).isNotEqualTo(old);
+        assertThat(nodes.idOf(40)).isEqualTo(reused);
+        nodes.removed(p("new"));
+        assertThat(nodes.path(reused)).isEqualTo(p("d/link"));
+        nodes.forget(old, 1);
+        assertThat(nodes.register(p("d/link"), 40, false)).isEqualTo(reused);
+    }
 }
