@@ -37,15 +37,18 @@ final class NodeTable {
         final long id;
         final long ino;
         final boolean directory;
+        /** The file type bits (S_IFMT) of its mode, -1 when not known. */
+        final int type;
         /** Its names the table knows, the first one used; more than one only for hard links. */
         private final List<RelPath> paths = new ArrayList<>(1);
         private long refs;
 
-        Node(long id, RelPath path, long ino, boolean directory) {
+        Node(long id, RelPath path, long ino, boolean directory, int type) {
             this.id = id;
             this.paths.add(path);
             this.ino = ino;
             this.directory = directory;
+            this.type = type;
         }
 
         RelPath path() {
@@ -88,7 +91,7 @@ final class NodeTable {
     }
 
     NodeTable(long rootIno) {
-        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true);
+        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true, dev.fsdriver.common.FileMode.S_IFDIR);
         root.refs = Long.MAX_VALUE / 2; // never dropped
         byId.put(ROOT_ID, root);
         byPath.put(RelPath.ROOT, root);
@@ -116,12 +119,21 @@ final class NodeTable {
         }
     }
 
+    /** {@link #register(RelPath, long, boolean, int, int)} with the type and link count not known (tests). */
+    long register(RelPath path, long ino, boolean directory) {
+        return register(path, ino, directory, -1, 0);
+    }
+
     /**
      * The node for {@code path} with one more reference: the known one if it is still the same
      * file (same inode), the file's node under another of its names (a hard link), else a new
-     * one (what was at the path before is detached from it).
+     * one (what was at the path before is detached from it). {@code type} (S_IFMT bits, -1 not
+     * known) and {@code nlink} (0 not known) are the file's as just read: the node known by the
+     * inode number is another name of it only if it is of the same type, and the file has
+     * another name; otherwise that node's names are stale (the file was renamed, or deleted and
+     * its number given to a new file, behind the server's back and the event not yet followed).
      */
-    long register(RelPath path, long ino, boolean directory) {
+    long register(RelPath path, long ino, boolean directory, int type, int nlink) {
         synchronized (lock) {
             Node n = byPath.get(path);
             if (n != null && n.ino == ino) {
@@ -133,11 +145,20 @@ final class NodeTable {
             }
             Node same = directory ? null : liveByIno.get(ino);
             if (same != null && !same.directory) {
-                // another name of a file known by a live name: a hard link
-                same.paths.add(path);
-                byPath.put(path, same);
-                same.refs++;
-                return same.id;
+                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type;
+                if (otherKind || nlink == 1) {
+                    for (RelPath p : new ArrayList<>(same.paths)) {
+                        detachLocked(same, p); // stale names
+                    }
+                }
+                if (!otherKind) {
+                    // another name of a file known by a live name (a hard link), or its only name now
+                    same.paths.add(path);
+                    byPath.put(path, same);
+                    liveByIno.put(ino, same);
+                    same.refs++;
+                    return same.id;
+                }
             }
             long id = idFor(ino);
             if (id == 0 || byId.containsKey(id)) {
@@ -147,7 +168,7 @@ final class NodeTable {
                     nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
                 }
             }
-            n = new Node(id, path, ino, directory);
+            n = new Node(id, path, ino, directory, type);
             n.refs = 1;
             byId.put(n.id, n);
             byPath.put(path, n);

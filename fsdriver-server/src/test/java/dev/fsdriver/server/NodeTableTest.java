@@ -171,4 +171,27 @@ class NodeTableTest {
         nodes.forget(old, 1);
         assertThat(nodes.register(p("d/link"), 40, false)).isEqualTo(reused);
     }
+
+    /**
+     * The inode number of a node whose name went stale (renamed or deleted behind the server's
+     * back, the event not followed yet) found at another path: a file of another type, or one
+     * with a single name, is not another name of that node; the stale names must not stay first
+     * (every call through the node failed ENOENT: ConcurrentStress seed 2).
+     */
+    @Test
+    void aStaleNodeIsNotTakenForAHardLinkOfAFileWithItsNumber() throws Exception {
+        int lnk = 0120000, reg = 0100000;
+        long symlink = nodes.register(p("l1"), 50, false, lnk, 1);
+        long file = nodes.register(p("f4"), 50, false, reg, 1); // deleted, its number given to a new file
+        assertThat(file).isNotEqualTo(symlink);
+        assertThat(nodes.path(file)).isEqualTo(p("f4"));
+        assertThat(nodes.inoAt(p("l1"))).isZero();
+
+        long a = nodes.register(p("a"), 60, false, reg, 1);
+        assertThat(nodes.register(p("b"), 60, false, reg, 1)).as("renamed: its only name now").isEqualTo(a);
+        assertThat(nodes.path(a)).isEqualTo(p("b"));
+        assertThat(nodes.inoAt(p("a"))).isZero();
+        assertThat(nodes.register(p("c"), 60, false, reg, 2)).as("a hard link").isEqualTo(a);
+        assertThat(nodes.path(a)).isEqualTo(p("b"));
+    }
 }
