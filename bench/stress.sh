@@ -4,18 +4,20 @@
 # and at the end (see fsdriver-it/src/test/java/dev/fsdriver/it/stress/StressRun.java).
 #
 # Usage: bench/stress.sh [SEEDS] [OPS]        e.g. bench/stress.sh 1-50 2000
-#        bench/stress.sh --shrink LOG:STEP[:TEXT]
+#        bench/stress.sh --shrink LOG:STEP[:TEXT] [-Dfsdriver.stress.shrink.server=N -Dfsdriver.stress.converge.ms=3000]
 #   SEEDS: a list (1,5,9) or a range (1-50); default 1-20. OPS: operations per worker, default 2000.
 #   Each seed runs one worker alone, then four at once with one changing the served directory.
 #   Worker logs: fsdriver-it/target/stress-logs/; the differences: fsdriver-it/target/surefire-reports/.
 #   --shrink replays a failing worker's log up to STEP on a fresh mount and drops operations while
-#   it still fails with TEXT in the failure; prints the short reproduction.
+#   it still fails with TEXT in the failure; prints the short reproduction. A server-side worker's log
+#   (name ending -sN): add -Dfsdriver.stress.shrink.server=25 (the mount compared every 25 steps, as
+#   ConcurrentStress does) and a short -Dfsdriver.stress.converge.ms so that failing tries end soon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 if [ "${1:-}" = "--shrink" ]; then
     exec mvn -B -ntp -q -pl fsdriver-it -am test -Dtest=StressShrink -Dsurefire.failIfNoSpecifiedTests=false \
-        "-Dfsdriver.stress.shrink=$2"
+        "-Dfsdriver.stress.shrink=$2" "${@:3}"
 fi
 SEEDS=${1:-1-20}
 OPS=${2:-2000}

@@ -16,7 +16,7 @@ final class DirHandle {
     long pageCursor = -1;
     boolean pageEof;
     boolean pagePlus;
-    /** Entries of the page already given to the kernel with their node (it took a reference). */
+    /** Entries of the page whose server reference is spent: given to the kernel with their node, or forgotten. */
     java.util.BitSet given = new java.util.BitSet();
     /** RemoteFileSystem's change epoch when the page was fetched (see its relistings). */
     long fetchEpoch = -1;

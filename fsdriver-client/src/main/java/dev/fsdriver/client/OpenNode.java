@@ -47,6 +47,26 @@ final class OpenNode {
         }
     }
 
+    /** True while some open file of this node may write (its size on the server may lag). */
+    boolean anyWriter() {
+        for (FileHandle h : handles) {
+            if (h.writer() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when some open file of this node has no server handle (it came with its whole content). */
+    boolean anyHandleless() {
+        for (FileHandle h : handles) {
+            if (h.serverHandle() == 0 && !h.remote().lost()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     boolean anyDirty() {
         for (FileHandle h : handles) {
             if (h.writer() != null && h.writer().dirty()) {

@@ -458,6 +458,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
         changedHere();
+        beforeNameGoes(parent, name);
         try {
             connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
@@ -468,6 +469,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
         changedHere();
+        beforeNameGoes(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         whenAnswered(call(() -> connection.filesAsync().unlink(request)), ok -> done.done(0), done::done);
     }
@@ -521,11 +523,55 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
         changedHere();
+        if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
+            beforeNameGoes(newParent, newName);
+        }
         try {
             connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        }
+    }
+
+    private static final int RENAME_NOREPLACE = 1;
+    private static final int RENAME_EXCHANGE = 2;
+
+    /**
+     * Before a name goes (unlink, a rename over it): an open file with no server handle (it came
+     * with its whole content) reads by node once it grew, which fails when its last name is gone.
+     * Each such open of the named file gets a read-only server handle first, so it keeps reading
+     * the file as a descriptor does on a local file system. Costs a lookup only while such opens exist.
+     */
+    private void beforeNameGoes(long parent, String name) {
+        if (openNodes.values().stream().noneMatch(OpenNode::anyHandleless)) {
+            return;
+        }
+        Node node;
+        try {
+            node = connection.files().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            return; // no such name (the unlink says so), or the server is away: nothing to keep
+        }
+        nodes.forget(node.getId(), 1); // the lookup's reference: not handed to the kernel
+        OpenNode open = openNodes.get(node.getId());
+        if (open == null) {
+            return;
+        }
+        for (FileHandle h : open.handles) {
+            if (h.serverHandle() != 0 || h.remote().lost()) {
+                continue;
+            }
+            try {
+                OpenReply r = connection.files().open(
+                        OpenRequest.newBuilder().setNode(open.nodeId).setFlags(OpenFlags.O_RDONLY).build());
+                h.remote().attached(r.getHandle(), connection.instance());
+                if (!open.handles.contains(h)) {
+                    releaseQuietly(r.getHandle()); // closed meanwhile
+                }
+            } catch (RuntimeException e) {
+                log.debug("no server handle for an open file of node {}: {}", open.nodeId, e.toString());
+            }
         }
     }
 
@@ -804,13 +850,20 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 for (int i = start; i < page.size(); i++) {
                     DirEntry e = page.get(i);
                     // the server counted one reference per entry: the kernel gets it once, then names
-                    boolean full = plus && e.hasNode() && !dir.given.get(i);
+                    boolean counted = plus && e.hasNode() && !dir.given.get(i);
+                    // a file open for writing here: the server's size may lag behind held-back
+                    // writes (a lookup pushes them out first), so the kernel gets the name only
+                    boolean withheld = counted && writing(e.getNode().getId());
+                    boolean full = counted && !withheld;
                     FuseEntry entry = full ? entryNoCount(e.getNode()) : nameOnly(e);
                     int mode = e.getType() != 0 ? e.getType() : (entry.attr() == null ? 0 : entry.attr().mode());
                     if (!sink.add(e.getName(), entry, e.getIno(), mode, e.getCursor() + 2)) {
                         return;
                     }
-                    if (full) {
+                    if (withheld) {
+                        nodes.forget(e.getNode().getId(), 1); // the server counted it for the kernel
+                    }
+                    if (counted) {
                         dir.given.set(i);
                     }
                     cursor = e.getCursor();
@@ -820,6 +873,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 }
             }
         }
+    }
+
+    private boolean writing(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        return open != null && open.anyWriter();
     }
 
     /** Where in the cached page the entries after {@code cursor} start, or -1 when not cached. */

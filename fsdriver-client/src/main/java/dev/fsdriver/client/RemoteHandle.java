@@ -44,6 +44,11 @@ final class RemoteHandle {
         instance = newInstance;
     }
 
+    /** A handle-less open got a server handle of its own (its file is about to lose a name). */
+    void attached(long newId, long newInstance) {
+        reopened(newId, newInstance);
+    }
+
     void markLost() {
         lost = true;
     }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A tool, not part of ./test (its name does not end in Test): shrinks a failing stress worker's
  * log to a short reproduction on a fresh mount. bench/stress.sh --shrink runs it:
  * {@code -Dfsdriver.stress.shrink=LOG:LASTSTEP[:TEXT]} where TEXT must occur in the failure kept.
- * Prints the operations left and fails with their differences.
+ * Prints the operations left and fails with their differences. A server-side worker's log:
+ * {@code -Dfsdriver.stress.shrink.server=N} (the mount compared every N steps).
  */
 class StressShrink {
     @TempDir
@@ -33,7 +34,10 @@ class StressShrink {
         try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "stress=" + share);
                 Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "stress", mnt)) {
             StressRun engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
-            Shrinker.Result r = new Shrinker(engine).shrink(ops, f.length > 2 ? f[2] : "");
+            int settle = Integer.getInteger("fsdriver.stress.shrink.server", 0);
+            Shrinker shrinker = settle > 0 ? new Shrinker((name, o) -> engine.serverScript(name, o, settle))
+                    : new Shrinker(engine);
+            Shrinker.Result r = shrinker.shrink(ops, f.length > 2 ? f[2] : "");
             StringBuilder sb = new StringBuilder("shrunk from " + ops.size() + " to " + r.ops().size() + " operations:\n");
             r.ops().forEach(op -> sb.append("    ").append(op).append('\n'));
             System.out.println(sb);

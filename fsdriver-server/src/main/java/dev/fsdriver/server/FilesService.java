@@ -80,7 +80,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     /** A Node reply for {@code path}: registers (or re-references) its id. */
     private static Node entry(Share s, RelPath path, FileAttributes a) {
-        return Wire.node(s.nodes.register(path, a.ino(), a.isDirectory()), a);
+        return Wire.node(s.nodes.register(path, a.ino(), a.isDirectory(),
+                a.mode() & dev.fsdriver.common.FileMode.S_IFMT, a.nlink()), a);
     }
 
     private static RelPath child(Share s, long parent, String name) throws FsException {

@@ -37,15 +37,18 @@ final class NodeTable {
         final long id;
         final long ino;
         final boolean directory;
+        /** The file type bits (S_IFMT) of its mode, -1 when not known. */
+        final int type;
         /** Its names the table knows, the first one used; more than one only for hard links. */
         private final List<RelPath> paths = new ArrayList<>(1);
         private long refs;
 
-        Node(long id, RelPath path, long ino, boolean directory) {
+        Node(long id, RelPath path, long ino, boolean directory, int type) {
             this.id = id;
             this.paths.add(path);
             this.ino = ino;
             this.directory = directory;
+            this.type = type;
         }
 
         RelPath path() {
@@ -56,6 +59,12 @@ final class NodeTable {
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<RelPath, Node> byPath = new HashMap<>();
+    /**
+     * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
+     * reused inode number's live node has an overflow id while the dead file's node may still
+     * hold the id that is the number, and a hard link must find the live one.
+     */
+    private final Map<Long, Node> liveByIno = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -82,7 +91,7 @@ final class NodeTable {
     }
 
     NodeTable(long rootIno) {
-        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true);
+        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true, dev.fsdriver.common.FileMode.S_IFDIR);
         root.refs = Long.MAX_VALUE / 2; // never dropped
         byId.put(ROOT_ID, root);
         byPath.put(RelPath.ROOT, root);
@@ -110,12 +119,21 @@ final class NodeTable {
         }
     }
 
+    /** {@link #register(RelPath, long, boolean, int, int)} with the type and link count not known (tests). */
+    long register(RelPath path, long ino, boolean directory) {
+        return register(path, ino, directory, -1, 0);
+    }
+
     /**
      * The node for {@code path} with one more reference: the known one if it is still the same
      * file (same inode), the file's node under another of its names (a hard link), else a new
-     * one (what was at the path before is detached from it).
+     * one (what was at the path before is detached from it). {@code type} (S_IFMT bits, -1 not
+     * known) and {@code nlink} (0 not known) are the file's as just read: the node known by the
+     * inode number is another name of it only if it is of the same type, and the file has
+     * another name; otherwise that node's names are stale (the file was renamed, or deleted and
+     * its number given to a new file, behind the server's back and the event not yet followed).
      */
-    long register(RelPath path, long ino, boolean directory) {
+    long register(RelPath path, long ino, boolean directory, int type, int nlink) {
         synchronized (lock) {
             Node n = byPath.get(path);
             if (n != null && n.ino == ino) {
@@ -125,26 +143,36 @@ final class NodeTable {
             if (n != null) {
                 detachLocked(n, path);
             }
-            long id = idFor(ino);
-            Node same = id == 0 ? null : byId.get(id);
-            if (same != null && same.ino == ino && !same.directory && !directory && same.path() != null) {
-                // another name of a file known by a live name: a hard link
-                same.paths.add(path);
-                byPath.put(path, same);
-                same.refs++;
-                return same.id;
+            Node same = directory ? null : liveByIno.get(ino);
+            if (same != null && !same.directory) {
+                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type;
+                if (otherKind || nlink == 1) {
+                    for (RelPath p : new ArrayList<>(same.paths)) {
+                        detachLocked(same, p); // stale names
+                    }
+                }
+                if (!otherKind) {
+                    // another name of a file known by a live name (a hard link), or its only name now
+                    same.paths.add(path);
+                    byPath.put(path, same);
+                    liveByIno.put(ino, same);
+                    same.refs++;
+                    return same.id;
+                }
             }
-            if (id == 0 || same != null) {
+            long id = idFor(ino);
+            if (id == 0 || byId.containsKey(id)) {
                 // no inode number to use, or a detached (deleted) file's number given to a new file
                 id = nextOverflow++;
                 if (nextOverflow >= MAX_ID) {
                     nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
                 }
             }
-            n = new Node(id, path, ino, directory);
+            n = new Node(id, path, ino, directory, type);
             n.refs = 1;
             byId.put(n.id, n);
             byPath.put(path, n);
+            liveByIno.put(ino, n);
             return n.id;
         }
     }
@@ -166,21 +194,23 @@ final class NodeTable {
                     byPath.remove(p, n);
                 }
                 n.paths.clear();
+                liveByIno.remove(n.ino, n);
             }
         }
     }
 
     /**
-     * The id of the node of the file with inode number {@code ino} (under any of its names), or 0
-     * when none was handed out; not found for the rare files whose id is not their number.
+     * The id of the node of the file with inode number {@code ino}: the one with a name if any
+     * (a reused number's live file), else a detached one whose id is the number, else 0.
      */
     long idOf(long ino) {
-        long id = idFor(ino);
-        if (id == 0) {
-            return 0;
-        }
         synchronized (lock) {
-            Node n = byId.get(id);
+            Node live = liveByIno.get(ino);
+            if (live != null) {
+                return live.id;
+            }
+            long id = idFor(ino);
+            Node n = id == 0 ? null : byId.get(id);
             return n != null && n.ino == ino ? id : 0;
         }
     }
@@ -295,6 +325,7 @@ final class NodeTable {
             n.paths.add(to);
         }
         byPath.put(to, n);
+        liveByIno.putIfAbsent(n.ino, n);
     }
 
     /** {@code path} no longer names {@code n}; without names and references it goes. Lock held. */
@@ -304,8 +335,11 @@ final class NodeTable {
         }
         byPath.remove(path, n);
         n.paths.remove(path);
-        if (n.paths.isEmpty() && n.refs <= 0) {
-            byId.remove(n.id);
+        if (n.paths.isEmpty()) {
+            liveByIno.remove(n.ino, n);
+            if (n.refs <= 0) {
+                byId.remove(n.id);
+            }
         }
     }
 }

@@ -119,7 +119,11 @@ final class Share implements AutoCloseable {
                         break; // not known here, or the table has it already (or it moved on)
                     }
                     long there = inoOrZero(change.path());
-                    if (there == 0) {
+                    if (there == 0 && nodes.inoAt(change.newPath()) == ino) {
+                        // a client found the file at its new name before this event: the old
+                        // name is gone (not a rename between two names of one file, a no-op)
+                        nodes.removed(change.path());
+                    } else if (there == 0) {
                         nodes.renamed(change.path(), change.newPath());
                     } else if (there != ino) {
                         long target = nodes.inoAt(change.newPath());

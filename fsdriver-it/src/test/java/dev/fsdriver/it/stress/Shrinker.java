@@ -12,11 +12,21 @@ import java.util.List;
  * while the script still fails. The result is a list of operations for a hand-written test.
  */
 public final class Shrinker {
-    private final StressRun engine;
+    /** Runs a list of operations in a fresh directory of the given name; returns the failures. */
+    public interface Script {
+        List<String> run(String name, List<Op> ops) throws Exception;
+    }
+
+    private final Script engine;
     private int tries;
 
     public Shrinker(StressRun engine) {
-        this.engine = engine;
+        this(engine::script);
+    }
+
+    /** With another way to run a list, e.g. on the served directory ({@link StressRun#serverScript}). */
+    public Shrinker(Script script) {
+        this.engine = script;
     }
 
     /** The operations of a worker's log ("step: op -> outcome" lines), up to and including {@code lastStep}. */
@@ -37,7 +47,7 @@ public final class Shrinker {
      * input if it does not fail so at all), and its failures.
      */
     public Result shrink(List<Op> ops, String mustContain) throws Exception {
-        List<String> f = engine.script("shrink" + tries++, ops);
+        List<String> f = engine.run("shrink" + tries++, ops);
         if (!matches(f, mustContain)) {
             return new Result(ops, f);
         }
@@ -47,7 +57,7 @@ public final class Shrinker {
             for (int i = 0; i + chunk <= cur.size(); ) {
                 List<Op> cand = new ArrayList<>(cur.subList(0, i));
                 cand.addAll(cur.subList(i + chunk, cur.size()));
-                List<String> cf = engine.script("shrink" + tries++, cand);
+                List<String> cf = engine.run("shrink" + tries++, cand);
                 if (matches(cf, mustContain)) {
                     cur = cand;
                     last = cf;

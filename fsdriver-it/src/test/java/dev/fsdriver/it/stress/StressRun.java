@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * the mount is compared with polling until it agrees ({@link #CONVERGE_MS} at most).
  */
 public final class StressRun {
-    static final long CONVERGE_MS = 30_000;
+    /** How long the mount may take to show server-side changes ({@code -Dfsdriver.stress.converge.ms}, for shrinking). */
+    static final long CONVERGE_MS = Long.getLong("fsdriver.stress.converge.ms", 30_000);
     private static final long WORKERS_MS = 600_000;
 
     private final Path nativeRoot;
@@ -76,6 +77,17 @@ public final class StressRun {
         Side other = new Side("mount", Files.createDirectories(mount.resolve(name)));
         return finish("script " + name, List.of(new Worker(name, "script " + name, nat, other, null, ops, 0, 0, null,
                 logDir.resolve(name + ".log"))));
+    }
+
+    /**
+     * Runs a fixed list of operations on the served directory (behind the server's back) in the
+     * directory {@code name}; the mount must show the same tree after every {@code settleEvery} steps.
+     */
+    public List<String> serverScript(String name, List<Op> ops, int settleEvery) throws Exception {
+        Side nat = new Side("native", Files.createDirectories(nativeRoot.resolve(name)));
+        Side other = new Side("served dir", Files.createDirectories(share.resolve(name)));
+        return finish("server-side script " + name, List.of(new Worker(name, "server-side script " + name, nat, other,
+                null, ops, 0, settleEvery, () -> converged(name, deadline()), logDir.resolve(name + ".log"))));
     }
 
     private List<String> finish(String label, List<Worker> workers) throws Exception {
