@@ -120,6 +120,8 @@ final class FuseSession implements FuseMount {
     private final CountDownLatch unmounted = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean destroyed = new AtomicBoolean();
+    /** The connection ended (several readers may see ENODEV at once): once. */
+    private final AtomicBoolean gone = new AtomicBoolean();
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
     private final List<Integer> fds = new ArrayList<>();
     private final ThreadFactory requestThreads = Thread.ofVirtual().name("fuse-request").factory();
@@ -433,12 +435,14 @@ final class FuseSession implements FuseMount {
     }
 
     private void connectionGone() {
-        if (unmounted.getCount() > 0) {
+        if (gone.compareAndSet(false, true)) {
             stopping = true;
-            unmounted.countDown();
             log.info("FUSE connection of {} ended ({} reader threads were started); requests: {}", mountPoint,
                     readerNames.get(), dispatcher != null ? dispatcher.requestCounts() : "none");
+            // before awaitUnmount returns: whoever waits for the end may count on the file system's
+            // (OperationsTest#destroyOnceWhenUnmountedFromOutside saw destroy still running)
             destroyOnce();
+            unmounted.countDown();
         }
     }
 
