@@ -59,17 +59,32 @@ final class ServiceCommand implements Callable<Integer> {
         String name = DEFAULT_NAME;
     }
 
-    @Command(name = "install", mixinStandardHelpOptions = true,
-            description = "Install the service: it runs 'fsdriver serve' with the serve options given here (e.g. --listen, "
-                    + "--share, --tls-*), starts automatically (delayed) at boot, and runs as LocalSystem or --account. "
-                    + "Needs an elevated prompt.")
-    static final class Install implements Callable<Integer> {
+    /** A service subcommand: Windows only, the service's name, and the SCM's failures as one-line errors. */
+    abstract static class ScmCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
         @CommandLine.Mixin
         NameOption name;
 
+        @Override
+        public final Integer call() throws Exception {
+            requireWindows();
+            try {
+                return run();
+            } catch (ServiceException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+
+        abstract Integer run() throws Exception;
+    }
+
+    @Command(name = "install", mixinStandardHelpOptions = true,
+            description = "Install the service: it runs 'fsdriver serve' with the serve options given here (e.g. --listen, "
+                    + "--share, --tls-*), starts automatically (delayed) at boot, and runs as LocalSystem or --account. "
+                    + "Needs an elevated prompt.")
+    static final class Install extends ScmCommand {
         @Option(names = "--display-name", paramLabel = "TEXT", description = "Shown in services.msc (default: fsdriver file server (NAME)).")
         String displayName;
 
@@ -98,16 +113,7 @@ final class ServiceCommand implements Callable<Integer> {
         List<String> serveArgs = new ArrayList<>();
 
         @Override
-        public Integer call() throws Exception {
-            requireWindows();
-            try {
-                return run();
-            } catch (ServiceException e) {
-                throw new CliException(e.getMessage());
-            }
-        }
-
-        private Integer run() throws Exception {
+        Integer run() throws Exception {
             check(() -> ServiceImage.checkName(name.name));
             ServeCommand serve = parseServeOptions();
             serve.checkForService();
@@ -219,24 +225,10 @@ final class ServiceCommand implements Callable<Integer> {
 
     @Command(name = "uninstall", mixinStandardHelpOptions = true,
             description = "Stop the service if it runs, delete it, and remove its firewall rule. Needs an elevated prompt.")
-    static final class Uninstall implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @CommandLine.Mixin
-        NameOption name;
+    static final class Uninstall extends ScmCommand {
 
         @Override
-        public Integer call() throws Exception {
-            requireWindows();
-            try {
-                return run();
-            } catch (ServiceException e) {
-                throw new CliException(e.getMessage());
-            }
-        }
-
-        private Integer run() throws Exception {
+        Integer run() throws Exception {
             var out = spec.commandLine().getOut();
             ServiceManager.uninstall(name.name, s -> {});
             out.println("removed service " + name.name);
@@ -246,24 +238,10 @@ final class ServiceCommand implements Callable<Integer> {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start the service and wait until it runs.")
-    static final class Start implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @CommandLine.Mixin
-        NameOption name;
+    static final class Start extends ScmCommand {
 
         @Override
-        public Integer call() throws Exception {
-            requireWindows();
-            try {
-                return run();
-            } catch (ServiceException e) {
-                throw new CliException(e.getMessage());
-            }
-        }
-
-        private Integer run() throws Exception {
+        Integer run() throws Exception {
             ServiceManager.State s = ServiceManager.start(name.name, st -> {});
             if (s.state() != dev.fsdriver.backend.windows.service.ServiceLifecycle.SERVICE_RUNNING) {
                 throw new CliException("service " + name.name + " did not start: " + s.describe() + "; log: " + defaultLog(name.name)
@@ -275,24 +253,10 @@ final class ServiceCommand implements Callable<Integer> {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the service and wait until it has stopped.")
-    static final class Stop implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @CommandLine.Mixin
-        NameOption name;
+    static final class Stop extends ScmCommand {
 
         @Override
-        public Integer call() throws Exception {
-            requireWindows();
-            try {
-                return run();
-            } catch (ServiceException e) {
-                throw new CliException(e.getMessage());
-            }
-        }
-
-        private Integer run() throws Exception {
+        Integer run() throws Exception {
             ServiceManager.State s = ServiceManager.stop(name.name, st -> {});
             spec.commandLine().getOut().println("service " + name.name + ": " + s.describe());
             return 0;
@@ -301,24 +265,10 @@ final class ServiceCommand implements Callable<Integer> {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Print the service's state (RUNNING, STOPPED, ...); exit 1 when it is not installed.")
-    static final class Status implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @CommandLine.Mixin
-        NameOption name;
+    static final class Status extends ScmCommand {
 
         @Override
-        public Integer call() throws Exception {
-            requireWindows();
-            try {
-                return run();
-            } catch (ServiceException e) {
-                throw new CliException(e.getMessage());
-            }
-        }
-
-        private Integer run() throws Exception {
+        Integer run() throws Exception {
             ServiceManager.State s = ServiceManager.status(name.name);
             if (s == null) {
                 throw new CliException("service " + name.name + " is not installed");
