@@ -78,6 +78,12 @@ final class MountCommand implements Callable<Integer> {
                     + "side later). While events flow, caches live until an event invalidates them.")
     double cacheTimeout;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (FUSE requests per opcode, answered "
+                    + "locally or by the server; gRPC calls per method; reconnects; change events received and "
+                    + "injected).")
+    String metricsListen;
+
     @Parameters(index = "0", paramLabel = "SHARE", description = "The share to mount.")
     String share;
 
@@ -94,6 +100,14 @@ final class MountCommand implements Callable<Integer> {
         }
         if (!(cacheTimeout >= 0 && cacheTimeout <= 86_400)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --cache-timeout: 0..86400 seconds");
+        }
+        java.net.InetSocketAddress metricsAt = null;
+        if (metricsListen != null) {
+            try {
+                metricsAt = MetricsEndpoint.parse(metricsListen);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --metrics-listen: " + e.getMessage());
+            }
         }
         Duration cache = Duration.ofNanos((long) (cacheTimeout * 1e9));
         options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
@@ -128,7 +142,10 @@ final class MountCommand implements Callable<Integer> {
         }
         RemoteFileSystem fs = null;
         ChangeEvents changeEvents = null;
+        MetricsEndpoint metrics = null;
+        MountMetrics mountMetrics = null;
         try {
+            metrics = startMetrics(metricsAt);
             fs = RemoteFileSystem.connect(connection);
             MountOptions mountOptions = MountOptions.builder()
                     .fsName("fsdriver:" + share)
@@ -146,12 +163,16 @@ final class MountCommand implements Callable<Integer> {
             try {
                 changeEvents = !noEvents ? ChangeEvents.wrap(fs, target,
                         new ChangeEvents.Options(java.time.Duration.ofHours(1), cache, true)) : null;
-                mount = FuseMount.mount(target, changeEvents != null ? changeEvents.fileSystem() : fs, mountOptions);
+                mount = FuseMount.mount(target, changeEvents != null ? changeEvents.fileSystem() : fs, mountOptions,
+                        metrics != null ? connection.counters() : dev.fsdriver.fuse.RequestListener.NONE);
             } catch (IOException e) {
                 throw new CliException("cannot mount at " + target + ": " + e.getMessage());
             }
             if (changeEvents != null) {
                 changeEvents.start(connection.channel(), share, mount.notifier());
+            }
+            if (metrics != null) {
+                mountMetrics = new MountMetrics(share, mount, connection.counters(), changeEvents);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println("mounted " + share + " at " + target);
@@ -169,6 +190,12 @@ final class MountCommand implements Callable<Integer> {
         } catch (HelloException e) {
             throw new CliException(e.getMessage());
         } finally {
+            if (mountMetrics != null) {
+                mountMetrics.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
             if (changeEvents != null) {
                 changeEvents.close();
             }
@@ -177,6 +204,22 @@ final class MountCommand implements Callable<Integer> {
             }
             connection.close();
         }
+    }
+
+    /** The Prometheus endpoint of --metrics-listen (started before mounting: a busy port fails the mount), or null. */
+    private MetricsEndpoint startMetrics(java.net.InetSocketAddress at) throws CliException {
+        if (at == null) {
+            return null;
+        }
+        MetricsEndpoint metrics;
+        try {
+            metrics = MetricsEndpoint.start(at);
+        } catch (IOException e) {
+            throw new CliException("cannot serve metrics on " + metricsListen + ": " + e.getMessage());
+        }
+        org.slf4j.LoggerFactory.getLogger(MountCommand.class).atInfo().addKeyValue("metrics", metrics.url())
+                .log("metrics at {}", metrics.url());
+        return metrics;
     }
 
     private boolean isVerbose() {

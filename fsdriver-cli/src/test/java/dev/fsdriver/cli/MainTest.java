@@ -49,6 +49,7 @@ class MainTest {
                 {"mount", "--server", "not a uri", "s", tmp.toString()},
                 {"mount", "--cache-timeout", "-1", "s", tmp.toString()},
                 {"mount", "--cache-timeout", "soon", "s", tmp.toString()},
+                {"mount", "--metrics-listen", "no-port", "s", tmp.toString()},
                 {"serve"},
                 {"serve", "--share", "noequals"},
                 {"serve", "--share", "s=" + tmp, "--listen", "http://x"},
@@ -68,6 +69,16 @@ class MainTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip()).isEqualTo("fsdriver: cannot reach server tcp://127.0.0.1:1: connection refused");
         assertThat(tmp.resolve("mp")).isDirectory(); // created if missing
+    }
+
+    @Test
+    void mountWithABusyMetricsPortSaysSoBeforeMounting() throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run r = run("mount", "--server", "tcp://127.0.0.1:1", "--metrics-listen", "127.0.0.1:" + busy.getLocalPort(),
+                    "s", tmp.resolve("mp-metrics").toString());
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("fsdriver: cannot serve metrics on 127.0.0.1:" + busy.getLocalPort() + ": ");
+        }
     }
 
     @Test

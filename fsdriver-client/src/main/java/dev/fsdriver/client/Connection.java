@@ -76,6 +76,7 @@ public final class Connection implements AutoCloseable {
     /** Whether the channel speaks TLS, and shows a client certificate (for the words of a failed Hello). */
     private final boolean tls;
     private final boolean tlsClientCert;
+    private final ClientCounters counters = new ClientCounters();
 
     private Connection(String address, String share, String token, boolean readOnly, ManagedChannel channel,
                        EventLoopGroup eventLoops, ClientOptions options, ClientTls tls) {
@@ -97,7 +98,7 @@ public final class Connection implements AutoCloseable {
         }
         // The session the server issued in Hello goes with every later call (see sessionHeader).
         this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
-                new SessionHeader(), new InstanceWatch());
+                new SessionHeader(), new InstanceWatch(), counters.interceptor());
         this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
     }
 
@@ -171,6 +172,11 @@ public final class Connection implements AutoCloseable {
     /** The channel with this connection's headers (share, token) attached, for streams of other services. */
     public Channel channel() {
         return calls;
+    }
+
+    /** Calls, reconnects and the requests answered locally or by the server (for metrics). */
+    public ClientCounters counters() {
+        return counters;
     }
 
     public String address() {
@@ -404,6 +410,7 @@ public final class Connection implements AutoCloseable {
                 if (lost) {
                     try {
                         hello();
+                        counters.reconnected();
                         log.info("reconnected to {} (share {})", address, share);
                     } catch (HelloException e) {
                         log.debug("hello after reconnect failed: {}", e.getMessage());

@@ -71,6 +71,7 @@ class ServerRestartTest {
         fs.fsync(REQ, node, fh, false);
         fs.release(REQ, node, fh, 0);
         assertThat(Files.readString(dir.resolve("f"))).isEqualTo("one\ntwo\nthree\n");
+        assertThat(connection.counters().reconnects()).as("a new session with the restarted server").isEqualTo(1);
     }
 
     @Test

@@ -34,10 +34,19 @@ public interface FuseMount extends AutoCloseable {
 
     /** Mounts {@code fs} at {@code mountPoint} and starts serving; returns once the kernel sent INIT. */
     static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options) throws IOException {
-        return FuseSession.mount(mountPoint, fs, options);
+        return FuseSession.mount(mountPoint, fs, options, RequestListener.NONE);
+    }
+
+    /** As {@link #mount(Path, FuseFileSystem, MountOptions)}, telling {@code listener} of every request served. */
+    static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options, RequestListener listener)
+            throws IOException {
+        return FuseSession.mount(mountPoint, fs, options, listener);
     }
 
     Path mountPoint();
+
+    /** Requests received with {@code opcode} (see FuseOpcode) since the mount started; cheap (one array read). */
+    long requestCount(int opcode);
 
     /** Notifications to the kernel; see {@link FuseNotifier} for the locking rule. */
     FuseNotifier notifier();

@@ -134,7 +134,11 @@ final class FuseSession implements FuseMount {
     /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
     private FuseMounter.MountInfo ourMount;
 
-    private FuseSession(Path mountPoint, FuseFileSystem fs, MountOptions options, FuseMounter.Mounted mounted) {
+    private final RequestListener listener;
+
+    private FuseSession(Path mountPoint, FuseFileSystem fs, MountOptions options, FuseMounter.Mounted mounted,
+                        RequestListener listener) {
+        this.listener = listener;
         this.mountPoint = mountPoint;
         this.fs = fs;
         this.options = options;
@@ -150,19 +154,25 @@ final class FuseSession implements FuseMount {
         this.shutdownHook = Thread.ofPlatform().name("fuse-unmount-" + mountPoint).unstarted(this::closeQuietly);
     }
 
-    static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options) throws IOException {
-        return mount(mountPoint, fs, options, Boolean.getBoolean(FORCE_FUSERMOUNT_PROPERTY));
+    static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options, RequestListener listener)
+            throws IOException {
+        return mount(mountPoint, fs, options, Boolean.getBoolean(FORCE_FUSERMOUNT_PROPERTY), listener);
     }
 
     /** Mounts; {@code forceFusermount} takes the unprivileged path (fusermount3) even as root. */
     static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options, boolean forceFusermount)
             throws IOException {
+        return mount(mountPoint, fs, options, forceFusermount, RequestListener.NONE);
+    }
+
+    private static FuseMount mount(Path mountPoint, FuseFileSystem fs, MountOptions options, boolean forceFusermount,
+                                   RequestListener listener) throws IOException {
         Path target = FuseMounter.checkMountPoint(mountPoint);
         FuseMounter.Mounted mounted = FuseMounter.mount(target,
                 new FuseMounter.Spec(options.fsName(), options.subtype(), options.allowOther(),
                         options.defaultPermissions(), options.readOnly()),
                 forceFusermount);
-        FuseSession session = new FuseSession(target, fs, options, mounted);
+        FuseSession session = new FuseSession(target, fs, options, mounted, listener);
         try {
             session.start();
         } catch (IOException | RuntimeException e) {
@@ -275,7 +285,7 @@ final class FuseSession implements FuseMount {
             boolean killAlways = (granted & FuseKernel.HANDLE_KILLPRIV) != 0
                     && (granted & FuseKernel.HANDLE_KILLPRIV_V2) == 0;
             dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce,
-                    notifier, killAlways);
+                    notifier, killAlways, listener);
             fs.init(connection);
             return;
         }
@@ -457,6 +467,12 @@ final class FuseSession implements FuseMount {
                 log.warn("File system destroy failed", e);
             }
         }
+    }
+
+    @Override
+    public long requestCount(int opcode) {
+        RequestDispatcher d = dispatcher;
+        return d != null ? d.requestCount(opcode) : 0;
     }
 
     @Override

@@ -43,14 +43,16 @@ final class RequestDispatcher {
     private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
     /** Requests received per opcode since the mount started (logged when the connection ends). */
     private final java.util.concurrent.atomic.AtomicLongArray received = new java.util.concurrent.atomic.AtomicLongArray(64);
+    private final RequestListener listener;
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
                       KernelNotifier notifier) {
-        this(fs, bufferSize, directIo, debug, onDestroy, notifier, false);
+        this(fs, bufferSize, directIo, debug, onDestroy, notifier, false, RequestListener.NONE);
     }
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
-                      KernelNotifier notifier, boolean killAlways) {
+                      KernelNotifier notifier, boolean killAlways, RequestListener listener) {
+        this.listener = listener;
         this.killAlways = killAlways;
         this.notifier = notifier;
         this.fs = fs;
@@ -93,6 +95,11 @@ final class RequestDispatcher {
         public String toString() {
             return FuseOpcode.name(opcode) + "#" + unique + " node=" + nodeId + " pid=" + pid;
         }
+    }
+
+    /** Requests received with {@code opcode} since the mount started; 0 for an opcode out of range. */
+    long requestCount(int opcode) {
+        return opcode >= 0 && opcode < received.length() ? received.get(opcode) : 0;
     }
 
     /** "LOOKUP=12, GETATTR=3, ..." (most first), or "none". */
@@ -212,7 +219,13 @@ final class RequestDispatcher {
             if (debug) {
                 log.debug("-> {}", req);
             }
-            int replyLen = serve(req, in, buf);
+            int replyLen;
+            listener.serving(opcode);
+            try {
+                replyLen = serve(req, in, buf);
+            } finally {
+                listener.served(opcode);
+            }
             deferred = replyLen == DEFERRED;
             if (replyLen >= 0) {
                 reply(fd, buf, unique, 0, replyLen);

@@ -8,6 +8,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,5 +45,85 @@ class MetricsEndToEndTest {
             assertThat(body).containsPattern(
                     "(?m)^fsdriver_server_call_duration_seconds_count\\{method=\"Lookup\",share=\"work\",status=\"OK\"} [1-9]");
         }
+    }
+
+    @Test
+    void mountAndServeExposeRequestsCallsBytesSessionsAndEvents() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(s.resolve("a.txt"), "metrics");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-metrics-mount"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        byte[] data = new byte[300_000];
+        new java.util.Random(14).nextBytes(data);
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("metrics");
+                assertThat(Files.exists(mnt.resolve("missing-metrics"))).isFalse();
+                Files.write(mnt.resolve("b.bin"), data);
+                assertThat(Files.readAllBytes(mnt.resolve("b.bin"))).isEqualTo(data);
+                Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // an event for the mount
+
+                String mount = scrape(mountPort);
+                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"LOOKUP\",share=\"work\"")).isPositive();
+                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"CREATE\",share=\"work\"")).isEqualTo(1);
+                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"WRITE\",share=\"work\"")).isPositive();
+                // the lookup of a name nobody knew went to the server
+                assertThat(value(mount, "fsdriver_mount_requests_answered_total",
+                        "by=\"server\",opcode=\"LOOKUP\",share=\"work\"")).isPositive();
+                // write-behind: most WRITE requests are answered before their data reaches the server
+                assertThat(value(mount, "fsdriver_mount_requests_answered_total",
+                        "by=\"local\",opcode=\"WRITE\",share=\"work\"")).isPositive();
+                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Hello\",share=\"work\"")).isPositive();
+                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Lookup\",share=\"work\"")).isPositive();
+                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Write\",share=\"work\"")).isPositive();
+                assertThat(value(mount, "fsdriver_mount_reconnects_total", "share=\"work\"")).isZero();
+                assertThat(mount).containsPattern("(?m)^fsdriver_mount_events_injected_total\\{share=\"work\"} ");
+                String after = awaitPositive(mountPort, "fsdriver_mount_events_received_total", "share=\"work\"");
+                assertThat(value(after, "fsdriver_mount_event_stream_resubscriptions_total", "share=\"work\"")).isZero();
+                assertThat(value(after, "fsdriver_mount_events_live", "share=\"work\"")).isEqualTo(1);
+
+                String serve = scrape(serverPort);
+                assertThat(value(serve, "fsdriver_server_written_bytes_total", "share=\"work\"")).isGreaterThanOrEqualTo(data.length);
+                assertThat(value(serve, "fsdriver_server_read_bytes_total", "share=\"work\""))
+                        .isGreaterThanOrEqualTo("metrics".length());
+                assertThat(value(serve, "fsdriver_server_sessions", "state=\"connected\"")).isEqualTo(1);
+                assertThat(serve).containsPattern("(?m)^fsdriver_server_open_handles\\{share=\"work\"} ");
+                assertThat(value(serve, "fsdriver_server_events_sent_total", "")).isPositive();
+                assertThat(value(serve, "fsdriver_server_changes_total", "share=\"work\"")).isPositive();
+                assertThat(serve).containsPattern("(?m)^fsdriver_server_events_dropped_total ");
+                assertThat(serve).containsPattern("(?m)^fsdriver_server_event_overflows_total ");
+            }
+        }
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** The sample of {@code name} with exactly the labels {@code labels} ("" for none); fails when absent. */
+    private static double value(String body, String name, String labels) {
+        String series = labels.isEmpty() ? Pattern.quote(name) : Pattern.quote(name + "{" + labels + "}");
+        Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(body);
+        assertThat(m.find()).as(name + "{" + labels + "} in\n" + body).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** Scrapes until the sample is above 0 (an event travels from the server's watcher to the mount). */
+    private static String awaitPositive(int port, String name, String labels) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String body = scrape(port);
+        while (value(body, name, labels) == 0 && System.nanoTime() < end) {
+            Thread.sleep(100);
+            body = scrape(port);
+        }
+        assertThat(value(body, name, labels)).as(name).isPositive();
+        return body;
     }
 }

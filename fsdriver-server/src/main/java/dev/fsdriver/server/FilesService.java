@@ -309,6 +309,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 closeQuietly(f);
                 throw e;
             }
+            s.bytesRead.add(reply.getData().size());
             // The client has the whole file: keep nothing open (no handle, no Release to come).
             closeQuietly(f);
             return reply.setHandle(0).build();
@@ -331,7 +332,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             } else {
                 s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class).file().read(req.getOffset(), buf);
             }
-            return ReadReply.newBuilder().setData(ByteString.copyFrom(buf.flip())).build();
+            s.bytesRead.add(buf.flip().remaining());
+            return ReadReply.newBuilder().setData(ByteString.copyFrom(buf)).build();
         });
     }
 
@@ -380,6 +382,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return !req.hasKillSuidgid() || req.getKillSuidgid() ? dropSetId(s, path, fh.file(), a) : a;
             };
             FileAttributes after = path == null ? write.run() : s.change(path, write);
+            s.bytesWritten.add(n[0]);
             return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();
         });
     }

@@ -84,6 +84,9 @@ public final class FsServer implements AutoCloseable {
     private boolean closed;
     /** Change events (wip/events): one watcher + hub per share, shared by every listener. */
     private EventHubs events;
+    /** Sends and overflows of the Watch streams of every listener. */
+    private final dev.fsdriver.server.events.EventCounts eventCounts = new dev.fsdriver.server.events.EventCounts();
+    private ServerMetrics metrics;
 
     private FsServer(Builder b) {
         this.listens = List.copyOf(b.listens);
@@ -218,6 +221,7 @@ public final class FsServer implements AutoCloseable {
                 Server s = addServices(b).build().start();
                 servers.add(s);
             }
+            metrics = new ServerMetrics(shares.values(), sessions, events, eventCounts);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -255,6 +259,9 @@ public final class FsServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (metrics != null) {
+            metrics.close();
+        }
         if (events != null) {
             events.close(); // first: ends Watch streams (UNAVAILABLE), which would hold up shutdown
         }
@@ -300,7 +307,8 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(
                         new EventsService(share -> CallContext.visible(share) != null ? events.apply(share) : null,
                                 share -> shares.containsKey(share) ? shares.get(share).origins : null,
-                                Wire::attr), auth));
+                                Wire::attr, EventsService.Limits.DEFAULTS, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor(),
+                                eventCounts), auth));
     }
 
     /**

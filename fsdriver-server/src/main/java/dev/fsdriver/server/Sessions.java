@@ -172,6 +172,17 @@ final class Sessions {
         return byId.size();
     }
 
+    /** Sessions whose connection is open (the others wait to be resumed). */
+    int connected() {
+        int n = 0;
+        for (Session s : byId.values()) {
+            if (s.conn.open()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Drops sessions whose connection closed more than the resume window ago. */
     private void expire() {
         long now = System.nanoTime();

@@ -30,6 +30,9 @@ final class Share implements AutoCloseable {
      * a replaced target). Renames of one share are serialised by it; nothing else takes it.
      */
     private final Object renameLock = new Object();
+    /** File bytes sent in Read and inline Open replies, and written by Write (for metrics). */
+    final java.util.concurrent.atomic.LongAdder bytesRead = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder bytesWritten = new java.util.concurrent.atomic.LongAdder();
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;

@@ -36,8 +36,8 @@ public final class ChangeEvents implements AutoCloseable {
     private final EventAwareFileSystem fs;
     /** The remote file system itself, for its prefetch only (requests go through {@code fs}). */
     private final RemoteFileSystem remote;
-    private WatchClient watch;
-    private EventApplier applier;
+    private volatile WatchClient watch;
+    private volatile EventApplier applier;
 
     private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
@@ -82,8 +82,21 @@ public final class ChangeEvents implements AutoCloseable {
         return policy.live();
     }
 
+    /** inotify events delivered to programs watching the mount (injected operations). */
     public long injectedCount() {
         return applier == null ? 0 : applier.injectedCount();
+    }
+
+    /** Change events received from the server. */
+    public long receivedCount() {
+        WatchClient w = watch;
+        return w == null ? 0 : w.received();
+    }
+
+    /** Times the event stream was subscribed again after it broke (server restart, network). */
+    public long resubscriptions() {
+        WatchClient w = watch;
+        return w == null ? 0 : w.resubscriptions();
     }
 
     @Override

@@ -45,6 +45,9 @@ public final class WatchClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> current;
     private long backoffMs = 100;
+    private final java.util.concurrent.atomic.LongAdder received = new java.util.concurrent.atomic.LongAdder();
+    /** Subscriptions made, the first one included: each one after it follows a broken stream. */
+    private final java.util.concurrent.atomic.LongAdder subscriptions = new java.util.concurrent.atomic.LongAdder();
 
     /** Receives the events of one reply, in order, with the time (System.nanoTime) it arrived. */
     @FunctionalInterface
@@ -77,10 +80,21 @@ public final class WatchClient implements AutoCloseable {
         return lastApplied;
     }
 
+    /** Events received since start. */
+    long received() {
+        return received.sum();
+    }
+
+    /** Times the stream was subscribed again after it broke. */
+    long resubscriptions() {
+        return Math.max(0, subscriptions.sum() - 1);
+    }
+
     private void connect() {
         if (closed) {
             return;
         }
+        subscriptions.increment();
         stub.watch(new ClientResponseObserver<WatchRequest, WatchReply>() {
             private ClientCallStreamObserver<WatchRequest> requests;
 
@@ -94,6 +108,7 @@ public final class WatchClient implements AutoCloseable {
             @Override
             public void onNext(WatchReply reply) {
                 long arrived = System.nanoTime();
+                received.add(reply.getEventsCount());
                 // the next reply is requested only after this one was applied: at most one waits here
                 applier.execute(() -> applyReply(reply, arrived));
             }

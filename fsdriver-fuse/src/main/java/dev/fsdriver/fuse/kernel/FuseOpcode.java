@@ -69,6 +69,16 @@ public final class FuseOpcode {
 
     private FuseOpcode() {}
 
+    /** True for the opcodes of linux/fuse.h (those with a name). */
+    public static boolean isKnown(int opcode) {
+        return opcode > 0 && opcode < NAMES.length && !NAMES[opcode].isEmpty();
+    }
+
+    /** The largest opcode known. */
+    public static int max() {
+        return NAMES.length - 1;
+    }
+
     public static String name(int opcode) {
         return opcode > 0 && opcode < NAMES.length && !NAMES[opcode].isEmpty() ? NAMES[opcode] : "OP" + opcode;
     }

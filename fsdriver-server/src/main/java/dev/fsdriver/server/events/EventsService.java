@@ -55,6 +55,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
     private final Function<FileAttributes, Attr> toWire;
     private final Limits limits;
     private final Executor executor;
+    private final EventCounts counts;
 
     /** @param hubs share name -> its hub, or null for an unknown share */
     public EventsService(Function<String, EventHub> hubs) {
@@ -78,6 +79,13 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
 
     public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins,
                          Function<FileAttributes, Attr> toWire, Limits limits, Executor executor) {
+        this(hubs, origins, toWire, limits, executor, new EventCounts());
+    }
+
+    /** @param counts where sends and overflows are counted (shared by the services of every listener) */
+    public EventsService(Function<String, EventHub> hubs, Function<String, Origins> origins,
+                         Function<FileAttributes, Attr> toWire, Limits limits, Executor executor, EventCounts counts) {
+        this.counts = counts;
         this.hubs = hubs;
         this.origins = origins;
         this.toWire = toWire;
@@ -198,6 +206,10 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 if (queue.size() + events.size() > limits.maxQueued()) {
                     // Too slow: forget what it has not been sent, tell it to rescan everything.
                     dropped += queue.size() + events.size();
+                    // counted once per overflow the client gets: an unsent one may be replaced again
+                    boolean pending = !queue.isEmpty() && queue.peekFirst().kind() == dev.fsdriver.backend.Change.Kind.OVERFLOW
+                            && queue.peekFirst().path().equals(RelPath.ROOT);
+                    counts.overflowed(queue.size() + events.size() - (pending ? 1 : 0), !pending);
                     queue.clear();
                     queue.add(new Event(events.getLast().sequence(), dev.fsdriver.backend.Change.Kind.OVERFLOW,
                             RelPath.ROOT, null, true));
@@ -282,6 +294,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 if (n > 0 || !greeted) {
                     greeted = true;
                     sentSequence = lastSeq;
+                    counts.sent(n); // before: a client that got them finds them counted
                     call.onNext(reply.build());
                 } else if (moved) {
                     progressLater();

@@ -41,11 +41,13 @@ class EventsServiceTest {
     private ExecutorService executor;
     private Server server;
     private ManagedChannel channel;
+    private EventCounts counts;
 
     private void start(EventsService.Limits limits) throws Exception {
         String name = InProcessServerBuilder.generateName();
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        EventsService svc = new EventsService(Map.of("docs", hub)::get, limits, executor);
+        counts = new EventCounts();
+        EventsService svc = new EventsService(Map.of("docs", hub)::get, share -> null, null, limits, executor, counts);
         server = InProcessServerBuilder.forName(name).directExecutor().addService(svc).build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
@@ -150,6 +152,10 @@ class EventsServiceTest {
         // Every event is either delivered or before an overflow that covers it.
         assertThat(got.getLast().getSequence()).isEqualTo(hub.lastSequence());
         assertThat(slow.windowViolations()).isZero();
+        // counted for metrics: what was sent, one overflow, and what it replaced
+        assertThat(counts.sent()).isEqualTo(got.size());
+        assertThat(counts.overflows()).isEqualTo(1);
+        assertThat(counts.dropped()).isPositive().isEqualTo(500 - (got.size() - 1));
     }
 
     @Test

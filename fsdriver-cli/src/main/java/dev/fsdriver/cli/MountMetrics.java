@@ -1,0 +1,77 @@
+package dev.fsdriver.cli;
+
+import dev.fsdriver.client.ClientCounters;
+import dev.fsdriver.client.events.ChangeEvents;
+import dev.fsdriver.fuse.FuseMount;
+import dev.fsdriver.fuse.kernel.FuseOpcode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A mount's meters, read at scrape time from the counters the FUSE layer and the client keep
+ * anyway (nothing is added to the request path here). Prometheus names:
+ * <pre>
+ *   fsdriver_mount_requests_total{opcode}            FUSE requests received
+ *   fsdriver_mount_requests_answered_total{opcode,by} by="server": a call was made for it; "local": not
+ *   fsdriver_mount_client_calls_total{method}        gRPC calls the client started
+ *   fsdriver_mount_reconnects_total                  new sessions after the server was lost or restarted
+ *   fsdriver_mount_events_received_total             change events from the server
+ *   fsdriver_mount_events_injected_total             inotify events delivered to watchers of the mount
+ *   fsdriver_mount_event_stream_resubscriptions_total  the event stream broke and was subscribed again
+ *   fsdriver_mount_events_live                       1 while events flow (long cache timeouts), else 0
+ * </pre>
+ */
+final class MountMetrics implements AutoCloseable {
+    private final MeterRegistry registry = Metrics.globalRegistry;
+    private final List<Meter> meters = new ArrayList<>();
+
+    MountMetrics(String share, FuseMount mount, ClientCounters client, ChangeEvents events) {
+        for (int op = 1; op <= FuseOpcode.max(); op++) {
+            if (!FuseOpcode.isKnown(op) || op == FuseOpcode.INIT) {
+                continue;
+            }
+            int opcode = op;
+            String name = FuseOpcode.name(op);
+            counter("fsdriver.mount.requests", "FUSE requests received", mount, m -> m.requestCount(opcode),
+                    "share", share, "opcode", name);
+            counter("fsdriver.mount.requests.answered", "FUSE requests answered, by the server or locally", client,
+                    c -> c.answered(opcode, true), "share", share, "opcode", name, "by", "server");
+            counter("fsdriver.mount.requests.answered", "FUSE requests answered, by the server or locally", client,
+                    c -> c.answered(opcode, false), "share", share, "opcode", name, "by", "local");
+        }
+        List<String> methods = ClientCounters.methods();
+        for (int i = 0; i < methods.size(); i++) {
+            int index = i;
+            counter("fsdriver.mount.client.calls", "gRPC calls started by the client", client, c -> c.calls(index),
+                    "share", share, "method", methods.get(i));
+        }
+        counter("fsdriver.mount.reconnects", "New sessions after the server was unreachable or restarted", client,
+                ClientCounters::reconnects, "share", share);
+        if (events != null) {
+            counter("fsdriver.mount.events.received", "Change events received from the server", events,
+                    ChangeEvents::receivedCount, "share", share);
+            counter("fsdriver.mount.events.injected", "inotify events delivered to programs watching the mount",
+                    events, ChangeEvents::injectedCount, "share", share);
+            counter("fsdriver.mount.event.stream.resubscriptions", "Event stream subscribed again after it broke",
+                    events, ChangeEvents::resubscriptions, "share", share);
+            meters.add(Gauge.builder("fsdriver.mount.events.live", events, e -> e.live() ? 1 : 0)
+                    .description("1 while change events flow (long cache timeouts), 0 while the stream is down")
+                    .tags("share", share).register(registry));
+        }
+    }
+
+    private <T> void counter(String name, String description, T source, ToDoubleFunction<T> read, String... tags) {
+        meters.add(FunctionCounter.builder(name, source, read).description(description).tags(tags).register(registry));
+    }
+
+    @Override
+    public void close() {
+        meters.forEach(registry::remove);
+    }
+}
