@@ -5,10 +5,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The differential stress test with several workers at once: not a *Test class, so ./test does
- * not run it while the differences it finds are open (stale sizes and link counts of hard-linked
- * files under concurrent workers, a server-side create not yet visible on the mount: issue 9's
- * notes); bench/stress.sh runs it. Seeds: {@code -Dfsdriver.stress.seeds}.
+ * The differential stress test with several workers at once, on any seeds: not a *Test class;
+ * bench/stress.sh runs it ({@code -Dfsdriver.stress.seeds}). ./test runs it on the seeds that
+ * pass every time ({@link ConcurrentStressTest}); others still find open differences (issue 9's
+ * notes).
  */
 class ConcurrentStress extends StressMount {
     /**

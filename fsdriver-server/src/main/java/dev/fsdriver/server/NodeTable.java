@@ -65,6 +65,11 @@ final class NodeTable {
      * hold the id that is the number, and a hard link must find the live one.
      */
     private final Map<Long, Node> liveByIno = new HashMap<>();
+    /**
+     * Directory node id -> its subtree (paths relative to it), for a directory whose path now
+     * holds another file: see {@link #displaceLocked}.
+     */
+    private final Map<Long, List<Map.Entry<RelPath, Node>>> displaced = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -140,8 +145,17 @@ final class NodeTable {
                 n.refs++;
                 return n.id;
             }
+            Node moved = directory ? liveByIno.get(ino) : null;
+            if (moved != null && moved.directory) {
+                // A directory has one name: found here, it was moved behind the server's back and
+                // the event is not followed yet. It keeps its node (a second node would be a
+                // second kernel inode for one directory), its subtree comes along.
+                movedHereLocked(moved, path);
+                moved.refs++;
+                return moved.id;
+            }
             if (n != null) {
-                detachLocked(n, path);
+                displaceLocked(n, path);
             }
             Node same = directory ? null : liveByIno.get(ino);
             if (same != null && !same.directory) {
@@ -177,6 +191,60 @@ final class NodeTable {
         }
     }
 
+    /**
+     * Directory {@code moved} (known elsewhere, or displaced) is found at {@code path}: its
+     * subtree moves there; what the table had at {@code path} is displaced. Lock held.
+     */
+    private void movedHereLocked(Node moved, RelPath path) {
+        RelPath from = moved.path();
+        List<Map.Entry<RelPath, Node>> subtree = from != null ? takeLocked(from) : displaced.remove(moved.id);
+        Node there = byPath.get(path);
+        if (there != null) {
+            displaceLocked(there, path);
+        }
+        for (Map.Entry<RelPath, Node> e : subtree == null ? List.of(Map.entry(RelPath.ROOT, moved)) : subtree) {
+            Node c = e.getValue();
+            RelPath p = e.getKey().rebase(RelPath.ROOT, path);
+            if (byId.get(c.id) != c || (c.directory && !c.paths.isEmpty()) || byPath.containsKey(p)) {
+                continue; // forgotten, found elsewhere meanwhile, or something else is known there now
+            }
+            c.paths.add(p);
+            byPath.put(p, c);
+            liveByIno.putIfAbsent(c.ino, c);
+        }
+    }
+
+    /**
+     * {@code path} holds another file than node {@code n} now. A directory is displaced: its
+     * subtree is kept aside, unreachable by path, until the directory is found at its new name
+     * (it was renamed behind the server's back, the event not followed yet) or forgotten. Lock held.
+     */
+    private void displaceLocked(Node n, RelPath path) {
+        if (!n.directory) {
+            detachLocked(n, path);
+            return;
+        }
+        displaced.put(n.id, takeLocked(path));
+    }
+
+    /**
+     * Takes {@code top} and every known path below it out of the table: the nodes, each with its
+     * path relative to {@code top}. Directories stay known by inode number (to be found again).
+     * Lock held.
+     */
+    private List<Map.Entry<RelPath, Node>> takeLocked(RelPath top) {
+        List<Map.Entry<RelPath, Node>> out = new ArrayList<>();
+        for (RelPath p : under(top)) {
+            Node c = byPath.remove(p);
+            c.paths.remove(p);
+            if (c.paths.isEmpty() && !c.directory) {
+                liveByIno.remove(c.ino, c);
+            }
+            out.add(Map.entry(p.rebase(top, RelPath.ROOT), c));
+        }
+        return out;
+    }
+
     /** Lowers the reference count of {@code id} by {@code count}; drops the node at zero. */
     void forget(long id, long count) {
         if (id == ROOT_ID) {
@@ -195,6 +263,7 @@ final class NodeTable {
                 }
                 n.paths.clear();
                 liveByIno.remove(n.ino, n);
+                displaced.remove(id);
             }
         }
     }

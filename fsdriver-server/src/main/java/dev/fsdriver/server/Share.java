@@ -118,10 +118,22 @@ final class Share implements AutoCloseable {
             switch (change.kind()) {
                 case RENAMED -> {
                     long ino = nodes.inoAt(change.path());
-                    if (ino == 0 || inoOrZero(change.newPath()) != ino) {
-                        break; // not known here, or the table has it already (or it moved on)
+                    if (ino == 0) {
+                        break; // not known here, or the table has it already
                     }
                     long there = inoOrZero(change.path());
+                    if (inoOrZero(change.newPath()) != ino) {
+                        long target = nodes.inoAt(change.newPath());
+                        if (there == 0 && target == 0) {
+                            // It moved on (or went) since: later events start from the new name,
+                            // so the table must have it there (a stale first name of a hard link
+                            // failed every call through the node)
+                            nodes.renamed(change.path(), change.newPath());
+                        } else if (there == 0 && target == ino && !change.directory()) {
+                            nodes.removed(change.path()); // known by the new name already
+                        }
+                        break;
+                    }
                     if (there == 0 && nodes.inoAt(change.newPath()) == ino) {
                         // a client found the file at its new name before this event: the old
                         // name is gone (not a rename between two names of one file, a no-op)

@@ -105,4 +105,75 @@ class ShareExternalRenameTest {
         share.followExternalChange(new Change(Change.Kind.DELETED, p("b"), null, false));
         assertThat(share.nodes.path(n)).isEqualTo(p("d/x"));
     }
+
+    /**
+     * Two directories exchanged on the server's side and looked up at their new names before
+     * the events came: each got a second node (a directory never took the node known by its
+     * inode number), so the kernel held two inodes for one directory and the mount stopped
+     * showing its contents (ConcurrentStress seed 8, steps 133 and 142).
+     */
+    @Test
+    void exchangedDirectoriesFoundAtTheirNewNamesBeforeTheEventsKeepTheirNodes() throws Exception {
+        Files.createDirectories(dir.resolve("P/Q"));
+        Files.createDirectories(dir.resolve("R"));
+        Files.writeString(dir.resolve("P/Q/f"), "F");
+        Files.writeString(dir.resolve("R/g"), "G");
+        long pd = node("P");
+        long q = node("P/Q");
+        long f = node("P/Q/f");
+        long rd = node("R");
+        long g = node("R/g");
+
+        other.rename(p("P"), p("R"), OpenFlags.RENAME_EXCHANGE);
+        assertThat(node("P")).isEqualTo(rd);
+        assertThat(node("P/g")).isEqualTo(g);
+        assertThat(node("R")).isEqualTo(pd);
+        assertThat(node("R/Q")).isEqualTo(q);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("P"), p("R"), true));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("R"), p("P"), true));
+        assertThat(share.nodes.path(pd)).isEqualTo(p("R"));
+        assertThat(share.nodes.path(q)).isEqualTo(p("R/Q"));
+        assertThat(share.nodes.path(f)).isEqualTo(p("R/Q/f"));
+        assertThat(share.nodes.path(rd)).isEqualTo(p("P"));
+        assertThat(share.nodes.path(g)).isEqualTo(p("P/g"));
+
+        // exchanged back, only one side looked up before the events: the other is found later
+        other.rename(p("P"), p("R"), OpenFlags.RENAME_EXCHANGE);
+        assertThat(node("R")).isEqualTo(rd);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("P"), p("R"), true));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("R"), p("P"), true));
+        assertThat(node("P")).isEqualTo(pd);
+        assertThat(share.nodes.path(q)).isEqualTo(p("P/Q"));
+        assertThat(share.nodes.path(f)).isEqualTo(p("P/Q/f"));
+        assertThat(share.nodes.path(g)).isEqualTo(p("R/g"));
+        assertThat(node("P/Q/f")).isEqualTo(f);
+    }
+
+    /**
+     * A file renamed on the server's side, then its directory renamed before the file's event was
+     * followed: the file's event found it at neither name and was skipped, so the node kept its
+     * old name for good; for a hard link that name came first, and every call through the node
+     * failed ENOENT (ConcurrentStress seed 8, step 249: three names listed, none readable).
+     */
+    @Test
+    void aFileRenamedThenItsDirectoryRenamedBeforeTheEventsFollowsBoth() throws Exception {
+        Files.writeString(dir.resolve("a"), "A");
+        Files.createLink(dir.resolve("b"), dir.resolve("a"));
+        Files.createDirectories(dir.resolve("d"));
+        Files.writeString(dir.resolve("s"), "S");
+        long n = node("a");
+        assertThat(node("b")).isEqualTo(n);
+        long single = node("s");
+        node("d");
+
+        other.rename(p("a"), p("d/x"), 0);
+        other.rename(p("s"), p("d/t"), 0);
+        other.rename(p("d"), p("e"), 0);
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("a"), p("d/x"), false));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("s"), p("d/t"), false));
+        share.followExternalChange(new Change(Change.Kind.RENAMED, p("d"), p("e"), true));
+        assertThat(share.nodes.inoAt(p("a"))).isZero();
+        assertThat(dir.resolve(share.nodes.path(n).toString())).hasContent("A");
+        assertThat(share.nodes.path(single)).isEqualTo(p("e/t"));
+    }
 }
