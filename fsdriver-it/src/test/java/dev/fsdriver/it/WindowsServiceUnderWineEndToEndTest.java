@@ -286,7 +286,17 @@ class WindowsServiceUnderWineEndToEndTest {
             stopKeeper(); // "shut Windows down" ...
             Wine.killAll();
             startKeeper(); // ... and boot it: nobody asks for the service, it starts by itself
-            MountEndToEndTest.awaitTrue(() -> listening(port));
+            // A boot starts Wine's services and then a Windows JVM: once 30 s were not enough in CI.
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!listening(port)) {
+                if (System.nanoTime() > end) {
+                    Path log = tmp.resolve("boot.log");
+                    throw new AssertionError("the service did not start at boot within 120 s: "
+                            + fsd("service", "status", "--name", BOOT).output() + "\nits log:\n"
+                            + (Files.exists(log) ? Files.readString(log) : "(none)"));
+                }
+                Thread.sleep(200);
+            }
             assertThat(fsdOk("service", "status", "--name", BOOT).output()).contains(": RUNNING");
         } finally {
             fsdOk("service", "uninstall", "--name", BOOT);
