@@ -162,7 +162,7 @@ final class BlockReader {
         // handle 0: the open came with the whole file and no server handle; it grew since
         long h = handle.id();
         if (h == 0 && node != null) {
-            h = node.anyServerHandle();
+            h = node.anyReadableServerHandle();
         }
         return connection.filesAsync().read(ReadRequest.newBuilder().setHandle(h)
                 .setNode(h == 0 ? node.nodeId : 0).setOffset(offset).setSize(len).build());

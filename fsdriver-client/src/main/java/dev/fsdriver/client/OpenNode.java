@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,13 +26,15 @@ final class OpenNode {
     }
 
     /**
-     * A server handle of some open file of this node, or 0: a file opened with its whole content
-     * and no server handle reads by node when it grew, which fails once its names are gone; another
-     * open file of the node still reaches it, as any descriptor does on a local file system.
+     * A server handle that may read, of some open file of this node, or 0: a file opened with its
+     * whole content and no server handle reads by node when it grew, which fails once its names
+     * are gone; another open file of the node still reaches it, as any descriptor does on a local
+     * file system. Not a write-only one: the server refuses reads through it (EBADF).
      */
-    long anyServerHandle() {
+    long anyReadableServerHandle() {
         for (FileHandle h : handles) {
-            if (h.serverHandle() != 0 && !h.remote().lost()) {
+            if (h.serverHandle() != 0 && !h.remote().lost()
+                    && (h.flags() & OpenFlags.O_ACCMODE) != OpenFlags.O_WRONLY) {
                 return h.serverHandle();
             }
         }

@@ -177,6 +177,29 @@ class RemoteFileSystemTest {
         fs.release(REQ, e.nodeId(), reader.fh(), 0);
     }
 
+    /**
+     * A small file opened read-only comes whole, with no server handle; once it grew, its reads
+     * went through another open file's handle, a write-only one here, and failed EBADF
+     * (ConcurrentStress seed 18).
+     */
+    @Test
+    void aFileOpenedWholeReadsWhatItGrewToWhileAWriteOnlyOpenExists() throws Exception {
+        Files.writeString(dir.resolve("f"), "small");
+        FuseEntry e = fs.lookup(REQ, ROOT, "f");
+        FuseOpen reader = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
+        FuseOpen writer = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY);
+        byte[] more = new byte[3 * BLOCK];
+        Arrays.fill(more, (byte) 7);
+        fs.write(REQ, e.nodeId(), writer.fh(), 5, ByteBuffer.wrap(more), 0);
+        fs.flush(REQ, e.nodeId(), writer.fh(), 0);
+        ByteBuffer dst = ByteBuffer.allocate(4096);
+        assertThat(fs.read(REQ, e.nodeId(), reader.fh(), 0, 4096, dst)).isEqualTo(4096);
+        assertThat(new String(dst.array(), 0, 5)).isEqualTo("small");
+        assertThat(dst.array()[5]).isEqualTo((byte) 7);
+        fs.release(REQ, e.nodeId(), writer.fh(), 0);
+        fs.release(REQ, e.nodeId(), reader.fh(), 0);
+    }
+
     @Test
     void writeBehindCoalescesSmallSequentialAndJumpingWrites() throws Exception {
         FuseCreated c = fs.create(REQ, ROOT, "w", FileMode.S_IFREG | 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
