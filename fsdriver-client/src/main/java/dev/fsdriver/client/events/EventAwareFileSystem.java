@@ -666,6 +666,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             view.renamed(parent, name, newParent, newName);
+        } else {
+            view.exchanged(parent, name, newParent, newName);
         }
     }
 

@@ -100,6 +100,33 @@ public final class KernelView {
         }
     }
 
+    /**
+     * RENAME_EXCHANGE: each name now holds the other's node (the kernel swaps the two entries).
+     * A name the view did not know stays unknown at the other place.
+     */
+    public void exchanged(long parent, String name, long newParent, String newName) {
+        Map<String, Long> from = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>());
+        Map<String, Long> to = dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>());
+        Long a = from.remove(name);
+        Long b = to.remove(newName);
+        if (b != null) {
+            from.put(name, b);
+            moved(b, parent, name);
+        }
+        if (a != null) {
+            to.put(newName, a);
+            moved(a, newParent, newName);
+        }
+    }
+
+    private void moved(long id, long parent, String name) {
+        Node n = nodes.get(id);
+        if (n != null) {
+            n.parent = parent;
+            n.name = name;
+        }
+    }
+
     /** The child node the kernel knows under {@code parent}/{@code name}, or 0. */
     public long child(long parent, String name) {
         Map<String, Long> m = dirs.get(parent);

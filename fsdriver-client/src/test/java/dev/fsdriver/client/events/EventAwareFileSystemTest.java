@@ -348,6 +348,25 @@ class EventAwareFileSystemTest {
         assertThat(f.getattrs(d)).isEqualTo(5);
     }
 
+    /**
+     * After a RENAME_EXCHANGE through the mount each name holds the other's node, as in the
+     * kernel: the view kept the old nodes, so an event under one name was applied to the
+     * directory at the other (ConcurrentStress seed 4).
+     */
+    @Test
+    void anExchangeThroughTheMountSwapsTheNodesOfBothNamesInTheView() throws Exception {
+        DirFake f = new DirFake();
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
+        long a = fs2.lookup(OTHER, 1, "a").nodeId();
+        long bb = fs2.lookup(OTHER, 1, "bb").nodeId();
+        long sub = fs2.lookup(OTHER, a, "sub").nodeId();
+        fs2.rename(OTHER, 1, "a", 1, "bb", dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE);
+        assertThat(view.resolve("a")).isEqualTo(bb);
+        assertThat(view.resolve("bb")).isEqualTo(a);
+        assertThat(view.resolve("bb/sub")).isEqualTo(sub);
+        assertThat(view.pathOf(sub)).isEqualTo("bb/sub");
+    }
+
     @Test
     void filesAttributesAreAlwaysAskedFor() throws Exception {
         policy.setLive(true);
