@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
-        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, InstallCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -82,6 +83,15 @@ public final class Main implements Callable<Integer> {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // wrong arguments: the message, picocli's suggestions if any, and always the usage
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+            ex.getCommandLine().usage(e);
+            e.flush();
+            return EXIT_USAGE;
+        });
         cmd.setExecutionStrategy(parse -> {
             Logging.configure(matched(parse, "--log-format", Logging.Format.text), matched(parse, "--log-level", null),
                     isVerbose(parse));
