@@ -97,8 +97,10 @@ public final class Connection implements AutoCloseable {
             headers.put(Protocol.READ_ONLY, "1");
         }
         // The session the server issued in Hello goes with every later call (see sessionHeader).
-        this.calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
+        Channel intercepted = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
                 new SessionHeader(), new InstanceWatch(), counters.interceptor());
+        // outermost (called first): a span covers the whole call, and its context goes in the headers
+        this.calls = options.tracing() == null ? intercepted : ClientInterceptors.intercept(intercepted, options.tracing());
         this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
     }
 
@@ -175,6 +177,23 @@ public final class Connection implements AutoCloseable {
     }
 
     /** Calls, reconnects and the requests answered locally or by the server (for metrics). */
+    /**
+     * For {@code fsdriver status}: "reconnecting" after a call found the server gone (the next call
+     * says Hello again), else the channel's state: "connected", "idle", "connecting", "unreachable".
+     */
+    public String state() {
+        if (lost) {
+            return "reconnecting";
+        }
+        return switch (channel.getState(false)) {
+            case READY -> "connected";
+            case IDLE -> "idle";
+            case CONNECTING -> "connecting";
+            case TRANSIENT_FAILURE -> "unreachable";
+            case SHUTDOWN -> "closed";
+        };
+    }
+
     public ClientCounters counters() {
         return counters;
     }
