@@ -787,6 +787,64 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    // ------------------------------------------------------------------------------- xattrs
+
+    /**
+     * The path the xattr calls take for the file at {@code l}: /proc/self/fd/DIRFD/NAME, never
+     * followed at its end ({@link XattrNative}); the root's magic link is followed (it is the root).
+     */
+    private String xattrPath(Loc l, String op, RelPath path) throws FsException {
+        if (!nat || !XattrNative.AVAILABLE) {
+            throw new FsException(Errno.EOPNOTSUPP, op + " '" + path + "': needs the libc calls");
+        }
+        return l.path.toString();
+    }
+
+    private boolean followXattr(RelPath path) {
+        return rootFd >= 0 && path.isRoot();
+    }
+
+    @Override
+    public byte[] getxattr(RelPath path, String name) throws FsException {
+        try (Loc l = locate(path)) {
+            byte[][] out = new byte[1][];
+            check(XattrNative.getxattr(xattrPath(l, "getxattr", path), followXattr(path), name, out), "getxattr", path);
+            return out[0];
+        }
+    }
+
+    /** Only user.* names: a server running as root would see trusted.* too, which clients may not. */
+    @Override
+    public List<String> listxattr(RelPath path) throws FsException {
+        if (!nat || !XattrNative.AVAILABLE) {
+            return Backend.super.listxattr(path);
+        }
+        try (Loc l = locate(path)) {
+            List<String> names = new ArrayList<>();
+            check(XattrNative.listxattr(xattrPath(l, "listxattr", path), followXattr(path), names), "listxattr", path);
+            names.removeIf(n -> !dev.fsdriver.common.Xattrs.kept(n));
+            return names;
+        }
+    }
+
+    @Override
+    public void setxattr(RelPath path, String name, byte[] value, int flags) throws FsException {
+        checkWritable("setxattr", path);
+        try (Loc l = locate(path)) {
+            check(XattrNative.setxattr(xattrPath(l, "setxattr", path), followXattr(path), name, value, flags),
+                    "setxattr", path);
+        }
+    }
+
+    @Override
+    public void removexattr(RelPath path, String name) throws FsException {
+        checkWritable("removexattr", path);
+        try (Loc l = locate(path)) {
+            check(XattrNative.removexattr(xattrPath(l, "removexattr", path), followXattr(path), name),
+                    "removexattr", path);
+        }
+    }
+
     @Override
     public FsStats statfs() throws FsException {
         if (nat) {
