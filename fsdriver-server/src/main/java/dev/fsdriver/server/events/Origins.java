@@ -156,23 +156,31 @@ public final class Origins {
     }
 
     private Verdict judge(long session, RelPath path, boolean expectGone) {
-        Record r = records.get(path);
-        if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
+        while (true) {
+            Record r = records.get(path);
+            if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
+                return Verdict.FOREIGN;
+            }
+            if (r.inProgress > 0) {
+                return Verdict.WAIT;
+            }
+            if (expectGone && r.after == null) {
+                return Verdict.OWN; // see judge(session, event)
+            }
+            if (sameState(r.after, current(path))) {
+                return Verdict.OWN;
+            }
+            if (records.get(path) != r) {
+                // a change was recorded between the look at the record and the look at the path
+                // (the session's next write of a file it is busy with, sqlite's journal): the
+                // path is to be compared with that newer record, not taken for someone else's
+                continue;
+            }
+            // Someone else changed the path since: none of its later events is the session's either
+            // (a foreign re-create and delete must not pass for the session's earlier delete).
+            records.remove(path, r);
             return Verdict.FOREIGN;
         }
-        if (r.inProgress > 0) {
-            return Verdict.WAIT;
-        }
-        if (expectGone && r.after == null) {
-            return Verdict.OWN; // see judge(session, event)
-        }
-        if (sameState(r.after, current(path))) {
-            return Verdict.OWN;
-        }
-        // Someone else changed the path since: none of its later events is the session's either
-        // (a foreign re-create and delete must not pass for the session's earlier delete).
-        records.remove(path, r);
-        return Verdict.FOREIGN;
     }
 
     /** Whether some session changed {@code path} within the keep time (or is changing it now). */
