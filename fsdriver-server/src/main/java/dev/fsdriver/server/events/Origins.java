@@ -48,8 +48,12 @@ public final class Origins {
         WAIT
     }
 
-    /** The last change a session made to a path; {@code after == null}: the path is gone. */
-    private record Record(long session, int inProgress, FileAttributes after, long atNanos) {}
+    /**
+     * The last change a session made to a path; {@code after == null}: the path is gone.
+     * {@code overlapped}: two of its changes were in progress at once (write-behind sends a
+     * file's writes concurrently), so the last to end need not have looked last.
+     */
+    private record Record(long session, int inProgress, FileAttributes after, long atNanos, boolean overlapped) {}
 
     private final Backend backend;
     private final LongSupplier clock;
@@ -101,8 +105,8 @@ public final class Origins {
         }
         long now = clock.getAsLong();
         records.compute(path, (p, r) -> r != null && r.session == session
-                ? new Record(session, r.inProgress + 1, r.after, now)
-                : new Record(session, 1, null, now));
+                ? new Record(session, r.inProgress + 1, r.after, now, r.overlapped || r.inProgress > 0)
+                : new Record(session, 1, null, now, false));
         sweep(now);
     }
 
@@ -132,9 +136,16 @@ public final class Origins {
             }
             int left = Math.max(0, r.inProgress - 1);
             if (!succeeded) {
-                return left == 0 ? null : new Record(session, left, r.after, now);
+                return left == 0 ? null : new Record(session, left, r.after, now, r.overlapped);
             }
-            return new Record(session, left, after, now);
+            if (left == 0 && r.overlapped) {
+                // The last of changes made at once: each looked at the path after its own change,
+                // but not necessarily in the order they end here (a write that looked before the
+                // next one ended after it), so look now. No change of the session can begin while
+                // this runs (begin waits for the map's lock on this path), and none is in progress.
+                return new Record(session, 0, current(path), now, false);
+            }
+            return new Record(session, left, after, now, r.overlapped);
         });
     }
 

@@ -91,6 +91,29 @@ class OriginsTest {
         origins = real;
     }
 
+    /**
+     * Write-behind sends a file's writes at once: the one that looked at the file first may end
+     * last. The file is as the session left it; its writes' events are its own (issue 17: sqlite's
+     * database came back to the mount as modified by someone else and was injected).
+     */
+    @Test
+    void overlappingChangesEndingOutOfOrderAreStillTheSessionsOwn() throws Exception {
+        RelPath p = RelPath.parse("f");
+        write(ME, "f", "");
+        origins.begin(ME, p);
+        origins.begin(ME, p);
+        Files.writeString(dir.resolve("f"), "one");
+        FileAttributes first = backend.stat(p);
+        Files.writeString(dir.resolve("f"), "one, two");
+        FileAttributes second = backend.stat(p);
+        origins.changed(ME, p, second);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).as("the first still in progress").isEqualTo(Verdict.WAIT);
+        origins.changed(ME, p, first);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
+        Files.writeString(dir.resolve("f"), "theirs, after");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).as("a foreign change after them").isEqualTo(Verdict.FOREIGN);
+    }
+
     @Test
     void aForeignChangeRightAfterIsForeignEvenOfTheSameKind() throws Exception {
         write(ME, "f", "mine, long");
