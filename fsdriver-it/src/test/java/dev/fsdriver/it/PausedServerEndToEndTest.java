@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PausedServerEndToEndTest {
     private static final int WRITERS = 40;
     private static final int MIB_EACH = 12;
-    /** Far longer than any pause here: a writer still running then is hanging. */
-    private static final Duration HANG = Duration.ofSeconds(240);
+    /** Far longer than any pause here, and than a call deadline (15 s) plus a Hello's: a request still running then is hanging. */
+    private static final Duration HANG = Duration.ofSeconds(150);
 
     @TempDir
     Path tmp;
@@ -41,11 +41,33 @@ class PausedServerEndToEndTest {
         }
     }
 
+    /**
+     * The server stays away past the call deadline (15 s) while the writers wait for it: a
+     * request made then (another file read) ends while the server is still away, in an error,
+     * instead of queueing behind every writer's attempt to reach the server; once the server is
+     * back (after keep-alive's time plus timeout, 30 + 10 s, too), the writers end in data or
+     * errors, never in a hang.
+     */
     @Test
-    void aServerPausedLongerThanDeadlineAndKeepAliveEndsInDataOrErrorsNeverInAHang() throws Exception {
+    void whileTheServerStaysAwayARequestEndsAndTheWritersEndInDataOrErrors() throws Exception {
         try (Setup t = new Setup()) {
-            // Longer than the call deadline (15 s) and than keep-alive's time plus timeout (30 + 10 s).
-            List<String> results = t.writeWhilePaused(Duration.ofSeconds(45));
+            Files.writeString(t.s.resolve("probe"), "p");
+            String[] probe = new String[1];
+            List<String> results = t.writeWhilePaused(() -> {
+                long stopped = System.nanoTime();
+                Thread.sleep(20_000); // past the call deadline: the writers' calls failed, they ask again
+                Process p = new ProcessBuilder("bash", "-c", "cat probe; echo \"rc=$?\"").directory(t.mnt.toFile())
+                        .redirectErrorStream(true).start();
+                if (!p.waitFor(HANG.toSeconds(), TimeUnit.SECONDS)) {
+                    String stacks = t.stacks();
+                    p.destroyForcibly();
+                    throw new AssertionError("a read while the server is away hangs " + HANG + "; mount's threads:\n" + stacks);
+                }
+                probe[0] = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                // and past keep-alive
+                Thread.sleep(Math.max(0, 45_000 - (System.nanoTime() - stopped) / 1_000_000));
+            });
+            assertThat(probe[0]).as("the read while the server was away").contains("rc=");
             assertThat(results).hasSize(WRITERS);
             for (String r : results) {
                 String name = r.split(" ")[0];
@@ -97,6 +119,11 @@ class PausedServerEndToEndTest {
          * "fN rc" line per writer.
          */
         List<String> writeWhilePaused(Duration pause) throws Exception {
+            return writeWhilePaused(() -> Thread.sleep(pause.toMillis()));
+        }
+
+        /** As {@link #writeWhilePaused(Duration)}, the server resumed when {@code whilePaused} returns. */
+        List<String> writeWhilePaused(Pause whilePaused) throws Exception {
             StringBuilder script = new StringBuilder();
             for (int i = 0; i < WRITERS; i++) {
                 script.append("exec ").append(10 + i).append(">f").append(i).append(" || exit 9; ");
@@ -121,12 +148,12 @@ class PausedServerEndToEndTest {
                     Thread.sleep(10);
                 }
                 signal("STOP", pid);
-                Thread.sleep(pause.toMillis());
+                whilePaused.run();
             } finally {
                 signal("CONT", pid);
             }
             if (!writers.waitFor(HANG.toSeconds(), TimeUnit.SECONDS)) {
-                String stacks = Fsdriver.sh(tmp, "jcmd " + mount.proc().process.pid() + " Thread.print 2>&1 | head -c 60000").output();
+                String stacks = stacks();
                 writers.destroyForcibly();
                 throw new AssertionError("writers hang " + HANG + " after the server was resumed; mount's threads:\n"
                         + stacks + "\nmount log:\n" + mount.proc().output());
@@ -142,6 +169,10 @@ class PausedServerEndToEndTest {
             return results;
         }
 
+        String stacks() throws Exception {
+            return Fsdriver.sh(tmp, "jcmd " + mount.proc().process.pid() + " Thread.print 2>&1 | head -c 60000").output();
+        }
+
         private long arrived() throws Exception {
             long n = 0;
             for (int i = 0; i < WRITERS; i++) {
@@ -151,14 +182,15 @@ class PausedServerEndToEndTest {
             return n;
         }
 
-        /** New files can be written and read, and the writers' files are listed, without a hang. */
+        /** New files can be written and read, and the mount lists what the served directory has, without a hang. */
         void assertUsable() throws Exception {
             Fsdriver.Result r = Fsdriver.sh(mnt, "echo after > after && cat after && ls");
             assertThat(r.exitCode()).as(r.output()).isZero();
-            List<String> names = new ArrayList<>(List.of("after", "after"));
-            for (int i = 0; i < WRITERS; i++) {
-                names.add("f" + i);
+            List<String> names = new ArrayList<>(List.of("after")); // cat's line, then ls: the served directory's names
+            try (var l = Files.list(s)) {
+                l.forEach(f -> names.add(f.getFileName().toString()));
             }
+            assertThat(names).as("the served directory").contains("after", "f0", "f" + (WRITERS - 1));
             assertThat(r.output().split("\n")).as("mount log:\n" + mount.proc().output())
                     .containsExactlyInAnyOrderElementsOf(names);
             assertThat(Files.readString(s.resolve("after"))).isEqualTo("after\n");
@@ -174,6 +206,11 @@ class PausedServerEndToEndTest {
                 server.close();
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface Pause {
+        void run() throws Exception;
     }
 
     private static void signal(String sig, long pid) throws Exception {
