@@ -73,6 +73,8 @@ class OverflowResyncEndToEndTest {
                 Thread.sleep(1500); // the storm window (1 s) is over: the server sends this one as it is
                 Files.writeString(s.resolve("sentinel"), "s");
                 awaitEvents(events, "CREATE|sentinel");
+                assertThat(m.proc().output()).as("the storm made the mount resync")
+                        .contains("change events under '' were lost");
                 List<String> seen;
                 synchronized (events) {
                     seen = new ArrayList<>(events);
