@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fsdriver mount}: mounts one share in the foreground; prints "mounted NAME at
  * MOUNTPOINT" once the mount is live and returns when it is unmounted (SIGTERM/SIGINT unmount).
+ * With --background, that runs in another process ({@link Background}).
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = "Mount share NAME of a server at MOUNTPOINT (default /mnt/fsdriver/NAME, created if "
@@ -84,6 +85,19 @@ final class MountCommand implements Callable<Integer> {
                     + "injected).")
     String metricsListen;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send OpenTelemetry traces to the OTLP/HTTP collector at URL (e.g. http://127.0.0.1:4318): a span "
+                    + "per listing page, read, write and Hello (connect, reconnect), with the server's side in the same trace.")
+    String otlpEndpoint;
+
+    @Option(names = "--background", description = "Return once the mount is up and keep it running in the background "
+            + "(as mount(8) and fstab lines run it: fsdriver SHARE MOUNTPOINT -o server=URI,...). Its log goes to --log-file.")
+    boolean background;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "With --background: where the mount's log goes "
+            + "(default: $XDG_STATE_HOME/fsdriver/mount-SHARE.log, i.e. ~/.local/state/...).")
+    Path logFile;
+
     @Parameters(index = "0", paramLabel = "SHARE", description = "The share to mount.")
     String share;
 
@@ -92,6 +106,11 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (background && !Background.isChild()) {
+            return Background.run(spec.root().commandLine().getParseResult().originalArgs(),
+                    logFile != null ? logFile : Background.defaultLog(share), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+        }
         ClientOptions options;
         try {
             options = ClientOptions.builder().blockSize(blockSize).build();
@@ -110,7 +129,14 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         Duration cache = Duration.ofNanos((long) (cacheTimeout * 1e9));
-        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
+        Tracing tracing;
+        try {
+            tracing = Tracing.otlp("fsdriver-mount", otlpEndpoint);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --otlp-endpoint: " + e.getMessage());
+        }
+        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache)
+                .tracing(tracing != null ? tracing.clientInterceptor() : null).build();
         String token = TokenFile.read(tokenFile);
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
         detachDeadMount(target);
@@ -144,6 +170,7 @@ final class MountCommand implements Callable<Integer> {
         ChangeEvents changeEvents = null;
         MetricsEndpoint metrics = null;
         MountMetrics mountMetrics = null;
+        MountControl control = null;
         try {
             metrics = startMetrics(metricsAt);
             fs = RemoteFileSystem.connect(connection);
@@ -174,6 +201,7 @@ final class MountCommand implements Callable<Integer> {
             if (metrics != null) {
                 mountMetrics = new MountMetrics(share, mount, connection.counters(), changeEvents);
             }
+            control = MountControl.open(new MountStatus(share, target, connection, mount, changeEvents, cache)::properties);
             PrintWriter out = spec.commandLine().getOut();
             out.println("mounted " + share + " at " + target);
             out.flush();
@@ -190,6 +218,9 @@ final class MountCommand implements Callable<Integer> {
         } catch (HelloException e) {
             throw new CliException(e.getMessage());
         } finally {
+            if (control != null) {
+                control.close();
+            }
             if (mountMetrics != null) {
                 mountMetrics.close();
             }
@@ -203,6 +234,9 @@ final class MountCommand implements Callable<Integer> {
                 fs.close();
             }
             connection.close();
+            if (tracing != null) {
+                tracing.close();
+            }
         }
     }
 
