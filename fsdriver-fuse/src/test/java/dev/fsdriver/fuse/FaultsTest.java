@@ -184,16 +184,6 @@ class FaultsTest {
         blockedRequestDoesNotStallOthers("mnt");
     }
 
-    @Test
-    void blockedRequestDoesNotStallOthersWithVirtualThreadDispatch() throws Exception {
-        System.setProperty("fsdriver.fuse.dispatch", "virtual");   // read when the session is built
-        try {
-            blockedRequestDoesNotStallOthers("mnt-virtual");
-        } finally {
-            System.clearProperty("fsdriver.fuse.dispatch");
-        }
-    }
-
     private void blockedRequestDoesNotStallOthers(String dir) throws Exception {
         Path mnt = Files.createDirectory(tmp.resolve(dir)).toRealPath();
         CountDownLatch entered = new CountDownLatch(1);
