@@ -100,7 +100,7 @@ public final class WindowsBackend implements Backend {
         this.deletes = new WindowsDelete(this, features);
     }
 
-    /** Opens the share at {@code root} with default options (called reflectively by the conformance suite). */
+    /** Opens the share at {@code root} with default options (what {@link WindowsBackendProvider} opens). */
     public static WindowsBackend open(Path root, boolean readOnly) throws FsException {
         return open(root, readOnly, Options.DEFAULTS);
     }
