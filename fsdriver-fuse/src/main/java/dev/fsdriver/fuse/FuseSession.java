@@ -9,9 +9,10 @@ import static dev.fsdriver.fuse.Wire.put64;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
-import dev.fsdriver.fuse.linux.ErrnoException;
 import dev.fsdriver.fuse.linux.FuseMounter;
-import dev.fsdriver.fuse.linux.LinuxNative;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -175,9 +176,9 @@ final class FuseSession implements FuseMount {
             int fd = masterFd;
             if (i > 0) {
                 try {
-                    fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+                    fd = FileCalls.open("/dev/fuse", FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
                     fds.add(fd);   // closed in close(), also if the clone fails
-                    LinuxNative.ioctlFuseDevClone(fd, masterFd);
+                    MountCalls.ioctlFuseDevClone(fd, masterFd);
                 } catch (ErrnoException e) {
                     throw new IOException("cannot clone the FUSE fd: " + e.getMessage());
                 }
@@ -195,7 +196,7 @@ final class FuseSession implements FuseMount {
         while (true) {
             int n;
             try {
-                n = (int) LinuxNative.read(masterFd, buf, bufferSize);
+                n = (int) FileCalls.read(masterFd, buf, bufferSize);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOENT) {
                     continue;
@@ -273,7 +274,7 @@ final class FuseSession implements FuseMount {
         put32(buf, 4, error);
         put64(buf, 8, unique);
         try {
-            LinuxNative.write(masterFd, buf, FuseKernel.OUT_HEADER_SIZE + payload);
+            FileCalls.write(masterFd, buf, FuseKernel.OUT_HEADER_SIZE + payload);
         } catch (ErrnoException e) {
             throw new IOException("answering FUSE_INIT failed: " + e.getMessage());
         }
@@ -301,14 +302,14 @@ final class FuseSession implements FuseMount {
      */
     private void readLoop(int fd, boolean extra) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize(), 4096);
+            MemorySegment buf = arena.allocate(bufferSize + FileCalls.captureStateSize(), 4096);
             MemorySegment cap = buf.asSlice(bufferSize);
             RequestDispatcher d = dispatcher;
             while (!stopping) {
                 idleReaders.incrementAndGet();
                 int n;
                 try {
-                    n = (int) LinuxNative.read(fd, buf, bufferSize, cap);
+                    n = (int) FileCalls.read(fd, buf, bufferSize, cap);
                 } catch (ErrnoException e) {
                     idleReaders.decrementAndGet();
                     if (readFailed(e)) {
