@@ -186,7 +186,7 @@ final class RequestDispatcher {
 
     /**
      * Serves the request of {@code length} bytes in {@code buf}, read from {@code fd}. The buffer
-     * holds {@code bufferSize} bytes plus {@link LinuxNative#captureStateSize()} for errno.
+     * holds {@code bufferSize} bytes plus {@link FileCalls#captureStateSize()} for errno.
      */
     void dispatch(int fd, MemorySegment buf, int length) {
         if (length < FuseKernel.IN_HEADER_SIZE || i32(buf, 0) != length) {
