@@ -29,6 +29,7 @@ fsd_want mvn maven
 fsd_want fusermount3 fuse3
 fsd_want inotifywait inotify-tools
 fsd_want git git
+fsd_want systemd-analyze systemd   # MountHelperEndToEndTest verifies the units in dist/systemd
 for p in ${FSD_EXTRA:-}; do
     case "$p" in
         sshfs) fsd_want sshfs sshfs ;;

@@ -61,6 +61,13 @@ public final class Main implements Callable<Integer> {
     /** As {@link #execute(String[], PrintWriter, PrintWriter)} with {@code env} as the environment. */
     static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
         CommandLine cmd = commandLine();
+        try {
+            args = MountHelperArguments.translate(args, cmd.getSubcommands().keySet());
+        } catch (IllegalArgumentException e) {
+            err.println("fsdriver: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
         Path defaultConfig = ConfigArguments.defaultFile(env, Backends.isWindows(), System.getProperty("user.home"));
         if (defaultConfig != null) {
             System.setProperty("fsdriver.defaultConfig", defaultConfig.toString());

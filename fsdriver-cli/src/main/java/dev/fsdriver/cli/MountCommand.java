@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fsdriver mount}: mounts one share in the foreground; prints "mounted NAME at
  * MOUNTPOINT" once the mount is live and returns when it is unmounted (SIGTERM/SIGINT unmount).
+ * With --background, that runs in another process ({@link Background}).
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = "Mount share NAME of a server at MOUNTPOINT (default /mnt/fsdriver/NAME, created if "
@@ -84,6 +85,14 @@ final class MountCommand implements Callable<Integer> {
                     + "injected).")
     String metricsListen;
 
+    @Option(names = "--background", description = "Return once the mount is up and keep it running in the background "
+            + "(as mount(8) and fstab lines run it: fsdriver SHARE MOUNTPOINT -o server=URI,...). Its log goes to --log-file.")
+    boolean background;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "With --background: where the mount's log goes "
+            + "(default: $XDG_STATE_HOME/fsdriver/mount-SHARE.log, i.e. ~/.local/state/...).")
+    Path logFile;
+
     @Parameters(index = "0", paramLabel = "SHARE", description = "The share to mount.")
     String share;
 
@@ -92,6 +101,11 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (background && !Background.isChild()) {
+            return Background.run(spec.root().commandLine().getParseResult().originalArgs(),
+                    logFile != null ? logFile : Background.defaultLog(share), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+        }
         ClientOptions options;
         try {
             options = ClientOptions.builder().blockSize(blockSize).build();

@@ -116,8 +116,10 @@ class TlsEndToEndTest {
             assertThat(refusedMount(a, "serverca", "--tls-ca", other.resolve("ca.pem").toString(),
                     "--tls-cert", pki.resolve("client.pem").toString(), "--tls-key", pki.resolve("client-key.pem").toString()))
                     .contains("TLS: this client refused the certificate of server " + a).contains("unknown CA");
-            // the server's side of the certificate refusals (grpc tells it nothing of the others)
+            // the server's side of each refusal
             assertThat(server.proc().output())
+                    .contains("TLS: refused a plaintext client: it speaks no TLS (the mount needs --tls-ca)")
+                    .contains("TLS: refused a client: it sent no client certificate (mutual TLS: the mount needs --tls-cert and --tls-key)")
                     .contains("TLS: refused a client (certificate O=fsdriver,CN=client): its certificate is not signed by the trusted CA (unknown CA)")
                     .contains("TLS: refused a client (certificate O=fsdriver,CN=old): its certificate has expired");
         }

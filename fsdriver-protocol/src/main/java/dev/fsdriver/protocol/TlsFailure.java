@@ -97,7 +97,7 @@ public final class TlsFailure {
         String s = text.toLowerCase(Locale.ROOT);
         // the peer's alert about our certificate comes first: it is the peer's verdict
         if (s.contains("certificate_required") || s.contains("certificate required")
-                || s.contains("peer did not return a certificate") || s.contains("handshake_failure_on_client_certificate")) {
+                || s.contains("peer did not return a certificate") || s.contains("peer_did_not_return_a_certificate") || s.contains("handshake_failure_on_client_certificate")) {
             return s.contains("received") || s.contains("alert") ? Cause.WE_SENT_NO_CERTIFICATE : Cause.PEER_NO_CERTIFICATE;
         }
         if (s.contains("empty client certificate chain") || s.contains("peer sent no certificates")

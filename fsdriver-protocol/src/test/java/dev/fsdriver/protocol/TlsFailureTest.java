@@ -45,6 +45,16 @@ class TlsFailureTest {
     }
 
     @Test
+    void aServerWhoseClientSentNoCertificate() {
+        // BoringSSL's words on the server's side (grpc-netty-shaded), the JDK's
+        assertThat(TlsFailure.of(unavailable(new SSLHandshakeException(
+                "error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE"))))
+                .isEqualTo(TlsFailure.Cause.PEER_NO_CERTIFICATE);
+        assertThat(TlsFailure.of(unavailable(new SSLHandshakeException("Empty client certificate chain"))))
+                .isEqualTo(TlsFailure.Cause.PEER_NO_CERTIFICATE);
+    }
+
+    @Test
     void plaintextAgainstTlsAndNoTlsAtAll() {
         assertThat(TlsFailure.plaintextRefused(Status.UNAVAILABLE.withDescription(
                 "first received frame was not SETTINGS. Hex dump for first 5 bytes: 1503030002").asRuntimeException()))

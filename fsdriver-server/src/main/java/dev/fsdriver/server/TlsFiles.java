@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * {@code fsdriver certs init} writes it) and, for mutual TLS, the CA that signs client
  * certificates (null: no client certificate asked for). grpc-java's {@link TlsServerCredentials}
  * does the TLS and the JDK's PKIX trust manager checks client certificates; nothing here touches
- * a handshake.
+ * a handshake (refusals are only logged: {@link RefusalLoggingTrustManager}, {@link HandshakeRefusalLog}).
  */
 public record TlsFiles(Path cert, Path key, Path clientCa) {
     public TlsFiles {
@@ -24,6 +24,7 @@ public record TlsFiles(Path cert, Path key, Path clientCa) {
     }
 
     ServerCredentials serverCredentials() {
+        HandshakeRefusalLog.install();
         try {
             TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(cert.toFile(), key.toFile());
             if (clientCa != null) {
