@@ -1,12 +1,14 @@
 @echo off
 rem fsdriver launcher for Windows.
-rem Finds Java (JAVA_HOME first, then "where java"), checks its version and runs the CLI from the
-rem Maven build output: fsdriver-cli\target\lib\*. The server ("serve", "service") needs Java 21
+rem Finds Java (JAVA_HOME first, then "where java"), checks its version and runs the CLI from lib\*
+rem of a release archive, else from the Maven build output: fsdriver-cli\target\lib\*. The server ("serve", "service") needs Java 21
 rem or newer; "mount"/"umount" need 25 (they say so themselves on an older Java).
 rem FSDRIVER_JAVA_OPTS adds JVM options (for example -Xmx1g).
 setlocal EnableExtensions
 set "FSDRIVER_HOME=%~dp0.."
 set "FSDRIVER_LIB=%~dp0..\fsdriver-cli\target\lib"
+rem a release archive keeps the application in lib\
+if exist "%~dp0..\lib\" set "FSDRIVER_LIB=%~dp0..\lib"
 set "JAVA_EXE="
 
 if defined JAVA_HOME (

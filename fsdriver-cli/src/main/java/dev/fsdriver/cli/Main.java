@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
-        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, InstallCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -82,6 +83,15 @@ public final class Main implements Callable<Integer> {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // wrong arguments: the message, picocli's suggestions if any, and always the usage
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+            ex.getCommandLine().usage(e);
+            e.flush();
+            return EXIT_USAGE;
+        });
         cmd.setExecutionStrategy(parse -> {
             Logging.configure(matched(parse, "--log-format", Logging.Format.text), matched(parse, "--log-level", null),
                     isVerbose(parse));
@@ -102,7 +112,7 @@ public final class Main implements Callable<Integer> {
         return cmd.execute(args);
     }
 
-    /** The command tree, with mount and umount where this Java runs them. */
+    /** The command tree, with mount, umount and status where this Java runs them. */
     static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
         addClientCommands(cmd);
@@ -116,18 +126,22 @@ public final class Main implements Callable<Integer> {
         return EXIT_USAGE;
     }
 
-    /** The Java release that built mount and umount (the FUSE layer uses FFM). */
+    /** The Java release that built mount, umount and status (the FUSE layer uses FFM). */
     static final int CLIENT_JAVA = 25;
 
     /**
-     * mount and umount are compiled for Java 25 (the rest of this module for 21, so the server
+     * mount, umount and status are compiled for Java 25 (the rest of this module for 21, so the server
      * runs on Java 21+): they are added by name, and on an older Java a stand-in says why.
      */
     private static void addClientCommands(CommandLine cmd) {
-        for (String name : new String[] {"mount", "umount"}) {
+        for (String name : new String[] {"mount", "umount", "status"}) {
             Object command;
             if (Runtime.version().feature() >= CLIENT_JAVA) {
-                String cls = "dev.fsdriver.cli." + (name.equals("mount") ? "MountCommand" : "UmountCommand");
+                String cls = "dev.fsdriver.cli." + switch (name) {
+                    case "mount" -> "MountCommand";
+                    case "umount" -> "UmountCommand";
+                    default -> "StatusCommand";
+                };
                 try {
                     var ctor = Class.forName(cls).getDeclaredConstructor();
                     ctor.setAccessible(true);
@@ -142,7 +156,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** mount/umount on a Java older than 25: one clear line, exit 1. */
+    /** mount/umount/status on a Java older than 25: one clear line, exit 1. */
     @Command(description = "Needs Java " + CLIENT_JAVA + " or newer.")
     static final class NeedsNewerJava implements Callable<Integer> {
         private final String name;

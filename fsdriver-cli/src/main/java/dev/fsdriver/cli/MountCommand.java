@@ -158,6 +158,7 @@ final class MountCommand implements Callable<Integer> {
         ChangeEvents changeEvents = null;
         MetricsEndpoint metrics = null;
         MountMetrics mountMetrics = null;
+        MountControl control = null;
         try {
             metrics = startMetrics(metricsAt);
             fs = RemoteFileSystem.connect(connection);
@@ -188,6 +189,7 @@ final class MountCommand implements Callable<Integer> {
             if (metrics != null) {
                 mountMetrics = new MountMetrics(share, mount, connection.counters(), changeEvents);
             }
+            control = MountControl.open(new MountStatus(share, target, connection, mount, changeEvents, cache)::properties);
             PrintWriter out = spec.commandLine().getOut();
             out.println("mounted " + share + " at " + target);
             out.flush();
@@ -204,6 +206,9 @@ final class MountCommand implements Callable<Integer> {
         } catch (HelloException e) {
             throw new CliException(e.getMessage());
         } finally {
+            if (control != null) {
+                control.close();
+            }
             if (mountMetrics != null) {
                 mountMetrics.close();
             }

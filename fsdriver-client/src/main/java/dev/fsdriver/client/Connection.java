@@ -175,6 +175,23 @@ public final class Connection implements AutoCloseable {
     }
 
     /** Calls, reconnects and the requests answered locally or by the server (for metrics). */
+    /**
+     * For {@code fsdriver status}: "reconnecting" after a call found the server gone (the next call
+     * says Hello again), else the channel's state: "connected", "idle", "connecting", "unreachable".
+     */
+    public String state() {
+        if (lost) {
+            return "reconnecting";
+        }
+        return switch (channel.getState(false)) {
+            case READY -> "connected";
+            case IDLE -> "idle";
+            case CONNECTING -> "connecting";
+            case TRANSIENT_FAILURE -> "unreachable";
+            case SHUTDOWN -> "closed";
+        };
+    }
+
     public ClientCounters counters() {
         return counters;
     }

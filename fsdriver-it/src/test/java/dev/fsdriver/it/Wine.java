@@ -43,8 +43,13 @@ final class Wine {
 
     /** `bin\fsdriver.cmd serve` on {@code port} under Wine; returns once it accepts connections. */
     static Fsdriver.Server serve(Path workDir, int port, String... args) throws Exception {
+        return serve(Fsdriver.repoRoot().resolve("bin/fsdriver.cmd"), workDir, port, args);
+    }
+
+    /** As {@link #serve(Path, int, String...)} with another {@code fsdriver.cmd} (a release archive's). */
+    static Fsdriver.Server serve(Path launcher, Path workDir, int port, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Fsdriver.repoRoot().resolve("scripts/wine/run").toString(), "cmd", "/c",
-                z(Fsdriver.repoRoot().resolve("bin/fsdriver.cmd")), "serve", "--listen", "tcp://127.0.0.1:" + port));
+                z(launcher), "serve", "--listen", "tcp://127.0.0.1:" + port));
         cmd.addAll(List.of(args));
         Map<String, String> env = Map.of(
                 "WINEPREFIX", prefix().toString(),

@@ -1,0 +1,133 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a user installs: `fsdriver install --prefix`, and the release archives that `mvn package`
+ * leaves in fsdriver-cli/target, each unpacked and run (the Windows one under Wine).
+ */
+class InstallEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    private static Path archive(String suffix) throws IOException {
+        Path target = Fsdriver.repoRoot().resolve("fsdriver-cli/target");
+        try (var files = Files.list(target)) {
+            List<Path> found = files.filter(p -> p.getFileName().toString().matches("fsdriver-.*-" + suffix)).toList();
+            assertThat(found).as("one %s in %s (mvn package builds it)", suffix, target).hasSize(1);
+            return found.get(0);
+        }
+    }
+
+    @Test
+    void installPutsTheLauncherUnitsAndCompletionUnderThePrefix() throws Exception {
+        Path prefix = tmp.resolve("prefix");
+        Fsdriver.Result r = Fsdriver.run(tmp.resolve("install.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString());
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        Path bin = prefix.resolve("bin/fsdriver");
+        assertThat(bin.toRealPath()).isEqualTo(Fsdriver.repoRoot().resolve("bin/fsdriver").toRealPath());
+        assertThat(Fsdriver.shOk(tmp, bin + " --version")).startsWith("fsdriver ");
+        Path serveUnit = prefix.resolve("lib/systemd/system/fsdriver-serve.service");
+        Path mountUnit = prefix.resolve("lib/systemd/user/fsdriver-mount@.service");
+        assertThat(Files.readString(serveUnit)).contains("ExecStart=" + bin + " serve --config /etc/fsdriver/serve.toml");
+        assertThat(Files.readString(mountUnit)).contains("ExecStart=" + bin + " mount --config %E/fsdriver/%i.toml");
+        Path runtime = Files.createDirectories(tmp.resolve("run"));
+        Files.copy(mountUnit, tmp.resolve("fsdriver-mount@x.service"));
+        assertThat(Fsdriver.shOk(tmp, "export XDG_RUNTIME_DIR=" + runtime + "; systemd-analyze verify " + serveUnit
+                + " && systemd-analyze verify --user " + tmp.resolve("fsdriver-mount@x.service") + " && echo verified"))
+                .contains("verified").doesNotContain(".service:");
+        // bash completes subcommands and options from the installed script
+        Path completion = prefix.resolve("share/bash-completion/completions/fsdriver");
+        String complete = "source " + completion + "; COMP_WORDS=(fsdriver %s); COMP_CWORD=%d; COMP_LINE='fsdriver %s'; "
+                + "COMP_POINT=${#COMP_LINE}; _complete_fsdriver fsdriver; echo \"${COMPREPLY[@]}\"";
+        assertThat(Fsdriver.shOk(tmp, String.format(complete, "mou", 1, "mou"))).contains("mount");
+        assertThat(Fsdriver.shOk(tmp, String.format(complete, "mount --read", 2, "mount --read"))).contains("--read-only");
+        // again: the link is replaced, a file that is not ours is not
+        assertThat(Fsdriver.run(tmp.resolve("again.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString())
+                .exitCode()).isZero();
+        Files.delete(bin);
+        Files.writeString(bin, "someone else's\n");
+        Fsdriver.Result refused = Fsdriver.run(tmp.resolve("refused.log"), Duration.ofSeconds(60), "install", "--prefix",
+                prefix.toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.output()).contains(bin + " exists and is not a link: remove it first");
+        assertThat(Files.readString(bin)).isEqualTo("someone else's\n");
+    }
+
+    @Test
+    void theLinuxArchiveServesAndMountsFromWhereItIsUnpacked() throws Exception {
+        Path unpacked = Files.createDirectories(tmp.resolve("x"));
+        Fsdriver.shOk(tmp, "tar -xzf " + archive("linux.tar.gz") + " -C " + unpacked);
+        Path home;
+        try (var dirs = Files.list(unpacked)) {
+            home = dirs.findFirst().orElseThrow();
+        }
+        Path launcher = home.resolve("bin/fsdriver");
+        assertThat(Files.isExecutable(launcher)).isTrue();
+        assertThat(home.resolve("share/bash-completion/completions/fsdriver")).isRegularFile();
+        assertThat(home.resolve("dist/systemd/fsdriver-mount@.service")).isRegularFile();
+        assertThat(Fsdriver.shOk(tmp, launcher + " --version")).startsWith("fsdriver ");
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path mnt = tmp.resolve("mnt");
+        int port = Fsdriver.freePort();
+        try (Fsdriver.Proc serve = new Fsdriver.Proc(List.of(launcher.toString(), "serve", "--listen", "tcp://127.0.0.1:" + port,
+                "--share", "w=" + share), tmp.resolve("serve.log"))) {
+            Fsdriver.awaitPort(serve, port);
+            try (Fsdriver.Proc mount = new Fsdriver.Proc(List.of(launcher.toString(), "mount", "--server", "tcp://127.0.0.1:" + port,
+                    "w", mnt.toString()), tmp.resolve("mount.log"))) {
+                mount.awaitOutput("mounted w at", Fsdriver.START_TIMEOUT);
+                Files.writeString(mnt.resolve("f"), "from the archive\n");
+                assertThat(Files.readString(share.resolve("f"))).isEqualTo("from the archive\n");
+                // it runs from the archive's lib/, not from the source tree
+                assertThat(Files.readString(Path.of("/proc/" + mount.process.pid() + "/cmdline")).replace('\0', ' '))
+                        .contains(home.resolve("lib") + "/*");
+            }
+        }
+    }
+
+    @Test
+    void theWindowsArchiveServesUnderWine() throws Exception {
+        Wine.setUp(tmp);
+        Path home = tmp.resolve("w");
+        try (ZipFile zip = new ZipFile(archive("windows.zip").toFile())) {
+            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+                Path to = home.resolve(e.getName()).normalize();
+                assertThat(to.startsWith(home)).isTrue();
+                if (e.isDirectory()) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.createDirectories(to.getParent());
+                    try (InputStream in = zip.getInputStream(e)) {
+                        Files.copy(in, to);
+                    }
+                }
+            }
+        }
+        Path cmd;
+        try (var dirs = Files.list(home)) {
+            cmd = dirs.findFirst().orElseThrow().resolve("bin/fsdriver.cmd");
+        }
+        assertThat(cmd).isRegularFile();
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("g"), "served from the zip\n");
+        int port = Fsdriver.freePort();
+        try (Fsdriver.Server server = Wine.serve(cmd, tmp, port, "--share", "w=" + Wine.z(share))) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "w", tmp.resolve("mnt"))) {
+                assertThat(Files.readString(tmp.resolve("mnt/g"))).isEqualTo("served from the zip\n");
+            }
+        } finally {
+            Wine.killAll();
+        }
+    }
+}
