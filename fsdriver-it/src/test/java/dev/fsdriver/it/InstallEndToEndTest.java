@@ -14,18 +14,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a user installs: `fsdriver install --prefix`, and the release archives that `mvn package`
- * leaves in fsdriver-cli/target, each unpacked and run (the Windows one under Wine).
+ * What a user installs: `fsdriver install --prefix`, and the release archives and .deb that `mvn
+ * package` leaves in fsdriver-cli/target, each unpacked and run (the Windows one under Wine).
  */
 class InstallEndToEndTest {
     @TempDir
     Path tmp;
 
-    private static Path archive(String suffix) throws IOException {
+    /** The one file of fsdriver-cli/target whose name matches {@code regex}. */
+    private static Path archive(String regex) throws IOException {
         Path target = Fsdriver.repoRoot().resolve("fsdriver-cli/target");
         try (var files = Files.list(target)) {
-            List<Path> found = files.filter(p -> p.getFileName().toString().matches("fsdriver-.*-" + suffix)).toList();
-            assertThat(found).as("one %s in %s (mvn package builds it)", suffix, target).hasSize(1);
+            List<Path> found = files.filter(p -> p.getFileName().toString().matches(regex)).toList();
+            assertThat(found).as("one %s in %s (mvn package builds it)", regex, target).hasSize(1);
             return found.get(0);
         }
     }
@@ -68,7 +69,7 @@ class InstallEndToEndTest {
     @Test
     void theLinuxArchiveServesAndMountsFromWhereItIsUnpacked() throws Exception {
         Path unpacked = Files.createDirectories(tmp.resolve("x"));
-        Fsdriver.shOk(tmp, "tar -xzf " + archive("linux.tar.gz") + " -C " + unpacked);
+        Fsdriver.shOk(tmp, "tar -xzf " + archive("fsdriver-.*-linux\\.tar\\.gz") + " -C " + unpacked);
         Path home;
         try (var dirs = Files.list(unpacked)) {
             home = dirs.findFirst().orElseThrow();
@@ -97,10 +98,30 @@ class InstallEndToEndTest {
     }
 
     @Test
+    void theDebianPackageHoldsTheApplicationLinkUnitsAndCompletion() throws Exception {
+        Path deb = archive("fsdriver_.*_all\\.deb");
+        assertThat(Fsdriver.shOk(tmp, "dpkg-deb --info " + deb)).contains("Package: fsdriver").contains("Depends: fuse3");
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Fsdriver.shOk(tmp, "dpkg-deb -x " + deb + " " + root);
+        assertThat(Files.readSymbolicLink(root.resolve("usr/bin/fsdriver"))).isEqualTo(Path.of("/opt/fsdriver/bin/fsdriver"));
+        assertThat(Files.readString(root.resolve("usr/lib/systemd/system/fsdriver-serve.service")))
+                .contains("ExecStart=/usr/bin/fsdriver serve --config /etc/fsdriver/serve.toml");
+        assertThat(Files.readString(root.resolve("usr/lib/systemd/user/fsdriver-mount@.service")))
+                .contains("ExecStart=/usr/bin/fsdriver mount --config %E/fsdriver/%i.toml");
+        assertThat(root.resolve("usr/share/bash-completion/completions/fsdriver")).isRegularFile();
+        // the packaged launcher runs from the package's lib/
+        assertThat(Fsdriver.shOk(tmp, root.resolve("opt/fsdriver/bin/fsdriver") + " --version")).startsWith("fsdriver ");
+        try (var jars = Files.list(root.resolve("opt/fsdriver/lib"))) {
+            assertThat(jars.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("fsdriver-cli-"))
+                    .anyMatch(n -> n.startsWith("fsdriver-server-"));
+        }
+    }
+
+    @Test
     void theWindowsArchiveServesUnderWine() throws Exception {
         Wine.setUp(tmp);
         Path home = tmp.resolve("w");
-        try (ZipFile zip = new ZipFile(archive("windows.zip").toFile())) {
+        try (ZipFile zip = new ZipFile(archive("fsdriver-.*-windows\\.zip").toFile())) {
             for (ZipEntry e : java.util.Collections.list(zip.entries())) {
                 Path to = home.resolve(e.getName()).normalize();
                 assertThat(to.startsWith(home)).isTrue();
