@@ -85,6 +85,11 @@ final class MountCommand implements Callable<Integer> {
                     + "injected).")
     String metricsListen;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send OpenTelemetry traces to the OTLP/HTTP collector at URL (e.g. http://127.0.0.1:4318): a span "
+                    + "per listing page, read, write and Hello (connect, reconnect), with the server's side in the same trace.")
+    String otlpEndpoint;
+
     @Option(names = "--background", description = "Return once the mount is up and keep it running in the background "
             + "(as mount(8) and fstab lines run it: fsdriver SHARE MOUNTPOINT -o server=URI,...). Its log goes to --log-file.")
     boolean background;
@@ -124,7 +129,14 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         Duration cache = Duration.ofNanos((long) (cacheTimeout * 1e9));
-        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache).build();
+        Tracing tracing;
+        try {
+            tracing = Tracing.otlp("fsdriver-mount", otlpEndpoint);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --otlp-endpoint: " + e.getMessage());
+        }
+        options = options.toBuilder().entryTimeout(cache).attrTimeout(cache).negativeTimeout(cache)
+                .tracing(tracing != null ? tracing.clientInterceptor() : null).build();
         String token = TokenFile.read(tokenFile);
         Path target = (mountPoint != null ? mountPoint : DEFAULT_ROOT.resolve(share)).toAbsolutePath().normalize();
         detachDeadMount(target);
@@ -222,6 +234,9 @@ final class MountCommand implements Callable<Integer> {
                 fs.close();
             }
             connection.close();
+            if (tracing != null) {
+                tracing.close();
+            }
         }
     }
 

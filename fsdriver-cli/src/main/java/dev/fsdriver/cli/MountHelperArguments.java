@@ -19,7 +19,7 @@ final class MountHelperArguments {
             Map.entry("block-size", "--block-size"), Map.entry("cache-timeout", "--cache-timeout"),
             Map.entry("metrics-listen", "--metrics-listen"), Map.entry("config", "--config"),
             Map.entry("log-file", "--log-file"), Map.entry("log-level", "--log-level"),
-            Map.entry("log-format", "--log-format"));
+            Map.entry("log-format", "--log-format"), Map.entry("otlp-endpoint", "--otlp-endpoint"));
     /** {@code -o} flags and the long option each becomes. */
     private static final Map<String, String> FLAGS = Map.of(
             "allow-other", "--allow-other", "ro", "--read-only", "no-events", "--no-events", "verbose", "--verbose");

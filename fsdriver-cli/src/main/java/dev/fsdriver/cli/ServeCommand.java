@@ -73,6 +73,14 @@ final class ServeCommand implements Callable<Integer> {
                     + "call latency histograms).")
     String metricsListen;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send OpenTelemetry traces to the OTLP/HTTP collector at URL (e.g. http://127.0.0.1:4318): "
+                    + "the server's side of the listings, reads, writes and Hellos that mounts trace.")
+    String otlpEndpoint;
+
+    /** Set by {@link #prepare()} with --otlp-endpoint; flushed when the server stops. */
+    private Tracing tracing;
+
     @Override
     public Integer call() throws Exception {
         FsServer server = prepare();
@@ -87,6 +95,9 @@ final class ServeCommand implements Callable<Integer> {
         server.close();
         if (metrics != null) {
             metrics.close();
+        }
+        if (tracing != null) {
+            tracing.close();
         }
         return 0;
     }
@@ -127,6 +138,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         String token = TokenFile.read(tokenFile);
         FsServer.Builder builder = FsServer.builder().token(token).allowSetId(allowSetId);
+        try {
+            tracing = Tracing.otlp("fsdriver-serve", otlpEndpoint);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --otlp-endpoint: " + e.getMessage());
+        }
+        if (tracing != null) {
+            builder.tracing(tracing.serverInterceptor());
+        }
         TlsFiles tls = tls();
         if (tls != null) {
             builder.tls(tls);

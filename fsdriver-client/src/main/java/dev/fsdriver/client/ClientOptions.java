@@ -23,6 +23,8 @@ import java.time.Duration;
  *                           files in listing order gets this many next ones fetched ahead, and
  *                           one descending a tree its subdirectories listed ahead (0: neither)
  * @param clientName         sent in Hello, for the server's logs
+ * @param tracing            an outermost interceptor on every call (OpenTelemetry spans and
+ *                           trace context, mount --otlp-endpoint), or null
  */
 public record ClientOptions(
         int blockSize,
@@ -36,7 +38,8 @@ public record ClientOptions(
         boolean keepCache,
         int inlineReadMax,
         int prefetchFiles,
-        String clientName) {
+        String clientName,
+        io.grpc.ClientInterceptor tracing) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final int MIN_BLOCK_SIZE = 4096;
@@ -69,7 +72,7 @@ public record ClientOptions(
                 .negativeTimeout(negativeTimeout).readAheadBlocks(readAheadBlocks)
                 .writeBehindChunks(writeBehindChunks).callDeadline(callDeadline)
                 .readDirPageSize(readDirPageSize).keepCache(keepCache).inlineReadMax(inlineReadMax).prefetchFiles(prefetchFiles)
-                .clientName(clientName);
+                .clientName(clientName).tracing(tracing);
     }
 
     public static final class Builder {
@@ -85,6 +88,7 @@ public record ClientOptions(
         private int inlineReadMax = 128 << 10;
         private int prefetchFiles = 8;
         private String clientName = "fsdriver-client/0.1 " + System.getProperty("os.name", "?").toLowerCase();
+        private io.grpc.ClientInterceptor tracing;
 
         public Builder blockSize(int v) { blockSize = v; return this; }
         public Builder entryTimeout(Duration v) { entryTimeout = v; return this; }
@@ -98,10 +102,12 @@ public record ClientOptions(
         public Builder inlineReadMax(int v) { inlineReadMax = v; return this; }
         public Builder prefetchFiles(int v) { prefetchFiles = v; return this; }
         public Builder clientName(String v) { clientName = v; return this; }
+        public Builder tracing(io.grpc.ClientInterceptor v) { tracing = v; return this; }
 
         public ClientOptions build() {
             return new ClientOptions(blockSize, entryTimeout, attrTimeout, negativeTimeout, readAheadBlocks,
-                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, inlineReadMax, prefetchFiles, clientName);
+                    writeBehindChunks, callDeadline, readDirPageSize, keepCache, inlineReadMax, prefetchFiles, clientName,
+                    tracing);
         }
     }
 }

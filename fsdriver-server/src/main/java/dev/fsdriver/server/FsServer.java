@@ -71,6 +71,8 @@ public final class FsServer implements AutoCloseable {
     /** Sessions of every share; an owner gone (connection closed, session expired) loses its handles. */
     private final Sessions sessions;
     private final TlsFiles tls;
+    /** Outermost interceptor of every call (OpenTelemetry server spans, serve --otlp-endpoint), or null. */
+    private final io.grpc.ServerInterceptor tracing;
     private final Map<String, String> clientTokens;
     private final ShareAccess access;
     private final List<Server> servers = new ArrayList<>();
@@ -96,6 +98,7 @@ public final class FsServer implements AutoCloseable {
         this.allowSetId = b.allowSetId;
         this.sessions = new Sessions(owner -> shares.values().forEach(s -> s.handles.closeOwnedBy(owner)));
         this.tls = b.tls;
+        this.tracing = b.tracing;
         this.clientTokens = Map.copyOf(b.clientTokens);
         this.access = new ShareAccess(b.rules);
     }
@@ -112,6 +115,7 @@ public final class FsServer implements AutoCloseable {
         private String token;
         private boolean allowSetId;
         private TlsFiles tls;
+        private io.grpc.ServerInterceptor tracing;
         private final Map<String, String> clientTokens = new LinkedHashMap<>();
         private final List<ShareAccess.Rule> rules = new ArrayList<>();
 
@@ -124,6 +128,12 @@ public final class FsServer implements AutoCloseable {
          */
         public Builder allowSetId(boolean allow) {
             this.allowSetId = allow;
+            return this;
+        }
+
+        /** An interceptor run first on every call of every listener (tracing), or null. */
+        public Builder tracing(io.grpc.ServerInterceptor interceptor) {
+            this.tracing = interceptor;
             return this;
         }
 
@@ -299,6 +309,9 @@ public final class FsServer implements AutoCloseable {
 
     private ServerBuilder<?> addServices(ServerBuilder<?> b) {
         ServerAuth auth = new ServerAuth(token, clientTokens, shares, access, sessions);
+        if (tracing != null) {
+            b.intercept(tracing);   // global interceptors run before the services' own
+        }
         return b.maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
                 .addTransportFilter(sessions.filter())
                 .addService(ServerInterceptors.intercept(new SessionService(sessions), auth, instance))

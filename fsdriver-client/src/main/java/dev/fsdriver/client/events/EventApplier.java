@@ -14,7 +14,6 @@ import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +51,8 @@ public final class EventApplier {
     private final EchoFilter echo;
     private final Injector injector;
     private final FuseNotifier notifier;
+    /** What watchers know of each directory: a resync announces only the differences. */
+    private final KnownNames names;
     /** Paths whose creation watchers were told of recently (injected): a resync need not repeat them. */
     private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
@@ -78,6 +79,7 @@ public final class EventApplier {
         this.echo = echo;
         this.injector = injector;
         this.notifier = notifier;
+        this.names = fs.watchedNames();
         fs.onDirOpened(node -> {
             java.util.concurrent.CountDownLatch l = freshDirs.remove(node);
             if (l != null) {
@@ -225,6 +227,7 @@ public final class EventApplier {
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
+        names.added(parent, name, entry.attr().ino()); // told now, or known already (EEXIST: looked up)
         String abs = injector.absolute(path);
         awaitWatcher(parent);
         long t1 = System.nanoTime();
@@ -249,6 +252,7 @@ public final class EventApplier {
             injected.incrementAndGet();
             announced.mark(path);
             if (type == FileMode.S_IFDIR) {
+                names.createdDir(entry.nodeId()); // its names follow as events
                 if (freshDirs.size() > 10_000) {
                     freshDirs.clear(); // never opened by anybody: nobody is waiting for them
                 }
@@ -267,6 +271,7 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
+        names.removed(parent, name);
         notifier.invalInode(parent, 0, 0);
         if (mayInject(parent)) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
@@ -410,13 +415,12 @@ public final class EventApplier {
 
     /**
      * Events under {@code path} were lost: drop everything the kernel caches below it, then list
-     * every directory there that the kernel holds and inject the differences: a delete for every
-     * name that went, and a create for every name present that watchers were not provably told
-     * of (injected within the last minute). A name a program merely listed meanwhile still gets
-     * its create; a file that existed long before gets a duplicate create, which watchers take as
-     * "rescan this", the meaning of an overflow. A directory the kernel holds is never announced
-     * again and its entry is left in place (a process may be working inside it); the price: one
-     * created during the loss that a program already looked up gets no create.
+     * every directory there that the kernel holds and inject the differences with what watchers
+     * know ({@link KnownNames}): a delete for every name that went, a create for every name that
+     * is new or now another file (another inode number); a file that existed before is not
+     * announced again. A directory the kernel holds is never announced again and its entry is
+     * left in place (a process may be working inside it); the price: one created during the loss
+     * that a program already looked up gets no create.
      */
     void overflow(String path) {
         long top = view.resolve(path);
@@ -453,9 +457,14 @@ public final class EventApplier {
         }
     }
 
-    /** Returns the directories it announced (name -> node): the caller descends into them too. */
+    /**
+     * Returns the directories it announced (name -> node): the caller descends into them too.
+     * Compares the listing with what watchers know of {@code dir} ({@link KnownNames}): a name
+     * known with the same inode number is not announced again, a known name that is gone is
+     * announced deleted; without anything known, every name not told of lately is announced.
+     */
     private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known) {
-        Set<String> listed = new HashSet<>();
+        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
         Map<String, Long> newDirs = new HashMap<>();
         try {
             list(dir, listed);
@@ -463,12 +472,24 @@ public final class EventApplier {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
             return newDirs;
         }
+        Map<String, Long> before = names.of(dir);
         for (String name : known.keySet()) {
-            if (!listed.contains(name)) {
+            if (!listed.containsKey(name)) {
                 deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
             }
         }
-        for (String name : listed) {
+        if (before != null) {
+            for (String name : before.keySet()) {
+                if (!listed.containsKey(name) && !known.containsKey(name)) {
+                    deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false); // the kernel holds no entry
+                }
+            }
+        }
+        Map<String, Long> now = new HashMap<>();
+        for (Map.Entry<String, long[]> l : listed.entrySet()) {
+            String name = l.getKey();
+            long ino = l.getValue()[0];
+            now.put(name, ino);
             String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
             Long held = known.get(name);
             if (held != null && FileMode.isDirectory(view.mode(held))) {
@@ -476,6 +497,11 @@ public final class EventApplier {
                 // create replaced the entry, so a process working inside lost its working directory
                 // (git: "unable to get current working directory"), and every overflow announced
                 // every held directory again (issue 10, B6). Its attributes were dropped above.
+                continue;
+            }
+            if (before != null && KnownNames.same(before.get(name), ino)) {
+                // the same file as watchers know: it existed before the loss (a create of it
+                // then was told, or it was there when the directory was first listed)
                 continue;
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
@@ -487,10 +513,11 @@ public final class EventApplier {
                 }
             }
         }
+        names.replace(dir, now);
         return newDirs;
     }
 
-    private void list(long dir, Set<String> into) throws FuseException {
+    private void list(long dir, Map<String, long[]> into) throws FuseException {
         FuseFileSystem remote = fs.delegate();
         FuseRequest req = new InjectionGate.Internal(dir);
         FuseOpen open = remote.opendir(req, dir, 0);
@@ -502,7 +529,7 @@ public final class EventApplier {
                 long start = offset[0];
                 DirFiller filler = (name, ino, mode, next) -> {
                     if (!name.equals(".") && !name.equals("..")) {
-                        into.add(name);
+                        into.put(name, new long[] {ino, mode});
                     }
                     offset[0] = next;
                     return true;

@@ -232,7 +232,7 @@ class InjectionThroughTheKernelTest {
      * of the 20-30 false creates per overflow under Wine), and the injected mkdir over the
      * existing directory replaced its entry, so a process working inside lost its working
      * directory (git: "unable to get current working directory"). Files that existed before are
-     * still announced again (see EventApplier#overflow); none here.
+     * not announced again either (KnownNames; OverflowResyncEndToEndTest).
      */
     @Test
     void anOverflowNeitherAnnouncesHeldDirectoriesAgainNorTakesAWorkingDirectory() throws Exception {
