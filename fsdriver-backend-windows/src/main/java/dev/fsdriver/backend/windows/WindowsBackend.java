@@ -102,7 +102,7 @@ public final class WindowsBackend implements Backend {
         this.xattrs = new WindowsXattrs(this, features);
     }
 
-    /** Opens the share at {@code root} with default options (called reflectively by the conformance suite). */
+    /** Opens the share at {@code root} with default options (what {@link WindowsBackendProvider} opens). */
     public static WindowsBackend open(Path root, boolean readOnly) throws FsException {
         return open(root, readOnly, Options.DEFAULTS);
     }

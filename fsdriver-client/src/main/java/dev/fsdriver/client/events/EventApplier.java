@@ -265,11 +265,13 @@ public final class EventApplier {
             if (i > 0) {
                 notifier.invalEntry(parent, name); // a program's LOOKUP made the dentry again
             }
-            rc = injector.perform(inj, () -> switch (type) {
-                case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
-                case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
-                // the node's own type (FIFO, socket, ...): the kernel refuses an answer of another type
-                default -> LibC.mknod(abs, type | perm);
+            rc = injector.perform(inj, () -> {
+                switch (type) {
+                    case FileMode.S_IFDIR -> InjectedCalls.mkdir(abs, perm);
+                    case FileMode.S_IFLNK -> InjectedCalls.symlink("fsdriver-injected", abs);
+                    // the node's own type (FIFO, socket, ...): the kernel refuses an answer of another type
+                    default -> InjectedCalls.mknod(abs, type | perm);
+                }
             });
         }
         log.debug("injected create '{}': {} (lookup+wait {} us, syscall {} us)", path, rc == 0 ? "ok" : "errno " + -rc,
@@ -306,7 +308,7 @@ public final class EventApplier {
             String abs = injector.absolute(path);
             awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
-            int rc = injector.perform(inj, () -> type == FileMode.S_IFDIR ? LibC.rmdir(abs) : LibC.unlink(abs));
+            int rc = injector.perform(inj, type == FileMode.S_IFDIR ? () -> InjectedCalls.rmdir(abs) : () -> InjectedCalls.unlink(abs));
             if (rc == 0) {
                 injected.incrementAndGet();
                 view.removed(parent, name);
@@ -376,7 +378,7 @@ public final class EventApplier {
             long size = attr.size();
             // the same mode, the same size: nothing would change even on the server (which the
             // gate keeps it from reaching anyway); the SETATTR is answered with attr
-            count(injector.perform(inj, attribOnly ? () -> LibC.chmod(abs, mode & 07777) : () -> LibC.truncate(abs, size)),
+            count(injector.perform(inj, attribOnly ? () -> InjectedCalls.chmod(abs, mode & 07777) : () -> InjectedCalls.truncate(abs, size)),
                     path);
         }
         if (entry != null && !inj.handedOver()) {
@@ -414,7 +416,7 @@ public final class EventApplier {
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
-            int rc = injector.perform(inj, () -> LibC.rename(absFrom, absTo));
+            int rc = injector.perform(inj, () -> InjectedCalls.rename(absFrom, absTo));
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was updated by the file system's rename
                 if (node == 0) {
