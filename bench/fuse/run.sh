@@ -4,8 +4,7 @@
 #
 #   bench/fuse/run.sh                 # build, mount, run, print the table
 #   REPS=5 bench/fuse/run.sh          # more repetitions (median is reported)
-#   TARGETS="native loopback loopback-virtual bindfs" bench/fuse/run.sh
-#                                     # also a loopback serving each request on a new virtual thread
+#   TARGETS="native loopback" bench/fuse/run.sh   # a subset of native loopback bindfs
 # Environment: BENCH_WORK (scratch dir, default bench/work/fuse), SIZE_MB (default 1024),
 # FILES (stat tree size, default 10000), SMALL (untar files, default 300), JAVA_HOME.
 set -euo pipefail
@@ -34,10 +33,10 @@ CP="$CP:$M2/org/slf4j/slf4j-api/$SLF4J/slf4j-api-$SLF4J.jar:$M2/org/slf4j/slf4j-
 # --- set up ----------------------------------------------------------------------------------
 BACK=$WORK/backing
 rm -rf "$WORK"
-mkdir -p "$BACK" "$WORK/mnt-loopback" "$WORK/mnt-loopback-virtual" "$WORK/mnt-bindfs"
+mkdir -p "$BACK" "$WORK/mnt-loopback" "$WORK/mnt-bindfs"
 PIDS=()
 cleanup() {
-    for m in "$WORK/mnt-loopback" "$WORK/mnt-loopback-virtual" "$WORK/mnt-bindfs"; do
+    for m in "$WORK/mnt-loopback" "$WORK/mnt-bindfs"; do
         mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
     done
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -72,7 +71,6 @@ mount_loopback() {  # $1 mount point, $2 extra JVM options
 for t in $TARGETS; do
     case $t in
         loopback) mount_loopback "$WORK/mnt-loopback" "" ;;
-        loopback-virtual) mount_loopback "$WORK/mnt-loopback-virtual" "-Dfsdriver.fuse.dispatch=virtual" ;;
         bindfs) bindfs "$BACK" "$WORK/mnt-bindfs" ;;
     esac
 done
@@ -134,7 +132,6 @@ names = {"stat": f"stat {files} files (find -printf)", "write": f"write {size} M
 hdr = "| workload | " + " | ".join(f"{t} s" for t in targets)
 ratios = []
 if "loopback" in targets and "bindfs" in targets: ratios.append(("loopback", "bindfs"))
-if "loopback-virtual" in targets and "bindfs" in targets: ratios.append(("loopback-virtual", "bindfs"))
 if "loopback" in targets and "native" in targets: ratios.append(("loopback", "native"))
 if "bindfs" in targets and "native" in targets: ratios.append(("bindfs", "native"))
 hdr += "".join(f" | {a}/{b}" for a, b in ratios) + " |"

@@ -32,6 +32,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -422,20 +423,54 @@ public final class Connection implements AutoCloseable {
         }
     }
 
-    /** After the server was unreachable, say Hello again before the next call (errors surface in that call). */
+    /** The Hello under way after the server was unreachable (null: none), see {@link #ensureSession}. */
+    private CompletableFuture<Void> helloUnderWay;
+
+    /**
+     * After the server was unreachable, say Hello again before the next call (errors surface in
+     * that call). One Hello at a time; the other callers wait for that one, not for a turn of
+     * their own: in turns, each a deadline long while the server stayed away (stopped, or a
+     * black hole), 40 writers and every other request queued up for minutes, a wedged mount
+     * (issue 9, PausedServerEndToEndTest).
+     */
     private void ensureSession() {
-        if (lost) {
-            synchronized (this) {
-                if (lost) {
-                    try {
-                        hello();
-                        counters.reconnected();
-                        log.info("reconnected to {} (share {})", address, share);
-                    } catch (HelloException e) {
-                        log.debug("hello after reconnect failed: {}", e.getMessage());
-                    }
-                }
+        if (!lost) {
+            return;
+        }
+        CompletableFuture<Void> mine = null;
+        CompletableFuture<Void> other;
+        synchronized (this) {
+            if (!lost) {
+                return;
             }
+            other = helloUnderWay;
+            if (other == null) {
+                helloUnderWay = mine = new CompletableFuture<>();
+            }
+        }
+        if (mine == null) {
+            try {
+                other.get(); // ends within its Hello's deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // not thrown: the Hello's outcome is in lost
+            }
+            return;
+        }
+        try {
+            hello();
+            counters.reconnected();
+            log.info("reconnected to {} (share {})", address, share);
+        } catch (HelloException e) {
+            log.debug("hello after reconnect failed: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("hello after reconnect failed", e);
+        } finally {
+            synchronized (this) {
+                helloUnderWay = null;
+            }
+            mine.complete(null);
         }
     }
 

@@ -29,4 +29,29 @@ class FreeSpaceTest {
             throw new FuseException(Errno.ENOTCONN, "away");
         }, 8 << 20).lowFor(1 << 30)).isFalse();
     }
+
+    @Test
+    void whileOneWriterAsksTheOthersTakeTheLastAnswerInsteadOfACallEach() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch asking = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        FreeSpace space = new FreeSpace(() -> {
+            if (calls.incrementAndGet() == 2) { // the server stopped answering
+                asking.countDown();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    throw new FuseException(Errno.EINTR, "interrupted");
+                }
+            }
+            return free(0, 4096);
+        }, 0);
+        assertThat(space.lowFor(1)).isTrue();
+        Thread waiting = Thread.ofPlatform().start(() -> space.lowFor(1));
+        asking.await();
+        assertThat(space.lowFor(1)).as("the last answer: full").isTrue();
+        assertThat(calls.get()).as("no call of its own while one is under way").isEqualTo(2);
+        answer.countDown();
+        waiting.join();
+    }
 }

@@ -9,9 +9,10 @@ import static dev.fsdriver.fuse.Wire.put64;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
-import dev.fsdriver.fuse.linux.ErrnoException;
 import dev.fsdriver.fuse.linux.FuseMounter;
-import dev.fsdriver.fuse.linux.LinuxNative;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,10 +23,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -46,19 +44,12 @@ import org.slf4j.LoggerFactory;
  * libfuse) are idle. The dispatch path takes no
  * lock: two atomic counter updates per request.
  *
- * <p>Measured alternative, kept behind {@code -Dfsdriver.fuse.dispatch=virtual}: readers hand
- * every request with a pooled buffer to a new virtual thread. It survives any number of blocked
- * calls, but the hand-off (virtual thread start, a carrier wake-up) cost about 25% on every
- * benchmark row on the 2-core test machine, and 2x on 1 GiB writes and small-file untar against
- * the final elastic readers (docs/benchmarks.md "FUSE layer"), so elastic readers are the default.
+ * <p>A virtual thread per request was measured and rejected (docs/benchmarks.md "FUSE layer").
  *
  * <h2>Buffers</h2>
  * A request is read into a native buffer of max_write + 4 KiB (plus the errno capture area) and
- * its reply is written into the same buffer. In the default mode each reader thread owns one
- * buffer (a confined arena freed when the thread ends); in virtual mode buffers come from a lazily
- * filled pool of at most {@code fsdriver.fuse.maxInFlight} (default 64 + threads) whose size bounds
- * the requests in service; their memory belongs to an automatic arena, so a buffer still held by a
- * request that outlives the session is never freed under it. No per-request large allocation.
+ * its reply is written into the same buffer. Each reader thread owns one buffer (a confined arena
+ * freed when the thread ends): no per-request large allocation.
  *
  * <h2>INIT</h2>
  * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
@@ -66,9 +57,8 @@ import org.slf4j.LoggerFactory;
  * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
  * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
  * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events).
- * EXPLICIT_INVAL_DATA only with {@code MountOptions.explicitInvalData} (off by default, fsdriver
- * leaves it off): with it the kernel keeps cached pages even when a GETATTR reports a new
- * size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
+ * Nor EXPLICIT_INVAL_DATA: with it the kernel keeps cached pages even when a GETATTR reports a
+ * new size, and a reader then sees the old bytes followed by zeros (measured: "aaaa" rewritten
  * underneath as "bbbbbbbb" read back as "aaaa\0\0\0\0" after an atime-triggered GETATTR).
  * Without it a size change seen by the kernel drops the pages, which is the coherence fsdriver
  * relies on when a notification races with a read; content changes of the same size still need
@@ -101,8 +91,6 @@ final class FuseSession implements FuseMount {
     private final int masterFd;
     private final boolean viaFusermount;
     private final int bufferSize;
-    /** Serve requests on virtual threads (fsdriver.fuse.dispatch=virtual) instead of elastic readers. */
-    private final boolean virtual;
     private final int maxReaders;
     /**
      * Extra readers exit only when this many are idle: exiting as soon as {@code threads} are idle
@@ -114,9 +102,6 @@ final class FuseSession implements FuseMount {
     private final AtomicInteger idleReaders = new AtomicInteger();
     private final AtomicInteger liveReaders = new AtomicInteger();
     private final AtomicInteger readerNames = new AtomicInteger();
-    private final Semaphore bufferPermits;
-    private final ConcurrentLinkedQueue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
-    private final Arena bufferArena = Arena.ofAuto();
     private final CountDownLatch unmounted = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean destroyed = new AtomicBoolean();
@@ -124,7 +109,6 @@ final class FuseSession implements FuseMount {
     private final AtomicBoolean gone = new AtomicBoolean();
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
     private final List<Integer> fds = new ArrayList<>();
-    private final ThreadFactory requestThreads = Thread.ofVirtual().name("fuse-request").factory();
     private final Thread shutdownHook;
     private volatile RequestDispatcher dispatcher;
     private volatile FuseConnection connection;
@@ -146,11 +130,9 @@ final class FuseSession implements FuseMount {
         this.viaFusermount = mounted.viaFusermount();
         int maxWrite = Math.clamp(options.maxWrite(), 4096, 1 << 20);
         this.bufferSize = Math.max(FuseKernel.MIN_READ_BUFFER, maxWrite + 4096);
-        this.virtual = "virtual".equals(System.getProperty("fsdriver.fuse.dispatch"));
         int threads = Math.max(1, options.threads());
         this.maxReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxThreads", 256));
         this.maxIdleReaders = Math.max(threads, Integer.getInteger("fsdriver.fuse.maxIdleThreads", 10));
-        this.bufferPermits = new Semaphore(Integer.getInteger("fsdriver.fuse.maxInFlight", 64 + threads));
         this.shutdownHook = Thread.ofPlatform().name("fuse-unmount-" + mountPoint).unstarted(this::closeQuietly);
     }
 
@@ -183,11 +165,8 @@ final class FuseSession implements FuseMount {
     }
 
     private void start() throws IOException {
-        MemorySegment buf = takeBuffer();
-        try {
-            handshake(buf);
-        } finally {
-            giveBuffer(buf);
+        try (Arena arena = Arena.ofConfined()) {
+            handshake(arena.allocate(bufferSize, 4096));
         }
         ourMount = FuseMounter.findMount(mountPoint);
         connectionId = ourMount != null ? ourMount.minor() : -1;
@@ -197,9 +176,9 @@ final class FuseSession implements FuseMount {
             int fd = masterFd;
             if (i > 0) {
                 try {
-                    fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+                    fd = FileCalls.open("/dev/fuse", FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
                     fds.add(fd);   // closed in close(), also if the clone fails
-                    LinuxNative.ioctlFuseDevClone(fd, masterFd);
+                    MountCalls.ioctlFuseDevClone(fd, masterFd);
                 } catch (ErrnoException e) {
                     throw new IOException("cannot clone the FUSE fd: " + e.getMessage());
                 }
@@ -207,8 +186,8 @@ final class FuseSession implements FuseMount {
             liveReaders.incrementAndGet();
             startReader(fd, false);
         }
-        log.info("Mounted {} at {} (protocol 7.{}, {} readers, {} dispatch{})", options.fsName(), mountPoint,
-                connection.negotiatedMinor(), threads, virtual ? "virtual-thread" : "elastic",
+        log.info("Mounted {} at {} (protocol 7.{}, {} readers{})", options.fsName(), mountPoint,
+                connection.negotiatedMinor(), threads,
                 viaFusermount ? ", via fusermount3" : "");
     }
 
@@ -217,7 +196,7 @@ final class FuseSession implements FuseMount {
         while (true) {
             int n;
             try {
-                n = (int) LinuxNative.read(masterFd, buf, bufferSize);
+                n = (int) FileCalls.read(masterFd, buf, bufferSize);
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOENT) {
                     continue;
@@ -257,7 +236,6 @@ final class FuseSession implements FuseMount {
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                     | FuseKernel.INIT_EXT
                     | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
-                    | (options.explicitInvalData() ? FuseKernel.EXPLICIT_INVAL_DATA : 0)
                     | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV | FuseKernel.HANDLE_KILLPRIV_V2 : 0);
             long granted = want & flags;
             int maxWrite = bufferSize - 4096;
@@ -296,7 +274,7 @@ final class FuseSession implements FuseMount {
         put32(buf, 4, error);
         put64(buf, 8, unique);
         try {
-            LinuxNative.write(masterFd, buf, FuseKernel.OUT_HEADER_SIZE + payload);
+            FileCalls.write(masterFd, buf, FuseKernel.OUT_HEADER_SIZE + payload);
         } catch (ErrnoException e) {
             throw new IOException("answering FUSE_INIT failed: " + e.getMessage());
         }
@@ -307,11 +285,7 @@ final class FuseSession implements FuseMount {
         Thread t = Thread.ofPlatform().name("fuse-reader-" + readerNames.getAndIncrement()).daemon(true)
                 .unstarted(() -> {
                     try {
-                        if (virtual) {
-                            readLoopVirtual(fd);
-                        } else {
-                            readLoop(fd, extra);
-                        }
+                        readLoop(fd, extra);
                     } finally {
                         readers.remove(Thread.currentThread());
                     }
@@ -321,21 +295,21 @@ final class FuseSession implements FuseMount {
     }
 
     /**
-     * Elastic readers (the default): each reader serves what it read on its own thread, with its
+     * Elastic readers: each reader serves what it read on its own thread, with its
      * own buffer, and before doing so adds a reader if none is left waiting in read(2). So a file
      * system blocked in N calls holds N threads while others keep reading, and a fast one pays no
      * hand-off; extra readers exit once {@link #maxIdleReaders} are idle.
      */
     private void readLoop(int fd, boolean extra) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize(), 4096);
+            MemorySegment buf = arena.allocate(bufferSize + FileCalls.captureStateSize(), 4096);
             MemorySegment cap = buf.asSlice(bufferSize);
             RequestDispatcher d = dispatcher;
             while (!stopping) {
                 idleReaders.incrementAndGet();
                 int n;
                 try {
-                    n = (int) LinuxNative.read(fd, buf, bufferSize, cap);
+                    n = (int) FileCalls.read(fd, buf, bufferSize, cap);
                 } catch (ErrnoException e) {
                     idleReaders.decrementAndGet();
                     if (readFailed(e)) {
@@ -383,65 +357,6 @@ final class FuseSession implements FuseMount {
                 return true;
             }
         }
-    }
-
-    /** Virtual-thread dispatch: the reader hands each request, with its pooled buffer, to a new virtual thread. */
-    private void readLoopVirtual(int fd) {
-        RequestDispatcher d = dispatcher;
-        try {
-            while (!stopping) {
-                MemorySegment buf;
-                try {
-                    buf = takeBuffer();
-                } catch (IOException e) {
-                    return;
-                }
-                int n;
-                try {
-                    n = (int) LinuxNative.read(fd, buf, bufferSize);
-                } catch (ErrnoException e) {
-                    giveBuffer(buf);
-                    if (readFailed(e)) {
-                        return;
-                    }
-                    continue;
-                }
-                int opcode = n >= 8 ? i32(buf, 4) : 0;
-                if (RequestDispatcher.isInline(opcode)) {
-                    try {
-                        d.dispatch(fd, buf, n);
-                    } finally {
-                        giveBuffer(buf);
-                    }
-                } else {
-                    requestThreads.newThread(() -> {
-                        try {
-                            d.dispatch(fd, buf, n);
-                        } finally {
-                            giveBuffer(buf);
-                        }
-                    }).start();
-                }
-            }
-        } finally {
-            liveReaders.decrementAndGet();
-        }
-    }
-
-    private MemorySegment takeBuffer() throws IOException {
-        try {
-            bufferPermits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
-        MemorySegment b = buffers.poll();
-        return b != null ? b : bufferArena.allocate(bufferSize + LinuxNative.captureStateSize(), 4096);
-    }
-
-    private void giveBuffer(MemorySegment b) {
-        buffers.offer(b);
-        bufferPermits.release();
     }
 
     private void connectionGone() {

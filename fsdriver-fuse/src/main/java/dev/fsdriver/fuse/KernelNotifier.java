@@ -2,8 +2,8 @@ package dev.fsdriver.fuse;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
-import dev.fsdriver.fuse.linux.ErrnoException;
-import dev.fsdriver.fuse.linux.LinuxNative;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -140,7 +140,7 @@ final class KernelNotifier implements FuseNotifier {
         Wire.put32(s, 4, code);
         Wire.put64(s, 8, 0);
         try {
-            LinuxNative.write(fd, s, len);
+            FileCalls.write(fd, s, len);
             return 0;
         } catch (ErrnoException e) {
             return -e.errno();

@@ -9,8 +9,6 @@ package dev.fsdriver.fuse;
  * @param defaultPermissions let the kernel check permissions from the attributes
  * @param readOnly        mount read-only (MS_RDONLY)
  * @param writebackCache  negotiate FUSE_WRITEBACK_CACHE (the kernel coalesces writes)
- * @param explicitInvalData negotiate FUSE_EXPLICIT_INVAL_DATA: cached pages go only by
- *                        notification, not when the kernel sees a new size (see FuseSession)
  * @param handleKillpriv  negotiate FUSE_HANDLE_KILLPRIV: the file system clears set-user-ID and
  *                        set-group-ID bits itself on write, truncate and chown, so the kernel
  *                        neither asks for the attributes first (a GETATTR before every chown)
@@ -29,7 +27,6 @@ public record MountOptions(
         boolean defaultPermissions,
         boolean readOnly,
         boolean writebackCache,
-        boolean explicitInvalData,
         boolean handleKillpriv,
         int maxWrite,
         int maxReadahead,
@@ -49,7 +46,6 @@ public record MountOptions(
         private boolean defaultPermissions;
         private boolean readOnly;
         private boolean writebackCache;
-        private boolean explicitInvalData;
         private boolean handleKillpriv;
         private int maxWrite = 1 << 20;
         private int maxReadahead = 1 << 20;
@@ -64,7 +60,6 @@ public record MountOptions(
         public Builder defaultPermissions(boolean v) { defaultPermissions = v; return this; }
         public Builder readOnly(boolean v) { readOnly = v; return this; }
         public Builder writebackCache(boolean v) { writebackCache = v; return this; }
-        public Builder explicitInvalData(boolean v) { explicitInvalData = v; return this; }
         public Builder handleKillpriv(boolean v) { handleKillpriv = v; return this; }
         public Builder maxWrite(int v) { maxWrite = v; return this; }
         public Builder maxReadahead(int v) { maxReadahead = v; return this; }
@@ -75,7 +70,7 @@ public record MountOptions(
 
         public MountOptions build() {
             return new MountOptions(fsName, subtype, allowOther, defaultPermissions, readOnly, writebackCache,
-                    explicitInvalData, handleKillpriv, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
+                    handleKillpriv, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
         }
     }
 }

@@ -8,8 +8,8 @@ import static dev.fsdriver.fuse.Wire.put64;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
-import dev.fsdriver.fuse.linux.ErrnoException;
-import dev.fsdriver.fuse.linux.LinuxNative;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -140,7 +140,7 @@ final class RequestDispatcher {
     /** Room for the answers given later (attributes, entries), and the errno area after it. */
     private static final int LATER_PAYLOAD = 512;
     private static final ThreadLocal<MemorySegment> LATER_BUFFER = ThreadLocal.withInitial(
-            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LATER_PAYLOAD + LinuxNative.captureStateSize(), 8));
+            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LATER_PAYLOAD + FileCalls.captureStateSize(), 8));
 
     /** The reply of a request answered later with a value, encoded by {@code encoder}. */
     private <T> FuseFileSystem.Reply<T> later(Request req, Encoder<T> encoder) {
@@ -186,7 +186,7 @@ final class RequestDispatcher {
 
     /**
      * Serves the request of {@code length} bytes in {@code buf}, read from {@code fd}. The buffer
-     * holds {@code bufferSize} bytes plus {@link LinuxNative#captureStateSize()} for errno.
+     * holds {@code bufferSize} bytes plus {@link FileCalls#captureStateSize()} for errno.
      */
     void dispatch(int fd, MemorySegment buf, int length) {
         if (length < FuseKernel.IN_HEADER_SIZE || i32(buf, 0) != length) {
@@ -626,7 +626,7 @@ final class RequestDispatcher {
             log.debug("<- #{} error={} len={}", unique, error, len);
         }
         try {
-            LinuxNative.write(fd, buf, len, errnoArea);
+            FileCalls.write(fd, buf, len, errnoArea);
         } catch (ErrnoException e) {
             // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile.
             if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODEV) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.examples.MemoryFileSystem;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
-import dev.fsdriver.fuse.linux.LinuxNative;
+import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -28,13 +28,13 @@ class FaultsTest {
     /** Runs the dispatcher on a hand-made request; the reply lands in a plain file. */
     private ByteBuffer dispatch(FuseFileSystem fs, byte[] request, int bufferSize) throws Exception {
         Path out = Files.createTempFile(tmp, "reply", ".bin");
-        int fd = LinuxNative.open(out.toString(), LinuxNative.O_RDWR);
+        int fd = FileCalls.open(out.toString(), FileCalls.O_RDWR, 0);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(bufferSize + LinuxNative.captureStateSize());
+            MemorySegment buf = arena.allocate(bufferSize + FileCalls.captureStateSize());
             MemorySegment.copy(request, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, request.length);
             new RequestDispatcher(fs, bufferSize, false, true, () -> {}, null).dispatch(fd, buf, request.length);
         } finally {
-            LinuxNative.close(fd);
+            FileCalls.close(fd);
         }
         return ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.nativeOrder());
     }
@@ -145,14 +145,14 @@ class FaultsTest {
         assertThat(forgets).containsExactly("5x3", "9x1", "7x2");
 
         Path out = Files.createTempFile(tmp, "reply", ".bin");
-        int fd = LinuxNative.open(out.toString(), LinuxNative.O_RDWR);
+        int fd = FileCalls.open(out.toString(), FileCalls.O_RDWR, 0);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(8192 + LinuxNative.captureStateSize());
+            MemorySegment buf = arena.allocate(8192 + FileCalls.captureStateSize());
             byte[] destroy = header(40, FuseOpcode.DESTROY, 32, 0).array();
             MemorySegment.copy(destroy, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, destroy.length);
             new RequestDispatcher(fs, 8192, false, false, destroyed::incrementAndGet, null).dispatch(fd, buf, destroy.length);
         } finally {
-            LinuxNative.close(fd);
+            FileCalls.close(fd);
         }
         assertThat(destroyed).hasValue(1);
         assertThat(error(ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.nativeOrder()))).isZero();
@@ -182,16 +182,6 @@ class FaultsTest {
     @Test
     void blockedRequestDoesNotStallOthers() throws Exception {
         blockedRequestDoesNotStallOthers("mnt");
-    }
-
-    @Test
-    void blockedRequestDoesNotStallOthersWithVirtualThreadDispatch() throws Exception {
-        System.setProperty("fsdriver.fuse.dispatch", "virtual");   // read when the session is built
-        try {
-            blockedRequestDoesNotStallOthers("mnt-virtual");
-        } finally {
-            System.clearProperty("fsdriver.fuse.dispatch");
-        }
     }
 
     private void blockedRequestDoesNotStallOthers(String dir) throws Exception {

@@ -337,13 +337,11 @@ public final class FsServer implements AutoCloseable {
      * lookup on its default pool first: one thread wake-up per call, measured as 4-6 futex
      * calls per Open). Calls that move data or may wait on the disk hand their body to the
      * server's I/O pool ({@link Rpc#offload}), so one slow read or fsync never holds up the
-     * connection. {@code -Dfsdriver.server.executor=pool} runs every call on grpc's pool instead.
+     * connection. (Every call on grpc's pool was measured and rejected: docs/server.md.)
      */
     private static NettyServerBuilder tune(NettyServerBuilder nb) {
-        if (!"pool".equals(System.getProperty("fsdriver.server.executor"))) {
-            nb.directExecutor();
-        }
-        return nb.flowControlWindow(FLOW_CONTROL_WINDOW)
+        return nb.directExecutor()
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(60, TimeUnit.SECONDS)

@@ -12,6 +12,11 @@ import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.ProcessCalls;
+import dev.fsdriver.linux.XattrCalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,7 +43,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (libc calls through
- * {@link LinuxNative} where java.nio cannot express the POSIX operation safely).
+ * {@link AtCalls} where java.nio cannot express the POSIX operation safely).
  *
  * <p><b>Containment.</b> Paths are {@link RelPath}s (validated names only, so no "..").
  * On Linux (5.6+) the share root is held open ({@code O_PATH}) and the parent directory of every
@@ -69,8 +74,8 @@ public final class PosixBackend implements Backend {
             "unix:ino,dev,mode,nlink,uid,gid,size,rdev,lastAccessTime,lastModifiedTime,ctime";
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final int BLKSIZE = 4096;
-    private static final long RESOLVE = LinuxNative.RESOLVE_BENEATH | LinuxNative.RESOLVE_NO_SYMLINKS
-            | LinuxNative.RESOLVE_NO_MAGICLINKS;
+    private static final long RESOLVE = AtCalls.RESOLVE_BENEATH | AtCalls.RESOLVE_NO_SYMLINKS
+            | AtCalls.RESOLVE_NO_MAGICLINKS;
     private static volatile boolean encodingChecked;
 
     private final Path root;
@@ -85,7 +90,7 @@ public final class PosixBackend implements Backend {
     private final boolean givesAway;
 
     private PosixBackend(Path root, boolean readOnly, long rootDev, boolean nat, int rootFd) {
-        this.givesAway = nat ? LinuxNative.geteuid() == 0 : "root".equals(System.getProperty("user.name"));
+        this.givesAway = nat ? ProcessCalls.geteuid() == 0 : "root".equals(System.getProperty("user.name"));
         this.root = root;
         this.readOnly = readOnly;
         this.rootDev = rootDev;
@@ -99,12 +104,12 @@ public final class PosixBackend implements Backend {
      * The root itself may be reached through symlinks (it is resolved once, here).
      */
     public static PosixBackend open(Path root, boolean readOnly) throws IOException {
-        return open(root, readOnly, LinuxNative.AVAILABLE);
+        return open(root, readOnly, AtCalls.AVAILABLE);
     }
 
     /**
      * The same backend without any native call: java.nio only, containment by lstat walk, as it
-     * runs where {@link LinuxNative} is unavailable. For tests of that path and for diagnostics.
+     * runs where {@link AtCalls} is unavailable. For tests of that path and for diagnostics.
      */
     public static PosixBackend openPortable(Path root, boolean readOnly) throws IOException {
         return open(root, readOnly, false);
@@ -119,18 +124,21 @@ public final class PosixBackend implements Backend {
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NOFOLLOW)).longValue();
         int fd = -1;
         if (nat) {
-            fd = LinuxNative.openat2(LinuxNative.AT_FDCWD, real.toString(),
-                    LinuxNative.O_PATH | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, 0);
-            if (fd == -Errno.ENOSYS || fd == -Errno.EPERM) {
+            try {
+                fd = AtCalls.openat2(AtCalls.AT_FDCWD, real.toString(),
+                        AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_CLOEXEC, 0);
+                if (!Files.isDirectory(proc(fd))) {
+                    // java.nio reaches descriptors through /proc/self/fd: without /proc, walk instead
+                    LOG.info("/proc/self/fd not usable: containment by lstat walk, see PosixBackend");
+                    FileCalls.closeQuietly(fd);
+                    fd = -1;
+                }
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOSYS && e.errno() != Errno.EPERM) {
+                    throw new IOException("cannot open share root " + real + ": " + Errno.name(e.errno()));
+                }
                 // Linux < 5.6, or a seccomp filter that does not know openat2
-                LOG.info("openat2 unavailable ({}): containment by lstat walk, see PosixBackend", Errno.name(-fd));
-                fd = -1;
-            } else if (fd < 0) {
-                throw new IOException("cannot open share root " + real + ": " + Errno.name(-fd));
-            } else if (!Files.isDirectory(proc(fd))) {
-                // java.nio reaches descriptors through /proc/self/fd: without /proc, walk instead
-                LOG.info("/proc/self/fd not usable: containment by lstat walk, see PosixBackend");
-                LinuxNative.close(fd);
+                LOG.info("openat2 unavailable ({}): containment by lstat walk, see PosixBackend", Errno.name(e.errno()));
                 fd = -1;
             }
         }
@@ -190,7 +198,7 @@ public final class PosixBackend implements Backend {
         @Override
         public void close() {
             if (ownsFd) {
-                LinuxNative.close(dirFd);
+                FileCalls.closeQuietly(dirFd);
             }
         }
     }
@@ -204,15 +212,17 @@ public final class PosixBackend implements Backend {
             if (parent.isRoot()) {
                 return new Loc(rootFd, p.name(), rootProc.resolve(p.name()), false);
             }
-            int fd = LinuxNative.openat2(rootFd, parent.toString(),
-                    LinuxNative.O_PATH | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, RESOLVE);
-            if (fd < 0) {
-                throw new FsException(-fd, "resolve '" + p + "'" + (fd == -Errno.ELOOP ? " (symlinks are not followed)" : ""));
+            int fd;
+            try {
+                fd = AtCalls.openat2(rootFd, parent.toString(), AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_CLOEXEC, RESOLVE);
+            } catch (ErrnoException e) {
+                throw new FsException(e.errno(), "resolve '" + p + "'"
+                        + (e.errno() == Errno.ELOOP ? " (symlinks are not followed)" : ""));
             }
             return new Loc(fd, p.name(), proc(fd).resolve(p.name()), true);
         }
         Path local = walk(p);
-        return new Loc(nat ? LinuxNative.AT_FDCWD : -1, local.toString(), local, false);
+        return new Loc(nat ? AtCalls.AT_FDCWD : -1, local.toString(), local, false);
     }
 
     /** Fallback resolution: lstat every intermediate component; it must be a real directory. */
@@ -221,7 +231,7 @@ public final class PosixBackend implements Backend {
         int last = p.depth() - 1;
         for (int i = 0; i < last; i++) {
             cur = cur.resolve(p.name(i));
-            int mode = lstat(new Loc(nat ? LinuxNative.AT_FDCWD : -1, cur.toString(), cur, false), p).mode();
+            int mode = lstat(new Loc(nat ? AtCalls.AT_FDCWD : -1, cur.toString(), cur, false), p).mode();
             if (FileMode.isSymlink(mode)) {
                 throw new FsException(Errno.ELOOP, "'" + p + "': component '" + p.name(i) + "' is a symlink (not followed)");
             }
@@ -238,10 +248,9 @@ public final class PosixBackend implements Backend {
         }
     }
 
-    private static void check(int r, String op, Object what) throws FsException {
-        if (r < 0) {
-            throw new FsException(-r, op + " '" + what + "'");
-        }
+    /** A failed native call as the backend reports it: its errno, the operation and the path. */
+    private static FsException failed(ErrnoException e, String op, Object what) {
+        return new FsException(e.errno(), op + " '" + what + "'");
     }
 
     // ------------------------------------------------------------------------------- attributes
@@ -255,8 +264,12 @@ public final class PosixBackend implements Backend {
 
     private FileAttributes lstat(Loc l, Object what) throws FsException {
         if (nat) {
-            long[] st = new long[LinuxNative.ST_FIELDS];
-            check(LinuxNative.fstatat(l.dirFd, l.name, st, LinuxNative.AT_SYMLINK_NOFOLLOW), "stat", what);
+            long[] st = new long[AtCalls.ST_FIELDS];
+            try {
+                AtCalls.fstatat(l.dirFd, l.name, st, AtCalls.AT_SYMLINK_NOFOLLOW);
+            } catch (ErrnoException e) {
+                throw failed(e, "stat", what);
+            }
             return fromStat(st);
         }
         try {
@@ -279,39 +292,50 @@ public final class PosixBackend implements Backend {
         if (!nat) {
             return -1;
         }
-        int fd = LinuxNative.openat2(l.dirFd, l.name, LinuxNative.O_PATH | LinuxNative.O_NOFOLLOW | LinuxNative.O_CLOEXEC, 0);
-        if (fd < 0) {
+        int fd;
+        try {
+            fd = AtCalls.openat2(l.dirFd, l.name, AtCalls.O_PATH | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
             return -1;
         }
-        long[] st = new long[LinuxNative.ST_FIELDS];
-        if (LinuxNative.fstatat(fd, "", st, LinuxNative.AT_EMPTY_PATH) != 0 || fromStat(st).ino() != opened.ino()) {
-            LinuxNative.close(fd);
-            return -1;
+        long[] st = new long[AtCalls.ST_FIELDS];
+        try {
+            AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
+            if (fromStat(st).ino() == opened.ino()) {
+                return fd;
+            }
+        } catch (ErrnoException e) {
+            // gone: no descriptor
         }
-        return fd;
+        FileCalls.closeQuietly(fd);
+        return -1;
     }
 
     /** fstat of an O_PATH descriptor from {@link #pathFd}. */
     FileAttributes fstat(int fd, Object what) throws FsException {
-        long[] st = new long[LinuxNative.ST_FIELDS];
-        check(LinuxNative.fstatat(fd, "", st, LinuxNative.AT_EMPTY_PATH), "fstat", what);
+        long[] st = new long[AtCalls.ST_FIELDS];
+        try {
+            AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
+        } catch (ErrnoException e) {
+            throw failed(e, "fstat", what);
+        }
         return fromStat(st);
     }
 
     private FileAttributes fromStat(long[] st) {
         return new FileAttributes(
-                foldDev(st[LinuxNative.ST_INO], st[LinuxNative.ST_DEV]),
-                (int) st[LinuxNative.ST_MODE],
-                (int) Math.min(st[LinuxNative.ST_NLINK], Integer.MAX_VALUE),
-                (int) st[LinuxNative.ST_UID],
-                (int) st[LinuxNative.ST_GID],
-                st[LinuxNative.ST_SIZE],
-                st[LinuxNative.ST_BLOCKS],
-                st[LinuxNative.ST_ATIME] * 1_000_000_000L + st[LinuxNative.ST_ATIME_NS],
-                st[LinuxNative.ST_MTIME] * 1_000_000_000L + st[LinuxNative.ST_MTIME_NS],
-                st[LinuxNative.ST_CTIME] * 1_000_000_000L + st[LinuxNative.ST_CTIME_NS],
-                (int) st[LinuxNative.ST_BLKSIZE],
-                (int) st[LinuxNative.ST_RDEV]);
+                foldDev(st[AtCalls.ST_INO], st[AtCalls.ST_DEV]),
+                (int) st[AtCalls.ST_MODE],
+                (int) Math.min(st[AtCalls.ST_NLINK], Integer.MAX_VALUE),
+                (int) st[AtCalls.ST_UID],
+                (int) st[AtCalls.ST_GID],
+                st[AtCalls.ST_SIZE],
+                st[AtCalls.ST_BLOCKS],
+                st[AtCalls.ST_ATIME] * 1_000_000_000L + st[AtCalls.ST_ATIME_NS],
+                st[AtCalls.ST_MTIME] * 1_000_000_000L + st[AtCalls.ST_MTIME_NS],
+                st[AtCalls.ST_CTIME] * 1_000_000_000L + st[AtCalls.ST_CTIME_NS],
+                (int) st[AtCalls.ST_BLKSIZE],
+                (int) st[AtCalls.ST_RDEV]);
     }
 
     private FileAttributes toAttributes(Map<String, Object> a) {
@@ -348,14 +372,18 @@ public final class PosixBackend implements Backend {
     public List<DirEntry> list(RelPath dir) throws FsException {
         if (rootFd >= 0) {
             // the directory itself opened beneath the root; a final symlink is ELOOP, a file ENOTDIR
-            int fd = dir.isRoot() ? rootFd : LinuxNative.openat2(rootFd, dir.toString(),
-                    LinuxNative.O_RDONLY | LinuxNative.O_DIRECTORY | LinuxNative.O_CLOEXEC, RESOLVE);
-            check(fd, "list", dir);
+            int fd;
+            try {
+                fd = dir.isRoot() ? rootFd : AtCalls.openat2(rootFd, dir.toString(),
+                        AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_CLOEXEC, RESOLVE);
+            } catch (ErrnoException e) {
+                throw failed(e, "list", dir);
+            }
             try {
                 return list(dir, proc(fd), fd);
             } finally {
                 if (fd != rootFd) {
-                    LinuxNative.close(fd);
+                    FileCalls.closeQuietly(fd);
                 }
             }
         }
@@ -379,7 +407,7 @@ public final class PosixBackend implements Backend {
             for (Path child : ds) {
                 String name = child.getFileName().toString();
                 Loc l = fd >= 0 ? new Loc(fd, name, child, false)
-                        : new Loc(nat ? LinuxNative.AT_FDCWD : -1, child.toString(), child, false);
+                        : new Loc(nat ? AtCalls.AT_FDCWD : -1, child.toString(), child, false);
                 try {
                     out.add(new DirEntry(name, lstat(l, name)));
                 } catch (FsException e) {
@@ -494,7 +522,11 @@ public final class PosixBackend implements Backend {
     private void chmod(Loc l, int mode, RelPath path) throws FsException {
         int perms = mode & FileMode.PERMISSIONS;
         if (nat) {
-            check(LinuxNative.fchmodat(l.dirFd, l.name, perms, LinuxNative.AT_SYMLINK_NOFOLLOW), "chmod", path);
+            try {
+                AtCalls.fchmodat(l.dirFd, l.name, perms, AtCalls.AT_SYMLINK_NOFOLLOW);
+            } catch (ErrnoException e) {
+                throw failed(e, "chmod", path);
+            }
             return;
         }
         // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink: refuse it first
@@ -525,7 +557,15 @@ public final class PosixBackend implements Backend {
     public FileAttributes mkdir(RelPath path, int mode, Owner owner) throws FsException {
         checkWritable("mkdir", path);
         try (Loc l = locate(path)) {
-            Files.createDirectory(l.path);
+            if (nat) {
+                try {
+                    AtCalls.mkdirat(l.dirFd, l.name, 0777);   // as java.nio's: the umask applies, chmod follows
+                } catch (ErrnoException e) {
+                    throw failed(e, "mkdir", path);
+                }
+            } else {
+                Files.createDirectory(l.path);
+            }
             giveAway(l, owner, path);
             // keep the set-group-ID bit a set-group-ID parent passed on (the client's mode has none)
             chmod(l, mode | (lstat(l, path).mode() & FileMode.S_ISGID), path);
@@ -541,7 +581,11 @@ public final class PosixBackend implements Backend {
         try (Loc l = locate(path)) {
             if (nat) {
                 // one system call, relative to the held parent: the kernel refuses a directory
-                check(LinuxNative.unlinkat(l.dirFd, l.name, 0), "unlink", path);
+                try {
+                    AtCalls.unlinkat(l.dirFd, l.name, 0);
+                } catch (ErrnoException e) {
+                    throw failed(e, "unlink", path);
+                }
                 return;
             }
             if (lstat(l, path).isDirectory()) {
@@ -561,7 +605,11 @@ public final class PosixBackend implements Backend {
         }
         try (Loc l = locate(path)) {
             if (nat) {
-                check(LinuxNative.unlinkat(l.dirFd, l.name, LinuxNative.AT_REMOVEDIR), "rmdir", path);
+                try {
+                    AtCalls.unlinkat(l.dirFd, l.name, AtCalls.AT_REMOVEDIR);
+                } catch (ErrnoException e) {
+                    throw failed(e, "rmdir", path);
+                }
                 return;
             }
             if (!lstat(l, path).isDirectory()) {
@@ -588,7 +636,11 @@ public final class PosixBackend implements Backend {
         }
         try (Loc src = locate(from); Loc dst = locate(to)) {
             if (nat) {
-                check(LinuxNative.renameat2(src.dirFd, src.name, dst.dirFd, dst.name, flags), "rename", from + "' -> '" + to);
+                try {
+                    AtCalls.renameat2(src.dirFd, src.name, dst.dirFd, dst.name, flags);
+                } catch (ErrnoException e) {
+                    throw failed(e, "rename", from + "' -> '" + to);
+                }
                 return;
             }
             if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
@@ -613,7 +665,15 @@ public final class PosixBackend implements Backend {
                 throw new FsException(Errno.EPERM, "link '" + existing + "': is a directory");
             }
             // link(2), which on Linux never follows a symlink source: the link itself is linked
-            Files.createLink(dst.path, src.path);
+            if (nat) {
+                try {
+                    AtCalls.linkat(src.dirFd, src.name, dst.dirFd, dst.name);
+                } catch (ErrnoException e) {
+                    throw failed(e, "link", existing + "' -> '" + newPath);
+                }
+            } else {
+                Files.createLink(dst.path, src.path);
+            }
             return lstat(dst, newPath);
         } catch (IOException e) {
             throw PosixErrors.translate("link", existing + "' -> '" + newPath, e);
@@ -636,7 +696,11 @@ public final class PosixBackend implements Backend {
         }
         try (Loc l = locate(path)) {
             if (nat) {
-                check(LinuxNative.symlinkat(target, l.dirFd, l.name), "symlink", path);
+                try {
+                    AtCalls.symlinkat(target, l.dirFd, l.name);
+                } catch (ErrnoException e) {
+                    throw failed(e, "symlink", path);
+                }
             } else {
                 Files.createSymbolicLink(l.path, l.path.getFileSystem().getPath(target));
             }
@@ -662,7 +726,11 @@ public final class PosixBackend implements Backend {
             throw new FsException(Errno.EPERM, "mknod '" + path + "': needs the libc calls (java.nio makes no FIFOs)");
         }
         try (Loc l = locate(path)) {
-            check(LinuxNative.mknodat(l.dirFd, l.name, type | (mode & FileMode.PERMISSIONS)), "mknod", path);
+            try {
+                AtCalls.mknodat(l.dirFd, l.name, type | (mode & FileMode.PERMISSIONS));
+            } catch (ErrnoException e) {
+                throw failed(e, "mknod", path);
+            }
             giveAway(l, owner, path);
             chmod(l, mode, path);   // the server's umask applied at creation; the client applied its own
             return lstat(l, path);
@@ -685,7 +753,11 @@ public final class PosixBackend implements Backend {
                 : new Loc(l.dirFd, parentPath.toString(), parentPath, false);
         int gid = (lstat(parent, path.parent()).mode() & FileMode.S_ISGID) != 0 ? -1 : owner.gid();
         if (nat) {
-            check(LinuxNative.fchownat(l.dirFd, l.name, owner.uid(), gid, LinuxNative.AT_SYMLINK_NOFOLLOW), "chown", path);
+            try {
+                AtCalls.fchownat(l.dirFd, l.name, owner.uid(), gid, AtCalls.AT_SYMLINK_NOFOLLOW);
+            } catch (ErrnoException e) {
+                throw failed(e, "chown", path);
+            }
             return;
         }
         try {
@@ -702,9 +774,11 @@ public final class PosixBackend implements Backend {
     public String readlink(RelPath path) throws FsException {
         try (Loc l = locate(path)) {
             if (nat) {
-                String[] out = new String[1];
-                check(LinuxNative.readlinkat(l.dirFd, l.name, out), "readlink", path);
-                return out[0];
+                try {
+                    return AtCalls.readlinkat(l.dirFd, l.name);
+                } catch (ErrnoException e) {
+                    throw failed(e, "readlink", path);
+                }
             }
             return Files.readSymbolicLink(l.path).toString();
         } catch (IOException e) {
@@ -742,15 +816,21 @@ public final class PosixBackend implements Backend {
             if (nat) {
                 // one call each, relative to the held parent, never following a final symlink
                 if (changes.uid().isPresent() || changes.gid().isPresent()) {
-                    check(LinuxNative.fchownat(l.dirFd, l.name, changes.uid().orElse(-1), changes.gid().orElse(-1),
-                            LinuxNative.AT_SYMLINK_NOFOLLOW), "chown", path);
+                    try {
+                        AtCalls.fchownat(l.dirFd, l.name, changes.uid().orElse(-1), changes.gid().orElse(-1),
+                                AtCalls.AT_SYMLINK_NOFOLLOW);
+                    } catch (ErrnoException e) {
+                        throw failed(e, "chown", path);
+                    }
                 }
                 if (changes.atime() != null || changes.mtime() != null) {
                     SetAttributes.TimeChange at = changes.atime(), mt = changes.mtime();
-                    check(LinuxNative.utimensat(l.dirFd, l.name,
-                            at == null || at.now() ? 0 : at.ns(), special(at),
-                            mt == null || mt.now() ? 0 : mt.ns(), special(mt),
-                            LinuxNative.AT_SYMLINK_NOFOLLOW), "utimens", path);
+                    try {
+                        AtCalls.utimensat(l.dirFd, l.name, at == null || at.now() ? 0 : at.ns(), special(at),
+                                mt == null || mt.now() ? 0 : mt.ns(), special(mt), AtCalls.AT_SYMLINK_NOFOLLOW);
+                    } catch (ErrnoException e) {
+                        throw failed(e, "utimens", path);
+                    }
                 }
                 return lstat(l, path);
             }
@@ -774,7 +854,7 @@ public final class PosixBackend implements Backend {
     }
 
     private static long special(SetAttributes.TimeChange t) {
-        return t == null ? LinuxNative.UTIME_OMIT : t.now() ? LinuxNative.UTIME_NOW : 0;
+        return t == null ? AtCalls.UTIME_OMIT : t.now() ? AtCalls.UTIME_NOW : 0;
     }
 
     /** ftruncate semantics (FileChannel.truncate only shrinks): grows by writing a zero byte at the end. */
@@ -787,11 +867,76 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    // ------------------------------------------------------------------------------- xattrs
+
+    /**
+     * The path the xattr calls take for the file at {@code l}: /proc/self/fd/DIRFD/NAME, never
+     * followed at its end ({@link XattrCalls}); the root's magic link is followed (it is the root).
+     */
+    private String xattrPath(Loc l, String op, RelPath path) throws FsException {
+        if (!nat || !XattrCalls.AVAILABLE) {
+            throw new FsException(Errno.EOPNOTSUPP, op + " '" + path + "': needs the libc calls");
+        }
+        return l.path.toString();
+    }
+
+    private boolean followXattr(RelPath path) {
+        return rootFd >= 0 && path.isRoot();
+    }
+
+    @Override
+    public byte[] getxattr(RelPath path, String name) throws FsException {
+        try (Loc l = locate(path)) {
+            return XattrCalls.getxattr(xattrPath(l, "getxattr", path), followXattr(path), name);
+        } catch (ErrnoException e) {
+            throw failed(e, "getxattr", path);
+        }
+    }
+
+    /** Only user.* names: a server running as root would see trusted.* too, which clients may not. */
+    @Override
+    public List<String> listxattr(RelPath path) throws FsException {
+        if (!nat || !XattrCalls.AVAILABLE) {
+            return Backend.super.listxattr(path);
+        }
+        try (Loc l = locate(path)) {
+            List<String> names = new ArrayList<>(XattrCalls.listxattr(xattrPath(l, "listxattr", path), followXattr(path)));
+            names.removeIf(n -> !dev.fsdriver.common.Xattrs.kept(n));
+            return names;
+        } catch (ErrnoException e) {
+            throw failed(e, "listxattr", path);
+        }
+    }
+
+    @Override
+    public void setxattr(RelPath path, String name, byte[] value, int flags) throws FsException {
+        checkWritable("setxattr", path);
+        try (Loc l = locate(path)) {
+            XattrCalls.setxattr(xattrPath(l, "setxattr", path), followXattr(path), name, value, flags);
+        } catch (ErrnoException e) {
+            throw failed(e, "setxattr", path);
+        }
+    }
+
+    @Override
+    public void removexattr(RelPath path, String name) throws FsException {
+        checkWritable("removexattr", path);
+        try (Loc l = locate(path)) {
+            XattrCalls.removexattr(xattrPath(l, "removexattr", path), followXattr(path), name);
+        } catch (ErrnoException e) {
+            throw failed(e, "removexattr", path);
+        }
+    }
+
     @Override
     public FsStats statfs() throws FsException {
         if (nat) {
             long[] v = new long[11];
-            check(LinuxNative.statvfs(root.toString(), v), "statfs", "");
+            try {
+                AtCalls.statvfs(root.toString(), v);
+            } catch (ErrnoException e) {
+                throw failed(e, "statfs", "");
+            }
             return new FsStats(v[2], v[3], v[4], v[5], v[6], (int) v[0], (int) v[1], (int) v[10]);
         }
         try {
@@ -817,7 +962,7 @@ public final class PosixBackend implements Backend {
     public void close() {
         // open files are closed by the server's handle table; only the root descriptor is ours
         if (rootFd >= 0) {
-            LinuxNative.close(rootFd);
+            FileCalls.closeQuietly(rootFd);
         }
     }
 }

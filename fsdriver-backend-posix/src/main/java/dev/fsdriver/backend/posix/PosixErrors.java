@@ -18,10 +18,19 @@ import java.nio.file.ReadOnlyFileSystemException;
 import java.util.Locale;
 
 /**
- * The one translation from java.nio's exceptions to errno for this backend (table in
- * docs/errors.md). java.nio on Linux turns only EACCES, ENOENT, EEXIST and ELOOP into typed
- * exceptions; every other errno arrives as a plain {@link FileSystemException} whose reason is
- * strerror(errno), so those are recognised by their (glibc, English) reason text.
+ * The posix backend's translation of java.nio's exceptions to errno (table in docs/errors.md).
+ * What the backend calls itself through the native layer ({@code dev.fsdriver.linux.AtCalls}:
+ * every path operation on Linux but open, read, write and readdir) carries the errno captured
+ * from the call and never comes here ({@code PosixBackend.failed}). java.nio exceptions are
+ * mapped by type first.
+ *
+ * <p>Where text remains the only way: the JDK reports any errno other than EACCES, ENOENT, EEXIST
+ * and ELOOP as a plain {@link FileSystemException} or IOException whose only trace of it is
+ * strerror(errno) ({@code sun.nio.fs.UnixException.translateToIOException}, {@code
+ * sun.nio.ch.IOUtil}). The calls still made through java.nio are FileChannel open, read,
+ * write, force and truncate, readdir, and every call of the portable mode (no native layer);
+ * for those {@link #fromReason} matches glibc's English text (a localised strerror would come out
+ * as EIO). Doing those calls natively too (openat, pread, pwrite) would end this.
  * Call sites handle errors whose meaning depends on the operation first, then fall back here.
  */
 final class PosixErrors {
@@ -48,7 +57,7 @@ final class PosixErrors {
         };
     }
 
-    /** strerror text (glibc, C/English locale) to errno. */
+    /** strerror text (glibc, C/English locale) to errno: only for java.nio's untyped exceptions (see above). */
     static int fromReason(String reason) {
         if (reason == null) {
             return Errno.EIO;

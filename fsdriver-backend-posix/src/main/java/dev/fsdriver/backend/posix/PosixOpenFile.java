@@ -5,6 +5,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.linux.FileCalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -190,7 +191,7 @@ final class PosixOpenFile implements OpenFile {
 
     private void closeChannel() throws FsException {
         if (pathFd >= 0) {
-            LinuxNative.close(pathFd);
+            FileCalls.closeQuietly(pathFd);
         }
         try {
             channel.close();

@@ -11,6 +11,8 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.ProcessCalls;
 import java.nio.file.Files;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
@@ -34,7 +36,7 @@ class PosixBackendTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void nativeCallsAndRaceFreeContainmentOnLinux() throws Exception {
-        assertThat(LinuxNative.AVAILABLE).isTrue();
+        assertThat(AtCalls.AVAILABLE).isTrue();
         try (PosixBackend b = PosixBackend.open(dir, false)) {
             assertThat(b.raceFreeContainment()).as("openat2 on this kernel").isTrue();
         }
@@ -193,7 +195,7 @@ class PosixBackendTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void newFilesBelongToTheCallerWhenTheServerIsRoot() throws Exception {
-        assertThat(LinuxNative.geteuid()).as("this test runs as root").isZero();
+        assertThat(ProcessCalls.geteuid()).as("this test runs as root").isZero();
         Files.createDirectory(dir.resolve("sgid"));
         Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
         Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);

@@ -14,7 +14,6 @@ import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +51,8 @@ public final class EventApplier {
     private final EchoFilter echo;
     private final Injector injector;
     private final FuseNotifier notifier;
+    /** What watchers know of each directory: a resync announces only the differences. */
+    private final KnownNames names;
     /** Paths whose creation watchers were told of recently (injected): a resync need not repeat them. */
     private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
@@ -78,6 +79,7 @@ public final class EventApplier {
         this.echo = echo;
         this.injector = injector;
         this.notifier = notifier;
+        this.names = fs.watchedNames();
         fs.onDirOpened(node -> {
             java.util.concurrent.CountDownLatch l = freshDirs.remove(node);
             if (l != null) {
@@ -189,12 +191,40 @@ public final class EventApplier {
             return; // the kernel holds nothing there: nothing cached, nobody watching
         }
         String name = nameOf(path);
+        if (ownAndHeld(parent, name, path)) {
+            log.debug("created '{}' is this mount's own file, which the kernel holds: nothing to do", path);
+            return;
+        }
         notifier.invalEntry(parent, name);   // a cached negative entry
         long c1 = System.nanoTime();
         notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
         log.debug("created '{}': invalEntry {} us, invalInode {} us", path, (c1 - c0) / 1000, (System.nanoTime() - c1) / 1000);
         if (mayInject(parent)) {
             injectCreate(parent, path, name);
+        }
+    }
+
+    /**
+     * Whether this mount made {@code path} itself (recently) and the kernel still holds the very
+     * file the server has there: the watchers saw its IN_CREATE when it was made, so a CREATED
+     * the server took for someone else's (issue 17: sqlite's journals) must not show them a second.
+     * A foreign delete and re-create would have taken the name from the kernel first (its injected
+     * delete). Asks the server only for such an event.
+     */
+    private boolean ownAndHeld(long parent, String name, String path) {
+        long held = view.child(parent, name);
+        if (held == 0 || !echo.isEcho(path, arrivedNs)) {
+            return false;
+        }
+        try {
+            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            if (now == null || now.nodeId() == 0) {
+                return false;
+            }
+            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
+            return now.nodeId() == held;
+        } catch (FuseException gone) {
+            return false;
         }
     }
 
@@ -225,6 +255,7 @@ public final class EventApplier {
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
+        names.added(parent, name, entry.attr().ino()); // told now, or known already (EEXIST: looked up)
         String abs = injector.absolute(path);
         awaitWatcher(parent);
         long t1 = System.nanoTime();
@@ -234,11 +265,13 @@ public final class EventApplier {
             if (i > 0) {
                 notifier.invalEntry(parent, name); // a program's LOOKUP made the dentry again
             }
-            rc = injector.perform(inj, () -> switch (type) {
-                case FileMode.S_IFDIR -> LibC.mkdir(abs, perm);
-                case FileMode.S_IFLNK -> LibC.symlink("fsdriver-injected", abs);
-                // the node's own type (FIFO, socket, ...): the kernel refuses an answer of another type
-                default -> LibC.mknod(abs, type | perm);
+            rc = injector.perform(inj, () -> {
+                switch (type) {
+                    case FileMode.S_IFDIR -> InjectedCalls.mkdir(abs, perm);
+                    case FileMode.S_IFLNK -> InjectedCalls.symlink("fsdriver-injected", abs);
+                    // the node's own type (FIFO, socket, ...): the kernel refuses an answer of another type
+                    default -> InjectedCalls.mknod(abs, type | perm);
+                }
             });
         }
         log.debug("injected create '{}': {} (lookup+wait {} us, syscall {} us)", path, rc == 0 ? "ok" : "errno " + -rc,
@@ -247,6 +280,7 @@ public final class EventApplier {
             injected.incrementAndGet();
             announced.mark(path);
             if (type == FileMode.S_IFDIR) {
+                names.createdDir(entry.nodeId()); // its names follow as events
                 if (freshDirs.size() > 10_000) {
                     freshDirs.clear(); // never opened by anybody: nobody is waiting for them
                 }
@@ -265,6 +299,7 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
+        names.removed(parent, name);
         notifier.invalInode(parent, 0, 0);
         if (mayInject(parent)) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
@@ -273,7 +308,7 @@ public final class EventApplier {
             String abs = injector.absolute(path);
             awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
-            int rc = injector.perform(inj, () -> type == FileMode.S_IFDIR ? LibC.rmdir(abs) : LibC.unlink(abs));
+            int rc = injector.perform(inj, type == FileMode.S_IFDIR ? () -> InjectedCalls.rmdir(abs) : () -> InjectedCalls.unlink(abs));
             if (rc == 0) {
                 injected.incrementAndGet();
                 view.removed(parent, name);
@@ -343,7 +378,7 @@ public final class EventApplier {
             long size = attr.size();
             // the same mode, the same size: nothing would change even on the server (which the
             // gate keeps it from reaching anyway); the SETATTR is answered with attr
-            count(injector.perform(inj, attribOnly ? () -> LibC.chmod(abs, mode & 07777) : () -> LibC.truncate(abs, size)),
+            count(injector.perform(inj, attribOnly ? () -> InjectedCalls.chmod(abs, mode & 07777) : () -> InjectedCalls.truncate(abs, size)),
                     path);
         }
         if (entry != null && !inj.handedOver()) {
@@ -381,7 +416,7 @@ public final class EventApplier {
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
-            int rc = injector.perform(inj, () -> LibC.rename(absFrom, absTo));
+            int rc = injector.perform(inj, () -> InjectedCalls.rename(absFrom, absTo));
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was updated by the file system's rename
                 if (node == 0) {
@@ -408,13 +443,12 @@ public final class EventApplier {
 
     /**
      * Events under {@code path} were lost: drop everything the kernel caches below it, then list
-     * every directory there that the kernel holds and inject the differences: a delete for every
-     * name that went, and a create for every name present that watchers were not provably told
-     * of (injected within the last minute). A name a program merely listed meanwhile still gets
-     * its create; a file that existed long before gets a duplicate create, which watchers take as
-     * "rescan this", the meaning of an overflow. A directory the kernel holds is never announced
-     * again and its entry is left in place (a process may be working inside it); the price: one
-     * created during the loss that a program already looked up gets no create.
+     * every directory there that the kernel holds and inject the differences with what watchers
+     * know ({@link KnownNames}): a delete for every name that went, a create for every name that
+     * is new or now another file (another inode number); a file that existed before is not
+     * announced again. A directory the kernel holds is never announced again and its entry is
+     * left in place (a process may be working inside it); the price: one created during the loss
+     * that a program already looked up gets no create.
      */
     void overflow(String path) {
         long top = view.resolve(path);
@@ -451,9 +485,14 @@ public final class EventApplier {
         }
     }
 
-    /** Returns the directories it announced (name -> node): the caller descends into them too. */
+    /**
+     * Returns the directories it announced (name -> node): the caller descends into them too.
+     * Compares the listing with what watchers know of {@code dir} ({@link KnownNames}): a name
+     * known with the same inode number is not announced again, a known name that is gone is
+     * announced deleted; without anything known, every name not told of lately is announced.
+     */
     private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known) {
-        Set<String> listed = new HashSet<>();
+        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
         Map<String, Long> newDirs = new HashMap<>();
         try {
             list(dir, listed);
@@ -461,12 +500,24 @@ public final class EventApplier {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
             return newDirs;
         }
+        Map<String, Long> before = names.of(dir);
         for (String name : known.keySet()) {
-            if (!listed.contains(name)) {
+            if (!listed.containsKey(name)) {
                 deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
             }
         }
-        for (String name : listed) {
+        if (before != null) {
+            for (String name : before.keySet()) {
+                if (!listed.containsKey(name) && !known.containsKey(name)) {
+                    deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false); // the kernel holds no entry
+                }
+            }
+        }
+        Map<String, Long> now = new HashMap<>();
+        for (Map.Entry<String, long[]> l : listed.entrySet()) {
+            String name = l.getKey();
+            long ino = l.getValue()[0];
+            now.put(name, ino);
             String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
             Long held = known.get(name);
             if (held != null && FileMode.isDirectory(view.mode(held))) {
@@ -474,6 +525,11 @@ public final class EventApplier {
                 // create replaced the entry, so a process working inside lost its working directory
                 // (git: "unable to get current working directory"), and every overflow announced
                 // every held directory again (issue 10, B6). Its attributes were dropped above.
+                continue;
+            }
+            if (before != null && KnownNames.same(before.get(name), ino)) {
+                // the same file as watchers know: it existed before the loss (a create of it
+                // then was told, or it was there when the directory was first listed)
                 continue;
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
@@ -485,10 +541,11 @@ public final class EventApplier {
                 }
             }
         }
+        names.replace(dir, now);
         return newDirs;
     }
 
-    private void list(long dir, Set<String> into) throws FuseException {
+    private void list(long dir, Map<String, long[]> into) throws FuseException {
         FuseFileSystem remote = fs.delegate();
         FuseRequest req = new InjectionGate.Internal(dir);
         FuseOpen open = remote.opendir(req, dir, 0);
@@ -500,7 +557,7 @@ public final class EventApplier {
                 long start = offset[0];
                 DirFiller filler = (name, ino, mode, next) -> {
                     if (!name.equals(".") && !name.equals("..")) {
-                        into.add(name);
+                        into.put(name, new long[] {ino, mode});
                     }
                     offset[0] = next;
                     return true;

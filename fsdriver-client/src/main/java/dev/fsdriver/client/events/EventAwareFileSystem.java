@@ -105,6 +105,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final AtomicLong dirAttrsEpoch = new AtomicLong();
     private static final int MAX_DIR_ATTRS = 1 << 16;
 
+    /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
+    private final KnownNames watchedNames = new KnownNames();
+
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
@@ -115,6 +118,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         this.echo = echo;
         this.policy = policy;
         this.injector = injector;
+    }
+
+    KnownNames watchedNames() {
+        return watchedNames;
     }
 
     void onDirOpened(java.util.function.LongConsumer listener) {
@@ -172,11 +179,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     private void madeIn(long parent, String name, FuseEntry e) {
-        madeIn(parent, name, e == null || e.nodeId() == 0 || e.attr() == null ? UNKNOWN
-                : new Made(e.attr().ino(), e.attr().mode() & FileMode.S_IFMT));
+        Made made = e == null || e.nodeId() == 0 || e.attr() == null ? UNKNOWN
+                : new Made(e.attr().ino(), e.attr().mode() & FileMode.S_IFMT);
+        if (made.type() == FileMode.S_IFDIR) {
+            watchedNames.createdDir(e.nodeId()); // watchers saw it made, empty
+        }
+        madeIn(parent, name, made);
     }
 
     private void madeIn(long parent, String name, Made made) {
+        watchedNames.added(parent, name, Math.max(0, made.ino()));
         Map<String, Made> names = known.get(parent);
         if (names != null) {
             names.put(name, made);
@@ -194,6 +206,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
     private Made goneFrom(long parent, String name) {
+        watchedNames.removed(parent, name);
         Map<String, Made> names = known.get(parent);
         return names == null ? null : names.remove(name);
     }
@@ -392,6 +405,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return;
         }
         view.forgotten(nodeId, nlookup);
+        if (!view.held(nodeId)) {
+            watchedNames.drop(nodeId); // events for it stop being applied: what is known would go stale
+        }
         if (!dirAttrs.isEmpty()) {
             dirAttrs.remove(nodeId);
         }
@@ -750,6 +766,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
         FuseOpen open = delegate.opendir(req, nodeId, flags);
+        if (injection(req) == null) {
+            watchedNames.opened(nodeId, open.fh());
+        }
         if (policy != null && policy.live()) {
             // While events flow, the kernel may keep directory listings in its page cache: every
             // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
@@ -766,7 +785,13 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             serveLocal(nodeId, local, offset, filler);
             return;
         }
-        delegate.readdir(req, nodeId, fh, offset, filler);
+        delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
+            boolean added = filler.add(name, ino, mode, next);
+            if (added) {
+                watchedNames.listed(nodeId, fh, name, ino);
+            }
+            return added;
+        });
     }
 
     @Override
@@ -789,6 +814,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
             boolean added = filler.add(name, e, next);
+            if (added) {
+                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino());
+            }
             if (added && entry.nodeId() != 0) {
                 view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
                 rememberDir(entry.nodeId(), entry.attr(), epoch);
@@ -800,6 +828,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
         localListings.remove(fh);
+        watchedNames.closed(fh);
         delegate.releasedir(req, nodeId, fh);
         if (injection(req) == null) {
             dirOpened.accept(nodeId);

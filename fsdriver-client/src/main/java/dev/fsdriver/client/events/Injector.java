@@ -1,5 +1,7 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.ProcessCalls;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +37,7 @@ final class Injector implements AutoCloseable {
 
     Injector(Path mountPoint) {
         this.mountPoint = mountPoint.toAbsolutePath().toString();
-        this.tid = call(() -> LibC.gettid());
+        this.tid = call(ProcessCalls::gettid);
     }
 
     /** The injection in progress, or null. Read by request threads. */
@@ -62,16 +64,28 @@ final class Injector implements AutoCloseable {
         return sharePath.isEmpty() ? mountPoint : mountPoint + "/" + sharePath;
     }
 
-    /** Runs {@code syscall} on the injecting thread with {@code injection} in force; returns its result (0 or -errno). */
-    int perform(Injection injection, java.util.function.IntSupplier syscall) {
+    /** A system call on the mount ({@link InjectedCalls}). */
+    @FunctionalInterface
+    interface Syscall {
+        void call() throws ErrnoException;
+    }
+
+    /**
+     * Runs {@code syscall} on the injecting thread with {@code injection} in force; returns 0, or
+     * the negative errno it failed with (what the event applier counts and logs).
+     */
+    int perform(Injection injection, Syscall syscall) {
         return call(() -> {
-            if (LibC.gettid() != tid) { // cannot happen (tasks never end the thread); never inject unrecognised
+            if (ProcessCalls.gettid() != tid) { // cannot happen (tasks never end the thread); never inject unrecognised
                 throw new IllegalStateException("the injecting thread was replaced");
             }
             current = injection;
             INJECTING.set(true);
             try {
-                return syscall.getAsInt();
+                syscall.call();
+                return 0;
+            } catch (ErrnoException e) {
+                return -e.errno();
             } finally {
                 INJECTING.set(false);
                 current = null;

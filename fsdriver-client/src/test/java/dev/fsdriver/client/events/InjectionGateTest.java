@@ -117,10 +117,10 @@ class InjectionGateTest {
     @Test
     void systemCallsOnTheMountAreMadeOnlyInsideAnInjection() {
         // from any other thread the kernel's requests would not be the injector's: not stopped at the gate
-        assertThatThrownBy(() -> LibC.unlink("/nonexistent-mount/x")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> LibC.mknod("/nonexistent-mount/x", FileMode.S_IFREG | 0644))
+        assertThatThrownBy(() -> InjectedCalls.unlink("/nonexistent-mount/x")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> InjectedCalls.mknod("/nonexistent-mount/x", FileMode.S_IFREG | 0644))
                 .isInstanceOf(IllegalStateException.class);
-        assertThat(injector.perform(null, () -> LibC.unlink("/nonexistent-mount/x"))).isEqualTo(-Errno.ENOENT);
+        assertThat(injector.perform(null, () -> InjectedCalls.unlink("/nonexistent-mount/x"))).isEqualTo(-Errno.ENOENT);
     }
 
     @Test
@@ -143,7 +143,6 @@ class InjectionGateTest {
                     } catch (Exception e) {
                         throw new AssertionError(e);
                     }
-                    return 0;
                 });
         assertThat(passed).isEmpty();
         assertThat(calls).isEmpty();
@@ -207,7 +206,6 @@ class InjectionGateTest {
                 assertEio(() -> fs.setattr(fromInjector, 78, null));
 
                 assertEio(() -> fs.open(fromInjector, 77, 0));
-                return 0;
             });
         }
         assertThat(calls).as("calls that reached the server").isEmpty();
@@ -232,7 +230,6 @@ class InjectionGateTest {
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
-            return 0;
         });
         assertThat(answers.get(0)).isEqualTo(fileAttr);
         assertThat(calls).as("calls that reached the server").containsExactly("getattr");

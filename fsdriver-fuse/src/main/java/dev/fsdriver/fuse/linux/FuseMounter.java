@@ -1,6 +1,10 @@
 package dev.fsdriver.fuse.linux;
 
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.MountCalls;
+import dev.fsdriver.linux.ProcessCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -65,12 +69,17 @@ public final class FuseMounter {
         if (m == null || !m.fsType().startsWith("fuse")) {
             return null;
         }
-        return LinuxNative.statErrno(abs.toString()) == Errno.ENOTCONN ? m : null;
+        try {
+            FileCalls.stat(abs.toString());
+            return null;
+        } catch (ErrnoException e) {
+            return e.errno() == Errno.ENOTCONN ? m : null;
+        }
     }
 
     /** Mounts a new connection at {@code target} (checked and real) and returns its fd. */
     public static Mounted mount(Path target, Spec spec, boolean forceFusermount) throws IOException {
-        if (!forceFusermount && LinuxNative.getuid() == 0) {
+        if (!forceFusermount && ProcessCalls.getuid() == 0) {
             return new Mounted(mountDirect(target, spec), false);
         }
         return new Mounted(mountWithFusermount(target, spec), true);
@@ -79,24 +88,24 @@ public final class FuseMounter {
     private static int mountDirect(Path target, Spec spec) throws IOException {
         int fd;
         try {
-            fd = LinuxNative.open("/dev/fuse", LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC);
+            fd = FileCalls.open("/dev/fuse", FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
             throw new IOException("cannot open /dev/fuse: " + e.getMessage());
         }
         StringBuilder data = new StringBuilder()
                 .append("fd=").append(fd)
                 .append(",rootmode=40000")
-                .append(",user_id=").append(Integer.toUnsignedString(LinuxNative.getuid()))
-                .append(",group_id=").append(Integer.toUnsignedString(LinuxNative.getgid()));
+                .append(",user_id=").append(Integer.toUnsignedString(ProcessCalls.getuid()))
+                .append(",group_id=").append(Integer.toUnsignedString(ProcessCalls.getgid()));
         if (spec.defaultPermissions()) {
             data.append(",default_permissions");
         }
         if (spec.allowOther()) {
             data.append(",allow_other");
         }
-        long flags = LinuxNative.MS_NOSUID | LinuxNative.MS_NODEV | (spec.readOnly() ? LinuxNative.MS_RDONLY : 0);
+        long flags = MountCalls.MS_NOSUID | MountCalls.MS_NODEV | (spec.readOnly() ? MountCalls.MS_RDONLY : 0);
         try {
-            LinuxNative.mount(spec.fsName(), target.toString(), "fuse." + spec.subtype(), flags, data.toString());
+            MountCalls.mount(spec.fsName(), target.toString(), "fuse." + spec.subtype(), flags, data.toString());
         } catch (ErrnoException e) {
             closeQuietly(fd);
             throw new IOException("cannot mount " + target + ": " + e.getMessage());
@@ -107,8 +116,8 @@ public final class FuseMounter {
     private static int mountWithFusermount(Path target, Spec spec) throws IOException {
         int[] pair;
         try {
-            pair = LinuxNative.socketpair(LinuxNative.AF_UNIX, LinuxNative.SOCK_STREAM | LinuxNative.SOCK_CLOEXEC, 0);
-            LinuxNative.fcntl(pair[1], LinuxNative.F_SETFD, 0);   // the child's end must survive exec
+            pair = MountCalls.socketpair(MountCalls.AF_UNIX, MountCalls.SOCK_STREAM | MountCalls.SOCK_CLOEXEC, 0);
+            FileCalls.fcntl(pair[1], FileCalls.F_SETFD, 0);   // the child's end must survive exec
         } catch (ErrnoException e) {
             throw new IOException("cannot create socket for fusermount3: " + e.getMessage());
         }
@@ -128,19 +137,19 @@ public final class FuseMounter {
                 }
             }
             env.add("_FUSE_COMMFD=" + pair[1]);
-            int pid = LinuxNative.posix_spawnp(List.of(FUSERMOUNT, "-o", opts.toString(), "--", target.toString()), env);
+            int pid = ProcessCalls.posix_spawnp(List.of(FUSERMOUNT, "-o", opts.toString(), "--", target.toString()), env);
             closeQuietly(pair[1]);
             pair[1] = -1;
-            int status = LinuxNative.waitpid(pid);
+            int status = ProcessCalls.waitpid(pid);
             if ((status & 0x7f) != 0 || ((status >> 8) & 0xff) != 0) {
                 throw new IOException("fusermount3 failed to mount " + target + " (wait status " + status
                         + ", see its message on stderr)");
             }
-            int fd = LinuxNative.recvmsgFd(pair[0]);
+            int fd = MountCalls.recvmsgFd(pair[0]);
             if (fd < 0) {
                 throw new IOException("fusermount3 did not pass the /dev/fuse fd for " + target);
             }
-            LinuxNative.fcntl(fd, LinuxNative.F_SETFD, 1);   // FD_CLOEXEC: don't leak into later children
+            FileCalls.fcntl(fd, FileCalls.F_SETFD, 1);   // FD_CLOEXEC: don't leak into later children
             return fd;
         } catch (ErrnoException e) {
             throw new IOException("fusermount3 mount of " + target + ": " + e.getMessage());
@@ -161,7 +170,7 @@ public final class FuseMounter {
      * on until the last user is gone), false if fully unmounted or no longer mounted.
      */
     public static boolean unmount(Path target, boolean viaFusermount) throws IOException {
-        if (viaFusermount && LinuxNative.getuid() != 0) {
+        if (viaFusermount && ProcessCalls.getuid() != 0) {
             int code = run(List.of(FUSERMOUNT, "-u", "-q", "--", target.toString()));
             if (code == 0) {
                 return false;
@@ -173,7 +182,7 @@ public final class FuseMounter {
             return true;
         }
         try {
-            LinuxNative.umount2(target.toString(), 0);
+            MountCalls.umount2(target.toString(), 0);
             return false;
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
@@ -184,7 +193,7 @@ public final class FuseMounter {
             }
         }
         try {
-            LinuxNative.umount2(target.toString(), LinuxNative.MNT_DETACH);
+            MountCalls.umount2(target.toString(), MountCalls.MNT_DETACH);
         } catch (ErrnoException e) {
             throw new IOException("cannot unmount " + target + ": " + e.getMessage());
         }
@@ -193,14 +202,14 @@ public final class FuseMounter {
 
     /** Lazy unmount of {@code target} (MNT_DETACH; fusermount3 -u -z when not root). */
     public static void detach(Path target) throws IOException {
-        if (LinuxNative.getuid() != 0) {
+        if (ProcessCalls.getuid() != 0) {
             if (run(List.of(FUSERMOUNT, "-u", "-z", "-q", "--", target.toString())) != 0) {
                 throw new IOException("fusermount3 -u -z failed for " + target);
             }
             return;
         }
         try {
-            LinuxNative.umount2(target.toString(), LinuxNative.MNT_DETACH);
+            MountCalls.umount2(target.toString(), MountCalls.MNT_DETACH);
         } catch (ErrnoException e) {
             throw new IOException("cannot unmount " + target + ": " + e.getMessage());
         }
@@ -221,9 +230,9 @@ public final class FuseMounter {
     public static void abortConnection(int connection) {
         Path dir = Path.of("/sys/fs/fuse/connections");
         if (!Files.exists(dir.resolve(String.valueOf(connection))) && Files.isDirectory(dir)
-                && LinuxNative.getuid() == 0) {
+                && ProcessCalls.getuid() == 0) {
             try {
-                LinuxNative.mount("fusectl", dir.toString(), "fusectl", 0, "");   // not mounted on every system
+                MountCalls.mount("fusectl", dir.toString(), "fusectl", 0, "");   // not mounted on every system
             } catch (ErrnoException e) {
                 // EBUSY: already mounted; anything else: no way to abort, the caller goes on
             }
@@ -274,10 +283,6 @@ public final class FuseMounter {
     }
 
     public static void closeQuietly(int fd) {
-        try {
-            LinuxNative.close(fd);
-        } catch (ErrnoException e) {
-            // nothing useful to do
-        }
+        FileCalls.closeQuietly(fd);
     }
 }

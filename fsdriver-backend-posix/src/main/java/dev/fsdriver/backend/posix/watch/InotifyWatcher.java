@@ -1,13 +1,14 @@
 package dev.fsdriver.backend.posix.watch;
 
-import static dev.fsdriver.backend.posix.watch.InotifyNative.*;
+import static dev.fsdriver.linux.InotifyCalls.*;
 
 import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.backend.posix.watch.InotifyNative.NativeException;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.FileCalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -129,24 +130,24 @@ public final class InotifyWatcher implements AutoCloseable {
         int ifd;
         try {
             ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        } catch (NativeException e) {
-            throw new FsException(e.errno, "inotify_init1 (limit fs.inotify.max_user_instances?)");
+        } catch (ErrnoException e) {
+            throw new FsException(e.errno(), "inotify_init1 (limit fs.inotify.max_user_instances?)");
         }
         int wakeFd;
         try {
             wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        } catch (NativeException e) {
+        } catch (ErrnoException e) {
             closeQuietly(ifd);
-            throw new FsException(e.errno, "eventfd");
+            throw new FsException(e.errno(), "eventfd");
         }
         InotifyWatcher w = new InotifyWatcher(root, listener, ifd, wakeFd);
         try {
             w.rootWd = inotify_add_watch(ifd, root.toString(), DIR_MASK);
-        } catch (NativeException e) {
+        } catch (ErrnoException e) {
             closeQuietly(ifd);
             closeQuietly(wakeFd);
-            throw new FsException(e.errno, "inotify_add_watch " + root
-                    + (e.errno == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
+            throw new FsException(e.errno(), "inotify_add_watch " + root
+                    + (e.errno() == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
         }
         w.watches.put(w.rootWd, new Watch(-1, null));
         w.scanTree(-1, null, RelPath.ROOT, false);
@@ -171,8 +172,8 @@ public final class InotifyWatcher implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
             one.set(ValueLayout.JAVA_LONG, 0, 1L);
-            write(wakeFd, one, 8);
-        } catch (NativeException e) {
+            FileCalls.write(wakeFd, one, 8);
+        } catch (ErrnoException e) {
             log.warn("cannot wake inotify thread: {}", e.getMessage());
         }
         if (Thread.currentThread() != thread) {
@@ -196,8 +197,8 @@ public final class InotifyWatcher implements AutoCloseable {
                 int n;
                 try {
                     n = poll(fds, 2, pendingMove != null ? PAIR_WINDOW_MS : -1);
-                } catch (NativeException e) {
-                    if (e.errno == EINTR) {
+                } catch (ErrnoException e) {
+                    if (e.errno() == Errno.EINTR) {
                         continue;
                     }
                     throw e;
@@ -230,16 +231,16 @@ public final class InotifyWatcher implements AutoCloseable {
     }
 
     /** Reads until the (non-blocking) inotify fd is empty. */
-    private void drain(MemorySegment buf) throws NativeException {
+    private void drain(MemorySegment buf) throws ErrnoException {
         while (!closing) {
             long n;
             try {
-                n = read(ifd, buf, BUFFER_BYTES);
-            } catch (NativeException e) {
-                if (e.errno == EAGAIN) {
+                n = FileCalls.read(ifd, buf, BUFFER_BYTES);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EAGAIN) {
                     return;
                 }
-                if (e.errno == EINTR) {
+                if (e.errno() == Errno.EINTR) {
                     continue;
                 }
                 throw e;
@@ -468,16 +469,16 @@ public final class InotifyWatcher implements AutoCloseable {
             int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
             watches.put(wd, new Watch(parentWd, name));
             return wd;
-        } catch (NativeException e) {
-            if (e.errno == Errno.ENOENT || e.errno == Errno.ENOTDIR) {
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
                 return -1; // gone or replaced by a non-directory: events about that follow
             }
-            if (e.errno == Errno.ENOSPC && !limitLogged) {
+            if (e.errno() == Errno.ENOSPC && !limitLogged) {
                 limitLogged = true;
                 log.warn("inotify watch limit reached (sysctl fs.inotify.max_user_watches) at {} directories;"
                         + " changes in unwatched directories of {} are reported as overflow", watches.size(), root);
             } else {
-                log.warn("cannot watch {}/{}: {}; reporting overflow for it", root, dir, Errno.name(e.errno));
+                log.warn("cannot watch {}/{}: {}; reporting overflow for it", root, dir, Errno.name(e.errno()));
             }
             emit(Change.of(Change.Kind.OVERFLOW, dir, true));
             return -1;
@@ -500,7 +501,7 @@ public final class InotifyWatcher implements AutoCloseable {
             if (e.getKey() != rootWd && gone.contains(e.getKey())) {
                 try {
                     inotify_rm_watch(ifd, e.getKey());
-                } catch (NativeException ex) {
+                } catch (ErrnoException ex) {
                     // EINVAL: already gone
                 }
                 it.remove();
@@ -539,8 +540,8 @@ public final class InotifyWatcher implements AutoCloseable {
 
     private static void closeQuietly(int fd) {
         try {
-            InotifyNative.close(fd);
-        } catch (NativeException e) {
+            FileCalls.close(fd);
+        } catch (ErrnoException e) {
             // nothing useful to do
         }
     }

@@ -1,0 +1,112 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A storm of server-side changes (more than the server's storm threshold, 1000 events under one
+ * directory within a second) makes the server send OVERFLOW and the mount resync: `inotifywait
+ * -m -r` on the mount then sees a create for each file created during the storm and a delete for
+ * each file deleted, but no create again for files and directories that existed before (issue 10,
+ * B6).
+ */
+class OverflowResyncEndToEndTest {
+    private static final int STORM = 3000;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void anOverflowAnnouncesWhatChangedAndNothingThatExistedBefore() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-pause-overflow"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(s.resolve("old" + i), "o");
+        }
+        Files.createDirectories(s.resolve("keep"));
+        Files.writeString(s.resolve("keep/k1"), "k");
+        Files.writeString(s.resolve("keep/k2"), "k");
+        Files.writeString(s.resolve("gone"), "g");
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            Process inotify = new ProcessBuilder("inotifywait", "-m", "-r", "--format", "%e|%w%f", mnt.toString())
+                    .redirectErrorStream(true).start();
+            try {
+                BufferedReader r = new BufferedReader(new InputStreamReader(inotify.getInputStream(), StandardCharsets.UTF_8));
+                for (String line = r.readLine(); line == null || !line.contains("Watches established"); line = r.readLine()) {
+                    assertThat(line).as("inotifywait ended before watching").isNotNull();
+                }
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            events.add(line.replace(mnt + "/", ""));
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // inotifywait ended
+                    }
+                });
+                // The storm: the server's events under the root go over its threshold, the rest
+                // are suppressed and covered by an OVERFLOW; the changes of interest are among them.
+                for (int i = 0; i < STORM; i++) {
+                    Files.writeString(s.resolve("st" + i), "s");
+                    if (i == STORM / 2) {
+                        Files.delete(s.resolve("gone"));
+                        Files.writeString(s.resolve("fresh"), "f");
+                        Files.delete(s.resolve("keep/k2"));
+                        Files.writeString(s.resolve("keep/knew"), "n");
+                    }
+                }
+                awaitEvents(events, "CREATE|fresh", "DELETE|gone", "CREATE|keep/knew", "DELETE|keep/k2",
+                        "CREATE|st" + (STORM - 1));
+                // a change after the storm: once it is seen, everything the resync announced was
+                Thread.sleep(1500); // the storm window (1 s) is over: the server sends this one as it is
+                Files.writeString(s.resolve("sentinel"), "s");
+                awaitEvents(events, "CREATE|sentinel");
+                assertThat(m.proc().output()).as("the storm made the mount resync")
+                        .contains("change events under '' were lost");
+                List<String> seen;
+                synchronized (events) {
+                    seen = new ArrayList<>(events);
+                }
+                assertThat(seen).as("no create for what existed before the storm")
+                        .noneMatch(e -> e.startsWith("CREATE") && e.matches(".*\\|(old\\d|keep|keep/k1)"));
+                assertThat(seen).as("the storm's files were announced")
+                        .contains("CREATE|st0", "CREATE|st" + (STORM / 2 + 1), "CREATE|st" + (STORM - 1));
+            } finally {
+                inotify.destroy();
+            }
+        }
+    }
+
+    /** Waits until every one of {@code wanted} has been seen; fails with what was seen after a bound. */
+    private static void awaitEvents(List<String> events, String... wanted) throws InterruptedException {
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            List<String> seen;
+            synchronized (events) {
+                seen = new ArrayList<>(events);
+            }
+            if (seen.containsAll(List.of(wanted))) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                List<String> missing = new ArrayList<>(List.of(wanted));
+                missing.removeAll(seen);
+                throw new AssertionError("not seen within 60 s: " + missing + "; seen (not st*): "
+                        + seen.stream().filter(e -> !e.contains("|st")).toList());
+            }
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.fsdriver.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fsdriver.common.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The native layer against the real kernel: results, and the errno each failed call itself set. */
+@EnabledOnOs(OS.LINUX)
+class NativeCallsTest {
+    @TempDir
+    Path tmp;
+
+    private static void assertErrno(ThrowingCallable call, int errno, String function) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(ErrnoException.class, e -> {
+            assertThat(Errno.name(e.errno())).isEqualTo(Errno.name(errno));
+            assertThat(e.function()).startsWith(function);
+            assertThat(e.getStackTrace()).as("cheap: no stack trace").isEmpty();
+        });
+    }
+
+    @Test
+    void eachFailureCarriesTheErrnoOfItsOwnCall() throws Exception {
+        String missing = tmp.resolve("missing").toString();
+        assertErrno(() -> FileCalls.open(missing, FileCalls.O_RDONLY, 0), Errno.ENOENT, "open " + missing);
+        FileCalls.mkdir(tmp.resolve("d").toString(), 0755);
+        assertErrno(() -> FileCalls.mkdir(tmp.resolve("d").toString(), 0755), Errno.EEXIST, "mkdir");
+        Files.writeString(tmp.resolve("d/f"), "x");
+        assertErrno(() -> FileCalls.rmdir(tmp.resolve("d").toString()), Errno.ENOTEMPTY, "rmdir");
+        assertErrno(() -> FileCalls.unlink(tmp.resolve("d").toString()), Errno.EISDIR, "unlink");
+        assertErrno(() -> FileCalls.close(-1), Errno.EBADF, "close");
+        // the next call's success leaves no stale errno behind
+        FileCalls.unlink(tmp.resolve("d/f").toString());
+        FileCalls.rmdir(tmp.resolve("d").toString());
+        assertThat(tmp.resolve("d")).doesNotExist();
+    }
+
+    @Test
+    void fileDescriptorsReadAndWrite() throws Exception {
+        Path f = tmp.resolve("f");
+        Files.writeString(f, "hello");
+        int fd = FileCalls.open(f.toString(), FileCalls.O_RDWR, 0);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(16);
+            assertThat(FileCalls.read(fd, buf, 16)).isEqualTo(5);
+            assertThat(new String(buf.asSlice(0, 5).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)).isEqualTo("hello");
+            assertThat(FileCalls.write(fd, a.allocateFrom("!", StandardCharsets.UTF_8), 1)).isEqualTo(1);
+            assertThat(FileCalls.lseek(fd, 0, 2 /* SEEK_END */)).isEqualTo(6);
+        } finally {
+            FileCalls.close(fd);
+        }
+        assertThat(Files.readString(f)).isEqualTo("hello!");
+        assertErrno(() -> FileCalls.read(fd, MemorySegment.NULL, 0), Errno.EBADF, "read");
+    }
+
+    @Test
+    void atCallsStayBeneathTheirDirectory() throws Exception {
+        assertThat(AtCalls.AVAILABLE).isTrue();
+        Files.createDirectory(tmp.resolve("share"));
+        Files.writeString(tmp.resolve("secret"), "no");
+        int root = AtCalls.openat2(AtCalls.AT_FDCWD, tmp.resolve("share").toString(),
+                AtCalls.O_PATH | AtCalls.O_DIRECTORY | AtCalls.O_CLOEXEC, 0);
+        try {
+            long beneath = AtCalls.RESOLVE_BENEATH | AtCalls.RESOLVE_NO_SYMLINKS;
+            assertErrno(() -> AtCalls.openat2(root, "../secret", AtCalls.O_RDONLY, beneath), Errno.EXDEV, "openat2");
+            AtCalls.symlinkat("../secret", root, "link");
+            assertErrno(() -> AtCalls.openat2(root, "link", AtCalls.O_RDONLY, beneath), Errno.ELOOP, "openat2");
+            assertThat(AtCalls.readlinkat(root, "link")).isEqualTo("../secret");
+
+            AtCalls.mkdirat(root, "dir", 0750);
+            assertErrno(() -> AtCalls.unlinkat(root, "dir", 0), Errno.EISDIR, "unlinkat");
+            long[] st = new long[AtCalls.ST_FIELDS];
+            AtCalls.fstatat(root, "dir", st, AtCalls.AT_SYMLINK_NOFOLLOW);
+            assertThat(st[AtCalls.ST_MODE] & 0170000).isEqualTo(0040000);
+            assertThat(st[AtCalls.ST_INO]).isEqualTo(((Number) Files.getAttribute(tmp.resolve("share/dir"), "unix:ino")).longValue());
+
+            Files.writeString(tmp.resolve("share/a"), "abc");
+            AtCalls.linkat(root, "a", root, "b");
+            AtCalls.fstatat(root, "b", st, AtCalls.AT_SYMLINK_NOFOLLOW);
+            assertThat(st[AtCalls.ST_SIZE]).isEqualTo(3);
+            assertThat(st[AtCalls.ST_NLINK]).isEqualTo(2);
+            assertErrno(() -> AtCalls.renameat2(root, "a", root, "b", AtCalls.RENAME_NOREPLACE), Errno.EEXIST, "renameat2");
+            assertErrno(() -> AtCalls.fchmodat(root, "link", 0600, AtCalls.AT_SYMLINK_NOFOLLOW), Errno.EOPNOTSUPP, "fchmodat");
+            AtCalls.utimensat(root, "a", 0, AtCalls.UTIME_OMIT, 1_500_000_000_123_456_789L, 0, AtCalls.AT_SYMLINK_NOFOLLOW);
+            AtCalls.fstatat(root, "a", st, AtCalls.AT_SYMLINK_NOFOLLOW);
+            assertThat(st[AtCalls.ST_MTIME]).isEqualTo(1_500_000_000L);
+            assertThat(st[AtCalls.ST_MTIME_NS]).isEqualTo(123_456_789L);
+
+            long[] vfs = new long[11];
+            AtCalls.statvfs(tmp.toString(), vfs);
+            assertThat(vfs[0]).as("bsize").isPositive();
+        } finally {
+            FileCalls.close(root);
+        }
+    }
+
+    @Test
+    void inotifyReportsACreate() throws Exception {
+        int fd = InotifyCalls.inotify_init1(InotifyCalls.IN_NONBLOCK | InotifyCalls.IN_CLOEXEC);
+        try (Arena a = Arena.ofConfined()) {
+            assertErrno(() -> InotifyCalls.inotify_add_watch(fd, tmp.resolve("missing").toString(), InotifyCalls.IN_CREATE),
+                    Errno.ENOENT, "inotify_add_watch");
+            int wd = InotifyCalls.inotify_add_watch(fd, tmp.toString(), InotifyCalls.IN_CREATE);
+            MemorySegment buf = a.allocate(4096, 8);
+            assertErrno(() -> FileCalls.read(fd, buf, 4096), Errno.EAGAIN, "read");
+            Files.writeString(tmp.resolve("new"), "");
+            MemorySegment pfd = a.allocate(InotifyCalls.POLLFD);
+            pfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, InotifyCalls.POLLIN);
+            assertThat(InotifyCalls.poll(pfd, 1, -1)).isEqualTo(1);
+            assertThat(FileCalls.read(fd, buf, 4096)).isGreaterThan(InotifyCalls.EVENT_HEADER_BYTES);
+            assertThat(buf.get(ValueLayout.JAVA_INT, 0)).isEqualTo(wd);
+            assertThat(buf.get(ValueLayout.JAVA_INT, 4) & InotifyCalls.IN_CREATE).isNotZero();
+        } finally {
+            FileCalls.close(fd);
+        }
+    }
+
+    @Test
+    void processesAreSpawnedAndReaped() throws Exception {
+        int pid = ProcessCalls.posix_spawnp(List.of("sh", "-c", "exit 3"), List.of("PATH=/usr/bin:/bin"));
+        assertThat((ProcessCalls.waitpid(pid) >> 8) & 0xff).isEqualTo(3);
+        assertErrno(() -> ProcessCalls.posix_spawnp(List.of("no-such-program-fsdriver"), List.of("PATH=/usr/bin:/bin")),
+                Errno.ENOENT, "posix_spawnp");
+        assertThat(ProcessCalls.gettid()).isPositive();
+        assertThat(ProcessCalls.getuid()).isEqualTo(ProcessCalls.geteuid());
+    }
+
+    @Test
+    void socketPairsAndMounts() throws Exception {
+        int[] pair = MountCalls.socketpair(MountCalls.AF_UNIX, MountCalls.SOCK_STREAM | MountCalls.SOCK_CLOEXEC, 0);
+        FileCalls.close(pair[1]);
+        assertThat(MountCalls.recvmsgFd(pair[0])).as("the peer closed without sending a descriptor").isEqualTo(-1);
+        FileCalls.close(pair[0]);
+        // not a mount point: EINVAL as root, EPERM otherwise
+        assertThatThrownBy(() -> MountCalls.umount2(tmp.toString(), 0)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isIn(Errno.EINVAL, Errno.EPERM));
+    }
+}
