@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The differential stress test with several workers at once, on any seeds: not a *Test class;
  * bench/stress.sh runs it ({@code -Dfsdriver.stress.seeds}). ./test runs it on the seeds that
- * passed every run seen ({@link ConcurrentStressTest}); seeds 1, 3, 4, 7, 13 and 18 still fail in
+ * passed every run seen ({@link ConcurrentStressTest}); seeds 1, 3, 4, 7, 11, 13 and 18 still fail in
  * some runs (issue 9's notes).
  */
 class ConcurrentStress extends StressMount {
