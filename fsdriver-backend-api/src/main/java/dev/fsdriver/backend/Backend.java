@@ -94,6 +94,37 @@ public interface Backend extends AutoCloseable {
     FsStats statfs() throws FsException;
 
     /**
+     * The value of extended attribute {@code name} (a user.* name: the server answers the other
+     * namespaces) of the file at {@code path}, not following a final symlink. ENODATA when it has
+     * none of that name; the default: EOPNOTSUPP (this backend keeps no extended attributes).
+     */
+    default byte[] getxattr(RelPath path, String name) throws FsException {
+        throw new FsException(Errno.EOPNOTSUPP, "getxattr '" + path + "': " + kind() + " backend keeps no xattrs");
+    }
+
+    /**
+     * The user.* extended attribute names of the file at {@code path} (see {@link #getxattr}).
+     * The default: none, as Linux lists for a file system without xattrs (not an error).
+     */
+    default List<String> listxattr(RelPath path) throws FsException {
+        stat(path);
+        return List.of();
+    }
+
+    /**
+     * Sets extended attribute {@code name}; {@code flags} as setxattr(2): XATTR_CREATE (EEXIST
+     * when it is there), XATTR_REPLACE (ENODATA when it is not). A symlink refuses user.* (EPERM).
+     */
+    default void setxattr(RelPath path, String name, byte[] value, int flags) throws FsException {
+        throw new FsException(Errno.EOPNOTSUPP, "setxattr '" + path + "': " + kind() + " backend keeps no xattrs");
+    }
+
+    /** Removes extended attribute {@code name}: ENODATA when there is none. */
+    default void removexattr(RelPath path, String name) throws FsException {
+        throw new FsException(Errno.EOPNOTSUPP, "removexattr '" + path + "': " + kind() + " backend keeps no xattrs");
+    }
+
+    /**
      * Starts watching the whole share (recursively) and reports to {@code listener} until the
      * returned handle is closed. Default: not supported (ENOSYS).
      */

@@ -120,6 +120,22 @@ final class FilesCalls {
         return await(stub.statFs(request));
     }
 
+    dev.fsdriver.proto.v1.XattrValue getXattr(dev.fsdriver.proto.v1.XattrRequest request) {
+        return await(stub.getXattr(request));
+    }
+
+    dev.fsdriver.proto.v1.XattrNames listXattr(NodeRequest request) {
+        return await(stub.listXattr(request));
+    }
+
+    Empty setXattr(dev.fsdriver.proto.v1.SetXattrRequest request) {
+        return await(stub.setXattr(request));
+    }
+
+    Empty removeXattr(dev.fsdriver.proto.v1.XattrRequest request) {
+        return await(stub.removeXattr(request));
+    }
+
     private <T> T await(ListenableFuture<T> reply) {
         try {
             return reply.get(timeoutNanos, TimeUnit.NANOSECONDS);

@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;
@@ -44,9 +45,11 @@ import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import dev.fsdriver.proto.v1.XattrRequest;
 import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -392,6 +395,59 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public String readlink(FuseRequest req, long nodeId) throws FuseException {
         try {
             return connection.files().readlink(NodeRequest.newBuilder().setNode(nodeId).build()).getTarget();
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    /*
+     * Extended attributes: never cached here (the kernel keeps none for FUSE either), so a change
+     * made by anyone is read at once. Names no share keeps are answered without a call, as the
+     * server would ({@link Xattrs}): the kernel asks security.capability before writes.
+     */
+
+    @Override
+    public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        if (!Xattrs.kept(name)) {
+            throw new FuseException(Xattrs.absentError(name));
+        }
+        try {
+            return connection.files().getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
+                    .getValue().toByteArray();
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+        try {
+            return connection.files().listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList();
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
+        if (!Xattrs.kept(name)) {
+            throw new FuseException(Xattrs.setError(name));
+        }
+        try {
+            connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
+                    .setValue(com.google.protobuf.ByteString.copyFrom(value)).setFlags(flags).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    @Override
+    public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        if (!Xattrs.kept(name)) {
+            throw new FuseException(Xattrs.absentError(name));
+        }
+        try {
+            connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }

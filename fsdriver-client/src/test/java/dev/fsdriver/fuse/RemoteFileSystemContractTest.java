@@ -69,10 +69,4 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
     boolean makesFifos() {
         return true;
     }
-
-    /** Not yet: the protocol has no extended attributes. */
-    @Override
-    boolean keepsXattrs() {
-        return false;
-    }
 }

@@ -557,6 +557,26 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         Rpc.offload(io, "StatFs", out, () -> Wire.statfs(CallContext.share().backend.statfs()));
     }
 
+    @Override
+    public void getXattr(dev.fsdriver.proto.v1.XattrRequest req, StreamObserver<dev.fsdriver.proto.v1.XattrValue> out) {
+        Rpc.unary("GetXattr", out, () -> XattrHandlers.get(req));
+    }
+
+    @Override
+    public void listXattr(NodeRequest req, StreamObserver<dev.fsdriver.proto.v1.XattrNames> out) {
+        Rpc.unary("ListXattr", out, () -> XattrHandlers.list(req));
+    }
+
+    @Override
+    public void setXattr(dev.fsdriver.proto.v1.SetXattrRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("SetXattr", out, () -> XattrHandlers.set(req));
+    }
+
+    @Override
+    public void removeXattr(dev.fsdriver.proto.v1.XattrRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("RemoveXattr", out, () -> XattrHandlers.remove(req));
+    }
+
     /** Each occurrence of an id lowers its lookup count by one (send an id nlookup times). */
     @Override
     public void forget(ForgetRequest req, StreamObserver<Empty> out) {

@@ -8,10 +8,12 @@ import dev.fsdriver.backend.Backend;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.ForgetRequest;
 import dev.fsdriver.proto.v1.FsyncRequest;
@@ -34,11 +36,13 @@ import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
+import dev.fsdriver.proto.v1.XattrRequest;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
 import io.grpc.ManagedChannel;
@@ -81,6 +85,11 @@ public abstract class BackendConformanceTest {
      * that maps them onto something coarser (Windows: the read-only attribute) says false.
      */
     protected boolean keepsModeBits() {
+        return true;
+    }
+
+    /** Whether the backend keeps user.* extended attributes (else every xattr call is EOPNOTSUPP). */
+    protected boolean keepsUserXattrs() {
         return true;
     }
 
@@ -696,6 +705,91 @@ public abstract class BackendConformanceTest {
         assertThat(Files.exists(share.resolve("f"))).isTrue();
     }
 
+    // ------------------------------------------------------------------------------- xattrs
+
+    private byte[] getxattr(long node, String name) {
+        return files.getXattr(XattrRequest.newBuilder().setNode(node).setName(name).build()).getValue().toByteArray();
+    }
+
+    private Empty setxattr(FilesGrpc.FilesBlockingStub stub, long node, String name, byte[] value, int flags) {
+        return stub.setXattr(SetXattrRequest.newBuilder().setNode(node).setName(name)
+                .setValue(ByteString.copyFrom(value)).setFlags(flags).build());
+    }
+
+    private List<String> listxattr(long node) {
+        return files.listXattr(NodeRequest.newBuilder().setNode(node).build()).getNamesList();
+    }
+
+    private Empty removexattr(long node, String name) {
+        return files.removeXattr(XattrRequest.newBuilder().setNode(node).setName(name).build());
+    }
+
+    @Test
+    void userXattrsOfFilesDirectoriesAndTheRoot() {
+        Node f = createFile(ROOT, "f", "x");
+        Node d = mkdir(ROOT, "d");
+        byte[] bin = {0, 1, (byte) 0xff, 'v'};
+        if (!keepsUserXattrs()) {
+            assertErrno(Errno.EOPNOTSUPP, () -> setxattr(files, f.getId(), "user.k", bin, 0));
+            return;
+        }
+        for (long node : new long[] {f.getId(), d.getId(), ROOT}) {
+            assertThat(listxattr(node)).isEmpty();
+            assertErrno(Errno.ENODATA, () -> getxattr(node, "user.k"));
+            setxattr(files, node, "user.k", bin, 0);
+            setxattr(files, node, "user.Mixed.Case-name_2", new byte[0], Xattrs.XATTR_CREATE);
+            assertThat(getxattr(node, "user.k")).isEqualTo(bin);
+            assertThat(getxattr(node, "user.Mixed.Case-name_2")).isEmpty();
+            assertErrno(Errno.ENODATA, () -> getxattr(node, "user.mixed.case-name_2"));
+            assertThat(listxattr(node)).containsExactlyInAnyOrder("user.k", "user.Mixed.Case-name_2");
+            assertErrno(Errno.EEXIST, () -> setxattr(files, node, "user.k", bin, Xattrs.XATTR_CREATE));
+            assertErrno(Errno.ENODATA, () -> setxattr(files, node, "user.none", bin, Xattrs.XATTR_REPLACE));
+            setxattr(files, node, "user.k", "second".getBytes(StandardCharsets.UTF_8), Xattrs.XATTR_REPLACE);
+            assertThat(new String(getxattr(node, "user.k"), StandardCharsets.UTF_8)).isEqualTo("second");
+            removexattr(node, "user.k");
+            assertErrno(Errno.ENODATA, () -> removexattr(node, "user.k"));
+            assertThat(listxattr(node)).containsExactly("user.Mixed.Case-name_2");
+            removexattr(node, "user.Mixed.Case-name_2");
+            assertThat(listxattr(node)).isEmpty();
+        }
+        // the file keeps them across a rename
+        setxattr(files, f.getId(), "user.kept", bin, 0);
+        rename(ROOT, "f", d.getId(), "g", 0);
+        assertThat(getxattr(lookup(d.getId(), "g").getId(), "user.kept")).isEqualTo(bin);
+    }
+
+    @Test
+    void otherNamespacesAndBadXattrRequestsAnswerAsLinux() {
+        Node f = createFile(ROOT, "f", "x");
+        byte[] v = {'v'};
+        // as a local file system without ACLs or a security module answers
+        assertErrno(Errno.ENODATA, () -> getxattr(f.getId(), "security.capability"));
+        assertErrno(Errno.ENODATA, () -> getxattr(f.getId(), "trusted.k"));
+        assertErrno(Errno.EOPNOTSUPP, () -> getxattr(f.getId(), "system.posix_acl_access"));
+        assertErrno(Errno.EOPNOTSUPP, () -> setxattr(files, f.getId(), "system.posix_acl_access", v, 0));
+        assertErrno(Errno.EOPNOTSUPP, () -> setxattr(files, f.getId(), "security.selinux", v, 0));
+        assertErrno(Errno.EOPNOTSUPP, () -> setxattr(files, f.getId(), "nonamespace", v, 0));
+        // sizes and flags, checked before the file
+        assertErrno(Errno.ERANGE, () -> getxattr(f.getId(), ""));
+        assertErrno(Errno.ERANGE, () -> setxattr(files, f.getId(), "user." + "n".repeat(251), v, 0));
+        assertErrno(Errno.E2BIG, () -> setxattr(files, f.getId(), "user.big", new byte[Xattrs.SIZE_MAX_BYTES + 1], 0));
+        assertErrno(Errno.EINVAL, () -> setxattr(files, f.getId(), "user.k", v, 4));
+        assertErrno(Errno.EINVAL, () -> setxattr(files, f.getId(), "user.", v, 0));
+        assertErrno(Errno.ESTALE, () -> getxattr(999_999, "user.k"));
+        assertThat(listxattr(f.getId())).isEmpty();
+    }
+
+    @Test
+    void userXattrsOfASymlinkAreRefusedAsLinuxDoes() {
+        Node s = symlink(ROOT, "s", "f");
+        createFile(ROOT, "f", "x");
+        if (keepsUserXattrs()) {
+            assertErrno(Errno.EPERM, () -> setxattr(files, s.getId(), "user.k", new byte[] {'v'}, 0));
+            assertErrno(Errno.ENODATA, () -> getxattr(s.getId(), "user.k"));
+        }
+        assertThat(files.readlink(NodeRequest.newBuilder().setNode(s.getId()).build()).getTarget()).isEqualTo("f");
+    }
+
     // ------------------------------------------------------------------------------- read-only
 
     @Test
@@ -728,6 +822,8 @@ public abstract class BackendConformanceTest {
         assertErrno(Errno.EROFS, () -> ro.symlink(SymlinkRequest.newBuilder().setParent(ROOT).setName("s").setTarget("f").build()));
         assertErrno(Errno.EROFS, () -> ro.mknod(MknodRequest.newBuilder().setParent(ROOT).setName("p").setMode(FileMode.S_IFIFO | 0644).build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setSize(0).build()));
+        assertErrno(Errno.EROFS, () -> setxattr(ro, f.getId(), "user.k", new byte[] {'v'}, 0));
+        assertErrno(Errno.EROFS, () -> ro.removeXattr(XattrRequest.newBuilder().setNode(f.getId()).setName("user.k").build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId()).setMode(0600).build()));
         assertErrno(Errno.EROFS, () -> ro.setAttr(SetAttrRequest.newBuilder().setNode(f.getId())
                 .setMtime(TimeSpec.newBuilder().setNow(true)).build()));

@@ -16,6 +16,7 @@ import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
 import dev.fsdriver.linux.ProcessCalls;
+import dev.fsdriver.linux.XattrCalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -863,6 +864,67 @@ public final class PosixBackend implements Backend {
             ch.truncate(size);
         } else if (size > cur) {
             ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------- xattrs
+
+    /**
+     * The path the xattr calls take for the file at {@code l}: /proc/self/fd/DIRFD/NAME, never
+     * followed at its end ({@link XattrCalls}); the root's magic link is followed (it is the root).
+     */
+    private String xattrPath(Loc l, String op, RelPath path) throws FsException {
+        if (!nat || !XattrCalls.AVAILABLE) {
+            throw new FsException(Errno.EOPNOTSUPP, op + " '" + path + "': needs the libc calls");
+        }
+        return l.path.toString();
+    }
+
+    private boolean followXattr(RelPath path) {
+        return rootFd >= 0 && path.isRoot();
+    }
+
+    @Override
+    public byte[] getxattr(RelPath path, String name) throws FsException {
+        try (Loc l = locate(path)) {
+            return XattrCalls.getxattr(xattrPath(l, "getxattr", path), followXattr(path), name);
+        } catch (ErrnoException e) {
+            throw failed(e, "getxattr", path);
+        }
+    }
+
+    /** Only user.* names: a server running as root would see trusted.* too, which clients may not. */
+    @Override
+    public List<String> listxattr(RelPath path) throws FsException {
+        if (!nat || !XattrCalls.AVAILABLE) {
+            return Backend.super.listxattr(path);
+        }
+        try (Loc l = locate(path)) {
+            List<String> names = new ArrayList<>(XattrCalls.listxattr(xattrPath(l, "listxattr", path), followXattr(path)));
+            names.removeIf(n -> !dev.fsdriver.common.Xattrs.kept(n));
+            return names;
+        } catch (ErrnoException e) {
+            throw failed(e, "listxattr", path);
+        }
+    }
+
+    @Override
+    public void setxattr(RelPath path, String name, byte[] value, int flags) throws FsException {
+        checkWritable("setxattr", path);
+        try (Loc l = locate(path)) {
+            XattrCalls.setxattr(xattrPath(l, "setxattr", path), followXattr(path), name, value, flags);
+        } catch (ErrnoException e) {
+            throw failed(e, "setxattr", path);
+        }
+    }
+
+    @Override
+    public void removexattr(RelPath path, String name) throws FsException {
+        checkWritable("removexattr", path);
+        try (Loc l = locate(path)) {
+            XattrCalls.removexattr(xattrPath(l, "removexattr", path), followXattr(path), name);
+        } catch (ErrnoException e) {
+            throw failed(e, "removexattr", path);
         }
     }
 

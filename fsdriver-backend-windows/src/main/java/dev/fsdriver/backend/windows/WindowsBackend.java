@@ -83,6 +83,7 @@ public final class WindowsBackend implements Backend {
     private final ShareDirs dirs;
     private final WindowsRename renames;
     private final WindowsDelete deletes;
+    private final WindowsXattrs xattrs;
 
     private WindowsBackend(String root, String rootFinal, boolean readOnly, Options options, VolumeFeatures features,
             InodeNumbers inodes, boolean caseInsensitive) {
@@ -98,6 +99,7 @@ public final class WindowsBackend implements Backend {
         this.dirs = new ShareDirs(root, rootFinal);
         this.renames = new WindowsRename(this, dirs, features);
         this.deletes = new WindowsDelete(this, features);
+        this.xattrs = new WindowsXattrs(this, features);
     }
 
     /** Opens the share at {@code root} with default options (what {@link WindowsBackendProvider} opens). */
@@ -797,6 +799,28 @@ public final class WindowsBackend implements Backend {
         Scratch s = Scratch.get();
         int n = Structs.writeEndOfFile(s.smallBuffer(Scratch.SET, 8), size);
         Win32.SetFileInformationByHandle(h.h, Structs.FileEndOfFileInfo, s.small.share(Scratch.SET), n);
+    }
+
+    @Override
+    public byte[] getxattr(RelPath path, String name) throws FsException {
+        return xattrs.get(path, name);
+    }
+
+    @Override
+    public List<String> listxattr(RelPath path) throws FsException {
+        return xattrs.list(path);
+    }
+
+    @Override
+    public void setxattr(RelPath path, String name, byte[] value, int flags) throws FsException {
+        writable();
+        xattrs.set(path, name, value, flags);
+    }
+
+    @Override
+    public void removexattr(RelPath path, String name) throws FsException {
+        writable();
+        xattrs.remove(path, name);
     }
 
     @Override

@@ -191,12 +191,40 @@ public final class EventApplier {
             return; // the kernel holds nothing there: nothing cached, nobody watching
         }
         String name = nameOf(path);
+        if (ownAndHeld(parent, name, path)) {
+            log.debug("created '{}' is this mount's own file, which the kernel holds: nothing to do", path);
+            return;
+        }
         notifier.invalEntry(parent, name);   // a cached negative entry
         long c1 = System.nanoTime();
         notifier.invalInode(parent, 0, 0);   // the directory's attributes and cached listing
         log.debug("created '{}': invalEntry {} us, invalInode {} us", path, (c1 - c0) / 1000, (System.nanoTime() - c1) / 1000);
         if (mayInject(parent)) {
             injectCreate(parent, path, name);
+        }
+    }
+
+    /**
+     * Whether this mount made {@code path} itself (recently) and the kernel still holds the very
+     * file the server has there: the watchers saw its IN_CREATE when it was made, so a CREATED
+     * the server took for someone else's (issue 17: sqlite's journals) must not show them a second.
+     * A foreign delete and re-create would have taken the name from the kernel first (its injected
+     * delete). Asks the server only for such an event.
+     */
+    private boolean ownAndHeld(long parent, String name, String path) {
+        long held = view.child(parent, name);
+        if (held == 0 || !echo.isEcho(path, arrivedNs)) {
+            return false;
+        }
+        try {
+            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            if (now == null || now.nodeId() == 0) {
+                return false;
+            }
+            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
+            return now.nodeId() == held;
+        } catch (FuseException gone) {
+            return false;
         }
     }
 

@@ -48,8 +48,12 @@ public final class Origins {
         WAIT
     }
 
-    /** The last change a session made to a path; {@code after == null}: the path is gone. */
-    private record Record(long session, int inProgress, FileAttributes after, long atNanos) {}
+    /**
+     * The last change a session made to a path; {@code after == null}: the path is gone.
+     * {@code overlapped}: two of its changes were in progress at once (write-behind sends a
+     * file's writes concurrently), so the last to end need not have looked last.
+     */
+    private record Record(long session, int inProgress, FileAttributes after, long atNanos, boolean overlapped) {}
 
     private final Backend backend;
     private final LongSupplier clock;
@@ -101,8 +105,8 @@ public final class Origins {
         }
         long now = clock.getAsLong();
         records.compute(path, (p, r) -> r != null && r.session == session
-                ? new Record(session, r.inProgress + 1, r.after, now)
-                : new Record(session, 1, null, now));
+                ? new Record(session, r.inProgress + 1, r.after, now, r.overlapped || r.inProgress > 0)
+                : new Record(session, 1, null, now, false));
         sweep(now);
     }
 
@@ -132,9 +136,16 @@ public final class Origins {
             }
             int left = Math.max(0, r.inProgress - 1);
             if (!succeeded) {
-                return left == 0 ? null : new Record(session, left, r.after, now);
+                return left == 0 ? null : new Record(session, left, r.after, now, r.overlapped);
             }
-            return new Record(session, left, after, now);
+            if (left == 0 && r.overlapped) {
+                // The last of changes made at once: each looked at the path after its own change,
+                // but not necessarily in the order they end here (a write that looked before the
+                // next one ended after it), so look now. No change of the session can begin while
+                // this runs (begin waits for the map's lock on this path), and none is in progress.
+                return new Record(session, 0, current(path), now, false);
+            }
+            return new Record(session, left, after, now, r.overlapped);
         });
     }
 
@@ -156,23 +167,31 @@ public final class Origins {
     }
 
     private Verdict judge(long session, RelPath path, boolean expectGone) {
-        Record r = records.get(path);
-        if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
+        while (true) {
+            Record r = records.get(path);
+            if (r == null || r.session != session || clock.getAsLong() - r.atNanos > keepNanos) {
+                return Verdict.FOREIGN;
+            }
+            if (r.inProgress > 0) {
+                return Verdict.WAIT;
+            }
+            if (expectGone && r.after == null) {
+                return Verdict.OWN; // see judge(session, event)
+            }
+            if (sameState(r.after, current(path))) {
+                return Verdict.OWN;
+            }
+            if (records.get(path) != r) {
+                // a change was recorded between the look at the record and the look at the path
+                // (the session's next write of a file it is busy with, sqlite's journal): the
+                // path is to be compared with that newer record, not taken for someone else's
+                continue;
+            }
+            // Someone else changed the path since: none of its later events is the session's either
+            // (a foreign re-create and delete must not pass for the session's earlier delete).
+            records.remove(path, r);
             return Verdict.FOREIGN;
         }
-        if (r.inProgress > 0) {
-            return Verdict.WAIT;
-        }
-        if (expectGone && r.after == null) {
-            return Verdict.OWN; // see judge(session, event)
-        }
-        if (sameState(r.after, current(path))) {
-            return Verdict.OWN;
-        }
-        // Someone else changed the path since: none of its later events is the session's either
-        // (a foreign re-create and delete must not pass for the session's earlier delete).
-        records.remove(path, r);
-        return Verdict.FOREIGN;
     }
 
     /** Whether some session changed {@code path} within the keep time (or is changing it now). */

@@ -62,6 +62,58 @@ class OriginsTest {
         assertThat(origins.judge(0, event(Kind.MODIFIED, "f"))).as("a client without session").isEqualTo(Verdict.FOREIGN);
     }
 
+    /**
+     * The race behind issue 17's injected events for sqlite's journal: the session's next write
+     * lands between the judge reading the record and looking at the path. The path is then in the
+     * state the session's newer record says: still its own, not someone else's.
+     */
+    @Test
+    void theSessionsNextChangeLandingWhileAnEventIsJudgedKeepsItOwn() throws Exception {
+        write(ME, "f", "first");
+        java.util.concurrent.atomic.AtomicBoolean raced = new java.util.concurrent.atomic.AtomicBoolean();
+        Backend racing = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("stat") && raced.compareAndSet(false, true)) {
+                        write(ME, "f", "second, longer"); // the session's next write, just before the look
+                    }
+                    try {
+                        return m.invoke(backend, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Origins real = origins;
+        origins = new Origins(racing, clock::get, 10_000_000_000L);
+        write(ME, "f", "first");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
+        assertThat(raced).isTrue();
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).as("and the record stays").isEqualTo(Verdict.OWN);
+        origins = real;
+    }
+
+    /**
+     * Write-behind sends a file's writes at once: the one that looked at the file first may end
+     * last. The file is as the session left it; its writes' events are its own (issue 17: sqlite's
+     * database came back to the mount as modified by someone else and was injected).
+     */
+    @Test
+    void overlappingChangesEndingOutOfOrderAreStillTheSessionsOwn() throws Exception {
+        RelPath p = RelPath.parse("f");
+        write(ME, "f", "");
+        origins.begin(ME, p);
+        origins.begin(ME, p);
+        Files.writeString(dir.resolve("f"), "one");
+        FileAttributes first = backend.stat(p);
+        Files.writeString(dir.resolve("f"), "one, two");
+        FileAttributes second = backend.stat(p);
+        origins.changed(ME, p, second);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).as("the first still in progress").isEqualTo(Verdict.WAIT);
+        origins.changed(ME, p, first);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).isEqualTo(Verdict.OWN);
+        Files.writeString(dir.resolve("f"), "theirs, after");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "f"))).as("a foreign change after them").isEqualTo(Verdict.FOREIGN);
+    }
+
     @Test
     void aForeignChangeRightAfterIsForeignEvenOfTheSameKind() throws Exception {
         write(ME, "f", "mine, long");
