@@ -1,6 +1,7 @@
 package dev.fsdriver.cli;
 
 import dev.fsdriver.backend.windows.service.FirewallRule;
+import dev.fsdriver.backend.windows.service.LogonTask;
 import dev.fsdriver.backend.windows.service.ScmErrors;
 import dev.fsdriver.backend.windows.service.ServiceException;
 import dev.fsdriver.backend.windows.service.ServiceImage;
@@ -109,6 +110,10 @@ final class ServiceCommand implements Callable<Integer> {
         @Option(names = "--log", paramLabel = "FILE", description = "The service's log file (default: %%ProgramData%%\\fsdriver\\NAME.log).")
         Path log;
 
+        @Option(names = "--logon-task", description = "Instead of a service: a Task Scheduler task NAME that starts the server at "
+                + "this user's logon, as this user, without a console window (no elevation, no stored password).")
+        boolean logonTask;
+
         @CommandLine.Unmatched
         List<String> serveArgs = new ArrayList<>();
 
@@ -117,6 +122,9 @@ final class ServiceCommand implements Callable<Integer> {
             check(() -> ServiceImage.checkName(name.name));
             ServeCommand serve = parseServeOptions();
             serve.checkForService();
+            if (logonTask) {
+                return installLogonTask(serve);
+            }
             String password = password();
             if (passwordFile != null && account == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--password-file needs --account");
@@ -151,6 +159,28 @@ final class ServiceCommand implements Callable<Integer> {
                 Netsh.run(firewallCmd, out);
             }
             out.println("start it now with: fsdriver service start" + (name.name.equals(DEFAULT_NAME) ? "" : " --name " + name.name));
+            return 0;
+        }
+
+        private Integer installLogonTask(ServeCommand serve) throws Exception {
+            if (account != null || passwordFile != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--logon-task runs as the user who logs on: "
+                        + "no --account or --password-file");
+            }
+            String user = System.getenv("USERDOMAIN") + "\\" + System.getenv("USERNAME");
+            ServiceImage image = new ServiceImage(javaExe(), jvmOptions(), libDir(), name.name,
+                    log != null ? log.toAbsolutePath() : defaultLog(name.name), serveArgs);
+            List<String> firewallCmd = firewall ? firewallCommand(serve) : null;
+            LogonTask.create(name.name, LogonTask.definition(image.taskArgv(), user,
+                    "fsdriver file server: fsdriver serve " + String.join(" ", serveArgs)));
+            var out = spec.commandLine().getOut();
+            out.println("installed logon task " + name.name + ": starts the server at each logon of " + user);
+            out.println("  command line: " + dev.fsdriver.backend.windows.service.WindowsCommandLine.of(image.taskArgv()));
+            out.println("  log: " + image.logFile());
+            if (firewallCmd != null) {
+                Netsh.run(firewallCmd, out);
+            }
+            out.println("start it now with: schtasks /run /tn " + name.name);
             return 0;
         }
 
@@ -226,12 +256,19 @@ final class ServiceCommand implements Callable<Integer> {
     @Command(name = "uninstall", mixinStandardHelpOptions = true,
             description = "Stop the service if it runs, delete it, and remove its firewall rule. Needs an elevated prompt.")
     static final class Uninstall extends ScmCommand {
+        @Option(names = "--logon-task", description = "Remove the logon task NAME (service install --logon-task) instead of a service.")
+        boolean logonTask;
 
         @Override
         Integer run() throws Exception {
             var out = spec.commandLine().getOut();
-            ServiceManager.uninstall(name.name, s -> {});
-            out.println("removed service " + name.name);
+            if (logonTask) {
+                LogonTask.delete(name.name);
+                out.println("removed logon task " + name.name + " (a server it started runs on until logoff or schtasks /end)");
+            } else {
+                ServiceManager.uninstall(name.name, s -> {});
+                out.println("removed service " + name.name);
+            }
             Netsh.run(FirewallRule.deleteCommand(FirewallRule.ruleName(name.name)), out);
             return 0;
         }

@@ -18,8 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fsdriver service run --name NAME --log FILE [serve options]}: what the Service Control
- * Manager starts (the ImagePath written by {@code service install}). Connects to the SCM first
+ * {@code fsdriver service run [--task] --name NAME --log FILE [serve options]}: what the Service
+ * Control Manager starts (the ImagePath written by {@code service install}), or with --task what a
+ * logon task starts ({@code service install --logon-task}). Connects to the SCM first
  * (it waits for that only so long), then builds and starts the server as {@code serve} would,
  * inside ServiceHost's START_PENDING. Everything it prints goes to the log file: a service has
  * no console.
@@ -32,6 +33,9 @@ final class ServiceRunCommand implements Callable<Integer> {
     @Option(names = "--log", required = true, paramLabel = "FILE")
     Path log;
 
+    @Option(names = "--task", description = "Started by the Task Scheduler at logon (service install --logon-task), not by the SCM.")
+    boolean task;
+
     @CommandLine.Unmatched
     List<String> serveArgs = new ArrayList<>();
 
@@ -40,21 +44,19 @@ final class ServiceRunCommand implements Callable<Integer> {
         ServiceCommand.requireWindows();
         redirectOutput();
         log("service " + name + " starting: serve " + String.join(" ", serveArgs));
+        if (task) {
+            // no SCM: serve until the process is ended (logoff, schtasks /end, Task Manager)
+            FsServer fs = startServer();
+            Signals.onTermination(fs::close);
+            fs.awaitTermination();
+            return 0;
+        }
         ServiceLifecycle.Server server = new ServiceLifecycle.Server() {
             private FsServer fs;
 
             @Override
             public void start() throws Exception {
-                ServeCommand serve = new ServeCommand();
-                new CommandLine(serve).parseArgs(serveArgs.toArray(String[]::new));
-                fs = serve.prepare();
-                try {
-                    fs.start();
-                } catch (IOException e) {
-                    fs.close();
-                    throw new CliException("cannot listen: " + e.getMessage());
-                }
-                log("listening on " + String.join(", ", fs.boundAddresses()));
+                fs = startServer();
             }
 
             @Override
@@ -67,6 +69,21 @@ final class ServiceRunCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    /** The server the serve options describe, listening. */
+    private FsServer startServer() throws Exception {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs(serveArgs.toArray(String[]::new));
+        FsServer fs = serve.prepare();
+        try {
+            fs.start();
+        } catch (IOException e) {
+            fs.close();
+            throw new CliException("cannot listen: " + e.getMessage());
+        }
+        log("listening on " + String.join(", ", fs.boundAddresses()));
+        return fs;
     }
 
     private void log(String line) {

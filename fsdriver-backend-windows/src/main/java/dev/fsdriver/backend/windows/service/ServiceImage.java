@@ -28,6 +28,19 @@ public record ServiceImage(Path javaExe, List<String> jvmOptions, Path libDir, S
         return a;
     }
 
+    /**
+     * The argv of a logon task ({@link LogonTask}): the same with javaw.exe (no console window) and
+     * {@code service run --task} (no Service Control Manager to talk to).
+     */
+    public List<String> taskArgv() {
+        List<String> a = argv();
+        String java = javaExe.toString();   // a string: Windows paths stay whole in tests on Linux
+        a.set(0, java.regionMatches(true, java.length() - 8, "java.exe", 0, 8)
+                ? java.substring(0, java.length() - 8) + "javaw.exe" : javaExe.resolveSibling("javaw.exe").toString());
+        a.add(a.indexOf("run") + 1, "--task");
+        return a;
+    }
+
     /** The ImagePath, quoted for CommandLineToArgvW. */
     public String imagePath() {
         return WindowsCommandLine.of(argv());
