@@ -1,6 +1,7 @@
 package dev.fsdriver.cli;
 
 import dev.fsdriver.backend.Backend;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.server.FsServer;
 import dev.fsdriver.server.ShareSpec;
@@ -167,7 +168,10 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 backend = Backends.open(s.dir(), s.readOnly());
             } catch (IOException e) {
-                throw new CliException("share '" + s.name() + "': cannot open " + s.dir() + ": " + e.getMessage());
+                // the directory is there (checked above) but its volume did not answer: not ready yet?
+                boolean notReady = e.getCause() instanceof dev.fsdriver.backend.FsException fe
+                        && java.util.Set.of(Errno.ENOSYS, Errno.EIO, Errno.ENODEV, Errno.EBUSY, Errno.EAGAIN).contains(fe.errno());
+                throw new CliException("share '" + s.name() + "': cannot open " + s.dir() + ": " + e.getMessage(), notReady);
             }
             try {
                 builder.share(s.name(), backend, s.readOnly());

@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", hidden = true, description = "Run as the Windows service NAME (started by Windows, not by hand).")
 final class ServiceRunCommand implements Callable<Integer> {
+    /** How often a service tries to open a share that is there but not ready (2 s apart). */
+    private static final int NOT_READY_ATTEMPTS = 30;
+
     @Option(names = "--name", required = true, paramLabel = "NAME")
     String name;
 
@@ -56,7 +59,21 @@ final class ServiceRunCommand implements Callable<Integer> {
 
             @Override
             public void start() throws Exception {
-                fs = startServer();
+                // At boot a share's volume may answer only a little later (seen under Wine: the
+                // Z: drive's volume information, ERROR_INVALID_FUNCTION): try again for a minute,
+                // while ServiceLifecycle reports START_PENDING with checkpoints to the SCM.
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        fs = startServer();
+                        return;
+                    } catch (CliException e) {
+                        if (!e.notReadyYet() || attempt == NOT_READY_ATTEMPTS) {
+                            throw e;
+                        }
+                        log("not ready yet (" + e.getMessage() + "): trying again in 2 s");
+                        Thread.sleep(2000);
+                    }
+                }
             }
 
             @Override

@@ -57,15 +57,30 @@ class WindowsWatcherOnWindowsTest {
         starter.join();
         assertThat(failed.get()).isNull();
         try (AutoCloseable watch = w.get()) {
-            Files.writeString(dir.resolve("after-starter-ended"), "x");
-            Change c;
-            do {
-                c = q.poll(10, TimeUnit.SECONDS);
-                assertThat(c).as("a change after the starting thread ended").isNotNull();
-            } while (c.kind() == Change.Kind.MODIFIED || c.kind() == Change.Kind.ATTRIB);
+            String name = "after-starter-ended";
+            Files.writeString(dir.resolve(name), "x");
+            Change c = nextCreateOrOverflow(q);
+            if (c.kind() == Change.Kind.OVERFLOW) {
+                // Wine under load sometimes loses the first change with an overflow (a rescan's cue,
+                // itself a report): the watch must still report the next change by name
+                name = "after-overflow";
+                Files.writeString(dir.resolve(name), "x");
+                do {
+                    c = nextCreateOrOverflow(q);
+                } while (c.kind() == Change.Kind.OVERFLOW);
+            }
             assertThat(c.kind()).isEqualTo(Change.Kind.CREATED);
-            assertThat(c.path()).isEqualTo(RelPath.parse("after-starter-ended"));
+            assertThat(c.path()).isEqualTo(RelPath.parse(name));
         }
+    }
+
+    private static Change nextCreateOrOverflow(LinkedBlockingQueue<Change> q) throws InterruptedException {
+        Change c;
+        do {
+            c = q.poll(10, TimeUnit.SECONDS);
+            assertThat(c).as("a change after the starting thread ended").isNotNull();
+        } while (c.kind() == Change.Kind.MODIFIED || c.kind() == Change.Kind.ATTRIB);
+        return c;
     }
 
     /**
