@@ -54,6 +54,17 @@ final class Reopener {
             if (!stale(h)) {
                 return;
             }
+            // A node id is the file's inode number, which a file made while the server was away can
+            // have taken over (the old one deleted meanwhile: seen in CI, the held writes then went
+            // into the new file). Where the kernel knows the file's name, that name must still lead
+            // to the node; else the open file is lost (a rename while the server was away too: EIO
+            // rather than a guess). Without a known name the node id alone decides.
+            if (paths.apply(h.nodeId) != null && !refind(h.nodeId)) {
+                h.markLost();
+                log.warn("open file of node {} lost in a server restart: its name no longer leads to it; "
+                        + "its writes now fail EIO", h.nodeId);
+                throw lostError(h);
+            }
             OpenRequest request = OpenRequest.newBuilder().setNode(h.nodeId).setFlags(h.reopenFlags).build();
             OpenReply reply;
             try {
