@@ -148,14 +148,17 @@ class EventsServiceTest {
         List<ChangeEvent> got = slow.events();
         ChangeEvent overflow = got.stream().filter(e -> e.getKind() == ChangeEvent.Kind.OVERFLOW).findFirst().get();
         assertThat(overflow.getPath()).isEmpty();
-        assertThat(got.size()).isLessThanOrEqualTo(10 + 1 + 50);
+        assertThat(got.size()).isLessThanOrEqualTo(10 + 2 + 50);
         // Every event is either delivered or before an overflow that covers it.
         assertThat(got.getLast().getSequence()).isEqualTo(hub.lastSequence());
         assertThat(slow.windowViolations()).isZero();
-        // counted for metrics: what was sent, one overflow, and what it replaced
+        // counted for metrics: what was sent, the overflows, and what they replaced (usually one
+        // overflow; a second when the queue filled again after the first was sent, as the drain
+        // runs on grpc's thread while the 500 changes are still coming: seen once in CI)
+        long overflows = got.stream().filter(e -> e.getKind() == ChangeEvent.Kind.OVERFLOW).count();
         assertThat(counts.sent()).isEqualTo(got.size());
-        assertThat(counts.overflows()).isEqualTo(1);
-        assertThat(counts.dropped()).isPositive().isEqualTo(500 - (got.size() - 1));
+        assertThat(counts.overflows()).isPositive().isEqualTo(overflows);
+        assertThat(counts.dropped()).isPositive().isEqualTo(500 - (got.size() - overflows));
     }
 
     @Test
