@@ -43,6 +43,8 @@ class ConfigEndToEndTest {
                 "FSDRIVER_LISTEN", "tcp://127.0.0.1:" + port);
         try (Fsdriver.Proc serve = new Fsdriver.Proc(Fsdriver.command("serve"), tmp.resolve("serve.log"), env)) {
             Fsdriver.awaitPort(serve, port);
+            // the line comes just after the port accepts (a fresh-clone CI run read the log in between)
+            serve.awaitOutput("listening on tcp://127\\.0\\.0\\.1:" + port, Fsdriver.START_TIMEOUT);
             assertThat(serve.output()).contains("listening on tcp://127.0.0.1:" + port).doesNotContain(":" + filePort);
             Fsdriver.Proc mountProc = new Fsdriver.Proc(Fsdriver.command("mount"), tmp.resolve("mount.log"),
                     Map.of("XDG_CONFIG_HOME", tmp.resolve("xdg").toString()));
