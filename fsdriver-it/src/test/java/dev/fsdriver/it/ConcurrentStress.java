@@ -6,9 +6,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The differential stress test with several workers at once, on any seeds: not a *Test class;
- * bench/stress.sh runs it ({@code -Dfsdriver.stress.seeds}). ./test runs it on the seeds that
- * passed every run seen ({@link ConcurrentStressTest}); seeds 1, 3, 4, 7, 11, 13 and 18 still fail in
- * some runs (issue 9's notes).
+ * bench/stress.sh runs it ({@code -Dfsdriver.stress.seeds}). Not in ./test: every seed has failed in
+ * some run (even seed 2, in a fresh-clone CI run on 2026-12-03: a LINK got ENOENT); seeds 1, 3, 4,
+ * 13 and 18 fail about one run in three (issue 9's notes).
  */
 class ConcurrentStress extends StressMount {
     /**
