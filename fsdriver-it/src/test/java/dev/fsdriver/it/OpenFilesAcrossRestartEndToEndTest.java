@@ -49,6 +49,25 @@ class OpenFilesAcrossRestartEndToEndTest {
         }
     }
 
+    /**
+     * A Python process holding f open for appending (written and fsynced once), waiting for go,
+     * then running {@code steps} ({@code t(NAME, f)} prints NAME=ok or NAME=strerror).
+     */
+    private Held heldPython(Path mnt, String... steps) throws Exception {
+        String py = "import os,time\n"
+                + "fd=os.open('f',os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
+                + "os.write(fd,b'a\\n'); os.fsync(fd)\n"
+                + "open('" + tmp.resolve("ready") + "','w').close()\n"
+                + "while not os.path.exists('" + tmp.resolve("go") + "'): time.sleep(0.05)\n"
+                + "def t(name, f):\n"
+                + "  try:\n    f(); print(name+'=ok')\n"
+                + "  except OSError as e:\n    print(name+'='+os.strerror(e.errno))\n"
+                + String.join("\n", steps) + "\n";
+        Files.writeString(tmp.resolve("held.py"), py);
+        // the script itself says ready and waits for go
+        return new Held(mnt, "python3 " + tmp.resolve("held.py"), "true");
+    }
+
     @Test
     void aFileHeldOpenAcrossAServerRestartGetsItsLaterWrites() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
@@ -95,22 +114,8 @@ class OpenFilesAcrossRestartEndToEndTest {
         int port = Fsdriver.freePort();
         Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
         try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
-            String py = "import os,sys\n"
-                    + "fd=os.open('f',os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
-                    + "os.write(fd,b'a\\n'); os.fsync(fd)\n"
-                    + "open('" + tmp.resolve("ready") + "','w').close()\n"
-                    + "import time\n"
-                    + "while not os.path.exists('" + tmp.resolve("go") + "'): time.sleep(0.05)\n"
-                    + "def t(name, f):\n"
-                    + "  try:\n    f(); print(name+'=ok')\n"
-                    + "  except OSError as e:\n    print(name+'='+os.strerror(e.errno))\n"
-                    + "t('write', lambda: os.write(fd,b'b\\n'))\n"
-                    + "t('write2', lambda: os.write(fd,b'c\\n'))\n"
-                    + "t('fsync', lambda: os.fsync(fd))\n"
-                    + "t('close', lambda: os.close(fd))\n";
-            Files.writeString(tmp.resolve("held.py"), py);
-            // the script itself says ready and waits for go
-            Held held = new Held(mnt, "python3 " + tmp.resolve("held.py"), "true");
+            Held held = heldPython(mnt, "t('write', lambda: os.write(fd,b'b\\n'))", "t('write2', lambda: os.write(fd,b'c\\n'))",
+                    "t('fsync', lambda: os.fsync(fd))", "t('close', lambda: os.close(fd))");
             server.proc().kill9();
             Files.delete(s.resolve("f"));
             server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
@@ -143,20 +148,8 @@ class OpenFilesAcrossRestartEndToEndTest {
         int port = Fsdriver.freePort();
         Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
         try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
-            String py = "import os\n"
-                    + "fd=os.open('f',os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
-                    + "os.write(fd,b'a\\n'); os.fsync(fd)\n"
-                    + "open('" + tmp.resolve("ready") + "','w').close()\n"
-                    + "import time\n"
-                    + "while not os.path.exists('" + tmp.resolve("go") + "'): time.sleep(0.05)\n"
-                    + "def t(name, f):\n"
-                    + "  try:\n    f(); print(name+'=ok')\n"
-                    + "  except OSError as e:\n    print(name+'='+os.strerror(e.errno))\n"
-                    + "t('write', lambda: os.write(fd,b'held\\n'))\n"
-                    + "t('fsync', lambda: os.fsync(fd))\n"
-                    + "t('close', lambda: os.close(fd))\n";
-            Files.writeString(tmp.resolve("held2.py"), py);
-            Held held = new Held(mnt, "python3 " + tmp.resolve("held2.py"), "true");
+            Held held = heldPython(mnt, "t('write', lambda: os.write(fd,b'held\\n'))", "t('fsync', lambda: os.fsync(fd))",
+                    "t('close', lambda: os.close(fd))");
             Object ino = Files.getAttribute(s.resolve("f"), "unix:ino");
             server.proc().kill9();
             Files.delete(s.resolve("f"));
