@@ -17,6 +17,8 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The file operations through java.nio alone, where the libc calls are unavailable (or for tests
@@ -30,10 +32,28 @@ final class NioCalls implements PosixCalls {
     static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final int BLKSIZE = 4096;
 
+    private static final Logger LOG = LoggerFactory.getLogger(NioCalls.class);
+    private static volatile boolean encodingChecked;
+
     private final long rootDev;
 
     NioCalls(long rootDev) {
         this.rootDev = rootDev;
+    }
+
+    /**
+     * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
+     * overridden: under LANG=C non-ASCII names turn into '?' on the wire. Say so once.
+     */
+    static void checkNameEncoding() {
+        if (!encodingChecked) {
+            encodingChecked = true;
+            String enc = System.getProperty("sun.jnu.encoding", "");
+            if (!enc.equalsIgnoreCase("UTF-8") && !System.getProperty("os.name", "").startsWith("Windows")) {
+                LOG.warn("file names are decoded as {} (locale), not UTF-8: non-ASCII names will be garbled; "
+                        + "start the server with LC_ALL=C.UTF-8", enc);
+            }
+        }
     }
 
     @Override

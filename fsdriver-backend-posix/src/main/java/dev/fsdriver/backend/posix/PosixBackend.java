@@ -26,8 +26,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (libc calls through
@@ -46,9 +44,6 @@ import org.slf4j.LoggerFactory;
  * the symlink itself. Inode numbers are st_ino, folded for other devices ({@link PosixCalls#foldDev}).
  */
 public final class PosixBackend implements Backend {
-    private static final Logger LOG = LoggerFactory.getLogger(PosixBackend.class);
-    private static volatile boolean encodingChecked;
-
     private final Path root;
     private final boolean readOnly;
     private final PosixCalls calls;
@@ -71,7 +66,7 @@ public final class PosixBackend implements Backend {
      * The root itself may be reached through symlinks (it is resolved once, here).
      */
     public static PosixBackend open(Path root, boolean readOnly) throws IOException {
-        return open(root, readOnly, AtCalls.AVAILABLE);
+        return open(root, readOnly, AtCalls.AVAILABLE, true);
     }
 
     /**
@@ -79,34 +74,27 @@ public final class PosixBackend implements Backend {
      * runs where {@link AtCalls} is unavailable. For tests of that path and for diagnostics.
      */
     public static PosixBackend openPortable(Path root, boolean readOnly) throws IOException {
-        return open(root, readOnly, false);
+        return open(root, readOnly, false, false);
     }
 
-    private static PosixBackend open(Path root, boolean readOnly, boolean nat) throws IOException {
-        checkEncoding();
+    /**
+     * The libc calls with containment by lstat walk, as the backend runs where openat2 is missing
+     * (Linux before 5.6, a seccomp filter, no /proc). For tests of that path.
+     */
+    public static PosixBackend openWalking(Path root, boolean readOnly) throws IOException {
+        return open(root, readOnly, AtCalls.AVAILABLE, false);
+    }
+
+    private static PosixBackend open(Path root, boolean readOnly, boolean nat, boolean beneath) throws IOException {
+        NioCalls.checkNameEncoding();
         Path real = root.toRealPath();
         if (!Files.isDirectory(real, NioCalls.NOFOLLOW)) {
             throw new java.nio.file.NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NioCalls.NOFOLLOW)).longValue();
         PosixCalls calls = nat ? new LibcCalls(dev) : new NioCalls(dev);
-        Containment beneath = nat ? BeneathRoot.tryOpen(real) : null;
-        return new PosixBackend(real, readOnly, calls, beneath != null ? beneath : new LstatWalk(real, calls));
-    }
-
-    /**
-     * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
-     * overridden: under LANG=C non-ASCII names turn into '?' on the wire. Say so once.
-     */
-    private static void checkEncoding() {
-        if (!encodingChecked) {
-            encodingChecked = true;
-            String enc = System.getProperty("sun.jnu.encoding", "");
-            if (!enc.equalsIgnoreCase("UTF-8") && !System.getProperty("os.name", "").startsWith("Windows")) {
-                LOG.warn("file names are decoded as {} (locale), not UTF-8: non-ASCII names will be garbled; "
-                        + "start the server with LC_ALL=C.UTF-8", enc);
-            }
-        }
+        Containment held = nat && beneath ? BeneathRoot.tryOpen(real) : null;
+        return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls));
     }
 
     @Override
