@@ -7,9 +7,11 @@ import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.DirInfoParser.DirInfo;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A file's POSIX attributes as Windows gives them: read by handle (basic, standard, id and
@@ -81,7 +83,7 @@ final class WindowsAttributes {
         byte[] list = LxEa.encodeGetList(LxEa.LXUID, LxEa.LXGID, LxEa.LXMOD);
         s.small.write(Scratch.EA_LIST, list, 0, list.length);
         try {
-            int n = Win32.NtQueryEaFile(h.h, s.small.share(Scratch.EA_DATA), Scratch.SMALL_SIZE - Scratch.EA_DATA,
+            int n = NtCalls.NtQueryEaFile(h.h, s.small.share(Scratch.EA_DATA), Scratch.SMALL_SIZE - Scratch.EA_DATA,
                     s.small.share(Scratch.EA_LIST), list.length);
             return LxEa.fromValues(LxEa.decodeFull(s.smallBuffer(Scratch.EA_DATA, Scratch.SMALL_SIZE - Scratch.EA_DATA), n));
         } catch (WindowsException e) {
@@ -106,7 +108,7 @@ final class WindowsAttributes {
         byte[] enc = LxEa.encodeFull(LxEa.values(m));
         try (Memory mem = new Memory(enc.length)) {
             mem.write(0, enc, 0, enc.length);
-            Win32.NtSetEaFile(h.h, mem, enc.length);
+            NtCalls.NtSetEaFile(h.h, mem, enc.length);
         }
     }
 
@@ -119,7 +121,7 @@ final class WindowsAttributes {
     private long linkSize(Handle h, RelPath p) {
         try {
             return ReparseData.toPosixTarget(readReparse(h), rootDos, p.parent())
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                    .getBytes(StandardCharsets.UTF_8).length;
         } catch (WindowsException | FsException e) {
             return 0;
         }

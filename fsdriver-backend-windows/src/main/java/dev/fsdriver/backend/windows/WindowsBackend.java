@@ -11,6 +11,7 @@ import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -150,9 +151,9 @@ public final class WindowsBackend implements Backend {
             return dirs.openRoot(access);
         }
         int nt = switch (disposition) {
-            case Win32.OPEN_EXISTING -> Win32.FILE_OPEN;
-            case Win32.CREATE_NEW -> Win32.FILE_CREATE;
-            case Win32.OPEN_ALWAYS -> Win32.FILE_OPEN_IF;
+            case Win32.OPEN_EXISTING -> NtCalls.FILE_OPEN;
+            case Win32.CREATE_NEW -> NtCalls.FILE_CREATE;
+            case Win32.OPEN_ALWAYS -> NtCalls.FILE_OPEN_IF;
             default -> throw new IllegalArgumentException("disposition " + disposition);
         };
         try (Handle parent = dirs.openDir(p.parent())) {
@@ -342,7 +343,7 @@ public final class WindowsBackend implements Backend {
         boolean md = options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES);
         try (Handle parent = dirs.openDir(path.parent());
              Handle h = dirs.openAt(parent, path, META | Win32.FILE_LIST_DIRECTORY | (md ? Win32.FILE_WRITE_EA : 0),
-                     WinAttributes.FILE_ATTRIBUTE_NORMAL, Win32.FILE_CREATE, Win32.FILE_DIRECTORY_FILE)) {
+                     WinAttributes.FILE_ATTRIBUTE_NORMAL, NtCalls.FILE_CREATE, NtCalls.FILE_DIRECTORY_FILE)) {
             if (md) {
                 fileAttrs.setMetadata(h, fileAttrs.newMetadata(owner, FileMode.S_IFDIR | (mode & FileMode.PERMISSIONS)));
             }

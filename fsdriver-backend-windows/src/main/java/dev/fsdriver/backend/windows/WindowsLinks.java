@@ -6,6 +6,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -53,7 +54,7 @@ final class WindowsLinks {
                 throw e;
             }
             int n = Structs.writeRenameInfo(m.getByteBuffer(0, m.size()), 0, Pointer.nativeValue(dir.h.getPointer()), leaf);
-            Win32.NtSetInformationFile(h.h, m, n, Win32.FileLinkInformation);
+            NtCalls.NtSetInformationFile(h.h, m, n, NtCalls.FileLinkInformation);
         } catch (WindowsException e) {
             throw backend.error(e, "link", newPath);
         }
