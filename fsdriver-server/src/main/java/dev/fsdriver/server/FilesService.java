@@ -34,12 +34,16 @@ import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
-import dev.fsdriver.server.HandleTable.FileHandle;
+import dev.fsdriver.proto.v1.XattrNames;
+import dev.fsdriver.proto.v1.XattrRequest;
+import dev.fsdriver.proto.v1.XattrValue;
 import dev.fsdriver.server.HandleTable.Handle;
+import dev.fsdriver.server.HandleTable.OpenedFile;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -79,8 +83,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     /** A Node reply for {@code path}: registers (or re-references) its id. */
     static Node entry(Share s, RelPath path, FileAttributes a) {
-        return Wire.node(s.nodes.register(path, a.ino(), a.isDirectory(),
-                a.mode() & dev.fsdriver.common.FileMode.S_IFMT, a.nlink()), a);
+        return Messages.node(s.nodes.register(path, a.ino(), a.isDirectory(),
+                a.mode() & FileMode.S_IFMT, a.nlink()), a);
     }
 
     static RelPath child(Share s, long parent, String name) throws FsException {
@@ -105,11 +109,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             if (req.getHandle() != 0) {
                 Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
-                if (h instanceof FileHandle fh) {
-                    return Wire.attr(OpenFileHandlers.attrOf(s, fh));
+                if (h instanceof OpenedFile fh) {
+                    return Messages.attr(OpenFileHandlers.attrOf(s, fh));
                 }
             }
-            return Wire.attr(s.backend.stat(s.nodes.path(req.getNode())));
+            return Messages.attr(s.backend.stat(s.nodes.path(req.getNode())));
         });
     }
 
@@ -118,11 +122,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         Rpc.unary("SetAttr", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
-            SetAttributes changes = Wire.changes(req);
+            SetAttributes changes = Messages.changes(req);
             if (changes.mutates()) {
                 s.checkWritable("setattr");
             }
-            FileHandle fh = req.getHandle() == 0 ? null : s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class);
+            OpenedFile fh = req.getHandle() == 0 ? null : s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
             RelPath path = s.nodes.pathOrNull(req.getNode());
             if (path == null && fh != null && changes.mode().isEmpty() && changes.uid().isEmpty()
                     && changes.gid().isEmpty() && changes.atime() == null && changes.mtime() == null) {
@@ -130,7 +134,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 if (changes.size().isPresent()) {
                     fh.file().truncate(changes.size().getAsLong());
                 }
-                return Wire.attr(fh.file().stat());
+                return Messages.attr(fh.file().stat());
             }
             if (path == null) {
                 path = s.nodes.path(req.getNode()); // throws the right errno
@@ -144,7 +148,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             OpenFile f = fh == null ? null : fh.file();
             boolean killsSetId = changes.mode().isEmpty() && (!req.hasKillSuidgid() || req.getKillSuidgid())
                     && (changes.size().isPresent() || changes.uid().isPresent() || changes.gid().isPresent());
-            return Wire.attr(changes.mutates()
+            return Messages.attr(changes.mutates()
                     ? s.change(p, () -> {
                         FileAttributes a = s.backend.setattr(p, f, changes);
                         return killsSetId ? SetIdRule.drop(s, p, f, a) : a;
@@ -341,26 +345,26 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void statFs(NodeRequest req, StreamObserver<StatFsReply> out) {
-        Rpc.offload(io, "StatFs", out, () -> Wire.statfs(CallContext.share().backend.statfs()));
+        Rpc.offload(io, "StatFs", out, () -> Messages.statfs(CallContext.share().backend.statfs()));
     }
 
     @Override
-    public void getXattr(dev.fsdriver.proto.v1.XattrRequest req, StreamObserver<dev.fsdriver.proto.v1.XattrValue> out) {
+    public void getXattr(XattrRequest req, StreamObserver<XattrValue> out) {
         Rpc.unary("GetXattr", out, () -> XattrHandlers.get(req));
     }
 
     @Override
-    public void listXattr(NodeRequest req, StreamObserver<dev.fsdriver.proto.v1.XattrNames> out) {
+    public void listXattr(NodeRequest req, StreamObserver<XattrNames> out) {
         Rpc.unary("ListXattr", out, () -> XattrHandlers.list(req));
     }
 
     @Override
-    public void setXattr(dev.fsdriver.proto.v1.SetXattrRequest req, StreamObserver<Empty> out) {
+    public void setXattr(SetXattrRequest req, StreamObserver<Empty> out) {
         Rpc.unary("SetXattr", out, () -> XattrHandlers.set(req));
     }
 
     @Override
-    public void removeXattr(dev.fsdriver.proto.v1.XattrRequest req, StreamObserver<Empty> out) {
+    public void removeXattr(XattrRequest req, StreamObserver<Empty> out) {
         Rpc.unary("RemoveXattr", out, () -> XattrHandlers.remove(req));
     }
 

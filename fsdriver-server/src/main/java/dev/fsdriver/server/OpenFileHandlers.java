@@ -22,9 +22,9 @@ import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
-import dev.fsdriver.server.HandleTable.DirHandle;
-import dev.fsdriver.server.HandleTable.FileHandle;
 import dev.fsdriver.server.HandleTable.Handle;
+import dev.fsdriver.server.HandleTable.OpenedDir;
+import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
 
 /**
@@ -46,7 +46,7 @@ final class OpenFileHandlers {
     }
 
     /** Attributes of an open file: by its node's path while that is still the file, else fstat-like. */
-    static FileAttributes attrOf(Share s, FileHandle fh) throws FsException {
+    static FileAttributes attrOf(Share s, OpenedFile fh) throws FsException {
         RelPath p = s.nodes.pathOrNull(fh.node());
         if (p != null) {
             try {
@@ -91,6 +91,7 @@ final class OpenFileHandlers {
         }
     }
 
+    /** Opens a directory (a handle only) or a file; a small read-only file comes back whole, with no handle. */
     OpenReply open(OpenRequest req) throws FsException {
         Requests.check(req);
         Share s = CallContext.share();
@@ -101,8 +102,8 @@ final class OpenFileHandlers {
             if (!a.isDirectory()) {
                 throw new FsException(a.isSymlink() ? Errno.ELOOP : Errno.ENOTDIR, "opendir '" + path + "'");
             }
-            long h = s.handles.add(CallContext.owner(), new DirHandle(req.getNode()));
-            return OpenReply.newBuilder().setHandle(h).setAttr(Wire.attr(a)).build();
+            long h = s.handles.add(CallContext.owner(), new OpenedDir(req.getNode()));
+            return OpenReply.newBuilder().setHandle(h).setAttr(Messages.attr(a)).build();
         }
         if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
             s.checkWritable("open for writing");
@@ -125,10 +126,10 @@ final class OpenFileHandlers {
         OpenReply.Builder reply = OpenReply.newBuilder();
         try {
             FileAttributes a = f.stat();
-            reply.setAttr(Wire.attr(a));
+            reply.setAttr(Messages.attr(a));
             if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && a.size() <= inlineMax(req)
                     && inlineContent(f, (int) a.size(), reply))) {
-                return reply.setHandle(s.handles.add(CallContext.owner(), new FileHandle(req.getNode(), f, flags, a.ino()))).build();
+                return reply.setHandle(s.handles.add(CallContext.owner(), new OpenedFile(req.getNode(), f, flags, a.ino()))).build();
             }
         } catch (FsException | RuntimeException e) {
             closeQuietly(f);
@@ -140,6 +141,7 @@ final class OpenFileHandlers {
         return reply.setHandle(0).build();
     }
 
+    /** Reads through the caller's handle, or by node when Open answered with the whole file. */
     ReadReply read(ReadRequest req) throws FsException {
         Requests.check(req);
         Share s = CallContext.share();
@@ -152,7 +154,7 @@ final class OpenFileHandlers {
                 f.read(req.getOffset(), buf);
             }
         } else {
-            s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class).file().read(req.getOffset(), buf);
+            s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class).file().read(req.getOffset(), buf);
         }
         s.bytesRead.add(buf.flip().remaining());
         return ReadReply.newBuilder().setData(ByteString.copyFrom(buf)).build();
@@ -185,11 +187,12 @@ final class OpenFileHandlers {
         return true;
     }
 
+    /** Writes through the caller's handle: the session's change of the file; returns its attributes after. */
     WriteReply write(WriteRequest req) throws FsException {
         Requests.check(req);
         Share s = CallContext.share();
         s.checkWritable("write");
-        FileHandle fh = s.handles.get(CallContext.owner(), req.getHandle(), FileHandle.class);
+        OpenedFile fh = s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
         if (!OpenFlags.writable(fh.flags())) {
             throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
         }
@@ -202,31 +205,35 @@ final class OpenFileHandlers {
         };
         FileAttributes after = path == null ? write.run() : s.change(path, write);
         s.bytesWritten.add(n[0]);
-        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
     }
 
+    /** Checks the handle: writes are not buffered here. */
     Empty flush(HandleRequest req) throws FsException {
         // writes go straight to the file: nothing buffered here, only the handle is checked
         CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         return EMPTY;
     }
 
+    /** fsync or fdatasync of an open file (a directory handle has nothing to sync). */
     Empty fsync(FsyncRequest req) throws FsException {
         Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
-        if (h instanceof FileHandle fh) {
+        if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());
         }
         return EMPTY;
     }
 
+    /** Forgets the handle and closes its file (once the last call in flight on it is done). */
     Empty release(HandleRequest req) throws FsException {
         Handle h = CallContext.share().handles.remove(CallContext.owner(), req.getHandle());
-        if (h instanceof FileHandle fh) {
+        if (h instanceof OpenedFile fh) {
             fh.file().close();
         }
         return EMPTY;
     }
 
+    /** Creates (or with O_EXCL unset, opens) a file and hands out its handle. */
     CreateReply create(CreateRequest req) throws FsException {
         Requests.check(req);
         Share s = CallContext.share();
@@ -242,7 +249,7 @@ final class OpenFileHandlers {
         FileAttributes a = created.attr();
         try {
             Node node = FilesService.entry(s, path, a);
-            long h = s.handles.add(CallContext.owner(), new FileHandle(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
+            long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
             return CreateReply.newBuilder().setNode(node).setHandle(h).build();
         } catch (FsException | RuntimeException e) {
             closeQuietly(f);

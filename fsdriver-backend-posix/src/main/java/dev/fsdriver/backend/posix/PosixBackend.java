@@ -1,6 +1,7 @@
 package dev.fsdriver.backend.posix;
 
 import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
@@ -9,6 +10,7 @@ import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.backend.posix.watch.InotifyWatcher;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -20,6 +22,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -89,7 +92,7 @@ public final class PosixBackend implements Backend {
         NioCalls.checkNameEncoding();
         Path real = root.toRealPath();
         if (!Files.isDirectory(real, NioCalls.NOFOLLOW)) {
-            throw new java.nio.file.NotDirectoryException(real.toString());
+            throw new NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NioCalls.NOFOLLOW)).longValue();
         PosixCalls calls = nat ? new LibcCalls(dev) : new NioCalls(dev);
@@ -470,11 +473,11 @@ public final class PosixBackend implements Backend {
 
     /** Linux: a recursive inotify watcher of the share (see InotifyWatcher); elsewhere ENOSYS. */
     @Override
-    public AutoCloseable watch(dev.fsdriver.backend.ChangeListener listener) throws FsException {
+    public AutoCloseable watch(ChangeListener listener) throws FsException {
         if (!System.getProperty("os.name", "").startsWith("Linux")) {
             throw new FsException(Errno.ENOSYS, "posix backend watches through inotify: Linux only");
         }
-        return dev.fsdriver.backend.posix.watch.InotifyWatcher.start(root, listener);
+        return InotifyWatcher.start(root, listener);
     }
 
     @Override

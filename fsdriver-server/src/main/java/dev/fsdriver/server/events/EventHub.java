@@ -6,6 +6,7 @@ import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.RelPath;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -17,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +100,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private final EventHistory history;
     private final Map<RelPath, Integer> stormCounts = new HashMap<>();
     private final List<Storm> storms = new ArrayList<>();
-    private final Set<Subscriber> subscribers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Subscriber> subscribers = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastSequence;
     private long stormWindowStart;
     private ScheduledFuture<?> tickFuture;
@@ -113,10 +115,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      * One client's own burst (an untar, a git checkout) is not sent back to it anyway, and an
      * OVERFLOW for it would make that client drop its caches and relist while it is busy.
      */
-    private volatile java.util.function.Predicate<RelPath> bySession = p -> false;
+    private volatile Predicate<RelPath> bySession = p -> false;
 
     /** See {@link #bySession}: set once, before changes flow. */
-    public void countStormsExcept(java.util.function.Predicate<RelPath> changedBySession) {
+    public void countStormsExcept(Predicate<RelPath> changedBySession) {
         this.bySession = changedBySession;
     }
 

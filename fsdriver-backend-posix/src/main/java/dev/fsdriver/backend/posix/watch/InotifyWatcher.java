@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,7 +199,7 @@ public final class InotifyWatcher implements AutoCloseable {
                     // millisecond, not once per file, on the CPUs the server needs for the calls
                     // that make the burst; and a call through the server has mostly returned (and
                     // recorded its outcome, see Origins) by the time its change is judged.
-                    java.util.concurrent.locks.LockSupport.parkNanos(GATHER_NANOS);
+                    LockSupport.parkNanos(GATHER_NANOS);
                     drain(buf);
                 }
             }

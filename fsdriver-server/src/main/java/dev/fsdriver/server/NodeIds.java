@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.Map;
  * <p>Locking: {@link #lock} guards both maps and every {@link Node}'s mutable fields. It is
  * held only for map updates, never around I/O.
  */
-final class NodeTable {
+final class NodeIds {
     static final long ROOT_ID = 1;
     /**
      * Ids from here up (to {@link #MAX_ID}) are not inode numbers, see {@link #idFor}. Above the
@@ -95,8 +96,8 @@ final class NodeTable {
         return ino > ROOT_ID && ino < OVERFLOW ? ino : 0;
     }
 
-    NodeTable(long rootIno) {
-        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true, dev.fsdriver.common.FileMode.S_IFDIR);
+    NodeIds(long rootIno) {
+        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true, FileMode.S_IFDIR);
         root.refs = Long.MAX_VALUE / 2; // never dropped
         byId.put(ROOT_ID, root);
         byPath.put(RelPath.ROOT, root);
