@@ -7,6 +7,8 @@ import dev.fsdriver.backend.RelPath;
  * How a share-relative path is kept inside the share: {@link BeneathRoot} (openat2 from the held
  * root, race-free) or {@link LstatWalk} (every intermediate component checked, a residual race).
  * The final component is never followed by either: that is the {@link PosixCalls}' part.
+ * Implementations are immutable and serve every server thread at once: each {@link #locate}
+ * opens its own descriptor, which the caller closes with the {@link Loc}.
  */
 sealed interface Containment extends AutoCloseable permits BeneathRoot, LstatWalk {
 

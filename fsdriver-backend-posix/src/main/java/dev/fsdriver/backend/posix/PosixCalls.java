@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * straight from the call) and java.nio ({@link NioCalls}, where libc is unavailable). None follows
  * a final symlink. Failures of the libc calls arrive as {@link FsException}; java.nio's
  * IOExceptions are left to the backend, which translates them once per operation
- * ({@link PosixErrors}), except where a method says it translates itself.
+ * ({@link PosixErrors}), except where a method says it translates itself. Implementations are
+ * immutable (no locks: every call stands alone, relative to the Loc it is given).
  */
 sealed interface PosixCalls permits LibcCalls, NioCalls {
 
