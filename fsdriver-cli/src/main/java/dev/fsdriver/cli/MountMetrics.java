@@ -1,5 +1,6 @@
 package dev.fsdriver.cli;
 
+import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.fuse.FuseMount;
@@ -20,6 +21,8 @@ import java.util.function.ToDoubleFunction;
  *   fsdriver_mount_requests_total{opcode}            FUSE requests received
  *   fsdriver_mount_requests_answered_total{opcode,by} by="server": a call was made for it; "local": not
  *   fsdriver_mount_client_calls_total{method}        gRPC calls the client started
+ *   fsdriver_mount_cache_hits_total{cache}           requests answered by the mount's own cache (CacheStats)
+ *   fsdriver_mount_cache_misses_total{cache}         requests of that kind that went to the server
  *   fsdriver_mount_reconnects_total                  new sessions after the server was lost or restarted
  *   fsdriver_mount_events_received_total             change events from the server
  *   fsdriver_mount_events_injected_total             inotify events delivered to watchers of the mount
@@ -50,6 +53,13 @@ final class MountMetrics implements AutoCloseable {
             int index = i;
             counter("fsdriver.mount.client.calls", "gRPC calls started by the client", client, c -> c.calls(index),
                     "share", share, "method", methods.get(i));
+        }
+        CacheStats caches = client.caches();
+        for (CacheStats.Cache c : CacheStats.Cache.values()) {
+            counter("fsdriver.mount.cache.hits", "Requests the mount answered from its own cache, per cache", caches,
+                    s -> s.hits(c), "share", share, "cache", c.label());
+            counter("fsdriver.mount.cache.misses", "Requests of a cache's kind that went to the server", caches,
+                    s -> s.misses(c), "share", share, "cache", c.label());
         }
         counter("fsdriver.mount.reconnects", "New sessions after the server was unreachable or restarted", client,
                 ClientCounters::reconnects, "share", share);

@@ -1,5 +1,6 @@
 package dev.fsdriver.cli;
 
+import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.events.ChangeEvents;
@@ -43,6 +44,13 @@ record MountStatus(String share, Path mountPoint, Connection connection, FuseMou
         }
         p.setProperty("server-calls", Long.toString(calls));
         p.setProperty("reconnects", Long.toString(c.reconnects()));
+        StringBuilder caches = new StringBuilder();
+        for (CacheStats.Cache cache : CacheStats.Cache.values()) {
+            long hits = c.caches().hits(cache);
+            caches.append(caches.isEmpty() ? "" : ", ").append(cache.label()).append(' ').append(hits).append('/')
+                    .append(hits + c.caches().misses(cache));
+        }
+        p.setProperty("cache-hits", caches.toString());
         if (events != null) {
             p.setProperty("events-received", Long.toString(events.receivedCount()));
             p.setProperty("events-injected", Long.toString(events.injectedCount()));

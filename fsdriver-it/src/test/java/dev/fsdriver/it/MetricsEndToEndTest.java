@@ -99,6 +99,41 @@ class MetricsEndToEndTest {
         }
     }
 
+    @Test
+    void mountCountsHitsAndMissesOfEachOfItsCaches() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(s.resolve("a.txt"), "cached?");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-caches"));
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\""); // the mount's own caches work while live
+            // names made in a directory the mount made: each create's LOOKUP is answered without the
+            // server (entry), and so is the listing of that directory (directory)
+            Files.createDirectory(mnt.resolve("made"));
+            for (int i = 0; i < 5; i++) {
+                Files.writeString(mnt.resolve("made/f" + i), "x");
+            }
+            try (var names = Files.list(mnt.resolve("made"))) {
+                assertThat(names.count()).isEqualTo(5);
+            }
+            assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("cached?"); // content: nothing fetched ahead
+            assertThat(Files.getFileStore(mnt).getTotalSpace()).isPositive();       // statfs
+            assertThat(Files.isDirectory(mnt.resolve("made"))).isTrue();
+
+            String body = scrape(mountPort);
+            assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"entry\",share=\"work\"")).isGreaterThanOrEqualTo(5);
+            assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"directory\",share=\"work\"")).isPositive();
+            // the first open of a file nobody read ahead went to the server
+            assertThat(value(body, "fsdriver_mount_cache_misses_total", "cache=\"content\",share=\"work\"")).isPositive();
+            for (String cache : new String[] {"attribute", "entry", "directory", "content", "statfs"}) {
+                String labels = "cache=\"" + cache + "\",share=\"work\"";
+                assertThat(value(body, "fsdriver_mount_cache_hits_total", labels)
+                        + value(body, "fsdriver_mount_cache_misses_total", labels)).as(cache).isPositive();
+            }
+        }
+    }
+
     private static String scrape(int port) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),

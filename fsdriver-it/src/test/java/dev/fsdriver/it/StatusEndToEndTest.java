@@ -39,7 +39,9 @@ class StatusEndToEndTest {
                         .contains(tmp.resolve("mb") + ": b of " + server.address() + " (pid ")
                         .contains("connection connected, events live, caches until an event (up to 1 h)")
                         .contains("events off, caches 2.5 s")
-                        .containsPattern("requests [1-9][0-9]*, server calls [1-9][0-9]*, reconnects 0, events received");
+                        .containsPattern("requests [1-9][0-9]*, server calls [1-9][0-9]*, reconnects 0, events received")
+                        .containsPattern("cache hits/requests: attribute [0-9]+/[1-9][0-9]*, entry [0-9]+/[1-9][0-9]*, "
+                                + "directory [0-9]+/[0-9]+, content [0-9]+/[1-9][0-9]*, statfs [0-9]+/[0-9]+");
                 server.close();
                 // the event stream notices a server that went away: events down, short caches
                 long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();

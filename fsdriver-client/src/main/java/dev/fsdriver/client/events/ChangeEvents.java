@@ -42,8 +42,9 @@ public final class ChangeEvents implements AutoCloseable {
     private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint) : null;
-        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
         this.remote = remote instanceof RemoteFileSystem r ? r : null;
+        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector,
+                this.remote != null ? this.remote.caches() : new dev.fsdriver.client.CacheStats());
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
