@@ -3,6 +3,7 @@ package dev.fsdriver.cli;
 import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.events.ChangeEvents;
+import dev.fsdriver.client.events.EventLag;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -10,6 +11,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -28,13 +33,16 @@ import java.util.function.ToDoubleFunction;
  *   fsdriver_mount_events_injected_total             inotify events delivered to watchers of the mount
  *   fsdriver_mount_event_stream_resubscriptions_total  the event stream broke and was subscribed again
  *   fsdriver_mount_events_live                       1 while events flow (long cache timeouts), else 0
+ *   fsdriver_mount_event_lag_seconds                 histogram: server saw the change .. mount applied its event
  * </pre>
  */
 final class MountMetrics implements AutoCloseable {
     private final MeterRegistry registry = Metrics.globalRegistry;
     private final List<Meter> meters = new ArrayList<>();
+    private final ChangeEvents events;
 
     MountMetrics(String share, FuseMount mount, ClientCounters client, ChangeEvents events) {
+        this.events = events;
         for (int op = 1; op <= FuseOpcode.max(); op++) {
             if (!FuseOpcode.isKnown(op) || op == FuseOpcode.INIT) {
                 continue;
@@ -73,8 +81,20 @@ final class MountMetrics implements AutoCloseable {
             meters.add(Gauge.builder("fsdriver.mount.events.live", events, e -> e.live() ? 1 : 0)
                     .description("1 while change events flow (long cache timeouts), 0 while the stream is down")
                     .tags("share", share).register(registry));
+            Timer lag = Timer.builder("fsdriver.mount.event.lag")
+                    .description("From the server seeing a change to the mount having applied its event (wall clocks)")
+                    .tags("share", share).serviceLevelObjectives(LAG_BUCKETS).register(registry);
+            meters.add(lag);
+            events.lag().listen(nanos -> lag.record(nanos, TimeUnit.NANOSECONDS));
+            counter("fsdriver.mount.event.lag.skewed", "Events applied before the server saw them by the clocks "
+                    + "(this machine's clock is behind the server's): their lag counts as 0", events.lag(),
+                    EventLag::skewed, "share", share);
         }
     }
+
+    /** Fixed buckets, 1 ms to 60 s: the debounce alone is up to 100 ms; past seconds, something is wrong. */
+    private static final Duration[] LAG_BUCKETS = Stream.of(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000,
+            30_000, 60_000).map(Duration::ofMillis).toArray(Duration[]::new);
 
     private <T> void counter(String name, String description, T source, ToDoubleFunction<T> read, String... tags) {
         meters.add(FunctionCounter.builder(name, source, read).description(description).tags(tags).register(registry));
@@ -82,6 +102,9 @@ final class MountMetrics implements AutoCloseable {
 
     @Override
     public void close() {
+        if (events != null) {
+            events.lag().listen(nanos -> { });
+        }
         meters.forEach(registry::remove);
     }
 }

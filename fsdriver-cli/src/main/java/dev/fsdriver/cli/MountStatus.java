@@ -4,6 +4,7 @@ import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.events.ChangeEvents;
+import dev.fsdriver.client.events.EventLag;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
 import java.nio.file.Path;
@@ -54,6 +55,12 @@ record MountStatus(String share, Path mountPoint, Connection connection, FuseMou
         if (events != null) {
             p.setProperty("events-received", Long.toString(events.receivedCount()));
             p.setProperty("events-injected", Long.toString(events.injectedCount()));
+            EventLag lag = events.lag();
+            long n = lag.count();
+            p.setProperty("event-lag", n == 0 ? "no event yet"
+                    : String.format(java.util.Locale.ROOT, "mean %.1f ms, max %.1f ms over %d events%s",
+                            lag.sumNanos() / 1e6 / n, lag.maxNanos() / 1e6, n,
+                            lag.skewed() == 0 ? "" : " (" + lag.skewed() + " before the server's clock: counted as 0)"));
         }
         return p;
     }

@@ -134,6 +134,32 @@ class MetricsEndToEndTest {
         }
     }
 
+    @Test
+    void mountMeasuresTheLagFromTheServerSeeingAChangeToTheMountApplyingIt() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-lag"));
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\"");
+            assertThat(value(scrape(mountPort), "fsdriver_mount_event_lag_seconds_count", "share=\"work\"")).isZero();
+            long before = System.nanoTime();
+            Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // the server's watcher sees it
+            String body = awaitPositive(mountPort, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
+            double waited = (System.nanoTime() - before) / 1e9;
+            double count = value(body, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
+            double max = value(body, "fsdriver_mount_event_lag_seconds_max", "share=\"work\"");
+            // the change was seen after `before` and applied before the scrape: the lag lies within
+            // the test's own wait (same machine, same clock)
+            assertThat(value(body, "fsdriver_mount_event_lag_seconds_sum", "share=\"work\"") / count)
+                    .isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(waited);
+            assertThat(max).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(waited);
+            assertThat(value(body, "fsdriver_mount_event_lag_skewed_total", "share=\"work\"")).isZero();
+            assertThat(value(body, "fsdriver_mount_event_lag_seconds_bucket", "share=\"work\",le=\"+Inf\""))
+                    .isEqualTo(count);
+        }
+    }
+
     private static String scrape(int port) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
