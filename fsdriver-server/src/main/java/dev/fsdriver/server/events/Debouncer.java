@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The debounce windows of an {@link EventHub}, leading and trailing edge: the first MODIFIED (or
@@ -19,29 +18,38 @@ import java.util.function.Consumer;
  * methods; {@code publish} is the hub's (it numbers and batches under the same monitor).
  */
 final class Debouncer {
+    /** The hub's publishing: {@code seenAt} is when the change (a coalesced one: its last) arrived, on the hub's clock. */
+    @FunctionalInterface
+    interface Publisher {
+        void publish(Change c, long seenAt);
+    }
+
     private record Key(Kind kind, RelPath path) {}
 
     /** A path's open window; {@code dirty}: a coalesced event waits to be published. */
     private static final class Pending {
         final Change change;
         final long first;
+        /** When the last change coalesced into it arrived (the hub's clock). */
+        long last;
         long due;
         boolean dirty;
 
         Pending(Change change, long first, long due) {
             this.change = change;
             this.first = first;
+            this.last = first;
             this.due = due;
         }
     }
 
     private final long debounceNanos;
     private final long maxDelayNanos;
-    private final Consumer<Change> publish;
+    private final Publisher publish;
     /** In arrival order: trailing events of several paths come out in the order they began. */
     private final LinkedHashMap<Key, Pending> pending = new LinkedHashMap<>();
 
-    Debouncer(long debounceNanos, long maxDelayNanos, Consumer<Change> publish) {
+    Debouncer(long debounceNanos, long maxDelayNanos, Publisher publish) {
         this.debounceNanos = debounceNanos;
         this.maxDelayNanos = maxDelayNanos;
         this.publish = publish;
@@ -56,12 +64,13 @@ final class Debouncer {
         Pending p = pending.get(key);
         if (p != null && (p.dirty || p.due - now > 0)) {
             p.dirty = true;
+            p.last = now;
             p.due = Math.min(now + debounceNanos, p.first + maxDelayNanos);
             return true;
         }
         // Leading edge: publish now, open the window.
         pending.put(key, new Pending(c, now, now + debounceNanos));
-        publish.accept(c);
+        publish.publish(c, now);
         return false;
     }
 
@@ -86,7 +95,7 @@ final class Debouncer {
             }
             it.remove();
             if (p.dirty) {
-                publish.accept(p.change);
+                publish.publish(p.change, p.last);
                 if (reopened == null) {
                     reopened = new ArrayList<>();
                 }
@@ -119,10 +128,10 @@ final class Debouncer {
                 a = t;
             }
             if (m != null && m.dirty) {
-                publish.accept(m.change);
+                publish.publish(m.change, m.last);
             }
             if (a != null && a.dirty) {
-                publish.accept(a.change);
+                publish.publish(a.change, a.last);
             }
             return;
         }
@@ -131,7 +140,7 @@ final class Debouncer {
             if (p.change.path().startsWith(path)) {
                 it.remove();
                 if (p.dirty) {
-                    publish.accept(p.change);
+                    publish.publish(p.change, p.last);
                 }
             }
         }

@@ -61,8 +61,22 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 new Config(Duration.ofMillis(20), Duration.ofMillis(100), 1000, Duration.ofSeconds(1), 65_536);
     }
 
-    /** A numbered event as sent to clients. {@code newPath} only for RENAMED. */
-    public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {}
+    /**
+     * A numbered event as sent to clients. {@code newPath} only for RENAMED. {@code seenUnixNanos}:
+     * when the hub received the change (for a coalesced repeat, the last one), wall-clock
+     * nanoseconds since the epoch, 0 when not known (the clients' event lag starts there).
+     */
+    public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory,
+                        long seenUnixNanos) {
+        public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {
+            this(sequence, kind, path, newPath, directory, 0);
+        }
+
+        /** This event with its time left out (0). */
+        public Event withoutTime() {
+            return new Event(sequence, kind, path, newPath, directory);
+        }
+    }
 
     /** Receives events in sequence order. Called with the hub's lock held: enqueue and return. */
     public interface Subscriber {
@@ -89,6 +103,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private final String share;
     private final Config config;
     private final LongSupplier clock;
+    /** Wall-clock nanoseconds since the epoch, for {@link Event#seenUnixNanos}. */
+    private final LongSupplier wallNanos;
     private final ScheduledExecutorService scheduler;
     /** A tick is scheduled a whole number of these ahead (so windows close up to this much late). */
     private static final long TICK_GRID_NANOS = 4_000_000;
@@ -130,10 +146,16 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      */
     public EventHub(String share, Config config, LongSupplier clock, long firstSequence,
                     ScheduledExecutorService scheduler) {
-        this(share, config, clock, firstSequence, scheduler, false);
+        this(share, config, clock, EventHub::unixNanos, firstSequence, scheduler, false);
     }
 
-    private EventHub(String share, Config config, LongSupplier clock, long firstSequence,
+    /** Tests: with a wall clock of their own too. */
+    EventHub(String share, Config config, LongSupplier clock, LongSupplier wallNanos, long firstSequence,
+             ScheduledExecutorService scheduler) {
+        this(share, config, clock, wallNanos, firstSequence, scheduler, false);
+    }
+
+    private EventHub(String share, Config config, LongSupplier clock, LongSupplier wallNanos, long firstSequence,
                      ScheduledExecutorService scheduler, boolean ownScheduler) {
         if (firstSequence < 1) {
             throw new IllegalArgumentException("firstSequence must be >= 1 (0 means 'live only' on the wire)");
@@ -141,6 +163,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         this.share = share;
         this.config = config;
         this.clock = clock;
+        this.wallNanos = wallNanos;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
         this.stormWindowNanos = config.stormWindow().toNanos();
@@ -159,7 +182,12 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     public static EventHub create(String share, Config config) {
         ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("events-" + share).factory());
-        return new EventHub(share, config, System::nanoTime, initialSequence(), ses, true);
+        return new EventHub(share, config, System::nanoTime, EventHub::unixNanos, initialSequence(), ses, true);
+    }
+
+    private static long unixNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /**
@@ -184,7 +212,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         received++;
         if (c.kind() == Kind.OVERFLOW) {
             debouncer.dropUnder(c.path());
-            publish(c);
+            publish(c, now);
         } else if (!suppressedByStorm(c) && (bySession(c) || !stormStarted(c, now))) {
             switch (c.kind()) {
                 case MODIFIED, ATTRIB -> debounce(c, now);
@@ -193,7 +221,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                     if (c.newPath() != null) {
                         debouncer.flush(c.newPath(), c.directory());
                     }
-                    publish(c);
+                    publish(c, now);
                 }
             }
         }
@@ -222,7 +250,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 it.remove();
                 if (s.suppressedSinceOverflow > 0) {
                     // The first OVERFLOW may have been acted on already: cover the rest too.
-                    publish(Change.of(Kind.OVERFLOW, s.dir, true));
+                    publish(Change.of(Kind.OVERFLOW, s.dir, true), now);
                 }
                 log.info("share {}: event storm under '{}' over", share, s.dir);
             }
@@ -323,11 +351,11 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             // One side inside the storm: report the other side alone, the storm covers its side.
             if (from != null) {
                 from.suppressedSinceOverflow++;
-                publish(Change.of(Kind.CREATED, c.newPath(), c.directory()));
+                publish(Change.of(Kind.CREATED, c.newPath(), c.directory()), clock.getAsLong());
             } else {
                 to.suppressedSinceOverflow++;
                 debouncer.flush(c.path(), c.directory());
-                publish(Change.of(Kind.DELETED, c.path(), c.directory()));
+                publish(Change.of(Kind.DELETED, c.path(), c.directory()), clock.getAsLong());
             }
             suppressed++;
             return true;
@@ -390,7 +418,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 share, hit, config.stormThreshold(), config.stormWindow());
         debouncer.dropUnder(hit);
         suppressed++;
-        publish(Change.of(Kind.OVERFLOW, hit, true));
+        publish(Change.of(Kind.OVERFLOW, hit, true), now);
         return true;
     }
 
@@ -419,8 +447,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     // ---- publishing
 
-    private void publish(Change c) {
-        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory());
+    /** @param seenAt when the change arrived, on the hub's clock */
+    private void publish(Change c, long seenAt) {
+        long seenUnixNanos = wallNanos.getAsLong() - (clock.getAsLong() - seenAt);
+        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos);
         published++;
         if (c.kind() == Kind.OVERFLOW) {
             overflows++;
