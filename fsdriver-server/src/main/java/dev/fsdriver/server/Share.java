@@ -131,6 +131,11 @@ final class Share implements AutoCloseable {
                             nodes.renamed(change.path(), change.newPath());
                         } else if (there == 0 && target == ino && !change.directory()) {
                             nodes.removed(change.path()); // known by the new name already
+                        } else if (there != 0 && there == target) {
+                            // The new name's file is at the old name: an exchange (its first
+                            // half), and this side moved on since. The second half then finds
+                            // the table right.
+                            nodes.exchanged(change.path(), change.newPath());
                         }
                         break;
                     }
@@ -139,7 +144,9 @@ final class Share implements AutoCloseable {
                         // name is gone (not a rename between two names of one file, a no-op)
                         nodes.removed(change.path());
                     } else if (there == 0) {
-                        nodes.renamed(change.path(), change.newPath());
+                        // A directory the table has at the new name may not have been replaced:
+                        // an exchange whose other side moved on since looks the same here
+                        nodes.renamed(change.path(), change.newPath(), true);
                     } else if (there != ino) {
                         long target = nodes.inoAt(change.newPath());
                         if (target == 0 || target == there) {
