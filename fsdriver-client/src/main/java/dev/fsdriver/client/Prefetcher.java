@@ -73,6 +73,7 @@ final class Prefetcher {
     private record Listed(ListenableFuture<ReadDirReply> reply, long atNanos) {}
 
     private final Connection connection;
+    private final java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener;
     private final int inlineMax;
     private final int depth;
     private final long ttlNanos;
@@ -100,7 +101,14 @@ final class Prefetcher {
      */
     Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
                LongConsumer unused) {
+        this(connection, r -> connection.filesAsync().open(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
+    }
+
+    /** @param opener sends a read-ahead Open (the connection's, or a test's) */
+    Prefetcher(Connection connection, java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
+        this.opener = opener;
         this.pageSize = pageSize;
         this.unused = unused;
         this.inlineMax = inlineMax;
@@ -192,17 +200,24 @@ final class Prefetcher {
         }
         long now = clock.getAsLong();
         for (long n : ahead) {
-            ListenableFuture<OpenReply> reply = connection.filesAsync().open(OpenRequest.newBuilder().setNode(n)
+            // Read before the request goes: a drop (an event) from then on until the reply is stored
+            // may be of a change the reply missed, and would find nothing to drop yet.
+            long before = epoch;
+            ListenableFuture<OpenReply> reply = opener.apply(OpenRequest.newBuilder().setNode(n)
                     .setFlags(OpenFlags.O_RDONLY).setInlineMax(inlineMax).build());
             releaseIfHeld(reply);
-            fetched.put(n, new Fetched(reply, now));
+            Fetched f = new Fetched(reply, now);
+            fetched.put(n, f);
+            if (epoch != before) {
+                fetched.remove(n, f);
+            }
         }
     }
 
     /** Forgets every fetched reply (something changed: see the class comment). */
     void dropAll() {
+        epoch++; // always, also with nothing stored: a read-ahead on its way checks it (see opened)
         if (!fetched.isEmpty()) {
-            epoch++; // one writer at a time in practice; a lost increment only costs a fetch
             fetched.clear();
         }
         toList.clear();
