@@ -177,7 +177,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                     return Wire.attr(attrOf(s, fh));
                 }
             }
-            return Wire.attr(s.backend.stat(s.nodes.path(req.getNode())));
+            return Wire.attr(s.statNode(req.getNode()));
         });
     }
 

@@ -72,6 +72,21 @@ final class Share implements AutoCloseable {
         }
     }
 
+    /**
+     * The attributes of node {@code id}, by its path. ESTALE when that path holds another file
+     * now (renamed, or exchanged, behind the server's back, the event not followed yet): never
+     * another file's attributes, which the client's kernel would keep for the node. The client
+     * finds the node again by the name it knows, or its kernel looks the name up again.
+     */
+    FileAttributes statNode(long id) throws FsException {
+        RelPath path = nodes.path(id);
+        FileAttributes a = backend.stat(path);
+        if (a.ino() != nodes.inoOf(id)) {
+            throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
+        }
+        return a;
+    }
+
     /** EROFS unless this share, and the calling session, may be written. */
     void checkWritable(String op) throws FsException {
         if (readOnly || CallContext.sessionReadOnly()) {

@@ -113,4 +113,19 @@ class ShareExchangeThenRenameTest {
         assertThat(node("R/P2")).isEqualTo(rd);
         assertThat(share.nodes.path(g)).isEqualTo(p("R/P2/g"));
     }
+
+    /**
+     * Before the events are followed, the node's path holds the other directory: its attributes
+     * by node were the other one's (a client's kernel kept them, long cached, for the node).
+     */
+    @Test
+    void theAttributesOfANodeWhosePathHoldsAnotherFileAreRefused() throws Exception {
+        other.rename(p("P"), p("R"), OpenFlags.RENAME_EXCHANGE); // P's node's path "P" holds R's directory now
+        FsException refused = org.assertj.core.api.Assertions.catchThrowableOfType(FsException.class, () -> share.statNode(pd));
+        assertThat(refused).isNotNull();
+        assertThat(refused.errno()).isEqualTo(dev.fsdriver.common.Errno.ESTALE);
+        follow("P", "R");
+        follow("R", "P");
+        assertThat(share.statNode(pd).ino()).isEqualTo(share.backend.stat(p("R")).ino());
+    }
 }
