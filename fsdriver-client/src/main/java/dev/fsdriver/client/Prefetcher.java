@@ -74,6 +74,7 @@ final class Prefetcher {
 
     private final Connection connection;
     private final java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    private final java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int inlineMax;
     private final int depth;
     private final long ttlNanos;
@@ -101,14 +102,17 @@ final class Prefetcher {
      */
     Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
                LongConsumer unused) {
-        this(connection, r -> connection.filesAsync().open(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
+        this(connection, r -> connection.filesAsync().open(r), r -> connection.filesAsync().readDir(r), inlineMax, depth,
+                pageSize, ttlNanos, nanoClock, unused);
     }
 
-    /** @param opener sends a read-ahead Open (the connection's, or a test's) */
+    /** @param opener sends a read-ahead Open, {@code lister} a read-ahead ReadDir (the connection's, or a test's) */
     Prefetcher(Connection connection, java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
         this.opener = opener;
+        this.lister = lister;
         this.pageSize = pageSize;
         this.unused = unused;
         this.inlineMax = inlineMax;
@@ -274,10 +278,11 @@ final class Prefetcher {
                 dirsInFlight.decrementAndGet();
                 continue;
             }
-            ListenableFuture<ReadDirReply> reply = connection.filesAsync().readDir(ReadDirRequest.newBuilder()
+            long before = epoch; // as for files (see opened): a drop until the page is stored
+            ListenableFuture<ReadDirReply> reply = lister.apply(ReadDirRequest.newBuilder()
                     .setNode(dir).setCursor(0).setMaxEntries(pageSize).setPlus(true).build());
             Listed l = new Listed(reply, clock.getAsLong());
-            if (dirPages.putIfAbsent(dir, l) != null) {
+            if (dirPages.putIfAbsent(dir, l) != null || (epoch != before && dirPages.remove(dir, l))) {
                 giveBack(l);
             }
             reply.addListener(() -> {
