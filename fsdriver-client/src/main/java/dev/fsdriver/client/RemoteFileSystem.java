@@ -762,29 +762,42 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             throw new FuseException(Errno.EBADF, "not open for writing");
         }
         h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0);
+        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }
 
     @Override
     public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
         FileHandle h = file(fh);
         if (h.writer() != null) {
-            h.writer().flush();
+            h.writer().flush(req.pid());
         }
     }
 
+    /**
+     * As fsync(2) on Linux, for the file, not only this open file: what any open file of the node
+     * holds back is sent, an error one of them holds for its writer is reported (not taken), and
+     * the server syncs through a handle that may write when there is one (Windows flushes only
+     * through such a handle).
+     */
     @Override
     public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         FileHandle h = file(fh);
+        OpenNode node = h.node();
+        node.flushWriters(h);
         if (h.writer() != null) {
-            h.writer().flush();
+            h.writer().flush(req.pid());
         }
-        if (h.serverHandle() == 0) {
-            return; // read-only, with no server handle (see open): nothing of ours to sync
+        FuseException others = node.pendingWriteError(h);
+        if (others != null) {
+            throw others;
         }
-        reopener.current(h.remote());
+        FileHandle via = OpenFlags.writable(h.flags()) && h.serverHandle() != 0 ? h : node.anyWritableOr(h);
+        if (via.serverHandle() == 0) {
+            return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
+        }
+        reopener.current(via.remote());
         try {
-            connection.files().fsync(FsyncRequest.newBuilder().setHandle(h.serverHandle()).setDatasync(datasync).build());
+            connection.files().fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
@@ -799,7 +812,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (h.writer() != null) {
             lastOpen.remove(h.node().nodeId);
             try {
-                h.writer().flush();
+                h.writer().flush(req.pid());
             } catch (FuseException e) {
                 if (away(e) && h.writer().dirty()) {
                     // The program has closed; the data must not go with it: sent once the server is back.
@@ -808,8 +821,10 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                     UnsentWrites.sendLater(h.writer(), h.node().nodeId, () -> closed(h));
                     return;
                 }
-                // Nobody sees release errors; flush (close) has reported it if it could.
-                log.debug("write error at release of node {}: {}", nodeId, e.getMessage());
+                // Nobody sees release errors; a close (flush) has reported it if it could, but no
+                // process that wrote took it (see BlockWriter): say so where someone may look.
+                log.warn("write error at the last close of node {}, not taken by the process that wrote: {}", nodeId,
+                        e.getMessage());
             } catch (RuntimeException e) {
                 closed(h);
                 throw e;
