@@ -134,6 +134,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         reopener.pathsFrom(pathOf);
     }
 
+    /** Hits and misses of this mount's own caches (also those of the events layer above it). */
+    public CacheStats caches() {
+        return connection.counters().caches();
+    }
+
     /** A change event arrived: nothing fetched ahead, or kept for a listing again, may be used any more. */
     public void changed() {
         prefetcher.dropAll();
@@ -647,8 +652,10 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         CachedStatfs c = lastStatfs;
         long now = System.nanoTime();
         if (c != null && now - c.at < STATFS_CACHE_NANOS) {
+            connection.counters().caches().hit(CacheStats.Cache.STATFS);
             return c.value;
         }
+        connection.counters().caches().miss(CacheStats.Cache.STATFS);
         FuseStatfs fresh = fetchStatfs(nodeId);
         lastStatfs = new CachedStatfs(fresh, now);
         return fresh;
@@ -697,6 +704,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
+        if (readOnly) {
+            connection.counters().caches().add(CacheStats.Cache.CONTENT, reply != null);
+        }
         if (reply == null) {
             if (!readOnly) {
                 changedHere();
@@ -981,11 +991,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 dir.pagePlus = true;
                 dir.fetchEpoch = epoch;
                 dir.fetchedAtNanos = r.atNanos; // kept at most RELIST_NANOS from the server's answer
+                connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 return;
             }
         }
         // A first page fetched ahead (a plus page: its entries' references go to the kernel)
         ReadDirReply reply = cursor == 0 && plus ? prefetcher.takeListing(dir.nodeId) : null;
+        if (cursor == 0) {
+            connection.counters().caches().add(CacheStats.Cache.DIRECTORY, reply != null);
+        }
         if (reply == null) {
             try {
                 reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
