@@ -73,6 +73,8 @@ final class Prefetcher {
     private record Listed(ListenableFuture<ReadDirReply> reply, long atNanos) {}
 
     private final Connection connection;
+    private final java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    private final java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int inlineMax;
     private final int depth;
     private final long ttlNanos;
@@ -100,7 +102,17 @@ final class Prefetcher {
      */
     Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
                LongConsumer unused) {
+        this(connection, r -> connection.filesAsync().open(r), r -> connection.filesAsync().readDir(r), inlineMax, depth,
+                pageSize, ttlNanos, nanoClock, unused);
+    }
+
+    /** @param opener sends a read-ahead Open, {@code lister} a read-ahead ReadDir (the connection's, or a test's) */
+    Prefetcher(Connection connection, java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
+               int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
+        this.opener = opener;
+        this.lister = lister;
         this.pageSize = pageSize;
         this.unused = unused;
         this.inlineMax = inlineMax;
@@ -192,17 +204,24 @@ final class Prefetcher {
         }
         long now = clock.getAsLong();
         for (long n : ahead) {
-            ListenableFuture<OpenReply> reply = connection.filesAsync().open(OpenRequest.newBuilder().setNode(n)
+            // Read before the request goes: a drop (an event) from then on until the reply is stored
+            // may be of a change the reply missed, and would find nothing to drop yet.
+            long before = epoch;
+            ListenableFuture<OpenReply> reply = opener.apply(OpenRequest.newBuilder().setNode(n)
                     .setFlags(OpenFlags.O_RDONLY).setInlineMax(inlineMax).build());
             releaseIfHeld(reply);
-            fetched.put(n, new Fetched(reply, now));
+            Fetched f = new Fetched(reply, now);
+            fetched.put(n, f);
+            if (epoch != before) {
+                fetched.remove(n, f);
+            }
         }
     }
 
     /** Forgets every fetched reply (something changed: see the class comment). */
     void dropAll() {
+        epoch++; // always, also with nothing stored: a read-ahead on its way checks it (see opened)
         if (!fetched.isEmpty()) {
-            epoch++; // one writer at a time in practice; a lost increment only costs a fetch
             fetched.clear();
         }
         toList.clear();
@@ -259,10 +278,11 @@ final class Prefetcher {
                 dirsInFlight.decrementAndGet();
                 continue;
             }
-            ListenableFuture<ReadDirReply> reply = connection.filesAsync().readDir(ReadDirRequest.newBuilder()
+            long before = epoch; // as for files (see opened): a drop until the page is stored
+            ListenableFuture<ReadDirReply> reply = lister.apply(ReadDirRequest.newBuilder()
                     .setNode(dir).setCursor(0).setMaxEntries(pageSize).setPlus(true).build());
             Listed l = new Listed(reply, clock.getAsLong());
-            if (dirPages.putIfAbsent(dir, l) != null) {
+            if (dirPages.putIfAbsent(dir, l) != null || (epoch != before && dirPages.remove(dir, l))) {
                 giveBack(l);
             }
             reply.addListener(() -> {

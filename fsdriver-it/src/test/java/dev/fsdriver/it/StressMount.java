@@ -55,12 +55,25 @@ abstract class StressMount {
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop(org.junit.jupiter.api.TestInfo test) throws Exception {
         if (mount != null) {
             mount.close();
         }
         if (server != null) {
             server.close();
+        }
+        keepLogs(test);
+    }
+
+    /** The serve and mount processes' logs next to the workers' (the temp dir goes with the test). */
+    private void keepLogs(org.junit.jupiter.api.TestInfo test) throws java.io.IOException {
+        Path dir = Files.createDirectories(Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+        String name = test.getDisplayName().replaceAll("[^A-Za-z0-9]+", "-");
+        if (mount != null && Files.exists(mount.proc().log)) {
+            Files.copy(mount.proc().log, dir.resolve(name + "mount.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (server != null && Files.exists(server.proc().log)) {
+            Files.copy(server.proc().log, dir.resolve(name + "serve.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -113,7 +113,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                     return Messages.attr(OpenFileHandlers.attrOf(s, fh));
                 }
             }
-            return Messages.attr(s.backend.stat(s.nodes.path(req.getNode())));
+            return Messages.attr(s.statNode(req.getNode()));
         });
     }
 

@@ -117,6 +117,14 @@ final class NodeIds {
         }
     }
 
+    /** The inode number of node {@code id}, or 0 when it is unknown. */
+    long inoOf(long id) {
+        synchronized (lock) {
+            Node n = byId.get(id);
+            return n == null ? 0 : n.ino;
+        }
+    }
+
     /** The current path of node {@code id}, or null when it is unknown or detached. */
     RelPath pathOrNull(long id) {
         synchronized (lock) {
@@ -324,13 +332,25 @@ final class NodeIds {
 
     /** {@code from} was renamed to {@code to} (replacing whatever was there). */
     void renamed(RelPath from, RelPath to) {
+        renamed(from, to, false);
+    }
+
+    /**
+     * {@code from} was renamed to {@code to}; with {@code keepTarget}, a directory the table has
+     * at {@code to} is displaced (kept aside with its subtree, found again by its inode number,
+     * see {@link #displaceLocked}) rather than dropped: the watcher's follower cannot tell from
+     * the disk whether it was replaced or exchanged and moved on since.
+     */
+    void renamed(RelPath from, RelPath to, boolean keepTarget) {
         synchronized (lock) {
             Node target = byPath.get(to);
             Node n = byPath.get(from);
             if (target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
             }
-            if (target != null) {
+            if (target != null && keepTarget && target.directory && target != n) {
+                displaceLocked(target, to);
+            } else if (target != null) {
                 for (RelPath p : target.directory ? under(to) : List.of(to)) {
                     detachLocked(byPath.get(p), p);
                 }

@@ -74,6 +74,21 @@ final class Share implements AutoCloseable {
         }
     }
 
+    /**
+     * The attributes of node {@code id}, by its path. ESTALE when that path holds another file
+     * now (renamed, or exchanged, behind the server's back, the event not followed yet): never
+     * another file's attributes, which the client's kernel would keep for the node. The client
+     * finds the node again by the name it knows, or its kernel looks the name up again.
+     */
+    FileAttributes statNode(long id) throws FsException {
+        RelPath path = nodes.path(id);
+        FileAttributes a = backend.stat(path);
+        if (a.ino() != nodes.inoOf(id)) {
+            throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
+        }
+        return a;
+    }
+
     /** EROFS unless this share, and the calling session, may be written. */
     void checkWritable(String op) throws FsException {
         if (readOnly || CallContext.sessionReadOnly()) {
@@ -133,6 +148,11 @@ final class Share implements AutoCloseable {
                             nodes.renamed(change.path(), change.newPath());
                         } else if (there == 0 && target == ino && !change.directory()) {
                             nodes.removed(change.path()); // known by the new name already
+                        } else if (there != 0 && there == target) {
+                            // The new name's file is at the old name: an exchange (its first
+                            // half), and this side moved on since. The second half then finds
+                            // the table right.
+                            nodes.exchanged(change.path(), change.newPath());
                         }
                         break;
                     }
@@ -141,7 +161,9 @@ final class Share implements AutoCloseable {
                         // name is gone (not a rename between two names of one file, a no-op)
                         nodes.removed(change.path());
                     } else if (there == 0) {
-                        nodes.renamed(change.path(), change.newPath());
+                        // A directory the table has at the new name may not have been replaced:
+                        // an exchange whose other side moved on since looks the same here
+                        nodes.renamed(change.path(), change.newPath(), true);
                     } else if (there != ino) {
                         long target = nodes.inoAt(change.newPath());
                         if (target == 0 || target == there) {

@@ -3,19 +3,12 @@ package dev.fsdriver.client.events;
 import dev.fsdriver.client.Attrs;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
-import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
-import dev.fsdriver.fuse.FuseOpen;
-import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,22 +49,10 @@ public final class EventApplier {
     /** Paths whose creation watchers were told of recently (injected): a resync need not repeat them. */
     private final EchoFilter announced = new EchoFilter(60_000_000_000L, System::nanoTime);
     private final AtomicLong injected = new AtomicLong();
-    /**
-     * Directories this applier just created, until a program has listed them. A recursive
-     * watcher (inotifywait -r, IDE file watchers) reacts to IN_CREATE of a directory by listing
-     * it and watching it (inotify-tools adds the watch right after closedir); events inside the
-     * directory injected before that are lost to it (the same race exists on a local disk, but
-     * here we can avoid it): so before injecting inside a fresh directory the applier waits for
-     * the listing to end (RELEASEDIR) plus a short grace, briefly, within a budget.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CountDownLatch> freshDirs =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private static final long FRESH_DIR_WAIT_MS = 100;
-    private static final long FRESH_DIR_GRACE_MS = 5;
-    private static final long FRESH_DIR_BUDGET_NS = 300_000_000L; // per second of events
-    private long budgetWindowStart = System.nanoTime();
-    private long budgetSpentNs;
+    /** Directories this applier just created: injections inside wait for a watcher to list them. */
+    private final FreshDirs freshDirs = new FreshDirs();
     private final AtomicLong applied = new AtomicLong();
+    private final OverflowResync resync;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -80,45 +61,8 @@ public final class EventApplier {
         this.injector = injector;
         this.notifier = notifier;
         this.names = fs.watchedNames();
-        fs.onDirOpened(node -> {
-            java.util.concurrent.CountDownLatch l = freshDirs.remove(node);
-            if (l != null) {
-                l.countDown();
-            }
-        });
-    }
-
-    /** Gives a watcher the moment it needs to start watching {@code dir} if we just created it. */
-    private void awaitWatcher(long dir) {
-        java.util.concurrent.CountDownLatch l = freshDirs.get(dir); // stays mapped: RELEASEDIR counts it down
-        if (l == null) {
-            return;
-        }
-        if (l.getCount() == 0) {
-            freshDirs.remove(dir, l);
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - budgetWindowStart > 1_000_000_000L) {
-            budgetWindowStart = now;
-            budgetSpentNs = 0;
-        }
-        if (budgetSpentNs >= FRESH_DIR_BUDGET_NS) {
-            return;
-        }
-        boolean listed = false;
-        try {
-            listed = l.await(FRESH_DIR_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-            if (listed) {
-                Thread.sleep(FRESH_DIR_GRACE_MS); // the watcher's inotify_add_watch follows its closedir
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        freshDirs.remove(dir, l);
-        long waited = System.nanoTime() - now;
-        budgetSpentNs += waited;
-        log.debug("fresh directory {}: {} after {} us", dir, listed ? "listed" : "not listed", waited / 1000);
+        this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
+        fs.onDirOpened(freshDirs::listed);
     }
 
     long injectedCount() {
@@ -159,7 +103,7 @@ public final class EventApplier {
                 case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
                 case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
                 case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
-                case OVERFLOW -> overflow(e.getPath());
+                case OVERFLOW -> resync.overflow(e.getPath(), arrivedNs);
                 default -> log.debug("ignoring event {}", e.getKind());
             }
             if (e.getNode() != 0) {
@@ -231,7 +175,7 @@ public final class EventApplier {
     /** How often an injected create is tried again after EEXIST (a program looked the name up meanwhile). */
     private static final int CREATE_TRIES = 4;
 
-    private void injectCreate(long parent, String path, String name) {
+    void injectCreate(long parent, String path, String name) {
         // From here on READDIRPLUS does not instantiate the name's dentry; drop one made before.
         fs.announcing(parent, name);
         try {
@@ -257,7 +201,7 @@ public final class EventApplier {
         int perm = entry.attr().mode() & 07777;
         names.added(parent, name, entry.attr().ino()); // told now, or known already (EEXIST: looked up)
         String abs = injector.absolute(path);
-        awaitWatcher(parent);
+        freshDirs.awaitWatcher(parent);
         long t1 = System.nanoTime();
         Injection inj = new Injection(Injection.Op.CREATE, parent, name, 0, null, entry, entry.nodeId(), null);
         int rc = -Errno.EEXIST;
@@ -281,10 +225,7 @@ public final class EventApplier {
             announced.mark(path);
             if (type == FileMode.S_IFDIR) {
                 names.createdDir(entry.nodeId()); // its names follow as events
-                if (freshDirs.size() > 10_000) {
-                    freshDirs.clear(); // never opened by anybody: nobody is waiting for them
-                }
-                freshDirs.put(entry.nodeId(), new java.util.concurrent.CountDownLatch(1));
+                freshDirs.created(entry.nodeId());
             }
         } else {
             fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
@@ -292,7 +233,7 @@ public final class EventApplier {
         }
     }
 
-    private void deleted(String path, boolean directory) {
+    void deleted(String path, boolean directory) {
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
             return;
@@ -306,7 +247,7 @@ public final class EventApplier {
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
             FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
             String abs = injector.absolute(path);
-            awaitWatcher(parent);
+            freshDirs.awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
             int rc = injector.perform(inj, type == FileMode.S_IFDIR ? () -> InjectedCalls.rmdir(abs) : () -> InjectedCalls.unlink(abs));
             if (rc == 0) {
@@ -373,7 +314,7 @@ public final class EventApplier {
         Injection inj = new Injection(attribOnly ? Injection.Op.ATTRIB : Injection.Op.MODIFY, parent, name, 0, null,
                 entry, entry != null ? entry.nodeId() : node, attr);
         if (applies) {
-            awaitWatcher(parent);
+            freshDirs.awaitWatcher(parent);
             String abs = injector.absolute(path);
             long size = attr.size();
             // the same mode, the same size: nothing would change even on the server (which the
@@ -394,17 +335,32 @@ public final class EventApplier {
         }
     }
 
+    /** "to\0from" of an exchange injected whole at its first half: its second half, still to come. */
+    private String exchangeSecondHalf;
+
     private void renamed(String from, String to, boolean directory) {
+        String half = exchangeSecondHalf;
+        exchangeSecondHalf = null;
+        if ((from + "\0" + to).equals(half)) {
+            return; // the second half of an exchange injected whole (see exchanged)
+        }
         long oldParent = view.resolve(parentOf(from));
         long newParent = view.resolve(parentOf(to));
         String name = nameOf(from);
         String newName = nameOf(to);
         long node = oldParent == 0 ? 0 : view.child(oldParent, name);
+        long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
         if (oldParent != 0) {
             notifier.invalInode(oldParent, 0, 0);
         }
         if (newParent != 0) {
             notifier.invalInode(newParent, 0, 0);
+        }
+        if (node != 0 && replaced != 0 && replaced != node && serverNode(oldParent, name) == replaced) {
+            exchanged(from, to, oldParent, name, newParent, newName, node, replaced);
+            return;
+        }
+        if (newParent != 0) {
             notifier.invalEntry(newParent, newName);
         }
         boolean watchable = injector != null
@@ -427,149 +383,75 @@ public final class EventApplier {
             // Failed (the kernel's view differs from ours): its caches only, never a delete and a
             // create in its place
             log.debug("inject rename {} -> {}: errno {}", from, to, -rc);
-            notifier.invalEntry(oldParent, name);
-            view.removed(oldParent, name);
+            forgetEntry(oldParent, name);
             return;
         }
         // Not injectable as a rename (one side unknown to the kernel): a delete here, a create
-        // there, each answered locally or refused (InjectionGate).
+        // there, each answered locally or refused (InjectionGate). Not for a directory the kernel
+        // holds: a deleted directory is dead to the kernel, and found at its new name it would be
+        // that dead one (nothing in it can be looked up); only its entry goes here.
         if (oldParent != 0) {
-            deleted(from, directory);
+            if (node != 0 && (directory || FileMode.isDirectory(view.mode(node)))) {
+                names.removed(oldParent, name);
+                forgetEntry(oldParent, name);
+            } else {
+                deleted(from, directory);
+            }
         }
         if (newParent != 0) {
             created(to);
         }
     }
 
-    /**
-     * Events under {@code path} were lost: drop everything the kernel caches below it, then list
-     * every directory there that the kernel holds and inject the differences with what watchers
-     * know ({@link KnownNames}): a delete for every name that went, a create for every name that
-     * is new or now another file (another inode number); a file that existed before is not
-     * announced again. A directory the kernel holds is never announced again and its entry is
-     * left in place (a process may be working inside it); the price: one created during the loss
-     * that a program already looked up gets no create.
-     */
-    void overflow(String path) {
-        long top = view.resolve(path);
-        if (top == 0) {
-            return;
-        }
-        log.info("change events under '{}' were lost: revalidating", path);
-        ArrayDeque<long[]> queue = new ArrayDeque<>();
-        Map<Long, String> paths = new HashMap<>();
-        queue.add(new long[] {top});
-        paths.put(top, path);
-        notifier.invalInode(top, 0, 0);
-        while (!queue.isEmpty()) {
-            long dir = queue.poll()[0];
-            String dirPath = paths.get(dir);
-            Map<String, Long> known = view.children(dir);
-            for (Map.Entry<String, Long> c : known.entrySet()) {
-                notifier.invalInode(c.getValue(), 0, 0);
-                if (FileMode.isDirectory(view.mode(c.getValue())) && view.held(c.getValue())) {
-                    paths.put(c.getValue(), dirPath.isEmpty() ? c.getKey() : dirPath + "/" + c.getKey());
-                    queue.add(new long[] {c.getValue()});
-                }
+    /** The kernel's entry of {@code name} goes (looked up again when needed), the node stays. */
+    private void forgetEntry(long parent, String name) {
+        notifier.invalEntry(parent, name);
+        view.removed(parent, name);
+    }
+
+    /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown). */
+    private long serverNode(long parent, String name) {
+        try {
+            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            if (now == null || now.nodeId() == 0) {
+                return 0;
             }
-            if (injector != null && view.held(dir)) {
-                for (Map.Entry<String, Long> created : resync(dir, dirPath, known).entrySet()) {
-                    paths.put(created.getValue(), dirPath.isEmpty() ? created.getKey() : dirPath + "/" + created.getKey());
-                    queue.add(new long[] {created.getValue()});
-                }
-            } else {
-                for (String name : known.keySet()) {
-                    notifier.invalEntry(dir, name);
-                }
-            }
+            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
+            return now.nodeId();
+        } catch (FuseException gone) {
+            return 0;
         }
     }
 
     /**
-     * Returns the directories it announced (name -> node): the caller descends into them too.
-     * Compares the listing with what watchers know of {@code dir} ({@link KnownNames}): a name
-     * known with the same inode number is not announced again, a known name that is gone is
-     * announced deleted; without anything known, every name not told of lately is announced.
+     * RENAMED from -> to where the server now has at {@code from} the node the kernel holds at
+     * {@code to}: a RENAME_EXCHANGE (the server reports it as from -> to, then to -> from).
+     * Injected whole, as one exchange (watchers see both moves, as natively); its second half
+     * then changes nothing. Two plain renames would replace {@code to} in the kernel, which
+     * marks a replaced directory dead, then move {@code from}'s node back. When it cannot be
+     * injected, both entries go from the kernel's caches.
      */
-    private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known) {
-        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
-        Map<String, Long> newDirs = new HashMap<>();
-        try {
-            list(dir, listed);
-        } catch (FuseException e) {
-            log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
-            return newDirs;
+    private void exchanged(String from, String to, long oldParent, String name, long newParent, String newName,
+                           long node, long replaced) {
+        // The server's look at the new name: if it found the exchange at the old name first (a
+        // lookup before its watcher followed the event), it finds the other directory there now.
+        serverNode(newParent, newName);
+        if (injector != null && (view.held(oldParent) || view.held(newParent))) {
+            int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
+            FuseEntry entry = standIn(node, type);
+            Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);
+            String absFrom = injector.absolute(from);
+            String absTo = injector.absolute(to);
+            int rc = injector.perform(inj, () -> InjectedCalls.exchange(absFrom, absTo));
+            if (rc == 0) {
+                injected.incrementAndGet(); // the view was swapped by the file system's rename
+                exchangeSecondHalf = to + "\0" + from;
+                return;
+            }
+            log.debug("inject exchange {} <-> {}: errno {}", from, to, -rc);
         }
-        Map<String, Long> before = names.of(dir);
-        for (String name : known.keySet()) {
-            if (!listed.containsKey(name)) {
-                deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
-            }
-        }
-        if (before != null) {
-            for (String name : before.keySet()) {
-                if (!listed.containsKey(name) && !known.containsKey(name)) {
-                    deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false); // the kernel holds no entry
-                }
-            }
-        }
-        Map<String, Long> now = new HashMap<>();
-        for (Map.Entry<String, long[]> l : listed.entrySet()) {
-            String name = l.getKey();
-            long ino = l.getValue()[0];
-            now.put(name, ino);
-            String p = dirPath.isEmpty() ? name : dirPath + "/" + name;
-            Long held = known.get(name);
-            if (held != null && FileMode.isDirectory(view.mode(held))) {
-                // A directory the kernel holds: no create again, and its entry stays. Injecting a
-                // create replaced the entry, so a process working inside lost its working directory
-                // (git: "unable to get current working directory"), and every overflow announced
-                // every held directory again (issue 10, B6). Its attributes were dropped above.
-                continue;
-            }
-            if (before != null && KnownNames.same(before.get(name), ino)) {
-                // the same file as watchers know: it existed before the loss (a create of it
-                // then was told, or it was there when the directory was first listed)
-                continue;
-            }
-            notifier.invalEntry(dir, name); // re-look up: it may be another file by now
-            if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
-                injectCreate(dir, p, name);
-                long child = view.child(dir, name);
-                if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {
-                    newDirs.put(name, child);
-                }
-            }
-        }
-        names.replace(dir, now);
-        return newDirs;
-    }
-
-    private void list(long dir, Map<String, long[]> into) throws FuseException {
-        FuseFileSystem remote = fs.delegate();
-        FuseRequest req = new InjectionGate.Internal(dir);
-        FuseOpen open = remote.opendir(req, dir, 0);
-        try {
-            long[] offset = {0};
-            boolean more = true;
-            while (more) {
-                int before = into.size();
-                long start = offset[0];
-                DirFiller filler = (name, ino, mode, next) -> {
-                    if (!name.equals(".") && !name.equals("..")) {
-                        into.put(name, new long[] {ino, mode});
-                    }
-                    offset[0] = next;
-                    return true;
-                };
-                remote.readdir(req, dir, open.fh(), start, filler);
-                more = offset[0] != start && into.size() >= before;
-                if (offset[0] == start) {
-                    more = false;
-                }
-            }
-        } finally {
-            remote.releasedir(req, dir, open.fh());
-        }
+        forgetEntry(oldParent, name);
+        forgetEntry(newParent, newName);
+        exchangeSecondHalf = to + "\0" + from;
     }
 }

@@ -44,6 +44,13 @@ final class InjectedCalls {
         FileCalls.rename(from, to);
     }
 
+    /** renameat2 with RENAME_EXCHANGE: each name then holds the other's file. */
+    static void exchange(String a, String b) throws ErrnoException {
+        Injector.requireInjectingThread();
+        dev.fsdriver.linux.AtCalls.renameat2(dev.fsdriver.linux.AtCalls.AT_FDCWD, a, dev.fsdriver.linux.AtCalls.AT_FDCWD, b,
+                dev.fsdriver.linux.AtCalls.RENAME_EXCHANGE);
+    }
+
     static void truncate(String path, long length) throws ErrnoException {
         Injector.requireInjectingThread();
         FileCalls.truncate(path, length);

@@ -214,6 +214,58 @@ class InjectionThroughTheKernelTest {
         assertThat(Files.readString(mnt.resolve("e/f"))).isEqualTo("F");
     }
 
+    /**
+     * A RENAME_EXCHANGE of two directories on the server's side arrives as RENAMED d -> e, then
+     * RENAMED e -> d. Injected as two plain renames, the first replaced e in the kernel (which
+     * marks a replaced directory dead) and the second moved d back: the kernel showed d's old
+     * contents at d, and e, looked up again, was the dead directory (held here by an open
+     * directory, as a watch holds it): ConcurrentStress seeds 1, 3, 4, 13, 18 (issue 9).
+     */
+    @Test
+    void aServerSideExchangeOfDirectoriesIsInjectedAsOneExchange() throws Exception {
+        try (java.nio.file.DirectoryStream<Path> holdE = Files.newDirectoryStream(mnt.resolve("e"))) {
+            exchange(served.resolve("d"), served.resolve("e"));
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.RENAMED, "d", "e", true));
+            applier.apply(event(ChangeEvent.Kind.RENAMED, "e", "d", true));
+            recording = false;
+            assertThat(changes).isEmpty();
+            assertThat(Files.readString(mnt.resolve("d/g"))).isEqualTo("G");
+            assertThat(Files.readString(mnt.resolve("e/f"))).isEqualTo("F");
+            try (Stream<Path> d = Files.list(mnt.resolve("d")); Stream<Path> e = Files.list(mnt.resolve("e"))) {
+                assertThat(d.map(p -> p.getFileName().toString()).toList()).containsExactly("g");
+                assertThat(e.map(p -> p.getFileName().toString()).toList()).containsExactly("f");
+            }
+        }
+    }
+
+    /**
+     * A directory the kernel holds moved on the server's side into one it does not know: not
+     * injectable as a rename, the applier injected an rmdir here (the kernel marks the directory
+     * dead) and the directory, found at its new name, was the dead one: nothing in it could be
+     * looked up (issue 9, the "delete here, create there" fallback).
+     */
+    @Test
+    void aDirectoryMovedWhereTheKernelHoldsNothingStaysAlive() throws Exception {
+        Files.createDirectories(served.resolve("x"));
+        try (java.nio.file.DirectoryStream<Path> holdD = Files.newDirectoryStream(mnt.resolve("d"))) {
+            Files.move(served.resolve("d"), served.resolve("x/d"));
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.RENAMED, "d", "x/d", true));
+            recording = false;
+            assertThat(changes).isEmpty();
+            assertThat(Files.exists(mnt.resolve("d"))).isFalse();
+            assertThat(Files.readString(mnt.resolve("x/d/f"))).isEqualTo("F");
+            try (Stream<Path> d = Files.list(mnt.resolve("x/d"))) {
+                assertThat(d.map(p -> p.getFileName().toString()).toList()).containsExactly("f");
+            }
+        }
+    }
+
+    private static ChangeEvent event(ChangeEvent.Kind kind, String path, String newPath, boolean directory) {
+        return event(kind, path, newPath).toBuilder().setDirectory(directory).build();
+    }
+
     /** The gate refuses only what is not answered locally: a right injection still happens. */
     /**
      * Issue 17: the server took the echo of a file this mount made (sqlite's journal) for someone
