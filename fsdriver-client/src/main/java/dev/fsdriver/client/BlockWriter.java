@@ -81,9 +81,12 @@ final class BlockWriter {
 
         /** The server handle this chunk went out with last (volatile: read by the completion). */
         volatile long sentWith;
+        /** {@link KnownAttrs#epoch()} when it went out last. */
+        volatile long sentAt;
 
         WriteRequest request() {
             sentWith = handle.id();
+            sentAt = attrs.epoch();
             return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
                     .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).setKillSuidgid(killSuidgid).build();
         }
@@ -98,6 +101,8 @@ final class BlockWriter {
     private final boolean append;
     private final Semaphore slots;
     private final WriteBudget budget;
+    /** Told the file's attributes each write's reply carries. */
+    private final KnownAttrs attrs;
     private final Set<Chunk> inflight = ConcurrentHashMap.newKeySet();
     /** Bytes of the chunks in flight. */
     private final AtomicLong inflightBytes = new AtomicLong();
@@ -115,6 +120,12 @@ final class BlockWriter {
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, boolean append) {
+        this(connection, node, handle, reopener, space, budget, blockSize, maxChunks, append, new KnownAttrs());
+    }
+
+    BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
+                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs) {
+        this.attrs = attrs;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -258,9 +269,13 @@ final class BlockWriter {
             try {
                 WriteReply r = connection.files().write(c.request());
                 if (r.getWritten() != c.length) {
+                    attrs.drop(node.nodeId);
                     record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
+                } else if (r.hasAttr()) {
+                    attrs.written(node.nodeId, r.getAttr(), c.sentAt);
                 }
             } catch (RuntimeException e) {
+                attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);
                 if (!sendAgain(e, f, c)) {
                     unacked.remove(c.seq);
@@ -338,7 +353,10 @@ final class BlockWriter {
             @Override
             public void onSuccess(WriteReply r) {
                 if (r.getWritten() != len) {
+                    attrs.drop(node.nodeId);
                     record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + len));
+                } else if (r.hasAttr()) {
+                    attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
                 }
                 done(chunk);
             }
@@ -351,6 +369,7 @@ final class BlockWriter {
     }
 
     private void failed(Chunk chunk, Throwable t) {
+        attrs.drop(node.nodeId); // it may have reached the file, or part of it
         FuseException f = connection.failure(t);
         if (sendAgain(t, f, chunk)) {
             unacked.put(chunk.seq, chunk);

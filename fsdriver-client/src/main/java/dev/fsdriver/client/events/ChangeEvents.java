@@ -48,7 +48,12 @@ public final class ChangeEvents implements AutoCloseable {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
         }
-        policy.onChange(fs::changedElsewhere);
+        policy.onChange(() -> {
+            if (this.remote != null) {
+                this.remote.changed(); // what it knew while live may be stale
+            }
+            fs.changedElsewhere();
+        });
     }
 
     public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {
