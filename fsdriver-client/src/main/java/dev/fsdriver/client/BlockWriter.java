@@ -206,6 +206,61 @@ final class BlockWriter {
         }
     }
 
+    /**
+     * fsync's push, to a server that syncs with a write ({@code WriteRequest.sync}): waits for
+     * everything in flight (the server's sync covers only what it has written), then sends what is
+     * held back with the server asked to make the file durable before it answers, and throws the
+     * first error since the last report. Returns false when nothing was held back, or it could
+     * not go that way: the caller then sends Fsync.
+     */
+    boolean flushSynced(boolean datasync) throws FuseException {
+        reopener.current(handle);
+        boolean synced = false;
+        synchronized (this) {
+            if (handle.lost() || bufLen == 0) {
+                push();
+            } else {
+                for (Chunk c : inflight) {
+                    awaitLocked(c);
+                }
+                replayLocked();
+                synced = sendSyncedLocked(datasync);
+            }
+        }
+        throwPending();
+        return synced;
+    }
+
+    /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
+    private boolean sendSyncedLocked(boolean datasync) throws FuseException {
+        Chunk chunk = new Chunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
+        buf = null;
+        bufLen = 0;
+        bufKill = false;
+        try {
+            WriteReply r = connection.files().write(chunk.request().toBuilder().setSync(true).setDatasync(datasync).build());
+            if (r.getWritten() != chunk.length) {
+                attrs.drop(node.nodeId);
+                record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + chunk.length));
+            } else if (r.hasAttr()) {
+                attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            attrs.drop(node.nodeId);
+            FuseException f = connection.failure(e);
+            if (!sendAgain(e, f, chunk)) {
+                record(f); // this file's fsync reports it (below)
+                return true;
+            }
+            unacked.put(chunk.seq, chunk);
+            replayLocked();
+            return false;
+        } finally {
+            node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
+        }
+    }
+
     private void throwPending() throws FuseException {
         FuseException e = error.getAndSet(null);
         if (e != null) {

@@ -16,20 +16,29 @@ import java.util.function.BooleanSupplier;
  * <p>What is kept is dropped when it may no longer be the server's truth: every change event and
  * every change of the event stream's state drops all ({@link #changedElsewhere}: the server sends
  * a mount only other sessions' changes); a change through the mount that brings no attributes
- * back drops its node, or all when only a name is known (unlink, rename: {@link #dropAll}).
+ * back drops its node (unlink and rename: the node the kernel holds under the name, or all when
+ * that is not known: {@link #dropAll}).
  *
- * <p>Locking: none. A reply races with a drop through {@link #epoch}: every drop moves it first,
- * a reply is kept only with the epoch read before its call was sent, and used only while that
- * epoch is still the current one.
+ * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
+ * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
+ * its node, or of all, came after that.
  */
 final class KnownAttrs {
     private static final int MAX_NODES = 1 << 16;
     private static final int SET_ID = FileMode.S_ISUID | FileMode.S_ISGID;
 
-    private record Known(Attr attr, long epoch) {}
+    private sealed interface Entry permits Known, Dropped {}
 
-    private final ConcurrentHashMap<Long, Known> known = new ConcurrentHashMap<>();
-    private final AtomicLong epoch = new AtomicLong();
+    /** The server's answer to a call sent at {@code sentAt}. */
+    private record Known(Attr attr, long sentAt) implements Entry {}
+
+    /** The node was changed at {@code at}: answers to calls sent before are not kept. */
+    private record Dropped(long at) implements Entry {}
+
+    private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong clock = new AtomicLong();
+    /** The clock at the last drop of everything: answers sent before it are not used. */
+    private volatile long allDroppedAt;
     private volatile BooleanSupplier live = () -> false;
 
     /** Keeps attributes only while {@code live} holds (the change events flow). */
@@ -39,21 +48,20 @@ final class KnownAttrs {
 
     /** Read before a call whose reply is to be kept. */
     long epoch() {
-        return epoch.get();
+        return clock.get();
     }
 
     /** The attributes of {@code node} as the server last said, if nothing may have changed them since; else null. */
     Attr get(long node) {
-        Known k = known.get(node);
-        return k != null && k.epoch == epoch.get() && live.getAsBoolean() ? k.attr : null;
+        return entries.get(node) instanceof Known k && k.sentAt >= allDroppedAt && live.getAsBoolean() ? k.attr : null;
     }
 
     /** The server answered {@code attr} for {@code node} to a call sent at {@code sentAt} (its whole truth then). */
     void answered(long node, Attr attr, long sentAt) {
-        if (!keepable(attr, sentAt)) {
-            return;
+        if (keepable(attr, sentAt)) {
+            entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt
+                    || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
         }
-        known.put(node, new Known(attr, sentAt));
     }
 
     /**
@@ -63,11 +71,15 @@ final class KnownAttrs {
      * cleared (a write never sets one).
      */
     void written(long node, Attr attr, long sentAt) {
-        if (!keepable(attr, sentAt)) {
-            return;
+        if (keepable(attr, sentAt)) {
+            entries.compute(node, (n, e) -> {
+                if (e instanceof Dropped d && d.at > sentAt) {
+                    return e;
+                }
+                return e instanceof Known k && k.sentAt >= allDroppedAt
+                        ? new Known(merged(k.attr, attr), Math.min(k.sentAt, sentAt)) : new Known(attr, sentAt);
+            });
         }
-        known.compute(node, (n, k) -> k == null || k.epoch != sentAt ? new Known(attr, sentAt)
-                : new Known(merged(k.attr, attr), sentAt));
     }
 
     private static Attr merged(Attr had, Attr got) {
@@ -82,26 +94,26 @@ final class KnownAttrs {
     }
 
     private boolean keepable(Attr attr, long sentAt) {
-        if (!FileMode.isRegular(attr.getMode()) || sentAt != epoch.get() || !live.getAsBoolean()) {
+        if (!FileMode.isRegular(attr.getMode()) || sentAt < allDroppedAt || !live.getAsBoolean()) {
             return false;
         }
-        if (known.size() >= MAX_NODES) {
-            known.clear();
+        if (entries.size() >= MAX_NODES) {
+            dropAll();
+            return false;
         }
         return true;
     }
 
-    /** The mount changed {@code node} in a way whose attributes did not come back. */
+    /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
     void drop(long node) {
-        epoch.incrementAndGet();
-        known.remove(node);
+        entries.put(node, new Dropped(clock.incrementAndGet()));
     }
 
-    /** The mount changed a name (its node is not known here): nothing kept is sure any more. */
+    /** The mount changes a name whose node is not known here: nothing kept is sure any more. */
     void dropAll() {
-        epoch.incrementAndGet();
-        if (!known.isEmpty()) {
-            known.clear();
+        allDroppedAt = clock.incrementAndGet();
+        if (!entries.isEmpty()) {
+            entries.clear();
         }
     }
 

@@ -97,6 +97,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     /** Attributes of files answered without the server while events flow (see {@link KnownAttrs}). */
     private final KnownAttrs attrs = new KnownAttrs();
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
+    /** The server makes a file durable with a write (WriteRequest.sync): fsync sends its last data that way. */
+    private final boolean writeSync;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -105,6 +107,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         int maxIo = hello.getMaxIoBytes() > 0 ? hello.getMaxIoBytes() : options.blockSize();
         this.blockSize = Math.min(options.blockSize(), maxIo);
         this.readOnly = hello.getReadOnly();
+        this.writeSync = hello.getCapabilitiesList().contains("write-sync");
         this.entryTimeoutNs = options.entryTimeout().toNanos();
         this.attrTimeoutNs = options.attrTimeout().toNanos();
         this.negativeTimeoutNs = options.negativeTimeout().toNanos();
@@ -138,12 +141,33 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     /**
+     * Where the node the kernel holds under a name comes from (0: none known), so that an unlink
+     * or rename through the mount forgets the attributes known of that file only (see
+     * {@link KnownAttrs}); without it, of every file.
+     */
+    public void childrenFrom(java.util.function.ToLongBiFunction<Long, String> childOf) {
+        this.childOf = childOf;
+    }
+
+    private volatile java.util.function.ToLongBiFunction<Long, String> childOf = (parent, name) -> 0;
+
+    /** {@code name} in {@code parent} is being unlinked or renamed, or is replaced: its file's link count and ctime change. */
+    private void nameChanging(long parent, String name) {
+        long node = childOf.applyAsLong(parent, name);
+        if (node == 0) {
+            attrs.dropAll();
+        } else {
+            attrs.drop(node);
+        }
+    }
+
+    /**
      * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
      * a listing again, or known of a file's attributes may be used any more.
      */
     public void changed() {
+        prefetcher.dropAll(); // before the attributes: see open()
         attrs.changedElsewhere();
-        prefetcher.dropAll();
         dropRelistings();
     }
 
@@ -467,6 +491,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
+        changedHere();
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
@@ -483,6 +508,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        changedHere();
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());
@@ -555,13 +581,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
         changedHere();
         beforeNameGoes(parent, name);
-        attrs.dropAll(); // the file's link count and ctime
+        nameChanging(parent, name);
         try {
             connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         } finally {
-            attrs.dropAll(); // nor what was answered while it went on
+            nameChanging(parent, name); // nor what was answered while it went on
         }
     }
 
@@ -569,13 +595,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
         changedHere();
         beforeNameGoes(parent, name);
-        attrs.dropAll(); // the file's link count and ctime
+        nameChanging(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         whenAnswered(call(() -> connection.filesAsync().unlink(request)), ok -> {
-            attrs.dropAll(); // nor what was answered while it went on
+            nameChanging(parent, name); // nor what was answered while it went on
             done.done(0);
         }, errno -> {
-            attrs.dropAll();
+            nameChanging(parent, name);
             done.done(errno);
         });
     }
@@ -632,14 +658,17 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
-        attrs.dropAll(); // the ctime of the file moved, the link count of one replaced
+        // the ctime of the file moved, the link count and ctime of one replaced
+        nameChanging(parent, name);
+        nameChanging(newParent, newName);
         try {
             connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         } finally {
-            attrs.dropAll();
+            nameChanging(parent, name);
+            nameChanging(newParent, newName);
         }
     }
 
@@ -758,7 +787,12 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
+        // A reply fetched ahead is kept with the attributes as known now: any change since it was
+        // fetched dropped it (changed(), changedHere()) before the attributes' epoch moved.
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
+        if (reply != null && reply.hasAttr()) {
+            answered(nodeId, reply.getAttr(), epoch, generation);
+        }
         if (reply == null) {
             if (!readOnly) {
                 changedHere();
@@ -865,8 +899,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         FileHandle h = file(fh);
+        h.node().flushWriters(h); // fsync makes the file durable, with what other open files of it wrote here
         if (h.writer() != null) {
-            h.writer().flush();
+            if (writeSync) {
+                if (h.writer().flushSynced(datasync)) {
+                    return; // the server synced the file before answering its last write
+                }
+            } else {
+                h.writer().flush();
+            }
         }
         if (h.serverHandle() == 0) {
             return; // read-only, with no server handle (see open): nothing of ours to sync

@@ -346,6 +346,49 @@ class RemoteFileSystemTest {
     }
 
     @Test
+    void anUnlinkThroughTheMountForgetsTheAttributesOfThatFileOnly() throws Exception {
+        fs.prefetchWhile(() -> true);
+        long db = fs.create(REQ, ROOT, "db", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0)
+                .entry().nodeId();
+        FuseCreated journal = fs.create(REQ, ROOT, "db-journal", FileMode.S_IFREG | 0644,
+                OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long j = journal.entry().nodeId();
+        fs.childrenFrom((parent, name) -> parent == ROOT && name.equals("db-journal") ? j : 0); // the kernel's view
+        long getAttrs = calls("GetAttr");
+        fs.unlink(REQ, ROOT, "db-journal");
+        assertThat(fs.getattr(REQ, db, -1).attr().size()).isZero();
+        assertThat(calls("GetAttr")).as("the other file's attributes still known").isEqualTo(getAttrs);
+        assertThat(fs.getattr(REQ, j, -1).attr().nlink()).as("the unlinked file, open: asked").isZero();
+        assertThat(calls("GetAttr")).isGreaterThan(getAttrs);
+        fs.release(REQ, j, journal.open().fh(), 0);
+    }
+
+    @Test
+    void fsyncSendsTheLastHeldBackDataWithTheSyncInOneCall() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "journal", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        long writes = calls("Write");
+        long fsyncs = calls("Fsync");
+        fs.write(REQ, node, fh, 0, ByteBuffer.wrap("header".getBytes()), 0);
+        fs.write(REQ, node, fh, 6, ByteBuffer.wrap(" page".getBytes()), 0);
+        fs.fsync(REQ, node, fh, false);
+        assertThat(dir.resolve("journal")).hasContent("header page");
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        assertThat(calls("Fsync")).as("synced by the server with the write").isEqualTo(fsyncs);
+        // nothing held back: an Fsync of its own
+        fs.fsync(REQ, node, fh, true);
+        assertThat(calls("Fsync")).isEqualTo(fsyncs + 1);
+        // what another open file of it wrote here is made durable too
+        FuseOpen other = fs.open(REQ, node, OpenFlags.O_WRONLY);
+        fs.write(REQ, node, other.fh(), 11, ByteBuffer.wrap("!".getBytes()), 0);
+        fs.fsync(REQ, node, fh, false);
+        assertThat(dir.resolve("journal")).hasContent("header page!");
+        fs.release(REQ, node, other.fh(), 0);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
     void whileEventsFlowAWarmReadOnlyOpenOfAnUnchangedSmallFileNeedsNoServerCall() throws Exception {
         boolean[] live = {true};
         fs.prefetchWhile(() -> live[0]);

@@ -382,6 +382,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return !req.hasKillSuidgid() || req.getKillSuidgid() ? dropSetId(s, path, fh.file(), a) : a;
             };
             FileAttributes after = path == null ? write.run() : s.change(path, write);
+            if (req.getSync()) {
+                fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
+            }
             s.bytesWritten.add(n[0]);
             return WriteReply.newBuilder().setWritten(n[0]).setAttr(Wire.attr(after)).build();
         });

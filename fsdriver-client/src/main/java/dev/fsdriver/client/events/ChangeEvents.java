@@ -47,6 +47,7 @@ public final class ChangeEvents implements AutoCloseable {
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
+            this.remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
         }
         policy.onChange(() -> {
             if (this.remote != null) {
