@@ -9,7 +9,6 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
-import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +18,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Write-behind for one open file: small sequential writes are coalesced into block-size
@@ -48,6 +49,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * slots or chunks under it cannot deadlock.
  */
 final class BlockWriter {
+    private static final Logger log = LoggerFactory.getLogger(BlockWriter.class);
     private static final int MIN_BUFFER = 64 << 10;
     /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
     private static final long RETRY_MILLIS = 100;
@@ -332,10 +334,13 @@ final class BlockWriter {
             } catch (RuntimeException e) {
                 attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);
-                if (!sendAgain(e, f, c)) {
-                    unacked.remove(c.seq);
+                if (sendAgain(e, f, c)) {
+                    throw f;
                 }
-                throw f;
+                // Dropped: the error is this file's, for its own write, flush or fsync; thrown here it
+                // would go to whoever pushed (another file's stat, another process's close) and be lost.
+                log.warn("write of {} bytes at {} to node {} failed: {}", c.length, c.offset, node.nodeId, f.getMessage());
+                record(f);
             } finally {
                 node.generation.incrementAndGet();
             }
@@ -353,8 +358,7 @@ final class BlockWriter {
 
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
     private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
-        Status.Code code = Status.fromThrowable(t).getCode();
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+        if (Connection.unreachable(t)) {
             return true;
         }
         // the handle is unknown because the server restarted since the chunk was sent (and the
@@ -429,6 +433,8 @@ final class BlockWriter {
         if (sendAgain(t, f, chunk)) {
             unacked.put(chunk.seq, chunk);
         } else {
+            log.warn("write of {} bytes at {} to node {} failed: {}", chunk.length, chunk.offset, node.nodeId,
+                    f.getMessage());
             record(f);
         }
         done(chunk);

@@ -2,6 +2,7 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.HelloRequest;
@@ -102,7 +103,7 @@ public final class Connection implements AutoCloseable {
                 new SessionHeader(), new InstanceWatch(), counters.interceptor());
         // outermost (called first): a span covers the whole call, and its context goes in the headers
         this.calls = options.tracing() == null ? intercepted : ClientInterceptors.intercept(intercepted, options.tracing());
-        this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos());
+        this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos(), this::resumeHere);
     }
 
     /**
@@ -363,6 +364,9 @@ public final class Connection implements AutoCloseable {
                         @Override
                         public void onClose(Status status, Metadata trailers) {
                             saw(trailers);
+                            if (trailers != null && trailers.containsKey(Protocol.SESSION_ELSEWHERE)) {
+                                lost = true; // refused, not executed: the next call says Hello first
+                            }
                             super.onClose(status, trailers);
                         }
                     }, headers);
@@ -392,6 +396,12 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /** The server refused a call because the session is on the connection the channel had before: say Hello here. */
+    private void resumeHere() {
+        lost = true;
+        ensureSession();
+    }
+
     /** Files calls to wait for, with this connection's deadline. */
     FilesCalls files() {
         ensureSession();
@@ -413,6 +423,9 @@ public final class Connection implements AutoCloseable {
             return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                 @Override
                 public void start(Listener<R> listener, Metadata headers) {
+                    if (method.getServiceName().equals(EventsGrpc.SERVICE_NAME)) {
+                        ensureSession(); // a Watch (re)started after a reconnect goes under the resumed session
+                    }
                     String s = session;
                     if (s != null) {
                         headers.put(Protocol.SESSION, s);
@@ -475,6 +488,28 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
+     * True when {@code t} says the call may not have reached the server because the server or the
+     * connection was away: no answer in time, unavailable, or the transport closed under the call
+     * (grpc-netty reports a write on a closed channel as UNKNOWN "channel closed"). An idempotent
+     * call (a Write of the same bytes at the same offset) may then be sent again.
+     */
+    static boolean unreachable(Throwable t) {
+        Status.Code code = Status.fromThrowable(t).getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+            return true;
+        }
+        if (code != Status.Code.UNKNOWN) {
+            return false;
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The one translation of a failed call into the errno the kernel gets. Unwraps future
      * wrappers; a server gone makes the channel retry connecting right away on the next call.
      */
@@ -492,13 +527,21 @@ public final class Connection implements AutoCloseable {
             return new FuseException(Errno.ENOTCONN, "connection closed");
         }
         Status status = Status.fromThrowable(t);
+        if (unreachable(t) && status.getCode() == Status.Code.UNKNOWN) {
+            lost = true; // grpc's "channel closed": the transport went away under the call
+            channel.resetConnectBackoff();
+            return new FuseException(Errno.ENOTCONN, status.getDescription());
+        }
         if (status.getCode() == Status.Code.UNKNOWN && !(t instanceof StatusRuntimeException)
                 && !(t instanceof io.grpc.StatusException)) {
             log.warn("unexpected client failure", t);
             return new FuseException(Errno.EIO, String.valueOf(t));
         }
         int errno = StatusCodec.toErrno(t);
-        if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        if (FilesCalls.sessionElsewhere(t)) {
+            log.info("server {} holds the session on this channel's earlier connection: saying Hello again", address);
+            lost = true;
+        } else if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
             if (!lost) {
                 log.warn("server {} unreachable: {}", address, status.getCode());
             }

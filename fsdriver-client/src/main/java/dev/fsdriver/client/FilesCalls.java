@@ -26,11 +26,14 @@ import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
+import dev.fsdriver.protocol.Protocol;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The Files calls a FUSE thread makes and waits for, each bounded by the connection's deadline.
@@ -46,94 +49,121 @@ import java.util.concurrent.TimeoutException;
 final class FilesCalls {
     private final FilesGrpc.FilesFutureStub stub;
     private final long timeoutNanos;
+    /** Says Hello again (with the resume key), so the session moves to the channel's connection now. */
+    private final Runnable resume;
 
-    FilesCalls(FilesGrpc.FilesFutureStub stub, long timeoutNanos) {
+    FilesCalls(FilesGrpc.FilesFutureStub stub, long timeoutNanos, Runnable resume) {
         this.stub = stub;
         this.timeoutNanos = timeoutNanos;
+        this.resume = resume;
     }
 
     Node lookup(LookupRequest request) {
-        return await(stub.lookup(request));
+        return call(() -> stub.lookup(request));
     }
 
     Attr getAttr(GetAttrRequest request) {
-        return await(stub.getAttr(request));
+        return call(() -> stub.getAttr(request));
     }
 
     Attr setAttr(SetAttrRequest request) {
-        return await(stub.setAttr(request));
+        return call(() -> stub.setAttr(request));
     }
 
     ReadDirReply readDir(ReadDirRequest request) {
-        return await(stub.readDir(request));
+        return call(() -> stub.readDir(request));
     }
 
     OpenReply open(OpenRequest request) {
-        return await(stub.open(request));
+        return call(() -> stub.open(request));
     }
 
     WriteReply write(WriteRequest request) {
-        return await(stub.write(request));
+        return call(() -> stub.write(request));
     }
 
     Empty fsync(FsyncRequest request) {
-        return await(stub.fsync(request));
+        return call(() -> stub.fsync(request));
     }
 
     CreateReply create(CreateRequest request) {
-        return await(stub.create(request));
+        return call(() -> stub.create(request));
     }
 
     Node mkdir(MkdirRequest request) {
-        return await(stub.mkdir(request));
+        return call(() -> stub.mkdir(request));
     }
 
     Empty unlink(NameRequest request) {
-        return await(stub.unlink(request));
+        return call(() -> stub.unlink(request));
     }
 
     Empty rmdir(NameRequest request) {
-        return await(stub.rmdir(request));
+        return call(() -> stub.rmdir(request));
     }
 
     Empty rename(RenameRequest request) {
-        return await(stub.rename(request));
+        return call(() -> stub.rename(request));
     }
 
     Node link(LinkRequest request) {
-        return await(stub.link(request));
+        return call(() -> stub.link(request));
     }
 
     Node symlink(SymlinkRequest request) {
-        return await(stub.symlink(request));
+        return call(() -> stub.symlink(request));
     }
 
     Node mknod(MknodRequest request) {
-        return await(stub.mknod(request));
+        return call(() -> stub.mknod(request));
     }
 
     ReadlinkReply readlink(NodeRequest request) {
-        return await(stub.readlink(request));
+        return call(() -> stub.readlink(request));
     }
 
     StatFsReply statFs(NodeRequest request) {
-        return await(stub.statFs(request));
+        return call(() -> stub.statFs(request));
     }
 
     dev.fsdriver.proto.v1.XattrValue getXattr(dev.fsdriver.proto.v1.XattrRequest request) {
-        return await(stub.getXattr(request));
+        return call(() -> stub.getXattr(request));
     }
 
     dev.fsdriver.proto.v1.XattrNames listXattr(NodeRequest request) {
-        return await(stub.listXattr(request));
+        return call(() -> stub.listXattr(request));
     }
 
     Empty setXattr(dev.fsdriver.proto.v1.SetXattrRequest request) {
-        return await(stub.setXattr(request));
+        return call(() -> stub.setXattr(request));
     }
 
     Empty removeXattr(dev.fsdriver.proto.v1.XattrRequest request) {
-        return await(stub.removeXattr(request));
+        return call(() -> stub.removeXattr(request));
+    }
+
+    /**
+     * Makes the call and waits for it; a call the server refused unexecuted because the session
+     * is bound to the connection this channel had before it reconnected ({@link
+     * Protocol#SESSION_ELSEWHERE}) goes again once, after the Hello that moves the session here.
+     */
+    private <T> T call(Supplier<ListenableFuture<T>> call) {
+        try {
+            return await(call.get());
+        } catch (StatusRuntimeException e) {
+            if (!sessionElsewhere(e)) {
+                throw e;
+            }
+            resume.run();
+            return await(call.get());
+        }
+    }
+
+    /** True for the server's refusal of a call that named its session on another connection. */
+    static boolean sessionElsewhere(Throwable t) {
+        Metadata trailers = Status.trailersFromThrowable(t);
+        return Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE && trailers != null
+                && trailers.containsKey(Protocol.SESSION_ELSEWHERE);
     }
 
     private <T> T await(ListenableFuture<T> reply) {

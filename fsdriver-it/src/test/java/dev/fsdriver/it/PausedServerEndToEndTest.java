@@ -72,7 +72,10 @@ class PausedServerEndToEndTest {
             for (String r : results) {
                 String name = r.split(" ")[0];
                 if (r.endsWith(" 0")) {
-                    assertThat(Files.mismatch(t.src, t.s.resolve(name))).as(name + " said it was written").isEqualTo(-1L);
+                    assertThat(Files.mismatch(t.src, t.s.resolve(name)))
+                            .as(name + " said it was written; it has " + Files.size(t.s.resolve(name)) + " bytes; writers: "
+                                    + results + "\nmount log:\n" + t.mount.proc().output())
+                            .isEqualTo(-1L);
                 }
             }
             t.assertUsable();

@@ -32,6 +32,16 @@ public final class Protocol {
             Metadata.Key.of("fsdriver-session", Metadata.ASCII_STRING_MARSHALLER);
 
     /**
+     * A trailer of the server's UNAVAILABLE answer to a call that named its session on another
+     * connection than the one the session is bound to, while that one still looks open to the
+     * server (the client's channel reconnected by itself before the server saw the old connection
+     * close). The call was not executed: the client says Hello with its resume key (which moves the
+     * session to this connection) and sends the call again.
+     */
+    public static final Metadata.Key<String> SESSION_ELSEWHERE =
+            Metadata.Key.of("fsdriver-session-elsewhere", Metadata.ASCII_STRING_MARSHALLER);
+
+    /**
      * Sent by the server with every answer (headers and trailers): a random id of the server
      * process. Another value than before means the server restarted: its file handles are gone
      * (node ids stay, see NodeTable), so the client reopens its open files.

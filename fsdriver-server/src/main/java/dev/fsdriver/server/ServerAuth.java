@@ -1,6 +1,7 @@
 package dev.fsdriver.server;
 
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
 import dev.fsdriver.server.events.Origins;
@@ -103,11 +104,20 @@ final class ServerAuth implements ServerInterceptor {
         }
         Sessions.Conn conn = call.getAttributes().get(Sessions.CONN);
         ctx = ctx.withValue(CallContext.CONN, conn);
-        Sessions.Session session = sessions.find(headers.get(Protocol.SESSION), conn);
+        String sessionId = headers.get(Protocol.SESSION);
+        Sessions.Session session = sessions.find(sessionId, conn);
+        if (session == null && sessions.boundElsewhere(sessionId, conn)
+                && !SessionGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+            Metadata trailers = new Metadata();
+            trailers.put(Protocol.SESSION_ELSEWHERE, "1");
+            call.close(Status.UNAVAILABLE.withDescription("the session is bound to another connection: say Hello"
+                    + " with its resume key"), trailers);
+            return new ServerCall.Listener<>() {};
+        }
         if (session != null) {
             ctx = ctx.withValue(Origins.SESSION, session.origin).withValue(CallContext.OWNER, session);
         } else if (conn != null) {
-            // No session here (none sent, or one of another connection, or of an earlier server):
+            // No session here (none sent, or one of an earlier server):
             // served all the same; the call's handles are its connection's, its changes everybody's.
             ctx = ctx.withValue(CallContext.OWNER, conn);
         }

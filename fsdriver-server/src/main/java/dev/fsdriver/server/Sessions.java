@@ -168,6 +168,18 @@ final class Sessions {
         }
     }
 
+    /**
+     * True when {@code id} is a session bound to another connection than {@code conn} that is
+     * still open: most likely the same client, whose channel reconnected before this server saw
+     * the old connection close. Serving its calls without the session would make its handles
+     * EBADF (and its held-back writes lost), so they are refused and the client says Hello with
+     * its resume key, which only the session's own client has.
+     */
+    boolean boundElsewhere(String id, Conn conn) {
+        Session s = id == null || conn == null ? null : byId.get(id);
+        return s != null && s.conn != conn && s.conn.open();
+    }
+
     int size() {
         return byId.size();
     }
