@@ -252,6 +252,8 @@ final class BlockWriter {
             attrs.drop(node.nodeId);
             FuseException f = connection.failure(e);
             if (!sendAgain(e, f, chunk)) {
+                log.warn("write of {} bytes at {} to node {} failed: {}", chunk.length, chunk.offset, node.nodeId,
+                        f.getMessage());
                 record(f); // this file's fsync reports it (below)
                 return true;
             }
