@@ -30,6 +30,8 @@ fsd_want fusermount3 fuse3
 fsd_want inotifywait inotify-tools
 fsd_want git git
 fsd_want systemd-analyze systemd   # MountHelperEndToEndTest verifies the units in dist/systemd
+fsd_want man man-db                 # ManPageTest, InstallEndToEndTest render fsdriver(1)
+fsd_want groff groff-base
 for p in ${FSD_EXTRA:-}; do
     case "$p" in
         sshfs) fsd_want sshfs sshfs ;;

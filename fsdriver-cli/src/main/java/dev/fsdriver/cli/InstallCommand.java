@@ -13,11 +13,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fsdriver install [--prefix DIR]} (Linux): PREFIX/bin/fsdriver as a link to this
  * installation's launcher, the systemd units (their ExecStart pointed at it) under
- * PREFIX/lib/systemd, and the bash completion under PREFIX/share/bash-completion. The application
+ * PREFIX/lib/systemd, the bash completion under PREFIX/share/bash-completion and the man page
+ * fsdriver(1) under PREFIX/share/man/man1 (written from this build's command model). The application
  * itself stays where it is (a release archive unpacked, or a source tree).
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
-        description = "Put fsdriver on PATH with its systemd units and bash completion (Linux; default prefix /usr/local).")
+        description = "Put fsdriver on PATH with its systemd units, bash completion and man page (Linux; default prefix /usr/local).")
 final class InstallCommand implements Callable<Integer> {
     static final String UNIT_LAUNCHER = "/usr/local/bin/fsdriver";
 
@@ -25,7 +26,7 @@ final class InstallCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--prefix", paramLabel = "DIR", defaultValue = "/usr/local",
-            description = "Where to install (default: ${DEFAULT-VALUE}): DIR/bin, DIR/lib/systemd, DIR/share/bash-completion.")
+            description = "Where to install (default: ${DEFAULT-VALUE}): DIR/bin, DIR/lib/systemd, DIR/share/bash-completion, DIR/share/man/man1.")
     Path prefix;
 
     @Override
@@ -57,6 +58,10 @@ final class InstallCommand implements Callable<Integer> {
             Files.createDirectories(completion.getParent());
             Files.writeString(completion, CompletionCommand.script());
             out.println("installed " + completion);
+            Path man = root.resolve("share/man/man1/fsdriver.1");
+            Files.createDirectories(man.getParent());
+            Files.writeString(man, ManCommand.page());
+            out.println("installed " + man);
         } catch (IOException e) {
             throw new CliException("cannot install into " + root + ": " + e);
         }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
         subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, InstallCommand.class,
-                CompletionCommand.class, CommandLine.HelpCommand.class})
+                CompletionCommand.class, ManCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -195,17 +195,24 @@ public final class Main implements Callable<Integer> {
         return value;
     }
 
-    /** The version from the build (version.properties, filtered by Maven). */
+    /** This build's version (version.properties, filtered by Maven), "dev" when it is missing. */
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            // "dev"
+        }
+        return p.getProperty("version", "dev");
+    }
+
+    /** The version from the build. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            }
-            return new String[] {"fsdriver " + p.getProperty("version", "dev") + " (Java " + Runtime.version() + ")"};
+        public String[] getVersion() {
+            return new String[] {"fsdriver " + version() + " (Java " + Runtime.version() + ")"};
         }
     }
 }

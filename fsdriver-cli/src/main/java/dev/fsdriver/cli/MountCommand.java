@@ -82,7 +82,7 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (FUSE requests per opcode, answered "
                     + "locally or by the server; gRPC calls per method; reconnects; change events received and "
-                    + "injected).")
+                    + "injected; hits and misses per cache; event lag).")
     String metricsListen;
 
     @Option(names = "--otlp-endpoint", paramLabel = "URL",

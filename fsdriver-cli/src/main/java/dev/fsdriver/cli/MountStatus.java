@@ -1,8 +1,10 @@
 package dev.fsdriver.cli;
 
+import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.events.ChangeEvents;
+import dev.fsdriver.client.events.EventLag;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
 import java.nio.file.Path;
@@ -43,9 +45,22 @@ record MountStatus(String share, Path mountPoint, Connection connection, FuseMou
         }
         p.setProperty("server-calls", Long.toString(calls));
         p.setProperty("reconnects", Long.toString(c.reconnects()));
+        StringBuilder caches = new StringBuilder();
+        for (CacheStats.Cache cache : CacheStats.Cache.values()) {
+            long hits = c.caches().hits(cache);
+            caches.append(caches.isEmpty() ? "" : ", ").append(cache.label()).append(' ').append(hits).append('/')
+                    .append(hits + c.caches().misses(cache));
+        }
+        p.setProperty("cache-hits", caches.toString());
         if (events != null) {
             p.setProperty("events-received", Long.toString(events.receivedCount()));
             p.setProperty("events-injected", Long.toString(events.injectedCount()));
+            EventLag lag = events.lag();
+            long n = lag.count();
+            p.setProperty("event-lag", n == 0 ? "no event yet"
+                    : String.format(java.util.Locale.ROOT, "mean %.1f ms, max %.1f ms over %d events%s",
+                            lag.sumNanos() / 1e6 / n, lag.maxNanos() / 1e6, n,
+                            lag.skewed() == 0 ? "" : " (" + lag.skewed() + " before the server's clock: counted as 0)"));
         }
         return p;
     }

@@ -40,6 +40,12 @@ final class StatusCommand implements Callable<Integer> {
                     p.getProperty("server-calls"), p.getProperty("reconnects"), p.getProperty("events-received") == null ? ""
                             : ", events received " + p.getProperty("events-received") + ", injected "
                             + p.getProperty("events-injected"));
+            if (p.getProperty("event-lag") != null) {
+                out.printf("  event lag (server saw a change .. mount applied it): %s%n", p.getProperty("event-lag"));
+            }
+            if (p.getProperty("cache-hits") != null) {
+                out.printf("  cache hits/requests: %s%n", p.getProperty("cache-hits"));
+            }
         }
         int others = 0;
         for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * what is held back and waits for everything in flight.
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
- * this open file (at the latest on close), once. Two failures are not errors but a lost
+ * this open file (at the latest on close); it is taken (reported once) only by a process that
+ * wrote through this open file: the others that hold it (a shell's background jobs inherit every
+ * descriptor, and each one's exit closes them all) see it without taking it, so the writer's own
+ * close or fsync still does. Two failures are not errors but a lost
  * connection: a chunk the server did not answer (down, or no answer in time) and one refused
  * because its handle belongs to a server process that has since restarted. Such chunks are kept
  * and sent again, in order, before anything else ({@link #replayLocked}), once the handle is
@@ -111,6 +114,8 @@ final class BlockWriter {
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
     private final ConcurrentSkipListMap<Long, Chunk> unacked = new ConcurrentSkipListMap<>();
     private final AtomicReference<FuseException> error = new AtomicReference<>();
+    /** The processes (kernel request pids) that wrote through this open file: who may take its error. */
+    private final Set<Integer> writers = ConcurrentHashMap.newKeySet();
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
@@ -144,9 +149,10 @@ final class BlockWriter {
      * the writer lacks CAP_FSETID (see {@code WriteRequest.kill_suidgid}); a chunk carries it when
      * any of the writes coalesced into it did.
      */
-    int write(long offset, ByteBuffer src, boolean killSuidgid) throws FuseException {
+    int write(long offset, ByteBuffer src, boolean killSuidgid, int pid) throws FuseException {
+        writers.add(pid);
         reopener.current(handle); // a file lost in a restart fails here, not only at close
-        throwPending();
+        throwPending(pid);
         int total = src.remaining();
         synchronized (this) {
             if (bufLen > 0 && offset != bufOffset + bufLen) {
@@ -170,7 +176,7 @@ final class BlockWriter {
         }
         if (space.lowFor(bufLen + inflightBytes.get())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
-            flush();
+            flush(pid);
         }
         return total;
     }
@@ -180,11 +186,19 @@ final class BlockWriter {
         return bufLen > 0 || !inflight.isEmpty() || !unacked.isEmpty();
     }
 
-    /** Sends what is held back, waits for everything in flight, and throws the first error since the last report. */
-    void flush() throws FuseException {
+    /**
+     * Sends what is held back, waits for everything in flight, and throws the error not yet taken
+     * (taken when {@code pid}, the process asking, wrote through this open file).
+     */
+    void flush(int pid) throws FuseException {
         reopener.current(handle); // EIO for a file lost in a restart, even with nothing to send
         push();
-        throwPending();
+        throwPending(pid);
+    }
+
+    /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
+    FuseException pendingError() {
+        return error.get();
     }
 
     /**
@@ -215,7 +229,7 @@ final class BlockWriter {
      * first error since the last report. Returns false when nothing was held back, or it could
      * not go that way: the caller then sends Fsync.
      */
-    boolean flushSynced(boolean datasync) throws FuseException {
+    boolean flushSynced(boolean datasync, int pid) throws FuseException {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
@@ -229,7 +243,7 @@ final class BlockWriter {
                 synced = sendSyncedLocked(datasync);
             }
         }
-        throwPending();
+        throwPending(pid);
         return synced;
     }
 
@@ -265,11 +279,15 @@ final class BlockWriter {
         }
     }
 
-    private void throwPending() throws FuseException {
-        FuseException e = error.getAndSet(null);
-        if (e != null) {
-            throw e;
+    private void throwPending(int pid) throws FuseException {
+        FuseException e = error.get();
+        if (e == null) {
+            return;
         }
+        if (writers.isEmpty() || writers.contains(pid)) {
+            error.compareAndSet(e, null);
+        }
+        throw e;
     }
 
     /** Grows the buffer to hold {@code need} bytes: small files never get a block-size buffer. */

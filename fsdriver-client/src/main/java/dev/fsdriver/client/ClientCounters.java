@@ -54,6 +54,7 @@ public final class ClientCounters implements RequestListener {
     private final AtomicLongArray byServer = new AtomicLongArray(OPCODES);
     private final AtomicLongArray local = new AtomicLongArray(OPCODES);
     private final LongAdder reconnects = new LongAdder();
+    private final CacheStats caches = new CacheStats();
 
     /** The gRPC methods a client calls, by their bare names ("Lookup", "Watch"), in index order. */
     public static List<String> methods() {
@@ -71,6 +72,11 @@ public final class ClientCounters implements RequestListener {
             return 0;
         }
         return byTheServer ? byServer.get(opcode) : local.get(opcode);
+    }
+
+    /** Hits and misses of the mount's own caches. */
+    public CacheStats caches() {
+        return caches;
     }
 
     public long reconnects() {

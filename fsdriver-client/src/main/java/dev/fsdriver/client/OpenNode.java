@@ -50,6 +50,26 @@ final class OpenNode {
         }
     }
 
+    /** The error some open file of this node but {@code except} holds for its writer, or null (see BlockWriter). */
+    FuseException pendingWriteError(FileHandle except) {
+        for (FileHandle h : handles) {
+            if (h != except && h.writer() != null && h.writer().pendingError() != null) {
+                return h.writer().pendingError();
+            }
+        }
+        return null;
+    }
+
+    /** An open file of this node with a server handle that may write (what an fsync is best sent through), else {@code fallback}. */
+    FileHandle anyWritableOr(FileHandle fallback) {
+        for (FileHandle h : handles) {
+            if (h.serverHandle() != 0 && !h.remote().lost() && OpenFlags.writable(h.flags())) {
+                return h;
+            }
+        }
+        return fallback;
+    }
+
     /** True while some open file of this node may write (its size on the server may lag). */
     boolean anyWriter() {
         for (FileHandle h : handles) {

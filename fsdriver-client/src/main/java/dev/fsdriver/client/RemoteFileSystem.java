@@ -140,6 +140,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         reopener.pathsFrom(pathOf);
     }
 
+    /** Hits and misses of this mount's own caches (also those of the events layer above it). */
+    public CacheStats caches() {
+        return connection.counters().caches();
+    }
+
     /**
      * Where the node the kernel holds under a name comes from (0: none known), so that an unlink
      * or rename through the mount forgets the attributes known of that file only (see
@@ -732,8 +737,10 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         CachedStatfs c = lastStatfs;
         long now = System.nanoTime();
         if (c != null && now - c.at < STATFS_CACHE_NANOS) {
+            connection.counters().caches().hit(CacheStats.Cache.STATFS);
             return c.value;
         }
+        connection.counters().caches().miss(CacheStats.Cache.STATFS);
         FuseStatfs fresh = fetchStatfs(nodeId);
         lastStatfs = new CachedStatfs(fresh, now);
         return fresh;
@@ -792,6 +799,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
         if (reply != null && reply.hasAttr()) {
             answered(nodeId, reply.getAttr(), epoch, generation);
+        }
+        if (readOnly) {
+            connection.counters().caches().add(CacheStats.Cache.CONTENT, reply != null);
         }
         if (reply == null) {
             if (!readOnly) {
@@ -885,36 +895,49 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             throw new FuseException(Errno.EBADF, "not open for writing");
         }
         h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0);
+        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }
 
     @Override
     public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
         FileHandle h = file(fh);
         if (h.writer() != null) {
-            h.writer().flush();
+            h.writer().flush(req.pid());
         }
     }
 
+    /**
+     * As fsync(2) on Linux, for the file, not only this open file: what any open file of the node
+     * holds back is sent, an error one of them holds for its writer is reported (not taken), and
+     * the server syncs through a handle that may write when there is one (Windows flushes only
+     * through such a handle).
+     */
     @Override
     public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         FileHandle h = file(fh);
-        h.node().flushWriters(h); // fsync makes the file durable, with what other open files of it wrote here
+        OpenNode node = h.node();
+        node.flushWriters(h);
         if (h.writer() != null) {
-            if (writeSync) {
-                if (h.writer().flushSynced(datasync)) {
-                    return; // the server synced the file before answering its last write
+            if (writeSync && h.writer().flushSynced(datasync, req.pid())) {
+                FuseException others = node.pendingWriteError(h);
+                if (others != null) {
+                    throw others;
                 }
-            } else {
-                h.writer().flush();
+                return; // the server synced the file before answering its last write
             }
+            h.writer().flush(req.pid());
         }
-        if (h.serverHandle() == 0) {
-            return; // read-only, with no server handle (see open): nothing of ours to sync
+        FuseException others = node.pendingWriteError(h);
+        if (others != null) {
+            throw others;
         }
-        reopener.current(h.remote());
+        FileHandle via = OpenFlags.writable(h.flags()) && h.serverHandle() != 0 ? h : node.anyWritableOr(h);
+        if (via.serverHandle() == 0) {
+            return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
+        }
+        reopener.current(via.remote());
         try {
-            connection.files().fsync(FsyncRequest.newBuilder().setHandle(h.serverHandle()).setDatasync(datasync).build());
+            connection.files().fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         }
@@ -929,7 +952,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (h.writer() != null) {
             lastOpen.remove(h.node().nodeId);
             try {
-                h.writer().flush();
+                h.writer().flush(req.pid());
             } catch (FuseException e) {
                 if (away(e) && h.writer().dirty()) {
                     // The program has closed; the data must not go with it: sent once the server is back.
@@ -938,8 +961,10 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                     UnsentWrites.sendLater(h.writer(), h.node().nodeId, () -> closed(h));
                     return;
                 }
-                // Nobody sees release errors; flush (close) has reported it if it could.
-                log.debug("write error at release of node {}: {}", nodeId, e.getMessage());
+                // Nobody sees release errors; a close (flush) has reported it if it could, but no
+                // process that wrote took it (see BlockWriter): say so where someone may look.
+                log.warn("write error at the last close of node {}, not taken by the process that wrote: {}", nodeId,
+                        e.getMessage());
             } catch (RuntimeException e) {
                 closed(h);
                 throw e;
@@ -1096,11 +1121,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
                 dir.pagePlus = true;
                 dir.fetchEpoch = epoch;
                 dir.fetchedAtNanos = r.atNanos; // kept at most RELIST_NANOS from the server's answer
+                connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 return;
             }
         }
         // A first page fetched ahead (a plus page: its entries' references go to the kernel)
         ReadDirReply reply = cursor == 0 && plus ? prefetcher.takeListing(dir.nodeId) : null;
+        if (cursor == 0) {
+            connection.counters().caches().add(CacheStats.Cache.DIRECTORY, reply != null);
+        }
         if (reply == null) {
             try {
                 reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)

@@ -12,6 +12,7 @@ import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -498,6 +499,58 @@ class RemoteFileSystemTest {
         } finally {
             new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
         }
+    }
+
+    /**
+     * A writer's pending error is kept until a close, write or fsync of a process that wrote
+     * through that open file sees it: a shell's background jobs each inherit every descriptor,
+     * and one job's exit closed (FLUSH) another's file first and took the error, so the writer's
+     * own close and 'sync FILE' said 0 for lost data. Others' closes see it too, without taking it;
+     * an fsync through another open file of the node sees it as well.
+     */
+    @Test
+    void aWriteErrorIsKeptForTheProcessThatWroteNotTakenByAnotherProcesssClose(@TempDir Path base) throws Exception {
+        Path small = tinyTmpfs(base);
+        try (TestServer full = new TestServer(small, false);
+             Connection c = full.connect(ClientOptions.builder().blockSize(1 << 20).build())) {
+            RemoteFileSystem rfs = RemoteFileSystem.connect(c);
+            rfs.spaceCheck(bytes -> false); // as if statfs had said there was room: write-behind
+            FuseCreated created = rfs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644,
+                    OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+            long node = created.entry().nodeId();
+            long fh = created.open().fh();
+            assertThat(rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0)).isEqualTo(2 << 20);
+            rfs.getattr(REQ, node, -1); // waits for the chunks; the second did not fit
+            FuseRequest otherProcess = TestServer.request(2);
+            assertThatThrownBy(() -> rfs.flush(otherProcess, node, fh, 0)).as("another process's close sees it")
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            long ro = rfs.open(otherProcess, node, OpenFlags.O_RDONLY).fh();
+            assertThatThrownBy(() -> rfs.fsync(otherProcess, node, ro, false)).as("'sync FILE' sees it")
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            rfs.release(otherProcess, node, ro, 0);
+            assertThatThrownBy(() -> rfs.flush(REQ, node, fh, 0)).as("the writer's own close sees it")
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            rfs.flush(REQ, node, fh, 0); // taken by the writer: once
+            rfs.flush(otherProcess, node, fh, 0);
+            rfs.release(REQ, node, fh, 0);
+            rfs.close();
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** fsync through any open file of a node sends what another open file of it holds back, as fsync(2) does on Linux. */
+    @Test
+    void anFsyncThroughAnotherOpenFileSendsWhatTheWriterHoldsBack() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long ro = fs.open(REQ, node, OpenFlags.O_RDONLY).fh();
+        fs.write(REQ, node, c.open().fh(), 0, ByteBuffer.wrap("held back".getBytes()), 0);
+        assertThat(dir.resolve("f")).as("write-behind").isEmptyFile();
+        fs.fsync(REQ, node, ro, false);
+        assertThat(dir.resolve("f")).hasContent("held back");
+        fs.release(REQ, node, ro, 0);
+        fs.release(REQ, node, c.open().fh(), 0);
     }
 
     @Test

@@ -42,13 +42,18 @@ final class TestServer implements AutoCloseable {
         server.close();
     }
 
-    static final FuseRequest REQ = new FuseRequest() {
-        @Override public long unique() { return 1; }
-        @Override public int opcode() { return 0; }
-        @Override public long nodeId() { return 0; }
-        @Override public int uid() { return 0; }
-        @Override public int gid() { return 0; }
-        @Override public int pid() { return 1; }
-        @Override public boolean isInterrupted() { return false; }
-    };
+    static final FuseRequest REQ = request(1);
+
+    /** A kernel request from process {@code pid} (root). */
+    static FuseRequest request(int pid) {
+        return new FuseRequest() {
+            @Override public long unique() { return 1; }
+            @Override public int opcode() { return 0; }
+            @Override public long nodeId() { return 0; }
+            @Override public int uid() { return 0; }
+            @Override public int gid() { return 0; }
+            @Override public int pid() { return pid; }
+            @Override public boolean isInterrupted() { return false; }
+        };
+    }
 }

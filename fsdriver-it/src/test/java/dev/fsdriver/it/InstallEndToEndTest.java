@@ -32,7 +32,7 @@ class InstallEndToEndTest {
     }
 
     @Test
-    void installPutsTheLauncherUnitsAndCompletionUnderThePrefix() throws Exception {
+    void installPutsTheLauncherUnitsCompletionAndManPageUnderThePrefix() throws Exception {
         Path prefix = tmp.resolve("prefix");
         Fsdriver.Result r = Fsdriver.run(tmp.resolve("install.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString());
         assertThat(r.exitCode()).as(r.output()).isZero();
@@ -54,6 +54,9 @@ class InstallEndToEndTest {
                 + "COMP_POINT=${#COMP_LINE}; _complete_fsdriver fsdriver; echo \"${COMPREPLY[@]}\"";
         assertThat(Fsdriver.shOk(tmp, String.format(complete, "mou", 1, "mou"))).contains("mount");
         assertThat(Fsdriver.shOk(tmp, String.format(complete, "mount --read", 2, "mount --read"))).contains("--read-only");
+        // man finds the page under the prefix, with the subcommands
+        assertThat(Fsdriver.shOk(tmp, "LANG=C MANPAGER=cat MANWIDTH=100 man -M " + prefix.resolve("share/man")
+                + " fsdriver")).startsWith("FSDRIVER(1)").contains("   fsdriver mount\n", "--metrics-listen");
         // again: the link is replaced, a file that is not ours is not
         assertThat(Fsdriver.run(tmp.resolve("again.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString())
                 .exitCode()).isZero();
@@ -79,6 +82,8 @@ class InstallEndToEndTest {
         assertThat(home.resolve("share/bash-completion/completions/fsdriver")).isRegularFile();
         assertThat(home.resolve("dist/systemd/fsdriver-mount@.service")).isRegularFile();
         assertThat(Fsdriver.shOk(tmp, launcher + " --version")).startsWith("fsdriver ");
+        assertThat(Fsdriver.shOk(tmp, "LANG=C MANPAGER=cat man -l " + home.resolve("share/man/man1/fsdriver.1")))
+                .startsWith("FSDRIVER(1)").contains("   fsdriver serve\n");
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path mnt = tmp.resolve("mnt");
         int port = Fsdriver.freePort();
@@ -98,7 +103,7 @@ class InstallEndToEndTest {
     }
 
     @Test
-    void theDebianPackageHoldsTheApplicationLinkUnitsAndCompletion() throws Exception {
+    void theDebianPackageHoldsTheApplicationLinkUnitsCompletionAndManPage() throws Exception {
         Path deb = archive("fsdriver_.*_all\\.deb");
         assertThat(Fsdriver.shOk(tmp, "dpkg-deb --info " + deb)).contains("Package: fsdriver").contains("Depends: fuse3");
         Path root = Files.createDirectories(tmp.resolve("root"));
@@ -109,6 +114,8 @@ class InstallEndToEndTest {
         assertThat(Files.readString(root.resolve("usr/lib/systemd/user/fsdriver-mount@.service")))
                 .contains("ExecStart=/usr/bin/fsdriver mount --config %E/fsdriver/%i.toml");
         assertThat(root.resolve("usr/share/bash-completion/completions/fsdriver")).isRegularFile();
+        assertThat(Fsdriver.shOk(tmp, "LANG=C MANPAGER=cat man -l " + root.resolve("usr/share/man/man1/fsdriver.1.gz")
+               )).startsWith("FSDRIVER(1)").contains("   fsdriver status\n");
         // the packaged launcher runs from the package's lib/
         assertThat(Fsdriver.shOk(tmp, root.resolve("opt/fsdriver/bin/fsdriver") + " --version")).startsWith("fsdriver ");
         try (var jars = Files.list(root.resolve("opt/fsdriver/lib"))) {

@@ -99,6 +99,67 @@ class MetricsEndToEndTest {
         }
     }
 
+    @Test
+    void mountCountsHitsAndMissesOfEachOfItsCaches() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(s.resolve("a.txt"), "cached?");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-caches"));
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\""); // the mount's own caches work while live
+            // names made in a directory the mount made: each create's LOOKUP is answered without the
+            // server (entry), and so is the listing of that directory (directory)
+            Files.createDirectory(mnt.resolve("made"));
+            for (int i = 0; i < 5; i++) {
+                Files.writeString(mnt.resolve("made/f" + i), "x");
+            }
+            try (var names = Files.list(mnt.resolve("made"))) {
+                assertThat(names.count()).isEqualTo(5);
+            }
+            assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("cached?"); // content: nothing fetched ahead
+            assertThat(Files.getFileStore(mnt).getTotalSpace()).isPositive();       // statfs
+            assertThat(Files.isDirectory(mnt.resolve("made"))).isTrue();
+
+            String body = scrape(mountPort);
+            assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"entry\",share=\"work\"")).isGreaterThanOrEqualTo(5);
+            assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"directory\",share=\"work\"")).isPositive();
+            // the first open of a file nobody read ahead went to the server
+            assertThat(value(body, "fsdriver_mount_cache_misses_total", "cache=\"content\",share=\"work\"")).isPositive();
+            for (String cache : new String[] {"attribute", "entry", "directory", "content", "statfs"}) {
+                String labels = "cache=\"" + cache + "\",share=\"work\"";
+                assertThat(value(body, "fsdriver_mount_cache_hits_total", labels)
+                        + value(body, "fsdriver_mount_cache_misses_total", labels)).as(cache).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void mountMeasuresTheLagFromTheServerSeeingAChangeToTheMountApplyingIt() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-lag"));
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\"");
+            assertThat(value(scrape(mountPort), "fsdriver_mount_event_lag_seconds_count", "share=\"work\"")).isZero();
+            long before = System.nanoTime();
+            Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // the server's watcher sees it
+            String body = awaitPositive(mountPort, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
+            double waited = (System.nanoTime() - before) / 1e9;
+            double count = value(body, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
+            double max = value(body, "fsdriver_mount_event_lag_seconds_max", "share=\"work\"");
+            // the change was seen after `before` and applied before the scrape: the lag lies within
+            // the test's own wait (same machine, same clock)
+            assertThat(value(body, "fsdriver_mount_event_lag_seconds_sum", "share=\"work\"") / count)
+                    .isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(waited);
+            assertThat(max).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(waited);
+            assertThat(value(body, "fsdriver_mount_event_lag_skewed_total", "share=\"work\"")).isZero();
+            assertThat(value(body, "fsdriver_mount_event_lag_seconds_bucket", "share=\"work\",le=\"+Inf\""))
+                    .isEqualTo(count);
+        }
+    }
+
     private static String scrape(int port) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),

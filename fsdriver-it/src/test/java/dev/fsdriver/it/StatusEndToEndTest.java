@@ -39,7 +39,20 @@ class StatusEndToEndTest {
                         .contains(tmp.resolve("mb") + ": b of " + server.address() + " (pid ")
                         .contains("connection connected, events live, caches until an event (up to 1 h)")
                         .contains("events off, caches 2.5 s")
-                        .containsPattern("requests [1-9][0-9]*, server calls [1-9][0-9]*, reconnects 0, events received");
+                        .containsPattern("requests [1-9][0-9]*, server calls [1-9][0-9]*, reconnects 0, events received")
+                        .containsPattern("cache hits/requests: attribute [0-9]+/[1-9][0-9]*, entry [0-9]+/[1-9][0-9]*, "
+                                + "directory [0-9]+/[0-9]+, content [0-9]+/[1-9][0-9]*, statfs [0-9]+/[0-9]+");
+                // a change made on the server: the mount applies its event and says how late
+                Files.writeString(a.resolve("made-on-the-server"), "y");
+                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                String lag = "";
+                java.util.regex.Pattern measured = java.util.regex.Pattern.compile("ms over [1-9][0-9]* events");
+                while (System.nanoTime() < until && !measured.matcher(lag).find()) {
+                    lag = status(env).output();
+                    Thread.sleep(100);
+                }
+                assertThat(lag).containsPattern("event lag \\(server saw a change \\.\\. mount applied it\\): "
+                        + "mean [0-9.]+ ms, max [0-9.]+ ms over [1-9][0-9]* events\n");
                 server.close();
                 // the event stream notices a server that went away: events down, short caches
                 long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -36,14 +36,16 @@ public final class ChangeEvents implements AutoCloseable {
     private final EventAwareFileSystem fs;
     /** The remote file system itself, for its prefetch only (requests go through {@code fs}). */
     private final RemoteFileSystem remote;
+    private final EventLag lag = new EventLag(EventLag::unixNanos);
     private volatile WatchClient watch;
     private volatile EventApplier applier;
 
     private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint) : null;
-        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
         this.remote = remote instanceof RemoteFileSystem r ? r : null;
+        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector,
+                this.remote != null ? this.remote.caches() : new dev.fsdriver.client.CacheStats());
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
@@ -79,6 +81,7 @@ public final class ChangeEvents implements AutoCloseable {
             }
             fs.changedElsewhere();
             a.apply(e, arrived);
+            lag.applied(e.getSeenUnixNanos());
         }, policy);
         watch.start();
     }
@@ -97,6 +100,11 @@ public final class ChangeEvents implements AutoCloseable {
     public long receivedCount() {
         WatchClient w = watch;
         return w == null ? 0 : w.received();
+    }
+
+    /** From the server seeing a change to this mount having applied its event. */
+    public EventLag lag() {
+        return lag;
     }
 
     /** Times the event stream was subscribed again after it broke (server restart, network). */

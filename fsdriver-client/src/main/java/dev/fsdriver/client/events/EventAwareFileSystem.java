@@ -1,5 +1,7 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -123,8 +125,17 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
 
+    /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
+    private final CacheStats caches;
+
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
+        this(delegate, view, echo, policy, injector, new CacheStats());
+    }
+
+    EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
+                         Injector injector, CacheStats caches) {
+        this.caches = caches;
         this.delegate = new InjectionGate(delegate, injector);
         this.view = view;
         this.echo = echo;
@@ -270,6 +281,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
         list.sort(Map.Entry.comparingByKey());
         localListings.put(fh, list);
+        caches.hit(Cache.DIRECTORY);
         return list;
     }
 
@@ -410,7 +422,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             // anything else the injection causes: refused by the gate below
         }
         if (knownAbsent(parent, name)) {
+            caches.hit(Cache.ENTRY);
             return timed(FuseEntry.negative(policy.timeoutNs()));
+        }
+        if (inj == null) {
+            caches.miss(Cache.ENTRY);
         }
         long epoch = dirAttrsEpoch.get();
         FuseEntry e = delegate.lookup(req, parent, name);
@@ -427,9 +443,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return;
         }
         if (knownAbsent(parent, name)) {
+            caches.hit(Cache.ENTRY);
             reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
             return;
         }
+        caches.miss(Cache.ENTRY);
         long epoch = dirAttrsEpoch.get();
         delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
             if (e != null) {
@@ -498,8 +516,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (policy != null && policy.live()) {
             FuseAttr cached = dirAttrs.get(nodeId);
             if (cached != null) {
+                caches.hit(Cache.ATTRIBUTE);
                 return new FuseAttrReply(cached, policy.timeoutNs());
             }
+        }
+        if (inj == null) {
+            caches.miss(Cache.ATTRIBUTE);
         }
         long epoch = dirAttrsEpoch.get();
         FuseAttrReply r = delegate.getattr(req, nodeId, fh);
@@ -526,9 +548,13 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (policy != null && policy.live()) {
             FuseAttr cached = dirAttrs.get(nodeId);
             if (cached != null) {
+                caches.hit(Cache.ATTRIBUTE);
                 reply.done(new FuseAttrReply(cached, policy.timeoutNs()));
                 return;
             }
+        }
+        if (inj == null) {
+            caches.miss(Cache.ATTRIBUTE);
         }
         long epoch = dirAttrsEpoch.get();
         delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> {

@@ -56,8 +56,22 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 new Config(Duration.ofMillis(20), Duration.ofMillis(100), 1000, Duration.ofSeconds(1), 65_536);
     }
 
-    /** A numbered event as sent to clients. {@code newPath} only for RENAMED. */
-    public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {}
+    /**
+     * A numbered event as sent to clients. {@code newPath} only for RENAMED. {@code seenUnixNanos}:
+     * when the hub received the change (for a coalesced repeat, the last one), wall-clock
+     * nanoseconds since the epoch, 0 when not known (the clients' event lag starts there).
+     */
+    public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory,
+                        long seenUnixNanos) {
+        public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {
+            this(sequence, kind, path, newPath, directory, 0);
+        }
+
+        /** This event with its time left out (0). */
+        public Event withoutTime() {
+            return new Event(sequence, kind, path, newPath, directory);
+        }
+    }
 
     /** Receives events in sequence order. Called with the hub's lock held: enqueue and return. */
     public interface Subscriber {
@@ -76,12 +90,15 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private static final class Pending {
         final Change change;
         final long first;
+        /** When the last change coalesced into it arrived (the hub's clock). */
+        long last;
         long due;
         boolean dirty;
 
         Pending(Change change, long first, long due) {
             this.change = change;
             this.first = first;
+            this.last = first;
             this.due = due;
         }
     }
@@ -100,6 +117,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private final String share;
     private final Config config;
     private final LongSupplier clock;
+    /** Wall-clock nanoseconds since the epoch, for {@link Event#seenUnixNanos}. */
+    private final LongSupplier wallNanos;
     private final ScheduledExecutorService scheduler;
     /** A tick is scheduled a whole number of these ahead (so windows close up to this much late). */
     private static final long TICK_GRID_NANOS = 4_000_000;
@@ -145,10 +164,16 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      */
     public EventHub(String share, Config config, LongSupplier clock, long firstSequence,
                     ScheduledExecutorService scheduler) {
-        this(share, config, clock, firstSequence, scheduler, false);
+        this(share, config, clock, EventHub::unixNanos, firstSequence, scheduler, false);
     }
 
-    private EventHub(String share, Config config, LongSupplier clock, long firstSequence,
+    /** Tests: with a wall clock of their own too. */
+    EventHub(String share, Config config, LongSupplier clock, LongSupplier wallNanos, long firstSequence,
+             ScheduledExecutorService scheduler) {
+        this(share, config, clock, wallNanos, firstSequence, scheduler, false);
+    }
+
+    private EventHub(String share, Config config, LongSupplier clock, LongSupplier wallNanos, long firstSequence,
                      ScheduledExecutorService scheduler, boolean ownScheduler) {
         if (firstSequence < 1) {
             throw new IllegalArgumentException("firstSequence must be >= 1 (0 means 'live only' on the wire)");
@@ -156,6 +181,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         this.share = share;
         this.config = config;
         this.clock = clock;
+        this.wallNanos = wallNanos;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
         this.debounceNanos = config.debounce().toNanos();
@@ -175,7 +201,12 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     public static EventHub create(String share, Config config) {
         ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("events-" + share).factory());
-        return new EventHub(share, config, System::nanoTime, initialSequence(), ses, true);
+        return new EventHub(share, config, System::nanoTime, EventHub::unixNanos, initialSequence(), ses, true);
+    }
+
+    private static long unixNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /**
@@ -200,7 +231,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         received++;
         if (c.kind() == Kind.OVERFLOW) {
             dropPendingUnder(c.path());
-            publish(c);
+            publish(c, now);
         } else if (!suppressedByStorm(c) && (bySession(c) || !stormStarted(c, now))) {
             switch (c.kind()) {
                 case MODIFIED, ATTRIB -> debounce(c, now);
@@ -209,7 +240,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                     if (c.newPath() != null) {
                         flushPendingOf(c.newPath(), c.directory());
                     }
-                    publish(c);
+                    publish(c, now);
                 }
             }
         }
@@ -240,7 +271,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             it.remove();
             if (p.dirty) {
                 // Trailing event; a new (quiet) window keeps a continuous stream at one per window.
-                publish(p.change);
+                publish(p.change, p.last);
                 if (reopened == null) {
                     reopened = new ArrayList<>();
                 }
@@ -261,7 +292,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 it.remove();
                 if (s.suppressedSinceOverflow > 0) {
                     // The first OVERFLOW may have been acted on already: cover the rest too.
-                    publish(Change.of(Kind.OVERFLOW, s.dir, true));
+                    publish(Change.of(Kind.OVERFLOW, s.dir, true), now);
                 }
                 log.info("share {}: event storm under '{}' over", share, s.dir);
             }
@@ -352,13 +383,14 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (p != null && (p.dirty || p.due - now > 0)) {
             coalesced++;
             p.dirty = true;
+            p.last = now;
             p.due = Math.min(now + debounceNanos, p.first + maxDelayNanos);
             log.debug("share {}: coalesced {}", share, c);
         } else {
             // Leading edge: publish now, open the window.
             p = new Pending(c, now, now + debounceNanos);
             pending.put(key, p);
-            publish(c);
+            publish(c, now);
         }
         requestTick(p.due);
     }
@@ -380,10 +412,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 a = t;
             }
             if (m != null && m.dirty) {
-                publish(m.change);
+                publish(m.change, m.last);
             }
             if (a != null && a.dirty) {
-                publish(a.change);
+                publish(a.change, a.last);
             }
             return;
         }
@@ -392,7 +424,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             if (p.change.path().startsWith(path)) {
                 it.remove();
                 if (p.dirty) {
-                    publish(p.change);
+                    publish(p.change, p.last);
                 }
             }
         }
@@ -415,11 +447,11 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             // One side inside the storm: report the other side alone, the storm covers its side.
             if (from != null) {
                 from.suppressedSinceOverflow++;
-                publish(Change.of(Kind.CREATED, c.newPath(), c.directory()));
+                publish(Change.of(Kind.CREATED, c.newPath(), c.directory()), clock.getAsLong());
             } else {
                 to.suppressedSinceOverflow++;
                 flushPendingOf(c.path(), c.directory());
-                publish(Change.of(Kind.DELETED, c.path(), c.directory()));
+                publish(Change.of(Kind.DELETED, c.path(), c.directory()), clock.getAsLong());
             }
             suppressed++;
             return true;
@@ -482,7 +514,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 share, hit, config.stormThreshold(), config.stormWindow());
         dropPendingUnder(hit);
         suppressed++;
-        publish(Change.of(Kind.OVERFLOW, hit, true));
+        publish(Change.of(Kind.OVERFLOW, hit, true), now);
         return true;
     }
 
@@ -511,8 +543,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     // ---- publishing
 
-    private void publish(Change c) {
-        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory());
+    /** @param seenAt when the change arrived, on the hub's clock */
+    private void publish(Change c, long seenAt) {
+        long seenUnixNanos = wallNanos.getAsLong() - (clock.getAsLong() - seenAt);
+        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos);
         published++;
         if (c.kind() == Kind.OVERFLOW) {
             overflows++;

@@ -114,7 +114,8 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     case OVERFLOW -> ChangeEvent.Kind.OVERFLOW;
                 })
                 .setPath(e.path().toString())
-                .setDirectory(e.directory());
+                .setDirectory(e.directory())
+                .setSeenUnixNanos(e.seenUnixNanos());
         if (e.newPath() != null) {
             b.setNewPath(e.newPath().toString());
         }
@@ -212,7 +213,7 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     counts.overflowed(queue.size() + events.size() - (pending ? 1 : 0), !pending);
                     queue.clear();
                     queue.add(new Event(events.getLast().sequence(), dev.fsdriver.backend.Change.Kind.OVERFLOW,
-                            RelPath.ROOT, null, true));
+                            RelPath.ROOT, null, true, events.getLast().seenUnixNanos()));
                     log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
                 } else {
                     Origins o = own;

@@ -16,12 +16,20 @@ import org.junit.jupiter.api.Test;
 class EventHubTest {
     private static final long FIRST = 1000;
 
+    /** The fake wall clock: this many nanoseconds since the epoch at nowNanos 0. */
+    private static final long WALL = 1_800_000_000_000_000_000L;
+
     private long nowNanos;
+    /** What the hub published, without the times (compared with events made here). */
     private final List<Event> out = new ArrayList<>();
+    private final List<Event> timed = new ArrayList<>();
 
     private EventHub hub(EventHub.Config config) {
-        EventHub h = new EventHub("s", config, () -> nowNanos, FIRST, null);
-        h.subscribe(out::addAll, 0);
+        EventHub h = new EventHub("s", config, () -> nowNanos, () -> WALL + nowNanos, FIRST, null);
+        h.subscribe(events -> {
+            timed.addAll(events);
+            events.forEach(e -> out.add(e.withoutTime()));
+        }, 0);
         return h;
     }
 
@@ -54,6 +62,24 @@ class EventHubTest {
         h.tick();
         h.onChange(change(Kind.MODIFIED, "f"));
         assertThat(out).hasSize(3);
+    }
+
+    @Test
+    void eachEventCarriesWhenItsChangeWasSeenAndACoalescedOneWhenItsLastRepeatWas() {
+        EventHub h = hub();
+        advanceMs(3);
+        h.onChange(change(Kind.MODIFIED, "f")); // published at once
+        advanceMs(5);
+        h.onChange(change(Kind.MODIFIED, "f")); // coalesced
+        advanceMs(5);
+        h.onChange(change(Kind.MODIFIED, "f")); // coalesced: the trailing event's time
+        advanceMs(30);
+        h.tick();
+        assertThat(timed).extracting(Event::seenUnixNanos).containsExactly(
+                WALL + TimeUnit.MILLISECONDS.toNanos(3), WALL + TimeUnit.MILLISECONDS.toNanos(13));
+        h.onChange(change(Kind.CREATED, "g"));
+        assertThat(timed.getLast().seenUnixNanos()).isEqualTo(WALL + TimeUnit.MILLISECONDS.toNanos(43));
+        assertThat(EventsService.toProto(timed.getLast()).getSeenUnixNanos()).isEqualTo(timed.getLast().seenUnixNanos());
     }
 
     @Test
