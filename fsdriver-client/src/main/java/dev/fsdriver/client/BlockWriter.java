@@ -86,9 +86,12 @@ final class BlockWriter {
 
         /** The server handle this chunk went out with last (volatile: read by the completion). */
         volatile long sentWith;
+        /** {@link KnownAttrs#epoch()} when it went out last. */
+        volatile long sentAt;
 
         WriteRequest request() {
             sentWith = handle.id();
+            sentAt = attrs.epoch();
             return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
                     .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).setKillSuidgid(killSuidgid).build();
         }
@@ -103,6 +106,8 @@ final class BlockWriter {
     private final boolean append;
     private final Semaphore slots;
     private final WriteBudget budget;
+    /** Told the file's attributes each write's reply carries. */
+    private final KnownAttrs attrs;
     private final Set<Chunk> inflight = ConcurrentHashMap.newKeySet();
     /** Bytes of the chunks in flight. */
     private final AtomicLong inflightBytes = new AtomicLong();
@@ -122,6 +127,12 @@ final class BlockWriter {
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, boolean append) {
+        this(connection, node, handle, reopener, space, budget, blockSize, maxChunks, append, new KnownAttrs());
+    }
+
+    BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
+                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs) {
+        this.attrs = attrs;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -211,6 +222,63 @@ final class BlockWriter {
         }
     }
 
+    /**
+     * fsync's push, to a server that syncs with a write ({@code WriteRequest.sync}): waits for
+     * everything in flight (the server's sync covers only what it has written), then sends what is
+     * held back with the server asked to make the file durable before it answers, and throws the
+     * first error since the last report. Returns false when nothing was held back, or it could
+     * not go that way: the caller then sends Fsync.
+     */
+    boolean flushSynced(boolean datasync, int pid) throws FuseException {
+        reopener.current(handle);
+        boolean synced = false;
+        synchronized (this) {
+            if (handle.lost() || bufLen == 0) {
+                push();
+            } else {
+                for (Chunk c : inflight) {
+                    awaitLocked(c);
+                }
+                replayLocked();
+                synced = sendSyncedLocked(datasync);
+            }
+        }
+        throwPending(pid);
+        return synced;
+    }
+
+    /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
+    private boolean sendSyncedLocked(boolean datasync) throws FuseException {
+        Chunk chunk = new Chunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
+        buf = null;
+        bufLen = 0;
+        bufKill = false;
+        try {
+            WriteReply r = connection.files().write(chunk.request().toBuilder().setSync(true).setDatasync(datasync).build());
+            if (r.getWritten() != chunk.length) {
+                attrs.drop(node.nodeId);
+                record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + chunk.length));
+            } else if (r.hasAttr()) {
+                attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            attrs.drop(node.nodeId);
+            FuseException f = connection.failure(e);
+            if (!sendAgain(e, f, chunk)) {
+                log.warn("write of {} bytes at {} to node {} failed: {}", chunk.length, chunk.offset, node.nodeId,
+                        f.getMessage());
+                record(f); // this file's fsync reports it (below)
+                return true;
+            }
+            unacked.put(chunk.seq, chunk);
+            replayLocked();
+            return false;
+        } finally {
+            node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
+        }
+    }
+
     private void throwPending(int pid) throws FuseException {
         FuseException e = error.get();
         if (e == null) {
@@ -278,9 +346,13 @@ final class BlockWriter {
             try {
                 WriteReply r = connection.files().write(c.request());
                 if (r.getWritten() != c.length) {
+                    attrs.drop(node.nodeId);
                     record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
+                } else if (r.hasAttr()) {
+                    attrs.written(node.nodeId, r.getAttr(), c.sentAt);
                 }
             } catch (RuntimeException e) {
+                attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);
                 if (sendAgain(e, f, c)) {
                     throw f;
@@ -360,7 +432,10 @@ final class BlockWriter {
             @Override
             public void onSuccess(WriteReply r) {
                 if (r.getWritten() != len) {
+                    attrs.drop(node.nodeId);
                     record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + len));
+                } else if (r.hasAttr()) {
+                    attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
                 }
                 done(chunk);
             }
@@ -373,6 +448,7 @@ final class BlockWriter {
     }
 
     private void failed(Chunk chunk, Throwable t) {
+        attrs.drop(node.nodeId); // it may have reached the file, or part of it
         FuseException f = connection.failure(t);
         if (sendAgain(t, f, chunk)) {
             unacked.put(chunk.seq, chunk);

@@ -94,7 +94,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
     private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
     private final Prefetcher prefetcher;
+    /** Attributes of files answered without the server while events flow (see {@link KnownAttrs}). */
+    private final KnownAttrs attrs = new KnownAttrs();
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
+    /** The server makes a file durable with a write (WriteRequest.sync): fsync sends its last data that way. */
+    private final boolean writeSync;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -103,6 +107,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         int maxIo = hello.getMaxIoBytes() > 0 ? hello.getMaxIoBytes() : options.blockSize();
         this.blockSize = Math.min(options.blockSize(), maxIo);
         this.readOnly = hello.getReadOnly();
+        this.writeSync = hello.getCapabilitiesList().contains("write-sync");
         this.entryTimeoutNs = options.entryTimeout().toNanos();
         this.attrTimeoutNs = options.attrTimeout().toNanos();
         this.negativeTimeoutNs = options.negativeTimeout().toNanos();
@@ -122,6 +127,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
      */
     public void prefetchWhile(java.util.function.BooleanSupplier eventsLive) {
         prefetcher.enableWhile(eventsLive);
+        attrs.enableWhile(eventsLive);
         this.eventsLive = eventsLive;
     }
 
@@ -139,9 +145,34 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         return connection.counters().caches();
     }
 
-    /** A change event arrived: nothing fetched ahead, or kept for a listing again, may be used any more. */
+    /**
+     * Where the node the kernel holds under a name comes from (0: none known), so that an unlink
+     * or rename through the mount forgets the attributes known of that file only (see
+     * {@link KnownAttrs}); without it, of every file.
+     */
+    public void childrenFrom(java.util.function.ToLongBiFunction<Long, String> childOf) {
+        this.childOf = childOf;
+    }
+
+    private volatile java.util.function.ToLongBiFunction<Long, String> childOf = (parent, name) -> 0;
+
+    /** {@code name} in {@code parent} is being unlinked or renamed, or is replaced: its file's link count and ctime change. */
+    private void nameChanging(long parent, String name) {
+        long node = childOf.applyAsLong(parent, name);
+        if (node == 0) {
+            attrs.dropAll();
+        } else {
+            attrs.drop(node);
+        }
+    }
+
+    /**
+     * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
+     * a listing again, or known of a file's attributes may be used any more.
+     */
     public void changed() {
-        prefetcher.dropAll();
+        prefetcher.dropAll(); // before the attributes: see open()
+        attrs.changedElsewhere();
         dropRelistings();
     }
 
@@ -256,10 +287,19 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         flushPending(nodeId);
+        Attr known = attrs.get(nodeId);
+        if (known != null) {
+            reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
+            return;
+        }
+        long epoch = attrs.epoch();
+        long generation = generation(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
         GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(current(h)).build();
-        whenAnswered(call(() -> connection.filesAsync().getAttr(request)),
-                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), errno -> {
+        whenAnswered(call(() -> connection.filesAsync().getAttr(request)), attr -> {
+            answered(nodeId, attr, epoch, generation);
+            reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+        }, errno -> {
                     if (errno == Errno.ESTALE || errno == Errno.EBADF) {
                         // the server restarted: node looked up again, file reopened (not on this transport thread)
                         Thread.startVirtualThread(() -> {
@@ -308,10 +348,17 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
         flushPending(nodeId);
+        Attr known = attrs.get(nodeId);
+        if (known != null) {
+            return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
+        }
+        long epoch = attrs.epoch();
+        long generation = generation(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
         try {
             Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
                     .setNode(nodeId).setHandle(current(h)).build()));
+            answered(nodeId, attr, epoch, generation);
             return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
         } catch (FuseException f) {
             long open = h == null && f.errno() == Errno.ENOENT ? openServerHandle(nodeId) : 0;
@@ -330,12 +377,16 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
         SetAttrRequest request = setattrRequest(nodeId, changes);
+        long epoch = attrs.epoch();
+        long generation = generation(nodeId);
         Attr attr;
         try {
             attr = connection.files().setAttr(request);
         } catch (RuntimeException e) {
+            attrs.drop(nodeId);
             throw connection.failure(e);
         }
+        answered(nodeId, attr, epoch, generation);
         return setattrDone(nodeId, changes, attr);
     }
 
@@ -351,8 +402,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             return;
         }
         SetAttrRequest request = setattrRequest(nodeId, changes);
-        whenAnswered(call(() -> connection.filesAsync().setAttr(request)),
-                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+        long epoch = attrs.epoch();
+        long generation = generation(nodeId);
+        whenAnswered(call(() -> connection.filesAsync().setAttr(request)), attr -> {
+            answered(nodeId, attr, epoch, generation);
+            reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+        }, errno -> {
+            attrs.drop(nodeId); // it may have changed anyway
+            reply.failed(errno);
+        });
     }
 
     /** Held-back writes pushed out first (they land before the change, as they were issued). */
@@ -438,11 +496,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
+        changedHere();
+        attrs.drop(nodeId); // its ctime
         try {
             connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
                     .setValue(com.google.protobuf.ByteString.copyFrom(value)).setFlags(flags).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            attrs.drop(nodeId);
         }
     }
 
@@ -451,10 +513,14 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        changedHere();
+        attrs.drop(nodeId); // its ctime
         try {
             connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            attrs.drop(nodeId);
         }
     }
 
@@ -520,10 +586,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
         changedHere();
         beforeNameGoes(parent, name);
+        nameChanging(parent, name);
         try {
             connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            nameChanging(parent, name); // nor what was answered while it went on
         }
     }
 
@@ -531,8 +600,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
         changedHere();
         beforeNameGoes(parent, name);
+        nameChanging(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        whenAnswered(call(() -> connection.filesAsync().unlink(request)), ok -> done.done(0), done::done);
+        whenAnswered(call(() -> connection.filesAsync().unlink(request)), ok -> {
+            nameChanging(parent, name); // nor what was answered while it went on
+            done.done(0);
+        }, errno -> {
+            nameChanging(parent, name);
+            done.done(errno);
+        });
     }
 
     @Override
@@ -587,11 +663,17 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
+        // the ctime of the file moved, the link count and ctime of one replaced
+        nameChanging(parent, name);
+        nameChanging(newParent, newName);
         try {
             connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            nameChanging(parent, name);
+            nameChanging(newParent, newName);
         }
     }
 
@@ -639,11 +721,14 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
         changedHere();
+        attrs.drop(nodeId); // its link count and ctime
         try {
             return entry(connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            attrs.drop(nodeId);
         }
     }
 
@@ -695,6 +780,12 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         flushPending(nodeId);
         boolean readAccess = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY;
         boolean readOnly = readAccess && (flags & OpenFlags.O_TRUNC) == 0;
+        FuseOpen local = readOnly ? openLocally(nodeId, flags) : null;
+        if (local != null) {
+            return local;
+        }
+        long epoch = attrs.epoch();
+        long generation = generation(nodeId);
         OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags)
                 .setKillSuidgid(killSuidgid);
         if (readOnly && !lastOpen.containsKey(nodeId)) {
@@ -703,7 +794,12 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
+        // A reply fetched ahead is kept with the attributes as known now: any change since it was
+        // fetched dropped it (changed(), changedHere()) before the attributes' epoch moved.
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
+        if (reply != null && reply.hasAttr()) {
+            answered(nodeId, reply.getAttr(), epoch, generation);
+        }
         if (readOnly) {
             connection.counters().caches().add(CacheStats.Cache.CONTENT, reply != null);
         }
@@ -713,6 +809,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             }
             OpenRequest built = request.build();
             reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            if (reply.hasAttr()) {
+                answered(nodeId, reply.getAttr(), epoch, generation);
+            }
         }
         if (readOnly) {
             prefetcher.opened(nodeId);
@@ -739,10 +838,31 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         return new FuseOpen(h.fh(), openFlags);
     }
 
+    /**
+     * A read-only open answered without the server: the file is small, it was opened here before
+     * (lastOpen) with the attributes still known current (nothing changed it since, see
+     * {@link KnownAttrs}: events flow), and no open file here writes it. The kernel keeps the
+     * pages it read then (FOPEN_KEEP_CACHE); a page it dropped meanwhile is read by node, as for
+     * a file that came whole with its open (no server handle, so no Release either). Null: open
+     * it on the server.
+     */
+    private FuseOpen openLocally(long nodeId, int flags) {
+        Attr known = options.keepCache() ? attrs.get(nodeId) : null;
+        long[] before = known == null ? null : lastOpen.get(nodeId);
+        OpenNode open = openNodes.get(nodeId);
+        if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
+                || known.getSize() > Math.min(options.inlineReadMax(), blockSize) || (open != null && open.anyWriter())) {
+            return null;
+        }
+        FileHandle h = register(nodeId, 0, flags, known.getSize());
+        return new FuseOpen(h.fh(), FuseOpen.FOPEN_KEEP_CACHE | FuseOpen.FOPEN_NOFLUSH);
+    }
+
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
         changedHere();
+        long epoch = attrs.epoch();
         CreateReply created;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
@@ -751,6 +871,9 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             throw connection.failure(e);
         }
         FuseEntry entry = entry(created.getNode());
+        if (!openNodes.containsKey(entry.nodeId())) { // else writes of an open file here may have passed it
+            attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
+        }
         FileHandle h = register(entry.nodeId(), created.getHandle(), flags, entry.attr().size());
         return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
     }
@@ -795,6 +918,13 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         OpenNode node = h.node();
         node.flushWriters(h);
         if (h.writer() != null) {
+            if (writeSync && h.writer().flushSynced(datasync, req.pid())) {
+                FuseException others = node.pendingWriteError(h);
+                if (others != null) {
+                    throw others;
+                }
+                return; // the server synced the file before answering its last write
+            }
             h.writer().flush(req.pid());
         }
         FuseException others = node.pendingWriteError(h);
@@ -1068,6 +1198,22 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         }
     }
 
+    /** Writes through this mount to {@code nodeId} so far (see {@link OpenNode#generation}); 0 when not open here. */
+    private long generation(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        return open == null ? 0 : open.generation.get();
+    }
+
+    /**
+     * Keeps attributes the server answered to a call sent at {@code epoch}, unless a write through
+     * this mount went out since (its reply may have come first: then this answer is the older one).
+     */
+    private void answered(long nodeId, Attr attr, long epoch, long generation) {
+        if (generation(nodeId) == generation) {
+            attrs.answered(nodeId, attr, epoch);
+        }
+    }
+
     /** Before asking the server about a node, push out writes still held back for it. */
     private void flushPending(long nodeId) throws FuseException {
         OpenNode open = openNodes.get(nodeId);
@@ -1105,7 +1251,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0)
+                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);

@@ -297,6 +297,145 @@ class RemoteFileSystemTest {
         }
     }
 
+    /** Calls of {@code method} ("GetAttr", "Open", ...) this client has started so far. */
+    private long calls(String method) {
+        return connection.counters().calls(ClientCounters.methods().indexOf(method));
+    }
+
+    @Test
+    void whileEventsFlowAStatAfterOwnWritesIsAnsweredFromTheWriteReplies() throws Exception {
+        boolean[] live = {true};
+        fs.prefetchWhile(() -> live[0]);
+        FuseCreated c = fs.create(REQ, ROOT, "db", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        long getAttrs = calls("GetAttr");
+        long writes = calls("Write");
+        for (int i = 0; i < 3; i++) {
+            fs.write(REQ, node, fh, i * 10_000L, ByteBuffer.wrap(new byte[100]), 0);
+            fs.fsync(REQ, node, fh, false);
+            // what the server says now, without asking it
+            assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(i * 10_000L + 100);
+        }
+        assertThat(calls("Write")).isEqualTo(writes + 3);
+        assertThat(calls("GetAttr")).as("every stat answered from the writes' replies").isEqualTo(getAttrs);
+        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs())
+                .isEqualTo(Files.getLastModifiedTime(dir.resolve("db")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+
+        // a change on the server and its event: asked again, and seen
+        Files.write(dir.resolve("db"), new byte[7], java.nio.file.StandardOpenOption.APPEND);
+        fs.changed();
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20_107);
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs + 1);
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).as("known again").isEqualTo(20_107);
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs + 1);
+
+        // a name changed through the mount (its node unknown here): asked again
+        fs.link(REQ, node, ROOT, "db-link");
+        assertThat(fs.getattr(REQ, node, -1).attr().nlink()).isEqualTo(2);
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs + 2);
+        fs.unlink(REQ, ROOT, "db-link");
+        assertThat(fs.getattr(REQ, node, -1).attr().nlink()).isEqualTo(1);
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs + 3);
+
+        // events down: nothing known is used
+        Files.write(dir.resolve("db"), new byte[3], java.nio.file.StandardOpenOption.APPEND);
+        live[0] = false;
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20_110);
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs + 4);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
+    void anUnlinkThroughTheMountForgetsTheAttributesOfThatFileOnly() throws Exception {
+        fs.prefetchWhile(() -> true);
+        long db = fs.create(REQ, ROOT, "db", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0)
+                .entry().nodeId();
+        FuseCreated journal = fs.create(REQ, ROOT, "db-journal", FileMode.S_IFREG | 0644,
+                OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long j = journal.entry().nodeId();
+        fs.childrenFrom((parent, name) -> parent == ROOT && name.equals("db-journal") ? j : 0); // the kernel's view
+        long getAttrs = calls("GetAttr");
+        fs.unlink(REQ, ROOT, "db-journal");
+        assertThat(fs.getattr(REQ, db, -1).attr().size()).isZero();
+        assertThat(calls("GetAttr")).as("the other file's attributes still known").isEqualTo(getAttrs);
+        assertThat(fs.getattr(REQ, j, -1).attr().nlink()).as("the unlinked file, open: asked").isZero();
+        assertThat(calls("GetAttr")).isGreaterThan(getAttrs);
+        fs.release(REQ, j, journal.open().fh(), 0);
+    }
+
+    @Test
+    void fsyncSendsTheLastHeldBackDataWithTheSyncInOneCall() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "journal", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        long writes = calls("Write");
+        long fsyncs = calls("Fsync");
+        fs.write(REQ, node, fh, 0, ByteBuffer.wrap("header".getBytes()), 0);
+        fs.write(REQ, node, fh, 6, ByteBuffer.wrap(" page".getBytes()), 0);
+        fs.fsync(REQ, node, fh, false);
+        assertThat(dir.resolve("journal")).hasContent("header page");
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        assertThat(calls("Fsync")).as("synced by the server with the write").isEqualTo(fsyncs);
+        // nothing held back: an Fsync of its own
+        fs.fsync(REQ, node, fh, true);
+        assertThat(calls("Fsync")).isEqualTo(fsyncs + 1);
+        // what another open file of it wrote here is made durable too
+        FuseOpen other = fs.open(REQ, node, OpenFlags.O_WRONLY);
+        fs.write(REQ, node, other.fh(), 11, ByteBuffer.wrap("!".getBytes()), 0);
+        fs.fsync(REQ, node, fh, false);
+        assertThat(dir.resolve("journal")).hasContent("header page!");
+        fs.release(REQ, node, other.fh(), 0);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
+    void whileEventsFlowAWarmReadOnlyOpenOfAnUnchangedSmallFileNeedsNoServerCall() throws Exception {
+        boolean[] live = {true};
+        fs.prefetchWhile(() -> live[0]);
+        Path f = Files.writeString(dir.resolve("src.java"), "class A {}");
+        long node = fs.lookup(REQ, ROOT, "src.java").nodeId();
+        assertThat(readWhole(node)).isEqualTo("class A {}");
+        long before = calls("Open") + calls("Release") + calls("GetAttr") + calls("Read");
+
+        FuseOpen warm = fs.open(REQ, node, OpenFlags.O_RDONLY);
+        assertThat(warm.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).as("the kernel keeps its pages").isNotZero();
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(10);
+        fs.release(REQ, node, warm.fh(), OpenFlags.O_RDONLY);
+        assertThat(calls("Open") + calls("Release") + calls("GetAttr") + calls("Read")).isEqualTo(before);
+        // a page the kernel dropped meanwhile is read by node: one Read, still no Open
+        long opens = calls("Open");
+        long reads = calls("Read");
+        assertThat(readWhole(node)).isEqualTo("class A {}");
+        assertThat(calls("Open")).isEqualTo(opens);
+        assertThat(calls("Read")).isEqualTo(reads + 1);
+
+        // changed on the server, and its event: opened on the server, its pages dropped
+        Files.writeString(f, "class B {}");
+        fs.changed();
+        opens = calls("Open");
+        FuseOpen fresh = fs.open(REQ, node, OpenFlags.O_RDONLY);
+        assertThat(calls("Open")).isEqualTo(opens + 1);
+        assertThat(fresh.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
+        fs.release(REQ, node, fresh.fh(), OpenFlags.O_RDONLY);
+        assertThat(readWhole(node)).isEqualTo("class B {}");
+
+        // open for writing here: the next read-only open asks the server
+        FuseOpen w = fs.open(REQ, node, OpenFlags.O_WRONLY);
+        fs.write(REQ, node, w.fh(), 0, ByteBuffer.wrap("class C {}".getBytes()), 0);
+        opens = calls("Open");
+        assertThat(readWhole(node)).isEqualTo("class C {}");
+        assertThat(calls("Open")).isEqualTo(opens + 1);
+        fs.release(REQ, node, w.fh(), OpenFlags.O_WRONLY);
+        assertThat(readWhole(node)).isEqualTo("class C {}");
+
+        // events down: every open asks the server
+        live[0] = false;
+        opens = calls("Open");
+        assertThat(readWhole(node)).isEqualTo("class C {}");
+        assertThat(calls("Open")).isEqualTo(opens + 1);
+    }
+
     @Test
     void forgetGivesNodesBackToTheServer() throws Exception {
         Files.writeString(dir.resolve("g"), "x");

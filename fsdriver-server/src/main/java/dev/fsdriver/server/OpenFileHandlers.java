@@ -204,6 +204,9 @@ final class OpenFileHandlers {
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(path, write);
+        if (req.getSync()) {
+            fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
+        }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
     }

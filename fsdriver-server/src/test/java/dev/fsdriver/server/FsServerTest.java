@@ -71,6 +71,62 @@ class FsServerTest {
     }
 
     @Test
+    void aWriteWithSyncMakesTheFileDurableBeforeItIsAnswered() throws Exception {
+        // the backend's syncs, recorded: "data" for fdatasync, "all" for fsync
+        List<String> syncs = java.util.Collections.synchronizedList(new ArrayList<>());
+        dev.fsdriver.backend.Backend posix = PosixBackend.open(dir, false);
+        dev.fsdriver.backend.Backend recorded = proxy(dev.fsdriver.backend.Backend.class, posix, (m, result) ->
+                result instanceof dev.fsdriver.backend.OpenFile f ? proxy(dev.fsdriver.backend.OpenFile.class, f,
+                        (fm, r) -> r, (fm, args) -> {
+                            if (fm.getName().equals("sync")) {
+                                syncs.add((Boolean) args[0] ? "data" : "all");
+                            }
+                        }) : result, (m, args) -> { });
+        String name = InProcessServerBuilder.generateName();
+        try (FsServer own = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", recorded, false).build()) {
+            own.start();
+            ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
+            try {
+                Metadata md = new Metadata();
+                md.put(Protocol.SHARE, "s");
+                FilesGrpc.FilesBlockingStub f = FilesGrpc.newBlockingStub(ch)
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+                CreateReply c = f.create(CreateRequest.newBuilder().setParent(1).setName("journal")
+                        .setMode(0644).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+                f.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(0)
+                        .setData(ByteString.copyFromUtf8("plain")).build());
+                assertThat(syncs).isEmpty();
+                f.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(5)
+                        .setData(ByteString.copyFromUtf8(" synced")).setSync(true).build());
+                f.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(12)
+                        .setData(ByteString.copyFromUtf8("!")).setSync(true).setDatasync(true).build());
+                assertThat(syncs).containsExactly("all", "data");
+                assertThat(dir.resolve("journal")).hasContent("plain synced!");
+                assertThat(SessionService.CAPABILITIES).contains("write-sync");
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** {@code target} seen through {@code type}: each call is shown to {@code before}, each result passed through {@code after}. */
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type, T target,
+                               java.util.function.BiFunction<java.lang.reflect.Method, Object, Object> after,
+                               java.util.function.BiConsumer<java.lang.reflect.Method, Object[]> before) {
+        return (T) java.lang.reflect.Proxy.newProxyInstance(FsServerTest.class.getClassLoader(), new Class<?>[] {type},
+                (p, m, args) -> {
+                    before.accept(m, args);
+                    try {
+                        return after.apply(m, m.invoke(target, args));
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
     void readdirCursorSurvivesAnEvictedSnapshot() throws Exception {
         for (int i = 0; i < 300; i++) {
             Files.createFile(dir.resolve(String.format("e%03d", i)));

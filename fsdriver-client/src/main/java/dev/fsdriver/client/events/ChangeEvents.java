@@ -49,8 +49,14 @@ public final class ChangeEvents implements AutoCloseable {
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
+            this.remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
         }
-        policy.onChange(fs::changedElsewhere);
+        policy.onChange(() -> {
+            if (this.remote != null) {
+                this.remote.changed(); // what it knew while live may be stale
+            }
+            fs.changedElsewhere();
+        });
     }
 
     public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {

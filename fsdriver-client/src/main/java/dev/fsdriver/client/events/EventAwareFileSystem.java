@@ -107,6 +107,18 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final AtomicLong dirAttrsEpoch = new AtomicLong();
     private static final int MAX_DIR_ATTRS = 1 << 16;
 
+    /**
+     * Names the mount removed itself (unlink, rmdir, the old name of a rename) while events flowed
+     * and has not made again since, per directory: nobody else made them either (an event would
+     * have said so, and any event forgets them all, see {@link #changedElsewhere}), so their LOOKUP
+     * is answered "no such name" without the server. The kernel forgets the name at each unlink,
+     * and a program that makes and removes the same file again and again (sqlite's journal, lock
+     * files) looks it up before each create. Bounded; only while live.
+     */
+    private final ConcurrentHashMap<Long, Set<String>> removedHere = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger removedCount = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MAX_REMOVED = 4096;
+
     /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
     private final KnownNames watchedNames = new KnownNames();
 
@@ -157,6 +169,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (!known.isEmpty()) {
             known.clear();
         }
+        forgetRemoved();
         dirAttrsEpoch.incrementAndGet();
         if (!dirAttrs.isEmpty()) {
             dirAttrs.clear();
@@ -198,7 +211,18 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         madeIn(parent, name, made);
     }
 
+    private void forgetRemoved() {
+        if (!removedHere.isEmpty()) {
+            removedHere.clear();
+        }
+        removedCount.set(0);
+    }
+
     private void madeIn(long parent, String name, Made made) {
+        Set<String> removed = removedHere.get(parent);
+        if (removed != null) {
+            removed.removeIf(name::equalsIgnoreCase); // a share may not tell case apart
+        }
         watchedNames.added(parent, name, Math.max(0, made.ino()));
         Map<String, Made> names = known.get(parent);
         if (names != null) {
@@ -206,9 +230,19 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
     }
 
-    /** {@code name} is not in {@code parent}, a directory whose every name the mount knows (see {@link #known}). */
+    /**
+     * {@code name} is not in {@code parent}: a directory whose every name the mount knows (see
+     * {@link #known}), or a name the mount removed itself (see {@link #removedHere}).
+     */
     private boolean knownAbsent(long parent, String name) {
-        if (policy == null || !policy.live() || known.isEmpty()) {
+        if (policy == null || !policy.live()) {
+            return false;
+        }
+        Set<String> removed = removedHere.get(parent);
+        if (removed != null && removed.contains(name)) {
+            return true;
+        }
+        if (known.isEmpty()) {
             return false;
         }
         Map<String, Made> names = known.get(parent);
@@ -217,6 +251,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
     private Made goneFrom(long parent, String name) {
+        if (policy != null && policy.live()) {
+            if (removedCount.incrementAndGet() > MAX_REMOVED) {
+                forgetRemoved();
+            }
+            removedHere.computeIfAbsent(parent, p -> ConcurrentHashMap.newKeySet()).add(name);
+        }
         watchedNames.removed(parent, name);
         Map<String, Made> names = known.get(parent);
         return names == null ? null : names.remove(name);

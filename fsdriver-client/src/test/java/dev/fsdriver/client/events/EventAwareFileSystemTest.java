@@ -58,6 +58,13 @@ class EventAwareFileSystemTest {
         public void unlink(FuseRequest req, long parent, String name) {
             calls.add("unlink " + parent + "/" + name);
         }
+
+        @Override
+        public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask) {
+            calls.add("create " + parent + "/" + name);
+            return new FuseCreated(new FuseEntry(200 + name.length(), 0, attr(200 + name.length(), FILE, 0), 5, 5),
+                    FuseOpen.of(1));
+        }
     }
 
     record Req(int pid) implements FuseRequest {
@@ -184,6 +191,33 @@ class EventAwareFileSystemTest {
         fs2.changedElsewhere(); // an event: another session changed something
         fs2.lookup(OTHER, d.nodeId(), "absent");
         assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
+    }
+
+    @Test
+    void aNameThisMountRemovedIsAbsentWithoutAskingUntilMadeAgainOrAnEvent() throws Exception {
+        policy.setLive(true);
+        fs.lookup(OTHER, 1, "db-journal");
+        fs.unlink(OTHER, 1, "db-journal");
+        fake.calls.clear();
+        assertThat(fs.lookup(OTHER, 1, "db-journal").nodeId()).as("negative, answered here").isZero();
+        assertThat(fake.calls).isEmpty();
+        // made again through the mount (on a share that may not tell case apart, any case of it)
+        fs.create(OTHER, 1, "DB-journal", FILE, 0, 0);
+        fs.lookup(OTHER, 1, "db-journal");
+        assertThat(fake.calls).contains("lookup 1/db-journal");
+        // removed again, then an event: another session may have made it
+        fs.unlink(OTHER, 1, "db-journal");
+        fs.changedElsewhere();
+        fake.calls.clear();
+        fs.lookup(OTHER, 1, "db-journal");
+        assertThat(fake.calls).containsExactly("lookup 1/db-journal");
+        // removed while events are down: asked for once they are back
+        policy.setLive(false);
+        fs.unlink(OTHER, 1, "db-journal");
+        policy.setLive(true);
+        fake.calls.clear();
+        fs.lookup(OTHER, 1, "db-journal");
+        assertThat(fake.calls).containsExactly("lookup 1/db-journal");
     }
 
     @Test

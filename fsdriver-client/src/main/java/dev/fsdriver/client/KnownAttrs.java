@@ -1,0 +1,124 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.proto.v1.Attr;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Attributes of regular files known current without asking the server, while change events
+ * flow (issues 13 and 17): what the server answered last for the node (Open, Create, GetAttr,
+ * SetAttr) and, on top, each Write's reply, which carries the file's attributes after that write.
+ * The kernel asks for a file's attributes after every write through the mount and after every
+ * read (the atime it holds is then stale); both are answered from here.
+ *
+ * <p>What is kept is dropped when it may no longer be the server's truth: every change event and
+ * every change of the event stream's state drops all ({@link #changedElsewhere}: the server sends
+ * a mount only other sessions' changes); a change through the mount that brings no attributes
+ * back drops its node (unlink and rename: the node the kernel holds under the name, or all when
+ * that is not known: {@link #dropAll}).
+ *
+ * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
+ * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
+ * its node, or of all, came after that.
+ */
+final class KnownAttrs {
+    private static final int MAX_NODES = 1 << 16;
+    private static final int SET_ID = FileMode.S_ISUID | FileMode.S_ISGID;
+
+    private sealed interface Entry permits Known, Dropped {}
+
+    /** The server's answer to a call sent at {@code sentAt}. */
+    private record Known(Attr attr, long sentAt) implements Entry {}
+
+    /** The node was changed at {@code at}: answers to calls sent before are not kept. */
+    private record Dropped(long at) implements Entry {}
+
+    private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong clock = new AtomicLong();
+    /** The clock at the last drop of everything: answers sent before it are not used. */
+    private volatile long allDroppedAt;
+    private volatile BooleanSupplier live = () -> false;
+
+    /** Keeps attributes only while {@code live} holds (the change events flow). */
+    void enableWhile(BooleanSupplier live) {
+        this.live = live;
+    }
+
+    /** Read before a call whose reply is to be kept. */
+    long epoch() {
+        return clock.get();
+    }
+
+    /** The attributes of {@code node} as the server last said, if nothing may have changed them since; else null. */
+    Attr get(long node) {
+        return entries.get(node) instanceof Known k && k.sentAt >= allDroppedAt && live.getAsBoolean() ? k.attr : null;
+    }
+
+    /** The server answered {@code attr} for {@code node} to a call sent at {@code sentAt} (its whole truth then). */
+    void answered(long node, Attr attr, long sentAt) {
+        if (keepable(attr, sentAt)) {
+            entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt
+                    || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
+        }
+    }
+
+    /**
+     * A write to {@code node} sent at {@code sentAt} was answered with {@code attr}. Replies of
+     * writes in flight together may arrive in any order, and file times may be coarser than the
+     * gap between them: the largest size and times win, and a set-id bit any write cleared stays
+     * cleared (a write never sets one).
+     */
+    void written(long node, Attr attr, long sentAt) {
+        if (keepable(attr, sentAt)) {
+            entries.compute(node, (n, e) -> {
+                if (e instanceof Dropped d && d.at > sentAt) {
+                    return e;
+                }
+                return e instanceof Known k && k.sentAt >= allDroppedAt
+                        ? new Known(merged(k.attr, attr), Math.min(k.sentAt, sentAt)) : new Known(attr, sentAt);
+            });
+        }
+    }
+
+    private static Attr merged(Attr had, Attr got) {
+        return got.toBuilder()
+                .setSize(Math.max(had.getSize(), got.getSize()))
+                .setBlocks(Math.max(had.getBlocks(), got.getBlocks()))
+                .setMtimeNs(Math.max(had.getMtimeNs(), got.getMtimeNs()))
+                .setCtimeNs(Math.max(had.getCtimeNs(), got.getCtimeNs()))
+                .setAtimeNs(Math.max(had.getAtimeNs(), got.getAtimeNs()))
+                .setMode(got.getMode() & ~(SET_ID & ~had.getMode()))
+                .build();
+    }
+
+    private boolean keepable(Attr attr, long sentAt) {
+        if (!FileMode.isRegular(attr.getMode()) || sentAt < allDroppedAt || !live.getAsBoolean()) {
+            return false;
+        }
+        if (entries.size() >= MAX_NODES) {
+            dropAll();
+            return false;
+        }
+        return true;
+    }
+
+    /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
+    void drop(long node) {
+        entries.put(node, new Dropped(clock.incrementAndGet()));
+    }
+
+    /** The mount changes a name whose node is not known here: nothing kept is sure any more. */
+    void dropAll() {
+        allDroppedAt = clock.incrementAndGet();
+        if (!entries.isEmpty()) {
+            entries.clear();
+        }
+    }
+
+    /** A change event arrived, or the event stream changed state. */
+    void changedElsewhere() {
+        dropAll();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.fsdriver.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Server calls per workload (issues 13 and 17), counted by the server's own counters
+ * ({@code fsdriver_server_calls_total}) around real programs on a real mount, events on: a warm
+ * {@code grep -r} of an unchanged tree, then a change made on the server behind the mount's back
+ * (the next grep must see it), then sqlite commits.
+ */
+class ServerCallsEndToEndTest {
+    private static final Pattern CALLS = Pattern.compile(
+            "(?m)^fsdriver_server_calls_total\\{method=\"([^\"]+)\"[^}]*} (\\S+)$");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void warmRereadsOfAnUnchangedTreeAndSqliteCommitsCostFewServerCalls() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        for (int d = 0; d < 5; d++) {
+            Files.createDirectories(s.resolve("tree/d" + d));
+            for (int f = 0; f < 20; f++) {
+                Files.writeString(s.resolve("tree/d" + d + "/f" + f + ".java"), "class F" + f + " { int d = " + d + "; }\n");
+            }
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-calls"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");
+
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");
+                Map<String, Long> warm = since(before, calls(serverPort));
+                // before: an Open, a Release and a GetAttr per file (300 here)
+                assertThat(warm).as("a warm grep of an unchanged tree").doesNotContainKeys("Open", "Release", "GetAttr", "Read");
+                assertThat(total(warm)).as(warm.toString()).isLessThanOrEqualTo(5);
+
+                // changed on the server behind the mount's back: the next grep sees it
+                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
+                Files.writeString(s.resolve("tree/d3/f7.java"), "// zzzz\n", StandardOpenOption.APPEND);
+                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                assertThat(Fsdriver.shOk(mnt, "grep -r -l zzzz tree; true").trim()).isEqualTo("tree/d3/f7.java");
+
+                before = calls(serverPort);
+                int commits = 50;
+                Fsdriver.shOk(mnt, "python3 -c '" + """
+                        import sqlite3
+                        db = sqlite3.connect("bench.db")
+                        db.execute("create table t (k integer primary key, v text)")
+                        db.commit()
+                        for i in range(%d):
+                            db.execute("insert into t (v) values (?)", ("x" * 100,))
+                            db.commit()
+                        db.close()
+                        """.formatted(commits) + "'");
+                Map<String, Long> sqlite = since(before, calls(serverPort));
+                // before: Fsync 3, GetAttr 4 and Lookup 1 per commit (16 calls in all)
+                assertThat(sqlite.getOrDefault("Fsync", 0L)).as(sqlite.toString()).isLessThanOrEqualTo(commits + 5);
+                assertThat(sqlite.getOrDefault("GetAttr", 0L)).as(sqlite.toString()).isLessThanOrEqualTo(2L * commits + 5);
+                assertThat(sqlite.getOrDefault("Lookup", 0L)).as(sqlite.toString()).isLessThanOrEqualTo(5);
+                assertThat(Fsdriver.shOk(mnt, "python3 -c 'import sqlite3; print(sqlite3.connect(\"bench.db\")"
+                        + ".execute(\"select count(*) from t\").fetchone()[0])'").trim()).isEqualTo(String.valueOf(commits));
+                assertThat(s.resolve("bench.db")).exists();
+            }
+        }
+    }
+
+    /** Calls served so far per method, all statuses. */
+    private static Map<String, Long> calls(int port) throws Exception {
+        Map<String, Long> calls = new TreeMap<>();
+        Matcher m = CALLS.matcher(scrape(port));
+        while (m.find()) {
+            calls.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+        }
+        return calls;
+    }
+
+    private static Map<String, Long> since(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> d = new TreeMap<>();
+        after.forEach((k, v) -> {
+            long n = v - before.getOrDefault(k, 0L);
+            if (n > 0) {
+                d.put(k, n);
+            }
+        });
+        return d;
+    }
+
+    private static long total(Map<String, Long> calls) {
+        return calls.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** The mount's sample of {@code name} for the share. */
+    private static double value(String body, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + "{share=\"work\"}") + " (\\S+)$").matcher(body);
+        assertThat(m.find()).as(name + " in\n" + body).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static void awaitLive(int mountPort) throws Exception {
+        awaitAbove(mountPort, "fsdriver_mount_events_live", 0);
+    }
+
+    /** Scrapes the mount until the sample is above {@code than} (an event travels from the server's watcher). */
+    private static void awaitAbove(int port, String name, double than) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (value(scrape(port), name) <= than && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertThat(value(scrape(port), name)).as(name).isGreaterThan(than);
+    }
+}
