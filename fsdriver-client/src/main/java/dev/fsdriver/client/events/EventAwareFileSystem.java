@@ -249,14 +249,21 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return names != null && !names.containsKey(name);
     }
 
-    /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
-    private Made goneFrom(long parent, String name) {
+    /**
+     * The server removed {@code name} from {@code parent} at this mount's request (never for an
+     * injected call: that one only tells the kernel what an event said, which may be wrong).
+     */
+    private void removedByThisMount(long parent, String name) {
         if (policy != null && policy.live()) {
             if (removedCount.incrementAndGet() > MAX_REMOVED) {
                 forgetRemoved();
             }
             removedHere.computeIfAbsent(parent, p -> ConcurrentHashMap.newKeySet()).add(name);
         }
+    }
+
+    /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
+    private Made goneFrom(long parent, String name) {
         watchedNames.removed(parent, name);
         Map<String, Made> names = known.get(parent);
         return names == null ? null : names.remove(name);
@@ -658,6 +665,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             } finally {
                 dirChanged(parent);
             }
+            removedByThisMount(parent, name);
         }
         goneFrom(parent, name);
         view.removed(parent, name);
@@ -675,6 +683,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         delegate.unlink(req, parent, name, errno -> {
             dirChanged(parent);
             if (errno == 0) {
+                removedByThisMount(parent, name);
                 goneFrom(parent, name);
                 view.removed(parent, name);
             }
@@ -695,6 +704,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             dirChanged(parent);
             childDirChanged(parent, name);
             if (errno == 0) {
+                removedByThisMount(parent, name);
                 goneFrom(parent, name);
                 view.removed(parent, name);
             }
@@ -713,6 +723,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 dirChanged(parent);
                 childDirChanged(parent, name);
             }
+            removedByThisMount(parent, name);
         }
         goneFrom(parent, name);
         view.removed(parent, name);
@@ -734,6 +745,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 dirChanged(newParent);
                 dirChanged(moved);    // a directory moved: its ".." and ctime
                 dirChanged(replaced); // one replaced or exchanged
+            }
+            if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
+                removedByThisMount(parent, name);
             }
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
