@@ -44,7 +44,7 @@ public final class Protocol {
     /**
      * Sent by the server with every answer (headers and trailers): a random id of the server
      * process. Another value than before means the server restarted: its file handles are gone
-     * (node ids stay, see NodeTable), so the client reopens its open files.
+     * (node ids stay, see NodeIds), so the client reopens its open files.
      */
     public static final Metadata.Key<String> INSTANCE =
             Metadata.Key.of("fsdriver-instance", Metadata.ASCII_STRING_MARSHALLER);

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 /**
  * Calls served, into Micrometer's global registry: {@code fsdriver.server.calls} (a counter;
@@ -19,7 +20,7 @@ final class CallMetrics {
     static final String DURATION = "fsdriver.server.call.duration";
 
     /** Fixed histogram buckets, 50 µs to 10 s: Micrometer's own percentile histogram has ~70 per series. */
-    private static final Duration[] BUCKETS = java.util.stream.LongStream.of(
+    private static final Duration[] BUCKETS = LongStream.of(
                     50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
                     1_000_000, 2_500_000, 10_000_000)
             .mapToObj(Duration::ofNanos).map(d -> d.multipliedBy(1000)).toArray(Duration[]::new);

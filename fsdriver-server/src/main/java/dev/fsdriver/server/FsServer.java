@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.server.events.EventCounts;
 import dev.fsdriver.server.events.EventHubs;
 import dev.fsdriver.server.events.EventsService;
 import io.grpc.Server;
@@ -17,12 +18,14 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -87,7 +90,7 @@ public final class FsServer implements AutoCloseable {
     /** Change events (wip/events): one watcher + hub per share, shared by every listener. */
     private EventHubs events;
     /** Sends and overflows of the Watch streams of every listener. */
-    private final dev.fsdriver.server.events.EventCounts eventCounts = new dev.fsdriver.server.events.EventCounts();
+    private final EventCounts eventCounts = new EventCounts();
     private ServerMetrics metrics;
 
     private FsServer(Builder b) {
@@ -320,7 +323,7 @@ public final class FsServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(
                         new EventsService(share -> CallContext.visible(share) != null ? events.apply(share) : null,
                                 share -> shares.containsKey(share) ? shares.get(share).origins : null,
-                                Wire::attr, EventsService.Limits.DEFAULTS, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor(),
+                                Messages::attr, EventsService.Limits.DEFAULTS, Executors.newVirtualThreadPerTaskExecutor(),
                                 eventCounts), auth));
     }
 
@@ -445,14 +448,14 @@ public final class FsServer implements AutoCloseable {
             return true;
         }
         try {
-            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(inet.getHostString());
-            for (java.net.InetAddress x : all) {
+            InetAddress[] all = InetAddress.getAllByName(inet.getHostString());
+            for (InetAddress x : all) {
                 if (!x.isLoopbackAddress()) {
                     return false;
                 }
             }
             return all.length > 0;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return false;
         }
     }

@@ -19,21 +19,21 @@ import org.slf4j.LoggerFactory;
 final class HandleTable {
     private static final Logger LOG = LoggerFactory.getLogger(HandleTable.class);
 
-    sealed interface Handle permits FileHandle, DirHandle {
+    sealed interface Handle permits OpenedFile, OpenedDir {
         long node();
     }
 
     /** An open regular file; {@code flags} are its open(2) flags, {@code ino} its inode at open. */
-    record FileHandle(long node, OpenFile file, int flags, long ino) implements Handle {}
+    record OpenedFile(long node, OpenFile file, int flags, long ino) implements Handle {}
 
     /** An open directory (OPENDIR): bookkeeping only, listing goes by node and cursor. */
-    record DirHandle(long node) implements Handle {}
+    record OpenedDir(long node) implements Handle {}
 
     private record Owned(Object owner, Handle handle) {}
 
     private final ConcurrentHashMap<Long, Owned> handles = new ConcurrentHashMap<>();
     /** Not reused across server restarts either: a stale handle is EBADF, never another file. */
-    private final AtomicLong next = new AtomicLong(NodeTable.instanceBase());
+    private final AtomicLong next = new AtomicLong(NodeIds.instanceBase());
     private final int max;
 
     HandleTable(int max) {
@@ -93,7 +93,7 @@ final class HandleTable {
     }
 
     private static void closeQuietly(long id, Handle h, String why) {
-        if (h instanceof FileHandle f) {
+        if (h instanceof OpenedFile f) {
             try {
                 f.file().close();
             } catch (FsException | RuntimeException e) {

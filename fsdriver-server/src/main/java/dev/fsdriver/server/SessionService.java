@@ -44,7 +44,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setResumeKey(session.resumeKey())
                     .setProtocolVersion(Protocol.VERSION)
                     .setServerName(SERVER_NAME + " " + share.backend.kind())
-                    .setRoot(Wire.node(NodeTable.ROOT_ID, root))
+                    .setRoot(Messages.node(NodeIds.ROOT_ID, root))
                     .setReadOnly(share.readOnly || req.getReadOnly() || CallContext.sessionReadOnly()
                             || CallContext.clientReadOnly(req.getShare()))
                     .setMaxMessageBytes(Protocol.MAX_MESSAGE_BYTES)

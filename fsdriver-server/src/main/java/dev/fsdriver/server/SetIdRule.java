@@ -2,8 +2,13 @@ package dev.fsdriver.server;
 
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * Who may make a file set-user-ID or set-group-ID through the server: nobody. On Linux only
@@ -14,7 +19,7 @@ import dev.fsdriver.common.FileMode;
  * S_ISGID, and a SetAttr mode that adds either to a non-directory, are refused with EPERM.
  * Bits a file already has may stay (chmod o-r of a set-uid program made on the server side
  * works); on directories S_ISGID (new entries inherit the group) and S_ISUID (no meaning on
- * Linux) are allowed. Writes, truncates and chowns clear the bits ({@link FilesService#dropSetId}).
+ * Linux) are allowed. Writes, truncates and chowns clear the bits ({@link #drop}).
  * {@code serve --allow-setid} turns the rule off for trusted clients (their kernels check).
  */
 final class SetIdRule {
@@ -37,5 +42,25 @@ final class SetIdRule {
             throw new FsException(Errno.EPERM, "chmod 0" + Integer.toOctalString(mode)
                     + ": set-user-ID and set-group-ID bits cannot be added through fsdriver");
         }
+    }
+
+    /**
+     * After a write, a truncate or a chown: clears set-user-ID, and set-group-ID where it means
+     * "run as the group" (group execute set), as Linux does. The client's kernel leaves this to
+     * the server (FUSE_HANDLE_KILLPRIV), so it need not fetch the attributes before every chown.
+     * Whether to: the request's kill_suidgid, which the client's kernel sets for a caller without
+     * CAP_FSETID (FUSE_HANDLE_KILLPRIV_V2: a write or truncate by root keeps them, as on Linux);
+     * absent (an older client) means yes, as NFS servers do. Returns the attributes afterwards.
+     */
+    static FileAttributes drop(Share s, RelPath path, OpenFile f, FileAttributes a) throws FsException {
+        int kill = a.mode() & FileMode.S_ISUID;
+        if ((a.mode() & (FileMode.S_ISGID | FileMode.S_IXGRP)) == (FileMode.S_ISGID | FileMode.S_IXGRP)) {
+            kill |= FileMode.S_ISGID;
+        }
+        if (kill == 0 || a.isDirectory() || path == null) {
+            return a;
+        }
+        return s.backend.setattr(path, f, new SetAttributes(OptionalLong.empty(),
+                OptionalInt.of(a.mode() & FileMode.PERMISSIONS & ~kill), OptionalInt.empty(), OptionalInt.empty(), null, null));
     }
 }

@@ -5,8 +5,10 @@ import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.server.events.Origins;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.server.events.Origins;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +20,7 @@ final class Share implements AutoCloseable {
     final String name;
     final Backend backend;
     final boolean readOnly;
-    final NodeTable nodes;
+    final NodeIds nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
     final DirSnapshots dirs = new DirSnapshots(256, 500_000);
     /** Who changed what: keeps a client's own changes from being sent back to it as events. */
@@ -31,14 +33,14 @@ final class Share implements AutoCloseable {
      */
     private final Object renameLock = new Object();
     /** File bytes sent in Read and inline Open replies, and written by Write (for metrics). */
-    final java.util.concurrent.atomic.LongAdder bytesRead = new java.util.concurrent.atomic.LongAdder();
-    final java.util.concurrent.atomic.LongAdder bytesWritten = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder bytesRead = new LongAdder();
+    final LongAdder bytesWritten = new LongAdder();
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;
         this.backend = backend;
         this.readOnly = readOnly;
-        this.nodes = new NodeTable(backend.stat(RelPath.ROOT).ino());
+        this.nodes = new NodeIds(backend.stat(RelPath.ROOT).ino());
         this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
     }
 
@@ -82,7 +84,7 @@ final class Share implements AutoCloseable {
 
     /** A client's rename: on disk, then in the node table, as one step for the watcher. */
     void rename(RelPath from, RelPath to, int flags) throws FsException {
-        boolean exchange = (flags & dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE) != 0;
+        boolean exchange = (flags & OpenFlags.RENAME_EXCHANGE) != 0;
         // Both paths change: `to` now holds the moved file, `from` is gone (or, exchanged, holds the other)
         change(from, () -> {
             change(to, () -> {

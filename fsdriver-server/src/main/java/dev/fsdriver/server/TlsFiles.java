@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 
 /**
  * The server's TLS files, all PEM: its certificate chain, its private key (PKCS#8, as
@@ -32,7 +33,7 @@ public record TlsFiles(Path cert, Path key, Path clientCa) {
                 b.trustManager(RefusalLoggingTrustManager.forCa(clientCa)).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
             }
             return b.build();
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("client CA " + clientCa + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TLS files " + cert + ", " + key + ": " + e.getMessage(), e);

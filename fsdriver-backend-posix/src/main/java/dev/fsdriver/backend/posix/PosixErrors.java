@@ -21,7 +21,7 @@ import java.util.Locale;
  * The posix backend's translation of java.nio's exceptions to errno (table in docs/errors.md).
  * What the backend calls itself through the native layer ({@code dev.fsdriver.linux.AtCalls}:
  * every path operation on Linux but open, read, write and readdir) carries the errno captured
- * from the call and never comes here ({@code PosixBackend.failed}). java.nio exceptions are
+ * from the call and never comes here ({@code LibcCalls.failed}). java.nio exceptions are
  * mapped by type first.
  *
  * <p>Where text remains the only way: the JDK reports any errno other than EACCES, ENOENT, EEXIST

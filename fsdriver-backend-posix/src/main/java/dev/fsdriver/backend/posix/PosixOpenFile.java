@@ -5,12 +5,18 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.FileCalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * An open regular file over a {@link FileChannel}: positional reads and writes, so one
@@ -160,7 +166,7 @@ final class PosixOpenFile implements OpenFile {
 
     private void truncateNow(long size) throws FsException {
         try {
-            PosixBackend.truncate(channel, size);
+            truncate(channel, size);
         } catch (IOException | NonWritableChannelException e) {
             throw PosixErrors.translate("truncate", path, e);
         }
@@ -197,6 +203,39 @@ final class PosixOpenFile implements OpenFile {
             channel.close();
         } catch (IOException e) {
             throw PosixErrors.translate("close", path, e);
+        }
+    }
+
+    /** The java.nio options of open(2) flags, never following a final symlink. */
+    static Set<OpenOption> options(int flags) {
+        Set<OpenOption> opts = new HashSet<>();
+        opts.add(LinkOption.NOFOLLOW_LINKS);
+        if (OpenFlags.readable(flags)) {
+            opts.add(StandardOpenOption.READ);
+        }
+        if (OpenFlags.writable(flags)) {
+            opts.add(StandardOpenOption.WRITE);
+        }
+        // java.nio refuses READ with APPEND (IllegalArgumentException): O_RDWR|O_APPEND is opened
+        // without it and PosixOpenFile appends at the size itself
+        if ((flags & OpenFlags.O_APPEND) != 0 && OpenFlags.writable(flags) && !OpenFlags.readable(flags)) {
+            opts.add(StandardOpenOption.APPEND);
+        }
+        if ((flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC) {
+            opts.add(StandardOpenOption.SYNC);
+        } else if ((flags & OpenFlags.O_DSYNC) != 0) {
+            opts.add(StandardOpenOption.DSYNC);
+        }
+        return opts;
+    }
+
+    /** ftruncate semantics (FileChannel.truncate only shrinks): grows by writing a zero byte at the end. */
+    static void truncate(FileChannel ch, long size) throws IOException {
+        long cur = ch.size();
+        if (size < cur) {
+            ch.truncate(size);
+        } else if (size > cur) {
+            ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
         }
     }
 }

@@ -4,6 +4,8 @@ import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.NotifyBufferParser.NotifyRecord;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -133,14 +135,14 @@ public final class ChangeTranslator {
      * Success with zero bytes and ERROR_NOTIFY_ENUM_DIR both mean the kernel dropped events:
      * overflow. A buffer that does not parse is treated the same way.
      */
-    public Outcome completed(int win32Error, java.nio.ByteBuffer buf, int bytes, boolean extended) {
+    public Outcome completed(int win32Error, ByteBuffer buf, int bytes, boolean extended) {
         switch (win32Error) {
             case WinErrors.ERROR_SUCCESS -> {
                 if (bytes == 0) {
                     overflow();
                     return Outcome.REARM;
                 }
-                java.util.List<NotifyRecord> records;
+                List<NotifyRecord> records;
                 try {
                     records = NotifyBufferParser.parse(buf, bytes, extended);
                 } catch (IllegalArgumentException e) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * Stable 64-bit inode numbers from FILE_ID_INFO (volume serial + 128-bit file id).
  *
  * <p>Strategy (numbers stay below 3 * 2^61, where the server uses an inode number as the node id
- * itself; see NodeTable):
+ * itself; see NodeIds):
  * <ul>
  *   <li>NTFS: the id is the 64-bit MFT reference (48-bit record, 16-bit sequence) with the high
  *       64 bits zero, so the low half is the inode number as is, below {@link #MAPPED_BASE}

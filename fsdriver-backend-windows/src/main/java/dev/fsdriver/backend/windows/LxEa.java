@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,7 +68,7 @@ public final class LxEa {
         for (Map.Entry<String, byte[]> e : eas.entrySet()) {
             byte[] v = e.getValue();
             ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-            switch (e.getKey().toUpperCase(java.util.Locale.ROOT)) {
+            switch (e.getKey().toUpperCase(Locale.ROOT)) {
                 case LXUID -> uid = v.length >= 4 ? b.getInt(0) : null;
                 case LXGID -> gid = v.length >= 4 ? b.getInt(0) : null;
                 case LXMOD -> mode = v.length >= 4 ? b.getInt(0) : null;

@@ -2,6 +2,7 @@ package dev.fsdriver.backend.windows;
 
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -36,10 +37,10 @@ final class ShareDirs {
     /** Rights to traverse a directory, list it and create in it: enough for RootDirectory use. */
     private static final int DIR_ACCESS = Win32.FILE_LIST_DIRECTORY | Win32.FILE_TRAVERSE | Win32.FILE_READ_ATTRIBUTES
             | Win32.SYNCHRONIZE;
-    static final int OPEN_OPTIONS = Win32.FILE_OPEN_REPARSE_POINT | Win32.FILE_OPEN_FOR_BACKUP_INTENT
-            | Win32.FILE_SYNCHRONOUS_IO_NONALERT;
+    static final int OPEN_OPTIONS = NtCalls.FILE_OPEN_REPARSE_POINT | NtCalls.FILE_OPEN_FOR_BACKUP_INTENT
+            | NtCalls.FILE_SYNCHRONOUS_IO_NONALERT;
     /** Case-insensitive as CreateFileW is by default; never through a reparse point. */
-    static final int OBJ_ATTRIBUTES = Win32.OBJ_CASE_INSENSITIVE | Win32.OBJ_DONT_REPARSE;
+    static final int OBJ_ATTRIBUTES = NtCalls.OBJ_CASE_INSENSITIVE | NtCalls.OBJ_DONT_REPARSE;
 
     private final String root;
     private final String rootFinal;
@@ -59,15 +60,15 @@ final class ShareDirs {
         Handle cur = openRoot(DIR_ACCESS);
         try {
             for (String name : dir.names()) {
-                Win32.NtOpened o = Win32.NtCreateFile(cur.h, NameEscaping.toWindows(name), DIR_ACCESS, 0, Win32.FILE_OPEN,
-                        Win32.FILE_DIRECTORY_FILE | OPEN_OPTIONS, OBJ_ATTRIBUTES);
+                NtCalls.NtOpened o = NtCalls.NtCreateFile(cur.h, NameEscaping.toWindows(name), DIR_ACCESS, 0, NtCalls.FILE_OPEN,
+                        NtCalls.FILE_DIRECTORY_FILE | OPEN_OPTIONS, OBJ_ATTRIBUTES);
                 cur.close();
                 cur = new Handle(o.handle(), 0);
                 var tag = attributeTag(cur);
                 if (isLink(tag)) {
                     throw new FsException(Errno.ELOOP, dir + ": '" + name + "' is a link (not followed inside a path)");
                 }
-                cur = asItself(cur, tag, DIR_ACCESS, Win32.FILE_DIRECTORY_FILE);
+                cur = asItself(cur, tag, DIR_ACCESS, NtCalls.FILE_DIRECTORY_FILE);
             }
             if (!dir.isRoot()) {
                 verifyInside(cur, dir);
@@ -89,11 +90,11 @@ final class ShareDirs {
      */
     Handle openAt(Handle parent, RelPath p, int access, int fileAttributes, int ntDisposition, int options)
             throws WindowsException, FsException {
-        Win32.NtOpened o = Win32.NtCreateFile(parent.h, NameEscaping.toWindows(p.name()), access, fileAttributes,
+        NtCalls.NtOpened o = NtCalls.NtCreateFile(parent.h, NameEscaping.toWindows(p.name()), access, fileAttributes,
                 ntDisposition, options | OPEN_OPTIONS, OBJ_ATTRIBUTES);
-        Handle h = new Handle(o.handle(), o.information() == Win32.FILE_OPENED && ntDisposition == Win32.FILE_OPEN_IF
+        Handle h = new Handle(o.handle(), o.information() == NtCalls.FILE_OPENED && ntDisposition == NtCalls.FILE_OPEN_IF
                 ? WinErrors.ERROR_ALREADY_EXISTS : 0);
-        if (o.information() != Win32.FILE_CREATED) {
+        if (o.information() != NtCalls.FILE_CREATED) {
             try {
                 verifyInside(h, p);
                 h = asItself(h, attributeTag(h), access, options);
@@ -132,8 +133,8 @@ final class ShareDirs {
         if ((tag.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) == 0 || !WinAttributes.opensItself(tag.reparseTag())) {
             return h;
         }
-        Win32.NtOpened o = Win32.NtCreateFile(h.h, "", access, 0, Win32.FILE_OPEN,
-                (options | OPEN_OPTIONS) & ~Win32.FILE_OPEN_REPARSE_POINT, Win32.OBJ_CASE_INSENSITIVE);
+        NtCalls.NtOpened o = NtCalls.NtCreateFile(h.h, "", access, 0, NtCalls.FILE_OPEN,
+                (options | OPEN_OPTIONS) & ~NtCalls.FILE_OPEN_REPARSE_POINT, NtCalls.OBJ_CASE_INSENSITIVE);
         Handle again = new Handle(o.handle(), h.openError);
         h.close();
         return again;

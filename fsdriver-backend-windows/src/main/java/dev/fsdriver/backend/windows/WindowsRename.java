@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -78,7 +79,7 @@ final class WindowsRename {
     private void checkReplaceTypes(Handle src, Handle toDir, RelPath from, RelPath to) throws WindowsException, FsException {
         boolean srcDir = isRealDirectory(src);
         boolean dstDir;
-        try (Handle dst = dirs.openAt(toDir, to, WindowsBackend.META, 0, Win32.FILE_OPEN, 0)) {
+        try (Handle dst = dirs.openAt(toDir, to, WindowsBackend.META, 0, NtCalls.FILE_OPEN, 0)) {
             dstDir = isRealDirectory(dst);
         } catch (WindowsException | FsException e) {
             return; // no destination (or not ours to open): the rename itself reports it
@@ -117,7 +118,7 @@ final class WindowsRename {
                 int n = Structs.writeRenameInfo(b, (replace ? Structs.FILE_RENAME_FLAG_REPLACE_IF_EXISTS
                         | Structs.FILE_RENAME_FLAG_IGNORE_READONLY_ATTRIBUTE : 0) | Structs.FILE_RENAME_FLAG_POSIX_SEMANTICS, rootDir, target);
                 try {
-                    Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformationEx);
+                    NtCalls.NtSetInformationFile(src.h, m, n, NtCalls.FileRenameInformationEx);
                     return;
                 } catch (WindowsException e) {
                     if (!e.isUnsupported()) {
@@ -127,7 +128,7 @@ final class WindowsRename {
                 }
             }
             int n = Structs.writeRenameInfo(b, replace ? 1 : 0, rootDir, target);
-            Win32.NtSetInformationFile(src.h, m, n, Win32.FileRenameInformation);
+            NtCalls.NtSetInformationFile(src.h, m, n, NtCalls.FileRenameInformation);
             if (posixError != null) {
                 features.fallBack(Feature.POSIX_RENAME, posixError.getMessage());
             }

@@ -7,9 +7,12 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
+import dev.fsdriver.common.Errno;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +43,7 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
     private final Thread thread;
     /** Completed by the thread once its first read is posted (or with the failure). */
     private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private final java.util.concurrent.atomic.AtomicBoolean freed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean freed = new AtomicBoolean();
 
     private WindowsWatcher(WindowsBackend backend, String root, String rootFinal, HANDLE dir, HANDLE event,
             ChangeListener listener) {
@@ -74,11 +77,11 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
         } catch (ExecutionException e) {
             w.freeAfterThread();
             throw e.getCause() instanceof WindowsException we ? we.toFsException("watch " + root)
-                    : new FsException(dev.fsdriver.common.Errno.EIO, "watch " + root + ": " + e.getCause());
+                    : new FsException(Errno.EIO, "watch " + root + ": " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             w.close();
-            throw new FsException(dev.fsdriver.common.Errno.EINTR, "watch " + root + ": interrupted");
+            throw new FsException(Errno.EINTR, "watch " + root + ": interrupted");
         }
     }
 
@@ -183,7 +186,7 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
             if (parts.length < n) {
                 return null;
             }
-            return String.join("\\", java.util.Arrays.copyOfRange(parts, parts.length - n, parts.length));
+            return String.join("\\", Arrays.copyOfRange(parts, parts.length - n, parts.length));
         } catch (WindowsException e) {
             return null;
         }

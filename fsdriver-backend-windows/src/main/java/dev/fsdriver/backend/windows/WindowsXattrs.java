@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import dev.fsdriver.common.Errno;
@@ -65,7 +66,7 @@ final class WindowsXattrs {
              Memory buf = new Memory(LIST_BUFFER)) {
             int n;
             try {
-                n = Win32.NtQueryEaFile(h.h, buf, LIST_BUFFER, null, 0);
+                n = NtCalls.NtQueryEaFile(h.h, buf, LIST_BUFFER, null, 0);
             } catch (WindowsException e) {
                 if (e.errno() == Errno.ENODATA) {
                     return List.of(); // STATUS_NO_EAS_ON_FILE
@@ -126,7 +127,7 @@ final class WindowsXattrs {
             in.write(0, list, 0, list.length);
             int n;
             try {
-                n = Win32.NtQueryEaFile(h.h, out, LIST_BUFFER, in, list.length);
+                n = NtCalls.NtQueryEaFile(h.h, out, LIST_BUFFER, in, list.length);
             } catch (WindowsException e) {
                 if (e.errno() == Errno.ENODATA) {
                     return new byte[0]; // STATUS_NO_EAS_ON_FILE
@@ -144,7 +145,7 @@ final class WindowsXattrs {
         byte[] enc = LxEa.encodeFull(one);
         try (Memory mem = new Memory(enc.length)) {
             mem.write(0, enc, 0, enc.length);
-            Win32.NtSetEaFile(h.h, mem, enc.length);
+            NtCalls.NtSetEaFile(h.h, mem, enc.length);
         }
     }
 }

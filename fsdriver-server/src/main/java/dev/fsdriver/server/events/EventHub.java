@@ -6,10 +6,10 @@ import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.RelPath;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,11 @@ import org.slf4j.LoggerFactory;
  *       earlier server process is always older than this hub's history (and gets OVERFLOW).
  * </ul>
  *
- * <p>Locking: one monitor ({@code this}) guards all state. Subscribers are called while it is
+ * <p>The windows live in {@link Debouncer}, the retained events in {@link EventHistory}; storms,
+ * numbering and delivery here.
+ *
+ * <p>Locking: one monitor ({@code this}) guards all state, the Debouncer's and the EventHistory's
+ * included (they have no lock of their own). Subscribers are called while it is
  * held, so they must only enqueue (see {@link Subscriber}); the lock order is hub, then
  * subscriber.
  */
@@ -84,25 +89,6 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     /** Counters since the hub started. */
     public record Stats(long received, long published, long coalesced, long suppressed, long overflows) {}
 
-    private record Key(Kind kind, RelPath path) {}
-
-    /** A path's open debounce window; {@code dirty}: a coalesced event waits to be published. */
-    private static final class Pending {
-        final Change change;
-        final long first;
-        /** When the last change coalesced into it arrived (the hub's clock). */
-        long last;
-        long due;
-        boolean dirty;
-
-        Pending(Change change, long first, long due) {
-            this.change = change;
-            this.first = first;
-            this.last = first;
-            this.due = due;
-        }
-    }
-
     private static final class Storm {
         final RelPath dir;
         final long until;
@@ -123,18 +109,14 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     /** A tick is scheduled a whole number of these ahead (so windows close up to this much late). */
     private static final long TICK_GRID_NANOS = 4_000_000;
     private final boolean ownScheduler;
-    private final long debounceNanos;
-    private final long maxDelayNanos;
     private final long stormWindowNanos;
 
-    // Guarded by this.
-    private final LinkedHashMap<Key, Pending> pending = new LinkedHashMap<>();
+    // Guarded by this (the two helpers too: they are called only from this class's synchronized methods).
+    private final Debouncer debouncer;
+    private final EventHistory history;
     private final Map<RelPath, Integer> stormCounts = new HashMap<>();
     private final List<Storm> storms = new ArrayList<>();
-    private final Set<Subscriber> subscribers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Event[] history;
-    private int historyHead; // index of the oldest event
-    private int historySize;
+    private final Set<Subscriber> subscribers = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastSequence;
     private long stormWindowStart;
     private ScheduledFuture<?> tickFuture;
@@ -149,10 +131,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      * One client's own burst (an untar, a git checkout) is not sent back to it anyway, and an
      * OVERFLOW for it would make that client drop its caches and relist while it is busy.
      */
-    private volatile java.util.function.Predicate<RelPath> bySession = p -> false;
+    private volatile Predicate<RelPath> bySession = p -> false;
 
     /** See {@link #bySession}: set once, before changes flow. */
-    public void countStormsExcept(java.util.function.Predicate<RelPath> changedBySession) {
+    public void countStormsExcept(Predicate<RelPath> changedBySession) {
         this.bySession = changedBySession;
     }
 
@@ -184,10 +166,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         this.wallNanos = wallNanos;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
-        this.debounceNanos = config.debounce().toNanos();
-        this.maxDelayNanos = config.maxDelay().toNanos();
         this.stormWindowNanos = config.stormWindow().toNanos();
-        this.history = new Event[config.historyCapacity()];
+        this.debouncer = new Debouncer(config.debounce().toNanos(), config.maxDelay().toNanos(), this::publish);
+        this.history = new EventHistory(config.historyCapacity());
         this.lastSequence = firstSequence - 1;
         this.stormWindowStart = clock.getAsLong();
         this.lastSummaryAt = stormWindowStart;
@@ -230,15 +211,15 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         long now = clock.getAsLong();
         received++;
         if (c.kind() == Kind.OVERFLOW) {
-            dropPendingUnder(c.path());
+            debouncer.dropUnder(c.path());
             publish(c, now);
         } else if (!suppressedByStorm(c) && (bySession(c) || !stormStarted(c, now))) {
             switch (c.kind()) {
                 case MODIFIED, ATTRIB -> debounce(c, now);
                 default -> {
-                    flushPendingOf(c.path(), c.directory());
+                    debouncer.flush(c.path(), c.directory());
                     if (c.newPath() != null) {
-                        flushPendingOf(c.newPath(), c.directory());
+                        debouncer.flush(c.newPath(), c.directory());
                     }
                     publish(c, now);
                 }
@@ -260,30 +241,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         long now = clock.getAsLong();
         tickAt = Long.MAX_VALUE;
         tickFuture = null;
-        long next = Long.MAX_VALUE;
-        List<Pending> reopened = null;
-        for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.due - now > 0) {
-                next = Math.min(next, p.due);
-                continue;
-            }
-            it.remove();
-            if (p.dirty) {
-                // Trailing event; a new (quiet) window keeps a continuous stream at one per window.
-                publish(p.change, p.last);
-                if (reopened == null) {
-                    reopened = new ArrayList<>();
-                }
-                reopened.add(new Pending(p.change, now, now + debounceNanos));
-            }
-        }
-        if (reopened != null) {
-            for (Pending p : reopened) {
-                pending.put(new Key(p.change.kind(), p.change.path()), p);
-            }
-            next = Math.min(next, now + debounceNanos);
-        }
+        long next = debouncer.closeDue(now);
         for (Iterator<Storm> it = storms.iterator(); it.hasNext(); ) {
             Storm s = it.next();
             if (s.until - now > 0) {
@@ -314,18 +272,13 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
         subscribers.add(s);
         if (resumeAfter > 0 && resumeAfter != lastSequence) {
-            long oldest = lastSequence - historySize + 1;
-            if (resumeAfter >= oldest - 1 && resumeAfter < lastSequence) {
-                int skip = (int) (resumeAfter - oldest + 1);
-                List<Event> replay = new ArrayList<>(historySize - skip);
-                for (int i = skip; i < historySize; i++) {
-                    replay.add(history[(historyHead + i) % history.length]);
-                }
+            List<Event> replay = history.after(resumeAfter, lastSequence);
+            if (replay != null) {
                 s.onEvents(replay);
             } else {
                 log.info("share {}: resume cursor {} outside history [{}, {}]: sending overflow",
-                        share, resumeAfter, oldest - 1, lastSequence);
-                s.onEvents(List.of(new Event(lastSequence, Kind.OVERFLOW, RelPath.ROOT, null, true)));
+                        share, resumeAfter, history.reachesBackTo(lastSequence), lastSequence);
+                s.onEvents(List.of(EventHistory.overflow(lastSequence)));
             }
         }
         return lastSequence;
@@ -358,7 +311,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             closed = true;
             left = List.copyOf(subscribers);
             subscribers.clear();
-            pending.clear();
+            debouncer.clear();
             if (tickFuture != null) {
                 tickFuture.cancel(false);
             }
@@ -375,63 +328,14 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         }
     }
 
-    // ---- debounce
+    // ---- debounce (the windows are the Debouncer's)
 
     private void debounce(Change c, long now) {
-        Key key = new Key(c.kind(), c.path());
-        Pending p = pending.get(key);
-        if (p != null && (p.dirty || p.due - now > 0)) {
+        if (debouncer.offer(c, now)) {
             coalesced++;
-            p.dirty = true;
-            p.last = now;
-            p.due = Math.min(now + debounceNanos, p.first + maxDelayNanos);
             log.debug("share {}: coalesced {}", share, c);
-        } else {
-            // Leading edge: publish now, open the window.
-            p = new Pending(c, now, now + debounceNanos);
-            pending.put(key, p);
-            publish(c, now);
         }
-        requestTick(p.due);
-    }
-
-    /**
-     * Closes the windows of {@code path} (and below it, for a directory), publishing coalesced
-     * events first, in arrival order.
-     */
-    private void flushPendingOf(RelPath path, boolean directory) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        if (!directory) {
-            Pending m = pending.remove(new Key(Kind.MODIFIED, path));
-            Pending a = pending.remove(new Key(Kind.ATTRIB, path));
-            if (m != null && a != null && a.first - m.first < 0) {
-                Pending t = m;
-                m = a;
-                a = t;
-            }
-            if (m != null && m.dirty) {
-                publish(m.change, m.last);
-            }
-            if (a != null && a.dirty) {
-                publish(a.change, a.last);
-            }
-            return;
-        }
-        for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.change.path().startsWith(path)) {
-                it.remove();
-                if (p.dirty) {
-                    publish(p.change, p.last);
-                }
-            }
-        }
-    }
-
-    private void dropPendingUnder(RelPath dir) {
-        pending.values().removeIf(p -> p.change.path().startsWith(dir));
+        requestTick(debouncer.due(c));
     }
 
     // ---- storms
@@ -450,7 +354,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 publish(Change.of(Kind.CREATED, c.newPath(), c.directory()), clock.getAsLong());
             } else {
                 to.suppressedSinceOverflow++;
-                flushPendingOf(c.path(), c.directory());
+                debouncer.flush(c.path(), c.directory());
                 publish(Change.of(Kind.DELETED, c.path(), c.directory()), clock.getAsLong());
             }
             suppressed++;
@@ -512,7 +416,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         hit = h;
         log.info("share {}: event storm under '{}' (> {} events in {}): replaced by overflow",
                 share, hit, config.stormThreshold(), config.stormWindow());
-        dropPendingUnder(hit);
+        debouncer.dropUnder(hit);
         suppressed++;
         publish(Change.of(Kind.OVERFLOW, hit, true), now);
         return true;
@@ -551,13 +455,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (c.kind() == Kind.OVERFLOW) {
             overflows++;
         }
-        if (historySize == history.length) {
-            history[historyHead] = e;
-            historyHead = (historyHead + 1) % history.length;
-        } else {
-            history[(historyHead + historySize) % history.length] = e;
-            historySize++;
-        }
+        history.add(e);
         batch.add(e);
         if (log.isDebugEnabled()) {
             log.debug("share {}: event {}", share, e);

@@ -1,11 +1,13 @@
 package dev.fsdriver.server.events;
 
 import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.common.Errno;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,7 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
      * with it. The tap must be quick and must not block.
      */
     public static EventHubs start(Map<String, Backend> backends,
-                                  java.util.function.BiConsumer<String, dev.fsdriver.backend.Change> tap) {
+                                  BiConsumer<String, Change> tap) {
         return start(backends, tap, share -> null);
     }
 
@@ -48,8 +50,8 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
      * (see {@link EventHub#countStormsExcept}).
      */
     public static EventHubs start(Map<String, Backend> backends,
-                                  java.util.function.BiConsumer<String, dev.fsdriver.backend.Change> tap,
-                                  java.util.function.Function<String, Origins> origins) {
+                                  BiConsumer<String, Change> tap,
+                                  Function<String, Origins> origins) {
         Map<String, EventHub> hubs = new LinkedHashMap<>();
         Map<String, AutoCloseable> watchers = new LinkedHashMap<>();
         backends.forEach((name, backend) -> {

@@ -1,6 +1,7 @@
 package dev.fsdriver.server.events;
 
 import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
@@ -208,11 +209,11 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     // Too slow: forget what it has not been sent, tell it to rescan everything.
                     dropped += queue.size() + events.size();
                     // counted once per overflow the client gets: an unsent one may be replaced again
-                    boolean pending = !queue.isEmpty() && queue.peekFirst().kind() == dev.fsdriver.backend.Change.Kind.OVERFLOW
+                    boolean pending = !queue.isEmpty() && queue.peekFirst().kind() == Change.Kind.OVERFLOW
                             && queue.peekFirst().path().equals(RelPath.ROOT);
                     counts.overflowed(queue.size() + events.size() - (pending ? 1 : 0), !pending);
                     queue.clear();
-                    queue.add(new Event(events.getLast().sequence(), dev.fsdriver.backend.Change.Kind.OVERFLOW,
+                    queue.add(new Event(events.getLast().sequence(), Change.Kind.OVERFLOW,
                             RelPath.ROOT, null, true, events.getLast().seenUnixNanos()));
                     log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
                 } else {

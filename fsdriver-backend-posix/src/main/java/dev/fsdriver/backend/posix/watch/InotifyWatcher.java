@@ -21,15 +21,10 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +44,8 @@ import org.slf4j.LoggerFactory;
  *       (watch limit, permissions) becomes OVERFLOW(that directory), with a log line.
  * </ul>
  *
- * <p>The watch table is a tree: each watch knows its parent's watch and its own name, and a
- * path is found by walking up to the root. A directory rename then moves one entry, and every
- * watch below it follows. (A table of full paths rebased by prefix cannot tell the two sides of
- * a RENAME_EXCHANGE apart: the kernel reports it as P -> R then R -> P, and after the first
- * half both subtrees sit under R.) Which watch a rename moves is the one with that parent and
- * name; when there are two (the second half of an exchange, or a replaced directory whose
+ * <p>The watch table is a tree ({@link WatchTree}): a directory rename moves one entry. Which
+ * watch a rename moves is the one with that parent and name; when there are two (the second half of an exchange, or a replaced directory whose
  * watch is not gone yet) the kernel's IN_MOVE_SELF, queued right after the IN_MOVED_TO on the
  * moved directory's own watch, says which.
  *
@@ -87,18 +78,11 @@ public final class InotifyWatcher implements AutoCloseable {
     private volatile int watchCount;
     private Thread thread;
 
-    /** Deepest chain of watches followed up to the root (a guard, far beyond PATH_MAX). */
-    private static final int MAX_DEPTH = 4096;
-
     // Owned by the watcher thread (see class comment).
-    private final Map<Integer, Watch> watches = new HashMap<>();
-    private int rootWd = -1;
+    private final WatchTree watches = new WatchTree();
     private PendingMove pendingMove;
     private DeferredRename deferred;
     private boolean limitLogged;
-
-    /** A watched directory: the watch of its parent ({@code -1} for the root) and its name there. */
-    private record Watch(int parent, String name) {}
 
     /** An IN_MOVED_FROM waiting for its IN_MOVED_TO: the source's parent watch and name. */
     private record PendingMove(int cookie, RelPath from, boolean directory, int parentWd, String name) {}
@@ -142,14 +126,13 @@ public final class InotifyWatcher implements AutoCloseable {
         }
         InotifyWatcher w = new InotifyWatcher(root, listener, ifd, wakeFd);
         try {
-            w.rootWd = inotify_add_watch(ifd, root.toString(), DIR_MASK);
+            w.watches.setRoot(inotify_add_watch(ifd, root.toString(), DIR_MASK));
         } catch (ErrnoException e) {
             closeQuietly(ifd);
             closeQuietly(wakeFd);
             throw new FsException(e.errno(), "inotify_add_watch " + root
                     + (e.errno() == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
         }
-        w.watches.put(w.rootWd, new Watch(-1, null));
         w.scanTree(-1, null, RelPath.ROOT, false);
         w.watchCount = w.watches.size();
         w.thread = Thread.ofPlatform().daemon().name("inotify-" + root.getFileName()).start(w::run);
@@ -216,7 +199,7 @@ public final class InotifyWatcher implements AutoCloseable {
                     // millisecond, not once per file, on the CPUs the server needs for the calls
                     // that make the burst; and a call through the server has mostly returned (and
                     // recorded its outcome, see Origins) by the time its change is judged.
-                    java.util.concurrent.locks.LockSupport.parkNanos(GATHER_NANOS);
+                    LockSupport.parkNanos(GATHER_NANOS);
                     drain(buf);
                 }
             }
@@ -267,7 +250,7 @@ public final class InotifyWatcher implements AutoCloseable {
         }
         if ((mask & IN_IGNORED) != 0) {
             // The kernel dropped this watch (directory deleted, or we removed it).
-            if (watches.remove(wd) != null) {
+            if (watches.remove(wd)) {
                 watchCount = watches.size();
             }
             return;
@@ -276,21 +259,21 @@ public final class InotifyWatcher implements AutoCloseable {
             DeferredRename d = deferred;
             deferred = null;
             if (name == null && (mask & IN_MOVE_SELF) != 0 && d.candidates.contains(wd)) {
-                watches.put(wd, new Watch(d.newParent, d.newName));
+                watches.put(wd, d.newParent, d.newName);
                 return;
             }
             // No IN_MOVE_SELF for any candidate: the moved directory was not among them. Ask
             // the disk: watching its new path again names every watch below it right.
             scanTree(d.newParent, d.newName, d.to, false);
         }
-        RelPath dir = pathOf(wd);
+        RelPath dir = watches.pathOf(wd);
         if (dir == null) {
             return; // a watch removed by us whose IN_IGNORED has not arrived yet
         }
         boolean isDir = (mask & IN_ISDIR) != 0;
         if (name == null) {
             // About the watched directory itself; subdirectories are reported by their parent.
-            if (wd == rootWd) {
+            if (wd == watches.rootWd()) {
                 if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) != 0) {
                     flushPendingMove();
                     log.warn("share root {} was deleted, moved or unmounted: reporting overflow", root);
@@ -354,7 +337,7 @@ public final class InotifyWatcher implements AutoCloseable {
         pendingMove = null;
         emit(Change.of(Change.Kind.DELETED, pm.from, pm.directory));
         if (pm.directory) {
-            unwatchTree(children(pm.parentWd, pm.name));
+            unwatchTree(watches.children(pm.parentWd, pm.name));
         }
     }
 
@@ -363,49 +346,15 @@ public final class InotifyWatcher implements AutoCloseable {
      * {@code newParent}: its watch moves there (see the class comment for which one).
      */
     private void movedDirectory(PendingMove pm, int newParent, String newName, RelPath to) {
-        Set<Integer> candidates = children(pm.parentWd, pm.name);
+        Set<Integer> candidates = watches.children(pm.parentWd, pm.name);
         if (candidates.isEmpty()) {
             // It was renamed before we could watch it (created and moved at once).
             scanTree(newParent, newName, to, true);
         } else if (candidates.size() == 1) {
-            watches.put(candidates.iterator().next(), new Watch(newParent, newName));
+            watches.put(candidates.iterator().next(), newParent, newName);
         } else {
             deferred = new DeferredRename(candidates, newParent, newName, to);
         }
-    }
-
-    /** The watches named {@code name} in the directory watched by {@code parent}. */
-    private Set<Integer> children(int parent, String name) {
-        Set<Integer> out = new HashSet<>();
-        for (Map.Entry<Integer, Watch> e : watches.entrySet()) {
-            if (e.getValue().parent == parent && name.equals(e.getValue().name)) {
-                out.add(e.getKey());
-            }
-        }
-        return out;
-    }
-
-    /** The share-relative path of watch {@code wd}, or null if it (or a parent) is unknown. */
-    private RelPath pathOf(int wd) {
-        List<String> names = new ArrayList<>();
-        int cur = wd;
-        while (cur != rootWd) {
-            Watch w = watches.get(cur);
-            if (w == null || names.size() > MAX_DEPTH) {
-                return null;
-            }
-            names.add(w.name);
-            cur = w.parent;
-        }
-        RelPath p = RelPath.ROOT;
-        try {
-            for (int i = names.size() - 1; i >= 0; i--) {
-                p = p.resolve(names.get(i));
-            }
-        } catch (FsException e) {
-            return null; // every name was checked when its watch was added
-        }
-        return p;
     }
 
     /**
@@ -421,7 +370,7 @@ public final class InotifyWatcher implements AutoCloseable {
         while (!todo.isEmpty()) {
             Todo t = todo.pop();
             RelPath dir = t.dir;
-            int wd = dir.isRoot() ? rootWd : addWatch(t.parentWd, t.name, dir);
+            int wd = dir.isRoot() ? watches.rootWd() : addWatch(t.parentWd, t.name, dir);
             if (wd < 0) {
                 continue;
             }
@@ -467,7 +416,7 @@ public final class InotifyWatcher implements AutoCloseable {
     private int addWatch(int parentWd, String name, RelPath dir) {
         try {
             int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
-            watches.put(wd, new Watch(parentWd, name));
+            watches.put(wd, parentWd, name);
             return wd;
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
@@ -490,40 +439,14 @@ public final class InotifyWatcher implements AutoCloseable {
         if (tops.isEmpty()) {
             return;
         }
-        Set<Integer> gone = new HashSet<>();
-        for (int wd : watches.keySet()) {
-            if (below(wd, tops)) {
-                gone.add(wd);
-            }
-        }
-        for (Iterator<Map.Entry<Integer, Watch>> it = watches.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, Watch> e = it.next();
-            if (e.getKey() != rootWd && gone.contains(e.getKey())) {
-                try {
-                    inotify_rm_watch(ifd, e.getKey());
-                } catch (ErrnoException ex) {
-                    // EINVAL: already gone
-                }
-                it.remove();
+        for (int wd : watches.removeSubtrees(tops)) {
+            try {
+                inotify_rm_watch(ifd, wd);
+            } catch (ErrnoException ex) {
+                // EINVAL: already gone
             }
         }
         watchCount = watches.size();
-    }
-
-    /** Whether watch {@code wd} is one of {@code tops} or below one of them. */
-    private boolean below(int wd, Set<Integer> tops) {
-        int cur = wd;
-        for (int depth = 0; cur != -1 && depth <= MAX_DEPTH; depth++) {
-            if (tops.contains(cur)) {
-                return true;
-            }
-            Watch w = watches.get(cur);
-            if (w == null) {
-                return false;
-            }
-            cur = w.parent;
-        }
-        return false;
     }
 
     private Path absolute(RelPath p) {

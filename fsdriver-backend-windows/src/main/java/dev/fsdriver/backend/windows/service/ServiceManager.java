@@ -4,6 +4,8 @@ import com.sun.jna.Native;
 import com.sun.jna.Structure;
 import com.sun.jna.platform.win32.Advapi32;
 import com.sun.jna.platform.win32.Winsvc;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -59,12 +61,12 @@ public final class ServiceManager {
     private ServiceManager() {}
 
     /** What install did: whether the delayed start was accepted, and settings the system refused (one line each). */
-    public record Installed(boolean delayed, java.util.List<String> warnings) {}
+    public record Installed(boolean delayed, List<String> warnings) {}
 
     /** Creates the service: own process, automatic start, then description and delayed start. */
     public static Installed install(Install spec) throws ServiceException {
         boolean delayedOk = true;
-        java.util.List<String> warnings = new java.util.ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         Winsvc.SC_HANDLE scm = openScm(SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE, "install", spec.name());
         try {
             Winsvc.SC_HANDLE s = ADV.CreateService(scm, spec.name(), spec.displayName(), SERVICE_ALL_ACCESS,

@@ -17,6 +17,8 @@ import java.util.Map;
  * {@link WindowsException} with GetLastError (or the NTSTATUS and its DOS error) on failure.
  * No policy lives here: fallbacks and error meaning are the backend's.
  *
+ * The ntdll functions (handle-relative open, EAs, set-information classes) are in {@link NtCalls}.
+ *
  * <p>Loading this class on a non-Windows OS fails at the first call (the libraries are loaded
  * lazily); tests on Linux never load it.
  */
@@ -57,10 +59,8 @@ public final class Win32 {
     public static final int INVALID_FILE_ATTRIBUTES = -1;
     /** OVERLAPPED on x64: Internal 0, InternalHigh 8, Offset 16, OffsetHigh 20, hEvent 24. */
     public static final int OVERLAPPED_SIZE = 32;
-    /** IO_STATUS_BLOCK on x64: Status/Pointer 0, Information 8. */
-    public static final int IO_STATUS_BLOCK_SIZE = 16;
 
-    private static final Map<String, Object> OPTIONS = Map.of(Library.OPTION_TYPE_MAPPER, W32APITypeMapper.UNICODE);
+    static final Map<String, Object> OPTIONS = Map.of(Library.OPTION_TYPE_MAPPER, W32APITypeMapper.UNICODE);
 
     /** kernel32 functions jna-platform's Kernel32 lacks or types inconveniently (raw pointers, explicit W names). */
     interface Kernel32X extends StdCallLibrary {
@@ -90,36 +90,14 @@ public final class Win32 {
         boolean FlushFileBuffers(HANDLE h);
     }
 
-    /** ntdll functions with no Win32 equivalent. */
-    interface NtDll extends StdCallLibrary {
-        int NtQueryEaFile(HANDLE h, Pointer iosb, Pointer buf, int len, boolean returnSingleEntry, Pointer eaList, int eaListLength,
-                Pointer eaIndex, boolean restartScan);
-        int NtSetEaFile(HANDLE h, Pointer iosb, Pointer buf, int len);
-        int NtCreateFile(com.sun.jna.platform.win32.WinNT.HANDLEByReference out, int access, Pointer objectAttributes,
-                Pointer iosb, Pointer allocationSize, int fileAttributes, int share, int disposition, int options,
-                Pointer eaBuffer, int eaLength);
-        int NtSetInformationFile(HANDLE h, Pointer iosb, Pointer buf, int len, int infoClass);
-        int RtlNtStatusToDosError(int status);
-    }
-
     private static final class K {
         static final Kernel32X K32 = Native.load("kernel32", Kernel32X.class, OPTIONS);
-    }
-
-    private static final class N {
-        static final NtDll NT = Native.load("ntdll", NtDll.class, OPTIONS);
     }
 
     private Win32() {}
 
     private static WindowsException lastError(String function) {
         return new WindowsException(Native.getLastError(), 0, function);
-    }
-
-    private static void ntCheck(int status, String function) throws WindowsException {
-        if (status < 0) { // !NT_SUCCESS: errors and warnings
-            throw new WindowsException(N.NT.RtlNtStatusToDosError(status), status, function);
-        }
     }
 
     private static boolean invalid(HANDLE h) {
@@ -373,94 +351,6 @@ public final class Win32 {
     public static void FlushFileBuffers(HANDLE h) throws WindowsException {
         if (!K.K32.FlushFileBuffers(h)) {
             throw lastError("FlushFileBuffers");
-        }
-    }
-
-    /**
-     * {@code NTSTATUS NtQueryEaFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer, ULONG Length,
-     * BOOLEAN ReturnSingleEntry, PVOID EaList, ULONG EaListLength, PULONG EaIndex, BOOLEAN RestartScan)}.
-     *
-     * @return bytes written to {@code buf} (IoStatusBlock.Information)
-     */
-    public static int NtQueryEaFile(HANDLE h, Pointer buf, int len, Pointer eaList, int eaListLength) throws WindowsException {
-        try (Memory iosb = new Memory(IO_STATUS_BLOCK_SIZE)) {
-            iosb.clear();
-            ntCheck(N.NT.NtQueryEaFile(h, iosb, buf, len, false, eaList, eaListLength, null, true), "NtQueryEaFile");
-            return (int) iosb.getLong(8);
-        }
-    }
-
-    // NtCreateFile: CreateDisposition, CreateOptions, OBJECT_ATTRIBUTES.Attributes, IoStatus.Information.
-    public static final int FILE_OPEN = 1;
-    public static final int FILE_CREATE = 2;
-    public static final int FILE_OPEN_IF = 3;
-    public static final int FILE_DIRECTORY_FILE = 0x1;
-    public static final int FILE_SYNCHRONOUS_IO_NONALERT = 0x20;
-    public static final int FILE_NON_DIRECTORY_FILE = 0x40;
-    public static final int FILE_OPEN_FOR_BACKUP_INTENT = 0x4000;
-    public static final int FILE_OPEN_REPARSE_POINT = 0x200000;
-    public static final int OBJ_CASE_INSENSITIVE = 0x40;
-    public static final int OBJ_DONT_REPARSE = 0x1000;
-    public static final int FILE_OPENED = 1;
-    public static final int FILE_CREATED = 2;
-    /** NtSetInformationFile classes (FILE_INFORMATION_CLASS): same layout as FILE_RENAME_INFO. */
-    public static final int FileRenameInformation = 10;
-    public static final int FileLinkInformation = 11;
-    public static final int FileRenameInformationEx = 65;
-
-    /** A handle from {@link #NtCreateFile} and its IoStatus.Information (FILE_OPENED, FILE_CREATED, ...). */
-    public record NtOpened(HANDLE handle, int information) {}
-
-    /**
-     * {@code NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
-     * PIO_STATUS_BLOCK IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess,
-     * ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength)} with
-     * {@code ObjectAttributes = {RootDirectory: root, ObjectName: name, Attributes: objAttributes}}:
-     * {@code name} (one component) is opened relative to the directory handle {@code root}, sharing RWD.
-     */
-    public static NtOpened NtCreateFile(HANDLE root, String name, int access, int fileAttributes, int disposition, int options,
-            int objAttributes) throws WindowsException {
-        byte[] utf16 = name.getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
-        if (utf16.length > 0xFFFC) {
-            throw new WindowsException(206 /* ERROR_FILENAME_EXCED_RANGE */, 0, "NtCreateFile");
-        }
-        // x64 layouts: UNICODE_STRING {USHORT Length, USHORT MaximumLength, PWSTR Buffer@8} = 16 bytes;
-        // OBJECT_ATTRIBUTES {ULONG Length, HANDLE RootDirectory@8, PUNICODE_STRING ObjectName@16,
-        // ULONG Attributes@24, PVOID SecurityDescriptor@32, PVOID SecurityQualityOfService@40} = 48 bytes.
-        try (Memory nameBuf = new Memory(utf16.length + 2L); Memory us = new Memory(16); Memory oa = new Memory(48);
-             Memory iosb = new Memory(IO_STATUS_BLOCK_SIZE)) {
-            nameBuf.write(0, utf16, 0, utf16.length);
-            nameBuf.setShort(utf16.length, (short) 0);
-            us.clear();
-            us.setShort(0, (short) utf16.length);
-            us.setShort(2, (short) (utf16.length + 2));
-            us.setPointer(8, nameBuf);
-            oa.clear();
-            oa.setInt(0, 48);
-            oa.setPointer(8, root == null ? null : root.getPointer());
-            oa.setPointer(16, us);
-            oa.setInt(24, objAttributes);
-            iosb.clear();
-            com.sun.jna.platform.win32.WinNT.HANDLEByReference out = new com.sun.jna.platform.win32.WinNT.HANDLEByReference();
-            ntCheck(N.NT.NtCreateFile(out, access, oa, iosb, null, fileAttributes, FILE_SHARE_ALL, disposition, options, null, 0),
-                    "NtCreateFile");
-            return new NtOpened(out.getValue(), (int) iosb.getLong(8));
-        }
-    }
-
-    /** {@code NTSTATUS NtSetInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock, PVOID FileInformation, ULONG Length, FILE_INFORMATION_CLASS FileInformationClass)}. */
-    public static void NtSetInformationFile(HANDLE h, Pointer buf, int len, int infoClass) throws WindowsException {
-        try (Memory iosb = new Memory(IO_STATUS_BLOCK_SIZE)) {
-            iosb.clear();
-            ntCheck(N.NT.NtSetInformationFile(h, iosb, buf, len, infoClass), "NtSetInformationFile(" + infoClass + ")");
-        }
-    }
-
-    /** {@code NTSTATUS NtSetEaFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer, ULONG Length)}. */
-    public static void NtSetEaFile(HANDLE h, Pointer buf, int len) throws WindowsException {
-        try (Memory iosb = new Memory(IO_STATUS_BLOCK_SIZE)) {
-            iosb.clear();
-            ntCheck(N.NT.NtSetEaFile(h, iosb, buf, len), "NtSetEaFile");
         }
     }
 

@@ -12,8 +12,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /** Backend values <-> protocol messages. */
-final class Wire {
-    private Wire() {}
+final class Messages {
+    private Messages() {}
 
     static Attr attr(FileAttributes a) {
         return Attr.newBuilder()

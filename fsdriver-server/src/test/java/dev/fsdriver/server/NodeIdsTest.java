@@ -9,8 +9,8 @@ import dev.fsdriver.common.Errno;
 import org.junit.jupiter.api.Test;
 
 /** Node ids follow renames and removals; ids are counted references. */
-class NodeTableTest {
-    private final NodeTable nodes = new NodeTable(2);
+class NodeIdsTest {
+    private final NodeIds nodes = new NodeIds(2);
 
     private static RelPath p(String s) throws FsException {
         return RelPath.parse(s);
@@ -103,7 +103,7 @@ class NodeTableTest {
         long f = nodes.register(p("d/f"), 11, false);
         assertThat(d).isEqualTo(10);
         assertThat(f).isEqualTo(11);
-        NodeTable restarted = new NodeTable(2);
+        NodeIds restarted = new NodeIds(2);
         assertThatThrownBy(() -> restarted.path(f)).isInstanceOf(FsException.class);
         assertThat(restarted.register(p("d"), 10, true)).isEqualTo(d);
         assertThat(restarted.register(p("d/f"), 11, false)).isEqualTo(f);
@@ -138,12 +138,12 @@ class NodeTableTest {
     void inodeNumbersThatCannotBeIdsAndReusedNumbersGetOtherIds() throws Exception {
         long one = nodes.register(p("one"), 1, false);
         long zero = nodes.register(p("zero"), 0, false);
-        long big = nodes.register(p("big"), NodeTable.OVERFLOW + 5, false);
+        long big = nodes.register(p("big"), NodeIds.OVERFLOW + 5, false);
         long negative = nodes.register(p("negative"), -7, false); // an unsigned 64-bit number above 2^63
-        assertThat(negative).isBetween(NodeTable.OVERFLOW, NodeTable.MAX_ID - 1);
+        assertThat(negative).isBetween(NodeIds.OVERFLOW, NodeIds.MAX_ID - 1);
         assertThat(nodes.register(p("mapped"), 1L << 62, false)).as("Windows' mapped numbers").isEqualTo(1L << 62);
-        assertThat(one).isNotEqualTo(NodeTable.ROOT_ID);
-        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> id >= NodeTable.OVERFLOW && id < NodeTable.MAX_ID).doesNotHaveDuplicates();
+        assertThat(one).isNotEqualTo(NodeIds.ROOT_ID);
+        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> id >= NodeIds.OVERFLOW && id < NodeIds.MAX_ID).doesNotHaveDuplicates();
         assertThat(nodes.path(one)).isEqualTo(p("one"));
 
         long old = nodes.register(p("old"), 40, false);

@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.Map;
  * <p>Locking: {@link #lock} guards the maps, the whole entry tree and every {@link Node}'s
  * mutable fields. It is held only for these updates (each O(depth)), never around I/O.
  */
-final class NodeTable {
+final class NodeIds {
     static final long ROOT_ID = 1;
     /**
      * Ids from here up (to {@link #MAX_ID}) are not inode numbers, see {@link #idFor}. Above the
@@ -115,8 +116,8 @@ final class NodeTable {
         return ino > ROOT_ID && ino < OVERFLOW ? ino : 0;
     }
 
-    NodeTable(long rootIno) {
-        Node r = new Node(ROOT_ID, rootIno, true, dev.fsdriver.common.FileMode.S_IFDIR);
+    NodeIds(long rootIno) {
+        Node r = new Node(ROOT_ID, rootIno, true, FileMode.S_IFDIR);
         r.refs = Long.MAX_VALUE / 2; // never dropped
         r.names = List.of(root);
         root.node = r;
@@ -135,6 +136,14 @@ final class NodeTable {
                 throw new FsException(Errno.ENOENT, "node " + id + " was deleted");
             }
             return p;
+        }
+    }
+
+    /** The inode number of node {@code id}, or 0 when it is unknown. */
+    long inoOf(long id) {
+        synchronized (lock) {
+            Node n = byId.get(id);
+            return n == null ? 0 : n.ino;
         }
     }
 
@@ -325,6 +334,16 @@ final class NodeTable {
 
     /** {@code from} was renamed to {@code to} (replacing whatever was there). */
     void renamed(RelPath from, RelPath to) {
+        renamed(from, to, false);
+    }
+
+    /**
+     * {@code from} was renamed to {@code to}; with {@code keepTarget}, a directory the table has
+     * at {@code to} is displaced (kept aside with its subtree, found again by its inode number,
+     * see {@link #displaceLocked}) rather than dropped: the watcher's follower cannot tell from
+     * the disk whether it was replaced or exchanged and moved on since.
+     */
+    void renamed(RelPath from, RelPath to, boolean keepTarget) {
         synchronized (lock) {
             Entry ef = find(from);
             Entry et = find(to);
@@ -333,7 +352,9 @@ final class NodeTable {
             if (ef == et || target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
             }
-            if (et != null) {
+            if (target != null && keepTarget && target.directory && target != n) {
+                displaceLocked(target, to);
+            } else if (et != null) {
                 cutLocked(et);
             }
             if (ef != null) {

@@ -1,0 +1,223 @@
+package dev.fsdriver.backend.posix;
+
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.FsStats;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file operations through java.nio alone, where the libc calls are unavailable (or for tests
+ * of that path): on the absolute path an {@link LstatWalk} located. Where java.nio would follow a
+ * final symlink or cannot say what POSIX says, the file is lstat-ed first.
+ */
+final class NioCalls implements PosixCalls {
+    /** The unix-view attributes: not "owner"/"group", which cost a passwd lookup. */
+    private static final String ATTRS =
+            "unix:ino,dev,mode,nlink,uid,gid,size,rdev,lastAccessTime,lastModifiedTime,ctime";
+    static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final int BLKSIZE = 4096;
+
+    private static final Logger LOG = LoggerFactory.getLogger(NioCalls.class);
+    private static volatile boolean encodingChecked;
+
+    private final long rootDev;
+
+    NioCalls(long rootDev) {
+        this.rootDev = rootDev;
+    }
+
+    /**
+     * java.nio decodes file names with sun.jnu.encoding, which follows the locale and cannot be
+     * overridden: under LANG=C non-ASCII names turn into '?' on the wire. Say so once.
+     */
+    static void checkNameEncoding() {
+        if (!encodingChecked) {
+            encodingChecked = true;
+            String enc = System.getProperty("sun.jnu.encoding", "");
+            if (!enc.equalsIgnoreCase("UTF-8") && !System.getProperty("os.name", "").startsWith("Windows")) {
+                LOG.warn("file names are decoded as {} (locale), not UTF-8: non-ASCII names will be garbled; "
+                        + "start the server with LC_ALL=C.UTF-8", enc);
+            }
+        }
+    }
+
+    @Override
+    public FileAttributes lstat(Loc l, Object what) throws FsException {
+        try {
+            return toAttributes(Files.readAttributes(l.path(), ATTRS, NOFOLLOW));
+        } catch (IOException e) {
+            throw PosixErrors.translate("stat", what, e);
+        }
+    }
+
+    private FileAttributes toAttributes(Map<String, Object> a) {
+        long ino = PosixCalls.foldDev(((Number) a.get("ino")).longValue(), ((Number) a.get("dev")).longValue(), rootDev);
+        long size = ((Number) a.get("size")).longValue();
+        return new FileAttributes(
+                ino,
+                (Integer) a.get("mode"),
+                (Integer) a.get("nlink"),
+                (Integer) a.get("uid"),
+                (Integer) a.get("gid"),
+                size,
+                (size + 511) / 512, // java.nio has no st_blocks; sparse files over-report
+                ns((FileTime) a.get("lastAccessTime")),
+                ns((FileTime) a.get("lastModifiedTime")),
+                ns((FileTime) a.get("ctime")),
+                BLKSIZE,
+                (int) ((Number) a.get("rdev")).longValue());
+    }
+
+    static long ns(FileTime t) {
+        Instant i = t.toInstant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private static FileTime time(SetAttributes.TimeChange t) {
+        if (t.now()) {
+            return FileTime.from(Instant.now());
+        }
+        return FileTime.from(Instant.ofEpochSecond(Math.floorDiv(t.ns(), 1_000_000_000L), Math.floorMod(t.ns(), 1_000_000_000L)));
+    }
+
+    /** No descriptors here: an open file's attributes come from its path. */
+    @Override
+    public int pathFd(Loc l, FileAttributes opened) {
+        return -1;
+    }
+
+    @Override
+    public FileAttributes fstat(int fd, Object what) {
+        throw new IllegalStateException("no descriptors without libc (pathFd is -1)");
+    }
+
+    @Override
+    public void chmod(Loc l, int perms, RelPath path) throws FsException {
+        // java.nio's chmod with NOFOLLOW_LINKS still follows a final symlink: refuse it first
+        if (lstat(l, path).isSymlink()) {
+            throw new FsException(Errno.EOPNOTSUPP, "chmod of symlink '" + path + "'");
+        }
+        try {
+            Files.setAttribute(l.path(), "unix:mode", perms, NOFOLLOW);
+        } catch (IOException e) {
+            throw PosixErrors.translate("chmod", path, e);
+        }
+    }
+
+    /** lchown: never follows a final symlink. */
+    @Override
+    public void chown(Loc l, int uid, int gid, RelPath path) throws IOException {
+        if (uid != -1) {
+            Files.setAttribute(l.path(), "unix:uid", uid, NOFOLLOW);
+        }
+        if (gid != -1) {
+            Files.setAttribute(l.path(), "unix:gid", gid, NOFOLLOW);
+        }
+    }
+
+    @Override
+    public void utimens(Loc l, SetAttributes.TimeChange atime, SetAttributes.TimeChange mtime, RelPath path)
+            throws IOException {
+        BasicFileAttributeView view = Files.getFileAttributeView(l.path(), BasicFileAttributeView.class, NOFOLLOW);
+        // null = leave as is (UTIME_OMIT)
+        view.setTimes(mtime == null ? null : time(mtime), atime == null ? null : time(atime), null);
+    }
+
+    @Override
+    public void mkdir(Loc l, RelPath path) throws IOException {
+        Files.createDirectory(l.path());
+    }
+
+    @Override
+    public void unlink(Loc l, RelPath path) throws FsException, IOException {
+        if (lstat(l, path).isDirectory()) {
+            throw new FsException(Errno.EISDIR, "unlink '" + path + "'");
+        }
+        Files.delete(l.path());
+    }
+
+    @Override
+    public void rmdir(Loc l, RelPath path) throws FsException, IOException {
+        if (!lstat(l, path).isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, "rmdir '" + path + "'");
+        }
+        Files.delete(l.path());
+    }
+
+    @Override
+    public void rename(Loc src, Loc dst, int flags, String what) throws FsException, IOException {
+        if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
+            throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE not supported here");
+        }
+        if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
+            // not atomic without renameat2: a file created in between is replaced
+            Files.move(src.path(), dst.path());
+        } else {
+            Files.move(src.path(), dst.path(), StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    @Override
+    public void link(Loc src, Loc dst, String what) throws IOException {
+        Files.createLink(dst.path(), src.path());
+    }
+
+    @Override
+    public void symlink(String target, Loc l, RelPath path) throws IOException {
+        Files.createSymbolicLink(l.path(), l.path().getFileSystem().getPath(target));
+    }
+
+    @Override
+    public String readlink(Loc l, RelPath path) throws IOException {
+        return Files.readSymbolicLink(l.path()).toString();
+    }
+
+    /** java.nio makes no FIFOs. */
+    @Override
+    public boolean makesNodes() {
+        return false;
+    }
+
+    @Override
+    public void mknod(Loc l, int mode, RelPath path) throws FsException {
+        throw new FsException(Errno.EPERM, "mknod '" + path + "': needs the libc calls (java.nio makes no FIFOs)");
+    }
+
+    @Override
+    public boolean xattrs() {
+        return false;
+    }
+
+    /** Without geteuid, the user name says whether this is root. */
+    @Override
+    public boolean givesAway() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    @Override
+    public FsStats statfs(Path root) throws FsException {
+        try {
+            FileStore store = Files.getFileStore(root);
+            long bsize = store.getBlockSize();
+            return new FsStats(store.getTotalSpace() / bsize, store.getUnallocatedSpace() / bsize,
+                    store.getUsableSpace() / bsize, 0, 0, (int) bsize, (int) bsize, RelPath.NAME_MAX);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw PosixErrors.translate("statfs", "", e);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package dev.fsdriver.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.backend.FsException;
+import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FsyncRequest;
+import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ReadReply;
+import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteRequest;
+import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.server.HandleTable.Handle;
+import dev.fsdriver.server.HandleTable.OpenedDir;
+import dev.fsdriver.server.HandleTable.OpenedFile;
+import java.nio.ByteBuffer;
+
+/**
+ * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
+ * answer a small read-only file whole with none), Read, Write, Flush, Fsync and Release.
+ * {@link FilesService} routes to them and chooses the thread ({@link Rpc#unary} or
+ * {@link Rpc#offload}). Handles belong to the calling session ({@link HandleTable}); an open that
+ * changes the file (create, O_TRUNC) and every write are the session's change of it
+ * ({@link Share#change}), so that other mounts hear of it and this one does not.
+ */
+final class OpenFileHandlers {
+    private static final Empty EMPTY = Empty.getDefaultInstance();
+
+    /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
+    private final boolean allowSetId;
+
+    OpenFileHandlers(boolean allowSetId) {
+        this.allowSetId = allowSetId;
+    }
+
+    /** Attributes of an open file: by its node's path while that is still the file, else fstat-like. */
+    static FileAttributes attrOf(Share s, OpenedFile fh) throws FsException {
+        RelPath p = s.nodes.pathOrNull(fh.node());
+        if (p != null) {
+            try {
+                FileAttributes a = s.backend.stat(p);
+                if (a.ino() == fh.ino()) {
+                    return a;
+                }
+            } catch (FsException e) {
+                // renamed or unlinked behind our back: ask the open file
+            }
+        }
+        return fh.file().stat();
+    }
+
+    @FunctionalInterface
+    private interface Opener {
+        OpenFile open() throws FsException;
+    }
+
+    private record Opened(OpenFile file, FileAttributes attr) {}
+
+    /** An open that changes the file (create, O_TRUNC), recorded as the session's change. */
+    private static Opened openChanging(Share s, RelPath path, Opener opener) throws FsException {
+        OpenFile[] f = new OpenFile[1];
+        FileAttributes a = s.change(path, () -> {
+            f[0] = opener.open();
+            try {
+                return f[0].stat();
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(f[0]);
+                throw e;
+            }
+        });
+        return new Opened(f[0], a);
+    }
+
+    private static void closeQuietly(OpenFile f) {
+        try {
+            f.close();
+        } catch (FsException | RuntimeException ignored) {
+            // the original failure is what the client hears about
+        }
+    }
+
+    /** Opens a directory (a handle only) or a file; a small read-only file comes back whole, with no handle. */
+    OpenReply open(OpenRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        RelPath path = s.nodes.path(req.getNode());
+        int flags = req.getFlags();
+        if (req.getDirectory()) {
+            FileAttributes a = s.backend.stat(path);
+            if (!a.isDirectory()) {
+                throw new FsException(a.isSymlink() ? Errno.ELOOP : Errno.ENOTDIR, "opendir '" + path + "'");
+            }
+            long h = s.handles.add(CallContext.owner(), new OpenedDir(req.getNode()));
+            return OpenReply.newBuilder().setHandle(h).setAttr(Messages.attr(a)).build();
+        }
+        if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+            s.checkWritable("open for writing");
+        }
+        OpenFile f;
+        if ((flags & OpenFlags.O_TRUNC) != 0) {
+            Opened o = openChanging(s, path, () -> s.backend.open(path, flags));
+            f = o.file();
+            try {
+                if (!req.hasKillSuidgid() || req.getKillSuidgid()) {
+                    SetIdRule.drop(s, path, f, o.attr());
+                }
+            } catch (FsException | RuntimeException e) {
+                closeQuietly(f);
+                throw e;
+            }
+        } else {
+            f = s.backend.open(path, flags);
+        }
+        OpenReply.Builder reply = OpenReply.newBuilder();
+        try {
+            FileAttributes a = f.stat();
+            reply.setAttr(Messages.attr(a));
+            if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && a.size() <= inlineMax(req)
+                    && inlineContent(f, (int) a.size(), reply))) {
+                return reply.setHandle(s.handles.add(CallContext.owner(), new OpenedFile(req.getNode(), f, flags, a.ino()))).build();
+            }
+        } catch (FsException | RuntimeException e) {
+            closeQuietly(f);
+            throw e;
+        }
+        s.bytesRead.add(reply.getData().size());
+        // The client has the whole file: keep nothing open (no handle, no Release to come).
+        closeQuietly(f);
+        return reply.setHandle(0).build();
+    }
+
+    /** Reads through the caller's handle, or by node when Open answered with the whole file. */
+    ReadReply read(ReadRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        // Read into this thread's scratch buffer, then copy exactly what came: a 1 MiB read of
+        // a 5 KiB file must not allocate (and zero) 1 MiB.
+        ByteBuffer buf = READ_SCRATCH.get().clear().limit(req.getSize());
+        if (req.getHandle() == 0) {
+            // By node (an Open that answered with the whole file and no handle)
+            try (OpenFile f = s.backend.open(s.nodes.path(req.getNode()), OpenFlags.O_RDONLY)) {
+                f.read(req.getOffset(), buf);
+            }
+        } else {
+            s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class).file().read(req.getOffset(), buf);
+        }
+        s.bytesRead.add(buf.flip().remaining());
+        return ReadReply.newBuilder().setData(ByteString.copyFrom(buf)).build();
+    }
+
+    /**
+     * Per-thread read buffer. Reads run on the server's call pool (platform threads, a handful
+     * on a busy server): each keeps one direct buffer of the largest read, which the backend
+     * fills without the JDK's own temporary copy.
+     */
+    private static final ThreadLocal<ByteBuffer> READ_SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(Protocol.MAX_IO_BYTES));
+
+    private static long inlineMax(OpenRequest req) {
+        return Math.min(Integer.toUnsignedLong(req.getInlineMax()), Protocol.MAX_IO_BYTES);
+    }
+
+    /**
+     * Puts the whole content of a small file opened read-only into the Open reply. One byte more
+     * than its size is asked: if it came, the file grew meanwhile and nothing is inlined (the
+     * client then reads as usual).
+     */
+    private static boolean inlineContent(OpenFile f, int size, OpenReply.Builder reply) throws FsException {
+        byte[] buf = new byte[size + 1];
+        int n = f.read(0, ByteBuffer.wrap(buf));
+        if (n > size) {
+            return false;
+        }
+        reply.setData(UnsafeByteOperations.unsafeWrap(buf, 0, n));
+        return true;
+    }
+
+    /** Writes through the caller's handle: the session's change of the file; returns its attributes after. */
+    WriteReply write(WriteRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        s.checkWritable("write");
+        OpenedFile fh = s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
+        if (!OpenFlags.writable(fh.flags())) {
+            throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
+        }
+        int[] n = new int[1];
+        RelPath path = s.nodes.pathOrNull(fh.node());
+        Share.Mutation write = () -> {
+            n[0] = fh.file().write(req.getOffset(), req.getData().asReadOnlyByteBuffer());
+            FileAttributes a = attrOf(s, fh);
+            return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
+        };
+        FileAttributes after = path == null ? write.run() : s.change(path, write);
+        s.bytesWritten.add(n[0]);
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
+    }
+
+    /** Checks the handle: writes are not buffered here. */
+    Empty flush(HandleRequest req) throws FsException {
+        // writes go straight to the file: nothing buffered here, only the handle is checked
+        CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
+        return EMPTY;
+    }
+
+    /** fsync or fdatasync of an open file (a directory handle has nothing to sync). */
+    Empty fsync(FsyncRequest req) throws FsException {
+        Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
+        if (h instanceof OpenedFile fh) {
+            fh.file().sync(req.getDatasync());
+        }
+        return EMPTY;
+    }
+
+    /** Forgets the handle and closes its file (once the last call in flight on it is done). */
+    Empty release(HandleRequest req) throws FsException {
+        Handle h = CallContext.share().handles.remove(CallContext.owner(), req.getHandle());
+        if (h instanceof OpenedFile fh) {
+            fh.file().close();
+        }
+        return EMPTY;
+    }
+
+    /** Creates (or with O_EXCL unset, opens) a file and hands out its handle. */
+    CreateReply create(CreateRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        s.checkWritable("create");
+        if (!allowSetId) {
+            SetIdRule.checkCreate(req.getMode());
+        }
+        RelPath path = FilesService.child(s, req.getParent(), req.getName());
+        Opened created = openChanging(s, path,
+                () -> s.backend.create(path, req.getMode() & FileMode.PERMISSIONS, req.getFlags(),
+                        FilesService.owner(req.hasOwner(), req.getOwner())));
+        OpenFile f = created.file();
+        FileAttributes a = created.attr();
+        try {
+            Node node = FilesService.entry(s, path, a);
+            long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
+            return CreateReply.newBuilder().setNode(node).setHandle(h).build();
+        } catch (FsException | RuntimeException e) {
+            closeQuietly(f);
+            throw e;
+        }
+    }
+}
