@@ -20,8 +20,13 @@ import java.util.Map;
  * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
  * stays reachable by id, detached (no path), until it is forgotten.
  *
- * <p>Locking: {@link #lock} guards both maps and every {@link Node}'s mutable fields. It is
- * held only for map updates, never around I/O.
+ * <p>Names are a tree of {@link Entry}s (parent, name, children), not a map of full paths: a
+ * node's path is computed from its entry on demand, so a rename or removal of a directory moves
+ * or cuts one entry and costs its depth, not the number of nodes known below it (issue 16). A
+ * cut-off subtree keeps its entries for the nodes still referenced in it; they have no path.
+ *
+ * <p>Locking: {@link #lock} guards the maps, the whole entry tree and every {@link Node}'s
+ * mutable fields. It is held only for these updates (each O(depth)), never around I/O.
  */
 final class NodeIds {
     static final long ROOT_ID = 1;
@@ -33,44 +38,59 @@ final class NodeIds {
     /** No id reaches this: the client uses node ids from here up for its own stand-ins ("ghosts"). */
     static final long MAX_ID = 7L << 60;
 
-    /** A node; {@code paths} is empty once detached (unlinked, or replaced by a rename). */
+    /** A node; it has no path once detached (unlinked, or replaced by a rename). */
     static final class Node {
         final long id;
         final long ino;
         final boolean directory;
         /** The file type bits (S_IFMT) of its mode, -1 when not known. */
         final int type;
-        /** Its names the table knows, the first one used; more than one only for hard links. */
-        private final List<RelPath> paths = new ArrayList<>(1);
+        /**
+         * Its entries, the first attached one giving its path; more than one only for hard links.
+         * Immutable lists, replaced on change (one name: a 24-byte List.of).
+         */
+        private List<Entry> names = List.of();
         private long refs;
 
-        Node(long id, RelPath path, long ino, boolean directory, int type) {
+        Node(long id, long ino, boolean directory, int type) {
             this.id = id;
-            this.paths.add(path);
             this.ino = ino;
             this.directory = directory;
             this.type = type;
         }
+    }
 
-        RelPath path() {
-            return paths.isEmpty() ? null : paths.get(0);
+    /** One name in the tree: a dentry. */
+    private static final class Entry {
+        /** Null for the root, and for an entry cut off the tree (deleted, or displaced). */
+        Entry parent;
+        String name;
+        /** Null: a placeholder that only holds known names below it. */
+        Node node;
+        /** Null while empty. */
+        HashMap<String, Entry> children;
+
+        Entry(Entry parent, String name) {
+            this.parent = parent;
+            this.name = name;
         }
     }
 
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
-    private final Map<RelPath, Node> byPath = new HashMap<>();
+    private final Entry root = new Entry(null, "");
     /**
      * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
      * reused inode number's live node has an overflow id while the dead file's node may still
-     * hold the id that is the number, and a hard link must find the live one.
+     * hold the id that is the number, and a hard link must find the live one. An entry whose
+     * node lost its names is ignored ({@link #liveLocked}) and removed when it is forgotten.
      */
     private final Map<Long, Node> liveByIno = new HashMap<>();
     /**
-     * Directory node id -> its subtree (paths relative to it), for a directory whose path now
-     * holds another file: see {@link #displaceLocked}.
+     * Directory node id -> its entry cut off the tree, subtree and all, for a directory whose path
+     * now holds another file: see {@link #displaceLocked}.
      */
-    private final Map<Long, List<Map.Entry<RelPath, Node>>> displaced = new HashMap<>();
+    private final Map<Long, Entry> displaced = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -97,10 +117,11 @@ final class NodeIds {
     }
 
     NodeIds(long rootIno) {
-        Node root = new Node(ROOT_ID, RelPath.ROOT, rootIno, true, FileMode.S_IFDIR);
-        root.refs = Long.MAX_VALUE / 2; // never dropped
-        byId.put(ROOT_ID, root);
-        byPath.put(RelPath.ROOT, root);
+        Node r = new Node(ROOT_ID, rootIno, true, FileMode.S_IFDIR);
+        r.refs = Long.MAX_VALUE / 2; // never dropped
+        r.names = List.of(root);
+        root.node = r;
+        byId.put(ROOT_ID, r);
     }
 
     /** The current path of node {@code id}: ESTALE for an unknown id, ENOENT once detached. */
@@ -110,10 +131,19 @@ final class NodeIds {
             if (n == null) {
                 throw new FsException(Errno.ESTALE, "unknown node " + id);
             }
-            if (n.path() == null) {
+            RelPath p = pathLocked(n);
+            if (p == null) {
                 throw new FsException(Errno.ENOENT, "node " + id + " was deleted");
             }
-            return n.path();
+            return p;
+        }
+    }
+
+    /** The inode number of node {@code id}, or 0 when it is unknown. */
+    long inoOf(long id) {
+        synchronized (lock) {
+            Node n = byId.get(id);
+            return n == null ? 0 : n.ino;
         }
     }
 
@@ -129,7 +159,7 @@ final class NodeIds {
     RelPath pathOrNull(long id) {
         synchronized (lock) {
             Node n = byId.get(id);
-            return n == null ? null : n.path();
+            return n == null ? null : pathLocked(n);
         }
     }
 
@@ -149,12 +179,12 @@ final class NodeIds {
      */
     long register(RelPath path, long ino, boolean directory, int type, int nlink) {
         synchronized (lock) {
-            Node n = byPath.get(path);
+            Node n = nodeAt(path);
             if (n != null && n.ino == ino) {
                 n.refs++;
                 return n.id;
             }
-            Node moved = directory ? liveByIno.get(ino) : null;
+            Node moved = directory ? liveLocked(ino) : null;
             if (moved != null && moved.directory) {
                 // A directory has one name: found here, it was moved behind the server's back and
                 // the event is not followed yet. It keeps its node (a second node would be a
@@ -166,18 +196,17 @@ final class NodeIds {
             if (n != null) {
                 displaceLocked(n, path);
             }
-            Node same = directory ? null : liveByIno.get(ino);
+            Node same = directory ? null : liveLocked(ino);
             if (same != null && !same.directory) {
                 boolean otherKind = type >= 0 && same.type >= 0 && type != same.type;
                 if (otherKind || nlink == 1) {
-                    for (RelPath p : new ArrayList<>(same.paths)) {
-                        detachLocked(same, p); // stale names
+                    for (Entry e : same.names) {
+                        unlinkLocked(e); // stale names
                     }
                 }
                 if (!otherKind) {
                     // another name of a file known by a live name (a hard link), or its only name now
-                    same.paths.add(path);
-                    byPath.put(path, same);
+                    nameLocked(same, path);
                     liveByIno.put(ino, same);
                     same.refs++;
                     return same.id;
@@ -191,67 +220,47 @@ final class NodeIds {
                     nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
                 }
             }
-            n = new Node(id, path, ino, directory, type);
+            n = new Node(id, ino, directory, type);
             n.refs = 1;
             byId.put(n.id, n);
-            byPath.put(path, n);
+            nameLocked(n, path);
             liveByIno.put(ino, n);
             return n.id;
         }
     }
 
     /**
-     * Directory {@code moved} (known elsewhere, or displaced) is found at {@code path}: its
-     * subtree moves there; what the table had at {@code path} is displaced. Lock held.
+     * Directory {@code moved} (known elsewhere, or displaced) is found at {@code path}: its entry,
+     * subtree and all, moves there; what the table had at {@code path} is displaced. Lock held.
      */
     private void movedHereLocked(Node moved, RelPath path) {
-        RelPath from = moved.path();
-        List<Map.Entry<RelPath, Node>> subtree = from != null ? takeLocked(from) : displaced.remove(moved.id);
-        Node there = byPath.get(path);
+        Entry me = moved.names.get(0);
+        displaced.remove(moved.id, me);
+        cutLocked(me);
+        Node there = nodeAt(path);
         if (there != null) {
             displaceLocked(there, path);
         }
-        for (Map.Entry<RelPath, Node> e : subtree == null ? List.of(Map.entry(RelPath.ROOT, moved)) : subtree) {
-            Node c = e.getValue();
-            RelPath p = e.getKey().rebase(RelPath.ROOT, path);
-            if (byId.get(c.id) != c || (c.directory && !c.paths.isEmpty()) || byPath.containsKey(p)) {
-                continue; // forgotten, found elsewhere meanwhile, or something else is known there now
-            }
-            c.paths.add(p);
-            byPath.put(p, c);
-            liveByIno.putIfAbsent(c.ino, c);
-        }
+        attachLocked(me, path);
     }
 
     /**
      * {@code path} holds another file than node {@code n} now. A directory is displaced: its
-     * subtree is kept aside, unreachable by path, until the directory is found at its new name
-     * (it was renamed behind the server's back, the event not followed yet) or forgotten. Lock held.
+     * entry is cut off the tree with its subtree and kept aside, unreachable by path, until the
+     * directory is found at its new name (it was renamed behind the server's back, the event not
+     * followed yet) or forgotten. Lock held.
      */
     private void displaceLocked(Node n, RelPath path) {
-        if (!n.directory) {
-            detachLocked(n, path);
+        Entry e = find(path);
+        if (e == null || e.node != n) {
             return;
         }
-        displaced.put(n.id, takeLocked(path));
-    }
-
-    /**
-     * Takes {@code top} and every known path below it out of the table: the nodes, each with its
-     * path relative to {@code top}. Directories stay known by inode number (to be found again).
-     * Lock held.
-     */
-    private List<Map.Entry<RelPath, Node>> takeLocked(RelPath top) {
-        List<Map.Entry<RelPath, Node>> out = new ArrayList<>();
-        for (RelPath p : under(top)) {
-            Node c = byPath.remove(p);
-            c.paths.remove(p);
-            if (c.paths.isEmpty() && !c.directory) {
-                liveByIno.remove(c.ino, c);
-            }
-            out.add(Map.entry(p.rebase(top, RelPath.ROOT), c));
+        if (!n.directory) {
+            unlinkLocked(e);
+            return;
         }
-        return out;
+        cutLocked(e);
+        displaced.put(n.id, e);
     }
 
     /** Lowers the reference count of {@code id} by {@code count}; drops the node at zero. */
@@ -267,10 +276,11 @@ final class NodeIds {
             n.refs -= count;
             if (n.refs <= 0) {
                 byId.remove(id);
-                for (RelPath p : n.paths) {
-                    byPath.remove(p, n);
+                for (Entry e : n.names) {
+                    e.node = null; // known names below it stay known
+                    pruneLocked(e);
                 }
-                n.paths.clear();
+                n.names = List.of();
                 liveByIno.remove(n.ino, n);
                 displaced.remove(id);
             }
@@ -283,7 +293,7 @@ final class NodeIds {
      */
     long idOf(long ino) {
         synchronized (lock) {
-            Node live = liveByIno.get(ino);
+            Node live = liveLocked(ino);
             if (live != null) {
                 return live.id;
             }
@@ -296,23 +306,21 @@ final class NodeIds {
     /** The inode number of the node registered at {@code path}, or 0 if none. */
     long inoAt(RelPath path) {
         synchronized (lock) {
-            Node n = byPath.get(path);
+            Node n = nodeAt(path);
             return n == null ? 0 : n.ino;
         }
     }
 
     /**
-     * {@code path}, an empty directory, was removed by rmdir: only its own node goes. (Nodes
-     * below it could only be stale ones of files removed behind the server's back; they are
-     * dropped when forgotten, and a new file at their path gets a new id.) Unlike
-     * {@link #removed}, no scan of the table: {@code rm -rf} of a large tree would otherwise
-     * cost one scan of every node per directory.
+     * {@code path}, an empty directory, was removed by rmdir: its entry is cut off (names known
+     * below it could only be stale ones of files removed behind the server's back; a new file at
+     * their path gets a new id).
      */
     void removedEmptyDirectory(RelPath path) {
         synchronized (lock) {
-            Node n = byPath.get(path);
-            if (n != null) {
-                detachLocked(n, path);
+            Entry e = find(path);
+            if (e != null && e.node != null) {
+                cutLocked(e);
             }
         }
     }
@@ -320,12 +328,14 @@ final class NodeIds {
     /** {@code path} (and, for a directory, everything below it) no longer exists. */
     void removed(RelPath path) {
         synchronized (lock) {
-            Node n = byPath.get(path);
-            if (n == null) {
+            Entry e = find(path);
+            if (e == null || e.node == null) {
                 return;
             }
-            for (RelPath p : n.directory ? under(path) : List.of(path)) {
-                detachLocked(byPath.get(p), p);
+            if (e.node.directory) {
+                cutLocked(e);
+            } else {
+                unlinkLocked(e);
             }
         }
     }
@@ -343,25 +353,21 @@ final class NodeIds {
      */
     void renamed(RelPath from, RelPath to, boolean keepTarget) {
         synchronized (lock) {
-            Node target = byPath.get(to);
-            Node n = byPath.get(from);
-            if (target != null && target == n && !n.directory) {
+            Entry ef = find(from);
+            Entry et = find(to);
+            Node n = ef == null ? null : ef.node;
+            Node target = et == null ? null : et.node;
+            if (ef == et || target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
             }
             if (target != null && keepTarget && target.directory && target != n) {
                 displaceLocked(target, to);
-            } else if (target != null) {
-                for (RelPath p : target.directory ? under(to) : List.of(to)) {
-                    detachLocked(byPath.get(p), p);
-                }
+            } else if (et != null) {
+                cutLocked(et);
             }
-            List<RelPath> moving = n == null || n.directory ? under(from) : List.of(from);
-            List<Node> movingNodes = new ArrayList<>();
-            for (RelPath p : moving) {
-                movingNodes.add(byPath.remove(p));
-            }
-            for (int i = 0; i < moving.size(); i++) {
-                moveLocked(movingNodes.get(i), moving.get(i), moving.get(i).rebase(from, to));
+            if (ef != null) {
+                cutLocked(ef);
+                attachLocked(ef, to);
             }
         }
     }
@@ -369,21 +375,22 @@ final class NodeIds {
     /** {@code a} and {@code b} were exchanged (RENAME_EXCHANGE). */
     void exchanged(RelPath a, RelPath b) {
         synchronized (lock) {
-            List<RelPath> underA = under(a);
-            List<RelPath> underB = under(b);
-            List<Node> nodesA = new ArrayList<>();
-            List<Node> nodesB = new ArrayList<>();
-            for (RelPath p : underA) {
-                nodesA.add(byPath.remove(p));
+            Entry ea = find(a);
+            Entry eb = find(b);
+            if (ea == eb) {
+                return;
             }
-            for (RelPath p : underB) {
-                nodesB.add(byPath.remove(p));
+            if (ea != null) {
+                cutLocked(ea);
             }
-            for (int i = 0; i < underA.size(); i++) {
-                moveLocked(nodesA.get(i), underA.get(i), underA.get(i).rebase(a, b));
+            if (eb != null) {
+                cutLocked(eb);
             }
-            for (int i = 0; i < underB.size(); i++) {
-                moveLocked(nodesB.get(i), underB.get(i), underB.get(i).rebase(b, a));
+            if (ea != null) {
+                attachLocked(ea, b);
+            }
+            if (eb != null) {
+                attachLocked(eb, a);
             }
         }
     }
@@ -395,41 +402,179 @@ final class NodeIds {
         }
     }
 
-    /** Known paths at or below {@code path}: a scan, only for directory renames and removals. Lock held. */
-    private List<RelPath> under(RelPath path) {
-        List<RelPath> out = new ArrayList<>();
-        for (RelPath p : byPath.keySet()) {
-            if (p.startsWith(path)) {
-                out.add(p);
+    // ---- the entry tree; every method below is called with the lock held ----
+
+    /** The entry at {@code path}, or null: O(depth). */
+    private Entry find(RelPath path) {
+        Entry e = root;
+        for (int i = 0; i < path.depth() && e != null; i++) {
+            e = e.children == null ? null : e.children.get(path.name(i));
+        }
+        return e;
+    }
+
+    private Node nodeAt(RelPath path) {
+        Entry e = find(path);
+        return e == null ? null : e.node;
+    }
+
+    /** The entry at {@code path}, made (with placeholders above it) when missing. */
+    private Entry make(RelPath path) {
+        Entry e = root;
+        for (int i = 0; i < path.depth(); i++) {
+            if (e.children == null) {
+                e.children = new HashMap<>(4);
+            }
+            Entry parent = e;
+            e = e.children.computeIfAbsent(path.name(i), name -> new Entry(parent, name));
+        }
+        return e;
+    }
+
+    /** The topmost entry above {@code e}: the root if {@code e} is attached. */
+    private static Entry top(Entry e) {
+        while (e.parent != null) {
+            e = e.parent;
+        }
+        return e;
+    }
+
+    /** {@code e}'s path, or null when it is cut off the tree. */
+    private RelPath pathOf(Entry e) {
+        if (top(e) != root) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (Entry x = e; x != root; x = x.parent) {
+            names.add(x.name);
+        }
+        RelPath p = RelPath.ROOT;
+        for (int i = names.size() - 1; i >= 0; i--) {
+            try {
+                p = p.resolve(names.get(i));
+            } catch (FsException ex) {
+                throw new IllegalStateException("names come from RelPaths", ex);
             }
         }
-        return out;
+        return p;
     }
 
-    /** Node {@code n}'s name {@code from} is now {@code to} (already out of byPath). Lock held. */
-    private void moveLocked(Node n, RelPath from, RelPath to) {
-        int i = n.paths.indexOf(from);
-        if (i >= 0) {
-            n.paths.set(i, to);
-        } else {
-            n.paths.add(to);
+    /** The node's first path, or null when it has none (detached). */
+    private RelPath pathLocked(Node n) {
+        for (Entry e : n.names) {
+            RelPath p = pathOf(e);
+            if (p != null) {
+                return p;
+            }
         }
-        byPath.put(to, n);
-        liveByIno.putIfAbsent(n.ino, n);
+        return null;
     }
 
-    /** {@code path} no longer names {@code n}; without names and references it goes. Lock held. */
-    private void detachLocked(Node n, RelPath path) {
-        if (n == null || n.id == ROOT_ID) {
+    /**
+     * The node with a name and inode number {@code ino}, or null. A directory kept aside
+     * (displaced, or below a displaced one) counts: it is to be found again by its number.
+     */
+    private Node liveLocked(long ino) {
+        Node n = liveByIno.get(ino);
+        if (n == null) {
+            return null;
+        }
+        for (Entry e : n.names) {
+            Entry t = top(e);
+            if (t == root || n.directory && t.node != null && displaced.get(t.node.id) == t) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
+    private void nameLocked(Node n, RelPath path) {
+        Entry e = make(path);
+        if (e.node != null && e.node != n) {
+            unlinkFromNode(e);
+        }
+        List<Entry> names = new ArrayList<>(n.names.size() + 1);
+        for (Entry x : n.names) {
+            if (x != e && top(x) == root) {
+                names.add(x);
+            } else if (x != e) {
+                x.node = null;
+                pruneLocked(x);
+            }
+        }
+        names.add(e);
+        e.node = n;
+        n.names = List.copyOf(names);
+    }
+
+    /** {@code e} no longer names its node; the entry goes unless names below it are known. */
+    private void unlinkLocked(Entry e) {
+        if (e.node == null || e.node.id == ROOT_ID) {
             return;
         }
-        byPath.remove(path, n);
-        n.paths.remove(path);
-        if (n.paths.isEmpty()) {
-            liveByIno.remove(n.ino, n);
-            if (n.refs <= 0) {
-                byId.remove(n.id);
-            }
+        Node n = e.node;
+        unlinkFromNode(e);
+        if (n.names.isEmpty() && n.refs <= 0) {
+            byId.remove(n.id);
         }
+        pruneLocked(e);
+    }
+
+    private static void unlinkFromNode(Entry e) {
+        Node n = e.node;
+        List<Entry> names = new ArrayList<>(n.names);
+        names.remove(e);
+        n.names = List.copyOf(names);
+        e.node = null;
+    }
+
+    /** Drops placeholders without children, from {@code e} up. */
+    private void pruneLocked(Entry e) {
+        while (e != root && e.parent != null && e.node == null && (e.children == null || e.children.isEmpty())) {
+            Entry parent = e.parent;
+            parent.children.remove(e.name, e);
+            if (parent.children.isEmpty()) {
+                parent.children = null;
+            }
+            e.parent = null;
+            e = parent;
+        }
+    }
+
+    /** Cuts {@code e} (and its subtree) off the tree: no path for any node below it. */
+    private void cutLocked(Entry e) {
+        Entry parent = e.parent;
+        if (parent == null) {
+            return; // the root, or cut already
+        }
+        parent.children.remove(e.name, e);
+        if (parent.children.isEmpty()) {
+            parent.children = null;
+        }
+        e.parent = null;
+        pruneLocked(parent);
+    }
+
+    /**
+     * Puts the cut-off entry {@code e} (subtree and all) at {@code to}, cutting off what is
+     * there. The path to {@code to} is found from the root after {@code e} was cut, so it never
+     * runs through {@code e}: no cycle even when the table is stale.
+     */
+    private void attachLocked(Entry e, RelPath to) {
+        if (to.isRoot()) {
+            return;
+        }
+        Entry old = find(to);
+        if (old != null) {
+            cutLocked(old);
+        }
+        Entry parent = make(to.parent());
+        if (parent.children == null) {
+            parent.children = new HashMap<>(4);
+        }
+        e.parent = parent;
+        e.name = to.name();
+        parent.children.put(e.name, e);
     }
 }

@@ -194,4 +194,51 @@ class NodeIdsTest {
         assertThat(nodes.register(p("c"), 60, false, reg, 2)).as("a hard link").isEqualTo(a);
         assertThat(nodes.path(a)).isEqualTo(p("b"));
     }
+
+    /**
+     * Issue 16: a directory's rename moves one entry; every node known below it has its new path
+     * afterwards (and none the old one), at any depth, hard links and siblings untouched.
+     */
+    @Test
+    void aRenameOfADirectoryWithManyKnownNodesBelowItMovesThemAll() throws Exception {
+        long top = nodes.register(p("tree"), 10, true);
+        long sibling = nodes.register(p("treex/f"), 11, false);
+        java.util.List<Long> files = new java.util.ArrayList<>();
+        long ino = 1000;
+        for (int d = 0; d < 50; d++) {
+            nodes.register(p("tree/d" + d), ino++, true);
+            for (int f = 0; f < 200; f++) {
+                files.add(nodes.register(p("tree/d" + d + "/sub/f" + f), ino++, false));
+            }
+        }
+        long link = nodes.register(p("elsewhere"), 1000 + 2, false); // a hard link of tree/d0/sub/f1
+        nodes.renamed(p("tree"), p("a/tree2"));
+        assertThat(nodes.path(top)).isEqualTo(p("a/tree2"));
+        for (int i = 0; i < files.size(); i++) {
+            int d = i / 200;
+            assertThat(nodes.path(files.get(i))).isEqualTo(p("a/tree2/d" + d + "/sub/f" + (i % 200)));
+        }
+        assertThat(nodes.inoAt(p("tree/d3/sub/f7"))).isZero();
+        assertThat(nodes.inoAt(p("a/tree2/d3/sub/f7"))).isNotZero();
+        assertThat(nodes.path(sibling)).isEqualTo(p("treex/f"));
+        assertThat(nodes.path(link)).as("its first name, moved").isEqualTo(p("a/tree2/d0/sub/f1"));
+
+        nodes.removed(p("a/tree2"));
+        assertThat(files).filteredOn(id -> id != link).allMatch(id -> errno(() -> nodes.path(id)) == Errno.ENOENT);
+        assertThat(nodes.path(link)).as("the other name of a file below is left").isEqualTo(p("elsewhere"));
+        assertThat(nodes.idOf(1005)).as("a deleted file is no live node").isEqualTo(1005);
+        assertThat(nodes.register(p("a/tree2"), 10, true)).as("a new directory with the number").isNotEqualTo(top);
+    }
+
+    /** A directory displaced by another file and found again elsewhere brings its subtree. */
+    @Test
+    void aDisplacedDirectoryFoundElsewhereBringsItsSubtree() throws Exception {
+        long d = nodes.register(p("d"), 10, true);
+        long f = nodes.register(p("d/e/f"), 11, false);
+        long file = nodes.register(p("d"), 12, false); // d renamed behind the server's back, a file made at d
+        assertThat(errno(() -> nodes.path(f))).isEqualTo(Errno.ENOENT);
+        assertThat(nodes.register(p("x/d2"), 10, true)).isEqualTo(d);
+        assertThat(nodes.path(f)).isEqualTo(p("x/d2/e/f"));
+        assertThat(nodes.path(file)).isEqualTo(p("d"));
+    }
 }
