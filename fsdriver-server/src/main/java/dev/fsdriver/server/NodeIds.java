@@ -147,14 +147,6 @@ final class NodeIds {
         }
     }
 
-    /** The inode number of node {@code id}, or 0 when it is unknown. */
-    long inoOf(long id) {
-        synchronized (lock) {
-            Node n = byId.get(id);
-            return n == null ? 0 : n.ino;
-        }
-    }
-
     /** The current path of node {@code id}, or null when it is unknown or detached. */
     RelPath pathOrNull(long id) {
         synchronized (lock) {
