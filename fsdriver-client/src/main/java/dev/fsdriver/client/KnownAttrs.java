@@ -104,6 +104,21 @@ final class KnownAttrs {
         return true;
     }
 
+    /**
+     * The server named {@code node} in an entry (lookup, create, listing) with {@code attr}. A node
+     * id is the file's inode number, which a new file or directory takes over once the old file is
+     * gone on the server (a read-only open answered here holds no server handle to keep it): what is
+     * kept of another file under that id must go, or the kernel's GETATTR for the new one gets the
+     * old file's (a directory answered as a regular file is a bad inode to the kernel: EIO,
+     * DifferentialStressTest seed 9).
+     */
+    void entered(long node, Attr attr) {
+        if (entries.get(node) instanceof Known k && (!FileMode.isRegular(attr.getMode())
+                || k.attr.getCtimeNs() != attr.getCtimeNs() || k.attr.getIno() != attr.getIno())) {
+            drop(node);
+        }
+    }
+
     /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
     void drop(long node) {
         entries.put(node, new Dropped(clock.incrementAndGet()));

@@ -1178,6 +1178,7 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     }
 
     private FuseEntry entryNoCount(Node n) {
+        attrs.entered(n.getId(), n.getAttr());
         return new FuseEntry(n.getId(), n.getGeneration(), Attrs.toFuse(n.getAttr()), entryTimeoutNs, attrTimeoutNs);
     }
 
