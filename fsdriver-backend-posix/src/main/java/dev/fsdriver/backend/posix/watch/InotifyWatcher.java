@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Directories created (or moved in) later are watched first, then scanned, and what the
  *       scan finds is reported as CREATED: nothing created in between is missed (a file can be
- *       reported twice as CREATED, never zero times).
+ *       reported twice as CREATED, never zero times). A directory watched by a path that an
+ *       ancestor's rename, not read yet, made wrong is watched again after that rename is read.
  *   <li>IN_MOVED_FROM/IN_MOVED_TO with one cookie become one RENAMED; a FROM not followed by its
  *       TO (next event, or within {@value #PAIR_WINDOW_MS} ms) becomes DELETED (moved out), a
  *       TO without a FROM becomes CREATED (moved in, scanned if a directory).
@@ -96,6 +97,13 @@ public final class InotifyWatcher implements AutoCloseable {
     private PendingMove pendingMove;
     private DeferredRename deferred;
     private boolean limitLogged;
+    /**
+     * Directories whose watch, added by path, failed because the path no longer led to them:
+     * an ancestor may have been renamed on disk before its rename was read. Tried again at
+     * their parent's new path after each directory rename; forgotten when their own delete or
+     * rename is read, or their parent's watch goes.
+     */
+    private final Set<Watch> unwatched = new HashSet<>();
 
     /** A watched directory: the watch of its parent ({@code -1} for the root) and its name there. */
     private record Watch(int parent, String name) {}
@@ -270,6 +278,7 @@ public final class InotifyWatcher implements AutoCloseable {
             if (watches.remove(wd) != null) {
                 watchCount = watches.size();
             }
+            unwatched.removeIf(u -> u.parent == wd);
             return;
         }
         if (deferred != null) {
@@ -277,6 +286,7 @@ public final class InotifyWatcher implements AutoCloseable {
             deferred = null;
             if (name == null && (mask & IN_MOVE_SELF) != 0 && d.candidates.contains(wd)) {
                 watches.put(wd, new Watch(d.newParent, d.newName));
+                watchUnwatched();
                 return;
             }
             // No IN_MOVE_SELF for any candidate: the moved directory was not among them. Ask
@@ -329,6 +339,9 @@ public final class InotifyWatcher implements AutoCloseable {
             return;
         }
         flushPendingMove();
+        if ((mask & (IN_MOVED_FROM | IN_DELETE)) != 0) {
+            unwatched.remove(new Watch(wd, name)); // its own move is followed, its delete needs nothing
+        }
         if ((mask & IN_MOVED_FROM) != 0) {
             pendingMove = new PendingMove(cookie, path, isDir, wd, name);
         } else if ((mask & IN_CREATE) != 0) {
@@ -369,8 +382,29 @@ public final class InotifyWatcher implements AutoCloseable {
             scanTree(newParent, newName, to, true);
         } else if (candidates.size() == 1) {
             watches.put(candidates.iterator().next(), new Watch(newParent, newName));
+            watchUnwatched();
         } else {
             deferred = new DeferredRename(candidates, newParent, newName, to);
+        }
+    }
+
+    /** Tries the directories in {@link #unwatched} again, at their parents' paths as known now. */
+    private void watchUnwatched() {
+        if (unwatched.isEmpty()) {
+            return;
+        }
+        List<Watch> retry = new ArrayList<>(unwatched);
+        unwatched.clear();
+        for (Watch u : retry) {
+            RelPath parent = pathOf(u.parent);
+            if (parent == null) {
+                continue;
+            }
+            try {
+                scanTree(u.parent, u.name, parent.resolve(u.name), true);
+            } catch (FsException e) {
+                emit(Change.of(Change.Kind.OVERFLOW, parent, true));
+            }
         }
     }
 
@@ -471,7 +505,10 @@ public final class InotifyWatcher implements AutoCloseable {
             return wd;
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
-                return -1; // gone or replaced by a non-directory: events about that follow
+                if (parentWd >= 0) {
+                    unwatched.add(new Watch(parentWd, name));
+                }
+                return -1; // gone or replaced (events about that follow), or an ancestor renamed
             }
             if (e.errno() == Errno.ENOSPC && !limitLogged) {
                 limitLogged = true;
