@@ -21,7 +21,10 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Directories created (or moved in) later are watched first, then scanned, and what the
  *       scan finds is reported as CREATED: nothing created in between is missed (a file can be
- *       reported twice as CREATED, never zero times).
+ *       reported twice as CREATED, never zero times). A directory watched by a path that an
+ *       ancestor's rename, not read yet, made wrong is watched again after that rename is read.
  *   <li>IN_MOVED_FROM/IN_MOVED_TO with one cookie become one RENAMED; a FROM not followed by its
  *       TO (next event, or within {@value #PAIR_WINDOW_MS} ms) becomes DELETED (moved out), a
  *       TO without a FROM becomes CREATED (moved in, scanned if a directory).
@@ -83,6 +87,16 @@ public final class InotifyWatcher implements AutoCloseable {
     private PendingMove pendingMove;
     private DeferredRename deferred;
     private boolean limitLogged;
+    /**
+     * Directories whose watch, added by path, failed because the path no longer led to them:
+     * an ancestor may have been renamed on disk before its rename was read. Tried again at
+     * their parent's new path after each directory rename; forgotten when their own delete or
+     * rename is read, or their parent's watch goes.
+     */
+    private final Set<Unwatched> unwatched = new HashSet<>();
+
+    /** A directory not watched: its parent's watch and its name there. */
+    private record Unwatched(int parent, String name) {}
 
     /** An IN_MOVED_FROM waiting for its IN_MOVED_TO: the source's parent watch and name. */
     private record PendingMove(int cookie, RelPath from, boolean directory, int parentWd, String name) {}
@@ -253,6 +267,7 @@ public final class InotifyWatcher implements AutoCloseable {
             if (watches.remove(wd)) {
                 watchCount = watches.size();
             }
+            unwatched.removeIf(u -> u.parent == wd);
             return;
         }
         if (deferred != null) {
@@ -260,6 +275,7 @@ public final class InotifyWatcher implements AutoCloseable {
             deferred = null;
             if (name == null && (mask & IN_MOVE_SELF) != 0 && d.candidates.contains(wd)) {
                 watches.put(wd, d.newParent, d.newName);
+                watchUnwatched();
                 return;
             }
             // No IN_MOVE_SELF for any candidate: the moved directory was not among them. Ask
@@ -312,6 +328,9 @@ public final class InotifyWatcher implements AutoCloseable {
             return;
         }
         flushPendingMove();
+        if ((mask & (IN_MOVED_FROM | IN_DELETE)) != 0) {
+            unwatched.remove(new Unwatched(wd, name)); // its own move is followed, its delete needs nothing
+        }
         if ((mask & IN_MOVED_FROM) != 0) {
             pendingMove = new PendingMove(cookie, path, isDir, wd, name);
         } else if ((mask & IN_CREATE) != 0) {
@@ -352,8 +371,29 @@ public final class InotifyWatcher implements AutoCloseable {
             scanTree(newParent, newName, to, true);
         } else if (candidates.size() == 1) {
             watches.put(candidates.iterator().next(), newParent, newName);
+            watchUnwatched();
         } else {
             deferred = new DeferredRename(candidates, newParent, newName, to);
+        }
+    }
+
+    /** Tries the directories in {@link #unwatched} again, at their parents' paths as known now. */
+    private void watchUnwatched() {
+        if (unwatched.isEmpty()) {
+            return;
+        }
+        List<Unwatched> retry = new ArrayList<>(unwatched);
+        unwatched.clear();
+        for (Unwatched u : retry) {
+            RelPath parent = watches.pathOf(u.parent);
+            if (parent == null) {
+                continue;
+            }
+            try {
+                scanTree(u.parent, u.name, parent.resolve(u.name), true);
+            } catch (FsException e) {
+                emit(Change.of(Change.Kind.OVERFLOW, parent, true));
+            }
         }
     }
 
@@ -420,7 +460,10 @@ public final class InotifyWatcher implements AutoCloseable {
             return wd;
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
-                return -1; // gone or replaced by a non-directory: events about that follow
+                if (parentWd >= 0) {
+                    unwatched.add(new Unwatched(parentWd, name));
+                }
+                return -1; // gone or replaced (events about that follow), or an ancestor renamed
             }
             if (e.errno() == Errno.ENOSPC && !limitLogged) {
                 limitLogged = true;

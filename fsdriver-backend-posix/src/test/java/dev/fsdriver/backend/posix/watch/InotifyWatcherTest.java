@@ -126,6 +126,46 @@ class InotifyWatcherTest {
     }
 
     /**
+     * Issue 9 (ConcurrentStress seed 1): the watcher reads a directory's creation in {@code d}
+     * after {@code d} was already renamed on disk, so watching {@code d/sub} by its path fails;
+     * the rename's events then move d's watch, and {@code sub} must be watched too (it was never
+     * watched: nothing in it was reported, and the mount kept its files' old sizes, long cached).
+     * The watcher thread is held in the listener while the disk moves ahead of it.
+     */
+    @Test
+    void directoryCreatedInADirectoryRenamedBeforeTheWatcherSawItIsWatched() throws Exception {
+        Files.createDirectory(share.resolve("d"));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Recorder holding = new Recorder() {
+            @Override
+            public void onChange(Change change) {
+                if (change.equals(Change.of(Kind.CREATED, rel("gate"), false))) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.onChange(change);
+            }
+        };
+        watcher = InotifyWatcher.start(share, holding);
+        Files.writeString(share.resolve("gate"), "");
+        held.await();
+        Files.createDirectory(share.resolve("d/sub"));
+        Files.move(share.resolve("d"), share.resolve("e"));
+        release.countDown();
+        holding.await(c -> c.equals(new Change(Kind.RENAMED, rel("d"), rel("e"), true)));
+
+        Files.writeString(share.resolve("e/sub/f"), "x");
+        Files.writeString(share.resolve("end"), "");
+        holding.await(c -> c.equals(Change.of(Kind.CREATED, rel("end"), false)));
+        assertThat(holding.snapshot()).contains(Change.of(Kind.CREATED, rel("e/sub/f"), false));
+    }
+
+    /**
      * Issue 9 item 3: after RENAME_EXCHANGE of two directories, each watch must follow its own
      * directory (the kernel reports the exchange as two renames, P -> R then R -> P).
      */
@@ -233,11 +273,15 @@ class InotifyWatcherTest {
     }
 
     /** Collects changes; waits for one matching a predicate. */
-    static final class Recorder implements ChangeListener {
+    static class Recorder implements ChangeListener {
         private final List<Change> changes = new ArrayList<>();
 
         @Override
-        public synchronized void onChange(Change change) {
+        public void onChange(Change change) {
+            add(change);
+        }
+
+        private synchronized void add(Change change) {
             changes.add(change);
             notifyAll();
         }
