@@ -33,6 +33,10 @@ set "JAVA_VER="
 for /f "tokens=1-3" %%A in ('call "%JAVA_EXE%" -version 2^>^&1') do (
   if /i "%%B"=="version" if not defined JAVA_VER set "JAVA_VER=%%~C"
 )
+rem Once more if it printed nothing: under Wine the process that ran it can die at exit before its output is read.
+if not defined JAVA_VER for /f "tokens=1-3" %%A in ('call "%JAVA_EXE%" -version 2^>^&1') do (
+  if /i "%%B"=="version" if not defined JAVA_VER set "JAVA_VER=%%~C"
+)
 set "JAVA_MAJOR="
 for /f "delims=.-+ " %%M in ("%JAVA_VER%") do set "JAVA_MAJOR=%%M"
 set /a JAVA_MAJOR_NUM=JAVA_MAJOR+0 2>nul
