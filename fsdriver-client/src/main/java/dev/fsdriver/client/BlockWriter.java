@@ -378,7 +378,7 @@ final class BlockWriter {
 
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
     private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
-        if (Connection.unreachable(t)) {
+        if (CallFailures.unreachable(t)) {
             return true;
         }
         // the handle is unknown because the server restarted since the chunk was sent (and the
