@@ -116,6 +116,12 @@ final class BlockWriter {
     private final AtomicReference<FuseException> error = new AtomicReference<>();
     /** The processes (kernel request pids) that wrote through this open file: who may take its error. */
     private final Set<Integer> writers = ConcurrentHashMap.newKeySet();
+    /**
+     * The pid of the last write, already in {@link #writers} (added before it is set here): a
+     * process writing on adds itself once, not on every FUSE write.
+     */
+    private volatile int lastWriter = NO_WRITER;
+    private static final int NO_WRITER = Integer.MIN_VALUE;
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
@@ -150,7 +156,10 @@ final class BlockWriter {
      * any of the writes coalesced into it did.
      */
     int write(long offset, ByteBuffer src, boolean killSuidgid, int pid) throws FuseException {
-        writers.add(pid);
+        if (pid != lastWriter) {
+            writers.add(pid);
+            lastWriter = pid;
+        }
         reopener.current(handle); // a file lost in a restart fails here, not only at close
         throwPending(pid);
         int total = src.remaining();
