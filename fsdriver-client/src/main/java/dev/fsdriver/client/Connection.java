@@ -1,5 +1,9 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HelloReply;
@@ -20,6 +24,9 @@ import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * One gRPC channel to a server, bound to one share: every call carries the "fsdriver-share"
@@ -29,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * <p>It owns the channel and its interceptors; the session on it is {@link ClientSession}'s
  * (re-established by a Hello before the next call once lost), and what a failed call means is
  * {@link CallFailures}'s, the client's one translation point from a failed call to an errno
- * (through {@link #failure}); a failed Hello's words are {@link HelloFailures}'.
+ * (through {@link #failure}, or {@link #start} and {@link #whenAnswered} for a call answered
+ * later); a failed Hello's words are {@link HelloFailures}'.
  *
  * <p>Thread-safe: stubs are made per call (cheap), the channel is shared; no lock of its own.
  */
@@ -231,6 +239,33 @@ public final class Connection implements AutoCloseable {
     /** The one translation of a failed call into the errno the kernel gets (see {@link CallFailures}). */
     FuseException failure(Throwable t) {
         return failures.failure(t);
+    }
+
+    /** Starts a call; a failure to start it is the errno the kernel gets at once. */
+    <T> ListenableFuture<T> start(Supplier<ListenableFuture<T>> start) throws FuseException {
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Runs {@code answered} with the call's reply, or {@code failed} with its errno, on the thread
+     * that ends the call (the transport's: what runs there must not wait for another call).
+     */
+    <T> void whenAnswered(ListenableFuture<T> call, Consumer<T> answered, IntConsumer failed) {
+        Futures.addCallback(call, new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T reply) {
+                answered.accept(reply);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                failed.accept(failure(t).errno());
+            }
+        }, MoreExecutors.directExecutor());
     }
 
     @Override
