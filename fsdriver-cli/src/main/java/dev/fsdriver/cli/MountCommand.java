@@ -196,6 +196,9 @@ final class MountCommand implements Callable<Integer> {
                 throw new CliException("cannot mount at " + target + ": " + e.getMessage());
             }
             if (changeEvents != null) {
+                if (tracing != null) {
+                    changeEvents.traceResyncs(tracing::resync);
+                }
                 changeEvents.start(connection.channel(), share, mount.notifier());
             }
             if (metrics != null) {
