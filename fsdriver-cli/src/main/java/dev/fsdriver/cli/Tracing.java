@@ -73,13 +73,17 @@ final class Tracing implements AutoCloseable {
      * ReadDir calls are its children; closing the returned span ends it.
      */
     dev.fsdriver.client.events.ChangeEvents.Span resync(String path) {
-        io.opentelemetry.api.trace.Span span = sdk.getTracer("fsdriver").spanBuilder(RESYNC)
+        io.opentelemetry.api.trace.Span span = tracer().spanBuilder(RESYNC)
                 .setSpanKind(SpanKind.INTERNAL).setAttribute(PATH, path).startSpan();
         io.opentelemetry.context.Scope scope = span.makeCurrent();
         return () -> {
             scope.close();
             span.end();
         };
+    }
+
+    io.opentelemetry.api.trace.Tracer tracer() {
+        return sdk.getTracer("fsdriver");
     }
 
     ClientInterceptor clientInterceptor() {
