@@ -57,7 +57,7 @@ final class BlockWriter {
     /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
     private static final long RETRY_MILLIS = 100;
 
-    /** Whether free space on the share is short for {@code bytes} more (see RemoteFileSystem). */
+    /** Whether free space on the share is short for {@code bytes} more (see FreeSpace). */
     @FunctionalInterface
     interface Space {
         boolean lowFor(long bytes);
