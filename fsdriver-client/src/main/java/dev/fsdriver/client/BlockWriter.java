@@ -327,7 +327,7 @@ final class BlockWriter {
                 replayOnceLocked();
             } catch (FuseException e) {
                 // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
-                boolean away = e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT
+                boolean away = CallFailures.away(e.errno())
                         || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
                 if (!away || System.nanoTime() > giveUp) {
                     throw e;

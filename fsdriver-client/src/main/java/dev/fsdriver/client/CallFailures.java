@@ -61,6 +61,15 @@ final class CallFailures {
         return false;
     }
 
+    /**
+     * True for the errno {@link #failure} gives a call the server was away for (unreachable,
+     * ENOTCONN, or no answer in time, ETIMEDOUT): it may not have reached the server, and may be
+     * tried again once the server is back.
+     */
+    static boolean away(int errno) {
+        return errno == Errno.ENOTCONN || errno == Errno.ETIMEDOUT;
+    }
+
     /** True for the server's refusal of a call that named its session on another connection. */
     static boolean sessionElsewhere(Throwable t) {
         if (Status.fromThrowable(t).getCode() != Status.Code.UNAVAILABLE) {

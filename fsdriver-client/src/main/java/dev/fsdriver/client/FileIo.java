@@ -229,7 +229,7 @@ final class FileIo {
             try {
                 h.writer().flush(req.pid());
             } catch (FuseException e) {
-                if (away(e) && h.writer().dirty()) {
+                if (CallFailures.away(e.errno()) && h.writer().dirty()) {
                     // The program has closed; the data must not go with it: sent once the server is back.
                     log.warn("server away at the close of node {}: its last writes are kept and sent when it is back",
                             nodeId);
@@ -246,10 +246,6 @@ final class FileIo {
             }
         }
         closed(h);
-    }
-
-    private static boolean away(FuseException e) {
-        return e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT;
     }
 
     private void closed(FileHandle h) {
