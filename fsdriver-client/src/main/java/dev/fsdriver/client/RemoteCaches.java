@@ -37,14 +37,16 @@ final class RemoteCaches {
      * twice: a first pass, then again from the start): entries the kernel has taken already come
      * back as names only (it holds their nodes; another reference would be one the server never
      * counted), the others with the references the server counted for them, given back when the
-     * listing is dropped (see {@link KeptListings}). Only while events flow; every change, through
-     * the mount or on the server's side, moves {@link #relistEpoch} and drops them all.
+     * listing is dropped (see {@link KeptListings}). Listings made to answer lookups are kept here
+     * too (see {@link ColdLookups}), and a listing of the directory started later takes them.
+     * Only while events flow; every change, through the mount or on the server's side, moves
+     * {@link #relistEpoch} and drops them all.
      */
     private final KeptListings relistings;
     private final AtomicLong relistEpoch = new AtomicLong();
     private volatile BooleanSupplier eventsLive = () -> false;
     static final long RELIST_NANOS = 1_000_000_000L;
-    static final int MAX_RELISTINGS = 64;
+    static final int MAX_RELISTINGS = 1024;
     /** Entries in all kept listings (~220 bytes each as protos). */
     static final int MAX_RELISTED_ENTRIES = 20_000;
 
@@ -152,6 +154,26 @@ final class RemoteCaches {
         }
         r.giveBack(forget);
         return null;
+    }
+
+    /** A listing of {@code dir} that lookups may be answered from (current, young, events live; left in place), or null. */
+    KeptListings.Kept lookupListing(long dir) {
+        KeptListings.Kept k = relistings.get(dir);
+        return k != null && k.epoch == relistEpoch.get() && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
+    }
+
+    /** Keeps a listing made for lookups (see {@link ColdLookups}) if nothing changed since its fetch; else gives it back. */
+    void keepLookupListing(long dir, KeptListings.Kept k) {
+        if (eventsLive.getAsBoolean() && k.epoch == relistEpoch.get()) {
+            relistings.put(dir, k);
+        } else {
+            k.giveBack(forget);
+        }
+    }
+
+    /** Gives the server back one reference to {@code node} it counted for an entry the kernel never took. */
+    void forget(long node) {
+        forget.accept(node);
     }
 
     /** The share's figures if fetched less than a second ago (counted as a hit), else null (a miss). */
