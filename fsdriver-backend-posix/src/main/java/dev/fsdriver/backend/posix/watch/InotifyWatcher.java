@@ -465,8 +465,8 @@ public final class InotifyWatcher implements AutoCloseable {
 
     /**
      * Adds the watch for {@code dir}, named {@code name} in the directory watched by
-     * {@code parentWd}; -1 if it is gone or could not be watched (reported). A directory
-     * watched already keeps its watch, which then gets this parent and name.
+     * {@code parentWd}; -1 if it is gone, could not be watched (reported), or is watched already
+     * under another parent or name (another directory, moved there by a rename not read yet).
      */
     private int addWatch(int parentWd, String name, RelPath dir) {
         try {
