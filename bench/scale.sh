@@ -113,6 +113,11 @@ mount_sshfs() {
     sshfs -p "$SSH_VIA" -o IdentityFile="$WORK/key",StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null \
         "root@127.0.0.1:$DATA" "$MNT_SSH"
 }
+# live heap after a full collection, in KiB (SerialGC: the DefNew and Tenured lines)
+heap_kb() {
+    "$JAVA_HOME/bin/jcmd" "$1" GC.run > /dev/null
+    "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info | awk '/^ *(DefNew|Tenured) / { for (i = 1; i <= NF; i++) if ($i == "used") { sub(/K,?$/, "", $(i + 1)); s += $(i + 1) } } END { print s + 0 }'
+}
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # the fsdriver server's calls of METHOD so far (all methods but Watch for "all")
@@ -154,7 +159,10 @@ for DELAY in $DELAYS; do
     start_relays "$DELAY"
     drop; NATIVE=$(run_rows "$DATA")
     : > "$WORK/calls"
-    mount_fsdriver; FSD=$(run_rows "$MNT")
+    mount_fsdriver
+    ls "$MNT" > /dev/null
+    [ "$DELAY" = 0 ] && { HS0=$(heap_kb "$SERVE_PID"); HM0=$(heap_kb "$MOUNT_PID"); }
+    FSD=$(run_rows "$MNT")
     mv "$WORK/calls" "$WORK/calls-fsd"
     mount_sshfs; SSH=$(run_rows "$MNT_SSH"); rm -f "$WORK/calls"
     read -r -a N <<< "$NATIVE"; read -r -a F <<< "$FSD"; read -r -a S <<< "$SSH"
@@ -176,6 +184,11 @@ print(f'| ${ROWS[$i]} | {n:.2f} | {f:.2f} | {s:.2f} | {r(f, n)} | {r(s, f)} | ${
         {
             echo
             echo "Resident memory after these rows: serve $(rss_mb "$SERVE_PID") MB, mount $(rss_mb "$MOUNT_PID") MB."
+            NODES=$((FILES + DIRS * PER_DIR + DIRS))
+            HS1=$(heap_kb "$SERVE_PID"); HM1=$(heap_kb "$MOUNT_PID")
+            echo "Live heap after a full collection, before the rows -> after them (the mount knows $NODES more nodes):"
+            echo "serve $((HS0 / 1024)) -> $((HS1 / 1024)) MiB, $(( (HS1 - HS0) * 1024 / NODES )) bytes per node;"
+            echo "mount $((HM0 / 1024)) -> $((HM1 / 1024)) MiB, $(( (HM1 - HM0) * 1024 / NODES )) bytes per node."
         } >> "$OUT"
         # server-side renames, each seen when the old name is gone and the new one there: a small
         # directory (twice: the first is the JIT's), then the tree the kernel holds 200k nodes of
