@@ -818,9 +818,10 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         }
         int openFlags = 0;
         if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
-            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize()};
+            // the generation too: the node id may be another file's now (a reused inode number)
+            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize(), reply.getAttr().getGeneration()};
             long[] before = lastOpen.put(nodeId, now);
-            if (before != null && before[0] == now[0] && before[1] == now[1]) {
+            if (before != null && before[0] == now[0] && before[1] == now[1] && before[2] == now[2]) {
                 openFlags |= FuseOpen.FOPEN_KEEP_CACHE;
             }
         } else {
@@ -831,7 +832,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
             // through /dev/fuse less per file read; writeback cache, which ignores this, is off).
             openFlags |= FuseOpen.FOPEN_NOFLUSH;
         }
-        FileHandle h = register(nodeId, reply.getHandle(), flags, reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
+        FileHandle h = register(nodeId, reply.getAttr().getGeneration(), reply.getHandle(), flags,
+                reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
         if (reply.hasData()) {
             h.reader().content(reply.getData());
         }
@@ -851,10 +853,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         long[] before = known == null ? null : lastOpen.get(nodeId);
         OpenNode open = openNodes.get(nodeId);
         if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
+                || before[2] != known.getGeneration()
                 || known.getSize() > Math.min(options.inlineReadMax(), blockSize) || (open != null && open.anyWriter())) {
             return null;
         }
-        FileHandle h = register(nodeId, 0, flags, known.getSize());
+        FileHandle h = register(nodeId, known.getGeneration(), 0, flags, known.getSize());
         return new FuseOpen(h.fh(), FuseOpen.FOPEN_KEEP_CACHE | FuseOpen.FOPEN_NOFLUSH);
     }
 
@@ -874,7 +877,8 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         if (!openNodes.containsKey(entry.nodeId())) { // else writes of an open file here may have passed it
             attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
         }
-        FileHandle h = register(entry.nodeId(), created.getHandle(), flags, entry.attr().size());
+        FileHandle h = register(entry.nodeId(), created.getNode().getAttr().getGeneration(), created.getHandle(), flags,
+                entry.attr().size());
         return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
     }
 
@@ -1241,14 +1245,14 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
         return h;
     }
 
-    private FileHandle register(long nodeId, long serverHandle, int flags, long size) {
+    private FileHandle register(long nodeId, long fileGeneration, long serverHandle, int flags, long size) {
         OpenNode node = openNodes.compute(nodeId, (id, n) -> {
             OpenNode v = n == null ? new OpenNode(id) : n;
             v.refs++;
             return v;
         });
         long fh = nextHandle.getAndIncrement();
-        RemoteHandle remote = new RemoteHandle(nodeId, flags, serverHandle, connection.instance());
+        RemoteHandle remote = new RemoteHandle(nodeId, fileGeneration, flags, serverHandle, connection.instance());
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,

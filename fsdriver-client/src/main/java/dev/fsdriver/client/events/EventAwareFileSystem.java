@@ -341,7 +341,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     private FuseEntry entered(long parent, String name, FuseEntry e) {
         if (e != null && e.nodeId() != 0) {
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return timed(e);
     }
@@ -383,7 +383,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
             localRefs.computeIfAbsent(e.nodeId(), k -> new AtomicLong()).incrementAndGet();
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }
@@ -898,7 +898,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino());
             }
             if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
+                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
+                        entry.generation());
                 rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;
