@@ -183,6 +183,22 @@ public final class KernelView {
         return n == null ? 0 : n.generation;
     }
 
+    /**
+     * The generation to give the kernel in an entry for {@code nodeId} the server gave with
+     * {@code given}. 0 is "not known" and matches any (the identity rule, docs/server.md): where
+     * the kernel holds the node with 0 (from a server before generations, restarted into one that
+     * gives them) or the server now gives 0, the kernel's own is kept, else it would take the node
+     * for another file and make its inode bad (EIO for the files open on it). Another known
+     * generation is another file: given as is.
+     */
+    public long generationFor(long nodeId, long given) {
+        Node n = nodes.get(nodeId);
+        if (n == null || n.lookups.get() <= 0) {
+            return given;
+        }
+        return given == 0 || n.generation == 0 ? n.generation : given;
+    }
+
     public long lookups(long nodeId) {
         Node n = nodes.get(nodeId);
         return n == null ? 0 : n.lookups.get();
