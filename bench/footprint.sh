@@ -2,6 +2,8 @@
 # fsdriver footprint: start-up times, resident memory (idle, under the benchmark workloads, after
 # a soak) and the first git status of a fresh mount against a warmed one, for both daemons
 # (serve and mount over loopback), with the JVM options bin/fsdriver chooses for each role.
+# Start-up and the first git status are measured without and with the AOT caches of
+# `fsdriver aot-cache` (trained here); the memory figures are with them.
 # Figures for docs/benchmarks.md ("Footprint"); results: bench/results/footprint-latest.md.
 #
 # Usage: bench/footprint.sh [--soak-min M] [--starts N]   (defaults: soak 10 min, 5 starts)
@@ -32,6 +34,7 @@ cleanup() {
     [ -n "${SERVE_PID:-}" ] && kill "$SERVE_PID" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$WORK"
+    bin/fsdriver aot-cache --remove > /dev/null
 }
 trap cleanup EXIT
 
@@ -78,14 +81,29 @@ workloads() {
 }
 timed() { local t0; t0=$(now); "$@" > /dev/null 2>&1; echo "$(now) - $t0" | bc -l; }
 
-echo "footprint: $STARTS starts"
-SERVE_UPS=""; MOUNT_UPS=""
-for _ in $(seq 1 "$STARTS"); do
-    start_serve; start_mount
-    SERVE_UPS="$SERVE_UPS $SERVE_UP"; MOUNT_UPS="$MOUNT_UPS $MOUNT_UP"
-    stop_both
-done
 median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# starts LABEL: STARTS starts of both, medians into UP[LABEL,serve|mount]; then a fresh mount's first git status into UP[LABEL,first]
+declare -A UP
+starts() {
+    local s="" m=""
+    for _ in $(seq 1 "$STARTS"); do
+        start_serve; start_mount
+        s="$s $SERVE_UP"; m="$m $MOUNT_UP"
+        stop_both
+    done
+    UP[$1,serve]=$(median "$s"); UP[$1,mount]=$(median "$m"); UP[$1,all]="serve$s; mount$m"
+    start_serve; start_mount
+    drop
+    UP[$1,first]=$(timed git -C "$MNT/repo" status --porcelain)
+    stop_both
+}
+bin/fsdriver aot-cache --remove > /dev/null
+echo "footprint: $STARTS starts without AOT caches"
+starts none
+echo "footprint: training the AOT caches"
+AOT_TRAIN=$(timed bin/fsdriver aot-cache)
+echo "footprint: $STARTS starts with them"
+starts aot
 
 echo "footprint: fresh mount, first git status, idle, load"
 start_serve; start_mount
@@ -117,15 +135,19 @@ OUT=$ROOT/bench/results/footprint-latest.md
     echo
     echo "| figure | serve | mount |"
     echo "|---|---:|---:|"
-    printf '| up after the command, median of %s starts (s) | %.2f | %.2f |\n' "$STARTS" "$(median "$SERVE_UPS")" "$(median "$MOUNT_UPS")"
+    printf '| up after the command, median of %s starts, no AOT cache (s) | %.2f | %.2f |\n' "$STARTS" "${UP[none,serve]}" "${UP[none,mount]}"
+    printf '| up after the command, median of %s starts, AOT caches (s) | %.2f | %.2f |\n' "$STARTS" "${UP[aot,serve]}" "${UP[aot,mount]}"
     printf '| resident, idle after a first listing (MB) | %s | %s |\n' "$IDLE_S" "$IDLE_M"
     printf '| resident, peak under 3 rounds of the workloads (MB) | %s | %s |\n' "$LOAD_S" "$LOAD_M"
     printf '| resident, peak over the %s min soak (MB) | %s | %s |\n' "$SOAK_MIN" "$PEAK_S" "$PEAK_M"
     printf '| resident, %s s after the soak (MB) | %s | %s |\n' "$SLEEP_AFTER" "$AFTER_S" "$AFTER_M"
     echo
     printf 'git status, caches dropped: fresh mount %.2f s, warmed mount %.2f s (%.2fx).\n' "$FIRST" "$WARM" "$(echo "$FIRST / $WARM" | bc -l)"
+    printf 'First git status of a fresh mount, caches dropped: %.2f s without AOT caches, %.2f s with them (training took %.0f s).\n' \
+        "${UP[none,first]}" "${UP[aot,first]}" "$AOT_TRAIN"
     echo
     echo "Soak, resident MB serve/mount after each round:$SOAK_LOG"
-    echo "Starts (s): serve$SERVE_UPS; mount$MOUNT_UPS"
+    echo "Starts (s), no AOT cache: ${UP[none,all]}"
+    echo "Starts (s), AOT caches: ${UP[aot,all]}"
 } > "$OUT"
 echo; cat "$OUT"

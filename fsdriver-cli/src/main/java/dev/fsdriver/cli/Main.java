@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fsdriver", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve directories over gRPC and mount them through FUSE.",
-        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, InstallCommand.class,
+        subcommands = {ServeCommand.class, ServiceCommand.class, CertsCommand.class, InstallCommand.class, AotCacheCommand.class,
                 CompletionCommand.class, ManCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;

@@ -184,6 +184,9 @@ final class MountCommand implements Callable<Integer> {
                     .defaultPermissions(true)
                     // the server clears set-id bits on write, truncate and chown (FilesService)
                     .handleKillpriv(true)
+                    // attributes with every listing page: ls -l and find -printf after a listing
+                    // look nothing up (issue 16; docs/benchmarks.md "Scale")
+                    .readdirplusAlways(true)
                     .debug(spec.commandLine().getParseResult() != null && isVerbose())
                     .build();
             FuseMount mount;
@@ -196,6 +199,9 @@ final class MountCommand implements Callable<Integer> {
                 throw new CliException("cannot mount at " + target + ": " + e.getMessage());
             }
             if (changeEvents != null) {
+                if (tracing != null) {
+                    changeEvents.traceResyncs(tracing::resync);
+                }
                 changeEvents.start(connection.channel(), share, mount.notifier());
             }
             if (metrics != null) {

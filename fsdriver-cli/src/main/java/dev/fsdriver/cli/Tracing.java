@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * OpenTelemetry tracing of {@code --otlp-endpoint}: spans for the calls that cost (listings, reads
- * and writes, Hello: a connect or reconnect) and the server's side of each, in one trace (W3C
+ * and writes, Hello: a connect or reconnect), the mount's resyncs after lost change events (the
+ * listings they make nested in them), and the server's side of each call, in one trace (W3C
  * trace context in the call's headers). The spans and the propagation are opentelemetry-java-
  * instrumentation's gRPC interceptors; what is traced is decided by {@link ExpensiveCalls}: every
  * other call (a lookup, a getattr) starts no span, and the server traces only calls whose client
@@ -32,6 +33,9 @@ import java.util.Set;
 final class Tracing implements AutoCloseable {
     /** The gRPC methods whose client side starts a trace. */
     static final Set<String> TRACED = Set.of("ReadDir", "Read", "Write", "Hello");
+    /** The mount's span around an overflow resync (change events were lost: directories listed again). */
+    static final String RESYNC = "fsdriver.overflow_resync";
+    private static final AttributeKey<String> PATH = AttributeKey.stringKey("fsdriver.path");
     private static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
 
     private final OpenTelemetrySdk sdk;
@@ -64,6 +68,24 @@ final class Tracing implements AutoCloseable {
                 .build(), Duration.ofSeconds(1));
     }
 
+    /**
+     * Opens the span of one overflow resync of {@code path} and makes it current, so the resync's
+     * ReadDir calls are its children; closing the returned span ends it.
+     */
+    dev.fsdriver.client.events.ChangeEvents.Span resync(String path) {
+        io.opentelemetry.api.trace.Span span = tracer().spanBuilder(RESYNC)
+                .setSpanKind(SpanKind.INTERNAL).setAttribute(PATH, path).startSpan();
+        io.opentelemetry.context.Scope scope = span.makeCurrent();
+        return () -> {
+            scope.close();
+            span.end();
+        };
+    }
+
+    io.opentelemetry.api.trace.Tracer tracer() {
+        return sdk.getTracer("fsdriver");
+    }
+
     ClientInterceptor clientInterceptor() {
         return grpc.createClientInterceptor();
     }
@@ -79,7 +101,7 @@ final class Tracing implements AutoCloseable {
     }
 
     /**
-     * Root spans: client calls of {@link #TRACED} methods only (the parent-based sampler around it
+     * Root spans: client calls of {@link #TRACED} methods and overflow resyncs only (the parent-based sampler around it
      * keeps the children of a sampled parent, so the server records the calls its clients traced).
      */
     static final class ExpensiveCalls implements Sampler {
@@ -87,13 +109,14 @@ final class Tracing implements AutoCloseable {
         public SamplingResult shouldSample(Context parent, String traceId, String name, SpanKind kind,
                                            Attributes attributes, List<LinkData> links) {
             String method = attributes.get(RPC_METHOD);
-            boolean traced = kind == SpanKind.CLIENT && method != null && TRACED.contains(method);
+            boolean traced = kind == SpanKind.CLIENT && method != null && TRACED.contains(method)
+                    || kind == SpanKind.INTERNAL && RESYNC.equals(name);
             return traced ? SamplingResult.recordAndSample() : SamplingResult.drop();
         }
 
         @Override
         public String getDescription() {
-            return "fsdriver: client calls of " + TRACED;
+            return "fsdriver: client calls of " + TRACED + " and " + RESYNC;
         }
     }
 }

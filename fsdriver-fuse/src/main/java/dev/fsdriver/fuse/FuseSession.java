@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>INIT</h2>
  * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
- * DO_READDIRPLUS + READDIRPLUS_AUTO, PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
+ * DO_READDIRPLUS (+ READDIRPLUS_AUTO unless {@code MountOptions.readdirplusAlways}), PARALLEL_DIROPS, ATOMIC_O_TRUNC (the file system's open must
  * honour O_TRUNC), EXPORT_SUPPORT, ASYNC_DIO, INIT_EXT, and WRITEBACK_CACHE only when
  * {@code MountOptions.writebackCache}. Not requested: AUTO_INVAL_DATA (the kernel would drop the
  * page cache whenever it sees a new mtime; fsdriver invalidates explicitly from server events).
@@ -232,7 +232,8 @@ final class FuseSession implements FuseMount {
             }
             int negotiatedMinor = Math.min(minor, FuseKernel.KERNEL_MINOR_VERSION);
             long want = FuseKernel.ASYNC_READ | FuseKernel.BIG_WRITES | FuseKernel.MAX_PAGES
-                    | FuseKernel.DO_READDIRPLUS | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS
+                    | FuseKernel.DO_READDIRPLUS | (options.readdirplusAlways() ? 0 : FuseKernel.READDIRPLUS_AUTO)
+                    | FuseKernel.PARALLEL_DIROPS
                     | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                     | FuseKernel.INIT_EXT
                     | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)

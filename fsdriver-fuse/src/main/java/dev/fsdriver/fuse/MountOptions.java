@@ -13,6 +13,11 @@ package dev.fsdriver.fuse;
  *                        set-group-ID bits itself on write, truncate and chown, so the kernel
  *                        neither asks for the attributes first (a GETATTR before every chown)
  *                        nor sends the mode change
+ * @param readdirplusAlways every listing request is a READDIRPLUS (FUSE_READDIRPLUS without
+ *                        _AUTO); by default the kernel asks for attributes only on a listing's
+ *                        first page and after a lookup in the directory, so a program that reads
+ *                        a whole directory and then stats every name (ls -l, find -printf) looks
+ *                        up most names one by one
  * @param maxWrite        largest WRITE the kernel may send (capped at 1 MiB)
  * @param maxReadahead    kernel read-ahead window
  * @param threads         request threads (readers on cloned /dev/fuse fds, or the pool size)
@@ -28,6 +33,7 @@ public record MountOptions(
         boolean readOnly,
         boolean writebackCache,
         boolean handleKillpriv,
+        boolean readdirplusAlways,
         int maxWrite,
         int maxReadahead,
         int threads,
@@ -47,6 +53,7 @@ public record MountOptions(
         private boolean readOnly;
         private boolean writebackCache;
         private boolean handleKillpriv;
+        private boolean readdirplusAlways;
         private int maxWrite = 1 << 20;
         private int maxReadahead = 1 << 20;
         private int threads = 8;
@@ -61,6 +68,7 @@ public record MountOptions(
         public Builder readOnly(boolean v) { readOnly = v; return this; }
         public Builder writebackCache(boolean v) { writebackCache = v; return this; }
         public Builder handleKillpriv(boolean v) { handleKillpriv = v; return this; }
+        public Builder readdirplusAlways(boolean v) { readdirplusAlways = v; return this; }
         public Builder maxWrite(int v) { maxWrite = v; return this; }
         public Builder maxReadahead(int v) { maxReadahead = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
@@ -70,7 +78,7 @@ public record MountOptions(
 
         public MountOptions build() {
             return new MountOptions(fsName, subtype, allowOther, defaultPermissions, readOnly, writebackCache,
-                    handleKillpriv, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
+                    handleKillpriv, readdirplusAlways, maxWrite, maxReadahead, threads, maxBackground, directIo, debug);
         }
     }
 }

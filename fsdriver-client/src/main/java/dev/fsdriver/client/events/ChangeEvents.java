@@ -3,9 +3,11 @@ package dev.fsdriver.client.events;
 import dev.fsdriver.client.RemoteFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
+import dev.fsdriver.proto.v1.ChangeEvent;
 import io.grpc.Channel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * Change notification for one mount, wired in three steps:
@@ -39,6 +41,14 @@ public final class ChangeEvents implements AutoCloseable {
     private final EventLag lag = new EventLag(EventLag::unixNanos);
     private volatile WatchClient watch;
     private volatile EventApplier applier;
+    /** Opens a trace span around one overflow resync (its listings nest in it); closed when done. */
+    private volatile Function<String, Span> resyncSpan = path -> () -> { };
+
+    /** A trace span that is current until closed. */
+    public interface Span extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
@@ -68,6 +78,14 @@ public final class ChangeEvents implements AutoCloseable {
         return fs;
     }
 
+    /**
+     * Traces each overflow resync: {@code span} opens a span for the resynced path and makes it
+     * current (the resync's ReadDir calls become its children); closing ends it. Call before start.
+     */
+    public void traceResyncs(Function<String, Span> span) {
+        this.resyncSpan = span;
+    }
+
     /** Subscribes to the share's events; call once the mount is live. */
     public void start(Channel channel, String share, FuseNotifier notifier) {
         applier = new EventApplier(fs, view, echo, injector, notifier);
@@ -80,7 +98,13 @@ public final class ChangeEvents implements AutoCloseable {
                 r.changed();
             }
             fs.changedElsewhere();
-            a.apply(e, arrived);
+            if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
+                try (Span span = resyncSpan.apply(e.getPath())) {
+                    a.apply(e, arrived);
+                }
+            } else {
+                a.apply(e, arrived);
+            }
             lag.applied(e.getSeenUnixNanos());
         }, policy);
         watch.start();
