@@ -57,7 +57,7 @@ final class BlockWriter {
     /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
     private static final long RETRY_MILLIS = 100;
 
-    /** Whether free space on the share is short for {@code bytes} more (see RemoteFileSystem). */
+    /** Whether free space on the share is short for {@code bytes} more (see FreeSpace). */
     @FunctionalInterface
     interface Space {
         boolean lowFor(long bytes);
@@ -116,6 +116,12 @@ final class BlockWriter {
     private final AtomicReference<FuseException> error = new AtomicReference<>();
     /** The processes (kernel request pids) that wrote through this open file: who may take its error. */
     private final Set<Integer> writers = ConcurrentHashMap.newKeySet();
+    /**
+     * The pid of the last write, already in {@link #writers} (added before it is set here): a
+     * process writing on adds itself once, not on every FUSE write.
+     */
+    private volatile int lastWriter = NO_WRITER;
+    private static final int NO_WRITER = Integer.MIN_VALUE;
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
@@ -150,7 +156,10 @@ final class BlockWriter {
      * any of the writes coalesced into it did.
      */
     int write(long offset, ByteBuffer src, boolean killSuidgid, int pid) throws FuseException {
-        writers.add(pid);
+        if (pid != lastWriter) {
+            writers.add(pid);
+            lastWriter = pid;
+        }
         reopener.current(handle); // a file lost in a restart fails here, not only at close
         throwPending(pid);
         int total = src.remaining();
@@ -318,7 +327,7 @@ final class BlockWriter {
                 replayOnceLocked();
             } catch (FuseException e) {
                 // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
-                boolean away = e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT
+                boolean away = CallFailures.away(e.errno())
                         || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
                 if (!away || System.nanoTime() > giveUp) {
                     throw e;
@@ -378,7 +387,7 @@ final class BlockWriter {
 
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
     private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
-        if (Connection.unreachable(t)) {
+        if (CallFailures.unreachable(t)) {
             return true;
         }
         // the handle is unknown because the server restarted since the chunk was sent (and the

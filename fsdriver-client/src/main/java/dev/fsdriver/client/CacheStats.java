@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
 public final class CacheStats {
     /** The caches, with what counts for each. */
     public enum Cache {
-        /** GETATTR: directory attributes kept while events flow (EventAwareFileSystem's dirAttrs). */
+        /** GETATTR: directory attributes kept while events flow (KnownDirs' dirAttrs). */
         ATTRIBUTE,
-        /** LOOKUP: names known absent in directories this mount made (EventAwareFileSystem's known). */
+        /** LOOKUP: names known absent in directories this mount made (KnownDirs' known). */
         ENTRY,
         /** The first page of a listing: kept from a recent listing, fetched ahead, or made from known names. */
         DIRECTORY,

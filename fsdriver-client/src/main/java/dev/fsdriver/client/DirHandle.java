@@ -18,7 +18,7 @@ final class DirHandle {
     boolean pagePlus;
     /** Entries of the page whose server reference is spent: given to the kernel with their node, or forgotten. */
     java.util.BitSet given = new java.util.BitSet();
-    /** RemoteFileSystem's change epoch when the page was fetched (see its relistings). */
+    /** The listings' change epoch when the page was fetched (see RemoteCaches' relistings). */
     long fetchEpoch = -1;
     long fetchedAtNanos;
 

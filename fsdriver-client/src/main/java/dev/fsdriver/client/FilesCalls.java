@@ -27,7 +27,6 @@ import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ExecutionException;
@@ -151,19 +150,12 @@ final class FilesCalls {
         try {
             return await(call.get());
         } catch (StatusRuntimeException e) {
-            if (!sessionElsewhere(e)) {
+            if (!CallFailures.sessionElsewhere(e)) {
                 throw e;
             }
             resume.run();
             return await(call.get());
         }
-    }
-
-    /** True for the server's refusal of a call that named its session on another connection. */
-    static boolean sessionElsewhere(Throwable t) {
-        Metadata trailers = Status.trailersFromThrowable(t);
-        return Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE && trailers != null
-                && trailers.containsKey(Protocol.SESSION_ELSEWHERE);
     }
 
     private <T> T await(ListenableFuture<T> reply) {

@@ -181,7 +181,7 @@ final class Reopener {
 
     /** The server could not be asked (down, or not answering): nothing is known yet. */
     private static boolean unreachable(int errno) {
-        return errno == Errno.ENOTCONN || errno == Errno.ETIMEDOUT || errno == Errno.EINTR;
+        return CallFailures.away(errno) || errno == Errno.EINTR;
     }
 
     private static FuseException lostError(RemoteHandle h) {

@@ -1,6 +1,5 @@
 package dev.fsdriver.client;
 
-import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,7 +28,7 @@ final class UnsentWrites {
                         log.info("writes of closed node {} sent after the server came back", nodeId);
                         return;
                     } catch (FuseException e) {
-                        boolean away = e.errno() == Errno.ENOTCONN || e.errno() == Errno.ETIMEDOUT;
+                        boolean away = CallFailures.away(e.errno());
                         if (!away || !writer.dirty() || System.nanoTime() - giveUp > 0) {
                             log.warn("writes of closed node {} are lost: {}", nodeId, e.getMessage());
                             return;

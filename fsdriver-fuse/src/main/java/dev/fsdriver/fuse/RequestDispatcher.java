@@ -8,13 +8,10 @@ import static dev.fsdriver.fuse.Wire.put64;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
-import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Decodes one request from its buffer, calls the file system, and writes the reply into the
  * same buffer (the request's arguments are decoded first, so the reply may overwrite them) and
- * to the fd the request came from. Errors are translated here, in one place: FuseException →
- * its errno, UnsupportedOperationException → ENOSYS, malformed input or any other exception → EIO.
+ * to the fd the request came from: from an opcode to the file system's method is {@link #serve}.
+ * Errors are translated here, in one place: FuseException → its errno,
+ * UnsupportedOperationException → ENOSYS, malformed input or any other exception → EIO. The
+ * larger structs are {@link Payloads}'; answers, now or later, go out through {@link Replies}.
  *
- * <p>Stateless apart from the map of requests in flight (for INTERRUPT); no lock.
+ * <p>Stateless apart from the map of requests in flight (for INTERRUPT) and the counts; no lock.
  */
 final class RequestDispatcher {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
@@ -40,10 +39,11 @@ final class RequestDispatcher {
     private final boolean killAlways;
     /** Where NOTIFY_REPLY (the answer to a retrieve) goes; null when not serving a connection. */
     private final KernelNotifier notifier;
-    private final ConcurrentHashMap<Long, Request> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, KernelRequest> inFlight = new ConcurrentHashMap<>();
     /** Requests received per opcode since the mount started (logged when the connection ends). */
     private final java.util.concurrent.atomic.AtomicLongArray received = new java.util.concurrent.atomic.AtomicLongArray(64);
     private final RequestListener listener;
+    private final Replies replies;
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
                       KernelNotifier notifier) {
@@ -60,41 +60,7 @@ final class RequestDispatcher {
         this.directIo = directIo;
         this.debug = debug;
         this.onDestroy = onDestroy;
-    }
-
-    /** The per-request header handed to the file system. */
-    static final class Request implements FuseRequest {
-        final long unique;
-        final int opcode;
-        final long nodeId;
-        final int uid;
-        final int gid;
-        final int pid;
-        /** The device fd the request came from: its answer goes back there. */
-        int fd = -1;
-        volatile boolean interrupted;
-
-        Request(long unique, int opcode, long nodeId, int uid, int gid, int pid) {
-            this.unique = unique;
-            this.opcode = opcode;
-            this.nodeId = nodeId;
-            this.uid = uid;
-            this.gid = gid;
-            this.pid = pid;
-        }
-
-        @Override public long unique() { return unique; }
-        @Override public int opcode() { return opcode; }
-        @Override public long nodeId() { return nodeId; }
-        @Override public int uid() { return uid; }
-        @Override public int gid() { return gid; }
-        @Override public int pid() { return pid; }
-        @Override public boolean isInterrupted() { return interrupted; }
-
-        @Override
-        public String toString() {
-            return FuseOpcode.name(opcode) + "#" + unique + " node=" + nodeId + " pid=" + pid;
-        }
+        this.replies = new Replies(bufferSize, debug, inFlight);
     }
 
     /** Requests received with {@code opcode} since the mount started; 0 for an opcode out of range. */
@@ -119,65 +85,6 @@ final class RequestDispatcher {
     /** {@link #serve}'s answer for a request answered later, through a {@link FuseFileSystem.Reply} or {@link FuseFileSystem.Completion}. */
     private static final int DEFERRED = -2;
 
-    /** The completion of a request answered later: a header with the errno, sent once. */
-    private FuseFileSystem.Completion later(Request req) {
-        FuseFileSystem.Reply<Void> reply = later(req, (out, none) -> 0);
-        return errno -> {
-            if (errno == 0) {
-                reply.done(null);
-            } else {
-                reply.failed(errno);
-            }
-        };
-    }
-
-    /** Writes an answer's payload at {@link #OUT}; returns its length. */
-    @FunctionalInterface
-    private interface Encoder<T> {
-        int encode(MemorySegment out, T value) throws FuseException;
-    }
-
-    /** Room for the answers given later (attributes, entries), and the errno area after it. */
-    private static final int LATER_PAYLOAD = 512;
-    private static final ThreadLocal<MemorySegment> LATER_BUFFER = ThreadLocal.withInitial(
-            () -> java.lang.foreign.Arena.ofAuto().allocate(OUT + LATER_PAYLOAD + FileCalls.captureStateSize(), 8));
-
-    /** The reply of a request answered later with a value, encoded by {@code encoder}. */
-    private <T> FuseFileSystem.Reply<T> later(Request req, Encoder<T> encoder) {
-        return new FuseFileSystem.Reply<>() {
-            @Override
-            public void done(T value) {
-                MemorySegment b = LATER_BUFFER.get();
-                try {
-                    int len;
-                    try {
-                        len = encoder.encode(b, value);
-                    } catch (FuseException e) {
-                        failed(e.errno());
-                        return;
-                    } catch (RuntimeException e) {
-                        log.error("File system answered {} with {}", req, value, e);
-                        failed(Errno.EIO);
-                        return;
-                    }
-                    reply(req.fd, b, req.unique, 0, len, b.asSlice(OUT + LATER_PAYLOAD));
-                } finally {
-                    inFlight.remove(req.unique);
-                }
-            }
-
-            @Override
-            public void failed(int errno) {
-                MemorySegment b = LATER_BUFFER.get();
-                try {
-                    reply(req.fd, b, req.unique, -Math.abs(errno), 0, b.asSlice(OUT + LATER_PAYLOAD));
-                } finally {
-                    inFlight.remove(req.unique);
-                }
-            }
-        };
-    }
-
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */
     static boolean isInline(int opcode) {
         return opcode == FuseOpcode.FORGET || opcode == FuseOpcode.BATCH_FORGET || opcode == FuseOpcode.INTERRUPT
@@ -193,7 +100,7 @@ final class RequestDispatcher {
             log.warn("Malformed FUSE request: read {} bytes, header says {}", length,
                     length >= 4 ? i32(buf, 0) : -1);
             if (length >= 16) {
-                replyError(fd, buf, i64(buf, 8), Errno.EIO);
+                replies.error(fd, buf, i64(buf, 8), Errno.EIO);
             }
             return;
         }
@@ -204,7 +111,7 @@ final class RequestDispatcher {
         }
         long nodeId = i64(buf, 16);
         int extLen = Wire.u16(buf, 36) * 8;   // total_extlen: extensions after the arguments
-        Request req = new Request(unique, opcode, nodeId, i32(buf, 24), i32(buf, 28), i32(buf, 32));
+        KernelRequest req = new KernelRequest(unique, opcode, nodeId, i32(buf, 24), i32(buf, 28), i32(buf, 32));
         req.fd = fd;
         boolean deferred = false;
         boolean tracked = !isInline(opcode);
@@ -228,18 +135,18 @@ final class RequestDispatcher {
             }
             deferred = replyLen == DEFERRED;
             if (replyLen >= 0) {
-                reply(fd, buf, unique, 0, replyLen);
+                replies.now(fd, buf, unique, 0, replyLen);
             }
         } catch (FuseException e) {
-            replyError(fd, buf, unique, e.errno());
+            replies.error(fd, buf, unique, e.errno());
         } catch (UnsupportedOperationException e) {
-            replyError(fd, buf, unique, Errno.ENOSYS);
+            replies.error(fd, buf, unique, Errno.ENOSYS);
         } catch (Wire.MalformedRequest | IndexOutOfBoundsException e) {
             log.warn("Malformed FUSE request {}: {}", req, e.toString());
-            replyError(fd, buf, unique, Errno.EIO);
+            replies.error(fd, buf, unique, Errno.EIO);
         } catch (RuntimeException | Error e) {
             log.error("File system failed on {}", req, e);
-            replyError(fd, buf, unique, Errno.EIO);
+            replies.error(fd, buf, unique, Errno.EIO);
         } finally {
             if (tracked && !deferred) {
                 inFlight.remove(unique);
@@ -248,11 +155,11 @@ final class RequestDispatcher {
     }
 
     /** Serves one request; returns the reply payload length, or -1 when no reply is sent. */
-    private int serve(Request req, MemorySegment in, MemorySegment out) throws FuseException {
+    private int serve(KernelRequest req, MemorySegment in, MemorySegment out) throws FuseException {
         long node = req.nodeId;
         switch (req.opcode) {
             case FuseOpcode.LOOKUP -> {
-                fs.lookup(req, node, name(in, 0), later(req, this::entry));
+                fs.lookup(req, node, name(in, 0), replies.later(req, this::entry));
                 return DEFERRED;
             }
             case FuseOpcode.FORGET -> {
@@ -268,7 +175,7 @@ final class RequestDispatcher {
                 return -1;
             }
             case FuseOpcode.INTERRUPT -> {
-                Request target = inFlight.get(i64(in, 0));
+                KernelRequest target = inFlight.get(i64(in, 0));
                 if (target != null) {
                     target.interrupted = true;
                 }
@@ -277,11 +184,11 @@ final class RequestDispatcher {
             case FuseOpcode.GETATTR -> {
                 int flags = i32(in, 0);
                 long fh = (flags & FuseKernel.GETATTR_FH) != 0 ? i64(in, 8) : -1;
-                fs.getattr(req, node, fh, later(req, RequestDispatcher::attr));
+                fs.getattr(req, node, fh, replies.later(req, RequestDispatcher::attr));
                 return DEFERRED;
             }
             case FuseOpcode.SETATTR -> {
-                fs.setattr(req, node, setAttr(in, killAlways), later(req, RequestDispatcher::attr));
+                fs.setattr(req, node, Payloads.setAttr(in, killAlways), replies.later(req, RequestDispatcher::attr));
                 return DEFERRED;
             }
             case FuseOpcode.READLINK -> {
@@ -308,11 +215,11 @@ final class RequestDispatcher {
                 return entry(out, fs.mkdir(req, node, name(in, 8), mode, umask));
             }
             case FuseOpcode.UNLINK -> {
-                fs.unlink(req, node, name(in, 0), later(req));
+                fs.unlink(req, node, name(in, 0), replies.later(req));
                 return DEFERRED;
             }
             case FuseOpcode.RMDIR -> {
-                fs.rmdir(req, node, name(in, 0), later(req));
+                fs.rmdir(req, node, name(in, 0), replies.later(req));
                 return DEFERRED;
             }
             case FuseOpcode.RENAME, FuseOpcode.RENAME2 -> {
@@ -360,18 +267,7 @@ final class RequestDispatcher {
                 return 8;
             }
             case FuseOpcode.STATFS -> {
-                FuseStatfs st = fs.statfs(req, node);
-                MemorySegment o = out.asSlice(OUT, FuseKernel.STATFS_OUT_SIZE);
-                o.fill((byte) 0);
-                put64(o, 0, st.blocks());
-                put64(o, 8, st.bfree());
-                put64(o, 16, st.bavail());
-                put64(o, 24, st.files());
-                put64(o, 32, st.ffree());
-                put32(o, 40, st.bsize());
-                put32(o, 44, st.namelen());
-                put32(o, 48, st.frsize());
-                return FuseKernel.STATFS_OUT_SIZE;
+                return Payloads.statfs(out, fs.statfs(req, node));
             }
             case FuseOpcode.RELEASE -> {
                 fs.release(req, node, i64(in, 0), i32(in, 8));
@@ -445,17 +341,12 @@ final class RequestDispatcher {
             case FuseOpcode.GETXATTR -> {
                 int size = i32(in, 0);
                 byte[] value = fs.getxattr(req, node, name(in, 8));
-                return xattrReply(out, size, value);
+                return Payloads.xattr(out, size, bufferSize - OUT, value);
             }
             case FuseOpcode.LISTXATTR -> {
                 int size = i32(in, 0);
                 List<String> names = fs.listxattr(req, node);
-                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-                for (String n : names) {
-                    b.writeBytes(Wire.bytes(n));
-                    b.write(0);
-                }
-                return xattrReply(out, size, b.toByteArray());
+                return Payloads.xattr(out, size, bufferSize - OUT, Payloads.xattrNames(names));
             }
             case FuseOpcode.SETXATTR -> {
                 // fuse_setxattr_in in its compat size (FUSE_SETXATTR_EXT not negotiated): { size, flags }
@@ -521,117 +412,20 @@ final class RequestDispatcher {
         return FuseKernel.ATTR_OUT_SIZE;
     }
 
-    private int xattrReply(MemorySegment out, int size, byte[] value) throws FuseException {
-        if (size == 0) {
-            put32(out, OUT, value.length);   // fuse_getxattr_out { size, padding }
-            put32(out, OUT + 4, 0);
-            return 8;
-        }
-        if (value.length > size) {
-            throw new FuseException(Errno.ERANGE);
-        }
-        checkReply(value.length);
-        Wire.putBytes(out, OUT, value);
-        return value.length;
-    }
-
-    /** fuse_setattr_in { valid, padding, fh, size, lock_owner, atime, mtime, ctime, atimensec, mtimensec, ctimensec, mode, unused4, uid, gid, unused5 } */
-    private static FuseSetAttr setAttr(MemorySegment in, boolean killAlways) {
-        int valid = i32(in, 0);
-        long fh = (valid & FuseKernel.FATTR_FH) != 0 ? i64(in, 8) : -1;
-        boolean atimeNow = (valid & FuseKernel.FATTR_ATIME_NOW) != 0;
-        boolean mtimeNow = (valid & FuseKernel.FATTR_MTIME_NOW) != 0;
-        return new FuseSetAttr(fh,
-                (valid & FuseKernel.FATTR_SIZE) != 0 ? OptionalLong.of(i64(in, 16)) : OptionalLong.empty(),
-                (valid & FuseKernel.FATTR_MODE) != 0 ? OptionalInt.of(i32(in, 68)) : OptionalInt.empty(),
-                (valid & FuseKernel.FATTR_UID) != 0 ? OptionalInt.of(i32(in, 76)) : OptionalInt.empty(),
-                (valid & FuseKernel.FATTR_GID) != 0 ? OptionalInt.of(i32(in, 80)) : OptionalInt.empty(),
-                (valid & FuseKernel.FATTR_ATIME) != 0 && !atimeNow
-                        ? OptionalLong.of(i64(in, 32) * 1_000_000_000L + Integer.toUnsignedLong(i32(in, 56)))
-                        : OptionalLong.empty(),
-                atimeNow,
-                (valid & FuseKernel.FATTR_MTIME) != 0 && !mtimeNow
-                        ? OptionalLong.of(i64(in, 40) * 1_000_000_000L + Integer.toUnsignedLong(i32(in, 60)))
-                        : OptionalLong.empty(),
-                mtimeNow,
-                killAlways || (valid & FuseKernel.FATTR_KILL_SUIDGID) != 0);
-    }
-
     /** READDIR / READDIRPLUS: fuse_read_in { fh, offset, size, ... } → packed fuse_dirent / fuse_direntplus. */
-    private int readdir(Request req, MemorySegment in, MemorySegment out, boolean plus) throws FuseException {
+    private int readdir(KernelRequest req, MemorySegment in, MemorySegment out, boolean plus) throws FuseException {
         long fh = i64(in, 0);
         long offset = i64(in, 8);
         int size = i32(in, 16);
         checkReply(size);
-        MemorySegment dst = out.asSlice(OUT, size);
-        int[] used = {0};
+        Payloads.Dirents dirents = new Payloads.Dirents(out.asSlice(OUT, size));
         if (plus) {
-            fs.readdirplus(req, req.nodeId, fh, offset, (name, entry, next) -> {
-                byte[] n = Wire.bytes(name);
-                int rec = Wire.align8(FuseKernel.ENTRY_OUT_SIZE + FuseKernel.DIRENT_SIZE + n.length);
-                if (used[0] + rec > size) {
-                    return false;
-                }
-                long at = used[0];
-                Wire.putEntry(dst, at, entry);
-                FuseAttr a = entry.attr();
-                putDirent(dst, at + FuseKernel.ENTRY_OUT_SIZE, a != null ? a.ino() : 1, next,
-                        a != null ? a.mode() : 0, n, rec - FuseKernel.ENTRY_OUT_SIZE);
-                used[0] += rec;
-                return true;
-            });
+            fs.readdirplus(req, req.nodeId, fh, offset, dirents);
         } else {
-            fs.readdir(req, req.nodeId, fh, offset, (name, ino, mode, next) -> {
-                byte[] n = Wire.bytes(name);
-                int rec = Wire.align8(FuseKernel.DIRENT_SIZE + n.length);
-                if (used[0] + rec > size) {
-                    return false;
-                }
-                putDirent(dst, used[0], ino, next, mode, n, rec);
-                used[0] += rec;
-                return true;
-            });
+            fs.readdir(req, req.nodeId, fh, offset, dirents);
         }
-        return used[0];
+        return dirents.used();
     }
 
-    /** fuse_dirent { ino, off, namelen, type, name[] } padded with zeros to {@code rec}. */
-    private static void putDirent(MemorySegment s, long at, long ino, long next, int mode, byte[] name, int rec) {
-        put64(s, at, ino);
-        put64(s, at + 8, next);
-        put32(s, at + 16, name.length);
-        put32(s, at + 20, (mode >>> 12) & 0xF);
-        Wire.putBytes(s, at + 24, name);
-        for (long i = at + 24 + name.length; i < at + rec; i++) {
-            s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) 0);
-        }
-    }
 
-    private void replyError(int fd, MemorySegment buf, long unique, int errno) {
-        reply(fd, buf, unique, -errno, 0);
-    }
-
-    /** Writes fuse_out_header { len, error, unique } and the payload already at offset 16. */
-    private void reply(int fd, MemorySegment buf, long unique, int error, int payload) {
-        // errno lands in the buffer's tail, past the largest reply: no per-thread capture area
-        reply(fd, buf, unique, error, payload, buf.asSlice(bufferSize));
-    }
-
-    private void reply(int fd, MemorySegment buf, long unique, int error, int payload, MemorySegment errnoArea) {
-        int len = OUT + payload;
-        put32(buf, 0, len);
-        put32(buf, 4, error);
-        put64(buf, 8, unique);
-        if (debug) {
-            log.debug("<- #{} error={} len={}", unique, error, len);
-        }
-        try {
-            FileCalls.write(fd, buf, len, errnoArea);
-        } catch (ErrnoException e) {
-            // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile.
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODEV) {
-                log.warn("Reply to FUSE request {} failed: {}", unique, e.getMessage());
-            }
-        }
-    }
 }

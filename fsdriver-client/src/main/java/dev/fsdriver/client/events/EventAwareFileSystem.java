@@ -3,7 +3,6 @@ package dev.fsdriver.client.events;
 import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
-import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Wraps the remote file system with what change events need, so that the remote file system
@@ -37,16 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *     else it forwards passes the {@link InjectionGate}, which refuses every other request of
  *     the injector: an injection never reaches the server;</li>
  * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
- *     stream is live, short while it is not.</li>
+ *     stream is live, short while it is not;</li>
+ * <li>answers what it knows of directories without the server ({@link KnownDirs}), and hands
+ *     out ghosts and local references ({@link LocalNodes}).</li>
  * </ul>
  * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
  */
 public final class EventAwareFileSystem implements FuseFileSystem {
-    /**
-     * Node ids from here up are ghosts: stand-ins for names the kernel never looked up. The
-     * server's ids stay below (inode numbers and its own counter end at 7 * 2^60, see its NodeTable).
-     */
-    static final long GHOST_BASE = 7L << 60;
+    /** Node ids from here up are ghosts (see {@link LocalNodes}). */
+    static final long GHOST_BASE = LocalNodes.GHOST_BASE;
 
     /** The remote file system behind the gate: every call to the server passes the gate. */
     private final InjectionGate delegate;
@@ -54,9 +51,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final EchoFilter echo;
     private final CachePolicy policy;
     private final Injector injector;
-    /** Lookup references handed to the kernel locally (not by the delegate), per real node. */
-    private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
-    private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
+    /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
+    private final LocalNodes local = new LocalNodes();
     private volatile FuseConnection connection;
     /**
      * Names the applier is about to announce with an injected create: a READDIRPLUS meanwhile
@@ -67,60 +63,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     private record Announcement(long parent, String name) {}
 
-    /**
-     * Directories this mount created while events flowed, with every name made in them through
-     * the mount since: nobody else has changed them (an event would have said so, and any event
-     * forgets them all, see {@link #changedElsewhere}), so a name not here does not exist and its
-     * LOOKUP is answered without the server (untar, cp -r and git checkout create many names
-     * into directories they just made, each preceded by a lookup). Bounded; only while live.
-     */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Made>> known = new ConcurrentHashMap<>();
-
-    /** What a name made through the mount is: inode number and type (UNKNOWN when not known). */
-    private record Made(long ino, int type) {}
-
-    private static final Made UNKNOWN = new Made(-1, 0);
-
-    /**
-     * Listings of such directories answered from {@link #known} instead of the server (rm -rf
-     * right after an untar lists the directory it just filled), per open directory: what was
-     * there at offset 0, so that later offsets of the same listing agree. Names only: the kernel
-     * holds their nodes (it made them), or looks them up.
-     */
-    private final ConcurrentHashMap<Long, List<Map.Entry<String, Made>>> localListings = new ConcurrentHashMap<>();
-    private static final int MAX_KNOWN_DIRS = 4096;
-
-    /**
-     * Attributes of directories as last given to the kernel, while events flow. The kernel asks
-     * for a directory's attributes again after every listing of it that did not come from its
-     * cache (a listing invalidates the directory's atime), although nothing changed: `git
-     * status` asks ~500 times, `find` once per directory read. Served from here when no event
-     * has arrived since (any event or stream change clears it all, see {@link #changedElsewhere})
-     * and the mount changed nothing in the directory (its own changes drop the directories they
-     * touch, see {@link #dirChanged}). The atime shown is the one of the last fetch.
-     *
-     * <p>Locking: none. A fill that raced with a clear or a drop is undone: every clear and drop
-     * bumps {@link #dirAttrsEpoch} first, and a fill stores only what it fetched in the epoch it
-     * started in, checking again after storing.
-     */
-    private final ConcurrentHashMap<Long, FuseAttr> dirAttrs = new ConcurrentHashMap<>();
-    private final AtomicLong dirAttrsEpoch = new AtomicLong();
-    private static final int MAX_DIR_ATTRS = 1 << 16;
-
-    /**
-     * Names the mount removed itself (unlink, rmdir, the old name of a rename) while events flowed
-     * and has not made again since, per directory: nobody else made them either (an event would
-     * have said so, and any event forgets them all, see {@link #changedElsewhere}), so their LOOKUP
-     * is answered "no such name" without the server. The kernel forgets the name at each unlink,
-     * and a program that makes and removes the same file again and again (sqlite's journal, lock
-     * files) looks it up before each create. Bounded; only while live.
-     */
-    private final ConcurrentHashMap<Long, Set<String>> removedHere = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger removedCount = new java.util.concurrent.atomic.AtomicInteger();
-    private static final int MAX_REMOVED = 4096;
-
     /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
     private final KnownNames watchedNames = new KnownNames();
+    /** What is known of directories without asking the server (see {@link KnownDirs}). */
+    private final KnownDirs dirs;
 
     /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
     private volatile java.util.function.LongConsumer dirOpened = node -> { };
@@ -141,6 +87,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         this.echo = echo;
         this.policy = policy;
         this.injector = injector;
+        this.dirs = new KnownDirs(policy, caches, watchedNames);
+    }
+
+    /**
+     * Something changed on the server side (an event arrived: the server sends a mount only
+     * other sessions' changes), or the stream state changed: no directory is known complete.
+     */
+    void changedElsewhere() {
+        dirs.changedElsewhere();
     }
 
     KnownNames watchedNames() {
@@ -161,151 +116,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         announcing.remove(new Announcement(parent, name));
     }
 
-    /**
-     * Something changed on the server side (an event arrived: the server sends a mount only
-     * other sessions' changes), or the stream state changed: no directory is known complete.
-     */
-    void changedElsewhere() {
-        if (!known.isEmpty()) {
-            known.clear();
-        }
-        forgetRemoved();
-        dirAttrsEpoch.incrementAndGet();
-        if (!dirAttrs.isEmpty()) {
-            dirAttrs.clear();
-        }
-    }
-
-    /**
-     * The mount changed {@code dir} (a name made or removed in it, or its own attributes). Called
-     * once the change is done (or failed): a fetch that started before then is not kept.
-     */
-    private void dirChanged(long dir) {
-        dirAttrsEpoch.incrementAndGet();
-        dirAttrs.remove(dir);
-    }
-
     /** {@code parent}'s entry {@code name} as the kernel holds it: changed too. */
     private void childDirChanged(long parent, String name) {
-        dirChanged(view.child(parent, name));
-    }
-
-    /** Remembers a directory's attributes fetched in {@code epoch} (see {@link #dirAttrs}). */
-    private void rememberDir(long node, FuseAttr a, long epoch) {
-        if (a == null || node == 0 || isGhost(node) || (a.mode() & FileMode.S_IFMT) != FileMode.S_IFDIR
-                || policy == null || !policy.live() || dirAttrsEpoch.get() != epoch || dirAttrs.size() >= MAX_DIR_ATTRS) {
-            return;
-        }
-        dirAttrs.put(node, a);
-        if (dirAttrsEpoch.get() != epoch) {
-            dirAttrs.remove(node, a);
-        }
-    }
-
-    private void madeIn(long parent, String name, FuseEntry e) {
-        Made made = e == null || e.nodeId() == 0 || e.attr() == null ? UNKNOWN
-                : new Made(e.attr().ino(), e.attr().mode() & FileMode.S_IFMT);
-        if (made.type() == FileMode.S_IFDIR) {
-            watchedNames.createdDir(e.nodeId()); // watchers saw it made, empty
-        }
-        madeIn(parent, name, made);
-    }
-
-    private void forgetRemoved() {
-        if (!removedHere.isEmpty()) {
-            removedHere.clear();
-        }
-        removedCount.set(0);
-    }
-
-    private void madeIn(long parent, String name, Made made) {
-        Set<String> removed = removedHere.get(parent);
-        if (removed != null) {
-            removed.removeIf(name::equalsIgnoreCase); // a share may not tell case apart
-        }
-        watchedNames.added(parent, name, Math.max(0, made.ino()));
-        Map<String, Made> names = known.get(parent);
-        if (names != null) {
-            names.put(name, made);
-        }
-    }
-
-    /**
-     * {@code name} is not in {@code parent}: a directory whose every name the mount knows (see
-     * {@link #known}), or a name the mount removed itself (see {@link #removedHere}).
-     */
-    private boolean knownAbsent(long parent, String name) {
-        if (policy == null || !policy.live()) {
-            return false;
-        }
-        Set<String> removed = removedHere.get(parent);
-        if (removed != null && removed.contains(name)) {
-            return true;
-        }
-        if (known.isEmpty()) {
-            return false;
-        }
-        Map<String, Made> names = known.get(parent);
-        return names != null && !names.containsKey(name);
-    }
-
-    /**
-     * The server removed {@code name} from {@code parent} at this mount's request (never for an
-     * injected call: that one only tells the kernel what an event said, which may be wrong).
-     */
-    private void removedByThisMount(long parent, String name) {
-        if (policy != null && policy.live()) {
-            if (removedCount.incrementAndGet() > MAX_REMOVED) {
-                forgetRemoved();
-            }
-            removedHere.computeIfAbsent(parent, p -> ConcurrentHashMap.newKeySet()).add(name);
-        }
-    }
-
-    /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
-    private Made goneFrom(long parent, String name) {
-        watchedNames.removed(parent, name);
-        Map<String, Made> names = known.get(parent);
-        return names == null ? null : names.remove(name);
-    }
-
-    /** The listing of {@code node} on open directory {@code fh} from {@link #known}, or null: ask the server. */
-    private List<Map.Entry<String, Made>> localListing(long node, long fh, long offset) {
-        if (offset != 0) {
-            return localListings.get(fh);
-        }
-        localListings.remove(fh);
-        Map<String, Made> names = policy != null && policy.live() ? known.get(node) : null;
-        if (names == null) {
-            return null;
-        }
-        List<Map.Entry<String, Made>> list = new java.util.ArrayList<>(names.size());
-        for (Map.Entry<String, Made> e : names.entrySet()) {
-            if (e.getValue() == UNKNOWN) {
-                return null;
-            }
-            list.add(Map.entry(e.getKey(), e.getValue()));
-        }
-        list.sort(Map.Entry.comparingByKey());
-        localListings.put(fh, list);
-        caches.hit(Cache.DIRECTORY);
-        return list;
-    }
-
-    /** Offsets as the remote listing's: "." 1, ".." 2, the i-th name i + 3. */
-    private static void serveLocal(long node, List<Map.Entry<String, Made>> list, long offset, DirFiller out) {
-        if (offset < 1 && !out.add(".", node, FileMode.S_IFDIR, 1)) {
-            return;
-        }
-        if (offset < 2 && !out.add("..", 1, FileMode.S_IFDIR, 2)) {
-            return;
-        }
-        for (int i = (int) Math.max(0, offset - 2); i < list.size(); i++) {
-            Map.Entry<String, Made> e = list.get(i);
-            if (!out.add(e.getKey(), e.getValue().ino(), e.getValue().type(), i + 3)) {
-                return;
-            }
-        }
+        dirs.dirChanged(view.child(parent, name));
     }
 
     FuseConnection connection() {
@@ -323,8 +136,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return injector != null && injector.isInjected(req.pid()) ? injector.current() : null;
     }
 
-    private static boolean isGhost(long node) {
-        return node >= GHOST_BASE;
+    static boolean isGhost(long node) {
+        return LocalNodes.isGhost(node);
     }
 
     private FuseEntry timed(FuseEntry e) {
@@ -367,7 +180,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         echo.mark(path(parent, name));
     }
 
-
     @FunctionalInterface
     private interface Making {
         FuseEntry make() throws FuseException;
@@ -380,16 +192,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         try {
             e = op.make();
         } finally {
-            dirChanged(parent);
+            dirs.dirChanged(parent);
         }
-        madeIn(parent, name, e);
+        dirs.madeIn(parent, name, e);
         return entered(parent, name, e);
     }
 
     /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
-            localRefs.computeIfAbsent(e.nodeId(), k -> new AtomicLong()).incrementAndGet();
+            local.handedOut(e.nodeId());
             view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
@@ -397,11 +209,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
     FuseEntry ghost(int type) {
-        long id = nextGhost.incrementAndGet();
-        boolean directory = type == FileMode.S_IFDIR;
-        int mode = type == 0 ? FileMode.S_IFREG | 0644 : type | (directory ? 0755 : 0644);
-        long now = System.currentTimeMillis() * 1_000_000L;
-        return new FuseEntry(id, 0, new FuseAttr(id, 0, 0, now, now, now, mode, directory ? 2 : 1, 0, 0, 0, 4096), 0, 0);
+        return local.ghost(type);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------
@@ -435,17 +243,17 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             }
             // anything else the injection causes: refused by the gate below
         }
-        if (knownAbsent(parent, name)) {
+        if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
             return timed(FuseEntry.negative(policy.timeoutNs()));
         }
         if (inj == null) {
             caches.miss(Cache.ENTRY);
         }
-        long epoch = dirAttrsEpoch.get();
+        long epoch = dirs.epoch();
         FuseEntry e = delegate.lookup(req, parent, name);
         if (e != null) {
-            rememberDir(e.nodeId(), e.attr(), epoch);
+            dirs.rememberDir(e.nodeId(), e.attr(), epoch);
         }
         return entered(parent, name, e);
     }
@@ -456,16 +264,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             reply.done(lookup(req, parent, name)); // answered here
             return;
         }
-        if (knownAbsent(parent, name)) {
+        if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
             reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
             return;
         }
         caches.miss(Cache.ENTRY);
-        long epoch = dirAttrsEpoch.get();
+        long epoch = dirs.epoch();
         delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
             if (e != null) {
-                rememberDir(e.nodeId(), e.attr(), epoch);
+                dirs.rememberDir(e.nodeId(), e.attr(), epoch);
             }
             return entered(parent, name, e);
         }));
@@ -480,23 +288,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (!view.held(nodeId)) {
             watchedNames.drop(nodeId); // events for it stop being applied: what is known would go stale
         }
-        if (!dirAttrs.isEmpty()) {
-            dirAttrs.remove(nodeId);
-        }
-        long rest = nlookup;
-        AtomicLong local = localRefs.get(nodeId);
-        if (local != null) {
-            long take;
-            long have;
-            do {
-                have = local.get();
-                take = Math.min(have, rest);
-            } while (!local.compareAndSet(have, have - take));
-            rest -= take;
-            if (have - take == 0) {
-                localRefs.remove(nodeId, local);
-            }
-        }
+        dirs.forgotten(nodeId);
+        long rest = local.forgotten(nodeId, nlookup);
         if (rest > 0) {
             delegate.forget(nodeId, rest);
         }
@@ -528,7 +321,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             throw new FuseException(Errno.ENOENT);
         }
         if (policy != null && policy.live()) {
-            FuseAttr cached = dirAttrs.get(nodeId);
+            FuseAttr cached = dirs.dirAttr(nodeId);
             if (cached != null) {
                 caches.hit(Cache.ATTRIBUTE);
                 return new FuseAttrReply(cached, policy.timeoutNs());
@@ -537,10 +330,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (inj == null) {
             caches.miss(Cache.ATTRIBUTE);
         }
-        long epoch = dirAttrsEpoch.get();
+        long epoch = dirs.epoch();
         FuseAttrReply r = delegate.getattr(req, nodeId, fh);
         if (r != null) {
-            rememberDir(nodeId, r.attr(), epoch);
+            dirs.rememberDir(nodeId, r.attr(), epoch);
         }
         return timed(r);
     }
@@ -560,7 +353,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             throw new FuseException(Errno.ENOENT);
         }
         if (policy != null && policy.live()) {
-            FuseAttr cached = dirAttrs.get(nodeId);
+            FuseAttr cached = dirs.dirAttr(nodeId);
             if (cached != null) {
                 caches.hit(Cache.ATTRIBUTE);
                 reply.done(new FuseAttrReply(cached, policy.timeoutNs()));
@@ -570,10 +363,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         if (inj == null) {
             caches.miss(Cache.ATTRIBUTE);
         }
-        long epoch = dirAttrsEpoch.get();
+        long epoch = dirs.epoch();
         delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> {
             if (r != null) {
-                rememberDir(nodeId, r.attr(), epoch);
+                dirs.rememberDir(nodeId, r.attr(), epoch);
             }
             return timed(r);
         }));
@@ -590,7 +383,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         try {
             return timed(delegate.setattr(req, nodeId, changes));
         } finally {
-            dirChanged(nodeId);
+            dirs.dirChanged(nodeId);
         }
     }
 
@@ -605,18 +398,18 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             delegate.setattr(req, nodeId, changes, new Reply<>() {
                 @Override
                 public void done(FuseAttrReply value) {
-                    dirChanged(nodeId);
+                    dirs.dirChanged(nodeId);
                     reply.done(timed(value));
                 }
 
                 @Override
                 public void failed(int errno) {
-                    dirChanged(nodeId);
+                    dirs.dirChanged(nodeId);
                     reply.failed(errno);
                 }
             });
         } catch (FuseException | RuntimeException e) {
-            dirChanged(nodeId);
+            dirs.dirChanged(nodeId);
             throw e;
         }
     }
@@ -656,9 +449,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             return entered(parent, name, injected);
         }
         FuseEntry e = made(parent, name, () -> delegate.mkdir(req, parent, name, mode, umask));
-        if (policy != null && policy.live() && e.nodeId() != 0 && known.size() < MAX_KNOWN_DIRS) {
-            known.put(e.nodeId(), new ConcurrentHashMap<>()); // new and empty: we know it all
-        }
+        dirs.createdDir(e.nodeId());
         return e;
     }
 
@@ -670,11 +461,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             try {
                 delegate.unlink(req, parent, name);
             } finally {
-                dirChanged(parent);
+                dirs.dirChanged(parent);
             }
-            removedByThisMount(parent, name);
+            dirs.removedByThisMount(parent, name);
         }
-        goneFrom(parent, name);
+        dirs.goneFrom(parent, name);
         view.removed(parent, name);
     }
 
@@ -688,10 +479,10 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
         markChanged(parent, name);
         delegate.unlink(req, parent, name, errno -> {
-            dirChanged(parent);
+            dirs.dirChanged(parent);
             if (errno == 0) {
-                removedByThisMount(parent, name);
-                goneFrom(parent, name);
+                dirs.removedByThisMount(parent, name);
+                dirs.goneFrom(parent, name);
                 view.removed(parent, name);
             }
             done.done(errno);
@@ -708,11 +499,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
         markChanged(parent, name);
         delegate.rmdir(req, parent, name, errno -> {
-            dirChanged(parent);
+            dirs.dirChanged(parent);
             childDirChanged(parent, name);
             if (errno == 0) {
-                removedByThisMount(parent, name);
-                goneFrom(parent, name);
+                dirs.removedByThisMount(parent, name);
+                dirs.goneFrom(parent, name);
                 view.removed(parent, name);
             }
             done.done(errno);
@@ -727,12 +518,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             try {
                 delegate.rmdir(req, parent, name);
             } finally {
-                dirChanged(parent);
+                dirs.dirChanged(parent);
                 childDirChanged(parent, name);
             }
-            removedByThisMount(parent, name);
+            dirs.removedByThisMount(parent, name);
         }
-        goneFrom(parent, name);
+        dirs.goneFrom(parent, name);
         view.removed(parent, name);
     }
 
@@ -748,24 +539,24 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             try {
                 delegate.rename(req, parent, name, newParent, newName, flags);
             } finally {
-                dirChanged(parent);
-                dirChanged(newParent);
-                dirChanged(moved);    // a directory moved: its ".." and ctime
-                dirChanged(replaced); // one replaced or exchanged
+                dirs.dirChanged(parent);
+                dirs.dirChanged(newParent);
+                dirs.dirChanged(moved);    // a directory moved: its ".." and ctime
+                dirs.dirChanged(replaced); // one replaced or exchanged
             }
             if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
-                removedByThisMount(parent, name);
+                dirs.removedByThisMount(parent, name);
             }
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
-            Made m = goneFrom(parent, name);
-            madeIn(newParent, newName, m == null ? UNKNOWN : m);
+            KnownDirs.Made m = dirs.goneFrom(parent, name);
+            dirs.madeIn(newParent, newName, m == null ? KnownDirs.UNKNOWN : m);
         } else {
             // both names stay, each now naming the other's file
-            if (known.containsKey(parent) && known.get(parent).containsKey(name)) {
-                madeIn(parent, name, UNKNOWN);
+            if (dirs.knows(parent, name)) {
+                dirs.madeIn(parent, name, KnownDirs.UNKNOWN);
             }
-            madeIn(newParent, newName, UNKNOWN);
+            dirs.madeIn(newParent, newName, KnownDirs.UNKNOWN);
         }
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             view.renamed(parent, name, newParent, newName);
@@ -825,9 +616,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         try {
             c = delegate.create(req, parent, name, mode, flags, umask);
         } finally {
-            dirChanged(parent);
+            dirs.dirChanged(parent);
         }
-        madeIn(parent, name, c.entry());
+        dirs.madeIn(parent, name, c.entry());
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
 
@@ -867,9 +658,9 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
-        List<Map.Entry<String, Made>> local = localListing(nodeId, fh, offset);
+        List<Map.Entry<String, KnownDirs.Made>> local = dirs.localListing(nodeId, fh, offset);
         if (local != null) {
-            serveLocal(nodeId, local, offset, filler);
+            KnownDirs.serveLocal(nodeId, local, offset, filler);
             return;
         }
         delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
@@ -884,13 +675,13 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
-        List<Map.Entry<String, Made>> local = localListing(nodeId, fh, offset);
+        List<Map.Entry<String, KnownDirs.Made>> local = dirs.localListing(nodeId, fh, offset);
         if (local != null) {
-            serveLocal(nodeId, local, offset, (name, ino, mode, next) -> filler.add(name,
+            KnownDirs.serveLocal(nodeId, local, offset, (name, ino, mode, next) -> filler.add(name,
                     new FuseEntry(0, 0, new FuseAttr(ino, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096), 0, 0), next));
             return;
         }
-        long epoch = dirAttrsEpoch.get();
+        long epoch = dirs.epoch();
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
                 boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
@@ -907,7 +698,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             if (added && entry.nodeId() != 0) {
                 view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
                         e.generation());
-                rememberDir(entry.nodeId(), entry.attr(), epoch);
+                dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;
         });
@@ -915,7 +706,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
-        localListings.remove(fh);
+        dirs.closed(fh);
         watchedNames.closed(fh);
         delegate.releasedir(req, nodeId, fh);
         if (injection(req) == null) {
@@ -960,7 +751,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         try {
             delegate.setxattr(req, nodeId, name, value, flags);
         } finally {
-            dirChanged(nodeId); // its ctime
+            dirs.dirChanged(nodeId); // its ctime
         }
     }
 
@@ -969,7 +760,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         try {
             delegate.removexattr(req, nodeId, name);
         } finally {
-            dirChanged(nodeId);
+            dirs.dirChanged(nodeId);
         }
     }
 }

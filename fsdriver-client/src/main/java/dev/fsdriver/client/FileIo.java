@@ -1,0 +1,278 @@
+package dev.fsdriver.client;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.kernel.FuseKernel;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.CreateReply;
+import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.FsyncRequest;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Open files and their I/O: OPEN (answered locally for a small file known unchanged, or with the
+ * whole file fetched ahead, else by the server, with FOPEN_KEEP_CACHE when the file is as it was
+ * at its last open), CREATE, READ through read-ahead ({@link BlockReader}), WRITE through
+ * write-behind ({@link BlockWriter}), FLUSH, FSYNC and RELEASE (held-back writes of a server
+ * that is away are kept and sent once it is back, {@link UnsentWrites}).
+ *
+ * <p>No state of its own: the open files are {@link OpenFiles}', what is cached {@link RemoteCaches}'.
+ */
+final class FileIo {
+    private static final Logger log = LoggerFactory.getLogger(FileIo.class);
+
+    private final Connection connection;
+    private final ClientOptions options;
+    private final int blockSize;
+    private final OpenFiles files;
+    private final RemoteCaches caches;
+    private final KnownAttrs attrs;
+    private final Entries entries;
+    private final Reopener reopener;
+    /** The server makes a file durable with a write (WriteRequest.sync): fsync sends its last data that way. */
+    private final boolean writeSync;
+
+    FileIo(Connection connection, int blockSize, OpenFiles files, RemoteCaches caches, Entries entries,
+           Reopener reopener, boolean writeSync) {
+        this.connection = connection;
+        this.options = connection.options();
+        this.blockSize = blockSize;
+        this.files = files;
+        this.caches = caches;
+        this.attrs = caches.attrs;
+        this.entries = entries;
+        this.reopener = reopener;
+        this.writeSync = writeSync;
+    }
+
+    FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
+        files.flushPending(nodeId);
+        boolean readAccess = (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY;
+        boolean readOnly = readAccess && (flags & OpenFlags.O_TRUNC) == 0;
+        FuseOpen local = readOnly ? openLocally(nodeId, flags) : null;
+        if (local != null) {
+            return local;
+        }
+        long epoch = attrs.epoch();
+        long generation = files.generation(nodeId);
+        OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags)
+                .setKillSuidgid(killSuidgid);
+        if (readOnly && !caches.lastOpen.containsKey(nodeId)) {
+            // First open of this file here: its pages are not cached, so the read will follow;
+            // a small file comes whole with the reply. (Opened before: the kernel likely keeps
+            // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
+            request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
+        }
+        // A reply fetched ahead is kept with the attributes as known now: any change since it was
+        // fetched dropped it (changed(), caches.changedHere()) before the attributes' epoch moved.
+        OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
+        if (reply != null && reply.hasAttr()) {
+            entries.answered(nodeId, reply.getAttr(), epoch, generation);
+        }
+        if (readOnly) {
+            connection.counters().caches().add(CacheStats.Cache.CONTENT, reply != null);
+        }
+        if (reply == null) {
+            if (!readOnly) {
+                caches.changedHere();
+            }
+            OpenRequest built = request.build();
+            reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            if (reply.hasAttr()) {
+                entries.answered(nodeId, reply.getAttr(), epoch, generation);
+            }
+        }
+        if (readOnly) {
+            caches.prefetcher.opened(nodeId);
+        }
+        int openFlags = 0;
+        if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
+            // the generation too: the node id may be another file's now (a reused inode number)
+            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize(), reply.getAttr().getGeneration()};
+            long[] before = caches.lastOpen.put(nodeId, now);
+            if (before != null && before[0] == now[0] && before[1] == now[1] && before[2] == now[2]) {
+                openFlags |= FuseOpen.FOPEN_KEEP_CACHE;
+            }
+        } else {
+            caches.lastOpen.remove(nodeId);
+        }
+        if (readAccess) {
+            // Nothing to push out at close(2): the kernel need not send FLUSH (one round trip
+            // through /dev/fuse less per file read; writeback cache, which ignores this, is off).
+            openFlags |= FuseOpen.FOPEN_NOFLUSH;
+        }
+        FileHandle h = files.register(nodeId, reply.getAttr().getGeneration(), reply.getHandle(), flags,
+                reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
+        if (reply.hasData()) {
+            h.reader().content(reply.getData());
+        }
+        return new FuseOpen(h.fh(), openFlags);
+    }
+
+    /**
+     * A read-only open answered without the server: the file is small, it was opened here before
+     * (lastOpen) with the attributes still known current (nothing changed it since, see
+     * {@link KnownAttrs}: events flow), and no open file here writes it. The kernel keeps the
+     * pages it read then (FOPEN_KEEP_CACHE); a page it dropped meanwhile is read by node, as for
+     * a file that came whole with its open (no server handle, so no Release either). Null: open
+     * it on the server.
+     */
+    private FuseOpen openLocally(long nodeId, int flags) {
+        Attr known = options.keepCache() ? attrs.get(nodeId) : null;
+        long[] before = known == null ? null : caches.lastOpen.get(nodeId);
+        OpenNode open = files.node(nodeId);
+        if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
+                || before[2] != known.getGeneration()
+                || known.getSize() > Math.min(options.inlineReadMax(), blockSize) || (open != null && open.anyWriter())) {
+            return null;
+        }
+        FileHandle h = files.register(nodeId, known.getGeneration(), 0, flags, known.getSize());
+        return new FuseOpen(h.fh(), FuseOpen.FOPEN_KEEP_CACHE | FuseOpen.FOPEN_NOFLUSH);
+    }
+
+    FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
+            throws FuseException {
+        caches.changedHere();
+        long epoch = attrs.epoch();
+        CreateReply created;
+        try {
+            created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+        FuseEntry entry = entries.entry(created.getNode());
+        if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
+            attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
+        }
+        FileHandle h = files.register(entry.nodeId(), created.getNode().getAttr().getGeneration(), created.getHandle(), flags,
+                entry.attr().size());
+        return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
+    }
+
+    int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst)
+            throws FuseException {
+        FileHandle h = files.file(fh);
+        files.flushPending(h.node().nodeId);
+        return h.reader().read(offset, size, dst);
+    }
+
+    int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
+            throws FuseException {
+        caches.changedHere();
+        FileHandle h = files.file(fh);
+        if (h.writer() == null) {
+            throw new FuseException(Errno.EBADF, "not open for writing");
+        }
+        h.node().generation.incrementAndGet();
+        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
+    }
+
+    void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
+        FileHandle h = files.file(fh);
+        if (h.writer() != null) {
+            h.writer().flush(req.pid());
+        }
+    }
+
+    /**
+     * As fsync(2) on Linux, for the file, not only this open file: what any open file of the node
+     * holds back is sent, an error one of them holds for its writer is reported (not taken), and
+     * the server syncs through a handle that may write when there is one (Windows flushes only
+     * through such a handle).
+     */
+    void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        FileHandle h = files.file(fh);
+        OpenNode node = h.node();
+        node.flushWriters(h);
+        if (h.writer() != null) {
+            if (writeSync && h.writer().flushSynced(datasync, req.pid())) {
+                FuseException others = node.pendingWriteError(h);
+                if (others != null) {
+                    throw others;
+                }
+                return; // the server synced the file before answering its last write
+            }
+            h.writer().flush(req.pid());
+        }
+        FuseException others = node.pendingWriteError(h);
+        if (others != null) {
+            throw others;
+        }
+        FileHandle via = OpenFlags.writable(h.flags()) && h.serverHandle() != 0 ? h : node.anyWritableOr(h);
+        if (via.serverHandle() == 0) {
+            return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
+        }
+        reopener.current(via.remote());
+        try {
+            connection.files().fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
+    }
+
+    void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
+        FileHandle h = files.remove(fh);
+        if (h == null) {
+            return;
+        }
+        if (h.writer() != null) {
+            caches.lastOpen.remove(h.node().nodeId);
+            try {
+                h.writer().flush(req.pid());
+            } catch (FuseException e) {
+                if (CallFailures.away(e.errno()) && h.writer().dirty()) {
+                    // The program has closed; the data must not go with it: sent once the server is back.
+                    log.warn("server away at the close of node {}: its last writes are kept and sent when it is back",
+                            nodeId);
+                    UnsentWrites.sendLater(h.writer(), h.node().nodeId, () -> closed(h));
+                    return;
+                }
+                // Nobody sees release errors; a close (flush) has reported it if it could, but no
+                // process that wrote took it (see BlockWriter): say so where someone may look.
+                log.warn("write error at the last close of node {}, not taken by the process that wrote: {}", nodeId,
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                closed(h);
+                throw e;
+            }
+        }
+        closed(h);
+    }
+
+    private void closed(FileHandle h) {
+        files.unregister(h);
+        if (!h.remote().lost() && !reopener.stale(h.remote())) {
+            files.releaseQuietly(h.serverHandle()); // (a restarted server does not know the old handle)
+        }
+    }
+
+    /** The whole-file Open reply fetched ahead for {@code nodeId}, or null (then open as usual). */
+    private OpenReply fetchedAhead(long nodeId) {
+        ListenableFuture<OpenReply> ahead = caches.prefetcher.take(nodeId);
+        if (ahead == null) {
+            return null;
+        }
+        try {
+            OpenReply r = ahead.get();
+            return r.getHandle() == 0 && r.hasData() ? r : null; // else it grew: released already
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            return null; // the program's own open meets the error itself
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.FuseSetAttr;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.GetAttrRequest;
+import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.SetAttrRequest;
+import dev.fsdriver.proto.v1.TimeSpec;
+
+/**
+ * LOOKUP, GETATTR and SETATTR: names to nodes and the attributes of nodes, each answered from
+ * {@link KnownAttrs} when it may be, else by the server (answered later from the network thread
+ * when nothing there must wait), with held-back writes pushed out first so that the server's
+ * size is the file's. A node or handle a restarted server no longer knows is found again
+ * ({@link Reopener}).
+ *
+ * <p>No state of its own.
+ */
+final class Lookups {
+    private final Connection connection;
+    private final OpenFiles files;
+    private final RemoteCaches caches;
+    private final KnownAttrs attrs;
+    private final Entries entries;
+    private final Reopener reopener;
+    private final long attrTimeoutNs;
+    private final long negativeTimeoutNs;
+
+    Lookups(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, Reopener reopener,
+            long attrTimeoutNs, long negativeTimeoutNs) {
+        this.connection = connection;
+        this.files = files;
+        this.caches = caches;
+        this.attrs = caches.attrs;
+        this.entries = entries;
+        this.reopener = reopener;
+        this.attrTimeoutNs = attrTimeoutNs;
+        this.negativeTimeoutNs = negativeTimeoutNs;
+    }
+
+    FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        Node node;
+        try {
+            node = connection.files().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            FuseException f = connection.failure(e);
+            if (f.errno() == Errno.ENOENT && negativeTimeoutNs > 0) {
+                return FuseEntry.negative(negativeTimeoutNs);
+            }
+            throw f;
+        }
+        return entries.entry(node);
+    }
+
+    /**
+     * Answered from the network thread; an entry whose file has held-back writes (its size on the
+     * server lags) is finished on a thread that may wait for them, never the network thread.
+     */
+    void lookup(FuseRequest req, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
+        LookupRequest request = LookupRequest.newBuilder().setParent(parent).setName(name).build();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().lookup(request)), node -> {
+            OpenNode open = files.node(node.getId());
+            if (open == null || !open.anyDirty()) {
+                reply.done(entries.entryNoCount(node));
+                return;
+            }
+            Thread.startVirtualThread(() -> {
+                try {
+                    reply.done(entries.entry(node));
+                } catch (FuseException e) {
+                    reply.failed(e.errno());
+                }
+            });
+        }, errno -> {
+            if (errno == Errno.ENOENT && negativeTimeoutNs > 0) {
+                reply.done(FuseEntry.negative(negativeTimeoutNs));
+            } else {
+                reply.failed(errno);
+            }
+        });
+    }
+
+    FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        files.flushPending(nodeId);
+        Attr known = attrs.get(nodeId);
+        if (known != null) {
+            return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
+        }
+        long epoch = attrs.epoch();
+        long generation = files.generation(nodeId);
+        FileHandle h = fh >= 0 ? files.get(fh) : null;
+        try {
+            Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
+                    .setNode(nodeId).setHandle(files.current(h)).build()));
+            entries.answered(nodeId, attr, epoch, generation);
+            return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+        } catch (FuseException f) {
+            long open = h == null && f.errno() == Errno.ENOENT ? files.openServerHandle(nodeId) : 0;
+            if (open == 0) {
+                throw f;
+            }
+            try {
+                return new FuseAttrReply(Attrs.toFuse(connection.files().getAttr(GetAttrRequest.newBuilder()
+                        .setNode(nodeId).setHandle(open).build())), attrTimeoutNs);
+            } catch (RuntimeException again) {
+                throw connection.failure(again);
+            }
+        }
+    }
+
+    void getattr(FuseRequest req, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
+        files.flushPending(nodeId);
+        Attr known = attrs.get(nodeId);
+        if (known != null) {
+            reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
+            return;
+        }
+        long epoch = attrs.epoch();
+        long generation = files.generation(nodeId);
+        FileHandle h = fh >= 0 ? files.get(fh) : null;
+        GetAttrRequest request = GetAttrRequest.newBuilder().setNode(nodeId).setHandle(files.current(h)).build();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().getAttr(request)), attr -> {
+            entries.answered(nodeId, attr, epoch, generation);
+            reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+        }, errno -> {
+                    if (errno == Errno.ESTALE || errno == Errno.EBADF) {
+                        // the server restarted: node looked up again, file reopened (not on this transport thread)
+                        Thread.startVirtualThread(() -> {
+                            try {
+                                reply.done(getattr(req, nodeId, fh));
+                            } catch (FuseException e) {
+                                reply.failed(e.errno());
+                            }
+                        });
+                        return;
+                    }
+                    long open = h == null && errno == Errno.ENOENT ? files.openServerHandle(nodeId) : 0;
+                    if (open == 0) {
+                        reply.failed(errno);
+                        return;
+                    }
+                    try {
+                        connection.whenAnswered(connection.start(() -> connection.filesAsync().getAttr(request.toBuilder().setHandle(open).build())),
+                                attr -> reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs)), reply::failed);
+                    } catch (FuseException e) {
+                        reply.failed(e.errno());
+                    }
+                });
+    }
+
+    FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        SetAttrRequest request = setattrRequest(nodeId, changes);
+        long epoch = attrs.epoch();
+        long generation = files.generation(nodeId);
+        Attr attr;
+        try {
+            attr = connection.files().setAttr(request);
+        } catch (RuntimeException e) {
+            attrs.drop(nodeId);
+            throw connection.failure(e);
+        }
+        entries.answered(nodeId, attr, epoch, generation);
+        return setattrDone(nodeId, changes, attr);
+    }
+
+    /**
+     * Answered from the network thread when the size stays (chmod, chown, utimens: three per file
+     * of an untar); a truncate, which updates the open file's readers, waits here as above.
+     */
+    void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, FuseFileSystem.Reply<FuseAttrReply> reply)
+            throws FuseException {
+        if (changes.size().isPresent()) {
+            reply.done(setattr(req, nodeId, changes));
+            return;
+        }
+        SetAttrRequest request = setattrRequest(nodeId, changes);
+        long epoch = attrs.epoch();
+        long generation = files.generation(nodeId);
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().setAttr(request)), attr -> {
+            entries.answered(nodeId, attr, epoch, generation);
+            reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
+        }, errno -> {
+            attrs.drop(nodeId); // it may have changed anyway
+            reply.failed(errno);
+        });
+    }
+
+    /** Held-back writes pushed out first (they land before the change, as they were issued). */
+    private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
+        caches.changedHere();
+        OpenNode open = files.node(nodeId);
+        if (open != null) {
+            open.flushWriters(null);
+        }
+        FileHandle h = changes.fh() >= 0 ? files.get(changes.fh()) : null;
+        SetAttrRequest.Builder b = SetAttrRequest.newBuilder().setNode(nodeId).setHandle(files.current(h));
+        changes.size().ifPresent(b::setSize);
+        changes.mode().ifPresent(m -> b.setMode(m & FileMode.PERMISSIONS));
+        changes.uid().ifPresent(b::setUid);
+        changes.gid().ifPresent(b::setGid);
+        b.setKillSuidgid(changes.killSuidgid());
+        if (changes.atimeNow()) {
+            b.setAtime(TimeSpec.newBuilder().setNow(true));
+        } else {
+            changes.atimeNs().ifPresent(ns -> b.setAtime(TimeSpec.newBuilder().setNs(ns)));
+        }
+        if (changes.mtimeNow()) {
+            b.setMtime(TimeSpec.newBuilder().setNow(true));
+        } else {
+            changes.mtimeNs().ifPresent(ns -> b.setMtime(TimeSpec.newBuilder().setNs(ns)));
+        }
+        return b.build();
+    }
+
+    private FuseAttrReply setattrDone(long nodeId, FuseSetAttr changes, Attr attr) {
+        OpenNode open = files.node(nodeId);
+        if (changes.size().isPresent()) {
+            caches.lastOpen.remove(nodeId);
+            if (open != null) {
+                open.generation.incrementAndGet();
+                for (FileHandle fh : open.handles) {
+                    fh.reader().sizeChanged(attr.getSize());
+                }
+            }
+        }
+        return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.fsdriver.client;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.HandleRequest;
+import io.grpc.Status;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files open through the mount: each kernel file handle ({@link FileHandle}, with its
+ * read-ahead and write-behind) and, per node, what its open files share ({@link OpenNode}: the
+ * held-back writes to push out before the server is asked about the node, the count of writes
+ * that tells a reply older than one of them). Also hands out the kernel handle numbers of open
+ * directories, from the same counter.
+ *
+ * <p>Locking: concurrent maps; a node's entry is made and dropped with its reference count
+ * inside {@code compute}; each open file locks only itself.
+ */
+final class OpenFiles {
+    private static final Logger log = LoggerFactory.getLogger(OpenFiles.class);
+
+    private final Connection connection;
+    private final Reopener reopener;
+    private final ClientOptions options;
+    private final int blockSize;
+    private final boolean readOnly;
+    private final KnownAttrs attrs;
+    private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
+    /** Whether writes must wait for the server (the share is nearly full), see {@link FreeSpace}. */
+    private volatile BlockWriter.Space space;
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    private final ConcurrentHashMap<Long, FileHandle> files = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
+
+    OpenFiles(Connection connection, Reopener reopener, int blockSize, boolean readOnly, KnownAttrs attrs,
+              BlockWriter.Space space) {
+        this.connection = connection;
+        this.reopener = reopener;
+        this.options = connection.options();
+        this.blockSize = blockSize;
+        this.readOnly = readOnly;
+        this.attrs = attrs;
+        this.space = space;
+    }
+
+    /** A new kernel handle number (files and directories). */
+    long nextHandle() {
+        return nextHandle.getAndIncrement();
+    }
+
+    /** Tests: another answer to "is free space short" (e.g. never: space ran out after statfs said there was room). */
+    void spaceCheck(BlockWriter.Space check) {
+        this.space = check;
+    }
+
+    /** The open file of kernel handle {@code fh}, or null. */
+    FileHandle get(long fh) {
+        return files.get(fh);
+    }
+
+    /** The open file of kernel handle {@code fh}; EBADF when none. */
+    FileHandle file(long fh) throws FuseException {
+        FileHandle h = files.get(fh);
+        if (h == null) {
+            throw new FuseException(Errno.EBADF, "unknown file handle " + fh);
+        }
+        return h;
+    }
+
+    /** The open file of {@code fh}, no longer known by it (RELEASE), or null. */
+    FileHandle remove(long fh) {
+        return files.remove(fh);
+    }
+
+    /** What the open files of {@code nodeId} share, or null when it is not open here. */
+    OpenNode node(long nodeId) {
+        return openNodes.get(nodeId);
+    }
+
+    /** Whether a file of {@code nodeId} is open here. */
+    boolean isOpen(long nodeId) {
+        return openNodes.containsKey(nodeId);
+    }
+
+    /** Whether an open file here has no server handle (it came with its whole content). */
+    boolean anyHandleless() {
+        return openNodes.values().stream().anyMatch(OpenNode::anyHandleless);
+    }
+
+    /** Writes through this mount to {@code nodeId} so far (see {@link OpenNode#generation}); 0 when not open here. */
+    long generation(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        return open == null ? 0 : open.generation.get();
+    }
+
+    /** Before asking the server about a node, push out writes still held back for it. */
+    void flushPending(long nodeId) throws FuseException {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null && open.anyDirty()) {
+            open.flushWriters(null);
+        }
+    }
+
+    /** Whether a file of {@code nodeId} is open for writing here. */
+    boolean writing(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        return open != null && open.anyWriter();
+    }
+
+    /**
+     * A server handle of a file of {@code nodeId} open here, or 0. The kernel's GETATTR for
+     * fstat() carries no handle, and a file unlinked while open is no longer found by its node's
+     * path: the server then answers through the open file.
+     */
+    long openServerHandle(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        if (open != null) {
+            for (FileHandle h : open.handles) {
+                return current(h);
+            }
+        }
+        return 0;
+    }
+
+    /** The server handle of {@code h} to name in a call, 0 for none (or one a restarted server would not know). */
+    long current(FileHandle h) {
+        return h == null || h.remote().lost() || reopener.stale(h.remote()) ? 0 : h.serverHandle();
+    }
+
+    FileHandle register(long nodeId, long fileGeneration, long serverHandle, int flags, long size) {
+        OpenNode node = openNodes.compute(nodeId, (id, n) -> {
+            OpenNode v = n == null ? new OpenNode(id) : n;
+            v.refs++;
+            return v;
+        });
+        long fh = nextHandle.getAndIncrement();
+        RemoteHandle remote = new RemoteHandle(nodeId, fileGeneration, flags, serverHandle, connection.instance());
+        BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
+        BlockWriter writer = OpenFlags.writable(flags) && !readOnly
+                ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
+                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs)
+                : null;
+        FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
+        node.handles.add(h);
+        files.put(fh, h);
+        return h;
+    }
+
+    void unregister(FileHandle h) {
+        h.node().handles.remove(h);
+        openNodes.computeIfPresent(h.node().nodeId, (id, n) -> --n.refs == 0 ? null : n);
+    }
+
+    /**
+     * Gives a server handle back without waiting: nobody sees a release's outcome (the kernel
+     * does not wait for RELEASE either), and the RPC goes out on the same connection before any
+     * later call, so the server closes the file before it serves what follows.
+     */
+    void releaseQuietly(long serverHandle) {
+        if (serverHandle == 0) {
+            return; // the server kept nothing open (a small file that came whole with Open)
+        }
+        ListenableFuture<Empty> done;
+        try {
+            done = connection.filesAsync().release(HandleRequest.newBuilder().setHandle(serverHandle).build());
+        } catch (RuntimeException e) {
+            log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(e).getCode());
+            return;
+        }
+        Futures.addCallback(done, new FutureCallback<>() {
+            @Override
+            public void onSuccess(Empty result) {
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                // The server drops handles of a connection that goes away; nobody sees this error.
+                log.debug("release of handle {} failed: {}", serverHandle, Status.fromThrowable(t).getCode());
+            }
+        }, MoreExecutors.directExecutor());
+    }
+}
