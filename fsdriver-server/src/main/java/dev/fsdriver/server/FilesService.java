@@ -83,7 +83,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     /** A Node reply for {@code path}: registers (or re-references) its id. */
     static Node entry(Share s, RelPath path, FileAttributes a) {
-        return Messages.node(s.nodes.register(path, a.ino(), a.isDirectory(),
+        return Messages.node(s.nodes.register(path, a.ino(), a.generation(), a.isDirectory(),
                 a.mode() & FileMode.S_IFMT, a.nlink()), a);
     }
 

@@ -45,7 +45,8 @@ final class Share implements AutoCloseable {
         this.name = name;
         this.backend = backend;
         this.readOnly = readOnly;
-        this.nodes = new NodeIds(backend.stat(RelPath.ROOT).ino());
+        FileAttributes root = backend.stat(RelPath.ROOT);
+        this.nodes = new NodeIds(root.ino(), root.generation());
         this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
     }
 
@@ -82,13 +83,15 @@ final class Share implements AutoCloseable {
     /**
      * The attributes of node {@code id}, by its path. ESTALE when that path holds another file
      * now (renamed, or exchanged, behind the server's back, the event not followed yet): never
-     * another file's attributes, which the client's kernel would keep for the node. The client
-     * finds the node again by the name it knows, or its kernel looks the name up again.
+     * another file's attributes, which the client's kernel would keep for the node. Another file
+     * can also have the node's inode number (the node's file deleted, the number reused): the
+     * generation tells. The client finds the node again by the name it knows, or its kernel
+     * looks the name up again.
      */
     FileAttributes statNode(long id) throws FsException {
         RelPath path = nodes.path(id);
         FileAttributes a = backend.stat(path);
-        if (a.ino() != nodes.inoOf(id)) {
+        if (!nodes.isFile(id, a.ino(), a.generation())) {
             throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
         }
         return a;

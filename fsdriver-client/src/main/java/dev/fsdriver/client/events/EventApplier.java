@@ -249,7 +249,7 @@ public final class EventApplier {
         if (mayInject(parent)) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
-            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
             String abs = injector.absolute(path);
             freshDirs.awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
@@ -273,10 +273,13 @@ public final class EventApplier {
         view.removed(parent, name);
     }
 
-    /** An entry for a node the kernel holds, answered locally (type right, attributes expired at once). */
-    private static FuseEntry standIn(long node, int type) {
+    /**
+     * An entry for a node the kernel holds, answered locally (type and generation right, attributes
+     * expired at once).
+     */
+    private static FuseEntry standIn(long node, int type, long generation) {
         long now = System.currentTimeMillis() * 1_000_000L;
-        return new FuseEntry(node, 0, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
+        return new FuseEntry(node, generation, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
     /** {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server here). */
@@ -372,7 +375,7 @@ public final class EventApplier {
         if (watchable && oldParent != 0 && newParent != 0) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
-            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
@@ -442,7 +445,7 @@ public final class EventApplier {
         serverNode(newParent, newName);
         if (injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
-            FuseEntry entry = standIn(node, type);
+            FuseEntry entry = standIn(node, type, view.generation(node));
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);

@@ -163,9 +163,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     private FuseEntry entered(long parent, String name, FuseEntry e) {
         if (e != null && e.nodeId() != 0) {
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            e = asTheKernelHolds(e);
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return timed(e);
+    }
+
+    /** {@code e} with the generation the kernel's inode of the node has where one side does not know it (see KernelView). */
+    private FuseEntry asTheKernelHolds(FuseEntry e) {
+        long g = view.generationFor(e.nodeId(), e.generation());
+        return g == e.generation() ? e : new FuseEntry(e.nodeId(), g, e.attr(), e.entryTimeoutNs(), e.attrTimeoutNs());
     }
 
     private String path(long parent, String name) {
@@ -204,7 +211,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
             local.handedOut(e.nodeId());
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }
@@ -692,14 +699,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 }
                 return added;
             }
-            FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
+            FuseEntry e = entry.nodeId() == 0 ? entry : timed(asTheKernelHolds(entry));
             boolean added = filler.add(name, e, next);
             if (added) {
                 watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino(),
                         sequences.eventSequence(fh));
             }
             if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
+                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
+                        e.generation());
                 dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;
