@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,7 +105,15 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
      * files reopened (see {@link Reopener}). Without it, open files do not survive a restart.
      */
     public void pathsFrom(LongFunction<String> pathOf) {
-        reopener.pathsFrom(pathOf);
+        pathsFrom(pathOf, id -> 0);
+    }
+
+    /**
+     * {@link #pathsFrom(LongFunction)} with the generation of the kernel's inode per node id (0:
+     * unknown): a path that leads to the node's id with another generation is another file.
+     */
+    public void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
+        reopener.pathsFrom(pathOf, generationOf);
     }
 
     /** Hits and misses of this mount's own caches (also those of the events layer above it). */

@@ -9,6 +9,7 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +29,16 @@ final class Reopener {
     private final Connection connection;
     /** Node id -> share-relative path ("" root), or null when unknown; set by the events layer. */
     private volatile LongFunction<String> paths = id -> null;
+    /** Node id -> the generation of the kernel's inode for it (0: unknown); set with {@link #paths}. */
+    private volatile LongUnaryOperator generations = id -> 0;
 
     Reopener(Connection connection) {
         this.connection = connection;
     }
 
     /** Where the paths of the nodes the kernel holds come from (the events layer's view of the kernel). */
-    void pathsFrom(LongFunction<String> pathOf) {
+    void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
+        this.generations = generationOf;
         this.paths = pathOf;
     }
 
@@ -161,14 +165,16 @@ final class Reopener {
     /**
      * A call about node {@code nodeId}; when the server does not know the node (ESTALE: it
      * restarted, and node ids are the files' identity), the node is looked up again by its path
-     * and the call made once more.
+     * and the call made once more; not when the path now leads to the same id with another
+     * generation than the kernel's inode has (a reused inode number: another file, whose answer
+     * must not be given for this one), then ESTALE stays.
      */
     <T> T refinding(long nodeId, java.util.function.Supplier<T> call) throws FuseException {
         try {
             return call.get();
         } catch (RuntimeException e) {
             FuseException f = connection.failure(e);
-            if (f.errno() != Errno.ESTALE || !refind(nodeId, 0)) {
+            if (f.errno() != Errno.ESTALE || !refind(nodeId, generations.applyAsLong(nodeId))) {
                 throw f;
             }
         }

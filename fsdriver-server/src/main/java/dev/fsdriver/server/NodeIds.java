@@ -94,6 +94,12 @@ final class NodeIds {
      * now holds another file: see {@link #displaceLocked}.
      */
     private final Map<Long, Entry> displaced = new HashMap<>();
+    /**
+     * Counts changes of names (a name given, taken, moved): {@link #ifUnchanged} lets the
+     * watcher's follower apply what it decided from the disk only if no call changed the names
+     * in between.
+     */
+    private long version;
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -292,6 +298,7 @@ final class NodeIds {
             }
             n.refs -= count;
             if (n.refs <= 0) {
+                version++;
                 byId.remove(id);
                 for (Entry e : n.names) {
                     e.node = null; // known names below it stay known
@@ -412,6 +419,29 @@ final class NodeIds {
         }
     }
 
+    /** The count of name changes so far; see {@link #ifUnchanged}. */
+    long version() {
+        synchronized (lock) {
+            return version;
+        }
+    }
+
+    /**
+     * Runs {@code update} (calls of this table) if no name changed since {@link #version} was
+     * {@code seen}, atomically with that check; returns whether it ran. The watcher's follower
+     * reads the table and the disk, then decides: a call that changed the disk and the table in
+     * between (an unlink then a link of the same name) would make its decision undo the call's.
+     */
+    boolean ifUnchanged(long seen, Runnable update) {
+        synchronized (lock) {
+            if (version != seen) {
+                return false;
+            }
+            update.run();
+            return true;
+        }
+    }
+
     /** Number of live ids, root included (for tests and logs). */
     int size() {
         synchronized (lock) {
@@ -507,6 +537,7 @@ final class NodeIds {
 
     /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
     private void nameLocked(Node n, RelPath path) {
+        version++;
         Entry e = make(path);
         if (e.node != null && e.node != n) {
             unlinkFromNode(e);
@@ -538,7 +569,8 @@ final class NodeIds {
         pruneLocked(e);
     }
 
-    private static void unlinkFromNode(Entry e) {
+    private void unlinkFromNode(Entry e) {
+        version++;
         Node n = e.node;
         List<Entry> names = new ArrayList<>(n.names);
         names.remove(e);
@@ -565,6 +597,7 @@ final class NodeIds {
         if (parent == null) {
             return; // the root, or cut already
         }
+        version++;
         parent.children.remove(e.name, e);
         if (parent.children.isEmpty()) {
             parent.children = null;
@@ -582,6 +615,7 @@ final class NodeIds {
         if (to.isRoot()) {
             return;
         }
+        version++;
         Entry old = find(to);
         if (old != null) {
             cutLocked(old);

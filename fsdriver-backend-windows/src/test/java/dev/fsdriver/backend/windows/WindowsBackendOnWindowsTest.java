@@ -84,6 +84,28 @@ class WindowsBackendOnWindowsTest {
         assertThat(Files.readString(dir.resolve("b.txt"))).isEqualTo("bbbb");
     }
 
+    /**
+     * Issue 9: the generation (CreationTime) is known, the same by handle and by listing, and stays
+     * through everything that changes a file but not its identity. (Two files made within one clock
+     * tick may share it: only (file id, generation) is an identity.)
+     */
+    @Test
+    void theGenerationIsTheCreationTimeAndStaysForTheLifeOfTheFile() throws Exception {
+        b.create(p("g"), 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL).close();
+        long gen = b.stat(p("g")).generation();
+        assertThat(gen).isNotZero();
+        assertThat(b.list(RelPath.ROOT)).singleElement().satisfies(e -> assertThat(e.attributes().generation()).isEqualTo(gen));
+        try (OpenFile f = b.open(p("g"), OpenFlags.O_RDWR)) {
+            f.write(0, utf8("changed"));
+            assertThat(f.stat().generation()).isEqualTo(gen);
+        }
+        SetAttributes all = new SetAttributes(OptionalLong.of(3), OptionalInt.of(0600), OptionalInt.empty(), OptionalInt.empty(),
+                SetAttributes.TimeChange.at(1_000_000_000L), SetAttributes.TimeChange.NOW);
+        assertThat(b.setattr(p("g"), null, all).generation()).isEqualTo(gen);
+        b.rename(p("g"), p("h"), 0);
+        assertThat(b.stat(p("h")).generation()).isEqualTo(gen);
+    }
+
     /** B11: a file unlinked while open elsewhere (delete pending under the classic delete) is ENOENT, not EACCES. */
     @Test
     void aFileUnlinkedWhileOpenIsGone() throws Exception {
