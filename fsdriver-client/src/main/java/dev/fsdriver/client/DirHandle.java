@@ -21,6 +21,8 @@ final class DirHandle {
     /** The listings' change epoch when the page was fetched (see RemoteCaches' relistings). */
     long fetchEpoch = -1;
     long fetchedAtNanos;
+    /** The page's ReadDirReply.event_sequence (see {@link ListingSequences}); read without the monitor. */
+    volatile long eventSequence;
 
     DirHandle(long nodeId) {
         this.nodeId = nodeId;

@@ -49,6 +49,12 @@ final class DirListings {
         return FuseOpen.of(fh);
     }
 
+    /** See {@link ListingSequences}. */
+    long eventSequence(long fh) {
+        DirHandle dir = dirs.get(fh);
+        return dir == null ? 0 : dir.eventSequence;
+    }
+
     void releasedir(FuseRequest req, long nodeId, long fh) {
         DirHandle dir = dirs.remove(fh);
         if (dir != null) {
@@ -152,6 +158,7 @@ final class DirListings {
                 dir.pagePlus = true;
                 dir.fetchEpoch = epoch;
                 dir.fetchedAtNanos = r.atNanos(); // kept at most a second from the server's answer
+                dir.eventSequence = r.eventSequence();
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 return;
             }
@@ -170,6 +177,7 @@ final class DirListings {
             }
         }
         dir.page = reply.getEntriesList();
+        dir.eventSequence = reply.getEventSequence();
         dir.given = new BitSet();
         dir.fetchEpoch = epoch;
         dir.fetchedAtNanos = System.nanoTime();

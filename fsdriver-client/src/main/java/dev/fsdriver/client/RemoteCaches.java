@@ -45,7 +45,7 @@ final class RemoteCaches {
     private static final int MAX_RELISTINGS = 64;
 
     /** A listing kept: its page, the entries whose reference the kernel took, when it was fetched. */
-    record Relisting(List<DirEntry> page, BitSet given, long epoch, long atNanos) {}
+    record Relisting(List<DirEntry> page, BitSet given, long epoch, long atNanos, long eventSequence) {}
 
     /**
      * The share's figures are the same from every node (the server asks its file system once),
@@ -130,7 +130,7 @@ final class RemoteCaches {
                     relistings.clear();
                 }
                 relistings.put(nodeId, new Relisting(dir.page, (BitSet) dir.given.clone(), dir.fetchEpoch,
-                        dir.fetchedAtNanos));
+                        dir.fetchedAtNanos, dir.eventSequence));
             }
         }
     }

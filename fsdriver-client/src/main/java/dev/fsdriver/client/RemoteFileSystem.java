@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: no global lock. Open files, open directories and per-node state live in
  * concurrent maps; each open file locks only itself.
  */
-public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
+public final class RemoteFileSystem implements FuseFileSystem, ListingSequences, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteFileSystem.class);
 
     private final Connection connection;
@@ -339,6 +339,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
         listings.readdirplus(req, nodeId, fh, offset, filler);
+    }
+
+    @Override
+    public long eventSequence(long fh) {
+        return listings.eventSequence(fh);
     }
 
     @Override

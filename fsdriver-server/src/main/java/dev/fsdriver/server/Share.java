@@ -25,6 +25,11 @@ final class Share implements AutoCloseable {
     final NodeIds nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
     final DirSnapshots dirs = new DirSnapshots(256, 500_000);
+    /**
+     * The share's last change-event sequence (its EventHub's), 0 when it has no events: read
+     * before a listing is made and sent with it (ReadDirReply.event_sequence). Set once events start.
+     */
+    volatile java.util.function.LongSupplier eventSequence = () -> 0;
     /** Who changed what: keeps a client's own changes from being sent back to it as events. */
     final Origins origins;
     /**

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.ListingSequences;
 import dev.fsdriver.client.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
@@ -73,6 +74,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
     private final CacheStats caches;
+    /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
+    private final ListingSequences sequences;
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
@@ -88,6 +91,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         this.policy = policy;
         this.injector = injector;
         this.dirs = new KnownDirs(policy, caches, watchedNames);
+        this.sequences = delegate instanceof ListingSequences s ? s : fh -> 0;
+    }
+
+    /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
+    long listingSequence(long fh) {
+        return sequences.eventSequence(fh);
     }
 
     /**
@@ -666,7 +675,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
             boolean added = filler.add(name, ino, mode, next);
             if (added) {
-                watchedNames.listed(nodeId, fh, name, ino);
+                watchedNames.listed(nodeId, fh, name, ino, sequences.eventSequence(fh));
             }
             return added;
         });
@@ -693,7 +702,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
             FuseEntry e = entry.nodeId() == 0 ? entry : timed(asTheKernelHolds(entry));
             boolean added = filler.add(name, e, next);
             if (added) {
-                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino());
+                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino(),
+                        sequences.eventSequence(fh));
             }
             if (added && entry.nodeId() != 0) {
                 view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
