@@ -6,6 +6,12 @@ import dev.fsdriver.common.FileMode;
  * The POSIX view of a file as a backend reports it. {@code ino} is stable for the life of the
  * file (Linux: derived from st_dev + st_ino; Windows: volume serial + file ID). Times are
  * nanoseconds since the Unix epoch.
+ *
+ * <p>{@code generation} tells apart files that had the same inode number one after the other
+ * (a number freed by a delete is given to the next new file at once on ext4): the same for the
+ * life of the file and different for the next file with that number; 0 when the backend cannot
+ * tell (then the inode number alone is the file's identity). The posix backend gives the birth
+ * time in nanoseconds (statx STATX_BTIME).
  */
 public record FileAttributes(
         long ino,
@@ -19,7 +25,14 @@ public record FileAttributes(
         long mtimeNs,
         long ctimeNs,
         int blksize,
-        int rdev) {
+        int rdev,
+        long generation) {
+
+    /** Attributes without a generation (0: not known). */
+    public FileAttributes(long ino, int mode, int nlink, int uid, int gid, long size, long blocks, long atimeNs,
+            long mtimeNs, long ctimeNs, int blksize, int rdev) {
+        this(ino, mode, nlink, uid, gid, size, blocks, atimeNs, mtimeNs, ctimeNs, blksize, rdev, 0);
+    }
 
     public boolean isDirectory() {
         return FileMode.isDirectory(mode);

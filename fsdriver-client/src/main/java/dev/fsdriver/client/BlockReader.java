@@ -70,7 +70,7 @@ final class BlockReader {
             // the server restarted since the file was opened: once more, with the file reopened
             // (or, read by node without a handle, the node looked up again by its path)
             boolean reopen = e.errno() == Errno.EBADF && reopener.stale(handle);
-            if (!reopen && !(e.errno() == Errno.ESTALE && handle.id() == 0 && reopener.refind(handle.nodeId))) {
+            if (!reopen && !(e.errno() == Errno.ESTALE && handle.id() == 0 && reopener.refind(handle.nodeId, handle.fileGeneration))) {
                 throw e;
             }
             invalidate();

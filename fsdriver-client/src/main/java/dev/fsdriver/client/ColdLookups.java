@@ -137,15 +137,19 @@ final class ColdLookups {
         // completes it (the applier's lookups come from the event stream's thread)
         ReadDirReply reply = null;
         long cursor = 0;
+        long sequence = -1;
         while (true) {
             if (reply == null) {
                 try {
                     reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(parent).setCursor(cursor)
                             .setMaxEntries(connection.options().readDirPageSize()).setPlus(true).build());
                 } catch (RuntimeException e) {
-                    new KeptListings.Kept(all, new BitSet(), epoch, 0).giveBack(caches::forget);
+                    new KeptListings.Kept(all, new BitSet(), epoch, 0, 0).giveBack(caches::forget);
                     throw connection.failure(e);
                 }
+            }
+            if (sequence < 0) {
+                sequence = reply.getEventSequence(); // the first page's: the earliest
             }
             all.addAll(reply.getEntriesList());
             if (reply.getEof() || reply.getEntriesCount() == 0 || all.size() > MAX_LISTED) {
@@ -154,7 +158,8 @@ final class ColdLookups {
             cursor = reply.getEntries(reply.getEntriesCount() - 1).getCursor();
             reply = null;
         }
-        KeptListings.Kept k = new KeptListings.Kept(List.copyOf(all), new BitSet(), epoch, System.nanoTime() + KEEP_NANOS);
+        KeptListings.Kept k = new KeptListings.Kept(List.copyOf(all), new BitSet(), epoch, System.nanoTime() + KEEP_NANOS,
+                Math.max(0, sequence));
         if (all.size() > MAX_LISTED) {
             k.giveBack(caches::forget);
             listedCounts.put(parent, all.size());

@@ -22,6 +22,8 @@ final class DirHandle {
     long fetchEpoch = -1;
     /** Until when a listing kept at its close may be used again (see RemoteCaches' relistings). */
     long keepUntilNanos;
+    /** The page's ReadDirReply.event_sequence (see {@link ListingSequences}); read without the monitor. */
+    volatile long eventSequence;
 
     DirHandle(long nodeId) {
         this.nodeId = nodeId;

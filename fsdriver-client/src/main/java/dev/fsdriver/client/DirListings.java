@@ -49,6 +49,12 @@ final class DirListings {
         return FuseOpen.of(fh);
     }
 
+    /** See {@link ListingSequences}. */
+    long eventSequence(long fh) {
+        DirHandle dir = dirs.get(fh);
+        return dir == null ? 0 : dir.eventSequence;
+    }
+
     void releasedir(FuseRequest req, long nodeId, long fh) {
         DirHandle dir = dirs.remove(fh);
         if (dir != null) {
@@ -154,6 +160,7 @@ final class DirListings {
                 dir.pagePlus = true;
                 dir.fetchEpoch = epoch;
                 dir.keepUntilNanos = r.expiresAtNanos; // kept no longer than the listing it came from
+                dir.eventSequence = r.eventSequence;
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 return;
             }
@@ -173,6 +180,7 @@ final class DirListings {
         }
         spentLocked(dir);
         dir.page = reply.getEntriesList();
+        dir.eventSequence = reply.getEventSequence();
         dir.given = new BitSet();
         dir.fetchEpoch = epoch;
         dir.keepUntilNanos = System.nanoTime() + RemoteCaches.RELIST_NANOS;

@@ -99,9 +99,10 @@ final class FileIo {
         }
         int openFlags = 0;
         if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
-            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize()};
+            // the generation too: the node id may be another file's now (a reused inode number)
+            long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize(), reply.getAttr().getGeneration()};
             long[] before = caches.lastOpen.put(nodeId, now);
-            if (before != null && before[0] == now[0] && before[1] == now[1]) {
+            if (before != null && before[0] == now[0] && before[1] == now[1] && before[2] == now[2]) {
                 openFlags |= FuseOpen.FOPEN_KEEP_CACHE;
             }
         } else {
@@ -112,7 +113,8 @@ final class FileIo {
             // through /dev/fuse less per file read; writeback cache, which ignores this, is off).
             openFlags |= FuseOpen.FOPEN_NOFLUSH;
         }
-        FileHandle h = files.register(nodeId, reply.getHandle(), flags, reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
+        FileHandle h = files.register(nodeId, reply.getAttr().getGeneration(), reply.getHandle(), flags,
+                reply.hasAttr() ? reply.getAttr().getSize() : Long.MAX_VALUE);
         if (reply.hasData()) {
             h.reader().content(reply.getData());
         }
@@ -132,10 +134,11 @@ final class FileIo {
         long[] before = known == null ? null : caches.lastOpen.get(nodeId);
         OpenNode open = files.node(nodeId);
         if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
+                || before[2] != known.getGeneration()
                 || known.getSize() > Math.min(options.inlineReadMax(), blockSize) || (open != null && open.anyWriter())) {
             return null;
         }
-        FileHandle h = files.register(nodeId, 0, flags, known.getSize());
+        FileHandle h = files.register(nodeId, known.getGeneration(), 0, flags, known.getSize());
         return new FuseOpen(h.fh(), FuseOpen.FOPEN_KEEP_CACHE | FuseOpen.FOPEN_NOFLUSH);
     }
 
@@ -154,7 +157,8 @@ final class FileIo {
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
             attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
         }
-        FileHandle h = files.register(entry.nodeId(), created.getHandle(), flags, entry.attr().size());
+        FileHandle h = files.register(entry.nodeId(), created.getNode().getAttr().getGeneration(), created.getHandle(), flags,
+                entry.attr().size());
         return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
     }
 

@@ -37,13 +37,16 @@ final class KeptListings {
         private final BitSet given;
         final long epoch;
         final long expiresAtNanos;
+        /** The server's event sequence the listing was made after (its first page's: see DirHandle). */
+        final long eventSequence;
         private Map<String, Integer> byName;
         private Set<String> folded;
         /** Taken for a listing or dropped: its references are no longer this object's. */
         private boolean done;
 
-        Kept(List<DirEntry> page, BitSet given, long epoch, long expiresAtNanos) {
+        Kept(List<DirEntry> page, BitSet given, long epoch, long expiresAtNanos, long eventSequence) {
             this.page = page;
+            this.eventSequence = eventSequence;
             this.given = given;
             this.epoch = epoch;
             this.expiresAtNanos = expiresAtNanos;

@@ -110,10 +110,13 @@ final class KnownAttrs {
      * gone on the server (a read-only open answered here holds no server handle to keep it): what is
      * kept of another file under that id must go, or the kernel's GETATTR for the new one gets the
      * old file's (a directory answered as a regular file is a bad inode to the kernel: EIO,
-     * DifferentialStressTest seed 9).
+     * DifferentialStressTest seed 9). What is kept is of one file, (id, generation): another
+     * generation is another file (the kernel too makes a new inode for it); where the server gives
+     * none, type, ino and ctime tell.
      */
     void entered(long node, Attr attr) {
         if (entries.get(node) instanceof Known k && (!FileMode.isRegular(attr.getMode())
+                || k.attr.getGeneration() != attr.getGeneration()
                 || k.attr.getCtimeNs() != attr.getCtimeNs() || k.attr.getIno() != attr.getIno())) {
             drop(node);
         }

@@ -136,14 +136,14 @@ final class OpenFiles {
         return h == null || h.remote().lost() || reopener.stale(h.remote()) ? 0 : h.serverHandle();
     }
 
-    FileHandle register(long nodeId, long serverHandle, int flags, long size) {
+    FileHandle register(long nodeId, long fileGeneration, long serverHandle, int flags, long size) {
         OpenNode node = openNodes.compute(nodeId, (id, n) -> {
             OpenNode v = n == null ? new OpenNode(id) : n;
             v.refs++;
             return v;
         });
         long fh = nextHandle.getAndIncrement();
-        RemoteHandle remote = new RemoteHandle(nodeId, flags, serverHandle, connection.instance());
+        RemoteHandle remote = new RemoteHandle(nodeId, fileGeneration, flags, serverHandle, connection.instance());
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,

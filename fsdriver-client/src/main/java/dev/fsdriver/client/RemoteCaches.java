@@ -131,9 +131,9 @@ final class RemoteCaches {
             if (eventsLive.getAsBoolean() && dir.pagePlus && dir.pageCursor == 0 && dir.pageEof
                     && !dir.page.isEmpty() && dir.fetchEpoch == relistEpoch.get()) {
                 relistings.put(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch,
-                        dir.keepUntilNanos));
+                        dir.keepUntilNanos, dir.eventSequence));
             } else if (dir.pagePlus) {
-                new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, 0).giveBack(forget);
+                new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, 0, 0).giveBack(forget);
             }
             dir.page = List.of(); // its references are the kept listing's now, or given back
             dir.given = new BitSet();

@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: no global lock. Open files, open directories and per-node state live in
  * concurrent maps; each open file locks only itself.
  */
-public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
+public final class RemoteFileSystem implements FuseFileSystem, ListingSequences, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteFileSystem.class);
 
     private final Connection connection;
@@ -105,7 +106,15 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
      * files reopened (see {@link Reopener}). Without it, open files do not survive a restart.
      */
     public void pathsFrom(LongFunction<String> pathOf) {
-        reopener.pathsFrom(pathOf);
+        pathsFrom(pathOf, id -> 0);
+    }
+
+    /**
+     * {@link #pathsFrom(LongFunction)} with the generation of the kernel's inode per node id (0:
+     * unknown): a path that leads to the node's id with another generation is another file.
+     */
+    public void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
+        reopener.pathsFrom(pathOf, generationOf);
     }
 
     /** Hits and misses of this mount's own caches (also those of the events layer above it). */
@@ -331,6 +340,11 @@ public final class RemoteFileSystem implements FuseFileSystem, AutoCloseable {
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
         listings.readdirplus(req, nodeId, fh, offset, filler);
+    }
+
+    @Override
+    public long eventSequence(long fh) {
+        return listings.eventSequence(fh);
     }
 
     @Override

@@ -10,14 +10,20 @@ package dev.fsdriver.client;
  */
 final class RemoteHandle {
     final long nodeId;
+    /**
+     * The generation of the file opened (Attr.generation, 0 not known): after a restart the node
+     * id may lead to another file with the same inode number, which this tells apart.
+     */
+    final long fileGeneration;
     /** The open(2) flags of the open, minus those that only mean something the first time. */
     final int reopenFlags;
     private volatile long id;
     private volatile long instance;
     private volatile boolean lost;
 
-    RemoteHandle(long nodeId, int flags, long id, long instance) {
+    RemoteHandle(long nodeId, long fileGeneration, int flags, long id, long instance) {
         this.nodeId = nodeId;
+        this.fileGeneration = fileGeneration;
         this.reopenFlags = flags & ~(dev.fsdriver.common.OpenFlags.O_CREAT | dev.fsdriver.common.OpenFlags.O_EXCL
                 | dev.fsdriver.common.OpenFlags.O_TRUNC);
         this.id = id;

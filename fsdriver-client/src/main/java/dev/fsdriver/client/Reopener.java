@@ -3,10 +3,13 @@ package dev.fsdriver.client;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,13 +29,16 @@ final class Reopener {
     private final Connection connection;
     /** Node id -> share-relative path ("" root), or null when unknown; set by the events layer. */
     private volatile LongFunction<String> paths = id -> null;
+    /** Node id -> the generation of the kernel's inode for it (0: unknown); set with {@link #paths}. */
+    private volatile LongUnaryOperator generations = id -> 0;
 
     Reopener(Connection connection) {
         this.connection = connection;
     }
 
     /** Where the paths of the nodes the kernel holds come from (the events layer's view of the kernel). */
-    void pathsFrom(LongFunction<String> pathOf) {
+    void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
+        this.generations = generationOf;
         this.paths = pathOf;
     }
 
@@ -54,12 +60,14 @@ final class Reopener {
             if (!stale(h)) {
                 return;
             }
-            // A node id is the file's inode number, which a file made while the server was away can
-            // have taken over (the old one deleted meanwhile: seen in CI, the held writes then went
-            // into the new file). Where the kernel knows the file's name, that name must still lead
-            // to the node; else the open file is lost (a rename while the server was away too: EIO
-            // rather than a guess). Without a known name the node id alone decides.
-            if (paths.apply(h.nodeId) != null && !refind(h.nodeId)) {
+            // The identity rule (docs/server.md, "File identity"): a node id is the file's inode
+            // number, which a file made while the server was away can have taken over (the old one
+            // deleted meanwhile: seen in CI, the held writes then went into the new file). Where the
+            // kernel knows the file's name, that name must still lead to the node, with the
+            // generation the file was opened with; else the open file is lost (a rename while the
+            // server was away too: EIO rather than a guess). The reopened file's generation is
+            // checked again below, for a file whose name is not known.
+            if (paths.apply(h.nodeId) != null && !refind(h.nodeId, h.fileGeneration)) {
                 h.markLost();
                 log.warn("open file of node {} lost in a server restart: its name no longer leads to it; "
                         + "its writes now fail EIO", h.nodeId);
@@ -78,6 +86,15 @@ final class Reopener {
                         e.getMessage());
                 throw lostError(h);
             }
+            long now = reply.getAttr().getGeneration();
+            if (!sameFile(h.fileGeneration, now)) {
+                releaseQuietly(reply.getHandle());
+                h.markLost();
+                log.warn("open file of node {} lost in a server restart: the node is another file now (generation {}, "
+                        + "opened as {}); its writes now fail EIO, nothing is written to the other file",
+                        h.nodeId, now, h.fileGeneration);
+                throw lostError(h);
+            }
             h.reopened(reply.getHandle(), connection.instance());
             log.info("reopened node {} after a server restart", h.nodeId);
         }
@@ -92,7 +109,7 @@ final class Reopener {
                 throw f;
             }
         }
-        if (!refind(request.getNode())) {
+        if (!refind(request.getNode(), 0)) {
             throw new FuseException(Errno.ESTALE, "node " + request.getNode() + " not found again by its path");
         }
         try {
@@ -102,20 +119,37 @@ final class Reopener {
         }
     }
 
+    /** Generations of one file: equal, or one of them not known (0: an older server, or a backend without). */
+    static boolean sameFile(long generation, long other) {
+        return generation == 0 || other == 0 || generation == other;
+    }
+
+    /** Gives back the handle of the other file, without waiting (nobody waits for its outcome). */
+    private void releaseQuietly(long handle) {
+        if (handle != 0) {
+            connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle).build());
+        }
+    }
+
     /**
      * Looks node {@code nodeId} up again by the path the kernel knows it by, so that the server
-     * knows the id again. False when no path is known or the path names another file now.
+     * knows the id again. False when no path is known or the path names another file now: another
+     * id, or the same id (a reused inode number) with another {@code generation} than given (0:
+     * not known, the id decides).
      */
-    boolean refind(long nodeId) throws FuseException {
+    boolean refind(long nodeId, long generation) throws FuseException {
         String path = paths.apply(nodeId);
         if (path == null) {
             return false;
         }
         long id = FuseFileSystem.ROOT_ID;
+        long found = 0;
         if (!path.isEmpty()) {
             for (String name : path.split("/")) {
                 try {
-                    id = connection.files().lookup(LookupRequest.newBuilder().setParent(id).setName(name).build()).getId();
+                    Node n = connection.files().lookup(LookupRequest.newBuilder().setParent(id).setName(name).build());
+                    id = n.getId();
+                    found = n.getGeneration();
                 } catch (RuntimeException e) {
                     FuseException f = connection.failure(e);
                     if (unreachable(f.errno())) {
@@ -125,20 +159,22 @@ final class Reopener {
                 }
             }
         }
-        return id == nodeId;
+        return id == nodeId && sameFile(generation, found);
     }
 
     /**
      * A call about node {@code nodeId}; when the server does not know the node (ESTALE: it
      * restarted, and node ids are the files' identity), the node is looked up again by its path
-     * and the call made once more.
+     * and the call made once more; not when the path now leads to the same id with another
+     * generation than the kernel's inode has (a reused inode number: another file, whose answer
+     * must not be given for this one), then ESTALE stays.
      */
     <T> T refinding(long nodeId, java.util.function.Supplier<T> call) throws FuseException {
         try {
             return call.get();
         } catch (RuntimeException e) {
             FuseException f = connection.failure(e);
-            if (f.errno() != Errno.ESTALE || !refind(nodeId)) {
+            if (f.errno() != Errno.ESTALE || !refind(nodeId, generations.applyAsLong(nodeId))) {
                 throw f;
             }
         }

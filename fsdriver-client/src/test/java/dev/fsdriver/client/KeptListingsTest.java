@@ -26,7 +26,7 @@ class KeptListingsTest {
     }
 
     private KeptListings.Kept listing(long base, int n, long expires) {
-        return new KeptListings.Kept(page(base, n), new BitSet(), 0, expires);
+        return new KeptListings.Kept(page(base, n), new BitSet(), 0, expires, 0);
     }
 
     @Test

@@ -162,4 +162,23 @@ class ServerRestartTest {
         assertThat(fs.getattr(REQ, node, -1).attr().ino()).isEqualTo(node);
         assertThat(fs.lookup(REQ, ROOT, "f").nodeId()).isEqualTo(node);
     }
+
+    /**
+     * Issue 9: the kernel's inode for the node is of another generation than the file its path
+     * leads to now with the same id (a reused inode number): the retried getattr must not answer
+     * with the other file's attributes.
+     */
+    @Test
+    void aNodeWhosePathLeadsToItsIdWithAnotherGenerationStaysStale() throws Exception {
+        fs.release(REQ, node, fh, 0);
+        long now = fs.lookup(REQ, ROOT, "f").generation();
+        assertThat(now).as("the backend gives generations here (statx birth time)").isNotZero();
+        fs.pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now + 1 : 0);
+        server.stop();
+        server.start();
+        assertThatThrownBy(() -> fs.getattr(REQ, node, -1))
+                .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
+        fs.pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now : 0);
+        assertThat(fs.getattr(REQ, node, -1).attr().ino()).isEqualTo(node); // its own generation: found again
+    }
 }

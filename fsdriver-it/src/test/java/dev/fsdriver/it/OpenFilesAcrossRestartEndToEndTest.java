@@ -54,9 +54,15 @@ class OpenFilesAcrossRestartEndToEndTest {
      * then running {@code steps} ({@code t(NAME, f)} prints NAME=ok or NAME=strerror).
      */
     private Held heldPython(Path mnt, String... steps) throws Exception {
+        return heldPythonAfter(mnt, "", steps);
+    }
+
+    /** {@link #heldPython}, with {@code more} (Python statements) run before it says ready. */
+    private Held heldPythonAfter(Path mnt, String more, String... steps) throws Exception {
         String py = "import os,time\n"
                 + "fd=os.open('f',os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
                 + "os.write(fd,b'a\\n'); os.fsync(fd)\n"
+                + more
                 + "open('" + tmp.resolve("ready") + "','w').close()\n"
                 + "while not os.path.exists('" + tmp.resolve("go") + "'): time.sleep(0.05)\n"
                 + "def t(name, f):\n"
@@ -165,6 +171,44 @@ class OpenFilesAcrossRestartEndToEndTest {
             assertThat(Files.readString(s.resolve("other"))).isEqualTo("other's\n");
             assertThat(out).contains("fsync=Input/output error").contains("close=Input/output error");
             assertThat(s.resolve("f")).doesNotExist();
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
+     * Issue 9: the file held open with writes not yet sent is deleted while the server is down and
+     * another file made at its name, which takes its inode number (ext4 gives a freed number to the
+     * next file at once), so the name leads to the same node id again. Only the file's generation
+     * (its birth time) tells the two apart: the held writes must never go into the other file, the
+     * writer's fsync and close fail EIO. Failed before the generation check: the reopen found the
+     * new file by the name and the held writes went into it.
+     */
+    @Test
+    void heldWritesNeverGoIntoAnotherFileMadeAtTheNameWithTheSameInodeNumber() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            // "held" stays in the mount (write-behind: no fsync, no close) when the server dies
+            Held held = heldPythonAfter(mnt, "os.write(fd,b'held\\n')\n",
+                    "t('fsync', lambda: os.fsync(fd))", "t('close', lambda: os.close(fd))");
+            Object ino = Files.getAttribute(s.resolve("f"), "unix:ino");
+            server.proc().kill9();
+            Files.delete(s.resolve("f"));
+            Files.writeString(s.resolve("f"), "the replacement\n");
+            boolean reused = ino.equals(Files.getAttribute(s.resolve("f"), "unix:ino"));
+            System.out.println("the replacement " + (reused ? "took" : "did not take") + " the held file's inode number " + ino);
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            MountEndToEndTest.awaitTrue(() -> {
+                Files.writeString(mnt.resolve("probe"), "back");
+                return Files.readString(s.resolve("probe")).equals("back");
+            });
+            String out = held.finish();
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("the replacement\n");
+            assertThat(out).contains("fsync=Input/output error").contains("close=Input/output error");
+            assertThat(Files.readString(mnt.resolve("f"))).isEqualTo("the replacement\n");
         } finally {
             server.close();
         }

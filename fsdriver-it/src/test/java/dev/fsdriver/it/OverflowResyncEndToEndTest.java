@@ -18,7 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  * directory within a second) makes the server send OVERFLOW and the mount resync: `inotifywait
  * -m -r` on the mount then sees a create for each file created during the storm and a delete for
  * each file deleted, but no create again for files and directories that existed before (issue 10,
- * B6).
+ * B6), also not for the files of a directory moved in before the storm (the mount takes the
+ * directory for new and empty when its create arrives; the watcher then lists it, a later listing
+ * than its first). On this (Linux) server the directory's files also arrive as creates (the
+ * watcher scans a directory moved in), so this passes without listing sequences too; a Windows
+ * server reports only the directory, see docs/windows.md.
  */
 class OverflowResyncEndToEndTest {
     private static final int STORM = 3000;
@@ -37,6 +41,9 @@ class OverflowResyncEndToEndTest {
         Files.writeString(s.resolve("keep/k1"), "k");
         Files.writeString(s.resolve("keep/k2"), "k");
         Files.writeString(s.resolve("gone"), "g");
+        Path outside = Files.createDirectories(tmp.resolve("outside-seq/moved"));
+        Files.writeString(outside.resolve("m1"), "m");
+        Files.writeString(outside.resolve("m2"), "m");
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
              Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
@@ -56,6 +63,12 @@ class OverflowResyncEndToEndTest {
                         // inotifywait ended
                     }
                 });
+                // A directory with files moved in; the watcher lists it (and so do we).
+                Files.move(outside, s.resolve("moved"));
+                awaitEvents(events, "CREATE,ISDIR|moved");
+                try (var listed = Files.list(mnt.resolve("moved"))) {
+                    assertThat(listed.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("m1", "m2");
+                }
                 // The storm: the server's events under the root go over its threshold, the rest
                 // are suppressed and covered by an OVERFLOW; the changes of interest are among them.
                 for (int i = 0; i < STORM; i++) {
@@ -65,10 +78,11 @@ class OverflowResyncEndToEndTest {
                         Files.writeString(s.resolve("fresh"), "f");
                         Files.delete(s.resolve("keep/k2"));
                         Files.writeString(s.resolve("keep/knew"), "n");
+                        Files.writeString(s.resolve("moved/mnew"), "n");
                     }
                 }
                 awaitEvents(events, "CREATE|fresh", "DELETE|gone", "CREATE|keep/knew", "DELETE|keep/k2",
-                        "CREATE|st" + (STORM - 1));
+                        "CREATE|moved/mnew", "CREATE|st" + (STORM - 1));
                 // a change after the storm: once it is seen, everything the resync announced was
                 Thread.sleep(1500); // the storm window (1 s) is over: the server sends this one as it is
                 Files.writeString(s.resolve("sentinel"), "s");
@@ -81,6 +95,8 @@ class OverflowResyncEndToEndTest {
                 }
                 assertThat(seen).as("no create for what existed before the storm")
                         .noneMatch(e -> e.startsWith("CREATE") && e.matches(".*\\|(old\\d|keep|keep/k1)"));
+                assertThat(seen).as("the moved-in directory's files announced once (by the server's scan), not again")
+                        .filteredOn(e -> e.matches("CREATE\\|moved/m\\d")).containsExactlyInAnyOrder("CREATE|moved/m1", "CREATE|moved/m2");
                 assertThat(seen).as("the storm's files were announced")
                         .contains("CREATE|st0", "CREATE|st" + (STORM / 2 + 1), "CREATE|st" + (STORM - 1));
             } finally {

@@ -49,9 +49,15 @@ abstract class StressMount {
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Path nat = Files.createDirectories(tmp.resolve("native"));
         // set-id bits as a native directory has them: the mount's kernel enforces POSIX's rules
-        server = Fsdriver.serve(tmp, "--share", "stress=" + share, "--allow-setid");
-        mount = Fsdriver.mount(tmp, server, "stress", mnt);
+        // -Dfsdriver.stress.debug=true: both processes log every event they send and apply
+        String[] level = Boolean.getBoolean("fsdriver.stress.debug") ? new String[] {"--log-level", "debug"} : new String[0];
+        server = Fsdriver.serve(tmp, concat(level, "--share", "stress=" + share, "--allow-setid"));
+        mount = Fsdriver.mount(tmp, server, "stress", mnt, level);
         engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
     }
 
     @AfterEach

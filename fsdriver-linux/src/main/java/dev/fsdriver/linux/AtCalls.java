@@ -4,7 +4,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.fsdriver.common.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -40,17 +42,27 @@ public final class AtCalls {
     public static final long UTIME_NOW = (1L << 30) - 1;
     public static final long UTIME_OMIT = (1L << 30) - 2;
 
-    /** Indexes into the array {@link #fstatat} fills. */
+    /**
+     * Indexes into the array {@link #fstatat} fills. ST_BTIME/ST_BTIME_NS: the birth time, both 0
+     * where the file system does not give one (or statx is missing).
+     */
     public static final int ST_DEV = 0, ST_INO = 1, ST_MODE = 2, ST_NLINK = 3, ST_UID = 4, ST_GID = 5, ST_RDEV = 6,
             ST_SIZE = 7, ST_BLKSIZE = 8, ST_BLOCKS = 9, ST_ATIME = 10, ST_ATIME_NS = 11, ST_MTIME = 12,
-            ST_MTIME_NS = 13, ST_CTIME = 14, ST_CTIME_NS = 15, ST_FIELDS = 16;
+            ST_MTIME_NS = 13, ST_CTIME = 14, ST_CTIME_NS = 15, ST_BTIME = 16, ST_BTIME_NS = 17, ST_FIELDS = 18;
 
     private static final long SYS_OPENAT2 = 437; // same number on x86-64 and aarch64
     private static final int STAT_SIZE = 144;    // x86-64; aarch64's is 128
+    private static final int STATX_SIZE = 256;   // struct statx, the same on every architecture
+    private static final int STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;
 
     private static final MethodHandle SYSCALL = Native.downcall("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle FSTATAT = Native.downcall("fstatat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    /** glibc >= 2.28; null before: {@link #fstatat} then has no birth time. */
+    private static final MethodHandle STATX = Native.downcall("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    /** Cleared when the kernel (or a seccomp filter) refuses statx: fstatat from then on. */
+    private static volatile boolean statxWorks = STATX != null;
     private static final MethodHandle FCHMODAT = Native.downcall("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle RENAMEAT2 = Native.downcall("renameat2",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
@@ -291,9 +303,15 @@ public final class AtCalls {
      * {@code int fstatat(int dirfd, const char *pathname, struct stat *statbuf, int flags)}
      * Fills {@code out} (indexes ST_*). Offsets: x86-64 {@code struct stat} (nlink 8 bytes at
      * 16, mode at 24, blksize 8 bytes) or the generic one of aarch64 (mode at 16, nlink 4 bytes
-     * at 20, blksize 4 bytes); the rest is shared.
+     * at 20, blksize 4 bytes); the rest is shared. Done with statx(2) where there is one, which
+     * also gives the birth time (the server's file identity stamp besides the inode number).
      */
     public static void fstatat(int dirfd, String path, long[] out, int flags) throws ErrnoException {
+        if (statxWorks && statx(dirfd, path, out, flags)) {
+            return;
+        }
+        out[ST_BTIME] = 0;
+        out[ST_BTIME_NS] = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Native.state();
             MemorySegment s = a.allocate(STAT_SIZE, 8);
@@ -330,5 +348,56 @@ public final class AtCalls {
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
+    }
+
+    /**
+     * {@code int statx(int dirfd, const char *pathname, int flags, unsigned mask, struct statx *buf)}
+     * into {@code out} as {@link #fstatat} fills it. False (nothing filled) when statx is refused
+     * (ENOSYS, or EPERM from a seccomp filter of an old container runtime): the caller uses fstatat.
+     */
+    private static boolean statx(int dirfd, String path, long[] out, int flags) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            MemorySegment s = a.allocate(STATX_SIZE, 8);
+            if ((int) STATX.invokeExact(st, dirfd, Native.cstr(a, path), flags, STATX_BASIC_STATS | STATX_BTIME, s) != 0) {
+                ErrnoException e = Native.failure("statx", st);
+                if (e.errno() == Errno.ENOSYS || e.errno() == Errno.EPERM) {
+                    statxWorks = false;
+                    return false;
+                }
+                throw e;
+            }
+            int mask = s.get(JAVA_INT, 0);
+            out[ST_BLKSIZE] = Integer.toUnsignedLong(s.get(JAVA_INT, 4));
+            out[ST_NLINK] = Integer.toUnsignedLong(s.get(JAVA_INT, 16));
+            out[ST_UID] = Integer.toUnsignedLong(s.get(JAVA_INT, 20));
+            out[ST_GID] = Integer.toUnsignedLong(s.get(JAVA_INT, 24));
+            out[ST_MODE] = Short.toUnsignedLong(s.get(JAVA_SHORT, 28));
+            out[ST_INO] = s.get(JAVA_LONG, 32);
+            out[ST_SIZE] = s.get(JAVA_LONG, 40);
+            out[ST_BLOCKS] = s.get(JAVA_LONG, 48);
+            out[ST_ATIME] = s.get(JAVA_LONG, 64);
+            out[ST_ATIME_NS] = Integer.toUnsignedLong(s.get(JAVA_INT, 72));
+            boolean born = (mask & STATX_BTIME) != 0;
+            out[ST_BTIME] = born ? s.get(JAVA_LONG, 80) : 0;
+            out[ST_BTIME_NS] = born ? Integer.toUnsignedLong(s.get(JAVA_INT, 88)) : 0;
+            out[ST_CTIME] = s.get(JAVA_LONG, 96);
+            out[ST_CTIME_NS] = Integer.toUnsignedLong(s.get(JAVA_INT, 104));
+            out[ST_MTIME] = s.get(JAVA_LONG, 112);
+            out[ST_MTIME_NS] = Integer.toUnsignedLong(s.get(JAVA_INT, 120));
+            out[ST_RDEV] = makedev(s.get(JAVA_INT, 128), s.get(JAVA_INT, 132));
+            out[ST_DEV] = makedev(s.get(JAVA_INT, 136), s.get(JAVA_INT, 140));
+            return true;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /** glibc's makedev: st_dev and st_rdev as stat(2) gives them. */
+    static long makedev(int major, int minor) {
+        long ma = Integer.toUnsignedLong(major), mi = Integer.toUnsignedLong(minor);
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
     }
 }

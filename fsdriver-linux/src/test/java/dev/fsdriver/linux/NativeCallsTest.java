@@ -97,6 +97,19 @@ class NativeCallsTest {
             AtCalls.fstatat(root, "a", st, AtCalls.AT_SYMLINK_NOFOLLOW);
             assertThat(st[AtCalls.ST_MTIME]).isEqualTo(1_500_000_000L);
             assertThat(st[AtCalls.ST_MTIME_NS]).isEqualTo(123_456_789L);
+            // the rest as java.nio's stat says (statx fills them: its layout and st_dev's encoding)
+            Path a = tmp.resolve("share/a");
+            assertThat(st[AtCalls.ST_DEV]).isEqualTo(((Number) Files.getAttribute(a, "unix:dev")).longValue());
+            assertThat(st[AtCalls.ST_UID]).isEqualTo(((Number) Files.getAttribute(a, "unix:uid")).longValue());
+            assertThat(st[AtCalls.ST_GID]).isEqualTo(((Number) Files.getAttribute(a, "unix:gid")).longValue());
+            java.time.Instant ctime = ((java.nio.file.attribute.FileTime) Files.getAttribute(a, "unix:ctime")).toInstant();
+            assertThat(st[AtCalls.ST_CTIME]).isEqualTo(ctime.getEpochSecond());
+            assertThat(st[AtCalls.ST_CTIME_NS]).isEqualTo(ctime.getNano());
+            // issue 9: the birth time tells apart files that had one inode number one after the other
+            assertThat(st[AtCalls.ST_BTIME]).as("birth time (ext4, tmpfs, btrfs, xfs give one)").isPositive();
+            java.time.Instant born = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).creationTime().toInstant();
+            assertThat(st[AtCalls.ST_BTIME]).isEqualTo(born.getEpochSecond());
+            assertThat(st[AtCalls.ST_BTIME_NS]).isEqualTo(born.getNano());
 
             long[] vfs = new long[11];
             AtCalls.statvfs(tmp.toString(), vfs);

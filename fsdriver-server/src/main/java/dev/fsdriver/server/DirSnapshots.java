@@ -17,7 +17,8 @@ import java.util.Map;
  * <p>Locking: the map is guarded by {@code this}; listings happen outside the lock.
  */
 final class DirSnapshots {
-    record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos) {}
+    /** {@code eventSequence}: the share's last event sequence, read before the listing was made. */
+    record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos, long eventSequence) {}
 
     private static final long TTL_NANOS = 30_000_000_000L;
 
@@ -44,7 +45,7 @@ final class DirSnapshots {
     }
 
     /** Keeps {@code entries} (already sorted) as a new snapshot of {@code node}. */
-    synchronized Snapshot add(long node, List<DirEntry> list) {
+    synchronized Snapshot add(long node, List<DirEntry> list, long eventSequence) {
         long now = System.nanoTime();
         for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
             Snapshot s = it.next();
@@ -56,7 +57,7 @@ final class DirSnapshots {
         }
         int id = nextId;
         nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
-        Snapshot s = new Snapshot(id, node, list, now);
+        Snapshot s = new Snapshot(id, node, list, now, eventSequence);
         snapshots.put(id, s);
         entries += list.size();
         return s;

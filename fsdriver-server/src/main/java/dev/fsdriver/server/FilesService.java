@@ -83,7 +83,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     /** A Node reply for {@code path}: registers (or re-references) its id. */
     static Node entry(Share s, RelPath path, FileAttributes a) {
-        return Messages.node(s.nodes.register(path, a.ino(), a.isDirectory(),
+        return Messages.node(s.nodes.register(path, a.ino(), a.generation(), a.isDirectory(),
                 a.mode() & FileMode.S_IFMT, a.nlink()), a);
     }
 
@@ -173,14 +173,15 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 }
             }
             if (snap == null) {
+                long sequence = s.eventSequence.getAsLong(); // before: every event up to it is in the listing
                 List<DirEntry> list = new ArrayList<>(s.backend.list(dir));
                 list.sort(Comparator.comparing(DirEntry::name));
-                snap = s.dirs.add(node, List.copyOf(list));
+                snap = s.dirs.add(node, List.copyOf(list), sequence);
             }
             List<DirEntry> entries = snap.entries();
             int max = Requests.pageSize(req);
             int end = (int) Math.min((long) pos + max, entries.size());
-            ReadDirReply.Builder reply = ReadDirReply.newBuilder();
+            ReadDirReply.Builder reply = ReadDirReply.newBuilder().setEventSequence(snap.eventSequence());
             for (int i = pos; i < end; i++) {
                 DirEntry e = entries.get(i);
                 FileAttributes a = e.attributes();

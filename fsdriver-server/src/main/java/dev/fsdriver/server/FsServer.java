@@ -227,6 +227,9 @@ public final class FsServer implements AutoCloseable {
             shares.forEach((name, s) -> backends.put(name, s.backend));
             events = EventHubs.start(backends, (name, change) -> shares.get(name).followExternalChange(change),
                     name -> shares.get(name).origins);
+            for (String name : events.watchedShares()) {
+                shares.get(name).eventSequence = events.apply(name)::lastSequence;
+            }
             for (String uri : listens) {
                 startListener(uri);
             }

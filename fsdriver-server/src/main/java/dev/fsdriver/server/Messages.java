@@ -29,11 +29,12 @@ final class Messages {
                 .setCtimeNs(a.ctimeNs())
                 .setBlksize(a.blksize())
                 .setRdev(a.rdev())
+                .setGeneration(a.generation())
                 .build();
     }
 
     static Node node(long id, FileAttributes a) {
-        return Node.newBuilder().setId(id).setAttr(attr(a)).build();
+        return Node.newBuilder().setId(id).setGeneration(a.generation()).setAttr(attr(a)).build();
     }
 
     static SetAttributes changes(SetAttrRequest r) {

@@ -42,6 +42,8 @@ final class NodeIds {
     static final class Node {
         final long id;
         final long ino;
+        /** The file's generation (FileAttributes#generation), 0 when not known. */
+        final long generation;
         final boolean directory;
         /** The file type bits (S_IFMT) of its mode, -1 when not known. */
         final int type;
@@ -52,9 +54,10 @@ final class NodeIds {
         private List<Entry> names = List.of();
         private long refs;
 
-        Node(long id, long ino, boolean directory, int type) {
+        Node(long id, long ino, long generation, boolean directory, int type) {
             this.id = id;
             this.ino = ino;
+            this.generation = generation;
             this.directory = directory;
             this.type = type;
         }
@@ -91,6 +94,12 @@ final class NodeIds {
      * now holds another file: see {@link #displaceLocked}.
      */
     private final Map<Long, Entry> displaced = new HashMap<>();
+    /**
+     * Counts changes of names (a name given, taken, moved): {@link #ifUnchanged} lets the
+     * watcher's follower apply what it decided from the disk only if no call changed the names
+     * in between.
+     */
+    private long version;
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -117,7 +126,11 @@ final class NodeIds {
     }
 
     NodeIds(long rootIno) {
-        Node r = new Node(ROOT_ID, rootIno, true, FileMode.S_IFDIR);
+        this(rootIno, 0);
+    }
+
+    NodeIds(long rootIno, long rootGeneration) {
+        Node r = new Node(ROOT_ID, rootIno, rootGeneration, true, FileMode.S_IFDIR);
         r.refs = Long.MAX_VALUE / 2; // never dropped
         r.names = List.of(root);
         root.node = r;
@@ -147,6 +160,22 @@ final class NodeIds {
         }
     }
 
+    /**
+     * Whether node {@code id} is the file with inode number {@code ino} and generation
+     * {@code generation}: a number freed by a delete goes to the next new file at once (ext4), and
+     * only the generation tells the two apart. A generation of 0 (not known) matches any.
+     */
+    boolean isFile(long id, long ino, long generation) {
+        synchronized (lock) {
+            Node n = byId.get(id);
+            return n != null && n.ino == ino && sameGeneration(n, generation);
+        }
+    }
+
+    private static boolean sameGeneration(Node n, long generation) {
+        return n.generation == 0 || generation == 0 || n.generation == generation;
+    }
+
     /** The current path of node {@code id}, or null when it is unknown or detached. */
     RelPath pathOrNull(long id) {
         synchronized (lock) {
@@ -155,9 +184,9 @@ final class NodeIds {
         }
     }
 
-    /** {@link #register(RelPath, long, boolean, int, int)} with the type and link count not known (tests). */
+    /** {@link #register(RelPath, long, long, boolean, int, int)} with the generation, type and link count not known (tests). */
     long register(RelPath path, long ino, boolean directory) {
-        return register(path, ino, directory, -1, 0);
+        return register(path, ino, 0, directory, -1, 0);
     }
 
     /**
@@ -168,16 +197,18 @@ final class NodeIds {
      * inode number is another name of it only if it is of the same type, and the file has
      * another name; otherwise that node's names are stale (the file was renamed, or deleted and
      * its number given to a new file, behind the server's back and the event not yet followed).
+     * A known node of another {@code generation} (0: not known) is another file whatever its
+     * number: never the same node.
      */
-    long register(RelPath path, long ino, boolean directory, int type, int nlink) {
+    long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         synchronized (lock) {
             Node n = nodeAt(path);
-            if (n != null && n.ino == ino) {
+            if (n != null && n.ino == ino && sameGeneration(n, generation)) {
                 n.refs++;
                 return n.id;
             }
             Node moved = directory ? liveLocked(ino) : null;
-            if (moved != null && moved.directory) {
+            if (moved != null && moved.directory && sameGeneration(moved, generation)) {
                 // A directory has one name: found here, it was moved behind the server's back and
                 // the event is not followed yet. It keeps its node (a second node would be a
                 // second kernel inode for one directory), its subtree comes along.
@@ -190,7 +221,7 @@ final class NodeIds {
             }
             Node same = directory ? null : liveLocked(ino);
             if (same != null && !same.directory) {
-                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type;
+                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !sameGeneration(same, generation);
                 if (otherKind || nlink == 1) {
                     for (Entry e : same.names) {
                         unlinkLocked(e); // stale names
@@ -212,7 +243,7 @@ final class NodeIds {
                     nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
                 }
             }
-            n = new Node(id, ino, directory, type);
+            n = new Node(id, ino, generation, directory, type);
             n.refs = 1;
             byId.put(n.id, n);
             nameLocked(n, path);
@@ -267,6 +298,7 @@ final class NodeIds {
             }
             n.refs -= count;
             if (n.refs <= 0) {
+                version++;
                 byId.remove(id);
                 for (Entry e : n.names) {
                     e.node = null; // known names below it stay known
@@ -387,6 +419,29 @@ final class NodeIds {
         }
     }
 
+    /** The count of name changes so far; see {@link #ifUnchanged}. */
+    long version() {
+        synchronized (lock) {
+            return version;
+        }
+    }
+
+    /**
+     * Runs {@code update} (calls of this table) if no name changed since {@link #version} was
+     * {@code seen}, atomically with that check; returns whether it ran. The watcher's follower
+     * reads the table and the disk, then decides: a call that changed the disk and the table in
+     * between (an unlink then a link of the same name) would make its decision undo the call's.
+     */
+    boolean ifUnchanged(long seen, Runnable update) {
+        synchronized (lock) {
+            if (version != seen) {
+                return false;
+            }
+            update.run();
+            return true;
+        }
+    }
+
     /** Number of live ids, root included (for tests and logs). */
     int size() {
         synchronized (lock) {
@@ -482,6 +537,7 @@ final class NodeIds {
 
     /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
     private void nameLocked(Node n, RelPath path) {
+        version++;
         Entry e = make(path);
         if (e.node != null && e.node != n) {
             unlinkFromNode(e);
@@ -513,7 +569,8 @@ final class NodeIds {
         pruneLocked(e);
     }
 
-    private static void unlinkFromNode(Entry e) {
+    private void unlinkFromNode(Entry e) {
+        version++;
         Node n = e.node;
         List<Entry> names = new ArrayList<>(n.names);
         names.remove(e);
@@ -540,6 +597,7 @@ final class NodeIds {
         if (parent == null) {
             return; // the root, or cut already
         }
+        version++;
         parent.children.remove(e.name, e);
         if (parent.children.isEmpty()) {
             parent.children = null;
@@ -557,6 +615,7 @@ final class NodeIds {
         if (to.isRoot()) {
             return;
         }
+        version++;
         Entry old = find(to);
         if (old != null) {
             cutLocked(old);

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 final class Share implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Share.class);
     static final int MAX_HANDLES = 65_536;
+    /** How often the follower decides again when calls change the names meanwhile. */
+    private static final int FOLLOW_TRIES = 1000;
 
     final String name;
     final Backend backend;
@@ -23,6 +25,11 @@ final class Share implements AutoCloseable {
     final NodeIds nodes;
     final HandleTable handles = new HandleTable(MAX_HANDLES);
     final DirSnapshots dirs = new DirSnapshots(256, 500_000);
+    /**
+     * The share's last change-event sequence (its EventHub's), 0 when it has no events: read
+     * before a listing is made and sent with it (ReadDirReply.event_sequence). Set once events start.
+     */
+    volatile java.util.function.LongSupplier eventSequence = () -> 0;
     /** Who changed what: keeps a client's own changes from being sent back to it as events. */
     final Origins origins;
     /**
@@ -40,7 +47,8 @@ final class Share implements AutoCloseable {
         this.name = name;
         this.backend = backend;
         this.readOnly = readOnly;
-        this.nodes = new NodeIds(backend.stat(RelPath.ROOT).ino());
+        FileAttributes root = backend.stat(RelPath.ROOT);
+        this.nodes = new NodeIds(root.ino(), root.generation());
         this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
     }
 
@@ -77,13 +85,15 @@ final class Share implements AutoCloseable {
     /**
      * The attributes of node {@code id}, by its path. ESTALE when that path holds another file
      * now (renamed, or exchanged, behind the server's back, the event not followed yet): never
-     * another file's attributes, which the client's kernel would keep for the node. The client
-     * finds the node again by the name it knows, or its kernel looks the name up again.
+     * another file's attributes, which the client's kernel would keep for the node. Another file
+     * can also have the node's inode number (the node's file deleted, the number reused): the
+     * generation tells. The client finds the node again by the name it knows, or its kernel
+     * looks the name up again.
      */
     FileAttributes statNode(long id) throws FsException {
         RelPath path = nodes.path(id);
         FileAttributes a = backend.stat(path);
-        if (a.ino() != nodes.inoOf(id)) {
+        if (!nodes.isFile(id, a.ino(), a.generation())) {
             throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
         }
         return a;
@@ -132,57 +142,72 @@ final class Share implements AutoCloseable {
 
     private void followLocked(Change change) {
         try {
-            switch (change.kind()) {
-                case RENAMED -> {
-                    long ino = nodes.inoAt(change.path());
-                    if (ino == 0) {
-                        break; // not known here, or the table has it already
-                    }
-                    long there = inoOrZero(change.path());
-                    if (inoOrZero(change.newPath()) != ino) {
-                        long target = nodes.inoAt(change.newPath());
-                        if (there == 0 && target == 0) {
-                            // It moved on (or went) since: later events start from the new name,
-                            // so the table must have it there (a stale first name of a hard link
-                            // failed every call through the node)
-                            nodes.renamed(change.path(), change.newPath());
-                        } else if (there == 0 && target == ino && !change.directory()) {
-                            nodes.removed(change.path()); // known by the new name already
-                        } else if (there != 0 && there == target) {
-                            // The new name's file is at the old name: an exchange (its first
-                            // half), and this side moved on since. The second half then finds
-                            // the table right.
-                            nodes.exchanged(change.path(), change.newPath());
-                        }
-                        break;
-                    }
-                    if (there == 0 && nodes.inoAt(change.newPath()) == ino) {
-                        // a client found the file at its new name before this event: the old
-                        // name is gone (not a rename between two names of one file, a no-op)
-                        nodes.removed(change.path());
-                    } else if (there == 0) {
-                        // A directory the table has at the new name may not have been replaced:
-                        // an exchange whose other side moved on since looks the same here
-                        nodes.renamed(change.path(), change.newPath(), true);
-                    } else if (there != ino) {
-                        long target = nodes.inoAt(change.newPath());
-                        if (target == 0 || target == there) {
-                            // RENAME_EXCHANGE (reported as a -> b, then b -> a): each file is
-                            // where the other was. The second event then finds the table right.
-                            nodes.exchanged(change.path(), change.newPath());
-                        }
-                    }
+            // A call (not a rename: those hold renameLock) may change the disk and the table
+            // while this reads them: decide again then (bounded: calls are short)
+            for (int tries = 0; tries < FOLLOW_TRIES; tries++) {
+                long seen = nodes.version();
+                Runnable update = decide(change);
+                if (update == null || nodes.ifUnchanged(seen, update)) {
+                    return;
                 }
-                case DELETED -> {
-                    if (nodes.inoAt(change.path()) != 0 && !exists(change.path())) {
-                        nodes.removed(change.path());
-                    }
-                }
-                default -> { }
             }
+            LOG.warn("share '{}': {} of '{}' not followed: the names kept changing", name, change.kind(), change.path());
         } catch (RuntimeException e) {
             LOG.warn("share '{}': following {} of '{}': {}", name, change.kind(), change.path(), e.toString());
         }
+    }
+
+    /** What {@code change} asks of the node table, from the table and the disk now; null: nothing. */
+    private Runnable decide(Change change) {
+        switch (change.kind()) {
+            case RENAMED -> {
+                long ino = nodes.inoAt(change.path());
+                if (ino == 0) {
+                    return null; // not known here, or the table has it already
+                }
+                long there = inoOrZero(change.path());
+                if (inoOrZero(change.newPath()) != ino) {
+                    long target = nodes.inoAt(change.newPath());
+                    if (there == 0 && target == 0) {
+                        // It moved on (or went) since: later events start from the new name,
+                        // so the table must have it there (a stale first name of a hard link
+                        // failed every call through the node)
+                        return () -> nodes.renamed(change.path(), change.newPath());
+                    } else if (there == 0 && target == ino && !change.directory()) {
+                        return () -> nodes.removed(change.path()); // known by the new name already
+                    } else if (there != 0 && there == target) {
+                        // The new name's file is at the old name: an exchange (its first
+                        // half), and this side moved on since. The second half then finds
+                        // the table right.
+                        return () -> nodes.exchanged(change.path(), change.newPath());
+                    }
+                    return null;
+                }
+                if (there == 0 && nodes.inoAt(change.newPath()) == ino) {
+                    // a client found the file at its new name before this event: the old
+                    // name is gone (not a rename between two names of one file, a no-op)
+                    return () -> nodes.removed(change.path());
+                } else if (there == 0) {
+                    // A directory the table has at the new name may not have been replaced:
+                    // an exchange whose other side moved on since looks the same here
+                    return () -> nodes.renamed(change.path(), change.newPath(), true);
+                } else if (there != ino) {
+                    long target = nodes.inoAt(change.newPath());
+                    if (target == 0 || target == there) {
+                        // RENAME_EXCHANGE (reported as a -> b, then b -> a): each file is
+                        // where the other was. The second event then finds the table right.
+                        return () -> nodes.exchanged(change.path(), change.newPath());
+                    }
+                }
+            }
+            case DELETED -> {
+                if (nodes.inoAt(change.path()) != 0 && !exists(change.path())) {
+                    return () -> nodes.removed(change.path());
+                }
+            }
+            default -> { }
+        }
+        return null;
     }
 
     private boolean exists(RelPath path) {

@@ -127,6 +127,18 @@ class FsServerTest {
     }
 
     @Test
+    void aListingCarriesTheEventSequenceItWasMadeAfterOnEveryPage() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Files.createFile(dir.resolve("s" + i));
+        }
+        ReadDirReply first = files.readDir(ReadDirRequest.newBuilder().setNode(1).setMaxEntries(1).build());
+        ReadDirReply second = files.readDir(ReadDirRequest.newBuilder().setNode(1)
+                .setCursor(first.getEntries(0).getCursor()).setMaxEntries(1).build());
+        assertThat(first.getEventSequence()).as("the share is watched: its hub numbers events").isPositive();
+        assertThat(second.getEventSequence()).as("the same snapshot").isEqualTo(first.getEventSequence());
+    }
+
+    @Test
     void readdirCursorSurvivesAnEvictedSnapshot() throws Exception {
         for (int i = 0; i < 300; i++) {
             Files.createFile(dir.resolve(String.format("e%03d", i)));

@@ -181,18 +181,48 @@ class NodeIdsTest {
     @Test
     void aStaleNodeIsNotTakenForAHardLinkOfAFileWithItsNumber() throws Exception {
         int lnk = 0120000, reg = 0100000;
-        long symlink = nodes.register(p("l1"), 50, false, lnk, 1);
-        long file = nodes.register(p("f4"), 50, false, reg, 1); // deleted, its number given to a new file
+        long symlink = nodes.register(p("l1"), 50, 0, false, lnk, 1);
+        long file = nodes.register(p("f4"), 50, 0, false, reg, 1); // deleted, its number given to a new file
         assertThat(file).isNotEqualTo(symlink);
         assertThat(nodes.path(file)).isEqualTo(p("f4"));
         assertThat(nodes.inoAt(p("l1"))).isZero();
 
-        long a = nodes.register(p("a"), 60, false, reg, 1);
-        assertThat(nodes.register(p("b"), 60, false, reg, 1)).as("renamed: its only name now").isEqualTo(a);
+        long a = nodes.register(p("a"), 60, 0, false, reg, 1);
+        assertThat(nodes.register(p("b"), 60, 0, false, reg, 1)).as("renamed: its only name now").isEqualTo(a);
         assertThat(nodes.path(a)).isEqualTo(p("b"));
         assertThat(nodes.inoAt(p("a"))).isZero();
-        assertThat(nodes.register(p("c"), 60, false, reg, 2)).as("a hard link").isEqualTo(a);
+        assertThat(nodes.register(p("c"), 60, 0, false, reg, 2)).as("a hard link").isEqualTo(a);
         assertThat(nodes.path(a)).isEqualTo(p("b"));
+    }
+
+    /**
+     * Issue 9: a file deleted behind the server's back and a new one given its inode number at
+     * the same path (ext4 does that at once): only the generation tells them apart. The new file
+     * is another node, never the old one's id; the old node is not that file any more.
+     */
+    @Test
+    void aNewFileWithTheInodeNumberOfAKnownOneIsAnotherNodeWhenItsGenerationDiffers() throws Exception {
+        int reg = 0100000, dir = 0040000;
+        long old = nodes.register(p("f"), 70, 1111, false, reg, 1);
+        assertThat(nodes.register(p("f"), 70, 1111, false, reg, 1)).as("the same file").isEqualTo(old);
+        long reborn = nodes.register(p("f"), 70, 2222, false, reg, 1);
+        assertThat(reborn).isNotEqualTo(old);
+        assertThat(nodes.path(reborn)).isEqualTo(p("f"));
+        assertThat(nodes.isFile(old, 70, 2222)).isFalse();
+        assertThat(nodes.isFile(reborn, 70, 2222)).isTrue();
+        assertThat(nodes.isFile(reborn, 70, 0)).as("generation not known: the number decides").isTrue();
+
+        // at another path: not a rename of the old file, nor a hard link of it
+        long a = nodes.register(p("a"), 80, 1111, false, reg, 1);
+        long b = nodes.register(p("b"), 80, 3333, false, reg, 1);
+        assertThat(b).isNotEqualTo(a);
+        assertThat(nodes.path(b)).isEqualTo(p("b"));
+
+        // a directory found under the number of a known one is not that one moved here
+        long d = nodes.register(p("d"), 90, 1111, true, dir, 2);
+        long e = nodes.register(p("e"), 90, 4444, true, dir, 2);
+        assertThat(e).isNotEqualTo(d);
+        assertThat(nodes.path(d)).isEqualTo(p("d"));
     }
 
     /**

@@ -50,7 +50,7 @@ final class LibcCalls implements PosixCalls {
         long[] st = new long[AtCalls.ST_FIELDS];
         try {
             AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
-            if (fromStat(st).ino() == opened.ino()) {
+            if (PosixCalls.sameFile(fromStat(st), opened)) {
                 return fd;
             }
         } catch (ErrnoException e) {
@@ -84,7 +84,8 @@ final class LibcCalls implements PosixCalls {
                 st[AtCalls.ST_MTIME] * 1_000_000_000L + st[AtCalls.ST_MTIME_NS],
                 st[AtCalls.ST_CTIME] * 1_000_000_000L + st[AtCalls.ST_CTIME_NS],
                 (int) st[AtCalls.ST_BLKSIZE],
-                (int) st[AtCalls.ST_RDEV]);
+                (int) st[AtCalls.ST_RDEV],
+                st[AtCalls.ST_BTIME] * 1_000_000_000L + st[AtCalls.ST_BTIME_NS]);
     }
 
     @Override

@@ -75,6 +75,11 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
     /** statvfs of the share; translates itself. */
     FsStats statfs(Path root) throws FsException;
 
+    /** Whether {@code a} and {@code b} are of one file: same inode number and generation (0: not known). */
+    static boolean sameFile(FileAttributes a, FileAttributes b) {
+        return a.ino() == b.ino() && (a.generation() == 0 || b.generation() == 0 || a.generation() == b.generation());
+    }
+
     /**
      * Inode numbers are st_ino; a file on another device mounted below the share (st_dev differs
      * from the root's) gets {@code ino ^ mix(dev)} so that numbers from the two file systems rarely

@@ -139,7 +139,7 @@ final class PosixOpenFile implements OpenFile {
         }
         try {
             FileAttributes a = backend.stat(path);
-            if (a.ino() == opened.ino()) {
+            if (PosixCalls.sameFile(a, opened)) {
                 return a;
             }
         } catch (FsException e) {
@@ -148,7 +148,8 @@ final class PosixOpenFile implements OpenFile {
         try {
             long size = channel.size();
             return new FileAttributes(opened.ino(), opened.mode(), opened.nlink(), opened.uid(), opened.gid(), size,
-                    (size + 511) / 512, opened.atimeNs(), opened.mtimeNs(), opened.ctimeNs(), opened.blksize(), opened.rdev());
+                    (size + 511) / 512, opened.atimeNs(), opened.mtimeNs(), opened.ctimeNs(), opened.blksize(), opened.rdev(),
+                    opened.generation());
         } catch (IOException e) {
             throw PosixErrors.translate("fstat", path, e);
         }

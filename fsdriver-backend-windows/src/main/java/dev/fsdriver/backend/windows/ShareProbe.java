@@ -2,6 +2,7 @@ package dev.fsdriver.backend.windows;
 
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.NtCalls;
 import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the share root and its volume are, asked once when a share opens: the root's final path,
- * the volume's serial (from FileIdInfo where it answers), its features and whether the root
+ * the volume's serial (from FileIdInfo where it answers), its features (Wine: no usable
+ * CreationTime) and whether the root
  * directory is case-sensitive. A feature the root refuses is a fallback taken for the whole volume.
  *
  * @param longRoot the root as a {@code \\?\} path
@@ -44,6 +46,11 @@ record ShareProbe(String longRoot, String rootFinal, VolumeFeatures features, lo
             VolumeFeatures features = new VolumeFeatures(vi.fileSystemName(), vi.flags(), serial, vi.maxComponentLength());
             if (idInfoError != null) {
                 features.fallBack(Feature.FILE_ID_INFO, idInfoError.getMessage());
+            }
+            String wine = NtCalls.wineVersion();
+            if (wine != null) {
+                // Seen under Wine 8: the CreationTime moves on every write, like the host's ctime.
+                features.fallBack(Feature.CREATION_TIME, "Wine " + wine + " reports a CreationTime that changes with the file");
             }
             boolean caseSensitiveRoot = false;
             try {

@@ -36,7 +36,8 @@ public final class VolumeFeatures {
         FILE_ID_INFO("FileIdInfo (128-bit ids)", "paths as inode keys until restart"),
         EXTENDED_ATTRIBUTES("extended attributes ($LXUID/$LXGID/$LXMOD)", "no WSL metadata: modes from attributes"),
         NOTIFY_EXTENDED("ReadDirectoryChangesExW (extended notify records)", "ReadDirectoryChangesW (names only)"),
-        CASE_SENSITIVE_DIRS("per-directory case sensitivity", "case-insensitive directories");
+        CASE_SENSITIVE_DIRS("per-directory case sensitivity", "case-insensitive directories"),
+        CREATION_TIME("CreationTime as the file's generation", "generation 0 (unknown): the file id alone names a file");
 
         final String what;
         final String fallback;

@@ -2,6 +2,8 @@ package dev.fsdriver.backend.windows;
 
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Any other failed completion (ERROR_OPERATION_ABORTED not caused by close included) or a
  *       failure to post: logged, the root checked (gone: DELETED of the root and stop), then
  *       retried after a backoff (50 ms doubling up to 5 s, reset by the next completion with
- *       data); once a read is posted again, OVERFLOW (events may have been lost meanwhile).</li>
+ *       data; close ends the wait at once); once a read is posted again, OVERFLOW (events may
+ *       have been lost meanwhile).</li>
  *   <li>On exit no read is left pending: the buffers may only be freed after that.</li>
  * </ul>
  */
@@ -45,9 +48,15 @@ final class WatchLoop {
 
         /** True if the root path still opens as the directory being watched. */
         boolean rootStillThere();
-
-        void sleep(long millis) throws InterruptedException;
     }
+
+    /** The backoff's wait: returns after {@code millis} or as soon as close is requested. */
+    interface Pause {
+        void pause(long millis, CountDownLatch closeRequested) throws InterruptedException;
+    }
+
+    /** Waits on the close signal, so close never waits out a backoff (up to 5 s before). */
+    static final Pause UNTIL_CLOSE = (millis, closeRequested) -> closeRequested.await(millis, TimeUnit.MILLISECONDS);
 
     /** A read's outcome: {@code error} 0 for success. */
     record Completion(int error, int bytes) {
@@ -59,6 +68,8 @@ final class WatchLoop {
     private final Port port;
     private final ChangeTranslator translator;
     private final String name;
+    private final Pause pause;
+    private final CountDownLatch closeRequested = new CountDownLatch(1);
     private volatile boolean closing;
     private long backoffMs;
     private int failures;
@@ -66,9 +77,14 @@ final class WatchLoop {
     private boolean extended;
 
     WatchLoop(Port port, ChangeTranslator translator, String name) {
+        this(port, translator, name, UNTIL_CLOSE);
+    }
+
+    WatchLoop(Port port, ChangeTranslator translator, String name, Pause pause) {
         this.port = port;
         this.translator = translator;
         this.name = name;
+        this.pause = pause;
     }
 
     /** Posts the first read; a failure here is the caller's (watch() fails). */
@@ -80,6 +96,7 @@ final class WatchLoop {
     /** Asks the loop to stop: it cancels its read and returns once the read has completed. */
     void requestClose() {
         closing = true;
+        closeRequested.countDown(); // ends a backoff wait at once
         port.cancel();
     }
 
@@ -192,7 +209,7 @@ final class WatchLoop {
             } else {
                 LOG.debug("watcher for {}: {} (failure {}, next try in {} ms)", name, why, failures, backoffMs);
             }
-            port.sleep(backoffMs);
+            pause.pause(backoffMs, closeRequested);
             if (closing) {
                 return;
             }

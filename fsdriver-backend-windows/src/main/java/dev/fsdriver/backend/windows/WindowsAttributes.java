@@ -34,7 +34,8 @@ final class WindowsAttributes {
         this.options = options;
         this.features = features;
         this.inodes = inodes;
-        this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()));
+        this.mapping = new AttributeMapping(new ModeMapping(options.uid(), options.gid(), options.umask()),
+                features.has(Feature.CREATION_TIME));
         this.rootDos = rootDos;
     }
 

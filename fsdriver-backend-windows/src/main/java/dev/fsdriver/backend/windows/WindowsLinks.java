@@ -12,14 +12,18 @@ import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The names that are not plain files or directories: hard links, symbolic links (WSL-style
- * reparse points by handle, or native NTFS links by path when the share asks for them) and WSL's
+ * reparse points by handle, or native NTFS links when the share asks for them: {@link
+ * NativeSymlinkSteps}) and WSL's
  * FIFOs and sockets, and reading a link back as a POSIX target. The backend has checked that the
  * share is writable; each new object is made relative to its verified parent ({@link ShareDirs}).
  */
 final class WindowsLinks {
+    private static final Logger LOG = LoggerFactory.getLogger(WindowsLinks.class);
     private final WindowsBackend backend;
     private final WindowsAttributes fileAttrs;
     private final ShareDirs dirs;
@@ -70,23 +74,9 @@ final class WindowsLinks {
         String nativeTarget = style == WindowsBackend.SymlinkStyle.NATIVE ? ReparseData.toNativeRelative(target, path.depth() - 1) : null;
         try {
             if (nativeTarget != null) {
-                int flags = Win32.SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE;
-                if (targetIsDirectory(path, target)) {
-                    flags |= Win32.SYMBOLIC_LINK_FLAG_DIRECTORY;
-                }
-                // CreateSymbolicLinkW takes a path, not a directory handle: the link is made by the
-                // final path of the verified parent, held open meanwhile. Not by construction: an
-                // ancestor swapped for a link between the check and the call would be followed
-                // (native style is opt-in; the default WSL-style link is created by handle).
+                boolean directory = targetIsDirectory(path, target);
                 try (Handle parent = dirs.openDir(path.parent())) {
-                    String base = Win32.GetFinalPathNameByHandleW(parent.h, Scratch.get().path);
-                    Win32.CreateSymbolicLinkW(base + "\\" + NameEscaping.toWindows(path.name()), nativeTarget, flags);
-                } catch (WindowsException e) {
-                    if (e.win32Error() == WinErrors.ERROR_PRIVILEGE_NOT_HELD) {
-                        throw new FsException(Errno.EPERM, "native symlink " + path
-                                + ": needs Developer Mode or SeCreateSymbolicLinkPrivilege (or use WSL-style links)");
-                    }
-                    throw e;
+                    NativeSymlinkSteps.create(new NativeOps(parent, path, nativeTarget, directory), path.toString());
                 }
             } else {
                 byte[] data = ReparseData.buildLxSymlink(target);
@@ -109,6 +99,76 @@ final class WindowsLinks {
             throw backend.error(e, "symlink", path);
         }
         return backend.stat(path);
+    }
+
+    /**
+     * The native side of {@link NativeSymlinkSteps}: {@code parent} is the link's verified parent
+     * directory, held open throughout.
+     */
+    private final class NativeOps implements NativeSymlinkSteps.Ops {
+        private final Handle parent;
+        private final RelPath path;
+        private final String nativeTarget;
+        private final boolean directory;
+        private String byPath;
+
+        NativeOps(Handle parent, RelPath path, String nativeTarget, boolean directory) {
+            this.parent = parent;
+            this.path = path;
+            this.nativeTarget = nativeTarget;
+            this.directory = directory;
+        }
+
+        @Override
+        public void createByHandle() throws WindowsException, FsException {
+            byte[] data = ReparseData.buildSymlink(nativeTarget, nativeTarget, true);
+            try (Handle h = dirs.openAt(parent, path, Win32.GENERIC_WRITE | Win32.DELETE | WindowsBackend.META
+                            | Win32.FILE_WRITE_ATTRIBUTES, WinAttributes.FILE_ATTRIBUTE_NORMAL, NtCalls.FILE_CREATE,
+                    directory ? NtCalls.FILE_DIRECTORY_FILE : NtCalls.FILE_NON_DIRECTORY_FILE);
+                 Memory m = new Memory(data.length)) {
+                m.write(0, data, 0, data.length);
+                try {
+                    Win32.DeviceIoControl(h.h, Win32.FSCTL_SET_REPARSE_POINT, m, data.length, null, 0);
+                } catch (WindowsException e) {
+                    deletes.delete(h, directory ? WinAttributes.FILE_ATTRIBUTE_DIRECTORY : WinAttributes.FILE_ATTRIBUTE_NORMAL, path);
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public void createByPath() throws WindowsException, FsException {
+            int flags = Win32.SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE | (directory ? Win32.SYMBOLIC_LINK_FLAG_DIRECTORY : 0);
+            byPath = Win32.GetFinalPathNameByHandleW(parent.h, Scratch.get().path) + "\\" + NameEscaping.toWindows(path.name());
+            Win32.CreateSymbolicLinkW(byPath, nativeTarget, flags);
+        }
+
+        @Override
+        public boolean madeInParent() throws WindowsException, FsException {
+            try (Handle h = dirs.openAt(parent, path, WindowsBackend.META, 0, NtCalls.FILE_OPEN, 0)) {
+                return isThisLink(h);
+            }
+        }
+
+        @Override
+        public void removeByPath() {
+            if (byPath == null) {
+                return;
+            }
+            try (Handle h = new Handle(Win32.CreateFileW(byPath, Win32.DELETE | WindowsBackend.META, Win32.OPEN_EXISTING,
+                    Win32.FILE_FLAG_OPEN_REPARSE_POINT | Win32.FILE_FLAG_BACKUP_SEMANTICS), 0)) {
+                if (isThisLink(h)) {
+                    deletes.delete(h, directory ? WinAttributes.FILE_ATTRIBUTE_DIRECTORY : WinAttributes.FILE_ATTRIBUTE_NORMAL, path);
+                }
+            } catch (WindowsException | FsException e) {
+                LOG.warn("native symlink {}: could not remove the stray link at {}: {}", path, byPath, e.getMessage());
+            }
+        }
+
+        private boolean isThisLink(Handle h) throws WindowsException, FsException {
+            ReparseData.Link link = fileAttrs.readReparse(h);
+            return link.kind() == ReparseData.Kind.SYMLINK && link.relative() && nativeTarget.equals(link.substituteName());
+        }
     }
 
     /** FIFOs and sockets as WSL makes them (see {@link LxSpecialFiles}); EPERM without metadata and for devices. */
@@ -139,9 +199,9 @@ final class WindowsLinks {
             return false;
         }
         try {
-            return (Win32.GetFileAttributesW(backend.path(t)) & WinAttributes.FILE_ATTRIBUTE_DIRECTORY) != 0;
-        } catch (WindowsException | FsException e) {
-            return false; // dangling: a file link, as Linux would not know either
+            return backend.stat(t).isDirectory(); // through ShareDirs: never looks outside through a link
+        } catch (FsException e) {
+            return false; // dangling (or through a link): a file link, as Linux would not know either
         }
     }
 

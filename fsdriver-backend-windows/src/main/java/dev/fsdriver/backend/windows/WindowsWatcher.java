@@ -160,11 +160,6 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
         }
     }
 
-    @Override
-    public void sleep(long millis) throws InterruptedException {
-        Thread.sleep(millis);
-    }
-
     /**
      * The long form of a root-relative name (GetLongPathNameW), null if it does not exist. The
      * answer keeps the number of components, so the last ones are the relative part (the root's

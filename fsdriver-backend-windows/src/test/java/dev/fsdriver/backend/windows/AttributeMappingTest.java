@@ -12,14 +12,14 @@ class AttributeMappingTest {
     private static final long T_MTIME = FileTimes.UNIX_EPOCH_FILETIME + 10_000_000L * 200;
     private static final long T_CTIME = FileTimes.UNIX_EPOCH_FILETIME + 10_000_000L * 300;
     private static final long T_BTIME = FileTimes.UNIX_EPOCH_FILETIME + 10_000_000L * 50;
-    private final AttributeMapping m = new AttributeMapping(new ModeMapping(1000, 100, 022));
+    private final AttributeMapping m = new AttributeMapping(new ModeMapping(1000, 100, 022), true);
 
     @Test
-    void regularFileFromHandleUsesChangeTimeForCtimeNotCreationTime() {
+    void regularFileFromHandleUsesChangeTimeForCtimeAndCreationTimeAsGeneration() {
         FileAttributes a = m.fromHandle(42, new Structs.BasicInfo(T_BTIME, T_ATIME, T_MTIME, T_CTIME, WinAttributes.FILE_ATTRIBUTE_ARCHIVE),
                 new Structs.StandardInfo(8192, 5000, 3, false, false), 0, LxEa.Metadata.NONE, 0);
         assertThat(a).isEqualTo(new FileAttributes(42, 0100755, 3, 1000, 100, 5000, 16,
-                100_000_000_000L, 200_000_000_000L, 300_000_000_000L, 4096, 0));
+                100_000_000_000L, 200_000_000_000L, 300_000_000_000L, 4096, 0, T_BTIME));
     }
 
     @Test
@@ -52,6 +52,22 @@ class AttributeMappingTest {
         FileAttributes stated = m.fromHandle(42, new Structs.BasicInfo(T_BTIME, T_ATIME, T_MTIME, T_CTIME, WinAttributes.FILE_ATTRIBUTE_ARCHIVE),
                 new Structs.StandardInfo(8192, 5000, 1, false, false), 0, LxEa.Metadata.NONE, 0);
         assertThat(listed).isEqualTo(stated);
+        assertThat(listed.generation()).isEqualTo(T_BTIME);
+    }
+
+    @Test
+    void aFileSystemWithoutCreationTimesGivesGenerationZeroUnknown() {
+        DirInfo d = new DirInfo("a.txt", 0, T_ATIME, T_MTIME, T_CTIME, 5000, 8192, WinAttributes.FILE_ATTRIBUTE_ARCHIVE, 0, 0, 42, 0);
+        assertThat(m.fromDirInfo(42, d).generation()).isZero();
+    }
+
+    @Test
+    void aCreationTimeThatIsNotTheFilesOwnGivesGenerationZero() {
+        AttributeMapping wine = new AttributeMapping(new ModeMapping(1000, 100, 022), false);
+        DirInfo d = new DirInfo("a.txt", T_BTIME, T_ATIME, T_MTIME, T_CTIME, 5000, 8192, WinAttributes.FILE_ATTRIBUTE_ARCHIVE, 0, 0, 42, 0);
+        assertThat(wine.fromDirInfo(42, d).generation()).isZero();
+        assertThat(wine.fromHandle(42, new Structs.BasicInfo(T_BTIME, T_ATIME, T_MTIME, T_CTIME, WinAttributes.FILE_ATTRIBUTE_ARCHIVE),
+                new Structs.StandardInfo(8192, 5000, 1, false, false), 0, LxEa.Metadata.NONE, 0).generation()).isZero();
     }
 
     @Test

@@ -10,7 +10,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * B6: the watcher loop's decisions against a scripted fake of the native side. One log holds the
@@ -22,7 +25,7 @@ class WatchLoopTest {
     private final List<Long> sleeps = new ArrayList<>();
     private final FakePort port = new FakePort();
     private final ChangeTranslator translator = new ChangeTranslator(c -> log.add(describe(c)), p -> false);
-    private final WatchLoop loop = new WatchLoop(port, translator, "share");
+    private final WatchLoop loop = new WatchLoop(port, translator, "share", (millis, closeRequested) -> sleeps.add(millis));
 
     private static String describe(Change c) {
         return c.kind() + " " + c.path() + (c.newPath() == null ? "" : " -> " + c.newPath());
@@ -86,11 +89,6 @@ class WatchLoopTest {
         public boolean rootStillThere() {
             Boolean b = rootThere.poll();
             return b == null || b;
-        }
-
-        @Override
-        public void sleep(long millis) {
-            sleeps.add(millis);
         }
     }
 
@@ -199,5 +197,25 @@ class WatchLoopTest {
         port.armFailures.add(new WindowsException(WinErrors.ERROR_ACCESS_DENIED));
         org.assertj.core.api.Assertions.assertThatThrownBy(loop::start).isInstanceOf(WindowsException.class);
         assertThat(port.posted).isZero();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS) // the wait below is an hour: only a prompt close ends it
+    void closeEndsABackoffWaitAtOnce() throws Exception {
+        // Before, the backoff was a plain sleep of up to 5 s that close had to wait out.
+        CountDownLatch waiting = new CountDownLatch(1);
+        WatchLoop.Pause anHour = (millis, closeRequested) -> {
+            waiting.countDown();
+            WatchLoop.UNTIL_CLOSE.pause(TimeUnit.HOURS.toMillis(1), closeRequested);
+        };
+        WatchLoop slow = new WatchLoop(port, translator, "share", anHour);
+        port.completions.add(new Completion(WinErrors.ERROR_ACCESS_DENIED, 0));
+        slow.start();
+        Thread watcher = Thread.ofPlatform().daemon().start(slow::run);
+        waiting.await();
+        slow.requestClose();
+        watcher.join();
+        assertThat(log).containsExactly("arm", "cancel");
+        assertThat(port.completedReads).isEqualTo(port.posted);
     }
 }

@@ -58,7 +58,7 @@ public final class ChangeEvents implements AutoCloseable {
                 this.remote != null ? this.remote.caches() : new dev.fsdriver.client.CacheStats());
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
-            this.remote.pathsFrom(view::pathOf); // nodes found again by path after a server restart
+            this.remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
             this.remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
         }
         policy.onChange(() -> {

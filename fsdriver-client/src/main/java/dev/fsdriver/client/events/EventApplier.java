@@ -84,6 +84,8 @@ public final class EventApplier {
 
     /** The arrival time of the event being applied (see {@link EchoFilter#isEcho(String, long)}). */
     private long arrivedNs;
+    /** The sequence of the event being applied (see {@link KnownNames}). */
+    private long sequence;
 
     public void apply(ChangeEvent e) {
         apply(e, System.nanoTime());
@@ -91,6 +93,8 @@ public final class EventApplier {
 
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
+        this.sequence = e.getSequence();
+        names.seen(sequence);
         applied.incrementAndGet();
         if (log.isDebugEnabled()) {
             log.debug("event #{} {} '{}'{}", e.getSequence(), e.getKind(), e.getPath(),
@@ -103,7 +107,7 @@ public final class EventApplier {
                 case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
                 case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
                 case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
-                case OVERFLOW -> resync.overflow(e.getPath(), arrivedNs);
+                case OVERFLOW -> resync.overflow(e.getPath(), e.getLostAfter(), arrivedNs);
                 default -> log.debug("ignoring event {}", e.getKind());
             }
             if (e.getNode() != 0) {
@@ -199,7 +203,7 @@ public final class EventApplier {
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
-        names.added(parent, name, entry.attr().ino()); // told now, or known already (EEXIST: looked up)
+        names.added(parent, name, entry.attr().ino(), sequence); // told now, or known already (EEXIST: looked up)
         String abs = injector.absolute(path);
         freshDirs.awaitWatcher(parent);
         long t1 = System.nanoTime();
@@ -240,12 +244,12 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
-        names.removed(parent, name);
+        names.removed(parent, name, sequence);
         notifier.invalInode(parent, 0, 0);
         if (mayInject(parent)) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
-            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
             String abs = injector.absolute(path);
             freshDirs.awaitWatcher(parent);
             Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
@@ -269,10 +273,13 @@ public final class EventApplier {
         view.removed(parent, name);
     }
 
-    /** An entry for a node the kernel holds, answered locally (type right, attributes expired at once). */
-    private static FuseEntry standIn(long node, int type) {
+    /**
+     * An entry for a node the kernel holds, answered locally (type and generation right, attributes
+     * expired at once).
+     */
+    private static FuseEntry standIn(long node, int type, long generation) {
         long now = System.currentTimeMillis() * 1_000_000L;
-        return new FuseEntry(node, 0, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
+        return new FuseEntry(node, generation, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
     /** {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server here). */
@@ -368,7 +375,7 @@ public final class EventApplier {
         if (watchable && oldParent != 0 && newParent != 0) {
             int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
                     : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
-            FuseEntry entry = node != 0 ? standIn(node, type) : fs.ghost(type);
+            FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
@@ -392,7 +399,7 @@ public final class EventApplier {
         // that dead one (nothing in it can be looked up); only its entry goes here.
         if (oldParent != 0) {
             if (node != 0 && (directory || FileMode.isDirectory(view.mode(node)))) {
-                names.removed(oldParent, name);
+                names.removed(oldParent, name, sequence);
                 forgetEntry(oldParent, name);
             } else {
                 deleted(from, directory);
@@ -438,7 +445,7 @@ public final class EventApplier {
         serverNode(newParent, newName);
         if (injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
-            FuseEntry entry = standIn(node, type);
+            FuseEntry entry = standIn(node, type, view.generation(node));
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.ListingSequences;
 import dev.fsdriver.client.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
@@ -73,6 +74,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
     private final CacheStats caches;
+    /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
+    private final ListingSequences sequences;
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
@@ -88,6 +91,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         this.policy = policy;
         this.injector = injector;
         this.dirs = new KnownDirs(policy, caches, watchedNames);
+        this.sequences = delegate instanceof ListingSequences s ? s : fh -> 0;
+    }
+
+    /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
+    long listingSequence(long fh) {
+        return sequences.eventSequence(fh);
     }
 
     /**
@@ -154,9 +163,16 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     private FuseEntry entered(long parent, String name, FuseEntry e) {
         if (e != null && e.nodeId() != 0) {
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            e = asTheKernelHolds(e);
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return timed(e);
+    }
+
+    /** {@code e} with the generation the kernel's inode of the node has where one side does not know it (see KernelView). */
+    private FuseEntry asTheKernelHolds(FuseEntry e) {
+        long g = view.generationFor(e.nodeId(), e.generation());
+        return g == e.generation() ? e : new FuseEntry(e.nodeId(), g, e.attr(), e.entryTimeoutNs(), e.attrTimeoutNs());
     }
 
     private String path(long parent, String name) {
@@ -195,7 +211,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
             local.handedOut(e.nodeId());
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode());
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }
@@ -659,7 +675,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
             boolean added = filler.add(name, ino, mode, next);
             if (added) {
-                watchedNames.listed(nodeId, fh, name, ino);
+                watchedNames.listed(nodeId, fh, name, ino, sequences.eventSequence(fh));
             }
             return added;
         });
@@ -683,13 +699,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 }
                 return added;
             }
-            FuseEntry e = entry.nodeId() == 0 ? entry : timed(entry);
+            FuseEntry e = entry.nodeId() == 0 ? entry : timed(asTheKernelHolds(entry));
             boolean added = filler.add(name, e, next);
             if (added) {
-                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino());
+                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino(),
+                        sequences.eventSequence(fh));
             }
             if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode());
+                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
+                        e.generation());
                 dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;

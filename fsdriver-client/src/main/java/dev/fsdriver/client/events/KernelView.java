@@ -28,6 +28,8 @@ public final class KernelView {
         volatile long parent;
         volatile String name;
         volatile int mode;
+        /** The generation of the kernel's inode (FUSE entry's generation, 0: none given). */
+        volatile long generation;
     }
 
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
@@ -42,8 +44,17 @@ public final class KernelView {
         nodes.put(FuseFileSystem.ROOT_ID, root);
     }
 
-    /** The kernel got an entry {@code name} -> {@code nodeId} in {@code parent}, one more lookup reference. */
+    /** {@link #entered(long, String, long, int, long)} without a generation. */
     public void entered(long parent, String name, long nodeId, int mode) {
+        entered(parent, name, nodeId, mode, 0);
+    }
+
+    /**
+     * The kernel got an entry {@code name} -> {@code nodeId} ({@code generation}) in {@code parent},
+     * one more lookup reference. An entry with another generation made the kernel replace its inode
+     * of that id (the old one went bad), so the last one given is the kernel's.
+     */
+    public void entered(long parent, String name, long nodeId, int mode, long generation) {
         if (nodeId == 0) {
             return;
         }
@@ -52,6 +63,7 @@ public final class KernelView {
         n.parent = parent;
         n.name = name;
         n.mode = mode;
+        n.generation = generation;
         n.lookups.incrementAndGet();
     }
 
@@ -159,6 +171,32 @@ public final class KernelView {
     public int mode(long nodeId) {
         Node n = nodes.get(nodeId);
         return n == null ? 0 : n.mode;
+    }
+
+    /**
+     * The generation the kernel's inode {@code nodeId} was given (0: none or unknown): an entry
+     * answered locally for it must carry it, else the kernel takes the node for another file and
+     * makes its inode bad (EIO for every open file of it).
+     */
+    public long generation(long nodeId) {
+        Node n = nodes.get(nodeId);
+        return n == null ? 0 : n.generation;
+    }
+
+    /**
+     * The generation to give the kernel in an entry for {@code nodeId} the server gave with
+     * {@code given}. 0 is "not known" and matches any (the identity rule, docs/server.md): where
+     * the kernel holds the node with 0 (from a server before generations, restarted into one that
+     * gives them) or the server now gives 0, the kernel's own is kept, else it would take the node
+     * for another file and make its inode bad (EIO for the files open on it). Another known
+     * generation is another file: given as is.
+     */
+    public long generationFor(long nodeId, long given) {
+        Node n = nodes.get(nodeId);
+        if (n == null || n.lookups.get() <= 0) {
+            return given;
+        }
+        return given == 0 || n.generation == 0 ? n.generation : given;
     }
 
     public long lookups(long nodeId) {

@@ -148,7 +148,7 @@ final class KnownDirs {
         if (removed != null) {
             removed.removeIf(name::equalsIgnoreCase); // a share may not tell case apart
         }
-        watchedNames.added(parent, name, Math.max(0, made.ino()));
+        watchedNames.added(parent, name, Math.max(0, made.ino()), 0);
         Map<String, Made> names = known.get(parent);
         if (names != null) {
             names.put(name, made);
@@ -189,7 +189,7 @@ final class KnownDirs {
 
     /** What was known of {@code name} in {@code parent}, now gone from it, or null. */
     Made goneFrom(long parent, String name) {
-        watchedNames.removed(parent, name);
+        watchedNames.removed(parent, name, 0);
         Map<String, Made> names = known.get(parent);
         return names == null ? null : names.remove(name);
     }

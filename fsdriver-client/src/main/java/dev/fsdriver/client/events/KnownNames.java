@@ -1,35 +1,58 @@
 package dev.fsdriver.client.events;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The names watchers on the mount know in each directory: what an overflow resync compares its
  * listing with, so that it announces only real differences (issue 10, B6). Per directory, name
- * -> inode number (0: not known).
+ * -> {@link Known}.
  *
- * <p>Where the names come from, and why not from every listing: a listing shows the server's
- * state ahead of its event stream, so a name listed while its CREATED was still on its way may
- * have been lost with it, and must then be announced. So a directory's names are taken from a
- * listing only once, when nothing is known of it yet (a directory that existed before the mount
- * saw it: a watcher starting on it sees what is there); from then on only from what watchers are
- * told: applied events, the mount's own changes and resyncs. A directory created by an event or
- * through the mount starts empty. A directory not known here (never listed) gets the old rule:
- * every name is announced.
+ * <p>Where the names come from: applied events (watchers were told: an injected create), the
+ * mount's own changes, resyncs, and every listing a program made. A listing carries the server's
+ * event sequence read before it was made ({@code ReadDirReply.event_sequence}): every event up to
+ * it is reflected in the listing, later ones may or may not be. Each name keeps the sequence of
+ * the last fact recorded of it, so facts are ordered by the server's clock, not by arrival: an
+ * event at or below a listing's sequence changes nothing the listing showed (a DELETED of a name
+ * listed after it: the name was made again), a later one does. A name missing from a listing
+ * is not taken as gone (a watcher told of it must be told of its delete: the resync does that).
  *
- * <p>Limits: the first listing of a directory races with its own event stream (a name listed
- * there whose event is lost is not announced); an inode number reused for a file deleted and
- * created again under the same name during a loss is taken for the same file. Both would need
- * the server's event sequence number with each listing.
+ * <p>Trust: a name seen only in listings may come from a change whose event was lost (a listing
+ * runs ahead of the event stream). An OVERFLOW says after which sequence changes may be lost
+ * ({@code ChangeEvent.lost_after}, X); a name is taken as known to watchers when they were told
+ * of it, or when a listing made at or before X showed it ({@link #trusted}); a name first listed
+ * after X is announced again (a duplicate create rather than a missed one).
+ *
+ * <p>Limits: the sequence is read before the listing, and the server's watcher reports a change
+ * some time after it happened on disk: a change made just before a listing at X, reported just
+ * after X and lost, is shown by that listing and taken as known (a window of the watcher's delay).
+ * A listing without a sequence (an older server) is taken only as a directory's first, as known
+ * at any X (the rule before sequences). An inode number reused by a file deleted and created again
+ * under the same name during a loss is taken for the same file.
  */
 final class KnownNames {
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
-    /** Directory handles whose listing is a directory's first: its names are taken. */
+    /**
+     * @param ino      inode number, 0: not known
+     * @param seq      the sequence of the last fact recorded of the name (orders facts)
+     * @param listedAt the sequence of the earliest listing that showed this file since
+     *                 (Long.MAX_VALUE: none); 0 for an older server's listing
+     * @param told     watchers were told of it (an event applied, a change through the mount, a resync)
+     */
+    record Known(long ino, long seq, long listedAt, boolean told) {}
+
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Known>> dirs = new ConcurrentHashMap<>();
+    /** Directory handles whose listing is a directory's first (for listings without a sequence). */
     private final Set<Long> firstListings = ConcurrentHashMap.newKeySet();
+    /** The highest sequence seen: what a change without one (the mount's own) is recorded at. */
+    private final AtomicLong latest = new AtomicLong();
     private static final int MAX_DIRS = 100_000;
 
-    /** A directory opened for listing by a program: its first listing is taken as the baseline. */
+    /** A directory opened for listing by a program. */
     void opened(long dir, long fh) {
         if (!dirs.containsKey(dir) && dirs.size() < MAX_DIRS) {
             dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
@@ -37,40 +60,79 @@ final class KnownNames {
         }
     }
 
-    /** A name listed through handle {@code fh} of {@code dir}. */
-    void listed(long dir, long fh, String name, long ino) {
-        if (!firstListings.contains(fh) || name.equals(".") || name.equals("..")) {
+    /** A name listed through handle {@code fh} of {@code dir}, on a page made after event {@code sequence} (0: not known). */
+    void listed(long dir, long fh, String name, long ino, long sequence) {
+        if (name.equals(".") || name.equals("..")) {
             return;
         }
-        Map<String, Long> names = dirs.get(dir);
-        if (names != null) {
-            names.put(name, ino);
+        Map<String, Known> names = dirs.get(dir);
+        if (names == null) {
+            return;
         }
+        if (sequence == 0) {
+            if (firstListings.contains(fh)) {
+                names.putIfAbsent(name, new Known(ino, 0, 0, false));
+            }
+            return;
+        }
+        seen(sequence);
+        names.compute(name, (n, k) -> {
+            if (k == null) {
+                return new Known(ino, sequence, sequence, false);
+            }
+            if (k.seq() > sequence) {
+                return k; // a later fact (an event after this listing was made)
+            }
+            if (same(k.ino(), ino)) {
+                return new Known(k.ino() == 0 ? ino : k.ino(), sequence, Math.min(k.listedAt(), sequence), k.told());
+            }
+            return new Known(ino, sequence, sequence, false); // another file by now
+        });
     }
 
     void closed(long fh) {
         firstListings.remove(fh);
     }
 
-    /** A directory that was just created: empty as far as anybody knows. */
+    /** Event {@code sequence} was applied (whatever its directory). */
+    void seen(long sequence) {
+        latest.accumulateAndGet(sequence, Math::max);
+    }
+
+    /**
+     * A directory that was just created: empty as far as anybody knows, unless a watcher listed
+     * it already (it may react to the injected mkdir before this is called): what it listed stays.
+     */
     void createdDir(long dir) {
         if (dirs.size() < MAX_DIRS) {
-            dirs.put(dir, new ConcurrentHashMap<>());
+            dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
         }
     }
 
-    /** {@code name} was announced to watchers in {@code dir} (an event applied, or made through the mount). */
-    void added(long dir, String name, long ino) {
-        Map<String, Long> names = dirs.get(dir);
-        if (names != null) {
-            names.put(name, ino);
+    /**
+     * {@code name} was announced to watchers in {@code dir}: by event {@code sequence}, or (0) made
+     * through the mount. {@code ino}: what the server has there now.
+     */
+    void added(long dir, String name, long ino, long sequence) {
+        Map<String, Known> names = dirs.get(dir);
+        if (names == null) {
+            return;
         }
+        long seq = sequence == 0 ? latest.get() : sequence;
+        seen(seq);
+        names.compute(name, (n, k) -> k == null ? new Known(ino, seq, NEVER, true)
+                : new Known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true));
     }
 
-    void removed(long dir, String name) {
-        Map<String, Long> names = dirs.get(dir);
+    /**
+     * {@code name} went from {@code dir}: by event {@code sequence}, or (0) through the mount or a
+     * resync. An event at or below the sequence of a listing that showed the name since changes
+     * nothing: the name was made again after it.
+     */
+    void removed(long dir, String name, long sequence) {
+        Map<String, Known> names = dirs.get(dir);
         if (names != null) {
-            names.remove(name);
+            names.computeIfPresent(name, (n, k) -> sequence != 0 && k.seq() >= sequence ? k : null);
         }
     }
 
@@ -79,15 +141,41 @@ final class KnownNames {
         dirs.remove(dir);
     }
 
-    /** The names known in {@code dir}, or null when nothing is known of it. */
+    /** Every name known in {@code dir} (name -> inode number), or null when nothing is known of it. */
     Map<String, Long> of(long dir) {
-        Map<String, Long> names = dirs.get(dir);
-        return names == null ? null : Map.copyOf(names);
+        Map<String, Known> names = dirs.get(dir);
+        if (names == null) {
+            return null;
+        }
+        Map<String, Long> out = new HashMap<>();
+        names.forEach((n, k) -> out.put(n, k.ino()));
+        return out;
     }
 
-    /** After a resync: what watchers now know of {@code dir}. */
-    void replace(long dir, Map<String, Long> names) {
-        dirs.put(dir, new ConcurrentHashMap<>(names));
+    /**
+     * The names of {@code dir} watchers know for sure when changes after {@code lostAfter} may be
+     * lost: told of, or shown by a listing made at or before it. Null when nothing is known of it.
+     */
+    Map<String, Long> trusted(long dir, long lostAfter) {
+        Map<String, Known> names = dirs.get(dir);
+        if (names == null) {
+            return null;
+        }
+        Map<String, Long> out = new HashMap<>();
+        names.forEach((n, k) -> {
+            if (k.told() || k.listedAt() <= lostAfter) {
+                out.put(n, k.ino());
+            }
+        });
+        return out;
+    }
+
+    /** After a resync at listing {@code sequence} (0: not known): what watchers now know of {@code dir}. */
+    void replace(long dir, Map<String, Long> names, long sequence) {
+        seen(sequence);
+        ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();
+        names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true)));
+        dirs.put(dir, now);
     }
 
     /** Whether {@code ino} (listed now) is the file {@code known} stood for (0: not known, the name decides). */

@@ -46,11 +46,12 @@ final class OverflowResync {
      * every directory there that the kernel holds and inject the differences with what watchers
      * know ({@link KnownNames}): a delete for every name that went, a create for every name that
      * is new or now another file (another inode number); a file that existed before is not
-     * announced again. A directory the kernel holds is never announced again and its entry is
+     * announced again. {@code lostAfter}: changes after this sequence may be lost (the event's
+     * lost_after, 0: not known), see {@link KnownNames#trusted}. A directory the kernel holds is never announced again and its entry is
      * left in place (a process may be working inside it); the price: one created during the loss
      * that a program already looked up gets no create.
      */
-    void overflow(String path, long arrivedNs) {
+    void overflow(String path, long lostAfter, long arrivedNs) {
         long top = view.resolve(path);
         if (top == 0) {
             return;
@@ -73,7 +74,7 @@ final class OverflowResync {
                 }
             }
             if (injecting && view.held(dir)) {
-                for (Map.Entry<String, Long> created : resync(dir, dirPath, known, arrivedNs).entrySet()) {
+                for (Map.Entry<String, Long> created : resync(dir, dirPath, known, lostAfter, arrivedNs).entrySet()) {
                     paths.put(created.getValue(), dirPath.isEmpty() ? created.getKey() : dirPath + "/" + created.getKey());
                     queue.add(new long[] {created.getValue()});
                 }
@@ -88,19 +89,22 @@ final class OverflowResync {
     /**
      * Returns the directories it announced (name -> node): the caller descends into them too.
      * Compares the listing with what watchers know of {@code dir} ({@link KnownNames}): a name
-     * known with the same inode number is not announced again, a known name that is gone is
-     * announced deleted; without anything known, every name not told of lately is announced.
+     * known for sure ({@link KnownNames#trusted}) with the same inode number is not announced
+     * again, a known name that is gone is announced deleted; without anything known, every name
+     * not told of lately is announced.
      */
-    private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known, long arrivedNs) {
+    private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known, long lostAfter, long arrivedNs) {
         Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
         Map<String, Long> newDirs = new HashMap<>();
+        long sequence;
         try {
-            list(dir, listed);
+            sequence = list(dir, listed);
         } catch (FuseException e) {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
             return newDirs;
         }
         Map<String, Long> before = names.of(dir);
+        Map<String, Long> sure = names.trusted(dir, lostAfter);
         for (String name : known.keySet()) {
             if (!listed.containsKey(name)) {
                 applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
@@ -127,9 +131,9 @@ final class OverflowResync {
                 // every held directory again (issue 10, B6). Its attributes were dropped above.
                 continue;
             }
-            if (before != null && KnownNames.same(before.get(name), ino)) {
+            if (sure != null && KnownNames.same(sure.get(name), ino)) {
                 // the same file as watchers know: it existed before the loss (a create of it
-                // then was told, or it was there when the directory was first listed)
+                // was told, or a listing made before the loss showed it)
                 continue;
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
@@ -141,14 +145,16 @@ final class OverflowResync {
                 }
             }
         }
-        names.replace(dir, now);
+        names.replace(dir, now, sequence);
         return newDirs;
     }
 
-    private void list(long dir, Map<String, long[]> into) throws FuseException {
+    /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
+    private long list(long dir, Map<String, long[]> into) throws FuseException {
         FuseFileSystem remote = fs.delegate();
         FuseRequest req = new InjectionGate.Internal(dir);
         FuseOpen open = remote.opendir(req, dir, 0);
+        long sequence = Long.MAX_VALUE;
         try {
             long[] offset = {0};
             boolean more = true;
@@ -163,6 +169,7 @@ final class OverflowResync {
                     return true;
                 };
                 remote.readdir(req, dir, open.fh(), start, filler);
+                sequence = Math.min(sequence, fs.listingSequence(open.fh()));
                 more = offset[0] != start && into.size() >= before;
                 if (offset[0] == start) {
                     more = false;
@@ -171,5 +178,6 @@ final class OverflowResync {
         } finally {
             remote.releasedir(req, dir, open.fh());
         }
+        return sequence == Long.MAX_VALUE ? 0 : sequence;
     }
 }

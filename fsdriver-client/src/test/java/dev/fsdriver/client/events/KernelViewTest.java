@@ -38,6 +38,30 @@ class KernelViewTest {
         assertThat(v.held(1)).as("the root is never forgotten").isTrue();
     }
 
+    /**
+     * Issue 9: entries carry the file's generation; the kernel makes a new inode for an id given
+     * with another one (a reused inode number) and the old inode bad. Entries answered here use the
+     * one the kernel holds; 0 (not known) on either side keeps the kernel's.
+     */
+    @Test
+    void theKernelsGenerationOfANodeIsKeptWhereOneSideDoesNotKnowIt() {
+        KernelView v = new KernelView();
+        v.entered(1, "f", 5, FILE, 1111);
+        assertThat(v.generation(5)).isEqualTo(1111);
+        assertThat(v.generationFor(5, 1111)).isEqualTo(1111);
+        assertThat(v.generationFor(5, 2222)).as("another file under the id").isEqualTo(2222);
+        assertThat(v.generationFor(5, 0)).as("the server does not say").isEqualTo(1111);
+        assertThat(v.generationFor(6, 3333)).as("a node the kernel does not hold").isEqualTo(3333);
+
+        v.entered(1, "g", 7, FILE, 0); // from a server before generations
+        assertThat(v.generationFor(7, 4444)).isZero();
+
+        v.entered(1, "f", 5, FILE, 2222);
+        assertThat(v.generation(5)).as("the kernel's inode of the id now").isEqualTo(2222);
+        v.forgotten(5, 2);
+        assertThat(v.generationFor(5, 3333)).isEqualTo(3333);
+    }
+
     @Test
     void renameMovesTheEntryAndKeepsTheSubtreeReachable() {
         KernelView v = new KernelView();

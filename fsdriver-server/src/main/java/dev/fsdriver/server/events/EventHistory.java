@@ -52,7 +52,7 @@ final class EventHistory {
     }
 
     /** One OVERFLOW(root) at {@code sequence}: what a client whose cursor is outside the history gets. */
-    static Event overflow(long sequence) {
-        return new Event(sequence, Kind.OVERFLOW, RelPath.ROOT, null, true);
+    static Event overflow(long sequence, long lostAfter) {
+        return new Event(sequence, Kind.OVERFLOW, RelPath.ROOT, null, true, 0, lostAfter);
     }
 }

@@ -65,16 +65,22 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      * A numbered event as sent to clients. {@code newPath} only for RENAMED. {@code seenUnixNanos}:
      * when the hub received the change (for a coalesced repeat, the last one), wall-clock
      * nanoseconds since the epoch, 0 when not known (the clients' event lag starts there).
+     * {@code lostAfter}, OVERFLOW only: changes under the path after this sequence may be lost
+     * (every event up to it was published), 0 when not known; see ChangeEvent.lost_after.
      */
     public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory,
-                        long seenUnixNanos) {
+                        long seenUnixNanos, long lostAfter) {
         public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {
             this(sequence, kind, path, newPath, directory, 0);
         }
 
+        public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory, long seenUnixNanos) {
+            this(sequence, kind, path, newPath, directory, seenUnixNanos, 0);
+        }
+
         /** This event with its time left out (0). */
         public Event withoutTime() {
-            return new Event(sequence, kind, path, newPath, directory);
+            return new Event(sequence, kind, path, newPath, directory, 0, lostAfter);
         }
     }
 
@@ -92,11 +98,14 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     private static final class Storm {
         final RelPath dir;
         final long until;
+        /** The last sequence published before its changes began to be suppressed (its OVERFLOWs' lostAfter). */
+        final long lostAfter;
         long suppressedSinceOverflow;
 
-        Storm(RelPath dir, long until) {
+        Storm(RelPath dir, long until, long lostAfter) {
             this.dir = dir;
             this.until = until;
+            this.lostAfter = lostAfter;
         }
     }
 
@@ -211,8 +220,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         long now = clock.getAsLong();
         received++;
         if (c.kind() == Kind.OVERFLOW) {
+            // the watcher lost changes after those it reported before, which are all published
             debouncer.dropUnder(c.path());
-            publish(c, now);
+            publish(c, now, lastSequence);
         } else if (!suppressedByStorm(c) && (bySession(c) || !stormStarted(c, now))) {
             switch (c.kind()) {
                 case MODIFIED, ATTRIB -> debounce(c, now);
@@ -250,7 +260,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 it.remove();
                 if (s.suppressedSinceOverflow > 0) {
                     // The first OVERFLOW may have been acted on already: cover the rest too.
-                    publish(Change.of(Kind.OVERFLOW, s.dir, true), now);
+                    publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
                 }
                 log.info("share {}: event storm under '{}' over", share, s.dir);
             }
@@ -278,7 +288,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             } else {
                 log.info("share {}: resume cursor {} outside history [{}, {}]: sending overflow",
                         share, resumeAfter, history.reachesBackTo(lastSequence), lastSequence);
-                s.onEvents(List.of(EventHistory.overflow(lastSequence)));
+                // lost: what followed the cursor; nothing is known of a cursor from the future
+                s.onEvents(List.of(EventHistory.overflow(lastSequence, resumeAfter < lastSequence ? resumeAfter : 0)));
             }
         }
         return lastSequence;
@@ -409,8 +420,16 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 break;
             }
         }
+        // The trigger (counted above) is lost from here on: the loss starts after the last sequence
+        // published, or earlier with a narrower storm this one replaces (its end OVERFLOW goes).
+        long lostAfter = lastSequence;
+        for (Storm s : storms) {
+            if (s.dir.startsWith(h)) {
+                lostAfter = Math.min(lostAfter, s.lostAfter);
+            }
+        }
         storms.removeIf(s -> s.dir.startsWith(h)); // a wider storm replaces narrower ones
-        storms.add(new Storm(h, now + stormWindowNanos));
+        storms.add(new Storm(h, now + stormWindowNanos, lostAfter));
         requestTick(now + stormWindowNanos);
         stormCounts.keySet().removeIf(d -> d.startsWith(h));
         hit = h;
@@ -418,7 +437,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 share, hit, config.stormThreshold(), config.stormWindow());
         debouncer.dropUnder(hit);
         suppressed++;
-        publish(Change.of(Kind.OVERFLOW, hit, true), now);
+        publish(Change.of(Kind.OVERFLOW, hit, true), now, lostAfter);
         return true;
     }
 
@@ -449,8 +468,13 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     /** @param seenAt when the change arrived, on the hub's clock */
     private void publish(Change c, long seenAt) {
+        publish(c, seenAt, 0);
+    }
+
+    /** @param lostAfter for an OVERFLOW: see {@link Event#lostAfter} */
+    private void publish(Change c, long seenAt, long lostAfter) {
         long seenUnixNanos = wallNanos.getAsLong() - (clock.getAsLong() - seenAt);
-        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos);
+        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos, lostAfter);
         published++;
         if (c.kind() == Kind.OVERFLOW) {
             overflows++;

@@ -116,7 +116,8 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 })
                 .setPath(e.path().toString())
                 .setDirectory(e.directory())
-                .setSeenUnixNanos(e.seenUnixNanos());
+                .setSeenUnixNanos(e.seenUnixNanos())
+                .setLostAfter(e.lostAfter());
         if (e.newPath() != null) {
             b.setNewPath(e.newPath().toString());
         }
@@ -212,9 +213,12 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     boolean pending = !queue.isEmpty() && queue.peekFirst().kind() == Change.Kind.OVERFLOW
                             && queue.peekFirst().path().equals(RelPath.ROOT);
                     counts.overflowed(queue.size() + events.size() - (pending ? 1 : 0), !pending);
+                    // lost: from the first event it was not sent (or what an unsent overflow lost)
+                    long lostAfter = pending ? queue.peekFirst().lostAfter()
+                            : (queue.isEmpty() ? events.getFirst() : queue.peekFirst()).sequence() - 1;
                     queue.clear();
                     queue.add(new Event(events.getLast().sequence(), Change.Kind.OVERFLOW,
-                            RelPath.ROOT, null, true, events.getLast().seenUnixNanos()));
+                            RelPath.ROOT, null, true, events.getLast().seenUnixNanos(), lostAfter));
                     log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
                 } else {
                     Origins o = own;

@@ -48,6 +48,6 @@ class EventHistoryTest {
         EventHistory h = new EventHistory(4);
         h.add(event(1));
         assertThat(h.after(9, 1)).isNull();
-        assertThat(EventHistory.overflow(1)).isEqualTo(new Event(1, Kind.OVERFLOW, RelPath.ROOT, null, true));
+        assertThat(EventHistory.overflow(1, 0)).isEqualTo(new Event(1, Kind.OVERFLOW, RelPath.ROOT, null, true));
     }
 }

@@ -149,7 +149,10 @@ class EventHubTest {
         assertThat(overflows).extracting(e -> e.path().toString()).contains("a/b");
         assertThat(out.stream().filter(e -> e.path().startsWith(rel("a/b")) && e.kind() == Kind.CREATED))
                 .hasSizeLessThanOrEqualTo(101);
-        int overflowIndex = out.indexOf(overflows.stream().filter(e -> e.path().equals(rel("a/b"))).findFirst().get());
+        Event first = overflows.stream().filter(e -> e.path().equals(rel("a/b"))).findFirst().get();
+        // lost: the trigger, numbered no more, and what follows it
+        assertThat(first.lostAfter()).isEqualTo(first.sequence() - 1);
+        int overflowIndex = out.indexOf(first);
         assertThat(out.subList(overflowIndex + 1, out.size())).noneMatch(e -> e.path().startsWith(rel("a/b")));
         assertThat(h.stats().suppressed()).isGreaterThan(300);
         assertThat(out).filteredOn(e -> e.path().toString().startsWith("elsewhere")).hasSize(50);
@@ -159,7 +162,8 @@ class EventHubTest {
         advanceMs(1_000);
         h.tick();
         assertThat(out.subList(before, out.size()))
-                .containsExactly(new Event(out.getLast().sequence(), Kind.OVERFLOW, rel("a/b"), null, true));
+                .containsExactly(new Event(out.getLast().sequence(), Kind.OVERFLOW, rel("a/b"), null, true, 0,
+                        first.lostAfter())); // covers the storm since it began, not since the first overflow
         // After the storm, events flow again.
         h.onChange(change(Kind.DELETED, "a/b/f1"));
         assertThat(out.getLast().kind()).isEqualTo(Kind.DELETED);
@@ -202,11 +206,12 @@ class EventHubTest {
 
         List<Event> tooOld = new ArrayList<>();
         h.subscribe(tooOld::addAll, FIRST);
-        assertThat(tooOld).containsExactly(new Event(FIRST + 6, Kind.OVERFLOW, RelPath.ROOT, null, true));
+        assertThat(tooOld).containsExactly(new Event(FIRST + 6, Kind.OVERFLOW, RelPath.ROOT, null, true, 0, FIRST));
 
         List<Event> future = new ArrayList<>();
         h.subscribe(future::addAll, FIRST + 100);
         assertThat(future).extracting(Event::kind).containsExactly(Kind.OVERFLOW);
+        assertThat(future.getFirst().lostAfter()).as("a cursor from the future: not known what was lost").isZero();
 
         List<Event> upToDate = new ArrayList<>();
         h.subscribe(upToDate::addAll, FIRST + 6);
@@ -222,7 +227,26 @@ class EventHubTest {
         advanceMs(200);
         h.tick();
         assertThat(out).containsExactly(new Event(FIRST, Kind.MODIFIED, rel("d/x"), null, false),
-                new Event(FIRST + 1, Kind.OVERFLOW, rel("d"), null, true));
+                new Event(FIRST + 1, Kind.OVERFLOW, rel("d"), null, true, 0, FIRST));
+    }
+
+    @Test
+    void aWiderStormsOverflowCoversTheNarrowerStormsItReplacesSinceTheyBegan() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 10,
+                Duration.ofSeconds(1), 65_536));
+        for (int i = 0; i < 11; i++) {
+            h.onChange(change(Kind.CREATED, "a/b/f" + i));
+        }
+        Event narrow = out.getLast();
+        assertThat(narrow.kind()).isEqualTo(Kind.OVERFLOW);
+        assertThat(narrow.path()).isEqualTo(rel("a/b"));
+        for (int i = 0; i < 11; i++) {
+            h.onChange(change(Kind.CREATED, "a/c" + i));
+        }
+        Event wide = out.getLast();
+        assertThat(wide.kind()).isEqualTo(Kind.OVERFLOW);
+        assertThat(wide.path()).isEqualTo(rel("a"));
+        assertThat(wide.lostAfter()).isEqualTo(narrow.lostAfter());
     }
 
     @Test

@@ -49,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The watch table is a tree ({@link WatchTree}): a directory rename moves one entry. Which
- * watch a rename moves is the one with that parent and name; when there are two (the second half of an exchange, or a replaced directory whose
- * watch is not gone yet) the kernel's IN_MOVE_SELF, queued right after the IN_MOVED_TO on the
- * moved directory's own watch, says which.
+ * watch a rename moves is the one the kernel's IN_MOVE_SELF, queued right after the IN_MOVED_TO on
+ * the moved directory's own watch, names; the watches at the old name are not trusted (the second
+ * half of an exchange, a replaced directory whose watch is not gone yet). No IN_MOVE_SELF: the
+ * moved directory was not watched, and is watched and scanned at its new path.
  *
  * <p>Threading: the watch table and the pending moves belong to the watcher thread alone (the
  * initial walk in {@link #start} runs before that thread starts), so they need no locks.
@@ -101,8 +102,8 @@ public final class InotifyWatcher implements AutoCloseable {
     /** An IN_MOVED_FROM waiting for its IN_MOVED_TO: the source's parent watch and name. */
     private record PendingMove(int cookie, RelPath from, boolean directory, int parentWd, String name) {}
 
-    /** A directory rename whose source had several watches: the next IN_MOVE_SELF picks one. */
-    private record DeferredRename(Set<Integer> candidates, int newParent, String newName, RelPath to) {}
+    /** A directory rename with watches at the source's name: the next IN_MOVE_SELF, if any, says which moved. */
+    private record DeferredRename(int newParent, String newName, RelPath to) {}
 
     private InotifyWatcher(Path root, ChangeListener listener, int ifd, int wakeFd) {
         this.root = root;
@@ -193,7 +194,7 @@ public final class InotifyWatcher implements AutoCloseable {
             while (!closing) {
                 int n;
                 try {
-                    n = poll(fds, 2, pendingMove != null ? PAIR_WINDOW_MS : -1);
+                    n = poll(fds, 2, pendingMove != null || deferred != null ? PAIR_WINDOW_MS : -1);
                 } catch (ErrnoException e) {
                     if (e.errno() == Errno.EINTR) {
                         continue;
@@ -205,6 +206,7 @@ public final class InotifyWatcher implements AutoCloseable {
                 }
                 if (n == 0) {
                     flushPendingMove();
+                    settleDeferred();
                     continue;
                 }
                 if ((fds.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0) {
@@ -270,17 +272,18 @@ public final class InotifyWatcher implements AutoCloseable {
             unwatched.removeIf(u -> u.parent == wd);
             return;
         }
-        if (deferred != null) {
-            DeferredRename d = deferred;
-            deferred = null;
-            if (name == null && (mask & IN_MOVE_SELF) != 0 && d.candidates.contains(wd)) {
+        if (deferred != null && !(name == null && (mask & IN_MOVE_SELF) == 0)) {
+            // (an event about a watched directory itself, such as the replaced target's
+            // IN_ATTRIB, may come before the IN_MOVE_SELF: it does not decide)
+            if (name == null && wd != watches.rootWd()) {
+                // the moved directory's own watch, whichever the table had at its old name
+                DeferredRename d = deferred;
+                deferred = null;
                 watches.put(wd, d.newParent, d.newName);
                 watchUnwatched();
                 return;
             }
-            // No IN_MOVE_SELF for any candidate: the moved directory was not among them. Ask
-            // the disk: watching its new path again names every watch below it right.
-            scanTree(d.newParent, d.newName, d.to, false);
+            settleDeferred();
         }
         RelPath dir = watches.pathOf(wd);
         if (dir == null) {
@@ -347,6 +350,19 @@ public final class InotifyWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * A directory rename not followed by an IN_MOVE_SELF (next event, or within
+     * {@value #PAIR_WINDOW_MS} ms): the moved directory was not watched (a watch at its old name
+     * is another directory, e.g. the other side of an exchange). It is watched where it is now.
+     */
+    private void settleDeferred() {
+        DeferredRename d = deferred;
+        if (d != null) {
+            deferred = null;
+            scanTree(d.newParent, d.newName, d.to, true);
+        }
+    }
+
     /** An IN_MOVED_FROM whose IN_MOVED_TO did not follow: moved out of the share. */
     private void flushPendingMove() {
         PendingMove pm = pendingMove;
@@ -369,11 +385,10 @@ public final class InotifyWatcher implements AutoCloseable {
         if (candidates.isEmpty()) {
             // It was renamed before we could watch it (created and moved at once).
             scanTree(newParent, newName, to, true);
-        } else if (candidates.size() == 1) {
-            watches.put(candidates.iterator().next(), newParent, newName);
-            watchUnwatched();
         } else {
-            deferred = new DeferredRename(candidates, newParent, newName, to);
+            // Even one candidate may not be the moved directory: after an exchange's first half
+            // the watched side sits at the name the unwatched side leaves in the second half.
+            deferred = new DeferredRename(newParent, newName, to);
         }
     }
 
@@ -450,12 +465,19 @@ public final class InotifyWatcher implements AutoCloseable {
 
     /**
      * Adds the watch for {@code dir}, named {@code name} in the directory watched by
-     * {@code parentWd}; -1 if it is gone or could not be watched (reported). A directory
-     * watched already keeps its watch, which then gets this parent and name.
+     * {@code parentWd}; -1 if it is gone, could not be watched (reported), or is watched already
+     * under another parent or name (another directory, moved there by a rename not read yet).
      */
     private int addWatch(int parentWd, String name, RelPath dir) {
         try {
             int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
+            if (watches.contains(wd) && !watches.isAt(wd, parentWd, name)) {
+                // Another watched directory is at this path now: moved here by a rename not read
+                // yet, which will move its entry. Renaming it now would put the events of both
+                // under wrong paths; the directory meant here went elsewhere, its events follow.
+                log.debug("watch of {} is that of {}, moved there by a rename not read yet", dir, watches.pathOf(wd));
+                return -1;
+            }
             watches.put(wd, parentWd, name);
             return wd;
         } catch (ErrnoException e) {

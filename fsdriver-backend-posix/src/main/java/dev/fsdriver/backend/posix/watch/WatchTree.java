@@ -49,6 +49,16 @@ final class WatchTree {
         watches.put(wd, new Watch(parent, name));
     }
 
+    boolean contains(int wd) {
+        return watches.containsKey(wd);
+    }
+
+    /** Whether watch {@code wd} is the directory {@code name} in the one watched by {@code parent}. */
+    boolean isAt(int wd, int parent, String name) {
+        Watch w = watches.get(wd);
+        return w != null && w.parent == parent && java.util.Objects.equals(w.name, name);
+    }
+
     /** The kernel dropped watch {@code wd}; true if it was known. */
     boolean remove(int wd) {
         return watches.remove(wd) != null;

@@ -2,6 +2,7 @@ package dev.fsdriver.backend.windows.win32;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.platform.win32.WinNT.HANDLEByReference;
@@ -120,6 +121,18 @@ public final class NtCalls {
         try (Memory iosb = new Memory(IO_STATUS_BLOCK_SIZE)) {
             iosb.clear();
             ntCheck(N.NT.NtSetInformationFile(h, iosb, buf, len, infoClass), "NtSetInformationFile(" + infoClass + ")");
+        }
+    }
+
+    /**
+     * {@code const char *wine_get_version(void)}, which only Wine's ntdll exports: the Wine
+     * version, or null on Windows.
+     */
+    public static String wineVersion() {
+        try {
+            return NativeLibrary.getInstance("ntdll").getFunction("wine_get_version").invokeString(new Object[0], false);
+        } catch (UnsatisfiedLinkError e) {
+            return null;
         }
     }
 

@@ -1,0 +1,11 @@
+package dev.fsdriver.client;
+
+/**
+ * The server's change-event sequence a directory listing was made after (ReadDirReply's
+ * event_sequence): every event numbered up to it is reflected in the listing. The events layer
+ * uses it to know which events a listing's names already include (see events.KnownNames).
+ */
+public interface ListingSequences {
+    /** The sequence of the page open directory {@code fh} last read, 0 when not known (an older server). */
+    long eventSequence(long fh);
+}

@@ -1,0 +1,105 @@
+package dev.fsdriver.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rule of {@link KnownNames} on recorded sequences: events numbered by the server, listings
+ * carrying the sequence read before they were made, an OVERFLOW saying after which sequence
+ * changes may be lost (issue 10, B6).
+ */
+class KnownNamesTest {
+    private static final long DIR = 7;
+    private final KnownNames names = new KnownNames();
+
+    private void listing(long fh, long sequence, String... listed) {
+        names.opened(DIR, fh);
+        for (int i = 0; i < listed.length; i++) {
+            names.listed(DIR, fh, listed[i], 100 + listed[i].hashCode() % 50, sequence);
+        }
+        names.closed(fh);
+    }
+
+    @Test
+    void aNameFirstShownByALaterListingMadeBeforeTheLossIsKnown() {
+        names.createdDir(DIR); // announced as a new directory: empty as far as the mount knows
+        listing(1, 20, "a", "b"); // moved in with its files: seen only when listed
+        // the storm began after 25: those names were there before it
+        assertThat(names.trusted(DIR, 25)).containsOnlyKeys("a", "b");
+        // a loss that began before the listing: the listing may show a lost create
+        assertThat(names.trusted(DIR, 19)).isEmpty();
+        assertThat(names.of(DIR)).containsOnlyKeys("a", "b");
+    }
+
+    @Test
+    void aNameListedBeforeTheLossStaysKnownWhenListedAgainDuringIt() {
+        listing(1, 10, "a");
+        listing(2, 30, "a", "lost");
+        assertThat(names.trusted(DIR, 20)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void anotherFileUnderAKnownNameIsKnownOnlyFromTheListingThatShowedIt() {
+        names.opened(DIR, 1);
+        names.listed(DIR, 1, "a", 5, 10);
+        names.closed(1);
+        names.opened(DIR, 2);
+        names.listed(DIR, 2, "a", 6, 30);
+        names.closed(2);
+        assertThat(names.trusted(DIR, 20)).isEmpty();
+        assertThat(names.trusted(DIR, 30)).containsEntry("a", 6L);
+    }
+
+    @Test
+    void anEventAtOrBelowAListingsSequenceIsAlreadyInIt() {
+        listing(1, 50, "a", "b");
+        names.removed(DIR, "a", 40); // a DELETED the listing reflects: "a" was made again after it
+        names.removed(DIR, "b", 50);
+        assertThat(names.of(DIR)).containsOnlyKeys("a", "b");
+        names.removed(DIR, "a", 51); // later than the listing: gone
+        assertThat(names.of(DIR)).containsOnlyKeys("b");
+    }
+
+    @Test
+    void aListingOlderThanAnAppliedEventDoesNotUndoIt() {
+        listing(1, 10, "a");
+        names.added(DIR, "a", 999, 60); // CREATED at 60 of another file, told
+        names.opened(DIR, 2);
+        names.listed(DIR, 2, "a", 100 + "a".hashCode() % 50, 55); // a listing made before it, arriving late
+        names.closed(2);
+        assertThat(names.trusted(DIR, 0)).containsEntry("a", 999L);
+    }
+
+    @Test
+    void whatWatchersWereToldIsKnownWhateverWasLost() {
+        listing(1, 10);
+        names.added(DIR, "n", 3, 40);
+        names.added(DIR, "own", 4, 0); // made through the mount
+        assertThat(names.trusted(DIR, 0)).containsOnlyKeys("n", "own");
+    }
+
+    @Test
+    void aResyncsListingReflectsTheEventsUpToItsSequence() {
+        listing(1, 10, "a");
+        names.replace(DIR, java.util.Map.of("a", 1L, "r", 2L), 80);
+        names.removed(DIR, "r", 75); // its DELETED, applied after the resync: made again since
+        assertThat(names.trusted(DIR, 0)).containsOnlyKeys("a", "r");
+        names.removed(DIR, "r", 81);
+        assertThat(names.trusted(DIR, 0)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void withoutSequencesOnlyADirectorysFirstListingIsTaken() {
+        listing(1, 0, "a");
+        listing(2, 0, "a", "b");
+        assertThat(names.trusted(DIR, 0)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void aWatcherThatListedANewDirectoryBeforeItWasRecordedAsCreatedKeepsWhatItListed() {
+        listing(1, 20, "m1");
+        names.createdDir(DIR);
+        assertThat(names.trusted(DIR, 25)).containsOnlyKeys("m1");
+    }
+}
