@@ -20,7 +20,8 @@ final class DirHandle {
     java.util.BitSet given = new java.util.BitSet();
     /** The listings' change epoch when the page was fetched (see RemoteCaches' relistings). */
     long fetchEpoch = -1;
-    long fetchedAtNanos;
+    /** Until when a listing kept at its close may be used again (see RemoteCaches' relistings). */
+    long keepUntilNanos;
     /** The page's ReadDirReply.event_sequence (see {@link ListingSequences}); read without the monitor. */
     volatile long eventSequence;
 

@@ -149,16 +149,18 @@ final class DirListings {
     private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
         long epoch = caches.relistEpoch(); // before the fetch: a change meanwhile makes it older
         if (cursor == 0 && plus) {
-            RemoteCaches.Relisting r = caches.takeListing(dir.nodeId, epoch);
-            if (r != null) {
-                dir.page = r.page();
-                dir.given = r.given();
+            KeptListings.Kept r = caches.takeListing(dir.nodeId, epoch);
+            BitSet given = r == null ? null : r.take();
+            if (given != null) {
+                spentLocked(dir);
+                dir.page = r.page;
+                dir.given = given;
                 dir.pageCursor = 0;
                 dir.pageEof = true;
                 dir.pagePlus = true;
                 dir.fetchEpoch = epoch;
-                dir.fetchedAtNanos = r.atNanos(); // kept at most a second from the server's answer
-                dir.eventSequence = r.eventSequence();
+                dir.keepUntilNanos = r.expiresAtNanos; // kept no longer than the listing it came from
+                dir.eventSequence = r.eventSequence;
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 return;
             }
@@ -176,17 +178,31 @@ final class DirListings {
                 throw connection.failure(e);
             }
         }
+        spentLocked(dir);
         dir.page = reply.getEntriesList();
         dir.eventSequence = reply.getEventSequence();
         dir.given = new BitSet();
         dir.fetchEpoch = epoch;
-        dir.fetchedAtNanos = System.nanoTime();
+        dir.keepUntilNanos = System.nanoTime() + RemoteCaches.RELIST_NANOS;
         if (plus) {
             caches.prefetcher.listed(dir.nodeId, cursor, dir.page);
         }
         dir.pageCursor = cursor;
         dir.pageEof = reply.getEof();
         dir.pagePlus = plus;
+    }
+
+    /** The page about to be replaced: the references of its entries the kernel never took go back. */
+    private void spentLocked(DirHandle dir) {
+        if (dir.pagePlus) {
+            for (int i = 0; i < dir.page.size(); i++) {
+                if (!dir.given.get(i) && dir.page.get(i).hasNode()) {
+                    nodes.forget(dir.page.get(i).getNode().getId(), 1);
+                }
+            }
+        }
+        dir.page = List.of();
+        dir.given = new BitSet();
     }
 
     private FuseEntry dotEntry(long ino) {

@@ -20,7 +20,8 @@ import dev.fsdriver.proto.v1.TimeSpec;
  * {@link KnownAttrs} when it may be, else by the server (answered later from the network thread
  * when nothing there must wait), with held-back writes pushed out first so that the server's
  * size is the file's. A node or handle a restarted server no longer knows is found again
- * ({@link Reopener}).
+ * ({@link Reopener}). While events flow, the lookups in a directory may be answered from one
+ * listing of it ({@link ColdLookups}).
  *
  * <p>No state of its own.
  */
@@ -31,6 +32,7 @@ final class Lookups {
     private final KnownAttrs attrs;
     private final Entries entries;
     private final Reopener reopener;
+    private final ColdLookups cold;
     private final long attrTimeoutNs;
     private final long negativeTimeoutNs;
 
@@ -42,11 +44,19 @@ final class Lookups {
         this.attrs = caches.attrs;
         this.entries = entries;
         this.reopener = reopener;
+        this.cold = new ColdLookups(connection, caches);
         this.attrTimeoutNs = attrTimeoutNs;
         this.negativeTimeoutNs = negativeTimeoutNs;
     }
 
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        KeptListings.Answer known = cold.known(parent, name);
+        if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
+            known = cold.listAndAnswer(parent, name);
+        }
+        if (known != KeptListings.Answer.ASK) {
+            return fromListing(known);
+        }
         Node node;
         try {
             node = connection.files().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
@@ -57,7 +67,19 @@ final class Lookups {
             }
             throw f;
         }
+        cold.seen(node);
         return entries.entry(node);
+    }
+
+    /** A lookup answered from a listing (see {@link ColdLookups}): its node, with the reference counted for it, or none. */
+    private FuseEntry fromListing(KeptListings.Answer known) throws FuseException {
+        if (known.found()) {
+            return entries.entry(known.node());
+        }
+        if (negativeTimeoutNs > 0) {
+            return FuseEntry.negative(negativeTimeoutNs);
+        }
+        throw new FuseException(Errno.ENOENT);
     }
 
     /**
@@ -65,8 +87,24 @@ final class Lookups {
      * server lags) is finished on a thread that may wait for them, never the network thread.
      */
     void lookup(FuseRequest req, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
+        KeptListings.Answer known = cold.known(parent, name);
+        if (known != KeptListings.Answer.ASK && (!known.found() || !dirty(known.node()))) {
+            reply.done(fromListing(known));
+            return;
+        }
+        if (known != KeptListings.Answer.ASK || cold.shouldList(parent)) {
+            Thread.startVirtualThread(() -> { // a listing to fetch, or held-back writes to push out
+                try {
+                    reply.done(known != KeptListings.Answer.ASK ? fromListing(known) : lookup(req, parent, name));
+                } catch (FuseException e) {
+                    reply.failed(e.errno());
+                }
+            });
+            return;
+        }
         LookupRequest request = LookupRequest.newBuilder().setParent(parent).setName(name).build();
         connection.whenAnswered(connection.start(() -> connection.filesAsync().lookup(request)), node -> {
+            cold.seen(node);
             OpenNode open = files.node(node.getId());
             if (open == null || !open.anyDirty()) {
                 reply.done(entries.entryNoCount(node));
@@ -86,6 +124,11 @@ final class Lookups {
                 reply.failed(errno);
             }
         });
+    }
+
+    private boolean dirty(Node node) {
+        OpenNode open = files.node(node.getId());
+        return open != null && open.anyDirty();
     }
 
     FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {

@@ -1,12 +1,13 @@
 package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseStatfs;
-import dev.fsdriver.proto.v1.DirEntry;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongBiFunction;
 
 /**
@@ -28,24 +29,26 @@ final class RemoteCaches {
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
     final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
     private final CacheStats stats;
+    private final LongConsumer forget;
 
     /**
      * Complete listings of directories just closed, each kept for one listing of the same
      * directory started again soon after (rm -rf, like every fts program, reads a directory
      * twice: a first pass, then again from the start): entries the kernel has taken already come
      * back as names only (it holds their nodes; another reference would be one the server never
-     * counted), the others with the references the server counted for them. Only while events
-     * flow; every change, through the mount or on the server's side, moves {@link #relistEpoch},
-     * and a listing kept from an earlier epoch is not used.
+     * counted), the others with the references the server counted for them, given back when the
+     * listing is dropped (see {@link KeptListings}). Listings made to answer lookups are kept here
+     * too (see {@link ColdLookups}), and a listing of the directory started later takes them.
+     * Only while events flow; every change, through the mount or on the server's side, moves
+     * {@link #relistEpoch} and drops them all.
      */
-    private final ConcurrentHashMap<Long, Relisting> relistings = new ConcurrentHashMap<>();
+    private final KeptListings relistings;
     private final AtomicLong relistEpoch = new AtomicLong();
     private volatile BooleanSupplier eventsLive = () -> false;
-    private static final long RELIST_NANOS = 1_000_000_000L;
-    private static final int MAX_RELISTINGS = 64;
-
-    /** A listing kept: its page, the entries whose reference the kernel took, when it was fetched. */
-    record Relisting(List<DirEntry> page, BitSet given, long epoch, long atNanos, long eventSequence) {}
+    static final long RELIST_NANOS = 1_000_000_000L;
+    static final int MAX_RELISTINGS = 1024;
+    /** Entries in all kept listings (~220 bytes each as protos). */
+    static final int MAX_RELISTED_ENTRIES = 20_000;
 
     /**
      * The share's figures are the same from every node (the server asks its file system once),
@@ -59,9 +62,12 @@ final class RemoteCaches {
 
     private volatile ToLongBiFunction<Long, String> childOf = (parent, name) -> 0;
 
-    RemoteCaches(Prefetcher prefetcher, CacheStats stats) {
+    /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
+    RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
         this.prefetcher = prefetcher;
         this.stats = stats;
+        this.forget = forget;
+        this.relistings = new KeptListings(MAX_RELISTINGS, MAX_RELISTED_ENTRIES, forget, clock);
     }
 
     /** The caches that need events are used while {@code eventsLive} holds. */
@@ -108,9 +114,7 @@ final class RemoteCaches {
 
     private void dropRelistings() {
         relistEpoch.incrementAndGet();
-        if (!relistings.isEmpty()) {
-            relistings.clear();
-        }
+        relistings.clear();
     }
 
     /** The change epoch of listings: read before a fetch, a change meanwhile makes it older. */
@@ -118,31 +122,58 @@ final class RemoteCaches {
         return relistEpoch.get();
     }
 
-    /** Keeps the complete listing of {@code dir}, just closed, for a listing started again soon (see {@link #relistings}). */
+    /**
+     * Keeps the complete listing of {@code dir}, just closed, for a listing started again soon
+     * (see {@link #relistings}); else gives back the references of entries the kernel never took.
+     */
     void keepListing(long nodeId, DirHandle dir) {
-        if (!eventsLive.getAsBoolean()) {
-            return;
-        }
         synchronized (dir) {
-            if (dir.pagePlus && dir.pageCursor == 0 && dir.pageEof && !dir.page.isEmpty()
-                    && dir.fetchEpoch == relistEpoch.get()) {
-                if (relistings.size() >= MAX_RELISTINGS) {
-                    relistings.clear();
-                }
-                relistings.put(nodeId, new Relisting(dir.page, (BitSet) dir.given.clone(), dir.fetchEpoch,
-                        dir.fetchedAtNanos, dir.eventSequence));
+            if (eventsLive.getAsBoolean() && dir.pagePlus && dir.pageCursor == 0 && dir.pageEof
+                    && !dir.page.isEmpty() && dir.fetchEpoch == relistEpoch.get()) {
+                relistings.put(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch,
+                        dir.keepUntilNanos, dir.eventSequence));
+            } else if (dir.pagePlus) {
+                new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, 0, 0).giveBack(forget);
             }
+            dir.page = List.of(); // its references are the kept listing's now, or given back
+            dir.given = new BitSet();
         }
     }
 
-    /** The listing of {@code nodeId} kept in {@code epoch} and still young, taken; or null. */
-    Relisting takeListing(long nodeId, long epoch) {
-        Relisting r = relistings.remove(nodeId);
-        if (r != null && r.epoch() == epoch && System.nanoTime() - r.atNanos() < RELIST_NANOS
-                && eventsLive.getAsBoolean()) {
+    /**
+     * The listing of {@code nodeId} kept in {@code epoch} and still young, taken, with the marks
+     * of the entries the kernel has taken; or null (a listing kept that may not be used is given back).
+     */
+    KeptListings.Kept takeListing(long nodeId, long epoch) {
+        KeptListings.Kept r = relistings.remove(nodeId);
+        if (r == null) {
+            return null;
+        }
+        if (r.epoch == epoch && relistings.fresh(r) && eventsLive.getAsBoolean()) {
             return r;
         }
+        r.giveBack(forget);
         return null;
+    }
+
+    /** A listing of {@code dir} that lookups may be answered from (current, young, events live; left in place), or null. */
+    KeptListings.Kept lookupListing(long dir) {
+        KeptListings.Kept k = relistings.get(dir);
+        return k != null && k.epoch == relistEpoch.get() && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
+    }
+
+    /** Keeps a listing made for lookups (see {@link ColdLookups}) if nothing changed since its fetch; else gives it back. */
+    void keepLookupListing(long dir, KeptListings.Kept k) {
+        if (eventsLive.getAsBoolean() && k.epoch == relistEpoch.get()) {
+            relistings.put(dir, k);
+        } else {
+            k.giveBack(forget);
+        }
+    }
+
+    /** Gives the server back one reference to {@code node} it counted for an entry the kernel never took. */
+    void forget(long node) {
+        forget.accept(node);
     }
 
     /** The share's figures if fetched less than a second ago (counted as a hit), else null (a miss). */

@@ -77,7 +77,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
                 options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
-        this.caches = new RemoteCaches(prefetcher, connection.counters().caches());
+        this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
+                System::nanoTime);
         this.attrs = caches.attrs;
         this.files = new OpenFiles(connection, reopener, blockSize, readOnly, attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));

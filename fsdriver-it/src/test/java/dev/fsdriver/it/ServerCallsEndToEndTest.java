@@ -125,6 +125,84 @@ class ServerCallsEndToEndTest {
         }
     }
 
+    /**
+     * A fresh mount's first git status costs one call per directory, not one Lookup per file
+     * (issue 13: git lstat()s every indexed path before it reads any directory): the first lookup
+     * that misses in a directory lists it whole with attributes, the next ones are answered from
+     * that listing while events flow; a name made on the server behind the mount's back in a
+     * directory so listed is seen by the next lookup.
+     */
+    @Test
+    void aFreshGitStatusCostsAboutOneCallPerDirectory() throws Exception {
+        int dirs = 20;
+        Path s = gitTree(dirs, 50);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-cold"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+                Map<String, Long> cold = since(before, calls(serverPort));
+                // before: a Lookup per file (1,000 here) and a ReadDir per directory. Still a ReadDir
+                // per directory twice: git's index.lock, made and removed between its lstat()s and its
+                // scan for untracked files, drops every kept listing (a change through the mount drops
+                // them all), so the scan lists each directory again.
+                assertThat(cold.getOrDefault("Lookup", 0L)).as("fresh git status: " + cold).isLessThanOrEqualTo(10);
+                assertThat(total(cold)).as("fresh git status: " + cold).isLessThanOrEqualTo(3L * dirs + 15);
+
+                // made on the server in a directory whose listing answered lookups (absent, just now): seen
+                assertThat(Fsdriver.sh(mnt, "test -e d3/new.txt").exitCode()).isEqualTo(1);
+                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
+                Files.writeString(s.resolve("d3/new.txt"), "new\n");
+                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                assertThat(Fsdriver.shOk(mnt, "cat d3/new.txt")).isEqualTo("new\n");
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEqualTo("?? d3/new.txt\n");
+            }
+        }
+    }
+
+    /** Events off: nothing is answered from a listing (every file of a fresh git status is a Lookup). */
+    @Test
+    void withoutEventsLookupsAreNotAnsweredFromListings() throws Exception {
+        Path s = gitTree(4, 50);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-cold-off"));
+        int serverPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--no-events")) {
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+                Map<String, Long> off = since(before, calls(serverPort));
+                assertThat(off.getOrDefault("Lookup", 0L)).as(off.toString()).isGreaterThanOrEqualTo(200);
+
+                Files.writeString(s.resolve("d1/new.txt"), "new\n");
+                assertThat(Fsdriver.shOk(mnt, "cat d1/new.txt")).isEqualTo("new\n");
+            }
+        }
+    }
+
+    private static final String GIT = "git -c safe.directory='*' -c core.untrackedCache=false";
+
+    /** A git repository of {@code dirs} directories of {@code files} files each, committed. */
+    private Path gitTree(int dirs, int files) throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        for (int d = 0; d < dirs; d++) {
+            Files.createDirectories(s.resolve("d" + d));
+            for (int f = 0; f < files; f++) {
+                Files.writeString(s.resolve("d" + d + "/f" + f + ".txt"), "file " + d + "/" + f + "\n");
+            }
+        }
+        // files older than the index: not "racily clean", so git status trusts their stat data and reads none
+        Fsdriver.shOk(s, "find . -type f -exec touch -d @1600000000 {} + && git init -q . && git add -A"
+                + " && git -c user.name=t -c user.email=t@t commit -q -m tree");
+        return s;
+    }
+
     /** Calls served so far per method, all statuses. */
     private static Map<String, Long> calls(int port) throws Exception {
         Map<String, Long> calls = new TreeMap<>();
