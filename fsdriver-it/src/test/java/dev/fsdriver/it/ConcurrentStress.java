@@ -7,7 +7,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The differential stress test with several workers at once, on any seeds: not a *Test class;
  * bench/stress.sh runs it ({@code -Dfsdriver.stress.seeds}, {@code -Dfsdriver.stress.ops}).
- * ./test runs it on a fixed set of seeds that have passed every run ({@link ConcurrentStressTest}).
+ * Not in ./test: a fresh-clone CI run of 3 December 2026 failed seed 5 (of ten seeds that had
+ * passed every earlier run): a name the served directory held as a directory stayed a file on
+ * the mount for 30 s. Seeds 2, 3, 13 and 16 have failed before too (issue 9).
  */
 class ConcurrentStress extends StressMount {
     /**

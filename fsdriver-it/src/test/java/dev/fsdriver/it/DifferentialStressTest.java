@@ -15,8 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Seeds and sizes: {@code -Dfsdriver.stress.seeds=1-20} and {@code -Dfsdriver.stress.ops=N}
  * (operations per worker). ./test runs seeds 1 to 20 (all pass); bench/stress.sh runs
- * long ones, and with several workers at once ({@link ConcurrentStress}; in ./test on fixed seeds:
- * {@link ConcurrentStressTest}).
+ * long ones, and with several workers at once ({@link ConcurrentStress}, not in ./test).
  */
 class DifferentialStressTest extends StressMount {
     /** One worker through the mount, as `fsstress -p 1` (issue 9's first fsstress case). */
