@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * hands over the kernel's NOTIFY_REPLY ({@link #retrieved}) or the session ends ({@link #close}).
  */
 final class KernelNotifier implements FuseNotifier {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KernelNotifier.class);
     private final int fd;
     private final int maxStore;
     private final AtomicLong retrieveIds = new AtomicLong(1);
@@ -143,6 +144,9 @@ final class KernelNotifier implements FuseNotifier {
             FileCalls.write(fd, s, len);
             return 0;
         } catch (ErrnoException e) {
+            if (log.isDebugEnabled()) {
+                log.debug("notify {} on node {}: errno {}", code, Wire.i64(s, 16), e.errno());
+            }
             return -e.errno();
         }
     }

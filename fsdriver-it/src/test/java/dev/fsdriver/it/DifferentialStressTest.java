@@ -197,6 +197,29 @@ class DifferentialStressTest extends StressMount {
         assertNoDifference(engine.serverScript("srvren", ops, 8));
     }
 
+    /**
+     * On the server's side, a directory (holding a symlink and a hard link of a file elsewhere)
+     * exchanged with a file in another directory, both held by the mount's kernel; the mount must
+     * show the directory at the file's name and the file at the directory's (ConcurrentStress
+     * seed 5, step 298: the name stayed the file on the mount).
+     */
+    @Test
+    void serverSideExchangeOfADirectoryWithAFileElsewhere() throws Exception {
+        List<Op> ops = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String r = "r" + i + "/";
+            ops.addAll(List.of(Op.mkdir("r" + i), Op.mkdir(r + "d3"), Op.mkdir(r + "d3/d4"), Op.mkdir(r + "d3/d4/d0"),
+                    Op.mkdir(r + "f2"), Op.creat(r + "f2/f0"), Op.of(Op.Kind.LINK, r + "f2/f0", r + "d3/d4/d0/f6"),
+                    Op.of(Op.Kind.SYMLINK, r + "d3/d4/d0/f3", "d0"), Op.creat(r + "f2/l0"), write(r + "f2/l0", 10, 7644)));
+            // the mount compared here: its kernel holds every name
+            ops.addAll(List.of(new Op(Op.Kind.TRUNCATE, r + "f2/l0", "", 6465, 0, 0, 0), write(r + "f2/f0", 11, 7247),
+                    Op.of(Op.Kind.STAT, r + "f2"), Op.of(Op.Kind.STAT, r + "d3"), Op.of(Op.Kind.STAT, r + "d3/d4"),
+                    Op.of(Op.Kind.STAT, r + "f2/f0"), Op.of(Op.Kind.STAT, r + "f2/l0"), Op.of(Op.Kind.STAT, r + "d3/d4/d0"),
+                    Op.rename(r + "d3/d4/d0", r + "f2/l0", 2), Op.of(Op.Kind.STAT, r + "f2/l0")));
+        }
+        assertNoDifference(engine.serverScript("xdirfile", ops, 10));
+    }
+
     private static Op read(String path) {
         return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
     }

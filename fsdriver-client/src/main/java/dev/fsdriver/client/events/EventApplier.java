@@ -104,8 +104,8 @@ public final class EventApplier {
             switch (e.getKind()) {
                 case CREATED -> created(e.getPath());
                 case DELETED -> deleted(e.getPath(), e.getDirectory());
-                case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
-                case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null);
+                case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
+                case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
                 case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
                 case OVERFLOW -> resync.overflow(e.getPath(), e.getLostAfter(), arrivedNs);
                 default -> log.debug("ignoring event {}", e.getKind());
@@ -244,6 +244,16 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
+        if (node != 0 && isServers(parent, name, node)) {
+            // The kernel holds the file the server has at the name now: it was looked up after this
+            // delete (the event is late), or was made again with the same identity. Injected, the
+            // delete would unlink a live file in the kernel, and a directory would be dead for good
+            // (nothing in it found again: ConcurrentStress seed 19).
+            log.debug("deleted '{}': the kernel holds the server's current file {} there, kept", path, node);
+            notifier.invalInode(parent, 0, 0);
+            notifier.invalInode(node, -1, 0);
+            return;
+        }
         names.removed(parent, name, sequence);
         notifier.invalInode(parent, 0, 0);
         if (mayInject(parent)) {
@@ -282,8 +292,11 @@ public final class EventApplier {
         return new FuseEntry(node, generation, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
-    /** {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server here). */
-    private void modified(String path, boolean attribOnly, FuseAttr attr) {
+    /**
+     * {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server
+     * here); {@code eventNode}: the node they are of (0: not sent).
+     */
+    private void modified(String path, boolean attribOnly, FuseAttr attr, long eventNode) {
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
             return;
@@ -294,6 +307,12 @@ public final class EventApplier {
             notifier.invalInode(node, attribOnly ? -1 : 0, 0);
         }
         if (path.isEmpty() || !mayInject(parent)) {
+            return;
+        }
+        if (node != 0 && attr != null && eventNode != 0 && eventNode != node) {
+            // the attributes are of another file the name leads to now: never the kernel's node's
+            log.debug("{} '{}': the event's file {} is not the kernel's {} there, not injected",
+                    attribOnly ? "attrib" : "modified", path, eventNode, node);
             return;
         }
         // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
@@ -357,13 +376,26 @@ public final class EventApplier {
         String newName = nameOf(to);
         long node = oldParent == 0 ? 0 : view.child(oldParent, name);
         long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
+        log.debug("renamed '{}' -> '{}': parents {} -> {}, node {}, replaced {}", from, to, oldParent, newParent, node,
+                replaced);
         if (oldParent != 0) {
             notifier.invalInode(oldParent, 0, 0);
         }
         if (newParent != 0) {
             notifier.invalInode(newParent, 0, 0);
         }
-        if (node != 0 && replaced != 0 && replaced != node && serverNode(oldParent, name) == replaced) {
+        long atFrom = node != 0 ? serverNode(oldParent, name) : 0;
+        if (node != 0 && atFrom == node && isServers(oldParent, name, node)) {
+            // The server still has the kernel's node at the old name: the kernel was told of it after
+            // this rename (the event is late). Moving it in the kernel would show a name the server
+            // does not have; only the new name's entry is looked up again.
+            log.debug("renamed '{}': the kernel holds the server's current file {} there, not moved", from, node);
+            if (newParent != 0) {
+                notifier.invalEntry(newParent, newName);
+            }
+            return;
+        }
+        if (node != 0 && replaced != 0 && replaced != node && atFrom == replaced) {
             exchanged(from, to, oldParent, name, newParent, newName, node, replaced);
             return;
         }
@@ -416,6 +448,24 @@ public final class EventApplier {
         view.removed(parent, name);
     }
 
+    /**
+     * Whether the server has at {@code name} in {@code parent} now the very file the kernel holds as
+     * {@code node}: the same id and generation (a known 0 matches any, as everywhere).
+     */
+    private boolean isServers(long parent, String name, long node) {
+        try {
+            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            if (now == null || now.nodeId() == 0) {
+                return false;
+            }
+            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
+            long held = view.generation(node);
+            return now.nodeId() == node && (held == 0 || now.generation() == 0 || held == now.generation());
+        } catch (FuseException gone) {
+            return false;
+        }
+    }
+
     /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown). */
     private long serverNode(long parent, String name) {
         try {
@@ -442,8 +492,8 @@ public final class EventApplier {
                            long node, long replaced) {
         // The server's look at the new name: if it found the exchange at the old name first (a
         // lookup before its watcher followed the event), it finds the other directory there now.
-        serverNode(newParent, newName);
-        if (injector != null && (view.held(oldParent) || view.held(newParent))) {
+        boolean swapped = serverNode(newParent, newName) == node;
+        if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
             FuseEntry entry = standIn(node, type, view.generation(node));
             Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);

@@ -262,6 +262,42 @@ class InjectionThroughTheKernelTest {
         }
     }
 
+    /**
+     * A late DELETED of a name whose current directory the kernel holds (looked up after that
+     * delete; a late event, or a directory made again with the same identity): the injected rmdir
+     * made the live directory dead in the kernel, and held (here by an open directory, in the
+     * stress test by its tree walk) it was found again at its name: nothing in it could be looked
+     * up or made any more (ConcurrentStress seed 19: "injected create 'd1/f6': errno 2").
+     */
+    @Test
+    void aLateDeleteNeverKillsTheDirectoryTheServerStillHasThere() throws Exception {
+        try (java.nio.file.DirectoryStream<Path> holdD = Files.newDirectoryStream(mnt.resolve("d"))) {
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.DELETED, "d", "", true));
+            recording = false;
+            assertThat(changes).isEmpty();
+            assertThat(Files.readString(mnt.resolve("d/f"))).isEqualTo("F");
+            Files.writeString(served.resolve("d/h"), "H");
+            applier.apply(event(ChangeEvent.Kind.CREATED, "d/h", ""));
+            assertThat(Files.readString(mnt.resolve("d/h"))).isEqualTo("H");
+        }
+    }
+
+    /**
+     * A late RENAMED of a directory the server still has at its old name (the kernel looked it up
+     * after the rename and a rename back): injected, the kernel moved it and showed it at the new
+     * name, which the server does not have.
+     */
+    @Test
+    void aLateRenameNeverMovesWhatTheServerStillHasThere() throws Exception {
+        recording = true;
+        applier.apply(event(ChangeEvent.Kind.RENAMED, "d", "x", true));
+        recording = false;
+        assertThat(changes).isEmpty();
+        assertThat(Files.exists(mnt.resolve("x"), LinkOption.NOFOLLOW_LINKS)).as("x on the mount").isFalse();
+        assertThat(Files.readString(mnt.resolve("d/f"))).isEqualTo("F");
+    }
+
     private static ChangeEvent event(ChangeEvent.Kind kind, String path, String newPath, boolean directory) {
         return event(kind, path, newPath).toBuilder().setDirectory(directory).build();
     }
