@@ -53,6 +53,8 @@ public final class EventApplier {
     private final FreshDirs freshDirs = new FreshDirs();
     private final AtomicLong applied = new AtomicLong();
     private final OverflowResync resync;
+    /** What the server has at a name now: asked before anything the kernel holds is changed. */
+    private final ServerLooks server;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -61,6 +63,7 @@ public final class EventApplier {
         this.injector = injector;
         this.notifier = notifier;
         this.names = fs.watchedNames();
+        this.server = new ServerLooks(fs, view);
         this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
         fs.onDirOpened(freshDirs::listed);
     }
@@ -244,7 +247,7 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
-        if (node != 0 && isServers(parent, name, node)) {
+        if (node != 0 && server.holds(parent, name, node)) {
             // The kernel holds the file the server has at the name now: it was looked up after this
             // delete (the event is late), or was made again with the same identity. Injected, the
             // delete would unlink a live file in the kernel, and a directory would be dead for good
@@ -384,8 +387,8 @@ public final class EventApplier {
         if (newParent != 0) {
             notifier.invalInode(newParent, 0, 0);
         }
-        long atFrom = node != 0 ? serverNode(oldParent, name) : 0;
-        if (node != 0 && atFrom == node && isServers(oldParent, name, node)) {
+        long atFrom = node != 0 ? server.node(oldParent, name) : 0;
+        if (node != 0 && atFrom == node && server.holds(oldParent, name, node)) {
             // The server still has the kernel's node at the old name: the kernel was told of it after
             // this rename (the event is late). Moving it in the kernel would show a name the server
             // does not have; only the new name's entry is looked up again.
@@ -449,38 +452,6 @@ public final class EventApplier {
     }
 
     /**
-     * Whether the server has at {@code name} in {@code parent} now the very file the kernel holds as
-     * {@code node}: the same id and generation (a known 0 matches any, as everywhere).
-     */
-    private boolean isServers(long parent, String name, long node) {
-        try {
-            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
-            if (now == null || now.nodeId() == 0) {
-                return false;
-            }
-            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
-            long held = view.generation(node);
-            return now.nodeId() == node && (held == 0 || now.generation() == 0 || held == now.generation());
-        } catch (FuseException gone) {
-            return false;
-        }
-    }
-
-    /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown). */
-    private long serverNode(long parent, String name) {
-        try {
-            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
-            if (now == null || now.nodeId() == 0) {
-                return 0;
-            }
-            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
-            return now.nodeId();
-        } catch (FuseException gone) {
-            return 0;
-        }
-    }
-
-    /**
      * RENAMED from -> to where the server now has at {@code from} the node the kernel holds at
      * {@code to}: a RENAME_EXCHANGE (the server reports it as from -> to, then to -> from).
      * Injected whole, as one exchange (watchers see both moves, as natively); its second half
@@ -492,7 +463,7 @@ public final class EventApplier {
                            long node, long replaced) {
         // The server's look at the new name: if it found the exchange at the old name first (a
         // lookup before its watcher followed the event), it finds the other directory there now.
-        boolean swapped = serverNode(newParent, newName) == node;
+        boolean swapped = server.node(newParent, newName) == node;
         if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
             FuseEntry entry = standIn(node, type, view.generation(node));
