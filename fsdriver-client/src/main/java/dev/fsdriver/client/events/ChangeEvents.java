@@ -36,6 +36,8 @@ public final class ChangeEvents implements AutoCloseable {
     private final CachePolicy policy;
     private final Injector injector;
     private final EventAwareFileSystem fs;
+    /** What is mounted: {@code fs}, behind the injector's local answers when events are injected. */
+    private final FuseFileSystem mounted;
     /** The remote file system itself, for its prefetch only (requests go through {@code fs}). */
     private final RemoteFileSystem remote;
     private final EventLag lag = new EventLag(EventLag::unixNanos);
@@ -56,6 +58,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote instanceof RemoteFileSystem r ? r : null;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector,
                 this.remote != null ? this.remote.caches() : new dev.fsdriver.client.CacheStats());
+        this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
         if (this.remote != null) {
             this.remote.prefetchWhile(policy::live);
             this.remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
@@ -75,7 +78,7 @@ public final class ChangeEvents implements AutoCloseable {
 
     /** The file system to mount (the remote one, wrapped). */
     public FuseFileSystem fileSystem() {
-        return fs;
+        return mounted;
     }
 
     /**

@@ -17,8 +17,6 @@ import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
-import dev.fsdriver.fuse.FuseStatfs;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,9 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *     reply and FORGET;</li>
  * <li>marks every name made or removed through the mount in the {@link EchoFilter} (for the
  *     overflow resync);</li>
- * <li>answers the {@link Injector}'s own requests locally (see {@link Injection}); whatever
- *     else it forwards passes the {@link InjectionGate}, which refuses every other request of
- *     the injector: an injection never reaches the server;</li>
+ * <li>lends {@link InjectionAnswers}, in front of it, the bookkeeping of the injector's requests
+ *     answered locally; whatever it forwards passes the {@link InjectionGate}, which refuses
+ *     every other request of the injector: an injection never reaches the server;</li>
  * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
  *     stream is live, short while it is not;</li>
  * <li>answers what it knows of directories without the server ({@link KnownDirs}), and hands
@@ -42,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
  */
-public final class EventAwareFileSystem implements FuseFileSystem {
+public final class EventAwareFileSystem extends ForwardingFileSystem {
     /** Node ids from here up are ghosts (see {@link LocalNodes}). */
     static final long GHOST_BASE = LocalNodes.GHOST_BASE;
 
@@ -51,7 +49,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     private final KernelView view;
     private final EchoFilter echo;
     private final CachePolicy policy;
-    private final Injector injector;
     /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
     private final LocalNodes local = new LocalNodes();
     private volatile FuseConnection connection;
@@ -84,14 +81,20 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector, CacheStats caches) {
+        this(new InjectionGate(delegate, injector), view, echo, policy, caches,
+                delegate instanceof ListingSequences s ? s : fh -> 0);
+    }
+
+    private EventAwareFileSystem(InjectionGate gate, KernelView view, EchoFilter echo, CachePolicy policy,
+                                 CacheStats caches, ListingSequences sequences) {
+        super(gate); // what is not overridden here passes the gate unchanged
         this.caches = caches;
-        this.delegate = new InjectionGate(delegate, injector);
+        this.delegate = gate;
         this.view = view;
         this.echo = echo;
         this.policy = policy;
-        this.injector = injector;
         this.dirs = new KnownDirs(policy, caches, watchedNames);
-        this.sequences = delegate instanceof ListingSequences s ? s : fh -> 0;
+        this.sequences = sequences;
     }
 
     /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
@@ -141,8 +144,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     // ---- helpers -----------------------------------------------------------------------------
 
-    private Injection injection(FuseRequest req) {
-        return injector != null && injector.isInjected(req.pid()) ? injector.current() : null;
+    /**
+     * Whether a miss of {@code req} counts in the cache statistics: the kernel's requests for
+     * programs do; the events layer's own reads and the injector's (refused at the gate) do not.
+     */
+    private boolean counted(FuseRequest req) {
+        return !(req instanceof InjectionGate.Internal) && !delegate.fromInjector(req);
     }
 
     static boolean isGhost(long node) {
@@ -161,7 +168,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
     }
 
-    private FuseEntry entered(long parent, String name, FuseEntry e) {
+    /** {@code e}, handed to the kernel as {@code parent}'s {@code name}: in the view, with the policy's timeouts. */
+    FuseEntry entered(long parent, String name, FuseEntry e) {
         if (e != null && e.nodeId() != 0) {
             e = asTheKernelHolds(e);
             view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
@@ -208,7 +216,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
-    private FuseEntry localEntry(long parent, String name, FuseEntry e) {
+    FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!isGhost(e.nodeId())) {
             local.handedOut(e.nodeId());
             view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
@@ -229,34 +237,15 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         delegate.init(c);
     }
 
-    @Override
-    public void destroy() {
-        delegate.destroy();
-    }
-
     // ---- names -------------------------------------------------------------------------------
 
     @Override
     public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null) {
-            if ((inj.op() == Injection.Op.CREATE && inj.is(parent, name)) || inj.isTarget(parent, name)) {
-                throw new FuseException(Errno.ENOENT);
-            }
-            if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
-                return localEntry(parent, name, inj.entry());
-            }
-            if ((inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB) && inj.is(parent, name)
-                    && inj.handOver()) {
-                return entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
-            }
-            // anything else the injection causes: refused by the gate below
-        }
         if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
             return timed(FuseEntry.negative(policy.timeoutNs()));
         }
-        if (inj == null) {
+        if (counted(req)) {
             caches.miss(Cache.ENTRY);
         }
         long epoch = dirs.epoch();
@@ -269,16 +258,14 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        if (injection(req) != null) {
-            reply.done(lookup(req, parent, name)); // answered here
-            return;
-        }
         if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
             reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
             return;
         }
-        caches.miss(Cache.ENTRY);
+        if (counted(req)) {
+            caches.miss(Cache.ENTRY);
+        }
         long epoch = dirs.epoch();
         delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
             if (e != null) {
@@ -304,28 +291,8 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         }
     }
 
-    /**
-     * With default_permissions the kernel checks the caller's permission on every directory an
-     * injected operation walks and changes, and on a truncated or chmod-ed file, and first asks for
-     * their attributes when the ones it holds expired (the applier has just invalidated some). The
-     * injected file's come with the event; any other is read by the events layer itself (a read,
-     * which the gate lets the applier make): the injector's own request still reaches nothing.
-     */
-    private FuseAttr injectedAttr(Injection inj, long nodeId) {
-        boolean ownNode = (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB) && inj.node() == nodeId;
-        return ownNode ? inj.attr() : null;
-    }
-
     @Override
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null) {
-            FuseAttr known = injectedAttr(inj, nodeId);
-            if (known != null) {
-                return new FuseAttrReply(known, 0);
-            }
-            req = new InjectionGate.Internal(nodeId);
-        }
         if (isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
@@ -336,7 +303,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 return new FuseAttrReply(cached, policy.timeoutNs());
             }
         }
-        if (inj == null) {
+        if (counted(req)) {
             caches.miss(Cache.ATTRIBUTE);
         }
         long epoch = dirs.epoch();
@@ -349,15 +316,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null) {
-            FuseAttr known = injectedAttr(inj, nodeId);
-            if (known != null) {
-                reply.done(new FuseAttrReply(known, 0));
-                return;
-            }
-            req = new InjectionGate.Internal(nodeId);
-        }
         if (isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
@@ -369,7 +327,7 @@ public final class EventAwareFileSystem implements FuseFileSystem {
                 return;
             }
         }
-        if (inj == null) {
+        if (counted(req)) {
             caches.miss(Cache.ATTRIBUTE);
         }
         long epoch = dirs.epoch();
@@ -383,12 +341,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null && (inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB)
-                && inj.attr() != null && inj.node() == nodeId) {
-            // the injector's same-size truncate or same-mode chmod: answer with the server's truth
-            return new FuseAttrReply(inj.attr(), 0);
-        }
         try {
             return timed(delegate.setattr(req, nodeId, changes));
         } finally {
@@ -399,10 +351,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
-        if (injection(req) != null) {
-            reply.done(setattr(req, nodeId, changes)); // answered here, or refused
-            return;
-        }
         try {
             delegate.setattr(req, nodeId, changes, new Reply<>() {
                 @Override
@@ -424,39 +372,17 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public String readlink(FuseRequest req, long nodeId) throws FuseException {
-        return delegate.readlink(req, nodeId);
-    }
-
-    private FuseEntry injectedCreate(FuseRequest req, long parent, String name) {
-        Injection inj = injection(req);
-        return inj != null && inj.op() == Injection.Op.CREATE && inj.is(parent, name) ? inj.entry() : null;
-    }
-
-    @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        FuseEntry injected = injectedCreate(req, parent, name);
-        if (injected != null) {
-            return entered(parent, name, injected);
-        }
         return made(parent, name, () -> delegate.symlink(req, parent, name, target));
     }
 
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask) throws FuseException {
-        FuseEntry injected = injectedCreate(req, parent, name);
-        if (injected != null) {
-            return entered(parent, name, injected);
-        }
         return made(parent, name, () -> delegate.mknod(req, parent, name, mode, rdev, umask));
     }
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        FuseEntry injected = injectedCreate(req, parent, name);
-        if (injected != null) {
-            return entered(parent, name, injected);
-        }
         FuseEntry e = made(parent, name, () -> delegate.mkdir(req, parent, name, mode, umask));
         dirs.createdDir(e.nodeId());
         return e;
@@ -464,35 +390,30 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        Injection inj = injection(req);
-        if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
-            markChanged(parent, name);
-            try {
-                delegate.unlink(req, parent, name);
-            } finally {
-                dirs.dirChanged(parent);
-            }
-            dirs.removedByThisMount(parent, name);
+        markChanged(parent, name);
+        try {
+            delegate.unlink(req, parent, name);
+        } finally {
+            dirs.dirChanged(parent);
         }
+        dirs.removedByThisMount(parent, name);
+        removed(parent, name);
+    }
+
+    /** {@code parent}'s {@code name} is gone, in what is known of the directory and in the kernel. */
+    void removed(long parent, String name) {
         dirs.goneFrom(parent, name);
         view.removed(parent, name);
     }
 
     @Override
     public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name)) {
-            unlink(req, parent, name); // answered here
-            done.done(0);
-            return;
-        }
         markChanged(parent, name);
         delegate.unlink(req, parent, name, errno -> {
             dirs.dirChanged(parent);
             if (errno == 0) {
                 dirs.removedByThisMount(parent, name);
-                dirs.goneFrom(parent, name);
-                view.removed(parent, name);
+                removed(parent, name);
             }
             done.done(errno);
         });
@@ -500,20 +421,13 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name)) {
-            rmdir(req, parent, name);
-            done.done(0);
-            return;
-        }
         markChanged(parent, name);
         delegate.rmdir(req, parent, name, errno -> {
             dirs.dirChanged(parent);
             childDirChanged(parent, name);
             if (errno == 0) {
                 dirs.removedByThisMount(parent, name);
-                dirs.goneFrom(parent, name);
-                view.removed(parent, name);
+                removed(parent, name);
             }
             done.done(errno);
         });
@@ -521,42 +435,40 @@ public final class EventAwareFileSystem implements FuseFileSystem {
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        Injection inj = injection(req);
-        if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
-            markChanged(parent, name);
-            try {
-                delegate.rmdir(req, parent, name);
-            } finally {
-                dirs.dirChanged(parent);
-                childDirChanged(parent, name);
-            }
-            dirs.removedByThisMount(parent, name);
+        markChanged(parent, name);
+        try {
+            delegate.rmdir(req, parent, name);
+        } finally {
+            dirs.dirChanged(parent);
+            childDirChanged(parent, name);
         }
-        dirs.goneFrom(parent, name);
-        view.removed(parent, name);
+        dirs.removedByThisMount(parent, name);
+        removed(parent, name);
     }
 
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
-        Injection inj = injection(req);
-        if (inj == null || inj.op() != Injection.Op.RENAME || !inj.is(parent, name) || !inj.isTarget(newParent, newName)) {
-            markChanged(parent, name);
-            markChanged(newParent, newName);
-            long moved = view.child(parent, name);
-            long replaced = view.child(newParent, newName);
-            try {
-                delegate.rename(req, parent, name, newParent, newName, flags);
-            } finally {
-                dirs.dirChanged(parent);
-                dirs.dirChanged(newParent);
-                dirs.dirChanged(moved);    // a directory moved: its ".." and ctime
-                dirs.dirChanged(replaced); // one replaced or exchanged
-            }
-            if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
-                dirs.removedByThisMount(parent, name);
-            }
+        markChanged(parent, name);
+        markChanged(newParent, newName);
+        long moved = view.child(parent, name);
+        long replaced = view.child(newParent, newName);
+        try {
+            delegate.rename(req, parent, name, newParent, newName, flags);
+        } finally {
+            dirs.dirChanged(parent);
+            dirs.dirChanged(newParent);
+            dirs.dirChanged(moved);    // a directory moved: its ".." and ctime
+            dirs.dirChanged(replaced); // one replaced or exchanged
         }
+        if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
+            dirs.removedByThisMount(parent, name);
+        }
+        renamed(parent, name, newParent, newName, flags);
+    }
+
+    /** {@code parent}'s {@code name} is now {@code newParent}'s {@code newName} (or, exchanged, each the other). */
+    void renamed(long parent, String name, long newParent, String newName, int flags) {
         if ((flags & OpenFlags.RENAME_EXCHANGE) == 0) {
             KnownDirs.Made m = dirs.goneFrom(parent, name);
             dirs.madeIn(newParent, newName, m == null ? KnownDirs.UNKNOWN : m);
@@ -579,44 +491,6 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return made(newParent, newName, () -> delegate.link(req, nodeId, newParent, newName));
     }
 
-    // ---- files -------------------------------------------------------------------------------
-
-    @Override
-    public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
-        return delegate.open(req, nodeId, flags);
-    }
-
-    @Override
-    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
-        return delegate.open(req, nodeId, flags, killSuidgid);
-    }
-
-    @Override
-    public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst) throws FuseException {
-        return delegate.read(req, nodeId, fh, offset, size, dst);
-    }
-
-    @Override
-    public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
-            throws FuseException {
-        return delegate.write(req, nodeId, fh, offset, src, writeFlags);
-    }
-
-    @Override
-    public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
-        delegate.flush(req, nodeId, fh, lockOwner);
-    }
-
-    @Override
-    public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
-        delegate.release(req, nodeId, fh, flags);
-    }
-
-    @Override
-    public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
-        delegate.fsync(req, nodeId, fh, datasync);
-    }
-
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
@@ -631,31 +505,12 @@ public final class EventAwareFileSystem implements FuseFileSystem {
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
 
-    @Override
-    public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
-            throws FuseException {
-        delegate.fallocate(req, nodeId, fh, offset, length, mode);
-    }
-
-    @Override
-    public long lseek(FuseRequest req, long nodeId, long fh, long offset, int whence) throws FuseException {
-        return delegate.lseek(req, nodeId, fh, offset, whence);
-    }
-
-    @Override
-    public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
-                              long offOut, long length, int flags) throws FuseException {
-        return delegate.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
-    }
-
     // ---- directories -------------------------------------------------------------------------
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        FuseOpen open = delegate.opendir(req, nodeId, flags);
-        if (injection(req) == null) {
-            watchedNames.opened(nodeId, open.fh());
-        }
+        FuseOpen open = delegate.opendir(req, nodeId, flags); // the injector's: refused at the gate
+        watchedNames.opened(nodeId, open.fh());
         if (policy != null && policy.live()) {
             // While events flow, the kernel may keep directory listings in its page cache: every
             // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
@@ -718,43 +573,11 @@ public final class EventAwareFileSystem implements FuseFileSystem {
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
         dirs.closed(fh);
         watchedNames.closed(fh);
-        delegate.releasedir(req, nodeId, fh);
-        if (injection(req) == null) {
-            dirOpened.accept(nodeId);
-        }
+        delegate.releasedir(req, nodeId, fh); // the injector's: refused at the gate
+        dirOpened.accept(nodeId);
     }
 
-    @Override
-    public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
-        delegate.fsyncdir(req, nodeId, fh, datasync);
-    }
-
-    // ---- the rest: plain delegation ------------------------------------------------------------
-
-    @Override
-    public FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
-        return delegate.statfs(req, nodeId);
-    }
-
-    @Override
-    public void access(FuseRequest req, long nodeId, int mask) throws FuseException {
-        delegate.access(req, nodeId, mask);
-    }
-
-    @Override
-    public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        if (injection(req) != null) {
-            // the kernel asks before the injected truncate whether it must drop privileges
-            // (security.capability): the injection changes nothing, so there are none to drop
-            throw new FuseException(Errno.ENODATA);
-        }
-        return delegate.getxattr(req, nodeId, name);
-    }
-
-    @Override
-    public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
-        return delegate.listxattr(req, nodeId);
-    }
+    // ---- extended attributes (the rest passes on unchanged: ForwardingFileSystem) --------------
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
