@@ -17,10 +17,6 @@ import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wraps the remote file system with what change events need, so that the remote file system
@@ -36,7 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
  *     stream is live, short while it is not;</li>
  * <li>answers what it knows of directories without the server ({@link KnownDirs}), and hands
- *     out ghosts and local references ({@link LocalNodes}).</li>
+ *     out ghosts and local references ({@link LocalNodes});</li>
+ * <li>hands listings to the kernel through {@link KernelListings} (the watchers' names, names
+ *     about to be announced).</li>
  * </ul>
  * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
  */
@@ -52,27 +50,16 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
     private final LocalNodes local = new LocalNodes();
     private volatile FuseConnection connection;
-    /**
-     * Names the applier is about to announce with an injected create: a READDIRPLUS meanwhile
-     * gives them without attributes, so the kernel does not instantiate their dentries (the
-     * injected mknod would then fail EEXIST and the watcher never hear of them).
-     */
-    private final Set<Announcement> announcing = ConcurrentHashMap.newKeySet();
-
-    private record Announcement(long parent, String name) {}
 
     /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
     private final KnownNames watchedNames = new KnownNames();
     /** What is known of directories without asking the server (see {@link KnownDirs}). */
     private final KnownDirs dirs;
-
-    /** Told of every RELEASEDIR by a program (not the injector): see EventApplier's fresh directories. */
-    private volatile java.util.function.LongConsumer dirOpened = node -> { };
+    /** Directory listings handed to the kernel (see {@link KernelListings}). */
+    private final KernelListings listings;
 
     /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
     private final CacheStats caches;
-    /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
-    private final ListingSequences sequences;
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
@@ -94,12 +81,13 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         this.echo = echo;
         this.policy = policy;
         this.dirs = new KnownDirs(policy, caches, watchedNames);
-        this.sequences = sequences;
+        this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences,
+                e -> timed(asTheKernelHolds(e)));
     }
 
     /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
     long listingSequence(long fh) {
-        return sequences.eventSequence(fh);
+        return listings.listingSequence(fh);
     }
 
     /**
@@ -115,17 +103,17 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     }
 
     void onDirOpened(java.util.function.LongConsumer listener) {
-        this.dirOpened = listener;
+        listings.onDirOpened(listener);
     }
 
-    /** The applier will inject the creation of {@code name} in {@code parent} (see {@link #announcing}). */
+    /** The applier will inject the creation of {@code name} in {@code parent} (see {@link KernelListings}). */
     void announcing(long parent, String name) {
-        announcing.add(new Announcement(parent, name));
+        listings.announcing(parent, name);
     }
 
     /** ...and is done with it. */
     void announced(long parent, String name) {
-        announcing.remove(new Announcement(parent, name));
+        listings.announced(parent, name);
     }
 
     /** {@code parent}'s entry {@code name} as the kernel holds it: changed too. */
@@ -505,76 +493,27 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return new FuseCreated(entered(parent, name, c.entry()), c.open());
     }
 
-    // ---- directories -------------------------------------------------------------------------
+    // ---- directories (see KernelListings) ----------------------------------------------------
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        FuseOpen open = delegate.opendir(req, nodeId, flags); // the injector's: refused at the gate
-        watchedNames.opened(nodeId, open.fh());
-        if (policy != null && policy.live()) {
-            // While events flow, the kernel may keep directory listings in its page cache: every
-            // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
-            // parent) and the kernel versions the changes made through the mount itself.
-            return new FuseOpen(open.fh(), open.openFlags() | FuseOpen.FOPEN_CACHE_DIR | FuseOpen.FOPEN_KEEP_CACHE);
-        }
-        return open;
+        return listings.opendir(req, nodeId, flags);
     }
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
-        List<Map.Entry<String, KnownDirs.Made>> local = dirs.localListing(nodeId, fh, offset);
-        if (local != null) {
-            KnownDirs.serveLocal(nodeId, local, offset, filler);
-            return;
-        }
-        delegate.readdir(req, nodeId, fh, offset, (name, ino, mode, next) -> {
-            boolean added = filler.add(name, ino, mode, next);
-            if (added) {
-                watchedNames.listed(nodeId, fh, name, ino, sequences.eventSequence(fh));
-            }
-            return added;
-        });
+        listings.readdir(req, nodeId, fh, offset, filler);
     }
 
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
-        List<Map.Entry<String, KnownDirs.Made>> local = dirs.localListing(nodeId, fh, offset);
-        if (local != null) {
-            KnownDirs.serveLocal(nodeId, local, offset, (name, ino, mode, next) -> filler.add(name,
-                    new FuseEntry(0, 0, new FuseAttr(ino, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096), 0, 0), next));
-            return;
-        }
-        long epoch = dirs.epoch();
-        delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
-            if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
-                boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
-                if (added) {
-                    delegate.forget(entry.nodeId(), 1); // the kernel takes no reference to it
-                }
-                return added;
-            }
-            FuseEntry e = entry.nodeId() == 0 ? entry : timed(asTheKernelHolds(entry));
-            boolean added = filler.add(name, e, next);
-            if (added) {
-                watchedNames.listed(nodeId, fh, name, entry.attr() == null ? 0 : entry.attr().ino(),
-                        sequences.eventSequence(fh));
-            }
-            if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
-                        e.generation());
-                dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
-            }
-            return added;
-        });
+        listings.readdirplus(req, nodeId, fh, offset, filler);
     }
 
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
-        dirs.closed(fh);
-        watchedNames.closed(fh);
-        delegate.releasedir(req, nodeId, fh); // the injector's: refused at the gate
-        dirOpened.accept(nodeId);
+        listings.releasedir(req, nodeId, fh);
     }
 
     // ---- extended attributes (the rest passes on unchanged: ForwardingFileSystem) --------------
