@@ -9,7 +9,6 @@ import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
-import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
@@ -23,33 +22,27 @@ import dev.fsdriver.fuse.FuseSetAttr;
  * itself stays a plain translation of FUSE requests into RPCs:
  * <ul>
  * <li>keeps {@link KernelView} (which names and nodes the kernel holds) up to date from every
- *     reply and FORGET;</li>
+ *     reply and FORGET, through {@link KernelEntries}, which also sets the timeouts and counts
+ *     ghosts and local references;</li>
  * <li>marks every name made or removed through the mount in the {@link EchoFilter} (for the
  *     overflow resync);</li>
  * <li>lends {@link InjectionAnswers}, in front of it, the bookkeeping of the injector's requests
  *     answered locally; whatever it forwards passes the {@link InjectionGate}, which refuses
  *     every other request of the injector: an injection never reaches the server;</li>
- * <li>sets entry and attribute timeouts from the {@link CachePolicy}: long while the event
- *     stream is live, short while it is not;</li>
- * <li>answers what it knows of directories without the server ({@link KnownDirs}), and hands
- *     out ghosts and local references ({@link LocalNodes});</li>
+ * <li>answers what it knows of directories without the server ({@link KnownDirs});</li>
  * <li>hands listings to the kernel through {@link KernelListings} (the watchers' names, names
  *     about to be announced).</li>
  * </ul>
  * Locking: none of its own beyond the concurrent maps; it never calls the kernel notifier.
  */
 public final class EventAwareFileSystem extends ForwardingFileSystem {
-    /** Node ids from here up are ghosts (see {@link LocalNodes}). */
-    static final long GHOST_BASE = LocalNodes.GHOST_BASE;
-
     /** The remote file system behind the gate: every call to the server passes the gate. */
     private final InjectionGate delegate;
     private final KernelView view;
     private final EchoFilter echo;
     private final CachePolicy policy;
-    /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
-    private final LocalNodes local = new LocalNodes();
-    private volatile FuseConnection connection;
+    /** Entries and attributes as handed to the kernel: view, timeouts, local references (see {@link KernelEntries}). */
+    private final KernelEntries entries;
 
     /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
     private final KnownNames watchedNames = new KnownNames();
@@ -80,9 +73,9 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         this.view = view;
         this.echo = echo;
         this.policy = policy;
+        this.entries = new KernelEntries(view, policy);
         this.dirs = new KnownDirs(policy, caches, watchedNames);
-        this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences,
-                e -> timed(asTheKernelHolds(e)));
+        this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences, entries::listed);
     }
 
     /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
@@ -121,8 +114,9 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         dirs.dirChanged(view.child(parent, name));
     }
 
-    FuseConnection connection() {
-        return connection;
+    /** What the kernel is handed: for the local answers in front of this layer ({@link InjectionAnswers}). */
+    KernelEntries entries() {
+        return entries;
     }
 
     /** The way to the server for the events layer: through the gate. */
@@ -138,37 +132,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
      */
     private boolean counted(FuseRequest req) {
         return !(req instanceof InjectionGate.Internal) && !delegate.fromInjector(req);
-    }
-
-    static boolean isGhost(long node) {
-        return LocalNodes.isGhost(node);
-    }
-
-    private FuseEntry timed(FuseEntry e) {
-        if (e == null || policy == null) {
-            return e;
-        }
-        long t = policy.timeoutNs();
-        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), t, e.nodeId() == 0 ? t : t);
-    }
-
-    private FuseAttrReply timed(FuseAttrReply a) {
-        return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
-    }
-
-    /** {@code e}, handed to the kernel as {@code parent}'s {@code name}: in the view, with the policy's timeouts. */
-    FuseEntry entered(long parent, String name, FuseEntry e) {
-        if (e != null && e.nodeId() != 0) {
-            e = asTheKernelHolds(e);
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
-        }
-        return timed(e);
-    }
-
-    /** {@code e} with the generation the kernel's inode of the node has where one side does not know it (see KernelView). */
-    private FuseEntry asTheKernelHolds(FuseEntry e) {
-        long g = view.generationFor(e.nodeId(), e.generation());
-        return g == e.generation() ? e : new FuseEntry(e.nodeId(), g, e.attr(), e.entryTimeoutNs(), e.attrTimeoutNs());
     }
 
     private String path(long parent, String name) {
@@ -200,72 +163,60 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             dirs.dirChanged(parent);
         }
         dirs.madeIn(parent, name, e);
-        return entered(parent, name, e);
-    }
-
-    /** An entry answered by us, not the delegate: account the kernel's reference ourselves. */
-    FuseEntry localEntry(long parent, String name, FuseEntry e) {
-        if (!isGhost(e.nodeId())) {
-            local.handedOut(e.nodeId());
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
-        }
-        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
+        return entries.entered(parent, name, e);
     }
 
     /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
     FuseEntry ghost(int type) {
-        return local.ghost(type);
-    }
-
-    // ---- lifecycle ---------------------------------------------------------------------------
-
-    @Override
-    public void init(FuseConnection c) {
-        this.connection = c;
-        delegate.init(c);
+        return entries.ghost(type);
     }
 
     // ---- names -------------------------------------------------------------------------------
 
-    @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+    /** A negative entry if {@code name} is known absent in {@code parent}; null: the server is asked (a miss). */
+    private FuseEntry knownAbsent(FuseRequest req, long parent, String name) {
         if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
-            return timed(FuseEntry.negative(policy.timeoutNs()));
+            return entries.timed(FuseEntry.negative(policy.timeoutNs()));
         }
         if (counted(req)) {
             caches.miss(Cache.ENTRY);
         }
-        long epoch = dirs.epoch();
-        FuseEntry e = delegate.lookup(req, parent, name);
+        return null;
+    }
+
+    /** The server's answer to a lookup asked at {@code epoch}, as handed to the kernel. */
+    private FuseEntry lookedUp(long parent, String name, FuseEntry e, long epoch) {
         if (e != null) {
             dirs.rememberDir(e.nodeId(), e.attr(), epoch);
         }
-        return entered(parent, name, e);
+        return entries.entered(parent, name, e);
+    }
+
+    @Override
+    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        FuseEntry absent = knownAbsent(req, parent, name);
+        if (absent != null) {
+            return absent;
+        }
+        long epoch = dirs.epoch();
+        return lookedUp(parent, name, delegate.lookup(req, parent, name), epoch);
     }
 
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        if (dirs.knownAbsent(parent, name)) {
-            caches.hit(Cache.ENTRY);
-            reply.done(timed(FuseEntry.negative(policy.timeoutNs())));
+        FuseEntry absent = knownAbsent(req, parent, name);
+        if (absent != null) {
+            reply.done(absent);
             return;
         }
-        if (counted(req)) {
-            caches.miss(Cache.ENTRY);
-        }
         long epoch = dirs.epoch();
-        delegate.lookup(req, parent, name, Reply.mapped(reply, e -> {
-            if (e != null) {
-                dirs.rememberDir(e.nodeId(), e.attr(), epoch);
-            }
-            return entered(parent, name, e);
-        }));
+        delegate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch)));
     }
 
     @Override
     public void forget(long nodeId, long nlookup) {
-        if (isGhost(nodeId)) {
+        if (LocalNodes.isGhost(nodeId)) {
             return;
         }
         view.forgotten(nodeId, nlookup);
@@ -273,15 +224,15 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             watchedNames.drop(nodeId); // events for it stop being applied: what is known would go stale
         }
         dirs.forgotten(nodeId);
-        long rest = local.forgotten(nodeId, nlookup);
+        long rest = entries.forgotten(nodeId, nlookup);
         if (rest > 0) {
             delegate.forget(nodeId, rest);
         }
     }
 
-    @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        if (isGhost(nodeId)) {
+    /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */
+    private FuseAttrReply knownAttr(FuseRequest req, long nodeId) throws FuseException {
+        if (LocalNodes.isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
         if (policy != null && policy.live()) {
@@ -294,43 +245,42 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         if (counted(req)) {
             caches.miss(Cache.ATTRIBUTE);
         }
-        long epoch = dirs.epoch();
-        FuseAttrReply r = delegate.getattr(req, nodeId, fh);
+        return null;
+    }
+
+    /** The server's attributes, asked for at {@code epoch}, as handed to the kernel. */
+    private FuseAttrReply fetched(long nodeId, FuseAttrReply r, long epoch) {
         if (r != null) {
             dirs.rememberDir(nodeId, r.attr(), epoch);
         }
-        return timed(r);
+        return entries.timed(r);
+    }
+
+    @Override
+    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        FuseAttrReply known = knownAttr(req, nodeId);
+        if (known != null) {
+            return known;
+        }
+        long epoch = dirs.epoch();
+        return fetched(nodeId, delegate.getattr(req, nodeId, fh), epoch);
     }
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        if (isGhost(nodeId)) {
-            throw new FuseException(Errno.ENOENT);
-        }
-        if (policy != null && policy.live()) {
-            FuseAttr cached = dirs.dirAttr(nodeId);
-            if (cached != null) {
-                caches.hit(Cache.ATTRIBUTE);
-                reply.done(new FuseAttrReply(cached, policy.timeoutNs()));
-                return;
-            }
-        }
-        if (counted(req)) {
-            caches.miss(Cache.ATTRIBUTE);
+        FuseAttrReply known = knownAttr(req, nodeId);
+        if (known != null) {
+            reply.done(known);
+            return;
         }
         long epoch = dirs.epoch();
-        delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> {
-            if (r != null) {
-                dirs.rememberDir(nodeId, r.attr(), epoch);
-            }
-            return timed(r);
-        }));
+        delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> fetched(nodeId, r, epoch)));
     }
 
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
         try {
-            return timed(delegate.setattr(req, nodeId, changes));
+            return entries.timed(delegate.setattr(req, nodeId, changes));
         } finally {
             dirs.dirChanged(nodeId);
         }
@@ -344,7 +294,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
                 @Override
                 public void done(FuseAttrReply value) {
                     dirs.dirChanged(nodeId);
-                    reply.done(timed(value));
+                    reply.done(entries.timed(value));
                 }
 
                 @Override
@@ -490,7 +440,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             dirs.dirChanged(parent);
         }
         dirs.madeIn(parent, name, c.entry());
-        return new FuseCreated(entered(parent, name, c.entry()), c.open());
+        return new FuseCreated(entries.entered(parent, name, c.entry()), c.open());
     }
 
     // ---- directories (see KernelListings) ----------------------------------------------------

@@ -48,10 +48,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
                 throw new FuseException(Errno.ENOENT);
             }
             if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
-                return fs.localEntry(parent, name, inj.entry());
+                return fs.entries().localEntry(parent, name, inj.entry());
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.handOver()) {
-                return fs.entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
+                return fs.entries().entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
             }
             // anything else the injection causes: refused by the gate behind the events layer
         }
@@ -137,20 +137,20 @@ final class InjectionAnswers extends ForwardingFileSystem {
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entered(parent, name, injected) : fs.symlink(req, parent, name, target);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.symlink(req, parent, name, target);
     }
 
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entered(parent, name, injected) : fs.mknod(req, parent, name, mode, rdev, umask);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mknod(req, parent, name, mode, rdev, umask);
     }
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entered(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
     }
 
     private boolean injectedDelete(FuseRequest req, long parent, String name) {

@@ -147,7 +147,7 @@ class EventAwareFileSystemTest {
         fs.forget(55, 1);
         assertThat(fake.forgets).as("the reference was ours, not the server's").isEmpty();
         FuseEntry ghost = fs.ghost(FileMode.S_IFDIR);
-        assertThat(ghost.nodeId()).isGreaterThanOrEqualTo(EventAwareFileSystem.GHOST_BASE);
+        assertThat(ghost.nodeId()).isGreaterThanOrEqualTo(LocalNodes.GHOST_BASE);
         fs.forget(ghost.nodeId(), 1);
         assertThat(fake.forgets).isEmpty();
         fs.forget(12, 2);
