@@ -50,6 +50,8 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     private final KnownDirs dirs;
     /** Directory listings handed to the kernel (see {@link KernelListings}). */
     private final KernelListings listings;
+    /** What the applier asks of the server itself (see {@link ServerReads}). */
+    private final ServerReads reads;
 
     /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
     private final CacheStats caches;
@@ -76,11 +78,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         this.entries = new KernelEntries(view, policy);
         this.dirs = new KnownDirs(policy, caches, watchedNames);
         this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences, entries::listed);
-    }
-
-    /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
-    long listingSequence(long fh) {
-        return listings.listingSequence(fh);
+        this.reads = new ServerReads(gate, sequences);
     }
 
     /**
@@ -119,9 +117,9 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return entries;
     }
 
-    /** The way to the server for the events layer: through the gate. */
-    FuseFileSystem delegate() {
-        return delegate;
+    /** The events layer's own reads of the server: through the gate. */
+    ServerReads reads() {
+        return reads;
     }
 
     // ---- helpers -----------------------------------------------------------------------------

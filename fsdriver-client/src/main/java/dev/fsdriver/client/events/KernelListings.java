@@ -59,11 +59,6 @@ final class KernelListings {
         this.asHandedOut = asHandedOut;
     }
 
-    /** The server's event sequence of the listing on open directory {@code fh} (0: not known). */
-    long listingSequence(long fh) {
-        return sequences.eventSequence(fh);
-    }
-
     void onDirOpened(LongConsumer listener) {
         this.dirOpened = listener;
     }
