@@ -53,8 +53,6 @@ public final class EventApplier {
     private final FreshDirs freshDirs = new FreshDirs();
     private final AtomicLong applied = new AtomicLong();
     private final OverflowResync resync;
-    /** What the server has at a name now: asked before anything the kernel holds is changed. */
-    private final ServerLooks server;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -63,7 +61,6 @@ public final class EventApplier {
         this.injector = injector;
         this.notifier = notifier;
         this.names = fs.watchedNames();
-        this.server = new ServerLooks(fs, view);
         this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
         fs.onDirOpened(freshDirs::listed);
     }
@@ -167,16 +164,7 @@ public final class EventApplier {
         if (held == 0 || !echo.isEcho(path, arrivedNs)) {
             return false;
         }
-        try {
-            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
-            if (now == null || now.nodeId() == 0) {
-                return false;
-            }
-            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
-            return now.nodeId() == held;
-        } catch (FuseException gone) {
-            return false;
-        }
+        return fs.reads().node(parent, name) == held;
     }
 
     /** How often an injected create is tried again after EEXIST (a program looked the name up meanwhile). */
@@ -197,7 +185,7 @@ public final class EventApplier {
         FuseEntry entry;
         long t0 = System.nanoTime();
         try {
-            entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            entry = fs.reads().lookup(parent, name);
         } catch (FuseException gone) {
             return; // already gone again: a DELETED follows
         }
@@ -235,7 +223,7 @@ public final class EventApplier {
                 freshDirs.created(entry.nodeId());
             }
         } else {
-            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
+            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
             log.debug("inject create {}: errno {}", path, -rc);
         }
     }
@@ -247,7 +235,7 @@ public final class EventApplier {
         }
         String name = nameOf(path);
         long node = view.child(parent, name);
-        if (node != 0 && server.holds(parent, name, node)) {
+        if (node != 0 && fs.reads().holds(parent, name, node, view.generation(node))) {
             // The kernel holds the file the server has at the name now: it was looked up after this
             // delete (the event is late), or was made again with the same identity. Injected, the
             // delete would unlink a live file in the kernel, and a directory would be dead for good
@@ -323,7 +311,7 @@ public final class EventApplier {
         FuseEntry entry = null;
         if (node == 0 || attr == null) {
             try {
-                entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+                entry = fs.reads().lookup(parent, name);
             } catch (FuseException gone) {
                 return; // gone again: a DELETED follows
             }
@@ -334,7 +322,7 @@ public final class EventApplier {
                 attr = entry.attr();
             }
             if (node != 0) {
-                fs.delegate().forget(entry.nodeId(), 1); // the kernel holds its own entry
+                fs.reads().giveBack(entry.nodeId()); // the kernel holds its own entry
                 entry = null;
             }
         }
@@ -352,7 +340,7 @@ public final class EventApplier {
                     path);
         }
         if (entry != null && !inj.handedOver()) {
-            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
+            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
         }
     }
 
@@ -387,8 +375,8 @@ public final class EventApplier {
         if (newParent != 0) {
             notifier.invalInode(newParent, 0, 0);
         }
-        long atFrom = node != 0 ? server.node(oldParent, name) : 0;
-        if (node != 0 && atFrom == node && server.holds(oldParent, name, node)) {
+        long atFrom = node != 0 ? fs.reads().node(oldParent, name) : 0;
+        if (node != 0 && atFrom == node && fs.reads().holds(oldParent, name, node, view.generation(node))) {
             // The server still has the kernel's node at the old name: the kernel was told of it after
             // this rename (the event is late). Moving it in the kernel would show a name the server
             // does not have; only the new name's entry is looked up again.
@@ -463,7 +451,7 @@ public final class EventApplier {
                            long node, long replaced) {
         // The server's look at the new name: if it found the exchange at the old name first (a
         // lookup before its watcher followed the event), it finds the other directory there now.
-        boolean swapped = server.node(newParent, newName) == node;
+        boolean swapped = fs.reads().node(newParent, newName) == node;
         if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
             FuseEntry entry = standIn(node, type, view.generation(node));
