@@ -251,7 +251,7 @@ final class OpenFileHandlers {
         OpenFile f = created.file();
         FileAttributes a = created.attr();
         try {
-            Node node = FilesService.entry(s, path, a);
+            Node node = FilesService.madeEntry(s, req.getParent(), path, a);
             long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
             return CreateReply.newBuilder().setNode(node).setHandle(h).build();
         } catch (FsException | RuntimeException e) {
