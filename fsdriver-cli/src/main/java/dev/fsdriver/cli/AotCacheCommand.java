@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -105,9 +106,24 @@ final class AotCacheCommand implements Callable<Integer> {
             }
             Path target = dir.resolve(cache.getFileName().toString().replace(".new", ""));
             Files.move(cache, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            giveToOwnerOfParent(dir, target);
             out.printf("made %s (%d MiB)%n", target, Files.size(target) >> 20);
         }
         out.flush();
+    }
+
+    /**
+     * Root training the caches of a source tree someone else owns (sudo fsdriver install) would
+     * leave a directory in it that its owner cannot clean ({@code mvn clean}): the caches and
+     * their directory go to the owner of the directory holding them. As anyone else, a no-op.
+     */
+    private static void giveToOwnerOfParent(Path dir, Path cache) throws IOException {
+        UserPrincipal owner = Files.getOwner(dir.toAbsolutePath().getParent());
+        if (!"root".equals(System.getProperty("user.name")) || owner.equals(Files.getOwner(cache))) {
+            return;
+        }
+        Files.setOwner(dir, owner);
+        Files.setOwner(cache, owner);
     }
 
     private static String log(Path work, Path cache) throws IOException {

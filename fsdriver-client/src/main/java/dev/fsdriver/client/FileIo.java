@@ -13,6 +13,7 @@ import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
@@ -151,9 +152,12 @@ final class FileIo {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         }
-        FuseEntry entry = entries.entry(created.getNode());
+        Node node = created.getNode();
+        attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
+        FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
             attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
         }

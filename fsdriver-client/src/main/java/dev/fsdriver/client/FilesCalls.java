@@ -5,6 +5,7 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
@@ -93,15 +94,15 @@ final class FilesCalls {
         return call(() -> stub.mkdir(request));
     }
 
-    Empty unlink(NameRequest request) {
+    ParentAttrs unlink(NameRequest request) {
         return call(() -> stub.unlink(request));
     }
 
-    Empty rmdir(NameRequest request) {
+    ParentAttrs rmdir(NameRequest request) {
         return call(() -> stub.rmdir(request));
     }
 
-    Empty rename(RenameRequest request) {
+    ParentAttrs rename(RenameRequest request) {
         return call(() -> stub.rename(request));
     }
 

@@ -7,11 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * Attributes of regular files known current without asking the server, while change events
- * flow (issues 13 and 17): what the server answered last for the node (Open, Create, GetAttr,
- * SetAttr) and, on top, each Write's reply, which carries the file's attributes after that write.
- * The kernel asks for a file's attributes after every write through the mount and after every
- * read (the atime it holds is then stale); both are answered from here.
+ * Attributes of regular files and directories known current without asking the server, while
+ * change events flow (issues 13 and 17): what the server answered last for the node (Open,
+ * Create, GetAttr, SetAttr) and, on top, each Write's reply, which carries the file's attributes
+ * after that write, and the replies of calls that change a directory's names, which carry the
+ * directory's attributes after the change ({@link #dirChanged}). The kernel asks for a file's
+ * attributes after every write through the mount and after every read (the atime it holds is
+ * then stale), and for a directory's before every create or unlink in it that follows another
+ * (its permission check: rm -rf, untar, sqlite's journal); all are answered from here.
  *
  * <p>What is kept is dropped when it may no longer be the server's truth: every change event and
  * every change of the event stream's state drops all ({@link #changedElsewhere}: the server sends
@@ -21,7 +24,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
  * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
- * its node, or of all, came after that.
+ * its node, or of all, came after that. Replies about one directory may come back in another
+ * order than the server made them (two unlinks in it at once): a directory's ctime moves with
+ * every change to it, so the newest ctime wins, and two different answers with the same ctime
+ * (a clock coarser than the gap) drop it.
  */
 final class KnownAttrs {
     private static final int MAX_NODES = 1 << 16;
@@ -58,9 +64,42 @@ final class KnownAttrs {
 
     /** The server answered {@code attr} for {@code node} to a call sent at {@code sentAt} (its whole truth then). */
     void answered(long node, Attr attr, long sentAt) {
-        if (keepable(attr, sentAt)) {
+        if (!keepable(attr, sentAt)) {
+            return;
+        }
+        if (FileMode.isDirectory(attr.getMode())) {
+            entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt ? e
+                    : e instanceof Known k && k.sentAt >= allDroppedAt && FileMode.isDirectory(k.attr.getMode())
+                            ? newer(k, attr, sentAt) : new Known(attr, sentAt));
+        } else {
             entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt
                     || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
+        }
+    }
+
+    /** Of two answers about one directory, the one made later (see the class comment). */
+    private Entry newer(Known had, Attr got, long sentAt) {
+        long hadCtime = had.attr.getCtimeNs();
+        if (got.getCtimeNs() != hadCtime) {
+            return got.getCtimeNs() > hadCtime ? new Known(got, sentAt) : had;
+        }
+        return withoutAtime(had.attr).equals(withoutAtime(got)) ? had : new Dropped(clock.incrementAndGet());
+    }
+
+    private static Attr withoutAtime(Attr a) {
+        return a.getAtimeNs() == 0 ? a : a.toBuilder().clearAtimeNs().build();
+    }
+
+    /**
+     * A call sent at {@code sentAt} changed the names in directory {@code dir} (made, removed or
+     * moved one), and its reply brought the directory's attributes just after it: {@code after},
+     * or null when it did not (an older server, a failed or unanswered call), which drops them.
+     */
+    void dirChanged(long dir, Attr after, long sentAt) {
+        if (after == null) {
+            drop(dir);
+        } else {
+            answered(dir, after, sentAt);
         }
     }
 
@@ -94,7 +133,8 @@ final class KnownAttrs {
     }
 
     private boolean keepable(Attr attr, long sentAt) {
-        if (!FileMode.isRegular(attr.getMode()) || sentAt < allDroppedAt || !live.getAsBoolean()) {
+        if (!FileMode.isRegular(attr.getMode()) && !FileMode.isDirectory(attr.getMode())
+                || sentAt < allDroppedAt || !live.getAsBoolean()) {
             return false;
         }
         if (entries.size() >= MAX_NODES) {
@@ -115,7 +155,7 @@ final class KnownAttrs {
      * none, type, ino and ctime tell.
      */
     void entered(long node, Attr attr) {
-        if (entries.get(node) instanceof Known k && (!FileMode.isRegular(attr.getMode())
+        if (entries.get(node) instanceof Known k && ((k.attr.getMode() & FileMode.S_IFMT) != (attr.getMode() & FileMode.S_IFMT)
                 || k.attr.getGeneration() != attr.getGeneration()
                 || k.attr.getCtimeNs() != attr.getCtimeNs() || k.attr.getIno() != attr.getIno())) {
             drop(node);

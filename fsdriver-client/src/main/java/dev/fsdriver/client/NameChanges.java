@@ -18,6 +18,7 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.Owner;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import org.slf4j.Logger;
@@ -53,12 +54,28 @@ final class NameChanges {
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
         caches.changedHere();
+        long sentAt = attrs.epoch();
         try {
-            return entries.entry(connection.files().symlink(
+            return made(parent, sentAt, connection.files().symlink(
                     SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
                             .setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
+        }
+    }
+
+    /** A name made in {@code parent} by a call sent at {@code sentAt}: its entry, and the parent's attributes after it. */
+    private FuseEntry made(long parent, long sentAt, Node node) throws FuseException {
+        attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
+        return entries.entry(node);
+    }
+
+    /** A call sent at {@code sentAt} that changed names in {@code parent} and {@code newParent} came back. */
+    private void changed(long parent, long newParent, long sentAt, ParentAttrs reply) {
+        attrs.dirChanged(parent, reply.hasParent() ? reply.getParent() : null, sentAt);
+        if (newParent != parent) {
+            attrs.dirChanged(newParent, reply.hasNewParent() ? reply.getNewParent() : null, sentAt);
         }
     }
 
@@ -66,11 +83,13 @@ final class NameChanges {
             throws FuseException {
         caches.changedHere();
         int type = mode & FileMode.S_IFMT;
+        long sentAt = attrs.epoch();
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
             try {
-                return entries.entry(connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                return made(parent, sentAt, connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
                         .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
             } catch (RuntimeException e) {
+                attrs.drop(parent);
                 throw connection.failure(e);
             }
         }
@@ -85,10 +104,11 @@ final class NameChanges {
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         }
         files.releaseQuietly(created.getHandle());
-        return entries.entry(created.getNode());
+        return made(parent, sentAt, created.getNode());
     }
 
     /** The caller of a request: a file it makes is to be its own (the server applies it where it can). */
@@ -98,10 +118,12 @@ final class NameChanges {
 
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         caches.changedHere();
+        long sentAt = attrs.epoch();
         try {
-            return entries.entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+            return made(parent, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         }
     }
@@ -110,13 +132,17 @@ final class NameChanges {
         caches.changedHere();
         beforeNameGoes(parent, name);
         caches.nameChanging(parent, name);
+        long sentAt = attrs.epoch();
+        ParentAttrs reply;
         try {
-            connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            reply = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         } finally {
             caches.nameChanging(parent, name); // nor what was answered while it went on
         }
+        changed(parent, parent, sentAt, reply);
     }
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
@@ -124,20 +150,26 @@ final class NameChanges {
         beforeNameGoes(parent, name);
         caches.nameChanging(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), ok -> {
+        long sentAt = attrs.epoch();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), reply -> {
             caches.nameChanging(parent, name); // nor what was answered while it went on
+            changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
             caches.nameChanging(parent, name);
+            attrs.drop(parent);
             done.done(errno);
         });
     }
 
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         caches.changedHere();
+        long sentAt = attrs.epoch();
         try {
-            connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            changed(parent, parent, sentAt,
+                    connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()));
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         }
     }
@@ -145,7 +177,14 @@ final class NameChanges {
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
         caches.changedHere();
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), ok -> done.done(0), done::done);
+        long sentAt = attrs.epoch();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), reply -> {
+            changed(parent, parent, sentAt, reply);
+            done.done(0);
+        }, errno -> {
+            attrs.drop(parent);
+            done.done(errno);
+        });
     }
 
     void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
@@ -157,15 +196,20 @@ final class NameChanges {
         // the ctime of the file moved, the link count and ctime of one replaced
         caches.nameChanging(parent, name);
         caches.nameChanging(newParent, newName);
+        long sentAt = attrs.epoch();
+        ParentAttrs reply;
         try {
-            connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
+            reply = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
+            attrs.drop(newParent);
             throw connection.failure(e);
         } finally {
             caches.nameChanging(parent, name);
             caches.nameChanging(newParent, newName);
         }
+        changed(parent, newParent, sentAt, reply);
     }
 
     private static final int RENAME_NOREPLACE = 1;
@@ -212,10 +256,12 @@ final class NameChanges {
     FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
         caches.changedHere();
         attrs.drop(nodeId); // its link count and ctime
+        long sentAt = attrs.epoch();
         try {
-            return entries.entry(connection.files().link(
+            return made(newParent, sentAt, connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
         } catch (RuntimeException e) {
+            attrs.drop(newParent);
             throw connection.failure(e);
         } finally {
             attrs.drop(nodeId);

@@ -12,6 +12,7 @@ import dev.fsdriver.fuse.kernel.FuseOpcode;
 import dev.fsdriver.fuse.linux.FuseMounter;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.MemoryCalls;
 import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -48,8 +49,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Buffers</h2>
  * A request is read into a native buffer of max_write + 4 KiB (plus the errno capture area) and
- * its reply is written into the same buffer. Each reader thread owns one buffer (a confined arena
- * freed when the thread ends): no per-request large allocation.
+ * its reply is written into the same buffer. Each reader thread owns one buffer (an anonymous
+ * mapping, unmapped when the thread ends): no per-request large allocation. Its pages take memory
+ * only once a request or reply has reached them (a reader that served only metadata holds a few
+ * KiB, one that served 1 MiB writes or reads holds 1 MiB), so the mount's resident FUSE buffers
+ * are at most the live readers times max_write: {@code fsdriver.fuse.maxThreads} under load,
+ * {@code maxIdleThreads} (10) when idle.
  *
  * <h2>INIT</h2>
  * Requested: ASYNC_READ, BIG_WRITES, MAX_PAGES (max_write up to 1 MiB, max_pages up to 256),
@@ -303,7 +308,13 @@ final class FuseSession implements FuseMount {
      */
     private void readLoop(int fd, boolean extra) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(bufferSize + FileCalls.captureStateSize(), 4096);
+            MemorySegment buf;
+            try {
+                buf = MemoryCalls.mapAnonymous(bufferSize + FileCalls.captureStateSize(), arena);
+            } catch (ErrnoException e) {
+                log.error("No buffer for a FUSE reader of {}: {}", mountPoint, e.getMessage());
+                return;
+            }
             MemorySegment cap = buf.asSlice(bufferSize);
             RequestDispatcher d = dispatcher;
             while (!stopping) {

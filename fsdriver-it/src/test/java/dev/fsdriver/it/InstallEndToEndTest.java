@@ -34,8 +34,11 @@ class InstallEndToEndTest {
     @Test
     void installPutsTheLauncherUnitsCompletionAndManPageUnderThePrefix() throws Exception {
         Path prefix = tmp.resolve("prefix");
-        Fsdriver.Result r = Fsdriver.run(tmp.resolve("install.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString());
+        // the caches' training is AotCacheEndToEndTest's
+        Fsdriver.Result r = Fsdriver.run(tmp.resolve("install.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString(),
+                "--no-aot-cache");
         assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).doesNotContain("start-up caches");
         Path bin = prefix.resolve("bin/fsdriver");
         assertThat(bin.toRealPath()).isEqualTo(Fsdriver.repoRoot().resolve("bin/fsdriver").toRealPath());
         assertThat(Fsdriver.shOk(tmp, bin + " --version")).startsWith("fsdriver ");
@@ -58,12 +61,12 @@ class InstallEndToEndTest {
         assertThat(Fsdriver.shOk(tmp, "LANG=C MANPAGER=cat MANWIDTH=100 man -M " + prefix.resolve("share/man")
                 + " fsdriver")).startsWith("FSDRIVER(1)").contains("   fsdriver mount\n", "--metrics-listen");
         // again: the link is replaced, a file that is not ours is not
-        assertThat(Fsdriver.run(tmp.resolve("again.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString())
-                .exitCode()).isZero();
+        assertThat(Fsdriver.run(tmp.resolve("again.log"), Duration.ofSeconds(60), "install", "--prefix", prefix.toString(),
+                "--no-aot-cache").exitCode()).isZero();
         Files.delete(bin);
         Files.writeString(bin, "someone else's\n");
         Fsdriver.Result refused = Fsdriver.run(tmp.resolve("refused.log"), Duration.ofSeconds(60), "install", "--prefix",
-                prefix.toString());
+                prefix.toString(), "--no-aot-cache");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.output()).contains(bin + " exists and is not a link: remove it first");
         assertThat(Files.readString(bin)).isEqualTo("someone else's\n");
@@ -122,6 +125,17 @@ class InstallEndToEndTest {
             assertThat(jars.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("fsdriver-cli-"))
                     .anyMatch(n -> n.startsWith("fsdriver-server-"));
         }
+        // its postinst trains the start-up caches (fsdriver aot-cache) next to the package's lib/, and its
+        // prerm removes them (dpkg does not know them); run chrootless, as dpkg --root does, on the unpacked tree
+        Path control = tmp.resolve("control");
+        Fsdriver.shOk(tmp, "dpkg-deb -e " + deb + " " + control);
+        Path aot = root.resolve("opt/fsdriver/aot");
+        String made = Fsdriver.shOk(tmp, "DPKG_ROOT=" + root + " " + control.resolve("postinst") + " configure");
+        assertThat(made).contains("made " + aot.resolve("serve.aot"), "made " + aot.resolve("mount.aot"));
+        assertThat(aot.resolve("serve.aot")).isRegularFile();
+        assertThat(aot.resolve("mount.aot")).isRegularFile();
+        Fsdriver.shOk(tmp, "DPKG_ROOT=" + root + " " + control.resolve("prerm") + " remove");
+        assertThat(aot).doesNotExist();
     }
 
     @Test

@@ -32,6 +32,24 @@ class NativeCallsTest {
     }
 
     @Test
+    void anAnonymousMappingIsZeroWritableAlignedAndGoneWithItsArena() throws Exception {
+        MemorySegment m;
+        try (Arena arena = Arena.ofConfined()) {
+            m = MemoryCalls.mapAnonymous((1 << 20) + 4096 + 16, arena);
+            assertThat(m.byteSize()).isEqualTo((1 << 20) + 4096 + 16);
+            assertThat(m.address() % 4096).isZero();
+            assertThat(m.get(ValueLayout.JAVA_LONG_UNALIGNED, m.byteSize() - 8)).isZero();
+            m.set(ValueLayout.JAVA_LONG_UNALIGNED, m.byteSize() - 8, 42L);
+            assertThat(m.get(ValueLayout.JAVA_LONG_UNALIGNED, m.byteSize() - 8)).isEqualTo(42L);
+        }
+        MemorySegment closed = m;
+        assertThatThrownBy(() -> closed.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+        try (Arena arena = Arena.ofConfined()) {
+            assertErrno(() -> MemoryCalls.mapAnonymous(0, arena), Errno.EINVAL, "mmap");
+        }
+    }
+
+    @Test
     void eachFailureCarriesTheErrnoOfItsOwnCall() throws Exception {
         String missing = tmp.resolve("missing").toString();
         assertErrno(() -> FileCalls.open(missing, FileCalls.O_RDONLY, 0), Errno.ENOENT, "open " + missing);

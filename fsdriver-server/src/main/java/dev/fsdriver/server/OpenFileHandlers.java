@@ -147,7 +147,7 @@ final class OpenFileHandlers {
         Share s = CallContext.share();
         // Read into this thread's scratch buffer, then copy exactly what came: a 1 MiB read of
         // a 5 KiB file must not allocate (and zero) 1 MiB.
-        ByteBuffer buf = READ_SCRATCH.get().clear().limit(req.getSize());
+        ByteBuffer buf = SCRATCH.get().clear().limit(req.getSize());
         if (req.getHandle() == 0) {
             // By node (an Open that answered with the whole file and no handle)
             try (OpenFile f = s.backend.open(s.nodes.path(req.getNode()), OpenFlags.O_RDONLY)) {
@@ -161,11 +161,13 @@ final class OpenFileHandlers {
     }
 
     /**
-     * Per-thread read buffer. Reads run on the server's call pool (platform threads, a handful
-     * on a busy server): each keeps one direct buffer of the largest read, which the backend
-     * fills without the JDK's own temporary copy.
+     * Per-thread data buffer. Reads and writes run on the server's call pool (platform threads,
+     * one per data call in flight: a handful on a busy server): each keeps one direct buffer of
+     * the largest read or write (1 MiB), which the backend reads into or writes from. Without
+     * it, every write of a heap buffer made the JDK allocate, zero and free a temporary direct
+     * buffer of its size (the launcher keeps the JDK from caching buffers above 256 KiB).
      */
-    private static final ThreadLocal<ByteBuffer> READ_SCRATCH =
+    private static final ThreadLocal<ByteBuffer> SCRATCH =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(Protocol.MAX_IO_BYTES));
 
     private static long inlineMax(OpenRequest req) {
@@ -198,8 +200,11 @@ final class OpenFileHandlers {
         }
         int[] n = new int[1];
         RelPath path = s.nodes.pathOrNull(fh.node());
+        ByteBuffer data = SCRATCH.get().clear();
+        req.getData().copyTo(data);
+        data.flip();
         Share.Mutation write = () -> {
-            n[0] = fh.file().write(req.getOffset(), req.getData().asReadOnlyByteBuffer());
+            n[0] = fh.file().write(req.getOffset(), data);
             FileAttributes a = attrOf(s, fh);
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
@@ -251,7 +256,7 @@ final class OpenFileHandlers {
         OpenFile f = created.file();
         FileAttributes a = created.attr();
         try {
-            Node node = FilesService.entry(s, path, a);
+            Node node = FilesService.madeEntry(s, req.getParent(), path, a);
             long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
             return CreateReply.newBuilder().setNode(node).setHandle(h).build();
         } catch (FsException | RuntimeException e) {
