@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 if [ "${1:-}" = "--shrink" ]; then
-    exec mvn -B -ntp -q -pl fsdriver-it -am test -Dtest=StressShrink -Dsurefire.failIfNoSpecifiedTests=false \
+    exec mvn -B -ntp -q -pl fsdriver-it -am verify -Dtest=StressShrink -Dsurefire.failIfNoSpecifiedTests=false \
         "-Dfsdriver.stress.shrink=$2" "${@:3}"
 fi
 SEEDS=${1:-1-20}
@@ -24,5 +24,5 @@ OPS=${2:-2000}
 if [[ "$SEEDS" =~ ^([0-9]+)-([0-9]+)$ ]]; then
     SEEDS=$(seq -s, "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 fi
-exec mvn -B -ntp -pl fsdriver-it -am test -Dtest='DifferentialStressTest#oneWorker,ConcurrentStress' \
+exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#oneWorker,ConcurrentStress' \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"
