@@ -37,6 +37,8 @@ class EventApplierTest {
     /** "The server": names in directories, node ids handed out once per name; names starting with 'd' are directories. */
     static final class Server implements FuseFileSystem {
         final Map<String, Long> nodes = new HashMap<>();
+        /** Names removed on the server ("parent/name"): a change is on the server before its event. */
+        final java.util.Set<String> removed = new java.util.HashSet<>();
         long next = 10;
 
         private long node(long parent, String name) {
@@ -49,7 +51,7 @@ class EventApplierTest {
 
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-            if (name.startsWith("gone")) {
+            if (name.startsWith("gone") || removed.contains(parent + "/" + name)) {
                 throw new FuseException(Errno.ENOENT);
             }
             long id = node(parent, name);
@@ -163,6 +165,7 @@ class EventApplierTest {
     void deletedTakesTheHeldNameFromTheKernelAndTheView() throws Exception {
         long d = held(FuseFileSystem.ROOT_ID, "d1");
         long f = held(d, "f");
+        server.removed.add(d + "/f");
         apply(ChangeEvent.Kind.DELETED, "d1/f");
         // the file may have other names: its attributes (link count) go too
         assertThat(kernel.calls).containsExactly("invalInode " + d + " 0", "delete " + d + " " + f + " f",
@@ -174,6 +177,7 @@ class EventApplierTest {
     void aDeletedDirectoryIsDeletedInTheKernelWithoutItsAttributes() throws Exception {
         long d = held(FuseFileSystem.ROOT_ID, "d1");
         long sub = held(d, "dsub");
+        server.removed.add(d + "/dsub");
         apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.DELETED).setPath("d1/dsub").setDirectory(true));
         assertThat(kernel.calls).containsExactly("invalInode " + d + " 0", "delete " + d + " " + sub + " dsub");
         assertThat(view.resolve("d1/dsub")).isZero();
@@ -212,6 +216,7 @@ class EventApplierTest {
         long d = held(FuseFileSystem.ROOT_ID, "d1");
         long e = held(FuseFileSystem.ROOT_ID, "d2");
         long f = held(d, "f");
+        server.removed.add(d + "/f");
         apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.RENAMED).setPath("d1/f").setNewPath("d2/g"));
         assertThat(kernel.calls).contains("delete " + d + " " + f + " f", "invalEntry " + e + " g",
                 "invalInode " + d + " 0", "invalInode " + e + " 0");
@@ -224,6 +229,7 @@ class EventApplierTest {
         long d = held(FuseFileSystem.ROOT_ID, "d1");
         long e = held(FuseFileSystem.ROOT_ID, "d2");
         long sub = held(d, "dsub");
+        server.removed.add(d + "/dsub");
         apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.RENAMED).setPath("d1/dsub").setNewPath("d2/dmoved")
                 .setDirectory(true));
         assertThat(kernel.calls).contains("invalEntry " + d + " dsub", "invalEntry " + e + " dmoved")
