@@ -76,7 +76,7 @@ final class FileIo {
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
         // A reply fetched ahead is kept with the attributes as known now: any change since it was
-        // fetched dropped it (changed(), caches.changedHere()) before the attributes' epoch moved.
+        // fetched dropped it (changed(), caches.changing()) before the attributes' epoch moved.
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
         if (reply != null && reply.hasAttr()) {
             entries.answered(nodeId, reply.getAttr(), epoch, generation);
@@ -86,10 +86,16 @@ final class FileIo {
         }
         if (reply == null) {
             if (!readOnly) {
-                caches.changedHere();
+                caches.changing(nodeId);
             }
             OpenRequest built = request.build();
-            reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            try {
+                reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            } finally {
+                if (!readOnly) {
+                    caches.changing(nodeId); // a truncate, once done
+                }
+            }
             if (reply.hasAttr()) {
                 entries.answered(nodeId, reply.getAttr(), epoch, generation);
             }
@@ -144,15 +150,19 @@ final class FileIo {
 
     FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        caches.changedHere();
+        caches.dirChanging(parent);
         long epoch = attrs.epoch();
-        CreateReply created;
+        CreateReply created = null;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            // the parent's attributes after it: the kernel asks for them before its next create there
+            caches.dirChanged(parent, created != null && created.hasParent() ? created.getParent() : null, epoch);
         }
+        caches.changing(created.getNode().getId()); // a new file, maybe with the inode number of one removed
         FuseEntry entry = entries.entry(created.getNode());
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
             attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
@@ -171,7 +181,7 @@ final class FileIo {
 
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
-        caches.changedHere();
+        caches.changing(nodeId); // and again once it is on the server (KnownAttrs#written)
         FileHandle h = files.file(fh);
         if (h.writer() == null) {
             throw new FuseException(Errno.EBADF, "not open for writing");

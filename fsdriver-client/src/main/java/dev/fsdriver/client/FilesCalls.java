@@ -19,6 +19,8 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.RemovedReply;
+import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
@@ -93,15 +95,15 @@ final class FilesCalls {
         return call(() -> stub.mkdir(request));
     }
 
-    Empty unlink(NameRequest request) {
+    RemovedReply unlink(NameRequest request) {
         return call(() -> stub.unlink(request));
     }
 
-    Empty rmdir(NameRequest request) {
+    RemovedReply rmdir(NameRequest request) {
         return call(() -> stub.rmdir(request));
     }
 
-    Empty rename(RenameRequest request) {
+    RenamedReply rename(RenameRequest request) {
         return call(() -> stub.rename(request));
     }
 

@@ -5,19 +5,22 @@ import dev.fsdriver.proto.v1.Attr;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * Attributes of regular files known current without asking the server, while change events
  * flow (issues 13 and 17): what the server answered last for the node (Open, Create, GetAttr,
  * SetAttr) and, on top, each Write's reply, which carries the file's attributes after that write.
  * The kernel asks for a file's attributes after every write through the mount and after every
- * read (the atime it holds is then stale); both are answered from here.
+ * read (the atime it holds is then stale); both are answered from here. Directories' too, as a
+ * change of their names through the mount left them ({@link #changedTo}): the kernel asks for
+ * them before its next change there (rm -rf: a GetAttr per name removed).
  *
  * <p>What is kept is dropped when it may no longer be the server's truth: every change event and
  * every change of the event stream's state drops all ({@link #changedElsewhere}: the server sends
  * a mount only other sessions' changes); a change through the mount that brings no attributes
  * back drops its node (unlink and rename: the node the kernel holds under the name, or all when
- * that is not known: {@link #dropAll}).
+ * that is not known: {@link #dropAll}; a change of a directory's names drops the directory).
  *
  * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
  * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
@@ -40,6 +43,16 @@ final class KnownAttrs {
     /** The clock at the last drop of everything: answers sent before it are not used. */
     private volatile long allDroppedAt;
     private volatile BooleanSupplier live = () -> false;
+    private volatile LongConsumer changed = node -> {};
+
+    /**
+     * {@code changed} is told of every node the mount changes ({@link #drop}, {@link #written}: a
+     * write's reply, when its data is on the server), so that listings kept with the node's
+     * attributes are not trusted for it any more (see {@link RemoteCaches#changing}).
+     */
+    void onChange(LongConsumer changed) {
+        this.changed = changed;
+    }
 
     /** Keeps attributes only while {@code live} holds (the change events flow). */
     void enableWhile(BooleanSupplier live) {
@@ -71,6 +84,7 @@ final class KnownAttrs {
      * cleared (a write never sets one).
      */
     void written(long node, Attr attr, long sentAt) {
+        changed.accept(node);
         if (keepable(attr, sentAt)) {
             entries.compute(node, (n, e) -> {
                 if (e instanceof Dropped d && d.at > sentAt) {
@@ -93,8 +107,27 @@ final class KnownAttrs {
                 .build();
     }
 
+    /**
+     * A change of the names in directory {@code dir} through the mount, sent at {@code sentAt}
+     * (read after {@link #drop} of the directory), was answered with the directory's attributes
+     * right after it (Create, Unlink, Rmdir replies): kept as {@link #answered} keeps a file's,
+     * which is the only way a directory's get here (a GetAttr of one may race with a change of its
+     * names). The kernel holds a directory's lock while it changes its names or attributes, so no
+     * other change of it through the mount went on meanwhile; a drop since, or any event, wins.
+     */
+    void changedTo(long dir, Attr attr, long sentAt) {
+        if (FileMode.isDirectory(attr.getMode()) && keepable(attr, sentAt, true)) {
+            entries.compute(dir, (n, e) -> e instanceof Dropped d && d.at > sentAt
+                    || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
+        }
+    }
+
     private boolean keepable(Attr attr, long sentAt) {
-        if (!FileMode.isRegular(attr.getMode()) || sentAt < allDroppedAt || !live.getAsBoolean()) {
+        return keepable(attr, sentAt, false);
+    }
+
+    private boolean keepable(Attr attr, long sentAt, boolean directory) {
+        if (!(directory || FileMode.isRegular(attr.getMode())) || sentAt < allDroppedAt || !live.getAsBoolean()) {
             return false;
         }
         if (entries.size() >= MAX_NODES) {
@@ -115,7 +148,7 @@ final class KnownAttrs {
      * none, type, ino and ctime tell.
      */
     void entered(long node, Attr attr) {
-        if (entries.get(node) instanceof Known k && (!FileMode.isRegular(attr.getMode())
+        if (entries.get(node) instanceof Known k && ((k.attr.getMode() & FileMode.S_IFMT) != (attr.getMode() & FileMode.S_IFMT)
                 || k.attr.getGeneration() != attr.getGeneration()
                 || k.attr.getCtimeNs() != attr.getCtimeNs() || k.attr.getIno() != attr.getIno())) {
             drop(node);
@@ -124,7 +157,11 @@ final class KnownAttrs {
 
     /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
     void drop(long node) {
+        if (entries.size() >= MAX_NODES) {
+            dropAll(); // bounded: a drop of everything covers this one
+        }
         entries.put(node, new Dropped(clock.incrementAndGet()));
+        changed.accept(node);
     }
 
     /** The mount changes a name whose node is not known here: nothing kept is sure any more. */

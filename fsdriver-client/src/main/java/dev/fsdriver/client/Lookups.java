@@ -209,6 +209,8 @@ final class Lookups {
         } catch (RuntimeException e) {
             attrs.drop(nodeId);
             throw connection.failure(e);
+        } finally {
+            caches.changing(nodeId); // nor a listing fetched while it went on
         }
         entries.answered(nodeId, attr, epoch, generation);
         return setattrDone(nodeId, changes, attr);
@@ -228,17 +230,19 @@ final class Lookups {
         long epoch = attrs.epoch();
         long generation = files.generation(nodeId);
         connection.whenAnswered(connection.start(() -> connection.filesAsync().setAttr(request)), attr -> {
+            caches.changing(nodeId); // nor a listing fetched while it went on
             entries.answered(nodeId, attr, epoch, generation);
             reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
         }, errno -> {
-            attrs.drop(nodeId); // it may have changed anyway
+            attrs.drop(nodeId); // it may have changed anyway (and with it what listings said of it)
             reply.failed(errno);
         });
     }
 
     /** Held-back writes pushed out first (they land before the change, as they were issued). */
     private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
-        caches.changedHere();
+        caches.changing(nodeId);
+        attrs.drop(nodeId); // a directory's kept from a change of its names (the reply is not kept for one)
         OpenNode open = files.node(nodeId);
         if (open != null) {
             open.flushWriters(null);

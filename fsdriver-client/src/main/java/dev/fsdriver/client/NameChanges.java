@@ -18,7 +18,9 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.Owner;
+import dev.fsdriver.proto.v1.RemovedReply;
 import dev.fsdriver.proto.v1.RenameRequest;
+import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,33 +54,47 @@ final class NameChanges {
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        caches.changedHere();
+        return making(parent, () -> connection.files().symlink(SymlinkRequest.newBuilder().setParent(parent)
+                .setName(name).setTarget(target).setOwner(owner(req)).build()));
+    }
+
+    /** A call that makes a node in {@code parent} (no attributes of the parent come back). */
+    private FuseEntry making(long parent, java.util.function.Supplier<Node> call) throws FuseException {
+        caches.dirChanging(parent);
+        Node made;
         try {
-            return entries.entry(connection.files().symlink(
-                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
-                            .setOwner(owner(req)).build()));
+            made = call.get();
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            caches.dirChanged(parent, null, 0);
         }
+        return entries.entry(made(made));
+    }
+
+    /**
+     * A node just made: its id is an inode number, maybe one a file removed before had, of which
+     * something may still be kept.
+     */
+    private Node made(Node node) {
+        caches.changing(node.getId());
+        return node;
     }
 
     FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
-        caches.changedHere();
         int type = mode & FileMode.S_IFMT;
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
-            try {
-                return entries.entry(connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
-                        .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
-            } catch (RuntimeException e) {
-                throw connection.failure(e);
-            }
+            return making(parent, () -> connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
         }
         if (!FileMode.isRegular(mode)) {
             // device nodes: out of scope (and the mount is nodev); anything else is not a file type
             throw new FuseException(Errno.EPERM, "device nodes cannot be made");
         }
-        CreateReply created;
+        CreateReply created = null;
+        caches.dirChanging(parent);
+        long sentAt = attrs.epoch();
         try {
             // through Create, which every server has
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
@@ -86,9 +102,11 @@ final class NameChanges {
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            caches.dirChanged(parent, created != null && created.hasParent() ? created.getParent() : null, sentAt);
         }
         files.releaseQuietly(created.getHandle());
-        return entries.entry(created.getNode());
+        return entries.entry(made(created.getNode()));
     }
 
     /** The caller of a request: a file it makes is to be its own (the server applies it where it can). */
@@ -97,74 +115,101 @@ final class NameChanges {
     }
 
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        caches.changedHere();
-        try {
-            return entries.entry(connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return making(parent, () -> connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
     }
 
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        caches.changedHere();
         beforeNameGoes(parent, name);
-        caches.nameChanging(parent, name);
+        long sentAt = removing(parent, name);
+        RemovedReply r = null;
         try {
-            connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            r = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         } finally {
-            caches.nameChanging(parent, name); // nor what was answered while it went on
+            removed(parent, name, r, sentAt);
         }
     }
 
-    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        caches.changedHere();
-        beforeNameGoes(parent, name);
+    /** Before {@code name} goes from {@code parent}: the caches told; the clock for {@link #removed}. */
+    private long removing(long parent, String name) {
+        caches.dirChanging(parent);
         caches.nameChanging(parent, name);
+        return attrs.epoch();
+    }
+
+    /**
+     * {@code name} went from {@code parent} (or the call failed: {@code reply} null): the caches
+     * told again, nor what was answered while it went on; the parent's attributes as the reply
+     * gave them kept for the kernel's next GETATTR of it (rm -rf: one per name before).
+     */
+    private void removed(long parent, String name, RemovedReply reply, long sentAt) {
+        caches.nameChanging(parent, name);
+        caches.dirChanged(parent, reply != null && reply.hasParent() ? reply.getParent() : null, sentAt);
+    }
+
+    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
+        beforeNameGoes(parent, name);
+        long sentAt = removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), ok -> {
-            caches.nameChanging(parent, name); // nor what was answered while it went on
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), r -> {
+            removed(parent, name, r, sentAt);
             done.done(0);
         }, errno -> {
-            caches.nameChanging(parent, name);
+            removed(parent, name, null, sentAt);
             done.done(errno);
         });
     }
 
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        caches.changedHere();
+        long sentAt = removing(parent, name);
+        RemovedReply r = null;
         try {
-            connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            r = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
+        } finally {
+            removed(parent, name, r, sentAt);
         }
     }
 
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        caches.changedHere();
+        long sentAt = removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), ok -> done.done(0), done::done);
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), r -> {
+            removed(parent, name, r, sentAt);
+            done.done(0);
+        }, errno -> {
+            removed(parent, name, null, sentAt);
+            done.done(errno);
+        });
     }
 
     void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
-        caches.changedHere();
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
         // the ctime of the file moved, the link count and ctime of one replaced
+        caches.dirChanging(parent);
+        caches.dirChanging(newParent);
         caches.nameChanging(parent, name);
-        caches.nameChanging(newParent, newName);
+        caches.nameChanging(newParent, newName, true);
+        long sentAt = attrs.epoch();
+        RenamedReply r = null;
         try {
-            connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
+            r = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
             throw connection.failure(e);
         } finally {
             caches.nameChanging(parent, name);
-            caches.nameChanging(newParent, newName);
+            caches.nameChanging(newParent, newName, true);
+            caches.dirChanged(parent, r != null && r.hasParent() ? r.getParent() : null, sentAt);
+            if (newParent != parent) {
+                caches.dirChanged(newParent, r != null && r.hasNewParent() ? r.getNewParent() : null, sentAt);
+            }
         }
     }
 
@@ -177,7 +222,9 @@ final class NameChanges {
      * Each such open of the named file gets a read-only server handle first, so it keeps reading
      * the file as a descriptor does on a local file system. Costs a lookup only while such opens exist.
      */
-    private void beforeNameGoes(long parent, String name) {
+    private void beforeNameGoes(long parent, String name) throws FuseException {
+        // a change held with its writes goes by the file's name (see HeldSetAttrs): before it goes
+        files.flushPending(caches.child(parent, name));
         if (!files.anyHandleless()) {
             return;
         }
@@ -210,7 +257,8 @@ final class NameChanges {
     }
 
     FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        caches.changedHere();
+        caches.dirChanging(newParent);
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its link count and ctime
         try {
             return entries.entry(connection.files().link(
@@ -219,6 +267,8 @@ final class NameChanges {
             throw connection.failure(e);
         } finally {
             attrs.drop(nodeId);
+            caches.changing(nodeId);
+            caches.dirChanged(newParent, null, 0);
         }
     }
 }

@@ -121,6 +121,14 @@ final class Prefetcher {
         this.clock = nanoClock;
     }
 
+    /** Directories whose listing is kept already (see RemoteCaches): not fetched ahead. */
+    private volatile java.util.function.LongPredicate kept = dir -> false;
+
+    /** Directories for which {@code kept} holds are not fetched ahead: their listing takes what is kept. */
+    void skipKept(java.util.function.LongPredicate kept) {
+        this.kept = kept;
+    }
+
     /** Prefetch only while {@code condition} holds (change events flowing). */
     void enableWhile(BooleanSupplier condition) {
         this.enabled = condition;
@@ -274,7 +282,7 @@ final class Prefetcher {
                 return;
             }
             Long dir = toList.poll();
-            if (dir == null || dirPages.containsKey(dir)) {
+            if (dir == null || dirPages.containsKey(dir) || kept.test(dir)) {
                 dirsInFlight.decrementAndGet();
                 continue;
             }

@@ -402,7 +402,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
@@ -419,7 +419,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());

@@ -32,6 +32,8 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.RemovedReply;
+import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
@@ -267,7 +269,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     }
 
     @Override
-    public void unlink(NameRequest req, StreamObserver<Empty> out) {
+    public void unlink(NameRequest req, StreamObserver<RemovedReply> out) {
         Rpc.unary("Unlink", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -278,12 +280,12 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return null;
             });
             s.nodes.removed(path);
-            return EMPTY;
+            return removed(s, req.getParent());
         });
     }
 
     @Override
-    public void rmdir(NameRequest req, StreamObserver<Empty> out) {
+    public void rmdir(NameRequest req, StreamObserver<RemovedReply> out) {
         Rpc.unary("Rmdir", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -294,12 +296,30 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return null;
             });
             s.nodes.removedEmptyDirectory(path);
-            return EMPTY;
+            return removed(s, req.getParent());
         });
     }
 
+    private static RemovedReply removed(Share s, long parent) {
+        Attr a = parentAfter(s, parent);
+        return a == null ? RemovedReply.getDefaultInstance() : RemovedReply.newBuilder().setParent(a).build();
+    }
+
+    /**
+     * The attributes of directory {@code parent} right after a change of its names, for the reply
+     * (the client's kernel asks for them before its next change there); null when they cannot be
+     * read: the change is done, and the reply goes without them.
+     */
+    static Attr parentAfter(Share s, long parent) {
+        try {
+            return Messages.attr(s.statNode(parent));
+        } catch (FsException | RuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
-    public void rename(RenameRequest req, StreamObserver<Empty> out) {
+    public void rename(RenameRequest req, StreamObserver<RenamedReply> out) {
         Rpc.unary("Rename", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -307,7 +327,16 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             RelPath from = child(s, req.getParent(), req.getName());
             RelPath to = child(s, req.getNewParent(), req.getNewName());
             s.rename(from, to, req.getFlags());
-            return EMPTY;
+            RenamedReply.Builder reply = RenamedReply.newBuilder();
+            Attr parent = parentAfter(s, req.getParent());
+            Attr newParent = req.getNewParent() == req.getParent() ? null : parentAfter(s, req.getNewParent());
+            if (parent != null) {
+                reply.setParent(parent);
+            }
+            if (newParent != null) {
+                reply.setNewParent(newParent);
+            }
+            return reply.build();
         });
     }
 

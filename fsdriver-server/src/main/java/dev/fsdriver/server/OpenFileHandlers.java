@@ -253,7 +253,9 @@ final class OpenFileHandlers {
         try {
             Node node = FilesService.entry(s, path, a);
             long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
-            return CreateReply.newBuilder().setNode(node).setHandle(h).build();
+            CreateReply.Builder reply = CreateReply.newBuilder().setNode(node).setHandle(h);
+            dev.fsdriver.proto.v1.Attr parent = FilesService.parentAfter(s, req.getParent());
+            return (parent == null ? reply : reply.setParent(parent)).build();
         } catch (FsException | RuntimeException e) {
             closeQuietly(f);
             throw e;
