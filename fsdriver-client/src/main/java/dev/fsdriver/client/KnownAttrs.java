@@ -54,6 +54,11 @@ final class KnownAttrs {
         this.changed = changed;
     }
 
+    /** The mount changed {@code node}, whose attributes it just kept (see {@link #onChange}). */
+    void changed(long node) {
+        changed.accept(node);
+    }
+
     /** Keeps attributes only while {@code live} holds (the change events flow). */
     void enableWhile(BooleanSupplier live) {
         this.live = live;

@@ -80,4 +80,62 @@ class BulkChangesCallsEndToEndTest {
             }
         }
     }
+
+    /**
+     * tar sets each file's times, owner and mode one call after the other before it closes the
+     * file: three SetAttr calls per file (untar of a node_modules-like tree: 8 calls per entry).
+     * Held with the file's writes and sent as one at close, they cost one; every extracted file
+     * has on the server, and shows on the mount, the mode, times and size it has in the archive;
+     * a held change is seen at once by another process on the mount, and by the server at close.
+     */
+    @Test
+    void untarSetsEachFilesAttributesInOneCall() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path local = Files.createDirectories(tmp.resolve("local"));
+        int dirs = 4;
+        int files = 10;
+        String[] modes = {"600", "640", "644", "755", "700"};
+        for (int d = 0; d < dirs; d++) {
+            Files.createDirectories(local.resolve("tree/d" + d));
+            for (int f = 0; f < files; f++) {
+                Path p = Files.writeString(local.resolve("tree/d" + d + "/f" + f), "x".repeat(f * 100 + d));
+                Fsdriver.shOk(local, "chmod " + modes[f % modes.length] + " " + p + " && touch -d @" + (1600000000 + d * 100 + f) + " " + p);
+            }
+        }
+        Fsdriver.shOk(local, "tar -cf " + tmp.resolve("tree.tar") + " tree");
+        String statAll = "find tree -type f | sort | xargs stat -c '%n %a %Y %s %u %g'";
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-calls-untar"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                Map<String, Long> before = calls(serverPort);
+                Fsdriver.shOk(mnt, "tar -xf " + tmp.resolve("tree.tar"));
+                Map<String, Long> untar = since(before, calls(serverPort));
+                int entries = dirs * files;
+                assertThat(untar.getOrDefault("Create", 0L)).as(untar.toString()).isEqualTo(entries);
+                // before: times, owner and mode of each file, one call each (and of each directory)
+                assertThat(untar.getOrDefault("SetAttr", 0L)).as("untar: " + untar)
+                        .isLessThanOrEqualTo(entries + 3L * (dirs + 1));
+                String expected = Fsdriver.shOk(local, statAll);
+                assertThat(Fsdriver.shOk(mnt, statAll)).isEqualTo(expected);
+                assertThat(Fsdriver.shOk(s, statAll)).isEqualTo(expected);
+
+                // another process sees a held change at once; the server has it once the file is closed
+                assertThat(Fsdriver.shOk(mnt, "python3 -c '" + """
+                        import os, subprocess
+                        fd = os.open("held", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                        os.write(fd, b"data")
+                        os.utime(fd, ns=(1500000000123456789, 1500000000123456789))
+                        os.fchmod(fd, 0o604)
+                        print(subprocess.run(["stat", "-c", "%a %.9Y %s", "held"], capture_output=True, text=True).stdout.strip())
+                        os.close(fd)
+                        """ + "'")).isEqualTo("604 1500000000.123456789 4\n");
+                assertThat(Fsdriver.shOk(s, "stat -c '%a %.9Y %s' held")).isEqualTo("604 1500000000.123456789 4\n");
+            }
+        }
+    }
 }
