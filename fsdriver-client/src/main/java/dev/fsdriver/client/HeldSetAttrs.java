@@ -96,6 +96,7 @@ final class HeldSetAttrs {
             try {
                 attrs.answered(nodeId, connection.files().setAttr(r.toBuilder().setHandle(handle).build()), sentAt);
                 attrs.changed(nodeId);
+                attrs.kernelStale(nodeId); // it was answered the attributes with the ctime before
                 return null;
             } catch (RuntimeException e) {
                 attrs.drop(nodeId);

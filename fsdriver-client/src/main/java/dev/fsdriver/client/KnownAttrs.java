@@ -59,6 +59,22 @@ final class KnownAttrs {
         changed.accept(node);
     }
 
+    private volatile LongConsumer kernelStale = node -> {};
+
+    /** {@code stale} is told of a node whose attributes the kernel holds are not the server's (see {@link #kernelStale}). */
+    void onKernelStale(LongConsumer stale) {
+        this.kernelStale = stale;
+    }
+
+    /**
+     * The kernel holds attributes of {@code node} this mount answered ahead of the server (a
+     * change held with the file's writes, just sent: the server's ctime is later): it is to ask
+     * again (tar c: "file changed as we read it" when the ctime moved under it).
+     */
+    void kernelStale(long node) {
+        kernelStale.accept(node);
+    }
+
     /** Keeps attributes only while {@code live} holds (the change events flow). */
     void enableWhile(BooleanSupplier live) {
         this.live = live;

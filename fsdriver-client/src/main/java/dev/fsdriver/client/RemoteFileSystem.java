@@ -171,6 +171,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void init(FuseConnection connection) {
+        if (connection.notifier() != null) {
+            // attributes only (offset -1): takes no kernel lock a request may hold (see FuseNotifier)
+            attrs.onKernelStale(node -> connection.notifier().invalInode(node, -1, 0));
+        }
         log.debug("kernel 7.{}: max_write {}, max_readahead {}, max_pages {}", connection.negotiatedMinor(),
                 connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
     }
