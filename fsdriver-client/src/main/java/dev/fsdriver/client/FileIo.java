@@ -13,6 +13,7 @@ import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
@@ -150,20 +151,22 @@ final class FileIo {
 
     FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        caches.dirChanging(parent);
+        caches.changing(parent);
         long epoch = attrs.epoch();
-        CreateReply created = null;
+        CreateReply created;
         try {
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         } finally {
-            // the parent's attributes after it: the kernel asks for them before its next create there
-            caches.dirChanged(parent, created != null && created.hasParent() ? created.getParent() : null, epoch);
+            caches.changing(parent); // nor a listing fetched while it went on
         }
-        caches.changing(created.getNode().getId()); // a new file, maybe with the inode number of one removed
-        FuseEntry entry = entries.entry(created.getNode());
+        Node node = created.getNode();
+        caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
+        attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
+        FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
             attrs.answered(entry.nodeId(), created.getNode().getAttr(), epoch);
         }

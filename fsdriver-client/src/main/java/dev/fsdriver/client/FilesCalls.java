@@ -5,6 +5,7 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
@@ -19,8 +20,6 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
-import dev.fsdriver.proto.v1.RemovedReply;
-import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
@@ -95,15 +94,15 @@ final class FilesCalls {
         return call(() -> stub.mkdir(request));
     }
 
-    RemovedReply unlink(NameRequest request) {
+    ParentAttrs unlink(NameRequest request) {
         return call(() -> stub.unlink(request));
     }
 
-    RemovedReply rmdir(NameRequest request) {
+    ParentAttrs rmdir(NameRequest request) {
         return call(() -> stub.rmdir(request));
     }
 
-    RenamedReply rename(RenameRequest request) {
+    ParentAttrs rename(RenameRequest request) {
         return call(() -> stub.rename(request));
     }
 

@@ -8,23 +8,27 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
- * Attributes of regular files known current without asking the server, while change events
- * flow (issues 13 and 17): what the server answered last for the node (Open, Create, GetAttr,
- * SetAttr) and, on top, each Write's reply, which carries the file's attributes after that write.
- * The kernel asks for a file's attributes after every write through the mount and after every
- * read (the atime it holds is then stale); both are answered from here. Directories' too, as a
- * change of their names through the mount left them ({@link #changedTo}): the kernel asks for
- * them before its next change there (rm -rf: a GetAttr per name removed).
+ * Attributes of regular files and directories known current without asking the server, while
+ * change events flow (issues 13 and 17): what the server answered last for the node (Open,
+ * Create, GetAttr, SetAttr) and, on top, each Write's reply, which carries the file's attributes
+ * after that write, and the replies of calls that change a directory's names, which carry the
+ * directory's attributes after the change ({@link #dirChanged}). The kernel asks for a file's
+ * attributes after every write through the mount and after every read (the atime it holds is
+ * then stale), and for a directory's before every create or unlink in it that follows another
+ * (its permission check: rm -rf, untar, sqlite's journal); all are answered from here.
  *
  * <p>What is kept is dropped when it may no longer be the server's truth: every change event and
  * every change of the event stream's state drops all ({@link #changedElsewhere}: the server sends
  * a mount only other sessions' changes); a change through the mount that brings no attributes
  * back drops its node (unlink and rename: the node the kernel holds under the name, or all when
- * that is not known: {@link #dropAll}; a change of a directory's names drops the directory).
+ * that is not known: {@link #dropAll}).
  *
  * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
  * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
- * its node, or of all, came after that.
+ * its node, or of all, came after that. Replies about one directory may come back in another
+ * order than the server made them (two unlinks in it at once): a directory's ctime moves with
+ * every change to it, so the newest ctime wins, and two different answers with the same ctime
+ * (a clock coarser than the gap) drop it.
  */
 final class KnownAttrs {
     private static final int MAX_NODES = 1 << 16;
@@ -44,6 +48,7 @@ final class KnownAttrs {
     private volatile long allDroppedAt;
     private volatile BooleanSupplier live = () -> false;
     private volatile LongConsumer changed = node -> {};
+    private volatile LongConsumer kernelStale = node -> {};
 
     /**
      * {@code changed} is told of every node the mount changes ({@link #drop}, {@link #written}: a
@@ -58,8 +63,6 @@ final class KnownAttrs {
     void changed(long node) {
         changed.accept(node);
     }
-
-    private volatile LongConsumer kernelStale = node -> {};
 
     /** {@code stale} is told of a node whose attributes the kernel holds are not the server's (see {@link #kernelStale}). */
     void onKernelStale(LongConsumer stale) {
@@ -92,9 +95,42 @@ final class KnownAttrs {
 
     /** The server answered {@code attr} for {@code node} to a call sent at {@code sentAt} (its whole truth then). */
     void answered(long node, Attr attr, long sentAt) {
-        if (keepable(attr, sentAt)) {
+        if (!keepable(attr, sentAt)) {
+            return;
+        }
+        if (FileMode.isDirectory(attr.getMode())) {
+            entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt ? e
+                    : e instanceof Known k && k.sentAt >= allDroppedAt && FileMode.isDirectory(k.attr.getMode())
+                            ? newer(k, attr, sentAt) : new Known(attr, sentAt));
+        } else {
             entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt
                     || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
+        }
+    }
+
+    /** Of two answers about one directory, the one made later (see the class comment). */
+    private Entry newer(Known had, Attr got, long sentAt) {
+        long hadCtime = had.attr.getCtimeNs();
+        if (got.getCtimeNs() != hadCtime) {
+            return got.getCtimeNs() > hadCtime ? new Known(got, sentAt) : had;
+        }
+        return withoutAtime(had.attr).equals(withoutAtime(got)) ? had : new Dropped(clock.incrementAndGet());
+    }
+
+    private static Attr withoutAtime(Attr a) {
+        return a.getAtimeNs() == 0 ? a : a.toBuilder().clearAtimeNs().build();
+    }
+
+    /**
+     * A call sent at {@code sentAt} changed the names in directory {@code dir} (made, removed or
+     * moved one), and its reply brought the directory's attributes just after it: {@code after},
+     * or null when it did not (an older server, a failed or unanswered call), which drops them.
+     */
+    void dirChanged(long dir, Attr after, long sentAt) {
+        if (after == null) {
+            drop(dir);
+        } else {
+            answered(dir, after, sentAt);
         }
     }
 
@@ -128,27 +164,9 @@ final class KnownAttrs {
                 .build();
     }
 
-    /**
-     * A change of the names in directory {@code dir} through the mount, sent at {@code sentAt}
-     * (read after {@link #drop} of the directory), was answered with the directory's attributes
-     * right after it (Create, Unlink, Rmdir replies): kept as {@link #answered} keeps a file's,
-     * which is the only way a directory's get here (a GetAttr of one may race with a change of its
-     * names). The kernel holds a directory's lock while it changes its names or attributes, so no
-     * other change of it through the mount went on meanwhile; a drop since, or any event, wins.
-     */
-    void changedTo(long dir, Attr attr, long sentAt) {
-        if (FileMode.isDirectory(attr.getMode()) && keepable(attr, sentAt, true)) {
-            entries.compute(dir, (n, e) -> e instanceof Dropped d && d.at > sentAt
-                    || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
-        }
-    }
-
     private boolean keepable(Attr attr, long sentAt) {
-        return keepable(attr, sentAt, false);
-    }
-
-    private boolean keepable(Attr attr, long sentAt, boolean directory) {
-        if (!(directory || FileMode.isRegular(attr.getMode())) || sentAt < allDroppedAt || !live.getAsBoolean()) {
+        if (!FileMode.isRegular(attr.getMode()) && !FileMode.isDirectory(attr.getMode())
+                || sentAt < allDroppedAt || !live.getAsBoolean()) {
             return false;
         }
         if (entries.size() >= MAX_NODES) {

@@ -280,7 +280,6 @@ final class Lookups {
     /** Held-back writes pushed out first (they land before the change, as they were issued). */
     private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
         caches.changing(nodeId);
-        attrs.drop(nodeId); // a directory's kept from a change of its names (the reply is not kept for one)
         OpenNode open = files.node(nodeId);
         if (open != null) {
             open.flushWriters(null);

@@ -18,9 +18,8 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.Owner;
-import dev.fsdriver.proto.v1.RemovedReply;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.RenameRequest;
-import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,59 +53,71 @@ final class NameChanges {
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        return making(parent, () -> connection.files().symlink(SymlinkRequest.newBuilder().setParent(parent)
-                .setName(name).setTarget(target).setOwner(owner(req)).build()));
-    }
-
-    /** A call that makes a node in {@code parent} (no attributes of the parent come back). */
-    private FuseEntry making(long parent, java.util.function.Supplier<Node> call) throws FuseException {
-        caches.dirChanging(parent);
-        Node made;
+        caches.changing(parent);
+        long sentAt = attrs.epoch();
         try {
-            made = call.get();
+            return made(parent, sentAt, connection.files().symlink(
+                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
+                            .setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
+            attrs.drop(parent);
+            caches.changing(parent);
             throw connection.failure(e);
-        } finally {
-            caches.dirChanged(parent, null, 0);
         }
-        return entries.entry(made(made));
     }
 
     /**
-     * A node just made: its id is an inode number, maybe one a file removed before had, of which
-     * something may still be kept.
+     * A name made in {@code parent} by a call sent at {@code sentAt}: its entry, and the parent's
+     * attributes after it. The caches told again (nor a listing fetched while it went on), and of
+     * the node: its id is an inode number, maybe one a file removed before had.
      */
-    private Node made(Node node) {
+    private FuseEntry made(long parent, long sentAt, Node node) throws FuseException {
+        caches.changing(parent);
         caches.changing(node.getId());
-        return node;
+        attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
+        return entries.entry(node);
+    }
+
+    /** A call sent at {@code sentAt} that changed names in {@code parent} and {@code newParent} came back. */
+    private void changed(long parent, long newParent, long sentAt, ParentAttrs reply) {
+        attrs.dirChanged(parent, reply.hasParent() ? reply.getParent() : null, sentAt);
+        if (newParent != parent) {
+            attrs.dirChanged(newParent, reply.hasNewParent() ? reply.getNewParent() : null, sentAt);
+        }
     }
 
     FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
+        caches.changing(parent);
         int type = mode & FileMode.S_IFMT;
+        long sentAt = attrs.epoch();
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
-            return making(parent, () -> connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
+            try {
+                return made(parent, sentAt, connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                        .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
+            } catch (RuntimeException e) {
+                attrs.drop(parent);
+                caches.changing(parent);
+                throw connection.failure(e);
+            }
         }
         if (!FileMode.isRegular(mode)) {
             // device nodes: out of scope (and the mount is nodev); anything else is not a file type
             throw new FuseException(Errno.EPERM, "device nodes cannot be made");
         }
-        CreateReply created = null;
-        caches.dirChanging(parent);
-        long sentAt = attrs.epoch();
+        CreateReply created;
         try {
             // through Create, which every server has
             created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
+            caches.changing(parent);
             throw connection.failure(e);
-        } finally {
-            caches.dirChanged(parent, created != null && created.hasParent() ? created.getParent() : null, sentAt);
         }
         files.releaseQuietly(created.getHandle());
-        return entries.entry(made(created.getNode()));
+        return made(parent, sentAt, created.getNode());
     }
 
     /** The caller of a request: a file it makes is to be its own (the server applies it where it can). */
@@ -115,73 +126,75 @@ final class NameChanges {
     }
 
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        return making(parent, () -> connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
-                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
+        caches.changing(parent);
+        long sentAt = attrs.epoch();
+        try {
+            return made(parent, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
+        } catch (RuntimeException e) {
+            attrs.drop(parent);
+            caches.changing(parent);
+            throw connection.failure(e);
+        }
     }
 
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
         beforeNameGoes(parent, name);
-        long sentAt = removing(parent, name);
-        RemovedReply r = null;
+        caches.nameChanging(parent, name); // the parent's names, the file's link count
+        long sentAt = attrs.epoch();
+        ParentAttrs reply;
         try {
-            r = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            reply = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
             throw connection.failure(e);
         } finally {
-            removed(parent, name, r, sentAt);
+            caches.nameChanging(parent, name); // nor what was answered while it went on
         }
-    }
-
-    /** Before {@code name} goes from {@code parent}: the caches told; the clock for {@link #removed}. */
-    private long removing(long parent, String name) {
-        caches.dirChanging(parent);
-        caches.nameChanging(parent, name);
-        return attrs.epoch();
-    }
-
-    /**
-     * {@code name} went from {@code parent} (or the call failed: {@code reply} null): the caches
-     * told again, nor what was answered while it went on; the parent's attributes as the reply
-     * gave them kept for the kernel's next GETATTR of it (rm -rf: one per name before).
-     */
-    private void removed(long parent, String name, RemovedReply reply, long sentAt) {
-        caches.nameChanging(parent, name);
-        caches.dirChanged(parent, reply != null && reply.hasParent() ? reply.getParent() : null, sentAt);
+        changed(parent, parent, sentAt, reply);
     }
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
         beforeNameGoes(parent, name);
-        long sentAt = removing(parent, name);
+        caches.nameChanging(parent, name); // the parent's names, the file's link count
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), r -> {
-            removed(parent, name, r, sentAt);
+        long sentAt = attrs.epoch();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), reply -> {
+            caches.nameChanging(parent, name); // nor what was answered while it went on
+            changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
-            removed(parent, name, null, sentAt);
+            caches.nameChanging(parent, name);
+            attrs.drop(parent);
             done.done(errno);
         });
     }
 
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        long sentAt = removing(parent, name);
-        RemovedReply r = null;
+        caches.nameChanging(parent, name);
+        long sentAt = attrs.epoch();
         try {
-            r = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            ParentAttrs reply = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            caches.nameChanging(parent, name);
+            changed(parent, parent, sentAt, reply);
         } catch (RuntimeException e) {
+            caches.nameChanging(parent, name);
+            attrs.drop(parent);
             throw connection.failure(e);
-        } finally {
-            removed(parent, name, r, sentAt);
         }
     }
 
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        long sentAt = removing(parent, name);
+        caches.nameChanging(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), r -> {
-            removed(parent, name, r, sentAt);
+        long sentAt = attrs.epoch();
+        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), reply -> {
+            caches.nameChanging(parent, name);
+            changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
-            removed(parent, name, null, sentAt);
+            caches.nameChanging(parent, name);
+            attrs.drop(parent);
             done.done(errno);
         });
     }
@@ -192,25 +205,22 @@ final class NameChanges {
             beforeNameGoes(newParent, newName);
         }
         // the ctime of the file moved, the link count and ctime of one replaced
-        caches.dirChanging(parent);
-        caches.dirChanging(newParent);
         caches.nameChanging(parent, name);
         caches.nameChanging(newParent, newName, true);
         long sentAt = attrs.epoch();
-        RenamedReply r = null;
+        ParentAttrs reply;
         try {
-            r = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
+            reply = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
+            attrs.drop(parent);
+            attrs.drop(newParent);
             throw connection.failure(e);
         } finally {
             caches.nameChanging(parent, name);
             caches.nameChanging(newParent, newName, true);
-            caches.dirChanged(parent, r != null && r.hasParent() ? r.getParent() : null, sentAt);
-            if (newParent != parent) {
-                caches.dirChanged(newParent, r != null && r.hasNewParent() ? r.getNewParent() : null, sentAt);
-            }
         }
+        changed(parent, newParent, sentAt, reply);
     }
 
     private static final int RENAME_NOREPLACE = 1;
@@ -257,18 +267,19 @@ final class NameChanges {
     }
 
     FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        caches.dirChanging(newParent);
+        caches.changing(newParent);
         caches.changing(nodeId);
         attrs.drop(nodeId); // its link count and ctime
+        long sentAt = attrs.epoch();
         try {
-            return entries.entry(connection.files().link(
+            return made(newParent, sentAt, connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
         } catch (RuntimeException e) {
+            attrs.drop(newParent);
+            caches.changing(newParent);
             throw connection.failure(e);
         } finally {
-            attrs.drop(nodeId);
-            caches.changing(nodeId);
-            caches.dirChanged(newParent, null, 0);
+            attrs.drop(nodeId); // (and the listings' entries of it: see KnownAttrs#onChange)
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseStatfs;
-import dev.fsdriver.proto.v1.Attr;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -134,30 +133,6 @@ final class RemoteCaches {
             if (k != null) {
                 k.giveBack(forget);
             }
-        }
-    }
-
-    /**
-     * The names of directory {@code dir} are about to change through the mount: as
-     * {@link #changing}, and its attributes (mtime, ctime, size, link count) go. Then
-     * {@link #dirChanged} once done.
-     */
-    void dirChanging(long dir) {
-        changing(dir);
-        attrs.drop(dir);
-    }
-
-    /**
-     * The change of {@code dir}'s names is done (or failed): {@code after} are its attributes as
-     * the reply gave them (null: not given) for a call sent at {@code sentAt} (read after
-     * {@link #dirChanging}), kept for the kernel's next GETATTR of it (see {@link KnownAttrs#changedTo}).
-     */
-    void dirChanged(long dir, Attr after, long sentAt) {
-        changing(dir);
-        if (after != null) {
-            attrs.changedTo(dir, after, sentAt);
-        } else {
-            attrs.drop(dir);
         }
     }
 

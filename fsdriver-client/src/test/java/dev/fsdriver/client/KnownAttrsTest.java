@@ -36,4 +36,47 @@ class KnownAttrsTest {
         attrs.entered(70, file(70, 2222, 9));
         assertThat(attrs.get(70)).as("another file under the id").isNull();
     }
+
+    private static Attr dir(long ctime, int nlink) {
+        return Attr.newBuilder().setIno(5).setMode(FileMode.S_IFDIR | 0755).setNlink(nlink)
+                .setMtimeNs(ctime).setCtimeNs(ctime).build();
+    }
+
+    /**
+     * Two changes of one directory in flight at once (two rmdirs in it): their replies may come
+     * back in another order than the server made them. The newest ctime is the directory now.
+     */
+    @Test
+    void ofTwoRepliesAboutADirectoryTheNewerOneStaysInWhateverOrderTheyCome() {
+        long first = attrs.epoch();
+        long second = attrs.epoch();
+        attrs.dirChanged(5, dir(2_000, 3), second);
+        attrs.dirChanged(5, dir(1_000, 4), first);
+        assertThat(attrs.get(5).getNlink()).isEqualTo(3);
+
+        attrs.dirChanged(5, dir(3_000, 2), first);
+        assertThat(attrs.get(5).getNlink()).as("made later, sent earlier").isEqualTo(2);
+    }
+
+    /** Coarse file times: two different answers with the same ctime cannot be ordered, so neither is kept. */
+    @Test
+    void twoDifferentRepliesWithTheSameCtimeDropTheDirectory() {
+        attrs.dirChanged(5, dir(1_000, 3), attrs.epoch());
+        attrs.dirChanged(5, dir(1_000, 3).toBuilder().setAtimeNs(77).build(), attrs.epoch());
+        assertThat(attrs.get(5)).as("only the atime differs: the same directory").isNotNull();
+
+        attrs.dirChanged(5, dir(1_000, 4), attrs.epoch());
+        assertThat(attrs.get(5)).isNull();
+    }
+
+    /** A change whose reply brought no attributes (an older server, a failure) drops them, and answers sent before it stay out. */
+    @Test
+    void aChangeWithoutAttributesDropsTheDirectoryAndEarlierAnswers() {
+        attrs.dirChanged(5, dir(1_000, 3), attrs.epoch());
+        long sentBefore = attrs.epoch();
+        attrs.dirChanged(5, null, attrs.epoch());
+        assertThat(attrs.get(5)).isNull();
+        attrs.answered(5, dir(9_000, 3), sentBefore);
+        assertThat(attrs.get(5)).isNull();
+    }
 }

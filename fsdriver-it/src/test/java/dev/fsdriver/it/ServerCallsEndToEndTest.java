@@ -126,6 +126,56 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * The kernel asks for a directory's attributes before each create or unlink in it that
+     * follows another (its permission check, the attributes having been invalidated by the last
+     * change): untar and rm -rf made a GetAttr per name (issues 13 and 17: rm -rf 400 files was
+     * slower than sshfs). The replies of calls that change a directory's names carry its
+     * attributes after the change, kept while events flow; what the mount then shows of the
+     * directory is what the server's directory is.
+     */
+    @Test
+    void namesMadeAndRemovedCostNoGetAttrOfTheirDirectory() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path src = tmp.resolve("src/pkg");
+        Files.createDirectories(src.resolve("sub"));
+        for (int i = 0; i < 150; i++) {
+            Files.writeString(src.resolve("f" + i), "content " + i);
+            Files.writeString(src.resolve("sub/g" + i), "other " + i);
+        }
+        Fsdriver.shOk(tmp, "tar -C src -cf pkg.tar pkg");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-parents"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                Map<String, Long> before = calls(serverPort);
+                Fsdriver.shOk(mnt, "tar -xf " + tmp.resolve("pkg.tar"));
+                Map<String, Long> untar = since(before, calls(serverPort));
+                assertThat(untar.getOrDefault("Create", 0L)).as(untar.toString()).isEqualTo(300);
+                // before: GetAttr 300 (one per file made)
+                assertThat(untar.getOrDefault("GetAttr", 0L)).as("untar: " + untar).isLessThanOrEqualTo(10);
+
+                // what the kernel shows of the directories is the server's truth
+                Fsdriver.shOk(mnt, "mkdir pkg/d1 pkg/d2 pkg/d3 && rmdir pkg/d2 && mv pkg/f1 pkg/sub/moved && mv pkg/d3 pkg/sub/");
+                assertThat(Fsdriver.shOk(mnt, "stat -c '%h %Y %Z' pkg pkg/sub").trim())
+                        .isEqualTo(Fsdriver.shOk(s, "stat -c '%h %Y %Z' pkg pkg/sub").trim());
+
+                before = calls(serverPort);
+                Fsdriver.shOk(mnt, "rm -rf pkg");
+                Map<String, Long> rm = since(before, calls(serverPort));
+                assertThat(rm.getOrDefault("Unlink", 0L)).as(rm.toString()).isEqualTo(300);
+                // before: GetAttr 298 (one per unlink after a directory's first)
+                assertThat(rm.getOrDefault("GetAttr", 0L)).as("rm -rf: " + rm).isLessThanOrEqualTo(10);
+                assertThat(s.resolve("pkg")).doesNotExist();
+                assertThat(Fsdriver.shOk(mnt, "stat -c '%h %Y %Z' .").trim()).isEqualTo(Fsdriver.shOk(s, "stat -c '%h %Y %Z' .").trim());
+            }
+        }
+    }
+
+    /**
      * A fresh mount's first git status costs one call per directory, not one Lookup per file
      * (issue 13: git lstat()s every indexed path before it reads any directory): the first lookup
      * that misses in a directory lists it whole with attributes, the next ones are answered from

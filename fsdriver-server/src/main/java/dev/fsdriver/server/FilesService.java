@@ -27,13 +27,12 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
-import dev.fsdriver.proto.v1.RemovedReply;
-import dev.fsdriver.proto.v1.RenamedReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
@@ -87,6 +86,41 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     static Node entry(Share s, RelPath path, FileAttributes a) {
         return Messages.node(s.nodes.register(path, a.ino(), a.generation(), a.isDirectory(),
                 a.mode() & FileMode.S_IFMT, a.nlink()), a);
+    }
+
+    /** As {@link #entry(Share, RelPath, FileAttributes)}, for a name just made in {@code parent} (see {@link #parentAfter}). */
+    static Node madeEntry(Share s, long parent, RelPath path, FileAttributes a) {
+        Node node = entry(s, path, a);
+        Attr after = parentAfter(s, parent);
+        return after == null ? node : node.toBuilder().setParent(after).build();
+    }
+
+    /**
+     * Directory {@code parent}'s attributes just after a change of its names (Node.parent,
+     * ParentAttrs): the kernel asks for them before the next create or unlink there (its
+     * permission check), and the client keeps them instead of asking. Null when they cannot be
+     * read now (gone, or another directory under that path): the client then asks.
+     */
+    static Attr parentAfter(Share s, long parent) {
+        try {
+            return Messages.attr(s.statNode(parent));
+        } catch (FsException e) {
+            return null;
+        }
+    }
+
+    /** The reply of a call that changed names in {@code parent} and {@code newParent} (0: none other). */
+    static ParentAttrs parents(Share s, long parent, long newParent) {
+        ParentAttrs.Builder b = ParentAttrs.newBuilder();
+        Attr p = parentAfter(s, parent);
+        if (p != null) {
+            b.setParent(p);
+        }
+        Attr np = newParent == 0 || newParent == parent ? null : parentAfter(s, newParent);
+        if (np != null) {
+            b.setNewParent(np);
+        }
+        return b.build();
     }
 
     static RelPath child(Share s, long parent, String name) throws FsException {
@@ -247,7 +281,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("mkdir");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.change(path, () -> s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS,
+            return madeEntry(s, req.getParent(), path, s.change(path, () -> s.backend.mkdir(path, req.getMode() & FileMode.PERMISSIONS,
                     owner(req.hasOwner(), req.getOwner()))));
         });
     }
@@ -259,7 +293,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.checkWritable("mknod");
             RelPath path = child(s, req.getParent(), req.getName());
             int mode = req.getMode() & (FileMode.S_IFMT | FileMode.PERMISSIONS);
-            return entry(s, path, s.change(path, () -> s.backend.mknod(path, mode, owner(req.hasOwner(), req.getOwner()))));
+            return madeEntry(s, req.getParent(), path, s.change(path, () -> s.backend.mknod(path, mode, owner(req.hasOwner(), req.getOwner()))));
         });
     }
 
@@ -269,7 +303,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     }
 
     @Override
-    public void unlink(NameRequest req, StreamObserver<RemovedReply> out) {
+    public void unlink(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Unlink", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -280,12 +314,12 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return null;
             });
             s.nodes.removed(path);
-            return removed(s, req.getParent());
+            return parents(s, req.getParent(), 0);
         });
     }
 
     @Override
-    public void rmdir(NameRequest req, StreamObserver<RemovedReply> out) {
+    public void rmdir(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rmdir", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -296,30 +330,12 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                 return null;
             });
             s.nodes.removedEmptyDirectory(path);
-            return removed(s, req.getParent());
+            return parents(s, req.getParent(), 0);
         });
     }
 
-    private static RemovedReply removed(Share s, long parent) {
-        Attr a = parentAfter(s, parent);
-        return a == null ? RemovedReply.getDefaultInstance() : RemovedReply.newBuilder().setParent(a).build();
-    }
-
-    /**
-     * The attributes of directory {@code parent} right after a change of its names, for the reply
-     * (the client's kernel asks for them before its next change there); null when they cannot be
-     * read: the change is done, and the reply goes without them.
-     */
-    static Attr parentAfter(Share s, long parent) {
-        try {
-            return Messages.attr(s.statNode(parent));
-        } catch (FsException | RuntimeException e) {
-            return null;
-        }
-    }
-
     @Override
-    public void rename(RenameRequest req, StreamObserver<RenamedReply> out) {
+    public void rename(RenameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rename", out, () -> {
             Requests.check(req);
             Share s = CallContext.share();
@@ -327,16 +343,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             RelPath from = child(s, req.getParent(), req.getName());
             RelPath to = child(s, req.getNewParent(), req.getNewName());
             s.rename(from, to, req.getFlags());
-            RenamedReply.Builder reply = RenamedReply.newBuilder();
-            Attr parent = parentAfter(s, req.getParent());
-            Attr newParent = req.getNewParent() == req.getParent() ? null : parentAfter(s, req.getNewParent());
-            if (parent != null) {
-                reply.setParent(parent);
-            }
-            if (newParent != null) {
-                reply.setNewParent(newParent);
-            }
-            return reply.build();
+            return parents(s, req.getParent(), req.getNewParent());
         });
     }
 
@@ -349,7 +356,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             RelPath existing = s.nodes.path(req.getNode());
             RelPath path = child(s, req.getNewParent(), req.getNewName());
             // the new name, and the file's other names (its link count and ctime moved)
-            return entry(s, path, s.change(existing, () -> s.change(path, () -> s.backend.link(existing, path))));
+            return madeEntry(s, req.getNewParent(), path,
+                    s.change(existing, () -> s.change(path, () -> s.backend.link(existing, path))));
         });
     }
 
@@ -360,7 +368,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Share s = CallContext.share();
             s.checkWritable("symlink");
             RelPath path = child(s, req.getParent(), req.getName());
-            return entry(s, path, s.change(path, () -> s.backend.symlink(path, req.getTarget(),
+            return madeEntry(s, req.getParent(), path, s.change(path, () -> s.backend.symlink(path, req.getTarget(),
                     owner(req.hasOwner(), req.getOwner()))));
         });
     }

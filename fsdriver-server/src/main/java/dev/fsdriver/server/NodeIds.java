@@ -20,10 +20,8 @@ import java.util.Map;
  * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
  * stays reachable by id, detached (no path), until it is forgotten.
  *
- * <p>Names are a tree of {@link Entry}s (parent, name, children), not a map of full paths: a
- * node's path is computed from its entry on demand, so a rename or removal of a directory moves
- * or cuts one entry and costs its depth, not the number of nodes known below it (issue 16). A
- * cut-off subtree keeps its entries for the nodes still referenced in it; they have no path.
+ * <p>Names are a tree of entries ({@link NameTree}), not a map of full paths: a rename or removal
+ * of a directory moves or cuts one entry and costs its depth, not the number of nodes below it.
  *
  * <p>Locking: {@link #lock} guards the maps, the whole entry tree and every {@link Node}'s
  * mutable fields. It is held only for these updates (each O(depth)), never around I/O.
@@ -51,7 +49,7 @@ final class NodeIds {
          * Its entries, the first attached one giving its path; more than one only for hard links.
          * Immutable lists, replaced on change (one name: a 24-byte List.of).
          */
-        private List<Entry> names = List.of();
+        private List<NameTree.Entry> names = List.of();
         private long refs;
 
         Node(long id, long ino, long generation, boolean directory, int type) {
@@ -63,25 +61,9 @@ final class NodeIds {
         }
     }
 
-    /** One name in the tree: a dentry. */
-    private static final class Entry {
-        /** Null for the root, and for an entry cut off the tree (deleted, or displaced). */
-        Entry parent;
-        String name;
-        /** Null: a placeholder that only holds known names below it. */
-        Node node;
-        /** Null while empty. */
-        HashMap<String, Entry> children;
-
-        Entry(Entry parent, String name) {
-            this.parent = parent;
-            this.name = name;
-        }
-    }
-
     private final Object lock = new Object();
     private final Map<Long, Node> byId = new HashMap<>();
-    private final Entry root = new Entry(null, "");
+    private final NameTree tree = new NameTree();
     /**
      * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
      * reused inode number's live node has an overflow id while the dead file's node may still
@@ -93,13 +75,7 @@ final class NodeIds {
      * Directory node id -> its entry cut off the tree, subtree and all, for a directory whose path
      * now holds another file: see {@link #displaceLocked}.
      */
-    private final Map<Long, Entry> displaced = new HashMap<>();
-    /**
-     * Counts changes of names (a name given, taken, moved): {@link #ifUnchanged} lets the
-     * watcher's follower apply what it decided from the disk only if no call changed the names
-     * in between.
-     */
-    private long version;
+    private final Map<Long, NameTree.Entry> displaced = new HashMap<>();
     /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
     private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
 
@@ -132,8 +108,8 @@ final class NodeIds {
     NodeIds(long rootIno, long rootGeneration) {
         Node r = new Node(ROOT_ID, rootIno, rootGeneration, true, FileMode.S_IFDIR);
         r.refs = Long.MAX_VALUE / 2; // never dropped
-        r.names = List.of(root);
-        root.node = r;
+        r.names = List.of(tree.root);
+        tree.root.node = r;
         byId.put(ROOT_ID, r);
     }
 
@@ -144,7 +120,7 @@ final class NodeIds {
             if (n == null) {
                 throw new FsException(Errno.ESTALE, "unknown node " + id);
             }
-            RelPath p = pathLocked(n);
+            RelPath p = tree.firstPath(n.names);
             if (p == null) {
                 throw new FsException(Errno.ENOENT, "node " + id + " was deleted");
             }
@@ -180,7 +156,7 @@ final class NodeIds {
     RelPath pathOrNull(long id) {
         synchronized (lock) {
             Node n = byId.get(id);
-            return n == null ? null : pathLocked(n);
+            return n == null ? null : tree.firstPath(n.names);
         }
     }
 
@@ -202,7 +178,7 @@ final class NodeIds {
      */
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         synchronized (lock) {
-            Node n = nodeAt(path);
+            Node n = tree.nodeAt(path);
             if (n != null && n.ino == ino && sameGeneration(n, generation)) {
                 n.refs++;
                 return n.id;
@@ -223,7 +199,7 @@ final class NodeIds {
             if (same != null && !same.directory) {
                 boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !sameGeneration(same, generation);
                 if (otherKind || nlink == 1) {
-                    for (Entry e : same.names) {
+                    for (NameTree.Entry e : same.names) {
                         unlinkLocked(e); // stale names
                     }
                 }
@@ -257,14 +233,14 @@ final class NodeIds {
      * subtree and all, moves there; what the table had at {@code path} is displaced. Lock held.
      */
     private void movedHereLocked(Node moved, RelPath path) {
-        Entry me = moved.names.get(0);
+        NameTree.Entry me = moved.names.get(0);
         displaced.remove(moved.id, me);
-        cutLocked(me);
-        Node there = nodeAt(path);
+        tree.cut(me);
+        Node there = tree.nodeAt(path);
         if (there != null) {
             displaceLocked(there, path);
         }
-        attachLocked(me, path);
+        tree.attach(me, path);
     }
 
     /**
@@ -274,7 +250,7 @@ final class NodeIds {
      * followed yet) or forgotten. Lock held.
      */
     private void displaceLocked(Node n, RelPath path) {
-        Entry e = find(path);
+        NameTree.Entry e = tree.find(path);
         if (e == null || e.node != n) {
             return;
         }
@@ -282,7 +258,7 @@ final class NodeIds {
             unlinkLocked(e);
             return;
         }
-        cutLocked(e);
+        tree.cut(e);
         displaced.put(n.id, e);
     }
 
@@ -298,11 +274,11 @@ final class NodeIds {
             }
             n.refs -= count;
             if (n.refs <= 0) {
-                version++;
+                tree.changed();
                 byId.remove(id);
-                for (Entry e : n.names) {
+                for (NameTree.Entry e : n.names) {
                     e.node = null; // known names below it stay known
-                    pruneLocked(e);
+                    tree.prune(e);
                 }
                 n.names = List.of();
                 liveByIno.remove(n.ino, n);
@@ -330,7 +306,7 @@ final class NodeIds {
     /** The inode number of the node registered at {@code path}, or 0 if none. */
     long inoAt(RelPath path) {
         synchronized (lock) {
-            Node n = nodeAt(path);
+            Node n = tree.nodeAt(path);
             return n == null ? 0 : n.ino;
         }
     }
@@ -342,9 +318,9 @@ final class NodeIds {
      */
     void removedEmptyDirectory(RelPath path) {
         synchronized (lock) {
-            Entry e = find(path);
+            NameTree.Entry e = tree.find(path);
             if (e != null && e.node != null) {
-                cutLocked(e);
+                tree.cut(e);
             }
         }
     }
@@ -352,12 +328,12 @@ final class NodeIds {
     /** {@code path} (and, for a directory, everything below it) no longer exists. */
     void removed(RelPath path) {
         synchronized (lock) {
-            Entry e = find(path);
+            NameTree.Entry e = tree.find(path);
             if (e == null || e.node == null) {
                 return;
             }
             if (e.node.directory) {
-                cutLocked(e);
+                tree.cut(e);
             } else {
                 unlinkLocked(e);
             }
@@ -377,8 +353,8 @@ final class NodeIds {
      */
     void renamed(RelPath from, RelPath to, boolean keepTarget) {
         synchronized (lock) {
-            Entry ef = find(from);
-            Entry et = find(to);
+            NameTree.Entry ef = tree.find(from);
+            NameTree.Entry et = tree.find(to);
             Node n = ef == null ? null : ef.node;
             Node target = et == null ? null : et.node;
             if (ef == et || target != null && target == n && !n.directory) {
@@ -387,11 +363,11 @@ final class NodeIds {
             if (target != null && keepTarget && target.directory && target != n) {
                 displaceLocked(target, to);
             } else if (et != null) {
-                cutLocked(et);
+                tree.cut(et);
             }
             if (ef != null) {
-                cutLocked(ef);
-                attachLocked(ef, to);
+                tree.cut(ef);
+                tree.attach(ef, to);
             }
         }
     }
@@ -399,22 +375,22 @@ final class NodeIds {
     /** {@code a} and {@code b} were exchanged (RENAME_EXCHANGE). */
     void exchanged(RelPath a, RelPath b) {
         synchronized (lock) {
-            Entry ea = find(a);
-            Entry eb = find(b);
+            NameTree.Entry ea = tree.find(a);
+            NameTree.Entry eb = tree.find(b);
             if (ea == eb) {
                 return;
             }
             if (ea != null) {
-                cutLocked(ea);
+                tree.cut(ea);
             }
             if (eb != null) {
-                cutLocked(eb);
+                tree.cut(eb);
             }
             if (ea != null) {
-                attachLocked(ea, b);
+                tree.attach(ea, b);
             }
             if (eb != null) {
-                attachLocked(eb, a);
+                tree.attach(eb, a);
             }
         }
     }
@@ -422,7 +398,7 @@ final class NodeIds {
     /** The count of name changes so far; see {@link #ifUnchanged}. */
     long version() {
         synchronized (lock) {
-            return version;
+            return tree.version();
         }
     }
 
@@ -434,7 +410,7 @@ final class NodeIds {
      */
     boolean ifUnchanged(long seen, Runnable update) {
         synchronized (lock) {
-            if (version != seen) {
+            if (tree.version() != seen) {
                 return false;
             }
             update.run();
@@ -449,73 +425,7 @@ final class NodeIds {
         }
     }
 
-    // ---- the entry tree; every method below is called with the lock held ----
-
-    /** The entry at {@code path}, or null: O(depth). */
-    private Entry find(RelPath path) {
-        Entry e = root;
-        for (int i = 0; i < path.depth() && e != null; i++) {
-            e = e.children == null ? null : e.children.get(path.name(i));
-        }
-        return e;
-    }
-
-    private Node nodeAt(RelPath path) {
-        Entry e = find(path);
-        return e == null ? null : e.node;
-    }
-
-    /** The entry at {@code path}, made (with placeholders above it) when missing. */
-    private Entry make(RelPath path) {
-        Entry e = root;
-        for (int i = 0; i < path.depth(); i++) {
-            if (e.children == null) {
-                e.children = new HashMap<>(4);
-            }
-            Entry parent = e;
-            e = e.children.computeIfAbsent(path.name(i), name -> new Entry(parent, name));
-        }
-        return e;
-    }
-
-    /** The topmost entry above {@code e}: the root if {@code e} is attached. */
-    private static Entry top(Entry e) {
-        while (e.parent != null) {
-            e = e.parent;
-        }
-        return e;
-    }
-
-    /** {@code e}'s path, or null when it is cut off the tree. */
-    private RelPath pathOf(Entry e) {
-        if (top(e) != root) {
-            return null;
-        }
-        List<String> names = new ArrayList<>();
-        for (Entry x = e; x != root; x = x.parent) {
-            names.add(x.name);
-        }
-        RelPath p = RelPath.ROOT;
-        for (int i = names.size() - 1; i >= 0; i--) {
-            try {
-                p = p.resolve(names.get(i));
-            } catch (FsException ex) {
-                throw new IllegalStateException("names come from RelPaths", ex);
-            }
-        }
-        return p;
-    }
-
-    /** The node's first path, or null when it has none (detached). */
-    private RelPath pathLocked(Node n) {
-        for (Entry e : n.names) {
-            RelPath p = pathOf(e);
-            if (p != null) {
-                return p;
-            }
-        }
-        return null;
-    }
+    // ---- nodes and their names; every method below is called with the lock held ----
 
     /**
      * The node with a name and inode number {@code ino}, or null. A directory kept aside
@@ -526,9 +436,9 @@ final class NodeIds {
         if (n == null) {
             return null;
         }
-        for (Entry e : n.names) {
-            Entry t = top(e);
-            if (t == root || n.directory && t.node != null && displaced.get(t.node.id) == t) {
+        for (NameTree.Entry e : n.names) {
+            NameTree.Entry t = NameTree.top(e);
+            if (t == tree.root || n.directory && t.node != null && displaced.get(t.node.id) == t) {
                 return n;
             }
         }
@@ -537,18 +447,18 @@ final class NodeIds {
 
     /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
     private void nameLocked(Node n, RelPath path) {
-        version++;
-        Entry e = make(path);
+        tree.changed();
+        NameTree.Entry e = tree.make(path);
         if (e.node != null && e.node != n) {
             unlinkFromNode(e);
         }
-        List<Entry> names = new ArrayList<>(n.names.size() + 1);
-        for (Entry x : n.names) {
-            if (x != e && top(x) == root) {
+        List<NameTree.Entry> names = new ArrayList<>(n.names.size() + 1);
+        for (NameTree.Entry x : n.names) {
+            if (x != e && tree.attached(x)) {
                 names.add(x);
             } else if (x != e) {
                 x.node = null;
-                pruneLocked(x);
+                tree.prune(x);
             }
         }
         names.add(e);
@@ -557,7 +467,7 @@ final class NodeIds {
     }
 
     /** {@code e} no longer names its node; the entry goes unless names below it are known. */
-    private void unlinkLocked(Entry e) {
+    private void unlinkLocked(NameTree.Entry e) {
         if (e.node == null || e.node.id == ROOT_ID) {
             return;
         }
@@ -566,66 +476,16 @@ final class NodeIds {
         if (n.names.isEmpty() && n.refs <= 0) {
             byId.remove(n.id);
         }
-        pruneLocked(e);
+        tree.prune(e);
     }
 
-    private void unlinkFromNode(Entry e) {
-        version++;
+    private void unlinkFromNode(NameTree.Entry e) {
+        tree.changed();
         Node n = e.node;
-        List<Entry> names = new ArrayList<>(n.names);
+        List<NameTree.Entry> names = new ArrayList<>(n.names);
         names.remove(e);
         n.names = List.copyOf(names);
         e.node = null;
     }
 
-    /** Drops placeholders without children, from {@code e} up. */
-    private void pruneLocked(Entry e) {
-        while (e != root && e.parent != null && e.node == null && (e.children == null || e.children.isEmpty())) {
-            Entry parent = e.parent;
-            parent.children.remove(e.name, e);
-            if (parent.children.isEmpty()) {
-                parent.children = null;
-            }
-            e.parent = null;
-            e = parent;
-        }
-    }
-
-    /** Cuts {@code e} (and its subtree) off the tree: no path for any node below it. */
-    private void cutLocked(Entry e) {
-        Entry parent = e.parent;
-        if (parent == null) {
-            return; // the root, or cut already
-        }
-        version++;
-        parent.children.remove(e.name, e);
-        if (parent.children.isEmpty()) {
-            parent.children = null;
-        }
-        e.parent = null;
-        pruneLocked(parent);
-    }
-
-    /**
-     * Puts the cut-off entry {@code e} (subtree and all) at {@code to}, cutting off what is
-     * there. The path to {@code to} is found from the root after {@code e} was cut, so it never
-     * runs through {@code e}: no cycle even when the table is stale.
-     */
-    private void attachLocked(Entry e, RelPath to) {
-        if (to.isRoot()) {
-            return;
-        }
-        version++;
-        Entry old = find(to);
-        if (old != null) {
-            cutLocked(old);
-        }
-        Entry parent = make(to.parent());
-        if (parent.children == null) {
-            parent.children = new HashMap<>(4);
-        }
-        e.parent = parent;
-        e.name = to.name();
-        parent.children.put(e.name, e);
-    }
 }

@@ -251,11 +251,9 @@ final class OpenFileHandlers {
         OpenFile f = created.file();
         FileAttributes a = created.attr();
         try {
-            Node node = FilesService.entry(s, path, a);
+            Node node = FilesService.madeEntry(s, req.getParent(), path, a);
             long h = s.handles.add(CallContext.owner(), new OpenedFile(node.getId(), f, req.getFlags() | OpenFlags.O_CREAT, a.ino()));
-            CreateReply.Builder reply = CreateReply.newBuilder().setNode(node).setHandle(h);
-            dev.fsdriver.proto.v1.Attr parent = FilesService.parentAfter(s, req.getParent());
-            return (parent == null ? reply : reply.setParent(parent)).build();
+            return CreateReply.newBuilder().setNode(node).setHandle(h).build();
         } catch (FsException | RuntimeException e) {
             closeQuietly(f);
             throw e;

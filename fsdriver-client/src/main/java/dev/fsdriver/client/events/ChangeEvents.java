@@ -36,7 +36,9 @@ public final class ChangeEvents implements AutoCloseable {
     private final CachePolicy policy;
     private final Injector injector;
     private final EventAwareFileSystem fs;
-    /** The remote file system itself, for its prefetch only (requests go through {@code fs}). */
+    /** What is mounted: {@code fs}, behind the injector's local answers when events are injected. */
+    private final FuseFileSystem mounted;
+    /** The remote file system itself, for its caches and paths only (requests go through {@code fs}). */
     private final RemoteFileSystem remote;
     private final EventLag lag = new EventLag(EventLag::unixNanos);
     private volatile WatchClient watch;
@@ -50,32 +52,28 @@ public final class ChangeEvents implements AutoCloseable {
         void close();
     }
 
-    private ChangeEvents(FuseFileSystem remote, Path mountPoint, Options options) {
+    private ChangeEvents(RemoteFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint) : null;
-        this.remote = remote instanceof RemoteFileSystem r ? r : null;
-        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector,
-                this.remote != null ? this.remote.caches() : new dev.fsdriver.client.CacheStats());
-        if (this.remote != null) {
-            this.remote.prefetchWhile(policy::live);
-            this.remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
-            this.remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
-        }
+        this.remote = remote;
+        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
+        this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
+        remote.prefetchWhile(policy::live);
+        remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
+        remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
         policy.onChange(() -> {
-            if (this.remote != null) {
-                this.remote.changed(); // what it knew while live may be stale
-            }
+            remote.changed(); // what it knew while live may be stale
             fs.changedElsewhere();
         });
     }
 
-    public static ChangeEvents wrap(FuseFileSystem remote, Path mountPoint, Options options) {
+    public static ChangeEvents wrap(RemoteFileSystem remote, Path mountPoint, Options options) {
         return new ChangeEvents(remote, mountPoint, options);
     }
 
     /** The file system to mount (the remote one, wrapped). */
     public FuseFileSystem fileSystem() {
-        return fs;
+        return mounted;
     }
 
     /**
@@ -90,13 +88,10 @@ public final class ChangeEvents implements AutoCloseable {
     public void start(Channel channel, String share, FuseNotifier notifier) {
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
-        RemoteFileSystem r = remote;
         watch = new WatchClient(channel, share, (e, arrived) -> {
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
-            if (r != null) {
-                r.changed();
-            }
+            remote.changed();
             fs.changedElsewhere();
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
                 try (Span span = resyncSpan.apply(e.getPath())) {

@@ -164,16 +164,7 @@ public final class EventApplier {
         if (held == 0 || !echo.isEcho(path, arrivedNs)) {
             return false;
         }
-        try {
-            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
-            if (now == null || now.nodeId() == 0) {
-                return false;
-            }
-            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
-            return now.nodeId() == held;
-        } catch (FuseException gone) {
-            return false;
-        }
+        return fs.reads().node(parent, name) == held;
     }
 
     /** How often an injected create is tried again after EEXIST (a program looked the name up meanwhile). */
@@ -194,7 +185,7 @@ public final class EventApplier {
         FuseEntry entry;
         long t0 = System.nanoTime();
         try {
-            entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+            entry = fs.reads().lookup(parent, name);
         } catch (FuseException gone) {
             return; // already gone again: a DELETED follows
         }
@@ -232,7 +223,7 @@ public final class EventApplier {
                 freshDirs.created(entry.nodeId());
             }
         } else {
-            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
+            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
             log.debug("inject create {}: errno {}", path, -rc);
         }
     }
@@ -301,7 +292,7 @@ public final class EventApplier {
         FuseEntry entry = null;
         if (node == 0 || attr == null) {
             try {
-                entry = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
+                entry = fs.reads().lookup(parent, name);
             } catch (FuseException gone) {
                 return; // gone again: a DELETED follows
             }
@@ -312,7 +303,7 @@ public final class EventApplier {
                 attr = entry.attr();
             }
             if (node != 0) {
-                fs.delegate().forget(entry.nodeId(), 1); // the kernel holds its own entry
+                fs.reads().giveBack(entry.nodeId()); // the kernel holds its own entry
                 entry = null;
             }
         }
@@ -330,7 +321,7 @@ public final class EventApplier {
                     path);
         }
         if (entry != null && !inj.handedOver()) {
-            fs.delegate().forget(entry.nodeId(), 1); // the kernel did not take the reference
+            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
         }
     }
 
@@ -418,16 +409,7 @@ public final class EventApplier {
 
     /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown). */
     private long serverNode(long parent, String name) {
-        try {
-            FuseEntry now = fs.delegate().lookup(new InjectionGate.Internal(parent), parent, name);
-            if (now == null || now.nodeId() == 0) {
-                return 0;
-            }
-            fs.delegate().forget(now.nodeId(), 1); // this lookup's reference: the kernel took none
-            return now.nodeId();
-        } catch (FuseException gone) {
-            return 0;
-        }
+        return fs.reads().node(parent, name);
     }
 
     /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>a request made by the {@link Injector}'s thread is refused (EIO, logged), whatever it is
  *     and whether or not an injection is in progress: the injector's requests are answered
- *     locally by {@link EventAwareFileSystem} or not at all;</li>
+ *     locally by {@link InjectionAnswers} or not at all;</li>
  * <li>a request the {@link EventApplier} makes itself ({@link Internal}) may only read
  *     (lookup, getattr, readlink, directory listing); anything else is refused.</li>
  * </ul>
@@ -59,7 +59,8 @@ final class InjectionGate implements FuseFileSystem {
         return delegate;
     }
 
-    private boolean fromInjector(FuseRequest req) {
+    /** Whether {@code req} was made by the injector's thread (refused here, whatever it is). */
+    boolean fromInjector(FuseRequest req) {
         return injector != null && injector.isInjectorThread(req.pid());
     }
 

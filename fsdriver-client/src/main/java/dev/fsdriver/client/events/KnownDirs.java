@@ -117,7 +117,7 @@ final class KnownDirs {
 
     /** Remembers a directory's attributes fetched in {@code epoch} (see {@link #dirAttrs}). */
     void rememberDir(long node, FuseAttr a, long epoch) {
-        if (a == null || node == 0 || EventAwareFileSystem.isGhost(node) || (a.mode() & FileMode.S_IFMT) != FileMode.S_IFDIR
+        if (a == null || node == 0 || LocalNodes.isGhost(node) || (a.mode() & FileMode.S_IFMT) != FileMode.S_IFDIR
                 || policy == null || !policy.live() || dirAttrsEpoch.get() != epoch || dirAttrs.size() >= MAX_DIR_ATTRS) {
             return;
         }

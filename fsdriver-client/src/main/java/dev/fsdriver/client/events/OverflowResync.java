@@ -1,12 +1,8 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.common.FileMode;
-import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
-import dev.fsdriver.fuse.FuseOpen;
-import dev.fsdriver.fuse.FuseRequest;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -98,7 +94,7 @@ final class OverflowResync {
         Map<String, Long> newDirs = new HashMap<>();
         long sequence;
         try {
-            sequence = list(dir, listed);
+            sequence = fs.reads().list(dir, listed);
         } catch (FuseException e) {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
             return newDirs;
@@ -147,37 +143,5 @@ final class OverflowResync {
         }
         names.replace(dir, now, sequence);
         return newDirs;
-    }
-
-    /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
-    private long list(long dir, Map<String, long[]> into) throws FuseException {
-        FuseFileSystem remote = fs.delegate();
-        FuseRequest req = new InjectionGate.Internal(dir);
-        FuseOpen open = remote.opendir(req, dir, 0);
-        long sequence = Long.MAX_VALUE;
-        try {
-            long[] offset = {0};
-            boolean more = true;
-            while (more) {
-                int before = into.size();
-                long start = offset[0];
-                DirFiller filler = (name, ino, mode, next) -> {
-                    if (!name.equals(".") && !name.equals("..")) {
-                        into.put(name, new long[] {ino, mode});
-                    }
-                    offset[0] = next;
-                    return true;
-                };
-                remote.readdir(req, dir, open.fh(), start, filler);
-                sequence = Math.min(sequence, fs.listingSequence(open.fh()));
-                more = offset[0] != start && into.size() >= before;
-                if (offset[0] == start) {
-                    more = false;
-                }
-            }
-        } finally {
-            remote.releasedir(req, dir, open.fh());
-        }
-        return sequence == Long.MAX_VALUE ? 0 : sequence;
     }
 }

@@ -90,6 +90,8 @@ class EventAwareFileSystemTest {
         injector.close();
     }
     final EventAwareFileSystem fs = new EventAwareFileSystem(fake, view, echo, policy, injector);
+    /** What the kernel talks to: the injector's requests answered in front of the events layer. */
+    final FuseFileSystem kernelSide = new InjectionAnswers(fs, injector);
 
     @Test
     void timeoutsFollowTheStreamState() throws Exception {
@@ -116,11 +118,11 @@ class EventAwareFileSystemTest {
         FuseEntry real = new FuseEntry(77, 0, attr(77, FILE, 3), 0, 0);
         Injection inj = new Injection(Injection.Op.CREATE, 1, "new", 0, null, real, 77, null);
         injector.perform(inj, () -> {
-            assertThatThrownBy(() -> fs.lookup(self, 1, "new")).isInstanceOf(FuseException.class);
+            assertThatThrownBy(() -> kernelSide.lookup(self, 1, "new")).isInstanceOf(FuseException.class);
             try {
-                assertThat(fs.mknod(self, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
+                assertThat(kernelSide.mknod(self, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
                 // other processes still go to the server
-                fs.lookup(OTHER, 1, "new");
+                kernelSide.lookup(OTHER, 1, "new");
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
@@ -135,8 +137,8 @@ class EventAwareFileSystemTest {
         Injection inj = new Injection(Injection.Op.DELETE, 1, "f", 0, null, standIn, 55, null);
         injector.perform(inj, () -> {
             try {
-                assertThat(fs.lookup(self, 1, "f").nodeId()).isEqualTo(55);
-                fs.unlink(self, 1, "f");
+                assertThat(kernelSide.lookup(self, 1, "f").nodeId()).isEqualTo(55);
+                kernelSide.unlink(self, 1, "f");
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
@@ -145,7 +147,7 @@ class EventAwareFileSystemTest {
         fs.forget(55, 1);
         assertThat(fake.forgets).as("the reference was ours, not the server's").isEmpty();
         FuseEntry ghost = fs.ghost(FileMode.S_IFDIR);
-        assertThat(ghost.nodeId()).isGreaterThanOrEqualTo(EventAwareFileSystem.GHOST_BASE);
+        assertThat(ghost.nodeId()).isGreaterThanOrEqualTo(LocalNodes.GHOST_BASE);
         fs.forget(ghost.nodeId(), 1);
         assertThat(fake.forgets).isEmpty();
         fs.forget(12, 2);
@@ -158,16 +160,16 @@ class EventAwareFileSystemTest {
         FuseAttrReply[] reply = new FuseAttrReply[1];
         injector.perform(inj, () -> {
             try {
-                reply[0] = fs.setattr(self, 9, null);
+                reply[0] = kernelSide.setattr(self, 9, null);
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
-            assertEio(() -> fs.setattr(self, 10, null)); // another node than the injection's
+            assertEio(() -> kernelSide.setattr(self, 10, null)); // another node than the injection's
         });
         assertThat(reply[0].attr().size()).isEqualTo(42);
         Injection blind = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 9, null);
         injector.perform(blind, () -> {
-            assertEio(() -> fs.setattr(self, 9, null)); // no attributes to answer with: never asked of the server
+            assertEio(() -> kernelSide.setattr(self, 9, null)); // no attributes to answer with: never asked of the server
         });
         assertThat(fake.calls).isEmpty();
     }

@@ -44,8 +44,10 @@ class InjectionGateTest {
     final EventAwareFileSystemTest.Req fromInjector = new EventAwareFileSystemTest.Req(injector.tid());
     final EventAwareFileSystemTest.Req fromProgram = new EventAwareFileSystemTest.Req(1);
     final KernelView view = new KernelView();
-    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, new EchoFilter(),
+    final EventAwareFileSystem events = new EventAwareFileSystem(server, view, new EchoFilter(),
             new CachePolicy(3_600_000_000_000L, 1_000_000_000L), injector);
+    /** What the kernel talks to: the injector's requests answered in front of the events layer. */
+    final FuseFileSystem fs = new InjectionAnswers(events, injector);
 
     @AfterEach
     void close() {
@@ -132,7 +134,7 @@ class InjectionGateTest {
                 passed.add(m.getName());
             }
         }
-        injector.perform(new Injection(Injection.Op.DELETE, 1, "a", 0, null, fs.ghost(FileMode.S_IFREG), 0, null),
+        injector.perform(new Injection(Injection.Op.DELETE, 1, "a", 0, null, events.ghost(FileMode.S_IFREG), 0, null),
                 () -> {
                     try {
                         for (Method m : requestMethods()) {
@@ -174,7 +176,7 @@ class InjectionGateTest {
         long dir = 5;
         FuseEntry real = new FuseEntry(77, 0, new FuseAttr(77, 3, 0, 0, 0, 0, FileMode.S_IFREG | 0644, 1, 0, 0, 0, 4096),
                 0, 0);
-        FuseEntry standIn = fs.ghost(FileMode.S_IFREG);
+        FuseEntry standIn = events.ghost(FileMode.S_IFREG);
         List<Injection> injections = List.of(
                 new Injection(Injection.Op.DELETE, dir, "a", 0, null, standIn, standIn.nodeId(), null),
                 new Injection(Injection.Op.RENAME, dir, "a", dir, "c", standIn, standIn.nodeId(), null),

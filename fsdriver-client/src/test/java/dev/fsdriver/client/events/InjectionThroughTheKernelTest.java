@@ -92,7 +92,7 @@ class InjectionThroughTheKernelTest {
         injector = new Injector(mnt);
         policy.setLive(true); // long timeouts, as while events flow
         EventAwareFileSystem fs = new EventAwareFileSystem(recorded, view, echo, policy, injector);
-        mount = FuseMount.mount(mnt, fs, MountOptions.builder().fsName("fsdriver:test").build());
+        mount = FuseMount.mount(mnt, new InjectionAnswers(fs, injector), MountOptions.builder().fsName("fsdriver:test").build());
         applier = new EventApplier(fs, view, echo, injector, mount.notifier());
         // the kernel holds both directories and both files
         assertThat(Files.readString(mnt.resolve("d/f"))).isEqualTo("F");

@@ -7,11 +7,8 @@ import dev.fsdriver.backend.RelPath;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,11 +39,11 @@ import org.slf4j.LoggerFactory;
  *       earlier server process is always older than this hub's history (and gets OVERFLOW).
  * </ul>
  *
- * <p>The windows live in {@link Debouncer}, the retained events in {@link EventHistory}; storms,
- * numbering and delivery here.
+ * <p>The windows live in {@link Debouncer}, the retained events in {@link EventHistory}, the storm
+ * counts in {@link Storms}; what storms suppress, numbering and delivery here.
  *
- * <p>Locking: one monitor ({@code this}) guards all state, the Debouncer's and the EventHistory's
- * included (they have no lock of their own). Subscribers are called while it is
+ * <p>Locking: one monitor ({@code this}) guards all state, the Debouncer's, the EventHistory's and
+ * the Storms' included (they have no lock of their own). Subscribers are called while it is
  * held, so they must only enqueue (see {@link Subscriber}); the lock order is hub, then
  * subscriber.
  */
@@ -95,20 +92,6 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     /** Counters since the hub started. */
     public record Stats(long received, long published, long coalesced, long suppressed, long overflows) {}
 
-    private static final class Storm {
-        final RelPath dir;
-        final long until;
-        /** The last sequence published before its changes began to be suppressed (its OVERFLOWs' lostAfter). */
-        final long lostAfter;
-        long suppressedSinceOverflow;
-
-        Storm(RelPath dir, long until, long lostAfter) {
-            this.dir = dir;
-            this.until = until;
-            this.lostAfter = lostAfter;
-        }
-    }
-
     private final String share;
     private final Config config;
     private final LongSupplier clock;
@@ -118,16 +101,13 @@ public final class EventHub implements ChangeListener, AutoCloseable {
     /** A tick is scheduled a whole number of these ahead (so windows close up to this much late). */
     private static final long TICK_GRID_NANOS = 4_000_000;
     private final boolean ownScheduler;
-    private final long stormWindowNanos;
 
-    // Guarded by this (the two helpers too: they are called only from this class's synchronized methods).
+    // Guarded by this (the three helpers too: they are called only from this class's synchronized methods).
     private final Debouncer debouncer;
     private final EventHistory history;
-    private final Map<RelPath, Integer> stormCounts = new HashMap<>();
-    private final List<Storm> storms = new ArrayList<>();
+    private final Storms storms;
     private final Set<Subscriber> subscribers = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastSequence;
-    private long stormWindowStart;
     private ScheduledFuture<?> tickFuture;
     private long tickAt = Long.MAX_VALUE;
     private List<Event> batch = new ArrayList<>();
@@ -175,12 +155,12 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         this.wallNanos = wallNanos;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
-        this.stormWindowNanos = config.stormWindow().toNanos();
         this.debouncer = new Debouncer(config.debounce().toNanos(), config.maxDelay().toNanos(), this::publish);
         this.history = new EventHistory(config.historyCapacity());
         this.lastSequence = firstSequence - 1;
-        this.stormWindowStart = clock.getAsLong();
-        this.lastSummaryAt = stormWindowStart;
+        long now = clock.getAsLong();
+        this.storms = new Storms(config.stormThreshold(), config.stormWindow().toNanos(), now);
+        this.lastSummaryAt = now;
     }
 
     /** A hub with default tuning, the system clock and its own timer thread. */
@@ -252,19 +232,14 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         tickAt = Long.MAX_VALUE;
         tickFuture = null;
         long next = debouncer.closeDue(now);
-        for (Iterator<Storm> it = storms.iterator(); it.hasNext(); ) {
-            Storm s = it.next();
-            if (s.until - now > 0) {
-                next = Math.min(next, s.until);
-            } else {
-                it.remove();
-                if (s.suppressedSinceOverflow > 0) {
-                    // The first OVERFLOW may have been acted on already: cover the rest too.
-                    publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
-                }
-                log.info("share {}: event storm under '{}' over", share, s.dir);
+        for (Storms.Storm s : storms.endOver(now)) {
+            if (s.suppressedSinceOverflow > 0) {
+                // The first OVERFLOW may have been acted on already: cover the rest too.
+                publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
             }
+            log.info("share {}: event storm under '{}' over", share, s.dir);
         }
+        next = Math.min(next, storms.nextEnd());
         deliver();
         maybeLogSummary(now);
         requestTick(next);
@@ -356,8 +331,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (storms.isEmpty()) {
             return false;
         }
-        Storm from = stormOf(c.path());
-        Storm to = c.newPath() == null ? null : stormOf(c.newPath());
+        Storms.Storm from = storms.of(c.path());
+        Storms.Storm to = c.newPath() == null ? null : storms.of(c.newPath());
         if (c.kind() == Kind.RENAMED && (from == null) != (to == null)) {
             // One side inside the storm: report the other side alone, the storm covers its side.
             if (from != null) {
@@ -379,89 +354,22 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         return true;
     }
 
-    private Storm stormOf(RelPath p) {
-        for (Storm s : storms) {
-            if (p.startsWith(s.dir)) {
-                return s;
-            }
-        }
-        return null;
-    }
-
     /**
-     * Counts {@code c} against its directory and every ancestor; if one goes over the threshold,
-     * starts a storm on the deepest such directory (narrowed to where most of its events are)
-     * and publishes OVERFLOW for it (true).
+     * Counts {@code c} toward storms; if it starts one, publishes OVERFLOW for the storm's
+     * directory (true): its events are suppressed from here on.
      */
     private boolean stormStarted(Change c, long now) {
-        if (now - stormWindowStart >= stormWindowNanos) {
-            stormCounts.clear();
-            stormWindowStart = now;
-        }
-        RelPath dir = c.path().parent();
-        RelPath hit = null;
-        for (RelPath d = dir; ; d = d.parent()) {
-            int n = stormCounts.merge(d, 1, Integer::sum);
-            if (n > config.stormThreshold() && hit == null) {
-                hit = d;
-            }
-            if (d.isRoot()) {
-                break;
-            }
-        }
-        if (hit == null) {
+        Storms.Storm s = storms.count(c.path().parent(), now, lastSequence);
+        if (s == null) {
             return false;
         }
-        RelPath h = narrow(hit);
-        int count = stormCounts.getOrDefault(h, 0);
-        for (RelPath d = h.parent(); !h.isRoot(); d = d.parent()) {
-            stormCounts.computeIfPresent(d, (k, v) -> v - count);
-            if (d.isRoot()) {
-                break;
-            }
-        }
-        // The trigger (counted above) is lost from here on: the loss starts after the last sequence
-        // published, or earlier with a narrower storm this one replaces (its end OVERFLOW goes).
-        long lostAfter = lastSequence;
-        for (Storm s : storms) {
-            if (s.dir.startsWith(h)) {
-                lostAfter = Math.min(lostAfter, s.lostAfter);
-            }
-        }
-        storms.removeIf(s -> s.dir.startsWith(h)); // a wider storm replaces narrower ones
-        storms.add(new Storm(h, now + stormWindowNanos, lostAfter));
-        requestTick(now + stormWindowNanos);
-        stormCounts.keySet().removeIf(d -> d.startsWith(h));
-        hit = h;
+        requestTick(s.until);
         log.info("share {}: event storm under '{}' (> {} events in {}): replaced by overflow",
-                share, hit, config.stormThreshold(), config.stormWindow());
-        debouncer.dropUnder(hit);
+                share, s.dir, config.stormThreshold(), config.stormWindow());
+        debouncer.dropUnder(s.dir);
         suppressed++;
-        publish(Change.of(Kind.OVERFLOW, hit, true), now, lostAfter);
+        publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
         return true;
-    }
-
-    /**
-     * From the directory that went over the threshold, descends while one child subtree holds
-     * more than half of its events: the overflow then covers where the storm is, not the root.
-     */
-    private RelPath narrow(RelPath hit) {
-        RelPath dir = hit;
-        while (true) {
-            int total = stormCounts.getOrDefault(dir, 0);
-            RelPath next = null;
-            for (Map.Entry<RelPath, Integer> e : stormCounts.entrySet()) {
-                RelPath d = e.getKey();
-                if (d.depth() == dir.depth() + 1 && d.startsWith(dir) && e.getValue() * 2 > total) {
-                    next = d;
-                    break;
-                }
-            }
-            if (next == null) {
-                return dir;
-            }
-            dir = next;
-        }
     }
 
     // ---- publishing

@@ -13,18 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -33,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Recursive watcher of one share through Linux inotify: one watch per directory, never
- * following symlinks. Reports {@link Change}s to a listener on its own thread, in the order the
+ * following symlinks ({@link DirectoryWatches} adds, scans and removes them). Reports {@link Change}s to a listener on its own thread, in the order the
  * kernel queued them.
  *
  * <ul>
@@ -80,24 +69,14 @@ public final class InotifyWatcher implements AutoCloseable {
     private final int wakeFd;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
-    private volatile int watchCount;
     private Thread thread;
 
     // Owned by the watcher thread (see class comment).
     private final WatchTree watches = new WatchTree();
+    /** Adds, scans and removes the watches in {@link #watches}. */
+    private final DirectoryWatches dirs;
     private PendingMove pendingMove;
     private DeferredRename deferred;
-    private boolean limitLogged;
-    /**
-     * Directories whose watch, added by path, failed because the path no longer led to them:
-     * an ancestor may have been renamed on disk before its rename was read. Tried again at
-     * their parent's new path after each directory rename; forgotten when their own delete or
-     * rename is read, or their parent's watch goes.
-     */
-    private final Set<Unwatched> unwatched = new HashSet<>();
-
-    /** A directory not watched: its parent's watch and its name there. */
-    private record Unwatched(int parent, String name) {}
 
     /** An IN_MOVED_FROM waiting for its IN_MOVED_TO: the source's parent watch and name. */
     private record PendingMove(int cookie, RelPath from, boolean directory, int parentWd, String name) {}
@@ -110,6 +89,7 @@ public final class InotifyWatcher implements AutoCloseable {
         this.listener = listener;
         this.ifd = ifd;
         this.wakeFd = wakeFd;
+        this.dirs = new DirectoryWatches(root, ifd, watches, this::emit);
     }
 
     /**
@@ -148,8 +128,7 @@ public final class InotifyWatcher implements AutoCloseable {
             throw new FsException(e.errno(), "inotify_add_watch " + root
                     + (e.errno() == Errno.ENOSPC ? " (watch limit fs.inotify.max_user_watches reached)" : ""));
         }
-        w.scanTree(-1, null, RelPath.ROOT, false);
-        w.watchCount = w.watches.size();
+        w.dirs.scanTree(-1, null, RelPath.ROOT, false);
         w.thread = Thread.ofPlatform().daemon().name("inotify-" + root.getFileName()).start(w::run);
         log.info("watching {} ({} directories)", root, w.watches.size());
         return w;
@@ -157,7 +136,7 @@ public final class InotifyWatcher implements AutoCloseable {
 
     /** Number of directories currently watched (for logs and tests). */
     public int watchCount() {
-        return watchCount;
+        return dirs.count();
     }
 
     /** Stops the thread (waking it through the eventfd), which then releases the inotify fd. */
@@ -265,11 +244,7 @@ public final class InotifyWatcher implements AutoCloseable {
             return;
         }
         if ((mask & IN_IGNORED) != 0) {
-            // The kernel dropped this watch (directory deleted, or we removed it).
-            if (watches.remove(wd)) {
-                watchCount = watches.size();
-            }
-            unwatched.removeIf(u -> u.parent == wd);
+            dirs.ignored(wd); // the kernel dropped this watch (directory deleted, or we removed it)
             return;
         }
         if (deferred != null && !(name == null && (mask & IN_MOVE_SELF) == 0)) {
@@ -280,7 +255,7 @@ public final class InotifyWatcher implements AutoCloseable {
                 DeferredRename d = deferred;
                 deferred = null;
                 watches.put(wd, d.newParent, d.newName);
-                watchUnwatched();
+                dirs.watchUnwatched();
                 return;
             }
             settleDeferred();
@@ -326,20 +301,20 @@ public final class InotifyWatcher implements AutoCloseable {
             flushPendingMove();
             emit(Change.of(Change.Kind.CREATED, path, isDir));
             if (isDir) {
-                scanTree(wd, name, path, true);
+                dirs.scanTree(wd, name, path, true);
             }
             return;
         }
         flushPendingMove();
         if ((mask & (IN_MOVED_FROM | IN_DELETE)) != 0) {
-            unwatched.remove(new Unwatched(wd, name)); // its own move is followed, its delete needs nothing
+            dirs.forgetUnwatched(wd, name); // its own move is followed, its delete needs nothing
         }
         if ((mask & IN_MOVED_FROM) != 0) {
             pendingMove = new PendingMove(cookie, path, isDir, wd, name);
         } else if ((mask & IN_CREATE) != 0) {
             emit(Change.of(Change.Kind.CREATED, path, isDir));
             if (isDir) {
-                scanTree(wd, name, path, true);
+                dirs.scanTree(wd, name, path, true);
             }
         } else if ((mask & IN_DELETE) != 0) {
             emit(Change.of(Change.Kind.DELETED, path, isDir));
@@ -359,7 +334,7 @@ public final class InotifyWatcher implements AutoCloseable {
         DeferredRename d = deferred;
         if (d != null) {
             deferred = null;
-            scanTree(d.newParent, d.newName, d.to, true);
+            dirs.scanTree(d.newParent, d.newName, d.to, true);
         }
     }
 
@@ -372,7 +347,7 @@ public final class InotifyWatcher implements AutoCloseable {
         pendingMove = null;
         emit(Change.of(Change.Kind.DELETED, pm.from, pm.directory));
         if (pm.directory) {
-            unwatchTree(watches.children(pm.parentWd, pm.name));
+            dirs.unwatchTree(watches.children(pm.parentWd, pm.name));
         }
     }
 
@@ -384,138 +359,12 @@ public final class InotifyWatcher implements AutoCloseable {
         Set<Integer> candidates = watches.children(pm.parentWd, pm.name);
         if (candidates.isEmpty()) {
             // It was renamed before we could watch it (created and moved at once).
-            scanTree(newParent, newName, to, true);
+            dirs.scanTree(newParent, newName, to, true);
         } else {
             // Even one candidate may not be the moved directory: after an exchange's first half
             // the watched side sits at the name the unwatched side leaves in the second half.
             deferred = new DeferredRename(newParent, newName, to);
         }
-    }
-
-    /** Tries the directories in {@link #unwatched} again, at their parents' paths as known now. */
-    private void watchUnwatched() {
-        if (unwatched.isEmpty()) {
-            return;
-        }
-        List<Unwatched> retry = new ArrayList<>(unwatched);
-        unwatched.clear();
-        for (Unwatched u : retry) {
-            RelPath parent = watches.pathOf(u.parent);
-            if (parent == null) {
-                continue;
-            }
-            try {
-                scanTree(u.parent, u.name, parent.resolve(u.name), true);
-            } catch (FsException e) {
-                emit(Change.of(Change.Kind.OVERFLOW, parent, true));
-            }
-        }
-    }
-
-    /**
-     * Watches {@code top} and every directory below it (depth first, without following links).
-     * With {@code report}, every entry found is reported as CREATED, each parent before its
-     * children. The watch is added before the listing, so entries created meanwhile show up in
-     * the listing, as an event, or both.
-     */
-    private void scanTree(int parentWd, String name, RelPath top, boolean report) {
-        record Todo(int parentWd, String name, RelPath dir) {}
-        Deque<Todo> todo = new ArrayDeque<>();
-        todo.push(new Todo(parentWd, name, top));
-        while (!todo.isEmpty()) {
-            Todo t = todo.pop();
-            RelPath dir = t.dir;
-            int wd = dir.isRoot() ? watches.rootWd() : addWatch(t.parentWd, t.name, dir);
-            if (wd < 0) {
-                continue;
-            }
-            Path abs = absolute(dir);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs)) {
-                for (Path child : ds) {
-                    RelPath rel;
-                    try {
-                        rel = dir.resolve(child.getFileName().toString());
-                    } catch (FsException e) {
-                        emit(Change.of(Change.Kind.OVERFLOW, dir, true));
-                        continue;
-                    }
-                    boolean childDir;
-                    try {
-                        childDir = Files.readAttributes(child, BasicFileAttributes.class,
-                                LinkOption.NOFOLLOW_LINKS).isDirectory();
-                    } catch (IOException e) {
-                        continue; // gone again: its delete event follows
-                    }
-                    if (report) {
-                        emit(Change.of(Change.Kind.CREATED, rel, childDir));
-                    }
-                    if (childDir) {
-                        todo.push(new Todo(wd, rel.name(), rel));
-                    }
-                }
-            } catch (NoSuchFileException | NotDirectoryException e) {
-                // Gone or replaced meanwhile: the events about that follow.
-            } catch (IOException | RuntimeException e) {
-                log.warn("cannot list {}: {}; reporting overflow for it", abs, e.toString());
-                emit(Change.of(Change.Kind.OVERFLOW, dir, true));
-            }
-        }
-        watchCount = watches.size();
-    }
-
-    /**
-     * Adds the watch for {@code dir}, named {@code name} in the directory watched by
-     * {@code parentWd}; -1 if it is gone, could not be watched (reported), or is watched already
-     * under another parent or name (another directory, moved there by a rename not read yet).
-     */
-    private int addWatch(int parentWd, String name, RelPath dir) {
-        try {
-            int wd = inotify_add_watch(ifd, absolute(dir).toString(), DIR_MASK);
-            if (watches.contains(wd) && !watches.isAt(wd, parentWd, name)) {
-                // Another watched directory is at this path now: moved here by a rename not read
-                // yet, which will move its entry. Renaming it now would put the events of both
-                // under wrong paths; the directory meant here went elsewhere, its events follow.
-                log.debug("watch of {} is that of {}, moved there by a rename not read yet", dir, watches.pathOf(wd));
-                return -1;
-            }
-            watches.put(wd, parentWd, name);
-            return wd;
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
-                if (parentWd >= 0) {
-                    unwatched.add(new Unwatched(parentWd, name));
-                }
-                return -1; // gone or replaced (events about that follow), or an ancestor renamed
-            }
-            if (e.errno() == Errno.ENOSPC && !limitLogged) {
-                limitLogged = true;
-                log.warn("inotify watch limit reached (sysctl fs.inotify.max_user_watches) at {} directories;"
-                        + " changes in unwatched directories of {} are reported as overflow", watches.size(), root);
-            } else {
-                log.warn("cannot watch {}/{}: {}; reporting overflow for it", root, dir, Errno.name(e.errno()));
-            }
-            emit(Change.of(Change.Kind.OVERFLOW, dir, true));
-            return -1;
-        }
-    }
-
-    /** A directory moved out of the share: stop watching it (each of {@code tops}) and everything under it. */
-    private void unwatchTree(Set<Integer> tops) {
-        if (tops.isEmpty()) {
-            return;
-        }
-        for (int wd : watches.removeSubtrees(tops)) {
-            try {
-                inotify_rm_watch(ifd, wd);
-            } catch (ErrnoException ex) {
-                // EINVAL: already gone
-            }
-        }
-        watchCount = watches.size();
-    }
-
-    private Path absolute(RelPath p) {
-        return p.isRoot() ? root : root.resolve(p.toString());
     }
 
     private void emit(Change change) {

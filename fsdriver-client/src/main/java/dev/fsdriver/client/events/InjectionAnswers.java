@@ -1,0 +1,219 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.fuse.FuseSetAttr;
+
+/**
+ * The file system the kernel talks to when events are injected: in front of
+ * {@link EventAwareFileSystem}, it answers the requests the {@link Injector}'s operation in
+ * progress causes (see {@link Injection} for what each answer is), with the events layer's
+ * bookkeeping of what it hands the kernel but without the server. Everything else, the
+ * injector's requests that do not match included, passes on, and the {@link InjectionGate}
+ * behind the events layer refuses whatever of the injector's would reach the server.
+ *
+ * <p>Locking: none; the injection in progress is the injector's volatile field, and a request
+ * is answered from it only on the injecting thread, which waits in the kernel meanwhile.
+ */
+final class InjectionAnswers extends ForwardingFileSystem {
+    private final EventAwareFileSystem fs;
+    private final Injector injector;
+
+    InjectionAnswers(EventAwareFileSystem fs, Injector injector) {
+        super(fs);
+        this.fs = fs;
+        this.injector = injector;
+    }
+
+    /** The injection that caused {@code req}, or null for any other request. */
+    private Injection injection(FuseRequest req) {
+        return injector.isInjected(req.pid()) ? injector.current() : null;
+    }
+
+    private static boolean changesContent(Injection inj) {
+        return inj.op() == Injection.Op.MODIFY || inj.op() == Injection.Op.ATTRIB;
+    }
+
+    // ---- names -------------------------------------------------------------------------------
+
+    @Override
+    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            if ((inj.op() == Injection.Op.CREATE && inj.is(parent, name)) || inj.isTarget(parent, name)) {
+                throw new FuseException(Errno.ENOENT);
+            }
+            if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
+                return fs.entries().localEntry(parent, name, inj.entry());
+            }
+            if (changesContent(inj) && inj.is(parent, name) && inj.handOver()) {
+                return fs.entries().entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
+            }
+            // anything else the injection causes: refused by the gate behind the events layer
+        }
+        return fs.lookup(req, parent, name);
+    }
+
+    @Override
+    public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        if (injection(req) != null) {
+            reply.done(lookup(req, parent, name)); // answered here
+            return;
+        }
+        fs.lookup(req, parent, name, reply);
+    }
+
+    /**
+     * With default_permissions the kernel checks the caller's permission on every directory an
+     * injected operation walks and changes, and on a truncated or chmod-ed file, and first asks for
+     * their attributes when the ones it holds expired (the applier has just invalidated some). The
+     * injected file's come with the event (null: any other node).
+     */
+    private static FuseAttr injectedAttr(Injection inj, long nodeId) {
+        return changesContent(inj) && inj.node() == nodeId ? inj.attr() : null;
+    }
+
+    /**
+     * Any other node's attributes are read by the events layer itself (a read, which the gate
+     * lets the applier make): the injector's own request still reaches nothing.
+     */
+    @Override
+    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            FuseAttr known = injectedAttr(inj, nodeId);
+            if (known != null) {
+                return new FuseAttrReply(known, 0);
+            }
+            req = new InjectionGate.Internal(nodeId);
+        }
+        return fs.getattr(req, nodeId, fh);
+    }
+
+    @Override
+    public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null) {
+            FuseAttr known = injectedAttr(inj, nodeId);
+            if (known != null) {
+                reply.done(new FuseAttrReply(known, 0));
+                return;
+            }
+            req = new InjectionGate.Internal(nodeId);
+        }
+        fs.getattr(req, nodeId, fh, reply);
+    }
+
+    @Override
+    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && changesContent(inj) && inj.attr() != null && inj.node() == nodeId) {
+            // the injector's same-size truncate or same-mode chmod: answer with the server's truth
+            return new FuseAttrReply(inj.attr(), 0);
+        }
+        return fs.setattr(req, nodeId, changes);
+    }
+
+    @Override
+    public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
+            throws FuseException {
+        if (injection(req) != null) {
+            reply.done(setattr(req, nodeId, changes)); // answered here, or refused
+            return;
+        }
+        fs.setattr(req, nodeId, changes, reply);
+    }
+
+    /** The injected create's node (looked up beforehand), or null. */
+    private FuseEntry injectedCreate(FuseRequest req, long parent, String name) {
+        Injection inj = injection(req);
+        return inj != null && inj.op() == Injection.Op.CREATE && inj.is(parent, name) ? inj.entry() : null;
+    }
+
+    @Override
+    public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.symlink(req, parent, name, target);
+    }
+
+    @Override
+    public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
+            throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mknod(req, parent, name, mode, rdev, umask);
+    }
+
+    @Override
+    public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        FuseEntry injected = injectedCreate(req, parent, name);
+        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
+    }
+
+    private boolean injectedDelete(FuseRequest req, long parent, String name) {
+        Injection inj = injection(req);
+        return inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name);
+    }
+
+    @Override
+    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
+        if (injectedDelete(req, parent, name)) {
+            fs.removed(parent, name);
+        } else {
+            fs.unlink(req, parent, name);
+        }
+    }
+
+    @Override
+    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        if (injectedDelete(req, parent, name)) {
+            fs.removed(parent, name);
+            done.done(0);
+        } else {
+            fs.unlink(req, parent, name, done);
+        }
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        if (injectedDelete(req, parent, name)) {
+            fs.removed(parent, name);
+        } else {
+            fs.rmdir(req, parent, name);
+        }
+    }
+
+    @Override
+    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+        if (injectedDelete(req, parent, name)) {
+            fs.removed(parent, name);
+            done.done(0);
+        } else {
+            fs.rmdir(req, parent, name, done);
+        }
+    }
+
+    @Override
+    public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
+            throws FuseException {
+        Injection inj = injection(req);
+        if (inj != null && inj.op() == Injection.Op.RENAME && inj.is(parent, name) && inj.isTarget(newParent, newName)) {
+            fs.renamed(parent, name, newParent, newName, flags);
+        } else {
+            fs.rename(req, parent, name, newParent, newName, flags);
+        }
+    }
+
+    @Override
+    public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        if (injection(req) != null) {
+            // the kernel asks before the injected truncate whether it must drop privileges
+            // (security.capability): the injection changes nothing, so there are none to drop
+            throw new FuseException(Errno.ENODATA);
+        }
+        return fs.getxattr(req, nodeId, name);
+    }
+}

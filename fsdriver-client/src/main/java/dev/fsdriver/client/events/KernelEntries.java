@@ -1,0 +1,77 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
+
+/**
+ * What the events layer hands the kernel: each entry goes into the {@link KernelView} (with the
+ * generation the kernel's inode has), entries and attributes carry the {@link CachePolicy}'s
+ * timeouts (long while events flow, short while they do not), and references the layer hands out
+ * itself, and ghosts, are counted in {@link LocalNodes} so that their FORGETs never reach the
+ * server.
+ *
+ * <p>Locking: none of its own; the view and the local nodes have theirs.
+ */
+final class KernelEntries {
+    private final KernelView view;
+    /** Null: the delegate's timeouts stand (tests). */
+    private final CachePolicy policy;
+    /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
+    private final LocalNodes local = new LocalNodes();
+
+    KernelEntries(KernelView view, CachePolicy policy) {
+        this.view = view;
+        this.policy = policy;
+    }
+
+    FuseEntry timed(FuseEntry e) {
+        if (e == null || policy == null) {
+            return e;
+        }
+        long t = policy.timeoutNs();
+        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), t, t);
+    }
+
+    FuseAttrReply timed(FuseAttrReply a) {
+        return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
+    }
+
+    /** {@code e}, handed to the kernel as {@code parent}'s {@code name}: in the view, with the policy's timeouts. */
+    FuseEntry entered(long parent, String name, FuseEntry e) {
+        if (e != null && e.nodeId() != 0) {
+            e = asTheKernelHolds(e);
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+        }
+        return timed(e);
+    }
+
+    /** A listing's entry with a node, as the kernel is to hold it (the caller enters it once the kernel took it). */
+    FuseEntry listed(FuseEntry e) {
+        return timed(asTheKernelHolds(e));
+    }
+
+    /** {@code e} with the generation the kernel's inode of the node has where one side does not know it (see KernelView). */
+    private FuseEntry asTheKernelHolds(FuseEntry e) {
+        long g = view.generationFor(e.nodeId(), e.generation());
+        return g == e.generation() ? e : new FuseEntry(e.nodeId(), g, e.attr(), e.entryTimeoutNs(), e.attrTimeoutNs());
+    }
+
+    /** An entry answered by the events layer, not the delegate: the kernel's reference is counted here. */
+    FuseEntry localEntry(long parent, String name, FuseEntry e) {
+        if (!LocalNodes.isGhost(e.nodeId())) {
+            local.handedOut(e.nodeId());
+            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+        }
+        return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
+    }
+
+    /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
+    FuseEntry ghost(int type) {
+        return local.ghost(type);
+    }
+
+    /** The kernel forgot {@code nlookup} references to {@code node}: those handed out here are taken; returns the server's. */
+    long forgotten(long node, long nlookup) {
+        return local.forgotten(node, nlookup);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.client.ListingSequences;
+import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseRequest;
+import java.util.Map;
+
+/**
+ * What the events layer itself asks of the server ({@link EventApplier}, {@link OverflowResync}):
+ * reads only, each made as the applier's own request ({@link InjectionGate.Internal}) through the
+ * gate, which refuses anything else such a request would do.
+ *
+ * <p>Locking: none; the gate and the remote file system have theirs.
+ */
+final class ServerReads {
+    private final FuseFileSystem gate;
+    /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
+    private final ListingSequences sequences;
+
+    ServerReads(InjectionGate gate, ListingSequences sequences) {
+        this.gate = gate;
+        this.sequences = sequences;
+    }
+
+    /**
+     * The server's entry of {@code name} in {@code parent} (null or node 0: none), with one lookup
+     * reference that the caller hands to the kernel or gives back ({@link #giveBack}).
+     *
+     * @throws FuseException when the name is gone (or cannot be looked up)
+     */
+    FuseEntry lookup(long parent, String name) throws FuseException {
+        return gate.lookup(new InjectionGate.Internal(parent), parent, name);
+    }
+
+    /** Gives back one lookup reference to {@code node} that the kernel did not take. */
+    void giveBack(long node) {
+        gate.forget(node, 1);
+    }
+
+    /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown); no reference kept. */
+    long node(long parent, String name) {
+        try {
+            FuseEntry now = lookup(parent, name);
+            if (now == null || now.nodeId() == 0) {
+                return 0;
+            }
+            giveBack(now.nodeId()); // this lookup's reference: the kernel took none
+            return now.nodeId();
+        } catch (FuseException gone) {
+            return 0;
+        }
+    }
+
+    /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
+    long list(long dir, Map<String, long[]> into) throws FuseException {
+        FuseRequest req = new InjectionGate.Internal(dir);
+        FuseOpen open = gate.opendir(req, dir, 0);
+        long sequence = Long.MAX_VALUE;
+        try {
+            long[] offset = {0};
+            boolean more = true;
+            while (more) {
+                int before = into.size();
+                long start = offset[0];
+                DirFiller filler = (name, ino, mode, next) -> {
+                    if (!name.equals(".") && !name.equals("..")) {
+                        into.put(name, new long[] {ino, mode});
+                    }
+                    offset[0] = next;
+                    return true;
+                };
+                gate.readdir(req, dir, open.fh(), start, filler);
+                sequence = Math.min(sequence, sequences.eventSequence(open.fh()));
+                more = offset[0] != start && into.size() >= before;
+                if (offset[0] == start) {
+                    more = false;
+                }
+            }
+        } finally {
+            gate.releasedir(req, dir, open.fh());
+        }
+        return sequence == Long.MAX_VALUE ? 0 : sequence;
+    }
+}
