@@ -123,7 +123,7 @@ row "JDK: find (again)" "$JDK_FILES" find jdk -printf '%s\n'
 mount_fresh
 row "JDK: grep -r (fresh mount)" "$JDK_FILES" sh -c 'grep -r -c zzzzqqqq jdk; true'
 row "JDK: cp -r out of the mount" "$JDK_FILES" cp -r jdk/java.sql "$WORK/out/"
-SQL_FILES=$(find "$WORK/out/java.sql" -type f | wc -l)
+SQL_FILES=$( (find "$WORK/out/java.sql" -type f 2>/dev/null || true) | wc -l)  # 0 when a REGEX skipped the copy
 row "JDK: cp -r into the mount ($SQL_FILES files)" "$SQL_FILES" cp -r "$WORK/out/java.sql" copied
 row "JDK: rm -rf of that copy" "$SQL_FILES" rm -rf copied
 mount_fresh
