@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next lookups there are answered from it: a name listed with its node takes the reference
  * the server counted for it in the listing, a name not listed is absent without the server (a
  * name listed in another case, or whose reference the kernel took already, is asked the server).
- * Any change, through the mount or elsewhere, or of the event stream drops every kept listing
+ * Any change elsewhere or of the event stream drops every kept listing, a change through the mount
+ * the listing of the directory it changes and the entries of the nodes it changes
  * ({@link RemoteCaches}' one invalidation), giving back the references not taken.
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
@@ -65,7 +66,7 @@ final class ColdLookups {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name);
+        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch));
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -120,7 +121,8 @@ final class ColdLookups {
             if (k == null) {
                 return KeptListings.Answer.ASK;
             }
-            KeptListings.Answer a = k.lookup(name); // answered from it even if a change drops it now
+            // answered from it even if a change drops it now (not a node changed during the fetch)
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch));
             caches.keepLookupListing(parent, k);
             return a;
         } finally {

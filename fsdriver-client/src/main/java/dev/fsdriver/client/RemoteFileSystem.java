@@ -171,6 +171,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void init(FuseConnection connection) {
+        if (connection.notifier() != null) {
+            // attributes only (offset -1): takes no kernel lock a request may hold (see FuseNotifier)
+            attrs.onKernelStale(node -> connection.notifier().invalInode(node, -1, 0));
+        }
         log.debug("kernel 7.{}: max_write {}, max_readahead {}, max_pages {}", connection.negotiatedMinor(),
                 connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
     }
@@ -402,7 +406,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
@@ -419,7 +423,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());
