@@ -19,9 +19,9 @@ import java.nio.file.Path;
  * the kernel. In package dev.fsdriver.fuse to reach the contract's package-private hooks.
  */
 class RemoteFileSystemContractTest extends FileSystemContractTest {
-    private FsServer server;
-    private Connection connection;
-    private RemoteFileSystem remote;
+    FsServer server;
+    Connection connection;
+    RemoteFileSystem remote;
 
     @Override
     FuseFileSystem fileSystem(Path tmp) throws IOException {
@@ -37,6 +37,7 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
         } catch (Exception e) {
             throw new IOException("in-process server: " + e, e);
         }
+        FuseFileSystem mounted = mounted(remote);
         // every lookup (either form) is recorded, for requestCarriesCallerPid
         return (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {FuseFileSystem.class},
                 (proxy, m, args) -> {
@@ -44,11 +45,16 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
                         RecordingFileSystem.record((String) args[2], (FuseRequest) args[0]);
                     }
                     try {
-                        return m.invoke(remote, args);
+                        return m.invoke(mounted, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });
+    }
+
+    /** What is mounted over {@code remote}: the remote file system itself here. */
+    FuseFileSystem mounted(RemoteFileSystem remote) {
+        return remote;
     }
 
     @Override

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What every file system must do through a real mount, with tools and java.nio: the examples
  * here, and fsdriver's remote file system (RemoteFileSystemContractTest in fsdriver-client, which
- * uses this class from the test jar). Where file systems differ, a capability method says which
+ * uses this class from the test jar; EventsFileSystemContractTest, the same with the change-events
+ * layer on top, as a mount builds it). Where file systems differ, a capability method says which
  * behaviour this one has.
  */
 abstract class FileSystemContractTest {
@@ -54,6 +55,12 @@ abstract class FileSystemContractTest {
         return true;
     }
 
+    /** Called once the mount is live: what the file system starts then (the remote one's event stream). */
+    void mounted(FuseMount mount) {}
+
+    /** Called before the unmount: what must stop while the mount is still live. */
+    void beforeUnmount() {}
+
     /** Called after the unmount: what the file system needs closed afterwards. */
     void afterUnmount() throws Exception {}
 
@@ -61,11 +68,13 @@ abstract class FileSystemContractTest {
     void mount() throws IOException {
         mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
         mount = FuseMount.mount(mnt, fileSystem(tmp), options());
+        mounted(mount);
     }
 
     @AfterEach
     void unmount() throws Exception {
         try {
+            beforeUnmount();
             mount.close();
             assertThat(mount.isUnmounted()).isTrue();
         } finally {

@@ -10,9 +10,11 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +42,14 @@ public final class WatchClient implements AutoCloseable {
     private final Sink sink;
     private final CachePolicy policy;
     private final ScheduledExecutorService timer;
-    private final java.util.concurrent.ExecutorService applier;
+    private final ExecutorService applier;
     private volatile long lastApplied;
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> current;
     private long backoffMs = 100;
-    private final java.util.concurrent.atomic.LongAdder received = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder received = new LongAdder();
     /** Subscriptions made, the first one included: each one after it follows a broken stream. */
-    private final java.util.concurrent.atomic.LongAdder subscriptions = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder subscriptions = new LongAdder();
 
     /** Receives the events of one reply, in order, with the time (System.nanoTime) it arrived. */
     @FunctionalInterface
