@@ -55,9 +55,16 @@ final class ColdLookups {
     private final ConcurrentHashMap<Long, long[]> misses = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CompletableFuture<Void>> listing = new ConcurrentHashMap<>();
 
+    /** Told of every listing kept here (the events layer's baselines, see ListingSequences.Whole). */
+    private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
+
     ColdLookups(Connection connection, RemoteCaches caches) {
         this.connection = connection;
         this.caches = caches;
+    }
+
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        this.wholeListings = listener;
     }
 
     /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK. */
@@ -173,11 +180,14 @@ final class ColdLookups {
             listedCounts.clear();
         }
         listedCounts.put(parent, all.size());
+        java.util.Map<String, Long> names = new java.util.HashMap<>(all.size() * 2);
         for (DirEntry e : all) {
             if (e.hasNode()) {
                 seen(e.getNode());
             }
+            names.put(e.getName(), e.getIno());
         }
+        wholeListings.listed(parent, names, k.eventSequence);
         return k;
     }
 }

@@ -49,6 +49,11 @@ final class Lookups {
         this.negativeTimeoutNs = negativeTimeoutNs;
     }
 
+    /** See {@link ListingSequences.Whole}. */
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        cold.wholeListingsTo(listener);
+    }
+
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
         KeptListings.Answer known = cold.known(parent, name);
         if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {

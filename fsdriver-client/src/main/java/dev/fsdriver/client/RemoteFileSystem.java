@@ -117,6 +117,14 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         reopener.pathsFrom(pathOf, generationOf);
     }
 
+    /**
+     * Told of every complete listing this file system makes for itself (a directory listed to
+     * answer lookups), so that the events layer takes it as a baseline of the directory's names.
+     */
+    public void wholeListingsTo(ListingSequences.Whole listener) {
+        lookups.wholeListingsTo(listener);
+    }
+
     /** Hits and misses of this mount's own caches (also those of the events layer above it). */
     public CacheStats caches() {
         return connection.counters().caches();
