@@ -6,10 +6,12 @@
 #     (many small directories: 300 packages x 4 directories x 5 small files);
 #   - "fresh": a mount just started, caches empty; the next rows run on the same mount, as a
 #     user's second command would; events on (the default).
-# Usage: bench/calls.sh             Results: bench/results/calls.md
+# Usage: bench/calls.sh [REGEX]     Results: bench/results/calls.md (with REGEX: only the rows whose
+#                                   name matches run, printed, and the results file is left alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+ONLY=${1:-}
 FSD_EXTRA="unzip" source scripts/setup.sh
 [ -d fsdriver-cli/target/lib ] || mvn -B -q -ntp -DskipTests package
 WORK=$(mktemp -d /var/tmp/fsdriver-calls.XXXXXX)
@@ -88,6 +90,9 @@ OUT=$ROOT/bench/results/calls.md
 row() {
     local name=$1 entries=$2; shift 2
     local before after
+    if [ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]]; then
+        return 0
+    fi
     before=$(scrape)
     (cd "$MNT" && "$@") > /dev/null 2>&1 || echo "calls: '$name' failed: $*" >&2
     sleep 0.5   # asynchronous calls (write-behind, forgets, releases) land
@@ -118,7 +123,7 @@ row "JDK: find (again)" "$JDK_FILES" find jdk -printf '%s\n'
 mount_fresh
 row "JDK: grep -r (fresh mount)" "$JDK_FILES" sh -c 'grep -r -c zzzzqqqq jdk; true'
 row "JDK: cp -r out of the mount" "$JDK_FILES" cp -r jdk/java.sql "$WORK/out/"
-SQL_FILES=$(find "$WORK/out/java.sql" -type f | wc -l)
+SQL_FILES=$( (find "$WORK/out/java.sql" -type f 2>/dev/null || true) | wc -l)  # 0 when a REGEX skipped the copy
 row "JDK: cp -r into the mount ($SQL_FILES files)" "$SQL_FILES" cp -r "$WORK/out/java.sql" copied
 row "JDK: rm -rf of that copy" "$SQL_FILES" rm -rf copied
 mount_fresh
@@ -144,5 +149,9 @@ for i in range(200):
         os.fsync(f.fileno())
     os.rename(".saved.txt.tmp", "saved.txt")
 os.remove("saved.txt")'
-mv "$OUT.new" "$OUT"
-echo; cat "$OUT"
+if [ -n "$ONLY" ]; then
+    echo; cat "$OUT.new"; rm -f "$OUT.new"
+else
+    mv "$OUT.new" "$OUT"
+    echo; cat "$OUT"
+fi

@@ -31,6 +31,8 @@ import java.util.function.ToDoubleFunction;
  *   fsdriver_mount_reconnects_total                  new sessions after the server was lost or restarted
  *   fsdriver_mount_events_received_total             change events from the server
  *   fsdriver_mount_events_injected_total             inotify events delivered to watchers of the mount
+ *   fsdriver_mount_events_baselines_total            directories listed as the baseline of overflow resyncs
+ *   fsdriver_mount_events_baselines_waiting          directories waiting for their baseline listing
  *   fsdriver_mount_event_stream_resubscriptions_total  the event stream broke and was subscribed again
  *   fsdriver_mount_events_live                       1 while events flow (long cache timeouts), else 0
  *   fsdriver_mount_event_lag_seconds                 histogram: server saw the change .. mount applied its event
@@ -76,8 +78,13 @@ final class MountMetrics implements AutoCloseable {
                     ChangeEvents::receivedCount, "share", share);
             counter("fsdriver.mount.events.injected", "inotify events delivered to programs watching the mount",
                     events, ChangeEvents::injectedCount, "share", share);
+            counter("fsdriver.mount.events.baselines", "Directories listed as the baseline of overflow resyncs",
+                    events, ChangeEvents::baselines, "share", share);
             counter("fsdriver.mount.event.stream.resubscriptions", "Event stream subscribed again after it broke",
                     events, ChangeEvents::resubscriptions, "share", share);
+            meters.add(Gauge.builder("fsdriver.mount.events.baselines.waiting", events, ChangeEvents::baselinesWaiting)
+                    .description("Directories the kernel holds waiting for their baseline listing")
+                    .tags("share", share).register(registry));
             meters.add(Gauge.builder("fsdriver.mount.events.live", events, e -> e.live() ? 1 : 0)
                     .description("1 while change events flow (long cache timeouts), 0 while the stream is down")
                     .tags("share", share).register(registry));

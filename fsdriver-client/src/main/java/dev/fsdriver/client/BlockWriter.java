@@ -114,6 +114,7 @@ final class BlockWriter {
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
     private final ConcurrentSkipListMap<Long, Chunk> unacked = new ConcurrentSkipListMap<>();
     private final AtomicReference<FuseException> error = new AtomicReference<>();
+    final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
     /** The processes (kernel request pids) that wrote through this open file: who may take its error. */
     private final Set<Integer> writers = ConcurrentHashMap.newKeySet();
     /**
@@ -162,6 +163,7 @@ final class BlockWriter {
         }
         reopener.current(handle); // a file lost in a restart fails here, not only at close
         throwPending(pid);
+        if (heldAttrs.get() != null) push(); // the change held goes before this data
         int total = src.remaining();
         synchronized (this) {
             if (bufLen > 0 && offset != bufOffset + bufLen) {
@@ -192,7 +194,7 @@ final class BlockWriter {
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        return bufLen > 0 || !inflight.isEmpty() || !unacked.isEmpty();
+        return bufLen > 0 || !inflight.isEmpty() || !unacked.isEmpty() || heldAttrs.get() != null;
     }
 
     /**
@@ -228,6 +230,7 @@ final class BlockWriter {
                 awaitLocked(c);
             }
             replayLocked();
+            record(heldAttrs.send(connection, attrs, node.nodeId, handle.id()));
         }
     }
 
@@ -242,7 +245,7 @@ final class BlockWriter {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
-            if (handle.lost() || bufLen == 0) {
+            if (handle.lost() || bufLen == 0 || heldAttrs.get() != null) {
                 push();
             } else {
                 for (Chunk c : inflight) {
@@ -383,6 +386,7 @@ final class BlockWriter {
         bufLen = 0;
         bufKill = false;
         unacked.clear();
+        heldAttrs.clear();
     }
 
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */

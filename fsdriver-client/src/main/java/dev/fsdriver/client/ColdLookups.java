@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next lookups there are answered from it: a name listed with its node takes the reference
  * the server counted for it in the listing, a name not listed is absent without the server (a
  * name listed in another case, or whose reference the kernel took already, is asked the server).
- * Any change, through the mount or elsewhere, or of the event stream drops every kept listing
+ * Any change elsewhere or of the event stream drops every kept listing, a change through the mount
+ * the listing of the directory it changes and the entries of the nodes it changes
  * ({@link RemoteCaches}' one invalidation), giving back the references not taken.
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
@@ -54,9 +55,16 @@ final class ColdLookups {
     private final ConcurrentHashMap<Long, long[]> misses = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CompletableFuture<Void>> listing = new ConcurrentHashMap<>();
 
+    /** Told of every listing kept here (the events layer's baselines, see ListingSequences.Whole). */
+    private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
+
     ColdLookups(Connection connection, RemoteCaches caches) {
         this.connection = connection;
         this.caches = caches;
+    }
+
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        this.wholeListings = listener;
     }
 
     /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK. */
@@ -65,7 +73,7 @@ final class ColdLookups {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name);
+        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch));
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -120,7 +128,8 @@ final class ColdLookups {
             if (k == null) {
                 return KeptListings.Answer.ASK;
             }
-            KeptListings.Answer a = k.lookup(name); // answered from it even if a change drops it now
+            // answered from it even if a change drops it now (not a node changed during the fetch)
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch));
             caches.keepLookupListing(parent, k);
             return a;
         } finally {
@@ -171,11 +180,14 @@ final class ColdLookups {
             listedCounts.clear();
         }
         listedCounts.put(parent, all.size());
+        java.util.Map<String, Long> names = new java.util.HashMap<>(all.size() * 2);
         for (DirEntry e : all) {
             if (e.hasNode()) {
                 seen(e.getNode());
             }
+            names.put(e.getName(), e.getIno());
         }
+        wholeListings.listed(parent, names, k.eventSequence);
         return k;
     }
 }

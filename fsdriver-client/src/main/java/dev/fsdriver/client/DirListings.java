@@ -149,7 +149,7 @@ final class DirListings {
     private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
         long epoch = caches.relistEpoch(); // before the fetch: a change meanwhile makes it older
         if (cursor == 0 && plus) {
-            KeptListings.Kept r = caches.takeListing(dir.nodeId, epoch);
+            KeptListings.Kept r = caches.takeListing(dir.nodeId);
             BitSet given = r == null ? null : r.take();
             if (given != null) {
                 spentLocked(dir);
@@ -158,7 +158,7 @@ final class DirListings {
                 dir.pageCursor = 0;
                 dir.pageEof = true;
                 dir.pagePlus = true;
-                dir.fetchEpoch = epoch;
+                dir.fetchEpoch = r.epoch; // what it says is as of then
                 dir.keepUntilNanos = r.expiresAtNanos; // kept no longer than the listing it came from
                 dir.eventSequence = r.eventSequence;
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);

@@ -77,7 +77,7 @@ final class FileIo {
             request.setInlineMax(Math.min(options.inlineReadMax(), blockSize));
         }
         // A reply fetched ahead is kept with the attributes as known now: any change since it was
-        // fetched dropped it (changed(), caches.changedHere()) before the attributes' epoch moved.
+        // fetched dropped it (changed(), caches.changing()) before the attributes' epoch moved.
         OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
         if (reply != null && reply.hasAttr()) {
             entries.answered(nodeId, reply.getAttr(), epoch, generation);
@@ -87,10 +87,16 @@ final class FileIo {
         }
         if (reply == null) {
             if (!readOnly) {
-                caches.changedHere();
+                caches.changing(nodeId);
             }
             OpenRequest built = request.build();
-            reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            try {
+                reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+            } finally {
+                if (!readOnly) {
+                    caches.changing(nodeId); // a truncate, once done
+                }
+            }
             if (reply.hasAttr()) {
                 entries.answered(nodeId, reply.getAttr(), epoch, generation);
             }
@@ -145,7 +151,7 @@ final class FileIo {
 
     FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        caches.changedHere();
+        caches.changing(parent);
         long epoch = attrs.epoch();
         CreateReply created;
         try {
@@ -154,8 +160,11 @@ final class FileIo {
         } catch (RuntimeException e) {
             attrs.drop(parent);
             throw connection.failure(e);
+        } finally {
+            caches.changing(parent); // nor a listing fetched while it went on
         }
         Node node = created.getNode();
+        caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
         FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
@@ -175,7 +184,7 @@ final class FileIo {
 
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
-        caches.changedHere();
+        caches.changing(nodeId); // and again once it is on the server (KnownAttrs#written)
         FileHandle h = files.file(fh);
         if (h.writer() == null) {
             throw new FuseException(Errno.EBADF, "not open for writing");

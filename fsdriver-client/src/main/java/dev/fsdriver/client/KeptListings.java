@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -62,7 +63,15 @@ final class KeptListings {
         }
 
         /** What a lookup of {@code name} gets here (see {@link Answer}). */
-        synchronized Answer lookup(String name) {
+        Answer lookup(String name) {
+            return lookup(name, node -> true);
+        }
+
+        /**
+         * What a lookup of {@code name} gets here (see {@link Answer}); a node not {@code current}
+         * (changed since the listing) is asked the server.
+         */
+        synchronized Answer lookup(String name, LongPredicate current) {
             if (done) {
                 return Answer.ASK;
             }
@@ -80,11 +89,21 @@ final class KeptListings {
                 return folded.contains(name.toLowerCase(Locale.ROOT)) ? Answer.ASK : Answer.ABSENT;
             }
             DirEntry e = page.get(i);
-            if (!e.hasNode() || given.get(i)) {
-                return Answer.ASK; // its reference is the kernel's already: the server counts a new one
+            if (!e.hasNode() || given.get(i) || !current.test(e.getNode().getId())) {
+                return Answer.ASK; // its reference is the kernel's already (the server counts a new one), or it changed
             }
             given.set(i);
             return new Answer(e.getNode());
+        }
+
+        /** Whether every entry whose node would go to the kernel (not given yet) is {@code current}. */
+        synchronized boolean entriesCurrent(LongPredicate current) {
+            for (int i = 0; i < page.size(); i++) {
+                if (!given.get(i) && page.get(i).hasNode() && !current.test(page.get(i).getNode().getId())) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Gives back every reference not given to the kernel; the listing is unusable after. */

@@ -5,6 +5,7 @@ import dev.fsdriver.proto.v1.Attr;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * Attributes of regular files and directories known current without asking the server, while
@@ -46,6 +47,36 @@ final class KnownAttrs {
     /** The clock at the last drop of everything: answers sent before it are not used. */
     private volatile long allDroppedAt;
     private volatile BooleanSupplier live = () -> false;
+    private volatile LongConsumer changed = node -> {};
+    private volatile LongConsumer kernelStale = node -> {};
+
+    /**
+     * {@code changed} is told of every node the mount changes ({@link #drop}, {@link #written}: a
+     * write's reply, when its data is on the server), so that listings kept with the node's
+     * attributes are not trusted for it any more (see {@link RemoteCaches#changing}).
+     */
+    void onChange(LongConsumer changed) {
+        this.changed = changed;
+    }
+
+    /** The mount changed {@code node}, whose attributes it just kept (see {@link #onChange}). */
+    void changed(long node) {
+        changed.accept(node);
+    }
+
+    /** {@code stale} is told of a node whose attributes the kernel holds are not the server's (see {@link #kernelStale}). */
+    void onKernelStale(LongConsumer stale) {
+        this.kernelStale = stale;
+    }
+
+    /**
+     * The kernel holds attributes of {@code node} this mount answered ahead of the server (a
+     * change held with the file's writes, just sent: the server's ctime is later): it is to ask
+     * again (tar c: "file changed as we read it" when the ctime moved under it).
+     */
+    void kernelStale(long node) {
+        kernelStale.accept(node);
+    }
 
     /** Keeps attributes only while {@code live} holds (the change events flow). */
     void enableWhile(BooleanSupplier live) {
@@ -110,6 +141,7 @@ final class KnownAttrs {
      * cleared (a write never sets one).
      */
     void written(long node, Attr attr, long sentAt) {
+        changed.accept(node);
         if (keepable(attr, sentAt)) {
             entries.compute(node, (n, e) -> {
                 if (e instanceof Dropped d && d.at > sentAt) {
@@ -164,7 +196,11 @@ final class KnownAttrs {
 
     /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
     void drop(long node) {
+        if (entries.size() >= MAX_NODES) {
+            dropAll(); // bounded: a drop of everything covers this one
+        }
         entries.put(node, new Dropped(clock.incrementAndGet()));
+        changed.accept(node);
     }
 
     /** The mount changes a name whose node is not known here: nothing kept is sure any more. */

@@ -8,4 +8,11 @@ package dev.fsdriver.client;
 public interface ListingSequences {
     /** The sequence of the page open directory {@code fh} last read, 0 when not known (an older server). */
     long eventSequence(long fh);
+
+    /** Told of each complete listing of a directory made for the client's own use (to answer lookups). */
+    @FunctionalInterface
+    interface Whole {
+        /** {@code names}: name -> inode number, all of directory {@code dir} after event {@code eventSequence}. */
+        void listed(long dir, java.util.Map<String, Long> names, long eventSequence);
+    }
 }

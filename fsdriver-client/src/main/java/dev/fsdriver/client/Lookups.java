@@ -49,6 +49,11 @@ final class Lookups {
         this.negativeTimeoutNs = negativeTimeoutNs;
     }
 
+    /** See {@link ListingSequences.Whole}. */
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        cold.wholeListingsTo(listener);
+    }
+
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
         KeptListings.Answer known = cold.known(parent, name);
         if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
@@ -200,6 +205,10 @@ final class Lookups {
     }
 
     FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        FuseAttrReply held = held(nodeId, changes);
+        if (held != null) {
+            return held;
+        }
         SetAttrRequest request = setattrRequest(nodeId, changes);
         long epoch = attrs.epoch();
         long generation = files.generation(nodeId);
@@ -209,6 +218,8 @@ final class Lookups {
         } catch (RuntimeException e) {
             attrs.drop(nodeId);
             throw connection.failure(e);
+        } finally {
+            caches.changing(nodeId); // nor a listing fetched while it went on
         }
         entries.answered(nodeId, attr, epoch, generation);
         return setattrDone(nodeId, changes, attr);
@@ -220,25 +231,60 @@ final class Lookups {
      */
     void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, FuseFileSystem.Reply<FuseAttrReply> reply)
             throws FuseException {
-        if (changes.size().isPresent()) {
-            reply.done(setattr(req, nodeId, changes));
+        FuseAttrReply held = changes.size().isPresent() ? null : held(nodeId, changes);
+        if (held != null || changes.size().isPresent()) {
+            reply.done(held != null ? held : setattr(req, nodeId, changes));
             return;
         }
         SetAttrRequest request = setattrRequest(nodeId, changes);
         long epoch = attrs.epoch();
         long generation = files.generation(nodeId);
         connection.whenAnswered(connection.start(() -> connection.filesAsync().setAttr(request)), attr -> {
+            caches.changing(nodeId); // nor a listing fetched while it went on
             entries.answered(nodeId, attr, epoch, generation);
             reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
         }, errno -> {
-            attrs.drop(nodeId); // it may have changed anyway
+            attrs.drop(nodeId); // it may have changed anyway (and with it what listings said of it)
             reply.failed(errno);
         });
     }
 
+    /**
+     * A change of a file this mount writes, held with its writes (see {@link HeldSetAttrs}) and
+     * answered with the attributes it gives; null: send it now. Only while events flow (the
+     * attributes it starts from are the server's then) and while the file has one open file
+     * here, that writes. (fchmod, fchown and futimens come without the descriptor: the kernel
+     * names it for a truncate only.)
+     */
+    private FuseAttrReply held(long nodeId, FuseSetAttr changes) throws FuseException {
+        OpenNode open = caches.eventsLive() ? files.node(nodeId) : null;
+        FileHandle h = null;
+        if (open != null && open.handles.size() == 1) {
+            for (FileHandle only : open.handles) {
+                h = only;
+            }
+        }
+        if (h == null || h.writer() == null) {
+            return null;
+        }
+        BlockWriter w = h.writer();
+        HeldSetAttrs.Held had = w.heldAttrs.get();
+        if (had == null && w.dirty()) {
+            w.push(); // its data first: the attributes to start from are the server's after it
+        }
+        HeldSetAttrs.Held merged = HeldSetAttrs.merge(nodeId, had != null ? had.view() : attrs.get(nodeId),
+                had != null ? had.request() : null, changes);
+        if (merged == null) {
+            return null;
+        }
+        w.heldAttrs.set(merged);
+        caches.changing(nodeId); // what listings said of it
+        return new FuseAttrReply(Attrs.toFuse(merged.view()), attrTimeoutNs);
+    }
+
     /** Held-back writes pushed out first (they land before the change, as they were issued). */
     private SetAttrRequest setattrRequest(long nodeId, FuseSetAttr changes) throws FuseException {
-        caches.changedHere();
+        caches.changing(nodeId);
         OpenNode open = files.node(nodeId);
         if (open != null) {
             open.flushWriters(null);

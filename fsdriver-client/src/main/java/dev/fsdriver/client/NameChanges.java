@@ -53,7 +53,7 @@ final class NameChanges {
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        caches.changedHere();
+        caches.changing(parent);
         long sentAt = attrs.epoch();
         try {
             return made(parent, sentAt, connection.files().symlink(
@@ -61,12 +61,19 @@ final class NameChanges {
                             .setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             attrs.drop(parent);
+            caches.changing(parent);
             throw connection.failure(e);
         }
     }
 
-    /** A name made in {@code parent} by a call sent at {@code sentAt}: its entry, and the parent's attributes after it. */
+    /**
+     * A name made in {@code parent} by a call sent at {@code sentAt}: its entry, and the parent's
+     * attributes after it. The caches told again (nor a listing fetched while it went on), and of
+     * the node: its id is an inode number, maybe one a file removed before had.
+     */
     private FuseEntry made(long parent, long sentAt, Node node) throws FuseException {
+        caches.changing(parent);
+        caches.changing(node.getId());
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
         return entries.entry(node);
     }
@@ -81,7 +88,7 @@ final class NameChanges {
 
     FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
-        caches.changedHere();
+        caches.changing(parent);
         int type = mode & FileMode.S_IFMT;
         long sentAt = attrs.epoch();
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
@@ -90,6 +97,7 @@ final class NameChanges {
                         .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
             } catch (RuntimeException e) {
                 attrs.drop(parent);
+                caches.changing(parent);
                 throw connection.failure(e);
             }
         }
@@ -105,6 +113,7 @@ final class NameChanges {
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
             attrs.drop(parent);
+            caches.changing(parent);
             throw connection.failure(e);
         }
         files.releaseQuietly(created.getHandle());
@@ -117,21 +126,21 @@ final class NameChanges {
     }
 
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        caches.changedHere();
+        caches.changing(parent);
         long sentAt = attrs.epoch();
         try {
             return made(parent, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             attrs.drop(parent);
+            caches.changing(parent);
             throw connection.failure(e);
         }
     }
 
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        caches.changedHere();
         beforeNameGoes(parent, name);
-        caches.nameChanging(parent, name);
+        caches.nameChanging(parent, name); // the parent's names, the file's link count
         long sentAt = attrs.epoch();
         ParentAttrs reply;
         try {
@@ -146,9 +155,8 @@ final class NameChanges {
     }
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        caches.changedHere();
         beforeNameGoes(parent, name);
-        caches.nameChanging(parent, name);
+        caches.nameChanging(parent, name); // the parent's names, the file's link count
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
         connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), reply -> {
@@ -163,25 +171,29 @@ final class NameChanges {
     }
 
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        caches.changedHere();
+        caches.nameChanging(parent, name);
         long sentAt = attrs.epoch();
         try {
-            changed(parent, parent, sentAt,
-                    connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()));
+            ParentAttrs reply = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+            caches.nameChanging(parent, name);
+            changed(parent, parent, sentAt, reply);
         } catch (RuntimeException e) {
+            caches.nameChanging(parent, name);
             attrs.drop(parent);
             throw connection.failure(e);
         }
     }
 
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        caches.changedHere();
+        caches.nameChanging(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
         connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), reply -> {
+            caches.nameChanging(parent, name);
             changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
+            caches.nameChanging(parent, name);
             attrs.drop(parent);
             done.done(errno);
         });
@@ -189,13 +201,12 @@ final class NameChanges {
 
     void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
-        caches.changedHere();
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
         // the ctime of the file moved, the link count and ctime of one replaced
         caches.nameChanging(parent, name);
-        caches.nameChanging(newParent, newName);
+        caches.nameChanging(newParent, newName, true);
         long sentAt = attrs.epoch();
         ParentAttrs reply;
         try {
@@ -207,7 +218,7 @@ final class NameChanges {
             throw connection.failure(e);
         } finally {
             caches.nameChanging(parent, name);
-            caches.nameChanging(newParent, newName);
+            caches.nameChanging(newParent, newName, true);
         }
         changed(parent, newParent, sentAt, reply);
     }
@@ -221,7 +232,9 @@ final class NameChanges {
      * Each such open of the named file gets a read-only server handle first, so it keeps reading
      * the file as a descriptor does on a local file system. Costs a lookup only while such opens exist.
      */
-    private void beforeNameGoes(long parent, String name) {
+    private void beforeNameGoes(long parent, String name) throws FuseException {
+        // a change held with its writes goes by the file's name (see HeldSetAttrs): before it goes
+        files.flushPending(caches.child(parent, name));
         if (!files.anyHandleless()) {
             return;
         }
@@ -254,7 +267,8 @@ final class NameChanges {
     }
 
     FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        caches.changedHere();
+        caches.changing(newParent);
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its link count and ctime
         long sentAt = attrs.epoch();
         try {
@@ -262,9 +276,10 @@ final class NameChanges {
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
         } catch (RuntimeException e) {
             attrs.drop(newParent);
+            caches.changing(newParent);
             throw connection.failure(e);
         } finally {
-            attrs.drop(nodeId);
+            attrs.drop(nodeId); // (and the listings' entries of it: see KnownAttrs#onChange)
         }
     }
 }

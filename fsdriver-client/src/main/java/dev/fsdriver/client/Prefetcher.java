@@ -51,6 +51,13 @@ final class Prefetcher {
     static final int MAX_POSITIONS = 200_000;
     static final int MAX_DIRS_IN_FLIGHT = 8;
     static final int MAX_DIR_PAGES = 256;
+    /**
+     * Directory pages fetched ahead and not taken yet (in flight included), at most; the next go
+     * out as the walk takes these. A walk slower than the pages' ttl found most of a longer run
+     * ahead expired, gave them back and listed them again (find over 200 directories of 1,000
+     * files: 360 ReadDirs and 160 Forgets, issue 16).
+     */
+    static final int MAX_DIRS_AHEAD = 16;
 
     private static final class Listing {
         final long dir;
@@ -119,6 +126,14 @@ final class Prefetcher {
         this.depth = depth;
         this.ttlNanos = ttlNanos;
         this.clock = nanoClock;
+    }
+
+    /** Directories whose listing is kept already (see RemoteCaches): not fetched ahead. */
+    private volatile java.util.function.LongPredicate kept = dir -> false;
+
+    /** Directories for which {@code kept} holds are not fetched ahead: their listing takes what is kept. */
+    void skipKept(java.util.function.LongPredicate kept) {
+        this.kept = kept;
     }
 
     /** Prefetch only while {@code condition} holds (change events flowing). */
@@ -263,9 +278,9 @@ final class Prefetcher {
     /** Starts fetches from {@link #toList} while fewer than MAX_DIRS_IN_FLIGHT are on their way. */
     private void pump() {
         while (!toList.isEmpty() && on()) {
-            if (dirPages.size() >= MAX_DIR_PAGES) {
+            if (dirPages.size() >= MAX_DIRS_AHEAD) {
                 sweepDirPages();
-                if (dirPages.size() >= MAX_DIR_PAGES) {
+                if (dirPages.size() >= MAX_DIRS_AHEAD) {
                     return;
                 }
             }
@@ -274,7 +289,7 @@ final class Prefetcher {
                 return;
             }
             Long dir = toList.poll();
-            if (dir == null || dirPages.containsKey(dir)) {
+            if (dir == null || dirPages.containsKey(dir) || kept.test(dir)) {
                 dirsInFlight.decrementAndGet();
                 continue;
             }
@@ -298,6 +313,7 @@ final class Prefetcher {
         if (l == null) {
             return null;
         }
+        pump(); // the walk moved on: the next directory ahead
         if (clock.getAsLong() - l.atNanos > ttlNanos || !on()) {
             giveBack(l);
             return null;

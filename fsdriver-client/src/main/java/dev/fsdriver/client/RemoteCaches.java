@@ -2,18 +2,21 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseStatfs;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongBiFunction;
 
 /**
- * The caches of the remote file system, in one place with one invalidation API: a change
- * through the mount ({@link #changedHere}), a change on the server's side or of the event
- * stream's state ({@link #changedElsewhere}), a name about to change ({@link #nameChanging}).
+ * The caches of the remote file system, in one place with one invalidation API: a node changed
+ * through the mount ({@link #changing}: a directory's names, any node's attributes), a change on
+ * the server's side or of the event stream's state ({@link #changedElsewhere}), a name about to
+ * change ({@link #nameChanging}).
  * It holds what was fetched ahead ({@link Prefetcher}), the attributes known current
  * ({@link KnownAttrs}), listings kept for a second pass ({@link #keepListing}), each file's mtime
  * and size at its last open (the FOPEN_KEEP_CACHE decision, {@link #lastOpen}) and the share's
@@ -39,11 +42,24 @@ final class RemoteCaches {
      * counted), the others with the references the server counted for them, given back when the
      * listing is dropped (see {@link KeptListings}). Listings made to answer lookups are kept here
      * too (see {@link ColdLookups}), and a listing of the directory started later takes them.
-     * Only while events flow; every change, through the mount or on the server's side, moves
-     * {@link #relistEpoch} and drops them all.
+     * Only while events flow; a change on the server's side drops them all, a change through the
+     * mount the listing of the directory it changes and, for lookups and listings, the entries of
+     * the nodes it changes ({@link #changedAt}).
      */
     private final KeptListings relistings;
+    /** The clock of changes through the mount: read before a fetch, see {@link #current}. */
     private final AtomicLong relistEpoch = new AtomicLong();
+    /**
+     * The nodes changed through the mount (a directory's names, any node's attributes), each with
+     * the clock of its last change, so that a listing fetched before is not trusted for them: not
+     * for the names of a directory changed since, nor for an entry whose node changed since (git
+     * makes its index.lock between its lstat()s and its scan for untracked files: before, that
+     * dropped every kept listing, and the scan listed each directory again). Bounded: when full,
+     * every listing fetched until then is treated as changed ({@link #allChangedAt}).
+     */
+    private final HashMap<Long, Long> changedAt = new HashMap<>(); // guarded by itself
+    private long allChangedAt; // guarded by changedAt
+    static final int MAX_CHANGED = 1 << 14;
     private volatile BooleanSupplier eventsLive = () -> false;
     static final long RELIST_NANOS = 1_000_000_000L;
     static final int MAX_RELISTINGS = 1024;
@@ -68,6 +84,8 @@ final class RemoteCaches {
         this.stats = stats;
         this.forget = forget;
         this.relistings = new KeptListings(MAX_RELISTINGS, MAX_RELISTED_ENTRIES, forget, clock);
+        attrs.onChange(this::marked); // a write's reply, a dropped node's attributes
+        prefetcher.skipKept(dir -> lookupListing(dir) != null); // a fresh git status' scan lists them again
     }
 
     /** The caches that need events are used while {@code eventsLive} holds. */
@@ -86,6 +104,11 @@ final class RemoteCaches {
         this.childOf = childOf;
     }
 
+    /** The node the kernel holds under {@code name} in {@code parent}, or 0 when not known. */
+    long child(long parent, String name) {
+        return childOf.applyAsLong(parent, name);
+    }
+
     /**
      * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
      * a listing again, or known of a file's attributes may be used any more.
@@ -96,25 +119,78 @@ final class RemoteCaches {
         dropRelistings();
     }
 
-    /** A change through the mount: the same, but for the attributes (each call drops its node's). */
-    void changedHere() {
+    /**
+     * The mount changes {@code node} (call before the change and again once it is done, so that
+     * a listing fetched meanwhile is not trusted either): nothing fetched ahead may be used, nor
+     * the kept listing of {@code node} (a directory whose names change), nor an entry of
+     * {@code node} in another kept listing (its attributes change). 0: none.
+     */
+    void changing(long node) {
         prefetcher.dropAll();
-        dropRelistings();
-    }
-
-    /** {@code name} in {@code parent} is being unlinked or renamed, or is replaced: its file's link count and ctime change. */
-    void nameChanging(long parent, String name) {
-        long node = childOf.applyAsLong(parent, name);
-        if (node == 0) {
-            attrs.dropAll();
-        } else {
-            attrs.drop(node);
+        if (node != 0) {
+            marked(node);
+            KeptListings.Kept k = relistings.remove(node);
+            if (k != null) {
+                k.giveBack(forget);
+            }
         }
     }
 
+    /**
+     * {@code name} in {@code parent} is being unlinked or renamed, or is replaced (call before and
+     * after): the names of {@code parent} change, and the file's link count and ctime (when the
+     * kernel's node for the name is not known, every file's, see {@link KnownAttrs#dropAll}, and
+     * no kept listing is trusted any more; unless {@code mayBeAbsent}: the target of a rename,
+     * which the kernel looked up first, so that no node for it there means no such name).
+     */
+    void nameChanging(long parent, String name, boolean mayBeAbsent) {
+        changing(parent);
+        long node = childOf.applyAsLong(parent, name);
+        if (node == 0) {
+            if (!mayBeAbsent) {
+                attrs.dropAll();
+                dropRelistings();
+            }
+        } else {
+            attrs.drop(node);
+            changing(node);
+        }
+    }
+
+    /** {@link #nameChanging(long, String, boolean)} of a name that exists (unlink, rmdir, a rename's source). */
+    void nameChanging(long parent, String name) {
+        nameChanging(parent, name, false);
+    }
+
+    private void marked(long node) {
+        synchronized (changedAt) {
+            long now = relistEpoch.incrementAndGet();
+            if (changedAt.size() < MAX_CHANGED) {
+                changedAt.put(node, now);
+                return;
+            }
+        }
+        dropRelistings(); // full: as a change of everything
+    }
+
     private void dropRelistings() {
-        relistEpoch.incrementAndGet();
+        synchronized (changedAt) {
+            changedAt.clear();
+            allChangedAt = relistEpoch.incrementAndGet();
+        }
         relistings.clear();
+    }
+
+    /** Whether what a listing fetched at {@code epoch} says of {@code node} is still current (as far as this mount changed it). */
+    boolean current(long node, long epoch) {
+        synchronized (changedAt) {
+            return allChangedAt <= epoch && changedAt.getOrDefault(node, 0L) <= epoch;
+        }
+    }
+
+    /** The nodes a listing fetched at {@code epoch} may still be trusted for. */
+    LongPredicate currentSince(long epoch) {
+        return node -> current(node, epoch);
     }
 
     /** The change epoch of listings: read before a fetch, a change meanwhile makes it older. */
@@ -129,7 +205,7 @@ final class RemoteCaches {
     void keepListing(long nodeId, DirHandle dir) {
         synchronized (dir) {
             if (eventsLive.getAsBoolean() && dir.pagePlus && dir.pageCursor == 0 && dir.pageEof
-                    && !dir.page.isEmpty() && dir.fetchEpoch == relistEpoch.get()) {
+                    && !dir.page.isEmpty() && current(nodeId, dir.fetchEpoch)) {
                 relistings.put(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch,
                         dir.keepUntilNanos, dir.eventSequence));
             } else if (dir.pagePlus) {
@@ -141,15 +217,17 @@ final class RemoteCaches {
     }
 
     /**
-     * The listing of {@code nodeId} kept in {@code epoch} and still young, taken, with the marks
-     * of the entries the kernel has taken; or null (a listing kept that may not be used is given back).
+     * The listing of {@code nodeId} kept, still young, and current for the directory and every
+     * entry whose node the kernel gets with it, taken, with the marks of the entries the kernel
+     * has taken; or null (a listing kept that may not be used is given back).
      */
-    KeptListings.Kept takeListing(long nodeId, long epoch) {
+    KeptListings.Kept takeListing(long nodeId) {
         KeptListings.Kept r = relistings.remove(nodeId);
         if (r == null) {
             return null;
         }
-        if (r.epoch == epoch && relistings.fresh(r) && eventsLive.getAsBoolean()) {
+        if (current(nodeId, r.epoch) && relistings.fresh(r) && eventsLive.getAsBoolean()
+                && r.entriesCurrent(currentSince(r.epoch))) {
             return r;
         }
         r.giveBack(forget);
@@ -159,12 +237,12 @@ final class RemoteCaches {
     /** A listing of {@code dir} that lookups may be answered from (current, young, events live; left in place), or null. */
     KeptListings.Kept lookupListing(long dir) {
         KeptListings.Kept k = relistings.get(dir);
-        return k != null && k.epoch == relistEpoch.get() && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
+        return k != null && current(dir, k.epoch) && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
     }
 
     /** Keeps a listing made for lookups (see {@link ColdLookups}) if nothing changed since its fetch; else gives it back. */
     void keepLookupListing(long dir, KeptListings.Kept k) {
-        if (eventsLive.getAsBoolean() && k.epoch == relistEpoch.get()) {
+        if (eventsLive.getAsBoolean() && current(dir, k.epoch)) {
             relistings.put(dir, k);
         } else {
             k.giveBack(forget);

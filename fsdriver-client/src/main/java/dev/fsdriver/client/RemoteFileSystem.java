@@ -117,6 +117,14 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         reopener.pathsFrom(pathOf, generationOf);
     }
 
+    /**
+     * Told of every complete listing this file system makes for itself (a directory listed to
+     * answer lookups), so that the events layer takes it as a baseline of the directory's names.
+     */
+    public void wholeListingsTo(ListingSequences.Whole listener) {
+        lookups.wholeListingsTo(listener);
+    }
+
     /** Hits and misses of this mount's own caches (also those of the events layer above it). */
     public CacheStats caches() {
         return connection.counters().caches();
@@ -171,6 +179,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void init(FuseConnection connection) {
+        if (connection.notifier() != null) {
+            // attributes only (offset -1): takes no kernel lock a request may hold (see FuseNotifier)
+            attrs.onKernelStale(node -> connection.notifier().invalInode(node, -1, 0));
+        }
         log.debug("kernel 7.{}: max_write {}, max_readahead {}, max_pages {}", connection.negotiatedMinor(),
                 connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
     }
@@ -402,7 +414,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
@@ -419,7 +431,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
-        caches.changedHere();
+        caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
             connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());

@@ -101,4 +101,23 @@ class PrefetcherTest {
         assertThat(p[0].takeListing(22)).isNull();
         assertThat(given).as("its entries' references given back").containsExactly(31L);
     }
+
+    /**
+     * A walk is fetched ahead only a few directories beyond where it is: a run ahead longer than
+     * the walk gets through within the pages' ttl was mostly given back unused and listed again.
+     */
+    @Test
+    void aWalkIsFetchedAheadOnlyAFewDirectoriesBeyondWhereItIs() {
+        List<Long> listed = new ArrayList<>();
+        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), r -> {
+            listed.add(r.getNode());
+            return Futures.immediateFuture(ReadDirReply.newBuilder().setEof(true).build());
+        }, 4096, 4, 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
+        p.enableWhile(() -> true);
+        p.listed(1, 0, List.of(dir(21)));
+        p.listed(21, 0, java.util.stream.LongStream.range(100, 200).mapToObj(PrefetcherTest::dir).toList());
+        assertThat(listed).as("before: all 100").hasSize(Prefetcher.MAX_DIRS_AHEAD);
+        assertThat(p.takeListing(100)).isNotNull();
+        assertThat(listed).hasSize(Prefetcher.MAX_DIRS_AHEAD + 1).endsWith(100L + Prefetcher.MAX_DIRS_AHEAD);
+    }
 }

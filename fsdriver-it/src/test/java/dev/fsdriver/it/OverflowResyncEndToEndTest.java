@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server reports only the directory, see docs/windows.md.
  */
 class OverflowResyncEndToEndTest {
-    private static final int STORM = 3000;
+    static final int STORM = 3000;
 
     @TempDir
     Path tmp;
@@ -103,6 +103,57 @@ class OverflowResyncEndToEndTest {
                 inotify.destroy();
             }
         }
+    }
+
+    /**
+     * A directory watched without ever being listed through the mount ({@code inotifywait -m dir},
+     * no -r: the kernel looks it up and holds it, nothing reads it): at its first overflow, the
+     * names that were there before are not announced as created (before: every one of them was,
+     * the mount knew nothing of the directory), and a name deleted during the loss is announced
+     * (before: never, nothing was known to be gone). The mount lists such a directory once as a
+     * baseline when the kernel first holds it; the test waits for that before the storm.
+     */
+    @Test
+    void aDirectoryNeverListedIsNotAnnouncedAgainAtItsFirstOverflow() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path plain = Files.createDirectories(s.resolve("plain"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(plain.resolve("p" + i), "p");
+        }
+        Files.createDirectories(plain.resolve("sub"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-never-listed"));
+        int metrics = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + metrics)) {
+            try (InotifyWatch w = InotifyWatch.start(mnt.resolve("plain"), false)) {
+                // plain was queued when inotifywait looked it up: wait until it is listed
+                MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "work", 0);
+                stormWithChangesIn(plain, w);
+                assertThat(m.proc().output()).as("the storm made the mount resync")
+                        .contains("change events under 'plain' were lost");
+                assertThat(w.seen()).as("no create for what was there before the storm")
+                        .noneMatch(e -> e.startsWith("CREATE") && e.matches(".*\\|(p\\d|sub)"));
+                assertThat(MountMetric.value(metrics, "fsdriver_mount_events_baselines_total", "work")).isPositive();
+            }
+        }
+    }
+
+    /**
+     * {@link #STORM} creates in {@code dir} on the server side, a delete of p4 and a create of
+     * "fresh" in their middle; returns once {@code w} saw those and a create made after the storm.
+     */
+    static void stormWithChangesIn(Path dir, InotifyWatch w) throws Exception {
+        for (int i = 0; i < STORM; i++) {
+            Files.writeString(dir.resolve("st" + i), "s");
+            if (i == STORM / 2) {
+                Files.delete(dir.resolve("p4"));
+                Files.writeString(dir.resolve("fresh"), "f");
+            }
+        }
+        w.await("CREATE|fresh", "DELETE|p4", "CREATE|st" + (STORM - 1));
+        Thread.sleep(1500); // the storm window (1 s) is over: the server sends this one as it is
+        Files.writeString(dir.resolve("sentinel"), "s");
+        w.await("CREATE|sentinel");
     }
 
     /** Waits until every one of {@code wanted} has been seen; fails with what was seen after a bound. */

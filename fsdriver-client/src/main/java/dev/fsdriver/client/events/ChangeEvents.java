@@ -45,6 +45,8 @@ public final class ChangeEvents implements AutoCloseable {
     private volatile EventApplier applier;
     /** Opens a trace span around one overflow resync (its listings nest in it); closed when done. */
     private volatile Function<String, Span> resyncSpan = path -> () -> { };
+    /** Baseline listings of the directories the kernel holds, for overflow resyncs (null: not injecting). */
+    private final Baselines baselines;
 
     /** A trace span that is current until closed. */
     public interface Span extends AutoCloseable {
@@ -61,6 +63,12 @@ public final class ChangeEvents implements AutoCloseable {
         remote.prefetchWhile(policy::live);
         remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
+        this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
+                System::nanoTime);
+        if (baselines != null) {
+            view.onDirectoryHeld(baselines::held);
+            remote.wholeListingsTo(baselines::listedWhole); // listings made for lookups count too
+        }
         policy.onChange(() -> {
             remote.changed(); // what it knew while live may be stale
             fs.changedElsewhere();
@@ -86,6 +94,9 @@ public final class ChangeEvents implements AutoCloseable {
 
     /** Subscribes to the share's events; call once the mount is live. */
     public void start(Channel channel, String share, FuseNotifier notifier) {
+        if (baselines != null) {
+            baselines.takeRootNow();
+        }
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
         watch = new WatchClient(channel, share, (e, arrived) -> {
@@ -103,6 +114,9 @@ public final class ChangeEvents implements AutoCloseable {
             lag.applied(e.getSeenUnixNanos());
         }, policy);
         watch.start();
+        if (baselines != null) {
+            baselines.start();
+        }
     }
 
     /** True while the event stream is live (long cache timeouts in force). */
@@ -126,6 +140,16 @@ public final class ChangeEvents implements AutoCloseable {
         return lag;
     }
 
+    /** Directories whose names were listed as a baseline for overflow resyncs (see {@link Baselines}). */
+    public long baselines() {
+        return baselines == null ? 0 : baselines.taken();
+    }
+
+    /** Directories waiting for their baseline listing (see {@link Baselines}): 0 when none is. */
+    public int baselinesWaiting() {
+        return baselines == null ? 0 : baselines.waiting();
+    }
+
     /** Times the event stream was subscribed again after it broke (server restart, network). */
     public long resubscriptions() {
         WatchClient w = watch;
@@ -136,6 +160,9 @@ public final class ChangeEvents implements AutoCloseable {
     public void close() {
         if (watch != null) {
             watch.close();
+        }
+        if (baselines != null) {
+            baselines.close();
         }
         if (injector != null) {
             injector.close();

@@ -219,7 +219,7 @@ public final class EventApplier {
             injected.incrementAndGet();
             announced.mark(path);
             if (type == FileMode.S_IFDIR) {
-                names.createdDir(entry.nodeId()); // its names follow as events
+                names.createdByEvent(entry.nodeId()); // its names follow as events, or a baseline lists them
                 freshDirs.created(entry.nodeId());
             }
         } else {

@@ -1,11 +1,13 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseFileSystem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * What the kernel currently holds of the mount: which names it has looked up in which
@@ -35,6 +37,7 @@ public final class KernelView {
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
+    private volatile LongConsumer directoryHeld = dir -> { };
 
     public KernelView() {
         Node root = new Node();
@@ -64,7 +67,17 @@ public final class KernelView {
         n.name = name;
         n.mode = mode;
         n.generation = generation;
-        n.lookups.incrementAndGet();
+        if (n.lookups.incrementAndGet() == 1 && FileMode.isDirectory(mode)) {
+            directoryHeld.accept(nodeId);
+        }
+    }
+
+    /**
+     * Tells {@code listener} of each directory the kernel starts to hold (its first lookup
+     * reference; again after it forgot it). Called on request threads: it must not block.
+     */
+    public void onDirectoryHeld(LongConsumer listener) {
+        this.directoryHeld = listener;
     }
 
     /** FORGET: the kernel dropped {@code count} references. */

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * -> {@link Known}.
  *
  * <p>Where the names come from: applied events (watchers were told: an injected create), the
- * mount's own changes, resyncs, and every listing a program made. A listing carries the server's
+ * mount's own changes, resyncs, every listing a program made, and the listings {@link Baselines}
+ * takes or is given of directories the kernel holds that no program listed (a name there before
+ * a loss was not created during it, whether or not a watcher saw it). A listing carries the server's
  * event sequence read before it was made ({@code ReadDirReply.event_sequence}): every event up to
  * it is reflected in the listing, later ones may or may not be. Each name keeps the sequence of
  * the last fact recorded of it, so facts are ordered by the server's clock, not by arrival: an
@@ -46,6 +48,8 @@ final class KnownNames {
     private static final long NEVER = Long.MAX_VALUE;
 
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Known>> dirs = new ConcurrentHashMap<>();
+    /** Directories made by a CREATED event that nothing listed since (see {@link #createdByEvent}). */
+    private final Set<Long> unlisted = ConcurrentHashMap.newKeySet();
     /** Directory handles whose listing is a directory's first (for listings without a sequence). */
     private final Set<Long> firstListings = ConcurrentHashMap.newKeySet();
     /** The highest sequence seen: what a change without one (the mount's own) is recorded at. */
@@ -54,6 +58,7 @@ final class KnownNames {
 
     /** A directory opened for listing by a program. */
     void opened(long dir, long fh) {
+        unlisted.remove(dir);
         if (!dirs.containsKey(dir) && dirs.size() < MAX_DIRS) {
             dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
             firstListings.add(fh);
@@ -62,6 +67,36 @@ final class KnownNames {
 
     /** A name listed through handle {@code fh} of {@code dir}, on a page made after event {@code sequence} (0: not known). */
     void listed(long dir, long fh, String name, long ino, long sequence) {
+        listed(dir, name, ino, sequence, firstListings.contains(fh));
+    }
+
+    /**
+     * Whether anything is known of {@code dir}: it was listed, made (empty) or resynced, or a
+     * baseline of it began ({@link #track}).
+     */
+    boolean knows(long dir) {
+        return dirs.containsKey(dir);
+    }
+
+    /**
+     * A baseline listing of {@code dir} begins ({@link Baselines}): from now on events in it are
+     * recorded, so that one applied while the listing is made is ordered with it. False when no
+     * more directories can be kept.
+     */
+    boolean track(long dir) {
+        if (dirs.size() >= MAX_DIRS && !dirs.containsKey(dir)) {
+            return false;
+        }
+        dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
+        return true;
+    }
+
+    /**
+     * A name of a listing no program made ({@link Baselines}: a baseline, or a listing made to
+     * answer lookups), on a page made after event {@code sequence}. {@code first}: the first
+     * listing of the directory (what a listing without a sequence counts only as).
+     */
+    void listed(long dir, String name, long ino, long sequence, boolean first) {
         if (name.equals(".") || name.equals("..")) {
             return;
         }
@@ -70,7 +105,7 @@ final class KnownNames {
             return;
         }
         if (sequence == 0) {
-            if (firstListings.contains(fh)) {
+            if (first) {
                 names.putIfAbsent(name, new Known(ino, 0, 0, false));
             }
             return;
@@ -110,6 +145,28 @@ final class KnownNames {
     }
 
     /**
+     * {@link #createdDir} for a directory a CREATED event announced: its names may never come as
+     * events (a Windows server reports a directory moved in as one create, not its files), so it
+     * still wants a baseline listing until something lists it ({@link #wantsBaseline}).
+     */
+    void createdByEvent(long dir) {
+        createdDir(dir);
+        if (dirs.containsKey(dir) && unlisted.size() < MAX_DIRS) {
+            unlisted.add(dir);
+        }
+    }
+
+    /** Whether {@code dir} is known from nothing but the event that made it, or not at all (see {@link Baselines}). */
+    boolean wantsBaseline(long dir) {
+        return !dirs.containsKey(dir) || unlisted.contains(dir);
+    }
+
+    /** {@code dir} was listed whole: by a program, as a baseline or for a resync. */
+    void listedWhole(long dir) {
+        unlisted.remove(dir);
+    }
+
+    /**
      * {@code name} was announced to watchers in {@code dir}: by event {@code sequence}, or (0) made
      * through the mount. {@code ino}: what the server has there now.
      */
@@ -139,6 +196,7 @@ final class KnownNames {
     /** The kernel let go of {@code dir}: its events are no longer applied, so what is known would go stale. */
     void drop(long dir) {
         dirs.remove(dir);
+        unlisted.remove(dir);
     }
 
     /** Every name known in {@code dir} (name -> inode number), or null when nothing is known of it. */
@@ -176,6 +234,7 @@ final class KnownNames {
         ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();
         names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true)));
         dirs.put(dir, now);
+        unlisted.remove(dir);
     }
 
     /** Whether {@code ino} (listed now) is the file {@code known} stood for (0: not known, the name decides). */

@@ -52,7 +52,7 @@ final class OverflowResync {
         if (top == 0) {
             return;
         }
-        log.info("change events under '{}' were lost: revalidating", path);
+        log.info("change events under '{}' were lost: revalidating (lost after event {})", path, lostAfter);
         ArrayDeque<long[]> queue = new ArrayDeque<>();
         Map<Long, String> paths = new HashMap<>();
         queue.add(new long[] {top});

@@ -74,6 +74,43 @@ final class ServerReads {
         }
     }
 
+    /** Receives names of a listing with the event sequence of their page (0: not known). */
+    @FunctionalInterface
+    interface NameSink {
+        void add(String name, long ino, long sequence);
+    }
+
+    /**
+     * Up to {@code max} names of {@code dir} to {@code sink}, each with its page's sequence;
+     * returns the sequence of the last page read (0: not known), so an empty listing has one too.
+     */
+    long listNames(long dir, int max, NameSink sink) throws FuseException {
+        FuseRequest req = new InjectionGate.Internal(dir);
+        FuseOpen open = gate.opendir(req, dir, 0);
+        int[] count = {0};
+        try {
+            long[] offset = {0};
+            while (count[0] < max) {
+                long start = offset[0];
+                DirFiller filler = (name, ino, mode, next) -> {
+                    if (!name.equals(".") && !name.equals("..")) {
+                        sink.add(name, ino, sequences.eventSequence(open.fh()));
+                        count[0]++;
+                    }
+                    offset[0] = next;
+                    return count[0] < max;
+                };
+                gate.readdir(req, dir, open.fh(), start, filler);
+                if (offset[0] == start) {
+                    break;
+                }
+            }
+            return sequences.eventSequence(open.fh());
+        } finally {
+            gate.releasedir(req, dir, open.fh());
+        }
+    }
+
     /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
     long list(long dir, Map<String, long[]> into) throws FuseException {
         FuseRequest req = new InjectionGate.Internal(dir);

@@ -24,6 +24,20 @@ class KernelViewTest {
     }
 
     @Test
+    void tellsOfADirectoryWhenTheKernelFirstHoldsIt() {
+        KernelView v = new KernelView();
+        java.util.List<Long> held = new java.util.ArrayList<>();
+        v.onDirectoryHeld(held::add);
+        v.entered(1, "d", 10, DIR);
+        v.entered(1, "d", 10, DIR); // a second reference
+        v.entered(10, "f", 11, FILE);
+        assertThat(held).containsExactly(10L);
+        v.forgotten(10, 2);
+        v.entered(1, "d", 10, DIR); // held again after the kernel let go
+        assertThat(held).containsExactly(10L, 10L);
+    }
+
+    @Test
     void forgetDropsANodeOnlyWhenAllReferencesAreGone() {
         KernelView v = new KernelView();
         v.entered(1, "f", 5, FILE);

@@ -1,0 +1,111 @@
+package dev.fsdriver.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.Node;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which kept listings a change through the mount drops, and what the others still answer (issue 13). */
+class RemoteCachesTest {
+    private final List<Long> forgotten = new ArrayList<>();
+    private final RemoteCaches caches = new RemoteCaches(
+            new Prefetcher(null, r -> null, r -> null, 1024, 0, 100, 1_000_000_000L, System::nanoTime, id -> {}),
+            new CacheStats(), forgotten::add, System::nanoTime);
+
+    RemoteCachesTest() {
+        caches.enableWhile(() -> true);
+        caches.childrenFrom((parent, name) -> name.equals("f1") ? parent * 100 + 1 : 0);
+    }
+
+    /** Lists {@code dir} (entries f1..f3, nodes dir*100+1..3) as a lookup would, fetched now. */
+    private void listed(long dir) {
+        caches.keepLookupListing(dir, fetched(dir, caches.relistEpoch()));
+    }
+
+    private static KeptListings.Kept fetched(long dir, long epoch) {
+        List<DirEntry> page = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            page.add(DirEntry.newBuilder().setName("f" + i).setCursor(i)
+                    .setNode(Node.newBuilder().setId(dir * 100 + i).setAttr(Attr.newBuilder().setMode(0100644))).build());
+        }
+        return new KeptListings.Kept(page, new BitSet(), epoch, System.nanoTime() + 60_000_000_000L, 0);
+    }
+
+    private KeptListings.Answer lookup(long dir, String name) {
+        KeptListings.Kept k = caches.lookupListing(dir);
+        return k == null ? null : k.lookup(name, caches.currentSince(k.epoch));
+    }
+
+    @Test
+    void aChangedDirectoryLosesItsListingTheOthersKeepTheirs() {
+        listed(1);
+        listed(2);
+        assertThat(lookup(1, "f2").node().getId()).isEqualTo(102);
+
+        caches.changing(1);
+
+        assertThat(caches.lookupListing(1)).isNull();
+        assertThat(forgotten).containsExactlyInAnyOrder(101L, 103L); // 102 went to the kernel
+        assertThat(lookup(2, "f3").node().getId()).isEqualTo(203);
+        assertThat(lookup(2, "nope")).isEqualTo(KeptListings.Answer.ABSENT);
+    }
+
+    @Test
+    void aChangedNodeIsAskedTheServerUnderEveryListedName() {
+        listed(1);
+        listed(2);
+        caches.changing(102); // chmod, a write, a link: its attributes as listed are old
+        caches.attrs.drop(203); // a write's failure, an xattr: through KnownAttrs
+
+        assertThat(lookup(1, "f2")).isEqualTo(KeptListings.Answer.ASK);
+        assertThat(lookup(2, "f3")).isEqualTo(KeptListings.Answer.ASK);
+        assertThat(lookup(1, "f3").node().getId()).isEqualTo(103);
+        assertThat(lookup(1, "nope")).isEqualTo(KeptListings.Answer.ABSENT);
+        // a listing again of the directory (rm -rf's second pass) would hand the kernel 102 as listed
+        assertThat(caches.takeListing(1)).isNull();
+        assertThat(caches.takeListing(2)).isNull();
+    }
+
+    @Test
+    void aListingFetchedWhileItsDirectoryChangedIsNotKept() {
+        long before = caches.relistEpoch();
+        caches.changing(3); // a create in it, reported before the listing's reply came
+        caches.keepLookupListing(3, fetched(3, before));
+
+        assertThat(caches.lookupListing(3)).isNull();
+        assertThat(forgotten).containsExactlyInAnyOrder(301L, 302L, 303L);
+    }
+
+    @Test
+    void aNameWhoseNodeIsNotKnownDropsEveryListingUnlessItIsARenamesTarget() {
+        listed(1);
+        listed(2);
+        listed(3);
+        caches.nameChanging(1, "f1"); // known: node 101
+        assertThat(caches.lookupListing(1)).isNull();
+        assertThat(lookup(2, "f1").node().getId()).isEqualTo(201);
+
+        caches.nameChanging(2, "new", true); // a rename's target the kernel holds no node for: absent
+        assertThat(caches.lookupListing(2)).isNull();
+        assertThat(lookup(3, "f2").node().getId()).isEqualTo(302);
+
+        listed(4);
+        caches.nameChanging(3, "f9"); // an unlink of a name whose node is not known: anything may be stale
+        assertThat(caches.lookupListing(4)).isNull();
+        listed(5);
+        caches.changedElsewhere();
+        assertThat(caches.lookupListing(5)).isNull();
+    }
+
+    @Test
+    void aNodeMadeWithTheIdOfARemovedDirectoryDoesNotGetItsListing() {
+        listed(7);
+        caches.changing(7); // mkdir answered with node 7 (an inode number reused)
+        assertThat(caches.lookupListing(7)).isNull();
+    }
+}
