@@ -79,6 +79,30 @@ class WindowsOverflowUnderWineEndToEndTest {
         }
     }
 
+    /**
+     * Single server-side changes on a quiet share, each awaited at the mount before the next:
+     * nothing is lost, so the mount never resyncs, and a rename stays a moved-from / moved-to
+     * pair. Before, the server's watcher read each Wine notify buffer whose records follow a name
+     * of an odd length (Wine does not pad them) as an overflow: a rename's two records always
+     * come in one buffer, so such a rename became a resync (a delete and a create at the mount).
+     */
+    @Test
+    void singleChangesOnAQuietShareMakeNoResync() throws Exception {
+        try (InotifyWatch w = InotifyWatch.start(mnt, false)) {
+            MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "w", 0);
+            long resyncs = resyncs();
+            for (int i = 1; i <= 6; i++) {
+                String name = "one" + "x".repeat(i);
+                String renamed = "two" + "x".repeat(i);
+                Files.writeString(share.resolve(name), "x");
+                w.await("CREATE|" + name);
+                Files.move(share.resolve(name), share.resolve(renamed));
+                w.await("MOVED_FROM|" + name, "MOVED_TO|" + renamed);
+            }
+            assertThat(resyncs()).as("resyncs during single changes; seen: %s", w.seen()).isEqualTo(resyncs);
+        }
+    }
+
     /** Overflow resyncs the mount logged so far. */
     private long resyncs() {
         return mount.proc().output().lines().filter(l -> l.contains("were lost: revalidating")).count();
