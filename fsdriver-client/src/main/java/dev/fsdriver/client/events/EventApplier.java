@@ -403,6 +403,9 @@ public final class EventApplier {
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
             int rc = injector.perform(inj, () -> InjectedCalls.rename(absFrom, absTo));
+            if (rc == 0 && !inj.performed()) {
+                rc = -Errno.ESTALE; // both names hold one inode in the kernel: nothing moved there
+            }
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was updated by the file system's rename
                 if (node == 0) {
@@ -455,10 +458,15 @@ public final class EventApplier {
         if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
             FuseEntry entry = standIn(node, type, view.generation(node));
-            Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);
+            Injection inj = Injection.exchange(oldParent, name, newParent, newName, entry, node, replaced);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
             int rc = injector.perform(inj, () -> InjectedCalls.exchange(absFrom, absTo));
+            if (rc == 0 && !inj.performed()) {
+                // both names hold one inode in the kernel (a program looked one up since): the
+                // exchange succeeded without asking and changed nothing there
+                rc = -Errno.ESTALE;
+            }
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was swapped by the file system's rename
                 exchangeSecondHalf = to + "\0" + from;
