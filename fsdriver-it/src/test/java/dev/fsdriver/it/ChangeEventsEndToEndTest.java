@@ -327,6 +327,41 @@ class ChangeEventsEndToEndTest {
         }
     }
 
+    /**
+     * While the server suppresses a storm's events, the mount must not answer from what it keeps:
+     * nothing would tell it of a change. A listing made then for lookups (or by a program) was
+     * used until the storm ended: CI listed 157 of 3,000 files right after they were made
+     * (MountEndToEndTest#largeDirectoryIsListedCompletely). Here the mount is seen to learn that a
+     * storm began, its lookups miss in the directory (which lists it), and a file made then must be
+     * found. An attempt counts only if the mount has not heard of the storm's end by then (after
+     * it, the file's event may simply not have arrived yet); five are made.
+     */
+    @Test
+    void aFileMadeDuringAStormIsFoundAfterLookupsMissedThere() throws Exception {
+        int conclusive = 0;
+        for (int attempt = 0; attempt < 5 && conclusive == 0; attempt++) {
+            String dir = "burst" + attempt;
+            Path d = Files.createDirectories(share.resolve(dir));
+            awaitTrue(() -> Files.isDirectory(mnt.resolve(dir)));
+            for (int i = 0; i < 1500; i++) {
+                Files.writeString(d.resolve("b" + i), "");
+            }
+            awaitTrue(() -> mount.proc().output().contains("event storm under '" + dir + "' on the server"));
+            for (int i = 0; i < 64; i++) {
+                assertThat(Files.exists(mnt.resolve(dir + "/missing" + i))).isFalse();
+            }
+            Files.writeString(d.resolve("late"), "late");
+            boolean found = Files.exists(mnt.resolve(dir + "/late"));
+            List<String> listed = names(mnt.resolve(dir));
+            if (!mount.proc().output().contains("event storm under '" + dir + "' over")) {
+                conclusive++;
+                assertThat(found).as("made after the lookups, during the storm").isTrue();
+                assertThat(listed).contains("late").hasSize(1501);
+            }
+        }
+        assertThat(conclusive).as("an attempt made while the mount knew of the storm").isEqualTo(1);
+    }
+
     @Test
     void aStormOfTenThousandCreatesLeavesNothingSilentOrStale() throws Exception {
         Path d = watched("storm");

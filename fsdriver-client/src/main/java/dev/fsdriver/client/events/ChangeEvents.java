@@ -20,6 +20,7 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class ChangeEvents implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChangeEvents.class);
     /**
      * @param liveTimeout     kernel entry/attribute timeout while events flow (long: events invalidate)
      * @param fallbackTimeout timeout while the stream is down (short)
@@ -60,7 +61,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
-        remote.prefetchWhile(policy::live);
+        remote.prefetchWhile(policy::cacheable);
         remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
         this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
@@ -105,8 +106,17 @@ public final class ChangeEvents implements AutoCloseable {
             remote.changed();
             fs.changedElsewhere();
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
+                if (e.getStorm() == ChangeEvent.Storm.STORM_BEGINS) {
+                    policy.stormBegins(e.getPath()); // before the resync: nothing it fetches is kept
+                    log.info("event storm under '{}' on the server: its events are held back there, nothing is"
+                            + " cached until it is over", e.getPath());
+                }
                 try (Span span = resyncSpan.apply(e.getPath())) {
                     a.apply(e, arrived);
+                }
+                if (e.getStorm() == ChangeEvent.Storm.STORM_ENDS) {
+                    policy.stormEnds(e.getPath());
+                    log.info("event storm under '{}' over: caching again", e.getPath());
                 }
             } else {
                 a.apply(e, arrived);

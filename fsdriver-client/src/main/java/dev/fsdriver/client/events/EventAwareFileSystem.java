@@ -233,7 +233,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         if (LocalNodes.isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
-        if (policy != null && policy.live()) {
+        if (policy != null && policy.cacheable()) {
             FuseAttr cached = dirs.dirAttr(nodeId);
             if (cached != null) {
                 caches.hit(Cache.ATTRIBUTE);

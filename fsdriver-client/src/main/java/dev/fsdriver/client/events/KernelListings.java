@@ -76,7 +76,7 @@ final class KernelListings {
     FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
         FuseOpen open = delegate.opendir(req, nodeId, flags); // the injector's: refused at the gate
         watchedNames.opened(nodeId, open.fh());
-        if (policy != null && policy.live()) {
+        if (policy != null && policy.cacheable()) {
             // While events flow, the kernel may keep directory listings in its page cache: every
             // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
             // parent) and the kernel versions the changes made through the mount itself.

@@ -118,7 +118,7 @@ final class KnownDirs {
     /** Remembers a directory's attributes fetched in {@code epoch} (see {@link #dirAttrs}). */
     void rememberDir(long node, FuseAttr a, long epoch) {
         if (a == null || node == 0 || LocalNodes.isGhost(node) || (a.mode() & FileMode.S_IFMT) != FileMode.S_IFDIR
-                || policy == null || !policy.live() || dirAttrsEpoch.get() != epoch || dirAttrs.size() >= MAX_DIR_ATTRS) {
+                || policy == null || !policy.cacheable() || dirAttrsEpoch.get() != epoch || dirAttrs.size() >= MAX_DIR_ATTRS) {
             return;
         }
         dirAttrs.put(node, a);
@@ -160,7 +160,7 @@ final class KnownDirs {
      * {@link #known}), or a name the mount removed itself (see {@link #removedHere}).
      */
     boolean knownAbsent(long parent, String name) {
-        if (policy == null || !policy.live()) {
+        if (policy == null || !policy.cacheable()) {
             return false;
         }
         Set<String> removed = removedHere.get(parent);
@@ -179,7 +179,7 @@ final class KnownDirs {
      * injected call: that one only tells the kernel what an event said, which may be wrong).
      */
     void removedByThisMount(long parent, String name) {
-        if (policy != null && policy.live()) {
+        if (policy != null && policy.cacheable()) {
             if (removedCount.incrementAndGet() > MAX_REMOVED) {
                 forgetRemoved();
             }
@@ -200,7 +200,7 @@ final class KnownDirs {
             return localListings.get(fh);
         }
         localListings.remove(fh);
-        Map<String, Made> names = policy != null && policy.live() ? known.get(node) : null;
+        Map<String, Made> names = policy != null && policy.cacheable() ? known.get(node) : null;
         if (names == null) {
             return null;
         }
@@ -252,7 +252,7 @@ final class KnownDirs {
 
     /** The mount made directory {@code node}: new and empty, every name in it is known (while events flow). */
     void createdDir(long node) {
-        if (policy != null && policy.live() && node != 0 && known.size() < MAX_KNOWN_DIRS) {
+        if (policy != null && policy.cacheable() && node != 0 && known.size() < MAX_KNOWN_DIRS) {
             known.put(node, new ConcurrentHashMap<>()); // new and empty: we know it all
         }
     }

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Storms: more than {@link Config#stormThreshold} events under one directory within
  *       {@link Config#stormWindow} are replaced by one OVERFLOW(that directory) (the deepest
  *       directory over the threshold); events under it are then suppressed until the storm
- *       ends, when a second OVERFLOW covers what was suppressed after the first.
+ *       ends, when a second OVERFLOW covers what was suppressed after the first. The two say
+ *       STORM_BEGINS and STORM_ENDS: a client caches nothing while a storm is on.
  *   <li>Sequence numbers start at a value derived from the wall clock, so a cursor from an
  *       earlier server process is always older than this hub's history (and gets OVERFLOW).
  * </ul>
@@ -64,9 +65,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
      * nanoseconds since the epoch, 0 when not known (the clients' event lag starts there).
      * {@code lostAfter}, OVERFLOW only: changes under the path after this sequence may be lost
      * (every event up to it was published), 0 when not known; see ChangeEvent.lost_after.
+     * {@code storm}, OVERFLOW only: whether it begins or ends a storm (see ChangeEvent.storm).
      */
     public record Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory,
-                        long seenUnixNanos, long lostAfter) {
+                        long seenUnixNanos, long lostAfter, Storm storm) {
         public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory) {
             this(sequence, kind, path, newPath, directory, 0);
         }
@@ -75,11 +77,19 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             this(sequence, kind, path, newPath, directory, seenUnixNanos, 0);
         }
 
+        public Event(long sequence, Kind kind, RelPath path, RelPath newPath, boolean directory, long seenUnixNanos,
+                     long lostAfter) {
+            this(sequence, kind, path, newPath, directory, seenUnixNanos, lostAfter, Storm.NONE);
+        }
+
         /** This event with its time left out (0). */
         public Event withoutTime() {
-            return new Event(sequence, kind, path, newPath, directory, 0, lostAfter);
+            return new Event(sequence, kind, path, newPath, directory, 0, lostAfter, storm);
         }
     }
+
+    /** What an OVERFLOW says of a storm: events under its path are suppressed from BEGINS to ENDS. */
+    public enum Storm { NONE, BEGINS, ENDS }
 
     /** Receives events in sequence order. Called with the hub's lock held: enqueue and return. */
     public interface Subscriber {
@@ -233,10 +243,9 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         tickFuture = null;
         long next = debouncer.closeDue(now);
         for (Storms.Storm s : storms.endOver(now)) {
-            if (s.suppressedSinceOverflow > 0) {
-                // The first OVERFLOW may have been acted on already: cover the rest too.
-                publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
-            }
+            // Always, even with nothing suppressed since the first: clients stop caching under the
+            // directory until they hear that the storm is over. It covers what was suppressed too.
+            publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter, Storm.ENDS);
             log.info("share {}: event storm under '{}' over", share, s.dir);
         }
         next = Math.min(next, storms.nextEnd());
@@ -336,10 +345,8 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (c.kind() == Kind.RENAMED && (from == null) != (to == null)) {
             // One side inside the storm: report the other side alone, the storm covers its side.
             if (from != null) {
-                from.suppressedSinceOverflow++;
                 publish(Change.of(Kind.CREATED, c.newPath(), c.directory()), clock.getAsLong());
             } else {
-                to.suppressedSinceOverflow++;
                 debouncer.flush(c.path(), c.directory());
                 publish(Change.of(Kind.DELETED, c.path(), c.directory()), clock.getAsLong());
             }
@@ -349,7 +356,6 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         if (from == null) {
             return false;
         }
-        from.suppressedSinceOverflow++;
         suppressed++;
         return true;
     }
@@ -368,7 +374,7 @@ public final class EventHub implements ChangeListener, AutoCloseable {
                 share, s.dir, config.stormThreshold(), config.stormWindow());
         debouncer.dropUnder(s.dir);
         suppressed++;
-        publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter);
+        publish(Change.of(Kind.OVERFLOW, s.dir, true), now, s.lostAfter, Storm.BEGINS);
         return true;
     }
 
@@ -381,8 +387,13 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     /** @param lostAfter for an OVERFLOW: see {@link Event#lostAfter} */
     private void publish(Change c, long seenAt, long lostAfter) {
+        publish(c, seenAt, lostAfter, Storm.NONE);
+    }
+
+    private void publish(Change c, long seenAt, long lostAfter, Storm storm) {
         long seenUnixNanos = wallNanos.getAsLong() - (clock.getAsLong() - seenAt);
-        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos, lostAfter);
+        Event e = new Event(++lastSequence, c.kind(), c.path(), c.newPath(), c.directory(), seenUnixNanos, lostAfter,
+                storm);
         published++;
         if (c.kind() == Kind.OVERFLOW) {
             overflows++;

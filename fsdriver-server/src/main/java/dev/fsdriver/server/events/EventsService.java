@@ -117,7 +117,12 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                 .setPath(e.path().toString())
                 .setDirectory(e.directory())
                 .setSeenUnixNanos(e.seenUnixNanos())
-                .setLostAfter(e.lostAfter());
+                .setLostAfter(e.lostAfter())
+                .setStorm(switch (e.storm()) {
+                    case NONE -> ChangeEvent.Storm.STORM_NONE;
+                    case BEGINS -> ChangeEvent.Storm.STORM_BEGINS;
+                    case ENDS -> ChangeEvent.Storm.STORM_ENDS;
+                });
         if (e.newPath() != null) {
             b.setNewPath(e.newPath().toString());
         }
@@ -216,9 +221,13 @@ public final class EventsService extends EventsGrpc.EventsImplBase {
                     // lost: from the first event it was not sent (or what an unsent overflow lost)
                     long lostAfter = pending ? queue.peekFirst().lostAfter()
                             : (queue.isEmpty() ? events.getFirst() : queue.peekFirst()).sequence() - 1;
+                    // a storm's beginning among the dropped: the client must not cache until it ends
+                    boolean storm = queue.stream().anyMatch(e -> e.storm() == EventHub.Storm.BEGINS)
+                            || events.stream().anyMatch(e -> e.storm() == EventHub.Storm.BEGINS);
                     queue.clear();
                     queue.add(new Event(events.getLast().sequence(), Change.Kind.OVERFLOW,
-                            RelPath.ROOT, null, true, events.getLast().seenUnixNanos(), lostAfter));
+                            RelPath.ROOT, null, true, events.getLast().seenUnixNanos(), lostAfter,
+                            storm ? EventHub.Storm.BEGINS : EventHub.Storm.NONE));
                     log.info("watch client too slow: dropped its queue ({} events so far), sending overflow", dropped);
                 } else {
                     Origins o = own;

@@ -22,7 +22,6 @@ final class Storms {
         final long until;
         /** The last sequence published before its changes began to be suppressed (its OVERFLOWs' lostAfter). */
         final long lostAfter;
-        long suppressedSinceOverflow;
 
         Storm(RelPath dir, long until, long lostAfter) {
             this.dir = dir;

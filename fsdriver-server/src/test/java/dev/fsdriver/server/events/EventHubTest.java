@@ -152,6 +152,7 @@ class EventHubTest {
         Event first = overflows.stream().filter(e -> e.path().equals(rel("a/b"))).findFirst().get();
         // lost: the trigger, numbered no more, and what follows it
         assertThat(first.lostAfter()).isEqualTo(first.sequence() - 1);
+        assertThat(first.storm()).isEqualTo(EventHub.Storm.BEGINS);
         int overflowIndex = out.indexOf(first);
         assertThat(out.subList(overflowIndex + 1, out.size())).noneMatch(e -> e.path().startsWith(rel("a/b")));
         assertThat(h.stats().suppressed()).isGreaterThan(300);
@@ -163,10 +164,28 @@ class EventHubTest {
         h.tick();
         assertThat(out.subList(before, out.size()))
                 .containsExactly(new Event(out.getLast().sequence(), Kind.OVERFLOW, rel("a/b"), null, true, 0,
-                        first.lostAfter())); // covers the storm since it began, not since the first overflow
+                        first.lostAfter(), EventHub.Storm.ENDS)); // covers the storm since it began
         // After the storm, events flow again.
         h.onChange(change(Kind.DELETED, "a/b/f1"));
         assertThat(out.getLast().kind()).isEqualTo(Kind.DELETED);
+    }
+
+    @Test
+    void aStormWithNothingSuppressedAfterItsStartStillEnds() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 100,
+                Duration.ofSeconds(1), 65_536));
+        for (int i = 0; i <= 100; i++) {
+            h.onChange(change(Kind.CREATED, "s/f" + i));
+        }
+        assertThat(out.getLast().storm()).isEqualTo(EventHub.Storm.BEGINS);
+        int before = out.size();
+        advanceMs(1_000);
+        h.tick();
+        // clients stop caching under s at the beginning: they must hear of the end too
+        assertThat(out.subList(before, out.size())).singleElement()
+                .satisfies(e -> assertThat(e.kind()).isEqualTo(Kind.OVERFLOW))
+                .satisfies(e -> assertThat(e.storm()).isEqualTo(EventHub.Storm.ENDS))
+                .satisfies(e -> assertThat(e.path()).isEqualTo(rel("s")));
     }
 
     @Test

@@ -162,6 +162,29 @@ class EventsServiceTest {
     }
 
     @Test
+    void aStormsBeginningDroppedWithASlowClientsQueueIsOnTheOverflowThatReplacesIt() throws Exception {
+        stop();
+        start(new EventsService.Limits(50, 10, 100));
+        Watch slow = new Watch(false, 10).subscribe("docs", 0);
+        for (int i = 0; i < 1200; i++) { // the hub's storm threshold is 1,000 a second
+            hub.onChange(Change.of(Kind.CREATED, rel("s/f" + i), false));
+        }
+        for (int i = 0; i < 100; i++) { // elsewhere, after it: the queue overflows past the beginning
+            hub.onChange(Change.of(Kind.CREATED, rel("t" + i), false));
+        }
+        slow.awaitEvents(10);
+        while (slow.events().getLast().getSequence() < hub.lastSequence()) {
+            int have = slow.events().size();
+            slow.ack(slow.events().getLast().getSequence());
+            slow.awaitEvents(have + 1);
+        }
+        // the client must learn that a storm began, or it would cache what no event will correct
+        assertThat(slow.events()).filteredOn(e -> e.getKind() == ChangeEvent.Kind.OVERFLOW)
+                .anyMatch(e -> e.getStorm() == ChangeEvent.Storm.STORM_BEGINS);
+        assertThat(counts.dropped()).as("the queue overflowed").isPositive();
+    }
+
+    @Test
     void unknownShareIsNotFoundAndCancelLeavesTheHub() throws Exception {
         Watch w = new Watch(true).subscribe("nope", 0);
         Throwable t = w.awaitError();
