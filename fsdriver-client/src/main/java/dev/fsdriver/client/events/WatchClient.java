@@ -157,7 +157,9 @@ public final class WatchClient implements AutoCloseable {
     }
 
     private void broken(String why) {
-        if (policy.live()) {
+        if (closed) {
+            log.debug("watch stream for '{}' closed: {}", share, why); // the mount ends: nothing is wrong
+        } else if (policy.live()) {
             log.warn("change events for share '{}' interrupted ({}); short cache timeouts until resynchronised", share, why);
         } else {
             log.debug("watch stream for '{}' down: {}", share, why);
