@@ -86,6 +86,8 @@ public final class EventApplier {
     private long arrivedNs;
     /** The sequence of the event being applied (see {@link KnownNames}). */
     private long sequence;
+    /** The kind of the event being applied: an OVERFLOW's announcements report no create of their own. */
+    private ChangeEvent.Kind kind;
 
     public void apply(ChangeEvent e) {
         apply(e, System.nanoTime());
@@ -94,6 +96,7 @@ public final class EventApplier {
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
         this.sequence = e.getSequence();
+        this.kind = e.getKind();
         names.seen(sequence);
         applied.incrementAndGet();
         if (log.isDebugEnabled()) {
@@ -194,7 +197,8 @@ public final class EventApplier {
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
-        names.added(parent, name, entry.attr().ino(), sequence); // told now, or known already (EEXIST: looked up)
+        // told now, or known already (EEXIST: looked up); the event's own create or rename, not a resync's
+        names.added(parent, name, entry.attr().ino(), sequence, kind != ChangeEvent.Kind.OVERFLOW);
         String abs = injector.absolute(path);
         freshDirs.awaitWatcher(parent);
         long t1 = System.nanoTime();
