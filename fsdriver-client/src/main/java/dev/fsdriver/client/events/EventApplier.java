@@ -86,6 +86,8 @@ public final class EventApplier {
     private long arrivedNs;
     /** The sequence of the event being applied (see {@link KnownNames}). */
     private long sequence;
+    /** The kind of the event being applied: an OVERFLOW's announcements report no create of their own. */
+    private ChangeEvent.Kind kind;
 
     public void apply(ChangeEvent e) {
         apply(e, System.nanoTime());
@@ -94,6 +96,7 @@ public final class EventApplier {
     public void apply(ChangeEvent e, long arrivedNs) {
         this.arrivedNs = arrivedNs;
         this.sequence = e.getSequence();
+        this.kind = e.getKind();
         names.seen(sequence);
         applied.incrementAndGet();
         if (log.isDebugEnabled()) {
@@ -194,7 +197,8 @@ public final class EventApplier {
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
-        names.added(parent, name, entry.attr().ino(), sequence); // told now, or known already (EEXIST: looked up)
+        // told now, or known already (EEXIST: looked up); the event's own create or rename, not a resync's
+        names.added(parent, name, entry.attr().ino(), sequence, kind != ChangeEvent.Kind.OVERFLOW);
         String abs = injector.absolute(path);
         freshDirs.awaitWatcher(parent);
         long t1 = System.nanoTime();
@@ -403,6 +407,9 @@ public final class EventApplier {
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
             int rc = injector.perform(inj, () -> InjectedCalls.rename(absFrom, absTo));
+            if (rc == 0 && !inj.performed()) {
+                rc = -Errno.ESTALE; // both names hold one inode in the kernel: nothing moved there
+            }
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was updated by the file system's rename
                 if (node == 0) {
@@ -455,10 +462,15 @@ public final class EventApplier {
         if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
             int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
             FuseEntry entry = standIn(node, type, view.generation(node));
-            Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, node, null);
+            Injection inj = Injection.exchange(oldParent, name, newParent, newName, entry, node, replaced);
             String absFrom = injector.absolute(from);
             String absTo = injector.absolute(to);
             int rc = injector.perform(inj, () -> InjectedCalls.exchange(absFrom, absTo));
+            if (rc == 0 && !inj.performed()) {
+                // both names hold one inode in the kernel (a program looked one up since): the
+                // exchange succeeded without asking and changed nothing there
+                rc = -Errno.ESTALE;
+            }
             if (rc == 0) {
                 injected.incrementAndGet(); // the view was swapped by the file system's rename
                 exchangeSecondHalf = to + "\0" + from;

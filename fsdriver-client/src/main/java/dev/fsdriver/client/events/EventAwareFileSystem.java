@@ -117,6 +117,11 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return entries;
     }
 
+    /** The node the kernel holds (as far as the view knows) at {@code name} in {@code parent}, 0 if none. */
+    long heldAt(long parent, String name) {
+        return view.child(parent, name);
+    }
+
     /** The events layer's own reads of the server: through the gate. */
     ServerReads reads() {
         return reads;

@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>DELETE: LOOKUP of (parent, name) answers {@code entry} (the node the kernel holds, or a
  *     ghost); UNLINK/RMDIR succeed.</li>
  * <li>RENAME: like DELETE for (parent, name); LOOKUP of (newParent, newName) says ENOENT;
- *     RENAME succeeds.</li>
+ *     RENAME succeeds if the kernel still holds at (parent, name) {@code node} (a ghost: nothing
+ *     the view knows) and, exchanged, at (newParent, newName) {@code replaced}, else ENOENT
+ *     (a program looked them up since the applier decided); {@link #performed} tells whether
+ *     the kernel asked at all (it does not when both names hold one inode).</li>
  * <li>MODIFY / ATTRIB: LOOKUP of (parent, name) answers {@code entry} once, if there is one
  *     (the real node, looked up beforehand, when the kernel held no entry: its reference passes
  *     to the kernel, see {@link #handOver}); a SETATTR of {@code node} answers {@code attr} (the
@@ -22,12 +25,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  */
 record Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
-                 FuseAttr attr, AtomicBoolean handed) {
+                 FuseAttr attr, long replaced, AtomicBoolean handed, AtomicBoolean done) {
     enum Op { CREATE, DELETE, RENAME, MODIFY, ATTRIB }
 
     Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
               FuseAttr attr) {
-        this(op, parent, name, newParent, newName, entry, node, attr, new AtomicBoolean());
+        this(op, parent, name, newParent, newName, entry, node, attr, 0, new AtomicBoolean(), new AtomicBoolean());
+    }
+
+    /** A RENAME_EXCHANGE of (parent, name), where the kernel holds {@code node}, with (newParent, newName), where it holds {@code replaced}. */
+    static Injection exchange(long parent, String name, long newParent, String newName, FuseEntry entry, long node,
+                              long replaced) {
+        return new Injection(Op.RENAME, parent, name, newParent, newName, entry, node, null, replaced,
+                new AtomicBoolean(), new AtomicBoolean());
     }
 
     boolean is(long p, String n) {
@@ -45,5 +55,14 @@ record Injection(Op op, long parent, String name, long newParent, String newName
 
     boolean handedOver() {
         return handed.get();
+    }
+
+    /** RENAME: the kernel's RENAME request was answered (the kernel changed its entries). */
+    void markPerformed() {
+        done.set(true);
+    }
+
+    boolean performed() {
+        return done.get();
     }
 }

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
@@ -201,7 +202,16 @@ final class InjectionAnswers extends ForwardingFileSystem {
             throws FuseException {
         Injection inj = injection(req);
         if (inj != null && inj.op() == Injection.Op.RENAME && inj.is(parent, name) && inj.isTarget(newParent, newName)) {
+            boolean exchange = (flags & OpenFlags.RENAME_EXCHANGE) != 0;
+            if (fs.heldAt(parent, name) != (LocalNodes.isGhost(inj.node()) ? 0 : inj.node())
+                    || exchange && fs.heldAt(newParent, newName) != inj.replaced()) {
+                // A program looked a name up since the applier decided (ConcurrentStress seed 4):
+                // the kernel would move or swap the server's current files, not the ones the event
+                // is about. Refused: the kernel drops both entries, the applier its view of them.
+                throw new FuseException(Errno.ENOENT);
+            }
             fs.renamed(parent, name, newParent, newName, flags);
+            inj.markPerformed();
         } else {
             fs.rename(req, parent, name, newParent, newName, flags);
         }

@@ -1,6 +1,8 @@
 package dev.fsdriver.client.events;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +30,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * of it, or when a listing made at or before X showed it ({@link #trusted}); a name first listed
  * after X is announced again (a duplicate create rather than a missed one).
  *
- * <p>Limits: the sequence is read before the listing, and the server's watcher reports a change
- * some time after it happened on disk: a change made just before a listing at X, reported just
- * after X and lost, is shown by that listing and taken as known (a window of the watcher's delay).
+ * <p>Listings ahead of the server's watcher: the sequence is read before the listing, but the
+ * server's watcher reports a change some time after it happened on disk, so a listing may show
+ * names whose creates it has not reported yet; in a storm (10,000 creates) that was hundreds of
+ * names, whose creates then fell in the loss and were never announced. A create event of a file
+ * that a listing made before it showed proves that listing ran ahead: every listing with a
+ * sequence from the earliest that showed the file up to the event's ({@link #ahead}) vouches for
+ * nothing, so its untold names are announced on a loss (the server reports changes in the order
+ * they happened: a name listed earlier than that, untold, was not still to come). The window that
+ * remains: a listing ahead that no later event proves so (the loss begins right after it).
  * A listing without a sequence (an older server) is taken only as a directory's first, as known
  * at any X (the rule before sequences). An inode number reused by a file deleted and created again
  * under the same name during a loss is taken for the same file.
@@ -42,8 +50,9 @@ final class KnownNames {
      * @param listedAt the sequence of the earliest listing that showed this file since
      *                 (Long.MAX_VALUE: none); 0 for an older server's listing
      * @param told     watchers were told of it (an event applied, a change through the mount, a resync)
+     * @param toldAt   the sequence of the event that told of this file (0: none)
      */
-    record Known(long ino, long seq, long listedAt, boolean told) {}
+    record Known(long ino, long seq, long listedAt, boolean told, long toldAt) {}
 
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -54,6 +63,9 @@ final class KnownNames {
     private final Set<Long> firstListings = ConcurrentHashMap.newKeySet();
     /** The highest sequence seen: what a change without one (the mount's own) is recorded at. */
     private final AtomicLong latest = new AtomicLong();
+    /** Per directory, the spans of listing sequences proven ahead of the server's watcher, {from, to} (to excluded). */
+    private final ConcurrentHashMap<Long, List<long[]>> ahead = new ConcurrentHashMap<>();
+    private static final int MAX_SPANS = 16;
     private static final int MAX_DIRS = 100_000;
 
     /** A directory opened for listing by a program. */
@@ -106,23 +118,26 @@ final class KnownNames {
         }
         if (sequence == 0) {
             if (first) {
-                names.putIfAbsent(name, new Known(ino, 0, 0, false));
+                names.putIfAbsent(name, new Known(ino, 0, 0, false, 0));
             }
             return;
         }
         seen(sequence);
-        names.compute(name, (n, k) -> {
+        Known had = names.compute(name, (n, k) -> {
             if (k == null) {
-                return new Known(ino, sequence, sequence, false);
+                return new Known(ino, sequence, sequence, false, 0);
             }
             if (k.seq() > sequence) {
                 return k; // a later fact (an event after this listing was made)
             }
             if (same(k.ino(), ino)) {
-                return new Known(k.ino() == 0 ? ino : k.ino(), sequence, Math.min(k.listedAt(), sequence), k.told());
+                return new Known(k.ino() == 0 ? ino : k.ino(), sequence, Math.min(k.listedAt(), sequence), k.told(), k.toldAt());
             }
-            return new Known(ino, sequence, sequence, false); // another file by now
+            return new Known(ino, sequence, sequence, false, 0); // another file by now
         });
+        if (had.toldAt() > sequence && same(had.ino(), ino)) {
+            ahead(dir, sequence, had.toldAt()); // it showed a file whose create was reported after it
+        }
     }
 
     void closed(long fh) {
@@ -171,14 +186,87 @@ final class KnownNames {
      * through the mount. {@code ino}: what the server has there now.
      */
     void added(long dir, String name, long ino, long sequence) {
+        added(dir, name, ino, sequence, false);
+    }
+
+    /**
+     * {@link #added(long, String, long, long)}; {@code byEvent}: by the event (a create or rename)
+     * that reported the file made at the name: a listing before it that showed the file ran ahead
+     * of the server's watcher ({@link #ahead}). Not for a resync's announcement.
+     */
+    void added(long dir, String name, long ino, long sequence, boolean byEvent) {
         Map<String, Known> names = dirs.get(dir);
         if (names == null) {
             return;
         }
         long seq = sequence == 0 ? latest.get() : sequence;
+        long toldAt = byEvent ? sequence : 0;
         seen(seq);
-        names.compute(name, (n, k) -> k == null ? new Known(ino, seq, NEVER, true)
-                : new Known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true));
+        Known[] before = new Known[1];
+        names.compute(name, (n, k) -> {
+            before[0] = k;
+            return k == null ? new Known(ino, seq, NEVER, true, toldAt)
+                    : new Known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
+                            Math.max(toldAt, same(k.ino(), ino) ? k.toldAt() : 0));
+        });
+        Known k = before[0];
+        if (toldAt != 0 && k != null && same(k.ino(), ino) && k.listedAt() > 0 && k.listedAt() < toldAt) {
+            ahead(dir, k.listedAt(), toldAt);
+        }
+    }
+
+    /**
+     * Listings of {@code dir} with a sequence in [{@code from}, {@code to}) were made while the
+     * server's watcher had a change still to report that happened before one of them: they may show
+     * names whose creates are still to come, and vouch for none ({@link #trusted}). Spans that
+     * overlap are merged; beyond {@link #MAX_SPANS}, all become one (more is distrusted, never less).
+     */
+    private void ahead(long dir, long from, long to) {
+        if (!dirs.containsKey(dir)) {
+            return;
+        }
+        ahead.compute(dir, (d, spans) -> {
+            List<long[]> out = new ArrayList<>();
+            long f = from;
+            long t = to;
+            if (spans != null) {
+                for (long[] s : spans) {
+                    if (s[1] < f || s[0] > t) {
+                        out.add(s);
+                    } else {
+                        f = Math.min(f, s[0]);
+                        t = Math.max(t, s[1]);
+                    }
+                }
+            }
+            out.add(new long[] {f, t});
+            if (out.size() > MAX_SPANS) {
+                long lo = Long.MAX_VALUE;
+                long hi = 0;
+                for (long[] s : out) {
+                    lo = Math.min(lo, s[0]);
+                    hi = Math.max(hi, s[1]);
+                }
+                out = new ArrayList<>(List.of(new long[] {lo, hi}));
+            }
+            return out;
+        });
+    }
+
+    /** Whether a listing of {@code dir} at {@code sequence} vouches for what it showed: see {@link #ahead}. */
+    private boolean vouches(long dir, long sequence, long lostAfter) {
+        if (sequence > lostAfter) {
+            return false;
+        }
+        List<long[]> spans = ahead.get(dir);
+        if (spans != null) {
+            for (long[] s : spans) {
+                if (sequence >= s[0] && sequence < s[1]) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -196,6 +284,7 @@ final class KnownNames {
     /** The kernel let go of {@code dir}: its events are no longer applied, so what is known would go stale. */
     void drop(long dir) {
         dirs.remove(dir);
+        ahead.remove(dir);
         unlisted.remove(dir);
     }
 
@@ -212,7 +301,9 @@ final class KnownNames {
 
     /**
      * The names of {@code dir} watchers know for sure when changes after {@code lostAfter} may be
-     * lost: told of, or shown by a listing made at or before it. Null when nothing is known of it.
+     * lost: told of, or shown by a listing made at or before it that was not ahead of the server's
+     * watcher ({@link #ahead}; the earliest and the latest listing that showed the name are
+     * asked). Null when nothing is known of it.
      */
     Map<String, Long> trusted(long dir, long lostAfter) {
         Map<String, Known> names = dirs.get(dir);
@@ -221,7 +312,7 @@ final class KnownNames {
         }
         Map<String, Long> out = new HashMap<>();
         names.forEach((n, k) -> {
-            if (k.told() || k.listedAt() <= lostAfter) {
+            if (k.told() || vouches(dir, k.listedAt(), lostAfter) || vouches(dir, k.seq(), lostAfter)) {
                 out.put(n, k.ino());
             }
         });
@@ -232,7 +323,7 @@ final class KnownNames {
     void replace(long dir, Map<String, Long> names, long sequence) {
         seen(sequence);
         ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();
-        names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true)));
+        names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true, 0)));
         dirs.put(dir, now);
         unlisted.remove(dir);
     }

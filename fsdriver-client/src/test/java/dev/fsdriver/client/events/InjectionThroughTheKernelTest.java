@@ -8,6 +8,7 @@ import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.RemoteFileSystem;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseFileSystem;
@@ -64,6 +65,9 @@ class InjectionThroughTheKernelTest {
     /** Changing calls that reached the remote file system, while {@link #recording}. */
     final List<String> changes = Collections.synchronizedList(new ArrayList<>());
     volatile boolean recording;
+    /** Run once (on the caller's thread) before the next lookup of {@link #hookName} reaches the remote file system. */
+    volatile Runnable beforeLookup;
+    volatile String hookName = "";
 
     @BeforeEach
     void mount() throws Exception {
@@ -80,6 +84,11 @@ class InjectionThroughTheKernelTest {
         remote = RemoteFileSystem.connect(connection);
         FuseFileSystem recorded = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
+                    Runnable hook = beforeLookup;
+                    if (hook != null && m.getName().equals("lookup") && args.length == 3 && hookName.equals(args[2])) {
+                        beforeLookup = null;
+                        hook.run();
+                    }
                     if (recording && CHANGING.contains(m.getName())) {
                         changes.add(m.getName() + " " + java.util.Arrays.toString(args));
                     }
@@ -237,6 +246,62 @@ class InjectionThroughTheKernelTest {
                 assertThat(e.map(p -> p.getFileName().toString()).toList()).containsExactly("f");
             }
         }
+    }
+
+    /**
+     * A server-side RENAME_EXCHANGE of a symlink and a file in another directory, while a program
+     * lists the directories (the stress test's tree walk): the applier decided on what the kernel
+     * held when the event came (link at d/l1, file at d/x/f7), and the program's READDIRPLUS,
+     * between that decision and the injected exchange, gave the kernel the server's current
+     * files at those names. The exchange then acted on the new entries: with only d/l1 replaced
+     * both names held the file and the exchange did nothing but succeed; with both replaced it
+     * swapped them back. Either way the kernel kept the file at d/x/f7 for good (ConcurrentStress
+     * seed 4: "'f0': native=dir | mount=file", "'.../f7': native=symlink | mount=file"; issue 9).
+     */
+    @Test
+    void anExchangeNeverActsOnWhatAProgramLookedUpMeanwhileOneName() throws Exception {
+        exchangeWhileAProgramLists(List.of("d"));
+    }
+
+    @Test
+    void anExchangeNeverActsOnWhatAProgramLookedUpMeanwhileBothNames() throws Exception {
+        exchangeWhileAProgramLists(List.of("d", "d/x"));
+    }
+
+    private void exchangeWhileAProgramLists(List<String> listed) throws Exception {
+        Files.createDirectories(served.resolve("d/x"));
+        Files.writeString(served.resolve("d/x/f7"), "file");
+        Files.createSymbolicLink(served.resolve("d/l1"), Path.of("target"));
+        assertThat(Files.readString(mnt.resolve("d/x/f7"))).isEqualTo("file");
+        assertThat(Files.readSymbolicLink(mnt.resolve("d/l1"))).isEqualTo(Path.of("target"));
+        long file = node("d/x/f7");
+        long link = node("d/l1");
+        // someone else's exchange, through the server (its node table follows at once)
+        remote.rename(new EventAwareFileSystemTest.Req(1), node("d"), "l1", node("d/x"), "f7", OpenFlags.RENAME_EXCHANGE);
+        // the applier's last look at the server before it injects: a program lists meanwhile
+        hookName = "f7";
+        beforeLookup = () -> {
+            try {
+                for (String dir : listed) {
+                    try (Stream<Path> l = Files.list(mnt.resolve(dir))) {
+                        l.forEach(p -> { });
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        recording = true;
+        applier.apply(event(ChangeEvent.Kind.RENAMED, "d/l1", "d/x/f7", false));
+        applier.apply(event(ChangeEvent.Kind.RENAMED, "d/x/f7", "d/l1", false));
+        recording = false;
+        assertThat(beforeLookup).as("the program listed during the exchange").isNull();
+        assertThat(changes).isEmpty();
+        assertThat(Files.readString(mnt.resolve("d/l1"))).isEqualTo("file");
+        assertThat(Files.isSymbolicLink(mnt.resolve("d/x/f7"))).as("d/x/f7 a symlink on the mount").isTrue();
+        assertThat(Files.readSymbolicLink(mnt.resolve("d/x/f7"))).isEqualTo(Path.of("target"));
+        assertThat(view.resolve("d/x/f7")).isIn(0L, link);
+        assertThat(view.resolve("d/l1")).isIn(0L, file);
     }
 
     /**

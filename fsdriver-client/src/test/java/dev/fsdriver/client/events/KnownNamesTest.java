@@ -102,4 +102,44 @@ class KnownNamesTest {
         names.createdDir(DIR);
         assertThat(names.trusted(DIR, 25)).containsOnlyKeys("m1");
     }
+
+    private static long ino(String name) {
+        return 100 + name.hashCode() % 50;
+    }
+
+    @Test
+    void aListingAheadOfTheServersWatcherDoesNotVouchForTheNamesWhoseCreatesWereStillToCome() {
+        // the server's watcher lags behind its disk: a listing made after event 20 shows a, b and c,
+        // whose creates it has not reported yet (ChangeEventsEndToEnd's storm of 10,000 creates)
+        listing(1, 20, "a", "b", "c");
+        names.added(DIR, "a", ino("a"), 21, true); // a's CREATED comes after the listing: it ran ahead
+        // a storm suppresses everything after 21: the creates of b and c are lost, never told
+        assertThat(names.trusted(DIR, 21)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void aListingFoundAheadByAnEventAppliedBeforeItWasRecordedVouchesForNothingNewEither() {
+        names.createdDir(DIR);
+        names.added(DIR, "a", ino("a"), 21, true);
+        listing(1, 20, "a", "b"); // made before event 21 was published, recorded after it was applied
+        assertThat(names.trusted(DIR, 21)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void namesAnEarlierListingShowedAndAListingMadeAfterTheWatcherCaughtUpStillVouchFor() {
+        listing(1, 10, "old");
+        listing(2, 20, "old", "a", "b", "c");
+        names.added(DIR, "a", ino("a"), 21, true); // the listing at 20 ran ahead: b and c are not vouched for by it
+        listing(3, 30, "old", "a", "b", "c"); // made after the watcher reported them (or lost them)
+        assertThat(names.trusted(DIR, 25)).containsOnlyKeys("old", "a");
+        names.added(DIR, "d", ino("d"), 31, true); // proves nothing of the listing at 30: it did not show d
+        assertThat(names.trusted(DIR, 31)).containsOnlyKeys("old", "a", "b", "c", "d");
+    }
+
+    @Test
+    void aResyncsAnnouncementProvesNoListingAhead() {
+        listing(1, 20, "a", "b");
+        names.added(DIR, "a", ino("a"), 25, false); // announced by the resync of an OVERFLOW at 25, not reported by an event
+        assertThat(names.trusted(DIR, 25)).containsOnlyKeys("a", "b");
+    }
 }
