@@ -73,7 +73,7 @@ final class ColdLookups {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch));
+        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers());
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -129,7 +129,7 @@ final class ColdLookups {
                 return KeptListings.Answer.ASK;
             }
             // answered from it even if a change drops it now (not a node changed during the fetch)
-            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch));
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers());
             caches.keepLookupListing(parent, k);
             return a;
         } finally {
