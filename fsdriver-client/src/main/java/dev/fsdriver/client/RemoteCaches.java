@@ -103,7 +103,10 @@ final class RemoteCaches {
         this.forget = forget;
         this.relistings = new KeptListings(MAX_RELISTINGS, MAX_RELISTED_ENTRIES, forget, clock);
         attrs.onChange(this::marked); // a write's reply, a dropped node's attributes
-        prefetcher.skipKept(dir -> lookupListing(dir) != null); // a fresh git status' scan lists them again
+        prefetcher.skipKept(dir -> { // a fresh git status' scan lists them again
+            KeptListings.Kept k = lookupListing(dir);
+            return k != null && k.listable();
+        });
     }
 
     /** The caches that need events are used while {@code eventsLive} holds. */
@@ -353,6 +356,10 @@ final class RemoteCaches {
      * has taken; or null (a listing kept that may not be used is given back).
      */
     KeptListings.Kept takeListing(long nodeId) {
+        KeptListings.Kept kept = relistings.get(nodeId);
+        if (kept != null && !kept.listable()) {
+            return null; // updated by own changes: for lookups only, left to them
+        }
         KeptListings.Kept r = relistings.remove(nodeId);
         if (r == null) {
             return null;

@@ -161,6 +161,7 @@ class RemoteCachesTest {
         assertThat(lookup(1, "f1")).isEqualTo(KeptListings.Answer.ABSENT);
         assertThat(forgotten).containsExactly(102L, 101L);
         assertThat(caches.takeListing(1)).isNull(); // its cursors are no listing's: a listing asks the server
+        assertThat(lookup(1, "nope")).isEqualTo(KeptListings.Answer.ABSENT); // and leaves it to lookups
     }
 
     @Test
