@@ -21,9 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next lookups there are answered from it: a name listed with its node takes the reference
  * the server counted for it in the listing, a name not listed is absent without the server (a
  * name listed in another case, or whose reference the kernel took already, is asked the server).
- * Any change elsewhere or of the event stream drops every kept listing, a change through the mount
- * the listing of the directory it changes and the entries of the nodes it changes
- * ({@link RemoteCaches}' one invalidation), giving back the references not taken.
+ * Any change elsewhere or of the event stream drops every kept listing, giving back the
+ * references not taken; a change of a directory's names through the mount updates its listing
+ * when it succeeds with nothing else in between, else drops it, and no listing answers for a node
+ * changed through the mount with what it listed ({@link RemoteCaches}' one invalidation): such a
+ * name is answered with the attributes {@link KnownAttrs} has for it, or asked the server. A name
+ * whose node the kernel holds already (a rename's target, looked up again before each rename) is
+ * answered with a reference the events layer lends (see {@link RemoteFileSystem#lendsFrom}).
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
  * the first miss when its size attribute says it is small (at most {@link #SMALL_DIR_BYTES}: a

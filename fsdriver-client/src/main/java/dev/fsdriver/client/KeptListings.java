@@ -24,7 +24,9 @@ import java.util.function.LongSupplier;
  * listed to answer them ({@link ColdLookups}). Each entry's node carries the reference the server
  * counted for it; the entries whose reference went to the kernel are marked given, the others are
  * given back ({@code forget}, one per entry: the NodeTable batches them) when their listing is
- * dropped, so that no reference leaks and none is handed out twice.
+ * dropped, so that no reference leaks and none is handed out twice. A listing follows the
+ * mount's own changes of its directory's names ({@link Kept#made}, {@link Kept#removed},
+ * {@link Kept#renamed}, see {@link RemoteCaches#namesChanged}); it then answers lookups only.
  *
  * <p>Bounded by directories and by entries in all (the proto entries cost ~220 bytes each: a
  * find over 60 directories of 1,000 files held 60,000 until the next change): adding one drops

@@ -17,7 +17,9 @@ import java.util.function.ToLongBiFunction;
  * The caches of the remote file system, in one place with one invalidation API: a node changed
  * through the mount ({@link #changing}: a directory's names, any node's attributes), a change on
  * the server's side or of the event stream's state ({@link #changedElsewhere}), a name about to
- * change ({@link #nameChanging}).
+ * change ({@link #nameChanging}, {@link #childChanging}); a directory whose names the mount
+ * changes itself has its kept listing updated with the change instead ({@link #namesChanging},
+ * {@link #namesChanged}: an editor's atomic save no longer lists its directory at each save).
  * It holds what was fetched ahead ({@link Prefetcher}), the attributes known current
  * ({@link KnownAttrs}), listings kept for a second pass ({@link #keepListing}), each file's mtime
  * and size at its last open (the FOPEN_KEEP_CACHE decision, {@link #lastOpen}) and the share's
@@ -44,8 +46,8 @@ final class RemoteCaches {
      * listing is dropped (see {@link KeptListings}). Listings made to answer lookups are kept here
      * too (see {@link ColdLookups}), and a listing of the directory started later takes them.
      * Only while events flow; a change on the server's side drops them all, a change through the
-     * mount the listing of the directory it changes and, for lookups and listings, the entries of
-     * the nodes it changes ({@link #changedAt}).
+     * mount the listing of the directory it changes (or updates it, see {@link #namesChanged})
+     * and, for lookups and listings, the entries of the nodes it changes ({@link #changedAt}).
      */
     private final KeptListings relistings;
     /** The clock of changes through the mount: read before a fetch, see {@link #current}. */
