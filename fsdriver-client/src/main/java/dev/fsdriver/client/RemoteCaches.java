@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseStatfs;
+import dev.fsdriver.proto.v1.Attr;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -88,7 +89,7 @@ final class RemoteCaches {
     private volatile RemoteFileSystem.Lender lender = (node, generation) -> false;
     private final KeptListings.NodeAnswers answers = new KeptListings.NodeAnswers() {
         @Override
-        public dev.fsdriver.proto.v1.Attr attrs(long node) {
+        public Attr attrs(long node) {
             return attrs.get(node);
         }
 
@@ -194,7 +195,7 @@ final class RemoteCaches {
      * {@code sentAt}, is done: {@code after} its attributes then (null: not known, as
      * {@link #childChanging}).
      */
-    void childMoved(long parent, String name, dev.fsdriver.proto.v1.Attr after, long sentAt) {
+    void childMoved(long parent, String name, Attr after, long sentAt) {
         long node = childOf.applyAsLong(parent, name);
         if (node == 0 || after == null) {
             childChanging(parent, name, false);
