@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseStatfs;
 import dev.fsdriver.proto.v1.Attr;
 import java.util.BitSet;
@@ -86,18 +87,7 @@ final class RemoteCaches {
     private record Aside(KeptListings.Kept kept, long markedAt) {}
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
-    private volatile RemoteFileSystem.Lender lender = (node, generation) -> false;
-    private final KeptListings.NodeAnswers answers = new KeptListings.NodeAnswers() {
-        @Override
-        public Attr attrs(long node) {
-            return attrs.get(node);
-        }
-
-        @Override
-        public boolean lend(long node, long generation) {
-            return lender.lend(node, generation);
-        }
-    };
+    private volatile RemoteFileSystem.Lender lender = (req, node, generation) -> false;
 
     /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
@@ -271,9 +261,19 @@ final class RemoteCaches {
         return allChangedAt < markedAt && changedAt.getOrDefault(dir, 0L) == markedAt;
     }
 
-    /** What lookups answered from a kept listing may use besides it (see {@link KeptListings.NodeAnswers}). */
-    KeptListings.NodeAnswers nodeAnswers() {
-        return answers;
+    /** What a lookup for {@code req} answered from a kept listing may use besides it (see {@link KeptListings.NodeAnswers}). */
+    KeptListings.NodeAnswers nodeAnswers(FuseRequest req) {
+        return new KeptListings.NodeAnswers() {
+            @Override
+            public Attr attrs(long node) {
+                return attrs.get(node);
+            }
+
+            @Override
+            public boolean lend(long node, long generation) {
+                return lender.lend(req, node, generation);
+            }
+        };
     }
 
     /** Where references to nodes the kernel holds are lent from (the events layer's count of them). */

@@ -152,8 +152,11 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     /** See {@link #lendsFrom}. */
     @FunctionalInterface
     public interface Lender {
-        /** One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which holds it; false: not held. */
-        boolean lend(long node, long generation);
+        /**
+         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
+         * holds it, in the reply to {@code req}; false: not held, or {@code req} is not the kernel's.
+         */
+        boolean lend(FuseRequest req, long node, long generation);
     }
 
     /**
