@@ -1,10 +1,14 @@
 package dev.fsdriver.it;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The Windows server under Wine: {@code bin\fsdriver.cmd serve} run by {@code wine64 cmd /c} with
@@ -65,6 +69,50 @@ final class Wine {
             throw t;
         }
         return new Fsdriver.Server(p, port);
+    }
+
+    /**
+     * What the prefix's wineserver watches through inotify (its /proc fdinfo): each given
+     * directory -> its watch descriptor, or -1 where it has none. wineserver watches a
+     * subdirectory of a watched tree that existed before the watch only once a Windows process
+     * opened it (server/change.c, dir_add_to_existing_notify): this shows whether it does.
+     */
+    static Map<Path, Integer> inotifyWatches(Path... dirs) throws Exception {
+        Map<Long, Integer> byInode = new LinkedHashMap<>();
+        String env = "WINEPREFIX=" + prefix();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (!latin1(proc.resolve("cmdline")).contains("wineserver")
+                            || !List.of(latin1(proc.resolve("environ")).split("\0")).contains(env)) {
+                        continue;
+                    }
+                    try (var fds = Files.list(proc.resolve("fd"))) {
+                        for (Path fd : fds.toList()) {
+                            if (Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify")) {
+                                for (String line : Files.readAllLines(proc.resolve("fdinfo").resolve(fd.getFileName()))) {
+                                    var m = Pattern.compile("^inotify wd:(\\d+) ino:([0-9a-f]+)").matcher(line);
+                                    if (m.find()) {
+                                        byInode.put(Long.parseLong(m.group(2), 16), Integer.parseInt(m.group(1)));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } catch (IOException gone) {
+                    // a process that ended meanwhile, or another user's
+                }
+            }
+        }
+        Map<Path, Integer> watches = new LinkedHashMap<>();
+        for (Path dir : dirs) {
+            watches.put(dir, byInode.getOrDefault(((Number) Files.getAttribute(dir, "unix:ino")).longValue(), -1));
+        }
+        return watches;
+    }
+
+    private static String latin1(Path p) throws IOException {
+        return new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1); // any bytes at all
     }
 
     /**

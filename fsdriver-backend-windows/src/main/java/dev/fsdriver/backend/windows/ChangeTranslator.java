@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns notify records into {@link Change}s, in order, for one watcher (not thread-safe: the
@@ -38,6 +40,7 @@ import java.util.function.UnaryOperator;
  * path when it disappears: correct, only costlier.)
  */
 public final class ChangeTranslator {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeTranslator.class);
     private final Consumer<Change> out;
     private final Predicate<RelPath> isDirectory;
     private final UnaryOperator<String> longNames;
@@ -71,6 +74,9 @@ public final class ChangeTranslator {
             return;
         }
         RelPath path = toRelPath(name);
+        if (path == null) {
+            LOG.debug("notify record (action {}) with name '{}' is no share path: OVERFLOW", r.action(), name);
+        }
         if (r.action() == NotifyBufferParser.FILE_ACTION_RENAMED_NEW_NAME && pendingOld != null) {
             RelPath old = pendingOld;
             boolean dir = r.extended() ? r.isDirectory() : pendingOldDirectory || directory(r, path);
@@ -146,6 +152,9 @@ public final class ChangeTranslator {
                 try {
                     records = NotifyBufferParser.parse(buf, bytes, extended);
                 } catch (IllegalArgumentException e) {
+                    // why an OVERFLOW that is not the kernel's: what the buffer held
+                    LOG.debug("unparsable notify buffer ({} bytes, extended {}): {}; starts {}", bytes, extended, e.getMessage(),
+                            hex(buf, Math.min(bytes, 64)));
                     overflow();
                     return Outcome.REARM;
                 }
@@ -167,6 +176,14 @@ public final class ChangeTranslator {
                 return Outcome.CHECK_ROOT;
             }
         }
+    }
+
+    private static String hex(ByteBuffer buf, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(String.format("%02x", buf.get(i)));
+        }
+        return sb.toString();
     }
 
     /** The watched root itself was deleted or renamed away: report it (the watcher then stops). */

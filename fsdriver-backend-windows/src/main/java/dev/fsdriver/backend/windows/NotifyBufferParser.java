@@ -11,6 +11,12 @@ import java.util.List;
  * NextEntryOffset (0 ends the chain), each with a UTF-16LE name (not NUL-terminated) relative to
  * the watched directory, components separated by backslashes.
  *
+ * <p>Windows starts each record on a DWORD boundary; Wine 8 does not pad (ntdll's
+ * read_changes_apc links a record at 12 + FileNameLength bytes, so after a name of an odd number
+ * of characters the next one starts 2 bytes off; seen in WindowsWatcherOnWindowsTest under Wine).
+ * So a link is accepted at any even offset past the record's own name: a stricter check turned
+ * every such Wine buffer into an overflow.
+ *
  * <p>A completion with zero bytes is not parsed here: it means the kernel's buffer overflowed
  * and every event was lost (the caller reports overflow and rescans).
  */
@@ -58,7 +64,8 @@ public final class NotifyBufferParser {
      * Parses {@code length} bytes of {@code buf} from position 0 (absolute reads; the buffer's
      * position and order are not changed).
      *
-     * @throws IllegalArgumentException if the chain points outside the data or is misaligned
+     * @throws IllegalArgumentException if the chain points outside the data, back into its own
+     *     record, or to an odd offset
      */
     public static List<NotifyRecord> parse(ByteBuffer buf, int length, boolean extended) {
         ByteBuffer b = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -87,7 +94,7 @@ public final class NotifyBufferParser {
             if (next == 0) {
                 return out;
             }
-            if (next < 0 || (next & 3) != 0 || next < header) {
+            if (next < 0 || (next & 1) != 0 || next < header + nameLen) {
                 throw new IllegalArgumentException("bad NextEntryOffset " + next + " at " + off);
             }
             off += next;

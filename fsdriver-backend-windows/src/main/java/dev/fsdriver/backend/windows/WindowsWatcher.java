@@ -122,11 +122,18 @@ final class WindowsWatcher implements AutoCloseable, WatchLoop.Port {
 
     @Override
     public WatchLoop.Completion await(int millis) {
+        WatchLoop.Completion c;
         try {
-            return new WatchLoop.Completion(0, Win32.GetOverlappedResultEx(dir, overlapped, millis));
+            c = new WatchLoop.Completion(0, Win32.GetOverlappedResultEx(dir, overlapped, millis));
         } catch (WindowsException e) {
-            return new WatchLoop.Completion(e.win32Error(), 0);
+            c = new WatchLoop.Completion(e.win32Error(), 0);
         }
+        if (!c.timedOut() && LOG.isDebugEnabled()) {
+            // what an OVERFLOW came from: the IO_STATUS_BLOCK as the read left it
+            LOG.debug("watcher for {}: completion error {} bytes {} (Internal 0x{}, InternalHigh {})", LongPaths.stripPrefix(rootFinal),
+                    c.error(), c.bytes(), Long.toHexString(overlapped.getLong(0)), overlapped.getLong(8));
+        }
+        return c;
     }
 
     @Override

@@ -45,6 +45,29 @@ class NotifyBufferParserTest {
                 org.assertj.core.groups.Tuple.tuple(5, "new name"));
     }
 
+    /**
+     * Buffers as Wine 8 filled them (WindowsWatcherOnWindowsTest under Wine, debug log of the
+     * watcher): no padding, a record after an odd-length name starts at offset 14 or 18. Both
+     * were rejected as misaligned, and each became a false OVERFLOW.
+     */
+    @Test
+    void wineChainsRecordsWithoutPadding() {
+        Le two = hex("0e000000030000000200000066000000000003000000020000006600");
+        assertThat(NotifyBufferParser.parse(two.buffer(), 28, false))
+                .containsExactly(NotifyRecord.basic(3, "f"), NotifyRecord.basic(3, "f"));
+        Le three = hex("10000000030000000400000066006600120000000100000006000000660066006600000000000300000006000000660066006600");
+        assertThat(NotifyBufferParser.parse(three.buffer(), 52, false))
+                .containsExactly(NotifyRecord.basic(3, "ff"), NotifyRecord.basic(1, "fff"), NotifyRecord.basic(3, "fff"));
+    }
+
+    private static Le hex(String h) {
+        Le le = new Le(h.length() / 2);
+        for (int i = 0; i < h.length(); i += 2) {
+            le.u8(i / 2, Integer.parseInt(h.substring(i, i + 2), 16));
+        }
+        return le;
+    }
+
     @Test
     void utf16NamesIncludingSurrogatesAndEscapes() {
         Le le = basicBuffer(1, "\u00fcber\uD83D\uDE00\uF03A");
@@ -106,8 +129,12 @@ class NotifyBufferParserTest {
         assertThatThrownBy(() -> NotifyBufferParser.parse(le.buffer(), le.buffer().capacity(), false))
                 .isInstanceOf(IllegalArgumentException.class);
         Le odd = basicBuffer(1, "abc", 2, "def");
-        odd.u32(0, 18); // not DWORD-aligned
+        odd.u32(0, 19); // a UTF-16 buffer never links to an odd offset
         assertThatThrownBy(() -> NotifyBufferParser.parse(odd.buffer(), odd.buffer().capacity(), false))
+                .hasMessageContaining("NextEntryOffset");
+        Le back = basicBuffer(1, "abc", 2, "def");
+        back.u32(0, 16); // the next record would start inside this one's name
+        assertThatThrownBy(() -> NotifyBufferParser.parse(back.buffer(), back.buffer().capacity(), false))
                 .hasMessageContaining("NextEntryOffset");
         Le name = basicBuffer(1, "abc");
         name.u32(8, 1000);
