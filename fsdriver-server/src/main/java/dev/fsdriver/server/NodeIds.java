@@ -178,8 +178,10 @@ final class NodeIds {
      */
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         synchronized (lock) {
-            Node n = tree.nodeAt(path);
+            NameTree.Entry at = tree.find(path);
+            Node n = at == null ? null : at.node;
             if (n != null && n.ino == ino && sameGeneration(n, generation)) {
+                firstLocked(n, at);
                 n.refs++;
                 return n.id;
             }
@@ -445,7 +447,22 @@ final class NodeIds {
         return null;
     }
 
-    /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
+    /**
+     * Name {@code e} of {@code n} was just found on the disk: it becomes the first, the one calls
+     * through the node use. Another name may be stale (renamed or deleted behind the server's
+     * back, its event not followed, or followed wrong): a stale first name failed every open
+     * through the node with ENOENT for good; a lookup now heals it (issue 9).
+     */
+    private static void firstLocked(Node n, NameTree.Entry e) {
+        if (n.names.size() > 1 && n.names.get(0) != e) {
+            List<NameTree.Entry> names = new ArrayList<>(n.names);
+            names.remove(e);
+            names.add(0, e);
+            n.names = List.copyOf(names);
+        }
+    }
+
+    /** Gives {@code n} the name {@code path}, just found on the disk (first, see {@link #firstLocked}); its names cut off the tree are dropped. */
     private void nameLocked(Node n, RelPath path) {
         tree.changed();
         NameTree.Entry e = tree.make(path);
@@ -453,6 +470,7 @@ final class NodeIds {
             unlinkFromNode(e);
         }
         List<NameTree.Entry> names = new ArrayList<>(n.names.size() + 1);
+        names.add(e);
         for (NameTree.Entry x : n.names) {
             if (x != e && tree.attached(x)) {
                 names.add(x);
@@ -461,7 +479,6 @@ final class NodeIds {
                 tree.prune(x);
             }
         }
-        names.add(e);
         e.node = n;
         n.names = List.copyOf(names);
     }
