@@ -14,7 +14,8 @@ import java.util.Map;
  * node's id comes from the file's identity, its inode number ({@link #idFor}), so it is the same
  * after a server restart: a client holding ids from an earlier instance re-finds each by its
  * path and gets the same id back (and knows the file for another one when it does not). Hard
- * links of one file are one node with several paths (FUSE expects one node id per file).
+ * links of one file are one node with several paths (FUSE expects one node id per file); calls
+ * through the node use the one a lookup found last.
  *
  * <p>Every reply that hands out a node counts one reference (like the kernel's nlookup);
  * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
@@ -462,7 +463,10 @@ final class NodeIds {
         }
     }
 
-    /** Gives {@code n} the name {@code path}, just found on the disk (first, see {@link #firstLocked}); its names cut off the tree are dropped. */
+    /**
+     * Gives {@code n} the name {@code path}, just found on the disk: the first (see
+     * {@link #firstLocked}). Its names cut off the tree are dropped.
+     */
     private void nameLocked(Node n, RelPath path) {
         tree.changed();
         NameTree.Entry e = tree.make(path);
