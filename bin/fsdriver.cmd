@@ -51,7 +51,12 @@ if not exist "%FSDRIVER_LIB%\" (
   exit /b 1
 )
 
-"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %FSDRIVER_UNSAFE_OPT% %FSDRIVER_JAVA_OPTS% -cp "%FSDRIVER_LIB%\*" dev.fsdriver.cli.Main %*
+rem Each JVM is sized for its role by the java @argument files in bin\jvm (shared with bin/fsdriver and
+rem the service, which "service install" points at them; each option and why: docs\benchmarks.md "Footprint").
+set "FSDRIVER_ROLE_OPTS="@%~dp0jvm\command.args""
+if /i "%~1"=="serve" set "FSDRIVER_ROLE_OPTS="@%~dp0jvm\daemon.args" "@%~dp0jvm\serve.args""
+
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %FSDRIVER_UNSAFE_OPT% %FSDRIVER_ROLE_OPTS% %FSDRIVER_JAVA_OPTS% -cp "%FSDRIVER_LIB%\*" dev.fsdriver.cli.Main %*
 exit /b %ERRORLEVEL%
 
 :badjava

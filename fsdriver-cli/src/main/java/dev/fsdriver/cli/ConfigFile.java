@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
@@ -206,7 +207,7 @@ final class ConfigFile {
     /** The positional parameter of {@code spec} named {@code key} (its label in lower case). */
     static PositionalParamSpec positional(CommandSpec spec, String key) {
         for (PositionalParamSpec p : spec.positionalParameters()) {
-            if (p.paramLabel().toLowerCase(java.util.Locale.ROOT).equals(key)) {
+            if (p.paramLabel().toLowerCase(Locale.ROOT).equals(key)) {
                 return p;
             }
         }

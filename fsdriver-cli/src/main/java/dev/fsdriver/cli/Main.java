@@ -4,15 +4,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code fsdriver} command. Exit codes: 0 success, 1 a failure explained in one line on
@@ -162,7 +163,7 @@ public final class Main implements Callable<Integer> {
         private final String name;
 
         @CommandLine.Unmatched
-        java.util.List<String> ignored;
+        List<String> ignored;
 
         NeedsNewerJava(String name) {
             this.name = name;

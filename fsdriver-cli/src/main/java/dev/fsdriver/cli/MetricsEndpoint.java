@@ -2,6 +2,12 @@ package dev.fsdriver.cli;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -12,15 +18,19 @@ import java.nio.charset.StandardCharsets;
 /**
  * --metrics-listen HOST:PORT: Prometheus text at {@code /metrics} from a Prometheus registry
  * added to Micrometer's global one (where the server and client record), over the JDK's own HTTP
- * server (no web framework for one read-only page).
+ * server (no web framework for one read-only page). The JVM's own meters (memory by pool, GC,
+ * threads, classes, CPU, uptime: Micrometer's binders) are on the same page, so a daemon's
+ * footprint is watched where its calls are.
  */
 final class MetricsEndpoint implements AutoCloseable {
     private final HttpServer http;
     private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
 
-    private MetricsEndpoint(HttpServer http, PrometheusMeterRegistry registry) {
+    private MetricsEndpoint(HttpServer http, PrometheusMeterRegistry registry, JvmGcMetrics gc) {
         this.http = http;
         this.registry = registry;
+        this.gc = gc;
     }
 
     /** Parses HOST:PORT ([v6]:PORT too); IllegalArgumentException with the reason. */
@@ -47,6 +57,13 @@ final class MetricsEndpoint implements AutoCloseable {
 
     static MetricsEndpoint start(InetSocketAddress address) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
         HttpServer http = HttpServer.create(address, 0);
         http.createContext("/metrics", exchange -> {
             try (exchange) {
@@ -64,7 +81,7 @@ final class MetricsEndpoint implements AutoCloseable {
         });
         http.start();
         Metrics.addRegistry(registry);
-        return new MetricsEndpoint(http, registry);
+        return new MetricsEndpoint(http, registry, gc);
     }
 
     /** "http://HOST:PORT/metrics" as bound (the port when 0 was asked). */
@@ -78,6 +95,7 @@ final class MetricsEndpoint implements AutoCloseable {
     public void close() {
         http.stop(0);
         Metrics.removeRegistry(registry);
+        gc.close();
         registry.close();
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The command line that {@code mount.fuse3} runs for {@code mount -t fuse.fsdriver SHARE DIR -o
@@ -89,7 +90,7 @@ final class MountHelperArguments {
                 throw new IllegalArgumentException("mount option " + o + " needs a value: " + key + "=...");
             } else {
                 throw new IllegalArgumentException("unknown mount option " + o + " (known: " + String.join(", ",
-                        new java.util.TreeSet<>(WITH_VALUE.keySet())) + " =VALUE; allow_other, ro, no_events, verbose)");
+                        new TreeSet<>(WITH_VALUE.keySet())) + " =VALUE; allow_other, ro, no_events, verbose)");
             }
         }
     }

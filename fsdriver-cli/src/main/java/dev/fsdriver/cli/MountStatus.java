@@ -10,6 +10,7 @@ import dev.fsdriver.fuse.kernel.FuseOpcode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Properties;
 
 /** What {@code fsdriver status} shows of one mount, read from counters the mount keeps anyway. */
@@ -58,7 +59,7 @@ record MountStatus(String share, Path mountPoint, Connection connection, FuseMou
             EventLag lag = events.lag();
             long n = lag.count();
             p.setProperty("event-lag", n == 0 ? "no event yet"
-                    : String.format(java.util.Locale.ROOT, "mean %.1f ms, max %.1f ms over %d events%s",
+                    : String.format(Locale.ROOT, "mean %.1f ms, max %.1f ms over %d events%s",
                             lag.sumNanos() / 1e6 / n, lag.maxNanos() / 1e6, n,
                             lag.skewed() == 0 ? "" : " (" + lag.skewed() + " before the server's clock: counted as 0)"));
         }

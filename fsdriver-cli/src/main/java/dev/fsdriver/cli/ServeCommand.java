@@ -11,12 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code fsdriver serve}: serves shares in the foreground until SIGTERM/SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -170,7 +171,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IOException e) {
                 // the directory is there (checked above) but its volume did not answer: not ready yet?
                 boolean notReady = e.getCause() instanceof dev.fsdriver.backend.FsException fe
-                        && java.util.Set.of(Errno.ENOSYS, Errno.EIO, Errno.ENODEV, Errno.EBUSY, Errno.EAGAIN).contains(fe.errno());
+                        && Set.of(Errno.ENOSYS, Errno.EIO, Errno.ENODEV, Errno.EBUSY, Errno.EAGAIN).contains(fe.errno());
                 throw new CliException("share '" + s.name() + "': cannot open " + s.dir() + ": " + e.getMessage(), notReady);
             }
             try {

@@ -220,12 +220,13 @@ final class ServiceCommand implements Callable<Integer> {
             }
         }
 
-        private List<String> jvmOptions() {
+        private List<String> jvmOptions() throws CliException {
             List<String> o = new ArrayList<>(List.of("-Xrs", "--enable-native-access=ALL-UNNAMED"));
             // -Xrs: a service's JVM must not exit on the console's logoff event
             if (Runtime.version().feature() >= 23) {
                 o.add("--sun-misc-unsafe-memory-access=allow");
             }
+            o.addAll(serveRoleOptions());
             o.addAll(jvmOptions);
             return o;
         }
@@ -242,6 +243,27 @@ final class ServiceCommand implements Callable<Integer> {
     /** java.exe of the running JVM: the service runs on the Java that installed it. */
     static Path javaExe() {
         return Path.of(System.getProperty("java.home"), "bin", "java.exe");
+    }
+
+    /**
+     * The server's JVM sizing, as {@code bin\fsdriver.cmd serve} gives it: the launcher's java
+     * argument files, referenced (not copied) so that the service runs with the installed ones.
+     */
+    static List<String> serveRoleOptions() throws CliException {
+        String home = System.getenv("FSDRIVER_HOME");
+        if (home == null) {
+            throw new CliException("run 'service install' through bin\\fsdriver.cmd (FSDRIVER_HOME is not set)");
+        }
+        Path dir = Path.of(home, "bin", "jvm").toAbsolutePath().normalize();
+        List<String> files = new ArrayList<>();
+        for (String role : List.of("daemon.args", "serve.args")) {
+            Path f = dir.resolve(role);
+            if (!Files.isRegularFile(f)) {
+                throw new CliException("the launcher's JVM options " + f + " are missing: reinstall fsdriver");
+            }
+            files.add("@" + f);
+        }
+        return files;
     }
 
     /** The directory of this build's jars (fsdriver-cli\target\lib, what bin\fsdriver.cmd puts on the class path). */

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * OpenTelemetry tracing of {@code --otlp-endpoint}: spans for the calls that cost (listings, reads
@@ -97,7 +98,7 @@ final class Tracing implements AutoCloseable {
     /** Exports what is left. */
     @Override
     public void close() {
-        sdk.getSdkTracerProvider().shutdown().join(10, java.util.concurrent.TimeUnit.SECONDS);
+        sdk.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
     }
 
     /**

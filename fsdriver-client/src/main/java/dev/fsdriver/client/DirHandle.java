@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import dev.fsdriver.proto.v1.DirEntry;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -17,7 +18,7 @@ final class DirHandle {
     boolean pageEof;
     boolean pagePlus;
     /** Entries of the page whose server reference is spent: given to the kernel with their node, or forgotten. */
-    java.util.BitSet given = new java.util.BitSet();
+    BitSet given = new BitSet();
     /** The listings' change epoch when the page was fetched (see RemoteCaches' relistings). */
     long fetchEpoch = -1;
     /** Until when a listing kept at its close may be used again (see RemoteCaches' relistings). */

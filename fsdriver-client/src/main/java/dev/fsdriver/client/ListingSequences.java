@@ -1,5 +1,7 @@
 package dev.fsdriver.client;
 
+import java.util.Map;
+
 /**
  * The server's change-event sequence a directory listing was made after (ReadDirReply's
  * event_sequence): every event numbered up to it is reflected in the listing. The events layer
@@ -13,6 +15,6 @@ public interface ListingSequences {
     @FunctionalInterface
     interface Whole {
         /** {@code names}: name -> inode number, all of directory {@code dir} after event {@code eventSequence}. */
-        void listed(long dir, java.util.Map<String, Long> names, long eventSequence);
+        void listed(long dir, Map<String, Long> names, long eventSequence);
     }
 }

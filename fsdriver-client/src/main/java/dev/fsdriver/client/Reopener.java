@@ -10,6 +10,7 @@ import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,7 +170,7 @@ final class Reopener {
      * generation than the kernel's inode has (a reused inode number: another file, whose answer
      * must not be given for this one), then ESTALE stays.
      */
-    <T> T refinding(long nodeId, java.util.function.Supplier<T> call) throws FuseException {
+    <T> T refinding(long nodeId, Supplier<T> call) throws FuseException {
         try {
             return call.get();
         } catch (RuntimeException e) {

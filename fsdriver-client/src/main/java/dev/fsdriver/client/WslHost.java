@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@code wsl://[PORT]}: the Windows host as seen from the WSL2 distribution this runs in.
@@ -48,7 +49,7 @@ public final class WslHost {
      * @param wslinfo  the output of {@code wslinfo --networking-mode}, empty when there is no wslinfo
      * @throws IllegalArgumentException when {@code address} is malformed or this is not WSL
      */
-    public static Resolved resolve(String address, Path root, java.util.function.Supplier<Optional<String>> wslinfo) {
+    public static Resolved resolve(String address, Path root, Supplier<Optional<String>> wslinfo) {
         int port = port(address);
         String version = read(root.resolve("proc/version")).orElse("");
         boolean interop = Files.exists(root.resolve("proc/sys/fs/binfmt_misc/WSLInterop"));

@@ -2,6 +2,8 @@ package dev.fsdriver.fuse;
 
 import dev.fsdriver.common.Errno;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A file system as the kernel sees it: one method per FUSE operation, named after it, working
@@ -109,7 +111,7 @@ public interface FuseFileSystem {
         void failed(int errno);
 
         /** A reply that gives {@code to} what {@code f} makes of the value; a failure passes unchanged. */
-        static <T> Reply<T> mapped(Reply<T> to, java.util.function.UnaryOperator<T> f) {
+        static <T> Reply<T> mapped(Reply<T> to, UnaryOperator<T> f) {
             return new Reply<>() {
                 @Override
                 public void done(T value) {
@@ -265,7 +267,7 @@ public interface FuseFileSystem {
     }
 
     /** Returns the names of the extended attributes (the session encodes and sizes them). */
-    default java.util.List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+    default List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
     }
 

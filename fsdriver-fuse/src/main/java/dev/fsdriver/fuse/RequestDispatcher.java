@@ -11,8 +11,11 @@ import dev.fsdriver.fuse.kernel.FuseOpcode;
 import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +44,7 @@ final class RequestDispatcher {
     private final KernelNotifier notifier;
     private final ConcurrentHashMap<Long, KernelRequest> inFlight = new ConcurrentHashMap<>();
     /** Requests received per opcode since the mount started (logged when the connection ends). */
-    private final java.util.concurrent.atomic.AtomicLongArray received = new java.util.concurrent.atomic.AtomicLongArray(64);
+    private final AtomicLongArray received = new AtomicLongArray(64);
     private final RequestListener listener;
     private final Replies replies;
 
@@ -70,7 +73,7 @@ final class RequestDispatcher {
 
     /** "LOOKUP=12, GETATTR=3, ..." (most first), or "none". */
     String requestCounts() {
-        java.util.List<int[]> seen = new java.util.ArrayList<>();
+        List<int[]> seen = new ArrayList<>();
         for (int op = 0; op < received.length(); op++) {
             long n = received.get(op);
             if (n > 0) {
@@ -79,7 +82,7 @@ final class RequestDispatcher {
         }
         seen.sort((a, b) -> Integer.compare(b[1], a[1]));
         return seen.isEmpty() ? "none" : seen.stream().map(e -> FuseOpcode.name(e[0]) + "=" + e[1])
-                .collect(java.util.stream.Collectors.joining(", "));
+                .collect(Collectors.joining(", "));
     }
 
     /** {@link #serve}'s answer for a request answered later, through a {@link FuseFileSystem.Reply} or {@link FuseFileSystem.Completion}. */

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -162,7 +163,48 @@ class MetricsEndToEndTest {
         }
     }
 
-    private static String scrape(int port) throws Exception {
+    /**
+     * Each daemon runs in the JVM that bin/fsdriver sizes for its role (bin/jvm/*.args): the serial
+     * collector and a heap of at most 96 MiB (serve) or 128 MiB (mount), as their metrics pages
+     * show. Without the role options the JVM takes a quarter of the machine's memory and G1.
+     */
+    @Test
+    void eachDaemonRunsInTheJvmSizedForItsRole() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-metrics-jvm"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
+                "--metrics-listen", "127.0.0.1:" + serverPort)) {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                m.proc().awaitOutput("metrics at http://127.0.0.1:" + mountPort + "/metrics", Fsdriver.START_TIMEOUT);
+                String serve = scrape(serverPort);
+                String mount = scrape(mountPort);
+                for (String body : List.of(serve, mount)) {
+                    assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}",
+                            "jvm_threads_live_threads", "process_uptime_seconds");
+                }
+                assertThat(heapMax(serve)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
+                assertThat(heapMax(mount)).isBetween(120.0 * (1 << 20), 128.0 * (1 << 20));
+            }
+        }
+    }
+
+    /** The sum of the heap pools' maximum sizes (what -Xmx allows, less one survivor space). */
+    static double heapMax(String body) {
+        Matcher m = Pattern.compile("(?m)^jvm_memory_max_bytes\\{area=\"heap\",id=\"[^\"]+\"} (\\S+)$").matcher(body);
+        double sum = 0;
+        int pools = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+            pools++;
+        }
+        assertThat(pools).as("heap pools in\n" + body).isPositive();
+        return sum;
+    }
+
+    static String scrape(int port) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());

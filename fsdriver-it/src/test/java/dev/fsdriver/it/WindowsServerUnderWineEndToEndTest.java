@@ -37,6 +37,7 @@ class WindowsServerUnderWineEndToEndTest {
     Path mnt;
     Fsdriver.Server server;
     Fsdriver.Mount mount;
+    int metricsPort;
 
     @BeforeAll
     void start() throws Exception {
@@ -45,7 +46,8 @@ class WindowsServerUnderWineEndToEndTest {
         outside = Files.createDirectories(tmp.resolve("outside"));
         mnt = Files.createDirectories(tmp.resolve("mnt"));
         Files.writeString(share.resolve("hello.txt"), "hello from the Windows side\n");
-        server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share));
+        metricsPort = Fsdriver.freePort();
+        server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share), "--metrics-listen", "127.0.0.1:" + metricsPort);
         mount = Fsdriver.mount(tmp, server, "w", mnt);
     }
 
@@ -61,6 +63,17 @@ class WindowsServerUnderWineEndToEndTest {
                 server.close();
             }
         }
+    }
+
+    /**
+     * bin\fsdriver.cmd sizes the server's JVM as bin/fsdriver does (the shared bin/jvm argument
+     * files): the serial collector and a heap of at most 96 MiB, on the Windows JRE 21.
+     */
+    @Test
+    void theServerRunsInTheJvmSizedForItsRole() throws Exception {
+        String body = MetricsEndToEndTest.scrape(metricsPort);
+        assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}");
+        assertThat(MetricsEndToEndTest.heapMax(body)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
     }
 
     @Test

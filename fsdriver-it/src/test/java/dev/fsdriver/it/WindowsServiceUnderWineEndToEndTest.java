@@ -122,7 +122,7 @@ class WindowsServiceUnderWineEndToEndTest {
 
     private static List<String> install(String name, Path log, String... serveArgs) {
         List<String> a = new ArrayList<>(List.of("service", "install", "--name", name, "--log", Wine.z(log),
-                "--jvm-option=-XX:ActiveProcessorCount=2", "--jvm-option=-Xmx256m"));
+                "--jvm-option=-XX:ActiveProcessorCount=2"));
         a.addAll(List.of(serveArgs));
         return a;
     }
@@ -148,6 +148,8 @@ class WindowsServiceUnderWineEndToEndTest {
         Fsdriver.Result installed = fsdOk(installArgs);
         assertThat(installed.output()).contains("installed service " + NAME + " (fsdriver file server (" + NAME + ")): starts "
                 + "automatically at boot as LocalSystem", "dev.fsdriver.cli.Main service run --name " + NAME,
+                // the server's JVM sizing, the launcher's (bin\fsdriver.cmd serve), then the user's options
+                "\\bin\\jvm\\daemon.args @", "\\bin\\jvm\\serve.args -XX:ActiveProcessorCount=2 -cp ",
                 "--listen tcp://127.0.0.1:" + port,
                 // Wine gap: services.exe has no SERVICE_CONFIG_DELAYED_AUTO_START_INFO (Windows: "(delayed)" above)
                 "warning: could not make the start delayed (it starts with the other automatic services): ERROR_INVALID_LEVEL (124)");

@@ -54,8 +54,8 @@ final class Wine {
         Map<String, String> env = Map.of(
                 "WINEPREFIX", prefix().toString(),
                 "JAVA_HOME", z(jre()),
-                // two vCPUs here: size the JVM for them
-                "FSDRIVER_JAVA_OPTS", "-XX:ActiveProcessorCount=2 -Xmx256m");
+                // two vCPUs here: size the JVM for them (the heap is the launcher's, bin/jvm/serve.args)
+                "FSDRIVER_JAVA_OPTS", "-XX:ActiveProcessorCount=2");
         Fsdriver.Proc p = new Fsdriver.Proc(cmd, workDir.resolve("wine-serve-" + port + ".log"), env);
         try {
             Fsdriver.awaitPort(p, port);

@@ -9,6 +9,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.server.events.Origins;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ final class Share implements AutoCloseable {
      * The share's last change-event sequence (its EventHub's), 0 when it has no events: read
      * before a listing is made and sent with it (ReadDirReply.event_sequence). Set once events start.
      */
-    volatile java.util.function.LongSupplier eventSequence = () -> 0;
+    volatile LongSupplier eventSequence = () -> 0;
     /** Who changed what: keeps a client's own changes from being sent back to it as events. */
     final Origins origins;
     /**

@@ -45,7 +45,7 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
     }
 
     /**
-     * Like {@link #start(Map, java.util.function.BiConsumer)}; {@code origins} (share name ->
+     * Like {@link #start(Map, BiConsumer)}; {@code origins} (share name ->
      * its {@link Origins}, or null) keeps a client session's own bursts from counting as storms
      * (see {@link EventHub#countStormsExcept}).
      */

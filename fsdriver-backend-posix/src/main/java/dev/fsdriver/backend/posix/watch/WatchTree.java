@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -56,7 +57,7 @@ final class WatchTree {
     /** Whether watch {@code wd} is the directory {@code name} in the one watched by {@code parent}. */
     boolean isAt(int wd, int parent, String name) {
         Watch w = watches.get(wd);
-        return w != null && w.parent == parent && java.util.Objects.equals(w.name, name);
+        return w != null && w.parent == parent && Objects.equals(w.name, name);
     }
 
     /** The kernel dropped watch {@code wd}; true if it was known. */
