@@ -2,6 +2,7 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.ReadDirReply;
@@ -21,9 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next lookups there are answered from it: a name listed with its node takes the reference
  * the server counted for it in the listing, a name not listed is absent without the server (a
  * name listed in another case, or whose reference the kernel took already, is asked the server).
- * Any change elsewhere or of the event stream drops every kept listing, a change through the mount
- * the listing of the directory it changes and the entries of the nodes it changes
- * ({@link RemoteCaches}' one invalidation), giving back the references not taken.
+ * Any change elsewhere or of the event stream drops every kept listing, giving back the
+ * references not taken; a change of a directory's names through the mount updates its listing
+ * when it succeeds with nothing else in between, else drops it, and no listing answers for a node
+ * changed through the mount with what it listed ({@link RemoteCaches}' one invalidation): such a
+ * name is answered with the attributes {@link KnownAttrs} has for it, or asked the server. A name
+ * whose node the kernel holds already (a rename's target, looked up again before each rename) is
+ * answered with a reference the events layer lends (see {@link RemoteFileSystem#lendsFrom}).
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
  * the first miss when its size attribute says it is small (at most {@link #SMALL_DIR_BYTES}: a
@@ -67,13 +72,13 @@ final class ColdLookups {
         this.wholeListings = listener;
     }
 
-    /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK. */
-    KeptListings.Answer known(long parent, String name) {
+    /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK; {@code req}: who asks. */
+    KeptListings.Answer known(FuseRequest req, long parent, String name) {
         if (!caches.eventsLive()) {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch));
+        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(req));
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -116,12 +121,12 @@ final class ColdLookups {
      * Lists {@code parent} (or waits for the listing another lookup started) and answers
      * {@code name} from it; ASK when it could not be listed or kept. Blocks: not on the network thread.
      */
-    KeptListings.Answer listAndAnswer(long parent, String name) throws FuseException {
+    KeptListings.Answer listAndAnswer(FuseRequest req, long parent, String name) throws FuseException {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = listing.putIfAbsent(parent, mine);
         if (other != null) {
             other.join();
-            return known(parent, name);
+            return known(req, parent, name);
         }
         try {
             KeptListings.Kept k = list(parent);
@@ -129,7 +134,7 @@ final class ColdLookups {
                 return KeptListings.Answer.ASK;
             }
             // answered from it even if a change drops it now (not a node changed during the fetch)
-            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch));
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(req));
             caches.keepLookupListing(parent, k);
             return a;
         } finally {

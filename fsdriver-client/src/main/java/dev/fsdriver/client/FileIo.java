@@ -151,7 +151,7 @@ final class FileIo {
 
     FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        caches.changing(parent);
+        caches.namesChanging(parent);
         long epoch = attrs.epoch();
         CreateReply created;
         try {
@@ -159,11 +159,11 @@ final class FileIo {
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
         } catch (RuntimeException e) {
             attrs.drop(parent);
+            caches.namesChanged(parent, null); // nor a listing fetched while it went on
             throw connection.failure(e);
-        } finally {
-            caches.changing(parent); // nor a listing fetched while it went on
         }
         Node node = created.getNode();
+        caches.namesChanged(parent, k -> k.made(name, node)); // nor a listing fetched while it went on
         caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
         FuseEntry entry = entries.entry(node);

@@ -1,5 +1,7 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.Node;
 import java.util.ArrayList;
@@ -22,7 +24,9 @@ import java.util.function.LongSupplier;
  * listed to answer them ({@link ColdLookups}). Each entry's node carries the reference the server
  * counted for it; the entries whose reference went to the kernel are marked given, the others are
  * given back ({@code forget}, one per entry: the NodeTable batches them) when their listing is
- * dropped, so that no reference leaks and none is handed out twice.
+ * dropped, so that no reference leaks and none is handed out twice. A listing follows the
+ * mount's own changes of its directory's names ({@link Kept#made}, {@link Kept#removed},
+ * {@link Kept#renamed}, see {@link RemoteCaches#namesChanged}); it then answers lookups only.
  *
  * <p>Bounded by directories and by entries in all (the proto entries cost ~220 bytes each: a
  * find over 60 directories of 1,000 files held 60,000 until the next change): adding one drops
@@ -34,9 +38,18 @@ import java.util.function.LongSupplier;
 final class KeptListings {
     /** One complete listing: its entries (all pages), which of them went to the kernel, its change epoch. */
     static final class Kept {
-        final List<DirEntry> page;
-        private final BitSet given;
+        /** Replaced, never changed, by an own change's update (see {@link #made}); read by a listing that took it. */
+        volatile List<DirEntry> page;
+        private BitSet given;
+        /** The change epoch its entries (their nodes' attributes) were fetched at. */
         final long epoch;
+        /**
+         * The change epoch its names are current at: its fetch's, or the last own change applied to
+         * it (see {@link RemoteCaches#namesChanged}). Guarded by this.
+         */
+        private long namesEpoch;
+        /** Updated by own changes: for lookups only (its entries' cursors are no listing's any more). */
+        private boolean updated;
         final long expiresAtNanos;
         /** The server's event sequence the listing was made after (its first page's: see DirHandle). */
         final long eventSequence;
@@ -51,6 +64,16 @@ final class KeptListings {
             this.given = given;
             this.epoch = epoch;
             this.expiresAtNanos = expiresAtNanos;
+            this.namesEpoch = epoch;
+        }
+
+        synchronized long namesEpoch() {
+            return namesEpoch;
+        }
+
+        /** Whether a listing of the directory may be served from it (not one updated by own changes). */
+        synchronized boolean listable() {
+            return !updated;
         }
 
         /** The marks, now the caller's (an open directory's), or null when taken or dropped already. */
@@ -64,17 +87,55 @@ final class KeptListings {
 
         /** What a lookup of {@code name} gets here (see {@link Answer}). */
         Answer lookup(String name) {
-            return lookup(name, node -> true);
+            return lookup(name, node -> true, NodeAnswers.NONE);
+        }
+
+        /** What a lookup of {@code name} gets here; a node not {@code current} is asked the server. */
+        Answer lookup(String name, LongPredicate current) {
+            return lookup(name, current, NodeAnswers.NONE);
         }
 
         /**
-         * What a lookup of {@code name} gets here (see {@link Answer}); a node not {@code current}
-         * (changed since the listing) is asked the server.
+         * What a lookup of {@code name} gets here (see {@link Answer}). A node not {@code current}
+         * (changed since the listing), or whose reference the kernel took already, is answered
+         * only with the attributes {@code answers} knows current for it, and in the second case
+         * with a reference it lends; else the server is asked.
          */
-        synchronized Answer lookup(String name, LongPredicate current) {
+        synchronized Answer lookup(String name, LongPredicate current, NodeAnswers answers) {
             if (done) {
                 return Answer.ASK;
             }
+            indexed();
+            Integer i = byName.get(name);
+            if (i == null) {
+                // a share that does not tell case apart (NTFS) finds it under another case: the server knows
+                return folded.contains(name.toLowerCase(Locale.ROOT)) ? Answer.ASK : Answer.ABSENT;
+            }
+            DirEntry e = page.get(i);
+            if (!e.hasNode()) {
+                return Answer.ASK;
+            }
+            Node node = e.getNode();
+            if (!given.get(i) && current.test(node.getId())) {
+                given.set(i);
+                return new Answer(node);
+            }
+            Attr attr = answers.attrs(node.getId());
+            if (attr == null || attr.getGeneration() != node.getGeneration()
+                    || (attr.getMode() & FileMode.S_IFMT) != (node.getAttr().getMode() & FileMode.S_IFMT)) {
+                return Answer.ASK;
+            }
+            Node answered = node.toBuilder().setAttr(attr).build();
+            if (!given.get(i)) {
+                given.set(i); // the reference the server counted for the listing
+                return new Answer(answered);
+            }
+            // the kernel holds the node (the name was its own change, or looked up before): the
+            // server counts a new reference unless one is lent (a rename's target, looked up again)
+            return answers.lend(node.getId(), node.getGeneration()) ? new Answer(answered) : Answer.ASK;
+        }
+
+        private void indexed() {
             if (byName == null) {
                 byName = new HashMap<>(page.size() * 2);
                 folded = new HashSet<>(page.size() * 2);
@@ -83,17 +144,86 @@ final class KeptListings {
                     folded.add(page.get(i).getName().toLowerCase(Locale.ROOT));
                 }
             }
+        }
+
+        // ---- own changes, applied while the listing is set aside (see RemoteCaches#namesChanging):
+        // each says false when the listing cannot be kept current (a name not as expected: drop it)
+
+        /** {@code name} was made here with {@code node}, whose reference went to the kernel. */
+        synchronized boolean made(String name, Node node) {
+            indexed();
+            if (done || folded.contains(name.toLowerCase(Locale.ROOT))) {
+                return false;
+            }
+            List<DirEntry> next = new ArrayList<>(page);
+            next.add(DirEntry.newBuilder().setName(name).setIno(node.getAttr().getIno())
+                    .setType(node.getAttr().getMode() & FileMode.S_IFMT).setNode(node.toBuilder().clearParent()).build());
+            given.set(page.size());
+            replaced(next);
+            return true;
+        }
+
+        /** {@code name} was removed from here; a reference the kernel never took is given back. */
+        synchronized boolean removed(String name, LongConsumer forget) {
+            indexed();
             Integer i = byName.get(name);
-            if (i == null) {
-                // a share that does not tell case apart (NTFS) finds it under another case: the server knows
-                return folded.contains(name.toLowerCase(Locale.ROOT)) ? Answer.ASK : Answer.ABSENT;
+            if (done || i == null) {
+                return false;
             }
+            remove(i, forget);
+            return true;
+        }
+
+        /** {@code name} was renamed to {@code newName} here, replacing what had that name. */
+        synchronized boolean renamed(String name, String newName, LongConsumer forget) {
+            indexed();
+            Integer i = byName.get(name);
+            if (done || i == null) {
+                return false;
+            }
+            if (name.equals(newName)) {
+                return true;
+            }
+            Integer j = byName.get(newName);
+            if (j == null && folded.contains(newName.toLowerCase(Locale.ROOT))) {
+                return false; // another case of it: which one the server replaced is its own
+            }
+            List<DirEntry> next = new ArrayList<>(page);
+            next.set(i, page.get(i).toBuilder().setName(newName).build());
+            replaced(next);
+            if (j != null) {
+                remove(j, forget);
+            }
+            return true;
+        }
+
+        private void remove(int i, LongConsumer forget) {
             DirEntry e = page.get(i);
-            if (!e.hasNode() || given.get(i) || !current.test(e.getNode().getId())) {
-                return Answer.ASK; // its reference is the kernel's already (the server counts a new one), or it changed
+            if (!given.get(i) && e.hasNode()) {
+                forget.accept(e.getNode().getId());
             }
-            given.set(i);
-            return new Answer(e.getNode());
+            List<DirEntry> next = new ArrayList<>(page);
+            next.remove(i);
+            BitSet shifted = new BitSet();
+            for (int k = given.nextSetBit(0); k >= 0; k = given.nextSetBit(k + 1)) {
+                if (k != i) {
+                    shifted.set(k < i ? k : k - 1);
+                }
+            }
+            given = shifted;
+            replaced(next);
+        }
+
+        private void replaced(List<DirEntry> next) {
+            page = List.copyOf(next);
+            updated = true;
+            byName = null;
+            folded = null;
+        }
+
+        /** Its names are current at change epoch {@code epoch} (an own change applied). */
+        synchronized void namesCurrentAt(long epoch) {
+            namesEpoch = epoch;
         }
 
         /** Whether every entry whose node would go to the kernel (not given yet) is {@code current}. */
@@ -118,6 +248,29 @@ final class KeptListings {
                 }
             }
         }
+    }
+
+    /**
+     * What a lookup answered from a listing may use besides it: the attributes known current for
+     * a node (null: none), and a reference to a node the kernel holds, lent without the server
+     * (false: not held).
+     */
+    interface NodeAnswers {
+        NodeAnswers NONE = new NodeAnswers() {
+            @Override
+            public Attr attrs(long node) {
+                return null;
+            }
+
+            @Override
+            public boolean lend(long node, long generation) {
+                return false;
+            }
+        };
+
+        Attr attrs(long node);
+
+        boolean lend(long node, long generation);
     }
 
     /** A lookup's answer from a kept listing: the node (its reference counted), absent, or ask the server. */

@@ -194,6 +194,23 @@ final class KnownAttrs {
         }
     }
 
+    /**
+     * A rename of {@code node} sent at {@code sentAt} (after its first {@link #drop}) is done, and
+     * its reply brought the file's attributes just after it: kept, unless anything else was
+     * known of or happened to the node since (then dropped, as after any rename). Kept with the
+     * clock of now, so that no answer to a call sent while the rename went on replaces it.
+     */
+    void moved(long node, Attr after, long sentAt) {
+        if (!keepable(after, sentAt)) {
+            drop(node);
+            return;
+        }
+        long now = clock.incrementAndGet();
+        entries.compute(node, (n, e) -> e instanceof Dropped d && d.at <= sentAt
+                ? new Known(after, now) : new Dropped(now));
+        changed.accept(node);
+    }
+
     /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
     void drop(long node) {
         if (entries.size() >= MAX_NODES) {

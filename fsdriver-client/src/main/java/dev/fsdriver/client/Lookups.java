@@ -55,9 +55,9 @@ final class Lookups {
     }
 
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        KeptListings.Answer known = cold.known(parent, name);
+        KeptListings.Answer known = cold.known(req, parent, name);
         if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
-            known = cold.listAndAnswer(parent, name);
+            known = cold.listAndAnswer(req, parent, name);
         }
         if (known != KeptListings.Answer.ASK) {
             return fromListing(known);
@@ -92,7 +92,7 @@ final class Lookups {
      * server lags) is finished on a thread that may wait for them, never the network thread.
      */
     void lookup(FuseRequest req, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
-        KeptListings.Answer known = cold.known(parent, name);
+        KeptListings.Answer known = cold.known(req, parent, name);
         if (known != KeptListings.Answer.ASK && (!known.found() || !dirty(known.node()))) {
             reply.done(fromListing(known));
             return;

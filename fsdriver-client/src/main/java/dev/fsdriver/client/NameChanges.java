@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -21,6 +22,7 @@ import dev.fsdriver.proto.v1.Owner;
 import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,26 +55,27 @@ final class NameChanges {
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        caches.changing(parent);
+        caches.namesChanging(parent);
         long sentAt = attrs.epoch();
         try {
-            return made(parent, sentAt, connection.files().symlink(
+            return made(parent, name, sentAt, connection.files().symlink(
                     SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
                             .setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             attrs.drop(parent);
-            caches.changing(parent);
+            caches.namesChanged(parent, null);
             throw connection.failure(e);
         }
     }
 
     /**
-     * A name made in {@code parent} by a call sent at {@code sentAt}: its entry, and the parent's
-     * attributes after it. The caches told again (nor a listing fetched while it went on), and of
-     * the node: its id is an inode number, maybe one a file removed before had.
+     * {@code name} made in {@code parent} by a call sent at {@code sentAt}: its entry, and the
+     * parent's attributes after it. The caches told again (the kept listing of the parent gets
+     * the name, nor is a listing fetched while it went on kept), and of the node: its id is an
+     * inode number, maybe one a file removed before had.
      */
-    private FuseEntry made(long parent, long sentAt, Node node) throws FuseException {
-        caches.changing(parent);
+    private FuseEntry made(long parent, String name, long sentAt, Node node) throws FuseException {
+        caches.namesChanged(parent, k -> k.made(name, node));
         caches.changing(node.getId());
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
         return entries.entry(node);
@@ -88,22 +91,22 @@ final class NameChanges {
 
     FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
-        caches.changing(parent);
         int type = mode & FileMode.S_IFMT;
+        if (type != FileMode.S_IFIFO && type != FileMode.S_IFSOCK && !FileMode.isRegular(mode)) {
+            // device nodes: out of scope (and the mount is nodev); anything else is not a file type
+            throw new FuseException(Errno.EPERM, "device nodes cannot be made");
+        }
+        caches.namesChanging(parent);
         long sentAt = attrs.epoch();
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
             try {
-                return made(parent, sentAt, connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                return made(parent, name, sentAt, connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
                         .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
             } catch (RuntimeException e) {
                 attrs.drop(parent);
-                caches.changing(parent);
+                caches.namesChanged(parent, null);
                 throw connection.failure(e);
             }
-        }
-        if (!FileMode.isRegular(mode)) {
-            // device nodes: out of scope (and the mount is nodev); anything else is not a file type
-            throw new FuseException(Errno.EPERM, "device nodes cannot be made");
         }
         CreateReply created;
         try {
@@ -113,11 +116,11 @@ final class NameChanges {
                     .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
         } catch (RuntimeException e) {
             attrs.drop(parent);
-            caches.changing(parent);
+            caches.namesChanged(parent, null);
             throw connection.failure(e);
         }
         files.releaseQuietly(created.getHandle());
-        return made(parent, sentAt, created.getNode());
+        return made(parent, name, sentAt, created.getNode());
     }
 
     /** The caller of a request: a file it makes is to be its own (the server applies it where it can). */
@@ -126,74 +129,98 @@ final class NameChanges {
     }
 
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        caches.changing(parent);
+        caches.namesChanging(parent);
         long sentAt = attrs.epoch();
         try {
-            return made(parent, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+            return made(parent, name, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
                     .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
         } catch (RuntimeException e) {
             attrs.drop(parent);
-            caches.changing(parent);
+            caches.namesChanged(parent, null);
             throw connection.failure(e);
         }
     }
 
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
         beforeNameGoes(parent, name);
-        caches.nameChanging(parent, name); // the parent's names, the file's link count
+        removing(parent, name);
         long sentAt = attrs.epoch();
         ParentAttrs reply;
         try {
             reply = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
         } catch (RuntimeException e) {
+            removed(parent, name, false);
             attrs.drop(parent);
             throw connection.failure(e);
-        } finally {
-            caches.nameChanging(parent, name); // nor what was answered while it went on
         }
+        removed(parent, name, true);
         changed(parent, parent, sentAt, reply);
+    }
+
+    /** {@code name} is about to go from {@code parent}: the parent's names, the file's link count. */
+    private void removing(long parent, String name) {
+        caches.namesChanging(parent);
+        caches.childChanging(parent, name, false);
+    }
+
+    /** ...and went ({@code done}; else it failed): told again, nor is what was answered while it went on kept. */
+    private void removed(long parent, String name, boolean done) {
+        caches.childChanging(parent, name, false);
+        caches.namesChanged(parent, done ? k -> k.removed(name, caches::forget) : null);
     }
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
         beforeNameGoes(parent, name);
-        caches.nameChanging(parent, name); // the parent's names, the file's link count
+        removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().unlink(request)), reply -> {
-            caches.nameChanging(parent, name); // nor what was answered while it went on
+        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().unlink(request)), reply -> {
+            removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
-            caches.nameChanging(parent, name);
+            removed(parent, name, false);
             attrs.drop(parent);
             done.done(errno);
         });
     }
 
-    void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        caches.nameChanging(parent, name);
-        long sentAt = attrs.epoch();
+    /** A removal's call started; one that could not start is told as failed (the listing set aside goes). */
+    private <T> ListenableFuture<T> started(long parent, String name, Supplier<ListenableFuture<T>> call)
+            throws FuseException {
         try {
-            ParentAttrs reply = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
-            caches.nameChanging(parent, name);
-            changed(parent, parent, sentAt, reply);
-        } catch (RuntimeException e) {
-            caches.nameChanging(parent, name);
-            attrs.drop(parent);
-            throw connection.failure(e);
+            return connection.start(call);
+        } catch (FuseException | RuntimeException e) {
+            removed(parent, name, false);
+            throw e;
         }
     }
 
+    void rmdir(FuseRequest req, long parent, String name) throws FuseException {
+        removing(parent, name);
+        long sentAt = attrs.epoch();
+        ParentAttrs reply;
+        try {
+            reply = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
+        } catch (RuntimeException e) {
+            removed(parent, name, false);
+            attrs.drop(parent);
+            throw connection.failure(e);
+        }
+        removed(parent, name, true);
+        changed(parent, parent, sentAt, reply);
+    }
+
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
-        caches.nameChanging(parent, name);
+        removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
-        connection.whenAnswered(connection.start(() -> connection.filesAsync().rmdir(request)), reply -> {
-            caches.nameChanging(parent, name);
+        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
+            removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
-            caches.nameChanging(parent, name);
+            removed(parent, name, false);
             attrs.drop(parent);
             done.done(errno);
         });
@@ -204,23 +231,48 @@ final class NameChanges {
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
-        // the ctime of the file moved, the link count and ctime of one replaced
-        caches.nameChanging(parent, name);
-        caches.nameChanging(newParent, newName, true);
+        // the names of both directories (their kept listings set aside to follow the rename), the
+        // ctime of the file moved, the link count and ctime of one replaced
+        caches.namesChanging(parent);
+        caches.namesChanging(newParent);
+        caches.childChanging(parent, name, false);
+        caches.childChanging(newParent, newName, true);
         long sentAt = attrs.epoch();
+        long moved = caches.child(parent, name);
+        long generation = files.generation(moved);
+        boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
         ParentAttrs reply;
         try {
             reply = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                     .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
         } catch (RuntimeException e) {
+            caches.childChanging(parent, name, false);
+            caches.childChanging(newParent, newName, true);
+            caches.namesChanged(parent, null);
+            caches.namesChanged(newParent, null);
             attrs.drop(parent);
             attrs.drop(newParent);
             throw connection.failure(e);
-        } finally {
-            caches.nameChanging(parent, name);
-            caches.nameChanging(newParent, newName, true);
+        }
+        boolean exchange = (flags & RENAME_EXCHANGE) != 0;
+        quiet = quiet && !exchange && reply.hasMoved() && !dirty(moved) && files.generation(moved) == generation;
+        caches.childMoved(parent, name, quiet ? reply.getMoved() : null, sentAt);
+        caches.childChanging(newParent, newName, true);
+        if (exchange) {
+            caches.namesChanged(parent, null);
+            caches.namesChanged(newParent, null);
+        } else if (newParent == parent) {
+            caches.namesChanged(parent, k -> k.renamed(name, newName, caches::forget));
+        } else {
+            caches.namesChanged(parent, k -> k.removed(name, caches::forget));
+            caches.namesChanged(newParent, null);
         }
         changed(parent, newParent, sentAt, reply);
+    }
+
+    private boolean dirty(long node) {
+        OpenNode open = node == 0 ? null : files.node(node);
+        return open != null && open.anyDirty();
     }
 
     private static final int RENAME_NOREPLACE = 1;
@@ -267,16 +319,16 @@ final class NameChanges {
     }
 
     FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        caches.changing(newParent);
+        caches.namesChanging(newParent);
         caches.changing(nodeId);
         attrs.drop(nodeId); // its link count and ctime
         long sentAt = attrs.epoch();
         try {
-            return made(newParent, sentAt, connection.files().link(
+            return made(newParent, newName, sentAt, connection.files().link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
         } catch (RuntimeException e) {
             attrs.drop(newParent);
-            caches.changing(newParent);
+            caches.namesChanged(newParent, null);
             throw connection.failure(e);
         } finally {
             attrs.drop(nodeId); // (and the listings' entries of it: see KnownAttrs#onChange)

@@ -1,6 +1,8 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseStatfs;
+import dev.fsdriver.proto.v1.Attr;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -10,13 +12,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.ToLongBiFunction;
 
 /**
  * The caches of the remote file system, in one place with one invalidation API: a node changed
  * through the mount ({@link #changing}: a directory's names, any node's attributes), a change on
  * the server's side or of the event stream's state ({@link #changedElsewhere}), a name about to
- * change ({@link #nameChanging}).
+ * change ({@link #nameChanging}, {@link #childChanging}); a directory whose names the mount
+ * changes itself has its kept listing updated with the change instead ({@link #namesChanging},
+ * {@link #namesChanged}: an editor's atomic save no longer lists its directory at each save).
  * It holds what was fetched ahead ({@link Prefetcher}), the attributes known current
  * ({@link KnownAttrs}), listings kept for a second pass ({@link #keepListing}), each file's mtime
  * and size at its last open (the FOPEN_KEEP_CACHE decision, {@link #lastOpen}) and the share's
@@ -43,8 +48,8 @@ final class RemoteCaches {
      * listing is dropped (see {@link KeptListings}). Listings made to answer lookups are kept here
      * too (see {@link ColdLookups}), and a listing of the directory started later takes them.
      * Only while events flow; a change on the server's side drops them all, a change through the
-     * mount the listing of the directory it changes and, for lookups and listings, the entries of
-     * the nodes it changes ({@link #changedAt}).
+     * mount the listing of the directory it changes (or updates it, see {@link #namesChanged})
+     * and, for lookups and listings, the entries of the nodes it changes ({@link #changedAt}).
      */
     private final KeptListings relistings;
     /** The clock of changes through the mount: read before a fetch, see {@link #current}. */
@@ -78,6 +83,12 @@ final class RemoteCaches {
 
     private volatile ToLongBiFunction<Long, String> childOf = (parent, name) -> 0;
 
+    /** A kept listing set aside while the mount changes its directory's names, and the mark of that change. */
+    private record Aside(KeptListings.Kept kept, long markedAt) {}
+
+    private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
+    private volatile RemoteFileSystem.Lender lender = (req, node, generation) -> false;
+
     /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
         this.prefetcher = prefetcher;
@@ -85,7 +96,10 @@ final class RemoteCaches {
         this.forget = forget;
         this.relistings = new KeptListings(MAX_RELISTINGS, MAX_RELISTED_ENTRIES, forget, clock);
         attrs.onChange(this::marked); // a write's reply, a dropped node's attributes
-        prefetcher.skipKept(dir -> lookupListing(dir) != null); // a fresh git status' scan lists them again
+        prefetcher.skipKept(dir -> { // a fresh git status' scan lists them again
+            KeptListings.Kept k = lookupListing(dir);
+            return k != null && k.listable();
+        });
     }
 
     /** The caches that need events are used while {@code eventsLive} holds. */
@@ -145,6 +159,15 @@ final class RemoteCaches {
      */
     void nameChanging(long parent, String name, boolean mayBeAbsent) {
         changing(parent);
+        childChanging(parent, name, mayBeAbsent);
+    }
+
+    /**
+     * The file the kernel holds under {@code name} in {@code parent} is unlinked, renamed or
+     * replaced (call before and after): its link count and ctime (see {@link #nameChanging}; the
+     * names of {@code parent} are the caller's, see {@link #namesChanging}).
+     */
+    void childChanging(long parent, String name, boolean mayBeAbsent) {
         long node = childOf.applyAsLong(parent, name);
         if (node == 0) {
             if (!mayBeAbsent) {
@@ -157,20 +180,130 @@ final class RemoteCaches {
         }
     }
 
+    /**
+     * The rename of the file the kernel holds under {@code name} in {@code parent}, sent at
+     * {@code sentAt}, is done: {@code after} its attributes then (null: not known, as
+     * {@link #childChanging}).
+     */
+    void childMoved(long parent, String name, Attr after, long sentAt) {
+        long node = childOf.applyAsLong(parent, name);
+        if (node == 0 || after == null) {
+            childChanging(parent, name, false);
+        } else {
+            attrs.moved(node, after, sentAt);
+            changing(node);
+        }
+    }
+
+    /**
+     * The mount is about to change names in {@code dir} (call {@link #namesChanged} once done,
+     * failed or not): as {@link #changing}, but a kept listing of it that lookups could use is
+     * set aside to be updated with the change instead of dropped (an editor's atomic save looks
+     * its target up again before each rename: the kernel revalidates a rename's target with the
+     * server). Called twice (a rename within one directory), it keeps what it set aside.
+     */
+    void namesChanging(long dir) {
+        prefetcher.dropAll();
+        Aside had = aside.remove(dir);
+        KeptListings.Kept listed = relistings.remove(dir);
+        KeptListings.Kept k = had != null ? had.kept : listed;
+        long namesEpoch = k == null ? 0 : k.namesEpoch(); // not under changedAt: Kept.lookup locks the other way
+        boolean usable = k != null && eventsLive.getAsBoolean() && relistings.fresh(k);
+        long mark;
+        synchronized (changedAt) {
+            usable = usable && (had != null ? stillAside(dir, had.markedAt) : currentLocked(dir, namesEpoch));
+            mark = markLocked(dir);
+        }
+        if (mark == 0) {
+            dropRelistings(); // full: as a change of everything
+            usable = false;
+        }
+        if (listed != null && listed != k) {
+            listed.giveBack(forget);
+        }
+        if (usable) {
+            aside.put(dir, new Aside(k, mark));
+        } else if (k != null) {
+            k.giveBack(forget);
+        }
+    }
+
+    /**
+     * The change of names in {@code dir} announced by {@link #namesChanging} is done: the listing
+     * set aside is kept again with {@code update} applied when it succeeded ({@code update}
+     * false: it could not apply it) and nothing else changed the directory since, else dropped.
+     * {@code update} null: the change failed or its outcome is not known.
+     */
+    void namesChanged(long dir, Predicate<KeptListings.Kept> update) {
+        prefetcher.dropAll();
+        Aside a = aside.remove(dir);
+        boolean keep = a != null && update != null && eventsLive.getAsBoolean();
+        long mark;
+        synchronized (changedAt) {
+            keep = keep && stillAside(dir, a.markedAt);
+            mark = markLocked(dir);
+        }
+        if (mark == 0) {
+            dropRelistings();
+            keep = false;
+        }
+        if (keep && update.test(a.kept)) {
+            // names as of the mark just made; its entries' attributes as of its fetch still
+            a.kept.namesCurrentAt(mark);
+            relistings.put(dir, a.kept);
+        } else if (a != null) {
+            a.kept.giveBack(forget);
+        }
+    }
+
+    /** Nothing changed {@code dir}, or everything, since this mount marked it at {@code markedAt}. */
+    private boolean stillAside(long dir, long markedAt) {
+        return allChangedAt < markedAt && changedAt.getOrDefault(dir, 0L) == markedAt;
+    }
+
+    /** What a lookup for {@code req} answered from a kept listing may use besides it (see {@link KeptListings.NodeAnswers}). */
+    KeptListings.NodeAnswers nodeAnswers(FuseRequest req) {
+        return new KeptListings.NodeAnswers() {
+            @Override
+            public Attr attrs(long node) {
+                return attrs.get(node);
+            }
+
+            @Override
+            public boolean lend(long node, long generation) {
+                return lender.lend(req, node, generation);
+            }
+        };
+    }
+
+    /** Where references to nodes the kernel holds are lent from (the events layer's count of them). */
+    void lendsFrom(RemoteFileSystem.Lender lender) {
+        this.lender = lender;
+    }
+
     /** {@link #nameChanging(long, String, boolean)} of a name that exists (unlink, rmdir, a rename's source). */
     void nameChanging(long parent, String name) {
         nameChanging(parent, name, false);
     }
 
     private void marked(long node) {
+        long mark;
         synchronized (changedAt) {
-            long now = relistEpoch.incrementAndGet();
-            if (changedAt.size() < MAX_CHANGED) {
-                changedAt.put(node, now);
-                return;
-            }
+            mark = markLocked(node);
         }
-        dropRelistings(); // full: as a change of everything
+        if (mark == 0) {
+            dropRelistings(); // full: as a change of everything
+        }
+    }
+
+    /** Marks {@code node} changed now: the mark, or 0 when the map is full. */
+    private long markLocked(long node) {
+        long now = relistEpoch.incrementAndGet();
+        if (changedAt.size() < MAX_CHANGED || changedAt.containsKey(node)) {
+            changedAt.put(node, now);
+            return now;
+        }
+        return 0;
     }
 
     private void dropRelistings() {
@@ -184,8 +317,12 @@ final class RemoteCaches {
     /** Whether what a listing fetched at {@code epoch} says of {@code node} is still current (as far as this mount changed it). */
     boolean current(long node, long epoch) {
         synchronized (changedAt) {
-            return allChangedAt <= epoch && changedAt.getOrDefault(node, 0L) <= epoch;
+            return currentLocked(node, epoch);
         }
+    }
+
+    private boolean currentLocked(long node, long epoch) {
+        return allChangedAt <= epoch && changedAt.getOrDefault(node, 0L) <= epoch;
     }
 
     /** The nodes a listing fetched at {@code epoch} may still be trusted for. */
@@ -222,11 +359,15 @@ final class RemoteCaches {
      * has taken; or null (a listing kept that may not be used is given back).
      */
     KeptListings.Kept takeListing(long nodeId) {
+        KeptListings.Kept kept = relistings.get(nodeId);
+        if (kept != null && !kept.listable()) {
+            return null; // updated by own changes: for lookups only, left to them
+        }
         KeptListings.Kept r = relistings.remove(nodeId);
         if (r == null) {
             return null;
         }
-        if (current(nodeId, r.epoch) && relistings.fresh(r) && eventsLive.getAsBoolean()
+        if (r.listable() && current(nodeId, r.namesEpoch()) && relistings.fresh(r) && eventsLive.getAsBoolean()
                 && r.entriesCurrent(currentSince(r.epoch))) {
             return r;
         }
@@ -237,7 +378,7 @@ final class RemoteCaches {
     /** A listing of {@code dir} that lookups may be answered from (current, young, events live; left in place), or null. */
     KeptListings.Kept lookupListing(long dir) {
         KeptListings.Kept k = relistings.get(dir);
-        return k != null && current(dir, k.epoch) && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
+        return k != null && current(dir, k.namesEpoch()) && relistings.fresh(k) && eventsLive.getAsBoolean() ? k : null;
     }
 
     /** Keeps a listing made for lookups (see {@link ColdLookups}) if nothing changed since its fetch; else gives it back. */

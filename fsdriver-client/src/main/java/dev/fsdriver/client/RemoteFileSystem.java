@@ -140,6 +140,26 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     /**
+     * Where a lookup answered from a kept listing gets a reference to a node the kernel holds
+     * already (a rename's target, looked up again before each rename): the events layer counts it
+     * as its own, so that the kernel's FORGET of it never reaches the server, which did not count
+     * it. Without it, such a lookup asks the server.
+     */
+    public void lendsFrom(Lender lender) {
+        caches.lendsFrom(lender);
+    }
+
+    /** See {@link #lendsFrom}. */
+    @FunctionalInterface
+    public interface Lender {
+        /**
+         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
+         * holds it, in the reply to {@code req}; false: not held, or {@code req} is not the kernel's.
+         */
+        boolean lend(FuseRequest req, long node, long generation);
+    }
+
+    /**
      * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
      * a listing again, or known of a file's attributes may be used any more.
      */

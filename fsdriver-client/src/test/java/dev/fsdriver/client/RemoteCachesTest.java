@@ -10,7 +10,10 @@ import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Which kept listings a change through the mount drops, and what the others still answer (issue 13). */
+/**
+ * Which kept listings a change through the mount drops, what the others still answer (issue 13),
+ * and how one follows the mount's own changes of its directory's names (issue 17).
+ */
 class RemoteCachesTest {
     private final List<Long> forgotten = new ArrayList<>();
     private final RemoteCaches caches = new RemoteCaches(
@@ -107,5 +110,87 @@ class RemoteCachesTest {
         listed(7);
         caches.changing(7); // mkdir answered with node 7 (an inode number reused)
         assertThat(caches.lookupListing(7)).isNull();
+    }
+
+    // ---- own changes applied to the kept listing (issue 17: an editor's atomic save)
+
+    private static Node file(long id) {
+        return Node.newBuilder().setId(id).setAttr(Attr.newBuilder().setMode(0100644).setIno(id)).build();
+    }
+
+    /** Attributes known current for node 150 only; references lent for nodes in {@code held}. */
+    private KeptListings.Answer lookupWith(long dir, String name, List<Long> held) {
+        KeptListings.Kept k = caches.lookupListing(dir);
+        return k == null ? null : k.lookup(name, caches.currentSince(k.epoch), new KeptListings.NodeAnswers() {
+            @Override
+            public Attr attrs(long node) {
+                return node == 150 ? Attr.newBuilder().setMode(0100644).setIno(150).setSize(7).build() : null;
+            }
+
+            @Override
+            public boolean lend(long node, long generation) {
+                return held.contains(node);
+            }
+        });
+    }
+
+    @Test
+    void anAtomicSaveKeepsTheListingCurrentInsteadOfDroppingIt() {
+        listed(1);
+        caches.namesChanging(1);
+        assertThat(caches.lookupListing(1)).isNull(); // set aside while the create goes on
+        caches.namesChanged(1, k -> k.made(".f2.tmp", file(150)));
+        caches.changing(150); // the new file, written after
+        assertThat(lookup(1, ".f2.tmp")).isEqualTo(KeptListings.Answer.ASK); // the kernel's already, no attributes known
+        assertThat(lookup(1, "nope")).isEqualTo(KeptListings.Answer.ABSENT);
+
+        caches.namesChanging(1); // rename .f2.tmp -> f2: both names in one directory
+        caches.namesChanging(1);
+        caches.namesChanged(1, k -> k.renamed(".f2.tmp", "f2", caches::forget));
+
+        assertThat(forgotten).containsExactly(102L); // f2's old node: its listed reference, never the kernel's
+        assertThat(lookup(1, ".f2.tmp")).isEqualTo(KeptListings.Answer.ABSENT);
+        assertThat(lookupWith(1, "f2", List.of())).isEqualTo(KeptListings.Answer.ASK); // the kernel does not hold it
+        KeptListings.Answer again = lookupWith(1, "f2", List.of(150L)); // the rename's target, looked up again
+        assertThat(again.node().getId()).isEqualTo(150);
+        assertThat(again.node().getAttr().getSize()).isEqualTo(7); // the attributes known now, not the create's
+        assertThat(lookup(1, "f3").node().getId()).isEqualTo(103); // the others as listed
+
+        caches.namesChanging(1);
+        caches.namesChanged(1, k -> k.removed("f1", caches::forget));
+        assertThat(lookup(1, "f1")).isEqualTo(KeptListings.Answer.ABSENT);
+        assertThat(forgotten).containsExactly(102L, 101L);
+        assertThat(caches.takeListing(1)).isNull(); // its cursors are no listing's: a listing asks the server
+        assertThat(lookup(1, "nope")).isEqualTo(KeptListings.Answer.ABSENT); // and leaves it to lookups
+    }
+
+    @Test
+    void anOwnChangeThatFailsOrMeetsAnotherChangeDropsTheListing() {
+        listed(1);
+        caches.namesChanging(1);
+        caches.namesChanged(1, null); // failed, or not known how
+        assertThat(caches.lookupListing(1)).isNull();
+
+        listed(2);
+        caches.namesChanging(2);
+        caches.changedElsewhere(); // an event while the create went on
+        caches.namesChanged(2, k -> k.made("new", file(250)));
+        assertThat(caches.lookupListing(2)).isNull();
+
+        listed(3);
+        caches.namesChanging(3);
+        caches.changing(3); // another change of the directory meanwhile
+        caches.namesChanged(3, k -> k.made("new", file(350)));
+        assertThat(caches.lookupListing(3)).isNull();
+
+        listed(4);
+        caches.namesChanging(4);
+        caches.namesChanged(4, k -> k.removed("not-listed", caches::forget)); // not as the listing says
+        assertThat(caches.lookupListing(4)).isNull();
+
+        listed(5);
+        caches.namesChanging(5);
+        caches.namesChanged(5, k -> k.made("F1", file(550))); // another case of a listed name (NTFS)
+        assertThat(caches.lookupListing(5)).isNull();
     }
 }

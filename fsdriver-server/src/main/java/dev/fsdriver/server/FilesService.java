@@ -342,8 +342,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.checkWritable("rename");
             RelPath from = child(s, req.getParent(), req.getName());
             RelPath to = child(s, req.getNewParent(), req.getNewName());
-            s.rename(from, to, req.getFlags());
-            return parents(s, req.getParent(), req.getNewParent());
+            FileAttributes moved = s.rename(from, to, req.getFlags());
+            ParentAttrs parents = parents(s, req.getParent(), req.getNewParent());
+            return moved == null ? parents : parents.toBuilder().setMoved(Messages.attr(moved)).build();
         });
     }
 

@@ -108,12 +108,13 @@ final class Share implements AutoCloseable {
         }
     }
 
-    /** A client's rename: on disk, then in the node table, as one step for the watcher. */
-    void rename(RelPath from, RelPath to, int flags) throws FsException {
+    /** A client's rename: on disk, then in the node table, as one step for the watcher. Returns the attributes now at {@code to}. */
+    FileAttributes rename(RelPath from, RelPath to, int flags) throws FsException {
         boolean exchange = (flags & OpenFlags.RENAME_EXCHANGE) != 0;
+        FileAttributes[] moved = new FileAttributes[1];
         // Both paths change: `to` now holds the moved file, `from` is gone (or, exchanged, holds the other)
         change(from, () -> {
-            change(to, () -> {
+            moved[0] = change(to, () -> {
                 synchronized (renameLock) {
                     backend.rename(from, to, flags);
                     if (exchange) {
@@ -126,6 +127,7 @@ final class Share implements AutoCloseable {
             });
             return exchange || from.equals(to) ? backend.stat(from) : null;
         });
+        return moved[0];
     }
 
     /**

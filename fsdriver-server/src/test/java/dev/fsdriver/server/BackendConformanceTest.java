@@ -30,6 +30,7 @@ import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
+import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadRequest;
@@ -220,8 +221,8 @@ public abstract class BackendConformanceTest {
         return files.symlink(SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target).build());
     }
 
-    private void rename(long parent, String name, long newParent, String newName, int flags) {
-        files.rename(RenameRequest.newBuilder().setParent(parent).setName(name).setNewParent(newParent)
+    private ParentAttrs rename(long parent, String name, long newParent, String newName, int flags) {
+        return files.rename(RenameRequest.newBuilder().setParent(parent).setName(name).setNewParent(newParent)
                 .setNewName(newName).setFlags(flags).build());
     }
 
@@ -567,7 +568,9 @@ public abstract class BackendConformanceTest {
             return null;
         });
         assertThat(Files.readString(share.resolve("b"))).isEqualTo("B");
-        rename(ROOT, "a", ROOT, "b", 0);
+        ParentAttrs renamed = rename(ROOT, "a", ROOT, "b", 0);
+        // the moved file's attributes just after (its ctime moved): a client keeps them for it
+        assertThat(renamed.getMoved()).isEqualTo(getattr(a.getId()));
         assertThat(Files.exists(share.resolve("a"))).isFalse();
         assertThat(Files.readString(share.resolve("b"))).isEqualTo("AAA");
         assertThat(getattr(a.getId()).getSize()).as("a's node follows the rename").isEqualTo(3);

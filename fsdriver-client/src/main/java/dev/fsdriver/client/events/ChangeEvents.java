@@ -64,6 +64,10 @@ public final class ChangeEvents implements AutoCloseable {
         remote.prefetchWhile(policy::cacheable);
         remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
+        // references to nodes the kernel holds, answered from kept listings: for the kernel's
+        // requests only (the applier's own lookups give theirs back to the server)
+        remote.lendsFrom((req, node, generation) -> !(req instanceof InjectionGate.Internal)
+                && fs.entries().lend(node, generation));
         this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
                 System::nanoTime);
         if (baselines != null) {

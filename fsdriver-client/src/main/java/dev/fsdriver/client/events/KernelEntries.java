@@ -65,6 +65,27 @@ final class KernelEntries {
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }
 
+    /**
+     * A reference to {@code node}, which the kernel holds ({@code generation}, 0: any), for an
+     * entry the file system below answers without the server (see RemoteFileSystem#lendsFrom):
+     * counted here, so that its FORGET never reaches the server; false when the kernel does not
+     * hold it. Counted before the check: a FORGET of the kernel's last references that comes in
+     * between takes this one first, so the server keeps the one the kernel gets (and one that
+     * comes before the check leaves the server a reference more, which only keeps the node longer).
+     */
+    boolean lend(long node, long generation) {
+        if (LocalNodes.isGhost(node)) {
+            return false;
+        }
+        local.handedOut(node);
+        long held = view.generation(node);
+        if (view.held(node) && (generation == 0 || held == 0 || held == generation)) {
+            return true;
+        }
+        local.takenBack(node);
+        return false;
+    }
+
     /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
     FuseEntry ghost(int type) {
         return local.ghost(type);

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and the lookup references of real nodes it answered locally, which the kernel's FORGETs give
  * back here before any reaches the server (the server never counted them).
  *
- * <p>Locking: none; a concurrent map of counters changed by compare-and-set.
+ * <p>Locking: none; a concurrent map of counters, each changed in one atomic step.
  */
 final class LocalNodes {
     /**
@@ -21,8 +21,12 @@ final class LocalNodes {
      */
     static final long GHOST_BASE = 7L << 60;
 
-    /** Lookup references handed to the kernel locally (not by the delegate), per real node. */
-    private final ConcurrentHashMap<Long, AtomicLong> localRefs = new ConcurrentHashMap<>();
+    /**
+     * Lookup references handed to the kernel locally (not by the delegate), per real node. Each
+     * change is one atomic step per node: a count taken to 0 by a FORGET while another is handed
+     * out must not lose that one (the server would get a FORGET for a reference it never counted).
+     */
+    private final ConcurrentHashMap<Long, Long> localRefs = new ConcurrentHashMap<>();
     private final AtomicLong nextGhost = new AtomicLong(GHOST_BASE);
 
     static boolean isGhost(long node) {
@@ -40,25 +44,22 @@ final class LocalNodes {
 
     /** One reference to {@code node} handed to the kernel locally. */
     void handedOut(long node) {
-        localRefs.computeIfAbsent(node, k -> new AtomicLong()).incrementAndGet();
+        localRefs.merge(node, 1L, Long::sum);
+    }
+
+    /** One reference handed out locally that did not go to the kernel after all (if not forgotten already). */
+    void takenBack(long node) {
+        localRefs.computeIfPresent(node, (k, have) -> have <= 1 ? null : have - 1);
     }
 
     /** The kernel forgot {@code nlookup} references to {@code node}: those handed out locally are taken; returns the rest. */
     long forgotten(long node, long nlookup) {
-        long rest = nlookup;
-        AtomicLong local = localRefs.get(node);
-        if (local != null) {
-            long take;
-            long have;
-            do {
-                have = local.get();
-                take = Math.min(have, rest);
-            } while (!local.compareAndSet(have, have - take));
-            rest -= take;
-            if (have - take == 0) {
-                localRefs.remove(node, local);
-            }
-        }
-        return rest;
+        long[] rest = {nlookup};
+        localRefs.computeIfPresent(node, (k, have) -> {
+            long take = Math.min(have, rest[0]);
+            rest[0] -= take;
+            return have - take == 0 ? null : have - take;
+        });
+        return rest[0];
     }
 }
