@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * server knew, then on, kept a stale first name in the server's node table, every open through
  * the mount ENOENT for good (fixed: Share's follower, NodeIds; HardLinkEndToEndTest). 49: a listed
  * hard link whose stat said ENOENT, likely the same (no debug log of it). 41-50 then passed
- * twice, 1-20 once; 21-40 once with seed 21 failing (a hard link's link count stayed 2 on the
- * mount after a server-side rename replaced its other name: open).
+ * three times, 1-20 once; 21-40 once with seed 21 failing, and failing the same without these
+ * fixes (a hard link's link count stayed 2 on the mount after a server-side rename replaced its
+ * other name; the mount's view had one node at both names, so it took the rename for a no-op:
+ * open).
  */
 class ConcurrentStress extends StressMount {
     /**
