@@ -12,6 +12,8 @@
 #   it still fails with TEXT in the failure; prints the short reproduction. A server-side worker's log
 #   (name ending -sN): add -Dfsdriver.stress.shrink.server=25 (the mount compared every 25 steps, as
 #   ConcurrentStress does) and a short -Dfsdriver.stress.converge.ms so that failing tries end soon.
+#   -Dfsdriver.stress.shrink.once=true replays the log once (no shrinking); -Dfsdriver.stress.debug=true
+#   keeps both processes' debug logs as fsdriver-it/target/stress-logs/shrink-serve.log and shrink-mount.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

@@ -31,17 +31,33 @@ class StressShrink {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Path nat = Files.createDirectories(tmp.resolve("native"));
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "stress=" + share);
-                Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "stress", mnt)) {
-            StressRun engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
-            int settle = Integer.getInteger("fsdriver.stress.shrink.server", 0);
-            Shrinker shrinker = settle > 0 ? new Shrinker((name, o) -> engine.serverScript(name, o, settle))
-                    : new Shrinker(engine);
-            Shrinker.Result r = shrinker.shrink(ops, f.length > 2 ? f[2] : "");
-            StringBuilder sb = new StringBuilder("shrunk from " + ops.size() + " to " + r.ops().size() + " operations:\n");
-            r.ops().forEach(op -> sb.append("    ").append(op).append('\n'));
-            System.out.println(sb);
-            assertThat(r.failures()).as(sb.toString()).isEmpty();
+        // -Dfsdriver.stress.debug=true: both processes log at debug level, kept as shrink-serve.log, shrink-mount.log
+        boolean debug = Boolean.getBoolean("fsdriver.stress.debug");
+        String[] level = debug ? new String[] {"--log-level", "debug"} : new String[0];
+        Path logs = Files.createDirectories(Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, java.util.stream.Stream.concat(java.util.Arrays.stream(level),
+                        java.util.stream.Stream.of("--share", "stress=" + share)).toArray(String[]::new));
+                Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "stress", mnt, level)) {
+            try {
+                shrink(f, ops, share, mnt, nat, logs);
+            } finally {
+                Files.copy(mount.proc().log, logs.resolve("shrink-mount.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(server.proc().log, logs.resolve("shrink-serve.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
+    }
+
+    private void shrink(String[] f, List<Op> ops, Path share, Path mnt, Path nat, Path logs) throws Exception {
+        StressRun engine = new StressRun(nat, share, mnt, logs);
+        int settle = Integer.getInteger("fsdriver.stress.shrink.server", 0);
+        Shrinker.Script script = settle > 0 ? (name, o) -> engine.serverScript(name, o, settle) : engine::script;
+        // -Dfsdriver.stress.shrink.once=true: only replays the log (one try, e.g. for a debug log of it)
+        Shrinker.Result r = Boolean.getBoolean("fsdriver.stress.shrink.once")
+                ? new Shrinker.Result(ops, script.run("replay", ops))
+                : new Shrinker(script).shrink(ops, f.length > 2 ? f[2] : "");
+        StringBuilder sb = new StringBuilder("shrunk from " + ops.size() + " to " + r.ops().size() + " operations:\n");
+        r.ops().forEach(op -> sb.append("    ").append(op).append('\n'));
+        System.out.println(sb);
+        assertThat(r.failures()).as(sb.toString()).isEmpty();
     }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * node's id comes from the file's identity, its inode number ({@link #idFor}), so it is the same
  * after a server restart: a client holding ids from an earlier instance re-finds each by its
  * path and gets the same id back (and knows the file for another one when it does not). Hard
- * links of one file are one node with several paths (FUSE expects one node id per file).
+ * links of one file are one node with several paths (FUSE expects one node id per file); calls
+ * through the node use the one a lookup found last.
  *
  * <p>Every reply that hands out a node counts one reference (like the kernel's nlookup);
  * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
@@ -178,8 +179,10 @@ final class NodeIds {
      */
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         synchronized (lock) {
-            Node n = tree.nodeAt(path);
+            NameTree.Entry at = tree.find(path);
+            Node n = at == null ? null : at.node;
             if (n != null && n.ino == ino && sameGeneration(n, generation)) {
+                firstLocked(n, at);
                 n.refs++;
                 return n.id;
             }
@@ -445,7 +448,25 @@ final class NodeIds {
         return null;
     }
 
-    /** Gives {@code n} the name {@code path}; its names cut off the tree are dropped. */
+    /**
+     * Name {@code e} of {@code n} was just found on the disk: it becomes the first, the one calls
+     * through the node use. Another name may be stale (renamed or deleted behind the server's
+     * back, its event not followed, or followed wrong): a stale first name failed every open
+     * through the node with ENOENT for good; a lookup now heals it (issue 9).
+     */
+    private static void firstLocked(Node n, NameTree.Entry e) {
+        if (n.names.size() > 1 && n.names.get(0) != e) {
+            List<NameTree.Entry> names = new ArrayList<>(n.names);
+            names.remove(e);
+            names.add(0, e);
+            n.names = List.copyOf(names);
+        }
+    }
+
+    /**
+     * Gives {@code n} the name {@code path}, just found on the disk: the first (see
+     * {@link #firstLocked}). Its names cut off the tree are dropped.
+     */
     private void nameLocked(Node n, RelPath path) {
         tree.changed();
         NameTree.Entry e = tree.make(path);
@@ -453,6 +474,7 @@ final class NodeIds {
             unlinkFromNode(e);
         }
         List<NameTree.Entry> names = new ArrayList<>(n.names.size() + 1);
+        names.add(e);
         for (NameTree.Entry x : n.names) {
             if (x != e && tree.attached(x)) {
                 names.add(x);
@@ -461,7 +483,6 @@ final class NodeIds {
                 tree.prune(x);
             }
         }
-        names.add(e);
         e.node = n;
         n.names = List.copyOf(names);
     }
