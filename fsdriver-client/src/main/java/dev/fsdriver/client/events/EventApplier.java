@@ -131,6 +131,18 @@ public final class EventApplier {
         notifier.invalInode(node, content ? 0 : -1, 0);
     }
 
+    /**
+     * Files the change replaced or deleted at the name, which the kernel no longer has there (see
+     * KernelView#takeDisplaced): their link count fell (ConcurrentStress seed 21, issue 9).
+     */
+    private void refreshDisplaced(long parent, String name) {
+        for (long old : view.takeDisplaced(parent, name)) {
+            if (view.held(old)) {
+                notifier.invalInode(old, -1, 0);
+            }
+        }
+    }
+
     private boolean mayInject(long parentNode) {
         return injector != null && parentNode != 0 && view.held(parentNode);
     }
@@ -238,6 +250,7 @@ public final class EventApplier {
             return;
         }
         String name = nameOf(path);
+        refreshDisplaced(parent, name);
         long node = view.child(parent, name);
         if (node != 0 && fs.reads().holds(parent, name, node, view.generation(node))) {
             // The kernel holds the file the server has at the name now: it was looked up after this
@@ -371,6 +384,7 @@ public final class EventApplier {
         String newName = nameOf(to);
         long node = oldParent == 0 ? 0 : view.child(oldParent, name);
         long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
+        refreshDisplaced(newParent, newName);
         log.debug("renamed '{}' -> '{}': parents {} -> {}, node {}, replaced {}", from, to, oldParent, newParent, node,
                 replaced);
         if (oldParent != 0) {
