@@ -9,7 +9,9 @@ import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -185,7 +187,7 @@ final class ColdLookups {
             listedCounts.clear();
         }
         listedCounts.put(parent, all.size());
-        java.util.Map<String, Long> names = new java.util.HashMap<>(all.size() * 2);
+        Map<String, Long> names = new HashMap<>(all.size() * 2);
         for (DirEntry e : all) {
             if (e.hasNode()) {
                 seen(e.getNode());

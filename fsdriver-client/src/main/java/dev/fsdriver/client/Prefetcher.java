@@ -16,10 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -80,8 +83,8 @@ final class Prefetcher {
     private record Listed(ListenableFuture<ReadDirReply> reply, long atNanos) {}
 
     private final Connection connection;
-    private final java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener;
-    private final java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
+    private final Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    private final Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int inlineMax;
     private final int depth;
     private final long ttlNanos;
@@ -98,7 +101,7 @@ final class Prefetcher {
     private final Set<Long> subdirs = ConcurrentHashMap.newKeySet();
     private final AtomicInteger dirsInFlight = new AtomicInteger();
     /** Directories to fetch ahead, in the order the walk will reach them (bounded by MAX_DIR_PAGES). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Long> toList = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> toList = new ConcurrentLinkedQueue<>();
     private final int pageSize;
     private final LongConsumer unused;
 
@@ -114,8 +117,8 @@ final class Prefetcher {
     }
 
     /** @param opener sends a read-ahead Open, {@code lister} a read-ahead ReadDir (the connection's, or a test's) */
-    Prefetcher(Connection connection, java.util.function.Function<OpenRequest, ListenableFuture<OpenReply>> opener,
-               java.util.function.Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
+    Prefetcher(Connection connection, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
         this.opener = opener;
@@ -129,10 +132,10 @@ final class Prefetcher {
     }
 
     /** Directories whose listing is kept already (see RemoteCaches): not fetched ahead. */
-    private volatile java.util.function.LongPredicate kept = dir -> false;
+    private volatile LongPredicate kept = dir -> false;
 
     /** Directories for which {@code kept} holds are not fetched ahead: their listing takes what is kept. */
-    void skipKept(java.util.function.LongPredicate kept) {
+    void skipKept(LongPredicate kept) {
         this.kept = kept;
     }
 

@@ -52,9 +52,7 @@ class AtomicSaveCallsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-save"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
                 Path docs = mnt.resolve("docs");

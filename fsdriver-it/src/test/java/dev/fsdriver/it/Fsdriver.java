@@ -140,6 +140,15 @@ final class Fsdriver {
         return serveOn(workDir, port, args);
     }
 
+    /** As {@link #serve} with {@code --metrics-listen 127.0.0.1:metricsPort}; waits until its metrics page is up too. */
+    static Server serveMetered(Path workDir, int metricsPort, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--metrics-listen", "127.0.0.1:" + metricsPort));
+        Server server = serve(workDir, all.toArray(String[]::new));
+        server.proc().awaitOutput("metrics at http://127.0.0.1:" + metricsPort + "/metrics", START_TIMEOUT);
+        return server;
+    }
+
     static Server serveOn(Path workDir, int port, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("serve", "--listen", "tcp://127.0.0.1:" + port));
         all.addAll(List.of(args));

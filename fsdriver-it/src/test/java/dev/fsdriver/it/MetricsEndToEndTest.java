@@ -26,9 +26,7 @@ class MetricsEndToEndTest {
         Files.writeString(s.resolve("a.txt"), "metrics");
         Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-metrics"));
         int metricsPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + metricsPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + metricsPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, metricsPort, "--share", "work=" + s)) {
             // without events every lookup goes to the server (while events flow a miss can be
             // answered from the directory's listing, ColdLookups), so the ENOENT is counted there
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--no-events")) {
@@ -59,9 +57,7 @@ class MetricsEndToEndTest {
         int mountPort = Fsdriver.freePort();
         byte[] data = new byte[300_000];
         new java.util.Random(14).nextBytes(data);
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("metrics");
                 assertThat(Files.exists(mnt.resolve("missing-metrics"))).isFalse();
@@ -174,9 +170,7 @@ class MetricsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-metrics-jvm"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 m.proc().awaitOutput("metrics at http://127.0.0.1:" + mountPort + "/metrics", Fsdriver.START_TIMEOUT);
                 String serve = scrape(serverPort);

@@ -42,9 +42,7 @@ class ServerCallsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-calls"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
                 assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");
@@ -107,9 +105,7 @@ class ServerCallsEndToEndTest {
         }
         Path mnt = Files.createDirectories(tmp.resolve("mnt-plus"));
         int serverPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
                 assertThat(Fsdriver.shOk(mnt, "ls -f big | wc -l").trim()).isEqualTo("3002");
                 Map<String, Long> before = calls(serverPort);
@@ -146,9 +142,7 @@ class ServerCallsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-parents"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
                 Map<String, Long> before = calls(serverPort);
@@ -189,9 +183,7 @@ class ServerCallsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-cold"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
                 Map<String, Long> before = calls(serverPort);
@@ -237,9 +229,7 @@ class ServerCallsEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-calls-own"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
                 // misses list p, q and r (kept, answering the next lookups there)
@@ -272,9 +262,7 @@ class ServerCallsEndToEndTest {
         Path s = gitTree(4, 50);
         Path mnt = Files.createDirectories(tmp.resolve("mnt-cold-off"));
         int serverPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s,
-                "--metrics-listen", "127.0.0.1:" + serverPort)) {
-            server.proc().awaitOutput("metrics at http://127.0.0.1:" + serverPort + "/metrics", Fsdriver.START_TIMEOUT);
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--no-events")) {
                 Map<String, Long> before = calls(serverPort);
                 assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -48,7 +49,7 @@ final class Baselines implements AutoCloseable {
     private final DelayQueue<Pending> pending = new DelayQueue<>();
     private final AtomicLong taken = new AtomicLong();
     /** Directories queued and not yet done with (the one being listed included). */
-    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
     private volatile Thread worker;
 
     private record Pending(long dir, long dueNanos, LongSupplier clock) implements Delayed {

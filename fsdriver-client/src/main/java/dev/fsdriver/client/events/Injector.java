@@ -3,6 +3,7 @@ package dev.fsdriver.client.events;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.ProcessCalls;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,7 +104,7 @@ final class Injector implements AutoCloseable {
         }
     }
 
-    private <T> T call(java.util.concurrent.Callable<T> task) {
+    private <T> T call(Callable<T> task) {
         Future<T> f = thread.submit(task);
         try {
             return f.get();
