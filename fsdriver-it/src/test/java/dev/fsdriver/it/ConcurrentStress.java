@@ -22,8 +22,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * hard link whose stat said ENOENT, likely the same (no debug log of it). 41-50 then passed
  * three times, 1-20 once; 21-40 once with seed 21 failing, and failing the same without these
  * fixes (a hard link's link count stayed 2 on the mount after a server-side rename replaced its
- * other name; the mount's view had one node at both names, so it took the rename for a no-op:
- * open).
+ * other name; the mount's view had one node at both names, so it took the rename for a no-op).
+ * Seed 21's cause: the kernel looked the new name up (the tree walk, or the injected rename's own
+ * lookup) after the server's rename and before its event, so the rename replaced nothing in the
+ * kernel and the replaced file's cached link count stayed (fixed: ReplacedFiles, KernelView's
+ * displaced nodes; LookedUpBeforeItsEventTest); then seed 21 passed 3 runs alone, 1-20 passed
+ * (oneWorker and ConcurrentStress), 21-40 all but seed 33 (ConcurrentStress). Seed 33 failed
+ * now and then, also with one worker alone (no events): an FSTAT of an fd whose file a rename
+ * replaced showed the size plus another fd's write (open).
  */
 class ConcurrentStress extends StressMount {
     /**

@@ -53,6 +53,7 @@ public final class EventApplier {
     private final FreshDirs freshDirs = new FreshDirs();
     private final AtomicLong applied = new AtomicLong();
     private final OverflowResync resync;
+    private final ReplacedFiles replacedFiles;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -61,6 +62,7 @@ public final class EventApplier {
         this.injector = injector;
         this.notifier = notifier;
         this.names = fs.watchedNames();
+        this.replacedFiles = new ReplacedFiles(view, notifier);
         this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
         fs.onDirOpened(freshDirs::listed);
     }
@@ -109,7 +111,12 @@ public final class EventApplier {
                 case DELETED -> deleted(e.getPath(), e.getDirectory());
                 case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
                 case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
-                case RENAMED -> renamed(e.getPath(), e.getNewPath(), e.getDirectory());
+                case RENAMED -> {
+                    long newParent = view.resolve(parentOf(e.getNewPath()));
+                    long before = newParent == 0 ? 0 : view.child(newParent, nameOf(e.getNewPath()));
+                    renamed(e.getPath(), e.getNewPath(), e.getDirectory());
+                    replacedFiles.refresh(newParent, nameOf(e.getNewPath()), before);
+                }
                 case OVERFLOW -> resync.overflow(e.getPath(), e.getLostAfter(), arrivedNs);
                 default -> log.debug("ignoring event {}", e.getKind());
             }
@@ -238,6 +245,7 @@ public final class EventApplier {
             return;
         }
         String name = nameOf(path);
+        replacedFiles.refresh(parent, name, 0); // files the kernel no longer has at the name (see ReplacedFiles)
         long node = view.child(parent, name);
         if (node != 0 && fs.reads().holds(parent, name, node, view.generation(node))) {
             // The kernel holds the file the server has at the name now: it was looked up after this

@@ -5,6 +5,7 @@ import dev.fsdriver.fuse.FuseFileSystem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -37,6 +38,13 @@ public final class KernelView {
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
     private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
+    /**
+     * "parent/name" -> the nodes an entry of another node replaced there (see {@link #entered}),
+     * until an event of the name takes them ({@link #takeDisplaced}). Bounded: when full it is
+     * cleared (a file then keeps its cached link count until its attributes expire).
+     */
+    private final ConcurrentHashMap<String, Set<Long>> displaced = new ConcurrentHashMap<>();
+    static final int MAX_DISPLACED = 4096;
     private volatile LongConsumer directoryHeld = dir -> { };
 
     public KernelView() {
@@ -55,13 +63,21 @@ public final class KernelView {
     /**
      * The kernel got an entry {@code name} -> {@code nodeId} ({@code generation}) in {@code parent},
      * one more lookup reference. An entry with another generation made the kernel replace its inode
-     * of that id (the old one went bad), so the last one given is the kernel's.
+     * of that id (the old one went bad), so the last one given is the kernel's. An entry of another
+     * node than the one the name had: the name changed on the server before its event came, and
+     * that event will not find the file it replaced or deleted here (see {@link #takeDisplaced}).
      */
     public void entered(long parent, String name, long nodeId, int mode, long generation) {
         if (nodeId == 0) {
             return;
         }
-        dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
+        Long before = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
+        if (before != null && before != nodeId) {
+            if (displaced.size() >= MAX_DISPLACED) {
+                displaced.clear();
+            }
+            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before);
+        }
         Node n = nodes.computeIfAbsent(nodeId, id -> new Node());
         n.parent = parent;
         n.name = name;
@@ -150,6 +166,17 @@ public final class KernelView {
             n.parent = parent;
             n.name = name;
         }
+    }
+
+    /**
+     * The nodes the kernel had at {@code parent}/{@code name} before an entry of another node
+     * replaced them there (a lookup after the name changed on the server), forgotten here: the
+     * applier of that change's event refreshes their attributes (their link count fell, and the
+     * kernel may still hold them by another name).
+     */
+    public Set<Long> takeDisplaced(long parent, String name) {
+        Set<Long> nodes = displaced.remove(parent + "/" + name);
+        return nodes == null ? Set.of() : nodes;
     }
 
     /** The child node the kernel knows under {@code parent}/{@code name}, or 0. */

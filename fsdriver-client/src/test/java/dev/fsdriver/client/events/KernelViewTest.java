@@ -91,4 +91,17 @@ class KernelViewTest {
         assertThat(v.resolve("b/e")).isZero();
         assertThat(v.children(1)).containsOnlyKeys("a", "b");
     }
+
+    @Test
+    void keepsTheNodesAnEntryOfAnotherNodeReplacedUntilTaken() {
+        KernelView v = new KernelView();
+        v.entered(1, "a", 10, FILE);
+        v.entered(1, "a", 10, FILE); // the same node again: nothing replaced
+        assertThat(v.takeDisplaced(1, "a")).isEmpty();
+        v.entered(1, "a", 11, FILE); // looked up after the name changed on the server
+        v.entered(1, "a", 12, FILE);
+        assertThat(v.takeDisplaced(1, "b")).isEmpty();
+        assertThat(v.takeDisplaced(1, "a")).containsExactlyInAnyOrder(10L, 11L);
+        assertThat(v.takeDisplaced(1, "a")).as("taken once").isEmpty();
+    }
 }
