@@ -113,6 +113,28 @@ class OpenFilesAcrossRestartEndToEndTest {
         }
     }
 
+    /**
+     * A close while the server is down cannot say 0 and drop the data later: close(2) fails
+     * (ENOTCONN, as sshfs says), and what it held back is sent once the server is back.
+     */
+    @Test
+    void aCloseWhileTheServerIsDownFailsAndItsWritesArriveWhenTheServerIsBack() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            Held held = heldPython(mnt, "t('write', lambda: os.write(fd,b'b\\n'))", "t('close', lambda: os.close(fd))");
+            server.proc().kill9();
+            String out = held.finish();
+            assertThat(out).contains("write=ok").contains("close=Transport endpoint is not connected");
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            MountEndToEndTest.awaitTrue(() -> Files.readString(s.resolve("f")).equals("a\nb\n"));
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void aFileDeletedWhileTheServerWasDownFailsEveryLaterWriteFsyncAndClose() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
