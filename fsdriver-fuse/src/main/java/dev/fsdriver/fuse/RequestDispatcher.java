@@ -144,6 +144,8 @@ final class RequestDispatcher {
             replies.error(fd, buf, unique, e.errno());
         } catch (UnsupportedOperationException e) {
             replies.error(fd, buf, unique, Errno.ENOSYS);
+        } catch (Wire.NotUtf8 e) {
+            replies.error(fd, buf, unique, Errno.EILSEQ);
         } catch (Wire.MalformedRequest | IndexOutOfBoundsException e) {
             log.warn("Malformed FUSE request {}: {}", req, e.toString());
             replies.error(fd, buf, unique, Errno.EIO);

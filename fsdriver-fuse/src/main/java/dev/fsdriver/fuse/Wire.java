@@ -6,6 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Encoding and decoding of fuse.h structs in native memory (native byte order). */
@@ -54,9 +57,29 @@ final class Wire {
         throw new MalformedRequest("string not NUL-terminated");
     }
 
+    /** A name or link target that is not UTF-8: the server keeps Unicode names (EILSEQ). */
+    static final class NotUtf8 extends RuntimeException {
+        NotUtf8() {
+            super("not UTF-8", null, false, false);
+        }
+    }
+
+    /**
+     * The UTF-8 string in {@code [off, end)}. Strict: replacing bad bytes with U+FFFD would make
+     * two names one file on the server.
+     */
     static String string(MemorySegment s, long off, long end) {
         byte[] bytes = s.asSlice(off, end - off).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-        return new String(bytes, StandardCharsets.UTF_8);
+        String str = new String(bytes, StandardCharsets.UTF_8);
+        if (str.indexOf('\uFFFD') >= 0) { // a bad byte, or a real U+FFFD: only then the strict decoder
+            try {
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            } catch (CharacterCodingException e) {
+                throw new NotUtf8();
+            }
+        }
+        return str;
     }
 
     static byte[] bytes(String s) {

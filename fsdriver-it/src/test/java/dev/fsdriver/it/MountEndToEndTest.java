@@ -311,6 +311,34 @@ class MountEndToEndTest {
         assertThat(Files.readSymbolicLink(d.resolve("out"))).isEqualTo(outside);
     }
 
+    /**
+     * A name that is not UTF-8 cannot be stored as such on the server (the protocol and NTFS carry
+     * Unicode): refused with EILSEQ, never changed into another name. Before, each bad byte became
+     * U+FFFD, so two such names were one file on the server.
+     */
+    @Test
+    void namesThatAreNotUtf8AreRefusedNotChanged() throws Exception {
+        Path d = dir("utf8");
+        String out = shOk(d, "python3 -c \"import os\n"
+                + "def t(n, f):\n"
+                + "  try:\n    f(); print(n + '=ok')\n"
+                + "  except OSError as e:\n    print(n + '=' + (os.strerror(e.errno)))\n"
+                + "t('create', lambda: os.close(os.open(b'bad\\\\xff', os.O_CREAT | os.O_WRONLY, 0o644)))\n"
+                + "t('mkdir', lambda: os.mkdir(b'dir\\\\xfe'))\n"
+                + "open('ok', 'w').close()\n"
+                + "t('rename', lambda: os.rename(b'ok', b'ok\\\\xff'))\n"
+                + "t('symlink', lambda: os.symlink(b'tar\\\\xff', b'link'))\n"
+                + "t('utf8', lambda: os.close(os.open('caf\\u00e9', os.O_CREAT | os.O_WRONLY, 0o644)))\n\"");
+        assertThat(out).contains("create=Invalid or incomplete multibyte or wide character")
+                .contains("mkdir=Invalid or incomplete multibyte or wide character")
+                .contains("rename=Invalid or incomplete multibyte or wide character")
+                .contains("symlink=Invalid or incomplete multibyte or wide character")
+                .contains("utf8=ok");
+        try (var names = Files.list(share.resolve("utf8"))) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("ok", "caf\u00e9");
+        }
+    }
+
     static void awaitTrue(java.util.concurrent.Callable<Boolean> condition) throws Exception {
         long end = System.nanoTime() + 30_000_000_000L;
         Throwable last = null;
