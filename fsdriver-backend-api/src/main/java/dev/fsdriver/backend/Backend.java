@@ -69,6 +69,13 @@ public interface Backend extends AutoCloseable {
 
     void rmdir(RelPath path) throws FsException;
 
+    /**
+     * Makes the entries of directory {@code dir} durable (fsync of a directory, which programs
+     * do after a rename or create they rely on). A backend without such a call (Windows has no
+     * flush of a directory) does nothing.
+     */
+    default void syncDir(RelPath dir) throws FsException {}
+
     /** @param flags 0, RENAME_NOREPLACE or RENAME_EXCHANGE (which may fail EINVAL) */
     void rename(RelPath from, RelPath to, int flags) throws FsException;
 

@@ -14,6 +14,7 @@ import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.fuse.FuseStatfs;
+import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.NodeRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
@@ -385,8 +386,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) {
-        // Directory changes are synchronous on the server.
+    public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        // Names are changed on the server before each call answers; this makes them durable there.
+        try {
+            connection.files().fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build());
+        } catch (RuntimeException e) {
+            throw connection.failure(e);
+        }
     }
 
     // ---------------------------------------------------------------------------------------

@@ -223,8 +223,13 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
-    /** fsync or fdatasync of an open file (a directory handle has nothing to sync). */
+    /** fsync or fdatasync of an open file, or (handle 0) of a directory's entries. */
     Empty fsync(FsyncRequest req) throws FsException {
+        if (req.getHandle() == 0 && req.getDir() != 0) {
+            Share s = CallContext.share();
+            s.backend.syncDir(s.nodes.path(req.getDir()));
+            return EMPTY;
+        }
         Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());

@@ -148,6 +148,15 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    @Override
+    public void syncDir(RelPath dir) throws FsException {
+        try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
+            ch.force(true); // fsync(2) of the directory: Linux opens one for reading
+        } catch (IOException e) {
+            throw PosixErrors.translate("fsync", dir, e);
+        }
+    }
+
     /** Names from java.nio's readdir, attributes by lstat relative to the directory. */
     private List<DirEntry> list(RelPath dir, Loc d) throws FsException {
         List<DirEntry> out = new ArrayList<>();
