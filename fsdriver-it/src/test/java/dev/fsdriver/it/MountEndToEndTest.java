@@ -279,6 +279,14 @@ class MountEndToEndTest {
         String df = shOk(mnt, "df -P . | tail -1");
         assertThat(df).contains(mnt.toString());
         assertThat(df.trim().split("\\s+")[1]).isNotEqualTo("0");
+        // The server checks StatFs's node (ESTALE for one it never gave out): the kernel's node of a
+        // subdirectory, and of an unlinked file still open (fstatfs), must be ones it answers for.
+        // Each waits out the client's 1 s statfs cache, so that the call reaches the server.
+        Path d = dir("statfs");
+        Files.writeString(d.resolve("f"), "x");
+        assertThat(shOk(mnt, "/usr/bin/python3 -c 'import os, time; time.sleep(1.1); a = os.statvfs(\"statfs\").f_blocks;"
+                + " f = os.open(\"statfs/f\", os.O_RDONLY); os.unlink(\"statfs/f\"); time.sleep(1.1);"
+                + " print(a > 0, os.fstatvfs(f).f_blocks > 0)'").trim()).isEqualTo("True True");
     }
 
     @Test

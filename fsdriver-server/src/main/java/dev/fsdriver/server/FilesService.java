@@ -9,6 +9,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
@@ -289,12 +290,27 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void mknod(MknodRequest req, StreamObserver<Node> out) {
         Rpc.unary("Mknod", out, () -> {
+            Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("mknod");
+            int mode = req.getMode();
+            if (!allowSetId) {
+                SetIdRule.checkCreate(mode);
+            }
             RelPath path = child(s, req.getParent(), req.getName());
-            int mode = req.getMode() & (FileMode.S_IFMT | FileMode.PERMISSIONS);
-            return madeEntry(s, req.getParent(), path, s.change(path, () -> s.backend.mknod(path, mode, owner(req.hasOwner(), req.getOwner()))));
+            Owner owner = owner(req.hasOwner(), req.getOwner());
+            int type = mode & FileMode.S_IFMT;
+            return madeEntry(s, req.getParent(), path, s.change(path, () -> type == 0 || type == FileMode.S_IFREG
+                    ? makeRegular(s, path, mode & FileMode.PERMISSIONS, owner)
+                    : s.backend.mknod(path, mode, owner)));
         });
+    }
+
+    /** mknod(2) of a regular file (the backends make only FIFOs and sockets): an exclusive create, closed at once. */
+    private static FileAttributes makeRegular(Share s, RelPath path, int permissions, Owner owner) throws FsException {
+        try (OpenFile f = s.backend.create(path, permissions, OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY, owner)) {
+            return f.stat();
+        }
     }
 
     /** The backend's owner of a new file: the caller the client named, or null (the server's user). */
@@ -384,7 +400,18 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void statFs(NodeRequest req, StreamObserver<StatFsReply> out) {
-        Rpc.offload(io, "StatFs", out, () -> Messages.statfs(CallContext.share().backend.statfs()));
+        Rpc.offload(io, "StatFs", out, () -> {
+            Share s = CallContext.share();
+            try {
+                s.nodes.path(req.getNode()); // a node id the server never gave out: ESTALE, as every call on a node
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                // deleted but still held (fstatfs of an unlinked open file): the share's answer
+            }
+            return Messages.statfs(s.backend.statfs());
+        });
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
+import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirRequest;
@@ -36,7 +37,10 @@ import java.nio.charset.StandardCharsets;
  *       (EINVAL); rename flags 0, RENAME_NOREPLACE or RENAME_EXCHANGE (EINVAL);
  *   <li>SetAttr: uid/gid -1 ("leave as is") is said by leaving the field out (EINVAL), a
  *       time must say a value or "now" (EINVAL);
- *   <li>symlink target: not empty (ENOENT), no NUL (EINVAL), below PATH_MAX (ENAMETOOLONG).
+ *   <li>symlink target: not empty (ENOENT), no NUL (EINVAL), below PATH_MAX (ENAMETOOLONG);
+ *   <li>mknod: a type mknod(2) makes (regular, 0 meaning regular, FIFO, socket), devices and
+ *       S_IFDIR EPERM (may_mknod; devices are out of scope), other types EINVAL; the type and
+ *       permission bits only (EINVAL).
  * </ul>
  *
  * Node ids and handles are checked where they are looked up (ESTALE, ENOENT, EBADF).
@@ -126,6 +130,21 @@ final class Requests {
     static void check(MkdirRequest r) throws FsException {
         name(r.getName());
         mode(r.getMode());
+    }
+
+    static void check(MknodRequest r) throws FsException {
+        name(r.getName());
+        int mode = r.getMode();
+        if ((mode & ~(FileMode.S_IFMT | FileMode.PERMISSIONS)) != 0) {
+            throw new FsException(Errno.EINVAL, "mknod mode 0" + Integer.toOctalString(mode) + " has bits beyond the type and 07777");
+        }
+        switch (mode & FileMode.S_IFMT) {
+            case 0, FileMode.S_IFREG, FileMode.S_IFIFO, FileMode.S_IFSOCK -> { }
+            case FileMode.S_IFCHR, FileMode.S_IFBLK ->
+                    throw new FsException(Errno.EPERM, "mknod: device nodes cannot be made through fsdriver");
+            case FileMode.S_IFDIR -> throw new FsException(Errno.EPERM, "mknod of a directory: that is Mkdir");
+            default -> throw new FsException(Errno.EINVAL, "mknod type 0" + Integer.toOctalString(mode & FileMode.S_IFMT));
+        }
     }
 
     static void check(RenameRequest r) throws FsException {

@@ -29,6 +29,9 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                 throw new FsException(Errno.EPROTO, "protocol version " + req.getProtocolVersion()
                         + " not supported: this server speaks " + Protocol.VERSION);
             }
+            if (req.getShare().isEmpty()) {
+                throw new FsException(Errno.ENOENT, "Hello names no share");
+            }
             Share share = CallContext.visible(req.getShare()); // hidden answers as missing
             if (share == null) {
                 throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");

@@ -15,8 +15,8 @@ import java.util.OptionalLong;
  * the file's owner may (and S_ISGID only when in the file's group); the server cannot tell who
  * the client's caller is (client uids are claims), and every file it makes or chmods is owned
  * by the server's own user, so a client that could set these bits could make programs that run
- * as the server's user (root, often) for anyone on the server's host. So Create with S_ISUID or
- * S_ISGID, and a SetAttr mode that adds either to a non-directory, are refused with EPERM.
+ * as the server's user (root, often) for anyone on the server's host. So Create or Mknod with
+ * S_ISUID or S_ISGID, and a SetAttr mode that adds either to a non-directory, are refused with EPERM.
  * Bits a file already has may stay (chmod o-r of a set-uid program made on the server side
  * works); on directories S_ISGID (new entries inherit the group) and S_ISUID (no meaning on
  * Linux) are allowed. Writes, truncates and chowns clear the bits ({@link #drop}).
@@ -27,7 +27,7 @@ final class SetIdRule {
 
     private SetIdRule() {}
 
-    /** Create of a file with {@code mode}. */
+    /** Create or Mknod of a file with {@code mode} (a set-uid FIFO means nothing, but the rule has no exceptions to get wrong). */
     static void checkCreate(int mode) throws FsException {
         if ((mode & SET_ID) != 0) {
             throw new FsException(Errno.EPERM, "create with mode 0" + Integer.toOctalString(mode)

@@ -14,7 +14,7 @@ import dev.fsdriver.proto.v1.XattrValue;
 
 /**
  * The bodies of Files.GetXattr/ListXattr/SetXattr/RemoveXattr, in the order Linux checks a call:
- * the name (ERANGE, EINVAL) and the value's size (E2BIG) first, then a read-only share (EROFS),
+ * the flags (EINVAL), the name (ERANGE, EINVAL) and the value's size (E2BIG) first, then a read-only share (EROFS),
  * then the namespace ({@link Xattrs}: only user.* reaches the backend), then the file.
  * A set or remove is the session's change of the file (its ctime): other mounts hear ATTRIB.
  */
@@ -37,12 +37,13 @@ final class XattrHandlers {
     }
 
     static Empty set(SetXattrRequest req) throws FsException {
+        // Linux's order (setxattr_copy): flags, then the name, then the value's size
+        if (Xattrs.flagsError(req.getFlags()) != 0) {
+            throw new FsException(Xattrs.flagsError(req.getFlags()), "setxattr flags " + Integer.toUnsignedString(req.getFlags()));
+        }
         name(req.getName());
         if (req.getValue().size() > Xattrs.SIZE_MAX_BYTES) {
             throw new FsException(Errno.E2BIG, "setxattr " + req.getName() + ": " + req.getValue().size() + " bytes");
-        }
-        if (Xattrs.flagsError(req.getFlags()) != 0) {
-            throw new FsException(Xattrs.flagsError(req.getFlags()), "setxattr flags " + req.getFlags());
         }
         Share s = CallContext.share();
         s.checkWritable("setxattr");
