@@ -225,6 +225,7 @@ final class OpenFileHandlers {
 
     /** fsync or fdatasync of an open file, or (handle 0) of a directory's entries. */
     Empty fsync(FsyncRequest req) throws FsException {
+        Requests.check(req);
         if (req.getHandle() == 0 && req.getDir() != 0) {
             Share s = CallContext.share();
             s.backend.syncDir(s.nodes.path(req.getDir()));

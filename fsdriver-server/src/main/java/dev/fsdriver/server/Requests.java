@@ -6,6 +6,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.CreateRequest;
+import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
@@ -101,6 +102,12 @@ final class Requests {
         if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_PATH)) != 0) {
             throw new FsException(Errno.EINVAL, "open flags 0" + Integer.toOctalString(flags)
                     + ": O_CREAT/O_EXCL belong to Create, O_PATH is not served");
+        }
+    }
+
+    static void check(FsyncRequest r) throws FsException {
+        if (r.getHandle() != 0 && r.getDir() != 0) {
+            throw new FsException(Errno.EINVAL, "Fsync names a handle and a directory");
         }
     }
 
