@@ -24,8 +24,9 @@ public final class StatusCodec {
             case Errno.EEXIST -> Status.Code.ALREADY_EXISTS;
             case Errno.EACCES, Errno.EPERM, Errno.EROFS -> Status.Code.PERMISSION_DENIED;
             case Errno.EINVAL, Errno.ENAMETOOLONG, Errno.EISDIR, Errno.ENOTDIR, Errno.ELOOP, Errno.EBADF,
-                 Errno.ERANGE, Errno.EILSEQ -> Status.Code.INVALID_ARGUMENT;
-            case Errno.ENOTEMPTY, Errno.EBUSY, Errno.ETXTBSY, Errno.EXDEV, Errno.EMLINK, Errno.ESTALE ->
+                 Errno.ERANGE, Errno.EILSEQ, Errno.E2BIG -> Status.Code.INVALID_ARGUMENT;
+            case Errno.ENOTEMPTY, Errno.EBUSY, Errno.ETXTBSY, Errno.EXDEV, Errno.EMLINK, Errno.ESTALE,
+                 Errno.EPROTO ->
                     Status.Code.FAILED_PRECONDITION;
             case Errno.ENOSPC, Errno.EDQUOT, Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM, Errno.EFBIG ->
                     Status.Code.RESOURCE_EXHAUSTED;

@@ -72,6 +72,9 @@ class StatusCodecTest {
         assertThat(StatusCodec.codeFor(Errno.ENOSPC)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(StatusCodec.codeFor(Errno.ENOSYS)).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(StatusCodec.codeFor(Errno.EIO)).isEqualTo(Status.Code.INTERNAL);
+        // a value too big and another protocol version are the caller's doing, not a server bug
+        assertThat(StatusCodec.codeFor(Errno.E2BIG)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(StatusCodec.codeFor(Errno.EPROTO)).isEqualTo(Status.Code.FAILED_PRECONDITION);
     }
 
     @Test
