@@ -3,6 +3,7 @@ package dev.fsdriver.backend;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
@@ -21,13 +22,33 @@ public interface BackendProvider {
     /** True when this backend runs here (OS, Java version); loads none of the backend's classes. */
     boolean isSupported();
 
+    /** {@link #open(Path, boolean, Map)} with no options. */
+    default Backend open(Path root, boolean readOnly) throws IOException, FsException {
+        return open(root, readOnly, Map.of());
+    }
+
     /**
-     * Opens the directory {@code root} as a share; {@code readOnly} makes every mutation EROFS.
+     * Opens the directory {@code root} as a share; {@code readOnly} makes every mutation EROFS;
+     * {@code options} are this backend's own per-share options (key to value, "" for a bare key, as
+     * {@code serve --share-option SHARE:KEY[=VALUE]} gives them), checked by {@link #checkOptions}.
      *
+     * @throws IllegalArgumentException an option is unknown or its value bad (the message names it)
      * @throws IOException the directory cannot be opened (it does not exist, is no directory...)
      * @throws FsException the backend refuses it (errno and reason)
      */
-    Backend open(Path root, boolean readOnly) throws IOException, FsException;
+    Backend open(Path root, boolean readOnly, Map<String, String> options) throws IOException, FsException;
+
+    /**
+     * Checks per-share options without opening anything (so a server, or a service being
+     * installed, refuses them before it serves): IllegalArgumentException naming the bad key or
+     * value and what is allowed. This default takes none.
+     */
+    default void checkOptions(Map<String, String> options) {
+        if (!options.isEmpty()) {
+            throw new IllegalArgumentException("the " + name() + " backend takes no options (got: "
+                    + String.join(", ", options.keySet()) + ")");
+        }
+    }
 
     /** Every provider on the class path, in class path order. */
     static List<BackendProvider> all() {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * holds one command's own keys (and, for mount, its arguments {@code share} and
  * {@code mountpoint}), which win over top-level ones. Repeatable options take a string, an array
  * or, for NAME=VALUE options, a table ({@code [share] docs = "C:/docs:ro"} or
- * {@code docs = { dir = "C:/docs", read-only = true }}). The whole file is checked when it is read:
+ * {@code docs = { dir = "C:/docs", read-only = true }}); share-option takes its strings or a table
+ * of shares ({@code [serve.share-option.docs] metadata = true, uid = "1000"}). The whole file is checked when it is read:
  * an unknown key or a wrong type is one line naming the file, the line and the key.
  */
 final class ConfigFile {
@@ -139,6 +140,10 @@ final class ConfigFile {
                 for (int i = 0; i < array.size(); i++) {
                     out.add(scalar(array.get(i), path, arg));
                 }
+            } else if (value instanceof TomlTable table && arg.paramLabel().equals(ShareOptions.SYNTAX)) {
+                for (String share : table.keySet()) {
+                    shareOptions(share, table.get(List.of(share)), append(path, share), out);
+                }
             } else if (value instanceof TomlTable table && arg.isMultiValue() && arg.paramLabel().contains("=")) {
                 for (String name : table.keySet()) {
                     out.add(name + "=" + entry(table.get(List.of(name)), append(path, name), arg));
@@ -168,6 +173,25 @@ final class ConfigFile {
                 return dir + (Boolean.TRUE.equals(ro) ? ":ro" : "");
             }
             return scalar(value, path, arg);
+        }
+
+        /**
+         * One share's { KEY = "VALUE", KEY = true } as SHARE:KEY=VALUE. Numbers must be strings: a
+         * TOML 0o77 would reach the backend as 63, which it would read as octal 063.
+         */
+        private void shareOptions(String share, Object value, List<String> path, List<String> out) throws ConfigException {
+            if (!(value instanceof TomlTable options)) {
+                throw error(path, "'" + String.join(".", path) + "' must be a table of the share's options"
+                        + " (e.g. " + share + " = { metadata = true, uid = \"1000\" })");
+            }
+            for (String key : options.keySet()) {
+                Object v = options.get(List.of(key));
+                if (!(v instanceof String) && !(v instanceof Boolean)) {
+                    throw error(append(path, key), "'" + String.join(".", append(path, key))
+                            + "' must be a string or true/false (numbers too as strings: uid = \"1000\", umask = \"077\")");
+                }
+                out.add(share + ":" + key + "=" + v);
+            }
         }
 
         private String scalar(Object value, List<String> path, ArgSpec arg) throws ConfigException {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,6 +37,15 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--share", paramLabel = "NAME=DIR[:ro]", required = true,
             description = "A directory to serve under NAME; ':ro' makes it read-only. Repeatable.")
     List<String> shares = new ArrayList<>();
+
+    @Option(names = "--share-option", paramLabel = ShareOptions.SYNTAX,
+            description = "An option of share SHARE's backend, as drvfs's -o; one KEY a time, repeatable. Windows backend: "
+                    + "metadata[=true|false] (owner, group and mode kept in WSL's $LXUID/$LXGID/$LXMOD), uid=N, gid=N, "
+                    + "umask=OCTAL (owner, group and modes of files without metadata; default 1000, 1000, 022), "
+                    + "symlinks=wsl|native, inode-store=FILE (an absolute path: inode numbers kept across restarts). "
+                    + "The posix backend takes none. Apart from --share because a DIR may hold ':' (C:\\...) and ','; "
+                    + "a share name holds neither ':' nor '=', so the first ':' and '=' split SHARE, KEY and VALUE.")
+    List<String> shareOptions = new ArrayList<>();
 
     @Option(names = "--allow-setid",
             description = "Let clients make set-user-ID and set-group-ID files (off: EPERM). Only for clients you trust:"
@@ -138,6 +148,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --share: " + e.getMessage());
             }
         }
+        Map<String, Map<String, String>> backendOptions = backendOptions(specs);
         String token = TokenFile.read(tokenFile);
         FsServer.Builder builder = FsServer.builder().token(token).allowSetId(allowSetId);
         try {
@@ -167,7 +178,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             Backend backend;
             try {
-                backend = Backends.open(s.dir(), s.readOnly());
+                backend = Backends.open(s.dir(), s.readOnly(), backendOptions.get(s.name()));
+            } catch (IllegalArgumentException e) { // checked above; here only if the backend checks more at open
+                throw new CliException("share '" + s.name() + "': " + e.getMessage());
             } catch (IOException e) {
                 // the directory is there (checked above) but its volume did not answer: not ready yet?
                 boolean notReady = e.getCause() instanceof dev.fsdriver.backend.FsException fe
@@ -187,6 +200,27 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** --share-option per share, each share's checked by its backend before any share opens. */
+    private Map<String, Map<String, String>> backendOptions(List<ShareSpec> specs) throws CliException {
+        Map<String, Map<String, String>> options;
+        try {
+            options = ShareOptions.parse(shareOptions, specs.stream().map(ShareSpec::name).toList());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --share-option " + e.getMessage());
+        }
+        for (Map.Entry<String, Map<String, String>> e : options.entrySet()) {
+            try {
+                Backends.checkOptions(e.getValue());
+            } catch (IllegalArgumentException bad) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Invalid --share-option for share '" + e.getKey() + "': " + bad.getMessage());
+            } catch (IOException noBackend) {
+                throw new CliException(noBackend.getMessage());
+            }
+        }
+        return options;
+    }
+
     private void checkReachable(String uri, boolean tls) throws CliException {
         if (!tls && !insecure && !FsServer.isLocalOnly(uri)) {
             throw new CliException("--listen " + uri + " is reachable from other machines and this server has no TLS: "
@@ -204,9 +238,11 @@ final class ServeCommand implements Callable<Integer> {
             checkReachable(uri, tlsCert != null);
         }
         List<String> relative = new ArrayList<>();
+        List<ShareSpec> specs = new ArrayList<>();
         for (String s : shares) {
             try {
                 ShareSpec share = ShareSpec.parse(s);
+                specs.add(share);
                 if (!share.dir().isAbsolute()) {
                     relative.add("--share " + s);
                 }
@@ -214,6 +250,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --share: " + e.getMessage());
             }
         }
+        backendOptions(specs); // a bad one would only show when the service starts
         for (Path f : new Path[] {tokenFile, tlsCert, tlsKey, tlsClientCa}) {
             if (f != null && !f.isAbsolute()) {
                 relative.add(f.toString());

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -35,6 +36,22 @@ class BackendsTest {
         try (Backend b = Backends.open(tmp, true)) {
             assertThat(b.getClass().getSimpleName()).isEqualTo("PosixBackend");
         }
+    }
+
+    /** Each provider checks its own options: posix has none, windows drvfs-like ones (checked on any OS). */
+    @Test
+    void providersCheckTheirOwnOptions() {
+        BackendProvider posix = BackendProvider.named("posix");
+        posix.checkOptions(Map.of());
+        assertThatThrownBy(() -> posix.checkOptions(Map.of("metadata", "")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the posix backend takes no options (got: metadata)");
+        assertThatThrownBy(() -> posix.open(tmp, false, Map.of("uid", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the posix backend takes no options (got: uid)");
+        BackendProvider windows = BackendProvider.named("windows");
+        windows.checkOptions(Map.of("metadata", "true", "uid", "1234", "gid", "2345", "umask", "077", "symlinks", "native"));
+        assertThatThrownBy(() -> windows.checkOptions(Map.of("owner", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no option 'owner'")
+                .hasMessageContaining("metadata, uid, gid, umask, symlinks, inode-store");
     }
 
     /** The Windows server on Java 21 loads every provider to ask isSupported: none may need 25. */

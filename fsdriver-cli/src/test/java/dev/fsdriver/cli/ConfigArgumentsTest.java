@@ -87,6 +87,48 @@ class ConfigArgumentsTest {
                 .containsExactly("--config", f.toString(), "mount", "-v", "other");
     }
 
+    /** --share-option from an array of SHARE:KEY=VALUE, a table per share, or FSDRIVER_SHARE_OPTION. */
+    @Test
+    void shareOptionsFromTheFileAndTheEnvironment() throws Exception {
+        Path f = file("""
+                [serve]
+                share = ["docs=C:/docs", "src=C:/src"]
+                share-option = ["src:symlinks=native"]
+                """);
+        assertThat(expand(Map.of(), "--config", f.toString(), "serve")).containsExactly("--config", f.toString(), "serve",
+                "--share=docs=C:/docs", "--share=src=C:/src", "--share-option=src:symlinks=native");
+        file("""
+                [serve.share-option.docs]
+                metadata = true
+                uid = "1000"
+                umask = "077"
+                inode-store = "C:/ProgramData/fsdriver/docs,inodes"
+
+                [serve.share-option]
+                src = { metadata = false }
+                """);
+        assertThat(expand(Map.of(), "--config", f.toString(), "serve")).containsExactly("--config", f.toString(), "serve",
+                "--share-option=docs:metadata=true", "--share-option=docs:uid=1000", "--share-option=docs:umask=077",
+                "--share-option=docs:inode-store=C:/ProgramData/fsdriver/docs,inodes", "--share-option=src:metadata=false");
+        assertThat(expand(Map.of("FSDRIVER_SHARE_OPTION", "docs:uid=1,docs:gid=2"), "serve"))
+                .containsExactly("serve", "--share-option=docs:uid=1", "--share-option=docs:gid=2");
+        // what the file gives parses as typed
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs("--share=docs=/d", "--share-option=docs:metadata=true", "--share-option=docs:umask=077");
+        assertThat(serve.shareOptions).containsExactly("docs:metadata=true", "docs:umask=077");
+    }
+
+    @Test
+    void badShareOptionsInTheFileNameTheLineAndKey() throws Exception {
+        Path f = file("[serve.share-option.docs]\numask = 0o077\n");
+        assertThatThrownBy(() -> expand(Map.of(), "--config", f.toString(), "serve"))
+                .isInstanceOf(ConfigException.class).hasMessage(f + ":2: 'serve.share-option.docs.umask' must be a string or "
+                        + "true/false (numbers too as strings: uid = \"1000\", umask = \"077\")");
+        file("[serve.share-option]\ndocs = \"uid=1\"\n");
+        assertThatThrownBy(() -> expand(Map.of(), "--config", f.toString(), "serve"))
+                .hasMessageStartingWith(f + ":2: 'serve.share-option.docs' must be a table of the share's options");
+    }
+
     @Test
     void relativePathsInTheFileAreRelativeToIt() throws Exception {
         Path f = file("token-file = \"token\"\n");

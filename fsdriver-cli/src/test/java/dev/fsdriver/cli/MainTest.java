@@ -81,6 +81,22 @@ class MainTest {
         }
     }
 
+    /** Share options are checked, by the CLI and then the backend, before anything is served. */
+    @Test
+    void badShareOptionsAreUsageErrorsNamingThem() {
+        String share = "s=" + tmp;
+        Run r = run("serve", "--share", share, "--share-option", "t:uid=1", "--listen", "tcp://127.0.0.1:0");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid --share-option 't:uid=1': no --share named 't' (shares: s)", "Usage: fsdriver serve");
+        r = run("serve", "--share", share, "--share-option", "s", "--listen", "tcp://127.0.0.1:0");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid --share-option 's': expected SHARE:KEY[=VALUE]");
+        r = run("serve", "--share", share, "--share-option", "s:uid=1", "--share-option", "s:metadata",
+                "--listen", "tcp://127.0.0.1:0");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid --share-option for share 's': the posix backend takes no options (got: uid, metadata)");
+    }
+
     @Test
     void badMountPointAndTokenFileAreOneLineErrors() throws Exception {
         Path file = Files.writeString(tmp.resolve("file"), "x");

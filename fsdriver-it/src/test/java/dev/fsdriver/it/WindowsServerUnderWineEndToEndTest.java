@@ -33,6 +33,8 @@ class WindowsServerUnderWineEndToEndTest {
     static Path tmp;
 
     Path share;
+    Path owned;
+    Path metadata;
     Path outside;
     Path mnt;
     Fsdriver.Server server;
@@ -47,7 +49,12 @@ class WindowsServerUnderWineEndToEndTest {
         mnt = Files.createDirectories(tmp.resolve("mnt"));
         Files.writeString(share.resolve("hello.txt"), "hello from the Windows side\n");
         metricsPort = Fsdriver.freePort();
-        server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share), "--metrics-listen", "127.0.0.1:" + metricsPort);
+        owned = Files.createDirectories(tmp.resolve("owned"));
+        metadata = Files.createDirectories(tmp.resolve("metadata"));
+        server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share), "--metrics-listen", "127.0.0.1:" + metricsPort,
+                "--share", "owned=" + Wine.z(owned), "--share-option", "owned:uid=1234", "--share-option", "owned:gid=2345",
+                "--share-option", "owned:umask=077", "--share-option", "owned:inode-store=" + Wine.z(tmp.resolve("inodes,owned.bin")),
+                "--share", "md=" + Wine.z(metadata), "--share-option", "md:metadata");
         mount = Fsdriver.mount(tmp, server, "w", mnt);
     }
 
@@ -145,6 +152,37 @@ class WindowsServerUnderWineEndToEndTest {
             inotify.destroy();
             inotify.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * serve --share-option reaches the Windows backend (issue 9): without metadata every file shows
+     * the share's uid, gid and umask, as drvfs -o uid=,gid=,umask= does; the inode store (a value
+     * with ':' and ',') is the file given.
+     */
+    @Test
+    void shareOptionsReachTheBackend() throws Exception {
+        Path m = Files.createDirectories(tmp.resolve("mnt-owned"));
+        try (Fsdriver.Mount mo = Fsdriver.mount(tmp, server, "owned", m)) {
+            String out = Fsdriver.shOk(m, "set -e\necho x > f\nmkdir d\nstat -c '%n %u %g %a' . f d");
+            assertThat(out.lines().toList()).containsExactly(". 1234 2345 700", "f 1234 2345 700", "d 1234 2345 700");
+        }
+        assertThat(tmp.resolve("inodes,owned.bin")).isRegularFile();
+    }
+
+    /**
+     * metadata under Wine: its volumes have no extended attributes, so there is nowhere to keep
+     * $LXUID/$LXGID/$LXMOD. The server says so when the share opens and serves it as without
+     * metadata (docs/windows.md, fallbacks) rather than failing.
+     */
+    @Test
+    void metadataWithoutExtendedAttributesIsAWarningAndTheDefaults() throws Exception {
+        Path m = Files.createDirectories(tmp.resolve("mnt-md"));
+        try (Fsdriver.Mount mo = Fsdriver.mount(tmp, server, "md", m)) {
+            String out = Fsdriver.shOk(m, "set -e\necho x > f\nchown 4321:5432 f || echo chown-refused\nstat -c '%n %u %g %a' f");
+            assertThat(out.lines().toList()).last().isEqualTo("f 1000 1000 755");
+        }
+        assertThat(Files.readString(tmp.resolve("wine-serve-" + server.port() + ".log")))
+                .contains("metadata requested but", "has no extended attributes; modes come from attributes");
     }
 
     private static void awaitEvent(List<String> events, String regex) throws Exception {

@@ -142,8 +142,8 @@ class WindowsServiceUnderWineEndToEndTest {
         Files.writeString(share.resolve("hello.txt"), "served by a Windows service\n");
         Path log = tmp.resolve("service.log");
         int port = Fsdriver.freePort();
-        String[] installArgs = install(NAME, log, "--listen", "tcp://127.0.0.1:" + port, "--share", "w=" + Wine.z(share))
-                .toArray(String[]::new);
+        String[] installArgs = install(NAME, log, "--listen", "tcp://127.0.0.1:" + port, "--share", "w=" + Wine.z(share),
+                "--share-option", "w:uid=1234").toArray(String[]::new);
 
         Fsdriver.Result installed = fsdOk(installArgs);
         assertThat(installed.output()).contains("installed service " + NAME + " (fsdriver file server (" + NAME + ")): starts "
@@ -167,6 +167,8 @@ class WindowsServiceUnderWineEndToEndTest {
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         try (Fsdriver.Mount m = Fsdriver.mount(tmp, new Fsdriver.Server(null, port), "w", mnt)) {
             assertThat(Files.readString(mnt.resolve("hello.txt"))).isEqualTo("served by a Windows service\n");
+            // the service runs serve with its share options too
+            assertThat(Files.getAttribute(mnt.resolve("hello.txt"), "unix:uid")).isEqualTo(1234);
             Files.writeString(mnt.resolve("back.txt"), "written through the service");
         }
         assertThat(Files.readString(share.resolve("back.txt"))).isEqualTo("written through the service");
@@ -267,6 +269,10 @@ class WindowsServiceUnderWineEndToEndTest {
         assertThat(clear.exitCode()).as(clear.output()).isEqualTo(1);
         assertThat(clear.output()).contains("fsdriver: --listen tcp://0.0.0.0:7420 is reachable from other machines and this "
                 + "server has no TLS");
+        Fsdriver.Result badOption = fsd(install(BROKEN, tmp.resolve("x.log"), "--share", "w=" + Wine.z(tmp),
+                "--share-option", "w:umask=999").toArray(String[]::new));
+        assertThat(badOption.exitCode()).as(badOption.output()).isNotZero();
+        assertThat(badOption.output()).contains("Invalid --share-option for share 'w': option umask=999: expected an octal mask");
         assertThat(fsd("service", "status", "--name", BROKEN).output()).contains("is not installed");
     }
 

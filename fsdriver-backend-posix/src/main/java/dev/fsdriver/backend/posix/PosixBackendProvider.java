@@ -4,6 +4,7 @@ import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.BackendProvider;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The posix backend for Linux and macOS. Built for Java 21 unlike the rest of this module (see
@@ -24,7 +25,8 @@ public final class PosixBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open(Path root, boolean readOnly) throws IOException {
+    public Backend open(Path root, boolean readOnly, Map<String, String> options) throws IOException {
+        checkOptions(options); // none: ownership and modes are the files' own
         return PosixBackend.open(root, readOnly);
     }
 }

@@ -103,7 +103,7 @@ public final class WindowsBackend implements Backend {
         this.setattrs = new WindowsSetattr(this, fileAttrs, options, features);
     }
 
-    /** Opens the share at {@code root} with default options (what {@link WindowsBackendProvider} opens). */
+    /** Opens the share at {@code root} with default options ({@link WindowsBackendProvider} opens it with the share's). */
     public static WindowsBackend open(Path root, boolean readOnly) throws FsException {
         return open(root, readOnly, Options.DEFAULTS);
     }

@@ -29,7 +29,7 @@ class PureLogicLayeringTest {
                 WatchLoop.Completion.class, ShortNames.class, Utf16.class, AttributeMapping.class, Structs.class,
                 Structs.BasicInfo.class, WindowsException.class,
                 ServiceLifecycle.class, ServiceLifecycle.Status.class, ScmErrors.class, ServiceImage.class, WindowsCommandLine.class,
-                FirewallRule.class);
+                FirewallRule.class, WindowsShareOptions.class);
     }
 
     @ParameterizedTest
