@@ -36,12 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 class WineFeatureGapsOnWindowsTest {
     /** Feature -> why Wine 8 lacks it (what the first call answers, or what decides it at open). */
     static final Map<Feature, String> MISSING_UNDER_WINE = Map.of(
-            Feature.POSIX_RENAME, "no FileRenameInformationEx in ntdll: the classic FileRenameInformation runs",
-            Feature.POSIX_DELETE, "no FileDispositionInformationEx in ntdll: the classic delete-on-close runs",
-            Feature.EXTD_DIR_INFO, "no FileIdExtdDirectoryInformation: listings use FileIdBothDirectoryInformation",
+            Feature.POSIX_RENAME, "no FileRenameInformationEx (class 65: STATUS_NOT_IMPLEMENTED): the classic FileRenameInformation runs",
+            Feature.POSIX_DELETE, "no FileDispositionInformationEx (error 87): the classic delete-on-close runs",
+            Feature.EXTD_DIR_INFO, "no FileIdExtdDirectoryInformation (error 87): listings use FileIdBothDirectoryInformation",
             Feature.EXTENDED_ATTRIBUTES, "no extended attributes: the volume flags lack FILE_SUPPORTS_EXTENDED_ATTRIBUTES",
-            Feature.NOTIFY_EXTENDED, "no ReadDirectoryChangesExW extended records: names-only ReadDirectoryChangesW",
-            Feature.CASE_SENSITIVE_DIRS, "no FileCaseSensitiveInformation (per-directory case flag): case-insensitive",
+            Feature.NOTIFY_EXTENDED, "no ReadDirectoryChangesExW (error 120, not implemented): names-only ReadDirectoryChangesW",
+            Feature.CASE_SENSITIVE_DIRS, "no FileCaseSensitiveInformation, the per-directory case flag (error 120): case-insensitive",
             Feature.CREATION_TIME, "CreationTime moves on every write (the host's ctime): generation 0");
 
     /**
