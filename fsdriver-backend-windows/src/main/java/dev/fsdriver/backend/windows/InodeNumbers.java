@@ -1,5 +1,8 @@
 package dev.fsdriver.backend.windows;
 
+import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.Structs;
+import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -90,6 +93,32 @@ public final class InodeNumbers implements AutoCloseable {
             }
             return ino;
         }
+    }
+
+    /** One file's FileIdInfo query (GetFileInformationByHandleEx on its handle). */
+    @FunctionalInterface
+    public interface IdQuery {
+        Structs.IdInfo query() throws WindowsException;
+    }
+
+    /**
+     * The number of one open file: from its FileIdInfo where the volume answered it at open and
+     * this file answers with a usable id, else a path key for this file alone. B10: one file's
+     * failure (another file system mounted below the share, a filter driver) never turns the
+     * volume's other files into path keys; only the share root's answer at open decides that.
+     */
+    public long forFile(VolumeFeatures features, IdQuery id, String sharePath) {
+        if (features.has(Feature.FILE_ID_INFO)) {
+            try {
+                Structs.IdInfo info = id.query();
+                if (!isUnusable(info.fileIdHigh(), info.fileIdLow())) {
+                    return ino(info.volumeSerial(), info.fileIdHigh(), info.fileIdLow());
+                }
+            } catch (WindowsException e) {
+                // this file's own answer: a path key for it alone (see above)
+            }
+        }
+        return forPath(sharePath);
     }
 
     /** A number for a file without a usable id, keyed by its share path (not persisted). */

@@ -20,8 +20,10 @@ import dev.fsdriver.common.Errno;
  *     (a link as the last component is the link itself), and a component that is a link is ELOOP;
  * <li>the parent's final path ({@code GetFinalPathNameByHandleW}) must lie under the root's,
  *     before anything is created in it. This catches what is not a reparse point to Windows but
- *     leads elsewhere: under Wine a host symlink looks like a plain directory, and Wine 8 ignores
- *     OBJ_DONT_REPARSE (verified by WindowsServerUnderWineEndToEndTest);
+ *     leads elsewhere: under Wine a host symlink looks like a plain directory and the host follows
+ *     it, so OBJ_DONT_REPARSE (accepted by Wine 8) cannot stop it and this check is what holds
+ *     (WindowsServerUnderWineEndToEndTest, links at the share root and deeper). Whether Wine
+ *     honours OBJ_DONT_REPARSE for real reparse points cannot be observed: Wine 8 has none;
  * <li>an existing object that was opened (not created) is checked the same way, so a host symlink
  *     as the last component is not read, listed or truncated through.
  * </ul>

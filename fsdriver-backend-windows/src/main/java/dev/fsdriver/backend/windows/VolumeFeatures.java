@@ -1,7 +1,8 @@
 package dev.fsdriver.backend.windows;
 
+import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +53,7 @@ public final class VolumeFeatures {
     private final int flags;
     private final long serial;
     private final int maxComponentLength;
-    private final Set<Feature> missing = ConcurrentHashMap.newKeySet();
+    private final Map<Feature, String> missing = new ConcurrentHashMap<>(); // feature -> why it fell back
 
     public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength) {
         this.fileSystem = fileSystem;
@@ -71,16 +72,23 @@ public final class VolumeFeatures {
     }
 
     public boolean has(Feature f) {
-        return !missing.contains(f);
+        return !missing.containsKey(f);
     }
 
     /** Switches {@code f} to its fallback; logs the first time only. Returns false if it was already off. */
     public boolean fallBack(Feature f, String why) {
-        boolean first = missing.add(f);
+        boolean first = missing.putIfAbsent(f, why == null ? "" : why) == null;
         if (first) {
             LOG.info("{} volume {}: {} not available ({}); using {}", fileSystem, Long.toHexString(serial), f.what, why, f.fallback);
         }
         return first;
+    }
+
+    /** The features switched to their fallback so far, each with the error or flags that did it. */
+    public Map<Feature, String> missing() {
+        Map<Feature, String> copy = new EnumMap<>(Feature.class);
+        copy.putAll(missing);
+        return copy;
     }
 
     public String fileSystem() {

@@ -59,21 +59,11 @@ final class WindowsAttributes {
     }
 
     private long fileIno(Handle h, RelPath p) {
-        if (features.has(Feature.FILE_ID_INFO)) {
+        return inodes.forFile(features, () -> {
             Scratch s = Scratch.get();
-            try {
-                Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
-                Structs.IdInfo id = Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE));
-                if (!InodeNumbers.isUnusable(id.fileIdHigh(), id.fileIdLow())) {
-                    return inodes.ino(id.volumeSerial(), id.fileIdHigh(), id.fileIdLow());
-                }
-            } catch (WindowsException e) {
-                // This file's own answer (another file system mounted below the share, a filter
-                // driver): a path key for it alone. Only the share root's answer at open decides
-                // for the volume; before, one such file turned every inode number into a path key.
-            }
-        }
-        return inodes.forPath(p.toString());
+            Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
+            return Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE));
+        }, p.toString());
     }
 
     private LxEa.Metadata metadata(Handle h) {

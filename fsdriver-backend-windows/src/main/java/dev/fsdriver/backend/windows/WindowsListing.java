@@ -10,10 +10,7 @@ import dev.fsdriver.backend.windows.win32.Structs;
 import dev.fsdriver.backend.windows.win32.Win32;
 import dev.fsdriver.backend.windows.win32.WindowsException;
 import dev.fsdriver.common.Errno;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,25 +95,8 @@ final class WindowsListing {
         }
     }
 
-    /** Last resort: java.nio names, one stat each (path-based, so it races with renames). */
+    /** Last resort: java.nio names, one stat each ({@link NioListing}). */
     private List<DirEntry> listWithNio(RelPath dir) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of(LongPaths.stripPrefix(backend.path(dir))))) {
-            for (Path p : ds) {
-                String name = NameEscaping.fromWindows(p.getFileName().toString());
-                try {
-                    out.add(new DirEntry(name, backend.stat(dir.resolve(name))));
-                } catch (FsException e) {
-                    // gone meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, "list " + dir, e);
-        } catch (InvalidPathException e) {
-            // java.nio's Windows path parser refuses a component with a trailing space or dot
-            // (made outside fsdriver through \\?\ paths); this fallback cannot name it.
-            throw new FsException(Errno.EIO, "list " + dir + ": java.nio cannot name it (" + e.getReason() + ")", e);
-        }
-        return out;
+        return NioListing.list(dir, LongPaths.stripPrefix(backend.path(dir)), d -> Files.newDirectoryStream(Path.of(d)), backend::stat);
     }
 }

@@ -2,6 +2,9 @@ package dev.fsdriver.backend.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.Structs;
+import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -106,6 +109,43 @@ class InodeNumbersTest {
             long key = n.forPath("y");
             assertThat(key).isNotEqualTo(mappedEarlier).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
             assertThat(n.ino(SERIAL, 7, 2)).isNotEqualTo(key).isLessThan(InodeNumbers.PATH_BASE);
+        }
+    }
+
+    /**
+     * B10: one file whose FileIdInfo query is "unsupported" (another file system mounted below the
+     * share, a filter driver) gets a path key; every other file keeps its id, and the volume keeps
+     * FileIdInfo. Before, that one error switched every inode number to a path key for the run.
+     */
+    @Test
+    void oneFileWhoseIdQueryIsUnsupportedGetsAPathKeyAndTheOthersKeepTheirIds() {
+        VolumeFeatures features = new VolumeFeatures("NTFS", VolumeFeatures.FILE_SUPPORTS_EXTENDED_ATTRIBUTES, SERIAL, 255);
+        InodeNumbers.IdQuery unsupported = () -> {
+            throw new WindowsException(WinErrors.ERROR_INVALID_PARAMETER, WinErrors.STATUS_INVALID_INFO_CLASS, "FileIdInfo");
+        };
+        try (InodeNumbers n = new InodeNumbers(SERIAL, null)) {
+            assertThat(n.forFile(features, () -> new Structs.IdInfo(SERIAL, 0x42, 0), "a")).isEqualTo(0x42);
+            long odd = n.forFile(features, unsupported, "mounted/below");
+            assertThat(odd).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
+            assertThat(n.forFile(features, unsupported, "mounted/below")).as("stable for its path").isEqualTo(odd);
+            assertThat(n.forFile(features, unsupported, "mounted/other")).isNotEqualTo(odd).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
+            assertThat(features.has(Feature.FILE_ID_INFO)).as("the volume keeps FileIdInfo").isTrue();
+            assertThat(n.forFile(features, () -> new Structs.IdInfo(SERIAL, 0x43, 0), "b")).as("after the failure").isEqualTo(0x43);
+            // An unusable id (0: "not supported" in the record itself) is a path key too.
+            assertThat(n.forFile(features, () -> new Structs.IdInfo(SERIAL, 0, 0), "c")).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
+        }
+    }
+
+    /** Only the share root's refusal at open (ShareProbe) turns the volume to path keys: no id is asked for. */
+    @Test
+    void aVolumeWithoutFileIdInfoUsesPathKeysWithoutAsking() {
+        VolumeFeatures features = new VolumeFeatures("FAT32", 0, SERIAL, 255);
+        features.fallBack(Feature.FILE_ID_INFO, "the root refused it");
+        try (InodeNumbers n = new InodeNumbers(SERIAL, null)) {
+            long key = n.forFile(features, () -> {
+                throw new AssertionError("FileIdInfo asked for on a volume without it");
+            }, "a");
+            assertThat(key).isGreaterThanOrEqualTo(InodeNumbers.PATH_BASE);
         }
     }
 }

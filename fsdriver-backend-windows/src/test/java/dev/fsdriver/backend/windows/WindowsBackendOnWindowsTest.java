@@ -30,8 +30,10 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Windows-only paths of the backend, against a real NTFS temp directory. Runs in the Windows
- * CI job (.github/workflows/windows.yml); never on Linux, where the native calls do not exist.
+ * The Windows-only paths of the backend, against a real temp directory: NTFS in the Windows CI job
+ * (.github/workflows/windows.yml), and a Linux directory under Wine on every ./test
+ * (WindowsTestsUnderWineTest runs it on the Windows JRE there; its Wine gaps are listed in that
+ * test). Never on the Linux JVM, where the native calls do not exist.
  */
 @EnabledOnOs(OS.WINDOWS)
 class WindowsBackendOnWindowsTest {
