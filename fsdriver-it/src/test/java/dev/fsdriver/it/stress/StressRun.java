@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * and to an fsdriver mount (or, for "server-side" workers, straight to the served directory),
  * each worker in its own subdirectory so that a seed gives the same operations however the
  * workers interleave. Result codes are compared after every step; at the end the trees (types,
- * permission bits, sizes, contents, link counts, symlink targets) of the native directory, the
+ * permission bits, owners, sizes, contents, link counts, symlink targets) of the native directory, the
  * served directory and the mount. Server-side changes reach the mount through change events:
  * the mount is compared with polling until it agrees ({@link #CONVERGE_MS} at most).
  */
