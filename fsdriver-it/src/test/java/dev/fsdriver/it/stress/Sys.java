@@ -26,6 +26,8 @@ final class Sys {
     static final int BLOCK = 4096;
     private static final long PAGE = 4096;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MS_SYNC = 4;
+    /** Not an errno: what {@link #mapped} answers when touching the mapping faulted. */
+    static final int SIGBUS = 1007;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -312,7 +314,7 @@ final class Sys {
     /**
      * Maps {@code len} bytes of {@code fd} at {@code offset} shared and reads them (write: null)
      * or writes {@code data} into them, msync(MS_SYNC) and unmaps. The bytes read, or null with
-     * {@code rc[0]} = -errno of mmap, msync or munmap (which failed first), else 0.
+     * {@code rc[0]} = -errno of mmap, msync or munmap (which failed first) or -{@link #SIGBUS}, else 0.
      */
     static byte[] mapped(int fd, long offset, int len, byte[] data, long[] rc) {
         long start = offset & ~(PAGE - 1);
@@ -326,11 +328,15 @@ final class Sys {
             MemorySegment map = MemorySegment.ofAddress(rc[0]).reinterpret(span);
             byte[] out = null;
             long sync = 0;
-            if (data == null) {
-                out = map.asSlice(offset - start, len).toArray(ValueLayout.JAVA_BYTE);
-            } else {
-                MemorySegment.copy(data, 0, map, ValueLayout.JAVA_BYTE, offset - start, len);
-                sync = call(a, MSYNC, map, span, MS_SYNC);
+            try {
+                if (data == null) {
+                    out = map.asSlice(offset - start, len).toArray(ValueLayout.JAVA_BYTE);
+                } else {
+                    MemorySegment.copy(data, 0, map, ValueLayout.JAVA_BYTE, offset - start, len);
+                    sync = call(a, MSYNC, map, span, MS_SYNC);
+                }
+            } catch (InternalError sigbus) { // the JVM's word for SIGBUS in a mapping: a page past the file's end
+                sync = -SIGBUS;
             }
             long unmap = call(a, MUNMAP, map, span);
             rc[0] = sync < 0 ? sync : unmap < 0 ? unmap : 0;
@@ -383,7 +389,7 @@ final class Sys {
             case 21 -> "EISDIR";
             case 22 -> "EINVAL"; case 27 -> "EFBIG"; case 28 -> "ENOSPC"; case 36 -> "ENAMETOOLONG";
             case 38 -> "ENOSYS"; case 39 -> "ENOTEMPTY"; case 40 -> "ELOOP"; case 95 -> "EOPNOTSUPP";
-            case 107 -> "ENOTCONN"; case 116 -> "ESTALE";
+            case 107 -> "ENOTCONN"; case 116 -> "ESTALE"; case SIGBUS -> "SIGBUS";
             default -> "errno" + (-rc);
         };
     }
