@@ -37,6 +37,11 @@ class DifferentialStressTest extends StressMount {
      * native directory (ext4 under /tmp) refuses unaligned ones with EINVAL where FUSE asks no
      * alignment, a difference by nature that is not generated. Other seeds and sizes:
      * {@code -Dfsdriver.stress.case1.seeds=205-240 -Dfsdriver.stress.case1.ops=2000}.
+     *
+     * <p>Seeds 205-243 and 245-254 passed too (600 operations; 202-211 also at 2000). Seed 244
+     * is left out: its step 217 (an MWRITE: open O_RDWR, ftruncate to grow, shared mapping
+     * written) faults with SIGBUS on the mount about every other run; a file whose parent
+     * directory was renamed just before. Reproduction, not fixed: {@link StressKnownBugs}.
      */
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("case1Seeds")
