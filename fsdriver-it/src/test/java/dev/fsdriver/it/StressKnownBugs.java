@@ -16,11 +16,16 @@ class StressKnownBugs extends StressMount {
      * fsstressCase1 seed 244, step 217, shrunk by hand: a file truncated by name to 4227 bytes,
      * synced, its parent directory renamed, then open O_RDWR, ftruncate to 61390 and a shared
      * mapping written from 3599: on the mount the write faults with SIGBUS (native: fine), in
-     * one round of 15 or so (this script stops at the first). The mount's debug log shows it
-     * applying MODIFIED events of its own changes to that file as if another client's (the
-     * server said "events of its own client's changes were not sent back" for the others), which
-     * likely makes the kernel take a stale, shorter size while the mapping is written. Seen
-     * failing on 4 December 2026 (rounds 2 and 3 of two runs).
+     * one round of 15 or so (this script stops at the first). The mount's debug log
+     * ({@code -Dfsdriver.stress.debug=true}) shows it receiving MODIFIED events of its own
+     * changes to that file ({@code event #... MODIFIED 'probeB/e1/f'}; the server sent back none
+     * of the other 24 own events). EventApplier#modified applies a MODIFIED as an injected
+     * "truncate to the same size", the size from the event's attributes: for an event older than
+     * the ftruncate that grew the file, that is the old size, so the kernel cuts the file
+     * (answered locally by the gate, the server keeps 61390) and the mapping's pages past it
+     * fault. Likely two faults: own changes reported back (the server's Origins), and an injected
+     * truncate that trusts an event's size over newer knowledge. Seen failing on 4 December 2026
+     * (rounds 2, 3 and 6 of three runs).
      */
     @Test
     void mmapWriteAfterTheParentDirectoryWasRenamed() throws Exception {
