@@ -3,9 +3,11 @@
 # random operations on a native directory and on an fsdriver mount, compared after every step
 # and at the end (see fsdriver-it/src/test/java/dev/fsdriver/it/stress/StressRun.java).
 #
-# Usage: bench/stress.sh [SEEDS] [OPS]        e.g. bench/stress.sh 1-50 2000
+# Usage: bench/stress.sh [SEEDS] [OPS] [fsstress1]   e.g. bench/stress.sh 1-50 2000
 #        bench/stress.sh --shrink LOG:STEP[:TEXT] [-Dfsdriver.stress.shrink.server=N -Dfsdriver.stress.converge.ms=3000]
 #   SEEDS: a list (1,5,9) or a range (1-50); default 1-20. OPS: operations per worker, default 2000.
+#   fsstress1: the operations of issue 9's first fsstress case (chown, O_DIRECT, mmap, splice, readv...:
+#   OpGenerator.Profile.FSSTRESS_CASE1) instead of the default mix, one worker and four at once.
 #   Each seed runs one worker alone, then four at once with one changing the served directory.
 #   Worker logs: fsdriver-it/target/stress-logs/; the differences: fsdriver-it/target/surefire-reports/.
 #   --shrink replays a failing worker's log up to STEP on a fresh mount and drops operations while
@@ -25,6 +27,12 @@ SEEDS=${1:-1-20}
 OPS=${2:-2000}
 if [[ "$SEEDS" =~ ^([0-9]+)-([0-9]+)$ ]]; then
     SEEDS=$(seq -s, "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
+fi
+if [ "${3:-}" = "fsstress1" ]; then
+    exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#fsstressCase1,ConcurrentStress' \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.profile=FSSTRESS_CASE1 \
+        -Dfsdriver.stress.case1.seeds="$SEEDS" -Dfsdriver.stress.case1.ops="$OPS" \
+        -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"
 fi
 exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#oneWorker,ConcurrentStress' \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"

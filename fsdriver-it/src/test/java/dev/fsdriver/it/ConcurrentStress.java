@@ -1,5 +1,6 @@
 package dev.fsdriver.it;
 
+import dev.fsdriver.it.stress.OpGenerator;
 import dev.fsdriver.it.stress.StressRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,6 +40,10 @@ class ConcurrentStress extends StressMount {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void fourWorkersAndOneOnTheServer(long seed) throws Exception {
-        assertNoDifference(engine.run(new StressRun.Config(seed, 4, 1, OPS, 25)));
+        assertNoDifference(engine.run(new StressRun.Config(seed, 4, 1, OPS, 25, PROFILE)));
     }
+
+    /** {@code -Dfsdriver.stress.profile=FSSTRESS_CASE1}: fsstress case 1's operations instead of the default mix. */
+    private static final OpGenerator.Profile PROFILE =
+            OpGenerator.Profile.valueOf(System.getProperty("fsdriver.stress.profile", "DEFAULT"));
 }

@@ -1,8 +1,10 @@
 package dev.fsdriver.it;
 
 import dev.fsdriver.it.stress.Op;
+import dev.fsdriver.it.stress.OpGenerator;
 import dev.fsdriver.it.stress.StressRun;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the mount and the served directory itself. See {@link StressRun}.
  *
  * <p>Seeds and sizes: {@code -Dfsdriver.stress.seeds=1-20} and {@code -Dfsdriver.stress.ops=N}
- * (operations per worker). ./test runs seeds 1 to 20 (all pass); bench/stress.sh runs
- * long ones, and with several workers at once ({@link ConcurrentStress}, not in ./test).
+ * (operations per worker). ./test runs seeds 1 to 20 (all pass) and, with fsstress case 1's
+ * operations, seeds 202-204 ({@link #fsstressCase1}); bench/stress.sh runs long ones, and with
+ * several workers at once ({@link ConcurrentStress}, not in ./test).
  */
 class DifferentialStressTest extends StressMount {
     /** One worker through the mount, as `fsstress -p 1` (issue 9's first fsstress case). */
@@ -23,6 +26,33 @@ class DifferentialStressTest extends StressMount {
     @MethodSource("seeds")
     void oneWorker(long seed) throws Exception {
         assertNoDifference(engine.run(new StressRun.Config(seed, 1, 0, OPS, 0)));
+    }
+
+    /**
+     * Issue 9's first fsstress case as this engine runs it: one worker, the operations of
+     * {@code fsstress -z} with chown copyrange creat dread dwrite fdatasync fsync getdents mkdir
+     * mread mwrite read readlink readv rename rnoreplace rexchange rmdir splice stat symlink sync
+     * truncate unlink write writev, each equally likely ({@link OpGenerator.Profile#FSSTRESS_CASE1}).
+     * O_DIRECT reads and writes use aligned buffers, offsets and lengths, as fsstress does: the
+     * native directory (ext4 under /tmp) refuses unaligned ones with EINVAL where FUSE asks no
+     * alignment, a difference by nature that is not generated. Other seeds and sizes:
+     * {@code -Dfsdriver.stress.case1.seeds=205-240 -Dfsdriver.stress.case1.ops=2000}.
+     *
+     * <p>Seeds 205-243 and 245-254 passed too (600 operations; 202-211 also at 2000). Seed 244
+     * is left out: its step 217 (an MWRITE: open O_RDWR, ftruncate to grow, shared mapping
+     * written) faults with SIGBUS on the mount about every other run; a file whose parent
+     * directory was renamed just before. Reproduction, not fixed: {@link StressKnownBugs}.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("case1Seeds")
+    void fsstressCase1(long seed) throws Exception {
+        assertNoDifference(engine.run(new StressRun.Config(seed, 1, 0, CASE1_OPS, 0, OpGenerator.Profile.FSSTRESS_CASE1)));
+    }
+
+    private static final int CASE1_OPS = Integer.getInteger("fsdriver.stress.case1.ops", 600);
+
+    static LongStream case1Seeds() {
+        return seeds("fsdriver.stress.case1.seeds", "202,203,204");
     }
 
     /**
@@ -96,6 +126,23 @@ class DifferentialStressTest extends StressMount {
                 Op.of(Op.Kind.STAT, "u"),
                 Op.creat("g"), new Op(Op.Kind.CHMOD, "g", "", 02755, 0, 0, 0), write("g", 9, 100),
                 Op.of(Op.Kind.STAT, "g"))));
+    }
+
+    /**
+     * chown to other owners and back: set-user-ID always goes from a file, set-group-ID only
+     * with group execute, a directory keeps both; lchown of a symlink changes the link only.
+     */
+    @Test
+    void chownToOtherOwnersAndBack() throws Exception {
+        int nofollow = 0x100;
+        assertNoDifference(engine.script("chown", List.of(
+                Op.creat("u"), new Op(Op.Kind.CHMOD, "u", "", 04755, 0, 0, 0), chown("u", 1000, -1, 0),
+                Op.creat("g"), new Op(Op.Kind.CHMOD, "g", "", 02755, 0, 0, 0), chown("g", -1, 1000, 0),
+                Op.creat("h"), new Op(Op.Kind.CHMOD, "h", "", 06745, 0, 0, 0), chown("h", 65534, 65534, 0),
+                Op.mkdir("d"), new Op(Op.Kind.CHMOD, "d", "", 06755, 0, 0, 0), chown("d", 4242, 4242, 0),
+                Op.of(Op.Kind.SYMLINK, "l", "u"), chown("l", 1000, 1000, nofollow), chown("l", 4242, -1, 0),
+                chown("u", 0, 0, 0), chown("g", 0, 0, 0), chown("h", 0, 0, 0), chown("d", 0, 0, 0),
+                Op.of(Op.Kind.STAT, "u"), Op.of(Op.Kind.STAT, "h"), Op.of(Op.Kind.STAT, "l"))));
     }
 
     /** A directory made in a setgid directory inherits the setgid bit; on the server it did not. */
@@ -218,6 +265,10 @@ class DifferentialStressTest extends StressMount {
                     Op.rename(r + "d3/d4/d0", r + "f2/l0", 2), Op.of(Op.Kind.STAT, r + "f2/l0")));
         }
         assertNoDifference(engine.serverScript("xdirfile", ops, 10));
+    }
+
+    private static Op chown(String path, int uid, int gid, int flags) {
+        return new Op(Op.Kind.CHOWN, path, "", uid, gid, 0, flags);
     }
 
     private static Op read(String path) {

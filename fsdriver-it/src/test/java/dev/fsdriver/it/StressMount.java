@@ -35,7 +35,12 @@ abstract class StressMount {
 
     /** The default: seeds 1 to 20, all passing with one worker at 300 operations (about 70 s). */
     static LongStream seeds() {
-        return Arrays.stream(System.getProperty("fsdriver.stress.seeds", "1-20").split(",")).map(String::trim)
+        return seeds("fsdriver.stress.seeds", "1-20");
+    }
+
+    /** The seeds system property {@code property} names (a range or a list), else {@code dflt}. */
+    static LongStream seeds(String property, String dflt) {
+        return Arrays.stream(System.getProperty(property, dflt).split(",")).map(String::trim)
                 .flatMapToLong(s -> {
                     int dash = s.indexOf('-', 1);
                     return dash < 0 ? LongStream.of(Long.parseLong(s))

@@ -15,12 +15,15 @@ import java.util.Random;
  * @param x    offset, length or mode, by kind
  * @param y    a second offset, the data seed of a write, or a time, by kind
  * @param n    a length or flags, by kind
- * @param slot the descriptor slot of the fd kinds
+ * @param slot the descriptor slot of the fd kinds; the number of buffers of READV and WRITEV
  */
 public record Op(Kind kind, String a, String b, long x, long y, int n, int slot) {
     public enum Kind {
         CREAT, MKDIR, RMDIR, UNLINK, LINK, SYMLINK, RENAME, TRUNCATE, WRITE, READ, CHMOD, UTIMENS, STAT,
-        READLINK, GETDENTS, COPYRANGE, OPEN, FWRITE, FREAD, FTRUNCATE, FSYNC, FDATASYNC, CLOSE, REOPEN, FSTAT
+        READLINK, GETDENTS, COPYRANGE, OPEN, FWRITE, FREAD, FTRUNCATE, FSYNC, FDATASYNC, CLOSE, REOPEN, FSTAT,
+        // fsstress's other operations (OpGenerator.Profile.FSSTRESS_CASE1); new kinds go last: the
+        // default mix picks by position
+        CHOWN, DREAD, DWRITE, MREAD, MWRITE, SPLICE, READV, WRITEV, SYNC
     }
 
     public static Op of(Kind k, String a) {

@@ -18,29 +18,61 @@ import java.util.stream.Stream;
  * directory, a directory moved into itself, names that exist (EEXIST, ENOTEMPTY, EISDIR...).
  * Symlink targets are plain names, so following one never leaves its directory.
  */
-final class OpGenerator {
+public final class OpGenerator {
+    /**
+     * Which operations, how often. Kinds a profile does not use weigh 0 and take no random
+     * draw, so adding kinds (at the end of {@link Kind}) leaves every seed of a profile as it was.
+     */
+    public enum Profile {
+        /** The mix DifferentialStressTest and ConcurrentStress seeds were tuned with: never change it. */
+        DEFAULT(new int[] {
+                8, 5, 4, 6, 4, 4, 14, 5, 10, 5, 3, 3, 4, // CREAT..STAT
+                2, 3, 3, 5, 6, 3, 2, 2, 1, 3, 3, 2,      // READLINK..FSTAT
+                0, 0, 0, 0, 0, 0, 0, 0, 0}),             // CHOWN..SYNC
+        /**
+         * Issue 9's first fsstress case ({@code -z}, then each of chown copyrange creat dread
+         * dwrite fdatasync fsync getdents mkdir mread mwrite read readlink readv rename rnoreplace
+         * rexchange rmdir splice stat symlink sync truncate unlink write writev at 2): each
+         * equally likely; rename's three flavours are three fsstress operations; fsync and
+         * fdatasync open a file by name as fsstress does (there is no open in the list).
+         */
+        FSSTRESS_CASE1(new int[] {
+                2, 2, 2, 2, 0, 2, 6, 2, 2, 2, 0, 0, 2,   // CREAT..STAT
+                2, 2, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0,      // READLINK..FSTAT
+                2, 2, 2, 2, 2, 2, 2, 2, 2});             // CHOWN..SYNC
+
+        private final int[] weight;
+
+        Profile(int[] weight) {
+            if (weight.length != Kind.values().length) {
+                throw new IllegalStateException(name() + ": a weight for every kind");
+            }
+            this.weight = weight;
+        }
+    }
+
     private static final String[] FILE_NAMES = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
     private static final String[] DIR_NAMES = {"d0", "d1", "d2", "d3", "d4"};
     private static final String[] LINK_NAMES = {"l0", "l1", "l2"};
     private static final int[] MODES = {0644, 0600, 0755, 0400, 0444, 0777, 0, 04755, 02755, 01777};
     private static final int[] OPEN_FLAGS = {Sys.O_RDWR, Sys.O_RDWR | Sys.O_CREAT, Sys.O_RDWR | Sys.O_APPEND,
             Sys.O_RDONLY, Sys.O_WRONLY | Sys.O_TRUNC, Sys.O_RDWR | Sys.O_CREAT | Sys.O_EXCL, Sys.O_RDONLY | Sys.O_DIRECTORY};
+    private static final int[] RENAME_FLAGS = {0, Sys.RENAME_NOREPLACE, Sys.RENAME_EXCHANGE};
     private static final int MAX_DEPTH = 4, MANY = 70;
-
-    /** Weights, in {@link Kind} order. */
-    private static final int[] WEIGHT = {
-            8, 5, 4, 6, 4, 4, 14, 5, 10, 5, 3, 3, 4, // CREAT..STAT
-            2, 3, 3, 5, 6, 3, 2, 2, 1, 3, 3, 2};     // READLINK..FSTAT
+    /** Owners CHOWN gives (-1: unchanged); 0 gives a file back to root. */
+    private static final int[] IDS = {0, 0, 1000, 65534, 4242, -1};
 
     private final Random rnd;
     private final Path dir;
+    private final Profile profile;
     private final List<String> dirs = new ArrayList<>(), files = new ArrayList<>(), links = new ArrayList<>(),
             all = new ArrayList<>();
     private final List<Long> sizes = new ArrayList<>();
 
-    OpGenerator(long seed, Path nativeDir) {
+    OpGenerator(long seed, Path nativeDir, Profile profile) {
         this.rnd = new Random(seed);
         this.dir = nativeDir;
+        this.profile = profile;
     }
 
     /** The next operation. */
@@ -73,13 +105,31 @@ final class OpGenerator {
             case FWRITE -> write(k, "", slot);
             case FREAD -> new Op(k, "", "", offset(), 0, 1 + rnd.nextInt(65536), slot);
             case FTRUNCATE -> new Op(k, "", "", length(), 0, 0, slot);
-            case FSYNC, FDATASYNC, CLOSE, REOPEN, FSTAT -> new Op(k, "", "", 0, 0, 0, slot);
+            // n = 1: open the file by name, sync, close (fsstress's fsync)
+            case FSYNC, FDATASYNC -> profile == Profile.DEFAULT ? new Op(k, "", "", 0, 0, 0, slot)
+                    : new Op(k, maybe(0.85) ? file() : any(), "", 0, 0, 1, 0);
+            case CLOSE, REOPEN, FSTAT -> new Op(k, "", "", 0, 0, 0, slot);
+            // x = uid, y = gid, slot = fchownat flags
+            case CHOWN -> new Op(k, any(), "", IDS[rnd.nextInt(IDS.length)], IDS[rnd.nextInt(IDS.length)], 0,
+                    maybe(0.5) ? Sys.AT_SYMLINK_NOFOLLOW : 0);
+            case DREAD -> new Op(k, maybe(0.85) ? file() : any(), "", offset() & -Sys.BLOCK, 0, blocks(), 0);
+            case DWRITE -> new Op(k, maybe(0.85) ? file() : any(), "", offset() & -Sys.BLOCK, rnd.nextLong(), blocks(), 0);
+            case MREAD -> new Op(k, maybe(0.85) ? file() : any(), "", offset(), 0, 1 + rnd.nextInt(65536), 0);
+            case MWRITE -> new Op(k, maybe(0.85) ? file() : any(), "", offset(), rnd.nextLong(), 1 + rnd.nextInt(65536), 0);
+            case SPLICE -> new Op(k, file(), file(), offset(), offset(), rnd.nextInt(200_000), 0);
+            case READV -> new Op(k, maybe(0.85) ? file() : any(), "", offset(), 0, 1 + rnd.nextInt(65536),
+                    1 + rnd.nextInt(4));
+            case WRITEV -> {
+                Op w = write(k, maybe(0.85) ? file() : any(), 0);
+                yield new Op(k, w.a(), "", w.x(), w.y(), w.n(), 1 + rnd.nextInt(4));
+            }
+            case SYNC -> Op.of(k, "");
         };
     }
 
     private Kind pick() {
         Kind[] kinds = Kind.values();
-        int[] w = WEIGHT.clone();
+        int[] w = profile.weight.clone();
         if (all.size() > MANY) { // keep the tree small: more removals, fewer creations
             w[Kind.UNLINK.ordinal()] *= 4;
             w[Kind.RMDIR.ordinal()] *= 4;
@@ -103,7 +153,8 @@ final class OpGenerator {
     }
 
     private Op rename() {
-        int flags = maybe(0.5) ? 0 : maybe(0.5) ? Sys.RENAME_NOREPLACE : Sys.RENAME_EXCHANGE;
+        int flags = profile == Profile.FSSTRESS_CASE1 ? RENAME_FLAGS[rnd.nextInt(RENAME_FLAGS.length)]
+                : maybe(0.5) ? 0 : maybe(0.5) ? Sys.RENAME_NOREPLACE : Sys.RENAME_EXCHANGE;
         String from = maybe(0.9) ? existing() : invalid();
         double r = rnd.nextDouble();
         String to;
@@ -130,6 +181,11 @@ final class OpGenerator {
         long size = sizes.isEmpty() ? 0 : sizes.get(rnd.nextInt(sizes.size()));
         double r = rnd.nextDouble();
         return r < 0.5 ? (size == 0 ? 0 : (long) (rnd.nextDouble() * size)) : r < 0.8 ? size : rnd.nextInt(600_000);
+    }
+
+    /** An O_DIRECT length: whole blocks, as fsstress's dread and dwrite ask for. */
+    private int blocks() {
+        return Sys.BLOCK * (1 + rnd.nextInt(maybe(0.8) ? 4 : 48));
     }
 
     private long length() {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * One worker's directory on one side (the native directory, the mount, or the served
@@ -109,10 +110,67 @@ final class Side implements AutoCloseable {
             }
             case FREAD -> fds[op.slot()] < 0 ? "no fd" : read(fds[op.slot()], op.n(), op.x());
             case FTRUNCATE -> fds[op.slot()] < 0 ? "no fd" : e(Sys.ftruncate(fds[op.slot()], op.x()));
-            case FSYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fsync(fds[op.slot()]));
-            case FDATASYNC -> fds[op.slot()] < 0 ? "no fd" : e(Sys.fdatasync(fds[op.slot()]));
+            case FSYNC -> op.n() == 1 ? rcByName(op.a(), Sys.O_WRONLY, Sys::fsync)
+                    : fds[op.slot()] < 0 ? "no fd" : e(Sys.fsync(fds[op.slot()]));
+            case FDATASYNC -> op.n() == 1 ? rcByName(op.a(), Sys.O_WRONLY, Sys::fdatasync)
+                    : fds[op.slot()] < 0 ? "no fd" : e(Sys.fdatasync(fds[op.slot()]));
             case FSTAT -> fds[op.slot()] < 0 ? "no fd" : fstat(fds[op.slot()]);
+            case CHOWN -> {
+                int rc = Sys.chown(p(op.a()), (int) op.x(), (int) op.y(), op.slot());
+                yield rc < 0 ? e(rc) : "ok " + owner(op.a(), op.slot() == 0);
+            }
+            case DREAD -> byName(op.a(), Sys.O_RDONLY | Sys.O_DIRECT, fd -> {
+                long[] rc = new long[1];
+                byte[] b = Sys.alignedPread(fd, op.n(), op.x(), rc);
+                return b == null ? e(rc[0]) : "read " + b.length + " " + hash(b);
+            });
+            case DWRITE -> byName(op.a(), Sys.O_WRONLY | Sys.O_DIRECT, fd -> {
+                long w = Sys.alignedPwrite(fd, op.data(), op.x());
+                return w < 0 ? e(w) : "wrote " + w;
+            });
+            case MREAD -> byName(op.a(), Sys.O_RDONLY, fd -> Mapped.read(fd, op.x(), op.n()));
+            case MWRITE -> byName(op.a(), Sys.O_RDWR, fd -> Mapped.write(fd, op.x(), op.data()));
+            case SPLICE -> twoFiles(op, Sys::splice, "spliced ");
+            case READV -> byName(op.a(), Sys.O_RDONLY, fd -> {
+                long[] rc = new long[1];
+                byte[] b = Sys.preadv(fd, op.n(), op.x(), op.slot(), rc);
+                return b == null ? e(rc[0]) : "read " + b.length + " " + hash(b);
+            });
+            case WRITEV -> byName(op.a(), Sys.O_WRONLY, fd -> {
+                long w = Sys.pwritev(fd, op.data(), op.x(), op.slot());
+                return w < 0 ? e(w) : "wrote " + w;
+            });
+            case SYNC -> {
+                Sys.sync();
+                yield "ok";
+            }
         };
+    }
+
+    /** What a call on an open descriptor tells. */
+    interface FdCall {
+        String on(int fd);
+    }
+
+    /** Opens {@code rel}, calls {@code call}, closes: the open's errno or the call's outcome and the close's. */
+    private String byName(String rel, int flags, FdCall call) {
+        int fd = Sys.open(p(rel), flags, 0);
+        if (fd < 0) {
+            return e(fd);
+        }
+        String r = call.on(fd);
+        return r + " close=" + e(Sys.close(fd));
+    }
+
+    private String rcByName(String rel, int flags, IntUnaryOperator call) {
+        return byName(rel, flags, fd -> e(call.applyAsInt(fd)));
+    }
+
+    private String owner(String rel, boolean follow) {
+        long[] rc = new long[1];
+        Sys.Stat s = Sys.stat(p(rel), follow, rc);
+        return s == null ? "stat " + e(rc[0]) : "owner " + s.uid() + ":" + s.gid() + " perm "
+                + Integer.toOctalString(s.mode() & 07777);
     }
 
     private String open(int slot, String rel, int flags, int mode) {
@@ -181,6 +239,15 @@ final class Side implements AutoCloseable {
     }
 
     private String copyRange(Op op) {
+        return twoFiles(op, Sys::copyFileRange, "copied ");
+    }
+
+    /** A copy from {@code op.a()} at x to {@code op.b()} at y of n bytes. */
+    interface Copy {
+        long copy(int in, long inOff, int out, long outOff, long len);
+    }
+
+    private String twoFiles(Op op, Copy how, String what) {
         int in = Sys.open(p(op.a()), Sys.O_RDONLY, 0);
         if (in < 0) {
             return "in " + e(in);
@@ -190,8 +257,8 @@ final class Side implements AutoCloseable {
             Sys.close(in);
             return "out " + e(out);
         }
-        long c = Sys.copyFileRange(in, op.x(), out, op.y(), op.n());
-        String r = c < 0 ? e(c) : "copied " + c;
+        long c = how.copy(in, op.x(), out, op.y(), op.n());
+        String r = c < 0 ? e(c) : what + c;
         return r + " close=" + e(Sys.close(out)) + "," + e(Sys.close(in));
     }
 

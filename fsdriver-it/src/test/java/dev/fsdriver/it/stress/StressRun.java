@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * and to an fsdriver mount (or, for "server-side" workers, straight to the served directory),
  * each worker in its own subdirectory so that a seed gives the same operations however the
  * workers interleave. Result codes are compared after every step; at the end the trees (types,
- * permission bits, sizes, contents, link counts, symlink targets) of the native directory, the
+ * permission bits, owners, sizes, contents, link counts, symlink targets) of the native directory, the
  * served directory and the mount. Server-side changes reach the mount through change events:
  * the mount is compared with polling until it agrees ({@link #CONVERGE_MS} at most).
  */
@@ -37,11 +37,19 @@ public final class StressRun {
      * @param serverWorkers workers changing the served directory directly
      * @param ops           operations per worker
      * @param settleEvery   a server-side worker waits for the mount to agree every so many steps
+     * @param profile       which operations, how often
      */
-    public record Config(long seed, int mountWorkers, int serverWorkers, int ops, int settleEvery) {
+    public record Config(long seed, int mountWorkers, int serverWorkers, int ops, int settleEvery,
+            OpGenerator.Profile profile) {
+        /** With the default mix. */
+        public Config(long seed, int mountWorkers, int serverWorkers, int ops, int settleEvery) {
+            this(seed, mountWorkers, serverWorkers, ops, settleEvery, OpGenerator.Profile.DEFAULT);
+        }
+
         String label() {
+            String mix = profile == OpGenerator.Profile.DEFAULT ? "" : ", " + profile;
             return "seed " + seed + " (" + mountWorkers + " mount + " + serverWorkers + " server-side workers, "
-                    + ops + " ops each)";
+                    + ops + " ops each" + mix + ")";
         }
     }
 
@@ -55,7 +63,8 @@ public final class StressRun {
 
     /** Runs {@code c}; returns every difference found, empty if none. */
     public List<String> run(Config c) throws Exception {
-        String run = "seed" + c.seed() + "-" + c.mountWorkers() + "m" + c.serverWorkers() + "s";
+        String mix = c.profile() == OpGenerator.Profile.DEFAULT ? "" : "-" + c.profile().name().toLowerCase();
+        String run = "seed" + c.seed() + "-" + c.mountWorkers() + "m" + c.serverWorkers() + "s" + mix;
         List<Worker> workers = new ArrayList<>();
         for (int i = 0; i < c.mountWorkers() + c.serverWorkers(); i++) {
             boolean server = i >= c.mountWorkers();
@@ -64,7 +73,7 @@ public final class StressRun {
             Side other = new Side(server ? "served dir" : "mount", (server ? share : mount).resolve(name));
             Files.createDirectories(nat.root);
             Files.createDirectories(other.root);
-            OpGenerator gen = new OpGenerator(c.seed() * 1000 + i, nat.root);
+            OpGenerator gen = new OpGenerator(c.seed() * 1000 + i, nat.root, c.profile());
             workers.add(new Worker(name, c.label(), nat, other, gen, null, c.ops(), server ? c.settleEvery() : 0,
                     server ? () -> converged(name, deadline()) : null, logDir.resolve(name + ".log")));
         }

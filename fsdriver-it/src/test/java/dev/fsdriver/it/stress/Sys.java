@@ -17,11 +17,17 @@ import java.lang.invoke.VarHandle;
  */
 final class Sys {
     static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
-            O_APPEND = 02000, O_NOFOLLOW = 0400000, O_DIRECTORY = 0200000;
+            O_APPEND = 02000, O_NOFOLLOW = 0400000, O_DIRECTORY = 0200000, O_DIRECT = 040000;
     static final int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
     static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int STATX_BASIC_STATS = 0x7ff;
+    /** O_DIRECT alignment of buffers, offsets and lengths (ext4's block; FUSE asks none). */
+    static final int BLOCK = 4096;
+    private static final long PAGE = 4096;
+    private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MS_SYNC = 4;
+    /** Not an errno: what {@link #mapped} answers when touching the mapping faulted. */
+    static final int SIGBUS = 1007;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -47,12 +53,22 @@ final class Sys {
     private static final MethodHandle READLINK = fn("readlink", L, A, A, L);
     private static final MethodHandle STATX = fn("statx", I, I, A, I, I, A);
     private static final MethodHandle COPY_FILE_RANGE = fn("copy_file_range", L, I, A, I, A, L, I);
+    private static final MethodHandle FCHOWNAT = fn("fchownat", I, I, A, I, I, I);
+    private static final MethodHandle PREADV = fn("preadv", L, I, A, I, L);
+    private static final MethodHandle PWRITEV = fn("pwritev", L, I, A, I, L);
+    private static final MethodHandle PIPE2 = fn("pipe2", I, A, I);
+    private static final MethodHandle SPLICE = fn("splice", L, I, A, I, A, L, I);
+    private static final MethodHandle SYNC = fn("sync", null);
+    private static final MethodHandle MMAP = fn("mmap", A, A, L, I, I, I, L);
+    private static final MethodHandle MSYNC = fn("msync", I, A, L, I);
+    private static final MethodHandle MUNMAP = fn("munmap", I, A, L);
 
     private Sys() {}
 
     private static MethodHandle fn(String name, ValueLayout ret, ValueLayout... args) {
         MemorySegment addr = LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
-        return LINKER.downcallHandle(addr, FunctionDescriptor.of(ret, args), Linker.Option.captureCallState("errno"));
+        FunctionDescriptor d = ret == null ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(ret, args);
+        return LINKER.downcallHandle(addr, d, Linker.Option.captureCallState("errno"));
     }
 
     /** Calls {@code h} with the errno capture first; returns the result or -errno. */
@@ -62,7 +78,9 @@ final class Sys {
         all[0] = st;
         System.arraycopy(args, 0, all, 1, args.length);
         try {
-            long rc = ((Number) h.invokeWithArguments(all)).longValue();
+            Object r = h.invokeWithArguments(all);
+            // mmap answers an address, MAP_FAILED (-1) on error; sync answers nothing
+            long rc = r instanceof MemorySegment m ? m.address() : r == null ? 0 : ((Number) r).longValue();
             return rc < 0 ? -(int) ERRNO.get(st, 0L) : rc;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
@@ -193,8 +211,142 @@ final class Sys {
         }
     }
 
+    /** fchownat(AT_FDCWD, p, uid, gid, flags); -1 leaves that id as it is. */
+    static int chown(String p, int uid, int gid, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) call(a, FCHOWNAT, AT_FDCWD, a.allocateFrom(p), uid, gid, flags);
+        }
+    }
+
+    /** An iovec array over {@code buf} cut in {@code pieces} parts (the last takes the rest). */
+    private static MemorySegment iovecs(Arena a, MemorySegment buf, int pieces) {
+        MemorySegment iov = a.allocate(16L * pieces, 8);
+        long part = buf.byteSize() / pieces;
+        for (int i = 0; i < pieces; i++) {
+            long len = i == pieces - 1 ? buf.byteSize() - part * i : part;
+            iov.set(ValueLayout.JAVA_LONG, 16L * i, buf.address() + part * i);
+            iov.set(ValueLayout.JAVA_LONG, 16L * i + 8, len);
+        }
+        return iov;
+    }
+
+    /** pwritev of {@code data} in {@code pieces} buffers. */
+    static long pwritev(int fd, byte[] data, long offset, int pieces) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(1, data.length));
+            MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
+            return call(a, PWRITEV, fd, iovecs(a, buf.asSlice(0, data.length), pieces), pieces, offset);
+        }
+    }
+
+    /** preadv into {@code pieces} buffers: the bytes, or null with {@code rc[0]} = -errno. */
+    static byte[] preadv(int fd, int len, long offset, int pieces, long[] rc) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(1, len));
+            rc[0] = call(a, PREADV, fd, iovecs(a, buf.asSlice(0, len), pieces), pieces, offset);
+            return rc[0] < 0 ? null : buf.asSlice(0, rc[0]).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** pwrite from a buffer aligned for O_DIRECT (offset and length are the caller's to align). */
+    static long alignedPwrite(int fd, byte[] data, long offset) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(BLOCK, data.length), BLOCK);
+            MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
+            return call(a, PWRITE, fd, buf, (long) data.length, offset);
+        }
+    }
+
+    /** pread into a buffer aligned for O_DIRECT; null with {@code rc[0]} = -errno. */
+    static byte[] alignedPread(int fd, int len, long offset, long[] rc) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(BLOCK, len), BLOCK);
+            rc[0] = call(a, PREAD, fd, buf, (long) len, offset);
+            return rc[0] < 0 ? null : buf.asSlice(0, rc[0]).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * Copies {@code len} bytes from {@code in} at {@code inOff} to {@code out} at {@code outOff}
+     * through a pipe (splice in, splice out, 64 KiB at a time, as fsstress's splice): the bytes
+     * copied (fewer at the end of the input), or -errno of the first call that failed.
+     */
+    static long splice(int in, long inOff, int out, long outOff, long len) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pipe = a.allocate(ValueLayout.JAVA_INT, 2);
+            long rc = call(a, PIPE2, pipe, 0);
+            if (rc < 0) {
+                throw new IllegalStateException("pipe2: " + errno(rc));
+            }
+            int r = pipe.getAtIndex(ValueLayout.JAVA_INT, 0), w = pipe.getAtIndex(ValueLayout.JAVA_INT, 1);
+            MemorySegment pin = a.allocateFrom(ValueLayout.JAVA_LONG, inOff);
+            MemorySegment pout = a.allocateFrom(ValueLayout.JAVA_LONG, outOff);
+            long done = 0;
+            try {
+                while (done < len) {
+                    long n = call(a, SPLICE, in, pin, w, MemorySegment.NULL, Math.min(len - done, 65536), 0);
+                    if (n <= 0) {
+                        return n < 0 ? n : done;
+                    }
+                    for (long left = n; left > 0; ) {
+                        long m = call(a, SPLICE, r, MemorySegment.NULL, out, pout, left, 0);
+                        if (m < 0) {
+                            return m;
+                        }
+                        left -= m;
+                        done += m;
+                    }
+                }
+                return done;
+            } finally {
+                close(r);
+                close(w);
+            }
+        }
+    }
+
+    static void sync() {
+        try (Arena a = Arena.ofConfined()) {
+            call(a, SYNC);
+        }
+    }
+
+    /**
+     * Maps {@code len} bytes of {@code fd} at {@code offset} shared and reads them (write: null)
+     * or writes {@code data} into them, msync(MS_SYNC) and unmaps. The bytes read, or null with
+     * {@code rc[0]} = -errno of mmap, msync or munmap (which failed first) or -{@link #SIGBUS}, else 0.
+     */
+    static byte[] mapped(int fd, long offset, int len, byte[] data, long[] rc) {
+        long start = offset & ~(PAGE - 1);
+        long span = offset - start + len;
+        try (Arena a = Arena.ofConfined()) {
+            int prot = data == null ? PROT_READ : PROT_READ | PROT_WRITE;
+            rc[0] = call(a, MMAP, MemorySegment.NULL, span, prot, MAP_SHARED, fd, start);
+            if (rc[0] < 0) {
+                return null;
+            }
+            MemorySegment map = MemorySegment.ofAddress(rc[0]).reinterpret(span);
+            byte[] out = null;
+            long sync = 0;
+            try {
+                if (data == null) {
+                    out = map.asSlice(offset - start, len).toArray(ValueLayout.JAVA_BYTE);
+                } else {
+                    MemorySegment.copy(data, 0, map, ValueLayout.JAVA_BYTE, offset - start, len);
+                    sync = call(a, MSYNC, map, span, MS_SYNC);
+                }
+            } catch (InternalError sigbus) { // the JVM's word for SIGBUS in a mapping: a page past the file's end
+                sync = -SIGBUS;
+            }
+            long unmap = call(a, MUNMAP, map, span);
+            rc[0] = sync < 0 ? sync : unmap < 0 ? unmap : 0;
+            return out;
+        }
+    }
+
     /** What lstat tells (statx: one layout on every architecture). */
-    record Stat(int mode, long nlink, long size, long mtimeSec, int mtimeNsec, long atimeSec, int atimeNsec) {
+    record Stat(int mode, long nlink, long size, long mtimeSec, int mtimeNsec, long atimeSec, int atimeNsec, int uid,
+            int gid) {
         int type() {
             return mode & S_IFMT;
         }
@@ -221,7 +373,8 @@ final class Sys {
                     Integer.toUnsignedLong(b.get(ValueLayout.JAVA_INT, 16)),
                     b.get(ValueLayout.JAVA_LONG, 40),
                     b.get(ValueLayout.JAVA_LONG, 112), b.get(ValueLayout.JAVA_INT, 120),
-                    b.get(ValueLayout.JAVA_LONG, 64), b.get(ValueLayout.JAVA_INT, 72));
+                    b.get(ValueLayout.JAVA_LONG, 64), b.get(ValueLayout.JAVA_INT, 72),
+                    b.get(ValueLayout.JAVA_INT, 20), b.get(ValueLayout.JAVA_INT, 24));
         }
     }
 
@@ -232,10 +385,11 @@ final class Sys {
         }
         return switch ((int) -rc) {
             case 1 -> "EPERM"; case 2 -> "ENOENT"; case 5 -> "EIO"; case 9 -> "EBADF"; case 13 -> "EACCES";
-            case 16 -> "EBUSY"; case 17 -> "EEXIST"; case 18 -> "EXDEV"; case 20 -> "ENOTDIR"; case 21 -> "EISDIR";
+            case 16 -> "EBUSY"; case 17 -> "EEXIST"; case 18 -> "EXDEV"; case 19 -> "ENODEV"; case 20 -> "ENOTDIR";
+            case 21 -> "EISDIR";
             case 22 -> "EINVAL"; case 27 -> "EFBIG"; case 28 -> "ENOSPC"; case 36 -> "ENAMETOOLONG";
             case 38 -> "ENOSYS"; case 39 -> "ENOTEMPTY"; case 40 -> "ELOOP"; case 95 -> "EOPNOTSUPP";
-            case 107 -> "ENOTCONN"; case 116 -> "ESTALE";
+            case 107 -> "ENOTCONN"; case 116 -> "ESTALE"; case SIGBUS -> "SIGBUS";
             default -> "errno" + (-rc);
         };
     }

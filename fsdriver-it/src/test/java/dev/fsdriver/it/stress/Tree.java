@@ -13,7 +13,9 @@ import java.util.stream.Stream;
 /**
  * What a directory tree holds, for comparing sides at the end: per relative path the type,
  * permission bits, link count, and for files the size and a content hash, for symlinks the
- * target. Not times, inode numbers or owners (they differ between sides by nature).
+ * target, and owners (the tests run as root and so does the server: files made through the
+ * mount are the caller's, and CHOWN changes them). Not times or inode numbers (they differ
+ * between sides by nature).
  */
 final class Tree {
     private Tree() {}
@@ -35,7 +37,8 @@ final class Tree {
         if (st == null) {
             return "stat " + Sys.errno(rc[0]);
         }
-        String head = "perm " + Integer.toOctalString(st.mode() & 07777) + " nlink " + st.nlink();
+        String head = "perm " + Integer.toOctalString(st.mode() & 07777) + " nlink " + st.nlink() + " owner " + st.uid()
+                + ":" + st.gid();
         return switch (st.type()) {
             case Sys.S_IFDIR -> "dir " + head;
             case Sys.S_IFLNK -> "symlink " + head + " -> " + Sys.readlink(p.toString(), rc);
