@@ -111,6 +111,7 @@ public final class WatchClient implements AutoCloseable {
             public void onNext(WatchReply reply) {
                 long arrived = System.nanoTime();
                 received.add(reply.getEventsCount());
+                policy.received(reply.getEventsCount()); // the applier's backlog (see CachePolicy)
                 // the next reply is requested only after this one was applied: at most one waits here
                 applier.execute(() -> applyReply(reply, arrived));
             }
@@ -127,6 +128,8 @@ public final class WatchClient implements AutoCloseable {
                         sink.accept(e, arrived);
                     } catch (RuntimeException ex) {
                         log.warn("applying event {} failed: {}", e.getSequence(), ex.toString());
+                    } finally {
+                        policy.applied();
                     }
                     last = Math.max(last, e.getSequence());
                 }
