@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,6 +18,11 @@ import java.util.function.LongSupplier;
  * during a copy was served after it). Not path by path: storms are short and rare, and every
  * cache decision would need the node's path. A storm whose end never arrives (lost with a stream
  * that broke) is given up on after {@link #STORM_LIMIT_NANOS}.
+ *
+ * <p>Nor while the event applier lags behind the stream ({@link #BACKLOG_LIMIT}): before a storm
+ * is declared, a burst of changes reaches the mount faster than it applies them, and a listing
+ * kept or fetched ahead since the last applied event misses changes whose events have arrived
+ * but are still waiting (CI listed 750 of 3,000 files right after they were made).
  */
 public final class CachePolicy {
     /** The server's storms last a second (its window); ten allow for a slow stream. */
@@ -30,6 +36,13 @@ public final class CachePolicy {
     private volatile boolean storming;
     /** Storms going on: directory path -> when it is given up on. Guarded by itself. */
     private final Map<String, Long> storms = new HashMap<>();
+    /**
+     * Events received and not yet applied: those of the reply being applied, and of any received
+     * behind it (see WatchClient). One atomic read per cache decision.
+     */
+    private final AtomicLong backlog = new AtomicLong();
+    /** The backlog above which nothing is cacheable: a few events (a file saved) are applied at once. */
+    static final int BACKLOG_LIMIT = 8;
 
     public CachePolicy(long liveTimeoutNs, long fallbackTimeoutNs) {
         this(liveTimeoutNs, fallbackTimeoutNs, System::nanoTime);
@@ -50,9 +63,27 @@ public final class CachePolicy {
         return live;
     }
 
-    /** Whether the mount may answer from what it keeps and the kernel may keep long: live, and no storm on. */
+    /**
+     * Whether the mount may answer from what it keeps and the kernel may keep long: live, the
+     * applier not lagging behind the stream, and no storm on.
+     */
     public boolean cacheable() {
-        return live && !storming();
+        return live && backlog.get() <= BACKLOG_LIMIT && !storming();
+    }
+
+    /** {@code events} arrived from the server, to be applied. */
+    void received(int events) {
+        backlog.addAndGet(events);
+    }
+
+    /** One event received was applied (or failed to be). */
+    void applied() {
+        backlog.decrementAndGet();
+    }
+
+    /** Events received and not yet applied. */
+    long backlog() {
+        return backlog.get();
     }
 
     private volatile Runnable onChange = () -> { };

@@ -239,6 +239,9 @@ public final class EventApplier {
         }
     }
 
+    /** How often an injected delete is tried (again on a ghost) when a program looked the name up meanwhile. */
+    private static final int DELETE_TRIES = 3;
+
     void deleted(String path, boolean directory) {
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
@@ -265,8 +268,22 @@ public final class EventApplier {
             FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
             String abs = injector.absolute(path);
             freshDirs.awaitWatcher(parent);
-            Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
-            int rc = injector.perform(inj, type == FileMode.S_IFDIR ? () -> InjectedCalls.rmdir(abs) : () -> InjectedCalls.unlink(abs));
+            long decided = node;
+            int rc = 0;
+            for (int i = 0; i < DELETE_TRIES; i++) {
+                Injection inj = new Injection(Injection.Op.DELETE, parent, name, 0, null, entry, entry.nodeId(), null);
+                rc = injector.perform(inj, type == FileMode.S_IFDIR ? () -> InjectedCalls.rmdir(abs) : () -> InjectedCalls.unlink(abs));
+                if (rc == 0 || view.child(parent, name) == decided) {
+                    break;
+                }
+                // Refused (InjectionAnswers#injectedDelete): a program looked the name up since the
+                // decision and the kernel holds the server's current file there. Its entry goes
+                // (looked up again when needed) and the delete is announced on a ghost.
+                log.debug("inject delete {}: the kernel holds {} there now, not {}", path, view.child(parent, name), decided);
+                forgetEntry(parent, name);
+                entry = fs.ghost(type);
+                decided = 0;
+            }
             if (rc == 0) {
                 injected.incrementAndGet();
                 view.removed(parent, name);

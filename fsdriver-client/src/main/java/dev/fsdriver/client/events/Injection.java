@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>CREATE: LOOKUP of (parent, name) says ENOENT; MKNOD/MKDIR/SYMLINK answer {@code entry}
  *     (the real node, looked up beforehand).</li>
  * <li>DELETE: LOOKUP of (parent, name) answers {@code entry} (the node the kernel holds, or a
- *     ghost); UNLINK/RMDIR succeed.</li>
+ *     ghost); UNLINK/RMDIR succeed if the kernel still holds {@code node} there (a ghost: nothing
+ *     the view knows), else ENOENT (a program looked the name up since the applier decided).</li>
  * <li>RENAME: like DELETE for (parent, name); LOOKUP of (newParent, newName) says ENOENT;
  *     RENAME succeeds if the kernel still holds at (parent, name) {@code node} (a ghost: nothing
  *     the view knows) and, exchanged, at (newParent, newName) {@code replaced}, else ENOENT

@@ -154,9 +154,22 @@ final class InjectionAnswers extends ForwardingFileSystem {
         return injected != null ? fs.entries().entered(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
     }
 
-    private boolean injectedDelete(FuseRequest req, long parent, String name) {
+    /**
+     * Whether {@code req} is the injected delete's UNLINK/RMDIR; refused (ENOENT) unless the kernel
+     * still holds at the name the node the applier decided on (a ghost: none). A program's LOOKUP
+     * or READDIRPLUS since then gave the kernel the server's current file there (deleted and made
+     * again on the server), which the unlink would remove from the kernel, and an rmdir kill for
+     * good (as with {@link #rename}). Refused, the kernel drops its entry (and the applier tries again, see EventApplier#deleted).
+     */
+    private boolean injectedDelete(FuseRequest req, long parent, String name) throws FuseException {
         Injection inj = injection(req);
-        return inj != null && inj.op() == Injection.Op.DELETE && inj.is(parent, name);
+        if (inj == null || inj.op() != Injection.Op.DELETE || !inj.is(parent, name)) {
+            return false;
+        }
+        if (fs.heldAt(parent, name) != (LocalNodes.isGhost(inj.node()) ? 0 : inj.node())) {
+            throw new FuseException(Errno.ENOENT);
+        }
+        return true;
     }
 
     @Override

@@ -21,9 +21,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The client end of the Watch stream of one share: subscribes with the last sequence it
  * applied (so a reconnect replays what it missed), hands every event to the sink in order,
- * acknowledges each batch, and pulls the next batch only after the sink is done with this one
- * (manual flow control: a slow client slows the stream, and the server's per-client bound
- * turns a slow client into an overflow, never into unbounded buffering).
+ * and acknowledges each batch once the sink is done with it (a slow client slows the stream: the
+ * server sends at most its unacknowledged window, and its per-client bound turns a slow client
+ * into an overflow, never into unbounded buffering). Each batch is taken from the stream as soon
+ * as it arrives and waits here, counted in the {@link CachePolicy}'s backlog: left in gRPC's
+ * buffer, the events the applier lags behind would be invisible to the mount, which would go on
+ * answering from what it keeps.
  *
  * <p>While the stream is down the {@link CachePolicy} is switched to short timeouts; it goes
  * back to long ones once the server answered the new subscription. Reconnects back off from
@@ -111,8 +114,11 @@ public final class WatchClient implements AutoCloseable {
             public void onNext(WatchReply reply) {
                 long arrived = System.nanoTime();
                 received.add(reply.getEventsCount());
-                // the next reply is requested only after this one was applied: at most one waits here
+                policy.received(reply.getEventsCount()); // the applier's backlog (see CachePolicy)
                 applier.execute(() -> applyReply(reply, arrived));
+                // the next one at once (bounded by the server's unacknowledged window): counted
+                // in the backlog as soon as it arrives, not when the applier gets to it
+                requests.request(1);
             }
 
             private void applyReply(WatchReply reply, long arrived) {
@@ -127,6 +133,8 @@ public final class WatchClient implements AutoCloseable {
                         sink.accept(e, arrived);
                     } catch (RuntimeException ex) {
                         log.warn("applying event {} failed: {}", e.getSequence(), ex.toString());
+                    } finally {
+                        policy.applied();
                     }
                     last = Math.max(last, e.getSequence());
                 }
@@ -136,7 +144,6 @@ public final class WatchClient implements AutoCloseable {
                     if (reply.getEventsCount() > 0) {
                         requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
                     }
-                    requests.request(1);
                 } catch (RuntimeException streamGone) {
                     log.debug("watch stream gone while acknowledging: {}", streamGone.toString());
                 }

@@ -44,6 +44,23 @@ class CachePolicyTest {
     }
 
     @Test
+    void nothingIsCachedWhileTheApplierLagsBehindTheEventsReceived() {
+        policy.setLive(true);
+        policy.received(3); // a file saved: applied at once, caching goes on
+        assertThat(policy.cacheable()).isTrue();
+        policy.received(CachePolicy.BACKLOG_LIMIT);
+        assertThat(policy.cacheable()).as("a burst waiting to be applied").isFalse();
+        assertThat(policy.live()).isTrue();
+        assertThat(policy.timeoutNs()).isEqualTo(1);
+        for (int i = 0; i < 3; i++) {
+            policy.applied();
+        }
+        assertThat(policy.backlog()).isEqualTo(CachePolicy.BACKLOG_LIMIT);
+        assertThat(policy.cacheable()).isTrue();
+        assertThat(policy.timeoutNs()).isEqualTo(3_600);
+    }
+
+    @Test
     void aStreamThatIsDownCachesNothingStormOrNot() {
         assertThat(policy.cacheable()).isFalse();
         policy.stormBegins("x");

@@ -14,6 +14,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -139,6 +140,78 @@ class WatchClientTest {
         assertThat(s.next().getAck().getSequence()).isEqualTo(3);
         assertThat(client.received()).isEqualTo(3);
         assertThat(client.lastApplied()).isEqualTo(3);
+    }
+
+    /**
+     * A burst: while the applier works through many events received, nothing is cacheable (see
+     * CachePolicy): a listing kept or fetched ahead since the last applied event misses the
+     * changes whose events wait here (CI: 750 of 3,000 files listed right after they were made).
+     */
+    @Test
+    void nothingIsCacheableWhileTheApplierLagsBehindTheEventsReceived() throws Exception {
+        List<Boolean> cacheable = new CopyOnWriteArrayList<>();
+        watch((e, arrived) -> {
+            cacheable.add(policy.cacheable()); // as a listing made while this event is applied finds it
+            applied.add(e);
+        });
+        Stream s = nextStream();
+        s.next();
+        int n = 20;
+        ChangeEvent[] burst = new ChangeEvent[n];
+        for (int i = 0; i < n; i++) {
+            burst[i] = event(i + 1, "f" + i);
+        }
+        s.replies().onNext(reply(n, burst));
+        for (int i = 0; i < n; i++) {
+            nextApplied();
+        }
+        assertThat(s.next().getAck().getSequence()).isEqualTo(n);
+        int lagging = n - CachePolicy.BACKLOG_LIMIT; // the event being applied counts until it is done
+        assertThat(cacheable.subList(0, lagging)).as("more than %d events waiting", CachePolicy.BACKLOG_LIMIT)
+                .containsOnly(false);
+        assertThat(cacheable.subList(lagging, n)).containsOnly(true);
+        assertThat(policy.backlog()).isZero();
+        assertThat(policy.cacheable()).isTrue();
+    }
+
+    /**
+     * A reply the server sends while the applier still works on the last one is taken from the
+     * stream at once and counted in the backlog: left in gRPC's buffer until the applier got to
+     * it, the mount did not know it lagged behind and went on answering from what it keeps.
+     */
+    @Test
+    void aReplyWaitingBehindTheOneBeingAppliedCountsInTheBacklog() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        watch((e, arrived) -> {
+            applied.add(e);
+            if (e.getSequence() == 1) {
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Stream s = nextStream();
+        s.next();
+        s.replies().onNext(reply(1, event(1, "a")));
+        assertThat(nextApplied().getSequence()).isEqualTo(1);
+        ChangeEvent[] burst = new ChangeEvent[20];
+        for (int i = 0; i < burst.length; i++) {
+            burst[i] = event(i + 2, "f" + i);
+        }
+        s.replies().onNext(reply(21, burst));
+        for (int i = 0; i < 30_000 && policy.backlog() < 21; i++) {
+            Thread.sleep(1);
+        }
+        assertThat(policy.backlog()).as("the event being applied and the reply behind it").isEqualTo(21);
+        assertThat(policy.cacheable()).isFalse();
+        assertThat(s.requests()).as("nothing acknowledged before it was applied").isEmpty();
+        release.countDown();
+        assertThat(s.next().getAck().getSequence()).isEqualTo(1);
+        assertThat(s.next().getAck().getSequence()).isEqualTo(21);
+        assertThat(policy.backlog()).isZero();
+        assertThat(policy.cacheable()).isTrue();
     }
 
     @Test
