@@ -156,13 +156,10 @@ final class ColdLookups {
         long sequence = -1;
         while (true) {
             if (reply == null) {
-                try {
-                    reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(parent).setCursor(cursor)
-                            .setMaxEntries(connection.options().readDirPageSize()).setPlus(true).build());
-                } catch (RuntimeException e) {
-                    new KeptListings.Kept(all, new BitSet(), epoch, 0, 0).giveBack(caches::forget);
-                    throw connection.failure(e);
-                }
+                ReadDirRequest page = ReadDirRequest.newBuilder().setNode(parent).setCursor(cursor)
+                        .setMaxEntries(connection.options().readDirPageSize()).setPlus(true).build();
+                reply = connection.call(f -> f.readDir(page),
+                        () -> new KeptListings.Kept(all, new BitSet(), epoch, 0, 0).giveBack(caches::forget));
             }
             if (sequence < 0) {
                 sequence = reply.getEventSequence(); // the first page's: the earliest

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
@@ -234,6 +235,28 @@ public final class Connection implements AutoCloseable {
         session.ensure();
         return FilesGrpc.newFutureStub(calls)
                 .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A Files call to wait for, its failure translated ({@link #failure}): the shape of every
+     * call, {@code connection.call(f -> f.readlink(request))}.
+     */
+    <T> T call(Function<FilesCalls, T> call) throws FuseException {
+        try {
+            return call.apply(files());
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /** {@link #call(Function)}, running {@code undo} first when the call fails. */
+    <T> T call(Function<FilesCalls, T> call, Runnable undo) throws FuseException {
+        try {
+            return call.apply(files());
+        } catch (RuntimeException e) {
+            undo.run();
+            throw failure(e);
+        }
     }
 
     /** The one translation of a failed call into the errno the kernel gets (see {@link CallFailures}). */

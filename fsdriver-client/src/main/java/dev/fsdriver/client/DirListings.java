@@ -171,12 +171,8 @@ final class DirListings {
             connection.counters().caches().add(CacheStats.Cache.DIRECTORY, reply != null);
         }
         if (reply == null) {
-            try {
-                reply = connection.files().readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
-                        .setMaxEntries(options.readDirPageSize()).setPlus(plus).build());
-            } catch (RuntimeException e) {
-                throw connection.failure(e);
-            }
+            reply = connection.call(f -> f.readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
+                    .setMaxEntries(options.readDirPageSize()).setPlus(plus).build()));
         }
         spentLocked(dir);
         dir.page = reply.getEntriesList();

@@ -36,11 +36,9 @@ final class Entries {
         if (openNode != null && openNode.anyDirty()) {
             // The server's size lags behind held-back writes: push them out and ask again.
             openNode.flushWriters(null);
-            try {
-                n = n.toBuilder().setAttr(connection.files().getAttr(GetAttrRequest.newBuilder().setNode(n.getId()).build())).build();
-            } catch (RuntimeException e) {
-                throw connection.failure(e);
-            }
+            long id = n.getId();
+            Attr attr = connection.call(f -> f.getAttr(GetAttrRequest.newBuilder().setNode(id).build()));
+            n = n.toBuilder().setAttr(attr).build();
         }
         return entryNoCount(n);
     }

@@ -214,10 +214,7 @@ final class Lookups {
         long generation = files.generation(nodeId);
         Attr attr;
         try {
-            attr = connection.files().setAttr(request);
-        } catch (RuntimeException e) {
-            attrs.drop(nodeId);
-            throw connection.failure(e);
+            attr = connection.call(f -> f.setAttr(request), () -> attrs.drop(nodeId));
         } finally {
             caches.changing(nodeId); // nor a listing fetched while it went on
         }

@@ -57,15 +57,9 @@ final class NameChanges {
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
-        try {
-            return made(parent, name, sentAt, connection.files().symlink(
-                    SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
-                            .setOwner(owner(req)).build()));
-        } catch (RuntimeException e) {
-            attrs.drop(parent);
-            caches.namesChanged(parent, null);
-            throw connection.failure(e);
-        }
+        return made(parent, name, sentAt, connection.call(f -> f.symlink(
+                SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
+                        .setOwner(owner(req)).build()), () -> notMade(parent)));
     }
 
     /**
@@ -99,26 +93,13 @@ final class NameChanges {
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
-            try {
-                return made(parent, name, sentAt, connection.files().mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
-                        .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()));
-            } catch (RuntimeException e) {
-                attrs.drop(parent);
-                caches.namesChanged(parent, null);
-                throw connection.failure(e);
-            }
+            return made(parent, name, sentAt, connection.call(f -> f.mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
+                    .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()), () -> notMade(parent)));
         }
-        CreateReply created;
-        try {
-            // through Create, which every server has
-            created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
-                    .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build());
-        } catch (RuntimeException e) {
-            attrs.drop(parent);
-            caches.namesChanged(parent, null);
-            throw connection.failure(e);
-        }
+        // through Create, which every server has
+        CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
+                .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build()), () -> notMade(parent));
         files.releaseQuietly(created.getHandle());
         return made(parent, name, sentAt, created.getNode());
     }
@@ -131,28 +112,22 @@ final class NameChanges {
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
-        try {
-            return made(parent, name, sentAt, connection.files().mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()));
-        } catch (RuntimeException e) {
-            attrs.drop(parent);
-            caches.namesChanged(parent, null);
-            throw connection.failure(e);
-        }
+        return made(parent, name, sentAt, connection.call(f -> f.mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()), () -> notMade(parent)));
+    }
+
+    /** After a create, mkdir, symlink or mknod that failed: what was said of the parent is not known. */
+    private void notMade(long parent) {
+        attrs.drop(parent);
+        caches.namesChanged(parent, null);
     }
 
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
         long sentAt = attrs.epoch();
-        ParentAttrs reply;
-        try {
-            reply = connection.files().unlink(NameRequest.newBuilder().setParent(parent).setName(name).build());
-        } catch (RuntimeException e) {
-            removed(parent, name, false);
-            attrs.drop(parent);
-            throw connection.failure(e);
-        }
+        ParentAttrs reply = connection.call(f -> f.unlink(NameRequest.newBuilder().setParent(parent).setName(name).build()),
+                () -> notRemoved(parent, name));
         removed(parent, name, true);
         changed(parent, parent, sentAt, reply);
     }
@@ -196,17 +171,16 @@ final class NameChanges {
         }
     }
 
+    private void notRemoved(long parent, String name) {
+        removed(parent, name, false);
+        attrs.drop(parent);
+    }
+
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         removing(parent, name);
         long sentAt = attrs.epoch();
-        ParentAttrs reply;
-        try {
-            reply = connection.files().rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build());
-        } catch (RuntimeException e) {
-            removed(parent, name, false);
-            attrs.drop(parent);
-            throw connection.failure(e);
-        }
+        ParentAttrs reply = connection.call(f -> f.rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()),
+                () -> notRemoved(parent, name));
         removed(parent, name, true);
         changed(parent, parent, sentAt, reply);
     }
@@ -241,19 +215,15 @@ final class NameChanges {
         long moved = caches.child(parent, name);
         long generation = files.generation(moved);
         boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
-        ParentAttrs reply;
-        try {
-            reply = connection.files().rename(RenameRequest.newBuilder().setParent(parent).setName(name)
-                    .setNewParent(newParent).setNewName(newName).setFlags(flags).build());
-        } catch (RuntimeException e) {
-            caches.childChanging(parent, name, false);
-            caches.childChanging(newParent, newName, true);
-            caches.namesChanged(parent, null);
-            caches.namesChanged(newParent, null);
-            attrs.drop(parent);
-            attrs.drop(newParent);
-            throw connection.failure(e);
-        }
+        ParentAttrs reply = connection.call(f -> f.rename(RenameRequest.newBuilder().setParent(parent).setName(name)
+                .setNewParent(newParent).setNewName(newName).setFlags(flags).build()), () -> {
+                    caches.childChanging(parent, name, false);
+                    caches.childChanging(newParent, newName, true);
+                    caches.namesChanged(parent, null);
+                    caches.namesChanged(newParent, null);
+                    attrs.drop(parent);
+                    attrs.drop(newParent);
+                });
         boolean exchange = (flags & RENAME_EXCHANGE) != 0;
         quiet = quiet && !exchange && reply.hasMoved() && !dirty(moved) && files.generation(moved) == generation;
         caches.childMoved(parent, name, quiet ? reply.getMoved() : null, sentAt);
@@ -324,12 +294,9 @@ final class NameChanges {
         attrs.drop(nodeId); // its link count and ctime
         long sentAt = attrs.epoch();
         try {
-            return made(newParent, newName, sentAt, connection.files().link(
-                    LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()));
-        } catch (RuntimeException e) {
-            attrs.drop(newParent);
-            caches.namesChanged(newParent, null);
-            throw connection.failure(e);
+            return made(newParent, newName, sentAt, connection.call(f -> f.link(
+                    LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()),
+                    () -> notMade(newParent)));
         } finally {
             attrs.drop(nodeId); // (and the listings' entries of it: see KnownAttrs#onChange)
         }

@@ -388,11 +388,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         // Names are changed on the server before each call answers; this makes them durable there.
-        try {
-            connection.files().fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -400,11 +396,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public String readlink(FuseRequest req, long nodeId) throws FuseException {
-        try {
-            return connection.files().readlink(NodeRequest.newBuilder().setNode(nodeId).build()).getTarget();
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return connection.call(f -> f.readlink(NodeRequest.newBuilder().setNode(nodeId).build()).getTarget());
     }
 
     /*
@@ -418,21 +410,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
-        try {
-            return connection.files().getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
-                    .getValue().toByteArray();
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return connection.call(f -> f.getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
+                .getValue().toByteArray());
     }
 
     @Override
     public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
-        try {
-            return connection.files().listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList();
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return connection.call(f -> f.listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList());
     }
 
     @Override
@@ -443,10 +427,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
-            connection.files().setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
-                    .setValue(ByteString.copyFrom(value)).setFlags(flags).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
+            connection.call(f -> f.setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
+                    .setValue(ByteString.copyFrom(value)).setFlags(flags).build()));
         } finally {
             attrs.drop(nodeId);
         }
@@ -460,9 +442,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
-            connection.files().removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
+            connection.call(f -> f.removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build()));
         } finally {
             attrs.drop(nodeId);
         }
@@ -482,11 +462,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     private FuseStatfs fetchStatfs(long nodeId) throws FuseException {
         StatFsReply s;
-        try {
-            s = connection.files().statFs(NodeRequest.newBuilder().setNode(nodeId).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        s = connection.call(f -> f.statFs(NodeRequest.newBuilder().setNode(nodeId).build()));
         return new FuseStatfs(s.getBlocks(), s.getBfree(), s.getBavail(), s.getFiles(), s.getFfree(),
                 s.getBsize(), s.getNamelen() == 0 ? 255 : s.getNamelen(), s.getFrsize() == 0 ? s.getBsize() : s.getFrsize());
     }

@@ -113,11 +113,7 @@ final class Reopener {
         if (!refind(request.getNode(), 0)) {
             throw new FuseException(Errno.ESTALE, "node " + request.getNode() + " not found again by its path");
         }
-        try {
-            return connection.files().open(request);
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return connection.call(f -> f.open(request));
     }
 
     /** Generations of one file: equal, or one of them not known (0: an older server, or a backend without). */
