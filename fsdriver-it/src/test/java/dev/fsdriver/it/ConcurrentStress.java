@@ -29,7 +29,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * displaced nodes; LookedUpBeforeItsEventTest); then seed 21 passed 3 runs alone, 1-20 passed
  * (oneWorker and ConcurrentStress), 21-40 all but seed 33 (ConcurrentStress). Seed 33 failed
  * now and then, also with one worker alone (no events): an FSTAT of an fd whose file a rename
- * replaced showed the size plus another fd's write (open).
+ * replaced showed the size plus another fd's write. Cause (the rename a bystander): an O_APPEND
+ * fd's held-back append went to the server after another fd's later write to the file, in
+ * whatever order a stat pushed the open files' writes out, and landed past it (fixed:
+ * OpenNode#orderBefore; DifferentialStressTest#appendHeldBackThenAnotherDescriptorsWrite).
  */
 class ConcurrentStress extends StressMount {
     /**
