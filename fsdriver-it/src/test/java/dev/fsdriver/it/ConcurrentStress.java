@@ -33,6 +33,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * fd's held-back append went to the server after another fd's later write to the file, in
  * whatever order a stat pushed the open files' writes out, and landed past it (fixed:
  * OpenNode#orderBefore; DifferentialStressTest#appendHeldBackThenAnotherDescriptorsWrite).
+ * Then 21-40 once each: all passed but seed 27 (ConcurrentStress): an empty file open read-only
+ * and unlinked, a read past its end said ENOENT: the server answered the open that was to give
+ * it a handle "whole" with none, inline_max 0 notwithstanding (fixed: OpenFileHandlers#open;
+ * DifferentialStressTest#readPastTheEndOfAWholeContentOpenAfterItsUnlink).
  */
 class ConcurrentStress extends StressMount {
     /**

@@ -244,6 +244,24 @@ class DifferentialStressTest extends StressMount {
                 Op.of(Op.Kind.STAT, "f"), new Op(Op.Kind.READ, "f", "", (1 << 20) - 100, 0, 4096, 0))));
     }
 
+    /**
+     * A small file opened read-only (its whole content came with the open, no server handle),
+     * then unlinked: a read past its end (the kernel asks for the size first) and an fstat said
+     * ENOENT (ConcurrentStress seed 27, step 180).
+     */
+    @Test
+    void readPastTheEndOfAWholeContentOpenAfterItsUnlink() throws Exception {
+        assertNoDifference(engine.script("wholeunlinked", List.of(
+                Op.creat("f"), write("f", 21, 100), Op.creat("g"),
+                new Op(Op.Kind.OPEN, "f", "", 0, 0, 0, 0), new Op(Op.Kind.OPEN, "g", "", 0, 0, 0, 1),
+                Op.of(Op.Kind.UNLINK, "f"), Op.of(Op.Kind.UNLINK, "g"),
+                new Op(Op.Kind.FREAD, "", "", 32345, 0, 4096, 0),
+                new Op(Op.Kind.FREAD, "", "", 32345, 0, 4096, 1),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 0), new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 1),
+                new Op(Op.Kind.FREAD, "", "", 0, 0, 4096, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0), new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 1))));
+    }
+
     private static Op read(String path) {
         return new Op(Op.Kind.READ, path, "", 0, 0, 4096, 0);
     }
