@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * files), so many writers to a slow server wait instead of growing the heap.
  *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
- * appends wherever we say) chunks go one at a time.
+ * appends wherever we say) chunks go one at a time. Across the open files of one node, a write
+ * first pushes out what another holds back that must land before it ({@link #goesBefore}).
  *
  * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
  * touch only {@code inflight}, {@code unacked}, {@code slots} and {@code error}), so waiting for
@@ -190,6 +191,29 @@ final class BlockWriter {
             flush(pid);
         }
         return total;
+    }
+
+    /**
+     * Whether what this open file holds back or has in flight must reach the server before
+     * another open file's write of {@code length} bytes at {@code offset}, an append when
+     * {@code appending} (see {@link OpenNode#orderBefore}): appends (the server puts them at its
+     * end, wherever that is when they arrive), a change held (HeldSetAttrs), bytes of that range.
+     * Writes to other ranges land the same in either order.
+     */
+    boolean goesBefore(long offset, int length, boolean appending) {
+        if (!dirty()) {
+            return false;
+        }
+        if (appending || append || heldAttrs.get() != null) {
+            return true;
+        }
+        synchronized (this) {
+            if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
+                return true;
+            }
+        }
+        return inflight.stream().anyMatch(c -> c.overlaps(offset, length))
+                || unacked.values().stream().anyMatch(c -> c.overlaps(offset, length));
     }
 
     /** True while data is held back, in flight or waiting to be sent again. */

@@ -189,6 +189,7 @@ final class FileIo {
         if (h.writer() == null) {
             throw new FuseException(Errno.EBADF, "not open for writing");
         }
+        h.node().orderBefore(h, offset, src.remaining());
         h.node().generation.incrementAndGet();
         return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }

@@ -267,6 +267,48 @@ class DifferentialStressTest extends StressMount {
         assertNoDifference(engine.serverScript("xdirfile", ops, 10));
     }
 
+    /**
+     * Two descriptors of one file, the first O_APPEND: its append, held back, went to the server
+     * after the other's later write (full blocks, sent at once; or pushed first by the fstat)
+     * and landed past its end: the file grew by the append's length (seed 33, step 73, where a
+     * rename had replaced the file's name; it needs no rename).
+     */
+    @Test
+    void appendHeldBackThenAnotherDescriptorsWrite() throws Exception {
+        int rdwrCreatAppend = 02102;
+        int rdwr = 02;
+        assertNoDifference(engine.script("appendorder", List.of(
+                new Op(Op.Kind.OPEN, "f", "", 0644, 0, rdwrCreatAppend, 0),
+                new Op(Op.Kind.OPEN, "f", "", 0, 0, rdwr, 1),
+                new Op(Op.Kind.FWRITE, "", "", 0, 16, 100, 0),
+                // a full block goes at once; the second waits for the first (they overlap)
+                new Op(Op.Kind.FWRITE, "", "", 0, 17, 1 << 20, 1), new Op(Op.Kind.FWRITE, "", "", 0, 20, 1 << 20, 1),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 1),
+                new Op(Op.Kind.FWRITE, "", "", 5000, 18, 300, 1),
+                new Op(Op.Kind.FWRITE, "", "", 0, 19, 200, 0),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0), new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 1),
+                Op.of(Op.Kind.STAT, "f"), new Op(Op.Kind.READ, "f", "", (1 << 20) - 100, 0, 4096, 0))));
+    }
+
+    /**
+     * A small file opened read-only (its whole content came with the open, no server handle),
+     * then unlinked: a read past its end (the kernel asks for the size first) and an fstat said
+     * ENOENT (ConcurrentStress seed 27, step 180).
+     */
+    @Test
+    void readPastTheEndOfAWholeContentOpenAfterItsUnlink() throws Exception {
+        assertNoDifference(engine.script("wholeunlinked", List.of(
+                Op.creat("f"), write("f", 21, 100), Op.creat("g"),
+                new Op(Op.Kind.OPEN, "f", "", 0, 0, 0, 0), new Op(Op.Kind.OPEN, "g", "", 0, 0, 0, 1),
+                Op.of(Op.Kind.UNLINK, "f"), Op.of(Op.Kind.UNLINK, "g"),
+                new Op(Op.Kind.FREAD, "", "", 32345, 0, 4096, 0),
+                new Op(Op.Kind.FREAD, "", "", 32345, 0, 4096, 1),
+                new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 0), new Op(Op.Kind.FSTAT, "", "", 0, 0, 0, 1),
+                new Op(Op.Kind.FREAD, "", "", 0, 0, 4096, 0),
+                new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 0), new Op(Op.Kind.CLOSE, "", "", 0, 0, 0, 1))));
+    }
+
     private static Op chown(String path, int uid, int gid, int flags) {
         return new Op(Op.Kind.CHOWN, path, "", uid, gid, 0, flags);
     }

@@ -127,7 +127,8 @@ final class OpenFileHandlers {
         try {
             FileAttributes a = f.stat();
             reply.setAttr(Messages.attr(a));
-            if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && a.size() <= inlineMax(req)
+            // inline_max 0: never, an empty file too (a client asks so for a handle to keep)
+            if (!((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && inlineMax(req) > 0 && a.size() <= inlineMax(req)
                     && inlineContent(f, (int) a.size(), reply))) {
                 return reply.setHandle(s.handles.add(CallContext.owner(), new OpenedFile(req.getNode(), f, flags, a.ino()))).build();
             }

@@ -291,6 +291,25 @@ class FsServerTest {
         files.release(HandleRequest.newBuilder().setHandle(writable.getHandle()).build());
     }
 
+    /**
+     * inline_max 0 means never, for an empty file too: the client asks so for a handle to keep
+     * reading a file whose last name goes, and an empty file came back "whole" with none, so an
+     * fstat after the unlink said ENOENT (ConcurrentStress seed 27).
+     */
+    @Test
+    void anEmptyFileOpenedWithInlineMaxZeroGetsAHandle() throws Exception {
+        Files.write(dir.resolve("empty"), new byte[0]);
+        long node = files.lookup(LookupRequest.newBuilder().setParent(1).setName("empty").build()).getId();
+        OpenReply asked = files.open(OpenRequest.newBuilder().setNode(node).setFlags(OpenFlags.O_RDONLY).build());
+        assertThat(asked.hasData()).isFalse();
+        assertThat(asked.getHandle()).isNotZero();
+        files.release(HandleRequest.newBuilder().setHandle(asked.getHandle()).build());
+        OpenReply whole = files.open(OpenRequest.newBuilder().setNode(node).setFlags(OpenFlags.O_RDONLY)
+                .setInlineMax(128 << 10).build());
+        assertThat(whole.hasData()).isTrue();
+        assertThat(whole.getHandle()).isZero();
+    }
+
     @Test
     void aReadOfAFewBytesReturnsExactlyThem() throws Exception {
         Files.writeString(dir.resolve("f"), "0123456789");
