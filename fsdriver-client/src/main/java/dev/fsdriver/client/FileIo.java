@@ -153,15 +153,12 @@ final class FileIo {
             throws FuseException {
         caches.namesChanging(parent);
         long epoch = attrs.epoch();
-        CreateReply created;
-        try {
-            created = connection.files().create(CreateRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build());
-        } catch (RuntimeException e) {
-            attrs.drop(parent);
-            caches.namesChanged(parent, null); // nor a listing fetched while it went on
-            throw connection.failure(e);
-        }
+        CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build()),
+                () -> {
+                    attrs.drop(parent);
+                    caches.namesChanged(parent, null); // nor a listing fetched while it went on
+                });
         Node node = created.getNode();
         caches.namesChanged(parent, k -> k.made(name, node)); // nor a listing fetched while it went on
         caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
@@ -230,11 +227,7 @@ final class FileIo {
             return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
         }
         reopener.current(via.remote());
-        try {
-            connection.files().fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build());
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        connection.call(f -> f.fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build()));
     }
 
     void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
