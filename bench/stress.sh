@@ -13,7 +13,7 @@
 #   --shrink replays a failing worker's log up to STEP on a fresh mount and drops operations while
 #   it still fails with TEXT in the failure; prints the short reproduction. A server-side worker's log
 #   (name ending -sN): add -Dfsdriver.stress.shrink.server=25 (the mount compared every 25 steps, as
-#   ConcurrentStress does) and a short -Dfsdriver.stress.converge.ms so that failing tries end soon.
+#   ConcurrentStressTest does) and a short -Dfsdriver.stress.converge.ms so that failing tries end soon.
 #   -Dfsdriver.stress.shrink.once=true replays the log once (no shrinking); -Dfsdriver.stress.debug=true
 #   keeps both processes' debug logs as fsdriver-it/target/stress-logs/shrink-serve.log and shrink-mount.log.
 set -euo pipefail
@@ -29,10 +29,10 @@ if [[ "$SEEDS" =~ ^([0-9]+)-([0-9]+)$ ]]; then
     SEEDS=$(seq -s, "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
 fi
 if [ "${3:-}" = "fsstress1" ]; then
-    exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#fsstressCase1,ConcurrentStress' \
+    exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#fsstressCase1,ConcurrentStressTest' \
         -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.profile=FSSTRESS_CASE1 \
         -Dfsdriver.stress.case1.seeds="$SEEDS" -Dfsdriver.stress.case1.ops="$OPS" \
         -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"
 fi
-exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#oneWorker,ConcurrentStress' \
+exec mvn -B -ntp -pl fsdriver-it -am verify -Dtest='DifferentialStressTest#oneWorker,ConcurrentStressTest' \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfsdriver.stress.seeds="$SEEDS" -Dfsdriver.stress.ops="$OPS"

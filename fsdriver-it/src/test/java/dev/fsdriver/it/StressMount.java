@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a differential stress run needs: the engine over a native directory, a real `fsdriver
  * serve` of a share and a real `fsdriver mount` of it. Used by {@link DifferentialStressTest}
- * and {@link ConcurrentStress}: seeded random operations on a native directory and on an fsdriver
+ * and {@link ConcurrentStressTest}: seeded random operations on a native directory and on an fsdriver
  * mount (real `fsdriver serve` and `fsdriver mount` processes, change events on),
  * result codes compared after every step, trees compared at the end with the native directory,
  * the mount and the served directory itself. See {@link StressRun}.
