@@ -55,6 +55,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final Connection connection;
     private final int blockSize;
     private final boolean readOnly;
+    /** The server syncs directories (capability "fsync-dir"). */
+    private final boolean fsyncDir;
     private final NodeTable nodes;
     private final Reopener reopener;
     private final RemoteCaches caches;
@@ -73,6 +75,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.blockSize = Math.min(options.blockSize(), maxIo);
         this.readOnly = hello.getReadOnly();
         boolean writeSync = hello.getCapabilitiesList().contains("write-sync");
+        this.fsyncDir = hello.getCapabilitiesList().contains("fsync-dir");
         this.nodes = new NodeTable(connection);
         this.reopener = new Reopener(connection);
         Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
@@ -387,7 +390,11 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
-        // Names are changed on the server before each call answers; this makes them durable there.
+        // Names are changed on the server before each call answers; this makes them durable there
+        // (a server without "fsync-dir" takes FsyncRequest.dir for handle 0: nothing is sent).
+        if (!fsyncDir) {
+            return;
+        }
         connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
     }
 

@@ -145,7 +145,8 @@ final class RequestDispatcher {
         } catch (UnsupportedOperationException e) {
             replies.error(fd, buf, unique, Errno.ENOSYS);
         } catch (Wire.NotUtf8 e) {
-            replies.error(fd, buf, unique, Errno.EILSEQ);
+            // such a name cannot be on the server: not there (a lookup), or not makeable
+            replies.error(fd, buf, unique, opcode == FuseOpcode.LOOKUP ? Errno.ENOENT : Errno.EILSEQ);
         } catch (Wire.MalformedRequest | IndexOutOfBoundsException e) {
             log.warn("Malformed FUSE request {}: {}", req, e.toString());
             replies.error(fd, buf, unique, Errno.EIO);

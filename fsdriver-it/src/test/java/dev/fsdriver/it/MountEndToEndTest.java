@@ -336,12 +336,13 @@ class MountEndToEndTest {
                 + "open('ok', 'w').close()\n"
                 + "t('rename', lambda: os.rename(b'ok', b'ok\\\\xff'))\n"
                 + "t('symlink', lambda: os.symlink(b'tar\\\\xff', b'link'))\n"
-                + "t('utf8', lambda: os.close(os.open('caf\\u00e9', os.O_CREAT | os.O_WRONLY, 0o644)))\n\"");
+                + "t('utf8', lambda: os.close(os.open('caf\\u00e9', os.O_CREAT | os.O_WRONLY, 0o644)))\n"
+                + "t('stat', lambda: os.stat(b'bad\\\\xff'))\n\"");
         assertThat(out).contains("create=Invalid or incomplete multibyte or wide character")
                 .contains("mkdir=Invalid or incomplete multibyte or wide character")
                 .contains("rename=Invalid or incomplete multibyte or wide character")
                 .contains("symlink=Invalid or incomplete multibyte or wide character")
-                .contains("utf8=ok");
+                .contains("utf8=ok").contains("stat=No such file or directory");
         try (var names = Files.list(share.resolve("utf8"))) {
             assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("ok", "caf\u00e9");
         }

@@ -14,7 +14,8 @@ import java.util.List;
 /** Session.Hello: protocol version, share check, what this server offers, the session ({@link Sessions}). */
 final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
-    static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync");
+    static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync",
+            "fsync-dir");
 
     private final Sessions sessions;
 

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -63,10 +64,22 @@ public final class InodeNumbers implements AutoCloseable {
             } else {
                 Files.createDirectories(storeFile.toAbsolutePath().getParent());
                 store = FileChannel.open(storeFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                // one writer per store: two shares (or servers) appending at the size each saw
+                // would overwrite each other's records
+                boolean mine;
+                try {
+                    mine = store.tryLock() != null;
+                } catch (OverlappingFileLockException e) {
+                    mine = false;
+                }
+                if (!mine) {
+                    store.close();
+                    throw new IOException("in use by another share or server");
+                }
                 load();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("inode map " + storeFile, e);
+            throw new UncheckedIOException("inode map " + storeFile + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.fsdriver.backend.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
 import dev.fsdriver.backend.windows.win32.Structs;
@@ -55,6 +56,22 @@ class InodeNumbersTest {
             assertThat(n.ino(SERIAL, 7, 1)).isEqualTo(a);
             long c = n.ino(SERIAL, 7, 3);
             assertThat(c).isNotIn(a, b).isGreaterThan(Math.max(a, b));
+        }
+    }
+
+    /** Two shares (or servers) named one store: the second is refused, the first's records kept. */
+    @Test
+    void aStoreHasOneWriter(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("inodes.bin");
+        try (InodeNumbers n = new InodeNumbers(SERIAL, store)) {
+            n.ino(SERIAL, 7, 1);
+            assertThatThrownBy(() -> new InodeNumbers(SERIAL, store)).isInstanceOf(java.io.UncheckedIOException.class)
+                    .hasMessageContaining("in use by another share or server");
+            n.ino(SERIAL, 7, 2);
+        }
+        assertThat(Files.size(store)).isEqualTo(64);
+        try (InodeNumbers again = new InodeNumbers(SERIAL, store)) {
+            assertThat(again.ino(SERIAL, 7, 1)).isGreaterThanOrEqualTo(InodeNumbers.MAPPED_BASE);
         }
     }
 

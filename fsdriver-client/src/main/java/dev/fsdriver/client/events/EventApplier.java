@@ -280,7 +280,10 @@ public final class EventApplier {
                 // decision and the kernel holds the server's current file there. Its entry goes
                 // (looked up again when needed) and the delete is announced on a ghost.
                 log.debug("inject delete {}: the kernel holds {} there now, not {}", path, view.child(parent, name), decided);
-                forgetEntry(parent, name);
+                // the view first: a program's lookup after the invalidation is in it, so the next
+                // try is refused again rather than unlinking what that program holds
+                view.removed(parent, name);
+                notifier.invalEntry(parent, name);
                 entry = fs.ghost(type);
                 decided = 0;
             }

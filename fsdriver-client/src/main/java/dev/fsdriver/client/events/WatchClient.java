@@ -10,6 +10,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,6 +103,12 @@ public final class WatchClient implements AutoCloseable {
         subscriptions.increment();
         stub.watch(new ClientResponseObserver<WatchRequest, WatchReply>() {
             private ClientCallStreamObserver<WatchRequest> requests;
+            /**
+             * This stream broke: replies of it still queued for the applier are skipped, so that
+             * the next subscription (from lastApplied) neither applies them twice nor finds the
+             * mount said live by a dead stream.
+             */
+            private volatile boolean ended;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchRequest> r) {
@@ -122,40 +129,61 @@ public final class WatchClient implements AutoCloseable {
             }
 
             private void applyReply(WatchReply reply, long arrived) {
-                if (!policy.live()) {
-                    log.info("change events for share '{}' are live (after sequence {})", share, lastApplied);
-                    policy.setLive(true);
-                }
-                backoffMs = 100;
-                long last = lastApplied;
-                for (ChangeEvent e : reply.getEventsList()) {
-                    try {
-                        sink.accept(e, arrived);
-                    } catch (RuntimeException ex) {
-                        log.warn("applying event {} failed: {}", e.getSequence(), ex.toString());
-                    } finally {
-                        policy.applied();
-                    }
-                    last = Math.max(last, e.getSequence());
-                }
-                last = Math.max(last, reply.getLastSequence());
-                lastApplied = last;
+                List<ChangeEvent> events = reply.getEventsList();
+                int applied = 0;
                 try {
-                    if (reply.getEventsCount() > 0) {
-                        requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
+                    if (ended) {
+                        return; // this stream broke: the next one replays from lastApplied
                     }
-                } catch (RuntimeException streamGone) {
-                    log.debug("watch stream gone while acknowledging: {}", streamGone.toString());
+                    if (!policy.live()) {
+                        log.info("change events for share '{}' are live (after sequence {})", share, lastApplied);
+                        policy.setLive(true);
+                    }
+                    backoffMs = 100;
+                    long last = lastApplied;
+                    for (ChangeEvent e : events) {
+                        if (ended) {
+                            break;
+                        }
+                        try {
+                            sink.accept(e, arrived);
+                        } catch (RuntimeException ex) {
+                            log.warn("applying event {} failed: {}", e.getSequence(), ex.toString());
+                        }
+                        applied++;
+                        policy.applied();
+                        last = Math.max(last, e.getSequence());
+                    }
+                    if (applied == events.size()) {
+                        last = Math.max(last, reply.getLastSequence());
+                    }
+                    lastApplied = last;
+                    if (ended) {
+                        return;
+                    }
+                    try {
+                        if (reply.getEventsCount() > 0) {
+                            requests.onNext(WatchRequest.newBuilder().setAck(Ack.newBuilder().setSequence(last)).build());
+                        }
+                    } catch (RuntimeException streamGone) {
+                        log.debug("watch stream gone while acknowledging: {}", streamGone.toString());
+                    }
+                } finally {
+                    for (int i = applied; i < events.size(); i++) {
+                        policy.applied(); // skipped (or an Error): out of the backlog all the same
+                    }
                 }
             }
 
             @Override
             public void onError(Throwable t) {
+                ended = true;
                 broken(Status.fromThrowable(t).toString());
             }
 
             @Override
             public void onCompleted() {
+                ended = true;
                 broken("server ended the stream");
             }
         }).onNext(WatchRequest.newBuilder()

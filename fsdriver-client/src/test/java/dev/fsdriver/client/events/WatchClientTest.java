@@ -257,6 +257,50 @@ class WatchClientTest {
         assertThat(policy.live()).isTrue();
     }
 
+    /**
+     * Replies still queued for the applier when their stream breaks are not applied: the next
+     * subscription replays them (from the last sequence applied), so nothing is applied twice,
+     * and a dead stream's reply never says the mount is live again.
+     */
+    @Test
+    void repliesQueuedWhenTheirStreamBreaksAreLeftToTheReplay() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        watch((e, arrived) -> {
+            applied.add(e);
+            if (e.getSequence() == 1) {
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Stream first = nextStream();
+        first.next();
+        first.replies().onNext(reply(2, event(1, "a"), event(2, "b")));
+        assertThat(nextApplied().getSequence()).isEqualTo(1);
+        first.replies().onNext(reply(3, event(3, "c")));
+        for (int i = 0; i < 30_000 && policy.backlog() < 3; i++) {
+            Thread.sleep(1);
+        }
+        first.replies().onError(Status.UNAVAILABLE.withDescription("server restarting").asRuntimeException());
+        Stream second = nextStream();
+        release.countDown();
+        for (int i = 0; i < 30_000 && policy.backlog() > 0; i++) {
+            Thread.sleep(1);
+        }
+        assertThat(policy.backlog()).as("skipped events leave the backlog too").isZero();
+        assertThat(applied).as("nothing of the dead stream applied after event 1").isEmpty();
+        assertThat(policy.live()).as("a dead stream's reply does not make the mount live").isFalse();
+        assertThat(client.lastApplied()).isEqualTo(1);
+        assertThat(second.next().getSubscribe().getResumeAfter()).isLessThanOrEqualTo(1);
+        second.replies().onNext(reply(3, event(2, "b"), event(3, "c")));
+        assertThat(nextApplied().getSequence()).isEqualTo(2);
+        assertThat(nextApplied().getSequence()).isEqualTo(3);
+        assertThat(second.next().getAck().getSequence()).isEqualTo(3);
+        assertThat(policy.live()).isTrue();
+    }
+
     @Test
     void theServerEndingTheStreamIsABreakToo() throws Exception {
         watch((e, arrived) -> applied.add(e));

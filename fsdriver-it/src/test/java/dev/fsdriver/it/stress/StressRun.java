@@ -69,8 +69,8 @@ public final class StressRun {
         for (int i = 0; i < c.mountWorkers() + c.serverWorkers(); i++) {
             boolean server = i >= c.mountWorkers();
             String name = run + (server ? "-s" : "-w") + i;
-            Side nat = new Side("native", nativeRoot.resolve(name));
-            Side other = new Side(server ? "served dir" : "mount", (server ? share : mount).resolve(name));
+            Side nat = new Side("native", nativeRoot.resolve(name), !server);
+            Side other = new Side(server ? "served dir" : "mount", (server ? share : mount).resolve(name), !server);
             Files.createDirectories(nat.root);
             Files.createDirectories(other.root);
             OpGenerator gen = new OpGenerator(c.seed() * 1000 + i, nat.root, c.profile());
@@ -93,8 +93,8 @@ public final class StressRun {
      * directory {@code name}; the mount must show the same tree after every {@code settleEvery} steps.
      */
     public List<String> serverScript(String name, List<Op> ops, int settleEvery) throws Exception {
-        Side nat = new Side("native", Files.createDirectories(nativeRoot.resolve(name)));
-        Side other = new Side("served dir", Files.createDirectories(share.resolve(name)));
+        Side nat = new Side("native", Files.createDirectories(nativeRoot.resolve(name)), false);
+        Side other = new Side("served dir", Files.createDirectories(share.resolve(name)), false);
         return finish("server-side script " + name, List.of(new Worker(name, "server-side script " + name, nat, other,
                 null, ops, 0, settleEvery, () -> converged(name, deadline()), logDir.resolve(name + ".log"))));
     }
