@@ -121,6 +121,7 @@ final class Share implements AutoCloseable {
                         nodes.exchanged(from, to);
                     } else if (!from.equals(to)) {
                         nodes.renamed(from, to);
+                        origins.moved(from, to); // the own-change records of what was below from
                     }
                 }
                 return backend.stat(to);

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   CREATED  -> mknod / mkdir / symlink      IN_CREATE
  *   DELETED  -> unlink / rmdir               IN_DELETE
- *   MODIFIED -> truncate to the same size    IN_MODIFY
- *   ATTRIB   -> chmod to the same mode       IN_ATTRIB
+ *   MODIFIED -> truncate to the same size    IN_MODIFY  (the server's size, never the event's;
+ *   ATTRIB   -> chmod to the same mode       IN_ATTRIB   neither while a program here writes the file)
  *   RENAMED  -> rename                       IN_MOVED_FROM + IN_MOVED_TO, one cookie
  *   OVERFLOW -> drop every cache under the path, list the held directories again and
  *               inject CREATE/DELETE for the differences (a watcher sees every create)
@@ -316,8 +316,16 @@ public final class EventApplier {
     }
 
     /**
-     * {@code attr}: the file's attributes sent with the event (null: not sent, asked of the server
-     * here); {@code eventNode}: the node they are of (0: not sent).
+     * {@code attr}, {@code eventNode}: the event's attributes and their node (null, 0: not sent),
+     * which only tell whether the event is about the kernel's file.
+     *
+     * <p>The rule for the injected truncate and chmod (issue 9): the kernel takes the size
+     * answered to them (and to a GETATTR before) as i_size and drops the pages past it. An event's
+     * size is older than what this mount did since, and while a program here writes the file the
+     * kernel's may be ahead of the server's. So nothing is injected while a program here has the
+     * file open for writing (only invalidated); otherwise the answer is the server's attributes,
+     * read after taking the file's {@link LocalWriters} stamp, refused if a program here changed
+     * the file since. A missing IN_MODIFY, never a cut file.
      */
     private void modified(String path, boolean attribOnly, FuseAttr attr, long eventNode) {
         long parent = view.resolve(parentOf(path));
@@ -338,40 +346,59 @@ public final class EventApplier {
                     attribOnly ? "attrib" : "modified", path, eventNode, node);
             return;
         }
+        LocalWriters writers = injector.writers();
+        long stamp = node != 0 ? writers.stamp(node) : 0;
+        if (node != 0 && writers.writing(node)) {
+            log.debug("{} '{}': open for writing here, its size may be ahead of the server's: not injected",
+                    attribOnly ? "attrib" : "modified", path);
+            return;
+        }
         // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
         // is answered with: asked here (a read, through the gate), never by the injected call.
-        FuseEntry entry = null;
-        if (node == 0 || attr == null) {
-            try {
-                entry = fs.reads().lookup(parent, name);
-            } catch (FuseException gone) {
-                return; // gone again: a DELETED follows
+        FuseEntry entry;
+        try {
+            entry = fs.reads().lookup(parent, name);
+        } catch (FuseException gone) {
+            return; // gone again: a DELETED follows
+        }
+        if (entry == null || entry.nodeId() == 0 || entry.attr() == null) {
+            return;
+        }
+        if (node != 0) {
+            fs.reads().giveBack(entry.nodeId()); // the kernel holds its own entry
+            if (entry.nodeId() != node) {
+                return; // the name leads to another file now: its own events follow
             }
-            if (entry == null || entry.nodeId() == 0 || entry.attr() == null) {
+        } else {
+            // the node the kernel will take: a writer of it here (by another name) counts too
+            stamp = writers.stamp(entry.nodeId());
+            if (writers.writing(entry.nodeId())) {
+                fs.reads().giveBack(entry.nodeId());
                 return;
             }
-            if (attr == null) {
-                attr = entry.attr();
-            }
-            if (node != 0) {
-                fs.reads().giveBack(entry.nodeId()); // the kernel holds its own entry
-                entry = null;
-            }
         }
-        int mode = attr.mode();
+        // node 0: read again after the stamp (the lookup's could be older than a program's change)
+        FuseAttr current = node != 0 ? entry.attr() : fs.reads().attr(entry.nodeId());
+        if (current == null) {
+            fs.reads().giveBack(entry.nodeId());
+            return;
+        }
+        int mode = current.mode();
         boolean applies = attribOnly ? !FileMode.isSymlink(mode) : FileMode.isRegular(mode);
-        Injection inj = new Injection(attribOnly ? Injection.Op.ATTRIB : Injection.Op.MODIFY, parent, name, 0, null,
-                entry, entry != null ? entry.nodeId() : node, attr);
+        FuseEntry handed = node == 0 ? new FuseEntry(entry.nodeId(), entry.generation(), current,
+                entry.entryTimeoutNs(), entry.attrTimeoutNs()) : null;
+        Injection inj = Injection.change(attribOnly ? Injection.Op.ATTRIB : Injection.Op.MODIFY, parent, name,
+                handed, node != 0 ? node : entry.nodeId(), current, stamp);
         if (applies) {
             freshDirs.awaitWatcher(parent);
             String abs = injector.absolute(path);
-            long size = attr.size();
-            // the same mode, the same size: nothing would change even on the server (which the
-            // gate keeps it from reaching anyway); the SETATTR is answered with attr
+            long size = current.size();
+            // the same mode, the server's size: nothing would change even on the server (which
+            // the gate keeps it from reaching anyway); the SETATTR is answered with current
             count(injector.perform(inj, attribOnly ? () -> InjectedCalls.chmod(abs, mode & 07777) : () -> InjectedCalls.truncate(abs, size)),
                     path);
         }
-        if (entry != null && !inj.handedOver()) {
+        if (handed != null && !inj.handedOver()) {
             fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
         }
     }

@@ -21,23 +21,34 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     the kernel asked at all (it does not when both names hold one inode).</li>
  * <li>MODIFY / ATTRIB: LOOKUP of (parent, name) answers {@code entry} once, if there is one
  *     (the real node, looked up beforehand, when the kernel held no entry: its reference passes
- *     to the kernel, see {@link #handOver}); a SETATTR of {@code node} answers {@code attr} (the
- *     injector's truncate to the same size, chmod to the same mode).</li>
+ *     to the kernel, see {@link #handOver}); a GETATTR or SETATTR of {@code node} answers
+ *     {@code attr} (the injector's truncate to the same size, chmod to the same mode), read from
+ *     the server, never an event's: the kernel takes its size as i_size. Refused (EAGAIN) once a
+ *     program here may have changed the size since ({@link LocalWriters}).</li>
  * </ul>
  */
 record Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
-                 FuseAttr attr, long replaced, AtomicBoolean handed, AtomicBoolean done) {
+                 FuseAttr attr, long replaced, long stamp, AtomicBoolean handed, AtomicBoolean done) {
     enum Op { CREATE, DELETE, RENAME, MODIFY, ATTRIB }
 
     Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
               FuseAttr attr) {
-        this(op, parent, name, newParent, newName, entry, node, attr, 0, new AtomicBoolean(), new AtomicBoolean());
+        this(op, parent, name, newParent, newName, entry, node, attr, 0, 0, new AtomicBoolean(), new AtomicBoolean());
+    }
+
+    /**
+     * A MODIFY or ATTRIB of {@code node}: {@code attr} read from the server after
+     * {@link LocalWriters#stamp} gave {@code stamp} (the answers are refused once it moved).
+     */
+    static Injection change(Op op, long parent, String name, FuseEntry entry, long node, FuseAttr attr, long stamp) {
+        return new Injection(op, parent, name, 0, null, entry, node, attr, 0, stamp, new AtomicBoolean(),
+                new AtomicBoolean());
     }
 
     /** A RENAME_EXCHANGE of (parent, name), where the kernel holds {@code node}, with (newParent, newName), where it holds {@code replaced}. */
     static Injection exchange(long parent, String name, long newParent, String newName, FuseEntry entry, long node,
                               long replaced) {
-        return new Injection(Op.RENAME, parent, name, newParent, newName, entry, node, null, replaced,
+        return new Injection(Op.RENAME, parent, name, newParent, newName, entry, node, null, replaced, 0,
                 new AtomicBoolean(), new AtomicBoolean());
     }
 

@@ -4,10 +4,13 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
+import java.nio.ByteBuffer;
 
 /**
  * The file system the kernel talks to when events are injected: in front of
@@ -23,11 +26,14 @@ import dev.fsdriver.fuse.FuseSetAttr;
 final class InjectionAnswers extends ForwardingFileSystem {
     private final EventAwareFileSystem fs;
     private final Injector injector;
+    /** The mount's own writers, recorded here (every kernel request passes this layer first). */
+    private final LocalWriters writers;
 
     InjectionAnswers(EventAwareFileSystem fs, Injector injector) {
         super(fs);
         this.fs = fs;
         this.injector = injector;
+        this.writers = injector.writers();
     }
 
     /** The injection that caused {@code req}, or null for any other request. */
@@ -50,6 +56,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
             }
             if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
                 return fs.entries().localEntry(parent, name, inj.entry());
+            }
+            if (changesContent(inj) && inj.is(parent, name) && inj.entry() != null
+                    && !writers.unchangedSince(inj.node(), inj.stamp())) {
+                throw new FuseException(Errno.EAGAIN); // its attributes may be older than the kernel's (see injectedAttr)
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.handOver()) {
                 return fs.entries().entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
@@ -74,8 +84,17 @@ final class InjectionAnswers extends ForwardingFileSystem {
      * their attributes when the ones it holds expired (the applier has just invalidated some). The
      * injected file's come with the event (null: any other node).
      */
-    private static FuseAttr injectedAttr(Injection inj, long nodeId) {
-        return changesContent(inj) && inj.node() == nodeId ? inj.attr() : null;
+    private FuseAttr injectedAttr(Injection inj, long nodeId) throws FuseException {
+        if (!changesContent(inj) || inj.node() != nodeId || inj.attr() == null) {
+            return null;
+        }
+        if (!writers.unchangedSince(nodeId, inj.stamp())) {
+            // A program here opened, wrote or resized the file since the applier read its size:
+            // the kernel's may be ahead of it, and taking it would cut the file (issue 9).
+            // Refused, the injected call fails: no IN_MODIFY, the kernel's size kept.
+            throw new FuseException(Errno.EAGAIN, "the file changed here since the injected size was read");
+        }
+        return inj.attr();
     }
 
     /**
@@ -112,9 +131,18 @@ final class InjectionAnswers extends ForwardingFileSystem {
     @Override
     public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
         Injection inj = injection(req);
-        if (inj != null && changesContent(inj) && inj.attr() != null && inj.node() == nodeId) {
+        FuseAttr known = inj == null ? null : injectedAttr(inj, nodeId);
+        if (known != null) {
             // the injector's same-size truncate or same-mode chmod: answer with the server's truth
-            return new FuseAttrReply(inj.attr(), 0);
+            return new FuseAttrReply(known, 0);
+        }
+        if (inj == null && changes.size().isPresent()) {
+            writers.changing(nodeId);
+            try {
+                return fs.setattr(req, nodeId, changes);
+            } finally {
+                writers.changing(nodeId);
+            }
         }
         return fs.setattr(req, nodeId, changes);
     }
@@ -124,6 +152,14 @@ final class InjectionAnswers extends ForwardingFileSystem {
             throws FuseException {
         if (injection(req) != null) {
             reply.done(setattr(req, nodeId, changes)); // answered here, or refused
+            return;
+        }
+        if (changes.size().isPresent()) {
+            writers.changing(nodeId);
+            fs.setattr(req, nodeId, changes, Reply.mapped(reply, r -> {
+                writers.changing(nodeId);
+                return r;
+            }));
             return;
         }
         fs.setattr(req, nodeId, changes, reply);
@@ -227,6 +263,76 @@ final class InjectionAnswers extends ForwardingFileSystem {
             inj.markPerformed();
         } else {
             fs.rename(req, parent, name, newParent, newName, flags);
+        }
+    }
+
+    // ---- the mount's own writers (see LocalWriters) -------------------------------------------
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        return open(req, nodeId, flags, true);
+    }
+
+    @Override
+    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
+        if (!OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) == 0) {
+            return fs.open(req, nodeId, flags, killSuidgid);
+        }
+        writers.changing(nodeId);
+        FuseOpen open = fs.open(req, nodeId, flags, killSuidgid);
+        writers.opened(nodeId, open.fh());
+        return open;
+    }
+
+    @Override
+    public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
+            throws FuseException {
+        FuseCreated c = fs.create(req, parent, name, mode, flags, umask);
+        if (c.entry() != null && c.open() != null) {
+            writers.opened(c.entry().nodeId(), c.open().fh());
+        }
+        return c;
+    }
+
+    @Override
+    public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
+            throws FuseException {
+        writers.changing(nodeId);
+        try {
+            return fs.write(req, nodeId, fh, offset, src, writeFlags);
+        } finally {
+            writers.changing(nodeId);
+        }
+    }
+
+    @Override
+    public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
+        try {
+            fs.release(req, nodeId, fh, flags); // sends what the file held back
+        } finally {
+            writers.released(fh);
+        }
+    }
+
+    @Override
+    public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
+            throws FuseException {
+        writers.changing(nodeId);
+        try {
+            fs.fallocate(req, nodeId, fh, offset, length, mode);
+        } finally {
+            writers.changing(nodeId);
+        }
+    }
+
+    @Override
+    public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
+                              long offOut, long length, int flags) throws FuseException {
+        writers.changing(nodeOut);
+        try {
+            return fs.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
+        } finally {
+            writers.changing(nodeOut);
         }
     }
 

@@ -33,6 +33,8 @@ final class Injector implements AutoCloseable {
     /** The id of the injecting thread (what FUSE reports as a request's pid). */
     private final int tid;
     private volatile Injection current;
+    /** The mount's own writers, which an injected size must never contradict (see {@link LocalWriters}). */
+    private final LocalWriters writers = new LocalWriters();
     /** True on an injecting thread while it runs an injection (see {@link #requireInjectingThread}). */
     private static final ThreadLocal<Boolean> INJECTING = ThreadLocal.withInitial(() -> false);
 
@@ -44,6 +46,10 @@ final class Injector implements AutoCloseable {
     /** The injection in progress, or null. Read by request threads. */
     Injection current() {
         return current;
+    }
+
+    LocalWriters writers() {
+        return writers;
     }
 
     /** The injecting thread's id. */

@@ -2,6 +2,8 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.ListingSequences;
 import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
@@ -34,6 +36,16 @@ final class ServerReads {
      */
     FuseEntry lookup(long parent, String name) throws FuseException {
         return gate.lookup(new InjectionGate.Internal(parent), parent, name);
+    }
+
+    /** The server's attributes of {@code node} now, or null when they cannot be read. No reference kept. */
+    FuseAttr attr(long node) {
+        try {
+            FuseAttrReply r = gate.getattr(new InjectionGate.Internal(node), node, 0);
+            return r == null ? null : r.attr();
+        } catch (FuseException e) {
+            return null;
+        }
     }
 
     /** Gives back one lookup reference to {@code node} that the kernel did not take. */

@@ -7,6 +7,7 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.server.events.EventHub.Event;
 import io.grpc.Context;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
@@ -147,6 +148,32 @@ public final class Origins {
             }
             return new Record(session, left, after, now, r.overlapped);
         });
+    }
+
+    /**
+     * {@code from} was renamed to {@code to} (a plain rename, done): the records of the paths
+     * below it follow the move (issue 9: a file's own changes came back as someone else's once
+     * its parent directory was renamed, because records are keyed by path). A settled record
+     * whose file is still in the recorded state at its new path moves there, and its old path is
+     * recorded as gone for the same session: an event of the old path still to be judged
+     * happened before the rename (a later one would follow a CREATED there, which finds the path
+     * back and drops that record). A record whose file changed since is dropped (someone else's
+     * change: its events go out); one still in progress stays where it is (its call ends under
+     * the old path; its events then go out, on the safe side). Walks all records (kept 10 s).
+     */
+    public void moved(RelPath from, RelPath to) {
+        for (Map.Entry<RelPath, Record> e : records.entrySet()) {
+            RelPath p = e.getKey();
+            Record r = e.getValue();
+            if (p.equals(from) || !p.startsWith(from) || r.inProgress > 0 || r.after == null) {
+                continue;
+            }
+            RelPath q = p.rebase(from, to);
+            if (records.remove(p, r) && sameState(r.after, current(q))) {
+                records.putIfAbsent(q, r);
+                records.putIfAbsent(p, new Record(r.session, 0, null, r.atNanos, false));
+            }
+        }
     }
 
     /** Whether {@code e} is the echo of {@code session}'s own change (see the class comment). */

@@ -192,6 +192,46 @@ class OriginsTest {
         assertThat(origins.judge(ME, renamed)).isEqualTo(Verdict.FOREIGN);
     }
 
+    /** The session renames d to e, as Share.rename does. */
+    private void renameDir(String from, String to) throws Exception {
+        RelPath f = RelPath.parse(from);
+        RelPath t = RelPath.parse(to);
+        origins.begin(ME, f);
+        origins.begin(ME, t);
+        Files.move(dir.resolve(from), dir.resolve(to));
+        origins.moved(f, t);
+        origins.changed(ME, t, backend.stat(t));
+        origins.removed(ME, f);
+    }
+
+    /**
+     * Issue 9 (SIGBUS through the mount): records were keyed by path, so once the session renamed
+     * a file's parent directory, the events of its own change to the file (judged after the
+     * rename, under the old path or the new) went back to it as someone else's.
+     */
+    @Test
+    void aFilesOwnChangeStaysOwnAfterTheSessionRenamedItsParent() throws Exception {
+        Files.createDirectories(dir.resolve("d"));
+        write(ME, "d/f", "mine");
+        renameDir("d", "e");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "d/f"))).as("the old path, judged after the rename")
+                .isEqualTo(Verdict.OWN);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "e/f"))).as("the new path").isEqualTo(Verdict.OWN);
+        assertThat(origins.judge(OTHER, event(Kind.MODIFIED, "e/f"))).isEqualTo(Verdict.FOREIGN);
+        Files.writeString(dir.resolve("e/f"), "someone else's");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "e/f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
+    @Test
+    void aFileSomeoneElseChangedBeforeTheRenameOfItsParentIsForeign() throws Exception {
+        Files.createDirectories(dir.resolve("d"));
+        write(ME, "d/f", "mine");
+        Files.writeString(dir.resolve("d/f"), "someone else's");
+        renameDir("d", "e");
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "d/f"))).isEqualTo(Verdict.FOREIGN);
+        assertThat(origins.judge(ME, event(Kind.MODIFIED, "e/f"))).isEqualTo(Verdict.FOREIGN);
+    }
+
     @Test
     void overflowIsNeverOwnAndOldRecordsExpire() throws Exception {
         write(ME, "f", "mine");
