@@ -172,7 +172,9 @@ class EventsServiceTest {
         for (int i = 0; i < 100; i++) { // elsewhere, after it: the queue overflows past the beginning
             hub.onChange(Change.of(Kind.CREATED, rel("t" + i), false));
         }
-        slow.awaitEvents(10);
+        // how many events the queue holds depends on how fast the hub saw the storm (a loaded
+        // machine: the whole queue collapsed into one OVERFLOW, seen in CI): read them all
+        slow.awaitEvents(1);
         while (slow.events().getLast().getSequence() < hub.lastSequence()) {
             int have = slow.events().size();
             slow.ack(slow.events().getLast().getSequence());
