@@ -10,6 +10,7 @@ import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +77,8 @@ final class BlockWriter {
     /** Some write held back in buf asked for the set-id bits to be cleared. */
     private boolean bufKill;
     private long nextSeq;
+    /** The open file's release began: its last push is under way or done, so nothing more may be held. */
+    private boolean closing;
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, boolean append) {
@@ -169,6 +172,42 @@ final class BlockWriter {
         reopener.current(handle); // EIO for a file lost in a restart, even with nothing to send
         push();
         errors.throwPending(pid);
+    }
+
+    /**
+     * The release's flush: from here on no change is held in this writer ({@link #hold}), so the
+     * push that follows is its last and nothing held can be left behind unsent.
+     */
+    void close(int pid) throws FuseException {
+        synchronized (this) {
+            closing = true;
+        }
+        flush(pid);
+    }
+
+    /**
+     * Holds the change {@code merge} makes of the one held so far (null: none) with this file's
+     * writes, or returns null when it must go to the server now: the merge says so, or the open
+     * file is being released (the kernel sends RELEASE after close(2) returns, so a program's
+     * chmod right after its close can come while the release's last push runs; held then, it
+     * would never be sent: DifferentialStressTest seed 18). Under the writer's lock, which
+     * {@link #close} takes to mark the release.
+     */
+    HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
+        synchronized (this) {
+            if (closing) {
+                return null;
+            }
+            HeldSetAttrs.Held had = heldAttrs.get();
+            if (had == null && dirty()) {
+                push(); // its data first: the attributes to start from are the server's after it
+            }
+            HeldSetAttrs.Held merged = merge.apply(had);
+            if (merged != null) {
+                heldAttrs.set(merged);
+            }
+            return merged;
+        }
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */

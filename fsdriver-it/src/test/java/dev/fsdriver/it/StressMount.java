@@ -37,14 +37,9 @@ abstract class StressMount {
     Fsdriver.Server server;
     Fsdriver.Mount mount;
 
-    /**
-     * The default: seeds 1 to 20 with one worker at 300 operations (about 70 s), but 18: it fails
-     * about one run in 7 to 25 (an fstat shows the mode from before a chmod made through another
-     * hard link, step 141; open, see docs/posix.md) and stays out of ./test until fixed.
-     * {@code -Dfsdriver.stress.seeds=18} runs it.
-     */
+    /** The default: seeds 1 to 20 with one worker at 300 operations (about 70 s). */
     static LongStream seeds() {
-        return seeds("fsdriver.stress.seeds", "1-17,19-20");
+        return seeds("fsdriver.stress.seeds", "1-20");
     }
 
     /** The seeds system property {@code property} names (a range or a list), else {@code dflt}. */
