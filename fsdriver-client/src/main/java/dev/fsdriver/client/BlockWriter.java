@@ -68,7 +68,7 @@ final class BlockWriter {
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
     private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
     private final WriteErrors errors = new WriteErrors();
-    final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
+    private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
@@ -174,10 +174,7 @@ final class BlockWriter {
         errors.throwPending(pid);
     }
 
-    /**
-     * The release's flush: from here on no change is held in this writer ({@link #hold}), so the
-     * push that follows is its last and nothing held can be left behind unsent.
-     */
+    /** The release's flush: no change is held after it ({@link #hold}), so none is left unsent. */
     void close(int pid) throws FuseException {
         synchronized (this) {
             closing = true;
@@ -187,11 +184,9 @@ final class BlockWriter {
 
     /**
      * Holds the change {@code merge} makes of the one held so far (null: none) with this file's
-     * writes, or returns null when it must go to the server now: the merge says so, or the open
-     * file is being released (the kernel sends RELEASE after close(2) returns, so a program's
-     * chmod right after its close can come while the release's last push runs; held then, it
-     * would never be sent: DifferentialStressTest seed 18). Under the writer's lock, which
-     * {@link #close} takes to mark the release.
+     * writes; null: it goes to the server now (the merge says so, or the release began: RELEASE
+     * comes after close(2) returns, so a chmod right after a close can come during the release's
+     * last push, and held then it was never sent: DifferentialStressTest seed 18).
      */
     HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
         synchronized (this) {
