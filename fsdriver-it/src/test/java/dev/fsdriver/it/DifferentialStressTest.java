@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the mount and the served directory itself. See {@link StressRun}.
  *
  * <p>Seeds and sizes: {@code -Dfsdriver.stress.seeds=1-20} and {@code -Dfsdriver.stress.ops=N}
- * (operations per worker). ./test runs seeds 1 to 20 but 18 (see {@link StressMount#seeds()}) and, with fsstress case 1's
+ * (operations per worker). ./test runs seeds 1 to 20 (see {@link StressMount#seeds()}) and, with fsstress case 1's
  * operations, seeds 202-204 ({@link #fsstressCase1}); bench/stress.sh runs long ones, and with
  * several workers at once ({@link ConcurrentStressTest}, seeds 1-10 in ./test).
  */
