@@ -3,8 +3,13 @@ package dev.fsdriver.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +70,25 @@ abstract class ContractMount {
             assertThat(mount.isUnmounted()).isTrue();
         } finally {
             afterUnmount();
+        }
+    }
+
+    static ByteBuffer ascii(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Up to {@code max} bytes from {@code position}, as text. */
+    static String read(FileChannel ch, long position, int max) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(max);
+        while (ch.read(b, position + b.position()) > 0) {
+            // until the end of the file
+        }
+        return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
+    }
+
+    static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).toList();
         }
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.HashSet;
@@ -434,22 +435,34 @@ abstract class FileSystemContractTest extends ContractMount {
         assertThat(Long.parseLong(Tools.ok(mnt, "stat", "-c", "%Y", "d"))).isGreaterThan(1049522828L);
     }
 
-    private static ByteBuffer ascii(String s) {
-        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** Up to {@code max} bytes from {@code position}, as text. */
-    private static String read(FileChannel ch, long position, int max) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(max);
-        while (ch.read(b, position + b.position()) > 0) {
-            // until the end of the file
+    @Test
+    void renameOverAnOpenFileLeavesItsReaderTheOldContent() throws Exception {
+        Path target = Files.writeString(mnt.resolve("target"), "old content");
+        Files.writeString(mnt.resolve("new"), "new");
+        try (FileChannel reader = FileChannel.open(target, StandardOpenOption.READ)) {
+            Files.move(mnt.resolve("new"), target, StandardCopyOption.REPLACE_EXISTING);
+            assertThat(read(reader, 0, 100)).isEqualTo("old content");
+            assertThat(Files.readString(target)).isEqualTo("new");
         }
-        return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
     }
 
-    private static List<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).toList();
+    @Test
+    void newFilesAndDirectoriesTakeTheModeAsked() throws Exception {
+        Files.createFile(mnt.resolve("private"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createDirectory(mnt.resolve("closed"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        assertThat(Tools.ok(mnt, "stat", "-c", "%a %F", "private", "closed")).isEqualTo("600 regular empty file\n700 directory");
+    }
+
+    @Test
+    void namesAreKeptAsGiven() throws Exception {
+        // NFC and NFD spellings of one word are two names on Linux; spaces, a leading dash, a 255-byte name
+        List<String> given = List.of("caf\u00e9", "cafe\u0301", "with space", "-dash", "\u65e5\u672c\u8a9e", "n".repeat(255));
+        for (String n : given) {
+            Files.writeString(mnt.resolve(n), n);
+        }
+        assertThat(names(mnt)).containsExactlyInAnyOrderElementsOf(given);
+        for (String n : given) {
+            assertThat(Files.readString(mnt.resolve(n))).isEqualTo(n);
         }
     }
 }
