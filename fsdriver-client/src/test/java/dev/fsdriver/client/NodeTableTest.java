@@ -83,13 +83,14 @@ class NodeTableTest {
         nodes.forget(0, 1);
         nodes.forget(6, 0);
         nodes.forget(7, 1);
-        assertThat(received(4)).containsExactly(5L, 5L, 5L, 7L);
+        assertThat(received(4)).containsExactlyInAnyOrder(5L, 5L, 5L, 7L);   // maybe two calls, in any order
     }
 
     @Test
     void manyReferencesAreSentInBatchesOf1024Ids() throws Exception {
         nodes.forget(9, 2500);
         assertThat(received(2500)).hasSize(2500).containsOnly(9L);
-        assertThat(forgets).extracting(List::size).containsExactly(1024, 1024, 452);
+        // the calls are asynchronous: the server may take them in any order
+        assertThat(forgets).extracting(List::size).containsExactlyInAnyOrder(1024, 1024, 452);
     }
 }
