@@ -4,20 +4,13 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
-import dev.fsdriver.proto.v1.WriteRequest;
 import java.nio.ByteBuffer;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,29 +21,27 @@ import org.slf4j.LoggerFactory;
  * what is held back and waits for everything in flight.
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
- * this open file (at the latest on close); it is taken (reported once) only by a process that
- * wrote through this open file: the others that hold it (a shell's background jobs inherit every
- * descriptor, and each one's exit closes them all) see it without taking it, so the writer's own
- * close or fsync still does. Two failures are not errors but a lost
- * connection: a chunk the server did not answer (down, or no answer in time) and one refused
- * because its handle belongs to a server process that has since restarted. Such chunks are kept
- * and sent again, in order, before anything else ({@link #replayLocked}), once the handle is
- * current again ({@link Reopener#current}: the file reopened, or lost: EIO from then on).
+ * this open file (at the latest on close), and taken only by a process that wrote through it
+ * ({@link WriteErrors}). Two failures are not errors but a lost connection: a chunk the server
+ * did not answer (down, or no answer in time) and one refused because its handle belongs to a
+ * server process that has since restarted. Such chunks are kept and sent again, in order,
+ * before anything else ({@link #replayLocked}), once the handle is current again
+ * ({@link Reopener#current}: the file reopened, or lost: EIO from then on).
  *
  * <p>Full share: when the share's free space ({@link Space}) is below what this file holds back
  * or has in flight, a write waits for its data to be written, so ENOSPC comes back from
  * write(2) as on a local file system, not only from close.
  *
  * <p>Memory: a chunk is sent only within the mount's {@link WriteBudget} (shared by all open
- * files), so many writers to a slow server wait instead of growing the heap.
+ * files), so many writers to a slow server wait instead of growing the heap ({@link ChunksInFlight}).
  *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
  * appends wherever we say) chunks go one at a time. Across the open files of one node, a write
  * first pushes out what another holds back that must land before it ({@link #goesBefore}).
  *
  * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
- * touch only {@code inflight}, {@code unacked}, {@code slots} and {@code error}), so waiting for
- * slots or chunks under it cannot deadlock.
+ * touch only {@code inflight}, {@code unacked} and {@code errors}, none of which has a lock), so
+ * waiting for slots or chunks under it cannot deadlock.
  */
 final class BlockWriter {
     private static final Logger log = LoggerFactory.getLogger(BlockWriter.class);
@@ -64,40 +55,6 @@ final class BlockWriter {
         boolean lowFor(long bytes);
     }
 
-    private final class Chunk {
-        final long seq;
-        final long offset;
-        final byte[] data;
-        final int length;
-        /** Whether any write in it asked for the set-id bits to be cleared (FUSE_WRITE_KILL_SUIDGID). */
-        final boolean killSuidgid;
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-
-        Chunk(long seq, long offset, byte[] data, int length, boolean killSuidgid) {
-            this.seq = seq;
-            this.offset = offset;
-            this.data = data;
-            this.length = length;
-            this.killSuidgid = killSuidgid;
-        }
-
-        boolean overlaps(long off, int len) {
-            return off < offset + length && offset < off + len;
-        }
-
-        /** The server handle this chunk went out with last (volatile: read by the completion). */
-        volatile long sentWith;
-        /** {@link KnownAttrs#epoch()} when it went out last. */
-        volatile long sentAt;
-
-        WriteRequest request() {
-            sentWith = handle.id();
-            sentAt = attrs.epoch();
-            return WriteRequest.newBuilder().setHandle(sentWith).setOffset(offset)
-                    .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)).setKillSuidgid(killSuidgid).build();
-        }
-    }
-
     private final Connection connection;
     private final OpenNode node;
     private final RemoteHandle handle;
@@ -105,25 +62,13 @@ final class BlockWriter {
     private final Space space;
     private final int blockSize;
     private final boolean append;
-    private final Semaphore slots;
-    private final WriteBudget budget;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
-    private final Set<Chunk> inflight = ConcurrentHashMap.newKeySet();
-    /** Bytes of the chunks in flight. */
-    private final AtomicLong inflightBytes = new AtomicLong();
+    private final ChunksInFlight inflight;
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
-    private final ConcurrentSkipListMap<Long, Chunk> unacked = new ConcurrentSkipListMap<>();
-    private final AtomicReference<FuseException> error = new AtomicReference<>();
-    final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
-    /** The processes (kernel request pids) that wrote through this open file: who may take its error. */
-    private final Set<Integer> writers = ConcurrentHashMap.newKeySet();
-    /**
-     * The pid of the last write, already in {@link #writers} (added before it is set here): a
-     * process writing on adds itself once, not on every FUSE write.
-     */
-    private volatile int lastWriter = NO_WRITER;
-    private static final int NO_WRITER = Integer.MIN_VALUE;
+    private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
+    private final WriteErrors errors = new WriteErrors();
+    private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
     // Guarded by this (bufLen is also read without the lock by dirty()).
     private byte[] buf;
@@ -132,6 +77,8 @@ final class BlockWriter {
     /** Some write held back in buf asked for the set-id bits to be cleared. */
     private boolean bufKill;
     private long nextSeq;
+    /** The open file's release began: its last push is under way or done, so nothing more may be held. */
+    private boolean closing;
 
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, boolean append) {
@@ -148,8 +95,7 @@ final class BlockWriter {
         this.space = space;
         this.blockSize = blockSize;
         this.append = append;
-        this.slots = new Semaphore(append ? 1 : maxChunks);
-        this.budget = budget;
+        this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
     }
 
     /**
@@ -158,12 +104,9 @@ final class BlockWriter {
      * any of the writes coalesced into it did.
      */
     int write(long offset, ByteBuffer src, boolean killSuidgid, int pid) throws FuseException {
-        if (pid != lastWriter) {
-            writers.add(pid);
-            lastWriter = pid;
-        }
+        errors.wrote(pid);
         reopener.current(handle); // a file lost in a restart fails here, not only at close
-        throwPending(pid);
+        errors.throwPending(pid);
         if (heldAttrs.get() != null) push(); // the change held goes before this data
         int total = src.remaining();
         synchronized (this) {
@@ -186,7 +129,7 @@ final class BlockWriter {
                 }
             }
         }
-        if (space.lowFor(bufLen + inflightBytes.get())) {
+        if (space.lowFor(bufLen + inflight.bytes())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
             flush(pid);
         }
@@ -212,7 +155,7 @@ final class BlockWriter {
                 return true;
             }
         }
-        return inflight.stream().anyMatch(c -> c.overlaps(offset, length))
+        return inflight.overlaps(offset, length)
                 || unacked.values().stream().anyMatch(c -> c.overlaps(offset, length));
     }
 
@@ -228,12 +171,43 @@ final class BlockWriter {
     void flush(int pid) throws FuseException {
         reopener.current(handle); // EIO for a file lost in a restart, even with nothing to send
         push();
-        throwPending(pid);
+        errors.throwPending(pid);
+    }
+
+    /** The release's flush: no change is held after it ({@link #hold}), so none is left unsent. */
+    void close(int pid) throws FuseException {
+        synchronized (this) {
+            closing = true;
+        }
+        flush(pid);
+    }
+
+    /**
+     * Holds the change {@code merge} makes of the one held so far (null: none) with this file's
+     * writes; null: it goes to the server now (the merge says so, or the release began: RELEASE
+     * comes after close(2) returns, so a chmod right after a close can come during the release's
+     * last push, and held then it was never sent: DifferentialStressTest seed 18).
+     */
+    HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
+        synchronized (this) {
+            if (closing) {
+                return null;
+            }
+            HeldSetAttrs.Held had = heldAttrs.get();
+            if (had == null && dirty()) {
+                push(); // its data first: the attributes to start from are the server's after it
+            }
+            HeldSetAttrs.Held merged = merge.apply(had);
+            if (merged != null) {
+                heldAttrs.set(merged);
+            }
+            return merged;
+        }
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
     FuseException pendingError() {
-        return error.get();
+        return errors.pending();
     }
 
     /**
@@ -250,7 +224,7 @@ final class BlockWriter {
             if (bufLen > 0) {
                 sendLocked();
             }
-            for (Chunk c : inflight) {
+            for (WriteChunk c : inflight.chunks()) {
                 awaitLocked(c);
             }
             replayLocked();
@@ -272,39 +246,32 @@ final class BlockWriter {
             if (handle.lost() || bufLen == 0 || heldAttrs.get() != null) {
                 push();
             } else {
-                for (Chunk c : inflight) {
+                for (WriteChunk c : inflight.chunks()) {
                     awaitLocked(c);
                 }
                 replayLocked();
                 synced = sendSyncedLocked(datasync);
             }
         }
-        throwPending(pid);
+        errors.throwPending(pid);
         return synced;
     }
 
     /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
     private boolean sendSyncedLocked(boolean datasync) throws FuseException {
-        Chunk chunk = new Chunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
+        WriteChunk chunk = new WriteChunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
         buf = null;
         bufLen = 0;
         bufKill = false;
         try {
-            WriteReply r = connection.files().write(chunk.request().toBuilder().setSync(true).setDatasync(datasync).build());
-            if (r.getWritten() != chunk.length) {
-                attrs.drop(node.nodeId);
-                record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + chunk.length));
-            } else if (r.hasAttr()) {
-                attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
-            }
+            answered(connection.files().write(
+                    chunk.request(handle.id(), attrs.epoch()).toBuilder().setSync(true).setDatasync(datasync).build()), chunk);
             return true;
         } catch (RuntimeException e) {
             attrs.drop(node.nodeId);
             FuseException f = connection.failure(e);
             if (!sendAgain(e, f, chunk)) {
-                log.warn("write of {} bytes at {} to node {} failed: {}", chunk.length, chunk.offset, node.nodeId,
-                        f.getMessage());
-                record(f); // this file's fsync reports it (below)
+                dropped(chunk, f); // this file's fsync reports it (below)
                 return true;
             }
             unacked.put(chunk.seq, chunk);
@@ -313,17 +280,6 @@ final class BlockWriter {
         } finally {
             node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
         }
-    }
-
-    private void throwPending(int pid) throws FuseException {
-        FuseException e = error.get();
-        if (e == null) {
-            return;
-        }
-        if (writers.isEmpty() || writers.contains(pid)) {
-            error.compareAndSet(e, null);
-        }
-        throw e;
     }
 
     /** Grows the buffer to hold {@code need} bytes: small files never get a block-size buffer. */
@@ -378,15 +334,9 @@ final class BlockWriter {
             }
             throw e;
         }
-        for (Chunk c : unacked.values()) {
+        for (WriteChunk c : unacked.values()) {
             try {
-                WriteReply r = connection.files().write(c.request());
-                if (r.getWritten() != c.length) {
-                    attrs.drop(node.nodeId);
-                    record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
-                } else if (r.hasAttr()) {
-                    attrs.written(node.nodeId, r.getAttr(), c.sentAt);
-                }
+                answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
             } catch (RuntimeException e) {
                 attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);
@@ -395,8 +345,7 @@ final class BlockWriter {
                 }
                 // Dropped: the error is this file's, for its own write, flush or fsync; thrown here it
                 // would go to whoever pushed (another file's stat, another process's close) and be lost.
-                log.warn("write of {} bytes at {} to node {} failed: {}", c.length, c.offset, node.nodeId, f.getMessage());
-                record(f);
+                dropped(c, f);
             } finally {
                 node.generation.incrementAndGet();
             }
@@ -414,7 +363,7 @@ final class BlockWriter {
     }
 
     /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
-    private boolean sendAgain(Throwable t, FuseException f, Chunk c) {
+    private boolean sendAgain(Throwable t, FuseException f, WriteChunk c) {
         if (CallFailures.unreachable(t)) {
             return true;
         }
@@ -430,7 +379,7 @@ final class BlockWriter {
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
         buf = null;
         bufLen = 0;
-        Chunk chunk = new Chunk(nextSeq++, off, data, len, bufKill);
+        WriteChunk chunk = new WriteChunk(nextSeq++, off, data, len, bufKill);
         bufKill = false;
         if (!unacked.isEmpty()) {
             // what was written before goes first; when that cannot be, this waits with it
@@ -438,29 +387,21 @@ final class BlockWriter {
             replayLocked();
             return;
         }
-        for (Chunk c : inflight) {
+        for (WriteChunk c : inflight.chunks()) {
             if (append || c.overlaps(off, len)) {
                 awaitLocked(c);
             }
         }
         try {
-            slots.acquire();
-            try {
-                budget.acquire(len);
-            } catch (InterruptedException e) {
-                slots.release();
-                throw e;
-            }
+            inflight.enter(chunk);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             record(connection.failure(e));
             throw connection.failure(e);
         }
-        inflight.add(chunk);
-        inflightBytes.addAndGet(len);
         ListenableFuture<WriteReply> reply;
         try {
-            reply = connection.filesAsync().write(chunk.request());
+            reply = connection.filesAsync().write(chunk.request(handle.id(), attrs.epoch()));
         } catch (RuntimeException e) {
             failed(chunk, e);
             return;
@@ -468,12 +409,7 @@ final class BlockWriter {
         Futures.addCallback(reply, new FutureCallback<WriteReply>() {
             @Override
             public void onSuccess(WriteReply r) {
-                if (r.getWritten() != len) {
-                    attrs.drop(node.nodeId);
-                    record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + len));
-                } else if (r.hasAttr()) {
-                    attrs.written(node.nodeId, r.getAttr(), chunk.sentAt);
-                }
+                answered(r, chunk);
                 done(chunk);
             }
 
@@ -484,34 +420,45 @@ final class BlockWriter {
         }, MoreExecutors.directExecutor());
     }
 
-    private void failed(Chunk chunk, Throwable t) {
+    private void failed(WriteChunk chunk, Throwable t) {
         attrs.drop(node.nodeId); // it may have reached the file, or part of it
         FuseException f = connection.failure(t);
         if (sendAgain(t, f, chunk)) {
             unacked.put(chunk.seq, chunk);
         } else {
-            log.warn("write of {} bytes at {} to node {} failed: {}", chunk.length, chunk.offset, node.nodeId,
-                    f.getMessage());
-            record(f);
+            dropped(chunk, f);
         }
         done(chunk);
     }
 
-    private void done(Chunk chunk) {
+    private void done(WriteChunk chunk) {
         // Read-ahead blocks fetched while this chunk was on its way may predate it: drop them.
         node.generation.incrementAndGet();
-        inflight.remove(chunk);
-        inflightBytes.addAndGet(-chunk.length);
-        budget.release(chunk.length);
-        slots.release();
+        inflight.leave(chunk);
         chunk.done.complete(null);
     }
 
-    private void record(FuseException e) {
-        error.compareAndSet(null, e);
+    /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
+    private void answered(WriteReply r, WriteChunk c) {
+        if (r.getWritten() != c.length) {
+            attrs.drop(node.nodeId);
+            record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
+        } else if (r.hasAttr()) {
+            attrs.written(node.nodeId, r.getAttr(), c.sentAt);
+        }
     }
 
-    private void awaitLocked(Chunk c) throws FuseException {
+    /** {@code c} will not be sent again: its failure {@code f} is this file's error. */
+    private void dropped(WriteChunk c, FuseException f) {
+        log.warn("write of {} bytes at {} to node {} failed: {}", c.length, c.offset, node.nodeId, f.getMessage());
+        record(f);
+    }
+
+    private void record(FuseException e) {
+        errors.record(e);
+    }
+
+    private void awaitLocked(WriteChunk c) throws FuseException {
         try {
             c.done.get();
         } catch (InterruptedException e) {

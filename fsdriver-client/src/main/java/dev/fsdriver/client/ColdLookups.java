@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * changed through the mount with what it listed ({@link RemoteCaches}' one invalidation): such a
  * name is answered with the attributes {@link KnownAttrs} has for it, or asked the server. A name
  * whose node the kernel holds already (a rename's target, looked up again before each rename) is
- * answered with a reference the events layer lends (see {@link RemoteFileSystem#lendsFrom}).
+ * answered with a reference the events layer lends (see {@link EventsLink#lendsFrom}).
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
  * the first miss when its size attribute says it is small (at most {@link #SMALL_DIR_BYTES}: a

@@ -238,7 +238,7 @@ final class FileIo {
         if (h.writer() != null) {
             caches.lastOpen.remove(h.node().nodeId);
             try {
-                h.writer().flush(req.pid());
+                h.writer().close(req.pid());
             } catch (FuseException e) {
                 if (CallFailures.away(e.errno()) && h.writer().dirty()) {
                     // The program has closed; the data must not go with it: sent once the server is back.

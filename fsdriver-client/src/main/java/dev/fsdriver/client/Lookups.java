@@ -264,17 +264,11 @@ final class Lookups {
         if (h == null || h.writer() == null) {
             return null;
         }
-        BlockWriter w = h.writer();
-        HeldSetAttrs.Held had = w.heldAttrs.get();
-        if (had == null && w.dirty()) {
-            w.push(); // its data first: the attributes to start from are the server's after it
-        }
-        HeldSetAttrs.Held merged = HeldSetAttrs.merge(nodeId, had != null ? had.view() : attrs.get(nodeId),
-                had != null ? had.request() : null, changes);
+        HeldSetAttrs.Held merged = h.writer().hold(had -> HeldSetAttrs.merge(nodeId,
+                had != null ? had.view() : attrs.get(nodeId), had != null ? had.request() : null, changes));
         if (merged == null) {
             return null;
         }
-        w.heldAttrs.set(merged);
         caches.changing(nodeId); // what listings said of it
         return new FuseAttrReply(Attrs.toFuse(merged.view()), attrTimeoutNs);
     }

@@ -87,7 +87,7 @@ final class RemoteCaches {
     private record Aside(KeptListings.Kept kept, long markedAt) {}
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
-    private volatile RemoteFileSystem.Lender lender = (req, node, generation) -> false;
+    private volatile EventsLink.Lender lender = (req, node, generation) -> false;
 
     /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
@@ -277,7 +277,7 @@ final class RemoteCaches {
     }
 
     /** Where references to nodes the kernel holds are lent from (the events layer's count of them). */
-    void lendsFrom(RemoteFileSystem.Lender lender) {
+    void lendsFrom(EventsLink.Lender lender) {
         this.lender = lender;
     }
 

@@ -22,10 +22,6 @@ import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.XattrRequest;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.LongFunction;
-import java.util.function.LongUnaryOperator;
-import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * readdirplus pages that fill the kernel's entry cache ({@link DirHandle}), FOPEN_KEEP_CACHE for
  * files unchanged since their last open, lookup references given back with batched asynchronous
  * Forget RPCs ({@link NodeTable}), and while events flow the caches of {@link RemoteCaches}, which
- * {@link #changed()} invalidates.
+ * {@link EventsLink#changed()} invalidates: what the events layer wires in goes through {@link #events()}.
  *
  * <p>Errors: every failed call goes through {@link Connection#failure}, the one translation to
  * an errno. Every call has a deadline, so nothing hangs when the server is gone.
@@ -58,7 +54,6 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     /** The server syncs directories (capability "fsync-dir"). */
     private final boolean fsyncDir;
     private final NodeTable nodes;
-    private final Reopener reopener;
     private final RemoteCaches caches;
     private final KnownAttrs attrs;
     private final OpenFiles files;
@@ -66,6 +61,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final NameChanges names;
     private final FileIo io;
     private final DirListings listings;
+    private final EventsLink events;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -77,7 +73,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         boolean writeSync = hello.getCapabilitiesList().contains("write-sync");
         this.fsyncDir = hello.getCapabilitiesList().contains("fsync-dir");
         this.nodes = new NodeTable(connection);
-        this.reopener = new Reopener(connection);
+        Reopener reopener = new Reopener(connection);
         Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
                 options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
@@ -93,92 +89,17 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.names = new NameChanges(connection, files, caches, entries, nodes);
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync);
         this.listings = new DirListings(connection, files, caches, entries, nodes);
+        this.events = new EventsLink(caches, reopener, lookups);
     }
 
-    /**
-     * Lets this file system fetch small files ahead of a program reading a directory in order
-     * while {@code eventsLive} holds; {@link #changed()} must then be called for every change
-     * event (see {@link Prefetcher}).
-     */
-    public void prefetchWhile(BooleanSupplier eventsLive) {
-        caches.enableWhile(eventsLive);
-    }
-
-    /**
-     * Where the share-relative paths of the nodes the kernel holds come from (the events layer's
-     * view of the kernel): after a server restart, nodes are looked up again by them and open
-     * files reopened (see {@link Reopener}). Without it, open files do not survive a restart.
-     */
-    public void pathsFrom(LongFunction<String> pathOf) {
-        pathsFrom(pathOf, id -> 0);
-    }
-
-    /**
-     * {@link #pathsFrom(LongFunction)} with the generation of the kernel's inode per node id (0:
-     * unknown): a path that leads to the node's id with another generation is another file.
-     */
-    public void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
-        reopener.pathsFrom(pathOf, generationOf);
-    }
-
-    /**
-     * Told of every complete listing this file system makes for itself (a directory listed to
-     * answer lookups), so that the events layer takes it as a baseline of the directory's names.
-     */
-    public void wholeListingsTo(ListingSequences.Whole listener) {
-        lookups.wholeListingsTo(listener);
+    /** What the events layer above wires into this file system besides its requests. */
+    public EventsLink events() {
+        return events;
     }
 
     /** Hits and misses of this mount's own caches (also those of the events layer above it). */
     public CacheStats caches() {
         return connection.counters().caches();
-    }
-
-    /**
-     * Where the node the kernel holds under a name comes from (0: none known), so that an unlink
-     * or rename through the mount forgets the attributes known of that file only (see
-     * {@link KnownAttrs}); without it, of every file.
-     */
-    public void childrenFrom(ToLongBiFunction<Long, String> childOf) {
-        caches.childrenFrom(childOf);
-    }
-
-    /**
-     * Where a lookup answered from a kept listing gets a reference to a node the kernel holds
-     * already (a rename's target, looked up again before each rename): the events layer counts it
-     * as its own, so that the kernel's FORGET of it never reaches the server, which did not count
-     * it. Without it, such a lookup asks the server.
-     */
-    public void lendsFrom(Lender lender) {
-        caches.lendsFrom(lender);
-    }
-
-    /** See {@link #lendsFrom}. */
-    @FunctionalInterface
-    public interface Lender {
-        /**
-         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
-         * holds it, in the reply to {@code req}; false: not held, or {@code req} is not the kernel's.
-         */
-        boolean lend(FuseRequest req, long node, long generation);
-    }
-
-    /**
-     * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
-     * a listing again, or known of a file's attributes may be used any more.
-     */
-    public void changed() {
-        caches.changedElsewhere();
-    }
-
-    /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
-    int prefetchedWaiting() {
-        return caches.prefetcher.waiting();
-    }
-
-    /** Directory pages fetched ahead and not yet taken (for tests). */
-    int listingsWaiting() {
-        return caches.prefetcher.listingsWaiting();
     }
 
     /** Says Hello on {@code connection} and returns the file system of its share. */

@@ -305,7 +305,7 @@ class RemoteFileSystemTest {
     @Test
     void whileEventsFlowAStatAfterOwnWritesIsAnsweredFromTheWriteReplies() throws Exception {
         boolean[] live = {true};
-        fs.prefetchWhile(() -> live[0]);
+        fs.events().prefetchWhile(() -> live[0]);
         FuseCreated c = fs.create(REQ, ROOT, "db", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
         long node = c.entry().nodeId();
         long fh = c.open().fh();
@@ -324,7 +324,7 @@ class RemoteFileSystemTest {
 
         // a change on the server and its event: asked again, and seen
         Files.write(dir.resolve("db"), new byte[7], java.nio.file.StandardOpenOption.APPEND);
-        fs.changed();
+        fs.events().changed();
         assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20_107);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 1);
         assertThat(fs.getattr(REQ, node, -1).attr().size()).as("known again").isEqualTo(20_107);
@@ -348,13 +348,13 @@ class RemoteFileSystemTest {
 
     @Test
     void anUnlinkThroughTheMountForgetsTheAttributesOfThatFileOnly() throws Exception {
-        fs.prefetchWhile(() -> true);
+        fs.events().prefetchWhile(() -> true);
         long db = fs.create(REQ, ROOT, "db", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0)
                 .entry().nodeId();
         FuseCreated journal = fs.create(REQ, ROOT, "db-journal", FileMode.S_IFREG | 0644,
                 OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
         long j = journal.entry().nodeId();
-        fs.childrenFrom((parent, name) -> parent == ROOT && name.equals("db-journal") ? j : 0); // the kernel's view
+        fs.events().childrenFrom((parent, name) -> parent == ROOT && name.equals("db-journal") ? j : 0); // the kernel's view
         long getAttrs = calls("GetAttr");
         fs.unlink(REQ, ROOT, "db-journal");
         assertThat(fs.getattr(REQ, db, -1).attr().size()).isZero();
@@ -392,7 +392,7 @@ class RemoteFileSystemTest {
     @Test
     void whileEventsFlowAWarmReadOnlyOpenOfAnUnchangedSmallFileNeedsNoServerCall() throws Exception {
         boolean[] live = {true};
-        fs.prefetchWhile(() -> live[0]);
+        fs.events().prefetchWhile(() -> live[0]);
         Path f = Files.writeString(dir.resolve("src.java"), "class A {}");
         long node = fs.lookup(REQ, ROOT, "src.java").nodeId();
         assertThat(readWhole(node)).isEqualTo("class A {}");
@@ -412,7 +412,7 @@ class RemoteFileSystemTest {
 
         // changed on the server, and its event: opened on the server, its pages dropped
         Files.writeString(f, "class B {}");
-        fs.changed();
+        fs.events().changed();
         opens = calls("Open");
         FuseOpen fresh = fs.open(REQ, node, OpenFlags.O_RDONLY);
         assertThat(calls("Open")).isEqualTo(opens + 1);
@@ -622,7 +622,7 @@ class RemoteFileSystemTest {
             Files.writeString(dir.resolve("f" + i), "content " + i);
         }
         boolean[] live = {true};
-        fs.prefetchWhile(() -> live[0]);
+        fs.events().prefetchWhile(() -> live[0]);
         long dh = fs.opendir(REQ, ROOT, 0).fh();
         java.util.List<String> names = new java.util.ArrayList<>();
         java.util.Map<String, Long> ids = new java.util.HashMap<>();
@@ -637,16 +637,16 @@ class RemoteFileSystemTest {
         assertThat(names).hasSize(6);
 
         assertThat(readWhole(ids.get(names.get(0)))).isEqualTo("content " + names.get(0).substring(1));
-        assertThat(fs.prefetchedWaiting()).as("the next files are on their way").isEqualTo(5);
+        assertThat(fs.events().prefetchedWaiting()).as("the next files are on their way").isEqualTo(5);
         assertThat(readWhole(ids.get(names.get(1)))).isEqualTo("content " + names.get(1).substring(1));
-        assertThat(fs.prefetchedWaiting()).as("taken, not fetched twice").isEqualTo(4);
+        assertThat(fs.events().prefetchedWaiting()).as("taken, not fetched twice").isEqualTo(4);
 
         // a change on the server, and its event: nothing fetched before it is used
         Files.writeString(dir.resolve(names.get(2)), "changed on the server");
-        fs.changed();
-        assertThat(fs.prefetchedWaiting()).isZero();
+        fs.events().changed();
+        assertThat(fs.events().prefetchedWaiting()).isZero();
         assertThat(readWhole(ids.get(names.get(2)))).isEqualTo("changed on the server");
-        assertThat(fs.prefetchedWaiting()).as("fetching starts over after a drop").isEqualTo(3);
+        assertThat(fs.events().prefetchedWaiting()).as("fetching starts over after a drop").isEqualTo(3);
 
         // events down: nothing fetched ahead is used
         Files.writeString(dir.resolve(names.get(3)), "changed while events were down");
@@ -659,7 +659,7 @@ class RemoteFileSystemTest {
         for (int i = 0; i < 6; i++) {
             Files.writeString(dir.resolve("g" + i), "x");
         }
-        fs.prefetchWhile(() -> true);
+        fs.events().prefetchWhile(() -> true);
         long dh = fs.opendir(REQ, ROOT, 0).fh();
         java.util.List<Long> order = new java.util.ArrayList<>();
         fs.readdirplus(REQ, ROOT, dh, 0, (name, entry, next) -> {
@@ -670,7 +670,7 @@ class RemoteFileSystemTest {
         });
         fs.releasedir(REQ, ROOT, dh);
         readWhole(order.get(3));
-        assertThat(fs.prefetchedWaiting()).isZero();
+        assertThat(fs.events().prefetchedWaiting()).isZero();
     }
 
     private String readWhole(long node) throws Exception {
@@ -686,20 +686,20 @@ class RemoteFileSystemTest {
             Files.createDirectories(dir.resolve("top/s" + i));
             Files.writeString(dir.resolve("top/s" + i + "/f" + i), "x");
         }
-        fs.prefetchWhile(() -> true);
+        fs.events().prefetchWhile(() -> true);
         java.util.Map<String, Long> root = listPlus(ROOT);
-        assertThat(fs.listingsWaiting()).as("a first listing is no descent").isZero();
+        assertThat(fs.events().listingsWaiting()).as("a first listing is no descent").isZero();
         java.util.Map<String, Long> top = listPlus(root.get("top"));
         assertThat(top.keySet()).containsExactlyInAnyOrder("s0", "s1", "s2", "s3", "s4");
-        assertThat(fs.listingsWaiting()).as("top was found in a listing: its subdirectories come ahead").isEqualTo(5);
+        assertThat(fs.events().listingsWaiting()).as("top was found in a listing: its subdirectories come ahead").isEqualTo(5);
 
         assertThat(listPlus(top.get("s0")).keySet()).containsExactly("f0");
-        assertThat(fs.listingsWaiting()).as("taken").isEqualTo(4);
+        assertThat(fs.events().listingsWaiting()).as("taken").isEqualTo(4);
 
         // a change on the server and its event: pages fetched before it are not used
         Files.writeString(dir.resolve("top/s1/new"), "y");
-        fs.changed();
-        assertThat(fs.listingsWaiting()).isZero();
+        fs.events().changed();
+        assertThat(fs.events().listingsWaiting()).isZero();
         assertThat(listPlus(top.get("s1")).keySet()).containsExactlyInAnyOrder("f1", "new");
     }
 
@@ -711,7 +711,7 @@ class RemoteFileSystemTest {
         }
         long d = fs.lookup(REQ, ROOT, "d").nodeId();
         boolean[] live = {true};
-        fs.prefetchWhile(() -> live[0]);
+        fs.events().prefetchWhile(() -> live[0]);
 
         // a first pass that stops after four names (as rm's fts does), then a listing from the start
         java.util.List<String> firstPass = listPlusUpTo(d, 4).keySet().stream().toList();
@@ -726,7 +726,7 @@ class RemoteFileSystemTest {
         // listed once more at once: the kernel holds every node now, so names only
         assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).hasSize(10).allSatisfy(n -> assertThat(n).isZero());
         // never across a change
-        fs.changed(); // an event
+        fs.events().changed(); // an event
         assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).allSatisfy(n -> assertThat(n).isNotZero());
         listPlusUpTo(d, 4);
         fs.unlink(REQ, d, "f9"); // a change through the mount

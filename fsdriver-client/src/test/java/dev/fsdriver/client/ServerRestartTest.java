@@ -45,7 +45,7 @@ class ServerRestartTest {
                 OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, 0);
         node = f.entry().nodeId();
         fh = f.open().fh();
-        fs.pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null); // what the events layer knows
+        fs.events().pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null); // what the events layer knows
     }
 
     @AfterEach
@@ -127,7 +127,7 @@ class ServerRestartTest {
         new java.util.Random(1).nextBytes(data);
         Files.write(dir.resolve("big"), data);
         long big = fs.lookup(REQ, ROOT, "big").nodeId();
-        fs.pathsFrom(id -> id == big ? "big" : id == ROOT ? "" : null);
+        fs.events().pathsFrom(id -> id == big ? "big" : id == ROOT ? "" : null);
         long rfh = fs.open(REQ, big, OpenFlags.O_RDONLY).fh();
         server.stop();
         server.start();
@@ -173,12 +173,12 @@ class ServerRestartTest {
         fs.release(REQ, node, fh, 0);
         long now = fs.lookup(REQ, ROOT, "f").generation();
         assertThat(now).as("the backend gives generations here (statx birth time)").isNotZero();
-        fs.pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now + 1 : 0);
+        fs.events().pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now + 1 : 0);
         server.stop();
         server.start();
         assertThatThrownBy(() -> fs.getattr(REQ, node, -1))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
-        fs.pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now : 0);
+        fs.events().pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now : 0);
         assertThat(fs.getattr(REQ, node, -1).attr().ino()).isEqualTo(node); // its own generation: found again
     }
 }

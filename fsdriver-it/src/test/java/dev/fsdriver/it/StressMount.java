@@ -3,13 +3,17 @@ package dev.fsdriver.it;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.fsdriver.it.stress.StressRun;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,14 +37,9 @@ abstract class StressMount {
     Fsdriver.Server server;
     Fsdriver.Mount mount;
 
-    /**
-     * The default: seeds 1 to 20 with one worker at 300 operations (about 70 s), but 18: it fails
-     * about one run in 7 to 25 (an fstat shows the mode from before a chmod made through another
-     * hard link, step 141; open, see docs/posix.md) and stays out of ./test until fixed.
-     * {@code -Dfsdriver.stress.seeds=18} runs it.
-     */
+    /** The default: seeds 1 to 20 with one worker at 300 operations (about 70 s). */
     static LongStream seeds() {
-        return seeds("fsdriver.stress.seeds", "1-17,19-20");
+        return seeds("fsdriver.stress.seeds", "1-20");
     }
 
     /** The seeds system property {@code property} names (a range or a list), else {@code dflt}. */
@@ -53,8 +52,15 @@ abstract class StressMount {
                 });
     }
 
+    /** Numbers this JVM's runs so repeated seeds keep their own logs ({@code -Dfsdriver.stress.seeds=18,18}). */
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    private Path logs;
+
     @BeforeEach
-    void start() throws Exception {
+    void start(TestInfo test) throws Exception {
+        logs = Files.createDirectories(Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs")
+                .resolve(test.getDisplayName().replaceAll("[^A-Za-z0-9]+", "-") + "run" + RUNS.incrementAndGet()));
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Path nat = Files.createDirectories(tmp.resolve("native"));
@@ -63,7 +69,7 @@ abstract class StressMount {
         String[] level = Boolean.getBoolean("fsdriver.stress.debug") ? new String[] {"--log-level", "debug"} : new String[0];
         server = Fsdriver.serve(tmp, concat(level, "--share", "stress=" + share, "--allow-setid"));
         mount = Fsdriver.mount(tmp, server, "stress", mnt, level);
-        engine = new StressRun(nat, share, mnt, Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
+        engine = new StressRun(nat, share, mnt, logs);
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -71,25 +77,23 @@ abstract class StressMount {
     }
 
     @AfterEach
-    void stop(org.junit.jupiter.api.TestInfo test) throws Exception {
+    void stop() throws Exception {
         if (mount != null) {
             mount.close();
         }
         if (server != null) {
             server.close();
         }
-        keepLogs(test);
+        keepLogs();
     }
 
     /** The serve and mount processes' logs next to the workers' (the temp dir goes with the test). */
-    private void keepLogs(org.junit.jupiter.api.TestInfo test) throws java.io.IOException {
-        Path dir = Files.createDirectories(Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
-        String name = test.getDisplayName().replaceAll("[^A-Za-z0-9]+", "-");
+    private void keepLogs() throws IOException {
         if (mount != null && Files.exists(mount.proc().log)) {
-            Files.copy(mount.proc().log, dir.resolve(name + "mount.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(mount.proc().log, logs.resolve("mount.log"), StandardCopyOption.REPLACE_EXISTING);
         }
         if (server != null && Files.exists(server.proc().log)) {
-            Files.copy(server.proc().log, dir.resolve(name + "serve.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(server.proc().log, logs.resolve("serve.log"), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -33,7 +33,7 @@ final class HandleTable {
 
     private final ConcurrentHashMap<Long, Owned> handles = new ConcurrentHashMap<>();
     /** Not reused across server restarts either: a stale handle is EBADF, never another file. */
-    private final AtomicLong next = new AtomicLong(NodeIds.instanceBase());
+    private final AtomicLong next = new AtomicLong(NodeIdSpace.instanceBase());
     private final int max;
 
     HandleTable(int max) {

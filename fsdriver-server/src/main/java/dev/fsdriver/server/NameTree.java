@@ -23,7 +23,7 @@ final class NameTree {
         Entry parent;
         String name;
         /** Null: a placeholder that only holds known names below it. */
-        NodeIds.Node node;
+        IdNode node;
         /** Null while empty. */
         HashMap<String, Entry> children;
 
@@ -60,7 +60,7 @@ final class NameTree {
         return e;
     }
 
-    NodeIds.Node nodeAt(RelPath path) {
+    IdNode nodeAt(RelPath path) {
         Entry e = find(path);
         return e == null ? null : e.node;
     }

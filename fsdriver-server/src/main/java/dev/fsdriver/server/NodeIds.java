@@ -11,11 +11,11 @@ import java.util.Map;
 
 /**
  * One share's node ids: id <-> share-relative path(s) (+ inode number). The root is id 1. A
- * node's id comes from the file's identity, its inode number ({@link #idFor}), so it is the same
- * after a server restart: a client holding ids from an earlier instance re-finds each by its
- * path and gets the same id back (and knows the file for another one when it does not). Hard
- * links of one file are one node with several paths (FUSE expects one node id per file); calls
- * through the node use the one a lookup found last.
+ * node's id comes from the file's identity, its inode number ({@link NodeIdSpace#idFor}), so it
+ * is the same after a server restart: a client holding ids from an earlier instance re-finds
+ * each by its path and gets the same id back (and knows the file for another one when it does
+ * not). Hard links of one file are one node ({@link IdNode}) with several paths (FUSE expects
+ * one node id per file); calls through the node use the one a lookup found last.
  *
  * <p>Every reply that hands out a node counts one reference (like the kernel's nlookup);
  * {@link #forget} takes them back, and a node without references is dropped. An unlinked node
@@ -24,46 +24,15 @@ import java.util.Map;
  * <p>Names are a tree of entries ({@link NameTree}), not a map of full paths: a rename or removal
  * of a directory moves or cuts one entry and costs its depth, not the number of nodes below it.
  *
- * <p>Locking: {@link #lock} guards the maps, the whole entry tree and every {@link Node}'s
- * mutable fields. It is held only for these updates (each O(depth)), never around I/O.
+ * <p>Locking: {@link #lock} guards the maps, the whole entry tree, the id counter
+ * ({@link NodeIdSpace}) and every {@link IdNode}'s mutable fields. It is held only for these
+ * updates (each O(depth)), never around I/O.
  */
 final class NodeIds {
     static final long ROOT_ID = 1;
-    /**
-     * Ids from here up (to {@link #MAX_ID}) are not inode numbers, see {@link #idFor}. Above the
-     * Windows backend's mapped numbers (from 2^62 up), so those stay ids too.
-     */
-    static final long OVERFLOW = 3L << 61;
-    /** No id reaches this: the client uses node ids from here up for its own stand-ins ("ghosts"). */
-    static final long MAX_ID = 7L << 60;
-
-    /** A node; it has no path once detached (unlinked, or replaced by a rename). */
-    static final class Node {
-        final long id;
-        final long ino;
-        /** The file's generation (FileAttributes#generation), 0 when not known. */
-        final long generation;
-        final boolean directory;
-        /** The file type bits (S_IFMT) of its mode, -1 when not known. */
-        final int type;
-        /**
-         * Its entries, the first attached one giving its path; more than one only for hard links.
-         * Immutable lists, replaced on change (one name: a 24-byte List.of).
-         */
-        private List<NameTree.Entry> names = List.of();
-        private long refs;
-
-        Node(long id, long ino, long generation, boolean directory, int type) {
-            this.id = id;
-            this.ino = ino;
-            this.generation = generation;
-            this.directory = directory;
-            this.type = type;
-        }
-    }
 
     private final Object lock = new Object();
-    private final Map<Long, Node> byId = new HashMap<>();
+    private final Map<Long, IdNode> byId = new HashMap<>();
     private final NameTree tree = new NameTree();
     /**
      * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
@@ -71,43 +40,21 @@ final class NodeIds {
      * hold the id that is the number, and a hard link must find the live one. An entry whose
      * node lost its names is ignored ({@link #liveLocked}) and removed when it is forgotten.
      */
-    private final Map<Long, Node> liveByIno = new HashMap<>();
+    private final Map<Long, IdNode> liveByIno = new HashMap<>();
     /**
      * Directory node id -> its entry cut off the tree, subtree and all, for a directory whose path
      * now holds another file: see {@link #displaceLocked}.
      */
     private final Map<Long, NameTree.Entry> displaced = new HashMap<>();
-    /** Next id for a file whose inode number cannot be its id (see {@link #idFor}). */
-    private long nextOverflow = OVERFLOW + (System.currentTimeMillis() << 10);
-
-    /**
-     * A number unique to this server instance: the start time in milliseconds shifted by 20 bits
-     * (below 2^62 until the year 2109). Handle ids start there, so a handle a client kept from an
-     * earlier instance fails EBADF instead of naming another open file; ids of files whose inode
-     * number cannot be their id (rare, see {@link #idFor}) do too.
-     */
-    static long instanceBase() {
-        return Math.max(ROOT_ID + 1, System.currentTimeMillis() << 20);
-    }
-
-    /**
-     * The node id of a file with inode number {@code ino}: the number itself, or 0 where it cannot
-     * be (0, the root's id 1, or a number in the {@link #OVERFLOW} range); such files, and a new
-     * file given the inode number of a deleted one the kernel still holds, get an id from a
-     * per-instance counter instead, started at the time in milliseconds shifted by 10 bits (not
-     * stable across restarts: the client then finds them gone; never an id of an earlier instance
-     * unless that one handed out 1024 of them per millisecond of its life).
-     */
-    static long idFor(long ino) {
-        return ino > ROOT_ID && ino < OVERFLOW ? ino : 0;
-    }
+    /** Ids for files whose inode number cannot be theirs. */
+    private final NodeIdSpace ids = new NodeIdSpace();
 
     NodeIds(long rootIno) {
         this(rootIno, 0);
     }
 
     NodeIds(long rootIno, long rootGeneration) {
-        Node r = new Node(ROOT_ID, rootIno, rootGeneration, true, FileMode.S_IFDIR);
+        IdNode r = new IdNode(ROOT_ID, rootIno, rootGeneration, true, FileMode.S_IFDIR);
         r.refs = Long.MAX_VALUE / 2; // never dropped
         r.names = List.of(tree.root);
         tree.root.node = r;
@@ -117,7 +64,7 @@ final class NodeIds {
     /** The current path of node {@code id}: ESTALE for an unknown id, ENOENT once detached. */
     RelPath path(long id) throws FsException {
         synchronized (lock) {
-            Node n = byId.get(id);
+            IdNode n = byId.get(id);
             if (n == null) {
                 throw new FsException(Errno.ESTALE, "unknown node " + id);
             }
@@ -132,7 +79,7 @@ final class NodeIds {
     /** The inode number of node {@code id}, or 0 when it is unknown. */
     long inoOf(long id) {
         synchronized (lock) {
-            Node n = byId.get(id);
+            IdNode n = byId.get(id);
             return n == null ? 0 : n.ino;
         }
     }
@@ -144,19 +91,15 @@ final class NodeIds {
      */
     boolean isFile(long id, long ino, long generation) {
         synchronized (lock) {
-            Node n = byId.get(id);
-            return n != null && n.ino == ino && sameGeneration(n, generation);
+            IdNode n = byId.get(id);
+            return n != null && n.ino == ino && n.sameGeneration(generation);
         }
-    }
-
-    private static boolean sameGeneration(Node n, long generation) {
-        return n.generation == 0 || generation == 0 || n.generation == generation;
     }
 
     /** The current path of node {@code id}, or null when it is unknown or detached. */
     RelPath pathOrNull(long id) {
         synchronized (lock) {
-            Node n = byId.get(id);
+            IdNode n = byId.get(id);
             return n == null ? null : tree.firstPath(n.names);
         }
     }
@@ -180,14 +123,14 @@ final class NodeIds {
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         synchronized (lock) {
             NameTree.Entry at = tree.find(path);
-            Node n = at == null ? null : at.node;
-            if (n != null && n.ino == ino && sameGeneration(n, generation)) {
-                firstLocked(n, at);
+            IdNode n = at == null ? null : at.node;
+            if (n != null && n.ino == ino && n.sameGeneration(generation)) {
+                n.first(at);
                 n.refs++;
                 return n.id;
             }
-            Node moved = directory ? liveLocked(ino) : null;
-            if (moved != null && moved.directory && sameGeneration(moved, generation)) {
+            IdNode moved = directory ? liveLocked(ino) : null;
+            if (moved != null && moved.directory && moved.sameGeneration(generation)) {
                 // A directory has one name: found here, it was moved behind the server's back and
                 // the event is not followed yet. It keeps its node (a second node would be a
                 // second kernel inode for one directory), its subtree comes along.
@@ -198,9 +141,9 @@ final class NodeIds {
             if (n != null) {
                 displaceLocked(n, path);
             }
-            Node same = directory ? null : liveLocked(ino);
+            IdNode same = directory ? null : liveLocked(ino);
             if (same != null && !same.directory) {
-                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !sameGeneration(same, generation);
+                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !same.sameGeneration(generation);
                 if (otherKind || nlink == 1) {
                     for (NameTree.Entry e : same.names) {
                         unlinkLocked(e); // stale names
@@ -214,15 +157,12 @@ final class NodeIds {
                     return same.id;
                 }
             }
-            long id = idFor(ino);
+            long id = NodeIdSpace.idFor(ino);
             if (id == 0 || byId.containsKey(id)) {
                 // no inode number to use, or a detached (deleted) file's number given to a new file
-                id = nextOverflow++;
-                if (nextOverflow >= MAX_ID) {
-                    nextOverflow = OVERFLOW; // after 2^60 of them: ids of long-forgotten nodes
-                }
+                id = ids.nextOverflow();
             }
-            n = new Node(id, ino, generation, directory, type);
+            n = new IdNode(id, ino, generation, directory, type);
             n.refs = 1;
             byId.put(n.id, n);
             nameLocked(n, path);
@@ -235,11 +175,11 @@ final class NodeIds {
      * Directory {@code moved} (known elsewhere, or displaced) is found at {@code path}: its entry,
      * subtree and all, moves there; what the table had at {@code path} is displaced. Lock held.
      */
-    private void movedHereLocked(Node moved, RelPath path) {
+    private void movedHereLocked(IdNode moved, RelPath path) {
         NameTree.Entry me = moved.names.get(0);
         displaced.remove(moved.id, me);
         tree.cut(me);
-        Node there = tree.nodeAt(path);
+        IdNode there = tree.nodeAt(path);
         if (there != null) {
             displaceLocked(there, path);
         }
@@ -252,7 +192,7 @@ final class NodeIds {
      * directory is found at its new name (it was renamed behind the server's back, the event not
      * followed yet) or forgotten. Lock held.
      */
-    private void displaceLocked(Node n, RelPath path) {
+    private void displaceLocked(IdNode n, RelPath path) {
         NameTree.Entry e = tree.find(path);
         if (e == null || e.node != n) {
             return;
@@ -271,7 +211,7 @@ final class NodeIds {
             return;
         }
         synchronized (lock) {
-            Node n = byId.get(id);
+            IdNode n = byId.get(id);
             if (n == null) {
                 return;
             }
@@ -296,12 +236,12 @@ final class NodeIds {
      */
     long idOf(long ino) {
         synchronized (lock) {
-            Node live = liveLocked(ino);
+            IdNode live = liveLocked(ino);
             if (live != null) {
                 return live.id;
             }
-            long id = idFor(ino);
-            Node n = id == 0 ? null : byId.get(id);
+            long id = NodeIdSpace.idFor(ino);
+            IdNode n = id == 0 ? null : byId.get(id);
             return n != null && n.ino == ino ? id : 0;
         }
     }
@@ -309,7 +249,7 @@ final class NodeIds {
     /** The inode number of the node registered at {@code path}, or 0 if none. */
     long inoAt(RelPath path) {
         synchronized (lock) {
-            Node n = tree.nodeAt(path);
+            IdNode n = tree.nodeAt(path);
             return n == null ? 0 : n.ino;
         }
     }
@@ -358,8 +298,8 @@ final class NodeIds {
         synchronized (lock) {
             NameTree.Entry ef = tree.find(from);
             NameTree.Entry et = tree.find(to);
-            Node n = ef == null ? null : ef.node;
-            Node target = et == null ? null : et.node;
+            IdNode n = ef == null ? null : ef.node;
+            IdNode target = et == null ? null : et.node;
             if (ef == et || target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
             }
@@ -434,8 +374,8 @@ final class NodeIds {
      * The node with a name and inode number {@code ino}, or null. A directory kept aside
      * (displaced, or below a displaced one) counts: it is to be found again by its number.
      */
-    private Node liveLocked(long ino) {
-        Node n = liveByIno.get(ino);
+    private IdNode liveLocked(long ino) {
+        IdNode n = liveByIno.get(ino);
         if (n == null) {
             return null;
         }
@@ -449,25 +389,10 @@ final class NodeIds {
     }
 
     /**
-     * Name {@code e} of {@code n} was just found on the disk: it becomes the first, the one calls
-     * through the node use. Another name may be stale (renamed or deleted behind the server's
-     * back, its event not followed, or followed wrong): a stale first name failed every open
-     * through the node with ENOENT for good; a lookup now heals it (issue 9).
-     */
-    private static void firstLocked(Node n, NameTree.Entry e) {
-        if (n.names.size() > 1 && n.names.get(0) != e) {
-            List<NameTree.Entry> names = new ArrayList<>(n.names);
-            names.remove(e);
-            names.add(0, e);
-            n.names = List.copyOf(names);
-        }
-    }
-
-    /**
      * Gives {@code n} the name {@code path}, just found on the disk: the first (see
-     * {@link #firstLocked}). Its names cut off the tree are dropped.
+     * {@link IdNode#first}). Its names cut off the tree are dropped.
      */
-    private void nameLocked(Node n, RelPath path) {
+    private void nameLocked(IdNode n, RelPath path) {
         tree.changed();
         NameTree.Entry e = tree.make(path);
         if (e.node != null && e.node != n) {
@@ -492,7 +417,7 @@ final class NodeIds {
         if (e.node == null || e.node.id == ROOT_ID) {
             return;
         }
-        Node n = e.node;
+        IdNode n = e.node;
         unlinkFromNode(e);
         if (n.names.isEmpty() && n.refs <= 0) {
             byId.remove(n.id);
@@ -502,11 +427,7 @@ final class NodeIds {
 
     private void unlinkFromNode(NameTree.Entry e) {
         tree.changed();
-        Node n = e.node;
-        List<NameTree.Entry> names = new ArrayList<>(n.names);
-        names.remove(e);
-        n.names = List.copyOf(names);
+        e.node.dropName(e);
         e.node = null;
     }
-
 }

@@ -138,12 +138,12 @@ class NodeIdsTest {
     void inodeNumbersThatCannotBeIdsAndReusedNumbersGetOtherIds() throws Exception {
         long one = nodes.register(p("one"), 1, false);
         long zero = nodes.register(p("zero"), 0, false);
-        long big = nodes.register(p("big"), NodeIds.OVERFLOW + 5, false);
+        long big = nodes.register(p("big"), NodeIdSpace.OVERFLOW + 5, false);
         long negative = nodes.register(p("negative"), -7, false); // an unsigned 64-bit number above 2^63
-        assertThat(negative).isBetween(NodeIds.OVERFLOW, NodeIds.MAX_ID - 1);
+        assertThat(negative).isBetween(NodeIdSpace.OVERFLOW, NodeIdSpace.MAX_ID - 1);
         assertThat(nodes.register(p("mapped"), 1L << 62, false)).as("Windows' mapped numbers").isEqualTo(1L << 62);
         assertThat(one).isNotEqualTo(NodeIds.ROOT_ID);
-        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> id >= NodeIds.OVERFLOW && id < NodeIds.MAX_ID).doesNotHaveDuplicates();
+        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> id >= NodeIdSpace.OVERFLOW && id < NodeIdSpace.MAX_ID).doesNotHaveDuplicates();
         assertThat(nodes.path(one)).isEqualTo(p("one"));
 
         long old = nodes.register(p("old"), 40, false);

@@ -61,21 +61,21 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
-        remote.prefetchWhile(policy::cacheable);
-        remote.pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
-        remote.childrenFrom(view::child); // whose attributes an unlink or rename changes
+        remote.events().prefetchWhile(policy::cacheable);
+        remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
+        remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
         // references to nodes the kernel holds, answered from kept listings: for the kernel's
         // requests only (the applier's own lookups give theirs back to the server)
-        remote.lendsFrom((req, node, generation) -> !(req instanceof InjectionGate.Internal)
+        remote.events().lendsFrom((req, node, generation) -> !(req instanceof InjectionGate.Internal)
                 && fs.entries().lend(node, generation));
         this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
                 System::nanoTime);
         if (baselines != null) {
             view.onDirectoryHeld(baselines::held);
-            remote.wholeListingsTo(baselines::listedWhole); // listings made for lookups count too
+            remote.events().wholeListingsTo(baselines::listedWhole); // listings made for lookups count too
         }
         policy.onChange(() -> {
-            remote.changed(); // what it knew while live may be stale
+            remote.events().changed(); // what it knew while live may be stale
             fs.changedElsewhere();
         });
     }
@@ -107,7 +107,7 @@ public final class ChangeEvents implements AutoCloseable {
         watch = new WatchClient(channel, share, (e, arrived) -> {
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
-            remote.changed();
+            remote.events().changed();
             fs.changedElsewhere();
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
                 if (e.getStorm() == ChangeEvent.Storm.STORM_BEGINS) {

@@ -6,7 +6,6 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +53,8 @@ public final class EventApplier {
     private final AtomicLong applied = new AtomicLong();
     private final OverflowResync resync;
     private final ReplacedFiles replacedFiles;
+    /** MODIFIED and ATTRIB. */
+    private final ChangedFiles changed;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -63,6 +64,7 @@ public final class EventApplier {
         this.notifier = notifier;
         this.names = fs.watchedNames();
         this.replacedFiles = new ReplacedFiles(view, notifier);
+        this.changed = new ChangedFiles(fs, view, injector, notifier, freshDirs, this::mayInject, this::count);
         this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
         fs.onDirOpened(freshDirs::listed);
     }
@@ -75,12 +77,12 @@ public final class EventApplier {
         return applied.get();
     }
 
-    private static String parentOf(String path) {
+    static String parentOf(String path) {
         int i = path.lastIndexOf('/');
         return i < 0 ? "" : path.substring(0, i);
     }
 
-    private static String nameOf(String path) {
+    static String nameOf(String path) {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
@@ -109,8 +111,8 @@ public final class EventApplier {
             switch (e.getKind()) {
                 case CREATED -> created(e.getPath());
                 case DELETED -> deleted(e.getPath(), e.getDirectory());
-                case MODIFIED -> modified(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
-                case ATTRIB -> modified(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
+                case MODIFIED -> changed.apply(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
+                case ATTRIB -> changed.apply(e.getPath(), true, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());
                 case RENAMED -> {
                     long newParent = view.resolve(parentOf(e.getNewPath()));
                     long before = newParent == 0 ? 0 : view.child(newParent, nameOf(e.getNewPath()));
@@ -315,95 +317,7 @@ public final class EventApplier {
         return new FuseEntry(node, generation, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
 
-    /**
-     * {@code attr}, {@code eventNode}: the event's attributes and their node (null, 0: not sent),
-     * which only tell whether the event is about the kernel's file.
-     *
-     * <p>The rule for the injected truncate and chmod (issue 9): the kernel takes the size
-     * answered to them (and to a GETATTR before) as i_size and drops the pages past it. An event's
-     * size is older than what this mount did since, and while a program here writes the file the
-     * kernel's may be ahead of the server's. So nothing is injected while a program here has the
-     * file open for writing (only invalidated); otherwise the answer is the server's attributes,
-     * read after taking the file's {@link LocalWriters} stamp, refused if a program here changed
-     * the file since. A missing IN_MODIFY, never a cut file.
-     */
-    private void modified(String path, boolean attribOnly, FuseAttr attr, long eventNode) {
-        long parent = view.resolve(parentOf(path));
-        if (parent == 0) {
-            return;
-        }
-        String name = nameOf(path);
-        long node = path.isEmpty() ? FuseFileSystem.ROOT_ID : view.child(parent, name);
-        if (node != 0) {
-            notifier.invalInode(node, attribOnly ? -1 : 0, 0);
-        }
-        if (path.isEmpty() || !mayInject(parent)) {
-            return;
-        }
-        if (node != 0 && attr != null && eventNode != 0 && eventNode != node) {
-            // the attributes are of another file the name leads to now: never the kernel's node's
-            log.debug("{} '{}': the event's file {} is not the kernel's {} there, not injected",
-                    attribOnly ? "attrib" : "modified", path, eventNode, node);
-            return;
-        }
-        LocalWriters writers = injector.writers();
-        long stamp = node != 0 ? writers.stamp(node) : 0;
-        if (node != 0 && writers.writing(node)) {
-            log.debug("{} '{}': open for writing here, its size may be ahead of the server's: not injected",
-                    attribOnly ? "attrib" : "modified", path);
-            return;
-        }
-        // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
-        // is answered with: asked here (a read, through the gate), never by the injected call.
-        FuseEntry entry;
-        try {
-            entry = fs.reads().lookup(parent, name);
-        } catch (FuseException gone) {
-            return; // gone again: a DELETED follows
-        }
-        if (entry == null || entry.nodeId() == 0 || entry.attr() == null) {
-            return;
-        }
-        if (node != 0) {
-            fs.reads().giveBack(entry.nodeId()); // the kernel holds its own entry
-            if (entry.nodeId() != node) {
-                return; // the name leads to another file now: its own events follow
-            }
-        } else {
-            // the node the kernel will take: a writer of it here (by another name) counts too
-            stamp = writers.stamp(entry.nodeId());
-            if (writers.writing(entry.nodeId())) {
-                fs.reads().giveBack(entry.nodeId());
-                return;
-            }
-        }
-        // node 0: read again after the stamp (the lookup's could be older than a program's change)
-        FuseAttr current = node != 0 ? entry.attr() : fs.reads().attr(entry.nodeId());
-        if (current == null) {
-            fs.reads().giveBack(entry.nodeId());
-            return;
-        }
-        int mode = current.mode();
-        boolean applies = attribOnly ? !FileMode.isSymlink(mode) : FileMode.isRegular(mode);
-        FuseEntry handed = node == 0 ? new FuseEntry(entry.nodeId(), entry.generation(), current,
-                entry.entryTimeoutNs(), entry.attrTimeoutNs()) : null;
-        Injection inj = Injection.change(attribOnly ? Injection.Op.ATTRIB : Injection.Op.MODIFY, parent, name,
-                handed, node != 0 ? node : entry.nodeId(), current, stamp);
-        if (applies) {
-            freshDirs.awaitWatcher(parent);
-            String abs = injector.absolute(path);
-            long size = current.size();
-            // the same mode, the server's size: nothing would change even on the server (which
-            // the gate keeps it from reaching anyway); the SETATTR is answered with current
-            count(injector.perform(inj, attribOnly ? () -> InjectedCalls.chmod(abs, mode & 07777) : () -> InjectedCalls.truncate(abs, size)),
-                    path);
-        }
-        if (handed != null && !inj.handedOver()) {
-            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
-        }
-    }
-
-    private void count(int rc, String path) {
+    void count(int rc, String path) {
         if (rc == 0) {
             injected.incrementAndGet();
         } else {

@@ -2,12 +2,9 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ListingSequences;
-import dev.fsdriver.client.CacheStats.Cache;
-import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
-import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
@@ -16,6 +13,7 @@ import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
+import java.util.function.LongConsumer;
 
 /**
  * Wraps the remote file system with what change events need, so that the remote file system
@@ -29,7 +27,8 @@ import dev.fsdriver.fuse.FuseSetAttr;
  * <li>lends {@link InjectionAnswers}, in front of it, the bookkeeping of the injector's requests
  *     answered locally; whatever it forwards passes the {@link InjectionGate}, which refuses
  *     every other request of the injector: an injection never reaches the server;</li>
- * <li>answers what it knows of directories without the server ({@link KnownDirs});</li>
+ * <li>answers what it knows of directories without the server ({@link KnownDirs}; lookups and
+ *     getattrs through {@link KnownAnswers});</li>
  * <li>hands listings to the kernel through {@link KernelListings} (the watchers' names, names
  *     about to be announced).</li>
  * </ul>
@@ -40,7 +39,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     private final InjectionGate delegate;
     private final KernelView view;
     private final EchoFilter echo;
-    private final CachePolicy policy;
     /** Entries and attributes as handed to the kernel: view, timeouts, local references (see {@link KernelEntries}). */
     private final KernelEntries entries;
 
@@ -53,8 +51,8 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     /** What the applier asks of the server itself (see {@link ServerReads}). */
     private final ServerReads reads;
 
-    /** Hits and misses of dirAttrs, known and local listings (see {@link CacheStats}). */
-    private final CacheStats caches;
+    /** Lookups and getattrs, answered from {@code dirs} when it can (see {@link KnownAnswers}). */
+    private final KnownAnswers answers;
 
     EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
                          Injector injector) {
@@ -70,13 +68,12 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     private EventAwareFileSystem(InjectionGate gate, KernelView view, EchoFilter echo, CachePolicy policy,
                                  CacheStats caches, ListingSequences sequences) {
         super(gate); // what is not overridden here passes the gate unchanged
-        this.caches = caches;
         this.delegate = gate;
         this.view = view;
         this.echo = echo;
-        this.policy = policy;
         this.entries = new KernelEntries(view, policy);
         this.dirs = new KnownDirs(policy, caches, watchedNames);
+        this.answers = new KnownAnswers(gate, dirs, entries, policy, caches);
         this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences, entries::listed);
         this.reads = new ServerReads(gate, sequences);
     }
@@ -93,7 +90,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return watchedNames;
     }
 
-    void onDirOpened(java.util.function.LongConsumer listener) {
+    void onDirOpened(LongConsumer listener) {
         listings.onDirOpened(listener);
     }
 
@@ -128,14 +125,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-
-    /**
-     * Whether a miss of {@code req} counts in the cache statistics: the kernel's requests for
-     * programs do; the events layer's own reads and the injector's (refused at the gate) do not.
-     */
-    private boolean counted(FuseRequest req) {
-        return !(req instanceof InjectionGate.Internal) && !delegate.fromInjector(req);
-    }
 
     private String path(long parent, String name) {
         String p = view.pathOf(parent);
@@ -176,45 +165,14 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
 
     // ---- names -------------------------------------------------------------------------------
 
-    /** A negative entry if {@code name} is known absent in {@code parent}; null: the server is asked (a miss). */
-    private FuseEntry knownAbsent(FuseRequest req, long parent, String name) {
-        if (dirs.knownAbsent(parent, name)) {
-            caches.hit(Cache.ENTRY);
-            return entries.timed(FuseEntry.negative(policy.timeoutNs()));
-        }
-        if (counted(req)) {
-            caches.miss(Cache.ENTRY);
-        }
-        return null;
-    }
-
-    /** The server's answer to a lookup asked at {@code epoch}, as handed to the kernel. */
-    private FuseEntry lookedUp(long parent, String name, FuseEntry e, long epoch) {
-        if (e != null) {
-            dirs.rememberDir(e.nodeId(), e.attr(), epoch);
-        }
-        return entries.entered(parent, name, e);
-    }
-
     @Override
     public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        FuseEntry absent = knownAbsent(req, parent, name);
-        if (absent != null) {
-            return absent;
-        }
-        long epoch = dirs.epoch();
-        return lookedUp(parent, name, delegate.lookup(req, parent, name), epoch);
+        return answers.lookup(req, parent, name);
     }
 
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        FuseEntry absent = knownAbsent(req, parent, name);
-        if (absent != null) {
-            reply.done(absent);
-            return;
-        }
-        long epoch = dirs.epoch();
-        delegate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch)));
+        answers.lookup(req, parent, name, reply);
     }
 
     @Override
@@ -233,51 +191,14 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         }
     }
 
-    /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */
-    private FuseAttrReply knownAttr(FuseRequest req, long nodeId) throws FuseException {
-        if (LocalNodes.isGhost(nodeId)) {
-            throw new FuseException(Errno.ENOENT);
-        }
-        if (policy != null && policy.cacheable()) {
-            FuseAttr cached = dirs.dirAttr(nodeId);
-            if (cached != null) {
-                caches.hit(Cache.ATTRIBUTE);
-                return new FuseAttrReply(cached, policy.timeoutNs());
-            }
-        }
-        if (counted(req)) {
-            caches.miss(Cache.ATTRIBUTE);
-        }
-        return null;
-    }
-
-    /** The server's attributes, asked for at {@code epoch}, as handed to the kernel. */
-    private FuseAttrReply fetched(long nodeId, FuseAttrReply r, long epoch) {
-        if (r != null) {
-            dirs.rememberDir(nodeId, r.attr(), epoch);
-        }
-        return entries.timed(r);
-    }
-
     @Override
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        FuseAttrReply known = knownAttr(req, nodeId);
-        if (known != null) {
-            return known;
-        }
-        long epoch = dirs.epoch();
-        return fetched(nodeId, delegate.getattr(req, nodeId, fh), epoch);
+        return answers.getattr(req, nodeId, fh);
     }
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        FuseAttrReply known = knownAttr(req, nodeId);
-        if (known != null) {
-            reply.done(known);
-            return;
-        }
-        long epoch = dirs.epoch();
-        delegate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> fetched(nodeId, r, epoch)));
+        answers.getattr(req, nodeId, fh, reply);
     }
 
     @Override

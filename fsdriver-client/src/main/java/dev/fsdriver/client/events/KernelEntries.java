@@ -67,7 +67,7 @@ final class KernelEntries {
 
     /**
      * A reference to {@code node}, which the kernel holds ({@code generation}, 0: any), for an
-     * entry the file system below answers without the server (see RemoteFileSystem#lendsFrom):
+     * entry the file system below answers without the server (see EventsLink#lendsFrom):
      * counted here, so that its FORGET never reaches the server; false when the kernel does not
      * hold it. Counted before the check: a FORGET of the kernel's last references that comes in
      * between takes this one first, so the server keeps the one the kernel gets (and one that

@@ -1,0 +1,109 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.fuse.FuseRequest;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+import java.util.function.LongUnaryOperator;
+import java.util.function.ToLongBiFunction;
+
+/**
+ * What the events layer above a {@link RemoteFileSystem} (events.ChangeEvents) wires into it,
+ * apart from the FUSE requests it passes down: while events flow, the caches of
+ * {@link RemoteCaches} may be used and {@link #changed()} invalidates them; the kernel's view of
+ * nodes and names, for reopening after a server restart and for knowing whose attributes a change
+ * touches; references to nodes the kernel holds, lent for lookups answered from kept listings;
+ * and the listings this file system makes for itself, as baselines. Set once when the layer is
+ * built; only {@link #changed()} is called on every event.
+ */
+public final class EventsLink {
+    private final RemoteCaches caches;
+    private final Reopener reopener;
+    private final Lookups lookups;
+
+    EventsLink(RemoteCaches caches, Reopener reopener, Lookups lookups) {
+        this.caches = caches;
+        this.reopener = reopener;
+        this.lookups = lookups;
+    }
+
+    /**
+     * Lets this file system fetch small files ahead of a program reading a directory in order
+     * while {@code eventsLive} holds; {@link #changed()} must then be called for every change
+     * event (see {@link Prefetcher}).
+     */
+    public void prefetchWhile(BooleanSupplier eventsLive) {
+        caches.enableWhile(eventsLive);
+    }
+
+    /**
+     * Where the share-relative paths of the nodes the kernel holds come from (the events layer's
+     * view of the kernel): after a server restart, nodes are looked up again by them and open
+     * files reopened (see {@link Reopener}). Without it, open files do not survive a restart.
+     */
+    public void pathsFrom(LongFunction<String> pathOf) {
+        pathsFrom(pathOf, id -> 0);
+    }
+
+    /**
+     * {@link #pathsFrom(LongFunction)} with the generation of the kernel's inode per node id (0:
+     * unknown): a path that leads to the node's id with another generation is another file.
+     */
+    public void pathsFrom(LongFunction<String> pathOf, LongUnaryOperator generationOf) {
+        reopener.pathsFrom(pathOf, generationOf);
+    }
+
+    /**
+     * Told of every complete listing this file system makes for itself (a directory listed to
+     * answer lookups), so that the events layer takes it as a baseline of the directory's names.
+     */
+    public void wholeListingsTo(ListingSequences.Whole listener) {
+        lookups.wholeListingsTo(listener);
+    }
+
+    /**
+     * Where the node the kernel holds under a name comes from (0: none known), so that an unlink
+     * or rename through the mount forgets the attributes known of that file only (see
+     * {@link KnownAttrs}); without it, of every file.
+     */
+    public void childrenFrom(ToLongBiFunction<Long, String> childOf) {
+        caches.childrenFrom(childOf);
+    }
+
+    /**
+     * Where a lookup answered from a kept listing gets a reference to a node the kernel holds
+     * already (a rename's target, looked up again before each rename): the events layer counts it
+     * as its own, so that the kernel's FORGET of it never reaches the server, which did not count
+     * it. Without it, such a lookup asks the server.
+     */
+    public void lendsFrom(Lender lender) {
+        caches.lendsFrom(lender);
+    }
+
+    /** See {@link #lendsFrom}. */
+    @FunctionalInterface
+    public interface Lender {
+        /**
+         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
+         * holds it, in the reply to {@code req}; false: not held, or {@code req} is not the kernel's.
+         */
+        boolean lend(FuseRequest req, long node, long generation);
+    }
+
+    /**
+     * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
+     * a listing again, or known of a file's attributes may be used any more.
+     */
+    public void changed() {
+        caches.changedElsewhere();
+    }
+
+    /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
+    int prefetchedWaiting() {
+        return caches.prefetcher.waiting();
+    }
+
+    /** Directory pages fetched ahead and not yet taken (for tests). */
+    int listingsWaiting() {
+        return caches.prefetcher.listingsWaiting();
+    }
+}

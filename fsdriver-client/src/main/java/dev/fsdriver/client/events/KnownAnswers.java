@@ -1,0 +1,131 @@
+package dev.fsdriver.client.events;
+
+import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.CacheStats.Cache;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseRequest;
+
+/**
+ * The events layer's LOOKUP and GETATTR ({@link EventAwareFileSystem}): answered from what is
+ * known of directories ({@link KnownDirs}: a name known absent, a directory's attributes kept
+ * while events flow) without the server, otherwise asked of the server through the gate and its
+ * answer remembered there and handed to the kernel ({@link KernelEntries}); hits and misses are
+ * counted in the mount's {@link CacheStats}.
+ *
+ * <p>Locking: none of its own; what it keeps is {@link KnownDirs}' (its epoch is read before each
+ * call to the server, so that attributes fetched across a change are not kept).
+ */
+final class KnownAnswers {
+    /** The remote file system behind the gate: every call to the server passes the gate. */
+    private final InjectionGate gate;
+    private final KnownDirs dirs;
+    private final KernelEntries entries;
+    private final CachePolicy policy;
+    /** The mount's hits and misses (see {@link CacheStats}). */
+    private final CacheStats caches;
+
+    KnownAnswers(InjectionGate gate, KnownDirs dirs, KernelEntries entries, CachePolicy policy, CacheStats caches) {
+        this.gate = gate;
+        this.dirs = dirs;
+        this.entries = entries;
+        this.policy = policy;
+        this.caches = caches;
+    }
+
+    /**
+     * Whether a miss of {@code req} counts in the cache statistics: the kernel's requests for
+     * programs do; the events layer's own reads and the injector's (refused at the gate) do not.
+     */
+    private boolean counted(FuseRequest req) {
+        return !(req instanceof InjectionGate.Internal) && !gate.fromInjector(req);
+    }
+
+    /** A negative entry if {@code name} is known absent in {@code parent}; null: the server is asked (a miss). */
+    private FuseEntry knownAbsent(FuseRequest req, long parent, String name) {
+        if (dirs.knownAbsent(parent, name)) {
+            caches.hit(Cache.ENTRY);
+            return entries.timed(FuseEntry.negative(policy.timeoutNs()));
+        }
+        if (counted(req)) {
+            caches.miss(Cache.ENTRY);
+        }
+        return null;
+    }
+
+    /** The server's answer to a lookup asked at {@code epoch}, as handed to the kernel. */
+    private FuseEntry lookedUp(long parent, String name, FuseEntry e, long epoch) {
+        if (e != null) {
+            dirs.rememberDir(e.nodeId(), e.attr(), epoch);
+        }
+        return entries.entered(parent, name, e);
+    }
+
+    FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+        FuseEntry absent = knownAbsent(req, parent, name);
+        if (absent != null) {
+            return absent;
+        }
+        long epoch = dirs.epoch();
+        return lookedUp(parent, name, gate.lookup(req, parent, name), epoch);
+    }
+
+    void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        FuseEntry absent = knownAbsent(req, parent, name);
+        if (absent != null) {
+            reply.done(absent);
+            return;
+        }
+        long epoch = dirs.epoch();
+        gate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch)));
+    }
+
+    /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */
+    private FuseAttrReply knownAttr(FuseRequest req, long nodeId) throws FuseException {
+        if (LocalNodes.isGhost(nodeId)) {
+            throw new FuseException(Errno.ENOENT);
+        }
+        if (policy != null && policy.cacheable()) {
+            FuseAttr cached = dirs.dirAttr(nodeId);
+            if (cached != null) {
+                caches.hit(Cache.ATTRIBUTE);
+                return new FuseAttrReply(cached, policy.timeoutNs());
+            }
+        }
+        if (counted(req)) {
+            caches.miss(Cache.ATTRIBUTE);
+        }
+        return null;
+    }
+
+    /** The server's attributes, asked for at {@code epoch}, as handed to the kernel. */
+    private FuseAttrReply fetched(long nodeId, FuseAttrReply r, long epoch) {
+        if (r != null) {
+            dirs.rememberDir(nodeId, r.attr(), epoch);
+        }
+        return entries.timed(r);
+    }
+
+    FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+        FuseAttrReply known = knownAttr(req, nodeId);
+        if (known != null) {
+            return known;
+        }
+        long epoch = dirs.epoch();
+        return fetched(nodeId, gate.getattr(req, nodeId, fh), epoch);
+    }
+
+    void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        FuseAttrReply known = knownAttr(req, nodeId);
+        if (known != null) {
+            reply.done(known);
+            return;
+        }
+        long epoch = dirs.epoch();
+        gate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> fetched(nodeId, r, epoch)));
+    }
+}
