@@ -32,7 +32,7 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
                     .share("s", PosixBackend.open(served, false), false).build();
             server.start();
             connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
-                    false, ClientOptions.defaults());
+                    false, clientOptions());
             remote = RemoteFileSystem.connect(connection);
         } catch (Exception e) {
             throw new IOException("in-process server: " + e, e);
@@ -50,6 +50,11 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    /** The client's options: the defaults, as {@code fsdriver mount} without options. */
+    ClientOptions clientOptions() {
+        return ClientOptions.defaults();
     }
 
     /** What is mounted over {@code remote}: the remote file system itself here. */

@@ -1,25 +1,32 @@
 package dev.fsdriver.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.Errno;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every file system must do through a real mount, with tools and java.nio: the examples
@@ -28,60 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * layer on top, as a mount builds it). Where file systems differ, a capability method says which
  * behaviour this one has.
  */
-abstract class FileSystemContractTest {
-    @TempDir
-    Path tmp;
-    Path mnt;
-    FuseMount mount;
-
-    abstract FuseFileSystem fileSystem(Path tmp) throws IOException;
-
-    MountOptions options() {
-        return MountOptions.builder().fsName("contract").subtype("test").build();
-    }
-
-    /** Whether RENAME_EXCHANGE swaps the two names (else the file system refuses it with EINVAL). */
-    boolean exchangesNames() {
-        return false;
-    }
-
-    /** Whether mkfifo makes a FIFO (else the file system refuses it with EPERM). */
-    boolean makesFifos() {
-        return false;
-    }
-
-    /** Whether user extended attributes are kept. */
-    boolean keepsXattrs() {
-        return true;
-    }
-
-    /** Called once the mount is live: what the file system starts then (the remote one's event stream). */
-    void mounted(FuseMount mount) {}
-
-    /** Called before the unmount: what must stop while the mount is still live. */
-    void beforeUnmount() {}
-
-    /** Called after the unmount: what the file system needs closed afterwards. */
-    void afterUnmount() throws Exception {}
-
-    @BeforeEach
-    void mount() throws IOException {
-        mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
-        mount = FuseMount.mount(mnt, fileSystem(tmp), options());
-        mounted(mount);
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        try {
-            beforeUnmount();
-            mount.close();
-            assertThat(mount.isUnmounted()).isTrue();
-        } finally {
-            afterUnmount();
-        }
-    }
-
+abstract class FileSystemContractTest extends ContractMount {
     @Test
     void createWriteReadAppendTruncate() throws Exception {
         Path f = mnt.resolve("a.txt");
@@ -101,7 +55,7 @@ abstract class FileSystemContractTest {
         assertThat(Files.readString(f)).isEqualTo("xy");
 
         byte[] big = new byte[3 * 1024 * 1024 + 17];
-        new java.util.Random(42).nextBytes(big);
+        new Random(42).nextBytes(big);
         Files.write(mnt.resolve("big.bin"), big);
         assertThat(Files.readAllBytes(mnt.resolve("big.bin"))).isEqualTo(big);
         Tools.ok(mnt, "cp", "big.bin", "copy.bin");
@@ -113,7 +67,7 @@ abstract class FileSystemContractTest {
     void renameOverExistingAndMv() throws Exception {
         Files.writeString(mnt.resolve("src"), "new");
         Files.writeString(mnt.resolve("dst"), "old content");
-        Files.move(mnt.resolve("src"), mnt.resolve("dst"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(mnt.resolve("src"), mnt.resolve("dst"), StandardCopyOption.REPLACE_EXISTING);
         assertThat(Files.exists(mnt.resolve("src"))).isFalse();
         assertThat(Files.readString(mnt.resolve("dst"))).isEqualTo("new");
         Files.createDirectory(mnt.resolve("d1"));
@@ -226,14 +180,14 @@ abstract class FileSystemContractTest {
         Tools.ok(mnt, "chown", "1234:2345", "perm");
         assertThat(Tools.ok(mnt, "stat", "-c", "%u:%g", "perm")).isEqualTo("1234:2345");
         Tools.ok(mnt, "touch", "-m", "-d", "2001-02-03 04:05:06.123456789 UTC", "perm");
-        assertThat(Files.getLastModifiedTime(f)).isEqualTo(FileTime.from(java.time.Instant.parse("2001-02-03T04:05:06.123456789Z")));
-        Files.setAttribute(f, "lastAccessTime", FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
+        assertThat(Files.getLastModifiedTime(f)).isEqualTo(FileTime.from(Instant.parse("2001-02-03T04:05:06.123456789Z")));
+        Files.setAttribute(f, "lastAccessTime", FileTime.from(Instant.parse("2002-01-01T00:00:00Z")));
         assertThat(Files.getAttribute(f, "lastAccessTime", LinkOption.NOFOLLOW_LINKS))
-                .isEqualTo(FileTime.from(java.time.Instant.parse("2002-01-01T00:00:00Z")));
+                .isEqualTo(FileTime.from(Instant.parse("2002-01-01T00:00:00Z")));
         Tools.ok(mnt, "touch", "perm");   // UTIME_NOW for both
-        assertThat(Files.getLastModifiedTime(f).toInstant()).isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
+        assertThat(Files.getLastModifiedTime(f).toInstant()).isAfter(Instant.parse("2020-01-01T00:00:00Z"));
         assertThat(((FileTime) Files.getAttribute(f, "lastAccessTime")).toInstant())
-                .isAfter(java.time.Instant.parse("2020-01-01T00:00:00Z"));
+                .isAfter(Instant.parse("2020-01-01T00:00:00Z"));
         String df = Tools.ok(mnt, "df", "-P", ".");
         assertThat(df).contains(mnt.toString());
         assertThat(Tools.ok(mnt, "stat", "-f", "-c", "%S", ".")).isEqualTo("4096");
@@ -313,5 +267,202 @@ abstract class FileSystemContractTest {
         // The subclasses' file systems record the FuseRequest of each LOOKUP by name.
         assertThat(RecordingFileSystem.lastLookupPid("whoami-probe")).isEqualTo(Integer.parseInt(pid));
         assertThat(RecordingFileSystem.lastLookupUid("whoami-probe")).isZero();   // tests run as root
+    }
+
+    @Test
+    void errorsCarryTheirErrno() throws Exception {
+        String file = Files.writeString(mnt.resolve("file"), "f").toString();
+        String full = Files.createDirectories(mnt.resolve("full/inner")).getParent().toString();
+        String empty = Files.createDirectory(mnt.resolve("empty")).toString();
+        assertThat(Libc.open(mnt.resolve("missing").toString(), Libc.O_RDONLY)).isEqualTo(-Errno.ENOENT);
+        assertThat(Libc.open(file + "/child", Libc.O_RDONLY)).isEqualTo(-Errno.ENOTDIR);
+        assertThat(Libc.open(empty, Libc.O_RDWR)).isEqualTo(-Errno.EISDIR);
+        assertThatThrownBy(() -> Files.createFile(mnt.resolve("file"))).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> Files.createDirectory(mnt.resolve("empty"))).isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(Libc.unlink(mnt.resolve("missing").toString())).isEqualTo(-Errno.ENOENT);
+        assertThat(Libc.unlink(empty)).isEqualTo(-Errno.EISDIR);
+        assertThat(Libc.rmdir(file)).isEqualTo(-Errno.ENOTDIR);
+        assertThat(Libc.rmdir(full)).isEqualTo(-Errno.ENOTEMPTY);
+        assertThat(Libc.rename(file, empty)).isEqualTo(-Errno.EISDIR);
+        assertThat(Libc.rename(empty, file)).isEqualTo(-Errno.ENOTDIR);
+        // only the file system knows the target directory is not empty
+        assertThat(Libc.rename(empty, full)).isEqualTo(-Errno.ENOTEMPTY);
+        assertThat(Libc.rename(full, full + "/inner/under")).isEqualTo(-Errno.EINVAL);
+        assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("f");
+        assertThat(Files.isDirectory(mnt.resolve("full/inner"))).isTrue();
+        // a directory replaces an empty one
+        assertThat(Libc.rename(full, empty)).isZero();
+        assertThat(Files.isDirectory(mnt.resolve("empty/inner"))).isTrue();
+        assertThat(names(mnt)).containsExactlyInAnyOrder("file", "empty");
+    }
+
+    @Test
+    void writesThroughOneDescriptorAreSeenThroughAnother() throws Exception {
+        Path f = mnt.resolve("shared");
+        try (FileChannel w = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            w.write(ascii("abc"), 0);
+            assertThat(Files.size(f)).as("size while the writer is open").isEqualTo(3);
+            assertThat(Files.readString(f)).isEqualTo("abc");
+            w.write(ascii("xyz"), 10);   // past the end: a hole of zeros
+            assertThat(Files.size(f)).isEqualTo(13);
+            assertThat(Files.readString(f)).isEqualTo("abc\0\0\0\0\0\0\0xyz");
+            try (FileChannel rw = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                assertThat(read(rw, 9, 100)).isEqualTo("\0xyz");
+                rw.truncate(5);
+                rw.write(ascii("Q"), 1);
+            }
+            assertThat(Files.size(f)).isEqualTo(5);
+            w.write(ascii("!"), 4);
+            w.force(true);
+            Tools.ok(mnt, "truncate", "-s", "8", "shared");   // extending: zeros
+            assertThat(Files.readString(f)).isEqualTo("aQc\0!\0\0\0");
+        }
+        assertThat(Tools.ok(mnt, "stat", "-c", "%s", "shared")).isEqualTo("8");
+    }
+
+    @Test
+    void appendsFromTwoDescriptorsLandAtTheEnd() throws Exception {
+        Path f = Files.writeString(mnt.resolve("log"), "start;");
+        try (FileChannel a = FileChannel.open(f, StandardOpenOption.APPEND);
+             FileChannel b = FileChannel.open(f, StandardOpenOption.APPEND)) {
+            for (int i = 0; i < 3; i++) {
+                a.write(ascii("a" + i + ";"));
+                b.write(ascii("b" + i + ";"));
+            }
+        }
+        assertThat(Files.readString(f)).isEqualTo("start;a0;b0;a1;b1;a2;b2;");
+    }
+
+    @Test
+    void openDescriptorFollowsItsFileThroughRenameAndUnlink() throws Exception {
+        Path f = Files.writeString(mnt.resolve("before"), "12345");
+        Files.createDirectory(mnt.resolve("dir"));
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Files.move(f, mnt.resolve("dir/after"));
+            ch.write(ascii("AB"), 0);
+            assertThat(read(ch, 0, 100)).isEqualTo("AB345");
+            Files.move(mnt.resolve("dir"), mnt.resolve("moved"));
+            ch.write(ascii("C"), 5);
+            ch.force(true);
+            assertThat(Files.readString(mnt.resolve("moved/after"))).isEqualTo("AB345C");
+            Files.delete(mnt.resolve("moved/after"));
+            ch.write(ascii("D"), 6);
+            assertThat(read(ch, 0, 100)).isEqualTo("AB345CD");
+        }
+        assertThat(names(mnt.resolve("moved"))).isEmpty();
+    }
+
+    @Test
+    void hardLinksShareContentAndAttributes() throws Exception {
+        Path a = Files.writeString(mnt.resolve("a"), "one");
+        Path b = Files.createLink(mnt.resolve("b"), a);
+        Files.writeString(b, "two");
+        assertThat(Files.readString(a)).isEqualTo("two");
+        Tools.ok(mnt, "chmod", "600", "b");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%a %h %s", "a")).isEqualTo("600 2 3");
+        Files.writeString(a, "three", StandardOpenOption.APPEND);
+        assertThat(Files.readString(b)).isEqualTo("twothree");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%s", "b")).isEqualTo("8");
+        assertThat(Files.getAttribute(a, "unix:ino")).isEqualTo(Files.getAttribute(b, "unix:ino"));
+    }
+
+    @Test
+    void listingsFollowChanges() throws Exception {
+        Path d = Files.createDirectory(mnt.resolve("d"));
+        for (String n : List.of("a", "b", "c")) {
+            Files.writeString(d.resolve(n), n);
+        }
+        assertThat(names(d)).containsExactlyInAnyOrder("a", "b", "c");
+        Files.move(d.resolve("b"), d.resolve("bb"));
+        Files.delete(d.resolve("c"));
+        Files.createDirectory(d.resolve("e"));
+        Files.writeString(d.resolve("bb"), "longer");
+        Files.move(d.resolve("a"), mnt.resolve("a-out"));
+        assertThat(names(d)).containsExactlyInAnyOrder("bb", "e");
+        assertThat(names(mnt)).containsExactlyInAnyOrder("d", "a-out");
+        // find's sizes and types come from the listing's attributes where the kernel has them
+        assertThat(Tools.ok(mnt, "find", ".", "-mindepth", "1", "-printf", "%p %y %s\\n")
+                .lines().filter(l -> !l.contains(" d ")).sorted()).containsExactly("./a-out f 1", "./d/bb f 6");
+    }
+
+    @Test
+    void symlinksToDirectoriesAndDanglingOnes() throws Exception {
+        Files.createDirectories(mnt.resolve("real/sub"));
+        Files.writeString(mnt.resolve("real/sub/f"), "via link");
+        Files.createSymbolicLink(mnt.resolve("ld"), Path.of("real/sub"));
+        Files.createSymbolicLink(mnt.resolve("dangling"), Path.of("nowhere/at/all"));
+        assertThat(Files.readString(mnt.resolve("ld/f"))).isEqualTo("via link");
+        assertThat(names(mnt.resolve("ld"))).containsExactly("f");
+        assertThat(Files.isSymbolicLink(mnt.resolve("ld"))).isTrue();
+        assertThat(Files.isDirectory(mnt.resolve("ld"))).isTrue();
+        assertThat(Files.exists(mnt.resolve("dangling"))).isFalse();
+        assertThat(Files.exists(mnt.resolve("dangling"), LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(Tools.ok(mnt, "stat", "-c", "%F %s", "dangling")).isEqualTo("symbolic link 14");
+        Files.delete(mnt.resolve("ld"));   // the link, not what it points to
+        assertThat(Files.readString(mnt.resolve("real/sub/f"))).isEqualTo("via link");
+    }
+
+    @Test
+    void sharedMappingsMeetReadsAndWrites() throws Exception {
+        Path f = Files.write(mnt.resolve("mapped"), new byte[8192]);
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, 8192, arena);
+            m.set(ValueLayout.JAVA_BYTE, 100, (byte) 'M');
+            m.set(ValueLayout.JAVA_BYTE, 5000, (byte) 'N');
+            m.force();
+        }
+        byte[] b = Files.readAllBytes(f);
+        assertThat(new String(b, 100, 1, StandardCharsets.US_ASCII) + new String(b, 5000, 1, StandardCharsets.US_ASCII))
+                .isEqualTo("MN");
+        try (FileChannel w = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            w.write(ascii("fresh"), 0);
+        }
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, 8192, arena);
+            assertThat(m.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 'f');
+            assertThat(m.get(ValueLayout.JAVA_BYTE, 5000)).isEqualTo((byte) 'N');
+        }
+    }
+
+    @Test
+    void directoriesTakeModesAndTimes() throws Exception {
+        Files.createDirectory(mnt.resolve("d"));
+        Tools.ok(mnt, "chmod", "750", "d");
+        Tools.ok(mnt, "touch", "-m", "-d", "2003-04-05 06:07:08 UTC", "d");
+        assertThat(Tools.ok(mnt, "stat", "-c", "%a %F %Y", "d")).isEqualTo("750 directory 1049522828");
+        Files.writeString(mnt.resolve("d/new"), "x");   // a new entry moves its directory's mtime
+        assertThat(Long.parseLong(Tools.ok(mnt, "stat", "-c", "%Y", "d"))).isGreaterThan(1049522828L);
+    }
+
+    @Test
+    void renameOverAnOpenFileLeavesItsReaderTheOldContent() throws Exception {
+        Path target = Files.writeString(mnt.resolve("target"), "old content");
+        Files.writeString(mnt.resolve("new"), "new");
+        try (FileChannel reader = FileChannel.open(target, StandardOpenOption.READ)) {
+            Files.move(mnt.resolve("new"), target, StandardCopyOption.REPLACE_EXISTING);
+            assertThat(read(reader, 0, 100)).isEqualTo("old content");
+            assertThat(Files.readString(target)).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void newFilesAndDirectoriesTakeTheModeAsked() throws Exception {
+        Files.createFile(mnt.resolve("private"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createDirectory(mnt.resolve("closed"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        assertThat(Tools.ok(mnt, "stat", "-c", "%a %F", "private", "closed")).isEqualTo("600 regular empty file\n700 directory");
+    }
+
+    @Test
+    void namesAreKeptAsGiven() throws Exception {
+        // NFC and NFD spellings of one word are two names on Linux; spaces, a leading dash, a 255-byte name
+        List<String> given = List.of("caf\u00e9", "cafe\u0301", "with space", "-dash", "\u65e5\u672c\u8a9e", "n".repeat(255));
+        for (String n : given) {
+            Files.writeString(mnt.resolve(n), n);
+        }
+        assertThat(names(mnt)).containsExactlyInAnyOrderElementsOf(given);
+        for (String n : given) {
+            assertThat(Files.readString(mnt.resolve(n))).isEqualTo(n);
+        }
     }
 }

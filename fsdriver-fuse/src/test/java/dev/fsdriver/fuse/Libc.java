@@ -16,6 +16,7 @@ final class Libc {
     static final int SEEK_HOLE = FileCalls.SEEK_HOLE;
     static final int O_RDONLY = FileCalls.O_RDONLY;
     static final int O_RDWR = FileCalls.O_RDWR;
+    static final int O_WRONLY = 1;
     static final int S_IFREG = 0100000;
 
     private Libc() {}
@@ -57,6 +58,27 @@ final class Libc {
 
     static long copyFileRange(int fdIn, long offIn, int fdOut, long offOut, long length) {
         return result(() -> FileCalls.copy_file_range(fdIn, offIn, fdOut, offOut, length));
+    }
+
+    static int rename(String from, String to) {
+        return (int) result(() -> {
+            FileCalls.rename(from, to);
+            return 0;
+        });
+    }
+
+    static int unlink(String path) {
+        return (int) result(() -> {
+            FileCalls.unlink(path);
+            return 0;
+        });
+    }
+
+    static int rmdir(String path) {
+        return (int) result(() -> {
+            FileCalls.rmdir(path);
+            return 0;
+        });
     }
 
     static int mknod(String path, int mode, long dev) {

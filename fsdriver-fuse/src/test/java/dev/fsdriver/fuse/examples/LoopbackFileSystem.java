@@ -68,6 +68,8 @@ public class LoopbackFileSystem implements FuseFileSystem {
         final long id;
         final String key;
         volatile Path path;
+        /** The attributes last read by path: an open file's, once its name is gone (see getattr). */
+        volatile FuseAttr last;
         long nlookup;   // guarded by tables
 
         Node(long id, String key, Path path) {
@@ -215,6 +217,9 @@ public class LoopbackFileSystem implements FuseFileSystem {
             if (r.contains("Is a directory")) {
                 return new FuseException(Errno.EISDIR);
             }
+            if (r.contains("Directory not empty")) {   // rename onto one (only delete has its own exception)
+                return new FuseException(Errno.ENOTEMPTY);
+            }
             if (r.contains("Not a directory")) {
                 return new FuseException(Errno.ENOTDIR);
             }
@@ -263,7 +268,25 @@ public class LoopbackFileSystem implements FuseFileSystem {
 
     @Override
     public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        return new FuseAttrReply(attr(stat(node(nodeId).path)), attrTimeoutNs);
+        Node node = node(nodeId);
+        FileChannel open = fh >= 0 ? files.get(fh) : null;
+        try {
+            node.last = attr(stat(node.path));
+        } catch (FuseException e) {
+            // an unlinked file open here: java.nio has no fstat, so the last attributes, size now
+            if (e.errno() != Errno.ENOENT || open == null || node.last == null) {
+                throw e;
+            }
+            try {
+                FuseAttr a = node.last;
+                long size = open.size();
+                node.last = new FuseAttr(a.ino(), size, (size + 511) / 512, a.atimeNs(), a.mtimeNs(), a.ctimeNs(),
+                        a.mode(), 0, a.uid(), a.gid(), a.rdev(), a.blksize());
+            } catch (IOException io) {
+                throw errno(io);
+            }
+        }
+        return new FuseAttrReply(node.last, attrTimeoutNs);
     }
 
     @Override
