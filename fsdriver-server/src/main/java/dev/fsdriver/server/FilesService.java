@@ -185,8 +185,10 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             OpenFile f = fh == null ? null : fh.file();
             boolean killsSetId = changes.mode().isEmpty() && (!req.hasKillSuidgid() || req.getKillSuidgid())
                     && (changes.size().isPresent() || changes.uid().isPresent() || changes.gid().isPresent());
+            // through a handle, the watcher reports a truncate under the name it was opened by
+            List<RelPath> names = f == null ? List.of(p) : s.nodes.pathsOf(req.getNode());
             return Messages.attr(changes.mutates()
-                    ? s.change(p, () -> {
+                    ? s.change(names.isEmpty() ? List.of(p) : names, () -> {
                         FileAttributes a = s.backend.setattr(p, f, changes);
                         return killsSetId ? SetIdRule.drop(s, p, f, a) : a;
                     })

@@ -104,6 +104,28 @@ final class NodeIds {
         }
     }
 
+    /**
+     * Every current path of node {@code id}, the first as {@link #pathOrNull}'s; empty when it is
+     * unknown or detached. More than one only for a file with hard links known by several names.
+     */
+    List<RelPath> pathsOf(long id) {
+        synchronized (lock) {
+            IdNode n = byId.get(id);
+            if (n == null || n.names.size() < 2) {
+                RelPath p = n == null ? null : tree.firstPath(n.names);
+                return p == null ? List.of() : List.of(p);
+            }
+            List<RelPath> paths = new ArrayList<>(n.names.size());
+            for (NameTree.Entry e : n.names) {
+                RelPath p = tree.pathOf(e);
+                if (p != null) {
+                    paths.add(p);
+                }
+            }
+            return paths;
+        }
+    }
+
     /** {@link #register(RelPath, long, long, boolean, int, int)} with the generation, type and link count not known (tests). */
     long register(RelPath path, long ino, boolean directory) {
         return register(path, ino, 0, directory, -1, 0);

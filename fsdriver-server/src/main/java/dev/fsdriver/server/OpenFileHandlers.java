@@ -26,6 +26,7 @@ import dev.fsdriver.server.HandleTable.Handle;
 import dev.fsdriver.server.HandleTable.OpenedDir;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
@@ -200,7 +201,8 @@ final class OpenFileHandlers {
             throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
         }
         int[] n = new int[1];
-        RelPath path = s.nodes.pathOrNull(fh.node());
+        List<RelPath> paths = s.nodes.pathsOf(fh.node());
+        RelPath path = paths.isEmpty() ? null : paths.get(0);
         ByteBuffer data = SCRATCH.get().clear();
         req.getData().copyTo(data);
         data.flip();
@@ -209,7 +211,7 @@ final class OpenFileHandlers {
             FileAttributes a = attrOf(s, fh);
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
-        FileAttributes after = path == null ? write.run() : s.change(path, write);
+        FileAttributes after = path == null ? write.run() : s.change(paths, write);
         if (req.getSync()) {
             fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
         }

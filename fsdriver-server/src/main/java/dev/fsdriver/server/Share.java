@@ -8,6 +8,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.server.events.Origins;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -79,6 +80,37 @@ final class Share implements AutoCloseable {
         } finally {
             if (!done) {
                 origins.failed(session, path);
+            }
+        }
+    }
+
+    /**
+     * {@link #change(RelPath, Mutation)} of a file through an open handle, recorded for each of
+     * {@code paths}, the file's names: the watcher reports a write under the name the file was
+     * opened by, which for a file with hard links need not be the node's first name (its own
+     * writes came back to the client as someone else's: DifferentialStressTest seed 18's log).
+     */
+    FileAttributes change(List<RelPath> paths, Mutation op) throws FsException {
+        if (paths.size() == 1) {
+            return change(paths.get(0), op);
+        }
+        long session = Origins.currentSession();
+        for (RelPath p : paths) {
+            origins.begin(session, p);
+        }
+        boolean done = false;
+        try {
+            FileAttributes after = op.run();
+            done = true;
+            for (RelPath p : paths) {
+                origins.changed(session, p, after);
+            }
+            return after;
+        } finally {
+            if (!done) {
+                for (RelPath p : paths) {
+                    origins.failed(session, p);
+                }
             }
         }
     }
