@@ -114,6 +114,66 @@ class OpenFilesAcrossRestartEndToEndTest {
     }
 
     /**
+     * Issue 9, with {@code mount --no-events}: the client knows no paths, so it cannot reopen a
+     * file held open across a restart (docs/server.md, "Server restarts"). That file is lost:
+     * every later write, fsync and close fails EIO, none says 0 and drops the data; what was
+     * fsynced before the restart is on the server.
+     */
+    @Test
+    void withoutEventsAFileHeldOpenAcrossARestartFailsEveryLaterWriteFsyncAndClose() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--no-events")) {
+            Held held = heldPython(mnt, "t('write', lambda: os.write(fd,b'b\\n'))", "t('write2', lambda: os.write(fd,b'c\\n'))",
+                    "t('fsync', lambda: os.fsync(fd))", "t('close', lambda: os.close(fd))");
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("a\n");
+            server.proc().kill9();
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            // the mount works again (it has talked to the new server) before the held file is used
+            MountEndToEndTest.awaitTrue(() -> {
+                Files.writeString(mnt.resolve("probe"), "back");
+                return Files.readString(s.resolve("probe")).equals("back");
+            });
+            String out = held.finish();
+            assertThat(out).contains("write=Input/output error").contains("write2=Input/output error")
+                    .contains("fsync=Input/output error").contains("close=Input/output error");
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("a\n");
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
+     * As above with a write the mount still held back (write-behind) when the server died: it can
+     * reach no file after the restart, so fsync and close say EIO rather than 0 with the data lost.
+     */
+    @Test
+    void withoutEventsHeldBackWritesOfAFileOpenAcrossARestartFailFsyncAndClose() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--no-events")) {
+            Held held = heldPythonAfter(mnt, "os.write(fd,b'held\\n')\n",
+                    "t('fsync', lambda: os.fsync(fd))", "t('close', lambda: os.close(fd))");
+            server.proc().kill9();
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            MountEndToEndTest.awaitTrue(() -> {
+                Files.writeString(mnt.resolve("probe"), "back");
+                return Files.readString(s.resolve("probe")).equals("back");
+            });
+            String out = held.finish();
+            assertThat(out).contains("fsync=Input/output error").contains("close=Input/output error");
+            // "held" may have been sent before the kill; "a" was fsynced
+            assertThat(Files.readString(s.resolve("f"))).startsWith("a\n");
+        } finally {
+            server.close();
+        }
+    }
+
+    /**
      * A close while the server is down cannot say 0 and drop the data later: close(2) fails
      * (ENOTCONN, as sshfs says), and what it held back is sent once the server is back.
      */

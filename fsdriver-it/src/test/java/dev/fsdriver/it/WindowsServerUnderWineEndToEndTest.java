@@ -173,9 +173,33 @@ class WindowsServerUnderWineEndToEndTest {
     }
 
     /**
+     * Issue 9: without metadata the Windows backend has nowhere to keep a FIFO's or socket's type
+     * (WSL's LX reparse points need it), so mkfifo and a unix socket's bind fail with a clear EPERM
+     * and nothing is left in the served directory. The share "w" has no metadata option.
+     */
+    @Test
+    void withoutMetadataFifosAndSocketsAreRefusedWithEperm() throws Exception {
+        Path d = Files.createDirectories(share.resolve("special"));
+        awaitTrue(() -> Files.isDirectory(mnt.resolve("special")));
+        Fsdriver.Result fifo = Fsdriver.sh(mnt.resolve("special"), "mkfifo p");
+        assertThat(fifo.exitCode()).as(fifo.output()).isNotZero();
+        assertThat(fifo.output()).contains("Operation not permitted");
+        String sock = Fsdriver.shOk(mnt.resolve("special"), "python3 -c \"import socket,os\n"
+                + "s=socket.socket(socket.AF_UNIX)\n"
+                + "try:\n  s.bind('s'); print('bind=ok')\n"
+                + "except OSError as e:\n  print('bind='+os.strerror(e.errno))\"");
+        assertThat(sock).contains("bind=Operation not permitted");
+        try (Stream<Path> left = Files.list(d)) {
+            assertThat(left.toList()).isEmpty();
+        }
+        assertThat(mnt.resolve("special/p")).doesNotExist();
+        assertThat(mnt.resolve("special/s")).doesNotExist();
+    }
+
+    /**
      * metadata under Wine: its volumes have no extended attributes, so there is nowhere to keep
      * $LXUID/$LXGID/$LXMOD. The server says so when the share opens and serves it as without
-     * metadata (docs/windows.md, fallbacks) rather than failing.
+     * metadata (docs/windows.md, fallbacks) rather than failing; mkfifo is EPERM, as without metadata.
      */
     @Test
     void metadataWithoutExtendedAttributesIsAWarningAndTheDefaults() throws Exception {
@@ -183,7 +207,12 @@ class WindowsServerUnderWineEndToEndTest {
         try (Fsdriver.Mount mo = Fsdriver.mount(tmp, server, "md", m)) {
             String out = Fsdriver.shOk(m, "set -e\necho x > f\nchown 4321:5432 f || echo chown-refused\nstat -c '%n %u %g %a' f");
             assertThat(out.lines().toList()).last().isEqualTo("f 1000 1000 755");
+            // nowhere to keep a FIFO's type either: refused as without metadata
+            Fsdriver.Result fifo = Fsdriver.sh(m, "mkfifo p");
+            assertThat(fifo.exitCode()).as(fifo.output()).isNotZero();
+            assertThat(fifo.output()).contains("Operation not permitted");
         }
+        assertThat(metadata.resolve("p")).doesNotExist();
         assertThat(Files.readString(tmp.resolve("wine-serve-" + server.port() + ".log")))
                 .contains("metadata requested but", "has no extended attributes; modes come from attributes");
     }
