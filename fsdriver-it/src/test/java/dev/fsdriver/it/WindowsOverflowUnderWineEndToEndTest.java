@@ -2,8 +2,10 @@ package dev.fsdriver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,11 @@ class WindowsOverflowUnderWineEndToEndTest {
             Files.writeString(plain.resolve("p" + i), "p");
         }
         Files.createDirectories(plain.resolve("sub"));
+        Path src = Files.createDirectories(share.resolve("proj/src"));
+        Files.writeString(src.resolve("a.c"), "a");
+        Files.writeString(src.resolve("b.c"), "b");
+        Files.writeString(share.resolve("proj/README"), "r");
+        Files.writeString(Files.createDirectories(share.resolve("storm2")).resolve("p4"), "p");
         server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share));
         mount = Fsdriver.mount(tmp, server, "w", mnt, "--metrics-listen", "127.0.0.1:" + metrics);
     }
@@ -89,6 +96,51 @@ class WindowsOverflowUnderWineEndToEndTest {
     }
 
     /**
+     * The issue's own scenario: {@code inotifywait -m -r} on the whole mount, a program working in
+     * a directory of it ({@code proj/src}), and a storm of server-side creates in a sibling
+     * directory that makes the mount resync: the watcher gets no create for any name that was
+     * there before (directories and files, at the root and below), the delete and the creates
+     * made during the loss, and the program's working directory stays its own (before: false
+     * creates for existing root entries, and git failed with "unable to get current working
+     * directory").
+     */
+    @Test
+    void aStormBesideAWorkingDirectoryAnnouncesNothingOldAndLeavesTheDirectoryWorking() throws Exception {
+        Path storm = share.resolve("storm2");
+        Path cwd = mnt.resolve("proj/src");
+        Process worker = new ProcessBuilder("python3", "-c",
+                "import os, sys\nsys.stdin.readline()\nprint(os.getcwd())\nprint(sorted(os.listdir('.')))")
+                .directory(cwd.toFile()).redirectErrorStream(true).start();
+        awaitQuiet(); // what another test's storm left to announce is not this test's
+        try (InotifyWatch w = InotifyWatch.start(mnt, true)) {
+            MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "w", 0);
+            long resyncs = resyncs();
+            for (int i = 0; i < 3000; i++) {
+                Files.writeString(storm.resolve("st" + i), "s");
+                if (i == 1500) {
+                    Files.delete(storm.resolve("p4"));
+                    Files.writeString(storm.resolve("fresh"), "f");
+                }
+            }
+            w.await("CREATE|storm2/fresh", "DELETE|storm2/p4", "CREATE|storm2/st2999");
+            assertThat(resyncs()).as("the storm made the mount resync").isGreaterThan(resyncs);
+            worker.getOutputStream().write('\n');
+            worker.getOutputStream().close();
+            String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).as("the program's working directory after the resync")
+                    .isEqualTo(cwd + "\n['a.c', 'b.c']\n");
+            // only storm2's contents changed: a create anywhere else is of a name that was there
+            assertThat(w.seen()).as("no create for what was there before the storm; the mount's resyncs: %s",
+                            mount.proc().output().lines().filter(l -> l.contains("were lost")).toList())
+                    .noneMatch(e -> e.startsWith("CREATE") && !e.contains("|storm2/"))
+                    .noneMatch(e -> e.startsWith("DELETE") && !e.equals("DELETE|storm2/p4"));
+        } finally {
+            worker.destroyForcibly();
+        }
+    }
+
+    /**
      * Single server-side changes on a quiet share, each awaited at the mount before the next:
      * nothing is lost, so the mount never resyncs, and a rename stays a moved-from / moved-to
      * pair. Before, the server's watcher read each Wine notify buffer whose records follow a name
@@ -109,6 +161,17 @@ class WindowsOverflowUnderWineEndToEndTest {
                 w.await("MOVED_FROM|" + name, "MOVED_TO|" + renamed);
             }
             assertThat(resyncs()).as("resyncs during single changes; seen: %s", w.seen()).isEqualTo(resyncs);
+        }
+    }
+
+    /** Waits until the mount has injected nothing for two seconds (at most two minutes). */
+    private void awaitQuiet() throws Exception {
+        long end = System.nanoTime() + 120_000_000_000L;
+        double last = -1;
+        for (double now = MountMetric.value(metrics, "fsdriver_mount_events_injected_total", "w"); now != last
+                && System.nanoTime() < end; now = MountMetric.value(metrics, "fsdriver_mount_events_injected_total", "w")) {
+            last = now;
+            Thread.sleep(2000);
         }
     }
 
