@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * files), so many writers to a slow server wait instead of growing the heap ({@link ChunksInFlight}).
  *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
- * appends at the end, wherever that is: their order is the file's) chunks go one at a time. Across the open files of one node, a write
- * first pushes out what another holds back that must land before it ({@link #goesBefore}).
+ * appends at the end, wherever that is) chunks go one at a time. Across the open files of one
+ * node, a write first pushes out what another holds back that must land before it
+ * ({@link #goesBefore}).
  *
  * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
  * touch only {@code inflight}, {@code unacked} and {@code errors}, none of which has a lock), so
