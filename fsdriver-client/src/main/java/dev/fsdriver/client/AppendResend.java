@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.GetAttrRequest;
@@ -26,7 +27,11 @@ import org.slf4j.LoggerFactory;
  * Several kept chunks go through this one by one, in order, each moving the end on. Before the
  * first acknowledged append the end is the size at open, not at a reopen after a restart: a chunk
  * sent before the restart may be in the size the reopen sees. A size not known at open
- * ({@code Long.MAX_VALUE}) matches nothing: EIO.
+ * ({@code Long.MAX_VALUE}) matches nothing: EIO. So does a file appended to by another open file
+ * meanwhile, even of this mount: the rule asks nothing but this open file's own end.
+ *
+ * <p>Limit: a Write whose reply timed out may still be queued on the same server when the size
+ * is asked; it then lands after the resend, twice (docs/server.md, "Server restarts").
  *
  * <p>Thread safety: {@link #end} is volatile: set from a Write's completion callback, read by the
  * writer under its lock (O_APPEND chunks go one at a time, so the two do not overlap).
@@ -56,25 +61,40 @@ final class AppendResend {
         end = size;
     }
 
-    /** The rule of the class comment for {@code c}, the first chunk kept of node {@code nodeId}; the handle is current. */
-    Verdict check(WriteChunk c, long nodeId) throws FuseException {
+    /** The rule of the class comment for {@code c}, the first chunk kept; the handle is current. */
+    Verdict check(WriteChunk c) throws FuseException {
         long known = end;
-        long size = connection.call(f -> f.getAttr(GetAttrRequest.newBuilder()
-                .setNode(handle.nodeId).setHandle(handle.id()).build())).getSize();
-        if (size == known) {
-            return Verdict.RESEND;
+        long size;
+        boolean landed;
+        try {
+            size = connection.call(f -> f.getAttr(GetAttrRequest.newBuilder()
+                    .setNode(handle.nodeId).setHandle(handle.id()).build())).getSize();
+            if (size == known) {
+                return Verdict.RESEND;
+            }
+            landed = size == known + c.length && lastBytesAre(known, c);
+        } catch (FuseException e) {
+            if (CallFailures.away(e.errno()) || e.errno() == Errno.EBADF) {
+                throw e; // asked again once the server answers (EBADF: restarted meanwhile, see BlockWriter)
+            }
+            warn(c, "the file could not be asked about (" + e.getMessage() + ")");
+            return Verdict.UNKNOWN;
         }
-        if (size == known + c.length && lastBytesAre(known, c)) {
+        if (landed) {
             end = size;
             log.info("append of {} bytes to node {} reached the file though its reply was lost: not sent again",
-                    c.length, nodeId);
+                    c.length, handle.nodeId);
             return Verdict.LANDED;
         }
-        log.warn("append of {} bytes to node {} not acknowledged and not sent again: the file's size is {}, {} if it "
-                + "did not land, {} if it did{}; the file was changed meanwhile or the append was cut short, so "
-                + "whether it landed is not known: the open file now fails EIO", c.length, nodeId, size, known,
-                known + c.length, size == known + c.length ? " but its last bytes are others" : "");
+        warn(c, "the file's size is " + size + ", " + known + " if it did not land, " + (known + c.length)
+                + " if it did" + (size == known + c.length ? " but its last bytes are others" : ""));
         return Verdict.UNKNOWN;
+    }
+
+    private void warn(WriteChunk c, String why) {
+        log.warn("append of {} bytes to node {} not acknowledged and not sent again: {}; the file was changed "
+                + "meanwhile or the append cut short, so whether it landed is not known: the open file now fails EIO",
+                c.length, handle.nodeId, why);
     }
 
     /** Whether the file's bytes at {@code at} are {@code c}'s data. */

@@ -338,7 +338,7 @@ final class BlockWriter {
             throw e;
         }
         for (WriteChunk c : unacked.values()) {
-            AppendResend.Verdict v = append ? appends.check(c, node.nodeId) : AppendResend.Verdict.RESEND;
+            AppendResend.Verdict v = append ? appends.check(c) : AppendResend.Verdict.RESEND;
             if (v == AppendResend.Verdict.UNKNOWN) {
                 // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close
                 handle.markLost();
