@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * did not answer (down, or no answer in time) and one refused because its handle belongs to a
  * server process that has since restarted. Such chunks are kept and sent again, in order,
  * before anything else ({@link #replayLocked}), once the handle is current again
- * ({@link Reopener#current}: the file reopened, or lost: EIO from then on).
+ * ({@link Reopener#current}: the file reopened, or lost: EIO from then on). An O_APPEND chunk
+ * is sent again only when the file's size says it did not land ({@link AppendResend}: the server
+ * appends wherever the end is, so one that landed but whose reply was lost would go in twice);
+ * one that landed is dropped, and when the size says neither the file fails with EIO.
  *
  * <p>Full share: when the share's free space ({@link Space}) is below what this file holds back
  * or has in flight, a write waits for its data to be written, so ENOSPC comes back from
@@ -36,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * files), so many writers to a slow server wait instead of growing the heap ({@link ChunksInFlight}).
  *
  * <p>Ordering: a chunk overlapping one still in flight waits for it; with O_APPEND (the server
- * appends wherever we say) chunks go one at a time. Across the open files of one node, a write
- * first pushes out what another holds back that must land before it ({@link #goesBefore}).
+ * appends at the end, wherever that is) chunks go one at a time. Across the open files of one
+ * node, a write first pushes out what another holds back that must land before it
+ * ({@link #goesBefore}).
  *
  * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
  * touch only {@code inflight}, {@code unacked} and {@code errors}, none of which has a lock), so
@@ -62,6 +66,8 @@ final class BlockWriter {
     private final Space space;
     private final int blockSize;
     private final boolean append;
+    /** With O_APPEND: where the file ends as far as this open file knows, to judge a chunk sent again. */
+    private final AppendResend appends;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
     private final ChunksInFlight inflight;
@@ -80,13 +86,9 @@ final class BlockWriter {
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
 
+    /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
-                WriteBudget budget, int blockSize, int maxChunks, boolean append) {
-        this(connection, node, handle, reopener, space, budget, blockSize, maxChunks, append, new KnownAttrs());
-    }
-
-    BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
-                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs) {
+                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs, long size) {
         this.attrs = attrs;
         this.connection = connection;
         this.node = node;
@@ -95,6 +97,7 @@ final class BlockWriter {
         this.space = space;
         this.blockSize = blockSize;
         this.append = append;
+        this.appends = append ? new AppendResend(connection, handle, size) : null;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
     }
 
@@ -335,6 +338,19 @@ final class BlockWriter {
             throw e;
         }
         for (WriteChunk c : unacked.values()) {
+            AppendResend.Verdict v = append ? appends.check(c) : AppendResend.Verdict.RESEND;
+            if (v == AppendResend.Verdict.UNKNOWN) {
+                // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close
+                handle.markLost();
+                discardLocked();
+                record(new FuseException(Errno.EIO, "node " + node.nodeId + ": whether an append landed is not known"));
+                return;
+            }
+            if (v == AppendResend.Verdict.LANDED) {
+                unacked.remove(c.seq); // in the file already: not sent again
+                node.generation.incrementAndGet();
+                continue;
+            }
             try {
                 answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
             } catch (RuntimeException e) {
@@ -381,16 +397,17 @@ final class BlockWriter {
         bufLen = 0;
         WriteChunk chunk = new WriteChunk(nextSeq++, off, data, len, bufKill);
         bufKill = false;
+        // Waited for before looking at unacked: one that fails meanwhile is kept there, to go first.
+        for (WriteChunk c : inflight.chunks()) {
+            if (append || c.overlaps(off, len)) {
+                awaitLocked(c);
+            }
+        }
         if (!unacked.isEmpty()) {
             // what was written before goes first; when that cannot be, this waits with it
             unacked.put(chunk.seq, chunk);
             replayLocked();
             return;
-        }
-        for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(off, len)) {
-                awaitLocked(c);
-            }
         }
         try {
             inflight.enter(chunk);
@@ -445,6 +462,9 @@ final class BlockWriter {
             record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
+        }
+        if (append) {
+            appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());
         }
     }
 

@@ -19,6 +19,8 @@ import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
+import dev.fsdriver.proto.v1.ReadReply;
+import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
@@ -76,6 +78,10 @@ final class FilesCalls {
 
     OpenReply open(OpenRequest request) {
         return call(() -> stub.open(request));
+    }
+
+    ReadReply read(ReadRequest request) {
+        return call(() -> stub.read(request));
     }
 
     WriteReply write(WriteRequest request) {

@@ -147,7 +147,7 @@ final class OpenFiles {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs)
+                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs, size)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);

@@ -94,6 +94,36 @@ class OpenFilesAcrossRestartEndToEndTest {
         }
     }
 
+    /**
+     * Issue 9: the server writes an append and is killed before its reply reaches the client (the
+     * link drops the server's bytes, then the server dies). The client keeps the chunk to send
+     * again; the file's size after the restart says it landed, so it is not appended a second
+     * time. Failed before AppendResend: the file read "a\nb\nb\n".
+     */
+    @Test
+    void anAppendTheServerWroteBeforeDyingUnansweredIsNotAppendedTwice() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        int port = Fsdriver.freePort();
+        Fsdriver.Server server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+        try (TcpRelay link = new TcpRelay(port, false);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, new Fsdriver.Server(server.proc(), link.port()), "work", mnt)) {
+            Held held = heldPython(mnt, "t('write', lambda: os.write(fd,b'b\\n'))", "t('fsync', lambda: os.fsync(fd))",
+                    "t('close', lambda: os.close(fd))");
+            link.dropReplies(true);
+            Files.writeString(held.go, ""); // the append goes out with the fsync; its reply is lost
+            MountEndToEndTest.awaitTrue(() -> Files.readString(s.resolve("f")).equals("a\nb\n"));
+            server.proc().kill9();
+            link.dropReplies(false);
+            server = Fsdriver.serveOn(tmp, port, "--share", "work=" + s);
+            String out = held.finish();
+            assertThat(Files.readString(s.resolve("f"))).isEqualTo("a\nb\n");
+            assertThat(out).contains("write=ok").contains("fsync=ok").contains("close=ok");
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void heldBackWritesAreSentAgainToTheRestartedServer() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));

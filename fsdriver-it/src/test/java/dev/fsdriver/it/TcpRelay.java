@@ -22,6 +22,8 @@ final class TcpRelay implements AutoCloseable {
     private final boolean recording;
     /** Until then, every read is followed by a pause: a slow link (or a slow server). */
     private volatile long slowUntil = System.nanoTime();
+    /** While set, what the server sends is read and thrown away: its replies are lost on the way. */
+    private volatile boolean dropReplies;
 
     TcpRelay(int targetPort) throws IOException {
         this(targetPort, true);
@@ -48,6 +50,11 @@ final class TcpRelay implements AutoCloseable {
         slowUntil = System.nanoTime() + d.toNanos();
     }
 
+    /** From now on ({@code true}) or no longer, the server's bytes never reach the client. */
+    void dropReplies(boolean drop) {
+        dropReplies = drop;
+    }
+
     /** Everything forwarded so far, both directions interleaved. */
     byte[] seen() {
         synchronized (seen) {
@@ -59,20 +66,27 @@ final class TcpRelay implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket in = listener.accept();
-                Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                Socket out;
+                try {
+                    out = new Socket(InetAddress.getLoopbackAddress(), target);
+                } catch (IOException serverDown) {
+                    in.close(); // as a refused connection; the next one may find the server back
+                    continue;
+                }
                 synchronized (sockets) {
                     sockets.add(in);
                     sockets.add(out);
                 }
-                Thread.ofPlatform().daemon().start(() -> pump(in, out));
-                Thread.ofPlatform().daemon().start(() -> pump(out, in));
+                Thread.ofPlatform().daemon().start(() -> pump(in, out, false));
+                Thread.ofPlatform().daemon().start(() -> pump(out, in, true));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /** {@code replies}: from the server to the client. */
+    private void pump(Socket from, Socket to, boolean replies) {
         byte[] buf = new byte[65536];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buf)) > 0; ) {
@@ -81,7 +95,9 @@ final class TcpRelay implements AutoCloseable {
                         seen.write(buf, 0, n);
                     }
                 }
-                out.write(buf, 0, n);
+                if (!(replies && dropReplies)) {
+                    out.write(buf, 0, n);
+                }
                 if (System.nanoTime() - slowUntil < 0) {
                     Thread.sleep(50);
                 }
