@@ -182,7 +182,10 @@ class WindowsServiceUnderWineEndToEndTest {
         assertThat(removed.output()).contains("removed service " + NAME,
                 "firewall: netsh advfirewall firewall delete rule name=fsdriver-" + NAME + "-WSL");
         assertThat(fsd("service", "status", "--name", NAME)).satisfies(gone -> {
-            assertThat(gone.exitCode()).isEqualTo(1);
+            // 1 from the CLI; a CI run here once got 49 with the right message: under Wine the JVM
+            // process can die at its exit (ld.so's dl-fini assertion, see bin/fsdriver.cmd) and
+            // report another code, never 0
+            assertThat(gone.exitCode()).isNotZero();
             assertThat(gone.output()).contains("fsdriver: service " + NAME + " is not installed");
         });
         assertThat(fsd("service", "start", "--name", NAME).output()).contains("fsdriver: service " + NAME + " is not installed");
