@@ -328,7 +328,7 @@ public final class EventApplier {
     /** "to\0from" of an exchange injected whole at its first half: its second half, still to come. */
     private String exchangeSecondHalf;
 
-    private void renamed(String from, String to, boolean directory) {
+    void renamed(String from, String to, boolean directory) {
         String half = exchangeSecondHalf;
         exchangeSecondHalf = null;
         if ((from + "\0" + to).equals(half)) {
