@@ -45,15 +45,9 @@ final class MovedDirs {
         this.notifier = notifier;
     }
 
-    /** Held directory {@code node} at {@code parent}/{@code name} is not in its parent's listing. */
+    /** Held directory {@code node} at {@code parent}/{@code name} is not in its parent's listing (again: no change). */
     void missing(long parent, String name, long node, long ino) {
         missing.put(node, new Missing(parent, name, ino));
-    }
-
-    /** Whether {@code node} (held at {@code parent}/{@code name}) was found missing and is not placed yet. */
-    boolean pending(long parent, String name, long node) {
-        Missing m = missing.get(node);
-        return m != null && m.parent() == parent && m.name().equals(name);
     }
 
     /**

@@ -169,9 +169,17 @@ final class OverflowResync {
         Map<Long, Boolean> newDirs = new LinkedHashMap<>();
         Map<String, Long> before = names.of(dir);
         Map<String, Long> sure = names.trusted(dir, lostAfter);
-        for (String name : known.keySet()) {
-            if (!listed.containsKey(name) && !moved.pending(dir, name, known.get(name))) {
-                applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
+        for (Map.Entry<String, Long> k : known.entrySet()) {
+            String name = k.getKey();
+            long node = k.getValue();
+            if (listed.containsKey(name)) {
+                continue;
+            }
+            if (FileMode.isDirectory(view.mode(node)) && view.held(node)) {
+                Long ino = before == null ? null : before.get(name);
+                moved.missing(dir, name, node, ino == null ? 0 : ino); // moved, or gone: decided at the end of the pass
+            } else {
+                applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(node)));
             }
         }
         if (before != null) {
@@ -207,7 +215,10 @@ final class OverflowResync {
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
             if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
-                applier.injectCreate(dir, p, name);
+                if (!applier.injectCreate(dir, p, name)) {
+                    now.remove(name); // watchers were not told: the next resync announces it again
+                    continue;
+                }
                 long child = view.child(dir, name);
                 if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {
                     newDirs.put(child, false);
