@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -340,7 +341,13 @@ final class BlockWriter {
         for (WriteChunk c : unacked.values()) {
             AppendResend.Verdict v = append ? appends.check(c) : AppendResend.Verdict.RESEND;
             if (v == AppendResend.Verdict.UNKNOWN) {
-                // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close
+                // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close;
+                // the server's handle is alive, and a lost one is not released at close: give it back now
+                try {
+                    connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle.id()).build());
+                } catch (RuntimeException e) {
+                    log.debug("release of node {}'s handle failed: {}", node.nodeId, e.toString());
+                }
                 handle.markLost();
                 discardLocked();
                 record(new FuseException(Errno.EIO, "node " + node.nodeId + ": whether an append landed is not known"));

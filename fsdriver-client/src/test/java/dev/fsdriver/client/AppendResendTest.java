@@ -145,6 +145,8 @@ class AppendResendTest {
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
         fs.release(REQ, node, fh, 0);
         assertThat(file()).as("not sent again, nothing after it").isEqualTo("basebbbbXX");
+        // the server's handle was alive: given back, not left open until the session ends
+        assertThat(replies.releases.get()).isEqualTo(1);
     }
 
     /**
@@ -155,11 +157,16 @@ class AppendResendTest {
     private static final class Replies implements ClientInterceptor {
         final AtomicInteger lose = new AtomicInteger();
         final AtomicInteger refuse = new AtomicInteger();
+        /** Release calls started. */
+        final AtomicInteger releases = new AtomicInteger();
         volatile Runnable meanwhile = () -> { };
 
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
             ClientCall<Q, R> call = next.newCall(method, options);
+            if ("Release".equals(method.getBareMethodName())) {
+                releases.incrementAndGet();
+            }
             if (!"Write".equals(method.getBareMethodName())) {
                 return call;
             }

@@ -35,7 +35,7 @@ final class KernelNotifier implements FuseNotifier {
 
     @Override
     public int invalEntry(long parent, String name) {
-        return invalEntry(parent, name, FuseKernel.EXPIRE_ONLY);
+        return invalEntry(parent, name, 0);
     }
 
     @Override

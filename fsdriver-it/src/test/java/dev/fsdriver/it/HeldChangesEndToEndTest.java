@@ -30,7 +30,7 @@ class HeldChangesEndToEndTest {
             // lost stays lost)
             String out = Fsdriver.shOk(mnt, "python3 -c '" + """
                     import os, stat, time
-                    modes = (0o600, 0o640, 0o604, 0o644, 0o400)
+                    modes = (0o600, 0o640, 0o604, 0o644, 0o660)
                     for i in range(300):
                         mode = modes[i % len(modes)]
                         with open("f", "w") as f:
