@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *       its RENAMED would have ({@link EventApplier#renamed});</li>
  *   <li>not found, but the server still answers for the node (moved where no listing of the pass
  *       looked): only the kernel's entry of the old name expires, the directory stays alive;</li>
- *   <li>not found, and the server no longer has the node: announced deleted.</li>
+ *   <li>not found, and the server no longer has the node (ENOENT, ESTALE; not a failed call):
+ *       announced deleted.</li>
  * </ul>
  * <p>Runs on the applier's thread, like the resync: no locking.
  */
@@ -99,11 +100,11 @@ final class MovedDirs {
                 continue; // moved or dropped meanwhile (an injection of this pass)
             }
             String path = parentPath.isEmpty() ? m.name() : parentPath + "/" + m.name();
-            if (reads.attr(node) == null) {
+            if (reads.gone(node)) {
                 applier.deleted(path, true);
                 continue;
             }
-            // Alive where no listing looked: the kernel's entry expires but stays hashed, so the
+            // Alive where no listing looked (or the server could not say: nothing is deleted on a guess): the kernel's entry expires but stays hashed, so the
             // working directory of a process inside keeps its path (getcwd); the next lookup of the
             // old name asks the server, and a lookup of the new name moves the kernel's dentry there.
             log.debug("resync: held directory '{}' moved where the resync did not list: its entry expires", path);

@@ -3,7 +3,9 @@ package dev.fsdriver.client.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.DirFiller;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
@@ -24,10 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
 class OverflowResyncTest {
     /** The server's root lists these (files). */
     private static final List<String> ROOT_NAMES = List.of("refused", "told");
+    /** A directory the kernel holds that the server's root no longer lists. */
+    private static final long HELD_DIR = 500;
 
     /** EventApplierTest's server, with a root listing. */
     static final class Listing implements FuseFileSystem {
         final EventApplierTest.Server server = new EventApplierTest.Server();
+        /** What GetAttr of {@link #HELD_DIR} fails with (0: answers). */
+        volatile int heldDirErrno;
+
+        @Override
+        public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+            if (nodeId == HELD_DIR && heldDirErrno != 0) {
+                throw new FuseException(heldDirErrno);
+            }
+            return server.getattr(req, nodeId, fh);
+        }
 
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
@@ -49,7 +63,8 @@ class OverflowResyncTest {
 
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
-    final EventAwareFileSystem fs = new EventAwareFileSystem(new Listing(), view, echo,
+    final Listing server = new Listing();
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo,
             new CachePolicy(3_600_000_000_000L, 1_000_000_000L), null);
     Injector injector;
 
@@ -73,5 +88,32 @@ class OverflowResyncTest {
         assertThat(Files.exists(notAMount.resolve("told"))).as("the injected create of 'told'").isTrue();
         assertThat(fs.watchedNames().of(1)).containsOnlyKeys("told");
         assertThat(fs.watchedNames().trusted(1, Long.MAX_VALUE)).containsOnlyKeys("told");
+    }
+
+    /**
+     * A held directory missing from its parent's listing, that no listing of the pass found
+     * elsewhere, is announced deleted only when the server says the node is gone (ENOENT,
+     * ESTALE): a GetAttr that failed otherwise (server unreachable) said nothing, and an injected
+     * rmdir would unlink the working directory of a process inside on a guess.
+     */
+    @Test
+    void aHeldDirectoryIsAnnouncedDeletedOnlyWhenTheServerSaysItIsGone() throws Exception {
+        Files.createDirectories(notAMount.resolve("dheld")); // an injected rmdir removes it
+        injector = new Injector(notAMount);
+        EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
+        EventApplier applier = new EventApplier(fs, view, echo, injector, kernel);
+        view.entered(1, "dheld", HELD_DIR, FileMode.S_IFDIR | 0755);
+
+        server.heldDirErrno = Errno.EIO;
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("").setSequence(1).build());
+        assertThat(Files.isDirectory(notAMount.resolve("dheld"))).as("kept: the server could not say").isTrue();
+        assertThat(kernel.calls).as("kept: the server could not say").doesNotContain("delete 1 500 dheld");
+
+        view.entered(1, "dheld", HELD_DIR, FileMode.S_IFDIR | 0755);
+        server.heldDirErrno = Errno.ESTALE;
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("").setSequence(2).build());
+        // announced: injected (an rmdir here) or, where that fails, told to the kernel (notify_delete)
+        assertThat(!Files.exists(notAMount.resolve("dheld")) || kernel.calls.contains("delete 1 500 dheld"))
+                .as("announced deleted: the server has no such node; kernel calls " + kernel.calls).isTrue();
     }
 }
