@@ -88,6 +88,7 @@ final class FileIo {
         if (reply == null) {
             if (!readOnly) {
                 caches.changing(nodeId);
+                files.changing(nodeId);
             }
             OpenRequest built = request.build();
             try {
@@ -95,6 +96,7 @@ final class FileIo {
             } finally {
                 if (!readOnly) {
                     caches.changing(nodeId); // a truncate, once done
+                    files.changing(nodeId);
                 }
             }
             if (reply.hasAttr()) {
@@ -182,13 +184,18 @@ final class FileIo {
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
         caches.changing(nodeId); // and again once it is on the server (KnownAttrs#written)
-        FileHandle h = files.file(fh);
-        if (h.writer() == null) {
-            throw new FuseException(Errno.EBADF, "not open for writing");
+        files.changing(nodeId);
+        try {
+            FileHandle h = files.file(fh);
+            if (h.writer() == null) {
+                throw new FuseException(Errno.EBADF, "not open for writing");
+            }
+            h.node().orderBefore(h, offset, src.remaining());
+            h.node().generation.incrementAndGet();
+            return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
+        } finally {
+            files.changing(nodeId);
         }
-        h.node().orderBefore(h, offset, src.remaining());
-        h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }
 
     void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
