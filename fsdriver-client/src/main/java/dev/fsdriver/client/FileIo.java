@@ -164,6 +164,9 @@ final class FileIo {
         Node node = created.getNode();
         caches.namesChanged(parent, k -> k.made(name, node)); // nor a listing fetched while it went on
         caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
+        if ((flags & OpenFlags.O_TRUNC) != 0) {
+            files.changing(node.getId()); // an existing file truncated, also through a handle that cannot write
+        }
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
         FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
