@@ -88,6 +88,7 @@ final class FileIo {
         if (reply == null) {
             if (!readOnly) {
                 caches.changing(nodeId);
+                files.changing(nodeId);
             }
             OpenRequest built = request.build();
             try {
@@ -95,6 +96,7 @@ final class FileIo {
             } finally {
                 if (!readOnly) {
                     caches.changing(nodeId); // a truncate, once done
+                    files.changing(nodeId);
                 }
             }
             if (reply.hasAttr()) {
@@ -162,6 +164,9 @@ final class FileIo {
         Node node = created.getNode();
         caches.namesChanged(parent, k -> k.made(name, node)); // nor a listing fetched while it went on
         caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
+        if ((flags & OpenFlags.O_TRUNC) != 0) {
+            files.changing(node.getId()); // an existing file truncated, also through a handle that cannot write
+        }
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
         FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
@@ -182,13 +187,18 @@ final class FileIo {
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
         caches.changing(nodeId); // and again once it is on the server (KnownAttrs#written)
-        FileHandle h = files.file(fh);
-        if (h.writer() == null) {
-            throw new FuseException(Errno.EBADF, "not open for writing");
+        files.changing(nodeId);
+        try {
+            FileHandle h = files.file(fh);
+            if (h.writer() == null) {
+                throw new FuseException(Errno.EBADF, "not open for writing");
+            }
+            h.node().orderBefore(h, offset, src.remaining());
+            h.node().generation.incrementAndGet();
+            return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
+        } finally {
+            files.changing(nodeId);
         }
-        h.node().orderBefore(h, offset, src.remaining());
-        h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }
 
     void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {

@@ -89,7 +89,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.names = new NameChanges(connection, files, caches, entries, nodes);
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync);
         this.listings = new DirListings(connection, files, caches, entries, nodes);
-        this.events = new EventsLink(caches, reopener, lookups);
+        this.events = new EventsLink(caches, reopener, lookups, files);
     }
 
     /** What the events layer above wires into this file system besides its requests. */

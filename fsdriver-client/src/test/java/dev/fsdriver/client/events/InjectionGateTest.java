@@ -40,7 +40,7 @@ class InjectionGateTest {
                 }
                 return defaultOf(m.getReturnType());
             });
-    final Injector injector = new Injector(Path.of("/nonexistent-mount"));
+    final Injector injector = new Injector(Path.of("/nonexistent-mount"), EventAwareFileSystemTest.NO_WRITES);
     final EventAwareFileSystemTest.Req fromInjector = new EventAwareFileSystemTest.Req(injector.tid());
     final EventAwareFileSystemTest.Req fromProgram = new EventAwareFileSystemTest.Req(1);
     final KernelView view = new KernelView();

@@ -102,7 +102,7 @@ class InjectionThroughTheKernelTest {
                         throw e.getCause();
                     }
                 });
-        injector = new Injector(mnt);
+        injector = new Injector(mnt, remote.events().writes());
         policy.setLive(true); // long timeouts, as while events flow
         EventAwareFileSystem fs = new EventAwareFileSystem(recorded, view, echo, policy, injector);
         mount = FuseMount.mount(mnt, new InjectionAnswers(fs, injector), MountOptions.builder().fsName("fsdriver:test").build());
