@@ -82,7 +82,7 @@ class OverflowResyncTest {
     @Test
     void aNameWhoseInjectedCreateFailedIsNotRecordedAsTold() throws Exception {
         Files.writeString(notAMount.resolve("refused"), "x"); // mknod: EEXIST on every try
-        injector = new Injector(notAMount);
+        injector = new Injector(notAMount, EventAwareFileSystemTest.NO_WRITES);
         EventApplier applier = new EventApplier(fs, view, echo, injector, new EventApplierTest.Kernel());
         applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("").setSequence(1).build());
         assertThat(Files.exists(notAMount.resolve("told"))).as("the injected create of 'told'").isTrue();
@@ -99,7 +99,7 @@ class OverflowResyncTest {
     @Test
     void aHeldDirectoryIsAnnouncedDeletedOnlyWhenTheServerSaysItIsGone() throws Exception {
         Files.createDirectories(notAMount.resolve("dheld")); // an injected rmdir removes it
-        injector = new Injector(notAMount);
+        injector = new Injector(notAMount, EventAwareFileSystemTest.NO_WRITES);
         EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
         EventApplier applier = new EventApplier(fs, view, echo, injector, kernel);
         view.entered(1, "dheld", HELD_DIR, FileMode.S_IFDIR | 0755);
