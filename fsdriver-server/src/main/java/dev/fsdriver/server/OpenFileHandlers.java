@@ -212,11 +212,13 @@ final class OpenFileHandlers {
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
+        boolean dirSynced = false;
         if (req.getSync()) {
             fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
+            dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
         }
         s.bytesWritten.add(n[0]);
-        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
     }
 
     /** Checks the handle: writes are not buffered here. */
@@ -226,19 +228,41 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
-    /** fsync or fdatasync of an open file, or (handle 0) of a directory's entries. */
+    /**
+     * fsync or fdatasync of an open file (and of the directory {@code also_dir} names after it),
+     * or (handle 0) of a directory's entries.
+     */
     Empty fsync(FsyncRequest req) throws FsException {
         Requests.check(req);
+        Share s = CallContext.share();
         if (req.getHandle() == 0 && req.getDir() != 0) {
-            Share s = CallContext.share();
-            s.backend.syncDir(s.nodes.path(req.getDir()));
+            syncDir(s, s.nodes.path(req.getDir()));
             return EMPTY;
         }
-        Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
+        RelPath dir = req.getAlsoDir() == 0 ? null : s.nodes.path(req.getAlsoDir()); // fails before any sync
+        Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());
         }
+        if (dir != null) {
+            syncDir(s, dir);
+        }
         return EMPTY;
+    }
+
+    private static void syncDir(Share s, RelPath dir) throws FsException {
+        s.backend.syncDir(dir);
+        s.dirSyncs.increment();
+    }
+
+    /** A directory synced after a write that synced its file: its failure is the directory's fsync's to report, not the write's. */
+    private static boolean syncDirQuietly(Share s, long dir) {
+        try {
+            syncDir(s, s.nodes.path(dir));
+            return true;
+        } catch (FsException e) {
+            return false; // the client keeps the directory unsynced: its own fsync says why
+        }
     }
 
     /** Forgets the handle and closes its file (once the last call in flight on it is done). */

@@ -44,6 +44,8 @@ final class Share implements AutoCloseable {
     /** File bytes sent in Read and inline Open replies, and written by Write (for metrics). */
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
+    /** Directories synced (a directory's Fsync, or one after a file's: FsyncRequest.also_dir), for metrics. */
+    final LongAdder dirSyncs = new LongAdder();
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;
