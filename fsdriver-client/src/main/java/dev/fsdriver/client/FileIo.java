@@ -14,6 +14,7 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
@@ -240,21 +241,13 @@ final class FileIo {
             return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
         }
         reopener.current(via.remote());
-        FsyncRequest plain = FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build();
-        if (dir == 0) {
-            connection.call(f -> f.fsync(plain));
-            return;
+        // The directory is synced only when the reply says so: not when the server could not (it
+        // fails nothing then), nor an older server reached after a reconnect (it ignores also_dir)
+        FsyncReply r = connection.call(f -> f.fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle())
+                .setDatasync(datasync).setAlsoDir(dir).build()));
+        if (r.getDirSynced()) {
+            unsynced.synced(dir, mark);
         }
-        try {
-            connection.call(f -> f.fsync(plain.toBuilder().setAlsoDir(dir).build()));
-        } catch (FuseException e) {
-            if (e.errno() != Errno.ESTALE && e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-            connection.call(f -> f.fsync(plain)); // the directory unknown there (a restart) or gone: the file alone
-            return;
-        }
-        unsynced.synced(dir, mark);
     }
 
     void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {

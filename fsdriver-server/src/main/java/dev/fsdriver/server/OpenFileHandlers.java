@@ -12,6 +12,7 @@ import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.Node;
@@ -229,39 +230,35 @@ final class OpenFileHandlers {
     }
 
     /**
-     * fsync or fdatasync of an open file (and of the directory {@code also_dir} names after it),
-     * or (handle 0) of a directory's entries.
+     * fsync or fdatasync of an open file (and of the directory {@code also_dir} names after it:
+     * the reply says whether it was synced), or (handle 0) of a directory's entries.
      */
-    Empty fsync(FsyncRequest req) throws FsException {
+    FsyncReply fsync(FsyncRequest req) throws FsException {
         Requests.check(req);
         Share s = CallContext.share();
         if (req.getHandle() == 0 && req.getDir() != 0) {
-            syncDir(s, s.nodes.path(req.getDir()));
-            return EMPTY;
+            s.syncDir(req.getDir());
+            return FsyncReply.getDefaultInstance();
         }
-        RelPath dir = req.getAlsoDir() == 0 ? null : s.nodes.path(req.getAlsoDir()); // fails before any sync
         Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());
         }
-        if (dir != null) {
-            syncDir(s, dir);
-        }
-        return EMPTY;
+        boolean dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
+        return FsyncReply.newBuilder().setDirSynced(dirSynced).build();
     }
 
-    private static void syncDir(Share s, RelPath dir) throws FsException {
-        s.backend.syncDir(dir);
-        s.dirSyncs.increment();
-    }
-
-    /** A directory synced after a write that synced its file: its failure is the directory's fsync's to report, not the write's. */
+    /**
+     * A directory synced after its file (Fsync or Write with also_dir), resolved only now: any
+     * failure is the directory's own fsync's to report, never the file's; the client keeps the
+     * directory unsynced.
+     */
     private static boolean syncDirQuietly(Share s, long dir) {
         try {
-            syncDir(s, s.nodes.path(dir));
+            s.syncDir(dir);
             return true;
-        } catch (FsException e) {
-            return false; // the client keeps the directory unsynced: its own fsync says why
+        } catch (FsException | RuntimeException e) {
+            return false;
         }
     }
 
