@@ -162,7 +162,7 @@ final class FileIo {
         CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
                 .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build()),
                 () -> {
-                    unsynced.changed(parent); // it may have been made all the same (no answer in time)
+                    unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
                     attrs.drop(parent);
                     caches.namesChanged(parent, null); // nor a listing fetched while it went on
                 });
@@ -221,7 +221,7 @@ final class FileIo {
         node.flushWriters(h);
         long named = node.namedIn;
         long dir = alsoDir && named != 0 && unsynced.unsynced(named) ? named : 0;
-        long mark = unsynced.mark(); // before the call that may sync the directory
+        UnsyncedNames.Mark mark = unsynced.mark(); // before the call that may sync the directory
         if (h.writer() != null) {
             if (writeSync && h.writer().flushSynced(datasync, dir, () -> unsynced.synced(dir, mark), req.pid())) {
                 FuseException others = node.pendingWriteError(h);

@@ -126,7 +126,7 @@ final class NameChanges {
 
     /** After a create, mkdir, symlink or mknod that failed: what was said of the parent is not known. */
     private void notMade(long parent) {
-        unsynced.changed(parent); // it may have been made all the same (no answer in time)
+        unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
         attrs.drop(parent);
         caches.namesChanged(parent, null);
     }
@@ -149,7 +149,11 @@ final class NameChanges {
 
     /** ...and went ({@code done}; else it failed): told again, nor is what was answered while it went on kept. */
     private void removed(long parent, String name, boolean done) {
-        unsynced.changed(parent); // done or not: a failed call may have removed it all the same
+        if (done) {
+            unsynced.changed(parent);
+        } else {
+            unsynced.changedInDoubt(parent); // a failed call may have removed it all the same
+        }
         caches.childChanging(parent, name, false);
         caches.namesChanged(parent, done ? k -> k.removed(name, caches::forget) : null);
     }
@@ -200,7 +204,7 @@ final class NameChanges {
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
         connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
-                removed(parent, name, true);
+            removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(0);
         }, errno -> {
@@ -227,8 +231,8 @@ final class NameChanges {
         boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
         ParentAttrs reply = connection.call(f -> f.rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                 .setNewParent(newParent).setNewName(newName).setFlags(flags).build()), () -> {
-                    unsynced.changed(parent);
-                    unsynced.changed(newParent);
+                    unsynced.changedInDoubt(parent); // it may have been done all the same
+                    unsynced.changedInDoubt(newParent);
                     caches.childChanging(parent, name, false);
                     caches.childChanging(newParent, newName, true);
                     caches.namesChanged(parent, null);

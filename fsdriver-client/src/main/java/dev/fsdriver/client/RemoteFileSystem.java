@@ -53,7 +53,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final boolean readOnly;
     /** The server syncs directories (capability "fsync-dir"). */
     private final boolean fsyncDir;
-    private final UnsyncedNames unsynced = new UnsyncedNames();
+    private final UnsyncedNames unsynced;
     private final NodeTable nodes;
     private final RemoteCaches caches;
     private final KnownAttrs attrs;
@@ -73,6 +73,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.readOnly = hello.getReadOnly();
         boolean writeSync = hello.getCapabilitiesList().contains("write-sync");
         this.fsyncDir = hello.getCapabilitiesList().contains("fsync-dir");
+        this.unsynced = new UnsyncedNames(options.callDeadline().toNanos(), System::nanoTime);
         this.nodes = new NodeTable(connection);
         Reopener reopener = new Reopener(connection);
         Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
@@ -319,7 +320,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!fsyncDir || !unsynced.unsynced(nodeId)) {
             return;
         }
-        long mark = unsynced.mark();
+        UnsyncedNames.Mark mark = unsynced.mark();
         connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
         unsynced.synced(nodeId, mark);
     }

@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 /** Which directories' fsync must reach the server: those with name changes that came back before no completed sync. */
 class UnsyncedNamesTest {
-    private final UnsyncedNames names = new UnsyncedNames();
+    private static final long DEADLINE = 15_000_000_000L;
+    /** The test's clock (nanoseconds), moved by hand. */
+    private long now = 123;
+    private final UnsyncedNames names = new UnsyncedNames(DEADLINE, () -> now);
 
     @Test
     void aDirectoryIsUnsyncedFromItsChangeToItsSync() {
@@ -21,7 +24,7 @@ class UnsyncedNamesTest {
     @Test
     void aChangeThatCameBackAfterTheSyncWasSentStaysUnsynced() {
         names.changed(7);
-        long mark = names.mark(); // the sync is sent
+        UnsyncedNames.Mark mark = names.mark(); // the sync is sent
         names.changed(7); // a rename in flight meanwhile comes back
         names.synced(7, mark);
         assertThat(names.unsynced(7)).isTrue();
@@ -39,7 +42,7 @@ class UnsyncedNamesTest {
 
     @Test
     void onceFullEveryDirectoryIsUnsyncedUntilASyncSentAfter() {
-        long sentBefore = names.mark();
+        UnsyncedNames.Mark sentBefore = names.mark();
         for (long d = 1; d <= UnsyncedNames.MAX_DIRS + 1; d++) {
             names.changed(d);
         }
@@ -52,5 +55,44 @@ class UnsyncedNamesTest {
         assertThat(names.unsynced(never)).isTrue();
         names.changed(1);
         assertThat(names.unsynced(1)).isTrue();
+    }
+
+    @Test
+    void aFailedCallsDirectoryStaysUnsyncedUntilASyncSentADeadlineAfterTheFailure() {
+        names.changedInDoubt(7); // a rename timed out: the server may still do it
+        now += DEADLINE - 1;
+        names.synced(7, names.mark());
+        assertThat(names.unsynced(7)).as("a sync sent within the deadline clears nothing").isTrue();
+        names.changed(7); // a later change does not end the doubt
+        now += 1;
+        UnsyncedNames.Mark after = names.mark();
+        names.synced(7, after);
+        assertThat(names.unsynced(7)).isFalse();
+    }
+
+    @Test
+    void aDoubtOutlivesTheMapEmptiedForBeingFull() {
+        names.changedInDoubt(7);
+        for (long d = 100; d <= 100 + UnsyncedNames.MAX_DIRS; d++) {
+            names.changed(d);
+        }
+        names.synced(7, names.mark());
+        assertThat(names.unsynced(7)).isTrue();
+        now += DEADLINE;
+        names.synced(7, names.mark());
+        assertThat(names.unsynced(7)).isFalse();
+    }
+
+    @Test
+    void onceFullSyncsOfManyDirectoriesStayBounded() {
+        for (long d = 1; d <= UnsyncedNames.MAX_DIRS + 1; d++) {
+            names.changed(d);
+        }
+        for (long d = 1; d <= 3L * UnsyncedNames.MAX_DIRS; d++) {
+            names.synced(d, names.mark());
+            assertThat(names.size()).isLessThanOrEqualTo(UnsyncedNames.MAX_DIRS);
+        }
+        names.changed(5);
+        assertThat(names.unsynced(5)).isTrue();
     }
 }
