@@ -2,10 +2,12 @@ package dev.fsdriver.client;
 
 import static dev.fsdriver.client.TestServer.REQ;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -58,5 +60,24 @@ class FsyncAlsoDirTest {
         fs.fsync(REQ, node, fh, false);
         fs.release(REQ, node, fh, 0);
         assertThat(Files.readString(dir.resolve("g"))).isEqualTo("x");
+    }
+
+    @Test
+    void aDirectoryTheServerCouldNotSyncStaysPendingAndFailsNotTheFile() throws Exception {
+        long sub = fs.mkdir(REQ, ROOT, "sub", 0755, 0).nodeId();
+        FuseCreated g = fs.create(REQ, sub, "g", FileMode.S_IFREG | 0644, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0);
+        long node = g.entry().nodeId();
+        long fh = g.open().fh();
+        fs.write(REQ, node, fh, 0, ByteBuffer.wrap("x".getBytes(StandardCharsets.UTF_8)), 0);
+        fs.flush(REQ, node, fh, 0);
+        // on the server's side the directory becomes a file: whatever the server then knows of
+        // the node (the old path, now ENOTDIR, or gone), it cannot sync it
+        Files.move(dir.resolve("sub/g"), dir.resolve("g"));
+        Files.delete(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub"), "not a directory");
+        fs.fsync(REQ, node, fh, false);
+        fs.release(REQ, node, fh, 0);
+        // still pending: the directory's own fsync goes to the server (0 without a call else), which says why
+        assertThatThrownBy(() -> fs.fsyncdir(REQ, sub, 0, false)).isInstanceOf(FuseException.class);
     }
 }
