@@ -228,9 +228,10 @@ final class BlockWriter {
      * everything in flight (the server's sync covers only what it has written), then sends what is
      * held back with the server asked to make the file durable before it answers, and throws the
      * first error since the last report. Returns false when nothing was held back, or it could
-     * not go that way: the caller then sends Fsync.
+     * not go that way: the caller then sends Fsync. {@code alsoDir} (0: none): the server syncs
+     * that directory too, and {@code dirSynced} runs when it says it did.
      */
-    boolean flushSynced(boolean datasync, int pid) throws FuseException {
+    boolean flushSynced(boolean datasync, long alsoDir, Runnable dirSynced, int pid) throws FuseException {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
@@ -241,7 +242,7 @@ final class BlockWriter {
                     awaitLocked(c);
                 }
                 replayLocked();
-                synced = sendSyncedLocked(datasync);
+                synced = sendSyncedLocked(datasync, alsoDir, dirSynced);
             }
         }
         errors.throwPending(pid);
@@ -249,14 +250,18 @@ final class BlockWriter {
     }
 
     /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
-    private boolean sendSyncedLocked(boolean datasync) throws FuseException {
+    private boolean sendSyncedLocked(boolean datasync, long alsoDir, Runnable dirSynced) throws FuseException {
         WriteChunk chunk = new WriteChunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
         buf = null;
         bufLen = 0;
         bufKill = false;
         try {
-            outcomes.answered(connection.files().write(
-                    chunk.request(handle.id(), attrs.epoch()).toBuilder().setSync(true).setDatasync(datasync).build()), chunk);
+            WriteReply r = connection.files().write(chunk.request(handle.id(), attrs.epoch()).toBuilder()
+                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
+            outcomes.answered(r, chunk);
+            if (r.getDirSynced()) {
+                dirSynced.run();
+            }
             return true;
         } catch (RuntimeException e) {
             if (!outcomes.failed(chunk, e)) {

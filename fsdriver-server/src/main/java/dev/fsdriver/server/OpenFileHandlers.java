@@ -12,6 +12,7 @@ import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.Node;
@@ -212,11 +213,13 @@ final class OpenFileHandlers {
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
+        boolean dirSynced = false;
         if (req.getSync()) {
             fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
+            dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
         }
         s.bytesWritten.add(n[0]);
-        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
     }
 
     /** Checks the handle: writes are not buffered here. */
@@ -226,19 +229,37 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
-    /** fsync or fdatasync of an open file, or (handle 0) of a directory's entries. */
-    Empty fsync(FsyncRequest req) throws FsException {
+    /**
+     * fsync or fdatasync of an open file (and of the directory {@code also_dir} names after it:
+     * the reply says whether it was synced), or (handle 0) of a directory's entries.
+     */
+    FsyncReply fsync(FsyncRequest req) throws FsException {
         Requests.check(req);
+        Share s = CallContext.share();
         if (req.getHandle() == 0 && req.getDir() != 0) {
-            Share s = CallContext.share();
-            s.backend.syncDir(s.nodes.path(req.getDir()));
-            return EMPTY;
+            s.syncDir(req.getDir());
+            return FsyncReply.getDefaultInstance();
         }
-        Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
+        Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());
         }
-        return EMPTY;
+        boolean dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
+        return FsyncReply.newBuilder().setDirSynced(dirSynced).build();
+    }
+
+    /**
+     * A directory synced after its file (Fsync or Write with also_dir), resolved only now: any
+     * failure is the directory's own fsync's to report, never the file's; the client keeps the
+     * directory unsynced.
+     */
+    private static boolean syncDirQuietly(Share s, long dir) {
+        try {
+            s.syncDir(dir);
+            return true;
+        } catch (FsException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Forgets the handle and closes its file (once the last call in flight on it is done). */

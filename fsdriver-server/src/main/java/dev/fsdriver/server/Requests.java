@@ -109,6 +109,9 @@ final class Requests {
         if (r.getHandle() != 0 && r.getDir() != 0) {
             throw new FsException(Errno.EINVAL, "Fsync names a handle and a directory");
         }
+        if (r.getHandle() == 0 && r.getAlsoDir() != 0) {
+            throw new FsException(Errno.EINVAL, "Fsync names a directory to sync after no file");
+        }
     }
 
     static void check(ReadRequest r) throws FsException {

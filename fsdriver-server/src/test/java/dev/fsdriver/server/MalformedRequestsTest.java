@@ -207,6 +207,7 @@ class MalformedRequestsTest {
                 row("Fsync handle and dir", Errno.EINVAL, c -> c.files.fsync(FsyncRequest.newBuilder().setHandle(c.handle).setDir(1).build())),
                 row("Fsync dir unknown node", Errno.ESTALE, c -> c.files.fsync(FsyncRequest.newBuilder().setDir(987654321L).build())),
                 row("Fsync dir of a file", Errno.ENOTDIR, c -> c.files.fsync(FsyncRequest.newBuilder().setDir(c.file).build())),
+                row("Fsync also_dir without a handle", Errno.EINVAL, c -> c.files.fsync(FsyncRequest.newBuilder().setAlsoDir(1).build())),
                 row("Release handle 0", Errno.EBADF, c -> c.files.release(HandleRequest.newBuilder().setHandle(0).build())),
                 row("Release unknown handle", Errno.EBADF, c -> c.files.release(HandleRequest.newBuilder().setHandle(12345).build())),
                 row("Release foreign handle", Errno.EBADF, c -> c.files.release(HandleRequest.newBuilder().setHandle(c.foreign).build())),

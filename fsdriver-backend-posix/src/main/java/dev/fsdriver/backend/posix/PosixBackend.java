@@ -149,9 +149,13 @@ public final class PosixBackend implements Backend {
     }
 
     @Override
-    public void syncDir(RelPath dir) throws FsException {
+    public FileAttributes syncDir(RelPath dir) throws FsException {
         try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
             ch.force(true); // fsync(2) of the directory: Linux opens one for reading
+            // What was synced: with openat2 the held descriptor, which ch reopened through
+            // /proc/self/fd (the same directory whatever happens to the path); with the lstat
+            // walk the path again (its documented residual race)
+            return calls.lstat(d, dir);
         } catch (IOException e) {
             throw PosixErrors.translate("fsync", dir, e);
         }
