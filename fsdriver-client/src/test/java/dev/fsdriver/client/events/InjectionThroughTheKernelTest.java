@@ -509,7 +509,16 @@ class InjectionThroughTheKernelTest {
             }
             py.getOutputStream().write("go\n".getBytes());
             py.getOutputStream().flush();
-            assertThat(out.readLine()).as("getcwd of the process that was in " + from).isEqualTo(mnt.resolve(cwdAfter).toString());
+            String cwd = out.readLine();
+            if (cwdAfter.equals(to)) {
+                assertThat(cwd).as("getcwd of the process that was in " + from).isEqualTo(mnt.resolve(to).toString());
+            } else {
+                // Only the old entry expired: the kernel keeps the old path until it looks the new
+                // name up, and then moves the directory's one dentry there. A fresh-clone CI run saw
+                // the new path once; either way the process keeps a working directory (not deleted).
+                assertThat(cwd).as("getcwd of the process that was in " + from)
+                        .isIn(mnt.resolve(cwdAfter).toString(), mnt.resolve(to).toString());
+            }
             assertThat(out.readLine()).isEqualTo("F");
             assertThat(py.waitFor()).isZero();
         } finally {
