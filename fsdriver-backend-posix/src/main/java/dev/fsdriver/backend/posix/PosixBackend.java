@@ -17,8 +17,6 @@ import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -26,7 +24,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -52,6 +49,7 @@ public final class PosixBackend implements Backend {
     private final PosixCalls calls;
     private final Containment containment;
     private final PosixXattrs xattrs;
+    private final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
 
@@ -61,6 +59,7 @@ public final class PosixBackend implements Backend {
         this.calls = calls;
         this.containment = containment;
         this.xattrs = new PosixXattrs(calls, containment);
+        this.dirs = new PosixDirectories(calls, containment);
         this.givesAway = calls.givesAway();
     }
 
@@ -143,45 +142,12 @@ public final class PosixBackend implements Backend {
 
     @Override
     public List<DirEntry> list(RelPath dir) throws FsException {
-        try (Loc d = containment.openDir(dir)) {
-            return list(dir, d);
-        }
+        return dirs.list(dir);
     }
 
     @Override
     public FileAttributes syncDir(RelPath dir) throws FsException {
-        try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
-            ch.force(true); // fsync(2) of the directory: Linux opens one for reading
-            // What was synced: with openat2 the held descriptor, which ch reopened through
-            // /proc/self/fd (the same directory whatever happens to the path); with the lstat
-            // walk the path again (its documented residual race)
-            return calls.lstat(d, dir);
-        } catch (IOException e) {
-            throw PosixErrors.translate("fsync", dir, e);
-        }
-    }
-
-    /** Names from java.nio's readdir, attributes by lstat relative to the directory. */
-    private List<DirEntry> list(RelPath dir, Loc d) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
-            for (Path child : ds) {
-                String name = child.getFileName().toString();
-                try {
-                    out.add(new DirEntry(name, calls.lstat(d.child(name, child), name)));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    // deleted between readdir and lstat: left out, as documented
-                }
-            }
-        } catch (IOException e) {
-            throw PosixErrors.translate("list", dir, e);
-        } catch (DirectoryIteratorException e) {
-            throw PosixErrors.translate("list", dir, e.getCause());
-        }
-        return out;
+        return dirs.sync(dir);
     }
 
     // ------------------------------------------------------------------------------- files
