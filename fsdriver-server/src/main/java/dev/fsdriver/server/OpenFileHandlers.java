@@ -21,6 +21,7 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.server.HandleTable.Handle;
@@ -204,11 +205,12 @@ final class OpenFileHandlers {
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
         RelPath path = paths.isEmpty() ? null : paths.get(0);
-        ByteBuffer data = SCRATCH.get().clear();
-        req.getData().copyTo(data);
-        data.flip();
+        ByteBuffer scratch = SCRATCH.get();
         Share.Mutation write = () -> {
-            n[0] = fh.file().write(req.getOffset(), data);
+            for (WriteExtent e : req.getEarlierList()) {
+                n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
+            }
+            n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
             FileAttributes a = attrOf(s, fh);
             return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
@@ -220,6 +222,18 @@ final class OpenFileHandlers {
         }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /** Writes all of {@code bytes} at {@code offset} through {@code scratch}; ENOSPC if the file takes fewer. */
+    private static int writeAll(OpenedFile fh, long offset, ByteString bytes, ByteBuffer scratch) throws FsException {
+        ByteBuffer data = scratch.clear();
+        bytes.copyTo(data);
+        data.flip();
+        int n = fh.file().write(offset, data);
+        if (n != bytes.size()) {
+            throw new FsException(Errno.ENOSPC, "wrote " + n + " of " + bytes.size() + " bytes at " + offset);
+        }
+        return n;
     }
 
     /** Checks the handle: writes are not buffered here. */

@@ -19,6 +19,7 @@ import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import java.nio.charset.StandardCharsets;
@@ -120,10 +121,18 @@ final class Requests {
     }
 
     static void check(WriteRequest r) throws FsException {
-        long size = r.getData().size();
-        ioSize(size, "write");
-        if (offset(r.getOffset()) > Long.MAX_VALUE - size) {
-            throw new FsException(Errno.EFBIG, "write of " + size + " bytes at " + r.getOffset() + " ends beyond 2^63-1");
+        long total = r.getData().size();
+        for (WriteExtent e : r.getEarlierList()) {
+            total += e.getData().size();
+            range(e.getOffset(), e.getData().size());
+        }
+        ioSize(total, "write");
+        range(r.getOffset(), r.getData().size());
+    }
+
+    private static void range(long offset, long size) throws FsException {
+        if (offset(offset) > Long.MAX_VALUE - size) {
+            throw new FsException(Errno.EFBIG, "write of " + size + " bytes at " + offset + " ends beyond 2^63-1");
         }
     }
 

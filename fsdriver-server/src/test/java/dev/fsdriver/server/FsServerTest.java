@@ -19,6 +19,8 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WatchReply;
+import dev.fsdriver.proto.v1.WriteExtent;
+import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.ManagedChannel;
@@ -68,6 +70,22 @@ class FsServerTest {
     void stop() throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
+    }
+
+    /** WriteRequest.earlier: ranges written in the order given, before the call's own; written counts them all. */
+    @Test
+    void aWriteWithEarlierRangesWritesThemInOrderBeforeItsOwn() throws Exception {
+        CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName("db")
+                .setMode(0644).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+        WriteReply r = files.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(10)
+                .setData(ByteString.copyFromUtf8("z"))
+                .addEarlier(WriteExtent.newBuilder().setOffset(0).setData(ByteString.copyFromUtf8("aaaa")))
+                .addEarlier(WriteExtent.newBuilder().setOffset(2).setData(ByteString.copyFromUtf8("bb")))
+                .setSync(true).build());
+        assertThat(r.getWritten()).isEqualTo(7);
+        assertThat(r.getAttr().getSize()).isEqualTo(11);
+        assertThat(Files.readAllBytes(dir.resolve("db"))).isEqualTo("aabb\0\0\0\0\0\0z".getBytes());
+        assertThat(SessionService.CAPABILITIES).contains("write-extents");
     }
 
     @Test
