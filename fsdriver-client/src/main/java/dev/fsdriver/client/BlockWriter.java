@@ -21,9 +21,10 @@ import java.util.function.UnaryOperator;
  *
  * <p>Writes to distant places (a database's header and its pages): to a server that takes
  * several ranges in one call ({@code WriteRequest.earlier}), a jump keeps what was held back as
- * an earlier range, up to {@code maxRanges} ranges and one block in all, so that a flush or an
- * fsync sends everything dirty in one call and waits once; ranges never overlap (an overlapping
- * write sends what is held first), and the server writes them in the order they were written.
+ * an earlier range, up to {@code maxRanges} ranges and one block of data in all, so that a flush
+ * or an fsync sends everything dirty in one call and waits once. A jump onto a range held sends
+ * what is held first; the buffer may still grow over an earlier range, which is right because
+ * the server writes the ranges in the order they were written, the buffer last.
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
  * this open file (at the latest on close), and taken only by a process that wrote through it
@@ -152,13 +153,15 @@ final class BlockWriter {
      * Writes to other ranges land the same in either order.
      */
     boolean goesBefore(long offset, int length, boolean appending) {
-        if (!dirty()) {
-            return false;
-        }
-        if (appending || append || heldAttrs.get() != null) {
-            return true;
-        }
+        // Under the lock: a chunk taken for sending is in no list until its send started
+        // (waiting for the budget, or a synced Write's whole call), where dirty() misses it.
         synchronized (this) {
+            if (!dirty()) {
+                return false;
+            }
+            if (appending || append || heldAttrs.get() != null) {
+                return true;
+            }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
                 return true;
             }
@@ -307,8 +310,8 @@ final class BlockWriter {
                 return false;
             }
         }
-        // a small range keeps an array of its size: what is held stays about one block in all
-        byte[] kept = buf.length > 2 * bufLen ? Arrays.copyOf(buf, bufLen) : buf;
+        // a range keeps an array of its size: what is held stays within two blocks (the buffer's and the ranges')
+        byte[] kept = buf.length > bufLen ? Arrays.copyOf(buf, bufLen) : buf;
         earlier.add(new WriteChunk.Range(bufOffset, kept, bufLen));
         earlierBytes += bufLen;
         buf = null;

@@ -144,6 +144,28 @@ class BlockWriterTest {
         fs.release(TestServer.REQ, node, fh, 0);
     }
 
+    /**
+     * The buffer grows over a range kept apart (a jump back, then a run that reaches it): the
+     * server writes the ranges in the order written, the buffer last, so the later bytes stay.
+     */
+    @Test
+    void aRunThatGrowsOverARangeKeptApartWinsOverIt() throws Exception {
+        long fh = fs.open(TestServer.REQ, node, OpenFlags.O_WRONLY).fh();
+        long before = writeCalls();
+        write(fh, 100, "bbbb".getBytes());
+        write(fh, 0, "aaaa".getBytes());
+        byte[] run = new byte[100];
+        Arrays.fill(run, (byte) 'c');
+        write(fh, 4, run);
+        fs.flush(TestServer.REQ, node, fh, 0);
+        assertThat(writeCalls() - before).isEqualTo(1);
+        byte[] on = Files.readAllBytes(served.resolve("f"));
+        assertThat(on).hasSize(104);
+        assertThat(Arrays.copyOf(on, 4)).isEqualTo("aaaa".getBytes());
+        assertThat(Arrays.copyOfRange(on, 4, 104)).containsOnly((byte) 'c');
+        fs.release(TestServer.REQ, node, fh, 0);
+    }
+
     /** At most 16 ranges a call: the seventeenth jump sends the sixteen held. */
     @Test
     void seventeenScatteredWritesGoInTwoCalls() throws Exception {

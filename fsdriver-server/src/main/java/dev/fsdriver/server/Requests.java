@@ -49,6 +49,9 @@ import java.nio.charset.StandardCharsets;
  * ReadDir's max_entries is not refused but clamped ({@link #pageSize}).
  */
 final class Requests {
+    /** WriteRequest.earlier: more than a client's write-behind holds (16) is a malformed request. */
+    static final int MAX_WRITE_RANGES = 64;
+
     static final int NAME_MAX_BYTES = 255;
     /** PATH_MAX less its NUL: the longest symlink target Linux stores. */
     static final int TARGET_MAX_BYTES = 4095;
@@ -121,6 +124,9 @@ final class Requests {
     }
 
     static void check(WriteRequest r) throws FsException {
+        if (r.getEarlierCount() > MAX_WRITE_RANGES) {
+            throw new FsException(Errno.EINVAL, "write of " + r.getEarlierCount() + " earlier ranges (at most " + MAX_WRITE_RANGES + ")");
+        }
         long total = r.getData().size();
         for (WriteExtent e : r.getEarlierList()) {
             total += e.getData().size();

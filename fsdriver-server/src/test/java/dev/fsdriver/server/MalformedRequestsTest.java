@@ -140,6 +140,13 @@ class MalformedRequestsTest {
                 // the earlier ranges count with the data: 1 MiB in all at most, each range checked as one write
                 row("Write 1 MiB + 1 in two ranges", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFrom(new byte[1 << 20]))
                         .addEarlier(WriteExtent.newBuilder().setOffset(2 << 20).setData(ByteString.copyFromUtf8("x"))).build())),
+                row("Write with 65 ranges", Errno.EINVAL, c -> {
+                    WriteRequest.Builder b = WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"));
+                    for (int i = 0; i < 65; i++) {
+                        b.addEarlier(WriteExtent.newBuilder().setOffset(i * 2L).setData(ByteString.copyFromUtf8("x")));
+                    }
+                    return c.files.write(b.build());
+                }),
                 row("Write range at 2^63", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
                         .addEarlier(WriteExtent.newBuilder().setOffset(Long.MIN_VALUE).setData(ByteString.copyFromUtf8("x"))).build())),
                 row("Write range ending beyond 2^63-1", Errno.EFBIG, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
