@@ -74,13 +74,16 @@ public final class AtCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UTIMENSAT = Native.downcall("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle MKNODAT = Native.downcall("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    /** Variadic in C: the mode is the first variadic argument. */
+    private static final MethodHandle OPENAT = Native.downcall("openat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
     private static final MethodHandle MKDIRAT = Native.downcall("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINKAT = Native.downcall("linkat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
 
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
-            STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
+            STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT, OPENAT).allMatch(h -> h != null)
             && ProcessCalls.geteuidAvailable();
 
     private AtCalls() {}
@@ -130,6 +133,25 @@ public final class AtCalls {
             if ((int) MKNODAT.invokeExact(st, dirfd, Native.cstr(a, path), mode, 0L) != 0) {
                 throw Native.failure("mknodat", st);
             }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int openat(int dirfd, const char *pathname, int flags, mode_t mode)}: the file's
+     * descriptor (flags from {@link FileCalls} and this class; {@code mode} only with O_CREAT).
+     */
+    public static int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            int fd = (int) OPENAT.invokeExact(st, dirfd, Native.cstr(a, path), flags, mode);
+            if (fd < 0) {
+                throw Native.failure("openat", st);
+            }
+            return fd;
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -83,6 +83,37 @@ class NativeCallsTest {
         assertErrno(() -> FileCalls.read(fd, MemorySegment.NULL, 0), Errno.EBADF, "read");
     }
 
+    /** The posix backend's open files: openat beneath a directory, positional I/O, ftruncate, fsync. */
+    @Test
+    void positionalIoThroughOpenat() throws Exception {
+        int dir = FileCalls.open(tmp.toString(), AtCalls.O_PATH | AtCalls.O_DIRECTORY, 0);
+        try (Arena a = Arena.ofConfined()) {
+            int fd = AtCalls.openat(dir, "f", FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL | AtCalls.O_NOFOLLOW, 0600);
+            try {
+                assertThat(FileCalls.pwrite(fd, a.allocateFrom("world", StandardCharsets.UTF_8), 5, 6)).isEqualTo(5);
+                MemorySegment buf = a.allocate(16);
+                assertThat(FileCalls.pread(fd, buf, 16, 6)).isEqualTo(5);
+                assertThat(FileCalls.lseek(fd, 0, 1 /* SEEK_CUR */)).as("the position stays").isZero();
+                FileCalls.ftruncate(fd, 3);
+                FileCalls.fdatasync(fd);
+                FileCalls.fsync(fd);
+                assertThat(FileCalls.pread(fd, buf, 16, 0)).isEqualTo(3);
+                assertErrno(() -> FileCalls.ftruncate(fd, -1), Errno.EINVAL, "ftruncate");
+                assertErrno(() -> FileCalls.pread(fd, buf, 1, -1), Errno.EINVAL, "pread");
+            } finally {
+                FileCalls.close(fd);
+            }
+            assertErrno(() -> AtCalls.openat(dir, "f", FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL, 0600),
+                    Errno.EEXIST, "openat");
+            Files.createSymbolicLink(tmp.resolve("l"), tmp.resolve("f"));
+            assertErrno(() -> AtCalls.openat(dir, "l", FileCalls.O_RDONLY | AtCalls.O_NOFOLLOW, 0), Errno.ELOOP, "openat");
+            assertErrno(() -> FileCalls.fsync(-1), Errno.EBADF, "fsync");
+        } finally {
+            FileCalls.close(dir);
+        }
+        assertThat(Files.size(tmp.resolve("f"))).isEqualTo(3);
+    }
+
     @Test
     void atCallsStayBeneathTheirDirectory() throws Exception {
         assertThat(AtCalls.AVAILABLE).isTrue();
