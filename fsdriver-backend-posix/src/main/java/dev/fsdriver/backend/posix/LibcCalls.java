@@ -3,8 +3,11 @@ package dev.fsdriver.backend.posix;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
+import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
@@ -39,29 +42,99 @@ final class LibcCalls implements PosixCalls {
         return fromStat(st);
     }
 
+    /**
+     * open(2)'s flags from the wire's: the access mode (3, no access, reads as java.nio did), append
+     * (the kernel appends each pwrite atomically), the sync flags; never following, never inherited.
+     */
+    private static int openFlags(int flags) {
+        int acc = flags & OpenFlags.O_ACCMODE;
+        int f = (acc == OpenFlags.O_ACCMODE ? FileCalls.O_RDONLY : acc) | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC;
+        if ((flags & OpenFlags.O_APPEND) != 0) {
+            f |= FileCalls.O_APPEND;
+        }
+        if ((flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC) {
+            f |= FileCalls.O_SYNC;
+        } else if ((flags & OpenFlags.O_DSYNC) != 0) {
+            f |= FileCalls.O_DSYNC;
+        }
+        return f;
+    }
+
+    /** openat relative to the located parent: the same containment as every other *at call. */
     @Override
-    public int pathFd(Loc l, FileAttributes opened) {
-        int fd;
-        try {
-            fd = AtCalls.openat2(l.dirFd(), l.name(), AtCalls.O_PATH | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            return -1;
+    public OpenFile open(Loc l, int flags, FileAttributes a, RelPath path, PosixBackend share) throws FsException {
+        int f = openFlags(flags);
+        if (OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) != 0) {
+            f |= FileCalls.O_TRUNC;
         }
-        long[] st = new long[AtCalls.ST_FIELDS];
         try {
-            AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
-            if (PosixCalls.sameFile(fromStat(st), opened)) {
-                return fd;
-            }
+            return new NativeOpenFile(this, path, AtCalls.openat(l.dirFd(), l.name(), f, 0));
         } catch (ErrnoException e) {
-            // gone: no descriptor
+            throw failed(e, "open", path);
         }
-        FileCalls.closeQuietly(fd);
-        return -1;
     }
 
     @Override
-    public FileAttributes fstat(int fd, Object what) throws FsException {
+    public OpenFile create(Loc l, int flags, RelPath path, PosixBackend share, Setup setup) throws FsException {
+        // always writable, as java.nio's CREATE made it (a later ftruncate through the handle works)
+        int acc = OpenFlags.readable(flags) ? FileCalls.O_RDWR : FileCalls.O_WRONLY;
+        int f = (openFlags(flags) & ~OpenFlags.O_ACCMODE) | acc | FileCalls.O_CREAT | FileCalls.O_EXCL;
+        int fd;
+        try {
+            fd = AtCalls.openat(l.dirFd(), l.name(), f, 0666);   // the umask applies, the backend's chmod follows
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                return null;
+            }
+            throw failed(e, "create", path);
+        }
+        try {
+            setup.run();
+        } catch (FsException | RuntimeException e) {
+            FileCalls.closeQuietly(fd);
+            throw e;
+        }
+        return new NativeOpenFile(this, path, fd);
+    }
+
+    @Override
+    public void truncate(Loc l, long size, RelPath path) throws FsException {
+        int fd;
+        try {
+            fd = AtCalls.openat(l.dirFd(), l.name(), FileCalls.O_WRONLY | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw failed(e, "truncate", path);
+        }
+        try {
+            FileCalls.ftruncate(fd, size);
+        } catch (ErrnoException e) {
+            throw failed(e, "truncate", path);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    @Override
+    public void syncDir(Loc d, RelPath dir) throws FsException {
+        int fd;
+        try {
+            // reopened for reading: the root's held descriptor is O_PATH, which fsync refuses
+            fd = AtCalls.openat(d.dirFd(), d.name(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW
+                    | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw failed(e, "fsync", dir);
+        }
+        try {
+            FileCalls.fsync(fd);
+        } catch (ErrnoException e) {
+            throw failed(e, "fsync", dir);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /** fstat of an open descriptor (an open file stats itself, whatever became of its name). */
+    FileAttributes fstat(int fd, Object what) throws FsException {
         long[] st = new long[AtCalls.ST_FIELDS];
         try {
             AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);

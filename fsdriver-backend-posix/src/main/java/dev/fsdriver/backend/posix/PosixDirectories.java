@@ -6,12 +6,10 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,11 +48,11 @@ final class PosixDirectories {
 
     /** fsync(2) of the directory; returns the attributes of the directory that was synced. */
     FileAttributes sync(RelPath dir) throws FsException {
-        try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
-            ch.force(true); // Linux opens a directory for reading to fsync it
-            // What was synced: with openat2 the held descriptor, which ch reopened through
-            // /proc/self/fd (the same directory whatever happens to the path); with the lstat
-            // walk the path again (its documented residual race)
+        try (Loc d = containment.openDir(dir)) {
+            calls.syncDir(d, dir);
+            // What was synced: with openat2 the held descriptor, reopened relative to itself
+            // (the same directory whatever happens to the path); with the lstat walk the path
+            // again (its documented residual race)
             return calls.lstat(d, dir);
         } catch (IOException e) {
             throw PosixErrors.translate("fsync", dir, e);

@@ -16,6 +16,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.ReadOnlyFileSystemException;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The posix backend's translation of java.nio's exceptions to errno (table in docs/errors.md).
@@ -34,6 +35,9 @@ import java.util.Locale;
  * Call sites handle errors whose meaning depends on the operation first, then fall back here.
  */
 final class PosixErrors {
+    /** How many errors {@link #fromReason} mapped from text: the tests check the native mode makes none. */
+    static final LongAdder FROM_TEXT = new LongAdder();
+
     private PosixErrors() {}
 
     /** The errno {@code e} stands for; EIO when nothing matches. */
@@ -59,6 +63,7 @@ final class PosixErrors {
 
     /** strerror text (glibc, C/English locale) to errno: only for java.nio's untyped exceptions (see above). */
     static int fromReason(String reason) {
+        FROM_TEXT.increment();
         if (reason == null) {
             return Errno.EIO;
         }
