@@ -84,7 +84,7 @@ public final class AtCalls {
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
             STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT, OPENAT).allMatch(h -> h != null)
-            && ProcessCalls.geteuidAvailable();
+            && ProcessCalls.geteuidAvailable() && DirCalls.AVAILABLE;
 
     private AtCalls() {}
 

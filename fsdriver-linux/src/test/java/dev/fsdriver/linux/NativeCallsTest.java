@@ -114,6 +114,40 @@ class NativeCallsTest {
         assertThat(Files.size(tmp.resolve("f"))).isEqualTo(3);
     }
 
+    /** Every entry of a directory bigger than one getdents64 buffer, with its inode number and type. */
+    @Test
+    void readdirListsEveryEntryWithItsType() throws Exception {
+        Path d = Files.createDirectory(tmp.resolve("d"));
+        for (int i = 0; i < 1500; i++) {
+            Files.writeString(d.resolve("file-with-a-longish-name-" + i), "");
+        }
+        Files.createDirectory(d.resolve("sub"));
+        Files.createSymbolicLink(d.resolve("ln"), Path.of("sub"));
+        // made natively: the name is UTF-8 whatever the locale (java.nio would use sun.jnu.encoding)
+        String ete = d + "/\u00e9t\u00e9";
+        FileCalls.close(AtCalls.openat(AtCalls.AT_FDCWD, ete, FileCalls.O_WRONLY | FileCalls.O_CREAT, 0644));
+        int fd = AtCalls.openat(AtCalls.AT_FDCWD, d.toString(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY, 0);
+        List<DirCalls.Entry> entries;
+        try {
+            entries = DirCalls.readdir(fd);
+        } finally {
+            FileCalls.close(fd);
+        }
+        assertThat(entries).hasSize(1503);
+        assertThat(entries).extracting(DirCalls.Entry::name).doesNotHaveDuplicates().doesNotContain(".", "..")
+                .contains("\u00e9t\u00e9", "file-with-a-longish-name-1499");
+        assertThat(entries).filteredOn(e -> e.name().equals("sub")).singleElement()
+                .satisfies(e -> assertThat(e.ino()).isEqualTo(Files.getAttribute(d.resolve("sub"), "unix:ino")));
+        assertThat(entries).filteredOn(e -> e.name().equals("ln")).extracting(DirCalls.Entry::type)
+                .containsExactly(DirCalls.DT_LNK);
+        int file = AtCalls.openat(AtCalls.AT_FDCWD, ete, AtCalls.O_RDONLY, 0);
+        try {
+            assertErrno(() -> DirCalls.readdir(file), Errno.ENOTDIR, "getdents64");
+        } finally {
+            FileCalls.close(file);
+        }
+    }
+
     @Test
     void atCallsStayBeneathTheirDirectory() throws Exception {
         assertThat(AtCalls.AVAILABLE).isTrue();

@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
@@ -9,11 +10,14 @@ import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.DirCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
 import dev.fsdriver.linux.ProcessCalls;
 import dev.fsdriver.linux.XattrCalls;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The file operations as single libc *at calls relative to the located parent, never following
@@ -114,22 +118,54 @@ final class LibcCalls implements PosixCalls {
         }
     }
 
+    /**
+     * getdents64 of the directory reopened for reading (the root's held descriptor is O_PATH),
+     * each entry lstat-ed relative to that very descriptor.
+     */
+    @Override
+    public List<DirEntry> list(Loc d, RelPath dir) throws FsException {
+        int fd = openDir(d, "list", dir);
+        try {
+            List<DirEntry> out = new ArrayList<>();
+            for (DirCalls.Entry e : DirCalls.readdir(fd)) {
+                long[] st = new long[AtCalls.ST_FIELDS];
+                try {
+                    AtCalls.fstatat(fd, e.name(), st, AtCalls.AT_SYMLINK_NOFOLLOW);
+                } catch (ErrnoException x) {
+                    if (x.errno() == Errno.ENOENT) {
+                        continue;   // deleted between readdir and lstat: left out, as documented
+                    }
+                    throw failed(x, "stat", e.name());
+                }
+                out.add(new DirEntry(e.name(), fromStat(st)));
+            }
+            return out;
+        } catch (ErrnoException e) {
+            throw failed(e, "list", dir);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
     @Override
     public void syncDir(Loc d, RelPath dir) throws FsException {
-        int fd;
-        try {
-            // reopened for reading: the root's held descriptor is O_PATH, which fsync refuses
-            fd = AtCalls.openat(d.dirFd(), d.name(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW
-                    | AtCalls.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            throw failed(e, "fsync", dir);
-        }
+        int fd = openDir(d, "fsync", dir);
         try {
             FileCalls.fsync(fd);
         } catch (ErrnoException e) {
             throw failed(e, "fsync", dir);
         } finally {
             FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /** The located directory opened for reading, not following a final symlink. */
+    private static int openDir(Loc d, String op, RelPath dir) throws FsException {
+        try {
+            return AtCalls.openat(d.dirFd(), d.name(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW
+                    | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw failed(e, op, dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
@@ -10,6 +11,8 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -21,6 +24,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -144,6 +149,28 @@ final class NioCalls implements PosixCalls {
         try (FileChannel ch = FileChannel.open(l.path(), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             PosixOpenFile.truncate(ch, size);
         }
+    }
+
+    /** Names from java.nio's readdir, attributes by lstat of each entry's path. */
+    @Override
+    public List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException {
+        List<DirEntry> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
+            for (Path child : ds) {
+                String name = child.getFileName().toString();
+                try {
+                    out.add(new DirEntry(name, lstat(d.child(name, child), name)));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    // deleted between readdir and lstat: left out, as documented
+                }
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+        return out;
     }
 
     @Override

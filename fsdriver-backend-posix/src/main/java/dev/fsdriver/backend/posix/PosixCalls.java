@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
@@ -8,6 +9,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The operations on one located file that differ between the libc calls ({@link LibcCalls}, errno
@@ -43,6 +45,12 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
 
     /** truncate of the file at {@code l} without following it (shrinks, or grows with a hole). */
     void truncate(Loc l, long size, RelPath path) throws FsException, IOException;
+
+    /**
+     * The entries of the directory {@link Containment#openDir} located, each with its lstat; one
+     * deleted between readdir and lstat is left out.
+     */
+    List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException;
 
     /** fsync(2) of the directory {@link Containment#openDir} located. */
     void syncDir(Loc d, RelPath dir) throws FsException, IOException;

@@ -4,13 +4,7 @@ import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.common.Errno;
 import java.io.IOException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The posix backend's directories as a whole: their listings and their fsync. */
@@ -23,27 +17,13 @@ final class PosixDirectories {
         this.containment = containment;
     }
 
-    /** Names from java.nio's readdir, attributes by lstat relative to the directory. */
+    /** Names from readdir (getdents64, or java.nio's in the portable mode), attributes by lstat relative to the directory. */
     List<DirEntry> list(RelPath dir) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        try (Loc d = containment.openDir(dir); DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
-            for (Path child : ds) {
-                String name = child.getFileName().toString();
-                try {
-                    out.add(new DirEntry(name, calls.lstat(d.child(name, child), name)));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    // deleted between readdir and lstat: left out, as documented
-                }
-            }
+        try (Loc d = containment.openDir(dir)) {
+            return calls.list(d, dir);
         } catch (IOException e) {
             throw PosixErrors.translate("list", dir, e);
-        } catch (DirectoryIteratorException e) {
-            throw PosixErrors.translate("list", dir, e.getCause());
         }
-        return out;
     }
 
     /** fsync(2) of the directory; returns the attributes of the directory that was synced. */

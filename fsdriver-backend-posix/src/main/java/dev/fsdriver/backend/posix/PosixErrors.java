@@ -21,25 +21,20 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The posix backend's translation of java.nio's exceptions to errno (table in docs/errors.md).
  * In the native modes (libc calls: {@link LibcCalls}, {@link NativeOpenFile}) every path
- * operation and every open file's open, read, write, ftruncate, fsync and close goes through
- * {@code dev.fsdriver.linux} and carries the errno captured from the call itself
+ * operation, readdir (getdents64), and every open file's open, read, write, ftruncate, fsync and
+ * close goes through {@code dev.fsdriver.linux} and carries the errno captured from the call itself
  * ({@code LibcCalls.failed}); none of it comes here. java.nio exceptions are mapped by type first.
  *
  * <p>Where text remains the only way: the JDK reports any errno other than EACCES, ENOENT, EEXIST
  * and ELOOP as a plain {@link FileSystemException} or IOException whose only trace of it is
  * strerror(errno) ({@code sun.nio.fs.UnixException.translateToIOException}, {@code
  * sun.nio.ch.IOUtil}); for those {@link #fromReason} matches glibc's English text (a localised
- * strerror would come out as EIO). That remains in exactly two places:
- * <ul>
- * <li>the portable mode ({@link NioCalls}, {@link PosixOpenFile}: {@link PosixBackend#openPortable}),
- * which is what runs where the native layer is not there ({@code AtCalls.AVAILABLE} false: not
+ * strerror would come out as EIO). That remains in one place only: the portable mode
+ * ({@link NioCalls}, {@link PosixOpenFile}: {@link PosixBackend#openPortable}), which is what runs where the native layer is not there ({@code AtCalls.AVAILABLE} false: not
  * Linux, an architecture whose struct layouts {@code dev.fsdriver.linux} does not know (only
  * x86-64 and aarch64), or a libc without one of its functions, e.g. glibc before 2.33); it needs
- * nothing but java.nio;
- * <li>directory listing in every mode ({@link PosixDirectories#list}: java.nio's readdir), until
- * it is done with getdents64.
- * </ul>
- * {@link #FROM_TEXT} counts the mappings (PosixFileErrnoTest checks the native file calls make none).
+ * nothing but java.nio.
+ * {@link #FROM_TEXT} counts the mappings (PosixFileErrnoTest checks the native mode makes none).
  * Call sites handle errors whose meaning depends on the operation first, then fall back here.
  */
 final class PosixErrors {

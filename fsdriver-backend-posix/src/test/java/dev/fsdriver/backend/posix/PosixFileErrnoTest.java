@@ -52,6 +52,10 @@ class PosixFileErrnoTest {
                 assertErrno(Errno.ELOOP, () -> b.open(RelPath.parse("l"), OpenFlags.O_RDONLY));
                 assertErrno(Errno.EEXIST, () -> b.create(RelPath.parse("f"), 0644,
                         OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY));
+                // readdir: getdents64 of the directory reopened for reading
+                assertThat(b.list(RelPath.ROOT)).extracting(e -> e.name()).containsExactlyInAnyOrder("d", "f", "l");
+                assertErrno(Errno.ENOTDIR, () -> b.list(RelPath.parse("f")));
+                assertErrno(Errno.ELOOP, () -> b.list(RelPath.parse("l")));
             }
         }
         assertThat(PosixErrors.FROM_TEXT.sum()).as("errors mapped from strerror text in the native mode")
