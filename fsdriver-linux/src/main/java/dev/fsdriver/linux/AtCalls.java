@@ -74,19 +74,23 @@ public final class AtCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UTIMENSAT = Native.downcall("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle MKNODAT = Native.downcall("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    /** Variadic in C: the mode is the first variadic argument. */
-    private static final MethodHandle OPENAT = Native.downcall("openat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
     private static final MethodHandle MKDIRAT = Native.downcall("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINKAT = Native.downcall("linkat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
 
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
-            STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT, OPENAT).allMatch(h -> h != null)
-            && ProcessCalls.geteuidAvailable() && DirCalls.AVAILABLE;
+            STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
+            && ProcessCalls.geteuidAvailable() && Native.exists("openat") && Native.exists("getdents64");
 
     private AtCalls() {}
+
+    /** The posix backend's openat, linked on first use (a FUSE client never makes it). */
+    private static final class Open {
+        /** Variadic in C: the mode is the first variadic argument. */
+        static final MethodHandle OPENAT = Native.downcall("openat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
+    }
 
     /**
      * {@code long syscall(SYS_openat2, int dirfd, const char *pathname, struct open_how *how, size_t size)}
@@ -147,7 +151,7 @@ public final class AtCalls {
     public static int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Native.state();
-            int fd = (int) OPENAT.invokeExact(st, dirfd, Native.cstr(a, path), flags, mode);
+            int fd = (int) Open.OPENAT.invokeExact(st, dirfd, Native.cstr(a, path), flags, mode);
             if (fd < 0) {
                 throw Native.failure("openat", st);
             }

@@ -4,8 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,7 +27,10 @@ public final class DirCalls {
     private static final MethodHandle GETDENTS64 = Native.downcall("getdents64",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final int BUF = 32 * 1024;
-    /** struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; } */
+    /**
+     * struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }:
+     * records are 8-byte aligned, so the aligned layouts apply (the ones AtCalls uses already).
+     */
     private static final int D_INO = 0, D_RECLEN = 16, D_TYPE = 18, D_NAME = 19;
 
     /** True where getdents64 was found. */
@@ -62,10 +64,10 @@ public final class DirCalls {
                     return out;
                 }
                 for (long off = 0; off < n; ) {
-                    int reclen = Short.toUnsignedInt(buf.get(JAVA_SHORT_UNALIGNED, off + D_RECLEN));
+                    int reclen = Short.toUnsignedInt(buf.get(JAVA_SHORT, off + D_RECLEN));
                     String name = name(buf, off + D_NAME, off + reclen);
                     if (!name.equals(".") && !name.equals("..")) {
-                        out.add(new Entry(name, buf.get(JAVA_LONG_UNALIGNED, off + D_INO),
+                        out.add(new Entry(name, buf.get(JAVA_LONG, off + D_INO),
                                 Byte.toUnsignedInt(buf.get(JAVA_BYTE, off + D_TYPE))));
                     }
                     off += reclen;
@@ -74,12 +76,13 @@ public final class DirCalls {
         }
     }
 
-    /** The NUL-terminated name in [from, end) of {@code buf}. */
+    /** The NUL-terminated name in [from, end) of {@code buf} (copied once, scanned as a Java array). */
     private static String name(MemorySegment buf, long from, long end) {
-        long len = 0;
-        while (from + len < end && buf.get(JAVA_BYTE, from + len) != 0) {
+        byte[] b = buf.asSlice(from, end - from).toArray(JAVA_BYTE);
+        int len = 0;
+        while (len < b.length && b[len] != 0) {
             len++;
         }
-        return new String(buf.asSlice(from, len).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        return new String(b, 0, len, StandardCharsets.UTF_8);
     }
 }

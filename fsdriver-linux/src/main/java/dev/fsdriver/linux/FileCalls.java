@@ -34,13 +34,6 @@ public final class FileCalls {
     private static final MethodHandle OPEN = Native.downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle READ = Native.downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = Native.downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle PREAD = Native.downcall("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITE = Native.downcall("pwrite",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FSYNC = Native.downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FDATASYNC = Native.downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = Native.downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle CLOSE = Native.downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL = Native.downcall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle LSEEK = Native.downcall("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
@@ -57,6 +50,17 @@ public final class FileCalls {
     private static final MethodHandle CHMOD = Native.downcall("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private FileCalls() {}
+
+    /** The posix backend's open-file calls, linked on first use (a FUSE client never makes them). */
+    private static final class Positional {
+        static final MethodHandle PREAD = Native.downcall("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle PWRITE = Native.downcall("pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle FSYNC = Native.downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle FDATASYNC = Native.downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle FTRUNCATE = Native.downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
 
     /** {@code int open(const char *pathname, int flags, mode_t mode)} */
     public static int open(String path, int flags, int mode) throws ErrnoException {
@@ -128,7 +132,7 @@ public final class FileCalls {
         MemorySegment st = Native.state();
         long n;
         try {
-            n = (long) PREAD.invokeExact(st, fd, buf, count, offset);
+            n = (long) Positional.PREAD.invokeExact(st, fd, buf, count, offset);
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
@@ -143,7 +147,7 @@ public final class FileCalls {
         MemorySegment st = Native.state();
         long n;
         try {
-            n = (long) PWRITE.invokeExact(st, fd, buf, count, offset);
+            n = (long) Positional.PWRITE.invokeExact(st, fd, buf, count, offset);
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
@@ -155,12 +159,12 @@ public final class FileCalls {
 
     /** {@code int fsync(int fd)} */
     public static void fsync(int fd) throws ErrnoException {
-        intCall(FSYNC, "fsync", fd);
+        intCall(Positional.FSYNC, "fsync", fd);
     }
 
     /** {@code int fdatasync(int fd)} */
     public static void fdatasync(int fd) throws ErrnoException {
-        intCall(FDATASYNC, "fdatasync", fd);
+        intCall(Positional.FDATASYNC, "fdatasync", fd);
     }
 
     /** {@code int ftruncate(int fd, off_t length)}: shrinks or grows (a hole) */
@@ -168,7 +172,7 @@ public final class FileCalls {
         MemorySegment st = Native.state();
         int r;
         try {
-            r = (int) FTRUNCATE.invokeExact(st, fd, length);
+            r = (int) Positional.FTRUNCATE.invokeExact(st, fd, length);
         } catch (Throwable t) {
             throw Native.unexpected(t);
         }
