@@ -65,6 +65,9 @@ public final class DirCalls {
                 }
                 for (long off = 0; off < n; ) {
                     int reclen = Short.toUnsignedInt(buf.get(JAVA_SHORT, off + D_RECLEN));
+                    if (reclen <= D_NAME || off + reclen > n) {
+                        throw new IllegalStateException("getdents64: record of " + reclen + " bytes at " + off + " of " + n);
+                    }
                     String name = name(buf, off + D_NAME, off + reclen);
                     if (!name.equals(".") && !name.equals("..")) {
                         out.add(new Entry(name, buf.get(JAVA_LONG, off + D_INO),

@@ -24,6 +24,8 @@ public final class FileCalls {
     public static final int O_EXCL = 0200;
     public static final int O_TRUNC = 01000;
     public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOCTTY = 0400;
     public static final int O_DSYNC = 010000;
     public static final int O_SYNC = 04010000;
     public static final int O_CLOEXEC = 02000000;

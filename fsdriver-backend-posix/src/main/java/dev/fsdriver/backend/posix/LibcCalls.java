@@ -8,6 +8,7 @@ import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.DirCalls;
@@ -71,11 +72,37 @@ final class LibcCalls implements PosixCalls {
         if (OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) != 0) {
             f |= FileCalls.O_TRUNC;
         }
+        return new NativeOpenFile(this, path, openChecked(l, f, true, "open", path));
+    }
+
+    /**
+     * openat of a regular file (or, {@code dirOk}, a directory), never anything else: the lstat
+     * before it may have seen another file than the one opened (a FIFO renamed over the name
+     * meanwhile, whose open would block a server thread until a peer comes; a device, whose open
+     * has its driver's effects). O_NONBLOCK opens such a file at once (it changes nothing for a
+     * regular file or a directory), O_NOCTTY keeps a terminal from becoming the daemon's, and
+     * the descriptor's own fstat decides: ENXIO, as the open of anything but these.
+     */
+    private static int openChecked(Loc l, int flags, boolean dirOk, String op, RelPath path) throws FsException {
+        int fd;
         try {
-            return new NativeOpenFile(this, path, AtCalls.openat(l.dirFd(), l.name(), f, 0));
+            fd = AtCalls.openat(l.dirFd(), l.name(), flags | FileCalls.O_NONBLOCK | FileCalls.O_NOCTTY, 0);
         } catch (ErrnoException e) {
-            throw failed(e, "open", path);
+            throw failed(e, op, path);
         }
+        long[] st = new long[AtCalls.ST_FIELDS];
+        try {
+            AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
+        } catch (ErrnoException e) {
+            FileCalls.closeQuietly(fd);
+            throw failed(e, op, path);
+        }
+        int type = (int) st[AtCalls.ST_MODE] & FileMode.S_IFMT;
+        if (type != FileMode.S_IFREG && !(dirOk && type == FileMode.S_IFDIR)) {
+            FileCalls.closeQuietly(fd);
+            throw new FsException(Errno.ENXIO, op + " '" + path + "': not a regular file");
+        }
+        return fd;
     }
 
     @Override
@@ -103,12 +130,7 @@ final class LibcCalls implements PosixCalls {
 
     @Override
     public void truncate(Loc l, long size, RelPath path) throws FsException {
-        int fd;
-        try {
-            fd = AtCalls.openat(l.dirFd(), l.name(), FileCalls.O_WRONLY | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            throw failed(e, "truncate", path);
-        }
+        int fd = openChecked(l, FileCalls.O_WRONLY | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, false, "truncate", path);
         try {
             FileCalls.ftruncate(fd, size);
         } catch (ErrnoException e) {

@@ -368,6 +368,9 @@ public final class PosixBackend implements Backend {
                     if (a.isSymlink()) {
                         throw new FsException(Errno.ELOOP, "truncate '" + path + "': symlink");
                     }
+                    if (!a.isRegular()) {
+                        throw new FsException(Errno.EINVAL, "truncate '" + path + "': not a regular file"); // as Linux
+                    }
                     calls.truncate(l, size, path);
                 }
             }

@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +104,33 @@ class PosixFileErrnoTest {
                 assertThat(a.write(0, ByteBuffer.wrap("++".getBytes()))).isEqualTo(2);
             }
             assertThat(Files.readString(dir.resolve("f"))).isEqualTo("abche++");
+        }
+    }
+
+    /**
+     * A FIFO (or device) is never opened: one renamed over a file's name after the backend's
+     * lstat reached the open itself, whose open(2) of a FIFO blocked the server thread until a
+     * peer came; the descriptor's own type decides now (ENXIO, at once). The lstat is skipped
+     * here by opening through the calls, as the race would.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before: blocked for good in open(2)
+    void aFifoIsNeverOpenedEvenPastTheLstat() throws Exception {
+        Path fifo = dir.resolve("p");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mk.waitFor()).isZero();
+        BeneathRoot root = BeneathRoot.tryOpen(dir.toRealPath());
+        assertThat(root).as("openat2 beneath the root").isNotNull();
+        LibcCalls calls = new LibcCalls(((Number) Files.getAttribute(dir, "unix:dev")).longValue());
+        try (Loc l = root.locate(RelPath.parse("p"))) {
+            assertErrno(Errno.ENXIO, () -> calls.open(l, OpenFlags.O_RDONLY, null, RelPath.parse("p"), null));
+            assertErrno(Errno.ENXIO, () -> calls.open(l, OpenFlags.O_WRONLY, null, RelPath.parse("p"), null));
+        }
+        // truncate(2) of a FIFO by name: EINVAL as Linux (it opened it for writing, and waited for a reader)
+        try (PosixBackend b = PosixBackend.open(dir, false)) {
+            assertErrno(Errno.EINVAL, () -> b.setattr(RelPath.parse("p"), null,
+                    new SetAttributes(OptionalLong.of(0), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(), null, null)));
         }
     }
 }
