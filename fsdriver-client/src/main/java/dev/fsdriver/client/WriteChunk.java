@@ -40,10 +40,6 @@ final class WriteChunk {
     /** {@link KnownAttrs#epoch()} when it went out last. */
     volatile long sentAt;
 
-    WriteChunk(long seq, long offset, byte[] data, int length, boolean killSuidgid) {
-        this(seq, List.of(), offset, data, length, killSuidgid);
-    }
-
     WriteChunk(long seq, List<Range> earlier, long offset, byte[] data, int length, boolean killSuidgid) {
         this.seq = seq;
         this.earlier = List.copyOf(earlier);

@@ -47,6 +47,12 @@ class BlockWriterTest {
         return connection.counters().calls(ClientCounters.methods().indexOf("Write"));
     }
 
+    private static byte[] filled(int n, char c) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) c);
+        return b;
+    }
+
     private void write(long fh, long offset, byte[] data) throws Exception {
         assertThat(fs.write(TestServer.REQ, node, fh, offset, ByteBuffer.wrap(data), 0)).isEqualTo(data.length);
     }
@@ -95,8 +101,7 @@ class BlockWriterTest {
         long fh = fs.open(TestServer.REQ, node, OpenFlags.O_RDWR).fh();
         long writes = writeCalls();
         long fsyncs = fsyncCalls();
-        byte[] page = new byte[1024];
-        Arrays.fill(page, (byte) 'p');
+        byte[] page = filled(1024, 'p');
         write(fh, 2048, page);
         write(fh, 1024, page);
         write(fh, 0, "header".getBytes());
@@ -115,10 +120,8 @@ class BlockWriterTest {
     void rangesBeyondOneBlockInAllGoInTwoCalls() throws Exception {
         long fh = fs.open(TestServer.REQ, node, OpenFlags.O_WRONLY).fh();
         long before = writeCalls();
-        byte[] a = new byte[3000];
-        byte[] b = new byte[3000];
-        Arrays.fill(a, (byte) 'a');
-        Arrays.fill(b, (byte) 'b');
+        byte[] a = filled(3000, 'a');
+        byte[] b = filled(3000, 'b');
         write(fh, 0, a);
         write(fh, 10_000, b);
         fs.flush(TestServer.REQ, node, fh, 0);
@@ -154,8 +157,7 @@ class BlockWriterTest {
         long before = writeCalls();
         write(fh, 100, "bbbb".getBytes());
         write(fh, 0, "aaaa".getBytes());
-        byte[] run = new byte[100];
-        Arrays.fill(run, (byte) 'c');
+        byte[] run = filled(100, 'c');
         write(fh, 4, run);
         fs.flush(TestServer.REQ, node, fh, 0);
         assertThat(writeCalls() - before).isEqualTo(1);
