@@ -214,7 +214,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.unlink(req, parent, name, done);
     }
 
@@ -224,7 +224,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.rmdir(req, parent, name, done);
     }
 
