@@ -16,7 +16,9 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -147,6 +149,17 @@ final class Prefetcher {
         this.depth = depth;
         this.ttlNanos = ttlNanos;
         this.clock = nanoClock;
+    }
+
+    /**
+     * Told of each directory page fetched ahead that is the whole directory: the events layer's
+     * baseline of its names (else it lists a directory the kernel has held for a second and no
+     * program has listed yet: on a slow walk, grep -r, most of the directories ahead).
+     */
+    private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
+
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        this.wholeListings = listener;
     }
 
     /** Directories whose listing is kept already (see RemoteCaches): not fetched ahead. */
@@ -382,6 +395,22 @@ final class Prefetcher {
             reply.addListener(() -> {
                 dirsInFlight.decrementAndGet();
                 pump();
+            }, MoreExecutors.directExecutor());
+            long listed = dir;
+            Futures.addCallback(reply, new FutureCallback<>() {
+                @Override
+                public void onSuccess(ReadDirReply r) {
+                    if (r.getEof() && r.getEventSequence() != 0) {
+                        Map<String, Long> names = new HashMap<>(r.getEntriesCount() * 2);
+                        r.getEntriesList().forEach(e -> names.put(e.getName(), e.getIno()));
+                        wholeListings.listed(listed, names, r.getEventSequence());
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    // no baseline from it
+                }
             }, MoreExecutors.directExecutor());
         }
     }

@@ -76,9 +76,11 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.unsynced = new UnsyncedNames(options.callDeadline().toNanos(), System::nanoTime);
         this.nodes = new NodeTable(connection);
         Reopener reopener = new Reopener(connection);
+        // Replies fetched ahead live 10 s (every event drops them; the kernel's own caches live an
+        // hour while events flow): with 1 s, a slow walk (grep -r) found the directories ahead expired.
         Prefetcher prefetcher = new Prefetcher(connection, hello.getCapabilitiesList().contains("open-many"),
                 Math.min(options.inlineReadMax(), blockSize),
-                options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
+                options.prefetchFiles(), options.readDirPageSize(), 10_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
                 System::nanoTime);

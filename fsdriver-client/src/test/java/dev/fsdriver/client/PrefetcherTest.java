@@ -221,4 +221,26 @@ class PrefetcherTest {
             assertThat(p[0].take(n)).as("file " + n).isNull();
         }
     }
+
+    /**
+     * A directory page fetched ahead that is the whole directory is the events layer's baseline
+     * of its names: on a slow walk (grep -r) the baseline of each directory ahead was a second
+     * listing from the server (JDK tree: about one ReadDir per directory more).
+     */
+    @Test
+    void aWholePageFetchedAheadIsTheDirectorysBaseline() {
+        List<String> told = new ArrayList<>();
+        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> Futures.immediateFuture(
+                switch ((int) r.getNode()) {
+                    case 22 -> ReadDirReply.newBuilder().addEntries(sized(31, 1).toBuilder().setIno(131)).setEof(true)
+                            .setEventSequence(7).build();
+                    case 23 -> ReadDirReply.newBuilder().addEntries(sized(32, 1)).setEof(false).setEventSequence(7).build();
+                    default -> ReadDirReply.newBuilder().addEntries(sized(33, 1)).setEof(true).build(); // an older server
+                }), 4096, 4, 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
+        p.wholeListingsTo((dir, names, sequence) -> told.add(dir + " " + names + " after " + sequence));
+        p.enableWhile(() -> true);
+        p.listed(1, 0, List.of(dir(21)));
+        p.listed(21, 0, List.of(dir(22), dir(23), dir(24))); // a descent: all three fetched ahead
+        assertThat(told).containsExactly("22 {f31=131} after 7");
+    }
 }
