@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.ByteString;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -326,7 +327,15 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
             return;
         }
         UnsyncedNames.Mark mark = unsynced.mark();
-        connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
+        try {
+            connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESTALE) {
+                throw e;
+            }
+            // The node's directory is gone from the server (removed, or another one at its path):
+            // fsync(2) of a removed directory's descriptor succeeds on Linux, nothing is left to sync.
+        }
         unsynced.synced(nodeId, mark);
     }
 
