@@ -1,6 +1,7 @@
 package dev.fsdriver.backend;
 
 import dev.fsdriver.common.Errno;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,6 +36,35 @@ public interface Backend extends AutoCloseable {
      * with a delete) are left out.
      */
     List<DirEntry> list(RelPath dir) throws FsException;
+
+    /**
+     * The names of directory {@code dir} for a listing served in pages: as {@link #list}, but a
+     * backend that pays a call per name for attributes leaves them null, and they are read page
+     * by page with {@link #attributes} (the first page of a 100,000-entry directory no longer
+     * waits for 100,000 stats, nor the kernel for the last page's). The default is {@link #list}.
+     */
+    default List<DirEntry> listNames(RelPath dir) throws FsException {
+        return list(dir);
+    }
+
+    /**
+     * The attributes of the entries {@code names} of directory {@code dir}, in that order, each
+     * as {@link #stat} gives it; null for a name gone meanwhile.
+     */
+    default List<FileAttributes> attributes(RelPath dir, List<String> names) throws FsException {
+        List<FileAttributes> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            try {
+                out.add(stat(dir.resolve(name)));
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                out.add(null);
+            }
+        }
+        return out;
+    }
 
     /** Opens an existing regular file; {@code flags} are open(2) flags (O_TRUNC, O_APPEND honoured). */
     OpenFile open(RelPath path, int flags) throws FsException;

@@ -213,7 +213,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             }
             if (snap == null) {
                 long sequence = s.eventSequence.getAsLong(); // before: every event up to it is in the listing
-                List<DirEntry> list = new ArrayList<>(s.backend.list(dir));
+                List<DirEntry> list = new ArrayList<>(s.backend.listNames(dir)); // attributes: per page
                 list.sort(Comparator.comparing(DirEntry::name));
                 snap = s.dirs.add(node, List.copyOf(list), sequence);
             }
@@ -221,21 +221,47 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             int max = Requests.pageSize(req);
             int end = (int) Math.min((long) pos + max, entries.size());
             ReadDirReply.Builder reply = ReadDirReply.newBuilder().setEventSequence(snap.eventSequence());
-            for (int i = pos; i < end; i++) {
-                DirEntry e = entries.get(i);
-                FileAttributes a = e.attributes();
-                dev.fsdriver.proto.v1.DirEntry.Builder d = dev.fsdriver.proto.v1.DirEntry.newBuilder()
-                        .setName(e.name())
-                        .setType(a.mode() & FileMode.S_IFMT)
-                        .setIno(a.ino())
-                        .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
-                if (req.getPlus()) {
-                    d.setNode(entry(s, dir.resolve(e.name()), a));
+            // a page all of whose names are gone goes on to the next: an empty page ends a listing
+            while (true) {
+                addPage(s, dir, snap, pos, end, req.getPlus(), reply);
+                if (reply.getEntriesCount() > 0 || end >= entries.size()) {
+                    break;
                 }
-                reply.addEntries(d);
+                pos = end;
+                end = (int) Math.min((long) pos + max, entries.size());
             }
             return reply.setEof(end >= entries.size()).build();
         });
+    }
+
+    /** Entries {@code from} to {@code to} of the listing, with their attributes read now where it has none. */
+    private static void addPage(Share s, RelPath dir, DirSnapshots.Snapshot snap, int from, int to, boolean plus,
+                                ReadDirReply.Builder reply) throws FsException {
+        List<DirEntry> entries = snap.entries();
+        List<String> unread = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            if (entries.get(i).attributes() == null) {
+                unread.add(entries.get(i).name());
+            }
+        }
+        List<FileAttributes> read = unread.isEmpty() ? List.of() : s.backend.attributes(dir, unread);
+        int next = 0;
+        for (int i = from; i < to; i++) {
+            DirEntry e = entries.get(i);
+            FileAttributes a = e.attributes() != null ? e.attributes() : read.get(next++);
+            if (a == null) {
+                continue; // gone since the listing was made
+            }
+            dev.fsdriver.proto.v1.DirEntry.Builder d = dev.fsdriver.proto.v1.DirEntry.newBuilder()
+                    .setName(e.name())
+                    .setType(a.mode() & FileMode.S_IFMT)
+                    .setIno(a.ino())
+                    .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
+            if (plus) {
+                d.setNode(entry(s, dir.resolve(e.name()), a));
+            }
+            reply.addEntries(d);
+        }
     }
 
     // ------------------------------------------------------------------------------- open files

@@ -148,6 +148,41 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    /** Names only (readdir): the attributes of each page are read by {@link #attributes}. */
+    @Override
+    public List<DirEntry> listNames(RelPath dir) throws FsException {
+        List<DirEntry> out = new ArrayList<>();
+        try (Loc d = containment.openDir(dir); DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
+            for (Path child : ds) {
+                out.add(new DirEntry(child.getFileName().toString(), null));
+            }
+        } catch (IOException e) {
+            throw PosixErrors.translate("list", dir, e);
+        } catch (DirectoryIteratorException e) {
+            throw PosixErrors.translate("list", dir, e.getCause());
+        }
+        return out;
+    }
+
+    /** lstat of each name relative to the directory, opened once. */
+    @Override
+    public List<FileAttributes> attributes(RelPath dir, List<String> names) throws FsException {
+        List<FileAttributes> out = new ArrayList<>(names.size());
+        try (Loc d = containment.openDir(dir)) {
+            for (String name : names) {
+                try {
+                    out.add(calls.lstat(d.child(name, d.path().resolve(name)), name));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    out.add(null); // deleted since the listing: left out, as in list
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void syncDir(RelPath dir) throws FsException {
         try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
