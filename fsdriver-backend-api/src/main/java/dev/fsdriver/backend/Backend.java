@@ -101,10 +101,14 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Makes the entries of directory {@code dir} durable (fsync of a directory, which programs
-     * do after a rename or create they rely on). A backend without such a call (Windows has no
-     * flush of a directory) does nothing.
+     * do after a rename or create they rely on), and returns the attributes of the directory it
+     * synced: the caller checks that it is the one it meant (a rename may have put another at
+     * that path meanwhile). A backend without such a call (Windows has no flush of a directory)
+     * syncs nothing and returns what is at that path (the default).
      */
-    default void syncDir(RelPath dir) throws FsException {}
+    default FileAttributes syncDir(RelPath dir) throws FsException {
+        return stat(dir);
+    }
 
     /** @param flags 0, RENAME_NOREPLACE or RENAME_EXCHANGE (which may fail EINVAL) */
     void rename(RelPath from, RelPath to, int flags) throws FsException;

@@ -4,16 +4,14 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Write-behind for one open file: small sequential writes are coalesced into block-size
@@ -21,16 +19,18 @@ import org.slf4j.LoggerFactory;
  * with at most {@code maxChunks} in flight, after which the writer waits. {@link #flush} sends
  * what is held back and waits for everything in flight.
  *
+ * <p>Writes to distant places (a database's header and its pages): to a server that takes
+ * several ranges in one call ({@code WriteRequest.earlier}), a jump keeps what was held back as
+ * an earlier range, up to {@code maxRanges} ranges and one block of data in all, so that a flush
+ * or an fsync sends everything dirty in one call and waits once. A jump onto a range held sends
+ * what is held first; the buffer may still grow over an earlier range, which is right because
+ * the server writes the ranges in the order they were written, the buffer last.
+ *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
  * this open file (at the latest on close), and taken only by a process that wrote through it
- * ({@link WriteErrors}). Two failures are not errors but a lost connection: a chunk the server
- * did not answer (down, or no answer in time) and one refused because its handle belongs to a
- * server process that has since restarted. Such chunks are kept and sent again, in order,
- * before anything else ({@link #replayLocked}), once the handle is current again
- * ({@link Reopener#current}: the file reopened, or lost: EIO from then on). An O_APPEND chunk
- * is sent again only when the file's size says it did not land ({@link AppendResend}: the server
- * appends wherever the end is, so one that landed but whose reply was lost would go in twice);
- * one that landed is dropped, and when the size says neither the file fails with EIO.
+ * ({@link WriteErrors}). A lost connection is not an error: the chunks it may have kept from
+ * the server are sent again, in order, before anything else; what becomes of a chunk sent, and
+ * the sending again, is {@link ChunkOutcomes}'.
  *
  * <p>Full share: when the share's free space ({@link Space}) is below what this file holds back
  * or has in flight, a write waits for its data to be written, so ENOSPC comes back from
@@ -44,15 +44,14 @@ import org.slf4j.LoggerFactory;
  * node, a write first pushes out what another holds back that must land before it
  * ({@link #goesBefore}).
  *
- * <p>Locking: {@code this} guards the buffer; the completion callbacks never take it (they
- * touch only {@code inflight}, {@code unacked} and {@code errors}, none of which has a lock), so
- * waiting for slots or chunks under it cannot deadlock.
+ * <p>Locking: {@code this} guards the buffer, and every send: sending again after a lost
+ * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
+ * they were written. The completion callbacks never take it (they touch only {@code inflight},
+ * {@code outcomes} and {@code errors}, none of which has a lock), so waiting for slots or chunks
+ * under it cannot deadlock.
  */
 final class BlockWriter {
-    private static final Logger log = LoggerFactory.getLogger(BlockWriter.class);
     private static final int MIN_BUFFER = 64 << 10;
-    /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
-    private static final long RETRY_MILLIS = 100;
 
     /** Whether free space on the share is short for {@code bytes} more (see FreeSpace). */
     @FunctionalInterface
@@ -66,18 +65,21 @@ final class BlockWriter {
     private final Reopener reopener;
     private final Space space;
     private final int blockSize;
+    /** Ranges one call may carry ({@code WriteRequest.earlier} and its own); 1: the server takes one. */
+    private final int maxRanges;
     private final boolean append;
-    /** With O_APPEND: where the file ends as far as this open file knows, to judge a chunk sent again. */
-    private final AppendResend appends;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
     private final ChunksInFlight inflight;
-    /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
-    private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
     private final WriteErrors errors = new WriteErrors();
+    /** Answers and failures of the chunks sent, and the chunks to send again. */
+    private final ChunkOutcomes outcomes;
     private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
-    // Guarded by this (bufLen is also read without the lock by dirty()).
+    // Guarded by this (bufLen is also read without the lock by dirty()). Ranges held back before
+    // buf's (earlier): never empty while buf is (bufLen > 0), so bufLen alone says "held back".
+    private final List<WriteChunk.Range> earlier = new ArrayList<>();
+    private int earlierBytes;
     private byte[] buf;
     private long bufOffset;
     private volatile int bufLen;
@@ -89,7 +91,8 @@ final class BlockWriter {
 
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
-                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs, long size) {
+                WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
+                long size) {
         this.attrs = attrs;
         this.connection = connection;
         this.node = node;
@@ -97,9 +100,11 @@ final class BlockWriter {
         this.reopener = reopener;
         this.space = space;
         this.blockSize = blockSize;
+        this.maxRanges = append ? 1 : Math.max(1, maxRanges);
         this.append = append;
-        this.appends = append ? new AppendResend(connection, handle, size) : null;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
+        this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
+                append ? new AppendResend(connection, handle, size) : null);
     }
 
     /**
@@ -114,7 +119,7 @@ final class BlockWriter {
         if (heldAttrs.get() != null) push(); // the change held goes before this data
         int total = src.remaining();
         synchronized (this) {
-            if (bufLen > 0 && offset != bufOffset + bufLen) {
+            if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
             long pos = offset;
@@ -122,18 +127,18 @@ final class BlockWriter {
                 if (bufLen == 0) {
                     bufOffset = pos;
                 }
-                int n = Math.min(src.remaining(), blockSize - bufLen);
+                int n = Math.min(src.remaining(), blockSize - earlierBytes - bufLen);
                 reserveLocked(bufLen + n);
                 bufKill |= killSuidgid;
                 src.get(buf, bufLen, n);
                 bufLen += n;
                 pos += n;
-                if (bufLen == blockSize) {
+                if (earlierBytes + bufLen == blockSize) {
                     sendLocked();
                 }
             }
         }
-        if (space.lowFor(bufLen + inflight.bytes())) {
+        if (space.lowFor(earlierBytes + bufLen + inflight.bytes())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
             flush(pid);
         }
@@ -148,24 +153,30 @@ final class BlockWriter {
      * Writes to other ranges land the same in either order.
      */
     boolean goesBefore(long offset, int length, boolean appending) {
-        if (!dirty()) {
-            return false;
-        }
-        if (appending || append || heldAttrs.get() != null) {
-            return true;
-        }
+        // Under the lock: a chunk taken for sending is in no list until its send started
+        // (waiting for the budget, or a synced Write's whole call), where dirty() misses it.
         synchronized (this) {
+            if (!dirty()) {
+                return false;
+            }
+            if (appending || append || heldAttrs.get() != null) {
+                return true;
+            }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
                 return true;
             }
+            for (WriteChunk.Range r : earlier) {
+                if (r.overlaps(offset, length)) {
+                    return true;
+                }
+            }
         }
-        return inflight.overlaps(offset, length)
-                || unacked.values().stream().anyMatch(c -> c.overlaps(offset, length));
+        return inflight.overlaps(offset, length) || outcomes.overlaps(offset, length);
     }
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        return bufLen > 0 || !inflight.isEmpty() || !unacked.isEmpty() || heldAttrs.get() != null;
+        return bufLen > 0 || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
     }
 
     /**
@@ -241,9 +252,10 @@ final class BlockWriter {
      * everything in flight (the server's sync covers only what it has written), then sends what is
      * held back with the server asked to make the file durable before it answers, and throws the
      * first error since the last report. Returns false when nothing was held back, or it could
-     * not go that way: the caller then sends Fsync.
+     * not go that way: the caller then sends Fsync. {@code alsoDir} (0: none): the server syncs
+     * that directory too, and {@code dirSynced} runs when it says it did.
      */
-    boolean flushSynced(boolean datasync, int pid) throws FuseException {
+    boolean flushSynced(boolean datasync, long alsoDir, Runnable dirSynced, int pid) throws FuseException {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
@@ -254,7 +266,7 @@ final class BlockWriter {
                     awaitLocked(c);
                 }
                 replayLocked();
-                synced = sendSyncedLocked(datasync);
+                synced = sendSyncedLocked(datasync, alsoDir, dirSynced);
             }
         }
         errors.throwPending(pid);
@@ -262,28 +274,60 @@ final class BlockWriter {
     }
 
     /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
-    private boolean sendSyncedLocked(boolean datasync) throws FuseException {
-        WriteChunk chunk = new WriteChunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
-        buf = null;
-        bufLen = 0;
-        bufKill = false;
+    private boolean sendSyncedLocked(boolean datasync, long alsoDir, Runnable dirSynced) throws FuseException {
+        WriteChunk chunk = takeHeldLocked();
         try {
-            answered(connection.files().write(
-                    chunk.request(handle.id(), attrs.epoch()).toBuilder().setSync(true).setDatasync(datasync).build()), chunk);
+            WriteReply r = connection.files().write(chunk.request(handle.id(), attrs.epoch()).toBuilder()
+                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
+            outcomes.answered(r, chunk);
+            if (r.getDirSynced()) {
+                dirSynced.run();
+            }
             return true;
         } catch (RuntimeException e) {
-            attrs.drop(node.nodeId);
-            FuseException f = connection.failure(e);
-            if (!sendAgain(e, f, chunk)) {
-                dropped(chunk, f); // this file's fsync reports it (below)
-                return true;
+            if (!outcomes.failed(chunk, e)) {
+                return true; // dropped: this file's fsync reports it (flushSynced)
             }
-            unacked.put(chunk.seq, chunk);
             replayLocked();
             return false;
         } finally {
             node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
         }
+    }
+
+    /**
+     * A write of {@code length} bytes at {@code offset} jumps away from what is held back: keeps
+     * that as an earlier range of the next call, if it may (see the class comment); false: it
+     * must be sent first.
+     */
+    private boolean holdApartLocked(long offset, int length) {
+        if (length == 0 || earlier.size() + 2 > maxRanges || earlierBytes + bufLen + length > blockSize
+                || (offset < bufOffset + bufLen && bufOffset < offset + length)) {
+            return false;
+        }
+        for (WriteChunk.Range r : earlier) {
+            if (r.overlaps(offset, length)) {
+                return false;
+            }
+        }
+        // a range keeps an array of its size: what is held stays within two blocks (the buffer's and the ranges')
+        byte[] kept = buf.length > bufLen ? Arrays.copyOf(buf, bufLen) : buf;
+        earlier.add(new WriteChunk.Range(bufOffset, kept, bufLen));
+        earlierBytes += bufLen;
+        buf = null;
+        bufLen = 0;
+        return true;
+    }
+
+    /** Everything held back, as one chunk to send; nothing is held back after. */
+    private WriteChunk takeHeldLocked() {
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill);
+        earlier.clear();
+        earlierBytes = 0;
+        buf = null;
+        bufLen = 0;
+        bufKill = false;
+        return chunk;
     }
 
     /** Grows the buffer to hold {@code need} bytes: small files never get a block-size buffer. */
@@ -301,118 +345,34 @@ final class BlockWriter {
         }
     }
 
-    /**
-     * Sends the chunks kept after a lost connection, in order, each waited for, to the server
-     * answering now (the handle reopened first). While the server is out of reach this keeps
-     * trying for up to one call deadline (a restarting server is back within it), then throws
-     * with the chunks kept; a lost file throws EIO; another error drops the chunk and is thrown.
-     */
+    /** Sends again the chunks a lost connection may have kept from the server (see {@link ChunkOutcomes}). */
     private void replayLocked() throws FuseException {
-        long giveUp = System.nanoTime() + connection.options().callDeadline().toNanos();
-        while (!unacked.isEmpty()) {
-            try {
-                replayOnceLocked();
-            } catch (FuseException e) {
-                // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
-                boolean away = CallFailures.away(e.errno())
-                        || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
-                if (!away || System.nanoTime() > giveUp) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(RETRY_MILLIS);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw connection.failure(ie);
-                }
-            }
-        }
-    }
-
-    private void replayOnceLocked() throws FuseException {
-        try {
-            reopener.current(handle);
-        } catch (FuseException e) {
-            if (handle.lost()) {
-                discardLocked();
-            }
-            throw e;
-        }
-        for (WriteChunk c : unacked.values()) {
-            AppendResend.Verdict v = append ? appends.check(c) : AppendResend.Verdict.RESEND;
-            if (v == AppendResend.Verdict.UNKNOWN) {
-                // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close;
-                // the server's handle is alive, and a lost one is not released at close: give it back now
-                try {
-                    connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle.id()).build());
-                } catch (RuntimeException e) {
-                    log.debug("release of node {}'s handle failed: {}", node.nodeId, e.toString());
-                }
-                handle.markLost();
-                discardLocked();
-                record(new FuseException(Errno.EIO, "node " + node.nodeId + ": whether an append landed is not known"));
-                return;
-            }
-            if (v == AppendResend.Verdict.LANDED) {
-                unacked.remove(c.seq); // in the file already: not sent again
-                node.generation.incrementAndGet();
-                continue;
-            }
-            try {
-                answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
-            } catch (RuntimeException e) {
-                attrs.drop(node.nodeId);
-                FuseException f = connection.failure(e);
-                if (sendAgain(e, f, c)) {
-                    throw f;
-                }
-                // Dropped: the error is this file's, for its own write, flush or fsync; thrown here it
-                // would go to whoever pushed (another file's stat, another process's close) and be lost.
-                dropped(c, f);
-            } finally {
-                node.generation.incrementAndGet();
-            }
-            unacked.remove(c.seq);
-        }
+        outcomes.resendLocked(this::discardLocked);
     }
 
     /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
     private void discardLocked() {
+        earlier.clear();
+        earlierBytes = 0;
         buf = null;
         bufLen = 0;
         bufKill = false;
-        unacked.clear();
+        outcomes.clear();
         heldAttrs.clear();
     }
 
-    /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
-    private boolean sendAgain(Throwable t, FuseException f, WriteChunk c) {
-        if (CallFailures.unreachable(t)) {
-            return true;
-        }
-        // the handle is unknown because the server restarted since the chunk was sent (and the
-        // file may have been reopened meanwhile, by this writer or by a read)
-        return f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id());
-    }
-
     private void sendLocked() throws FuseException {
-        byte[] data = buf;
-        int len = bufLen;
-        long off = bufOffset;
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
-        buf = null;
-        bufLen = 0;
-        WriteChunk chunk = new WriteChunk(nextSeq++, off, data, len, bufKill);
-        bufKill = false;
-        // Waited for before looking at unacked: one that fails meanwhile is kept there, to go first.
+        WriteChunk chunk = takeHeldLocked();
+        // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
         for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(off, len)) {
+            if (append || c.overlaps(chunk)) {
                 awaitLocked(c);
             }
         }
-        if (!unacked.isEmpty()) {
+        if (outcomes.anyKept()) {
             // what was written before goes first; when that cannot be, this waits with it
-            unacked.put(chunk.seq, chunk);
+            outcomes.keep(chunk);
             replayLocked();
             return;
         }
@@ -433,7 +393,7 @@ final class BlockWriter {
         Futures.addCallback(reply, new FutureCallback<WriteReply>() {
             @Override
             public void onSuccess(WriteReply r) {
-                answered(r, chunk);
+                outcomes.answered(r, chunk);
                 done(chunk);
             }
 
@@ -445,13 +405,7 @@ final class BlockWriter {
     }
 
     private void failed(WriteChunk chunk, Throwable t) {
-        attrs.drop(node.nodeId); // it may have reached the file, or part of it
-        FuseException f = connection.failure(t);
-        if (sendAgain(t, f, chunk)) {
-            unacked.put(chunk.seq, chunk);
-        } else {
-            dropped(chunk, f);
-        }
+        outcomes.failed(chunk, t); // kept to send again, or this file's error
         done(chunk);
     }
 
@@ -460,25 +414,6 @@ final class BlockWriter {
         node.generation.incrementAndGet();
         inflight.leave(chunk);
         chunk.done.complete(null);
-    }
-
-    /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
-    private void answered(WriteReply r, WriteChunk c) {
-        if (r.getWritten() != c.length) {
-            attrs.drop(node.nodeId);
-            record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
-        } else if (r.hasAttr()) {
-            attrs.written(node.nodeId, r.getAttr(), c.sentAt);
-        }
-        if (append) {
-            appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());
-        }
-    }
-
-    /** {@code c} will not be sent again: its failure {@code f} is this file's error. */
-    private void dropped(WriteChunk c, FuseException f) {
-        log.warn("write of {} bytes at {} to node {} failed: {}", c.length, c.offset, node.nodeId, f.getMessage());
-        record(f);
     }
 
     private void record(FuseException e) {

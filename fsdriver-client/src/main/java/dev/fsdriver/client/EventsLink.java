@@ -13,17 +13,28 @@ import java.util.function.ToLongBiFunction;
  * nodes and names, for reopening after a server restart and for knowing whose attributes a change
  * touches; references to nodes the kernel holds, lent for lookups answered from kept listings;
  * and the listings this file system makes for itself, as baselines. Set once when the layer is
- * built; only {@link #changed()} is called on every event.
+ * built; only {@link #changed()} is called on every event. The layer reads one thing back:
+ * this mount's own writes, which a size it injects must not contradict ({@link #writes()}).
  */
 public final class EventsLink {
     private final RemoteCaches caches;
     private final Reopener reopener;
     private final Lookups lookups;
+    private final OpenFiles files;
 
-    EventsLink(RemoteCaches caches, Reopener reopener, Lookups lookups) {
+    EventsLink(RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
         this.caches = caches;
         this.reopener = reopener;
         this.lookups = lookups;
+        this.files = files;
+    }
+
+    /**
+     * What this mount's own programs are doing to file sizes, which a size the events layer
+     * injects must never contradict (see {@link LocalWrites}).
+     */
+    public LocalWrites writes() {
+        return files;
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
@@ -44,9 +45,12 @@ final class FileIo {
     private final Reopener reopener;
     /** The server makes a file durable with a write (WriteRequest.sync): fsync sends its last data that way. */
     private final boolean writeSync;
+    private final UnsyncedNames unsynced;
+    /** The server syncs a directory with a file (FsyncRequest.also_dir, capability "fsync-also-dir"). */
+    private final boolean alsoDir;
 
     FileIo(Connection connection, int blockSize, OpenFiles files, RemoteCaches caches, Entries entries,
-           Reopener reopener, boolean writeSync) {
+           Reopener reopener, boolean writeSync, UnsyncedNames unsynced, boolean alsoDir) {
         this.connection = connection;
         this.options = connection.options();
         this.blockSize = blockSize;
@@ -56,6 +60,8 @@ final class FileIo {
         this.entries = entries;
         this.reopener = reopener;
         this.writeSync = writeSync;
+        this.unsynced = unsynced;
+        this.alsoDir = alsoDir;
     }
 
     FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
@@ -88,6 +94,7 @@ final class FileIo {
         if (reply == null) {
             if (!readOnly) {
                 caches.changing(nodeId);
+                files.changing(nodeId);
             }
             OpenRequest built = request.build();
             try {
@@ -95,6 +102,7 @@ final class FileIo {
             } finally {
                 if (!readOnly) {
                     caches.changing(nodeId); // a truncate, once done
+                    files.changing(nodeId);
                 }
             }
             if (reply.hasAttr()) {
@@ -156,12 +164,17 @@ final class FileIo {
         CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
                 .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build()),
                 () -> {
+                    unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
                     attrs.drop(parent);
                     caches.namesChanged(parent, null); // nor a listing fetched while it went on
                 });
+        unsynced.changed(parent);
         Node node = created.getNode();
         caches.namesChanged(parent, k -> k.made(name, node)); // nor a listing fetched while it went on
         caches.changing(node.getId()); // a new file, maybe with the inode number of one removed
+        if ((flags & OpenFlags.O_TRUNC) != 0) {
+            files.changing(node.getId()); // an existing file truncated, also through a handle that cannot write
+        }
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, epoch);
         FuseEntry entry = entries.entry(node);
         if (!files.isOpen(entry.nodeId())) { // else writes of an open file here may have passed it
@@ -169,6 +182,7 @@ final class FileIo {
         }
         FileHandle h = files.register(entry.nodeId(), created.getNode().getAttr().getGeneration(), created.getHandle(), flags,
                 entry.attr().size());
+        h.node().namedIn = parent;
         return new FuseCreated(entry, new FuseOpen(h.fh(), 0));
     }
 
@@ -182,13 +196,18 @@ final class FileIo {
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
         caches.changing(nodeId); // and again once it is on the server (KnownAttrs#written)
-        FileHandle h = files.file(fh);
-        if (h.writer() == null) {
-            throw new FuseException(Errno.EBADF, "not open for writing");
+        files.changing(nodeId);
+        try {
+            FileHandle h = files.file(fh);
+            if (h.writer() == null) {
+                throw new FuseException(Errno.EBADF, "not open for writing");
+            }
+            h.node().orderBefore(h, offset, src.remaining());
+            h.node().generation.incrementAndGet();
+            return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
+        } finally {
+            files.changing(nodeId);
         }
-        h.node().orderBefore(h, offset, src.remaining());
-        h.node().generation.incrementAndGet();
-        return h.writer().write(offset, src, (writeFlags & FuseKernel.WRITE_KILL_SUIDGID) != 0, req.pid());
     }
 
     void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
@@ -202,14 +221,19 @@ final class FileIo {
      * As fsync(2) on Linux, for the file, not only this open file: what any open file of the node
      * holds back is sent, an error one of them holds for its writer is reported (not taken), and
      * the server syncs through a handle that may write when there is one (Windows flushes only
-     * through such a handle).
+     * through such a handle). When the directory where this mount named the file has names not
+     * yet durable (sqlite's new journal), the same call syncs it too, so that the program's fsync
+     * of the directory next needs none ({@link UnsyncedNames}).
      */
     void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         FileHandle h = files.file(fh);
         OpenNode node = h.node();
         node.flushWriters(h);
+        long named = node.namedIn;
+        long dir = alsoDir && named != 0 && unsynced.unsynced(named) ? named : 0;
+        UnsyncedNames.Mark mark = unsynced.mark(); // before the call that may sync the directory
         if (h.writer() != null) {
-            if (writeSync && h.writer().flushSynced(datasync, req.pid())) {
+            if (writeSync && h.writer().flushSynced(datasync, dir, () -> unsynced.synced(dir, mark), req.pid())) {
                 FuseException others = node.pendingWriteError(h);
                 if (others != null) {
                     throw others;
@@ -227,7 +251,13 @@ final class FileIo {
             return; // read-only, with no server handle (see open), and no writer: nothing of ours to sync
         }
         reopener.current(via.remote());
-        connection.call(f -> f.fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle()).setDatasync(datasync).build()));
+        // The directory is synced only when the reply says so: not when the server could not (it
+        // fails nothing then), nor an older server reached after a reconnect (it ignores also_dir)
+        FsyncReply r = connection.call(f -> f.fsync(FsyncRequest.newBuilder().setHandle(via.serverHandle())
+                .setDatasync(datasync).setAlsoDir(dir).build()));
+        if (r.getDirSynced()) {
+            unsynced.synced(dir, mark);
+        }
     }
 
     void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {

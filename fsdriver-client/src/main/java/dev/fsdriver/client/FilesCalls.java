@@ -6,6 +6,7 @@ import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.ParentAttrs;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
@@ -88,7 +89,7 @@ final class FilesCalls {
         return call(() -> stub.write(request));
     }
 
-    Empty fsync(FsyncRequest request) {
+    FsyncReply fsync(FsyncRequest request) {
         return call(() -> stub.fsync(request));
     }
 

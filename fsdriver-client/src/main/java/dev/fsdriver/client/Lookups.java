@@ -205,6 +205,18 @@ final class Lookups {
     }
 
     FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+        if (!changes.size().isPresent()) {
+            return setattrNow(nodeId, changes);
+        }
+        files.changing(nodeId); // a truncate (see LocalWrites), before and once done
+        try {
+            return setattrNow(nodeId, changes);
+        } finally {
+            files.changing(nodeId);
+        }
+    }
+
+    private FuseAttrReply setattrNow(long nodeId, FuseSetAttr changes) throws FuseException {
         FuseAttrReply held = held(nodeId, changes);
         if (held != null) {
             return held;

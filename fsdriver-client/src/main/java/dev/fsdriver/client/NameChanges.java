@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * (unlink, rmdir) and moved (rename). Each tells the caches first ({@link RemoteCaches}: what
  * was fetched ahead or kept is stale, and the attributes of a file whose name changes), and
  * again once done for an unlink or rename (nor what was answered meanwhile); an open file whose
- * last name goes keeps a server handle to read through ({@link #beforeNameGoes}).
+ * last name goes keeps a server handle to read through ({@link #beforeNameGoes}). Each directory
+ * whose names a call changed, or may have changed (it failed), is told to {@link UnsyncedNames}
+ * once the call came back, before the kernel is answered.
  *
  * <p>No state of its own.
  */
@@ -44,14 +46,17 @@ final class NameChanges {
     private final KnownAttrs attrs;
     private final Entries entries;
     private final NodeTable nodes;
+    private final UnsyncedNames unsynced;
 
-    NameChanges(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, NodeTable nodes) {
+    NameChanges(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, NodeTable nodes,
+                UnsyncedNames unsynced) {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
         this.attrs = caches.attrs;
         this.entries = entries;
         this.nodes = nodes;
+        this.unsynced = unsynced;
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
@@ -69,6 +74,7 @@ final class NameChanges {
      * inode number, maybe one a file removed before had.
      */
     private FuseEntry made(long parent, String name, long sentAt, Node node) throws FuseException {
+        unsynced.changed(parent);
         caches.namesChanged(parent, k -> k.made(name, node));
         caches.changing(node.getId());
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
@@ -77,6 +83,8 @@ final class NameChanges {
 
     /** A call sent at {@code sentAt} that changed names in {@code parent} and {@code newParent} came back. */
     private void changed(long parent, long newParent, long sentAt, ParentAttrs reply) {
+        unsynced.changed(parent);
+        unsynced.changed(newParent);
         attrs.dirChanged(parent, reply.hasParent() ? reply.getParent() : null, sentAt);
         if (newParent != parent) {
             attrs.dirChanged(newParent, reply.hasNewParent() ? reply.getNewParent() : null, sentAt);
@@ -118,6 +126,7 @@ final class NameChanges {
 
     /** After a create, mkdir, symlink or mknod that failed: what was said of the parent is not known. */
     private void notMade(long parent) {
+        unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
         attrs.drop(parent);
         caches.namesChanged(parent, null);
     }
@@ -140,11 +149,16 @@ final class NameChanges {
 
     /** ...and went ({@code done}; else it failed): told again, nor is what was answered while it went on kept. */
     private void removed(long parent, String name, boolean done) {
+        if (done) {
+            unsynced.changed(parent);
+        } else {
+            unsynced.changedInDoubt(parent); // a failed call may have removed it all the same
+        }
         caches.childChanging(parent, name, false);
         caches.namesChanged(parent, done ? k -> k.removed(name, caches::forget) : null);
     }
 
-    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
+    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
@@ -152,11 +166,11 @@ final class NameChanges {
         connection.whenAnswered(started(parent, name, () -> connection.filesAsync().unlink(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
-            done.done(0);
+            done.done(null);
         }, errno -> {
             removed(parent, name, false);
             attrs.drop(parent);
-            done.done(errno);
+            done.failed(errno);
         });
     }
 
@@ -185,18 +199,18 @@ final class NameChanges {
         changed(parent, parent, sentAt, reply);
     }
 
-    void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
+    void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
         connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
-            done.done(0);
+            done.done(null);
         }, errno -> {
             removed(parent, name, false);
             attrs.drop(parent);
-            done.done(errno);
+            done.failed(errno);
         });
     }
 
@@ -217,6 +231,8 @@ final class NameChanges {
         boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
         ParentAttrs reply = connection.call(f -> f.rename(RenameRequest.newBuilder().setParent(parent).setName(name)
                 .setNewParent(newParent).setNewName(newName).setFlags(flags).build()), () -> {
+                    unsynced.changedInDoubt(parent); // it may have been done all the same
+                    unsynced.changedInDoubt(newParent);
                     caches.childChanging(parent, name, false);
                     caches.childChanging(newParent, newName, true);
                     caches.namesChanged(parent, null);
@@ -225,6 +241,9 @@ final class NameChanges {
                     attrs.drop(newParent);
                 });
         boolean exchange = (flags & RENAME_EXCHANGE) != 0;
+        if (!exchange) {
+            namedIn(moved, newParent);
+        }
         quiet = quiet && !exchange && reply.hasMoved() && !dirty(moved) && files.generation(moved) == generation;
         caches.childMoved(parent, name, quiet ? reply.getMoved() : null, sentAt);
         caches.childChanging(newParent, newName, true);
@@ -238,6 +257,14 @@ final class NameChanges {
             caches.namesChanged(newParent, null);
         }
         changed(parent, newParent, sentAt, reply);
+    }
+
+    /** An open file {@code node} was given a name in {@code dir} (its fsync may sync {@code dir} too, see {@link FileIo#fsync}). */
+    private void namedIn(long node, long dir) {
+        OpenNode open = node == 0 ? null : files.node(node);
+        if (open != null) {
+            open.namedIn = dir;
+        }
     }
 
     private boolean dirty(long node) {
@@ -294,9 +321,11 @@ final class NameChanges {
         attrs.drop(nodeId); // its link count and ctime
         long sentAt = attrs.epoch();
         try {
-            return made(newParent, newName, sentAt, connection.call(f -> f.link(
+            FuseEntry e = made(newParent, newName, sentAt, connection.call(f -> f.link(
                     LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()),
                     () -> notMade(newParent)));
+            namedIn(nodeId, newParent);
+            return e;
         } finally {
             attrs.drop(nodeId); // (and the listings' entries of it: see KnownAttrs#onChange)
         }

@@ -12,6 +12,7 @@ import dev.fsdriver.proto.v1.HandleRequest;
 import io.grpc.Status;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,18 +21,29 @@ import org.slf4j.LoggerFactory;
  * read-ahead and write-behind) and, per node, what its open files share ({@link OpenNode}: the
  * held-back writes to push out before the server is asked about the node, the count of writes
  * that tells a reply older than one of them). Also hands out the kernel handle numbers of open
- * directories, from the same counter.
+ * directories, from the same counter. What the events layer must know of this mount's own
+ * writes ({@link LocalWrites}) is read here: an open file that may write, and the size-change
+ * stamps.
  *
- * <p>Locking: concurrent maps; a node's entry is made and dropped with its reference count
- * inside {@code compute}; each open file locks only itself.
+ * <p>The stamps cannot live in {@link OpenNode}: a truncate(2) by name changes a size with no
+ * file open, and a program can open, write and close a file between the applier's stamp and the
+ * injected answer, making and dropping the node's entry meanwhile. So they are a bounded table
+ * striped by node id, outliving the open files: another node's change in the same stripe only
+ * refuses an injection more often.
+ *
+ * <p>Locking: concurrent maps and an atomic array; a node's entry is made and dropped with its
+ * reference count inside {@code compute}; each open file locks only itself.
  */
-final class OpenFiles {
+final class OpenFiles implements LocalWrites {
     private static final Logger log = LoggerFactory.getLogger(OpenFiles.class);
+    private static final int STRIPES = 1024;
 
     private final Connection connection;
     private final Reopener reopener;
     private final ClientOptions options;
     private final int blockSize;
+    /** Ranges one Write call may carry (capability "write-extents"; 1: one). */
+    private final int writeRanges;
     private final boolean readOnly;
     private final KnownAttrs attrs;
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
@@ -40,10 +52,13 @@ final class OpenFiles {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, FileHandle> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
+    /** Size-change stamps by stripe of node id (see the class comment). */
+    private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
-    OpenFiles(Connection connection, Reopener reopener, int blockSize, boolean readOnly, KnownAttrs attrs,
-              BlockWriter.Space space) {
+    OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
+              KnownAttrs attrs, BlockWriter.Space space) {
         this.connection = connection;
+        this.writeRanges = writeRanges;
         this.reopener = reopener;
         this.options = connection.options();
         this.blockSize = blockSize;
@@ -110,10 +125,25 @@ final class OpenFiles {
         }
     }
 
-    /** Whether a file of {@code nodeId} is open for writing here. */
-    boolean writing(long nodeId) {
+    /** Whether a file of {@code nodeId} is open for writing here (until its RELEASE has sent what it held back). */
+    @Override
+    public boolean writing(long nodeId) {
         OpenNode open = openNodes.get(nodeId);
         return open != null && open.anyWriter();
+    }
+
+    private static int stripe(long node) {
+        return (int) ((node ^ (node >>> 32)) * 0x9E3779B9L >>> 22) & (STRIPES - 1);
+    }
+
+    @Override
+    public long stamp(long nodeId) {
+        return stamps.get(stripe(nodeId));
+    }
+
+    /** A request that may change the size of {@code nodeId} starts or ends (see {@link LocalWrites}). */
+    void changing(long nodeId) {
+        stamps.incrementAndGet(stripe(nodeId));
     }
 
     /**
@@ -147,15 +177,22 @@ final class OpenFiles {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs, size)
+                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);
         files.put(fh, h);
+        if (writer != null) {
+            changing(nodeId); // a writer comes (after it is counted)
+        }
         return h;
     }
 
+    /** The open file {@code h} is gone (RELEASE, once what it held back was sent). */
     void unregister(FileHandle h) {
+        if (h.writer() != null) {
+            changing(h.node().nodeId); // a writer goes (before it is no longer counted)
+        }
         h.node().handles.remove(h);
         openNodes.computeIfPresent(h.node().nodeId, (id, n) -> --n.refs == 0 ? null : n);
     }

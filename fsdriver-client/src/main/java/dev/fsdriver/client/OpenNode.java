@@ -20,6 +20,12 @@ final class OpenNode {
     final Set<FileHandle> handles = ConcurrentHashMap.newKeySet();
     /** Open files of this node; guarded by the owning map's compute. */
     int refs;
+    /**
+     * The directory this mount last gave the file a name in while it was open (create, rename,
+     * link), 0 when none: its fsync syncs that directory too while it has unsynced names
+     * ({@link UnsyncedNames}). Only a hint: syncing it is right whatever the file's names are now.
+     */
+    volatile long namedIn;
 
     OpenNode(long nodeId) {
         this.nodeId = nodeId;

@@ -53,6 +53,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final boolean readOnly;
     /** The server syncs directories (capability "fsync-dir"). */
     private final boolean fsyncDir;
+    private final UnsyncedNames unsynced;
     private final NodeTable nodes;
     private final RemoteCaches caches;
     private final KnownAttrs attrs;
@@ -72,6 +73,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.readOnly = hello.getReadOnly();
         boolean writeSync = hello.getCapabilitiesList().contains("write-sync");
         this.fsyncDir = hello.getCapabilitiesList().contains("fsync-dir");
+        this.unsynced = new UnsyncedNames(options.callDeadline().toNanos(), System::nanoTime);
         this.nodes = new NodeTable(connection);
         Reopener reopener = new Reopener(connection);
         Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
@@ -80,16 +82,19 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
                 System::nanoTime);
         this.attrs = caches.attrs;
-        this.files = new OpenFiles(connection, reopener, blockSize, readOnly, attrs,
+        // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
+        int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
+        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly, attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());
         this.lookups = new Lookups(connection, files, caches, entries, reopener, options.attrTimeout().toNanos(),
                 options.negativeTimeout().toNanos());
-        this.names = new NameChanges(connection, files, caches, entries, nodes);
-        this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync);
+        this.names = new NameChanges(connection, files, caches, entries, nodes, unsynced);
+        this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
+                hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
-        this.events = new EventsLink(caches, reopener, lookups);
+        this.events = new EventsLink(caches, reopener, lookups, files);
     }
 
     /** What the events layer above wires into this file system besides its requests. */
@@ -209,7 +214,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.unlink(req, parent, name, done);
     }
 
@@ -219,7 +224,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.rmdir(req, parent, name, done);
     }
 
@@ -313,10 +318,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
         // Names are changed on the server before each call answers; this makes them durable there
         // (a server without "fsync-dir" takes FsyncRequest.dir for handle 0: nothing is sent).
-        if (!fsyncDir) {
+        // None when this mount changed none there since they were last made durable (UnsyncedNames).
+        if (!fsyncDir || !unsynced.unsynced(nodeId)) {
             return;
         }
+        UnsyncedNames.Mark mark = unsynced.mark();
         connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
+        unsynced.synced(nodeId, mark);
     }
 
     // ---------------------------------------------------------------------------------------

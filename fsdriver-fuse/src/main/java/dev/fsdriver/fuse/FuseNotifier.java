@@ -19,6 +19,16 @@ public interface FuseNotifier {
     int invalEntry(long parent, String name);
 
     /**
+     * FUSE_NOTIFY_INVAL_ENTRY with FUSE_EXPIRE_ONLY (kernel 6.2+): the cached name expires, so its
+     * next lookup asks the file system, but the kernel keeps the dentry hashed: a process whose
+     * working directory it is keeps its path (getcwd). A kernel before 6.2 ignores the flag and
+     * drops the name as {@link #invalEntry} does, which is also what this default does.
+     */
+    default int expireEntry(long parent, String name) {
+        return invalEntry(parent, name);
+    }
+
+    /**
      * FUSE_NOTIFY_INVAL_INODE: drop cached attributes of {@code nodeId} and its cached pages in
      * [offset, offset + length); {@code length <= 0} means to the end. {@code offset < 0} drops
      * only the attributes.

@@ -35,12 +35,21 @@ final class KernelNotifier implements FuseNotifier {
 
     @Override
     public int invalEntry(long parent, String name) {
+        return invalEntry(parent, name, 0);
+    }
+
+    @Override
+    public int expireEntry(long parent, String name) {
+        return invalEntry(parent, name, FuseKernel.EXPIRE_ONLY);
+    }
+
+    private int invalEntry(long parent, String name, int flags) {
         byte[] n = Wire.bytes(name);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(FuseKernel.OUT_HEADER_SIZE + 16 + n.length + 1);
             Wire.put64(s, 16, parent);          // fuse_notify_inval_entry_out { parent, namelen, flags }
             Wire.put32(s, 24, n.length);
-            Wire.put32(s, 28, 0);
+            Wire.put32(s, 28, flags);
             Wire.putBytes(s, 32, n);
             return send(s, FuseKernel.NOTIFY_INVAL_ENTRY);
         }

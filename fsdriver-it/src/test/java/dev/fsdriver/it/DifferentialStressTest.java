@@ -63,7 +63,7 @@ class DifferentialStressTest extends StressMount {
      * events of its own changes to that file (its own-change records did not follow the parent's
      * rename), and EventApplier#modified injected a "truncate to the same size" answered with the
      * event's older size: the kernel took 4227 as i_size and dropped the pages past it. Now the
-     * injected size is the server's, never while a program here writes the file (LocalWriters).
+     * injected size is the server's, never while a program here writes the file (LocalWrites, kept by OpenFiles).
      */
     @Test
     void mmapWriteAfterTheParentDirectoryWasRenamed() throws Exception {

@@ -16,6 +16,7 @@ import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.ForgetRequest;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.GetAttrRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
@@ -287,7 +288,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     }
 
     @Override
-    public void fsync(FsyncRequest req, StreamObserver<Empty> out) {
+    public void fsync(FsyncRequest req, StreamObserver<FsyncReply> out) {
         Rpc.offload(io, "Fsync", out, () -> openFiles.fsync(req));
     }
 

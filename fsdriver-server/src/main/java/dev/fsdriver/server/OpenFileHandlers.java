@@ -12,6 +12,7 @@ import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
+import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.Node;
@@ -20,6 +21,7 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.server.HandleTable.Handle;
@@ -200,23 +202,58 @@ final class OpenFileHandlers {
         if (!OpenFlags.writable(fh.flags())) {
             throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
         }
+        if (req.getEarlierCount() > 0 && (fh.flags() & OpenFlags.O_APPEND) != 0) {
+            throw new FsException(Errno.EINVAL, "ranges at offsets through an O_APPEND handle");
+        }
+        boolean kill = !req.hasKillSuidgid() || req.getKillSuidgid();
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
         RelPath path = paths.isEmpty() ? null : paths.get(0);
-        ByteBuffer data = SCRATCH.get().clear();
-        req.getData().copyTo(data);
-        data.flip();
+        ByteBuffer scratch = SCRATCH.get();
         Share.Mutation write = () -> {
-            n[0] = fh.file().write(req.getOffset(), data);
+            try {
+                for (WriteExtent e : req.getEarlierList()) {
+                    n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
+                }
+                n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
+            } catch (FsException e) {
+                if (kill) {
+                    dropQuietly(s, path, fh); // some ranges may be written: as Linux, the bits go all the same
+                }
+                throw e;
+            }
             FileAttributes a = attrOf(s, fh);
-            return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
+            return kill ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
+        boolean dirSynced = false;
         if (req.getSync()) {
             fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
+            dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
         }
         s.bytesWritten.add(n[0]);
-        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).build();
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /** A failed write's set-id bits: cleared if it can be (the write's own error is what is reported). */
+    private static void dropQuietly(Share s, RelPath path, OpenedFile fh) {
+        try {
+            SetIdRule.drop(s, path, fh.file(), attrOf(s, fh));
+        } catch (FsException ignored) {
+            // the write's error is the answer
+        }
+    }
+
+    /** Writes all of {@code bytes} at {@code offset} through {@code scratch}; ENOSPC if the file takes fewer. */
+    private static int writeAll(OpenedFile fh, long offset, ByteString bytes, ByteBuffer scratch) throws FsException {
+        ByteBuffer data = scratch.clear();
+        bytes.copyTo(data);
+        data.flip();
+        int n = fh.file().write(offset, data);
+        if (n != bytes.size()) {
+            throw new FsException(Errno.ENOSPC, "wrote " + n + " of " + bytes.size() + " bytes at " + offset);
+        }
+        return n;
     }
 
     /** Checks the handle: writes are not buffered here. */
@@ -226,19 +263,37 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
-    /** fsync or fdatasync of an open file, or (handle 0) of a directory's entries. */
-    Empty fsync(FsyncRequest req) throws FsException {
+    /**
+     * fsync or fdatasync of an open file (and of the directory {@code also_dir} names after it:
+     * the reply says whether it was synced), or (handle 0) of a directory's entries.
+     */
+    FsyncReply fsync(FsyncRequest req) throws FsException {
         Requests.check(req);
+        Share s = CallContext.share();
         if (req.getHandle() == 0 && req.getDir() != 0) {
-            Share s = CallContext.share();
-            s.backend.syncDir(s.nodes.path(req.getDir()));
-            return EMPTY;
+            s.syncDir(req.getDir());
+            return FsyncReply.getDefaultInstance();
         }
-        Handle h = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), Handle.class);
+        Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
         if (h instanceof OpenedFile fh) {
             fh.file().sync(req.getDatasync());
         }
-        return EMPTY;
+        boolean dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
+        return FsyncReply.newBuilder().setDirSynced(dirSynced).build();
+    }
+
+    /**
+     * A directory synced after its file (Fsync or Write with also_dir), resolved only now: any
+     * failure is the directory's own fsync's to report, never the file's; the client keeps the
+     * directory unsynced.
+     */
+    private static boolean syncDirQuietly(Share s, long dir) {
+        try {
+            s.syncDir(dir);
+            return true;
+        } catch (FsException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Forgets the handle and closes its file (once the last call in flight on it is done). */

@@ -19,6 +19,7 @@ import java.util.function.ToDoubleFunction;
  * <pre>
  *   fsdriver_server_read_bytes_total{share}       file bytes sent (Read, whole-file Open)
  *   fsdriver_server_written_bytes_total{share}    file bytes written (Write)
+ *   fsdriver_server_dir_syncs_total{share}        directories made durable (Fsync of one, or with a file's)
  *   fsdriver_server_open_handles{share}           open file and directory handles
  *   fsdriver_server_sessions{state}               client sessions, "connected" or "waiting" to be resumed
  *   fsdriver_server_changes_total{share}          changes seen by the share's watcher
@@ -38,6 +39,8 @@ final class ServerMetrics implements AutoCloseable {
                     "bytes", "share", s.name);
             counter("fsdriver.server.written", "File bytes written (Write)", s, x -> x.bytesWritten.sum(),
                     "bytes", "share", s.name);
+            counter("fsdriver.server.dir.syncs", "Directories made durable (a directory's Fsync, or with a file's)", s,
+                    x -> x.dirSyncs.sum(), null, "share", s.name);
             meters.add(Gauge.builder("fsdriver.server.open.handles", s, x -> x.handles.size())
                     .description("Open file and directory handles").tags("share", s.name).register(registry));
             EventHub hub = hubs.apply(s.name);

@@ -44,6 +44,8 @@ final class Share implements AutoCloseable {
     /** File bytes sent in Read and inline Open replies, and written by Write (for metrics). */
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
+    /** Directories synced (a directory's Fsync, or one after a file's: FsyncRequest.also_dir), for metrics. */
+    final LongAdder dirSyncs = new LongAdder();
 
     Share(String name, Backend backend, boolean readOnly) throws FsException {
         this.name = name;
@@ -130,6 +132,21 @@ final class Share implements AutoCloseable {
             throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
         }
         return a;
+    }
+
+    /**
+     * Makes the entries of directory node {@code id} durable. The path is resolved now, and the
+     * directory synced must be the node's (inode number and generation): ESTALE when another is
+     * at that path (renamed or exchanged behind the server's back, or between the resolution and
+     * the open), which the client takes as not synced.
+     */
+    void syncDir(long id) throws FsException {
+        RelPath path = nodes.path(id);
+        FileAttributes a = backend.syncDir(path);
+        if (!nodes.isFile(id, a.ino(), a.generation())) {
+            throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another directory now, not synced");
+        }
+        dirSyncs.increment();
     }
 
     /** EROFS unless this share, and the calling session, may be written. */

@@ -16,19 +16,10 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (libc calls through
@@ -40,8 +31,11 @@ import java.util.Set;
  * <li>libc calls with the {@link LstatWalk} (no openat2 or no /proc): a documented residual race;
  * <li>java.nio only ({@link NioCalls}, {@link #openPortable}) with the {@link LstatWalk}.
  * </ul>
- * This class holds what is common: the checks of the arguments, read-only, open and create
- * (java.nio channels in every mode), listing and the order of the steps of an operation. The final
+ * In the two libc modes open files are descriptors from openat relative to the located parent
+ * ({@link NativeOpenFile}: pread, pwrite, ftruncate, fsync, errno from each call); in the portable
+ * mode java.nio channels ({@link PosixOpenFile}).
+ * This class holds what is common: the checks of the arguments, read-only, the lstat before an
+ * open, listing and the order of the steps of an operation. The final
  * component is never followed: stat is lstat, open uses O_NOFOLLOW (a symlink fails ELOOP), chmod
  * never follows (EOPNOTSUPP on a symlink), chown is lchown, utimens does not follow, link(2) links
  * the symlink itself. Inode numbers are st_ino, folded for other devices ({@link PosixCalls#foldDev}).
@@ -52,6 +46,7 @@ public final class PosixBackend implements Backend {
     private final PosixCalls calls;
     private final Containment containment;
     private final PosixXattrs xattrs;
+    private final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
 
@@ -61,6 +56,7 @@ public final class PosixBackend implements Backend {
         this.calls = calls;
         this.containment = containment;
         this.xattrs = new PosixXattrs(calls, containment);
+        this.dirs = new PosixDirectories(calls, containment);
         this.givesAway = calls.givesAway();
     }
 
@@ -136,16 +132,9 @@ public final class PosixBackend implements Backend {
         }
     }
 
-    /** fstat of an O_PATH descriptor an open file holds (see {@link PosixCalls#pathFd}). */
-    FileAttributes fstat(int fd, Object what) throws FsException {
-        return calls.fstat(fd, what);
-    }
-
     @Override
     public List<DirEntry> list(RelPath dir) throws FsException {
-        try (Loc d = containment.openDir(dir)) {
-            return list(dir, d);
-        }
+        return dirs.list(dir);
     }
 
     /** Names only (readdir): the attributes of each page are read by {@link #attributes}. */
@@ -184,35 +173,8 @@ public final class PosixBackend implements Backend {
     }
 
     @Override
-    public void syncDir(RelPath dir) throws FsException {
-        try (Loc d = containment.openDir(dir); FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
-            ch.force(true); // fsync(2) of the directory: Linux opens one for reading
-        } catch (IOException e) {
-            throw PosixErrors.translate("fsync", dir, e);
-        }
-    }
-
-    /** Names from java.nio's readdir, attributes by lstat relative to the directory. */
-    private List<DirEntry> list(RelPath dir, Loc d) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
-            for (Path child : ds) {
-                String name = child.getFileName().toString();
-                try {
-                    out.add(new DirEntry(name, calls.lstat(d.child(name, child), name)));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    // deleted between readdir and lstat: left out, as documented
-                }
-            }
-        } catch (IOException e) {
-            throw PosixErrors.translate("list", dir, e);
-        } catch (DirectoryIteratorException e) {
-            throw PosixErrors.translate("list", dir, e.getCause());
-        }
-        return out;
+    public FileAttributes syncDir(RelPath dir) throws FsException {
+        return dirs.sync(dir);
     }
 
     // ------------------------------------------------------------------------------- files
@@ -236,14 +198,7 @@ public final class PosixBackend implements Backend {
                 // client kernel's business (FUSE never forwards their opens)
                 throw new FsException(Errno.ENXIO, "open '" + path + "': not a regular file");
             }
-            Set<OpenOption> opts = PosixOpenFile.options(flags);
-            if (write && (flags & OpenFlags.O_TRUNC) != 0) {
-                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            }
-            // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
-            FileChannel ch = FileChannel.open(l.path(), opts);
-            return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                    opts.contains(StandardOpenOption.APPEND), a, calls.pathFd(l, a));
+            return calls.open(l, flags, a, path, this);
         } catch (IOException e) {
             throw PosixErrors.translate("open", path, e);
         }
@@ -257,45 +212,27 @@ public final class PosixBackend implements Backend {
     @Override
     public OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
         checkWritable("create", path);
-        FileChannel ch;
         try (Loc l = containment.locate(path)) {
-            Set<OpenOption> opts = PosixOpenFile.options(flags);
-            opts.add(StandardOpenOption.WRITE); // CREATE needs WRITE in java.nio
-            opts.add(StandardOpenOption.CREATE_NEW); // O_EXCL: a final symlink is never followed
-            try {
-                ch = FileChannel.open(l.path(), opts);
-            } catch (FileAlreadyExistsException e) {
-                if ((flags & OpenFlags.O_EXCL) != 0) {
-                    throw new FsException(Errno.EEXIST, "create '" + path + "'");
-                }
-                return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
-            }
-            try {
+            OpenFile f = calls.create(l, flags, path, this, () -> {
                 giveAway(l, owner, path);
                 // the server process's umask applied at creation; the client already applied its own
                 chmod(l, mode, path);
-                FileAttributes a = calls.lstat(l, path);
-                return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                        opts.contains(StandardOpenOption.APPEND), a, calls.pathFd(l, a));
-            } catch (FsException | RuntimeException e) {
-                closeQuietly(ch);
-                throw e;
+                return calls.lstat(l, path);
+            });
+            if (f != null) {
+                return f;
             }
         } catch (IOException e) {
             throw PosixErrors.translate("create", path, e);
         }
+        if ((flags & OpenFlags.O_EXCL) != 0) {
+            throw new FsException(Errno.EEXIST, "create '" + path + "'");
+        }
+        return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
     }
 
     private void chmod(Loc l, int mode, RelPath path) throws FsException {
         calls.chmod(l, mode & FileMode.PERMISSIONS, path);
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
     }
 
     @Override
@@ -466,9 +403,10 @@ public final class PosixBackend implements Backend {
                     if (a.isSymlink()) {
                         throw new FsException(Errno.ELOOP, "truncate '" + path + "': symlink");
                     }
-                    try (FileChannel ch = FileChannel.open(l.path(), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                        PosixOpenFile.truncate(ch, size);
+                    if (!a.isRegular()) {
+                        throw new FsException(Errno.EINVAL, "truncate '" + path + "': not a regular file"); // as Linux
                     }
+                    calls.truncate(l, size, path);
                 }
             }
             if (changes.mode().isPresent()) {

@@ -57,7 +57,7 @@ public final class ChangeEvents implements AutoCloseable {
 
     private ChangeEvents(RemoteFileSystem remote, Path mountPoint, Options options) {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
-        this.injector = options.inject() ? new Injector(mountPoint) : null;
+        this.injector = options.inject() ? new Injector(mountPoint, remote.events().writes()) : null;
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;

@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
@@ -53,7 +54,7 @@ final class ChangedFiles {
      * size is older than what this mount did since, and while a program here writes the file the
      * kernel's may be ahead of the server's. So nothing is injected while a program here has the
      * file open for writing (only invalidated); otherwise the answer is the server's attributes,
-     * read after taking the file's {@link LocalWriters} stamp, refused if a program here changed
+     * read after taking the file's {@link LocalWrites} stamp, refused if a program here changed
      * the file since. A missing IN_MODIFY, never a cut file.
      */
     void apply(String path, boolean attribOnly, FuseAttr attr, long eventNode) {
@@ -75,7 +76,7 @@ final class ChangedFiles {
                     attribOnly ? "attrib" : "modified", path, eventNode, node);
             return;
         }
-        LocalWriters writers = injector.writers();
+        LocalWrites writers = injector.writes();
         long stamp = node != 0 ? writers.stamp(node) : 0;
         if (node != 0 && writers.writing(node)) {
             log.debug("{} '{}': open for writing here, its size may be ahead of the server's: not injected",

@@ -182,27 +182,28 @@ public final class EventApplier {
     /** How often an injected create is tried again after EEXIST (a program looked the name up meanwhile). */
     private static final int CREATE_TRIES = 4;
 
-    void injectCreate(long parent, String path, String name) {
+    /** Whether the create was injected (watchers were told of the name). */
+    boolean injectCreate(long parent, String path, String name) {
         // From here on READDIRPLUS does not instantiate the name's dentry; drop one made before.
         fs.announcing(parent, name);
         try {
             notifier.invalEntry(parent, name);
-            injectCreateAnnounced(parent, path, name);
+            return injectCreateAnnounced(parent, path, name);
         } finally {
             fs.announced(parent, name);
         }
     }
 
-    private void injectCreateAnnounced(long parent, String path, String name) {
+    private boolean injectCreateAnnounced(long parent, String path, String name) {
         FuseEntry entry;
         long t0 = System.nanoTime();
         try {
             entry = fs.reads().lookup(parent, name);
         } catch (FuseException gone) {
-            return; // already gone again: a DELETED follows
+            return false; // already gone again: a DELETED follows
         }
         if (entry == null || entry.nodeId() == 0) {
-            return;
+            return false;
         }
         int type = entry.attr().mode() & FileMode.S_IFMT;
         int perm = entry.attr().mode() & 07777;
@@ -235,10 +236,11 @@ public final class EventApplier {
                 names.createdByEvent(entry.nodeId()); // its names follow as events, or a baseline lists them
                 freshDirs.created(entry.nodeId());
             }
-        } else {
-            fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
-            log.debug("inject create {}: errno {}", path, -rc);
+            return true;
         }
+        fs.reads().giveBack(entry.nodeId()); // the kernel did not take the reference
+        log.debug("inject create {}: errno {}", path, -rc);
+        return false;
     }
 
     /** How often an injected delete is tried (again on a ghost) when a program looked the name up meanwhile. */
@@ -328,7 +330,7 @@ public final class EventApplier {
     /** "to\0from" of an exchange injected whole at its first half: its second half, still to come. */
     private String exchangeSecondHalf;
 
-    private void renamed(String from, String to, boolean directory) {
+    void renamed(String from, String to, boolean directory) {
         String half = exchangeSecondHalf;
         exchangeSecondHalf = null;
         if ((from + "\0" + to).equals(half)) {

@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     to the kernel, see {@link #handOver}); a GETATTR or SETATTR of {@code node} answers
  *     {@code attr} (the injector's truncate to the same size, chmod to the same mode), read from
  *     the server, never an event's: the kernel takes its size as i_size. Refused (EAGAIN) once a
- *     program here may have changed the size since ({@link LocalWriters}).</li>
+ *     program here may have changed the size since ({@link LocalWrites}).</li>
  * </ul>
  */
 record Injection(Op op, long parent, String name, long newParent, String newName, FuseEntry entry, long node,
@@ -38,7 +39,7 @@ record Injection(Op op, long parent, String name, long newParent, String newName
 
     /**
      * A MODIFY or ATTRIB of {@code node}: {@code attr} read from the server after
-     * {@link LocalWriters#stamp} gave {@code stamp} (the answers are refused once it moved).
+     * {@link LocalWrites#stamp} gave {@code stamp} (the answers are refused once it moved).
      */
     static Injection change(Op op, long parent, String name, FuseEntry entry, long node, FuseAttr attr, long stamp) {
         return new Injection(op, parent, name, 0, null, entry, node, attr, 0, stamp, new AtomicBoolean(),

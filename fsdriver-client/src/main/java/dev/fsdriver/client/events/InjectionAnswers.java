@@ -1,16 +1,14 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
-import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
-import java.nio.ByteBuffer;
 
 /**
  * The file system the kernel talks to when events are injected: in front of
@@ -26,14 +24,14 @@ import java.nio.ByteBuffer;
 final class InjectionAnswers extends ForwardingFileSystem {
     private final EventAwareFileSystem fs;
     private final Injector injector;
-    /** The mount's own writers, recorded here (every kernel request passes this layer first). */
-    private final LocalWriters writers;
+    /** The mount's own writes, kept by the file system the requests reach (see {@link LocalWrites}). */
+    private final LocalWrites writers;
 
     InjectionAnswers(EventAwareFileSystem fs, Injector injector) {
         super(fs);
         this.fs = fs;
         this.injector = injector;
-        this.writers = injector.writers();
+        this.writers = injector.writes();
     }
 
     /** The injection that caused {@code req}, or null for any other request. */
@@ -136,14 +134,6 @@ final class InjectionAnswers extends ForwardingFileSystem {
             // the injector's same-size truncate or same-mode chmod: answer with the server's truth
             return new FuseAttrReply(known, 0);
         }
-        if (inj == null && changes.size().isPresent()) {
-            writers.changing(nodeId);
-            try {
-                return fs.setattr(req, nodeId, changes);
-            } finally {
-                writers.changing(nodeId);
-            }
-        }
         return fs.setattr(req, nodeId, changes);
     }
 
@@ -152,14 +142,6 @@ final class InjectionAnswers extends ForwardingFileSystem {
             throws FuseException {
         if (injection(req) != null) {
             reply.done(setattr(req, nodeId, changes)); // answered here, or refused
-            return;
-        }
-        if (changes.size().isPresent()) {
-            writers.changing(nodeId);
-            fs.setattr(req, nodeId, changes, Reply.mapped(reply, r -> {
-                writers.changing(nodeId);
-                return r;
-            }));
             return;
         }
         fs.setattr(req, nodeId, changes, reply);
@@ -218,10 +200,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (injectedDelete(req, parent, name)) {
             fs.removed(parent, name);
-            done.done(0);
+            done.done(null);
         } else {
             fs.unlink(req, parent, name, done);
         }
@@ -237,10 +219,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (injectedDelete(req, parent, name)) {
             fs.removed(parent, name);
-            done.done(0);
+            done.done(null);
         } else {
             fs.rmdir(req, parent, name, done);
         }
@@ -263,76 +245,6 @@ final class InjectionAnswers extends ForwardingFileSystem {
             inj.markPerformed();
         } else {
             fs.rename(req, parent, name, newParent, newName, flags);
-        }
-    }
-
-    // ---- the mount's own writers (see LocalWriters) -------------------------------------------
-
-    @Override
-    public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
-        return open(req, nodeId, flags, true);
-    }
-
-    @Override
-    public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
-        if (!OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) == 0) {
-            return fs.open(req, nodeId, flags, killSuidgid);
-        }
-        writers.changing(nodeId);
-        FuseOpen open = fs.open(req, nodeId, flags, killSuidgid);
-        writers.opened(nodeId, open.fh());
-        return open;
-    }
-
-    @Override
-    public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
-            throws FuseException {
-        FuseCreated c = fs.create(req, parent, name, mode, flags, umask);
-        if (c.entry() != null && c.open() != null) {
-            writers.opened(c.entry().nodeId(), c.open().fh());
-        }
-        return c;
-    }
-
-    @Override
-    public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
-            throws FuseException {
-        writers.changing(nodeId);
-        try {
-            return fs.write(req, nodeId, fh, offset, src, writeFlags);
-        } finally {
-            writers.changing(nodeId);
-        }
-    }
-
-    @Override
-    public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
-        try {
-            fs.release(req, nodeId, fh, flags); // sends what the file held back
-        } finally {
-            writers.released(fh);
-        }
-    }
-
-    @Override
-    public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
-            throws FuseException {
-        writers.changing(nodeId);
-        try {
-            fs.fallocate(req, nodeId, fh, offset, length, mode);
-        } finally {
-            writers.changing(nodeId);
-        }
-    }
-
-    @Override
-    public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
-                              long offOut, long length, int flags) throws FuseException {
-        writers.changing(nodeOut);
-        try {
-            return fs.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
-        } finally {
-            writers.changing(nodeOut);
         }
     }
 

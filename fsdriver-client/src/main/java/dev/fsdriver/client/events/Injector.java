@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.ProcessCalls;
 import java.nio.file.Path;
@@ -33,13 +34,15 @@ final class Injector implements AutoCloseable {
     /** The id of the injecting thread (what FUSE reports as a request's pid). */
     private final int tid;
     private volatile Injection current;
-    /** The mount's own writers, which an injected size must never contradict (see {@link LocalWriters}). */
-    private final LocalWriters writers = new LocalWriters();
+    /** The mount's own writes, which an injected size must never contradict (see {@link LocalWrites}). */
+    private final LocalWrites writes;
     /** True on an injecting thread while it runs an injection (see {@link #requireInjectingThread}). */
     private static final ThreadLocal<Boolean> INJECTING = ThreadLocal.withInitial(() -> false);
 
-    Injector(Path mountPoint) {
+    /** {@code writes}: of the file system the mount's requests reach (RemoteFileSystem.events().writes()). */
+    Injector(Path mountPoint, LocalWrites writes) {
         this.mountPoint = mountPoint.toAbsolutePath().toString();
+        this.writes = writes;
         this.tid = call(ProcessCalls::gettid);
     }
 
@@ -48,8 +51,8 @@ final class Injector implements AutoCloseable {
         return current;
     }
 
-    LocalWriters writers() {
-        return writers;
+    LocalWrites writes() {
+        return writes;
     }
 
     /** The injecting thread's id. */

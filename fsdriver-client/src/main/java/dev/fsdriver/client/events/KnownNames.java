@@ -319,7 +319,10 @@ final class KnownNames {
         return out;
     }
 
-    /** After a resync at listing {@code sequence} (0: not known): what watchers now know of {@code dir}. */
+    /**
+     * After a resync at listing {@code sequence} (0: not known): what watchers now know of {@code dir},
+     * every name told (a name whose announcement failed is left out: the next resync tries again).
+     */
     void replace(long dir, Map<String, Long> names, long sequence) {
         seen(sequence);
         ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();

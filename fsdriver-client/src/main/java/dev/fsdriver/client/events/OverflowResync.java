@@ -4,8 +4,13 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseNotifier;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +48,11 @@ final class OverflowResync {
      * know ({@link KnownNames}): a delete for every name that went, a create for every name that
      * is new or now another file (another inode number); a file that existed before is not
      * announced again. {@code lostAfter}: changes after this sequence may be lost (the event's
-     * lost_after, 0: not known), see {@link KnownNames#trusted}. A directory the kernel holds is never announced again and its entry is
-     * left in place (a process may be working inside it); the price: one created during the loss
-     * that a program already looked up gets no create.
+     * lost_after, 0: not known), see {@link KnownNames#trusted}. A directory the kernel holds is
+     * never announced again and its entry is left in place (a process may be working inside it);
+     * the price: one created during the loss that a program already looked up gets no create. One
+     * missing from its parent's listing is moved where the pass finds it, and announced deleted
+     * only when the server no longer has it ({@link MovedDirs}).
      */
     void overflow(String path, long lostAfter, long arrivedNs) {
         long top = view.resolve(path);
@@ -53,57 +60,126 @@ final class OverflowResync {
             return;
         }
         log.info("change events under '{}' were lost: revalidating (lost after event {})", path, lostAfter);
-        ArrayDeque<long[]> queue = new ArrayDeque<>();
-        Map<Long, String> paths = new HashMap<>();
-        queue.add(new long[] {top});
-        paths.put(top, path);
         notifier.invalInode(top, 0, 0);
+        // Every held directory is listed first: one missing from its parent's listing may turn up
+        // in any other (moved), so none is announced deleted before all were listed (MovedDirs).
+        List<Long> order = new ArrayList<>();
+        Map<Long, String> paths = new HashMap<>();
+        Map<Long, Map<String, long[]>> listings = new HashMap<>();
+        Map<Long, Long> sequences = new HashMap<>();
+        MovedDirs moved = new MovedDirs(applier, view, fs.reads(), notifier);
+        ArrayDeque<Long> queue = new ArrayDeque<>();
+        queue.add(top);
+        paths.put(top, path);
         while (!queue.isEmpty()) {
-            long dir = queue.poll()[0];
+            long dir = queue.poll();
+            order.add(dir);
             String dirPath = paths.get(dir);
             Map<String, Long> known = view.children(dir);
             for (Map.Entry<String, Long> c : known.entrySet()) {
                 notifier.invalInode(c.getValue(), 0, 0);
-                if (FileMode.isDirectory(view.mode(c.getValue())) && view.held(c.getValue())) {
+                if (FileMode.isDirectory(view.mode(c.getValue())) && view.held(c.getValue()) && !paths.containsKey(c.getValue())) {
                     paths.put(c.getValue(), dirPath.isEmpty() ? c.getKey() : dirPath + "/" + c.getKey());
-                    queue.add(new long[] {c.getValue()});
+                    queue.add(c.getValue());
                 }
             }
             if (injecting && view.held(dir)) {
-                for (Map.Entry<String, Long> created : resync(dir, dirPath, known, lostAfter, arrivedNs).entrySet()) {
-                    paths.put(created.getValue(), dirPath.isEmpty() ? created.getKey() : dirPath + "/" + created.getKey());
-                    queue.add(new long[] {created.getValue()});
+                list(dir, dirPath, listings, sequences);
+                Map<String, long[]> listed = listings.get(dir);
+                Map<String, Long> before = listed == null ? null : names.of(dir);
+                for (Map.Entry<String, Long> c : listed == null ? Map.<String, Long>of().entrySet() : known.entrySet()) {
+                    long node = c.getValue();
+                    if (!listed.containsKey(c.getKey()) && FileMode.isDirectory(view.mode(node)) && view.held(node)) {
+                        Long ino = before == null ? null : before.get(c.getKey());
+                        moved.missing(dir, c.getKey(), node, ino == null ? 0 : ino);
+                    }
                 }
-            } else {
+            }
+        }
+        // Then each is compared with what watchers know; the directories announced are descended too.
+        ArrayDeque<Long> work = new ArrayDeque<>(order);
+        Set<Long> done = new HashSet<>();
+        while (!work.isEmpty()) {
+            long dir = work.poll();
+            String dirPath = view.pathOf(dir);
+            if (dirPath == null) {
+                dirPath = paths.get(dir);
+            }
+            Map<String, Long> known = view.children(dir);
+            if (!(injecting && view.held(dir))) {
                 for (String name : known.keySet()) {
                     notifier.invalEntry(dir, name);
                 }
+                continue;
             }
+            if (done.contains(dir)) {
+                continue;
+            }
+            if (!listings.containsKey(dir)) {
+                list(dir, dirPath, listings, sequences); // not listed yet, or its listing failed (moved meanwhile)
+                if (!listings.containsKey(dir)) {
+                    continue;
+                }
+            }
+            done.add(dir);
+            Map<Long, Boolean> found = resync(dir, dirPath, known, listings.remove(dir), sequences.get(dir), lostAfter,
+                    arrivedNs, moved);
+            for (Map.Entry<Long, Boolean> f : found.entrySet()) {
+                if (f.getValue()) {
+                    // a held directory moved here: its listing failed at its old path, made now
+                    ArrayDeque<Long> below = new ArrayDeque<>(List.of(f.getKey()));
+                    while (!below.isEmpty()) {
+                        long d = below.poll();
+                        work.add(d);
+                        for (long c : view.children(d).values()) {
+                            if (FileMode.isDirectory(view.mode(c)) && view.held(c) && !done.contains(c)) {
+                                below.add(c);
+                            }
+                        }
+                    }
+                } else {
+                    work.add(f.getKey());
+                }
+            }
+        }
+        moved.finish();
+    }
+
+    /** Lists {@code dir} into {@code listings}; nothing there when it failed (gone, or moved where the server has not seen it). */
+    private void list(long dir, String dirPath, Map<Long, Map<String, long[]>> listings, Map<Long, Long> sequences) {
+        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
+        try {
+            sequences.put(dir, fs.reads().list(dir, listed));
+            listings.put(dir, listed);
+        } catch (FuseException e) {
+            log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
         }
     }
 
     /**
-     * Returns the directories it announced (name -> node): the caller descends into them too.
+     * Returns the directories to descend into: those it announced (false) and the held ones it
+     * found moved here (true, see {@link MovedDirs}).
      * Compares the listing with what watchers know of {@code dir} ({@link KnownNames}): a name
      * known for sure ({@link KnownNames#trusted}) with the same inode number is not announced
      * again, a known name that is gone is announced deleted; without anything known, every name
      * not told of lately is announced.
      */
-    private Map<String, Long> resync(long dir, String dirPath, Map<String, Long> known, long lostAfter, long arrivedNs) {
-        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
-        Map<String, Long> newDirs = new HashMap<>();
-        long sequence;
-        try {
-            sequence = fs.reads().list(dir, listed);
-        } catch (FuseException e) {
-            log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
-            return newDirs;
-        }
+    private Map<Long, Boolean> resync(long dir, String dirPath, Map<String, Long> known, Map<String, long[]> listed,
+                                      long sequence, long lostAfter, long arrivedNs, MovedDirs moved) {
+        Map<Long, Boolean> newDirs = new LinkedHashMap<>();
         Map<String, Long> before = names.of(dir);
         Map<String, Long> sure = names.trusted(dir, lostAfter);
-        for (String name : known.keySet()) {
-            if (!listed.containsKey(name)) {
-                applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(known.get(name))));
+        for (Map.Entry<String, Long> k : known.entrySet()) {
+            String name = k.getKey();
+            long node = k.getValue();
+            if (listed.containsKey(name)) {
+                continue;
+            }
+            if (FileMode.isDirectory(view.mode(node)) && view.held(node)) {
+                Long ino = before == null ? null : before.get(name);
+                moved.missing(dir, name, node, ino == null ? 0 : ino); // moved, or gone: decided at the end of the pass
+            } else {
+                applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, FileMode.isDirectory(view.mode(node)));
             }
         }
         if (before != null) {
@@ -127,6 +203,11 @@ final class OverflowResync {
                 // every held directory again (issue 10, B6). Its attributes were dropped above.
                 continue;
             }
+            long found = held == null ? moved.claim(dir, dirPath, name, ino, (int) l.getValue()[1]) : 0;
+            if (found != 0) {
+                newDirs.put(found, true); // moved here, as its lost RENAMED would have moved it
+                continue;
+            }
             if (sure != null && KnownNames.same(sure.get(name), ino)) {
                 // the same file as watchers know: it existed before the loss (a create of it
                 // was told, or a listing made before the loss showed it)
@@ -134,10 +215,13 @@ final class OverflowResync {
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
             if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
-                applier.injectCreate(dir, p, name);
+                if (!applier.injectCreate(dir, p, name)) {
+                    now.remove(name); // watchers were not told: the next resync announces it again
+                    continue;
+                }
                 long child = view.child(dir, name);
                 if (child != 0 && FileMode.isDirectory(view.mode(child)) && !known.containsKey(name)) {
-                    newDirs.put(name, child);
+                    newDirs.put(child, false);
                 }
             }
         }

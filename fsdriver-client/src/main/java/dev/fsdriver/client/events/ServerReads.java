@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.ListingSequences;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
@@ -45,6 +46,18 @@ final class ServerReads {
             return r == null ? null : r.attr();
         } catch (FuseException e) {
             return null;
+        }
+    }
+
+    /**
+     * Whether the server no longer has node {@code node}: its GetAttr failed with ENOENT or ESTALE.
+     * Any other failure (server down, timeout) says nothing, so false.
+     */
+    boolean gone(long node) {
+        try {
+            return gate.getattr(new InjectionGate.Internal(node), node, 0) == null;
+        } catch (FuseException e) {
+            return e.errno() == Errno.ENOENT || e.errno() == Errno.ESTALE;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.fsdriver.client.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
@@ -82,7 +83,20 @@ class EventAwareFileSystemTest {
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
     final CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
-    final Injector injector = new Injector(Path.of("/nonexistent-mount"));
+    /** The fakes keep no open files: no program here ever writes (what RemoteFileSystem's OpenFiles tells otherwise). */
+    static final LocalWrites NO_WRITES = new LocalWrites() {
+        @Override
+        public long stamp(long node) {
+            return 0;
+        }
+
+        @Override
+        public boolean writing(long node) {
+            return false;
+        }
+    };
+
+    final Injector injector = new Injector(Path.of("/nonexistent-mount"), NO_WRITES);
     final Req self = new Req(injector.tid()); // the injecting thread
 
     @org.junit.jupiter.api.AfterEach

@@ -94,7 +94,7 @@ class InjectedDeleteRaceTest {
                         throw e.getCause();
                     }
                 });
-        injector = new Injector(mnt);
+        injector = new Injector(mnt, remote.events().writes());
         policy.setLive(true); // long timeouts, as while events flow
         EchoFilter echo = new EchoFilter();
         EventAwareFileSystem fs = new EventAwareFileSystem(recorded, view, echo, policy, injector);

@@ -10,6 +10,7 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
+import dev.fsdriver.linux.FileCalls;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import dev.fsdriver.server.FsServer;
@@ -82,7 +83,7 @@ class InjectedSizeTest {
                         throw e.getCause();
                     }
                 });
-        injector = new Injector(mnt);
+        injector = new Injector(mnt, remote.events().writes());
         CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
         policy.setLive(true);
         EventAwareFileSystem fs = new EventAwareFileSystem(hooked, view, new EchoFilter(), policy, injector);
@@ -117,10 +118,10 @@ class InjectedSizeTest {
      */
     private void awaitReleased() throws InterruptedException {
         long f = view.resolve("d/f");
-        for (int i = 0; i < 10_000 && injector.writers().writing(f); i++) {
+        for (int i = 0; i < 10_000 && remote.events().writes().writing(f); i++) {
             Thread.sleep(1);
         }
-        assertThat(injector.writers().writing(f)).as("released").isFalse();
+        assertThat(remote.events().writes().writing(f)).as("released").isFalse();
     }
 
     @Test
@@ -182,6 +183,22 @@ class InjectedSizeTest {
                 raf.setLength(GROWN);
             }
         };
+        long injected = applier.injectedCount();
+
+        applyStaleModified();
+
+        assertThat(beforeLookup).as("the hook ran").isNull();
+        assertThat(applier.injectedCount()).as("refused").isEqualTo(injected);
+        assertThat(Files.size(mnt.resolve("d/f"))).isEqualTo(GROWN);
+    }
+
+    /**
+     * The same with a truncate by name (truncate(2): a SETATTR with no file open here, so no open
+     * file to hold a stamp): the stamps outlive the open files, and the injection is refused.
+     */
+    @Test
+    void aFileTruncatedByNameHereAfterTheDecisionRefusesTheInjection() throws Exception {
+        beforeLookup = () -> FileCalls.truncate(mnt.resolve("d/f").toString(), GROWN);
         long injected = applier.injectedCount();
 
         applyStaleModified();

@@ -11,6 +11,7 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
@@ -20,6 +21,8 @@ import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -73,6 +76,7 @@ class InjectionThroughTheKernelTest {
     void mount() throws Exception {
         Files.createDirectories(served.resolve("d"));
         Files.createDirectories(served.resolve("e"));
+        Files.createDirectories(served.resolve("far")); // never looked up: a directory the kernel does not hold
         Files.writeString(served.resolve("d/f"), "F");
         Files.writeString(served.resolve("e/g"), "G");
         String name = InProcessServerBuilder.generateName();
@@ -98,7 +102,7 @@ class InjectionThroughTheKernelTest {
                         throw e.getCause();
                     }
                 });
-        injector = new Injector(mnt);
+        injector = new Injector(mnt, remote.events().writes());
         policy.setLive(true); // long timeouts, as while events flow
         EventAwareFileSystem fs = new EventAwareFileSystem(recorded, view, echo, policy, injector);
         mount = FuseMount.mount(mnt, new InjectionAnswers(fs, injector), MountOptions.builder().fsName("fsdriver:test").build());
@@ -445,6 +449,95 @@ class InjectionThroughTheKernelTest {
             assertThat(sh.waitFor()).isZero();
         } finally {
             sh.destroyForcibly();
+        }
+    }
+
+    /**
+     * B6 (issue 10): a directory the kernel holds that was renamed or moved during a loss of events
+     * was missing from its parent's listing, and the resync injected an rmdir: the kernel unlinked
+     * the working directory of a process inside (getcwd: ENOENT; git: "unable to get current
+     * working directory"). It is moved as its RENAMED would have moved it, within its parent or
+     * into another held directory.
+     */
+    @Test
+    void anOverflowMovesAHeldDirectoryRenamedDuringTheLoss() throws Exception {
+        overflowAfterAMoveOfAWorkingDirectory("d", "moved", "", "moved");
+    }
+
+    @Test
+    void anOverflowMovesAHeldDirectoryMovedIntoAnotherHeldDirectory() throws Exception {
+        overflowAfterAMoveOfAWorkingDirectory("d", "e/moved", "", "e/moved");
+    }
+
+    /**
+     * Moved out of the overflow's subtree (where the resync lists nothing) while the server still
+     * has the node: only its entry expires, the process inside keeps its working directory (by its
+     * old path, until something looks the new one up).
+     */
+    @Test
+    void anOverflowKeepsAHeldDirectoryMovedWhereItListsNothingAlive() throws Exception {
+        Files.createDirectories(served.resolve("e/sub"));
+        Files.writeString(served.resolve("e/sub/f"), "F");
+        overflowAfterAMoveOfAWorkingDirectory("e/sub", "far/moved", "e", "e/sub");
+    }
+
+    /**
+     * A process works in {@code from}; the server's {@code from} moves to {@code to}, its event lost;
+     * then an OVERFLOW of {@code lost}. The process's working directory is then {@code cwdAfter}.
+     */
+    private void overflowAfterAMoveOfAWorkingDirectory(String from, String to, String lost, String cwdAfter) throws Exception {
+        try (Stream<Path> l = Files.list(mnt)) {
+            assertThat(l.count()).isEqualTo(3); // the root's names are known to programs
+        }
+        Process py = new ProcessBuilder("python3", "-c", "import os, sys\nos.chdir(sys.argv[1])\nprint('in', flush=True)\n"
+                + "sys.stdin.readline()\nprint(os.getcwd(), flush=True)\nprint(open('f').read(), flush=True)",
+                mnt.resolve(from).toString()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream()))) {
+            assertThat(out.readLine()).isEqualTo("in");
+            long d = node(from);
+            Files.move(served.resolve(from), served.resolve(to)); // its event was lost
+            if (!cwdAfter.equals(to)) {
+                awaitServerFollows(d); // else the node is gone for the server (its watcher not caught up)
+            }
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.OVERFLOW, lost, ""));
+            recording = false;
+            assertThat(changes).isEmpty();
+            assertThat(view.resolve(from)).as(from + " in the kernel's view").isZero();
+            if (cwdAfter.equals(to)) {
+                assertThat(view.resolve(to)).as(to + " in the kernel's view").isEqualTo(d);
+            }
+            py.getOutputStream().write("go\n".getBytes());
+            py.getOutputStream().flush();
+            String cwd = out.readLine();
+            if (cwdAfter.equals(to)) {
+                assertThat(cwd).as("getcwd of the process that was in " + from).isEqualTo(mnt.resolve(to).toString());
+            } else {
+                // Only the old entry expired: the kernel keeps the old path until it looks the new
+                // name up, and then moves the directory's one dentry there. A fresh-clone CI run saw
+                // the new path once; either way the process keeps a working directory (not deleted).
+                assertThat(cwd).as("getcwd of the process that was in " + from)
+                        .isIn(mnt.resolve(cwdAfter).toString(), mnt.resolve(to).toString());
+            }
+            assertThat(out.readLine()).isEqualTo("F");
+            assertThat(py.waitFor()).isZero();
+        } finally {
+            py.destroyForcibly();
+        }
+        assertThat(Files.readString(mnt.resolve(to + "/f"))).isEqualTo("F");
+        assertThat(Files.exists(mnt.resolve(from))).isFalse();
+    }
+
+    /** Until GetAttr of {@code node} answers: the server's watcher followed its move (its node table has the new path). */
+    private void awaitServerFollows(long node) throws InterruptedException {
+        for (int i = 0;; i++) {
+            try {
+                remote.getattr(new InjectionGate.Internal(node), node, 0);
+                return;
+            } catch (FuseException notYet) {
+                assertThat(i).as("tries until the server followed the move").isLessThan(1000);
+                Thread.sleep(10);
+            }
         }
     }
 }

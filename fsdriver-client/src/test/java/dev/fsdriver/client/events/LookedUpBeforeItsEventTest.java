@@ -48,7 +48,7 @@ class LookedUpBeforeItsEventTest {
         connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
                 false, ClientOptions.defaults());
         remote = RemoteFileSystem.connect(connection);
-        injector = new Injector(mnt);
+        injector = new Injector(mnt, remote.events().writes());
         policy.setLive(true); // long timeouts, as while events flow
         EchoFilter echo = new EchoFilter();
         EventAwareFileSystem fs = new EventAwareFileSystem(remote, view, echo, policy, injector);

@@ -75,6 +75,8 @@ public final class FuseKernel {
     // enum fuse_notify_code
     public static final int NOTIFY_INVAL_INODE = 2;
     public static final int NOTIFY_INVAL_ENTRY = 3;
+    /** fuse_notify_inval_entry_out.flags: expire the entry only, keep it hashed (7.38, kernel 6.2). */
+    public static final int EXPIRE_ONLY = 1;
     public static final int NOTIFY_STORE = 4;
     public static final int NOTIFY_RETRIEVE = 5;
     public static final int NOTIFY_DELETE = 6;

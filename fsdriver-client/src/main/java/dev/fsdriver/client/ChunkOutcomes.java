@@ -1,0 +1,192 @@
+package dev.fsdriver.client;
+
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.WriteReply;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What becomes of the chunks one {@link BlockWriter} sent: an answer is taken (the attributes it
+ * carries, where an O_APPEND file ends, EIO for a short write), a failure becomes the open file's
+ * error ({@link WriteErrors}) unless it is only a lost connection: a chunk the server did not
+ * answer (down, or no answer in time) or refused because its handle belongs to a server process
+ * that has since restarted. Such chunks are kept and sent again, in order, before anything else
+ * ({@link #resendLocked}), once the handle is current again ({@link Reopener#current}: the file
+ * reopened, or lost: EIO from then on). An O_APPEND chunk is sent again only when the file's size
+ * says it did not land ({@link AppendResend}: the server appends wherever the end is, so one that
+ * landed but whose reply was lost would go in twice); one that landed is dropped, and when the
+ * size says neither the file fails with EIO.
+ *
+ * <p>Locking: no lock of its own. {@link #answered} and {@link #failed} run in completion
+ * callbacks, which take no lock (the chunks kept are a concurrent map, {@link AppendResend#end}
+ * is volatile, {@link WriteErrors} is thread-safe); sending again runs only under the owning
+ * BlockWriter's lock (see there), the methods named {@code ...Locked}.
+ */
+final class ChunkOutcomes {
+    private static final Logger log = LoggerFactory.getLogger(ChunkOutcomes.class);
+    /** Pause between tries to reach a server that is away (the channel reconnects at once, see Connection). */
+    private static final long RETRY_MILLIS = 100;
+
+    private final Connection connection;
+    private final OpenNode node;
+    private final RemoteHandle handle;
+    private final Reopener reopener;
+    /** Told the file's attributes each write's reply carries. */
+    private final KnownAttrs attrs;
+    private final WriteErrors errors;
+    /** With O_APPEND: where the file ends as far as this open file knows, to judge a chunk sent again; else null. */
+    private final AppendResend appends;
+    /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
+    private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
+
+    ChunkOutcomes(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, KnownAttrs attrs,
+                  WriteErrors errors, AppendResend appends) {
+        this.connection = connection;
+        this.node = node;
+        this.handle = handle;
+        this.reopener = reopener;
+        this.attrs = attrs;
+        this.errors = errors;
+        this.appends = appends;
+    }
+
+    /** True while chunks wait to be sent again. */
+    boolean anyKept() {
+        return !unacked.isEmpty();
+    }
+
+    /** Whether a chunk waiting to be sent again writes some of {@code length} bytes at {@code offset}. */
+    boolean overlaps(long offset, int length) {
+        return unacked.values().stream().anyMatch(c -> c.overlaps(offset, length));
+    }
+
+    /** {@code c} goes after the chunks kept (what was written before goes first). */
+    void keep(WriteChunk c) {
+        unacked.put(c.seq, c);
+    }
+
+    /** The file is lost: nothing is sent again. */
+    void clear() {
+        unacked.clear();
+    }
+
+    /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
+    void answered(WriteReply r, WriteChunk c) {
+        if (r.getWritten() != c.bytes()) {
+            attrs.drop(node.nodeId);
+            errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
+        } else if (r.hasAttr()) {
+            attrs.written(node.nodeId, r.getAttr(), c.sentAt);
+        }
+        if (appends != null) {
+            appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());
+        }
+    }
+
+    /** {@code c} failed with {@code t}: kept to send again (true), or dropped and its failure this file's error. */
+    boolean failed(WriteChunk c, Throwable t) {
+        attrs.drop(node.nodeId); // it may have reached the file, or part of it
+        FuseException f = connection.failure(t);
+        if (sendAgain(t, f, c)) {
+            unacked.put(c.seq, c);
+            return true;
+        }
+        dropped(c, f);
+        return false;
+    }
+
+    /**
+     * Sends the chunks kept after a lost connection, in order, each waited for, to the server
+     * answering now (the handle reopened first). While the server is out of reach this keeps
+     * trying for up to one call deadline (a restarting server is back within it), then throws
+     * with the chunks kept; a lost file throws EIO; another error drops the chunk and is thrown.
+     * {@code discard}: drops all the writer holds, once the file is lost (see {@link Reopener}).
+     */
+    void resendLocked(Runnable discard) throws FuseException {
+        long giveUp = System.nanoTime() + connection.options().callDeadline().toNanos();
+        while (!unacked.isEmpty()) {
+            try {
+                resendOnceLocked(discard);
+            } catch (FuseException e) {
+                // out of reach, or EBADF for a chunk kept to send again (restarted meanwhile)
+                boolean away = CallFailures.away(e.errno())
+                        || (e.errno() == Errno.EBADF && !unacked.isEmpty() && !handle.lost());
+                if (!away || System.nanoTime() > giveUp) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(RETRY_MILLIS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw connection.failure(ie);
+                }
+            }
+        }
+    }
+
+    private void resendOnceLocked(Runnable discard) throws FuseException {
+        try {
+            reopener.current(handle);
+        } catch (FuseException e) {
+            if (handle.lost()) {
+                discard.run();
+            }
+            throw e;
+        }
+        for (WriteChunk c : unacked.values()) {
+            AppendResend.Verdict v = appends != null ? appends.check(c) : AppendResend.Verdict.RESEND;
+            if (v == AppendResend.Verdict.UNKNOWN) {
+                // lost, as a file gone in a restart: EIO for its writes, flush, fsync and close;
+                // the server's handle is alive, and a lost one is not released at close: give it back now
+                try {
+                    connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle.id()).build());
+                } catch (RuntimeException e) {
+                    log.debug("release of node {}'s handle failed: {}", node.nodeId, e.toString());
+                }
+                handle.markLost();
+                discard.run();
+                errors.record(new FuseException(Errno.EIO, "node " + node.nodeId + ": whether an append landed is not known"));
+                return;
+            }
+            if (v == AppendResend.Verdict.LANDED) {
+                unacked.remove(c.seq); // in the file already: not sent again
+                node.generation.incrementAndGet();
+                continue;
+            }
+            try {
+                answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
+            } catch (RuntimeException e) {
+                attrs.drop(node.nodeId);
+                FuseException f = connection.failure(e);
+                if (sendAgain(e, f, c)) {
+                    throw f;
+                }
+                // Dropped: the error is this file's, for its own write, flush or fsync; thrown here it
+                // would go to whoever pushed (another file's stat, another process's close) and be lost.
+                dropped(c, f);
+            } finally {
+                node.generation.incrementAndGet();
+            }
+            unacked.remove(c.seq);
+        }
+    }
+
+    /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
+    private boolean sendAgain(Throwable t, FuseException f, WriteChunk c) {
+        if (CallFailures.unreachable(t)) {
+            return true;
+        }
+        // the handle is unknown because the server restarted since the chunk was sent (and the
+        // file may have been reopened meanwhile, by this writer or by a read)
+        return f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id());
+    }
+
+    /** {@code c} will not be sent again: its failure {@code f} is this file's error. */
+    private void dropped(WriteChunk c, FuseException f) {
+        log.warn("write of {} bytes at {} to node {} failed: {}", c.bytes(), c.offset, node.nodeId, f.getMessage());
+        errors.record(f);
+    }
+}
