@@ -23,8 +23,6 @@ final class DirHandle {
     long fetchEpoch = -1;
     /** Until when a listing kept at its close may be used again (see RemoteCaches' relistings). */
     long keepUntilNanos;
-    /** The next page, asked for while the kernel takes this one ({@link PagesAhead}), or null. */
-    PagesAhead.Ahead ahead;
     /** The page's ReadDirReply.event_sequence (see {@link ListingSequences}); read without the monitor. */
     volatile long eventSequence;
 

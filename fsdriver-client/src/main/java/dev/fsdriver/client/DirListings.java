@@ -1,6 +1,5 @@
 package dev.fsdriver.client;
 
-import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -15,7 +14,6 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Directory listings: OPENDIR, READDIR(PLUS) and RELEASEDIR. The kernel's many small requests
@@ -34,19 +32,10 @@ final class DirListings {
     private final RemoteCaches caches;
     private final Entries entries;
     private final NodeTable nodes;
-    private final PagesAhead pagesAhead;
     private final ConcurrentHashMap<Long, DirHandle> dirs = new ConcurrentHashMap<>();
 
     DirListings(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, NodeTable nodes) {
-        this(connection, files, caches, entries, nodes, r -> connection.filesAsync().readDir(r));
-    }
-
-    /** @param lister sends a read-ahead ReadDir ({@link PagesAhead}: the connection's, or a test's) */
-    DirListings(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, NodeTable nodes,
-                Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister) {
         this.connection = connection;
-        this.pagesAhead = new PagesAhead(lister, node -> nodes.forget(node, 1), System::nanoTime,
-                RemoteCaches.RELIST_NANOS, connection.options().readDirPageSize());
         this.options = connection.options();
         this.files = files;
         this.caches = caches;
@@ -69,12 +58,6 @@ final class DirListings {
     void releasedir(FuseRequest req, long nodeId, long fh) {
         DirHandle dir = dirs.remove(fh);
         if (dir != null) {
-            synchronized (dir) {
-                if (dir.ahead != null) {
-                    pagesAhead.giveBack(dir.ahead);
-                    dir.ahead = null;
-                }
-            }
             caches.keepListing(nodeId, dir);
         }
     }
@@ -100,8 +83,6 @@ final class DirListings {
      */
     private void list(long nodeId, long fh, long offset, boolean plus, Sink sink) throws FuseException {
         DirHandle dir = dirs.get(fh);
-        // read-ahead only for a handle RELEASEDIR will find (it gives back a page not taken)
-        boolean readAhead = dir != null;
         if (dir == null) {
             dir = new DirHandle(nodeId);
         }
@@ -116,7 +97,7 @@ final class DirListings {
             while (true) {
                 int start = positionLocked(dir, cursor, plus);
                 if (start < 0) {
-                    fetchLocked(dir, cursor, plus, readAhead);
+                    fetchLocked(dir, cursor, plus);
                     start = 0;
                 }
                 List<DirEntry> page = dir.page;
@@ -165,18 +146,9 @@ final class DirListings {
         return -1;
     }
 
-    private void fetchLocked(DirHandle dir, long cursor, boolean plus, boolean readAhead) throws FuseException {
+    private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
         long epoch = caches.relistEpoch(); // before the fetch: a change meanwhile makes it older
-        ReadDirReply reply = null;
-        if (dir.ahead != null) {
-            PagesAhead.Ahead a = dir.ahead;
-            dir.ahead = null;
-            reply = pagesAhead.take(a, plus ? cursor : -1);
-            if (reply != null) {
-                epoch = a.epoch(); // what it says is as of when it was asked for
-            }
-        }
-        if (reply == null && cursor == 0 && plus) {
+        if (cursor == 0 && plus) {
             KeptListings.Kept r = caches.takeListing(dir.nodeId);
             BitSet given = r == null ? null : r.take();
             if (given != null) {
@@ -194,9 +166,7 @@ final class DirListings {
             }
         }
         // A first page fetched ahead (a plus page: its entries' references go to the kernel)
-        if (reply == null && cursor == 0 && plus) {
-            reply = caches.prefetcher.takeListing(dir.nodeId);
-        }
+        ReadDirReply reply = cursor == 0 && plus ? caches.prefetcher.takeListing(dir.nodeId) : null;
         if (cursor == 0) {
             connection.counters().caches().add(CacheStats.Cache.DIRECTORY, reply != null);
         }
@@ -216,9 +186,6 @@ final class DirListings {
         dir.pageCursor = cursor;
         dir.pageEof = reply.getEof();
         dir.pagePlus = plus;
-        if (plus && readAhead && !dir.pageEof && !dir.page.isEmpty()) {
-            dir.ahead = pagesAhead.start(dir.nodeId, dir.page.getLast().getCursor(), caches.relistEpoch());
-        }
     }
 
     /** The page about to be replaced: the references of its entries the kernel never took go back. */

@@ -281,46 +281,6 @@ class RemoteFileSystemTest {
         assertThat(plain).containsExactlyInAnyOrderElementsOf(names);
     }
 
-    /**
-     * The next page is asked for while the kernel takes the current one (PagesAhead): no more
-     * ReadDir calls than pages, and a page asked for ahead that the listing never reached gives
-     * its references back (the server drops a node nobody holds).
-     */
-    @Test
-    void listingPagesAreReadAheadAndAPageNotReachedIsGivenBack() throws Exception {
-        for (int i = 0; i < 2500; i++) {
-            Files.writeString(dir.resolve("f" + i), "x");
-        }
-        long readDirs = calls("ReadDir");
-        assertThat(listPlusUpTo(ROOT, Integer.MAX_VALUE)).hasSize(2500);
-        assertThat(calls("ReadDir") - readDirs).as("three pages of 1,000, no more").isEqualTo(3);
-
-        fs.close();
-        connection.close();
-        server.close();
-        server = new TestServer(dir, false); // a server that counted nothing yet
-        connection = server.connect(ClientOptions.builder().blockSize(BLOCK).build());
-        fs = RemoteFileSystem.connect(connection);
-        assertThat(listPlusUpTo(ROOT, 25)).hasSize(25); // the second page went out ahead
-        List<String> sorted = new ArrayList<>();
-        for (int i = 0; i < 2500; i++) {
-            sorted.add("f" + i);
-        }
-        sorted.sort(null);
-        long second = (Long) Files.getAttribute(dir.resolve(sorted.get(1500)), "unix:ino");
-        FuseException stale = null;
-        for (int i = 0; i < 100 && stale == null; i++) {
-            try {
-                fs.getattr(REQ, second, -1);
-                Thread.sleep(50);
-            } catch (FuseException x) {
-                stale = x;
-            }
-        }
-        assertThat(stale).as("the page read ahead gave its references back").isNotNull();
-        assertThat(stale.errno()).isEqualTo(Errno.ESTALE);
-    }
-
     @Test
     void keepCacheOnlyWhileTheFileIsUnchanged() throws Exception {
         Path f = Files.writeString(dir.resolve("k"), "one");
