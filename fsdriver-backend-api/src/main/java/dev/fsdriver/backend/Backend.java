@@ -38,20 +38,23 @@ public interface Backend extends AutoCloseable {
     List<DirEntry> list(RelPath dir) throws FsException;
 
     /**
-     * The names of directory {@code dir} for a listing served in pages: as {@link #list}, but a
-     * backend that pays a call per name for attributes leaves them null, and they are read page
-     * by page with {@link #attributes} (the first page of a 100,000-entry directory no longer
-     * waits for 100,000 stats, nor the kernel for the last page's). The default is {@link #list}.
+     * Directory {@code dir} for a listing served in pages: as {@link #list}, but a backend that
+     * pays a call per name for attributes leaves them null, and they are read page by page with
+     * {@link #attributes} (the first page of a 100,000-entry directory no longer waits for
+     * 100,000 stats, nor the kernel for the last page's). Such a backend also gives the
+     * attributes of the directory it read. The default is {@link #list}, attributes included.
      */
-    default List<DirEntry> listNames(RelPath dir) throws FsException {
-        return list(dir);
+    default DirNames listNames(RelPath dir) throws FsException {
+        return new DirNames(null, list(dir));
     }
 
     /**
-     * The attributes of the entries {@code names} of directory {@code dir}, in that order, each
-     * as {@link #stat} gives it; null for a name gone meanwhile.
+     * The attributes of the entries {@code names} of directory {@code dir}, each as {@link #stat}
+     * gives it (null for a name gone meanwhile), and those of the directory they were looked up
+     * in: a rename may have put another directory at {@code dir} since its names were listed.
+     * The default stats by path, the directory after its names (one replaced meanwhile shows).
      */
-    default List<FileAttributes> attributes(RelPath dir, List<String> names) throws FsException {
+    default PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
         List<FileAttributes> out = new ArrayList<>(names.size());
         for (String name : names) {
             try {
@@ -63,7 +66,7 @@ public interface Backend extends AutoCloseable {
                 out.add(null);
             }
         }
-        return out;
+        return new PageAttributes(stat(dir), out);
     }
 
     /** Opens an existing regular file; {@code flags} are open(2) flags (O_TRUNC, O_APPEND honoured). */

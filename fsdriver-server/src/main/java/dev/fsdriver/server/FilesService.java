@@ -1,6 +1,5 @@
 package dev.fsdriver.server;
 
-import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
@@ -48,8 +47,6 @@ import dev.fsdriver.proto.v1.XattrValue;
 import dev.fsdriver.server.HandleTable.Handle;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,70 +196,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void readDir(ReadDirRequest req, StreamObserver<ReadDirReply> out) {
-        Rpc.offload(io, "ReadDir", out, () -> {
-            Share s = CallContext.share();
-            long node = req.getNode();
-            RelPath dir = s.nodes.path(node);
-            DirSnapshots.Snapshot snap = null;
-            int pos = 0;
-            if (req.getCursor() != 0) {
-                snap = s.dirs.find(node, req.getCursor());
-                pos = DirSnapshots.position(req.getCursor());
-                if (pos < 0) {
-                    throw new FsException(Errno.EINVAL, "bad cursor " + req.getCursor());
-                }
-            }
-            if (snap == null) {
-                long sequence = s.eventSequence.getAsLong(); // before: every event up to it is in the listing
-                List<DirEntry> list = new ArrayList<>(s.backend.listNames(dir)); // attributes: per page
-                list.sort(Comparator.comparing(DirEntry::name));
-                snap = s.dirs.add(node, List.copyOf(list), sequence);
-            }
-            List<DirEntry> entries = snap.entries();
-            int max = Requests.pageSize(req);
-            int end = (int) Math.min((long) pos + max, entries.size());
-            ReadDirReply.Builder reply = ReadDirReply.newBuilder().setEventSequence(snap.eventSequence());
-            // a page all of whose names are gone goes on to the next: an empty page ends a listing
-            while (true) {
-                addPage(s, dir, snap, pos, end, req.getPlus(), reply);
-                if (reply.getEntriesCount() > 0 || end >= entries.size()) {
-                    break;
-                }
-                pos = end;
-                end = (int) Math.min((long) pos + max, entries.size());
-            }
-            return reply.setEof(end >= entries.size()).build();
-        });
-    }
-
-    /** Entries {@code from} to {@code to} of the listing, with their attributes read now where it has none. */
-    private static void addPage(Share s, RelPath dir, DirSnapshots.Snapshot snap, int from, int to, boolean plus,
-                                ReadDirReply.Builder reply) throws FsException {
-        List<DirEntry> entries = snap.entries();
-        List<String> unread = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            if (entries.get(i).attributes() == null) {
-                unread.add(entries.get(i).name());
-            }
-        }
-        List<FileAttributes> read = unread.isEmpty() ? List.of() : s.backend.attributes(dir, unread);
-        int next = 0;
-        for (int i = from; i < to; i++) {
-            DirEntry e = entries.get(i);
-            FileAttributes a = e.attributes() != null ? e.attributes() : read.get(next++);
-            if (a == null) {
-                continue; // gone since the listing was made
-            }
-            dev.fsdriver.proto.v1.DirEntry.Builder d = dev.fsdriver.proto.v1.DirEntry.newBuilder()
-                    .setName(e.name())
-                    .setType(a.mode() & FileMode.S_IFMT)
-                    .setIno(a.ino())
-                    .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
-            if (plus) {
-                d.setNode(entry(s, dir.resolve(e.name()), a));
-            }
-            reply.addEntries(d);
-        }
+        Rpc.offload(io, "ReadDir", out, () -> DirPages.readDir(CallContext.share(), req));
     }
 
     // ------------------------------------------------------------------------------- open files

@@ -3,11 +3,13 @@ package dev.fsdriver.backend.posix;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.Owner;
+import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.backend.posix.watch.InotifyWatcher;
@@ -137,39 +139,14 @@ public final class PosixBackend implements Backend {
         return dirs.list(dir);
     }
 
-    /** Names only (readdir): the attributes of each page are read by {@link #attributes}. */
     @Override
-    public List<DirEntry> listNames(RelPath dir) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        try (Loc d = containment.openDir(dir); DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
-            for (Path child : ds) {
-                out.add(new DirEntry(child.getFileName().toString(), null));
-            }
-        } catch (IOException e) {
-            throw PosixErrors.translate("list", dir, e);
-        } catch (DirectoryIteratorException e) {
-            throw PosixErrors.translate("list", dir, e.getCause());
-        }
-        return out;
+    public DirNames listNames(RelPath dir) throws FsException {
+        return dirs.listNames(dir);
     }
 
-    /** lstat of each name relative to the directory, opened once. */
     @Override
-    public List<FileAttributes> attributes(RelPath dir, List<String> names) throws FsException {
-        List<FileAttributes> out = new ArrayList<>(names.size());
-        try (Loc d = containment.openDir(dir)) {
-            for (String name : names) {
-                try {
-                    out.add(calls.lstat(d.child(name, d.path().resolve(name)), name));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    out.add(null); // deleted since the listing: left out, as in list
-                }
-            }
-        }
-        return out;
+    public PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
+        return dirs.attributes(dir, names);
     }
 
     @Override
