@@ -3,6 +3,7 @@ package dev.fsdriver.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
@@ -12,6 +13,9 @@ import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * come from the directory the names came from, and that must be the node's. Here nothing
  * follows the disk's changes (a Share without a watcher): the node table keeps the old path,
  * as for the moment before the server's watcher sees a change made behind its back. In each of
- * the posix backend's three modes (openat2, the lstat walk, java.nio only).
+ * the posix backend's three modes (openat2, the lstat walk, java.nio only), and with Backend's
+ * default per-page attributes.
  */
 class ReadDirIdentityTest {
     @TempDir
@@ -35,12 +40,27 @@ class ReadDirIdentityTest {
 
     @FunctionalInterface
     interface Opener {
-        PosixBackend open(Path root) throws IOException;
+        Backend open(Path root) throws IOException;
     }
 
     static Stream<Opener> modes() {
         return Stream.of(r -> PosixBackend.open(r, false), r -> PosixBackend.openWalking(r, false),
-                r -> PosixBackend.openPortable(r, false));
+                r -> PosixBackend.openPortable(r, false), r -> defaultAttributes(PosixBackend.open(r, false)));
+    }
+
+    /** The posix backend's names with Backend's default attributes (stats by path, the directory's last). */
+    private static Backend defaultAttributes(Backend posix) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("attributes")) {
+                        return InvocationHandler.invokeDefault(proxy, method, args);
+                    }
+                    try {
+                        return method.invoke(posix, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @AfterEach
