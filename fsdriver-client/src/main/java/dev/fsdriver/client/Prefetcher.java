@@ -8,6 +8,9 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
@@ -30,9 +33,10 @@ import java.util.function.LongSupplier;
  * <ul>
  * <li>Files: a program that reads the small files of a directory one after the other in
  *     listing order (grep -r, tar c, cp -r, rsync) gets the next ones fetched while it reads
- *     the current one, each as a read-only Open whose reply carries the whole file and keeps
- *     nothing open on the server (OpenRequest.inline_max). The program's own OPEN then takes
- *     the waiting reply instead of making the round trip.
+ *     the current one, as read-only opens whose replies carry the whole file and keep nothing
+ *     open on the server (OpenRequest.inline_max). The program's own OPEN then takes the
+ *     waiting reply instead of making the round trip. With a server that has "open-many" they
+ *     go in one OpenMany call per half window ({@code depth / 2} files), not one Open each.
  * <li>Directories: once a program lists a directory it found in a listing (it is descending a
  *     tree: find, git status, du, ls -R), the first pages of that directory's subdirectories
  *     are fetched in parallel ({@link #MAX_DIRS_IN_FLIGHT} at a time) and its own listing of
@@ -84,6 +88,8 @@ final class Prefetcher {
 
     private final Connection connection;
     private final Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    /** Null: the server has no OpenMany (one Open per file). */
+    private final Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener;
     private final Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int inlineMax;
     private final int depth;
@@ -110,18 +116,23 @@ final class Prefetcher {
      * @param unused   gives back one server reference of a node that was fetched ahead in a
      *                 directory page and never handed to the kernel
      */
-    Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
-               LongConsumer unused) {
-        this(connection, r -> connection.filesAsync().open(r), r -> connection.filesAsync().readDir(r), inlineMax, depth,
-                pageSize, ttlNanos, nanoClock, unused);
+    Prefetcher(Connection connection, boolean openMany, int inlineMax, int depth, int pageSize, long ttlNanos,
+               LongSupplier nanoClock, LongConsumer unused) {
+        this(connection, r -> connection.filesAsync().open(r), openMany ? r -> connection.filesAsync().openMany(r) : null,
+                r -> connection.filesAsync().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
     }
 
-    /** @param opener sends a read-ahead Open, {@code lister} a read-ahead ReadDir (the connection's, or a test's) */
+    /**
+     * @param opener     sends a read-ahead Open, {@code manyOpener} an OpenMany (null: the server
+     *                   has none), {@code lister} a read-ahead ReadDir (the connection's, or a test's)
+     */
     Prefetcher(Connection connection, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener,
                Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
         this.opener = opener;
+        this.manyOpener = manyOpener;
         this.lister = lister;
         this.pageSize = pageSize;
         this.unused = unused;
@@ -213,6 +224,9 @@ final class Prefetcher {
                 l.fetchedEpoch = epoch;
                 l.fetchedUpTo = p.index;
             }
+            if (manyOpener != null && l.fetchedUpTo - p.index > depth / 2) {
+                return; // more than half the window still ahead: the next call fetches a half at once
+            }
             int from = Math.max(p.index + 1, l.fetchedUpTo + 1);
             int to = Math.min(l.nodes.size() - 1, p.index + depth);
             for (int i = from; i <= to; i++) {
@@ -221,6 +235,12 @@ final class Prefetcher {
             l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
         }
         long now = clock.getAsLong();
+        if (manyOpener != null) {
+            if (!ahead.isEmpty()) {
+                fetchMany(ahead, now);
+            }
+            return;
+        }
         for (long n : ahead) {
             // Read before the request goes: a drop (an event) from then on until the reply is stored
             // may be of a change the reply missed, and would find nothing to drop yet.
@@ -234,6 +254,30 @@ final class Prefetcher {
                 fetched.remove(n, f);
             }
         }
+    }
+
+    /** The opens of {@code nodes} in one OpenMany: a future per node, failed where the server read none. */
+    private void fetchMany(List<Long> nodes, long now) {
+        long before = epoch; // as in opened: a drop from then on may be of a change the reply missed
+        ListenableFuture<OpenManyReply> batch = manyOpener.apply(OpenManyRequest.newBuilder().addAllNodes(nodes)
+                .setInlineMax(inlineMax).build());
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            Fetched f = new Fetched(Futures.transform(batch, r -> whole(r, index), MoreExecutors.directExecutor()), now);
+            fetched.put(nodes.get(i), f);
+            if (epoch != before) {
+                fetched.remove(nodes.get(i), f);
+            }
+        }
+    }
+
+    /** The {@code index}th file of an OpenMany reply; not read (too large, or an error): the program's open asks itself. */
+    private static OpenReply whole(OpenManyReply r, int index) {
+        OpenOutcome o = index < r.getOutcomesCount() ? r.getOutcomes(index) : OpenOutcome.getDefaultInstance();
+        if (!o.hasOpened()) {
+            throw new IllegalStateException("not read ahead (errno " + o.getErrno() + ")");
+        }
+        return o.getOpened();
     }
 
     /** Forgets every fetched reply (something changed: see the class comment). */

@@ -76,7 +76,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.unsynced = new UnsyncedNames(options.callDeadline().toNanos(), System::nanoTime);
         this.nodes = new NodeTable(connection);
         Reopener reopener = new Reopener(connection);
-        Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
+        Prefetcher prefetcher = new Prefetcher(connection, hello.getCapabilitiesList().contains("open-many"),
+                Math.min(options.inlineReadMax(), blockSize),
                 options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),

@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -9,11 +10,16 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.LongStream;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +42,7 @@ class PrefetcherTest {
     }
 
     private static Prefetcher prefetcher(Function<OpenRequest, ListenableFuture<OpenReply>> opener) {
-        Prefetcher p = new Prefetcher(null, opener, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 4,
+        Prefetcher p = new Prefetcher(null, opener, null, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 4,
                 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
         p.enableWhile(() -> true);
         p.listed(DIR, 0, List.of(small(11), small(12), small(13)));
@@ -89,7 +95,7 @@ class PrefetcherTest {
         List<Long> given = new ArrayList<>();
         List<Long> listed = new ArrayList<>();
         ReadDirReply before = ReadDirReply.newBuilder().addEntries(small(31)).setEof(true).build();
-        p[0] = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), r -> {
+        p[0] = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> {
             listed.add(r.getNode());
             p[0].dropAll(); // the change's event, applied on the events thread meanwhile
             return Futures.immediateFuture(before);
@@ -109,15 +115,88 @@ class PrefetcherTest {
     @Test
     void aWalkIsFetchedAheadOnlyAFewDirectoriesBeyondWhereItIs() {
         List<Long> listed = new ArrayList<>();
-        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), r -> {
+        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> {
             listed.add(r.getNode());
             return Futures.immediateFuture(ReadDirReply.newBuilder().setEof(true).build());
         }, 4096, 4, 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
         p.enableWhile(() -> true);
         p.listed(1, 0, List.of(dir(21)));
-        p.listed(21, 0, java.util.stream.LongStream.range(100, 200).mapToObj(PrefetcherTest::dir).toList());
+        p.listed(21, 0, LongStream.range(100, 200).mapToObj(PrefetcherTest::dir).toList());
         assertThat(listed).as("before: all 100").hasSize(Prefetcher.MAX_DIRS_AHEAD);
         assertThat(p.takeListing(100)).isNotNull();
         assertThat(listed).hasSize(Prefetcher.MAX_DIRS_AHEAD + 1).endsWith(100L + Prefetcher.MAX_DIRS_AHEAD);
+    }
+
+    // ------------------------------------------------------------------------------ OpenMany
+
+    /** A prefetcher of window 8 over a directory of 40 small files (nodes 100-139), with a server that has OpenMany. */
+    private static Prefetcher batched(List<OpenManyRequest> asked, Function<OpenManyRequest, OpenManyReply> server) {
+        Prefetcher p = new Prefetcher(null, r -> {
+            throw new AssertionError("one Open per file although the server has OpenMany");
+        }, r -> {
+            asked.add(r);
+            return Futures.immediateFuture(server.apply(r));
+        }, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 8, 512, Long.MAX_VALUE / 2,
+                System::nanoTime, n -> { });
+        p.enableWhile(() -> true);
+        p.listed(DIR, 0, LongStream.range(100, 140).mapToObj(PrefetcherTest::small).toList());
+        return p;
+    }
+
+    private static OpenManyReply allWhole(OpenManyRequest r) {
+        OpenManyReply.Builder b = OpenManyReply.newBuilder();
+        r.getNodesList().forEach(n -> b.addOutcomes(OpenOutcome.newBuilder().setOpened(whole("content " + n))));
+        return b.build();
+    }
+
+    /**
+     * Issue 13: grep -r over a tree made one Open per file (17,855 for the JDK tree). A walk in
+     * listing order now fetches the files ahead in one OpenMany per half window: 40 files, 8
+     * ahead, cost 1 + 38 / 4 calls, and every file but the first is answered from them.
+     */
+    @Test
+    void aWalkInListingOrderFetchesItsFilesAheadInOneCallPerHalfWindow() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(asked, PrefetcherTest::allWhole);
+        p.opened(100); // the program's own open of the first file went to the server
+        assertThat(asked).hasSize(1);
+        assertThat(asked.get(0).getNodesList()).containsExactly(101L, 102L, 103L, 104L, 105L, 106L, 107L, 108L);
+        assertThat(asked.get(0).getInlineMax()).isEqualTo(4096);
+        for (long n = 101; n < 140; n++) {
+            assertThat(p.take(n)).as("file " + n).isNotNull();
+            assertThat(p.take(n)).isNull(); // taken once
+            p.opened(n);
+        }
+        assertThat(asked).hasSize(1 + 8); // then 109-112, 113-116, ... 137-139 in calls of four
+        assertThat(asked.get(1).getNodesList()).containsExactly(109L, 110L, 111L, 112L);
+        assertThat(asked.stream().mapToInt(OpenManyRequest::getNodesCount).sum()).isEqualTo(39);
+    }
+
+    @Test
+    void aFileTheServerDidNotReadIsOpenedByTheProgramItself() throws Exception {
+        Prefetcher p = batched(new ArrayList<>(), r -> OpenManyReply.newBuilder()
+                .addOutcomes(OpenOutcome.newBuilder().setOpened(whole("one")))
+                .addOutcomes(OpenOutcome.newBuilder().setErrno(13))          // EACCES
+                .addOutcomes(OpenOutcome.getDefaultInstance())               // too large now
+                .build());                                                   // and no outcome for the rest
+        p.opened(100);
+        assertThat(p.take(101).get().getData().toStringUtf8()).isEqualTo("one");
+        for (long n : new long[] {102, 103, 104}) {
+            assertThatThrownBy(() -> p.take(n).get()).as("file " + n).isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    /** As for single opens: an event while the OpenMany is on its way makes none of its files usable. */
+    @Test
+    void anOpenManyWhoseRequestAnEventOvertookIsNotUsed() {
+        Prefetcher[] p = new Prefetcher[1];
+        p[0] = batched(new ArrayList<>(), r -> {
+            p[0].dropAll(); // the change's event, applied on the events thread meanwhile
+            return allWhole(r);
+        });
+        p[0].opened(100);
+        for (long n = 101; n <= 108; n++) {
+            assertThat(p[0].take(n)).as("file " + n).isNull();
+        }
     }
 }
