@@ -86,7 +86,7 @@ public record ClientOptions(
         private int readDirPageSize = 1000;
         private boolean keepCache = true;
         private int inlineReadMax = 128 << 10;
-        private int prefetchFiles = 16;
+        private int prefetchFiles = 8;
         private String clientName = "fsdriver-client/0.1 " + System.getProperty("os.name", "?").toLowerCase();
         private io.grpc.ClientInterceptor tracing;
 

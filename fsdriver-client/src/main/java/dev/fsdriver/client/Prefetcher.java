@@ -36,7 +36,9 @@ import java.util.function.LongSupplier;
  *     the current one, as read-only opens whose replies carry the whole file and keep nothing
  *     open on the server (OpenRequest.inline_max). The program's own OPEN then takes the
  *     waiting reply instead of making the round trip. With a server that has "open-many" they
- *     go in one OpenMany call per half window ({@code depth / 2} files), not one Open each.
+ *     go in OpenMany calls of up to {@link #MANY_FILES} files and {@link #MANY_BYTES} bytes,
+ *     the next one when less than half of that is still ahead; else one Open each,
+ *     {@code depth} files ahead.
  * <li>Directories: once a program lists a directory it found in a listing (it is descending a
  *     tree: find, git status, du, ls -R), the first pages of that directory's subdirectories
  *     are fetched in parallel ({@link #MAX_DIRS_IN_FLIGHT} at a time) and its own listing of
@@ -65,11 +67,16 @@ final class Prefetcher {
      * files: 360 ReadDirs and 160 Forgets, issue 16).
      */
     static final int MAX_DIRS_AHEAD = 16;
+    /** Most files and bytes (by the listing's sizes) one OpenMany asks for: the server's limits. */
+    static final int MANY_FILES = 64;
+    static final int MANY_BYTES = 1 << 20;
 
     private static final class Listing {
         final long dir;
         // Guarded by this.
         final List<Long> nodes = new ArrayList<>();
+        /** Each node's size as listed. */
+        final List<Integer> sizes = new ArrayList<>();
         int lastOpened = -1;
         int fetchedUpTo = -1;
         /** The {@link #epoch} fetchedUpTo belongs to: after a drop, fetching starts over. */
@@ -192,6 +199,7 @@ final class Prefetcher {
                     long node = e.getNode().getId();
                     positions.put(node, new Position(l, l.nodes.size()));
                     l.nodes.add(node);
+                    l.sizes.add((int) e.getNode().getAttr().getSize());
                 }
             }
         }
@@ -224,15 +232,16 @@ final class Prefetcher {
                 l.fetchedEpoch = epoch;
                 l.fetchedUpTo = p.index;
             }
-            if (manyOpener != null && l.fetchedUpTo - p.index > depth / 2) {
-                return; // more than half the window still ahead: the next call fetches a half at once
-            }
             int from = Math.max(p.index + 1, l.fetchedUpTo + 1);
-            int to = Math.min(l.nodes.size() - 1, p.index + depth);
-            for (int i = from; i <= to; i++) {
-                ahead.add(l.nodes.get(i));
+            if (manyOpener != null) {
+                nextMany(l, p.index, from, ahead);
+            } else {
+                int to = Math.min(l.nodes.size() - 1, p.index + depth);
+                for (int i = from; i <= to; i++) {
+                    ahead.add(l.nodes.get(i));
+                }
+                l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
             }
-            l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
         }
         long now = clock.getAsLong();
         if (manyOpener != null) {
@@ -253,6 +262,29 @@ final class Prefetcher {
             if (epoch != before) {
                 fetched.remove(n, f);
             }
+        }
+    }
+
+    /**
+     * The files of the next OpenMany into {@code ahead}, from {@code from} on, when less than half
+     * a call's worth is still ahead of {@code index} (files fetched and not yet opened).
+     */
+    private static void nextMany(Listing l, int index, int from, List<Long> ahead) {
+        long aheadBytes = 0;
+        for (int i = index + 1; i < from; i++) {
+            aheadBytes += l.sizes.get(i);
+        }
+        if (from - index - 1 >= MANY_FILES / 2 || aheadBytes >= MANY_BYTES / 2) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = from; i < l.nodes.size() && ahead.size() < MANY_FILES; i++) {
+            bytes += l.sizes.get(i);
+            if (bytes > MANY_BYTES && !ahead.isEmpty()) {
+                break;
+            }
+            ahead.add(l.nodes.get(i));
+            l.fetchedUpTo = i;
         }
     }
 

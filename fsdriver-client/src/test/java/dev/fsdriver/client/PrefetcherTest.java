@@ -129,17 +129,24 @@ class PrefetcherTest {
 
     // ------------------------------------------------------------------------------ OpenMany
 
-    /** A prefetcher of window 8 over a directory of 40 small files (nodes 100-139), with a server that has OpenMany. */
-    private static Prefetcher batched(List<OpenManyRequest> asked, Function<OpenManyRequest, OpenManyReply> server) {
+    private static DirEntry sized(long node, int size) {
+        return DirEntry.newBuilder().setName("f" + node).setType(FileMode.S_IFREG)
+                .setNode(Node.newBuilder().setId(node).setAttr(Attr.newBuilder().setMode(FileMode.S_IFREG | 0644).setSize(size)))
+                .build();
+    }
+
+    /** A prefetcher over a directory of {@code count} files of {@code size} bytes (nodes from 100), with a server that has OpenMany. */
+    private static Prefetcher batched(int count, int size, List<OpenManyRequest> asked,
+                                      Function<OpenManyRequest, OpenManyReply> server) {
         Prefetcher p = new Prefetcher(null, r -> {
             throw new AssertionError("one Open per file although the server has OpenMany");
         }, r -> {
             asked.add(r);
             return Futures.immediateFuture(server.apply(r));
-        }, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 8, 512, Long.MAX_VALUE / 2,
+        }, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 1 << 20, 8, 512, Long.MAX_VALUE / 2,
                 System::nanoTime, n -> { });
         p.enableWhile(() -> true);
-        p.listed(DIR, 0, LongStream.range(100, 140).mapToObj(PrefetcherTest::small).toList());
+        p.listed(DIR, 0, LongStream.range(100, 100 + count).mapToObj(n -> sized(n, size)).toList());
         return p;
     }
 
@@ -149,32 +156,47 @@ class PrefetcherTest {
         return b.build();
     }
 
-    /**
-     * Issue 13: grep -r over a tree made one Open per file (17,855 for the JDK tree). A walk in
-     * listing order now fetches the files ahead in one OpenMany per half window: 40 files, 8
-     * ahead, cost 1 + 38 / 4 calls, and every file but the first is answered from them.
-     */
-    @Test
-    void aWalkInListingOrderFetchesItsFilesAheadInOneCallPerHalfWindow() throws Exception {
-        List<OpenManyRequest> asked = new ArrayList<>();
-        Prefetcher p = batched(asked, PrefetcherTest::allWhole);
+    /** Opens the files from 100 in order as a program would, each taking its reply fetched ahead. */
+    private static void walk(Prefetcher p, int count) throws Exception {
         p.opened(100); // the program's own open of the first file went to the server
-        assertThat(asked).hasSize(1);
-        assertThat(asked.get(0).getNodesList()).containsExactly(101L, 102L, 103L, 104L, 105L, 106L, 107L, 108L);
-        assertThat(asked.get(0).getInlineMax()).isEqualTo(4096);
-        for (long n = 101; n < 140; n++) {
-            assertThat(p.take(n)).as("file " + n).isNotNull();
-            assertThat(p.take(n)).isNull(); // taken once
+        for (long n = 101; n < 100 + count; n++) {
+            assertThat(p.take(n)).as("file " + n + " fetched ahead").isNotNull();
+            assertThat(p.take(n)).as("taken once").isNull();
             p.opened(n);
         }
-        assertThat(asked).hasSize(1 + 8); // then 109-112, 113-116, ... 137-139 in calls of four
-        assertThat(asked.get(1).getNodesList()).containsExactly(109L, 110L, 111L, 112L);
-        assertThat(asked.stream().mapToInt(OpenManyRequest::getNodesCount).sum()).isEqualTo(39);
+    }
+
+    /**
+     * Issue 13: grep -r over a tree made one Open per file (17,855 for the JDK tree). A walk in
+     * listing order now fetches the files ahead in OpenMany calls of 64, the next when fewer
+     * than 32 are still ahead: 200 small files, 4 calls, every file but the first answered by them.
+     */
+    @Test
+    void aWalkInListingOrderFetchesItsSmallFilesSixtyFourAtATime() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(200, 100, asked, PrefetcherTest::allWhole);
+        walk(p, 200);
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).containsExactly(64, 64, 64, 7);
+        assertThat(asked.get(0).getNodes(0)).isEqualTo(101L);
+        assertThat(asked.get(1).getNodes(0)).as("after 33 opened: 31 ahead").isEqualTo(165L);
+        assertThat(asked.get(0).getInlineMax()).isEqualTo(1 << 20);
+    }
+
+    /** Larger files: a call asks for at most a MiB by the listing's sizes (the server's budget for one reply). */
+    @Test
+    void aCallAsksForAtMostAMebibyte() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        int size = 300 << 10;
+        Prefetcher p = batched(30, size, asked, PrefetcherTest::allWhole);
+        walk(p, 30);
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).allMatch(n -> n * size <= Prefetcher.MANY_BYTES);
+        assertThat(asked.stream().mapToInt(OpenManyRequest::getNodesCount).sum()).isEqualTo(29);
+        assertThat(asked).hasSizeLessThanOrEqualTo(10);
     }
 
     @Test
     void aFileTheServerDidNotReadIsOpenedByTheProgramItself() throws Exception {
-        Prefetcher p = batched(new ArrayList<>(), r -> OpenManyReply.newBuilder()
+        Prefetcher p = batched(10, 100, new ArrayList<>(), r -> OpenManyReply.newBuilder()
                 .addOutcomes(OpenOutcome.newBuilder().setOpened(whole("one")))
                 .addOutcomes(OpenOutcome.newBuilder().setErrno(13))          // EACCES
                 .addOutcomes(OpenOutcome.getDefaultInstance())               // too large now
@@ -190,12 +212,12 @@ class PrefetcherTest {
     @Test
     void anOpenManyWhoseRequestAnEventOvertookIsNotUsed() {
         Prefetcher[] p = new Prefetcher[1];
-        p[0] = batched(new ArrayList<>(), r -> {
+        p[0] = batched(10, 100, new ArrayList<>(), r -> {
             p[0].dropAll(); // the change's event, applied on the events thread meanwhile
             return allWhole(r);
         });
         p[0].opened(100);
-        for (long n = 101; n <= 108; n++) {
+        for (long n = 101; n < 110; n++) {
             assertThat(p[0].take(n)).as("file " + n).isNull();
         }
     }
