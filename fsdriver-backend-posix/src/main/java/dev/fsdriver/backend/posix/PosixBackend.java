@@ -48,7 +48,8 @@ public final class PosixBackend implements Backend {
     private final PosixCalls calls;
     private final Containment containment;
     private final PosixXattrs xattrs;
-    private final PosixDirectories dirs;
+    /** Package-private for tests (PosixListingTest: its race hook). */
+    final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
 

@@ -6,12 +6,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.common.Errno;
 import java.io.IOException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,57 +14,60 @@ import java.util.List;
 final class PosixDirectories {
     private final PosixCalls calls;
     private final Containment containment;
+    /** Tests: runs between the containment's openDir and the read (the lstat walk's race window). */
+    Runnable afterOpen = () -> { };
 
     PosixDirectories(PosixCalls calls, Containment containment) {
         this.calls = calls;
         this.containment = containment;
     }
 
-    /** Names from readdir (getdents64, or java.nio's in the portable mode), attributes by lstat relative to the directory. */
+    /** {@link #listNames} and the {@link #attributes} of every name: a name gone in between is left out. */
     List<DirEntry> list(RelPath dir) throws FsException {
         try (Loc d = containment.openDir(dir)) {
-            return calls.list(d, dir);
+            afterOpen.run();
+            List<DirEntry> names = calls.names(d, dir).entries();
+            List<String> asked = new ArrayList<>(names.size());
+            for (DirEntry e : names) {
+                asked.add(e.name());
+            }
+            List<FileAttributes> read = calls.attributes(d, dir, asked).entries();
+            List<DirEntry> out = new ArrayList<>(names.size());
+            for (int i = 0; i < asked.size(); i++) {
+                if (read.get(i) != null) {
+                    out.add(new DirEntry(asked.get(i), read.get(i)));
+                }
+            }
+            return out;
         } catch (IOException e) {
             throw PosixErrors.translate("list", dir, e);
         }
     }
 
     /**
-     * Names only (readdir), and the directory read: with openat2 the held descriptor (the same
-     * directory whatever happens to the path), with the lstat walk the path again, after the
-     * names (a directory put there meanwhile shows; the walk's documented residual race).
+     * Names only (getdents64; java.nio's readdir in the portable mode), and the directory read:
+     * in the native modes the directory's own descriptor (see {@link PosixCalls#names}).
      */
     DirNames listNames(RelPath dir) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
         try (Loc d = containment.openDir(dir)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
-                for (Path child : ds) {
-                    out.add(new DirEntry(child.getFileName().toString(), null));
-                }
-            } catch (DirectoryIteratorException e) {
-                throw e.getCause();
-            }
-            return new DirNames(calls.lstat(d, dir), out);
+            afterOpen.run();
+            return calls.names(d, dir);
         } catch (IOException e) {
             throw PosixErrors.translate("list", dir, e);
         }
     }
 
-    /** lstat of each name relative to the directory, opened once, then of that directory (as {@link #listNames}). */
+    /**
+     * lstat of each name and of the directory they were looked up in: in the native modes
+     * relative to the directory opened once (see {@link PosixCalls#attributes}), by path only in
+     * the portable mode.
+     */
     PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
-        List<FileAttributes> out = new ArrayList<>(names.size());
         try (Loc d = containment.openDir(dir)) {
-            for (String name : names) {
-                try {
-                    out.add(calls.lstat(d.child(name, d.path().resolve(name)), name));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    out.add(null); // deleted since the listing: left out, as in list
-                }
-            }
-            return new PageAttributes(calls.lstat(d, dir), out);
+            afterOpen.run();
+            return calls.attributes(d, dir, names);
+        } catch (IOException e) {
+            throw PosixErrors.translate("list", dir, e);
         }
     }
 
