@@ -52,7 +52,10 @@ public interface Backend extends AutoCloseable {
      * The attributes of the entries {@code names} of directory {@code dir}, each as {@link #stat}
      * gives it (null for a name gone meanwhile), and those of the directory they were looked up
      * in: a rename may have put another directory at {@code dir} since its names were listed.
-     * The default stats by path, the directory after its names (one replaced meanwhile shows).
+     * The default stats by path, the directory after its names (one replaced meanwhile shows):
+     * that is the contract for a backend that does not override it, and the least an override
+     * must give (the posix backend's native modes stat relative to the directory opened once).
+     * A directory that is gone or no directory now fails (ENOENT, ENOTDIR, ELOOP).
      */
     default PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
         List<FileAttributes> out = new ArrayList<>(names.size());

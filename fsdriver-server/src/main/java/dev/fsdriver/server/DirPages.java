@@ -24,8 +24,12 @@ import java.util.List;
  * directory its names came from (inode number and generation, as {@link Share#statNode}); ESTALE
  * otherwise: the directory was renamed or replaced behind the server's back, between two pages
  * or before the listing, the change not followed yet, or removed. Never another directory's
- * files as this one's. A name gone before its page is read is left out, as one gone before the
- * listing: a listing race, not an error.
+ * files as this one's. Removed is ESTALE too, not getdents' ENOENT of a removed directory held
+ * open: nothing is held between pages, and by its path the server cannot tell a removed
+ * directory from one renamed away (nor, with Backend's default attributes, from one replaced).
+ * A rename the server's watcher follows while a page is read is retried at the new path. A name
+ * gone before its page is read is left out, as one gone before the listing: a listing race, not
+ * an error.
  */
 final class DirPages {
     private DirPages() {
@@ -85,11 +89,11 @@ final class DirPages {
                 unread.add(entries.get(i).name());
             }
         }
-        List<FileAttributes> read = unread.isEmpty() ? List.of() : attributes(s, dir, snap, unread);
+        Page page = unread.isEmpty() ? new Page(dir, List.of()) : attributes(s, dir, snap, unread);
         int next = 0;
         for (int i = from; i < to; i++) {
             DirEntry e = entries.get(i);
-            FileAttributes a = e.attributes() != null ? e.attributes() : read.get(next++);
+            FileAttributes a = e.attributes() != null ? e.attributes() : page.entries().get(next++);
             if (a == null) {
                 continue; // gone since the listing was made
             }
@@ -100,18 +104,50 @@ final class DirPages {
                     .setIno(a.ino())
                     .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
             if (plus) {
-                d.setNode(FilesService.entry(s, dir.resolve(e.name()), a));
+                d.setNode(FilesService.entry(s, page.dir().resolve(e.name()), a));
             }
             reply.addEntries(d);
         }
     }
 
+    /** A page's attributes, and the path of the directory they were read in. */
+    private record Page(RelPath dir, List<FileAttributes> entries) {}
+
     /**
-     * The attributes of {@code names}, read in the directory the listing's names came from:
-     * ESTALE when {@code dir} is another directory now, or none.
+     * The attributes of {@code names}, read in the directory the listing's names came from. On
+     * ESTALE the node's path is read again: the server's watcher may have followed a rename of
+     * the directory since this request read it, the listing being intact; one retry at the new
+     * path, which the identity check guards as the first try.
      */
-    private static List<FileAttributes> attributes(Share s, RelPath dir, DirSnapshots.Snapshot snap, List<String> names)
+    private static Page attributes(Share s, RelPath dir, DirSnapshots.Snapshot snap, List<String> names)
             throws FsException {
+        try {
+            return new Page(dir, attributesAt(s, dir, snap, names));
+        } catch (FsException e) {
+            if (e.errno() != Errno.ESTALE) {
+                throw e;
+            }
+            RelPath now;
+            try {
+                now = s.nodes.path(snap.node());
+            } catch (FsException gone) {
+                throw e;
+            }
+            if (now.equals(dir)) {
+                throw e;
+            }
+            return new Page(now, attributesAt(s, now, snap, names));
+        }
+    }
+
+    /**
+     * The attributes of {@code names} read at {@code dir}: ESTALE when it is another directory
+     * now, or none (removed, or renamed away and not followed yet: by its path the server cannot
+     * tell the two apart, nor a removed directory from one replaced, so NFS's answer for a
+     * handle whose file is not there).
+     */
+    private static List<FileAttributes> attributesAt(Share s, RelPath dir, DirSnapshots.Snapshot snap,
+                                                     List<String> names) throws FsException {
         PageAttributes read;
         try {
             read = s.backend.attributes(dir, names);
@@ -123,9 +159,7 @@ final class DirPages {
             throw e;
         }
         FileAttributes listed = snap.dir(); // not null: names without attributes come with it (DirNames)
-        FileAttributes now = read.dir();
-        if (now.ino() != listed.ino()
-                || now.generation() != 0 && listed.generation() != 0 && now.generation() != listed.generation()) {
+        if (!read.dir().sameFile(listed)) {
             throw new FsException(Errno.ESTALE, "'" + dir + "' listed in node " + snap.node()
                     + " is another directory now");
         }
