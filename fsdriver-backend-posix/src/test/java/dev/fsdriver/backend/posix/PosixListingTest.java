@@ -2,17 +2,21 @@ package dev.fsdriver.backend.posix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.DirNames;
+import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +108,54 @@ class PosixListingTest {
             assertThat(page.entries().get(0).size()).isEqualTo(1);
             assertThat(page.entries().get(1)).as("a name gone: null").isNull();
             assertThat(page.dir().sameFile(names.dir())).isTrue();
+        }
+    }
+
+    /**
+     * Under LC_ALL=C java.nio decodes file names as ASCII (sun.jnu.encoding follows the locale):
+     * a non-ASCII name became U+FFFD, whose lstat then failed ENOENT and the name was left out
+     * as gone. getdents64's names are UTF-8 whatever the locale. A JVM started under LC_ALL=C
+     * lists p (holding "caf\u00e9") in both native modes ({@link ListUnderLocale}).
+     */
+    @Test
+    void nonAsciiNamesAreListedUnderACLocale() throws Exception {
+        assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+                "this JVM cannot make the non-ASCII name itself (sun.jnu.encoding not UTF-8)");
+        Files.writeString(share.resolve("p/caf\u00e9"), "abc");
+        for (String mode : List.of("open", "walking")) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    ListUnderLocale.class.getName(), share.toString(), mode);
+            pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG"));
+            pb.environment().put("LC_ALL", "C");
+            pb.redirectErrorStream(true);
+            Process pr = pb.start();
+            String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(pr.waitFor()).as(out).isZero();
+            assertThat(out).as(mode).contains("encoding ANSI_X3.4-1968").contains("name caf\\u00e9 size 3")
+                    .contains("name g0 size 1");
+        }
+    }
+
+    /** Lists share-relative p with listNames and attributes; prints names escaped to ASCII and sizes. */
+    public static final class ListUnderLocale {
+        public static void main(String[] args) throws Exception {
+            Path root = Path.of(args[0]);
+            try (PosixBackend b = args[1].equals("open") ? PosixBackend.open(root, false)
+                    : PosixBackend.openWalking(root, false)) {
+                System.out.println("encoding " + System.getProperty("sun.jnu.encoding"));
+                List<String> names = new ArrayList<>();
+                for (DirEntry e : b.listNames(RelPath.parse("p")).entries()) {
+                    names.add(e.name());
+                }
+                List<FileAttributes> attrs = b.attributes(RelPath.parse("p"), names).entries();
+                for (int i = 0; i < names.size(); i++) {
+                    StringBuilder n = new StringBuilder();
+                    names.get(i).chars().forEach(c -> n.append(c < 128 ? String.valueOf((char) c)
+                            : String.format("\\u%04x", c)));
+                    System.out.println("name " + n + " size " + (attrs.get(i) == null ? "gone" : attrs.get(i).size()));
+                }
+            }
         }
     }
 }
