@@ -190,6 +190,32 @@ class FsServerTest {
         assertThat(second.getEventSequence()).as("the same snapshot").isEqualTo(first.getEventSequence());
     }
 
+    /**
+     * Attributes are read page by page (Backend#listNames): a name deleted after the listing
+     * was made and before its page is read is left out, and a page all of whose names are gone
+     * gives the next names instead of an empty page (which would end the client's listing).
+     */
+    @Test
+    void namesGoneBeforeTheirPageIsReadAreLeftOutAndAnEmptiedPageDoesNotEndTheListing() throws Exception {
+        Files.createDirectory(dir.resolve("p"));
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(dir.resolve("p/g" + i), "x".repeat(i));
+        }
+        long p = files.lookup(LookupRequest.newBuilder().setParent(1).setName("p").build()).getId();
+        ReadDirReply first = files.readDir(ReadDirRequest.newBuilder().setNode(p).setMaxEntries(2).setPlus(true).build());
+        assertThat(first.getEntriesList()).extracting(DirEntry::getName).containsExactly("g0", "g1");
+        assertThat(first.getEntries(1).getNode().getAttr().getSize()).isEqualTo(1);
+        for (String gone : List.of("g2", "g3", "g5")) {
+            Files.delete(dir.resolve("p").resolve(gone));
+        }
+        ReadDirReply second = files.readDir(ReadDirRequest.newBuilder().setNode(p)
+                .setCursor(first.getEntries(1).getCursor()).setMaxEntries(2).setPlus(true).build());
+        assertThat(second.getEntriesList()).extracting(DirEntry::getName).containsExactly("g4");
+        assertThat(second.getEntries(0).getNode().getAttr().getSize()).isEqualTo(4);
+        assertThat(second.getEventSequence()).isEqualTo(first.getEventSequence());
+        assertThat(second.getEof()).isTrue();
+    }
+
     @Test
     void readdirCursorSurvivesAnEvictedSnapshot() throws Exception {
         for (int i = 0; i < 300; i++) {
