@@ -6,6 +6,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -29,6 +30,8 @@ import dev.fsdriver.server.HandleTable.OpenedDir;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
@@ -216,6 +219,9 @@ final class OpenFileHandlers {
                     n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
                 }
                 n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
+                if (req.hasSetMtimeNs()) {
+                    setMtime(s, path, fh, req.getSetMtimeNs()); // what the client answered stat with meanwhile
+                }
             } catch (FsException e) {
                 if (kill) {
                     dropQuietly(s, path, fh); // some ranges may be written: as Linux, the bits go all the same
@@ -233,6 +239,23 @@ final class OpenFileHandlers {
         }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /**
+     * The file's mtime set to {@code ns} after a write (WriteRequest.set_mtime_ns): through the
+     * open file, or by path where the backend cannot (a file with no name left keeps the time
+     * the write gave it).
+     */
+    private static void setMtime(Share s, RelPath path, OpenedFile fh, long ns) throws FsException {
+        try {
+            fh.file().setMtime(ns);
+        } catch (FsException e) {
+            if (e.errno() != Errno.EOPNOTSUPP || path == null) {
+                throw e;
+            }
+            s.backend.setattr(path, fh.file(), new SetAttributes(OptionalLong.empty(), OptionalInt.empty(),
+                    OptionalInt.empty(), OptionalInt.empty(), null, SetAttributes.TimeChange.at(ns)));
+        }
     }
 
     /** A failed write's set-id bits: cleared if it can be (the write's own error is what is reported). */

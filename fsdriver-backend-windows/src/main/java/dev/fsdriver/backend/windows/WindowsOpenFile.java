@@ -167,6 +167,18 @@ final class WindowsOpenFile implements OpenFile {
         });
     }
 
+    /** LastWriteTime through this handle; the other times and the attributes 0: left as they are. */
+    @Override
+    public void setMtime(long ns) throws FsException {
+        if (!writeAttributes) {
+            throw new FsException(Errno.EBADF, "set mtime through a handle not open for writing");
+        }
+        using("setmtime", h -> {
+            WindowsSetattr.setBasic(h, FileTimes.UNCHANGED, FileTimes.toFileTime(ns), 0);
+            return null;
+        });
+    }
+
     @Override
     public void close() throws FsException {
         inUse.close();
