@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +45,11 @@ import java.util.function.UnaryOperator;
  * node, a write first pushes out what another holds back that must land before it
  * ({@link #goesBefore}).
  *
+ * <p>Attributes ahead of the server ({@link AttrsAhead}, issue 17): a GETATTR while data is only
+ * held here is answered without a call ({@link #heldForStat}), with the client's time of the
+ * latest write held as mtime; the chunk that then takes that data carries the time
+ * ({@code WriteRequest.set_mtime_ns}) so that the server's mtime is the one answered.
+ *
  * <p>Locking: {@code this} guards the buffer, and every send: sending again after a lost
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
  * they were written. The completion callbacks never take it (they touch only {@code inflight},
@@ -67,6 +73,8 @@ final class BlockWriter {
     private final int blockSize;
     /** Ranges one call may carry ({@code WriteRequest.earlier} and its own); 1: the server takes one. */
     private final int maxRanges;
+    /** The server sets a write's mtime (capability "write-mtime"): a stat may be answered ahead of it. */
+    private final boolean setsMtime;
     private final boolean append;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
@@ -88,12 +96,17 @@ final class BlockWriter {
     private long nextSeq;
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
+    /** The client's time of the latest write held back (or the mtime a stat was answered with, if later). */
+    private long lastWriteNs;
+    /** A stat was answered with {@code lastWriteNs} while the data was held: the chunk taking it sets that mtime. */
+    private boolean stamped;
 
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
-                long size) {
+                long size, boolean setsMtime) {
         this.attrs = attrs;
+        this.setsMtime = setsMtime;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -122,6 +135,7 @@ final class BlockWriter {
             if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
+            lastWriteNs = nowNs();
             long pos = offset;
             while (src.hasRemaining()) {
                 if (bufLen == 0) {
@@ -159,7 +173,7 @@ final class BlockWriter {
             if (!dirty()) {
                 return false;
             }
-            if (appending || append || heldAttrs.get() != null) {
+            if (appending || append || heldAttrs.get() != null || stamped) { // stamped: its mtime is older
                 return true;
             }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
@@ -218,6 +232,37 @@ final class BlockWriter {
             }
             return merged;
         }
+    }
+
+    /**
+     * For a stat answered without pushing (see {@link AttrsAhead}): where the data held back ends
+     * and the mtime to answer (the latest write's time, not before {@code notBefore}: the mtime
+     * the server gave it last), which the chunk taking the data then sets on the server; or null
+     * when it must be pushed and the server asked: the server cannot set the mtime, the file is
+     * O_APPEND (the server puts the data where its end is), nothing is held or something is in
+     * flight, kept to send again or failed, a change is held with it, the release began.
+     */
+    AttrsAhead.Held heldForStat(long notBefore) {
+        synchronized (this) {
+            if (!setsMtime || append || closing || bufLen == 0 || !inflight.isEmpty() || outcomes.anyKept()
+                    || heldAttrs.get() != null || handle.lost() || errors.pending() != null) {
+                return null;
+            }
+            long end = bufOffset + bufLen;
+            for (WriteChunk.Range r : earlier) {
+                end = Math.max(end, r.offset() + r.length());
+            }
+            lastWriteNs = Math.max(lastWriteNs, notBefore);
+            stamped = true;
+            return new AttrsAhead.Held(end, lastWriteNs);
+        }
+    }
+
+    /** The client's time now, to 100 ns: what Windows keeps of a time, so that the server keeps the mtime answered. */
+    private static long nowNs() {
+        Instant t = Instant.now();
+        long ns = t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        return ns - ns % 100;
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
@@ -321,7 +366,8 @@ final class BlockWriter {
 
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
-        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill);
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0);
+        stamped = false;
         earlier.clear();
         earlierBytes = 0;
         buf = null;
@@ -357,6 +403,7 @@ final class BlockWriter {
         buf = null;
         bufLen = 0;
         bufKill = false;
+        stamped = false;
         outcomes.clear();
         heldAttrs.clear();
     }

@@ -80,6 +80,9 @@ final class ChunkOutcomes {
             errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
+            if (c.mtimeNs != 0) {
+                attrs.kernelStale(node.nodeId); // it was answered the ctime of the write, the server's is now
+            }
         }
         if (appends != null) {
             appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());

@@ -1,0 +1,183 @@
+package dev.fsdriver.client;
+
+import static dev.fsdriver.client.TestServer.REQ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseOpen;
+import dev.fsdriver.fuse.FuseSetAttr;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GETATTR while writes are held back (issue 17, {@link AttrsAhead}), against a real server in-process. */
+class AttrsAheadTest {
+    private static final long ROOT = FuseFileSystem.ROOT_ID;
+
+    @TempDir
+    Path dir;
+    private TestServer server;
+    private Connection connection;
+    private RemoteFileSystem fs;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer(dir, false);
+        connection = server.connect(ClientOptions.builder().blockSize(64 << 10).build());
+        fs = RemoteFileSystem.connect(connection);
+        fs.events().prefetchWhile(() -> true); // events flow: the server's attributes are known
+    }
+
+    @AfterEach
+    void stop() {
+        fs.close();
+        connection.close();
+        server.close();
+    }
+
+    private long calls(String method) {
+        return connection.counters().calls(ClientCounters.methods().indexOf(method));
+    }
+
+    private long calls() {
+        return calls("Write") + calls("GetAttr") + calls("Fsync") + calls("SetAttr");
+    }
+
+    private static long nowNs() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private long serverMtime(String name) throws Exception {
+        return Files.getLastModifiedTime(dir.resolve(name)).to(TimeUnit.NANOSECONDS);
+    }
+
+    private void write(long node, long fh, long offset, int length) throws Exception {
+        fs.write(REQ, node, fh, offset, ByteBuffer.wrap(new byte[length]), 0);
+    }
+
+    @Test
+    void aStatWhileDataIsHeldMakesNoCallAndItsMtimeIsWhatTheServerThenHas() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "journal", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        write(node, fh, 0, 100);
+        fs.fsync(REQ, node, fh, false); // the server's attributes now known (the Write's reply)
+        long before = calls();
+        long writtenFrom = nowNs();
+        write(node, fh, 512, 100); // sqlite: the journal's next record, held back
+        long writtenTo = nowNs();
+        FuseAttr held = fs.getattr(REQ, node, -1).attr(); // the kernel's GETATTR before the pread past the end
+        assertThat(calls()).as("answered without a call").isEqualTo(before);
+        assertThat(held.size()).isEqualTo(612);
+        assertThat(held.mtimeNs()).isBetween(writtenFrom - 100, writtenTo);
+        assertThat(held.ctimeNs()).isEqualTo(held.mtimeNs());
+        assertThat(Files.size(dir.resolve("journal"))).as("still held").isEqualTo(100);
+
+        long writes = calls("Write");
+        long fsyncs = calls("Fsync");
+        fs.fsync(REQ, node, fh, false);
+        assertThat(calls("Write")).as("the held data with the sync").isEqualTo(writes + 1);
+        assertThat(calls("Fsync")).isEqualTo(fsyncs);
+        assertThat(Files.size(dir.resolve("journal"))).isEqualTo(612);
+        assertThat(serverMtime("journal")).as("the server took the mtime answered").isEqualTo(held.mtimeNs());
+        long getAttrs = calls("GetAttr");
+        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).isEqualTo(held.mtimeNs());
+        assertThat(calls("GetAttr")).isEqualTo(getAttrs);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    @Test
+    void aChangeEventTwoWritingFilesAndAppendsStillPushAndAsk() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "f", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        write(node, fh, 0, 10);
+        fs.fsync(REQ, node, fh, false);
+
+        // a change on the server and its event: the server's truth wins
+        Files.write(dir.resolve("f"), new byte[5], StandardOpenOption.APPEND);
+        fs.events().changed();
+        write(node, fh, 10, 10);
+        long writes = calls("Write");
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20); // the held bytes land over the 5 appended
+        assertThat(calls("Write")).as("pushed: the server's attributes are not known after the event").isEqualTo(writes + 1);
+
+        // two open files hold data: pushed, asked (or answered from the replies)
+        FuseOpen other = fs.open(REQ, node, OpenFlags.O_WRONLY);
+        write(node, fh, 100, 10);
+        write(node, other.fh(), 200, 10);
+        writes = calls("Write");
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(210);
+        assertThat(calls("Write")).isEqualTo(writes + 2);
+        fs.release(REQ, node, other.fh(), 0);
+
+        // held, then another open file writes: the held data goes first, so the mtimes land in order
+        FuseOpen third = fs.open(REQ, node, OpenFlags.O_WRONLY);
+        write(node, fh, 300, 10);
+        writes = calls("Write");
+        FuseAttr ahead = fs.getattr(REQ, node, -1).attr();
+        assertThat(ahead.size()).isEqualTo(310);
+        assertThat(calls("Write")).as("answered ahead: the other open file holds nothing").isEqualTo(writes);
+        write(node, third.fh(), 400, 10);
+        assertThat(calls("Write")).as("the stamped data pushed before the other file's write").isEqualTo(writes + 1);
+        assertThat(serverMtime("f")).isEqualTo(ahead.mtimeNs());
+        fs.release(REQ, node, third.fh(), 0);
+        fs.release(REQ, node, fh, 0);
+
+        // O_APPEND: the server puts the data at its end, so it is pushed
+        FuseOpen append = fs.open(REQ, node, OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
+        fs.getattr(REQ, node, -1);
+        write(node, append.fh(), 410, 10);
+        writes = calls("Write");
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(420);
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        fs.release(REQ, node, append.fh(), 0);
+    }
+
+    @Test
+    void aTruncateAfterAStatAnsweredAheadLandsAfterTheData() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "t", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        write(node, fh, 0, 10);
+        fs.fsync(REQ, node, fh, false);
+        write(node, fh, 10, 1000);
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(1010);
+        fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.of(5), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.empty(), false, false));
+        assertThat(Files.size(dir.resolve("t"))).isEqualTo(5);
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(5);
+        fs.release(REQ, node, fh, 0);
+        assertThat(Files.size(dir.resolve("t"))).isEqualTo(5);
+    }
+
+    @Test
+    void aStatAfterAWrittenThroughWriteIsAnsweredFromItsReply() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "big", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        long writes = calls("Write");
+        long getAttrs = calls("GetAttr");
+        write(node, fh, 0, 64 << 10); // a whole block: sent at once
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        FuseAttr a = fs.getattr(REQ, node, -1).attr();
+        assertThat(a.size()).isEqualTo(64 << 10);
+        assertThat(a.mtimeNs()).isEqualTo(serverMtime("big"));
+        assertThat(calls("GetAttr")).as("the Write's reply answers").isEqualTo(getAttrs);
+        fs.release(REQ, node, fh, 0);
+    }
+}
