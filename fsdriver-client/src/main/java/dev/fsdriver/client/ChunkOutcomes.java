@@ -92,6 +92,9 @@ final class ChunkOutcomes {
     /** {@code c} failed with {@code t}: kept to send again (true), or dropped and its failure this file's error. */
     boolean failed(WriteChunk c, Throwable t) {
         attrs.drop(node.nodeId); // it may have reached the file, or part of it
+        if (c.mtimeNs != 0) {
+            attrs.kernelStale(node.nodeId); // a stat was answered as if it had landed (AttrsAhead)
+        }
         FuseException f = connection.failure(t);
         if (sendAgain(t, f, c)) {
             unacked.put(c.seq, c);
