@@ -2,11 +2,13 @@ package dev.fsdriver.client;
 
 import static dev.fsdriver.client.TestServer.REQ;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -178,6 +180,23 @@ class AttrsAheadTest {
         assertThat(a.size()).isEqualTo(64 << 10);
         assertThat(a.mtimeNs()).isEqualTo(serverMtime("big"));
         assertThat(calls("GetAttr")).as("the Write's reply answers").isEqualTo(getAttrs);
+        fs.release(REQ, node, fh, 0);
+    }
+
+    /** The push of data a stat was answered ahead for fails: the error reaches fsync as before, and the next stat asks. */
+    @Test
+    void aFailedPushStillFailsTheFsyncAndTheNextStatIsTheServers() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "big", FileMode.S_IFREG | 0644, OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        write(node, fh, 0, 10);
+        fs.fsync(REQ, node, fh, false);
+        write(node, fh, 1L << 50, 10); // past the largest file ext4 takes: EFBIG when it goes
+        long before = calls();
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo((1L << 50) + 10);
+        assertThat(calls()).isEqualTo(before);
+        assertThatThrownBy(() -> fs.fsync(REQ, node, fh, false)).isInstanceOf(FuseException.class);
+        assertThat(fs.getattr(REQ, node, -1).attr().size()).as("asked: the server's").isEqualTo(10);
         fs.release(REQ, node, fh, 0);
     }
 }
