@@ -72,6 +72,30 @@ class HeldWritesStatEndToEndTest {
                 assertThat(Fsdriver.shOk(s, "python3 -c 'import os; print(os.stat(\"journal\").st_mtime_ns)'").trim())
                         .as("the server's mtime").isEqualTo(f[3]);
                 assertThat(Files.size(s.resolve("journal"))).isEqualTo(Long.parseLong(f[4]));
+
+                // written through a shared mapping, a stat between: the mount and the server agree after
+                String mapped = Fsdriver.shOk(mnt, "python3 -c '" + """
+                        import mmap, os
+                        fd = os.open("mapped", os.O_RDWR | os.O_CREAT, 0o644)
+                        os.ftruncate(fd, 8192)
+                        m = mmap.mmap(fd, 8192)
+                        m[100:105] = b"hello"
+                        m.flush()
+                        os.pwrite(fd, b"tail", 8192)
+                        held = os.stat("mapped")
+                        m[200:205] = b"world"
+                        m.close()
+                        os.close(fd)
+                        after = os.stat("mapped")
+                        print(held.st_size, after.st_size, after.st_mtime_ns)
+                        """ + "'").trim();
+                assertThat(mapped).startsWith("8196 8196 ");
+                assertThat(Fsdriver.shOk(s, "python3 -c 'import os; print(os.stat(\"mapped\").st_mtime_ns)'").trim())
+                        .as("the server's mtime").isEqualTo(mapped.split(" ")[2]);
+                byte[] content = Files.readAllBytes(s.resolve("mapped"));
+                assertThat(new String(content, 100, 5)).isEqualTo("hello");
+                assertThat(new String(content, 200, 5)).isEqualTo("world");
+                assertThat(new String(content, 8192, 4)).isEqualTo("tail");
             }
         }
     }
