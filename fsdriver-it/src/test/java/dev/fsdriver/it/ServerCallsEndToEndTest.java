@@ -45,7 +45,13 @@ class ServerCallsEndToEndTest {
         try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
-                assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");
+                Map<String, Long> fresh = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, "grep -r 'int d' tree | sort")).isEqualTo(Fsdriver.shOk(s, "grep -r 'int d' tree | sort"));
+                Map<String, Long> cold = since(fresh, calls(serverPort));
+                // before: an Open per file (100 here); now the program's own Open of each directory's
+                // first file, then the other 19 read ahead in one OpenMany (issue 13)
+                assertThat(cold.getOrDefault("Open", 0L) + cold.getOrDefault("OpenMany", 0L))
+                        .as("a first grep of 5 directories of 20 files: " + cold).isLessThanOrEqualTo(5 * 2);
 
                 Map<String, Long> before = calls(serverPort);
                 assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");

@@ -27,6 +27,8 @@ import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ParentAttrs;
@@ -244,6 +246,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void open(OpenRequest req, StreamObserver<OpenReply> out) {
         Rpc.unary("Open", out, () -> openFiles.open(req));
+    }
+
+    @Override
+    public void openMany(OpenManyRequest req, StreamObserver<OpenManyReply> out) {
+        Rpc.offload(io, "OpenMany", out, () -> openFiles.openMany(req));
     }
 
     @Override

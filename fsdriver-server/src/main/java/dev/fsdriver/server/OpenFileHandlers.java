@@ -17,6 +17,9 @@ import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
@@ -146,6 +149,50 @@ final class OpenFileHandlers {
         // The client has the whole file: keep nothing open (no handle, no Release to come).
         closeQuietly(f);
         return reply.setHandle(0).build();
+    }
+
+    /**
+     * Read-only opens of small files, each answered whole or not at all (see fs.proto): nothing
+     * stays open, and the data of the reply stays within max_io_bytes in all.
+     */
+    OpenManyReply openMany(OpenManyRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        long budget = Protocol.MAX_IO_BYTES;
+        OpenManyReply.Builder reply = OpenManyReply.newBuilder();
+        for (long node : req.getNodesList()) {
+            OpenOutcome.Builder o = OpenOutcome.newBuilder();
+            long max = Math.min(Integer.toUnsignedLong(req.getInlineMax()), budget);
+            if (max > 0) {
+                try {
+                    OpenReply whole = whole(s, node, max);
+                    if (whole != null) {
+                        budget -= whole.getData().size();
+                        o.setOpened(whole);
+                    }
+                } catch (FsException e) {
+                    o.setErrno(e.errno());
+                }
+            }
+            reply.addOutcomes(o);
+        }
+        return reply.build();
+    }
+
+    /** The file of {@code node} read whole through a read-only open, or null when it holds more than {@code max} bytes. */
+    private static OpenReply whole(Share s, long node, long max) throws FsException {
+        OpenFile f = s.backend.open(s.nodes.path(node), OpenFlags.O_RDONLY);
+        try {
+            FileAttributes a = f.stat();
+            OpenReply.Builder reply = OpenReply.newBuilder().setAttr(Messages.attr(a));
+            if (a.size() > max || !inlineContent(f, (int) a.size(), reply)) {
+                return null;
+            }
+            s.bytesRead.add(reply.getData().size());
+            return reply.build();
+        } finally {
+            closeQuietly(f); // read-only: nothing a failed close could lose
+        }
     }
 
     /** Reads through the caller's handle, or by node when Open answered with the whole file. */
