@@ -85,6 +85,9 @@ public final class AtCalls {
             STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
             && ProcessCalls.geteuidAvailable() && Native.exists("openat") && Native.exists("getdents64");
 
+    /** Whether {@link #futimensMtime} can work (glibc has futimens). */
+    public static final boolean FUTIMENS_AVAILABLE = FUTIMENS != null;
+
     private AtCalls() {}
 
     /** The posix backend's openat, linked on first use (a FUSE client never makes it). */

@@ -6,7 +6,6 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -33,8 +32,8 @@ import dev.fsdriver.server.HandleTable.OpenedDir;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
@@ -45,6 +44,7 @@ import java.util.OptionalLong;
  * ({@link Share#change}), so that other mounts hear of it and this one does not.
  */
 final class OpenFileHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenFileHandlers.class);
     private static final Empty EMPTY = Empty.getDefaultInstance();
 
     /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
@@ -267,7 +267,7 @@ final class OpenFileHandlers {
                 }
                 n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
                 if (req.hasSetMtimeNs()) {
-                    setMtime(s, path, fh, req.getSetMtimeNs()); // what the client answered stat with meanwhile
+                    setMtime(fh, req.getSetMtimeNs()); // what the client answered stat with meanwhile
                 }
             } catch (FsException e) {
                 if (kill) {
@@ -289,19 +289,17 @@ final class OpenFileHandlers {
     }
 
     /**
-     * The file's mtime set to {@code ns} after a write (WriteRequest.set_mtime_ns): through the
-     * open file, or by path where the backend cannot (a file with no name left keeps the time
-     * the write gave it).
+     * The file's mtime set to {@code ns} after a write (WriteRequest.set_mtime_ns), best effort:
+     * the data has landed, so a refusal (EPERM: not the file's owner; EOPNOTSUPP: the backend
+     * cannot through a handle) must not fail the write; the reply then carries the file's real
+     * mtime, and the client has the kernel ask again after every write that carried one. Never by
+     * path: another file may be at that name by now.
      */
-    private static void setMtime(Share s, RelPath path, OpenedFile fh, long ns) throws FsException {
+    private static void setMtime(OpenedFile fh, long ns) {
         try {
             fh.file().setMtime(ns);
         } catch (FsException e) {
-            if (e.errno() != Errno.EOPNOTSUPP || path == null) {
-                throw e;
-            }
-            s.backend.setattr(path, fh.file(), new SetAttributes(OptionalLong.empty(), OptionalInt.empty(),
-                    OptionalInt.empty(), OptionalInt.empty(), null, SetAttributes.TimeChange.at(ns)));
+            LOG.debug("write's mtime not set (the write stands): {}", e.getMessage());
         }
     }
 

@@ -167,17 +167,10 @@ final class WindowsOpenFile implements OpenFile {
         });
     }
 
-    /** LastWriteTime through this handle; the other times and the attributes 0: left as they are. */
-    @Override
-    public void setMtime(long ns) throws FsException {
-        if (!writeAttributes) {
-            throw new FsException(Errno.EBADF, "set mtime through a handle not open for writing");
-        }
-        using("setmtime", h -> {
-            WindowsSetattr.setBasic(h, FileTimes.UNCHANGED, FileTimes.toFileTime(ns), 0);
-            return null;
-        });
-    }
+    // No setMtime (OpenFile's default, EOPNOTSUPP, and no "write-mtime" for a Windows share):
+    // once LastWriteTime is set explicitly through a handle, NTFS and FastFAT stop updating it
+    // for later writes through that handle, so a file kept open would keep the set time while
+    // it changes. See docs/windows.md.
 
     @Override
     public void close() throws FsException {

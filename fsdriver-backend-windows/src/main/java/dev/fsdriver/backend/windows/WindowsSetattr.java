@@ -92,7 +92,7 @@ final class WindowsSetattr {
         return t.now() ? Win32.GetSystemTimePreciseAsFileTime() : FileTimes.toFileTime(t.ns());
     }
 
-    static void setBasic(Handle h, long atime, long mtime, int attributes) throws WindowsException {
+    private void setBasic(Handle h, long atime, long mtime, int attributes) throws WindowsException {
         Scratch s = Scratch.get();
         new Structs.BasicInfo(0, atime, mtime, 0, attributes).write(s.smallBuffer(Scratch.SET, Structs.BASIC_INFO_SIZE));
         Win32.SetFileInformationByHandle(h.h, Structs.FileBasicInfo, s.small.share(Scratch.SET), Structs.BASIC_INFO_SIZE);
