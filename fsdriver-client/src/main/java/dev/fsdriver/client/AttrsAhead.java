@@ -2,6 +2,7 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
+import java.time.Instant;
 
 /**
  * GETATTR answered without a call while a file's writes are held back (issue 17), as the kernel
@@ -16,8 +17,10 @@ import dev.fsdriver.proto.v1.Attr;
  *     nothing dropped them since; a change event drops them, so the server's change wins);
  * <li>exactly one open file of the node holds data back, and it holds only that: nothing in
  *     flight, kept to send again or failed, no change held with it, not O_APPEND, not closing, a
- *     server that sets a write's mtime ({@link BlockWriter#heldForStat}); other open files of the
- *     node hold nothing.
+ *     server that sets a write's mtime ({@link #rule}); other open files of the node hold nothing,
+ *     nor have a chunk on its way ({@link BlockWriter#dirty});
+ * <li>the client's clock is not behind the server's mtime of the file (the answer, the client's
+ *     time, would be older than the server's: an mtime going back).
  * </ul>
  * Then size = the larger of the server's and the end of the data held; mtime and ctime = the
  * client's time of the latest write held (the kernel uses current_time). The write that takes
@@ -34,6 +37,15 @@ final class AttrsAhead {
     /** What one open file holds back: where the data ends and the mtime it will have. */
     record Held(long end, long mtimeNs) {}
 
+    /**
+     * One open file's writer, under its lock ({@link BlockWriter#heldForStat}): whether its server
+     * sets a write's mtime, O_APPEND, closing, whether it holds data back, whether anything else
+     * is under way (in flight, kept, failed, a change held, the handle lost), where the data held
+     * ends, the client's time of its latest write.
+     */
+    record Snapshot(boolean setsMtime, boolean append, boolean closing, boolean holds, boolean busy, long end,
+                    long lastWriteNs) {}
+
     /** The attributes of {@code open}'s node with its held data, from {@code known} (the server's), or null (see above). */
     static Attr answer(OpenNode open, Attr known) {
         if (open == null || known == null || !FileMode.isRegular(known.getMode())) {
@@ -49,7 +61,8 @@ final class AttrsAhead {
                 holding = w;
             }
         }
-        AttrsAhead.Held held = holding == null ? null : holding.heldForStat(known.getMtimeNs());
+        long serverMtime = known.getMtimeNs();
+        Held held = holding == null ? null : holding.heldForStat(s -> rule(s, serverMtime, nowNs()));
         if (held == null) {
             return null;
         }
@@ -60,5 +73,23 @@ final class AttrsAhead {
                 .setMtimeNs(held.mtimeNs())
                 .setCtimeNs(Math.max(known.getCtimeNs(), held.mtimeNs()))
                 .build();
+    }
+
+    /** What to answer for the writer {@code s} (see the class comment), or null: push and ask. */
+    static Held rule(Snapshot s, long serverMtime, long nowNs) {
+        if (!s.setsMtime() || s.append() || s.closing() || !s.holds() || s.busy()) {
+            return null;
+        }
+        if (nowNs < serverMtime) {
+            return null; // the client's clock behind the server's: docs/posix.md
+        }
+        return new Held(s.end(), Math.max(s.lastWriteNs(), serverMtime)); // not after nowNs
+    }
+
+    /** The client's time now, to 100 ns: what Windows keeps of a time, so that the server keeps the mtime answered. */
+    static long nowNs() {
+        Instant t = Instant.now();
+        long ns = t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        return ns - ns % 100;
     }
 }

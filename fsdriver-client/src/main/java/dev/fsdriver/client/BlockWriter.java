@@ -7,11 +7,11 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -100,6 +100,8 @@ final class BlockWriter {
     private long lastWriteNs;
     /** A stat was answered with {@code lastWriteNs} while the data was held: the chunk taking it sets that mtime. */
     private boolean stamped;
+    /** A chunk was taken and is not yet in flight or kept (waiting for the budget, a synced Write's call): dirty. */
+    private volatile boolean sending;
 
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
@@ -135,7 +137,7 @@ final class BlockWriter {
             if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
-            lastWriteNs = nowNs();
+            lastWriteNs = AttrsAhead.nowNs();
             long pos = offset;
             while (src.hasRemaining()) {
                 if (bufLen == 0) {
@@ -190,7 +192,8 @@ final class BlockWriter {
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        return bufLen > 0 || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
+        // bufLen before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
+        return bufLen > 0 || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
     }
 
     /**
@@ -235,34 +238,25 @@ final class BlockWriter {
     }
 
     /**
-     * For a stat answered without pushing (see {@link AttrsAhead}): where the data held back ends
-     * and the mtime to answer (the latest write's time, not before {@code notBefore}: the mtime
-     * the server gave it last), which the chunk taking the data then sets on the server; or null
-     * when it must be pushed and the server asked: the server cannot set the mtime, the file is
-     * O_APPEND (the server puts the data where its end is), nothing is held or something is in
-     * flight, kept to send again or failed, a change is held with it, the release began.
+     * For a stat answered without pushing ({@link AttrsAhead#answer}): under the lock, what is
+     * held back goes to {@code rule}; the mtime of what it answers is set by the chunk taking the data.
      */
-    AttrsAhead.Held heldForStat(long notBefore) {
+    AttrsAhead.Held heldForStat(Function<AttrsAhead.Snapshot, AttrsAhead.Held> rule) {
         synchronized (this) {
-            if (!setsMtime || append || closing || bufLen == 0 || !inflight.isEmpty() || outcomes.anyKept()
-                    || heldAttrs.get() != null || handle.lost() || errors.pending() != null) {
-                return null;
-            }
             long end = bufOffset + bufLen;
             for (WriteChunk.Range r : earlier) {
                 end = Math.max(end, r.offset() + r.length());
             }
-            lastWriteNs = Math.max(lastWriteNs, notBefore);
-            stamped = true;
-            return new AttrsAhead.Held(end, lastWriteNs);
+            boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
+                    || errors.pending() != null;
+            AttrsAhead.Held held = rule.apply(new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy,
+                    end, lastWriteNs));
+            if (held != null) {
+                lastWriteNs = held.mtimeNs();
+                stamped = true;
+            }
+            return held;
         }
-    }
-
-    /** The client's time now, to 100 ns: what Windows keeps of a time, so that the server keeps the mtime answered. */
-    private static long nowNs() {
-        Instant t = Instant.now();
-        long ns = t.getEpochSecond() * 1_000_000_000L + t.getNano();
-        return ns - ns % 100;
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
@@ -336,6 +330,7 @@ final class BlockWriter {
             replayLocked();
             return false;
         } finally {
+            sending = false;
             node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
         }
     }
@@ -366,6 +361,7 @@ final class BlockWriter {
 
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
+        sending = true; // before bufLen goes to 0 (dirty() reads them without the lock)
         WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0);
         stamped = false;
         earlier.clear();
@@ -403,6 +399,9 @@ final class BlockWriter {
         buf = null;
         bufLen = 0;
         bufKill = false;
+        if (stamped) {
+            attrs.kernelStale(node.nodeId); // a stat was answered as if this data would land
+        }
         stamped = false;
         outcomes.clear();
         heldAttrs.clear();
@@ -411,9 +410,19 @@ final class BlockWriter {
     private void sendLocked() throws FuseException {
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
         WriteChunk chunk = takeHeldLocked();
+        try {
+            sendLocked(chunk);
+        } finally {
+            sending = false; // in flight, kept or failed by now
+        }
+    }
+
+    private void sendLocked(WriteChunk chunk) throws FuseException {
         // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
+        // A chunk setting an mtime lands before the next: else it could land last (the server's pool)
+        // and put back its older mtime after the next one's.
         for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(chunk)) {
+            if (append || c.overlaps(chunk) || c.mtimeNs != 0) {
                 awaitLocked(c);
             }
         }

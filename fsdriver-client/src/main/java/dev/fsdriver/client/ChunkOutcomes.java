@@ -77,6 +77,9 @@ final class ChunkOutcomes {
     void answered(WriteReply r, WriteChunk c) {
         if (r.getWritten() != c.bytes()) {
             attrs.drop(node.nodeId);
+            if (c.mtimeNs != 0) {
+                attrs.kernelStale(node.nodeId); // a stat was answered as if it had all landed
+            }
             errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
