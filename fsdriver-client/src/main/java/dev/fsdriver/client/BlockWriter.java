@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -45,10 +44,8 @@ import java.util.function.UnaryOperator;
  * node, a write first pushes out what another holds back that must land before it
  * ({@link #goesBefore}).
  *
- * <p>Attributes ahead of the server ({@link AttrsAhead}, issue 17): a GETATTR while data is only
- * held here is answered without a call ({@link #heldForStat}), with the client's time of the
- * latest write held as mtime; the chunk that then takes that data carries the time
- * ({@code WriteRequest.set_mtime_ns}) so that the server's mtime is the one answered.
+ * <p>A GETATTR while data is only held here may be answered without a call ({@link AttrsAhead},
+ * {@link #heldForStat}); the chunk that then takes the data sets the mtime answered on the server.
  *
  * <p>Locking: {@code this} guards the buffer, and every send: sending again after a lost
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
@@ -278,11 +275,9 @@ final class BlockWriter {
             if (bufLen > 0) {
                 sendLocked();
             }
-            for (WriteChunk c : inflight.chunks()) {
-                awaitLocked(c);
-            }
+            inflight.awaitAll(connection);
             replayLocked();
-            record(heldAttrs.send(connection, attrs, node.nodeId, handle.id()));
+            errors.record(heldAttrs.send(connection, attrs, node.nodeId, handle.id()));
         }
     }
 
@@ -301,9 +296,7 @@ final class BlockWriter {
             if (handle.lost() || bufLen == 0 || heldAttrs.get() != null) {
                 push();
             } else {
-                for (WriteChunk c : inflight.chunks()) {
-                    awaitLocked(c);
-                }
+                inflight.awaitAll(connection);
                 replayLocked();
                 synced = sendSyncedLocked(datasync, alsoDir, dirSynced);
             }
@@ -419,13 +412,7 @@ final class BlockWriter {
 
     private void sendLocked(WriteChunk chunk) throws FuseException {
         // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
-        // A chunk setting an mtime lands before the next: else it could land last (the server's pool)
-        // and put back its older mtime after the next one's.
-        for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(chunk) || c.mtimeNs != 0) {
-                awaitLocked(c);
-            }
-        }
+        inflight.awaitBefore(chunk, append, connection);
         if (outcomes.anyKept()) {
             // what was written before goes first; when that cannot be, this waits with it
             outcomes.keep(chunk);
@@ -436,7 +423,7 @@ final class BlockWriter {
             inflight.enter(chunk);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            record(connection.failure(e));
+            errors.record(connection.failure(e));
             throw connection.failure(e);
         }
         ListenableFuture<WriteReply> reply;
@@ -470,20 +457,5 @@ final class BlockWriter {
         node.generation.incrementAndGet();
         inflight.leave(chunk);
         chunk.done.complete(null);
-    }
-
-    private void record(FuseException e) {
-        errors.record(e);
-    }
-
-    private void awaitLocked(WriteChunk c) throws FuseException {
-        try {
-            c.done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw connection.failure(e);
-        } catch (ExecutionException e) {
-            throw connection.failure(e);
-        }
     }
 }
