@@ -22,6 +22,14 @@ public interface Backend extends AutoCloseable {
     /** "posix" or "windows": shown in HelloReply.backend and in logs. */
     String kind();
 
+    /**
+     * Whether {@link OpenFile#setMtime} works through this backend's open files (then the server
+     * lists the "write-mtime" capability for the share). The default: no.
+     */
+    default boolean setsMtimeThroughHandle() {
+        return false;
+    }
+
     /** Whether names compare case-insensitively (NTFS directories by default). */
     default boolean caseInsensitive() {
         return false;

@@ -137,8 +137,7 @@ final class Lookups {
     }
 
     FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        files.flushPending(nodeId);
-        Attr known = attrs.get(nodeId);
+        Attr known = known(nodeId);
         if (known != null) {
             return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
         }
@@ -165,8 +164,7 @@ final class Lookups {
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
-        files.flushPending(nodeId);
-        Attr known = attrs.get(nodeId);
+        Attr known = known(nodeId);
         if (known != null) {
             reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
             return;
@@ -202,6 +200,20 @@ final class Lookups {
                         reply.failed(e.errno());
                     }
                 });
+    }
+
+    /**
+     * The attributes of {@code nodeId} known without asking the server: with the writes held back
+     * for it when they may stay held ({@link AttrsAhead}), else pushed out first (the server's size
+     * is then the file's); null: ask.
+     */
+    private Attr known(long nodeId) throws FuseException {
+        Attr ahead = files.attrsAhead(nodeId, attrs.get(nodeId));
+        if (ahead != null) {
+            return ahead;
+        }
+        files.flushPending(nodeId);
+        return attrs.get(nodeId);
     }
 
     FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {

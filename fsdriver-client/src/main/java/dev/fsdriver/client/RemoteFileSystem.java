@@ -88,7 +88,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.attrs = caches.attrs;
         // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
         int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
-        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly, attrs,
+        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly,
+                hello.getCapabilitiesList().contains("write-mtime"), attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());

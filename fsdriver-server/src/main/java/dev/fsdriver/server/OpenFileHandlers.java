@@ -32,6 +32,8 @@ import dev.fsdriver.server.HandleTable.OpenedDir;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
@@ -42,6 +44,7 @@ import java.util.List;
  * ({@link Share#change}), so that other mounts hear of it and this one does not.
  */
 final class OpenFileHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenFileHandlers.class);
     private static final Empty EMPTY = Empty.getDefaultInstance();
 
     /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
@@ -263,6 +266,9 @@ final class OpenFileHandlers {
                     n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
                 }
                 n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
+                if (req.hasSetMtimeNs()) {
+                    setMtime(fh, req.getSetMtimeNs()); // what the client answered stat with meanwhile
+                }
             } catch (FsException e) {
                 if (kill) {
                     dropQuietly(s, path, fh); // some ranges may be written: as Linux, the bits go all the same
@@ -280,6 +286,21 @@ final class OpenFileHandlers {
         }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /**
+     * The file's mtime set to {@code ns} after a write (WriteRequest.set_mtime_ns), best effort:
+     * the data has landed, so a refusal (EPERM: not the file's owner; EOPNOTSUPP: the backend
+     * cannot through a handle) must not fail the write; the reply then carries the file's real
+     * mtime, and the client has the kernel ask again after every write that carried one. Never by
+     * path: another file may be at that name by now.
+     */
+    private static void setMtime(OpenedFile fh, long ns) {
+        try {
+            fh.file().setMtime(ns);
+        } catch (FsException e) {
+            LOG.debug("write's mtime not set (the write stands): {}", e.getMessage());
+        }
     }
 
     /** A failed write's set-id bits: cleared if it can be (the write's own error is what is reported). */

@@ -99,6 +99,12 @@ public final class PosixBackend implements Backend {
         return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls));
     }
 
+    /** In the libc modes (futimens on the descriptor); java.nio channels cannot set a time. */
+    @Override
+    public boolean setsMtimeThroughHandle() {
+        return calls instanceof LibcCalls && AtCalls.FUTIMENS_AVAILABLE;
+    }
+
     @Override
     public String kind() {
         return "posix";
