@@ -331,10 +331,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         try {
             connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
         } catch (FuseException e) {
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESTALE) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESTALE && e.errno() != Errno.ENOTDIR) {
                 throw e;
             }
-            // The node's directory is gone from the server (removed, or another one at its path):
+            // The node's directory is gone from the server (removed, or something else at its path):
             // fsync(2) of a removed directory's descriptor succeeds on Linux, nothing is left to sync.
         }
         unsynced.synced(nodeId, mark);
