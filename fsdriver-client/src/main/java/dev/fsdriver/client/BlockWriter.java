@@ -93,6 +93,13 @@ final class BlockWriter {
     private long nextSeq;
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
+    /**
+     * A close(2) of a descriptor of this open file came (FLUSH) and nothing was written through it
+     * since: a change of attributes is no longer held ({@link #hold}). RELEASE comes after close(2)
+     * returns, so a chmod after the close was held until then: not yet on the server when chmod(2)
+     * had returned (MountEndToEndTest#chmodChownUtimens in a CI run).
+     */
+    private boolean descriptorClosed;
     /** The client's time of the latest write held back (or the mtime a stat was answered with, if later). */
     private long lastWriteNs;
     /** A stat was answered with {@code lastWriteNs} while the data was held: the chunk taking it sets that mtime. */
@@ -131,6 +138,7 @@ final class BlockWriter {
         if (heldAttrs.get() != null) push(); // the change held goes before this data
         int total = src.remaining();
         synchronized (this) {
+            descriptorClosed = false;
             if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
@@ -203,6 +211,14 @@ final class BlockWriter {
         errors.throwPending(pid);
     }
 
+    /** A close(2)'s flush (FLUSH): no change is held after it until the next write ({@link #hold}). */
+    void flushOnClose(int pid) throws FuseException {
+        synchronized (this) {
+            descriptorClosed = true;
+        }
+        flush(pid);
+    }
+
     /** The release's flush: no change is held after it ({@link #hold}), so none is left unsent. */
     void close(int pid) throws FuseException {
         synchronized (this) {
@@ -219,7 +235,7 @@ final class BlockWriter {
      */
     HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
         synchronized (this) {
-            if (closing) {
+            if (closing || descriptorClosed) {
                 return null;
             }
             HeldSetAttrs.Held had = heldAttrs.get();

@@ -213,7 +213,7 @@ final class FileIo {
     void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
         FileHandle h = files.file(fh);
         if (h.writer() != null) {
-            h.writer().flush(req.pid());
+            h.writer().flushOnClose(req.pid());
         }
     }
 

@@ -30,13 +30,8 @@ class ServerCallsEndToEndTest {
     @TempDir
     Path tmp;
 
-    /**
-     * git status looks up every file before it lists a directory, so the listing it reads is the
-     * one its lookups made (kept); a grep -r after it made one Open per file: the read-ahead only
-     * learned the listing order from listings fetched for the kernel (JDK tree: Open 8,977).
-     */
-    @Test
-    void aWalkOverDirectoriesListedForLookupsStillReadsAhead() throws Exception {
+    /** A share of 5 directories of 20 small files (tree/dD/fF.java). */
+    private Path smallTree() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
         for (int d = 0; d < 5; d++) {
             Files.createDirectories(s.resolve("tree/d" + d));
@@ -44,6 +39,17 @@ class ServerCallsEndToEndTest {
                 Files.writeString(s.resolve("tree/d" + d + "/f" + f + ".java"), "class F" + f + " { int d = " + d + "; }\n");
             }
         }
+        return s;
+    }
+
+    /**
+     * git status looks up every file before it lists a directory, so the listing it reads is the
+     * one its lookups made (kept); a grep -r after it made one Open per file: the read-ahead only
+     * learned the listing order from listings fetched for the kernel (JDK tree: Open 8,977).
+     */
+    @Test
+    void aWalkOverDirectoriesListedForLookupsStillReadsAhead() throws Exception {
+        Path s = smallTree();
         Path mnt = Files.createDirectories(tmp.resolve("mnt-looked-up"));
         int serverPort = Fsdriver.freePort();
         try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s);
@@ -60,13 +66,7 @@ class ServerCallsEndToEndTest {
 
     @Test
     void warmRereadsOfAnUnchangedTreeAndSqliteCommitsCostFewServerCalls() throws Exception {
-        Path s = Files.createDirectories(tmp.resolve("s"));
-        for (int d = 0; d < 5; d++) {
-            Files.createDirectories(s.resolve("tree/d" + d));
-            for (int f = 0; f < 20; f++) {
-                Files.writeString(s.resolve("tree/d" + d + "/f" + f + ".java"), "class F" + f + " { int d = " + d + "; }\n");
-            }
-        }
+        Path s = smallTree();
         Path mnt = Files.createDirectories(tmp.resolve("mnt-calls"));
         int serverPort = Fsdriver.freePort();
         int mountPort = Fsdriver.freePort();
