@@ -53,4 +53,23 @@ class CallMetricsTest {
         assertThat(registry.get(CallMetrics.DURATION).tags("method", "MetricsTestOp", "status", "OK").timer().count())
                 .isEqualTo(2);
     }
+
+    /** The meters are kept per method and status: a registry added after the first calls still counts the later ones. */
+    @Test
+    void aRegistryAddedAfterTheFirstCallsCountsTheLaterOnes() {
+        Metrics.removeRegistry(registry);
+        Rpc.unary("MetricsLateOp", IGNORE, () -> "ok");
+        SimpleMeterRegistry late = new SimpleMeterRegistry();
+        Metrics.addRegistry(late);
+        try {
+            Rpc.unary("MetricsLateOp", IGNORE, () -> "ok");
+            Rpc.unary("MetricsLateOp", IGNORE, () -> "ok");
+            assertThat(late.get(CallMetrics.CALLS).tags("method", "MetricsLateOp", "status", "OK").counter().count())
+                    .isEqualTo(2.0);
+            assertThat(late.get(CallMetrics.DURATION).tags("method", "MetricsLateOp", "status", "OK").timer().count())
+                    .isEqualTo(2);
+        } finally {
+            Metrics.removeRegistry(late);
+        }
+    }
 }
