@@ -22,9 +22,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The {@link Prefetcher}'s files: remembers the listing order of the small regular files of each
- * directory listed with READDIRPLUS, and when a program opens them in that order, fetches the
+ * directory listed with READDIRPLUS (bounded: {@link Prefetcher#MAX_POSITIONS} files in all, then
+ * it starts over), and when a program opens them in that order, fetches the
  * next ones as read-only opens whose replies carry the whole file (OpenRequest.inline_max). With
- * an {@code manyOpener} they go in OpenMany calls of up to {@link Prefetcher#MANY_FILES} files and
+ * a {@code manyOpener} they go in OpenMany calls of up to {@link Prefetcher#MANY_FILES} files and
  * {@link Prefetcher#MANY_BYTES} bytes, the next one when less than half of that is still ahead;
  * else one Open each, {@code depth} files ahead.
  *

@@ -39,10 +39,8 @@ import java.util.function.LongSupplier;
  * within {@code ttlNanos} is not used. So a fetched file is never older than the kernel's own
  * caches would be.
  *
- * <p>What it remembers: the listing order of the small regular files of each directory listed
- * with READDIRPLUS (bounded: {@link #MAX_POSITIONS} files in all, then it starts over).
- *
- * <p>Thread-safe: no state of its own beyond the two halves' (see each for its locking).
+ * <p>Thread-safe: its own state is the volatile switch; the rest is the two halves' (see each
+ * for its locking).
  */
 final class Prefetcher {
     static final int MAX_POSITIONS = 200_000;
@@ -50,9 +48,7 @@ final class Prefetcher {
     static final int MAX_DIR_PAGES = 256;
     /**
      * Directory pages fetched ahead and not taken yet (in flight included), at most; the next go
-     * out as the walk takes these. A walk slower than the pages' ttl found most of a longer run
-     * ahead expired, gave them back and listed them again (find over 200 directories of 1,000
-     * files: 360 ReadDirs and 160 Forgets, issue 16).
+     * out as the walk takes these: a longer run ahead of a slow walk expires before it is taken.
      */
     static final int MAX_DIRS_AHEAD = 16;
     /** Most files and bytes (by the listing's sizes) one OpenMany asks for: the server's limits. */
@@ -138,7 +134,11 @@ final class Prefetcher {
         return dirs.takeListing(dir);
     }
 
-    /** Forgets every fetched reply (something changed: see the class comment). */
+    /**
+     * Forgets every fetched reply (something changed: see the class comment). Two steps, one per
+     * half: a directory fetch starting between them is dropped too (a ReadDir wasted, never a
+     * stale page kept).
+     */
     void dropAll() {
         files.dropAll();
         dirs.dropAll();

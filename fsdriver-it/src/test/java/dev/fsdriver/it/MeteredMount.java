@@ -55,13 +55,22 @@ final class MeteredMount implements AutoCloseable {
             try {
                 mount.proc().awaitOutput("metrics at http://127.0.0.1:" + mountPort + "/metrics", Fsdriver.START_TIMEOUT);
             } catch (Exception | Error e) {
-                mount.close();
+                closeAfter(e, mount);
                 throw e;
             }
             return new MeteredMount(server, mount, serverPort, mountPort);
         } catch (Exception | Error e) {
-            server.close();
+            closeAfter(e, server);
             throw e;
+        }
+    }
+
+    /** Closes {@code c} after {@code failure}; a failure of the close is added to it, never put in its place. */
+    private static void closeAfter(Throwable failure, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -69,9 +78,11 @@ final class MeteredMount implements AutoCloseable {
     public void close() throws Exception {
         try {
             mount.close();
-        } finally {
-            server.close();
+        } catch (Exception | Error e) {
+            closeAfter(e, server);
+            throw e;
         }
+        server.close();
     }
 
     /** Waits until change events flow to the mount (its caches and read-ahead work only then). */
