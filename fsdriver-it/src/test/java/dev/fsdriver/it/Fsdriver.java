@@ -156,7 +156,12 @@ final class Fsdriver {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--metrics-listen", "127.0.0.1:" + metricsPort));
         Server server = serve(workDir, all.toArray(String[]::new));
-        server.proc().awaitOutput("metrics at http://127.0.0.1:" + metricsPort + "/metrics", START_TIMEOUT);
+        try {
+            server.proc().awaitOutput("metrics at http://127.0.0.1:" + metricsPort + "/metrics", START_TIMEOUT);
+        } catch (Throwable t) {
+            server.close(); // never a server left running after a failed start
+            throw t;
+        }
         return server;
     }
 
@@ -164,7 +169,12 @@ final class Fsdriver {
         List<String> all = new ArrayList<>(List.of("serve", "--listen", "tcp://127.0.0.1:" + port));
         all.addAll(List.of(args));
         Proc p = start(workDir.resolve("serve-" + port + "-" + System.nanoTime() + ".log"), all.toArray(String[]::new));
-        awaitPort(p, port);
+        try {
+            awaitPort(p, port);
+        } catch (Throwable t) {
+            p.close();
+            throw t;
+        }
         return new Server(p, port);
     }
 

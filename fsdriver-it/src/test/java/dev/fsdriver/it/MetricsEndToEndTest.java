@@ -2,14 +2,10 @@ package dev.fsdriver.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,11 +29,7 @@ class MetricsEndToEndTest {
                 assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("metrics");
                 assertThat(Files.exists(mnt.resolve("missing-ops"))).isFalse();
             }
-            HttpResponse<String> r = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(200);
-            String body = r.body();
+            String body = MeteredMount.scrape(metricsPort);
             assertThat(body).contains("# TYPE fsdriver_server_calls_total counter");
             assertThat(body).containsPattern("(?m)^fsdriver_server_calls_total\\{method=\"Lookup\",share=\"work\",status=\"OK\"} [1-9]");
             assertThat(body).containsPattern("(?m)^fsdriver_server_calls_total\\{method=\"Lookup\",share=\"work\",status=\"ENOENT\"} [1-9]");
@@ -53,48 +45,44 @@ class MetricsEndToEndTest {
         Path s = Files.createDirectories(tmp.resolve("s"));
         Files.writeString(s.resolve("a.txt"), "metrics");
         Path mnt = Files.createDirectories(tmp.resolve("mnt-metrics-mount"));
-        int serverPort = Fsdriver.freePort();
-        int mountPort = Fsdriver.freePort();
         byte[] data = new byte[300_000];
-        new java.util.Random(14).nextBytes(data);
-        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
-            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-                assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("metrics");
-                assertThat(Files.exists(mnt.resolve("missing-metrics"))).isFalse();
-                Files.write(mnt.resolve("b.bin"), data);
-                assertThat(Files.readAllBytes(mnt.resolve("b.bin"))).isEqualTo(data);
-                Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // an event for the mount
+        new Random(14).nextBytes(data);
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
+            assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("metrics");
+            assertThat(Files.exists(mnt.resolve("missing-metrics"))).isFalse();
+            Files.write(mnt.resolve("b.bin"), data);
+            assertThat(Files.readAllBytes(mnt.resolve("b.bin"))).isEqualTo(data);
+            Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // an event for the mount
 
-                String mount = scrape(mountPort);
-                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"LOOKUP\",share=\"work\"")).isPositive();
-                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"CREATE\",share=\"work\"")).isEqualTo(1);
-                assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"WRITE\",share=\"work\"")).isPositive();
-                // the lookup of a name nobody knew went to the server
-                assertThat(value(mount, "fsdriver_mount_requests_answered_total",
-                        "by=\"server\",opcode=\"LOOKUP\",share=\"work\"")).isPositive();
-                // write-behind: most WRITE requests are answered before their data reaches the server
-                assertThat(value(mount, "fsdriver_mount_requests_answered_total",
-                        "by=\"local\",opcode=\"WRITE\",share=\"work\"")).isPositive();
-                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Hello\",share=\"work\"")).isPositive();
-                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Lookup\",share=\"work\"")).isPositive();
-                assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Write\",share=\"work\"")).isPositive();
-                assertThat(value(mount, "fsdriver_mount_reconnects_total", "share=\"work\"")).isZero();
-                assertThat(mount).containsPattern("(?m)^fsdriver_mount_events_injected_total\\{share=\"work\"} ");
-                String after = awaitPositive(mountPort, "fsdriver_mount_events_received_total", "share=\"work\"");
-                assertThat(value(after, "fsdriver_mount_event_stream_resubscriptions_total", "share=\"work\"")).isZero();
-                assertThat(value(after, "fsdriver_mount_events_live", "share=\"work\"")).isEqualTo(1);
+            String mount = m.mountPage();
+            assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"LOOKUP\",share=\"work\"")).isPositive();
+            assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"CREATE\",share=\"work\"")).isEqualTo(1);
+            assertThat(value(mount, "fsdriver_mount_requests_total", "opcode=\"WRITE\",share=\"work\"")).isPositive();
+            // the lookup of a name nobody knew went to the server
+            assertThat(value(mount, "fsdriver_mount_requests_answered_total",
+                    "by=\"server\",opcode=\"LOOKUP\",share=\"work\"")).isPositive();
+            // write-behind: most WRITE requests are answered before their data reaches the server
+            assertThat(value(mount, "fsdriver_mount_requests_answered_total",
+                    "by=\"local\",opcode=\"WRITE\",share=\"work\"")).isPositive();
+            assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Hello\",share=\"work\"")).isPositive();
+            assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Lookup\",share=\"work\"")).isPositive();
+            assertThat(value(mount, "fsdriver_mount_client_calls_total", "method=\"Write\",share=\"work\"")).isPositive();
+            assertThat(value(mount, "fsdriver_mount_reconnects_total", "share=\"work\"")).isZero();
+            assertThat(mount).containsPattern("(?m)^fsdriver_mount_events_injected_total\\{share=\"work\"} ");
+            String after = m.awaitMountPositive("fsdriver_mount_events_received_total", "share=\"work\"");
+            assertThat(value(after, "fsdriver_mount_event_stream_resubscriptions_total", "share=\"work\"")).isZero();
+            assertThat(value(after, "fsdriver_mount_events_live", "share=\"work\"")).isEqualTo(1);
 
-                String serve = scrape(serverPort);
-                assertThat(value(serve, "fsdriver_server_written_bytes_total", "share=\"work\"")).isGreaterThanOrEqualTo(data.length);
-                assertThat(value(serve, "fsdriver_server_read_bytes_total", "share=\"work\""))
-                        .isGreaterThanOrEqualTo("metrics".length());
-                assertThat(value(serve, "fsdriver_server_sessions", "state=\"connected\"")).isEqualTo(1);
-                assertThat(serve).containsPattern("(?m)^fsdriver_server_open_handles\\{share=\"work\"} ");
-                assertThat(value(serve, "fsdriver_server_events_sent_total", "")).isPositive();
-                assertThat(value(serve, "fsdriver_server_changes_total", "share=\"work\"")).isPositive();
-                assertThat(serve).containsPattern("(?m)^fsdriver_server_events_dropped_total ");
-                assertThat(serve).containsPattern("(?m)^fsdriver_server_event_overflows_total ");
-            }
+            String serve = m.serverPage();
+            assertThat(value(serve, "fsdriver_server_written_bytes_total", "share=\"work\"")).isGreaterThanOrEqualTo(data.length);
+            assertThat(value(serve, "fsdriver_server_read_bytes_total", "share=\"work\""))
+                    .isGreaterThanOrEqualTo("metrics".length());
+            assertThat(value(serve, "fsdriver_server_sessions", "state=\"connected\"")).isEqualTo(1);
+            assertThat(serve).containsPattern("(?m)^fsdriver_server_open_handles\\{share=\"work\"} ");
+            assertThat(value(serve, "fsdriver_server_events_sent_total", "")).isPositive();
+            assertThat(value(serve, "fsdriver_server_changes_total", "share=\"work\"")).isPositive();
+            assertThat(serve).containsPattern("(?m)^fsdriver_server_events_dropped_total ");
+            assertThat(serve).containsPattern("(?m)^fsdriver_server_event_overflows_total ");
         }
     }
 
@@ -103,10 +91,8 @@ class MetricsEndToEndTest {
         Path s = Files.createDirectories(tmp.resolve("s"));
         Files.writeString(s.resolve("a.txt"), "cached?");
         Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-caches"));
-        int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
-             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\""); // the mount's own caches work while live
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
+            m.awaitEventsLive(); // the mount's own caches work while live
             // names made in a directory the mount made: each create's LOOKUP is answered without the
             // server (entry), and so is the listing of that directory (directory)
             Files.createDirectory(mnt.resolve("made"));
@@ -120,7 +106,7 @@ class MetricsEndToEndTest {
             assertThat(Files.getFileStore(mnt).getTotalSpace()).isPositive();       // statfs
             assertThat(Files.isDirectory(mnt.resolve("made"))).isTrue();
 
-            String body = scrape(mountPort);
+            String body = m.mountPage();
             assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"entry\",share=\"work\"")).isGreaterThanOrEqualTo(5);
             assertThat(value(body, "fsdriver_mount_cache_hits_total", "cache=\"directory\",share=\"work\"")).isPositive();
             // the first open of a file nobody read ahead went to the server
@@ -137,14 +123,12 @@ class MetricsEndToEndTest {
     void mountMeasuresTheLagFromTheServerSeeingAChangeToTheMountApplyingIt() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt-ops-lag"));
-        int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
-             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-            awaitPositive(mountPort, "fsdriver_mount_events_live", "share=\"work\"");
-            assertThat(value(scrape(mountPort), "fsdriver_mount_event_lag_seconds_count", "share=\"work\"")).isZero();
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
+            m.awaitEventsLive();
+            assertThat(value(m.mountPage(), "fsdriver_mount_event_lag_seconds_count", "share=\"work\"")).isZero();
             long before = System.nanoTime();
             Files.writeString(s.resolve("made-on-the-server.txt"), "x"); // the server's watcher sees it
-            String body = awaitPositive(mountPort, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
+            String body = m.awaitMountPositive("fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
             double waited = (System.nanoTime() - before) / 1e9;
             double count = value(body, "fsdriver_mount_event_lag_seconds_count", "share=\"work\"");
             double max = value(body, "fsdriver_mount_event_lag_seconds_max", "share=\"work\"");
@@ -168,20 +152,15 @@ class MetricsEndToEndTest {
     void eachDaemonRunsInTheJvmSizedForItsRole() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt-metrics-jvm"));
-        int serverPort = Fsdriver.freePort();
-        int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
-            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-                m.proc().awaitOutput("metrics at http://127.0.0.1:" + mountPort + "/metrics", Fsdriver.START_TIMEOUT);
-                String serve = scrape(serverPort);
-                String mount = scrape(mountPort);
-                for (String body : List.of(serve, mount)) {
-                    assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}",
-                            "jvm_threads_live_threads", "process_uptime_seconds");
-                }
-                assertThat(heapMax(serve)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
-                assertThat(heapMax(mount)).isBetween(120.0 * (1 << 20), 128.0 * (1 << 20));
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
+            String serve = m.serverPage();
+            String mount = m.mountPage();
+            for (String body : List.of(serve, mount)) {
+                assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}",
+                        "jvm_threads_live_threads", "process_uptime_seconds");
             }
+            assertThat(heapMax(serve)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
+            assertThat(heapMax(mount)).isBetween(120.0 * (1 << 20), 128.0 * (1 << 20));
         }
     }
 
@@ -198,31 +177,7 @@ class MetricsEndToEndTest {
         return sum;
     }
 
-    static String scrape(int port) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    /** The sample of {@code name} with exactly the labels {@code labels} ("" for none); fails when absent. */
-    private static double value(String body, String name, String labels) {
-        String series = labels.isEmpty() ? Pattern.quote(name) : Pattern.quote(name + "{" + labels + "}");
-        Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(body);
-        assertThat(m.find()).as(name + "{" + labels + "} in\n" + body).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
-    /** Scrapes until the sample is above 0 (an event travels from the server's watcher to the mount). */
-    private static String awaitPositive(int port, String name, String labels) throws Exception {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String body = scrape(port);
-        while (value(body, name, labels) == 0 && System.nanoTime() < end) {
-            Thread.sleep(100);
-            body = scrape(port);
-        }
-        assertThat(value(body, name, labels)).as(name).isPositive();
-        return body;
+    private static double value(String page, String name, String labels) {
+        return MeteredMount.sample(page, name, labels);
     }
 }

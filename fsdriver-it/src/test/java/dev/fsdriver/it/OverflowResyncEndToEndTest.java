@@ -122,18 +122,16 @@ class OverflowResyncEndToEndTest {
         }
         Files.createDirectories(plain.resolve("sub"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt-never-listed"));
-        int metrics = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
-             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + metrics)) {
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
             try (InotifyWatch w = InotifyWatch.start(mnt.resolve("plain"), false)) {
                 // plain was queued when inotifywait looked it up: wait until it is listed
-                MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "work", 0);
+                MountMetric.awaitAtMost(m.mountPort, "fsdriver_mount_events_baselines_waiting", "work", 0);
                 stormWithChangesIn(plain, w);
-                assertThat(m.proc().output()).as("the storm made the mount resync")
+                assertThat(m.mount.proc().output()).as("the storm made the mount resync")
                         .contains("change events under 'plain' were lost");
                 assertThat(w.seen()).as("no create for what was there before the storm")
                         .noneMatch(e -> e.startsWith("CREATE") && e.matches(".*\\|(p\\d|sub)"));
-                assertThat(MountMetric.value(metrics, "fsdriver_mount_events_baselines_total", "work")).isPositive();
+                assertThat(MountMetric.value(m.mountPort, "fsdriver_mount_events_baselines_total", "work")).isPositive();
             }
         }
     }

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,15 +66,14 @@ class OwnChangesEventsEndToEndTest {
         List<String> expected = run(nat, () -> Files.createDirectory(nat.resolve("z-foreign")));
         assertThat(expected).contains("CREATE app.db-journal", "DELETE app.db-journal", "MOVED_TO saved.txt",
                 "DELETE x.db-journal", "CREATE,ISDIR z-foreign");
-        int metrics = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "work=" + s);
-             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + metrics)) {
+        try (MeteredMount m = MeteredMount.start(tmp, s, mnt)) {
             List<String> seen = run(mnt, () -> Files.createDirectory(s.resolve("z-foreign")));
             assertThat(seen).isEqualTo(expected);
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + metrics + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(value(body, "fsdriver_mount_events_received_total")).as("events that reached the mount").isEqualTo(1);
-            assertThat(value(body, "fsdriver_mount_events_injected_total")).as("events injected").isEqualTo(1);
+            String page = m.mountPage();
+            assertThat(MeteredMount.sample(page, "fsdriver_mount_events_received_total", MeteredMount.SHARE_LABEL))
+                    .as("events that reached the mount").isEqualTo(1);
+            assertThat(MeteredMount.sample(page, "fsdriver_mount_events_injected_total", MeteredMount.SHARE_LABEL))
+                    .as("events injected").isEqualTo(1);
         }
     }
 
@@ -129,11 +122,5 @@ class OwnChangesEventsEndToEndTest {
             }
         }
         return collapsed;
-    }
-
-    private static double value(String body, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + "{share=\"work\"}") + " (\\S+)$").matcher(body);
-        assertThat(m.find()).as(name + " in\n" + body).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 }

@@ -81,7 +81,7 @@ class WindowsServerUnderWineEndToEndTest {
      */
     @Test
     void theServerRunsInTheJvmSizedForItsRole() throws Exception {
-        String body = MetricsEndToEndTest.scrape(metricsPort);
+        String body = MeteredMount.scrape(metricsPort);
         assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}");
         assertThat(MetricsEndToEndTest.heapMax(body)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
     }

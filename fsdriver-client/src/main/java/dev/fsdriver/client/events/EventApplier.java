@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  *   OVERFLOW -> drop every cache under the path, list the held directories again and
  *               inject CREATE/DELETE for the differences (a watcher sees every create)
  * </pre>
+ * CREATED and DELETED are applied here; MODIFIED and ATTRIB by {@link ChangedFiles}, RENAMED by
+ * {@link Renames}, OVERFLOW by {@link OverflowResync}.
  * The server sends no events of this mount's own changes (it recognises them by the session
  * the connection sends, see the server's Origins): every event that arrives is someone else's
  * change and is applied in full, even on a path this mount changed a moment before. Only the
@@ -55,6 +57,7 @@ public final class EventApplier {
     private final ReplacedFiles replacedFiles;
     /** MODIFIED and ATTRIB. */
     private final ChangedFiles changed;
+    private final Renames renames;
 
     EventApplier(EventAwareFileSystem fs, KernelView view, EchoFilter echo, Injector injector, FuseNotifier notifier) {
         this.fs = fs;
@@ -65,6 +68,7 @@ public final class EventApplier {
         this.names = fs.watchedNames();
         this.replacedFiles = new ReplacedFiles(view, notifier);
         this.changed = new ChangedFiles(fs, view, injector, notifier, freshDirs, this::mayInject, this::count);
+        this.renames = new Renames(this, fs, view, injector, notifier, names);
         this.resync = new OverflowResync(this, fs, view, echo, announced, names, notifier, injector != null);
         fs.onDirOpened(freshDirs::listed);
     }
@@ -116,7 +120,7 @@ public final class EventApplier {
                 case RENAMED -> {
                     long newParent = view.resolve(parentOf(e.getNewPath()));
                     long before = newParent == 0 ? 0 : view.child(newParent, nameOf(e.getNewPath()));
-                    renamed(e.getPath(), e.getNewPath(), e.getDirectory());
+                    renames.renamed(e.getPath(), e.getNewPath(), e.getDirectory());
                     replacedFiles.refresh(newParent, nameOf(e.getNewPath()), before);
                 }
                 case OVERFLOW -> resync.overflow(e.getPath(), e.getLostAfter(), arrivedNs);
@@ -144,7 +148,7 @@ public final class EventApplier {
         return injector != null && parentNode != 0 && view.held(parentNode);
     }
 
-    private void created(String path) {
+    void created(String path) {
         long c0 = System.nanoTime();
         long parent = view.resolve(parentOf(path));
         if (parent == 0) {
@@ -314,7 +318,7 @@ public final class EventApplier {
      * An entry for a node the kernel holds, answered locally (type and generation right, attributes
      * expired at once).
      */
-    private static FuseEntry standIn(long node, int type, long generation) {
+    static FuseEntry standIn(long node, int type, long generation) {
         long now = System.currentTimeMillis() * 1_000_000L;
         return new FuseEntry(node, generation, new FuseAttr(node, 0, 0, now, now, now, type | 0644, 1, 0, 0, 0, 4096), 0, 0);
     }
@@ -327,130 +331,18 @@ public final class EventApplier {
         }
     }
 
-    /** "to\0from" of an exchange injected whole at its first half: its second half, still to come. */
-    private String exchangeSecondHalf;
+    /** One more event announced to watchers by an injected call. */
+    void injectedOne() {
+        injected.incrementAndGet();
+    }
 
+    /** The sequence of the event being applied (see {@link KnownNames}). */
+    long sequence() {
+        return sequence;
+    }
+
+    /** RENAMED {@code from} -> {@code to} as its event would have it (also a resync's moved directory). */
     void renamed(String from, String to, boolean directory) {
-        String half = exchangeSecondHalf;
-        exchangeSecondHalf = null;
-        if ((from + "\0" + to).equals(half)) {
-            return; // the second half of an exchange injected whole (see exchanged)
-        }
-        long oldParent = view.resolve(parentOf(from));
-        long newParent = view.resolve(parentOf(to));
-        String name = nameOf(from);
-        String newName = nameOf(to);
-        long node = oldParent == 0 ? 0 : view.child(oldParent, name);
-        long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
-        log.debug("renamed '{}' -> '{}': parents {} -> {}, node {}, replaced {}", from, to, oldParent, newParent, node,
-                replaced);
-        if (oldParent != 0) {
-            notifier.invalInode(oldParent, 0, 0);
-        }
-        if (newParent != 0) {
-            notifier.invalInode(newParent, 0, 0);
-        }
-        long atFrom = node != 0 ? fs.reads().node(oldParent, name) : 0;
-        if (node != 0 && atFrom == node && fs.reads().holds(oldParent, name, node, view.generation(node))) {
-            // The server still has the kernel's node at the old name: the kernel was told of it after
-            // this rename (the event is late). Moving it in the kernel would show a name the server
-            // does not have; only the new name's entry is looked up again.
-            log.debug("renamed '{}': the kernel holds the server's current file {} there, not moved", from, node);
-            if (newParent != 0) {
-                notifier.invalEntry(newParent, newName);
-            }
-            return;
-        }
-        if (node != 0 && replaced != 0 && replaced != node && atFrom == replaced) {
-            exchanged(from, to, oldParent, name, newParent, newName, node, replaced);
-            return;
-        }
-        if (newParent != 0) {
-            notifier.invalEntry(newParent, newName);
-        }
-        boolean watchable = injector != null
-                && ((oldParent != 0 && view.held(oldParent)) || (newParent != 0 && view.held(newParent)));
-        if (watchable && oldParent != 0 && newParent != 0) {
-            int type = node != 0 && view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT
-                    : directory ? FileMode.S_IFDIR : FileMode.S_IFREG;
-            FuseEntry entry = node != 0 ? standIn(node, type, view.generation(node)) : fs.ghost(type);
-            Injection inj = new Injection(Injection.Op.RENAME, oldParent, name, newParent, newName, entry, entry.nodeId(), null);
-            String absFrom = injector.absolute(from);
-            String absTo = injector.absolute(to);
-            int rc = injector.perform(inj, () -> InjectedCalls.rename(absFrom, absTo));
-            if (rc == 0 && !inj.performed()) {
-                rc = -Errno.ESTALE; // both names hold one inode in the kernel: nothing moved there
-            }
-            if (rc == 0) {
-                injected.incrementAndGet(); // the view was updated by the file system's rename
-                if (node == 0) {
-                    notifier.invalEntry(newParent, newName); // the ghost must not stay under the new name
-                }
-                return;
-            }
-            // Failed (the kernel's view differs from ours): its caches only, never a delete and a
-            // create in its place
-            log.debug("inject rename {} -> {}: errno {}", from, to, -rc);
-            forgetEntry(oldParent, name);
-            return;
-        }
-        // Not injectable as a rename (one side unknown to the kernel): a delete here, a create
-        // there, each answered locally or refused (InjectionGate). Not for a directory the kernel
-        // holds: a deleted directory is dead to the kernel, and found at its new name it would be
-        // that dead one (nothing in it can be looked up); only its entry goes here.
-        if (oldParent != 0) {
-            if (node != 0 && (directory || FileMode.isDirectory(view.mode(node)))) {
-                names.removed(oldParent, name, sequence);
-                forgetEntry(oldParent, name);
-            } else {
-                deleted(from, directory);
-            }
-        }
-        if (newParent != 0) {
-            created(to);
-        }
-    }
-
-    /** The kernel's entry of {@code name} goes (looked up again when needed), the node stays. */
-    private void forgetEntry(long parent, String name) {
-        notifier.invalEntry(parent, name);
-        view.removed(parent, name);
-    }
-
-    /**
-     * RENAMED from -> to where the server now has at {@code from} the node the kernel holds at
-     * {@code to}: a RENAME_EXCHANGE (the server reports it as from -> to, then to -> from).
-     * Injected whole, as one exchange (watchers see both moves, as natively); its second half
-     * then changes nothing. Two plain renames would replace {@code to} in the kernel, which
-     * marks a replaced directory dead, then move {@code from}'s node back. When it cannot be
-     * injected, both entries go from the kernel's caches.
-     */
-    private void exchanged(String from, String to, long oldParent, String name, long newParent, String newName,
-                           long node, long replaced) {
-        // The server's look at the new name: if it found the exchange at the old name first (a
-        // lookup before its watcher followed the event), it finds the other directory there now.
-        boolean swapped = fs.reads().node(newParent, newName) == node;
-        if (swapped && injector != null && (view.held(oldParent) || view.held(newParent))) {
-            int type = view.mode(node) != 0 ? view.mode(node) & FileMode.S_IFMT : FileMode.S_IFREG;
-            FuseEntry entry = standIn(node, type, view.generation(node));
-            Injection inj = Injection.exchange(oldParent, name, newParent, newName, entry, node, replaced);
-            String absFrom = injector.absolute(from);
-            String absTo = injector.absolute(to);
-            int rc = injector.perform(inj, () -> InjectedCalls.exchange(absFrom, absTo));
-            if (rc == 0 && !inj.performed()) {
-                // both names hold one inode in the kernel (a program looked one up since): the
-                // exchange succeeded without asking and changed nothing there
-                rc = -Errno.ESTALE;
-            }
-            if (rc == 0) {
-                injected.incrementAndGet(); // the view was swapped by the file system's rename
-                exchangeSecondHalf = to + "\0" + from;
-                return;
-            }
-            log.debug("inject exchange {} <-> {}: errno {}", from, to, -rc);
-        }
-        forgetEntry(oldParent, name);
-        forgetEntry(newParent, newName);
-        exchangeSecondHalf = to + "\0" + from;
+        renames.renamed(from, to, directory);
     }
 }

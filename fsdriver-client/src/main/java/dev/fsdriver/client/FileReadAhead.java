@@ -1,0 +1,254 @@
+package dev.fsdriver.client;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
+import dev.fsdriver.proto.v1.OpenReply;
+import dev.fsdriver.proto.v1.OpenRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The {@link Prefetcher}'s files: remembers the listing order of the small regular files of each
+ * directory listed with READDIRPLUS (bounded: {@link Prefetcher#MAX_POSITIONS} files in all, then
+ * it starts over), and when a program opens them in that order, fetches the
+ * next ones as read-only opens whose replies carry the whole file (OpenRequest.inline_max). With
+ * a {@code manyOpener} they go in OpenMany calls of up to {@link Prefetcher#MANY_FILES} files and
+ * {@link Prefetcher#MANY_BYTES} bytes, the next one when less than half of that is still ahead;
+ * else one Open each, {@code depth} files ahead.
+ *
+ * <p>Thread-safe: concurrent maps; a listing's own state is guarded by the listing.
+ */
+final class FileReadAhead {
+    private static final class Listing {
+        // Guarded by this.
+        final List<Long> nodes = new ArrayList<>();
+        /** Each node's size as listed. */
+        final List<Integer> sizes = new ArrayList<>();
+        int lastOpened = -1;
+        int fetchedUpTo = -1;
+        /** The {@link #epoch} fetchedUpTo belongs to: after a drop, fetching starts over. */
+        long fetchedEpoch;
+    }
+
+    private record Position(Listing listing, int index) {}
+
+    private record Fetched(ListenableFuture<OpenReply> reply, long atNanos) {}
+
+    private final Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    /** Null: the server has no OpenMany (one Open per file). */
+    private final Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener;
+    /** Gives back a server handle a fetched reply came with. */
+    private final LongConsumer release;
+    private final int inlineMax;
+    private final int depth;
+    private final long ttlNanos;
+    private final LongSupplier clock;
+    private final BooleanSupplier on;
+    private final ConcurrentHashMap<Long, Listing> listings = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Position> positions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Fetched> fetched = new ConcurrentHashMap<>();
+    /** Moves at every {@link #dropAll}. */
+    private volatile long epoch;
+
+    /**
+     * @param release gives back the server handle of a fetched reply that came with one
+     * @param on      whether to fetch ahead and use what was fetched (change events flowing)
+     */
+    FileReadAhead(Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+                  Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener, LongConsumer release,
+                  int inlineMax, int depth, long ttlNanos, LongSupplier nanoClock, BooleanSupplier on) {
+        this.opener = opener;
+        this.manyOpener = manyOpener;
+        this.release = release;
+        this.inlineMax = inlineMax;
+        this.depth = depth;
+        this.ttlNanos = ttlNanos;
+        this.clock = nanoClock;
+        this.on = on;
+    }
+
+    /** A READDIRPLUS page of {@code dir} fetched from {@code cursor} (0: a new listing): its small files' order. */
+    void listed(long dir, long cursor, List<DirEntry> page) {
+        Listing l;
+        if (cursor == 0) {
+            l = new Listing();
+            Listing old = listings.put(dir, l);
+            if (old != null) {
+                synchronized (old) {
+                    old.nodes.forEach(n -> positions.computeIfPresent(n, (k, v) -> v.listing == old ? null : v));
+                }
+            }
+        } else {
+            l = listings.get(dir);
+            if (l == null) {
+                return; // its start was not seen: order unknown
+            }
+        }
+        if (positions.size() > Prefetcher.MAX_POSITIONS) {
+            positions.clear();
+            listings.clear();
+            return;
+        }
+        synchronized (l) {
+            for (DirEntry e : page) {
+                if (e.hasNode() && FileMode.isRegular(e.getNode().getAttr().getMode())
+                        && e.getNode().getAttr().getSize() <= inlineMax) {
+                    long node = e.getNode().getId();
+                    positions.put(node, new Position(l, l.nodes.size()));
+                    l.nodes.add(node);
+                    l.sizes.add((int) e.getNode().getAttr().getSize());
+                }
+            }
+        }
+    }
+
+    /** The fetched Open reply of {@code node}, if one is waiting and fresh; it is taken. */
+    ListenableFuture<OpenReply> take(long node) {
+        Fetched f = fetched.remove(node);
+        if (f == null || clock.getAsLong() - f.atNanos > ttlNanos || !on.getAsBoolean()) {
+            return null;
+        }
+        return f.reply;
+    }
+
+    /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
+    void opened(long node) {
+        Position p = positions.get(node);
+        if (p == null || !on.getAsBoolean()) {
+            return;
+        }
+        Listing l = p.listing;
+        List<Long> ahead = new ArrayList<>();
+        synchronized (l) {
+            boolean inOrder = p.index == l.lastOpened + 1;
+            l.lastOpened = p.index;
+            if (!inOrder) {
+                return;
+            }
+            if (l.fetchedEpoch != epoch) {
+                l.fetchedEpoch = epoch;
+                l.fetchedUpTo = p.index;
+            }
+            int from = Math.max(p.index + 1, l.fetchedUpTo + 1);
+            if (manyOpener != null) {
+                nextMany(l, p.index, from, ahead);
+            } else {
+                int to = Math.min(l.nodes.size() - 1, p.index + depth);
+                for (int i = from; i <= to; i++) {
+                    ahead.add(l.nodes.get(i));
+                }
+                l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
+            }
+        }
+        long now = clock.getAsLong();
+        if (manyOpener != null) {
+            if (!ahead.isEmpty()) {
+                fetchMany(ahead, now);
+            }
+            return;
+        }
+        for (long n : ahead) {
+            // Read before the request goes: a drop (an event) from then on until the reply is stored
+            // may be of a change the reply missed, and would find nothing to drop yet.
+            long before = epoch;
+            ListenableFuture<OpenReply> reply = opener.apply(OpenRequest.newBuilder().setNode(n)
+                    .setFlags(OpenFlags.O_RDONLY).setInlineMax(inlineMax).build());
+            releaseIfHeld(reply);
+            Fetched f = new Fetched(reply, now);
+            fetched.put(n, f);
+            if (epoch != before) {
+                fetched.remove(n, f);
+            }
+        }
+    }
+
+    /**
+     * The files of the next OpenMany into {@code ahead}, from {@code from} on, when less than half
+     * a call's worth is still ahead of {@code index} (files fetched and not yet opened).
+     */
+    private static void nextMany(Listing l, int index, int from, List<Long> ahead) {
+        long aheadBytes = 0;
+        for (int i = index + 1; i < from; i++) {
+            aheadBytes += l.sizes.get(i);
+        }
+        if (from - index - 1 >= Prefetcher.MANY_FILES / 2 || aheadBytes >= Prefetcher.MANY_BYTES / 2) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = from; i < l.nodes.size() && ahead.size() < Prefetcher.MANY_FILES; i++) {
+            bytes += l.sizes.get(i);
+            if (bytes > Prefetcher.MANY_BYTES && !ahead.isEmpty()) {
+                break;
+            }
+            ahead.add(l.nodes.get(i));
+            l.fetchedUpTo = i;
+        }
+    }
+
+    /** The opens of {@code nodes} in one OpenMany: a future per node, failed where the server read none. */
+    private void fetchMany(List<Long> nodes, long now) {
+        long before = epoch; // as in opened: a drop from then on may be of a change the reply missed
+        ListenableFuture<OpenManyReply> batch = manyOpener.apply(OpenManyRequest.newBuilder().addAllNodes(nodes)
+                .setInlineMax(inlineMax).build());
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            Fetched f = new Fetched(Futures.transform(batch, r -> whole(r, index), MoreExecutors.directExecutor()), now);
+            fetched.put(nodes.get(i), f);
+            if (epoch != before) {
+                fetched.remove(nodes.get(i), f);
+            }
+        }
+    }
+
+    /** The {@code index}th file of an OpenMany reply; not read (too large, or an error): the program's open asks itself. */
+    private static OpenReply whole(OpenManyReply r, int index) {
+        OpenOutcome o = index < r.getOutcomesCount() ? r.getOutcomes(index) : OpenOutcome.getDefaultInstance();
+        if (!o.hasOpened()) {
+            throw new IllegalStateException("not read ahead (errno " + o.getErrno() + ")");
+        }
+        return o.getOpened();
+    }
+
+    /** Forgets every fetched reply. */
+    void dropAll() {
+        epoch++; // always, also with nothing stored: a read-ahead on its way checks it (see opened)
+        if (!fetched.isEmpty()) {
+            fetched.clear();
+        }
+    }
+
+    /** A fetched reply that came with a server handle (the file grew past inline_max) is given back. */
+    private void releaseIfHeld(ListenableFuture<OpenReply> reply) {
+        Futures.addCallback(reply, new FutureCallback<>() {
+            @Override
+            public void onSuccess(OpenReply r) {
+                if (r.getHandle() != 0) {
+                    release.accept(r.getHandle());
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                // the program's own open will ask again and meet the error itself
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    /** Fetched replies waiting (for tests). */
+    int waiting() {
+        return fetched.size();
+    }
+}

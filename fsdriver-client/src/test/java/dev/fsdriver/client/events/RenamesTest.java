@@ -1,0 +1,75 @@
+package dev.fsdriver.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a RENAMED decides on its own, without injection: a late event (the kernel was told of the
+ * server's current file after the rename) moves nothing, and the two halves of an exchange drop
+ * both entries once, the second half changing nothing.
+ */
+class RenamesTest {
+    private static final EventAwareFileSystemTest.Req OTHER = new EventAwareFileSystemTest.Req(1);
+
+    final EventApplierTest.Server server = new EventApplierTest.Server();
+    final EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
+    final KernelView view = new KernelView();
+    final EchoFilter echo = new EchoFilter();
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo,
+            new CachePolicy(3_600_000_000_000L, 1_000_000_000L), null);
+    final EventApplier applier = new EventApplier(fs, view, echo, null, kernel);
+    final Renames renames = new Renames(applier, fs, view, null, kernel, fs.watchedNames());
+
+    long held(long parent, String name) throws FuseException {
+        return fs.lookup(OTHER, parent, name).nodeId();
+    }
+
+    @Test
+    void aLateRenameOfAFileTheServerStillHasAtTheOldNameMovesNothing() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        long e = held(FuseFileSystem.ROOT_ID, "d2");
+        long f = held(d, "f");
+        renames.renamed("d1/f", "d2/g", false);
+        assertThat(kernel.calls).containsExactly("invalInode " + d + " 0", "invalInode " + e + " 0",
+                "invalEntry " + e + " g");
+        assertThat(view.child(d, "f")).as("still held where the server has it").isEqualTo(f);
+    }
+
+    @Test
+    void anExchangeDropsBothEntriesAtItsFirstHalfAndItsSecondHalfChangesNothing() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        long a = held(d, "a");
+        long b = held(d, "b");
+        server.nodes.put(d + "/a", b); // RENAME_EXCHANGE a <-> b on the server
+        server.nodes.put(d + "/b", a);
+        renames.renamed("d1/a", "d1/b", false);
+        List<String> firstHalf = List.copyOf(kernel.calls);
+        assertThat(firstHalf).contains("invalEntry " + d + " a", "invalEntry " + d + " b")
+                .noneMatch(c -> c.startsWith("delete"));
+        assertThat(view.child(d, "a")).isZero();
+        assertThat(view.child(d, "b")).isZero();
+        renames.renamed("d1/b", "d1/a", false);
+        assertThat(kernel.calls).as("the second half").isEqualTo(firstHalf);
+    }
+
+    @Test
+    void aRenameAfterAnExchangesFirstHalfThatIsNotItsSecondIsApplied() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        long a = held(d, "a");
+        long b = held(d, "b");
+        server.nodes.put(d + "/a", b);
+        server.nodes.put(d + "/b", a);
+        renames.renamed("d1/a", "d1/b", false);
+        int before = kernel.calls.size();
+        renames.renamed("d1/x", "d1/y", false);
+        assertThat(kernel.calls.subList(before, kernel.calls.size())).contains("invalEntry " + d + " y");
+        // the exchange's second half is no longer awaited: a rename b -> a now is applied, not skipped
+        int later = kernel.calls.size();
+        renames.renamed("d1/b", "d1/a", false);
+        assertThat(kernel.calls.subList(later, kernel.calls.size())).isNotEmpty();
+    }
+}
