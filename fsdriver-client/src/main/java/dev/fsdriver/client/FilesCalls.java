@@ -45,8 +45,8 @@ import java.util.function.Supplier;
  * event loop per call and cancels it from the calling thread afterwards, which wakes the event
  * loop once more per call; and its executor hands the reply back to the caller to decode. Here
  * the reply completes a future on the transport thread (the channel's direct executor) and the
- * caller waits with a timeout of its own: about 15 us less per call on the machines of
- * docs/benchmarks.md (a GetAttr round trip 91-96 us -> 75-77 us). Failures are thrown as the
+ * caller waits with a timeout of its own: one event-loop wake-up less per call
+ * (docs/benchmarks.md has the figures). Failures are thrown as the
  * blocking stub throws them (StatusRuntimeException), for {@link Connection#failure}.
  */
 final class FilesCalls {
