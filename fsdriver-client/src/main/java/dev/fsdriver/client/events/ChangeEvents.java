@@ -7,6 +7,7 @@ import dev.fsdriver.proto.v1.ChangeEvent;
 import io.grpc.Channel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -48,6 +49,8 @@ public final class ChangeEvents implements AutoCloseable {
     private volatile Function<String, Span> resyncSpan = path -> () -> { };
     /** Baseline listings of the directories the kernel holds, for overflow resyncs (null: not injecting). */
     private final Baselines baselines;
+    /** The latest seen_unix_nanos of the events received: a reading of the server's clock. */
+    private final AtomicLong serverNow = new AtomicLong();
 
     /** A trace span that is current until closed. */
     public interface Span extends AutoCloseable {
@@ -61,6 +64,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
+        view.serverClock(serverNow::get);
         remote.events().prefetchWhile(policy::cacheable);
         remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
@@ -105,6 +109,8 @@ public final class ChangeEvents implements AutoCloseable {
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
         watch = new WatchClient(channel, share, (e, arrived) -> {
+            // the server's clock, for the directory stamps' racy check (KernelView#stamp)
+            serverNow.accumulateAndGet(e.getSeenUnixNanos(), Math::max);
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
             remote.events().changed();

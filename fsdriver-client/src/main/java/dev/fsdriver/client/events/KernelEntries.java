@@ -40,7 +40,7 @@ final class KernelEntries {
     FuseEntry entered(long parent, String name, FuseEntry e) {
         if (e != null && e.nodeId() != 0) {
             e = asTheKernelHolds(e);
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+            view.entered(parent, name, e.nodeId(), e.attr(), e.generation());
         }
         return timed(e);
     }
@@ -60,7 +60,7 @@ final class KernelEntries {
     FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!LocalNodes.isGhost(e.nodeId())) {
             local.handedOut(e.nodeId());
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+            view.entered(parent, name, e.nodeId(), e.attr(), e.generation());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }

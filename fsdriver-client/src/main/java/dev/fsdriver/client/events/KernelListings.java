@@ -123,8 +123,7 @@ final class KernelListings {
                         sequences.eventSequence(fh));
             }
             if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
-                        e.generation());
+                view.entered(nodeId, name, entry.nodeId(), entry.attr(), e.generation());
                 dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseFileSystem;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * What the kernel currently holds of the mount: which names it has looked up in which
@@ -33,7 +35,18 @@ public final class KernelView {
         volatile int mode;
         /** The generation of the kernel's inode (FUSE entry's generation, 0: none given). */
         volatile long generation;
+        /** A directory's {mtime, ctime} when the kernel first held it, while they vouch (see {@link #stamp}). */
+        volatile long[] stamp;
     }
+
+    /**
+     * A directory's timestamps as the server gave them within this much of the server's clock
+     * when the kernel first held it cannot vouch for its names: a change right after, within the
+     * file system's timestamp granularity (1 s on ext3 and HFS+, 2 s for FAT's mtime), may leave
+     * them as they were (git's "racy" index entries). Also covers the coarse clock file systems
+     * stamp with lagging the precise one the server's event times are read from.
+     */
+    static final long RACY_NANOS = 2_000_000_000L;
 
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
@@ -46,6 +59,8 @@ public final class KernelView {
     private final ConcurrentHashMap<String, Set<Long>> displaced = new ConcurrentHashMap<>();
     static final int MAX_DISPLACED = 4096;
     private volatile LongConsumer directoryHeld = dir -> { };
+    /** The server's clock as last read from an event (its seen_unix_nanos), 0: none yet. */
+    private volatile LongSupplier serverClock = () -> 0;
 
     public KernelView() {
         Node root = new Node();
@@ -61,6 +76,20 @@ public final class KernelView {
     }
 
     /**
+     * {@link #entered(long, String, long, int, long)} with the attributes the entry carries: a
+     * directory the kernel starts to hold keeps its mtime and ctime from them ({@link #stamp}).
+     */
+    public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation) {
+        Node n = entered(parent, name, nodeId, attr == null ? 0 : attr.mode(), generation, false);
+        if (n != null && attr != null) {
+            stamp(n, attr);
+        }
+        if (n != null) {
+            directoryHeld.accept(nodeId);
+        }
+    }
+
+    /**
      * The kernel got an entry {@code name} -> {@code nodeId} ({@code generation}) in {@code parent},
      * one more lookup reference. An entry with another generation made the kernel replace its inode
      * of that id (the old one went bad), so the last one given is the kernel's. An entry of another
@@ -68,8 +97,13 @@ public final class KernelView {
      * that event will not find the file it replaced or deleted here (see {@link #takeDisplaced}).
      */
     public void entered(long parent, String name, long nodeId, int mode, long generation) {
+        entered(parent, name, nodeId, mode, generation, true);
+    }
+
+    /** Returns the node when it is a directory the kernel starts to hold and {@code tell} is false. */
+    private Node entered(long parent, String name, long nodeId, int mode, long generation, boolean tell) {
         if (nodeId == 0) {
-            return;
+            return null;
         }
         Long before = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
         if (before != null && before != nodeId) {
@@ -84,7 +118,53 @@ public final class KernelView {
         n.mode = mode;
         n.generation = generation;
         if (n.lookups.incrementAndGet() == 1 && FileMode.isDirectory(mode)) {
+            n.stamp = null; // from an earlier hold, or none: only this hold's attributes may vouch
+            if (!tell) {
+                return n;
+            }
             directoryHeld.accept(nodeId);
+        }
+        return null;
+    }
+
+    /**
+     * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless they are within
+     * {@link #RACY_NANOS} of the server's clock (or no event told it yet): see {@link #RACY_NANOS}.
+     * The clock is read when the reply arrived, so a lookup the server answered more than the
+     * margin before its reply came could be taken for later (the margin absorbs the round trip).
+     */
+    private void stamp(Node n, FuseAttr attr) {
+        long clock = serverClock.getAsLong();
+        long newest = Math.max(attr.mtimeNs(), attr.ctimeNs());
+        if (clock > 0 && newest <= clock - RACY_NANOS) {
+            n.stamp = new long[] {attr.mtimeNs(), attr.ctimeNs()};
+        }
+    }
+
+    /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
+    public void serverClock(LongSupplier clock) {
+        this.serverClock = clock;
+    }
+
+    /**
+     * The mtime and ctime (ns) directory {@code dir} had when the kernel first held it, or null
+     * when none vouch: none given, too close to the server's clock then, or an event of a name
+     * in it applied since ({@link #unstamp}). While the directory still has them, no name in it
+     * changed since the kernel first held it, so no watcher of it can have missed one.
+     */
+    public long[] stamp(long dir) {
+        Node n = nodes.get(dir);
+        return n == null || n.lookups.get() <= 0 ? null : n.stamp;
+    }
+
+    /**
+     * An event of a name in {@code dir} was applied: its change may be older than the stamp (events
+     * come late), and watchers were told of it, so the stamp no longer tells what they know.
+     */
+    public void unstamp(long dir) {
+        Node n = nodes.get(dir);
+        if (n != null) {
+            n.stamp = null;
         }
     }
 
