@@ -109,12 +109,14 @@ public final class ChangeEvents implements AutoCloseable {
         applier = new EventApplier(fs, view, echo, injector, notifier);
         EventApplier a = applier;
         watch = new WatchClient(channel, share, (e, arrived) -> {
-            // the server's clock, for the directory stamps' racy check (KernelView#stamp)
-            serverNow.accumulateAndGet(e.getSeenUnixNanos(), Math::max);
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
             remote.events().changed();
             fs.changedElsewhere();
+            // The server's clock, for the directory stamps' racy check (KernelView#stamp): read
+            // after the caches went, so any attributes the kernel gets from now on were read by
+            // the server after this time.
+            serverNow.accumulateAndGet(e.getSeenUnixNanos(), Math::max);
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
                 if (e.getStorm() == ChangeEvent.Storm.STORM_BEGINS) {
                     policy.stormBegins(e.getPath()); // before the resync: nothing it fetches is kept

@@ -130,8 +130,10 @@ public final class KernelView {
     /**
      * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless they are within
      * {@link #RACY_NANOS} of the server's clock (or no event told it yet): see {@link #RACY_NANOS}.
-     * The clock is read when the reply arrived, so a lookup the server answered more than the
-     * margin before its reply came could be taken for later (the margin absorbs the round trip).
+     * The clock is the latest event's, set once the caches it drops are gone (ChangeEvents), so
+     * attributes given from a cache were read by the server after it; it is read when the reply
+     * arrived, so an event the server saw after it answered the lookup may be taken (the margin
+     * absorbs that round trip, unless the reply took longer than the margin to come).
      */
     private void stamp(Node n, FuseAttr attr) {
         long clock = serverClock.getAsLong();
