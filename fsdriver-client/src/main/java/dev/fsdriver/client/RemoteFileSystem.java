@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
+import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
@@ -63,6 +64,9 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final FileIo io;
     private final DirListings listings;
     private final EventsLink events;
+    /** The root's attributes as Hello gave them (null: not given), see {@link #helloRoot}. */
+    private final FuseAttr helloRoot;
+    private final long helloUnixNanos;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -93,6 +97,21 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
         this.events = new EventsLink(caches, reopener, lookups, files);
+        this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
+        this.helloUnixNanos = hello.getServerUnixNanos();
+    }
+
+    /**
+     * The share root's attributes from Hello, read by the server before the mount was live (null:
+     * not given): the events layer keeps its times as the root's stamp (KernelView#stamp).
+     */
+    public FuseAttr helloRoot() {
+        return helloRoot;
+    }
+
+    /** The server's clock when it read {@link #helloRoot} (0: an older server). */
+    public long helloUnixNanos() {
+        return helloUnixNanos;
     }
 
     /** What the events layer above wires into this file system besides its requests. */

@@ -9,6 +9,7 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
 import java.util.List;
 
 /** Session.Hello: protocol version, share check, what this server offers, the session ({@link Sessions}). */
@@ -21,6 +22,11 @@ final class SessionService extends SessionGrpc.SessionImplBase {
 
     SessionService(Sessions sessions) {
         this.sessions = sessions;
+    }
+
+    private static long unixNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     @Override
@@ -37,6 +43,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
             if (share == null) {
                 throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");
             }
+            long now = unixNanos(); // before the stat: the root's times are at least this old relative to it
             FileAttributes root = share.backend.stat(RelPath.ROOT);
             Sessions.Conn conn = CallContext.CONN.get();
             if (conn == null) {
@@ -56,6 +63,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setCaseInsensitive(share.backend.caseInsensitive())
                     .addAllCapabilities(CAPABILITIES)
                     .setBackend(share.backend.kind())
+                    .setServerUnixNanos(now)
                     .build();
         });
     }

@@ -64,7 +64,13 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
+        // Hello's reading of the server's clock and the root's times read after it: the root's
+        // stamp, from before any watcher could watch it (the mount was not live yet)
+        serverNow.set(remote.helloUnixNanos());
         view.serverClock(serverNow::get);
+        if (remote.helloRoot() != null) {
+            view.stampRoot(remote.helloRoot());
+        }
         remote.events().prefetchWhile(policy::cacheable);
         remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes

@@ -143,6 +143,14 @@ public final class KernelView {
         }
     }
 
+    /**
+     * The root's stamp from {@code attr}, read by the server before the mount was live (Hello):
+     * the kernel holds the root from the start, so no lookup gives it.
+     */
+    public void stampRoot(FuseAttr attr) {
+        stamp(nodes.get(FuseFileSystem.ROOT_ID), attr);
+    }
+
     /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
     public void serverClock(LongSupplier clock) {
         this.serverClock = clock;

@@ -39,6 +39,12 @@ class UnchangedDirectoryResyncTest {
         final List<String> names = new ArrayList<>(List.of("old1", "old2"));
         volatile long mtimeNs;
         volatile long ctimeNs;
+        /** The root's mtime and ctime. */
+        volatile long rootNs;
+
+        FuseAttr rootAttr() {
+            return new FuseAttr(1, 4096, 8, 0, rootNs, rootNs, FileMode.S_IFDIR | 0755, 3, 0, 0, 0, 4096);
+        }
 
         FuseAttr dirAttr() {
             return new FuseAttr(DIR, 4096, 8, 0, mtimeNs, ctimeNs, FileMode.S_IFDIR | 0755, 2, 0, 0, 0, 4096);
@@ -49,6 +55,9 @@ class UnchangedDirectoryResyncTest {
             if (parent == 1 && name.equals("dquiet")) {
                 return new FuseEntry(DIR, 0, dirAttr(), 5, 5);
             }
+            if (parent == 1 && name.equals("rootfile")) {
+                return new FuseEntry(800, 0, EventAwareFileSystemTest.attr(800, FileMode.S_IFREG | 0644, 1), 5, 5);
+            }
             int i = names.indexOf(name);
             if (parent != DIR || i < 0) {
                 throw new FuseException(Errno.ENOENT);
@@ -58,16 +67,17 @@ class UnchangedDirectoryResyncTest {
 
         @Override
         public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) {
-            return new FuseAttrReply(nodeId == DIR ? dirAttr()
+            return new FuseAttrReply(nodeId == DIR ? dirAttr() : nodeId == 1 ? rootAttr()
                     : EventAwareFileSystemTest.attr(nodeId, FileMode.S_IFREG | 0644, 1), 5);
         }
 
         @Override
         public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) {
-            List<String> listed = nodeId == DIR ? names : List.of("dquiet");
+            List<String> listed = nodeId == DIR ? names : List.of("dquiet", "rootfile");
             for (int i = (int) offset; i < listed.size(); i++) {
-                int mode = nodeId == DIR ? FileMode.S_IFREG : FileMode.S_IFDIR;
-                if (!filler.add(listed.get(i), nodeId == DIR ? 700 + i : DIR, mode, i + 1)) {
+                boolean dir = nodeId != DIR && i == 0;
+                if (!filler.add(listed.get(i), nodeId == DIR ? 700 + i : dir ? DIR : 800,
+                        dir ? FileMode.S_IFDIR : FileMode.S_IFREG, i + 1)) {
                     return;
                 }
             }
@@ -176,6 +186,25 @@ class UnchangedDirectoryResyncTest {
         overflow();
 
         assertThat(announced("new")).as("the create made during the loss").isTrue();
+    }
+
+    /**
+     * The root is held from the start (no lookup gives it): its stamp is from Hello, whose reply
+     * carries the root's attributes and the server's clock read before them. Unchanged: nothing
+     * in it announced; changed: its names are, as before.
+     */
+    @Test
+    void theRootsStampComesFromHello() throws Exception {
+        server.rootNs = NOW - 60 * SECOND;
+        view.stampRoot(server.rootAttr());
+        overflow();
+        assertThat(Files.exists(notAMount.resolve("rootfile"))).as("a create of a name that was there").isFalse();
+
+        view.stampRoot(server.rootAttr());
+        fs.watchedNames().drop(1); // nothing known of the root again
+        server.rootNs = NOW + SECOND;
+        overflow();
+        assertThat(Files.exists(notAMount.resolve("rootfile"))).as("announced: the root changed").isTrue();
     }
 
     /** Before any event told the server's clock, no time vouches. */
