@@ -7,6 +7,9 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.WriteReply;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.function.UnaryOperator;
 
@@ -15,6 +18,13 @@ import java.util.function.UnaryOperator;
  * chunks; a full chunk (or the held-back data when the writer jumps) is sent asynchronously
  * with at most {@code maxChunks} in flight, after which the writer waits. {@link #flush} sends
  * what is held back and waits for everything in flight.
+ *
+ * <p>Writes to distant places (a database's header and its pages): to a server that takes
+ * several ranges in one call ({@code WriteRequest.earlier}), a jump keeps what was held back as
+ * an earlier range, up to {@code maxRanges} ranges and one block of data in all, so that a flush
+ * or an fsync sends everything dirty in one call and waits once. A jump onto a range held sends
+ * what is held first; the buffer may still grow over an earlier range, which is right because
+ * the server writes the ranges in the order they were written, the buffer last.
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
  * this open file (at the latest on close), and taken only by a process that wrote through it
@@ -55,6 +65,8 @@ final class BlockWriter {
     private final Reopener reopener;
     private final Space space;
     private final int blockSize;
+    /** Ranges one call may carry ({@code WriteRequest.earlier} and its own); 1: the server takes one. */
+    private final int maxRanges;
     private final boolean append;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
@@ -64,7 +76,10 @@ final class BlockWriter {
     private final ChunkOutcomes outcomes;
     private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
-    // Guarded by this (bufLen is also read without the lock by dirty()).
+    // Guarded by this (bufLen is also read without the lock by dirty()). Ranges held back before
+    // buf's (earlier): never empty while buf is (bufLen > 0), so bufLen alone says "held back".
+    private final List<WriteChunk.Range> earlier = new ArrayList<>();
+    private int earlierBytes;
     private byte[] buf;
     private long bufOffset;
     private volatile int bufLen;
@@ -76,7 +91,8 @@ final class BlockWriter {
 
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
-                WriteBudget budget, int blockSize, int maxChunks, boolean append, KnownAttrs attrs, long size) {
+                WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
+                long size) {
         this.attrs = attrs;
         this.connection = connection;
         this.node = node;
@@ -84,6 +100,7 @@ final class BlockWriter {
         this.reopener = reopener;
         this.space = space;
         this.blockSize = blockSize;
+        this.maxRanges = append ? 1 : Math.max(1, maxRanges);
         this.append = append;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
         this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
@@ -102,7 +119,7 @@ final class BlockWriter {
         if (heldAttrs.get() != null) push(); // the change held goes before this data
         int total = src.remaining();
         synchronized (this) {
-            if (bufLen > 0 && offset != bufOffset + bufLen) {
+            if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
             long pos = offset;
@@ -110,18 +127,18 @@ final class BlockWriter {
                 if (bufLen == 0) {
                     bufOffset = pos;
                 }
-                int n = Math.min(src.remaining(), blockSize - bufLen);
+                int n = Math.min(src.remaining(), blockSize - earlierBytes - bufLen);
                 reserveLocked(bufLen + n);
                 bufKill |= killSuidgid;
                 src.get(buf, bufLen, n);
                 bufLen += n;
                 pos += n;
-                if (bufLen == blockSize) {
+                if (earlierBytes + bufLen == blockSize) {
                     sendLocked();
                 }
             }
         }
-        if (space.lowFor(bufLen + inflight.bytes())) {
+        if (space.lowFor(earlierBytes + bufLen + inflight.bytes())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
             flush(pid);
         }
@@ -136,15 +153,22 @@ final class BlockWriter {
      * Writes to other ranges land the same in either order.
      */
     boolean goesBefore(long offset, int length, boolean appending) {
-        if (!dirty()) {
-            return false;
-        }
-        if (appending || append || heldAttrs.get() != null) {
-            return true;
-        }
+        // Under the lock: a chunk taken for sending is in no list until its send started
+        // (waiting for the budget, or a synced Write's whole call), where dirty() misses it.
         synchronized (this) {
+            if (!dirty()) {
+                return false;
+            }
+            if (appending || append || heldAttrs.get() != null) {
+                return true;
+            }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
                 return true;
+            }
+            for (WriteChunk.Range r : earlier) {
+                if (r.overlaps(offset, length)) {
+                    return true;
+                }
             }
         }
         return inflight.overlaps(offset, length) || outcomes.overlaps(offset, length);
@@ -251,10 +275,7 @@ final class BlockWriter {
 
     /** Sends the held-back data with sync, waiting for the answer; false when it must go again (kept, replayed). */
     private boolean sendSyncedLocked(boolean datasync, long alsoDir, Runnable dirSynced) throws FuseException {
-        WriteChunk chunk = new WriteChunk(nextSeq++, bufOffset, buf, bufLen, bufKill);
-        buf = null;
-        bufLen = 0;
-        bufKill = false;
+        WriteChunk chunk = takeHeldLocked();
         try {
             WriteReply r = connection.files().write(chunk.request(handle.id(), attrs.epoch()).toBuilder()
                     .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
@@ -272,6 +293,41 @@ final class BlockWriter {
         } finally {
             node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
         }
+    }
+
+    /**
+     * A write of {@code length} bytes at {@code offset} jumps away from what is held back: keeps
+     * that as an earlier range of the next call, if it may (see the class comment); false: it
+     * must be sent first.
+     */
+    private boolean holdApartLocked(long offset, int length) {
+        if (length == 0 || earlier.size() + 2 > maxRanges || earlierBytes + bufLen + length > blockSize
+                || (offset < bufOffset + bufLen && bufOffset < offset + length)) {
+            return false;
+        }
+        for (WriteChunk.Range r : earlier) {
+            if (r.overlaps(offset, length)) {
+                return false;
+            }
+        }
+        // a range keeps an array of its size: what is held stays within two blocks (the buffer's and the ranges')
+        byte[] kept = buf.length > bufLen ? Arrays.copyOf(buf, bufLen) : buf;
+        earlier.add(new WriteChunk.Range(bufOffset, kept, bufLen));
+        earlierBytes += bufLen;
+        buf = null;
+        bufLen = 0;
+        return true;
+    }
+
+    /** Everything held back, as one chunk to send; nothing is held back after. */
+    private WriteChunk takeHeldLocked() {
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill);
+        earlier.clear();
+        earlierBytes = 0;
+        buf = null;
+        bufLen = 0;
+        bufKill = false;
+        return chunk;
     }
 
     /** Grows the buffer to hold {@code need} bytes: small files never get a block-size buffer. */
@@ -296,6 +352,8 @@ final class BlockWriter {
 
     /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
     private void discardLocked() {
+        earlier.clear();
+        earlierBytes = 0;
         buf = null;
         bufLen = 0;
         bufKill = false;
@@ -304,17 +362,11 @@ final class BlockWriter {
     }
 
     private void sendLocked() throws FuseException {
-        byte[] data = buf;
-        int len = bufLen;
-        long off = bufOffset;
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
-        buf = null;
-        bufLen = 0;
-        WriteChunk chunk = new WriteChunk(nextSeq++, off, data, len, bufKill);
-        bufKill = false;
+        WriteChunk chunk = takeHeldLocked();
         // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
         for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(off, len)) {
+            if (append || c.overlaps(chunk)) {
                 awaitLocked(c);
             }
         }

@@ -75,9 +75,9 @@ final class ChunkOutcomes {
 
     /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
     void answered(WriteReply r, WriteChunk c) {
-        if (r.getWritten() != c.length) {
+        if (r.getWritten() != c.bytes()) {
             attrs.drop(node.nodeId);
-            errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.length));
+            errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
         }
@@ -186,7 +186,7 @@ final class ChunkOutcomes {
 
     /** {@code c} will not be sent again: its failure {@code f} is this file's error. */
     private void dropped(WriteChunk c, FuseException f) {
-        log.warn("write of {} bytes at {} to node {} failed: {}", c.length, c.offset, node.nodeId, f.getMessage());
+        log.warn("write of {} bytes at {} to node {} failed: {}", c.bytes(), c.offset, node.nodeId, f.getMessage());
         errors.record(f);
     }
 }

@@ -31,20 +31,20 @@ final class ChunksInFlight {
     void enter(WriteChunk chunk) throws InterruptedException {
         slots.acquire();
         try {
-            budget.acquire(chunk.length);
+            budget.acquire(chunk.bytes());
         } catch (InterruptedException e) {
             slots.release();
             throw e;
         }
         chunks.add(chunk);
-        bytes.addAndGet(chunk.length);
+        bytes.addAndGet(chunk.bytes());
     }
 
     /** {@code chunk} was answered or its call failed: its slot and its bytes are free again. */
     void leave(WriteChunk chunk) {
         chunks.remove(chunk);
-        bytes.addAndGet(-chunk.length);
-        budget.release(chunk.length);
+        bytes.addAndGet(-chunk.bytes());
+        budget.release(chunk.bytes());
         slots.release();
     }
 

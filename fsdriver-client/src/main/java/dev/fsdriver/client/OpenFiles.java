@@ -42,6 +42,8 @@ final class OpenFiles implements LocalWrites {
     private final Reopener reopener;
     private final ClientOptions options;
     private final int blockSize;
+    /** Ranges one Write call may carry (capability "write-extents"; 1: one). */
+    private final int writeRanges;
     private final boolean readOnly;
     private final KnownAttrs attrs;
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
@@ -53,9 +55,10 @@ final class OpenFiles implements LocalWrites {
     /** Size-change stamps by stripe of node id (see the class comment). */
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
-    OpenFiles(Connection connection, Reopener reopener, int blockSize, boolean readOnly, KnownAttrs attrs,
-              BlockWriter.Space space) {
+    OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
+              KnownAttrs attrs, BlockWriter.Space space) {
         this.connection = connection;
+        this.writeRanges = writeRanges;
         this.reopener = reopener;
         this.options = connection.options();
         this.blockSize = blockSize;
@@ -174,7 +177,7 @@ final class OpenFiles implements LocalWrites {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), (flags & OpenFlags.O_APPEND) != 0, attrs, size)
+                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);

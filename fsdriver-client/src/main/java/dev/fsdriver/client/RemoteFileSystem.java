@@ -86,7 +86,9 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
                 System::nanoTime);
         this.attrs = caches.attrs;
-        this.files = new OpenFiles(connection, reopener, blockSize, readOnly, attrs,
+        // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
+        int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
+        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly, attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());

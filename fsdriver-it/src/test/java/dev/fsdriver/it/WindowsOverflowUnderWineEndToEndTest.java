@@ -149,8 +149,16 @@ class WindowsOverflowUnderWineEndToEndTest {
      */
     @Test
     void singleChangesOnAQuietShareMakeNoResync() throws Exception {
+        awaitQuiet(); // what another test's storm left to announce is not this test's
         try (InotifyWatch w = InotifyWatch.start(mnt, false)) {
             MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "w", 0);
+            // A storm before (another test) may leave a loss to be found late: a fresh-clone CI run
+            // saw one resync at this test's first change (cause not confirmed: a late end of the
+            // storm, or Wine's overflowed notify buffer reported with the next change). So: quiet,
+            // one change awaited, quiet again, and only then the changes that count.
+            Files.writeString(share.resolve("settle"), "s");
+            w.await("CREATE|settle");
+            awaitQuiet();
             long resyncs = resyncs();
             for (int i = 1; i <= 6; i++) {
                 String name = "one" + "x".repeat(i);

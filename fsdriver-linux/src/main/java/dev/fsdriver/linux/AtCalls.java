@@ -81,9 +81,16 @@ public final class AtCalls {
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
     public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
             STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
-            && ProcessCalls.geteuidAvailable();
+            && ProcessCalls.geteuidAvailable() && Native.exists("openat") && Native.exists("getdents64");
 
     private AtCalls() {}
+
+    /** The posix backend's openat, linked on first use (a FUSE client never makes it). */
+    private static final class Open {
+        /** Variadic in C: the mode is the first variadic argument. */
+        static final MethodHandle OPENAT = Native.downcall("openat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
+    }
 
     /**
      * {@code long syscall(SYS_openat2, int dirfd, const char *pathname, struct open_how *how, size_t size)}
@@ -130,6 +137,25 @@ public final class AtCalls {
             if ((int) MKNODAT.invokeExact(st, dirfd, Native.cstr(a, path), mode, 0L) != 0) {
                 throw Native.failure("mknodat", st);
             }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int openat(int dirfd, const char *pathname, int flags, mode_t mode)}: the file's
+     * descriptor (flags from {@link FileCalls} and this class; {@code mode} only with O_CREAT).
+     */
+    public static int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            int fd = (int) Open.OPENAT.invokeExact(st, dirfd, Native.cstr(a, path), flags, mode);
+            if (fd < 0) {
+                throw Native.failure("openat", st);
+            }
+            return fd;
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

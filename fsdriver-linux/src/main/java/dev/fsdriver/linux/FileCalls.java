@@ -10,14 +10,24 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * File descriptors and path-based calls: open, read, write, close, fcntl, lseek,
- * copy_file_range, and the one-VFS-operation path calls (mkdir, mknod, unlink...) the client's
+ * File descriptors and path-based calls: open, read, write, pread, pwrite, fsync, fdatasync,
+ * ftruncate, close, fcntl, lseek, copy_file_range, and the one-VFS-operation path calls (mkdir, mknod, unlink...) the client's
  * injector makes on its own mount. One static method per C function, named like it, prototype
  * in the Javadoc; each returns the C result and throws {@link ErrnoException} where it failed.
  */
 public final class FileCalls {
     public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
+    /** The same on x86-64 and aarch64 (asm-generic); O_NOFOLLOW and O_DIRECTORY are not: {@link AtCalls}. */
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_DSYNC = 010000;
+    public static final int O_SYNC = 04010000;
     public static final int O_CLOEXEC = 02000000;
     public static final int F_SETFD = 2;
     public static final int SEEK_DATA = 3;
@@ -42,6 +52,17 @@ public final class FileCalls {
     private static final MethodHandle CHMOD = Native.downcall("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private FileCalls() {}
+
+    /** The posix backend's open-file calls, linked on first use (a FUSE client never makes them). */
+    private static final class Positional {
+        static final MethodHandle PREAD = Native.downcall("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle PWRITE = Native.downcall("pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle FSYNC = Native.downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle FDATASYNC = Native.downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle FTRUNCATE = Native.downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
 
     /** {@code int open(const char *pathname, int flags, mode_t mode)} */
     public static int open(String path, int flags, int mode) throws ErrnoException {
@@ -103,6 +124,77 @@ public final class FileCalls {
             throw Native.failure("write", state);
         }
         return n;
+    }
+
+    /**
+     * {@code ssize_t pread(int fd, void *buf, size_t count, off_t offset)}: {@code buf} native
+     * memory (a direct buffer's segment), the file position untouched.
+     */
+    public static long pread(int fd, MemorySegment buf, long count, long offset) throws ErrnoException {
+        MemorySegment st = Native.state();
+        long n;
+        try {
+            n = (long) Positional.PREAD.invokeExact(st, fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+        if (n < 0) {
+            throw Native.failure("pread", st);
+        }
+        return n;
+    }
+
+    /** {@code ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)} (O_APPEND: at the end, whatever the offset) */
+    public static long pwrite(int fd, MemorySegment buf, long count, long offset) throws ErrnoException {
+        MemorySegment st = Native.state();
+        long n;
+        try {
+            n = (long) Positional.PWRITE.invokeExact(st, fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+        if (n < 0) {
+            throw Native.failure("pwrite", st);
+        }
+        return n;
+    }
+
+    /** {@code int fsync(int fd)} */
+    public static void fsync(int fd) throws ErrnoException {
+        intCall(Positional.FSYNC, "fsync", fd);
+    }
+
+    /** {@code int fdatasync(int fd)} */
+    public static void fdatasync(int fd) throws ErrnoException {
+        intCall(Positional.FDATASYNC, "fdatasync", fd);
+    }
+
+    /** {@code int ftruncate(int fd, off_t length)}: shrinks or grows (a hole) */
+    public static void ftruncate(int fd, long length) throws ErrnoException {
+        MemorySegment st = Native.state();
+        int r;
+        try {
+            r = (int) Positional.FTRUNCATE.invokeExact(st, fd, length);
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+        if (r < 0) {
+            throw Native.failure("ftruncate", st);
+        }
+    }
+
+    /** A call {@code int f(int fd)} returning -1 and errno on failure. */
+    private static void intCall(MethodHandle h, String name, int fd) throws ErrnoException {
+        MemorySegment st = Native.state();
+        int r;
+        try {
+            r = (int) h.invokeExact(st, fd);
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+        if (r < 0) {
+            throw Native.failure(name, st);
+        }
     }
 
     /** {@code int close(int fd)} */

@@ -45,6 +45,14 @@ final class Native {
         return LINKER.defaultLookup().find(name).map(s -> LINKER.downcallHandle(s, fd, options)).orElse(null);
     }
 
+    /**
+     * Whether libc has {@code name}, without linking a handle (linking costs milliseconds at
+     * start-up: handles a process may never use are linked lazily, on first use).
+     */
+    static boolean exists(String name) {
+        return LINUX && LINKER.defaultLookup().find(name).isPresent();
+    }
+
     /** A handle for a libc function that cannot fail (getuid, gettid...), or null as above. */
     static MethodHandle downcallNoErrno(String name, FunctionDescriptor fd) {
         if (!LINUX) {

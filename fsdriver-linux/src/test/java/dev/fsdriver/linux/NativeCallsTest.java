@@ -83,6 +83,71 @@ class NativeCallsTest {
         assertErrno(() -> FileCalls.read(fd, MemorySegment.NULL, 0), Errno.EBADF, "read");
     }
 
+    /** The posix backend's open files: openat beneath a directory, positional I/O, ftruncate, fsync. */
+    @Test
+    void positionalIoThroughOpenat() throws Exception {
+        int dir = FileCalls.open(tmp.toString(), AtCalls.O_PATH | AtCalls.O_DIRECTORY, 0);
+        try (Arena a = Arena.ofConfined()) {
+            int fd = AtCalls.openat(dir, "f", FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL | AtCalls.O_NOFOLLOW, 0600);
+            try {
+                assertThat(FileCalls.pwrite(fd, a.allocateFrom("world", StandardCharsets.UTF_8), 5, 6)).isEqualTo(5);
+                MemorySegment buf = a.allocate(16);
+                assertThat(FileCalls.pread(fd, buf, 16, 6)).isEqualTo(5);
+                assertThat(FileCalls.lseek(fd, 0, 1 /* SEEK_CUR */)).as("the position stays").isZero();
+                FileCalls.ftruncate(fd, 3);
+                FileCalls.fdatasync(fd);
+                FileCalls.fsync(fd);
+                assertThat(FileCalls.pread(fd, buf, 16, 0)).isEqualTo(3);
+                assertErrno(() -> FileCalls.ftruncate(fd, -1), Errno.EINVAL, "ftruncate");
+                assertErrno(() -> FileCalls.pread(fd, buf, 1, -1), Errno.EINVAL, "pread");
+            } finally {
+                FileCalls.close(fd);
+            }
+            assertErrno(() -> AtCalls.openat(dir, "f", FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL, 0600),
+                    Errno.EEXIST, "openat");
+            Files.createSymbolicLink(tmp.resolve("l"), tmp.resolve("f"));
+            assertErrno(() -> AtCalls.openat(dir, "l", FileCalls.O_RDONLY | AtCalls.O_NOFOLLOW, 0), Errno.ELOOP, "openat");
+            assertErrno(() -> FileCalls.fsync(-1), Errno.EBADF, "fsync");
+        } finally {
+            FileCalls.close(dir);
+        }
+        assertThat(Files.size(tmp.resolve("f"))).isEqualTo(3);
+    }
+
+    /** Every entry of a directory bigger than one getdents64 buffer, with its inode number and type. */
+    @Test
+    void readdirListsEveryEntryWithItsType() throws Exception {
+        Path d = Files.createDirectory(tmp.resolve("d"));
+        for (int i = 0; i < 1500; i++) {
+            Files.writeString(d.resolve("file-with-a-longish-name-" + i), "");
+        }
+        Files.createDirectory(d.resolve("sub"));
+        Files.createSymbolicLink(d.resolve("ln"), Path.of("sub"));
+        // made natively: the name is UTF-8 whatever the locale (java.nio would use sun.jnu.encoding)
+        String ete = d + "/\u00e9t\u00e9";
+        FileCalls.close(AtCalls.openat(AtCalls.AT_FDCWD, ete, FileCalls.O_WRONLY | FileCalls.O_CREAT, 0644));
+        int fd = AtCalls.openat(AtCalls.AT_FDCWD, d.toString(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY, 0);
+        List<DirCalls.Entry> entries;
+        try {
+            entries = DirCalls.readdir(fd);
+        } finally {
+            FileCalls.close(fd);
+        }
+        assertThat(entries).hasSize(1503);
+        assertThat(entries).extracting(DirCalls.Entry::name).doesNotHaveDuplicates().doesNotContain(".", "..")
+                .contains("\u00e9t\u00e9", "file-with-a-longish-name-1499");
+        assertThat(entries).filteredOn(e -> e.name().equals("sub")).singleElement()
+                .satisfies(e -> assertThat(e.ino()).isEqualTo(Files.getAttribute(d.resolve("sub"), "unix:ino")));
+        assertThat(entries).filteredOn(e -> e.name().equals("ln")).extracting(DirCalls.Entry::type)
+                .containsExactly(DirCalls.DT_LNK);
+        int file = AtCalls.openat(AtCalls.AT_FDCWD, ete, AtCalls.O_RDONLY, 0);
+        try {
+            assertErrno(() -> DirCalls.readdir(file), Errno.ENOTDIR, "getdents64");
+        } finally {
+            FileCalls.close(file);
+        }
+    }
+
     @Test
     void atCallsStayBeneathTheirDirectory() throws Exception {
         assertThat(AtCalls.AVAILABLE).isTrue();

@@ -21,6 +21,7 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.server.HandleTable.Handle;
@@ -201,16 +202,28 @@ final class OpenFileHandlers {
         if (!OpenFlags.writable(fh.flags())) {
             throw new FsException(Errno.EBADF, "handle " + req.getHandle() + " not open for writing");
         }
+        if (req.getEarlierCount() > 0 && (fh.flags() & OpenFlags.O_APPEND) != 0) {
+            throw new FsException(Errno.EINVAL, "ranges at offsets through an O_APPEND handle");
+        }
+        boolean kill = !req.hasKillSuidgid() || req.getKillSuidgid();
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
         RelPath path = paths.isEmpty() ? null : paths.get(0);
-        ByteBuffer data = SCRATCH.get().clear();
-        req.getData().copyTo(data);
-        data.flip();
+        ByteBuffer scratch = SCRATCH.get();
         Share.Mutation write = () -> {
-            n[0] = fh.file().write(req.getOffset(), data);
+            try {
+                for (WriteExtent e : req.getEarlierList()) {
+                    n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
+                }
+                n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
+            } catch (FsException e) {
+                if (kill) {
+                    dropQuietly(s, path, fh); // some ranges may be written: as Linux, the bits go all the same
+                }
+                throw e;
+            }
             FileAttributes a = attrOf(s, fh);
-            return !req.hasKillSuidgid() || req.getKillSuidgid() ? SetIdRule.drop(s, path, fh.file(), a) : a;
+            return kill ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
         boolean dirSynced = false;
@@ -220,6 +233,27 @@ final class OpenFileHandlers {
         }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /** A failed write's set-id bits: cleared if it can be (the write's own error is what is reported). */
+    private static void dropQuietly(Share s, RelPath path, OpenedFile fh) {
+        try {
+            SetIdRule.drop(s, path, fh.file(), attrOf(s, fh));
+        } catch (FsException ignored) {
+            // the write's error is the answer
+        }
+    }
+
+    /** Writes all of {@code bytes} at {@code offset} through {@code scratch}; ENOSPC if the file takes fewer. */
+    private static int writeAll(OpenedFile fh, long offset, ByteString bytes, ByteBuffer scratch) throws FsException {
+        ByteBuffer data = scratch.clear();
+        bytes.copyTo(data);
+        data.flip();
+        int n = fh.file().write(offset, data);
+        if (n != bytes.size()) {
+            throw new FsException(Errno.ENOSPC, "wrote " + n + " of " + bytes.size() + " bytes at " + offset);
+        }
+        return n;
     }
 
     /** Checks the handle: writes are not buffered here. */

@@ -19,6 +19,7 @@ import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,9 @@ import java.nio.charset.StandardCharsets;
  * ReadDir's max_entries is not refused but clamped ({@link #pageSize}).
  */
 final class Requests {
+    /** WriteRequest.earlier: more than a client's write-behind holds (16) is a malformed request. */
+    static final int MAX_WRITE_RANGES = 64;
+
     static final int NAME_MAX_BYTES = 255;
     /** PATH_MAX less its NUL: the longest symlink target Linux stores. */
     static final int TARGET_MAX_BYTES = 4095;
@@ -120,10 +124,21 @@ final class Requests {
     }
 
     static void check(WriteRequest r) throws FsException {
-        long size = r.getData().size();
-        ioSize(size, "write");
-        if (offset(r.getOffset()) > Long.MAX_VALUE - size) {
-            throw new FsException(Errno.EFBIG, "write of " + size + " bytes at " + r.getOffset() + " ends beyond 2^63-1");
+        if (r.getEarlierCount() > MAX_WRITE_RANGES) {
+            throw new FsException(Errno.EINVAL, "write of " + r.getEarlierCount() + " earlier ranges (at most " + MAX_WRITE_RANGES + ")");
+        }
+        long total = r.getData().size();
+        for (WriteExtent e : r.getEarlierList()) {
+            total += e.getData().size();
+            range(e.getOffset(), e.getData().size());
+        }
+        ioSize(total, "write");
+        range(r.getOffset(), r.getData().size());
+    }
+
+    private static void range(long offset, long size) throws FsException {
+        if (offset(offset) > Long.MAX_VALUE - size) {
+            throw new FsException(Errno.EFBIG, "write of " + size + " bytes at " + offset + " ends beyond 2^63-1");
         }
     }
 

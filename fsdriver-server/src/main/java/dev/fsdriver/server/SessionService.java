@@ -16,7 +16,7 @@ import java.util.List;
 final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync",
-            "fsync-dir", "fsync-also-dir");
+            "fsync-dir", "fsync-also-dir", "write-extents");
 
     private final Sessions sessions;
 

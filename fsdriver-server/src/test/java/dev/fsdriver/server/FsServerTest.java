@@ -1,9 +1,11 @@
 package dev.fsdriver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
@@ -19,11 +21,15 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.WatchReply;
+import dev.fsdriver.proto.v1.WriteExtent;
+import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
+import dev.fsdriver.protocol.StatusCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -68,6 +74,52 @@ class FsServerTest {
     void stop() throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
+    }
+
+    /** WriteRequest.earlier: ranges written in the order given, before the call's own; written counts them all. */
+    @Test
+    void aWriteWithEarlierRangesWritesThemInOrderBeforeItsOwn() throws Exception {
+        CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName("db")
+                .setMode(0644).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+        WriteReply r = files.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(3)
+                .setData(ByteString.copyFromUtf8("z"))
+                .addEarlier(WriteExtent.newBuilder().setOffset(0).setData(ByteString.copyFromUtf8("aaaa")))
+                .addEarlier(WriteExtent.newBuilder().setOffset(2).setData(ByteString.copyFromUtf8("bb")))
+                .setSync(true).build());
+        assertThat(r.getWritten()).isEqualTo(7);
+        assertThat(r.getAttr().getSize()).isEqualTo(4);
+        assertThat(Files.readAllBytes(dir.resolve("db"))).as("the ranges in order, the data last").isEqualTo("aabz".getBytes());
+        assertThat(SessionService.CAPABILITIES).contains("write-extents");
+    }
+
+    /** Ranges at offsets mean nothing through an O_APPEND handle: refused, nothing written. */
+    @Test
+    void earlierRangesThroughAnAppendHandleAreRefused() throws Exception {
+        CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName("log")
+                .setMode(0644).setFlags(OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND).build());
+        assertThatThrownBy(() -> files.write(WriteRequest.newBuilder().setHandle(c.getHandle())
+                .setData(ByteString.copyFromUtf8("z"))
+                .addEarlier(WriteExtent.newBuilder().setOffset(0).setData(ByteString.copyFromUtf8("a"))).build()))
+                .satisfies(e -> assertThat(StatusCodec.toErrno(e)).isEqualTo(Errno.EINVAL));
+        assertThat(Files.size(dir.resolve("log"))).isZero();
+    }
+
+    /**
+     * A write that fails after some of its ranges were written still clears the set-group-ID bit
+     * of a group-executable file, as Linux does before it writes (here: the data's offset is past
+     * the largest file the disk's file system takes, EFBIG, after the range at 0 was written).
+     */
+    @Test
+    void aWriteFailingAfterARangeWasWrittenStillClearsTheSetIdBits() throws Exception {
+        CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName("tool")
+                .setMode(0775).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+        Files.setAttribute(dir.resolve("tool"), "unix:mode", 02775);
+        assertThatThrownBy(() -> files.write(WriteRequest.newBuilder().setHandle(c.getHandle())
+                .setOffset(1L << 50).setData(ByteString.copyFromUtf8("y")).setKillSuidgid(true)
+                .addEarlier(WriteExtent.newBuilder().setOffset(0).setData(ByteString.copyFromUtf8("x"))).build()))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThat(Files.readString(dir.resolve("tool"))).isEqualTo("x");
+        assertThat((Integer) Files.getAttribute(dir.resolve("tool"), "unix:mode") & 07777).isEqualTo(0775);
     }
 
     @Test

@@ -32,6 +32,7 @@ import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.proto.v1.XattrRequest;
 import dev.fsdriver.protocol.Protocol;
@@ -136,6 +137,20 @@ class MalformedRequestsTest {
                 row("Write 2 MiB", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFrom(new byte[2 << 20])).build())),
                 row("Write at 2^63", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setOffset(Long.MIN_VALUE).setData(ByteString.copyFromUtf8("x")).build())),
                 row("Write ending beyond 2^63-1", Errno.EFBIG, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setOffset(Long.MAX_VALUE).setData(ByteString.copyFromUtf8("xy")).build())),
+                // the earlier ranges count with the data: 1 MiB in all at most, each range checked as one write
+                row("Write 1 MiB + 1 in two ranges", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFrom(new byte[1 << 20]))
+                        .addEarlier(WriteExtent.newBuilder().setOffset(2 << 20).setData(ByteString.copyFromUtf8("x"))).build())),
+                row("Write with 65 ranges", Errno.EINVAL, c -> {
+                    WriteRequest.Builder b = WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"));
+                    for (int i = 0; i < 65; i++) {
+                        b.addEarlier(WriteExtent.newBuilder().setOffset(i * 2L).setData(ByteString.copyFromUtf8("x")));
+                    }
+                    return c.files.write(b.build());
+                }),
+                row("Write range at 2^63", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
+                        .addEarlier(WriteExtent.newBuilder().setOffset(Long.MIN_VALUE).setData(ByteString.copyFromUtf8("x"))).build())),
+                row("Write range ending beyond 2^63-1", Errno.EFBIG, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
+                        .addEarlier(WriteExtent.newBuilder().setOffset(Long.MAX_VALUE).setData(ByteString.copyFromUtf8("xy"))).build())),
                 row("Create mode 0100644", Errno.EINVAL, c -> c.files.create(CreateRequest.newBuilder().setParent(1).setName("new").setMode(0100644).setFlags(OpenFlags.O_RDWR).build())),
                 row("Create flags 0xFFFFFFFF", Errno.EINVAL, c -> c.files.create(CreateRequest.newBuilder().setParent(1).setName("new").setMode(0644).setFlags(-1).build())),
                 row("Create O_DIRECTORY", Errno.EINVAL, c -> c.files.create(CreateRequest.newBuilder().setParent(1).setName("new").setMode(0644).setFlags(OpenFlags.O_DIRECTORY | OpenFlags.O_RDWR).build())),

@@ -1,16 +1,24 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
+import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.DirCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
 import dev.fsdriver.linux.ProcessCalls;
 import dev.fsdriver.linux.XattrCalls;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The file operations as single libc *at calls relative to the located parent, never following
@@ -39,29 +47,152 @@ final class LibcCalls implements PosixCalls {
         return fromStat(st);
     }
 
+    /**
+     * open(2)'s flags from the wire's: the access mode (3, no access, reads as java.nio did), append
+     * (the kernel appends each pwrite atomically), the sync flags; never following, never inherited.
+     */
+    private static int openFlags(int flags) {
+        int acc = flags & OpenFlags.O_ACCMODE;
+        int f = (acc == OpenFlags.O_ACCMODE ? FileCalls.O_RDONLY : acc) | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC;
+        if ((flags & OpenFlags.O_APPEND) != 0) {
+            f |= FileCalls.O_APPEND;
+        }
+        if ((flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC) {
+            f |= FileCalls.O_SYNC;
+        } else if ((flags & OpenFlags.O_DSYNC) != 0) {
+            f |= FileCalls.O_DSYNC;
+        }
+        return f;
+    }
+
+    /** openat relative to the located parent: the same containment as every other *at call. */
     @Override
-    public int pathFd(Loc l, FileAttributes opened) {
+    public OpenFile open(Loc l, int flags, FileAttributes a, RelPath path, PosixBackend share) throws FsException {
+        int f = openFlags(flags);
+        if (OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) != 0) {
+            f |= FileCalls.O_TRUNC;
+        }
+        return new NativeOpenFile(this, path, openChecked(l, f, true, "open", path));
+    }
+
+    /**
+     * openat of a regular file (or, {@code dirOk}, a directory), never anything else: the lstat
+     * before it may have seen another file than the one opened (a FIFO renamed over the name
+     * meanwhile, whose open would block a server thread until a peer comes; a device, whose open
+     * has its driver's effects). O_NONBLOCK opens such a file at once (it changes nothing for a
+     * regular file or a directory), O_NOCTTY keeps a terminal from becoming the daemon's, and
+     * the descriptor's own fstat decides: ENXIO, as the open of anything but these.
+     */
+    private static int openChecked(Loc l, int flags, boolean dirOk, String op, RelPath path) throws FsException {
         int fd;
         try {
-            fd = AtCalls.openat2(l.dirFd(), l.name(), AtCalls.O_PATH | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
+            fd = AtCalls.openat(l.dirFd(), l.name(), flags | FileCalls.O_NONBLOCK | FileCalls.O_NOCTTY, 0);
         } catch (ErrnoException e) {
-            return -1;
+            throw failed(e, op, path);
         }
         long[] st = new long[AtCalls.ST_FIELDS];
         try {
             AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);
-            if (PosixCalls.sameFile(fromStat(st), opened)) {
-                return fd;
-            }
         } catch (ErrnoException e) {
-            // gone: no descriptor
+            FileCalls.closeQuietly(fd);
+            throw failed(e, op, path);
         }
-        FileCalls.closeQuietly(fd);
-        return -1;
+        int type = (int) st[AtCalls.ST_MODE] & FileMode.S_IFMT;
+        if (type != FileMode.S_IFREG && !(dirOk && type == FileMode.S_IFDIR)) {
+            FileCalls.closeQuietly(fd);
+            throw new FsException(Errno.ENXIO, op + " '" + path + "': not a regular file");
+        }
+        return fd;
     }
 
     @Override
-    public FileAttributes fstat(int fd, Object what) throws FsException {
+    public OpenFile create(Loc l, int flags, RelPath path, PosixBackend share, Setup setup) throws FsException {
+        // always writable, as java.nio's CREATE made it (a later ftruncate through the handle works)
+        int acc = OpenFlags.readable(flags) ? FileCalls.O_RDWR : FileCalls.O_WRONLY;
+        int f = (openFlags(flags) & ~OpenFlags.O_ACCMODE) | acc | FileCalls.O_CREAT | FileCalls.O_EXCL;
+        int fd;
+        try {
+            fd = AtCalls.openat(l.dirFd(), l.name(), f, 0666);   // the umask applies, the backend's chmod follows
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EEXIST) {
+                return null;
+            }
+            throw failed(e, "create", path);
+        }
+        try {
+            setup.run();
+        } catch (FsException | RuntimeException e) {
+            FileCalls.closeQuietly(fd);
+            throw e;
+        }
+        return new NativeOpenFile(this, path, fd);
+    }
+
+    @Override
+    public void truncate(Loc l, long size, RelPath path) throws FsException {
+        int fd = openChecked(l, FileCalls.O_WRONLY | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, false, "truncate", path);
+        try {
+            FileCalls.ftruncate(fd, size);
+        } catch (ErrnoException e) {
+            throw failed(e, "truncate", path);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /**
+     * getdents64 of the directory reopened for reading (the root's held descriptor is O_PATH),
+     * each entry lstat-ed relative to that very descriptor.
+     */
+    @Override
+    public List<DirEntry> list(Loc d, RelPath dir) throws FsException {
+        int fd = openDir(d, "list", dir);
+        try {
+            List<DirEntry> out = new ArrayList<>();
+            for (DirCalls.Entry e : DirCalls.readdir(fd)) {
+                long[] st = new long[AtCalls.ST_FIELDS];
+                try {
+                    AtCalls.fstatat(fd, e.name(), st, AtCalls.AT_SYMLINK_NOFOLLOW);
+                } catch (ErrnoException x) {
+                    if (x.errno() == Errno.ENOENT) {
+                        continue;   // deleted between readdir and lstat: left out, as documented
+                    }
+                    throw failed(x, "stat", e.name());
+                }
+                out.add(new DirEntry(e.name(), fromStat(st)));
+            }
+            return out;
+        } catch (ErrnoException e) {
+            throw failed(e, "list", dir);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    @Override
+    public void syncDir(Loc d, RelPath dir) throws FsException {
+        int fd = openDir(d, "fsync", dir);
+        try {
+            FileCalls.fsync(fd);
+        } catch (ErrnoException e) {
+            throw failed(e, "fsync", dir);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /** The located directory opened for reading, not following a final symlink. */
+    private static int openDir(Loc d, String op, RelPath dir) throws FsException {
+        try {
+            return AtCalls.openat(d.dirFd(), d.name(), AtCalls.O_RDONLY | AtCalls.O_DIRECTORY | AtCalls.O_NOFOLLOW
+                    | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw failed(e, op, dir);
+        }
+    }
+
+    /** fstat of an open descriptor (an open file stats itself, whatever became of its name). */
+    FileAttributes fstat(int fd, Object what) throws FsException {
         long[] st = new long[AtCalls.ST_FIELDS];
         try {
             AtCalls.fstatat(fd, "", st, AtCalls.AT_EMPTY_PATH);

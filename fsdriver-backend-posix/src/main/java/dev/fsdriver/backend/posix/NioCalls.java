@@ -1,22 +1,33 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
+import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,15 +106,78 @@ final class NioCalls implements PosixCalls {
         return FileTime.from(Instant.ofEpochSecond(Math.floorDiv(t.ns(), 1_000_000_000L), Math.floorMod(t.ns(), 1_000_000_000L)));
     }
 
-    /** No descriptors here: an open file's attributes come from its path. */
+    /** A FileChannel; its stat() lstats the path while it names the file ({@link PosixOpenFile}). */
     @Override
-    public int pathFd(Loc l, FileAttributes opened) {
-        return -1;
+    public OpenFile open(Loc l, int flags, FileAttributes a, RelPath path, PosixBackend share) throws IOException {
+        Set<OpenOption> opts = PosixOpenFile.options(flags);
+        if (OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) != 0) {
+            opts.add(StandardOpenOption.TRUNCATE_EXISTING);
+        }
+        // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
+        FileChannel ch = FileChannel.open(l.path(), opts);
+        return new PosixOpenFile(share, path, ch, (flags & OpenFlags.O_APPEND) != 0,
+                opts.contains(StandardOpenOption.APPEND), a);
     }
 
     @Override
-    public FileAttributes fstat(int fd, Object what) {
-        throw new IllegalStateException("no descriptors without libc (pathFd is -1)");
+    public OpenFile create(Loc l, int flags, RelPath path, PosixBackend share, Setup setup)
+            throws FsException, IOException {
+        Set<OpenOption> opts = PosixOpenFile.options(flags);
+        opts.add(StandardOpenOption.WRITE); // CREATE needs WRITE in java.nio
+        opts.add(StandardOpenOption.CREATE_NEW); // O_EXCL: a final symlink is never followed
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(l.path(), opts);
+        } catch (FileAlreadyExistsException e) {
+            return null;
+        }
+        try {
+            return new PosixOpenFile(share, path, ch, (flags & OpenFlags.O_APPEND) != 0,
+                    opts.contains(StandardOpenOption.APPEND), setup.run());
+        } catch (FsException | RuntimeException e) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void truncate(Loc l, long size, RelPath path) throws IOException {
+        try (FileChannel ch = FileChannel.open(l.path(), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            PosixOpenFile.truncate(ch, size);
+        }
+    }
+
+    /** Names from java.nio's readdir, attributes by lstat of each entry's path. */
+    @Override
+    public List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException {
+        List<DirEntry> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
+            for (Path child : ds) {
+                String name = child.getFileName().toString();
+                try {
+                    out.add(new DirEntry(name, lstat(d.child(name, child), name)));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    // deleted between readdir and lstat: left out, as documented
+                }
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+        return out;
+    }
+
+    @Override
+    public void syncDir(Loc d, RelPath dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
+            ch.force(true); // Linux opens a directory for reading to fsync it
+        }
     }
 
     @Override

@@ -16,16 +16,10 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The portable backend: a directory served through java.nio, Linux first (libc calls through
@@ -37,8 +31,11 @@ import java.util.Set;
  * <li>libc calls with the {@link LstatWalk} (no openat2 or no /proc): a documented residual race;
  * <li>java.nio only ({@link NioCalls}, {@link #openPortable}) with the {@link LstatWalk}.
  * </ul>
- * This class holds what is common: the checks of the arguments, read-only, open and create
- * (java.nio channels in every mode), listing and the order of the steps of an operation. The final
+ * In the two libc modes open files are descriptors from openat relative to the located parent
+ * ({@link NativeOpenFile}: pread, pwrite, ftruncate, fsync, errno from each call); in the portable
+ * mode java.nio channels ({@link PosixOpenFile}).
+ * This class holds what is common: the checks of the arguments, read-only, the lstat before an
+ * open, listing and the order of the steps of an operation. The final
  * component is never followed: stat is lstat, open uses O_NOFOLLOW (a symlink fails ELOOP), chmod
  * never follows (EOPNOTSUPP on a symlink), chown is lchown, utimens does not follow, link(2) links
  * the symlink itself. Inode numbers are st_ino, folded for other devices ({@link PosixCalls#foldDev}).
@@ -135,11 +132,6 @@ public final class PosixBackend implements Backend {
         }
     }
 
-    /** fstat of an O_PATH descriptor an open file holds (see {@link PosixCalls#pathFd}). */
-    FileAttributes fstat(int fd, Object what) throws FsException {
-        return calls.fstat(fd, what);
-    }
-
     @Override
     public List<DirEntry> list(RelPath dir) throws FsException {
         return dirs.list(dir);
@@ -171,14 +163,7 @@ public final class PosixBackend implements Backend {
                 // client kernel's business (FUSE never forwards their opens)
                 throw new FsException(Errno.ENXIO, "open '" + path + "': not a regular file");
             }
-            Set<OpenOption> opts = PosixOpenFile.options(flags);
-            if (write && (flags & OpenFlags.O_TRUNC) != 0) {
-                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            }
-            // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
-            FileChannel ch = FileChannel.open(l.path(), opts);
-            return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                    opts.contains(StandardOpenOption.APPEND), a, calls.pathFd(l, a));
+            return calls.open(l, flags, a, path, this);
         } catch (IOException e) {
             throw PosixErrors.translate("open", path, e);
         }
@@ -192,45 +177,27 @@ public final class PosixBackend implements Backend {
     @Override
     public OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
         checkWritable("create", path);
-        FileChannel ch;
         try (Loc l = containment.locate(path)) {
-            Set<OpenOption> opts = PosixOpenFile.options(flags);
-            opts.add(StandardOpenOption.WRITE); // CREATE needs WRITE in java.nio
-            opts.add(StandardOpenOption.CREATE_NEW); // O_EXCL: a final symlink is never followed
-            try {
-                ch = FileChannel.open(l.path(), opts);
-            } catch (FileAlreadyExistsException e) {
-                if ((flags & OpenFlags.O_EXCL) != 0) {
-                    throw new FsException(Errno.EEXIST, "create '" + path + "'");
-                }
-                return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
-            }
-            try {
+            OpenFile f = calls.create(l, flags, path, this, () -> {
                 giveAway(l, owner, path);
                 // the server process's umask applied at creation; the client already applied its own
                 chmod(l, mode, path);
-                FileAttributes a = calls.lstat(l, path);
-                return new PosixOpenFile(this, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                        opts.contains(StandardOpenOption.APPEND), a, calls.pathFd(l, a));
-            } catch (FsException | RuntimeException e) {
-                closeQuietly(ch);
-                throw e;
+                return calls.lstat(l, path);
+            });
+            if (f != null) {
+                return f;
             }
         } catch (IOException e) {
             throw PosixErrors.translate("create", path, e);
         }
+        if ((flags & OpenFlags.O_EXCL) != 0) {
+            throw new FsException(Errno.EEXIST, "create '" + path + "'");
+        }
+        return open(path, flags); // existing file: plain open (O_TRUNC honoured there)
     }
 
     private void chmod(Loc l, int mode, RelPath path) throws FsException {
         calls.chmod(l, mode & FileMode.PERMISSIONS, path);
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
     }
 
     @Override
@@ -401,9 +368,10 @@ public final class PosixBackend implements Backend {
                     if (a.isSymlink()) {
                         throw new FsException(Errno.ELOOP, "truncate '" + path + "': symlink");
                     }
-                    try (FileChannel ch = FileChannel.open(l.path(), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                        PosixOpenFile.truncate(ch, size);
+                    if (!a.isRegular()) {
+                        throw new FsException(Errno.EINVAL, "truncate '" + path + "': not a regular file"); // as Linux
                     }
+                    calls.truncate(l, size, path);
                 }
             }
             if (changes.mode().isPresent()) {

@@ -1,16 +1,20 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
+import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The operations on one located file that differ between the libc calls ({@link LibcCalls}, errno
- * straight from the call) and java.nio ({@link NioCalls}, where libc is unavailable). None follows
+ * straight from the call, open files included: {@link NativeOpenFile}) and java.nio
+ * ({@link NioCalls} and {@link PosixOpenFile}, where libc is unavailable). None follows
  * a final symlink. Failures of the libc calls arrive as {@link FsException}; java.nio's
  * IOExceptions are left to the backend, which translates them once per operation
  * ({@link PosixErrors}), except where a method says it translates itself. Implementations are
@@ -22,14 +26,34 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
     FileAttributes lstat(Loc l, Object what) throws FsException;
 
     /**
-     * An O_PATH descriptor of the file just opened at {@code l}, or -1 (java.nio, or the name no
-     * longer names {@code opened}): an open file's attributes come from it (a real fstat), also once
-     * its name was renamed, unlinked or given to another file.
+     * Opens the existing regular file or directory at {@code l} ({@code a}: its lstat, just made),
+     * never following a final symlink (ELOOP). {@code share} stats by path where the open file
+     * cannot stat itself (java.nio).
      */
-    int pathFd(Loc l, FileAttributes opened);
+    OpenFile open(Loc l, int flags, FileAttributes a, RelPath path, PosixBackend share) throws FsException, IOException;
 
-    /** fstat of a descriptor from {@link #pathFd}. */
-    FileAttributes fstat(int fd, Object what) throws FsException;
+    /** What {@link #create} does to the new file before it is handed out (owner, mode); its attributes after. */
+    interface Setup {
+        FileAttributes run() throws FsException;
+    }
+
+    /**
+     * Creates the file at {@code l} (O_CREAT|O_EXCL: a final symlink is never followed), runs
+     * {@code setup} on it and returns it open; null when the name exists already.
+     */
+    OpenFile create(Loc l, int flags, RelPath path, PosixBackend share, Setup setup) throws FsException, IOException;
+
+    /** truncate of the file at {@code l} without following it (shrinks, or grows with a hole). */
+    void truncate(Loc l, long size, RelPath path) throws FsException, IOException;
+
+    /**
+     * The entries of the directory {@link Containment#openDir} located, each with its lstat; one
+     * deleted between readdir and lstat is left out.
+     */
+    List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException;
+
+    /** fsync(2) of the directory {@link Containment#openDir} located. */
+    void syncDir(Loc d, RelPath dir) throws FsException, IOException;
 
     /** chmod that never follows a final symlink (EOPNOTSUPP on one, as Linux's lchmod); translates itself. */
     void chmod(Loc l, int perms, RelPath path) throws FsException;

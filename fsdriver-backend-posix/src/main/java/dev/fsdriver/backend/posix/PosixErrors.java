@@ -16,24 +16,31 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.ReadOnlyFileSystemException;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The posix backend's translation of java.nio's exceptions to errno (table in docs/errors.md).
- * What the backend calls itself through the native layer ({@code dev.fsdriver.linux.AtCalls}:
- * every path operation on Linux but open, read, write and readdir) carries the errno captured
- * from the call and never comes here ({@code LibcCalls.failed}). java.nio exceptions are
- * mapped by type first.
+ * In the native modes (libc calls: {@link LibcCalls}, {@link NativeOpenFile}) every path
+ * operation, readdir (getdents64), and every open file's open, read, write, ftruncate, fsync and
+ * close goes through {@code dev.fsdriver.linux} and carries the errno captured from the call itself
+ * ({@code LibcCalls.failed}); none of it comes here. java.nio exceptions are mapped by type first.
  *
  * <p>Where text remains the only way: the JDK reports any errno other than EACCES, ENOENT, EEXIST
  * and ELOOP as a plain {@link FileSystemException} or IOException whose only trace of it is
  * strerror(errno) ({@code sun.nio.fs.UnixException.translateToIOException}, {@code
- * sun.nio.ch.IOUtil}). The calls still made through java.nio are FileChannel open, read,
- * write, force and truncate, readdir, and every call of the portable mode (no native layer);
- * for those {@link #fromReason} matches glibc's English text (a localised strerror would come out
- * as EIO). Doing those calls natively too (openat, pread, pwrite) would end this.
+ * sun.nio.ch.IOUtil}); for those {@link #fromReason} matches glibc's English text (a localised
+ * strerror would come out as EIO). That remains in one place only: the portable mode
+ * ({@link NioCalls}, {@link PosixOpenFile}: {@link PosixBackend#openPortable}), which is what runs where the native layer is not there ({@code AtCalls.AVAILABLE} false: not
+ * Linux, an architecture whose struct layouts {@code dev.fsdriver.linux} does not know (only
+ * x86-64 and aarch64), or a libc without one of its functions, e.g. glibc before 2.33); it needs
+ * nothing but java.nio.
+ * {@link #FROM_TEXT} counts the mappings (PosixFileErrnoTest checks the native mode makes none).
  * Call sites handle errors whose meaning depends on the operation first, then fall back here.
  */
 final class PosixErrors {
+    /** How many errors {@link #fromReason} mapped from text: the tests check the native mode makes none. */
+    static final LongAdder FROM_TEXT = new LongAdder();
+
     private PosixErrors() {}
 
     /** The errno {@code e} stands for; EIO when nothing matches. */
@@ -59,6 +66,7 @@ final class PosixErrors {
 
     /** strerror text (glibc, C/English locale) to errno: only for java.nio's untyped exceptions (see above). */
     static int fromReason(String reason) {
+        FROM_TEXT.increment();
         if (reason == null) {
             return Errno.EIO;
         }

@@ -6,7 +6,6 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.OpenFlags;
-import dev.fsdriver.linux.FileCalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,7 +18,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * An open regular file over a {@link FileChannel}: positional reads and writes, so one
+ * An open regular file of the portable mode (no native layer: {@link NioCalls}; the native mode's
+ * is {@link NativeOpenFile}) over a {@link FileChannel}: positional reads and writes, so one
  * instance serves concurrent requests without a lock. O_APPEND writes go through the channel's
  * own append position (the kernel appends atomically), ignoring the offset asked.
  * Every use of the channel is bracketed by {@link #inUse} (B8): a release while a read or write
@@ -35,22 +35,19 @@ final class PosixOpenFile implements OpenFile {
     private final boolean append;
     /** The channel itself appends (opened with APPEND: write-only O_APPEND). */
     private final boolean appending;
-    /** Attributes at open: the fallback for stat() without {@link #pathFd} once the path no longer names this file. */
+    /** Attributes at open: the fallback for stat() once the path no longer names this file. */
     private final FileAttributes opened;
     private final CloseOnLastUse inUse;
-    /** O_PATH descriptor of the file (a real fstat whatever became of its name), or -1. */
-    private final int pathFd;
 
     /** {@code appending}: the channel was opened with APPEND (see {@link #appendAtSize}). */
     PosixOpenFile(PosixBackend backend, RelPath path, FileChannel channel, boolean append, boolean appending,
-            FileAttributes opened, int pathFd) {
+            FileAttributes opened) {
         this.backend = backend;
         this.path = path;
         this.channel = channel;
         this.append = append;
         this.appending = appending;
         this.opened = opened;
-        this.pathFd = pathFd;
         this.inUse = new CloseOnLastUse(this::closeChannel);
     }
 
@@ -134,9 +131,6 @@ final class PosixOpenFile implements OpenFile {
     }
 
     private FileAttributes statNow() throws FsException {
-        if (pathFd >= 0) {
-            return backend.fstat(pathFd, path);
-        }
         try {
             FileAttributes a = backend.stat(path);
             if (PosixCalls.sameFile(a, opened)) {
@@ -197,9 +191,6 @@ final class PosixOpenFile implements OpenFile {
     }
 
     private void closeChannel() throws FsException {
-        if (pathFd >= 0) {
-            FileCalls.closeQuietly(pathFd);
-        }
         try {
             channel.close();
         } catch (IOException e) {
