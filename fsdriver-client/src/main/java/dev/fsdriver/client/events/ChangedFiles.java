@@ -84,10 +84,11 @@ final class ChangedFiles {
             return;
         }
         // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
-        // is answered with: asked here (a read, through the gate), never by the injected call.
+        // is answered with: asked here (a read, through the gate), never by the injected call;
+        // of the server itself, so read after the stamp (never a listing or stat kept before it)
         FuseEntry entry;
         try {
-            entry = fs.reads().lookup(parent, name);
+            entry = fs.reads().lookupFresh(parent, name);
         } catch (FuseException gone) {
             return; // gone again: a DELETED follows
         }
