@@ -61,6 +61,12 @@ public final class KernelView {
     private volatile LongConsumer directoryHeld = dir -> { };
     /** The server's clock as last read from an event (its seen_unix_nanos), 0: none yet. */
     private volatile LongSupplier serverClock = () -> 0;
+    /**
+     * Moves with every stamp taken away by an event ({@link #unstamp}) or a new server
+     * ({@link #newServer}): read before the call whose reply makes a stamp, a stamp is kept only
+     * if it did not move meanwhile (a reply read before an event must not outlive its drop).
+     */
+    private final AtomicLong unstamps = new AtomicLong();
 
     public KernelView() {
         Node root = new Node();
@@ -77,12 +83,14 @@ public final class KernelView {
 
     /**
      * {@link #entered(long, String, long, int, long)} with the attributes the entry carries: a
-     * directory the kernel starts to hold keeps its mtime and ctime from them ({@link #stamp}).
+     * directory the kernel starts to hold keeps its mtime and ctime from them ({@link #stamp}),
+     * unless a stamp was taken away since {@code stampToken} ({@link #stampToken()}, read before
+     * the call that got the attributes).
      */
-    public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation) {
+    public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation, long stampToken) {
         Node n = entered(parent, name, nodeId, attr == null ? 0 : attr.mode(), generation, false);
         if (n != null && attr != null) {
-            stamp(n, attr);
+            stamp(n, attr, stampToken);
         }
         if (n != null) {
             directoryHeld.accept(nodeId);
@@ -135,12 +143,22 @@ public final class KernelView {
      * arrived, so an event the server saw after it answered the lookup may be taken (the margin
      * absorbs that round trip, unless the reply took longer than the margin to come).
      */
-    private void stamp(Node n, FuseAttr attr) {
+    private void stamp(Node n, FuseAttr attr, long token) {
         long clock = serverClock.getAsLong();
         long newest = Math.max(attr.mtimeNs(), attr.ctimeNs());
         if (clock > 0 && newest <= clock - RACY_NANOS) {
             n.stamp = new long[] {attr.mtimeNs(), attr.ctimeNs()};
+            // Checked after the store: a drop that moved the token before this check is seen here,
+            // one after it nulls the stamp itself (it moves the token first, then clears)
+            if (unstamps.get() != token) {
+                n.stamp = null;
+            }
         }
+    }
+
+    /** Read before a call whose reply may make a stamp ({@link #entered(long, String, long, FuseAttr, long, long)}). */
+    public long stampToken() {
+        return unstamps.get();
     }
 
     /**
@@ -148,7 +166,7 @@ public final class KernelView {
      * the kernel holds the root from the start, so no lookup gives it.
      */
     public void stampRoot(FuseAttr attr) {
-        stamp(nodes.get(FuseFileSystem.ROOT_ID), attr);
+        stamp(nodes.get(FuseFileSystem.ROOT_ID), attr, unstamps.get());
     }
 
     /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
@@ -172,8 +190,29 @@ public final class KernelView {
      * come late), and watchers were told of it, so the stamp no longer tells what they know.
      */
     public void unstamp(long dir) {
+        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
+        dropStamp(dir);
+    }
+
+    /**
+     * {@code dir}'s stamp no longer vouches (the resync found its times changed, or names gone
+     * with the times unchanged): dropped, so that it cannot mislead a later resync.
+     */
+    public void dropStamp(long dir) {
         Node n = nodes.get(dir);
         if (n != null) {
+            n.stamp = null;
+        }
+    }
+
+    /**
+     * Another server process answers now (restarted, or another one at the address): its clock
+     * and its files' times have nothing to do with the stamps taken, so every stamp goes, and so
+     * do those of replies on their way (the token moves).
+     */
+    public void newServer() {
+        unstamps.incrementAndGet();
+        for (Node n : nodes.values()) {
             n.stamp = null;
         }
     }

@@ -173,8 +173,15 @@ final class OverflowResync {
         if (stamp == null) {
             return false;
         }
-        FuseAttr now = fs.reads().attr(dir);
-        return now != null && now.mtimeNs() == stamp[0] && now.ctimeNs() == stamp[1];
+        FuseAttr now = fs.reads().attr(dir); // the server's own answer, never a stat kept since (ServerReads#attr)
+        if (now == null) {
+            return false;
+        }
+        if (now.mtimeNs() != stamp[0] || now.ctimeNs() != stamp[1]) {
+            view.dropStamp(dir); // changed: it vouches for nothing any more, in this resync or a later one
+            return false;
+        }
+        return true;
     }
 
     /** Lists {@code dir} into {@code listings}; nothing there when it failed (gone, or moved where the server has not seen it). */
@@ -201,12 +208,14 @@ final class OverflowResync {
         Map<Long, Boolean> newDirs = new LinkedHashMap<>();
         Map<String, Long> before = names.of(dir);
         Map<String, Long> sure = names.trusted(dir, lostAfter);
+        boolean namesWent = false;
         for (Map.Entry<String, Long> k : known.entrySet()) {
             String name = k.getKey();
             long node = k.getValue();
             if (listed.containsKey(name)) {
                 continue;
             }
+            namesWent = true;
             if (FileMode.isDirectory(view.mode(node)) && view.held(node)) {
                 Long ino = before == null ? null : before.get(name);
                 moved.missing(dir, name, node, ino == null ? 0 : ino); // moved, or gone: decided at the end of the pass
@@ -217,12 +226,19 @@ final class OverflowResync {
         if (before != null) {
             for (String name : before.keySet()) {
                 if (!listed.containsKey(name) && !known.containsKey(name)) {
+                    namesWent = true;
                     applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false); // the kernel holds no entry
                 }
             }
         }
         Map<String, Long> now = new HashMap<>();
-        Boolean unchanged = null; // asked of the server only when a name would be announced
+        // Asked of the server only when a name would be announced. Names gone while the times
+        // stayed: a share whose directory times do not move (FAT, some network file systems), so
+        // they vouch for nothing here, nor later.
+        Boolean unchanged = namesWent ? Boolean.FALSE : null;
+        if (namesWent) {
+            view.dropStamp(dir);
+        }
         for (Map.Entry<String, long[]> l : listed.entrySet()) {
             String name = l.getKey();
             long ino = l.getValue()[0];

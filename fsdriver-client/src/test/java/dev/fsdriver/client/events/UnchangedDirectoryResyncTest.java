@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.client.FreshRead;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
@@ -41,6 +42,16 @@ class UnchangedDirectoryResyncTest {
         volatile long ctimeNs;
         /** The root's mtime and ctime. */
         volatile long rootNs;
+        /**
+         * What the client keeps of the directory (a program's stat after the overflow's drop),
+         * answered to a request that does not ask the server itself ({@link FreshRead}); null: none.
+         */
+        volatile FuseAttr kept;
+        /** The size of the files in the directory on the server, and as the client keeps it (-1: not kept). */
+        volatile long fileSize = 1;
+        volatile long keptFileSize = -1;
+        /** Runs while the server answers the lookup of the directory (null: nothing). */
+        volatile Runnable duringLookup;
 
         FuseAttr rootAttr() {
             return new FuseAttr(1, 4096, 8, 0, rootNs, rootNs, FileMode.S_IFDIR | 0755, 3, 0, 0, 0, 4096);
@@ -53,7 +64,12 @@ class UnchangedDirectoryResyncTest {
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
             if (parent == 1 && name.equals("dquiet")) {
-                return new FuseEntry(DIR, 0, dirAttr(), 5, 5);
+                FuseAttr read = dirAttr(); // the reply is read, then whatever happens meanwhile
+                Runnable meanwhile = duringLookup;
+                if (meanwhile != null) {
+                    meanwhile.run();
+                }
+                return new FuseEntry(DIR, 0, read, 5, 5);
             }
             if (parent == 1 && name.equals("rootfile")) {
                 return new FuseEntry(800, 0, EventAwareFileSystemTest.attr(800, FileMode.S_IFREG | 0644, 1), 5, 5);
@@ -62,11 +78,16 @@ class UnchangedDirectoryResyncTest {
             if (parent != DIR || i < 0) {
                 throw new FuseException(Errno.ENOENT);
             }
-            return new FuseEntry(700 + i, 0, EventAwareFileSystemTest.attr(700 + i, FileMode.S_IFREG | 0644, 1), 5, 5);
+            long size = keptFileSize >= 0 && !(req instanceof FreshRead f && f.fresh()) ? keptFileSize : fileSize;
+            return new FuseEntry(700 + i, 0, EventAwareFileSystemTest.attr(700 + i, FileMode.S_IFREG | 0644, size), 5, 5);
         }
 
         @Override
         public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) {
+            FuseAttr cached = kept;
+            if (nodeId == DIR && cached != null && !(req instanceof FreshRead f && f.fresh())) {
+                return new FuseAttrReply(cached, 5);
+            }
             return new FuseAttrReply(nodeId == DIR ? dirAttr() : nodeId == 1 ? rootAttr()
                     : EventAwareFileSystemTest.attr(nodeId, FileMode.S_IFREG | 0644, 1), 5);
         }
@@ -235,5 +256,100 @@ class UnchangedDirectoryResyncTest {
         overflow();
 
         assertThat(announced("old1")).as("announced, as without the rule").isTrue();
+    }
+    /**
+     * Failed before (seen: "new" not announced): the resync's GetAttr of the directory was
+     * answered from the client's attribute cache, refilled by a program's stat after the
+     * overflow's drop, so a create made after that stat (its event lost) looked like no change.
+     */
+    @Test
+    void theResyncReadsTheServersTimesNotAStatTheClientKept() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        server.kept = server.dirAttr(); // a program's stat, kept by the client
+        server.names.add("new");
+        server.mtimeNs = NOW + SECOND;
+        server.ctimeNs = NOW + SECOND;
+
+        overflow();
+
+        assertThat(announced("new")).as("the create made after the stat").isTrue();
+    }
+
+    /**
+     * A share whose directory times do not move (FAT, some network file systems): a name gone
+     * and one made with the times as they were. Failed before (seen: "new" not announced): the
+     * unchanged times were believed though the same resync found a name gone.
+     */
+    @Test
+    void namesGoneWithTheTimesUnchangedMakeTheDirectoryChanged() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1"); // the kernel holds old1
+        server.names.set(0, "new"); // old1 gone, new made: the times stay
+
+        overflow();
+
+        assertThat(announced("new")).as("the create made during the loss").isTrue();
+        assertThat(view.stamp(DIR)).as("times that did not move with a delete vouch for nothing").isNull();
+    }
+
+    /**
+     * Failed before (seen: the stamp kept after the resync found other times): a stamp whose
+     * times the resync saw changed is dropped, never kept to mislead the next resync.
+     */
+    @Test
+    void aStampTheResyncFoundChangedIsDropped() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        server.names.add("new");
+        server.ctimeNs = NOW + SECOND;
+
+        overflow();
+
+        assertThat(announced("new")).isTrue();
+        assertThat(view.stamp(DIR)).as("its times moved: no stamp").isNull();
+    }
+
+    /**
+     * An event applied while the reply that makes the stamp is on its way: that reply was read
+     * before the event, so its stamp must not outlive the event's drop. Failed before (seen: a
+     * stamp stored after the event).
+     */
+    @Test
+    void aReplyReadBeforeAnEventMakesNoStamp() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        server.duringLookup = () -> applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.DELETED)
+                .setPath("dquiet/gone1").setSequence(1).build());
+        held();
+        assertThat(view.stamp(DIR)).as("a stamp from a reply older than the event's drop").isNull();
+
+        server.duringLookup = null;
+        fs.forget(DIR, 1); // the kernel lets it go and holds it again: a reply after the event stamps
+        held();
+        assertThat(view.stamp(DIR)).isNotNull();
+    }
+
+    /**
+     * The same rule for a changed file (ChangedFiles): the size the injected truncate announces
+     * is the server's, read after the mount's own writes were checked, never one the client kept
+     * before. Failed before (seen: truncated to the kept 3 bytes, not the server's 5).
+     */
+    @Test
+    void aChangedFileIsAnnouncedWithTheServersSizeNotAKeptOne() throws Exception {
+        held();
+        fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1"); // the kernel holds old1
+        Path old1 = Files.writeString(notAMount.resolve("dquiet/old1"), "x");
+        server.keptFileSize = 3;
+        server.fileSize = 5;
+
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.MODIFIED).setPath("dquiet/old1")
+                .setSequence(2).build());
+
+        assertThat(Files.size(old1)).as("the size the injected truncate gave").isEqualTo(5);
     }
 }
