@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -214,6 +215,11 @@ public final class Connection implements AutoCloseable {
         }
         session.established(reply);
         return reply;
+    }
+
+    /** See {@link ClientSession#onNewInstance}. */
+    void onNewInstance(Runnable changed, LongConsumer clock) {
+        session.onNewInstance(changed, clock);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseRequest;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
@@ -17,12 +18,14 @@ import java.util.function.ToLongBiFunction;
  * this mount's own writes, which a size it injects must not contradict ({@link #writes()}).
  */
 public final class EventsLink {
+    private final Connection connection;
     private final RemoteCaches caches;
     private final Reopener reopener;
     private final Lookups lookups;
     private final OpenFiles files;
 
-    EventsLink(RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
+    EventsLink(Connection connection, RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
+        this.connection = connection;
         this.caches = caches;
         this.reopener = reopener;
         this.lookups = lookups;
@@ -106,6 +109,17 @@ public final class EventsLink {
      */
     public void changed() {
         caches.changedElsewhere();
+    }
+
+    /**
+     * {@code changed} is told when another server process answers than the one before (it
+     * restarted, or another server took the address), on a transport thread before that answer
+     * is used (it must not block); {@code clock} of each later Hello's reading of the server's
+     * clock (HelloReply.server_unix_nanos), after {@code changed} when the Hello is the new one's.
+     * What the events layer knows of the old process's clock and times is not the new one's.
+     */
+    public void onNewServer(Runnable changed, LongConsumer clock) {
+        connection.onNewInstance(changed, clock);
     }
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */

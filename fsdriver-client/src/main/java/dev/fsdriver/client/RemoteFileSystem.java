@@ -98,7 +98,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
-        this.events = new EventsLink(caches, reopener, lookups, files);
+        this.events = new EventsLink(connection, caches, reopener, lookups, files);
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
     }

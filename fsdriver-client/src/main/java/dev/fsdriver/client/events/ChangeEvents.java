@@ -71,6 +71,12 @@ public final class ChangeEvents implements AutoCloseable {
         if (remote.helloRoot() != null) {
             view.stampRoot(remote.helloRoot());
         }
+        // Another server process: its clock is not the old one's (it may be behind), nor are the
+        // times the stamps were taken from; a Hello of the new one gives its clock again
+        remote.events().onNewServer(() -> {
+            serverNow.set(0);
+            view.newServer();
+        }, nanos -> serverNow.accumulateAndGet(nanos, Math::max));
         remote.events().prefetchWhile(policy::cacheable);
         remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
@@ -145,6 +151,11 @@ public final class ChangeEvents implements AutoCloseable {
         if (baselines != null) {
             baselines.start();
         }
+    }
+
+    /** The kernel's view (tests). */
+    KernelView view() {
+        return view;
     }
 
     /** True while the event stream is live (long cache timeouts in force). */
