@@ -1,6 +1,7 @@
 package dev.fsdriver.backend;
 
 import dev.fsdriver.common.Errno;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,6 +22,14 @@ public interface Backend extends AutoCloseable {
     /** "posix" or "windows": shown in HelloReply.backend and in logs. */
     String kind();
 
+    /**
+     * Whether {@link OpenFile#setMtime} works through this backend's open files (then the server
+     * lists the "write-mtime" capability for the share). The default: no.
+     */
+    default boolean setsMtimeThroughHandle() {
+        return false;
+    }
+
     /** Whether names compare case-insensitively (NTFS directories by default). */
     default boolean caseInsensitive() {
         return false;
@@ -35,6 +44,41 @@ public interface Backend extends AutoCloseable {
      * with a delete) are left out.
      */
     List<DirEntry> list(RelPath dir) throws FsException;
+
+    /**
+     * Directory {@code dir} for a listing served in pages: as {@link #list}, but a backend that
+     * pays a call per name for attributes leaves them null, and they are read page by page with
+     * {@link #attributes} (the first page of a 100,000-entry directory no longer waits for
+     * 100,000 stats, nor the kernel for the last page's). Such a backend also gives the
+     * attributes of the directory it read. The default is {@link #list}, attributes included.
+     */
+    default DirNames listNames(RelPath dir) throws FsException {
+        return new DirNames(null, list(dir));
+    }
+
+    /**
+     * The attributes of the entries {@code names} of directory {@code dir}, each as {@link #stat}
+     * gives it (null for a name gone meanwhile), and those of the directory they were looked up
+     * in: a rename may have put another directory at {@code dir} since its names were listed.
+     * The default stats by path, the directory after its names (one replaced meanwhile shows):
+     * that is the contract for a backend that does not override it, and the least an override
+     * must give (the posix backend's native modes stat relative to the directory opened once).
+     * A directory that is gone or no directory now fails (ENOENT, ENOTDIR, ELOOP).
+     */
+    default PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
+        List<FileAttributes> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            try {
+                out.add(stat(dir.resolve(name)));
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                out.add(null);
+            }
+        }
+        return new PageAttributes(stat(dir), out);
+    }
 
     /** Opens an existing regular file; {@code flags} are open(2) flags (O_TRUNC, O_APPEND honoured). */
     OpenFile open(RelPath path, int flags) throws FsException;

@@ -34,6 +34,19 @@ public record FileAttributes(
         this(ino, mode, nlink, uid, gid, size, blocks, atimeNs, mtimeNs, ctimeNs, blksize, rdev, 0);
     }
 
+    /**
+     * Whether files {@code (ino, generation)} and {@code (otherIno, otherGeneration)} are one:
+     * the same inode number, and the same generation where both are known (0: not known).
+     */
+    public static boolean sameFile(long ino, long generation, long otherIno, long otherGeneration) {
+        return ino == otherIno && (generation == 0 || otherGeneration == 0 || generation == otherGeneration);
+    }
+
+    /** Whether {@code other} is of this same file ({@link #sameFile(long, long, long, long)}). */
+    public boolean sameFile(FileAttributes other) {
+        return sameFile(ino, generation, other.ino, other.generation);
+    }
+
     public boolean isDirectory() {
         return FileMode.isDirectory(mode);
     }

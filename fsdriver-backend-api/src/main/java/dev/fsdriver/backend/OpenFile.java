@@ -1,5 +1,6 @@
 package dev.fsdriver.backend;
 
+import dev.fsdriver.common.Errno;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,6 +20,17 @@ public interface OpenFile extends AutoCloseable {
     void truncate(long size) throws FsException;
 
     void sync(boolean dataOnly) throws FsException;
+
+    /**
+     * Sets the file's modification time to {@code ns} (nanoseconds since the epoch) through this
+     * open file, the access time left as it is: a client answered stat with that time while it
+     * held the data back ({@code WriteRequest.set_mtime_ns}). Through the open file, not the path:
+     * the file may have no name any more. EOPNOTSUPP: this backend cannot (see
+     * {@link Backend#setsMtimeThroughHandle}).
+     */
+    default void setMtime(long ns) throws FsException {
+        throw new FsException(Errno.EOPNOTSUPP, "setting the mtime through an open file");
+    }
 
     @Override
     void close() throws FsException;

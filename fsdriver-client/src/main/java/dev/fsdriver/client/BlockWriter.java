@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -44,6 +44,9 @@ import java.util.function.UnaryOperator;
  * node, a write first pushes out what another holds back that must land before it
  * ({@link #goesBefore}).
  *
+ * <p>A GETATTR while data is only held here may be answered without a call ({@link AttrsAhead},
+ * {@link #heldForStat}); the chunk that then takes the data sets the mtime answered on the server.
+ *
  * <p>Locking: {@code this} guards the buffer, and every send: sending again after a lost
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
  * they were written. The completion callbacks never take it (they touch only {@code inflight},
@@ -67,6 +70,8 @@ final class BlockWriter {
     private final int blockSize;
     /** Ranges one call may carry ({@code WriteRequest.earlier} and its own); 1: the server takes one. */
     private final int maxRanges;
+    /** The server sets a write's mtime (capability "write-mtime"): a stat may be answered ahead of it. */
+    private final boolean setsMtime;
     private final boolean append;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
@@ -88,12 +93,19 @@ final class BlockWriter {
     private long nextSeq;
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
+    /** The client's time of the latest write held back (or the mtime a stat was answered with, if later). */
+    private long lastWriteNs;
+    /** A stat was answered with {@code lastWriteNs} while the data was held: the chunk taking it sets that mtime. */
+    private boolean stamped;
+    /** A chunk was taken and is not yet in flight or kept (waiting for the budget, a synced Write's call): dirty. */
+    private volatile boolean sending;
 
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
-                long size) {
+                long size, boolean setsMtime) {
         this.attrs = attrs;
+        this.setsMtime = setsMtime;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -122,6 +134,7 @@ final class BlockWriter {
             if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
                 sendLocked();
             }
+            lastWriteNs = AttrsAhead.nowNs();
             long pos = offset;
             while (src.hasRemaining()) {
                 if (bufLen == 0) {
@@ -159,7 +172,7 @@ final class BlockWriter {
             if (!dirty()) {
                 return false;
             }
-            if (appending || append || heldAttrs.get() != null) {
+            if (appending || append || heldAttrs.get() != null || stamped) { // stamped: its mtime is older
                 return true;
             }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
@@ -176,7 +189,8 @@ final class BlockWriter {
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        return bufLen > 0 || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
+        // bufLen before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
+        return bufLen > 0 || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
     }
 
     /**
@@ -220,6 +234,28 @@ final class BlockWriter {
         }
     }
 
+    /**
+     * For a stat answered without pushing ({@link AttrsAhead#answer}): under the lock, what is
+     * held back goes to {@code rule}; the mtime of what it answers is set by the chunk taking the data.
+     */
+    AttrsAhead.Held heldForStat(Function<AttrsAhead.Snapshot, AttrsAhead.Held> rule) {
+        synchronized (this) {
+            long end = bufOffset + bufLen;
+            for (WriteChunk.Range r : earlier) {
+                end = Math.max(end, r.offset() + r.length());
+            }
+            boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
+                    || errors.pending() != null;
+            AttrsAhead.Held held = rule.apply(new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy,
+                    end, lastWriteNs));
+            if (held != null) {
+                lastWriteNs = held.mtimeNs();
+                stamped = true;
+            }
+            return held;
+        }
+    }
+
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
     FuseException pendingError() {
         return errors.pending();
@@ -239,11 +275,9 @@ final class BlockWriter {
             if (bufLen > 0) {
                 sendLocked();
             }
-            for (WriteChunk c : inflight.chunks()) {
-                awaitLocked(c);
-            }
+            inflight.awaitAll(connection);
             replayLocked();
-            record(heldAttrs.send(connection, attrs, node.nodeId, handle.id()));
+            errors.record(heldAttrs.send(connection, attrs, node.nodeId, handle.id()));
         }
     }
 
@@ -262,9 +296,7 @@ final class BlockWriter {
             if (handle.lost() || bufLen == 0 || heldAttrs.get() != null) {
                 push();
             } else {
-                for (WriteChunk c : inflight.chunks()) {
-                    awaitLocked(c);
-                }
+                inflight.awaitAll(connection);
                 replayLocked();
                 synced = sendSyncedLocked(datasync, alsoDir, dirSynced);
             }
@@ -291,6 +323,7 @@ final class BlockWriter {
             replayLocked();
             return false;
         } finally {
+            sending = false;
             node.generation.incrementAndGet(); // read-ahead blocks fetched meanwhile may predate it
         }
     }
@@ -321,7 +354,9 @@ final class BlockWriter {
 
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
-        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill);
+        sending = true; // before bufLen goes to 0 (dirty() reads them without the lock)
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0);
+        stamped = false;
         earlier.clear();
         earlierBytes = 0;
         buf = null;
@@ -357,6 +392,10 @@ final class BlockWriter {
         buf = null;
         bufLen = 0;
         bufKill = false;
+        if (stamped) {
+            attrs.kernelStale(node.nodeId); // a stat was answered as if this data would land
+        }
+        stamped = false;
         outcomes.clear();
         heldAttrs.clear();
     }
@@ -364,12 +403,16 @@ final class BlockWriter {
     private void sendLocked() throws FuseException {
         // The RPC keeps a reference to the bytes (retries, sending again): never reuse them.
         WriteChunk chunk = takeHeldLocked();
-        // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
-        for (WriteChunk c : inflight.chunks()) {
-            if (append || c.overlaps(chunk)) {
-                awaitLocked(c);
-            }
+        try {
+            sendLocked(chunk);
+        } finally {
+            sending = false; // in flight, kept or failed by now
         }
+    }
+
+    private void sendLocked(WriteChunk chunk) throws FuseException {
+        // Waited for before looking at the chunks kept: one that fails meanwhile is kept there, to go first.
+        inflight.awaitBefore(chunk, append, connection);
         if (outcomes.anyKept()) {
             // what was written before goes first; when that cannot be, this waits with it
             outcomes.keep(chunk);
@@ -380,7 +423,7 @@ final class BlockWriter {
             inflight.enter(chunk);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            record(connection.failure(e));
+            errors.record(connection.failure(e));
             throw connection.failure(e);
         }
         ListenableFuture<WriteReply> reply;
@@ -414,20 +457,5 @@ final class BlockWriter {
         node.generation.incrementAndGet();
         inflight.leave(chunk);
         chunk.done.complete(null);
-    }
-
-    private void record(FuseException e) {
-        errors.record(e);
-    }
-
-    private void awaitLocked(WriteChunk c) throws FuseException {
-        try {
-            c.done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw connection.failure(e);
-        } catch (ExecutionException e) {
-            throw connection.failure(e);
-        }
     }
 }

@@ -77,9 +77,15 @@ final class ChunkOutcomes {
     void answered(WriteReply r, WriteChunk c) {
         if (r.getWritten() != c.bytes()) {
             attrs.drop(node.nodeId);
+            if (c.mtimeNs != 0) {
+                attrs.kernelStale(node.nodeId); // a stat was answered as if it had all landed
+            }
             errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
+            if (c.mtimeNs != 0) {
+                attrs.kernelStale(node.nodeId); // it was answered the ctime of the write, the server's is now
+            }
         }
         if (appends != null) {
             appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());
@@ -89,6 +95,9 @@ final class ChunkOutcomes {
     /** {@code c} failed with {@code t}: kept to send again (true), or dropped and its failure this file's error. */
     boolean failed(WriteChunk c, Throwable t) {
         attrs.drop(node.nodeId); // it may have reached the file, or part of it
+        if (c.mtimeNs != 0) {
+            attrs.kernelStale(node.nodeId); // a stat was answered as if it had landed (AttrsAhead)
+        }
         FuseException f = connection.failure(t);
         if (sendAgain(t, f, c)) {
             unacked.put(c.seq, c);

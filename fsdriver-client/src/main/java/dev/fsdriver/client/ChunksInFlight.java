@@ -1,8 +1,9 @@
 package dev.fsdriver.client;
 
-import java.util.Collections;
+import dev.fsdriver.fuse.FuseException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,11 +49,6 @@ final class ChunksInFlight {
         slots.release();
     }
 
-    /** The chunks in flight now (weakly consistent: one that leaves meanwhile may still be seen). */
-    Set<WriteChunk> chunks() {
-        return Collections.unmodifiableSet(chunks);
-    }
-
     boolean isEmpty() {
         return chunks.isEmpty();
     }
@@ -64,5 +60,36 @@ final class ChunksInFlight {
 
     boolean overlaps(long offset, int length) {
         return chunks.stream().anyMatch(c -> c.overlaps(offset, length));
+    }
+
+    /** Waits for every chunk in flight now; an interrupt or a failure to wait is {@code connection}'s. */
+    void awaitAll(Connection connection) throws FuseException {
+        for (WriteChunk c : chunks) {
+            await(c, connection);
+        }
+    }
+
+    /**
+     * Waits for the chunks {@code next} must not overtake: all of them when {@code all}
+     * (O_APPEND), those it overlaps, and one that sets an mtime (AttrsAhead): the server runs
+     * Writes concurrently, and its older mtime must not land after the next one's.
+     */
+    void awaitBefore(WriteChunk next, boolean all, Connection connection) throws FuseException {
+        for (WriteChunk c : chunks) {
+            if (all || c.overlaps(next) || c.mtimeNs != 0) {
+                await(c, connection);
+            }
+        }
+    }
+
+    private static void await(WriteChunk c, Connection connection) throws FuseException {
+        try {
+            c.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw connection.failure(e);
+        } catch (ExecutionException e) {
+            throw connection.failure(e);
+        }
     }
 }

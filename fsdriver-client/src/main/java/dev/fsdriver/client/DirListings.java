@@ -162,6 +162,9 @@ final class DirListings {
                 dir.keepUntilNanos = r.expiresAtNanos; // kept no longer than the listing it came from
                 dir.eventSequence = r.eventSequence;
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
+                // the walk's read-ahead needs the listing order too (git status lists what its
+                // lookups listed: grep -r after it made one Open per file)
+                caches.prefetcher.listed(dir.nodeId, 0, r.page);
                 return;
             }
         }

@@ -68,10 +68,12 @@ public final class EventsLink {
 
     /**
      * Told of every complete listing this file system makes for itself (a directory listed to
-     * answer lookups), so that the events layer takes it as a baseline of the directory's names.
+     * answer lookups, or its first page fetched ahead for a walk when that page is all of it),
+     * so that the events layer takes it as a baseline of the directory's names.
      */
     public void wholeListingsTo(ListingSequences.Whole listener) {
         lookups.wholeListingsTo(listener);
+        caches.prefetcher.wholeListingsTo(listener);
     }
 
     /**

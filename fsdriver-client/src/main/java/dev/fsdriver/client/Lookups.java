@@ -142,8 +142,7 @@ final class Lookups {
     }
 
     FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        files.flushPending(nodeId);
-        Attr known = fresh(req) ? null : attrs.get(nodeId);
+        Attr known = known(req, nodeId);
         if (known != null) {
             return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
         }
@@ -170,8 +169,7 @@ final class Lookups {
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
-        files.flushPending(nodeId);
-        Attr known = fresh(req) ? null : attrs.get(nodeId);
+        Attr known = known(req, nodeId);
         if (known != null) {
             reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
             return;
@@ -207,6 +205,25 @@ final class Lookups {
                         reply.failed(e.errno());
                     }
                 });
+    }
+
+    /**
+     * The attributes of {@code nodeId} known without asking the server: with the writes held back
+     * for it when they may stay held ({@link AttrsAhead}), else pushed out first (the server's size
+     * is then the file's); null: ask. A fresh read ({@link FreshRead}) is always the server's,
+     * after the held-back writes are pushed out.
+     */
+    private Attr known(FuseRequest req, long nodeId) throws FuseException {
+        if (fresh(req)) {
+            files.flushPending(nodeId);
+            return null;
+        }
+        Attr ahead = files.attrsAhead(nodeId, attrs.get(nodeId));
+        if (ahead != null) {
+            return ahead;
+        }
+        files.flushPending(nodeId);
+        return attrs.get(nodeId);
     }
 
     FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {

@@ -158,7 +158,7 @@ final class NameChanges {
         caches.namesChanged(parent, done ? k -> k.removed(name, caches::forget) : null);
     }
 
-    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
+    void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
@@ -166,11 +166,11 @@ final class NameChanges {
         connection.whenAnswered(started(parent, name, () -> connection.filesAsync().unlink(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
-            done.done(0);
+            done.done(null);
         }, errno -> {
             removed(parent, name, false);
             attrs.drop(parent);
-            done.done(errno);
+            done.failed(errno);
         });
     }
 
@@ -199,18 +199,18 @@ final class NameChanges {
         changed(parent, parent, sentAt, reply);
     }
 
-    void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done) throws FuseException {
+    void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         removing(parent, name);
         NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
         long sentAt = attrs.epoch();
         connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
-            done.done(0);
+            done.done(null);
         }, errno -> {
             removed(parent, name, false);
             attrs.drop(parent);
-            done.done(errno);
+            done.failed(errno);
         });
     }
 

@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.HandleRequest;
 import io.grpc.Status;
@@ -45,6 +46,8 @@ final class OpenFiles implements LocalWrites {
     /** Ranges one Write call may carry (capability "write-extents"; 1: one). */
     private final int writeRanges;
     private final boolean readOnly;
+    /** The server sets a write's mtime (capability "write-mtime"): see {@link AttrsAhead}. */
+    private final boolean writeMtime;
     private final KnownAttrs attrs;
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
     /** Whether writes must wait for the server (the share is nearly full), see {@link FreeSpace}. */
@@ -56,7 +59,8 @@ final class OpenFiles implements LocalWrites {
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
     OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
-              KnownAttrs attrs, BlockWriter.Space space) {
+              boolean writeMtime, KnownAttrs attrs, BlockWriter.Space space) {
+        this.writeMtime = writeMtime;
         this.connection = connection;
         this.writeRanges = writeRanges;
         this.reopener = reopener;
@@ -115,6 +119,11 @@ final class OpenFiles implements LocalWrites {
     long generation(long nodeId) {
         OpenNode open = openNodes.get(nodeId);
         return open == null ? 0 : open.generation.get();
+    }
+
+    /** The attributes of {@code nodeId} with the writes held back for it, without a call (see {@link AttrsAhead}), or null. */
+    Attr attrsAhead(long nodeId, Attr known) {
+        return AttrsAhead.answer(openNodes.get(nodeId), known);
     }
 
     /** Before asking the server about a node, push out writes still held back for it. */
@@ -177,7 +186,7 @@ final class OpenFiles implements LocalWrites {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size)
+                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size, writeMtime)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);

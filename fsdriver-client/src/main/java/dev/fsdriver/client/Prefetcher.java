@@ -8,12 +8,17 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -30,9 +35,12 @@ import java.util.function.LongSupplier;
  * <ul>
  * <li>Files: a program that reads the small files of a directory one after the other in
  *     listing order (grep -r, tar c, cp -r, rsync) gets the next ones fetched while it reads
- *     the current one, each as a read-only Open whose reply carries the whole file and keeps
- *     nothing open on the server (OpenRequest.inline_max). The program's own OPEN then takes
- *     the waiting reply instead of making the round trip.
+ *     the current one, as read-only opens whose replies carry the whole file and keep nothing
+ *     open on the server (OpenRequest.inline_max). The program's own OPEN then takes the
+ *     waiting reply instead of making the round trip. With a server that has "open-many" they
+ *     go in OpenMany calls of up to {@link #MANY_FILES} files and {@link #MANY_BYTES} bytes,
+ *     the next one when less than half of that is still ahead; else one Open each,
+ *     {@code depth} files ahead.
  * <li>Directories: once a program lists a directory it found in a listing (it is descending a
  *     tree: find, git status, du, ls -R), the first pages of that directory's subdirectories
  *     are fetched in parallel ({@link #MAX_DIRS_IN_FLIGHT} at a time) and its own listing of
@@ -61,11 +69,16 @@ final class Prefetcher {
      * files: 360 ReadDirs and 160 Forgets, issue 16).
      */
     static final int MAX_DIRS_AHEAD = 16;
+    /** Most files and bytes (by the listing's sizes) one OpenMany asks for: the server's limits. */
+    static final int MANY_FILES = 64;
+    static final int MANY_BYTES = 1 << 20;
 
     private static final class Listing {
         final long dir;
         // Guarded by this.
         final List<Long> nodes = new ArrayList<>();
+        /** Each node's size as listed. */
+        final List<Integer> sizes = new ArrayList<>();
         int lastOpened = -1;
         int fetchedUpTo = -1;
         /** The {@link #epoch} fetchedUpTo belongs to: after a drop, fetching starts over. */
@@ -84,6 +97,8 @@ final class Prefetcher {
 
     private final Connection connection;
     private final Function<OpenRequest, ListenableFuture<OpenReply>> opener;
+    /** Null: the server has no OpenMany (one Open per file). */
+    private final Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener;
     private final Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int inlineMax;
     private final int depth;
@@ -110,18 +125,23 @@ final class Prefetcher {
      * @param unused   gives back one server reference of a node that was fetched ahead in a
      *                 directory page and never handed to the kernel
      */
-    Prefetcher(Connection connection, int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock,
-               LongConsumer unused) {
-        this(connection, r -> connection.filesAsync().open(r), r -> connection.filesAsync().readDir(r), inlineMax, depth,
-                pageSize, ttlNanos, nanoClock, unused);
+    Prefetcher(Connection connection, boolean openMany, int inlineMax, int depth, int pageSize, long ttlNanos,
+               LongSupplier nanoClock, LongConsumer unused) {
+        this(connection, r -> connection.filesAsync().open(r), openMany ? r -> connection.filesAsync().openMany(r) : null,
+                r -> connection.filesAsync().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
     }
 
-    /** @param opener sends a read-ahead Open, {@code lister} a read-ahead ReadDir (the connection's, or a test's) */
+    /**
+     * @param opener     sends a read-ahead Open, {@code manyOpener} an OpenMany (null: the server
+     *                   has none), {@code lister} a read-ahead ReadDir (the connection's, or a test's)
+     */
     Prefetcher(Connection connection, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+               Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener,
                Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.connection = connection;
         this.opener = opener;
+        this.manyOpener = manyOpener;
         this.lister = lister;
         this.pageSize = pageSize;
         this.unused = unused;
@@ -129,6 +149,17 @@ final class Prefetcher {
         this.depth = depth;
         this.ttlNanos = ttlNanos;
         this.clock = nanoClock;
+    }
+
+    /**
+     * Told of each directory page fetched ahead that is the whole directory: the events layer's
+     * baseline of its names (else it lists a directory the kernel has held for a second and no
+     * program has listed yet: on a slow walk, grep -r, most of the directories ahead).
+     */
+    private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
+
+    void wholeListingsTo(ListingSequences.Whole listener) {
+        this.wholeListings = listener;
     }
 
     /** Directories whose listing is kept already (see RemoteCaches): not fetched ahead. */
@@ -181,6 +212,7 @@ final class Prefetcher {
                     long node = e.getNode().getId();
                     positions.put(node, new Position(l, l.nodes.size()));
                     l.nodes.add(node);
+                    l.sizes.add((int) e.getNode().getAttr().getSize());
                 }
             }
         }
@@ -214,13 +246,23 @@ final class Prefetcher {
                 l.fetchedUpTo = p.index;
             }
             int from = Math.max(p.index + 1, l.fetchedUpTo + 1);
-            int to = Math.min(l.nodes.size() - 1, p.index + depth);
-            for (int i = from; i <= to; i++) {
-                ahead.add(l.nodes.get(i));
+            if (manyOpener != null) {
+                nextMany(l, p.index, from, ahead);
+            } else {
+                int to = Math.min(l.nodes.size() - 1, p.index + depth);
+                for (int i = from; i <= to; i++) {
+                    ahead.add(l.nodes.get(i));
+                }
+                l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
             }
-            l.fetchedUpTo = Math.max(l.fetchedUpTo, to);
         }
         long now = clock.getAsLong();
+        if (manyOpener != null) {
+            if (!ahead.isEmpty()) {
+                fetchMany(ahead, now);
+            }
+            return;
+        }
         for (long n : ahead) {
             // Read before the request goes: a drop (an event) from then on until the reply is stored
             // may be of a change the reply missed, and would find nothing to drop yet.
@@ -234,6 +276,53 @@ final class Prefetcher {
                 fetched.remove(n, f);
             }
         }
+    }
+
+    /**
+     * The files of the next OpenMany into {@code ahead}, from {@code from} on, when less than half
+     * a call's worth is still ahead of {@code index} (files fetched and not yet opened).
+     */
+    private static void nextMany(Listing l, int index, int from, List<Long> ahead) {
+        long aheadBytes = 0;
+        for (int i = index + 1; i < from; i++) {
+            aheadBytes += l.sizes.get(i);
+        }
+        if (from - index - 1 >= MANY_FILES / 2 || aheadBytes >= MANY_BYTES / 2) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = from; i < l.nodes.size() && ahead.size() < MANY_FILES; i++) {
+            bytes += l.sizes.get(i);
+            if (bytes > MANY_BYTES && !ahead.isEmpty()) {
+                break;
+            }
+            ahead.add(l.nodes.get(i));
+            l.fetchedUpTo = i;
+        }
+    }
+
+    /** The opens of {@code nodes} in one OpenMany: a future per node, failed where the server read none. */
+    private void fetchMany(List<Long> nodes, long now) {
+        long before = epoch; // as in opened: a drop from then on may be of a change the reply missed
+        ListenableFuture<OpenManyReply> batch = manyOpener.apply(OpenManyRequest.newBuilder().addAllNodes(nodes)
+                .setInlineMax(inlineMax).build());
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            Fetched f = new Fetched(Futures.transform(batch, r -> whole(r, index), MoreExecutors.directExecutor()), now);
+            fetched.put(nodes.get(i), f);
+            if (epoch != before) {
+                fetched.remove(nodes.get(i), f);
+            }
+        }
+    }
+
+    /** The {@code index}th file of an OpenMany reply; not read (too large, or an error): the program's open asks itself. */
+    private static OpenReply whole(OpenManyReply r, int index) {
+        OpenOutcome o = index < r.getOutcomesCount() ? r.getOutcomes(index) : OpenOutcome.getDefaultInstance();
+        if (!o.hasOpened()) {
+            throw new IllegalStateException("not read ahead (errno " + o.getErrno() + ")");
+        }
+        return o.getOpened();
     }
 
     /** Forgets every fetched reply (something changed: see the class comment). */
@@ -306,6 +395,22 @@ final class Prefetcher {
             reply.addListener(() -> {
                 dirsInFlight.decrementAndGet();
                 pump();
+            }, MoreExecutors.directExecutor());
+            long listed = dir;
+            Futures.addCallback(reply, new FutureCallback<>() {
+                @Override
+                public void onSuccess(ReadDirReply r) {
+                    if (r.getEof() && r.getEventSequence() != 0) {
+                        Map<String, Long> names = new HashMap<>(r.getEntriesCount() * 2);
+                        r.getEntriesList().forEach(e -> names.put(e.getName(), e.getIno()));
+                        wholeListings.listed(listed, names, r.getEventSequence());
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    // no baseline from it
+                }
             }, MoreExecutors.directExecutor());
         }
     }

@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.ByteString;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -80,15 +81,19 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.unsynced = new UnsyncedNames(options.callDeadline().toNanos(), System::nanoTime);
         this.nodes = new NodeTable(connection);
         Reopener reopener = new Reopener(connection);
-        Prefetcher prefetcher = new Prefetcher(connection, Math.min(options.inlineReadMax(), blockSize),
-                options.prefetchFiles(), options.readDirPageSize(), 1_000_000_000L, System::nanoTime,
+        // Replies fetched ahead live 10 s (every event drops them; the kernel's own caches live an
+        // hour while events flow): with 1 s, a slow walk (grep -r) found the directories ahead expired.
+        Prefetcher prefetcher = new Prefetcher(connection, hello.getCapabilitiesList().contains("open-many"),
+                Math.min(options.inlineReadMax(), blockSize),
+                options.prefetchFiles(), options.readDirPageSize(), 10_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
                 System::nanoTime);
         this.attrs = caches.attrs;
         // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
         int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
-        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly, attrs,
+        this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly,
+                hello.getCapabilitiesList().contains("write-mtime"), attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());
@@ -233,7 +238,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.unlink(req, parent, name, done);
     }
 
@@ -243,7 +248,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.rmdir(req, parent, name, done);
     }
 
@@ -342,7 +347,15 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
             return;
         }
         UnsyncedNames.Mark mark = unsynced.mark();
-        connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
+        try {
+            connection.call(f -> f.fsync(FsyncRequest.newBuilder().setDir(nodeId).setDatasync(datasync).build()));
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESTALE && e.errno() != Errno.ENOTDIR) {
+                throw e;
+            }
+            // The node's directory is gone from the server (removed, or something else at its path):
+            // fsync(2) of a removed directory's descriptor succeeds on Linux, nothing is left to sync.
+        }
         unsynced.synced(nodeId, mark);
     }
 

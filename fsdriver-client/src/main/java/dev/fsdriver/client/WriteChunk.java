@@ -32,6 +32,8 @@ final class WriteChunk {
     final int length;
     /** Whether any write in it asked for the set-id bits to be cleared (FUSE_WRITE_KILL_SUIDGID). */
     final boolean killSuidgid;
+    /** The mtime the server is to set after writing it (a stat was answered with it, see AttrsAhead); 0: none. */
+    final long mtimeNs;
     /** Completed when the server answered or the call failed (it is no longer in flight). */
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -40,7 +42,8 @@ final class WriteChunk {
     /** {@link KnownAttrs#epoch()} when it went out last. */
     volatile long sentAt;
 
-    WriteChunk(long seq, List<Range> earlier, long offset, byte[] data, int length, boolean killSuidgid) {
+    WriteChunk(long seq, List<Range> earlier, long offset, byte[] data, int length, boolean killSuidgid, long mtimeNs) {
+        this.mtimeNs = mtimeNs;
         this.seq = seq;
         this.earlier = List.copyOf(earlier);
         this.offset = offset;
@@ -93,6 +96,9 @@ final class WriteChunk {
         for (Range r : earlier) {
             b.addEarlier(WriteExtent.newBuilder().setOffset(r.offset())
                     .setData(UnsafeByteOperations.unsafeWrap(r.data(), 0, r.length())));
+        }
+        if (mtimeNs != 0) {
+            b.setSetMtimeNs(mtimeNs);
         }
         return b.build();
     }

@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -9,11 +10,16 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.LongStream;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +42,7 @@ class PrefetcherTest {
     }
 
     private static Prefetcher prefetcher(Function<OpenRequest, ListenableFuture<OpenReply>> opener) {
-        Prefetcher p = new Prefetcher(null, opener, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 4,
+        Prefetcher p = new Prefetcher(null, opener, null, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 4096, 4,
                 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
         p.enableWhile(() -> true);
         p.listed(DIR, 0, List.of(small(11), small(12), small(13)));
@@ -89,7 +95,7 @@ class PrefetcherTest {
         List<Long> given = new ArrayList<>();
         List<Long> listed = new ArrayList<>();
         ReadDirReply before = ReadDirReply.newBuilder().addEntries(small(31)).setEof(true).build();
-        p[0] = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), r -> {
+        p[0] = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> {
             listed.add(r.getNode());
             p[0].dropAll(); // the change's event, applied on the events thread meanwhile
             return Futures.immediateFuture(before);
@@ -109,15 +115,132 @@ class PrefetcherTest {
     @Test
     void aWalkIsFetchedAheadOnlyAFewDirectoriesBeyondWhereItIs() {
         List<Long> listed = new ArrayList<>();
-        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), r -> {
+        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> {
             listed.add(r.getNode());
             return Futures.immediateFuture(ReadDirReply.newBuilder().setEof(true).build());
         }, 4096, 4, 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
         p.enableWhile(() -> true);
         p.listed(1, 0, List.of(dir(21)));
-        p.listed(21, 0, java.util.stream.LongStream.range(100, 200).mapToObj(PrefetcherTest::dir).toList());
+        p.listed(21, 0, LongStream.range(100, 200).mapToObj(PrefetcherTest::dir).toList());
         assertThat(listed).as("before: all 100").hasSize(Prefetcher.MAX_DIRS_AHEAD);
         assertThat(p.takeListing(100)).isNotNull();
         assertThat(listed).hasSize(Prefetcher.MAX_DIRS_AHEAD + 1).endsWith(100L + Prefetcher.MAX_DIRS_AHEAD);
+    }
+
+    // ------------------------------------------------------------------------------ OpenMany
+
+    private static DirEntry sized(long node, int size) {
+        return DirEntry.newBuilder().setName("f" + node).setType(FileMode.S_IFREG)
+                .setNode(Node.newBuilder().setId(node).setAttr(Attr.newBuilder().setMode(FileMode.S_IFREG | 0644).setSize(size)))
+                .build();
+    }
+
+    /** A prefetcher over a directory of {@code count} files of {@code size} bytes (nodes from 100), with a server that has OpenMany. */
+    private static Prefetcher batched(int count, int size, List<OpenManyRequest> asked,
+                                      Function<OpenManyRequest, OpenManyReply> server) {
+        Prefetcher p = new Prefetcher(null, r -> {
+            throw new AssertionError("one Open per file although the server has OpenMany");
+        }, r -> {
+            asked.add(r);
+            return Futures.immediateFuture(server.apply(r));
+        }, r -> Futures.immediateFuture(ReadDirReply.getDefaultInstance()), 1 << 20, 8, 512, Long.MAX_VALUE / 2,
+                System::nanoTime, n -> { });
+        p.enableWhile(() -> true);
+        p.listed(DIR, 0, LongStream.range(100, 100 + count).mapToObj(n -> sized(n, size)).toList());
+        return p;
+    }
+
+    private static OpenManyReply allWhole(OpenManyRequest r) {
+        OpenManyReply.Builder b = OpenManyReply.newBuilder();
+        r.getNodesList().forEach(n -> b.addOutcomes(OpenOutcome.newBuilder().setOpened(whole("content " + n))));
+        return b.build();
+    }
+
+    /** Opens the files from 100 in order as a program would, each taking its reply fetched ahead. */
+    private static void walk(Prefetcher p, int count) throws Exception {
+        p.opened(100); // the program's own open of the first file went to the server
+        for (long n = 101; n < 100 + count; n++) {
+            assertThat(p.take(n)).as("file " + n + " fetched ahead").isNotNull();
+            assertThat(p.take(n)).as("taken once").isNull();
+            p.opened(n);
+        }
+    }
+
+    /**
+     * Issue 13: grep -r over a tree made one Open per file (17,855 for the JDK tree). A walk in
+     * listing order now fetches the files ahead in OpenMany calls of 64, the next when fewer
+     * than 32 are still ahead: 200 small files, 4 calls, every file but the first answered by them.
+     */
+    @Test
+    void aWalkInListingOrderFetchesItsSmallFilesSixtyFourAtATime() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(200, 100, asked, PrefetcherTest::allWhole);
+        walk(p, 200);
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).containsExactly(64, 64, 64, 7);
+        assertThat(asked.get(0).getNodes(0)).isEqualTo(101L);
+        assertThat(asked.get(1).getNodes(0)).as("after 33 opened: 31 ahead").isEqualTo(165L);
+        assertThat(asked.get(0).getInlineMax()).isEqualTo(1 << 20);
+    }
+
+    /** Larger files: a call asks for at most a MiB by the listing's sizes (the server's budget for one reply). */
+    @Test
+    void aCallAsksForAtMostAMebibyte() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        int size = 300 << 10;
+        Prefetcher p = batched(30, size, asked, PrefetcherTest::allWhole);
+        walk(p, 30);
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).allMatch(n -> n * size <= Prefetcher.MANY_BYTES);
+        assertThat(asked.stream().mapToInt(OpenManyRequest::getNodesCount).sum()).isEqualTo(29);
+        assertThat(asked).hasSizeLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void aFileTheServerDidNotReadIsOpenedByTheProgramItself() throws Exception {
+        Prefetcher p = batched(10, 100, new ArrayList<>(), r -> OpenManyReply.newBuilder()
+                .addOutcomes(OpenOutcome.newBuilder().setOpened(whole("one")))
+                .addOutcomes(OpenOutcome.newBuilder().setErrno(13))          // EACCES
+                .addOutcomes(OpenOutcome.getDefaultInstance())               // too large now
+                .build());                                                   // and no outcome for the rest
+        p.opened(100);
+        assertThat(p.take(101).get().getData().toStringUtf8()).isEqualTo("one");
+        for (long n : new long[] {102, 103, 104}) {
+            assertThatThrownBy(() -> p.take(n).get()).as("file " + n).isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    /** As for single opens: an event while the OpenMany is on its way makes none of its files usable. */
+    @Test
+    void anOpenManyWhoseRequestAnEventOvertookIsNotUsed() {
+        Prefetcher[] p = new Prefetcher[1];
+        p[0] = batched(10, 100, new ArrayList<>(), r -> {
+            p[0].dropAll(); // the change's event, applied on the events thread meanwhile
+            return allWhole(r);
+        });
+        p[0].opened(100);
+        for (long n = 101; n < 110; n++) {
+            assertThat(p[0].take(n)).as("file " + n).isNull();
+        }
+    }
+
+    /**
+     * A directory page fetched ahead that is the whole directory is the events layer's baseline
+     * of its names: on a slow walk (grep -r) the baseline of each directory ahead was a second
+     * listing from the server (JDK tree: about one ReadDir per directory more).
+     */
+    @Test
+    void aWholePageFetchedAheadIsTheDirectorysBaseline() {
+        List<String> told = new ArrayList<>();
+        Prefetcher p = new Prefetcher(null, r -> Futures.immediateFuture(whole("x")), null, r -> Futures.immediateFuture(
+                switch ((int) r.getNode()) {
+                    case 22 -> ReadDirReply.newBuilder().addEntries(sized(31, 1).toBuilder().setIno(131)).setEof(true)
+                            .setEventSequence(7).build();
+                    case 23 -> ReadDirReply.newBuilder().addEntries(sized(32, 1)).setEof(false).setEventSequence(7).build();
+                    default -> ReadDirReply.newBuilder().addEntries(sized(33, 1)).setEof(true).build(); // an older server
+                }), 4096, 4, 512, Long.MAX_VALUE / 2, System::nanoTime, n -> { });
+        p.wholeListingsTo((dir, names, sequence) -> told.add(dir + " " + names + " after " + sequence));
+        p.enableWhile(() -> true);
+        p.listed(1, 0, List.of(dir(21)));
+        p.listed(21, 0, List.of(dir(22), dir(23), dir(24))); // a descent: all three fetched ahead
+        assertThat(told).containsExactly("22 {f31=131} after 7");
     }
 }

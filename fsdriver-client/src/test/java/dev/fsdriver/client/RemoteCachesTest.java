@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class RemoteCachesTest {
     private final List<Long> forgotten = new ArrayList<>();
     private final RemoteCaches caches = new RemoteCaches(
-            new Prefetcher(null, r -> null, r -> null, 1024, 0, 100, 1_000_000_000L, System::nanoTime, id -> {}),
+            new Prefetcher(null, r -> null, null, r -> null, 1024, 0, 100, 1_000_000_000L, System::nanoTime, id -> {}),
             new CacheStats(), forgotten::add, System::nanoTime);
 
     RemoteCachesTest() {

@@ -3,6 +3,7 @@ package dev.fsdriver.client;
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.server.FsServer;
+import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Path;
@@ -12,17 +13,25 @@ final class TestServer implements AutoCloseable {
     final String name = InProcessServerBuilder.generateName();
     final Path root;
     final boolean readOnly;
+    /** Runs first on every call (a test's fault or delay), or null. */
+    private final ServerInterceptor interceptor;
     private FsServer server;
 
     TestServer(Path root, boolean readOnly) throws Exception {
+        this(root, readOnly, null);
+    }
+
+    TestServer(Path root, boolean readOnly, ServerInterceptor interceptor) throws Exception {
         this.root = root;
         this.readOnly = readOnly;
+        this.interceptor = interceptor;
         start();
     }
 
     void start() throws Exception {
+        InProcessServerBuilder b = InProcessServerBuilder.forName(name);
         server = FsServer.builder()
-                .serverBuilder(InProcessServerBuilder.forName(name))
+                .serverBuilder(interceptor == null ? b : b.intercept(interceptor))
                 .share("s", PosixBackend.open(root, readOnly), readOnly)
                 .build();
         server.start();

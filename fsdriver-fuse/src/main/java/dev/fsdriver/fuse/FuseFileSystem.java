@@ -3,6 +3,7 @@ package dev.fsdriver.fuse;
 import dev.fsdriver.common.Errno;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -21,7 +22,7 @@ import java.util.function.UnaryOperator;
  * threads that blocking one request does not stall the others.
  *
  * <p>Answers given later: lookup, getattr, setattr, unlink and rmdir also come in a form that
- * takes a {@link Reply} or {@link Completion} instead of returning. The session calls that form;
+ * takes a {@link Reply} instead of returning (unlink and rmdir a {@code Reply<Void>}). The session calls that form;
  * its default calls the plain method and answers at once. A file system that waits on a remote
  * call can instead answer from the thread the remote reply arrives on, so the request thread
  * neither waits nor needs waking: one context switch less per request.
@@ -42,7 +43,7 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    /** {@link #lookup}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    /** {@link #lookup}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
     default void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         reply.done(lookup(req, parent, name));
     }
@@ -55,7 +56,7 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    /** {@link #getattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    /** {@link #getattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
     default void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         reply.done(getattr(req, nodeId, fh));
     }
@@ -64,7 +65,7 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    /** {@link #setattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Completion)}. */
+    /** {@link #setattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
     default void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
         reply.done(setattr(req, nodeId, changes));
@@ -93,15 +94,6 @@ public interface FuseFileSystem {
     }
 
     /**
-     * How an operation answered later reports its outcome: {@code done(0)} or {@code done(errno)},
-     * exactly once, from any thread.
-     */
-    @FunctionalInterface
-    interface Completion {
-        void done(int errno);
-    }
-
-    /**
      * How an operation with an answer reports it later: {@code done(value)} or {@code failed(errno)},
      * exactly once, from any thread.
      */
@@ -109,6 +101,30 @@ public interface FuseFileSystem {
         void done(T value);
 
         void failed(int errno);
+
+        /** Answers a reply without a value: {@code errno} 0 is success. */
+        static void answer(Reply<Void> reply, int errno) {
+            if (errno == 0) {
+                reply.done(null);
+            } else {
+                reply.failed(errno);
+            }
+        }
+
+        /** A reply without a value that tells its outcome to {@code outcome} as one errno, 0 for success. */
+        static Reply<Void> ofErrno(IntConsumer outcome) {
+            return new Reply<>() {
+                @Override
+                public void done(Void none) {
+                    outcome.accept(0);
+                }
+
+                @Override
+                public void failed(int errno) {
+                    outcome.accept(errno);
+                }
+            };
+        }
 
         /** A reply that gives {@code to} what {@code f} makes of the value; a failure passes unchanged. */
         static <T> Reply<T> mapped(Reply<T> to, UnaryOperator<T> f) {
@@ -127,24 +143,24 @@ public interface FuseFileSystem {
     }
 
     /**
-     * {@link #unlink}, answered when {@code done} is called, possibly later and from another
+     * {@link #unlink}, answered through {@code done}, possibly later and from another
      * thread (a remote file system completes it from its network thread: the request thread
      * neither waits nor needs waking). Either throws (then {@code done} is not called) or calls
      * {@code done} once. The default calls {@link #unlink} and completes at once.
      */
-    default void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    default void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         unlink(req, parent, name);
-        done.done(0);
+        done.done(null);
     }
 
     default void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    /** {@link #rmdir}, answered when {@code done} is called: see {@link #unlink(FuseRequest, long, String, Completion)}. */
-    default void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    /** {@link #rmdir}, answered through {@code done}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
+    default void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         rmdir(req, parent, name);
-        done.done(0);
+        done.done(null);
     }
 
     /** @param flags RENAME_NOREPLACE / RENAME_EXCHANGE (see {@code OpenFlags}), 0 for plain rename */

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends answers to the kernel: at once, from the buffer the request came in ({@link #now}), or
- * later, through a {@link FuseFileSystem.Reply} or {@link FuseFileSystem.Completion} the file
+ * later, through a {@link FuseFileSystem.Reply} the file
  * system completes on any thread ({@link #later}), from a per-thread buffer; a request answered
  * later leaves the in-flight map once answered. A reply the kernel no longer wants (interrupted,
  * unmounted) is dropped quietly.
@@ -36,16 +36,9 @@ final class Replies {
         this.inFlight = inFlight;
     }
 
-    /** The completion of a request answered later: a header with the errno, sent once. */
-    FuseFileSystem.Completion later(KernelRequest req) {
-        FuseFileSystem.Reply<Void> reply = later(req, (out, none) -> 0);
-        return errno -> {
-            if (errno == 0) {
-                reply.done(null);
-            } else {
-                reply.failed(errno);
-            }
-        };
+    /** The reply of a request answered later without a value: a header with the errno, sent once. */
+    FuseFileSystem.Reply<Void> later(KernelRequest req) {
+        return later(req, (out, none) -> 0);
     }
 
     /** Writes an answer's payload at {@link #OUT}; returns its length. */

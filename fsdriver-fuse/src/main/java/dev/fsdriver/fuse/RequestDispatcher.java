@@ -85,7 +85,7 @@ final class RequestDispatcher {
                 .collect(Collectors.joining(", "));
     }
 
-    /** {@link #serve}'s answer for a request answered later, through a {@link FuseFileSystem.Reply} or {@link FuseFileSystem.Completion}. */
+    /** {@link #serve}'s answer for a request answered later, through a {@link FuseFileSystem.Reply}. */
     private static final int DEFERRED = -2;
 
     /** True for requests without a reply that are cheap and never block: served on the reader thread. */

@@ -52,7 +52,7 @@ class OperationsTest {
         /** Unlink and rmdir answered 20 ms later, from a thread of their own. */
         volatile boolean answerLater;
 
-        private void later(String what, FuseFileSystem.Completion done, Callable op) {
+        private void later(String what, FuseFileSystem.Reply<Void> done, Callable op) {
             Thread.ofPlatform().name("later").start(() -> {
                 LockSupport.parkNanos(20_000_000L);
                 int errno = 0;
@@ -62,7 +62,7 @@ class OperationsTest {
                     errno = e.errno();
                 }
                 calls.add(what + " answered by " + Thread.currentThread().getName());
-                done.done(errno);
+                FuseFileSystem.Reply.answer(done, errno);
             });
         }
 
@@ -71,7 +71,7 @@ class OperationsTest {
         }
 
         @Override
-        public void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Completion done)
+        public void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done)
                 throws FuseException {
             if (!answerLater) {
                 super.unlink(req, parent, name, done);
@@ -106,7 +106,7 @@ class OperationsTest {
         }
 
         @Override
-        public void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Completion done)
+        public void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done)
                 throws FuseException {
             if (!answerLater) {
                 super.rmdir(req, parent, name, done);

@@ -62,6 +62,31 @@ class DirectoryFsyncEndToEndTest {
         }
     }
 
+    /**
+     * fsync(2) of a directory's descriptor after the directory was removed succeeds on Linux (its
+     * names are gone; its removal's durability is its parent's). The mount answered ENOENT: the
+     * server could no longer find the node's directory (ConcurrentStressTest seed 26).
+     */
+    @Test
+    void anFsyncOfARemovedDirectorySucceedsAsOnLinux() throws Exception {
+        int port = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, port, "--share", "work=" + served);
+                Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            python("""
+                    os.mkdir("d/gone")
+                    fd = os.open("d/gone", os.O_RDONLY | os.O_DIRECTORY)
+                    open("d/gone/f", "w").close()
+                    os.unlink("d/gone/f")
+                    os.rename("d/gone", "d/moved")
+                    os.rmdir("d/moved")
+                    os.fsync(fd)
+                    os.fdatasync(fd)
+                    os.close(fd)
+                    """);
+            assertThat(served.resolve("d/moved")).doesNotExist();
+        }
+    }
+
     /** The file's data goes with its fsync (WriteRequest.sync): the directory with it. */
     @Test
     void theFsyncOfANewFileSyncsItsDirectoryWithItsLastWrite() throws Exception {

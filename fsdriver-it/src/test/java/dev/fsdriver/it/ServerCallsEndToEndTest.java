@@ -30,6 +30,34 @@ class ServerCallsEndToEndTest {
     @TempDir
     Path tmp;
 
+    /**
+     * git status looks up every file before it lists a directory, so the listing it reads is the
+     * one its lookups made (kept); a grep -r after it made one Open per file: the read-ahead only
+     * learned the listing order from listings fetched for the kernel (JDK tree: Open 8,977).
+     */
+    @Test
+    void aWalkOverDirectoriesListedForLookupsStillReadsAhead() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        for (int d = 0; d < 5; d++) {
+            Files.createDirectories(s.resolve("tree/d" + d));
+            for (int f = 0; f < 20; f++) {
+                Files.writeString(s.resolve("tree/d" + d + "/f" + f + ".java"), "class F" + f + " { int d = " + d + "; }\n");
+            }
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-looked-up"));
+        int serverPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s);
+                Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt)) {
+            // as git status: every file looked up by name, then each directory listed
+            Fsdriver.shOk(mnt, "for d in 0 1 2 3 4; do for f in $(seq 0 19); do stat -c %s tree/d$d/f$f.java; done; ls tree/d$d; done");
+            Map<String, Long> before = calls(serverPort);
+            assertThat(Fsdriver.shOk(mnt, "grep -r 'int d' tree | sort")).isEqualTo(Fsdriver.shOk(s, "grep -r 'int d' tree | sort"));
+            Map<String, Long> grep = since(before, calls(serverPort));
+            assertThat(grep.getOrDefault("Open", 0L) + grep.getOrDefault("OpenMany", 0L))
+                    .as("grep of 5 directories of 20 files after git status's lookups: " + grep).isLessThanOrEqualTo(5 * 2);
+        }
+    }
+
     @Test
     void warmRereadsOfAnUnchangedTreeAndSqliteCommitsCostFewServerCalls() throws Exception {
         Path s = Files.createDirectories(tmp.resolve("s"));
@@ -45,7 +73,13 @@ class ServerCallsEndToEndTest {
         try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
             try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
                 awaitLive(mountPort);
-                assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");
+                Map<String, Long> fresh = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, "grep -r 'int d' tree | sort")).isEqualTo(Fsdriver.shOk(s, "grep -r 'int d' tree | sort"));
+                Map<String, Long> cold = since(fresh, calls(serverPort));
+                // before: an Open per file (100 here); now the program's own Open of each directory's
+                // first file, then the other 19 read ahead in one OpenMany (issue 13)
+                assertThat(cold.getOrDefault("Open", 0L) + cold.getOrDefault("OpenMany", 0L))
+                        .as("a first grep of 5 directories of 20 files: " + cold).isLessThanOrEqualTo(5 * 2);
 
                 Map<String, Long> before = calls(serverPort);
                 assertThat(Fsdriver.shOk(mnt, "grep -r -c zzzz tree; true")).contains("tree/d3/f7.java:0");

@@ -129,6 +129,10 @@ class WindowsTestsUnderWineTest {
                 Wine.z(root.resolve("fsdriver-backend-windows/target/classes")),
                 Wine.z(root.resolve("fsdriver-server/target/test-classes")),
                 Wine.z(root.resolve("fsdriver-server/target/classes")),
+                // and the modules they use: a jar copied by an earlier build lacks what is new in them
+                Wine.z(root.resolve("fsdriver-backend-api/target/classes")),
+                Wine.z(root.resolve("fsdriver-common/target/classes")),
+                Wine.z(root.resolve("fsdriver-protocol/target/classes")),
                 Wine.z(junit.toAbsolutePath()), Wine.z(lib) + "\\*");
         // For WindowsBackendOnWindowsTest#noSymlinkIsMadeThroughALinkLeadingOutside: host symlinks
         // (plain directories to Wine, a stand-in for junctions) at the share root and deeper.

@@ -73,6 +73,8 @@ public final class AtCalls {
     private static final MethodHandle FCHOWNAT = Native.downcall("fchownat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UTIMENSAT = Native.downcall("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    /** Not in {@link #AVAILABLE}: only setting a write's mtime needs it (EOPNOTSUPP without). */
+    private static final MethodHandle FUTIMENS = Native.downcall("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle MKNODAT = Native.downcall("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MKDIRAT = Native.downcall("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINKAT = Native.downcall("linkat",
@@ -82,6 +84,9 @@ public final class AtCalls {
     public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
             STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
             && ProcessCalls.geteuidAvailable() && Native.exists("openat") && Native.exists("getdents64");
+
+    /** Whether {@link #futimensMtime} can work (glibc has futimens). */
+    public static final boolean FUTIMENS_AVAILABLE = FUTIMENS != null;
 
     private AtCalls() {}
 
@@ -222,6 +227,29 @@ public final class AtCalls {
             timespec(times, 16, mtimeNs, mtimeSpecial);
             if ((int) UTIMENSAT.invokeExact(st, dirfd, Native.cstr(a, path), times, flags) != 0) {
                 throw Native.failure("utimensat", st);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int futimens(int fd, const struct timespec times[2])}, the mtime set to {@code mtimeNs}
+     * and the atime left ({@link #UTIME_OMIT}). (glibc's utimensat refuses a NULL path: EINVAL.)
+     */
+    public static void futimensMtime(int fd, long mtimeNs) throws ErrnoException {
+        if (FUTIMENS == null) {
+            throw new ErrnoException("futimens", Errno.EOPNOTSUPP);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            MemorySegment times = a.allocate(32, 8);
+            timespec(times, 0, 0, UTIME_OMIT);
+            timespec(times, 16, mtimeNs, 0);
+            if ((int) FUTIMENS.invokeExact(st, fd, times) != 0) {
+                throw Native.failure("futimens", st);
             }
         } catch (ErrnoException e) {
             throw e;

@@ -1,6 +1,7 @@
 package dev.fsdriver.server;
 
 import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.FileAttributes;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,13 @@ import java.util.Map;
  * <p>Locking: the map is guarded by {@code this}; listings happen outside the lock.
  */
 final class DirSnapshots {
-    /** {@code eventSequence}: the share's last event sequence, read before the listing was made. */
-    record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos, long eventSequence) {}
+    /**
+     * {@code eventSequence}: the share's last event sequence, read before the listing was made;
+     * {@code dir}: the attributes of the directory the names were read from (null: the backend
+     * does not say, and every entry has its attributes).
+     */
+    record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos, long eventSequence,
+                    FileAttributes dir) {}
 
     private static final long TTL_NANOS = 30_000_000_000L;
 
@@ -44,8 +50,8 @@ final class DirSnapshots {
         return s;
     }
 
-    /** Keeps {@code entries} (already sorted) as a new snapshot of {@code node}. */
-    synchronized Snapshot add(long node, List<DirEntry> list, long eventSequence) {
+    /** Keeps {@code entries} (already sorted), read from directory {@code dir}, as a new snapshot of {@code node}. */
+    synchronized Snapshot add(long node, List<DirEntry> list, long eventSequence, FileAttributes dir) {
         long now = System.nanoTime();
         for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
             Snapshot s = it.next();
@@ -57,7 +63,7 @@ final class DirSnapshots {
         }
         int id = nextId;
         nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
-        Snapshot s = new Snapshot(id, node, list, now, eventSequence);
+        Snapshot s = new Snapshot(id, node, list, now, eventSequence, dir);
         snapshots.put(id, s);
         entries += list.size();
         return s;

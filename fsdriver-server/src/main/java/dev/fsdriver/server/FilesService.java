@@ -1,6 +1,5 @@
 package dev.fsdriver.server;
 
-import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
@@ -27,6 +26,8 @@ import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ParentAttrs;
@@ -48,8 +49,6 @@ import dev.fsdriver.proto.v1.XattrValue;
 import dev.fsdriver.server.HandleTable.Handle;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,44 +198,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void readDir(ReadDirRequest req, StreamObserver<ReadDirReply> out) {
-        Rpc.offload(io, "ReadDir", out, () -> {
-            Share s = CallContext.share();
-            long node = req.getNode();
-            RelPath dir = s.nodes.path(node);
-            DirSnapshots.Snapshot snap = null;
-            int pos = 0;
-            if (req.getCursor() != 0) {
-                snap = s.dirs.find(node, req.getCursor());
-                pos = DirSnapshots.position(req.getCursor());
-                if (pos < 0) {
-                    throw new FsException(Errno.EINVAL, "bad cursor " + req.getCursor());
-                }
-            }
-            if (snap == null) {
-                long sequence = s.eventSequence.getAsLong(); // before: every event up to it is in the listing
-                List<DirEntry> list = new ArrayList<>(s.backend.list(dir));
-                list.sort(Comparator.comparing(DirEntry::name));
-                snap = s.dirs.add(node, List.copyOf(list), sequence);
-            }
-            List<DirEntry> entries = snap.entries();
-            int max = Requests.pageSize(req);
-            int end = (int) Math.min((long) pos + max, entries.size());
-            ReadDirReply.Builder reply = ReadDirReply.newBuilder().setEventSequence(snap.eventSequence());
-            for (int i = pos; i < end; i++) {
-                DirEntry e = entries.get(i);
-                FileAttributes a = e.attributes();
-                dev.fsdriver.proto.v1.DirEntry.Builder d = dev.fsdriver.proto.v1.DirEntry.newBuilder()
-                        .setName(e.name())
-                        .setType(a.mode() & FileMode.S_IFMT)
-                        .setIno(a.ino())
-                        .setCursor(DirSnapshots.cursor(snap.id(), i + 1));
-                if (req.getPlus()) {
-                    d.setNode(entry(s, dir.resolve(e.name()), a));
-                }
-                reply.addEntries(d);
-            }
-            return reply.setEof(end >= entries.size()).build();
-        });
+        Rpc.offload(io, "ReadDir", out, () -> DirPages.readDir(CallContext.share(), req));
     }
 
     // ------------------------------------------------------------------------------- open files
@@ -244,6 +206,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void open(OpenRequest req, StreamObserver<OpenReply> out) {
         Rpc.unary("Open", out, () -> openFiles.open(req));
+    }
+
+    @Override
+    public void openMany(OpenManyRequest req, StreamObserver<OpenManyReply> out) {
+        Rpc.offload(io, "OpenMany", out, () -> openFiles.openMany(req));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.fsdriver.server;
 
+import dev.fsdriver.backend.FileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,9 +37,9 @@ final class IdNode {
         this.type = type;
     }
 
-    /** Whether it may be the file of generation {@code generation}: 0 (not known) on either side matches any. */
-    boolean sameGeneration(long generation) {
-        return this.generation == 0 || generation == 0 || this.generation == generation;
+    /** Whether it may be the file {@code (ino, generation)} ({@link FileAttributes#sameFile}: 0 matches any generation). */
+    boolean isFile(long ino, long generation) {
+        return FileAttributes.sameFile(this.ino, this.generation, ino, generation);
     }
 
     /**

@@ -92,7 +92,7 @@ final class NodeIds {
     boolean isFile(long id, long ino, long generation) {
         synchronized (lock) {
             IdNode n = byId.get(id);
-            return n != null && n.ino == ino && n.sameGeneration(generation);
+            return n != null && n.isFile(ino, generation);
         }
     }
 
@@ -146,13 +146,13 @@ final class NodeIds {
         synchronized (lock) {
             NameTree.Entry at = tree.find(path);
             IdNode n = at == null ? null : at.node;
-            if (n != null && n.ino == ino && n.sameGeneration(generation)) {
+            if (n != null && n.isFile(ino, generation)) {
                 n.first(at);
                 n.refs++;
                 return n.id;
             }
             IdNode moved = directory ? liveLocked(ino) : null;
-            if (moved != null && moved.directory && moved.sameGeneration(generation)) {
+            if (moved != null && moved.directory && moved.isFile(ino, generation)) {
                 // A directory has one name: found here, it was moved behind the server's back and
                 // the event is not followed yet. It keeps its node (a second node would be a
                 // second kernel inode for one directory), its subtree comes along.
@@ -165,7 +165,7 @@ final class NodeIds {
             }
             IdNode same = directory ? null : liveLocked(ino);
             if (same != null && !same.directory) {
-                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !same.sameGeneration(generation);
+                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !same.isFile(ino, generation);
                 if (otherKind || nlink == 1) {
                     for (NameTree.Entry e : same.names) {
                         unlinkLocked(e); // stale names

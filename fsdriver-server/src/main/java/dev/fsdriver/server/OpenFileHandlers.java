@@ -16,6 +16,9 @@ import dev.fsdriver.proto.v1.FsyncReply;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.Node;
+import dev.fsdriver.proto.v1.OpenManyReply;
+import dev.fsdriver.proto.v1.OpenManyRequest;
+import dev.fsdriver.proto.v1.OpenOutcome;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
@@ -29,6 +32,8 @@ import dev.fsdriver.server.HandleTable.OpenedDir;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bodies of the Files calls that live on handles: Open and Create (which hand one out, or
@@ -39,6 +44,7 @@ import java.util.List;
  * ({@link Share#change}), so that other mounts hear of it and this one does not.
  */
 final class OpenFileHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenFileHandlers.class);
     private static final Empty EMPTY = Empty.getDefaultInstance();
 
     /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
@@ -145,6 +151,50 @@ final class OpenFileHandlers {
         return reply.setHandle(0).build();
     }
 
+    /**
+     * Read-only opens of small files, each answered whole or not at all (see fs.proto): nothing
+     * stays open, and the data of the reply stays within max_io_bytes in all.
+     */
+    OpenManyReply openMany(OpenManyRequest req) throws FsException {
+        Requests.check(req);
+        Share s = CallContext.share();
+        long budget = Protocol.MAX_IO_BYTES;
+        OpenManyReply.Builder reply = OpenManyReply.newBuilder();
+        for (long node : req.getNodesList()) {
+            OpenOutcome.Builder o = OpenOutcome.newBuilder();
+            long max = Math.min(Integer.toUnsignedLong(req.getInlineMax()), budget);
+            if (max > 0) {
+                try {
+                    OpenReply whole = whole(s, node, max);
+                    if (whole != null) {
+                        budget -= whole.getData().size();
+                        o.setOpened(whole);
+                    }
+                } catch (FsException e) {
+                    o.setErrno(e.errno());
+                }
+            }
+            reply.addOutcomes(o);
+        }
+        return reply.build();
+    }
+
+    /** The file of {@code node} read whole through a read-only open, or null when it holds more than {@code max} bytes. */
+    private static OpenReply whole(Share s, long node, long max) throws FsException {
+        OpenFile f = s.backend.open(s.nodes.path(node), OpenFlags.O_RDONLY);
+        try {
+            FileAttributes a = f.stat();
+            OpenReply.Builder reply = OpenReply.newBuilder().setAttr(Messages.attr(a));
+            if (a.size() > max || !inlineContent(f, (int) a.size(), reply)) {
+                return null;
+            }
+            s.bytesRead.add(reply.getData().size());
+            return reply.build();
+        } finally {
+            closeQuietly(f); // read-only: nothing a failed close could lose
+        }
+    }
+
     /** Reads through the caller's handle, or by node when Open answered with the whole file. */
     ReadReply read(ReadRequest req) throws FsException {
         Requests.check(req);
@@ -216,6 +266,9 @@ final class OpenFileHandlers {
                     n[0] += writeAll(fh, e.getOffset(), e.getData(), scratch);
                 }
                 n[0] += writeAll(fh, req.getOffset(), req.getData(), scratch);
+                if (req.hasSetMtimeNs()) {
+                    setMtime(fh, req.getSetMtimeNs()); // what the client answered stat with meanwhile
+                }
             } catch (FsException e) {
                 if (kill) {
                     dropQuietly(s, path, fh); // some ranges may be written: as Linux, the bits go all the same
@@ -233,6 +286,21 @@ final class OpenFileHandlers {
         }
         s.bytesWritten.add(n[0]);
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+    }
+
+    /**
+     * The file's mtime set to {@code ns} after a write (WriteRequest.set_mtime_ns), best effort:
+     * the data has landed, so a refusal (EPERM: not the file's owner; EOPNOTSUPP: the backend
+     * cannot through a handle) must not fail the write; the reply then carries the file's real
+     * mtime, and the client has the kernel ask again after every write that carried one. Never by
+     * path: another file may be at that name by now.
+     */
+    private static void setMtime(OpenedFile fh, long ns) {
+        try {
+            fh.file().setMtime(ns);
+        } catch (FsException e) {
+            LOG.debug("write's mtime not set (the write stands): {}", e.getMessage());
+        }
     }
 
     /** A failed write's set-id bits: cleared if it can be (the write's own error is what is reported). */

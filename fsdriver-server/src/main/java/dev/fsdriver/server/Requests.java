@@ -12,6 +12,7 @@ import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
 import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
+import dev.fsdriver.proto.v1.OpenManyRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadRequest;
@@ -106,6 +107,19 @@ final class Requests {
         if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_PATH)) != 0) {
             throw new FsException(Errno.EINVAL, "open flags 0" + Integer.toOctalString(flags)
                     + ": O_CREAT/O_EXCL belong to Create, O_PATH is not served");
+        }
+    }
+
+    /** Most nodes one OpenMany may name. */
+    static final int MAX_OPEN_MANY = 64;
+
+    static void check(OpenManyRequest r) throws FsException {
+        if (r.getNodesCount() < 1 || r.getNodesCount() > MAX_OPEN_MANY) {
+            throw new FsException(Errno.EINVAL, "OpenMany of " + r.getNodesCount() + " nodes: 1 to " + MAX_OPEN_MANY);
+        }
+        if (r.getInlineMax() < 1 || r.getInlineMax() > Protocol.MAX_IO_BYTES) {
+            throw new FsException(Errno.EINVAL, "OpenMany inline_max " + Integer.toUnsignedString(r.getInlineMax())
+                    + ": 1 to " + Protocol.MAX_IO_BYTES);
         }
     }
 

@@ -16,7 +16,13 @@ import java.util.List;
 final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync",
-            "fsync-dir", "fsync-also-dir", "write-extents");
+            "fsync-dir", "fsync-also-dir", "write-extents", "open-many");
+    /**
+     * Listed for a share whose backend sets an mtime through the open file
+     * ({@link dev.fsdriver.backend.Backend#setsMtimeThroughHandle}): a client then answers stat
+     * while it holds writes back (WriteRequest.set_mtime_ns).
+     */
+    static final String WRITE_MTIME = "write-mtime";
 
     private final Sessions sessions;
 
@@ -62,6 +68,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setMaxIoBytes(Protocol.MAX_IO_BYTES)
                     .setCaseInsensitive(share.backend.caseInsensitive())
                     .addAllCapabilities(CAPABILITIES)
+                    .addAllCapabilities(share.backend.setsMtimeThroughHandle() ? List.of(WRITE_MTIME) : List.of())
                     .setBackend(share.backend.kind())
                     .setServerUnixNanos(now)
                     .build();

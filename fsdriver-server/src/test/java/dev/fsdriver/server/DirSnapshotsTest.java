@@ -16,7 +16,7 @@ class DirSnapshotsTest {
     @Test
     void aCursorFindsItsSnapshotForItsNodeOnly() {
         DirSnapshots snapshots = new DirSnapshots(4, 100);
-        DirSnapshots.Snapshot s = snapshots.add(10, entries(3), 0);
+        DirSnapshots.Snapshot s = snapshots.add(10, entries(3), 0, null);
         long cursor = DirSnapshots.cursor(s.id(), 2);
         assertThat(DirSnapshots.position(cursor)).isEqualTo(2);
         assertThat(snapshots.find(10, cursor)).isSameAs(s);
@@ -27,10 +27,10 @@ class DirSnapshotsTest {
     @Test
     void theLeastRecentlyUsedGoesWhenFull() {
         DirSnapshots snapshots = new DirSnapshots(2, 100);
-        DirSnapshots.Snapshot a = snapshots.add(1, entries(1), 0);
-        DirSnapshots.Snapshot b = snapshots.add(2, entries(1), 0);
+        DirSnapshots.Snapshot a = snapshots.add(1, entries(1), 0, null);
+        DirSnapshots.Snapshot b = snapshots.add(2, entries(1), 0, null);
         assertThat(snapshots.find(1, DirSnapshots.cursor(a.id(), 1))).isSameAs(a);   // a used after b
-        DirSnapshots.Snapshot c = snapshots.add(3, entries(1), 0);
+        DirSnapshots.Snapshot c = snapshots.add(3, entries(1), 0, null);
         assertThat(snapshots.find(2, DirSnapshots.cursor(b.id(), 1))).as("b evicted").isNull();
         assertThat(snapshots.find(1, DirSnapshots.cursor(a.id(), 1))).isSameAs(a);
         assertThat(snapshots.find(3, DirSnapshots.cursor(c.id(), 1))).isSameAs(c);
@@ -39,9 +39,9 @@ class DirSnapshotsTest {
     @Test
     void entriesTogetherStayUnderTheirBound() {
         DirSnapshots snapshots = new DirSnapshots(10, 100);
-        DirSnapshots.Snapshot big = snapshots.add(1, entries(80), 0);
-        DirSnapshots.Snapshot small = snapshots.add(2, entries(15), 0);
-        DirSnapshots.Snapshot next = snapshots.add(3, entries(30), 0);
+        DirSnapshots.Snapshot big = snapshots.add(1, entries(80), 0, null);
+        DirSnapshots.Snapshot small = snapshots.add(2, entries(15), 0, null);
+        DirSnapshots.Snapshot next = snapshots.add(3, entries(30), 0, null);
         assertThat(snapshots.find(1, DirSnapshots.cursor(big.id(), 1))).as("80 + 15 + 30 > 100: oldest out").isNull();
         assertThat(snapshots.find(2, DirSnapshots.cursor(small.id(), 1))).isSameAs(small);
         assertThat(snapshots.find(3, DirSnapshots.cursor(next.id(), 1))).isSameAs(next);

@@ -36,6 +36,7 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -90,6 +91,67 @@ class FsServerTest {
         assertThat(r.getAttr().getSize()).isEqualTo(4);
         assertThat(Files.readAllBytes(dir.resolve("db"))).as("the ranges in order, the data last").isEqualTo("aabz".getBytes());
         assertThat(SessionService.CAPABILITIES).contains("write-extents");
+    }
+
+    /**
+     * WriteRequest.set_mtime_ns (issue 17): the client answered stat with that mtime while it held
+     * the data back; the server sets it after writing, through the open file (so also once the
+     * file has no name), the atime left as it was.
+     */
+    @Test
+    void aWriteWithSetMtimeLeavesTheFileWithThatMtime() throws Exception {
+        CreateReply c = files.create(CreateRequest.newBuilder().setParent(1).setName("journal")
+                .setMode(0644).setFlags(OpenFlags.O_RDWR | OpenFlags.O_CREAT).build());
+        FileTime atime = FileTime.from(1_000_000_000L, TimeUnit.SECONDS);
+        Files.setAttribute(dir.resolve("journal"), "lastAccessTime", atime);
+        long mtime = 1_700_000_000_123_456_700L;
+        WriteReply r = files.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(0)
+                .setData(ByteString.copyFromUtf8("record")).setSetMtimeNs(mtime).setSync(true).build());
+        assertThat(r.getWritten()).isEqualTo(6);
+        assertThat(r.getAttr().getMtimeNs()).as("the reply's attributes are after it").isEqualTo(mtime);
+        assertThat(Files.getLastModifiedTime(dir.resolve("journal")).to(TimeUnit.NANOSECONDS)).isEqualTo(mtime);
+        assertThat(Files.getAttribute(dir.resolve("journal"), "lastAccessTime")).isEqualTo(atime);
+        assertThat(Files.readString(dir.resolve("journal"))).isEqualTo("record");
+        assertThat(SessionService.WRITE_MTIME).isEqualTo("write-mtime");
+
+        // unlinked while open: still through the open file
+        Files.delete(dir.resolve("journal"));
+        WriteReply gone = files.write(WriteRequest.newBuilder().setHandle(c.getHandle()).setOffset(6)
+                .setData(ByteString.copyFromUtf8("!")).setSetMtimeNs(mtime + 1000).build());
+        assertThat(gone.getAttr().getMtimeNs()).isEqualTo(mtime + 1000);
+        assertThat(gone.getAttr().getSize()).isEqualTo(7);
+    }
+
+    /** A set mtime is part of the write: not through a handle that cannot write, nor on a read-only share. */
+    @Test
+    void aSetMtimeIsRefusedWhereTheWriteIs() throws Exception {
+        Files.writeString(dir.resolve("ro"), "old");
+        FileTime before = Files.getLastModifiedTime(dir.resolve("ro"));
+        long node = files.lookup(LookupRequest.newBuilder().setParent(1).setName("ro").build()).getId();
+        OpenReply o = files.open(OpenRequest.newBuilder().setNode(node).setFlags(OpenFlags.O_RDONLY).build());
+        assertThatThrownBy(() -> files.write(WriteRequest.newBuilder().setHandle(o.getHandle())
+                .setData(ByteString.EMPTY).setSetMtimeNs(1_000_000_000L).build()))
+                .satisfies(e -> assertThat(StatusCodec.toErrno(e)).isEqualTo(Errno.EBADF));
+        assertThat(Files.getLastModifiedTime(dir.resolve("ro"))).isEqualTo(before);
+
+        String name = InProcessServerBuilder.generateName();
+        try (FsServer readOnly = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
+                .share("s", PosixBackend.open(dir, false), true).build()) {
+            readOnly.start();
+            ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
+            try {
+                Metadata md = new Metadata();
+                md.put(Protocol.SHARE, "s");
+                FilesGrpc.FilesBlockingStub ro = FilesGrpc.newBlockingStub(ch)
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+                assertThatThrownBy(() -> ro.write(WriteRequest.newBuilder().setHandle(o.getHandle())
+                        .setData(ByteString.EMPTY).setSetMtimeNs(1_000_000_000L).build()))
+                        .satisfies(e -> assertThat(StatusCodec.toErrno(e)).isEqualTo(Errno.EROFS));
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(Files.getLastModifiedTime(dir.resolve("ro"))).isEqualTo(before);
     }
 
     /** Ranges at offsets mean nothing through an O_APPEND handle: refused, nothing written. */
@@ -188,6 +250,32 @@ class FsServerTest {
                 .setCursor(first.getEntries(0).getCursor()).setMaxEntries(1).build());
         assertThat(first.getEventSequence()).as("the share is watched: its hub numbers events").isPositive();
         assertThat(second.getEventSequence()).as("the same snapshot").isEqualTo(first.getEventSequence());
+    }
+
+    /**
+     * Attributes are read page by page (Backend#listNames): a name deleted after the listing
+     * was made and before its page is read is left out, and a page all of whose names are gone
+     * gives the next names instead of an empty page (which would end the client's listing).
+     */
+    @Test
+    void namesGoneBeforeTheirPageIsReadAreLeftOutAndAnEmptiedPageDoesNotEndTheListing() throws Exception {
+        Files.createDirectory(dir.resolve("p"));
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(dir.resolve("p/g" + i), "x".repeat(i));
+        }
+        long p = files.lookup(LookupRequest.newBuilder().setParent(1).setName("p").build()).getId();
+        ReadDirReply first = files.readDir(ReadDirRequest.newBuilder().setNode(p).setMaxEntries(2).setPlus(true).build());
+        assertThat(first.getEntriesList()).extracting(DirEntry::getName).containsExactly("g0", "g1");
+        assertThat(first.getEntries(1).getNode().getAttr().getSize()).isEqualTo(1);
+        for (String gone : List.of("g2", "g3", "g5")) {
+            Files.delete(dir.resolve("p").resolve(gone));
+        }
+        ReadDirReply second = files.readDir(ReadDirRequest.newBuilder().setNode(p)
+                .setCursor(first.getEntries(1).getCursor()).setMaxEntries(2).setPlus(true).build());
+        assertThat(second.getEntriesList()).extracting(DirEntry::getName).containsExactly("g4");
+        assertThat(second.getEntries(0).getNode().getAttr().getSize()).isEqualTo(4);
+        assertThat(second.getEventSequence()).isEqualTo(first.getEventSequence());
+        assertThat(second.getEof()).isTrue();
     }
 
     @Test

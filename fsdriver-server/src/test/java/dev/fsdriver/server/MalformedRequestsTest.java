@@ -22,6 +22,7 @@ import dev.fsdriver.proto.v1.MkdirRequest;
 import dev.fsdriver.proto.v1.MknodRequest;
 import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.NodeRequest;
+import dev.fsdriver.proto.v1.OpenManyRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadDirReply;
 import dev.fsdriver.proto.v1.ReadDirRequest;
@@ -46,6 +47,7 @@ import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -130,6 +132,12 @@ class MalformedRequestsTest {
                 row("Open access mode 3", Errno.EINVAL, c -> c.files.open(OpenRequest.newBuilder().setNode(c.file).setFlags(3).build())),
                 row("Open O_CREAT", Errno.EINVAL, c -> c.files.open(OpenRequest.newBuilder().setNode(c.file).setFlags(OpenFlags.O_CREAT | OpenFlags.O_RDWR).build())),
                 row("Open O_TMPFILE", Errno.EINVAL, c -> c.files.open(OpenRequest.newBuilder().setNode(c.file).setFlags(020000000 | OpenFlags.O_RDWR).build())),
+                row("OpenMany of no node", Errno.EINVAL, c -> c.files.openMany(OpenManyRequest.newBuilder().setInlineMax(4096).build())),
+                row("OpenMany of 65 nodes", Errno.EINVAL, c -> c.files.openMany(OpenManyRequest.newBuilder().setInlineMax(4096)
+                        .addAllNodes(Collections.nCopies(65, c.file)).build())),
+                row("OpenMany inline_max 0", Errno.EINVAL, c -> c.files.openMany(OpenManyRequest.newBuilder().addNodes(c.file).build())),
+                row("OpenMany inline_max past max_io_bytes", Errno.EINVAL, c -> c.files.openMany(OpenManyRequest.newBuilder()
+                        .addNodes(c.file).setInlineMax(Protocol.MAX_IO_BYTES + 1).build())),
                 row("Read 2^32-1 bytes", Errno.EINVAL, c -> c.files.read(ReadRequest.newBuilder().setHandle(c.handle).setSize(-1).build())),
                 row("Read 1 MiB + 1", Errno.EINVAL, c -> c.files.read(ReadRequest.newBuilder().setHandle(c.handle).setSize(Protocol.MAX_IO_BYTES + 1).build())),
                 row("Read at 2^64-1", Errno.EINVAL, c -> c.files.read(ReadRequest.newBuilder().setHandle(c.handle).setSize(1).setOffset(-1).build())),

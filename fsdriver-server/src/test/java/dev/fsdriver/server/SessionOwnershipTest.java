@@ -2,7 +2,6 @@ package dev.fsdriver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.ChangeEvent;
@@ -11,12 +10,10 @@ import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.HelloReply;
-import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadRequest;
-import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.Subscribe;
 import dev.fsdriver.proto.v1.WatchReply;
@@ -24,12 +21,7 @@ import dev.fsdriver.proto.v1.WatchRequest;
 import dev.fsdriver.protocol.Protocol;
 import dev.fsdriver.protocol.StatusCodec;
 import io.grpc.Channel;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,54 +43,30 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionOwnershipTest {
     @TempDir
     Path dir;
-    private FsServer server;
-    private String name;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private InProcessShare share;
 
     @BeforeEach
     void start() throws Exception {
         Files.writeString(dir.resolve("f"), "content");
-        name = InProcessServerBuilder.generateName();
-        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
-                .share("s", PosixBackend.open(dir, false), false).build();
-        server.start();
+        share = InProcessShare.serve(dir);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        server.close();
+        share.close();
     }
 
     /** A new connection whose calls carry {@code session} (null: none). */
     private Channel connection(String session) {
-        ManagedChannel c = InProcessChannelBuilder.forName(name).build();
-        channels.add(c);
-        Metadata md = new Metadata();
-        md.put(Protocol.SHARE, "s");
-        if (session != null) {
-            md.put(Protocol.SESSION, session);
-        }
-        return io.grpc.ClientInterceptors.intercept(c, MetadataUtils.newAttachHeadersInterceptor(md));
+        return share.connection(session);
     }
 
     /** A connection that said Hello (resuming {@code resumeKey} if not empty), and its session's headers. */
     private record Client(HelloReply hello, FilesGrpc.FilesBlockingStub files, Channel channel) {}
 
     private Client hello(String resumeKey) {
-        ManagedChannel raw = InProcessChannelBuilder.forName(name).build();
-        channels.add(raw);
-        Metadata md = new Metadata();
-        md.put(Protocol.SHARE, "s");
-        HelloReply reply = SessionGrpc.newBlockingStub(io.grpc.ClientInterceptors.intercept(raw,
-                        MetadataUtils.newAttachHeadersInterceptor(md)))
-                .hello(HelloRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setShare("s")
-                        .setResumeKey(resumeKey).build());
-        md.put(Protocol.SESSION, reply.getSession());
-        Channel ch = io.grpc.ClientInterceptors.intercept(raw, MetadataUtils.newAttachHeadersInterceptor(md));
-        return new Client(reply, FilesGrpc.newBlockingStub(ch), ch);
+        InProcessShare.Client c = share.hello(resumeKey);
+        return new Client(c.hello(), FilesGrpc.newBlockingStub(c.channel()), c.channel());
     }
 
     private static long openFile(FilesGrpc.FilesBlockingStub files) {
@@ -239,11 +207,8 @@ class SessionOwnershipTest {
 
     @Test
     void setIdBitsPassWhenTheServerTrustsItsClients() throws Exception {
-        server.close();
-        name = InProcessServerBuilder.generateName();
-        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)).allowSetId(true)
-                .share("s", PosixBackend.open(dir, false), false).build();
-        server.start();
+        share.close();
+        share = InProcessShare.serve(dir, b -> b.allowSetId(true));
         Client a = hello("");
         long f = a.files.lookup(LookupRequest.newBuilder().setParent(1).setName("f").build()).getId();
         assertThat(a.files.setAttr(SetAttrRequest.newBuilder().setNode(f).setMode(04755).build()).getMode() & 07777)

@@ -1,10 +1,12 @@
 package dev.fsdriver.backend.posix;
 
 import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
@@ -141,29 +143,50 @@ final class LibcCalls implements PosixCalls {
     }
 
     /**
-     * getdents64 of the directory reopened for reading (the root's held descriptor is O_PATH),
-     * each entry lstat-ed relative to that very descriptor.
+     * getdents64 of the directory reopened for reading (the root's held descriptor is O_PATH;
+     * O_NOFOLLOW: in the lstat walk a final symlink put there after the walk's check is ELOOP),
+     * and fstat of that very descriptor: exactly the directory read.
      */
     @Override
-    public List<DirEntry> list(Loc d, RelPath dir) throws FsException {
+    public DirNames names(Loc d, RelPath dir) throws FsException {
         int fd = openDir(d, "list", dir);
         try {
-            List<DirEntry> out = new ArrayList<>();
-            for (DirCalls.Entry e : DirCalls.readdir(fd)) {
-                long[] st = new long[AtCalls.ST_FIELDS];
-                try {
-                    AtCalls.fstatat(fd, e.name(), st, AtCalls.AT_SYMLINK_NOFOLLOW);
-                } catch (ErrnoException x) {
-                    if (x.errno() == Errno.ENOENT) {
-                        continue;   // deleted between readdir and lstat: left out, as documented
-                    }
-                    throw failed(x, "stat", e.name());
-                }
-                out.add(new DirEntry(e.name(), fromStat(st)));
+            List<DirCalls.Entry> read = DirCalls.readdir(fd);
+            List<DirEntry> out = new ArrayList<>(read.size());
+            for (DirCalls.Entry e : read) {
+                out.add(new DirEntry(e.name(), null));
             }
-            return out;
+            return new DirNames(fstat(fd, dir), out);
         } catch (ErrnoException e) {
             throw failed(e, "list", dir);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /**
+     * The directory opened once as {@link #names} opens it, each name lstat-ed relative to that
+     * descriptor (never re-resolved from the root by path: in the lstat walk a directory swapped
+     * for a symlink meanwhile is ELOOP, not the symlink target's files), then fstat of it.
+     */
+    @Override
+    public PageAttributes attributes(Loc d, RelPath dir, List<String> names) throws FsException {
+        int fd = openDir(d, "list", dir);
+        try {
+            List<FileAttributes> out = new ArrayList<>(names.size());
+            long[] st = new long[AtCalls.ST_FIELDS];
+            for (String name : names) {
+                try {
+                    AtCalls.fstatat(fd, name, st, AtCalls.AT_SYMLINK_NOFOLLOW);
+                    out.add(fromStat(st));
+                } catch (ErrnoException x) {
+                    if (x.errno() != Errno.ENOENT) {
+                        throw failed(x, "stat", name);
+                    }
+                    out.add(null);   // deleted since the listing: left out
+                }
+            }
+            return new PageAttributes(fstat(fd, dir), out);
         } finally {
             FileCalls.closeQuietly(fd);
         }

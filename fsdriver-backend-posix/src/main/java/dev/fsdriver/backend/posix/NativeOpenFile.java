@@ -6,6 +6,7 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
 import java.lang.foreign.Arena;
@@ -153,6 +154,18 @@ final class NativeOpenFile implements OpenFile {
             }
         } catch (ErrnoException e) {
             throw LibcCalls.failed(e, dataOnly ? "fdatasync" : "fsync", path);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    @Override
+    public void setMtime(long ns) throws FsException {
+        inUse.enter();
+        try {
+            AtCalls.futimensMtime(fd, ns);
+        } catch (ErrnoException e) {
+            throw LibcCalls.failed(e, "futimens", path);
         } finally {
             inUse.exit();
         }

@@ -1,10 +1,12 @@
 package dev.fsdriver.backend.posix;
 
 import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
@@ -151,26 +153,38 @@ final class NioCalls implements PosixCalls {
         }
     }
 
-    /** Names from java.nio's readdir, attributes by lstat of each entry's path. */
+    /**
+     * Names from java.nio's readdir (decoded by the locale: see {@link #checkNameEncoding}), then
+     * the directory's lstat by path (a directory put there meanwhile shows).
+     */
     @Override
-    public List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException {
+    public DirNames names(Loc d, RelPath dir) throws FsException, IOException {
         List<DirEntry> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.path())) {
             for (Path child : ds) {
-                String name = child.getFileName().toString();
-                try {
-                    out.add(new DirEntry(name, lstat(d.child(name, child), name)));
-                } catch (FsException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
-                    // deleted between readdir and lstat: left out, as documented
-                }
+                out.add(new DirEntry(child.getFileName().toString(), null));
             }
         } catch (DirectoryIteratorException e) {
             throw e.getCause();
         }
-        return out;
+        return new DirNames(lstat(d, dir), out);
+    }
+
+    /** lstat of each entry's path, then of the directory's (java.nio has no *at calls). */
+    @Override
+    public PageAttributes attributes(Loc d, RelPath dir, List<String> names) throws FsException {
+        List<FileAttributes> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            try {
+                out.add(lstat(d.child(name, d.path().resolve(name)), name));
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                out.add(null); // deleted since the listing: left out
+            }
+        }
+        return new PageAttributes(lstat(d, dir), out);
     }
 
     @Override

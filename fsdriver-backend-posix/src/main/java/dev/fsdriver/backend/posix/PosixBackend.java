@@ -3,11 +3,13 @@ package dev.fsdriver.backend.posix;
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.Owner;
+import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.backend.posix.watch.InotifyWatcher;
@@ -46,7 +48,8 @@ public final class PosixBackend implements Backend {
     private final PosixCalls calls;
     private final Containment containment;
     private final PosixXattrs xattrs;
-    private final PosixDirectories dirs;
+    /** Package-private for tests (PosixListingTest: its race hook). */
+    final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
 
@@ -96,6 +99,12 @@ public final class PosixBackend implements Backend {
         return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls));
     }
 
+    /** In the libc modes (futimens on the descriptor); java.nio channels cannot set a time. */
+    @Override
+    public boolean setsMtimeThroughHandle() {
+        return calls instanceof LibcCalls && AtCalls.FUTIMENS_AVAILABLE;
+    }
+
     @Override
     public String kind() {
         return "posix";
@@ -135,6 +144,16 @@ public final class PosixBackend implements Backend {
     @Override
     public List<DirEntry> list(RelPath dir) throws FsException {
         return dirs.list(dir);
+    }
+
+    @Override
+    public DirNames listNames(RelPath dir) throws FsException {
+        return dirs.listNames(dir);
+    }
+
+    @Override
+    public PageAttributes attributes(RelPath dir, List<String> names) throws FsException {
+        return dirs.attributes(dir, names);
     }
 
     @Override

@@ -1,10 +1,11 @@
 package dev.fsdriver.backend.posix;
 
-import dev.fsdriver.backend.DirEntry;
+import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
+import dev.fsdriver.backend.PageAttributes;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import java.io.IOException;
@@ -47,10 +48,19 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
     void truncate(Loc l, long size, RelPath path) throws FsException, IOException;
 
     /**
-     * The entries of the directory {@link Containment#openDir} located, each with its lstat; one
-     * deleted between readdir and lstat is left out.
+     * The names of the directory {@link Containment#openDir} located (attributes null), and the
+     * attributes of the directory they were read from. The libc calls open it once, never
+     * following a final symlink, and read names and attributes from that descriptor.
      */
-    List<DirEntry> list(Loc d, RelPath dir) throws FsException, IOException;
+    DirNames names(Loc d, RelPath dir) throws FsException, IOException;
+
+    /**
+     * lstat of each of {@code names} in the directory {@link Containment#openDir} located (null
+     * for a name gone meanwhile), and the attributes of the directory they were looked up in. The
+     * libc calls open it once, never following a final symlink, and stat relative to that
+     * descriptor (fstatat, fstat); java.nio stats by path, the directory last.
+     */
+    PageAttributes attributes(Loc d, RelPath dir, List<String> names) throws FsException, IOException;
 
     /** fsync(2) of the directory {@link Containment#openDir} located. */
     void syncDir(Loc d, RelPath dir) throws FsException, IOException;
@@ -98,11 +108,6 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
 
     /** statvfs of the share; translates itself. */
     FsStats statfs(Path root) throws FsException;
-
-    /** Whether {@code a} and {@code b} are of one file: same inode number and generation (0: not known). */
-    static boolean sameFile(FileAttributes a, FileAttributes b) {
-        return a.ino() == b.ino() && (a.generation() == 0 || b.generation() == 0 || a.generation() == b.generation());
-    }
 
     /**
      * Inode numbers are st_ino; a file on another device mounted below the share (st_dev differs

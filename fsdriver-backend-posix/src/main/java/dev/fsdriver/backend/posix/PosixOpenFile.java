@@ -133,7 +133,7 @@ final class PosixOpenFile implements OpenFile {
     private FileAttributes statNow() throws FsException {
         try {
             FileAttributes a = backend.stat(path);
-            if (PosixCalls.sameFile(a, opened)) {
+            if (a.sameFile(opened)) {
                 return a;
             }
         } catch (FsException e) {

@@ -12,6 +12,7 @@ import dev.fsdriver.common.OpenFlags;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -60,6 +61,14 @@ class PosixFileErrnoTest {
                 assertThat(b.list(RelPath.ROOT)).extracting(e -> e.name()).containsExactlyInAnyOrder("d", "f", "l");
                 assertErrno(Errno.ENOTDIR, () -> b.list(RelPath.parse("f")));
                 assertErrno(Errno.ELOOP, () -> b.list(RelPath.parse("l")));
+                // the listing served in pages: names, then a page's attributes
+                assertThat(b.listNames(RelPath.ROOT).entries()).extracting(e -> e.name())
+                        .containsExactlyInAnyOrder("d", "f", "l");
+                assertErrno(Errno.ENOTDIR, () -> b.listNames(RelPath.parse("f")));
+                assertErrno(Errno.ELOOP, () -> b.listNames(RelPath.parse("l")));
+                assertErrno(Errno.ENOENT, () -> b.listNames(RelPath.parse("gone")));
+                assertErrno(Errno.ENOTDIR, () -> b.attributes(RelPath.parse("f"), List.of("x")));
+                assertThat(b.attributes(RelPath.ROOT, List.of("f", "gone")).entries().get(1)).isNull();
             }
         }
         assertThat(PosixErrors.FROM_TEXT.sum()).as("errors mapped from strerror text in the native mode")

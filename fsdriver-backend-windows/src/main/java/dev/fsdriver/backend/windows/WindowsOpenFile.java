@@ -167,6 +167,11 @@ final class WindowsOpenFile implements OpenFile {
         });
     }
 
+    // No setMtime (OpenFile's default, EOPNOTSUPP, and no "write-mtime" for a Windows share):
+    // once LastWriteTime is set explicitly through a handle, NTFS and FastFAT stop updating it
+    // for later writes through that handle, so a file kept open would keep the set time while
+    // it changes. See docs/windows.md.
+
     @Override
     public void close() throws FsException {
         inUse.close();

@@ -270,30 +270,30 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         markChanged(parent, name);
-        delegate.unlink(req, parent, name, errno -> {
+        delegate.unlink(req, parent, name, Reply.ofErrno(errno -> {
             dirs.dirChanged(parent);
             if (errno == 0) {
                 dirs.removedByThisMount(parent, name);
                 removed(parent, name);
             }
-            done.done(errno);
-        });
+            Reply.answer(done, errno);
+        }));
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         markChanged(parent, name);
-        delegate.rmdir(req, parent, name, errno -> {
+        delegate.rmdir(req, parent, name, Reply.ofErrno(errno -> {
             dirs.dirChanged(parent);
             childDirChanged(parent, name);
             if (errno == 0) {
                 dirs.removedByThisMount(parent, name);
                 removed(parent, name);
             }
-            done.done(errno);
-        });
+            Reply.answer(done, errno);
+        }));
     }
 
     @Override

@@ -103,7 +103,7 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         next.unlink(req, parent, name, done);
     }
 
@@ -113,7 +113,7 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         next.rmdir(req, parent, name, done);
     }
 

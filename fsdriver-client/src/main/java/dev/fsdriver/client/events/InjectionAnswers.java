@@ -200,10 +200,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (injectedDelete(req, parent, name)) {
             fs.removed(parent, name);
-            done.done(0);
+            done.done(null);
         } else {
             fs.unlink(req, parent, name, done);
         }
@@ -219,10 +219,10 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (injectedDelete(req, parent, name)) {
             fs.removed(parent, name);
-            done.done(0);
+            done.done(null);
         } else {
             fs.rmdir(req, parent, name, done);
         }

@@ -238,7 +238,7 @@ final class InjectionGate implements FuseFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (refusedChange(req)) {
             throw refuse(req, "UNLINK", at(parent, name));
         }
@@ -254,7 +254,7 @@ final class InjectionGate implements FuseFileSystem {
     }
 
     @Override
-    public void rmdir(FuseRequest req, long parent, String name, Completion done) throws FuseException {
+    public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (refusedChange(req)) {
             throw refuse(req, "RMDIR", at(parent, name));
         }

@@ -194,9 +194,9 @@ class InjectionGateTest {
                         public void failed(int errno) { throw new AssertionError("answered"); }
                     }));
                     assertEio(() -> fs.unlink(fromInjector, parent, name));
-                    assertEio(() -> fs.unlink(fromInjector, parent, name, errno -> { throw new AssertionError("answered"); }));
+                    assertEio(() -> fs.unlink(fromInjector, parent, name, FuseFileSystem.Reply.ofErrno(errno -> { throw new AssertionError("answered"); })));
                     assertEio(() -> fs.rmdir(fromInjector, parent, name));
-                    assertEio(() -> fs.rmdir(fromInjector, parent, name, errno -> { throw new AssertionError("answered"); }));
+                    assertEio(() -> fs.rmdir(fromInjector, parent, name, FuseFileSystem.Reply.ofErrno(errno -> { throw new AssertionError("answered"); })));
                     assertEio(() -> fs.mknod(fromInjector, parent, name, FileMode.S_IFREG | 0644, 0, 0));
                     assertEio(() -> fs.mkdir(fromInjector, parent, name, 0755, 0));
                     assertEio(() -> fs.symlink(fromInjector, parent, name, "fsdriver-injected"));

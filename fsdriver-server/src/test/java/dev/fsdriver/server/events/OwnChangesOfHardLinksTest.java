@@ -3,32 +3,21 @@ package dev.fsdriver.server.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.FilesGrpc;
-import dev.fsdriver.proto.v1.HelloReply;
-import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.MkdirRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
-import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.Subscribe;
 import dev.fsdriver.proto.v1.WatchReply;
 import dev.fsdriver.proto.v1.WatchRequest;
 import dev.fsdriver.proto.v1.WriteRequest;
-import dev.fsdriver.protocol.Protocol;
-import dev.fsdriver.server.FsServer;
+import dev.fsdriver.server.InProcessShare;
 import io.grpc.Channel;
-import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,40 +39,22 @@ import org.junit.jupiter.api.io.TempDir;
 class OwnChangesOfHardLinksTest {
     @TempDir
     Path dir;
-    private FsServer server;
-    private String name;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private InProcessShare share;
 
     @BeforeEach
     void start() throws Exception {
         Files.writeString(dir.resolve("a"), "content");
-        name = InProcessServerBuilder.generateName();
-        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
-                .share("s", PosixBackend.open(dir, false), false).build();
-        server.start();
+        share = InProcessShare.serve(dir);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        server.close();
+        share.close();
     }
 
     /** A connection that said Hello, its calls carrying the session (null: a client without one). */
     private Channel client(boolean session) {
-        ManagedChannel raw = InProcessChannelBuilder.forName(name).build();
-        channels.add(raw);
-        Metadata md = new Metadata();
-        md.put(Protocol.SHARE, "s");
-        if (session) {
-            HelloReply reply = SessionGrpc.newBlockingStub(ClientInterceptors.intercept(raw,
-                            MetadataUtils.newAttachHeadersInterceptor(md)))
-                    .hello(HelloRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setShare("s").build());
-            md.put(Protocol.SESSION, reply.getSession());
-        }
-        return ClientInterceptors.intercept(raw, MetadataUtils.newAttachHeadersInterceptor(md));
+        return session ? share.hello("").channel() : share.connection(null);
     }
 
     @Test
