@@ -36,6 +36,7 @@ public final class MountCalls {
     private static final MethodHandle SOCKETPAIR = Native.downcall("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle RECVMSG = Native.downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle STATFS = Native.downcall("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     private MountCalls() {}
 
@@ -65,6 +66,29 @@ public final class MountCalls {
                     Native.cstr(a, data)) < 0) {
                 throw Native.failure("mount " + target, st);
             }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int statfs(const char *path, struct statfs *buf)}: the file system's magic number
+     * ({@code f_type}, the struct's first field, a long on x86-64 and aarch64). ENOSYS where
+     * there is no statfs (not Linux).
+     */
+    public static long statfsType(String path) throws ErrnoException {
+        if (STATFS == null) {
+            throw new ErrnoException("statfs", Errno.ENOSYS);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            MemorySegment buf = a.allocate(256, 8); // struct statfs: 120 bytes on both
+            if ((int) STATFS.invokeExact(st, Native.cstr(a, path), buf) != 0) {
+                throw Native.failure("statfs " + path, st);
+            }
+            return buf.get(JAVA_LONG, 0);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

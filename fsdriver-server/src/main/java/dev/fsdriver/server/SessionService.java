@@ -23,6 +23,13 @@ final class SessionService extends SessionGrpc.SessionImplBase {
      * while it holds writes back (WriteRequest.set_mtime_ns).
      */
     static final String WRITE_MTIME = "write-mtime";
+    /**
+     * Listed for a share whose backend says its file system moves a directory's mtime and ctime
+     * with every name change in it ({@link dev.fsdriver.backend.Backend#directoryTimesMove}):
+     * only then may a client take a directory's unchanged times as proof that none of its names
+     * changed (its overflow resync, docs/posix.md "Change events").
+     */
+    static final String DIR_TIMES_MOVE = "dir-times-move";
 
     private final Sessions sessions;
 
@@ -69,6 +76,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setCaseInsensitive(share.backend.caseInsensitive())
                     .addAllCapabilities(CAPABILITIES)
                     .addAllCapabilities(share.backend.setsMtimeThroughHandle() ? List.of(WRITE_MTIME) : List.of())
+                    .addAllCapabilities(share.backend.directoryTimesMove() ? List.of(DIR_TIMES_MOVE) : List.of())
                     .setBackend(share.backend.kind())
                     .setServerUnixNanos(now)
                     .build();

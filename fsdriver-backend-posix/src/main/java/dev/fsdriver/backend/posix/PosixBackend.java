@@ -52,9 +52,12 @@ public final class PosixBackend implements Backend {
     final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
+    /** See {@link #directoryTimesMove}: the share root's file system, read once at open. */
+    private final boolean directoryTimesMove;
 
     private PosixBackend(Path root, boolean readOnly, PosixCalls calls, Containment containment) {
         this.root = root;
+        this.directoryTimesMove = DirectoryTimes.move(root);
         this.readOnly = readOnly;
         this.calls = calls;
         this.containment = containment;
@@ -103,6 +106,12 @@ public final class PosixBackend implements Backend {
     @Override
     public boolean setsMtimeThroughHandle() {
         return calls instanceof LibcCalls && AtCalls.FUTIMENS_AVAILABLE;
+    }
+
+    /** By the share root's file system type (statfs f_type in {@link DirectoryTimes#MOVING}). */
+    @Override
+    public boolean directoryTimesMove() {
+        return directoryTimesMove;
     }
 
     @Override

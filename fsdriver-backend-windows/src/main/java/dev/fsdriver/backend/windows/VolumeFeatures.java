@@ -95,6 +95,15 @@ public final class VolumeFeatures {
         return fileSystem;
     }
 
+    /**
+     * Whether the volume's file system moves a directory's LastWriteTime and ChangeTime with every
+     * name made, removed or moved in it: NTFS and ReFS (from Microsoft's documentation; FAT and
+     * exFAT keep a directory's times, and an SMB share's depend on the server behind it).
+     */
+    public boolean directoryTimesMove() {
+        return "NTFS".equalsIgnoreCase(fileSystem) || "ReFS".equalsIgnoreCase(fileSystem);
+    }
+
     public int flags() {
         return flags;
     }

@@ -128,6 +128,12 @@ public final class WindowsBackend implements Backend {
         return caseInsensitive;
     }
 
+    /** By the volume's file system name (see {@link VolumeFeatures#directoryTimesMove}). */
+    @Override
+    public boolean directoryTimesMove() {
+        return features.directoryTimesMove();
+    }
+
     /** The volume's features and the fallbacks taken so far. */
     public VolumeFeatures features() {
         return features;

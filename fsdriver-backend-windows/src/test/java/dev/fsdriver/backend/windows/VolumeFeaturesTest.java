@@ -35,4 +35,13 @@ class VolumeFeaturesTest {
         assertThat(f.has(Feature.POSIX_DELETE)).isFalse();
         assertThat(f.has(Feature.POSIX_RENAME)).isTrue();
     }
+
+    /** dir-times-move is offered for NTFS and ReFS only: FAT32 and exFAT keep a directory's times. */
+    @Test
+    void directoryTimesMoveOnNtfsAndRefsOnly() {
+        assertThat(new VolumeFeatures("NTFS", NTFS, 42, 255).directoryTimesMove()).isTrue();
+        assertThat(new VolumeFeatures("ReFS", NTFS, 42, 255).directoryTimesMove()).isTrue();
+        assertThat(new VolumeFeatures("FAT32", FAT32, 7, 255).directoryTimesMove()).isFalse();
+        assertThat(new VolumeFeatures("exFAT", FAT32, 7, 255).directoryTimesMove()).isFalse();
+    }
 }
