@@ -14,7 +14,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +56,8 @@ final class ClientSession {
     private volatile String resumeKey = "";
     /** Told when another server process answers than the one before (see {@link #onNewInstance}). */
     private volatile Runnable newInstance = () -> { };
-    /** Told of each Hello's reading of the server's clock (HelloReply.server_unix_nanos). */
-    private volatile LongConsumer helloClock = nanos -> { };
+    /** Told of each Hello's reading of the server's clock (HelloReply.server_unix_nanos) and capability. */
+    private volatile EventsLink.HelloClock helloClock = (nanos, timesMove) -> { };
     /** The Hello under way after the server was unreachable (null: none), see {@link #ensure}. */
     private CompletableFuture<Void> helloUnderWay;
 
@@ -79,9 +78,7 @@ final class ClientSession {
         id = reply.getSession().isEmpty() ? null : reply.getSession();
         resumeKey = reply.getResumeKey();
         lost = false;
-        if (reply.getServerUnixNanos() > 0) {
-            helloClock.accept(reply.getServerUnixNanos());
-        }
+        helloClock.told(reply.getServerUnixNanos(), RemoteFileSystem.directoryTimesMove(reply));
     }
 
     /**
@@ -90,7 +87,7 @@ final class ClientSession {
      * address), before that answer is handed on; {@code clock} of each later Hello's reading of
      * the server's clock (after {@code changed} for a Hello of the new one: its headers come first).
      */
-    void onNewInstance(Runnable changed, LongConsumer clock) {
+    void onNewInstance(Runnable changed, EventsLink.HelloClock clock) {
         this.newInstance = changed;
         this.helloClock = clock;
     }

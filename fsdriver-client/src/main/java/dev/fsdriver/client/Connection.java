@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
-import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -218,7 +217,7 @@ public final class Connection implements AutoCloseable {
     }
 
     /** See {@link ClientSession#onNewInstance}. */
-    void onNewInstance(Runnable changed, LongConsumer clock) {
+    void onNewInstance(Runnable changed, EventsLink.HelloClock clock) {
         session.onNewInstance(changed, clock);
     }
 

@@ -2,7 +2,6 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseRequest;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
@@ -117,11 +116,22 @@ public final class EventsLink {
      * {@code changed} is told when another server process answers than the one before (it
      * restarted, or another server took the address), on a transport thread before that answer
      * is used (it must not block); {@code clock} of each later Hello's reading of the server's
-     * clock (HelloReply.server_unix_nanos), after {@code changed} when the Hello is the new one's.
-     * What the events layer knows of the old process's clock and times is not the new one's.
+     * clock (HelloReply.server_unix_nanos, 0: not given) and whether it lists "dir-times-move",
+     * after {@code changed} when the Hello is the new one's. What the events layer knows of the
+     * old process's clock and times is not the new one's.
      */
-    public void onNewServer(Runnable changed, LongConsumer clock) {
+    public void onNewServer(Runnable changed, HelloClock clock) {
         connection.onNewInstance(changed, clock);
+    }
+
+    /** What a Hello tells the events layer (see {@link #onNewServer}). */
+    @FunctionalInterface
+    public interface HelloClock {
+        /**
+         * {@code serverUnixNanos}: the server's clock (0: not given); {@code directoryTimesMove}:
+         * the share's directory times move with every name change (capability "dir-times-move").
+         */
+        void told(long serverUnixNanos, boolean directoryTimesMove);
     }
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */

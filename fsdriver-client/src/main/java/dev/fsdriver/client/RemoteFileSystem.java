@@ -68,6 +68,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     /** The root's attributes as Hello gave them (null: not given), see {@link #helloRoot}. */
     private final FuseAttr helloRoot;
     private final long helloUnixNanos;
+    private final boolean directoryTimesMove;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -106,6 +107,21 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.events = new EventsLink(connection, caches, reopener, lookups, files);
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
+        this.directoryTimesMove = directoryTimesMove(hello);
+    }
+
+    /**
+     * Whether {@code hello} lists "dir-times-move": the share's file system moves a directory's
+     * mtime and ctime with every name change in it, so unchanged times may vouch that none
+     * changed (the overflow resync's directory stamps); without it they vouch for nothing.
+     */
+    static boolean directoryTimesMove(HelloReply hello) {
+        return hello.getCapabilitiesList().contains("dir-times-move");
+    }
+
+    /** See {@link #directoryTimesMove(HelloReply)}: this mount's first Hello's answer. */
+    public boolean directoryTimesMove() {
+        return directoryTimesMove;
     }
 
     /**

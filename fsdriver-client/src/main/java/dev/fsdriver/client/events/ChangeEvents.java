@@ -7,7 +7,6 @@ import dev.fsdriver.proto.v1.ChangeEvent;
 import io.grpc.Channel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -49,8 +48,8 @@ public final class ChangeEvents implements AutoCloseable {
     private volatile Function<String, Span> resyncSpan = path -> () -> { };
     /** Baseline listings of the directories the kernel holds, for overflow resyncs (null: not injecting). */
     private final Baselines baselines;
-    /** The latest seen_unix_nanos of the events received: a reading of the server's clock. */
-    private final AtomicLong serverNow = new AtomicLong();
+    /** The latest reading of the server's clock (Hello's, then its events'), see {@link ServerClock}. */
+    private final ServerClock serverNow;
 
     /** A trace span that is current until closed. */
     public interface Span extends AutoCloseable {
@@ -65,18 +64,19 @@ public final class ChangeEvents implements AutoCloseable {
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
         // Hello's reading of the server's clock and the root's times read after it: the root's
-        // stamp, from before any watcher could watch it (the mount was not live yet)
-        serverNow.set(remote.helloUnixNanos());
-        view.serverClock(serverNow::get);
+        // stamp, from before any watcher could watch it (the mount was not live yet). Without
+        // "dir-times-move" the clock reads 0 and nothing is stamped (ServerClock).
+        this.serverNow = new ServerClock(remote.helloUnixNanos(), remote.directoryTimesMove());
+        view.serverClock(serverNow);
         if (remote.helloRoot() != null) {
             view.stampRoot(remote.helloRoot());
         }
         // Another server process: its clock is not the old one's (it may be behind), nor are the
         // times the stamps were taken from; a Hello of the new one gives its clock again
         remote.events().onNewServer(() -> {
-            serverNow.set(0);
+            serverNow.newServer();
             view.newServer();
-        }, nanos -> serverNow.accumulateAndGet(nanos, Math::max));
+        }, serverNow::hello);
         remote.events().prefetchWhile(policy::cacheable);
         remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
@@ -128,7 +128,7 @@ public final class ChangeEvents implements AutoCloseable {
             // The server's clock, for the directory stamps' racy check (KernelView#stamp): read
             // after the caches went, so any attributes the kernel gets from now on were read by
             // the server after this time.
-            serverNow.accumulateAndGet(e.getSeenUnixNanos(), Math::max);
+            serverNow.event(e.getSeenUnixNanos());
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
                 if (e.getStorm() == ChangeEvent.Storm.STORM_BEGINS) {
                     policy.stormBegins(e.getPath()); // before the resync: nothing it fetches is kept

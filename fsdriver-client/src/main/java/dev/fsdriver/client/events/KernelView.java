@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the kernel currently holds of the mount: which names it has looked up in which
@@ -28,6 +30,8 @@ import java.util.function.LongSupplier;
  * invalidation (invalidating too much is harmless; an unknown name has nothing to invalidate).
  */
 public final class KernelView {
+    private static final Logger log = LoggerFactory.getLogger(KernelView.class);
+
     private static final class Node {
         final AtomicLong lookups = new AtomicLong();
         volatile long parent;
@@ -37,7 +41,18 @@ public final class KernelView {
         volatile long generation;
         /** A directory's {mtime, ctime} when the kernel first held it, while they vouch (see {@link #stamp}). */
         volatile long[] stamp;
+        /**
+         * A FORGET took its count to 0 or below: out of the map, never stamped again (a reply
+         * racing that FORGET may still hold this object); a later lookup makes a new node.
+         */
+        volatile boolean forgotten;
     }
+
+    /** Node ids a FORGET took below 0: the view missed references of them (see {@link #forgotten}). */
+    private final Set<Long> miscounted = ConcurrentHashMap.newKeySet();
+    static final int MAX_MISCOUNTED = 4096;
+    /** Set when {@link #miscounted} is full: no directory is stamped any more. */
+    private volatile boolean stampsOff;
 
     /**
      * A directory's timestamps as the server gave them within this much of the server's clock
@@ -90,7 +105,7 @@ public final class KernelView {
     public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation, long stampToken) {
         Node n = entered(parent, name, nodeId, attr == null ? 0 : attr.mode(), generation, false);
         if (n != null && attr != null) {
-            stamp(n, attr, stampToken);
+            stamp(nodeId, n, attr, stampToken);
         }
         if (n != null) {
             directoryHeld.accept(nodeId);
@@ -120,12 +135,19 @@ public final class KernelView {
             }
             displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before);
         }
-        Node n = nodes.computeIfAbsent(nodeId, id -> new Node());
+        // counted under the map's lock for the id: a FORGET's removal (#forgotten) and this count
+        // are ordered, so no reference is counted on a node already out of the map
+        long[] count = new long[1];
+        Node n = nodes.compute(nodeId, (id, had) -> {
+            Node m = had != null ? had : new Node();
+            count[0] = m.lookups.incrementAndGet();
+            return m;
+        });
         n.parent = parent;
         n.name = name;
         n.mode = mode;
         n.generation = generation;
-        if (n.lookups.incrementAndGet() == 1 && FileMode.isDirectory(mode)) {
+        if (count[0] == 1 && FileMode.isDirectory(mode)) {
             n.stamp = null; // from an earlier hold, or none: only this hold's attributes may vouch
             if (!tell) {
                 return n;
@@ -143,7 +165,10 @@ public final class KernelView {
      * arrived, so an event the server saw after it answered the lookup may be taken (the margin
      * absorbs that round trip, unless the reply took longer than the margin to come).
      */
-    private void stamp(Node n, FuseAttr attr, long token) {
+    private void stamp(long nodeId, Node n, FuseAttr attr, long token) {
+        if (n.forgotten || stampsOff || miscounted.contains(nodeId)) {
+            return; // this hold may not be the kernel's first (see #forgotten)
+        }
         long clock = serverClock.getAsLong();
         long newest = Math.max(attr.mtimeNs(), attr.ctimeNs());
         if (clock > 0 && newest <= clock - RACY_NANOS) {
@@ -166,7 +191,7 @@ public final class KernelView {
      * the kernel holds the root from the start, so no lookup gives it.
      */
     public void stampRoot(FuseAttr attr) {
-        stamp(nodes.get(FuseFileSystem.ROOT_ID), attr, unstamps.get());
+        stamp(FuseFileSystem.ROOT_ID, nodes.get(FuseFileSystem.ROOT_ID), attr, unstamps.get());
     }
 
     /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
@@ -225,23 +250,52 @@ public final class KernelView {
         this.directoryHeld = listener;
     }
 
-    /** FORGET: the kernel dropped {@code count} references. */
+    /**
+     * FORGET: the kernel dropped {@code count} references. The count never goes below 0: a
+     * FORGET of more than were counted means the view missed some (a warning), and the kernel
+     * may have held the node all along, so a later lookup of it is no first hold and that node
+     * id is never stamped again (a duplicate create at worst, never a hidden one).
+     */
     public void forgotten(long nodeId, long count) {
         if (nodeId == FuseFileSystem.ROOT_ID) {
             return;
         }
-        Node n = nodes.get(nodeId);
-        if (n == null) {
-            return;
-        }
-        if (n.lookups.addAndGet(-count) <= 0) {
-            nodes.remove(nodeId, n);
+        Node[] gone = new Node[1];
+        nodes.computeIfPresent(nodeId, (id, n) -> {
+            long left = n.lookups.addAndGet(-count);
+            if (left > 0) {
+                return n;
+            }
+            if (left < 0) {
+                n.lookups.set(0);
+                undercounted(id, count, left + count);
+            }
+            n.forgotten = true;
+            n.stamp = null;
+            gone[0] = n;
+            return null;
+        });
+        Node n = gone[0];
+        if (n != null) {
             Map<String, Long> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {
                 siblings.remove(n.name, nodeId);
             }
             dirs.remove(nodeId);
         }
+    }
+
+    private void undercounted(long nodeId, long count, long had) {
+        log.warn("FORGET of {} references of node {}, which had {} counted: no directory stamp for it any more",
+                count, nodeId, had);
+        if (miscounted.size() >= MAX_MISCOUNTED) {
+            if (!stampsOff) {
+                log.warn("over {} nodes miscounted: no directory is stamped any more", MAX_MISCOUNTED);
+            }
+            stampsOff = true;
+            return;
+        }
+        miscounted.add(nodeId);
     }
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */

@@ -352,4 +352,84 @@ class UnchangedDirectoryResyncTest {
 
         assertThat(Files.size(old1)).as("the size the injected truncate gave").isEqualTo(5);
     }
+
+    /**
+     * A share whose directory times do not move (no "dir-times-move" in Hello: FAT, exFAT, most
+     * network file systems) and a loss with only creates: nothing is stamped, so the resync
+     * announces every name it cannot vouch for, the one made during the loss included (a
+     * duplicate create of the old ones rather than a missed one of the new one).
+     */
+    @Test
+    void withoutDirTimesMoveALossWithOnlyCreatesIsAnnounced() throws Exception {
+        view.serverClock(new ServerClock(NOW, false));
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        assertThat(view.stamp(DIR)).as("no stamp without dir-times-move").isNull();
+        server.names.add("new"); // the times stay, as on FAT
+
+        overflow();
+
+        assertThat(announced("new")).as("the create made during the loss").isTrue();
+        assertThat(announced("old1")).as("a duplicate create, as before the stamps").isTrue();
+    }
+
+    /**
+     * The server's clock stepped back an hour: the latest reading is its "now", not the highest
+     * one, else a directory changed a second before that "now" looks an hour old and its times
+     * vouch though a create within the granularity may leave them as they were.
+     */
+    @Test
+    void aServerClockStepBackIsTakenAsItIs() throws Exception {
+        ServerClock clock = new ServerClock(NOW + 3600 * SECOND, true); // Hello, before the step back
+        view.serverClock(clock);
+        clock.event(NOW + 3601 * SECOND);
+        clock.event(NOW); // the server's clock stepped back: its events say so
+        server.mtimeNs = NOW - SECOND;
+        server.ctimeNs = NOW - SECOND;
+        held();
+        assertThat(view.stamp(DIR)).as("times a second older than the server's clock: racy").isNull();
+
+        clock.hello(NOW + 3600 * SECOND, true); // a later Hello: the same rule
+        clock.hello(NOW, true);
+        fs.forget(DIR, 1);
+        held();
+        assertThat(view.stamp(DIR)).as("racy after a Hello's step back too").isNull();
+    }
+
+    /**
+     * A FORGET of more references than the view counted: it missed some, so the kernel may have
+     * held the directory all along and the next lookup is no first hold. The count stays at 0 and
+     * that directory is never stamped again.
+     */
+    @Test
+    void aForgetOfMoreThanWasCountedStopsStampingThatDirectory() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        assertThat(view.stamp(DIR)).isNotNull();
+        fs.forget(DIR, 3); // one was counted
+        assertThat(view.lookups(DIR)).isZero();
+
+        held();
+
+        assertThat(view.lookups(DIR)).as("counted from 0, never below").isEqualTo(1);
+        assertThat(view.stamp(DIR)).as("this hold may not be the first").isNull();
+        fs.forget(DIR, 1);
+        held();
+        assertThat(view.stamp(DIR)).as("nor a later one").isNull();
+    }
+
+    /** A FORGET of exactly the references counted: the next lookup is a first hold, stamped again. */
+    @Test
+    void aForgetOfExactlyTheCountLetsTheNextHoldStamp() throws Exception {
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        held();
+        fs.forget(DIR, 2);
+        assertThat(view.stamp(DIR)).isNull();
+        held();
+        assertThat(view.stamp(DIR)).isNotNull();
+    }
 }

@@ -1,0 +1,95 @@
+package dev.fsdriver.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.client.ClientOptions;
+import dev.fsdriver.client.Connection;
+import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.server.FsServer;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Directory stamps (KernelView#stamp) are taken only from a share whose server lists
+ * "dir-times-move": on one whose directory times do not move with its names (FAT, exFAT, most
+ * network file systems), unchanged times would hide a loss with only creates.
+ */
+class DirTimesMoveStampTest {
+    private final String name = InProcessServerBuilder.generateName();
+
+    @TempDir
+    Path served;
+    FsServer server;
+    Connection connection;
+    RemoteFileSystem remote;
+    ChangeEvents events;
+
+    private KernelView connect(Backend backend) throws Exception {
+        Files.createDirectory(served.resolve("d"));
+        // only times older than the server's clock by RACY_NANOS are stamped (Hello's reading)
+        Thread.sleep(KernelView.RACY_NANOS / 1_000_000 + 100);
+        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)).share("s", backend, false).build();
+        server.start();
+        connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
+                false, ClientOptions.builder().callDeadline(Duration.ofSeconds(5)).build());
+        remote = RemoteFileSystem.connect(connection);
+        events = ChangeEvents.wrap(remote, served, new ChangeEvents.Options(Duration.ofHours(1), Duration.ofSeconds(1), false));
+        events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "d");
+        return events.view();
+    }
+
+    @AfterEach
+    void close() {
+        events.close();
+        remote.close();
+        connection.close();
+        server.close();
+    }
+
+    /** Failed before (seen: the root's and d's stamps taken though the share said nothing of its times). */
+    @Test
+    void withoutTheCapabilityNothingIsStamped() throws Exception {
+        KernelView view = connect(still(PosixBackend.open(served, false)));
+        assertThat(remote.directoryTimesMove()).isFalse();
+        long d = view.child(FuseFileSystem.ROOT_ID, "d");
+        assertThat(d).isNotZero();
+        assertThat(view.stamp(FuseFileSystem.ROOT_ID)).as("the root's, from Hello").isNull();
+        assertThat(view.stamp(d)).as("d's, from its lookup").isNull();
+    }
+
+    /** A posix share on ext4 (/tmp here): listed, and the stamps are taken. */
+    @Test
+    void withTheCapabilityDirectoriesAreStamped() throws Exception {
+        KernelView view = connect(PosixBackend.open(served, false));
+        assertThat(remote.directoryTimesMove()).as("a share on " + Files.getFileStore(served).type()).isTrue();
+        assertThat(view.stamp(FuseFileSystem.ROOT_ID)).isNotNull();
+        assertThat(view.stamp(view.child(FuseFileSystem.ROOT_ID, "d"))).isNotNull();
+    }
+
+    /** {@code backend} whose directoryTimesMove says no (a FAT-like file system), all else its own. */
+    private static Backend still(Backend backend) {
+        InvocationHandler h = (p, m, args) -> {
+            if (m.getName().equals("directoryTimesMove")) {
+                return false;
+            }
+            try {
+                return m.invoke(backend, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+    }
+}
