@@ -1,9 +1,12 @@
 package dev.fsdriver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fsdriver.backend.Backend;
+import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.posix.PosixBackend;
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
@@ -19,6 +22,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,14 +61,28 @@ class DirTimesMoveCapabilityTest {
                 .hello(HelloRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setShare("s").build());
     }
 
-    /** A share under /tmp (ext4 on the machines this runs on: statfs f_type 0xEF53, in the allow-list). */
+    /** A share under /tmp on an allow-listed file system (ext4 here: statfs f_type 0xEF53). */
     @Test
-    void offeredForAPosixShareOnExt4() throws Exception {
+    void offeredForAPosixShareOnAnAllowListedFileSystem() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "dirtimes");
-        assertThat(Files.getFileStore(dir).type()).as("this test needs /tmp on ext4").isEqualTo("ext4");
+        String type = Files.getFileStore(dir).type();
+        assumeTrue(type.startsWith("ext") || List.of("tmpfs", "xfs", "btrfs", "overlay", "f2fs", "zfs").contains(type),
+                "/tmp is on " + type + ", not an allow-listed file system");
         PosixBackend backend = PosixBackend.open(dir, false);
         assertThat(backend.directoryTimesMove()).isTrue();
-        assertThat(hello(backend).getCapabilitiesList()).contains(SessionService.DIR_TIMES_MOVE);
+        HelloReply reply = hello(backend);
+        assertThat(reply.getCapabilitiesList()).contains(SessionService.DIR_TIMES_MOVE);
+        assertThat(reply.getRoot().getAttr().getTimesMove()).as("the root's own Attr.times_move").isTrue();
+    }
+
+    /** Attr.times_move is the directory's own answer, and never set for a file (the backend's flag aside). */
+    @Test
+    void timesMoveIsSentForDirectoriesThatHaveIt() {
+        FileAttributes dirAttrs = new FileAttributes(5, FileMode.S_IFDIR | 0755, 2, 0, 0, 4096, 8, 1, 2, 3, 4096, 0, 9);
+        assertThat(Messages.attr(dirAttrs).getTimesMove()).isFalse();
+        assertThat(Messages.attr(dirAttrs.withTimesMove(true)).getTimesMove()).isTrue();
+        FileAttributes file = new FileAttributes(6, FileMode.S_IFREG | 0644, 1, 0, 0, 1, 8, 1, 2, 3, 4096, 0, 9, true);
+        assertThat(Messages.attr(file).getTimesMove()).as("a file").isFalse();
     }
 
     /** A backend that says its directory times do not move (FAT-like): not offered. */

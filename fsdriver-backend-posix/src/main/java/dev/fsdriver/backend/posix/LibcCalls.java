@@ -28,9 +28,11 @@ import java.util.List;
  */
 final class LibcCalls implements PosixCalls {
     private final long rootDev;
+    private final DirectoryTimes times;
 
-    LibcCalls(long rootDev) {
+    LibcCalls(long rootDev, DirectoryTimes times) {
         this.rootDev = rootDev;
+        this.times = times;
     }
 
     /** A failed native call as the backend reports it: its errno, the operation and the path. */
@@ -46,7 +48,7 @@ final class LibcCalls implements PosixCalls {
         } catch (ErrnoException e) {
             throw failed(e, "stat", what);
         }
-        return fromStat(st);
+        return fromStat(st, DirectoryTimes.at(l.dirFd(), l.name()));
     }
 
     /**
@@ -178,7 +180,7 @@ final class LibcCalls implements PosixCalls {
             for (String name : names) {
                 try {
                     AtCalls.fstatat(fd, name, st, AtCalls.AT_SYMLINK_NOFOLLOW);
-                    out.add(fromStat(st));
+                    out.add(fromStat(st, DirectoryTimes.at(fd, name)));
                 } catch (ErrnoException x) {
                     if (x.errno() != Errno.ENOENT) {
                         throw failed(x, "stat", name);
@@ -222,10 +224,12 @@ final class LibcCalls implements PosixCalls {
         } catch (ErrnoException e) {
             throw failed(e, "fstat", what);
         }
-        return fromStat(st);
+        return fromStat(st, "/proc/self/fd/" + fd);
     }
 
-    private FileAttributes fromStat(long[] st) {
+    /** {@code statfsPath}: where statfs finds the file, asked for a directory on a device not seen yet (DirectoryTimes). */
+    private FileAttributes fromStat(long[] st, String statfsPath) {
+        boolean dir = FileMode.isDirectory((int) st[AtCalls.ST_MODE]);
         return new FileAttributes(
                 PosixCalls.foldDev(st[AtCalls.ST_INO], st[AtCalls.ST_DEV], rootDev),
                 (int) st[AtCalls.ST_MODE],
@@ -239,7 +243,8 @@ final class LibcCalls implements PosixCalls {
                 st[AtCalls.ST_CTIME] * 1_000_000_000L + st[AtCalls.ST_CTIME_NS],
                 (int) st[AtCalls.ST_BLKSIZE],
                 (int) st[AtCalls.ST_RDEV],
-                st[AtCalls.ST_BTIME] * 1_000_000_000L + st[AtCalls.ST_BTIME_NS]);
+                st[AtCalls.ST_BTIME] * 1_000_000_000L + st[AtCalls.ST_BTIME_NS],
+                dir && times.move(st[AtCalls.ST_DEV], statfsPath));
     }
 
     @Override

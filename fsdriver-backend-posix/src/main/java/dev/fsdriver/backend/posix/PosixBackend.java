@@ -55,9 +55,9 @@ public final class PosixBackend implements Backend {
     /** See {@link #directoryTimesMove}: the share root's file system, read once at open. */
     private final boolean directoryTimesMove;
 
-    private PosixBackend(Path root, boolean readOnly, PosixCalls calls, Containment containment) {
+    private PosixBackend(Path root, boolean readOnly, PosixCalls calls, Containment containment, boolean directoryTimesMove) {
         this.root = root;
-        this.directoryTimesMove = DirectoryTimes.move(root);
+        this.directoryTimesMove = directoryTimesMove;
         this.readOnly = readOnly;
         this.calls = calls;
         this.containment = containment;
@@ -97,9 +97,12 @@ public final class PosixBackend implements Backend {
             throw new NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NioCalls.NOFOLLOW)).longValue();
-        PosixCalls calls = nat ? new LibcCalls(dev) : new NioCalls(dev);
+        // one verdict per device: the root's is read now, a device mounted below it at its first directory
+        DirectoryTimes times = new DirectoryTimes();
+        boolean rootTimesMove = times.move(dev, real.toString());
+        PosixCalls calls = nat ? new LibcCalls(dev, times) : new NioCalls(dev, times);
         Containment held = nat && beneath ? BeneathRoot.tryOpen(real) : null;
-        return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls));
+        return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls), rootTimesMove);
     }
 
     /** In the libc modes (futimens on the descriptor); java.nio channels cannot set a time. */
@@ -108,7 +111,10 @@ public final class PosixBackend implements Backend {
         return calls instanceof LibcCalls && AtCalls.FUTIMENS_AVAILABLE;
     }
 
-    /** By the share root's file system type (statfs f_type in {@link DirectoryTimes#MOVING}). */
+    /**
+     * By the share root's file system type (statfs f_type in {@link DirectoryTimes#MOVING}); each
+     * directory's attributes answer for its own file system ({@link FileAttributes#timesMove}).
+     */
     @Override
     public boolean directoryTimesMove() {
         return directoryTimesMove;

@@ -55,7 +55,33 @@ final class WindowsAttributes {
         }
         LxEa.Metadata md = metadata(h);
         boolean link = (basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag);
-        return mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
+        FileAttributes a = mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
+        return a.isDirectory() ? a.withTimesMove(timesMove(h)) : a;
+    }
+
+    /**
+     * Whether directory {@code h}'s times move with every name change in it: its volume's file
+     * system does ({@link VolumeFeatures#directoryTimesMove}) and it is the share root's volume,
+     * by serial number (another volume mounted in a folder below the root may be FAT or remote).
+     * No answer is "no".
+     */
+    boolean timesMove(Handle h) {
+        if (!features.directoryTimesMove()) {
+            return false;
+        }
+        try {
+            Scratch s = Scratch.get();
+            long serial;
+            if (features.has(Feature.FILE_ID_INFO)) {
+                Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
+                serial = Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE)).volumeSerial();
+            } else {
+                serial = Integer.toUnsignedLong(Win32.GetVolumeInformationByHandleW(h.h).serial()); // as ShareProbe read the root's
+            }
+            return serial == features.serial();
+        } catch (WindowsException e) {
+            return false;
+        }
     }
 
     private long fileIno(Handle h, RelPath p) {
@@ -118,15 +144,20 @@ final class WindowsAttributes {
         }
     }
 
-    /** Attributes from a listing record; entries it cannot describe (links, metadata) are opened. */
-    FileAttributes fromListing(DirInfo d, RelPath dir) throws FsException {
+    /**
+     * Attributes from a listing record; entries it cannot describe (links, metadata) are opened.
+     * {@code timesMove}: the listed directory's own answer ({@link #timesMove}), which its plain
+     * subdirectories share (a volume mounted in a folder is a reparse point, opened).
+     */
+    FileAttributes fromListing(DirInfo d, RelPath dir, boolean timesMove) throws FsException {
         long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow()) || !features.has(Feature.FILE_ID_INFO)
                 ? inodes.forPath(dir.resolve(NameEscaping.fromWindows(d.name())).toString())
                 : inodes.ino(features.serial(), d.fileIdHigh(), d.fileIdLow());
         if (AttributeMapping.needsOpen(d, options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES))) {
             return backend.stat(dir.resolve(NameEscaping.fromWindows(d.name())));
         }
-        return mapping.fromDirInfo(ino, d);
+        FileAttributes a = mapping.fromDirInfo(ino, d);
+        return a.isDirectory() && timesMove ? a.withTimesMove(true) : a;
     }
 
     /** FILE_READ_EA when metadata is on: a handle that reads attributes reads the $LX EAs too. */

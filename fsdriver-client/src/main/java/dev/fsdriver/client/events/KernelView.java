@@ -158,7 +158,9 @@ public final class KernelView {
     }
 
     /**
-     * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless they are within
+     * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless the server did not say
+     * this directory's file system moves its times ({@link FuseAttr#timesMove}: a share may hold
+     * others mounted below its root), or they are within
      * {@link #RACY_NANOS} of the server's clock (or no event told it yet): see {@link #RACY_NANOS}.
      * The clock is the latest event's, set once the caches it drops are gone (ChangeEvents), so
      * attributes given from a cache were read by the server after it; it is read when the reply
@@ -166,6 +168,9 @@ public final class KernelView {
      * absorbs that round trip, unless the reply took longer than the margin to come).
      */
     private void stamp(long nodeId, Node n, FuseAttr attr, long token) {
+        if (!attr.timesMove()) {
+            return; // the server does not vouch that this directory's file system moves its times (Attr.times_move)
+        }
         if (n.forgotten || stampsOff || miscounted.contains(nodeId)) {
             return; // this hold may not be the kernel's first (see #forgotten)
         }

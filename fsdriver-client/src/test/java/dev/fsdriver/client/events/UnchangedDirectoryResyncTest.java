@@ -52,13 +52,15 @@ class UnchangedDirectoryResyncTest {
         volatile long keptFileSize = -1;
         /** Runs while the server answers the lookup of the directory (null: nothing). */
         volatile Runnable duringLookup;
+        /** The server's Attr.times_move for the directory: its file system moves its times with its names. */
+        volatile boolean timesMove = true;
 
         FuseAttr rootAttr() {
-            return new FuseAttr(1, 4096, 8, 0, rootNs, rootNs, FileMode.S_IFDIR | 0755, 3, 0, 0, 0, 4096);
+            return new FuseAttr(1, 4096, 8, 0, rootNs, rootNs, FileMode.S_IFDIR | 0755, 3, 0, 0, 0, 4096, true);
         }
 
         FuseAttr dirAttr() {
-            return new FuseAttr(DIR, 4096, 8, 0, mtimeNs, ctimeNs, FileMode.S_IFDIR | 0755, 2, 0, 0, 0, 4096);
+            return new FuseAttr(DIR, 4096, 8, 0, mtimeNs, ctimeNs, FileMode.S_IFDIR | 0755, 2, 0, 0, 0, 4096, timesMove);
         }
 
         @Override
@@ -162,6 +164,26 @@ class UnchangedDirectoryResyncTest {
     }
 
     /** A name made during the loss changed the directory's times: it is announced (and so are the old ones). */
+    /**
+     * A directory the server does not vouch for (Attr.times_move unset: on another file system
+     * mounted below the share root, or an older server) gets no stamp though the share has
+     * "dir-times-move": a create during the loss on, say, a vfat mount leaves its times as they
+     * were. Failed before (seen: the stamp taken, "new" not announced).
+     */
+    @Test
+    void aDirectoryTheServerDoesNotVouchForIsNotStamped() throws Exception {
+        server.timesMove = false;
+        server.mtimeNs = NOW - 60 * SECOND;
+        server.ctimeNs = NOW - 60 * SECOND;
+        held();
+        assertThat(view.stamp(DIR)).as("no stamp without times_move").isNull();
+        server.names.add("new"); // the times stay, as on vfat
+
+        overflow();
+
+        assertThat(announced("new")).as("the create made during the loss").isTrue();
+    }
+
     @Test
     void aNameCreatedDuringTheLossIsStillAnnounced() throws Exception {
         server.mtimeNs = NOW - 60 * SECOND;
