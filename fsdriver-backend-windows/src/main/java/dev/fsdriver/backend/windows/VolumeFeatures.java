@@ -1,9 +1,11 @@
 package dev.fsdriver.backend.windows;
 
+import dev.fsdriver.backend.windows.win32.Win32;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +55,18 @@ public final class VolumeFeatures {
     private final int flags;
     private final long serial;
     private final int maxComponentLength;
+    /** The volume is reached over the network (a UNC root, a mapped network drive). */
+    private final boolean remote;
     private final Map<Feature, String> missing = new ConcurrentHashMap<>(); // feature -> why it fell back
 
+    /** A local volume's features (tests). */
     public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength) {
+        this(fileSystem, flags, serial, maxComponentLength, false);
+    }
+
+    /** {@code remote}: the volume is reached over the network (see {@link #remoteRoot}). */
+    public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength, boolean remote) {
+        this.remote = remote;
         this.fileSystem = fileSystem;
         this.flags = flags;
         this.serial = serial;
@@ -95,13 +106,67 @@ public final class VolumeFeatures {
         return fileSystem;
     }
 
-    /**
-     * Whether the volume's file system moves a directory's LastWriteTime and ChangeTime with every
-     * name made, removed or moved in it: NTFS and ReFS (from Microsoft's documentation; FAT and
-     * exFAT keep a directory's times, and an SMB share's depend on the server behind it).
-     */
+    /** See {@link #directoryTimesMove(String, boolean)}: this volume's answer. */
     public boolean directoryTimesMove() {
-        return "NTFS".equalsIgnoreCase(fileSystem) || "ReFS".equalsIgnoreCase(fileSystem);
+        return directoryTimesMove(fileSystem, remote);
+    }
+
+    /**
+     * Whether a volume's file system moves a directory's LastWriteTime and ChangeTime with every
+     * name made, removed or moved in it: a local NTFS or ReFS volume (from Microsoft's
+     * documentation; FAT and exFAT keep a directory's times). Never a remote one: an SMB server
+     * reports "NTFS" whatever it serves (Windows and Samba alike), and the times then depend on
+     * the file system behind it.
+     */
+    static boolean directoryTimesMove(String fileSystem, boolean remote) {
+        return !remote && ("NTFS".equalsIgnoreCase(fileSystem) || "ReFS".equalsIgnoreCase(fileSystem));
+    }
+
+    /**
+     * Whether share root {@code path} (as given, or as GetFinalPathNameByHandleW gives it) is a
+     * network path: UNC ({@code \\server\share}, {@code \\?\UNC\...}); a mapped network drive is
+     * told by its drive type ({@link #driveRoot}).
+     */
+    static boolean remoteRoot(String path) {
+        if (path.regionMatches(true, 0, "\\\\?\\UNC\\", 0, 8)) {
+            return true;
+        }
+        return path.startsWith("\\\\") && !path.startsWith("\\\\?\\") && !path.startsWith("\\\\.\\");
+    }
+
+    /**
+     * The root GetDriveTypeW takes for {@code path} ({@code C:\}, or {@code \\?\Volume{...}\}),
+     * null where there is none to ask (UNC, or a form not known here).
+     */
+    static String driveRoot(String path) {
+        String p = path.startsWith("\\\\?\\") ? path.substring(4) : path;
+        if (p.length() >= 2 && p.charAt(1) == ':' && Character.isLetter(p.charAt(0))) {
+            return p.substring(0, 2) + "\\";
+        }
+        if (p.regionMatches(true, 0, "Volume{", 0, 7)) {
+            int end = p.indexOf('}');
+            return end < 0 ? null : "\\\\?\\" + p.substring(0, end + 1) + "\\";
+        }
+        return null;
+    }
+
+    /**
+     * Whether the share is reached over the network: {@code root} (as given) or {@code rootFinal}
+     * (GetFinalPathNameByHandleW, links followed) is UNC, or the drive of either is
+     * {@link Win32#DRIVE_REMOTE} by {@code driveType} (GetDriveTypeW: a mapped network drive). A
+     * path whose drive cannot be told counts as remote: its directory times are not trusted.
+     */
+    static boolean remote(String root, String rootFinal, ToIntFunction<String> driveType) {
+        for (String p : new String[] {root, rootFinal}) {
+            if (p == null) {
+                continue;
+            }
+            String drive = driveRoot(p);
+            if (remoteRoot(p) || drive == null || driveType.applyAsInt(drive) == Win32.DRIVE_REMOTE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public int flags() {

@@ -3,6 +3,9 @@ package dev.fsdriver.backend.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.Win32;
+import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 class VolumeFeaturesTest {
@@ -43,5 +46,33 @@ class VolumeFeaturesTest {
         assertThat(new VolumeFeatures("ReFS", NTFS, 42, 255).directoryTimesMove()).isTrue();
         assertThat(new VolumeFeatures("FAT32", FAT32, 7, 255).directoryTimesMove()).isFalse();
         assertThat(new VolumeFeatures("exFAT", FAT32, 7, 255).directoryTimesMove()).isFalse();
+    }
+
+    /**
+     * An SMB share says "NTFS" (Windows and Samba alike) whatever it serves: no dir-times-move over
+     * the network. Failed before (seen: a remote NTFS volume said true).
+     */
+    @Test
+    void noDirectoryTimesMoveOverTheNetwork() {
+        assertThat(VolumeFeatures.directoryTimesMove("NTFS", false)).isTrue();
+        assertThat(VolumeFeatures.directoryTimesMove("NTFS", true)).as("SMB").isFalse();
+        assertThat(VolumeFeatures.directoryTimesMove("ReFS", true)).isFalse();
+        assertThat(new VolumeFeatures("NTFS", NTFS, 42, 255, true).directoryTimesMove()).isFalse();
+        assertThat(new VolumeFeatures("NTFS", NTFS, 42, 255, false).directoryTimesMove()).isTrue();
+    }
+
+    /** Remote: a UNC root (as given or as it resolves), a mapped network drive, a drive that cannot be told. */
+    @Test
+    void remoteRoots() {
+        Map<String, Integer> types = Map.of("C:\\", 3, "Z:\\", Win32.DRIVE_REMOTE, "\\\\?\\Volume{1234}\\", 3);
+        ToIntFunction<String> type = d -> types.getOrDefault(d, 0);
+        assertThat(VolumeFeatures.remote("\\\\?\\C:\\data", "\\\\?\\C:\\data", type)).as("local").isFalse();
+        assertThat(VolumeFeatures.remote("\\\\?\\Z:\\data", "\\\\?\\Z:\\data", type)).as("mapped drive").isTrue();
+        assertThat(VolumeFeatures.remote("\\\\?\\Z:\\data", "\\\\?\\UNC\\srv\\share\\data", type)).as("resolves to UNC").isTrue();
+        assertThat(VolumeFeatures.remote("\\\\?\\UNC\\srv\\share", "\\\\?\\UNC\\srv\\share", type)).as("UNC").isTrue();
+        assertThat(VolumeFeatures.remote("\\\\srv\\share", null, type)).as("plain UNC").isTrue();
+        assertThat(VolumeFeatures.remote("\\\\?\\C:\\link", "\\\\?\\Volume{1234}\\d", type)).as("volume path").isFalse();
+        assertThat(VolumeFeatures.remote("\\\\?\\C:\\x", "\\\\?\\GLOBALROOT\\Device\\X", type)).as("not told").isTrue();
+        assertThat(VolumeFeatures.driveRoot("\\\\?\\c:\\a\\b")).isEqualTo("c:\\");
     }
 }
