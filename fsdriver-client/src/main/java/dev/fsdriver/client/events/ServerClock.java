@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,20 +12,26 @@ import java.util.function.LongSupplier;
  * 0 (nothing stamped) until a reading comes, after another server process answered, and always
  * when the share's directory times do not move with its names (no "dir-times-move" in Hello):
  * there unchanged times vouch for nothing.
+ *
+ * <p>Threads: Hello's reading comes on a transport thread, events' on the events thread, and
+ * {@link #getAsLong} is read on request threads. The reading and the share's answer are one
+ * immutable {@link Reading}, replaced whole (compare-and-set, so an event's reading never puts
+ * back the answer of a Hello it raced with): a reader never pairs one Hello's answer with
+ * another's reading.
  */
 final class ServerClock implements LongSupplier {
-    private volatile long now;
-    private volatile boolean timesMove;
+    /** A reading of the server's clock (0: none) and whether that share's directory times move. */
+    private record Reading(long now, boolean timesMove) {}
+
+    private final AtomicReference<Reading> reading;
 
     ServerClock(long helloUnixNanos, boolean timesMove) {
-        this.now = helloUnixNanos;
-        this.timesMove = timesMove;
+        this.reading = new AtomicReference<>(new Reading(helloUnixNanos, timesMove));
     }
 
     /** A Hello's reading (0: not given) and whether that share's directory times move. */
     void hello(long serverUnixNanos, boolean directoryTimesMove) {
-        this.timesMove = directoryTimesMove;
-        this.now = serverUnixNanos;
+        reading.set(new Reading(serverUnixNanos, directoryTimesMove));
     }
 
     /**
@@ -33,18 +40,19 @@ final class ServerClock implements LongSupplier {
      */
     void event(long seenUnixNanos) {
         if (seenUnixNanos > 0) {
-            now = seenUnixNanos;
+            reading.updateAndGet(r -> new Reading(seenUnixNanos, r.timesMove()));
         }
     }
 
     /** Another server process answers: no reading of its clock yet. */
     void newServer() {
-        now = 0;
+        reading.updateAndGet(r -> new Reading(0, r.timesMove()));
     }
 
     /** The reading, 0 when none may be used (see above). */
     @Override
     public long getAsLong() {
-        return timesMove ? now : 0;
+        Reading r = reading.get();
+        return r.timesMove() ? r.now() : 0;
     }
 }
