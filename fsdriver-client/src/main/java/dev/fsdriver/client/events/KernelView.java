@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -48,11 +49,12 @@ public final class KernelView {
         volatile boolean forgotten;
     }
 
-    /** Node ids a FORGET took below 0: the view missed references of them (see {@link #forgotten}). */
-    private final Set<Long> miscounted = ConcurrentHashMap.newKeySet();
-    static final int MAX_MISCOUNTED = 4096;
-    /** Set when {@link #miscounted} is full: no directory is stamped any more. */
-    private volatile boolean stampsOff;
+    /**
+     * Set by the first FORGET of more references than were counted ({@link #forgotten}): the view
+     * missed an entry the kernel got, so its first holds cannot be told any more; no directory of
+     * this mount is stamped from then on.
+     */
+    private final AtomicBoolean stampsOff = new AtomicBoolean();
 
     /**
      * A directory's timestamps as the server gave them within this much of the server's clock
@@ -171,7 +173,7 @@ public final class KernelView {
         if (!attr.timesMove()) {
             return; // the server does not vouch that this directory's file system moves its times (Attr.times_move)
         }
-        if (n.forgotten || stampsOff || miscounted.contains(nodeId)) {
+        if (n.forgotten || stampsOff.get()) {
             return; // this hold may not be the kernel's first (see #forgotten)
         }
         long clock = serverClock.getAsLong();
@@ -212,7 +214,7 @@ public final class KernelView {
      */
     public long[] stamp(long dir) {
         Node n = nodes.get(dir);
-        return n == null || n.lookups.get() <= 0 ? null : n.stamp;
+        return n == null || n.lookups.get() <= 0 || stampsOff.get() ? null : n.stamp;
     }
 
     /**
@@ -256,16 +258,19 @@ public final class KernelView {
     }
 
     /**
-     * FORGET: the kernel dropped {@code count} references. The count never goes below 0: a
-     * FORGET of more than were counted means the view missed some (a warning), and the kernel
-     * may have held the node all along, so a later lookup of it is no first hold and that node
-     * id is never stamped again (a duplicate create at worst, never a hidden one).
+     * FORGET: the kernel dropped {@code count} references. The count never goes below 0. A FORGET
+     * of more than were counted proves the view missed an entry the kernel got (an {@code entered}
+     * never called), so a lookup it took for a directory's first hold may not have been one, and
+     * a stamp taken then may postdate names a watcher never saw. Which node's accounting went
+     * wrong cannot be told, so stamps go for the whole mount: every one is dropped and none is
+     * taken again ({@link #stampsOff}, one warning). A duplicate create at worst, never a hidden one.
      */
     public void forgotten(long nodeId, long count) {
         if (nodeId == FuseFileSystem.ROOT_ID) {
             return;
         }
         Node[] gone = new Node[1];
+        long[] had = {-1}; // the count a FORGET of more found (-1: none)
         nodes.computeIfPresent(nodeId, (id, n) -> {
             long left = n.lookups.addAndGet(-count);
             if (left > 0) {
@@ -273,13 +278,16 @@ public final class KernelView {
             }
             if (left < 0) {
                 n.lookups.set(0);
-                undercounted(id, count, left + count);
+                had[0] = left + count;
             }
             n.forgotten = true;
             n.stamp = null;
             gone[0] = n;
             return null;
         });
+        if (had[0] >= 0) {
+            undercounted(nodeId, count, had[0]);
+        }
         Node n = gone[0];
         if (n != null) {
             Map<String, Long> siblings = dirs.get(n.parent);
@@ -290,17 +298,18 @@ public final class KernelView {
         }
     }
 
+    /** See {@link #forgotten}: stamps off for the mount, logged once. */
     private void undercounted(long nodeId, long count, long had) {
-        log.warn("FORGET of {} references of node {}, which had {} counted: no directory stamp for it any more",
-                count, nodeId, had);
-        if (miscounted.size() >= MAX_MISCOUNTED) {
-            if (!stampsOff) {
-                log.warn("over {} nodes miscounted: no directory is stamped any more", MAX_MISCOUNTED);
-            }
-            stampsOff = true;
+        if (!stampsOff.compareAndSet(false, true)) {
             return;
         }
-        miscounted.add(nodeId);
+        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
+        for (Node n : nodes.values()) {
+            n.stamp = null;
+        }
+        log.warn("FORGET of {} references of node {}, which had {} counted: the mount missed an entry the kernel got; "
+                + "no directory is stamped any more (an overflow may announce creates of names that were there)",
+                count, nodeId, had);
     }
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */

@@ -420,18 +420,23 @@ class UnchangedDirectoryResyncTest {
     }
 
     /**
-     * A FORGET of more references than the view counted: it missed some, so the kernel may have
-     * held the directory all along and the next lookup is no first hold. The count stays at 0 and
-     * that directory is never stamped again.
+     * A FORGET of more references than the view counted proves it missed an entry the kernel
+     * got: a lookup it took for a first hold may not have been one, on this node or any other, so
+     * no stamp of the mount vouches any more, and none is taken again. The count stays at 0.
+     * Failed before (seen: the root kept its stamp, only the forgotten node's stamps stopped).
      */
     @Test
-    void aForgetOfMoreThanWasCountedStopsStampingThatDirectory() throws Exception {
+    void aForgetOfMoreThanWasCountedStopsStampingInTheWholeMount() throws Exception {
+        server.rootNs = NOW - 60 * SECOND;
+        view.stampRoot(server.rootAttr());
         server.mtimeNs = NOW - 60 * SECOND;
         server.ctimeNs = NOW - 60 * SECOND;
         held();
         assertThat(view.stamp(DIR)).isNotNull();
+        assertThat(view.stamp(1)).isNotNull();
         fs.forget(DIR, 3); // one was counted
         assertThat(view.lookups(DIR)).isZero();
+        assertThat(view.stamp(1)).as("the root's, taken before: the accounting it rests on is broken").isNull();
 
         held();
 
@@ -440,6 +445,8 @@ class UnchangedDirectoryResyncTest {
         fs.forget(DIR, 1);
         held();
         assertThat(view.stamp(DIR)).as("nor a later one").isNull();
+        view.stampRoot(server.rootAttr());
+        assertThat(view.stamp(1)).as("nor any other directory's").isNull();
     }
 
     /** A FORGET of exactly the references counted: the next lookup is a first hold, stamped again. */
