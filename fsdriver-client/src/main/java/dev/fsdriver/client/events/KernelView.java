@@ -26,9 +26,25 @@ import org.slf4j.LoggerFactory;
  * directory. A directory with no lookup references here has no watcher, and a path whose
  * components are unknown here has nothing cached by the kernel.
  *
- * <p>Thread safety: lock-free maps; each update is atomic per key, and the view may briefly lag
- * the kernel between a reply and the next update. Consumers treat it as a hint for
- * invalidation (invalidating too much is harmless; an unknown name has nothing to invalidate).
+ * <p>Thread safety: concurrent maps, updated from request threads (replies, FORGETs) and the
+ * events thread; the view may briefly lag the kernel between a reply and the next update, and
+ * consumers treat it as a hint for invalidation (invalidating too much is harmless; an unknown
+ * name has nothing to invalidate). Two orderings are relied on:
+ * <ul>
+ *   <li>Per node id, under {@code nodes.compute} for that id: an entry's count, its fields and
+ *       its (parent, name) entry in {@code dirs} ({@link #entered}), and a FORGET's count, its
+ *       removal from {@code nodes} and of its entries ({@link #forgotten}). A FORGET of the
+ *       previous hold is thus wholly before or after a new hold's entry, never removing it, and no
+ *       reference is counted on a node already out of the map. Renames, removals and exchanges
+ *       update {@code dirs} without that lock (they follow kernel operations on the names).</li>
+ *   <li>Stamps ({@link #stamp(long)}): a directory's times are kept when the kernel first holds
+ *       it, from the reply's attributes. Whatever takes stamps away (an event of a name in the
+ *       directory, a new server process, a FORGET of more than was counted) first moves the
+ *       mount-wide token {@link #stampToken()}, then clears; a reply's stamp is stored, then kept
+ *       only if the token is still the one read before its call. A clear either sees the stored
+ *       stamp or the store's check sees the moved token, so a reply read before a drop never
+ *       outlives it.</li>
+ * </ul>
  */
 public final class KernelView {
     private static final Logger log = LoggerFactory.getLogger(KernelView.class);
@@ -130,25 +146,26 @@ public final class KernelView {
         if (nodeId == 0) {
             return null;
         }
-        Long before = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
-        if (before != null && before != nodeId) {
-            if (displaced.size() >= MAX_DISPLACED) {
-                displaced.clear();
-            }
-            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before);
-        }
-        // counted under the map's lock for the id: a FORGET's removal (#forgotten) and this count
-        // are ordered, so no reference is counted on a node already out of the map
+        // Counted, and the entry put, under the map's lock for the id (see the class comment): a
+        // FORGET of the previous hold is wholly before or after, so it never removes this entry
         long[] count = new long[1];
+        Long[] before = new Long[1];
         Node n = nodes.compute(nodeId, (id, had) -> {
             Node m = had != null ? had : new Node();
             count[0] = m.lookups.incrementAndGet();
+            m.parent = parent;
+            m.name = name;
+            m.mode = mode;
+            m.generation = generation;
+            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
             return m;
         });
-        n.parent = parent;
-        n.name = name;
-        n.mode = mode;
-        n.generation = generation;
+        if (before[0] != null && before[0] != nodeId) {
+            if (displaced.size() >= MAX_DISPLACED) {
+                displaced.clear();
+            }
+            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before[0]);
+        }
         if (count[0] == 1 && FileMode.isDirectory(mode)) {
             n.stamp = null; // from an earlier hold, or none: only this hold's attributes may vouch
             if (!tell) {
@@ -269,7 +286,6 @@ public final class KernelView {
         if (nodeId == FuseFileSystem.ROOT_ID) {
             return;
         }
-        Node[] gone = new Node[1];
         long[] had = {-1}; // the count a FORGET of more found (-1: none)
         nodes.computeIfPresent(nodeId, (id, n) -> {
             long left = n.lookups.addAndGet(-count);
@@ -282,19 +298,16 @@ public final class KernelView {
             }
             n.forgotten = true;
             n.stamp = null;
-            gone[0] = n;
-            return null;
-        });
-        if (had[0] >= 0) {
-            undercounted(nodeId, count, had[0]);
-        }
-        Node n = gone[0];
-        if (n != null) {
+            // under the id's lock, as entered() puts it: never a later hold's entry (class comment)
             Map<String, Long> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {
                 siblings.remove(n.name, nodeId);
             }
             dirs.remove(nodeId);
+            return null;
+        });
+        if (had[0] >= 0) {
+            undercounted(nodeId, count, had[0]);
         }
     }
 

@@ -3,6 +3,9 @@ package dev.fsdriver.client.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.FileMode;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class KernelViewTest {
@@ -35,6 +38,54 @@ class KernelViewTest {
         v.forgotten(10, 2);
         v.entered(1, "d", 10, DIR); // held again after the kernel let go
         assertThat(held).containsExactly(10L, 10L);
+    }
+
+    /**
+     * A lookup that holds a directory again races the FORGET of its previous hold: whichever
+     * comes first, the kernel ends with one reference and the entry must stay known. Before, the
+     * entry was put before the count and the FORGET removed it after taking the node out of the
+     * map, so the FORGET could remove the new hold's entry (seen: held with no entry, within the
+     * first few thousand rounds). A race test bounded by rounds, not by time.
+     */
+    @Test
+    void aForgetOfThePreviousHoldNeverTakesTheNewEntryAway() throws Exception {
+        KernelView v = new KernelView();
+        CyclicBarrier both = new CyclicBarrier(2);
+        int rounds = 50_000;
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread forgetter = new Thread(() -> {
+            try {
+                while (true) {
+                    both.await();
+                    if (stop.get()) {
+                        return;
+                    }
+                    v.forgotten(10, 1);
+                    both.await();
+                }
+            } catch (InterruptedException | BrokenBarrierException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        forgetter.start();
+        int lost = 0;
+        try {
+            for (int i = 0; i < rounds && lost == 0; i++) {
+                v.entered(1, "d", 10, DIR); // the previous hold
+                both.await();
+                v.entered(1, "d", 10, DIR); // the new one, while the previous is forgotten
+                both.await();
+                if (v.lookups(10) != 1 || v.child(1, "d") != 10) {
+                    lost++;
+                }
+                v.forgotten(10, v.lookups(10));
+            }
+        } finally {
+            stop.set(true);
+            both.await();
+            forgetter.join();
+        }
+        assertThat(lost).as("rounds that ended held without the entry").isZero();
     }
 
     @Test
