@@ -36,9 +36,13 @@ public final class MountCalls {
     private static final MethodHandle SOCKETPAIR = Native.downcall("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle RECVMSG = Native.downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle STATFS = Native.downcall("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     private MountCalls() {}
+
+    /** statfs, linked at its first use only: every mount loads this class, only a server's backend calls it. */
+    private static final class Statfs {
+        static final MethodHandle STATFS = Native.downcall("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
 
     /** {@code int ioctl(int fd, FUSE_DEV_IOC_CLONE, uint32_t *oldfd)}: attaches {@code fd} to {@code masterFd}'s connection. */
     public static void ioctlFuseDevClone(int fd, int masterFd) throws ErrnoException {
@@ -79,13 +83,14 @@ public final class MountCalls {
      * there is no statfs (not Linux).
      */
     public static long statfsType(String path) throws ErrnoException {
-        if (STATFS == null) {
+        MethodHandle statfs = Statfs.STATFS;
+        if (statfs == null) {
             throw new ErrnoException("statfs", Errno.ENOSYS);
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Native.state();
             MemorySegment buf = a.allocate(256, 8); // struct statfs: 120 bytes on both
-            if ((int) STATFS.invokeExact(st, Native.cstr(a, path), buf) != 0) {
+            if ((int) statfs.invokeExact(st, Native.cstr(a, path), buf) != 0) {
                 throw Native.failure("statfs " + path, st);
             }
             return buf.get(JAVA_LONG, 0);

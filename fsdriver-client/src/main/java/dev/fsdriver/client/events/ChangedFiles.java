@@ -108,12 +108,11 @@ final class ChangedFiles {
                 return;
             }
         }
-        // node 0: read again after the stamp (the lookup's could be older than a program's change).
-        // Not the fresh lookup's attributes (review of B6, item 4, kept as is): the node is only
+        // node 0: read again after the stamp, not the fresh lookup's attributes: the node is only
         // known from that lookup, so its LocalWrites stamp is read after it, and a size change
         // through this mount (a write or truncate, by another name) between the two would be in
-        // neither the attributes nor the stamp's later check: the injected truncate would
-        // announce the size before it.
+        // neither the lookup's attributes nor the stamp's later check: the injected truncate
+        // would announce the size before it.
         FuseAttr current = node != 0 ? entry.attr() : fs.reads().attr(entry.nodeId());
         if (current == null) {
             fs.reads().giveBack(entry.nodeId());
