@@ -1,6 +1,5 @@
 package dev.fsdriver.backend.windows;
 
-import dev.fsdriver.backend.windows.win32.Win32;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -29,6 +28,8 @@ public final class VolumeFeatures {
     public static final int FILE_SUPPORTS_HARD_LINKS = 0x400000;
     public static final int FILE_SUPPORTS_EXTENDED_ATTRIBUTES = 0x800000;
     public static final int FILE_SUPPORTS_OPEN_BY_FILE_ID = 0x1000000;
+    /** GetDriveTypeW: a network drive. */
+    public static final int DRIVE_REMOTE = 4;
 
     /** Features with a fallback. */
     public enum Feature {
@@ -153,7 +154,7 @@ public final class VolumeFeatures {
     /**
      * Whether the share is reached over the network: {@code root} (as given) or {@code rootFinal}
      * (GetFinalPathNameByHandleW, links followed) is UNC, or the drive of either is
-     * {@link Win32#DRIVE_REMOTE} by {@code driveType} (GetDriveTypeW: a mapped network drive). A
+     * {@link #DRIVE_REMOTE} by {@code driveType} (GetDriveTypeW: a mapped network drive). A
      * path whose drive cannot be told counts as remote: its directory times are not trusted.
      */
     static boolean remote(String root, String rootFinal, ToIntFunction<String> driveType) {
@@ -162,7 +163,7 @@ public final class VolumeFeatures {
                 continue;
             }
             String drive = driveRoot(p);
-            if (remoteRoot(p) || drive == null || driveType.applyAsInt(drive) == Win32.DRIVE_REMOTE) {
+            if (remoteRoot(p) || drive == null || driveType.applyAsInt(drive) == DRIVE_REMOTE) {
                 return true;
             }
         }

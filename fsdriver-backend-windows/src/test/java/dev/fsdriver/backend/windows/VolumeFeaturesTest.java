@@ -3,7 +3,6 @@ package dev.fsdriver.backend.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
-import dev.fsdriver.backend.windows.win32.Win32;
 import java.util.Map;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
@@ -64,7 +63,7 @@ class VolumeFeaturesTest {
     /** Remote: a UNC root (as given or as it resolves), a mapped network drive, a drive that cannot be told. */
     @Test
     void remoteRoots() {
-        Map<String, Integer> types = Map.of("C:\\", 3, "Z:\\", Win32.DRIVE_REMOTE, "\\\\?\\Volume{1234}\\", 3);
+        Map<String, Integer> types = Map.of("C:\\", 3, "Z:\\", VolumeFeatures.DRIVE_REMOTE, "\\\\?\\Volume{1234}\\", 3);
         ToIntFunction<String> type = d -> types.getOrDefault(d, 0);
         assertThat(VolumeFeatures.remote("\\\\?\\C:\\data", "\\\\?\\C:\\data", type)).as("local").isFalse();
         assertThat(VolumeFeatures.remote("\\\\?\\Z:\\data", "\\\\?\\Z:\\data", type)).as("mapped drive").isTrue();

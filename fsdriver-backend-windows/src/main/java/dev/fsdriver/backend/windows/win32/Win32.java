@@ -311,12 +311,9 @@ public final class Win32 {
         return a;
     }
 
-    /** GetDriveTypeW: the root path is a network drive. */
-    public static final int DRIVE_REMOTE = 4;
-
     /**
      * {@code UINT GetDriveTypeW(LPCWSTR lpRootPathName)}: DRIVE_UNKNOWN 0, DRIVE_NO_ROOT_DIR 1,
-     * DRIVE_REMOVABLE 2, DRIVE_FIXED 3, {@link #DRIVE_REMOTE} 4, DRIVE_CDROM 5, DRIVE_RAMDISK 6.
+     * DRIVE_REMOVABLE 2, DRIVE_FIXED 3, DRIVE_REMOTE 4, DRIVE_CDROM 5, DRIVE_RAMDISK 6.
      */
     public static int GetDriveTypeW(String rootPath) {
         return K.K32.GetDriveTypeW(rootPath);
