@@ -1,11 +1,7 @@
 package dev.fsdriver.backend.posix;
 
-import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
-import dev.fsdriver.linux.MountCalls;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +13,13 @@ import org.slf4j.LoggerFactory;
  * times to vouch for its names (docs/posix.md).
  *
  * <p>Asked per directory, since a share may hold other file systems mounted below its root
- * (st_dev differs; {@link PosixCalls#foldDev}): the verdict is kept per st_dev, read by statfs of
- * the first directory seen on that device. A failed statfs is "no" for that directory and is not
- * kept (asked again next time). Limit: a device number freed by an unmount and given to another
- * file system (anonymous devices of tmpfs, btrfs subvolumes, FUSE are reused) keeps the verdict
- * until the server restarts. Thread-safe.
+ * (st_dev differs; {@link PosixCalls#foldDev}). Only the share root's verdict is kept, read once
+ * at open: its device number stays the root's file system's while the share is open. A directory
+ * on any other device is read by statfs at every ask (rare: only directories on other file
+ * systems), never kept by device number: Linux gives a freed anonymous device number (tmpfs,
+ * overlay, btrfs subvolumes, FUSE, NFS, CIFS) to the next such mount, lowest free first, so an
+ * sshfs mounted where a tmpfs was usually gets the tmpfs's number. A failed statfs is "no".
+ * Thread-safe (immutable).
  */
 final class DirectoryTimes {
     private static final Logger log = LoggerFactory.getLogger(DirectoryTimes.class);
@@ -36,56 +34,45 @@ final class DirectoryTimes {
             0x2FC12FC1L,  // zfs
             0x794C7630L); // overlayfs
 
-    /** statfs(2)'s f_type of a path (injectable for tests). */
+    /** statfs(2)'s f_type of the directory just stat-ed, read only when a verdict needs it (injectable for tests). */
     @FunctionalInterface
-    interface Statfs {
-        long type(String path) throws ErrnoException;
+    interface FsType {
+        long read() throws ErrnoException;
     }
 
-    private final Statfs statfs;
-    /** st_dev -> verdict. */
-    private final Map<Long, Boolean> byDevice = new ConcurrentHashMap<>();
+    private final long rootDev;
+    private final boolean rootMoves;
 
-    DirectoryTimes(Statfs statfs) {
-        this.statfs = statfs;
+    /** {@code rootType}: statfs of the share root (on device {@code rootDev}), read now, once. */
+    DirectoryTimes(long rootDev, FsType rootType, Object root) {
+        this.rootDev = rootDev;
+        this.rootMoves = read(rootType, rootDev);
+        log.info("share root {} (device 0x{}): directory times {}", root, Long.toHexString(rootDev),
+                rootMoves ? "move with names (dir-times-move)" : "not known to move with names");
     }
 
-    /** With the real statfs(2). */
-    DirectoryTimes() {
-        this(MountCalls::statfsType);
+    /** The share root's verdict (the "dir-times-move" capability). */
+    boolean rootMoves() {
+        return rootMoves;
     }
 
-    /**
-     * The verdict for device {@code dev}; {@code path} names a directory on it (absolute, or a
-     * /proc/self/fd path), read by statfs only the first time the device is seen.
-     */
-    boolean move(long dev, String path) {
-        Boolean known = byDevice.get(dev);
-        if (known != null) {
-            return known;
-        }
-        long type;
+    /** The verdict for a directory on device {@code dev}: the root's on the root's device, else {@code type} read now. */
+    boolean move(long dev, FsType type) {
+        return dev == rootDev ? rootMoves : read(type, dev);
+    }
+
+    private static boolean read(FsType type, long dev) {
         try {
-            type = statfs.type(path);
+            return move(type.read());
         } catch (ErrnoException e) {
-            log.debug("statfs {}: {}: directory times there not trusted this time", path, e.getMessage());
+            log.debug("statfs of a directory on device 0x{}: {}: its times not trusted this time", Long.toHexString(dev),
+                    e.getMessage());
             return false;
         }
-        boolean moving = move(type);
-        if (byDevice.putIfAbsent(dev, moving) == null) {
-            log.info("device 0x{} ({}): file system 0x{}, directory times {}", Long.toHexString(dev), path,
-                    Long.toHexString(type), moving ? "move with names (dir-times-move)" : "not known to move with names");
-        }
-        return moving;
     }
 
     /** Whether file system magic {@code type} (statfs f_type) is in {@link #MOVING}. */
     static boolean move(long type) {
         return MOVING.contains(type & 0xFFFFFFFFL); // f_type is a signed long: 0xF2F52010 may come sign-extended
-    }
-
-    /** Where statfs finds the entry {@code name} of directory descriptor {@code dirFd} (AT_FDCWD: {@code name} is absolute). */
-    static String at(int dirFd, String name) {
-        return dirFd == AtCalls.AT_FDCWD ? name : "/proc/self/fd/" + dirFd + "/" + name;
     }
 }

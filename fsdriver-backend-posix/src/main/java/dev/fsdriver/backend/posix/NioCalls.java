@@ -12,6 +12,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -75,13 +76,18 @@ final class NioCalls implements PosixCalls {
     @Override
     public FileAttributes lstat(Loc l, Object what) throws FsException {
         try {
-            return toAttributes(Files.readAttributes(l.path(), ATTRS, NOFOLLOW), l.path().toString());
+            return toAttributes(Files.readAttributes(l.path(), ATTRS, NOFOLLOW), l.path());
         } catch (IOException e) {
             throw PosixErrors.translate("stat", what, e);
         }
     }
 
-    private FileAttributes toAttributes(Map<String, Object> a, String path) {
+    /**
+     * {@code path}: where statfs reads a directory on another device than the root's. Residual
+     * race of this mode: statfs resolves the path again, which a rename or a mount between the
+     * two calls may have pointed elsewhere (the libc mode reads both from one descriptor).
+     */
+    private FileAttributes toAttributes(Map<String, Object> a, Path path) {
         long dev = ((Number) a.get("dev")).longValue();
         long ino = PosixCalls.foldDev(((Number) a.get("ino")).longValue(), dev, rootDev);
         int mode = (Integer) a.get("mode");
@@ -100,7 +106,7 @@ final class NioCalls implements PosixCalls {
                 BLKSIZE,
                 (int) ((Number) a.get("rdev")).longValue(),
                 0,
-                FileMode.isDirectory(mode) && times.move(dev, path));
+                FileMode.isDirectory(mode) && times.move(dev, () -> MountCalls.statfsType(path.toString())));
     }
 
     static long ns(FileTime t) {

@@ -17,6 +17,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
@@ -97,9 +98,9 @@ public final class PosixBackend implements Backend {
             throw new NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NioCalls.NOFOLLOW)).longValue();
-        // one verdict per device: the root's is read now, a device mounted below it at its first directory
-        DirectoryTimes times = new DirectoryTimes();
-        boolean rootTimesMove = times.move(dev, real.toString());
+        // the root's verdict read now and kept; a directory on another device is read at every stat
+        DirectoryTimes times = new DirectoryTimes(dev, () -> MountCalls.statfsType(real.toString()), real);
+        boolean rootTimesMove = times.rootMoves();
         PosixCalls calls = nat ? new LibcCalls(dev, times) : new NioCalls(dev, times);
         Containment held = nat && beneath ? BeneathRoot.tryOpen(real) : null;
         return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls), rootTimesMove);

@@ -4,15 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.linux.MountCalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The allow-list of file systems whose directory times move with every name change (statfs f_type), per device. */
+/**
+ * The allow-list of file systems whose directory times move with every name change (statfs
+ * f_type): the root's verdict kept, any other device's read at every ask.
+ */
 class DirectoryTimesTest {
     @TempDir
     Path dir;
@@ -34,33 +36,44 @@ class DirectoryTimesTest {
     void readsTheShareRootsFileSystem() throws Exception {
         String type = Files.getFileStore(dir).type();
         long dev = ((Number) Files.getAttribute(dir, "unix:dev")).longValue();
-        assertThat(new DirectoryTimes().move(dev, dir.toString())).as(type).isEqualTo(type.startsWith("ext")
-                || List.of("tmpfs", "xfs", "btrfs", "overlay", "f2fs", "zfs").contains(type));
+        assertThat(new DirectoryTimes(dev, () -> MountCalls.statfsType(dir.toString()), dir).rootMoves()).as(type)
+                .isEqualTo(type.startsWith("ext") || List.of("tmpfs", "xfs", "btrfs", "overlay", "f2fs", "zfs").contains(type));
     }
 
     /**
-     * One statfs per device, its verdict kept for every later directory of that device; a failed
-     * statfs is "no" and is asked again (a directory gone meanwhile must not turn a device off).
+     * The root's verdict is read once and stands for its device; a failed statfs is "no" and is
+     * asked again (a directory gone meanwhile must not turn a device off).
      */
     @Test
-    void oneVerdictPerDeviceFailuresNotKept() {
-        Map<String, Long> types = Map.of("/share", 0xEF53L, "/share/stick", 0x4D44L);
-        List<String> asked = new ArrayList<>();
-        boolean[] fail = {true};
-        DirectoryTimes times = new DirectoryTimes(path -> {
-            asked.add(path);
-            if (path.equals("/share/gone") && fail[0]) {
-                throw new ErrnoException("statfs", Errno.ENOENT);
-            }
-            return path.equals("/share/gone") ? 0xEF53L : types.get(path);
-        });
-        assertThat(times.move(1, "/share")).isTrue();
-        assertThat(times.move(1, "/share/a")).as("device 1 known: no statfs").isTrue();
-        assertThat(times.move(2, "/share/stick")).as("vfat below the root").isFalse();
-        assertThat(times.move(2, "/share/stick/b")).isFalse();
-        assertThat(times.move(3, "/share/gone")).as("statfs failed: no").isFalse();
-        fail[0] = false;
-        assertThat(times.move(3, "/share/gone")).as("asked again").isTrue();
-        assertThat(asked).containsExactly("/share", "/share/stick", "/share/gone", "/share/gone");
+    void theRootsVerdictIsKeptFailuresAreNot() {
+        int[] rootReads = {0};
+        DirectoryTimes times = new DirectoryTimes(1, () -> {
+            rootReads[0]++;
+            return 0xEF53L;
+        }, "/share");
+        assertThat(times.rootMoves()).isTrue();
+        assertThat(times.move(1, () -> {
+            throw new AssertionError("the root's device: no statfs");
+        })).as("a directory on the root's device").isTrue();
+        assertThat(rootReads[0]).isEqualTo(1);
+        assertThat(times.move(2, () -> 0x4D44L)).as("vfat below the root").isFalse();
+        assertThat(times.move(3, () -> {
+            throw new ErrnoException("statfs", Errno.ENOENT);
+        })).as("statfs failed: no").isFalse();
+        assertThat(times.move(3, () -> 0xEF53L)).as("asked again").isTrue();
+    }
+
+    /**
+     * A device other than the root's is read at every ask, never kept by number: Linux gives a
+     * freed anonymous device number (tmpfs, FUSE, NFS, ...) to the next such mount, so an sshfs
+     * mounted where a tmpfs was usually has its number. Failed before (seen: the second ask
+     * answered true, the tmpfs's verdict kept for device 2).
+     */
+    @Test
+    void anotherDevicesVerdictIsReadAgainAtEveryAsk() {
+        DirectoryTimes times = new DirectoryTimes(1, () -> 0xEF53L, "/share");
+        assertThat(times.move(2, () -> 0x01021994L)).as("a tmpfs on device 2").isTrue();
+        assertThat(times.move(2, () -> 0x65735546L)).as("then sshfs (FUSE), given device 2 again").isFalse();
+        assertThat(times.move(2, () -> 0x01021994L)).as("and a tmpfs again").isTrue();
     }
 }
