@@ -12,6 +12,7 @@ import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.server.FsServer;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -67,6 +68,30 @@ class DirTimesMoveStampTest {
         }
     }
 
+    /**
+     * Skips the test (an assumption failure that says why) unless a backend of the temp dir says
+     * its directory times move; the backend asked is closed either way.
+     */
+    private void assumeAllowListed() throws Exception {
+        try (PosixBackend probe = PosixBackend.open(served, false)) {
+            assumeTrue(probe.directoryTimesMove(), "the temp dir's file system (" + Files.getFileStore(served).type()
+                    + ") is not allow-listed: no stamps to see here");
+        }
+    }
+
+    /** Mounts a ramfs at {@code at} ({@link #mounted} only once it is), or skips the test saying why. */
+    private void mountRamfs(Path at) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("mount", "-t", "ramfs", "none", at.toString()).inheritIO().start();
+        } catch (IOException e) {
+            assumeTrue(false, "no mount program (" + e.getMessage() + "): this test does not run here");
+            return;
+        }
+        assumeTrue(p.waitFor() == 0, "mounting a ramfs needs root (CAP_SYS_ADMIN): this test does not run here");
+        mounted = at;
+    }
+
     /** Failed before (seen: the root's and d's stamps taken though the share said nothing of its times). */
     @Test
     void withoutTheCapabilityNothingIsStamped() throws Exception {
@@ -81,10 +106,8 @@ class DirTimesMoveStampTest {
     /** A posix share on an allow-listed file system (ext4 here): listed, and the stamps are taken. */
     @Test
     void withTheCapabilityDirectoriesAreStamped() throws Exception {
-        PosixBackend backend = PosixBackend.open(served, false);
-        assumeTrue(backend.directoryTimesMove(), "the temp dir's file system (" + Files.getFileStore(served).type()
-                + ") is not allow-listed: no stamps to see here");
-        KernelView view = connect(backend);
+        assumeAllowListed();
+        KernelView view = connect(PosixBackend.open(served, false));
         assertThat(remote.directoryTimesMove()).isTrue();
         assertThat(view.stamp(FuseFileSystem.ROOT_ID)).isNotNull();
         assertThat(view.stamp(view.child(FuseFileSystem.ROOT_ID, "d"))).isNotNull();
@@ -97,14 +120,9 @@ class DirTimesMoveStampTest {
      */
     @Test
     void aDirectoryOnAnotherFileSystemBelowTheShareIsNotStamped() throws Exception {
-        Path m = Files.createDirectory(served.resolve("m"));
-        mounted = m;
-        assumeTrue(new ProcessBuilder("mount", "-t", "ramfs", "none", m.toString()).inheritIO().start().waitFor() == 0,
-                "mounting a ramfs needs root (CAP_SYS_ADMIN): this test does not run here");
-        PosixBackend backend = PosixBackend.open(served, false);
-        assumeTrue(backend.directoryTimesMove(), "the temp dir's file system (" + Files.getFileStore(served).type()
-                + ") is not allow-listed");
-        KernelView view = connect(backend);
+        assumeAllowListed();
+        mountRamfs(Files.createDirectory(served.resolve("m")));
+        KernelView view = connect(PosixBackend.open(served, false));
         events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "m");
         long mNode = view.child(FuseFileSystem.ROOT_ID, "m");
         assertThat(mNode).isNotZero();

@@ -163,7 +163,6 @@ class UnchangedDirectoryResyncTest {
                 .containsOnlyKeys("old1", "old2");
     }
 
-    /** A name made during the loss changed the directory's times: it is announced (and so are the old ones). */
     /**
      * A directory the server does not vouch for (Attr.times_move unset: on another file system
      * mounted below the share root, or an older server) gets no stamp though the share has
@@ -184,6 +183,7 @@ class UnchangedDirectoryResyncTest {
         assertThat(announced("new")).as("the create made during the loss").isTrue();
     }
 
+    /** A name made during the loss changed the directory's times: it is announced (and so are the old ones). */
     @Test
     void aNameCreatedDuringTheLossIsStillAnnounced() throws Exception {
         server.mtimeNs = NOW - 60 * SECOND;
