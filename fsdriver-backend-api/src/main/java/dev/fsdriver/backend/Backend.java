@@ -35,7 +35,9 @@ public interface Backend extends AutoCloseable {
      * name made, removed or moved in it (ext4, xfs, btrfs, tmpfs, NTFS, ReFS; not FAT, exFAT, nor
      * most network or FUSE file systems). Then the server lists the "dir-times-move" capability
      * for the share, and a client may take a directory's unchanged times as proof that no name
-     * in it changed (its overflow resync, docs/posix.md "Change events"). The default: no.
+     * in it changed (its overflow resync, docs/posix.md "Change events"), but only for a
+     * directory whose own attributes say so ({@link FileAttributes#timesMove}): the share may
+     * hold other file systems mounted below its root. The default: no.
      */
     default boolean directoryTimesMove() {
         return false;

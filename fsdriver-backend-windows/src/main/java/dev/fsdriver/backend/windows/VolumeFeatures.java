@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.windows;
 
+import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -110,6 +111,31 @@ public final class VolumeFeatures {
     /** See {@link #directoryTimesMove(String, boolean)}: this volume's answer. */
     public boolean directoryTimesMove() {
         return directoryTimesMove(fileSystem, remote);
+    }
+
+    /** A volume serial number read without FileIdInfo (GetVolumeInformationByHandleW on a handle). */
+    @FunctionalInterface
+    public interface SerialQuery {
+        long serial() throws WindowsException;
+    }
+
+    /**
+     * Whether one directory's times move ({@link dev.fsdriver.backend.FileAttributes#timesMove}):
+     * this volume's do ({@link #directoryTimesMove()}) and the directory is on the share root's
+     * volume, by serial number (another volume mounted in a folder below the root may be FAT or
+     * remote): its FileIdInfo's, {@code id} (an {@link InodeNumbers.IdOnce} its inode number
+     * already asked answers without a second query), or without FileIdInfo {@code volume}'s. No
+     * answer is "no".
+     */
+    public boolean timesMove(InodeNumbers.IdQuery id, SerialQuery volume) {
+        if (!directoryTimesMove()) {
+            return false;
+        }
+        try {
+            return (has(Feature.FILE_ID_INFO) ? id.query().volumeSerial() : volume.serial()) == serial;
+        } catch (WindowsException e) {
+            return false;
+        }
     }
 
     /**

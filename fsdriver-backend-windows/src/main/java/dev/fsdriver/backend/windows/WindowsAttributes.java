@@ -46,7 +46,8 @@ final class WindowsAttributes {
         Win32.GetFileInformationByHandleEx(h.h, Structs.FileStandardInfo, s.small.share(Scratch.STANDARD), Structs.STANDARD_INFO_SIZE);
         Structs.BasicInfo basic = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE));
         Structs.StandardInfo std = Structs.StandardInfo.read(s.smallBuffer(Scratch.STANDARD, Structs.STANDARD_INFO_SIZE));
-        long ino = fileIno(h, p);
+        InodeNumbers.IdOnce id = new InodeNumbers.IdOnce(idQuery(h));
+        long ino = inodes.forFile(features, id, p.toString());
         int tag = 0;
         if ((basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileAttributeTagInfo, s.small.share(Scratch.TAG),
@@ -56,40 +57,26 @@ final class WindowsAttributes {
         LxEa.Metadata md = metadata(h);
         boolean link = (basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag);
         FileAttributes a = mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
-        return a.isDirectory() ? a.withTimesMove(timesMove(h)) : a;
+        return a.isDirectory() ? a.withTimesMove(timesMove(h, id)) : a;
     }
 
-    /**
-     * Whether directory {@code h}'s times move with every name change in it: its volume's file
-     * system does ({@link VolumeFeatures#directoryTimesMove}) and it is the share root's volume,
-     * by serial number (another volume mounted in a folder below the root may be FAT or remote).
-     * No answer is "no".
-     */
+    /** Whether directory {@code h}'s times move ({@link VolumeFeatures#timesMove}), for a listing. */
     boolean timesMove(Handle h) {
-        if (!features.directoryTimesMove()) {
-            return false;
-        }
-        try {
-            Scratch s = Scratch.get();
-            long serial;
-            if (features.has(Feature.FILE_ID_INFO)) {
-                Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
-                serial = Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE)).volumeSerial();
-            } else {
-                serial = Integer.toUnsignedLong(Win32.GetVolumeInformationByHandleW(h.h).serial()); // as ShareProbe read the root's
-            }
-            return serial == features.serial();
-        } catch (WindowsException e) {
-            return false;
-        }
+        return timesMove(h, idQuery(h));
     }
 
-    private long fileIno(Handle h, RelPath p) {
-        return inodes.forFile(features, () -> {
+    /** {@code id}: {@code h}'s FileIdInfo, as {@link #read} already asked it for the inode number. */
+    private boolean timesMove(Handle h, InodeNumbers.IdQuery id) {
+        return features.timesMove(id, () -> Integer.toUnsignedLong(Win32.GetVolumeInformationByHandleW(h.h).serial()));
+    }
+
+    /** {@code h}'s FileIdInfo query (the scratch buffer is read into a record at once). */
+    private static InodeNumbers.IdQuery idQuery(Handle h) {
+        return () -> {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
             return Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE));
-        }, p.toString());
+        };
     }
 
     private LxEa.Metadata metadata(Handle h) {

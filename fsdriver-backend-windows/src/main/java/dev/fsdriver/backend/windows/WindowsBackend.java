@@ -128,7 +128,11 @@ public final class WindowsBackend implements Backend {
         return caseInsensitive;
     }
 
-    /** By the volume's file system name (see {@link VolumeFeatures#directoryTimesMove}). */
+    /**
+     * By the share root's volume: a local NTFS or ReFS one, never one reached over the network
+     * (see {@link VolumeFeatures#directoryTimesMove}); each directory's attributes answer for its
+     * own volume ({@link VolumeFeatures#timesMove}).
+     */
     @Override
     public boolean directoryTimesMove() {
         return features.directoryTimesMove();

@@ -3,6 +3,8 @@ package dev.fsdriver.backend.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.backend.windows.VolumeFeatures.Feature;
+import dev.fsdriver.backend.windows.win32.Structs;
+import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.util.Map;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
@@ -73,5 +75,51 @@ class VolumeFeaturesTest {
         assertThat(VolumeFeatures.remote("\\\\?\\C:\\link", "\\\\?\\Volume{1234}\\d", type)).as("volume path").isFalse();
         assertThat(VolumeFeatures.remote("\\\\?\\C:\\x", "\\\\?\\GLOBALROOT\\Device\\X", type)).as("not told").isTrue();
         assertThat(VolumeFeatures.driveRoot("\\\\?\\c:\\a\\b")).isEqualTo("c:\\");
+    }
+
+    /**
+     * A directory's own answer: on the root's volume by its FileIdInfo serial, asked once for both
+     * its inode number and its times (WindowsAttributes#read asked FileIdInfo twice before);
+     * another volume's serial, a failed query, or a volume whose times do not move: no.
+     */
+    @Test
+    void aDirectorysTimesMoveOnTheRootsVolumeByTheSerialItsInodeNumberRead() throws Exception {
+        VolumeFeatures ntfs = new VolumeFeatures("NTFS", NTFS, 42, 255);
+        int[] asked = {0};
+        InodeNumbers.IdOnce id = new InodeNumbers.IdOnce(() -> {
+            asked[0]++;
+            return new Structs.IdInfo(42, 0x7, 0);
+        });
+        VolumeFeatures.SerialQuery noVolumeQuery = () -> {
+            throw new AssertionError("FileIdInfo answers: no GetVolumeInformationByHandleW");
+        };
+        try (InodeNumbers inodes = new InodeNumbers(42, null)) {
+            assertThat(inodes.forFile(ntfs, id, "d")).isEqualTo(0x7);
+        }
+        assertThat(ntfs.timesMove(id, noVolumeQuery)).as("the root's volume").isTrue();
+        assertThat(asked[0]).as("FileIdInfo queries").isEqualTo(1);
+
+        assertThat(ntfs.timesMove(() -> new Structs.IdInfo(43, 0x7, 0), noVolumeQuery)).as("another volume").isFalse();
+        InodeNumbers.IdOnce failing = new InodeNumbers.IdOnce(() -> {
+            asked[0]++;
+            throw new WindowsException(50, 0, "GetFileInformationByHandleEx");
+        });
+        assertThat(ntfs.timesMove(failing, noVolumeQuery)).as("no answer").isFalse();
+        assertThat(ntfs.timesMove(failing, noVolumeQuery)).as("its failure kept").isFalse();
+        assertThat(asked[0]).isEqualTo(2);
+        assertThat(new VolumeFeatures("FAT32", FAT32, 42, 255).timesMove(id, noVolumeQuery)).as("FAT").isFalse();
+        assertThat(new VolumeFeatures("NTFS", NTFS, 42, 255, true).timesMove(id, noVolumeQuery)).as("SMB").isFalse();
+    }
+
+    /** Without FileIdInfo (fallen back), the serial GetVolumeInformationByHandleW gives. */
+    @Test
+    void withoutFileIdInfoTheVolumesSerialDecides() {
+        VolumeFeatures ntfs = new VolumeFeatures("NTFS", NTFS, 42, 255);
+        ntfs.fallBack(Feature.FILE_ID_INFO, "test");
+        InodeNumbers.IdQuery noId = () -> {
+            throw new AssertionError("no FileIdInfo query once fallen back");
+        };
+        assertThat(ntfs.timesMove(noId, () -> 42)).isTrue();
+        assertThat(ntfs.timesMove(noId, () -> 43)).isFalse();
     }
 }
