@@ -30,6 +30,19 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether the share's file system moves a directory's mtime and ctime at once with every
+     * name made, removed or moved in it (ext4, xfs, btrfs, tmpfs, NTFS, ReFS; not FAT, exFAT, nor
+     * most network or FUSE file systems). Then the server lists the "dir-times-move" capability
+     * for the share, and a client may take a directory's unchanged times as proof that no name
+     * in it changed (its overflow resync, docs/posix.md "Change events"), but only for a
+     * directory whose own attributes say so ({@link FileAttributes#timesMove}): the share may
+     * hold other file systems mounted below its root. The default: no.
+     */
+    default boolean directoryTimesMove() {
+        return false;
+    }
+
     /** Whether names compare case-insensitively (NTFS directories by default). */
     default boolean caseInsensitive() {
         return false;

@@ -12,6 +12,11 @@ import dev.fsdriver.common.FileMode;
  * life of the file and different for the next file with that number; 0 when the backend cannot
  * tell (then the inode number alone is the file's identity). The posix backend gives the birth
  * time in nanoseconds (statx STATX_BTIME).
+ *
+ * <p>{@code timesMove}, for a directory only: the file system it is on moves its mtime and ctime
+ * with every name made, removed or moved in it ({@link Backend#directoryTimesMove} asks the same
+ * of the share root). Decided per directory because a share may hold other file systems mounted
+ * below its root (a vfat stick, an NFS or FUSE mount). false: not known, and always for files.
  */
 public record FileAttributes(
         long ino,
@@ -26,7 +31,14 @@ public record FileAttributes(
         long ctimeNs,
         int blksize,
         int rdev,
-        long generation) {
+        long generation,
+        boolean timesMove) {
+
+    /** Attributes without the directory-times answer (false: not known). */
+    public FileAttributes(long ino, int mode, int nlink, int uid, int gid, long size, long blocks, long atimeNs,
+            long mtimeNs, long ctimeNs, int blksize, int rdev, long generation) {
+        this(ino, mode, nlink, uid, gid, size, blocks, atimeNs, mtimeNs, ctimeNs, blksize, rdev, generation, false);
+    }
 
     /** Attributes without a generation (0: not known). */
     public FileAttributes(long ino, int mode, int nlink, int uid, int gid, long size, long blocks, long atimeNs,
@@ -45,6 +57,13 @@ public record FileAttributes(
     /** Whether {@code other} is of this same file ({@link #sameFile(long, long, long, long)}). */
     public boolean sameFile(FileAttributes other) {
         return sameFile(ino, generation, other.ino, other.generation);
+    }
+
+    /** These attributes with {@code timesMove} (see the class comment); only a directory keeps true. */
+    public FileAttributes withTimesMove(boolean move) {
+        boolean m = move && isDirectory();
+        return m == timesMove ? this : new FileAttributes(ino, mode, nlink, uid, gid, size, blocks, atimeNs, mtimeNs,
+                ctimeNs, blksize, rdev, generation, m);
     }
 
     public boolean isDirectory() {

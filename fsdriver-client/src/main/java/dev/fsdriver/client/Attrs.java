@@ -10,6 +10,6 @@ public final class Attrs {
     public static FuseAttr toFuse(Attr a) {
         return new FuseAttr(a.getIno(), a.getSize(), a.getBlocks(), a.getAtimeNs(), a.getMtimeNs(), a.getCtimeNs(),
                 a.getMode(), a.getNlink(), a.getUid(), a.getGid(), a.getRdev(),
-                a.getBlksize() == 0 ? 4096 : a.getBlksize());
+                a.getBlksize() == 0 ? 4096 : a.getBlksize(), a.getTimesMove());
     }
 }

@@ -54,6 +54,10 @@ final class ClientSession {
      */
     private volatile String id;
     private volatile String resumeKey = "";
+    /** Told when another server process answers than the one before (see {@link #onNewInstance}). */
+    private volatile Runnable newInstance = () -> { };
+    /** Told of each Hello's reading of the server's clock (HelloReply.server_unix_nanos) and capability. */
+    private volatile EventsLink.HelloClock helloClock = (nanos, timesMove) -> { };
     /** The Hello under way after the server was unreachable (null: none), see {@link #ensure}. */
     private CompletableFuture<Void> helloUnderWay;
 
@@ -74,6 +78,18 @@ final class ClientSession {
         id = reply.getSession().isEmpty() ? null : reply.getSession();
         resumeKey = reply.getResumeKey();
         lost = false;
+        helloClock.told(reply.getServerUnixNanos(), RemoteFileSystem.directoryTimesMove(reply));
+    }
+
+    /**
+     * {@code changed} is told, on a transport thread (it must not block), when an answer comes
+     * from another server process than the one before (restarted, or another server at the
+     * address), before that answer is handed on; {@code clock} of each later Hello's reading of
+     * the server's clock (after {@code changed} for a Hello of the new one: its headers come first).
+     */
+    void onNewInstance(Runnable changed, EventsLink.HelloClock clock) {
+        this.newInstance = changed;
+        this.helloClock = clock;
     }
 
     /** The next call says Hello first. */
@@ -230,6 +246,7 @@ final class ClientSession {
             if (before != 0) {
                 lost = true; // a new session (Hello) before the next call: the old one died with the server
                 log.info("server {} restarted: open files are reopened on their next use", address);
+                newInstance.run();
             }
         }
     }

@@ -216,6 +216,11 @@ public final class Connection implements AutoCloseable {
         return reply;
     }
 
+    /** See {@link ClientSession#onNewInstance}. */
+    void onNewInstance(Runnable changed, EventsLink.HelloClock clock) {
+        session.onNewInstance(changed, clock);
+    }
+
     /**
      * The server process that answered last: another value than a handle was opened under means
      * the server restarted and the handle is gone (see {@link Reopener}). 0 before any answer.

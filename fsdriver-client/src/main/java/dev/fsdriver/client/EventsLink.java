@@ -17,12 +17,14 @@ import java.util.function.ToLongBiFunction;
  * this mount's own writes, which a size it injects must not contradict ({@link #writes()}).
  */
 public final class EventsLink {
+    private final Connection connection;
     private final RemoteCaches caches;
     private final Reopener reopener;
     private final Lookups lookups;
     private final OpenFiles files;
 
-    EventsLink(RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
+    EventsLink(Connection connection, RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
+        this.connection = connection;
         this.caches = caches;
         this.reopener = reopener;
         this.lookups = lookups;
@@ -108,6 +110,28 @@ public final class EventsLink {
      */
     public void changed() {
         caches.changedElsewhere();
+    }
+
+    /**
+     * {@code changed} is told when another server process answers than the one before (it
+     * restarted, or another server took the address), on a transport thread before that answer
+     * is used (it must not block); {@code clock} of each later Hello's reading of the server's
+     * clock (HelloReply.server_unix_nanos, 0: not given) and whether it lists "dir-times-move",
+     * after {@code changed} when the Hello is the new one's. What the events layer knows of the
+     * old process's clock and times is not the new one's.
+     */
+    public void onNewServer(Runnable changed, HelloClock clock) {
+        connection.onNewInstance(changed, clock);
+    }
+
+    /** What a Hello tells the events layer (see {@link #onNewServer}). */
+    @FunctionalInterface
+    public interface HelloClock {
+        /**
+         * {@code serverUnixNanos}: the server's clock (0: not given); {@code directoryTimesMove}:
+         * the share's directory times move with every name change (capability "dir-times-move").
+         */
+        void told(long serverUnixNanos, boolean directoryTimesMove);
     }
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */

@@ -54,9 +54,14 @@ final class Lookups {
         cold.wholeListingsTo(listener);
     }
 
+    /** Whether {@code req} must be answered by the server, never from what is kept (see {@link FreshRead}). */
+    private static boolean fresh(FuseRequest req) {
+        return req instanceof FreshRead f && f.fresh();
+    }
+
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        KeptListings.Answer known = cold.known(req, parent, name);
-        if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
+        KeptListings.Answer known = fresh(req) ? KeptListings.Answer.ASK : cold.known(req, parent, name);
+        if (known == KeptListings.Answer.ASK && !fresh(req) && cold.shouldList(parent)) {
             known = cold.listAndAnswer(req, parent, name);
         }
         if (known != KeptListings.Answer.ASK) {
@@ -92,12 +97,12 @@ final class Lookups {
      * server lags) is finished on a thread that may wait for them, never the network thread.
      */
     void lookup(FuseRequest req, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
-        KeptListings.Answer known = cold.known(req, parent, name);
+        KeptListings.Answer known = fresh(req) ? KeptListings.Answer.ASK : cold.known(req, parent, name);
         if (known != KeptListings.Answer.ASK && (!known.found() || !dirty(known.node()))) {
             reply.done(fromListing(known));
             return;
         }
-        if (known != KeptListings.Answer.ASK || cold.shouldList(parent)) {
+        if (known != KeptListings.Answer.ASK || !fresh(req) && cold.shouldList(parent)) {
             Thread.startVirtualThread(() -> { // a listing to fetch, or held-back writes to push out
                 try {
                     reply.done(known != KeptListings.Answer.ASK ? fromListing(known) : lookup(req, parent, name));
@@ -137,7 +142,7 @@ final class Lookups {
     }
 
     FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        Attr known = known(nodeId);
+        Attr known = known(req, nodeId);
         if (known != null) {
             return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
         }
@@ -164,7 +169,7 @@ final class Lookups {
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
-        Attr known = known(nodeId);
+        Attr known = known(req, nodeId);
         if (known != null) {
             reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
             return;
@@ -205,9 +210,14 @@ final class Lookups {
     /**
      * The attributes of {@code nodeId} known without asking the server: with the writes held back
      * for it when they may stay held ({@link AttrsAhead}), else pushed out first (the server's size
-     * is then the file's); null: ask.
+     * is then the file's); null: ask. A fresh read ({@link FreshRead}) is always the server's,
+     * after the held-back writes are pushed out.
      */
-    private Attr known(long nodeId) throws FuseException {
+    private Attr known(FuseRequest req, long nodeId) throws FuseException {
+        if (fresh(req)) {
+            files.flushPending(nodeId);
+            return null;
+        }
         Attr ahead = files.attrsAhead(nodeId, attrs.get(nodeId));
         if (ahead != null) {
             return ahead;

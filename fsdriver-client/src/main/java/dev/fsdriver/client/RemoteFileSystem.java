@@ -5,6 +5,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
+import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
@@ -64,6 +65,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final FileIo io;
     private final DirListings listings;
     private final EventsLink events;
+    /** The root's attributes as Hello gave them (null: not given), see {@link #helloRoot}. */
+    private final FuseAttr helloRoot;
+    private final long helloUnixNanos;
+    private final boolean directoryTimesMove;
 
     /** A file system over a connection that already said Hello ({@code hello} is its reply). */
     public RemoteFileSystem(Connection connection, HelloReply hello) {
@@ -99,7 +104,37 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
-        this.events = new EventsLink(caches, reopener, lookups, files);
+        this.events = new EventsLink(connection, caches, reopener, lookups, files);
+        this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
+        this.helloUnixNanos = hello.getServerUnixNanos();
+        this.directoryTimesMove = directoryTimesMove(hello);
+    }
+
+    /**
+     * Whether {@code hello} lists "dir-times-move": the share's file system moves a directory's
+     * mtime and ctime with every name change in it, so unchanged times may vouch that none
+     * changed (the overflow resync's directory stamps); without it they vouch for nothing.
+     */
+    static boolean directoryTimesMove(HelloReply hello) {
+        return hello.getCapabilitiesList().contains("dir-times-move");
+    }
+
+    /** See {@link #directoryTimesMove(HelloReply)}: this mount's first Hello's answer. */
+    public boolean directoryTimesMove() {
+        return directoryTimesMove;
+    }
+
+    /**
+     * The share root's attributes from Hello, read by the server before the mount was live (null:
+     * not given): the events layer keeps its times as the root's stamp (KernelView#stamp).
+     */
+    public FuseAttr helloRoot() {
+        return helloRoot;
+    }
+
+    /** The server's clock when it read {@link #helloRoot} (0: an older server). */
+    public long helloUnixNanos() {
+        return helloUnixNanos;
     }
 
     /** What the events layer above wires into this file system besides its requests. */

@@ -39,6 +39,12 @@ public final class MountCalls {
 
     private MountCalls() {}
 
+    /** statfs and fstatfs, linked at their first use only: every mount loads this class, only a server's backend calls them. */
+    private static final class Statfs {
+        static final MethodHandle STATFS = Native.downcall("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle FSTATFS = Native.downcall("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
     /** {@code int ioctl(int fd, FUSE_DEV_IOC_CLONE, uint32_t *oldfd)}: attaches {@code fd} to {@code masterFd}'s connection. */
     public static void ioctlFuseDevClone(int fd, int masterFd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
@@ -65,6 +71,53 @@ public final class MountCalls {
                     Native.cstr(a, data)) < 0) {
                 throw Native.failure("mount " + target, st);
             }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int statfs(const char *path, struct statfs *buf)}: the file system's magic number
+     * ({@code f_type}, the struct's first field, a long on x86-64 and aarch64). ENOSYS where
+     * there is no statfs (not Linux).
+     */
+    public static long statfsType(String path) throws ErrnoException {
+        MethodHandle statfs = Statfs.STATFS;
+        if (statfs == null) {
+            throw new ErrnoException("statfs", Errno.ENOSYS);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            MemorySegment buf = a.allocate(256, 8); // struct statfs: 120 bytes on both
+            if ((int) statfs.invokeExact(st, Native.cstr(a, path), buf) != 0) {
+                throw Native.failure("statfs " + path, st);
+            }
+            return buf.get(JAVA_LONG, 0);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int fstatfs(int fd, struct statfs *buf)}: {@link #statfsType}'s f_type of the file
+     * open as {@code fd} (an O_PATH descriptor will do), whatever its name now names.
+     */
+    public static long fstatfsType(int fd) throws ErrnoException {
+        MethodHandle fstatfs = Statfs.FSTATFS;
+        if (fstatfs == null) {
+            throw new ErrnoException("fstatfs", Errno.ENOSYS);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state();
+            MemorySegment buf = a.allocate(256, 8);
+            if ((int) fstatfs.invokeExact(st, fd, buf) != 0) {
+                throw Native.failure("fstatfs", st);
+            }
+            return buf.get(JAVA_LONG, 0);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -30,6 +30,7 @@ final class Messages {
                 .setBlksize(a.blksize())
                 .setRdev(a.rdev())
                 .setGeneration(a.generation())
+                .setTimesMove(a.timesMove() && a.isDirectory())
                 .build();
     }
 

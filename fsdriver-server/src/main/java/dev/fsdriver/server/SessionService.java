@@ -9,6 +9,7 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
 import java.util.List;
 
 /** Session.Hello: protocol version, share check, what this server offers, the session ({@link Sessions}). */
@@ -22,11 +23,23 @@ final class SessionService extends SessionGrpc.SessionImplBase {
      * while it holds writes back (WriteRequest.set_mtime_ns).
      */
     static final String WRITE_MTIME = "write-mtime";
+    /**
+     * Listed for a share whose backend says its file system moves a directory's mtime and ctime
+     * with every name change in it ({@link dev.fsdriver.backend.Backend#directoryTimesMove}):
+     * only then may a client take a directory's unchanged times as proof that none of its names
+     * changed (its overflow resync, docs/posix.md "Change events").
+     */
+    static final String DIR_TIMES_MOVE = "dir-times-move";
 
     private final Sessions sessions;
 
     SessionService(Sessions sessions) {
         this.sessions = sessions;
+    }
+
+    private static long unixNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     @Override
@@ -43,6 +56,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
             if (share == null) {
                 throw new FsException(Errno.ENOENT, "unknown share '" + req.getShare() + "'");
             }
+            long now = unixNanos(); // before the stat: the root's times are at least this old relative to it
             FileAttributes root = share.backend.stat(RelPath.ROOT);
             Sessions.Conn conn = CallContext.CONN.get();
             if (conn == null) {
@@ -62,7 +76,9 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                     .setCaseInsensitive(share.backend.caseInsensitive())
                     .addAllCapabilities(CAPABILITIES)
                     .addAllCapabilities(share.backend.setsMtimeThroughHandle() ? List.of(WRITE_MTIME) : List.of())
+                    .addAllCapabilities(share.backend.directoryTimesMove() ? List.of(DIR_TIMES_MOVE) : List.of())
                     .setBackend(share.backend.kind())
+                    .setServerUnixNanos(now)
                     .build();
         });
     }

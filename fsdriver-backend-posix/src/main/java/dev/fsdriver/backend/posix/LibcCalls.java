@@ -16,6 +16,7 @@ import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.DirCalls;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
+import dev.fsdriver.linux.MountCalls;
 import dev.fsdriver.linux.ProcessCalls;
 import dev.fsdriver.linux.XattrCalls;
 import java.nio.file.Path;
@@ -28,9 +29,11 @@ import java.util.List;
  */
 final class LibcCalls implements PosixCalls {
     private final long rootDev;
+    private final DirectoryTimes times;
 
-    LibcCalls(long rootDev) {
+    LibcCalls(long rootDev, DirectoryTimes times) {
         this.rootDev = rootDev;
+        this.times = times;
     }
 
     /** A failed native call as the backend reports it: its errno, the operation and the path. */
@@ -46,7 +49,7 @@ final class LibcCalls implements PosixCalls {
         } catch (ErrnoException e) {
             throw failed(e, "stat", what);
         }
-        return fromStat(st);
+        return entry(l.dirFd(), l.name(), st);
     }
 
     /**
@@ -178,7 +181,7 @@ final class LibcCalls implements PosixCalls {
             for (String name : names) {
                 try {
                     AtCalls.fstatat(fd, name, st, AtCalls.AT_SYMLINK_NOFOLLOW);
-                    out.add(fromStat(st));
+                    out.add(entry(fd, name, st));
                 } catch (ErrnoException x) {
                     if (x.errno() != Errno.ENOENT) {
                         throw failed(x, "stat", name);
@@ -222,10 +225,48 @@ final class LibcCalls implements PosixCalls {
         } catch (ErrnoException e) {
             throw failed(e, "fstat", what);
         }
-        return fromStat(st);
+        return fromStat(st, timesMove(st, fd));
     }
 
-    private FileAttributes fromStat(long[] st) {
+    /**
+     * The attributes of entry {@code name} of {@code dirFd} (AT_FDCWD: {@code name} is absolute),
+     * stat-ed as {@code st}. A directory on another device than the root's is opened (O_PATH, not
+     * following) and described by that descriptor, its fstat and its fstatfs: the verdict is then
+     * the very directory's whose times are given, whatever was mounted or renamed meanwhile. If it
+     * is gone by then, {@code st} stands and its times are not trusted.
+     */
+    private FileAttributes entry(int dirFd, String name, long[] st) {
+        if (!FileMode.isDirectory((int) st[AtCalls.ST_MODE]) || st[AtCalls.ST_DEV] == rootDev) {
+            return fromStat(st, timesMove(st, -1));
+        }
+        int fd;
+        try {
+            fd = AtCalls.openat(dirFd, name, AtCalls.O_PATH | AtCalls.O_NOFOLLOW | AtCalls.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            return fromStat(st, false);
+        }
+        try {
+            long[] own = new long[AtCalls.ST_FIELDS];
+            AtCalls.fstatat(fd, "", own, AtCalls.AT_EMPTY_PATH);
+            return fromStat(own, timesMove(own, fd));
+        } catch (ErrnoException e) {
+            return fromStat(st, false);
+        } finally {
+            FileCalls.closeQuietly(fd);
+        }
+    }
+
+    /**
+     * {@link FileAttributes#timesMove} of the file stat-ed as {@code st}: a directory on the
+     * root's device has the root's verdict; on another, statfs of {@code fd}, the descriptor
+     * stat-ed (-1: none, only for the root's device or a non-directory).
+     */
+    private boolean timesMove(long[] st, int fd) {
+        return FileMode.isDirectory((int) st[AtCalls.ST_MODE])
+                && times.move(st[AtCalls.ST_DEV], () -> MountCalls.fstatfsType(fd));
+    }
+
+    private FileAttributes fromStat(long[] st, boolean timesMove) {
         return new FileAttributes(
                 PosixCalls.foldDev(st[AtCalls.ST_INO], st[AtCalls.ST_DEV], rootDev),
                 (int) st[AtCalls.ST_MODE],
@@ -239,7 +280,8 @@ final class LibcCalls implements PosixCalls {
                 st[AtCalls.ST_CTIME] * 1_000_000_000L + st[AtCalls.ST_CTIME_NS],
                 (int) st[AtCalls.ST_BLKSIZE],
                 (int) st[AtCalls.ST_RDEV],
-                st[AtCalls.ST_BTIME] * 1_000_000_000L + st[AtCalls.ST_BTIME_NS]);
+                st[AtCalls.ST_BTIME] * 1_000_000_000L + st[AtCalls.ST_BTIME_NS],
+                timesMove);
     }
 
     @Override

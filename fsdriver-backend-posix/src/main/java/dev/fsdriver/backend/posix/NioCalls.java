@@ -3,6 +3,7 @@ package dev.fsdriver.backend.posix;
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.DirNames;
 import dev.fsdriver.backend.FileAttributes;
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.FsStats;
 import dev.fsdriver.backend.OpenFile;
@@ -11,6 +12,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -49,9 +51,11 @@ final class NioCalls implements PosixCalls {
     private static volatile boolean encodingChecked;
 
     private final long rootDev;
+    private final DirectoryTimes times;
 
-    NioCalls(long rootDev) {
+    NioCalls(long rootDev, DirectoryTimes times) {
         this.rootDev = rootDev;
+        this.times = times;
     }
 
     /**
@@ -72,18 +76,25 @@ final class NioCalls implements PosixCalls {
     @Override
     public FileAttributes lstat(Loc l, Object what) throws FsException {
         try {
-            return toAttributes(Files.readAttributes(l.path(), ATTRS, NOFOLLOW));
+            return toAttributes(Files.readAttributes(l.path(), ATTRS, NOFOLLOW), l.path());
         } catch (IOException e) {
             throw PosixErrors.translate("stat", what, e);
         }
     }
 
-    private FileAttributes toAttributes(Map<String, Object> a) {
-        long ino = PosixCalls.foldDev(((Number) a.get("ino")).longValue(), ((Number) a.get("dev")).longValue(), rootDev);
+    /**
+     * {@code path}: where statfs reads a directory on another device than the root's. Residual
+     * race of this mode: statfs resolves the path again, which a rename or a mount between the
+     * two calls may have pointed elsewhere (the libc mode reads both from one descriptor).
+     */
+    private FileAttributes toAttributes(Map<String, Object> a, Path path) {
+        long dev = ((Number) a.get("dev")).longValue();
+        long ino = PosixCalls.foldDev(((Number) a.get("ino")).longValue(), dev, rootDev);
+        int mode = (Integer) a.get("mode");
         long size = ((Number) a.get("size")).longValue();
         return new FileAttributes(
                 ino,
-                (Integer) a.get("mode"),
+                mode,
                 (Integer) a.get("nlink"),
                 (Integer) a.get("uid"),
                 (Integer) a.get("gid"),
@@ -93,7 +104,9 @@ final class NioCalls implements PosixCalls {
                 ns((FileTime) a.get("lastModifiedTime")),
                 ns((FileTime) a.get("ctime")),
                 BLKSIZE,
-                (int) ((Number) a.get("rdev")).longValue());
+                (int) ((Number) a.get("rdev")).longValue(),
+                0,
+                FileMode.isDirectory(mode) && times.move(dev, () -> MountCalls.statfsType(path.toString())));
     }
 
     static long ns(FileTime t) {

@@ -17,6 +17,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
+import dev.fsdriver.linux.MountCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
@@ -52,9 +53,12 @@ public final class PosixBackend implements Backend {
     final PosixDirectories dirs;
     /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
     private final boolean givesAway;
+    /** See {@link #directoryTimesMove}: the share root's file system, read once at open. */
+    private final boolean directoryTimesMove;
 
-    private PosixBackend(Path root, boolean readOnly, PosixCalls calls, Containment containment) {
+    private PosixBackend(Path root, boolean readOnly, PosixCalls calls, Containment containment, boolean directoryTimesMove) {
         this.root = root;
+        this.directoryTimesMove = directoryTimesMove;
         this.readOnly = readOnly;
         this.calls = calls;
         this.containment = containment;
@@ -94,15 +98,27 @@ public final class PosixBackend implements Backend {
             throw new NotDirectoryException(real.toString());
         }
         long dev = ((Number) Files.getAttribute(real, "unix:dev", NioCalls.NOFOLLOW)).longValue();
-        PosixCalls calls = nat ? new LibcCalls(dev) : new NioCalls(dev);
+        // the root's verdict read now and kept; a directory on another device is read at every stat
+        DirectoryTimes times = new DirectoryTimes(dev, () -> MountCalls.statfsType(real.toString()), real);
+        boolean rootTimesMove = times.rootMoves();
+        PosixCalls calls = nat ? new LibcCalls(dev, times) : new NioCalls(dev, times);
         Containment held = nat && beneath ? BeneathRoot.tryOpen(real) : null;
-        return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls));
+        return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls), rootTimesMove);
     }
 
     /** In the libc modes (futimens on the descriptor); java.nio channels cannot set a time. */
     @Override
     public boolean setsMtimeThroughHandle() {
         return calls instanceof LibcCalls && AtCalls.FUTIMENS_AVAILABLE;
+    }
+
+    /**
+     * By the share root's file system type (statfs f_type in {@link DirectoryTimes#MOVING}); each
+     * directory's attributes answer for its own file system ({@link FileAttributes#timesMove}).
+     */
+    @Override
+    public boolean directoryTimesMove() {
+        return directoryTimesMove;
     }
 
     @Override

@@ -131,7 +131,8 @@ class PosixFileErrnoTest {
         assertThat(mk.waitFor()).isZero();
         BeneathRoot root = BeneathRoot.tryOpen(dir.toRealPath());
         assertThat(root).as("openat2 beneath the root").isNotNull();
-        LibcCalls calls = new LibcCalls(((Number) Files.getAttribute(dir, "unix:dev")).longValue());
+        long dev = ((Number) Files.getAttribute(dir, "unix:dev")).longValue();
+        LibcCalls calls = new LibcCalls(dev, new DirectoryTimes(dev, () -> 0xEF53L, dir));
         try (Loc l = root.locate(RelPath.parse("p"))) {
             assertErrno(Errno.ENXIO, () -> calls.open(l, OpenFlags.O_RDONLY, null, RelPath.parse("p"), null));
             assertErrno(Errno.ENXIO, () -> calls.open(l, OpenFlags.O_WRONLY, null, RelPath.parse("p"), null));

@@ -115,6 +115,35 @@ public final class InodeNumbers implements AutoCloseable {
     }
 
     /**
+     * A query asked at most once, its answer or its failure kept: one handle's FileIdInfo gives
+     * both its inode number and its volume serial ({@link VolumeFeatures#timesMove}). One thread.
+     */
+    public static final class IdOnce implements IdQuery {
+        private final IdQuery query;
+        private Structs.IdInfo info;
+        private WindowsException failure;
+
+        public IdOnce(IdQuery query) {
+            this.query = query;
+        }
+
+        @Override
+        public Structs.IdInfo query() throws WindowsException {
+            if (info == null && failure == null) {
+                try {
+                    info = query.query();
+                } catch (WindowsException e) {
+                    failure = e;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return info;
+        }
+    }
+
+    /**
      * The number of one open file: from its FileIdInfo where the volume answered it at open and
      * this file answers with a usable id, else a path key for this file alone. B10: one file's
      * failure (another file system mounted below the share, a filter driver) never turns the

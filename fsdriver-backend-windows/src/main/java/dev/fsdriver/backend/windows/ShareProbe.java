@@ -43,7 +43,10 @@ record ShareProbe(String longRoot, String rootFinal, VolumeFeatures features, lo
             } catch (WindowsException e) {
                 idInfoError = e;
             }
-            VolumeFeatures features = new VolumeFeatures(vi.fileSystemName(), vi.flags(), serial, vi.maxComponentLength());
+            // an SMB server says "NTFS" whatever it serves: the remote flag keeps dir-times-move off
+            boolean remote = VolumeFeatures.remote(longRoot, rootFinal, Win32::GetDriveTypeW);
+            VolumeFeatures features = new VolumeFeatures(vi.fileSystemName(), vi.flags(), serial, vi.maxComponentLength(),
+                    remote);
             if (idInfoError != null) {
                 features.fallBack(Feature.FILE_ID_INFO, idInfoError.getMessage());
             }
@@ -63,8 +66,8 @@ record ShareProbe(String longRoot, String rootFinal, VolumeFeatures features, lo
                 LOG.warn("share {}: metadata requested but {} has no extended attributes; modes come from attributes", root,
                         vi.fileSystemName());
             }
-            LOG.info("share {} on {} (serial {}, flags 0x{}): {} names, metadata {}", rootFinal, vi.fileSystemName(),
-                    Long.toHexString(serial), Integer.toHexString(vi.flags()),
+            LOG.info("share {} on {}{} (serial {}, flags 0x{}): {} names, metadata {}", rootFinal, vi.fileSystemName(),
+                    remote ? " over the network" : "", Long.toHexString(serial), Integer.toHexString(vi.flags()),
                     caseSensitiveRoot ? "case-sensitive" : "case-insensitive", options.metadata() ? "on" : "off");
             return new ShareProbe(longRoot, rootFinal, features, serial, caseSensitiveRoot);
         } catch (WindowsException e) {

@@ -1,9 +1,11 @@
 package dev.fsdriver.backend.windows;
 
+import dev.fsdriver.backend.windows.win32.WindowsException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,8 @@ public final class VolumeFeatures {
     public static final int FILE_SUPPORTS_HARD_LINKS = 0x400000;
     public static final int FILE_SUPPORTS_EXTENDED_ATTRIBUTES = 0x800000;
     public static final int FILE_SUPPORTS_OPEN_BY_FILE_ID = 0x1000000;
+    /** GetDriveTypeW: a network drive. */
+    public static final int DRIVE_REMOTE = 4;
 
     /** Features with a fallback. */
     public enum Feature {
@@ -53,9 +57,18 @@ public final class VolumeFeatures {
     private final int flags;
     private final long serial;
     private final int maxComponentLength;
+    /** The volume is reached over the network (a UNC root, a mapped network drive). */
+    private final boolean remote;
     private final Map<Feature, String> missing = new ConcurrentHashMap<>(); // feature -> why it fell back
 
+    /** A local volume's features (tests). */
     public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength) {
+        this(fileSystem, flags, serial, maxComponentLength, false);
+    }
+
+    /** {@code remote}: the volume is reached over the network (see {@link #remoteRoot}). */
+    public VolumeFeatures(String fileSystem, int flags, long serial, int maxComponentLength, boolean remote) {
+        this.remote = remote;
         this.fileSystem = fileSystem;
         this.flags = flags;
         this.serial = serial;
@@ -93,6 +106,94 @@ public final class VolumeFeatures {
 
     public String fileSystem() {
         return fileSystem;
+    }
+
+    /** See {@link #directoryTimesMove(String, boolean)}: this volume's answer. */
+    public boolean directoryTimesMove() {
+        return directoryTimesMove(fileSystem, remote);
+    }
+
+    /** A volume serial number read without FileIdInfo (GetVolumeInformationByHandleW on a handle). */
+    @FunctionalInterface
+    public interface SerialQuery {
+        long serial() throws WindowsException;
+    }
+
+    /**
+     * Whether one directory's times move ({@link dev.fsdriver.backend.FileAttributes#timesMove}):
+     * this volume's do ({@link #directoryTimesMove()}) and the directory is on the share root's
+     * volume, by serial number (another volume mounted in a folder below the root may be FAT or
+     * remote): its FileIdInfo's, {@code id} (an {@link InodeNumbers.IdOnce} its inode number
+     * already asked answers without a second query), or without FileIdInfo {@code volume}'s. No
+     * answer is "no".
+     */
+    public boolean timesMove(InodeNumbers.IdQuery id, SerialQuery volume) {
+        if (!directoryTimesMove()) {
+            return false;
+        }
+        try {
+            return (has(Feature.FILE_ID_INFO) ? id.query().volumeSerial() : volume.serial()) == serial;
+        } catch (WindowsException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a volume's file system moves a directory's LastWriteTime and ChangeTime with every
+     * name made, removed or moved in it: a local NTFS or ReFS volume (from Microsoft's
+     * documentation; FAT and exFAT keep a directory's times). Never a remote one: an SMB server
+     * reports "NTFS" whatever it serves (Windows and Samba alike), and the times then depend on
+     * the file system behind it.
+     */
+    static boolean directoryTimesMove(String fileSystem, boolean remote) {
+        return !remote && ("NTFS".equalsIgnoreCase(fileSystem) || "ReFS".equalsIgnoreCase(fileSystem));
+    }
+
+    /**
+     * Whether share root {@code path} (as given, or as GetFinalPathNameByHandleW gives it) is a
+     * network path: UNC ({@code \\server\share}, {@code \\?\UNC\...}); a mapped network drive is
+     * told by its drive type ({@link #driveRoot}).
+     */
+    static boolean remoteRoot(String path) {
+        if (path.regionMatches(true, 0, "\\\\?\\UNC\\", 0, 8)) {
+            return true;
+        }
+        return path.startsWith("\\\\") && !path.startsWith("\\\\?\\") && !path.startsWith("\\\\.\\");
+    }
+
+    /**
+     * The root GetDriveTypeW takes for {@code path} ({@code C:\}, or {@code \\?\Volume{...}\}),
+     * null where there is none to ask (UNC, or a form not known here).
+     */
+    static String driveRoot(String path) {
+        String p = path.startsWith("\\\\?\\") ? path.substring(4) : path;
+        if (p.length() >= 2 && p.charAt(1) == ':' && Character.isLetter(p.charAt(0))) {
+            return p.substring(0, 2) + "\\";
+        }
+        if (p.regionMatches(true, 0, "Volume{", 0, 7)) {
+            int end = p.indexOf('}');
+            return end < 0 ? null : "\\\\?\\" + p.substring(0, end + 1) + "\\";
+        }
+        return null;
+    }
+
+    /**
+     * Whether the share is reached over the network: {@code root} (as given) or {@code rootFinal}
+     * (GetFinalPathNameByHandleW, links followed) is UNC, or the drive of either is
+     * {@link #DRIVE_REMOTE} by {@code driveType} (GetDriveTypeW: a mapped network drive). A
+     * path whose drive cannot be told counts as remote: its directory times are not trusted.
+     */
+    static boolean remote(String root, String rootFinal, ToIntFunction<String> driveType) {
+        for (String p : new String[] {root, rootFinal}) {
+            if (p == null) {
+                continue;
+            }
+            String drive = driveRoot(p);
+            if (remoteRoot(p) || drive == null || driveType.applyAsInt(drive) == DRIVE_REMOTE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public int flags() {

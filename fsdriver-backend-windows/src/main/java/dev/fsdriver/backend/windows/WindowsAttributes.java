@@ -46,7 +46,8 @@ final class WindowsAttributes {
         Win32.GetFileInformationByHandleEx(h.h, Structs.FileStandardInfo, s.small.share(Scratch.STANDARD), Structs.STANDARD_INFO_SIZE);
         Structs.BasicInfo basic = Structs.BasicInfo.read(s.smallBuffer(Scratch.BASIC, Structs.BASIC_INFO_SIZE));
         Structs.StandardInfo std = Structs.StandardInfo.read(s.smallBuffer(Scratch.STANDARD, Structs.STANDARD_INFO_SIZE));
-        long ino = fileIno(h, p);
+        InodeNumbers.IdOnce id = new InodeNumbers.IdOnce(idQuery(h));
+        long ino = inodes.forFile(features, id, p.toString());
         int tag = 0;
         if ((basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileAttributeTagInfo, s.small.share(Scratch.TAG),
@@ -55,15 +56,27 @@ final class WindowsAttributes {
         }
         LxEa.Metadata md = metadata(h);
         boolean link = (basic.attributes() & WinAttributes.FILE_ATTRIBUTE_REPARSE_POINT) != 0 && WinAttributes.isLinkTag(tag);
-        return mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
+        FileAttributes a = mapping.fromHandle(ino, basic, std, tag, md, link ? linkSize(h, p) : 0);
+        return a.isDirectory() ? a.withTimesMove(timesMove(h, id)) : a;
     }
 
-    private long fileIno(Handle h, RelPath p) {
-        return inodes.forFile(features, () -> {
+    /** Whether directory {@code h}'s times move ({@link VolumeFeatures#timesMove}), for a listing. */
+    boolean timesMove(Handle h) {
+        return timesMove(h, idQuery(h));
+    }
+
+    /** {@code id}: {@code h}'s FileIdInfo, as {@link #read} already asked it for the inode number. */
+    private boolean timesMove(Handle h, InodeNumbers.IdQuery id) {
+        return features.timesMove(id, () -> Integer.toUnsignedLong(Win32.GetVolumeInformationByHandleW(h.h).serial()));
+    }
+
+    /** {@code h}'s FileIdInfo query (the scratch buffer is read into a record at once). */
+    private static InodeNumbers.IdQuery idQuery(Handle h) {
+        return () -> {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileIdInfo, s.small.share(Scratch.ID), Structs.ID_INFO_SIZE);
             return Structs.IdInfo.read(s.smallBuffer(Scratch.ID, Structs.ID_INFO_SIZE));
-        }, p.toString());
+        };
     }
 
     private LxEa.Metadata metadata(Handle h) {
@@ -118,15 +131,20 @@ final class WindowsAttributes {
         }
     }
 
-    /** Attributes from a listing record; entries it cannot describe (links, metadata) are opened. */
-    FileAttributes fromListing(DirInfo d, RelPath dir) throws FsException {
+    /**
+     * Attributes from a listing record; entries it cannot describe (links, metadata) are opened.
+     * {@code timesMove}: the listed directory's own answer ({@link #timesMove}), which its plain
+     * subdirectories share (a volume mounted in a folder is a reparse point, opened).
+     */
+    FileAttributes fromListing(DirInfo d, RelPath dir, boolean timesMove) throws FsException {
         long ino = InodeNumbers.isUnusable(d.fileIdHigh(), d.fileIdLow()) || !features.has(Feature.FILE_ID_INFO)
                 ? inodes.forPath(dir.resolve(NameEscaping.fromWindows(d.name())).toString())
                 : inodes.ino(features.serial(), d.fileIdHigh(), d.fileIdLow());
         if (AttributeMapping.needsOpen(d, options.metadata() && features.has(Feature.EXTENDED_ATTRIBUTES))) {
             return backend.stat(dir.resolve(NameEscaping.fromWindows(d.name())));
         }
-        return mapping.fromDirInfo(ino, d);
+        FileAttributes a = mapping.fromDirInfo(ino, d);
+        return a.isDirectory() && timesMove ? a.withTimesMove(true) : a;
     }
 
     /** FILE_READ_EA when metadata is on: a handle that reads attributes reads the $LX EAs too. */

@@ -128,6 +128,16 @@ public final class WindowsBackend implements Backend {
         return caseInsensitive;
     }
 
+    /**
+     * By the share root's volume: a local NTFS or ReFS one, never one reached over the network
+     * (see {@link VolumeFeatures#directoryTimesMove}); each directory's attributes answer for its
+     * own volume ({@link VolumeFeatures#timesMove}).
+     */
+    @Override
+    public boolean directoryTimesMove() {
+        return features.directoryTimesMove();
+    }
+
     /** The volume's features and the fallbacks taken so far. */
     public VolumeFeatures features() {
         return features;

@@ -34,6 +34,7 @@ final class WindowsListing {
     /** The entries of {@code dir} with their attributes, by the best listing class the volume has. */
     List<DirEntry> list(RelPath dir) throws FsException {
         List<DirInfo> infos = new ArrayList<>();
+        boolean timesMove;
         try (Handle h = backend.openPath(dir, Win32.FILE_LIST_DIRECTORY | WindowsBackend.META, Win32.OPEN_EXISTING, 0)) {
             Scratch s = Scratch.get();
             Win32.GetFileInformationByHandleEx(h.h, Structs.FileBasicInfo, s.small.share(Scratch.BASIC), Structs.BASIC_INFO_SIZE);
@@ -41,6 +42,7 @@ final class WindowsListing {
             if (!WinAttributes.isDirectory(a, ShareDirs.attributeTag(h).reparseTag())) { // B4: OneDrive directories list
                 throw new FsException(Errno.ENOTDIR, "list " + dir);
             }
+            timesMove = fileAttrs.timesMove(h);
             if (!readListing(h, dir, infos)) {
                 return listWithNio(dir);
             }
@@ -52,7 +54,7 @@ final class WindowsListing {
             String name = NameEscaping.fromWindows(d.name());
             try {
                 RelPath.checkName(name);
-                out.add(new DirEntry(name, fileAttrs.fromListing(d, dir)));
+                out.add(new DirEntry(name, fileAttrs.fromListing(d, dir, timesMove)));
             } catch (FsException e) {
                 // raced with a delete (for the few entries that are opened), or a name Linux cannot hold
             }

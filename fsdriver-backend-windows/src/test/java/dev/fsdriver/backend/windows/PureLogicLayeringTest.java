@@ -25,7 +25,7 @@ class PureLogicLayeringTest {
         return List.of(FileTimes.class, NameEscaping.class, LongPaths.class, WinErrors.class, NotifyBufferParser.class,
                 NotifyBufferParser.NotifyRecord.class, DirInfoParser.class, DirInfoParser.DirInfo.class, ReparseData.class,
                 ModeMapping.class, LxEa.class, LxSpecialFiles.class, CaseFolding.class, InodeNumbers.class, ChangeTranslator.class, VolumeFeatures.class,
-                WinAttributes.class, NioListing.class, NioListing.Names.class, NioListing.Stat.class, InodeNumbers.IdQuery.class, DeleteSteps.class, DeleteSteps.Ops.class, NativeSymlinkSteps.class, NativeSymlinkSteps.Ops.class, WatchLoop.class, WatchLoop.Port.class,
+                WinAttributes.class, NioListing.class, NioListing.Names.class, NioListing.Stat.class, InodeNumbers.IdQuery.class, InodeNumbers.IdOnce.class, VolumeFeatures.SerialQuery.class, DeleteSteps.class, DeleteSteps.Ops.class, NativeSymlinkSteps.class, NativeSymlinkSteps.Ops.class, WatchLoop.class, WatchLoop.Port.class,
                 WatchLoop.Completion.class, ShortNames.class, Utf16.class, AttributeMapping.class, Structs.class,
                 Structs.BasicInfo.class, WindowsException.class,
                 ServiceLifecycle.class, ServiceLifecycle.Status.class, ScmErrors.class, ServiceImage.class, WindowsCommandLine.class,

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_NAMES} names of a directory (the names beyond have no baseline) and
  * {@link #MAX_PENDING} directories waiting (the ones beyond get none). A directory without a
  * baseline, or held less than the delay before a loss, gets the earlier answer: every name the
- * resync finds that nothing told of is announced.
+ * resync finds that nothing told of is announced, unless its mtime and ctime show it unchanged
+ * since the kernel first held it ({@link KernelView#stamp}, {@link OverflowResync}).
  */
 final class Baselines implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Baselines.class);

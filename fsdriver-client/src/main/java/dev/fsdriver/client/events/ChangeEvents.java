@@ -48,6 +48,8 @@ public final class ChangeEvents implements AutoCloseable {
     private volatile Function<String, Span> resyncSpan = path -> () -> { };
     /** Baseline listings of the directories the kernel holds, for overflow resyncs (null: not injecting). */
     private final Baselines baselines;
+    /** The latest reading of the server's clock (Hello's, then its events'), see {@link ServerClock}. */
+    private final ServerClock serverNow;
 
     /** A trace span that is current until closed. */
     public interface Span extends AutoCloseable {
@@ -61,6 +63,20 @@ public final class ChangeEvents implements AutoCloseable {
         this.remote = remote;
         this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
+        // Hello's reading of the server's clock and the root's times read after it: the root's
+        // stamp, from before any watcher could watch it (the mount was not live yet). Without
+        // "dir-times-move" the clock reads 0 and nothing is stamped (ServerClock).
+        this.serverNow = new ServerClock(remote.helloUnixNanos(), remote.directoryTimesMove());
+        view.serverClock(serverNow);
+        if (remote.helloRoot() != null) {
+            view.stampRoot(remote.helloRoot());
+        }
+        // Another server process: its clock is not the old one's (it may be behind), nor are the
+        // times the stamps were taken from; a Hello of the new one gives its clock again
+        remote.events().onNewServer(() -> {
+            serverNow.newServer();
+            view.newServer();
+        }, serverNow::hello);
         remote.events().prefetchWhile(policy::cacheable);
         remote.events().pathsFrom(view::pathOf, view::generation); // nodes found again by path after a server restart
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
@@ -109,6 +125,10 @@ public final class ChangeEvents implements AutoCloseable {
             // complete, survives a change made elsewhere
             remote.events().changed();
             fs.changedElsewhere();
+            // The server's clock, for the directory stamps' racy check (KernelView#stamp): read
+            // after the caches went, so any attributes the kernel gets from now on were read by
+            // the server after this time.
+            serverNow.event(e.getSeenUnixNanos());
             if (e.getKind() == ChangeEvent.Kind.OVERFLOW) {
                 if (e.getStorm() == ChangeEvent.Storm.STORM_BEGINS) {
                     policy.stormBegins(e.getPath()); // before the resync: nothing it fetches is kept
@@ -131,6 +151,11 @@ public final class ChangeEvents implements AutoCloseable {
         if (baselines != null) {
             baselines.start();
         }
+    }
+
+    /** The kernel's view (tests). */
+    KernelView view() {
+        return view;
     }
 
     /** True while the event stream is live (long cache timeouts in force). */

@@ -84,10 +84,11 @@ final class ChangedFiles {
             return;
         }
         // The attributes and, when the kernel holds no entry for the name, the entry its LOOKUP
-        // is answered with: asked here (a read, through the gate), never by the injected call.
+        // is answered with: asked here (a read, through the gate), never by the injected call;
+        // of the server itself, so read after the stamp (never a listing or stat kept before it)
         FuseEntry entry;
         try {
-            entry = fs.reads().lookup(parent, name);
+            entry = fs.reads().lookupFresh(parent, name);
         } catch (FuseException gone) {
             return; // gone again: a DELETED follows
         }
@@ -107,7 +108,11 @@ final class ChangedFiles {
                 return;
             }
         }
-        // node 0: read again after the stamp (the lookup's could be older than a program's change)
+        // node 0: read again after the stamp, not the fresh lookup's attributes: the node is only
+        // known from that lookup, so its LocalWrites stamp is read after it, and a size change
+        // through this mount (a write or truncate, by another name) between the two would be in
+        // neither the lookup's attributes nor the stamp's later check: the injected truncate
+        // would announce the size before it.
         FuseAttr current = node != 0 ? entry.attr() : fs.reads().attr(entry.nodeId());
         if (current == null) {
             fs.reads().giveBack(entry.nodeId());

@@ -113,6 +113,16 @@ public final class EventApplier {
         }
         try {
             switch (e.getKind()) {
+                case CREATED, DELETED, RENAMED -> {
+                    // a name changed there: the stamp no longer tells what watchers know (KernelView#unstamp)
+                    view.unstamp(view.resolve(parentOf(e.getPath())));
+                    if (e.getKind() == ChangeEvent.Kind.RENAMED) {
+                        view.unstamp(view.resolve(parentOf(e.getNewPath())));
+                    }
+                }
+                default -> { }
+            }
+            switch (e.getKind()) {
                 case CREATED -> created(e.getPath());
                 case DELETED -> deleted(e.getPath(), e.getDirectory());
                 case MODIFIED -> changed.apply(e.getPath(), false, e.hasAttr() ? Attrs.toFuse(e.getAttr()) : null, e.getNode());

@@ -148,6 +148,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     /** {@code name} made in {@code parent} through the mount by {@code op}, with everything that goes with it. */
     private FuseEntry made(long parent, String name, Making op) throws FuseException {
         markChanged(parent, name);
+        long stampToken = entries.stampToken();
         FuseEntry e;
         try {
             e = op.make();
@@ -155,7 +156,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             dirs.dirChanged(parent);
         }
         dirs.madeIn(parent, name, e);
-        return entries.entered(parent, name, e);
+        return entries.entered(parent, name, e, stampToken);
     }
 
     /** A stand-in node for a name the kernel does not hold, so that unlink/rename can act on it. */
@@ -357,6 +358,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
         markChanged(parent, name);
+        long stampToken = entries.stampToken();
         FuseCreated c;
         try {
             c = delegate.create(req, parent, name, mode, flags, umask);
@@ -364,7 +366,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             dirs.dirChanged(parent);
         }
         dirs.madeIn(parent, name, c.entry());
-        return new FuseCreated(entries.entered(parent, name, c.entry()), c.open());
+        return new FuseCreated(entries.entered(parent, name, c.entry(), stampToken), c.open());
     }
 
     // ---- directories (see KernelListings) ----------------------------------------------------

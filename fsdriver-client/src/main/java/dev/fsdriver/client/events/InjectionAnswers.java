@@ -60,7 +60,7 @@ final class InjectionAnswers extends ForwardingFileSystem {
                 throw new FuseException(Errno.EAGAIN); // its attributes may be older than the kernel's (see injectedAttr)
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.handOver()) {
-                return fs.entries().entered(parent, name, inj.entry()); // the applier's reference, now the kernel's
+                return fs.entries().injected(parent, name, inj.entry()); // the applier's reference, now the kernel's
             }
             // anything else the injection causes: refused by the gate behind the events layer
         }
@@ -156,20 +156,20 @@ final class InjectionAnswers extends ForwardingFileSystem {
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entries().entered(parent, name, injected) : fs.symlink(req, parent, name, target);
+        return injected != null ? fs.entries().injected(parent, name, injected) : fs.symlink(req, parent, name, target);
     }
 
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mknod(req, parent, name, mode, rdev, umask);
+        return injected != null ? fs.entries().injected(parent, name, injected) : fs.mknod(req, parent, name, mode, rdev, umask);
     }
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         FuseEntry injected = injectedCreate(req, parent, name);
-        return injected != null ? fs.entries().entered(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
+        return injected != null ? fs.entries().injected(parent, name, injected) : fs.mkdir(req, parent, name, mode, umask);
     }
 
     /**

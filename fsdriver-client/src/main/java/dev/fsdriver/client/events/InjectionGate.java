@@ -1,5 +1,6 @@
 package dev.fsdriver.client.events;
 
+import dev.fsdriver.client.FreshRead;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -36,8 +37,15 @@ import org.slf4j.LoggerFactory;
 final class InjectionGate implements FuseFileSystem {
     private static final Logger log = LoggerFactory.getLogger(InjectionGate.class);
 
-    /** The header of a request the applier makes to the server itself (no kernel request behind it). */
-    record Internal(long nodeId) implements FuseRequest {
+    /**
+     * The header of a request the applier makes to the server itself (no kernel request behind it);
+     * {@code fresh}: answered by the server only, never from the client's caches ({@link FreshRead}).
+     */
+    record Internal(long nodeId, boolean fresh) implements FuseRequest, FreshRead {
+        Internal(long nodeId) {
+            this(nodeId, false);
+        }
+
         public long unique() { return 0; }
         public int opcode() { return 0; }
         public int uid() { return 0; }

@@ -36,13 +36,30 @@ final class KernelEntries {
         return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
     }
 
-    /** {@code e}, handed to the kernel as {@code parent}'s {@code name}: in the view, with the policy's timeouts. */
-    FuseEntry entered(long parent, String name, FuseEntry e) {
+    /**
+     * {@code e}, handed to the kernel as {@code parent}'s {@code name}: in the view, with the
+     * policy's timeouts. {@code stampToken}: {@link KernelView#stampToken()} read before the call.
+     */
+    FuseEntry entered(long parent, String name, FuseEntry e, long stampToken) {
         if (e != null && e.nodeId() != 0) {
             e = asTheKernelHolds(e);
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+            view.entered(parent, name, e.nodeId(), e.attr(), e.generation(), stampToken);
         }
         return timed(e);
+    }
+
+    /** See {@link KernelView#stampToken()}: read before a call whose entry {@link #entered} is given. */
+    long stampToken() {
+        return view.stampToken();
+    }
+
+    /**
+     * {@link #entered(long, String, FuseEntry, long)} of an entry the injector's request is
+     * answered with: on the applier's thread's watch (it waits for the injection), so no event
+     * was applied since the entry was read.
+     */
+    FuseEntry injected(long parent, String name, FuseEntry e) {
+        return entered(parent, name, e, view.stampToken());
     }
 
     /** A listing's entry with a node, as the kernel is to hold it (the caller enters it once the kernel took it). */
@@ -60,7 +77,8 @@ final class KernelEntries {
     FuseEntry localEntry(long parent, String name, FuseEntry e) {
         if (!LocalNodes.isGhost(e.nodeId())) {
             local.handedOut(e.nodeId());
-            view.entered(parent, name, e.nodeId(), e.attr() == null ? 0 : e.attr().mode(), e.generation());
+            // read now: answered on the applier's thread during an injection, no event applied since its read
+            view.entered(parent, name, e.nodeId(), e.attr(), e.generation(), view.stampToken());
         }
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), 0, 0);
     }

@@ -108,6 +108,7 @@ final class KernelListings {
             return;
         }
         long epoch = dirs.epoch();
+        long stampToken = view.stampToken();
         delegate.readdirplus(req, nodeId, fh, offset, (name, entry, next) -> {
             if (entry.nodeId() != 0 && !announcing.isEmpty() && announcing.contains(new Announcement(nodeId, name))) {
                 boolean added = filler.add(name, new FuseEntry(0, 0, entry.attr(), 0, 0), next);
@@ -123,8 +124,7 @@ final class KernelListings {
                         sequences.eventSequence(fh));
             }
             if (added && entry.nodeId() != 0) {
-                view.entered(nodeId, name, entry.nodeId(), entry.attr() == null ? 0 : entry.attr().mode(),
-                        e.generation());
+                view.entered(nodeId, name, entry.nodeId(), entry.attr(), e.generation(), stampToken);
                 dirs.rememberDir(entry.nodeId(), entry.attr(), epoch);
             }
             return added;

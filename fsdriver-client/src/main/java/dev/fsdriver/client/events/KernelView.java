@@ -1,14 +1,19 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseFileSystem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the kernel currently holds of the mount: which names it has looked up in which
@@ -21,11 +26,29 @@ import java.util.function.LongConsumer;
  * directory. A directory with no lookup references here has no watcher, and a path whose
  * components are unknown here has nothing cached by the kernel.
  *
- * <p>Thread safety: lock-free maps; each update is atomic per key, and the view may briefly lag
- * the kernel between a reply and the next update. Consumers treat it as a hint for
- * invalidation (invalidating too much is harmless; an unknown name has nothing to invalidate).
+ * <p>Thread safety: concurrent maps, updated from request threads (replies, FORGETs) and the
+ * events thread; the view may briefly lag the kernel between a reply and the next update, and
+ * consumers treat it as a hint for invalidation (invalidating too much is harmless; an unknown
+ * name has nothing to invalidate). Two orderings are relied on:
+ * <ul>
+ *   <li>Per node id, under {@code nodes.compute} for that id: an entry's count, its fields and
+ *       its (parent, name) entry in {@code dirs} ({@link #entered}), and a FORGET's count, its
+ *       removal from {@code nodes} and of its entries ({@link #forgotten}). A FORGET of the
+ *       previous hold is thus wholly before or after a new hold's entry, never removing it, and no
+ *       reference is counted on a node already out of the map. Renames, removals and exchanges
+ *       update {@code dirs} without that lock (they follow kernel operations on the names).</li>
+ *   <li>Stamps ({@link #stamp(long)}): a directory's times are kept when the kernel first holds
+ *       it, from the reply's attributes. Whatever takes stamps away (an event of a name in the
+ *       directory, a new server process, a FORGET of more than was counted) first moves the
+ *       mount-wide token {@link #stampToken()}, then clears; a reply's stamp is stored, then kept
+ *       only if the token is still the one read before its call. A clear either sees the stored
+ *       stamp or the store's check sees the moved token, so a reply read before a drop never
+ *       outlives it.</li>
+ * </ul>
  */
 public final class KernelView {
+    private static final Logger log = LoggerFactory.getLogger(KernelView.class);
+
     private static final class Node {
         final AtomicLong lookups = new AtomicLong();
         volatile long parent;
@@ -33,7 +56,30 @@ public final class KernelView {
         volatile int mode;
         /** The generation of the kernel's inode (FUSE entry's generation, 0: none given). */
         volatile long generation;
+        /** A directory's {mtime, ctime} when the kernel first held it, while they vouch (see {@link #stamp}). */
+        volatile long[] stamp;
+        /**
+         * A FORGET took its count to 0 or below: out of the map, never stamped again (a reply
+         * racing that FORGET may still hold this object); a later lookup makes a new node.
+         */
+        volatile boolean forgotten;
     }
+
+    /**
+     * Set by the first FORGET of more references than were counted ({@link #forgotten}): the view
+     * missed an entry the kernel got, so its first holds cannot be told any more; no directory of
+     * this mount is stamped from then on.
+     */
+    private final AtomicBoolean stampsOff = new AtomicBoolean();
+
+    /**
+     * A directory's timestamps as the server gave them within this much of the server's clock
+     * when the kernel first held it cannot vouch for its names: a change right after, within the
+     * file system's timestamp granularity (1 s on ext3 and HFS+, 2 s for FAT's mtime), may leave
+     * them as they were (git's "racy" index entries). Also covers the coarse clock file systems
+     * stamp with lagging the precise one the server's event times are read from.
+     */
+    static final long RACY_NANOS = 2_000_000_000L;
 
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
@@ -46,6 +92,14 @@ public final class KernelView {
     private final ConcurrentHashMap<String, Set<Long>> displaced = new ConcurrentHashMap<>();
     static final int MAX_DISPLACED = 4096;
     private volatile LongConsumer directoryHeld = dir -> { };
+    /** The server's clock as last read from an event (its seen_unix_nanos), 0: none yet. */
+    private volatile LongSupplier serverClock = () -> 0;
+    /**
+     * Moves with every stamp taken away by an event ({@link #unstamp}) or a new server
+     * ({@link #newServer}): read before the call whose reply makes a stamp, a stamp is kept only
+     * if it did not move meanwhile (a reply read before an event must not outlive its drop).
+     */
+    private final AtomicLong unstamps = new AtomicLong();
 
     public KernelView() {
         Node root = new Node();
@@ -61,6 +115,22 @@ public final class KernelView {
     }
 
     /**
+     * {@link #entered(long, String, long, int, long)} with the attributes the entry carries: a
+     * directory the kernel starts to hold keeps its mtime and ctime from them ({@link #stamp}),
+     * unless a stamp was taken away since {@code stampToken} ({@link #stampToken()}, read before
+     * the call that got the attributes).
+     */
+    public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation, long stampToken) {
+        Node n = entered(parent, name, nodeId, attr == null ? 0 : attr.mode(), generation, false);
+        if (n != null && attr != null) {
+            stamp(nodeId, n, attr, stampToken);
+        }
+        if (n != null) {
+            directoryHeld.accept(nodeId);
+        }
+    }
+
+    /**
      * The kernel got an entry {@code name} -> {@code nodeId} ({@code generation}) in {@code parent},
      * one more lookup reference. An entry with another generation made the kernel replace its inode
      * of that id (the old one went bad), so the last one given is the kernel's. An entry of another
@@ -68,23 +138,131 @@ public final class KernelView {
      * that event will not find the file it replaced or deleted here (see {@link #takeDisplaced}).
      */
     public void entered(long parent, String name, long nodeId, int mode, long generation) {
+        entered(parent, name, nodeId, mode, generation, true);
+    }
+
+    /** Returns the node when it is a directory the kernel starts to hold and {@code tell} is false. */
+    private Node entered(long parent, String name, long nodeId, int mode, long generation, boolean tell) {
         if (nodeId == 0) {
-            return;
+            return null;
         }
-        Long before = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
-        if (before != null && before != nodeId) {
+        // Counted, and the entry put, under the map's lock for the id (see the class comment): a
+        // FORGET of the previous hold is wholly before or after, so it never removes this entry
+        long[] count = new long[1];
+        Long[] before = new Long[1];
+        Node n = nodes.compute(nodeId, (id, had) -> {
+            Node m = had != null ? had : new Node();
+            count[0] = m.lookups.incrementAndGet();
+            m.parent = parent;
+            m.name = name;
+            m.mode = mode;
+            m.generation = generation;
+            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
+            return m;
+        });
+        if (before[0] != null && before[0] != nodeId) {
             if (displaced.size() >= MAX_DISPLACED) {
                 displaced.clear();
             }
-            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before);
+            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before[0]);
         }
-        Node n = nodes.computeIfAbsent(nodeId, id -> new Node());
-        n.parent = parent;
-        n.name = name;
-        n.mode = mode;
-        n.generation = generation;
-        if (n.lookups.incrementAndGet() == 1 && FileMode.isDirectory(mode)) {
+        if (count[0] == 1 && FileMode.isDirectory(mode)) {
+            n.stamp = null; // from an earlier hold, or none: only this hold's attributes may vouch
+            if (!tell) {
+                return n;
+            }
             directoryHeld.accept(nodeId);
+        }
+        return null;
+    }
+
+    /**
+     * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless the server did not say
+     * this directory's file system moves its times ({@link FuseAttr#timesMove}: a share may hold
+     * others mounted below its root), or they are within
+     * {@link #RACY_NANOS} of the server's clock (or no event told it yet): see {@link #RACY_NANOS}.
+     * The clock is the latest event's, set once the caches it drops are gone (ChangeEvents), so
+     * attributes given from a cache were read by the server after it; it is read when the reply
+     * arrived, so an event the server saw after it answered the lookup may be taken (the margin
+     * absorbs that round trip, unless the reply took longer than the margin to come).
+     */
+    private void stamp(long nodeId, Node n, FuseAttr attr, long token) {
+        if (!attr.timesMove()) {
+            return; // the server does not vouch that this directory's file system moves its times (Attr.times_move)
+        }
+        if (n.forgotten || stampsOff.get()) {
+            return; // this hold may not be the kernel's first (see #forgotten)
+        }
+        long clock = serverClock.getAsLong();
+        long newest = Math.max(attr.mtimeNs(), attr.ctimeNs());
+        if (clock > 0 && newest <= clock - RACY_NANOS) {
+            n.stamp = new long[] {attr.mtimeNs(), attr.ctimeNs()};
+            // Checked after the store: a drop that moved the token before this check is seen here,
+            // one after it nulls the stamp itself (it moves the token first, then clears)
+            if (unstamps.get() != token) {
+                n.stamp = null;
+            }
+        }
+    }
+
+    /** Read before a call whose reply may make a stamp ({@link #entered(long, String, long, FuseAttr, long, long)}). */
+    public long stampToken() {
+        return unstamps.get();
+    }
+
+    /**
+     * The root's stamp from {@code attr}, read by the server before the mount was live (Hello):
+     * the kernel holds the root from the start, so no lookup gives it.
+     */
+    public void stampRoot(FuseAttr attr) {
+        stamp(FuseFileSystem.ROOT_ID, nodes.get(FuseFileSystem.ROOT_ID), attr, unstamps.get());
+    }
+
+    /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
+    public void serverClock(LongSupplier clock) {
+        this.serverClock = clock;
+    }
+
+    /**
+     * The mtime and ctime (ns) directory {@code dir} had when the kernel first held it, or null
+     * when none vouch: none given, too close to the server's clock then, or an event of a name
+     * in it applied since ({@link #unstamp}). While the directory still has them, no name in it
+     * changed since the kernel first held it, so no watcher of it can have missed one.
+     */
+    public long[] stamp(long dir) {
+        Node n = nodes.get(dir);
+        return n == null || n.lookups.get() <= 0 || stampsOff.get() ? null : n.stamp;
+    }
+
+    /**
+     * An event of a name in {@code dir} was applied: its change may be older than the stamp (events
+     * come late), and watchers were told of it, so the stamp no longer tells what they know.
+     */
+    public void unstamp(long dir) {
+        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
+        dropStamp(dir);
+    }
+
+    /**
+     * {@code dir}'s stamp no longer vouches (the resync found its times changed, or names gone
+     * with the times unchanged): dropped, so that it cannot mislead a later resync.
+     */
+    public void dropStamp(long dir) {
+        Node n = nodes.get(dir);
+        if (n != null) {
+            n.stamp = null;
+        }
+    }
+
+    /**
+     * Another server process answers now (restarted, or another one at the address): its clock
+     * and its files' times have nothing to do with the stamps taken, so every stamp goes, and so
+     * do those of replies on their way (the token moves).
+     */
+    public void newServer() {
+        unstamps.incrementAndGet();
+        for (Node n : nodes.values()) {
+            n.stamp = null;
         }
     }
 
@@ -96,23 +274,55 @@ public final class KernelView {
         this.directoryHeld = listener;
     }
 
-    /** FORGET: the kernel dropped {@code count} references. */
+    /**
+     * FORGET: the kernel dropped {@code count} references. The count never goes below 0. A FORGET
+     * of more than were counted proves the view missed an entry the kernel got (an {@code entered}
+     * never called), so a lookup it took for a directory's first hold may not have been one, and
+     * a stamp taken then may postdate names a watcher never saw. Which node's accounting went
+     * wrong cannot be told, so stamps go for the whole mount: every one is dropped and none is
+     * taken again ({@link #stampsOff}, one warning). A duplicate create at worst, never a hidden one.
+     */
     public void forgotten(long nodeId, long count) {
         if (nodeId == FuseFileSystem.ROOT_ID) {
             return;
         }
-        Node n = nodes.get(nodeId);
-        if (n == null) {
-            return;
-        }
-        if (n.lookups.addAndGet(-count) <= 0) {
-            nodes.remove(nodeId, n);
+        long[] had = {-1}; // the count a FORGET of more found (-1: none)
+        nodes.computeIfPresent(nodeId, (id, n) -> {
+            long left = n.lookups.addAndGet(-count);
+            if (left > 0) {
+                return n;
+            }
+            if (left < 0) {
+                n.lookups.set(0);
+                had[0] = left + count;
+            }
+            n.forgotten = true;
+            n.stamp = null;
+            // under the id's lock, as entered() puts it: never a later hold's entry (class comment)
             Map<String, Long> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {
                 siblings.remove(n.name, nodeId);
             }
             dirs.remove(nodeId);
+            return null;
+        });
+        if (had[0] >= 0) {
+            undercounted(nodeId, count, had[0]);
         }
+    }
+
+    /** See {@link #forgotten}: stamps off for the mount, logged once. */
+    private void undercounted(long nodeId, long count, long had) {
+        if (!stampsOff.compareAndSet(false, true)) {
+            return;
+        }
+        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
+        for (Node n : nodes.values()) {
+            n.stamp = null;
+        }
+        log.warn("FORGET of {} references of node {}, which had {} counted: the mount missed an entry the kernel got; "
+                + "no directory is stamped any more (an overflow may announce creates of names that were there)",
+                count, nodeId, had);
     }
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */

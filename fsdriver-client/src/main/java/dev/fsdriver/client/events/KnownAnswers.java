@@ -57,12 +57,12 @@ final class KnownAnswers {
         return null;
     }
 
-    /** The server's answer to a lookup asked at {@code epoch}, as handed to the kernel. */
-    private FuseEntry lookedUp(long parent, String name, FuseEntry e, long epoch) {
+    /** The server's answer to a lookup asked at {@code epoch} ({@code stampToken}), as handed to the kernel. */
+    private FuseEntry lookedUp(long parent, String name, FuseEntry e, long epoch, long stampToken) {
         if (e != null) {
             dirs.rememberDir(e.nodeId(), e.attr(), epoch);
         }
-        return entries.entered(parent, name, e);
+        return entries.entered(parent, name, e, stampToken);
     }
 
     FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
@@ -71,7 +71,8 @@ final class KnownAnswers {
             return absent;
         }
         long epoch = dirs.epoch();
-        return lookedUp(parent, name, gate.lookup(req, parent, name), epoch);
+        long stampToken = entries.stampToken();
+        return lookedUp(parent, name, gate.lookup(req, parent, name), epoch, stampToken);
     }
 
     void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
@@ -81,7 +82,8 @@ final class KnownAnswers {
             return;
         }
         long epoch = dirs.epoch();
-        gate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch)));
+        long stampToken = entries.stampToken();
+        gate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch, stampToken)));
     }
 
     /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs ahead of the event stream). An OVERFLOW says after which sequence changes may be lost
  * ({@code ChangeEvent.lost_after}, X); a name is taken as known to watchers when they were told
  * of it, or when a listing made at or before X showed it ({@link #trusted}); a name first listed
- * after X is announced again (a duplicate create rather than a missed one).
+ * after X is announced again (a duplicate create rather than a missed one), unless the directory's
+ * times show it unchanged since the kernel first held it ({@link OverflowResync}).
  *
  * <p>Listings ahead of the server's watcher: the sequence is read before the listing, but the
  * server's watcher reports a change some time after it happened on disk, so a listing may show

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseNotifier;
 import java.util.ArrayDeque;
@@ -17,6 +18,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link EventApplier}'s answer to OVERFLOW (events lost): drops the kernel's caches under
  * the path and, where watchers may be, announces the differences with what they know.
+ *
+ * <p>Where nothing known vouches for a name the listing shows (no baseline: see {@link Baselines}),
+ * the server's own evidence is asked before it is announced as created: a directory whose mtime and
+ * ctime are still those the kernel was given when it first held it ({@link KernelView#stamp}) had
+ * no name made, removed or moved in since, so every name in it was there before any watcher could
+ * watch it (a watch needs the kernel to hold the directory) and none is announced. Asked once per
+ * directory, after its listing, and only when a name would be announced. Limits, each failing
+ * towards a duplicate create: times within {@link KernelView#RACY_NANOS} of the server's clock
+ * (read from its events) when held, or held before any event came, vouch for nothing; an event of a
+ * name in it applied since takes the stamp away (it may be older than the stamp); the mount's own
+ * changes move the times. What it trusts: a name change moves the directory's mtime and ctime, and
+ * nothing sets both back (ctime cannot be set on Linux; on Windows only SetFileInformationByHandle
+ * can). The per-file rule (a file whose ctime is older than the moment the directory was held was
+ * there) is not used: on NTFS a copy may keep ChangeTime and a program may set it, a share on an
+ * sshfs-like file system may report mtime as ctime, so a file moved in during the loss could be
+ * missed.
  */
 final class OverflowResync {
     private static final Logger log = LoggerFactory.getLogger(EventApplier.class);
@@ -145,6 +162,28 @@ final class OverflowResync {
         moved.finish();
     }
 
+    /**
+     * Whether {@code dir} has the mtime and ctime it had when the kernel first held it
+     * ({@link KernelView#stamp}): then no name in it changed since, and a name the listing shows
+     * was there before any watcher could watch it. Read after the listing, so a change made
+     * between the two shows in the times and the answer is no.
+     */
+    private boolean unchangedSinceHeld(long dir) {
+        long[] stamp = view.stamp(dir);
+        if (stamp == null) {
+            return false;
+        }
+        FuseAttr now = fs.reads().attr(dir); // the server's own answer, never a stat kept since (ServerReads#attr)
+        if (now == null) {
+            return false;
+        }
+        if (now.mtimeNs() != stamp[0] || now.ctimeNs() != stamp[1]) {
+            view.dropStamp(dir); // changed: it vouches for nothing any more, in this resync or a later one
+            return false;
+        }
+        return true;
+    }
+
     /** Lists {@code dir} into {@code listings}; nothing there when it failed (gone, or moved where the server has not seen it). */
     private void list(long dir, String dirPath, Map<Long, Map<String, long[]>> listings, Map<Long, Long> sequences) {
         Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
@@ -169,12 +208,14 @@ final class OverflowResync {
         Map<Long, Boolean> newDirs = new LinkedHashMap<>();
         Map<String, Long> before = names.of(dir);
         Map<String, Long> sure = names.trusted(dir, lostAfter);
+        boolean namesWent = false;
         for (Map.Entry<String, Long> k : known.entrySet()) {
             String name = k.getKey();
             long node = k.getValue();
             if (listed.containsKey(name)) {
                 continue;
             }
+            namesWent = true;
             if (FileMode.isDirectory(view.mode(node)) && view.held(node)) {
                 Long ino = before == null ? null : before.get(name);
                 moved.missing(dir, name, node, ino == null ? 0 : ino); // moved, or gone: decided at the end of the pass
@@ -185,11 +226,19 @@ final class OverflowResync {
         if (before != null) {
             for (String name : before.keySet()) {
                 if (!listed.containsKey(name) && !known.containsKey(name)) {
+                    namesWent = true;
                     applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, false); // the kernel holds no entry
                 }
             }
         }
         Map<String, Long> now = new HashMap<>();
+        // Asked of the server only when a name would be announced. Names gone while the times
+        // stayed: a share whose directory times do not move (FAT, some network file systems), so
+        // they vouch for nothing here, nor later.
+        Boolean unchanged = namesWent ? Boolean.FALSE : null;
+        if (namesWent) {
+            view.dropStamp(dir);
+        }
         for (Map.Entry<String, long[]> l : listed.entrySet()) {
             String name = l.getKey();
             long ino = l.getValue()[0];
@@ -214,6 +263,12 @@ final class OverflowResync {
                 continue;
             }
             notifier.invalEntry(dir, name); // re-look up: it may be another file by now
+            if (unchanged == null) {
+                unchanged = unchangedSinceHeld(dir);
+            }
+            if (unchanged) {
+                continue; // there when the kernel first held the directory: no watcher can have missed it
+            }
             if (!echo.isEcho(p, arrivedNs) && !announced.isEcho(p)) {
                 if (!applier.injectCreate(dir, p, name)) {
                     now.remove(name); // watchers were not told: the next resync announces it again

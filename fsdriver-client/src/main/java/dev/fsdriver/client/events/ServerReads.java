@@ -39,10 +39,22 @@ final class ServerReads {
         return gate.lookup(new InjectionGate.Internal(parent), parent, name);
     }
 
-    /** The server's attributes of {@code node} now, or null when they cannot be read. No reference kept. */
+    /**
+     * {@link #lookup}, answered by the server itself, never from a listing or attributes the
+     * client keeps (see {@link dev.fsdriver.client.FreshRead}): attributes read after this call began.
+     */
+    FuseEntry lookupFresh(long parent, String name) throws FuseException {
+        return gate.lookup(new InjectionGate.Internal(parent, true), parent, name);
+    }
+
+    /**
+     * The server's attributes of {@code node} now, or null when they cannot be read. No reference
+     * kept. Asked of the server itself: attributes the client keeps may have been refilled by a
+     * program's stat after the change the caller looks for (see {@link dev.fsdriver.client.FreshRead}).
+     */
     FuseAttr attr(long node) {
         try {
-            FuseAttrReply r = gate.getattr(new InjectionGate.Internal(node), node, 0);
+            FuseAttrReply r = gate.getattr(new InjectionGate.Internal(node, true), node, 0);
             return r == null ? null : r.attr();
         } catch (FuseException e) {
             return null;
@@ -55,7 +67,7 @@ final class ServerReads {
      */
     boolean gone(long node) {
         try {
-            return gate.getattr(new InjectionGate.Internal(node), node, 0) == null;
+            return gate.getattr(new InjectionGate.Internal(node, true), node, 0) == null;
         } catch (FuseException e) {
             return e.errno() == Errno.ENOENT || e.errno() == Errno.ESTALE;
         }

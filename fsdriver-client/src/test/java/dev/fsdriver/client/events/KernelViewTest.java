@@ -3,7 +3,15 @@ package dev.fsdriver.client.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.FileMode;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class KernelViewTest {
     private static final int DIR = FileMode.S_IFDIR | 0755;
@@ -26,7 +34,7 @@ class KernelViewTest {
     @Test
     void tellsOfADirectoryWhenTheKernelFirstHoldsIt() {
         KernelView v = new KernelView();
-        java.util.List<Long> held = new java.util.ArrayList<>();
+        List<Long> held = new ArrayList<>();
         v.onDirectoryHeld(held::add);
         v.entered(1, "d", 10, DIR);
         v.entered(1, "d", 10, DIR); // a second reference
@@ -35,6 +43,60 @@ class KernelViewTest {
         v.forgotten(10, 2);
         v.entered(1, "d", 10, DIR); // held again after the kernel let go
         assertThat(held).containsExactly(10L, 10L);
+    }
+
+    /**
+     * A lookup that holds a directory again races the FORGET of its previous hold: whichever
+     * comes first, the kernel ends with one reference and the entry must stay known. Before, the
+     * entry was put before the count and the FORGET removed it after taking the node out of the
+     * map, so the FORGET could remove the new hold's entry (seen: held with no entry, within the
+     * first few thousand rounds). A race test bounded by rounds, not by time.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a lost partner: a barrier times out first
+    void aForgetOfThePreviousHoldNeverTakesTheNewEntryAway() throws Exception {
+        KernelView v = new KernelView();
+        CyclicBarrier both = new CyclicBarrier(2);
+        int rounds = 50_000;
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread forgetter = new Thread(() -> {
+            try {
+                while (true) {
+                    both.await(10, TimeUnit.SECONDS);
+                    if (stop.get()) {
+                        return;
+                    }
+                    v.forgotten(10, 1);
+                    both.await(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (BrokenBarrierException | TimeoutException e) {
+                // the test thread failed or gave up: it reports that
+            }
+        });
+        forgetter.start();
+        int lost = 0;
+        try {
+            for (int i = 0; i < rounds && lost == 0; i++) {
+                v.entered(1, "d", 10, DIR); // the previous hold
+                both.await(10, TimeUnit.SECONDS);
+                v.entered(1, "d", 10, DIR); // the new one, while the previous is forgotten
+                both.await(10, TimeUnit.SECONDS);
+                if (v.lookups(10) != 1 || v.child(1, "d") != 10) {
+                    lost++;
+                }
+                v.forgotten(10, v.lookups(10));
+            }
+            stop.set(true);
+            both.await(10, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            both.reset(); // a forgetter still waiting (the loop failed) is released
+            forgetter.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        assertThat(forgetter.isAlive()).as("the forgetter ended").isFalse();
+        assertThat(lost).as("rounds that ended held without the entry").isZero();
     }
 
     @Test

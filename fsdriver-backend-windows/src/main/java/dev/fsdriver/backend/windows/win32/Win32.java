@@ -84,6 +84,7 @@ public final class Win32 {
         byte CreateSymbolicLinkW(String link, String target, int flags);
         boolean CreateDirectoryW(String path, Pointer sa);
         int GetFileAttributesW(String path);
+        int GetDriveTypeW(String rootPath);
         void GetSystemTimePreciseAsFileTime(LongByReference ft);
         boolean ReadFile(HANDLE h, Pointer buf, int n, IntByReference read, Pointer ov);
         boolean WriteFile(HANDLE h, Pointer buf, int n, IntByReference written, Pointer ov);
@@ -308,6 +309,14 @@ public final class Win32 {
             throw lastError("GetFileAttributesW");
         }
         return a;
+    }
+
+    /**
+     * {@code UINT GetDriveTypeW(LPCWSTR lpRootPathName)}: DRIVE_UNKNOWN 0, DRIVE_NO_ROOT_DIR 1,
+     * DRIVE_REMOVABLE 2, DRIVE_FIXED 3, DRIVE_REMOTE 4, DRIVE_CDROM 5, DRIVE_RAMDISK 6.
+     */
+    public static int GetDriveTypeW(String rootPath) {
+        return K.K32.GetDriveTypeW(rootPath);
     }
 
     /** {@code void GetSystemTimePreciseAsFileTime(LPFILETIME lpSystemTimeAsFileTime)}. */

@@ -1,0 +1,104 @@
+package dev.fsdriver.client;
+
+import static dev.fsdriver.client.TestServer.REQ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseException;
+import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@link FreshRead} request is answered by the server, never from what the client keeps while
+ * events flow: the overflow resync compares a directory's times with the server's, and a stat a
+ * program made after the overflow's drop refills {@link KnownAttrs} with times a later create
+ * (whose event is lost) moved on the server only.
+ */
+class FreshReadTest {
+    private static final long ROOT = FuseFileSystem.ROOT_ID;
+
+    /** The events layer's own request, asking for the server's answer. */
+    private record Fresh() implements FuseRequest, FreshRead {
+        public long unique() { return 0; }
+        public int opcode() { return 0; }
+        public long nodeId() { return 0; }
+        public int uid() { return 0; }
+        public int gid() { return 0; }
+        public int pid() { return 0; }
+        public boolean isInterrupted() { return false; }
+        public boolean fresh() { return true; }
+    }
+
+    @TempDir
+    Path dir;
+    private TestServer server;
+    private Connection connection;
+    private RemoteFileSystem fs;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = new TestServer(dir, false);
+        connection = server.connect(ClientOptions.defaults());
+        fs = RemoteFileSystem.connect(connection);
+        fs.events().prefetchWhile(() -> true); // events flow: attributes are kept
+    }
+
+    @AfterEach
+    void tearDown() {
+        fs.close();
+        connection.close();
+        server.close();
+    }
+
+    /**
+     * Failed before (seen: the resync's GetAttr of the directory answered with the kept times
+     * the program's stat got, the create's moved times never asked for).
+     */
+    @Test
+    void aDirectorysTimesAreTheServersNotAStatsKeptByTheClient() throws Exception {
+        Path d = Files.createDirectory(dir.resolve("d"));
+        Files.setLastModifiedTime(d, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+        long node = fs.lookup(REQ, ROOT, "d").nodeId();
+        fs.events().changed(); // the overflow event's drop
+        FuseAttr stat = fs.getattr(REQ, node, -1).attr(); // a program's stat: kept again
+        Files.writeString(d.resolve("made-after-the-stat"), "x"); // its event lost
+
+        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).as("the program's stat is kept (the cache under test)")
+                .isEqualTo(stat.mtimeNs());
+        FuseAttr fresh = fs.getattr(new Fresh(), node, -1).attr();
+        assertThat(fresh.mtimeNs()).as("the server's mtime, moved by the create").isNotEqualTo(stat.mtimeNs());
+        assertThat(fresh.ctimeNs()).as("the server's ctime, moved by the create").isNotEqualTo(stat.ctimeNs());
+    }
+
+    /**
+     * A lookup's attributes likewise (the size a changed file is announced with): failed before
+     * (seen: answered from the listing kept for lookups, with the size before the change).
+     */
+    @Test
+    void aLookupIsTheServersNotAKeptListings() throws Exception {
+        Files.writeString(dir.resolve("f"), "one");
+        // two misses in the root within a second: it is listed and kept for lookups (ColdLookups)
+        lookupMissing("a");
+        lookupMissing("b");
+        Files.writeString(dir.resolve("f"), "three"); // its event lost
+        assertThat(fs.lookup(new Fresh(), ROOT, "f").attr().size()).as("the server's size").isEqualTo(5);
+        assertThat(fs.lookup(REQ, ROOT, "f").attr().size()).as("answered from the kept listing (the cache under test)")
+                .isEqualTo(3);
+    }
+
+    private void lookupMissing(String name) {
+        try {
+            fs.lookup(REQ, ROOT, name);
+        } catch (FuseException expected) {
+            // ENOENT: a miss
+        }
+    }
+}
