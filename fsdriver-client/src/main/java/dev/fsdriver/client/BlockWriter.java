@@ -1,17 +1,14 @@
 package dev.fsdriver.client;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.SetAttrRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * Write-behind for one open file: small sequential writes are coalesced into block-size
@@ -228,22 +225,32 @@ final class BlockWriter {
     }
 
     /**
-     * Holds the change {@code merge} makes of the one held so far (null: none) with this file's
-     * writes; null: it goes to the server now (the merge says so, or the release began: RELEASE
-     * comes after close(2) returns, so a chmod right after a close can come during the release's
-     * last push, and held then it was never sent: DifferentialStressTest seed 18).
+     * Holds the change {@code merge} makes of the file's attributes and the change held so far
+     * (null: none) with this file's writes; null: it goes to the server now (the merge says so,
+     * or the release began: RELEASE comes after close(2) returns, so a chmod right after a close
+     * can come during the release's last push, and held then it was never sent: DifferentialStressTest
+     * seed 18). With data held and no change yet, the attributes are the ones a stat would be
+     * answered ({@link AttrsAhead}: the data is not pushed, untar's futimens cost a Write of its
+     * own); where that rule says no, the data is pushed first and they are the server's.
      */
-    HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
+    HeldSetAttrs.Held hold(BiFunction<Attr, SetAttrRequest, HeldSetAttrs.Held> merge) throws FuseException {
         synchronized (this) {
             if (closing || descriptorClosed) {
                 return null;
             }
             HeldSetAttrs.Held had = heldAttrs.get();
-            if (had == null && dirty()) {
+            Attr known = attrs.get(node.nodeId);
+            AttrsAhead.Held ahead = had == null && bufLen > 0 ? AttrsAhead.forChange(snapshotLocked(), known) : null;
+            if (had == null && ahead == null && dirty()) {
                 push(); // its data first: the attributes to start from are the server's after it
+                known = attrs.get(node.nodeId);
             }
-            HeldSetAttrs.Held merged = merge.apply(had);
+            Attr base = had != null ? had.view() : ahead != null ? AttrsAhead.with(known, ahead) : known;
+            HeldSetAttrs.Held merged = merge.apply(base, had != null ? had.request() : null);
             if (merged != null) {
+                if (ahead != null) {
+                    stampLocked(ahead); // the chunk taking the data sets the mtime answered
+                }
                 heldAttrs.set(merged);
             }
             return merged;
@@ -256,20 +263,27 @@ final class BlockWriter {
      */
     AttrsAhead.Held heldForStat(Function<AttrsAhead.Snapshot, AttrsAhead.Held> rule) {
         synchronized (this) {
-            long end = bufOffset + bufLen;
-            for (WriteChunk.Range r : earlier) {
-                end = Math.max(end, r.offset() + r.length());
-            }
-            boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
-                    || errors.pending() != null;
-            AttrsAhead.Held held = rule.apply(new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy,
-                    end, lastWriteNs));
+            AttrsAhead.Held held = rule.apply(snapshotLocked());
             if (held != null) {
-                lastWriteNs = held.mtimeNs();
-                stamped = true;
+                stampLocked(held);
             }
             return held;
         }
+    }
+
+    private AttrsAhead.Snapshot snapshotLocked() {
+        long end = bufOffset + bufLen;
+        for (WriteChunk.Range r : earlier) {
+            end = Math.max(end, r.offset() + r.length());
+        }
+        boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
+                || errors.pending() != null;
+        return new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy, end, lastWriteNs);
+    }
+
+    private void stampLocked(AttrsAhead.Held held) {
+        lastWriteNs = held.mtimeNs();
+        stamped = true;
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
@@ -325,16 +339,8 @@ final class BlockWriter {
     private boolean sendSyncedLocked(boolean datasync, long alsoDir, Runnable dirSynced) throws FuseException {
         WriteChunk chunk = takeHeldLocked();
         try {
-            WriteReply r = connection.files().write(chunk.request(handle.id(), attrs.epoch()).toBuilder()
-                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
-            outcomes.answered(r, chunk);
-            if (r.getDirSynced()) {
-                dirSynced.run();
-            }
-            return true;
-        } catch (RuntimeException e) {
-            if (!outcomes.failed(chunk, e)) {
-                return true; // dropped: this file's fsync reports it (flushSynced)
+            if (outcomes.sendSynced(chunk, datasync, alsoDir, dirSynced)) {
+                return true;
             }
             replayLocked();
             return false;
@@ -442,30 +448,7 @@ final class BlockWriter {
             errors.record(connection.failure(e));
             throw connection.failure(e);
         }
-        ListenableFuture<WriteReply> reply;
-        try {
-            reply = connection.filesAsync().write(chunk.request(handle.id(), attrs.epoch()));
-        } catch (RuntimeException e) {
-            failed(chunk, e);
-            return;
-        }
-        Futures.addCallback(reply, new FutureCallback<WriteReply>() {
-            @Override
-            public void onSuccess(WriteReply r) {
-                outcomes.answered(r, chunk);
-                done(chunk);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                failed(chunk, t);
-            }
-        }, MoreExecutors.directExecutor());
-    }
-
-    private void failed(WriteChunk chunk, Throwable t) {
-        outcomes.failed(chunk, t); // kept to send again, or this file's error
-        done(chunk);
+        outcomes.send(chunk, () -> done(chunk));
     }
 
     private void done(WriteChunk chunk) {

@@ -1,5 +1,9 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.HandleRequest;
@@ -89,6 +93,50 @@ final class ChunkOutcomes {
         }
         if (appends != null) {
             appends.acked(r.hasAttr() ? r.getAttr().getSize() : appends.end() + r.getWritten());
+        }
+    }
+
+    /** Sends {@code c} without waiting; {@code done} runs once its answer or failure is taken. */
+    void send(WriteChunk c, Runnable done) {
+        ListenableFuture<WriteReply> reply;
+        try {
+            reply = connection.filesAsync().write(c.request(handle.id(), attrs.epoch()));
+        } catch (RuntimeException e) {
+            failed(c, e);
+            done.run();
+            return;
+        }
+        Futures.addCallback(reply, new FutureCallback<WriteReply>() {
+            @Override
+            public void onSuccess(WriteReply r) {
+                answered(r, c);
+                done.run();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                failed(c, t);
+                done.run();
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    /**
+     * Sends {@code c} with the server asked to sync the file ({@code WriteRequest.sync}), and
+     * waits: false when it must go again (kept), true when answered or dropped (its failure this
+     * file's error). {@code dirSynced} runs when the server synced {@code alsoDir} too.
+     */
+    boolean sendSynced(WriteChunk c, boolean datasync, long alsoDir, Runnable dirSynced) {
+        try {
+            WriteReply r = connection.files().write(c.request(handle.id(), attrs.epoch()).toBuilder()
+                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
+            answered(r, c);
+            if (r.getDirSynced()) {
+                dirSynced.run();
+            }
+            return true;
+        } catch (RuntimeException e) {
+            return !failed(c, e);
         }
     }
 

@@ -1,0 +1,82 @@
+package dev.fsdriver.it;
+
+import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitLive;
+import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
+import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Server calls of an untar into the mount (issues 13 and 17), counted by the server's counters
+ * around real programs on a real mount, events on. Per file GNU tar does: create (O_EXCL),
+ * write, futimens, fchown to the owner it has, fchmod, close. The times, owner and mode are
+ * held with the data (HeldSetAttrs); the futimens pushed the data first, a Write call waited
+ * for, before the change was held.
+ */
+class UntarCallsEndToEndTest {
+    private static final int FILES = 60;
+    private static final long MTIME_NS = 1_600_000_000_500_000_000L;
+    /** What the mount and the server show of the files: name, size, mode, mtime. */
+    private static final String LIST = "python3 -c 'import os; [print(n, s.st_size, oct(s.st_mode), s.st_mtime_ns)"
+            + " for n in sorted(os.listdir(\"x\")) for s in [os.stat(\"x/\" + n)]]'";
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * tar's sequence per file, each file kept open until all are done: the server's calls before
+     * the closes are counted by the script itself (the server's metrics), after them here.
+     */
+    private static String untarLike(int serverPort, Path counted) {
+        return "python3 -c '" + """
+                import os, urllib.request
+                os.mkdir("x")
+                fds = []
+                for i in range(%d):
+                    fd = os.open("x/f%%d" %% i, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    os.write(fd, b"content of file %%d\\n" %% i)
+                    os.utime(fd, ns=(%d, %d))
+                    os.fchown(fd, os.getuid(), os.getgid())
+                    os.fchmod(fd, 0o644)
+                    fds.append(fd)
+                with open("%s", "wb") as out:
+                    out.write(urllib.request.urlopen("http://127.0.0.1:%d/metrics").read())
+                for fd in fds:
+                    s = os.fstat(fd)
+                    assert s.st_size == len(b"content of file %%d\\n" %% fds.index(fd)), s
+                    assert s.st_mtime_ns == %d, s
+                    os.close(fd)
+                """.formatted(FILES, MTIME_NS, MTIME_NS, counted, serverPort, MTIME_NS) + "'";
+    }
+
+    @Test
+    void timesOwnerAndModeAfterTheWriteCostNoCallBeforeTheClose() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-untar"));
+        Path counted = tmp.resolve("counted.txt");
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                Map<String, Long> before = calls(serverPort);
+                Fsdriver.shOk(mnt, untarLike(serverPort, counted));
+                Map<String, Long> open = since(before, ServerCallsEndToEndTest.callsIn(Files.readString(counted)));
+                Map<String, Long> all = since(before, calls(serverPort));
+                assertThat(open.getOrDefault("Create", 0L)).as(open.toString()).isEqualTo(FILES);
+                // before: a Write per file, pushed by its futimens
+                assertThat(open.getOrDefault("Write", 0L) + open.getOrDefault("SetAttr", 0L))
+                        .as("before the closes: " + open).isZero();
+                assertThat(all.getOrDefault("Write", 0L)).as(all.toString()).isEqualTo(FILES);
+                assertThat(all.getOrDefault("SetAttr", 0L)).as(all.toString()).isLessThanOrEqualTo(FILES);
+                assertThat(Fsdriver.shOk(mnt, LIST)).isEqualTo(Fsdriver.shOk(s, LIST));
+                assertThat(Fsdriver.shOk(s, "stat -c '%s %a %Y' x/f7").trim()).isEqualTo("18 644 1600000000");
+            }
+        }
+    }
+}
