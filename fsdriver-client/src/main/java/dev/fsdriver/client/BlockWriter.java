@@ -69,6 +69,8 @@ final class BlockWriter {
     private final int maxRanges;
     /** The server sets a write's mtime (capability "write-mtime"): a stat may be answered ahead of it. */
     private final boolean setsMtime;
+    /** The server makes a change after a write's data (capability "write-setattr"): the change held goes with it. */
+    private final boolean changesAfter;
     private final boolean append;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
@@ -107,8 +109,9 @@ final class BlockWriter {
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
-                long size, boolean setsMtime) {
+                long size, boolean setsMtime, boolean changesAfter) {
         this.attrs = attrs;
+        this.changesAfter = changesAfter;
         this.setsMtime = setsMtime;
         this.connection = connection;
         this.node = node;
@@ -377,7 +380,9 @@ final class BlockWriter {
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
         sending = true; // before bufLen goes to 0 (dirty() reads them without the lock)
-        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0);
+        // the change held goes with the data before it (never ahead of a chunk still in flight)
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0,
+                changesAfter && inflight.isEmpty() ? heldAttrs.take() : null);
         stamped = false;
         earlier.clear();
         earlierBytes = 0;

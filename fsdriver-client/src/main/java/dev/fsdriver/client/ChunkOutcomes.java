@@ -8,6 +8,7 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteRequest;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,14 +78,35 @@ final class ChunkOutcomes {
         unacked.clear();
     }
 
-    /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
+    /** The call to send {@code c} with, now; a change in it drops what is known of the file (as a SetAttr's). */
+    private WriteRequest request(WriteChunk c) {
+        if (c.then != null) {
+            attrs.drop(node.nodeId);
+        }
+        return c.request(handle.id(), attrs.epoch());
+    }
+
+    /**
+     * Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write.
+     * A change that went with it ({@link WriteChunk#then}) and failed is this file's error, as a
+     * held change's SetAttr (the data landed: not sent again); the kernel, answered ahead, asks again.
+     */
     void answered(WriteReply r, WriteChunk c) {
         if (r.getWritten() != c.bytes()) {
             attrs.drop(node.nodeId);
-            if (c.mtimeNs != 0) {
+            if (c.mtimeNs != 0 || c.then != null) {
                 attrs.kernelStale(node.nodeId); // a stat was answered as if it had all landed
             }
             errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
+        } else if (c.then != null) {
+            if (r.getThenErrno() != 0) {
+                attrs.drop(node.nodeId);
+                errors.record(new FuseException(r.getThenErrno(), "node " + node.nodeId + ": change after the write failed"));
+            } else if (r.hasAttr()) {
+                attrs.answered(node.nodeId, r.getAttr(), c.sentAt); // its times are the change's, not the largest
+            }
+            attrs.changed(node.nodeId);
+            attrs.kernelStale(node.nodeId); // answered with the ctime before
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
             if (c.mtimeNs != 0) {
@@ -100,7 +122,7 @@ final class ChunkOutcomes {
     void send(WriteChunk c, Runnable done) {
         ListenableFuture<WriteReply> reply;
         try {
-            reply = connection.filesAsync().write(c.request(handle.id(), attrs.epoch()));
+            reply = connection.filesAsync().write(request(c));
         } catch (RuntimeException e) {
             failed(c, e);
             done.run();
@@ -128,7 +150,7 @@ final class ChunkOutcomes {
      */
     boolean sendSynced(WriteChunk c, boolean datasync, long alsoDir, Runnable dirSynced) {
         try {
-            WriteReply r = connection.files().write(c.request(handle.id(), attrs.epoch()).toBuilder()
+            WriteReply r = connection.files().write(request(c).toBuilder()
                     .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
             answered(r, c);
             if (r.getDirSynced()) {
@@ -143,7 +165,7 @@ final class ChunkOutcomes {
     /** {@code c} failed with {@code t}: kept to send again (true), or dropped and its failure this file's error. */
     boolean failed(WriteChunk c, Throwable t) {
         attrs.drop(node.nodeId); // it may have reached the file, or part of it
-        if (c.mtimeNs != 0) {
+        if (c.mtimeNs != 0 || c.then != null) {
             attrs.kernelStale(node.nodeId); // a stat was answered as if it had landed (AttrsAhead)
         }
         FuseException f = connection.failure(t);
@@ -214,7 +236,7 @@ final class ChunkOutcomes {
                 continue;
             }
             try {
-                answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
+                answered(connection.files().write(request(c)), c);
             } catch (RuntimeException e) {
                 attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);

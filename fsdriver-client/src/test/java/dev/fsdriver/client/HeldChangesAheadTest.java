@@ -2,20 +2,33 @@ package dev.fsdriver.client;
 
 import static dev.fsdriver.client.TestServer.REQ;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseSetAttr;
+import dev.fsdriver.proto.v1.FilesGrpc;
+import dev.fsdriver.proto.v1.HelloReply;
+import dev.fsdriver.proto.v1.WriteRequest;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +55,11 @@ class HeldChangesAheadTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestServer(dir, false);
+        start(null);
+    }
+
+    private void start(ServerInterceptor interceptor) throws Exception {
+        server = new TestServer(dir, false, interceptor);
         connection = server.connect(ClientOptions.builder().blockSize(64 << 10).build());
         fs = RemoteFileSystem.connect(connection);
         fs.init(new FuseConnection(7, 31, 31, 0, 1 << 20, 1 << 20, 256, new FuseNotifier() {
@@ -81,6 +98,107 @@ class HeldChangesAheadTest {
     private static FuseSetAttr mode(int mode) {
         return new FuseSetAttr(-1, OptionalLong.empty(), OptionalInt.of(mode), OptionalInt.empty(), OptionalInt.empty(),
                 OptionalLong.empty(), false, OptionalLong.empty(), false, false);
+    }
+
+    /** A server before "write-setattr": Hello does not list it, and a Write carrying a change is refused. */
+    private static final class OlderServer implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                                                          ServerCallHandler<Q, A> next) {
+            String method = call.getMethodDescriptor().getFullMethodName();
+            ServerCall<Q, A> answering = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                @SuppressWarnings("unchecked")
+                public void sendMessage(A m) {
+                    if (m instanceof HelloReply h) {
+                        List<String> caps = new ArrayList<>(h.getCapabilitiesList());
+                        caps.remove("write-setattr");
+                        m = (A) h.toBuilder().clearCapabilities().addAllCapabilities(caps).build();
+                    }
+                    super.sendMessage(m);
+                }
+            };
+            ServerCall.Listener<Q> listener = next.startCall(answering, headers);
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                @Override
+                public void onMessage(Q m) {
+                    if (method.equals(FilesGrpc.getWriteMethod().getFullMethodName()) && ((WriteRequest) m).hasThen()) {
+                        throw new IllegalStateException("a change sent to a server that did not offer it");
+                    }
+                    super.onMessage(m);
+                }
+            };
+        }
+    }
+
+    /** create, write, futimens, fchmod, close: what tar does per file. */
+    private long untarOne(String name) throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, name, FileMode.S_IFREG | 0644,
+                OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, 0);
+        long node = c.entry().nodeId();
+        fs.write(REQ, node, c.open().fh(), 0, ByteBuffer.wrap(new byte[100]), 0);
+        fs.setattr(REQ, node, mtime(OLD_MTIME));
+        fs.setattr(REQ, node, mode(0600));
+        fs.flush(REQ, node, c.open().fh(), 0);
+        fs.release(REQ, node, c.open().fh(), 0);
+        return node;
+    }
+
+    private void assertUntarred(String name, long node) throws Exception {
+        assertThat(Files.size(dir.resolve(name))).isEqualTo(100);
+        assertThat(serverMtime(name)).isEqualTo(OLD_MTIME);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name)))).isEqualTo("rw-------");
+        FuseAttr after = fs.getattr(REQ, node, -1).attr();
+        assertThat(after.size()).isEqualTo(100);
+        assertThat(after.mtimeNs()).isEqualTo(OLD_MTIME);
+        assertThat(after.mode()).isEqualTo(FileMode.S_IFREG | 0600);
+    }
+
+    /** The change held goes in the Write that takes the data (WriteRequest.then): before, a SetAttr call of its own. */
+    @Test
+    void theChangeHeldGoesInTheWriteThatTakesTheData() throws Exception {
+        long writes = calls("Write");
+        long setAttrs = calls("SetAttr");
+        long node = untarOne("f");
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        assertThat(calls("SetAttr")).as("no call of its own").isEqualTo(setAttrs);
+        assertUntarred("f", node);
+    }
+
+    /** A server without "write-setattr": the change goes in a SetAttr call after the data, as before. */
+    @Test
+    void toAnOlderServerTheChangeGoesInASetAttrOfItsOwn() throws Exception {
+        stop();
+        start(new OlderServer());
+        long writes = calls("Write");
+        long setAttrs = calls("SetAttr");
+        long node = untarOne("old");
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        assertThat(calls("SetAttr")).isEqualTo(setAttrs + 1);
+        assertUntarred("old", node);
+    }
+
+    /**
+     * The change fails on the server (the file gone from its name there: a chmod by name finds
+     * nothing): the close reports it, as for a held change's SetAttr, and the data that landed is not sent again.
+     */
+    @Test
+    void aFailedChangeIsTheClosesErrorAndTheDataIsNotSentAgain() throws Exception {
+        FuseCreated c = fs.create(REQ, ROOT, "gone", FileMode.S_IFREG | 0644,
+                OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[100]), 0);
+        fs.setattr(REQ, node, mode(0600));
+        Files.delete(dir.resolve("gone"));
+        long writes = calls("Write");
+        long setAttrs = calls("SetAttr");
+        assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0)).isInstanceOf(FuseException.class);
+        assertThat(calls("Write")).as("the data once").isEqualTo(writes + 1);
+        assertThat(calls("SetAttr")).isEqualTo(setAttrs);
+        fs.flush(REQ, node, fh, 0); // reported once
+        assertThat(calls("Write")).isEqualTo(writes + 1);
+        fs.release(REQ, node, fh, 0);
     }
 
     private long serverMtime(String name) throws Exception {
