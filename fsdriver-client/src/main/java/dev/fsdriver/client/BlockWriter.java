@@ -123,7 +123,7 @@ final class BlockWriter {
         this.append = append;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
         this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
-                append ? new AppendResend(connection, handle, size) : null);
+                append ? new AppendResend(connection, handle, size) : null, heldAttrs);
     }
 
     /**

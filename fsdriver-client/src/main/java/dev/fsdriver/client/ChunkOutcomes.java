@@ -46,9 +46,12 @@ final class ChunkOutcomes {
     private final AppendResend appends;
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
     private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
+    /** The writer's change held: one that went with a chunk dropped goes back there, to be sent after it. */
+    private final HeldSetAttrs.Slot held;
 
     ChunkOutcomes(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, KnownAttrs attrs,
-                  WriteErrors errors, AppendResend appends) {
+                  WriteErrors errors, AppendResend appends, HeldSetAttrs.Slot held) {
+        this.held = held;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -267,5 +270,10 @@ final class ChunkOutcomes {
     private void dropped(WriteChunk c, FuseException f) {
         log.warn("write of {} bytes at {} to node {} failed: {}", c.bytes(), c.offset, node.nodeId, f.getMessage());
         errors.record(f);
+        if (c.then != null) {
+            // the data failed, not the change (a chmod after it must not be lost): a SetAttr of its
+            // own, after it (the push that sent it waits for it under the writer's lock, then sends the change held)
+            held.keepIfNone(c.then);
+        }
     }
 }

@@ -89,6 +89,13 @@ final class HeldSetAttrs {
                     ? null : h.request();
         }
 
+        /** {@code change}, taken with a chunk whose write failed, is held again (to go in a SetAttr), unless another is. */
+        void keepIfNone(SetAttrRequest change) {
+            if (held == null) {
+                held = new Held(change, null); // no view: a later change is not merged with it, but sent now
+            }
+        }
+
         /**
          * Sends the change held, if any, through {@code handle}: the error for the file's next
          * flush or close, or null; the server away: kept for the next try, and thrown.

@@ -201,6 +201,29 @@ class HeldChangesAheadTest {
         fs.release(REQ, node, fh, 0);
     }
 
+    /** The Write carrying the change fails (EFBIG): the close reports it, and the change still reaches the server, after it. */
+    @Test
+    void aFailedWriteDoesNotLoseTheChangeThatWentWithIt() throws Exception {
+        stop();
+        WriteFaults faults = new WriteFaults();
+        start(faults);
+        faults.next(WriteFaults.Mode.FAIL, WriteRequest::hasThen);
+        FuseCreated c = fs.create(REQ, ROOT, "failed", FileMode.S_IFREG | 0644,
+                OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, 0);
+        long node = c.entry().nodeId();
+        long fh = c.open().fh();
+        fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[100]), 0);
+        fs.setattr(REQ, node, mtime(OLD_MTIME));
+        fs.setattr(REQ, node, mode(0600));
+        long setAttrs = calls("SetAttr");
+        assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0)).isInstanceOf(FuseException.class);
+        assertThat(faults.arrived.getCount()).as("the Write with the change was the one failed").isZero();
+        assertThat(calls("SetAttr")).as("the change on its own").isEqualTo(setAttrs + 1);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("failed")))).isEqualTo("rw-------");
+        assertThat(serverMtime("failed")).isEqualTo(OLD_MTIME);
+        fs.release(REQ, node, fh, 0);
+    }
+
     private long serverMtime(String name) throws Exception {
         return Files.getLastModifiedTime(dir.resolve(name)).to(TimeUnit.NANOSECONDS);
     }
