@@ -290,11 +290,18 @@ final class OpenFileHandlers {
         Attr attr = Messages.attr(after);
         int thenErrno = 0;
         if (req.hasThen()) {
+            long thenStart = System.nanoTime();
             try {
                 attr = setAttrs.setAttr(req.getThen().toBuilder().setHandle(req.getHandle()).build());
             } catch (FsException e) {
                 thenErrno = e.errno(); // the data landed: the write stands
                 LOG.debug("write's change after its data failed: {}", e.getMessage());
+            } catch (RuntimeException e) {
+                // the data landed: EIO for the change alone (failing the Write would send the data again);
+                // logged and counted as Rpc does an unexpected failure, under a method of its own
+                thenErrno = Errno.EIO;
+                LOG.warn("Write's change after its data failed unexpectedly", e);
+                CallMetrics.record("Write.then", s, Errno.name(Errno.EIO), thenStart);
             }
         }
         boolean dirSynced = false;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
@@ -21,6 +22,9 @@ import io.grpc.Metadata;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -52,10 +56,14 @@ class WriteSetAttrTest {
     }
 
     private FilesGrpc.FilesBlockingStub serve(boolean readOnly) throws Exception {
+        return serve(PosixBackend.open(dir, false), readOnly);
+    }
+
+    private FilesGrpc.FilesBlockingStub serve(Backend backend, boolean readOnly) throws Exception {
         stop();
         String name = InProcessServerBuilder.generateName();
         server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name))
-                .share("s", PosixBackend.open(dir, false), readOnly).build();
+                .share("s", backend, readOnly).build();
         server.start();
         channel = InProcessChannelBuilder.forName(name).build();
         Metadata md = new Metadata();
@@ -132,6 +140,30 @@ class WriteSetAttrTest {
         assertThat(r.getAttr().getMode() & 07777).as("the attributes after the data").isEqualTo(0644);
         assertThat(r.getAttr().getSize()).isEqualTo(4);
 
+    }
+
+    /** A change failing unexpectedly (not an FsException) after the data landed: EIO for the change, not the Write. */
+    @Test
+    void anUnexpectedFailureOfTheChangeIsItsEioNotTheWrites() throws Exception {
+        Backend real = PosixBackend.open(dir, false);
+        InvocationHandler failingSetattr = (proxy, m, args) -> {
+            if (m.getName().equals("setattr")) {
+                throw new IllegalStateException("a bug in the backend");
+            }
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        FilesGrpc.FilesBlockingStub files = serve((Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, failingSetattr), false);
+        CreateReply c = create(files, "f");
+        WriteReply r = files.write(write(c.getHandle(), "data", change(c.getNode().getId()).build()));
+        assertThat(r.getWritten()).isEqualTo(4);
+        assertThat(r.getThenErrno()).isEqualTo(Errno.EIO);
+        assertThat(Files.readString(dir.resolve("f"))).isEqualTo("data");
+        assertThat(mode("f")).isEqualTo("rw-r--r--");
     }
 
     @Test
