@@ -89,11 +89,20 @@ final class HeldSetAttrs {
                     ? null : h.request();
         }
 
-        /** {@code change}, taken with a chunk whose write failed, is held again (to go in a SetAttr), unless another is. */
+        /**
+         * {@code change}, taken with a chunk whose write failed, is held again (to go in a SetAttr).
+         * A newer change held meanwhile cannot be (BlockWriter's Locking), but would win where both
+         * set a field: merged, the older one's other fields are not lost.
+         */
         void keepIfNone(SetAttrRequest change) {
-            if (held == null) {
+            Held newer = held;
+            if (newer == null) {
                 held = new Held(change, null); // no view: a later change is not merged with it, but sent now
+                return;
             }
+            SetAttrRequest.Builder merged = change.toBuilder();
+            newer.request().getAllFields().forEach(merged::setField); // a whole field each, a oneof's case included
+            held = new Held(merged.build(), newer.view());
         }
 
         /**
