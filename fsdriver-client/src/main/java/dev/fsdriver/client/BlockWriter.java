@@ -48,7 +48,11 @@ import java.util.function.Function;
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
  * they were written. The completion callbacks never take it (they touch only {@code inflight},
  * {@code outcomes} and {@code errors}, none of which has a lock), so waiting for slots or chunks
- * under it cannot deadlock.
+ * under it cannot deadlock. One of them also writes the change held ({@code heldAttrs}, a
+ * volatile slot): a chunk carrying it that is dropped puts it back ({@link HeldSetAttrs.Slot#keepIfNone},
+ * a check then a set without the lock). That is safe because nothing else sets the slot while such
+ * a chunk is in flight or kept: {@link #hold} finds them busy ({@link AttrsAhead}) and pushes,
+ * awaiting every chunk in flight, before it sets the slot, and {@link #write} pushes first too.
  */
 final class BlockWriter {
     private static final int MIN_BUFFER = 64 << 10;
@@ -183,6 +187,11 @@ final class BlockWriter {
             if (appending || append || heldAttrs.get() != null || stamped) { // stamped: its mtime is older
                 return true;
             }
+            // a chunk taken with the change or the mtime (heldAttrs, stamped cleared) and kept to go
+            // again, or still in flight: landing after this write, it would set the mtime back
+            if (outcomes.anyKept() || inflight.anyChange()) {
+                return true;
+            }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
                 return true;
             }
@@ -233,8 +242,8 @@ final class BlockWriter {
      * or the release began: RELEASE comes after close(2) returns, so a chmod right after a close
      * can come during the release's last push, and held then it was never sent: DifferentialStressTest
      * seed 18). With data held and no change yet, the attributes are the ones a stat would be
-     * answered ({@link AttrsAhead}: the data is not pushed, untar's futimens cost a Write of its
-     * own); where that rule says no, the data is pushed first and they are the server's.
+     * answered ({@link AttrsAhead}: the data is not pushed, untar's futimens used to cost a Write
+     * of its own); where that rule says no, the data is pushed first and they are the server's.
      */
     HeldSetAttrs.Held hold(BiFunction<Attr, SetAttrRequest, HeldSetAttrs.Held> merge) throws FuseException {
         synchronized (this) {

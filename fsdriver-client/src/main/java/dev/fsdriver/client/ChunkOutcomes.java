@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Locking: no lock of its own. {@link #answered} and {@link #failed} run in completion
  * callbacks, which take no lock (the chunks kept are a concurrent map, {@link AppendResend#end}
  * is volatile, {@link WriteErrors} is thread-safe); sending again runs only under the owning
- * BlockWriter's lock (see there), the methods named {@code ...Locked}.
+ * BlockWriter's lock (see there), the methods named {@code ...Locked}. A callback may also write
+ * the writer's change held: a chunk carrying one ({@link WriteChunk#then}) that is dropped puts it
+ * back ({@link HeldSetAttrs.Slot#keepIfNone}); why that check-then-set is safe: BlockWriter's Locking.
  */
 final class ChunkOutcomes {
     private static final Logger log = LoggerFactory.getLogger(ChunkOutcomes.class);
