@@ -66,6 +66,11 @@ final class AttrsAhead {
         if (held == null) {
             return null;
         }
+        return with(known, held);
+    }
+
+    /** {@code known}, the server's attributes of a file, with the data {@code held} (the rule's answer). */
+    static Attr with(Attr known, Held held) {
         long size = Math.max(known.getSize(), held.end());
         return known.toBuilder()
                 .setSize(size)
@@ -73,6 +78,14 @@ final class AttrsAhead {
                 .setMtimeNs(held.mtimeNs())
                 .setCtimeNs(Math.max(known.getCtimeNs(), held.mtimeNs()))
                 .build();
+    }
+
+    /**
+     * What a change of attributes held with the data ({@link BlockWriter#hold}) starts from: what
+     * a stat of the file, whose server's attributes are {@code known}, is answered; null: push first.
+     */
+    static Held forChange(Snapshot s, Attr known) {
+        return known != null && FileMode.isRegular(known.getMode()) ? rule(s, known.getMtimeNs(), nowNs()) : null;
     }
 
     /** What to answer for the writer {@code s} (see the class comment), or null: push and ask. */

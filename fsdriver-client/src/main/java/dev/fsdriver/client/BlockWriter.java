@@ -1,17 +1,14 @@
 package dev.fsdriver.client;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.SetAttrRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * Write-behind for one open file: small sequential writes are coalesced into block-size
@@ -51,7 +48,11 @@ import java.util.function.UnaryOperator;
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
  * they were written. The completion callbacks never take it (they touch only {@code inflight},
  * {@code outcomes} and {@code errors}, none of which has a lock), so waiting for slots or chunks
- * under it cannot deadlock.
+ * under it cannot deadlock. One of them also writes the change held ({@code heldAttrs}, a
+ * volatile slot): a chunk carrying it that is dropped puts it back ({@link HeldSetAttrs.Slot#keepIfNone},
+ * a check then a set without the lock). That is safe because nothing else sets the slot while such
+ * a chunk is in flight or kept: {@link #hold} finds them busy ({@link AttrsAhead}) and pushes,
+ * awaiting every chunk in flight, before it sets the slot, and {@link #write} pushes first too.
  */
 final class BlockWriter {
     private static final int MIN_BUFFER = 64 << 10;
@@ -72,6 +73,8 @@ final class BlockWriter {
     private final int maxRanges;
     /** The server sets a write's mtime (capability "write-mtime"): a stat may be answered ahead of it. */
     private final boolean setsMtime;
+    /** The server makes a change after a write's data (capability "write-setattr"): the change held goes with it. */
+    private final boolean changesAfter;
     private final boolean append;
     /** Told the file's attributes each write's reply carries. */
     private final KnownAttrs attrs;
@@ -110,8 +113,9 @@ final class BlockWriter {
     /** {@code size}: the file's size at open (Long.MAX_VALUE: not known), where O_APPEND writes begin. */
     BlockWriter(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, Space space,
                 WriteBudget budget, int blockSize, int maxChunks, int maxRanges, boolean append, KnownAttrs attrs,
-                long size, boolean setsMtime) {
+                long size, boolean setsMtime, boolean changesAfter) {
         this.attrs = attrs;
+        this.changesAfter = changesAfter;
         this.setsMtime = setsMtime;
         this.connection = connection;
         this.node = node;
@@ -123,7 +127,7 @@ final class BlockWriter {
         this.append = append;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
         this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
-                append ? new AppendResend(connection, handle, size) : null);
+                append ? new AppendResend(connection, handle, size) : null, heldAttrs);
     }
 
     /**
@@ -183,6 +187,11 @@ final class BlockWriter {
             if (appending || append || heldAttrs.get() != null || stamped) { // stamped: its mtime is older
                 return true;
             }
+            // a chunk taken with the change or the mtime (heldAttrs, stamped cleared) and kept to go
+            // again, or still in flight: landing after this write, it would set the mtime back
+            if (outcomes.anyKept() || inflight.anyChange()) {
+                return true;
+            }
             if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
                 return true;
             }
@@ -228,22 +237,32 @@ final class BlockWriter {
     }
 
     /**
-     * Holds the change {@code merge} makes of the one held so far (null: none) with this file's
-     * writes; null: it goes to the server now (the merge says so, or the release began: RELEASE
-     * comes after close(2) returns, so a chmod right after a close can come during the release's
-     * last push, and held then it was never sent: DifferentialStressTest seed 18).
+     * Holds the change {@code merge} makes of the file's attributes and the change held so far
+     * (null: none) with this file's writes; null: it goes to the server now (the merge says so,
+     * or the release began: RELEASE comes after close(2) returns, so a chmod right after a close
+     * can come during the release's last push, and held then it was never sent: DifferentialStressTest
+     * seed 18). With data held and no change yet, the attributes are the ones a stat would be
+     * answered ({@link AttrsAhead}: the data is not pushed, untar's futimens used to cost a Write
+     * of its own); where that rule says no, the data is pushed first and they are the server's.
      */
-    HeldSetAttrs.Held hold(UnaryOperator<HeldSetAttrs.Held> merge) throws FuseException {
+    HeldSetAttrs.Held hold(BiFunction<Attr, SetAttrRequest, HeldSetAttrs.Held> merge) throws FuseException {
         synchronized (this) {
             if (closing || descriptorClosed) {
                 return null;
             }
             HeldSetAttrs.Held had = heldAttrs.get();
-            if (had == null && dirty()) {
+            Attr known = attrs.get(node.nodeId);
+            AttrsAhead.Held ahead = had == null && bufLen > 0 ? AttrsAhead.forChange(snapshotLocked(), known) : null;
+            if (had == null && ahead == null && dirty()) {
                 push(); // its data first: the attributes to start from are the server's after it
+                known = attrs.get(node.nodeId);
             }
-            HeldSetAttrs.Held merged = merge.apply(had);
+            Attr base = had != null ? had.view() : ahead != null ? AttrsAhead.with(known, ahead) : known;
+            HeldSetAttrs.Held merged = merge.apply(base, had != null ? had.request() : null);
             if (merged != null) {
+                if (ahead != null) {
+                    stampLocked(ahead); // the chunk taking the data sets the mtime answered
+                }
                 heldAttrs.set(merged);
             }
             return merged;
@@ -256,20 +275,27 @@ final class BlockWriter {
      */
     AttrsAhead.Held heldForStat(Function<AttrsAhead.Snapshot, AttrsAhead.Held> rule) {
         synchronized (this) {
-            long end = bufOffset + bufLen;
-            for (WriteChunk.Range r : earlier) {
-                end = Math.max(end, r.offset() + r.length());
-            }
-            boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
-                    || errors.pending() != null;
-            AttrsAhead.Held held = rule.apply(new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy,
-                    end, lastWriteNs));
+            AttrsAhead.Held held = rule.apply(snapshotLocked());
             if (held != null) {
-                lastWriteNs = held.mtimeNs();
-                stamped = true;
+                stampLocked(held);
             }
             return held;
         }
+    }
+
+    private AttrsAhead.Snapshot snapshotLocked() {
+        long end = bufOffset + bufLen;
+        for (WriteChunk.Range r : earlier) {
+            end = Math.max(end, r.offset() + r.length());
+        }
+        boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
+                || errors.pending() != null;
+        return new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy, end, lastWriteNs);
+    }
+
+    private void stampLocked(AttrsAhead.Held held) {
+        lastWriteNs = held.mtimeNs();
+        stamped = true;
     }
 
     /** The error not yet taken by a process that wrote, or null: for an fsync through another open file. */
@@ -325,16 +351,8 @@ final class BlockWriter {
     private boolean sendSyncedLocked(boolean datasync, long alsoDir, Runnable dirSynced) throws FuseException {
         WriteChunk chunk = takeHeldLocked();
         try {
-            WriteReply r = connection.files().write(chunk.request(handle.id(), attrs.epoch()).toBuilder()
-                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
-            outcomes.answered(r, chunk);
-            if (r.getDirSynced()) {
-                dirSynced.run();
-            }
-            return true;
-        } catch (RuntimeException e) {
-            if (!outcomes.failed(chunk, e)) {
-                return true; // dropped: this file's fsync reports it (flushSynced)
+            if (outcomes.sendSynced(chunk, datasync, alsoDir, dirSynced)) {
+                return true;
             }
             replayLocked();
             return false;
@@ -371,7 +389,9 @@ final class BlockWriter {
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
         sending = true; // before bufLen goes to 0 (dirty() reads them without the lock)
-        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0);
+        // the change held goes with the data before it (never ahead of a chunk still in flight)
+        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0,
+                changesAfter && inflight.isEmpty() ? heldAttrs.take() : null);
         stamped = false;
         earlier.clear();
         earlierBytes = 0;
@@ -442,30 +462,7 @@ final class BlockWriter {
             errors.record(connection.failure(e));
             throw connection.failure(e);
         }
-        ListenableFuture<WriteReply> reply;
-        try {
-            reply = connection.filesAsync().write(chunk.request(handle.id(), attrs.epoch()));
-        } catch (RuntimeException e) {
-            failed(chunk, e);
-            return;
-        }
-        Futures.addCallback(reply, new FutureCallback<WriteReply>() {
-            @Override
-            public void onSuccess(WriteReply r) {
-                outcomes.answered(r, chunk);
-                done(chunk);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                failed(chunk, t);
-            }
-        }, MoreExecutors.directExecutor());
-    }
-
-    private void failed(WriteChunk chunk, Throwable t) {
-        outcomes.failed(chunk, t); // kept to send again, or this file's error
-        done(chunk);
+        outcomes.send(chunk, () -> done(chunk));
     }
 
     private void done(WriteChunk chunk) {

@@ -1,9 +1,14 @@
 package dev.fsdriver.client;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.WriteReply;
+import dev.fsdriver.proto.v1.WriteRequest;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Locking: no lock of its own. {@link #answered} and {@link #failed} run in completion
  * callbacks, which take no lock (the chunks kept are a concurrent map, {@link AppendResend#end}
  * is volatile, {@link WriteErrors} is thread-safe); sending again runs only under the owning
- * BlockWriter's lock (see there), the methods named {@code ...Locked}.
+ * BlockWriter's lock (see there), the methods named {@code ...Locked}. A callback may also write
+ * the writer's change held: a chunk carrying one ({@link WriteChunk#then}) that is dropped puts it
+ * back ({@link HeldSetAttrs.Slot#keepIfNone}); why that check-then-set is safe: BlockWriter's Locking.
  */
 final class ChunkOutcomes {
     private static final Logger log = LoggerFactory.getLogger(ChunkOutcomes.class);
@@ -41,9 +48,12 @@ final class ChunkOutcomes {
     private final AppendResend appends;
     /** Chunks to send again (see the class comment), by sequence: the order they were written in. */
     private final ConcurrentSkipListMap<Long, WriteChunk> unacked = new ConcurrentSkipListMap<>();
+    /** The writer's change held: one that went with a chunk dropped goes back there, to be sent after it. */
+    private final HeldSetAttrs.Slot held;
 
     ChunkOutcomes(Connection connection, OpenNode node, RemoteHandle handle, Reopener reopener, KnownAttrs attrs,
-                  WriteErrors errors, AppendResend appends) {
+                  WriteErrors errors, AppendResend appends, HeldSetAttrs.Slot held) {
+        this.held = held;
         this.connection = connection;
         this.node = node;
         this.handle = handle;
@@ -73,14 +83,35 @@ final class ChunkOutcomes {
         unacked.clear();
     }
 
-    /** Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write. */
+    /** The call to send {@code c} with, now; a change in it drops what is known of the file (as a SetAttr's). */
+    private WriteRequest request(WriteChunk c) {
+        if (c.then != null) {
+            attrs.drop(node.nodeId);
+        }
+        return c.request(handle.id(), attrs.epoch());
+    }
+
+    /**
+     * Takes the server's answer to {@code c}: the attributes it carries, or EIO for a short write.
+     * A change that went with it ({@link WriteChunk#then}) and failed is this file's error, as a
+     * held change's SetAttr (the data landed: not sent again); the kernel, answered ahead, asks again.
+     */
     void answered(WriteReply r, WriteChunk c) {
         if (r.getWritten() != c.bytes()) {
             attrs.drop(node.nodeId);
-            if (c.mtimeNs != 0) {
+            if (c.mtimeNs != 0 || c.then != null) {
                 attrs.kernelStale(node.nodeId); // a stat was answered as if it had all landed
             }
             errors.record(new FuseException(Errno.EIO, "short write: " + r.getWritten() + " of " + c.bytes()));
+        } else if (c.then != null) {
+            if (r.getThenErrno() != 0) {
+                attrs.drop(node.nodeId);
+                errors.record(new FuseException(r.getThenErrno(), "node " + node.nodeId + ": change after the write failed"));
+            } else if (r.hasAttr()) {
+                attrs.answered(node.nodeId, r.getAttr(), c.sentAt); // its times are the change's, not the largest
+            }
+            attrs.changed(node.nodeId);
+            attrs.kernelStale(node.nodeId); // answered with the ctime before
         } else if (r.hasAttr()) {
             attrs.written(node.nodeId, r.getAttr(), c.sentAt);
             if (c.mtimeNs != 0) {
@@ -92,10 +123,54 @@ final class ChunkOutcomes {
         }
     }
 
+    /** Sends {@code c} without waiting; {@code done} runs once its answer or failure is taken. */
+    void send(WriteChunk c, Runnable done) {
+        ListenableFuture<WriteReply> reply;
+        try {
+            reply = connection.filesAsync().write(request(c));
+        } catch (RuntimeException e) {
+            failed(c, e);
+            done.run();
+            return;
+        }
+        Futures.addCallback(reply, new FutureCallback<WriteReply>() {
+            @Override
+            public void onSuccess(WriteReply r) {
+                answered(r, c);
+                done.run();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                failed(c, t);
+                done.run();
+            }
+        }, MoreExecutors.directExecutor());
+    }
+
+    /**
+     * Sends {@code c} with the server asked to sync the file ({@code WriteRequest.sync}), and
+     * waits: false when it must go again (kept), true when answered or dropped (its failure this
+     * file's error). {@code dirSynced} runs when the server synced {@code alsoDir} too.
+     */
+    boolean sendSynced(WriteChunk c, boolean datasync, long alsoDir, Runnable dirSynced) {
+        try {
+            WriteReply r = connection.files().write(request(c).toBuilder()
+                    .setSync(true).setDatasync(datasync).setAlsoDir(alsoDir).build());
+            answered(r, c);
+            if (r.getDirSynced()) {
+                dirSynced.run();
+            }
+            return true;
+        } catch (RuntimeException e) {
+            return !failed(c, e);
+        }
+    }
+
     /** {@code c} failed with {@code t}: kept to send again (true), or dropped and its failure this file's error. */
     boolean failed(WriteChunk c, Throwable t) {
         attrs.drop(node.nodeId); // it may have reached the file, or part of it
-        if (c.mtimeNs != 0) {
+        if (c.mtimeNs != 0 || c.then != null) {
             attrs.kernelStale(node.nodeId); // a stat was answered as if it had landed (AttrsAhead)
         }
         FuseException f = connection.failure(t);
@@ -166,7 +241,7 @@ final class ChunkOutcomes {
                 continue;
             }
             try {
-                answered(connection.files().write(c.request(handle.id(), attrs.epoch())), c);
+                answered(connection.files().write(request(c)), c);
             } catch (RuntimeException e) {
                 attrs.drop(node.nodeId);
                 FuseException f = connection.failure(e);
@@ -197,5 +272,10 @@ final class ChunkOutcomes {
     private void dropped(WriteChunk c, FuseException f) {
         log.warn("write of {} bytes at {} to node {} failed: {}", c.bytes(), c.offset, node.nodeId, f.getMessage());
         errors.record(f);
+        if (c.then != null) {
+            // the data failed, not the change (a chmod after it must not be lost): a SetAttr of its
+            // own, after it (the push that sent it waits for it under the writer's lock, then sends the change held)
+            held.keepIfNone(c.then);
+        }
     }
 }

@@ -58,6 +58,11 @@ final class ChunksInFlight {
         return bytes.get();
     }
 
+    /** Whether a chunk in flight sets an mtime or carries a change (WriteRequest.then): see BlockWriter#goesBefore. */
+    boolean anyChange() {
+        return chunks.stream().anyMatch(c -> c.mtimeNs != 0 || c.then != null);
+    }
+
     boolean overlaps(long offset, int length) {
         return chunks.stream().anyMatch(c -> c.overlaps(offset, length));
     }

@@ -13,7 +13,8 @@ import dev.fsdriver.proto.v1.TimeSpec;
  * three SetAttr calls per file. While this mount writes the file through that descriptor, a
  * change that cannot fail and needs nothing of the server's is held in its {@link BlockWriter}
  * instead, merged with the ones before, and sent after the data held back before it (at close,
- * fsync, the next write, any call that asks the server about the file, a removal of its name):
+ * fsync, the next write, any call that asks the server about the file, a removal of its name;
+ * in the Write that takes that data to a server with "write-setattr", see {@link Slot#take}):
  * explicit times, a mode without set-id bits, an owner that is the file's already. The kernel is
  * answered with the attributes the server will have, so a stat by any process on this mount
  * sees them at once; the server's ctime moves when the change is sent.
@@ -75,6 +76,33 @@ final class HeldSetAttrs {
 
         void clear() {
             held = null;
+        }
+
+        /**
+         * The change held, taken to go in the Write that takes the data before it
+         * (WriteRequest.then, see {@link ChunkOutcomes#answered}); null: none, or nothing to send.
+         */
+        SetAttrRequest take() {
+            Held h = held;
+            held = null;
+            return h == null || (!h.request().hasMode() && !h.request().hasAtime() && !h.request().hasMtime())
+                    ? null : h.request();
+        }
+
+        /**
+         * {@code change}, taken with a chunk whose write failed, is held again (to go in a SetAttr).
+         * A newer change held meanwhile cannot be (BlockWriter's Locking), but would win where both
+         * set a field: merged, the older one's other fields are not lost.
+         */
+        void keepIfNone(SetAttrRequest change) {
+            Held newer = held;
+            if (newer == null) {
+                held = new Held(change, null); // no view: a later change is not merged with it, but sent now
+                return;
+            }
+            SetAttrRequest.Builder merged = change.toBuilder();
+            newer.request().getAllFields().forEach(merged::setField); // a whole field each, a oneof's case included
+            held = new Held(merged.build(), newer.view());
         }
 
         /**

@@ -298,8 +298,7 @@ final class Lookups {
         if (h == null || h.writer() == null) {
             return null;
         }
-        HeldSetAttrs.Held merged = h.writer().hold(had -> HeldSetAttrs.merge(nodeId,
-                had != null ? had.view() : attrs.get(nodeId), had != null ? had.request() : null, changes));
+        HeldSetAttrs.Held merged = h.writer().hold((base, had) -> HeldSetAttrs.merge(nodeId, base, had, changes));
         if (merged == null) {
             return null;
         }

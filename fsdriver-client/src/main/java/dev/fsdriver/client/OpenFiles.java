@@ -48,6 +48,8 @@ final class OpenFiles implements LocalWrites {
     private final boolean readOnly;
     /** The server sets a write's mtime (capability "write-mtime"): see {@link AttrsAhead}. */
     private final boolean writeMtime;
+    /** The server makes a change of attributes after a write's data (capability "write-setattr"). */
+    private final boolean writeSetattr;
     private final KnownAttrs attrs;
     private final WriteBudget writeBudget = new WriteBudget(WriteBudget.DEFAULT_BYTES);
     /** Whether writes must wait for the server (the share is nearly full), see {@link FreeSpace}. */
@@ -59,8 +61,9 @@ final class OpenFiles implements LocalWrites {
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
     OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
-              boolean writeMtime, KnownAttrs attrs, BlockWriter.Space space) {
+              boolean writeMtime, boolean writeSetattr, KnownAttrs attrs, BlockWriter.Space space) {
         this.writeMtime = writeMtime;
+        this.writeSetattr = writeSetattr;
         this.connection = connection;
         this.writeRanges = writeRanges;
         this.reopener = reopener;
@@ -186,7 +189,8 @@ final class OpenFiles implements LocalWrites {
         BlockReader reader = new BlockReader(connection, remote, reopener, blockSize, options.readAheadBlocks(), node, size);
         BlockWriter writer = OpenFlags.writable(flags) && !readOnly
                 ? new BlockWriter(connection, node, remote, reopener, space, writeBudget, blockSize,
-                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size, writeMtime)
+                        options.writeBehindChunks(), writeRanges, (flags & OpenFlags.O_APPEND) != 0, attrs, size, writeMtime,
+                        writeSetattr)
                 : null;
         FileHandle h = new FileHandle(fh, remote, node, flags, reader, writer);
         node.handles.add(h);

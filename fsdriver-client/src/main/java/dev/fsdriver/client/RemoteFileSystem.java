@@ -94,7 +94,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
         int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
         this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly,
-                hello.getCapabilitiesList().contains("write-mtime"), attrs,
+                hello.getCapabilitiesList().contains("write-mtime"), hello.getCapabilitiesList().contains("write-setattr"), attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());

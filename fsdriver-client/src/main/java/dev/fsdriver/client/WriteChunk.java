@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.UnsafeByteOperations;
+import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import java.util.List;
@@ -34,6 +35,11 @@ final class WriteChunk {
     final boolean killSuidgid;
     /** The mtime the server is to set after writing it (a stat was answered with it, see AttrsAhead); 0: none. */
     final long mtimeNs;
+    /**
+     * A change of attributes held after the data (HeldSetAttrs), for the server to make after
+     * writing it (WriteRequest.then, capability "write-setattr"); null: none.
+     */
+    final SetAttrRequest then;
     /** Completed when the server answered or the call failed (it is no longer in flight). */
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -42,8 +48,10 @@ final class WriteChunk {
     /** {@link KnownAttrs#epoch()} when it went out last. */
     volatile long sentAt;
 
-    WriteChunk(long seq, List<Range> earlier, long offset, byte[] data, int length, boolean killSuidgid, long mtimeNs) {
+    WriteChunk(long seq, List<Range> earlier, long offset, byte[] data, int length, boolean killSuidgid, long mtimeNs,
+               SetAttrRequest then) {
         this.mtimeNs = mtimeNs;
+        this.then = then;
         this.seq = seq;
         this.earlier = List.copyOf(earlier);
         this.offset = offset;
@@ -99,6 +107,9 @@ final class WriteChunk {
         }
         if (mtimeNs != 0) {
             b.setSetMtimeNs(mtimeNs);
+        }
+        if (then != null) {
+            b.setThen(then);
         }
         return b.build();
     }

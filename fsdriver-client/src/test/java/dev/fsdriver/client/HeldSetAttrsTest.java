@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.SetAttrRequest;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,21 @@ class HeldSetAttrsTest {
         assertThat(HeldSetAttrs.merge(9, setuid, null, change(none, no, no, OptionalLong.of(1), false))).isNull();
         Attr dir = FILE.toBuilder().setMode(040755).build();
         assertThat(HeldSetAttrs.merge(9, dir, null, change(none, OptionalInt.of(0700), no, none, false))).isNull();
+    }
+
+    /** A change put back after its Write failed, with a newer one held: merged, the newer winning where both set a field. */
+    @Test
+    void aChangePutBackIsMergedUnderTheNewerOneHeld() {
+        HeldSetAttrs.Held older = HeldSetAttrs.merge(9, FILE, null,
+                change(OptionalLong.empty(), OptionalInt.of(0640), OptionalInt.empty(), OptionalLong.of(1_000), false));
+        HeldSetAttrs.Held newer = HeldSetAttrs.merge(9, FILE, null,
+                change(OptionalLong.empty(), OptionalInt.of(0600), OptionalInt.empty(), OptionalLong.empty(), false));
+        HeldSetAttrs.Slot slot = new HeldSetAttrs.Slot();
+        slot.set(newer);
+        slot.keepIfNone(older.request());
+        SetAttrRequest sent = slot.take();
+        assertThat(sent.getMode()).isEqualTo(0600);
+        assertThat(sent.getMtime().getNs()).as("the older change's field").isEqualTo(1_000);
+        assertThat(sent.getNode()).isEqualTo(9);
     }
 }

@@ -331,8 +331,13 @@ class ServerCallsEndToEndTest {
 
     /** Calls served so far per method, all statuses. */
     static Map<String, Long> calls(int port) throws Exception {
+        return callsIn(scrape(port));
+    }
+
+    /** Calls per method in the server's metrics {@code body}. */
+    static Map<String, Long> callsIn(String body) {
         Map<String, Long> calls = new TreeMap<>();
-        Matcher m = CALLS.matcher(scrape(port));
+        Matcher m = CALLS.matcher(body);
         while (m.find()) {
             calls.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
         }

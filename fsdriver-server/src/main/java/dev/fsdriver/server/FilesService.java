@@ -5,7 +5,6 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
-import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -74,11 +73,13 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
     private final boolean allowSetId;
     private final OpenFileHandlers openFiles;
+    private final SetAttrHandler setAttrs;
 
     FilesService(Executor io, boolean allowSetId) {
         this.allowSetId = allowSetId;
         this.io = io;
-        this.openFiles = new OpenFileHandlers(allowSetId);
+        this.setAttrs = new SetAttrHandler(allowSetId);
+        this.openFiles = new OpenFileHandlers(allowSetId, setAttrs);
     }
 
     // ------------------------------------------------------------------------------- helpers
@@ -156,44 +157,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void setAttr(SetAttrRequest req, StreamObserver<Attr> out) {
-        Rpc.unary("SetAttr", out, () -> {
-            Requests.check(req);
-            Share s = CallContext.share();
-            SetAttributes changes = Messages.changes(req);
-            if (changes.mutates()) {
-                s.checkWritable("setattr");
-            }
-            OpenedFile fh = req.getHandle() == 0 ? null : s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
-            RelPath path = s.nodes.pathOrNull(req.getNode());
-            if (path == null && fh != null && changes.mode().isEmpty() && changes.uid().isEmpty()
-                    && changes.gid().isEmpty() && changes.atime() == null && changes.mtime() == null) {
-                // ftruncate of an unlinked (or forgotten) open file: through the handle alone
-                if (changes.size().isPresent()) {
-                    fh.file().truncate(changes.size().getAsLong());
-                }
-                return Messages.attr(fh.file().stat());
-            }
-            if (path == null) {
-                path = s.nodes.path(req.getNode()); // throws the right errno
-            }
-            if (changes.mode().isPresent()) {
-                if (!allowSetId) {
-                    SetIdRule.checkChmod(s.backend.stat(path), changes.mode().getAsInt());
-                }
-            }
-            RelPath p = path;
-            OpenFile f = fh == null ? null : fh.file();
-            boolean killsSetId = changes.mode().isEmpty() && (!req.hasKillSuidgid() || req.getKillSuidgid())
-                    && (changes.size().isPresent() || changes.uid().isPresent() || changes.gid().isPresent());
-            // through a handle, the watcher reports a truncate under the name it was opened by
-            List<RelPath> names = f == null ? List.of(p) : s.nodes.pathsOf(req.getNode());
-            return Messages.attr(changes.mutates()
-                    ? s.change(names.isEmpty() ? List.of(p) : names, () -> {
-                        FileAttributes a = s.backend.setattr(p, f, changes);
-                        return killsSetId ? SetIdRule.drop(s, p, f, a) : a;
-                    })
-                    : s.backend.setattr(p, f, changes));
-        });
+        Rpc.unary("SetAttr", out, () -> setAttrs.setAttr(req));
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.Empty;
@@ -23,6 +24,7 @@ import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
@@ -49,9 +51,12 @@ final class OpenFileHandlers {
 
     /** Whether clients may add set-id bits ({@link SetIdRule}; serve --allow-setid). */
     private final boolean allowSetId;
+    /** A Write's change after its data (WriteRequest.then): the SetAttr call's handler. */
+    private final SetAttrHandler setAttrs;
 
-    OpenFileHandlers(boolean allowSetId) {
+    OpenFileHandlers(boolean allowSetId, SetAttrHandler setAttrs) {
         this.allowSetId = allowSetId;
+        this.setAttrs = setAttrs;
     }
 
     /** Attributes of an open file: by its node's path while that is still the file, else fstat-like. */
@@ -255,6 +260,9 @@ final class OpenFileHandlers {
         if (req.getEarlierCount() > 0 && (fh.flags() & OpenFlags.O_APPEND) != 0) {
             throw new FsException(Errno.EINVAL, "ranges at offsets through an O_APPEND handle");
         }
+        if (req.hasThen()) {
+            checkThen(req, fh); // malformed: nothing written
+        }
         boolean kill = !req.hasKillSuidgid() || req.getKillSuidgid();
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
@@ -279,13 +287,40 @@ final class OpenFileHandlers {
             return kill ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
+        Attr attr = Messages.attr(after);
+        int thenErrno = 0;
+        if (req.hasThen()) {
+            long thenStart = System.nanoTime();
+            try {
+                attr = setAttrs.setAttr(req.getThen().toBuilder().setHandle(req.getHandle()).build());
+            } catch (FsException e) {
+                thenErrno = e.errno(); // the data landed: the write stands
+                LOG.debug("write's change after its data failed: {}", e.getMessage());
+            } catch (RuntimeException e) {
+                // the data landed: EIO for the change alone (failing the Write would send the data again);
+                // logged and counted as Rpc does an unexpected failure, under a method of its own
+                thenErrno = Errno.EIO;
+                LOG.warn("Write's change after its data failed unexpectedly", e);
+                CallMetrics.record("Write.then", s, Errno.name(Errno.EIO), thenStart);
+            }
+        }
         boolean dirSynced = false;
         if (req.getSync()) {
             fh.file().sync(req.getDatasync()); // the client's fsync, with its last data
             dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
         }
         s.bytesWritten.add(n[0]);
-        return WriteReply.newBuilder().setWritten(n[0]).setAttr(Messages.attr(after)).setDirSynced(dirSynced).build();
+        return WriteReply.newBuilder().setWritten(n[0]).setAttr(attr).setDirSynced(dirSynced).setThenErrno(thenErrno).build();
+    }
+
+    /** WriteRequest.then is of the handle's node and names no other handle: else EINVAL, before anything is written. */
+    private static void checkThen(WriteRequest req, OpenedFile fh) throws FsException {
+        SetAttrRequest then = req.getThen();
+        if (then.getNode() != fh.node() || (then.getHandle() != 0 && then.getHandle() != req.getHandle())) {
+            throw new FsException(Errno.EINVAL, "write's change of node " + then.getNode() + " (handle " + then.getHandle()
+                    + ") through handle " + req.getHandle() + " of node " + fh.node());
+        }
+        Requests.check(then);
     }
 
     /**

@@ -36,7 +36,7 @@ class DirectorySyncIdentityTest {
     Path dir;
     private Share share;
     private final Object owner = new Object();
-    private final OpenFileHandlers handlers = new OpenFileHandlers(false);
+    private final OpenFileHandlers handlers = new OpenFileHandlers(false, new SetAttrHandler(false));
     /** Run (once) as syncDir starts. */
     private final AtomicReference<Hook> beforeSync = new AtomicReference<>();
 

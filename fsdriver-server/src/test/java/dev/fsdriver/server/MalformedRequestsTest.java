@@ -155,6 +155,11 @@ class MalformedRequestsTest {
                     }
                     return c.files.write(b.build());
                 }),
+                // the change after the data (WriteRequest.then) is of the handle's node, through no other handle
+                row("Write then of another node", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
+                        .setThen(SetAttrRequest.newBuilder().setNode(1).setMode(0700)).build())),
+                row("Write then through another handle", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
+                        .setThen(SetAttrRequest.newBuilder().setNode(c.file).setHandle(c.foreign).setMode(0600)).build())),
                 row("Write range at 2^63", Errno.EINVAL, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
                         .addEarlier(WriteExtent.newBuilder().setOffset(Long.MIN_VALUE).setData(ByteString.copyFromUtf8("x"))).build())),
                 row("Write range ending beyond 2^63-1", Errno.EFBIG, c -> c.files.write(WriteRequest.newBuilder().setHandle(c.handle).setData(ByteString.copyFromUtf8("x"))
