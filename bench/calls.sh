@@ -105,7 +105,8 @@ b, a = parse(before), parse(after)
 d = {k: a[k] - b.get(k, 0) for k in a if a[k] - b.get(k, 0) > 0}
 total = sum(d.values())
 methods = ", ".join(f"{k} {v}" for k, v in sorted(d.items(), key=lambda kv: -kv[1]))
-print(f"| {name} | {total} | {total / entries:.2f} | {methods} |")
+per = f"{total / entries:.2f}" if entries else "-"  # no entries: a REGEX skipped the row that made them
+print(f"| {name} | {total} | {per} | {methods} |")
 PY
     tail -1 "$OUT.new"
 }
