@@ -2,10 +2,10 @@ package dev.fsdriver.it;
 
 import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitAbove;
 import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitLive;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.scrape;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.total;
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.scrape;
+import static dev.fsdriver.it.MeteredMount.since;
+import static dev.fsdriver.it.MeteredMount.total;
 import static dev.fsdriver.it.ServerCallsEndToEndTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 

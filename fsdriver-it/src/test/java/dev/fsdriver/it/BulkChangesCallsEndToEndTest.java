@@ -1,8 +1,8 @@
 package dev.fsdriver.it;
 
 import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitLive;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.since;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.fsdriver.it;
 
-import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.scrape;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.scrape;
+import static dev.fsdriver.it.MeteredMount.since;
 import static dev.fsdriver.it.ServerCallsEndToEndTest.value;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,9 @@
 package dev.fsdriver.it;
 
 import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitLive;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.total;
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.since;
+import static dev.fsdriver.it.MeteredMount.total;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

@@ -92,8 +92,18 @@ final class MeteredMount implements AutoCloseable {
 
     /** Calls the server served so far, per method, all statuses. */
     Map<String, Long> serverCalls() throws Exception {
+        return calls(serverPort);
+    }
+
+    /** Calls the server whose metrics page is at {@code port} served so far, per method, all statuses. */
+    static Map<String, Long> calls(int port) throws Exception {
+        return callsIn(scrape(port));
+    }
+
+    /** Calls per method in a server's metrics {@code page}. */
+    static Map<String, Long> callsIn(String page) {
         Map<String, Long> calls = new TreeMap<>();
-        Matcher m = CALLS.matcher(scrape(serverPort));
+        Matcher m = CALLS.matcher(page);
         while (m.find()) {
             calls.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
         }

@@ -1,17 +1,16 @@
 package dev.fsdriver.it;
 
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.scrape;
+import static dev.fsdriver.it.MeteredMount.since;
+import static dev.fsdriver.it.MeteredMount.total;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (the next grep must see it), then sqlite commits.
  */
 class ServerCallsEndToEndTest {
-    private static final Pattern CALLS = Pattern.compile(
-            "(?m)^fsdriver_server_calls_total\\{method=\"([^\"]+)\"[^}]*} (\\S+)$");
-
     @TempDir
     Path tmp;
 
@@ -327,44 +323,6 @@ class ServerCallsEndToEndTest {
         Fsdriver.shOk(s, "find . -type f -exec touch -d @1600000000 {} + && git init -q . && git add -A"
                 + " && git -c user.name=t -c user.email=t@t commit -q -m tree");
         return s;
-    }
-
-    /** Calls served so far per method, all statuses. */
-    static Map<String, Long> calls(int port) throws Exception {
-        return callsIn(scrape(port));
-    }
-
-    /** Calls per method in the server's metrics {@code body}. */
-    static Map<String, Long> callsIn(String body) {
-        Map<String, Long> calls = new TreeMap<>();
-        Matcher m = CALLS.matcher(body);
-        while (m.find()) {
-            calls.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
-        }
-        return calls;
-    }
-
-    static Map<String, Long> since(Map<String, Long> before, Map<String, Long> after) {
-        Map<String, Long> d = new TreeMap<>();
-        after.forEach((k, v) -> {
-            long n = v - before.getOrDefault(k, 0L);
-            if (n > 0) {
-                d.put(k, n);
-            }
-        });
-        return d;
-    }
-
-    static long total(Map<String, Long> calls) {
-        return calls.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    static String scrape(int port) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
     }
 
     /** The mount's sample of {@code name} for the share. */

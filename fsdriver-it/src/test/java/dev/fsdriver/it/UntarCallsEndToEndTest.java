@@ -1,8 +1,8 @@
 package dev.fsdriver.it;
 
 import static dev.fsdriver.it.ServerCallsEndToEndTest.awaitLive;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.calls;
-import static dev.fsdriver.it.ServerCallsEndToEndTest.since;
+import static dev.fsdriver.it.MeteredMount.calls;
+import static dev.fsdriver.it.MeteredMount.since;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -66,7 +66,7 @@ class UntarCallsEndToEndTest {
                 awaitLive(mountPort);
                 Map<String, Long> before = calls(serverPort);
                 Fsdriver.shOk(mnt, untarLike(serverPort, counted));
-                Map<String, Long> open = since(before, ServerCallsEndToEndTest.callsIn(Files.readString(counted)));
+                Map<String, Long> open = since(before, MeteredMount.callsIn(Files.readString(counted)));
                 Map<String, Long> all = since(before, calls(serverPort));
                 assertThat(open.getOrDefault("Create", 0L)).as(open.toString()).isEqualTo(FILES);
                 // before: a Write per file, pushed by its futimens
@@ -114,7 +114,7 @@ class UntarCallsEndToEndTest {
                 // before: a SetAttr per file, and the directories' times, owner and mode (set by name: 3 each)
                 assertThat(untar.getOrDefault("SetAttr", 0L)).as("untar: " + untar).isLessThanOrEqualTo(3L * (dirs + 1));
                 long other = untar.getOrDefault("Forget", 0L) + untar.getOrDefault("StatFs", 0L);
-                assertThat(ServerCallsEndToEndTest.total(untar) - other).as("untar: " + untar)
+                assertThat(MeteredMount.total(untar) - other).as("untar: " + untar)
                         .isLessThanOrEqualTo(3L * files + 4L * (dirs + 1) + 10);
                 String list = "find x -exec stat -c '%n %s %a %Y' {} + | sort";
                 assertThat(Fsdriver.shOk(mnt, list)).isEqualTo(Fsdriver.shOk(s, list));
