@@ -287,7 +287,7 @@ final class OpenFileHandlers {
             return kill ? SetIdRule.drop(s, path, fh.file(), a) : a;
         };
         FileAttributes after = path == null ? write.run() : s.change(paths, write);
-        Attr attr = Messages.attr(after);
+        Attr attr = null; // the change's reply when it went through, else the write's
         int thenErrno = 0;
         if (req.hasThen()) {
             long thenStart = System.nanoTime();
@@ -310,6 +310,9 @@ final class OpenFileHandlers {
             dirSynced = req.getAlsoDir() != 0 && syncDirQuietly(s, req.getAlsoDir());
         }
         s.bytesWritten.add(n[0]);
+        if (attr == null) {
+            attr = Messages.attr(after);
+        }
         return WriteReply.newBuilder().setWritten(n[0]).setAttr(attr).setDirSynced(dirSynced).setThenErrno(thenErrno).build();
     }
 
