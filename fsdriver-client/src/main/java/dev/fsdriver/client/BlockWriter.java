@@ -458,9 +458,9 @@ final class BlockWriter {
         try {
             inflight.enter(chunk);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            errors.record(connection.failure(e));
-            throw connection.failure(e);
+            FuseException f = connection.interrupted(e);
+            errors.record(f);
+            throw f;
         }
         outcomes.send(chunk, () -> done(chunk));
     }
