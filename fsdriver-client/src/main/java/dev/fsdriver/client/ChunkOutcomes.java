@@ -262,11 +262,11 @@ final class ChunkOutcomes {
 
     /**
      * The failure of {@code c}'s call, {@code t}: the one place here that translates one. It takes
-     * the call's Throwable, not only the errno {@link Connection#call} would give, because
-     * whether the chunk may have missed the server only for a lost connection is read from its
-     * status ({@link CallFailures#unreachable}), which the errno does not always tell (an EAGAIN
-     * answer travels as UNAVAILABLE, as an unreachable server does); and the
-     * failures of chunks sent without waiting come as a Throwable from the call's future.
+     * the call's Throwable, not only the errno {@link Connection#call} would give, because whether
+     * the chunk may have missed the server only for a lost connection is read from its status
+     * ({@link CallFailures#unreachable}), which the errno does not always tell (an EAGAIN answer
+     * travels as UNAVAILABLE, as an unreachable server does); and a chunk sent without waiting
+     * gets its failure as a Throwable from the call's future.
      */
     private Failure failure(WriteChunk c, Throwable t) {
         FuseException f = connection.failure(t);
