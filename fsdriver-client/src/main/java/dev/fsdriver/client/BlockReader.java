@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Reads of one open file, with read-ahead: a reader that continues where the last read ended
@@ -115,7 +114,7 @@ final class BlockReader {
         for (Block b : use) {
             ByteString data;
             try {
-                data = await(b.reply()).getData();
+                data = connection.await(b.reply()).getData();
             } catch (FuseException e) {
                 forget(b);
                 throw e;
@@ -145,7 +144,7 @@ final class BlockReader {
         }
         int n = 0;
         for (int i = 0; i < chunks; i++) {
-            ByteString data = await(replies.get(i)).getData();
+            ByteString data = connection.await(replies.get(i)).getData();
             data.copyTo(dst);
             n += data.size();
             if (data.size() < Math.min(blockSize, size - i * blockSize)) {
@@ -166,17 +165,6 @@ final class BlockReader {
         }
         return connection.filesAsync().read(ReadRequest.newBuilder().setHandle(h)
                 .setNode(h == 0 ? node.nodeId : 0).setOffset(offset).setSize(len).build());
-    }
-
-    private ReadReply await(ListenableFuture<ReadReply> reply) throws FuseException {
-        try {
-            return reply.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw connection.failure(e);
-        } catch (ExecutionException e) {
-            throw connection.failure(e);
-        }
     }
 
     private synchronized void forget(Block b) {

@@ -4,9 +4,6 @@ import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -21,7 +18,7 @@ import java.util.function.Function;
  * an earlier range, up to {@code maxRanges} ranges and one block of data in all, so that a flush
  * or an fsync sends everything dirty in one call and waits once. A jump onto a range held sends
  * what is held first; the buffer may still grow over an earlier range, which is right because
- * the server writes the ranges in the order they were written, the buffer last.
+ * the server writes the ranges in the order they were written, the buffer last ({@link WriteBuffer}).
  *
  * <p>Errors: the first failure is remembered and thrown by the next write, flush or fsync of
  * this open file (at the latest on close), and taken only by a process that wrote through it
@@ -44,7 +41,8 @@ import java.util.function.Function;
  * <p>A GETATTR while data is only held here may be answered without a call ({@link AttrsAhead},
  * {@link #heldForStat}); the chunk that then takes the data sets the mtime answered on the server.
  *
- * <p>Locking: {@code this} guards the buffer, and every send: sending again after a lost
+ * <p>Locking: {@code this} guards what is held back ({@link WriteBuffer}, no lock of its own;
+ * only its emptiness and size are read without this), and every send: sending again after a lost
  * connection ({@link ChunkOutcomes#resendLocked}) runs only under it, so chunks go in the order
  * they were written. The completion callbacks never take it (they touch only {@code inflight},
  * {@code outcomes} and {@code errors}, none of which has a lock), so waiting for slots or chunks
@@ -55,8 +53,6 @@ import java.util.function.Function;
  * awaiting every chunk in flight, before it sets the slot, and {@link #write} pushes first too.
  */
 final class BlockWriter {
-    private static final int MIN_BUFFER = 64 << 10;
-
     /** Whether free space on the share is short for {@code bytes} more (see FreeSpace). */
     @FunctionalInterface
     interface Space {
@@ -68,9 +64,6 @@ final class BlockWriter {
     private final RemoteHandle handle;
     private final Reopener reopener;
     private final Space space;
-    private final int blockSize;
-    /** Ranges one call may carry ({@code WriteRequest.earlier} and its own); 1: the server takes one. */
-    private final int maxRanges;
     /** The server sets a write's mtime (capability "write-mtime"): a stat may be answered ahead of it. */
     private final boolean setsMtime;
     /** The server makes a change after a write's data (capability "write-setattr"): the change held goes with it. */
@@ -84,15 +77,9 @@ final class BlockWriter {
     private final ChunkOutcomes outcomes;
     private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
-    // Guarded by this (bufLen is also read without the lock by dirty()). Ranges held back before
-    // buf's (earlier): never empty while buf is (bufLen > 0), so bufLen alone says "held back".
-    private final List<WriteChunk.Range> earlier = new ArrayList<>();
-    private int earlierBytes;
-    private byte[] buf;
-    private long bufOffset;
-    private volatile int bufLen;
-    /** Some write held back in buf asked for the set-id bits to be cleared. */
-    private boolean bufKill;
+    // Guarded by this (held's emptiness is also read without the lock by dirty()).
+    /** The bytes held back. */
+    private final WriteBuffer held;
     private long nextSeq;
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
@@ -122,8 +109,7 @@ final class BlockWriter {
         this.handle = handle;
         this.reopener = reopener;
         this.space = space;
-        this.blockSize = blockSize;
-        this.maxRanges = append ? 1 : Math.max(1, maxRanges);
+        this.held = new WriteBuffer(blockSize, append ? 1 : Math.max(1, maxRanges));
         this.append = append;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
         this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
@@ -143,27 +129,19 @@ final class BlockWriter {
         int total = src.remaining();
         synchronized (this) {
             descriptorClosed = false;
-            if (bufLen > 0 && offset != bufOffset + bufLen && !holdApartLocked(offset, total)) {
+            if (!held.continues(offset) && !held.holdApart(offset, total)) {
                 sendLocked();
             }
             lastWriteNs = AttrsAhead.nowNs();
             long pos = offset;
             while (src.hasRemaining()) {
-                if (bufLen == 0) {
-                    bufOffset = pos;
-                }
-                int n = Math.min(src.remaining(), blockSize - earlierBytes - bufLen);
-                reserveLocked(bufLen + n);
-                bufKill |= killSuidgid;
-                src.get(buf, bufLen, n);
-                bufLen += n;
-                pos += n;
-                if (earlierBytes + bufLen == blockSize) {
+                pos += held.add(pos, src, killSuidgid);
+                if (held.full()) {
                     sendLocked();
                 }
             }
         }
-        if (space.lowFor(earlierBytes + bufLen + inflight.bytes())) {
+        if (space.lowFor(held.bytes() + inflight.bytes())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
             flush(pid);
         }
@@ -192,13 +170,8 @@ final class BlockWriter {
             if (outcomes.anyKept() || inflight.anyChange()) {
                 return true;
             }
-            if (bufLen > 0 && offset < bufOffset + bufLen && bufOffset < offset + length) {
+            if (held.overlaps(offset, length)) {
                 return true;
-            }
-            for (WriteChunk.Range r : earlier) {
-                if (r.overlaps(offset, length)) {
-                    return true;
-                }
             }
         }
         return inflight.overlaps(offset, length) || outcomes.overlaps(offset, length);
@@ -206,8 +179,8 @@ final class BlockWriter {
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        // bufLen before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
-        return bufLen > 0 || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
+        // held before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
+        return !held.isEmpty() || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
     }
 
     /**
@@ -252,7 +225,7 @@ final class BlockWriter {
             }
             HeldSetAttrs.Held had = heldAttrs.get();
             Attr known = attrs.get(node.nodeId);
-            AttrsAhead.Held ahead = had == null && bufLen > 0 ? AttrsAhead.forChange(snapshotLocked(), known) : null;
+            AttrsAhead.Held ahead = had == null && !held.isEmpty() ? AttrsAhead.forChange(snapshotLocked(), known) : null;
             if (had == null && ahead == null && dirty()) {
                 push(); // its data first: the attributes to start from are the server's after it
                 known = attrs.get(node.nodeId);
@@ -284,13 +257,9 @@ final class BlockWriter {
     }
 
     private AttrsAhead.Snapshot snapshotLocked() {
-        long end = bufOffset + bufLen;
-        for (WriteChunk.Range r : earlier) {
-            end = Math.max(end, r.offset() + r.length());
-        }
         boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
                 || errors.pending() != null;
-        return new AttrsAhead.Snapshot(setsMtime, append, closing, bufLen > 0, busy, end, lastWriteNs);
+        return new AttrsAhead.Snapshot(setsMtime, append, closing, !held.isEmpty(), busy, held.end(), lastWriteNs);
     }
 
     private void stampLocked(AttrsAhead.Held held) {
@@ -314,7 +283,7 @@ final class BlockWriter {
                 discardLocked(); // nowhere to send it; this file's own write, flush, fsync say EIO
                 return;
             }
-            if (bufLen > 0) {
+            if (!held.isEmpty()) {
                 sendLocked();
             }
             inflight.awaitAll(connection);
@@ -335,7 +304,7 @@ final class BlockWriter {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
-            if (handle.lost() || bufLen == 0 || heldAttrs.get() != null) {
+            if (handle.lost() || held.isEmpty() || heldAttrs.get() != null) {
                 push();
             } else {
                 inflight.awaitAll(connection);
@@ -362,58 +331,14 @@ final class BlockWriter {
         }
     }
 
-    /**
-     * A write of {@code length} bytes at {@code offset} jumps away from what is held back: keeps
-     * that as an earlier range of the next call, if it may (see the class comment); false: it
-     * must be sent first.
-     */
-    private boolean holdApartLocked(long offset, int length) {
-        if (length == 0 || earlier.size() + 2 > maxRanges || earlierBytes + bufLen + length > blockSize
-                || (offset < bufOffset + bufLen && bufOffset < offset + length)) {
-            return false;
-        }
-        for (WriteChunk.Range r : earlier) {
-            if (r.overlaps(offset, length)) {
-                return false;
-            }
-        }
-        // a range keeps an array of its size: what is held stays within two blocks (the buffer's and the ranges')
-        byte[] kept = buf.length > bufLen ? Arrays.copyOf(buf, bufLen) : buf;
-        earlier.add(new WriteChunk.Range(bufOffset, kept, bufLen));
-        earlierBytes += bufLen;
-        buf = null;
-        bufLen = 0;
-        return true;
-    }
-
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
-        sending = true; // before bufLen goes to 0 (dirty() reads them without the lock)
+        sending = true; // before held empties (dirty() reads them without the lock)
         // the change held goes with the data before it (never ahead of a chunk still in flight)
-        WriteChunk chunk = new WriteChunk(nextSeq++, earlier, bufOffset, buf, bufLen, bufKill, stamped ? lastWriteNs : 0,
+        WriteChunk chunk = held.take(nextSeq++, stamped ? lastWriteNs : 0,
                 changesAfter && inflight.isEmpty() ? heldAttrs.take() : null);
         stamped = false;
-        earlier.clear();
-        earlierBytes = 0;
-        buf = null;
-        bufLen = 0;
-        bufKill = false;
         return chunk;
-    }
-
-    /** Grows the buffer to hold {@code need} bytes: small files never get a block-size buffer. */
-    private void reserveLocked(int need) {
-        if (buf == null || buf.length < need) {
-            int cap = buf == null ? MIN_BUFFER : buf.length;
-            while (cap < need) {
-                cap <<= 1;
-            }
-            byte[] bigger = new byte[Math.min(cap, blockSize)];
-            if (buf != null) {
-                System.arraycopy(buf, 0, bigger, 0, bufLen);
-            }
-            buf = bigger;
-        }
     }
 
     /** Sends again the chunks a lost connection may have kept from the server (see {@link ChunkOutcomes}). */
@@ -423,11 +348,7 @@ final class BlockWriter {
 
     /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
     private void discardLocked() {
-        earlier.clear();
-        earlierBytes = 0;
-        buf = null;
-        bufLen = 0;
-        bufKill = false;
+        held.clear();
         if (stamped) {
             attrs.kernelStale(node.nodeId); // a stat was answered as if this data would land
         }
@@ -458,9 +379,9 @@ final class BlockWriter {
         try {
             inflight.enter(chunk);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            errors.record(connection.failure(e));
-            throw connection.failure(e);
+            FuseException f = connection.interrupted(e);
+            errors.record(f);
+            throw f;
         }
         outcomes.send(chunk, () -> done(chunk));
     }

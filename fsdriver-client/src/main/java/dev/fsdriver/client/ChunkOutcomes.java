@@ -173,12 +173,12 @@ final class ChunkOutcomes {
         if (c.mtimeNs != 0 || c.then != null) {
             attrs.kernelStale(node.nodeId); // a stat was answered as if it had landed (AttrsAhead)
         }
-        FuseException f = connection.failure(t);
-        if (sendAgain(t, f, c)) {
+        Failure f = failure(c, t);
+        if (f.sendAgain()) {
             unacked.put(c.seq, c);
             return true;
         }
-        dropped(c, f);
+        dropped(c, f.error());
         return false;
     }
 
@@ -204,8 +204,7 @@ final class ChunkOutcomes {
                 try {
                     Thread.sleep(RETRY_MILLIS);
                 } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw connection.failure(ie);
+                    throw connection.interrupted(ie);
                 }
             }
         }
@@ -244,13 +243,13 @@ final class ChunkOutcomes {
                 answered(connection.files().write(request(c)), c);
             } catch (RuntimeException e) {
                 attrs.drop(node.nodeId);
-                FuseException f = connection.failure(e);
-                if (sendAgain(e, f, c)) {
-                    throw f;
+                Failure f = failure(c, e);
+                if (f.sendAgain()) {
+                    throw f.error();
                 }
                 // Dropped: the error is this file's, for its own write, flush or fsync; thrown here it
                 // would go to whoever pushed (another file's stat, another process's close) and be lost.
-                dropped(c, f);
+                dropped(c, f.error());
             } finally {
                 node.generation.incrementAndGet();
             }
@@ -258,14 +257,25 @@ final class ChunkOutcomes {
         }
     }
 
-    /** Whether a chunk that failed with {@code t} may have missed the server only for a lost connection. */
-    private boolean sendAgain(Throwable t, FuseException f, WriteChunk c) {
+    /** A write's failure: the errno it gives, and whether its chunk goes again. */
+    private record Failure(FuseException error, boolean sendAgain) {}
+
+    /**
+     * The failure of {@code c}'s call, {@code t}: the one place here that translates one. It takes
+     * the call's Throwable, not only the errno {@link Connection#call} would give, because whether
+     * the chunk may have missed the server only for a lost connection is read from its status
+     * ({@link CallFailures#unreachable}), which the errno does not always tell (an EAGAIN answer
+     * travels as UNAVAILABLE, as an unreachable server does); and a chunk sent without waiting
+     * gets its failure as a Throwable from the call's future.
+     */
+    private Failure failure(WriteChunk c, Throwable t) {
+        FuseException f = connection.failure(t);
         if (CallFailures.unreachable(t)) {
-            return true;
+            return new Failure(f, true);
         }
         // the handle is unknown because the server restarted since the chunk was sent (and the
         // file may have been reopened meanwhile, by this writer or by a read)
-        return f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id());
+        return new Failure(f, f.errno() == Errno.EBADF && (reopener.stale(handle) || c.sentWith != handle.id()));
     }
 
     /** {@code c} will not be sent again: its failure {@code f} is this file's error. */

@@ -3,7 +3,6 @@ package dev.fsdriver.client;
 import dev.fsdriver.fuse.FuseException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,10 +66,10 @@ final class ChunksInFlight {
         return chunks.stream().anyMatch(c -> c.overlaps(offset, length));
     }
 
-    /** Waits for every chunk in flight now; an interrupt or a failure to wait is {@code connection}'s. */
+    /** Waits for every chunk in flight now; waited for through {@link Connection#await}. */
     void awaitAll(Connection connection) throws FuseException {
         for (WriteChunk c : chunks) {
-            await(c, connection);
+            connection.await(c.done);
         }
     }
 
@@ -82,19 +81,8 @@ final class ChunksInFlight {
     void awaitBefore(WriteChunk next, boolean all, Connection connection) throws FuseException {
         for (WriteChunk c : chunks) {
             if (all || c.overlaps(next) || c.mtimeNs != 0) {
-                await(c, connection);
+                connection.await(c.done);
             }
-        }
-    }
-
-    private static void await(WriteChunk c, Connection connection) throws FuseException {
-        try {
-            c.done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw connection.failure(e);
-        } catch (ExecutionException e) {
-            throw connection.failure(e);
         }
     }
 }

@@ -23,6 +23,8 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -37,8 +39,9 @@ import java.util.function.Supplier;
  * <p>It owns the channel and its interceptors; the session on it is {@link ClientSession}'s
  * (re-established by a Hello before the next call once lost), and what a failed call means is
  * {@link CallFailures}'s, the client's one translation point from a failed call to an errno
- * (through {@link #failure}, or {@link #start} and {@link #whenAnswered} for a call answered
- * later); a failed Hello's words are {@link HelloFailures}'.
+ * (through {@link #call} for a call waited for, {@link #start} and {@link #whenAnswered} for a
+ * call answered later, {@link #await} for one started earlier); a failed Hello's words are
+ * {@link HelloFailures}'.
  *
  * <p>Thread-safe: stubs are made per call (cheap), the channel is shared; no lock of its own.
  */
@@ -264,7 +267,32 @@ public final class Connection implements AutoCloseable {
         }
     }
 
-    /** The one translation of a failed call into the errno the kernel gets (see {@link CallFailures}). */
+    /**
+     * Waits for a call started earlier (read-ahead, write-behind) or for work it completes: its
+     * failure translated ({@link #failure}), an interrupt EINTR ({@link #interrupted}).
+     */
+    <T> T await(Future<T> call) throws FuseException {
+        try {
+            return call.get();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        } catch (ExecutionException e) {
+            throw failure(e);
+        }
+    }
+
+    /** A wait interrupted: EINTR for the kernel, the thread's interrupt status kept for its caller. */
+    FuseException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return failure(e);
+    }
+
+    /**
+     * The one translation of a failed call into the errno the kernel gets (see {@link CallFailures}).
+     * A call is made through {@link #call}, {@link #start}, {@link #whenAnswered} or {@link #await},
+     * which translate here; only code that needs the call's own Throwable besides its errno (whether
+     * it may not have reached the server: {@link ChunkOutcomes}) calls this directly.
+     */
     FuseException failure(Throwable t) {
         return failures.failure(t);
     }

@@ -98,7 +98,7 @@ final class FileIo {
             }
             OpenRequest built = request.build();
             try {
-                reply = reopener.refinding(nodeId, () -> connection.files().open(built));
+                reply = reopener.refinding(nodeId, f -> f.open(built));
             } finally {
                 if (!readOnly) {
                     caches.changing(nodeId); // a truncate, once done

@@ -121,20 +121,22 @@ final class HeldSetAttrs {
             }
             attrs.drop(nodeId); // what listings said of it, too
             long sentAt = attrs.epoch();
+            SetAttrRequest withHandle = r.toBuilder().setHandle(handle).build();
+            Attr attr;
             try {
-                attrs.answered(nodeId, connection.files().setAttr(r.toBuilder().setHandle(handle).build()), sentAt);
-                attrs.changed(nodeId);
-                attrs.kernelStale(nodeId); // it was answered the attributes with the ctime before
-                return null;
-            } catch (RuntimeException e) {
+                attr = connection.call(f -> f.setAttr(withHandle));
+            } catch (FuseException f) {
                 attrs.drop(nodeId);
-                FuseException f = connection.failure(e);
                 if (CallFailures.away(f.errno())) {
                     held = h;
                     throw f;
                 }
                 return f;
             }
+            attrs.answered(nodeId, attr, sentAt);
+            attrs.changed(nodeId);
+            attrs.kernelStale(nodeId); // it was answered the attributes with the ctime before
+            return null;
         }
     }
 }

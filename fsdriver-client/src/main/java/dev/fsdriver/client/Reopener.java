@@ -8,6 +8,7 @@ import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
@@ -103,9 +104,8 @@ final class Reopener {
 
     private OpenReply openAgain(OpenRequest request) throws FuseException {
         try {
-            return connection.files().open(request);
-        } catch (RuntimeException e) {
-            FuseException f = connection.failure(e);
+            return connection.call(f -> f.open(request));
+        } catch (FuseException f) {
             if (f.errno() != Errno.ESTALE) {
                 throw f;
             }
@@ -143,17 +143,18 @@ final class Reopener {
         long found = 0;
         if (!path.isEmpty()) {
             for (String name : path.split("/")) {
+                LookupRequest request = LookupRequest.newBuilder().setParent(id).setName(name).build();
+                Node n;
                 try {
-                    Node n = connection.files().lookup(LookupRequest.newBuilder().setParent(id).setName(name).build());
-                    id = n.getId();
-                    found = n.getGeneration();
-                } catch (RuntimeException e) {
-                    FuseException f = connection.failure(e);
+                    n = connection.call(f -> f.lookup(request));
+                } catch (FuseException f) {
                     if (unreachable(f.errno())) {
                         throw f;
                     }
                     return false;
                 }
+                id = n.getId();
+                found = n.getGeneration();
             }
         }
         return id == nodeId && sameFile(generation, found);
@@ -166,20 +167,23 @@ final class Reopener {
      * generation than the kernel's inode has (a reused inode number: another file, whose answer
      * must not be given for this one), then ESTALE stays.
      */
-    <T> T refinding(long nodeId, Supplier<T> call) throws FuseException {
+    <T> T refinding(long nodeId, Function<FilesCalls, T> call) throws FuseException {
         try {
-            return call.get();
-        } catch (RuntimeException e) {
-            FuseException f = connection.failure(e);
+            return connection.call(call);
+        } catch (FuseException f) {
             if (f.errno() != Errno.ESTALE || !refind(nodeId, generations.applyAsLong(nodeId))) {
                 throw f;
             }
         }
-        try {
-            return call.get();
-        } catch (RuntimeException e) {
-            throw connection.failure(e);
-        }
+        return connection.call(call);
+    }
+
+    /**
+     * {@link #refinding(long, Function)} for a call that gets its stub itself; only for Lookups,
+     * whose calls another change rewrites: to go once Lookups passes a {@code Function}.
+     */
+    <T> T refinding(long nodeId, Supplier<T> call) throws FuseException {
+        return refinding(nodeId, files -> call.get());
     }
 
     /** The server could not be asked (down, or not answering): nothing is known yet. */

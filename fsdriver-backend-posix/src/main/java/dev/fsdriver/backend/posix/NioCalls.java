@@ -19,6 +19,7 @@ import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -265,12 +266,46 @@ final class NioCalls implements PosixCalls {
         if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
             throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE not supported here");
         }
-        if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
-            // not atomic without renameat2: a file created in between is replaced
-            Files.move(src.path(), dst.path());
-        } else {
-            Files.move(src.path(), dst.path(), StandardCopyOption.ATOMIC_MOVE);
+        try {
+            if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
+                // not atomic without renameat2: a file created in between is replaced
+                Files.move(src.path(), dst.path());
+            } else {
+                Files.move(src.path(), dst.path(), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (FileSystemException e) {
+            int errno = PosixErrors.errno(e) == Errno.EIO ? refusal(src, dst, what) : 0;
+            if (errno == 0) {
+                throw e;
+            }
+            throw new FsException(errno, "rename '" + what + "'");
         }
+    }
+
+    /**
+     * Why a rename java.nio failed without a type was refused, read from the two names (the errno
+     * is only in strerror text, which PosixErrors does not read): a directory onto a non-directory
+     * ENOTDIR, a non-directory onto a directory EISDIR, onto a directory with names in it
+     * ENOTEMPTY; 0 when they do not tell (then EIO).
+     */
+    private int refusal(Loc src, Loc dst, String what) {
+        try {
+            FileAttributes from = lstat(src, what);
+            FileAttributes to = lstat(dst, what);
+            if (from.isDirectory() != to.isDirectory()) {
+                return from.isDirectory() ? Errno.ENOTDIR : Errno.EISDIR;
+            }
+            if (from.isDirectory()) {
+                try (DirectoryStream<Path> names = Files.newDirectoryStream(dst.path())) {
+                    if (names.iterator().hasNext()) {
+                        return Errno.ENOTEMPTY;
+                    }
+                }
+            }
+        } catch (FsException | IOException | DirectoryIteratorException unreadable) {
+            // a name gone or changed meanwhile, or unreadable: they do not tell
+        }
+        return 0;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -62,6 +63,10 @@ final class PosixOpenFile implements OpenFile {
     }
 
     private int readNow(long offset, ByteBuffer dst) throws FsException {
+        if (opened.isDirectory() && dst.hasRemaining()) {
+            // read(2)'s EISDIR: java.nio says it only in text (PosixErrors)
+            throw new FsException(Errno.EISDIR, "read '" + path + "'");
+        }
         try {
             int total = 0;
             while (dst.hasRemaining()) {

@@ -13,6 +13,9 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ProcessCalls;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
@@ -174,15 +177,39 @@ class PosixBackendTest {
                 .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
     }
 
+    /**
+     * A refused rename says why in every mode: the libc modes from the call's errno, the portable
+     * mode from the two names (java.nio gives these errnos no type; its text is not read).
+     */
+    @Test
+    void aRefusedRenameSaysWhyInEveryMode() throws Exception {
+        Files.createDirectory(dir.resolve("d"));
+        Files.createDirectory(dir.resolve("full"));
+        Files.writeString(dir.resolve("full/x"), "x");
+        Files.writeString(dir.resolve("f"), "f");
+        for (PosixBackend b : new PosixBackend[] {PosixBackend.open(dir, false), PosixBackend.openPortable(dir, false)}) {
+            try (b) {
+                assertThatThrownBy(() -> b.rename(RelPath.parse("d"), RelPath.parse("f"), 0))
+                        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTDIR));
+                assertThatThrownBy(() -> b.rename(RelPath.parse("f"), RelPath.parse("d"), 0))
+                        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR));
+                assertThatThrownBy(() -> b.rename(RelPath.parse("d"), RelPath.parse("full"), 0))
+                        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTEMPTY));
+            }
+        }
+        assertThat(dir.resolve("full/x")).exists();
+    }
+
+    /** By type only (issue 12): an untyped exception is EIO whatever its strerror text says (docs/errors.md). */
     @Test
     void errnoTable() {
         assertThat(PosixErrors.errno(new NoSuchFileException("x"))).isEqualTo(Errno.ENOENT);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "No space left on device"))).isEqualTo(Errno.ENOSPC);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Read-only file system"))).isEqualTo(Errno.EROFS);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Is a directory"))).isEqualTo(Errno.EISDIR);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Too many open files"))).isEqualTo(Errno.EMFILE);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Too many open files in system"))).isEqualTo(Errno.ENFILE);
-        assertThat(PosixErrors.errno(new FileSystemException("x", null, "something new"))).isEqualTo(Errno.EIO);
+        assertThat(PosixErrors.errno(new DirectoryNotEmptyException("x"))).isEqualTo(Errno.ENOTEMPTY);
+        assertThat(PosixErrors.errno(new AtomicMoveNotSupportedException("x", "y", "Invalid cross-device link")))
+                .isEqualTo(Errno.EXDEV);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "No space left on device"))).isEqualTo(Errno.EIO);
+        assertThat(PosixErrors.errno(new FileSystemException("x", null, "Is a directory"))).isEqualTo(Errno.EIO);
+        assertThat(PosixErrors.errno(new IOException("Read-only file system"))).isEqualTo(Errno.EIO);
         assertThat(PosixErrors.errno(new FileSystemException("x"))).isEqualTo(Errno.EIO);
     }
 

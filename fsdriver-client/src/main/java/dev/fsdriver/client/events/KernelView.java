@@ -8,12 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the kernel currently holds of the mount: which names it has looked up in which
@@ -38,48 +35,20 @@ import org.slf4j.LoggerFactory;
  *       reference is counted on a node already out of the map. Renames, removals and exchanges
  *       update {@code dirs} without that lock (they follow kernel operations on the names).</li>
  *   <li>Stamps ({@link #stamp(long)}): a directory's times are kept when the kernel first holds
- *       it, from the reply's attributes. Whatever takes stamps away (an event of a name in the
- *       directory, a new server process, a FORGET of more than was counted) first moves the
- *       mount-wide token {@link #stampToken()}, then clears; a reply's stamp is stored, then kept
- *       only if the token is still the one read before its call. A clear either sees the stored
- *       stamp or the store's check sees the moved token, so a reply read before a drop never
- *       outlives it.</li>
+ *       it, from the reply's attributes, unless a stamp was taken away since the token read
+ *       before its call ({@link #stampToken()}); the rules are {@link DirStamps}'.</li>
  * </ul>
  */
 public final class KernelView {
-    private static final Logger log = LoggerFactory.getLogger(KernelView.class);
-
-    private static final class Node {
+    /** A node the kernel holds; a directory's stamp and whether it was forgotten are its {@link DirStamps.Slot}'s. */
+    private static final class Node extends DirStamps.Slot {
         final AtomicLong lookups = new AtomicLong();
         volatile long parent;
         volatile String name;
         volatile int mode;
         /** The generation of the kernel's inode (FUSE entry's generation, 0: none given). */
         volatile long generation;
-        /** A directory's {mtime, ctime} when the kernel first held it, while they vouch (see {@link #stamp}). */
-        volatile long[] stamp;
-        /**
-         * A FORGET took its count to 0 or below: out of the map, never stamped again (a reply
-         * racing that FORGET may still hold this object); a later lookup makes a new node.
-         */
-        volatile boolean forgotten;
     }
-
-    /**
-     * Set by the first FORGET of more references than were counted ({@link #forgotten}): the view
-     * missed an entry the kernel got, so its first holds cannot be told any more; no directory of
-     * this mount is stamped from then on.
-     */
-    private final AtomicBoolean stampsOff = new AtomicBoolean();
-
-    /**
-     * A directory's timestamps as the server gave them within this much of the server's clock
-     * when the kernel first held it cannot vouch for its names: a change right after, within the
-     * file system's timestamp granularity (1 s on ext3 and HFS+, 2 s for FAT's mtime), may leave
-     * them as they were (git's "racy" index entries). Also covers the coarse clock file systems
-     * stamp with lagging the precise one the server's event times are read from.
-     */
-    static final long RACY_NANOS = 2_000_000_000L;
 
     private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
     /** parent node -> (name -> child node). */
@@ -92,19 +61,12 @@ public final class KernelView {
     private final ConcurrentHashMap<String, Set<Long>> displaced = new ConcurrentHashMap<>();
     static final int MAX_DISPLACED = 4096;
     private volatile LongConsumer directoryHeld = dir -> { };
-    /** The server's clock as last read from an event (its seen_unix_nanos), 0: none yet. */
-    private volatile LongSupplier serverClock = () -> 0;
-    /**
-     * Moves with every stamp taken away by an event ({@link #unstamp}) or a new server
-     * ({@link #newServer}): read before the call whose reply makes a stamp, a stamp is kept only
-     * if it did not move meanwhile (a reply read before an event must not outlive its drop).
-     */
-    private final AtomicLong unstamps = new AtomicLong();
+    private final DirStamps stamps = new DirStamps();
 
     public KernelView() {
         Node root = new Node();
         root.lookups.set(1);
-        root.mode = dev.fsdriver.common.FileMode.S_IFDIR | 0755;
+        root.mode = FileMode.S_IFDIR | 0755;
         root.name = "";
         nodes.put(FuseFileSystem.ROOT_ID, root);
     }
@@ -123,7 +85,7 @@ public final class KernelView {
     public void entered(long parent, String name, long nodeId, FuseAttr attr, long generation, long stampToken) {
         Node n = entered(parent, name, nodeId, attr == null ? 0 : attr.mode(), generation, false);
         if (n != null && attr != null) {
-            stamp(nodeId, n, attr, stampToken);
+            stamps.take(n, attr, stampToken);
         }
         if (n != null) {
             directoryHeld.accept(nodeId);
@@ -176,38 +138,9 @@ public final class KernelView {
         return null;
     }
 
-    /**
-     * Keeps {@code attr}'s mtime and ctime as {@code n}'s stamp, unless the server did not say
-     * this directory's file system moves its times ({@link FuseAttr#timesMove}: a share may hold
-     * others mounted below its root), or they are within
-     * {@link #RACY_NANOS} of the server's clock (or no event told it yet): see {@link #RACY_NANOS}.
-     * The clock is the latest event's, set once the caches it drops are gone (ChangeEvents), so
-     * attributes given from a cache were read by the server after it; it is read when the reply
-     * arrived, so an event the server saw after it answered the lookup may be taken (the margin
-     * absorbs that round trip, unless the reply took longer than the margin to come).
-     */
-    private void stamp(long nodeId, Node n, FuseAttr attr, long token) {
-        if (!attr.timesMove()) {
-            return; // the server does not vouch that this directory's file system moves its times (Attr.times_move)
-        }
-        if (n.forgotten || stampsOff.get()) {
-            return; // this hold may not be the kernel's first (see #forgotten)
-        }
-        long clock = serverClock.getAsLong();
-        long newest = Math.max(attr.mtimeNs(), attr.ctimeNs());
-        if (clock > 0 && newest <= clock - RACY_NANOS) {
-            n.stamp = new long[] {attr.mtimeNs(), attr.ctimeNs()};
-            // Checked after the store: a drop that moved the token before this check is seen here,
-            // one after it nulls the stamp itself (it moves the token first, then clears)
-            if (unstamps.get() != token) {
-                n.stamp = null;
-            }
-        }
-    }
-
     /** Read before a call whose reply may make a stamp ({@link #entered(long, String, long, FuseAttr, long, long)}). */
     public long stampToken() {
-        return unstamps.get();
+        return stamps.token();
     }
 
     /**
@@ -215,12 +148,12 @@ public final class KernelView {
      * the kernel holds the root from the start, so no lookup gives it.
      */
     public void stampRoot(FuseAttr attr) {
-        stamp(FuseFileSystem.ROOT_ID, nodes.get(FuseFileSystem.ROOT_ID), attr, unstamps.get());
+        stamps.take(nodes.get(FuseFileSystem.ROOT_ID), attr, stamps.token());
     }
 
-    /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link #stamp}). */
+    /** Where the server's clock is read from (an event's seen_unix_nanos, see {@link DirStamps#take}). */
     public void serverClock(LongSupplier clock) {
-        this.serverClock = clock;
+        stamps.serverClock(clock);
     }
 
     /**
@@ -231,7 +164,7 @@ public final class KernelView {
      */
     public long[] stamp(long dir) {
         Node n = nodes.get(dir);
-        return n == null || n.lookups.get() <= 0 || stampsOff.get() ? null : n.stamp;
+        return n == null || n.lookups.get() <= 0 ? null : stamps.vouching(n);
     }
 
     /**
@@ -239,7 +172,7 @@ public final class KernelView {
      * come late), and watchers were told of it, so the stamp no longer tells what they know.
      */
     public void unstamp(long dir) {
-        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
+        stamps.moveToken(); // first: a stamp stored meanwhile sees it (see DirStamps)
         dropStamp(dir);
     }
 
@@ -260,10 +193,7 @@ public final class KernelView {
      * do those of replies on their way (the token moves).
      */
     public void newServer() {
-        unstamps.incrementAndGet();
-        for (Node n : nodes.values()) {
-            n.stamp = null;
-        }
+        stamps.dropAll(nodes.values());
     }
 
     /**
@@ -280,7 +210,7 @@ public final class KernelView {
      * never called), so a lookup it took for a directory's first hold may not have been one, and
      * a stamp taken then may postdate names a watcher never saw. Which node's accounting went
      * wrong cannot be told, so stamps go for the whole mount: every one is dropped and none is
-     * taken again ({@link #stampsOff}, one warning). A duplicate create at worst, never a hidden one.
+     * taken again ({@link DirStamps#off}, one warning). A duplicate create at worst, never a hidden one.
      */
     public void forgotten(long nodeId, long count) {
         if (nodeId == FuseFileSystem.ROOT_ID) {
@@ -307,22 +237,8 @@ public final class KernelView {
             return null;
         });
         if (had[0] >= 0) {
-            undercounted(nodeId, count, had[0]);
+            stamps.off(nodeId, count, had[0], nodes.values());
         }
-    }
-
-    /** See {@link #forgotten}: stamps off for the mount, logged once. */
-    private void undercounted(long nodeId, long count, long had) {
-        if (!stampsOff.compareAndSet(false, true)) {
-            return;
-        }
-        unstamps.incrementAndGet(); // first: a stamp stored meanwhile sees it (see #stamp)
-        for (Node n : nodes.values()) {
-            n.stamp = null;
-        }
-        log.warn("FORGET of {} references of node {}, which had {} counted: the mount missed an entry the kernel got; "
-                + "no directory is stamped any more (an overflow may announce creates of names that were there)",
-                count, nodeId, had);
     }
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */

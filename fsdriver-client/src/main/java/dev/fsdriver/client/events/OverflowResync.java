@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * no name made, removed or moved in since, so every name in it was there before any watcher could
  * watch it (a watch needs the kernel to hold the directory) and none is announced. Asked once per
  * directory, after its listing, and only when a name would be announced. Limits, each failing
- * towards a duplicate create: times within {@link KernelView#RACY_NANOS} of the server's clock
+ * towards a duplicate create: times within {@link DirStamps#RACY_NANOS} of the server's clock
  * (read from its events) when held, or held before any event came, vouch for nothing; an event of a
  * name in it applied since takes the stamp away (it may be older than the stamp); the mount's own
  * changes move the times. What it trusts: a name change moves the directory's mtime and ctime, and

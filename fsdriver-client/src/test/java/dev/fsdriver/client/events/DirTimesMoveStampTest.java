@@ -41,7 +41,7 @@ class DirTimesMoveStampTest {
     private KernelView connect(Backend backend) throws Exception {
         Files.createDirectory(served.resolve("d"));
         // only times older than the server's clock by RACY_NANOS are stamped (Hello's reading)
-        Thread.sleep(KernelView.RACY_NANOS / 1_000_000 + 100);
+        Thread.sleep(DirStamps.RACY_NANOS / 1_000_000 + 100);
         server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)).share("s", backend, false).build();
         server.start();
         connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,

@@ -45,7 +45,7 @@ class NewServerStampTest {
         Files.createDirectory(served.resolve("d"));
         // The stamps trust only times older than the server's clock by RACY_NANOS: the Hello's
         // reading of it is taken at connect time, so the tree must be older than that by then.
-        Thread.sleep(KernelView.RACY_NANOS / 1_000_000 + 100);
+        Thread.sleep(DirStamps.RACY_NANOS / 1_000_000 + 100);
         startServer();
         connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
                 false, ClientOptions.builder().callDeadline(Duration.ofSeconds(5)).build());

@@ -219,7 +219,7 @@ class UnchangedDirectoryResyncTest {
      */
     @Test
     void timesTooCloseToTheServersClockWhenHeldVouchForNothing() throws Exception {
-        long second = NOW - KernelView.RACY_NANOS / 2; // the same whole second a create after it gets
+        long second = NOW - DirStamps.RACY_NANOS / 2; // the same whole second a create after it gets
         server.mtimeNs = second;
         server.ctimeNs = second;
         held();
