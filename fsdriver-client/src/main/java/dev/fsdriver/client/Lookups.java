@@ -23,6 +23,12 @@ import dev.fsdriver.proto.v1.TimeSpec;
  * ({@link Reopener}). While events flow, the lookups in a directory may be answered from one
  * listing of it ({@link ColdLookups}).
  *
+ * <p>Threads: each operation answers its reply from the network thread when nothing must wait;
+ * what must (a listing to fetch, held-back writes to push out, a node a restarted server must
+ * find again) runs the operation's waiting form ({@code ...Waiting}) on a virtual thread of its
+ * own (see {@link #onVirtualThread}), never on the network thread. A truncate waits on the
+ * request thread.
+ *
  * <p>No state of its own.
  */
 final class Lookups {
@@ -59,7 +65,25 @@ final class Lookups {
         return req instanceof FreshRead f && f.fresh();
     }
 
-    FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+    /** What a virtual thread answers (see {@link #onVirtualThread}). */
+    @FunctionalInterface
+    private interface Waiting<T> {
+        T answer() throws FuseException;
+    }
+
+    /** Answers {@code reply} with what {@code waiting} gives, on a virtual thread: it may wait, the caller's thread not. */
+    private static <T> void onVirtualThread(FuseFileSystem.Reply<T> reply, Waiting<T> waiting) {
+        Thread.startVirtualThread(() -> {
+            try {
+                reply.done(waiting.answer());
+            } catch (FuseException e) {
+                reply.failed(e.errno());
+            }
+        });
+    }
+
+    /** LOOKUP answered on the calling thread, which may wait (a listing to fetch, held-back writes). */
+    private FuseEntry lookupWaiting(FuseRequest req, long parent, String name) throws FuseException {
         KeptListings.Answer known = fresh(req) ? KeptListings.Answer.ASK : cold.known(req, parent, name);
         if (known == KeptListings.Answer.ASK && !fresh(req) && cold.shouldList(parent)) {
             known = cold.listAndAnswer(req, parent, name);
@@ -69,9 +93,8 @@ final class Lookups {
         }
         Node node;
         try {
-            node = connection.files().lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build());
-        } catch (RuntimeException e) {
-            FuseException f = connection.failure(e);
+            node = connection.call(f -> f.lookup(LookupRequest.newBuilder().setParent(parent).setName(name).build()));
+        } catch (FuseException f) {
             if (f.errno() == Errno.ENOENT && negativeTimeoutNs > 0) {
                 return FuseEntry.negative(negativeTimeoutNs);
             }
@@ -103,13 +126,9 @@ final class Lookups {
             return;
         }
         if (known != KeptListings.Answer.ASK || !fresh(req) && cold.shouldList(parent)) {
-            Thread.startVirtualThread(() -> { // a listing to fetch, or held-back writes to push out
-                try {
-                    reply.done(known != KeptListings.Answer.ASK ? fromListing(known) : lookup(req, parent, name));
-                } catch (FuseException e) {
-                    reply.failed(e.errno());
-                }
-            });
+            // a listing to fetch, or held-back writes to push out
+            onVirtualThread(reply, () -> known != KeptListings.Answer.ASK ? fromListing(known)
+                    : lookupWaiting(req, parent, name));
             return;
         }
         LookupRequest request = LookupRequest.newBuilder().setParent(parent).setName(name).build();
@@ -120,13 +139,7 @@ final class Lookups {
                 reply.done(entries.entryNoCount(node));
                 return;
             }
-            Thread.startVirtualThread(() -> {
-                try {
-                    reply.done(entries.entry(node));
-                } catch (FuseException e) {
-                    reply.failed(e.errno());
-                }
-            });
+            onVirtualThread(reply, () -> entries.entry(node));
         }, errno -> {
             if (errno == Errno.ENOENT && negativeTimeoutNs > 0) {
                 reply.done(FuseEntry.negative(negativeTimeoutNs));
@@ -141,7 +154,8 @@ final class Lookups {
         return open != null && open.anyDirty();
     }
 
-    FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+    /** GETATTR answered on the calling thread, which may wait (a node or handle found again, see {@link Reopener}). */
+    private FuseAttrReply getattrWaiting(FuseRequest req, long nodeId, long fh) throws FuseException {
         Attr known = known(req, nodeId);
         if (known != null) {
             return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
@@ -159,12 +173,8 @@ final class Lookups {
             if (open == 0) {
                 throw f;
             }
-            try {
-                return new FuseAttrReply(Attrs.toFuse(connection.files().getAttr(GetAttrRequest.newBuilder()
-                        .setNode(nodeId).setHandle(open).build())), attrTimeoutNs);
-            } catch (RuntimeException again) {
-                throw connection.failure(again);
-            }
+            return new FuseAttrReply(Attrs.toFuse(connection.call(g -> g.getAttr(GetAttrRequest.newBuilder()
+                    .setNode(nodeId).setHandle(open).build()))), attrTimeoutNs);
         }
     }
 
@@ -184,13 +194,7 @@ final class Lookups {
         }, errno -> {
                     if (errno == Errno.ESTALE || errno == Errno.EBADF) {
                         // the server restarted: node looked up again, file reopened (not on this transport thread)
-                        Thread.startVirtualThread(() -> {
-                            try {
-                                reply.done(getattr(req, nodeId, fh));
-                            } catch (FuseException e) {
-                                reply.failed(e.errno());
-                            }
-                        });
+                        onVirtualThread(reply, () -> getattrWaiting(req, nodeId, fh));
                         return;
                     }
                     long open = h == null && errno == Errno.ENOENT ? files.openServerHandle(nodeId) : 0;
@@ -226,10 +230,8 @@ final class Lookups {
         return attrs.get(nodeId);
     }
 
-    FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        if (!changes.size().isPresent()) {
-            return setattrNow(nodeId, changes);
-        }
+    /** A truncate (SETATTR with a size), answered on the calling thread: it updates the open file's readers. */
+    private FuseAttrReply truncate(long nodeId, FuseSetAttr changes) throws FuseException {
         files.changing(nodeId); // a truncate (see LocalWrites), before and once done
         try {
             return setattrNow(nodeId, changes);
@@ -264,7 +266,7 @@ final class Lookups {
             throws FuseException {
         FuseAttrReply held = changes.size().isPresent() ? null : held(nodeId, changes);
         if (held != null || changes.size().isPresent()) {
-            reply.done(held != null ? held : setattr(req, nodeId, changes));
+            reply.done(held != null ? held : truncate(nodeId, changes));
             return;
         }
         SetAttrRequest request = setattrRequest(nodeId, changes);

@@ -131,16 +131,6 @@ final class NameChanges {
         caches.namesChanged(parent, null);
     }
 
-    void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        beforeNameGoes(parent, name);
-        removing(parent, name);
-        long sentAt = attrs.epoch();
-        ParentAttrs reply = connection.call(f -> f.unlink(NameRequest.newBuilder().setParent(parent).setName(name).build()),
-                () -> notRemoved(parent, name));
-        removed(parent, name, true);
-        changed(parent, parent, sentAt, reply);
-    }
-
     /** {@code name} is about to go from {@code parent}: the parent's names, the file's link count. */
     private void removing(long parent, String name) {
         caches.namesChanging(parent);
@@ -183,20 +173,6 @@ final class NameChanges {
             removed(parent, name, false);
             throw e;
         }
-    }
-
-    private void notRemoved(long parent, String name) {
-        removed(parent, name, false);
-        attrs.drop(parent);
-    }
-
-    void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        removing(parent, name);
-        long sentAt = attrs.epoch();
-        ParentAttrs reply = connection.call(f -> f.rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()),
-                () -> notRemoved(parent, name));
-        removed(parent, name, true);
-        changed(parent, parent, sentAt, reply);
     }
 
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {

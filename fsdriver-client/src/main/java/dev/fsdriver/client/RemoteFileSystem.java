@@ -185,11 +185,6 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     // ---------------------------------------------------------------------------------------
     // Names and attributes (Lookups)
 
-    @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        return lookups.lookup(req, parent, name);
-    }
-
     /**
      * Answered from the network thread; an entry whose file has held-back writes (its size on the
      * server lags) is finished on a thread that may wait for them, never the network thread.
@@ -205,18 +200,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        return lookups.getattr(req, nodeId, fh);
-    }
-
-    @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         lookups.getattr(req, nodeId, fh, reply);
-    }
-
-    @Override
-    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        return lookups.setattr(req, nodeId, changes);
     }
 
     /**
@@ -249,18 +234,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        names.unlink(req, parent, name);
-    }
-
-    @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         names.unlink(req, parent, name, done);
-    }
-
-    @Override
-    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        names.rmdir(req, parent, name);
     }
 
     @Override

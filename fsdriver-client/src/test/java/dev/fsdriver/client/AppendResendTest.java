@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -55,7 +57,7 @@ class AppendResendTest {
                 "in-process:" + server.name, "s", null, false,
                 ClientOptions.builder().blockSize(BLOCK).callDeadline(Duration.ofSeconds(1)).build());
         fs = RemoteFileSystem.connect(connection);
-        node = fs.lookup(REQ, FuseFileSystem.ROOT_ID, "f").nodeId();
+        node = Reply.<FuseEntry>await(r -> fs.lookup(REQ, FuseFileSystem.ROOT_ID, "f", r)).nodeId();
         fh = fs.open(REQ, node, OpenFlags.O_WRONLY | OpenFlags.O_APPEND).fh();
     }
 

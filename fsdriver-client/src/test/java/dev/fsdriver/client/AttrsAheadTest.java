@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -105,7 +107,7 @@ class AttrsAheadTest {
         long writtenFrom = nowNs();
         write(node, fh, 512, 100); // sqlite: the journal's next record, held back
         long writtenTo = nowNs();
-        FuseAttr held = fs.getattr(REQ, node, -1).attr(); // the kernel's GETATTR before the pread past the end
+        FuseAttr held = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr(); // the kernel's GETATTR before the pread past the end
         assertThat(calls()).as("answered without a call").isEqualTo(before);
         assertThat(held.size()).isEqualTo(612);
         assertThat(held.mtimeNs()).isBetween(writtenFrom - 100, writtenTo);
@@ -120,7 +122,7 @@ class AttrsAheadTest {
         assertThat(Files.size(dir.resolve("journal"))).isEqualTo(612);
         assertThat(serverMtime("journal")).as("the server took the mtime answered").isEqualTo(held.mtimeNs());
         long getAttrs = calls("GetAttr");
-        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).isEqualTo(held.mtimeNs());
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs()).isEqualTo(held.mtimeNs());
         assertThat(calls("GetAttr")).isEqualTo(getAttrs);
         fs.release(REQ, node, fh, 0);
     }
@@ -138,7 +140,7 @@ class AttrsAheadTest {
         fs.events().changed();
         write(node, fh, 10, 10);
         long writes = calls("Write");
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20); // the held bytes land over the 5 appended
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(20); // the held bytes land over the 5 appended
         assertThat(calls("Write")).as("pushed: the server's attributes are not known after the event").isEqualTo(writes + 1);
 
         // two open files hold data: pushed, asked (or answered from the replies)
@@ -146,7 +148,7 @@ class AttrsAheadTest {
         write(node, fh, 100, 10);
         write(node, other.fh(), 200, 10);
         writes = calls("Write");
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(210);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(210);
         assertThat(calls("Write")).isEqualTo(writes + 2);
         fs.release(REQ, node, other.fh(), 0);
 
@@ -154,7 +156,7 @@ class AttrsAheadTest {
         FuseOpen third = fs.open(REQ, node, OpenFlags.O_WRONLY);
         write(node, fh, 300, 10);
         writes = calls("Write");
-        FuseAttr ahead = fs.getattr(REQ, node, -1).attr();
+        FuseAttr ahead = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(ahead.size()).isEqualTo(310);
         assertThat(calls("Write")).as("answered ahead: the other open file holds nothing").isEqualTo(writes);
         write(node, third.fh(), 400, 10);
@@ -165,10 +167,10 @@ class AttrsAheadTest {
 
         // O_APPEND: the server puts the data at its end, so it is pushed
         FuseOpen append = fs.open(REQ, node, OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
-        fs.getattr(REQ, node, -1);
+        Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r));
         write(node, append.fh(), 410, 10);
         writes = calls("Write");
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(420);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(420);
         assertThat(calls("Write")).isEqualTo(writes + 1);
         fs.release(REQ, node, append.fh(), 0);
     }
@@ -181,11 +183,11 @@ class AttrsAheadTest {
         write(node, fh, 0, 10);
         fs.fsync(REQ, node, fh, false);
         write(node, fh, 10, 1000);
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(1010);
-        fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.of(5), OptionalInt.empty(), OptionalInt.empty(),
-                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.empty(), false, false));
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(1010);
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.of(5), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.empty(), false, false), r));
         assertThat(Files.size(dir.resolve("t"))).isEqualTo(5);
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(5);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(5);
         fs.release(REQ, node, fh, 0);
         assertThat(Files.size(dir.resolve("t"))).isEqualTo(5);
     }
@@ -199,7 +201,7 @@ class AttrsAheadTest {
         long getAttrs = calls("GetAttr");
         write(node, fh, 0, 64 << 10); // a whole block: sent at once
         assertThat(calls("Write")).isEqualTo(writes + 1);
-        FuseAttr a = fs.getattr(REQ, node, -1).attr();
+        FuseAttr a = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(a.size()).isEqualTo(64 << 10);
         assertThat(a.mtimeNs()).isEqualTo(serverMtime("big"));
         assertThat(calls("GetAttr")).as("the Write's reply answers").isEqualTo(getAttrs);
@@ -217,12 +219,12 @@ class AttrsAheadTest {
         faults.next(WriteFaults.Mode.FAIL, WriteRequest::hasSetMtimeNs);
         write(node, fh, 100, 10);
         long before = calls();
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(110);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(110);
         assertThat(calls()).isEqualTo(before);
         invalidated.clear();
         assertThatThrownBy(() -> fs.fsync(REQ, node, fh, false)).isInstanceOf(FuseException.class);
         assertThat(invalidated).as("the kernel told to ask again").contains(node);
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).as("asked: the server's").isEqualTo(10);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).as("asked: the server's").isEqualTo(10);
         fs.release(REQ, node, fh, 0);
     }
 
@@ -236,7 +238,7 @@ class AttrsAheadTest {
         fs.fsync(REQ, node, fh, false);
         faults.next(WriteFaults.Mode.SHORT, WriteRequest::hasSetMtimeNs);
         write(node, fh, 10, 10);
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(20);
         invalidated.clear();
         assertThatThrownBy(() -> fs.fsync(REQ, node, fh, false)).isInstanceOf(FuseException.class);
         assertThat(invalidated).as("the kernel told to ask again").contains(node);
@@ -259,7 +261,7 @@ class AttrsAheadTest {
         faults.next(WriteFaults.Mode.DELAY, WriteRequest::hasSetMtimeNs);
         write(node, fh, 10, 100);
         long before = calls();
-        FuseAttr ahead = fs.getattr(REQ, node, -1).attr();
+        FuseAttr ahead = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(calls()).as("answered ahead").isEqualTo(before);
         write(node, fh, 110, (64 << 10) - 100); // the block is full: goes with the mtime
         write(node, fh, 1 << 20, 64 << 10); // the next block, elsewhere
@@ -267,7 +269,7 @@ class AttrsAheadTest {
         assertThat(faults.arrived.getCount()).as("the stamped Write was held back").isZero();
         long server = serverMtime("j");
         assertThat(server).isGreaterThanOrEqualTo(ahead.mtimeNs());
-        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).as("the client's and the server's mtime").isEqualTo(server);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs()).as("the client's and the server's mtime").isEqualTo(server);
         fs.release(REQ, node, fh, 0);
     }
 
@@ -283,12 +285,12 @@ class AttrsAheadTest {
         write(node, fh, 0, 10);
         fs.fsync(REQ, node, fh, false);
         long future = nowNs() + TimeUnit.HOURS.toNanos(1);
-        fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty(),
-                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.of(future), false, false));
-        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).isEqualTo(future);
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.of(future), false, false), r));
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs()).isEqualTo(future);
         write(node, fh, 10, 10);
         long writes = calls("Write");
-        FuseAttr a = fs.getattr(REQ, node, -1).attr();
+        FuseAttr a = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(calls("Write")).as("pushed").isEqualTo(writes + 1);
         assertThat(a.size()).isEqualTo(20);
         assertThat(serverMtime("skew")).as("no mtime of the client's set").isLessThan(future);
@@ -319,7 +321,7 @@ class AttrsAheadTest {
             }
         });
         faults.arrived.await();
-        FuseAttr a = fs.getattr(REQ, node, -1).attr();
+        FuseAttr a = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         faults.release.countDown();
         fsync.join();
         assertThat(a.size()).as("the other open file's data counted").isEqualTo(1010);
@@ -339,8 +341,8 @@ class AttrsAheadTest {
         long fh = c.open().fh();
         write(node, fh, 0, 10);
         fs.flush(REQ, node, fh, 0); // close(2)
-        fs.setattr(REQ, node, new FuseSetAttr(-1, OptionalLong.empty(), OptionalInt.of(0750), OptionalInt.empty(),
-                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.empty(), false, false));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, new FuseSetAttr(-1, OptionalLong.empty(), OptionalInt.of(0750), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.empty(), false, false), r));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("closed")))).isEqualTo("rwxr-x---");
         fs.release(REQ, node, fh, 0);
     }

@@ -3,6 +3,8 @@ package dev.fsdriver.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +59,7 @@ class BlockReaderTest {
 
     @Test
     void aSequentialReaderGetsEachBlockOnce() throws Exception {
-        long node = fs.lookup(TestServer.REQ, 1, "f").nodeId();
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(TestServer.REQ, 1, "f", r)).nodeId();
         long fh = fs.open(TestServer.REQ, node, OpenFlags.O_RDONLY).fh();
         long before = readCalls();
         for (long off = 0; off < content.length; off += 1000) {
@@ -72,7 +74,7 @@ class BlockReaderTest {
 
     @Test
     void aJumpReadsExactlyWhatWasAsked() throws Exception {
-        long node = fs.lookup(TestServer.REQ, 1, "f").nodeId();
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(TestServer.REQ, 1, "f", r)).nodeId();
         long fh = fs.open(TestServer.REQ, node, OpenFlags.O_RDONLY).fh();
         long before = readCalls();
         assertThat(read(node, fh, 40_000, 100)).isEqualTo(Arrays.copyOfRange(content, 40_000, 40_100));
@@ -84,7 +86,7 @@ class BlockReaderTest {
 
     @Test
     void aWriteHereDropsBlocksReadAhead() throws Exception {
-        long node = fs.lookup(TestServer.REQ, 1, "f").nodeId();
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(TestServer.REQ, 1, "f", r)).nodeId();
         long reader = fs.open(TestServer.REQ, node, OpenFlags.O_RDONLY).fh();
         assertThat(read(node, reader, 0, BLOCK)).isEqualTo(Arrays.copyOf(content, BLOCK));   // blocks 1-4 read ahead
         long writer = fs.open(TestServer.REQ, node, OpenFlags.O_WRONLY).fh();

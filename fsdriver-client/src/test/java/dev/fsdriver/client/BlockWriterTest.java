@@ -3,6 +3,8 @@ package dev.fsdriver.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseEntry;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,7 @@ class BlockWriterTest {
         server = new TestServer(served, false);
         connection = server.connect(ClientOptions.builder().blockSize(BLOCK).writeBehindChunks(4).build());
         fs = RemoteFileSystem.connect(connection);
-        node = fs.lookup(TestServer.REQ, 1, "f").nodeId();
+        node = Reply.<FuseEntry>await(r -> fs.lookup(TestServer.REQ, 1, "f", r)).nodeId();
     }
 
     @AfterEach

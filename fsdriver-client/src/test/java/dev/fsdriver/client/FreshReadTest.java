@@ -4,8 +4,11 @@ import static dev.fsdriver.client.TestServer.REQ;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,14 +69,14 @@ class FreshReadTest {
     void aDirectorysTimesAreTheServersNotAStatsKeptByTheClient() throws Exception {
         Path d = Files.createDirectory(dir.resolve("d"));
         Files.setLastModifiedTime(d, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
-        long node = fs.lookup(REQ, ROOT, "d").nodeId();
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "d", r)).nodeId();
         fs.events().changed(); // the overflow event's drop
-        FuseAttr stat = fs.getattr(REQ, node, -1).attr(); // a program's stat: kept again
+        FuseAttr stat = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr(); // a program's stat: kept again
         Files.writeString(d.resolve("made-after-the-stat"), "x"); // its event lost
 
-        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs()).as("the program's stat is kept (the cache under test)")
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs()).as("the program's stat is kept (the cache under test)")
                 .isEqualTo(stat.mtimeNs());
-        FuseAttr fresh = fs.getattr(new Fresh(), node, -1).attr();
+        FuseAttr fresh = Reply.<FuseAttrReply>await(r -> fs.getattr(new Fresh(), node, -1, r)).attr();
         assertThat(fresh.mtimeNs()).as("the server's mtime, moved by the create").isNotEqualTo(stat.mtimeNs());
         assertThat(fresh.ctimeNs()).as("the server's ctime, moved by the create").isNotEqualTo(stat.ctimeNs());
     }
@@ -89,14 +92,14 @@ class FreshReadTest {
         lookupMissing("a");
         lookupMissing("b");
         Files.writeString(dir.resolve("f"), "three"); // its event lost
-        assertThat(fs.lookup(new Fresh(), ROOT, "f").attr().size()).as("the server's size").isEqualTo(5);
-        assertThat(fs.lookup(REQ, ROOT, "f").attr().size()).as("answered from the kept listing (the cache under test)")
+        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(new Fresh(), ROOT, "f", r)).attr().size()).as("the server's size").isEqualTo(5);
+        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r)).attr().size()).as("answered from the kept listing (the cache under test)")
                 .isEqualTo(3);
     }
 
     private void lookupMissing(String name) {
         try {
-            fs.lookup(REQ, ROOT, name);
+            Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, name, r));
         } catch (FuseException expected) {
             // ENOENT: a miss
         }

@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseConnection;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.proto.v1.FilesGrpc;
@@ -137,8 +139,8 @@ class HeldChangesAheadTest {
                 OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, 0);
         long node = c.entry().nodeId();
         fs.write(REQ, node, c.open().fh(), 0, ByteBuffer.wrap(new byte[100]), 0);
-        fs.setattr(REQ, node, mtime(OLD_MTIME));
-        fs.setattr(REQ, node, mode(0600));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mtime(OLD_MTIME), r));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r));
         fs.flush(REQ, node, c.open().fh(), 0);
         fs.release(REQ, node, c.open().fh(), 0);
         return node;
@@ -148,7 +150,7 @@ class HeldChangesAheadTest {
         assertThat(Files.size(dir.resolve(name))).isEqualTo(100);
         assertThat(serverMtime(name)).isEqualTo(OLD_MTIME);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name)))).isEqualTo("rw-------");
-        FuseAttr after = fs.getattr(REQ, node, -1).attr();
+        FuseAttr after = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(after.size()).isEqualTo(100);
         assertThat(after.mtimeNs()).isEqualTo(OLD_MTIME);
         assertThat(after.mode()).isEqualTo(FileMode.S_IFREG | 0600);
@@ -189,7 +191,7 @@ class HeldChangesAheadTest {
         long node = c.entry().nodeId();
         long fh = c.open().fh();
         fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[100]), 0);
-        fs.setattr(REQ, node, mode(0600));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r));
         Files.delete(dir.resolve("gone"));
         long writes = calls("Write");
         long setAttrs = calls("SetAttr");
@@ -213,8 +215,8 @@ class HeldChangesAheadTest {
         long node = c.entry().nodeId();
         long fh = c.open().fh();
         fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[100]), 0);
-        fs.setattr(REQ, node, mtime(OLD_MTIME));
-        fs.setattr(REQ, node, mode(0600));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mtime(OLD_MTIME), r));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r));
         long setAttrs = calls("SetAttr");
         assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0)).isInstanceOf(FuseException.class);
         assertThat(faults.arrived.getCount()).as("the Write with the change was the one failed").isZero();
@@ -239,8 +241,8 @@ class HeldChangesAheadTest {
         long writes = calls("Write");
         long setAttrs = calls("SetAttr");
 
-        FuseAttr times = fs.setattr(REQ, node, mtime(OLD_MTIME)).attr();
-        FuseAttr mode = fs.setattr(REQ, node, mode(0600)).attr();
+        FuseAttr times = Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mtime(OLD_MTIME), r)).attr();
+        FuseAttr mode = Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r)).attr();
         assertThat(calls("Write")).as("the data still held").isEqualTo(writes);
         assertThat(calls("SetAttr")).isEqualTo(setAttrs);
         assertThat(Files.size(dir.resolve("f"))).isZero();
@@ -254,7 +256,7 @@ class HeldChangesAheadTest {
         assertThat(Files.size(dir.resolve("f"))).isEqualTo(100);
         assertThat(serverMtime("f")).isEqualTo(OLD_MTIME);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("f")))).isEqualTo("rw-------");
-        FuseAttr after = fs.getattr(REQ, node, -1).attr();
+        FuseAttr after = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(after.size()).isEqualTo(100);
         assertThat(after.mtimeNs()).isEqualTo(OLD_MTIME);
         assertThat(after.mode()).isEqualTo(FileMode.S_IFREG | 0600);
@@ -273,14 +275,14 @@ class HeldChangesAheadTest {
         fs.write(REQ, node, fh, 4000, ByteBuffer.wrap(new byte[10]), 0);
         long writtenTo = nowNs();
         long writes = calls("Write");
-        FuseAttr a = fs.setattr(REQ, node, mode(0640)).attr();
+        FuseAttr a = Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0640), r)).attr();
         assertThat(calls("Write")).isEqualTo(writes);
         assertThat(a.size()).isEqualTo(4010);
         assertThat(a.mtimeNs()).isBetween(writtenFrom - 100, writtenTo);
         fs.flush(REQ, node, fh, 0);
         assertThat(serverMtime("g")).as("the server took the mtime answered").isEqualTo(a.mtimeNs());
         assertThat(Files.size(dir.resolve("g"))).isEqualTo(4010);
-        FuseAttr after = fs.getattr(REQ, node, -1).attr();
+        FuseAttr after = Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr();
         assertThat(after.mtimeNs()).isEqualTo(a.mtimeNs());
         assertThat(after.mode()).isEqualTo(FileMode.S_IFREG | 0640);
         fs.release(REQ, node, fh, 0);
@@ -293,12 +295,12 @@ class HeldChangesAheadTest {
         long node = c.entry().nodeId();
         long fh = c.open().fh();
         long future = nowNs() + TimeUnit.HOURS.toNanos(1);
-        fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty(),
-                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.of(future), false, false));
+        Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, new FuseSetAttr(fh, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalLong.empty(), false, OptionalLong.of(future), false, false), r));
         fs.flush(REQ, node, fh, 0);
         fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[10]), 0);
         long writes = calls("Write");
-        FuseAttr a = fs.setattr(REQ, node, mode(0600)).attr();
+        FuseAttr a = Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r)).attr();
         assertThat(calls("Write")).as("pushed").isEqualTo(writes + 1);
         assertThat(a.size()).isEqualTo(10);
         assertThat(Files.size(dir.resolve("skew"))).isEqualTo(10);

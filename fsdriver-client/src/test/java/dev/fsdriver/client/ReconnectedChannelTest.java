@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.server.FsServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +61,7 @@ class ReconnectedChannelTest {
             fs.flush(REQ, node, fh, 0);
             assertThat(Files.readString(dir.resolve("f"))).isEqualTo("first second");
             // and a call that waits for its answer goes through too
-            assertThat(fs.getattr(REQ, node, fh).attr().size()).isEqualTo(12);
+            assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, fh, r)).attr().size()).isEqualTo(12);
             fs.release(REQ, node, fh, 0);
             fs.close();
         } finally {

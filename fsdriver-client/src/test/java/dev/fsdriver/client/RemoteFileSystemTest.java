@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -57,13 +59,13 @@ class RemoteFileSystemTest {
     @Test
     void namespaceOperations() throws Exception {
         Files.writeString(dir.resolve("a.txt"), "hello");
-        FuseEntry a = fs.lookup(REQ, ROOT, "a.txt");
+        FuseEntry a = Reply.await(r -> fs.lookup(REQ, ROOT, "a.txt", r));
         assertThat(a.nodeId()).isGreaterThan(1);
         assertThat(a.attr().size()).isEqualTo(5);
         assertThat(FileMode.isRegular(a.attr().mode())).isTrue();
-        assertThat(fs.getattr(REQ, a.nodeId(), -1).attr().size()).isEqualTo(5);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, a.nodeId(), -1, r)).attr().size()).isEqualTo(5);
 
-        FuseEntry missing = fs.lookup(REQ, ROOT, "nope");
+        FuseEntry missing = Reply.await(r -> fs.lookup(REQ, ROOT, "nope", r));
         assertThat(missing.nodeId()).isZero();
 
         FuseEntry d = fs.mkdir(REQ, ROOT, "d", 0777, 022);
@@ -77,12 +79,12 @@ class RemoteFileSystemTest {
 
         fs.rename(REQ, ROOT, "a.txt", d.nodeId(), "b.txt", 0);
         assertThat(dir.resolve("d/b.txt")).hasContent("hello");
-        assertThatThrownBy(() -> fs.rmdir(REQ, ROOT, "d"))
+        assertThatThrownBy(() -> Reply.<Void>await(r -> fs.rmdir(REQ, ROOT, "d", r)))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTEMPTY));
-        fs.unlink(REQ, d.nodeId(), "b.txt");
-        fs.unlink(REQ, d.nodeId(), "hard");
-        fs.unlink(REQ, d.nodeId(), "l");
-        fs.rmdir(REQ, ROOT, "d");
+        Reply.<Void>await(r -> fs.unlink(REQ, d.nodeId(), "b.txt", r));
+        Reply.<Void>await(r -> fs.unlink(REQ, d.nodeId(), "hard", r));
+        Reply.<Void>await(r -> fs.unlink(REQ, d.nodeId(), "l", r));
+        Reply.<Void>await(r -> fs.rmdir(REQ, ROOT, "d", r));
         assertThat(dir).isEmptyDirectory();
 
         FuseEntry node = fs.mknod(REQ, ROOT, "n", FileMode.S_IFREG | 0666, 0, 022);
@@ -91,14 +93,14 @@ class RemoteFileSystemTest {
         assertThat(fifo.attr().mode()).isEqualTo(FileMode.S_IFIFO | 0644);
         assertThat(Files.getAttribute(dir.resolve("fifo"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS))
                 .isEqualTo(FileMode.S_IFIFO | 0644);
-        fs.unlink(REQ, ROOT, "fifo");
+        Reply.<Void>await(r -> fs.unlink(REQ, ROOT, "fifo", r));
         assertThatThrownBy(() -> fs.mknod(REQ, ROOT, "null", FileMode.S_IFCHR | 0666, 0x103, 0))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
         assertThat(dir.resolve("null")).doesNotExist();
 
-        var changed = fs.setattr(REQ, node.nodeId(), new FuseSetAttr(-1, OptionalLong.of(3), OptionalInt.of(0600),
+        FuseAttrReply changed = Reply.await(r -> fs.setattr(REQ, node.nodeId(), new FuseSetAttr(-1, OptionalLong.of(3), OptionalInt.of(0600),
                 OptionalInt.empty(), OptionalInt.empty(), OptionalLong.empty(), false,
-                OptionalLong.of(1_000_000_000_000_000_000L), false, false));
+                OptionalLong.of(1_000_000_000_000_000_000L), false, false), r));
         assertThat(changed.attr().size()).isEqualTo(3);
         assertThat(changed.attr().mode() & 07777).isEqualTo(0600);
         assertThat(changed.attr().mtimeNs()).isEqualTo(1_000_000_000_000_000_000L);
@@ -112,7 +114,7 @@ class RemoteFileSystemTest {
         byte[] data = "some bytes".getBytes();
         assertThat(fs.write(REQ, c.entry().nodeId(), fh, 0, ByteBuffer.wrap(data), 0)).isEqualTo(data.length);
         // A stat sees held-back writes.
-        assertThat(fs.getattr(REQ, c.entry().nodeId(), fh).attr().size()).isEqualTo(data.length);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, c.entry().nodeId(), fh, r)).attr().size()).isEqualTo(data.length);
         ByteBuffer dst = ByteBuffer.allocate(100);
         assertThat(fs.read(REQ, c.entry().nodeId(), fh, 0, 100, dst)).isEqualTo(data.length);
         assertThat(Arrays.copyOf(dst.array(), data.length)).isEqualTo(data);
@@ -126,7 +128,7 @@ class RemoteFileSystemTest {
         byte[] content = new byte[5 * BLOCK + 12345];
         new Random(42).nextBytes(content);
         Files.write(dir.resolve("big"), content);
-        FuseEntry e = fs.lookup(REQ, ROOT, "big");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "big", r));
         FuseOpen open = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
 
         // Sequential reads of an odd size, straddling every block boundary, to the end.
@@ -164,7 +166,7 @@ class RemoteFileSystemTest {
     void readAheadSeesWritesThroughAnotherHandle() throws Exception {
         byte[] content = new byte[3 * BLOCK];
         Files.write(dir.resolve("f"), content);
-        FuseEntry e = fs.lookup(REQ, ROOT, "f");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "f", r));
         FuseOpen reader = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
         FuseOpen writer = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY);
         ByteBuffer dst = ByteBuffer.allocate(4096);
@@ -186,7 +188,7 @@ class RemoteFileSystemTest {
     @Test
     void aFileOpenedWholeReadsWhatItGrewToWhileAWriteOnlyOpenExists() throws Exception {
         Files.writeString(dir.resolve("f"), "small");
-        FuseEntry e = fs.lookup(REQ, ROOT, "f");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "f", r));
         FuseOpen reader = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
         FuseOpen writer = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY);
         byte[] more = new byte[3 * BLOCK];
@@ -227,7 +229,7 @@ class RemoteFileSystemTest {
     @Test
     void appendingWritesStayInOrder() throws Exception {
         Files.writeString(dir.resolve("log"), "start\n");
-        FuseEntry e = fs.lookup(REQ, ROOT, "log");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "log", r));
         FuseOpen open = fs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
         StringBuilder expected = new StringBuilder("start\n");
         long pos = 6;
@@ -284,7 +286,7 @@ class RemoteFileSystemTest {
     @Test
     void keepCacheOnlyWhileTheFileIsUnchanged() throws Exception {
         Path f = Files.writeString(dir.resolve("k"), "one");
-        FuseEntry e = fs.lookup(REQ, ROOT, "k");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "k", r));
         FuseOpen first = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
         FuseOpen second = fs.open(REQ, e.nodeId(), OpenFlags.O_RDONLY);
         assertThat(first.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).isZero();
@@ -315,33 +317,33 @@ class RemoteFileSystemTest {
             fs.write(REQ, node, fh, i * 10_000L, ByteBuffer.wrap(new byte[100]), 0);
             fs.fsync(REQ, node, fh, false);
             // what the server says now, without asking it
-            assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(i * 10_000L + 100);
+            assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(i * 10_000L + 100);
         }
         assertThat(calls("Write")).isEqualTo(writes + 3);
         assertThat(calls("GetAttr")).as("every stat answered from the writes' replies").isEqualTo(getAttrs);
-        assertThat(fs.getattr(REQ, node, -1).attr().mtimeNs())
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs())
                 .isEqualTo(Files.getLastModifiedTime(dir.resolve("db")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
 
         // a change on the server and its event: asked again, and seen
         Files.write(dir.resolve("db"), new byte[7], java.nio.file.StandardOpenOption.APPEND);
         fs.events().changed();
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20_107);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(20_107);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 1);
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).as("known again").isEqualTo(20_107);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).as("known again").isEqualTo(20_107);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 1);
 
         // a name changed through the mount (its node unknown here): asked again
         fs.link(REQ, node, ROOT, "db-link");
-        assertThat(fs.getattr(REQ, node, -1).attr().nlink()).isEqualTo(2);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().nlink()).isEqualTo(2);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 2);
-        fs.unlink(REQ, ROOT, "db-link");
-        assertThat(fs.getattr(REQ, node, -1).attr().nlink()).isEqualTo(1);
+        Reply.<Void>await(r -> fs.unlink(REQ, ROOT, "db-link", r));
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().nlink()).isEqualTo(1);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 3);
 
         // events down: nothing known is used
         Files.write(dir.resolve("db"), new byte[3], java.nio.file.StandardOpenOption.APPEND);
         live[0] = false;
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(20_110);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(20_110);
         assertThat(calls("GetAttr")).isEqualTo(getAttrs + 4);
         fs.release(REQ, node, fh, 0);
     }
@@ -356,10 +358,10 @@ class RemoteFileSystemTest {
         long j = journal.entry().nodeId();
         fs.events().childrenFrom((parent, name) -> parent == ROOT && name.equals("db-journal") ? j : 0); // the kernel's view
         long getAttrs = calls("GetAttr");
-        fs.unlink(REQ, ROOT, "db-journal");
-        assertThat(fs.getattr(REQ, db, -1).attr().size()).isZero();
+        Reply.<Void>await(r -> fs.unlink(REQ, ROOT, "db-journal", r));
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, db, -1, r)).attr().size()).isZero();
         assertThat(calls("GetAttr")).as("the other file's attributes still known").isEqualTo(getAttrs);
-        assertThat(fs.getattr(REQ, j, -1).attr().nlink()).as("the unlinked file, open: asked").isZero();
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, j, -1, r)).attr().nlink()).as("the unlinked file, open: asked").isZero();
         assertThat(calls("GetAttr")).isGreaterThan(getAttrs);
         fs.release(REQ, j, journal.open().fh(), 0);
     }
@@ -394,13 +396,13 @@ class RemoteFileSystemTest {
         boolean[] live = {true};
         fs.events().prefetchWhile(() -> live[0]);
         Path f = Files.writeString(dir.resolve("src.java"), "class A {}");
-        long node = fs.lookup(REQ, ROOT, "src.java").nodeId();
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "src.java", r)).nodeId();
         assertThat(readWhole(node)).isEqualTo("class A {}");
         long before = calls("Open") + calls("Release") + calls("GetAttr") + calls("Read");
 
         FuseOpen warm = fs.open(REQ, node, OpenFlags.O_RDONLY);
         assertThat(warm.openFlags() & FuseOpen.FOPEN_KEEP_CACHE).as("the kernel keeps its pages").isNotZero();
-        assertThat(fs.getattr(REQ, node, -1).attr().size()).isEqualTo(10);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().size()).isEqualTo(10);
         fs.release(REQ, node, warm.fh(), OpenFlags.O_RDONLY);
         assertThat(calls("Open") + calls("Release") + calls("GetAttr") + calls("Read")).isEqualTo(before);
         // a page the kernel dropped meanwhile is read by node: one Read, still no Open
@@ -439,16 +441,16 @@ class RemoteFileSystemTest {
     @Test
     void forgetGivesNodesBackToTheServer() throws Exception {
         Files.writeString(dir.resolve("g"), "x");
-        FuseEntry e = fs.lookup(REQ, ROOT, "g");
-        fs.lookup(REQ, ROOT, "g");
+        FuseEntry e = Reply.await(r -> fs.lookup(REQ, ROOT, "g", r));
+        Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "g", r));
         fs.forget(e.nodeId(), 1);
         Thread.sleep(600); // more than one batch interval: one reference is left
-        assertThat(fs.getattr(REQ, e.nodeId(), -1).attr().size()).isEqualTo(1);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, e.nodeId(), -1, r)).attr().size()).isEqualTo(1);
         fs.forget(e.nodeId(), 1);
         FuseException stale = null;
         for (int i = 0; i < 100 && stale == null; i++) {
             try {
-                fs.getattr(REQ, e.nodeId(), -1);
+                Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, e.nodeId(), -1, r));
                 Thread.sleep(50);
             } catch (FuseException x) {
                 stale = x;
@@ -465,7 +467,7 @@ class RemoteFileSystemTest {
              Connection c = ro.connect(ClientOptions.defaults())) {
             RemoteFileSystem rfs = RemoteFileSystem.connect(c);
             assertThat(rfs.readOnly()).isTrue();
-            FuseEntry e = rfs.lookup(REQ, ROOT, "r");
+            FuseEntry e = Reply.await(r -> rfs.lookup(REQ, ROOT, "r", r));
             assertThatThrownBy(() -> rfs.open(REQ, e.nodeId(), OpenFlags.O_WRONLY))
                     .isInstanceOfSatisfying(FuseException.class, x -> assertThat(x.errno()).isEqualTo(Errno.EROFS));
             assertThatThrownBy(() -> rfs.mkdir(REQ, ROOT, "x", 0755, 0))
@@ -490,7 +492,7 @@ class RemoteFileSystemTest {
             long fh = created.open().fh();
             // One call: both 1 MiB chunks go out behind it; the second cannot fit in 1 MiB of tmpfs.
             assertThat(rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0)).isEqualTo(2 << 20);
-            rfs.getattr(REQ, node, -1); // waits for the chunks, leaves their error for the file
+            Reply.<FuseAttrReply>await(r -> rfs.getattr(REQ, node, -1, r)); // waits for the chunks, leaves their error for the file
             assertThatThrownBy(() -> rfs.flush(REQ, node, fh, 0))
                     .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
             rfs.flush(REQ, node, fh, 0); // reported once
@@ -520,7 +522,7 @@ class RemoteFileSystemTest {
             long node = created.entry().nodeId();
             long fh = created.open().fh();
             assertThat(rfs.write(REQ, node, fh, 0, ByteBuffer.allocate(2 << 20), 0)).isEqualTo(2 << 20);
-            rfs.getattr(REQ, node, -1); // waits for the chunks; the second did not fit
+            Reply.<FuseAttrReply>await(r -> rfs.getattr(REQ, node, -1, r)); // waits for the chunks; the second did not fit
             FuseRequest otherProcess = TestServer.request(2);
             assertThatThrownBy(() -> rfs.flush(otherProcess, node, fh, 0)).as("another process's close sees it")
                     .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
@@ -709,7 +711,7 @@ class RemoteFileSystemTest {
         for (int i = 0; i < 10; i++) {
             Files.writeString(dir.resolve("d/f" + i), "x");
         }
-        long d = fs.lookup(REQ, ROOT, "d").nodeId();
+        long d = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "d", r)).nodeId();
         boolean[] live = {true};
         fs.events().prefetchWhile(() -> live[0]);
 
@@ -729,7 +731,7 @@ class RemoteFileSystemTest {
         fs.events().changed(); // an event
         assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).allSatisfy(n -> assertThat(n).isNotZero());
         listPlusUpTo(d, 4);
-        fs.unlink(REQ, d, "f9"); // a change through the mount
+        Reply.<Void>await(r -> fs.unlink(REQ, d, "f9", r)); // a change through the mount
         java.util.Map<String, Long> afterUnlink = listPlusUpTo(d, Integer.MAX_VALUE);
         assertThat(afterUnlink).hasSize(9).doesNotContainKey("f9");
         assertThat(afterUnlink.values()).allSatisfy(n -> assertThat(n).isNotZero());

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.server.FsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,13 +37,13 @@ class ServerDownTest {
         ClientOptions options = ClientOptions.builder().callDeadline(Duration.ofSeconds(3)).build();
         try (Connection c = Connection.open(address, "s", null, false, options)) {
             RemoteFileSystem fs = RemoteFileSystem.connect(c);
-            assertThat(fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a").nodeId()).isPositive();
+            assertThat(Reply.<FuseEntry>await(r -> fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a", r)).nodeId()).isPositive();
 
             server.close();
             // Bounded: every call has a deadline; a refused connection fails at once.
             assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
                 for (int i = 0; i < 3; i++) {
-                    assertThatThrownBy(() -> fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a"))
+                    assertThatThrownBy(() -> Reply.<FuseEntry>await(r -> fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a", r)))
                             .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno())
                                     .isIn(Errno.ENOTCONN, Errno.EIO, Errno.ETIMEDOUT));
                 }
@@ -54,7 +56,7 @@ class ServerDownTest {
                 FuseException last = null;
                 for (int i = 0; i < 50; i++) {
                     try {
-                        assertThat(fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a").attr().size()).isEqualTo(1);
+                        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(REQ, FuseFileSystem.ROOT_ID, "a", r)).attr().size()).isEqualTo(1);
                         return;
                     } catch (FuseException e) {
                         last = e;

@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,7 +111,7 @@ class ServerRestartTest {
         server.stop();
         Files.delete(dir.resolve("f"));
         server.start();
-        fs.getattr(REQ, ROOT, -1); // any answer tells the client the server restarted
+        Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, ROOT, -1, r)); // any answer tells the client the server restarted
         for (int i = 0; i < 2; i++) {
             assertThatThrownBy(() -> write(2, "b\n"))
                     .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
@@ -126,7 +129,7 @@ class ServerRestartTest {
         byte[] data = new byte[200 << 10]; // larger than what an open brings whole: a real handle
         new java.util.Random(1).nextBytes(data);
         Files.write(dir.resolve("big"), data);
-        long big = fs.lookup(REQ, ROOT, "big").nodeId();
+        long big = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "big", r)).nodeId();
         fs.events().pathsFrom(id -> id == big ? "big" : id == ROOT ? "" : null);
         long rfh = fs.open(REQ, big, OpenFlags.O_RDONLY).fh();
         server.stop();
@@ -144,11 +147,11 @@ class ServerRestartTest {
         server.stop();
         Files.delete(dir.resolve("f"));
         server.start();
-        fs.getattr(REQ, ROOT, -1);
+        Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, ROOT, -1, r));
         assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
         // the node is gone, and says so; the lost data is not in the way of every stat
-        assertThatThrownBy(() -> fs.getattr(REQ, node, -1))
+        assertThatThrownBy(() -> Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
         fs.release(REQ, node, fh, 0);
     }
@@ -159,8 +162,8 @@ class ServerRestartTest {
         server.stop();
         server.start();
         // the new server does not know the id until the client looked the path up again
-        assertThat(fs.getattr(REQ, node, -1).attr().ino()).isEqualTo(node);
-        assertThat(fs.lookup(REQ, ROOT, "f").nodeId()).isEqualTo(node);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().ino()).isEqualTo(node);
+        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r)).nodeId()).isEqualTo(node);
     }
 
     /**
@@ -171,14 +174,14 @@ class ServerRestartTest {
     @Test
     void aNodeWhosePathLeadsToItsIdWithAnotherGenerationStaysStale() throws Exception {
         fs.release(REQ, node, fh, 0);
-        long now = fs.lookup(REQ, ROOT, "f").generation();
+        long now = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r)).generation();
         assertThat(now).as("the backend gives generations here (statx birth time)").isNotZero();
         fs.events().pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now + 1 : 0);
         server.stop();
         server.start();
-        assertThatThrownBy(() -> fs.getattr(REQ, node, -1))
+        assertThatThrownBy(() -> Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)))
                 .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
         fs.events().pathsFrom(id -> id == node ? "f" : id == ROOT ? "" : null, id -> id == node ? now : 0);
-        assertThat(fs.getattr(REQ, node, -1).attr().ino()).isEqualTo(node); // its own generation: found again
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().ino()).isEqualTo(node); // its own generation: found again
     }
 }

@@ -38,7 +38,7 @@ class RemoteFileSystemContractTest extends FileSystemContractTest {
             throw new IOException("in-process server: " + e, e);
         }
         FuseFileSystem mounted = mounted(remote);
-        // every lookup (either form) is recorded, for requestCarriesCallerPid
+        // every lookup is recorded, for requestCarriesCallerPid
         return (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {FuseFileSystem.class},
                 (proxy, m, args) -> {
                     if (m.getName().equals("lookup")) {

@@ -21,11 +21,12 @@ import java.util.function.UnaryOperator;
  * duration of the call. A method may block (for I/O to a server); the session has enough
  * threads that blocking one request does not stall the others.
  *
- * <p>Answers given later: lookup, getattr, setattr, unlink and rmdir also come in a form that
- * takes a {@link Reply} instead of returning (unlink and rmdir a {@code Reply<Void>}). The session calls that form;
- * its default calls the plain method and answers at once. A file system that waits on a remote
- * call can instead answer from the thread the remote reply arrives on, so the request thread
- * neither waits nor needs waking: one context switch less per request.
+ * <p>Answers given later: lookup, getattr, setattr, unlink and rmdir answer through a
+ * {@link Reply} (unlink and rmdir a {@code Reply<Void>}), possibly later and from another thread:
+ * a file system that waits on a remote call answers from the thread the remote reply arrives on,
+ * so the request thread neither waits nor needs waking (one context switch less per request).
+ * A file system that answers at once implements {@link BlockingFileSystem}, whose plain methods
+ * return; {@link Reply#await} calls one of these operations and waits for its answer.
  *
  * <p>Notifications to the kernel go through {@link FuseNotifier}, which the file system gets in
  * {@link #init}; see there for the rule on locks.
@@ -39,36 +40,30 @@ public interface FuseFileSystem {
     /** Called when the file system is unmounted (FUSE_DESTROY or the session closing). */
     default void destroy() {}
 
-    default FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        throw new FuseException(Errno.ENOSYS);
-    }
-
-    /** {@link #lookup}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
+    /**
+     * Answers {@code reply} with the entry of {@code name} in {@code parent}: possibly later and
+     * from another thread. Either throws (then {@code reply} is not answered) or answers it once.
+     */
     default void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        reply.done(lookup(req, parent, name));
+        throw new FuseException(Errno.ENOSYS);
     }
 
     /** The kernel drops {@code nlookup} references to {@code nodeId}; no answer is sent. */
     default void forget(long nodeId, long nlookup) {}
 
-    /** @param fh the open file the request came through, or -1 */
-    default FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        throw new FuseException(Errno.ENOSYS);
-    }
-
-    /** {@link #getattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
+    /**
+     * Answers {@code reply} with the attributes of {@code nodeId}, as {@link #lookup} does.
+     *
+     * @param fh the open file the request came through, or -1
+     */
     default void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        reply.done(getattr(req, nodeId, fh));
-    }
-
-    default FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    /** {@link #setattr}, answered through {@code reply}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
+    /** Changes attributes of {@code nodeId}; answers {@code reply} with the new ones, as {@link #lookup} does. */
     default void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
-        reply.done(setattr(req, nodeId, changes));
+        throw new FuseException(Errno.ENOSYS);
     }
 
     default String readlink(FuseRequest req, long nodeId) throws FuseException {
@@ -89,7 +84,13 @@ public interface FuseFileSystem {
         throw new FuseException(Errno.ENOSYS);
     }
 
-    default void unlink(FuseRequest req, long parent, String name) throws FuseException {
+    /** Removes the file {@code name} from {@code parent}; answers {@code done}, as {@link #lookup} does. */
+    default void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
+        throw new FuseException(Errno.ENOSYS);
+    }
+
+    /** Removes the empty directory {@code name} from {@code parent}; answers {@code done}, as {@link #lookup} does. */
+    default void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         throw new FuseException(Errno.ENOSYS);
     }
 
@@ -126,6 +127,27 @@ public interface FuseFileSystem {
             };
         }
 
+        /**
+         * Calls an operation answered through a reply and waits for its answer: for tests and for
+         * callers that may block, never on the thread the answer arrives on (a transport's). E.g.
+         * {@code FuseEntry e = Reply.await(r -> fs.lookup(req, parent, name, r))}.
+         *
+         * @return the value the operation answered
+         * @throws FuseException what the operation threw, or its failure's errno (EINTR when the
+         *                       waiting thread is interrupted; its interrupt flag stays set)
+         */
+        static <T> T await(Call<T> call) throws FuseException {
+            AwaitedReply<T> answer = new AwaitedReply<>();
+            call.start(answer);
+            return answer.get();
+        }
+
+        /** Starts an operation answered through {@code reply}; see {@link #await}. */
+        @FunctionalInterface
+        interface Call<T> {
+            void start(Reply<T> reply) throws FuseException;
+        }
+
         /** A reply that gives {@code to} what {@code f} makes of the value; a failure passes unchanged. */
         static <T> Reply<T> mapped(Reply<T> to, UnaryOperator<T> f) {
             return new Reply<>() {
@@ -140,27 +162,6 @@ public interface FuseFileSystem {
                 }
             };
         }
-    }
-
-    /**
-     * {@link #unlink}, answered through {@code done}, possibly later and from another
-     * thread (a remote file system completes it from its network thread: the request thread
-     * neither waits nor needs waking). Either throws (then {@code done} is not called) or calls
-     * {@code done} once. The default calls {@link #unlink} and completes at once.
-     */
-    default void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
-        unlink(req, parent, name);
-        done.done(null);
-    }
-
-    default void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        throw new FuseException(Errno.ENOSYS);
-    }
-
-    /** {@link #rmdir}, answered through {@code done}: see {@link #unlink(FuseRequest, long, String, Reply)}. */
-    default void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
-        rmdir(req, parent, name);
-        done.done(null);
     }
 
     /** @param flags RENAME_NOREPLACE / RENAME_EXCHANGE (see {@code OpenFlags}), 0 for plain rename */

@@ -167,11 +167,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     // ---- names -------------------------------------------------------------------------------
 
     @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        return answers.lookup(req, parent, name);
-    }
-
-    @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         answers.lookup(req, parent, name, reply);
     }
@@ -193,22 +188,8 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     }
 
     @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        return answers.getattr(req, nodeId, fh);
-    }
-
-    @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         answers.getattr(req, nodeId, fh, reply);
-    }
-
-    @Override
-    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        try {
-            return entries.timed(delegate.setattr(req, nodeId, changes));
-        } finally {
-            dirs.dirChanged(nodeId);
-        }
     }
 
     @Override
@@ -251,18 +232,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return e;
     }
 
-    @Override
-    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        markChanged(parent, name);
-        try {
-            delegate.unlink(req, parent, name);
-        } finally {
-            dirs.dirChanged(parent);
-        }
-        dirs.removedByThisMount(parent, name);
-        removed(parent, name);
-    }
-
     /** {@code parent}'s {@code name} is gone, in what is known of the directory and in the kernel. */
     void removed(long parent, String name) {
         dirs.goneFrom(parent, name);
@@ -294,19 +263,6 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
             }
             Reply.answer(done, errno);
         }));
-    }
-
-    @Override
-    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        markChanged(parent, name);
-        try {
-            delegate.rmdir(req, parent, name);
-        } finally {
-            dirs.dirChanged(parent);
-            childDirChanged(parent, name);
-        }
-        dirs.removedByThisMount(parent, name);
-        removed(parent, name);
     }
 
     @Override

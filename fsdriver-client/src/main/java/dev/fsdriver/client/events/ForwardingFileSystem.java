@@ -18,10 +18,7 @@ import java.util.List;
 /**
  * A layer of the events stack that passes on what it does not change (the shape of gRPC's
  * ForwardingClientCall): every method of {@link FuseFileSystem} is overridden here (a test
- * checks it), so nothing falls to an interface default (ENOSYS, or the answer-later form calling
- * the plain one on this layer). A subclass that changes one form of a paired operation (plain
- * and answer-later lookup, getattr, setattr, unlink, rmdir) overrides both: the session calls
- * the answer-later form.
+ * checks it), so nothing falls to an interface default (ENOSYS).
  */
 abstract class ForwardingFileSystem implements FuseFileSystem {
     private final FuseFileSystem next;
@@ -41,11 +38,6 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        return next.lookup(req, parent, name);
-    }
-
-    @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         next.lookup(req, parent, name, reply);
     }
@@ -56,18 +48,8 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        return next.getattr(req, nodeId, fh);
-    }
-
-    @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         next.getattr(req, nodeId, fh, reply);
-    }
-
-    @Override
-    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        return next.setattr(req, nodeId, changes);
     }
 
     @Override
@@ -98,18 +80,8 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        next.unlink(req, parent, name);
-    }
-
-    @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         next.unlink(req, parent, name, done);
-    }
-
-    @Override
-    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        next.rmdir(req, parent, name);
     }
 
     @Override

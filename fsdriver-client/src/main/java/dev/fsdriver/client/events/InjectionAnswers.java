@@ -46,32 +46,25 @@ final class InjectionAnswers extends ForwardingFileSystem {
     // ---- names -------------------------------------------------------------------------------
 
     @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+    public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         Injection inj = injection(req);
-        if (inj != null) {
+        if (inj != null) { // answered here
             if ((inj.op() == Injection.Op.CREATE && inj.is(parent, name)) || inj.isTarget(parent, name)) {
                 throw new FuseException(Errno.ENOENT);
             }
             if ((inj.op() == Injection.Op.DELETE || inj.op() == Injection.Op.RENAME) && inj.is(parent, name)) {
-                return fs.entries().localEntry(parent, name, inj.entry());
+                reply.done(fs.entries().localEntry(parent, name, inj.entry()));
+                return;
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.entry() != null
                     && !writers.unchangedSince(inj.node(), inj.stamp())) {
                 throw new FuseException(Errno.EAGAIN); // its attributes may be older than the kernel's (see injectedAttr)
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.handOver()) {
-                return fs.entries().injected(parent, name, inj.entry()); // the applier's reference, now the kernel's
+                reply.done(fs.entries().injected(parent, name, inj.entry())); // the applier's reference, now the kernel's
+                return;
             }
             // anything else the injection causes: refused by the gate behind the events layer
-        }
-        return fs.lookup(req, parent, name);
-    }
-
-    @Override
-    public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        if (injection(req) != null) {
-            reply.done(lookup(req, parent, name)); // answered here
-            return;
         }
         fs.lookup(req, parent, name, reply);
     }
@@ -100,19 +93,6 @@ final class InjectionAnswers extends ForwardingFileSystem {
      * lets the applier make): the injector's own request still reaches nothing.
      */
     @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        Injection inj = injection(req);
-        if (inj != null) {
-            FuseAttr known = injectedAttr(inj, nodeId);
-            if (known != null) {
-                return new FuseAttrReply(known, 0);
-            }
-            req = new InjectionGate.Internal(nodeId);
-        }
-        return fs.getattr(req, nodeId, fh);
-    }
-
-    @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         Injection inj = injection(req);
         if (inj != null) {
@@ -127,24 +107,16 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
+    public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
+            throws FuseException {
         Injection inj = injection(req);
         FuseAttr known = inj == null ? null : injectedAttr(inj, nodeId);
         if (known != null) {
             // the injector's same-size truncate or same-mode chmod: answer with the server's truth
-            return new FuseAttrReply(known, 0);
-        }
-        return fs.setattr(req, nodeId, changes);
-    }
-
-    @Override
-    public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
-            throws FuseException {
-        if (injection(req) != null) {
-            reply.done(setattr(req, nodeId, changes)); // answered here, or refused
+            reply.done(new FuseAttrReply(known, 0));
             return;
         }
-        fs.setattr(req, nodeId, changes, reply);
+        fs.setattr(req, nodeId, changes, reply); // any other of the injector's: refused at the gate
     }
 
     /** The injected create's node (looked up beforehand), or null. */
@@ -191,30 +163,12 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        if (injectedDelete(req, parent, name)) {
-            fs.removed(parent, name);
-        } else {
-            fs.unlink(req, parent, name);
-        }
-    }
-
-    @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (injectedDelete(req, parent, name)) {
             fs.removed(parent, name);
             done.done(null);
         } else {
             fs.unlink(req, parent, name, done);
-        }
-    }
-
-    @Override
-    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        if (injectedDelete(req, parent, name)) {
-            fs.removed(parent, name);
-        } else {
-            fs.rmdir(req, parent, name);
         }
     }
 

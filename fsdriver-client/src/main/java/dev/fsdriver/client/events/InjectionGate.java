@@ -113,27 +113,11 @@ final class InjectionGate implements FuseFileSystem {
     // ---- reads ----------------------------------------------------------------------------------
 
     @Override
-    public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        if (refusedRead(req)) {
-            throw refuse(req, "LOOKUP", at(parent, name));
-        }
-        return delegate.lookup(req, parent, name);
-    }
-
-    @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         if (refusedRead(req)) {
             throw refuse(req, "LOOKUP", at(parent, name));
         }
         delegate.lookup(req, parent, name, reply);
-    }
-
-    @Override
-    public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        if (refusedRead(req)) {
-            throw refuse(req, "GETATTR", "node " + nodeId);
-        }
-        return delegate.getattr(req, nodeId, fh);
     }
 
     @Override
@@ -188,14 +172,6 @@ final class InjectionGate implements FuseFileSystem {
     // ---- everything else may change the server (or belongs to an open file of a program) --------
 
     @Override
-    public FuseAttrReply setattr(FuseRequest req, long nodeId, FuseSetAttr changes) throws FuseException {
-        if (refusedChange(req)) {
-            throw refuse(req, "SETATTR", "node " + nodeId);
-        }
-        return delegate.setattr(req, nodeId, changes);
-    }
-
-    @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
         if (refusedChange(req)) {
@@ -230,27 +206,11 @@ final class InjectionGate implements FuseFileSystem {
     }
 
     @Override
-    public void unlink(FuseRequest req, long parent, String name) throws FuseException {
-        if (refusedChange(req)) {
-            throw refuse(req, "UNLINK", at(parent, name));
-        }
-        delegate.unlink(req, parent, name);
-    }
-
-    @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
         if (refusedChange(req)) {
             throw refuse(req, "UNLINK", at(parent, name));
         }
         delegate.unlink(req, parent, name, done);
-    }
-
-    @Override
-    public void rmdir(FuseRequest req, long parent, String name) throws FuseException {
-        if (refusedChange(req)) {
-            throw refuse(req, "RMDIR", at(parent, name));
-        }
-        delegate.rmdir(req, parent, name);
     }
 
     @Override

@@ -65,16 +65,6 @@ final class KnownAnswers {
         return entries.entered(parent, name, e, stampToken);
     }
 
-    FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-        FuseEntry absent = knownAbsent(req, parent, name);
-        if (absent != null) {
-            return absent;
-        }
-        long epoch = dirs.epoch();
-        long stampToken = entries.stampToken();
-        return lookedUp(parent, name, gate.lookup(req, parent, name), epoch, stampToken);
-    }
-
     void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         FuseEntry absent = knownAbsent(req, parent, name);
         if (absent != null) {
@@ -110,15 +100,6 @@ final class KnownAnswers {
             dirs.rememberDir(nodeId, r.attr(), epoch);
         }
         return entries.timed(r);
-    }
-
-    FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
-        FuseAttrReply known = knownAttr(req, nodeId);
-        if (known != null) {
-            return known;
-        }
-        long epoch = dirs.epoch();
-        return fetched(nodeId, gate.getattr(req, nodeId, fh), epoch);
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {

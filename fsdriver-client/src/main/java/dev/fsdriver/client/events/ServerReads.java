@@ -8,6 +8,7 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import java.util.Map;
@@ -15,7 +16,9 @@ import java.util.Map;
 /**
  * What the events layer itself asks of the server ({@link EventApplier}, {@link OverflowResync}):
  * reads only, each made as the applier's own request ({@link InjectionGate.Internal}) through the
- * gate, which refuses anything else such a request would do.
+ * gate, which refuses anything else such a request would do. Lookups and getattrs are answered
+ * later by the remote file system; these wait for the answer ({@link Reply#await}), on the
+ * caller's thread (the applier's, never the network thread that answers).
  *
  * <p>Locking: none; the gate and the remote file system have theirs.
  */
@@ -36,7 +39,7 @@ final class ServerReads {
      * @throws FuseException when the name is gone (or cannot be looked up)
      */
     FuseEntry lookup(long parent, String name) throws FuseException {
-        return gate.lookup(new InjectionGate.Internal(parent), parent, name);
+        return Reply.await(r -> gate.lookup(new InjectionGate.Internal(parent), parent, name, r));
     }
 
     /**
@@ -44,7 +47,7 @@ final class ServerReads {
      * client keeps (see {@link dev.fsdriver.client.FreshRead}): attributes read after this call began.
      */
     FuseEntry lookupFresh(long parent, String name) throws FuseException {
-        return gate.lookup(new InjectionGate.Internal(parent, true), parent, name);
+        return Reply.await(r -> gate.lookup(new InjectionGate.Internal(parent, true), parent, name, r));
     }
 
     /**
@@ -54,8 +57,8 @@ final class ServerReads {
      */
     FuseAttr attr(long node) {
         try {
-            FuseAttrReply r = gate.getattr(new InjectionGate.Internal(node, true), node, 0);
-            return r == null ? null : r.attr();
+            FuseAttrReply a = fresh(node);
+            return a == null ? null : a.attr();
         } catch (FuseException e) {
             return null;
         }
@@ -67,10 +70,15 @@ final class ServerReads {
      */
     boolean gone(long node) {
         try {
-            return gate.getattr(new InjectionGate.Internal(node, true), node, 0) == null;
+            return fresh(node) == null;
         } catch (FuseException e) {
             return e.errno() == Errno.ENOENT || e.errno() == Errno.ESTALE;
         }
+    }
+
+    /** The server's own GetAttr of {@code node} (see {@link dev.fsdriver.client.FreshRead}). */
+    private FuseAttrReply fresh(long node) throws FuseException {
+        return Reply.await(r -> gate.getattr(new InjectionGate.Internal(node, true), node, 0, r));
     }
 
     /** Gives back one lookup reference to {@code node} that the kernel did not take. */

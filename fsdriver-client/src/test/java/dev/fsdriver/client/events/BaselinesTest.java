@@ -3,6 +3,7 @@ package dev.fsdriver.client.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
@@ -31,7 +32,7 @@ class BaselinesTest {
     private int size = 3;
 
     /** Names n0..n(size-1), inode 100 + i, one name per readdir call (the kernel's offsets: i + 3 after name i). */
-    private final FuseFileSystem server = new FuseFileSystem() {
+    private final FuseFileSystem server = new BlockingFileSystem() {
         @Override
         public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
             listings.incrementAndGet();
@@ -131,7 +132,7 @@ class BaselinesTest {
     @Test
     void anEventAppliedDuringTheListingIsKept() {
         view.entered(1, "d", DIR, DIR_MODE);
-        FuseFileSystem racing = new FuseFileSystem() {
+        FuseFileSystem racing = new BlockingFileSystem() {
             @Override
             public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
                 names.added(DIR, "told", 9, SEQ + 5); // a CREATED applied while the baseline is made

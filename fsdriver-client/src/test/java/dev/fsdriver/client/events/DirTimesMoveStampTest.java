@@ -8,7 +8,9 @@ import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.client.ClientOptions;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.server.FsServer;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -48,7 +50,7 @@ class DirTimesMoveStampTest {
                 false, ClientOptions.builder().callDeadline(Duration.ofSeconds(5)).build());
         remote = RemoteFileSystem.connect(connection);
         events = ChangeEvents.wrap(remote, served, new ChangeEvents.Options(Duration.ofHours(1), Duration.ofSeconds(1), false));
-        events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "d");
+        Reply.<FuseEntry>await(r -> events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "d", r));
         return events.view();
     }
 
@@ -123,7 +125,7 @@ class DirTimesMoveStampTest {
         assumeAllowListed();
         mountRamfs(Files.createDirectory(served.resolve("m")));
         KernelView view = connect(PosixBackend.open(served, false));
-        events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "m");
+        Reply.<FuseEntry>await(r -> events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "m", r));
         long mNode = view.child(FuseFileSystem.ROOT_ID, "m");
         assertThat(mNode).isNotZero();
         assertThat(remote.directoryTimesMove()).isTrue();

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
@@ -35,7 +37,7 @@ class EventApplierTest {
     private static final EventAwareFileSystemTest.Req OTHER = new EventAwareFileSystemTest.Req(1);
 
     /** "The server": names in directories, node ids handed out once per name; names starting with 'd' are directories. */
-    static final class Server implements FuseFileSystem {
+    static final class Server implements BlockingFileSystem {
         final Map<String, Long> nodes = new HashMap<>();
         /** Names removed on the server ("parent/name"): a change is on the server before its event. */
         final java.util.Set<String> removed = new java.util.HashSet<>();
@@ -120,7 +122,7 @@ class EventApplierTest {
 
     /** The kernel looks {@code name} up in {@code parent} (and so holds it); returns its node. */
     long held(long parent, String name) throws FuseException {
-        return fs.lookup(OTHER, parent, name).nodeId();
+        return Reply.<FuseEntry>await(r -> fs.lookup(OTHER, parent, name, r)).nodeId();
     }
 
     void apply(ChangeEvent.Kind kind, String path) {

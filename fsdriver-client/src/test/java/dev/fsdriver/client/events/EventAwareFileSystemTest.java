@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.client.LocalWrites;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
-import dev.fsdriver.fuse.FuseEntry;
-import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseCreated;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ class EventAwareFileSystemTest {
     }
 
     /** Records what reached "the server". */
-    static final class Fake implements FuseFileSystem {
+    static final class Fake implements BlockingFileSystem {
         final List<String> calls = new ArrayList<>();
         final List<long[]> forgets = new ArrayList<>();
 
@@ -109,20 +111,20 @@ class EventAwareFileSystemTest {
 
     @Test
     void timeoutsFollowTheStreamState() throws Exception {
-        assertThat(fs.lookup(OTHER, 1, "a").entryTimeoutNs()).isEqualTo(1_000_000_000L);
+        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "a", r)).entryTimeoutNs()).isEqualTo(1_000_000_000L);
         policy.setLive(true);
-        FuseEntry e = fs.lookup(OTHER, 1, "a");
+        FuseEntry e = Reply.await(r -> fs.lookup(OTHER, 1, "a", r));
         assertThat(e.entryTimeoutNs()).isEqualTo(3_600_000_000_000L);
         assertThat(e.attrTimeoutNs()).isEqualTo(3_600_000_000_000L);
-        assertThat(fs.getattr(OTHER, e.nodeId(), -1).attrTimeoutNs()).isEqualTo(3_600_000_000_000L);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(OTHER, e.nodeId(), -1, r)).attrTimeoutNs()).isEqualTo(3_600_000_000_000L);
         assertThat(view.resolve("a")).isEqualTo(e.nodeId());
     }
 
     @Test
     void mutationsThroughTheMountAreMarkedAsEchoes() throws Exception {
-        fs.lookup(OTHER, 1, "dir");
+        Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "dir", r));
         long dir = view.resolve("dir");
-        fs.unlink(OTHER, dir, "gone");
+        Reply.<Void>await(r -> fs.unlink(OTHER, dir, "gone", r));
         assertThat(echo.isEcho("dir/gone")).isTrue();
         assertThat(fake.calls).contains("unlink " + dir + "/gone");
     }
@@ -132,11 +134,11 @@ class EventAwareFileSystemTest {
         FuseEntry real = new FuseEntry(77, 0, attr(77, FILE, 3), 0, 0);
         Injection inj = new Injection(Injection.Op.CREATE, 1, "new", 0, null, real, 77, null);
         injector.perform(inj, () -> {
-            assertThatThrownBy(() -> kernelSide.lookup(self, 1, "new")).isInstanceOf(FuseException.class);
+            assertThatThrownBy(() -> Reply.<FuseEntry>await(r -> kernelSide.lookup(self, 1, "new", r))).isInstanceOf(FuseException.class);
             try {
                 assertThat(kernelSide.mknod(self, 1, "new", FILE, 0, 0).nodeId()).isEqualTo(77);
                 // other processes still go to the server
-                kernelSide.lookup(OTHER, 1, "new");
+                Reply.<FuseEntry>await(r -> kernelSide.lookup(OTHER, 1, "new", r));
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
@@ -151,8 +153,8 @@ class EventAwareFileSystemTest {
         Injection inj = new Injection(Injection.Op.DELETE, 1, "f", 0, null, standIn, 55, null);
         injector.perform(inj, () -> {
             try {
-                assertThat(kernelSide.lookup(self, 1, "f").nodeId()).isEqualTo(55);
-                kernelSide.unlink(self, 1, "f");
+                assertThat(Reply.<FuseEntry>await(r -> kernelSide.lookup(self, 1, "f", r)).nodeId()).isEqualTo(55);
+                Reply.<Void>await(r -> kernelSide.unlink(self, 1, "f", r));
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
@@ -174,16 +176,16 @@ class EventAwareFileSystemTest {
         FuseAttrReply[] reply = new FuseAttrReply[1];
         injector.perform(inj, () -> {
             try {
-                reply[0] = kernelSide.setattr(self, 9, null);
+                reply[0] = Reply.await(r -> kernelSide.setattr(self, 9, null, r));
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }
-            assertEio(() -> kernelSide.setattr(self, 10, null)); // another node than the injection's
+            assertEio(() -> Reply.<FuseAttrReply>await(r -> kernelSide.setattr(self, 10, null, r))); // another node than the injection's
         });
         assertThat(reply[0].attr().size()).isEqualTo(42);
         Injection blind = new Injection(Injection.Op.MODIFY, 1, "f", 0, null, null, 9, null);
         injector.perform(blind, () -> {
-            assertEio(() -> kernelSide.setattr(self, 9, null)); // no attributes to answer with: never asked of the server
+            assertEio(() -> Reply.<FuseAttrReply>await(r -> kernelSide.setattr(self, 9, null, r))); // no attributes to answer with: never asked of the server
         });
         assertThat(fake.calls).isEmpty();
     }
@@ -199,40 +201,40 @@ class EventAwareFileSystemTest {
         Fake2 f2 = new Fake2();
         EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
         FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
-        assertThat(fs2.lookup(OTHER, d.nodeId(), "absent").nodeId()).as("negative, answered here").isZero();
+        assertThat(Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "absent", r)).nodeId()).as("negative, answered here").isZero();
         assertThat(f2.calls).doesNotContain("lookup " + d.nodeId() + "/absent");
         fs2.create(OTHER, d.nodeId(), "made", FILE, 0, 0);
-        fs2.lookup(OTHER, d.nodeId(), "made");
+        Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "made", r));
         assertThat(f2.calls).as("a name made through the mount is asked for").contains("lookup " + d.nodeId() + "/made");
         fs2.changedElsewhere(); // an event: another session changed something
-        fs2.lookup(OTHER, d.nodeId(), "absent");
+        Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "absent", r));
         assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
     }
 
     @Test
     void aNameThisMountRemovedIsAbsentWithoutAskingUntilMadeAgainOrAnEvent() throws Exception {
         policy.setLive(true);
-        fs.lookup(OTHER, 1, "db-journal");
-        fs.unlink(OTHER, 1, "db-journal");
+        Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "db-journal", r));
+        Reply.<Void>await(r -> fs.unlink(OTHER, 1, "db-journal", r));
         fake.calls.clear();
-        assertThat(fs.lookup(OTHER, 1, "db-journal").nodeId()).as("negative, answered here").isZero();
+        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "db-journal", r)).nodeId()).as("negative, answered here").isZero();
         assertThat(fake.calls).isEmpty();
         // made again through the mount (on a share that may not tell case apart, any case of it)
         fs.create(OTHER, 1, "DB-journal", FILE, 0, 0);
-        fs.lookup(OTHER, 1, "db-journal");
+        Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "db-journal", r));
         assertThat(fake.calls).contains("lookup 1/db-journal");
         // removed again, then an event: another session may have made it
-        fs.unlink(OTHER, 1, "db-journal");
+        Reply.<Void>await(r -> fs.unlink(OTHER, 1, "db-journal", r));
         fs.changedElsewhere();
         fake.calls.clear();
-        fs.lookup(OTHER, 1, "db-journal");
+        Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "db-journal", r));
         assertThat(fake.calls).containsExactly("lookup 1/db-journal");
         // removed while events are down: asked for once they are back
         policy.setLive(false);
-        fs.unlink(OTHER, 1, "db-journal");
+        Reply.<Void>await(r -> fs.unlink(OTHER, 1, "db-journal", r));
         policy.setLive(true);
         fake.calls.clear();
-        fs.lookup(OTHER, 1, "db-journal");
+        Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "db-journal", r));
         assertThat(fake.calls).containsExactly("lookup 1/db-journal");
     }
 
@@ -242,7 +244,7 @@ class EventAwareFileSystemTest {
         EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
         FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
         policy.setLive(true);
-        fs2.lookup(OTHER, d.nodeId(), "absent");
+        Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "absent", r));
         assertThat(f2.calls).contains("lookup " + d.nodeId() + "/absent");
     }
 
@@ -290,7 +292,7 @@ class EventAwareFileSystemTest {
         assertThat(f2.calls).noneMatch(c -> c.startsWith("readdirplus"));
         fs2.releasedir(OTHER, d, fh);
 
-        fs2.unlink(OTHER, d, "b");
+        Reply.<Void>await(r -> fs2.unlink(OTHER, d, "b", r));
         List<String> after = new ArrayList<>();
         long fh2 = fs2.opendir(OTHER, d, 0).fh();
         fs2.readdir(OTHER, d, fh2, 0, (name, ino, mode, next) -> after.add(name));
@@ -363,35 +365,35 @@ class EventAwareFileSystemTest {
     void aDirectorysAttributesAreAskedForOnceWhileNothingChanges() throws Exception {
         DirFake f = new DirFake();
         EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
-        long d = fs2.lookup(OTHER, 1, "d").nodeId();
-        fs2.getattr(OTHER, d, -1);
+        long d = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "d", r)).nodeId();
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, d, -1, r));
         assertThat(f.getattrs(d)).as("events down: every GETATTR is the server's").isEqualTo(1);
 
         policy.setLive(true);
-        d = fs2.lookup(OTHER, 1, "d").nodeId();
-        fs2.getattr(OTHER, d, -1);
-        fs2.getattr(OTHER, d, -1);
-        assertThat(f.getattrs(d)).as("live: the lookup's attributes serve").isEqualTo(1);
+        long dir = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "d", r)).nodeId();
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
+        assertThat(f.getattrs(dir)).as("live: the lookup's attributes serve").isEqualTo(1);
 
-        fs2.create(OTHER, d, "f", FILE, 0, 0);
-        assertThat(fs2.getattr(OTHER, d, -1).attr().mtimeNs()).as("a name made in it: asked again").isEqualTo(1);
-        fs2.getattr(OTHER, d, -1);
-        assertThat(f.getattrs(d)).isEqualTo(2);
+        fs2.create(OTHER, dir, "f", FILE, 0, 0);
+        assertThat(Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r)).attr().mtimeNs()).as("a name made in it: asked again").isEqualTo(1);
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
+        assertThat(f.getattrs(dir)).isEqualTo(2);
 
-        long e = fs2.lookup(OTHER, d, "sub").nodeId();
-        fs2.rename(OTHER, d, "sub", 1, "sub2", 0);
-        fs2.getattr(OTHER, e, -1);
-        fs2.getattr(OTHER, d, -1);
+        long e = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, dir, "sub", r)).nodeId();
+        fs2.rename(OTHER, dir, "sub", 1, "sub2", 0);
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, e, -1, r));
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
         assertThat(f.getattrs(e)).as("a directory moved: its own attributes changed").isEqualTo(1);
-        assertThat(f.getattrs(d)).as("and those of the one it left").isEqualTo(3);
+        assertThat(f.getattrs(dir)).as("and those of the one it left").isEqualTo(3);
 
         fs2.changedElsewhere(); // an event
-        fs2.getattr(OTHER, d, -1);
-        assertThat(f.getattrs(d)).isEqualTo(4);
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
+        assertThat(f.getattrs(dir)).isEqualTo(4);
 
         policy.setLive(false);
-        fs2.getattr(OTHER, d, -1);
-        assertThat(f.getattrs(d)).isEqualTo(5);
+        Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, dir, -1, r));
+        assertThat(f.getattrs(dir)).isEqualTo(5);
     }
 
     /**
@@ -403,9 +405,9 @@ class EventAwareFileSystemTest {
     void anExchangeThroughTheMountSwapsTheNodesOfBothNamesInTheView() throws Exception {
         DirFake f = new DirFake();
         EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
-        long a = fs2.lookup(OTHER, 1, "a").nodeId();
-        long bb = fs2.lookup(OTHER, 1, "bb").nodeId();
-        long sub = fs2.lookup(OTHER, a, "sub").nodeId();
+        long a = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "a", r)).nodeId();
+        long bb = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "bb", r)).nodeId();
+        long sub = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, a, "sub", r)).nodeId();
         fs2.rename(OTHER, 1, "a", 1, "bb", dev.fsdriver.common.OpenFlags.RENAME_EXCHANGE);
         assertThat(view.resolve("a")).isEqualTo(bb);
         assertThat(view.resolve("bb")).isEqualTo(a);
@@ -416,14 +418,14 @@ class EventAwareFileSystemTest {
     @Test
     void filesAttributesAreAlwaysAskedFor() throws Exception {
         policy.setLive(true);
-        long a = fs.lookup(OTHER, 1, "a").nodeId();
-        fs.getattr(OTHER, a, -1);
-        fs.getattr(OTHER, a, -1);
+        long a = Reply.<FuseEntry>await(r -> fs.lookup(OTHER, 1, "a", r)).nodeId();
+        Reply.<FuseAttrReply>await(r -> fs.getattr(OTHER, a, -1, r));
+        Reply.<FuseAttrReply>await(r -> fs.getattr(OTHER, a, -1, r));
         assertThat(fake.calls).containsExactly("lookup 1/a", "getattr " + a, "getattr " + a);
     }
 
     /** Lookups that find what they are asked for, recorded. */
-    static class FakeBase implements FuseFileSystem {
+    static class FakeBase implements BlockingFileSystem {
         final List<String> calls = new ArrayList<>();
 
         @Override

@@ -81,7 +81,7 @@ class InjectedDeleteRaceTest {
         FuseFileSystem recorded = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
                     Runnable hook = beforeLookup;
-                    if (hook != null && m.getName().equals("lookup") && args.length == 3 && hookName.equals(args[2])) {
+                    if (hook != null && m.getName().equals("lookup") && args[0] instanceof InjectionGate.Internal && hookName.equals(args[2])) {
                         beforeLookup = null;
                         hook.run();
                     }

@@ -73,7 +73,7 @@ class InjectedSizeTest {
         FuseFileSystem hooked = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
                     ThrowingRunnable hook = beforeLookup;
-                    if (hook != null && m.getName().equals("lookup") && args.length == 3 && "f".equals(args[2])) {
+                    if (hook != null && m.getName().equals("lookup") && args[0] instanceof InjectionGate.Internal && "f".equals(args[2])) {
                         beforeLookup = null;
                         hook.run();
                     }

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseRequest;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -37,6 +39,9 @@ class InjectionGateTest {
                 calls.add(m.getName());
                 if (args != null && args.length > 0 && args[0] instanceof FuseRequest r) {
                     requests.add(r);
+                }
+                if (args != null && args.length > 0 && args[args.length - 1] instanceof FuseFileSystem.Reply<?> reply) {
+                    reply.done(null); // answered at once, with nothing
                 }
                 return defaultOf(m.getReturnType());
             });
@@ -79,7 +84,7 @@ class InjectionGateTest {
                 all.add(m);
             }
         }
-        assertThat(all).hasSizeGreaterThan(35);
+        assertThat(all).hasSizeGreaterThan(30);
         return all;
     }
 
@@ -149,7 +154,8 @@ class InjectionGateTest {
         assertThat(passed).isEmpty();
         assertThat(calls).isEmpty();
         // a program's request passes
-        call(gate, FuseFileSystem.class.getMethod("unlink", FuseRequest.class, long.class, String.class), fromProgram);
+        call(gate, FuseFileSystem.class.getMethod("unlink", FuseRequest.class, long.class, String.class,
+                FuseFileSystem.Reply.class), fromProgram);
         assertThat(calls).containsExactly("unlink");
     }
 
@@ -188,14 +194,11 @@ class InjectionGateTest {
                 // the same name in another directory, another name in the same one
                 for (long parent : new long[] {dir, dir + 1}) {
                     String name = parent == dir ? "b" : "a";
-                    assertEio(() -> fs.lookup(fromInjector, parent, name));
                     assertEio(() -> fs.lookup(fromInjector, parent, name, new FuseFileSystem.Reply<>() {
                         public void done(FuseEntry value) { throw new AssertionError("answered"); }
                         public void failed(int errno) { throw new AssertionError("answered"); }
                     }));
-                    assertEio(() -> fs.unlink(fromInjector, parent, name));
                     assertEio(() -> fs.unlink(fromInjector, parent, name, FuseFileSystem.Reply.ofErrno(errno -> { throw new AssertionError("answered"); })));
-                    assertEio(() -> fs.rmdir(fromInjector, parent, name));
                     assertEio(() -> fs.rmdir(fromInjector, parent, name, FuseFileSystem.Reply.ofErrno(errno -> { throw new AssertionError("answered"); })));
                     assertEio(() -> fs.mknod(fromInjector, parent, name, FileMode.S_IFREG | 0644, 0, 0));
                     assertEio(() -> fs.mkdir(fromInjector, parent, name, 0755, 0));
@@ -205,7 +208,7 @@ class InjectionGateTest {
                     assertEio(() -> fs.rename(fromInjector, dir, "a", parent, parent == dir ? "d" : "c", 0));
                     assertEio(() -> fs.link(fromInjector, 77, parent, name));
                 }
-                assertEio(() -> fs.setattr(fromInjector, 78, null));
+                assertEio(() -> Reply.<FuseAttrReply>await(r -> fs.setattr(fromInjector, 78, null, r)));
 
                 assertEio(() -> fs.open(fromInjector, 77, 0));
             });
@@ -227,8 +230,8 @@ class InjectionGateTest {
         List<Object> answers = new ArrayList<>();
         injector.perform(new Injection(Injection.Op.MODIFY, dir, "a", 0, null, null, 77, fileAttr), () -> {
             try {
-                answers.add(fs.getattr(fromInjector, 77, -1).attr());
-                answers.add(fs.getattr(fromInjector, dir, -1));
+                answers.add(Reply.<FuseAttrReply>await(r -> fs.getattr(fromInjector, 77, -1, r)).attr());
+                answers.add(Reply.<FuseAttrReply>await(r -> fs.getattr(fromInjector, dir, -1, r)));
             } catch (FuseException e) {
                 throw new AssertionError(e);
             }

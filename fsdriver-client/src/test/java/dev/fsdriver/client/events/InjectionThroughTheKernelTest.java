@@ -10,15 +10,17 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.FuseAttr;
+import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
-import dev.fsdriver.proto.v1.ChangeEvent;
-import dev.fsdriver.server.FsServer;
 import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
+import dev.fsdriver.proto.v1.ChangeEvent;
+import dev.fsdriver.server.FsServer;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.BufferedReader;
@@ -89,7 +91,7 @@ class InjectionThroughTheKernelTest {
         FuseFileSystem recorded = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
                     Runnable hook = beforeLookup;
-                    if (hook != null && m.getName().equals("lookup") && args.length == 3 && hookName.equals(args[2])) {
+                    if (hook != null && m.getName().equals("lookup") && args[0] instanceof InjectionGate.Internal && hookName.equals(args[2])) {
                         beforeLookup = null;
                         hook.run();
                     }
@@ -532,7 +534,7 @@ class InjectionThroughTheKernelTest {
     private void awaitServerFollows(long node) throws InterruptedException {
         for (int i = 0;; i++) {
             try {
-                remote.getattr(new InjectionGate.Internal(node), node, 0);
+                Reply.<FuseAttrReply>await(r -> remote.getattr(new InjectionGate.Internal(node), node, 0, r));
                 return;
             } catch (FuseException notYet) {
                 assertThat(i).as("tries until the server followed the move").isLessThan(1000);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;
@@ -37,7 +38,7 @@ class KernelListingsTest {
     private static final List<Map.Entry<String, FuseEntry>> LISTING = List.of(Map.entry("a", entry(11, FileMode.S_IFREG)),
             Map.entry("d", entry(12, FileMode.S_IFDIR)), Map.entry("z", entry(13, FileMode.S_IFREG)));
 
-    final FuseFileSystem server = new FuseFileSystem() {
+    final FuseFileSystem server = new BlockingFileSystem() {
         @Override
         public FuseOpen opendir(FuseRequest r, long nodeId, int flags) {
             serverCalls.add("opendir " + nodeId);

@@ -6,8 +6,11 @@ import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.client.ClientOptions;
 import dev.fsdriver.client.Connection;
 import dev.fsdriver.client.RemoteFileSystem;
+import dev.fsdriver.fuse.FuseAttrReply;
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.server.FsServer;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -67,7 +70,7 @@ class NewServerStampTest {
      */
     @Test
     void aRestartedServerTakesEveryStampAway() throws Exception {
-        long d = events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "d").nodeId();
+        long d = Reply.<FuseEntry>await(r -> events.fileSystem().lookup(EventAwareFileSystemTest.OTHER, FuseFileSystem.ROOT_ID, "d", r)).nodeId();
         KernelView view = events.view();
         assertThat(view.stamp(FuseFileSystem.ROOT_ID)).as("the root's, from Hello").isNotNull();
         assertThat(view.stamp(d)).as("d's, from its lookup").isNotNull();
@@ -76,7 +79,7 @@ class NewServerStampTest {
         startServer();
         for (int i = 0; i < 3; i++) { // the first call after the restart meets the new process
             try {
-                events.fileSystem().getattr(EventAwareFileSystemTest.OTHER, d, -1);
+                Reply.<FuseAttrReply>await(r -> events.fileSystem().getattr(EventAwareFileSystemTest.OTHER, d, -1, r));
                 break;
             } catch (FuseException e) {
                 // the old session's handles and nodes are gone: asked again

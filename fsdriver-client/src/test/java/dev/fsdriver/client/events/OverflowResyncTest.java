@@ -2,13 +2,13 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ class OverflowResyncTest {
     private static final long HELD_DIR = 500;
 
     /** EventApplierTest's server, with a root listing. */
-    static final class Listing implements FuseFileSystem {
+    static final class Listing implements BlockingFileSystem {
         final EventApplierTest.Server server = new EventApplierTest.Server();
         /** What GetAttr of {@link #HELD_DIR} fails with (0: answers). */
         volatile int heldDirErrno;

@@ -2,8 +2,10 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +27,7 @@ class RenamesTest {
     final Renames renames = new Renames(applier, fs, view, null, kernel, fs.watchedNames());
 
     long held(long parent, String name) throws FuseException {
-        return fs.lookup(OTHER, parent, name).nodeId();
+        return Reply.<FuseEntry>await(r -> fs.lookup(OTHER, parent, name, r)).nodeId();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
@@ -33,7 +34,7 @@ class ServerReadsTest {
     final AtomicInteger pages = new AtomicInteger();
     volatile boolean listingFails;
 
-    final FuseFileSystem server = new FuseFileSystem() {
+    final FuseFileSystem server = new BlockingFileSystem() {
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
             assertThat(req).isInstanceOf(InjectionGate.Internal.class);

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fsdriver.client.FreshRead;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
+import dev.fsdriver.fuse.FuseFileSystem.Reply;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.ChangeEvent;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ class UnchangedDirectoryResyncTest {
     private static final long NOW = 1_800_000_000L * SECOND;
 
     /** A server with one directory {@code dquiet} in the root; its names and times as the test sets them. */
-    static final class Server implements FuseFileSystem {
+    static final class Server implements BlockingFileSystem {
         final List<String> names = new ArrayList<>(List.of("old1", "old2"));
         volatile long mtimeNs;
         volatile long ctimeNs;
@@ -133,7 +134,7 @@ class UnchangedDirectoryResyncTest {
 
     /** The kernel first holds {@code dquiet} now (a lookup: its reply carries the attributes). */
     private void held() throws FuseException {
-        fs.lookup(EventAwareFileSystemTest.OTHER, 1, "dquiet");
+        Reply.<FuseEntry>await(r -> fs.lookup(EventAwareFileSystemTest.OTHER, 1, "dquiet", r));
     }
 
     private void overflow() {
@@ -309,7 +310,7 @@ class UnchangedDirectoryResyncTest {
         server.mtimeNs = NOW - 60 * SECOND;
         server.ctimeNs = NOW - 60 * SECOND;
         held();
-        fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1"); // the kernel holds old1
+        Reply.<FuseEntry>await(r -> fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1", r)); // the kernel holds old1
         server.names.set(0, "new"); // old1 gone, new made: the times stay
 
         overflow();
@@ -364,7 +365,7 @@ class UnchangedDirectoryResyncTest {
     @Test
     void aChangedFileIsAnnouncedWithTheServersSizeNotAKeptOne() throws Exception {
         held();
-        fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1"); // the kernel holds old1
+        Reply.<FuseEntry>await(r -> fs.lookup(EventAwareFileSystemTest.OTHER, DIR, "old1", r)); // the kernel holds old1
         Path old1 = Files.writeString(notAMount.resolve("dquiet/old1"), "x");
         server.keptFileSize = 3;
         server.fileSize = 5;

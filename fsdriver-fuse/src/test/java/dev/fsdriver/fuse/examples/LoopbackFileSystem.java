@@ -1,6 +1,7 @@
 package dev.fsdriver.fuse.examples;
 
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;
@@ -8,7 +9,6 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Locking: {@link #tables} guards the node tables (lookup counting and forget); I/O is done
  * outside it. No notifications are sent from inside the lock.
  */
-public class LoopbackFileSystem implements FuseFileSystem {
+public class LoopbackFileSystem implements BlockingFileSystem {
     private static final String ATTRS = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastAccessTime,lastModifiedTime,ctime";
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;

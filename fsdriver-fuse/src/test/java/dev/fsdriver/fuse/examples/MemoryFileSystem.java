@@ -1,6 +1,7 @@
 package dev.fsdriver.fuse.examples;
 
 import dev.fsdriver.common.Errno;
+import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;
@@ -8,7 +9,6 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * <p>Files are sparse at 4 KiB granularity for SEEK_DATA/SEEK_HOLE: a block never written (or
  * cut off by a truncate) is a hole and reads as zeros.
  */
-public class MemoryFileSystem implements FuseFileSystem {
+public class MemoryFileSystem implements BlockingFileSystem {
     private static final long TIMEOUT = 1_000_000_000L;
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
