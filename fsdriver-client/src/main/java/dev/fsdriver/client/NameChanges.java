@@ -143,6 +143,7 @@ final class NameChanges {
 
     /** {@code name} is about to go from {@code parent}: the parent's names, the file's link count. */
     private void removing(long parent, String name) {
+        files.releasesFirst(); // closed files under it: see Releases
         caches.namesChanging(parent);
         caches.childChanging(parent, name, false);
     }
@@ -219,6 +220,7 @@ final class NameChanges {
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
+        files.releasesFirst(); // closed files under either name: see Releases
         // the names of both directories (their kept listings set aside to follow the rename), the
         // ctime of the file moved, the link count and ctime of one replaced
         caches.namesChanging(parent);

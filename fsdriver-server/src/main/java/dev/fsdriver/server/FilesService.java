@@ -35,6 +35,7 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.ReleaseManyRequest;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
@@ -200,6 +201,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void release(HandleRequest req, StreamObserver<Empty> out) {
         Rpc.unary("Release", out, () -> openFiles.release(req));
+    }
+
+    @Override
+    public void releaseMany(ReleaseManyRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("ReleaseMany", out, () -> openFiles.releaseMany(req));
     }
 
     // ------------------------------------------------------------------------------- namespace

@@ -24,6 +24,7 @@ import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.ReleaseManyRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteExtent;
@@ -407,6 +408,25 @@ final class OpenFileHandlers {
         Handle h = CallContext.share().handles.remove(CallContext.owner(), req.getHandle());
         if (h instanceof OpenedFile fh) {
             fh.file().close();
+        }
+        return EMPTY;
+    }
+
+    /**
+     * Each handle as {@link #release}; one the caller does not own, or that fails to close, is
+     * logged and the rest are released all the same (nobody waits for a release's outcome).
+     */
+    Empty releaseMany(ReleaseManyRequest req) throws FsException {
+        Share s = CallContext.share();
+        Object owner = CallContext.owner();
+        for (long id : req.getHandlesList()) {
+            try {
+                if (s.handles.remove(owner, id) instanceof OpenedFile fh) {
+                    fh.file().close();
+                }
+            } catch (FsException e) {
+                LOG.debug("release of handle {} in a batch: {}", id, e.getMessage());
+            }
         }
         return EMPTY;
     }

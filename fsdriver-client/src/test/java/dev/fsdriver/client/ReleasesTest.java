@@ -1,0 +1,57 @@
+package dev.fsdriver.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** {@link Releases}: handles gathered, sent when a batch is full, on demand, and on close. */
+class ReleasesTest {
+    private final List<long[]> sent = new CopyOnWriteArrayList<>();
+
+    @Test
+    void aFullBatchGoesAtOnceAndTheRestOnDemand() {
+        try (Releases r = new Releases(sent::add)) {
+            for (long h = 1; h <= Releases.BATCH + 3; h++) {
+                r.release(h);
+            }
+            assertThat(sent).hasSize(1);
+            assertThat(sent.get(0)).hasSize(Releases.BATCH).startsWith(1, 2, 3);
+            assertThat(r.waiting()).isEqualTo(3);
+            r.sendNow();
+            assertThat(sent).hasSize(2);
+            assertThat(sent.get(1)).containsExactly(Releases.BATCH + 1, Releases.BATCH + 2, Releases.BATCH + 3);
+            r.sendNow();
+            assertThat(sent).as("nothing waiting: no call").hasSize(2);
+        }
+    }
+
+    @Test
+    void whatWaitsGoesAtClose() {
+        Releases r = new Releases(sent::add);
+        r.release(7);
+        r.close();
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0)).containsExactly(7);
+    }
+
+    @Test
+    void aSendThatThrowsLosesOnlyThatBatch() {
+        boolean[] fail = {true};
+        try (Releases r = new Releases(h -> {
+            if (fail[0]) {
+                throw new IllegalStateException("channel shut down");
+            }
+            sent.add(h);
+        })) {
+            r.release(1);
+            r.sendNow();
+            fail[0] = false;
+            r.release(2);
+            r.sendNow();
+            assertThat(sent).hasSize(1);
+            assertThat(sent.get(0)).containsExactly(2);
+        }
+    }
+}
