@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** {@link Releases}: handles gathered, sent when a batch is full, on demand, and on close. */
@@ -52,6 +53,45 @@ class ReleasesTest {
             r.sendNow();
             assertThat(sent).hasSize(1);
             assertThat(sent.get(0)).containsExactly(2);
+        }
+    }
+
+    @Test
+    void aCloseAfterTheMountEndedGoesAtOnce() {
+        Releases r = new Releases(sent::add);
+        r.close();
+        r.release(9);
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0)).containsExactly(9);
+    }
+
+    @Test
+    void sendNowReturnsOnlyOnceABatchTakenByAnotherThreadHasStarted() throws Exception {
+        CountDownLatch inSend = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        try (Releases r = new Releases(h -> {
+            if (h[0] == 1) {
+                inSend.countDown();
+                try {
+                    letGo.await(); // a start that waits (a reconnect's Hello)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            sent.add(h);
+        })) {
+            r.release(1);
+            Thread timer = new Thread(r::sendNow);
+            timer.start();
+            inSend.await();
+            Thread caller = new Thread(r::sendNow); // an unlink's sendNow, nothing left to take
+            caller.start();
+            caller.join(200);
+            assertThat(caller.isAlive()).as("waits for the batch being started").isTrue();
+            letGo.countDown();
+            caller.join();
+            timer.join();
+            assertThat(sent).hasSize(1);
         }
     }
 }
