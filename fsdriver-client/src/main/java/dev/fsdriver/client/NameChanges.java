@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
@@ -134,16 +135,18 @@ final class NameChanges {
     void unlink(FuseRequest req, long parent, String name) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         long sentAt = attrs.epoch();
-        ParentAttrs reply = connection.call(f -> f.unlink(NameRequest.newBuilder().setParent(parent).setName(name).build()),
-                () -> notRemoved(parent, name));
+        ParentAttrs reply = connection.call(f -> f.unlink(removal(parent, name, closed)), () -> {
+            files.releaseAgain(closed);
+            notRemoved(parent, name);
+        });
         removed(parent, name, true);
         changed(parent, parent, sentAt, reply);
     }
 
     /** {@code name} is about to go from {@code parent}: the parent's names, the file's link count. */
     private void removing(long parent, String name) {
-        files.releasesFirst(); // closed files under it: see Releases
         caches.namesChanging(parent);
         caches.childChanging(parent, name, false);
     }
@@ -162,13 +165,15 @@ final class NameChanges {
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
-        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
+        NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
-        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().unlink(request)), reply -> {
+        connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().unlink(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);
         }, errno -> {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             attrs.drop(parent);
             done.failed(errno);
@@ -176,14 +181,19 @@ final class NameChanges {
     }
 
     /** A removal's call started; one that could not start is told as failed (the listing set aside goes). */
-    private <T> ListenableFuture<T> started(long parent, String name, Supplier<ListenableFuture<T>> call)
+    private <T> ListenableFuture<T> started(long parent, String name, long[] closed, Supplier<ListenableFuture<T>> call)
             throws FuseException {
         try {
             return connection.start(call);
         } catch (FuseException | RuntimeException e) {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             throw e;
         }
+    }
+
+    private static NameRequest removal(long parent, String name, long[] closed) {
+        return NameRequest.newBuilder().setParent(parent).setName(name).addAllReleaseFirst(Longs.asList(closed)).build();
     }
 
     private void notRemoved(long parent, String name) {
@@ -193,22 +203,27 @@ final class NameChanges {
 
     void rmdir(FuseRequest req, long parent, String name) throws FuseException {
         removing(parent, name);
+        long[] closed = files.releasesFirst(); // files closed under it: released first (Releases)
         long sentAt = attrs.epoch();
-        ParentAttrs reply = connection.call(f -> f.rmdir(NameRequest.newBuilder().setParent(parent).setName(name).build()),
-                () -> notRemoved(parent, name));
+        ParentAttrs reply = connection.call(f -> f.rmdir(removal(parent, name, closed)), () -> {
+            files.releaseAgain(closed);
+            notRemoved(parent, name);
+        });
         removed(parent, name, true);
         changed(parent, parent, sentAt, reply);
     }
 
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         removing(parent, name);
-        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        long[] closed = files.releasesFirst(); // files closed under it: released first (Releases)
+        NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
-        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
+        connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().rmdir(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);
         }, errno -> {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             attrs.drop(parent);
             done.failed(errno);
@@ -220,7 +235,6 @@ final class NameChanges {
         if ((flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == 0) {
             beforeNameGoes(newParent, newName);
         }
-        files.releasesFirst(); // closed files under either name: see Releases
         // the names of both directories (their kept listings set aside to follow the rename), the
         // ctime of the file moved, the link count and ctime of one replaced
         caches.namesChanging(parent);
@@ -231,8 +245,11 @@ final class NameChanges {
         long moved = caches.child(parent, name);
         long generation = files.generation(moved);
         boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
+        long[] closed = files.releasesFirst(); // files closed under either name: released first (Releases)
         ParentAttrs reply = connection.call(f -> f.rename(RenameRequest.newBuilder().setParent(parent).setName(name)
-                .setNewParent(newParent).setNewName(newName).setFlags(flags).build()), () -> {
+                .setNewParent(newParent).setNewName(newName).setFlags(flags).addAllReleaseFirst(Longs.asList(closed))
+                .build()), () -> {
+                    files.releaseAgain(closed);
                     unsynced.changedInDoubt(parent); // it may have been done all the same
                     unsynced.changedInDoubt(newParent);
                     caches.childChanging(parent, name, false);

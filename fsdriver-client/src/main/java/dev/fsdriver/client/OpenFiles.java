@@ -81,14 +81,21 @@ final class OpenFiles implements LocalWrites {
     }
 
     /**
-     * Every handle given back so far goes to the server before the call that follows (an unlink,
-     * rmdir or rename: see {@link Releases}).
+     * The handles given back so far, to go with the unlink, rmdir or rename the caller starts
+     * next (its {@code release_first}: see {@link Releases}); empty without "release-many".
      */
-    void releasesFirst() {
-        if (releases != null) {
-            releases.sendNow();
+    long[] releasesFirst() {
+        return releases == null ? NONE : releases.takeForCall();
+    }
+
+    /** {@code handles} went with a call that failed: given back again (the server ignores one it closed). */
+    void releaseAgain(long[] handles) {
+        for (long h : handles) {
+            releaseQuietly(h);
         }
     }
+
+    private static final long[] NONE = {};
 
     /** Sends the handles gathered and stops the batches' timer (the mount ends). */
     void close() {
@@ -236,7 +243,7 @@ final class OpenFiles implements LocalWrites {
     /**
      * Gives a server handle back without waiting: nobody sees a release's outcome (the kernel
      * does not wait for RELEASE either). With "release-many" it goes with the next batch
-     * ({@link Releases}), sent before any call that removes or moves a name ({@link #releasesFirst});
+     * ({@link Releases}), or with the next call that removes or moves a name ({@link #releasesFirst});
      * else the RPC goes out on the same connection before any later call, so the server closes
      * the file before it serves what follows.
      */

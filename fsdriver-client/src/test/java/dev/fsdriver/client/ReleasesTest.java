@@ -7,22 +7,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-/** {@link Releases}: handles gathered, sent when a batch is full, on demand, and on close. */
+/** {@link Releases}: handles gathered, sent when a batch is full, on demand, with a call, and on close. */
 class ReleasesTest {
+    private static final long HOUR = 3_600_000; // no batch goes by the timer unless a test says so
     private final List<long[]> sent = new CopyOnWriteArrayList<>();
 
     @Test
     void aFullBatchGoesAtOnceAndTheRestOnDemand() {
-        try (Releases r = new Releases(sent::add)) {
+        try (Releases r = new Releases(sent::add, HOUR)) {
             for (long h = 1; h <= Releases.BATCH + 3; h++) {
                 r.release(h);
             }
+            // returns once the full batch has been started (on the timer's thread)
+            assertThat(r.takeForCall()).containsExactly(Releases.BATCH + 1, Releases.BATCH + 2, Releases.BATCH + 3);
             assertThat(sent).hasSize(1);
             assertThat(sent.get(0)).hasSize(Releases.BATCH).startsWith(1, 2, 3);
-            assertThat(r.waiting()).isEqualTo(3);
+            assertThat(r.waiting()).as("taken for a call").isZero();
+            r.release(1000);
             r.sendNow();
             assertThat(sent).hasSize(2);
-            assertThat(sent.get(1)).containsExactly(Releases.BATCH + 1, Releases.BATCH + 2, Releases.BATCH + 3);
+            assertThat(sent.get(1)).containsExactly(1000);
             r.sendNow();
             assertThat(sent).as("nothing waiting: no call").hasSize(2);
         }
@@ -30,7 +34,7 @@ class ReleasesTest {
 
     @Test
     void whatWaitsGoesAtClose() {
-        Releases r = new Releases(sent::add);
+        Releases r = new Releases(sent::add, HOUR);
         r.release(7);
         r.close();
         assertThat(sent).hasSize(1);
@@ -45,7 +49,7 @@ class ReleasesTest {
                 throw new IllegalStateException("channel shut down");
             }
             sent.add(h);
-        })) {
+        }, HOUR)) {
             r.release(1);
             r.sendNow();
             fail[0] = false;
@@ -58,7 +62,7 @@ class ReleasesTest {
 
     @Test
     void aCloseAfterTheMountEndedGoesAtOnce() {
-        Releases r = new Releases(sent::add);
+        Releases r = new Releases(sent::add, HOUR);
         r.close();
         r.release(9);
         assertThat(sent).hasSize(1);
@@ -79,7 +83,7 @@ class ReleasesTest {
                 }
             }
             sent.add(h);
-        })) {
+        }, HOUR)) {
             r.release(1);
             Thread timer = new Thread(r::sendNow);
             timer.start();

@@ -261,6 +261,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void unlink(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Unlink", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("unlink");
@@ -277,6 +278,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rmdir(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rmdir", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rmdir");
@@ -293,6 +295,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rename(RenameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rename", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rename");

@@ -412,14 +412,23 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
+    /** {@link #releaseQuietly} of each handle of the request. */
+    Empty releaseMany(ReleaseManyRequest req) throws FsException {
+        releaseQuietly(req.getHandlesList());
+        return EMPTY;
+    }
+
     /**
      * Each handle as {@link #release}; one the caller does not own, or that fails to close, is
      * logged and the rest are released all the same (nobody waits for a release's outcome).
      */
-    Empty releaseMany(ReleaseManyRequest req) throws FsException {
+    void releaseQuietly(List<Long> handles) throws FsException {
+        if (handles.isEmpty()) {
+            return;
+        }
         Share s = CallContext.share();
         Object owner = CallContext.owner();
-        for (long id : req.getHandlesList()) {
+        for (long id : handles) {
             try {
                 if (s.handles.remove(owner, id) instanceof OpenedFile fh) {
                     fh.file().close();
@@ -428,7 +437,6 @@ final class OpenFileHandlers {
                 LOG.debug("release of handle {} in a batch: {}", id, e.getMessage());
             }
         }
-        return EMPTY;
     }
 
     /** Creates (or with O_EXCL unset, opens) a file and hands out its handle. */

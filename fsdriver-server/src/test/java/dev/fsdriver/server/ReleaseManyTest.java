@@ -7,9 +7,11 @@ import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.LookupRequest;
+import dev.fsdriver.proto.v1.NameRequest;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReleaseManyRequest;
+import dev.fsdriver.proto.v1.RenameRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ReleaseMany (issue 13): a client's closes in one call, each handle released as Release would,
- * one that is not the caller's or is unknown left alone, the rest released all the same.
+ * one that is not the caller's or is unknown left alone, the rest released all the same; and
+ * the same closes carried by an Unlink, Rmdir or Rename (release_first), released before it.
  */
 class ReleaseManyTest {
     @TempDir
@@ -88,5 +91,21 @@ class ReleaseManyTest {
     @Test
     void theCapabilityIsListed() {
         assertThat(share.hello("").hello().getCapabilitiesList()).contains("release-many");
+    }
+
+    @Test
+    void handlesSentWithANameChangeAreReleasedFirstAlsoWhenItFails() throws Exception {
+        long before = openHere();
+        long a = open(files, "a");
+        long b = open(files, "b");
+        long theirs = open(other, "b");
+        files.unlink(NameRequest.newBuilder().setParent(1).setName("a").addReleaseFirst(a).addReleaseFirst(theirs).build());
+        assertThat(openHere()).as("a's handle closed, the other session's kept").isEqualTo(before + 2);
+        assertThat(Files.exists(dir.resolve("a"))).isFalse();
+
+        assertThatThrownBy(() -> files.rename(RenameRequest.newBuilder().setParent(1).setName("nothing-here")
+                .setNewParent(1).setNewName("c").addReleaseFirst(b).build()))
+                .as("ENOENT").isInstanceOf(StatusRuntimeException.class);
+        assertThat(openHere()).as("b's handle closed all the same").isEqualTo(before + 1);
     }
 }
