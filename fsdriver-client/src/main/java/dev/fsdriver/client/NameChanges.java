@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
@@ -151,13 +152,15 @@ final class NameChanges {
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         beforeNameGoes(parent, name);
         removing(parent, name);
-        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
+        NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
-        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().unlink(request)), reply -> {
+        connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().unlink(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);
         }, errno -> {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             attrs.drop(parent);
             done.failed(errno);
@@ -165,25 +168,32 @@ final class NameChanges {
     }
 
     /** A removal's call started; one that could not start is told as failed (the listing set aside goes). */
-    private <T> ListenableFuture<T> started(long parent, String name, Supplier<ListenableFuture<T>> call)
+    private <T> ListenableFuture<T> started(long parent, String name, long[] closed, Supplier<ListenableFuture<T>> call)
             throws FuseException {
         try {
             return connection.start(call);
         } catch (FuseException | RuntimeException e) {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             throw e;
         }
     }
 
+    private static NameRequest removal(long parent, String name, long[] closed) {
+        return NameRequest.newBuilder().setParent(parent).setName(name).addAllReleaseFirst(Longs.asList(closed)).build();
+    }
+
     void rmdir(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         removing(parent, name);
-        NameRequest request = NameRequest.newBuilder().setParent(parent).setName(name).build();
+        long[] closed = files.releasesFirst(); // files closed under it: released first (Releases)
+        NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
-        connection.whenAnswered(started(parent, name, () -> connection.filesAsync().rmdir(request)), reply -> {
+        connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().rmdir(request)), reply -> {
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);
         }, errno -> {
+            files.releaseAgain(closed);
             removed(parent, name, false);
             attrs.drop(parent);
             done.failed(errno);
@@ -205,8 +215,11 @@ final class NameChanges {
         long moved = caches.child(parent, name);
         long generation = files.generation(moved);
         boolean quiet = !dirty(moved); // no write of it may land on the server around the reply's attributes
+        long[] closed = files.releasesFirst(); // files closed under either name: released first (Releases)
         ParentAttrs reply = connection.call(f -> f.rename(RenameRequest.newBuilder().setParent(parent).setName(name)
-                .setNewParent(newParent).setNewName(newName).setFlags(flags).build()), () -> {
+                .setNewParent(newParent).setNewName(newName).setFlags(flags).addAllReleaseFirst(Longs.asList(closed))
+                .build()), () -> {
+                    files.releaseAgain(closed);
                     unsynced.changedInDoubt(parent); // it may have been done all the same
                     unsynced.changedInDoubt(newParent);
                     caches.childChanging(parent, name, false);

@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -10,6 +11,7 @@ import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.Empty;
 import dev.fsdriver.proto.v1.HandleRequest;
+import dev.fsdriver.proto.v1.ReleaseManyRequest;
 import io.grpc.Status;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,9 +61,13 @@ final class OpenFiles implements LocalWrites {
     private final ConcurrentHashMap<Long, OpenNode> openNodes = new ConcurrentHashMap<>();
     /** Size-change stamps by stripe of node id (see the class comment). */
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
+    /** Closes gathered into ReleaseMany calls (capability "release-many"); null: one Release each. */
+    private final Releases releases;
 
     OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
-              boolean writeMtime, boolean writeSetattr, KnownAttrs attrs, BlockWriter.Space space) {
+              boolean writeMtime, boolean writeSetattr, boolean releaseMany, KnownAttrs attrs, BlockWriter.Space space) {
+        this.releases = releaseMany ? new Releases(handles -> connection.filesAsync().releaseMany(
+                ReleaseManyRequest.newBuilder().addAllHandles(Longs.asList(handles)).build())) : null;
         this.writeMtime = writeMtime;
         this.writeSetattr = writeSetattr;
         this.connection = connection;
@@ -72,6 +78,30 @@ final class OpenFiles implements LocalWrites {
         this.readOnly = readOnly;
         this.attrs = attrs;
         this.space = space;
+    }
+
+    /**
+     * The handles given back so far, to go with the unlink, rmdir or rename the caller starts
+     * next (its {@code release_first}: see {@link Releases}); empty without "release-many".
+     */
+    long[] releasesFirst() {
+        return releases == null ? NONE : releases.takeForCall();
+    }
+
+    /** {@code handles} went with a call that failed: given back again (the server ignores one it closed). */
+    void releaseAgain(long[] handles) {
+        for (long h : handles) {
+            releaseQuietly(h);
+        }
+    }
+
+    private static final long[] NONE = {};
+
+    /** Sends the handles gathered and stops the batches' timer (the mount ends). */
+    void close() {
+        if (releases != null) {
+            releases.close();
+        }
     }
 
     /** A new kernel handle number (files and directories). */
@@ -212,12 +242,18 @@ final class OpenFiles implements LocalWrites {
 
     /**
      * Gives a server handle back without waiting: nobody sees a release's outcome (the kernel
-     * does not wait for RELEASE either), and the RPC goes out on the same connection before any
-     * later call, so the server closes the file before it serves what follows.
+     * does not wait for RELEASE either). With "release-many" it goes with the next batch
+     * ({@link Releases}), or with the next call that removes or moves a name ({@link #releasesFirst});
+     * else the RPC goes out on the same connection before any later call, so the server closes
+     * the file before it serves what follows.
      */
     void releaseQuietly(long serverHandle) {
         if (serverHandle == 0) {
             return; // the server kept nothing open (a small file that came whole with Open)
+        }
+        if (releases != null) {
+            releases.release(serverHandle);
+            return;
         }
         ListenableFuture<Empty> done;
         try {

@@ -94,7 +94,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
         int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
         this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly,
-                hello.getCapabilitiesList().contains("write-mtime"), hello.getCapabilitiesList().contains("write-setattr"), attrs,
+                hello.getCapabilitiesList().contains("write-mtime"), hello.getCapabilitiesList().contains("write-setattr"),
+                hello.getCapabilitiesList().contains("release-many"), attrs,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());
@@ -179,6 +180,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void close() {
+        files.close();
         nodes.close();
     }
 

@@ -15,6 +15,8 @@ final class TestServer implements AutoCloseable {
     final boolean readOnly;
     /** Runs first on every call (a test's fault or delay), or null. */
     private final ServerInterceptor interceptor;
+    /** Calls run on the thread that delivers them, in the order they were started, as on the real server. */
+    private final boolean direct;
     private FsServer server;
 
     TestServer(Path root, boolean readOnly) throws Exception {
@@ -22,14 +24,30 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path root, boolean readOnly, ServerInterceptor interceptor) throws Exception {
+        this(root, readOnly, interceptor, false);
+    }
+
+    private TestServer(Path root, boolean readOnly, ServerInterceptor interceptor, boolean direct) throws Exception {
         this.root = root;
         this.readOnly = readOnly;
         this.interceptor = interceptor;
+        this.direct = direct;
         start();
+    }
+
+    /**
+     * A server whose calls run in the order the client started them (grpc's direct executor, as
+     * FsServer's Netty listeners have): for tests of the order of calls.
+     */
+    static TestServer inOrder(Path root, ServerInterceptor interceptor) throws Exception {
+        return new TestServer(root, false, interceptor, true);
     }
 
     void start() throws Exception {
         InProcessServerBuilder b = InProcessServerBuilder.forName(name);
+        if (direct) {
+            b.directExecutor();
+        }
         server = FsServer.builder()
                 .serverBuilder(interceptor == null ? b : b.intercept(interceptor))
                 .share("s", PosixBackend.open(root, readOnly), readOnly)

@@ -35,6 +35,7 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
 import dev.fsdriver.proto.v1.ReadlinkReply;
+import dev.fsdriver.proto.v1.ReleaseManyRequest;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
@@ -202,6 +203,11 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         Rpc.unary("Release", out, () -> openFiles.release(req));
     }
 
+    @Override
+    public void releaseMany(ReleaseManyRequest req, StreamObserver<Empty> out) {
+        Rpc.unary("ReleaseMany", out, () -> openFiles.releaseMany(req));
+    }
+
     // ------------------------------------------------------------------------------- namespace
 
     @Override
@@ -255,6 +261,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void unlink(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Unlink", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("unlink");
@@ -271,6 +278,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rmdir(NameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rmdir", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rmdir");
@@ -287,6 +295,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void rename(RenameRequest req, StreamObserver<ParentAttrs> out) {
         Rpc.unary("Rename", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rename");

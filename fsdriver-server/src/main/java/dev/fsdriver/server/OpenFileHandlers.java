@@ -24,6 +24,7 @@ import dev.fsdriver.proto.v1.OpenReply;
 import dev.fsdriver.proto.v1.OpenRequest;
 import dev.fsdriver.proto.v1.ReadReply;
 import dev.fsdriver.proto.v1.ReadRequest;
+import dev.fsdriver.proto.v1.ReleaseManyRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteExtent;
@@ -409,6 +410,33 @@ final class OpenFileHandlers {
             fh.file().close();
         }
         return EMPTY;
+    }
+
+    /** {@link #releaseQuietly} of each handle of the request. */
+    Empty releaseMany(ReleaseManyRequest req) throws FsException {
+        releaseQuietly(req.getHandlesList());
+        return EMPTY;
+    }
+
+    /**
+     * Each handle as {@link #release}; one the caller does not own, or that fails to close, is
+     * logged and the rest are released all the same (nobody waits for a release's outcome).
+     */
+    void releaseQuietly(List<Long> handles) throws FsException {
+        if (handles.isEmpty()) {
+            return;
+        }
+        Share s = CallContext.share();
+        Object owner = CallContext.owner();
+        for (long id : handles) {
+            try {
+                if (s.handles.remove(owner, id) instanceof OpenedFile fh) {
+                    fh.file().close();
+                }
+            } catch (FsException e) {
+                LOG.debug("release of handle {} in a batch: {}", id, e.getMessage());
+            }
+        }
     }
 
     /** Creates (or with O_EXCL unset, opens) a file and hands out its handle. */

@@ -17,7 +17,8 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     static final String SERVER_NAME = "fsdriver-server/0.1";
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync",
             "fsync-dir", "fsync-also-dir", "write-extents", "open-many",
-            "write-setattr"); // WriteRequest.then: the generic SetAttr, so for every backend
+            "write-setattr", // WriteRequest.then: the generic SetAttr, so for every backend
+            "release-many");
     /**
      * Listed for a share whose backend sets an mtime through the open file
      * ({@link dev.fsdriver.backend.Backend#setsMtimeThroughHandle}): a client then answers stat
