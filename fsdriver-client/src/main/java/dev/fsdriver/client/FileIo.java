@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
@@ -161,9 +162,12 @@ final class FileIo {
             throws FuseException {
         caches.namesChanging(parent);
         long epoch = attrs.epoch();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
-                .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req)).build()),
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setFlags(flags).setOwner(NameChanges.owner(req))
+                .addAllReleaseFirst(Longs.asList(closed)).build()),
                 () -> {
+                    files.releaseAgain(closed);
                     unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
                     attrs.drop(parent);
                     caches.namesChanged(parent, null); // nor a listing fetched while it went on

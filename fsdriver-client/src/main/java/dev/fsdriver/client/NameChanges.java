@@ -63,9 +63,10 @@ final class NameChanges {
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         return made(parent, name, sentAt, connection.call(f -> f.symlink(
                 SymlinkRequest.newBuilder().setParent(parent).setName(name).setTarget(target)
-                        .setOwner(owner(req)).build()), () -> notMade(parent)));
+                        .setOwner(owner(req)).addAllReleaseFirst(Longs.asList(closed)).build()), () -> notMade(parent, closed)));
     }
 
     /**
@@ -101,14 +102,17 @@ final class NameChanges {
         }
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         if (type == FileMode.S_IFIFO || type == FileMode.S_IFSOCK) {
             return made(parent, name, sentAt, connection.call(f -> f.mknod(MknodRequest.newBuilder().setParent(parent).setName(name)
-                    .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req)).build()), () -> notMade(parent)));
+                    .setMode(type | (mode & ~umask & FileMode.PERMISSIONS)).setOwner(owner(req))
+                    .addAllReleaseFirst(Longs.asList(closed)).build()), () -> notMade(parent, closed)));
         }
         // through Create, which every server has
         CreateReply created = connection.call(f -> f.create(CreateRequest.newBuilder().setParent(parent).setName(name)
                 .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
-                .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY).build()), () -> notMade(parent));
+                .setFlags(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY)
+                .addAllReleaseFirst(Longs.asList(closed)).build()), () -> notMade(parent, closed));
         files.releaseQuietly(created.getHandle());
         return made(parent, name, sentAt, created.getNode());
     }
@@ -121,12 +125,18 @@ final class NameChanges {
     FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
         caches.namesChanging(parent);
         long sentAt = attrs.epoch();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         return made(parent, name, sentAt, connection.call(f -> f.mkdir(MkdirRequest.newBuilder().setParent(parent).setName(name)
-                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req)).build()), () -> notMade(parent)));
+                .setMode(mode & ~umask & FileMode.PERMISSIONS).setOwner(owner(req))
+                .addAllReleaseFirst(Longs.asList(closed)).build()), () -> notMade(parent, closed)));
     }
 
-    /** After a create, mkdir, symlink or mknod that failed: what was said of the parent is not known. */
-    private void notMade(long parent) {
+    /**
+     * After a create, mkdir, symlink, mknod or link that failed: what was said of the parent is
+     * not known, and the closes that went with it are given back again.
+     */
+    private void notMade(long parent, long[] closed) {
+        files.releaseAgain(closed);
         unsynced.changedInDoubt(parent); // it may have been made all the same (no answer in time)
         attrs.drop(parent);
         caches.namesChanged(parent, null);
@@ -309,10 +319,12 @@ final class NameChanges {
         caches.changing(nodeId);
         attrs.drop(nodeId); // its link count and ctime
         long sentAt = attrs.epoch();
+        long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         try {
             FuseEntry e = made(newParent, newName, sentAt, connection.call(f -> f.link(
-                    LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName).build()),
-                    () -> notMade(newParent)));
+                    LinkRequest.newBuilder().setNode(nodeId).setNewParent(newParent).setNewName(newName)
+                            .addAllReleaseFirst(Longs.asList(closed)).build()),
+                    () -> notMade(newParent, closed)));
             namedIn(nodeId, newParent);
             return e;
         } finally {

@@ -63,11 +63,16 @@ final class OpenFiles implements LocalWrites {
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     /** Closes gathered into ReleaseMany calls (capability "release-many"); null: one Release each. */
     private final Releases releases;
+    /**
+     * A server answered ReleaseMany with ENOSYS (an older one came back in place of the one that
+     * listed "release-many"): one Release each from then on. Handles that had gone with a name
+     * change to it (release_first, which it ignores) stay open until its session ends.
+     */
+    private volatile boolean batchesRefused;
 
     OpenFiles(Connection connection, Reopener reopener, int blockSize, int writeRanges, boolean readOnly,
               boolean writeMtime, boolean writeSetattr, boolean releaseMany, KnownAttrs attrs, BlockWriter.Space space) {
-        this.releases = releaseMany ? new Releases(handles -> connection.filesAsync().releaseMany(
-                ReleaseManyRequest.newBuilder().addAllHandles(Longs.asList(handles)).build())) : null;
+        this.releases = releaseMany ? new Releases(this::releaseMany) : null;
         this.writeMtime = writeMtime;
         this.writeSetattr = writeSetattr;
         this.connection = connection;
@@ -85,7 +90,33 @@ final class OpenFiles implements LocalWrites {
      * next (its {@code release_first}: see {@link Releases}); empty without "release-many".
      */
     long[] releasesFirst() {
-        return releases == null ? NONE : releases.takeForCall();
+        return releases == null || batchesRefused ? NONE : releases.takeForCall();
+    }
+
+    /**
+     * Starts one ReleaseMany (see {@link Releases}). A batch the server did not get because it
+     * was away goes back to be gathered again (its session, and the files, may well outlive the
+     * connection; the next start waits for a Hello, which paces the retries); a server that does
+     * not know ReleaseMany (an older one started since) gets one Release per handle.
+     */
+    private void releaseMany(long[] handles) {
+        ListenableFuture<Empty> done = connection.filesAsync().releaseMany(
+                ReleaseManyRequest.newBuilder().addAllHandles(Longs.asList(handles)).build());
+        connection.whenAnswered(done, ok -> { }, errno -> {
+            if (errno == Errno.ENOSYS) {
+                if (!batchesRefused) {
+                    batchesRefused = true;
+                    log.warn("the server does not know ReleaseMany (an older one?): closes go one by one from now on");
+                }
+                for (long h : handles) {
+                    releaseOne(h);
+                }
+            } else if (CallFailures.away(errno)) {
+                releaseAgain(handles);
+            } else {
+                log.debug("release of {} handles failed: errno {}", handles.length, errno);
+            }
+        });
     }
 
     /** {@code handles} went with a call that failed: given back again (the server ignores one it closed). */
@@ -251,10 +282,14 @@ final class OpenFiles implements LocalWrites {
         if (serverHandle == 0) {
             return; // the server kept nothing open (a small file that came whole with Open)
         }
-        if (releases != null) {
+        if (releases != null && !batchesRefused) {
             releases.release(serverHandle);
             return;
         }
+        releaseOne(serverHandle);
+    }
+
+    private void releaseOne(long serverHandle) {
         ListenableFuture<Empty> done;
         try {
             done = connection.filesAsync().release(HandleRequest.newBuilder().setHandle(serverHandle).build());

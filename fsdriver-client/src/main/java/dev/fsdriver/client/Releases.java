@@ -2,7 +2,6 @@ package dev.fsdriver.client;
 
 import java.util.Arrays;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -14,9 +13,10 @@ import org.slf4j.LoggerFactory;
  * not wait for a RELEASE and nobody sees its outcome, so a close need not cost a call of its own
  * (untar, npm install and cp make, write and close a file per entry). A handle waits here at most
  * {@link #DELAY_MILLIS}, or until {@link #BATCH} have gathered, and all go with the next call that
- * removes or moves a name, released by the server before it makes the change ({@link #takeForCall}):
- * Windows refuses to rename a directory while a file under it is open, and a file deleted while
- * open stays visible until its last handle closes.
+ * makes, removes or moves a name, released by the server before it makes the change
+ * ({@link #takeForCall}): Windows refuses to rename a directory while a file under it is open,
+ * and where it has no POSIX delete (FAT, SMB) a file deleted while open keeps its name, so that
+ * nothing can be made under it, until its last handle closes.
  *
  * <p>Locking: {@code this} guards the batch; a batch is started (handed to the transport, not
  * waited for) outside it, since starting a call may wait for a reconnect's Hello, and
@@ -37,6 +37,8 @@ final class Releases implements AutoCloseable {
     private boolean scheduled; // guarded by this
     /** Batches taken and not yet started; guarded by this. */
     private int starting;
+    /** The mount is ending; guarded by this. */
+    private boolean closed;
 
     /** {@code send} starts one ReleaseMany call for the handles it is given, without waiting. */
     Releases(Consumer<long[]> send) {
@@ -57,26 +59,20 @@ final class Releases implements AutoCloseable {
     /**
      * Gives {@code serverHandle} back with the next batch. Never starts a call on the caller's
      * thread (it may be a transport thread, where nothing may wait for a Hello): a full batch is
-     * started on the timer's.
+     * started on the timer's; once the mount is ending, at once.
      */
     void release(long serverHandle) {
-        long[] now = null; // the mount is ending (the timer stopped): no batch waits
+        long[] now = null;
         synchronized (this) {
             batch[size++] = serverHandle;
-            if (size == BATCH) {
+            if (closed) {
+                now = take();
+            } else if (size == BATCH) {
                 long[] full = take();
-                try {
-                    timer.execute(() -> start(full));
-                } catch (RejectedExecutionException ending) {
-                    now = full;
-                }
+                timer.execute(() -> start(full)); // the timer stops only after closed is set
             } else if (!scheduled) {
-                try {
-                    timer.schedule(this::sendNow, delayMillis, TimeUnit.MILLISECONDS);
-                    scheduled = true;
-                } catch (RejectedExecutionException ending) {
-                    now = take();
-                }
+                scheduled = true;
+                timer.schedule(this::sendGathered, delayMillis, TimeUnit.MILLISECONDS);
             }
         }
         if (now != null) {
@@ -85,10 +81,10 @@ final class Releases implements AutoCloseable {
     }
 
     /**
-     * Starts the call for every handle gathered so far, and returns once every batch taken
-     * before has been started too (see the class comment on order).
+     * The timer's task: starts what has gathered, and does not wait for other batches (the timer
+     * thread may be the one that must start them).
      */
-    void sendNow() {
+    private void sendGathered() {
         long[] handles;
         synchronized (this) {
             scheduled = false; // a timer that fires later finds nothing, or a new batch
@@ -97,6 +93,14 @@ final class Releases implements AutoCloseable {
         if (handles != null) {
             start(handles);
         }
+    }
+
+    /**
+     * Starts the call for every handle gathered so far, and returns once every batch taken
+     * before has been started too (see the class comment on order).
+     */
+    void sendNow() {
+        sendGathered();
         synchronized (this) {
             awaitStarted();
         }
@@ -104,8 +108,8 @@ final class Releases implements AutoCloseable {
 
     /**
      * Every handle gathered so far, for the caller to send with the call it starts next
-     * (NameRequest.release_first), once every batch taken before has been started (see the
-     * class comment on order). Empty: none.
+     * (NameRequest.release_first and the like), once every batch taken before has been started
+     * (see the class comment on order). Empty: none.
      */
     synchronized long[] takeForCall() {
         long[] handles = Arrays.copyOf(batch, size);
@@ -155,9 +159,21 @@ final class Releases implements AutoCloseable {
         return size;
     }
 
+    /**
+     * The mount is ending: a close from now on goes at once, the batches scheduled go (waited for
+     * up to a second: the timer may be waiting for a Hello), and then what is left.
+     */
     @Override
     public void close() {
-        sendNow();
-        timer.shutdownNow();
+        synchronized (this) {
+            closed = true;
+        }
+        timer.shutdown();
+        try {
+            timer.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sendGathered();
     }
 }

@@ -1,7 +1,9 @@
 package dev.fsdriver.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -96,6 +98,35 @@ class ReleasesTest {
             caller.join();
             timer.join();
             assertThat(sent).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFullBatchQueuedBehindATimerWaitingForAHelloStillGoes() {
+        CountDownLatch inSend = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        try (Releases r = new Releases(h -> {
+            if (h[0] == 1) {
+                inSend.countDown();
+                try {
+                    letGo.await(); // the timer's start waits (a reconnect's Hello)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            sent.add(h);
+        }, 1)) {
+            r.release(1);
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> inSend.await());
+            for (long h = 2; h <= Releases.BATCH + 1; h++) {
+                r.release(h); // the last one fills a batch: queued on the timer, behind the waiting start
+            }
+            letGo.countDown();
+            // before: the timer's task waited for every batch started, the queued one included: forever
+            long[] rest = assertTimeoutPreemptively(Duration.ofSeconds(30), r::takeForCall);
+            assertThat(rest).isEmpty();
+            assertThat(sent).hasSize(2);
+            assertThat(sent.get(1)).hasSize(Releases.BATCH);
         }
     }
 }

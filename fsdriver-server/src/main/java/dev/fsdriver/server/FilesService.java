@@ -218,6 +218,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void mkdir(MkdirRequest req, StreamObserver<Node> out) {
         Rpc.unary("Mkdir", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("mkdir");
@@ -230,6 +231,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void mknod(MknodRequest req, StreamObserver<Node> out) {
         Rpc.unary("Mknod", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("mknod");
@@ -310,6 +312,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void link(LinkRequest req, StreamObserver<Node> out) {
         Rpc.unary("Link", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("link");
@@ -324,6 +327,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     @Override
     public void symlink(SymlinkRequest req, StreamObserver<Node> out) {
         Rpc.unary("Symlink", out, () -> {
+            openFiles.releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("symlink");

@@ -412,6 +412,9 @@ final class OpenFileHandlers {
         return EMPTY;
     }
 
+    /** Handles one call may give back (a client gathers 256 at most). */
+    static final int MAX_RELEASES = 4096;
+
     /** {@link #releaseQuietly} of each handle of the request. */
     Empty releaseMany(ReleaseManyRequest req) throws FsException {
         releaseQuietly(req.getHandlesList());
@@ -426,6 +429,9 @@ final class OpenFileHandlers {
         if (handles.isEmpty()) {
             return;
         }
+        if (handles.size() > MAX_RELEASES) {
+            throw new FsException(Errno.EINVAL, handles.size() + " handles to release in one call (at most " + MAX_RELEASES + ")");
+        }
         Share s = CallContext.share();
         Object owner = CallContext.owner();
         for (long id : handles) {
@@ -435,12 +441,15 @@ final class OpenFileHandlers {
                 }
             } catch (FsException e) {
                 LOG.debug("release of handle {} in a batch: {}", id, e.getMessage());
+            } catch (RuntimeException e) { // the rest, and the call they came with, go on all the same
+                LOG.warn("release of handle {} in a batch failed", id, e);
             }
         }
     }
 
     /** Creates (or with O_EXCL unset, opens) a file and hands out its handle. */
     CreateReply create(CreateRequest req) throws FsException {
+        releaseQuietly(req.getReleaseFirstList()); // the client's closes, made or not
         Requests.check(req);
         Share s = CallContext.share();
         s.checkWritable("create");
