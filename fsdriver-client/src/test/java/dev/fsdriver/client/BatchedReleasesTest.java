@@ -19,12 +19,15 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +49,8 @@ class BatchedReleasesTest {
     /** Files the server held open when each name change (Create, Mkdir, Unlink, Rmdir, Rename) reached it, less those it gives back first. */
     private final List<String> openAtNameChanges = new CopyOnWriteArrayList<>();
     private volatile boolean olderServer;
+    /** How the next ReleaseMany calls are refused, in order (none: served). */
+    private final Queue<Status> refuseBatches = new ConcurrentLinkedQueue<>();
     private TestServer server;
     private RemoteFileSystem fs;
 
@@ -56,6 +61,11 @@ class BatchedReleasesTest {
                                                            ServerCallHandler<Q, R> next) {
             String method = call.getMethodDescriptor().getBareMethodName();
             served.add(method);
+            Status refusal = method.equals("ReleaseMany") ? refuseBatches.poll() : null;
+            if (refusal != null) {
+                call.close(refusal, new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
             ServerCall.Listener<Q> listener = next.startCall(new SimpleForwardingServerCall<>(call) {
                 @Override
                 @SuppressWarnings("unchecked")
@@ -177,5 +187,36 @@ class BatchedReleasesTest {
         writeAndClose(ROOT, "g");
         assertThat(served.stream().filter("Release"::equals).count()).isEqualTo(2);
         assertThat(served).doesNotContain("ReleaseMany");
+    }
+
+    private void awaitAllClosed() throws InterruptedException {
+        for (int i = 0; i < 500 && openHere() > 0; i++) { // the batch's delay is 10 ms
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aBatchLostWithTheConnectionGoesAgain() throws Exception {
+        connect();
+        refuseBatches.add(Status.UNAVAILABLE.withDescription("connection lost (test)"));
+        writeAndClose(ROOT, "f");
+        awaitAllClosed();
+        assertThat(openHere()).as("closed by the batch sent again: " + served).isZero();
+        assertThat(served.stream().filter("ReleaseMany"::equals).count()).isEqualTo(2);
+    }
+
+    @Test
+    void aServerThatRefusesBatchesGetsOneReleasePerCloseFromThen() throws Exception {
+        connect();
+        refuseBatches.add(Status.UNIMPLEMENTED.withDescription("an older server (test)"));
+        writeAndClose(ROOT, "f");
+        awaitAllClosed();
+        assertThat(openHere()).as("the refused batch's handle given back by Release: " + served).isZero();
+        served.clear();
+        writeAndClose(ROOT, "g");
+        Reply.<Void>await(r -> fs.unlink(REQ, ROOT, "g", r));
+        assertThat(served).as("one Release per close, none with the unlink").contains("Release").doesNotContain("ReleaseMany");
+        awaitAllClosed();
+        assertThat(openHere()).isZero();
     }
 }
