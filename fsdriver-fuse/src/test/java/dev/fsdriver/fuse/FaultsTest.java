@@ -13,9 +13,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,8 +130,8 @@ class FaultsTest {
     /** FORGET and BATCH_FORGET get no answer (the kernel waits for none); DESTROY does. */
     @Test
     void batchForgetAndDestroyAreDecoded() throws Exception {
-        java.util.List<String> forgets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicInteger destroyed = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> forgets = new CopyOnWriteArrayList<>();
+        AtomicInteger destroyed = new AtomicInteger();
         FuseFileSystem fs = new FuseFileSystem() {
             @Override
             public void forget(long nodeId, long nlookup) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The contract on the passthrough example file system over a temp directory. */
 class LoopbackFileSystemTest extends FileSystemContractTest {
@@ -39,7 +40,7 @@ class LoopbackFileSystemTest extends FileSystemContractTest {
     void renameNoreplaceIsEnforcedByTheFileSystem() throws Exception {
         Path back = Files.createDirectory(tmp.resolve("back-noreplace"));
         Path m = Files.createDirectory(tmp.resolve("mnt-noreplace")).toRealPath();
-        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean armed = new AtomicBoolean();
         LoopbackFileSystem racing = new LoopbackFileSystem(back, Duration.ofHours(1), false) {
             @Override
             public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {

@@ -3,10 +3,11 @@ package dev.fsdriver.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fsdriver.fuse.examples.MemoryFileSystem;
+import dev.fsdriver.fuse.kernel.FuseKernel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.fsdriver.fuse.kernel.FuseKernel;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,7 @@ class MountBasicsTest {
             assertThat(mount.notifier()).isSameAs(c.notifier());
             // writeback cache + direct_io: data still round-trips
             byte[] data = new byte[(1 << 20) + 3];
-            new java.util.Random(1).nextBytes(data);
+            new Random(1).nextBytes(data);
             Files.write(mnt.resolve("wb.bin"), data);
             assertThat(Files.readAllBytes(mnt.resolve("wb.bin"))).isEqualTo(data);
         }

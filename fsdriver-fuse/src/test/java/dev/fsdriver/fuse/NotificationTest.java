@@ -11,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,12 +155,12 @@ class NotificationTest {
     void retrieveAfterTheConnectionEndedFails() throws Exception {
         FuseNotifier notifier = mount.notifier();
         mount.close();
-        assertThatThrownBy(() -> notifier.retrieve(FuseFileSystem.ROOT_ID, 0, 10).get(10, java.util.concurrent.TimeUnit.SECONDS))
+        assertThatThrownBy(() -> notifier.retrieve(FuseFileSystem.ROOT_ID, 0, 10).get(10, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(FuseException.class).rootCause().hasMessageContaining("ENOTCONN");
     }
 
     private String retrieve(long node, long offset, int size) throws Exception {
-        return new String(mount.notifier().retrieve(node, offset, size).get(10, java.util.concurrent.TimeUnit.SECONDS),
+        return new String(mount.notifier().retrieve(node, offset, size).get(10, TimeUnit.SECONDS),
                 StandardCharsets.UTF_8);
     }
 
@@ -165,8 +169,8 @@ class NotificationTest {
         Files.writeString(backing.resolve("m"), "x");
         assertThat(Files.readString(mnt.resolve("m"))).isEqualTo("x");
         long node = fs.nodeIdOf("m");
-        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
-            var results = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+        try (var pool = Executors.newFixedThreadPool(8)) {
+            var results = new ArrayList<Future<Integer>>();
             for (int i = 0; i < 200; i++) {
                 results.add(pool.submit(() -> mount.notifier().invalInode(node, -1, 0)));
             }

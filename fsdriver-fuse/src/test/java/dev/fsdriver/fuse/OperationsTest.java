@@ -356,7 +356,7 @@ class OperationsTest {
                 if (name.startsWith("slow")) {
                     most.accumulateAndGet(inside.incrementAndGet(), Math::max);
                     for (int i = 0; i < 100 && inside.get() < 2; i++) {   // up to 1 s for the other one
-                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                        LockSupport.parkNanos(10_000_000L);
                     }
                     most.accumulateAndGet(inside.get(), Math::max);
                     inside.decrementAndGet();

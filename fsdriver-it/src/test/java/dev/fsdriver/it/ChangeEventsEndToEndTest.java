@@ -19,7 +19,9 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -292,13 +294,13 @@ class ChangeEventsEndToEndTest {
         assertThat(names(d)).containsExactly("a");
         Files.writeString(share.resolve("made/c"), "C");
         Files.delete(share.resolve("made/a"));
-        awaitTrue(() -> names(d).equals(java.util.List.of("c")));
+        awaitTrue(() -> names(d).equals(List.of("c")));
         Files.writeString(d.resolve("e"), "E");
         assertThat(names(d)).containsExactly("c", "e");
         assertThat(Files.readString(d.resolve("c"))).isEqualTo("C");
     }
 
-    private static java.util.List<String> names(Path dir) throws java.io.IOException {
+    private static List<String> names(Path dir) throws java.io.IOException {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
@@ -401,7 +403,7 @@ class ChangeEventsEndToEndTest {
         }
         // ...and the watcher saw a create for every one (overflow is turned into a resync that
         // injects the rest; a name may be announced twice, so distinct names are what counts)
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         Matcher m = Pattern.compile("CREATE\\|s(\\d+)").matcher("");
         awaitTrue(() -> {
             synchronized (events) {

@@ -194,7 +194,7 @@ class DifferentialStressTest extends StressMount {
      */
     @Test
     void hardLinkToAFileWithAReusedInodeNumber() throws Exception {
-        List<Op> ops = new java.util.ArrayList<>();
+        List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             ops.addAll(List.of(Op.creat("a" + i), Op.of(Op.Kind.STAT, "a" + i), Op.of(Op.Kind.UNLINK, "a" + i),
                     Op.creat("b" + i), Op.of(Op.Kind.STAT, "b" + i), Op.of(Op.Kind.LINK, "b" + i, "c" + i),
@@ -252,7 +252,7 @@ class DifferentialStressTest extends StressMount {
      */
     @Test
     void serverSideRenamesOverOneNameThenANewFile() throws Exception {
-        List<Op> ops = new java.util.ArrayList<>();
+        List<Op> ops = new ArrayList<>();
         for (int i = 0; i <= 5; i++) {
             String prev = "r" + (i - 1) + "/", cur = "r" + i + "/";
             if (i > 0) {
@@ -276,7 +276,7 @@ class DifferentialStressTest extends StressMount {
      */
     @Test
     void serverSideExchangeOfADirectoryWithAFileElsewhere() throws Exception {
-        List<Op> ops = new java.util.ArrayList<>();
+        List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String r = "r" + i + "/";
             ops.addAll(List.of(Op.mkdir("r" + i), Op.mkdir(r + "d3"), Op.mkdir(r + "d3/d4"), Op.mkdir(r + "d3/d4/d0"),

@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -36,7 +39,7 @@ final class Fsdriver {
     }
 
     /** Ports this JVM has handed out: a port asked for but not yet bound is free to the kernel too. */
-    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
     /**
      * A port free now and not handed out before in this JVM: the kernel may give the same free
@@ -61,11 +64,11 @@ final class Fsdriver {
         final List<String> command;
 
         Proc(List<String> command, Path log) throws IOException {
-            this(command, log, java.util.Map.of());
+            this(command, log, Map.of());
         }
 
         /** With {@code env} added to this process's environment. */
-        Proc(List<String> command, Path log, java.util.Map<String, String> env) throws IOException {
+        Proc(List<String> command, Path log, Map<String, String> env) throws IOException {
             this.command = command;
             this.log = log;
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
@@ -207,11 +210,11 @@ final class Fsdriver {
 
     /** `fsdriver mount` of {@code share} at {@code mountPoint}; waits for the "mounted" line. */
     static Mount mount(Path workDir, Server server, String share, Path mountPoint, String... extra) throws Exception {
-        return mount(workDir, java.util.Map.of(), server, share, mountPoint, extra);
+        return mount(workDir, Map.of(), server, share, mountPoint, extra);
     }
 
     /** As {@link #mount(Path, Server, String, Path, String...)}, with {@code env} added to the mount's environment. */
-    static Mount mount(Path workDir, java.util.Map<String, String> env, Server server, String share, Path mountPoint,
+    static Mount mount(Path workDir, Map<String, String> env, Server server, String share, Path mountPoint,
                        String... extra) throws Exception {
         List<String> all = new ArrayList<>(List.of("mount", "--server", server.address()));
         all.addAll(List.of(extra));

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -143,7 +144,7 @@ class InstallEndToEndTest {
         Wine.setUp(tmp);
         Path home = tmp.resolve("w");
         try (ZipFile zip = new ZipFile(archive("fsdriver-.*-windows\\.zip").toFile())) {
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+            for (ZipEntry e : Collections.list(zip.entries())) {
                 Path to = home.resolve(e.getName()).normalize();
                 assertThat(to.startsWith(home)).isTrue();
                 if (e.isDirectory()) {

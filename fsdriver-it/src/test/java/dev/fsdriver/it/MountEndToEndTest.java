@@ -18,10 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,7 +240,7 @@ class MountEndToEndTest {
                 int len = Math.min(1 + r.nextInt(300_000), data.length - off);
                 ByteBuffer buf = ByteBuffer.allocate(len);
                 while (buf.hasRemaining() && ch.read(buf, off + buf.position()) > 0) { }
-                assertThat(buf.array()).isEqualTo(java.util.Arrays.copyOfRange(data, off, off + len));
+                assertThat(buf.array()).isEqualTo(Arrays.copyOfRange(data, off, off + len));
             }
         }
         // overwrite in the middle with small writes, then check the whole file on the server
@@ -348,7 +350,7 @@ class MountEndToEndTest {
         }
     }
 
-    static void awaitTrue(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+    static void awaitTrue(Callable<Boolean> condition) throws Exception {
         long end = System.nanoTime() + 30_000_000_000L;
         Throwable last = null;
         while (System.nanoTime() < end) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +60,7 @@ class MountHelperEndToEndTest {
         assertThat(m.find()).as("background pid in: %s", output).isTrue();
         ProcessHandle mount = ProcessHandle.of(Long.parseLong(m.group(1))).orElseThrow();
         sh("umount " + mnt);
-        mount.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        mount.onExit().get(30, TimeUnit.SECONDS);
         assertThat(Fsdriver.isMounted(mnt)).isFalse();
     }
 
@@ -142,13 +144,13 @@ class MountHelperEndToEndTest {
                 + "\"\nshare = \"w\"\nmountpoint = \"" + mnt + "\"\n");
         String exec = execStart(units.resolve("fsdriver-mount@docs.service")).replace("%E", tmp.resolve("config").toString())
                 .replace("%i", "docs");
-        try (Fsdriver.Proc unit = new Fsdriver.Proc(java.util.List.of("bash", "-c", "exec " + exec), tmp.resolve("unit.log"))) {
+        try (Fsdriver.Proc unit = new Fsdriver.Proc(List.of("bash", "-c", "exec " + exec), tmp.resolve("unit.log"))) {
             unit.awaitOutput("mounted w at " + mnt, Fsdriver.START_TIMEOUT);
             sh("echo from-the-unit > " + mnt + "/u");
             assertThat(Files.readString(share.resolve("u"))).isEqualTo("from-the-unit\n");
             // systemctl stop sends SIGTERM: the mount unmounts itself and exits 0
             unit.process.destroy();
-            assertThat(unit.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(unit.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(unit.process.exitValue()).isZero();
         }
         assertThat(Fsdriver.isMounted(mnt)).isFalse();

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -103,7 +105,7 @@ class PausedServerEndToEndTest {
             try {
                 // a link that can be slowed, so that the writers fill what they may hold back
                 l = new TcpRelay(server.port(), false);
-                m = Fsdriver.mount(tmp, java.util.Map.of("FSDRIVER_JAVA_OPTS", "-Xmx160m"),
+                m = Fsdriver.mount(tmp, Map.of("FSDRIVER_JAVA_OPTS", "-Xmx160m"),
                         new Fsdriver.Server(server.proc(), l.port()), "work", mnt);
             } catch (Throwable e) {
                 if (l != null) {
@@ -205,7 +207,7 @@ class PausedServerEndToEndTest {
                 Fsdriver.Result ls = Fsdriver.sh(mnt, "ls");
                 assertThat(ls.exitCode()).as(ls.output()).isZero();
                 listed = List.of(ls.output().split("\n"));
-            } while (!new java.util.HashSet<>(listed).equals(new java.util.HashSet<>(names)) && System.nanoTime() < end
+            } while (!new HashSet<>(listed).equals(new HashSet<>(names)) && System.nanoTime() < end
                     && sleep(200));
             assertThat(listed).as("mount log:\n" + mount.proc().output()).containsExactlyInAnyOrderElementsOf(names);
             assertThat(Files.readString(s.resolve("after"))).isEqualTo("after\n");

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +46,7 @@ class RenameEventsEndToEndTest {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         List<String> events = Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         try (Fsdriver.Server server = Fsdriver.serve(tmp, "--share", "w=" + share);
              Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "w", mnt)) {
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();

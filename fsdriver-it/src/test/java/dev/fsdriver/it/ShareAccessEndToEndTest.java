@@ -7,6 +7,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class ShareAccessEndToEndTest {
     /** The last line of a refused mount of {@code share}. */
     private String refused(Fsdriver.Server server, String share, String... extra) throws Exception {
         Path mnt = Files.createDirectories(tmp.resolve("mnt-refused"));
-        List<String> args = new java.util.ArrayList<>(List.of("mount", "--server", server.address()));
+        List<String> args = new ArrayList<>(List.of("mount", "--server", server.address()));
         args.addAll(List.of(extra));
         args.add(share);
         args.add(mnt.toString());

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +47,7 @@ class StatusEndToEndTest {
                 Files.writeString(a.resolve("made-on-the-server"), "y");
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 String lag = "";
-                java.util.regex.Pattern measured = java.util.regex.Pattern.compile("ms over [1-9][0-9]* events");
+                Pattern measured = Pattern.compile("ms over [1-9][0-9]* events");
                 while (System.nanoTime() < until && !measured.matcher(lag).find()) {
                     lag = status(env).output();
                     Thread.sleep(100);

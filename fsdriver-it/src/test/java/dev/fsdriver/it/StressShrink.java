@@ -7,7 +7,9 @@ import dev.fsdriver.it.stress.Shrinker;
 import dev.fsdriver.it.stress.StressRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,8 +37,8 @@ class StressShrink {
         boolean debug = Boolean.getBoolean("fsdriver.stress.debug");
         String[] level = debug ? new String[] {"--log-level", "debug"} : new String[0];
         Path logs = Files.createDirectories(Fsdriver.repoRoot().resolve("fsdriver-it/target/stress-logs"));
-        try (Fsdriver.Server server = Fsdriver.serve(tmp, java.util.stream.Stream.concat(java.util.Arrays.stream(level),
-                        java.util.stream.Stream.of("--share", "stress=" + share)).toArray(String[]::new));
+        try (Fsdriver.Server server = Fsdriver.serve(tmp, Stream.concat(Arrays.stream(level),
+                        Stream.of("--share", "stress=" + share)).toArray(String[]::new));
                 Fsdriver.Mount mount = Fsdriver.mount(tmp, server, "stress", mnt, level)) {
             try {
                 shrink(f, ops, share, mnt, nat, logs);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,7 @@ class WindowsServiceUnderWineEndToEndTest {
     private void stopKeeper() throws Exception {
         if (keeper != null) {
             keeper.getOutputStream().close();
-            if (!keeper.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!keeper.waitFor(30, TimeUnit.SECONDS)) {
                 keeper.destroyForcibly();
             }
             keeper = null;
@@ -351,7 +352,7 @@ class WindowsServiceUnderWineEndToEndTest {
             Wine.killAll();
             startKeeper(); // ... and boot it: nobody asks for the service, it starts by itself
             // A boot starts Wine's services and then a Windows JVM: once 30 s were not enough in CI.
-            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!listening(port)) {
                 if (System.nanoTime() > end) {
                     Path log = tmp.resolve("boot.log");

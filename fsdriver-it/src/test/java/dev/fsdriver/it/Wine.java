@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -123,6 +124,6 @@ final class Wine {
         var pb = new ProcessBuilder("/usr/lib/wine/wineserver", "-k").redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("WINEPREFIX", prefix().toString());
-        pb.start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        pb.start().waitFor(30, TimeUnit.SECONDS);
     }
 }

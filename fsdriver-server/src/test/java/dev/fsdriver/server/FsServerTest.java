@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +46,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -187,7 +190,7 @@ class FsServerTest {
     @Test
     void aWriteWithSyncMakesTheFileDurableBeforeItIsAnswered() throws Exception {
         // the backend's syncs, recorded: "data" for fdatasync, "all" for fsync
-        List<String> syncs = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> syncs = Collections.synchronizedList(new ArrayList<>());
         dev.fsdriver.backend.Backend posix = PosixBackend.open(dir, false);
         dev.fsdriver.backend.Backend recorded = proxy(dev.fsdriver.backend.Backend.class, posix, (m, result) ->
                 result instanceof dev.fsdriver.backend.OpenFile f ? proxy(dev.fsdriver.backend.OpenFile.class, f,
@@ -227,8 +230,8 @@ class FsServerTest {
     /** {@code target} seen through {@code type}: each call is shown to {@code before}, each result passed through {@code after}. */
     @SuppressWarnings("unchecked")
     private static <T> T proxy(Class<T> type, T target,
-                               java.util.function.BiFunction<java.lang.reflect.Method, Object, Object> after,
-                               java.util.function.BiConsumer<java.lang.reflect.Method, Object[]> before) {
+                               BiFunction<java.lang.reflect.Method, Object, Object> after,
+                               BiConsumer<java.lang.reflect.Method, Object[]> before) {
         return (T) java.lang.reflect.Proxy.newProxyInstance(FsServerTest.class.getClassLoader(), new Class<?>[] {type},
                 (p, m, args) -> {
                     before.accept(m, args);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Node ids follow renames and removals; ids are counted references. */
@@ -143,7 +145,7 @@ class NodeIdsTest {
         assertThat(negative).isBetween(NodeIdSpace.OVERFLOW, NodeIdSpace.MAX_ID - 1);
         assertThat(nodes.register(p("mapped"), 1L << 62, false)).as("Windows' mapped numbers").isEqualTo(1L << 62);
         assertThat(one).isNotEqualTo(NodeIds.ROOT_ID);
-        assertThat(java.util.List.of(one, zero, big)).allMatch(id -> id >= NodeIdSpace.OVERFLOW && id < NodeIdSpace.MAX_ID).doesNotHaveDuplicates();
+        assertThat(List.of(one, zero, big)).allMatch(id -> id >= NodeIdSpace.OVERFLOW && id < NodeIdSpace.MAX_ID).doesNotHaveDuplicates();
         assertThat(nodes.path(one)).isEqualTo(p("one"));
 
         long old = nodes.register(p("old"), 40, false);
@@ -253,7 +255,7 @@ class NodeIdsTest {
     void aRenameOfADirectoryWithManyKnownNodesBelowItMovesThemAll() throws Exception {
         long top = nodes.register(p("tree"), 10, true);
         long sibling = nodes.register(p("treex/f"), 11, false);
-        java.util.List<Long> files = new java.util.ArrayList<>();
+        List<Long> files = new ArrayList<>();
         long ino = 1000;
         for (int d = 0; d < 50; d++) {
             nodes.register(p("tree/d" + d), ino++, true);

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -274,7 +275,7 @@ class WindowsBackendOnWindowsTest {
             Files.writeString(dir.resolve("w1"), "x");
             Files.move(dir.resolve("w1"), dir.resolve("w2"));
             Files.delete(dir.resolve("w2"));
-            List<Change.Kind> seen = new java.util.ArrayList<>();
+            List<Change.Kind> seen = new ArrayList<>();
             while (!seen.contains(Change.Kind.DELETED)) {
                 Change c = q.poll(10, TimeUnit.SECONDS);
                 assertThat(c).as("events so far: %s", seen).isNotNull();

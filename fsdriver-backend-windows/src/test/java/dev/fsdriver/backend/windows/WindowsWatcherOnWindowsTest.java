@@ -7,6 +7,8 @@ import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.windows.win32.Win32;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -91,7 +93,7 @@ class WindowsWatcherOnWindowsTest {
     @Test
     void singleChangesOneAtATimeReportNoOverflow() throws Exception {
         LinkedBlockingQueue<Change> q = new LinkedBlockingQueue<>();
-        java.util.List<Change> seen = new java.util.ArrayList<>();
+        List<Change> seen = new ArrayList<>();
         try (AutoCloseable w = b.watch(q::add)) {
             for (int i = 1; i <= 12; i++) {
                 RelPath name = RelPath.parse("f".repeat(i));
@@ -191,7 +193,7 @@ class WindowsWatcherOnWindowsTest {
             RelPath marker = RelPath.parse("marker" + attempt);
             Files.writeString(dir.resolve("pre/sub/f" + attempt), "x");
             Files.writeString(dir.resolve("marker" + attempt), "x");
-            java.util.List<RelPath> created = new java.util.ArrayList<>();
+            List<RelPath> created = new ArrayList<>();
             boolean overflow = false;
             while (!created.contains(marker)) {
                 Change c = q.poll(10, TimeUnit.SECONDS);

@@ -2,13 +2,14 @@ package dev.fsdriver.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.Change.Kind;
+import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.server.events.EventHub.Event;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -271,7 +272,7 @@ class EventHubTest {
     @Test
     void timerThreadPublishesDebouncedEvents() throws Exception {
         try (EventHub h = EventHub.create("real")) {
-            List<Event> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Event> got = new CopyOnWriteArrayList<>();
             h.subscribe(got::addAll, 0);
             h.onChange(change(Kind.MODIFIED, "f"));
             h.onChange(change(Kind.MODIFIED, "f")); // the trailing one is the timer's job

@@ -11,6 +11,7 @@ import dev.fsdriver.server.events.EventHub.Event;
 import dev.fsdriver.server.events.Origins.Verdict;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,7 +71,7 @@ class OriginsTest {
     @Test
     void theSessionsNextChangeLandingWhileAnEventIsJudgedKeepsItOwn() throws Exception {
         write(ME, "f", "first");
-        java.util.concurrent.atomic.AtomicBoolean raced = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean raced = new AtomicBoolean();
         Backend racing = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
                 new Class<?>[] {Backend.class}, (proxy, m, args) -> {
                     if (m.getName().equals("stat") && raced.compareAndSet(false, true)) {

@@ -22,7 +22,9 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -107,7 +109,7 @@ class WatchEndToEndTest {
         Files.writeString(dir.resolve("done"), "");
         r.await(e -> e.getPath().equals("done"));
 
-        java.util.Set<String> created = new java.util.HashSet<>();
+        Set<String> created = new HashSet<>();
         List<String> overflows = new ArrayList<>();
         for (ChangeEvent e : r.events()) {
             if (e.getKind() == ChangeEvent.Kind.CREATED) {
