@@ -2,8 +2,8 @@ package dev.fsdriver.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.backend.Change.Kind;
 import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.Change.Kind;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.server.events.EventHub.Event;
 import java.time.Duration;
