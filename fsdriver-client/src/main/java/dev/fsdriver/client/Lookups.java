@@ -180,7 +180,7 @@ final class Lookups {
         long generation = files.generation(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
         try {
-            Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
+            Attr attr = reopener.refinding(nodeId, f -> f.getAttr(GetAttrRequest.newBuilder()
                     .setNode(nodeId).setHandle(files.current(h)).build()));
             entries.answered(nodeId, attr, epoch, generation);
             return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
