@@ -77,9 +77,9 @@ final class BlockWriter {
     private final ChunkOutcomes outcomes;
     private final HeldSetAttrs.Slot heldAttrs = new HeldSetAttrs.Slot(); // a SETATTR held after the data (HeldSetAttrs)
 
-    // Guarded by this (held's emptiness is also read without the lock by dirty()).
+    // Guarded by this (buffer's emptiness is also read without the lock by dirty()).
     /** The bytes held back. */
-    private final WriteBuffer held;
+    private final WriteBuffer buffer;
     private long nextSeq;
     /** The open file's release began: its last push is under way or done, so nothing more may be held. */
     private boolean closing;
@@ -109,7 +109,7 @@ final class BlockWriter {
         this.handle = handle;
         this.reopener = reopener;
         this.space = space;
-        this.held = new WriteBuffer(blockSize, append ? 1 : Math.max(1, maxRanges));
+        this.buffer = new WriteBuffer(blockSize, append ? 1 : Math.max(1, maxRanges));
         this.append = append;
         this.inflight = new ChunksInFlight(append ? 1 : maxChunks, budget);
         this.outcomes = new ChunkOutcomes(connection, node, handle, reopener, attrs, errors,
@@ -129,19 +129,19 @@ final class BlockWriter {
         int total = src.remaining();
         synchronized (this) {
             descriptorClosed = false;
-            if (!held.continues(offset) && !held.holdApart(offset, total)) {
+            if (!buffer.continues(offset) && !buffer.holdApart(offset, total)) {
                 sendLocked();
             }
             lastWriteNs = AttrsAhead.nowNs();
             long pos = offset;
             while (src.hasRemaining()) {
-                pos += held.add(pos, src, killSuidgid);
-                if (held.full()) {
+                pos += buffer.add(pos, src, killSuidgid);
+                if (buffer.full()) {
                     sendLocked();
                 }
             }
         }
-        if (space.lowFor(held.bytes() + inflight.bytes())) {
+        if (space.lowFor(buffer.bytes() + inflight.bytes())) {
             // write-through: this write's own error (ENOSPC) is what write(2) returns
             flush(pid);
         }
@@ -170,7 +170,7 @@ final class BlockWriter {
             if (outcomes.anyKept() || inflight.anyChange()) {
                 return true;
             }
-            if (held.overlaps(offset, length)) {
+            if (buffer.overlaps(offset, length)) {
                 return true;
             }
         }
@@ -179,8 +179,8 @@ final class BlockWriter {
 
     /** True while data is held back, in flight or waiting to be sent again. */
     boolean dirty() {
-        // held before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
-        return !held.isEmpty() || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
+        // buffer before sending, sending before inflight: the order takeHeldLocked and sendLocked change them in
+        return !buffer.isEmpty() || sending || !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null;
     }
 
     /**
@@ -225,7 +225,7 @@ final class BlockWriter {
             }
             HeldSetAttrs.Held had = heldAttrs.get();
             Attr known = attrs.get(node.nodeId);
-            AttrsAhead.Held ahead = had == null && !held.isEmpty() ? AttrsAhead.forChange(snapshotLocked(), known) : null;
+            AttrsAhead.Held ahead = had == null && !buffer.isEmpty() ? AttrsAhead.forChange(snapshotLocked(), known) : null;
             if (had == null && ahead == null && dirty()) {
                 push(); // its data first: the attributes to start from are the server's after it
                 known = attrs.get(node.nodeId);
@@ -259,7 +259,7 @@ final class BlockWriter {
     private AttrsAhead.Snapshot snapshotLocked() {
         boolean busy = !inflight.isEmpty() || outcomes.anyKept() || heldAttrs.get() != null || handle.lost()
                 || errors.pending() != null;
-        return new AttrsAhead.Snapshot(setsMtime, append, closing, !held.isEmpty(), busy, held.end(), lastWriteNs);
+        return new AttrsAhead.Snapshot(setsMtime, append, closing, !buffer.isEmpty(), busy, buffer.end(), lastWriteNs);
     }
 
     private void stampLocked(AttrsAhead.Held held) {
@@ -283,7 +283,7 @@ final class BlockWriter {
                 discardLocked(); // nowhere to send it; this file's own write, flush, fsync say EIO
                 return;
             }
-            if (!held.isEmpty()) {
+            if (!buffer.isEmpty()) {
                 sendLocked();
             }
             inflight.awaitAll(connection);
@@ -304,7 +304,7 @@ final class BlockWriter {
         reopener.current(handle);
         boolean synced = false;
         synchronized (this) {
-            if (handle.lost() || held.isEmpty() || heldAttrs.get() != null) {
+            if (handle.lost() || buffer.isEmpty() || heldAttrs.get() != null) {
                 push();
             } else {
                 inflight.awaitAll(connection);
@@ -333,9 +333,9 @@ final class BlockWriter {
 
     /** Everything held back, as one chunk to send; nothing is held back after. */
     private WriteChunk takeHeldLocked() {
-        sending = true; // before held empties (dirty() reads them without the lock)
+        sending = true; // before buffer empties (dirty() reads them without the lock)
         // the change held goes with the data before it (never ahead of a chunk still in flight)
-        WriteChunk chunk = held.take(nextSeq++, stamped ? lastWriteNs : 0,
+        WriteChunk chunk = buffer.take(nextSeq++, stamped ? lastWriteNs : 0,
                 changesAfter && inflight.isEmpty() ? heldAttrs.take() : null);
         stamped = false;
         return chunk;
@@ -348,7 +348,7 @@ final class BlockWriter {
 
     /** Drops what is held back and kept for sending again: the file is lost (see {@link Reopener}). */
     private void discardLocked() {
-        held.clear();
+        buffer.clear();
         if (stamped) {
             attrs.kernelStale(node.nodeId); // a stat was answered as if this data would land
         }

@@ -14,6 +14,8 @@ import dev.fsdriver.proto.v1.LookupRequest;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * LOOKUP, GETATTR and SETATTR: names to nodes and the attributes of nodes, each answered from
@@ -23,15 +25,17 @@ import dev.fsdriver.proto.v1.TimeSpec;
  * ({@link Reopener}). While events flow, the lookups in a directory may be answered from one
  * listing of it ({@link ColdLookups}).
  *
- * <p>Threads: each operation answers its reply from the network thread when nothing must wait;
- * what must (a listing to fetch, held-back writes to push out, a node a restarted server must
- * find again) runs the operation's waiting form ({@code ...Waiting}) on a virtual thread of its
- * own (see {@link #onVirtualThread}), never on the network thread. A truncate waits on the
- * request thread.
+ * <p>Threads: what must wait before the server is asked (held-back writes pushed out for a
+ * getattr or setattr, a truncate) waits on the request thread. Once asked, each operation answers
+ * its reply from the network thread when nothing more must wait; what must (a listing to fetch,
+ * held-back writes of the entry's file, a node a restarted server must find again) runs on a
+ * virtual thread of its own (see {@link #onVirtualThread}), never on the network thread.
  *
  * <p>No state of its own.
  */
 final class Lookups {
+    private static final Logger log = LoggerFactory.getLogger(Lookups.class);
+
     private final Connection connection;
     private final OpenFiles files;
     private final RemoteCaches caches;
@@ -67,25 +71,37 @@ final class Lookups {
 
     /** What a virtual thread answers (see {@link #onVirtualThread}). */
     @FunctionalInterface
-    private interface Waiting<T> {
+    interface Waiting<T> {
         T answer() throws FuseException;
     }
 
-    /** Answers {@code reply} with what {@code waiting} gives, on a virtual thread: it may wait, the caller's thread not. */
-    private static <T> void onVirtualThread(FuseFileSystem.Reply<T> reply, Waiting<T> waiting) {
-        Thread.startVirtualThread(() -> {
+    /**
+     * Answers {@code reply} with what {@code waiting} gives, on a virtual thread: it may wait, the
+     * caller's thread not. Always answered: a bug (RuntimeException) is EIO, as the dispatcher
+     * makes it, since a reply left unanswered would hang whoever waits on it (the events applier).
+     *
+     * @return the thread (for tests)
+     */
+    static <T> Thread onVirtualThread(FuseFileSystem.Reply<T> reply, Waiting<T> waiting) {
+        return Thread.startVirtualThread(() -> {
             try {
                 reply.done(waiting.answer());
             } catch (FuseException e) {
                 reply.failed(e.errno());
+            } catch (RuntimeException e) {
+                log.warn("lookup or getattr failed", e);
+                reply.failed(Errno.EIO);
             }
         });
     }
 
-    /** LOOKUP answered on the calling thread, which may wait (a listing to fetch, held-back writes). */
+    /**
+     * LOOKUP answered on the calling thread, which may wait (a listing to fetch, held-back writes);
+     * never for a fresh read ({@link FreshRead}: {@link #lookup} asks the server for it).
+     */
     private FuseEntry lookupWaiting(FuseRequest req, long parent, String name) throws FuseException {
-        KeptListings.Answer known = fresh(req) ? KeptListings.Answer.ASK : cold.known(req, parent, name);
-        if (known == KeptListings.Answer.ASK && !fresh(req) && cold.shouldList(parent)) {
+        KeptListings.Answer known = cold.known(req, parent, name);
+        if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
             known = cold.listAndAnswer(req, parent, name);
         }
         if (known != KeptListings.Answer.ASK) {
@@ -164,7 +180,7 @@ final class Lookups {
         long generation = files.generation(nodeId);
         FileHandle h = fh >= 0 ? files.get(fh) : null;
         try {
-            Attr attr = reopener.refinding(nodeId, () -> connection.files().getAttr(GetAttrRequest.newBuilder()
+            Attr attr = reopener.refinding(nodeId, f -> f.getAttr(GetAttrRequest.newBuilder()
                     .setNode(nodeId).setHandle(files.current(h)).build()));
             entries.answered(nodeId, attr, epoch, generation);
             return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
@@ -260,7 +276,7 @@ final class Lookups {
 
     /**
      * Answered from the network thread when the size stays (chmod, chown, utimens: three per file
-     * of an untar); a truncate, which updates the open file's readers, waits here as above.
+     * of an untar); a truncate, which updates the open file's readers, waits on the request thread.
      */
     void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, FuseFileSystem.Reply<FuseAttrReply> reply)
             throws FuseException {

@@ -208,7 +208,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     /**
      * Answered from the network thread when the size stays (chmod, chown, utimens: three per file
-     * of an untar); a truncate, which updates the open file's readers, waits here as above.
+     * of an untar); a truncate, which updates the open file's readers, waits on the request thread (see Lookups).
      */
     @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)

@@ -11,7 +11,6 @@ import dev.fsdriver.proto.v1.OpenRequest;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,14 +175,6 @@ final class Reopener {
             }
         }
         return connection.call(call);
-    }
-
-    /**
-     * {@link #refinding(long, Function)} for a call that gets its stub itself; only for Lookups,
-     * whose calls another change rewrites: to go once Lookups passes a {@code Function}.
-     */
-    <T> T refinding(long nodeId, Supplier<T> call) throws FuseException {
-        return refinding(nodeId, files -> call.get());
     }
 
     /** The server could not be asked (down, or not answering): nothing is known yet. */

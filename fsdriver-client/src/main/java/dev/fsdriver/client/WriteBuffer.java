@@ -74,9 +74,14 @@ final class WriteBuffer {
     /**
      * A write of {@code length} bytes at {@code offset} jumps away from what is held back: keeps
      * that as an earlier range of the next call, if it may (within {@code maxRanges} ranges and one
-     * block, overlapping none of them); false: it must be sent first.
+     * block, overlapping none of them); false: it must be sent first. Asked only when the write
+     * does not {@link #continues} the buffer, so with bytes in it; with none there is nothing to
+     * keep apart (true: the write starts the buffer, as {@code continues} says).
      */
     boolean holdApart(long offset, int length) {
+        if (bufLen == 0) {
+            return true; // else an empty range kept (buf may be null), against earlier's invariant
+        }
         if (length == 0 || earlier.size() + 2 > maxRanges || earlierBytes + bufLen + length > blockSize
                 || (offset < bufOffset + bufLen && bufOffset < offset + length)) {
             return false;

@@ -21,6 +21,18 @@ class WriteBufferTest {
         return ByteBuffer.wrap(b);
     }
 
+    /** Failed before (seen: NullPointerException, buf not yet made): nothing held, nothing kept apart. */
+    @Test
+    void aJumpWithNothingHeldKeepsNothingApart() {
+        WriteBuffer held = new WriteBuffer(BLOCK, 4);
+        assertThat(held.holdApart(5000, 10)).isTrue();
+        assertThat(held.isEmpty()).isTrue();
+        assertThat(held.add(5000, bytes(10, 'a'), false)).isEqualTo(10);
+        WriteChunk chunk = held.take(1, 0, null);
+        assertThat(chunk.offset).isEqualTo(5000);
+        assertThat(chunk.earlier).as("no empty range before the data").isEmpty();
+    }
+
     @Test
     void sequentialWritesFillOneBlockAndNoMore() {
         WriteBuffer held = new WriteBuffer(BLOCK, 1);

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -129,7 +130,8 @@ final class NioCalls implements PosixCalls {
         if (OpenFlags.writable(flags) && (flags & OpenFlags.O_TRUNC) != 0) {
             opts.add(StandardOpenOption.TRUNCATE_EXISTING);
         }
-        // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails ELOOP
+        // O_NOFOLLOW: should the name have become a symlink since the lstat, this fails (java.nio
+        // gives its ELOOP no type: EIO, see docs/errors.md)
         FileChannel ch = FileChannel.open(l.path(), opts);
         return new PosixOpenFile(share, path, ch, (flags & OpenFlags.O_APPEND) != 0,
                 opts.contains(StandardOpenOption.APPEND), a);
@@ -286,7 +288,8 @@ final class NioCalls implements PosixCalls {
      * Why a rename java.nio failed without a type was refused, read from the two names (the errno
      * is only in strerror text, which PosixErrors does not read): a directory onto a non-directory
      * ENOTDIR, a non-directory onto a directory EISDIR, onto a directory with names in it
-     * ENOTEMPTY; 0 when they do not tell (then EIO).
+     * ENOTEMPTY; 0 when they do not tell (then EIO). A guess: where several apply, or the names
+     * changed meanwhile, it may name another one.
      */
     private int refusal(Loc src, Loc dst, String what) {
         try {
@@ -296,16 +299,32 @@ final class NioCalls implements PosixCalls {
                 return from.isDirectory() ? Errno.ENOTDIR : Errno.EISDIR;
             }
             if (from.isDirectory()) {
-                try (DirectoryStream<Path> names = Files.newDirectoryStream(dst.path())) {
-                    if (names.iterator().hasNext()) {
-                        return Errno.ENOTEMPTY;
-                    }
+                if (holdsNames(dst.path())) {
+                    return Errno.ENOTEMPTY;
                 }
             }
         } catch (FsException | IOException | DirectoryIteratorException unreadable) {
             // a name gone or changed meanwhile, or unreadable: they do not tell
         }
         return 0;
+    }
+
+    /**
+     * Whether directory {@code dir} has names in it, read without following a symlink at its
+     * name (one swapped in after the lstat could lead outside the share): listed from its
+     * parent's stream, opened with O_NOFOLLOW. False where there is no such stream.
+     *
+     * @throws IOException when the name is gone, a symlink (ELOOP) or unreadable
+     */
+    static boolean holdsNames(Path dir) throws IOException {
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(dir.getParent())) {
+            if (!(parent instanceof SecureDirectoryStream<Path> secure)) {
+                return false;
+            }
+            try (SecureDirectoryStream<Path> names = secure.newDirectoryStream(dir.getFileName(), NOFOLLOW)) {
+                return names.iterator().hasNext();
+            }
+        }
     }
 
     @Override

@@ -18,7 +18,8 @@ import java.util.Map;
  * reads only, each made as the applier's own request ({@link InjectionGate.Internal}) through the
  * gate, which refuses anything else such a request would do. Lookups and getattrs are answered
  * later by the remote file system; these wait for the answer ({@link Reply#await}), on the
- * caller's thread (the applier's, never the network thread that answers).
+ * caller's thread (the applier's, never the network thread that answers), and are asked once
+ * more after ENOTCONN ({@link #awaitOnceMore}).
  *
  * <p>Locking: none; the gate and the remote file system have theirs.
  */
@@ -39,7 +40,7 @@ final class ServerReads {
      * @throws FuseException when the name is gone (or cannot be looked up)
      */
     FuseEntry lookup(long parent, String name) throws FuseException {
-        return Reply.await(r -> gate.lookup(new InjectionGate.Internal(parent), parent, name, r));
+        return awaitOnceMore(r -> gate.lookup(new InjectionGate.Internal(parent), parent, name, r));
     }
 
     /**
@@ -47,7 +48,7 @@ final class ServerReads {
      * client keeps (see {@link dev.fsdriver.client.FreshRead}): attributes read after this call began.
      */
     FuseEntry lookupFresh(long parent, String name) throws FuseException {
-        return Reply.await(r -> gate.lookup(new InjectionGate.Internal(parent, true), parent, name, r));
+        return awaitOnceMore(r -> gate.lookup(new InjectionGate.Internal(parent, true), parent, name, r));
     }
 
     /**
@@ -78,7 +79,24 @@ final class ServerReads {
 
     /** The server's own GetAttr of {@code node} (see {@link dev.fsdriver.client.FreshRead}). */
     private FuseAttrReply fresh(long node) throws FuseException {
-        return Reply.await(r -> gate.getattr(new InjectionGate.Internal(node, true), node, 0, r));
+        return awaitOnceMore(r -> gate.getattr(new InjectionGate.Internal(node, true), node, 0, r));
+    }
+
+    /**
+     * {@link Reply#await}, sent once more when the first answer is ENOTCONN. The answered path does
+     * not resend a call the server refused with SESSION_ELSEWHERE (the blocking calls do): after
+     * the channel quietly reconnected, the first call fails so, and marks the session lost, so the
+     * second says Hello first. Waiting is fine here: this is the applier's thread.
+     */
+    private static <T> T awaitOnceMore(Reply.Call<T> call) throws FuseException {
+        try {
+            return Reply.await(call);
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENOTCONN) {
+                throw e;
+            }
+            return Reply.await(call);
+        }
     }
 
     /** Gives back one lookup reference to {@code node} that the kernel did not take. */

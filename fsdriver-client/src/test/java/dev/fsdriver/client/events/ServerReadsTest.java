@@ -33,12 +33,17 @@ class ServerReadsTest {
     final List<String> names = List.of("a", "b", "c", "d", "e");
     final AtomicInteger pages = new AtomicInteger();
     volatile boolean listingFails;
+    /** How many lookups and getattrs still fail ENOTCONN (the session was held elsewhere). */
+    final AtomicInteger notConnected = new AtomicInteger();
 
     final FuseFileSystem server = new BlockingFileSystem() {
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
             assertThat(req).isInstanceOf(InjectionGate.Internal.class);
             calls.add("lookup " + name);
+            if (notConnected.getAndDecrement() > 0) {
+                throw new FuseException(Errno.ENOTCONN);
+            }
             if (!names.contains(name)) {
                 throw new FuseException(Errno.ENOENT);
             }
@@ -53,6 +58,10 @@ class ServerReadsTest {
 
         @Override
         public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
+            calls.add("getattr " + nodeId);
+            if (notConnected.getAndDecrement() > 0) {
+                throw new FuseException(Errno.ENOTCONN);
+            }
             if (nodeId == 99) {
                 throw new FuseException(Errno.ENOENT);
             }
@@ -117,6 +126,22 @@ class ServerReadsTest {
     void attributesAreReadOrNullWhenGone() {
         assertThat(reads.attr(12).ino()).isEqualTo(112);
         assertThat(reads.attr(99)).isNull();
+    }
+
+    @Test
+    void aReadRefusedAsNotConnectedIsAskedOnceMore() throws Exception {
+        // the first call after the channel quietly reconnected: SESSION_ELSEWHERE becomes ENOTCONN
+        notConnected.set(1);
+        assertThat(reads.lookup(1, "b").nodeId()).isEqualTo(11);
+        assertThat(calls).containsExactly("lookup b", "lookup b");
+        notConnected.set(1);
+        assertThat(reads.attr(12).ino()).isEqualTo(112);
+        notConnected.set(1);
+        assertThat(reads.gone(12)).isFalse();
+        notConnected.set(2);
+        assertThatThrownBy(() -> reads.lookupFresh(1, "b"))
+                .as("only once more").isInstanceOf(FuseException.class);
+        assertThat(calls).endsWith("lookup b", "lookup b");
     }
 
     @Test
