@@ -291,7 +291,8 @@ public final class Connection implements AutoCloseable {
      * The one translation of a failed call into the errno the kernel gets (see {@link CallFailures}).
      * A call is made through {@link #call}, {@link #start}, {@link #whenAnswered} or {@link #await},
      * which translate here; only code that needs the call's own Throwable besides its errno (whether
-     * it may not have reached the server: {@link ChunkOutcomes}) calls this directly.
+     * it may not have reached the server: {@link ChunkOutcomes}, {@link OpenFiles}' release
+     * batches) calls this directly.
      */
     FuseException failure(Throwable t) {
         return failures.failure(t);

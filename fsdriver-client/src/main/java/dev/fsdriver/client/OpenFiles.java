@@ -95,28 +95,37 @@ final class OpenFiles implements LocalWrites {
 
     /**
      * Starts one ReleaseMany (see {@link Releases}). A batch the server did not get because it
-     * was away goes back to be gathered again (its session, and the files, may well outlive the
-     * connection; the next start waits for a Hello, which paces the retries); a server that does
-     * not know ReleaseMany (an older one started since) gets one Release per handle.
+     * was away is gathered again a second later (its session, and the files, may outlive the
+     * connection), its failure translated as any call's (the session is lost, and the channel
+     * tries to connect at once on the next call instead of failing it in its back-off). A server
+     * that does not know ReleaseMany (an older one started since) gets one Release per handle.
      */
     private void releaseMany(long[] handles) {
         ListenableFuture<Empty> done = connection.filesAsync().releaseMany(
                 ReleaseManyRequest.newBuilder().addAllHandles(Longs.asList(handles)).build());
-        connection.whenAnswered(done, ok -> { }, errno -> {
-            if (errno == Errno.ENOSYS) {
-                if (!batchesRefused) {
-                    batchesRefused = true;
-                    log.warn("the server does not know ReleaseMany (an older one?): closes go one by one from now on");
-                }
-                for (long h : handles) {
-                    releaseOne(h);
-                }
-            } else if (CallFailures.away(errno)) {
-                releaseAgain(handles);
-            } else {
-                log.debug("release of {} handles failed: errno {}", handles.length, errno);
+        Futures.addCallback(done, new FutureCallback<>() {
+            @Override
+            public void onSuccess(Empty result) {
             }
-        });
+
+            @Override
+            public void onFailure(Throwable t) {
+                if (Status.fromThrowable(t).getCode() == Status.Code.UNIMPLEMENTED) {
+                    if (!batchesRefused) {
+                        batchesRefused = true;
+                        log.warn("the server does not know ReleaseMany (an older one?): closes go one by one from now on");
+                    }
+                    for (long h : handles) {
+                        releaseOne(h);
+                    }
+                } else if (CallFailures.unreachable(t) || CallFailures.sessionElsewhere(t)) {
+                    connection.failure(t); // the session lost, the channel to connect again at once (not in backoff)
+                    releases.later(handles);
+                } else {
+                    log.debug("release of {} handles failed: {}", handles.length, Status.fromThrowable(t).getCode());
+                }
+            }
+        }, MoreExecutors.directExecutor());
     }
 
     /** {@code handles} went with a call that failed: given back again (the server ignores one it closed). */
@@ -127,6 +136,13 @@ final class OpenFiles implements LocalWrites {
     }
 
     private static final long[] NONE = {};
+
+    /** Starts a ReleaseMany of the handles gathered so far (tests: a close that reaches the server now). */
+    void sendReleases() {
+        if (releases != null) {
+            releases.sendNow();
+        }
+    }
 
     /** Sends the handles gathered and stops the batches' timer (the mount ends). */
     void close() {

@@ -28,6 +28,7 @@ final class Releases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Releases.class);
     static final int BATCH = 256;
     static final long DELAY_MILLIS = 10;
+    static final long RETRY_MILLIS = 1000;
 
     private final Consumer<long[]> send;
     private final long delayMillis;
@@ -151,6 +152,24 @@ final class Releases implements AutoCloseable {
                 starting--;
                 notifyAll();
             }
+        }
+    }
+
+    /**
+     * Handles whose batch did not reach the server (it was away): gathered again a second later,
+     * not at once, which would spin while the server is away. Once the mount is ending, dropped
+     * (the server closes a session's files when it ends).
+     */
+    void later(long[] handles) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            timer.schedule(() -> {
+                for (long h : handles) {
+                    release(h);
+                }
+            }, RETRY_MILLIS, TimeUnit.MILLISECONDS); // the timer stops only after closed is set
         }
     }
 

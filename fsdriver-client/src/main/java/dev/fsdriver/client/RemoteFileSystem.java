@@ -178,6 +178,11 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
                 connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
     }
 
+    /** The closes gathered so far go to the server now (tests; see {@link Releases}). */
+    void sendReleases() {
+        files.sendReleases();
+    }
+
     @Override
     public void close() {
         files.close();
