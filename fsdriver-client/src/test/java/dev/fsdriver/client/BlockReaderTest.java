@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class BlockReaderTest {
 
     @BeforeEach
     void start() throws Exception {
-        new java.util.Random(7).nextBytes(content);
+        new Random(7).nextBytes(content);
         Files.write(served.resolve("f"), content);
         server = new TestServer(served, false);
         // no inline content, no prefetch of whole files: every byte comes through the reader

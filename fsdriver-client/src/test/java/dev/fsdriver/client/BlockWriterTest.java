@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class BlockWriterTest {
     void smallSequentialWritesGoOutInBlocks() throws Exception {
         long fh = fs.open(TestServer.REQ, node, OpenFlags.O_WRONLY).fh();
         byte[] all = new byte[64 * 1000];
-        new java.util.Random(3).nextBytes(all);
+        new Random(3).nextBytes(all);
         long before = writeCalls();
         for (int off = 0; off < all.length; off += 1000) {
             write(fh, off, Arrays.copyOfRange(all, off, off + 1000));

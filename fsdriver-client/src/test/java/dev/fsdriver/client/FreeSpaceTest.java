@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseStatfs;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** When writes turn synchronous: free space (bavail * frsize) below what is in flight plus one file's window. */
@@ -32,9 +34,9 @@ class FreeSpaceTest {
 
     @Test
     void whileOneWriterAsksTheOthersTakeTheLastAnswerInsteadOfACallEach() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.CountDownLatch asking = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch asking = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
         FreeSpace space = new FreeSpace(() -> {
             if (calls.incrementAndGet() == 2) { // the server stopped answering
                 asking.countDown();

@@ -11,8 +11,8 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
@@ -21,10 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -322,7 +326,7 @@ class RemoteFileSystemTest {
         assertThat(calls("Write")).isEqualTo(writes + 3);
         assertThat(calls("GetAttr")).as("every stat answered from the writes' replies").isEqualTo(getAttrs);
         assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs())
-                .isEqualTo(Files.getLastModifiedTime(dir.resolve("db")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+                .isEqualTo(Files.getLastModifiedTime(dir.resolve("db")).to(TimeUnit.NANOSECONDS));
 
         // a change on the server and its event: asked again, and seen
         Files.write(dir.resolve("db"), new byte[7], java.nio.file.StandardOpenOption.APPEND);
@@ -626,8 +630,8 @@ class RemoteFileSystemTest {
         boolean[] live = {true};
         fs.events().prefetchWhile(() -> live[0]);
         long dh = fs.opendir(REQ, ROOT, 0).fh();
-        java.util.List<String> names = new java.util.ArrayList<>();
-        java.util.Map<String, Long> ids = new java.util.HashMap<>();
+        List<String> names = new ArrayList<>();
+        Map<String, Long> ids = new HashMap<>();
         fs.readdirplus(REQ, ROOT, dh, 0, (name, entry, next) -> {
             if (!name.equals(".") && !name.equals("..")) {
                 names.add(name);
@@ -663,7 +667,7 @@ class RemoteFileSystemTest {
         }
         fs.events().prefetchWhile(() -> true);
         long dh = fs.opendir(REQ, ROOT, 0).fh();
-        java.util.List<Long> order = new java.util.ArrayList<>();
+        List<Long> order = new ArrayList<>();
         fs.readdirplus(REQ, ROOT, dh, 0, (name, entry, next) -> {
             if (!name.equals(".") && !name.equals("..")) {
                 order.add(entry.nodeId());
@@ -689,9 +693,9 @@ class RemoteFileSystemTest {
             Files.writeString(dir.resolve("top/s" + i + "/f" + i), "x");
         }
         fs.events().prefetchWhile(() -> true);
-        java.util.Map<String, Long> root = listPlus(ROOT);
+        Map<String, Long> root = listPlus(ROOT);
         assertThat(fs.events().listingsWaiting()).as("a first listing is no descent").isZero();
-        java.util.Map<String, Long> top = listPlus(root.get("top"));
+        Map<String, Long> top = listPlus(root.get("top"));
         assertThat(top.keySet()).containsExactlyInAnyOrder("s0", "s1", "s2", "s3", "s4");
         assertThat(fs.events().listingsWaiting()).as("top was found in a listing: its subdirectories come ahead").isEqualTo(5);
 
@@ -716,8 +720,8 @@ class RemoteFileSystemTest {
         fs.events().prefetchWhile(() -> live[0]);
 
         // a first pass that stops after four names (as rm's fts does), then a listing from the start
-        java.util.List<String> firstPass = listPlusUpTo(d, 4).keySet().stream().toList();
-        java.util.Map<String, Long> again = listPlusUpTo(d, Integer.MAX_VALUE);
+        List<String> firstPass = listPlusUpTo(d, 4).keySet().stream().toList();
+        Map<String, Long> again = listPlusUpTo(d, Integer.MAX_VALUE);
         assertThat(again).hasSize(10);
         for (String name : firstPass) {
             assertThat(again.get(name)).as(name + ": the kernel took it already, a name this time").isZero();
@@ -732,7 +736,7 @@ class RemoteFileSystemTest {
         assertThat(listPlusUpTo(d, Integer.MAX_VALUE).values()).allSatisfy(n -> assertThat(n).isNotZero());
         listPlusUpTo(d, 4);
         Reply.<Void>await(r -> fs.unlink(REQ, d, "f9", r)); // a change through the mount
-        java.util.Map<String, Long> afterUnlink = listPlusUpTo(d, Integer.MAX_VALUE);
+        Map<String, Long> afterUnlink = listPlusUpTo(d, Integer.MAX_VALUE);
         assertThat(afterUnlink).hasSize(9).doesNotContainKey("f9");
         assertThat(afterUnlink.values()).allSatisfy(n -> assertThat(n).isNotZero());
         live[0] = false; // events down: nothing kept
@@ -741,8 +745,8 @@ class RemoteFileSystemTest {
     }
 
     /** A listing through READDIRPLUS that stops after {@code max} names (without "." and ".."). */
-    private java.util.Map<String, Long> listPlusUpTo(long node, int max) throws Exception {
-        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+    private Map<String, Long> listPlusUpTo(long node, int max) throws Exception {
+        Map<String, Long> out = new LinkedHashMap<>();
         long dh = fs.opendir(REQ, node, 0).fh();
         fs.readdirplus(REQ, node, dh, 0, (name, entry, next) -> {
             if (name.equals(".") || name.equals("..")) {
@@ -759,8 +763,8 @@ class RemoteFileSystemTest {
     }
 
     /** A program's listing through READDIRPLUS: name -> node. */
-    private java.util.Map<String, Long> listPlus(long node) throws Exception {
-        java.util.Map<String, Long> out = new java.util.HashMap<>();
+    private Map<String, Long> listPlus(long node) throws Exception {
+        Map<String, Long> out = new HashMap<>();
         long dh = fs.opendir(REQ, node, 0).fh();
         fs.readdirplus(REQ, node, dh, 0, (name, entry, next) -> {
             if (!name.equals(".") && !name.equals("..")) {

@@ -11,13 +11,15 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseFileSystem;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,7 +129,7 @@ class ServerRestartTest {
     @Test
     void aFileOpenForReadingReadsOnAfterTheRestart() throws Exception {
         byte[] data = new byte[200 << 10]; // larger than what an open brings whole: a real handle
-        new java.util.Random(1).nextBytes(data);
+        new Random(1).nextBytes(data);
         Files.write(dir.resolve("big"), data);
         long big = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "big", r)).nodeId();
         fs.events().pathsFrom(id -> id == big ? "big" : id == ROOT ? "" : null);
@@ -136,8 +138,8 @@ class ServerRestartTest {
         server.start();
         ByteBuffer dst = ByteBuffer.allocate(4096);
         assertThat(fs.read(REQ, big, rfh, 100_000, 4096, dst)).isEqualTo(4096);
-        assertThat(java.util.Arrays.copyOf(dst.array(), 4096))
-                .isEqualTo(java.util.Arrays.copyOfRange(data, 100_000, 104_096));
+        assertThat(Arrays.copyOf(dst.array(), 4096))
+                .isEqualTo(Arrays.copyOfRange(data, 100_000, 104_096));
         fs.release(REQ, big, rfh, 0);
     }
 

@@ -16,8 +16,8 @@ import dev.fsdriver.linux.ProcessCalls;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.Files;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -25,6 +25,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -157,8 +159,8 @@ class PosixBackendTest {
                 () -> { b.rename(f, RelPath.parse("g"), 0); return null; },
                 () -> b.link(f, RelPath.parse("g")),
                 () -> b.symlink(RelPath.parse("s"), "f"),
-                () -> b.setattr(f, null, new dev.fsdriver.backend.SetAttributes(java.util.OptionalLong.of(0),
-                        java.util.OptionalInt.empty(), java.util.OptionalInt.empty(), java.util.OptionalInt.empty(), null, null)))) {
+                () -> b.setattr(f, null, new dev.fsdriver.backend.SetAttributes(OptionalLong.of(0),
+                        OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(), null, null)))) {
             assertThatThrownBy(call::run).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EROFS));
         }
         b.open(f, OpenFlags.O_RDONLY).close();

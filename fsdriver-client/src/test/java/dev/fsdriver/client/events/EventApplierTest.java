@@ -10,8 +10,8 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseCreated;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
@@ -20,8 +20,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +42,7 @@ class EventApplierTest {
     static final class Server implements BlockingFileSystem {
         final Map<String, Long> nodes = new HashMap<>();
         /** Names removed on the server ("parent/name"): a change is on the server before its event. */
-        final java.util.Set<String> removed = new java.util.HashSet<>();
+        final Set<String> removed = new HashSet<>();
         long next = 10;
 
         private long node(long parent, String name) {

@@ -13,8 +13,8 @@ import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
+import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseMount;
 import dev.fsdriver.fuse.MountOptions;
 import dev.fsdriver.linux.AtCalls;
@@ -30,11 +30,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,7 +98,7 @@ class InjectionThroughTheKernelTest {
                         hook.run();
                     }
                     if (recording && CHANGING.contains(m.getName())) {
-                        changes.add(m.getName() + " " + java.util.Arrays.toString(args));
+                        changes.add(m.getName() + " " + Arrays.toString(args));
                     }
                     try {
                         return m.invoke(remote, args);
@@ -437,7 +439,7 @@ class InjectionThroughTheKernelTest {
             applier.apply(event(ChangeEvent.Kind.CREATED, "sentinel", ""));
             List<String> seen = new ArrayList<>();
             while (!seen.contains("ENTRY_CREATE sentinel")) {
-                java.nio.file.WatchKey k = ws.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                java.nio.file.WatchKey k = ws.poll(10, TimeUnit.SECONDS);
                 assertThat(k).as("events so far: %s", seen).isNotNull();
                 for (java.nio.file.WatchEvent<?> e : k.pollEvents()) {
                     seen.add(e.kind().name() + " " + e.context());

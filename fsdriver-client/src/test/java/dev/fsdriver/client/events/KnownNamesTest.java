@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,7 +83,7 @@ class KnownNamesTest {
     @Test
     void aResyncsListingReflectsTheEventsUpToItsSequence() {
         listing(1, 10, "a");
-        names.replace(DIR, java.util.Map.of("a", 1L, "r", 2L), 80);
+        names.replace(DIR, Map.of("a", 1L, "r", 2L), 80);
         names.removed(DIR, "r", 75); // its DELETED, applied after the resync: made again since
         assertThat(names.trusted(DIR, 0)).containsOnlyKeys("a", "r");
         names.removed(DIR, "r", 81);

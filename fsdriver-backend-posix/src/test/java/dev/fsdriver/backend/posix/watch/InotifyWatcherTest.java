@@ -16,7 +16,10 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -135,8 +138,8 @@ class InotifyWatcherTest {
     @Test
     void directoryCreatedInADirectoryRenamedBeforeTheWatcherSawItIsWatched() throws Exception {
         Files.createDirectory(share.resolve("d"));
-        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         Recorder holding = new Recorder() {
             @Override
             public void onChange(Change change) {
@@ -179,8 +182,8 @@ class InotifyWatcherTest {
         Files.createDirectories(share.resolve("d4/d1"));
         Files.writeString(share.resolve("d4/f3"), "");
         Files.createDirectory(share.resolve("f7"));
-        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         Recorder holding = new Recorder() {
             @Override
             public void onChange(Change change) {
@@ -298,7 +301,7 @@ class InotifyWatcherTest {
         Files.writeString(share.resolve("done"), "s");
         rec.await(c -> c.path().equals(rel("done")) || (c.kind() == Kind.OVERFLOW && c.path().isRoot()));
 
-        java.util.Set<RelPath> created = new java.util.HashSet<>();
+        Set<RelPath> created = new HashSet<>();
         List<RelPath> overflows = new ArrayList<>();
         for (Change c : rec.snapshot()) {
             if (c.kind() == Kind.CREATED) {
