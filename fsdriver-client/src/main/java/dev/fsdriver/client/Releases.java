@@ -113,11 +113,13 @@ final class Releases implements AutoCloseable {
      * (see the class comment on order). Empty: none.
      */
     synchronized long[] takeForCall() {
-        long[] handles = Arrays.copyOf(batch, size);
+        long[] handles = size == 0 ? NONE : Arrays.copyOf(batch, size); // most name changes carry none
         size = 0;
         awaitStarted();
         return handles;
     }
+
+    private static final long[] NONE = {};
 
     private void awaitStarted() { // holding this
         boolean interrupted = false;

@@ -12,11 +12,14 @@ import io.grpc.Metadata;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * A test fixture: a server with one writable posix share "s" of a directory, in process, and
@@ -33,6 +36,19 @@ public final class InProcessShare implements AutoCloseable {
         server = options.apply(FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)))
                 .share(SHARE, PosixBackend.open(dir, false), false).build();
         server.start();
+    }
+
+    /** Descriptors this process (the in-process server) holds open on files under {@code dir}. */
+    public static long openUnder(Path dir) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).startsWith(dir);
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     public static InProcessShare serve(Path dir) throws Exception {

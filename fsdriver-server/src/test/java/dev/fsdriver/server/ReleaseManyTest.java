@@ -17,7 +17,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,15 +55,7 @@ class ReleaseManyTest {
 
     /** Descriptors this process holds open on files of the share. */
     private long openHere() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).startsWith(dir);
-                } catch (IOException gone) {
-                    return false;
-                }
-            }).count();
-        }
+        return InProcessShare.openUnder(dir);
     }
 
     @Test
