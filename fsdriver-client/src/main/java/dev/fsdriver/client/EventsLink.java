@@ -113,6 +113,14 @@ public final class EventsLink {
     }
 
     /**
+     * {@code forget} drops the caches of the layer above (the events layer's) at every
+     * {@link #changed}, after these: one call forgets everything an event may have made stale.
+     */
+    public void alsoForget(Runnable forget) {
+        caches.alsoChangedElsewhere(forget);
+    }
+
+    /**
      * {@code changed} is told when another server process answers than the one before (it
      * restarted, or another server took the address), on a transport thread before that answer
      * is used (it must not block); {@code clock} of each later Hello's reading of the server's

@@ -131,7 +131,19 @@ final class RemoteCaches {
         prefetcher.dropAll(); // before the attributes: see FileIo.open
         attrs.changedElsewhere();
         dropRelistings();
+        alsoElsewhere.run();
     }
+
+    /**
+     * The caches of a layer above (the events layer's: directories known complete, their
+     * attributes, names removed here) go with these at every {@link #changedElsewhere}, so that
+     * an event or a stream change has one call to make.
+     */
+    void alsoChangedElsewhere(Runnable forget) {
+        this.alsoElsewhere = forget;
+    }
+
+    private volatile Runnable alsoElsewhere = () -> {};
 
     /**
      * The mount changes {@code node} (call before the change and again once it is done, so that

@@ -106,6 +106,21 @@ class RemoteCachesTest {
     }
 
     @Test
+    void aChangeElsewhereForgetsTheLayerAboveToo() {
+        int[] forgot = {0};
+        caches.alsoChangedElsewhere(() -> {
+            forgot[0]++;
+            assertThat(caches.lookupListing(6)).as("these first").isNull();
+        });
+        listed(6);
+        caches.changing(6);
+        assertThat(forgot[0]).as("a change through the mount is not one elsewhere").isZero();
+        listed(6);
+        caches.changedElsewhere();
+        assertThat(forgot[0]).isEqualTo(1);
+    }
+
+    @Test
     void aNodeMadeWithTheIdOfARemovedDirectoryDoesNotGetItsListing() {
         listed(7);
         caches.changing(7); // mkdir answered with node 7 (an inode number reused)

@@ -90,10 +90,8 @@ public final class ChangeEvents implements AutoCloseable {
             view.onDirectoryHeld(baselines::held);
             remote.events().wholeListingsTo(baselines::listedWhole); // listings made for lookups count too
         }
-        policy.onChange(() -> {
-            remote.events().changed(); // what it knew while live may be stale
-            fs.changedElsewhere();
-        });
+        remote.events().alsoForget(fs::changedElsewhere); // one call forgets both layers' caches
+        policy.onChange(() -> remote.events().changed()); // what it knew while live may be stale
     }
 
     public static ChangeEvents wrap(RemoteFileSystem remote, Path mountPoint, Options options) {
@@ -124,7 +122,6 @@ public final class ChangeEvents implements AutoCloseable {
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
             remote.events().changed();
-            fs.changedElsewhere();
             // The server's clock, for the directory stamps' racy check (KernelView#stamp): read
             // after the caches went, so any attributes the kernel gets from now on were read by
             // the server after this time.

@@ -38,8 +38,11 @@ final class DirStamps {
 
     /** Where one directory's stamp lives: its node in the view. */
     static class Slot {
-        /** A directory's {mtime, ctime} when the kernel first held it, while they vouch; else null. */
-        volatile long[] stamp;
+        /**
+         * A directory's {mtime, ctime} when the kernel first held it, while they vouch; else null.
+         * Written only by DirStamps ({@link #take}, {@link #clear}, {@link #dropAll}).
+         */
+        private volatile long[] stamp;
         /**
          * A FORGET took its count to 0 or below: out of the view, never stamped again (a reply
          * racing that FORGET may still hold this object); a later lookup makes a new node.
@@ -83,7 +86,7 @@ final class DirStamps {
             // Checked after the store: a drop that moved the token before this check is seen here,
             // one after it nulls the stamp itself (it moves the token first, then clears)
             if (token.get() != readBefore) {
-                n.stamp = null;
+                clear(n);
             }
         }
     }
@@ -108,11 +111,19 @@ final class DirStamps {
         this.serverClock = clock;
     }
 
+    /**
+     * {@code n}'s stamp goes (a new hold, a FORGET, or what the resync found): callers that drop it
+     * because of a change first move the token ({@link #moveToken}).
+     */
+    void clear(Slot n) {
+        n.stamp = null;
+    }
+
     /** Every stamp of {@code all} goes, and so do those of replies on their way (the token moves). */
     void dropAll(Iterable<? extends Slot> all) {
         moveToken();
         for (Slot n : all) {
-            n.stamp = null;
+            clear(n);
         }
     }
 

@@ -129,7 +129,7 @@ public final class KernelView {
             displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before[0]);
         }
         if (count[0] == 1 && FileMode.isDirectory(mode)) {
-            n.stamp = null; // from an earlier hold, or none: only this hold's attributes may vouch
+            stamps.clear(n); // from an earlier hold, or none: only this hold's attributes may vouch
             if (!tell) {
                 return n;
             }
@@ -183,7 +183,7 @@ public final class KernelView {
     public void dropStamp(long dir) {
         Node n = nodes.get(dir);
         if (n != null) {
-            n.stamp = null;
+            stamps.clear(n);
         }
     }
 
@@ -227,7 +227,7 @@ public final class KernelView {
                 had[0] = left + count;
             }
             n.forgotten = true;
-            n.stamp = null;
+            stamps.clear(n);
             // under the id's lock, as entered() puts it: never a later hold's entry (class comment)
             Map<String, Long> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {

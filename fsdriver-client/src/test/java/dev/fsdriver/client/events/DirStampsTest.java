@@ -84,13 +84,15 @@ class DirStampsTest {
     void offDropsEveryStampAndNoneIsTakenAgain() {
         DirStamps s = stamps();
         DirStamps.Slot a = new DirStamps.Slot();
+        DirStamps.Slot elsewhere = new DirStamps.Slot();
         s.take(a, dir(OLD, OLD, true), s.token());
-        s.off(600, 3, 1, List.of(a));
-        assertThat(a.stamp).isNull();
+        s.take(elsewhere, dir(OLD, OLD, true), s.token());
+        assertThat(s.vouching(elsewhere)).isNotNull();
+        s.off(600, 3, 1, List.of(a)); // `elsewhere` not among those dropped
+        assertThat(s.vouching(a)).isNull();
+        assertThat(s.vouching(elsewhere)).as("a stamp left in place is not given out either").isNull();
         DirStamps.Slot b = new DirStamps.Slot();
         s.take(b, dir(OLD, OLD, true), s.token());
-        assertThat(b.stamp).isNull();
-        b.stamp = new long[] {OLD, OLD}; // even one set by hand is not given out
         assertThat(s.vouching(b)).isNull();
     }
 }
