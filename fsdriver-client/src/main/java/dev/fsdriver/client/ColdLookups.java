@@ -2,7 +2,6 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.proto.v1.DirEntry;
 import dev.fsdriver.proto.v1.Node;
 import dev.fsdriver.proto.v1.ReadDirReply;
@@ -74,13 +73,13 @@ final class ColdLookups {
         this.wholeListings = listener;
     }
 
-    /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK; {@code req}: who asks. */
-    KeptListings.Answer known(FuseRequest req, long parent, String name) {
+    /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK. */
+    KeptListings.Answer known(Asker who, long parent, String name) {
         if (!caches.eventsLive()) {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(req));
+        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(who));
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -123,12 +122,12 @@ final class ColdLookups {
      * Lists {@code parent} (or waits for the listing another lookup started) and answers
      * {@code name} from it; ASK when it could not be listed or kept. Blocks: not on the network thread.
      */
-    KeptListings.Answer listAndAnswer(FuseRequest req, long parent, String name) throws FuseException {
+    KeptListings.Answer listAndAnswer(Asker who, long parent, String name) throws FuseException {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = listing.putIfAbsent(parent, mine);
         if (other != null) {
             other.join();
-            return known(req, parent, name);
+            return known(who, parent, name);
         }
         try {
             KeptListings.Kept k = list(parent);
@@ -136,7 +135,7 @@ final class ColdLookups {
                 return KeptListings.Answer.ASK;
             }
             // answered from it even if a change drops it now (not a node changed during the fetch)
-            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(req));
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(who));
             caches.keepLookupListing(parent, k);
             return a;
         } finally {

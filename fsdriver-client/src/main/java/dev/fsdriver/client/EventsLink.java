@@ -1,6 +1,5 @@
 package dev.fsdriver.client;
 
-import dev.fsdriver.fuse.FuseRequest;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
@@ -13,8 +12,9 @@ import java.util.function.ToLongBiFunction;
  * nodes and names, for reopening after a server restart and for knowing whose attributes a change
  * touches; references to nodes the kernel holds, lent for lookups answered from kept listings;
  * and the listings this file system makes for itself, as baselines. Set once when the layer is
- * built; only {@link #changed()} is called on every event. The layer reads one thing back:
- * this mount's own writes, which a size it injects must not contradict ({@link #writes()}).
+ * built; only {@link #changed()} is called on every event. The layer reads two things back:
+ * this mount's own writes, which a size it injects must not contradict ({@link #writes()}), and
+ * the server, for its own checks, through reads only ({@link #reads()}).
  */
 public final class EventsLink {
     private final Connection connection;
@@ -22,13 +22,21 @@ public final class EventsLink {
     private final Reopener reopener;
     private final Lookups lookups;
     private final OpenFiles files;
+    private final OwnReads reads;
 
-    EventsLink(Connection connection, RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files) {
+    EventsLink(Connection connection, RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files,
+               OwnReads reads) {
         this.connection = connection;
         this.caches = caches;
         this.reopener = reopener;
         this.lookups = lookups;
         this.files = files;
+        this.reads = reads;
+    }
+
+    /** What the events layer reads of the server for itself: reads only (see {@link OwnReads}). */
+    public OwnReads reads() {
+        return reads;
     }
 
     /**
@@ -99,9 +107,9 @@ public final class EventsLink {
     public interface Lender {
         /**
          * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
-         * holds it, in the reply to {@code req}; false: not held, or {@code req} is not the kernel's.
+         * holds it, in the reply to one of its lookups; false: not held.
          */
-        boolean lend(FuseRequest req, long node, long generation);
+        boolean lend(long node, long generation);
     }
 
     /**

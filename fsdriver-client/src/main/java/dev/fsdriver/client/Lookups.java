@@ -64,11 +64,6 @@ final class Lookups {
         cold.wholeListingsTo(listener);
     }
 
-    /** Whether {@code req} must be answered by the server, never from what is kept (see {@link FreshRead}). */
-    private static boolean fresh(FuseRequest req) {
-        return req instanceof FreshRead f && f.fresh();
-    }
-
     /** What a virtual thread answers (see {@link #onVirtualThread}). */
     @FunctionalInterface
     interface Waiting<T> {
@@ -97,12 +92,12 @@ final class Lookups {
 
     /**
      * LOOKUP answered on the calling thread, which may wait (a listing to fetch, held-back writes);
-     * never for a fresh read ({@link FreshRead}: {@link #lookup} asks the server for it).
+     * never for a fresh read ({@link Asker#fresh}: {@link #lookup} asks the server for it).
      */
-    private FuseEntry lookupWaiting(FuseRequest req, long parent, String name) throws FuseException {
-        KeptListings.Answer known = cold.known(req, parent, name);
+    private FuseEntry lookupWaiting(Asker who, long parent, String name) throws FuseException {
+        KeptListings.Answer known = cold.known(who, parent, name);
         if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
-            known = cold.listAndAnswer(req, parent, name);
+            known = cold.listAndAnswer(who, parent, name);
         }
         if (known != KeptListings.Answer.ASK) {
             return fromListing(known);
@@ -135,16 +130,16 @@ final class Lookups {
      * Answered from the network thread; an entry whose file has held-back writes (its size on the
      * server lags) is finished on a thread that may wait for them, never the network thread.
      */
-    void lookup(FuseRequest req, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
-        KeptListings.Answer known = fresh(req) ? KeptListings.Answer.ASK : cold.known(req, parent, name);
+    void lookup(Asker who, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
+        KeptListings.Answer known = who.fresh() ? KeptListings.Answer.ASK : cold.known(who, parent, name);
         if (known != KeptListings.Answer.ASK && (!known.found() || !dirty(known.node()))) {
             reply.done(fromListing(known));
             return;
         }
-        if (known != KeptListings.Answer.ASK || !fresh(req) && cold.shouldList(parent)) {
+        if (known != KeptListings.Answer.ASK || !who.fresh() && cold.shouldList(parent)) {
             // a listing to fetch, or held-back writes to push out
             onVirtualThread(reply, () -> known != KeptListings.Answer.ASK ? fromListing(known)
-                    : lookupWaiting(req, parent, name));
+                    : lookupWaiting(who, parent, name));
             return;
         }
         LookupRequest request = LookupRequest.newBuilder().setParent(parent).setName(name).build();
@@ -171,8 +166,8 @@ final class Lookups {
     }
 
     /** GETATTR answered on the calling thread, which may wait (a node or handle found again, see {@link Reopener}). */
-    private FuseAttrReply getattrWaiting(FuseRequest req, long nodeId, long fh) throws FuseException {
-        Attr known = known(req, nodeId);
+    private FuseAttrReply getattrWaiting(Asker who, long nodeId, long fh) throws FuseException {
+        Attr known = known(who, nodeId);
         if (known != null) {
             return new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs);
         }
@@ -194,8 +189,8 @@ final class Lookups {
         }
     }
 
-    void getattr(FuseRequest req, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
-        Attr known = known(req, nodeId);
+    void getattr(Asker who, long nodeId, long fh, FuseFileSystem.Reply<FuseAttrReply> reply) throws FuseException {
+        Attr known = known(who, nodeId);
         if (known != null) {
             reply.done(new FuseAttrReply(Attrs.toFuse(known), attrTimeoutNs));
             return;
@@ -210,7 +205,7 @@ final class Lookups {
         }, errno -> {
                     if (errno == Errno.ESTALE || errno == Errno.EBADF) {
                         // the server restarted: node looked up again, file reopened (not on this transport thread)
-                        onVirtualThread(reply, () -> getattrWaiting(req, nodeId, fh));
+                        onVirtualThread(reply, () -> getattrWaiting(who, nodeId, fh));
                         return;
                     }
                     long open = h == null && errno == Errno.ENOENT ? files.openServerHandle(nodeId) : 0;
@@ -230,11 +225,11 @@ final class Lookups {
     /**
      * The attributes of {@code nodeId} known without asking the server: with the writes held back
      * for it when they may stay held ({@link AttrsAhead}), else pushed out first (the server's size
-     * is then the file's); null: ask. A fresh read ({@link FreshRead}) is always the server's,
+     * is then the file's); null: ask. A fresh read ({@link Asker#fresh}) is always the server's,
      * after the held-back writes are pushed out.
      */
-    private Attr known(FuseRequest req, long nodeId) throws FuseException {
-        if (fresh(req)) {
+    private Attr known(Asker who, long nodeId) throws FuseException {
+        if (who.fresh()) {
             files.flushPending(nodeId);
             return null;
         }

@@ -1,6 +1,5 @@
 package dev.fsdriver.client;
 
-import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseStatfs;
 import dev.fsdriver.proto.v1.Attr;
 import java.util.BitSet;
@@ -87,7 +86,7 @@ final class RemoteCaches {
     private record Aside(KeptListings.Kept kept, long markedAt) {}
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
-    private volatile EventsLink.Lender lender = (req, node, generation) -> false;
+    private volatile EventsLink.Lender lender = (node, generation) -> false;
 
     /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
@@ -273,8 +272,12 @@ final class RemoteCaches {
         return allChangedAt < markedAt && changedAt.getOrDefault(dir, 0L) == markedAt;
     }
 
-    /** What a lookup for {@code req} answered from a kept listing may use besides it (see {@link KeptListings.NodeAnswers}). */
-    KeptListings.NodeAnswers nodeAnswers(FuseRequest req) {
+    /**
+     * What a lookup for {@code who} answered from a kept listing may use besides it (see
+     * {@link KeptListings.NodeAnswers}): only the kernel is lent references it holds (the events
+     * layer's own reads give theirs back to the server).
+     */
+    KeptListings.NodeAnswers nodeAnswers(Asker who) {
         return new KeptListings.NodeAnswers() {
             @Override
             public Attr attrs(long node) {
@@ -283,7 +286,7 @@ final class RemoteCaches {
 
             @Override
             public boolean lend(long node, long generation) {
-                return lender.lend(req, node, generation);
+                return who == Asker.KERNEL && lender.lend(node, generation);
             }
         };
     }

@@ -105,7 +105,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
-        this.events = new EventsLink(connection, caches, reopener, lookups, files);
+        this.events = new EventsLink(connection, caches, reopener, lookups, files,
+                new RemoteOwnReads(lookups, listings, nodes));
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
         this.directoryTimesMove = directoryTimesMove(hello);
@@ -198,7 +199,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
      */
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        lookups.lookup(req, parent, name, reply);
+        lookups.lookup(Asker.KERNEL, parent, name, reply);
     }
 
     @Override
@@ -208,7 +209,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        lookups.getattr(req, nodeId, fh, reply);
+        lookups.getattr(Asker.KERNEL, nodeId, fh, reply);
     }
 
     /**

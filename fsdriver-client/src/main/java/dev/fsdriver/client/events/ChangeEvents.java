@@ -61,7 +61,7 @@ public final class ChangeEvents implements AutoCloseable {
         this.policy = new CachePolicy(options.liveTimeout().toNanos(), options.fallbackTimeout().toNanos());
         this.injector = options.inject() ? new Injector(mountPoint, remote.events().writes()) : null;
         this.remote = remote;
-        this.fs = new EventAwareFileSystem(remote, view, echo, policy, injector, remote.caches());
+        this.fs = new EventAwareFileSystem(remote, remote.events().reads(), view, echo, policy, injector, remote.caches());
         this.mounted = injector != null ? new InjectionAnswers(fs, injector) : fs;
         // Hello's reading of the server's clock and the root's times read after it: the root's
         // stamp, from before any watcher could watch it (the mount was not live yet). Without
@@ -82,8 +82,7 @@ public final class ChangeEvents implements AutoCloseable {
         remote.events().childrenFrom(view::child); // whose attributes an unlink or rename changes
         // references to nodes the kernel holds, answered from kept listings: for the kernel's
         // requests only (the applier's own lookups give theirs back to the server)
-        remote.events().lendsFrom((req, node, generation) -> !(req instanceof InjectionGate.Internal)
-                && fs.entries().lend(node, generation));
+        remote.events().lendsFrom((node, generation) -> fs.entries().lend(node, generation));
         this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
                 System::nanoTime);
         if (baselines != null) {

@@ -1,7 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.CacheStats;
-import dev.fsdriver.client.ListingSequences;
+import dev.fsdriver.client.OwnReads;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -54,28 +54,31 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     /** Lookups and getattrs, answered from {@code dirs} when it can (see {@link KnownAnswers}). */
     private final KnownAnswers answers;
 
-    EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
-                         Injector injector) {
-        this(delegate, view, echo, policy, injector, new CacheStats());
+    /**
+     * @param delegate the remote file system, for the kernel's requests
+     * @param ownReads the same, for what the events layer reads for itself (see {@link OwnReads})
+     */
+    EventAwareFileSystem(FuseFileSystem delegate, OwnReads ownReads, KernelView view, EchoFilter echo,
+                         CachePolicy policy, Injector injector) {
+        this(delegate, ownReads, view, echo, policy, injector, new CacheStats());
     }
 
-    EventAwareFileSystem(FuseFileSystem delegate, KernelView view, EchoFilter echo, CachePolicy policy,
-                         Injector injector, CacheStats caches) {
-        this(new InjectionGate(delegate, injector), view, echo, policy, caches,
-                delegate instanceof ListingSequences s ? s : fh -> 0);
+    EventAwareFileSystem(FuseFileSystem delegate, OwnReads ownReads, KernelView view, EchoFilter echo,
+                         CachePolicy policy, Injector injector, CacheStats caches) {
+        this(new InjectionGate(delegate, injector), ownReads, view, echo, policy, caches);
     }
 
-    private EventAwareFileSystem(InjectionGate gate, KernelView view, EchoFilter echo, CachePolicy policy,
-                                 CacheStats caches, ListingSequences sequences) {
+    private EventAwareFileSystem(InjectionGate gate, OwnReads ownReads, KernelView view, EchoFilter echo,
+                                 CachePolicy policy, CacheStats caches) {
         super(gate); // what is not overridden here passes the gate unchanged
         this.delegate = gate;
         this.view = view;
         this.echo = echo;
         this.entries = new KernelEntries(view, policy);
         this.dirs = new KnownDirs(policy, caches, watchedNames);
-        this.answers = new KnownAnswers(gate, dirs, entries, policy, caches);
-        this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, sequences, entries::listed);
-        this.reads = new ServerReads(gate, sequences);
+        this.answers = new KnownAnswers(gate, ownReads, dirs, entries, policy, caches);
+        this.listings = new KernelListings(gate, view, dirs, policy, watchedNames, ownReads, entries::listed);
+        this.reads = new ServerReads(ownReads);
     }
 
     /**
@@ -190,6 +193,11 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         answers.getattr(req, nodeId, fh, reply);
+    }
+
+    /** GETATTR for the injector's operation, read as the events layer's own (see {@link KnownAnswers#getattrOwn}). */
+    void getattrOwn(long nodeId, Reply<FuseAttrReply> reply) throws FuseException {
+        answers.getattrOwn(nodeId, reply);
     }
 
     @Override

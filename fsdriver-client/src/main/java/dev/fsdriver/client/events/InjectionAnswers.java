@@ -89,8 +89,8 @@ final class InjectionAnswers extends ForwardingFileSystem {
     }
 
     /**
-     * Any other node's attributes are read by the events layer itself (a read, which the gate
-     * lets the applier make): the injector's own request still reaches nothing.
+     * Any other node's attributes are read by the events layer itself ({@link
+     * EventAwareFileSystem#getattrOwn}): the injector's own request still reaches nothing.
      */
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
@@ -101,7 +101,8 @@ final class InjectionAnswers extends ForwardingFileSystem {
                 reply.done(new FuseAttrReply(known, 0));
                 return;
             }
-            req = new InjectionGate.Internal(nodeId);
+            fs.getattrOwn(nodeId, reply);
+            return;
         }
         fs.getattr(req, nodeId, fh, reply);
     }

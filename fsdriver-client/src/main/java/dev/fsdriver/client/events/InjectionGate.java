@@ -1,6 +1,5 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.FreshRead;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -20,39 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only way from the events layer to the server: {@link EventAwareFileSystem} holds this
- * gate, never the remote file system itself, so every request it forwards passes here. The
- * gate guarantees that a change notification never changes the server:
- * <ul>
- * <li>a request made by the {@link Injector}'s thread is refused (EIO, logged), whatever it is
- *     and whether or not an injection is in progress: the injector's requests are answered
- *     locally by {@link InjectionAnswers} or not at all;</li>
- * <li>a request the {@link EventApplier} makes itself ({@link Internal}) may only read
- *     (lookup, getattr, readlink, directory listing); anything else is refused.</li>
- * </ul>
- * FORGET carries no request header and passes: it drops a node reference the client holds,
- * it changes no data. Every method of {@link FuseFileSystem} is overridden here (a test checks
- * it), so no default method can reach the delegate around the check.
+ * The way the kernel's requests take from the events layer to the server:
+ * {@link EventAwareFileSystem} holds this gate, never the remote file system itself, so every
+ * request it forwards passes here. The gate guarantees that an injected change notification
+ * never reaches the server: a request made by the {@link Injector}'s thread is refused (EIO,
+ * logged), whatever it is and whether or not an injection is in progress; the injector's
+ * requests are answered locally by {@link InjectionAnswers} or not at all. FORGET carries no
+ * request header and passes: it drops a node reference the client holds, it changes no data.
+ * Every method of {@link FuseFileSystem} is overridden here (a test checks it), so no default
+ * method can reach the delegate around the check.
+ *
+ * <p>The only other way to the server is what the events layer reads for itself, which has
+ * nothing but reads to offer ({@link dev.fsdriver.client.OwnReads}, through {@link ServerReads}).
  */
 final class InjectionGate implements FuseFileSystem {
     private static final Logger log = LoggerFactory.getLogger(InjectionGate.class);
-
-    /**
-     * The header of a request the applier makes to the server itself (no kernel request behind it);
-     * {@code fresh}: answered by the server only, never from the client's caches ({@link FreshRead}).
-     */
-    record Internal(long nodeId, boolean fresh) implements FuseRequest, FreshRead {
-        Internal(long nodeId) {
-            this(nodeId, false);
-        }
-
-        public long unique() { return 0; }
-        public int opcode() { return 0; }
-        public int uid() { return 0; }
-        public int gid() { return 0; }
-        public int pid() { return 0; }
-        public boolean isInterrupted() { return false; }
-    }
 
     private final FuseFileSystem delegate;
     private final Injector injector;
@@ -72,20 +53,10 @@ final class InjectionGate implements FuseFileSystem {
         return injector != null && injector.isInjectorThread(req.pid());
     }
 
-    /** Whether a request that only reads must be refused. */
-    private boolean refusedRead(FuseRequest req) {
-        return fromInjector(req);
-    }
-
-    /** Whether a request that may change the server must be refused. */
-    private boolean refusedChange(FuseRequest req) {
-        return req instanceof Internal || fromInjector(req);
-    }
-
-    /** Logs the refused request (what and where) and makes the error the kernel or the applier gets. */
+    /** Logs the refused request (what and where) and makes the error the kernel gets. */
     private static FuseException refuse(FuseRequest req, String op, String what) {
-        String who = req instanceof Internal ? "the event applier" : "the injector thread (tid " + req.pid() + ")";
-        log.warn("refused {} {} from {}: a change notification never reaches the server", op, what, who);
+        log.warn("refused {} {} from the injector thread (tid {}): a change notification never reaches the server",
+                op, what, req.pid());
         return new FuseException(Errno.EIO, op + " from the events layer refused");
     }
 
@@ -114,7 +85,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "LOOKUP", at(parent, name));
         }
         delegate.lookup(req, parent, name, reply);
@@ -122,7 +93,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "GETATTR", "node " + nodeId);
         }
         delegate.getattr(req, nodeId, fh, reply);
@@ -130,7 +101,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public String readlink(FuseRequest req, long nodeId) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "READLINK", "node " + nodeId);
         }
         return delegate.readlink(req, nodeId);
@@ -138,7 +109,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "OPENDIR", "node " + nodeId);
         }
         return delegate.opendir(req, nodeId, flags);
@@ -146,7 +117,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "READDIR", "node " + nodeId);
         }
         delegate.readdir(req, nodeId, fh, offset, filler);
@@ -155,7 +126,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "READDIRPLUS", "node " + nodeId);
         }
         delegate.readdirplus(req, nodeId, fh, offset, filler);
@@ -163,7 +134,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void releasedir(FuseRequest req, long nodeId, long fh) throws FuseException {
-        if (refusedRead(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "RELEASEDIR", "node " + nodeId);
         }
         delegate.releasedir(req, nodeId, fh);
@@ -174,7 +145,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "SETATTR", "node " + nodeId);
         }
         delegate.setattr(req, nodeId, changes, reply);
@@ -182,7 +153,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "SYMLINK", at(parent, name) + " -> " + target);
         }
         return delegate.symlink(req, parent, name, target);
@@ -191,7 +162,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "MKNOD", at(parent, name));
         }
         return delegate.mknod(req, parent, name, mode, rdev, umask);
@@ -199,7 +170,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "MKDIR", at(parent, name));
         }
         return delegate.mkdir(req, parent, name, mode, umask);
@@ -207,7 +178,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "UNLINK", at(parent, name));
         }
         delegate.unlink(req, parent, name, done);
@@ -215,7 +186,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "RMDIR", at(parent, name));
         }
         delegate.rmdir(req, parent, name, done);
@@ -224,7 +195,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "RENAME", at(parent, name) + " -> " + at(newParent, newName) + " flags " + flags);
         }
         delegate.rename(req, parent, name, newParent, newName, flags);
@@ -232,7 +203,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "LINK", "node " + nodeId + " as " + at(newParent, newName));
         }
         return delegate.link(req, nodeId, newParent, newName);
@@ -245,7 +216,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
-        if (refusedChange(req)) { // O_TRUNC changes the file
+        if (fromInjector(req)) { // O_TRUNC changes the file
             throw refuse(req, "OPEN", "node " + nodeId);
         }
         return delegate.open(req, nodeId, flags, killSuidgid);
@@ -254,7 +225,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public int read(FuseRequest req, long nodeId, long fh, long offset, int size, ByteBuffer dst)
             throws FuseException {
-        if (refusedChange(req)) { // the injector opens no file: a handle is a program's
+        if (fromInjector(req)) { // the injector opens no file: a handle is a program's
             throw refuse(req, "READ", "node " + nodeId);
         }
         return delegate.read(req, nodeId, fh, offset, size, dst);
@@ -263,7 +234,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "WRITE", "node " + nodeId);
         }
         return delegate.write(req, nodeId, fh, offset, src, writeFlags);
@@ -271,7 +242,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void flush(FuseRequest req, long nodeId, long fh, long lockOwner) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "FLUSH", "node " + nodeId);
         }
         delegate.flush(req, nodeId, fh, lockOwner);
@@ -279,7 +250,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void release(FuseRequest req, long nodeId, long fh, int flags) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "RELEASE", "node " + nodeId);
         }
         delegate.release(req, nodeId, fh, flags);
@@ -287,7 +258,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void fsync(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "FSYNC", "node " + nodeId);
         }
         delegate.fsync(req, nodeId, fh, datasync);
@@ -295,7 +266,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "FSYNCDIR", "node " + nodeId);
         }
         delegate.fsyncdir(req, nodeId, fh, datasync);
@@ -303,7 +274,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public FuseStatfs statfs(FuseRequest req, long nodeId) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "STATFS", "node " + nodeId);
         }
         return delegate.statfs(req, nodeId);
@@ -311,7 +282,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void access(FuseRequest req, long nodeId, int mask) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "ACCESS", "node " + nodeId);
         }
         delegate.access(req, nodeId, mask);
@@ -320,7 +291,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "CREATE", at(parent, name));
         }
         return delegate.create(req, parent, name, mode, flags, umask);
@@ -329,7 +300,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public void fallocate(FuseRequest req, long nodeId, long fh, long offset, long length, int mode)
             throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "FALLOCATE", "node " + nodeId);
         }
         delegate.fallocate(req, nodeId, fh, offset, length, mode);
@@ -337,7 +308,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public long lseek(FuseRequest req, long nodeId, long fh, long offset, int whence) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "LSEEK", "node " + nodeId);
         }
         return delegate.lseek(req, nodeId, fh, offset, whence);
@@ -346,7 +317,7 @@ final class InjectionGate implements FuseFileSystem {
     @Override
     public long copyFileRange(FuseRequest req, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
                               long offOut, long length, int flags) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "COPY_FILE_RANGE", "node " + nodeIn + " -> node " + nodeOut);
         }
         return delegate.copyFileRange(req, nodeIn, fhIn, offIn, nodeOut, fhOut, offOut, length, flags);
@@ -354,7 +325,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "GETXATTR", "node " + nodeId + " " + name);
         }
         return delegate.getxattr(req, nodeId, name);
@@ -362,7 +333,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "LISTXATTR", "node " + nodeId);
         }
         return delegate.listxattr(req, nodeId);
@@ -370,7 +341,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "SETXATTR", "node " + nodeId + " " + name);
         }
         delegate.setxattr(req, nodeId, name, value, flags);
@@ -378,7 +349,7 @@ final class InjectionGate implements FuseFileSystem {
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        if (refusedChange(req)) {
+        if (fromInjector(req)) {
             throw refuse(req, "REMOVEXATTR", "node " + nodeId + " " + name);
         }
         delegate.removexattr(req, nodeId, name);

@@ -1,6 +1,7 @@
 package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.OwnReads;
 import dev.fsdriver.client.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseAttr;
@@ -23,14 +24,18 @@ import dev.fsdriver.fuse.FuseRequest;
 final class KnownAnswers {
     /** The remote file system behind the gate: every call to the server passes the gate. */
     private final InjectionGate gate;
+    /** The events layer's own reads of the server (see {@link OwnReads}). */
+    private final OwnReads reads;
     private final KnownDirs dirs;
     private final KernelEntries entries;
     private final CachePolicy policy;
     /** The mount's hits and misses (see {@link CacheStats}). */
     private final CacheStats caches;
 
-    KnownAnswers(InjectionGate gate, KnownDirs dirs, KernelEntries entries, CachePolicy policy, CacheStats caches) {
+    KnownAnswers(InjectionGate gate, OwnReads reads, KnownDirs dirs, KernelEntries entries, CachePolicy policy,
+                 CacheStats caches) {
         this.gate = gate;
+        this.reads = reads;
         this.dirs = dirs;
         this.entries = entries;
         this.policy = policy;
@@ -39,10 +44,10 @@ final class KnownAnswers {
 
     /**
      * Whether a miss of {@code req} counts in the cache statistics: the kernel's requests for
-     * programs do; the events layer's own reads and the injector's (refused at the gate) do not.
+     * programs do; the injector's (refused at the gate, or answered for it by {@link #getattrOwn}) do not.
      */
     private boolean counted(FuseRequest req) {
-        return !(req instanceof InjectionGate.Internal) && !gate.fromInjector(req);
+        return !gate.fromInjector(req);
     }
 
     /** A negative entry if {@code name} is known absent in {@code parent}; null: the server is asked (a miss). */
@@ -77,7 +82,7 @@ final class KnownAnswers {
     }
 
     /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */
-    private FuseAttrReply knownAttr(FuseRequest req, long nodeId) throws FuseException {
+    private FuseAttrReply knownAttr(boolean counted, long nodeId) throws FuseException {
         if (LocalNodes.isGhost(nodeId)) {
             throw new FuseException(Errno.ENOENT);
         }
@@ -88,7 +93,7 @@ final class KnownAnswers {
                 return new FuseAttrReply(cached, policy.timeoutNs());
             }
         }
-        if (counted(req)) {
+        if (counted) {
             caches.miss(Cache.ATTRIBUTE);
         }
         return null;
@@ -103,12 +108,27 @@ final class KnownAnswers {
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
-        FuseAttrReply known = knownAttr(req, nodeId);
+        FuseAttrReply known = knownAttr(counted(req), nodeId);
         if (known != null) {
             reply.done(known);
             return;
         }
         long epoch = dirs.epoch();
         gate.getattr(req, nodeId, fh, Reply.mapped(reply, r -> fetched(nodeId, r, epoch)));
+    }
+
+    /**
+     * {@link #getattr} for a request the injector's operation causes of another node than the
+     * one it announces (its parent, say): answered as the kernel's would be, but read as the events
+     * layer's own ({@link OwnReads}): the injector's request itself reaches nothing.
+     */
+    void getattrOwn(long nodeId, Reply<FuseAttrReply> reply) throws FuseException {
+        FuseAttrReply known = knownAttr(false, nodeId);
+        if (known != null) {
+            reply.done(known);
+            return;
+        }
+        long epoch = dirs.epoch();
+        reads.getattr(nodeId, false, Reply.mapped(reply, r -> fetched(nodeId, r, epoch)));
     }
 }

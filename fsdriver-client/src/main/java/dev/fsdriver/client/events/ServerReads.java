@@ -1,36 +1,30 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.ListingSequences;
+import dev.fsdriver.client.OwnReads;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
-import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
-import dev.fsdriver.fuse.FuseOpen;
-import dev.fsdriver.fuse.FuseRequest;
 import java.util.Map;
 
 /**
- * What the events layer itself asks of the server ({@link EventApplier}, {@link OverflowResync}):
- * reads only, each made as the applier's own request ({@link InjectionGate.Internal}) through the
- * gate, which refuses anything else such a request would do. Lookups and getattrs are answered
- * later by the remote file system; these wait for the answer ({@link Reply#await}), on the
- * caller's thread (the applier's, never the network thread that answers), and are asked once
- * more after ENOTCONN ({@link #awaitOnceMore}).
+ * What the events layer itself asks of the server ({@link EventApplier}, {@link OverflowResync}),
+ * in the shapes they need: reads only, through the remote side's {@link OwnReads}, which has no
+ * way to change anything. Lookups and getattrs are answered later by the remote file system;
+ * these wait for the answer ({@link Reply#await}), on the caller's thread (the applier's, never
+ * the network thread that answers), and are asked once more after ENOTCONN ({@link #awaitOnceMore}).
  *
- * <p>Locking: none; the gate and the remote file system have theirs.
+ * <p>Locking: none; the remote file system has its own.
  */
 final class ServerReads {
-    private final FuseFileSystem gate;
-    /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
-    private final ListingSequences sequences;
+    /** The remote side's reads, with its listing sequences (see {@link KnownNames}). */
+    private final OwnReads server;
 
-    ServerReads(InjectionGate gate, ListingSequences sequences) {
-        this.gate = gate;
-        this.sequences = sequences;
+    ServerReads(OwnReads server) {
+        this.server = server;
     }
 
     /**
@@ -40,21 +34,21 @@ final class ServerReads {
      * @throws FuseException when the name is gone (or cannot be looked up)
      */
     FuseEntry lookup(long parent, String name) throws FuseException {
-        return awaitOnceMore(r -> gate.lookup(new InjectionGate.Internal(parent), parent, name, r));
+        return awaitOnceMore(r -> server.lookup(parent, name, false, r));
     }
 
     /**
      * {@link #lookup}, answered by the server itself, never from a listing or attributes the
-     * client keeps (see {@link dev.fsdriver.client.FreshRead}): attributes read after this call began.
+     * client keeps (see {@link OwnReads}): attributes read after this call began.
      */
     FuseEntry lookupFresh(long parent, String name) throws FuseException {
-        return awaitOnceMore(r -> gate.lookup(new InjectionGate.Internal(parent, true), parent, name, r));
+        return awaitOnceMore(r -> server.lookup(parent, name, true, r));
     }
 
     /**
      * The server's attributes of {@code node} now, or null when they cannot be read. No reference
      * kept. Asked of the server itself: attributes the client keeps may have been refilled by a
-     * program's stat after the change the caller looks for (see {@link dev.fsdriver.client.FreshRead}).
+     * program's stat after the change the caller looks for (see {@link OwnReads}).
      */
     FuseAttr attr(long node) {
         try {
@@ -77,9 +71,9 @@ final class ServerReads {
         }
     }
 
-    /** The server's own GetAttr of {@code node} (see {@link dev.fsdriver.client.FreshRead}). */
+    /** The server's own GetAttr of {@code node}, fresh (see {@link OwnReads}). */
     private FuseAttrReply fresh(long node) throws FuseException {
-        return awaitOnceMore(r -> gate.getattr(new InjectionGate.Internal(node, true), node, 0, r));
+        return awaitOnceMore(r -> server.getattr(node, true, r));
     }
 
     /**
@@ -101,7 +95,7 @@ final class ServerReads {
 
     /** Gives back one lookup reference to {@code node} that the kernel did not take. */
     void giveBack(long node) {
-        gate.forget(node, 1);
+        server.forget(node, 1);
     }
 
     /** The node the server has at {@code name} in {@code parent} now, 0 if none (or unknown); no reference kept. */
@@ -148,8 +142,7 @@ final class ServerReads {
      * returns the sequence of the last page read (0: not known), so an empty listing has one too.
      */
     long listNames(long dir, int max, NameSink sink) throws FuseException {
-        FuseRequest req = new InjectionGate.Internal(dir);
-        FuseOpen open = gate.opendir(req, dir, 0);
+        long fh = server.opendir(dir);
         int[] count = {0};
         try {
             long[] offset = {0};
@@ -157,27 +150,26 @@ final class ServerReads {
                 long start = offset[0];
                 DirFiller filler = (name, ino, mode, next) -> {
                     if (!name.equals(".") && !name.equals("..")) {
-                        sink.add(name, ino, sequences.eventSequence(open.fh()));
+                        sink.add(name, ino, server.eventSequence(fh));
                         count[0]++;
                     }
                     offset[0] = next;
                     return count[0] < max;
                 };
-                gate.readdir(req, dir, open.fh(), start, filler);
+                server.readdir(dir, fh, start, filler);
                 if (offset[0] == start) {
                     break;
                 }
             }
-            return sequences.eventSequence(open.fh());
+            return server.eventSequence(fh);
         } finally {
-            gate.releasedir(req, dir, open.fh());
+            server.releasedir(dir, fh);
         }
     }
 
     /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
     long list(long dir, Map<String, long[]> into) throws FuseException {
-        FuseRequest req = new InjectionGate.Internal(dir);
-        FuseOpen open = gate.opendir(req, dir, 0);
+        long fh = server.opendir(dir);
         long sequence = Long.MAX_VALUE;
         try {
             long[] offset = {0};
@@ -192,15 +184,15 @@ final class ServerReads {
                     offset[0] = next;
                     return true;
                 };
-                gate.readdir(req, dir, open.fh(), start, filler);
-                sequence = Math.min(sequence, sequences.eventSequence(open.fh()));
+                server.readdir(dir, fh, start, filler);
+                sequence = Math.min(sequence, server.eventSequence(fh));
                 more = offset[0] != start && into.size() >= before;
                 if (offset[0] == start) {
                     more = false;
                 }
             }
         } finally {
-            gate.releasedir(req, dir, open.fh());
+            server.releasedir(dir, fh);
         }
         return sequence == Long.MAX_VALUE ? 0 : sequence;
     }

@@ -50,7 +50,7 @@ class BaselinesTest {
     };
 
     private final Baselines baselines =
-            new Baselines(names, view, new ServerReads(new InjectionGate(server, null), fh -> SEQ), live::get, System::nanoTime);
+            new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, System::nanoTime);
 
     @Test
     void aDirectoryHeldButNeverListedGetsItsNamesAsTheyWereBeforeALoss() {
@@ -125,7 +125,7 @@ class BaselinesTest {
     @Test
     void aListingWithoutASequenceIsNoBaseline() {
         view.entered(1, "d", DIR, DIR_MODE);
-        new Baselines(names, view, new ServerReads(new InjectionGate(server, null), fh -> 0), live::get, System::nanoTime).take(DIR);
+        new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> 0)), live::get, System::nanoTime).take(DIR);
         assertThat(names.knows(DIR)).as("an older server: the earlier rule (every name announced)").isFalse();
     }
 
@@ -146,7 +146,7 @@ class BaselinesTest {
                 }
             }
         };
-        new Baselines(names, view, new ServerReads(new InjectionGate(racing, null), fh -> SEQ), live::get, System::nanoTime).take(DIR);
+        new Baselines(names, view, new ServerReads(OwnReadsOver.of(racing, fh -> SEQ)), live::get, System::nanoTime).take(DIR);
         assertThat(names.trusted(DIR, SEQ)).containsOnlyKeys("old", "told");
     }
 

@@ -118,7 +118,7 @@ class EventApplierTest {
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
     final CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
-    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo, policy, null);
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, OwnReadsOver.of(server), view, echo, policy, null);
     final EventApplier applier = new EventApplier(fs, view, echo, null, kernel);
     long seq;
 

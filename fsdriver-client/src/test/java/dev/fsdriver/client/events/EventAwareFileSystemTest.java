@@ -105,7 +105,7 @@ class EventAwareFileSystemTest {
     void closeInjector() {
         injector.close();
     }
-    final EventAwareFileSystem fs = new EventAwareFileSystem(fake, view, echo, policy, injector);
+    final EventAwareFileSystem fs = new EventAwareFileSystem(fake, OwnReadsOver.of(fake), view, echo, policy, injector);
     /** What the kernel talks to: the injector's requests answered in front of the events layer. */
     final FuseFileSystem kernelSide = new InjectionAnswers(fs, injector);
 
@@ -199,7 +199,7 @@ class EventAwareFileSystemTest {
     void namesNotMadeInADirectoryThisMountCreatedAreAbsentWithoutAsking() throws Exception {
         policy.setLive(true);
         Fake2 f2 = new Fake2();
-        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, OwnReadsOver.of(f2), view, echo, policy, injector);
         FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
         assertThat(Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "absent", r)).nodeId()).as("negative, answered here").isZero();
         assertThat(f2.calls).doesNotContain("lookup " + d.nodeId() + "/absent");
@@ -241,7 +241,7 @@ class EventAwareFileSystemTest {
     @Test
     void directoriesMadeWhileEventsAreDownAreNotTakenAsKnown() throws Exception {
         Fake2 f2 = new Fake2();
-        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, OwnReadsOver.of(f2), view, echo, policy, injector);
         FuseEntry d = fs2.mkdir(OTHER, 1, "new", 0755, 022);
         policy.setLive(true);
         Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, d.nodeId(), "absent", r));
@@ -267,7 +267,7 @@ class EventAwareFileSystemTest {
                 calls.add("unlink " + parent + "/" + name);
             }
         };
-        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, view, echo, policy, injector);
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f2, OwnReadsOver.of(f2), view, echo, policy, injector);
         long d = fs2.mkdir(OTHER, 1, "new", 0755, 022).nodeId();
         fs2.create(OTHER, d, "b", FILE, 0, 0);
         fs2.mkdir(OTHER, d, "a", 0755, 022);
@@ -364,7 +364,7 @@ class EventAwareFileSystemTest {
     @Test
     void aDirectorysAttributesAreAskedForOnceWhileNothingChanges() throws Exception {
         DirFake f = new DirFake();
-        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, OwnReadsOver.of(f), view, echo, policy, injector);
         long d = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "d", r)).nodeId();
         Reply.<FuseAttrReply>await(r -> fs2.getattr(OTHER, d, -1, r));
         assertThat(f.getattrs(d)).as("events down: every GETATTR is the server's").isEqualTo(1);
@@ -404,7 +404,7 @@ class EventAwareFileSystemTest {
     @Test
     void anExchangeThroughTheMountSwapsTheNodesOfBothNamesInTheView() throws Exception {
         DirFake f = new DirFake();
-        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, view, echo, policy, injector);
+        EventAwareFileSystem fs2 = new EventAwareFileSystem(f, OwnReadsOver.of(f), view, echo, policy, injector);
         long a = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "a", r)).nodeId();
         long bb = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, 1, "bb", r)).nodeId();
         long sub = Reply.<FuseEntry>await(r -> fs2.lookup(OTHER, a, "sub", r)).nodeId();

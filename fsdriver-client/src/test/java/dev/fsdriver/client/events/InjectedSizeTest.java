@@ -70,23 +70,16 @@ class InjectedSizeTest {
         connection = Connection.over(InProcessChannelBuilder.forName(name).build(), "in-process:" + name, "s", null,
                 false, ClientOptions.defaults());
         remote = RemoteFileSystem.connect(connection);
-        FuseFileSystem hooked = (FuseFileSystem) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {FuseFileSystem.class}, (proxy, m, args) -> {
-                    ThrowingRunnable hook = beforeLookup;
-                    if (hook != null && m.getName().equals("lookup") && args[0] instanceof InjectionGate.Internal && "f".equals(args[2])) {
-                        beforeLookup = null;
-                        hook.run();
-                    }
-                    try {
-                        return m.invoke(remote, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
         injector = new Injector(mnt, remote.events().writes());
         CachePolicy policy = new CachePolicy(3_600_000_000_000L, 1_000_000_000L);
         policy.setLive(true);
-        EventAwareFileSystem fs = new EventAwareFileSystem(hooked, view, new EchoFilter(), policy, injector);
+        EventAwareFileSystem fs = new EventAwareFileSystem(remote, OwnReadsOver.beforeLookup(remote.events().reads(), looked -> {
+            ThrowingRunnable hook = beforeLookup;
+            if (hook != null && "f".equals(looked)) { // the applier's own lookup of f
+                beforeLookup = null;
+                hook.run();
+            }
+        }), view, new EchoFilter(), policy, injector);
         mount = FuseMount.mount(mnt, new InjectionAnswers(fs, injector), MountOptions.builder().fsName("fsdriver:test").build());
         applier = new EventApplier(fs, view, new EchoFilter(), injector, mount.notifier());
         assertThat(Files.readString(mnt.resolve("d/f"))).isEqualTo("F"); // the kernel holds d and d/f

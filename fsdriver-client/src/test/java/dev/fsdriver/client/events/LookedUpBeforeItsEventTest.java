@@ -51,7 +51,7 @@ class LookedUpBeforeItsEventTest {
         injector = new Injector(mnt, remote.events().writes());
         policy.setLive(true); // long timeouts, as while events flow
         EchoFilter echo = new EchoFilter();
-        EventAwareFileSystem fs = new EventAwareFileSystem(remote, view, echo, policy, injector);
+        EventAwareFileSystem fs = new EventAwareFileSystem(remote, remote.events().reads(), view, echo, policy, injector);
         mount = FuseMount.mount(mnt, new InjectionAnswers(fs, injector), MountOptions.builder().fsName("fsdriver:test").build());
         applier = new EventApplier(fs, view, echo, injector, mount.notifier());
     }

@@ -64,7 +64,7 @@ class OverflowResyncTest {
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
     final Listing server = new Listing();
-    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo,
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, OwnReadsOver.of(server), view, echo,
             new CachePolicy(3_600_000_000_000L, 1_000_000_000L), null);
     Injector injector;
 

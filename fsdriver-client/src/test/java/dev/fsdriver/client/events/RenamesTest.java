@@ -21,7 +21,7 @@ class RenamesTest {
     final EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
-    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo,
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, OwnReadsOver.of(server), view, echo,
             new CachePolicy(3_600_000_000_000L, 1_000_000_000L), null);
     final EventApplier applier = new EventApplier(fs, view, echo, null, kernel);
     final Renames renames = new Renames(applier, fs, view, null, kernel, fs.watchedNames());

@@ -39,7 +39,7 @@ class ServerReadsTest {
     final FuseFileSystem server = new BlockingFileSystem() {
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
-            assertThat(req).isInstanceOf(InjectionGate.Internal.class);
+            assertThat(req).isInstanceOf(OwnReadsOver.Own.class);
             calls.add("lookup " + name);
             if (notConnected.getAndDecrement() > 0) {
                 throw new FuseException(Errno.ENOTCONN);
@@ -94,7 +94,7 @@ class ServerReadsTest {
             calls.add("releasedir " + nodeId);
         }
     };
-    final ServerReads reads = new ServerReads(new InjectionGate(server, null), fh -> 9 + pages.get());
+    final ServerReads reads = new ServerReads(OwnReadsOver.of(server, fh -> 9 + pages.get()));
 
     private static FuseAttr attr(long node) {
         return new FuseAttr(node + 100, 3, 1, 0, 0, 0, FileMode.S_IFREG | 0644, 1, 0, 0, 0, 4096);

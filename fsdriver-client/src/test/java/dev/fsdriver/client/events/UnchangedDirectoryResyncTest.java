@@ -2,7 +2,6 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.client.FreshRead;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.BlockingFileSystem;
@@ -45,7 +44,7 @@ class UnchangedDirectoryResyncTest {
         volatile long rootNs;
         /**
          * What the client keeps of the directory (a program's stat after the overflow's drop),
-         * answered to a request that does not ask the server itself ({@link FreshRead}); null: none.
+         * answered to a request that does not ask the server itself ({@link OwnReadsOver#fresh}); null: none.
          */
         volatile FuseAttr kept;
         /** The size of the files in the directory on the server, and as the client keeps it (-1: not kept). */
@@ -81,14 +80,14 @@ class UnchangedDirectoryResyncTest {
             if (parent != DIR || i < 0) {
                 throw new FuseException(Errno.ENOENT);
             }
-            long size = keptFileSize >= 0 && !(req instanceof FreshRead f && f.fresh()) ? keptFileSize : fileSize;
+            long size = keptFileSize >= 0 && !OwnReadsOver.fresh(req) ? keptFileSize : fileSize;
             return new FuseEntry(700 + i, 0, EventAwareFileSystemTest.attr(700 + i, FileMode.S_IFREG | 0644, size), 5, 5);
         }
 
         @Override
         public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) {
             FuseAttr cached = kept;
-            if (nodeId == DIR && cached != null && !(req instanceof FreshRead f && f.fresh())) {
+            if (nodeId == DIR && cached != null && !OwnReadsOver.fresh(req)) {
                 return new FuseAttrReply(cached, 5);
             }
             return new FuseAttrReply(nodeId == DIR ? dirAttr() : nodeId == 1 ? rootAttr()
@@ -114,7 +113,7 @@ class UnchangedDirectoryResyncTest {
     final KernelView view = new KernelView();
     final EchoFilter echo = new EchoFilter();
     final Server server = new Server();
-    final EventAwareFileSystem fs = new EventAwareFileSystem(server, view, echo,
+    final EventAwareFileSystem fs = new EventAwareFileSystem(server, OwnReadsOver.of(server), view, echo,
             new CachePolicy(3_600_000_000_000L, 1_000_000_000L), null);
     Injector injector;
     EventApplier applier;

@@ -9,36 +9,26 @@ import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
-import dev.fsdriver.fuse.FuseRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@link FreshRead} request is answered by the server, never from what the client keeps while
- * events flow: the overflow resync compares a directory's times with the server's, and a stat a
- * program made after the overflow's drop refills {@link KnownAttrs} with times a later create
- * (whose event is lost) moved on the server only.
+ * The events layer's own reads ({@link OwnReads}): a fresh one is answered by the server, never
+ * from what the client keeps while events flow (the overflow resync compares a directory's times
+ * with the server's, and a stat a program made after the overflow's drop refills
+ * {@link KnownAttrs} with times a later create, whose event is lost, moved on the server only);
+ * and none is lent a reference the kernel holds.
  */
-class FreshReadTest {
+class OwnReadsTest {
     private static final long ROOT = FuseFileSystem.ROOT_ID;
-
-    /** The events layer's own request, asking for the server's answer. */
-    private record Fresh() implements FuseRequest, FreshRead {
-        public long unique() { return 0; }
-        public int opcode() { return 0; }
-        public long nodeId() { return 0; }
-        public int uid() { return 0; }
-        public int gid() { return 0; }
-        public int pid() { return 0; }
-        public boolean isInterrupted() { return false; }
-        public boolean fresh() { return true; }
-    }
 
     @TempDir
     Path dir;
@@ -76,7 +66,7 @@ class FreshReadTest {
 
         assertThat(Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, node, -1, r)).attr().mtimeNs()).as("the program's stat is kept (the cache under test)")
                 .isEqualTo(stat.mtimeNs());
-        FuseAttr fresh = Reply.<FuseAttrReply>await(r -> fs.getattr(new Fresh(), node, -1, r)).attr();
+        FuseAttr fresh = Reply.<FuseAttrReply>await(r -> fs.events().reads().getattr(node, true, r)).attr();
         assertThat(fresh.mtimeNs()).as("the server's mtime, moved by the create").isNotEqualTo(stat.mtimeNs());
         assertThat(fresh.ctimeNs()).as("the server's ctime, moved by the create").isNotEqualTo(stat.ctimeNs());
     }
@@ -92,9 +82,31 @@ class FreshReadTest {
         lookupMissing("a");
         lookupMissing("b");
         Files.writeString(dir.resolve("f"), "three"); // its event lost
-        assertThat(Reply.<FuseEntry>await(r -> fs.lookup(new Fresh(), ROOT, "f", r)).attr().size()).as("the server's size").isEqualTo(5);
+        assertThat(Reply.<FuseEntry>await(r -> fs.events().reads().lookup(ROOT, "f", true, r)).attr().size()).as("the server's size").isEqualTo(5);
         assertThat(Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r)).attr().size()).as("answered from the kept listing (the cache under test)")
                 .isEqualTo(3);
+    }
+
+    /**
+     * A name the kernel took from a kept listing already: the kernel's next lookup of it is lent
+     * the reference it holds (the events layer counts it), the events layer's own lookup never is
+     * (it gives its reference back to the server, which must have counted it).
+     */
+    @Test
+    void onlyTheKernelIsLentAReferenceItHolds() throws Exception {
+        Files.writeString(dir.resolve("f"), "one");
+        List<Long> lent = new ArrayList<>();
+        fs.events().lendsFrom((node, generation) -> lent.add(node));
+        lookupMissing("a");
+        lookupMissing("b"); // the root listed and kept for lookups
+        long f = Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r)).nodeId(); // the listing's reference
+        Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, f, -1, r)); // its attributes known current
+        FuseEntry own = Reply.<FuseEntry>await(r -> fs.events().reads().lookup(ROOT, "f", false, r));
+        assertThat(own.nodeId()).isEqualTo(f);
+        assertThat(lent).as("the events layer's own lookup").isEmpty();
+        fs.events().reads().forget(f, 1);
+        Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, "f", r));
+        assertThat(lent).as("the kernel's second lookup, answered from the kept listing").containsExactly(f);
     }
 
     private void lookupMissing(String name) {
