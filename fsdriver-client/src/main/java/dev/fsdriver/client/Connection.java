@@ -12,6 +12,8 @@ import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.Codec;
+import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
@@ -51,6 +53,9 @@ public final class Connection implements AutoCloseable {
     private final ManagedChannel channel;
     private final Channel calls;
     private final FilesCalls filesCalls;
+    /** The calls started without waiting, their deadline kept by {@link #deadlines}. */
+    private final FilesGrpc.FilesFutureStub filesAsync;
+    private final SweptDeadlines deadlines;
     private final EventLoopGroup eventLoops;
     private final ClientOptions options;
     private final boolean readOnly;
@@ -85,6 +90,8 @@ public final class Connection implements AutoCloseable {
         // outermost (called first): a span covers the whole call, and its context goes in the headers
         this.calls = options.tracing() == null ? intercepted : ClientInterceptors.intercept(intercepted, options.tracing());
         this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos(), session::resumeHere);
+        this.deadlines = new SweptDeadlines(options.callDeadline().toNanos());
+        this.filesAsync = FilesGrpc.newFutureStub(calls).withInterceptors(deadlines);
     }
 
     /**
@@ -140,6 +147,9 @@ public final class Connection implements AutoCloseable {
                 // waiter: run them on the transport thread instead of handing each to a pool thread.
                 .directExecutor()
                 .maxInboundMessageSize(Protocol.MAX_MESSAGE_BYTES)
+                // Nothing is compressed (file data goes as it is): identity only, not advertised, so
+                // no grpc-accept-encoding header on every call.
+                .decompressorRegistry(DecompressorRegistry.emptyInstance().with(Codec.Identity.NONE, false))
                 // Pings only while calls are active: notices a vanished server host; the server's
                 // default keep-alive policy (5 min) tolerates pings this rare.
                 .keepAliveTime(30, TimeUnit.SECONDS)
@@ -238,11 +248,13 @@ public final class Connection implements AutoCloseable {
         return filesCalls;
     }
 
-    /** A future Files stub with this connection's deadline (read-ahead, write-behind, forget). */
+    /**
+     * The future Files stub, each call bounded by this connection's deadline (answer-later
+     * lookups, read-ahead, write-behind, forget; see {@link SweptDeadlines}).
+     */
     FilesGrpc.FilesFutureStub filesAsync() {
         session.ensure();
-        return FilesGrpc.newFutureStub(calls)
-                .withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        return filesAsync;
     }
 
     /**
@@ -327,6 +339,7 @@ public final class Connection implements AutoCloseable {
 
     @Override
     public void close() {
+        deadlines.close();
         channel.shutdownNow();
         try {
             channel.awaitTermination(5, TimeUnit.SECONDS);
