@@ -190,7 +190,7 @@ final class ClientSession {
 
     /**
      * Reads {@link Protocol#INSTANCE} from every answer: from the headers, or from the trailers of
-     * a call that failed at once (no headers; the server sends it in both).
+     * a call that failed at once (no headers: the server then sends it there, and only then).
      */
     ClientInterceptor instanceWatch() {
         return new ClientInterceptor() {

@@ -11,6 +11,7 @@ import dev.fsdriver.proto.v1.HelloRequest;
 import dev.fsdriver.proto.v1.SessionGrpc;
 import dev.fsdriver.protocol.Protocol;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.Codec;
 import io.grpc.DecompressorRegistry;
@@ -84,14 +85,22 @@ public final class Connection implements AutoCloseable {
         if (readOnly) {
             headers.put(Protocol.READ_ONLY, "1");
         }
+        this.deadlines = new SweptDeadlines(options.callDeadline().toNanos());
+        this.calls = intercepted(channel, headers, null);
+        this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos(), session::resumeHere);
+        // the sweeper innermost: what is above it (counters, the instance watch, a span) sees the
+        // DEADLINE_EXCEEDED it closes an expired call with
+        this.filesAsync = FilesGrpc.newFutureStub(intercepted(channel, headers, deadlines));
+    }
+
+    /** {@code channel} with this connection's interceptors, {@code innermost} (if any) below them. */
+    private Channel intercepted(ManagedChannel channel, Metadata headers, ClientInterceptor innermost) {
+        Channel below = innermost == null ? channel : ClientInterceptors.intercept(channel, innermost);
         // The session the server issued in Hello goes with every later call (see ClientSession#header).
-        Channel intercepted = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers),
+        Channel intercepted = ClientInterceptors.intercept(below, MetadataUtils.newAttachHeadersInterceptor(headers),
                 session.header(), session.instanceWatch(), counters.interceptor());
         // outermost (called first): a span covers the whole call, and its context goes in the headers
-        this.calls = options.tracing() == null ? intercepted : ClientInterceptors.intercept(intercepted, options.tracing());
-        this.filesCalls = new FilesCalls(FilesGrpc.newFutureStub(calls), options.callDeadline().toNanos(), session::resumeHere);
-        this.deadlines = new SweptDeadlines(options.callDeadline().toNanos());
-        this.filesAsync = FilesGrpc.newFutureStub(calls).withInterceptors(deadlines);
+        return options.tracing() == null ? intercepted : ClientInterceptors.intercept(intercepted, options.tracing());
     }
 
     /**

@@ -8,9 +8,10 @@ import dev.fsdriver.fuse.FuseFileSystem.Reply;
 
 /**
  * What the events layer reads of the server for itself (the event applier's checks, an overflow's
- * resync, the attributes an injection announces), with no kernel request behind it. Reads only:
- * a change notification never changes the server, and this is all the events layer can reach of
- * it besides the kernel's own requests. {@code fresh}: answered by the server itself, never from
+ * resync, the attributes an injection announces), with no kernel request behind it. Reads only
+ * (besides pushing out this mount's own held-back writes of a file first, as a program's stat
+ * would): a change notification never changes the server, and this is all the events layer can
+ * reach of it besides the kernel's own requests. {@code fresh}: answered by the server itself, never from
  * what this client keeps while events flow (a program's stat may have refilled it after the
  * change the caller looks for). Listings are in the kernel's handle space, so
  * {@link #eventSequence} answers for both.

@@ -87,6 +87,8 @@ final class RemoteCaches {
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
     private volatile EventsLink.Lender lender = (node, generation) -> false;
+    /** The layer above's forgetting (see {@link #alsoChangedElsewhere}). */
+    private volatile Runnable alsoElsewhere = () -> {};
 
     /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
@@ -134,15 +136,13 @@ final class RemoteCaches {
     }
 
     /**
-     * The caches of a layer above (the events layer's: directories known complete, their
-     * attributes, names removed here) go with these at every {@link #changedElsewhere}, so that
-     * an event or a stream change has one call to make.
+     * Sets what forgets the caches of the layer above (the events layer's: directories known
+     * complete, their attributes, names removed here), run at every {@link #changedElsewhere}
+     * after these, so that an event or a stream change has one call to make.
      */
     void alsoChangedElsewhere(Runnable forget) {
         this.alsoElsewhere = forget;
     }
-
-    private volatile Runnable alsoElsewhere = () -> {};
 
     /**
      * The mount changes {@code node} (call before the change and again once it is done, so that

@@ -13,6 +13,8 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The deadline of the calls the mount starts without waiting for them (answer-later lookups,
@@ -24,19 +26,25 @@ import java.util.concurrent.locks.LockSupport;
  * cancelled and closed with DEADLINE_EXCEEDED, as grpc's deadline closes it, so that what decides
  * on a call's failure (CallFailures#unreachable, a write sent again) sees the same status.
  *
- * <p>Every {@link #SWEEP_NANOS} the sweeper drops the calls answered meanwhile and cancels those
- * past their deadline (at most that much late): the queue holds the calls in flight and those
- * answered since the last sweep, whatever one slow call does.
+ * <p>Every {@link #SWEEP_NANOS} (every {@link #IDLE_NANOS} while nothing is in flight) the
+ * sweeper drops the calls answered meanwhile and cancels those past their deadline: the queue
+ * holds a small {@link Tracked} per call in flight or answered since the last sweep, never the
+ * call itself once answered (a read's reply is up to 1 MiB).
  *
- * <p>Thread safety: the queue is lock-free; a call's flags are volatile. The sweeper is the only
- * thread that removes from the queue.
+ * <p>Thread safety: the queue is lock-free; a tracked call's fields are volatile. The sweeper is
+ * the only thread that removes from the queue. A call is tracked only once its stub is done with
+ * it (after {@code halfClose}): grpc lets {@code cancel} run beside {@code request} only, so the
+ * sweeper never cancels a call whose message is still being sent.
  */
 final class SweptDeadlines implements ClientInterceptor, AutoCloseable {
     /** How often answered calls leave the queue and expired ones are cancelled. */
     static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long the sweeper sleeps while no call is tracked (a new call's deadline is further away). */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger log = LoggerFactory.getLogger(SweptDeadlines.class);
 
     private final long timeoutNanos;
-    private final ConcurrentLinkedQueue<Expiring<?, ?>> started = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Tracked> started = new ConcurrentLinkedQueue<>();
     private final Thread sweeper;
     private volatile boolean closed;
 
@@ -60,17 +68,33 @@ final class SweptDeadlines implements ClientInterceptor, AutoCloseable {
     private void sweep() {
         while (!closed) {
             long now = System.nanoTime();
-            Iterator<Expiring<?, ?>> it = started.iterator();
+            Iterator<Tracked> it = started.iterator();
             while (it.hasNext()) {
-                Expiring<?, ?> c = it.next();
-                if (c.answered) {
+                Tracked t = it.next();
+                Expiring<?, ?> c = t.call;
+                if (c == null) {
+                    it.remove(); // answered
+                } else if (now - t.deadline >= 0) {
                     it.remove();
-                } else if (now - c.deadline >= 0) {
-                    it.remove();
-                    c.expire();
+                    try {
+                        c.expire();
+                    } catch (RuntimeException e) {
+                        log.warn("could not cancel a call past its deadline", e); // the sweeper goes on
+                    }
                 }
             }
-            LockSupport.parkNanos(SWEEP_NANOS);
+            LockSupport.parkNanos(started.isEmpty() ? IDLE_NANOS : SWEEP_NANOS);
+        }
+    }
+
+    /** A call's place in the queue: its deadline, and the call until it is answered. */
+    private static final class Tracked {
+        final long deadline;
+        volatile Expiring<?, ?> call;
+
+        Tracked(long deadline, Expiring<?, ?> call) {
+            this.deadline = deadline;
+            this.call = call;
         }
     }
 
@@ -83,8 +107,10 @@ final class SweptDeadlines implements ClientInterceptor, AutoCloseable {
     /** A call with its deadline; closed with DEADLINE_EXCEEDED when the sweeper cancels it. */
     private final class Expiring<ReqT, RespT> extends SimpleForwardingClientCall<ReqT, RespT> {
         private volatile long deadline;
-        private volatile boolean answered;
         private volatile boolean expired;
+        /** Its place in the queue once tracked; let go of the call when it closes. */
+        private volatile Tracked tracked;
+        private volatile boolean closed;
 
         Expiring(ClientCall<ReqT, RespT> call) {
             super(call);
@@ -96,14 +122,28 @@ final class SweptDeadlines implements ClientInterceptor, AutoCloseable {
             super.start(new SimpleForwardingClientCallListener<>(listener) {
                 @Override
                 public void onClose(Status status, Metadata trailers) {
-                    answered = true;
+                    closed = true;
+                    Tracked t = tracked;
+                    if (t != null) {
+                        t.call = null;
+                    }
                     super.onClose(expired && status.getCode() == Status.Code.CANCELLED
                             ? Status.DEADLINE_EXCEEDED.withDescription("no answer within "
                                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms")
                             : status, trailers);
                 }
             }, headers);
-            started.add(this);
+        }
+
+        @Override
+        public void halfClose() {
+            super.halfClose();
+            Tracked t = new Tracked(deadline, this);
+            tracked = t;
+            if (closed) {
+                t.call = null; // answered already (or failed at once): nothing to hold
+            }
+            started.add(t);
         }
 
         void expire() {
