@@ -140,7 +140,7 @@ final class Share implements AutoCloseable {
      * another file's attributes, which the client's kernel would keep for the node. Another file
      * can also have the node's inode number (the node's file deleted, the number reused): the
      * generation tells. The client finds the node again by the name it knows, or its kernel
-     * looks the name up again. Before that (ENOENT, ENOTDIR or ESTALE), the file is looked for by
+     * looks the name up again. When nothing is at the path (ENOENT, ENOTDIR), the file is looked for by
      * its id ({@link Relocator}): found, the node moves there, the answer is its attributes and
      * the move is published as a RENAMED (a process working in a directory renamed behind the
      * server's back, its events lost, keeps its working directory on the mount).
@@ -148,30 +148,32 @@ final class Share implements AutoCloseable {
     FileAttributes statNode(long id) throws FsException {
         long seen = nodes.version(); // before the path: see Relocator
         RelPath path = nodes.path(id);
-        FsException stale;
+        FileAttributes a;
         try {
-            FileAttributes a = backend.stat(path);
-            if (nodes.isFile(id, a.ino(), a.generation())) {
-                return a;
-            }
-            stale = new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
+            a = backend.stat(path);
         } catch (FsException e) {
             if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR) {
                 throw e;
             }
-            stale = e;
+            // Nothing at the path: the file may have been renamed behind the server's back, its
+            // events lost (issue 10, B6). Found by its id, it is published as that rename. (Not
+            // for ESTALE below: another file at the path is most often an exchange or a replace
+            // the watcher has still to follow, and taking it for a move would cut the other node.)
+            Relocator.Found found = relocator.relocate(id, path, seen);
+            if (found == null) {
+                throw e;
+            }
+            if (found.moved()) {
+                publish(new Change(Change.Kind.RENAMED, found.from(), found.to(), found.directory()));
+            }
+            return found.attrs();
         }
-        // The path went stale: the file may have been renamed behind the server's back, its
-        // events lost (issue 10, B6). Found by its id, it is published as that rename.
-        Relocator.Found found = relocator.relocate(id, path, seen);
-        if (found == null) {
-            throw stale;
+        if (!nodes.isFile(id, a.ino(), a.generation())) {
+            throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
         }
-        if (found.moved()) {
-            publish(new Change(Change.Kind.RENAMED, found.from(), found.to(), found.directory()));
-        }
-        return found.attrs();
+        return a;
     }
+
 
     /** Hands a change the server found itself (not its watcher) to the share's clients. */
     void publish(Change change) {
