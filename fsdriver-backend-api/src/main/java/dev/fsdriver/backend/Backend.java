@@ -193,6 +193,20 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Where the file with inode number {@code ino} is now, found by its file id rather than by a
+     * path: the server asks when the path it has for a node a client holds went stale (a
+     * directory renamed on the server's side while its change events were lost; issue 10, B6).
+     * Returns a path strictly below the share root (never the root, never outside), or null when
+     * no such file is found below the root. A hint only: the server stats the path through
+     * {@link #stat} and takes it only when it is that file (number, generation, type). Reads no
+     * data and changes nothing; may be slow (a backend may search the share). The default: ENOSYS,
+     * this backend cannot locate a file by its id (the server then stops asking).
+     */
+    default RelPath locate(long ino) throws FsException {
+        throw new FsException(Errno.ENOSYS, kind() + " backend cannot locate a file by its id");
+    }
+
+    /**
      * Starts watching the whole share (recursively) and reports to {@code listener} until the
      * returned handle is closed. Default: not supported (ENOSYS).
      */

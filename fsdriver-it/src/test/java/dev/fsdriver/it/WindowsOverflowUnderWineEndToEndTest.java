@@ -48,6 +48,8 @@ class WindowsOverflowUnderWineEndToEndTest {
         Files.writeString(src.resolve("b.c"), "b");
         Files.writeString(share.resolve("proj/README"), "r");
         Files.writeString(Files.createDirectories(share.resolve("storm2")).resolve("p4"), "p");
+        Files.writeString(Files.createDirectories(share.resolve("work")).resolve("w"), "w");
+        Files.createDirectories(share.resolve("elsewhere/deep"));
         server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share));
         mount = Fsdriver.mount(tmp, server, "w", mnt, "--metrics-listen", "127.0.0.1:" + metrics);
     }
@@ -137,6 +139,59 @@ class WindowsOverflowUnderWineEndToEndTest {
                     .noneMatch(e -> e.startsWith("DELETE") && !e.equals("DELETE|storm2/p4"));
         } finally {
             worker.destroyForcibly();
+        }
+    }
+
+    /**
+     * Issue 10, B6's last case: a program works in {@code work} on the mount, and on the server's
+     * side that directory is moved where the mount never looked ({@code elsewhere/deep}, which
+     * wineserver does not watch: no Windows process opened it) during a storm at the root that
+     * loses events. The mount's resync misses {@code work} at the root and asks the server, which
+     * finds the directory by its file id (Wine: open by id searches below the share root) and
+     * publishes the move instead of answering ENOENT: the watcher on the mount sees no delete of
+     * it, and the program keeps its working directory and reads a file in it. Before: {@code
+     * DELETE,ISDIR|work} and getcwd failing with ENOENT.
+     */
+    @Test
+    void aWorkingDirectoryMovedWhereTheMountNeverLookedIsNotAnnouncedDeleted() throws Exception {
+        Path cwd = mnt.resolve("work");
+        Process worker = new ProcessBuilder("python3", "-c", "import os, sys\nsys.stdin.readline()\n"
+                + "try:\n    print(os.getcwd())\nexcept OSError as e:\n    print('getcwd error', e.errno)\n"
+                + "print(open('w').read())").directory(cwd.toFile()).redirectErrorStream(true).start();
+        awaitQuiet(); // what another test's storm left to announce is not this test's
+        try (InotifyWatch w = InotifyWatch.start(mnt, false)) {
+            MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "w", 0);
+            long resyncs = resyncs();
+            for (int i = 0; i < 3000; i++) {
+                Files.writeString(share.resolve("rs" + i), "s");
+                if (i == 1500) {
+                    Files.move(share.resolve("work"), share.resolve("elsewhere/deep/work"));
+                }
+            }
+            w.await("CREATE|rs2999");
+            long end = System.nanoTime() + 60_000_000_000L;
+            while (resyncs() == resyncs && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertThat(resyncs()).as("the storm made the mount resync").isGreaterThan(resyncs);
+            awaitQuiet();
+            worker.getOutputStream().write('\n');
+            worker.getOutputStream().close();
+            String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).as("the program's working directory after the resync; the server's log: %s",
+                            server.proc().output().lines().filter(l -> l.contains("file id")).toList())
+                    .isIn(cwd + "\nw\n", mnt.resolve("elsewhere/deep/work") + "\nw\n");
+            assertThat(w.seen()).as("no delete of the moved working directory")
+                    .noneMatch(e -> e.startsWith("DELETE") && e.endsWith("|work"));
+        } finally {
+            worker.destroyForcibly();
+            try (var names = Files.list(share)) {
+                for (Path p : names.filter(p -> p.getFileName().toString().matches("rs\\d+")).toList()) {
+                    Files.delete(p);
+                }
+            }
+            awaitQuiet();
         }
     }
 

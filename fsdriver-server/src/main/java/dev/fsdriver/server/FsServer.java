@@ -225,10 +225,12 @@ public final class FsServer implements AutoCloseable {
         try {
             Map<String, Backend> backends = new LinkedHashMap<>();
             shares.forEach((name, s) -> backends.put(name, s.backend));
-            events = EventHubs.start(backends, (name, change) -> shares.get(name).followExternalChange(change),
+            events = EventHubs.start(backends,
+                    (EventHubs.Router) (name, change, hub) -> shares.get(name).onWatcherChange(change, hub),
                     name -> shares.get(name).origins);
             for (String name : events.watchedShares()) {
                 shares.get(name).eventSequence = events.apply(name)::lastSequence;
+                shares.get(name).events = events.apply(name);
             }
             for (String uri : listens) {
                 startListener(uri);

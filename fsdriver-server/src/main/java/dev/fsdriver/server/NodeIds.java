@@ -76,6 +76,25 @@ final class NodeIds {
         }
     }
 
+    /** What tells node {@code id}'s file from another: see {@link #facts}. */
+    record Facts(long ino, long generation, boolean directory, int type) {}
+
+    /** Node {@code id}'s inode number, generation and type, or null when the id is unknown. */
+    Facts facts(long id) {
+        synchronized (lock) {
+            IdNode n = byId.get(id);
+            return n == null ? null : new Facts(n.ino, n.generation, n.directory, n.type);
+        }
+    }
+
+    /** The id of the node registered at {@code path}, or 0 if none. */
+    long idAt(RelPath path) {
+        synchronized (lock) {
+            IdNode n = tree.nodeAt(path);
+            return n == null ? 0 : n.id;
+        }
+    }
+
     /** The inode number of node {@code id}, or 0 when it is unknown. */
     long inoOf(long id) {
         synchronized (lock) {
@@ -334,6 +353,32 @@ final class NodeIds {
                 tree.cut(ef);
                 tree.attach(ef, to);
             }
+        }
+    }
+
+    /**
+     * Node {@code id}'s name {@code from} went stale and its file was found by its file id at
+     * {@code to} ({@link Relocator}): the name moves there as a rename would, over whatever the
+     * table has at {@code to} (a stale entry there is cut off). Returns false, doing nothing, when
+     * {@code from} no longer names that node.
+     */
+    boolean relocated(long id, RelPath from, RelPath to) {
+        synchronized (lock) {
+            NameTree.Entry ef = tree.find(from);
+            if (ef == null || ef.node == null || ef.node.id != id || from.isRoot() || to.isRoot()) {
+                return false;
+            }
+            IdNode n = ef.node;
+            NameTree.Entry et = tree.find(to);
+            if (et != null && et.node == n) {
+                unlinkLocked(ef); // a file known by that name already: only the stale one goes
+                n.first(et);
+                return true;
+            }
+            tree.cut(ef);
+            tree.attach(ef, to);
+            n.first(ef);
+            return true;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.fsdriver.server;
 
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
@@ -9,6 +10,9 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.server.events.Origins;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,6 +45,18 @@ final class Share implements AutoCloseable {
      * a replaced target). Renames of one share are serialised by it; nothing else takes it.
      */
     private final Object renameLock = new Object();
+    /** Finds nodes whose path went stale again by their file id. */
+    final Relocator relocator;
+    /**
+     * The share's event hub, where changes go to clients; set once events start (until then,
+     * and on a share without events, nowhere).
+     */
+    volatile ChangeListener events = change -> { };
+    /** Set by the watcher's thread at its first change. */
+    private volatile FollowQueue followQueue;
+    /** FollowQueue's searches: one thread while there is work, none when idle. */
+    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("relocate-", 0).factory());
     /** File bytes sent in Read and inline Open replies, and written by Write (for metrics). */
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
@@ -54,6 +70,7 @@ final class Share implements AutoCloseable {
         FileAttributes root = backend.stat(RelPath.ROOT);
         this.nodes = new NodeIds(root.ino(), root.generation());
         this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
+        this.relocator = new Relocator(name, backend, nodes, renameLock);
     }
 
     /** A change of one path; returns the path's attributes afterwards, or null when it is gone. */
@@ -123,15 +140,44 @@ final class Share implements AutoCloseable {
      * another file's attributes, which the client's kernel would keep for the node. Another file
      * can also have the node's inode number (the node's file deleted, the number reused): the
      * generation tells. The client finds the node again by the name it knows, or its kernel
-     * looks the name up again.
+     * looks the name up again. When nothing is at the path (ENOENT, ENOTDIR), the file is looked for by
+     * its id ({@link Relocator}): found, the node moves there, the answer is its attributes and
+     * the move is published as a RENAMED (a process working in a directory renamed behind the
+     * server's back, its events lost, keeps its working directory on the mount).
      */
     FileAttributes statNode(long id) throws FsException {
+        long seen = nodes.version(); // before the path: see Relocator
         RelPath path = nodes.path(id);
-        FileAttributes a = backend.stat(path);
+        FileAttributes a;
+        try {
+            a = backend.stat(path);
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR) {
+                throw e;
+            }
+            // Nothing at the path: the file may have been renamed behind the server's back, its
+            // events lost (issue 10, B6). Found by its id, it is published as that rename. (Not
+            // for ESTALE below: another file at the path is most often an exchange or a replace
+            // the watcher has still to follow, and taking it for a move would cut the other node.)
+            Relocator.Found found = relocator.relocate(id, path, seen);
+            if (found == null) {
+                throw e;
+            }
+            if (found.moved()) {
+                publish(new Change(Change.Kind.RENAMED, found.from(), found.to(), found.directory()));
+            }
+            return found.attrs();
+        }
         if (!nodes.isFile(id, a.ino(), a.generation())) {
             throw new FsException(Errno.ESTALE, "node " + id + ": '" + path + "' is another file now");
         }
         return a;
+    }
+
+
+    /** Hands a change the server found itself (not its watcher) to the share's clients. */
+    void publish(Change change) {
+        events.onChange(change);
     }
 
     /**
@@ -178,6 +224,46 @@ final class Share implements AutoCloseable {
             return exchange || from.equals(to) ? backend.stat(from) : null;
         });
         return moved[0];
+    }
+
+    /**
+     * A change from the share's watcher, on its thread, and the hub it goes to: followed in the
+     * node table and handed on in order through the {@link FollowQueue}, where a DELETED of a
+     * directory a client holds is first searched for by its file id ({@link #searchGone}).
+     */
+    void onWatcherChange(Change change, ChangeListener hub) {
+        relocator.changeArrived();
+        FollowQueue q = followQueue;
+        if (q == null) {
+            q = new FollowQueue(name, this::heldDirectoryGone, this::searchGone, this::followExternalChange, hub, worker);
+            followQueue = q; // only the watcher's thread calls this
+        }
+        q.accept(change);
+    }
+
+    /** Whether {@code c} is a DELETED of a directory the table has a node for at that path, gone from the disk. */
+    private boolean heldDirectoryGone(Change c) {
+        if (c.kind() != Change.Kind.DELETED || c.path().isRoot() || !relocator.canLocate()) {
+            return false;
+        }
+        NodeIds.Facts f = nodes.facts(nodes.idAt(c.path()));
+        return f != null && f.directory() && !exists(c.path());
+    }
+
+    /**
+     * On the FollowQueue's thread: the held directory {@code deleted} names, found by its file id
+     * somewhere else (the table moved there), is published as that rename; not found, the delete
+     * is followed and published as it came.
+     */
+    private Change searchGone(Change deleted) {
+        long seen = nodes.version();
+        long id = nodes.idAt(deleted.path());
+        Relocator.Found found = id == 0 ? null : relocator.relocate(id, deleted.path(), seen);
+        if (found != null && !found.to().equals(deleted.path())) {
+            return new Change(Change.Kind.RENAMED, deleted.path(), found.to(), true);
+        }
+        followExternalChange(deleted);
+        return deleted;
     }
 
     /**
@@ -284,6 +370,7 @@ final class Share implements AutoCloseable {
 
     @Override
     public void close() {
+        worker.shutdownNow();
         handles.closeAll();
         try {
             backend.close();

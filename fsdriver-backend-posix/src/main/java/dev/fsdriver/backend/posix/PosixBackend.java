@@ -453,6 +453,20 @@ public final class PosixBackend implements Backend {
         return calls.statfs(root);
     }
 
+    /**
+     * Cannot locate (ENOSYS). Linux can open a file by identity, {@code open_by_handle_at(2)},
+     * but it takes a file handle from {@code name_to_handle_at(2)} (kept while the path still
+     * worked), not an inode number, and it needs CAP_DAC_READ_SEARCH, which the server does not
+     * run with; and an opened handle may lead outside the share. Nor is it needed as much: inotify
+     * reports a rename as a pair (IN_MOVED_FROM/IN_MOVED_TO, one cookie), so a rename is lost only
+     * with an IN_Q_OVERFLOW (an OVERFLOW to the clients, which resync).
+     */
+    @Override
+    public RelPath locate(long ino) throws FsException {
+        throw new FsException(Errno.ENOSYS, "posix backend: no open by inode number (open_by_handle_at needs a "
+                + "file handle and CAP_DAC_READ_SEARCH)");
+    }
+
     /** Linux: a recursive inotify watcher of the share (see InotifyWatcher); elsewhere ENOSYS. */
     @Override
     public AutoCloseable watch(ChangeListener listener) throws FsException {

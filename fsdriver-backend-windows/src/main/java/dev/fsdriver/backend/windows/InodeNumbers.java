@@ -108,6 +108,15 @@ public final class InodeNumbers implements AutoCloseable {
         }
     }
 
+    /**
+     * The 64-bit file id (on the share root's volume) that {@code ino} was made from, or 0 when
+     * it was not made from one directly: a mapped number (a 128-bit id, another volume) or a path
+     * key. For opening a file by its id ({@link FileIdLocator}).
+     */
+    public static long fileIdOf(long ino) {
+        return ino > 0 && ino < MAPPED_BASE ? ino : 0;
+    }
+
     /** One file's FileIdInfo query (GetFileInformationByHandleEx on its handle). */
     @FunctionalInterface
     public interface IdQuery {

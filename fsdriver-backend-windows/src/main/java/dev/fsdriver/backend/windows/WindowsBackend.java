@@ -466,6 +466,21 @@ public final class WindowsBackend implements Backend {
         }
     }
 
+    /** By the file id the inode number was made from: see {@link FileIdLocator}. */
+    @Override
+    public RelPath locate(long ino) throws FsException {
+        return new FileIdLocator(this::finalPathById, rootFinal, features.has(Feature.FILE_ID_INFO)).locate(ino);
+    }
+
+    /** Opens {@code fileId} relative to the share root (attributes only, a link as itself) for its final path. */
+    private String finalPathById(long fileId) throws WindowsException {
+        try (Handle root = dirs.openRoot(Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE);
+             Handle h = new Handle(NtCalls.NtCreateFileById(root.h, fileId, Win32.FILE_READ_ATTRIBUTES | Win32.SYNCHRONIZE,
+                     ShareDirs.OPEN_OPTIONS).handle(), 0)) {
+            return Win32.GetFinalPathNameByHandleW(h.h, Scratch.get().path);
+        }
+    }
+
     @Override
     public AutoCloseable watch(ChangeListener listener) throws FsException {
         return WindowsWatcher.start(this, root, rootFinal, listener);

@@ -67,6 +67,27 @@ class WindowsBackendOnWindowsTest {
     }
 
     /**
+     * Issue 10, B6: a directory renamed behind the backend's back is found by the file id its
+     * inode number was made from (NtCreateFile FILE_OPEN_BY_FILE_ID relative to the root; under
+     * Wine a search below the root's host directory); the root itself is never an answer, nor a
+     * directory that is gone.
+     */
+    @Test
+    void aDirectoryIsLocatedByItsFileIdWhereverItMovedInTheShare() throws Exception {
+        b.mkdir(p("work"), 0755);
+        b.mkdir(p("a"), 0755);
+        b.mkdir(p("a/b"), 0755);
+        b.mkdir(p("gone"), 0755);
+        long work = b.stat(p("work")).ino();
+        long gone = b.stat(p("gone")).ino();
+        Files.move(dir.resolve("work"), dir.resolve("a/b/work"));
+        Files.delete(dir.resolve("gone"));
+        assertThat(b.locate(work)).isEqualTo(p("a/b/work"));
+        assertThat(b.locate(b.stat(RelPath.ROOT).ino())).as("the root").isNull();
+        assertThat(b.locate(gone)).as("a deleted directory").isNull();
+    }
+
+    /**
      * B8: a released file's HANDLE value is free for the next open (Wine and Windows hand out the
      * lowest free slot); a write that arrives after the release must fail EBADF, never reach the
      * file that now owns that value. (The in-flight race itself: CloseOnLastUseTest.)

@@ -110,6 +110,7 @@ final class MovedDirs {
             log.debug("resync: held directory '{}' moved where the resync did not list: its entry expires", path);
             notifier.expireEntry(m.parent(), m.name());
             view.removed(m.parent(), m.name());
+            applier.expiredHeldDirectory(m.parent(), m.name(), node);
         }
     }
 }

@@ -4,6 +4,8 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseNotifier;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,20 @@ final class Renames {
     private final KnownNames names;
     /** "to\0from" of an exchange injected whole at its first half: its second half, still to come. */
     private String exchangeSecondHalf;
+    /**
+     * "parent\0name" -> node: held directories whose entry an overflow resync let expire, moved
+     * where it did not list ({@link MovedDirs#finish}). The kernel still has the node at that
+     * name (a process may work inside) though the view no longer does: its RENAMED, when the
+     * server publishes it, must move that node, not announce the name deleted. The oldest are
+     * forgotten beyond {@link #MAX_EXPIRED}.
+     */
+    private final Map<String, Long> expired = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_EXPIRED;
+        }
+    };
+    private static final int MAX_EXPIRED = 1024;
 
     Renames(EventApplier applier, EventAwareFileSystem fs, KernelView view, Injector injector, FuseNotifier notifier,
             KnownNames names) {
@@ -51,6 +67,10 @@ final class Renames {
         String name = EventApplier.nameOf(from);
         String newName = EventApplier.nameOf(to);
         long node = oldParent == 0 ? 0 : view.child(oldParent, name);
+        Long wasExpired = oldParent == 0 ? null : expired.remove(oldParent + "\0" + name);
+        if (node == 0 && wasExpired != null) {
+            node = wasExpired; // still the kernel's at that name (see expired)
+        }
         long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
         log.debug("renamed '{}' -> '{}': parents {} -> {}, node {}, replaced {}", from, to, oldParent, newParent, node,
                 replaced);
@@ -107,11 +127,14 @@ final class Renames {
         // Not injectable as a rename (one side unknown to the kernel): a delete here, a create
         // there, each answered locally or refused (InjectionGate). Not for a directory the kernel
         // holds: a deleted directory is dead to the kernel, and found at its new name it would be
-        // that dead one (nothing in it can be looked up); only its entry goes here.
+        // that dead one (nothing in it can be looked up). Its entry only expires: invalidated, a
+        // process working inside would lose its working directory (getcwd: ENOENT); expired, the
+        // kernel keeps it until a lookup of the old name, and one of the new name moves it there.
         if (oldParent != 0) {
             if (node != 0 && (directory || FileMode.isDirectory(view.mode(node)))) {
                 names.removed(oldParent, name, applier.sequence());
-                forgetEntry(oldParent, name);
+                notifier.expireEntry(oldParent, name);
+                view.removed(oldParent, name);
             } else {
                 applier.deleted(from, directory);
             }
@@ -119,6 +142,11 @@ final class Renames {
         if (newParent != 0) {
             applier.created(to);
         }
+    }
+
+    /** Held directory {@code node}'s entry {@code name} in {@code parent} expired, moved on the server: see {@link #expired}. */
+    void expired(long parent, String name, long node) {
+        expired.put(parent + "\0" + name, node);
     }
 
     /** The kernel's entry of {@code name} goes (looked up again when needed), the node stays. */

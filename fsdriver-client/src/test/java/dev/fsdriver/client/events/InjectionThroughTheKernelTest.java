@@ -487,6 +487,42 @@ class InjectionThroughTheKernelTest {
     }
 
     /**
+     * Issue 10, B6: the resync expired a held directory moved where it lists nothing, then the
+     * server publishes that move (its watcher followed it, or it found the directory by its file
+     * id): the RENAMED into a directory the kernel does not hold keeps it alive (before: the
+     * applier no longer knew the node at the old name and injected an rmdir there, and the
+     * process inside lost its working directory).
+     */
+    @Test
+    void theRenameOfAHeldDirectoryTheResyncExpiredDeletesNothing() throws Exception {
+        Files.createDirectories(served.resolve("e/sub"));
+        Files.writeString(served.resolve("e/sub/f"), "F");
+        Process py = new ProcessBuilder("python3", "-c", "import os, sys\nos.chdir(sys.argv[1])\nprint('in', flush=True)\n"
+                + "sys.stdin.readline()\nprint(os.getcwd(), flush=True)\nprint(open('f').read(), flush=True)",
+                mnt.resolve("e/sub").toString()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream()))) {
+            assertThat(out.readLine()).isEqualTo("in");
+            long d = node("e/sub");
+            Files.move(served.resolve("e/sub"), served.resolve("far/moved"));
+            awaitServerFollows(d);
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.OVERFLOW, "e", ""));
+            applier.apply(event(ChangeEvent.Kind.RENAMED, "e/sub", "far/moved", true));
+            recording = false;
+            assertThat(changes).isEmpty();
+            py.getOutputStream().write("go\n".getBytes());
+            py.getOutputStream().flush();
+            assertThat(out.readLine()).as("getcwd of the process that was in e/sub")
+                    .isIn(mnt.resolve("e/sub").toString(), mnt.resolve("far/moved").toString());
+            assertThat(out.readLine()).isEqualTo("F");
+            assertThat(py.waitFor()).isZero();
+        } finally {
+            py.destroyForcibly();
+        }
+        assertThat(Files.readString(mnt.resolve("far/moved/f"))).isEqualTo("F");
+    }
+
+    /**
      * A process works in {@code from}; the server's {@code from} moves to {@code to}, its event lost;
      * then an OVERFLOW of {@code lost}. The process's working directory is then {@code cwdAfter}.
      */

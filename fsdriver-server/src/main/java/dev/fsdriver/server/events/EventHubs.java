@@ -2,6 +2,7 @@ package dev.fsdriver.server.events;
 
 import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.Change;
+import dev.fsdriver.backend.ChangeListener;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.common.Errno;
 import java.util.LinkedHashMap;
@@ -52,6 +53,26 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
     public static EventHubs start(Map<String, Backend> backends,
                                   BiConsumer<String, Change> tap,
                                   Function<String, Origins> origins) {
+        return start(backends, (share, change, hub) -> {
+            tap.accept(share, change);
+            hub.onChange(change);
+        }, origins);
+    }
+
+    /**
+     * Where a watcher's change goes, on the watcher's thread: to {@code hub}, at once or later
+     * from a thread of the router's, in the order the watcher reported them (the server follows
+     * each in its node table first, and may publish another change in its place). Must not block.
+     */
+    @FunctionalInterface
+    public interface Router {
+        void route(String share, Change change, ChangeListener hub);
+    }
+
+    /** Like {@link #start(Map, BiConsumer, Function)}, every change handed to {@code router} instead of the hub. */
+    public static EventHubs start(Map<String, Backend> backends,
+                                  Router router,
+                                  Function<String, Origins> origins) {
         Map<String, EventHub> hubs = new LinkedHashMap<>();
         Map<String, AutoCloseable> watchers = new LinkedHashMap<>();
         backends.forEach((name, backend) -> {
@@ -61,10 +82,7 @@ public final class EventHubs implements Function<String, EventHub>, AutoCloseabl
                 hub.countStormsExcept(o::changedBySession);
             }
             try {
-                watchers.put(name, backend.watch(change -> {
-                    tap.accept(name, change);
-                    hub.onChange(change);
-                }));
+                watchers.put(name, backend.watch(change -> router.route(name, change, hub)));
                 hubs.put(name, hub);
             } catch (FsException e) {
                 hub.close();

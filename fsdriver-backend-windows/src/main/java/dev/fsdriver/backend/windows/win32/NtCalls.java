@@ -65,6 +65,7 @@ public final class NtCalls {
     public static final int FILE_DIRECTORY_FILE = 0x1;
     public static final int FILE_SYNCHRONOUS_IO_NONALERT = 0x20;
     public static final int FILE_NON_DIRECTORY_FILE = 0x40;
+    public static final int FILE_OPEN_BY_FILE_ID = 0x2000;
     public static final int FILE_OPEN_FOR_BACKUP_INTENT = 0x4000;
     public static final int FILE_OPEN_REPARSE_POINT = 0x200000;
     public static final int OBJ_CASE_INSENSITIVE = 0x40;
@@ -92,6 +93,25 @@ public final class NtCalls {
         if (utf16.length > 0xFFFC) {
             throw new WindowsException(206 /* ERROR_FILENAME_EXCED_RANGE */, 0, "NtCreateFile");
         }
+        return create(root, utf16, access, fileAttributes, disposition, options, objAttributes);
+    }
+
+    /**
+     * {@link #NtCreateFile} with {@code FILE_OPEN_BY_FILE_ID}: the ObjectName is the 8-byte file id
+     * {@code fileId} (little-endian, FILE_INTERNAL_INFORMATION's IndexNumber), RootDirectory
+     * {@code root} a handle of a directory on the same volume (NTFS opens any file of the volume by
+     * it; Wine 8 searches below that directory's host path): opened with FILE_OPEN, never created.
+     */
+    public static NtOpened NtCreateFileById(HANDLE root, long fileId, int access, int options) throws WindowsException {
+        byte[] id = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            id[i] = (byte) (fileId >>> (8 * i));
+        }
+        return create(root, id, access, 0, FILE_OPEN, options | FILE_OPEN_BY_FILE_ID, 0);
+    }
+
+    private static NtOpened create(HANDLE root, byte[] utf16, int access, int fileAttributes, int disposition, int options,
+            int objAttributes) throws WindowsException {
         // x64 layouts: UNICODE_STRING {USHORT Length, USHORT MaximumLength, PWSTR Buffer@8} = 16 bytes;
         // OBJECT_ATTRIBUTES {ULONG Length, HANDLE RootDirectory@8, PUNICODE_STRING ObjectName@16,
         // ULONG Attributes@24, PVOID SecurityDescriptor@32, PVOID SecurityQualityOfService@40} = 48 bytes.
