@@ -144,7 +144,8 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     @Override
     public void getAttr(GetAttrRequest req, StreamObserver<Attr> out) {
-        Rpc.unary("GetAttr", out, () -> {
+        // a node whose path went stale is searched for by its file id: on an io thread, never this one
+        Rpc.unaryOrOffload(io, "GetAttr", out, () -> {
             Share s = CallContext.share();
             if (req.getHandle() != 0) {
                 Handle h = s.handles.get(CallContext.owner(), req.getHandle(), Handle.class);
@@ -152,8 +153,15 @@ final class FilesService extends FilesGrpc.FilesImplBase {
                     return Messages.attr(OpenFileHandlers.attrOf(s, fh));
                 }
             }
-            return Messages.attr(s.statNode(req.getNode()));
-        });
+            try {
+                return Messages.attr(s.statNode(req.getNode()));
+            } catch (FsException e) {
+                if (s.searchable(req.getNode(), e)) {
+                    throw new Rpc.Elsewhere();
+                }
+                throw e;
+            }
+        }, () -> Messages.attr(CallContext.share().statNodeOrSearch(req.getNode())));
     }
 
     @Override

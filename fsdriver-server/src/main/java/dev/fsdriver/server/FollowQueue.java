@@ -40,7 +40,7 @@ final class FollowQueue {
 
     /**
      * @param needsSearch whether a change must wait for a search (cheap: a table look and a stat)
-     * @param search      the search, on the worker: the change to publish in its place (the table updated)
+     * @param search      the search, on the worker: the change to publish in its place (the table updated), null: none
      * @param follow      what the node table does with a change (Share#followExternalChange)
      * @param hub         where changes go then
      */
@@ -107,7 +107,10 @@ final class FollowQueue {
             }
             try {
                 if (needsSearch.test(c)) {
-                    hub.onChange(search.apply(c));
+                    Change found = search.apply(c); // null: nothing to publish
+                    if (found != null) {
+                        hub.onChange(found);
+                    }
                 } else {
                     deliver(c);
                 }

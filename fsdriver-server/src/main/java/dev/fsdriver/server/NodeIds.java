@@ -375,6 +375,9 @@ final class NodeIds {
                 n.first(et);
                 return true;
             }
+            if (et != null && et.node != null && et.node.directory && et.node != n) {
+                displaceLocked(et.node, to); // another directory there: moved too, kept aside until found
+            }
             tree.cut(ef);
             tree.attach(ef, to);
             n.first(ef);

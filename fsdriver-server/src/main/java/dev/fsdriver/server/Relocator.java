@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Cost: the search may walk the share (Wine), so it runs without the table's lock and the
  * rename lock (taken only for the final update), one search per share at a time; callers
  * asking for an id being searched wait for that search; an id not found is not searched again
- * until the share's next change event ({@link #changeArrived}). A backend that cannot locate
+ * until a directory is made or moved in the share, or events overflowed ({@link #changeArrived}). A backend that cannot locate
  * (ENOSYS) is not asked again.
  *
  * <p>Thread-safe: the memory of failed searches is guarded by its own monitor, the rest is

@@ -58,13 +58,42 @@ final class Rpc {
         }
     }
 
+    /**
+     * Thrown by a body run on the network thread that found it must wait for something long (a
+     * search by file id, found needed only on trying): the call runs again on the io threads
+     * ({@link #unaryOrOffload}). No stack trace: it is a signal, not an error.
+     */
+    static final class Elsewhere extends RuntimeException {
+        Elsewhere() {
+            super("to be run on an io thread", null, false, false);
+        }
+    }
+
+    /**
+     * {@link #unary} with {@code fast} on the calling (network) thread; if it throws
+     * {@link Elsewhere}, {@code slow} answers instead, on {@code io} ({@link #offload}).
+     */
+    static <T> void unaryOrOffload(Executor io, String op, StreamObserver<T> out, Body<T> fast, Body<T> slow) {
+        unary(op, out, fast, () -> offload(io, op, out, slow));
+    }
+
     static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
-        CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
+        unary(op, out, body, null);
+    }
+
+    private static <T> void unary(String op, StreamObserver<T> out, Body<T> body, Runnable elsewhere) {
         long start = System.nanoTime();
         T reply;
         try {
             reply = body.run();
+        } catch (Elsewhere e) {
+            if (elsewhere == null) {
+                throw new IllegalStateException(op + ": no slow path to run", e);
+            }
+            elsewhere.run(); // counted there
+            return;
         } catch (FsException e) {
+            CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
             // EIO means something unknown happened: a warning; other errnos are answers (debug)
             LoggingEventBuilder log = e.errno() == Errno.EIO ? LOG.atWarn().setCause(e.getCause()) : LOG.atDebug();
             failure(log, op, e.errno(), start).log("{}: {}", op, e.getMessage());
@@ -72,11 +101,13 @@ final class Rpc {
             CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(e.errno()), start);
             return;
         } catch (RuntimeException | Error e) {
+            CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
             failure(LOG.atWarn().setCause(e), op, Errno.EIO, start).log("{} failed unexpectedly", op);
             out.onError(StatusCodec.toStatus(Errno.EIO, op + ": internal error " + e.getClass().getSimpleName()));
             CallMetrics.record(op, CallContext.SHARE.get(), Errno.name(Errno.EIO), start);
             return;
         }
+        CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
         out.onNext(reply);
         out.onCompleted();
         CallMetrics.record(op, CallContext.SHARE.get(), "OK", start);

@@ -135,7 +135,7 @@ final class Share implements AutoCloseable {
     }
 
     /**
-     * The attributes of node {@code id}, by its path. ESTALE when that path holds another file
+     * The attributes of node {@code id}, by its path; may search the share (not on a network thread). ESTALE when that path holds another file
      * now (renamed, or exchanged, behind the server's back, the event not followed yet): never
      * another file's attributes, which the client's kernel would keep for the node. Another file
      * can also have the node's inode number (the node's file deleted, the number reused): the
@@ -145,14 +145,37 @@ final class Share implements AutoCloseable {
      * the move is published as a RENAMED (a process working in a directory renamed behind the
      * server's back, its events lost, keeps its working directory on the mount).
      */
+    FileAttributes statNodeOrSearch(long id) throws FsException {
+        return statNode(id, true);
+    }
+
+    /** {@link #statNodeOrSearch} without the search (may run on a network thread): see {@link #searchable}. */
     FileAttributes statNode(long id) throws FsException {
+        return statNode(id, false);
+    }
+
+    /**
+     * Whether {@link #statNode} failing with {@code e} for node {@code id} is one that
+     * {@link #statNodeOrSearch} would search for: nothing at the path of a directory node, on a
+     * backend that can locate files by id. Only directories: a file deleted on the server's side
+     * (the common case) would cost a walk each; a process's working directory is what matters.
+     */
+    boolean searchable(long id, FsException e) {
+        if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR || !relocator.canLocate()) {
+            return false;
+        }
+        NodeIds.Facts f = nodes.facts(id);
+        return f != null && f.directory();
+    }
+
+    private FileAttributes statNode(long id, boolean search) throws FsException {
         long seen = nodes.version(); // before the path: see Relocator
         RelPath path = nodes.path(id);
         FileAttributes a;
         try {
             a = backend.stat(path);
         } catch (FsException e) {
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR) {
+            if (!search || !searchable(id, e)) {
                 throw e;
             }
             // Nothing at the path: the file may have been renamed behind the server's back, its
@@ -232,7 +255,10 @@ final class Share implements AutoCloseable {
      * directory a client holds is first searched for by its file id ({@link #searchGone}).
      */
     void onWatcherChange(Change change, ChangeListener hub) {
-        relocator.changeArrived();
+        if (change.kind() == Change.Kind.OVERFLOW || change.directory()
+                && (change.kind() == Change.Kind.CREATED || change.kind() == Change.Kind.RENAMED)) {
+            relocator.changeArrived(); // a directory not found may have appeared somewhere now
+        }
         FollowQueue q = followQueue;
         if (q == null) {
             q = new FollowQueue(name, this::heldDirectoryGone, this::searchGone, this::followExternalChange, hub, worker);
@@ -259,8 +285,11 @@ final class Share implements AutoCloseable {
         long seen = nodes.version();
         long id = nodes.idAt(deleted.path());
         Relocator.Found found = id == 0 ? null : relocator.relocate(id, deleted.path(), seen);
-        if (found != null && !found.to().equals(deleted.path())) {
+        if (found != null && found.moved()) {
             return new Change(Change.Kind.RENAMED, deleted.path(), found.to(), true);
+        }
+        if (found != null) {
+            return null; // moved meanwhile by another (a GetAttr's search publishes it itself)
         }
         followExternalChange(deleted);
         return deleted;
@@ -371,6 +400,11 @@ final class Share implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS); // a search still running uses the backend
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         handles.closeAll();
         try {
             backend.close();

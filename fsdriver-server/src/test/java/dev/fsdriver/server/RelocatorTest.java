@@ -80,7 +80,7 @@ class RelocatorTest {
         Files.move(dir.resolve("work"), dir.resolve("elsewhere/deep/work"));
         fake.locate = ino -> locatesAt(ino, "elsewhere/deep/work", workIno);
 
-        assertThat(share.statNode(work).ino()).isEqualTo(workIno);
+        assertThat(share.statNodeOrSearch(work).ino()).isEqualTo(workIno);
         assertThat(share.nodes.path(work)).isEqualTo(p("elsewhere/deep/work"));
         assertThat(share.nodes.path(f)).as("its subtree comes along").isEqualTo(p("elsewhere/deep/work/f"));
         assertThat(published).containsExactly(new Change(Kind.RENAMED, p("work"), p("elsewhere/deep/work"), true));
@@ -93,14 +93,19 @@ class RelocatorTest {
         Files.delete(dir.resolve("work"));
 
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class)
+            assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class)
                     .extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.ENOENT);
         }
         assertThat(fake.locates).as("a stat in a loop searches once").hasValue(1);
 
-        share.onWatcherChange(Change.of(Kind.CREATED, p("new"), false), c -> { });
-        assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class);
-        assertThat(fake.locates).as("a change event: it may be somewhere now").hasValue(2);
+        share.onWatcherChange(Change.of(Kind.MODIFIED, p("f"), false), c -> { });
+        share.onWatcherChange(Change.of(Kind.CREATED, p("g"), false), c -> { });
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class);
+        assertThat(fake.locates).as("a file's change: no directory can have appeared").hasValue(1);
+
+        share.onWatcherChange(Change.of(Kind.CREATED, p("new"), true), c -> { });
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class);
+        assertThat(fake.locates).as("a directory made: it may be that one").hasValue(2);
         assertThat(published).isEmpty();
     }
 
@@ -116,7 +121,7 @@ class RelocatorTest {
         fake.stats.put(p("f"), new FileAttributes(workIno, file.mode(), 1, 0, 0, 1, 0, 0, 0, 0, 4096, 0, 0));
         fake.locate = ino -> locatesAt(ino, "f", workIno);
 
-        assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class)
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class)
                 .extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.ENOENT);
         assertThat(share.nodes.path(work)).isEqualTo(p("work"));
         assertThat(published).isEmpty();
@@ -132,13 +137,13 @@ class RelocatorTest {
         fake.stats.put(p("other"), new FileAttributes(w.ino(), o.mode(), 2, 0, 0, 0, 0, 0, 0, 0, 4096, 0, 8));
         fake.locate = ino -> locatesAt(ino, "other", w.ino());
 
-        assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class);
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class);
         assertThat(published).isEmpty();
 
         // the same generation: the same directory
         fake.stats.put(p("other"), new FileAttributes(w.ino(), o.mode(), 2, 0, 0, 0, 0, 0, 0, 0, 4096, 0, 7));
         share.relocator.changeArrived();
-        assertThat(share.statNode(work).generation()).isEqualTo(7);
+        assertThat(share.statNodeOrSearch(work).generation()).isEqualTo(7);
         assertThat(published).containsExactly(new Change(Kind.RENAMED, p("work"), p("other"), true));
     }
 
@@ -153,10 +158,10 @@ class RelocatorTest {
         fake.stats.put(RelPath.ROOT, w);
         fake.stats.put(p("work/in"), w);
         fake.locate = ino -> RelPath.ROOT;
-        assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class);
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class);
         fake.locate = ino -> p("work/in");
         share.relocator.changeArrived();
-        assertThatThrownBy(() -> share.statNode(work)).isInstanceOf(FsException.class);
+        assertThatThrownBy(() -> share.statNodeOrSearch(work)).isInstanceOf(FsException.class);
         assertThat(share.nodes.path(work)).isEqualTo(p("work"));
         assertThat(published).isEmpty();
     }
@@ -185,7 +190,7 @@ class RelocatorTest {
             return p("moved");
         };
 
-        assertThat(share.statNode(work).ino()).isEqualTo(ino("moved"));
+        assertThat(share.statNodeOrSearch(work).ino()).isEqualTo(ino("moved"));
         assertThat(share.nodes.path(work)).isEqualTo(p("moved"));
         assertThat(published).as("the Lookup moved it; not this search").isEmpty();
     }
@@ -221,29 +226,42 @@ class RelocatorTest {
 
     private FileAttributes stat(long id) {
         try {
-            return share.statNode(id);
+            return share.statNodeOrSearch(id);
         } catch (FsException e) {
             throw new AssertionError(e);
         }
     }
 
     @Test
-    void aFileFoundWhereTheTableHasAnotherNodeReplacesItThereAsARenameOverItWould() throws Exception {
+    void aFileGoneIsNotSearchedFor() throws Exception {
         Files.writeString(dir.resolve("f1"), "1");
-        Files.writeString(dir.resolve("f2"), "2");
         long a = node("f1");
-        long b = node("f2");
         long aIno = ino("f1");
-        Files.move(dir.resolve("f1"), dir.resolve("f2"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(dir.resolve("f1"), dir.resolve("f2"));
         fake.locate = ino -> locatesAt(ino, "f2", aIno);
 
-        assertThat(share.statNode(a).ino()).isEqualTo(aIno);
-        assertThat(share.nodes.path(a)).isEqualTo(p("f2"));
-        assertThat(share.nodes.idAt(p("f2"))).isEqualTo(a);
-        assertThat(share.nodes.idAt(p("f1"))).isZero();
-        assertThatThrownBy(() -> share.nodes.path(b)).as("the file that was at f2 has no name now")
-                .isInstanceOf(FsException.class);
-        assertThat(published).containsExactly(new Change(Kind.RENAMED, p("f1"), p("f2"), false));
+        assertThatThrownBy(() -> share.statNodeOrSearch(a)).isInstanceOf(FsException.class);
+        assertThat(fake.locates).as("a file deleted on the server's side would cost a walk each").hasValue(0);
+        assertThat(published).isEmpty();
+    }
+
+    /** The host did `mv b c; mv a b`, both held, events lost: a found at b, b kept aside, not dropped. */
+    @Test
+    void aDirectoryFoundWhereTheTableHasAnotherDirectoryKeepsThatOneAside() throws Exception {
+        Files.createDirectories(dir.resolve("a"));
+        Files.createDirectories(dir.resolve("b"));
+        long a = node("a");
+        long b = node("b");
+        long aIno = ino("a");
+        Files.move(dir.resolve("b"), dir.resolve("c"));
+        Files.move(dir.resolve("a"), dir.resolve("b"));
+        fake.locate = ino -> locatesAt(ino, "b", aIno);
+
+        assertThat(share.statNodeOrSearch(a).ino()).isEqualTo(aIno);
+        assertThat(share.nodes.idAt(p("b"))).isEqualTo(a);
+        assertThat(share.nodes.idAt(p("a"))).isZero();
+        assertThat(node("c")).as("b's node, found again at its new name").isEqualTo(b);
+        assertThat(published).containsExactly(new Change(Kind.RENAMED, p("a"), p("b"), true));
     }
 
     @Test
@@ -306,7 +324,7 @@ class RelocatorTest {
             FileAttributes w = posix.backend.stat(p("work"));
             long work = posix.nodes.register(p("work"), w.ino(), true);
             Files.delete(dir.resolve("work"));
-            assertThatThrownBy(() -> posix.statNode(work)).isInstanceOf(FsException.class)
+            assertThatThrownBy(() -> posix.statNodeOrSearch(work)).isInstanceOf(FsException.class)
                     .extracting(e -> ((FsException) e).errno()).isEqualTo(Errno.ENOENT);
             assertThat(posix.relocator.canLocate()).isFalse();
         }

@@ -351,12 +351,12 @@ public final class EventApplier {
         return sequence;
     }
 
-    /** RENAMED {@code from} -> {@code to} as its event would have it (also a resync's moved directory). */
     /** The resync let held directory {@code node}'s entry expire (moved where it did not list): see Renames#expired. */
     void expiredHeldDirectory(long parent, String name, long node) {
         renames.expired(parent, name, node);
     }
 
+    /** RENAMED {@code from} -> {@code to} as its event would have it (also a resync's moved directory). */
     void renamed(String from, String to, boolean directory) {
         renames.renamed(from, to, directory);
     }

@@ -68,8 +68,8 @@ final class Renames {
         String newName = EventApplier.nameOf(to);
         long node = oldParent == 0 ? 0 : view.child(oldParent, name);
         Long wasExpired = oldParent == 0 ? null : expired.remove(oldParent + "\0" + name);
-        if (node == 0 && wasExpired != null) {
-            node = wasExpired; // still the kernel's at that name (see expired)
+        if (node == 0 && wasExpired != null && view.held(wasExpired)) {
+            node = wasExpired; // still the kernel's at that name (see expired), unless it forgot it since
         }
         long replaced = newParent == 0 ? 0 : view.child(newParent, newName);
         log.debug("renamed '{}' -> '{}': parents {} -> {}, node {}, replaced {}", from, to, oldParent, newParent, node,
