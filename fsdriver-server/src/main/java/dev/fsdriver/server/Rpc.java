@@ -74,23 +74,24 @@ final class Rpc {
      * {@link Elsewhere}, {@code slow} answers instead, on {@code io} ({@link #offload}).
      */
     static <T> void unaryOrOffload(Executor io, String op, StreamObserver<T> out, Body<T> fast, Body<T> slow) {
-        unary(op, out, fast, () -> offload(io, op, out, slow));
+        unary(op, out, fast, io, slow);
     }
 
     static <T> void unary(String op, StreamObserver<T> out, Body<T> body) {
-        unary(op, out, body, null);
+        unary(op, out, body, null, null);
     }
 
-    private static <T> void unary(String op, StreamObserver<T> out, Body<T> body, Runnable elsewhere) {
+    /** {@code slow} on {@code io} answers when {@code body} throws {@link Elsewhere} (null: it may not). */
+    private static <T> void unary(String op, StreamObserver<T> out, Body<T> body, Executor io, Body<T> slow) {
         long start = System.nanoTime();
         T reply;
         try {
             reply = body.run();
         } catch (Elsewhere e) {
-            if (elsewhere == null) {
+            if (slow == null) {
                 throw new IllegalStateException(op + ": no slow path to run", e);
             }
-            elsewhere.run(); // counted there
+            offload(io, op, out, slow); // counted there
             return;
         } catch (FsException e) {
             CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
