@@ -112,6 +112,44 @@ final class Wine {
         return watches;
     }
 
+    /**
+     * Stops the Windows JVM serving {@code port} (SIGSTOP) until the returned pause is closed:
+     * wineserver keeps the changes made meanwhile, and the JVM then reads them all at once, so a
+     * storm made while paused is a loss for certain (the server's storm rule, or Wine's notify
+     * buffer overflowing) on a machine of any speed. Found through /proc: the JVM is a child of
+     * cmd.exe, not the process the test started, and Wine shows its Windows command line.
+     */
+    static AutoCloseable pause(int port) throws Exception {
+        String env = "WINEPREFIX=" + prefix();
+        List<Long> jvms = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline = latin1(proc.resolve("cmdline"));
+                    if (cmdline.contains("java.exe") && cmdline.contains("tcp://127.0.0.1:" + port + "\0")
+                            && List.of(latin1(proc.resolve("environ")).split("\0")).contains(env)) {
+                        jvms.add(Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // a process that ended meanwhile, or another user's
+                }
+            }
+        }
+        if (jvms.size() != 1) {
+            throw new AssertionError("expected one Windows JVM serving port " + port + ", found " + jvms);
+        }
+        long pid = jvms.get(0);
+        signal("STOP", pid);
+        return () -> signal("CONT", pid);
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        int rc = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new AssertionError("kill -" + sig + " " + pid + " exited " + rc);
+        }
+    }
+
     private static String latin1(Path p) throws IOException {
         return new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1); // any bytes at all
     }
