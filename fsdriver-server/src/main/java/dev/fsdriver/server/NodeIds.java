@@ -26,7 +26,8 @@ import java.util.Map;
  *
  * <p>Locking: {@link #lock} guards the maps, the whole entry tree, the id counter
  * ({@link NodeIdSpace}) and every {@link IdNode}'s mutable fields. It is held only for these
- * updates (each O(depth)), never around I/O.
+ * updates (each O(depth)), never around I/O; {@link DirectoryFound#record} runs under it (and
+ * takes only its own lock), {@link DirectoryFound#publish} after it.
  */
 final class NodeIds {
     static final long ROOT_ID = 1;
@@ -48,6 +49,29 @@ final class NodeIds {
     private final Map<Long, NameTree.Entry> displaced = new HashMap<>();
     /** Ids for files whose inode number cannot be theirs. */
     private final NodeIdSpace ids = new NodeIdSpace();
+    /** Told of each directory {@link #register} finds moved behind the server's back. Set once by the share. */
+    private volatile DirectoryFound directoryFound = new DirectoryFound() {
+        @Override
+        public boolean record(RelPath from, RelPath to) {
+            return false;
+        }
+
+        @Override
+        public void publish(RelPath from, RelPath to) {
+        }
+    };
+
+    /**
+     * A directory {@link #register} found at a new path, moved there behind the server's back
+     * (the watcher's report not followed yet): its old path, its new one.
+     */
+    interface DirectoryFound {
+        /** Under the table's lock, with the table's move (no I/O, no other lock): whether to publish it. */
+        boolean record(RelPath from, RelPath to);
+
+        /** Afterwards, outside the lock, once {@link #record} said so. */
+        void publish(RelPath from, RelPath to);
+    }
 
     NodeIds(long rootIno) {
         this(rootIno, 0);
@@ -59,6 +83,10 @@ final class NodeIds {
         r.names = List.of(tree.root);
         tree.root.node = r;
         byId.put(ROOT_ID, r);
+    }
+
+    void onDirectoryFound(DirectoryFound listener) {
+        this.directoryFound = listener;
     }
 
     /** The current path of node {@code id}: ESTALE for an unknown id, ENOENT once detached. */
@@ -159,57 +187,76 @@ final class NodeIds {
      * another name; otherwise that node's names are stale (the file was renamed, or deleted and
      * its number given to a new file, behind the server's back and the event not yet followed).
      * A known node of another {@code generation} (0: not known) is another file whatever its
-     * number: never the same node.
+     * number: never the same node. A known directory found here moved is told to
+     * {@link DirectoryFound}, which may publish it: not to be called under the share's rename
+     * lock or in {@link #ifUnchanged}.
      */
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
+        RelPath[] movedFrom = new RelPath[1];
+        long id;
         synchronized (lock) {
-            NameTree.Entry at = tree.find(path);
-            IdNode n = at == null ? null : at.node;
-            if (n != null && n.isFile(ino, generation)) {
-                n.first(at);
-                n.refs++;
-                return n.id;
-            }
-            IdNode moved = directory ? liveLocked(ino) : null;
-            if (moved != null && moved.directory && moved.isFile(ino, generation)) {
-                // A directory has one name: found here, it was moved behind the server's back and
-                // the event is not followed yet. It keeps its node (a second node would be a
-                // second kernel inode for one directory), its subtree comes along.
-                movedHereLocked(moved, path);
-                moved.refs++;
-                return moved.id;
-            }
-            if (n != null) {
-                displaceLocked(n, path);
-            }
-            IdNode same = directory ? null : liveLocked(ino);
-            if (same != null && !same.directory) {
-                boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !same.isFile(ino, generation);
-                if (otherKind || nlink == 1) {
-                    for (NameTree.Entry e : same.names) {
-                        unlinkLocked(e); // stale names
-                    }
-                }
-                if (!otherKind) {
-                    // another name of a file known by a live name (a hard link), or its only name now
-                    nameLocked(same, path);
-                    liveByIno.put(ino, same);
-                    same.refs++;
-                    return same.id;
-                }
-            }
-            long id = NodeIdSpace.idFor(ino);
-            if (id == 0 || byId.containsKey(id)) {
-                // no inode number to use, or a detached (deleted) file's number given to a new file
-                id = ids.nextOverflow();
-            }
-            n = new IdNode(id, ino, generation, directory, type);
-            n.refs = 1;
-            byId.put(n.id, n);
-            nameLocked(n, path);
-            liveByIno.put(ino, n);
+            id = registerLocked(path, ino, generation, directory, type, nlink, movedFrom);
+        }
+        if (movedFrom[0] != null) {
+            directoryFound.publish(movedFrom[0], path);
+        }
+        return id;
+    }
+
+    /** {@link #register}; sets {@code movedFrom[0]} to where a known directory was found moved from. Lock held. */
+    private long registerLocked(RelPath path, long ino, long generation, boolean directory, int type, int nlink,
+                                RelPath[] movedFrom) {
+        NameTree.Entry at = tree.find(path);
+        IdNode n = at == null ? null : at.node;
+        if (n != null && n.isFile(ino, generation)) {
+            n.first(at);
+            n.refs++;
             return n.id;
         }
+        IdNode moved = directory ? liveLocked(ino) : null;
+        if (moved != null && moved.directory && moved.isFile(ino, generation)) {
+            // A directory has one name: found here, it was moved behind the server's back and
+            // the event is not followed yet. It keeps its node (a second node would be a
+            // second kernel inode for one directory), its subtree comes along.
+            NameTree.Entry me = moved.names.get(0);
+            RelPath from = tree.pathOf(me); // null: displaced, no name to move from
+            if (from != null && !from.equals(path) && directoryFound.record(from, path)) {
+                movedFrom[0] = from;
+            }
+            movedHereLocked(moved, path);
+            moved.refs++;
+            return moved.id;
+        }
+        if (n != null) {
+            displaceLocked(n, path);
+        }
+        IdNode same = directory ? null : liveLocked(ino);
+        if (same != null && !same.directory) {
+            boolean otherKind = type >= 0 && same.type >= 0 && type != same.type || !same.isFile(ino, generation);
+            if (otherKind || nlink == 1) {
+                for (NameTree.Entry e : same.names) {
+                    unlinkLocked(e); // stale names
+                }
+            }
+            if (!otherKind) {
+                // another name of a file known by a live name (a hard link), or its only name now
+                nameLocked(same, path);
+                liveByIno.put(ino, same);
+                same.refs++;
+                return same.id;
+            }
+        }
+        long id = NodeIdSpace.idFor(ino);
+        if (id == 0 || byId.containsKey(id)) {
+            // no inode number to use, or a detached (deleted) file's number given to a new file
+            id = ids.nextOverflow();
+        }
+        n = new IdNode(id, ino, generation, directory, type);
+        n.refs = 1;
+        byId.put(n.id, n);
+        nameLocked(n, path);
+        liveByIno.put(ino, n);
+        return n.id;
     }
 
     /**
@@ -326,7 +373,16 @@ final class NodeIds {
 
     /** {@code from} was renamed to {@code to} (replacing whatever was there). */
     void renamed(RelPath from, RelPath to) {
-        renamed(from, to, false);
+        renamed(from, to, false, 0);
+    }
+
+    /**
+     * A client's rename of {@code from} to {@code to}, the file now at {@code to} having inode
+     * number {@code movedIno}: a Lookup of {@code to} between the rename on disk and this may
+     * have found the directory there already ({@link #register}); it stays.
+     */
+    void renamed(RelPath from, RelPath to, long movedIno) {
+        renamed(from, to, false, movedIno);
     }
 
     /**
@@ -336,6 +392,10 @@ final class NodeIds {
      * the disk whether it was replaced or exchanged and moved on since.
      */
     void renamed(RelPath from, RelPath to, boolean keepTarget) {
+        renamed(from, to, keepTarget, 0);
+    }
+
+    private void renamed(RelPath from, RelPath to, boolean keepTarget, long movedIno) {
         synchronized (lock) {
             NameTree.Entry ef = tree.find(from);
             NameTree.Entry et = tree.find(to);
@@ -343,6 +403,9 @@ final class NodeIds {
             IdNode target = et == null ? null : et.node;
             if (ef == et || target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
+            }
+            if (n == null && target != null && target.directory && movedIno != 0 && target.isFile(movedIno, 0)) {
+                return; // the moved directory, found at its new name by a Lookup first
             }
             if (target != null && keepTarget && target.directory && target != n) {
                 displaceLocked(target, to);

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,9 +96,10 @@ final class Relocator {
     /**
      * Node {@code id}'s path {@code stale} (read when the table's version was {@code seen}) does not
      * lead to its file: where it is now, the table updated, or null when it is not found (or
-     * detached meanwhile: then it is gone for the table too).
+     * detached meanwhile: then it is gone for the table too). {@code withMove} is told of the
+     * move under the table's lock, with it (no I/O, no other lock).
      */
-    Found relocate(long id, RelPath stale, long seen) {
+    Found relocate(long id, RelPath stale, long seen, BiConsumer<RelPath, RelPath> withMove) {
         NodeIds.Facts f = nodes.facts(id);
         if (f == null || id == NodeIds.ROOT_ID || stale.isRoot() || unsupported) {
             return null;
@@ -130,7 +132,12 @@ final class Relocator {
             RelPath src = from;
             boolean[] moved = new boolean[1];
             synchronized (renameLock) {
-                if (!nodes.ifUnchanged(seen, () -> moved[0] = nodes.relocated(id, src, to))) {
+                if (!nodes.ifUnchanged(seen, () -> {
+                    moved[0] = nodes.relocated(id, src, to);
+                    if (moved[0]) {
+                        withMove.accept(src, to);
+                    }
+                })) {
                     continue;
                 }
             }

@@ -52,6 +52,8 @@ final class Share implements AutoCloseable {
      * and on a share without events, nowhere).
      */
     volatile ChangeListener events = change -> { };
+    /** Moves the server found and published itself: the watcher's reports of them are not sent again. */
+    private final FoundMoves foundMoves = new FoundMoves();
     /** Set by the watcher's thread at its first change. */
     private volatile FollowQueue followQueue;
     /** FollowQueue's searches: one thread while there is work, none when idle. */
@@ -71,6 +73,17 @@ final class Share implements AutoCloseable {
         this.nodes = new NodeIds(root.ino(), root.generation());
         this.origins = new Origins(backend, a -> nodes.idOf(a.ino()));
         this.relocator = new Relocator(name, backend, nodes, renameLock);
+        nodes.onDirectoryFound(new NodeIds.DirectoryFound() {
+            @Override
+            public boolean record(RelPath from, RelPath to) {
+                return directoryFound(from, to);
+            }
+
+            @Override
+            public void publish(RelPath from, RelPath to) {
+                publishFound(from, to);
+            }
+        });
     }
 
     /** A change of one path; returns the path's attributes afterwards, or null when it is gone. */
@@ -182,7 +195,7 @@ final class Share implements AutoCloseable {
             // events lost (issue 10, B6). Found by its id, it is published as that rename. (Not
             // for ESTALE below: another file at the path is most often an exchange or a replace
             // the watcher has still to follow, and taking it for a move would cut the other node.)
-            Relocator.Found found = relocator.relocate(id, path, seen);
+            Relocator.Found found = relocator.relocate(id, path, seen, foundMoves::found);
             if (found == null) {
                 throw e;
             }
@@ -197,6 +210,34 @@ final class Share implements AutoCloseable {
         return a;
     }
 
+
+    /**
+     * A Lookup found a directory the table knew at {@code from} at {@code to} instead: moved behind
+     * the server's back, the watcher's report not followed yet (or never coming: a Wine watcher
+     * that did not see the target reports only a DELETED). Recorded (under the table's lock, with
+     * its move: the watcher's report cannot slip between them) to be published as that rename,
+     * unless a client's own rename of either path is under way (its events are its own).
+     */
+    private boolean directoryFound(RelPath from, RelPath to) {
+        if (origins.changingNow(from) || origins.changingNow(to)) {
+            return false;
+        }
+        foundMoves.found(from, to);
+        return true;
+    }
+
+    /**
+     * {@link #directoryFound}'s move, published; not when something is at {@code from} again: the
+     * watcher's DELETED and CREATED of that name went out before the Lookup (`mv work bak\work;
+     * mkdir work` on Windows), and clients have a new directory there now.
+     */
+    private void publishFound(RelPath from, RelPath to) {
+        if (exists(from)) {
+            foundMoves.forget(from);
+            return;
+        }
+        publish(new Change(Change.Kind.RENAMED, from, to, true));
+    }
 
     /** Hands a change the server found itself (not its watcher) to the share's clients. */
     void publish(Change change) {
@@ -235,14 +276,15 @@ final class Share implements AutoCloseable {
             moved[0] = change(to, () -> {
                 synchronized (renameLock) {
                     backend.rename(from, to, flags);
+                    FileAttributes after = backend.stat(to);
                     if (exchange) {
                         nodes.exchanged(from, to);
                     } else if (!from.equals(to)) {
-                        nodes.renamed(from, to);
+                        nodes.renamed(from, to, after.ino());
                         origins.moved(from, to); // the own-change records of what was below from
                     }
+                    return after;
                 }
-                return backend.stat(to);
             });
             return exchange || from.equals(to) ? backend.stat(from) : null;
         });
@@ -261,7 +303,9 @@ final class Share implements AutoCloseable {
         }
         FollowQueue q = followQueue;
         if (q == null) {
-            q = new FollowQueue(name, this::heldDirectoryGone, this::searchGone, this::followExternalChange, hub, worker);
+            // in order, at the last step: a watcher's report of a move found meanwhile goes no further
+            q = new FollowQueue(name, this::heldDirectoryGone, this::searchGone, this::followExternalChange,
+                    foundMoves.unlessPublished(name, hub), worker);
             followQueue = q; // only the watcher's thread calls this
         }
         q.accept(change);
@@ -284,7 +328,8 @@ final class Share implements AutoCloseable {
     private Change searchGone(Change deleted) {
         long seen = nodes.version();
         long id = nodes.idAt(deleted.path());
-        Relocator.Found found = id == 0 ? null : relocator.relocate(id, deleted.path(), seen);
+        // not recorded in foundMoves: this search answers the watcher's report itself
+        Relocator.Found found = id == 0 ? null : relocator.relocate(id, deleted.path(), seen, (from, to) -> { });
         if (found != null && found.moved()) {
             return new Change(Change.Kind.RENAMED, deleted.path(), found.to(), true);
         }

@@ -192,7 +192,8 @@ class RelocatorTest {
 
         assertThat(share.statNodeOrSearch(work).ino()).isEqualTo(ino("moved"));
         assertThat(share.nodes.path(work)).isEqualTo(p("moved"));
-        assertThat(published).as("the Lookup moved it; not this search").isEmpty();
+        assertThat(published).as("the Lookup moved it and published it; not this search")
+                .containsExactly(new Change(Kind.RENAMED, p("work"), p("moved"), true));
     }
 
     @Test
@@ -297,6 +298,94 @@ class RelocatorTest {
                 Change.of(Kind.CREATED, p("later"), false));
         assertThat(searchedOn).singleElement().asString().startsWith("relocate-");
         assertThat(share.nodes.path(work)).isEqualTo(p("a/b/work"));
+    }
+
+    /**
+     * A Lookup that meets a held directory at a new path moves its node and publishes the move;
+     * the watcher's later DELETED of the old name (Wine did not see the target) goes no further.
+     * Before, the node moved silently, and that DELETED reached every client as the end of the
+     * directory. A name made again at the old path is news of its own: its delete goes out.
+     */
+    @Test
+    void aLookupThatFindsAHeldDirectoryMovedPublishesTheMoveAndTheWatchersLaterDeleteGoesNoFurther() throws Exception {
+        Files.createDirectories(dir.resolve("work"));
+        long work = node("work");
+        Files.createDirectories(dir.resolve("a/b"));
+        Files.move(dir.resolve("work"), dir.resolve("a/b/work"));
+        assertThat(node("a/b/work")).isEqualTo(work);
+        assertThat(published).containsExactly(new Change(Kind.RENAMED, p("work"), p("a/b/work"), true));
+
+        List<Change> hub = Collections.synchronizedList(new ArrayList<>());
+        share.onWatcherChange(Change.of(Kind.DELETED, p("work"), true), hub::add);
+        share.onWatcherChange(Change.of(Kind.CREATED, p("work"), true), hub::add);
+        share.onWatcherChange(Change.of(Kind.DELETED, p("work"), true), hub::add);
+        assertThat(hub).containsExactly(Change.of(Kind.CREATED, p("work"), true),
+                Change.of(Kind.DELETED, p("work"), true));
+        assertThat(fake.locates).as("nothing held at work any more: no search").hasValue(0);
+    }
+
+    /** The same after a GetAttr's search found the directory: the watcher's rename of it is not sent twice. */
+    @Test
+    void aMoveASearchFoundIsNotPublishedAgainWhenTheWatchersReportComes() throws Exception {
+        Files.createDirectories(dir.resolve("work"));
+        long work = node("work");
+        long workIno = ino("work");
+        Files.move(dir.resolve("work"), dir.resolve("moved"));
+        fake.locate = ino -> locatesAt(ino, "moved", workIno);
+        assertThat(share.statNodeOrSearch(work).ino()).isEqualTo(workIno);
+        assertThat(published).containsExactly(new Change(Kind.RENAMED, p("work"), p("moved"), true));
+
+        List<Change> hub = Collections.synchronizedList(new ArrayList<>());
+        share.onWatcherChange(new Change(Kind.RENAMED, p("work"), p("moved"), true), hub::add);
+        share.onWatcherChange(Change.of(Kind.CREATED, p("later"), false), hub::add);
+        assertThat(hub).containsExactly(Change.of(Kind.CREATED, p("later"), false));
+    }
+
+    /**
+     * A client's own rename that a Lookup overtakes (between the rename on disk and the table's
+     * update) is the client's: the Lookup publishes nothing, the watcher's report of it goes on
+     * to the hub (where the session's own changes are told apart), and the rename's update
+     * keeps the node where the Lookup put it (before, it cut the node off: ENOENT for the client).
+     */
+    @Test
+    void aLookupOvertakingAClientsRenamePublishesNothingAndTheRenameKeepsTheNode() throws Exception {
+        Files.createDirectories(dir.resolve("work"));
+        long work = node("work");
+        share.origins.begin(7, p("work")); // the rename's call, under way
+        share.origins.begin(7, p("moved"));
+        Files.move(dir.resolve("work"), dir.resolve("moved"));
+        assertThat(node("moved")).isEqualTo(work);
+        share.nodes.renamed(p("work"), p("moved"), ino("moved")); // the call's own update, late
+        assertThat(share.nodes.path(work)).isEqualTo(p("moved"));
+        assertThat(published).isEmpty();
+
+        List<Change> hub = Collections.synchronizedList(new ArrayList<>());
+        share.onWatcherChange(new Change(Kind.RENAMED, p("work"), p("moved"), true), hub::add);
+        assertThat(hub).containsExactly(new Change(Kind.RENAMED, p("work"), p("moved"), true));
+    }
+
+    /**
+     * {@code mv work bak/work; mkdir work} on the server's side, the watcher's DELETED and CREATED
+     * of work gone out before a Lookup finds the held directory in bak: clients have a new work
+     * now, so no rename of it is published, and a later real delete of work goes out.
+     */
+    @Test
+    void aDirectoryFoundMovedWhileItsOldNameHoldsANewOneIsNotPublished() throws Exception {
+        Files.createDirectories(dir.resolve("work"));
+        long work = node("work");
+        Files.createDirectories(dir.resolve("bak"));
+        Files.move(dir.resolve("work"), dir.resolve("bak/work"));
+        Files.createDirectories(dir.resolve("work"));
+        List<Change> hub = Collections.synchronizedList(new ArrayList<>());
+        share.onWatcherChange(Change.of(Kind.DELETED, p("work"), true), hub::add);
+        share.onWatcherChange(Change.of(Kind.CREATED, p("work"), true), hub::add);
+
+        assertThat(node("bak/work")).isEqualTo(work);
+        assertThat(published).isEmpty();
+        Files.delete(dir.resolve("work"));
+        share.onWatcherChange(Change.of(Kind.DELETED, p("work"), true), hub::add);
+        assertThat(hub).containsExactly(Change.of(Kind.DELETED, p("work"), true), Change.of(Kind.CREATED, p("work"), true),
+                Change.of(Kind.DELETED, p("work"), true));
     }
 
     @Test

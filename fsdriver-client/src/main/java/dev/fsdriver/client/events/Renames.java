@@ -95,6 +95,22 @@ final class Renames {
             exchanged(from, to, oldParent, name, newParent, newName, node, replaced);
             return;
         }
+        if (replaced != 0 && (node == 0 || node == replaced) && fs.reads().node(newParent, newName) == replaced) {
+            // Already where the server has it: moved by this mount's overflow resync, or found
+            // there by a lookup (the server publishes what its Lookup found moved). Dropping the new
+            // name would end the working directory of a process inside; only the old name goes.
+            log.debug("renamed '{}': the kernel holds node {} at '{}' already", from, replaced, to);
+            if (node != 0) {
+                if (FileMode.isDirectory(view.mode(node))) {
+                    names.removed(oldParent, name, applier.sequence());
+                    notifier.expireEntry(oldParent, name);
+                    view.removed(oldParent, name);
+                } else {
+                    forgetEntry(oldParent, name);
+                }
+            }
+            return;
+        }
         if (newParent != 0) {
             notifier.invalEntry(newParent, newName);
         }

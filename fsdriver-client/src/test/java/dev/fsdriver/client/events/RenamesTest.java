@@ -74,4 +74,37 @@ class RenamesTest {
         renames.renamed("d1/b", "d1/a", false);
         assertThat(kernel.calls.subList(later, kernel.calls.size())).isNotEmpty();
     }
+
+    /**
+     * Issue 10: the server publishes a directory its Lookup found moved; the kernel of the mount
+     * that looked it up holds it at the new name already (the view still at the old one too).
+     * Before, the new name's entry was dropped (a process working inside lost its working
+     * directory) and a rename injected over it; now only the old name goes.
+     */
+    @Test
+    void aDirectoryTheKernelHoldsAtItsNewNameAlreadyStaysThere() throws Exception {
+        long a = held(FuseFileSystem.ROOT_ID, "da");
+        long w = held(FuseFileSystem.ROOT_ID, "dwork");
+        server.nodes.put(a + "/dwork", w); // moved on the server, and looked up there
+        server.removed.add(FuseFileSystem.ROOT_ID + "/dwork");
+        assertThat(held(a, "dwork")).isEqualTo(w);
+        int before = kernel.calls.size();
+        renames.renamed("dwork", "da/dwork", true);
+        assertThat(kernel.calls.subList(before, kernel.calls.size()))
+                .noneMatch(c -> c.equals("invalEntry " + a + " dwork")).noneMatch(c -> c.startsWith("delete"));
+        assertThat(view.child(a, "dwork")).isEqualTo(w);
+        assertThat(view.child(FuseFileSystem.ROOT_ID, "dwork")).isZero();
+    }
+
+    /** The same RENAMED after this mount's overflow resync moved the directory itself: nothing to do. */
+    @Test
+    void aRenameThisMountAppliedAlreadyDropsNothing() throws Exception {
+        long a = held(FuseFileSystem.ROOT_ID, "da");
+        long w = held(a, "dwork"); // where the resync found it; the old name is gone from the view
+        int before = kernel.calls.size();
+        renames.renamed("dwork", "da/dwork", true);
+        assertThat(kernel.calls.subList(before, kernel.calls.size()))
+                .noneMatch(c -> c.equals("invalEntry " + a + " dwork")).noneMatch(c -> c.startsWith("delete"));
+        assertThat(view.child(a, "dwork")).isEqualTo(w);
+    }
 }

@@ -335,7 +335,10 @@ public final class EventHub implements ChangeListener, AutoCloseable {
 
     // ---- storms
 
-    /** True if {@code c} falls in an active storm (then it is counted and dropped or reduced). */
+    /**
+     * True if {@code c} falls in an active storm: then it is counted and dropped, or what is
+     * published of it (a rename across the storm's edge) is published here.
+     */
     private boolean suppressedByStorm(Change c) {
         if (storms.isEmpty()) {
             return false;
@@ -343,7 +346,15 @@ public final class EventHub implements ChangeListener, AutoCloseable {
         Storms.Storm from = storms.of(c.path());
         Storms.Storm to = c.newPath() == null ? null : storms.of(c.newPath());
         if (c.kind() == Kind.RENAMED && (from == null) != (to == null)) {
-            // One side inside the storm: report the other side alone, the storm covers its side.
+            if (c.directory()) {
+                // A directory keeps its identity: as a DELETED it would end the working directory
+                // of every process in it on the clients, which the storm's resync cannot undo.
+                debouncer.flush(c.path(), true);
+                debouncer.flush(c.newPath(), true);
+                publish(c, clock.getAsLong());
+                return true;
+            }
+            // A file: report the side outside alone, the storm's resync covers its own side.
             if (from != null) {
                 publish(Change.of(Kind.CREATED, c.newPath(), c.directory()), clock.getAsLong());
             } else {

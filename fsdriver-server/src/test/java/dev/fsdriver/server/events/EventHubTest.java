@@ -171,6 +171,36 @@ class EventHubTest {
         assertThat(out.getLast().kind()).isEqualTo(Kind.DELETED);
     }
 
+    /**
+     * Issue 10: a directory renamed into (or out of) a directory under a storm is published as
+     * the rename it is; before, the hub published a DELETED of its old name (a CREATED of its
+     * new one), and a process working in it on a client lost its working directory. A file
+     * still gets its side outside the storm alone: the storm's end resyncs the other side.
+     */
+    @Test
+    void aDirectoryRenamedAcrossAStormsEdgeStaysARename() {
+        EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 100,
+                Duration.ofSeconds(1), 65_536));
+        for (int i = 0; i <= 100; i++) {
+            h.onChange(change(Kind.CREATED, "s/f" + i));
+        }
+        assertThat(out.getLast().storm()).isEqualTo(EventHub.Storm.BEGINS);
+        int before = out.size();
+        h.onChange(new Change(Kind.RENAMED, rel("work"), rel("s/work"), true));
+        h.onChange(new Change(Kind.RENAMED, rel("s/d"), rel("out"), true));
+        h.onChange(new Change(Kind.RENAMED, rel("file"), rel("s/file"), false));
+        h.onChange(new Change(Kind.RENAMED, rel("s/g"), rel("g"), false));
+        assertThat(out.subList(before, out.size())).extracting(e -> e.kind() + " " + e.path() + " " + e.newPath())
+                .containsExactly("RENAMED work s/work", "RENAMED s/d out", "DELETED file null", "CREATED g null");
+        // the storm goes on as before: what happens under s stays suppressed until it ends
+        h.onChange(change(Kind.CREATED, "s/work/x"));
+        assertThat(out).hasSize(before + 4);
+        advanceMs(1_000);
+        h.tick();
+        assertThat(out.getLast()).satisfies(e -> assertThat(e.storm()).isEqualTo(EventHub.Storm.ENDS))
+                .satisfies(e -> assertThat(e.path()).isEqualTo(rel("s")));
+    }
+
     @Test
     void aStormWithNothingSuppressedAfterItsStartStillEnds() {
         EventHub h = hub(new EventHub.Config(Duration.ofMillis(20), Duration.ofMillis(100), 100,
