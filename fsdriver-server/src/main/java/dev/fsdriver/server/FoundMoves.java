@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * end of the directory, and of the working directory of every process in it (issue 10, B6).
  *
  * <p>A record is the old name's. It is spent by the watcher's report of it, and dropped by any
- * other news of that name (a CREATED there, or a rename to it, is a new file whose later DELETED is
- * real) or of a loss (OVERFLOW: clients resync anyway). No time limit: the report may wait long
+ * other news of that name or of a directory above it (a CREATED there, or a rename to it, is a new
+ * file whose later DELETED is real) or of a loss there (OVERFLOW: clients resync anyway). No time limit: the report may wait long
  * behind a search in the {@link FollowQueue}; at most {@link #MAX} are kept, the oldest go first.
  *
  * <p>Locking: {@code this}, taken last (under the node table's lock by {@link #found}); the
@@ -57,19 +57,24 @@ final class FoundMoves {
             return false;
         }
         switch (c.kind()) {
-            case OVERFLOW -> byFrom.clear();
-            case CREATED -> byFrom.remove(c.path());
+            case OVERFLOW -> dropUnder(c.path());
+            case CREATED -> dropUnder(c.path());
             case DELETED -> {
                 return byFrom.remove(c.path()) != null;
             }
             case RENAMED -> {
                 RelPath to = byFrom.remove(c.path());
-                byFrom.remove(c.newPath()); // something else there now
+                dropUnder(c.newPath()); // something else there now
                 return to != null && to.equals(c.newPath());
             }
             default -> { }
         }
         return false;
+    }
+
+    /** Drops the records of {@code p} and of the names below it. */
+    private void dropUnder(RelPath p) {
+        byFrom.keySet().removeIf(from -> from.startsWith(p));
     }
 
     /** {@code hub} without the watcher's reports of moves published already. */

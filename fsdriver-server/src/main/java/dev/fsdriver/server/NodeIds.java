@@ -377,12 +377,12 @@ final class NodeIds {
     }
 
     /**
-     * A client's rename of {@code from} to {@code to}, the file now at {@code to} having inode
-     * number {@code movedIno}: a Lookup of {@code to} between the rename on disk and this may
-     * have found the directory there already ({@link #register}); it stays.
+     * A client's rename of {@code from}, node {@code movedId} before the rename (0: none), to
+     * {@code to}: a Lookup of {@code to} between the rename on disk and this may have found the
+     * directory there already ({@link #register}); it stays.
      */
-    void renamed(RelPath from, RelPath to, long movedIno) {
-        renamed(from, to, false, movedIno);
+    void renamed(RelPath from, RelPath to, long movedId) {
+        renamed(from, to, false, movedId);
     }
 
     /**
@@ -395,7 +395,7 @@ final class NodeIds {
         renamed(from, to, keepTarget, 0);
     }
 
-    private void renamed(RelPath from, RelPath to, boolean keepTarget, long movedIno) {
+    private void renamed(RelPath from, RelPath to, boolean keepTarget, long movedId) {
         synchronized (lock) {
             NameTree.Entry ef = tree.find(from);
             NameTree.Entry et = tree.find(to);
@@ -404,7 +404,7 @@ final class NodeIds {
             if (ef == et || target != null && target == n && !n.directory) {
                 return; // two names of one file: rename(2) does nothing
             }
-            if (n == null && target != null && target.directory && movedIno != 0 && target.isFile(movedIno, 0)) {
+            if (n == null && target != null && movedId != 0 && target.id == movedId) {
                 return; // the moved directory, found at its new name by a Lookup first
             }
             if (target != null && keepTarget && target.directory && target != n) {

@@ -10,6 +10,8 @@ import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.server.events.Origins;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,8 @@ final class Share implements AutoCloseable {
      * and on a share without events, nowhere).
      */
     volatile ChangeListener events = change -> { };
+    /** The paths of the client rename under way (under renameLock), for {@link #directoryFound}. */
+    private final Set<RelPath> renaming = ConcurrentHashMap.newKeySet();
     /** Moves the server found and published itself: the watcher's reports of them are not sent again. */
     private final FoundMoves foundMoves = new FoundMoves();
     /** Set by the watcher's thread at its first change. */
@@ -216,26 +220,19 @@ final class Share implements AutoCloseable {
      * the server's back, the watcher's report not followed yet (or never coming: a Wine watcher
      * that did not see the target reports only a DELETED). Recorded (under the table's lock, with
      * its move: the watcher's report cannot slip between them) to be published as that rename,
-     * unless a client's own rename of either path is under way (its events are its own).
+     * unless a client's rename of either path is under way (its events are its own, and the
+     * rename's own table update keeps the node where the Lookup put it).
      */
     private boolean directoryFound(RelPath from, RelPath to) {
-        if (origins.changingNow(from) || origins.changingNow(to)) {
+        if (renaming.contains(from) || renaming.contains(to)) {
             return false;
         }
         foundMoves.found(from, to);
         return true;
     }
 
-    /**
-     * {@link #directoryFound}'s move, published; not when something is at {@code from} again: the
-     * watcher's DELETED and CREATED of that name went out before the Lookup (`mv work bak\work;
-     * mkdir work` on Windows), and clients have a new directory there now.
-     */
+    /** {@link #directoryFound}'s move, published (outside the table's lock). */
     private void publishFound(RelPath from, RelPath to) {
-        if (exists(from)) {
-            foundMoves.forget(from);
-            return;
-        }
         publish(new Change(Change.Kind.RENAMED, from, to, true));
     }
 
@@ -275,16 +272,23 @@ final class Share implements AutoCloseable {
         change(from, () -> {
             moved[0] = change(to, () -> {
                 synchronized (renameLock) {
-                    backend.rename(from, to, flags);
-                    FileAttributes after = backend.stat(to);
-                    if (exchange) {
-                        nodes.exchanged(from, to);
-                    } else if (!from.equals(to)) {
-                        nodes.renamed(from, to, after.ino());
-                        origins.moved(from, to); // the own-change records of what was below from
+                    long movedId = nodes.idAt(from); // before a Lookup can find the moved file at `to`
+                    renaming.add(from);
+                    renaming.add(to);
+                    try {
+                        backend.rename(from, to, flags);
+                        if (exchange) {
+                            nodes.exchanged(from, to);
+                        } else if (!from.equals(to)) {
+                            nodes.renamed(from, to, movedId);
+                            origins.moved(from, to); // the own-change records of what was below from
+                        }
+                    } finally {
+                        renaming.remove(from);
+                        renaming.remove(to);
                     }
-                    return after;
                 }
+                return backend.stat(to);
             });
             return exchange || from.equals(to) ? backend.stat(from) : null;
         });
@@ -311,13 +315,26 @@ final class Share implements AutoCloseable {
         q.accept(change);
     }
 
-    /** Whether {@code c} is a DELETED of a directory the table has a node for at that path, gone from the disk. */
+    /**
+     * Whether {@code c} is a DELETED of a directory the table has a node for at that path, gone
+     * from there: nothing there, or another file (`mv work bak\work; mkdir work` on Windows, both
+     * reported before the node was looked for: the held one is still to be found).
+     */
     private boolean heldDirectoryGone(Change c) {
         if (c.kind() != Change.Kind.DELETED || c.path().isRoot() || !relocator.canLocate()) {
             return false;
         }
-        NodeIds.Facts f = nodes.facts(nodes.idAt(c.path()));
-        return f != null && f.directory() && !exists(c.path());
+        long id = nodes.idAt(c.path());
+        NodeIds.Facts f = nodes.facts(id);
+        if (f == null || !f.directory()) {
+            return false;
+        }
+        try {
+            FileAttributes a = backend.stat(c.path());
+            return !nodes.isFile(id, a.ino(), a.generation());
+        } catch (FsException e) {
+            return true;
+        }
     }
 
     /**
@@ -334,7 +351,8 @@ final class Share implements AutoCloseable {
             return new Change(Change.Kind.RENAMED, deleted.path(), found.to(), true);
         }
         if (found != null) {
-            return null; // moved meanwhile by another (a GetAttr's search publishes it itself)
+            foundMoves.forget(deleted.path()); // this report is answered: the finder's record goes
+            return null; // moved meanwhile by another (a GetAttr's search or a Lookup publishes it itself)
         }
         followExternalChange(deleted);
         return deleted;

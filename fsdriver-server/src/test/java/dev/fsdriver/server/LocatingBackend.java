@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test backend: a real one whose {@link Backend#locate} answers what the test says, and whose
- * {@link Backend#stat} of chosen paths gives chosen attributes (to play a reused inode number).
+ * {@link Backend#stat} of chosen paths gives chosen attributes (to play a reused inode number), and
+ * after whose renames a test may run a call.
  * Everything else goes to the real backend.
  */
 final class LocatingBackend implements InvocationHandler {
@@ -27,6 +28,8 @@ final class LocatingBackend implements InvocationHandler {
     volatile Locate locate = ino -> null;
     final Map<RelPath, FileAttributes> stats = new ConcurrentHashMap<>();
     final AtomicInteger locates = new AtomicInteger();
+    /** Run after each rename on disk, before it returns (a call overtaking the rename's table update). */
+    volatile Runnable afterRename = () -> { };
 
     private LocatingBackend(Backend real) {
         this.real = real;
@@ -50,7 +53,11 @@ final class LocatingBackend implements InvocationHandler {
             return stats.get((RelPath) args[0]);
         }
         try {
-            return m.invoke(real, args);
+            Object result = m.invoke(real, args);
+            if (m.getName().equals("rename")) {
+                afterRename.run();
+            }
+            return result;
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }

@@ -165,6 +165,24 @@ class EventApplierTest {
         assertThat(kernel.calls).containsExactly("invalEntry " + d + " mine", "invalInode " + d + " 0");
     }
 
+    /**
+     * Issue 10: a CREATED of the name where the kernel holds the very directory the server has
+     * (moved there on the server, and already moved in the kernel: Wine reports such a move into a
+     * directory it watches as a create of the new name) leaves its entry alone; before, the entry
+     * was dropped and a process working inside lost its working directory. Another directory the
+     * server has there now is news.
+     */
+    @Test
+    void aCreatedEventForADirectoryTheKernelHoldsThereChangesNothing() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        held(d, "dwork");
+        apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.CREATED).setPath("d1/dwork").setDirectory(true));
+        assertThat(kernel.calls).isEmpty();
+        server.nodes.put(d + "/dwork", 999L);
+        apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.CREATED).setPath("d1/dwork").setDirectory(true));
+        assertThat(kernel.calls).containsExactly("invalEntry " + d + " dwork", "invalInode " + d + " 0");
+    }
+
     @Test
     void deletedTakesTheHeldNameFromTheKernelAndTheView() throws Exception {
         long d = held(FuseFileSystem.ROOT_ID, "d1");

@@ -107,4 +107,15 @@ class RenamesTest {
                 .noneMatch(c -> c.equals("invalEntry " + a + " dwork")).noneMatch(c -> c.startsWith("delete"));
         assertThat(view.child(a, "dwork")).isEqualTo(w);
     }
+
+    /** A file renamed over a name the kernel holds (an editor's save from Windows) still drops that name's entry. */
+    @Test
+    void aFileRenamedOverAHeldNameStillDropsItsEntry() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        long old = held(d, "file");
+        server.nodes.put(d + "/file", old + 1000); // the saved file, another node
+        server.removed.add(d + "/tmp");
+        renames.renamed("d1/tmp", "d1/file", false);
+        assertThat(kernel.calls).contains("invalEntry " + d + " file");
+    }
 }

@@ -349,9 +349,15 @@ public final class EventHub implements ChangeListener, AutoCloseable {
             if (c.directory()) {
                 // A directory keeps its identity: as a DELETED it would end the working directory
                 // of every process in it on the clients, which the storm's resync cannot undo.
+                long now = clock.getAsLong();
                 debouncer.flush(c.path(), true);
                 debouncer.flush(c.newPath(), true);
-                publish(c, clock.getAsLong());
+                publish(c, now);
+                if (from != null) {
+                    // out of the storm: what changed in it while suppressed is not covered by the
+                    // storm's end any more (clients keep what they knew of it under the new name)
+                    publish(Change.of(Kind.OVERFLOW, c.newPath(), true), now, from.lostAfter);
+                }
                 return true;
             }
             // A file: report the side outside alone, the storm's resync covers its own side.

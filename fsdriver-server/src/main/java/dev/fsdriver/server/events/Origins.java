@@ -221,12 +221,6 @@ public final class Origins {
         }
     }
 
-    /** Whether a session's call is changing {@code path} now. */
-    public boolean changingNow(RelPath path) {
-        Record r = records.get(path);
-        return r != null && r.inProgress > 0;
-    }
-
     /** Whether some session changed {@code path} within the keep time (or is changing it now). */
     public boolean changedBySession(RelPath path) {
         Record r = records.get(path);
