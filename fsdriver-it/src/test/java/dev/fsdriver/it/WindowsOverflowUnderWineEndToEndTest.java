@@ -50,6 +50,8 @@ class WindowsOverflowUnderWineEndToEndTest {
         Files.writeString(Files.createDirectories(share.resolve("storm2")).resolve("p4"), "p");
         Files.writeString(Files.createDirectories(share.resolve("work")).resolve("w"), "w");
         Files.createDirectories(share.resolve("elsewhere/deep"));
+        Files.writeString(Files.createDirectories(share.resolve("work2")).resolve("w"), "w2");
+        Files.createDirectories(share.resolve("watched"));
         server = Wine.serve(tmp, Fsdriver.freePort(), "--share", "w=" + Wine.z(share));
         mount = Fsdriver.mount(tmp, server, "w", mnt, "--metrics-listen", "127.0.0.1:" + metrics);
     }
@@ -198,6 +200,43 @@ class WindowsOverflowUnderWineEndToEndTest {
                 }
             }
             awaitQuiet();
+        }
+    }
+
+    /**
+     * Issue 10, B6: a program works in {@code work2} on the mount, and on the server's side that
+     * directory is moved into {@code watched}, a directory the mount listed (so wineserver watches
+     * it), no loss: whatever Wine reports of the move, the watcher on the mount sees no delete of
+     * the directory, and the program keeps its working directory and reads a file in it. (This
+     * passed before the client's rule for a CREATED of a held directory's name too: Wine's report
+     * here does not take that path; EventApplierTest pins that rule.)
+     */
+    @Test
+    void aWorkingDirectoryMovedIntoAWatchedDirectoryStaysTheProgramsOwn() throws Exception {
+        try (var names = Files.list(mnt.resolve("watched"))) {
+            assertThat(names.toList()).isEmpty(); // listed: the server opened it, Wine watches it
+        }
+        Path cwd = mnt.resolve("work2");
+        Process worker = new ProcessBuilder("python3", "-c", "import os, sys\nsys.stdin.readline()\n"
+                + "try:\n    print(os.getcwd())\nexcept OSError as e:\n    print('getcwd error', e.errno)\n"
+                + "print(open('w').read())").directory(cwd.toFile()).redirectErrorStream(true).start();
+        awaitQuiet();
+        try (InotifyWatch w = InotifyWatch.start(mnt, true)) {
+            MountMetric.awaitAtMost(metrics, "fsdriver_mount_events_baselines_waiting", "w", 0);
+            Files.move(share.resolve("work2"), share.resolve("watched/work2"));
+            Files.writeString(share.resolve("after-move"), "a"); // events come in order: this one last
+            w.await("CREATE|after-move");
+            awaitQuiet();
+            worker.getOutputStream().write('\n');
+            worker.getOutputStream().close();
+            String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).as("the program's working directory after the move; seen: %s", w.seen())
+                    .isIn(cwd + "\nw2\n", mnt.resolve("watched/work2") + "\nw2\n");
+            assertThat(w.seen()).as("no delete of the moved working directory")
+                    .noneMatch(e -> e.startsWith("DELETE") && e.endsWith("work2"));
+        } finally {
+            worker.destroyForcibly();
         }
     }
 
