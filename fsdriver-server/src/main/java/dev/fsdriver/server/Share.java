@@ -224,8 +224,10 @@ final class Share implements AutoCloseable {
      * rename's own table update keeps the node where the Lookup put it).
      */
     private boolean directoryFound(RelPath from, RelPath to) {
-        if (renaming.contains(from) || renaming.contains(to)) {
-            return false;
+        for (RelPath r : renaming) {
+            if (from.startsWith(r) || to.startsWith(r)) {
+                return false;
+            }
         }
         foundMoves.found(from, to);
         return true;
@@ -288,7 +290,11 @@ final class Share implements AutoCloseable {
                         renaming.remove(to);
                     }
                 }
-                return backend.stat(to);
+                try {
+                    return backend.stat(to);
+                } catch (FsException gone) {
+                    return null; // renamed, then changed again by someone else: no attributes to give
+                }
             });
             return exchange || from.equals(to) ? backend.stat(from) : null;
         });
@@ -348,6 +354,7 @@ final class Share implements AutoCloseable {
         // not recorded in foundMoves: this search answers the watcher's report itself
         Relocator.Found found = id == 0 ? null : relocator.relocate(id, deleted.path(), seen, (from, to) -> { });
         if (found != null && found.moved()) {
+            foundMoves.arrived(found.to(), deleted.path()); // Wine may still report a CREATED of it
             return new Change(Change.Kind.RENAMED, deleted.path(), found.to(), true);
         }
         if (found != null) {
@@ -355,6 +362,19 @@ final class Share implements AutoCloseable {
             return null; // moved meanwhile by another (a GetAttr's search or a Lookup publishes it itself)
         }
         followExternalChange(deleted);
+        if (id != 0) {
+            // not found, and another file at its path (a gone one is followed above): the held
+            // directory leaves that path, so the next DELETED there is not searched for again
+            // (`rm -rf out; mkdir out` in a loop while a client holds out)
+            long now = nodes.version();
+            synchronized (renameLock) {
+                nodes.ifUnchanged(now, () -> {
+                    if (nodes.idAt(deleted.path()) == id) {
+                        nodes.removed(deleted.path());
+                    }
+                });
+            }
+        }
         return deleted;
     }
 

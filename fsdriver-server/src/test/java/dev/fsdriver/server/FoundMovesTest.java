@@ -74,4 +74,17 @@ class FoundMovesTest {
         filtered.onChange(Change.of(Kind.CREATED, p("f"), false));
         assertThat(hub).containsExactly(Change.of(Kind.CREATED, p("f"), false));
     }
+
+    /** Wine's CREATED of the new name is the report of the same move; once the name leaves again, a CREATED there is real. */
+    @Test
+    void theNewNamesCreateIsSpentOnceUntilItLeaves() throws Exception {
+        moves.found(p("work"), p("a/work"));
+        assertThat(moves.published(Change.of(Kind.CREATED, p("a/work"), true))).isTrue();
+        assertThat(moves.published(Change.of(Kind.CREATED, p("a/work"), true))).as("spent").isFalse();
+        assertThat(moves.published(Change.of(Kind.DELETED, p("work"), true))).as("the other side").isTrue();
+
+        moves.arrived(p("b/src"), p("src"));
+        assertThat(moves.published(Change.of(Kind.DELETED, p("b/src"), true))).as("a real delete").isFalse();
+        assertThat(moves.published(Change.of(Kind.CREATED, p("b/src"), true))).as("then a real create").isFalse();
+    }
 }

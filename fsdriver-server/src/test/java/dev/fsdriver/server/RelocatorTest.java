@@ -400,6 +400,31 @@ class RelocatorTest {
         assertThat(hub).hasSize(3).last().isEqualTo(Change.of(Kind.DELETED, p("work"), true));
     }
 
+    /**
+     * A held directory replaced (`rm -rf out; mkdir out` in a loop on the server's side) and not
+     * found anywhere is searched for once: its DELETED goes out, and the node leaves the path, so
+     * the next cycle's DELETED is not searched again (a walk of the whole share under Wine).
+     */
+    @Test
+    void aReplacedHeldDirectoryNotFoundIsSearchedOnce() throws Exception {
+        Files.createDirectories(dir.resolve("out"));
+        long out = node("out");
+        List<Change> hub = Collections.synchronizedList(new ArrayList<>());
+        for (int cycle = 0; cycle < 3; cycle++) {
+            Files.delete(dir.resolve("out"));
+            Files.createDirectories(dir.resolve("out"));
+            share.onWatcherChange(Change.of(Kind.DELETED, p("out"), true), hub::add);
+            share.onWatcherChange(Change.of(Kind.CREATED, p("out"), true), hub::add);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (hub.size() < 6 && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertThat(hub).hasSize(6).filteredOn(c -> c.kind() == Kind.DELETED).hasSize(3);
+        assertThat(fake.locates).hasValue(1);
+        assertThat(share.nodes.pathOrNull(out)).isNull();
+    }
+
     /** A search overtaken by a Lookup that found the directory leaves no record behind: a later real delete goes out. */
     @Test
     void aSearchOvertakenByALookupLeavesNoRecord() throws Exception {

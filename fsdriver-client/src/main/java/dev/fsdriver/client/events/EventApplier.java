@@ -165,8 +165,8 @@ public final class EventApplier {
             return; // the kernel holds nothing there: nothing cached, nobody watching
         }
         String name = nameOf(path);
-        if (ownOrDirectoryHeld(parent, name, path)) {
-            log.debug("created '{}': the kernel holds the file the server has there: nothing to do", path);
+        if (ownAndHeld(parent, name, path)) {
+            log.debug("created '{}' is this mount's own file, which the kernel holds: nothing to do", path);
             return;
         }
         notifier.invalEntry(parent, name);   // a cached negative entry
@@ -179,19 +179,17 @@ public final class EventApplier {
     }
 
     /**
-     * Whether the kernel holds at {@code path} the very file the server has there, and either
-     * this mount made it itself (recently) or it is a directory. Made here: the watchers saw its
-     * IN_CREATE when it was made, so a CREATED the server took for someone else's (issue 17:
-     * sqlite's journals) must not show them a second. A directory: moved there on the server and
-     * already moved in the kernel (a RENAMED the server published when it found it, or this
-     * mount's resync), a CREATED of its new name (Wine reports a move into a directory it watches
-     * so) must not drop its entry: a process working inside would lose its working directory.
-     * A foreign delete and re-create would have taken the name from the kernel first (its
-     * injected delete). Asks the server only for such an event.
+     * Whether this mount made {@code path} itself (recently) and the kernel still holds the very
+     * file the server has there: the watchers saw its IN_CREATE when it was made, so a CREATED
+     * the server took for someone else's (issue 17: sqlite's journals) must not show them a second.
+     * A foreign delete and re-create would have taken the name from the kernel first (its injected
+     * delete). Asks the server only for such an event. (A directory the kernel holds at a name
+     * because the server published its move there is not announced again either: the server
+     * does not pass Wine's CREATED of that name on, see the server's FoundMoves.)
      */
-    private boolean ownOrDirectoryHeld(long parent, String name, String path) {
+    private boolean ownAndHeld(long parent, String name, String path) {
         long held = view.child(parent, name);
-        if (held == 0 || !echo.isEcho(path, arrivedNs) && !FileMode.isDirectory(view.mode(held))) {
+        if (held == 0 || !echo.isEcho(path, arrivedNs)) {
             return false;
         }
         return fs.reads().node(parent, name) == held;

@@ -100,7 +100,7 @@ final class Renames {
             // there by a lookup (the server publishes what its Lookup found moved). Dropping the new
             // name would end the working directory of a process inside; only the old name goes.
             log.debug("renamed '{}': the kernel holds node {} at '{}' already", from, replaced, to);
-            notifier.invalInode(replaced, 0, 0); // its attributes (link count, ctime) moved on
+            notifier.invalInode(replaced, -1, 0); // its attributes (link count, ctime), not its pages
             if (node != 0) {
                 if (FileMode.isDirectory(view.mode(node))) {
                     names.removed(oldParent, name, applier.sequence());
