@@ -95,20 +95,19 @@ final class Renames {
             exchanged(from, to, oldParent, name, newParent, newName, node, replaced);
             return;
         }
-        if (replaced != 0 && (node == 0 || node == replaced) && fs.reads().node(newParent, newName) == replaced) {
-            // Already where the server has it: moved by this mount's overflow resync, or found
-            // there by a lookup (the server publishes what its Lookup found moved). Dropping the new
-            // name would end the working directory of a process inside; only the old name goes.
-            log.debug("renamed '{}': the kernel holds node {} at '{}' already", from, replaced, to);
-            notifier.invalInode(replaced, -1, 0); // its attributes (link count, ctime), not its pages
+        if (replaced != 0 && (node == 0 || node == replaced) && FileMode.isDirectory(view.mode(replaced))
+                && fs.reads().node(newParent, newName) == replaced) {
+            // A directory already where the server has it: moved by this mount's overflow resync,
+            // or found there by a lookup (the server publishes what its Lookup found moved; the
+            // kernel keeps a directory at one name). Dropping the new name would end the working
+            // directory of a process inside; only the old name goes. (Not a file: the kernel may
+            // hold it at both names, the new one from a listing made after the rename, and its
+            // injected rename below is what shows watchers the move.)
+            log.debug("renamed '{}': the kernel holds directory {} at '{}' already", from, replaced, to);
             if (node != 0) {
-                if (FileMode.isDirectory(view.mode(node))) {
-                    names.removed(oldParent, name, applier.sequence());
-                    notifier.expireEntry(oldParent, name);
-                    view.removed(oldParent, name);
-                } else {
-                    forgetEntry(oldParent, name);
-                }
+                names.removed(oldParent, name, applier.sequence());
+                notifier.expireEntry(oldParent, name);
+                view.removed(oldParent, name);
             }
             return;
         }

@@ -118,4 +118,23 @@ class RenamesTest {
         renames.renamed("d1/tmp", "d1/file", false);
         assertThat(kernel.calls).contains("invalEntry " + d + " file");
     }
+
+    /**
+     * A file the kernel holds at both names, the new one from a listing made after the rename on
+     * the server: the RENAMED still moves it (the new name's entry dropped, the rename applied),
+     * so that watchers see the move. A CI run caught the early return for directories taking
+     * this case too: no IN_MOVED_FROM/IN_MOVED_TO at all (ChangeEventsEndToEndTest).
+     */
+    @Test
+    void aFileTheKernelHoldsAtBothNamesIsStillMoved() throws Exception {
+        long d = held(FuseFileSystem.ROOT_ID, "d1");
+        long e = held(FuseFileSystem.ROOT_ID, "d2");
+        long f = held(d, "f");
+        server.nodes.put(e + "/g", f); // renamed on the server, and listed at the new name
+        server.removed.add(d + "/f");
+        assertThat(held(e, "g")).isEqualTo(f);
+        int before = kernel.calls.size();
+        renames.renamed("d1/f", "d2/g", false);
+        assertThat(kernel.calls.subList(before, kernel.calls.size())).contains("invalEntry " + e + " g");
+    }
 }
