@@ -3,7 +3,7 @@
 #   bench/cpu.sh ROUNDS DIR...      (each DIR a built checkout: DIR/bin/fsdriver)
 # Per round and build: a fresh serve + mount, 10 untimed untar + rm -rf rounds and one untimed
 # pass, then one timed pass of 200 atomic saves of 100 KB and 3x (untar + rm -rf of 400 files),
-# (as bench/ab.sh). Printed per pass: the workload's times (ms) and each daemon's CPU ticks
+# (with DATA_BASE=/var/tmp: the A/B method of docs/benchmarks.md, 2026-12-05/06). Printed per pass: the workload's times (ms) and each daemon's CPU ticks
 # (1/100 s, utime + stime of its threads) split into the JIT compiler threads and the rest.
 # The share lives on tmpfs (DATA_BASE, default /dev/shm): on a journal-less ext4 every create
 # scans past the inodes deleted in the last ~30 s (ext4's recently_deleted), so a create's cost

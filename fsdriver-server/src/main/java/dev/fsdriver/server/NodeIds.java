@@ -49,6 +49,8 @@ final class NodeIds {
     private final Map<Long, NameTree.Entry> displaced = new HashMap<>();
     /** Ids for files whose inode number cannot be theirs. */
     private final NodeIdSpace ids = new NodeIdSpace();
+    /** Where {@link #registerLocked} found a known directory moved from, read and cleared by register (guarded by lock). */
+    private RelPath foundFrom;
     /** Told of each directory {@link #register} finds moved behind the server's back. Set once by the share. */
     private volatile DirectoryFound directoryFound = new DirectoryFound() {
         @Override
@@ -192,20 +194,21 @@ final class NodeIds {
      * lock or in {@link #ifUnchanged}.
      */
     long register(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
-        RelPath[] movedFrom = new RelPath[1];
         long id;
+        RelPath movedFrom;
         synchronized (lock) {
-            id = registerLocked(path, ino, generation, directory, type, nlink, movedFrom);
+            id = registerLocked(path, ino, generation, directory, type, nlink);
+            movedFrom = foundFrom;
+            foundFrom = null;
         }
-        if (movedFrom[0] != null) {
-            directoryFound.publish(movedFrom[0], path);
+        if (movedFrom != null) {
+            directoryFound.publish(movedFrom, path);
         }
         return id;
     }
 
-    /** {@link #register}; sets {@code movedFrom[0]} to where a known directory was found moved from. Lock held. */
-    private long registerLocked(RelPath path, long ino, long generation, boolean directory, int type, int nlink,
-                                RelPath[] movedFrom) {
+    /** {@link #register}; sets {@link #foundFrom} where a known directory was found moved from. Lock held. */
+    private long registerLocked(RelPath path, long ino, long generation, boolean directory, int type, int nlink) {
         NameTree.Entry at = tree.find(path);
         IdNode n = at == null ? null : at.node;
         if (n != null && n.isFile(ino, generation)) {
@@ -221,7 +224,7 @@ final class NodeIds {
             NameTree.Entry me = moved.names.get(0);
             RelPath from = tree.pathOf(me); // null: displaced, no name to move from
             if (from != null && !from.equals(path) && directoryFound.record(from, path)) {
-                movedFrom[0] = from;
+                foundFrom = from;
             }
             movedHereLocked(moved, path);
             moved.refs++;
