@@ -174,9 +174,9 @@ class ChangeEventsEndToEndTest {
         Files.createDirectories(d.resolve("to"));
         Files.writeString(d.resolve("from/f.txt"), "moving");
         awaitEvent("CREATE\\|from/f\\.txt");
-        // inotifywait has listed `to` (to watch it) before the move: a listing after it would show
-        // the kernel g.txt, holding the file at both names, and the injected rename then moves
-        // nothing (a known race, docs/server.md: no IN_MOVED_* for watchers then)
+        // inotifywait has listed `to` (to watch it) before the move: its listing racing the
+        // injected rename itself would give the kernel g.txt again in between, and the rename
+        // then moves nothing (docs/server.md: no IN_MOVED_* for watchers then)
         awaitEvent("CLOSE_NOWRITE,CLOSE,ISDIR\\|to");
         Files.move(d.resolve("from/f.txt"), d.resolve("to/g.txt"), StandardCopyOption.ATOMIC_MOVE);
         awaitEvent("MOVED_FROM\\|from/f\\.txt");

@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.backend.Change;
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.client.ClientOptions;
 import dev.fsdriver.client.Connection;
@@ -567,6 +568,54 @@ class InjectionThroughTheKernelTest {
         }
         assertThat(Files.readString(mnt.resolve(to + "/f"))).isEqualTo("F");
         assertThat(Files.exists(mnt.resolve(from))).isFalse();
+    }
+
+    /**
+     * A program listed the target directory between the server's rename of a file and its event
+     * (inotifywait -r does, adding a watch on a new directory): the kernel holds the file at both
+     * names when the RENAMED comes. Watchers must still see the move (IN_MOVED_FROM/IN_MOVED_TO,
+     * which the watcher here pairs into one RENAMED), and only the new name stays.
+     */
+    @Test
+    void aFileTheKernelHoldsAtBothNamesIsMovedForWatchers() throws Exception {
+        long f = node("d/f");
+        Files.move(served.resolve("d/f"), served.resolve("e/h"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (Stream<Path> listed = Files.list(mnt.resolve("e"))) { // READDIRPLUS: the same node at the new name
+            assertThat(listed.map(p -> p.getFileName().toString())).contains("h");
+        }
+        assertThat(view.resolve("e/h")).as("the kernel holds the file at both names").isEqualTo(f);
+        assertThat(view.resolve("d/f")).isEqualTo(f);
+        Recorder rec = new Recorder();
+        try (var watcher = dev.fsdriver.backend.posix.watch.InotifyWatcher.start(mnt, rec)) {
+            recording = true;
+            applier.apply(event(ChangeEvent.Kind.RENAMED, "d/f", "e/h", false));
+            recording = false;
+            rec.await(c -> c.kind() == Change.Kind.RENAMED && c.path().toString().equals("d/f")
+                    && c.newPath().toString().equals("e/h"));
+        }
+        assertThat(changes).isEmpty();
+        assertThat(Files.exists(mnt.resolve("d/f"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.readString(mnt.resolve("e/h"))).isEqualTo("F");
+    }
+
+    /** The changes a watcher of the mount reports; waits for one. */
+    private static final class Recorder implements dev.fsdriver.backend.ChangeListener {
+        private final List<Change> seen = new ArrayList<>();
+
+        @Override
+        public synchronized void onChange(Change c) {
+            seen.add(c);
+            notifyAll();
+        }
+
+        synchronized void await(java.util.function.Predicate<Change> p) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (seen.stream().noneMatch(p)) {
+                long left = deadline - System.nanoTime();
+                assertThat(left).as("a matching change; saw " + seen).isPositive();
+                wait(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     /** Until GetAttr of {@code node} answers: the server's watcher followed its move (its node table has the new path). */
