@@ -80,7 +80,7 @@ public final class EventsLink {
      */
     public void wholeListingsTo(ListingSequences.Whole listener) {
         lookups.wholeListingsTo(listener);
-        caches.prefetcher.wholeListingsTo(listener);
+        caches.prefetcher().wholeListingsTo(listener);
     }
 
     /**
@@ -152,11 +152,11 @@ public final class EventsLink {
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
     int prefetchedWaiting() {
-        return caches.prefetcher.waiting();
+        return caches.prefetcher().waiting();
     }
 
     /** Directory pages fetched ahead and not yet taken (for tests). */
     int listingsWaiting() {
-        return caches.prefetcher.listingsWaiting();
+        return caches.prefetcher().listingsWaiting();
     }
 }

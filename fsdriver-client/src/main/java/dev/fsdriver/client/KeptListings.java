@@ -67,6 +67,26 @@ final class KeptListings {
             this.namesEpoch = epoch;
         }
 
+        /** Its entries (all pages). */
+        List<DirEntry> page() {
+            return page;
+        }
+
+        /** The change epoch its entries were fetched at. */
+        long epoch() {
+            return epoch;
+        }
+
+        /** Until when it may be used. */
+        long expiresAtNanos() {
+            return expiresAtNanos;
+        }
+
+        /** The server's event sequence it was made after. */
+        long eventSequence() {
+            return eventSequence;
+        }
+
         synchronized long namesEpoch() {
             return namesEpoch;
         }

@@ -54,7 +54,7 @@ final class NameChanges {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
-        this.attrs = caches.attrs;
+        this.attrs = caches.attrs();
         this.entries = entries;
         this.nodes = nodes;
         this.unsynced = unsynced;

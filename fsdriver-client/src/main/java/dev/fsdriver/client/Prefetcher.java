@@ -2,6 +2,7 @@ package dev.fsdriver.client;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.OpenManyReply;
 import dev.fsdriver.proto.v1.OpenManyRequest;
@@ -15,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Read-ahead across files and directories, for programs that walk a tree:
@@ -62,27 +64,30 @@ final class Prefetcher {
     private final DirReadAhead dirs;
 
     /**
+     * @param files    the connection's Files stub, each call bounded by its deadline (asked at
+     *                 every call)
      * @param pageSize entries asked per directory page (as the file system's own ReadDir)
      * @param unused   gives back one server reference of a node that was fetched ahead in a
      *                 directory page and never handed to the kernel
      */
-    Prefetcher(Connection connection, boolean openMany, int inlineMax, int depth, int pageSize, long ttlNanos,
-               LongSupplier nanoClock, LongConsumer unused) {
-        this(connection, r -> connection.filesAsync().open(r), openMany ? r -> connection.filesAsync().openMany(r) : null,
-                r -> connection.filesAsync().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
+    Prefetcher(Supplier<FilesGrpc.FilesFutureStub> files, boolean openMany, int inlineMax, int depth, int pageSize,
+               long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
+        this(handle -> files.get().release(HandleRequest.newBuilder().setHandle(handle).build()),
+                r -> files.get().open(r), openMany ? r -> files.get().openMany(r) : null,
+                r -> files.get().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
     }
 
     /**
+     * @param release    gives back the server handle of a fetched reply that came with one
      * @param opener     sends a read-ahead Open, {@code manyOpener} an OpenMany (null: the server
      *                   has none), {@code lister} a read-ahead ReadDir (the connection's, or a test's)
      */
-    Prefetcher(Connection connection, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+    Prefetcher(LongConsumer release, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
                Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener,
                Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.inlineMax = inlineMax;
         this.depth = depth;
-        LongConsumer release = handle -> connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle).build());
         this.files = new FileReadAhead(opener, manyOpener, release, inlineMax, depth, ttlNanos, nanoClock, this::on);
         this.dirs = new DirReadAhead(lister, pageSize, unused, ttlNanos, nanoClock, this::on);
     }

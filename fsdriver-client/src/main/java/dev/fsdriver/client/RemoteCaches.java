@@ -2,10 +2,9 @@ package dev.fsdriver.client;
 
 import dev.fsdriver.fuse.FuseStatfs;
 import dev.fsdriver.proto.v1.Attr;
-import java.util.BitSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -30,11 +29,11 @@ import java.util.function.ToLongBiFunction;
  * unusable after it (see {@link KnownAttrs}, {@link #relistEpoch}).
  */
 final class RemoteCaches {
-    final Prefetcher prefetcher;
+    private final Prefetcher prefetcher;
     /** Attributes of files answered without the server while events flow (see {@link KnownAttrs}). */
-    final KnownAttrs attrs = new KnownAttrs();
+    private final KnownAttrs attrs = new KnownAttrs();
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
-    final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
     private final CacheStats stats;
     private final LongConsumer forget;
 
@@ -90,7 +89,7 @@ final class RemoteCaches {
     /** The layer above's forgetting (see {@link #alsoChangedElsewhere}). */
     private volatile Runnable alsoElsewhere = () -> {};
 
-    /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
+    /** {@code forget} gives the server back one reference to a node (see the client's {@code NodeTable.forget}). */
     RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
         this.prefetcher = prefetcher;
         this.stats = stats;
@@ -101,6 +100,21 @@ final class RemoteCaches {
             KeptListings.Kept k = lookupListing(dir);
             return k != null && k.listable();
         });
+    }
+
+    /** What was fetched ahead (see {@link Prefetcher}). */
+    Prefetcher prefetcher() {
+        return prefetcher;
+    }
+
+    /** The attributes known current while events flow (see {@link KnownAttrs}). */
+    KnownAttrs attrs() {
+        return attrs;
+    }
+
+    /** mtime and size of each node at its last open: the FOPEN_KEEP_CACHE decision's. */
+    ConcurrentMap<Long, long[]> lastOpen() {
+        return lastOpen;
     }
 
     /** The caches that need events are used while {@code eventsLive} holds. */
@@ -273,11 +287,11 @@ final class RemoteCaches {
     }
 
     /**
-     * What a lookup for {@code who} answered from a kept listing may use besides it (see
-     * {@link KeptListings.NodeAnswers}): only the kernel is lent references it holds (the events
-     * layer's own reads give theirs back to the server).
+     * What a lookup answered from a kept listing may use besides it (see
+     * {@link KeptListings.NodeAnswers}): only the kernel ({@code forKernel}: the lookup is its own)
+     * is lent references it holds (the events layer's own reads give theirs back to the server).
      */
-    KeptListings.NodeAnswers nodeAnswers(Asker who) {
+    KeptListings.NodeAnswers nodeAnswers(boolean forKernel) {
         return new KeptListings.NodeAnswers() {
             @Override
             public Attr attrs(long node) {
@@ -286,7 +300,7 @@ final class RemoteCaches {
 
             @Override
             public boolean lend(long node, long generation) {
-                return who == Asker.KERNEL && lender.lend(node, generation);
+                return forKernel && lender.lend(node, generation);
             }
         };
     }
@@ -351,20 +365,16 @@ final class RemoteCaches {
     }
 
     /**
-     * Keeps the complete listing of {@code dir}, just closed, for a listing started again soon
-     * (see {@link #relistings}); else gives back the references of entries the kernel never took.
+     * Keeps {@code listing}, the last page of {@code nodeId}'s directory just closed (a plus page:
+     * its entries carry references; {@code whole}: it is the whole directory), for a listing
+     * started again soon (see {@link #relistings}); else gives back the references of entries the
+     * kernel never took.
      */
-    void keepListing(long nodeId, DirHandle dir) {
-        synchronized (dir) {
-            if (eventsLive.getAsBoolean() && dir.pagePlus && dir.pageCursor == 0 && dir.pageEof
-                    && !dir.page.isEmpty() && current(nodeId, dir.fetchEpoch)) {
-                relistings.put(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch,
-                        dir.keepUntilNanos, dir.eventSequence));
-            } else if (dir.pagePlus) {
-                new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, 0, 0).giveBack(forget);
-            }
-            dir.page = List.of(); // its references are the kept listing's now, or given back
-            dir.given = new BitSet();
+    void keepListing(long nodeId, KeptListings.Kept listing, boolean whole) {
+        if (eventsLive.getAsBoolean() && whole && !listing.page.isEmpty() && current(nodeId, listing.epoch)) {
+            relistings.put(nodeId, listing);
+        } else {
+            listing.giveBack(forget);
         }
     }
 
