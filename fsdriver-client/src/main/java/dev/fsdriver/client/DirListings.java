@@ -1,5 +1,10 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KeptListings;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.Prefetcher;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;

@@ -2,6 +2,9 @@ package dev.fsdriver.client;
 
 import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;

@@ -1,6 +1,11 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.ByteString;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.Prefetcher;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;

@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseException;
@@ -43,7 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Locking: none; concurrent maps; one listing per directory at a time, the other lookups of
  * the directory wait for it.
  */
-final class ColdLookups {
+public final class ColdLookups {
     static final long SMALL_DIR_BYTES = 64 * 1024;
     private static final long MISS_GAP_NANOS = 1_000_000_000L;
     static final int MAX_LISTED = 5_000;
@@ -67,19 +67,19 @@ final class ColdLookups {
 
     /** Reads one page of a directory as every call of the mount goes (its deadline, its errno). */
     @FunctionalInterface
-    interface PageReader {
+    public interface PageReader {
         /** The reply to {@code request}; {@code undo} runs first when the call fails. */
         ReadDirReply read(ReadDirRequest request, Runnable undo) throws FuseException;
     }
 
     /** {@code pageSize}: entries asked per page (as the file system's own ReadDir). */
-    ColdLookups(PageReader reader, int pageSize, RemoteCaches caches) {
+    public ColdLookups(PageReader reader, int pageSize, RemoteCaches caches) {
         this.reader = reader;
         this.pageSize = pageSize;
         this.caches = caches;
     }
 
-    void wholeListingsTo(ListingSequences.Whole listener) {
+    public void wholeListingsTo(ListingSequences.Whole listener) {
         this.wholeListings = listener;
     }
 
@@ -87,7 +87,7 @@ final class ColdLookups {
      * {@code name} in {@code parent} from a listing kept (never asks the server), or ASK;
      * {@code forKernel}: the lookup is the kernel's (see {@link RemoteCaches#nodeAnswers}).
      */
-    KeptListings.Answer known(boolean forKernel, long parent, String name) {
+    public KeptListings.Answer known(boolean forKernel, long parent, String name) {
         if (!caches.eventsLive()) {
             return KeptListings.Answer.ASK;
         }
@@ -97,7 +97,7 @@ final class ColdLookups {
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
-    void seen(Node node) {
+    public void seen(Node node) {
         if (FileMode.isDirectory(node.getAttr().getMode())) {
             if (dirSizes.size() >= MAX_DIRS) {
                 dirSizes.clear();
@@ -107,7 +107,7 @@ final class ColdLookups {
     }
 
     /** A lookup in {@code parent} found no listing kept: whether to list it now (counts the miss). */
-    boolean shouldList(long parent) {
+    public boolean shouldList(long parent) {
         if (!caches.eventsLive() || caches.lookupListing(parent) != null) {
             return false;
         }
@@ -136,7 +136,7 @@ final class ColdLookups {
      * Lists {@code parent} (or waits for the listing another lookup started) and answers
      * {@code name} from it; ASK when it could not be listed or kept. Blocks: not on the network thread.
      */
-    KeptListings.Answer listAndAnswer(boolean forKernel, long parent, String name) throws FuseException {
+    public KeptListings.Answer listAndAnswer(boolean forKernel, long parent, String name) throws FuseException {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = listing.putIfAbsent(parent, mine);
         if (other != null) {
