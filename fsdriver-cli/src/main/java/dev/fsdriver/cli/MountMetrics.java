@@ -1,7 +1,7 @@
 package dev.fsdriver.cli;
 
-import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
+import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.client.events.EventLag;
 import dev.fsdriver.fuse.FuseMount;

@@ -1,8 +1,8 @@
 package dev.fsdriver.cli;
 
-import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.ClientCounters;
 import dev.fsdriver.client.Connection;
+import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.client.events.ChangeEvents;
 import dev.fsdriver.client.events.EventLag;
 import dev.fsdriver.fuse.FuseMount;

@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
 import java.time.Instant;

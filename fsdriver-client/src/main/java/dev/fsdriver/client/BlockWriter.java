@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.SetAttrRequest;

@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.fuse.RequestListener;
 import dev.fsdriver.proto.v1.EventsGrpc;
 import dev.fsdriver.proto.v1.FilesGrpc;

@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.ListingSequences;
 import dev.fsdriver.proto.v1.DirEntry;
 import java.util.BitSet;
 import java.util.List;

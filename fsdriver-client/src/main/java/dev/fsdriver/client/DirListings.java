@@ -1,5 +1,10 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KeptListings;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.Prefetcher;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -57,8 +62,16 @@ final class DirListings {
 
     void releasedir(FuseRequest req, long nodeId, long fh) {
         DirHandle dir = dirs.remove(fh);
-        if (dir != null) {
-            caches.keepListing(nodeId, dir);
+        if (dir == null) {
+            return;
+        }
+        synchronized (dir) {
+            if (dir.pagePlus) {
+                caches.keepListing(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, dir.keepUntilNanos,
+                        dir.eventSequence), dir.pageCursor == 0 && dir.pageEof);
+            }
+            dir.page = List.of(); // its references are the kept listing's now, or given back
+            dir.given = new BitSet();
         }
     }
 
@@ -153,23 +166,23 @@ final class DirListings {
             BitSet given = r == null ? null : r.take();
             if (given != null) {
                 spentLocked(dir);
-                dir.page = r.page;
+                dir.page = r.page();
                 dir.given = given;
                 dir.pageCursor = 0;
                 dir.pageEof = true;
                 dir.pagePlus = true;
-                dir.fetchEpoch = r.epoch; // what it says is as of then
-                dir.keepUntilNanos = r.expiresAtNanos; // kept no longer than the listing it came from
-                dir.eventSequence = r.eventSequence;
+                dir.fetchEpoch = r.epoch(); // what it says is as of then
+                dir.keepUntilNanos = r.expiresAtNanos(); // kept no longer than the listing it came from
+                dir.eventSequence = r.eventSequence();
                 connection.counters().caches().hit(CacheStats.Cache.DIRECTORY);
                 // the walk's read-ahead needs the listing order too (git status lists what its
                 // lookups listed: grep -r after it made one Open per file)
-                caches.prefetcher.listed(dir.nodeId, 0, r.page);
+                caches.prefetcher().listed(dir.nodeId, 0, r.page());
                 return;
             }
         }
         // A first page fetched ahead (a plus page: its entries' references go to the kernel)
-        ReadDirReply reply = cursor == 0 && plus ? caches.prefetcher.takeListing(dir.nodeId) : null;
+        ReadDirReply reply = cursor == 0 && plus ? caches.prefetcher().takeListing(dir.nodeId) : null;
         if (cursor == 0) {
             connection.counters().caches().add(CacheStats.Cache.DIRECTORY, reply != null);
         }
@@ -184,7 +197,7 @@ final class DirListings {
         dir.fetchEpoch = epoch;
         dir.keepUntilNanos = System.nanoTime() + RemoteCaches.RELIST_NANOS;
         if (plus) {
-            caches.prefetcher.listed(dir.nodeId, cursor, dir.page);
+            caches.prefetcher().listed(dir.nodeId, cursor, dir.page);
         }
         dir.pageCursor = cursor;
         dir.pageEof = reply.getEof();

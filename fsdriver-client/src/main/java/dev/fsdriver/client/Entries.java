@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;

@@ -1,5 +1,9 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.Prefetcher;
+import dev.fsdriver.client.cache.RemoteCaches;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
@@ -80,7 +84,7 @@ public final class EventsLink {
      */
     public void wholeListingsTo(ListingSequences.Whole listener) {
         lookups.wholeListingsTo(listener);
-        caches.prefetcher.wholeListingsTo(listener);
+        caches.prefetcher().wholeListingsTo(listener);
     }
 
     /**
@@ -98,18 +102,8 @@ public final class EventsLink {
      * as its own, so that the kernel's FORGET of it never reaches the server, which did not count
      * it. Without it, such a lookup asks the server.
      */
-    public void lendsFrom(Lender lender) {
+    public void lendsFrom(RemoteCaches.Lender lender) {
         caches.lendsFrom(lender);
-    }
-
-    /** See {@link #lendsFrom}. */
-    @FunctionalInterface
-    public interface Lender {
-        /**
-         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
-         * holds it, in the reply to one of its lookups; false: not held.
-         */
-        boolean lend(long node, long generation);
     }
 
     /**
@@ -152,11 +146,11 @@ public final class EventsLink {
 
     /** Whole-file Open replies fetched ahead and not yet taken (for tests). */
     int prefetchedWaiting() {
-        return caches.prefetcher.waiting();
+        return caches.prefetcher().waiting();
     }
 
     /** Directory pages fetched ahead and not yet taken (for tests). */
     int listingsWaiting() {
-        return caches.prefetcher.listingsWaiting();
+        return caches.prefetcher().listingsWaiting();
     }
 }

@@ -2,6 +2,9 @@ package dev.fsdriver.client;
 
 import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -57,7 +60,7 @@ final class FileIo {
         this.blockSize = blockSize;
         this.files = files;
         this.caches = caches;
-        this.attrs = caches.attrs;
+        this.attrs = caches.attrs();
         this.entries = entries;
         this.reopener = reopener;
         this.writeSync = writeSync;
@@ -77,7 +80,7 @@ final class FileIo {
         long generation = files.generation(nodeId);
         OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags)
                 .setKillSuidgid(killSuidgid);
-        if (readOnly && !caches.lastOpen.containsKey(nodeId)) {
+        if (readOnly && !caches.lastOpen().containsKey(nodeId)) {
             // First open of this file here: its pages are not cached, so the read will follow;
             // a small file comes whole with the reply. (Opened before: the kernel likely keeps
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
@@ -111,18 +114,18 @@ final class FileIo {
             }
         }
         if (readOnly) {
-            caches.prefetcher.opened(nodeId);
+            caches.prefetcher().opened(nodeId);
         }
         int openFlags = 0;
         if (options.keepCache() && reply.hasAttr() && (flags & OpenFlags.O_TRUNC) == 0) {
             // the generation too: the node id may be another file's now (a reused inode number)
             long[] now = {reply.getAttr().getMtimeNs(), reply.getAttr().getSize(), reply.getAttr().getGeneration()};
-            long[] before = caches.lastOpen.put(nodeId, now);
+            long[] before = caches.lastOpen().put(nodeId, now);
             if (before != null && before[0] == now[0] && before[1] == now[1] && before[2] == now[2]) {
                 openFlags |= FuseOpen.FOPEN_KEEP_CACHE;
             }
         } else {
-            caches.lastOpen.remove(nodeId);
+            caches.lastOpen().remove(nodeId);
         }
         if (readAccess) {
             // Nothing to push out at close(2): the kernel need not send FLUSH (one round trip
@@ -147,7 +150,7 @@ final class FileIo {
      */
     private FuseOpen openLocally(long nodeId, int flags) {
         Attr known = options.keepCache() ? attrs.get(nodeId) : null;
-        long[] before = known == null ? null : caches.lastOpen.get(nodeId);
+        long[] before = known == null ? null : caches.lastOpen().get(nodeId);
         OpenNode open = files.node(nodeId);
         if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
                 || before[2] != known.getGeneration()
@@ -270,7 +273,7 @@ final class FileIo {
             return;
         }
         if (h.writer() != null) {
-            caches.lastOpen.remove(h.node().nodeId);
+            caches.lastOpen().remove(h.node().nodeId);
             try {
                 h.writer().close(req.pid());
             } catch (FuseException e) {
@@ -302,7 +305,7 @@ final class FileIo {
 
     /** The whole-file Open reply fetched ahead for {@code nodeId}, or null (then open as usual). */
     private OpenReply fetchedAhead(long nodeId) {
-        ListenableFuture<OpenReply> ahead = caches.prefetcher.take(nodeId);
+        ListenableFuture<OpenReply> ahead = caches.prefetcher().take(nodeId);
         if (ahead == null) {
             return null;
         }

@@ -1,5 +1,10 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.ColdLookups;
+import dev.fsdriver.client.cache.KeptListings;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttrReply;
@@ -51,10 +56,11 @@ final class Lookups {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
-        this.attrs = caches.attrs;
+        this.attrs = caches.attrs();
         this.entries = entries;
         this.reopener = reopener;
-        this.cold = new ColdLookups(connection, caches);
+        this.cold = new ColdLookups((page, undo) -> connection.call(f -> f.readDir(page), undo),
+                connection.options().readDirPageSize(), caches);
         this.attrTimeoutNs = attrTimeoutNs;
         this.negativeTimeoutNs = negativeTimeoutNs;
     }
@@ -95,9 +101,9 @@ final class Lookups {
      * never for a fresh read ({@link Asker#fresh}: {@link #lookup} asks the server for it).
      */
     private FuseEntry lookupWaiting(Asker who, long parent, String name) throws FuseException {
-        KeptListings.Answer known = cold.known(who, parent, name);
+        KeptListings.Answer known = cold.known(who == Asker.KERNEL, parent, name);
         if (known == KeptListings.Answer.ASK && cold.shouldList(parent)) {
-            known = cold.listAndAnswer(who, parent, name);
+            known = cold.listAndAnswer(who == Asker.KERNEL, parent, name);
         }
         if (known != KeptListings.Answer.ASK) {
             return fromListing(known);
@@ -131,7 +137,7 @@ final class Lookups {
      * server lags) is finished on a thread that may wait for them, never the network thread.
      */
     void lookup(Asker who, long parent, String name, FuseFileSystem.Reply<FuseEntry> reply) throws FuseException {
-        KeptListings.Answer known = who.fresh() ? KeptListings.Answer.ASK : cold.known(who, parent, name);
+        KeptListings.Answer known = who.fresh() ? KeptListings.Answer.ASK : cold.known(who == Asker.KERNEL, parent, name);
         if (known != KeptListings.Answer.ASK && (!known.found() || !dirty(known.node()))) {
             reply.done(fromListing(known));
             return;
@@ -349,7 +355,7 @@ final class Lookups {
     private FuseAttrReply setattrDone(long nodeId, FuseSetAttr changes, Attr attr) {
         OpenNode open = files.node(nodeId);
         if (changes.size().isPresent()) {
-            caches.lastOpen.remove(nodeId);
+            caches.lastOpen().remove(nodeId);
             if (open != null) {
                 open.generation.incrementAndGet();
                 for (FileHandle fh : open.handles) {

@@ -2,6 +2,8 @@ package dev.fsdriver.client;
 
 import com.google.common.primitives.Longs;
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
@@ -54,7 +56,7 @@ final class NameChanges {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
-        this.attrs = caches.attrs;
+        this.attrs = caches.attrs();
         this.entries = entries;
         this.nodes = nodes;
         this.unsynced = unsynced;

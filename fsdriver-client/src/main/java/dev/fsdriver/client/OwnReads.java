@@ -1,5 +1,6 @@
 package dev.fsdriver.client;
 
+import dev.fsdriver.client.cache.ListingSequences;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;

@@ -1,6 +1,11 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.ByteString;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.KnownAttrs;
+import dev.fsdriver.client.cache.ListingSequences;
+import dev.fsdriver.client.cache.Prefetcher;
+import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.Xattrs;
 import dev.fsdriver.fuse.DirFiller;
@@ -84,13 +89,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         Reopener reopener = new Reopener(connection);
         // Replies fetched ahead live 10 s (every event drops them; the kernel's own caches live an
         // hour while events flow): with 1 s, a slow walk (grep -r) found the directories ahead expired.
-        Prefetcher prefetcher = new Prefetcher(connection, hello.getCapabilitiesList().contains("open-many"),
+        Prefetcher prefetcher = new Prefetcher(connection::filesAsync, hello.getCapabilitiesList().contains("open-many"),
                 Math.min(options.inlineReadMax(), blockSize),
                 options.prefetchFiles(), options.readDirPageSize(), 10_000_000_000L, System::nanoTime,
                 node -> nodes.forget(node, 1));
         this.caches = new RemoteCaches(prefetcher, connection.counters().caches(), node -> nodes.forget(node, 1),
                 System::nanoTime);
-        this.attrs = caches.attrs;
+        this.attrs = caches.attrs();
         // ranges of one Write call: a database's header and pages go in one call (BlockWriter)
         int writeRanges = hello.getCapabilitiesList().contains("write-extents") ? 16 : 1;
         this.files = new OpenFiles(connection, reopener, blockSize, writeRanges, readOnly,

@@ -1,6 +1,7 @@
 package dev.fsdriver.client;
 
 import com.google.protobuf.UnsafeByteOperations;
+import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;

@@ -3,6 +3,7 @@ package dev.fsdriver.client;
 import static dev.fsdriver.client.TestServer.REQ;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;

@@ -1,7 +1,7 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.OwnReads;
+import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;

@@ -1,6 +1,6 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.ListingSequences;
+import dev.fsdriver.client.cache.ListingSequences;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
 import dev.fsdriver.fuse.FuseAttr;

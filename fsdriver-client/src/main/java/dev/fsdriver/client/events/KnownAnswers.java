@@ -1,8 +1,8 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.CacheStats;
 import dev.fsdriver.client.OwnReads;
-import dev.fsdriver.client.CacheStats.Cache;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.CacheStats.Cache;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseAttrReply;

@@ -1,7 +1,7 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.CacheStats;
-import dev.fsdriver.client.CacheStats.Cache;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.CacheStats.Cache;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttr;

@@ -2,7 +2,7 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.client.CacheStats;
+import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.BlockingFileSystem;
 import dev.fsdriver.fuse.DirFiller;

@@ -2,8 +2,8 @@ package dev.fsdriver.client.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fsdriver.client.CacheStats;
-import dev.fsdriver.client.CacheStats.Cache;
+import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.client.cache.CacheStats.Cache;
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseEntry;

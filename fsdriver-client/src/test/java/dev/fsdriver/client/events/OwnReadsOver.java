@@ -1,7 +1,7 @@
 package dev.fsdriver.client.events;
 
-import dev.fsdriver.client.ListingSequences;
 import dev.fsdriver.client.OwnReads;
+import dev.fsdriver.client.cache.ListingSequences;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;

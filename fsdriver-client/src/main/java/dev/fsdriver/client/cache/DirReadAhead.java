@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;

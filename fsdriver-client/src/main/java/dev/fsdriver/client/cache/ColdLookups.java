@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseException;
@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * changed through the mount with what it listed ({@link RemoteCaches}' one invalidation): such a
  * name is answered with the attributes {@link KnownAttrs} has for it, or asked the server. A name
  * whose node the kernel holds already (a rename's target, looked up again before each rename) is
- * answered with a reference the events layer lends (see {@link EventsLink#lendsFrom}).
+ * answered with a reference the events layer lends (see {@link RemoteCaches#lendsFrom}).
  *
  * <p>When a directory is listed for a lookup, so that a huge one is not read for one name: at
  * the first miss when its size attribute says it is small (at most {@link #SMALL_DIR_BYTES}: a
@@ -43,7 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Locking: none; concurrent maps; one listing per directory at a time, the other lookups of
  * the directory wait for it.
  */
-final class ColdLookups {
+public final class ColdLookups {
     static final long SMALL_DIR_BYTES = 64 * 1024;
     private static final long MISS_GAP_NANOS = 1_000_000_000L;
     static final int MAX_LISTED = 5_000;
@@ -51,7 +51,8 @@ final class ColdLookups {
     static final long KEEP_NANOS = 60_000_000_000L;
     private static final int MAX_DIRS = 1 << 14;
 
-    private final Connection connection;
+    private final PageReader reader;
+    private final int pageSize;
     private final RemoteCaches caches;
     /** Sizes of directories as the server named them (entries and listings). */
     private final ConcurrentHashMap<Long, Long> dirSizes = new ConcurrentHashMap<>();
@@ -64,26 +65,39 @@ final class ColdLookups {
     /** Told of every listing kept here (the events layer's baselines, see ListingSequences.Whole). */
     private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
 
-    ColdLookups(Connection connection, RemoteCaches caches) {
-        this.connection = connection;
+    /** Reads one page of a directory as every call of the mount goes (its deadline, its errno). */
+    @FunctionalInterface
+    public interface PageReader {
+        /** The reply to {@code request}; {@code undo} runs first when the call fails. */
+        ReadDirReply read(ReadDirRequest request, Runnable undo) throws FuseException;
+    }
+
+    /** {@code pageSize}: entries asked per page (as the file system's own ReadDir). */
+    public ColdLookups(PageReader reader, int pageSize, RemoteCaches caches) {
+        this.reader = reader;
+        this.pageSize = pageSize;
         this.caches = caches;
     }
 
-    void wholeListingsTo(ListingSequences.Whole listener) {
+    public void wholeListingsTo(ListingSequences.Whole listener) {
         this.wholeListings = listener;
     }
 
-    /** {@code name} in {@code parent} from a listing kept (never asks the server), or ASK. */
-    KeptListings.Answer known(Asker who, long parent, String name) {
+    /**
+     * {@code name} in {@code parent} from a listing kept (never asks the server), or ASK;
+     * {@code forKernel}: the lookup is the kernel's (see {@link RemoteCaches#nodeAnswers}).
+     */
+    public KeptListings.Answer known(boolean forKernel, long parent, String name) {
         if (!caches.eventsLive()) {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(who));
+        return k == null ? KeptListings.Answer.ASK
+                : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(forKernel));
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
-    void seen(Node node) {
+    public void seen(Node node) {
         if (FileMode.isDirectory(node.getAttr().getMode())) {
             if (dirSizes.size() >= MAX_DIRS) {
                 dirSizes.clear();
@@ -93,7 +107,7 @@ final class ColdLookups {
     }
 
     /** A lookup in {@code parent} found no listing kept: whether to list it now (counts the miss). */
-    boolean shouldList(long parent) {
+    public boolean shouldList(long parent) {
         if (!caches.eventsLive() || caches.lookupListing(parent) != null) {
             return false;
         }
@@ -122,12 +136,12 @@ final class ColdLookups {
      * Lists {@code parent} (or waits for the listing another lookup started) and answers
      * {@code name} from it; ASK when it could not be listed or kept. Blocks: not on the network thread.
      */
-    KeptListings.Answer listAndAnswer(Asker who, long parent, String name) throws FuseException {
+    public KeptListings.Answer listAndAnswer(boolean forKernel, long parent, String name) throws FuseException {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = listing.putIfAbsent(parent, mine);
         if (other != null) {
             other.join();
-            return known(who, parent, name);
+            return known(forKernel, parent, name);
         }
         try {
             KeptListings.Kept k = list(parent);
@@ -135,7 +149,7 @@ final class ColdLookups {
                 return KeptListings.Answer.ASK;
             }
             // answered from it even if a change drops it now (not a node changed during the fetch)
-            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(who));
+            KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(forKernel));
             caches.keepLookupListing(parent, k);
             return a;
         } finally {
@@ -156,8 +170,8 @@ final class ColdLookups {
         while (true) {
             if (reply == null) {
                 ReadDirRequest page = ReadDirRequest.newBuilder().setNode(parent).setCursor(cursor)
-                        .setMaxEntries(connection.options().readDirPageSize()).setPlus(true).build();
-                reply = connection.call(f -> f.readDir(page),
+                        .setMaxEntries(pageSize).setPlus(true).build();
+                reply = reader.read(page,
                         () -> new KeptListings.Kept(all, new BitSet(), epoch, 0, 0).giveBack(caches::forget));
             }
             if (sequence < 0) {

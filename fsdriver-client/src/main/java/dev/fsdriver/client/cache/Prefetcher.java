@@ -1,7 +1,8 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.fsdriver.proto.v1.DirEntry;
+import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.HandleRequest;
 import dev.fsdriver.proto.v1.OpenManyReply;
 import dev.fsdriver.proto.v1.OpenManyRequest;
@@ -15,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Read-ahead across files and directories, for programs that walk a tree:
@@ -42,7 +44,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe: its own state is the volatile switch; the rest is the two halves' (see each
  * for its locking).
  */
-final class Prefetcher {
+public final class Prefetcher {
     static final int MAX_POSITIONS = 200_000;
     static final int MAX_DIRS_IN_FLIGHT = 8;
     static final int MAX_DIR_PAGES = 256;
@@ -62,27 +64,30 @@ final class Prefetcher {
     private final DirReadAhead dirs;
 
     /**
+     * @param files    the connection's Files stub, each call bounded by its deadline (asked at
+     *                 every call)
      * @param pageSize entries asked per directory page (as the file system's own ReadDir)
      * @param unused   gives back one server reference of a node that was fetched ahead in a
      *                 directory page and never handed to the kernel
      */
-    Prefetcher(Connection connection, boolean openMany, int inlineMax, int depth, int pageSize, long ttlNanos,
-               LongSupplier nanoClock, LongConsumer unused) {
-        this(connection, r -> connection.filesAsync().open(r), openMany ? r -> connection.filesAsync().openMany(r) : null,
-                r -> connection.filesAsync().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
+    public Prefetcher(Supplier<FilesGrpc.FilesFutureStub> files, boolean openMany, int inlineMax, int depth, int pageSize,
+               long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
+        this(handle -> files.get().release(HandleRequest.newBuilder().setHandle(handle).build()),
+                r -> files.get().open(r), openMany ? r -> files.get().openMany(r) : null,
+                r -> files.get().readDir(r), inlineMax, depth, pageSize, ttlNanos, nanoClock, unused);
     }
 
     /**
+     * @param release    gives back the server handle of a fetched reply that came with one
      * @param opener     sends a read-ahead Open, {@code manyOpener} an OpenMany (null: the server
      *                   has none), {@code lister} a read-ahead ReadDir (the connection's, or a test's)
      */
-    Prefetcher(Connection connection, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
+    Prefetcher(LongConsumer release, Function<OpenRequest, ListenableFuture<OpenReply>> opener,
                Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener,
                Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister,
                int inlineMax, int depth, int pageSize, long ttlNanos, LongSupplier nanoClock, LongConsumer unused) {
         this.inlineMax = inlineMax;
         this.depth = depth;
-        LongConsumer release = handle -> connection.filesAsync().release(HandleRequest.newBuilder().setHandle(handle).build());
         this.files = new FileReadAhead(opener, manyOpener, release, inlineMax, depth, ttlNanos, nanoClock, this::on);
         this.dirs = new DirReadAhead(lister, pageSize, unused, ttlNanos, nanoClock, this::on);
     }
@@ -92,7 +97,7 @@ final class Prefetcher {
      * baseline of its names (else it lists a directory the kernel has held for a second and no
      * program has listed yet: on a slow walk, grep -r, most of the directories ahead).
      */
-    void wholeListingsTo(ListingSequences.Whole listener) {
+    public void wholeListingsTo(ListingSequences.Whole listener) {
         dirs.wholeListingsTo(listener);
     }
 
@@ -111,7 +116,7 @@ final class Prefetcher {
     }
 
     /** A READDIRPLUS page of {@code dir} fetched from {@code cursor} (0: a new listing). */
-    void listed(long dir, long cursor, List<DirEntry> page) {
+    public void listed(long dir, long cursor, List<DirEntry> page) {
         if (!on()) {
             return;
         }
@@ -120,17 +125,17 @@ final class Prefetcher {
     }
 
     /** The fetched Open reply of {@code node}, if one is waiting and fresh; it is taken. */
-    ListenableFuture<OpenReply> take(long node) {
+    public ListenableFuture<OpenReply> take(long node) {
         return files.take(node);
     }
 
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
-    void opened(long node) {
+    public void opened(long node) {
         files.opened(node);
     }
 
     /** The first page of {@code dir} fetched ahead, if one is waiting and fresh; it is taken. */
-    ReadDirReply takeListing(long dir) {
+    public ReadDirReply takeListing(long dir) {
         return dirs.takeListing(dir);
     }
 
@@ -145,12 +150,12 @@ final class Prefetcher {
     }
 
     /** Fetched replies waiting (for tests). */
-    int waiting() {
+    public int waiting() {
         return files.waiting();
     }
 
     /** Directory pages fetched ahead and waiting (for tests). */
-    int listingsWaiting() {
+    public int listingsWaiting() {
         return dirs.waiting();
     }
 }

@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
@@ -30,7 +30,7 @@ import java.util.function.LongConsumer;
  * every change to it, so the newest ctime wins, and two different answers with the same ctime
  * (a clock coarser than the gap) drop it.
  */
-final class KnownAttrs {
+public final class KnownAttrs {
     private static final int MAX_NODES = 1 << 16;
     private static final int SET_ID = FileMode.S_ISUID | FileMode.S_ISGID;
 
@@ -60,12 +60,12 @@ final class KnownAttrs {
     }
 
     /** The mount changed {@code node}, whose attributes it just kept (see {@link #onChange}). */
-    void changed(long node) {
+    public void changed(long node) {
         changed.accept(node);
     }
 
     /** {@code stale} is told of a node whose attributes the kernel holds are not the server's (see {@link #kernelStale}). */
-    void onKernelStale(LongConsumer stale) {
+    public void onKernelStale(LongConsumer stale) {
         this.kernelStale = stale;
     }
 
@@ -74,7 +74,7 @@ final class KnownAttrs {
      * change held with the file's writes, just sent: the server's ctime is later): it is to ask
      * again (tar c: "file changed as we read it" when the ctime moved under it).
      */
-    void kernelStale(long node) {
+    public void kernelStale(long node) {
         kernelStale.accept(node);
     }
 
@@ -84,17 +84,17 @@ final class KnownAttrs {
     }
 
     /** Read before a call whose reply is to be kept. */
-    long epoch() {
+    public long epoch() {
         return clock.get();
     }
 
     /** The attributes of {@code node} as the server last said, if nothing may have changed them since; else null. */
-    Attr get(long node) {
+    public Attr get(long node) {
         return entries.get(node) instanceof Known k && k.sentAt >= allDroppedAt && live.getAsBoolean() ? k.attr : null;
     }
 
     /** The server answered {@code attr} for {@code node} to a call sent at {@code sentAt} (its whole truth then). */
-    void answered(long node, Attr attr, long sentAt) {
+    public void answered(long node, Attr attr, long sentAt) {
         if (!keepable(attr, sentAt)) {
             return;
         }
@@ -126,7 +126,7 @@ final class KnownAttrs {
      * moved one), and its reply brought the directory's attributes just after it: {@code after},
      * or null when it did not (an older server, a failed or unanswered call), which drops them.
      */
-    void dirChanged(long dir, Attr after, long sentAt) {
+    public void dirChanged(long dir, Attr after, long sentAt) {
         if (after == null) {
             drop(dir);
         } else {
@@ -140,7 +140,7 @@ final class KnownAttrs {
      * gap between them: the largest size and times win, and a set-id bit any write cleared stays
      * cleared (a write never sets one).
      */
-    void written(long node, Attr attr, long sentAt) {
+    public void written(long node, Attr attr, long sentAt) {
         changed.accept(node);
         if (keepable(attr, sentAt)) {
             entries.compute(node, (n, e) -> {
@@ -186,7 +186,7 @@ final class KnownAttrs {
      * generation is another file (the kernel too makes a new inode for it); where the server gives
      * none, type, ino and ctime tell.
      */
-    void entered(long node, Attr attr) {
+    public void entered(long node, Attr attr) {
         if (entries.get(node) instanceof Known k && ((k.attr.getMode() & FileMode.S_IFMT) != (attr.getMode() & FileMode.S_IFMT)
                 || k.attr.getGeneration() != attr.getGeneration()
                 || k.attr.getCtimeNs() != attr.getCtimeNs() || k.attr.getIno() != attr.getIno())) {
@@ -212,7 +212,7 @@ final class KnownAttrs {
     }
 
     /** The mount changes {@code node} in a way whose attributes do not come back (call before and after). */
-    void drop(long node) {
+    public void drop(long node) {
         if (entries.size() >= MAX_NODES) {
             dropAll(); // bounded: a drop of everything covers this one
         }

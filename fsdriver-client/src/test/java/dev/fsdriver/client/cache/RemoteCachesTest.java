@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,7 +63,7 @@ class RemoteCachesTest {
         listed(1);
         listed(2);
         caches.changing(102); // chmod, a write, a link: its attributes as listed are old
-        caches.attrs.drop(203); // a write's failure, an xattr: through KnownAttrs
+        caches.attrs().drop(203); // a write's failure, an xattr: through KnownAttrs
 
         assertThat(lookup(1, "f2")).isEqualTo(KeptListings.Answer.ASK);
         assertThat(lookup(2, "f3")).isEqualTo(KeptListings.Answer.ASK);

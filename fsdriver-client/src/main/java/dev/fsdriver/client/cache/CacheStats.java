@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

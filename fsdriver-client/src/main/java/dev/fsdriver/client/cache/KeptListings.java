@@ -1,4 +1,4 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import dev.fsdriver.common.FileMode;
 import dev.fsdriver.proto.v1.Attr;
@@ -35,9 +35,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Locking: this for the map; each listing locks itself for its marks.
  */
-final class KeptListings {
+public final class KeptListings {
     /** One complete listing: its entries (all pages), which of them went to the kernel, its change epoch. */
-    static final class Kept {
+    public static final class Kept {
         /** Replaced, never changed, by an own change's update (see {@link #made}); read by a listing that took it. */
         volatile List<DirEntry> page;
         private BitSet given;
@@ -58,13 +58,33 @@ final class KeptListings {
         /** Taken for a listing or dropped: its references are no longer this object's. */
         private boolean done;
 
-        Kept(List<DirEntry> page, BitSet given, long epoch, long expiresAtNanos, long eventSequence) {
+        public Kept(List<DirEntry> page, BitSet given, long epoch, long expiresAtNanos, long eventSequence) {
             this.page = page;
             this.eventSequence = eventSequence;
             this.given = given;
             this.epoch = epoch;
             this.expiresAtNanos = expiresAtNanos;
             this.namesEpoch = epoch;
+        }
+
+        /** Its entries (all pages). */
+        public List<DirEntry> page() {
+            return page;
+        }
+
+        /** The change epoch its entries were fetched at. */
+        public long epoch() {
+            return epoch;
+        }
+
+        /** Until when it may be used. */
+        public long expiresAtNanos() {
+            return expiresAtNanos;
+        }
+
+        /** The server's event sequence it was made after. */
+        public long eventSequence() {
+            return eventSequence;
         }
 
         synchronized long namesEpoch() {
@@ -77,7 +97,7 @@ final class KeptListings {
         }
 
         /** The marks, now the caller's (an open directory's), or null when taken or dropped already. */
-        synchronized BitSet take() {
+        public synchronized BitSet take() {
             if (done) {
                 return null;
             }
@@ -150,7 +170,7 @@ final class KeptListings {
         // each says false when the listing cannot be kept current (a name not as expected: drop it)
 
         /** {@code name} was made here with {@code node}, whose reference went to the kernel. */
-        synchronized boolean made(String name, Node node) {
+        public synchronized boolean made(String name, Node node) {
             indexed();
             if (done || folded.contains(name.toLowerCase(Locale.ROOT))) {
                 return false;
@@ -164,7 +184,7 @@ final class KeptListings {
         }
 
         /** {@code name} was removed from here; a reference the kernel never took is given back. */
-        synchronized boolean removed(String name, LongConsumer forget) {
+        public synchronized boolean removed(String name, LongConsumer forget) {
             indexed();
             Integer i = byName.get(name);
             if (done || i == null) {
@@ -175,7 +195,7 @@ final class KeptListings {
         }
 
         /** {@code name} was renamed to {@code newName} here, replacing what had that name. */
-        synchronized boolean renamed(String name, String newName, LongConsumer forget) {
+        public synchronized boolean renamed(String name, String newName, LongConsumer forget) {
             indexed();
             Integer i = byName.get(name);
             if (done || i == null) {
@@ -274,11 +294,11 @@ final class KeptListings {
     }
 
     /** A lookup's answer from a kept listing: the node (its reference counted), absent, or ask the server. */
-    record Answer(Node node) {
-        static final Answer ASK = new Answer(null);
+    public record Answer(Node node) {
+        public static final Answer ASK = new Answer(null);
         static final Answer ABSENT = new Answer(Node.getDefaultInstance());
 
-        boolean found() {
+        public boolean found() {
             return node != null && node != ABSENT.node;
         }
     }

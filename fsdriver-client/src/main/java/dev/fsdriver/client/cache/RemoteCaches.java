@@ -1,11 +1,10 @@
-package dev.fsdriver.client;
+package dev.fsdriver.client.cache;
 
 import dev.fsdriver.fuse.FuseStatfs;
 import dev.fsdriver.proto.v1.Attr;
-import java.util.BitSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -29,12 +28,12 @@ import java.util.function.ToLongBiFunction;
  * <p>Locking: none; concurrent maps, and epochs that make an answer fetched before a change
  * unusable after it (see {@link KnownAttrs}, {@link #relistEpoch}).
  */
-final class RemoteCaches {
-    final Prefetcher prefetcher;
+public final class RemoteCaches {
+    private final Prefetcher prefetcher;
     /** Attributes of files answered without the server while events flow (see {@link KnownAttrs}). */
-    final KnownAttrs attrs = new KnownAttrs();
+    private final KnownAttrs attrs = new KnownAttrs();
     /** mtime and size of each node at its last open (FOPEN_KEEP_CACHE decision). */
-    final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, long[]> lastOpen = new ConcurrentHashMap<>();
     private final CacheStats stats;
     private final LongConsumer forget;
 
@@ -65,7 +64,7 @@ final class RemoteCaches {
     private long allChangedAt; // guarded by changedAt
     static final int MAX_CHANGED = 1 << 14;
     private volatile BooleanSupplier eventsLive = () -> false;
-    static final long RELIST_NANOS = 1_000_000_000L;
+    public static final long RELIST_NANOS = 1_000_000_000L;
     static final int MAX_RELISTINGS = 1024;
     /** Entries in all kept listings (~220 bytes each as protos). */
     static final int MAX_RELISTED_ENTRIES = 20_000;
@@ -86,12 +85,12 @@ final class RemoteCaches {
     private record Aside(KeptListings.Kept kept, long markedAt) {}
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
-    private volatile EventsLink.Lender lender = (node, generation) -> false;
+    private volatile Lender lender = (node, generation) -> false;
     /** The layer above's forgetting (see {@link #alsoChangedElsewhere}). */
     private volatile Runnable alsoElsewhere = () -> {};
 
-    /** {@code forget} gives the server back one reference to a node (see {@link NodeTable#forget}). */
-    RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
+    /** {@code forget} gives the server back one reference to a node (see the client's {@code NodeTable.forget}). */
+    public RemoteCaches(Prefetcher prefetcher, CacheStats stats, LongConsumer forget, LongSupplier clock) {
         this.prefetcher = prefetcher;
         this.stats = stats;
         this.forget = forget;
@@ -103,24 +102,39 @@ final class RemoteCaches {
         });
     }
 
+    /** What was fetched ahead (see {@link Prefetcher}). */
+    public Prefetcher prefetcher() {
+        return prefetcher;
+    }
+
+    /** The attributes known current while events flow (see {@link KnownAttrs}). */
+    public KnownAttrs attrs() {
+        return attrs;
+    }
+
+    /** mtime and size of each node at its last open: the FOPEN_KEEP_CACHE decision's. */
+    public ConcurrentMap<Long, long[]> lastOpen() {
+        return lastOpen;
+    }
+
     /** The caches that need events are used while {@code eventsLive} holds. */
-    void enableWhile(BooleanSupplier eventsLive) {
+    public void enableWhile(BooleanSupplier eventsLive) {
         prefetcher.enableWhile(eventsLive);
         attrs.enableWhile(eventsLive);
         this.eventsLive = eventsLive;
     }
 
-    boolean eventsLive() {
+    public boolean eventsLive() {
         return eventsLive.getAsBoolean();
     }
 
     /** Where the node the kernel holds under a name comes from (0: none known), see {@link #nameChanging}. */
-    void childrenFrom(ToLongBiFunction<Long, String> childOf) {
+    public void childrenFrom(ToLongBiFunction<Long, String> childOf) {
         this.childOf = childOf;
     }
 
     /** The node the kernel holds under {@code name} in {@code parent}, or 0 when not known. */
-    long child(long parent, String name) {
+    public long child(long parent, String name) {
         return childOf.applyAsLong(parent, name);
     }
 
@@ -128,7 +142,7 @@ final class RemoteCaches {
      * A change event arrived, or the event stream changed state: nothing fetched ahead, kept for
      * a listing again, or known of a file's attributes may be used any more.
      */
-    void changedElsewhere() {
+    public void changedElsewhere() {
         prefetcher.dropAll(); // before the attributes: see FileIo.open
         attrs.changedElsewhere();
         dropRelistings();
@@ -140,7 +154,7 @@ final class RemoteCaches {
      * complete, their attributes, names removed here), run at every {@link #changedElsewhere}
      * after these, so that an event or a stream change has one call to make.
      */
-    void alsoChangedElsewhere(Runnable forget) {
+    public void alsoChangedElsewhere(Runnable forget) {
         this.alsoElsewhere = forget;
     }
 
@@ -150,7 +164,7 @@ final class RemoteCaches {
      * the kept listing of {@code node} (a directory whose names change), nor an entry of
      * {@code node} in another kept listing (its attributes change). 0: none.
      */
-    void changing(long node) {
+    public void changing(long node) {
         prefetcher.dropAll();
         if (node != 0) {
             marked(node);
@@ -178,7 +192,7 @@ final class RemoteCaches {
      * replaced (call before and after): its link count and ctime (see {@link #nameChanging}; the
      * names of {@code parent} are the caller's, see {@link #namesChanging}).
      */
-    void childChanging(long parent, String name, boolean mayBeAbsent) {
+    public void childChanging(long parent, String name, boolean mayBeAbsent) {
         long node = childOf.applyAsLong(parent, name);
         if (node == 0) {
             if (!mayBeAbsent) {
@@ -196,7 +210,7 @@ final class RemoteCaches {
      * {@code sentAt}, is done: {@code after} its attributes then (null: not known, as
      * {@link #childChanging}).
      */
-    void childMoved(long parent, String name, Attr after, long sentAt) {
+    public void childMoved(long parent, String name, Attr after, long sentAt) {
         long node = childOf.applyAsLong(parent, name);
         if (node == 0 || after == null) {
             childChanging(parent, name, false);
@@ -213,7 +227,7 @@ final class RemoteCaches {
      * its target up again before each rename: the kernel revalidates a rename's target with the
      * server). Called twice (a rename within one directory), it keeps what it set aside.
      */
-    void namesChanging(long dir) {
+    public void namesChanging(long dir) {
         prefetcher.dropAll();
         Aside had = aside.remove(dir);
         KeptListings.Kept listed = relistings.remove(dir);
@@ -245,7 +259,7 @@ final class RemoteCaches {
      * false: it could not apply it) and nothing else changed the directory since, else dropped.
      * {@code update} null: the change failed or its outcome is not known.
      */
-    void namesChanged(long dir, Predicate<KeptListings.Kept> update) {
+    public void namesChanged(long dir, Predicate<KeptListings.Kept> update) {
         prefetcher.dropAll();
         Aside a = aside.remove(dir);
         boolean keep = a != null && update != null && eventsLive.getAsBoolean();
@@ -273,11 +287,11 @@ final class RemoteCaches {
     }
 
     /**
-     * What a lookup for {@code who} answered from a kept listing may use besides it (see
-     * {@link KeptListings.NodeAnswers}): only the kernel is lent references it holds (the events
-     * layer's own reads give theirs back to the server).
+     * What a lookup answered from a kept listing may use besides it (see
+     * {@link KeptListings.NodeAnswers}): only the kernel ({@code forKernel}: the lookup is its own)
+     * is lent references it holds (the events layer's own reads give theirs back to the server).
      */
-    KeptListings.NodeAnswers nodeAnswers(Asker who) {
+    KeptListings.NodeAnswers nodeAnswers(boolean forKernel) {
         return new KeptListings.NodeAnswers() {
             @Override
             public Attr attrs(long node) {
@@ -286,14 +300,24 @@ final class RemoteCaches {
 
             @Override
             public boolean lend(long node, long generation) {
-                return who == Asker.KERNEL && lender.lend(node, generation);
+                return forKernel && lender.lend(node, generation);
             }
         };
     }
 
     /** Where references to nodes the kernel holds are lent from (the events layer's count of them). */
-    void lendsFrom(EventsLink.Lender lender) {
+    public void lendsFrom(Lender lender) {
         this.lender = lender;
+    }
+
+    /** Where a lookup answered from a kept listing gets a reference to a node the kernel holds (see {@link #lendsFrom}). */
+    @FunctionalInterface
+    public interface Lender {
+        /**
+         * One more reference to {@code node} ({@code generation}, 0: any) for the kernel, which
+         * holds it, in the reply to one of its lookups; false: not held.
+         */
+        boolean lend(long node, long generation);
     }
 
     /** {@link #nameChanging(long, String, boolean)} of a name that exists (unlink, rmdir, a rename's source). */
@@ -346,25 +370,21 @@ final class RemoteCaches {
     }
 
     /** The change epoch of listings: read before a fetch, a change meanwhile makes it older. */
-    long relistEpoch() {
+    public long relistEpoch() {
         return relistEpoch.get();
     }
 
     /**
-     * Keeps the complete listing of {@code dir}, just closed, for a listing started again soon
-     * (see {@link #relistings}); else gives back the references of entries the kernel never took.
+     * Keeps {@code listing}, the last page of {@code nodeId}'s directory just closed (a plus page:
+     * its entries carry references; {@code whole}: it is the whole directory), for a listing
+     * started again soon (see {@link #relistings}); else gives back the references of entries the
+     * kernel never took.
      */
-    void keepListing(long nodeId, DirHandle dir) {
-        synchronized (dir) {
-            if (eventsLive.getAsBoolean() && dir.pagePlus && dir.pageCursor == 0 && dir.pageEof
-                    && !dir.page.isEmpty() && current(nodeId, dir.fetchEpoch)) {
-                relistings.put(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch,
-                        dir.keepUntilNanos, dir.eventSequence));
-            } else if (dir.pagePlus) {
-                new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, 0, 0).giveBack(forget);
-            }
-            dir.page = List.of(); // its references are the kept listing's now, or given back
-            dir.given = new BitSet();
+    public void keepListing(long nodeId, KeptListings.Kept listing, boolean whole) {
+        if (eventsLive.getAsBoolean() && whole && !listing.page.isEmpty() && current(nodeId, listing.epoch)) {
+            relistings.put(nodeId, listing);
+        } else {
+            listing.giveBack(forget);
         }
     }
 
@@ -373,7 +393,7 @@ final class RemoteCaches {
      * entry whose node the kernel gets with it, taken, with the marks of the entries the kernel
      * has taken; or null (a listing kept that may not be used is given back).
      */
-    KeptListings.Kept takeListing(long nodeId) {
+    public KeptListings.Kept takeListing(long nodeId) {
         KeptListings.Kept kept = relistings.get(nodeId);
         if (kept != null && !kept.listable()) {
             return null; // updated by own changes: for lookups only, left to them
@@ -406,12 +426,12 @@ final class RemoteCaches {
     }
 
     /** Gives the server back one reference to {@code node} it counted for an entry the kernel never took. */
-    void forget(long node) {
+    public void forget(long node) {
         forget.accept(node);
     }
 
     /** The share's figures if fetched less than a second ago (counted as a hit), else null (a miss). */
-    FuseStatfs statfs(long now) {
+    public FuseStatfs statfs(long now) {
         CachedStatfs c = lastStatfs;
         if (c != null && now - c.at < STATFS_CACHE_NANOS) {
             stats.hit(CacheStats.Cache.STATFS);
@@ -422,7 +442,7 @@ final class RemoteCaches {
     }
 
     /** The share's figures fetched at {@code now}. */
-    void statfsFetched(FuseStatfs fresh, long now) {
+    public void statfsFetched(FuseStatfs fresh, long now) {
         lastStatfs = new CachedStatfs(fresh, now);
     }
 }
