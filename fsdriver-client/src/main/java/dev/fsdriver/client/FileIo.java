@@ -80,7 +80,8 @@ final class FileIo {
         long generation = files.generation(nodeId);
         OpenRequest.Builder request = OpenRequest.newBuilder().setNode(nodeId).setFlags(flags)
                 .setKillSuidgid(killSuidgid);
-        if (readOnly && !caches.lastOpen().containsKey(nodeId)) {
+        boolean firstOpen = readOnly && !caches.lastOpen().containsKey(nodeId);
+        if (firstOpen) {
             // First open of this file here: its pages are not cached, so the read will follow;
             // a small file comes whole with the reply. (Opened before: the kernel likely keeps
             // its pages, see FOPEN_KEEP_CACHE below, and a read would be wasted.)
@@ -88,12 +89,15 @@ final class FileIo {
         }
         // A reply fetched ahead is kept with the attributes as known now: any change since it was
         // fetched dropped it (changed(), caches.changing()) before the attributes' epoch moved.
-        OpenReply reply = readOnly ? fetchedAhead(nodeId) : null;
-        if (reply != null && reply.hasAttr()) {
-            entries.answered(nodeId, reply.getAttr(), epoch, generation);
-        }
+        OpenReply reply = readOnly ? fetchedAhead(caches.prefetcher().take(nodeId)) : null;
         if (readOnly) {
             connection.counters().caches().add(CacheStats.Cache.CONTENT, reply != null);
+        }
+        if (reply == null && firstOpen) {
+            reply = fetchedAhead(caches.prefetcher().openWithNext(nodeId)); // with the files after it, one call
+        }
+        if (reply != null && reply.hasAttr()) {
+            entries.answered(nodeId, reply.getAttr(), epoch, generation);
         }
         if (reply == null) {
             if (!readOnly) {
@@ -303,9 +307,8 @@ final class FileIo {
         }
     }
 
-    /** The whole-file Open reply fetched ahead for {@code nodeId}, or null (then open as usual). */
-    private OpenReply fetchedAhead(long nodeId) {
-        ListenableFuture<OpenReply> ahead = caches.prefetcher().take(nodeId);
+    /** The whole-file Open reply fetched ahead, or null (then open as usual). */
+    private static OpenReply fetchedAhead(ListenableFuture<OpenReply> ahead) {
         if (ahead == null) {
             return null;
         }

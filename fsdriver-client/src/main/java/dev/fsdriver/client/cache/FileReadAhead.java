@@ -124,6 +124,37 @@ final class FileReadAhead {
         return f.reply;
     }
 
+    /**
+     * A program opens {@code node} read-only for its content and nothing was fetched for it: when
+     * it is the next file of its listing in order (the first of a directory a walk reaches, or
+     * one the walk got to before the read-ahead), it goes with the files after it in one
+     * OpenMany, and its own reply is returned (the read-ahead {@link #opened} would start next
+     * would be a second call); else null. grep -r made an Open for the first file of every
+     * directory and an OpenMany for the rest.
+     */
+    ListenableFuture<OpenReply> openWithNext(long node) {
+        Position p = positions.get(node);
+        if (p == null || manyOpener == null || !on.getAsBoolean()) {
+            return null;
+        }
+        Listing l = p.listing;
+        List<Long> batch = new ArrayList<>();
+        synchronized (l) {
+            if (p.index != l.lastOpened + 1 || (l.fetchedEpoch == epoch && l.fetchedUpTo >= p.index)) {
+                return null; // not walking the listing, or fetched already (taken, or given up)
+            }
+            l.fetchedEpoch = epoch;
+            batch.add(node);
+            l.fetchedUpTo = p.index;
+            // A whole call's worth, though the program waits for it: only a program that opens the
+            // first file of a listing first (or outruns the read-ahead) gets here: a walk.
+            addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES, batch);
+        }
+        fetchMany(batch, clock.getAsLong());
+        Fetched f = fetched.remove(node);
+        return f == null ? null : f.reply; // null: an event overtook the request (see fetchMany)
+    }
+
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
     void opened(long node) {
         Position p = positions.get(node);
@@ -187,10 +218,15 @@ final class FileReadAhead {
         if (from - index - 1 >= Prefetcher.MANY_FILES / 2 || aheadBytes >= Prefetcher.MANY_BYTES / 2) {
             return;
         }
+        addMany(l, from, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES, ahead);
+    }
+
+    /** Adds the files from {@code from} on to {@code ahead}, up to {@code files} in it and {@code maxBytes} by the listing's sizes. */
+    private static void addMany(Listing l, int from, int files, long maxBytes, List<Long> ahead) {
         long bytes = 0;
-        for (int i = from; i < l.nodes.size() && ahead.size() < Prefetcher.MANY_FILES; i++) {
+        for (int i = from; i < l.nodes.size() && ahead.size() < files; i++) {
             bytes += l.sizes.get(i);
-            if (bytes > Prefetcher.MANY_BYTES && !ahead.isEmpty()) {
+            if (bytes > maxBytes && !ahead.isEmpty()) {
                 break;
             }
             ahead.add(l.nodes.get(i));

@@ -129,6 +129,14 @@ public final class Prefetcher {
         return files.take(node);
     }
 
+    /**
+     * Nothing fetched for {@code node}, which a program opens for its content: its open in one
+     * OpenMany with the files after it in its listing, when it is the next in order; else null.
+     */
+    public ListenableFuture<OpenReply> openWithNext(long node) {
+        return files.openWithNext(node);
+    }
+
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
     public void opened(long node) {
         files.opened(node);

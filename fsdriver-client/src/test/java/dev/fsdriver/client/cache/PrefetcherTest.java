@@ -182,6 +182,48 @@ class PrefetcherTest {
         assertThat(asked.get(0).getInlineMax()).isEqualTo(1 << 20);
     }
 
+    /**
+     * Issue 13: grep -r made an Open for the first file of each directory it reached, then an
+     * OpenMany for the files after it. That first open now goes in that OpenMany: a directory of
+     * up to 64 small files read in listing order costs one call.
+     */
+    @Test
+    void theFirstOpenOfAWalkGoesWithTheFilesAfterItInOneCall() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(40, 100, asked, PrefetcherTest::allWhole);
+        assertThat(p.take(100)).as("nothing fetched yet").isNull();
+        assertThat(p.openWithNext(100).get().getData().toStringUtf8()).isEqualTo("content 100");
+        p.opened(100);
+        for (long n = 101; n < 140; n++) {
+            assertThat(p.take(n)).as("file " + n + " came with the first").isNotNull();
+            p.opened(n);
+        }
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).containsExactly(40);
+        assertThat(asked.get(0).getNodes(0)).isEqualTo(100L);
+
+        asked.clear();
+        Prefetcher more = batched(100, 100, asked, PrefetcherTest::allWhole);
+        assertThat(more.openWithNext(100)).isNotNull();
+        more.opened(100);
+        for (long n = 101; n < 200; n++) {
+            assertThat(more.take(n)).as("file " + n).isNotNull();
+            more.opened(n);
+        }
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).containsExactly(64, 36);
+    }
+
+    /** Only the next file of a walk in listing order, and only once: a second open or a jump asks the server itself. */
+    @Test
+    void anOpenOutOfOrderOrAgainIsNotBatched() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(40, 100, asked, PrefetcherTest::allWhole);
+        assertThat(p.openWithNext(105)).as("not the next in order").isNull();
+        assertThat(p.openWithNext(100)).isNotNull();
+        p.opened(100);
+        assertThat(p.openWithNext(100)).as("opened again").isNull();
+        assertThat(asked).hasSize(1);
+    }
+
     /** Larger files: a call asks for at most a MiB by the listing's sizes (the server's budget for one reply). */
     @Test
     void aCallAsksForAtMostAMebibyte() throws Exception {
