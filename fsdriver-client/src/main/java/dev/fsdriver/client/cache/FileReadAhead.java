@@ -140,15 +140,18 @@ final class FileReadAhead {
         Listing l = p.listing;
         List<Long> batch = new ArrayList<>();
         synchronized (l) {
-            if (p.index != l.lastOpened + 1 || (l.fetchedEpoch == epoch && l.fetchedUpTo >= p.index)) {
-                return null; // not walking the listing, or fetched already (taken, or given up)
+            if (p.index != l.lastOpened + 1 || l.fetchedUpTo >= p.index) {
+                // not walking the listing, or asked for already: taken, or dropped since (the
+                // mount's own writes drop everything fetched; waiting for a new call's worth at
+                // every open of cp -r or tar from the mount would cost more than it saves)
+                return null;
             }
             l.fetchedEpoch = epoch;
             batch.add(node);
             l.fetchedUpTo = p.index;
             // A whole call's worth, though the program waits for it: only a program that opens the
             // first file of a listing first (or outruns the read-ahead) gets here: a walk.
-            addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES, batch);
+            addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES - l.sizes.get(p.index), batch);
         }
         fetchMany(batch, clock.getAsLong());
         Fetched f = fetched.remove(node);

@@ -48,6 +48,7 @@ public final class KnownAttrs {
     private volatile long allDroppedAt;
     private volatile BooleanSupplier live = () -> false;
     private volatile LongConsumer changed = node -> {};
+    private volatile LongConsumer writtenTo = node -> {};
     private volatile LongConsumer kernelStale = node -> {};
 
     /**
@@ -57,6 +58,14 @@ public final class KnownAttrs {
      */
     void onChange(LongConsumer changed) {
         this.changed = changed;
+    }
+
+    /**
+     * {@code written} is told of each node whose written data just reached the server ({@link
+     * #written}): what was read of it before, ahead of any program, is older than that data.
+     */
+    void onWritten(LongConsumer written) {
+        this.writtenTo = written;
     }
 
     /** The mount changed {@code node}, whose attributes it just kept (see {@link #onChange}). */
@@ -142,6 +151,7 @@ public final class KnownAttrs {
      */
     public void written(long node, Attr attr, long sentAt) {
         changed.accept(node);
+        writtenTo.accept(node);
         if (keepable(attr, sentAt)) {
             entries.compute(node, (n, e) -> {
                 if (e instanceof Dropped d && d.at > sentAt) {

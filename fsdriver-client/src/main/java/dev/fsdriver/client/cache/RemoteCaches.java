@@ -96,6 +96,9 @@ public final class RemoteCaches {
         this.forget = forget;
         this.relistings = new KeptListings(MAX_RELISTINGS, MAX_RELISTED_ENTRIES, forget, clock);
         attrs.onChange(this::marked); // a write's reply, a dropped node's attributes
+        // The data of a write() is held back (write-behind): what was fetched ahead between the
+        // write() (changing) and the data reaching the server has the file's older content.
+        attrs.onWritten(node -> prefetcher.dropAll());
         prefetcher.skipKept(dir -> { // a fresh git status' scan lists them again
             KeptListings.Kept k = lookupListing(dir);
             return k != null && k.listable();
