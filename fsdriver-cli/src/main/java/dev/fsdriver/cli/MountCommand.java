@@ -211,6 +211,7 @@ final class MountCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.println("mounted " + share + " at " + target);
             out.flush();
+            IdleHeap.start();
             Signals.onTermination(() -> {
                 try {
                     mount.close();

@@ -102,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CliException("cannot listen: " + e.getMessage());
         }
         MetricsEndpoint metrics = startMetrics(server);
+        IdleHeap.start();
         Signals.onTermination(server::close);
         server.awaitTermination();
         server.close();

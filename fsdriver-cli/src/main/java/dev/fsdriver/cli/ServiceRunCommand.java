@@ -100,6 +100,7 @@ final class ServiceRunCommand implements Callable<Integer> {
             throw new CliException("cannot listen: " + e.getMessage());
         }
         log("listening on " + String.join(", ", fs.boundAddresses()));
+        IdleHeap.start();
         return fs;
     }
 

@@ -154,6 +154,8 @@ class WindowsServiceUnderWineEndToEndTest {
                 "--listen tcp://127.0.0.1:" + port,
                 // Wine gap: services.exe has no SERVICE_CONFIG_DELAYED_AUTO_START_INFO (Windows: "(delayed)" above)
                 "warning: could not make the start delayed (it starts with the other automatic services): ERROR_INVALID_LEVEL (124)");
+        // restart on failure (SERVICE_CONFIG_FAILURE_ACTIONS) is accepted; Wine never restarts a service, Windows does
+        assertThat(installed.output()).doesNotContain("could not make the service restart");
         assertThat(fsd(installArgs)).satisfies(again -> {
             assertThat(again.exitCode()).isEqualTo(1);
             assertThat(again.output()).contains("fsdriver: service " + NAME + " is already installed");

@@ -27,7 +27,12 @@ public final class ServiceManager {
     private static final int SERVICE_AUTO_START = 2;
     private static final int SERVICE_ERROR_NORMAL = 1;
     private static final int SERVICE_CONFIG_DESCRIPTION = 1;
+    private static final int SERVICE_CONFIG_FAILURE_ACTIONS = 2;
     private static final int SERVICE_CONFIG_DELAYED_AUTO_START_INFO = 3;
+    private static final int SC_ACTION_RESTART = 1;
+    /** Restart 5 s after a crash, as the systemd unit does (a server out of heap exits: serve.args). */
+    private static final int RESTART_DELAY_MS = 5_000;
+    private static final int FAILURE_RESET_SECONDS = 24 * 3600;
     private static final int SC_STATUS_PROCESS_INFO = 0;
     /** How long a pending state may show no new checkpoint before we give up waiting (at least). */
     private static final long NO_PROGRESS_MS = 60_000;
@@ -63,7 +68,7 @@ public final class ServiceManager {
     /** What install did: whether the delayed start was accepted, and settings the system refused (one line each). */
     public record Installed(boolean delayed, List<String> warnings) {}
 
-    /** Creates the service: own process, automatic start, then description and delayed start. */
+    /** Creates the service: own process, automatic start, then description, delayed start and restart on failure. */
     public static Installed install(Install spec) throws ServiceException {
         boolean delayedOk = true;
         List<String> warnings = new ArrayList<>();
@@ -88,6 +93,10 @@ public final class ServiceManager {
                     warnings.add("could not make the start delayed (it starts with the other automatic services): "
                             + ScmErrors.text(Native.getLastError()));
                 }
+                if (!ADV.ChangeServiceConfig2(s, SERVICE_CONFIG_FAILURE_ACTIONS, restartOnFailure())) {
+                    warnings.add("could not make the service restart when it fails: "
+                            + ScmErrors.text(Native.getLastError()));
+                }
             } finally {
                 ADV.CloseServiceHandle(s);
             }
@@ -95,6 +104,22 @@ public final class ServiceManager {
             ADV.CloseServiceHandle(scm);
         }
         return new Installed(delayedOk, warnings);
+    }
+
+    /** Three restarts 5 s after a crash, the count reset after a day without one. */
+    private static Winsvc.SERVICE_FAILURE_ACTIONS restartOnFailure() {
+        Winsvc.SC_ACTION.ByReference first = new Winsvc.SC_ACTION.ByReference();
+        Winsvc.SC_ACTION[] actions = (Winsvc.SC_ACTION[]) first.toArray(3);
+        for (Winsvc.SC_ACTION a : actions) {
+            a.type = SC_ACTION_RESTART;
+            a.delay = RESTART_DELAY_MS;
+            a.write();
+        }
+        Winsvc.SERVICE_FAILURE_ACTIONS f = new Winsvc.SERVICE_FAILURE_ACTIONS();
+        f.dwResetPeriod = FAILURE_RESET_SECONDS;
+        f.cActions = actions.length;
+        f.lpsaActions = first;
+        return f;
     }
 
     /** The service's state, or null when it is not installed. */

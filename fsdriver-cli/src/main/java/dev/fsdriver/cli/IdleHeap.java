@@ -1,0 +1,177 @@
+package dev.fsdriver.cli;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.management.NotificationEmitter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A soft bound on a daemon's old generation, and its heap given back when it goes idle.
+ *
+ * <p>The heap bound ({@code -Xmx}, bin/jvm) is sized for issue 16's node budget: a million known
+ * nodes. The serial collector would grow the old generation toward it under data load (1 MiB
+ * blocks that outlived a young collection in flight are promoted, and it expands the old
+ * generation rather than collect it) and shrink it only in a full collection, which an idle
+ * daemon never reaches. So two checks, each running at most one full collection:
+ * <ul>
+ *   <li>soft bound: after a young collection, when the old generation holds more than
+ *       {@value #SLACK_FACTOR} times what the last full collection kept plus {@link #SOFT_SLACK}
+ *       (garbage promoted since: what the 128 MiB bound of a lean mount used to collect). Live
+ *       data that really grew (nodes) only moves the bound up;</li>
+ *   <li>idle: when no collection ran for {@value #PERIOD_SECONDS} s after one did (allocation has
+ *       stopped) and the old generation has more committed than the last full collection left
+ *       room for.</li>
+ * </ul>
+ * A full collection shrinks the heap to {@code MaxHeapFreeRatio} at once (bin/jvm/daemon.args:
+ * {@code -XX:-ShrinkHeapInSteps}).
+ */
+final class IdleHeap {
+    private static final Logger LOG = LoggerFactory.getLogger(IdleHeap.class);
+    static final long PERIOD_SECONDS = 10;
+    static final double SLACK_FACTOR = 1.5;
+    /** Committed beyond the soft bound's share of what the last full collection kept, worth giving back when idle. */
+    static final long MIN_RECLAIM = 8L << 20;
+    /** Old generation growth since the last full collection that makes one, whatever the load. */
+    static final long SOFT_SLACK = 64L << 20;
+
+    private final List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
+    private final MemoryPoolMXBean oldPool = oldGeneration();
+    private final AtomicBoolean softPending = new AtomicBoolean();
+    private long lastCount = -1;
+    private boolean active;
+
+    IdleHeap() {}
+
+    /**
+     * Starts both checks on a daemon thread of their own, after a first period (the management
+     * beans take a moment to set up: not on a daemon's way to serving); nothing without an old
+     * generation pool.
+     */
+    static void start() {
+        start(PERIOD_SECONDS);
+    }
+
+    /** {@link #start()} with the checks set up after {@code setUpAfterSeconds}. */
+    static void start(long setUpAfterSeconds) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fsdriver-heap");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.schedule(() -> {
+            IdleHeap heap = new IdleHeap();
+            if (!heap.supported()) {
+                timer.shutdown();
+                return;
+            }
+            timer.scheduleWithFixedDelay(() -> heap.check(), 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+            heap.listen(timer);
+        }, setUpAfterSeconds, TimeUnit.SECONDS);
+    }
+
+    /** After each collection: over the soft bound, one full collection on {@code timer}. */
+    private void listen(ScheduledExecutorService timer) {
+        for (GarbageCollectorMXBean gc : collectors) {
+            if (gc instanceof NotificationEmitter emitter) {
+                emitter.addNotificationListener((n, hb) -> {
+                    if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())
+                            && overSoftBound() && softPending.compareAndSet(false, true)) {
+                        timer.execute(this::collectOverSoftBound);
+                    }
+                }, null, null);
+            }
+        }
+    }
+
+    boolean supported() {
+        return oldPool != null;
+    }
+
+    /** One idle period's look: collects, and returns true, when the daemon went idle with heap to give back. */
+    boolean check() {
+        long count = collections();
+        boolean idleNow = count == lastCount;
+        boolean wasActive = active;
+        active = !idleNow;
+        lastCount = count;
+        if (!idleNow || !wasActive) {
+            return false;
+        }
+        if (worthCollecting(oldPool.getUsage().getCommitted(), keptByLastFull())) {
+            collect("idle");
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether the old generation holds more than the soft bound allows. */
+    boolean overSoftBound() {
+        return overSoftBound(oldPool.getUsage().getUsed(), keptByLastFull());
+    }
+
+    private void collectOverSoftBound() {
+        try {
+            if (overSoftBound()) {
+                collect("soft bound");
+            }
+        } finally {
+            softPending.set(false);
+        }
+    }
+
+    private void collect(String why) {
+        long before = oldPool.getUsage().getCommitted();
+        System.gc();
+        lastCount = collections();
+        LOG.atDebug().addKeyValue("why", why).addKeyValue("committed_before", before)
+                .addKeyValue("committed_after", oldPool.getUsage().getCommitted()).log("heap given back");
+    }
+
+    /**
+     * Whether an old generation of {@code committed} bytes, whose last full collection kept
+     * {@code keptByLastFull} bytes live, has enough to give back to be worth a full collection.
+     */
+    static boolean worthCollecting(long committed, long keptByLastFull) {
+        return committed > keptByLastFull * SLACK_FACTOR + MIN_RECLAIM;
+    }
+
+    /** Whether {@code used} bytes of old generation are over the soft bound set by {@code keptByLastFull}. */
+    static boolean overSoftBound(long used, long keptByLastFull) {
+        return used > keptByLastFull * SLACK_FACTOR + SOFT_SLACK;
+    }
+
+    private long keptByLastFull() {
+        MemoryUsage afterFull = oldPool.getCollectionUsage();
+        return afterFull == null ? 0 : afterFull.getUsed();
+    }
+
+    private long collections() {
+        long sum = 0;
+        for (GarbageCollectorMXBean gc : collectors) {
+            sum += Math.max(0, gc.getCollectionCount());
+        }
+        return sum;
+    }
+
+    /** The serial and parallel collectors' old generation ("Tenured Gen", "PS Old Gen"), else null. */
+    private static MemoryPoolMXBean oldGeneration() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            String name = pool.getName();
+            if (pool.getType() == MemoryType.HEAP && (name.contains("Tenured") || name.contains("Old Gen"))
+                    && pool.isCollectionUsageThresholdSupported()) {
+                return pool;
+            }
+        }
+        return null;
+    }
+}
