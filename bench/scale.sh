@@ -125,6 +125,10 @@ calls() {
     curl -s "127.0.0.1:$METRICS/metrics" | awk -v m="method=\"$1\"" 'index($0, "fsdriver_server_calls_total{") == 1 \
         && (m == "method=\"all\"" ? index($0, "method=\"Watch\"") == 0 : index($0, m) > 0) { s += $NF } END { printf "%d", s }'
 }
+# node ids the server's share holds for the mount (the root included)
+nodes() {
+    curl -s "127.0.0.1:$METRICS/metrics" | awk 'index($0, "fsdriver_server_nodes{") == 1 { s += $NF } END { printf "%d", s }'
+}
 # timed DIR COMMAND...: seconds the command took in DIR (its output discarded)
 timed() {
     local dir=$1; shift
@@ -161,7 +165,7 @@ for DELAY in $DELAYS; do
     : > "$WORK/calls"
     mount_fsdriver
     ls "$MNT" > /dev/null
-    [ "$DELAY" = 0 ] && { HS0=$(heap_kb "$SERVE_PID"); HM0=$(heap_kb "$MOUNT_PID"); }
+    [ "$DELAY" = 0 ] && { HS0=$(heap_kb "$SERVE_PID"); HM0=$(heap_kb "$MOUNT_PID"); N0=$(nodes); }
     FSD=$(run_rows "$MNT")
     mv "$WORK/calls" "$WORK/calls-fsd"
     mount_sshfs; SSH=$(run_rows "$MNT_SSH"); rm -f "$WORK/calls"
@@ -184,9 +188,11 @@ print(f'| ${ROWS[$i]} | {n:.2f} | {f:.2f} | {s:.2f} | {r(f, n)} | {r(s, f)} | ${
         {
             echo
             echo "Resident memory after these rows: serve $(rss_mb "$SERVE_PID") MB, mount $(rss_mb "$MOUNT_PID") MB."
-            NODES=$((FILES + DIRS * PER_DIR + DIRS))
-            HS1=$(heap_kb "$SERVE_PID"); HM1=$(heap_kb "$MOUNT_PID")
-            echo "Live heap after a full collection, before the rows -> after them (the mount knows $NODES more nodes):"
+            # the nodes the mount holds now (the server's count of its references: the kernel
+            # may have forgotten some of what the rows looked up, under memory pressure)
+            HS1=$(heap_kb "$SERVE_PID"); HM1=$(heap_kb "$MOUNT_PID"); NODES=$(( $(nodes) - N0 ))
+            [ "$NODES" -gt 0 ] || NODES=1
+            echo "Live heap after a full collection, before the rows -> after them (the mount holds $NODES more nodes, of $((FILES + DIRS * PER_DIR + DIRS)) the rows looked up):"
             echo "serve $((HS0 / 1024)) -> $((HS1 / 1024)) MiB, $(( (HS1 - HS0) * 1024 / NODES )) bytes per node;"
             echo "mount $((HM0 / 1024)) -> $((HM1 / 1024)) MiB, $(( (HM1 - HM0) * 1024 / NODES )) bytes per node."
         } >> "$OUT"
@@ -232,7 +238,7 @@ if [ -n "$MILLION" ]; then
         echo
         echo "\`ls -f\` through a fresh mount $T s ($COUNT names with . and ..), then \`ls -l\` $T2 s; resident memory"
         echo "serve $S0 MB before, $(rss_mb "$SERVE_PID") MB after (peak $(hwm_mb "$SERVE_PID") MB since it started);"
-        echo "mount $(rss_mb "$MOUNT_PID") MB after (peak $(hwm_mb "$MOUNT_PID") MB)."
+        echo "mount $(rss_mb "$MOUNT_PID") MB after (peak $(hwm_mb "$MOUNT_PID") MB); the mount holds $(nodes) nodes."
     } >> "$OUT"
 fi
 cat "$OUT"

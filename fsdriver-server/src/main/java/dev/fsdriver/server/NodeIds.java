@@ -4,6 +4,7 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.common.FileMode;
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +34,8 @@ final class NodeIds {
     static final long ROOT_ID = 1;
 
     private final Object lock = new Object();
-    private final Map<Long, IdNode> byId = new HashMap<>();
+    // primitive maps (HPPC): a HashMap entry and a boxed Long per node and map were ~60 bytes (issue 16)
+    private final LongObjectHashMap<IdNode> byId = new LongObjectHashMap<>();
     private final NameTree tree = new NameTree();
     /**
      * Inode number -> the node that has a name (at most one per number). Not {@code byId}: a
@@ -41,7 +43,7 @@ final class NodeIds {
      * hold the id that is the number, and a hard link must find the live one. An entry whose
      * node lost its names is ignored ({@link #liveLocked}) and removed when it is forgotten.
      */
-    private final Map<Long, IdNode> liveByIno = new HashMap<>();
+    private final LongObjectHashMap<IdNode> liveByIno = new LongObjectHashMap<>();
     /**
      * Directory node id -> its entry cut off the tree, subtree and all, for a directory whose path
      * now holds another file: see {@link #displaceLocked}.
@@ -315,7 +317,9 @@ final class NodeIds {
                     tree.prune(e);
                 }
                 n.names = List.of();
-                liveByIno.remove(n.ino, n);
+                if (liveByIno.get(n.ino) == n) {
+                    liveByIno.remove(n.ino);
+                }
                 displaced.remove(id);
             }
         }

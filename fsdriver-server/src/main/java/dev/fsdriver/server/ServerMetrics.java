@@ -43,6 +43,9 @@ final class ServerMetrics implements AutoCloseable {
                     x -> x.dirSyncs.sum(), null, "share", s.name);
             meters.add(Gauge.builder("fsdriver.server.open.handles", s, x -> x.handles.size())
                     .description("Open file and directory handles").tags("share", s.name).register(registry));
+            meters.add(Gauge.builder("fsdriver.server.nodes", s, x -> x.nodes.size())
+                    .description("Node ids the share's mounts hold (each costs memory: issue 16's budget)")
+                    .tags("share", s.name).register(registry));
             EventHub hub = hubs.apply(s.name);
             if (hub != null) {
                 counter("fsdriver.server.changes", "Changes seen by the share's watcher", hub,

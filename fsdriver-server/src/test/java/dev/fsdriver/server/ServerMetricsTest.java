@@ -61,6 +61,8 @@ class ServerMetricsTest {
             assertThat(value("fsdriver.server.written")).isEqualTo(12);
             assertThat(value("fsdriver.server.read")).isEqualTo(6);
             assertThat(registry.get("fsdriver.server.open.handles").tag("share", "metered").gauge().value()).isEqualTo(1);
+            // the root and the file created
+            assertThat(registry.get("fsdriver.server.nodes").tag("share", "metered").gauge().value()).isEqualTo(2);
             files.release(HandleRequest.newBuilder().setHandle(c.getHandle()).build());
             assertThat(registry.get("fsdriver.server.open.handles").tag("share", "metered").gauge().value()).isZero();
             assertThat(registry.get("fsdriver.server.events.sent").functionCounter().count()).isNotNegative();

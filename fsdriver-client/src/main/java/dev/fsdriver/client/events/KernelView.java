@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -42,7 +41,8 @@ import java.util.function.LongSupplier;
 public final class KernelView {
     /** A node the kernel holds; a directory's stamp and whether it was forgotten are its {@link DirStamps.Slot}'s. */
     private static final class Node extends DirStamps.Slot {
-        final AtomicLong lookups = new AtomicLong();
+        /** Written only under {@code nodes}' lock for the id (compute), read anywhere. */
+        volatile long lookups;
         volatile long parent;
         volatile String name;
         volatile int mode;
@@ -65,7 +65,7 @@ public final class KernelView {
 
     public KernelView() {
         Node root = new Node();
-        root.lookups.set(1);
+        root.lookups = 1;
         root.mode = FileMode.S_IFDIR | 0755;
         root.name = "";
         nodes.put(FuseFileSystem.ROOT_ID, root);
@@ -114,12 +114,13 @@ public final class KernelView {
         Long[] before = new Long[1];
         Node n = nodes.compute(nodeId, (id, had) -> {
             Node m = had != null ? had : new Node();
-            count[0] = m.lookups.incrementAndGet();
+            count[0] = ++m.lookups;
             m.parent = parent;
             m.name = name;
             m.mode = mode;
             m.generation = generation;
-            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, nodeId);
+            // the map's own boxed key, not a second Long per entry (issue 16: bytes per node)
+            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, id);
             return m;
         });
         if (before[0] != null && before[0] != nodeId) {
@@ -164,7 +165,7 @@ public final class KernelView {
      */
     public long[] stamp(long dir) {
         Node n = nodes.get(dir);
-        return n == null || n.lookups.get() <= 0 ? null : stamps.vouching(n);
+        return n == null || n.lookups <= 0 ? null : stamps.vouching(n);
     }
 
     /**
@@ -218,12 +219,12 @@ public final class KernelView {
         }
         long[] had = {-1}; // the count a FORGET of more found (-1: none)
         nodes.computeIfPresent(nodeId, (id, n) -> {
-            long left = n.lookups.addAndGet(-count);
+            long left = n.lookups -= count;
             if (left > 0) {
                 return n;
             }
             if (left < 0) {
-                n.lookups.set(0);
+                n.lookups = 0;
                 had[0] = left + count;
             }
             n.forgotten = true;
@@ -330,7 +331,7 @@ public final class KernelView {
     /** True if the kernel holds a reference to {@code nodeId} (e.g. because a watch pins it). */
     public boolean held(long nodeId) {
         Node n = nodes.get(nodeId);
-        return n != null && n.lookups.get() > 0;
+        return n != null && n.lookups > 0;
     }
 
     /** The st_mode the kernel was last given for {@code nodeId}, 0 if unknown. */
@@ -359,7 +360,7 @@ public final class KernelView {
      */
     public long generationFor(long nodeId, long given) {
         Node n = nodes.get(nodeId);
-        if (n == null || n.lookups.get() <= 0) {
+        if (n == null || n.lookups <= 0) {
             return given;
         }
         return given == 0 || n.generation == 0 ? n.generation : given;
@@ -367,7 +368,7 @@ public final class KernelView {
 
     public long lookups(long nodeId) {
         Node n = nodes.get(nodeId);
-        return n == null ? 0 : n.lookups.get();
+        return n == null ? 0 : n.lookups;
     }
 
     /** The share-relative path of a node the kernel holds, or null if unknown. */
