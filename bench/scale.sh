@@ -168,6 +168,12 @@ for DELAY in $DELAYS; do
     [ "$DELAY" = 0 ] && { HS0=$(heap_kb "$SERVE_PID"); HM0=$(heap_kb "$MOUNT_PID"); N0=$(nodes); }
     FSD=$(run_rows "$MNT")
     mv "$WORK/calls" "$WORK/calls-fsd"
+    if [ "$DELAY" = 0 ]; then
+        # now, before the sshfs column drops the kernel's caches (and with them the nodes it held)
+        RSS_S=$(rss_mb "$SERVE_PID"); RSS_M=$(rss_mb "$MOUNT_PID")
+        HS1=$(heap_kb "$SERVE_PID"); HM1=$(heap_kb "$MOUNT_PID"); NODES=$(( $(nodes) - N0 ))
+        [ "$NODES" -gt 0 ] || NODES=1
+    fi
     mount_sshfs; SSH=$(run_rows "$MNT_SSH"); rm -f "$WORK/calls"
     read -r -a N <<< "$NATIVE"; read -r -a F <<< "$FSD"; read -r -a S <<< "$SSH"
     mapfile -t C < "$WORK/calls-fsd"
@@ -187,11 +193,7 @@ print(f'| ${ROWS[$i]} | {n:.2f} | {f:.2f} | {s:.2f} | {r(f, n)} | {r(s, f)} | ${
     if [ "$DELAY" = 0 ]; then
         {
             echo
-            echo "Resident memory after these rows: serve $(rss_mb "$SERVE_PID") MB, mount $(rss_mb "$MOUNT_PID") MB."
-            # the nodes the mount holds now (the server's count of its references: the kernel
-            # may have forgotten some of what the rows looked up, under memory pressure)
-            HS1=$(heap_kb "$SERVE_PID"); HM1=$(heap_kb "$MOUNT_PID"); NODES=$(( $(nodes) - N0 ))
-            [ "$NODES" -gt 0 ] || NODES=1
+            echo "Resident memory after these rows: serve $RSS_S MB, mount $RSS_M MB."
             echo "Live heap after a full collection, before the rows -> after them (the mount holds $NODES more nodes, of $((FILES + DIRS * PER_DIR + DIRS)) the rows looked up):"
             echo "serve $((HS0 / 1024)) -> $((HS1 / 1024)) MiB, $(( (HS1 - HS0) * 1024 / NODES )) bytes per node;"
             echo "mount $((HM0 / 1024)) -> $((HM1 / 1024)) MiB, $(( (HM1 - HM0) * 1024 / NODES )) bytes per node."
@@ -229,7 +231,20 @@ if [ -n "$MILLION" ]; then
     make_files "$DATA_FSD/huge" 1000000
     FSD_VIA=$PORT; mount_fsdriver
     S0=$(rss_mb "$SERVE_PID")
-    T=$(timed "$MNT" ls -f huge)
+    if ! T=$(timed "$MNT" ls -f huge); then
+        {
+            echo
+            echo "## 1,000,000 entries in one directory (delay 0): \`ls -f\` FAILED"
+            echo
+            echo "The last lines of the server's and the mount's logs:"
+            echo '```'
+            grep -v 'event storm' "$WORK/serve.log" | tail -n 15
+            tail -n 15 "$WORK/mount.log"
+            echo '```'
+        } >> "$OUT"
+        cat "$OUT"
+        exit 1
+    fi
     COUNT=$(ls -f "$MNT/huge" | wc -l)
     T2=$(timed "$MNT" ls -l huge)
     {

@@ -61,8 +61,8 @@ final class IdleHeap {
         start(PERIOD_SECONDS);
     }
 
-    /** {@link #start()} with the checks set up after {@code setUpAfterSeconds}. */
-    static void start(long setUpAfterSeconds) {
+    /** {@link #start()} with the checks set up after {@code setUpAfterSeconds}; returns their thread's executor. */
+    static ScheduledExecutorService start(long setUpAfterSeconds) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fsdriver-heap");
             t.setDaemon(true);
@@ -77,6 +77,7 @@ final class IdleHeap {
             timer.scheduleWithFixedDelay(() -> heap.check(), 0, PERIOD_SECONDS, TimeUnit.SECONDS);
             heap.listen(timer);
         }, setUpAfterSeconds, TimeUnit.SECONDS);
+        return timer;
     }
 
     /** After each collection: over the soft bound, one full collection on {@code timer}. */
@@ -93,8 +94,19 @@ final class IdleHeap {
         }
     }
 
+    /**
+     * The serial or parallel collector (G1 and the others give memory back by themselves, and
+     * G1's old pool counts humongous data blocks), with System.gc() left on.
+     */
     boolean supported() {
-        return oldPool != null;
+        return oldPool != null && explicitCollectionsRun()
+                && collectors.stream().allMatch(gc -> gc.getName().equals("Copy") || gc.getName().equals("MarkSweepCompact")
+                        || gc.getName().startsWith("PS "));
+    }
+
+    private static boolean explicitCollectionsRun() {
+        var diagnostics = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+        return diagnostics == null || !"true".equals(diagnostics.getVMOption("DisableExplicitGC").getValue());
     }
 
     /** One idle period's look: collects, and returns true, when the daemon went idle with heap to give back. */
@@ -107,7 +119,8 @@ final class IdleHeap {
         if (!idleNow || !wasActive) {
             return false;
         }
-        if (worthCollecting(oldPool.getUsage().getCommitted(), keptByLastFull())) {
+        MemoryUsage now = oldPool.getUsage();
+        if (worthCollecting(now.getCommitted(), keptByLastFull(), Math.max(0, now.getInit()))) {
             collect("idle");
             return true;
         }
@@ -139,10 +152,11 @@ final class IdleHeap {
 
     /**
      * Whether an old generation of {@code committed} bytes, whose last full collection kept
-     * {@code keptByLastFull} bytes live, has enough to give back to be worth a full collection.
+     * {@code keptByLastFull} bytes live, has enough to give back to be worth a full collection
+     * (it never shrinks below its initial size {@code init}).
      */
-    static boolean worthCollecting(long committed, long keptByLastFull) {
-        return committed > keptByLastFull * SLACK_FACTOR + MIN_RECLAIM;
+    static boolean worthCollecting(long committed, long keptByLastFull, long init) {
+        return committed > Math.max(init, keptByLastFull * SLACK_FACTOR) + MIN_RECLAIM;
     }
 
     /** Whether {@code used} bytes of old generation are over the soft bound set by {@code keptByLastFull}. */

@@ -40,9 +40,11 @@ class IdleHeapTest {
 
     @Test
     void onlyAnOldGenerationWellAboveWhatTheLastFullCollectionKeptIsWorthCollecting() {
-        assertFalse(IdleHeap.worthCollecting(20L << 20, 10L << 20));
-        assertTrue(IdleHeap.worthCollecting(40L << 20, 10L << 20));
-        assertFalse(IdleHeap.worthCollecting(7L << 20, 0));
+        assertFalse(IdleHeap.worthCollecting(20L << 20, 10L << 20, 0));
+        assertTrue(IdleHeap.worthCollecting(40L << 20, 10L << 20, 0));
+        assertFalse(IdleHeap.worthCollecting(7L << 20, 0, 0));
+        assertFalse(IdleHeap.worthCollecting(18L << 20, 0, 12L << 20)); // at its initial size: nothing to give
+        assertTrue(IdleHeap.worthCollecting(24L << 20, 0, 12L << 20));
         assertFalse(IdleHeap.overSoftBound(60L << 20, 0));
         assertTrue(IdleHeap.overSoftBound(70L << 20, 0));
         assertFalse(IdleHeap.overSoftBound(200L << 20, 100L << 20)); // live data grew: the bound with it
@@ -79,23 +81,24 @@ class IdleHeapTest {
             if (!idle.supported()) {
                 throw new AssertionError("no old generation pool");
             }
+            MemoryPoolMXBean old = old(); // looked up before: no allocation between the checks
             promote(80);
             boolean busy = idle.check();
-            long before = old().getUsage().getCommitted();
+            long before = old.getUsage().getCommitted();
             boolean idleWithGarbage = idle.check();
-            long after = old().getUsage().getCommitted();
+            long after = old.getUsage().getCommitted();
             boolean idleAndLean = idle.check();
             System.out.println(busy + " " + idleWithGarbage + " " + idleAndLean + " " + before + " " + after);
         }
 
         private static void soft() throws Exception {
-            IdleHeap.start(0);
-            Thread.sleep(500); // set up on the checks' thread
+            IdleHeap.start(0).submit(() -> { }).get(); // after the set-up, on the checks' thread
+            MemoryPoolMXBean old = old();
             long peak = 0;
             for (int round = 0; round < 12; round++) {
                 promote(16);
                 Thread.sleep(50); // the listener's collection runs on the checks' thread
-                peak = Math.max(peak, old().getUsage().getUsed());
+                peak = Math.max(peak, old.getUsage().getUsed());
             }
             long full = ManagementFactory.getGarbageCollectorMXBeans().stream()
                     .filter(gc -> gc.getName().contains("MarkSweep")).mapToLong(gc -> gc.getCollectionCount()).sum();

@@ -21,6 +21,7 @@ import java.util.function.ToDoubleFunction;
  *   fsdriver_server_written_bytes_total{share}    file bytes written (Write)
  *   fsdriver_server_dir_syncs_total{share}        directories made durable (Fsync of one, or with a file's)
  *   fsdriver_server_open_handles{share}           open file and directory handles
+ *   fsdriver_server_nodes{share}                  node ids held for the share's mounts (memory: issue 16)
  *   fsdriver_server_sessions{state}               client sessions, "connected" or "waiting" to be resumed
  *   fsdriver_server_changes_total{share}          changes seen by the share's watcher
  *   fsdriver_server_event_storm_overflows_total{share}  bursts replaced by one overflow event

@@ -119,8 +119,12 @@ public final class KernelView {
             m.name = name;
             m.mode = mode;
             m.generation = generation;
-            // the map's own boxed key, not a second Long per entry (issue 16: bytes per node)
-            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, id);
+            // the map's own boxed key, not a second Long per entry (issue 16: bytes per node); an
+            // entry already there for this node stays as it is (its box may be the stored key)
+            dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).compute(name, (k, old) -> {
+                before[0] = old;
+                return old != null && old == nodeId ? old : id;
+            });
             return m;
         });
         if (before[0] != null && before[0] != nodeId) {

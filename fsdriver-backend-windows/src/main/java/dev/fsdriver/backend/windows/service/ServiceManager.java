@@ -106,7 +106,10 @@ public final class ServiceManager {
         return new Installed(delayedOk, warnings);
     }
 
-    /** Three restarts 5 s after a crash, the count reset after a day without one. */
+    /**
+     * A restart 5 s after each crash, as systemd's Restart=on-failure: past the last of the
+     * actions the service controller repeats it (the failure count resets after a day).
+     */
     private static Winsvc.SERVICE_FAILURE_ACTIONS restartOnFailure() {
         Winsvc.SC_ACTION.ByReference first = new Winsvc.SC_ACTION.ByReference();
         Winsvc.SC_ACTION[] actions = (Winsvc.SC_ACTION[]) first.toArray(3);
