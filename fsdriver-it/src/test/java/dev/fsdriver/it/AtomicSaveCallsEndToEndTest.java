@@ -71,7 +71,8 @@ class AtomicSaveCallsEndToEndTest {
                 long batches = saved.getOrDefault("ReleaseMany", 0L);
                 assertThat(batches).as("atomic saves: " + saved).isLessThanOrEqualTo(SAVES);
                 long other = saved.getOrDefault("Forget", 0L) + saved.getOrDefault("StatFs", 0L);
-                assertThat(total(saved) - other - batches).as("atomic saves: " + saved).isLessThanOrEqualTo(3L * SAVES + 2);
+                // three per save, and the few ReadDir/Lookup the kernel's revalidations make (bounded above)
+                assertThat(total(saved) - other - batches).as("atomic saves: " + saved).isLessThanOrEqualTo(3L * SAVES + 5);
 
                 // what the mount shows is the server's: names, content, the file's attributes after its rename
                 assertSameAsServer(mnt, s);

@@ -77,13 +77,13 @@ class WindowsServerUnderWineEndToEndTest {
 
     /**
      * bin\fsdriver.cmd sizes the server's JVM as bin/fsdriver does (the shared bin/jvm argument
-     * files): the serial collector and a heap of at most 96 MiB, on the Windows JRE 21.
+     * files): the serial collector and a heap of at most 448 MiB, on the Windows JRE 21.
      */
     @Test
     void theServerRunsInTheJvmSizedForItsRole() throws Exception {
         String body = MeteredMount.scrape(metricsPort);
         assertThat(body).contains("jvm_memory_max_bytes{area=\"heap\",id=\"Tenured Gen\"}");
-        assertThat(MetricsEndToEndTest.heapMax(body)).isBetween(88.0 * (1 << 20), 96.0 * (1 << 20));
+        assertThat(MetricsEndToEndTest.heapMax(body)).isBetween(440.0 * (1 << 20), 448.0 * (1 << 20));
     }
 
     @Test
