@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -404,6 +405,17 @@ public final class KernelView {
     public Map<String, Long> children(long parent) {
         Map<String, Long> m = dirs.get(parent);
         return m == null ? Map.of() : Map.copyOf(m);
+    }
+
+    /**
+     * Each (name, node) entry the kernel holds in directory {@code parent}, without a copy (a
+     * huge directory's); weakly consistent: entries changed meanwhile may or may not be seen.
+     */
+    public void forEachChild(long parent, BiConsumer<String, Long> action) {
+        Map<String, Long> m = dirs.get(parent);
+        if (m != null) {
+            m.forEach(action);
+        }
     }
 
     /** Number of nodes tracked (root included), for tests and metrics. */

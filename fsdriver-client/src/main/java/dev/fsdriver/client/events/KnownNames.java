@@ -43,6 +43,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * A listing without a sequence (an older server) is taken only as a directory's first, as known
  * at any X (the rule before sequences). An inode number reused by a file deleted and created again
  * under the same name during a loss is taken for the same file.
+ *
+ * <p>Size: at most {@link #MAX_NAMES} names per directory. A directory that grows past it is
+ * forgotten here and marked too big ({@link #tooBig}): its overflow resyncs announce no names one
+ * by one (as inotify's own queue overflows rather than hold everything), which a 1,000,000-name
+ * directory needs (~90 bytes per name here, and each resync compared every name).
  */
 final class KnownNames {
     /**
@@ -68,11 +73,46 @@ final class KnownNames {
     private final ConcurrentHashMap<Long, List<long[]>> ahead = new ConcurrentHashMap<>();
     private static final int MAX_SPANS = 16;
     private static final int MAX_DIRS = 100_000;
+    static final int MAX_NAMES = 50_000;
+    /** Directories past the bound of names: nothing is kept of them (see the class comment). */
+    private final Set<Long> tooBig = ConcurrentHashMap.newKeySet();
+    private volatile int maxNames = MAX_NAMES;
+
+    /** Lowers the bound of names per directory (tests). */
+    void maxNames(int max) {
+        this.maxNames = max;
+    }
+
+    int maxNames() {
+        return maxNames;
+    }
+
+    /** Whether {@code dir} holds (or held) more names than are kept: see the class comment. */
+    boolean tooBig(long dir) {
+        return tooBig.contains(dir);
+    }
+
+    /** {@code dir} has more names than are kept: forget them, and what watchers know of it is not tracked. */
+    void markTooBig(long dir) {
+        if (tooBig.size() < MAX_DIRS) {
+            tooBig.add(dir);
+        }
+        dirs.remove(dir);
+        ahead.remove(dir);
+        unlisted.remove(dir);
+    }
+
+    /** After a name was added to {@code names} of {@code dir}. */
+    private void bound(long dir, Map<String, Known> names) {
+        if (names.size() > maxNames) {
+            markTooBig(dir);
+        }
+    }
 
     /** A directory opened for listing by a program. */
     void opened(long dir, long fh) {
         unlisted.remove(dir);
-        if (!dirs.containsKey(dir) && dirs.size() < MAX_DIRS) {
+        if (!dirs.containsKey(dir) && !tooBig.contains(dir) && dirs.size() < MAX_DIRS) {
             dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
             firstListings.add(fh);
         }
@@ -88,7 +128,7 @@ final class KnownNames {
      * baseline of it began ({@link #track}).
      */
     boolean knows(long dir) {
-        return dirs.containsKey(dir);
+        return dirs.containsKey(dir) || tooBig.contains(dir);
     }
 
     /**
@@ -97,7 +137,7 @@ final class KnownNames {
      * more directories can be kept.
      */
     boolean track(long dir) {
-        if (dirs.size() >= MAX_DIRS && !dirs.containsKey(dir)) {
+        if (tooBig.contains(dir) || dirs.size() >= MAX_DIRS && !dirs.containsKey(dir)) {
             return false;
         }
         dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
@@ -139,6 +179,7 @@ final class KnownNames {
         if (had.toldAt() > sequence && same(had.ino(), ino)) {
             ahead(dir, sequence, had.toldAt()); // it showed a file whose create was reported after it
         }
+        bound(dir, names);
     }
 
     void closed(long fh) {
@@ -155,7 +196,7 @@ final class KnownNames {
      * it already (it may react to the injected mkdir before this is called): what it listed stays.
      */
     void createdDir(long dir) {
-        if (dirs.size() < MAX_DIRS) {
+        if (dirs.size() < MAX_DIRS && !tooBig.contains(dir)) {
             dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
         }
     }
@@ -174,7 +215,7 @@ final class KnownNames {
 
     /** Whether {@code dir} is known from nothing but the event that made it, or not at all (see {@link Baselines}). */
     boolean wantsBaseline(long dir) {
-        return !dirs.containsKey(dir) || unlisted.contains(dir);
+        return !tooBig.contains(dir) && (!dirs.containsKey(dir) || unlisted.contains(dir));
     }
 
     /** {@code dir} was listed whole: by a program, as a baseline or for a resync. */
@@ -214,6 +255,7 @@ final class KnownNames {
         if (toldAt != 0 && k != null && same(k.ino(), ino) && k.listedAt() > 0 && k.listedAt() < toldAt) {
             ahead(dir, k.listedAt(), toldAt);
         }
+        bound(dir, names);
     }
 
     /**
@@ -287,6 +329,7 @@ final class KnownNames {
         dirs.remove(dir);
         ahead.remove(dir);
         unlisted.remove(dir);
+        tooBig.remove(dir);
     }
 
     /** Every name known in {@code dir} (name -> inode number), or null when nothing is known of it. */
@@ -326,6 +369,11 @@ final class KnownNames {
      */
     void replace(long dir, Map<String, Long> names, long sequence) {
         seen(sequence);
+        if (names.size() > maxNames) {
+            markTooBig(dir);
+            return;
+        }
+        tooBig.remove(dir);
         ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();
         names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true, 0)));
         dirs.put(dir, now);

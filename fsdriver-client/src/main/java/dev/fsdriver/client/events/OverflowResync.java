@@ -72,7 +72,7 @@ final class OverflowResync {
      * only when the server no longer has it ({@link MovedDirs}).
      */
     void overflow(String path, long lostAfter, long arrivedNs) {
-        long top = view.resolve(path);
+        long top = path.isEmpty() ? view.resolve(path) : current(path, view.resolve(path));
         if (top == 0) {
             return;
         }
@@ -82,7 +82,7 @@ final class OverflowResync {
         // in any other (moved), so none is announced deleted before all were listed (MovedDirs).
         List<Long> order = new ArrayList<>();
         Map<Long, String> paths = new HashMap<>();
-        Map<Long, Map<String, long[]>> listings = new HashMap<>();
+        Map<Long, ResyncListing> listings = new HashMap<>();
         Map<Long, Long> sequences = new HashMap<>();
         MovedDirs moved = new MovedDirs(applier, view, fs.reads(), notifier);
         ArrayDeque<Long> queue = new ArrayDeque<>();
@@ -92,23 +92,27 @@ final class OverflowResync {
             long dir = queue.poll();
             order.add(dir);
             String dirPath = paths.get(dir);
-            Map<String, Long> known = view.children(dir);
-            for (Map.Entry<String, Long> c : known.entrySet()) {
-                notifier.invalInode(c.getValue(), 0, 0);
-                if (FileMode.isDirectory(view.mode(c.getValue())) && view.held(c.getValue()) && !paths.containsKey(c.getValue())) {
-                    paths.put(c.getValue(), dirPath.isEmpty() ? c.getKey() : dirPath + "/" + c.getKey());
-                    queue.add(c.getValue());
+            Map<String, Long> heldDirs = new HashMap<>();
+            view.forEachChild(dir, (name, node) -> {
+                notifier.invalInode(node, 0, 0);
+                if (FileMode.isDirectory(view.mode(node)) && view.held(node)) {
+                    heldDirs.put(name, node);
                 }
-            }
+            });
+            heldDirs.forEach((name, node) -> {
+                if (!paths.containsKey(node)) {
+                    paths.put(node, dirPath.isEmpty() ? name : dirPath + "/" + name);
+                    queue.add(node);
+                }
+            });
             if (injecting && view.held(dir)) {
                 list(dir, dirPath, listings, sequences);
-                Map<String, long[]> listed = listings.get(dir);
-                Map<String, Long> before = listed == null ? null : names.of(dir);
-                for (Map.Entry<String, Long> c : listed == null ? Map.<String, Long>of().entrySet() : known.entrySet()) {
-                    long node = c.getValue();
-                    if (!listed.containsKey(c.getKey()) && FileMode.isDirectory(view.mode(node)) && view.held(node)) {
+                ResyncListing listed = listings.get(dir);
+                Map<String, Long> before = listed == null || heldDirs.isEmpty() ? null : names.of(dir);
+                for (Map.Entry<String, Long> c : listed == null ? Map.<String, Long>of().entrySet() : heldDirs.entrySet()) {
+                    if (!listed.contains(c.getKey())) {
                         Long ino = before == null ? null : before.get(c.getKey());
-                        moved.missing(dir, c.getKey(), node, ino == null ? 0 : ino);
+                        moved.missing(dir, c.getKey(), c.getValue(), ino == null ? 0 : ino);
                     }
                 }
             }
@@ -122,11 +126,8 @@ final class OverflowResync {
             if (dirPath == null) {
                 dirPath = paths.get(dir);
             }
-            Map<String, Long> known = view.children(dir);
             if (!(injecting && view.held(dir))) {
-                for (String name : known.keySet()) {
-                    notifier.invalEntry(dir, name);
-                }
+                view.forEachChild(dir, (name, node) -> notifier.invalEntry(dir, name));
                 continue;
             }
             if (done.contains(dir)) {
@@ -139,8 +140,11 @@ final class OverflowResync {
                 }
             }
             done.add(dir);
-            Map<Long, Boolean> found = resync(dir, dirPath, known, listings.remove(dir), sequences.get(dir), lostAfter,
-                    arrivedNs, moved);
+            ResyncListing listing = listings.remove(dir);
+            Map<Long, Boolean> found = listing.big() || names.tooBig(dir)
+                    ? resyncBig(dir, dirPath, listing, sequences.get(dir), moved)
+                    : resync(dir, dirPath, view.children(dir), listing.names(), sequences.get(dir), lostAfter, arrivedNs,
+                            moved);
             for (Map.Entry<Long, Boolean> f : found.entrySet()) {
                 if (f.getValue()) {
                     // a held directory moved here: its listing failed at its old path, made now
@@ -160,6 +164,37 @@ final class OverflowResync {
             }
         }
         moved.finish();
+    }
+
+    /**
+     * The directory at {@code path} now, where the kernel held {@code top} (0: nothing): a loss
+     * under a directory may cover its own delete and create (a server's storm under it suppresses
+     * both: {@code rm -rf big; mkdir big} and a new tree in it), after which the mount kept the old
+     * directory and {@code ls big} said ENOENT for as long as the kernel kept the entry (12 minutes
+     * and more, 2026-12-06). A held directory the server says is gone is announced deleted, and
+     * what the server has there now created, as the lost events would have; without one held, the
+     * kernel's entry (a negative one) is dropped. Returns the directory to resync (0: none).
+     */
+    private long current(String path, long top) {
+        long parent = view.resolve(EventApplier.parentOf(path));
+        String name = EventApplier.nameOf(path);
+        if (parent == 0) {
+            return top;
+        }
+        if (top == 0) {
+            notifier.invalEntry(parent, name);
+            return 0;
+        }
+        if (fs.reads().holds(parent, name, top, view.generation(top)) || !fs.reads().gone(top)) {
+            return top; // still there, or moved (the server reports a storm's directory moved out) or unknown
+        }
+        log.info("directory '{}' was removed during the loss: announced deleted", path);
+        applier.deleted(path, true);
+        if (fs.reads().node(parent, name) == 0) {
+            return 0;
+        }
+        applier.created(path);
+        return view.resolve(path);
     }
 
     /**
@@ -185,14 +220,72 @@ final class OverflowResync {
     }
 
     /** Lists {@code dir} into {@code listings}; nothing there when it failed (gone, or moved where the server has not seen it). */
-    private void list(long dir, String dirPath, Map<Long, Map<String, long[]>> listings, Map<Long, Long> sequences) {
-        Map<String, long[]> listed = new HashMap<>(); // name -> {ino, mode}
+    private void list(long dir, String dirPath, Map<Long, ResyncListing> listings, Map<Long, Long> sequences) {
+        ResyncListing listed = new ResyncListing(names.maxNames());
         try {
             sequences.put(dir, fs.reads().list(dir, listed));
             listings.put(dir, listed);
         } catch (FuseException e) {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
         }
+    }
+
+    /**
+     * {@link #resync} of a directory with more names than {@link KnownNames} keeps: what the kernel
+     * holds there is compared with the listing (a name gone is announced deleted, a held
+     * directory missing is looked for elsewhere, one listed that the kernel holds as a file is
+     * looked up again: it may be another file now), but names the kernel does not hold are not
+     * announced one by one (that read each from the server: 632,586 Lookups and as many
+     * GetAttrs for 545 overflows in a 1,000,000-name directory, 2026-12-06). Said in the log.
+     * A listing back under the bound restarts the names kept ({@link KnownNames#replace}).
+     */
+    private Map<Long, Boolean> resyncBig(long dir, String dirPath, ResyncListing listed, long sequence, MovedDirs moved) {
+        Map<Long, Boolean> newDirs = new LinkedHashMap<>();
+        List<String> went = new ArrayList<>();
+        Map<String, Long> wentDirs = new HashMap<>();
+        view.forEachChild(dir, (name, node) -> {
+            boolean isDir = FileMode.isDirectory(view.mode(node));
+            if (listed.contains(name)) {
+                if (!isDir) {
+                    notifier.invalEntry(dir, name);
+                }
+            } else if (isDir && view.held(node)) {
+                wentDirs.put(name, node);
+            } else {
+                went.add(name);
+            }
+        });
+        if (!went.isEmpty() || !wentDirs.isEmpty()) {
+            view.dropStamp(dir);
+        }
+        wentDirs.forEach((name, node) -> moved.missing(dir, name, node, 0)); // moved, or gone: decided at the end
+        for (String name : went) {
+            long node = view.child(dir, name);
+            applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, node != 0 && FileMode.isDirectory(view.mode(node)));
+        }
+        List<ResyncListing.Dir> dirs = listed.big() ? listed.directories() : null;
+        if (dirs != null) {
+            for (ResyncListing.Dir d : dirs) {
+                if (view.child(dir, d.name()) == 0) {
+                    long found = moved.claim(dir, dirPath, d.name(), d.ino(), FileMode.S_IFDIR);
+                    if (found != 0) {
+                        newDirs.put(found, true); // moved here, as its lost RENAMED would have moved it
+                    }
+                }
+            }
+        }
+        log.warn("directory '{}' has {} names, more than the {} whose changes are announced one by one after events"
+                + " were lost: names made there during the loss were not announced to inotify watchers ({} gone were);"
+                + " the kernel's caches of it were dropped", dirPath, listed.size(), names.maxNames(),
+                went.size() + wentDirs.size());
+        if (listed.big()) {
+            names.markTooBig(dir);
+        } else {
+            Map<String, Long> now = new HashMap<>();
+            listed.names().forEach((name, v) -> now.put(name, v[0]));
+            names.replace(dir, now, sequence);
+        }
+        return newDirs;
     }
 
     /**

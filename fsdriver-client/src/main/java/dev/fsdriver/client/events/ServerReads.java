@@ -8,7 +8,6 @@ import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem.Reply;
-import java.util.Map;
 
 /**
  * What the events layer itself asks of the server ({@link EventApplier}, {@link OverflowResync}),
@@ -168,27 +167,24 @@ final class ServerReads {
     }
 
     /** Lists {@code dir} into {@code into}; returns the listing's event sequence (the lowest of its pages', 0: not known). */
-    long list(long dir, Map<String, long[]> into) throws FuseException {
+    long list(long dir, ResyncListing into) throws FuseException {
         long fh = server.opendir(dir);
         long sequence = Long.MAX_VALUE;
         try {
             long[] offset = {0};
-            boolean more = true;
-            while (more) {
-                int before = into.size();
+            while (true) {
                 long start = offset[0];
                 DirFiller filler = (name, ino, mode, next) -> {
                     if (!name.equals(".") && !name.equals("..")) {
-                        into.put(name, new long[] {ino, mode});
+                        into.add(name, ino, mode);
                     }
                     offset[0] = next;
                     return true;
                 };
                 server.readdir(dir, fh, start, filler);
                 sequence = Math.min(sequence, server.eventSequence(fh));
-                more = offset[0] != start && into.size() >= before;
                 if (offset[0] == start) {
-                    more = false;
+                    break;
                 }
             }
         } finally {

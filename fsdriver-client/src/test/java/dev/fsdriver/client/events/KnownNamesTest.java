@@ -143,4 +143,24 @@ class KnownNamesTest {
         names.added(DIR, "a", ino("a"), 25, false); // announced by the resync of an OVERFLOW at 25, not reported by an event
         assertThat(names.trusted(DIR, 25)).containsOnlyKeys("a", "b");
     }
+
+    /** Past the bound of names, a directory is forgotten (its names cost ~90 bytes each) until the kernel lets it go. */
+    @Test
+    void aDirectoryPastTheBoundIsForgottenAndNeedsNoBaseline() {
+        names.maxNames(3);
+        listing(1, 10, "a", "b", "c");
+        assertThat(names.tooBig(DIR)).isFalse();
+        listing(2, 11, "a", "b", "c", "d");
+        assertThat(names.tooBig(DIR)).isTrue();
+        assertThat(names.of(DIR)).isNull();
+        assertThat(names.knows(DIR)).isTrue();
+        assertThat(names.wantsBaseline(DIR)).isFalse();
+        assertThat(names.track(DIR)).as("no baseline of it is kept").isFalse();
+        names.added(DIR, "e", 5, 12);
+        assertThat(names.of(DIR)).as("nor names told").isNull();
+
+        names.drop(DIR);
+        assertThat(names.tooBig(DIR)).isFalse();
+        assertThat(names.wantsBaseline(DIR)).isTrue();
+    }
 }

@@ -14,6 +14,8 @@ import dev.fsdriver.proto.v1.ChangeEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +36,9 @@ class OverflowResyncTest {
         final EventApplierTest.Server server = new EventApplierTest.Server();
         /** What GetAttr of {@link #HELD_DIR} fails with (0: answers). */
         volatile int heldDirErrno;
+        /** The root's names (files). */
+        volatile List<String> rootNames = ROOT_NAMES;
+        final AtomicInteger lookups = new AtomicInteger();
 
         @Override
         public FuseAttrReply getattr(FuseRequest req, long nodeId, long fh) throws FuseException {
@@ -45,13 +50,15 @@ class OverflowResyncTest {
 
         @Override
         public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+            lookups.incrementAndGet();
             return server.lookup(req, parent, name);
         }
 
         @Override
         public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) {
-            for (int i = (int) offset; i < ROOT_NAMES.size(); i++) {
-                if (!filler.add(ROOT_NAMES.get(i), 100 + i, FileMode.S_IFREG, i + 1)) {
+            List<String> names = rootNames;
+            for (int i = (int) offset; i < names.size(); i++) {
+                if (!filler.add(names.get(i), 100 + i, FileMode.S_IFREG, i + 1)) {
                     return;
                 }
             }
@@ -115,5 +122,78 @@ class OverflowResyncTest {
         // announced: injected (an rmdir here) or, where that fails, told to the kernel (notify_delete)
         assertThat(!Files.exists(notAMount.resolve("dheld")) || kernel.calls.contains("delete 1 500 dheld"))
                 .as("announced deleted: the server has no such node; kernel calls " + kernel.calls).isTrue();
+    }
+
+    /**
+     * A directory with more names than are kept per directory: its resync compared the listing
+     * with what watchers know name by name and read each new name from the server to announce it
+     * (in a storm in a 1,000,000-name directory: 632,586 Lookups, and the mount out of heap). Now
+     * what the kernel holds is compared (a name gone is announced deleted, one still listed is
+     * dropped from the kernel's cache) and nothing is read or announced per listed name.
+     */
+    @Test
+    void aDirectoryOverTheBoundIsResyncedWithoutReadingItsNamesOneByOne() throws Exception {
+        fs.watchedNames().maxNames(4);
+        server.rootNames = IntStream.range(0, 10).mapToObj(i -> "f" + i).toList();
+        Files.writeString(notAMount.resolve("fgone"), "x"); // an injected unlink removes it
+        injector = new Injector(notAMount, EventAwareFileSystemTest.NO_WRITES);
+        EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
+        EventApplier applier = new EventApplier(fs, view, echo, injector, kernel);
+        view.entered(1, "f1", 601, FileMode.S_IFREG | 0644);
+        view.entered(1, "fgone", 602, FileMode.S_IFREG | 0644);
+
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("").setSequence(1).build());
+
+        assertThat(server.lookups).as("server lookups: only whether the kernel's fgone is still the server's").hasValue(1);
+        try (var created = Files.list(notAMount)) {
+            assertThat(created.map(f -> f.getFileName().toString()).toList()).as("injected creates").isEmpty();
+        }
+        assertThat(kernel.calls).as("f1 may be another file now").contains("invalEntry 1 f1");
+        assertThat(!Files.exists(notAMount.resolve("fgone")) || kernel.calls.contains("delete 1 602 fgone"))
+                .as("fgone announced deleted; kernel calls " + kernel.calls).isTrue();
+        assertThat(fs.watchedNames().tooBig(1)).isTrue();
+        assertThat(fs.watchedNames().of(1)).as("nothing kept of it").isNull();
+    }
+
+    /** Back under the bound, the names of its listing are kept again: the next loss is compared with them. */
+    @Test
+    void aDirectoryBackUnderTheBoundIsTrackedAgain() throws Exception {
+        fs.watchedNames().maxNames(4);
+        fs.watchedNames().markTooBig(1);
+        injector = new Injector(notAMount, EventAwareFileSystemTest.NO_WRITES);
+        EventApplier applier = new EventApplier(fs, view, echo, injector, new EventApplierTest.Kernel());
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("").setSequence(1).build());
+        assertThat(fs.watchedNames().tooBig(1)).isFalse();
+        assertThat(fs.watchedNames().of(1)).containsOnlyKeys(ROOT_NAMES);
+        assertThat(server.lookups).as("no name announced: the loss fell in the big directory's time").hasValue(0);
+    }
+
+    /**
+     * A loss under a directory that was itself removed and made again during it (a server's storm
+     * under it suppresses both): the mount kept the old directory, and {@code ls} of it said
+     * ENOENT for as long as the kernel kept the entry. Now the old one is announced deleted and the
+     * new one created.
+     */
+    @Test
+    void aDirectoryRemovedAndMadeAgainDuringTheLossIsAnnouncedSo() throws Exception {
+        injector = new Injector(notAMount, EventAwareFileSystemTest.NO_WRITES);
+        EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
+        EventApplier applier = new EventApplier(fs, view, echo, injector, kernel);
+        view.entered(1, "dheld", HELD_DIR, FileMode.S_IFDIR | 0755);
+        server.heldDirErrno = Errno.ESTALE; // the old directory is gone; a lookup of the name finds a new one
+
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("dheld").setSequence(1).build());
+
+        assertThat(kernel.calls).as("the old directory announced deleted").contains("delete 1 500 dheld");
+        assertThat(Files.isDirectory(notAMount.resolve("dheld"))).as("the new one's injected mkdir").isTrue();
+    }
+
+    /** Without the directory held, a loss under it drops the kernel's entry of its name (a negative one, maybe). */
+    @Test
+    void aLossUnderADirectoryNotHeldDropsItsEntry() {
+        EventApplierTest.Kernel kernel = new EventApplierTest.Kernel();
+        EventApplier applier = new EventApplier(fs, view, echo, null, kernel);
+        applier.apply(ChangeEvent.newBuilder().setKind(ChangeEvent.Kind.OVERFLOW).setPath("dnew").setSequence(1).build());
+        assertThat(kernel.calls).containsExactly("invalEntry 1 dnew");
     }
 }

@@ -16,7 +16,6 @@ import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -155,8 +154,9 @@ class ServerReadsTest {
 
     @Test
     void aWholeListingHasTheLowestSequenceOfItsPages() throws Exception {
-        Map<String, long[]> into = new LinkedHashMap<>();
-        long sequence = reads.list(1, into);
+        ResyncListing listing = new ResyncListing(100);
+        long sequence = reads.list(1, listing);
+        Map<String, long[]> into = listing.names();
         assertThat(into).containsOnlyKeys(names);
         assertThat(into.get("e")[0]).isEqualTo(106);
         assertThat(sequence).as("the first page's").isEqualTo(10);
@@ -166,7 +166,7 @@ class ServerReadsTest {
     @Test
     void aListingThatFailsIsClosedAll() {
         listingFails = true;
-        assertThatThrownBy(() -> reads.list(1, new LinkedHashMap<>())).isInstanceOf(FuseException.class);
+        assertThatThrownBy(() -> reads.list(1, new ResyncListing(100))).isInstanceOf(FuseException.class);
         assertThatThrownBy(() -> reads.listNames(1, 10, (n, i, s) -> { })).isInstanceOf(FuseException.class);
         assertThat(calls).containsExactly("opendir 1", "releasedir 1", "opendir 1", "releasedir 1");
     }
