@@ -9,6 +9,7 @@ import static dev.fsdriver.fuse.Wire.put64;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.fuse.kernel.FuseKernel;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
+import dev.fsdriver.fuse.linux.DeathWatch;
 import dev.fsdriver.fuse.linux.FuseMounter;
 import dev.fsdriver.linux.ErrnoException;
 import dev.fsdriver.linux.FileCalls;
@@ -83,7 +84,8 @@ import org.slf4j.LoggerFactory;
  * connected") until someone runs {@code fusermount3 -u -z MOUNTPOINT} or {@code umount -l
  * MOUNTPOINT} (as root). A hung connection of a live but stuck process can be aborted with
  * {@code echo 1 > /sys/fs/fuse/connections/N/abort}, N being the minor device number of the mount
- * (third field of /proc/self/mountinfo).
+ * (third field of /proc/self/mountinfo). A process that dies with a thread stuck in a request to
+ * its own mount never closes that fd; a {@link DeathWatch} aborts the connection then.
  */
 final class FuseSession implements FuseMount {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -120,6 +122,8 @@ final class FuseSession implements FuseMount {
     private volatile KernelNotifier notifier;
     private volatile boolean stopping;
     private int connectionId = -1;
+    /** Aborts the connection if this process dies without closing it (see {@link DeathWatch}); null: none. */
+    private DeathWatch deathWatch;
     /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
     private FuseMounter.MountInfo ourMount;
 
@@ -175,6 +179,7 @@ final class FuseSession implements FuseMount {
         }
         ourMount = FuseMounter.findMount(mountPoint);
         connectionId = ourMount != null ? ourMount.minor() : -1;
+        deathWatch = connectionId >= 0 ? DeathWatch.start(connectionId) : null;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         int threads = Math.max(1, options.threads());
         for (int i = 0; i < threads; i++) {
@@ -446,6 +451,9 @@ final class FuseSession implements FuseMount {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // JVM shutting down (we may be the hook), or the hook was never added
+        }
+        if (deathWatch != null) {
+            deathWatch.close(); // first: the connection number is free for a new mount once unmounted
         }
         IOException failure = null;
         try {

@@ -182,13 +182,44 @@ class MountLifecycleTest {
     }
 
     /**
+     * A process killed while one of its threads waits for its own mount (a request a reader took,
+     * which nothing will answer now) never closes /dev/fuse: that thread waits uninterruptibly, the
+     * process stays a zombie and every caller of the mount hangs (seen after an OutOfMemoryError).
+     * The DeathWatch aborts the connection: the process ends and callers get ENOTCONN.
+     */
+    @Test
+    void aProcessKilledWhileWaitingForItsOwnMountFreesIt() throws Exception {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        Process child = startChild(mnt, "self-deadlock");
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(readUntil(out, "HUNG")).endsWith("HUNG");
+            child.destroyForcibly();
+            assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("the killed process ended").isTrue();
+            assertThat(Tools.run(tmp, "stat", mnt.toString()).output()).contains("Transport endpoint is not connected");
+        } finally {
+            if (child.isAlive()) {
+                dev.fsdriver.fuse.linux.FuseMounter.MountInfo m = dev.fsdriver.fuse.linux.FuseMounter.findMount(mnt);
+                if (m != null) {
+                    dev.fsdriver.fuse.linux.FuseMounter.abortConnection(m.minor()); // free what this test hung
+                }
+            }
+            if (mounted(mnt)) {
+                Tools.run(tmp, "umount", "-l", mnt.toString());
+            }
+        }
+    }
+
+    /**
      * Starts {@link MountMain} in a JVM of its own and waits until it mounted. SIGINT is reset to
      * its default first: a child of a shell without job control inherits it ignored, and the JVM
      * then installs no handler for it.
      */
-    private Process startChild(Path mnt) throws IOException {
+    private Process startChild(Path mnt, String... mode) throws IOException {
         List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));
-        command.addAll(javaCommand(System.getProperty("java.class.path"), mnt.toString()));
+        List<String> args = new ArrayList<>(List.of(mnt.toString()));
+        args.addAll(List.of(mode));
+        command.addAll(javaCommand(System.getProperty("java.class.path"), args.toArray(String[]::new)));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         assertThat(readUntil(out, "MOUNTED")).endsWith("MOUNTED");
@@ -286,14 +317,16 @@ class MountLifecycleTest {
     }
 
     /**
-     * The child JVM of the lifecycle tests. Args: MOUNTPOINT [await|close-on-stdin]: after mounting
-     * it either waits for an unmount (from outside or by signal), or closes the mount once a line
-     * arrives on stdin.
+     * The child JVM of the lifecycle tests. Args: MOUNTPOINT [await|close-on-stdin|self-deadlock]:
+     * after mounting it either waits for an unmount (from outside or by signal), closes the mount
+     * once a line arrives on stdin, or looks up "hang" on its own mount, whose lookup never
+     * answers, and prints HUNG once that request is taken.
      */
     public static final class MountMain {
         public static void main(String[] args) throws Exception {
             Path mnt = Path.of(args[0]);
-            FuseMount m = FuseMount.mount(mnt, new MemoryFileSystem(), opts());
+            boolean deadlock = args.length > 1 && args[1].equals("self-deadlock");
+            FuseMount m = FuseMount.mount(mnt, deadlock ? new Hanging() : new MemoryFileSystem(), opts());
             Files.writeString(mnt.resolve("hello"), "from child");
             System.out.println(Files.readString(mnt.resolve("hello")).equals("from child") ? "MOUNTED" : "BROKEN");
             System.out.flush();
@@ -304,8 +337,29 @@ class MountLifecycleTest {
                 System.out.flush();
                 System.in.read();   // stay alive (and the mount namespace with us) until told to go
             } else {
+                if (deadlock) {
+                    Thread.ofPlatform().start(() -> Files.exists(mnt.resolve("hang")));
+                }
                 m.awaitUnmount();
             }
+        }
+    }
+
+    /** Never answers a lookup of "hang". */
+    static final class Hanging extends MemoryFileSystem {
+        @Override
+        public FuseEntry lookup(FuseRequest req, long parent, String name) throws FuseException {
+            if (name.equals("hang")) {
+                System.out.println("HUNG");
+                System.out.flush();
+                try {
+                    new java.util.concurrent.CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new FuseException(dev.fsdriver.common.Errno.EIO);
+            }
+            return super.lookup(req, parent, name);
         }
     }
 
