@@ -123,7 +123,7 @@ final class FuseSession implements FuseMount {
     private volatile boolean stopping;
     private int connectionId = -1;
     /** Aborts the connection if this process dies without closing it (see {@link DeathWatch}); null: none. */
-    private DeathWatch deathWatch;
+    private volatile DeathWatch deathWatch;
     /** The mountinfo entry of our mount (its device identifies it), or null if it was not found. */
     private FuseMounter.MountInfo ourMount;
 
@@ -379,6 +379,9 @@ final class FuseSession implements FuseMount {
     private void connectionGone() {
         if (gone.compareAndSet(false, true)) {
             stopping = true;
+            if (deathWatch != null) {
+                deathWatch.close(); // nothing to abort any more, and the number may go to a new mount
+            }
             log.info("FUSE connection of {} ended ({} reader threads were started); requests: {}", mountPoint,
                     readerNames.get(), dispatcher != null ? dispatcher.requestCounts() : "none");
             // before awaitUnmount returns: whoever waits for the end may count on the file system's

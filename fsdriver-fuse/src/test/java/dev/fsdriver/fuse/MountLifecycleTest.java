@@ -193,7 +193,8 @@ class MountLifecycleTest {
         Process child = startChild(mnt, "self-deadlock");
         try {
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(readUntil(out, "HUNG")).endsWith("HUNG");
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> readUntilUnchecked(out, "HUNG"))
+                    .get(60, TimeUnit.SECONDS)).endsWith("HUNG");
             child.destroyForcibly();
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("the killed process ended").isTrue();
             assertThat(Tools.run(tmp, "stat", mnt.toString()).output()).contains("Transport endpoint is not connected");
@@ -207,6 +208,54 @@ class MountLifecycleTest {
             if (mounted(mnt)) {
                 Tools.run(tmp, "umount", "-l", mnt.toString());
             }
+        }
+    }
+
+    /**
+     * The watch is stood down when the mount ends cleanly or is unmounted from outside: the
+     * connection number is then free for a new mount, which the watch must never abort.
+     */
+    @Test
+    void theDeathWatchEndsWithACleanCloseAndWithAnUnmountFromOutside() throws Exception {
+        for (boolean fromOutside : new boolean[] {false, true}) {
+            Path mnt = Files.createDirectories(tmp.resolve(fromOutside ? "mnt-outside" : "mnt-close")).toRealPath();
+            Process child = startChild(mnt, "close-on-stdin");
+            try {
+                assertThat(watchShells(child)).as("the watch runs while mounted").isEqualTo(1);
+                if (fromOutside) {
+                    Tools.ok(tmp, "umount", mnt.toString());
+                } else {
+                    child.getOutputStream().write("close\n".getBytes(StandardCharsets.UTF_8));
+                    child.getOutputStream().flush();
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (watchShells(child) > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(watchShells(child)).as(fromOutside ? "after an unmount from outside" : "after close()").isZero();
+                assertThat(child.isAlive()).as("the process lives on").isTrue();
+            } finally {
+                child.destroyForcibly();
+                child.waitFor(20, TimeUnit.SECONDS);
+                if (mounted(mnt)) {
+                    Tools.run(tmp, "umount", "-l", mnt.toString());
+                }
+            }
+        }
+    }
+
+    /** The child's live descendants that are a death watch (their command line names the abort file). */
+    private static long watchShells(Process child) {
+        return child.descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains("/abort")).orElse(false))
+                .count();
+    }
+
+    private static String readUntilUnchecked(java.io.BufferedReader out, String marker) {
+        try {
+            return readUntil(out, marker);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -104,7 +104,7 @@ final class KnownNames {
 
     /** After a name was added to {@code names} of {@code dir}. */
     private void bound(long dir, Map<String, Known> names) {
-        if (names.size() > maxNames) {
+        if (names.size() > maxNames && dirs.get(dir) == names) { // not a map replaced meanwhile
             markTooBig(dir);
         }
     }

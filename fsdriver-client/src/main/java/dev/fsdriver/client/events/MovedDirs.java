@@ -51,6 +51,11 @@ final class MovedDirs {
         missing.put(node, new Missing(parent, name, ino));
     }
 
+    /** Whether held directory {@code node} is missing from its parent's listing in this pass. */
+    boolean isMissing(long node) {
+        return missing.containsKey(node);
+    }
+
     /**
      * A name of a listing of {@code dir} that the kernel does not hold: when it is one of the
      * missing directories, moves the kernel's entry there (an injected rename) and returns its

@@ -46,6 +46,7 @@ final class OverflowResync {
     private final KnownNames names;
     private final FuseNotifier notifier;
     private final boolean injecting;
+    private final BigDirResync big;
 
     OverflowResync(EventApplier applier, EventAwareFileSystem fs, KernelView view, EchoFilter echo, EchoFilter announced,
                    KnownNames names, FuseNotifier notifier, boolean injecting) {
@@ -57,6 +58,7 @@ final class OverflowResync {
         this.names = names;
         this.notifier = notifier;
         this.injecting = injecting;
+        this.big = new BigDirResync(applier, view, names, notifier);
     }
 
     /**
@@ -136,13 +138,18 @@ final class OverflowResync {
             if (!listings.containsKey(dir)) {
                 list(dir, dirPath, listings, sequences); // not listed yet, or its listing failed (moved meanwhile)
                 if (!listings.containsKey(dir)) {
+                    // still listed in its parent (else MovedDirs decides): maybe removed and made again
+                    long now = moved.isMissing(dir) ? dir : current(dirPath, dir);
+                    if (now != 0 && now != dir) {
+                        work.add(now);
+                    }
                     continue;
                 }
             }
             done.add(dir);
             ResyncListing listing = listings.remove(dir);
             Map<Long, Boolean> found = listing.big() || names.tooBig(dir)
-                    ? resyncBig(dir, dirPath, listing, sequences.get(dir), moved)
+                    ? big.resync(dir, dirPath, listing, sequences.get(dir), moved)
                     : resync(dir, dirPath, view.children(dir), listing.names(), sequences.get(dir), lostAfter, arrivedNs,
                             moved);
             for (Map.Entry<Long, Boolean> f : found.entrySet()) {
@@ -228,64 +235,6 @@ final class OverflowResync {
         } catch (FuseException e) {
             log.debug("resync of '{}' failed: {}", dirPath, e.getMessage());
         }
-    }
-
-    /**
-     * {@link #resync} of a directory with more names than {@link KnownNames} keeps: what the kernel
-     * holds there is compared with the listing (a name gone is announced deleted, a held
-     * directory missing is looked for elsewhere, one listed that the kernel holds as a file is
-     * looked up again: it may be another file now), but names the kernel does not hold are not
-     * announced one by one (that read each from the server: 632,586 Lookups and as many
-     * GetAttrs for 545 overflows in a 1,000,000-name directory, 2026-12-06). Said in the log.
-     * A listing back under the bound restarts the names kept ({@link KnownNames#replace}).
-     */
-    private Map<Long, Boolean> resyncBig(long dir, String dirPath, ResyncListing listed, long sequence, MovedDirs moved) {
-        Map<Long, Boolean> newDirs = new LinkedHashMap<>();
-        List<String> went = new ArrayList<>();
-        Map<String, Long> wentDirs = new HashMap<>();
-        view.forEachChild(dir, (name, node) -> {
-            boolean isDir = FileMode.isDirectory(view.mode(node));
-            if (listed.contains(name)) {
-                if (!isDir) {
-                    notifier.invalEntry(dir, name);
-                }
-            } else if (isDir && view.held(node)) {
-                wentDirs.put(name, node);
-            } else {
-                went.add(name);
-            }
-        });
-        if (!went.isEmpty() || !wentDirs.isEmpty()) {
-            view.dropStamp(dir);
-        }
-        wentDirs.forEach((name, node) -> moved.missing(dir, name, node, 0)); // moved, or gone: decided at the end
-        for (String name : went) {
-            long node = view.child(dir, name);
-            applier.deleted(dirPath.isEmpty() ? name : dirPath + "/" + name, node != 0 && FileMode.isDirectory(view.mode(node)));
-        }
-        List<ResyncListing.Dir> dirs = listed.big() ? listed.directories() : null;
-        if (dirs != null) {
-            for (ResyncListing.Dir d : dirs) {
-                if (view.child(dir, d.name()) == 0) {
-                    long found = moved.claim(dir, dirPath, d.name(), d.ino(), FileMode.S_IFDIR);
-                    if (found != 0) {
-                        newDirs.put(found, true); // moved here, as its lost RENAMED would have moved it
-                    }
-                }
-            }
-        }
-        log.warn("directory '{}' has {} names, more than the {} whose changes are announced one by one after events"
-                + " were lost: names made there during the loss were not announced to inotify watchers ({} gone were);"
-                + " the kernel's caches of it were dropped", dirPath, listed.size(), names.maxNames(),
-                went.size() + wentDirs.size());
-        if (listed.big()) {
-            names.markTooBig(dir);
-        } else {
-            Map<String, Long> now = new HashMap<>();
-            listed.names().forEach((name, v) -> now.put(name, v[0]));
-            names.replace(dir, now, sequence);
-        }
-        return newDirs;
     }
 
     /**

@@ -19,15 +19,15 @@ import java.util.Map;
  * entry is still dropped from the kernel's cache (odds about n^2 / 2^65).
  */
 final class ResyncListing {
+    /** A directory entry of a big listing. */
+    record Dir(String name, long ino) {}
+
     private final int bound;
     /** name -> {ino, mode}, null once past the bound. */
     private Map<String, long[]> names = new HashMap<>();
     private long[] hashes;
     private int size;
-    /** A directory entry of a big listing. */
-    record Dir(String name, long ino) {}
-
-    /** Directory entries past the bound; null when there were more than the bound. */
+    /** Once big: the listing's directory entries; null when they were more than the bound. */
     private List<Dir> dirs;
     private boolean sorted;
 

@@ -228,6 +228,15 @@ public final class FuseMounter {
 
     /** Writes 1 to /sys/fs/fuse/connections/N/abort: every request fails, the daemon's reads get ENODEV. */
     public static void abortConnection(int connection) {
+        try {
+            Files.writeString(abortFile(connection), "1");
+        } catch (IOException e) {
+            // fusectl not mounted or connection already gone: nothing more to do.
+        }
+    }
+
+    /** /sys/fs/fuse/connections/N/abort, with fusectl mounted there first when it is not and this is root. */
+    public static Path abortFile(int connection) {
         Path dir = Path.of("/sys/fs/fuse/connections");
         if (!Files.exists(dir.resolve(String.valueOf(connection))) && Files.isDirectory(dir)
                 && ProcessCalls.getuid() == 0) {
@@ -237,11 +246,7 @@ public final class FuseMounter {
                 // EBUSY: already mounted; anything else: no way to abort, the caller goes on
             }
         }
-        try {
-            Files.writeString(Path.of("/sys/fs/fuse/connections/" + connection + "/abort"), "1");
-        } catch (IOException e) {
-            // fusectl not mounted or connection already gone: nothing more to do.
-        }
+        return dir.resolve(connection + "/abort");
     }
 
     /** One line of /proc/self/mountinfo. */
