@@ -32,6 +32,7 @@ fsd_want git git
 fsd_want systemd-analyze systemd   # MountHelperEndToEndTest verifies the units in dist/systemd
 fsd_want man man-db                 # ManPageTest, InstallEndToEndTest render fsdriver(1)
 fsd_want groff groff-base
+fsd_want setpriv util-linux          # a mount's death watch (DeathWatch); Essential on Debian
 for p in ${FSD_EXTRA:-}; do
     case "$p" in
         sshfs) fsd_want sshfs sshfs ;;
