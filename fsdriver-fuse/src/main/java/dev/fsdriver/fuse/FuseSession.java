@@ -2,7 +2,6 @@ package dev.fsdriver.fuse;
 
 import static dev.fsdriver.fuse.Wire.i32;
 import static dev.fsdriver.fuse.Wire.i64;
-import static dev.fsdriver.fuse.Wire.put16;
 import static dev.fsdriver.fuse.Wire.put32;
 import static dev.fsdriver.fuse.Wire.put64;
 
@@ -241,35 +240,13 @@ final class FuseSession implements FuseMount {
                         + FuseKernel.MIN_MINOR_VERSION + ")");
             }
             int negotiatedMinor = Math.min(minor, FuseKernel.KERNEL_MINOR_VERSION);
-            long want = FuseKernel.ASYNC_READ | FuseKernel.BIG_WRITES | FuseKernel.MAX_PAGES
-                    | FuseKernel.DO_READDIRPLUS | (options.readdirplusAlways() ? 0 : FuseKernel.READDIRPLUS_AUTO)
-                    | FuseKernel.PARALLEL_DIROPS
-                    | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
-                    | FuseKernel.INIT_EXT
-                    | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
-                    | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV | FuseKernel.HANDLE_KILLPRIV_V2 : 0);
-            long granted = want & flags;
-            int maxWrite = bufferSize - 4096;
-            int maxPages = Math.min(256, Math.max(1, maxWrite / 4096));
-            int maxReadahead = Math.min(Math.max(0, options.maxReadahead()), kernelReadahead);
-            int maxBackground = Math.clamp(options.maxBackground(), 1, 0xFFFF);
-            // fuse_init_out { major, minor, max_readahead, flags, max_background:16, congestion_threshold:16,
-            //   max_write, time_gran, max_pages:16, map_alignment:16, flags2, max_stack_depth, ... }
-            put32(out, 0, FuseKernel.KERNEL_VERSION);
-            put32(out, 4, negotiatedMinor);
-            put32(out, 8, maxReadahead);
-            put32(out, 12, (int) granted);
-            put16(out, 16, maxBackground);
-            put16(out, 18, Math.max(1, maxBackground * 3 / 4));
-            put32(out, 20, maxWrite);
-            put32(out, 24, 1);
-            put16(out, 28, maxPages);
-            put16(out, 30, 0);
-            put32(out, 32, (int) (granted >>> 32));
+            InitReply.Negotiated agreed = InitReply.write(out, flags, kernelReadahead, negotiatedMinor, options,
+                    bufferSize);
+            long granted = agreed.granted();
             writeReply(buf, unique, 0, FuseKernel.INIT_OUT_SIZE);
             notifier = new KernelNotifier(masterFd, bufferSize);
-            connection = new FuseConnection(major, minor, negotiatedMinor, granted, maxWrite, maxReadahead, maxPages,
-                    notifier);
+            connection = new FuseConnection(major, minor, negotiatedMinor, granted, agreed.maxWrite(),
+                    agreed.maxReadahead(), agreed.maxPages(), notifier);
             // v1 alone (a kernel before 5.11): every write, truncate and chown is to clear set-id bits
             boolean killAlways = (granted & FuseKernel.HANDLE_KILLPRIV) != 0
                     && (granted & FuseKernel.HANDLE_KILLPRIV_V2) == 0;
