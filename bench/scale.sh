@@ -137,6 +137,13 @@ timed() {
     t0=$(date +%s.%N); (cd "$dir" && "$@" > /dev/null); t1=$(date +%s.%N)
     python3 -c "print(f'{$t1 - $t0:.2f}')"
 }
+# the last lines of the server's and the mount's logs, for a result that failed
+log_tails() {
+    echo '```'
+    grep -v 'event storm' "$WORK/serve.log" | tail -n 15 || true
+    tail -n 15 "$WORK/mount.log"
+    echo '```'
+}
 ROWS=("ls -f big, first" "ls -f big, again" "ls -l big (after ls -f)" "find tree -printf %s, first" "find tree -printf %s, again")
 run_rows() { # DIR: prints one time per row, space-separated; fsdriver call counts to $WORK/calls
     local dir=$1 out="" l0 r0 a0
@@ -238,10 +245,7 @@ if [ -n "$MILLION" ]; then
             echo "## 1,000,000 entries in one directory (delay 0): \`ls -f\` FAILED"
             echo
             echo "The last lines of the server's and the mount's logs:"
-            echo '```'
-            grep -v 'event storm' "$WORK/serve.log" | tail -n 15 || true
-            tail -n 15 "$WORK/mount.log"
-            echo '```'
+            log_tails
         } >> "$OUT"
         cat "$OUT"
         exit 1
@@ -292,10 +296,7 @@ if [ -n "$MILLION" ]; then
             echo "overflows the mount resynced: $(grep -c 'were lost: revalidating' "$WORK/mount.log")."
         else
             echo "A storm in it: FAILED (mount $(kill -0 "$MOUNT_PID" 2>/dev/null && echo alive || echo dead)). The last lines of both logs:"
-            echo '```'
-            grep -v 'event storm' "$WORK/serve.log" | tail -n 15 || true
-            tail -n 15 "$WORK/mount.log"
-            echo '```'
+            log_tails
         fi
     } >> "$OUT"
 fi
