@@ -1,7 +1,9 @@
 package dev.fsdriver.client.cache;
 
 import com.carrotsearch.hppc.IntArrayList;
+import com.carrotsearch.hppc.IntObjectHashMap;
 import com.carrotsearch.hppc.LongArrayList;
+import com.carrotsearch.hppc.LongLongHashMap;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -31,10 +33,13 @@ import java.util.function.LongSupplier;
  * {@link Prefetcher#MANY_BYTES} bytes, the next one when less than half of that is still ahead;
  * else one Open each, {@code depth} files ahead.
  *
- * <p>Thread-safe: concurrent maps; a listing's own state is guarded by the listing.
+ * <p>Thread-safe: concurrent maps, {@link Positions}' monitor, and a listing's own state guarded by the
+ * listing (the two monitors never nested).
  */
 final class FileReadAhead {
     private static final class Listing {
+        /** Names it in {@link Positions}. */
+        final int id;
         // Guarded by this. Primitive lists: boxed, they cost 40 bytes more per listed file.
         final LongArrayList nodes = new LongArrayList();
         /** Each node's size as listed. */
@@ -43,9 +48,73 @@ final class FileReadAhead {
         int fetchedUpTo = -1;
         /** The {@link #epoch} fetchedUpTo belongs to: after a drop, fetching starts over. */
         long fetchedEpoch;
+
+        Listing(int id) {
+            this.id = id;
+        }
     }
 
+    /** Where a listed file is: its listing and its index there. */
     private record Position(Listing listing, int index) {}
+
+    /**
+     * Each listed file's position, kept in primitive tables (issue 16: a map entry, a boxed key and
+     * a position object per file cost ~100 bytes; this ~20-40). Guarded by this object's monitor,
+     * never held together with a listing's.
+     */
+    private static final class Positions {
+        /** Node id -> listing id << 32 | index. */
+        private final LongLongHashMap byNode = new LongLongHashMap(16, 0.9); // at the bound: 2^18 slots, not 2^19
+        private final IntObjectHashMap<Listing> byId = new IntObjectHashMap<>();
+        private int nextId;
+
+        synchronized Listing newListing() {
+            Listing l = new Listing(nextId++);
+            byId.put(l.id, l);
+            return l;
+        }
+
+        /** {@code nodes} were listed in {@code l} at {@code first}, {@code first} + 1, ... */
+        synchronized void put(Listing l, LongArrayList nodes, int first) {
+            if (byId.get(l.id) != l) {
+                return; // dropped meanwhile
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                byNode.put(nodes.get(i), (long) l.id << 32 | (first + i));
+            }
+        }
+
+        /** {@code l} was replaced by a new listing of its directory: its files' positions go ({@code nodes}: a copy). */
+        synchronized void remove(Listing l, LongArrayList nodes) {
+            byId.remove(l.id);
+            for (int i = 0; i < nodes.size(); i++) {
+                long node = nodes.get(i);
+                if (byNode.containsKey(node) && (int) (byNode.get(node) >>> 32) == l.id) {
+                    byNode.remove(node);
+                }
+            }
+        }
+
+        /** The position of {@code node}, or null; to be checked against its listing ({@link #at}). */
+        synchronized Position get(long node) {
+            if (!byNode.containsKey(node)) {
+                return null;
+            }
+            long v = byNode.get(node);
+            Listing l = byId.get((int) (v >>> 32));
+            return l == null ? null : new Position(l, (int) v);
+        }
+
+        synchronized int size() {
+            return byNode.size();
+        }
+
+        /** Forgets everything, and gives the tables' memory back (they never shrink). */
+        synchronized void clear() {
+            byNode.release();
+            byId.release();
+        }
+    }
 
     private record Fetched(ListenableFuture<OpenReply> reply, long atNanos) {}
 
@@ -60,7 +129,7 @@ final class FileReadAhead {
     private final LongSupplier clock;
     private final BooleanSupplier on;
     private final ConcurrentHashMap<Long, Listing> listings = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Position> positions = new ConcurrentHashMap<>();
+    private final Positions positions = new Positions();
     private final ConcurrentHashMap<Long, Fetched> fetched = new ConcurrentHashMap<>();
     /** Moves at every {@link #dropAll}. */
     private volatile long epoch;
@@ -86,14 +155,14 @@ final class FileReadAhead {
     void listed(long dir, long cursor, List<DirEntry> page) {
         Listing l;
         if (cursor == 0) {
-            l = new Listing();
+            l = positions.newListing();
             Listing old = listings.put(dir, l);
             if (old != null) {
+                LongArrayList had;
                 synchronized (old) {
-                    for (int i = 0; i < old.nodes.size(); i++) {
-                        positions.computeIfPresent(old.nodes.get(i), (k, v) -> v.listing == old ? null : v);
-                    }
+                    had = old.nodes.clone();
                 }
+                positions.remove(old, had);
             }
         } else {
             l = listings.get(dir);
@@ -106,17 +175,28 @@ final class FileReadAhead {
             listings.clear();
             return;
         }
+        LongArrayList added = new LongArrayList();
+        int first;
         synchronized (l) {
+            first = l.nodes.size();
             for (DirEntry e : page) {
                 if (e.hasNode() && FileMode.isRegular(e.getNode().getAttr().getMode())
                         && e.getNode().getAttr().getSize() <= inlineMax) {
-                    long node = e.getNode().getId();
-                    positions.put(node, new Position(l, l.nodes.size()));
-                    l.nodes.add(node);
+                    added.add(e.getNode().getId());
+                    l.nodes.add(e.getNode().getId());
                     l.sizes.add((int) e.getNode().getAttr().getSize());
                 }
             }
         }
+        positions.put(l, added, first);
+    }
+
+    /**
+     * Whether {@code p} (from {@link Positions#get}) still stands for {@code node}: a position read
+     * as its listing was replaced or cleared may be stale. Called under the listing's monitor.
+     */
+    private static boolean at(Position p, long node) {
+        return p.index < p.listing.nodes.size() && p.listing.nodes.get(p.index) == node;
     }
 
     /** The fetched Open reply of {@code node}, if one is waiting and fresh; it is taken. */
@@ -144,7 +224,7 @@ final class FileReadAhead {
         Listing l = p.listing;
         List<Long> batch = new ArrayList<>();
         synchronized (l) {
-            if (p.index != l.lastOpened + 1 || l.fetchedUpTo >= p.index) {
+            if (!at(p, node) || p.index != l.lastOpened + 1 || l.fetchedUpTo >= p.index) {
                 // not walking the listing, or asked for already: taken, or dropped since (the
                 // mount's own writes drop everything fetched; waiting for a new call's worth at
                 // every open of cp -r or tar from the mount would cost more than it saves)
@@ -171,6 +251,9 @@ final class FileReadAhead {
         Listing l = p.listing;
         List<Long> ahead = new ArrayList<>();
         synchronized (l) {
+            if (!at(p, node)) {
+                return;
+            }
             boolean inOrder = p.index == l.lastOpened + 1;
             l.lastOpened = p.index;
             if (!inOrder) {

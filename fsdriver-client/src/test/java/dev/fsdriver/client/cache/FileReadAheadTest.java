@@ -56,6 +56,40 @@ class FileReadAheadTest {
         assertThat(asked).containsExactly(15L);
     }
 
+    /** A directory listed again in another order: the new order counts, the old one's positions are gone. */
+    @Test
+    void aDirectoryListedAgainIsWalkedInItsNewOrder() {
+        listed(11, 12, 13, 14);
+        listed(14, 13, 12, 11);
+        files.opened(14);
+        assertThat(asked).as("14 was the last of the old listing, it is the first of the new").containsExactly(13L, 12L);
+    }
+
+    /** A file listed in two directories (a hard link): the later listing has it. */
+    @Test
+    void aFileListedInAnotherDirectoryIsWalkedThere() {
+        listed(11, 12, 13);
+        files.listed(DIR + 1, 0, List.of(file(12, 1), file(21, 1), file(22, 1)));
+        files.opened(12);
+        assertThat(asked).containsExactly(21L, 22L);
+    }
+
+    /** Past the bound of positions everything is forgotten and the next listings count again. */
+    @Test
+    void pastTheBoundOfPositionsListingsStartOver() {
+        long[] many = new long[Prefetcher.MAX_POSITIONS + 1];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = 1000 + i;
+        }
+        listed(many);
+        listed(11, 12, 13); // over the bound: cleared, this one not kept
+        files.opened(1000);
+        assertThat(asked).isEmpty();
+        listed(11, 12, 13);
+        files.opened(11);
+        assertThat(asked).containsExactly(12L, 13L);
+    }
+
     @Test
     void aFileLargerThanARepliesInlineDataIsNotFetchedAhead() {
         files.listed(DIR, 0, List.of(file(11, 1), file(12, INLINE_MAX + 1), file(13, 1), file(14, 1)));
