@@ -48,6 +48,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * forgotten here and marked too big ({@link #tooBig}): its overflow resyncs announce no names one
  * by one (as inotify's own queue overflows rather than hold everything), which a 1,000,000-name
  * directory needs (~90 bytes per name here, and each resync compared every name).
+ *
+ * <p>Thread safety: the maps are concurrent; a directory's names are read and changed under its
+ * names map's monitor (a program's listing gives a name its own String, a remove and a put that
+ * must be one step for the events applied meanwhile; see {@link #listed(long, long, String, long, long)}).
  */
 final class KnownNames {
     /**
@@ -118,9 +122,14 @@ final class KnownNames {
         }
     }
 
-    /** A name listed through handle {@code fh} of {@code dir}, on a page made after event {@code sequence} (0: not known). */
+    /**
+     * A name listed through handle {@code fh} of {@code dir}, on a page made after event
+     * {@code sequence} (0: not known). The name is kept as this String, the one the kernel view
+     * keeps too: one listed earlier for a baseline (a walk reaches most directories later than
+     * the kernel first held them) would be a second copy of each name.
+     */
     void listed(long dir, long fh, String name, long ino, long sequence) {
-        listed(dir, name, ino, sequence, firstListings.contains(fh));
+        listed(dir, name, ino, sequence, firstListings.contains(fh), true);
     }
 
     /**
@@ -150,33 +159,46 @@ final class KnownNames {
      * listing of the directory (what a listing without a sequence counts only as).
      */
     void listed(long dir, String name, long ino, long sequence, boolean first) {
+        listed(dir, name, ino, sequence, first, false);
+    }
+
+    private void listed(long dir, String name, long ino, long sequence, boolean first, boolean takeKey) {
         if (name.equals(".") || name.equals("..")) {
             return;
         }
-        Map<String, Known> names = dirs.get(dir);
+        ConcurrentHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return;
         }
         if (sequence == 0) {
             if (first) {
-                names.putIfAbsent(name, new Known(ino, 0, 0, false, 0));
+                synchronized (names) {
+                    names.putIfAbsent(name, new Known(ino, 0, 0, false, 0));
+                }
             }
             return;
         }
         seen(sequence);
-        Known had = names.compute(name, (n, k) -> {
-            if (k == null) {
-                return new Known(ino, sequence, sequence, false, 0);
+        Known had;
+        synchronized (names) {
+            had = names.get(name);
+            Known now;
+            if (had == null) {
+                now = new Known(ino, sequence, sequence, false, 0);
+            } else if (had.seq() > sequence) {
+                now = had; // a later fact (an event after this listing was made)
+            } else if (same(had.ino(), ino)) {
+                now = new Known(had.ino() == 0 ? ino : had.ino(), sequence, Math.min(had.listedAt(), sequence), had.told(),
+                        had.toldAt());
+            } else {
+                now = new Known(ino, sequence, sequence, false, 0); // another file by now
             }
-            if (k.seq() > sequence) {
-                return k; // a later fact (an event after this listing was made)
+            if (had != null && takeKey) {
+                names.remove(name); // a put keeps the key it finds
             }
-            if (same(k.ino(), ino)) {
-                return new Known(k.ino() == 0 ? ino : k.ino(), sequence, Math.min(k.listedAt(), sequence), k.told(), k.toldAt());
-            }
-            return new Known(ino, sequence, sequence, false, 0); // another file by now
-        });
-        if (had.toldAt() > sequence && same(had.ino(), ino)) {
+            names.put(name, now);
+        }
+        if (had != null && had.toldAt() > sequence && same(had.ino(), ino)) {
             ahead(dir, sequence, had.toldAt()); // it showed a file whose create was reported after it
         }
         bound(dir, names);
@@ -237,21 +259,20 @@ final class KnownNames {
      * of the server's watcher ({@link #ahead}). Not for a resync's announcement.
      */
     void added(long dir, String name, long ino, long sequence, boolean byEvent) {
-        Map<String, Known> names = dirs.get(dir);
+        ConcurrentHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return;
         }
         long seq = sequence == 0 ? latest.get() : sequence;
         long toldAt = byEvent ? sequence : 0;
         seen(seq);
-        Known[] before = new Known[1];
-        names.compute(name, (n, k) -> {
-            before[0] = k;
-            return k == null ? new Known(ino, seq, NEVER, true, toldAt)
+        Known k;
+        synchronized (names) {
+            k = names.get(name);
+            names.put(name, k == null ? new Known(ino, seq, NEVER, true, toldAt)
                     : new Known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
-                            Math.max(toldAt, same(k.ino(), ino) ? k.toldAt() : 0));
-        });
-        Known k = before[0];
+                            Math.max(toldAt, same(k.ino(), ino) ? k.toldAt() : 0)));
+        }
         if (toldAt != 0 && k != null && same(k.ino(), ino) && k.listedAt() > 0 && k.listedAt() < toldAt) {
             ahead(dir, k.listedAt(), toldAt);
         }
@@ -320,7 +341,12 @@ final class KnownNames {
     void removed(long dir, String name, long sequence) {
         Map<String, Known> names = dirs.get(dir);
         if (names != null) {
-            names.computeIfPresent(name, (n, k) -> sequence != 0 && k.seq() >= sequence ? k : null);
+            synchronized (names) {
+                Known k = names.get(name);
+                if (k != null && (sequence == 0 || k.seq() < sequence)) {
+                    names.remove(name);
+                }
+            }
         }
     }
 
@@ -339,7 +365,9 @@ final class KnownNames {
             return null;
         }
         Map<String, Long> out = new HashMap<>();
-        names.forEach((n, k) -> out.put(n, k.ino()));
+        synchronized (names) {
+            names.forEach((n, k) -> out.put(n, k.ino()));
+        }
         return out;
     }
 
@@ -355,11 +383,13 @@ final class KnownNames {
             return null;
         }
         Map<String, Long> out = new HashMap<>();
-        names.forEach((n, k) -> {
-            if (k.told() || vouches(dir, k.listedAt(), lostAfter) || vouches(dir, k.seq(), lostAfter)) {
-                out.put(n, k.ino());
-            }
-        });
+        synchronized (names) {
+            names.forEach((n, k) -> {
+                if (k.told() || vouches(dir, k.listedAt(), lostAfter) || vouches(dir, k.seq(), lostAfter)) {
+                    out.put(n, k.ino());
+                }
+            });
+        }
         return out;
     }
 

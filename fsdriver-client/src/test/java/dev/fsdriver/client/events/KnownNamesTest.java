@@ -33,6 +33,23 @@ class KnownNamesTest {
         assertThat(names.of(DIR)).containsOnlyKeys("a", "b");
     }
 
+    /**
+     * A baseline listed the name first; a program's listing keeps its own String of it (the one
+     * the kernel view keeps: issue 16's bytes per node), with the baseline's facts.
+     */
+    @Test
+    void aProgramsListingKeepsItsOwnStringOfANameABaselineListedFirst() {
+        names.track(DIR);
+        String baseline = new String("a");
+        String program = new String("a");
+        names.listed(DIR, baseline, 100, 10, false);
+        names.opened(DIR, 1);
+        names.listed(DIR, 1, program, 100, 20);
+        names.closed(1);
+        assertThat(names.of(DIR).keySet().iterator().next()).isSameAs(program);
+        assertThat(names.trusted(DIR, 15)).as("still the baseline's listing at 10").containsOnlyKeys("a");
+    }
+
     @Test
     void aNameListedBeforeTheLossStaysKnownWhenListedAgainDuringIt() {
         listing(1, 10, "a");
