@@ -63,6 +63,9 @@ final class DirPages {
             pos = end;
             end = (int) Math.min((long) pos + max, entries.size());
         }
+        if (end >= entries.size()) {
+            s.dirs.done(snap);
+        }
         return reply.setEof(end >= entries.size()).build();
     }
 

@@ -69,6 +69,22 @@ final class DirSnapshots {
         return s;
     }
 
+    /**
+     * {@code s}'s last page was served: it is not kept for the 30 s (an idle server held 100
+     * bytes per entry of the last 500,000 listed). A cursor into it that comes again is served
+     * from a new listing at its position, as one of an expired snapshot.
+     */
+    synchronized void done(Snapshot s) {
+        if (snapshots.remove(s.id(), s)) {
+            entries -= s.entries.size();
+        }
+    }
+
+    /** Snapshots kept (tests). */
+    synchronized int size() {
+        return snapshots.size();
+    }
+
     static long cursor(int snapshot, int position) {
         return ((long) snapshot << 32) | (position & 0xFFFFFFFFL);
     }
