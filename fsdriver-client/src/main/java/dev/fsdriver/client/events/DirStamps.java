@@ -47,7 +47,9 @@ final class DirStamps {
          * A FORGET took its count to 0 or below: out of the view, never stamped again (a reply
          * racing that FORGET may still hold this object); a later lookup makes a new node.
          */
-        volatile boolean forgotten;
+        boolean forgotten() {
+            return false;
+        }
     }
 
     /**
@@ -76,7 +78,7 @@ final class DirStamps {
         if (!attr.timesMove()) {
             return; // the server does not vouch that this directory's file system moves its times (Attr.times_move)
         }
-        if (n.forgotten || off.get()) {
+        if (n.forgotten() || off.get()) {
             return; // this hold may not be the kernel's first (see Slot#forgotten)
         }
         long clock = serverClock.getAsLong();

@@ -4,6 +4,8 @@ import dev.fsdriver.common.FileMode;
 import dev.fsdriver.fuse.FuseAttr;
 import dev.fsdriver.fuse.FuseFileSystem;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,20 +42,37 @@ import java.util.function.LongSupplier;
  * </ul>
  */
 public final class KernelView {
-    /** A node the kernel holds; a directory's stamp and whether it was forgotten are its {@link DirStamps.Slot}'s. */
+    /** A node the kernel holds; a directory's stamp is its {@link DirStamps.Slot}'s. */
     private static final class Node extends DirStamps.Slot {
-        /** Written only under {@code nodes}' lock for the id (compute), read anywhere. */
+        final long id;
+        /**
+         * Written only under {@code nodes}' lock for the id (compute), read anywhere. 0 or less:
+         * forgotten, out of the view (a reply racing its FORGET may still hold this object); a
+         * later lookup makes a new node.
+         */
         volatile long lookups;
         volatile long parent;
         volatile String name;
         volatile int mode;
         /** The generation of the kernel's inode (FUSE entry's generation, 0: none given). */
         volatile long generation;
+
+        Node(long id) {
+            this.id = id;
+        }
+
+        @Override
+        boolean forgotten() {
+            return lookups <= 0;
+        }
     }
 
-    private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
-    /** parent node -> (name -> child node). */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Long>> dirs = new ConcurrentHashMap<>();
+    private final NodeTable<Node> nodes = new NodeTable<>();
+    /**
+     * parent node -> (name -> child node). A child may be an older node object of its id than
+     * {@code nodes} has (another name of a file whose node was forgotten since): its id counts.
+     */
+    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Node>> dirs = new ConcurrentHashMap<>();
     /**
      * "parent/name" -> the nodes an entry of another node replaced there (see {@link #entered}),
      * until an event of the name takes them ({@link #takeDisplaced}). Bounded: when full it is
@@ -65,7 +84,7 @@ public final class KernelView {
     private final DirStamps stamps = new DirStamps();
 
     public KernelView() {
-        Node root = new Node();
+        Node root = new Node(FuseFileSystem.ROOT_ID);
         root.lookups = 1;
         root.mode = FileMode.S_IFDIR | 0755;
         root.name = "";
@@ -112,27 +131,22 @@ public final class KernelView {
         // Counted, and the entry put, under the map's lock for the id (see the class comment): a
         // FORGET of the previous hold is wholly before or after, so it never removes this entry
         long[] count = new long[1];
-        Long[] before = new Long[1];
-        Node n = nodes.compute(nodeId, (id, had) -> {
-            Node m = had != null ? had : new Node();
+        Node[] before = new Node[1];
+        Node n = nodes.compute(nodeId, had -> {
+            Node m = had != null ? had : new Node(nodeId);
             count[0] = ++m.lookups;
             m.parent = parent;
             m.name = name;
             m.mode = mode;
             m.generation = generation;
-            // the map's own boxed key, not a second Long per entry (issue 16: bytes per node); an
-            // entry already there for this node stays as it is (its box may be the stored key)
-            dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).compute(name, (k, old) -> {
-                before[0] = old;
-                return old != null && old == nodeId ? old : id;
-            });
+            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, m);
             return m;
         });
-        if (before[0] != null && before[0] != nodeId) {
+        if (before[0] != null && before[0].id != nodeId) {
             if (displaced.size() >= MAX_DISPLACED) {
                 displaced.clear();
             }
-            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before[0]);
+            displaced.computeIfAbsent(parent + "/" + name, k -> ConcurrentHashMap.newKeySet()).add(before[0].id);
         }
         if (count[0] == 1 && FileMode.isDirectory(mode)) {
             stamps.clear(n); // from an earlier hold, or none: only this hold's attributes may vouch
@@ -223,7 +237,10 @@ public final class KernelView {
             return;
         }
         long[] had = {-1}; // the count a FORGET of more found (-1: none)
-        nodes.computeIfPresent(nodeId, (id, n) -> {
+        nodes.compute(nodeId, n -> {
+            if (n == null) {
+                return null;
+            }
             long left = n.lookups -= count;
             if (left > 0) {
                 return n;
@@ -232,12 +249,11 @@ public final class KernelView {
                 n.lookups = 0;
                 had[0] = left + count;
             }
-            n.forgotten = true;
             stamps.clear(n);
             // under the id's lock, as entered() puts it: never a later hold's entry (class comment)
-            Map<String, Long> siblings = dirs.get(n.parent);
+            Map<String, Node> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {
-                siblings.remove(n.name, nodeId);
+                siblings.computeIfPresent(n.name, (k, v) -> v.id == nodeId ? null : v);
             }
             dirs.remove(nodeId);
             return null;
@@ -249,7 +265,7 @@ public final class KernelView {
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */
     public void removed(long parent, String name) {
-        Map<String, Long> siblings = dirs.get(parent);
+        Map<String, Node> siblings = dirs.get(parent);
         if (siblings != null) {
             siblings.remove(name);
         }
@@ -257,15 +273,15 @@ public final class KernelView {
 
     /** The name moved; the node keeps its id. */
     public void renamed(long parent, String name, long newParent, String newName) {
-        Map<String, Long> from = dirs.get(parent);
-        Long id = from == null ? null : from.remove(name);
-        Map<String, Long> to = dirs.get(newParent);
+        Map<String, Node> from = dirs.get(parent);
+        Node had = from == null ? null : from.remove(name);
+        Map<String, Node> to = dirs.get(newParent);
         if (to != null) {
             to.remove(newName);
         }
-        if (id != null) {
-            dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>()).put(newName, id);
-            Node n = nodes.get(id);
+        if (had != null) {
+            Node n = nodes.get(had.id);
+            dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>()).put(newName, n != null ? n : had);
             if (n != null) {
                 n.parent = newParent;
                 n.name = newName;
@@ -278,26 +294,27 @@ public final class KernelView {
      * A name the view did not know stays unknown at the other place.
      */
     public void exchanged(long parent, String name, long newParent, String newName) {
-        Map<String, Long> from = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>());
-        Map<String, Long> to = dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>());
-        Long a = from.remove(name);
-        Long b = to.remove(newName);
+        Map<String, Node> from = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>());
+        Map<String, Node> to = dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>());
+        Node a = from.remove(name);
+        Node b = to.remove(newName);
         if (b != null) {
-            from.put(name, b);
-            moved(b, parent, name);
+            from.put(name, moved(b, parent, name));
         }
         if (a != null) {
-            to.put(newName, a);
-            moved(a, newParent, newName);
+            to.put(newName, moved(a, newParent, newName));
         }
     }
 
-    private void moved(long id, long parent, String name) {
-        Node n = nodes.get(id);
-        if (n != null) {
-            n.parent = parent;
-            n.name = name;
+    /** The node of {@code entry}'s id now at {@code parent}/{@code name}: the view's, else the entry's. */
+    private Node moved(Node entry, long parent, String name) {
+        Node n = nodes.get(entry.id);
+        if (n == null) {
+            return entry;
         }
+        n.parent = parent;
+        n.name = name;
+        return n;
     }
 
     /**
@@ -313,9 +330,9 @@ public final class KernelView {
 
     /** The child node the kernel knows under {@code parent}/{@code name}, or 0. */
     public long child(long parent, String name) {
-        Map<String, Long> m = dirs.get(parent);
-        Long id = m == null ? null : m.get(name);
-        return id == null ? 0 : id;
+        Map<String, Node> m = dirs.get(parent);
+        Node n = m == null ? null : m.get(name);
+        return n == null ? 0 : n.id;
     }
 
     /** The node at share-relative path {@code path} ("" = root), or 0 if the kernel does not hold it. */
@@ -403,8 +420,13 @@ public final class KernelView {
 
     /** A snapshot of the (name -> node) entries the kernel holds in directory {@code parent}. */
     public Map<String, Long> children(long parent) {
-        Map<String, Long> m = dirs.get(parent);
-        return m == null ? Map.of() : Map.copyOf(m);
+        Map<String, Node> m = dirs.get(parent);
+        if (m == null) {
+            return Map.of();
+        }
+        Map<String, Long> out = new HashMap<>();
+        m.forEach((name, n) -> out.put(name, n.id));
+        return Collections.unmodifiableMap(out);
     }
 
     /**
@@ -412,9 +434,9 @@ public final class KernelView {
      * huge directory's); weakly consistent: entries changed meanwhile may or may not be seen.
      */
     public void forEachChild(long parent, BiConsumer<String, Long> action) {
-        Map<String, Long> m = dirs.get(parent);
+        Map<String, Node> m = dirs.get(parent);
         if (m != null) {
-            m.forEach(action);
+            m.forEach((name, n) -> action.accept(name, n.id));
         }
     }
 

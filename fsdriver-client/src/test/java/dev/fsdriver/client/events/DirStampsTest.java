@@ -41,8 +41,12 @@ class DirStampsTest {
         s.take(notVouched, dir(OLD, OLD, false), s.token());
         assertThat(s.vouching(notVouched)).isNull();
 
-        DirStamps.Slot forgotten = new DirStamps.Slot();
-        forgotten.forgotten = true;
+        DirStamps.Slot forgotten = new DirStamps.Slot() {
+            @Override
+            boolean forgotten() {
+                return true;
+            }
+        };
         s.take(forgotten, dir(OLD, OLD, true), s.token());
         assertThat(s.vouching(forgotten)).isNull();
     }
