@@ -28,17 +28,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cost, bounded: a directory is listed {@link #DELAY_NANOS} after the kernel first held it,
  * and only if no program listed it by then (find, ls, git list what they enter: mostly nothing is
- * left to do; a lookup miss lists the directory for {@code ColdLookups} at once); one listing at
+ * left to do; a lookup miss lists the directory for {@code ColdLookups} at once); while programs
+ * keep listing other directories (a walk on its way to it) it waits longer, up to
+ * {@link #MAX_DEFER_NANOS} ({@link #deferred}); one listing at
  * a time, plain READDIR (no server references, nothing changed on the server); at most
  * {@link #MAX_NAMES} names of a directory (the names beyond have no baseline) and
  * {@link #MAX_PENDING} directories waiting (the ones beyond get none). A directory without a
- * baseline, or held less than the delay before a loss, gets the earlier answer: every name the
+ * baseline, or held less than the delay (or deferred) before a loss, gets the earlier answer: every name the
  * resync finds that nothing told of is announced, unless its mtime and ctime show it unchanged
  * since the kernel first held it ({@link KernelView#stamp}, {@link OverflowResync}).
  */
 final class Baselines implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Baselines.class);
     static final long DELAY_NANOS = 1_000_000_000L;
+    /** How long a directory's baseline waits at most while programs keep listing (see {@link #run}). */
+    static final long MAX_DEFER_NANOS = 30_000_000_000L;
     static final int MAX_NAMES = 5_000;
     static final int MAX_PENDING = 1024;
 
@@ -53,7 +57,8 @@ final class Baselines implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile Thread worker;
 
-    private record Pending(long dir, long dueNanos, LongSupplier clock) implements Delayed {
+    /** {@code queuedNanos}: when first queued; {@code listings}: {@link KnownNames#programListings} then or at its last deferral. */
+    private record Pending(long dir, long dueNanos, long queuedNanos, long listings, LongSupplier clock) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
             return unit.convert(dueNanos - clock.getAsLong(), TimeUnit.NANOSECONDS);
@@ -81,7 +86,8 @@ final class Baselines implements AutoCloseable {
     void held(long dir) {
         if (pending.size() < MAX_PENDING && names.wantsBaseline(dir)) {
             waiting.incrementAndGet();
-            pending.add(new Pending(dir, clock.getAsLong() + DELAY_NANOS, clock));
+            long now = clock.getAsLong();
+            pending.add(new Pending(dir, now + DELAY_NANOS, now, names.programListings(), clock));
         }
     }
 
@@ -115,16 +121,50 @@ final class Baselines implements AutoCloseable {
     private void run() {
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                long dir = pending.take().dir();
-                try {
-                    take(dir);
-                } finally {
-                    waiting.decrementAndGet();
-                }
+                step(pending.take());
             }
         } catch (InterruptedException e) {
             // closed
         }
+    }
+
+    /** A directory whose time came: deferred once more, or its baseline taken. */
+    private void step(Pending p) {
+        if (deferred(p)) {
+            return;
+        }
+        try {
+            take(p.dir());
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /** The worker's step for the next directory whose time came, if one did (tests: without the thread). */
+    boolean stepIfDue() {
+        Pending p = pending.poll();
+        if (p == null) {
+            return false;
+        }
+        step(p);
+        return true;
+    }
+
+    /**
+     * Whether {@code p} waits once more: programs listed directories since it was queued (a walk:
+     * find or git status reach a directory some seconds after its parent's READDIRPLUS made the
+     * kernel hold it, and their own listing is its baseline; listing it here too was a second
+     * ReadDir per directory of a 200 x 1,000 tree). At most {@link #MAX_DEFER_NANOS} in all: a
+     * loss before the baseline is taken gets the earlier answer (class comment).
+     */
+    private boolean deferred(Pending p) {
+        long listings = names.programListings();
+        long now = clock.getAsLong();
+        if (listings == p.listings() || now - p.queuedNanos() >= MAX_DEFER_NANOS || !names.wantsBaseline(p.dir())) {
+            return false;
+        }
+        pending.add(new Pending(p.dir(), now + DELAY_NANOS, p.queuedNanos(), listings, clock));
+        return true;
     }
 
     /**

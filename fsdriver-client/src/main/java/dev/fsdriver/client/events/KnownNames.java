@@ -113,8 +113,16 @@ final class KnownNames {
         }
     }
 
+    /** Directories opened for listing by programs so far (see {@link Baselines#deferred}). */
+    private final AtomicLong programListings = new AtomicLong();
+
+    long programListings() {
+        return programListings.get();
+    }
+
     /** A directory opened for listing by a program. */
     void opened(long dir, long fh) {
+        programListings.incrementAndGet();
         unlisted.remove(dir);
         if (!dirs.containsKey(dir) && !tooBig.contains(dir) && dirs.size() < MAX_DIRS) {
             dirs.putIfAbsent(dir, new ConcurrentHashMap<>());

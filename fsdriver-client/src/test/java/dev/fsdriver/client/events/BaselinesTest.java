@@ -11,6 +11,7 @@ import dev.fsdriver.fuse.FuseRequest;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,6 +61,65 @@ class BaselinesTest {
         assertThat(baselines.taken()).isEqualTo(1);
         assertThat(names.trusted(DIR, SEQ)).containsOnly(Map.entry("n0", 100L), Map.entry("n1", 101L), Map.entry("n2", 102L));
         assertThat(names.trusted(DIR, SEQ - 1)).as("a loss that began before the listing: not proof").isEmpty();
+    }
+
+    /**
+     * A walk reaches a directory seconds after its parent's READDIRPLUS made the kernel hold it:
+     * while programs keep listing, its baseline waits (the walk's own listing will be it), and is
+     * taken once they stop.
+     */
+    @Test
+    void aDirectoryWaitsWhileProgramsKeepListingAndIsListedOnceTheyStop() {
+        AtomicLong clock = new AtomicLong();
+        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
+        view.entered(1, "d", DIR, DIR_MODE);
+        b.held(DIR);
+        programLists(DIR + 1);
+        clock.addAndGet(Baselines.DELAY_NANOS);
+        assertThat(b.stepIfDue()).isTrue();
+        assertThat(listings).as("a program listed meanwhile: it waits").hasValue(0);
+        assertThat(b.waiting()).isEqualTo(1);
+        clock.addAndGet(Baselines.DELAY_NANOS);
+        assertThat(b.stepIfDue()).isTrue();
+        assertThat(listings).as("nothing listed for a delay: taken").hasValue(1);
+        assertThat(b.waiting()).isZero();
+    }
+
+    @Test
+    void aDirectoryTheWalkReachesWhileItWaitsIsNotListed() {
+        AtomicLong clock = new AtomicLong();
+        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
+        view.entered(1, "d", DIR, DIR_MODE);
+        b.held(DIR);
+        programLists(DIR + 1);
+        clock.addAndGet(Baselines.DELAY_NANOS);
+        b.stepIfDue();
+        programLists(DIR);
+        clock.addAndGet(Baselines.DELAY_NANOS);
+        assertThat(b.stepIfDue()).isTrue();
+        assertThat(listings).hasValue(0);
+        assertThat(b.waiting()).isZero();
+    }
+
+    @Test
+    void aDirectoryWaitsAtMostMaxDeferWhileProgramsKeepListing() {
+        AtomicLong clock = new AtomicLong();
+        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
+        view.entered(1, "d", DIR, DIR_MODE);
+        b.held(DIR);
+        int steps = 0;
+        while (listings.get() == 0 && steps++ < 100) {
+            programLists(DIR + 1 + steps);
+            clock.addAndGet(Baselines.DELAY_NANOS);
+            assertThat(b.stepIfDue()).isTrue();
+        }
+        assertThat(listings).hasValue(1);
+        assertThat((long) steps * Baselines.DELAY_NANOS).isEqualTo(Baselines.MAX_DEFER_NANOS);
+    }
+
+    private void programLists(long dir) {
+        names.opened(dir, 900 + dir);
+        names.closed(900 + dir);
     }
 
     @Test
