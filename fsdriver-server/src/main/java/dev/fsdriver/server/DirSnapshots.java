@@ -27,6 +27,9 @@ final class DirSnapshots {
                     FileAttributes dir) {}
 
     private static final long TTL_NANOS = 30_000_000_000L;
+    /** How long a listing read to its end stays, if small (see {@link #done}). */
+    static final long DONE_NANOS = 2_000_000_000L;
+    static final int DONE_MAX_ENTRIES = 4096;
 
     private final int capacity;
     private final int maxEntries;
@@ -71,12 +74,22 @@ final class DirSnapshots {
 
     /**
      * {@code s}'s last page was served: it is not kept for the 30 s (an idle server held 100
-     * bytes per entry of the last 500,000 listed). A cursor into it that comes again is served
+     * bytes per entry of the last 500,000 listed; expired ones go only at the next listing). One of
+     * at most {@link #DONE_MAX_ENTRIES} stays {@link #DONE_NANOS}: a client asks for a page's tail
+     * again with attributes when the kernel turns to READDIRPLUS within one pass, and a relist of
+     * a directory changed meanwhile would shift positions. A cursor into a snapshot gone is served
      * from a new listing at its position, as one of an expired snapshot.
      */
     synchronized void done(Snapshot s) {
-        if (snapshots.remove(s.id(), s)) {
+        if (snapshots.get(s.id()) != s) {
+            return;
+        }
+        if (s.entries.size() > DONE_MAX_ENTRIES) {
+            snapshots.remove(s.id());
             entries -= s.entries.size();
+        } else {
+            snapshots.put(s.id(), new Snapshot(s.id(), s.node(), s.entries(), System.nanoTime() - TTL_NANOS + DONE_NANOS,
+                    s.eventSequence(), s.dir()));
         }
     }
 

@@ -46,4 +46,17 @@ class DirSnapshotsTest {
         assertThat(snapshots.find(2, DirSnapshots.cursor(small.id(), 1))).isSameAs(small);
         assertThat(snapshots.find(3, DirSnapshots.cursor(next.id(), 1))).isSameAs(next);
     }
+
+    /** A listing read to its end: a big one goes at once (issue 16), a small one stays for a page asked again. */
+    @Test
+    void aListingReadToItsEndGoesAtOnceIfBig() {
+        DirSnapshots snapshots = new DirSnapshots(10, 100_000);
+        DirSnapshots.Snapshot big = snapshots.add(1, entries(DirSnapshots.DONE_MAX_ENTRIES + 1), 0, null);
+        DirSnapshots.Snapshot small = snapshots.add(2, entries(5), 0, null);
+        snapshots.done(big);
+        snapshots.done(small);
+        assertThat(snapshots.find(1, DirSnapshots.cursor(big.id(), 1))).isNull();
+        assertThat(snapshots.find(2, DirSnapshots.cursor(small.id(), 3)).entries()).isSameAs(small.entries());
+        assertThat(snapshots.size()).isEqualTo(1);
+    }
 }

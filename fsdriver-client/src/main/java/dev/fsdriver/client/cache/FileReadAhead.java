@@ -84,9 +84,13 @@ final class FileReadAhead {
             }
         }
 
-        /** {@code l} was replaced by a new listing of its directory: its files' positions go ({@code nodes}: a copy). */
-        synchronized void remove(Listing l, LongArrayList nodes) {
+        /** {@code l} was replaced by a new listing of its directory: no position is put for it any more. */
+        synchronized void retire(Listing l) {
             byId.remove(l.id);
+        }
+
+        /** After {@link #retire}: the positions of {@code l}'s files go ({@code nodes}: a copy taken after). */
+        synchronized void remove(Listing l, LongArrayList nodes) {
             for (int i = 0; i < nodes.size(); i++) {
                 long node = nodes.get(i);
                 if (byNode.containsKey(node) && (int) (byNode.get(node) >>> 32) == l.id) {
@@ -158,6 +162,8 @@ final class FileReadAhead {
             l = positions.newListing();
             Listing old = listings.put(dir, l);
             if (old != null) {
+                // retired first: a page still being added to it puts no position after this
+                positions.retire(old);
                 LongArrayList had;
                 synchronized (old) {
                     had = old.nodes.clone();
@@ -192,8 +198,8 @@ final class FileReadAhead {
     }
 
     /**
-     * Whether {@code p} (from {@link Positions#get}) still stands for {@code node}: a position read
-     * as its listing was replaced or cleared may be stale. Called under the listing's monitor.
+     * Whether {@code p} (from {@link Positions#get}) still stands for {@code node}: after the ids
+     * of listings wrap around, a position may name another listing. Called under the listing's monitor.
      */
     private static boolean at(Position p, long node) {
         return p.index < p.listing.nodes.size() && p.listing.nodes.get(p.index) == node;

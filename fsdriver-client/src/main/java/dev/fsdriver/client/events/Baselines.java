@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 final class Baselines implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Baselines.class);
     static final long DELAY_NANOS = 1_000_000_000L;
-    /** How long a directory's baseline waits at most while programs keep listing (see {@link #run}). */
+    /** How long a directory's baseline waits at most while programs keep listing (see {@link #deferred}). */
     static final long MAX_DEFER_NANOS = 30_000_000_000L;
     static final int MAX_NAMES = 5_000;
     static final int MAX_PENDING = 1024;
@@ -160,7 +160,8 @@ final class Baselines implements AutoCloseable {
     private boolean deferred(Pending p) {
         long listings = names.programListings();
         long now = clock.getAsLong();
-        if (listings == p.listings() || now - p.queuedNanos() >= MAX_DEFER_NANOS || !names.wantsBaseline(p.dir())) {
+        if (listings == p.listings() || now - p.queuedNanos() >= MAX_DEFER_NANOS || !names.wantsBaseline(p.dir())
+                || !view.held(p.dir())) {
             return false;
         }
         pending.add(new Pending(p.dir(), now + DELAY_NANOS, p.queuedNanos(), listings, clock));

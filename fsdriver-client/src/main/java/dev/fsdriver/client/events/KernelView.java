@@ -213,6 +213,7 @@ public final class KernelView {
      * do those of replies on their way (the token moves).
      */
     public void newServer() {
+        stamps.moveToken(); // before the copy of the nodes: a stamp stored after it sees the token moved
         stamps.dropAll(nodes.values());
     }
 
