@@ -108,6 +108,14 @@ final class DirSnapshots {
      * from a new listing at its position, as one of an expired snapshot.
      */
     synchronized void done(Snapshot s) {
+        long now = System.nanoTime();
+        for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
+            Snapshot old = it.next();
+            if (now - old.createdNanos > TTL_NANOS) { // expired ones go here too, not only at the next listing
+                it.remove();
+                entries -= old.entries.size();
+            }
+        }
         if (snapshots.get(s.id()) != s) {
             return;
         }
@@ -115,7 +123,7 @@ final class DirSnapshots {
             snapshots.remove(s.id());
             entries -= s.entries.size();
         } else {
-            snapshots.put(s.id(), new Snapshot(s.id(), s.node(), s.entries(), System.nanoTime() - TTL_NANOS + DONE_NANOS,
+            snapshots.put(s.id(), new Snapshot(s.id(), s.node(), s.entries(), now - TTL_NANOS + DONE_NANOS,
                     s.eventSequence(), s.dir(), s.ahead()));
         }
     }
