@@ -13,8 +13,6 @@ import dev.fsdriver.proto.v1.ReadDirRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * ReadDir. A listing is made once per pass ({@link DirSnapshots}), names only where the backend
@@ -67,95 +65,8 @@ final class DirPages {
         }
         if (end >= entries.size()) {
             s.dirs.done(snap);
-        } else {
-            for (int k = 0, from = end; k < DirSnapshots.AHEAD_PAGES && from < entries.size(); k++, from += max) {
-                readAhead(s, snap, from, (int) Math.min((long) from + max, entries.size()));
-            }
         }
         return reply.setEof(end >= entries.size()).build();
-    }
-
-    /**
-     * Starts reading the attributes of entries {@code from} to {@code to} of {@code snap}, a page
-     * a client walking the listing asks for soon ({@link DirSnapshots#AHEAD_PAGES} are read at
-     * once), while this one travels: a cold directory's stats (a posix backend reads them by name)
-     * took the server 15 ms of each 20-28 ms page of a 100,000-entry listing. Used only if nothing
-     * changed since they were read ({@link #aheadFor}).
-     */
-    private static void readAhead(Share s, DirSnapshots.Snapshot snap, int from, int to) {
-        if (snap.ahead().containsKey(from)) {
-            return;
-        }
-        List<String> names = unread(snap, from, to);
-        if (names.isEmpty()) {
-            return; // the backend lists names with their attributes (Windows)
-        }
-        RelPath dir;
-        try {
-            dir = s.nodes.path(snap.node());
-        } catch (FsException e) {
-            return;
-        }
-        long sequence = s.eventSequence.getAsLong(); // before the reads: see aheadFor
-        try {
-            snap.ahead().put(from, new DirSnapshots.Ahead(from, to, dir, sequence,
-                    s.dirs.aheadReader.submit(() -> s.backend.attributes(dir, names))));
-        } catch (RejectedExecutionException e) {
-            // the share is closing
-        }
-    }
-
-    /**
-     * The attributes read ahead for entries {@code from} to {@code to} of {@code snap} at
-     * {@code dir}, or null: none, another range, a failure, a change reported since they were
-     * read (the share's event sequence moved), or the directory's times moved since (a name in it
-     * changed). A file's own change not reported yet reaches the client after it asked for this
-     * page, which then holds the page for older than that change, as a page whose attributes
-     * were read now.
-     */
-    private static List<FileAttributes> aheadFor(Share s, DirSnapshots.Snapshot snap, RelPath dir, int from, int to) {
-        snap.ahead().keySet().removeIf(f -> f < from); // passed: a client that went back, or a page left out
-        DirSnapshots.Ahead a = snap.ahead().remove(from);
-        if (a == null || a.from() != from || a.to() != to || !a.dir().equals(dir)) {
-            return null;
-        }
-        PageAttributes read;
-        try {
-            read = a.attributes().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (ExecutionException e) {
-            return null; // read again now: the error, if it stays, is met there
-        }
-        if (s.eventSequence.getAsLong() != a.sequence() || !read.dir().sameFile(snap.dir())) {
-            return null;
-        }
-        // A name made, removed or renamed in it since moves the directory's times: one stat
-        // (a change not reported yet would otherwise be missed, as a page read now would not)
-        FileAttributes now;
-        try {
-            now = s.backend.stat(dir);
-        } catch (FsException e) {
-            return null;
-        }
-        FileAttributes then = read.dir();
-        if (!now.sameFile(then) || now.mtimeNs() != then.mtimeNs() || now.ctimeNs() != then.ctimeNs()) {
-            return null;
-        }
-        return read.entries();
-    }
-
-    /** The names of entries {@code from} to {@code to} that came without attributes. */
-    private static List<String> unread(DirSnapshots.Snapshot snap, int from, int to) {
-        List<DirEntry> entries = snap.entries();
-        List<String> unread = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            if (entries.get(i).attributes() == null) {
-                unread.add(entries.get(i).name());
-            }
-        }
-        return unread;
     }
 
     /** A new listing of node {@code node}, at {@code dir}: ESTALE when the backend read another directory there. */
@@ -175,10 +86,13 @@ final class DirPages {
     private static void addPage(Share s, RelPath dir, DirSnapshots.Snapshot snap, int from, int to, boolean plus,
                                 ReadDirReply.Builder reply) throws FsException {
         List<DirEntry> entries = snap.entries();
-        List<String> unread = unread(snap, from, to);
-        List<FileAttributes> ahead = unread.isEmpty() ? null : aheadFor(s, snap, dir, from, to);
-        Page page = unread.isEmpty() ? new Page(dir, List.of())
-                : ahead != null ? new Page(dir, ahead) : attributes(s, dir, snap, unread);
+        List<String> unread = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            if (entries.get(i).attributes() == null) {
+                unread.add(entries.get(i).name());
+            }
+        }
+        Page page = unread.isEmpty() ? new Page(dir, List.of()) : attributes(s, dir, snap, unread);
         int next = 0;
         for (int i = from; i < to; i++) {
             DirEntry e = entries.get(i);

@@ -2,18 +2,10 @@ package dev.fsdriver.server;
 
 import dev.fsdriver.backend.DirEntry;
 import dev.fsdriver.backend.FileAttributes;
-import dev.fsdriver.backend.PageAttributes;
-import dev.fsdriver.backend.RelPath;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Short-lived directory listings for ReadDir pagination, so that a 10,000-entry directory is
@@ -32,26 +24,7 @@ final class DirSnapshots {
      * does not say, and every entry has its attributes).
      */
     record Snapshot(int id, long node, List<DirEntry> entries, long createdNanos, long eventSequence,
-                    FileAttributes dir, ConcurrentHashMap<Integer, Ahead> ahead) {}
-
-    /**
-     * The attributes of a snapshot's next page, being read while its current page travels
-     * ({@link DirPages}): entries {@code from} to {@code to} of it, at {@code dir}, read after the
-     * share's event {@code sequence}.
-     */
-    record Ahead(int from, int to, RelPath dir, long sequence, Future<PageAttributes> attributes) {}
-
-    /** Pages whose attributes are read ahead of a client walking a listing (DirPages). */
-    static final int AHEAD_PAGES = 1; // 2 measured no faster (docs/benchmarks.md)
-    /** Reads pages' attributes ahead: a thread per page ahead while there is work, none when idle. */
-    final ExecutorService aheadReader = aheadReader();
-
-    private static ExecutorService aheadReader() {
-        ThreadPoolExecutor e = new ThreadPoolExecutor(AHEAD_PAGES, AHEAD_PAGES, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("stat-ahead-", 0).factory());
-        e.allowCoreThreadTimeOut(true);
-        return e;
-    }
+                    FileAttributes dir) {}
 
     private static final long TTL_NANOS = 30_000_000_000L;
     /** How long a listing read to its end stays, if small (see {@link #done}). */
@@ -93,7 +66,7 @@ final class DirSnapshots {
         }
         int id = nextId;
         nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
-        Snapshot s = new Snapshot(id, node, list, now, eventSequence, dir, new ConcurrentHashMap<>());
+        Snapshot s = new Snapshot(id, node, list, now, eventSequence, dir);
         snapshots.put(id, s);
         entries += list.size();
         return s;
@@ -101,7 +74,8 @@ final class DirSnapshots {
 
     /**
      * {@code s}'s last page was served: it is not kept for the 30 s (an idle server held 100
-     * bytes per entry of the last 500,000 listed; expired ones go only at the next listing). One of
+     * bytes per entry of the last 500,000 listed; expired ones went only at the next listing, they go
+     * here too). One of
      * at most {@link #DONE_MAX_ENTRIES} stays {@link #DONE_NANOS}: a client asks for a page's tail
      * again with attributes when the kernel turns to READDIRPLUS within one pass, and a relist of
      * a directory changed meanwhile would shift positions. A cursor into a snapshot gone is served
@@ -124,7 +98,7 @@ final class DirSnapshots {
             entries -= s.entries.size();
         } else {
             snapshots.put(s.id(), new Snapshot(s.id(), s.node(), s.entries(), now - TTL_NANOS + DONE_NANOS,
-                    s.eventSequence(), s.dir(), s.ahead()));
+                    s.eventSequence(), s.dir()));
         }
     }
 

@@ -483,7 +483,6 @@ final class Share implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
-        dirs.aheadReader.shutdownNow();
         try {
             worker.awaitTermination(2, TimeUnit.SECONDS); // a search still running uses the backend
         } catch (InterruptedException e) {
