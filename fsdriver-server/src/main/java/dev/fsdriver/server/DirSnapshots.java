@@ -56,14 +56,7 @@ final class DirSnapshots {
     /** Keeps {@code entries} (already sorted), read from directory {@code dir}, as a new snapshot of {@code node}. */
     synchronized Snapshot add(long node, List<DirEntry> list, long eventSequence, FileAttributes dir) {
         long now = System.nanoTime();
-        for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
-            Snapshot s = it.next();
-            // least recently used first: evict while over either bound, and anything expired
-            if (snapshots.size() >= capacity || entries + list.size() > maxEntries || now - s.createdNanos > TTL_NANOS) {
-                it.remove();
-                entries -= s.entries.size();
-            }
-        }
+        evictLocked(now, list.size());
         int id = nextId;
         nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
         Snapshot s = new Snapshot(id, node, list, now, eventSequence, dir);
@@ -83,13 +76,7 @@ final class DirSnapshots {
      */
     synchronized void done(Snapshot s) {
         long now = System.nanoTime();
-        for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
-            Snapshot old = it.next();
-            if (now - old.createdNanos > TTL_NANOS) { // expired ones go here too, not only at the next listing
-                it.remove();
-                entries -= old.entries.size();
-            }
-        }
+        evictLocked(now, -1); // expired ones go here too, not only at the next listing
         if (snapshots.get(s.id()) != s) {
             return;
         }
@@ -99,6 +86,21 @@ final class DirSnapshots {
         } else {
             snapshots.put(s.id(), new Snapshot(s.id(), s.node(), s.entries(), now - TTL_NANOS + DONE_NANOS,
                     s.eventSequence(), s.dir()));
+        }
+    }
+
+    /**
+     * Least recently used first: every expired snapshot, and while one of {@code adding} entries
+     * (-1: none is added) would pass either bound, the oldest ones.
+     */
+    private void evictLocked(long now, int adding) {
+        for (Iterator<Snapshot> it = snapshots.values().iterator(); it.hasNext(); ) {
+            Snapshot s = it.next();
+            boolean over = adding >= 0 && (snapshots.size() >= capacity || entries + adding > maxEntries);
+            if (over || now - s.createdNanos > TTL_NANOS) {
+                it.remove();
+                entries -= s.entries.size();
+            }
         }
     }
 

@@ -30,6 +30,7 @@ class BaselinesTest {
     private final AtomicInteger listings = new AtomicInteger();
     private final AtomicInteger namesRead = new AtomicInteger();
     private final AtomicBoolean live = new AtomicBoolean(true);
+    private final AtomicLong clock = new AtomicLong();
     private int size = 3;
 
     /** Names n0..n(size-1), inode 100 + i, one name per readdir call (the kernel's offsets: i + 3 after name i). */
@@ -70,10 +71,7 @@ class BaselinesTest {
      */
     @Test
     void aDirectoryWaitsWhileProgramsKeepListingAndIsListedOnceTheyStop() {
-        AtomicLong clock = new AtomicLong();
-        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
-        view.entered(1, "d", DIR, DIR_MODE);
-        b.held(DIR);
+        Baselines b = heldOnTheTestClock();
         programLists(DIR + 1);
         clock.addAndGet(Baselines.DELAY_NANOS);
         assertThat(b.stepIfDue()).isTrue();
@@ -87,10 +85,7 @@ class BaselinesTest {
 
     @Test
     void aDirectoryTheWalkReachesWhileItWaitsIsNotListed() {
-        AtomicLong clock = new AtomicLong();
-        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
-        view.entered(1, "d", DIR, DIR_MODE);
-        b.held(DIR);
+        Baselines b = heldOnTheTestClock();
         programLists(DIR + 1);
         clock.addAndGet(Baselines.DELAY_NANOS);
         b.stepIfDue();
@@ -103,10 +98,7 @@ class BaselinesTest {
 
     @Test
     void aDirectoryWaitsAtMostMaxDeferWhileProgramsKeepListing() {
-        AtomicLong clock = new AtomicLong();
-        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
-        view.entered(1, "d", DIR, DIR_MODE);
-        b.held(DIR);
+        Baselines b = heldOnTheTestClock();
         int steps = 0;
         while (listings.get() == 0 && steps++ < 100) {
             programLists(DIR + 1 + steps);
@@ -115,6 +107,14 @@ class BaselinesTest {
         }
         assertThat(listings).hasValue(1);
         assertThat((long) steps * Baselines.DELAY_NANOS).isEqualTo(Baselines.MAX_DEFER_NANOS);
+    }
+
+    /** Baselines on the test's clock, the kernel holding DIR from now. */
+    private Baselines heldOnTheTestClock() {
+        Baselines b = new Baselines(names, view, new ServerReads(OwnReadsOver.of(server, fh -> SEQ)), live::get, clock::get);
+        view.entered(1, "d", DIR, DIR_MODE);
+        b.held(DIR);
+        return b;
     }
 
     private void programLists(long dir) {
