@@ -192,8 +192,7 @@ class MountLifecycleTest {
         Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
         Process child = startChild(mnt, "self-deadlock");
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> readUntilUnchecked(out, "HUNG"))
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> readUntilUnchecked(child.getInputStream(), "HUNG"))
                     .get(60, TimeUnit.SECONDS)).endsWith("HUNG");
             child.destroyForcibly();
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("the killed process ended").isTrue();
@@ -251,7 +250,7 @@ class MountLifecycleTest {
                 .count();
     }
 
-    private static String readUntilUnchecked(java.io.BufferedReader out, String marker) {
+    private static String readUntilUnchecked(java.io.InputStream out, String marker) {
         try {
             return readUntil(out, marker);
         } catch (IOException e) {
@@ -270,8 +269,7 @@ class MountLifecycleTest {
         args.addAll(List.of(mode));
         command.addAll(javaCommand(System.getProperty("java.class.path"), args.toArray(String[]::new)));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(readUntil(out, "MOUNTED")).endsWith("MOUNTED");
+        assertThat(readUntil(child.getInputStream(), "MOUNTED")).endsWith("MOUNTED");
         return child;
     }
 
@@ -294,7 +292,7 @@ class MountLifecycleTest {
         command.addAll(asNobody(javaCommand(classPathReadableByAll(), mnt.toString(), "close-on-stdin")));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            var out = child.getInputStream();
             assertThat(readUntil(out, "MOUNTED")).endsWith("MOUNTED");
             Path childMounts = Path.of("/proc/" + child.pid() + "/mountinfo");
             assertThat(Files.readAllLines(childMounts))
@@ -352,17 +350,27 @@ class MountLifecycleTest {
         return String.join(java.io.File.pathSeparator, entries);
     }
 
-    /** Reads lines until one equals {@code marker}; returns everything read (for the failure message). */
-    private static String readUntil(java.io.BufferedReader out, String marker) throws IOException {
+    /**
+     * Reads lines until one equals {@code marker}; returns everything read (for the failure
+     * message). Byte by byte, unbuffered: a buffering reader would swallow the lines after the
+     * marker (the child prints HUNG right after MOUNTED), and the next reader would never see them.
+     */
+    private static String readUntil(java.io.InputStream out, String marker) throws IOException {
         StringBuilder seen = new StringBuilder();
-        String line;
-        while ((line = out.readLine()) != null) {
-            seen.append(line).append('\n');
-            if (line.equals(marker)) {
+        var line = new java.io.ByteArrayOutputStream();
+        for (int b; (b = out.read()) != -1; ) {
+            if (b != '\n') {
+                line.write(b);
+                continue;
+            }
+            String text = line.toString(StandardCharsets.UTF_8);
+            seen.append(text).append('\n');
+            line.reset();
+            if (text.equals(marker)) {
                 return seen.toString().strip();
             }
         }
-        return seen.toString().strip();
+        return seen.append(line.toString(StandardCharsets.UTF_8)).toString().strip();
     }
 
     /**
