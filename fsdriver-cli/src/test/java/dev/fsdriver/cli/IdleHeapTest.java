@@ -28,6 +28,22 @@ class IdleHeapTest {
         assertTrue(after < before / 3, "the old generation was not given back: " + before + " -> " + after);
     }
 
+    /**
+     * Live data the busy ratio (30% free) sized the heap for: the idle collection leaves 10% free,
+     * and puts the busy ratio back.
+     */
+    @Test
+    void anIdleDaemonKeepsLessFreeHeapThanABusyOne() throws Exception {
+        String[] f = child("live");
+        long live = Long.parseLong(f[0]);
+        long busy = Long.parseLong(f[1]);
+        long idle = Long.parseLong(f[2]);
+        assertEquals("true", f[3]);
+        assertEquals("30", f[4], "the busy ratio was not put back");
+        assertTrue(busy > live * 100 / 75, "the busy collection left less than 25% free: " + live + " of " + busy);
+        assertTrue(idle < live * 100 / 85, "the idle collection left more than 15% free: " + live + " of " + idle);
+    }
+
     @Test
     void promotedGarbageBeyondTheSoftBoundIsCollectedUnderLoad() throws Exception {
         String[] f = child("soft");
@@ -40,8 +56,11 @@ class IdleHeapTest {
 
     @Test
     void onlyAnOldGenerationWellAboveWhatTheLastFullCollectionKeptIsWorthCollecting() {
-        assertFalse(IdleHeap.worthCollecting(20L << 20, 10L << 20, 0));
+        assertFalse(IdleHeap.worthCollecting(18L << 20, 10L << 20, 0));
         assertTrue(IdleHeap.worthCollecting(40L << 20, 10L << 20, 0));
+        // a million nodes' live heap left 30% free by a busy collection: worth 10%; then not again
+        assertTrue(IdleHeap.worthCollecting(391L << 20, 274L << 20, 0));
+        assertFalse(IdleHeap.worthCollecting(305L << 20, 274L << 20, 0));
         assertFalse(IdleHeap.worthCollecting(7L << 20, 0, 0));
         assertFalse(IdleHeap.worthCollecting(18L << 20, 0, 12L << 20)); // at its initial size: nothing to give
         assertTrue(IdleHeap.worthCollecting(24L << 20, 0, 12L << 20));
@@ -71,6 +90,8 @@ class IdleHeapTest {
         public static void main(String[] args) throws Exception {
             if (args[0].equals("idle")) {
                 idle();
+            } else if (args[0].equals("live")) {
+                live();
             } else {
                 soft();
             }
@@ -89,6 +110,29 @@ class IdleHeapTest {
             long after = old.getUsage().getCommitted();
             boolean idleAndLean = idle.check();
             System.out.println(busy + " " + idleWithGarbage + " " + idleAndLean + " " + before + " " + after);
+        }
+
+        private static void live() {
+            IdleHeap idle = new IdleHeap();
+            MemoryPoolMXBean old = old();
+            List<byte[]> kept = new ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                kept.add(new byte[1 << 20]);
+            }
+            List<byte[]> passing = new ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                passing.add(new byte[1 << 20]);
+            }
+            passing.clear();
+            System.gc(); // a busy full collection of a heap grown past the live data: 30% free
+            long live = old.getUsage().getUsed();
+            long busy = old.getUsage().getCommitted();
+            idle.check();
+            boolean collected = idle.check();
+            long afterIdle = old.getUsage().getCommitted();
+            String ratio = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxHeapFreeRatio").getValue();
+            System.out.println(live + " " + busy + " " + afterIdle + " " + collected + " " + ratio + " " + kept.size());
         }
 
         private static void soft() throws Exception {
