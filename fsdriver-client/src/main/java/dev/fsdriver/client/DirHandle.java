@@ -24,10 +24,6 @@ final class DirHandle {
     long fetchEpoch = -1;
     /** Until when a listing kept at its close may be used again (see RemoteCaches' relistings). */
     long keepUntilNanos;
-    /** The cursor the next page was asked from ahead ({@code Prefetcher#nextPage}), or -1. */
-    long nextAsked = -1;
-    /** The listings' change epoch when it was asked. */
-    long nextEpoch;
     /** The page's ReadDirReply.event_sequence (see {@link ListingSequences}); read without the monitor. */
     volatile long eventSequence;
 

@@ -26,9 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link DirHandle}); a plus page gives each entry's node to the kernel once (the server counted
  * one reference per entry), the name only after that or while the file is written here. A first
  * page may come fetched ahead ({@link Prefetcher}) or kept from a listing just closed
- * ({@link RemoteCaches#keepListing}); the next page is asked for ahead once the kernel reads
- * the current one a second time (by then it shows whether it wants READDIRPLUS: {@code ls -f}
- * gets one plus request, then plain ones).
+ * ({@link RemoteCaches#keepListing}).
  *
  * <p>Locking: each open directory locks itself while a request reads or fetches its page.
  */
@@ -68,7 +66,6 @@ final class DirListings {
             return;
         }
         synchronized (dir) {
-            askedUnusedLocked(dir);
             if (dir.pagePlus) {
                 caches.keepListing(nodeId, new KeptListings.Kept(dir.page, dir.given, dir.fetchEpoch, dir.keepUntilNanos,
                         dir.eventSequence), dir.pageCursor == 0 && dir.pageEof);
@@ -99,8 +96,7 @@ final class DirListings {
      */
     private void list(long nodeId, long fh, long offset, boolean plus, Sink sink) throws FuseException {
         DirHandle dir = dirs.get(fh);
-        boolean open = dir != null; // else released: nothing asked ahead for a handle nobody can end
-        if (!open) {
+        if (dir == null) {
             dir = new DirHandle(nodeId);
         }
         if (offset < 1 && !sink.add(".", dotEntry(nodeId), nodeId, FileMode.S_IFDIR, 1)) {
@@ -116,8 +112,6 @@ final class DirListings {
                 if (start < 0) {
                     fetchLocked(dir, cursor, plus);
                     start = 0;
-                } else if (open) {
-                    askNextLocked(dir, plus);
                 }
                 List<DirEntry> page = dir.page;
                 for (int i = start; i < page.size(); i++) {
@@ -165,35 +159,7 @@ final class DirListings {
         return -1;
     }
 
-    /** The kernel reads the page again: its next one is asked for now, once. */
-    private void askNextLocked(DirHandle dir, boolean plus) {
-        if (dir.pageEof || dir.page.isEmpty() || dir.nextAsked >= 0) {
-            return;
-        }
-        dir.nextEpoch = caches.relistEpoch(); // before the request, as for a fetch
-        dir.nextAsked = dir.page.get(dir.page.size() - 1).getCursor();
-        caches.prefetcher().nextPage(dir.nodeId, dir.nextAsked, plus);
-    }
-
-    /** A next page asked for and not taken: its references go back. */
-    private void askedUnusedLocked(DirHandle dir) {
-        if (dir.nextAsked >= 0) {
-            caches.prefetcher().nextPageUnused(dir.nodeId, dir.nextAsked);
-            dir.nextAsked = -1;
-        }
-    }
-
     private void fetchLocked(DirHandle dir, long cursor, boolean plus) throws FuseException {
-        if (cursor != 0 && cursor == dir.nextAsked) {
-            long epoch = dir.nextEpoch;
-            dir.nextAsked = -1;
-            ReadDirReply ahead = caches.prefetcher().takeNextPage(dir.nodeId, cursor, plus);
-            if (ahead != null) {
-                storeLocked(dir, cursor, plus, ahead, epoch);
-                return;
-            }
-        }
-        askedUnusedLocked(dir); // the kernel went elsewhere (a seek, a plus request after plain ones)
         long epoch = caches.relistEpoch(); // before the fetch: a change meanwhile makes it older
         if (cursor == 0 && plus) {
             KeptListings.Kept r = caches.takeListing(dir.nodeId);
@@ -224,11 +190,6 @@ final class DirListings {
             reply = connection.call(f -> f.readDir(ReadDirRequest.newBuilder().setNode(dir.nodeId).setCursor(cursor)
                     .setMaxEntries(options.readDirPageSize()).setPlus(plus).build()));
         }
-        storeLocked(dir, cursor, plus, reply, epoch);
-    }
-
-    /** {@code reply}, the page from {@code cursor} asked for at change epoch {@code epoch}, replaces the page. */
-    private void storeLocked(DirHandle dir, long cursor, boolean plus, ReadDirReply reply, long epoch) {
         spentLocked(dir);
         dir.page = reply.getEntriesList();
         dir.eventSequence = reply.getEventSequence();

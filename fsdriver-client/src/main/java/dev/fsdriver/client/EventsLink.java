@@ -153,9 +153,4 @@ public final class EventsLink {
     int listingsWaiting() {
         return caches.prefetcher().listingsWaiting();
     }
-
-    /** Next pages of listings under way asked for and not yet taken (for tests). */
-    int nextPagesWaiting() {
-        return caches.prefetcher().nextPagesWaiting();
-    }
 }

@@ -30,19 +30,10 @@ import java.util.function.LongSupplier;
  * page. A page fetched and never used is given back: its entries' node references are forgotten
  * ({@code unused}).
  *
- * <p>Within a directory, the next page of a listing is asked for as soon as the kernel reads the
- * current one ({@link #nextPage}): its server time (a stat per entry on a cold Linux share, a link
- * round trip from WSL2) passes while the kernel takes the current page's entries (issue 16: a
- * cold `ls -f` of 100,000 files waited 17-35 ms for each fifth getdents). One next page per
- * directory, at most {@link Prefetcher#MAX_DIRS_AHEAD} directories.
- *
  * <p>Thread-safe: concurrent maps, a queue and a counter; no lock.
  */
 final class DirReadAhead {
     private record Listed(ListenableFuture<ReadDirReply> reply, long atNanos) {}
-
-    /** A listing's next page, from {@code cursor}, asked for ahead. */
-    private record Next(long cursor, boolean plus, Listed listed) {}
 
     private final Function<ReadDirRequest, ListenableFuture<ReadDirReply>> lister;
     private final int pageSize;
@@ -54,8 +45,6 @@ final class DirReadAhead {
     private volatile long epoch;
     /** First pages of directories fetched ahead, by directory node. */
     private final ConcurrentHashMap<Long, Listed> dirPages = new ConcurrentHashMap<>();
-    /** The next page of a listing under way, by directory node: one per directory (the latest listing's). */
-    private final ConcurrentHashMap<Long, Next> nextPages = new ConcurrentHashMap<>();
     /** Directories seen as entries of a listing: listing one of them is a descent. */
     private final Set<Long> subdirs = ConcurrentHashMap.newKeySet();
     private final AtomicInteger dirsInFlight = new AtomicInteger();
@@ -186,66 +175,6 @@ final class DirReadAhead {
         }
     }
 
-    /**
-     * Asks for the page of {@code dir} from {@code cursor} (READDIRPLUS when {@code plus}): the
-     * kernel is reading the page that ends there. It replaces another listing's next page of the
-     * same directory.
-     */
-    void nextPage(long dir, long cursor, boolean plus) {
-        if (!on.getAsBoolean()) {
-            return;
-        }
-        if (nextPages.size() >= Prefetcher.MAX_DIRS_AHEAD && !nextPages.containsKey(dir)) {
-            sweepNextPages();
-            if (nextPages.size() >= Prefetcher.MAX_DIRS_AHEAD) {
-                return;
-            }
-        }
-        long before = epoch; // as in pump: a drop from now on may be of a change the page missed
-        Listed l = new Listed(lister.apply(ReadDirRequest.newBuilder()
-                .setNode(dir).setCursor(cursor).setMaxEntries(pageSize).setPlus(plus).build()), clock.getAsLong());
-        Next n = new Next(cursor, plus, l);
-        Next replaced = nextPages.put(dir, n);
-        if (replaced != null) {
-            giveBack(replaced.listed);
-        }
-        if (epoch != before && nextPages.remove(dir, n)) {
-            giveBack(l);
-        }
-    }
-
-    /**
-     * The page of {@code dir} from {@code cursor} asked for ahead, if it is waiting, fresh and of
-     * the same kind ({@code plus}); it is taken. Another kind or a stale one is given back.
-     */
-    ReadDirReply takeNextPage(long dir, long cursor, boolean plus) {
-        Next n = nextPages.get(dir);
-        if (n == null || n.cursor != cursor || !nextPages.remove(dir, n)) {
-            return null; // none, or another listing's
-        }
-        if (n.plus != plus || clock.getAsLong() - n.listed.atNanos > ttlNanos || !on.getAsBoolean()) {
-            giveBack(n.listed);
-            return null;
-        }
-        try {
-            return n.listed.reply.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            giveBack(n.listed);
-            return null;
-        } catch (ExecutionException e) {
-            return null; // the listing's own call meets the error itself
-        }
-    }
-
-    /** A listing of {@code dir} that asked for its page from {@code cursor} ended or went elsewhere: given back. */
-    void nextPageUnused(long dir, long cursor) {
-        Next n = nextPages.get(dir);
-        if (n != null && n.cursor == cursor && nextPages.remove(dir, n)) {
-            giveBack(n.listed);
-        }
-    }
-
     /** Forgets every page fetched ahead and every directory still to fetch; gives their references back. */
     void dropAll() {
         epoch++; // always, also with nothing stored: a fetch on its way checks it (see pump)
@@ -258,14 +187,6 @@ final class DirReadAhead {
                 }
             }
         }
-        if (!nextPages.isEmpty()) {
-            for (Long dir : List.copyOf(nextPages.keySet())) {
-                Next n = nextPages.remove(dir);
-                if (n != null) {
-                    giveBack(n.listed);
-                }
-            }
-        }
     }
 
     private void sweepDirPages() {
@@ -273,15 +194,6 @@ final class DirReadAhead {
         dirPages.forEach((dir, l) -> {
             if (now - l.atNanos > ttlNanos && dirPages.remove(dir, l)) {
                 giveBack(l);
-            }
-        });
-    }
-
-    private void sweepNextPages() {
-        long now = clock.getAsLong();
-        nextPages.forEach((dir, n) -> {
-            if (now - n.listed.atNanos > ttlNanos && nextPages.remove(dir, n)) {
-                giveBack(n.listed);
             }
         });
     }
@@ -308,10 +220,5 @@ final class DirReadAhead {
     /** Directory pages fetched ahead and waiting (for tests). */
     int waiting() {
         return dirPages.size();
-    }
-
-    /** Next pages of listings under way asked for and waiting (for tests). */
-    int nextPagesWaiting() {
-        return nextPages.size();
     }
 }

@@ -33,8 +33,7 @@ import java.util.function.Supplier;
  *     (it is descending a tree: find, git status, du, ls -R), the first pages of that directory's
  *     subdirectories are fetched in parallel ({@link #MAX_DIRS_IN_FLIGHT} at a time) and its own
  *     listing of each takes the waiting page. A page fetched and never used is given back: its
- *     entries' node references are forgotten ({@code unused}). A listing's next page is asked
- *     for while the kernel reads the current one.
+ *     entries' node references are forgotten ({@code unused}).
  * </ul>
  *
  * <p>Coherence: only while change events flow ({@code enabled}); every event and every change
@@ -148,21 +147,6 @@ public final class Prefetcher {
         return dirs.takeListing(dir);
     }
 
-    /** See {@link DirReadAhead#nextPage}. */
-    public void nextPage(long dir, long cursor, boolean plus) {
-        dirs.nextPage(dir, cursor, plus);
-    }
-
-    /** See {@link DirReadAhead#takeNextPage}. */
-    public ReadDirReply takeNextPage(long dir, long cursor, boolean plus) {
-        return dirs.takeNextPage(dir, cursor, plus);
-    }
-
-    /** See {@link DirReadAhead#nextPageUnused}. */
-    public void nextPageUnused(long dir, long cursor) {
-        dirs.nextPageUnused(dir, cursor);
-    }
-
     /**
      * Forgets every fetched reply (something changed: see the class comment). Two steps, one per
      * half: a directory fetch starting between them is dropped too (a ReadDir wasted, never a
@@ -181,10 +165,5 @@ public final class Prefetcher {
     /** Directory pages fetched ahead and waiting (for tests). */
     public int listingsWaiting() {
         return dirs.waiting();
-    }
-
-    /** Next pages of listings under way waiting (for tests). */
-    public int nextPagesWaiting() {
-        return dirs.nextPagesWaiting();
     }
 }

@@ -77,40 +77,4 @@ class DirReadAheadTest {
         assertThat(givenBack).containsExactlyInAnyOrder(220L, 230L);
         assertThat(dirs.takeListing(22)).isNull();
     }
-
-    @Test
-    void aNextPageIsTakenOnceAtItsCursorAndOfItsKindElseGivenBack() {
-        dirs.nextPage(5, 77, true);
-        assertThat(listed).containsExactly(5L);
-        assertThat(dirs.takeNextPage(5, 78, true)).as("another cursor: another listing's").isNull();
-        assertThat(dirs.nextPagesWaiting()).isEqualTo(1);
-        assertThat(dirs.takeNextPage(5, 77, true).getEntries(0).getNode().getId()).isEqualTo(50L);
-        assertThat(dirs.takeNextPage(5, 77, true)).isNull();
-        assertThat(givenBack).isEmpty();
-
-        dirs.nextPage(5, 88, true);
-        assertThat(dirs.takeNextPage(5, 88, false)).as("the kernel asks plain pages now").isNull();
-        assertThat(givenBack).containsExactly(50L);
-    }
-
-    @Test
-    void aNextPageUnusedReplacedDroppedOrStaleIsGivenBack() {
-        dirs.nextPage(5, 77, true);
-        dirs.nextPageUnused(5, 76); // another listing's end: not this page
-        assertThat(givenBack).isEmpty();
-        dirs.nextPageUnused(5, 77);
-        assertThat(givenBack).containsExactly(50L);
-
-        dirs.nextPage(6, 1, true);
-        dirs.nextPage(6, 2, true); // a second listing of the same directory
-        assertThat(givenBack).containsExactly(50L, 60L);
-        dirs.dropAll();
-        assertThat(givenBack).containsExactly(50L, 60L, 60L);
-
-        dirs.nextPage(7, 1, true);
-        clock.addAndGet(TTL + 1);
-        assertThat(dirs.takeNextPage(7, 1, true)).isNull();
-        assertThat(givenBack).containsExactly(50L, 60L, 60L, 70L);
-        assertThat(dirs.nextPagesWaiting()).isZero();
-    }
 }
