@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  *       kept needs at {@value #IDLE_FREE_PERCENT}% free.</li>
  * </ul>
  * A full collection shrinks the heap to {@code MaxHeapFreeRatio} at once (bin/jvm/daemon.args:
- * {@code -XX:-ShrinkHeapInSteps}). The idle one runs with that ratio lowered to
- * {@value #IDLE_FREE_PERCENT}% (a manageable flag, restored right after): a busy daemon keeps 30%
- * free to grow into, an idle one has no use for it (a mount that has seen a million files holds
- * ~270 MiB live: 80 MiB less resident).
+ * {@code -XX:-ShrinkHeapInSteps}). The idle one runs with the free ratios lowered to
+ * {@value #IDLE_FREE_PERCENT}% (manageable flags, restored right after): a busy daemon keeps
+ * 10-30% free to grow into, an idle one has no use for it (a mount that has seen a million files
+ * holds ~270 MiB live: 475-500 MB resident after the walk, 415 MB idle; docs/benchmarks.md, "Scale").
  */
 final class IdleHeap {
     private static final Logger LOG = LoggerFactory.getLogger(IdleHeap.class);
@@ -47,7 +47,8 @@ final class IdleHeap {
     /** Old generation growth since the last full collection that makes one, whatever the load. */
     static final long SOFT_SLACK = 64L << 20;
     /** The free share of the heap an idle collection leaves. */
-    static final int IDLE_FREE_PERCENT = 10;
+    static final int IDLE_FREE_PERCENT = 2;
+    private static final String MIN_FREE = "MinHeapFreeRatio";
     private static final String MAX_FREE = "MaxHeapFreeRatio";
 
     private final List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
@@ -133,20 +134,35 @@ final class IdleHeap {
         return false;
     }
 
-    /** A full collection with {@code MaxHeapFreeRatio} at {@value #IDLE_FREE_PERCENT} (never below the minimum ratio) for its duration. */
+    /**
+     * A full collection with both free ratios at {@value #IDLE_FREE_PERCENT}% for its duration
+     * (the minimum first: it may never pass the maximum), then the busy ones back, maximum first.
+     * The heap grows again by the busy minimum at the next collection that needs it.
+     */
     private void collectLeavingLessFree() {
         var diagnostics = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-        String busy = diagnostics.getVMOption(MAX_FREE).getValue();
-        int idle = Math.max(IDLE_FREE_PERCENT, Integer.parseInt(diagnostics.getVMOption("MinHeapFreeRatio").getValue()));
+        String busyMin = diagnostics.getVMOption(MIN_FREE).getValue();
+        String busyMax = diagnostics.getVMOption(MAX_FREE).getValue();
+        String idle = Integer.toString(IDLE_FREE_PERCENT);
+        boolean lowered = false;
         try {
-            diagnostics.setVMOption(MAX_FREE, Integer.toString(Math.min(idle, Integer.parseInt(busy))));
-        } catch (IllegalArgumentException e) { // not manageable in this JVM: the busy ratio
-            LOG.atDebug().setCause(e).log("MaxHeapFreeRatio stays");
+            if (Integer.parseInt(busyMin) > IDLE_FREE_PERCENT) {
+                diagnostics.setVMOption(MIN_FREE, idle);
+            }
+            if (Integer.parseInt(busyMax) > IDLE_FREE_PERCENT) {
+                diagnostics.setVMOption(MAX_FREE, idle);
+            }
+            lowered = true;
+        } catch (IllegalArgumentException e) { // not manageable in this JVM: the busy ratios
+            LOG.atDebug().setCause(e).log("heap free ratios stay");
         }
         try {
             collect("idle");
         } finally {
-            diagnostics.setVMOption(MAX_FREE, busy);
+            if (lowered || !diagnostics.getVMOption(MIN_FREE).getValue().equals(busyMin)) {
+                diagnostics.setVMOption(MAX_FREE, busyMax);
+                diagnostics.setVMOption(MIN_FREE, busyMin);
+            }
         }
     }
 
