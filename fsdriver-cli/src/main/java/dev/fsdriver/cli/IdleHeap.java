@@ -42,7 +42,11 @@ final class IdleHeap {
     private static final Logger LOG = LoggerFactory.getLogger(IdleHeap.class);
     static final long PERIOD_SECONDS = 10;
     static final double SLACK_FACTOR = 1.5;
-    /** Committed beyond the soft bound's share of what the last full collection kept, worth giving back when idle. */
+    /**
+     * Committed beyond what the last full collection kept needs at {@value #IDLE_FREE_PERCENT}%
+     * free that is worth a full collection when idle, at least (a tenth of what it kept, if more:
+     * a busy collection's 10% free is not worth another of the whole heap).
+     */
     static final long MIN_RECLAIM = 8L << 20;
     /** Old generation growth since the last full collection that makes one, whatever the load. */
     static final long SOFT_SLACK = 64L << 20;
@@ -81,7 +85,13 @@ final class IdleHeap {
                 timer.shutdown();
                 return;
             }
-            timer.scheduleWithFixedDelay(() -> heap.check(), 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    heap.check();
+                } catch (RuntimeException e) { // a task that throws is never run again
+                    LOG.atWarn().setCause(e).log("idle heap check failed");
+                }
+            }, 0, PERIOD_SECONDS, TimeUnit.SECONDS);
             heap.listen(timer);
         }, setUpAfterSeconds, TimeUnit.SECONDS);
         return timer;
@@ -137,14 +147,14 @@ final class IdleHeap {
     /**
      * A full collection with both free ratios at {@value #IDLE_FREE_PERCENT}% for its duration
      * (the minimum first: it may never pass the maximum), then the busy ones back, maximum first.
-     * The heap grows again by the busy minimum at the next collection that needs it.
+     * Under load again the old generation grows as promotions need it (JDK 21's serial collector
+     * makes the young collection that must grow it a full one, at the busy ratios).
      */
     private void collectLeavingLessFree() {
         var diagnostics = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
         String busyMin = diagnostics.getVMOption(MIN_FREE).getValue();
         String busyMax = diagnostics.getVMOption(MAX_FREE).getValue();
         String idle = Integer.toString(IDLE_FREE_PERCENT);
-        boolean lowered = false;
         try {
             if (Integer.parseInt(busyMin) > IDLE_FREE_PERCENT) {
                 diagnostics.setVMOption(MIN_FREE, idle);
@@ -152,17 +162,24 @@ final class IdleHeap {
             if (Integer.parseInt(busyMax) > IDLE_FREE_PERCENT) {
                 diagnostics.setVMOption(MAX_FREE, idle);
             }
-            lowered = true;
         } catch (IllegalArgumentException e) { // not manageable in this JVM: the busy ratios
             LOG.atDebug().setCause(e).log("heap free ratios stay");
         }
         try {
             collect("idle");
         } finally {
-            if (lowered || !diagnostics.getVMOption(MIN_FREE).getValue().equals(busyMin)) {
-                diagnostics.setVMOption(MAX_FREE, busyMax);
-                diagnostics.setVMOption(MIN_FREE, busyMin);
+            restore(diagnostics, MAX_FREE, busyMax);
+            restore(diagnostics, MIN_FREE, busyMin);
+        }
+    }
+
+    private static void restore(com.sun.management.HotSpotDiagnosticMXBean diagnostics, String flag, String busy) {
+        try {
+            if (!diagnostics.getVMOption(flag).getValue().equals(busy)) {
+                diagnostics.setVMOption(flag, busy);
             }
+        } catch (IllegalArgumentException e) { // changed from outside meanwhile (jcmd VM.set_flag)
+            LOG.atWarn().setCause(e).addKeyValue("flag", flag).log("heap free ratio not put back");
         }
     }
 
@@ -196,7 +213,7 @@ final class IdleHeap {
      */
     static boolean worthCollecting(long committed, long keptByLastFull, long init) {
         long needed = keptByLastFull * 100 / (100 - IDLE_FREE_PERCENT);
-        return committed > Math.max(init, needed) + MIN_RECLAIM;
+        return committed > Math.max(init, needed) + Math.max(MIN_RECLAIM, keptByLastFull / 10);
     }
 
     /** Whether {@code used} bytes of old generation are over the soft bound set by {@code keptByLastFull}. */
