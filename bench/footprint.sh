@@ -126,6 +126,7 @@ END=$(( $(date +%s) + SOAK_MIN * 60 ))
 while [ "$(date +%s)" -lt "$END" ]; do
     workloads
     SOAK_LOG="$SOAK_LOG $(rss_mb "$SERVE_PID")/$(rss_mb "$MOUNT_PID")"
+    echo "footprint: soak $(date -u +%H:%M:%S) resident serve/mount $(rss_mb "$SERVE_PID")/$(rss_mb "$MOUNT_PID") MB"
 done
 SLEEP_AFTER=30
 sleep "$SLEEP_AFTER"
