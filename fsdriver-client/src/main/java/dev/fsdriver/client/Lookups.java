@@ -47,18 +47,20 @@ final class Lookups {
     private final KnownAttrs attrs;
     private final Entries entries;
     private final Reopener reopener;
+    private final HeldDirTimes dirTimes;
     private final ColdLookups cold;
     private final long attrTimeoutNs;
     private final long negativeTimeoutNs;
 
     Lookups(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, Reopener reopener,
-            long attrTimeoutNs, long negativeTimeoutNs) {
+            HeldDirTimes dirTimes, long attrTimeoutNs, long negativeTimeoutNs) {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
         this.attrs = caches.attrs();
         this.entries = entries;
         this.reopener = reopener;
+        this.dirTimes = dirTimes;
         this.cold = new ColdLookups((page, undo) -> connection.call(f -> f.readDir(page), undo),
                 connection.options().readDirPageSize(), caches);
         this.attrTimeoutNs = attrTimeoutNs;
@@ -262,12 +264,19 @@ final class Lookups {
         if (held != null) {
             return held;
         }
-        SetAttrRequest request = setattrRequest(nodeId, changes);
+        SetAttrRequest plain = setattrRequest(nodeId, changes);
+        SetAttrRequest request = dirTimes.mergeInto(nodeId, plain);
         long epoch = attrs.epoch();
         long generation = files.generation(nodeId);
         Attr attr;
         try {
             attr = connection.call(f -> f.setAttr(request), () -> attrs.drop(nodeId));
+        } catch (FuseException f) {
+            if (request == plain) {
+                throw f;
+            }
+            dirTimes.lostIn(nodeId, f.errno()); // this change's own result is the one to return
+            attr = connection.call(c -> c.setAttr(plain), () -> attrs.drop(nodeId));
         } finally {
             caches.changing(nodeId); // nor a listing fetched while it went on
         }
@@ -286,7 +295,8 @@ final class Lookups {
             reply.done(held != null ? held : truncate(nodeId, changes));
             return;
         }
-        SetAttrRequest request = setattrRequest(nodeId, changes);
+        SetAttrRequest plain = setattrRequest(nodeId, changes);
+        SetAttrRequest request = dirTimes.mergeInto(nodeId, plain);
         long epoch = attrs.epoch();
         long generation = files.generation(nodeId);
         connection.whenAnswered(connection.start(() -> connection.filesAsync().setAttr(request)), attr -> {
@@ -295,7 +305,16 @@ final class Lookups {
             reply.done(new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs));
         }, errno -> {
             attrs.drop(nodeId); // it may have changed anyway (and with it what listings said of it)
-            reply.failed(errno);
+            if (request == plain) {
+                reply.failed(errno);
+                return;
+            }
+            dirTimes.lostIn(nodeId, errno); // this change's own result is the one to return
+            onVirtualThread(reply, () -> {
+                Attr attr = connection.call(f -> f.setAttr(plain), () -> attrs.drop(nodeId));
+                caches.changing(nodeId);
+                return new FuseAttrReply(Attrs.toFuse(attr), attrTimeoutNs);
+            });
         });
     }
 
@@ -307,6 +326,11 @@ final class Lookups {
      * names it for a truncate only.)
      */
     private FuseAttrReply held(long nodeId, FuseSetAttr changes) throws FuseException {
+        Attr dir = dirTimes.hold(nodeId, changes);
+        if (dir != null) {
+            caches.changing(nodeId); // what listings said of it
+            return new FuseAttrReply(Attrs.toFuse(dir), attrTimeoutNs);
+        }
         OpenNode open = caches.eventsLive() ? files.node(nodeId) : null;
         FileHandle h = null;
         if (open != null && open.handles.size() == 1) {

@@ -81,6 +81,9 @@ final class NameChanges {
         unsynced.changed(parent);
         caches.namesChanged(parent, k -> k.made(name, node));
         caches.changing(node.getId());
+        if (node.hasAttr() && FileMode.isDirectory(node.getAttr().getMode())) {
+            attrs.answered(node.getId(), node.getAttr(), sentAt); // what its times and owner held for it start from (HeldDirTimes)
+        }
         attrs.dirChanged(parent, node.hasParent() ? node.getParent() : null, sentAt);
         return entries.entry(node);
     }

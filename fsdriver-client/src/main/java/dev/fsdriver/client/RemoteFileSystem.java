@@ -66,6 +66,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final KnownAttrs attrs;
     private final OpenFiles files;
     private final Lookups lookups;
+    /** Directories' times held to go with their next change (see {@link HeldDirTimes}): landed first by every request below that reaches the server about names or attributes. */
+    private final HeldDirTimes dirTimes;
     private final NameChanges names;
     private final FileIo io;
     private final DirListings listings;
@@ -104,7 +106,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
                 new FreeSpace(() -> statfs(null, FuseFileSystem.ROOT_ID), (long) blockSize * options.writeBehindChunks()));
         Entries entries = new Entries(connection, files, attrs, options.entryTimeout().toNanos(),
                 options.attrTimeout().toNanos());
-        this.lookups = new Lookups(connection, files, caches, entries, reopener, options.attrTimeout().toNanos(),
+        this.dirTimes = new HeldDirTimes(connection, attrs, caches::eventsLive);
+        this.lookups = new Lookups(connection, files, caches, entries, reopener, dirTimes, options.attrTimeout().toNanos(),
                 options.negativeTimeout().toNanos());
         this.names = new NameChanges(connection, files, caches, entries, nodes, unsynced);
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
@@ -191,6 +194,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void close() {
+        dirTimes.landAll();
         files.close();
         nodes.close();
     }
@@ -204,16 +208,19 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
      */
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        dirTimes.landAll();
         lookups.lookup(Asker.KERNEL, parent, name, reply);
     }
 
     @Override
     public void forget(long nodeId, long nlookup) {
+        dirTimes.forgotten(nodeId);
         nodes.forget(nodeId, nlookup);
     }
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        dirTimes.landAll();
         lookups.getattr(Asker.KERNEL, nodeId, fh, reply);
     }
 
@@ -232,38 +239,49 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        dirTimes.landAll();
         return names.symlink(req, parent, name, target);
     }
 
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
+        dirTimes.landAll();
         return names.mknod(req, parent, name, mode, rdev, umask);
     }
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
-        return names.mkdir(req, parent, name, mode, umask);
+        dirTimes.landAll();
+        FuseEntry made = names.mkdir(req, parent, name, mode, umask);
+        if (made.attr() != null) {
+            dirTimes.made(made.nodeId(), made.attr().uid());
+        }
+        return made;
     }
 
     @Override
     public void unlink(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
+        dirTimes.landAll();
         names.unlink(req, parent, name, done);
     }
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
+        dirTimes.landAll();
         names.rmdir(req, parent, name, done);
     }
 
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
+        dirTimes.landAll();
         names.rename(req, parent, name, newParent, newName, flags);
     }
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        dirTimes.landAll();
         return names.link(req, nodeId, newParent, newName);
     }
 
@@ -283,6 +301,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
+        dirTimes.landAll();
         return io.create(req, parent, name, mode, flags, umask);
     }
 
@@ -318,17 +337,20 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
+        dirTimes.landAll();
         return listings.opendir(req, nodeId, flags);
     }
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        dirTimes.landAll();
         listings.readdir(req, nodeId, fh, offset, filler);
     }
 
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
+        dirTimes.landAll();
         listings.readdirplus(req, nodeId, fh, offset, filler);
     }
 
@@ -344,6 +366,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        dirTimes.landAll();
         // Names are changed on the server before each call answers; this makes them durable there
         // (a server without "fsync-dir" takes FsyncRequest.dir for handle 0: nothing is sent).
         // None when this mount changed none there since they were last made durable (UnsyncedNames).
@@ -379,6 +402,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
@@ -388,11 +412,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+        dirTimes.landAll();
         return connection.call(f -> f.listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList());
     }
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
+        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
@@ -408,6 +434,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
+        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
