@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>No state of its own: the open files are {@link OpenFiles}', what is cached {@link RemoteCaches}'.
  */
 final class FileIo {
+    /** Files up to this many blocks opened again unchanged are opened by the mount alone (see {@link #openLocally}). */
+    private static final int LOCAL_OPEN_MAX_BLOCKS = 8;
     private static final Logger log = LoggerFactory.getLogger(FileIo.class);
 
     private final Connection connection;
@@ -145,12 +147,13 @@ final class FileIo {
     }
 
     /**
-     * A read-only open answered without the server: the file is small, it was opened here before
-     * (lastOpen) with the attributes still known current (nothing changed it since, see
-     * {@link KnownAttrs}: events flow), and no open file here writes it. The kernel keeps the
-     * pages it read then (FOPEN_KEEP_CACHE); a page it dropped meanwhile is read by node, as for
-     * a file that came whole with its open (no server handle, so no Release either). Null: open
-     * it on the server.
+     * A read-only open answered without the server: the file is up to {@link #LOCAL_OPEN_MAX_BLOCKS}
+     * blocks, it was opened here before (lastOpen) with the attributes still known current
+     * (nothing changed it since, see {@link KnownAttrs}: events flow), and no open file here
+     * writes it. The kernel keeps the pages it read then (FOPEN_KEEP_CACHE); a page it dropped
+     * meanwhile is read by node, as for a file that came whole with its open (no server handle,
+     * so no Release either). Larger files are opened on the server: a read by node opens the file
+     * on the server for each call. Null: open it on the server.
      */
     private FuseOpen openLocally(long nodeId, int flags) {
         Attr known = options.keepCache() ? attrs.get(nodeId) : null;
@@ -158,7 +161,7 @@ final class FileIo {
         OpenNode open = files.node(nodeId);
         if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
                 || before[2] != known.getGeneration()
-                || known.getSize() > Math.min(options.inlineReadMax(), blockSize) || (open != null && open.anyWriter())) {
+                || known.getSize() > LOCAL_OPEN_MAX_BLOCKS * (long) blockSize || (open != null && open.anyWriter())) {
             return null;
         }
         FileHandle h = files.register(nodeId, known.getGeneration(), 0, flags, known.getSize());

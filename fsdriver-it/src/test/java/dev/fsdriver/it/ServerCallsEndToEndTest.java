@@ -118,6 +118,51 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * Files larger than an Open's inline data (grep -r again over the JDK tree: Open 83, Read 42,
+     * ReleaseMany 28 of its 155 calls) opened again unchanged, events live: answered by the mount
+     * (the kernel keeps their pages); a page the kernel dropped is read by node; a change on the
+     * server is seen at the next open.
+     */
+    @Test
+    void reopensOfUnchangedLargerFilesCostNoCall() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s"));
+        Files.createDirectories(s.resolve("big"));
+        for (int f = 0; f < 4; f++) {
+            Files.writeString(s.resolve("big/f" + f + ".txt"), ("line " + f + " of a larger file\n").repeat(30_000));
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-big"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        String grep = "grep -r -c 'of a' big | sort";
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep)).contains("big/f3.txt:30000");
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep));
+                Map<String, Long> warm = since(before, calls(serverPort));
+                // before: Open and Read per file, and their closes (ReleaseMany)
+                assertThat(warm).as("a warm grep of unchanged larger files").doesNotContainKeys("Open", "Read", "Release", "ReleaseMany", "GetAttr");
+
+                // the kernel drops the pages of one: read by node, the same bytes
+                String dropAndHash = "python3 -c 'import os, hashlib; fd = os.open(\"big/f1.txt\", os.O_RDONLY);"
+                        + " os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); b = b\"\".join(iter(lambda: os.read(fd, 65536), b\"\"));"
+                        + " print(len(b), hashlib.sha256(b).hexdigest())'";
+                before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, dropAndHash)).isEqualTo(Fsdriver.shOk(s, dropAndHash));
+                Map<String, Long> dropped = since(before, calls(serverPort));
+                assertThat(dropped).as(dropped.toString()).doesNotContainKey("Open").containsKey("Read");
+
+                // changed on the server behind the mount's back: the next open sees it
+                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
+                Files.writeString(s.resolve("big/f2.txt"), "of a changed file\n", StandardOpenOption.APPEND);
+                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep)).contains("big/f2.txt:30001");
+            }
+        }
+    }
+
+    /**
      * A program that reads a whole directory and then stats every name (ls -l, find -printf) gets
      * the attributes with the listing: no Lookup per entry, even after a names-only listing (issue
      * 16; with the kernel's READDIRPLUS_AUTO only the first page of a listing carried attributes,
