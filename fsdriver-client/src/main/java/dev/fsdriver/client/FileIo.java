@@ -161,7 +161,8 @@ final class FileIo {
         OpenNode open = files.node(nodeId);
         if (before == null || before[0] != known.getMtimeNs() || before[1] != known.getSize()
                 || before[2] != known.getGeneration()
-                || known.getSize() > LOCAL_OPEN_MAX_BLOCKS * (long) blockSize || (open != null && open.anyWriter())) {
+                || known.getSize() > (options.inlineReadMax() == 0 ? 0 : LOCAL_OPEN_MAX_BLOCKS * (long) blockSize)
+                || (open != null && open.anyWriter())) {
             return null;
         }
         FileHandle h = files.register(nodeId, known.getGeneration(), 0, flags, known.getSize());

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * again without them, so that chmod's own result is the one returned.
  *
  * <p>Locking: {@link #pending} is a concurrent map, and whoever removes an entry sends it. A
- * landing runs under this object's lock, so that {@link #landAll} returns only when no landing
- * begun before it is still in flight (a create in the directory must not overtake its times).
+ * landing runs under this object's lock with {@link #landing} set, and {@link #landAll},
+ * {@link #hold} and {@link #mergeInto} wait for one in flight ({@link #settle}): a create in the
+ * directory must not overtake its times, nor later times for it the earlier ones.
  */
 final class HeldDirTimes {
     private static final Logger log = LoggerFactory.getLogger(HeldDirTimes.class);
@@ -52,6 +53,8 @@ final class HeldDirTimes {
     /** Directories this mount made, with the owner they were made with. Bounded: past it, no more are held. */
     private final ConcurrentHashMap<Long, Integer> made = new ConcurrentHashMap<>();
     private final AtomicBoolean timerSet = new AtomicBoolean();
+    /** A landing is in flight (written under this object's lock). */
+    private volatile boolean landing;
 
     HeldDirTimes(Connection connection, KnownAttrs attrs, BooleanSupplier eventsLive) {
         this.connection = connection;
@@ -79,6 +82,7 @@ final class HeldDirTimes {
      * attributes to answer the kernel with, or null: send it (merged, see {@link #mergeInto}).
      */
     Attr hold(long nodeId, FuseSetAttr changes) {
+        settle();
         Held had = pending.get(nodeId);
         Attr base = had != null ? had.view() : attrs.get(nodeId);
         Integer madeBy = made.get(nodeId);
@@ -117,6 +121,7 @@ final class HeldDirTimes {
      * it does not set itself (they are taken: sent with it); the request unchanged when none.
      */
     SetAttrRequest mergeInto(long nodeId, SetAttrRequest request) {
+        settle();
         Held had = pending.isEmpty() ? null : pending.remove(nodeId);
         if (had == null) {
             return request;
@@ -142,6 +147,17 @@ final class HeldDirTimes {
     void landAll() {
         if (!pending.isEmpty()) {
             landHeldBefore(Long.MAX_VALUE);
+        } else {
+            settle();
+        }
+    }
+
+    /** Returns once no landing is in flight (one begun before this call has been answered). */
+    private void settle() {
+        if (landing) {
+            synchronized (this) {
+                // the landing held this lock until it was answered
+            }
         }
     }
 
@@ -151,9 +167,14 @@ final class HeldDirTimes {
         for (var e : pending.entrySet()) {
             long at = e.getValue().heldAtNs();
             if (at - cutoffNs <= 0 || cutoffNs == Long.MAX_VALUE) {
-                Held h = pending.remove(e.getKey());
-                if (h != null) {
-                    land(e.getKey(), h);
+                landing = true;
+                try {
+                    Held h = pending.remove(e.getKey());
+                    if (h != null) {
+                        land(e.getKey(), h);
+                    }
+                } finally {
+                    landing = false;
                 }
             } else if (oldestLeft == -1 || at - oldestLeft < 0) {
                 oldestLeft = at;
@@ -163,9 +184,11 @@ final class HeldDirTimes {
     }
 
     private void land(long nodeId, Held h) {
+        attrs.drop(nodeId); // a change through the mount: nothing fetched while it goes is kept
         long sentAt = attrs.epoch();
         try {
             Attr attr = connection.call(f -> f.setAttr(h.times()));
+            attrs.changed(nodeId); // nor what listings fetched meanwhile said of it
             attrs.answered(nodeId, attr, sentAt);
             attrs.kernelStale(nodeId); // it was answered the ctime before
         } catch (FuseException e) {

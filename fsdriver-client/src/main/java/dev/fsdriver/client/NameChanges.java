@@ -287,9 +287,10 @@ final class NameChanges {
      */
     private void beforeNameGoes(long parent, String name) throws FuseException {
         // a change held with its writes goes by the file's name (see HeldSetAttrs): before it goes
-        files.flushPending(caches.child(parent, name));
-        if (!files.anyHandleless()) {
-            return;
+        long known = caches.child(parent, name);
+        files.flushPending(known);
+        if (known != 0 ? !files.handleless(known) : !files.anyHandleless()) {
+            return; // the file at the name is known and has none (rm -rf while an editor holds a file open)
         }
         Node node;
         try {

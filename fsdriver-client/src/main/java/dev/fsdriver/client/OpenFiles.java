@@ -196,6 +196,12 @@ final class OpenFiles implements LocalWrites {
         return openNodes.values().stream().anyMatch(OpenNode::anyHandleless);
     }
 
+    /** Whether {@code nodeId} is open here with no server handle (see {@link #anyHandleless}). */
+    boolean handleless(long nodeId) {
+        OpenNode open = openNodes.get(nodeId);
+        return open != null && open.anyHandleless();
+    }
+
     /** Writes through this mount to {@code nodeId} so far (see {@link OpenNode#generation}); 0 when not open here. */
     long generation(long nodeId) {
         OpenNode open = openNodes.get(nodeId);
@@ -245,7 +251,10 @@ final class OpenFiles implements LocalWrites {
         OpenNode open = openNodes.get(nodeId);
         if (open != null) {
             for (FileHandle h : open.handles) {
-                return current(h);
+                long handle = current(h);
+                if (handle != 0) {
+                    return handle; // not one that reads by node (opened by the mount alone, see FileIo#openLocally)
+                }
             }
         }
         return 0;

@@ -114,7 +114,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
         this.events = new EventsLink(connection, caches, reopener, lookups, files,
-                new RemoteOwnReads(lookups, listings, nodes));
+                new RemoteOwnReads(lookups, listings, nodes, dirTimes));
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
         this.directoryTimesMove = directoryTimesMove(hello);
@@ -402,10 +402,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        dirTimes.landAll();
         return connection.call(f -> f.getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
                 .getValue().toByteArray());
     }
@@ -418,10 +418,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
-        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
+        dirTimes.landAll();
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {
@@ -434,10 +434,10 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        dirTimes.landAll();
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        dirTimes.landAll();
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
         try {

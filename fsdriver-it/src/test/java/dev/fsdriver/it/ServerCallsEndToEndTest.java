@@ -153,6 +153,27 @@ class ServerCallsEndToEndTest {
                 Map<String, Long> dropped = since(before, calls(serverPort));
                 assertThat(dropped).as(dropped.toString()).doesNotContainKey("Open").containsKey("Read");
 
+                // such a file held open while other files go (an editor open during rm -rf): no
+                // Lookup per removal (before: each removal looked its name up, to keep a handle
+                // for the open file had it been that one)
+                Fsdriver.shOk(mnt, "mkdir gone && touch gone/a gone/b gone/c gone/d gone/e");
+                Path counted = tmp.resolve("rm-counted.txt");
+                Fsdriver.shOk(mnt, "python3 -c '" + """
+                        import os, urllib.request
+                        held = open("big/f0.txt")
+                        page = lambda: urllib.request.urlopen("http://127.0.0.1:%d/metrics").read()
+                        before = page()
+                        for n in "abcde":
+                            os.unlink("gone/" + n)
+                        after = page()
+                        with open("%s", "wb") as out:
+                            out.write(before + b"\\n#split\\n" + after)
+                        held.close()
+                        """.formatted(serverPort, counted) + "'");
+                String[] pages = Files.readString(counted).split("#split");
+                Map<String, Long> removals = since(MeteredMount.callsIn(pages[0]), MeteredMount.callsIn(pages[1]));
+                assertThat(removals).as(removals.toString()).doesNotContainKey("Lookup").containsEntry("Unlink", 5L);
+
                 // changed on the server behind the mount's back: the next open sees it
                 double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
                 Files.writeString(s.resolve("big/f2.txt"), "of a changed file\n", StandardOpenOption.APPEND);

@@ -209,8 +209,14 @@ final class OpenFileHandlers {
         // a 5 KiB file must not allocate (and zero) 1 MiB.
         ByteBuffer buf = SCRATCH.get().clear().limit(req.getSize());
         if (req.getHandle() == 0) {
-            // By node (an Open that answered with the whole file and no handle)
+            // By node (an Open that answered with the whole file and no handle, or the client's
+            // reopen of a file it knows unchanged): only from the node's own file, never from
+            // another one put at its path since (a replace the watcher has not reported yet)
             try (OpenFile f = s.backend.open(s.nodes.path(req.getNode()), OpenFlags.O_RDONLY)) {
+                FileAttributes a = f.stat();
+                if (!s.nodes.isFile(req.getNode(), a.ino(), a.generation())) {
+                    throw new FsException(Errno.ESTALE, "node " + req.getNode() + " is another file now");
+                }
                 f.read(req.getOffset(), buf);
             }
         } else {

@@ -417,6 +417,14 @@ class FsServerTest {
         ReadReply rest = files.read(ReadRequest.newBuilder().setHandle(0).setNode(small).setOffset(13).setSize(100).build());
         assertThat(rest.getData().toStringUtf8()).isEqualTo(", and more");
 
+        // another file put at its path (a replace the watcher may not have reported yet): never
+        // its bytes for this node (before: read from whatever the path held)
+        Files.writeString(dir.resolve("other.txt"), "another file's bytes");
+        Files.move(dir.resolve("other.txt"), dir.resolve("small.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertThatThrownBy(() -> files.read(ReadRequest.newBuilder().setHandle(0).setNode(small).setOffset(0).setSize(100).build()))
+                .satisfies(e -> assertThat(StatusCodec.toErrno(e)).isIn(Errno.ESTALE, Errno.ENOENT));
+
         OpenReply large = files.open(OpenRequest.newBuilder().setNode(big).setFlags(OpenFlags.O_RDONLY)
                 .setInlineMax(128 << 10).build());
         assertThat(large.hasData()).as("larger than inline_max").isFalse();
