@@ -12,6 +12,11 @@ final class FileHandle {
     private final int flags;
     private final BlockReader reader;
     private final BlockWriter writer;
+    /**
+     * Opened by the mount alone (FileIo#openLocally) and not read yet: its first read means the
+     * kernel lost its pages, and may take them from the read-ahead of files (FileIo#read).
+     */
+    private volatile boolean unreadLocalOpen;
 
     FileHandle(long fh, RemoteHandle remote, OpenNode node, int flags, BlockReader reader, BlockWriter writer) {
         this.fh = fh;
@@ -31,4 +36,15 @@ final class FileHandle {
     BlockReader reader() { return reader; }
     /** Null when the file is open read-only. */
     BlockWriter writer() { return writer; }
+
+    void openedLocally() { unreadLocalOpen = true; }
+
+    /** Whether this is the first read of a file opened by the mount alone (see {@link #unreadLocalOpen}); only once true. */
+    boolean firstReadOfLocalOpen() {
+        if (!unreadLocalOpen) {
+            return false;
+        }
+        unreadLocalOpen = false;
+        return true;
+    }
 }

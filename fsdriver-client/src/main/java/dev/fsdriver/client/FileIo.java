@@ -166,6 +166,9 @@ final class FileIo {
             return null;
         }
         FileHandle h = files.register(nodeId, known.getGeneration(), 0, flags, known.getSize());
+        if (known.getSize() <= Math.min(options.inlineReadMax(), blockSize)) {
+            h.openedLocally(); // small enough for the read-ahead of files (see #read)
+        }
         return new FuseOpen(h.fh(), FuseOpen.FOPEN_KEEP_CACHE | FuseOpen.FOPEN_NOFLUSH);
     }
 
@@ -205,7 +208,30 @@ final class FileIo {
             throws FuseException {
         FileHandle h = files.file(fh);
         files.flushPending(h.node().nodeId);
+        if (h.firstReadOfLocalOpen()) {
+            fromReadAhead(h);
+        }
         return h.reader().read(offset, size, dst);
+    }
+
+    /**
+     * The first read of a file opened by the mount alone: the kernel dropped the pages it kept
+     * (memory pressure, drop_caches), and likely those of the files after it in its listing too.
+     * The file comes from the read-ahead of files (fetched ahead, or now in one OpenMany with the
+     * files after it, when its listing is known), not in a Read by node of its own: a grep -r
+     * after the page cache was dropped made one Read per file.
+     */
+    private void fromReadAhead(FileHandle h) {
+        long node = h.node().nodeId;
+        OpenReply r = fetchedAhead(caches.prefetcher().take(node));
+        if (r != null) {
+            caches.prefetcher().opened(node); // reading a listing in order: the next ones ahead
+        } else {
+            r = fetchedAhead(caches.prefetcher().readWithNext(node));
+        }
+        if (r != null && r.hasAttr() && r.getAttr().getGeneration() == h.remote().fileGeneration) {
+            h.reader().content(r.getData());
+        }
     }
 
     int write(FuseRequest req, long nodeId, long fh, long offset, ByteBuffer src, int writeFlags)

@@ -118,6 +118,42 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * A grep -r after the kernel dropped the files' pages (memory pressure, drop_caches, as
+     * bench/run.sh does before its grep): the files' opens are the mount's alone (known
+     * unchanged), and their content comes in an OpenMany per directory, not a Read by node per
+     * file (100 Reads here before).
+     */
+    @Test
+    void filesWhosePagesTheKernelDroppedComeBackInOneCallPerDirectory() throws Exception {
+        Path s = smallTree();
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-dropped"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        String grep = "grep -r 'int d' tree | sort";
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                String expected = Fsdriver.shOk(s, grep);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(expected);
+                // the kernel loses the pages of every file (opened by the mount alone: no call)
+                Fsdriver.shOk(mnt, "python3 -c 'import os; [os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED) or os.close(fd)"
+                        + " for r, ds, fs in os.walk(\"tree\") for f in fs for fd in [os.open(os.path.join(r, f), os.O_RDONLY)]]'");
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(expected);
+                Map<String, Long> again = since(before, calls(serverPort));
+                assertThat(again.getOrDefault("Read", 0L)).as(again.toString()).isLessThanOrEqualTo(5);
+                assertThat(again.getOrDefault("OpenMany", 0L)).as(again.toString()).isBetween(1L, 10L);
+
+                // changed on the server behind the mount's back: the next grep sees it
+                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
+                Files.writeString(s.resolve("tree/d2/f5.java"), "class G { int d = 99; }\n");
+                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep)).contains("int d = 99");
+            }
+        }
+    }
+
+    /**
      * Files larger than an Open's inline data (grep -r again over the JDK tree: Open 83, Read 42,
      * ReleaseMany 28 of its 155 calls) opened again unchanged, events live: answered by the mount
      * (the kernel keeps their pages); a page the kernel dropped is read by node; a change on the

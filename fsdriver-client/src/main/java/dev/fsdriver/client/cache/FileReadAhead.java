@@ -248,6 +248,39 @@ final class FileReadAhead {
         return f == null ? null : f.reply; // null: an event overtook the request (see fetchMany)
     }
 
+    /**
+     * A program reads {@code node}, opened without the server (the kernel kept its pages, it
+     * thought), and nothing was fetched for it: the kernel lost the pages, likely those of the
+     * files after it too (a page cache dropped), so it goes with them in one OpenMany, as
+     * {@link #openWithNext} but wherever the program is in the listing; the reads of the next
+     * ones go on in order through {@link #opened}. Null: not listed, or fetched for already
+     * while the program goes on in order (a pass whose fetch a drop took away, as cp -r from the
+     * mount into it does at every write: fetching again at each file would read each batch again
+     * for every file). A new pass (the program starts elsewhere than after the last file read,
+     * as a second grep -r does at the first file) fetches again.
+     */
+    ListenableFuture<OpenReply> readWithNext(long node) {
+        Position p = positions.get(node);
+        if (p == null || manyOpener == null || !on.getAsBoolean()) {
+            return null;
+        }
+        Listing l = p.listing;
+        List<Long> batch = new ArrayList<>();
+        synchronized (l) {
+            if (!at(p, node) || l.fetchedUpTo >= p.index && p.index == l.lastOpened + 1) {
+                return null;
+            }
+            l.fetchedEpoch = epoch;
+            l.lastOpened = p.index;
+            batch.add(node);
+            l.fetchedUpTo = p.index;
+            addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES - l.sizes.get(p.index), batch);
+        }
+        fetchMany(batch, clock.getAsLong());
+        Fetched f = fetched.remove(node);
+        return f == null ? null : f.reply;
+    }
+
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
     void opened(long node) {
         Position p = positions.get(node);

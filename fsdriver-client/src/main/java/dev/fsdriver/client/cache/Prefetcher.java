@@ -137,6 +137,14 @@ public final class Prefetcher {
         return files.openWithNext(node);
     }
 
+    /**
+     * A program reads {@code node}, opened earlier without the server, whose pages the kernel
+     * lost: its content in one OpenMany with the files after it in its listing; else null.
+     */
+    public ListenableFuture<OpenReply> readWithNext(long node) {
+        return files.readWithNext(node);
+    }
+
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
     public void opened(long node) {
         files.opened(node);

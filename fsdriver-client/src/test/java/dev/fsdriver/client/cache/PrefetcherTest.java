@@ -244,6 +244,31 @@ class PrefetcherTest {
         assertThat(asked.get(1).getNodes(0)).isEqualTo(102L);
     }
 
+    /**
+     * Reads of files whose opens the mount answered alone (the kernel lost their pages): the
+     * first read of a pass fetches the file with the next ones; a read that continues a pass
+     * whose batch a drop took away is not batched again (cp -r from the mount into it); a new
+     * pass from another place fetches again.
+     */
+    @Test
+    void aReadOfAFileWhosePagesWereLostComesWithTheNextOnes() throws Exception {
+        List<OpenManyRequest> asked = new ArrayList<>();
+        Prefetcher p = batched(40, 100, asked, PrefetcherTest::allWhole);
+        assertThat(p.readWithNext(100).get().getData().toStringUtf8()).isEqualTo("content 100");
+        assertThat(asked).extracting(OpenManyRequest::getNodesCount).containsExactly(40);
+        for (long n = 101; n < 110; n++) {
+            assertThat(p.take(n)).as("file " + n + " came with the first").isNotNull();
+            p.opened(n);
+        }
+        p.dropAll();
+        assertThat(p.take(110)).as("dropped").isNull();
+        assertThat(p.readWithNext(110)).as("the pass goes on: not fetched again").isNull();
+        assertThat(asked).hasSize(1);
+        assertThat(p.readWithNext(100)).as("a new pass").isNotNull();
+        assertThat(asked).hasSize(2);
+        assertThat(asked.get(1).getNodes(0)).isEqualTo(100L);
+    }
+
     /** The first file counts in the MiB of its batch too (a review: 100 KiB files, 11 asked, the 11th never read). */
     @Test
     void theFirstOpensBatchAsksForAtMostAMebibyteWithIt() throws Exception {
