@@ -31,6 +31,17 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Whether {@link OpenFile#stat} gives the inode number and generation that listings and stats
+     * by path give for the same file, so that the server may check that a file it opened by a
+     * node's path is still that node's (a read by node). Not on Windows, where a file's number
+     * may be keyed by its path or its volume (see the Windows backend's inode numbers). The
+     * default: no.
+     */
+    default boolean identifiesOpenFiles() {
+        return false;
+    }
+
+    /**
      * Whether the share's file system moves a directory's mtime and ctime at once with every
      * name made, removed or moved in it (ext4, xfs, btrfs, tmpfs, NTFS, ReFS; not FAT, exFAT, nor
      * most network or FUSE file systems). Then the server lists the "dir-times-move" capability

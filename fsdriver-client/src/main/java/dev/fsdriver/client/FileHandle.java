@@ -16,7 +16,7 @@ final class FileHandle {
      * Opened by the mount alone (FileIo#openLocally) and not read yet: its first read means the
      * kernel lost its pages, and may take them from the read-ahead of files (FileIo#read).
      */
-    private volatile boolean unreadLocalOpen;
+    private final java.util.concurrent.atomic.AtomicBoolean unreadLocalOpen = new java.util.concurrent.atomic.AtomicBoolean();
 
     FileHandle(long fh, RemoteHandle remote, OpenNode node, int flags, BlockReader reader, BlockWriter writer) {
         this.fh = fh;
@@ -37,14 +37,10 @@ final class FileHandle {
     /** Null when the file is open read-only. */
     BlockWriter writer() { return writer; }
 
-    void openedLocally() { unreadLocalOpen = true; }
+    void openedLocally() { unreadLocalOpen.set(true); }
 
     /** Whether this is the first read of a file opened by the mount alone (see {@link #unreadLocalOpen}); only once true. */
     boolean firstReadOfLocalOpen() {
-        if (!unreadLocalOpen) {
-            return false;
-        }
-        unreadLocalOpen = false;
-        return true;
+        return unreadLocalOpen.get() && unreadLocalOpen.compareAndSet(true, false); // concurrent READs: one
     }
 }

@@ -229,7 +229,10 @@ final class FileIo {
         } else {
             r = fetchedAhead(caches.prefetcher().readWithNext(node));
         }
-        if (r != null && r.hasAttr() && r.getAttr().getGeneration() == h.remote().fileGeneration) {
+        Attr known = attrs.get(node); // nothing changed it since, as far as the events say
+        if (r != null && r.hasAttr() && known != null && r.getAttr().getIno() == known.getIno()
+                && r.getAttr().getGeneration() == known.getGeneration() && r.getAttr().getSize() == known.getSize()
+                && r.getAttr().getMtimeNs() == known.getMtimeNs()) {
             h.reader().content(r.getData());
         }
     }

@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * again without them, so that chmod's own result is the one returned.
  *
  * <p>Locking: {@link #pending} is a concurrent map, and whoever removes an entry sends it. A
- * landing runs under this object's lock with {@link #landing} set, and {@link #landAll},
- * {@link #hold} and {@link #mergeInto} wait for one in flight ({@link #settle}): a create in the
- * directory must not overtake its times, nor later times for it the earlier ones.
+ * landing runs under this object's lock with {@link #landing} set; {@link #hold} and
+ * {@link #mergeInto}'s take run under it too, and {@link #landAll} waits for a landing in flight
+ * ({@link #settle}): a create in the directory must not overtake its times, nor later times or
+ * a SetAttr of it the earlier ones.
  */
 final class HeldDirTimes {
     private static final Logger log = LoggerFactory.getLogger(HeldDirTimes.class);
@@ -81,8 +82,7 @@ final class HeldDirTimes {
      * {@code changes} to directory {@code nodeId} held, merged with what is held for it; the
      * attributes to answer the kernel with, or null: send it (merged, see {@link #mergeInto}).
      */
-    Attr hold(long nodeId, FuseSetAttr changes) {
-        settle();
+    synchronized Attr hold(long nodeId, FuseSetAttr changes) {
         Held had = pending.get(nodeId);
         Attr base = had != null ? had.view() : attrs.get(nodeId);
         Integer madeBy = made.get(nodeId);
@@ -121,8 +121,13 @@ final class HeldDirTimes {
      * it does not set itself (they are taken: sent with it); the request unchanged when none.
      */
     SetAttrRequest mergeInto(long nodeId, SetAttrRequest request) {
-        settle();
-        Held had = pending.isEmpty() ? null : pending.remove(nodeId);
+        if (pending.isEmpty() && !landing) {
+            return request;
+        }
+        Held had;
+        synchronized (this) { // after a landing in flight (it holds the lock)
+            had = pending.remove(nodeId);
+        }
         if (had == null) {
             return request;
         }

@@ -106,6 +106,11 @@ public final class PosixBackend implements Backend {
         return new PosixBackend(real, readOnly, calls, held != null ? held : new LstatWalk(real, calls), rootTimesMove);
     }
 
+    @Override
+    public boolean identifiesOpenFiles() {
+        return true; // fstat's st_ino and birth time, as lstat's
+    }
+
     /** In the libc modes (futimens on the descriptor); java.nio channels cannot set a time. */
     @Override
     public boolean setsMtimeThroughHandle() {

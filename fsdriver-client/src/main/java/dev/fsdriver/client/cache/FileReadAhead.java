@@ -122,6 +122,9 @@ final class FileReadAhead {
 
     private record Fetched(ListenableFuture<OpenReply> reply, long atNanos) {}
 
+    /** Past this many replies waiting, the expired ones go at the next fetch. */
+    private static final int MAX_FETCHED = 1024;
+
     private final Function<OpenRequest, ListenableFuture<OpenReply>> opener;
     /** Null: the server has no OpenMany (one Open per file). */
     private final Function<OpenManyRequest, ListenableFuture<OpenManyReply>> manyOpener;
@@ -136,7 +139,7 @@ final class FileReadAhead {
     private final Positions positions = new Positions();
     private final ConcurrentHashMap<Long, Fetched> fetched = new ConcurrentHashMap<>();
     /** Moves at every {@link #dropAll}. */
-    private volatile long epoch;
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param release gives back the server handle of a fetched reply that came with one
@@ -236,7 +239,7 @@ final class FileReadAhead {
                 // every open of cp -r or tar from the mount would cost more than it saves)
                 return null;
             }
-            l.fetchedEpoch = epoch;
+            l.fetchedEpoch = epoch.get();
             batch.add(node);
             l.fetchedUpTo = p.index;
             // A whole call's worth, though the program waits for it: only a program that opens the
@@ -253,11 +256,11 @@ final class FileReadAhead {
      * thought), and nothing was fetched for it: the kernel lost the pages, likely those of the
      * files after it too (a page cache dropped), so it goes with them in one OpenMany, as
      * {@link #openWithNext} but wherever the program is in the listing; the reads of the next
-     * ones go on in order through {@link #opened}. Null: not listed, or fetched for already
-     * while the program goes on in order (a pass whose fetch a drop took away, as cp -r from the
-     * mount into it does at every write: fetching again at each file would read each batch again
-     * for every file). A new pass (the program starts elsewhere than after the last file read,
-     * as a second grep -r does at the first file) fetches again.
+     * ones go on in order through {@link #opened}. Only at the first file of a listing or the
+     * next one in order, and not again for a pass that goes on in order after a drop took its
+     * batch (cp -r from the mount into it drops it at every write: fetching again would read
+     * each batch again for every file). Null: not batched (the caller reads by node), the
+     * position taken all the same, so that the next in-order read is known as such.
      */
     ListenableFuture<OpenReply> readWithNext(long node) {
         Position p = positions.get(node);
@@ -267,11 +270,15 @@ final class FileReadAhead {
         Listing l = p.listing;
         List<Long> batch = new ArrayList<>();
         synchronized (l) {
-            if (!at(p, node) || l.fetchedUpTo >= p.index && p.index == l.lastOpened + 1) {
+            if (!at(p, node)) {
                 return null;
             }
-            l.fetchedEpoch = epoch;
+            boolean next = p.index == l.lastOpened + 1;
             l.lastOpened = p.index;
+            if (next ? l.fetchedUpTo >= p.index : p.index != 0) {
+                return null; // fetched for already and dropped, or out of order (one file: a Read)
+            }
+            l.fetchedEpoch = epoch.get();
             batch.add(node);
             l.fetchedUpTo = p.index;
             addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES - l.sizes.get(p.index), batch);
@@ -298,8 +305,8 @@ final class FileReadAhead {
             if (!inOrder) {
                 return;
             }
-            if (l.fetchedEpoch != epoch) {
-                l.fetchedEpoch = epoch;
+            if (l.fetchedEpoch != epoch.get()) {
+                l.fetchedEpoch = epoch.get();
                 l.fetchedUpTo = p.index;
             }
             int from = Math.max(p.index + 1, l.fetchedUpTo + 1);
@@ -323,13 +330,13 @@ final class FileReadAhead {
         for (long n : ahead) {
             // Read before the request goes: a drop (an event) from then on until the reply is stored
             // may be of a change the reply missed, and would find nothing to drop yet.
-            long before = epoch;
+            long before = epoch.get();
             ListenableFuture<OpenReply> reply = opener.apply(OpenRequest.newBuilder().setNode(n)
                     .setFlags(OpenFlags.O_RDONLY).setInlineMax(inlineMax).build());
             releaseIfHeld(reply);
             Fetched f = new Fetched(reply, now);
             fetched.put(n, f);
-            if (epoch != before) {
+            if (epoch.get() != before) {
                 fetched.remove(n, f);
             }
         }
@@ -365,14 +372,17 @@ final class FileReadAhead {
 
     /** The opens of {@code nodes} in one OpenMany: a future per node, failed where the server read none. */
     private void fetchMany(List<Long> nodes, long now) {
-        long before = epoch; // as in opened: a drop from then on may be of a change the reply missed
+        if (fetched.size() > MAX_FETCHED) {
+            fetched.values().removeIf(f -> now - f.atNanos > ttlNanos); // never taken (a quiet share has no drops)
+        }
+        long before = epoch.get(); // as in opened: a drop from then on may be of a change the reply missed
         ListenableFuture<OpenManyReply> batch = manyOpener.apply(OpenManyRequest.newBuilder().addAllNodes(nodes)
                 .setInlineMax(inlineMax).build());
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
             Fetched f = new Fetched(Futures.transform(batch, r -> whole(r, index), MoreExecutors.directExecutor()), now);
             fetched.put(nodes.get(i), f);
-            if (epoch != before) {
+            if (epoch.get() != before) {
                 fetched.remove(nodes.get(i), f);
             }
         }
@@ -389,7 +399,7 @@ final class FileReadAhead {
 
     /** Forgets every fetched reply. */
     void dropAll() {
-        epoch++; // always, also with nothing stored: a read-ahead on its way checks it (see opened)
+        epoch.incrementAndGet(); // always, also with nothing stored: a read-ahead on its way checks it (see opened)
         if (!fetched.isEmpty()) {
             fetched.clear();
         }

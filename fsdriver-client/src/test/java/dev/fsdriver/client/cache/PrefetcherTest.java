@@ -247,8 +247,8 @@ class PrefetcherTest {
     /**
      * Reads of files whose opens the mount answered alone (the kernel lost their pages): the
      * first read of a pass fetches the file with the next ones; a read that continues a pass
-     * whose batch a drop took away is not batched again (cp -r from the mount into it); a new
-     * pass from another place fetches again.
+     * whose batch a drop took away is not batched again (cp -r from the mount into it), nor one
+     * out of order; a new pass from the listing's first file fetches again.
      */
     @Test
     void aReadOfAFileWhosePagesWereLostComesWithTheNextOnes() throws Exception {
@@ -263,8 +263,10 @@ class PrefetcherTest {
         p.dropAll();
         assertThat(p.take(110)).as("dropped").isNull();
         assertThat(p.readWithNext(110)).as("the pass goes on: not fetched again").isNull();
+        assertThat(p.readWithNext(111)).as("nor at the file after it (a review: every second file fetched 64)").isNull();
+        assertThat(p.readWithNext(120)).as("out of order: a Read of its own").isNull();
         assertThat(asked).hasSize(1);
-        assertThat(p.readWithNext(100)).as("a new pass").isNotNull();
+        assertThat(p.readWithNext(100)).as("a new pass, from the listing's first file").isNotNull();
         assertThat(asked).hasSize(2);
         assertThat(asked.get(1).getNodes(0)).isEqualTo(100L);
     }
