@@ -6,7 +6,6 @@ import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.SetAttrRequest;
-import dev.fsdriver.proto.v1.TimeSpec;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -82,7 +81,16 @@ final class HeldDirTimes {
      * {@code changes} to directory {@code nodeId} held, merged with what is held for it; the
      * attributes to answer the kernel with, or null: send it (merged, see {@link #mergeInto}).
      */
-    synchronized Attr hold(long nodeId, FuseSetAttr changes) {
+    Attr hold(long nodeId, FuseSetAttr changes) {
+        if (!made.containsKey(nodeId)) {
+            return null; // not a directory this mount made (every file's SETATTR): no lock taken
+        }
+        synchronized (this) {
+            return holdLocked(nodeId, changes);
+        }
+    }
+
+    private Attr holdLocked(long nodeId, FuseSetAttr changes) {
         Held had = pending.get(nodeId);
         Attr base = had != null ? had.view() : attrs.get(nodeId);
         Integer madeBy = made.get(nodeId);
@@ -99,14 +107,7 @@ final class HeldDirTimes {
         }
         SetAttrRequest.Builder times = had != null ? had.times().toBuilder() : SetAttrRequest.newBuilder().setNode(nodeId);
         Attr.Builder view = base.toBuilder();
-        changes.atimeNs().ifPresent(ns -> {
-            times.setAtime(TimeSpec.newBuilder().setNs(ns));
-            view.setAtimeNs(ns);
-        });
-        changes.mtimeNs().ifPresent(ns -> {
-            times.setMtime(TimeSpec.newBuilder().setNs(ns));
-            view.setMtimeNs(ns);
-        });
+        HeldSetAttrs.mergeTimes(changes, times, view);
         Held held = new Held(times.build(), view.build(), had != null ? had.heldAtNs() : System.nanoTime());
         pending.put(nodeId, held);
         attrs.drop(nodeId); // nothing answers the old times meanwhile (and what listings said of it goes too)

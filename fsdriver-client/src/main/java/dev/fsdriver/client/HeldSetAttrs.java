@@ -51,6 +51,13 @@ final class HeldSetAttrs {
             r.setMode(m & FileMode.PERMISSIONS);
             view.setMode((base.getMode() & FileMode.S_IFMT) | (m & FileMode.PERMISSIONS));
         });
+        mergeTimes(changes, r, view);
+        // the owner it has already: nothing to send
+        return new Held(r.build(), view.build());
+    }
+
+    /** The explicit times of {@code changes} into the change to send and the attributes it gives (also {@link HeldDirTimes}'). */
+    static void mergeTimes(FuseSetAttr changes, SetAttrRequest.Builder r, Attr.Builder view) {
         changes.atimeNs().ifPresent(ns -> {
             r.setAtime(TimeSpec.newBuilder().setNs(ns));
             view.setAtimeNs(ns);
@@ -59,8 +66,6 @@ final class HeldSetAttrs {
             r.setMtime(TimeSpec.newBuilder().setNs(ns));
             view.setMtimeNs(ns);
         });
-        // the owner it has already: nothing to send
-        return new Held(r.build(), view.build());
     }
 
     /** The change held for one open file (in its {@link BlockWriter}, which sends it after the data held before it). */

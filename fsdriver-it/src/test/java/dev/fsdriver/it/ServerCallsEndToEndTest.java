@@ -85,9 +85,7 @@ class ServerCallsEndToEndTest {
                 assertThat(total(warm)).as(warm.toString()).isLessThanOrEqualTo(5);
 
                 // changed on the server behind the mount's back: the next grep sees it
-                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
-                Files.writeString(s.resolve("tree/d3/f7.java"), "// zzzz\n", StandardOpenOption.APPEND);
-                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("tree/d3/f7.java"), "// zzzz\n", StandardOpenOption.APPEND));
                 assertThat(Fsdriver.shOk(mnt, "grep -r -l zzzz tree; true").trim()).isEqualTo("tree/d3/f7.java");
 
                 before = calls(serverPort);
@@ -145,9 +143,7 @@ class ServerCallsEndToEndTest {
                 assertThat(again.getOrDefault("OpenMany", 0L)).as(again.toString()).isBetween(1L, 10L);
 
                 // changed on the server behind the mount's back: the next grep sees it
-                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
-                Files.writeString(s.resolve("tree/d2/f5.java"), "class G { int d = 99; }\n");
-                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("tree/d2/f5.java"), "class G { int d = 99; }\n"));
                 assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep)).contains("int d = 99");
             }
         }
@@ -211,9 +207,7 @@ class ServerCallsEndToEndTest {
                 assertThat(removals).as(removals.toString()).doesNotContainKey("Lookup").containsEntry("Unlink", 5L);
 
                 // changed on the server behind the mount's back: the next open sees it
-                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
-                Files.writeString(s.resolve("big/f2.txt"), "of a changed file\n", StandardOpenOption.APPEND);
-                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("big/f2.txt"), "of a changed file\n", StandardOpenOption.APPEND));
                 assertThat(Fsdriver.shOk(mnt, grep)).isEqualTo(Fsdriver.shOk(s, grep)).contains("big/f2.txt:30001");
             }
         }
@@ -335,9 +329,7 @@ class ServerCallsEndToEndTest {
 
                 // made on the server in a directory whose listing answered lookups (absent, just now): seen
                 assertThat(Fsdriver.sh(mnt, "test -e d3/new.txt").exitCode()).isEqualTo(1);
-                double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
-                Files.writeString(s.resolve("d3/new.txt"), "new\n");
-                awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("d3/new.txt"), "new\n"));
                 assertThat(Fsdriver.shOk(mnt, "cat d3/new.txt")).isEqualTo("new\n");
                 assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEqualTo("?? d3/new.txt\n");
             }
@@ -439,6 +431,18 @@ class ServerCallsEndToEndTest {
     }
 
     /** Scrapes the mount until the sample is above {@code than} (an event travels from the server's watcher). */
+    /** A change made in the served directory behind the mount's back. */
+    interface ServerChange {
+        void make() throws Exception;
+    }
+
+    /** Makes {@code change} and waits until the mount has received an event since. */
+    static void changedOnTheServer(int mountPort, ServerChange change) throws Exception {
+        double received = value(scrape(mountPort), "fsdriver_mount_events_received_total");
+        change.make();
+        awaitAbove(mountPort, "fsdriver_mount_events_received_total", received);
+    }
+
     static void awaitAbove(int port, String name, double than) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (value(scrape(port), name) <= than && System.nanoTime() < end) {

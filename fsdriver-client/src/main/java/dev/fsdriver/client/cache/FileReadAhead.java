@@ -226,6 +226,26 @@ final class FileReadAhead {
      * directory and an OpenMany for the rest.
      */
     ListenableFuture<OpenReply> openWithNext(long node) {
+        return withNext(node, false);
+    }
+
+    /**
+     * A program reads {@code node}, opened without the server (the kernel kept its pages, it
+     * thought), and nothing was fetched for it: the kernel lost the pages, likely those of the
+     * files after it too (a page cache dropped), so it goes with them in one OpenMany, as
+     * {@link #openWithNext} but also at a listing's first file out of order (a new pass); the
+     * reads of the next ones go on in order through {@link #opened}. Only there or at the next
+     * file in order, and not again for a pass that goes on in order after a drop took its
+     * batch (cp -r from the mount into it drops it at every write: fetching again would read
+     * each batch again for every file). Null: not batched (the caller reads by node), the
+     * position taken all the same, so that the next in-order read is known as such.
+     */
+    ListenableFuture<OpenReply> readWithNext(long node) {
+        return withNext(node, true);
+    }
+
+    /** {@link #openWithNext} ({@code read} false) and {@link #readWithNext}: they differ only in when they batch. */
+    private ListenableFuture<OpenReply> withNext(long node, boolean read) {
         Position p = positions.get(node);
         if (p == null || manyOpener == null || !on.getAsBoolean()) {
             return null;
@@ -233,10 +253,18 @@ final class FileReadAhead {
         Listing l = p.listing;
         List<Long> batch = new ArrayList<>();
         synchronized (l) {
-            if (!at(p, node) || p.index != l.lastOpened + 1 || l.fetchedUpTo >= p.index) {
-                // not walking the listing, or asked for already: taken, or dropped since (the
-                // mount's own writes drop everything fetched; waiting for a new call's worth at
-                // every open of cp -r or tar from the mount would cost more than it saves)
+            if (!at(p, node)) {
+                return null;
+            }
+            boolean next = p.index == l.lastOpened + 1;
+            if (read) {
+                l.lastOpened = p.index; // also when not batched: the next in-order read is known as such
+            }
+            // Asked for already: taken, or dropped since (the mount's own writes drop everything
+            // fetched; waiting for a new call's worth at every open of cp -r or tar from the mount
+            // would cost more than it saves). Out of order: an open is not walking the listing; a
+            // read batches only at the listing's first file (a new pass), else it is one Read.
+            if (next ? l.fetchedUpTo >= p.index : !read || p.index != 0) {
                 return null;
             }
             l.fetchedEpoch = epoch.get();
@@ -249,43 +277,6 @@ final class FileReadAhead {
         fetchMany(batch, clock.getAsLong());
         Fetched f = fetched.remove(node);
         return f == null ? null : f.reply; // null: an event overtook the request (see fetchMany)
-    }
-
-    /**
-     * A program reads {@code node}, opened without the server (the kernel kept its pages, it
-     * thought), and nothing was fetched for it: the kernel lost the pages, likely those of the
-     * files after it too (a page cache dropped), so it goes with them in one OpenMany, as
-     * {@link #openWithNext} but wherever the program is in the listing; the reads of the next
-     * ones go on in order through {@link #opened}. Only at the first file of a listing or the
-     * next one in order, and not again for a pass that goes on in order after a drop took its
-     * batch (cp -r from the mount into it drops it at every write: fetching again would read
-     * each batch again for every file). Null: not batched (the caller reads by node), the
-     * position taken all the same, so that the next in-order read is known as such.
-     */
-    ListenableFuture<OpenReply> readWithNext(long node) {
-        Position p = positions.get(node);
-        if (p == null || manyOpener == null || !on.getAsBoolean()) {
-            return null;
-        }
-        Listing l = p.listing;
-        List<Long> batch = new ArrayList<>();
-        synchronized (l) {
-            if (!at(p, node)) {
-                return null;
-            }
-            boolean next = p.index == l.lastOpened + 1;
-            l.lastOpened = p.index;
-            if (next ? l.fetchedUpTo >= p.index : p.index != 0) {
-                return null; // fetched for already and dropped, or out of order (one file: a Read)
-            }
-            l.fetchedEpoch = epoch.get();
-            batch.add(node);
-            l.fetchedUpTo = p.index;
-            addMany(l, p.index + 1, Prefetcher.MANY_FILES, Prefetcher.MANY_BYTES - l.sizes.get(p.index), batch);
-        }
-        fetchMany(batch, clock.getAsLong());
-        Fetched f = fetched.remove(node);
-        return f == null ? null : f.reply;
     }
 
     /** A program opened {@code node} read-only: if it goes through a listing in order, fetch ahead. */
