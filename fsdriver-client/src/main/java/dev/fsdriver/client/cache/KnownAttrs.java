@@ -25,10 +25,13 @@ import java.util.function.LongConsumer;
  *
  * <p>Locking: none. A reply races with a drop through a clock: every drop moves it, a reply is
  * kept with the clock read before its call was sent ({@link #epoch()}), and only when no drop of
- * its node, or of all, came after that. Replies about one directory may come back in another
- * order than the server made them (two unlinks in it at once): a directory's ctime moves with
- * every change to it, so the newest ctime wins, and two different answers with the same ctime
- * (a clock coarser than the gap) drop it.
+ * its node, or of all, came after that. A directory's answer is kept with the clock moved: a call
+ * sent after it (its clock read since) was made by the server after it, so its answer replaces
+ * it whatever the times say (rm -rf: one unlink after another within one tick of a coarse clock,
+ * tmpfs's or NTFS's, same ctime and another size). Replies of calls in flight together (two
+ * unlinks in one directory at once) may come back in another order than the server made them: a
+ * directory's ctime moves with every change to it, so the newest ctime wins, and two different
+ * answers with the same ctime (a clock coarser than the gap) drop it.
  */
 public final class KnownAttrs {
     private static final int MAX_NODES = 1 << 16;
@@ -36,8 +39,15 @@ public final class KnownAttrs {
 
     private sealed interface Entry permits Known, Dropped {}
 
-    /** The server's answer to a call sent at {@code sentAt}. */
-    private record Known(Attr attr, long sentAt) implements Entry {}
+    /**
+     * The server's answer to a call sent at {@code sentAt}, kept at {@code keptAt} (a directory's:
+     * the clock moved; 0 where answers are not ordered that way: files').
+     */
+    private record Known(Attr attr, long sentAt, long keptAt) implements Entry {
+        Known(Attr attr, long sentAt) {
+            this(attr, sentAt, 0);
+        }
+    }
 
     /** The node was changed at {@code at}: answers to calls sent before are not kept. */
     private record Dropped(long at) implements Entry {}
@@ -110,7 +120,7 @@ public final class KnownAttrs {
         if (FileMode.isDirectory(attr.getMode())) {
             entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt ? e
                     : e instanceof Known k && k.sentAt >= allDroppedAt && FileMode.isDirectory(k.attr.getMode())
-                            ? newer(k, attr, sentAt) : new Known(attr, sentAt));
+                            ? newer(k, attr, sentAt) : new Known(attr, sentAt, clock.incrementAndGet()));
         } else {
             entries.compute(node, (n, e) -> e instanceof Dropped d && d.at > sentAt
                     || e instanceof Known k && k.sentAt > sentAt ? e : new Known(attr, sentAt));
@@ -119,9 +129,12 @@ public final class KnownAttrs {
 
     /** Of two answers about one directory, the one made later (see the class comment). */
     private Entry newer(Known had, Attr got, long sentAt) {
+        if (had.keptAt != 0 && sentAt >= had.keptAt) {
+            return new Known(got, sentAt, clock.incrementAndGet()); // sent once the other was back
+        }
         long hadCtime = had.attr.getCtimeNs();
         if (got.getCtimeNs() != hadCtime) {
-            return got.getCtimeNs() > hadCtime ? new Known(got, sentAt) : had;
+            return got.getCtimeNs() > hadCtime ? new Known(got, sentAt, clock.incrementAndGet()) : had;
         }
         return withoutAtime(had.attr).equals(withoutAtime(got)) ? had : new Dropped(clock.incrementAndGet());
     }
@@ -217,7 +230,7 @@ public final class KnownAttrs {
         }
         long now = clock.incrementAndGet();
         entries.compute(node, (n, e) -> e instanceof Dropped d && d.at <= sentAt
-                ? new Known(after, now) : new Dropped(now));
+                ? new Known(after, now, now) : new Dropped(now));
         changed.accept(node);
     }
 
