@@ -75,13 +75,14 @@ public final class AtCalls {
     private static final MethodHandle UTIMENSAT = Native.downcall("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     /** Not in {@link #AVAILABLE}: only setting a write's mtime needs it (EOPNOTSUPP without). */
     private static final MethodHandle FUTIMENS = Native.downcall("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FCHMOD = Native.downcall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle MKNODAT = Native.downcall("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MKDIRAT = Native.downcall("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINKAT = Native.downcall("linkat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
 
     /** True when every function above was found (Linux, glibc >= 2.33, x86-64 or aarch64). */
-    public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, RENAMEAT2, SYMLINKAT, READLINKAT,
+    public static final boolean AVAILABLE = Stream.of(SYSCALL, FSTATAT, FCHMODAT, FCHMOD, RENAMEAT2, SYMLINKAT, READLINKAT,
             STATVFS, UNLINKAT, FCHOWNAT, UTIMENSAT, MKNODAT, MKDIRAT, LINKAT).allMatch(h -> h != null)
             && ProcessCalls.geteuidAvailable() && Native.exists("openat") && Native.exists("getdents64");
 
@@ -127,6 +128,20 @@ public final class AtCalls {
             MemorySegment st = Native.state();
             if ((int) FCHMODAT.invokeExact(st, dirfd, Native.cstr(a, path), mode, flags) != 0) {
                 throw Native.failure("fchmodat", st);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+    }
+
+    /** {@code int fchmod(int fd, mode_t mode)} */
+    public static void fchmod(int fd, int mode) throws ErrnoException {
+        try {
+            MemorySegment st = Native.state();
+            if ((int) FCHMOD.invokeExact(st, fd, mode) != 0) {
+                throw Native.failure("fchmod", st);
             }
         } catch (ErrnoException e) {
             throw e;
@@ -240,14 +255,20 @@ public final class AtCalls {
      * and the atime left ({@link #UTIME_OMIT}). (glibc's utimensat refuses a NULL path: EINVAL.)
      */
     public static void futimensMtime(int fd, long mtimeNs) throws ErrnoException {
+        futimens(fd, 0, UTIME_OMIT, mtimeNs, 0);
+    }
+
+    /** {@code int futimens(int fd, const struct timespec times[2])}: as {@link #utimensat}, through a descriptor. */
+    public static void futimens(int fd, long atimeNs, long atimeSpecial, long mtimeNs, long mtimeSpecial)
+            throws ErrnoException {
         if (FUTIMENS == null) {
             throw new ErrnoException("futimens", Errno.EOPNOTSUPP);
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Native.state();
             MemorySegment times = a.allocate(32, 8);
-            timespec(times, 0, 0, UTIME_OMIT);
-            timespec(times, 16, mtimeNs, 0);
+            timespec(times, 0, atimeNs, atimeSpecial);
+            timespec(times, 16, mtimeNs, mtimeSpecial);
             if ((int) FUTIMENS.invokeExact(st, fd, times) != 0) {
                 throw Native.failure("futimens", st);
             }

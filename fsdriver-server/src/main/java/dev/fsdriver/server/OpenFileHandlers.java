@@ -60,8 +60,14 @@ final class OpenFileHandlers {
         this.setAttrs = setAttrs;
     }
 
-    /** Attributes of an open file: by its node's path while that is still the file, else fstat-like. */
+    /**
+     * Attributes of an open file: its own where they are the listings' (posix: fstat); else by its
+     * node's path while that is still the file, else as the open file gives them.
+     */
     static FileAttributes attrOf(Share s, OpenedFile fh) throws FsException {
+        if (s.backend.identifiesOpenFiles()) {
+            return fh.file().stat();
+        }
         RelPath p = s.nodes.pathOrNull(fh.node());
         if (p != null) {
             try {

@@ -5,6 +5,7 @@ import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
 import dev.fsdriver.backend.SetAttributes;
+import dev.fsdriver.common.Errno;
 import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.server.HandleTable.OpenedFile;
@@ -30,6 +31,10 @@ final class SetAttrHandler {
             s.checkWritable("setattr");
         }
         OpenedFile fh = req.getHandle() == 0 ? null : s.handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
+        if (fh != null && fh.node() != req.getNode()) {
+            throw new FsException(Errno.EINVAL, "setattr of node " + req.getNode() + " through handle "
+                    + req.getHandle() + " of node " + fh.node());
+        }
         RelPath path = s.nodes.pathOrNull(req.getNode());
         if (path == null && fh != null && changes.mode().isEmpty() && changes.uid().isEmpty()
                 && changes.gid().isEmpty() && changes.atime() == null && changes.mtime() == null) {
@@ -44,7 +49,7 @@ final class SetAttrHandler {
         }
         if (changes.mode().isPresent()) {
             if (!allowSetId) {
-                SetIdRule.checkChmod(s.backend.stat(path), changes.mode().getAsInt());
+                SetIdRule.checkChmod(fh != null ? fh.file().stat() : s.backend.stat(path), changes.mode().getAsInt());
             }
         }
         RelPath p = path;

@@ -125,12 +125,55 @@ final class LibcCalls implements PosixCalls {
             throw failed(e, "create", path);
         }
         try {
-            setup.run();
+            setup.run(new NewFile() {
+                @Override
+                public void chown(int uid, int gid) throws FsException {
+                    fchown(fd, uid, gid, path);
+                }
+
+                @Override
+                public void chmod(int perms) throws FsException {
+                    fchmod(fd, perms, path);
+                }
+
+                @Override
+                public FileAttributes stat() throws FsException {
+                    return fstat(fd, path);
+                }
+            });
         } catch (FsException | RuntimeException e) {
             FileCalls.closeQuietly(fd);
             throw e;
         }
         return new NativeOpenFile(this, path, fd);
+    }
+
+    /** fchmod of an open descriptor (a file made or opened here: no name to resolve again). */
+    void fchmod(int fd, int perms, Object what) throws FsException {
+        try {
+            AtCalls.fchmod(fd, perms & FileMode.PERMISSIONS);
+        } catch (ErrnoException e) {
+            throw failed(e, "chmod", what);
+        }
+    }
+
+    /** fchown of an open descriptor; -1 leaves uid or gid as is. */
+    void fchown(int fd, int uid, int gid, Object what) throws FsException {
+        try {
+            AtCalls.fchownat(fd, "", uid, gid, AtCalls.AT_EMPTY_PATH);
+        } catch (ErrnoException e) {
+            throw failed(e, "chown", what);
+        }
+    }
+
+    /** futimens of an open descriptor: the times given (null leaves one as is). */
+    void futimens(int fd, SetAttributes.TimeChange at, SetAttributes.TimeChange mt, Object what) throws FsException {
+        try {
+            AtCalls.futimens(fd, at == null || at.now() ? 0 : at.ns(), special(at), mt == null || mt.now() ? 0 : mt.ns(),
+                    special(mt));
+        } catch (ErrnoException e) {
+            throw failed(e, "utimens", what);
+        }
     }
 
     @Override

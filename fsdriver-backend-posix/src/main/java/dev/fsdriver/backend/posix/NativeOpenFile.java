@@ -5,6 +5,7 @@ import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.OpenFile;
 import dev.fsdriver.backend.RelPath;
+import dev.fsdriver.backend.SetAttributes;
 import dev.fsdriver.common.Errno;
 import dev.fsdriver.linux.AtCalls;
 import dev.fsdriver.linux.ErrnoException;
@@ -126,6 +127,34 @@ final class NativeOpenFile implements OpenFile {
         inUse.enter();
         try {
             return calls.fstat(fd, path);
+        } finally {
+            inUse.exit();
+        }
+    }
+
+    /**
+     * The attribute changes of a SetAttr through this handle, on the descriptor (the file itself,
+     * whatever became of its name; no path to resolve again); its attributes after. Truncate first,
+     * as the backend's setattr by name does.
+     */
+    FileAttributes setattr(SetAttributes changes) throws FsException {
+        inUse.enter();
+        try {
+            if (changes.size().isPresent()) {
+                FileCalls.ftruncate(fd, changes.size().getAsLong());
+            }
+            if (changes.mode().isPresent()) {
+                calls.fchmod(fd, changes.mode().getAsInt(), path);
+            }
+            if (changes.uid().isPresent() || changes.gid().isPresent()) {
+                calls.fchown(fd, changes.uid().orElse(-1), changes.gid().orElse(-1), path);
+            }
+            if (changes.atime() != null || changes.mtime() != null) {
+                calls.futimens(fd, changes.atime(), changes.mtime(), path);
+            }
+            return calls.fstat(fd, path);
+        } catch (ErrnoException e) {
+            throw LibcCalls.failed(e, "truncate", path);
         } finally {
             inUse.exit();
         }

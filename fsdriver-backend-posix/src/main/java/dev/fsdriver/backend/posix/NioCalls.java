@@ -151,7 +151,7 @@ final class NioCalls implements PosixCalls {
         }
         try {
             return new PosixOpenFile(share, path, ch, (flags & OpenFlags.O_APPEND) != 0,
-                    opts.contains(StandardOpenOption.APPEND), setup.run());
+                    opts.contains(StandardOpenOption.APPEND), setup.run(byPath(l, path)));
         } catch (FsException | RuntimeException e) {
             try {
                 ch.close();
@@ -160,6 +160,30 @@ final class NioCalls implements PosixCalls {
             }
             throw e;
         }
+    }
+
+    /** The new file by its path: java.nio has no chmod or chown through a channel. */
+    private NewFile byPath(Loc l, RelPath path) {
+        return new NewFile() {
+            @Override
+            public void chown(int uid, int gid) throws FsException {
+                try {
+                    NioCalls.this.chown(l, uid, gid, path);
+                } catch (IOException e) {
+                    throw PosixErrors.translate("chown", path, e);
+                }
+            }
+
+            @Override
+            public void chmod(int perms) throws FsException {
+                NioCalls.this.chmod(l, perms & FileMode.PERMISSIONS, path);
+            }
+
+            @Override
+            public FileAttributes stat() throws FsException {
+                return lstat(l, path);
+            }
+        };
     }
 
     @Override

@@ -218,11 +218,11 @@ public final class PosixBackend implements Backend {
     public OpenFile create(RelPath path, int mode, int flags, Owner owner) throws FsException {
         checkWritable("create", path);
         try (Loc l = containment.locate(path)) {
-            OpenFile f = calls.create(l, flags, path, this, () -> {
-                giveAway(l, owner, path);
+            OpenFile f = calls.create(l, flags, path, this, made -> {
+                giveAway(l, owner, path, made::chown);
                 // the server process's umask applied at creation; the client already applied its own
-                chmod(l, mode, path);
-                return calls.lstat(l, path);
+                made.chmod(mode);
+                return made.stat();
             });
             if (f != null) {
                 return f;
@@ -361,23 +361,35 @@ public final class PosixBackend implements Backend {
         }
     }
 
+    /** How {@link #giveAway} changes the owner: through the new file's descriptor, or by name. */
+    private interface Chown {
+        void chown(int uid, int gid) throws FsException;
+    }
+
     /**
      * Gives the file just made at {@code l} to {@code owner} (the caller on the client) when the
-     * server runs as root; otherwise, or without an owner, it stays the server user's. Relative to
-     * the held parent, never following the name; a set-group-ID parent's group stays, as Linux
+     * server runs as root; otherwise, or without an owner, it stays the server user's. By name:
+     * relative to the held parent, never following the name; a set-group-ID parent's group stays, as Linux
      * gives it. Residual race (docs/permissions.md): a rename onto the name between its creation
-     * and this call would give that other file away instead.
+     * and this call would give that other file away instead (not for a file made open: through
+     * its descriptor).
      */
     private void giveAway(Loc l, Owner owner, RelPath path) throws FsException {
+        giveAway(l, owner, path, (uid, gid) -> {
+            try {
+                calls.chown(l, uid, gid, path);
+            } catch (IOException e) {
+                throw PosixErrors.translate("chown", path, e);
+            }
+        });
+    }
+
+    private void giveAway(Loc l, Owner owner, RelPath path, Chown chown) throws FsException {
         if (owner == null || !givesAway) {
             return;
         }
         int gid = (calls.lstat(l.parent(), path.parent()).mode() & FileMode.S_ISGID) != 0 ? -1 : owner.gid();
-        try {
-            calls.chown(l, owner.uid(), gid, path);
-        } catch (IOException e) {
-            throw PosixErrors.translate("chown", path, e);
-        }
+        chown.chown(owner.uid(), gid);
     }
 
     @Override
@@ -395,6 +407,9 @@ public final class PosixBackend implements Backend {
             return file != null ? file.stat() : stat(path);
         }
         checkWritable("setattr", path);
+        if (file instanceof NativeOpenFile open) {
+            return open.setattr(changes); // the handle's file, whatever its name holds now
+        }
         try (Loc l = containment.locate(path)) {
             if (changes.size().isPresent()) {
                 long size = changes.size().getAsLong();

@@ -35,7 +35,20 @@ sealed interface PosixCalls permits LibcCalls, NioCalls {
 
     /** What {@link #create} does to the new file before it is handed out (owner, mode); its attributes after. */
     interface Setup {
-        FileAttributes run() throws FsException;
+        FileAttributes run(NewFile f) throws FsException;
+    }
+
+    /**
+     * The file {@link #create} just made, for its {@link Setup}: through its descriptor (libc:
+     * three calls instead of seven by name), by its path in java.nio's mode.
+     */
+    interface NewFile {
+        /** -1 leaves uid or gid as is. */
+        void chown(int uid, int gid) throws FsException;
+
+        void chmod(int perms) throws FsException;
+
+        FileAttributes stat() throws FsException;
     }
 
     /**
