@@ -177,4 +177,35 @@ class WriteSetAttrTest {
         assertThat(Files.size(dir.resolve("f"))).isZero();
         assertThat(mode("f")).isEqualTo("rw-r--r--");
     }
+    /**
+     * A change through a handle is the handle's file's, also once another file was renamed onto
+     * its name on the server (the watcher not heard yet): an editor's fchmod must not land on the
+     * file that replaced it. Failed before: chmod and utimensat by the node's path changed the
+     * other file.
+     */
+    @Test
+    void aChangeThroughAHandleChangesThatFileWhateverItsNameHoldsNow() throws Exception {
+        FilesGrpc.FilesBlockingStub files = serve(false);
+        CreateReply c = create(files, "f");
+        Files.writeString(dir.resolve("replacement"), "other");
+        Files.setPosixFilePermissions(dir.resolve("replacement"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.move(dir.resolve("replacement"), dir.resolve("f"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        var reply = files.setAttr(change(c.getNode().getId()).setHandle(c.getHandle()).build());
+        assertThat(reply.getMode() & 07777).isEqualTo(0600);
+        assertThat(reply.getIno()).as("the handle's file").isEqualTo(c.getNode().getAttr().getIno());
+        assertThat(mode("f")).as("the file now at the name").isEqualTo("rw-r--r--");
+        assertThat(Files.getLastModifiedTime(dir.resolve("f")).to(TimeUnit.NANOSECONDS)).isNotEqualTo(MTIME);
+    }
+
+    /** A SetAttr naming one node and another node's handle is malformed: EINVAL, nothing changed. */
+    @Test
+    void aSetAttrThroughAnotherNodesHandleIsRefused() throws Exception {
+        FilesGrpc.FilesBlockingStub files = serve(false);
+        CreateReply c = create(files, "f");
+        CreateReply other = create(files, "other");
+        assertThatThrownBy(() -> files.setAttr(change(c.getNode().getId()).setHandle(other.getHandle()).build()))
+                .satisfies(e -> assertThat(StatusCodec.toErrno(e)).isEqualTo(Errno.EINVAL));
+        assertThat(mode("f")).isEqualTo("rw-r--r--");
+        assertThat(mode("other")).isEqualTo("rw-r--r--");
+    }
 }
