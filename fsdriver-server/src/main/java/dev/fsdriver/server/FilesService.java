@@ -191,9 +191,19 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         Rpc.offload(io, "Read", out, () -> openFiles.read(req));
     }
 
+    /**
+     * A small write that waits for no disk (no sync, no truncate in its change) is a copy into
+     * the page cache and a few system calls, as a Create is: answered on the network thread
+     * (untar's per-file Write: the hop to the io pool and back was two thread wake-ups). Larger
+     * ones, and those that sync, go to the io pool.
+     */
     @Override
     public void write(WriteRequest req, StreamObserver<WriteReply> out) {
-        Rpc.offload(io, "Write", out, () -> openFiles.write(req));
+        if (OpenFileHandlers.isSmall(req)) {
+            Rpc.unary("Write", out, () -> openFiles.write(req));
+        } else {
+            Rpc.offload(io, "Write", out, () -> openFiles.write(req));
+        }
     }
 
     @Override

@@ -243,6 +243,18 @@ final class OpenFileHandlers {
      */
     private static final ThreadLocal<ByteBuffer> SCRATCH =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(Protocol.MAX_IO_BYTES));
+    /** Data of a write {@link #isSmall} and answered on a network thread, which keeps no 1 MiB buffer. */
+    private static final int SMALL_WRITE = 64 * 1024;
+    private static final ThreadLocal<ByteBuffer> SMALL_SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SMALL_WRITE));
+
+    /** A write of at most 64 KiB in all that neither syncs nor truncates: no wait for the disk. */
+    static boolean isSmall(WriteRequest req) {
+        if (req.getSync() || req.hasThen() && req.getThen().hasSize() || req.getEarlierCount() > 0) {
+            return false;
+        }
+        return req.getData().size() <= SMALL_WRITE;
+    }
 
     private static long inlineMax(OpenRequest req) {
         return Math.min(Integer.toUnsignedLong(req.getInlineMax()), Protocol.MAX_IO_BYTES);
@@ -282,7 +294,7 @@ final class OpenFileHandlers {
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
         RelPath path = paths.isEmpty() ? null : paths.get(0);
-        ByteBuffer scratch = SCRATCH.get();
+        ByteBuffer scratch = isSmall(req) ? SMALL_SCRATCH.get() : SCRATCH.get();
         Share.Mutation write = () -> {
             try {
                 for (WriteExtent e : req.getEarlierList()) {
