@@ -1,6 +1,7 @@
 package dev.fsdriver.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,9 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * The work {@code fsdriver aot-cache} trains serve and mount on: what a developer's tools do
- * through a mount (a tree walked with stats, small files read, an editor's atomic save, files
- * made, changed, renamed and deleted, a larger file written and read), several rounds so the
- * paths are hot when the caches are written.
+ * through a mount (a tree walked with stats, small files read, an editor's atomic save, a
+ * database's commits, files made, changed, renamed and deleted, a larger file written and read),
+ * several rounds so the paths are hot when the caches are written.
  */
 final class AotTraining {
     private static final int DIRS = 20;
@@ -32,6 +33,36 @@ final class AotTraining {
             }
         }
         Files.write(share.resolve("data.bin"), new byte[4 << 20]);
+    }
+
+    /**
+     * A database's commits, as SQLite makes them in its default rollback-journal mode: the
+     * journal made, written and synced, the database's pages written at their offsets and synced,
+     * the journal deleted and the directory synced (language servers, test runners and build
+     * caches keep such databases in the project: issue 17).
+     */
+    private static void transactions(Path work) throws IOException {
+        Path db = work.resolve("t.db");
+        Path journal = work.resolve("t.db-journal");
+        byte[] page = new byte[4096];
+        try (FileChannel d = FileChannel.open(db, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileChannel dir = FileChannel.open(work, StandardOpenOption.READ)) {
+            for (int i = 0; i < 40; i++) {
+                try (FileChannel j = FileChannel.open(journal, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+                    j.write(ByteBuffer.wrap(page, 0, 512), 0);
+                    j.write(ByteBuffer.wrap(page), 512);
+                    j.force(false);
+                }
+                d.read(ByteBuffer.allocate(100), 0);
+                page[i % page.length] = (byte) i;
+                d.write(ByteBuffer.wrap(page), 0);
+                d.write(ByteBuffer.wrap(page), 4096L * (1 + i % 8));
+                d.force(false);
+                Files.delete(journal);
+                dir.force(true);
+            }
+        }
     }
 
     static void run(Path mnt) throws IOException {
@@ -63,6 +94,7 @@ final class AotTraining {
                 c.force(true);
             }
             Files.move(tmp, work.resolve("f0.txt"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            transactions(work);
             Files.createSymbolicLink(work.resolve("link"), Path.of("f1.txt"));
             Files.readSymbolicLink(work.resolve("link"));
             Files.copy(mnt.resolve("data.bin"), work.resolve("data.copy"));
