@@ -15,7 +15,11 @@
 # and sshfs's ssh alike): the kernels here have no netem, and WSL2's link costs far more per
 # call than loopback. Native is measured again at every delay (its rows do not change).
 #
-# Usage: bench/run.sh [--size-mib N] [--rounds R] [--delays "US ..."] [--quick]
+# fsdriver runs as installed: `bin/fsdriver install` (and the .deb) make the JDK AOT caches of
+# `fsdriver aot-cache`, so this script makes them first (about 25 s), unless --no-aot-cache
+# (a young JVM without them spent ~40% longer on the sqlite row: docs/benchmarks.md, 2026-12-06).
+#
+# Usage: bench/run.sh [--size-mib N] [--rounds R] [--delays "US ..."] [--quick] [--no-aot-cache]
 #        (defaults: 1024 MiB, 5 rounds, delay 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,17 +28,25 @@ FSD_EXTRA="sshfs sshd unzip bc" source scripts/setup.sh
 SIZE_MIB=1024
 ROUNDS=5
 DELAYS="0"
+AOT=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mib) SIZE_MIB=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --delays) DELAYS=$2; shift 2 ;;
         --quick) SIZE_MIB=128; ROUNDS=1; shift ;;
-        *) echo "usage: bench/run.sh [--size-mib N] [--rounds R] [--delays \"US ...\"] [--quick]" >&2; exit 2 ;;
+        --no-aot-cache) AOT=0; shift ;;
+        *) echo "usage: bench/run.sh [--size-mib N] [--rounds R] [--delays \"US ...\"] [--quick] [--no-aot-cache]" >&2; exit 2 ;;
     esac
 done
 
 [ -d fsdriver-cli/target/lib ] || mvn -B -q -ntp -DskipTests package
+if [ "$AOT" = 1 ]; then
+    echo "bench: making the AOT caches (fsdriver aot-cache), as an install does"
+    bin/fsdriver aot-cache
+else
+    bin/fsdriver aot-cache --remove > /dev/null
+fi
 WORK=$(mktemp -d /var/tmp/fsdriver-bench.XXXXXX)
 DATA=$WORK/data          # native, and what sshfs serves
 DATA_FSD=$WORK/data-fsd  # the same content, served by fsdriver
@@ -209,7 +221,7 @@ run_round() {
 }
 
 OUT=$ROOT/bench/results/latest.md
-echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB, median of $ROUNDS rounds." > "$OUT.new"
+echo "Run: $(date -u +%F' '%H:%M' UTC'), $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), repo of $NFILES files, big file $SIZE_MIB MiB, median of $ROUNDS rounds, AOT caches $([ "$AOT" = 1 ] && echo on || echo off)." > "$OUT.new"
 for DELAY in $DELAYS; do
     start_relays "$DELAY"
     mount_fsdriver
