@@ -17,6 +17,15 @@ public interface OpenFile extends AutoCloseable {
 
     FileAttributes stat() throws FsException;
 
+    /**
+     * Whether {@link #stat} reads this open file itself (fstat), current whatever its name holds
+     * now, with the inode number and generation listings give (the posix backend's native files);
+     * not where it goes by a path or keeps what it saw at open (java.nio's channels, Windows).
+     */
+    default boolean statsItself() {
+        return false;
+    }
+
     void truncate(long size) throws FsException;
 
     void sync(boolean dataOnly) throws FsException;

@@ -192,14 +192,14 @@ final class FilesService extends FilesGrpc.FilesImplBase {
     }
 
     /**
-     * A small write that waits for no disk (no sync, no truncate in its change) is a copy into
-     * the page cache and a few system calls, as a Create is: answered on the network thread
-     * (untar's per-file Write: the hop to the io pool and back was two thread wake-ups). Larger
-     * ones, and those that sync, go to the io pool.
+     * A small write that waits for no disk (no sync, no truncate in its change, a handle opened
+     * without O_SYNC/O_DSYNC) is a copy into the page cache and a few system calls, as a Create
+     * is: answered on the network thread (untar's per-file Write: the hop to the io pool and back
+     * was two thread wake-ups). Larger ones, and those that sync, go to the io pool.
      */
     @Override
     public void write(WriteRequest req, StreamObserver<WriteReply> out) {
-        if (OpenFileHandlers.isSmall(req)) {
+        if (OpenFileHandlers.answersOnNetworkThread(req)) {
             Rpc.unary("Write", out, () -> openFiles.write(req));
         } else {
             Rpc.offload(io, "Write", out, () -> openFiles.write(req));

@@ -61,11 +61,11 @@ final class OpenFileHandlers {
     }
 
     /**
-     * Attributes of an open file: its own where they are the listings' (posix: fstat); else by its
-     * node's path while that is still the file, else as the open file gives them.
+     * Attributes of an open file: its own where it reads them itself ({@link OpenFile#statsItself}:
+     * fstat); else by its node's path while that is still the file, else as the open file gives them.
      */
     static FileAttributes attrOf(Share s, OpenedFile fh) throws FsException {
-        if (s.backend.identifiesOpenFiles()) {
+        if (fh.file().statsItself()) {
             return fh.file().stat();
         }
         RelPath p = s.nodes.pathOrNull(fh.node());
@@ -254,6 +254,23 @@ final class OpenFileHandlers {
             return false;
         }
         return req.getData().size() <= SMALL_WRITE;
+    }
+
+    /**
+     * Whether {@code req} may be answered on the network thread: {@link #isSmall} and through a
+     * handle not opened O_SYNC or O_DSYNC (each such write waits for the device: a database's
+     * log written with O_DSYNC). An unknown handle: the io pool, which answers the error.
+     */
+    static boolean answersOnNetworkThread(WriteRequest req) {
+        if (!isSmall(req)) {
+            return false;
+        }
+        try {
+            OpenedFile fh = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
+            return (fh.flags() & OpenFlags.O_DSYNC) == 0; // O_SYNC has the O_DSYNC bit
+        } catch (FsException e) {
+            return false;
+        }
     }
 
     private static long inlineMax(OpenRequest req) {

@@ -49,7 +49,9 @@ final class SetAttrHandler {
         }
         if (changes.mode().isPresent()) {
             if (!allowSetId) {
-                SetIdRule.checkChmod(fh != null ? fh.file().stat() : s.backend.stat(path), changes.mode().getAsInt());
+                // the handle's file where it reads its own attributes (fstat), as its chmod then goes
+                SetIdRule.checkChmod(fh != null && fh.file().statsItself() ? fh.file().stat() : s.backend.stat(path),
+                        changes.mode().getAsInt());
             }
         }
         RelPath p = path;

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which thread a Write's data goes down on: a small one that waits for no disk on the thread
- * that took the call (as a Create), one that is large or syncs on the io pool, so that a slow
- * disk never holds up the connection.
+ * that took the call (as a Create), one that is large or syncs (or goes through a handle opened
+ * O_DSYNC) on the io pool, so that a slow disk never holds up the connection.
  */
 class WriteThreadTest {
     @TempDir
@@ -92,10 +92,15 @@ class WriteThreadTest {
         files.write(w.setOffset(0).setData(small).build());
         files.write(w.setOffset(0).setData(large).build());
         files.write(w.setOffset(0).setData(small).setSync(true).build());
-        assertThat(writers).hasSize(3);
+        // each write through a handle opened O_DSYNC waits for the device
+        CreateReply d = files.create(CreateRequest.newBuilder().setParent(1).setName("log").setMode(0644)
+                .setFlags(OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_DSYNC).build());
+        files.write(WriteRequest.newBuilder().setHandle(d.getHandle()).setOffset(0).setData(small).build());
+        assertThat(writers).hasSize(4);
         assertThat(writers.get(0)).as("small").doesNotStartWith("fsdriver-io");
         assertThat(writers.get(1)).as("large").startsWith("fsdriver-io");
         assertThat(writers.get(2)).as("synced").startsWith("fsdriver-io");
+        assertThat(writers.get(3)).as("through an O_DSYNC handle").startsWith("fsdriver-io");
         assertThat(Files.size(dir.resolve("f"))).isEqualTo(64 * 1024 + 1);
     }
 }

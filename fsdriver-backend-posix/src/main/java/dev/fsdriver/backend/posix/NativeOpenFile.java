@@ -132,6 +132,11 @@ final class NativeOpenFile implements OpenFile {
         }
     }
 
+    @Override
+    public boolean statsItself() {
+        return true;
+    }
+
     /**
      * The attribute changes of a SetAttr through this handle, on the descriptor (the file itself,
      * whatever became of its name; no path to resolve again); its attributes after. Truncate first,

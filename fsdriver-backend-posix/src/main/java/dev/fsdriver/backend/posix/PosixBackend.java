@@ -407,7 +407,8 @@ public final class PosixBackend implements Backend {
             return file != null ? file.stat() : stat(path);
         }
         checkWritable("setattr", path);
-        if (file instanceof NativeOpenFile open) {
+        if (file instanceof NativeOpenFile open
+                && (AtCalls.FUTIMENS_AVAILABLE || changes.atime() == null && changes.mtime() == null)) {
             return open.setattr(changes); // the handle's file, whatever its name holds now
         }
         try (Loc l = containment.locate(path)) {
