@@ -181,18 +181,23 @@ class HeldChangesAheadTest {
     }
 
     /**
-     * The change fails on the server (the file gone from its name there: a chmod by name finds
-     * nothing): the close reports it, as for a held change's SetAttr, and the data that landed is not sent again.
+     * The change fails on the server after the data landed (WriteRequest.then answered with
+     * then_errno): the close reports it, as for a held change's SetAttr, and the data that landed
+     * is not sent again. (The failure is the server's answer, injected: the server now makes the
+     * change through the handle, which a file gone from its name no longer fails.)
      */
     @Test
     void aFailedChangeIsTheClosesErrorAndTheDataIsNotSentAgain() throws Exception {
+        stop();
+        WriteFaults faults = new WriteFaults();
+        start(faults);
+        faults.next(WriteFaults.Mode.CHANGE_FAILS, WriteRequest::hasThen);
         FuseCreated c = fs.create(REQ, ROOT, "gone", FileMode.S_IFREG | 0644,
                 OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, 0);
         long node = c.entry().nodeId();
         long fh = c.open().fh();
         fs.write(REQ, node, fh, 0, ByteBuffer.wrap(new byte[100]), 0);
         Reply.<FuseAttrReply>await(r -> fs.setattr(REQ, node, mode(0600), r));
-        Files.delete(dir.resolve("gone"));
         long writes = calls("Write");
         long setAttrs = calls("SetAttr");
         assertThatThrownBy(() -> fs.flush(REQ, node, fh, 0)).isInstanceOf(FuseException.class);

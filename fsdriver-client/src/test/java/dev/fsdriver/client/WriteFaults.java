@@ -21,10 +21,11 @@ import java.util.function.Predicate;
 /**
  * The server's side of one Write call, for tests: the first Write matching {@link #next} is held
  * back (until another Write was answered or {@link #release}, a second at most: the server's pool
- * may run a later call first), fails EFBIG, or is answered as a short write. Other calls pass.
+ * may run a later call first), fails EFBIG, is answered as a short write, or is answered as one
+ * whose change after the data failed (then_errno EPERM; the server made it). Other calls pass.
  */
 final class WriteFaults implements ServerInterceptor {
-    enum Mode { DELAY, FAIL, SHORT }
+    enum Mode { DELAY, FAIL, SHORT, CHANGE_FAILS }
 
     /** Counted down when the chosen call reached the server. */
     final CountDownLatch arrived = new CountDownLatch(1);
@@ -53,6 +54,8 @@ final class WriteFaults implements ServerInterceptor {
                 if (mine.get() && mode == Mode.SHORT) {
                     WriteReply r = (WriteReply) m;
                     m = (A) r.toBuilder().setWritten(r.getWritten() - 1).build();
+                } else if (mine.get() && mode == Mode.CHANGE_FAILS) {
+                    m = (A) ((WriteReply) m).toBuilder().setThenErrno(Errno.EPERM).build();
                 }
                 super.sendMessage(m);
             }
@@ -75,7 +78,7 @@ final class WriteFaults implements ServerInterceptor {
 
             @Override
             public void onHalfClose() {
-                if (!mine.get() || mode == Mode.SHORT) {
+                if (!mine.get() || mode == Mode.SHORT || mode == Mode.CHANGE_FAILS) {
                     super.onHalfClose();
                     return;
                 }
