@@ -1,5 +1,6 @@
 package dev.fsdriver.server;
 
+import dev.fsdriver.backend.Backend;
 import dev.fsdriver.backend.posix.PosixBackend;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.HelloRequest;
@@ -32,9 +33,9 @@ public final class InProcessShare implements AutoCloseable {
     private final String name = InProcessServerBuilder.generateName();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
-    private InProcessShare(Path dir, UnaryOperator<FsServer.Builder> options) throws Exception {
+    private InProcessShare(Backend backend, UnaryOperator<FsServer.Builder> options) throws Exception {
         server = options.apply(FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)))
-                .share(SHARE, PosixBackend.open(dir, false), false).build();
+                .share(SHARE, backend, false).build();
         server.start();
     }
 
@@ -52,12 +53,17 @@ public final class InProcessShare implements AutoCloseable {
     }
 
     public static InProcessShare serve(Path dir) throws Exception {
-        return new InProcessShare(dir, b -> b);
+        return new InProcessShare(PosixBackend.open(dir, false), b -> b);
     }
 
     /** With {@code options} applied to the server's builder (e.g. {@code allowSetId}). */
     public static InProcessShare serve(Path dir, UnaryOperator<FsServer.Builder> options) throws Exception {
-        return new InProcessShare(dir, options);
+        return new InProcessShare(PosixBackend.open(dir, false), options);
+    }
+
+    /** The share served by {@code backend} (one wrapped to observe or fail its calls). */
+    public static InProcessShare serve(Backend backend) throws Exception {
+        return new InProcessShare(backend, b -> b);
     }
 
     /** A connection that said Hello (resuming {@code resumeKey} if not empty), its calls carrying the session. */

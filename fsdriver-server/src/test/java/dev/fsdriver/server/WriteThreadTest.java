@@ -11,19 +11,12 @@ import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.WriteRequest;
-import dev.fsdriver.protocol.Protocol;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,15 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 class WriteThreadTest {
     @TempDir
     Path dir;
-    private FsServer server;
-    private ManagedChannel channel;
+    private InProcessShare share;
     /** The thread of each write the backend's open files did. */
     private final List<String> writers = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        server.close();
+        share.close();
     }
 
     private static Object call(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
@@ -67,18 +58,12 @@ class WriteThreadTest {
 
     private FilesGrpc.FilesBlockingStub serve() throws Exception {
         Backend real = PosixBackend.open(dir, false);
-        Backend backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (p, m, args) -> {
+        share = InProcessShare.serve((Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (p, m, args) -> {
                     Object r = call(real, m, args);
                     return r instanceof OpenFile f ? recording(f) : r;
-                });
-        String name = InProcessServerBuilder.generateName();
-        server = FsServer.builder().serverBuilder(InProcessServerBuilder.forName(name)).share("s", backend, false).build();
-        server.start();
-        channel = InProcessChannelBuilder.forName(name).build();
-        Metadata md = new Metadata();
-        md.put(Protocol.SHARE, "s");
-        return FilesGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+                }));
+        return FilesGrpc.newBlockingStub(share.connection(null));
     }
 
     @Test
