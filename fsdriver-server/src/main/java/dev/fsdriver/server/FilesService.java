@@ -199,7 +199,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
      */
     @Override
     public void write(WriteRequest req, StreamObserver<WriteReply> out) {
-        if (OpenFileHandlers.answersOnNetworkThread(req)) {
+        if (DataCalls.answersOnNetworkThread(req)) {
             Rpc.unary("Write", out, () -> openFiles.write(req));
         } else {
             Rpc.offload(io, "Write", out, () -> openFiles.write(req));

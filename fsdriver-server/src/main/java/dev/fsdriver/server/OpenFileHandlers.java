@@ -213,7 +213,7 @@ final class OpenFileHandlers {
         Share s = CallContext.share();
         // Read into this thread's scratch buffer, then copy exactly what came: a 1 MiB read of
         // a 5 KiB file must not allocate (and zero) 1 MiB.
-        ByteBuffer buf = SCRATCH.get().clear().limit(req.getSize());
+        ByteBuffer buf = DataCalls.buffer().clear().limit(req.getSize());
         if (req.getHandle() == 0) {
             // By node (an Open that answered with the whole file and no handle, or the client's
             // reopen of a file it knows unchanged): only from the node's own file, never from
@@ -232,45 +232,6 @@ final class OpenFileHandlers {
         }
         s.bytesRead.add(buf.flip().remaining());
         return ReadReply.newBuilder().setData(ByteString.copyFrom(buf)).build();
-    }
-
-    /**
-     * Per-thread data buffer. Reads and writes run on the server's call pool (platform threads,
-     * one per data call in flight: a handful on a busy server): each keeps one direct buffer of
-     * the largest read or write (1 MiB), which the backend reads into or writes from. Without
-     * it, every write of a heap buffer made the JDK allocate, zero and free a temporary direct
-     * buffer of its size (the launcher keeps the JDK from caching buffers above 256 KiB).
-     */
-    private static final ThreadLocal<ByteBuffer> SCRATCH =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(Protocol.MAX_IO_BYTES));
-    /** Data of a write {@link #isSmall} and answered on a network thread, which keeps no 1 MiB buffer. */
-    private static final int SMALL_WRITE = 64 * 1024;
-    private static final ThreadLocal<ByteBuffer> SMALL_SCRATCH =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SMALL_WRITE));
-
-    /** A write of at most 64 KiB in all that neither syncs nor truncates: no wait for the disk. */
-    static boolean isSmall(WriteRequest req) {
-        if (req.getSync() || req.hasThen() && req.getThen().hasSize() || req.getEarlierCount() > 0) {
-            return false;
-        }
-        return req.getData().size() <= SMALL_WRITE;
-    }
-
-    /**
-     * Whether {@code req} may be answered on the network thread: {@link #isSmall} and through a
-     * handle not opened O_SYNC or O_DSYNC (each such write waits for the device: a database's
-     * log written with O_DSYNC). An unknown handle: the io pool, which answers the error.
-     */
-    static boolean answersOnNetworkThread(WriteRequest req) {
-        if (!isSmall(req)) {
-            return false;
-        }
-        try {
-            OpenedFile fh = CallContext.share().handles.get(CallContext.owner(), req.getHandle(), OpenedFile.class);
-            return (fh.flags() & OpenFlags.O_DSYNC) == 0; // O_SYNC has the O_DSYNC bit
-        } catch (FsException e) {
-            return false;
-        }
     }
 
     private static long inlineMax(OpenRequest req) {
@@ -311,7 +272,7 @@ final class OpenFileHandlers {
         int[] n = new int[1];
         List<RelPath> paths = s.nodes.pathsOf(fh.node());
         RelPath path = paths.isEmpty() ? null : paths.get(0);
-        ByteBuffer scratch = isSmall(req) ? SMALL_SCRATCH.get() : SCRATCH.get();
+        ByteBuffer scratch = DataCalls.buffer(req);
         Share.Mutation write = () -> {
             try {
                 for (WriteExtent e : req.getEarlierList()) {

@@ -51,8 +51,8 @@ public final class PosixBackend implements Backend {
     private final PosixXattrs xattrs;
     /** Package-private for tests (PosixListingTest: its race hook). */
     final PosixDirectories dirs;
-    /** Whether new files can be given to the client's caller: only root may chown (see {@link #giveAway}). */
-    private final boolean givesAway;
+    /** Who new files are given to ({@link NewOwners}). */
+    private final NewOwners owners;
     /** See {@link #directoryTimesMove}: the share root's file system, read once at open. */
     private final boolean directoryTimesMove;
 
@@ -64,7 +64,7 @@ public final class PosixBackend implements Backend {
         this.containment = containment;
         this.xattrs = new PosixXattrs(calls, containment);
         this.dirs = new PosixDirectories(calls, containment);
-        this.givesAway = calls.givesAway();
+        this.owners = new NewOwners(calls);
     }
 
     /**
@@ -219,7 +219,7 @@ public final class PosixBackend implements Backend {
         checkWritable("create", path);
         try (Loc l = containment.locate(path)) {
             OpenFile f = calls.create(l, flags, path, this, made -> {
-                giveAway(l, owner, path, made::chown);
+                owners.giveAway(l, owner, path, made::chown);
                 // the server process's umask applied at creation; the client already applied its own
                 made.chmod(mode);
                 return made.stat();
@@ -250,7 +250,7 @@ public final class PosixBackend implements Backend {
         checkWritable("mkdir", path);
         try (Loc l = containment.locate(path)) {
             calls.mkdir(l, path);
-            giveAway(l, owner, path);
+            owners.giveAway(l, owner, path);
             // keep the set-group-ID bit a set-group-ID parent passed on (the client's mode has none)
             chmod(l, mode | (calls.lstat(l, path).mode() & FileMode.S_ISGID), path);
             return calls.lstat(l, path);
@@ -332,7 +332,7 @@ public final class PosixBackend implements Backend {
         }
         try (Loc l = containment.locate(path)) {
             calls.symlink(target, l, path);
-            giveAway(l, owner, path);
+            owners.giveAway(l, owner, path);
             return calls.lstat(l, path);
         } catch (IOException e) {
             throw PosixErrors.translate("symlink", path, e);
@@ -355,41 +355,10 @@ public final class PosixBackend implements Backend {
         }
         try (Loc l = containment.locate(path)) {
             calls.mknod(l, type | (mode & FileMode.PERMISSIONS), path);
-            giveAway(l, owner, path);
+            owners.giveAway(l, owner, path);
             chmod(l, mode, path);   // the server's umask applied at creation; the client applied its own
             return calls.lstat(l, path);
         }
-    }
-
-    /** How {@link #giveAway} changes the owner: through the new file's descriptor, or by name. */
-    private interface Chown {
-        void chown(int uid, int gid) throws FsException;
-    }
-
-    /**
-     * Gives the file just made at {@code l} to {@code owner} (the caller on the client) when the
-     * server runs as root; otherwise, or without an owner, it stays the server user's. By name:
-     * relative to the held parent, never following the name; a set-group-ID parent's group stays, as Linux
-     * gives it. Residual race (docs/permissions.md): a rename onto the name between its creation
-     * and this call would give that other file away instead (not for a file made open: through
-     * its descriptor).
-     */
-    private void giveAway(Loc l, Owner owner, RelPath path) throws FsException {
-        giveAway(l, owner, path, (uid, gid) -> {
-            try {
-                calls.chown(l, uid, gid, path);
-            } catch (IOException e) {
-                throw PosixErrors.translate("chown", path, e);
-            }
-        });
-    }
-
-    private void giveAway(Loc l, Owner owner, RelPath path, Chown chown) throws FsException {
-        if (owner == null || !givesAway) {
-            return;
-        }
-        int gid = (calls.lstat(l.parent(), path.parent()).mode() & FileMode.S_ISGID) != 0 ? -1 : owner.gid();
-        chown.chown(owner.uid(), gid);
     }
 
     @Override
