@@ -5,6 +5,7 @@ import dev.fsdriver.client.cache.ListingSequences;
 import dev.fsdriver.client.cache.Prefetcher;
 import dev.fsdriver.client.cache.RemoteCaches;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
@@ -120,6 +121,15 @@ public final class EventsLink {
      */
     public void alsoForget(Runnable forget) {
         caches.alsoChangedElsewhere(forget);
+    }
+
+    /**
+     * {@code stale} is told of each node whose attributes the kernel was answered ahead of the
+     * server (a held change or unlink landed since), before the kernel is: what the layer above
+     * keeps of the attributes it gave the kernel must go too.
+     */
+    public void attrsStaleTo(LongConsumer stale) {
+        caches.attrs().alsoKernelStale(stale);
     }
 
     /**

@@ -27,6 +27,8 @@ import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.UnlinkManyReply;
+import dev.fsdriver.proto.v1.UnlinkManyRequest;
 import dev.fsdriver.proto.v1.FilesGrpc;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
@@ -103,6 +105,10 @@ final class FilesCalls {
 
     ParentAttrs unlink(NameRequest request) {
         return call(() -> stub.unlink(request));
+    }
+
+    UnlinkManyReply unlinkMany(UnlinkManyRequest request) {
+        return call(() -> stub.unlinkMany(request));
     }
 
     ParentAttrs rmdir(NameRequest request) {

@@ -50,9 +50,10 @@ final class NameChanges {
     private final Entries entries;
     private final NodeTable nodes;
     private final UnsyncedNames unsynced;
+    private final HeldUnlinks held;
 
     NameChanges(Connection connection, OpenFiles files, RemoteCaches caches, Entries entries, NodeTable nodes,
-                UnsyncedNames unsynced) {
+                UnsyncedNames unsynced, HeldUnlinks held) {
         this.connection = connection;
         this.files = files;
         this.caches = caches;
@@ -60,6 +61,7 @@ final class NameChanges {
         this.entries = entries;
         this.nodes = nodes;
         this.unsynced = unsynced;
+        this.held = held;
     }
 
     FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
@@ -165,12 +167,22 @@ final class NameChanges {
     }
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
+        long known = caches.child(parent, name);
+        if (held.mayHold(parent, known, files)) { // answered here, sent with others (HeldUnlinks)
+            removing(parent, name);
+            held.hold(parent, name, known);
+            removed(parent, name, true);
+            done.done(null);
+            return;
+        }
+        held.landAll();
         beforeNameGoes(parent, name);
         removing(parent, name);
         long[] closed = files.releasesFirst(); // files closed here: released first (Releases)
         NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
         connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().unlink(request)), reply -> {
+            held.removedIn(parent);
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);
@@ -178,6 +190,7 @@ final class NameChanges {
             files.releaseAgain(closed);
             removed(parent, name, false);
             attrs.drop(parent);
+            held.refused(parent); // the next unlink there goes as this one did, its error its own
             done.failed(errno);
         });
     }
@@ -204,6 +217,7 @@ final class NameChanges {
         NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
         connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().rmdir(request)), reply -> {
+            held.removedIn(parent);
             removed(parent, name, true);
             changed(parent, parent, sentAt, reply);
             done.done(null);

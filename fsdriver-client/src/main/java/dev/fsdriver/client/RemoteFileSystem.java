@@ -68,6 +68,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final Lookups lookups;
     /** Directories' times held to go with their next change (see {@link HeldDirTimes}): landed first by every request below that reaches the server about names or attributes. */
     private final HeldDirTimes dirTimes;
+    /** Unlinks answered here and sent together (see {@link HeldUnlinks}): landed first by every request below that could see them. */
+    private final HeldUnlinks unlinks;
     private final NameChanges names;
     private final FileIo io;
     private final DirListings listings;
@@ -109,12 +111,17 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.dirTimes = new HeldDirTimes(connection, attrs, caches::eventsLive);
         this.lookups = new Lookups(connection, files, caches, entries, reopener, dirTimes, options.attrTimeout().toNanos(),
                 options.negativeTimeout().toNanos());
-        this.names = new NameChanges(connection, files, caches, entries, nodes, unsynced);
+        this.unlinks = new HeldUnlinks(connection, caches, unsynced,
+                hello.getCapabilitiesList().contains("unlink-many") && !readOnly);
+        this.names = new NameChanges(connection, files, caches, entries, nodes, unsynced, unlinks);
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
         this.events = new EventsLink(connection, caches, reopener, lookups, files,
-                new RemoteOwnReads(lookups, listings, nodes, dirTimes));
+                new RemoteOwnReads(lookups, listings, nodes, () -> {
+                    unlinks.landAll(); // before times held later (HeldDirTimes)
+                    dirTimes.landAll();
+                }));
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
         this.directoryTimesMove = directoryTimesMove(hello);
@@ -182,6 +189,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (connection.notifier() != null) {
             // attributes only (offset -1): takes no kernel lock a request may hold (see FuseNotifier)
             attrs.onKernelStale(node -> connection.notifier().invalInode(node, -1, 0));
+            unlinks.notifyWith(connection.notifier());
         }
         log.debug("kernel 7.{}: max_write {}, max_readahead {}, max_pages {}", connection.negotiatedMinor(),
                 connection.maxWrite(), connection.maxReadahead(), connection.maxPages());
@@ -194,6 +202,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void close() {
+        unlinks.landAll();
         dirTimes.landAll();
         files.close();
         nodes.close();
@@ -208,6 +217,9 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
      */
     @Override
     public void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        if (unlinks.holds(parent, name)) {
+            unlinks.landAll();
+        }
         dirTimes.landAll();
         lookups.lookup(Asker.KERNEL, parent, name, reply);
     }
@@ -220,6 +232,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        unlinks.landForAttrs(nodeId);
         dirTimes.landAll();
         lookups.getattr(Asker.KERNEL, nodeId, fh, reply);
     }
@@ -231,6 +244,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, Reply<FuseAttrReply> reply)
             throws FuseException {
+        unlinks.landFor(nodeId);
         lookups.setattr(req, nodeId, changes, reply);
     }
 
@@ -239,6 +253,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseEntry symlink(FuseRequest req, long parent, String name, String target) throws FuseException {
+        unlinks.nameMadeIn(parent);
         dirTimes.landAll();
         return names.symlink(req, parent, name, target);
     }
@@ -246,12 +261,14 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public FuseEntry mknod(FuseRequest req, long parent, String name, int mode, int rdev, int umask)
             throws FuseException {
+        unlinks.nameMadeIn(parent);
         dirTimes.landAll();
         return names.mknod(req, parent, name, mode, rdev, umask);
     }
 
     @Override
     public FuseEntry mkdir(FuseRequest req, long parent, String name, int mode, int umask) throws FuseException {
+        unlinks.nameMadeIn(parent);
         dirTimes.landAll();
         FuseEntry made = names.mkdir(req, parent, name, mode, umask);
         if (made.attr() != null) {
@@ -268,6 +285,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
+        unlinks.landAll();
         dirTimes.landAll();
         names.rmdir(req, parent, name, done);
     }
@@ -275,12 +293,14 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public void rename(FuseRequest req, long parent, String name, long newParent, String newName, int flags)
             throws FuseException {
+        unlinks.nameMadeIn(newParent);
         dirTimes.landAll();
         names.rename(req, parent, name, newParent, newName, flags);
     }
 
     @Override
     public FuseEntry link(FuseRequest req, long nodeId, long newParent, String newName) throws FuseException {
+        unlinks.nameMadeIn(newParent);
         dirTimes.landAll();
         return names.link(req, nodeId, newParent, newName);
     }
@@ -290,6 +310,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
+        unlinks.landFor(nodeId); // a held file's other name (a hard link)
         return io.open(req, nodeId, flags, true);
     }
 
@@ -301,6 +322,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public FuseCreated create(FuseRequest req, long parent, String name, int mode, int flags, int umask)
             throws FuseException {
+        unlinks.nameMadeIn(parent);
         dirTimes.landAll();
         return io.create(req, parent, name, mode, flags, umask);
     }
@@ -337,12 +359,14 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseOpen opendir(FuseRequest req, long nodeId, int flags) {
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         return listings.opendir(req, nodeId, flags);
     }
 
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         listings.readdir(req, nodeId, fh, offset, filler);
     }
@@ -350,6 +374,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
             throws FuseException {
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         listings.readdirplus(req, nodeId, fh, offset, filler);
     }
@@ -366,7 +391,12 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void fsyncdir(FuseRequest req, long nodeId, long fh, boolean datasync) throws FuseException {
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
+        int failed = unlinks.failedIn(nodeId);
+        if (failed != 0) {
+            throw new FuseException(failed, "an unlink answered ahead of the server failed there (see HeldUnlinks)");
+        }
         // Names are changed on the server before each call answers; this makes them durable there
         // (a server without "fsync-dir" takes FsyncRequest.dir for handle 0: nothing is sent).
         // None when this mount changed none there since they were last made durable (UnsyncedNames).
@@ -405,6 +435,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         return connection.call(f -> f.getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
                 .getValue().toByteArray());
@@ -412,6 +443,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         return connection.call(f -> f.listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList());
     }
@@ -421,6 +453,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.setError(name));
         }
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime
@@ -437,6 +470,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         if (!Xattrs.kept(name)) {
             throw new FuseException(Xattrs.absentError(name));
         }
+        unlinks.landFor(nodeId);
         dirTimes.landAll();
         caches.changing(nodeId);
         attrs.drop(nodeId); // its ctime

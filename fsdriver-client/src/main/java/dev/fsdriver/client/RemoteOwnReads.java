@@ -15,37 +15,37 @@ final class RemoteOwnReads implements OwnReads {
     private final Lookups lookups;
     private final DirListings listings;
     private final NodeTable nodes;
-    /** Landed before each read, as before the kernel's requests (see {@link HeldDirTimes}). */
-    private final HeldDirTimes dirTimes;
+    /** Lands what the mount holds back before each read ({@link HeldUnlinks}, {@link HeldDirTimes}). */
+    private final Runnable landHeld;
 
-    RemoteOwnReads(Lookups lookups, DirListings listings, NodeTable nodes, HeldDirTimes dirTimes) {
+    RemoteOwnReads(Lookups lookups, DirListings listings, NodeTable nodes, Runnable landHeld) {
         this.lookups = lookups;
         this.listings = listings;
         this.nodes = nodes;
-        this.dirTimes = dirTimes;
+        this.landHeld = landHeld;
     }
 
     @Override
     public void lookup(long parent, String name, boolean fresh, Reply<FuseEntry> reply) throws FuseException {
-        dirTimes.landAll();
+        landHeld.run();
         lookups.lookup(fresh ? Asker.OWN_FRESH : Asker.OWN, parent, name, reply);
     }
 
     @Override
     public void getattr(long node, boolean fresh, Reply<FuseAttrReply> reply) throws FuseException {
-        dirTimes.landAll();
+        landHeld.run();
         lookups.getattr(fresh ? Asker.OWN_FRESH : Asker.OWN, node, -1, reply); // no handle: a path's attributes
     }
 
     @Override
     public long opendir(long dir) {
-        dirTimes.landAll();
+        landHeld.run();
         return listings.opendir(null, dir, 0).fh();
     }
 
     @Override
     public void readdir(long dir, long fh, long offset, DirFiller filler) throws FuseException {
-        dirTimes.landAll();
+        landHeld.run();
         listings.readdir(null, dir, fh, offset, filler);
     }
 

@@ -204,7 +204,7 @@ class ServerCallsEndToEndTest {
                         """.formatted(serverPort, counted) + "'");
                 String[] pages = Files.readString(counted).split("#split");
                 Map<String, Long> removals = since(MeteredMount.callsIn(pages[0]), MeteredMount.callsIn(pages[1]));
-                assertThat(removals).as(removals.toString()).doesNotContainKey("Lookup").containsEntry("Unlink", 5L);
+                assertThat(removals).as(removals.toString()).doesNotContainKey("Lookup").containsKey("Unlink");
 
                 // changed on the server behind the mount's back: the next open sees it
                 changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("big/f2.txt"), "of a changed file\n", StandardOpenOption.APPEND));
@@ -289,7 +289,9 @@ class ServerCallsEndToEndTest {
                 before = calls(serverPort);
                 Fsdriver.shOk(mnt, "rm -rf pkg");
                 Map<String, Long> rm = since(before, calls(serverPort));
-                assertThat(rm.getOrDefault("Unlink", 0L)).as(rm.toString()).isEqualTo(300);
+                // before: Unlink 300; now a directory's first, then batches (HeldUnlinksEndToEndTest)
+                assertThat(rm.getOrDefault("Unlink", 0L) + rm.getOrDefault("UnlinkMany", 0L)).as(rm.toString())
+                        .isLessThanOrEqualTo(30);
                 // before: GetAttr 298 (one per unlink after a directory's first)
                 assertThat(rm.getOrDefault("GetAttr", 0L)).as("rm -rf: " + rm).isLessThanOrEqualTo(10);
                 assertThat(s.resolve("pkg")).doesNotExist();

@@ -41,6 +41,8 @@ import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.UnlinkManyReply;
+import dev.fsdriver.proto.v1.UnlinkManyRequest;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.proto.v1.XattrNames;
@@ -293,6 +295,49 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             s.nodes.removed(path);
             return parents(s, req.getParent(), 0);
         });
+    }
+
+    /**
+     * Each unlink as {@link #unlink} makes it, in order, one failing leaving the others to go:
+     * the unlinks a client answered itself (rm -rf), held and sent together. On the io pool: a
+     * batch is up to a thousand system calls.
+     */
+    @Override
+    public void unlinkMany(UnlinkManyRequest req, StreamObserver<UnlinkManyReply> out) {
+        Rpc.offload(io, "UnlinkMany", out, () -> {
+            Requests.check(req);
+            Share s = CallContext.share();
+            s.checkWritable("unlink");
+            UnlinkManyReply.Builder reply = UnlinkManyReply.newBuilder();
+            for (NameRequest u : req.getUnlinksList()) {
+                openFiles.releaseQuietly(u.getReleaseFirstList());
+                reply.addErrno(unlinkOne(s, u));
+            }
+            for (NameRequest u : req.getUnlinksList()) {
+                if (!reply.containsParents(u.getParent())) {
+                    Attr after = parentAfter(s, u.getParent());
+                    if (after != null) {
+                        reply.putParents(u.getParent(), after);
+                    }
+                }
+            }
+            return reply.build();
+        });
+    }
+
+    private static int unlinkOne(Share s, NameRequest u) {
+        try {
+            Requests.check(u);
+            RelPath path = child(s, u.getParent(), u.getName());
+            s.change(path, () -> {
+                s.backend.unlink(path);
+                return null;
+            });
+            s.nodes.removed(path);
+            return 0;
+        } catch (FsException e) {
+            return e.errno();
+        }
     }
 
     @Override

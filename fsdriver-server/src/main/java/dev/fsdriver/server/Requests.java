@@ -20,6 +20,7 @@ import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
+import dev.fsdriver.proto.v1.UnlinkManyRequest;
 import dev.fsdriver.proto.v1.WriteExtent;
 import dev.fsdriver.proto.v1.WriteRequest;
 import dev.fsdriver.protocol.Protocol;
@@ -120,6 +121,15 @@ final class Requests {
         if (r.getInlineMax() < 1 || r.getInlineMax() > Protocol.MAX_IO_BYTES) {
             throw new FsException(Errno.EINVAL, "OpenMany inline_max " + Integer.toUnsignedString(r.getInlineMax())
                     + ": 1 to " + Protocol.MAX_IO_BYTES);
+        }
+    }
+
+    /** Most unlinks one UnlinkMany may carry (a client holds at most 1,024). */
+    static final int MAX_UNLINK_MANY = 4096;
+
+    static void check(UnlinkManyRequest r) throws FsException {
+        if (r.getUnlinksCount() < 1 || r.getUnlinksCount() > MAX_UNLINK_MANY) {
+            throw new FsException(Errno.EINVAL, "UnlinkMany of " + r.getUnlinksCount() + " names: 1 to " + MAX_UNLINK_MANY);
         }
     }
 

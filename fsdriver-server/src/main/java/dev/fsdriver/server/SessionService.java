@@ -18,7 +18,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
     static final List<String> CAPABILITIES = List.of("readdirplus", "symlink", "hardlink", "rename-noreplace", "write-sync",
             "fsync-dir", "fsync-also-dir", "write-extents", "open-many",
             "write-setattr", // WriteRequest.then: the generic SetAttr, so for every backend
-            "release-many");
+            "release-many", "unlink-many");
     /**
      * Listed for a share whose backend sets an mtime through the open file
      * ({@link dev.fsdriver.backend.Backend#setsMtimeThroughHandle}): a client then answers stat

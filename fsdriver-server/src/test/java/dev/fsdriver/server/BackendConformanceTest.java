@@ -40,6 +40,8 @@ import dev.fsdriver.proto.v1.SetAttrRequest;
 import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
 import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.UnlinkManyReply;
+import dev.fsdriver.proto.v1.UnlinkManyRequest;
 import dev.fsdriver.proto.v1.TimeSpec;
 import dev.fsdriver.proto.v1.WriteReply;
 import dev.fsdriver.proto.v1.WriteRequest;
@@ -548,6 +550,37 @@ public abstract class BackendConformanceTest {
         assertErrno(Errno.ENOENT, () -> mkdir(d.getId(), "under-deleted"));
     }
 
+    /**
+     * UnlinkMany: each unlink as Unlink makes it, in order, one that fails (a directory, a name
+     * gone, a bad name) leaving the rest to go, with every directory named as it is after them.
+     */
+    @Test
+    void unlinkManyUnlinksEachAndTellsEachOnesErrno() throws Exception {
+        Node d = mkdir(ROOT, "d");
+        createFile(d.getId(), "a", "1");
+        createFile(d.getId(), "b", "2");
+        createFile(ROOT, "c", "3");
+        mkdir(d.getId(), "sub");
+        UnlinkManyReply r = files.unlinkMany(UnlinkManyRequest.newBuilder()
+                .addUnlinks(NameRequest.newBuilder().setParent(d.getId()).setName("a"))
+                .addUnlinks(NameRequest.newBuilder().setParent(d.getId()).setName("sub"))
+                .addUnlinks(NameRequest.newBuilder().setParent(d.getId()).setName("nope"))
+                .addUnlinks(NameRequest.newBuilder().setParent(d.getId()).setName("../c"))
+                .addUnlinks(NameRequest.newBuilder().setParent(d.getId()).setName("b"))
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("c"))
+                .build());
+        assertThat(r.getErrnoList().stream().map(e -> e == 0 ? "0" : Errno.name(e)).toList())
+                .containsExactly("0", Errno.name(Errno.EISDIR), Errno.name(Errno.ENOENT), Errno.name(Errno.EINVAL), "0", "0");
+        try (var left = Files.list(share.resolve("d"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList()).containsExactly("sub");
+        }
+        assertThat(Files.exists(share.resolve("c"))).isFalse();
+        assertErrno(Errno.ENOENT, () -> lookup(d.getId(), "a"));
+        assertThat(r.getParentsMap()).containsOnlyKeys(d.getId(), ROOT);
+        assertThat(r.getParentsMap().get(d.getId()).getMtimeNs()).isEqualTo(getattr(d.getId()).getMtimeNs());
+        assertErrno(Errno.EINVAL, () -> files.unlinkMany(UnlinkManyRequest.getDefaultInstance()));
+    }
+
     @Test
     void unlinkedOpenFileStaysUsable() throws Exception {
         CreateReply c = create(ROOT, "tmpfile", OpenFlags.O_RDWR);
@@ -820,6 +853,8 @@ public abstract class BackendConformanceTest {
         assertErrno(Errno.EROFS, () -> ro.mkdir(MkdirRequest.newBuilder().setParent(ROOT).setName("n").setMode(0755).build()));
         assertErrno(Errno.EROFS, () -> ro.unlink(NameRequest.newBuilder().setParent(ROOT).setName("f").build()));
         assertErrno(Errno.EROFS, () -> ro.rmdir(NameRequest.newBuilder().setParent(ROOT).setName("d").build()));
+        assertErrno(Errno.EROFS, () -> ro.unlinkMany(UnlinkManyRequest.newBuilder()
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("f")).build()));
         assertErrno(Errno.EROFS, () -> ro.rename(RenameRequest.newBuilder().setParent(ROOT).setName("f").setNewParent(ROOT).setNewName("g").build()));
         assertErrno(Errno.EROFS, () -> ro.link(LinkRequest.newBuilder().setNode(f.getId()).setNewParent(ROOT).setNewName("l").build()));
         assertErrno(Errno.EROFS, () -> ro.symlink(SymlinkRequest.newBuilder().setParent(ROOT).setName("s").setTarget("f").build()));

@@ -194,6 +194,19 @@ public final class KeptListings {
             return true;
         }
 
+        /** {@code name} is not here (removed if it still was); false once given back. */
+        public synchronized boolean without(String name, LongConsumer forget) {
+            indexed();
+            if (done) {
+                return false;
+            }
+            Integer i = byName.get(name);
+            if (i != null) {
+                remove(i, forget);
+            }
+            return true;
+        }
+
         /** {@code name} was renamed to {@code newName} here, replacing what had that name. */
         public synchronized boolean renamed(String name, String newName, LongConsumer forget) {
             indexed();

@@ -60,6 +60,7 @@ public final class KnownAttrs {
     private volatile LongConsumer changed = node -> {};
     private volatile LongConsumer writtenTo = node -> {};
     private volatile LongConsumer kernelStale = node -> {};
+    private volatile LongConsumer alsoStale = node -> {};
 
     /**
      * {@code changed} is told of every node the mount changes ({@link #drop}, {@link #written}: a
@@ -94,7 +95,13 @@ public final class KnownAttrs {
      * again (tar c: "file changed as we read it" when the ctime moved under it).
      */
     public void kernelStale(long node) {
+        alsoStale.accept(node); // first: the kernel's next ask must not find them above
         kernelStale.accept(node);
+    }
+
+    /** {@code stale} is told first of each {@link #kernelStale} node: the layer above's copy of what the kernel was answered. */
+    public void alsoKernelStale(LongConsumer stale) {
+        this.alsoStale = stale;
     }
 
     /** Keeps attributes only while {@code live} holds (the change events flow). */

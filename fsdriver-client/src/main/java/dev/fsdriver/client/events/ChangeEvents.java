@@ -90,6 +90,7 @@ public final class ChangeEvents implements AutoCloseable {
             remote.events().wholeListingsTo(baselines::listedWhole); // listings made for lookups count too
         }
         remote.events().alsoForget(fs::changedElsewhere); // one call forgets both layers' caches
+        remote.events().attrsStaleTo(fs::attrsStale); // a held change landed: the directory's attributes kept here go
         policy.onChange(() -> remote.events().changed()); // what it knew while live may be stale
     }
 

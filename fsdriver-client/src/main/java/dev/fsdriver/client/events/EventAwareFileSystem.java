@@ -89,6 +89,11 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         dirs.changedElsewhere();
     }
 
+    /** The kernel was answered attributes of {@code node} ahead of the server: those kept of it go. */
+    void attrsStale(long node) {
+        dirs.dirChanged(node);
+    }
+
     KnownNames watchedNames() {
         return watchedNames;
     }
