@@ -168,7 +168,7 @@ final class NameChanges {
 
     void unlink(FuseRequest req, long parent, String name, FuseFileSystem.Reply<Void> done) throws FuseException {
         long known = caches.child(parent, name);
-        if (held.mayHold(parent, known, files)) { // answered here, sent with others (HeldUnlinks)
+        if (held.mayHold(parent, known)) { // answered here, sent with others (HeldUnlinks)
             removing(parent, name);
             held.hold(parent, name, known);
             removed(parent, name, true);

@@ -111,7 +111,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.dirTimes = new HeldDirTimes(connection, attrs, caches::eventsLive);
         this.lookups = new Lookups(connection, files, caches, entries, reopener, dirTimes, options.attrTimeout().toNanos(),
                 options.negativeTimeout().toNanos());
-        this.unlinks = new HeldUnlinks(connection, caches, unsynced,
+        this.unlinks = new HeldUnlinks(caches, files, nodes, new UnlinkLanding(connection, caches, files, unsynced),
                 hello.getCapabilitiesList().contains("unlink-many") && !readOnly);
         this.names = new NameChanges(connection, files, caches, entries, nodes, unsynced, unlinks);
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
@@ -227,7 +227,9 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     @Override
     public void forget(long nodeId, long nlookup) {
         dirTimes.forgotten(nodeId);
-        nodes.forget(nodeId, nlookup);
+        if (!unlinks.forgetAfterLanding(nodeId, nlookup)) {
+            nodes.forget(nodeId, nlookup);
+        }
     }
 
     @Override
@@ -310,12 +312,13 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags) throws FuseException {
-        unlinks.landFor(nodeId); // a held file's other name (a hard link)
+        unlinks.landFor(nodeId);
         return io.open(req, nodeId, flags, true);
     }
 
     @Override
     public FuseOpen open(FuseRequest req, long nodeId, int flags, boolean killSuidgid) throws FuseException {
+        unlinks.landFor(nodeId); // a held file's other name (a hard link)
         return io.open(req, nodeId, flags, killSuidgid);
     }
 

@@ -102,6 +102,35 @@ class HeldUnlinksEndToEndTest {
     }
 
     /**
+     * A held file's other name (a hard link): its link count through the mount is the server's
+     * once the unlink landed (looked up while it is held, the server's of then: docs/posix.md),
+     * and an open through it lands the unlink first.
+     */
+    @Test
+    void aHeldFilesOtherNameShowsItsLinkCountOnceLanded() throws Exception {
+        Path s = share();
+        Files.createDirectories(s.resolve("d"));
+        Files.createDirectories(s.resolve("e"));
+        Files.writeString(s.resolve("d/x"), "x");
+        Files.writeString(s.resolve("d/a"), "linked");
+        Files.createLink(s.resolve("e/b"), s.resolve("d/a"));
+        try (MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")))) {
+            m.awaitEventsLive();
+            Path mnt = m.mount.mountPoint();
+            Fsdriver.shOk(mnt, "ls -l d > /dev/null"); // e/b not looked up yet: its lookup comes after the unlink
+            Fsdriver.shOk(mnt, "rm d/x d/a && stat -c %h e/b > /dev/null");
+            assertThat(eventually(() -> !Files.exists(s.resolve("d/a")))).isTrue();
+            assertThat(eventually(() -> Fsdriver.shOk(mnt, "stat -c %h e/b").trim().equals("1")))
+                    .as(Fsdriver.shOk(mnt, "stat -c %h e/b")).isTrue();
+
+            Fsdriver.shOk(mnt, "ln e/b d/c && touch d/y");
+            Fsdriver.shOk(mnt, "rm d/y d/c && cat e/b > /dev/null && stat -c %h e/b > " + tmp.resolve("links"));
+            assertThat(Files.readString(tmp.resolve("links")).trim()).isEqualTo("1");
+            assertThat(s.resolve("d/c")).doesNotExist();
+        }
+    }
+
+    /**
      * The server refuses an unlink the mount answered ahead of it (a mount point on the server
      * side: EBUSY, as a Windows program's open without delete sharing would): the file stays and
      * the mount shows it again, the directory's next fsync fails with that errno, and the mount's

@@ -55,6 +55,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Files.*: every handler has the same shape: check the request ({@link Requests}), decode (share
@@ -65,6 +67,7 @@ import java.util.concurrent.Executor;
  * {@link OpenFileHandlers}, the xattr calls in {@link XattrHandlers}.
  */
 final class FilesService extends FilesGrpc.FilesImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(FilesService.class);
     static final int DEFAULT_PAGE = 512;
     /** Largest ReadDir page: 2048 entries of 255-char names with attributes stay below 4 MiB. */
     static final int MAX_PAGE = 2048;
@@ -299,8 +302,10 @@ final class FilesService extends FilesGrpc.FilesImplBase {
 
     /**
      * Each unlink as {@link #unlink} makes it, in order, one failing leaving the others to go:
-     * the unlinks a client answered itself (rm -rf), held and sent together. On the io pool: a
-     * batch is up to a thousand system calls.
+     * the unlinks a client answered itself (rm -rf), held and sent together; one naming a node
+     * that is no longer the file at its name removes nothing. On the io pool (a batch is up to
+     * thousands of system calls): a client waits for its reply before it sends anything that
+     * must come after it.
      */
     @Override
     public void unlinkMany(UnlinkManyRequest req, StreamObserver<UnlinkManyReply> out) {
@@ -329,6 +334,9 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         try {
             Requests.check(u);
             RelPath path = child(s, u.getParent(), u.getName());
+            if (u.getNode() != 0 && !isNode(s, u.getNode(), s.backend.stat(path))) {
+                return Errno.ENOENT; // another file took the name since: the one asked for is gone
+            }
             s.change(path, () -> {
                 s.backend.unlink(path);
                 return null;
@@ -337,7 +345,19 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             return 0;
         } catch (FsException e) {
             return e.errno();
+        } catch (RuntimeException e) {
+            LOG.warn("UnlinkMany: unlink of \"{}\" in node {} failed", u.getName(), u.getParent(), e);
+            return Errno.EIO; // the others still go
         }
+    }
+
+    /**
+     * Whether {@code at} is node {@code id}'s file: its inode number and generation where the
+     * node is known, else (forgotten, or a server restarted since) its inode number, which is the
+     * id of a file that has one ({@link NodeIdSpace#idFor}).
+     */
+    private static boolean isNode(Share s, long id, FileAttributes at) {
+        return s.nodes.facts(id) != null ? s.nodes.isFile(id, at.ino(), at.generation()) : NodeIdSpace.idFor(at.ino()) == id;
     }
 
     @Override

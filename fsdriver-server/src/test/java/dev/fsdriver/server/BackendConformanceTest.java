@@ -60,6 +60,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -579,6 +580,27 @@ public abstract class BackendConformanceTest {
         assertThat(r.getParentsMap()).containsOnlyKeys(d.getId(), ROOT);
         assertThat(r.getParentsMap().get(d.getId()).getMtimeNs()).isEqualTo(getattr(d.getId()).getMtimeNs());
         assertErrno(Errno.EINVAL, () -> files.unlinkMany(UnlinkManyRequest.getDefaultInstance()));
+    }
+
+    /**
+     * An unlink of UnlinkMany names the node the client held at the name: a file put at the name
+     * since (a program's atomic save on the server, after the client answered its unlink) is
+     * another file, left alone; the unlink is ENOENT (the file asked for is gone).
+     */
+    @Test
+    void unlinkManyLeavesAFileThatTookTheNameSince() throws Exception {
+        Node old = createFile(ROOT, "f", "old");
+        Node kept = createFile(ROOT, "g", "kept");
+        Path saved = share.resolve(".f.new");
+        Files.writeString(saved, "saved on the server");
+        Files.move(saved, share.resolve("f"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        UnlinkManyReply r = files.unlinkMany(UnlinkManyRequest.newBuilder()
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("f").setNode(old.getId()))
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("g").setNode(kept.getId()))
+                .build());
+        assertThat(r.getErrnoList()).containsExactly(Errno.ENOENT, 0);
+        assertThat(Files.readString(share.resolve("f"))).isEqualTo("saved on the server");
+        assertThat(Files.exists(share.resolve("g"))).isFalse();
     }
 
     @Test
