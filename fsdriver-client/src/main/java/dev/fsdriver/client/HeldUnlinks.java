@@ -11,16 +11,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Unlinks answered here and sent together (issue 13: "rm -rf at most one call per directory plus
  * one per batch"). rm -rf and {@code rm *.o} wait for each unlink in turn: one call each. While
- * events flow, an unlink in a directory where this mount removed another name just before (an
- * unlink or rmdir), with no name made there since (a burst; sqlite's journal, made and unlinked
- * at each commit, is not one), of a file the kernel holds and no descriptor of this mount has
- * open, is answered at once and held ({@link #mayHold}); what is held goes in one UnlinkMany call
+ * events flow, an unlink in a burst ({@link UnlinkBursts}: rm -rf from its second unlink on; not
+ * sqlite's journal, nor a lone rm) of a file the kernel holds and no descriptor of this mount has
+ * open is answered at once and held ({@link #mayHold}); what is held goes in one UnlinkMany call
  * ({@link UnlinkLanding}):
  * <ul>
  *   <li>before any request that could tell it is not made yet ({@link RemoteFileSystem}: every
@@ -45,9 +43,6 @@ import java.util.concurrent.TimeUnit;
 final class HeldUnlinks {
     static final long LAND_AFTER_MS = 10;
     static final int MAX_HELD = 1024;
-    /** An unlink follows another in its directory within this: a burst. */
-    private static final long BURST_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final int MAX_DIRS = 4096;
 
     record Name(long parent, String name) {}
 
@@ -69,8 +64,7 @@ final class HeldUnlinks {
     private volatile int count;
     private volatile boolean landing;
     private boolean timerSet;
-    /** When this mount last removed a name in each directory (System.nanoTime). */
-    private final ConcurrentHashMap<Long, Long> lastRemovalNs = new ConcurrentHashMap<>();
+    private final UnlinkBursts bursts = new UnlinkBursts(System::nanoTime);
 
     HeldUnlinks(RemoteCaches caches, OpenFiles files, NodeTable nodes, UnlinkLanding landings, boolean supported) {
         this.attrs = caches.attrs();
@@ -88,39 +82,30 @@ final class HeldUnlinks {
 
     /**
      * Whether the unlink of {@code node}, the file the kernel holds in {@code parent}, may be
-     * answered here. Either way the unlink counts for the next one's burst.
+     * answered here (a burst: {@link UnlinkBursts}). Either way it counts for the next one.
      */
     boolean mayHold(long parent, long node) {
-        long now = System.nanoTime();
-        Long last = mark(parent, now);
-        return supported && last != null && now - last < BURST_NS && node != 0 && count < MAX_HELD
-                && !landings.retrying() && caches.eventsLive() && attrs.get(parent) != null && !files.isOpen(node);
+        return bursts.unlinking(parent) && supported && node != 0 && count < MAX_HELD && !landings.retrying()
+                && caches.eventsLive() && attrs.get(parent) != null && !files.isOpen(node);
     }
 
     /**
      * A name in {@code dir} was removed (an unlink answered, held or sent; a directory: rm -rf
-     * back from it): the burst there goes on from now, however long that took.
+     * back from it): the burst goes on from now, however long that took.
      */
     void removedIn(long dir) {
-        mark(dir, System.nanoTime());
+        bursts.removed(dir);
     }
 
-    private Long mark(long dir, long now) {
-        if (lastRemovalNs.size() >= MAX_DIRS) {
-            lastRemovalNs.clear(); // bounded: a burst in a directory forgotten starts again
-        }
-        return lastRemovalNs.put(dir, now);
-    }
-
-    /** An unlink in {@code dir} sent at once failed: no burst goes on there (the next gets its own error). */
+    /** An unlink in {@code dir} sent at once failed: the next one there goes at once too (its error its own). */
     void refused(long dir) {
-        lastRemovalNs.remove(dir);
+        bursts.made(dir);
     }
 
-    /** A name is made in {@code dir} (or renamed into it): what is held lands first, and no burst goes on there. */
+    /** A name is made in {@code dir} (or renamed into it): what is held lands first, and its next unlink goes at once. */
     void nameMadeIn(long dir) {
-        lastRemovalNs.remove(dir);
         landAll();
+        bursts.made(dir); // after the landing, which counts as a removal
     }
 
     /**
@@ -244,9 +229,8 @@ final class HeldUnlinks {
                     armTimer(); // the server is away: they stay held, and go again
                     return;
                 }
-                long now = System.nanoTime();
                 for (Long dir : heldIn.keySet()) {
-                    mark(dir, now); // the burst goes on however long the landing took (a request may have waited for it)
+                    bursts.removed(dir); // the burst goes on however long the landing took (a request may have waited for it)
                 }
                 pending.clear();
                 folded.clear();

@@ -1,6 +1,5 @@
 package dev.fsdriver.client;
 
-import com.google.protobuf.ByteString;
 import dev.fsdriver.client.cache.CacheStats;
 import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.client.cache.ListingSequences;
@@ -24,9 +23,7 @@ import dev.fsdriver.fuse.FuseStatfs;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.NodeRequest;
-import dev.fsdriver.proto.v1.SetXattrRequest;
 import dev.fsdriver.proto.v1.StatFsReply;
-import dev.fsdriver.proto.v1.XattrRequest;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
@@ -74,6 +71,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     private final FileIo io;
     private final DirListings listings;
     private final EventsLink events;
+    private final XattrCalls xattrs;
     /** The root's attributes as Hello gave them (null: not given), see {@link #helloRoot}. */
     private final FuseAttr helloRoot;
     private final long helloUnixNanos;
@@ -117,6 +115,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
         this.io = new FileIo(connection, blockSize, files, caches, entries, reopener, writeSync, unsynced,
                 hello.getCapabilitiesList().contains("fsync-also-dir"));
         this.listings = new DirListings(connection, files, caches, entries, nodes);
+        this.xattrs = new XattrCalls(connection, caches);
         this.events = new EventsLink(connection, caches, reopener, lookups, files,
                 new RemoteOwnReads(lookups, listings, nodes, () -> {
                     unlinks.landAll(); // before times held later (HeldDirTimes)
@@ -420,68 +419,47 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
     }
 
     // ---------------------------------------------------------------------------------------
-    // One call each: readlink, extended attributes, statfs
+    // One call each: readlink, statfs
 
     @Override
     public String readlink(FuseRequest req, long nodeId) throws FuseException {
         return connection.call(f -> f.readlink(NodeRequest.newBuilder().setNode(nodeId).build()).getTarget());
     }
 
-    /*
-     * Extended attributes: never cached here (the kernel keeps none for FUSE either), so a change
-     * made by anyone is read at once. Names no share keeps are answered without a call, as the
-     * server would ({@link Xattrs}): the kernel asks security.capability before writes.
-     */
+    // Extended attributes (XattrCalls): a name no share keeps is answered without landing anything
 
     @Override
     public byte[] getxattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        if (!Xattrs.kept(name)) {
-            throw new FuseException(Xattrs.absentError(name));
+        if (Xattrs.kept(name)) {
+            unlinks.landFor(nodeId);
+            dirTimes.landAll();
         }
-        unlinks.landFor(nodeId);
-        dirTimes.landAll();
-        return connection.call(f -> f.getXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build())
-                .getValue().toByteArray());
+        return xattrs.get(nodeId, name);
     }
 
     @Override
     public List<String> listxattr(FuseRequest req, long nodeId) throws FuseException {
         unlinks.landFor(nodeId);
         dirTimes.landAll();
-        return connection.call(f -> f.listXattr(NodeRequest.newBuilder().setNode(nodeId).build()).getNamesList());
+        return xattrs.list(nodeId);
     }
 
     @Override
     public void setxattr(FuseRequest req, long nodeId, String name, byte[] value, int flags) throws FuseException {
-        if (!Xattrs.kept(name)) {
-            throw new FuseException(Xattrs.setError(name));
+        if (Xattrs.kept(name)) {
+            unlinks.landFor(nodeId);
+            dirTimes.landAll();
         }
-        unlinks.landFor(nodeId);
-        dirTimes.landAll();
-        caches.changing(nodeId);
-        attrs.drop(nodeId); // its ctime
-        try {
-            connection.call(f -> f.setXattr(SetXattrRequest.newBuilder().setNode(nodeId).setName(name)
-                    .setValue(ByteString.copyFrom(value)).setFlags(flags).build()));
-        } finally {
-            attrs.drop(nodeId);
-        }
+        xattrs.set(nodeId, name, value, flags);
     }
 
     @Override
     public void removexattr(FuseRequest req, long nodeId, String name) throws FuseException {
-        if (!Xattrs.kept(name)) {
-            throw new FuseException(Xattrs.absentError(name));
+        if (Xattrs.kept(name)) {
+            unlinks.landFor(nodeId);
+            dirTimes.landAll();
         }
-        unlinks.landFor(nodeId);
-        dirTimes.landAll();
-        caches.changing(nodeId);
-        attrs.drop(nodeId); // its ctime
-        try {
-            connection.call(f -> f.removeXattr(XattrRequest.newBuilder().setNode(nodeId).setName(name).build()));
-        } finally {
-            attrs.drop(nodeId);
-        }
+        xattrs.remove(nodeId, name);
     }
 
     @Override
