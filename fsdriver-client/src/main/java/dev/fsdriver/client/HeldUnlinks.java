@@ -4,6 +4,7 @@ import dev.fsdriver.client.cache.KnownAttrs;
 import dev.fsdriver.client.cache.RemoteCaches;
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.proto.v1.Attr;
+import dev.fsdriver.proto.v1.NameRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -215,19 +216,34 @@ final class HeldUnlinks {
 
     /** Everything held is sent, and answered, before this returns (unless the server is away: then kept for later). */
     void landAll() {
+        land(null);
+    }
+
+    /**
+     * Lands what is held with {@code rmdir} as the call's last entry (rm -rf: a directory's last
+     * files and the directory itself in one call); null when nothing is held (the rmdir is to go
+     * alone). The reply's last errno is the rmdir's.
+     */
+    UnlinkLanding.Outcome landWith(NameRequest rmdir) {
+        return land(rmdir);
+    }
+
+    private UnlinkLanding.Outcome land(NameRequest rmdir) {
         if (count == 0 && !landing) {
-            return;
+            return null;
         }
+        UnlinkLanding.Outcome outcome;
         List<long[]> forgotten;
         synchronized (this) {
             if (pending.isEmpty()) {
-                return; // a landing in flight was waited for (it held the lock)
+                return null; // a landing in flight was waited for (it held the lock)
             }
             landing = true;
             try {
-                if (!landings.land(new LinkedHashMap<>(pending), heldIn.keySet(), heldNodes.keySet())) {
+                outcome = landings.land(new LinkedHashMap<>(pending), heldIn.keySet(), heldNodes.keySet(), rmdir);
+                if (outcome.kept()) {
                     armTimer(); // the server is away: they stay held, and go again
-                    return;
+                    return outcome;
                 }
                 for (Long dir : heldIn.keySet()) {
                     bursts.removed(dir); // the burst goes on however long the landing took (a request may have waited for it)
@@ -246,6 +262,7 @@ final class HeldUnlinks {
         for (long[] f : forgotten) {
             nodes.forget(f[0], f[1]);
         }
+        return outcome;
     }
 
     private synchronized void armTimer() {

@@ -11,6 +11,7 @@ import dev.fsdriver.fuse.FuseEntry;
 import dev.fsdriver.fuse.FuseException;
 import dev.fsdriver.fuse.FuseFileSystem;
 import dev.fsdriver.fuse.FuseRequest;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.CreateReply;
 import dev.fsdriver.proto.v1.CreateRequest;
 import dev.fsdriver.proto.v1.LinkRequest;
@@ -25,6 +26,7 @@ import dev.fsdriver.proto.v1.Owner;
 import dev.fsdriver.proto.v1.ParentAttrs;
 import dev.fsdriver.proto.v1.RenameRequest;
 import dev.fsdriver.proto.v1.SymlinkRequest;
+import dev.fsdriver.proto.v1.UnlinkManyReply;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -216,6 +218,27 @@ final class NameChanges {
         long[] closed = files.releasesFirst(); // files closed under it: released first (Releases)
         NameRequest request = removal(parent, name, closed);
         long sentAt = attrs.epoch();
+        UnlinkLanding.Outcome landed = held.landWith(request.toBuilder().setDir(true).build());
+        if (landed != null) { // it went last in the landing of the unlinks held (rm -rf: one call)
+            UnlinkManyReply r = landed.reply();
+            int errno = r == null ? landed.errno() : r.getErrnoCount() > 0 ? r.getErrno(r.getErrnoCount() - 1) : Errno.EIO;
+            if (errno == 0) {
+                held.removedIn(parent);
+                removed(parent, name, true);
+                Attr after = landed.reply().getParentsMap().get(parent);
+                changed(parent, parent, sentAt, after == null ? ParentAttrs.getDefaultInstance()
+                        : ParentAttrs.newBuilder().setParent(after).build());
+                done.done(null);
+            } else {
+                if (landed.reply() == null) {
+                    files.releaseAgain(closed); // the call failed: not known to have reached the server
+                }
+                removed(parent, name, false);
+                attrs.drop(parent);
+                done.failed(errno);
+            }
+            return;
+        }
         connection.whenAnswered(started(parent, name, closed, () -> connection.filesAsync().rmdir(request)), reply -> {
             held.removedIn(parent);
             removed(parent, name, true);

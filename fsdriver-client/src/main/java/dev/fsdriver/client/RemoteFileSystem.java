@@ -286,9 +286,8 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void rmdir(FuseRequest req, long parent, String name, Reply<Void> done) throws FuseException {
-        unlinks.landAll();
         dirTimes.landAll();
-        names.rmdir(req, parent, name, done);
+        names.rmdir(req, parent, name, done); // the unlinks held go first, in its call
     }
 
     @Override

@@ -82,11 +82,17 @@ final class UnlinkLanding {
     }
 
     /**
-     * Sends {@code held} (in order, each name with its node) in one call, with the closes
-     * gathered so far first; {@code dirs} are their directories, {@code heldNodes} their files.
-     * False when the server was away and they are to stay held; true once answered or given up.
+     * What a landing came to: the server's reply; or the call failed with {@code errno}, and the
+     * unlinks are {@code kept} held (the server away) or were taken as refused.
      */
-    boolean land(Map<HeldUnlinks.Name, Long> held, Set<Long> dirs, Set<Long> heldNodes) {
+    record Outcome(UnlinkManyReply reply, int errno, boolean kept) {}
+
+    /**
+     * Sends {@code held} (in order, each name with its node) in one call, with the closes
+     * gathered so far first and {@code rmdir} (null: none) last; {@code dirs} are their
+     * directories, {@code heldNodes} their files.
+     */
+    Outcome land(Map<HeldUnlinks.Name, Long> held, Set<Long> dirs, Set<Long> heldNodes, NameRequest rmdir) {
         List<HeldUnlinks.Name> names = new ArrayList<>(held.keySet());
         long[] closed = files.releasesFirst(); // the files closed before: released first (Releases)
         UnlinkManyRequest.Builder req = UnlinkManyRequest.newBuilder();
@@ -97,6 +103,9 @@ final class UnlinkLanding {
             }
             req.addUnlinks(u);
         });
+        if (rmdir != null) {
+            req.addUnlinks(rmdir);
+        }
         for (Long dir : dirs) {
             caches.namesChanging(dir); // a listing fetched since the hold still has the names
         }
@@ -112,12 +121,12 @@ final class UnlinkLanding {
                 for (Long dir : dirs) {
                     caches.namesChanged(dir, null);
                 }
-                return false;
+                return new Outcome(null, allFailed, true);
             }
         }
         away = false;
-        answered(names, dirs, heldNodes, reply, allFailed, sentAt);
-        return true;
+        answered(names, dirs, heldNodes, reply, allFailed, sentAt, rmdir);
+        return new Outcome(reply, allFailed, false);
     }
 
     /** Whether a landing that failed with {@code errno} is to be tried again later (the server away, not for too long). */
@@ -136,8 +145,11 @@ final class UnlinkLanding {
     }
 
     private void answered(List<HeldUnlinks.Name> names, Set<Long> dirs, Set<Long> heldNodes, UnlinkManyReply reply,
-                          int allFailed, long sentAt) {
+                          int allFailed, long sentAt, NameRequest rmdir) {
         Map<Long, List<String>> gone = new HashMap<>();
+        if (rmdir != null && reply != null && reply.getErrnoCount() > names.size() && reply.getErrno(names.size()) == 0) {
+            gone.computeIfAbsent(rmdir.getParent(), d -> new ArrayList<>()).add(rmdir.getName());
+        }
         int failures = 0;
         for (int i = 0; i < names.size(); i++) {
             HeldUnlinks.Name n = names.get(i);

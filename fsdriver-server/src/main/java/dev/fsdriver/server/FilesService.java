@@ -290,20 +290,16 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("unlink");
-            RelPath path = child(s, req.getParent(), req.getName());
-            s.change(path, () -> {
-                s.backend.unlink(path);
-                return null;
-            });
-            s.nodes.removed(path);
+            removeFile(s, child(s, req.getParent(), req.getName()));
             return parents(s, req.getParent(), 0);
         });
     }
 
     /**
      * Each unlink as {@link #unlink} makes it, in order, one failing leaving the others to go:
-     * the unlinks a client answered itself (rm -rf), held and sent together; one naming a node
-     * that is no longer the file at its name removes nothing. On the io pool (a batch is up to
+     * the unlinks a client answered itself (rm -rf), held and sent together, and maybe the rmdir
+     * that needed them first; one naming a node that is no longer the file at its name removes
+     * nothing. On the io pool (a batch is up to
      * thousands of system calls): a client waits for its reply before it sends anything that
      * must come after it.
      */
@@ -334,14 +330,13 @@ final class FilesService extends FilesGrpc.FilesImplBase {
         try {
             Requests.check(u);
             RelPath path = child(s, u.getParent(), u.getName());
-            if (u.getNode() != 0 && !isNode(s, u.getNode(), s.backend.stat(path))) {
+            if (u.getDir()) {
+                removeDir(s, path);
+            } else if (u.getNode() != 0 && !isNode(s, u.getNode(), s.backend.stat(path))) {
                 return Errno.ENOENT; // another file took the name since: the one asked for is gone
+            } else {
+                removeFile(s, path);
             }
-            s.change(path, () -> {
-                s.backend.unlink(path);
-                return null;
-            });
-            s.nodes.removed(path);
             return 0;
         } catch (FsException e) {
             return e.errno();
@@ -349,6 +344,24 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             LOG.warn("UnlinkMany: unlink of \"{}\" in node {} failed", u.getName(), u.getParent(), e);
             return Errno.EIO; // the others still go
         }
+    }
+
+    /** Unlink of {@code path}: the session's own change, then the node table. */
+    private static void removeFile(Share s, RelPath path) throws FsException {
+        s.change(path, () -> {
+            s.backend.unlink(path);
+            return null;
+        });
+        s.nodes.removed(path);
+    }
+
+    /** Rmdir of {@code path}: the session's own change, then the node table. */
+    private static void removeDir(Share s, RelPath path) throws FsException {
+        s.change(path, () -> {
+            s.backend.rmdir(path);
+            return null;
+        });
+        s.nodes.removedEmptyDirectory(path);
     }
 
     /**
@@ -367,12 +380,7 @@ final class FilesService extends FilesGrpc.FilesImplBase {
             Requests.check(req);
             Share s = CallContext.share();
             s.checkWritable("rmdir");
-            RelPath path = child(s, req.getParent(), req.getName());
-            s.change(path, () -> {
-                s.backend.rmdir(path);
-                return null;
-            });
-            s.nodes.removedEmptyDirectory(path);
+            removeDir(s, child(s, req.getParent(), req.getName()));
             return parents(s, req.getParent(), 0);
         });
     }

@@ -582,6 +582,26 @@ public abstract class BackendConformanceTest {
         assertErrno(Errno.EINVAL, () -> files.unlinkMany(UnlinkManyRequest.getDefaultInstance()));
     }
 
+    /** UnlinkMany's last entry may be an rmdir (rm -rf: a directory's last files, then it), made as Rmdir makes it. */
+    @Test
+    void unlinkManyCarriesAnRmdirAfterTheUnlinksThatEmptyIt() throws Exception {
+        Node e = mkdir(ROOT, "e");
+        Node x = createFile(e.getId(), "x", "1");
+        Node full = mkdir(ROOT, "full");
+        createFile(full.getId(), "y", "2");
+        UnlinkManyReply r = files.unlinkMany(UnlinkManyRequest.newBuilder()
+                .addUnlinks(NameRequest.newBuilder().setParent(e.getId()).setName("x").setNode(x.getId()))
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("e").setDir(true))
+                .addUnlinks(NameRequest.newBuilder().setParent(ROOT).setName("full").setDir(true))
+                .build());
+        assertThat(r.getErrnoList().stream().map(n -> n == 0 ? "0" : Errno.name(n)).toList())
+                .containsExactly("0", "0", Errno.name(Errno.ENOTEMPTY));
+        assertThat(Files.exists(share.resolve("e"))).isFalse();
+        assertThat(Files.exists(share.resolve("full/y"))).isTrue();
+        assertThat(r.getParentsMap().get(ROOT).getNlink()).isEqualTo(getattr(ROOT).getNlink());
+        assertErrno(Errno.ENOENT, () -> lookup(ROOT, "e"));
+    }
+
     /**
      * An unlink of UnlinkMany names the node the client held at the name: a file put at the name
      * since (a program's atomic save on the server, after the client answered its unlink) is
