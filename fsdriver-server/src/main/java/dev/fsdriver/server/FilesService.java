@@ -52,7 +52,6 @@ import dev.fsdriver.server.HandleTable.Handle;
 import dev.fsdriver.server.HandleTable.OpenedFile;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
