@@ -7,7 +7,6 @@ import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.NameRequest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,8 +57,9 @@ final class HeldUnlinks {
     /** Held unlinks, in order, and the node each is for (guarded by this). */
     private final LinkedHashMap<Name, Long> pending = new LinkedHashMap<>();
     private final HashSet<Name> folded = new HashSet<>();
-    private final HashMap<Long, Integer> heldIn = new HashMap<>();
-    private final HashMap<Long, Integer> heldNodes = new HashMap<>();
+    /** The directories of what is held, and its files. */
+    private final HashSet<Long> heldIn = new HashSet<>();
+    private final HashSet<Long> heldNodes = new HashSet<>();
     /** FORGETs of held files and their directories, given to the server once landed (guarded by this). */
     private final List<long[]> forgets = new ArrayList<>();
     private volatile int count;
@@ -120,8 +120,8 @@ final class HeldUnlinks {
             Name n = new Name(parent, name);
             pending.put(n, node);
             folded.add(fold(n));
-            heldIn.merge(parent, 1, Integer::sum);
-            heldNodes.merge(node, 1, Integer::sum);
+            heldIn.add(parent);
+            heldNodes.add(node);
             count = pending.size();
             startTimer = !timerSet;
             timerSet = true;
@@ -162,7 +162,7 @@ final class HeldUnlinks {
             return false;
         }
         synchronized (this) {
-            return heldIn.containsKey(node) || heldNodes.containsKey(node);
+            return heldIn.contains(node) || heldNodes.contains(node);
         }
     }
 
@@ -184,7 +184,7 @@ final class HeldUnlinks {
         }
         boolean land;
         synchronized (this) {
-            land = heldNodes.containsKey(node) || heldIn.containsKey(node) && attrs.get(node) == null;
+            land = heldNodes.contains(node) || heldIn.contains(node) && attrs.get(node) == null;
         }
         if (land) {
             landAll();
@@ -201,7 +201,7 @@ final class HeldUnlinks {
             return false;
         }
         synchronized (this) {
-            if (!heldIn.containsKey(node) && !heldNodes.containsKey(node)) {
+            if (!heldIn.contains(node) && !heldNodes.contains(node)) {
                 return false;
             }
             forgets.add(new long[] {node, nlookup});
@@ -240,12 +240,12 @@ final class HeldUnlinks {
             }
             landing = true;
             try {
-                outcome = landings.land(new LinkedHashMap<>(pending), heldIn.keySet(), heldNodes.keySet(), rmdir);
+                outcome = landings.land(new LinkedHashMap<>(pending), heldIn, heldNodes, rmdir);
                 if (outcome.kept()) {
                     armTimer(); // the server is away: they stay held, and go again
                     return outcome;
                 }
-                for (Long dir : heldIn.keySet()) {
+                for (Long dir : heldIn) {
                     bursts.removed(dir); // the burst goes on however long the landing took (a request may have waited for it)
                 }
                 pending.clear();

@@ -225,12 +225,12 @@ final class NameChanges {
             if (errno == 0) {
                 held.removedIn(parent);
                 removed(parent, name, true);
-                Attr after = landed.reply().getParentsMap().get(parent);
+                Attr after = r.getParentsMap().get(parent);
                 changed(parent, parent, sentAt, after == null ? ParentAttrs.getDefaultInstance()
                         : ParentAttrs.newBuilder().setParent(after).build());
                 done.done(null);
             } else {
-                if (landed.reply() == null) {
+                if (r == null) {
                     files.releaseAgain(closed); // the call failed: not known to have reached the server
                 }
                 removed(parent, name, false);

@@ -33,6 +33,19 @@ class HeldUnlinksEndToEndTest {
         }
     }
 
+    /** {@code s} served and mounted, events flowing, and {@code listing} run in the mount (what the kernel holds). */
+    private MeteredMount mounted(Path s, String listing) throws Exception {
+        MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")));
+        try {
+            m.awaitEventsLive();
+            Fsdriver.shOk(m.mount.mountPoint(), listing);
+            return m;
+        } catch (Exception | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
     /** Waits up to 10 s for {@code condition}; its last answer. */
     private static boolean eventually(Callable<Boolean> condition) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -51,10 +64,8 @@ class HeldUnlinksEndToEndTest {
                 Files.writeString(s.resolve(d + "/f" + i), "content " + i);
             }
         }
-        try (MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")))) {
-            m.awaitEventsLive();
+        try (MeteredMount m = mounted(s, "ls -lR pkg > /dev/null")) {
             Path mnt = m.mount.mountPoint();
-            Fsdriver.shOk(mnt, "ls -lR pkg > /dev/null");
             Map<String, Long> before = m.serverCalls();
             Fsdriver.shOk(mnt, "rm -rf pkg");
             Map<String, Long> rm = since(before, m.serverCalls());
@@ -83,10 +94,8 @@ class HeldUnlinksEndToEndTest {
         for (int i = 1; i <= 7; i++) {
             Files.writeString(s.resolve("d/f" + i), "old " + i);
         }
-        try (MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")))) {
-            m.awaitEventsLive();
+        try (MeteredMount m = mounted(s, "ls -l d > /dev/null")) {
             Path mnt = m.mount.mountPoint();
-            Fsdriver.shOk(mnt, "ls -l d > /dev/null");
             Map<String, Long> before = m.serverCalls();
             Fsdriver.shOk(mnt, "rm d/f1 d/f2 d/f3 d/f4 && echo new > d/f3");
             assertThat(since(before, m.serverCalls())).as("f2-f4 held").containsKey("UnlinkMany");
@@ -116,10 +125,8 @@ class HeldUnlinksEndToEndTest {
         Files.writeString(s.resolve("d/x"), "x");
         Files.writeString(s.resolve("d/a"), "linked");
         Files.createLink(s.resolve("e/b"), s.resolve("d/a"));
-        try (MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")))) {
-            m.awaitEventsLive();
+        try (MeteredMount m = mounted(s, "ls -l d > /dev/null")) { // e/b not looked up yet: its lookup comes after the unlink
             Path mnt = m.mount.mountPoint();
-            Fsdriver.shOk(mnt, "ls -l d > /dev/null"); // e/b not looked up yet: its lookup comes after the unlink
             Fsdriver.shOk(mnt, "rm d/x d/a && stat -c %h e/b > /dev/null");
             assertThat(eventually(() -> !Files.exists(s.resolve("d/a")))).isTrue();
             assertThat(eventually(() -> Fsdriver.shOk(mnt, "stat -c %h e/b").trim().equals("1")))
@@ -147,10 +154,8 @@ class HeldUnlinksEndToEndTest {
         }
         Path over = Files.writeString(tmp.resolve("over"), "mounted over f3");
         Fsdriver.shOk(tmp, "mount --bind " + over + " " + s.resolve("d/f3"));
-        try (MeteredMount m = MeteredMount.start(tmp, s, Files.createDirectories(tmp.resolve("mnt")))) {
-            m.awaitEventsLive();
+        try (MeteredMount m = mounted(s, "ls -l d > /dev/null")) {
             Path mnt = m.mount.mountPoint();
-            Fsdriver.shOk(mnt, "ls -l d > /dev/null");
             // f1's unlink goes at once; f2-f5 are answered here, f3's refused once sent
             Fsdriver.shOk(mnt, "rm d/f1 d/f2 d/f3 d/f4 d/f5");
             assertThat(eventually(() -> names(s.resolve("d")).equals(List.of("f3"))))
