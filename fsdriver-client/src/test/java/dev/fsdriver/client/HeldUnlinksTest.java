@@ -45,7 +45,7 @@ class HeldUnlinksTest {
     private TestServer server;
     private Connection connection;
     private RemoteFileSystem fs;
-    /** The kernel's names in the root, as the events layer would tell them. */
+    /** The kernel's names ("parent/name"), as the events layer would tell them. */
     private final Map<String, Long> kernel = new ConcurrentHashMap<>();
     /** Each file's node, kept after its unlink. */
     private final Map<String, Long> nodes = new ConcurrentHashMap<>();
@@ -56,6 +56,9 @@ class HeldUnlinksTest {
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                            ServerCallHandler<Q, R> next) {
             String method = call.getMethodDescriptor().getBareMethodName();
+            if (method.equals("Rmdir")) {
+                served.add("Rmdir");
+            }
             if (method.equals("UnlinkMany")) {
                 landings.incrementAndGet();
                 if (away) {
@@ -83,13 +86,22 @@ class HeldUnlinksTest {
         connection = server.connect(ClientOptions.builder().build());
         fs = RemoteFileSystem.connect(connection);
         fs.events().prefetchWhile(() -> true);
-        fs.events().childrenFrom((parent, name) -> parent == ROOT ? kernel.getOrDefault(name, 0L) : 0);
+        fs.events().childrenFrom((parent, name) -> kernel.getOrDefault(parent + "/" + name, 0L));
+        Files.createDirectories(dir.resolve("d"));
+        Files.writeString(dir.resolve("d/x"), "x");
+        Files.writeString(dir.resolve("d/y"), "y");
         for (String name : new String[] {"a", "b", "c"}) {
             Files.writeString(dir.resolve(name), name);
-            nodes.put(name, Reply.<FuseEntry>await(r -> fs.lookup(REQ, ROOT, name, r)).nodeId());
-            kernel.put(name, nodes.get(name));
+            nodes.put(name, lookup(ROOT, name));
         }
         Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, ROOT, -1, r)); // the directory's attributes known
+    }
+
+    /** The kernel looks {@code name} up in {@code parent} and holds it. */
+    private long lookup(long parent, String name) throws FuseException {
+        long node = Reply.<FuseEntry>await(r -> fs.lookup(REQ, parent, name, r)).nodeId();
+        kernel.put(parent + "/" + name, node);
+        return node;
     }
 
     @AfterEach
@@ -101,8 +113,12 @@ class HeldUnlinksTest {
     }
 
     private void unlink(String name) throws FuseException {
-        Reply.<Void>await(r -> fs.unlink(REQ, ROOT, name, r));
-        kernel.remove(name);
+        unlink(ROOT, name);
+    }
+
+    private void unlink(long parent, String name) throws FuseException {
+        Reply.<Void>await(r -> fs.unlink(REQ, parent, name, r));
+        kernel.remove(parent + "/" + name);
     }
 
     /** rm a b: "a" goes at once, "b" in a burst is answered here and held. */
@@ -118,6 +134,21 @@ class HeldUnlinksTest {
             Thread.sleep(25);
         }
         assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
+    /** rm -rf: a directory's rmdir goes last in the UnlinkMany of its files still held (one call, not two). */
+    @Test
+    void anRmdirAfterHeldUnlinksGoesLastInTheirCall() throws Exception {
+        long d = lookup(ROOT, "d");
+        lookup(d, "x");
+        lookup(d, "y");
+        Reply.<FuseAttrReply>await(r -> fs.getattr(REQ, d, -1, r));
+        unlink(d, "x");
+        unlink(d, "y");
+        assertThat(dir.resolve("d/y")).as("held").exists();
+        Reply.<Void>await(r -> fs.rmdir(REQ, ROOT, "d", r));
+        assertThat(dir.resolve("d")).doesNotExist();
+        assertThat(served).as("y's unlink and d's rmdir in one call").containsExactly("UnlinkMany");
     }
 
     @Test
