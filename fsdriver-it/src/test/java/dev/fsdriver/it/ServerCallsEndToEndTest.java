@@ -339,6 +339,39 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * A git status after the kernel dropped its dentries and inodes (memory pressure; drop_caches,
+     * as bench/run.sh does before its first git status) costs about one call per directory, as a
+     * fresh mount's does. The listings kept for lookups had given their entries' references to
+     * the kernel, which forgot them since, so each name was asked the server one by one (the JDK
+     * tree: 9,200 Lookups, where a fresh mount's first git status makes 757 calls in all).
+     */
+    @Test
+    void aGitStatusAfterTheKernelForgotItsEntriesCostsAboutOneCallPerDirectory() throws Exception {
+        int dirs = 20;
+        Path s = gitTree(dirs, 50);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-forgot"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+                Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+                Map<String, Long> again = since(before, calls(serverPort));
+                assertThat(again.getOrDefault("Lookup", 0L)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(10);
+                assertThat(total(again)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(2L * dirs + 30);
+
+                // still current: a name made on the server behind the mount's back is seen
+                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("d3/new.txt"), "new\n"));
+                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEqualTo("?? d3/new.txt\n");
+            }
+        }
+    }
+
+    /**
      * A change through the mount drops the kept listing of the directory whose names it changes,
      * and no kept listing answers for a node it changed (its attributes), but the other listings
      * stay: lookups in a directory not touched still cost no call. A file with a second name in

@@ -38,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * per 4 KiB of it (about a hundred names on ext4: the listing costs no more than the lookups it
  * spares). Once listed here, its number of entries then decides instead (one miss per 10 entries:
  * a directory filled by a storm of creates is not listed again at every event's lookup). A listing
- * found longer than {@link #MAX_LISTED} entries is given back.
+ * found longer than {@link #MAX_LISTED} entries is given back. A kept listing whose entries went to
+ * the kernel, which forgot them since (memory pressure: a git status after it asked the server
+ * every name), is listed again after one kernel lookup of such a name per page it has.
  *
  * <p>Locking: none; concurrent maps; one listing per directory at a time, the other lookups of
  * the directory wait for it.
@@ -61,6 +63,14 @@ public final class ColdLookups {
     /** Misses per directory not listed: count and time of the last. */
     private final ConcurrentHashMap<Long, long[]> misses = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CompletableFuture<Void>> listing = new ConcurrentHashMap<>();
+    /**
+     * Kept listings that could not answer the kernel names they list, and how many: the entries'
+     * references went to the kernel, which has forgotten those nodes since (memory pressure,
+     * drop_caches), so each name would be asked the server alone.
+     */
+    private final ConcurrentHashMap<Long, Spent> spent = new ConcurrentHashMap<>();
+
+    private record Spent(KeptListings.Kept listing, int misses) {}
 
     /** Told of every listing kept here (the events layer's baselines, see ListingSequences.Whole). */
     private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
@@ -92,8 +102,17 @@ public final class ColdLookups {
             return KeptListings.Answer.ASK;
         }
         KeptListings.Kept k = caches.lookupListing(parent);
-        return k == null ? KeptListings.Answer.ASK
-                : k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(forKernel));
+        if (k == null) {
+            return KeptListings.Answer.ASK;
+        }
+        KeptListings.Answer a = k.lookup(name, caches.currentSince(k.epoch), caches.nodeAnswers(forKernel));
+        if (a == KeptListings.Answer.ASK && forKernel && k.given(name)) {
+            if (spent.size() >= MAX_DIRS) {
+                spent.clear();
+            }
+            spent.compute(parent, (p, had) -> new Spent(k, had != null && had.listing() == k ? had.misses() + 1 : 1));
+        }
+        return a;
     }
 
     /** The server named {@code node}: a directory's size is kept for the rule above. */
@@ -108,8 +127,15 @@ public final class ColdLookups {
 
     /** A lookup in {@code parent} found no listing kept: whether to list it now (counts the miss). */
     public boolean shouldList(long parent) {
-        if (!caches.eventsLive() || caches.lookupListing(parent) != null) {
+        if (!caches.eventsLive()) {
             return false;
+        }
+        KeptListings.Kept kept = caches.lookupListing(parent);
+        if (kept != null) {
+            Spent s = spent.get(parent);
+            // as many misses as the listing has pages: a relisting costs no more than the lookups it spares
+            return s != null && s.listing() == kept && s.misses() >= 1 + kept.page().size() / pageSize
+                    && spent.remove(parent, s);
         }
         Integer count = listedCounts.get(parent);
         Long size = dirSizes.get(parent);

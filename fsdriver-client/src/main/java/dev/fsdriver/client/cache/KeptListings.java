@@ -155,6 +155,19 @@ public final class KeptListings {
             return answers.lend(node.getId(), node.getGeneration()) ? new Answer(answered) : Answer.ASK;
         }
 
+        /**
+         * Whether {@code name} is listed here with a node whose reference went to the kernel
+         * already (so a lookup of it is answered here only while the kernel still holds the node).
+         */
+        synchronized boolean given(String name) {
+            if (done) {
+                return false;
+            }
+            indexed();
+            Integer i = byName.get(name);
+            return i != null && page.get(i).hasNode() && given.get(i);
+        }
+
         private void indexed() {
             if (byName == null) {
                 byName = new HashMap<>(page.size() * 2);
