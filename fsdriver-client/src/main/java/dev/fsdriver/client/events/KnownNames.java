@@ -1,5 +1,7 @@
 package dev.fsdriver.client.events;
 
+import com.carrotsearch.hppc.ObjectObjectHashMap;
+import com.carrotsearch.hppc.cursors.ObjectObjectCursor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,9 +51,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * by one (as inotify's own queue overflows rather than hold everything), which a 1,000,000-name
  * directory needs (~90 bytes per name here, and each resync compared every name).
  *
- * <p>Thread safety: the maps are concurrent; a directory's names are read and changed under its
- * names map's monitor (a program's listing gives a name its own String, a remove and a put that
- * must be one step for the events applied meanwhile; see {@link #listed(long, long, String, long, long)}).
+ * <p>Thread safety: the map of directories is concurrent; a directory's names are read and
+ * changed only under its names map's monitor (a program's listing gives a name its own String, a
+ * remove and a put that must be one step for the events applied meanwhile; see
+ * {@link #listed(long, long, String, long, long)}). A names map is an HPPC open-addressing map:
+ * no entry object per name (a concurrent map's cost ~25 bytes more per name, issue 16).
  */
 final class KnownNames {
     /**
@@ -66,7 +70,7 @@ final class KnownNames {
 
     private static final long NEVER = Long.MAX_VALUE;
 
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Known>> dirs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, ObjectObjectHashMap<String, Known>> dirs = new ConcurrentHashMap<>();
     /** Directories made by a CREATED event that nothing listed since (see {@link #createdByEvent}). */
     private final Set<Long> unlisted = ConcurrentHashMap.newKeySet();
     /** Directory handles whose listing is a directory's first (for listings without a sequence). */
@@ -107,8 +111,12 @@ final class KnownNames {
     }
 
     /** After a name was added to {@code names} of {@code dir}. */
-    private void bound(long dir, Map<String, Known> names) {
-        if (names.size() > maxNames && dirs.get(dir) == names) { // not a map replaced meanwhile
+    private void bound(long dir, ObjectObjectHashMap<String, Known> names) {
+        int size;
+        synchronized (names) {
+            size = names.size();
+        }
+        if (size > maxNames && dirs.get(dir) == names) { // not a map replaced meanwhile
             markTooBig(dir);
         }
     }
@@ -125,7 +133,7 @@ final class KnownNames {
         programListings.incrementAndGet();
         unlisted.remove(dir);
         if (!dirs.containsKey(dir) && !tooBig.contains(dir) && dirs.size() < MAX_DIRS) {
-            dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
+            dirs.putIfAbsent(dir, new ObjectObjectHashMap<>());
             firstListings.add(fh);
         }
     }
@@ -157,7 +165,7 @@ final class KnownNames {
         if (tooBig.contains(dir) || dirs.size() >= MAX_DIRS && !dirs.containsKey(dir)) {
             return false;
         }
-        dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
+        dirs.putIfAbsent(dir, new ObjectObjectHashMap<>());
         return true;
     }
 
@@ -174,14 +182,16 @@ final class KnownNames {
         if (name.equals(".") || name.equals("..")) {
             return;
         }
-        ConcurrentHashMap<String, Known> names = dirs.get(dir);
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return;
         }
         if (sequence == 0) {
             if (first) {
                 synchronized (names) {
-                    names.putIfAbsent(name, new Known(ino, 0, 0, false, 0));
+                    if (!names.containsKey(name)) {
+                        names.put(name, new Known(ino, 0, 0, false, 0));
+                    }
                 }
             }
             return;
@@ -227,7 +237,7 @@ final class KnownNames {
      */
     void createdDir(long dir) {
         if (dirs.size() < MAX_DIRS && !tooBig.contains(dir)) {
-            dirs.putIfAbsent(dir, new ConcurrentHashMap<>());
+            dirs.putIfAbsent(dir, new ObjectObjectHashMap<>());
         }
     }
 
@@ -267,7 +277,7 @@ final class KnownNames {
      * of the server's watcher ({@link #ahead}). Not for a resync's announcement.
      */
     void added(long dir, String name, long ino, long sequence, boolean byEvent) {
-        ConcurrentHashMap<String, Known> names = dirs.get(dir);
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return;
         }
@@ -347,7 +357,7 @@ final class KnownNames {
      * nothing: the name was made again after it.
      */
     void removed(long dir, String name, long sequence) {
-        Map<String, Known> names = dirs.get(dir);
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
         if (names != null) {
             synchronized (names) {
                 Known k = names.get(name);
@@ -368,13 +378,15 @@ final class KnownNames {
 
     /** Every name known in {@code dir} (name -> inode number), or null when nothing is known of it. */
     Map<String, Long> of(long dir) {
-        Map<String, Known> names = dirs.get(dir);
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return null;
         }
         Map<String, Long> out = new HashMap<>();
         synchronized (names) {
-            names.forEach((n, k) -> out.put(n, k.ino()));
+            for (ObjectObjectCursor<String, Known> c : names) {
+                out.put(c.key, c.value.ino());
+            }
         }
         return out;
     }
@@ -386,17 +398,18 @@ final class KnownNames {
      * asked). Null when nothing is known of it.
      */
     Map<String, Long> trusted(long dir, long lostAfter) {
-        Map<String, Known> names = dirs.get(dir);
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
         if (names == null) {
             return null;
         }
         Map<String, Long> out = new HashMap<>();
         synchronized (names) {
-            names.forEach((n, k) -> {
+            for (ObjectObjectCursor<String, Known> c : names) {
+                Known k = c.value;
                 if (k.told() || vouches(dir, k.listedAt(), lostAfter) || vouches(dir, k.seq(), lostAfter)) {
-                    out.put(n, k.ino());
+                    out.put(c.key, k.ino());
                 }
-            });
+            }
         }
         return out;
     }
@@ -412,9 +425,9 @@ final class KnownNames {
             return;
         }
         tooBig.remove(dir);
-        ConcurrentHashMap<String, Known> now = new ConcurrentHashMap<>();
+        ObjectObjectHashMap<String, Known> now = new ObjectObjectHashMap<>(names.size());
         names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true, 0)));
-        dirs.put(dir, now);
+        dirs.put(dir, now); // published through the concurrent map: complete before any other thread sees it
         unlisted.remove(dir);
     }
 
