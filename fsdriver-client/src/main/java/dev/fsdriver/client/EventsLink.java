@@ -7,6 +7,7 @@ import dev.fsdriver.client.cache.RemoteCaches;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import java.util.function.LongUnaryOperator;
 import java.util.function.ToLongBiFunction;
 
@@ -105,6 +106,11 @@ public final class EventsLink {
      */
     public void lendsFrom(RemoteCaches.Lender lender) {
         caches.lendsFrom(lender);
+    }
+
+    /** Whether the kernel still holds a node (a listing kept is not handed out once it forgot entries of it). */
+    public void kernelHoldsFrom(LongPredicate holds) {
+        caches.kernelHoldsFrom(holds);
     }
 
     /**

@@ -282,6 +282,20 @@ public final class KeptListings {
             return true;
         }
 
+        /**
+         * Whether the kernel still holds every node it was given from here: a listing of it gives
+         * those entries as names only, which the kernel, had it forgotten them since (memory
+         * pressure), would look up one by one.
+         */
+        synchronized boolean givenStillHeld(LongPredicate held) {
+            for (int i = given.nextSetBit(0); i >= 0 && i < page.size(); i = given.nextSetBit(i + 1)) {
+                if (page.get(i).hasNode() && !held.test(page.get(i).getNode().getId())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** Gives back every reference not given to the kernel; the listing is unusable after. */
         synchronized void giveBack(LongConsumer forget) {
             if (done) {

@@ -86,6 +86,8 @@ public final class RemoteCaches {
 
     private final ConcurrentHashMap<Long, Aside> aside = new ConcurrentHashMap<>();
     private volatile Lender lender = (node, generation) -> false;
+    /** See {@link #kernelHoldsFrom}. */
+    private volatile LongPredicate kernelHolds = node -> true;
     /** The layer above's forgetting (see {@link #alsoChangedElsewhere}). */
     private volatile Runnable alsoElsewhere = () -> {};
 
@@ -313,6 +315,11 @@ public final class RemoteCaches {
         this.lender = lender;
     }
 
+    /** Whether the kernel still holds a node (the events layer's view; without it: taken as held). */
+    public void kernelHoldsFrom(LongPredicate holds) {
+        this.kernelHolds = holds;
+    }
+
     /** Where a lookup answered from a kept listing gets a reference to a node the kernel holds (see {@link #lendsFrom}). */
     @FunctionalInterface
     public interface Lender {
@@ -406,7 +413,7 @@ public final class RemoteCaches {
             return null;
         }
         if (r.listable() && current(nodeId, r.namesEpoch()) && relistings.fresh(r) && eventsLive.getAsBoolean()
-                && r.entriesCurrent(currentSince(r.epoch))) {
+                && r.entriesCurrent(currentSince(r.epoch)) && r.givenStillHeld(kernelHolds)) {
             return r;
         }
         r.giveBack(forget);

@@ -83,6 +83,7 @@ public final class ChangeEvents implements AutoCloseable {
         // references to nodes the kernel holds, answered from kept listings: for the kernel's
         // requests only (the applier's own lookups give theirs back to the server)
         remote.events().lendsFrom((node, generation) -> fs.entries().lend(node, generation));
+        remote.events().kernelHoldsFrom(view::held); // a listing kept whose entries the kernel forgot since is not used
         this.baselines = injector == null ? null : new Baselines(fs.watchedNames(), view, fs.reads(), policy::live,
                 System::nanoTime);
         if (baselines != null) {
