@@ -118,6 +118,9 @@ row "JDK: find -printf %s (after git status)" "$JDK_FILES" find jdk -printf '%s\
 row "JDK: grep -r (first)" "$JDK_FILES" sh -c 'grep -r -c zzzzqqqq jdk; true'
 row "JDK: grep -r (again)" "$JDK_FILES" sh -c 'grep -r -c zzzzqqqq jdk; true'
 row "JDK: tar c (to /dev/null)" "$JDK_FILES" tar -cf /dev/null jdk
+# memory pressure: the kernel forgets dentries and inodes (not the mount's caches)
+row "JDK: git status (kernel's caches dropped)" "$JDK_FILES" sh -c 'sync; echo 2 > /proc/sys/vm/drop_caches 2>/dev/null; git -C jdk status --porcelain'
+row "JDK: find (kernel's caches dropped)" "$JDK_FILES" sh -c 'sync; echo 2 > /proc/sys/vm/drop_caches 2>/dev/null; find jdk -printf "%s\n"'
 mount_fresh
 row "JDK: find (fresh mount)" "$JDK_FILES" find jdk -printf '%s\n'
 row "JDK: find (again)" "$JDK_FILES" find jdk -printf '%s\n'
