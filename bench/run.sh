@@ -148,12 +148,16 @@ drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 now() { date +%s.%N; }
 DELAY=0
 declare -A T   # T[target@delay,row] = the round's times, space-separated
+declare -A FAILED   # FAILED[target@delay,row] = 1 when the command failed in a round (its time is not a result)
 # time_it TARGET ROW COMMAND...: runs in the target's directory, records seconds
 time_it() {
     local target=$1 row=$2; shift 2
     local dir; case $target in native) dir=$DATA ;; fsdriver) dir=$MNT_FSD ;; sshfs) dir=$MNT_SSH ;; esac
     local t0 t1 dt; t0=$(now)
-    (cd "$dir" && "$@") > /dev/null 2>&1 || echo "bench: $target/$row failed: $*" >&2
+    if ! (cd "$dir" && "$@") > /dev/null 2>&1; then
+        echo "bench: $target/$row failed: $*" >&2
+        FAILED[$target@$DELAY,$row]=1
+    fi
     t1=$(now)
     dt=$(echo "$t1 - $t0" | bc -l)
     T[$target@$DELAY,$row]="${T[$target@$DELAY,$row]:-} $dt"
@@ -244,9 +248,13 @@ for DELAY in $DELAYS; do
         echo "|---|---:|---:|---:|---:|---:|---:|"
         for r in "${ROWS[@]}"; do
             n=$(median "${T[native@$DELAY,$r]}"); f=$(median "${T[fsdriver@$DELAY,$r]}"); s=$(median "${T[sshfs@$DELAY,$r]}")
+            verdict="$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+            # a failed command's time is no result (sshfs's git commit: its cache hides the change, nothing to commit)
+            for t in sshfs native fsdriver; do
+                if [ -n "${FAILED[$t@$DELAY,$r]:-}" ]; then verdict="$t FAILED: no comparison"; fi
+            done
             printf '| %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s |\n' "$r" "$n" "$f" "$s" \
-                "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" \
-                "$(echo "$f < $s" | bc -l | sed 's/1/faster/;s/0/SLOWER/') ($(printf '%.2f' "$(echo "$s / $f" | bc -l)")x)"
+                "$(echo "$f / $n" | bc -l)" "$(echo "$s / $n" | bc -l)" "$verdict"
         done
         echo
         echo "Every round (s):"
