@@ -372,6 +372,35 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * The same for a directory of several listing pages (2,500 names, pages of 1,000): lstat()s of
+     * every name after the kernel forgot them list it again after one such lookup per page, not
+     * one Lookup per name.
+     */
+    @Test
+    void statsInABigDirectoryAfterTheKernelForgotItsEntriesListItAgain() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("s/big"));
+        for (int i = 0; i < 2500; i++) {
+            Files.writeString(s.resolve("f" + i), "x");
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-forgot-big"));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        String stats = "python3 -c 'import os; print(sum(os.lstat(\"big/f%d\" % i).st_size for i in range(2500)))'";
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s.getParent())) {
+            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+                awaitLive(mountPort);
+                assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
+                Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
+                Map<String, Long> before = calls(serverPort);
+                assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
+                Map<String, Long> again = since(before, calls(serverPort));
+                assertThat(again.getOrDefault("Lookup", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
+                assertThat(again.getOrDefault("ReadDir", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
+            }
+        }
+    }
+
+    /**
      * A find after the kernel dropped its dentries and inodes lists each directory once, with
      * attributes: the listings kept since git status and the last find had given their entries to
      * the kernel, which forgot them since, so they gave names only and the kernel looked each one

@@ -70,7 +70,8 @@ public final class ColdLookups {
      */
     private final ConcurrentHashMap<Long, Spent> spent = new ConcurrentHashMap<>();
 
-    private record Spent(KeptListings.Kept listing, int misses) {}
+    /** {@code listing}: which kept listing, by its expiry (never the object: its entries would stay reachable here). */
+    private record Spent(long listing, int misses) {}
 
     /** Told of every listing kept here (the events layer's baselines, see ListingSequences.Whole). */
     private volatile ListingSequences.Whole wholeListings = (dir, names, sequence) -> { };
@@ -110,7 +111,8 @@ public final class ColdLookups {
             if (spent.size() >= MAX_DIRS) {
                 spent.clear();
             }
-            spent.compute(parent, (p, had) -> new Spent(k, had != null && had.listing() == k ? had.misses() + 1 : 1));
+            long id = k.expiresAtNanos();
+            spent.compute(parent, (p, had) -> new Spent(id, had != null && had.listing() == id ? had.misses() + 1 : 1));
         }
         return a;
     }
@@ -125,7 +127,10 @@ public final class ColdLookups {
         }
     }
 
-    /** A lookup in {@code parent} found no listing kept: whether to list it now (counts the miss). */
+    /**
+     * A lookup in {@code parent} found no answer in a listing kept: whether to list it now (counts
+     * the miss where none is kept; a kept one only when spent, see {@link #spent}).
+     */
     public boolean shouldList(long parent) {
         if (!caches.eventsLive()) {
             return false;
@@ -134,8 +139,7 @@ public final class ColdLookups {
         if (kept != null) {
             Spent s = spent.get(parent);
             // as many misses as the listing has pages: a relisting costs no more than the lookups it spares
-            return s != null && s.listing() == kept && s.misses() >= 1 + kept.page().size() / pageSize
-                    && spent.remove(parent, s);
+            return s != null && s.listing() == kept.expiresAtNanos() && s.misses() >= 1 + kept.page().size() / pageSize;
         }
         Integer count = listedCounts.get(parent);
         Long size = dirSizes.get(parent);
@@ -170,6 +174,7 @@ public final class ColdLookups {
             return known(forKernel, parent, name);
         }
         try {
+            spent.remove(parent); // the listing made now replaces the one spent
             KeptListings.Kept k = list(parent);
             if (k == null) {
                 return KeptListings.Answer.ASK;
