@@ -349,26 +349,20 @@ class ServerCallsEndToEndTest {
     void aGitStatusAfterTheKernelForgotItsEntriesCostsAboutOneCallPerDirectory() throws Exception {
         int dirs = 20;
         Path s = gitTree(dirs, 50);
-        Path mnt = Files.createDirectories(tmp.resolve("mnt-forgot"));
-        int serverPort = Fsdriver.freePort();
-        int mountPort = Fsdriver.freePort();
-        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
-            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-                awaitLive(mountPort);
-                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
-                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
-                Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
-                Map<String, Long> before = calls(serverPort);
-                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
-                Map<String, Long> again = since(before, calls(serverPort));
-                assertThat(again.getOrDefault("Lookup", 0L)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(10);
-                assertThat(total(again)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(2L * dirs + 30);
+        withLiveMount(s, "mnt-forgot", (mnt, serverPort, mountPort) -> {
+            assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+            assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+            Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
+            Map<String, Long> before = calls(serverPort);
+            assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+            Map<String, Long> again = since(before, calls(serverPort));
+            assertThat(again.getOrDefault("Lookup", 0L)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(10);
+            assertThat(total(again)).as("git status after drop_caches: " + again).isLessThanOrEqualTo(2L * dirs + 30);
 
-                // still current: a name made on the server behind the mount's back is seen
-                changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("d3/new.txt"), "new\n"));
-                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEqualTo("?? d3/new.txt\n");
-            }
-        }
+            // still current: a name made on the server behind the mount's back is seen
+            changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("d3/new.txt"), "new\n"));
+            assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEqualTo("?? d3/new.txt\n");
+        });
     }
 
     /**
@@ -382,22 +376,16 @@ class ServerCallsEndToEndTest {
         for (int i = 0; i < 2500; i++) {
             Files.writeString(s.resolve("f" + i), "x");
         }
-        Path mnt = Files.createDirectories(tmp.resolve("mnt-forgot-big"));
-        int serverPort = Fsdriver.freePort();
-        int mountPort = Fsdriver.freePort();
         String stats = "python3 -c 'import os; print(sum(os.lstat(\"big/f%d\" % i).st_size for i in range(2500)))'";
-        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s.getParent())) {
-            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-                awaitLive(mountPort);
-                assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
-                Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
-                Map<String, Long> before = calls(serverPort);
-                assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
-                Map<String, Long> again = since(before, calls(serverPort));
-                assertThat(again.getOrDefault("Lookup", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
-                assertThat(again.getOrDefault("ReadDir", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
-            }
-        }
+        withLiveMount(s.getParent(), "mnt-forgot-big", (mnt, serverPort, mountPort) -> {
+            assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
+            Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
+            Map<String, Long> before = calls(serverPort);
+            assertThat(Fsdriver.shOk(mnt, stats).trim()).isEqualTo("2500");
+            Map<String, Long> again = since(before, calls(serverPort));
+            assertThat(again.getOrDefault("Lookup", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
+            assertThat(again.getOrDefault("ReadDir", 0L)).as("lstat()s after drop_caches: " + again).isLessThanOrEqualTo(10);
+        });
     }
 
     /**
@@ -410,24 +398,18 @@ class ServerCallsEndToEndTest {
     void aFindAfterTheKernelForgotItsEntriesCostsNoLookupPerEntry() throws Exception {
         int dirs = 20;
         Path s = gitTree(dirs, 50);
-        Path mnt = Files.createDirectories(tmp.resolve("mnt-forgot-find"));
-        int serverPort = Fsdriver.freePort();
-        int mountPort = Fsdriver.freePort();
         String find = "find . -path ./.git -prune -o -printf '%p %s %m\\n' | sort";
-        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + s)) {
-            try (Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
-                awaitLive(mountPort);
-                String expected = Fsdriver.shOk(s, find);
-                assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
-                assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(expected);
-                Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
-                Map<String, Long> before = calls(serverPort);
-                assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(expected);
-                Map<String, Long> again = since(before, calls(serverPort));
-                assertThat(again.getOrDefault("Lookup", 0L)).as("find after drop_caches: " + again).isLessThanOrEqualTo(5);
-                assertThat(again.getOrDefault("ReadDir", 0L)).as("find after drop_caches: " + again).isLessThanOrEqualTo(dirs + 5);
-            }
-        }
+        withLiveMount(s, "mnt-forgot-find", (mnt, serverPort, mountPort) -> {
+            String expected = Fsdriver.shOk(s, find);
+            assertThat(Fsdriver.shOk(mnt, GIT + " status --porcelain")).isEmpty();
+            assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(expected);
+            Fsdriver.shOk(tmp, "sync && echo 2 > /proc/sys/vm/drop_caches");
+            Map<String, Long> before = calls(serverPort);
+            assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(expected);
+            Map<String, Long> again = since(before, calls(serverPort));
+            assertThat(again.getOrDefault("Lookup", 0L)).as("find after drop_caches: " + again).isLessThanOrEqualTo(5);
+            assertThat(again.getOrDefault("ReadDir", 0L)).as("find after drop_caches: " + again).isLessThanOrEqualTo(dirs + 5);
+        });
     }
 
     /**
@@ -525,6 +507,23 @@ class ServerCallsEndToEndTest {
     }
 
     /** Scrapes the mount until the sample is above {@code than} (an event travels from the server's watcher). */
+    /** A test's work on a live mount: its mount point, the server's and the mount's metrics ports. */
+    interface LiveMount {
+        void run(Path mnt, int serverPort, int mountPort) throws Exception;
+    }
+
+    /** Serves {@code share} (metered), mounts it at {@code name} under tmp with metrics, waits until events flow, runs {@code body}. */
+    private void withLiveMount(Path share, String name, LiveMount body) throws Exception {
+        Path mnt = Files.createDirectories(tmp.resolve(name));
+        int serverPort = Fsdriver.freePort();
+        int mountPort = Fsdriver.freePort();
+        try (Fsdriver.Server server = Fsdriver.serveMetered(tmp, serverPort, "--share", "work=" + share);
+             Fsdriver.Mount m = Fsdriver.mount(tmp, server, "work", mnt, "--metrics-listen", "127.0.0.1:" + mountPort)) {
+            awaitLive(mountPort);
+            body.run(mnt, serverPort, mountPort);
+        }
+    }
+
     /** A change made in the served directory behind the mount's back. */
     interface ServerChange {
         void make() throws Exception;
