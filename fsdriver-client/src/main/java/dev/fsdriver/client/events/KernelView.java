@@ -25,8 +25,9 @@ import java.util.function.LongSupplier;
  * directory. A directory with no lookup references here has no watcher, and a path whose
  * components are unknown here has nothing cached by the kernel.
  *
- * <p>Thread safety: concurrent maps, updated from request threads (replies, FORGETs) and the
- * events thread; the view may briefly lag the kernel between a reply and the next update, and
+ * <p>Thread safety: the node table's stripes and each directory's {@link ChildNames}, each under
+ * its own lock (a node's before a directory's, never the other way), updated from request threads
+ * (replies, FORGETs) and the events thread; the view may briefly lag the kernel between a reply and the next update, and
  * consumers treat it as a hint for invalidation (invalidating too much is harmless; an unknown
  * name has nothing to invalidate). Two orderings are relied on:
  * <ul>
@@ -72,7 +73,7 @@ public final class KernelView {
      * parent node -> (name -> child node). A child may be an older node object of its id than
      * {@code nodes} has (another name of a file whose node was forgotten since): its id counts.
      */
-    private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Node>> dirs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, ChildNames<Node>> dirs = new ConcurrentHashMap<>();
     /**
      * "parent/name" -> the nodes an entry of another node replaced there (see {@link #entered}),
      * until an event of the name takes them ({@link #takeDisplaced}). Bounded: when full it is
@@ -139,7 +140,7 @@ public final class KernelView {
             m.name = name;
             m.mode = mode;
             m.generation = generation;
-            before[0] = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>()).put(name, m);
+            before[0] = dirs.computeIfAbsent(parent, p -> new ChildNames<>()).put(name, m);
             return m;
         });
         if (before[0] != null && before[0].id != nodeId) {
@@ -252,9 +253,9 @@ public final class KernelView {
             }
             stamps.clear(n);
             // under the id's lock, as entered() puts it: never a later hold's entry (class comment)
-            Map<String, Node> siblings = dirs.get(n.parent);
+            ChildNames<Node> siblings = dirs.get(n.parent);
             if (siblings != null && n.name != null) {
-                siblings.computeIfPresent(n.name, (k, v) -> v.id == nodeId ? null : v);
+                siblings.removeIf(n.name, v -> v.id == nodeId);
             }
             dirs.remove(nodeId);
             return null;
@@ -266,7 +267,7 @@ public final class KernelView {
 
     /** The name is gone (unlink, rmdir, or a server-side delete). */
     public void removed(long parent, String name) {
-        Map<String, Node> siblings = dirs.get(parent);
+        ChildNames<Node> siblings = dirs.get(parent);
         if (siblings != null) {
             siblings.remove(name);
         }
@@ -274,15 +275,15 @@ public final class KernelView {
 
     /** The name moved; the node keeps its id. */
     public void renamed(long parent, String name, long newParent, String newName) {
-        Map<String, Node> from = dirs.get(parent);
+        ChildNames<Node> from = dirs.get(parent);
         Node had = from == null ? null : from.remove(name);
-        Map<String, Node> to = dirs.get(newParent);
+        ChildNames<Node> to = dirs.get(newParent);
         if (to != null) {
             to.remove(newName);
         }
         if (had != null) {
             Node n = nodes.get(had.id);
-            dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>()).put(newName, n != null ? n : had);
+            dirs.computeIfAbsent(newParent, p -> new ChildNames<>()).put(newName, n != null ? n : had);
             if (n != null) {
                 n.parent = newParent;
                 n.name = newName;
@@ -295,8 +296,8 @@ public final class KernelView {
      * A name the view did not know stays unknown at the other place.
      */
     public void exchanged(long parent, String name, long newParent, String newName) {
-        Map<String, Node> from = dirs.computeIfAbsent(parent, p -> new ConcurrentHashMap<>());
-        Map<String, Node> to = dirs.computeIfAbsent(newParent, p -> new ConcurrentHashMap<>());
+        ChildNames<Node> from = dirs.computeIfAbsent(parent, p -> new ChildNames<>());
+        ChildNames<Node> to = dirs.computeIfAbsent(newParent, p -> new ChildNames<>());
         Node a = from.remove(name);
         Node b = to.remove(newName);
         if (b != null) {
@@ -331,7 +332,7 @@ public final class KernelView {
 
     /** The child node the kernel knows under {@code parent}/{@code name}, or 0. */
     public long child(long parent, String name) {
-        Map<String, Node> m = dirs.get(parent);
+        ChildNames<Node> m = dirs.get(parent);
         Node n = m == null ? null : m.get(name);
         return n == null ? 0 : n.id;
     }
@@ -421,7 +422,7 @@ public final class KernelView {
 
     /** A snapshot of the (name -> node) entries the kernel holds in directory {@code parent}. */
     public Map<String, Long> children(long parent) {
-        Map<String, Node> m = dirs.get(parent);
+        ChildNames<Node> m = dirs.get(parent);
         if (m == null) {
             return Map.of();
         }
@@ -431,11 +432,12 @@ public final class KernelView {
     }
 
     /**
-     * Each (name, node) entry the kernel holds in directory {@code parent}, without a copy (a
-     * huge directory's); weakly consistent: entries changed meanwhile may or may not be seen.
+     * Each (name, node) entry the kernel holds in directory {@code parent}, given outside the view's
+     * locks (a copy of the entries first, see {@link ChildNames#forEach}); weakly consistent:
+     * entries changed meanwhile may or may not be seen.
      */
     public void forEachChild(long parent, BiConsumer<String, Long> action) {
-        Map<String, Node> m = dirs.get(parent);
+        ChildNames<Node> m = dirs.get(parent);
         if (m != null) {
             m.forEach((name, n) -> action.accept(name, n.id));
         }
