@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Size: at most {@link #MAX_NAMES} names per directory. A directory that grows past it is
  * forgotten here and marked too big ({@link #tooBig}): its overflow resyncs announce no names one
  * by one (as inotify's own queue overflows rather than hold everything), which a 1,000,000-name
- * directory needs (~90 bytes per name here, and each resync compared every name).
+ * directory needs (~35 bytes per name here, and each resync compared every name).
  *
  * <p>Thread safety: the map of directories is concurrent; a directory's names are read and
  * changed only under its names map's monitor (a program's listing gives a name its own String, a
@@ -58,15 +58,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * no entry object per name (a concurrent map's cost ~25 bytes more per name, issue 16).
  */
 final class KnownNames {
+    /** @param ino inode number, 0: not known */
+    record Known(long ino, Facts facts) {
+        long seq() {
+            return facts.seq();
+        }
+
+        long listedAt() {
+            return facts.listedAt();
+        }
+
+        boolean told() {
+            return facts.told();
+        }
+
+        long toldAt() {
+            return facts.toldAt();
+        }
+    }
+
     /**
-     * @param ino      inode number, 0: not known
+     * What is known of a name but its inode number: one object for all the names a listing page
+     * showed (they share its sequence), so a name costs 24 bytes here, not 48 (issue 16).
+     *
      * @param seq      the sequence of the last fact recorded of the name (orders facts)
      * @param listedAt the sequence of the earliest listing that showed this file since
      *                 (Long.MAX_VALUE: none); 0 for an older server's listing
      * @param told     watchers were told of it (an event applied, a change through the mount, a resync)
      * @param toldAt   the sequence of the event that told of this file (0: none)
      */
-    record Known(long ino, long seq, long listedAt, boolean told, long toldAt) {}
+    record Facts(long seq, long listedAt, boolean told, long toldAt) {}
+
+    /** The facts last made, given again while they are the same (immutable: a race only makes a copy). */
+    private volatile Facts lastFacts = new Facts(0, 0, false, 0);
+
+    private Known known(long ino, long seq, long listedAt, boolean told, long toldAt) {
+        Facts f = lastFacts;
+        if (f.seq() != seq || f.listedAt() != listedAt || f.told() != told || f.toldAt() != toldAt) {
+            f = new Facts(seq, listedAt, told, toldAt);
+            lastFacts = f;
+        }
+        return new Known(ino, f);
+    }
 
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -190,7 +223,7 @@ final class KnownNames {
             if (first) {
                 synchronized (names) {
                     if (!names.containsKey(name)) {
-                        names.put(name, new Known(ino, 0, 0, false, 0));
+                        names.put(name, known(ino, 0, 0, false, 0));
                     }
                 }
             }
@@ -202,14 +235,14 @@ final class KnownNames {
             had = names.get(name);
             Known now;
             if (had == null) {
-                now = new Known(ino, sequence, sequence, false, 0);
+                now = known(ino, sequence, sequence, false, 0);
             } else if (had.seq() > sequence) {
                 now = had; // a later fact (an event after this listing was made)
             } else if (same(had.ino(), ino)) {
-                now = new Known(had.ino() == 0 ? ino : had.ino(), sequence, Math.min(had.listedAt(), sequence), had.told(),
+                now = known(had.ino() == 0 ? ino : had.ino(), sequence, Math.min(had.listedAt(), sequence), had.told(),
                         had.toldAt());
             } else {
-                now = new Known(ino, sequence, sequence, false, 0); // another file by now
+                now = known(ino, sequence, sequence, false, 0); // another file by now
             }
             if (had != null && takeKey) {
                 names.remove(name); // a put keeps the key it finds
@@ -287,8 +320,8 @@ final class KnownNames {
         Known k;
         synchronized (names) {
             k = names.get(name);
-            names.put(name, k == null ? new Known(ino, seq, NEVER, true, toldAt)
-                    : new Known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
+            names.put(name, k == null ? known(ino, seq, NEVER, true, toldAt)
+                    : known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
                             Math.max(toldAt, same(k.ino(), ino) ? k.toldAt() : 0)));
         }
         if (toldAt != 0 && k != null && same(k.ino(), ino) && k.listedAt() > 0 && k.listedAt() < toldAt) {
@@ -426,7 +459,7 @@ final class KnownNames {
         }
         tooBig.remove(dir);
         ObjectObjectHashMap<String, Known> now = new ObjectObjectHashMap<>(names.size());
-        names.forEach((n, ino) -> now.put(n, new Known(ino, sequence, NEVER, true, 0)));
+        names.forEach((n, ino) -> now.put(n, known(ino, sequence, NEVER, true, 0)));
         dirs.put(dir, now); // published through the concurrent map: complete before any other thread sees it
         unlisted.remove(dir);
     }
