@@ -4,7 +4,8 @@
 # over a share made before the server starts; live heap = one class histogram of each JVM (a full
 # collection first) less the filler objects the serial collector leaves as dead wood; measured
 # before and after one walk through the mount (`ls -f` of one directory, or `find -printf %s`
-# over a tree), then again after --wait seconds if given.
+# over a tree), then again after --wait seconds if given; resident memory now and at its peak
+# (VmHWM: the walk and the measuring full collections included).
 # Usage: bench/pernode.sh [--dir N | --tree N] [--unique-names] [--wait S] [--histogram]
 #   --dir N: one directory of N empty files; --tree N: N/1000 directories of 1,000 empty files
 #   (names f0..f999 in each: the mount's string deduplication shares their bytes across
@@ -59,10 +60,11 @@ if [ "$SHAPE" = dir ]; then
 else
     /usr/bin/time -f "find -printf %%s: %e s" find "$M/big" -printf '%s\n' | wc -l
 fi
+mib() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$2/status"; }
 report() {
     S1=$(live_kib $SP); M1=$(live_kib $MP)
     echo "$1: server $(( (S1 - S0) * 1024 / N )) B/node (live $S0 -> $S1 KiB), mount $(( (M1 - M0) * 1024 / N )) B/node (live $M0 -> $M1 KiB);" \
-        "resident server $(awk '/VmRSS/ { print int($2 / 1024) }' /proc/$SP/status) MB, mount $(awk '/VmRSS/ { print int($2 / 1024) }' /proc/$MP/status) MB"
+        "resident server $(mib VmRSS $SP) MB (peak $(mib VmHWM $SP)), mount $(mib VmRSS $MP) MB (peak $(mib VmHWM $MP))"
 }
 report "after the walk"
 if [ -n "$WAIT" ]; then
