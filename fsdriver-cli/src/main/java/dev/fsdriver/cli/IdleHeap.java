@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@code -XX:-ShrinkHeapInSteps}). The idle one runs with the free ratios lowered to
  * {@value #IDLE_FREE_PERCENT}% (manageable flags, restored right after): a busy daemon keeps
  * 10-30% free to grow into, an idle one has no use for it (a mount that has seen a million files
- * holds ~270 MiB live: 475-500 MB resident after the walk, 415 MB idle; docs/benchmarks.md, "Scale").
+ * holds ~200 MiB live: ~400 MB resident after the walk, 350 MB idle; docs/benchmarks.md, "Scale").
  */
 final class IdleHeap {
     private static final Logger LOG = LoggerFactory.getLogger(IdleHeap.class);
