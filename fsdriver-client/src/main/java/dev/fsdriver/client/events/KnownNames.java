@@ -58,47 +58,85 @@ import java.util.concurrent.atomic.AtomicLong;
  * no entry object per name (a concurrent map's cost ~25 bytes more per name, issue 16).
  */
 final class KnownNames {
-    /** @param ino inode number, 0: not known */
-    record Known(long ino, Facts facts) {
-        long seq() {
+    /**
+     * What is known of a name. The names of one listing page share all but their inode numbers:
+     * those are {@link Shared}, 24 bytes, their {@link Facts} one object; a name whose facts are
+     * its own (an event's sequence, the first name of a page) is {@link Own}, 48 bytes (issue 16).
+     */
+    sealed interface Known {
+        /** Inode number, 0: not known. */
+        long ino();
+
+        /** The sequence of the last fact recorded of the name (orders facts). */
+        long seq();
+
+        /**
+         * The sequence of the earliest listing that showed this file since (Long.MAX_VALUE: none);
+         * 0 for an older server's listing.
+         */
+        long listedAt();
+
+        /** Watchers were told of it (an event applied, a change through the mount, a resync). */
+        boolean told();
+
+        /** The sequence of the event that told of this file (0: none). */
+        long toldAt();
+    }
+
+    record Own(long ino, long seq, long listedAt, boolean told, long toldAt) implements Known {}
+
+    record Shared(long ino, Facts facts) implements Known {
+        @Override
+        public long seq() {
             return facts.seq();
         }
 
-        long listedAt() {
+        @Override
+        public long listedAt() {
             return facts.listedAt();
         }
 
-        boolean told() {
+        @Override
+        public boolean told() {
             return facts.told();
         }
 
-        long toldAt() {
+        @Override
+        public long toldAt() {
             return facts.toldAt();
         }
     }
 
-    /**
-     * What is known of a name but its inode number: one object for all the names a listing page
-     * showed (they share its sequence), so a name costs 24 bytes here, not 48 (issue 16).
-     *
-     * @param seq      the sequence of the last fact recorded of the name (orders facts)
-     * @param listedAt the sequence of the earliest listing that showed this file since
-     *                 (Long.MAX_VALUE: none); 0 for an older server's listing
-     * @param told     watchers were told of it (an event applied, a change through the mount, a resync)
-     * @param toldAt   the sequence of the event that told of this file (0: none)
-     */
-    record Facts(long seq, long listedAt, boolean told, long toldAt) {}
-
-    /** The facts last made, given again while they are the same (immutable: a race only makes a copy). */
-    private volatile Facts lastFacts = new Facts(0, 0, false, 0);
-
-    private Known known(long ino, long seq, long listedAt, boolean told, long toldAt) {
-        Facts f = lastFacts;
-        if (f.seq() != seq || f.listedAt() != listedAt || f.told() != told || f.toldAt() != toldAt) {
-            f = new Facts(seq, listedAt, told, toldAt);
-            lastFacts = f;
+    /** A name's facts but its inode number, as {@link Known}'s. */
+    record Facts(long seq, long listedAt, boolean told, long toldAt) {
+        boolean are(long seq, long listedAt, boolean told, long toldAt) {
+            return this.seq == seq && this.listedAt == listedAt && this.told == told && this.toldAt == toldAt;
         }
-        return new Known(ino, f);
+    }
+
+    /**
+     * The facts made last, shared while they are the same: a few, as a listing's names told of
+     * since (facts of their own) come between its others. Immutable records: a race costs a name
+     * facts of its own, no more.
+     */
+    private final Facts[] recent = new Facts[4];
+    private int nextRecent;
+
+    /**
+     * The name's facts shared with what it had ({@code had}, null: nothing) or with a name
+     * recorded just before, where they are the same; else its own, and they are shared next.
+     */
+    private Known known(Known had, long ino, long seq, long listedAt, boolean told, long toldAt) {
+        if (had instanceof Shared s && s.facts().are(seq, listedAt, told, toldAt)) {
+            return new Shared(ino, s.facts());
+        }
+        for (Facts f : recent) {
+            if (f != null && f.are(seq, listedAt, told, toldAt)) {
+                return new Shared(ino, f);
+            }
+        }
+        recent[nextRecent++ & (recent.length - 1)] = new Facts(seq, listedAt, told, toldAt);
+        return new Own(ino, seq, listedAt, told, toldAt);
     }
 
     private static final long NEVER = Long.MAX_VALUE;
@@ -223,7 +261,7 @@ final class KnownNames {
             if (first) {
                 synchronized (names) {
                     if (!names.containsKey(name)) {
-                        names.put(name, known(ino, 0, 0, false, 0));
+                        names.put(name, known(null, ino, 0, 0, false, 0));
                     }
                 }
             }
@@ -235,14 +273,14 @@ final class KnownNames {
             had = names.get(name);
             Known now;
             if (had == null) {
-                now = known(ino, sequence, sequence, false, 0);
+                now = known(null, ino, sequence, sequence, false, 0);
             } else if (had.seq() > sequence) {
                 now = had; // a later fact (an event after this listing was made)
             } else if (same(had.ino(), ino)) {
-                now = known(had.ino() == 0 ? ino : had.ino(), sequence, Math.min(had.listedAt(), sequence), had.told(),
+                now = known(had, had.ino() == 0 ? ino : had.ino(), sequence, Math.min(had.listedAt(), sequence), had.told(),
                         had.toldAt());
             } else {
-                now = known(ino, sequence, sequence, false, 0); // another file by now
+                now = known(null, ino, sequence, sequence, false, 0); // another file by now
             }
             if (had != null && takeKey) {
                 names.remove(name); // a put keeps the key it finds
@@ -320,8 +358,8 @@ final class KnownNames {
         Known k;
         synchronized (names) {
             k = names.get(name);
-            names.put(name, k == null ? known(ino, seq, NEVER, true, toldAt)
-                    : known(ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
+            names.put(name, k == null ? known(null, ino, seq, NEVER, true, toldAt)
+                    : known(k, ino, Math.max(k.seq(), seq), same(k.ino(), ino) ? k.listedAt() : NEVER, true,
                             Math.max(toldAt, same(k.ino(), ino) ? k.toldAt() : 0)));
         }
         if (toldAt != 0 && k != null && same(k.ino(), ino) && k.listedAt() > 0 && k.listedAt() < toldAt) {
@@ -409,6 +447,17 @@ final class KnownNames {
         tooBig.remove(dir);
     }
 
+    /** What is recorded of {@code name} in {@code dir}, or null (tests). */
+    Known recorded(long dir, String name) {
+        ObjectObjectHashMap<String, Known> names = dirs.get(dir);
+        if (names == null) {
+            return null;
+        }
+        synchronized (names) {
+            return names.get(name);
+        }
+    }
+
     /** Every name known in {@code dir} (name -> inode number), or null when nothing is known of it. */
     Map<String, Long> of(long dir) {
         ObjectObjectHashMap<String, Known> names = dirs.get(dir);
@@ -459,7 +508,7 @@ final class KnownNames {
         }
         tooBig.remove(dir);
         ObjectObjectHashMap<String, Known> now = new ObjectObjectHashMap<>(names.size());
-        names.forEach((n, ino) -> now.put(n, known(ino, sequence, NEVER, true, 0)));
+        names.forEach((n, ino) -> now.put(n, known(null, ino, sequence, NEVER, true, 0)));
         dirs.put(dir, now); // published through the concurrent map: complete before any other thread sees it
         unlisted.remove(dir);
     }

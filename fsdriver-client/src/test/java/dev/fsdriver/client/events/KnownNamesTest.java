@@ -22,6 +22,38 @@ class KnownNamesTest {
         names.closed(fh);
     }
 
+    /**
+     * The names of one listing page share their facts (issue 16: 24 bytes a name, not 48); an
+     * event of one of them gives it facts of its own and leaves the others' as they were.
+     */
+    @Test
+    void theNamesOfOneListingShareTheirFactsAndAnEventChangesOnlyItsName() {
+        listing(1, 20, "a", "b", "c", "d");
+        KnownNames.Known a = names.recorded(DIR, "a");
+        KnownNames.Known c = names.recorded(DIR, "c");
+        assertThat(c).isInstanceOf(KnownNames.Shared.class);
+        assertThat(((KnownNames.Shared) c).facts()).isSameAs(((KnownNames.Shared) names.recorded(DIR, "d")).facts());
+        assertThat(a.seq()).isEqualTo(20);
+        assertThat(a.listedAt()).isEqualTo(20);
+
+        names.added(DIR, "c", c.ino(), 30); // an event of c after the listing
+        KnownNames.Known told = names.recorded(DIR, "c");
+        assertThat(told.told()).isTrue();
+        assertThat(told.seq()).isEqualTo(30);
+        assertThat(told.listedAt()).as("the same file: still the listing's").isEqualTo(20);
+        for (String other : new String[] {"a", "b", "d"}) {
+            KnownNames.Known k = names.recorded(DIR, other);
+            assertThat(k.told()).as(other).isFalse();
+            assertThat(k.seq()).as(other).isEqualTo(20);
+        }
+        listing(2, 40, "a", "b", "c", "d"); // listed again: the untold names share the new facts again
+        assertThat(((KnownNames.Shared) names.recorded(DIR, "b")).facts())
+                .isSameAs(((KnownNames.Shared) names.recorded(DIR, "d")).facts());
+        assertThat(names.recorded(DIR, "b").listedAt()).isEqualTo(20);
+        assertThat(names.recorded(DIR, "b").seq()).isEqualTo(40);
+        assertThat(names.recorded(DIR, "c").told()).isTrue();
+    }
+
     @Test
     void aNameFirstShownByALaterListingMadeBeforeTheLossIsKnown() {
         names.createdDir(DIR); // announced as a new directory: empty as far as the mount knows
