@@ -27,9 +27,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread safety: the node table's stripes and each directory's {@link ChildNames}, each under
  * its own lock (a node's before a directory's, never the other way), updated from request threads
- * (replies, FORGETs) and the events thread; the view may briefly lag the kernel between a reply and the next update, and
- * consumers treat it as a hint for invalidation (invalidating too much is harmless; an unknown
- * name has nothing to invalidate). Two orderings are relied on:
+ * (replies, FORGETs) and the events thread; the view may briefly lag the kernel between a reply
+ * and the next update, and consumers treat it as a hint for invalidation (invalidating too much
+ * is harmless; an unknown name has nothing to invalidate). Two orderings are relied on:
  * <ul>
  *   <li>Per node id, under {@code nodes.compute} for that id: an entry's count, its fields and
  *       its (parent, name) entry in {@code dirs} ({@link #entered}), and a FORGET's count, its

@@ -62,4 +62,20 @@ class ChildNamesTest {
         names.put("again", 5L);
         assertThat(names.get("again")).isEqualTo(5L);
     }
+
+    @Test
+    void namesForgottenOneByOneThroughTheirNodesShrinkItToo() {
+        ChildNames<Long> names = new ChildNames<>();
+        for (long i = 0; i < 10_000; i++) {
+            names.put("f" + i, i);
+        }
+        int full = names.slots();
+        for (long i = 0; i < 9_900; i++) {
+            long node = i;
+            names.removeIf("f" + i, v -> v == node);
+        }
+        assertThat(names.slots()).isLessThan(full / 8);
+        assertThat(names.get("f9950")).isEqualTo(9950L);
+        assertThat(names.get("f10")).isNull();
+    }
 }
