@@ -1,5 +1,6 @@
 package dev.fsdriver.backend.posix;
 
+import dev.fsdriver.backend.FileAttributes;
 import dev.fsdriver.backend.FsException;
 import dev.fsdriver.backend.Owner;
 import dev.fsdriver.backend.RelPath;
@@ -38,6 +39,11 @@ final class NewOwners {
                 throw PosixErrors.translate("chown", path, e);
             }
         });
+    }
+
+    /** Whether a file made with attributes {@code made} has what {@link #giveAway} would give it. */
+    boolean madeAs(Owner owner, FileAttributes made) {
+        return owner == null || !givesAway || made.uid() == owner.uid() && made.gid() == owner.gid();
     }
 
     void giveAway(Loc l, Owner owner, RelPath path, Chown chown) throws FsException {

@@ -219,6 +219,12 @@ public final class PosixBackend implements Backend {
         checkWritable("create", path);
         try (Loc l = containment.locate(path)) {
             OpenFile f = calls.create(l, flags, path, this, made -> {
+                // Made as asked already (the server's own user and umask gave that owner and mode:
+                // most creates): one stat instead of the parent's, a chown, a chmod and a stat.
+                FileAttributes st = made.stat();
+                if (owners.madeAs(owner, st) && (st.mode() & FileMode.PERMISSIONS) == (mode & FileMode.PERMISSIONS)) {
+                    return st;
+                }
                 owners.giveAway(l, owner, path, made::chown);
                 // the server process's umask applied at creation; the client already applied its own
                 made.chmod(mode);

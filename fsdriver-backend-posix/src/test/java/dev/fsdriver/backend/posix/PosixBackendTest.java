@@ -220,6 +220,40 @@ class PosixBackendTest {
         Object run() throws Exception;
     }
 
+    /**
+     * A new file has the mode and owner asked whether the server's own user and umask gave them
+     * already (then nothing is changed after the create) or not (then they are set), in either
+     * mode of the backend.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void newFilesHaveTheModeAndOwnerAskedWhateverTheUmaskGave() throws Exception {
+        assertThat(ProcessCalls.geteuid()).as("this test runs as root").isZero();
+        Files.createDirectory(dir.resolve("sgid"));
+        Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
+        Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);
+        Owner root = new Owner(0, 0);
+        int flags = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY;
+        for (boolean portable : new boolean[] {false, true}) {
+            try (PosixBackend b = portable ? PosixBackend.openPortable(dir, false) : PosixBackend.open(dir, false)) {
+                String p = portable ? "p-" : "n-";
+                for (int mode : new int[] {0644, 0600, 0666, 0755}) {
+                    b.create(RelPath.parse(p + Integer.toOctalString(mode)), mode, flags, root).close();
+                    assertThat(b.stat(RelPath.parse(p + Integer.toOctalString(mode))))
+                            .extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                            .as(p + Integer.toOctalString(mode))
+                            .containsExactly(0, 0, FileMode.S_IFREG | mode);
+                }
+                b.create(RelPath.parse("sgid/" + p + "f"), 0644, flags, root).close();
+                assertThat(b.stat(RelPath.parse("sgid/" + p + "f")))
+                        .extracting(FileAttributes::uid, FileAttributes::gid, FileAttributes::mode)
+                        .containsExactly(0, 100, FileMode.S_IFREG | 0644);
+                b.create(RelPath.parse(p + "none"), 0640, flags, null).close();
+                assertThat(b.stat(RelPath.parse(p + "none")).mode()).isEqualTo(FileMode.S_IFREG | 0640);
+            }
+        }
+    }
+
     /** Run as root (as the build does): new files go to the caller; a set-group-ID parent keeps its group. */
     @Test
     @EnabledOnOs(OS.LINUX)
