@@ -220,6 +220,14 @@ class PosixBackendTest {
         Object run() throws Exception;
     }
 
+    /** As root (the build runs so), a directory "sgid" of group 100 with the set-group-ID bit. */
+    private void rootWithSetGroupIdDir() throws Exception {
+        assertThat(ProcessCalls.geteuid()).as("this test runs as root").isZero();
+        Files.createDirectory(dir.resolve("sgid"));
+        Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
+        Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);
+    }
+
     /**
      * A new file has the mode and owner asked whether the server's own user and umask gave them
      * already (then nothing is changed after the create) or not (then they are set), in either
@@ -228,10 +236,7 @@ class PosixBackendTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void newFilesHaveTheModeAndOwnerAskedWhateverTheUmaskGave() throws Exception {
-        assertThat(ProcessCalls.geteuid()).as("this test runs as root").isZero();
-        Files.createDirectory(dir.resolve("sgid"));
-        Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
-        Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);
+        rootWithSetGroupIdDir();
         Owner root = new Owner(0, 0);
         int flags = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY;
         for (boolean portable : new boolean[] {false, true}) {
@@ -258,10 +263,7 @@ class PosixBackendTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void newFilesBelongToTheCallerWhenTheServerIsRoot() throws Exception {
-        assertThat(ProcessCalls.geteuid()).as("this test runs as root").isZero();
-        Files.createDirectory(dir.resolve("sgid"));
-        Files.setAttribute(dir.resolve("sgid"), "unix:gid", 100);
-        Files.setAttribute(dir.resolve("sgid"), "unix:mode", 02777);
+        rootWithSetGroupIdDir();
         Owner nobody = new Owner(65534, 65534);
         try (PosixBackend b = PosixBackend.open(dir, false)) {
             b.create(RelPath.parse("f"), 0640, OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY, nobody).close();

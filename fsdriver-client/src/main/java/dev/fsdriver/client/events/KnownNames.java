@@ -59,67 +59,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class KnownNames {
     /**
-     * What is known of a name. The names of one listing page share all but their inode numbers:
-     * those are {@link Shared}, 24 bytes, their {@link Facts} one object; a name whose facts are
-     * its own (an event's sequence, the first name of a page) is {@link Own}, 48 bytes (issue 16).
-     */
-    sealed interface Known {
-        /** Inode number, 0: not known. */
-        long ino();
-
-        /** The sequence of the last fact recorded of the name (orders facts). */
-        long seq();
-
-        /**
-         * The sequence of the earliest listing that showed this file since (Long.MAX_VALUE: none);
-         * 0 for an older server's listing.
-         */
-        long listedAt();
-
-        /** Watchers were told of it (an event applied, a change through the mount, a resync). */
-        boolean told();
-
-        /** The sequence of the event that told of this file (0: none). */
-        long toldAt();
-    }
-
-    record Own(long ino, long seq, long listedAt, boolean told, long toldAt) implements Known {}
-
-    record Shared(long ino, Facts facts) implements Known {
-        @Override
-        public long seq() {
-            return facts.seq();
-        }
-
-        @Override
-        public long listedAt() {
-            return facts.listedAt();
-        }
-
-        @Override
-        public boolean told() {
-            return facts.told();
-        }
-
-        @Override
-        public long toldAt() {
-            return facts.toldAt();
-        }
-    }
-
-    /** A name's facts but its inode number, as {@link Known}'s. */
-    record Facts(long seq, long listedAt, boolean told, long toldAt) {
-        boolean are(long seq, long listedAt, boolean told, long toldAt) {
-            return this.seq == seq && this.listedAt == listedAt && this.told == told && this.toldAt == toldAt;
-        }
-    }
-
-    /**
      * The facts made last, shared while they are the same: a few, as a listing's names told of
      * since (facts of their own) come between its others. Immutable records: a race costs a name
      * facts of its own, no more.
      */
-    private final Facts[] recent = new Facts[4];
+    private final Known.Facts[] recent = new Known.Facts[4];
     private int nextRecent;
 
     /**
@@ -127,16 +71,16 @@ final class KnownNames {
      * recorded just before, where they are the same; else its own, and they are shared next.
      */
     private Known known(Known had, long ino, long seq, long listedAt, boolean told, long toldAt) {
-        if (had instanceof Shared s && s.facts().are(seq, listedAt, told, toldAt)) {
-            return new Shared(ino, s.facts());
+        if (had instanceof Known.Shared s && s.facts().are(seq, listedAt, told, toldAt)) {
+            return new Known.Shared(ino, s.facts());
         }
-        for (Facts f : recent) {
+        for (Known.Facts f : recent) {
             if (f != null && f.are(seq, listedAt, told, toldAt)) {
-                return new Shared(ino, f);
+                return new Known.Shared(ino, f);
             }
         }
-        recent[nextRecent++ & (recent.length - 1)] = new Facts(seq, listedAt, told, toldAt);
-        return new Own(ino, seq, listedAt, told, toldAt);
+        recent[nextRecent++ & (recent.length - 1)] = new Known.Facts(seq, listedAt, told, toldAt);
+        return new Known.Own(ino, seq, listedAt, told, toldAt);
     }
 
     private static final long NEVER = Long.MAX_VALUE;

@@ -29,26 +29,26 @@ class KnownNamesTest {
     @Test
     void theNamesOfOneListingShareTheirFactsAndAnEventChangesOnlyItsName() {
         listing(1, 20, "a", "b", "c", "d");
-        KnownNames.Known a = names.recorded(DIR, "a");
-        KnownNames.Known c = names.recorded(DIR, "c");
-        assertThat(c).isInstanceOf(KnownNames.Shared.class);
-        assertThat(((KnownNames.Shared) c).facts()).isSameAs(((KnownNames.Shared) names.recorded(DIR, "d")).facts());
+        Known a = names.recorded(DIR, "a");
+        Known c = names.recorded(DIR, "c");
+        assertThat(c).isInstanceOf(Known.Shared.class);
+        assertThat(((Known.Shared) c).facts()).isSameAs(((Known.Shared) names.recorded(DIR, "d")).facts());
         assertThat(a.seq()).isEqualTo(20);
         assertThat(a.listedAt()).isEqualTo(20);
 
         names.added(DIR, "c", c.ino(), 30); // an event of c after the listing
-        KnownNames.Known told = names.recorded(DIR, "c");
+        Known told = names.recorded(DIR, "c");
         assertThat(told.told()).isTrue();
         assertThat(told.seq()).isEqualTo(30);
         assertThat(told.listedAt()).as("the same file: still the listing's").isEqualTo(20);
         for (String other : new String[] {"a", "b", "d"}) {
-            KnownNames.Known k = names.recorded(DIR, other);
+            Known k = names.recorded(DIR, other);
             assertThat(k.told()).as(other).isFalse();
             assertThat(k.seq()).as(other).isEqualTo(20);
         }
         listing(2, 40, "a", "b", "c", "d"); // listed again: the untold names share the new facts again
-        assertThat(((KnownNames.Shared) names.recorded(DIR, "b")).facts())
-                .isSameAs(((KnownNames.Shared) names.recorded(DIR, "d")).facts());
+        assertThat(((Known.Shared) names.recorded(DIR, "b")).facts())
+                .isSameAs(((Known.Shared) names.recorded(DIR, "d")).facts());
         assertThat(names.recorded(DIR, "b").listedAt()).isEqualTo(20);
         assertThat(names.recorded(DIR, "b").seq()).isEqualTo(40);
         assertThat(names.recorded(DIR, "c").told()).isTrue();
