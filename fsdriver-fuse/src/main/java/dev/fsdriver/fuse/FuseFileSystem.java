@@ -227,6 +227,30 @@ public interface FuseFileSystem {
         return FuseOpen.of(0);
     }
 
+    /**
+     * Whether directories are listed without OPENDIR and RELEASEDIR (a kernel with
+     * FUSE_NO_OPENDIR_SUPPORT, 5.1+): the session answers the first OPENDIR with ENOSYS, after
+     * which the kernel sends none for the rest of the connection and keeps every listing it read
+     * to its end (as with FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE) until the directory changes through
+     * the mount, its mtime as the kernel sees it changes, or FUSE_NOTIFY_INVAL_INODE drops it. Its
+     * READDIR(PLUS) then come with handle 0, which the session maps to handles of this file
+     * system's own {@link #opendir} and {@link #releasedir} (a handle per listing). Only for a file
+     * system that tells the kernel of every change made elsewhere; see {@link #mayKeepListing}.
+     * Asked at the first OPENDIR.
+     */
+    default boolean listsWithoutOpen() {
+        return false;
+    }
+
+    /**
+     * With {@link #listsWithoutOpen}: whether the kernel may keep the listing of {@code nodeId} it
+     * has just read to its end; if not, the session drops it (INVAL_INODE) right after answering,
+     * so the next listing asks again.
+     */
+    default boolean mayKeepListing(long nodeId) {
+        return true;
+    }
+
     /** Lists entries after {@code offset} (0 = from the start) into {@code filler} until it is full. */
     default void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
         throw new FuseException(Errno.ENOSYS);

@@ -251,7 +251,7 @@ final class FuseSession implements FuseMount {
             boolean killAlways = (granted & FuseKernel.HANDLE_KILLPRIV) != 0
                     && (granted & FuseKernel.HANDLE_KILLPRIV_V2) == 0;
             dispatcher = new RequestDispatcher(fs, bufferSize, options.directIo(), options.debug(), this::destroyOnce,
-                    notifier, killAlways, listener);
+                    notifier, killAlways, (granted & FuseKernel.NO_OPENDIR_SUPPORT) != 0, listener);
             fs.init(connection);
             return;
         }

@@ -25,6 +25,7 @@ final class InitReply {
                 | FuseKernel.PARALLEL_DIROPS
                 | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.EXPORT_SUPPORT | FuseKernel.ASYNC_DIO
                 | FuseKernel.INIT_EXT
+                | FuseKernel.NO_OPENDIR_SUPPORT // the kernel's offer, echoed: granted says whether it has it
                 | (options.writebackCache() ? FuseKernel.WRITEBACK_CACHE : 0)
                 | (options.handleKillpriv() ? FuseKernel.HANDLE_KILLPRIV | FuseKernel.HANDLE_KILLPRIV_V2 : 0);
         long granted = want & kernelFlags;

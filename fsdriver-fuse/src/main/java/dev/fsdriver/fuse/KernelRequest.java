@@ -16,6 +16,8 @@ final class KernelRequest implements FuseRequest {
     /** The device fd the request came from: its answer goes back there. */
     int fd = -1;
     volatile boolean interrupted;
+    /** Run by the request's thread right after its answer went to the kernel, or null. */
+    Runnable afterReply;
 
     KernelRequest(long unique, int opcode, long nodeId, int uid, int gid, int pid) {
         this.unique = unique;

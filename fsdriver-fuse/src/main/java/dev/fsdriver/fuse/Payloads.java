@@ -104,6 +104,8 @@ final class Payloads {
         private final MemorySegment dst;
         private final long size;
         private int used;
+        /** The offset after the last entry added (where a next request goes on), or -1: none added. */
+        private long last = -1;
 
         Dirents(MemorySegment dst) {
             this.dst = dst;
@@ -115,6 +117,10 @@ final class Payloads {
             return used;
         }
 
+        long last() {
+            return last;
+        }
+
         @Override
         public boolean add(String name, long ino, int mode, long next) {
             byte[] n = Wire.bytes(name);
@@ -124,6 +130,7 @@ final class Payloads {
             }
             putDirent(dst, used, ino, next, mode, n, rec);
             used += rec;
+            last = next;
             return true;
         }
 
@@ -140,6 +147,7 @@ final class Payloads {
             putDirent(dst, at + FuseKernel.ENTRY_OUT_SIZE, a != null ? a.ino() : 1, next,
                     a != null ? a.mode() : 0, n, rec - FuseKernel.ENTRY_OUT_SIZE);
             used += rec;
+            last = next;
             return true;
         }
     }

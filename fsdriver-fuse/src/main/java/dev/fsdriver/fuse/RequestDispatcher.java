@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * UnsupportedOperationException → ENOSYS, malformed input or any other exception → EIO. The
  * larger structs are {@link Payloads}'; answers, now or later, go out through {@link Replies}.
  *
- * <p>Stateless apart from the map of requests in flight (for INTERRUPT) and the counts; no lock.
+ * <p>Stateless apart from the map of requests in flight (for INTERRUPT), the counts, and the
+ * handles of listings without OPENDIR ({@link DirCursors}, under its own lock); no lock here.
  */
 final class RequestDispatcher {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
@@ -47,14 +48,20 @@ final class RequestDispatcher {
     private final AtomicLongArray received = new AtomicLongArray(64);
     private final RequestListener listener;
     private final Replies replies;
+    /** Handles for listings without OPENDIR; null when the kernel cannot list so. */
+    private final DirCursors cursors;
+    /** Set at the first OPENDIR answered ENOSYS: from then on READDIRs come with handle 0. */
+    private volatile boolean listingWithoutOpen;
 
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
                       KernelNotifier notifier) {
-        this(fs, bufferSize, directIo, debug, onDestroy, notifier, false, RequestListener.NONE);
+        this(fs, bufferSize, directIo, debug, onDestroy, notifier, false, false, RequestListener.NONE);
     }
 
+    /** {@code noOpendir}: the kernel offered FUSE_NO_OPENDIR_SUPPORT (see {@link FuseFileSystem#listsWithoutOpen}). */
     RequestDispatcher(FuseFileSystem fs, int bufferSize, boolean directIo, boolean debug, Runnable onDestroy,
-                      KernelNotifier notifier, boolean killAlways, RequestListener listener) {
+                      KernelNotifier notifier, boolean killAlways, boolean noOpendir, RequestListener listener) {
+        this.cursors = noOpendir && notifier != null ? new DirCursors(System::nanoTime) : null;
         this.listener = listener;
         this.killAlways = killAlways;
         this.notifier = notifier;
@@ -139,6 +146,9 @@ final class RequestDispatcher {
             deferred = replyLen == DEFERRED;
             if (replyLen >= 0) {
                 replies.now(fd, buf, unique, 0, replyLen);
+                if (req.afterReply != null) {
+                    req.afterReply.run();
+                }
             }
         } catch (FuseException e) {
             replies.error(fd, buf, unique, e.errno());
@@ -296,6 +306,13 @@ final class RequestDispatcher {
                 return 0;
             }
             case FuseOpcode.OPENDIR -> {
+                if (cursors != null && fs.listsWithoutOpen()) {
+                    if (!listingWithoutOpen) {
+                        listingWithoutOpen = true;
+                        log.info("directories listed without OPENDIR from now on: the kernel keeps their listings until told");
+                    }
+                    throw new FuseException(Errno.ENOSYS); // the kernel's "no OPENDIR from now on", not an error
+                }
                 FuseOpen open = fs.opendir(req, node, i32(in, 0));
                 Wire.putOpen(out, OUT, open.fh(), open.openFlags());
                 return FuseKernel.OPEN_OUT_SIZE;
@@ -425,12 +442,52 @@ final class RequestDispatcher {
         int size = i32(in, 16);
         checkReply(size);
         Payloads.Dirents dirents = new Payloads.Dirents(out.asSlice(OUT, size));
+        if (fh == 0 && listingWithoutOpen) {
+            return readdirWithoutOpen(req, offset, plus, dirents);
+        }
         if (plus) {
             fs.readdirplus(req, req.nodeId, fh, offset, dirents);
         } else {
             fs.readdir(req, req.nodeId, fh, offset, dirents);
         }
         return dirents.used();
+    }
+
+    /** A listing without OPENDIR: the file system's own handle for it ({@link DirCursors}). */
+    private int readdirWithoutOpen(KernelRequest req, long offset, boolean plus, Payloads.Dirents dirents)
+            throws FuseException {
+        long node = req.nodeId;
+        DirCursors.Cursor c = cursors.take(node, offset);
+        if (c == null) {
+            c = cursors.opened(node, fs.opendir(req, node, 0).fh());
+        }
+        try {
+            if (plus) {
+                fs.readdirplus(req, node, c.fh, offset, dirents);
+            } else {
+                fs.readdir(req, node, c.fh, offset, dirents);
+            }
+        } catch (FuseException | RuntimeException | Error e) {
+            releaseQuietly(req, c); // a retry opens another
+            throw e;
+        }
+        for (DirCursors.Cursor done : cursors.served(c, dirents.used() == 0 ? -1 : dirents.last())) {
+            releaseQuietly(req, done);
+        }
+        if (dirents.used() == 0 && !fs.mayKeepListing(node)) {
+            // after the answer: the kernel marks its listing complete as it takes the empty page,
+            // and a listing whose pages are gone is read again from the start
+            req.afterReply = () -> notifier.invalInode(node, 0, 0);
+        }
+        return dirents.used();
+    }
+
+    private void releaseQuietly(KernelRequest req, DirCursors.Cursor c) {
+        try {
+            fs.releasedir(req, c.node, c.fh);
+        } catch (FuseException | RuntimeException e) {
+            log.debug("releasing listing {} of node {}: {}", c.fh, c.node, e.toString());
+        }
     }
 
 

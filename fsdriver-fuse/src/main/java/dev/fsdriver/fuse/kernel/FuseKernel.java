@@ -46,6 +46,8 @@ public final class FuseKernel {
     public static final long HANDLE_KILLPRIV = 1L << 19;
     public static final long MAX_PAGES = 1L << 22;
     public static final long CACHE_SYMLINKS = 1L << 23;
+    /** The kernel takes an ENOSYS from OPENDIR as "no OPENDIR, RELEASEDIR from now on" (5.1+). */
+    public static final long NO_OPENDIR_SUPPORT = 1L << 24;
     public static final long EXPLICIT_INVAL_DATA = 1L << 25;
     /** Set-id bits are the file system's to clear, but only when the request says so (the KILL_SUIDGID bits below). */
     public static final long HANDLE_KILLPRIV_V2 = 1L << 28;
