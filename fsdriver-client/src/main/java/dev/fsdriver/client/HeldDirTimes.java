@@ -43,8 +43,8 @@ final class HeldDirTimes {
     private static final int MAX_MADE = 1 << 16;
     static final long LAND_AFTER_MS = 10;
 
-    /** Times held for a directory: what to send and the attributes it then has. */
-    record Held(SetAttrRequest times, Attr view, long heldAtNs) {}
+    /** Times held for a directory: what to send, the attributes it then has, and the process that set them. */
+    record Held(SetAttrRequest times, Attr view, long heldAtNs, int pid) {}
 
     private final Connection connection;
     private final KnownAttrs attrs;
@@ -81,16 +81,28 @@ final class HeldDirTimes {
      * {@code changes} to directory {@code nodeId} held, merged with what is held for it; the
      * attributes to answer the kernel with, or null: send it (merged, see {@link #mergeInto}).
      */
-    Attr hold(long nodeId, FuseSetAttr changes) {
+    Attr hold(long nodeId, FuseSetAttr changes, int pid) {
         if (!made.containsKey(nodeId)) {
             return null; // not a directory this mount made (every file's SETATTR): no lock taken
         }
         synchronized (this) {
-            return holdLocked(nodeId, changes);
+            return holdLocked(nodeId, changes, pid);
         }
     }
 
-    private Attr holdLocked(long nodeId, FuseSetAttr changes) {
+    /**
+     * The attributes held times give {@code nodeId}, for a stat by the process {@code pid} that set
+     * them (tar stats a directory between its utimensat and its chmod: the times then still go
+     * with the chmod); null for any other process, whose stat lands them first and then sees the
+     * server's ctime, which no later stat contradicts (tar stats a directory before and after
+     * listing it, and a new ctime between is a change: "file changed as we read it").
+     */
+    Attr viewFor(long nodeId, int pid) {
+        Held h = pending.get(nodeId);
+        return h != null && h.pid() == pid ? h.view() : null;
+    }
+
+    private Attr holdLocked(long nodeId, FuseSetAttr changes, int pid) {
         Held had = pending.get(nodeId);
         Attr base = had != null ? had.view() : attrs.get(nodeId);
         Integer madeBy = made.get(nodeId);
@@ -108,7 +120,7 @@ final class HeldDirTimes {
         SetAttrRequest.Builder times = had != null ? had.times().toBuilder() : SetAttrRequest.newBuilder().setNode(nodeId);
         Attr.Builder view = base.toBuilder();
         HeldSetAttrs.mergeTimes(changes, times, view);
-        Held held = new Held(times.build(), view.build(), had != null ? had.heldAtNs() : System.nanoTime());
+        Held held = new Held(times.build(), view.build(), had != null ? had.heldAtNs() : System.nanoTime(), pid);
         pending.put(nodeId, held);
         attrs.drop(nodeId); // nothing answers the old times meanwhile (and what listings said of it goes too)
         if (timerSet.compareAndSet(false, true)) {

@@ -260,7 +260,7 @@ final class Lookups {
     }
 
     private FuseAttrReply setattrNow(long nodeId, FuseSetAttr changes) throws FuseException {
-        FuseAttrReply held = held(nodeId, changes);
+        FuseAttrReply held = held(nodeId, changes, 0);
         if (held != null) {
             return held;
         }
@@ -290,7 +290,7 @@ final class Lookups {
      */
     void setattr(FuseRequest req, long nodeId, FuseSetAttr changes, FuseFileSystem.Reply<FuseAttrReply> reply)
             throws FuseException {
-        FuseAttrReply held = changes.size().isPresent() ? null : held(nodeId, changes);
+        FuseAttrReply held = changes.size().isPresent() ? null : held(nodeId, changes, req.pid());
         if (held != null || changes.size().isPresent()) {
             reply.done(held != null ? held : truncate(nodeId, changes));
             return;
@@ -325,11 +325,12 @@ final class Lookups {
      * here, that writes. (fchmod, fchown and futimens come without the descriptor: the kernel
      * names it for a truncate only.)
      */
-    private FuseAttrReply held(long nodeId, FuseSetAttr changes) throws FuseException {
-        Attr dir = dirTimes.hold(nodeId, changes);
+    private FuseAttrReply held(long nodeId, FuseSetAttr changes, int pid) throws FuseException {
+        Attr dir = dirTimes.hold(nodeId, changes, pid);
         if (dir != null) {
             caches.changing(nodeId); // what listings said of it
-            return new FuseAttrReply(Attrs.toFuse(dir), attrTimeoutNs);
+            // Not kept by the kernel: each stat of the directory asks (see HeldDirTimes.viewFor).
+            return new FuseAttrReply(Attrs.toFuse(dir), 0);
         }
         OpenNode open = caches.eventsLive() ? files.node(nodeId) : null;
         FileHandle h = null;

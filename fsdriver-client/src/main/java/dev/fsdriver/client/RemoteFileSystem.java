@@ -20,6 +20,7 @@ import dev.fsdriver.fuse.FuseOpen;
 import dev.fsdriver.fuse.FuseRequest;
 import dev.fsdriver.fuse.FuseSetAttr;
 import dev.fsdriver.fuse.FuseStatfs;
+import dev.fsdriver.proto.v1.Attr;
 import dev.fsdriver.proto.v1.FsyncRequest;
 import dev.fsdriver.proto.v1.HelloReply;
 import dev.fsdriver.proto.v1.NodeRequest;
@@ -233,6 +234,11 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
 
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
+        Attr held = dirTimes.viewFor(nodeId, req.pid());
+        if (held != null) {
+            reply.done(new FuseAttrReply(Attrs.toFuse(held), 0)); // not kept (see Lookups.held)
+            return;
+        }
         unlinks.landForAttrs(nodeId);
         dirTimes.landAll();
         lookups.getattr(Asker.KERNEL, nodeId, fh, reply);

@@ -116,6 +116,49 @@ class ServerCallsEndToEndTest {
     }
 
     /**
+     * Warm walks ask the mount nothing per directory (issue 13, "warm means zero"): directories are
+     * listed without OPENDIR (the kernel's zero-message opendir, Linux 5.1+), so a second find over
+     * an unchanged tree costs no FUSE request for its directories (before: an OPENDIR and a
+     * RELEASEDIR each, answered by the mount, 10-20 us each) and no call; a change made on the
+     * server drops the listing the kernel keeps, and the next listing shows it.
+     */
+    @Test
+    void aWarmWalkAsksTheMountNothingPerDirectoryAndAServerChangeDropsTheKeptListing() throws Exception {
+        Path s = smallTree();
+        withLiveMount(s, "mnt-warm-walk", (mnt, serverPort, mountPort) -> {
+            String find = "find tree | sort";
+            assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(Fsdriver.shOk(s, find));
+            String[] perDirectory = {"OPENDIR", "RELEASEDIR", "READDIR", "READDIRPLUS"};
+            Map<String, Double> first = requests(mountPort, perDirectory);
+            Map<String, Long> before = calls(serverPort);
+            for (int i = 0; i < 3; i++) {
+                assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(Fsdriver.shOk(s, find));
+            }
+            assertThat(requests(mountPort, perDirectory)).as("three warm walks of 6 directories").isEqualTo(first);
+            Map<String, Long> warm = since(before, calls(serverPort));
+            assertThat(total(warm)).as(warm.toString()).isLessThanOrEqualTo(2);
+
+            changedOnTheServer(mountPort, () -> Files.writeString(s.resolve("tree/d2/new.java"), "class N {}\n"));
+            MountEndToEndTest.awaitTrue(() -> Fsdriver.shOk(mnt, "ls tree/d2").contains("new.java"));
+            changedOnTheServer(mountPort, () -> Files.delete(s.resolve("tree/d2/f3.java")));
+            MountEndToEndTest.awaitTrue(() -> !Fsdriver.shOk(mnt, "ls tree/d2").contains("f3.java"));
+            assertThat(Fsdriver.shOk(mnt, find)).isEqualTo(Fsdriver.shOk(s, find));
+        });
+    }
+
+    /** The mount's FUSE requests of each opcode so far (0 for one never received). */
+    private static Map<String, Double> requests(int mountPort, String... opcodes) throws Exception {
+        String page = scrape(mountPort);
+        Map<String, Double> counts = new java.util.TreeMap<>();
+        for (String op : opcodes) {
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote("fsdriver_mount_requests_total{opcode=\"" + op
+                    + "\",share=\"work\"}") + " (\\S+)$").matcher(page);
+            counts.put(op, m.find() ? Double.parseDouble(m.group(1)) : 0.0);
+        }
+        return counts;
+    }
+
+    /**
      * A grep -r after the kernel dropped the files' pages (memory pressure, drop_caches, as
      * bench/run.sh does before its grep): the files' opens are the mount's alone (known
      * unchanged), and their content comes in an OpenMany per directory, not a Read by node per

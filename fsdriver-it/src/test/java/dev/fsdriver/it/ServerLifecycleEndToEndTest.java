@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +55,7 @@ class ServerLifecycleEndToEndTest {
             // cached with long timeouts while events flow
             MountEndToEndTest.awaitTrue(() -> Files.readString(mnt.resolve("f.txt")).equals("version one"));
             assertThat(Files.exists(mnt.resolve("d/gone.txt"))).isTrue();
+            assertThat(names(mnt.resolve("d"))).containsExactly("gone.txt"); // a listing the kernel keeps
             server.proc().kill9();
             Files.writeString(s.resolve("f.txt"), "version two, longer");
             Files.delete(s.resolve("d/gone.txt"));
@@ -61,7 +64,8 @@ class ServerLifecycleEndToEndTest {
             // the new server's history cannot reach back: the client revalidates everything
             MountEndToEndTest.awaitTrue(() -> Files.readString(mnt.resolve("f.txt")).equals("version two, longer")
                     && !Files.exists(mnt.resolve("d/gone.txt"))
-                    && Files.readString(mnt.resolve("d/new.txt")).equals("new"));
+                    && Files.readString(mnt.resolve("d/new.txt")).equals("new")
+                    && names(mnt.resolve("d")).equals(List.of("new.txt")));
         } finally {
             server.close();
         }
@@ -105,6 +109,12 @@ class ServerLifecycleEndToEndTest {
             }
         } finally {
             Files.deleteIfExists(expected);
+        }
+    }
+
+    private static List<String> names(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 }

@@ -346,6 +346,16 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     }
 
     @Override
+    public boolean listsWithoutOpen() {
+        return listings.withoutOpen();
+    }
+
+    @Override
+    public boolean mayKeepListing(long nodeId) {
+        return listings.mayKeep(nodeId);
+    }
+
+    @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
         listings.readdir(req, nodeId, fh, offset, filler);
     }

@@ -143,6 +143,16 @@ abstract class ForwardingFileSystem implements FuseFileSystem {
     }
 
     @Override
+    public boolean listsWithoutOpen() {
+        return next.listsWithoutOpen();
+    }
+
+    @Override
+    public boolean mayKeepListing(long nodeId) {
+        return next.mayKeepListing(nodeId);
+    }
+
+    @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
         next.readdir(req, nodeId, fh, offset, filler);
     }

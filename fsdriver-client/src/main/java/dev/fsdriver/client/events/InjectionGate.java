@@ -115,6 +115,17 @@ final class InjectionGate implements FuseFileSystem {
         return delegate.opendir(req, nodeId, flags);
     }
 
+    /** Not a request: how the kernel is to list, asked of the file system behind. */
+    @Override
+    public boolean listsWithoutOpen() {
+        return delegate.listsWithoutOpen();
+    }
+
+    @Override
+    public boolean mayKeepListing(long nodeId) {
+        return delegate.mayKeepListing(nodeId);
+    }
+
     @Override
     public void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler) throws FuseException {
         if (fromInjector(req)) {

@@ -33,7 +33,8 @@ final class KernelEntries {
     }
 
     FuseAttrReply timed(FuseAttrReply a) {
-        return a == null || policy == null ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
+        // none kept stays so: attributes the layer below wants asked for again (HeldDirTimes' view)
+        return a == null || policy == null || a.attrTimeoutNs() == 0 ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
     }
 
     /**

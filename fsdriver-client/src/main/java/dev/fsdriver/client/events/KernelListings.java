@@ -73,6 +73,32 @@ final class KernelListings {
         announcing.remove(new Announcement(parent, name));
     }
 
+    /**
+     * Listed without OPENDIR (a kernel that can): the kernel then keeps each listing it read to
+     * its end, as {@link #opendir} lets it while events flow, and no OPENDIR says when not to. Kept
+     * as its entries and attributes are: every server-side change to the directory drops it
+     * (EventApplier's INVAL_INODE of the parent once the event is applied; an overflow's, a
+     * storm's start and end, and a new server's of every directory under its path), and the
+     * kernel versions the changes made through the mount. While the event stream is down a
+     * listing is dropped as soon as it is read ({@link #mayKeep}); one kept before stays, as the
+     * entries do, until the stream's return revalidates them. Dropping it at the break instead
+     * would drop the directories' attributes too: with the server gone, a process could not even
+     * enter the mount point.
+     */
+    boolean withoutOpen() {
+        return policy != null;
+    }
+
+    /**
+     * Whether the kernel may keep the listing of {@code nodeId} it just read: while events flow.
+     * Not only while {@link CachePolicy#cacheable}: the events behind a backlog or storm drop what
+     * they concern once applied, and dropping a listing drops its directory's attributes, which
+     * a program that stats the directory around its listing (tar) would see change.
+     */
+    boolean mayKeep(long nodeId) {
+        return policy != null && policy.live();
+    }
+
     FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {
         FuseOpen open = delegate.opendir(req, nodeId, flags); // the injector's: refused at the gate
         watchedNames.opened(nodeId, open.fh());

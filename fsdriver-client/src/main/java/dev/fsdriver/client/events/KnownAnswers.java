@@ -101,7 +101,7 @@ final class KnownAnswers {
 
     /** The server's attributes, asked for at {@code epoch}, as handed to the kernel. */
     private FuseAttrReply fetched(long nodeId, FuseAttrReply r, long epoch) {
-        if (r != null) {
+        if (r != null && r.attrTimeoutNs() != 0) { // none: not to be kept (held directory times)
             dirs.rememberDir(nodeId, r.attr(), epoch);
         }
         return entries.timed(r);
