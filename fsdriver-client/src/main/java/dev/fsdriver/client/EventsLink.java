@@ -29,15 +29,25 @@ public final class EventsLink {
     private final Lookups lookups;
     private final OpenFiles files;
     private final OwnReads reads;
+    private final HeldDirTimes dirTimes;
 
     EventsLink(Connection connection, RemoteCaches caches, Reopener reopener, Lookups lookups, OpenFiles files,
-               OwnReads reads) {
+               OwnReads reads, HeldDirTimes dirTimes) {
+        this.dirTimes = dirTimes;
         this.connection = connection;
         this.caches = caches;
         this.reopener = reopener;
         this.lookups = lookups;
         this.files = files;
         this.reads = reads;
+    }
+
+    /**
+     * Whether times set on directory {@code node} are held, not yet sent ({@link HeldDirTimes}):
+     * the attributes they give are answered, never kept, by the kernel or the events layer.
+     */
+    public boolean dirTimesHeld(long node) {
+        return dirTimes.holds(node);
     }
 
     /** What the events layer reads of the server for itself: reads only (see {@link OwnReads}). */

@@ -95,10 +95,11 @@ final class HeldDirTimes {
      * them (tar stats a directory between its utimensat and its chmod: the times then still go
      * with the chmod); null for any other process, whose stat lands them first and then sees the
      * server's ctime, which no later stat contradicts (tar stats a directory before and after
-     * listing it, and a new ctime between is a change: "file changed as we read it").
+     * listing it, and a new ctime between is a change: "file changed as we read it"). Pid 0 (a
+     * process outside the mount's pid namespace) is nobody's.
      */
     Attr viewFor(long nodeId, int pid) {
-        Held h = pending.get(nodeId);
+        Held h = pid == 0 || pending.isEmpty() ? null : pending.get(nodeId);
         return h != null && h.pid() == pid ? h.view() : null;
     }
 
@@ -242,7 +243,7 @@ final class HeldDirTimes {
         }
     }
 
-    /** Whether times are held for {@code nodeId} (tests). */
+    /** Whether times are held for {@code nodeId}. */
     boolean holds(long nodeId) {
         return pending.containsKey(nodeId);
     }

@@ -121,7 +121,7 @@ public final class RemoteFileSystem implements FuseFileSystem, ListingSequences,
                 new RemoteOwnReads(lookups, listings, nodes, () -> {
                     unlinks.landAll(); // before times held later (HeldDirTimes)
                     dirTimes.landAll();
-                }));
+                }), dirTimes);
         this.helloRoot = hello.hasRoot() && hello.getRoot().hasAttr() ? Attrs.toFuse(hello.getRoot().getAttr()) : null;
         this.helloUnixNanos = hello.getServerUnixNanos();
         this.directoryTimesMove = directoryTimesMove(hello);

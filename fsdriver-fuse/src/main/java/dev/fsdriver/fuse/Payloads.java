@@ -104,7 +104,8 @@ final class Payloads {
         private final MemorySegment dst;
         private final long size;
         private int used;
-        /** The offset after the last entry added (where a next request goes on), or -1: none added. */
+        /** The offsets after the first and the last entry added (where a next request may go on), or -1: none added. */
+        private long first = -1;
         private long last = -1;
 
         Dirents(MemorySegment dst) {
@@ -115,6 +116,10 @@ final class Payloads {
         /** The bytes filled so far: the reply's payload length. */
         int used() {
             return used;
+        }
+
+        long first() {
+            return first;
         }
 
         long last() {
@@ -130,6 +135,9 @@ final class Payloads {
             }
             putDirent(dst, used, ino, next, mode, n, rec);
             used += rec;
+            if (first < 0) {
+                first = next;
+            }
             last = next;
             return true;
         }
@@ -147,6 +155,9 @@ final class Payloads {
             putDirent(dst, at + FuseKernel.ENTRY_OUT_SIZE, a != null ? a.ino() : 1, next,
                     a != null ? a.mode() : 0, n, rec - FuseKernel.ENTRY_OUT_SIZE);
             used += rec;
+            if (first < 0) {
+                first = next;
+            }
             last = next;
             return true;
         }

@@ -471,7 +471,7 @@ final class RequestDispatcher {
             releaseQuietly(req, c); // a retry opens another
             throw e;
         }
-        for (DirCursors.Cursor done : cursors.served(c, dirents.used() == 0 ? -1 : dirents.last())) {
+        for (DirCursors.Cursor done : cursors.served(c, dirents.first(), dirents.used() == 0 ? -1 : dirents.last())) {
             releaseQuietly(req, done);
         }
         if (dirents.used() == 0 && !fs.mayKeepListing(node)) {

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fsdriver.fuse.examples.MemoryFileSystem;
 import dev.fsdriver.fuse.kernel.FuseOpcode;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +161,63 @@ class ListingsWithoutOpendirTest {
             fs.makeBehindTheKernel(dirNode(d), "made-elsewhere");
             assertThat(list(d)).as("no notification needed").isEqualTo(expected(FILES, "made-elsewhere"));
             assertThat(fs.pages.get()).isGreaterThanOrEqualTo(2 * pages);
+            assertThat(fs.released.get()).isEqualTo(fs.opened.get());
+        }
+    }
+
+    /** getdents64 with a small buffer, as musl's readdir (2 KiB): a page's entries taken a few at a time. */
+    private static List<String> listSmall(Path dir, int bufferSize) throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        MethodHandle getdents = linker.downcallHandle(linker.defaultLookup().find("getdents64").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        List<String> names = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) open.invokeExact(arena.allocateFrom(dir.toString()), 0200000 /* O_RDONLY|O_DIRECTORY */);
+            assertThat(fd).isNotNegative();
+            MemorySegment buf = arena.allocate(bufferSize, 8);
+            try {
+                long n;
+                while ((n = (long) getdents.invokeExact(fd, buf, (long) bufferSize)) > 0) {
+                    for (long at = 0; at < n; ) {
+                        int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 16));
+                        String name = buf.asSlice(at + 19).getString(0);
+                        if (!name.equals(".") && !name.equals("..")) {
+                            names.add(name);
+                        }
+                        at += reclen;
+                    }
+                }
+                assertThat(n).as("getdents64").isZero();
+            } finally {
+                int closed = (int) close.invokeExact(fd);
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void aProgramReadingAListingInSmallPiecesKeepsOneHandle() throws Throwable {
+        Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+        Counting fs = new Counting();
+        fs.mayKeep = false; // every listing reaches the file system
+        try (FuseMount mount = FuseMount.mount(mnt, fs, MountOptions.builder().build())) {
+            Path d = Files.createDirectory(mnt.resolve("d"));
+            for (int i = 0; i < FILES; i++) {
+                Files.createFile(d.resolve("f" + i));
+            }
+            int openedBefore = fs.opened.get();
+            int pagesBefore = fs.pages.get();
+            List<String> names = listSmall(d, 1024);
+            assertThat(names).hasSize(FILES).doesNotHaveDuplicates();
+            assertThat(new TreeSet<>(names)).isEqualTo(expected(FILES));
+            // a 4 KiB page holds about 120 of these names (3 requests would do); 1 KiB takes about 30,
+            // so each request after the first goes on from the middle of the page before
+            assertThat(fs.pages.get() - pagesBefore).as("requests").isGreaterThanOrEqualTo(6);
+            assertThat(fs.opened.get() - openedBefore).as("one handle for the whole listing " + fs.calls).isEqualTo(1);
             assertThat(fs.released.get()).isEqualTo(fs.opened.get());
         }
     }

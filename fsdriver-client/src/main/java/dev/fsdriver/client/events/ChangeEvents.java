@@ -44,6 +44,7 @@ public final class ChangeEvents implements AutoCloseable {
     private final EventLag lag = new EventLag(EventLag::unixNanos);
     private volatile WatchClient watch;
     private volatile EventApplier applier;
+    private volatile ListingDrops drops;
     /** Opens a trace span around one overflow resync (its listings nest in it); closed when done. */
     private volatile Function<String, Span> resyncSpan = path -> () -> { };
     /** Baseline listings of the directories the kernel holds, for overflow resyncs (null: not injecting). */
@@ -92,6 +93,7 @@ public final class ChangeEvents implements AutoCloseable {
         }
         remote.events().alsoForget(fs::changedElsewhere); // one call forgets both layers' caches
         remote.events().attrsStaleTo(fs::attrsStale); // a held change landed: the directory's attributes kept here go
+        fs.entries().unkeptFrom(remote.events()::dirTimesHeld); // nor kept while held
         policy.onChange(() -> remote.events().changed()); // what it knew while live may be stale
     }
 
@@ -118,6 +120,7 @@ public final class ChangeEvents implements AutoCloseable {
             baselines.takeRootNow();
         }
         applier = new EventApplier(fs, view, echo, injector, notifier);
+        drops = new ListingDrops(view, notifier);
         EventApplier a = applier;
         watch = new WatchClient(channel, share, (e, arrived) -> {
             // before the event is applied: nothing fetched ahead, and no directory known
@@ -144,7 +147,7 @@ public final class ChangeEvents implements AutoCloseable {
                 a.apply(e, arrived);
             }
             lag.applied(e.getSeenUnixNanos());
-        }, policy);
+        }, policy, drops::received);
         watch.start();
         if (baselines != null) {
             baselines.start();
@@ -197,6 +200,9 @@ public final class ChangeEvents implements AutoCloseable {
     public void close() {
         if (watch != null) {
             watch.close();
+        }
+        if (drops != null) {
+            drops.close();
         }
         if (baselines != null) {
             baselines.close();

@@ -213,7 +213,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
                 @Override
                 public void done(FuseAttrReply value) {
                     dirs.dirChanged(nodeId);
-                    reply.done(entries.timed(value));
+                    reply.done(entries.timed(nodeId, value));
                 }
 
                 @Override

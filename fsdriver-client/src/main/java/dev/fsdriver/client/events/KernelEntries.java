@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.fuse.FuseAttrReply;
 import dev.fsdriver.fuse.FuseEntry;
+import java.util.function.LongPredicate;
 
 /**
  * What the events layer hands the kernel: each entry goes into the {@link KernelView} (with the
@@ -19,9 +20,22 @@ final class KernelEntries {
     /** Ghosts, and references to real nodes handed to the kernel locally (see {@link LocalNodes}). */
     private final LocalNodes local = new LocalNodes();
 
+    /** Directories whose attributes are answered and never kept (see {@link #timed(long, FuseAttrReply)}). */
+    private volatile LongPredicate unkept = node -> false;
+
     KernelEntries(KernelView view, CachePolicy policy) {
         this.view = view;
         this.policy = policy;
+    }
+
+    /** {@code unkept}: the remote side's directories with times held (HeldDirTimes). */
+    void unkeptFrom(LongPredicate unkept) {
+        this.unkept = unkept;
+    }
+
+    /** Whether {@code node}'s attributes as answered now are not to be kept (by the kernel or here). */
+    boolean unkept(long node) {
+        return unkept.test(node);
     }
 
     FuseEntry timed(FuseEntry e) {
@@ -32,9 +46,12 @@ final class KernelEntries {
         return new FuseEntry(e.nodeId(), e.generation(), e.attr(), t, t);
     }
 
-    FuseAttrReply timed(FuseAttrReply a) {
-        // none kept stays so: attributes the layer below wants asked for again (HeldDirTimes' view)
-        return a == null || policy == null || a.attrTimeoutNs() == 0 ? a : new FuseAttrReply(a.attr(), policy.timeoutNs());
+    /** {@code a}, {@code node}'s attributes, with the policy's timeout; none for a directory whose times are held. */
+    FuseAttrReply timed(long node, FuseAttrReply a) {
+        if (a == null || policy == null) {
+            return a;
+        }
+        return new FuseAttrReply(a.attr(), unkept.test(node) ? 0 : policy.timeoutNs());
     }
 
     /**

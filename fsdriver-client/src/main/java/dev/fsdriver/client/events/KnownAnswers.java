@@ -101,10 +101,10 @@ final class KnownAnswers {
 
     /** The server's attributes, asked for at {@code epoch}, as handed to the kernel. */
     private FuseAttrReply fetched(long nodeId, FuseAttrReply r, long epoch) {
-        if (r != null && r.attrTimeoutNs() != 0) { // none: not to be kept (held directory times)
+        if (r != null && !entries.unkept(nodeId)) { // held directory times: answered, not kept
             dirs.rememberDir(nodeId, r.attr(), epoch);
         }
-        return entries.timed(r);
+        return entries.timed(nodeId, r);
     }
 
     void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {

@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #dirAttrs}).
  */
 final class KnownDirs {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KnownDirs.class);
     private final CachePolicy policy;
     private final CacheStats caches;
     private final KnownNames watchedNames;
@@ -196,48 +195,16 @@ final class KnownDirs {
     }
 
     /**
-     * Offsets of a listing served from {@link #known}: LOCAL + 1 after ".", + 2 after "..", + i + 3
-     * after the i-th name; apart from a server listing's (small numbers), so that a request never
-     * reads one's offset as the other's (a listing without OPENDIR finds its handle by offset and
-     * may get a new one, see the FUSE layer's DirCursors).
-     */
-    static final long LOCAL = 1L << 62;
-
-    /**
-     * The listing of {@code node} on open directory {@code fh} from {@link #known}, or null: ask
-     * the server. A local offset on a handle that did not start the listing takes the names known
-     * now; none left to go on with (the directory no longer known whole: a lost handle of a listing
-     * without OPENDIR, idle 30 s mid-way) ends the listing there.
+     * The listing of {@code node} on open directory {@code fh} from {@link #known}, or null: ask the
+     * server. A later offset on a handle that did not start the listing (one listed without OPENDIR
+     * whose handle was given back early) goes to the server, which goes on from the same position:
+     * its listings are sorted by name too, and the offsets are numbered alike ({@link #serveLocal}).
      */
     List<Map.Entry<String, Made>> localListing(long node, long fh, long offset) {
         if (offset != 0) {
-            if (offset < LOCAL) {
-                return null;
-            }
-            List<Map.Entry<String, Made>> had = localListings.get(fh);
-            if (had != null) {
-                return had;
-            }
-            List<Map.Entry<String, Made>> now = known(node);
-            if (now == null) {
-                log.warn("listing of directory {} went on at a local offset without its names: ended there", node);
-                return List.of();
-            }
-            localListings.put(fh, now);
-            return now;
+            return localListings.get(fh);
         }
         localListings.remove(fh);
-        List<Map.Entry<String, Made>> list = known(node);
-        if (list == null) {
-            return null;
-        }
-        localListings.put(fh, list);
-        caches.hit(Cache.DIRECTORY);
-        return list;
-    }
-
-    /** The names of {@code node} known whole, sorted, or null. */
-    private List<Map.Entry<String, Made>> known(long node) {
         Map<String, Made> names = policy != null && policy.cacheable() ? known.get(node) : null;
         if (names == null) {
             return null;
@@ -250,21 +217,22 @@ final class KnownDirs {
             list.add(Map.entry(e.getKey(), e.getValue()));
         }
         list.sort(Map.Entry.comparingByKey());
+        localListings.put(fh, list);
+        caches.hit(Cache.DIRECTORY);
         return list;
     }
 
-    /** Offsets as {@link #LOCAL} says. */
+    /** Offsets as the remote listing's: "." 1, ".." 2, the i-th name i + 3. */
     static void serveLocal(long node, List<Map.Entry<String, Made>> list, long offset, DirFiller out) {
-        long at = offset == 0 ? 0 : offset - LOCAL;
-        if (at < 1 && !out.add(".", node, FileMode.S_IFDIR, LOCAL + 1)) {
+        if (offset < 1 && !out.add(".", node, FileMode.S_IFDIR, 1)) {
             return;
         }
-        if (at < 2 && !out.add("..", 1, FileMode.S_IFDIR, LOCAL + 2)) {
+        if (offset < 2 && !out.add("..", 1, FileMode.S_IFDIR, 2)) {
             return;
         }
-        for (int i = (int) Math.max(0, at - 2); i < list.size(); i++) {
+        for (int i = (int) Math.max(0, offset - 2); i < list.size(); i++) {
             Map.Entry<String, Made> e = list.get(i);
-            if (!out.add(e.getKey(), e.getValue().ino(), e.getValue().type(), LOCAL + i + 3)) {
+            if (!out.add(e.getKey(), e.getValue().ino(), e.getValue().type(), i + 3)) {
                 return;
             }
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ public final class WatchClient implements AutoCloseable {
     private final CachePolicy policy;
     private final ScheduledExecutorService timer;
     private final ExecutorService applier;
+    private final Consumer<List<ChangeEvent>> arriving;
     private volatile long lastApplied;
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> current;
@@ -62,6 +64,13 @@ public final class WatchClient implements AutoCloseable {
     }
 
     public WatchClient(Channel channel, String share, Sink sink, CachePolicy policy) {
+        this(channel, share, sink, policy, events -> { });
+    }
+
+    /** {@code arriving}: told of each reply's events on the transport's thread, before they are queued to apply (must not block). */
+    public WatchClient(Channel channel, String share, Sink sink, CachePolicy policy,
+                       Consumer<List<ChangeEvent>> arriving) {
+        this.arriving = arriving;
         this.stub = EventsGrpc.newStub(channel);
         this.share = share;
         this.sink = sink;
@@ -122,6 +131,7 @@ public final class WatchClient implements AutoCloseable {
                 long arrived = System.nanoTime();
                 received.add(reply.getEventsCount());
                 policy.received(reply.getEventsCount()); // the applier's backlog (see CachePolicy)
+                arriving.accept(reply.getEventsList());
                 applier.execute(() -> applyReply(reply, arrived));
                 // the next one at once (bounded by the server's unacknowledged window): counted
                 // in the backlog as soon as it arrives, not when the applier gets to it
