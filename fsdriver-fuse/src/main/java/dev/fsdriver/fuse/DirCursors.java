@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * early) gets a new handle for its offset. A handle is given back ({@code releasedir}) when its page
  * comes back empty (the listing's end), when its request fails, or, for one a program stopped
  * reading early, once idle for {@link #IDLE_NANOS} or when more than {@link #MAX_OPEN} wait (the
- * least recently used first).
+ * least recently used first; both looked at whenever a page is served, so on a mount nobody lists
+ * any more such a handle waits, with the page it holds, until the next listing).
  *
  * <p>Locking: the maps under this object's monitor, never held while calling the file system;
  * what is to be given back is returned to the caller, which releases it after.
