@@ -69,19 +69,21 @@ class ListingsWithoutOpendirTest {
         @Override
         public synchronized void readdir(FuseRequest req, long nodeId, long fh, long offset, DirFiller filler)
                 throws FuseException {
-            assertThat(fh).as("a handle of opendir, never the kernel's 0").isGreaterThan(100);
-            pages.incrementAndGet();
-            calls.add("dir fh=" + fh + " off=" + offset);
+            counted("dir", fh, offset);
             super.readdir(req, nodeId, fh, offset, filler);
         }
 
         @Override
         public synchronized void readdirplus(FuseRequest req, long nodeId, long fh, long offset, DirPlusFiller filler)
                 throws FuseException {
+            counted("plus", fh, offset);
+            super.readdirplus(req, nodeId, fh, offset, filler);
+        }
+
+        private void counted(String kind, long fh, long offset) {
             assertThat(fh).as("a handle of opendir, never the kernel's 0").isGreaterThan(100);
             pages.incrementAndGet();
-            calls.add("plus fh=" + fh + " off=" + offset);
-            super.readdirplus(req, nodeId, fh, offset, filler);
+            calls.add(kind + " fh=" + fh + " off=" + offset);
         }
 
         /** A file made behind the kernel's back (as another machine would). */

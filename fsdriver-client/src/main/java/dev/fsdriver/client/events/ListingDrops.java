@@ -41,10 +41,10 @@ final class ListingDrops implements AutoCloseable {
         Set<String> dirs = new LinkedHashSet<>();
         for (ChangeEvent e : events) {
             switch (e.getKind()) {
-                case CREATED, DELETED -> dirs.add(parent(e.getPath()));
+                case CREATED, DELETED -> dirs.add(EventApplier.parentOf(e.getPath()));
                 case RENAMED -> {
-                    dirs.add(parent(e.getPath()));
-                    dirs.add(parent(e.getNewPath()));
+                    dirs.add(EventApplier.parentOf(e.getPath()));
+                    dirs.add(EventApplier.parentOf(e.getNewPath()));
                 }
                 case OVERFLOW -> dirs.add(e.getPath()); // its resync drops everything below once applied
                 default -> { } // contents and attributes leave listings as they are
@@ -60,11 +60,6 @@ final class ListingDrops implements AutoCloseable {
                 }
             });
         }
-    }
-
-    static String parent(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? "" : path.substring(0, slash);
     }
 
     @Override
