@@ -2,6 +2,7 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.client.OwnReads;
 import dev.fsdriver.client.cache.CacheStats;
+import dev.fsdriver.common.FileMode;
 import dev.fsdriver.common.OpenFlags;
 import dev.fsdriver.fuse.DirFiller;
 import dev.fsdriver.fuse.DirPlusFiller;
@@ -127,6 +128,17 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return view.child(parent, name);
     }
 
+    /** The generation the kernel's inode of {@code node} was given (see {@link KernelView#generation}). */
+    long generation(long node) {
+        return view.generation(node);
+    }
+
+    /** Whether the kernel holds a directory at {@code name} in {@code parent}. */
+    boolean heldDirAt(long parent, String name) {
+        long node = view.child(parent, name);
+        return node != 0 && FileMode.isDirectory(view.mode(node));
+    }
+
     /** The events layer's own reads of the server: through the gate. */
     ServerReads reads() {
         return reads;
@@ -198,6 +210,11 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
     @Override
     public void getattr(FuseRequest req, long nodeId, long fh, Reply<FuseAttrReply> reply) throws FuseException {
         answers.getattr(req, nodeId, fh, reply);
+    }
+
+    /** LOOKUP for the injector's operation, read as the events layer's own (see {@link KnownAnswers#lookupOwn}). */
+    void lookupOwn(long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        answers.lookupOwn(parent, name, reply);
     }
 
     /** GETATTR for the injector's operation, read as the events layer's own (see {@link KnownAnswers#getattrOwn}). */

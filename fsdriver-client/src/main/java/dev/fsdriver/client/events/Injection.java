@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     the kernel asked at all (it does not when both names hold one inode).</li>
  * <li>MODIFY / ATTRIB: LOOKUP of (parent, name) answers {@code entry} once, if there is one
  *     (the real node, looked up beforehand, when the kernel held no entry: its reference passes
- *     to the kernel, see {@link #handOver}); a GETATTR or SETATTR of {@code node} answers
+ *     to the kernel, see {@link #handOver}), else {@code node} with {@code attr} when the kernel
+ *     holds it there (its entry expired); a GETATTR or SETATTR of {@code node} answers
  *     {@code attr} (the injector's truncate to the same size, chmod to the same mode), read from
  *     the server, never an event's: the kernel takes its size as i_size. Refused (EAGAIN) once a
  *     program here may have changed the size since ({@link LocalWrites}).</li>

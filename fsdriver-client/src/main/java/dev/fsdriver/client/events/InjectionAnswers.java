@@ -64,6 +64,24 @@ final class InjectionAnswers extends ForwardingFileSystem {
                 reply.done(fs.entries().injected(parent, name, inj.entry())); // the applier's reference, now the kernel's
                 return;
             }
+            if (changesContent(inj) && inj.is(parent, name) && inj.entry() == null && inj.attr() != null
+                    && fs.heldAt(parent, name) == inj.node()) {
+                // the kernel holds the file there and its entry expired (the short timeout of a
+                // storm or a backlog): the node it holds, with the attributes the injection carries
+                if (!writers.unchangedSince(inj.node(), inj.stamp())) {
+                    throw new FuseException(Errno.EAGAIN); // as injectedAttr
+                }
+                reply.done(fs.entries().localEntry(parent, name,
+                        new FuseEntry(inj.node(), fs.generation(inj.node()), inj.attr(), 0, 0)));
+                return;
+            }
+            if (!inj.is(parent, name) && fs.heldDirAt(parent, name)) {
+                // a directory on the injected path whose entry expired (the short timeout of a
+                // storm or a backlog): read as the events layer's own, as getattr is below; a
+                // name the kernel does not hold (a wrong path) is refused at the gate
+                fs.lookupOwn(parent, name, reply);
+                return;
+            }
             // anything else the injection causes: refused by the gate behind the events layer
         }
         fs.lookup(req, parent, name, reply);

@@ -44,19 +44,19 @@ final class KnownAnswers {
 
     /**
      * Whether a miss of {@code req} counts in the cache statistics: the kernel's requests for
-     * programs do; the injector's (refused at the gate, or answered for it by {@link #getattrOwn}) do not.
+     * programs do; the injector's (refused at the gate, or answered for it by {@link #lookupOwn}, {@link #getattrOwn}) do not.
      */
     private boolean counted(FuseRequest req) {
         return !gate.fromInjector(req);
     }
 
     /** A negative entry if {@code name} is known absent in {@code parent}; null: the server is asked (a miss). */
-    private FuseEntry knownAbsent(FuseRequest req, long parent, String name) {
+    private FuseEntry knownAbsent(boolean counted, long parent, String name) {
         if (dirs.knownAbsent(parent, name)) {
             caches.hit(Cache.ENTRY);
             return entries.timed(FuseEntry.negative(policy.timeoutNs()));
         }
-        if (counted(req)) {
+        if (counted) {
             caches.miss(Cache.ENTRY);
         }
         return null;
@@ -71,14 +71,28 @@ final class KnownAnswers {
     }
 
     void lookup(FuseRequest req, long parent, String name, Reply<FuseEntry> reply) throws FuseException {
-        FuseEntry absent = knownAbsent(req, parent, name);
+        lookup(counted(req), parent, name, reply, r -> gate.lookup(req, parent, name, r));
+    }
+
+    /**
+     * A lookup the injector's operation causes on its path (a directory whose entry expired), read
+     * by the events layer itself: the injector's own request reaches nothing that changes the
+     * server ({@link OwnReads}). The kernel takes the entry as from any lookup.
+     */
+    void lookupOwn(long parent, String name, Reply<FuseEntry> reply) throws FuseException {
+        lookup(false, parent, name, reply, r -> reads.lookup(parent, name, false, r));
+    }
+
+    private void lookup(boolean counted, long parent, String name, Reply<FuseEntry> reply, Reply.Call<FuseEntry> ask)
+            throws FuseException {
+        FuseEntry absent = knownAbsent(counted, parent, name);
         if (absent != null) {
             reply.done(absent);
             return;
         }
         long epoch = dirs.epoch();
         long stampToken = entries.stampToken();
-        gate.lookup(req, parent, name, Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch, stampToken)));
+        ask.start(Reply.mapped(reply, e -> lookedUp(parent, name, e, epoch, stampToken)));
     }
 
     /** A directory's attributes kept while events flow; null: the server is asked (a miss). A ghost has none. */
