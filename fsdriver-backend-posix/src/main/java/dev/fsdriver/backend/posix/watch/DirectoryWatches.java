@@ -146,7 +146,12 @@ final class DirectoryWatches {
                 // Another watched directory is at this path now: moved here by a rename not read
                 // yet, which will move its entry. Renaming it now would put the events of both
                 // under wrong paths; the directory meant here went elsewhere, its events follow.
+                // Tried again once that rename is read: it may never move the entry (no
+                // IN_MOVED_TO when this directory's parent was not watched yet at the rename).
                 log.debug("watch of {} is that of {}, moved there by a rename not read yet", dir, watches.pathOf(wd));
+                if (parentWd >= 0) {
+                    unwatched.add(new Unwatched(parentWd, name));
+                }
                 return -1;
             }
             watches.put(wd, parentWd, name);
@@ -196,6 +201,9 @@ final class DirectoryWatches {
             RelPath parent = watches.pathOf(u.parent);
             if (parent == null) {
                 continue;
+            }
+            if (!watches.children(u.parent, u.name).isEmpty()) {
+                continue; // a rename moved the directory's watch here: watched already
             }
             try {
                 scanTree(u.parent, u.name, parent.resolve(u.name), true);

@@ -348,6 +348,8 @@ public final class InotifyWatcher implements AutoCloseable {
         emit(Change.of(Change.Kind.DELETED, pm.from, pm.directory));
         if (pm.directory) {
             dirs.unwatchTree(watches.children(pm.parentWd, pm.name));
+            // moved where no watch was yet to see it arrive: its place there is tried again
+            dirs.watchUnwatched();
         }
     }
 
