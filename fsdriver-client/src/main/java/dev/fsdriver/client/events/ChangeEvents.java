@@ -120,8 +120,9 @@ public final class ChangeEvents implements AutoCloseable {
             baselines.takeRootNow();
         }
         applier = new EventApplier(fs, view, echo, injector, notifier);
-        drops = new ListingDrops(view, notifier);
+        drops = new ListingDrops(fs.keptListings(), notifier);
         EventApplier a = applier;
+        ListingDrops d = drops;
         watch = new WatchClient(channel, share, (e, arrived) -> {
             // before the event is applied: nothing fetched ahead, and no directory known
             // complete, survives a change made elsewhere
@@ -147,7 +148,8 @@ public final class ChangeEvents implements AutoCloseable {
                 a.apply(e, arrived);
             }
             lag.applied(e.getSeenUnixNanos());
-        }, policy, drops::received);
+            d.applied();
+        }, policy, d::received);
         watch.start();
         if (baselines != null) {
             baselines.start();

@@ -212,6 +212,11 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         answers.getattr(req, nodeId, fh, reply);
     }
 
+    /** The directories whose listings the kernel may keep (see {@link KernelListings#mayKeep}). */
+    KernelKeptListings keptListings() {
+        return listings.kept();
+    }
+
     /** LOOKUP for the injector's operation, read as the events layer's own (see {@link KnownAnswers#lookupOwn}). */
     void lookupOwn(long parent, String name, Reply<FuseEntry> reply) throws FuseException {
         answers.lookupOwn(parent, name, reply);

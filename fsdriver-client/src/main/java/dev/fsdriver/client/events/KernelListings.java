@@ -32,6 +32,8 @@ final class KernelListings {
     private final CachePolicy policy;
     /** The names watchers know per directory, for the overflow resync (see {@link KnownNames}). */
     private final KnownNames watchedNames;
+    /** What {@link #mayKeep} let the kernel keep. */
+    private final KernelKeptListings kept = new KernelKeptListings();
     /** The remote side's listing sequences (see {@link KnownNames}); 0 from a file system without them. */
     private final ListingSequences sequences;
     /** An entry from the server as the kernel is to hold it (its generation, the policy's timeouts). */
@@ -76,10 +78,9 @@ final class KernelListings {
     /**
      * Listed without OPENDIR (a kernel that can): the kernel then keeps each listing it read to
      * its end, as {@link #opendir} lets it while events flow, and no OPENDIR says when not to. Kept
-     * as its entries and attributes are: every server-side change to the directory drops it
-     * (EventApplier's INVAL_INODE of the parent once the event is applied; an overflow's, a
-     * storm's start and end, and a new server's of every directory under its path), and the
-     * kernel versions the changes made through the mount. While the event stream is down a
+     * until any change made elsewhere arrives ({@link ListingDrops}: all of them, as the client's
+     * own listings go at {@code changedElsewhere}), and the kernel versions the changes made
+     * through the mount. While the event stream is down a
      * listing is dropped as soon as it is read ({@link #mayKeep}); one kept before stays, as the
      * entries do, until the stream's return revalidates them. Dropping it at the break instead
      * would drop the directories' attributes too: with the server gone, a process could not even
@@ -96,7 +97,16 @@ final class KernelListings {
      * a program that stats the directory around its listing (tar) would see change.
      */
     boolean mayKeep(long nodeId) {
-        return policy != null && policy.live();
+        if (policy == null || !policy.live()) {
+            return false;
+        }
+        kept.kept(nodeId);
+        return true;
+    }
+
+    /** The directories whose listings the kernel may keep (see {@link ListingDrops}). */
+    KernelKeptListings kept() {
+        return kept;
     }
 
     FuseOpen opendir(FuseRequest req, long nodeId, int flags) throws FuseException {

@@ -2,28 +2,31 @@ package dev.fsdriver.client.events;
 
 import dev.fsdriver.fuse.FuseNotifier;
 import dev.fsdriver.proto.v1.ChangeEvent;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The listings the kernel keeps (directories listed without OPENDIR, {@link KernelListings}) of
- * the directories that events just received concern, dropped as the events arrive rather than
- * when the applier gets to them: during a burst the applier lags far behind the server, and a
- * program listing such a directory meanwhile must not be shown the listing from before it
- * (3,000 creates: {@code ChangeEventsEndToEndTest#aListingRightAfterABurstOfCreatesShowsEveryFile}).
- * While an OPENDIR was sent, the mount bypassed the kernel's listings while the applier lagged
- * ({@link CachePolicy#cacheable}); now nothing reaches it before a listing the kernel keeps. The
- * applier drops them again as it applies each event (with the entries and attributes).
+ * Drops every listing the kernel keeps (directories listed without OPENDIR,
+ * {@link KernelListings}) when a change made elsewhere arrives, whichever directory it concerns,
+ * as the client's own listings and the directories it knows complete go at every such change
+ * ({@code RemoteCaches.changedElsewhere}). Only the directories an event names would do if the
+ * server never missed a change; but a change its watcher misses (seen on Linux: the events under
+ * a directory moved by a rename that overtook an exchange, ConcurrentStressTest seed 308) would
+ * then leave a listing wrong for as long as the mount lives, where the next change anywhere
+ * corrects it now. A walk of a share nobody else changes keeps them all (issue 13's warm walk).
  *
- * <p>Threads: {@link #received} runs on the transport's thread and only queues; a thread of its
- * own resolves the directories and notifies the kernel (a notification may wait for a kernel
+ * <p>They go as the events arrive, not when the applier gets to them (during a burst it lags far
+ * behind the server, and a listing made before the events must not be shown meanwhile:
+ * {@code ChangeEventsEndToEndTest#aListingRightAfterABurstOfCreatesShowsEveryFile}), and again
+ * after each event is applied (a listing read to its end in between may predate it).
+ *
+ * <p>Threads: {@link #received} runs on the transport's thread, {@link #applied} on the applier's;
+ * both only queue. A thread of its own notifies the kernel (a notification may wait for a kernel
  * lock that a request holds while it waits for that transport).
  */
 final class ListingDrops implements AutoCloseable {
-    private final KernelView view;
+    private final KernelKeptListings kept;
     private final FuseNotifier notifier;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fsdriver-listing-drops");
@@ -31,35 +34,27 @@ final class ListingDrops implements AutoCloseable {
         return t;
     });
 
-    ListingDrops(KernelView view, FuseNotifier notifier) {
-        this.view = view;
+    ListingDrops(KernelKeptListings kept, FuseNotifier notifier) {
+        this.kept = kept;
         this.notifier = notifier;
     }
 
-    /** Events of one reply, just received: the directories whose names they change lose their kept listing. */
+    /** Events of one reply, just received. */
     void received(List<ChangeEvent> events) {
-        Set<String> dirs = new LinkedHashSet<>();
-        for (ChangeEvent e : events) {
-            switch (e.getKind()) {
-                case CREATED, DELETED -> dirs.add(EventApplier.parentOf(e.getPath()));
-                case RENAMED -> {
-                    dirs.add(EventApplier.parentOf(e.getPath()));
-                    dirs.add(EventApplier.parentOf(e.getNewPath()));
-                }
-                case OVERFLOW -> dirs.add(e.getPath()); // its resync drops everything below once applied
-                default -> { } // contents and attributes leave listings as they are
-            }
+        if (!events.isEmpty()) {
+            dropAll();
         }
-        if (!dirs.isEmpty()) {
-            thread.execute(() -> {
-                for (String dir : dirs) {
-                    long node = view.resolve(dir);
-                    if (node != 0) {
-                        notifier.invalInode(node, 0, 0);
-                    }
-                }
-            });
+    }
+
+    /** An event was applied. */
+    void applied() {
+        if (!kept.isEmpty()) {
+            dropAll();
         }
+    }
+
+    private void dropAll() {
+        thread.execute(() -> kept.drain(dir -> notifier.invalInode(dir, 0, 0)));
     }
 
     @Override
