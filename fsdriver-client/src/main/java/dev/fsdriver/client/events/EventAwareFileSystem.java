@@ -133,6 +133,14 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         return view.generation(node);
     }
 
+    /**
+     * Whether the kernel holds {@code node} with the type of {@code mode} (a node id a server
+     * without generations reused for a file of another type would make the kernel's inode bad).
+     */
+    boolean holdsAs(long node, int mode) {
+        return (view.mode(node) & FileMode.S_IFMT) == (mode & FileMode.S_IFMT);
+    }
+
     /** Whether the kernel holds a directory at {@code name} in {@code parent}. */
     boolean heldDirAt(long parent, String name) {
         long node = view.child(parent, name);
@@ -199,6 +207,7 @@ public final class EventAwareFileSystem extends ForwardingFileSystem {
         view.forgotten(nodeId, nlookup);
         if (!view.held(nodeId)) {
             watchedNames.drop(nodeId); // events for it stop being applied: what is known would go stale
+            listings.kept().forgotten(nodeId);
         }
         dirs.forgotten(nodeId);
         long rest = entries.forgotten(nodeId, nlookup);

@@ -65,7 +65,7 @@ final class InjectionAnswers extends ForwardingFileSystem {
                 return;
             }
             if (changesContent(inj) && inj.is(parent, name) && inj.entry() == null && inj.attr() != null
-                    && fs.heldAt(parent, name) == inj.node()) {
+                    && fs.heldAt(parent, name) == inj.node() && fs.holdsAs(inj.node(), inj.attr().mode())) {
                 // the kernel holds the file there and its entry expired (the short timeout of a
                 // storm or a backlog): the node it holds, with the attributes the injection carries
                 if (!writers.unchangedSince(inj.node(), inj.stamp())) {

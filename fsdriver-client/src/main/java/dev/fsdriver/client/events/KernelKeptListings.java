@@ -7,7 +7,8 @@ import java.util.function.LongConsumer;
 
 /**
  * The directories whose listing the kernel may be keeping (read without OPENDIR to its end while
- * events flowed, see {@link KernelListings#mayKeep}), until {@link ListingDrops} drops them. A
+ * events flowed, see {@link KernelListings#mayKeep}, or opened with FOPEN_CACHE_DIR), until
+ * {@link ListingDrops} drops them or the kernel forgets the directory. A
  * directory may be here whose listing the kernel dropped already (it versions the changes made
  * through the mount): dropping it again costs one notification.
  *
@@ -19,6 +20,11 @@ final class KernelKeptListings {
     /** The kernel may keep the listing of {@code dir} it just read. */
     void kept(long dir) {
         kept.add(dir);
+    }
+
+    /** The kernel forgot {@code dir}: nothing of it is kept any more. */
+    void forgotten(long dir) {
+        kept.remove(dir);
     }
 
     boolean isEmpty() {

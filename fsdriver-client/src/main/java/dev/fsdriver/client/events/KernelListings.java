@@ -113,9 +113,10 @@ final class KernelListings {
         FuseOpen open = delegate.opendir(req, nodeId, flags); // the injector's: refused at the gate
         watchedNames.opened(nodeId, open.fh());
         if (policy != null && policy.cacheable()) {
-            // While events flow, the kernel may keep directory listings in its page cache: every
-            // server-side change to the directory drops them (EventApplier's INVAL_INODE of the
+            // While events flow, the kernel may keep directory listings in its page cache: any
+            // server-side change drops them (ListingDrops; EventApplier's INVAL_INODE of the
             // parent) and the kernel versions the changes made through the mount itself.
+            kept.kept(nodeId);
             return new FuseOpen(open.fh(), open.openFlags() | FuseOpen.FOPEN_CACHE_DIR | FuseOpen.FOPEN_KEEP_CACHE);
         }
         return open;
