@@ -140,20 +140,7 @@ class InotifyWatcherTest {
         Files.createDirectory(share.resolve("d"));
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Recorder holding = new Recorder() {
-            @Override
-            public void onChange(Change change) {
-                if (change.equals(Change.of(Kind.CREATED, rel("gate"), false))) {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                super.onChange(change);
-            }
-        };
+        Recorder holding = holdingAtGate(held, release);
         watcher = InotifyWatcher.start(share, holding);
         Files.writeString(share.resolve("gate"), "");
         held.await();
@@ -181,20 +168,7 @@ class InotifyWatcherTest {
         Files.createDirectories(share.resolve("f5/d1"));
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Recorder holding = new Recorder() {
-            @Override
-            public void onChange(Change change) {
-                if (change.equals(Change.of(Kind.CREATED, rel("gate"), false))) {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                super.onChange(change);
-            }
-        };
+        Recorder holding = holdingAtGate(held, release);
         watcher = InotifyWatcher.start(share, holding);
         Files.writeString(share.resolve("gate"), "");
         held.await();
@@ -227,20 +201,7 @@ class InotifyWatcherTest {
         Files.createDirectory(share.resolve("f7"));
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Recorder holding = new Recorder() {
-            @Override
-            public void onChange(Change change) {
-                if (change.equals(Change.of(Kind.CREATED, rel("gate"), false))) {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                super.onChange(change);
-            }
-        };
+        Recorder holding = holdingAtGate(held, release);
         watcher = InotifyWatcher.start(share, holding);
         Files.writeString(share.resolve("gate"), "");
         held.await();
@@ -372,6 +333,27 @@ class InotifyWatcherTest {
     }
 
     /** Collects changes; waits for one matching a predicate. */
+    /**
+     * A recorder that holds the watcher thread in the listener at the creation of "gate" (counting
+     * {@code held} down) until {@code release}: the disk moves ahead of the watcher meanwhile.
+     */
+    private static Recorder holdingAtGate(CountDownLatch held, CountDownLatch release) {
+        return new Recorder() {
+            @Override
+            public void onChange(Change change) {
+                if (change.equals(Change.of(Kind.CREATED, rel("gate"), false))) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.onChange(change);
+            }
+        };
+    }
+
     static class Recorder implements ChangeListener {
         private final List<Change> changes = new ArrayList<>();
 
